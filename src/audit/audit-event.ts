@@ -1,0 +1,28 @@
+import type { Change, Finding } from '../connectors/connector.js';
+import type { StepRef } from '../connectors/step-ref.js';
+import type { OffboardRequest } from '../requests/request.js';
+
+/**
+ * Everything that happens to a request, in the order it happened. The checklist and the
+ * evidence report are both rendered from this trail, never from in-memory state.
+ */
+export type AuditEvent =
+  | { type: 'request.submitted'; actor: string; request: OffboardRequest }
+  | { type: 'approval.refused'; actor: string; action: 'approve' | 'reject'; reason: string }
+  | { type: 'request.approved'; actor: string }
+  | { type: 'request.rejected'; actor: string; reason: string }
+  | { type: 'run.planned'; steps: StepRef[]; startsAt: string }
+  | { type: 'step.started'; stepId: string; attempt: number }
+  /** The person has no identity in this scope: nothing to revoke there. */
+  | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string }
+  | { type: 'step.acted'; stepId: string; transactionId: string; changes: Change[] }
+  | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }
+  | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
+  | { type: 'step.failed'; stepId: string; attempt: number; error: string }
+  | { type: 'run.finished'; outcome: 'verified' | 'failures'; failedSteps: string[] }
+  | { type: 'report.published'; fileId: string; filename: string };
+
+export type AuditEventType = AuditEvent['type'];
+
+/** An event as stored: the stream entry id orders events, `at` is wall-clock time. */
+export type AuditRecord = AuditEvent & { seq: string; at: string };

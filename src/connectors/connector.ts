@@ -1,0 +1,40 @@
+/**
+ * The contract every target system implements, one object per step.
+ * Steps never retry or sleep on their own: errors are classified at the client edge
+ * and BullMQ owns retries; verification polling lives in run-step.ts.
+ */
+export interface Finding {
+  /** Stable id in the target system (API key id, access group id, policy id, IAM id). */
+  id: string;
+  label: string;
+  detail?: string;
+}
+
+export type ChangeOutcome = 'removed' | 'already_absent';
+
+export interface Change {
+  id: string;
+  label: string;
+  outcome: ChangeOutcome;
+  detail?: string;
+}
+
+export interface ReadBack {
+  /** True when none of the revoked items is visible any more. */
+  confirmed: boolean;
+  /** Items the system still shows. */
+  remaining: Finding[];
+}
+
+export interface StepContext {
+  requestId: string;
+  /** Sent to the target system with every mutating call, and kept as evidence. */
+  transactionId: string;
+  email: string;
+}
+
+export interface RevocationStep {
+  inventory(ctx: StepContext): Promise<Finding[]>;
+  revoke(ctx: StepContext, found: Finding[]): Promise<Change[]>;
+  readBack(ctx: StepContext, found: Finding[]): Promise<ReadBack>;
+}
