@@ -13,9 +13,10 @@ export type AuditEvent =
   | { type: 'request.rejected'; actor: string; reason: string }
   | { type: 'run.planned'; steps: StepRef[]; startsAt: string }
   | { type: 'step.started'; stepId: string; attempt: number }
-  /** The person has no identity in this scope: nothing to revoke there. */
+  /** `note` says why nothing was found when that needs saying (e.g. not a member of the account). */
   | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string }
   | { type: 'step.acted'; stepId: string; transactionId: string; changes: Change[] }
+  /** `elapsedMs` runs from the first read-back after acting to the one that confirmed. */
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }
   | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }

@@ -33,8 +33,14 @@ export interface StepContext {
   email: string;
 }
 
+export interface Inventory {
+  found: Finding[];
+  /** Why nothing was found, when that needs saying (e.g. "not a member of this account"). */
+  note?: string;
+}
+
 export interface RevocationStep {
-  inventory(ctx: StepContext): Promise<Finding[]>;
+  inventory(ctx: StepContext): Promise<Inventory>;
   revoke(ctx: StepContext, found: Finding[]): Promise<Change[]>;
   readBack(ctx: StepContext, found: Finding[]): Promise<ReadBack>;
 }

@@ -1,0 +1,14 @@
+import type { Logger } from '../src/logger.js';
+import type { RequestLifecycle } from '../src/requests/request-lifecycle.js';
+import type { RequestStore } from '../src/requests/request-store.js';
+import type { SlackDirectory } from '../src/slack/slack-directory.js';
+
+/** What Slack listeners may call: the domain, never the target systems. */
+export interface CommandDeps {
+  lifecycle: RequestLifecycle;
+  store: RequestStore;
+  directory: SlackDirectory;
+  approvalChannel: string;
+  logger: Logger;
+  now: () => Date;
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const url = (name: string) => z.url({ message: `${name} must be an http(s) URL` });
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The public configuration contract. Names follow Slack's and the IBM SDK's own conventions
+ * (USER_MANAGEMENT_URL etc.) so operators can reuse what they already export.
+ */
+const schema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ message: 'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)' }).startsWith('xoxb-', {
+      message: 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
+    }),
+    SLACK_SIGNING_SECRET: z.string({ message: 'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)' }).min(1),
+    SLACK_API_URL: url('SLACK_API_URL').optional(),
+    PORT: z.coerce.number({ message: 'PORT must be a port number' }).int().min(0).max(65535, 'PORT must be at most 65535').default(3000),
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'REDIS_PREFIX may hold letters, digits, - and _ only').default('offboard'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    OFFBOARD_APPROVAL_CHANNEL: z
+      .string({ message: 'OFFBOARD_APPROVAL_CHANNEL is required: the channel id (C… or G…) where approval requests are posted' })
+      .regex(/^[CG][A-Z0-9]+$/, 'OFFBOARD_APPROVAL_CHANNEL must be a channel id such as C0123ABCD, not a name'),
+    OFFBOARD_APPROVERS: z
+      .string({ message: 'OFFBOARD_APPROVERS is required: a user group id (S…) or a comma list of user ids (U…)' })
+      .refine((v) => /^S[A-Z0-9]+$/.test(v.trim()) || (list(v).length > 0 && list(v).every((id) => /^[UW][A-Z0-9]+$/.test(id))), {
+        message: 'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
+      }),
+    OFFBOARD_ROLE: z.enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' }).default('all'),
+    OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000),
+    OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(1_000),
+    OFFBOARD_JOB_ATTEMPTS: positiveInt(6),
+    OFFBOARD_RETRY_DELAY_MS: positiveInt(2_000),
+    OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
+    IBMCLOUD_API_KEY: z.string({ message: 'IBMCLOUD_API_KEY is required: a user API key with rights to manage users and IAM' }).min(1),
+    IBMCLOUD_ACCOUNT_IDS: z
+      .string({ message: 'IBMCLOUD_ACCOUNT_IDS is required: a comma list of IBM Cloud account ids' })
+      .refine((v) => list(v).length > 0 && list(v).every((id) => /^[a-f0-9]{32}$/.test(id)), {
+        message: 'IBMCLOUD_ACCOUNT_IDS must be a comma list of 32-character hex account ids',
+      }),
+    IBMCLOUD_IAM_URL: url('IBMCLOUD_IAM_URL').default('https://iam.cloud.ibm.com'),
+    USER_MANAGEMENT_URL: url('USER_MANAGEMENT_URL').default('https://user-management.cloud.ibm.com'),
+    IAM_IDENTITY_URL: url('IAM_IDENTITY_URL').default('https://iam.cloud.ibm.com'),
+    IAM_ACCESS_GROUPS_URL: url('IAM_ACCESS_GROUPS_URL').default('https://iam.cloud.ibm.com'),
+    IAM_POLICY_MANAGEMENT_URL: url('IAM_POLICY_MANAGEMENT_URL').default('https://iam.cloud.ibm.com'),
+    IBMCLOUD_TIMEOUT_MS: positiveInt(30_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((e) => ({
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiUrl: e.SLACK_API_URL,
+    },
+    port: e.PORT,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    approvalChannel: e.OFFBOARD_APPROVAL_CHANNEL,
+    approvers: /^S/.test(e.OFFBOARD_APPROVERS.trim())
+      ? ({ kind: 'usergroup', id: e.OFFBOARD_APPROVERS.trim() } as const)
+      : ({ kind: 'users', ids: list(e.OFFBOARD_APPROVERS) } as const),
+    role: e.OFFBOARD_ROLE,
+    jobs: {
+      attempts: e.OFFBOARD_JOB_ATTEMPTS,
+      retryDelayMs: e.OFFBOARD_RETRY_DELAY_MS,
+      verifyTimeoutMs: e.OFFBOARD_VERIFY_TIMEOUT_MS,
+      verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
+      concurrency: e.OFFBOARD_WORKER_CONCURRENCY,
+    },
+    ibm: {
+      apiKey: e.IBMCLOUD_API_KEY,
+      accountIds: list(e.IBMCLOUD_ACCOUNT_IDS),
+      iamUrl: e.IBMCLOUD_IAM_URL,
+      userManagementUrl: e.USER_MANAGEMENT_URL,
+      iamIdentityUrl: e.IAM_IDENTITY_URL,
+      accessGroupsUrl: e.IAM_ACCESS_GROUPS_URL,
+      policyManagementUrl: e.IAM_POLICY_MANAGEMENT_URL,
+      timeoutMs: e.IBMCLOUD_TIMEOUT_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+  }));
+
+export type Config = z.output<typeof schema>;
+export type ApproverSource = Config['approvers'];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment, reporting every problem at once. Values are never echoed: some are secrets. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(blankAsUnset);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((i) => (i.message.includes(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}`)));
+}

@@ -1,0 +1,67 @@
+import type { AuditRecord } from '../audit/audit-event.js';
+import { duration, isoTime, plural, truncate } from './format.js';
+import { redact } from './redact.js';
+import type { ReportContext } from './report-context.js';
+
+const ids = (items: Array<{ id: string }>) => items.map((i) => i.id).join(', ');
+
+/** Who acted (a person) or what acted (a step), for the trail table. */
+function subject(ctx: ReportContext, e: AuditRecord): string {
+  if ('actor' in e) return ctx.person(e.actor);
+  if ('stepId' in e) return ctx.stepLabel(e.stepId);
+  return 'system';
+}
+
+/** One line saying what the event recorded. Free text is redacted. */
+export function eventDetail(e: AuditRecord): string {
+  switch (e.type) {
+    case 'request.submitted':
+      return `Request ${e.request.id} for ${e.request.subject.name} (${e.request.subject.email})`;
+    case 'approval.refused':
+      return `Refused to ${e.action}: ${redact(e.reason)}`;
+    case 'request.approved':
+      return 'Approved';
+    case 'request.rejected':
+      return `Rejected: ${redact(e.reason)}`;
+    case 'run.planned':
+      return `${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
+    case 'step.started':
+      return `Attempt ${e.attempt}`;
+    case 'step.inventoried':
+      return e.found.length
+        ? `Found ${e.found.length}: ${ids(e.found)}`
+        : `Nothing found${e.note ? `: ${redact(e.note)}` : ''}`;
+    case 'step.acted':
+      return `Transaction ${e.transactionId}; ${plural(e.changes.length, 'change')}${e.changes.length ? `: ${ids(e.changes)}` : ''}`;
+    case 'step.verified':
+      return `${plural(e.checks, 'check')}, confirmed ${isoTime(e.firstConfirmedAt)}, elapsed ${duration(e.elapsedMs)}`;
+    case 'step.retrying':
+      return `Attempt ${e.attempt} failed: ${redact(e.error)}; retry in ${duration(e.retryInMs)}`;
+    case 'step.failed':
+      return `Attempt ${e.attempt} failed: ${redact(e.error)}`;
+    case 'run.finished':
+      return e.outcome === 'verified' ? 'All steps verified' : `Failed steps: ${e.failedSteps.join(', ')}`;
+    case 'report.published':
+      return `Report ${e.filename} (file ${e.fileId})`;
+  }
+}
+
+export function trailSection(ctx: ReportContext): void {
+  const { layout, input } = ctx;
+  layout.heading('Audit trail');
+  if (!input.trail.length) {
+    layout.text('No audit events recorded.');
+    return;
+  }
+  layout.text(`${plural(input.trail.length, 'event')}, in the order they were recorded. Times are UTC.`, { size: 9 });
+  layout.gap(2);
+  layout.table(
+    [
+      { header: 'Time', width: 0.22 },
+      { header: 'Event', width: 0.15 },
+      { header: 'Actor / step', width: 0.23 },
+      { header: 'Detail', width: 0.4 },
+    ],
+    input.trail.map((e) => [isoTime(e.at), e.type, subject(ctx, e), truncate(eventDetail(e), 400)]),
+  );
+}

@@ -1,0 +1,71 @@
+import type { FlowJob, JobsOptions } from 'bullmq';
+import type { StepRef } from '../connectors/step-ref.js';
+import { stepId } from '../connectors/step-ref.js';
+import type { OffboardRequest } from '../requests/request.js';
+import type { StepJob } from '../runs/step-job.js';
+import { FINISH_RUN_JOB, QUEUES, type StepJobData } from './queue-names.js';
+
+export interface RunPlan {
+  /** Runs once per scope after its children: e.g. removing the person from the account. */
+  parent: StepJob;
+  children: StepJob[];
+}
+
+export interface RunOptions {
+  scopes: string[];
+  attempts: number;
+  now: number;
+}
+
+/**
+ * The flow of one approved request: a finishing parent over one subtree per scope. Job ids are
+ * derived from the request and step, so enqueuing the same run twice adds nothing.
+ * Children never hold their parent hostage: a step that fails for good is recorded and the run
+ * still finishes with a report that shows it.
+ */
+export function buildRunFlow(request: OffboardRequest, plan: RunPlan, opts: RunOptions): { flow: FlowJob; steps: StepRef[] } {
+  const delay = request.effectiveAt ? Math.max(0, Date.parse(request.effectiveAt) - opts.now) : 0;
+  const steps: StepRef[] = [];
+  const node = (job: StepJob, scope: string, extra: JobsOptions, children?: FlowJob[]): FlowJob => {
+    const ref = job.ref(scope);
+    steps.push(ref);
+    const data: StepJobData = { requestId: request.id, ...ref };
+    return {
+      name: job.name,
+      queueName: QUEUES.revocations,
+      data,
+      opts: { ...jobOptions(`${request.id}.${stepId(ref)}`, opts.attempts), ignoreDependencyOnFailure: true, ...extra },
+      children,
+    };
+  };
+  const children = opts.scopes.map((scope) => {
+    const leaves = plan.children.map((c) => node(c, scope, delay > 0 ? { delay } : {}));
+    return node(plan.parent, scope, {}, leaves);
+  });
+  const flow: FlowJob = {
+    name: FINISH_RUN_JOB,
+    queueName: QUEUES.runs,
+    data: { requestId: request.id },
+    opts: jobOptions(`${request.id}.finish`, opts.attempts),
+    children,
+  };
+  return { flow, steps: orderForDisplay(steps, plan) };
+}
+
+function jobOptions(jobId: string, attempts: number): JobsOptions {
+  return {
+    jobId,
+    attempts,
+    // The delay is computed per failure in step-job.ts and carried on the error.
+    backoff: { type: 'offboard' },
+    removeOnComplete: { age: 30 * 24 * 3600 },
+    removeOnFail: { age: 90 * 24 * 3600 },
+  };
+}
+
+/** Per scope: the children in plan order, then the parent that closes the scope. */
+function orderForDisplay(steps: StepRef[], plan: RunPlan): StepRef[] {
+  const rank = new Map([...plan.children.map((c, i) => [c.step, i] as const), [plan.parent.step, plan.children.length]]);
+  const scopes = [...new Set(steps.map((s) => s.scope))];
+  return scopes.flatMap((scope) => steps.filter((s) => s.scope === scope).sort((a, b) => rank.get(a.step)! - rank.get(b.step)!));
+}

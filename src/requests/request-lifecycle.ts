@@ -1,0 +1,101 @@
+import type { WebClient } from '@slack/web-api';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { Logger } from '../logger.js';
+import type { RunStarter } from '../runs/run-starter.js';
+import { approvalMessage } from '../slack/blocks/approval-message.js';
+import type { SlackDirectory } from '../slack/slack-directory.js';
+import { refusalReason } from './approval-policy.js';
+import type { NewRequest, OffboardRequest } from './request.js';
+import type { RequestStore } from './request-store.js';
+
+export type Decision =
+  | { kind: 'decided'; request: OffboardRequest }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'already_decided'; request: OffboardRequest };
+
+/** Submission and decisions: the request's life up to the moment its run starts. */
+export class RequestLifecycle {
+  constructor(
+    private readonly store: RequestStore,
+    private readonly audit: AuditTrail,
+    private readonly directory: SlackDirectory,
+    private readonly slack: WebClient,
+    private readonly runs: RunStarter,
+    private readonly approvalChannel: string,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async submit(fields: NewRequest): Promise<OffboardRequest> {
+    const request = await this.store.create(fields);
+    await this.audit.append(request.id, { type: 'request.submitted', actor: fields.requester.slackUserId, request });
+    return request;
+  }
+
+  /** Posts the approval request and tells the requester; after submit() so the modal can close at once. */
+  async announce(request: OffboardRequest): Promise<void> {
+    const posted = await this.slack.chat.postMessage({ channel: this.approvalChannel, ...this.renderApproval(request) });
+    if (posted.ts) {
+      await this.store.patch(request.id, { approvalMessage: { channel: posted.channel ?? this.approvalChannel, ts: posted.ts } });
+    }
+    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} is waiting for approval in <#${this.approvalChannel}>.`);
+  }
+
+  /** Whether `actorId` may decide; a refusal is recorded in the trail. */
+  async mayDecide(request: OffboardRequest, actorId: string, action: 'approve' | 'reject'): Promise<string | undefined> {
+    const isApprover = await this.directory.isApprover(actorId);
+    const reason = refusalReason(request, actorId, isApprover, this.directory.describeApprovers());
+    if (reason) await this.audit.append(request.id, { type: 'approval.refused', actor: actorId, action, reason });
+    return reason;
+  }
+
+  async approve(requestId: string, actorId: string): Promise<Decision> {
+    const current = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(current, actorId, 'approve');
+    if (refused) return { kind: 'refused', reason: refused };
+    const at = this.now().toISOString();
+    const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
+    if (!applied) return { kind: 'already_decided', request };
+    await this.audit.append(requestId, { type: 'request.approved', actor: actorId });
+    await this.updateApprovalMessage(request);
+    await this.runs.start(request);
+    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`);
+    return { kind: 'decided', request };
+  }
+
+  async reject(requestId: string, actorId: string, reason: string): Promise<Decision> {
+    const current = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(current, actorId, 'reject');
+    if (refused) return { kind: 'refused', reason: refused };
+    const at = this.now().toISOString();
+    const { applied, request } = await this.store.patch(
+      requestId,
+      { status: 'rejected', decision: { outcome: 'rejected', by: actorId, at, reason } },
+      ['pending'],
+    );
+    if (!applied) return { kind: 'already_decided', request };
+    await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason });
+    await this.updateApprovalMessage(request);
+    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${reason}`);
+    return { kind: 'decided', request };
+  }
+
+  private renderApproval(request: OffboardRequest) {
+    const { scopes, touches } = this.runs.describe();
+    return approvalMessage(request, [{ system: 'IBM Cloud', scopes: scopes.map((id) => ({ id })), touches }]);
+  }
+
+  private async updateApprovalMessage(request: OffboardRequest): Promise<void> {
+    if (!request.approvalMessage) return;
+    await this.slack.chat.update({ channel: request.approvalMessage.channel, ts: request.approvalMessage.ts, ...this.renderApproval(request) });
+  }
+
+  /** Messages the person in the app's DM; a failure there must not undo a decision. */
+  private async tell(userId: string, text: string): Promise<void> {
+    try {
+      await this.slack.chat.postMessage({ channel: userId, text });
+    } catch (err) {
+      this.logger.warn({ userId, err: (err as Error).message }, 'could not message user');
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { FaultRule } from './types.js';
+
+const MESSAGES: Record<FaultRule['status'], string> = {
+  400: 'Bad request (injected fault).',
+  401: 'The provided access token is invalid (injected fault).',
+  403: 'You are not authorized to perform this action (injected fault).',
+  409: 'The resource was modified concurrently; retry later (injected fault).',
+  429: 'Rate limit exceeded. Too many requests (injected fault).',
+  500: 'Internal server error (injected fault).',
+  503: 'Service temporarily unavailable (injected fault).',
+};
+
+export interface FaultHit {
+  status: FaultRule['status'];
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+interface ActiveRule {
+  rule: FaultRule;
+  remaining: number;
+}
+
+/** Injected faults: the first rule matching a request (method and path) fails it, `times` times. */
+export class FaultInjector {
+  private rules: ActiveRule[] = [];
+
+  inject(rule: FaultRule): void {
+    if (rule.retryAfterSeconds !== undefined && !(rule.retryAfterSeconds >= 1)) {
+      throw new Error('retryAfterSeconds must be >= 1 (the SDK fails at once on Retry-After: 0).');
+    }
+    const times = rule.times ?? Infinity;
+    if (!(times >= 0)) throw new Error('times must be >= 0');
+    this.rules.push({ rule: { ...rule }, remaining: times });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Consumes one use of the first matching rule. */
+  match(method: string, path: string): FaultHit | undefined {
+    for (const active of this.rules) {
+      const { rule } = active;
+      if (active.remaining <= 0) continue;
+      if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
+      const pathMatches = typeof rule.path === 'string' ? path.includes(rule.path) : new RegExp(rule.path.source, rule.path.flags.replace('g', '')).test(path);
+      if (!pathMatches) continue;
+      active.remaining -= 1;
+      return {
+        status: rule.status,
+        message: MESSAGES[rule.status],
+        ...((rule.status === 429 || rule.status === 503) && rule.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: rule.retryAfterSeconds }
+          : {}),
+      };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,372 @@
+import type {
+  IbmCloudSeed,
+  SimAccessGroup,
+  SimApiKey,
+  SimAttribute,
+  SimGroupMember,
+  SimHistoryRecord,
+  SimPolicy,
+  SimServiceId,
+  SimTrustedProfile,
+  SimUser,
+} from './types.js';
+
+/** The API key the simulator's token endpoint accepts by default. */
+export const SIM_BOT_API_KEY = 'sim-offboard-bot-api-key';
+
+export const ACME_PRODUCTION = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+export const ACME_STAGING = '0f9e8d7c6b5a49382716051a2b3c4d5e';
+
+export const JANE_EMAIL = 'jane.doe@acme.example';
+
+/** IAM ids of the seeded people. */
+export const SIM_IAM_IDS = {
+  jane: 'IBMid-6620000ABC',
+  sam: 'IBMid-6620000S4M',
+  alex: 'IBMid-6620000A1X',
+  morgan: 'IBMid-6620000M0R',
+  chris: 'IBMid-6620000C4R',
+} as const;
+
+interface Person {
+  iam_id: string;
+  email: string;
+  firstname: string;
+  lastname: string;
+  phonenumber?: string;
+}
+
+const JANE: Person = { iam_id: SIM_IAM_IDS.jane, email: JANE_EMAIL, firstname: 'Jane', lastname: 'Doe', phonenumber: '+1 415 555 0142' };
+const SAM: Person = { iam_id: SIM_IAM_IDS.sam, email: 'sam.owner@acme.example', firstname: 'Sam', lastname: 'Owner' };
+const ALEX: Person = { iam_id: SIM_IAM_IDS.alex, email: 'alex.admin@acme.example', firstname: 'Alex', lastname: 'Admin', phonenumber: '+1 415 555 0107' };
+const MORGAN: Person = { iam_id: SIM_IAM_IDS.morgan, email: 'morgan.manager@acme.example', firstname: 'Morgan', lastname: 'Manager' };
+const CHRIS: Person = { iam_id: SIM_IAM_IDS.chris, email: 'chris.contractor@acme.example', firstname: 'Chris', lastname: 'Contractor' };
+
+function member(accountId: string, profileId: string, p: Person, addedOn: string): SimUser {
+  return {
+    id: profileId,
+    iam_id: p.iam_id,
+    realm: 'IBMid',
+    user_id: p.email,
+    firstname: p.firstname,
+    lastname: p.lastname,
+    state: 'ACTIVE',
+    email: p.email,
+    ...(p.phonenumber ? { phonenumber: p.phonenumber } : {}),
+    account_id: accountId,
+    added_on: addedOn,
+  };
+}
+
+function apiKey(
+  accountId: string,
+  id: string,
+  name: string,
+  iamId: string,
+  createdAt: string,
+  extra: Partial<SimApiKey> = {},
+): SimApiKey {
+  return {
+    id,
+    entity_tag: '1-' + id.slice(-12),
+    crn: `crn:v1:bluemix:public:iam-identity::a/${accountId}::apikey:${id}`,
+    name,
+    iam_id: iamId,
+    account_id: accountId,
+    locked: false,
+    disabled: false,
+    created_at: createdAt,
+    created_by: iamId,
+    modified_at: createdAt,
+    support_sessions: false,
+    action_when_leaked: 'disable',
+    ...extra,
+  };
+}
+
+function created(accountId: string, by: string, at: string, name: string): SimHistoryRecord[] {
+  return [{ timestamp: at, iam_id: by, iam_id_account: accountId, action: 'create', params: [name], message: 'Created' }];
+}
+
+function serviceId(accountId: string, uuid: string, name: string, description: string, by: string, at: string): SimServiceId {
+  const id = `ServiceId-${uuid}`;
+  return {
+    id,
+    iam_id: `iam-${id}`,
+    entity_tag: '1-' + uuid.slice(-12),
+    crn: `crn:v1:bluemix:public:iam-identity::a/${accountId}::serviceid:${id}`,
+    locked: false,
+    created_at: at,
+    modified_at: at,
+    account_id: accountId,
+    name,
+    description,
+    history: created(accountId, by, at, name),
+  };
+}
+
+function profile(accountId: string, uuid: string, name: string, description: string, by: string, at: string): SimTrustedProfile {
+  const id = `Profile-${uuid}`;
+  return {
+    id,
+    entity_tag: '1-' + uuid.slice(-12),
+    crn: `crn:v1:bluemix:public:iam-identity::a/${accountId}::profile:${id}`,
+    name,
+    description,
+    created_at: at,
+    modified_at: at,
+    iam_id: `iam-${id}`,
+    account_id: accountId,
+    history: created(accountId, by, at, name),
+  };
+}
+
+function staticMember(iamId: string, at: string, by: string = SIM_IAM_IDS.alex): SimGroupMember {
+  return { iam_id: iamId, type: 'user', membership_type: 'static', created_at: at, created_by_id: by };
+}
+
+function group(
+  accountId: string,
+  uuid: string,
+  name: string,
+  description: string,
+  at: string,
+  members: SimGroupMember[],
+  isFederated = false,
+): SimAccessGroup {
+  return {
+    id: `AccessGroupId-${uuid}`,
+    name,
+    description,
+    account_id: accountId,
+    created_at: at,
+    created_by_id: SIM_IAM_IDS.sam,
+    last_modified_at: at,
+    last_modified_by_id: SIM_IAM_IDS.sam,
+    is_federated: isFederated,
+    members,
+  };
+}
+
+const eq = (key: string, value: unknown): SimAttribute => ({ key, operator: 'stringEquals', value });
+const role = (name: string) => ({ role_id: `crn:v1:bluemix:public:iam::::role:${name}` });
+const serviceRole = (service: string, name: string) => ({
+  role_id: `crn:v1:bluemix:public:${service}::::serviceRole:${name}`,
+});
+
+function policy(
+  id: string,
+  subject: SimAttribute,
+  accountId: string,
+  resource: SimAttribute[],
+  roles: { role_id: string }[],
+  at: string,
+  extra: Partial<SimPolicy> = {},
+): SimPolicy {
+  return {
+    id,
+    type: 'access',
+    subject: { attributes: [subject] },
+    control: { grant: { roles } },
+    resource: { attributes: [eq('accountId', accountId), ...resource] },
+    created_at: at,
+    created_by_id: SIM_IAM_IDS.alex,
+    last_modified_at: at,
+    last_modified_by_id: SIM_IAM_IDS.alex,
+    state: 'active',
+    ...extra,
+  };
+}
+
+const G = {
+  prodDevelopers: 'AccessGroupId-5b8c1d2e-3f40-4a51-9b62-7c83d94ea5f6',
+  prodBilling: 'AccessGroupId-6c9d2e3f-4051-4b62-8c73-8d94ea5fb607',
+  prodK8s: 'AccessGroupId-7dae3f40-5162-4c73-9d84-9ea5fb60c718',
+};
+
+/**
+ * The default world: Acme's production and staging accounts. Jane Doe is the person the demo
+ * offboards. Plain data: the simulator deep-copies it on start.
+ */
+export function defaultIbmSeed(): IbmCloudSeed {
+  const P = ACME_PRODUCTION;
+  const S = ACME_STAGING;
+  const { jane, sam, alex, morgan, chris } = SIM_IAM_IDS;
+
+  const users: SimUser[] = [
+    member(P, '1f4c0a9e8b7d4c3e9a2b1c0d9e8f7a61', SAM, '2019-03-04T16:20:11.000Z'),
+    member(P, '2e5d1b0f9c8e4d4f8b3c2d1e0f9a8b72', ALEX, '2019-05-21T09:12:45.000Z'),
+    member(P, '3f6e2c1a0d9f4e5a9c4d3e2f1a0b9c83', JANE, '2021-09-13T08:45:02.000Z'),
+    member(P, '4a7f3d2b1e0a4f6b8d5e4f3a2b1c0d94', MORGAN, '2022-02-07T14:03:37.000Z'),
+    member(S, '5b8a4e3c2f1b4a7c9e6f5a4b3c2d1ea5', SAM, '2019-03-04T16:31:58.000Z'),
+    member(S, '6c9b5f4d3a2c4b8d8f7a6b5c4d3e2fb6', ALEX, '2019-05-21T09:15:03.000Z'),
+    member(S, '7dac6a5e4b3d4c9e9a8b7c6d5e4f3ac7', JANE, '2021-09-13T08:47:29.000Z'),
+    member(S, '8ebd7b6f5c4e4daf8b9c8d7e6f5a4bd8', CHRIS, '2024-11-18T10:30:00.000Z'),
+  ];
+
+  const apiKeys: SimApiKey[] = [
+    apiKey(P, 'ApiKey-0b1c2d3e-4f50-4a61-8b72-c3d4e5f60718', 'offboard-slack-bot', alex, '2024-06-03T12:00:00.000Z', {
+      description: 'Used by the offboarding Slack bot. Owner: IT.',
+      activity: { last_authn: '2025-01-14T08:00:00.000Z', authn_count: 4821 },
+    }),
+    apiKey(P, 'ApiKey-1c2d3e4f-5061-4b72-9c83-d4e5f6071829', 'jane-ci-deploy', jane, '2022-04-11T10:22:31.000Z', {
+      description: 'Deploys from the team CI runner',
+      activity: { last_authn: '2025-01-13T22:41:09.000Z', authn_count: 1377 },
+    }),
+    apiKey(P, 'ApiKey-2d3e4f50-6172-4c83-8d94-e5f60718293a', 'jane-terraform', jane, '2023-01-30T15:07:44.000Z', {
+      expires_at: '2026-01-30T15:07+0000',
+      activity: { last_authn: '2024-12-19T11:02:55.000Z', authn_count: 212 },
+    }),
+    apiKey(S, 'ApiKey-3e4f5061-7283-4d94-9ea5-f60718293a4b', 'jane-staging-cli', jane, '2022-08-02T09:13:20.000Z', {
+      activity: { last_authn: '2025-01-10T16:30:00.000Z', authn_count: 95 },
+    }),
+    apiKey(S, 'ApiKey-4f506172-8394-4ea5-8fb6-0718293a4b5c', 'chris-sandbox', chris, '2024-11-19T13:45:00.000Z', {
+      expires_at: '2025-05-31T23:59+0000',
+      activity: { last_authn: '2025-01-09T09:09:09.000Z', authn_count: 41 },
+    }),
+    apiKey(P, 'ApiKey-50617283-94a5-4fb6-9c07-18293a4b5c6d', 'ci-pipeline-key', 'iam-ServiceId-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', '2022-04-11T10:30:00.000Z', {
+      created_by: jane,
+      activity: { last_authn: '2025-01-14T07:59:00.000Z', authn_count: 30211 },
+    }),
+    apiKey(S, 'ApiKey-61728394-a5b6-4c07-8d18-293a4b5c6d7e', 'staging-deployer-key', 'iam-ServiceId-7c6d5e4f-3a2b-4c1d-9e0f-8a7b6c5d4e3f', '2022-08-02T09:20:00.000Z', {
+      created_by: alex,
+    }),
+  ];
+
+  const serviceIds: SimServiceId[] = [
+    serviceId(P, '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', 'ci-pipeline', 'Service ID for the CI/CD pipeline', jane, '2022-04-11T10:28:00.000Z'),
+    serviceId(P, '8b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e', 'log-shipper', 'Ships platform logs to the SIEM', alex, '2020-02-14T12:00:00.000Z'),
+    serviceId(S, '7c6d5e4f-3a2b-4c1d-9e0f-8a7b6c5d4e3f', 'staging-deployer', 'Deploys builds to staging', alex, '2022-08-02T09:18:00.000Z'),
+    serviceId(S, '6d5e4f3a-2b1c-4d0e-8f9a-7b6c5d4e3f2a', 'monitoring-agent', 'Sysdig agent for staging clusters', alex, '2021-06-30T08:00:00.000Z'),
+  ];
+
+  const profiles: SimTrustedProfile[] = [
+    profile(P, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'k8s-workload-identity', 'Pods in prod-cluster-01 assume this profile', alex, '2023-03-15T10:00:00.000Z'),
+    profile(S, 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', 'staging-ci-federation', 'GitHub Actions OIDC federation for staging', jane, '2023-07-21T14:30:00.000Z'),
+  ];
+
+  const accessGroups: SimAccessGroup[] = [
+    group(P, G.prodDevelopers.slice(14), 'Developers', 'Engineers who build and ship Acme services', '2019-06-01T10:00:00.000Z', [
+      staticMember(jane, '2021-09-13T09:00:00.000Z'),
+      staticMember(alex, '2019-06-01T10:00:00.000Z', sam),
+    ]),
+    group(P, G.prodBilling.slice(14), 'Billing Viewers', 'Read-only access to billing and usage', '2019-06-01T10:05:00.000Z', [
+      staticMember(jane, '2022-01-10T11:00:00.000Z'),
+      staticMember(morgan, '2022-02-07T14:10:00.000Z'),
+    ]),
+    group(P, G.prodK8s.slice(14), 'Kubernetes Operators', 'Operate the production Kubernetes clusters', '2020-03-12T09:00:00.000Z', [
+      staticMember(jane, '2021-10-04T13:00:00.000Z'),
+      staticMember(alex, '2020-03-12T09:00:00.000Z', sam),
+    ]),
+    group(P, '8ebf4051-6273-4d84-8e95-afb60c71d829', 'IT Admins', 'Account administration', '2019-05-21T09:30:00.000Z', [
+      staticMember(alex, '2019-05-21T09:30:00.000Z', sam),
+    ]),
+    group(
+      P,
+      '9fc05162-7384-4e95-9fa6-b0c71d82e93a',
+      'SSO Users',
+      'Everyone who signs in through the Acme IdP (dynamic rule)',
+      '2020-01-08T08:00:00.000Z',
+      [{ iam_id: alex, type: 'user', membership_type: 'dynamic', created_at: '2020-01-08T08:00:00.000Z', created_by_id: sam }],
+      true,
+    ),
+    group(S, 'a0d16273-8495-4fa6-8ab7-c1d82e93fa4b', 'Staging Developers', 'Engineers and contractors working on staging', '2019-06-02T10:00:00.000Z', [
+      staticMember(jane, '2021-09-13T09:05:00.000Z'),
+      staticMember(chris, '2024-11-18T10:35:00.000Z'),
+    ]),
+    group(S, 'b1e27384-95a6-4ab7-9bc8-d2e93fa40b5c', 'IT Admins', 'Account administration', '2019-05-21T09:35:00.000Z', [
+      staticMember(alex, '2019-05-21T09:35:00.000Z', sam),
+    ]),
+  ];
+
+  const policies: SimPolicy[] = [
+    // Jane, production: 2 direct policies.
+    policy(
+      'c2f38495-a6b7-4c08-8d19-e3fa40b5c6d7',
+      eq('iam_id', jane),
+      P,
+      [eq('serviceName', 'containers-kubernetes')],
+      [role('Editor'), serviceRole('containers-kubernetes', 'Writer')],
+      '2021-10-04T13:05:00.000Z',
+    ),
+    policy(
+      'd3049506-b7c8-4d19-9e2a-f40b5c6d7e8f',
+      eq('iam_id', jane),
+      P,
+      [eq('resourceType', 'resource-group'), eq('resource', '4f5e6d7c8b9a4012a3b4c5d6e7f80912')],
+      [role('Viewer')],
+      '2022-03-01T10:00:00.000Z',
+    ),
+    // Jane, staging: 1 direct policy.
+    policy(
+      'e415a617-c8d9-4e2a-8f3b-0b5c6d7e8f90',
+      eq('iam_id', jane),
+      S,
+      [eq('serviceName', 'cloud-object-storage')],
+      [role('Editor'), serviceRole('cloud-object-storage', 'Writer')],
+      '2021-09-13T09:10:00.000Z',
+    ),
+    // Chris, staging: time-bound contractor access.
+    policy(
+      'f526b728-d9ea-4f3b-9a4c-1c6d7e8f9001',
+      eq('iam_id', chris),
+      S,
+      [eq('resourceType', 'resource-group'), eq('resource', '5a6b7c8d9e0f4123b4c5d6e7f8091a2b')],
+      [role('Viewer'), role('Operator')],
+      '2024-11-18T10:40:00.000Z',
+      {
+        description: 'Contractor access for the Q1 migration',
+        pattern: 'time-based-conditions:once',
+        rule: {
+          operator: 'and',
+          conditions: [
+            { key: '{{environment.attributes.current_date_time}}', operator: 'dateTimeGreaterThanOrEquals', value: '2024-11-18T00:00:00+00:00' },
+            { key: '{{environment.attributes.current_date_time}}', operator: 'dateTimeLessThanOrEquals', value: '2025-05-31T23:59:59+00:00' },
+          ],
+        },
+      },
+    ),
+    // Alex, both accounts: account management.
+    policy('07c8d9ea-fb0c-4d1e-8f2a-3b4c5d6e7f80', eq('iam_id', alex), P, [eq('serviceType', 'platform_service')], [role('Administrator')], '2019-05-21T09:40:00.000Z'),
+    policy('18d9eafb-0c1d-4e2f-9a3b-4c5d6e7f8091', eq('iam_id', alex), S, [eq('serviceType', 'platform_service')], [role('Administrator')], '2019-05-21T09:41:00.000Z'),
+    // Access-group policies: not direct policies of any user.
+    policy(
+      '29eafb0c-1d2e-4f3a-8b4c-5d6e7f8091a2',
+      eq('access_group_id', G.prodDevelopers),
+      P,
+      [eq('serviceName', 'codeengine')],
+      [role('Editor'), serviceRole('codeengine', 'Writer')],
+      '2019-06-01T10:10:00.000Z',
+    ),
+    policy(
+      '3afb0c1d-2e3f-4a4b-9c5d-6e7f8091a2b3',
+      eq('access_group_id', G.prodBilling),
+      P,
+      [eq('serviceName', 'billing')],
+      [role('Viewer')],
+      '2019-06-01T10:11:00.000Z',
+    ),
+    policy(
+      '4b0c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4',
+      eq('access_group_id', G.prodK8s),
+      P,
+      [eq('serviceName', 'containers-kubernetes')],
+      [role('Operator'), serviceRole('containers-kubernetes', 'Manager')],
+      '2020-03-12T09:05:00.000Z',
+    ),
+  ];
+
+  return {
+    accounts: [
+      { id: P, name: 'Acme Production', owner_iam_id: sam },
+      { id: S, name: 'Acme Staging', owner_iam_id: sam },
+    ],
+    users,
+    apiKeys,
+    serviceIds,
+    profiles,
+    accessGroups,
+    policies,
+    botIamId: alex,
+  };
+}

@@ -1,0 +1,217 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { slackId } from './ids.js';
+import { multipartBoundary, parseMultipart } from './multipart.js';
+import { ArgsDecodeError, parseApiRequest, readBody } from './request-args.js';
+import { SlackMethodError, SlackState } from './slack-state.js';
+import type { ResponseUrlContext, SimMessage, SlackSimulator, SlackSimulatorOptions } from './types.js';
+import { waitFor } from './wait-for.js';
+import { WEB_API_METHODS } from './web-api-methods.js';
+
+/**
+ * Starts an in-memory Slack Web API on 127.0.0.1. Point a WebClient at it with
+ * `slackApiUrl: sim.apiUrl` (Bolt: `clientOptions.slackApiUrl`).
+ */
+export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<SlackSimulator> {
+  const state = new SlackState(opts);
+  let origin = '';
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendText(res, 500, `simulator error: ${(err as Error).message}`);
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    const body = await readBody(req);
+    if (url.pathname.startsWith('/api/')) return handleApi(req, res, url, body);
+    if (req.method === 'POST' && url.pathname.startsWith('/upload/v1/')) return handleUpload(req, res, url, body);
+    if (req.method === 'POST' && url.pathname.startsWith('/response/')) return handleResponseUrl(req, res, url, body);
+    sendText(res, 404, 'not found');
+  }
+
+  function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+    const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+    const at = Date.now();
+    let token: string | undefined;
+    let args: Record<string, unknown> = {};
+    const answer = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const ok = payload.ok === true;
+      state.calls.push({ method, args, at, ok, ...(ok ? {} : { error: String(payload.error) }) });
+      sendJson(res, status, payload, headers);
+    };
+    try {
+      ({ token, args } = parseApiRequest(req, url, body));
+    } catch (err) {
+      if (err instanceof ArgsDecodeError) return answer(200, { ok: false, error: err.slackError });
+      throw err;
+    }
+    const handler = WEB_API_METHODS[method];
+    if (!handler) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
+    if (token === undefined || token === '') return answer(200, { ok: false, error: 'not_authed' });
+    if (token !== state.botToken) return answer(200, { ok: false, error: 'invalid_auth' });
+    const retryAfter = state.takeRateLimit(method);
+    if (retryAfter !== undefined) {
+      return answer(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': String(retryAfter) });
+    }
+    try {
+      const result = handler(state, args);
+      if (method === 'files.getUploadURLExternal') result.upload_url = `${origin}${String(result.upload_url)}`;
+      answer(200, { ok: true, ...result });
+    } catch (err) {
+      if (err instanceof SlackMethodError) return answer(200, { ok: false, error: err.error, ...err.extra });
+      throw err;
+    }
+  }
+
+  /** @slack/web-api 8 POSTs multipart/form-data with the bytes in a file part named `body`. */
+  function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+    const upload = state.uploadsByKey.get(url.pathname.slice('/upload/v1/'.length));
+    if (!upload || upload.completed) return sendText(res, 404, 'unknown or already completed upload URL');
+    const boundary = multipartBoundary(req.headers['content-type']);
+    if (!boundary) return sendText(res, 400, "expected multipart/form-data with a 'body' part");
+    let bytes: Buffer | undefined;
+    try {
+      bytes = parseMultipart(body, boundary).find((p) => p.name === 'body')?.data;
+    } catch (err) {
+      return sendText(res, 400, `malformed multipart body: ${(err as Error).message}`);
+    }
+    if (!bytes) return sendText(res, 400, "multipart body has no 'body' part");
+    if (bytes.length !== upload.length) {
+      return sendText(res, 400, `length mismatch: files.getUploadURLExternal said ${upload.length} bytes, received ${bytes.length}`);
+    }
+    upload.bytes = bytes;
+    sendText(res, 200, `OK - ${bytes.length}`);
+  }
+
+  /** Slash-command / interaction response_url: record, then act like Slack would. */
+  function handleResponseUrl(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+    const ctx = state.responseUrls.get(url.pathname.slice('/response/'.length));
+    if (!ctx) return sendText(res, 404, 'no_active_hooks');
+    const text = body.toString('utf8');
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      const payload = new URLSearchParams(text).get('payload');
+      if (payload !== null) {
+        try {
+          parsed = JSON.parse(payload);
+        } catch {
+          return sendText(res, 400, 'invalid_payload');
+        }
+      }
+    }
+    state.responses.push({ url: `${origin}${url.pathname}`, body: parsed });
+    applyResponse(ctx, parsed);
+    sendJson(res, 200, { ok: true });
+  }
+
+  function applyResponse(ctx: ResponseUrlContext, body: unknown): void {
+    if (body === null || typeof body !== 'object') return;
+    const b = body as Record<string, unknown>;
+    const channel = ctx.channel !== undefined ? (state.resolveChannel(ctx.channel) ?? ctx.channel) : undefined;
+    if (channel === undefined) return;
+    const blocks = Array.isArray(b.blocks) ? b.blocks : undefined;
+    const text = typeof b.text === 'string' ? b.text : undefined;
+    const original = ctx.messageTs !== undefined ? state.findMessage(channel, ctx.messageTs) : undefined;
+    if (isTrue(b.delete_original)) {
+      if (original) state.deleteMessage(channel, original.ts);
+    } else if (isTrue(b.replace_original) && original) {
+      if (text !== undefined) original.text = text;
+      original.blocks = blocks ?? [];
+      original.edits += 1;
+    } else if (b.response_type === 'in_channel') {
+      const threadTs = typeof b.thread_ts === 'string' ? b.thread_ts : undefined;
+      state.addMessage({
+        channel,
+        text: text ?? '',
+        blocks: blocks ?? [],
+        user: state.botUserId,
+        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+      });
+    } else if (ctx.userId !== undefined) {
+      state.ephemerals.push({ channel, user: ctx.userId, text: text ?? '', ...(blocks ? { blocks } : {}) });
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
+
+  const describeCalls = () => {
+    const recent = state.calls.slice(-10).map((c) => `${c.method}${c.ok ? '' : `(${c.error})`}`);
+    return `recorded calls (${state.calls.length}, last 10): ${recent.join(', ') || 'none'}`;
+  };
+
+  const sim: SlackSimulator = {
+    apiUrl: `${origin}/api/`,
+    teamId: state.teamId,
+    botUserId: state.botUserId,
+    botId: state.botId,
+    calls: state.calls,
+    callsTo: (method) => state.calls.filter((c) => c.method === method),
+    waitFor: (probe, waitOpts) => waitFor(probe, waitOpts, describeCalls),
+    messages: (channel) => [...state.channelMessages(state.lookupChannel(channel))],
+    message: (channel, ts) => state.findMessage(state.lookupChannel(channel), ts),
+    thread: (channel, threadTs) => {
+      const list = state.channelMessages(state.lookupChannel(channel));
+      const parent = list.find((m) => m.ts === threadTs);
+      const replies = list.filter((m: SimMessage) => m.thread_ts === threadTs && m.ts !== threadTs);
+      return parent ? [parent, ...replies] : replies;
+    },
+    ephemerals: state.ephemerals,
+    views: state.views,
+    view: (id) => state.currentViews.get(id),
+    files: state.files,
+    user: (id) => state.users.get(id),
+    postAsUser: (channel, userId, text, threadTs) => {
+      const resolved = state.resolveChannel(channel);
+      if (!resolved) throw new Error(`postAsUser: channel ${channel} does not exist in the simulator`);
+      return state.addMessage({
+        channel: resolved,
+        text,
+        blocks: [],
+        user: userId,
+        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+      });
+    },
+    responseUrl: (context = {}) => {
+      const id = slackId('', 24);
+      state.responseUrls.set(id, context);
+      return `${origin}/response/${id}`;
+    },
+    responses: state.responses,
+    issueTriggerId: (userId) => state.issueTrigger(userId),
+    rateLimit: (method, times, retryAfterSeconds) => state.setRateLimit(method, times, retryAfterSeconds),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+  return sim;
+}
+
+function isTrue(v: unknown): boolean {
+  return v === true || v === 'true';
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,14 @@
+/** Tiny helpers for the Block Kit JSON our builders repeat. */
+export const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
+export const section = (text: string) => ({ type: 'section' as const, text: mrkdwn(text) });
+export const context = (...texts: string[]) => ({ type: 'context' as const, elements: texts.map(mrkdwn) });
+export const divider = () => ({ type: 'divider' as const });
+export const option = (value: string, text: string) => ({ text: plain(text), value });
+
+export const user = (id: string) => `<@${id}>`;
+/** Slack renders this in the reader's own time zone. */
+export const slackDate = (iso: string) => `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time}|${iso}>`;
+
+/** Slack mrkdwn treats &, < and > as control characters. */
+export const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -1,0 +1,66 @@
+import type { AuditRecord } from '../../audit/audit-event.js';
+import type { StepProgress } from '../../checklist/step-progress.js';
+import type { OffboardRequest } from '../../requests/request.js';
+import { context, escape, section, slackDate } from './block-kit.js';
+
+const SYSTEM_NAMES: Record<string, string> = { 'ibm-cloud': 'IBM Cloud' };
+
+const ICONS = {
+  waiting: ':white_circle:',
+  running: ':hourglass_flowing_sand:',
+  retrying: ':arrows_counterclockwise:',
+  verified: ':white_check_mark:',
+  failed: ':x:',
+} as const;
+
+/** The live checklist in the request's thread, rendered entirely from the audit trail. */
+export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trail: AuditRecord[]) {
+  const planned = trail.find((e) => e.type === 'run.planned');
+  const finished = trail.find((e) => e.type === 'run.finished');
+  const report = trail.find((e) => e.type === 'report.published');
+  const scheduled = planned?.type === 'run.planned' && Date.parse(planned.startsAt) > Date.parse(planned.at) ? planned.startsAt : undefined;
+  const verified = steps.filter((s) => s.state === 'verified').length;
+
+  const groups = new Map<string, StepProgress[]>();
+  for (const s of steps) {
+    const key = `${s.ref.system}\u0000${s.ref.scope}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const body = [...groups.values()].map((group) => {
+    const { system, scope } = group[0]!.ref;
+    const lines = group.map((s) => `${ICONS[s.state]} ${s.ref.title}: ${stepLine(s, scheduled)}`);
+    return section(`*${SYSTEM_NAMES[system] ?? system}* · account \`${scope}\`\n${lines.join('\n')}`);
+  });
+
+  const footer = finished?.type === 'run.finished'
+    ? finished.outcome === 'verified'
+      ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
+      : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report.`
+    : `${verified} of ${steps.length} steps verified so far.`;
+  const evidence = report?.type === 'report.published' ? ` Evidence report: ${escape(report.filename)}.` : '';
+
+  return {
+    text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
+    blocks: [section(`:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})`), ...body, context(footer + evidence)],
+  };
+}
+
+function stepLine(s: StepProgress, scheduledFor?: string): string {
+  switch (s.state) {
+    case 'waiting':
+      return scheduledFor ? `scheduled for ${slackDate(scheduledFor)}` : 'waiting';
+    case 'running':
+      return s.attempts > 1 ? `running (attempt ${s.attempts})` : 'running';
+    case 'retrying':
+      return `retrying in ${Math.ceil((s.retryInMs ?? 0) / 1000)} s after: ${escape(s.error ?? '')}`;
+    case 'failed':
+      return `*failed*: ${escape(s.error ?? 'unknown error')}`;
+    case 'verified': {
+      const removed = s.changes?.filter((c) => c.outcome === 'removed').length ?? 0;
+      const absent = s.changes?.filter((c) => c.outcome === 'already_absent').length ?? 0;
+      const what = removed + absent === 0 ? (s.inventoryNote ? `nothing to remove (${escape(s.inventoryNote)})` : 'nothing found') : `${removed} removed${absent ? `, ${absent} already absent` : ''}`;
+      const checks = s.verification?.checks ?? 1;
+      return `${what}; verified by read-back${checks > 1 ? ` after ${checks} checks` : ''}`;
+    }
+  }
+}
