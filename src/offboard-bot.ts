@@ -35,6 +35,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const audit = new AuditTrail(redis, keys);
   const slack = createSlackClient(config.slack);
   const checklist = new ChecklistPublisher(redis, keys, store, audit, slack, logger);
+  const directory = new SlackDirectory(slack, config.approvers);
 
   let server: SlackServer | undefined;
   let producer: FlowProducer | undefined;
@@ -43,7 +44,6 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     if (config.role !== 'worker') {
       producer = new FlowProducer({ connection: redis, prefix: config.redisPrefix });
       const runs = new RunStarter(producer, audit, checklist, IBM_CLOUD_PLAN, config.ibm.accountIds, config.jobs.attempts);
-      const directory = new SlackDirectory(slack, config.approvers);
       const lifecycle = new RequestLifecycle(store, audit, directory, slack, runs, config.approvalChannel, logger);
       server = await startSlackServer({
         config,
@@ -57,7 +57,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         store,
         audit,
         checklist,
-        evidence: new EvidencePublisher(store, audit, slack),
+        evidence: new EvidencePublisher(store, audit, slack, directory),
         ibm: new IbmCloudClient(config.ibm),
         verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
         retryBaseMs: config.jobs.retryDelayMs,

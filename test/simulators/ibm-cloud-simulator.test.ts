@@ -143,7 +143,8 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
     const { access_token } = (await tokenRes.json()) as { access_token: string };
     const url = `${sim.url}/v2/accounts/${ACME_PRODUCTION}/users`;
     expect((await fetch(url, { headers: { Authorization: `Bearer ${access_token}` } })).status).toBe(200);
-    await sleep(1100);
+    const { exp } = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    await sleep(exp * 1000 - Date.now() + 20);
     const res = await fetch(url, { headers: { Authorization: `Bearer ${access_token}` } });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ errors: [{ code: 'token_expired' }] });

@@ -28,17 +28,6 @@ export interface IssuedToken {
 
 const b64url = (obj: unknown): string => Buffer.from(JSON.stringify(obj)).toString('base64url');
 
-export function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Issues tokens and remembers them: only tokens issued by this instance, and not expired, are accepted. */
 export class TokenIssuer {
   private readonly issued = new Map<string, TokenClaims>();

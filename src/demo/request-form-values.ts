@@ -1,0 +1,32 @@
+import type { Reason } from '../requests/request.js';
+import { FIELDS, inputAction } from '../slack/blocks/ids.js';
+
+export interface FormAnswers {
+  person?: string;
+  reason?: Reason;
+  timing?: 'now' | 'scheduled';
+  /** Unix seconds. */
+  effectiveAt?: number;
+  disposition?: 'disable_then_delete' | 'delete_now';
+  graceDays?: string;
+  successor?: string;
+  ticket?: string;
+  notes?: string;
+}
+
+/** The request modal's `view.state.values` as Slack would send them for these answers. */
+export function requestFormValues(a: FormAnswers) {
+  const v = (block: string, value: Record<string, unknown>) => ({ [block]: { [inputAction(block)]: value } });
+  const option = (value?: string) => (value ? { value } : null);
+  return {
+    ...v(FIELDS.person, { type: 'users_select', selected_user: a.person ?? null }),
+    ...v(FIELDS.reason, { type: 'static_select', selected_option: option(a.reason) }),
+    ...v(FIELDS.timing, { type: 'radio_buttons', selected_option: option(a.timing ?? 'now') }),
+    ...v(FIELDS.effectiveAt, { type: 'datetimepicker', selected_date_time: a.effectiveAt ?? null }),
+    ...v(FIELDS.disposition, { type: 'radio_buttons', selected_option: option(a.disposition ?? 'disable_then_delete') }),
+    ...v(FIELDS.graceDays, { type: 'number_input', value: a.graceDays ?? '30' }),
+    ...v(FIELDS.successor, { type: 'users_select', selected_user: a.successor ?? null }),
+    ...v(FIELDS.ticket, { type: 'plain_text_input', value: a.ticket ?? null }),
+    ...v(FIELDS.notes, { type: 'plain_text_input', value: a.notes ?? null }),
+  };
+}

@@ -1,0 +1,68 @@
+import { ACTIONS, COMMAND, VIEWS } from '../slack/blocks/ids.js';
+import type { LocalStack } from './local-stack.js';
+import { requestFormValues, type FormAnswers } from './request-form-values.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
+
+/** Does in the simulated workspace what people do in Slack: type the command, fill the modal, click. */
+export class SlackPlayer {
+  constructor(private readonly stack: LocalStack) {}
+
+  async openForm(userId: string, text = '') {
+    const res = await this.stack.events.slashCommand({ command: COMMAND, text, userId, channelId: GENERAL_CHANNEL });
+    if (res.status !== 200) throw new Error(`/offboard answered HTTP ${res.status}: ${res.body}`);
+    const view = await this.stack.slack.waitFor(() => this.stack.slack.views.filter((v) => v.userId === userId && v.kind === 'open').at(-1));
+    return { response: res, view };
+  }
+
+  /** Opens the form and submits these answers; returns Slack's HTTP answer to the submission. */
+  async submitForm(userId: string, answers: FormAnswers) {
+    const { view } = await this.openForm(userId);
+    const v = view.view as { callback_id: string; private_metadata?: string };
+    return this.stack.events.viewSubmission({
+      userId,
+      view: { id: view.id, callback_id: v.callback_id ?? VIEWS.request, private_metadata: v.private_metadata },
+      values: requestFormValues(answers),
+    });
+  }
+
+  /** Submits a valid request and returns its id, read from the approval message posted for it. */
+  async request(userId: string, answers: FormAnswers): Promise<string> {
+    const before = this.stack.slack.messages(APPROVAL_CHANNEL).length;
+    const res = await this.submitForm(userId, answers);
+    if (res.status !== 200 || (res.json as { response_action?: string } | undefined)?.response_action === 'errors') {
+      throw new Error(`request refused: ${res.body}`);
+    }
+    const message = await this.stack.slack.waitFor(() => this.stack.slack.messages(APPROVAL_CHANNEL)[before]);
+    const id = /OFF-[0-9A-Z]{6}/.exec(message.text)?.[0];
+    if (!id) throw new Error(`no request id in approval message: ${message.text}`);
+    return id;
+  }
+
+  approvalMessage(requestId: string) {
+    return this.stack.slack.messages(APPROVAL_CHANNEL).find((m) => m.text.includes(requestId) && !m.thread_ts);
+  }
+
+  async click(userId: string, action: keyof typeof ACTIONS, requestId: string) {
+    const message = this.approvalMessage(requestId);
+    if (!message) throw new Error(`no approval message for ${requestId}`);
+    return this.stack.events.blockAction({
+      userId,
+      actionId: ACTIONS[action],
+      blockId: `decide.${requestId}`,
+      value: requestId,
+      channel: APPROVAL_CHANNEL,
+      messageTs: message.ts,
+    });
+  }
+
+  /** The evidence PDF uploaded to the request's thread, once the run has finished. */
+  async evidence(requestId: string, timeoutMs = 20_000) {
+    return this.stack.slack.waitFor(() => this.stack.slack.files.find((f) => f.filename.includes(requestId)), { timeoutMs });
+  }
+
+  checklist(requestId: string) {
+    const approval = this.approvalMessage(requestId);
+    if (!approval) return undefined;
+    return this.stack.slack.thread(APPROVAL_CHANNEL, approval.ts).find((m) => m.text.startsWith('Revocation checklist'));
+  }
+}

@@ -1,0 +1,36 @@
+import { extractText, getDocumentProxy } from 'unpdf';
+import { describe, expect, it } from 'vitest';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+
+describe('a complete offboarding', () => {
+  it('goes from /offboard to a verified removal in every account and a PDF naming the approver and every step', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-1042',
+      notes: 'Last day Friday',
+    });
+
+    const approve = await player.click(PEOPLE.alex, 'approve', id);
+    expect(approve.status).toBe(200);
+
+    const pdf = await player.evidence(id);
+    const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text;
+    expect(text).toContain(id);
+    expect(text).toContain('Alex Admin');
+    for (const title of ['API keys', 'Access groups', 'Direct access policies', 'Account membership']) expect(text).toContain(title);
+
+    for (const account of [ACME_PRODUCTION, ACME_STAGING]) {
+      expect(stack.ibm.userInAccount(account, JANE_EMAIL)).toBeUndefined();
+    }
+    const checklist = player.checklist(id);
+    expect(checklist?.blocks).toBeDefined();
+    expect(JSON.stringify(checklist?.blocks)).toContain('every step verified');
+  });
+});
