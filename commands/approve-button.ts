@@ -12,6 +12,6 @@ export function approveButton(deps: CommandDeps) {
       return;
     }
     deps.logger.info({ requestId: action.value, user: body.user.id, outcome: decision.kind }, 'approve click did not decide');
-    if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text: decisionNotice(decision) });
+    if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text: decisionNotice(decision, deps.directory.describeApprovers()) });
   };
 }

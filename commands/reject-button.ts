@@ -10,9 +10,9 @@ export function rejectButton(deps: CommandDeps) {
     const request = await deps.store.mustGet(action.value ?? '');
     const refused = await deps.lifecycle.mayDecide(request, body.user.id, 'reject');
     const notice = refused
-      ? decisionNotice({ kind: 'refused', reason: refused })
+      ? decisionNotice({ kind: 'refused', reason: refused }, deps.directory.describeApprovers())
       : request.status !== 'pending'
-        ? decisionNotice({ kind: 'already_decided', request })
+        ? decisionNotice({ kind: 'already_decided', request }, deps.directory.describeApprovers())
         : undefined;
     if (notice) {
       if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text: notice });

@@ -13,7 +13,7 @@ export function rejectSubmission(deps: CommandDeps) {
     const reason = view.state.values[FIELDS.rejectReason]?.[inputAction(FIELDS.rejectReason)]?.value?.trim() ?? '';
     if (!reason) return ack({ response_action: 'errors', errors: { [FIELDS.rejectReason]: 'Say why, so the requester knows what to fix.' } });
     const decision = await deps.lifecycle.reject(requestId, body.user.id, reason);
-    if (decision.kind !== 'decided') return ack({ response_action: 'errors', errors: { [FIELDS.rejectReason]: decisionNotice(decision) } });
+    if (decision.kind !== 'decided') return ack({ response_action: 'errors', errors: { [FIELDS.rejectReason]: decisionNotice(decision, deps.directory.describeApprovers()) } });
     await ack();
     deps.logger.info({ requestId, by: body.user.id }, 'offboarding rejected');
   };

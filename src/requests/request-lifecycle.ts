@@ -44,7 +44,7 @@ export class RequestLifecycle {
   /** Whether `actorId` may decide; a refusal is recorded in the trail. */
   async mayDecide(request: OffboardRequest, actorId: string, action: 'approve' | 'reject'): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
-    const reason = refusalReason(request, actorId, isApprover, this.directory.describeApprovers());
+    const reason = refusalReason(request, actorId, isApprover);
     if (reason) await this.audit.append(request.id, { type: 'approval.refused', actor: actorId, action, reason });
     return reason;
   }

@@ -1,0 +1,125 @@
+import { Queue, type JobType } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { AuditRecord } from '../../src/audit/audit-event.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { stepId } from '../../src/connectors/step-ref.js';
+import type { LocalStack } from '../../src/demo/local-stack.js';
+import { APPROVAL_CHANNEL } from '../../src/demo/workspace.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { Keys } from '../../src/redis.js';
+import { ACTIONS, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
+
+/** Every state a BullMQ job can be in, so "no jobs" really means none anywhere. */
+const ALL_STATES: JobType[] = ['active', 'completed', 'delayed', 'failed', 'prioritized', 'waiting', 'waiting-children', 'paused'];
+
+/** The request's audit trail, read straight from Redis like the checklist and the report do. */
+export async function readTrail(stack: LocalStack, requestId: string): Promise<AuditRecord[]> {
+  const redis = new Redis(stack.config.redisUrl);
+  try {
+    return await new AuditTrail(redis, new Keys(stack.config.redisPrefix)).read(requestId);
+  } finally {
+    await redis.quit();
+  }
+}
+
+export function eventsOf<T extends AuditRecord['type']>(trail: AuditRecord[], type: T): Extract<AuditRecord, { type: T }>[] {
+  return trail.filter((e): e is Extract<AuditRecord, { type: T }> => e.type === type);
+}
+
+export interface QueueSnapshot {
+  /** Jobs per state, per queue. */
+  counts: { revocations: Record<string, number>; runs: Record<string, number> };
+  /** Jobs in any state, across both queues. */
+  total: number;
+  /** Completed jobs, across both queues. */
+  completed: number;
+  /** Ids of every job in any state, sorted. */
+  jobIds: string[];
+}
+
+/** What the bot's two BullMQ queues hold right now. */
+export async function queueSnapshot(stack: LocalStack): Promise<QueueSnapshot> {
+  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const prefix = stack.config.redisPrefix;
+  const revocations = new Queue(QUEUES.revocations, { connection, prefix });
+  const runs = new Queue(QUEUES.runs, { connection, prefix });
+  try {
+    const [rc, fc, rj, fj] = await Promise.all([
+      revocations.getJobCounts(...ALL_STATES),
+      runs.getJobCounts(...ALL_STATES),
+      revocations.getJobs(ALL_STATES),
+      runs.getJobs(ALL_STATES),
+    ]);
+    const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    return {
+      counts: { revocations: rc, runs: fc },
+      total: sum(rc) + sum(fc),
+      completed: (rc.completed ?? 0) + (fc.completed ?? 0),
+      jobIds: [...rj, ...fj].map((j) => String(j.id)).sort(),
+    };
+  } finally {
+    await Promise.all([revocations.close(), runs.close()]);
+    await connection.quit();
+  }
+}
+
+/** Polls an async probe until it returns something truthy. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false | null>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    last = await probe();
+    if (last) return last as T;
+    if (Date.now() > deadline) throw new Error(`eventually: ${what} not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The job ids one run of this request must have: one per planned step, plus the finishing parent. */
+export function expectedJobIds(requestId: string, trail: AuditRecord[]): string[] {
+  const planned = eventsOf(trail, 'run.planned');
+  const steps = planned.flatMap((p) => p.steps);
+  return [...steps.map((s) => `${requestId}.${stepId(s)}`), `${requestId}.finish`].sort();
+}
+
+/** Waits until the run's audit trail says it finished and every job of it has completed. */
+export async function waitForRunToFinish(stack: LocalStack, requestId: string, jobs: number): Promise<QueueSnapshot> {
+  await eventually(async () => eventsOf(await readTrail(stack, requestId), 'run.finished').length > 0, 15_000, 'run.finished');
+  return eventually(
+    async () => {
+      const snap = await queueSnapshot(stack);
+      return snap.completed >= jobs ? snap : undefined;
+    },
+    15_000,
+    `${jobs} completed jobs`,
+  );
+}
+
+/** Whether the approval message still offers the Approve and Reject buttons for this request. */
+export function hasDecisionButtons(blocks: unknown[] | undefined, requestId: string): boolean {
+  const actions = (blocks ?? []).find((b) => (b as { block_id?: string }).block_id === `decide.${requestId}`) as
+    | { type: string; elements?: { action_id?: string }[] }
+    | undefined;
+  if (!actions || actions.type !== 'actions') return false;
+  const ids = (actions.elements ?? []).map((e) => e.action_id);
+  return ids.includes(ACTIONS.approve) && ids.includes(ACTIONS.reject);
+}
+
+/** Ephemerals shown to one user in the approval channel. */
+export function ephemeralsFor(stack: LocalStack, userId: string) {
+  return stack.slack.ephemerals.filter((e) => e.user === userId && e.channel === APPROVAL_CHANNEL);
+}
+
+/** Reject modals opened for one user. */
+export function rejectModalsFor(stack: LocalStack, userId: string) {
+  return stack.slack.views.filter((v) => v.kind === 'open' && v.userId === userId && v.view.callback_id === VIEWS.reject);
+}
+
+/** Submits the reject modal as Slack would, with this reason typed in (null: left empty). */
+export function submitRejectModal(stack: LocalStack, userId: string, viewId: string, reason: string | null) {
+  return stack.events.viewSubmission({
+    userId,
+    view: { id: viewId, callback_id: VIEWS.reject },
+    values: { [FIELDS.rejectReason]: { [inputAction(FIELDS.rejectReason)]: { type: 'plain_text_input', value: reason } } },
+  });
+}
