@@ -57,8 +57,9 @@ export class RequestLifecycle {
     const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.approved', actor: actorId });
-    await this.updateApprovalMessage(request);
+    // The run starts before any Slack cosmetics, so a Slack hiccup cannot strand an approved request.
     await this.runs.start(request);
+    await this.updateApprovalMessage(request);
     await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`);
     return { kind: 'decided', request };
   }
@@ -87,7 +88,11 @@ export class RequestLifecycle {
 
   private async updateApprovalMessage(request: OffboardRequest): Promise<void> {
     if (!request.approvalMessage) return;
-    await this.slack.chat.update({ channel: request.approvalMessage.channel, ts: request.approvalMessage.ts, ...this.renderApproval(request) });
+    try {
+      await this.slack.chat.update({ channel: request.approvalMessage.channel, ts: request.approvalMessage.ts, ...this.renderApproval(request) });
+    } catch (err) {
+      this.logger.warn({ requestId: request.id, err: (err as Error).message }, 'could not update the approval message');
+    }
   }
 
   /** Messages the person in the app's DM; a failure there must not undo a decision. */
