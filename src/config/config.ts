@@ -6,7 +6,8 @@ const list = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-const url = (name: string) => z.url({ message: `${name} must be an http(s) URL` });
+// z.url() alone accepts any scheme (ftp:, javascript:); z.httpUrl() refuses IP hosts the simulators use.
+const url = (name: string) => z.url({ protocol: /^https?$/, message: `${name} must be an http(s) URL` });
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**

@@ -3,6 +3,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../logger.js';
 import type { RunStarter } from '../runs/run-starter.js';
 import { approvalMessage } from '../slack/blocks/approval-message.js';
+import { escape } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { refusalReason } from './approval-policy.js';
 import type { NewRequest, OffboardRequest } from './request.js';
@@ -77,7 +78,7 @@ export class RequestLifecycle {
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason });
     await this.updateApprovalMessage(request);
-    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${reason}`);
+    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${escape(reason)}`);
     return { kind: 'decided', request };
   }
 

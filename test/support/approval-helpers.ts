@@ -10,7 +10,7 @@ import { Keys } from '../../src/redis.js';
 import { ACTIONS, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 
 /** Every state a BullMQ job can be in, so "no jobs" really means none anywhere. */
-const ALL_STATES: JobType[] = ['active', 'completed', 'delayed', 'failed', 'prioritized', 'waiting', 'waiting-children', 'paused'];
+const ALL_STATES: JobType[] = ['active', 'completed', 'delayed', 'failed', 'prioritized', 'waiting', 'waiting-children'];
 
 /** The request's audit trail, read straight from Redis like the checklist and the report do. */
 export async function readTrail(stack: LocalStack, requestId: string): Promise<AuditRecord[]> {

@@ -1,5 +1,5 @@
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, divider, plain, section, slackDate, user } from './block-kit.js';
+import { context, divider, escape, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 import { requestFacts } from './request-summary.js';
 
@@ -14,7 +14,7 @@ export function approvalMessage(r: OffboardRequest, touched: ApprovalScope[]) {
   const decided = r.decision
     ? r.decision.outcome === 'approved'
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
-      : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${r.decision.reason ?? ''}`
+      : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escape(r.decision.reason ?? '')}`
     : undefined;
   const what = touched.map(
     (t) => `• *${t.system}* in ${t.scopes.map((s) => (s.name ? `${s.name} (\`${s.id}\`)` : `\`${s.id}\``)).join(', ')}: ${t.touches.join(', ')}`,

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const PROD = '0123456789abcdef0123456789abcdef';
+const STAGING = 'fedcba9876543210fedcba9876543210';
+
+/** Everything an operator must set, and nothing that has a default. */
+const COMPLETE: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
+  SLACK_SIGNING_SECRET: 'signing-secret-for-tests',
+  OFFBOARD_APPROVAL_CHANNEL: 'C0APPROVAL',
+  OFFBOARD_APPROVERS: 'S0ITAPPROV',
+  IBMCLOUD_API_KEY: 'ibm-api-key-for-tests',
+  IBMCLOUD_ACCOUNT_IDS: `${PROD},${STAGING}`,
+};
+
+/** The ConfigError loadConfig throws for `env`; fails the test when it parses. */
+function problemsWith(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected the configuration to be refused, but it parsed');
+}
+
+function without(...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(COMPLETE).filter(([k]) => !names.includes(k)));
+}
+
+describe('loadConfig', () => {
+  it('parses a complete environment with a user group of approvers', () => {
+    const config = loadConfig(COMPLETE);
+
+    expect(config.slack).toEqual({ botToken: COMPLETE.SLACK_BOT_TOKEN, signingSecret: COMPLETE.SLACK_SIGNING_SECRET, apiUrl: undefined });
+    expect(config.approvalChannel).toBe('C0APPROVAL');
+    expect(config.approvers).toEqual({ kind: 'usergroup', id: 'S0ITAPPROV' });
+    expect(config.ibm.apiKey).toBe(COMPLETE.IBMCLOUD_API_KEY);
+    expect(config.ibm.accountIds).toEqual([PROD, STAGING]);
+  });
+
+  it('parses approvers given as a comma list of users, ignoring spaces and empty entries', () => {
+    const config = loadConfig({ ...COMPLETE, OFFBOARD_APPROVERS: ' U0ALEX001, W0RILEY01 ,U0MORGAN1,' });
+
+    expect(config.approvers).toEqual({ kind: 'users', ids: ['U0ALEX001', 'W0RILEY01', 'U0MORGAN1'] });
+  });
+
+  it('parses every optional setting when given', () => {
+    const config = loadConfig({
+      ...COMPLETE,
+      SLACK_API_URL: 'http://127.0.0.1:9999/api/',
+      PORT: '8080',
+      REDIS_URL: 'rediss://redis.internal:6380',
+      REDIS_PREFIX: 'offboard_prod-1',
+      OFFBOARD_ROLE: 'worker',
+      OFFBOARD_JOB_ATTEMPTS: '3',
+      IBMCLOUD_IAM_URL: 'https://private.iam.cloud.ibm.com',
+      LOG_LEVEL: 'debug',
+    });
+
+    expect(config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
+    expect(config.port).toBe(8080);
+    expect(config.redisUrl).toBe('rediss://redis.internal:6380');
+    expect(config.redisPrefix).toBe('offboard_prod-1');
+    expect(config.role).toBe('worker');
+    expect(config.jobs.attempts).toBe(3);
+    expect(config.ibm.iamUrl).toBe('https://private.iam.cloud.ibm.com');
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('applies the defaults for everything optional', () => {
+    const config = loadConfig(COMPLETE);
+
+    expect(config.port).toBe(3000);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.redisPrefix).toBe('offboard');
+    expect(config.role).toBe('all');
+    expect(config.logLevel).toBe('info');
+    expect(config.slack.apiUrl).toBeUndefined();
+    expect(config.ibm).toMatchObject({
+      iamUrl: 'https://iam.cloud.ibm.com',
+      userManagementUrl: 'https://user-management.cloud.ibm.com',
+      iamIdentityUrl: 'https://iam.cloud.ibm.com',
+      accessGroupsUrl: 'https://iam.cloud.ibm.com',
+      policyManagementUrl: 'https://iam.cloud.ibm.com',
+      timeoutMs: 30_000,
+    });
+    expect(config.jobs).toEqual({ attempts: 6, retryDelayMs: 2_000, verifyTimeoutMs: 300_000, verifyIntervalMs: 1_000, concurrency: 8 });
+  });
+
+  it('treats blank values as unset: defaults apply to them', () => {
+    const config = loadConfig({ ...COMPLETE, PORT: '', REDIS_URL: '   ', IBMCLOUD_IAM_URL: '', SLACK_API_URL: ' ', OFFBOARD_ROLE: '' });
+
+    expect(config.port).toBe(3000);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.ibm.iamUrl).toBe('https://iam.cloud.ibm.com');
+    expect(config.slack.apiUrl).toBeUndefined();
+    expect(config.role).toBe('all');
+  });
+
+  it('treats blank values as unset: a blank required setting is reported as missing', () => {
+    const err = problemsWith({ ...COMPLETE, SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '   ', IBMCLOUD_API_KEY: '\t' });
+
+    expect(err.problems).toEqual([
+      'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
+      'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)',
+      'IBMCLOUD_API_KEY is required: a user API key with rights to manage users and IAM',
+    ]);
+  });
+
+  it('reports every missing required setting at once', () => {
+    const err = problemsWith({});
+
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'OFFBOARD_APPROVAL_CHANNEL', 'OFFBOARD_APPROVERS', 'IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS']) {
+      expect(err.problems.filter((p) => p.startsWith(name))).toHaveLength(1);
+    }
+    expect(err.problems).toHaveLength(6);
+  });
+
+  it('reports every problem at once: missing token, bad channel id, bad approvers, bad account ids, bad URL', () => {
+    const err = problemsWith({
+      ...without('SLACK_BOT_TOKEN'),
+      OFFBOARD_APPROVAL_CHANNEL: '#it-approvals',
+      OFFBOARD_APPROVERS: 'alex, riley',
+      IBMCLOUD_ACCOUNT_IDS: `${PROD},not-an-account`,
+      USER_MANAGEMENT_URL: 'user-management.cloud.ibm.com',
+    });
+
+    expect(err.problems).toEqual([
+      'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
+      'OFFBOARD_APPROVAL_CHANNEL must be a channel id such as C0123ABCD, not a name',
+      'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
+      'IBMCLOUD_ACCOUNT_IDS must be a comma list of 32-character hex account ids',
+      'USER_MANAGEMENT_URL must be an http(s) URL',
+    ]);
+    for (const p of err.problems) expect(err.message).toContain(p);
+  });
+
+  it('refuses a mix of a user group and users as approvers', () => {
+    const err = problemsWith({ ...COMPLETE, OFFBOARD_APPROVERS: 'S0ITAPPROV,U0ALEX001' });
+
+    expect(err.problems).toEqual(['OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)']);
+  });
+
+  it('refuses an out-of-range port, a non-Redis URL and a bad key prefix', () => {
+    const err = problemsWith({ ...COMPLETE, PORT: '70000', REDIS_URL: 'http://127.0.0.1:6379', REDIS_PREFIX: 'a:b' });
+
+    expect(err.problems).toEqual([
+      'PORT must be at most 65535',
+      'REDIS_PREFIX may hold letters, digits, - and _ only',
+      'REDIS_URL must start with redis:// or rediss://',
+    ]);
+  });
+
+  it('refuses service URLs that are not http(s), as its message says', () => {
+    const err = problemsWith({ ...COMPLETE, IBMCLOUD_IAM_URL: 'ftp://iam.cloud.ibm.com', SLACK_API_URL: 'javascript:alert(1)' });
+
+    expect(err.problems).toEqual(['SLACK_API_URL must be an http(s) URL', 'IBMCLOUD_IAM_URL must be an http(s) URL']);
+  });
+
+  it('never shows secret values in the error, even when other settings are wrong', () => {
+    const signingSecret = 'SIGNING-SECRET-9f8e7d6c5b4a';
+    const apiKey = 'IBM-API-KEY-0a1b2c3d4e5f';
+    const err = problemsWith({
+      ...COMPLETE,
+      SLACK_SIGNING_SECRET: signingSecret,
+      IBMCLOUD_API_KEY: apiKey,
+      OFFBOARD_APPROVAL_CHANNEL: 'it-approvals',
+      IBMCLOUD_ACCOUNT_IDS: 'nope',
+      LOG_LEVEL: 'loud',
+    });
+
+    expect(err.problems.length).toBeGreaterThanOrEqual(3);
+    for (const text of [err.message, String(err), JSON.stringify(err.problems)]) {
+      expect(text).not.toContain(signingSecret);
+      expect(text).not.toContain(apiKey);
+    }
+  });
+
+  it('never shows a wrong kind of Slack token in the error, only what is wrong with it', () => {
+    const err = problemsWith({ ...COMPLETE, SLACK_BOT_TOKEN: 'xoxp-secret-value' });
+
+    expect(err.problems).toEqual(['SLACK_BOT_TOKEN must be a bot token starting with xoxb-']);
+    expect(err.message).not.toContain('xoxp-secret-value');
+    expect(err.message).not.toContain('secret-value');
+  });
+});
