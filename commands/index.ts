@@ -6,6 +6,7 @@ import type { CommandDeps } from './deps.js';
 import { offboardCommand } from './offboard-command.js';
 import { rejectButton } from './reject-button.js';
 import { rejectSubmission } from './reject-submission.js';
+import { retryButton } from './retry-button.js';
 import { requestSubmission } from './request-submission.js';
 
 /** The one place where Slack ids are bound to listeners. */
@@ -15,5 +16,6 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   app.action(ACTIONS.approve, approveButton(deps));
   app.action(ACTIONS.reject, rejectButton(deps));
   app.view(VIEWS.reject, rejectSubmission(deps));
+  app.action(ACTIONS.retry, retryButton(deps));
   app.event('app_home_opened', appHomeOpened(deps));
 }

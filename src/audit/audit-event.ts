@@ -8,20 +8,22 @@ import type { OffboardRequest } from '../requests/request.js';
  */
 export type AuditEvent =
   | { type: 'request.submitted'; actor: string; request: OffboardRequest }
-  | { type: 'approval.refused'; actor: string; action: 'approve' | 'reject'; reason: string }
+  | { type: 'approval.refused'; actor: string; action: 'approve' | 'reject' | 'retry'; reason: string }
   | { type: 'request.approved'; actor: string }
   | { type: 'request.rejected'; actor: string; reason: string }
-  | { type: 'run.planned'; steps: StepRef[]; startsAt: string }
+  /** Round 1 is the approved run; each retry of failed steps is a further round, started by `by`. */
+  | { type: 'run.planned'; round: number; steps: StepRef[]; startsAt: string; by?: string }
   | { type: 'step.started'; stepId: string; attempt: number }
   /** `note` says why nothing was found when that needs saying (e.g. not a member of the account). */
-  | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string }
+  | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string; identity?: string }
   | { type: 'step.acted'; stepId: string; transactionId: string; changes: Change[] }
   /** `elapsedMs` runs from the first read-back after acting to the one that confirmed. */
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }
   | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }
-  | { type: 'run.finished'; outcome: 'verified' | 'failures'; failedSteps: string[] }
-  | { type: 'report.published'; fileId: string; filename: string };
+  /** The outcome over every step of the request, not just this round's. */
+  | { type: 'run.finished'; round: number; outcome: 'verified' | 'failures'; failedSteps: string[] }
+  | { type: 'report.published'; round: number; fileId: string; filename: string };
 
 export type AuditEventType = AuditEvent['type'];
 

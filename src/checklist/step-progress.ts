@@ -21,11 +21,18 @@ export interface StepProgress {
   retryInMs?: number;
 }
 
+/** The round the trail is in: how many runs have been planned, and whether the latest has finished. */
+export function currentRound(trail: AuditRecord[]): { round: number; finished: boolean } {
+  const round = trail.filter((e) => e.type === 'run.planned').length;
+  return { round, finished: trail.some((e) => e.type === 'run.finished' && e.round === round) };
+}
+
 /** Folds a request's audit trail into the state of every planned step, in plan order. */
 export function stepProgress(trail: AuditRecord[]): StepProgress[] {
   const steps = new Map<string, StepProgress>();
   for (const e of trail) {
     if (e.type === 'run.planned') {
+      // A retry round plans its steps afresh: they are waiting again until their jobs run.
       for (const ref of e.steps) steps.set(stepId(ref), { ref, id: stepId(ref), state: 'waiting', attempts: 0 });
       continue;
     }

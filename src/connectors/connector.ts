@@ -31,12 +31,16 @@ export interface StepContext {
   /** Sent to the target system with every mutating call, and kept as evidence. */
   transactionId: string;
   email: string;
+  /** The person's id in this scope as an earlier step recorded it, if any. */
+  knownIdentity?: string;
 }
 
 export interface Inventory {
   found: Finding[];
   /** Why nothing was found, when that needs saying (e.g. "not a member of this account"). */
   note?: string;
+  /** The person's id in this scope, remembered so later runs still know them once removed. */
+  identity?: string;
 }
 
 export interface RevocationStep {

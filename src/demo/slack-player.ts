@@ -55,9 +55,24 @@ export class SlackPlayer {
     });
   }
 
+  /** Clicks "Retry failed steps" on the request's checklist. */
+  async retry(userId: string, requestId: string) {
+    const checklist = this.checklist(requestId);
+    if (!checklist) throw new Error(`no checklist for ${requestId}`);
+    return this.stack.events.blockAction({
+      userId,
+      actionId: ACTIONS.retry,
+      blockId: `retry.${requestId}`,
+      value: requestId,
+      channel: APPROVAL_CHANNEL,
+      messageTs: checklist.ts,
+    });
+  }
+
   /** The evidence PDF uploaded to the request's thread, once the run has finished. */
-  async evidence(requestId: string, timeoutMs = 20_000) {
-    return this.stack.slack.waitFor(() => this.stack.slack.files.find((f) => f.filename.includes(requestId)), { timeoutMs });
+  async evidence(requestId: string, timeoutMs = 20_000, round = 1) {
+    const name = `${requestId}${round > 1 ? `-round${round}` : ''}.pdf`;
+    return this.stack.slack.waitFor(() => this.stack.slack.files.find((f) => f.filename.endsWith(name)), { timeoutMs });
   }
 
   checklist(requestId: string) {

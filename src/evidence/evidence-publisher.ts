@@ -16,29 +16,30 @@ export class EvidencePublisher {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async publish(requestId: string): Promise<void> {
+  /** Each round gets its own report, covering the whole trail so far. */
+  async publish(requestId: string, round: number): Promise<void> {
     const trail = await this.audit.read(requestId);
-    if (trail.some((e) => e.type === 'report.published')) return;
+    if (trail.some((e) => e.type === 'report.published' && e.round === round)) return;
     const request = await this.store.mustGet(requestId);
     const pdf = await renderEvidenceReport({ request, trail, generatedAt: this.now(), people: await this.names(request, trail) });
-    const filename = evidenceFilename(request);
+    const filename = evidenceFilename(request, round);
     // Approval happens on the approval message, so an approved request always has its thread.
     const thread = request.approvalMessage;
     if (!thread) throw new Error(`${requestId} has no approval message to attach the evidence to`);
     const uploaded = await this.slack.files.uploadV2({
       file: pdf,
       filename,
-      title: `Offboarding evidence ${request.id}`,
+      title: `Offboarding evidence ${request.id}${round > 1 ? ` (after retry ${round - 1})` : ''}`,
       channel_id: thread.channel,
       thread_ts: thread.ts,
       initial_comment: `Evidence report for ${request.id}: who asked, who approved, what was found, removed and verified.`,
     });
-    await this.audit.append(requestId, { type: 'report.published', fileId: uploadedFileId(uploaded) ?? 'unknown', filename });
+    await this.audit.append(requestId, { type: 'report.published', round, fileId: uploadedFileId(uploaded) ?? 'unknown', filename });
   }
 
   /** Names of everyone the report mentions by Slack id, as Slack knows them now. */
   private async names(request: OffboardRequest, trail: AuditRecord[]): Promise<Record<string, string>> {
-    const ids = new Set(trail.flatMap((e) => ('actor' in e ? [e.actor] : [])));
+    const ids = new Set(trail.flatMap((e) => ('actor' in e ? [e.actor] : e.type === 'run.planned' && e.by ? [e.by] : [])));
     if (request.successorSlackUserId) ids.add(request.successorSlackUserId);
     const people = await Promise.all([...ids].map(async (id) => [id, (await this.directory.person(id).catch(() => undefined))?.name] as const));
     return Object.fromEntries(people.filter((p): p is readonly [string, string] => Boolean(p[1])));

@@ -20,8 +20,8 @@ export interface EvidenceInput {
   people?: Record<string, string>;
 }
 
-export function evidenceFilename(request: OffboardRequest): string {
-  return `offboarding-evidence-${request.id.replace(/[^A-Za-z0-9._-]/g, '-')}.pdf`;
+export function evidenceFilename(request: OffboardRequest, round = 1): string {
+  return `offboarding-evidence-${request.id.replace(/[^A-Za-z0-9._-]/g, '-')}${round > 1 ? `-round${round}` : ''}.pdf`;
 }
 
 /**

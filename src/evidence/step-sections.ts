@@ -23,12 +23,15 @@ const changeText = (c: Change) =>
 export function stepsSection(ctx: ReportContext): void {
   const { layout, steps } = ctx;
   layout.heading('Revocation steps');
-  const planned = ctx.eventsOf('run.planned').at(-1);
+  const [planned, ...retries] = ctx.eventsOf('run.planned');
   if (!planned || !steps.length) {
     layout.text('No revocation steps were planned.');
     return;
   }
   layout.text(`${plural(steps.length, 'step')} planned at ${isoTime(planned.at)}, to start at ${isoTime(planned.startsAt)}.`);
+  for (const r of retries) {
+    layout.text(`Round ${r.round}: ${plural(r.steps.length, 'failed step')} retried by ${r.by ? ctx.person(r.by) : 'an approver'} at ${isoTime(r.at)}.`);
+  }
 
   const groups = new Map<string, StepProgress[]>();
   for (const s of steps) {

@@ -15,17 +15,23 @@ export interface RunOptions {
   scopes: string[];
   attempts: number;
   now: number;
+  /** 1 for the approved run; a retry of failed steps is the next round. */
+  round: number;
+  /** Step ids to run; all when omitted. */
+  only?: ReadonlySet<string>;
 }
 
 /**
- * The flow of one approved request: a finishing parent over one subtree per scope. Job ids are
- * derived from the request and step, so enqueuing the same run twice adds nothing.
+ * The flow of one round of a request: a finishing parent over one subtree per scope. Job ids are
+ * derived from the request, round and step, so enqueuing the same round twice adds nothing.
  * Children never hold their parent hostage: a step that fails for good is recorded and the run
  * still finishes with a report that shows it.
  */
 export function buildRunFlow(request: OffboardRequest, plan: RunPlan, opts: RunOptions): { flow: FlowJob; steps: StepRef[] } {
   const delay = request.effectiveAt ? Math.max(0, Date.parse(request.effectiveAt) - opts.now) : 0;
   const steps: StepRef[] = [];
+  const idPrefix = opts.round === 1 ? request.id : `${request.id}.r${opts.round}`;
+  const wanted = (job: StepJob, scope: string) => !opts.only || opts.only.has(stepId(job.ref(scope)));
   const node = (job: StepJob, scope: string, extra: JobsOptions, children?: FlowJob[]): FlowJob => {
     const ref = job.ref(scope);
     steps.push(ref);
@@ -34,19 +40,20 @@ export function buildRunFlow(request: OffboardRequest, plan: RunPlan, opts: RunO
       name: job.name,
       queueName: QUEUES.revocations,
       data,
-      opts: { ...jobOptions(`${request.id}.${stepId(ref)}`, opts.attempts), ignoreDependencyOnFailure: true, ...extra },
+      opts: { ...jobOptions(`${idPrefix}.${stepId(ref)}`, opts.attempts), ignoreDependencyOnFailure: true, ...extra },
       children,
     };
   };
-  const children = opts.scopes.map((scope) => {
-    const leaves = plan.children.map((c) => node(c, scope, delay > 0 ? { delay } : {}));
-    return node(plan.parent, scope, {}, leaves);
+  const children = opts.scopes.flatMap((scope) => {
+    const leaves = plan.children.filter((c) => wanted(c, scope)).map((c) => node(c, scope, delay > 0 ? { delay } : {}));
+    if (!wanted(plan.parent, scope)) return leaves;
+    return [node(plan.parent, scope, leaves.length ? {} : delay > 0 ? { delay } : {}, leaves.length ? leaves : undefined)];
   });
   const flow: FlowJob = {
     name: FINISH_RUN_JOB,
     queueName: QUEUES.runs,
     data: { requestId: request.id },
-    opts: jobOptions(`${request.id}.finish`, opts.attempts),
+    opts: jobOptions(`${idPrefix}.finish`, opts.attempts),
     children,
   };
   return { flow, steps: orderForDisplay(steps, plan) };

@@ -5,16 +5,19 @@ import type { RunStarter } from '../runs/run-starter.js';
 import { approvalMessage } from '../slack/blocks/approval-message.js';
 import { escape } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
+import { currentRound, stepProgress } from '../checklist/step-progress.js';
 import { refusalReason } from './approval-policy.js';
 import type { NewRequest, OffboardRequest } from './request.js';
 import type { RequestStore } from './request-store.js';
+
+export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
 export type Decision =
   | { kind: 'decided'; request: OffboardRequest }
   | { kind: 'refused'; reason: string }
   | { kind: 'already_decided'; request: OffboardRequest };
 
-/** Submission and decisions: the request's life up to the moment its run starts. */
+/** Submission, decisions and retries: everything people do to a request. */
 export class RequestLifecycle {
   constructor(
     private readonly store: RequestStore,
@@ -43,7 +46,7 @@ export class RequestLifecycle {
   }
 
   /** Whether `actorId` may decide; a refusal is recorded in the trail. */
-  async mayDecide(request: OffboardRequest, actorId: string, action: 'approve' | 'reject'): Promise<string | undefined> {
+  async mayDecide(request: OffboardRequest, actorId: string, action: 'approve' | 'reject' | 'retry'): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
     const reason = refusalReason(request, actorId, isApprover);
     if (reason) await this.audit.append(request.id, { type: 'approval.refused', actor: actorId, action, reason });
@@ -80,6 +83,25 @@ export class RequestLifecycle {
     await this.updateApprovalMessage(request);
     await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${escape(reason)}`);
     return { kind: 'decided', request };
+  }
+
+  /**
+   * Runs a finished request's failed steps again as a new round. The status flip from completed
+   * back to approved is the lock: of several clicks, one starts the round.
+   */
+  async retryFailed(requestId: string, actorId: string): Promise<RetryOutcome> {
+    const request = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(request, actorId, 'retry');
+    if (refused) return { kind: 'refused', reason: refused };
+    const trail = await this.audit.read(requestId);
+    const failed = stepProgress(trail).filter((s) => s.state !== 'verified');
+    if (request.status !== 'completed' || failed.length === 0) {
+      return { kind: 'not_now', reason: request.status === 'completed' ? `${requestId} has no failed steps.` : `${requestId} is still running; retry once it has finished.` };
+    }
+    const { applied } = await this.store.patch(requestId, { status: 'approved' }, ['completed']);
+    if (!applied) return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
+    await this.runs.retry(request, failed.map((s) => s.id), currentRound(trail).round + 1, actorId);
+    return { kind: 'started', steps: failed.length };
   }
 
   private renderApproval(request: OffboardRequest) {

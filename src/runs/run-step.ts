@@ -22,8 +22,8 @@ export async function runStep(
   verify: VerifyPolicy,
   now: () => number = Date.now,
 ): Promise<void> {
-  const { found, note } = await step.inventory(ctx);
-  await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
+  const { found, note, identity } = await step.inventory(ctx);
+  await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, identity });
 
   const changes = await step.revoke(ctx, found);
   await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });

@@ -37,13 +37,21 @@ export function defineStepJob(spec: StepJobSpec): StepJob {
       const id = stepId(data);
       const attempt = job.attemptsMade + 1;
       const { requestId } = data;
-      const request = await deps.store.mustGet(requestId);
+      const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
+      const scopePrefix = `${data.system}.${data.scope}.`;
+      const knownIdentity = trail.findLast((e) => e.type === 'step.inventoried' && e.stepId.startsWith(scopePrefix) && e.identity);
       await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt });
       await deps.checklist.refresh(requestId);
       try {
         await runStep(
           spec.connect(deps, data.scope),
-          { requestId, stepId: id, email: request.subject.email, transactionId: `offboard-${requestId}-${id}-a${attempt}` },
+          {
+            requestId,
+            stepId: id,
+            email: request.subject.email,
+            knownIdentity: knownIdentity?.type === 'step.inventoried' ? knownIdentity.identity : undefined,
+            transactionId: `offboard-${requestId}-${id}-a${attempt}`,
+          },
           deps.audit,
           deps.verify,
         );

@@ -82,7 +82,7 @@ function run(opts: RunOptions = {}): { trail: AuditRecord[]; transactions: strin
   }
   trail
     .add({ type: 'request.approved', actor: 'U09SEC' }, 300_000)
-    .add({ type: 'run.planned', steps: PLAN, startsAt: '2025-03-04T17:00:00.000Z' });
+    .add({ type: 'run.planned', round: 1, steps: PLAN, startsAt: '2025-03-04T17:00:00.000Z' });
   const transactions: string[] = [];
   const removed: string[] = [];
   const failed: string[] = [];
@@ -112,7 +112,7 @@ function run(opts: RunOptions = {}): { trail: AuditRecord[]; transactions: strin
       .add({ type: 'step.acted', stepId: id, transactionId, changes })
       .add({ type: 'step.verified', stepId: id, checks: 3, firstConfirmedAt: '2025-03-04T17:02:10.000Z', elapsedMs: 4200 }, 4200);
   });
-  trail.add({ type: 'run.finished', outcome: failed.length ? 'failures' : 'verified', failedSteps: failed });
+  trail.add({ type: 'run.finished', round: 1, outcome: failed.length ? 'failures' : 'verified', failedSteps: failed });
   return { trail: trail.records, transactions, removed };
 }
 
@@ -223,12 +223,12 @@ describe('evidence report', () => {
 
   it('flows a long trail over several numbered pages and keeps the last event', async () => {
     const trail = new Trail().add({ type: 'request.submitted', actor: 'U02MGR', request }, 0).add({ type: 'request.approved', actor: 'U09SEC' });
-    trail.add({ type: 'run.planned', steps: PLAN, startsAt: '2025-03-04T17:00:00.000Z' });
+    trail.add({ type: 'run.planned', round: 1, steps: PLAN, startsAt: '2025-03-04T17:00:00.000Z' });
     const id = stepId(PLAN[0]!);
     for (let i = 1; trail.records.length < 299; i++) {
       trail.add({ type: 'step.retrying', stepId: id, attempt: i, error: `IAM timeout number ${i}`, retryInMs: 1000 });
     }
-    trail.add({ type: 'report.published', fileId: 'F0LASTEVENT', filename: 'offboarding-evidence-OFF-7K3QX.pdf' });
+    trail.add({ type: 'report.published', round: 1, fileId: 'F0LASTEVENT', filename: 'offboarding-evidence-OFF-7K3QX.pdf' });
     expect(trail.records).toHaveLength(300);
 
     const { text, pages } = await pdfText({ trail: trail.records });

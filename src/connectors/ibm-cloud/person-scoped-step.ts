@@ -8,25 +8,31 @@ export interface PersonScopedSpec {
 }
 
 /**
- * A step over things the person holds in one account. The person is looked up by email once
- * and remembered, so the read-back still knows them after they have been removed; the
- * read-back lists again and is confirmed only when nothing of this kind is left.
+ * A step over things the person holds in one account. The person is looked up by email once per
+ * run; once removed from the account they can no longer be found that way, so the IAM id an
+ * earlier step recorded stands in (their API keys outlive their membership). The read-back
+ * lists again and is confirmed only when nothing of this kind is left.
  */
 export function personScopedStep(client: IbmCloudClient, accountId: string, spec: PersonScopedSpec): RevocationStep {
   let lookup: Promise<IbmUser | undefined> | undefined;
-  const person = (email: string) => (lookup ??= client.findUserByEmail(accountId, email));
+  const person = (ctx: StepContext) =>
+    (lookup ??= client.findUserByEmail(accountId, ctx.email).then((user) =>
+      user ?? (ctx.knownIdentity ? { iamId: ctx.knownIdentity, email: ctx.email, name: '', state: 'NOT_A_MEMBER' } : undefined),
+    ));
   return {
     async inventory(ctx) {
-      const user = await person(ctx.email);
+      const user = await person(ctx);
       if (!user) return { found: [], note: `${ctx.email} is not a member of account ${accountId}` };
-      return { found: await spec.list(user) };
+      const found = await spec.list(user);
+      const note = user.state === 'NOT_A_MEMBER' ? `no longer a member of account ${accountId}; searched by IAM id ${user.iamId} recorded earlier` : undefined;
+      return { found, note, identity: user.iamId };
     },
     async revoke(ctx, found) {
-      const user = await person(ctx.email);
+      const user = await person(ctx);
       return user && found.length > 0 ? spec.revoke(ctx, user, found) : [];
     },
     async readBack(ctx) {
-      const user = await person(ctx.email);
+      const user = await person(ctx);
       const remaining = user ? await spec.list(user) : [];
       return { confirmed: remaining.length === 0, remaining };
     },

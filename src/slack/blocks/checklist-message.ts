@@ -1,7 +1,8 @@
 import type { AuditRecord } from '../../audit/audit-event.js';
-import type { StepProgress } from '../../checklist/step-progress.js';
+import { currentRound, type StepProgress } from '../../checklist/step-progress.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, escape, section, slackDate } from './block-kit.js';
+import { context, escape, plain, section, slackDate } from './block-kit.js';
+import { ACTIONS } from './ids.js';
 
 const SYSTEM_NAMES: Record<string, string> = { 'ibm-cloud': 'IBM Cloud' };
 
@@ -15,9 +16,10 @@ const ICONS = {
 
 /** The live checklist in the request's thread, rendered entirely from the audit trail. */
 export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trail: AuditRecord[]) {
-  const planned = trail.find((e) => e.type === 'run.planned');
-  const finished = trail.find((e) => e.type === 'run.finished');
-  const report = trail.find((e) => e.type === 'report.published');
+  const { round, finished: roundFinished } = currentRound(trail);
+  const planned = trail.findLast((e) => e.type === 'run.planned');
+  const finished = roundFinished ? trail.findLast((e) => e.type === 'run.finished') : undefined;
+  const report = roundFinished ? trail.findLast((e) => e.type === 'report.published') : undefined;
   const scheduled = planned?.type === 'run.planned' && Date.parse(planned.startsAt) > Date.parse(planned.at) ? planned.startsAt : undefined;
   const verified = steps.filter((s) => s.state === 'verified').length;
 
@@ -35,13 +37,18 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   const footer = finished?.type === 'run.finished'
     ? finished.outcome === 'verified'
       ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
-      : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report.`
+      : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
     : `${verified} of ${steps.length} steps verified so far.`;
   const evidence = report?.type === 'report.published' ? ` Evidence report: ${escape(report.filename)}.` : '';
 
+  const retry =
+    finished?.type === 'run.finished' && finished.outcome === 'failures' && r.status === 'completed'
+      ? [{ type: 'actions', block_id: `retry.${r.id}`, elements: [{ type: 'button', action_id: ACTIONS.retry, value: r.id, text: plain('Retry failed steps') }] }]
+      : [];
+  const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 ? ` · retry ${round - 1}` : ''}`;
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
-    blocks: [section(`:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})`), ...body, context(footer + evidence)],
+    blocks: [section(heading), ...body, context(footer + evidence), ...retry],
   };
 }
 

@@ -9,6 +9,7 @@ export const VIEWS = {
 export const ACTIONS = {
   approve: 'offboard_approve',
   reject: 'offboard_reject',
+  retry: 'offboard_retry',
 } as const;
 
 /** Input block ids of the request modal; modal errors are keyed by these. */

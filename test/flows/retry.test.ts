@@ -1,0 +1,51 @@
+import { extractText, getDocumentProxy } from 'unpdf';
+import { describe, expect, it } from 'vitest';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const pdfText = async (bytes: Buffer) => (await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true })).text;
+
+describe('retrying failed steps', () => {
+  it('offers a Retry button on a run that failed; an approver retries only the failed steps and the new report shows everything verified', async () => {
+    const { stack, player } = await start();
+    stack.ibm.inject({ method: 'DELETE', path: '/v1/apikeys/', status: 403 });
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'termination', successor: PEOPLE.taylor, ticket: 'SEC-1' });
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.evidence(id);
+    const failedChecklist = await stack.slack.waitFor(() => {
+      const c = player.checklist(id);
+      return c && JSON.stringify(c.blocks).includes('Retry failed steps') ? c : undefined;
+    });
+    expect(JSON.stringify(failedChecklist.blocks)).toContain('permission denied');
+    expect(stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane)).not.toHaveLength(0);
+
+    // Whoever fixed the permission, the retry is only for approvers.
+    stack.ibm.clearFaults();
+    await player.retry(PEOPLE.taylor, id);
+    expect(stack.slack.ephemerals.at(-1)?.text).toContain('Only offboarding approvers');
+    const deletesBefore = stack.ibm.requests.filter((r) => r.method === 'DELETE').length;
+    expect(stack.slack.files).toHaveLength(1);
+
+    await Promise.all([player.retry(PEOPLE.riley, id), player.retry(PEOPLE.alex, id)]);
+    const second = await player.evidence(id, 20_000, 2);
+    const text = await pdfText(second.bytes);
+    expect(text).toContain('All steps verified');
+    expect(text).toMatch(/Round 2: \d+ failed steps? retried by/);
+
+    // Only the API-key steps ran again: the rest had already verified and were left alone.
+    const retriedDeletes = stack.ibm.requests.filter((r) => r.method === 'DELETE').slice(deletesBefore);
+    expect(retriedDeletes.length).toBeGreaterThan(0);
+    expect(retriedDeletes.every((r) => r.path.startsWith('/v1/apikeys/'))).toBe(true);
+    for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.apiKeysOf(account, SIM_IAM_IDS.jane)).toHaveLength(0);
+    expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeUndefined();
+
+    // Two approvers clicking at once started one round: one more report, not two.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stack.slack.files).toHaveLength(2);
+    const finalChecklist = player.checklist(id);
+    expect(JSON.stringify(finalChecklist?.blocks)).toContain('every step verified');
+    expect(JSON.stringify(finalChecklist?.blocks)).not.toContain('Retry failed steps');
+  });
+});
