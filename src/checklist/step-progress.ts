@@ -9,10 +9,13 @@ export interface StepProgress {
   id: string;
   state: StepState;
   attempts: number;
+  /** Everything any attempt found, first sighting kept. */
   found?: Finding[];
   inventoryNote?: string;
+  /** Every change any attempt made; "removed" wins over a later "already absent". */
   changes?: Change[];
-  transactionId?: string;
+  /** Every transaction id an attempt acted under, in order. */
+  transactionIds: string[];
   startedAt?: string;
   actedAt?: string;
   verification?: { checks: number; firstConfirmedAt: string; elapsedMs: number };
@@ -32,8 +35,11 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
   const steps = new Map<string, StepProgress>();
   for (const e of trail) {
     if (e.type === 'run.planned') {
-      // A retry round plans its steps afresh: they are waiting again until their jobs run.
-      for (const ref of e.steps) steps.set(stepId(ref), { ref, id: stepId(ref), state: 'waiting', attempts: 0 });
+      // A retry round sets its steps waiting again; what earlier rounds found and changed stays.
+      for (const ref of e.steps) {
+        const earlier = steps.get(stepId(ref));
+        steps.set(stepId(ref), { ...earlier, ref, id: stepId(ref), state: 'waiting', attempts: 0, transactionIds: earlier?.transactionIds ?? [], error: undefined });
+      }
       continue;
     }
     if (!('stepId' in e)) continue;
@@ -46,13 +52,13 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
         s.startedAt ??= e.at;
         break;
       case 'step.inventoried':
-        s.found = e.found;
-        s.inventoryNote = e.note;
+        s.found = mergeById(s.found ?? [], e.found, () => false);
+        if (s.found.length === 0) s.inventoryNote = e.note;
         break;
       case 'step.acted':
-        s.changes = e.changes;
-        s.transactionId = e.transactionId;
-        s.actedAt = e.at;
+        s.changes = mergeById(s.changes ?? [], e.changes, (old, now) => old.outcome === 'already_absent' && now.outcome === 'removed');
+        if (!s.transactionIds.includes(e.transactionId)) s.transactionIds.push(e.transactionId);
+        s.actedAt ??= e.at;
         break;
       case 'step.verified':
         s.state = 'verified';
@@ -71,4 +77,14 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
     }
   }
   return [...steps.values()];
+}
+
+function mergeById<T extends { id: string }>(into: T[], add: T[], replace: (old: T, now: T) => boolean): T[] {
+  const merged = [...into];
+  for (const item of add) {
+    const at = merged.findIndex((x) => x.id === item.id);
+    if (at < 0) merged.push(item);
+    else if (replace(merged[at]!, item)) merged[at] = item;
+  }
+  return merged;
 }

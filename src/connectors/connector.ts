@@ -45,6 +45,7 @@ export interface Inventory {
 
 export interface RevocationStep {
   inventory(ctx: StepContext): Promise<Inventory>;
-  revoke(ctx: StepContext, found: Finding[]): Promise<Change[]>;
+  /** Yields each change as it is made, so a failure half-way loses none of them from the evidence. */
+  revoke(ctx: StepContext, found: Finding[]): AsyncIterable<Change>;
   readBack(ctx: StepContext, found: Finding[]): Promise<ReadBack>;
 }

@@ -67,7 +67,7 @@ function stepBlock(ctx: ReportContext, s: StepProgress): void {
   } else if (s.changes) f('Changed', 'Nothing to change');
   else if (s.found?.length) f('Changed', 'No change recorded');
 
-  if (s.transactionId) f('Transaction id', s.transactionId);
+  if (s.transactionIds.length) f(s.transactionIds.length > 1 ? 'Transaction ids' : 'Transaction id', s.transactionIds.join(', '));
   if (s.startedAt) f('Started at', isoTime(s.startedAt));
   if (s.actedAt) f('Acted at', isoTime(s.actedAt));
   const v = s.verification;

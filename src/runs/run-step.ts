@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { RevocationStep, StepContext } from '../connectors/connector.js';
+import type { Change, RevocationStep, StepContext } from '../connectors/connector.js';
 import { NotConfirmedError } from '../connectors/step-errors.js';
 
 export interface VerifyPolicy {
@@ -25,8 +25,18 @@ export async function runStep(
   const { found, note, identity } = await step.inventory(ctx);
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, identity });
 
-  const changes = await step.revoke(ctx, found);
-  await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });
+  // What was changed is recorded even when a later item fails, so the evidence never misses a removal.
+  const changes: Change[] = [];
+  let failure: unknown;
+  try {
+    for await (const change of step.revoke(ctx, found)) changes.push(change);
+  } catch (err) {
+    failure = err;
+  }
+  if (!failure || changes.length > 0) {
+    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });
+  }
+  if (failure) throw failure;
 
   const started = now();
   let pause = verify.intervalMs;

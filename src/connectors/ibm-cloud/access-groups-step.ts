@@ -7,7 +7,7 @@ import { personScopedStep } from './person-scoped-step.js';
 export function accessGroupsStep(client: IbmCloudClient, accountId: string): RevocationStep {
   return personScopedStep(client, accountId, {
     list: async (user) => (await client.listAccessGroups(accountId, user.iamId)).map((g) => ({ id: g.id, label: g.name })),
-    async revoke(ctx, user, found) {
+    async *revoke(ctx, user, found) {
       const results = await client.removeFromAllAccessGroups(accountId, user.iamId, ctx.transactionId);
       // 207 reports each group separately: one refused group must not pass as success.
       const refused = results.filter((r) => r.status >= 300 && r.status !== 404);
@@ -16,7 +16,7 @@ export function accessGroupsStep(client: IbmCloudClient, accountId: string): Rev
         throw new PermanentError(`remove from all access groups: refused for ${list}`);
       }
       const removed = new Set(results.filter((r) => r.status < 300).map((r) => r.groupId));
-      return found.map((g): Change => ({ id: g.id, label: g.label, outcome: removed.has(g.id) ? 'removed' : 'already_absent' }));
+      yield* found.map((g): Change => ({ id: g.id, label: g.label, outcome: removed.has(g.id) ? 'removed' : 'already_absent' }));
     },
   });
 }

@@ -5,7 +5,7 @@ interface SdkError {
   statusText?: string;
   message?: string;
   headers?: Record<string, string | string[] | undefined>;
-  result?: { errors?: { code?: string; message?: string }[]; errorMessage?: string };
+  result?: { errors?: { code?: string; message?: string }[]; errorMessage?: string; errorCode?: string };
 }
 
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND']);
@@ -26,6 +26,10 @@ export function classifyIbmError(operation: string, err: unknown): Error {
     return new PermanentError(
       `${operation}: permission denied (${status}). Check that IBMCLOUD_API_KEY belongs to a user with the needed IAM roles in this account.`,
     );
+  }
+  // BXNIM codes come from the IAM token service: the bot's own API key was refused.
+  if (e.result?.errorCode?.startsWith('BXNIM')) {
+    return new PermanentError(`${operation}: IBM Cloud IAM refused the API key (${detail}). Check IBMCLOUD_API_KEY.`);
   }
   if (status !== undefined) return new PermanentError(`${operation}: IBM Cloud answered ${status} (${detail})`);
   const code = e.statusText ?? (err as NodeJS.ErrnoException)?.code;

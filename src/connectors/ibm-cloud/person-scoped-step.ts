@@ -1,10 +1,11 @@
 import type { Change, Finding, RevocationStep, StepContext } from '../connector.js';
+import { PermanentError } from '../step-errors.js';
 import type { IbmCloudClient, IbmUser } from './ibm-cloud-client.js';
 
 export interface PersonScopedSpec {
   /** Everything of this kind the person holds in the account. */
   list(user: IbmUser): Promise<Finding[]>;
-  revoke(ctx: StepContext, user: IbmUser, found: Finding[]): Promise<Change[]>;
+  revoke(ctx: StepContext, user: IbmUser, found: Finding[]): AsyncIterable<Change>;
 }
 
 /**
@@ -27,9 +28,9 @@ export function personScopedStep(client: IbmCloudClient, accountId: string, spec
       const note = user.state === 'NOT_A_MEMBER' ? `no longer a member of account ${accountId}; searched by IAM id ${user.iamId} recorded earlier` : undefined;
       return { found, note, identity: user.iamId };
     },
-    async revoke(ctx, found) {
+    async *revoke(ctx, found) {
       const user = await person(ctx);
-      return user && found.length > 0 ? spec.revoke(ctx, user, found) : [];
+      if (user && found.length > 0) yield* spec.revoke(ctx, user, found);
     },
     async readBack(ctx) {
       const user = await person(ctx);
@@ -39,12 +40,25 @@ export function personScopedStep(client: IbmCloudClient, accountId: string, spec
   };
 }
 
-/** Removes items one by one; an item already gone is recorded as such. */
-export async function removeEach(found: Finding[], remove: (id: string) => Promise<boolean>): Promise<Change[]> {
-  const changes: Change[] = [];
+/**
+ * Removes items one by one; an item already gone is recorded as such. One refused item does not
+ * stop the others: every item is tried, then the first permanent failure (else the first
+ * failure) is thrown, naming how many items it affected.
+ */
+export async function* removeEach(found: Finding[], remove: (id: string) => Promise<boolean>): AsyncIterable<Change> {
+  const failures: Error[] = [];
   for (const item of found) {
-    const removed = await remove(item.id);
-    changes.push({ id: item.id, label: item.label, outcome: removed ? 'removed' : 'already_absent' });
+    let removed: boolean;
+    try {
+      removed = await remove(item.id);
+    } catch (err) {
+      failures.push(err as Error);
+      continue;
+    }
+    yield { id: item.id, label: item.label, outcome: removed ? 'removed' : 'already_absent' };
   }
-  return changes;
+  const first = failures.find((f) => f instanceof PermanentError) ?? failures[0];
+  if (!first) return;
+  if (failures.length > 1) first.message += ` (${failures.length} of ${found.length} items failed)`;
+  throw first;
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
+import { retryDelay } from '../../src/runs/retry-delay.js';
+
+const noJitter = () => 0.5; // factor 0.8 + 0.4 * 0.5 = 1
+
+/** A deterministic stand-in for Math.random. */
+function seeded(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('retryDelay', () => {
+  it('doubles with every failure, starting at the base delay', () => {
+    expect([1, 2, 3, 4, 5].map((n) => retryDelay(n, 200, undefined, noJitter))).toEqual([200, 400, 800, 1600, 3200]);
+  });
+
+  it('treats "no failure yet" like the first failure', () => {
+    expect(retryDelay(0, 200, undefined, noJitter)).toBe(200);
+  });
+
+  it('jitters by at most ±20%', () => {
+    expect(retryDelay(3, 1000, undefined, () => 0)).toBe(3200);
+    expect(retryDelay(3, 1000, undefined, () => 0.999999)).toBe(4800);
+    const random = seeded(42);
+    const seen = new Set<number>();
+    for (let i = 0; i < 1000; i++) {
+      const d = retryDelay(2, 500, undefined, random);
+      expect(d).toBeGreaterThanOrEqual(800);
+      expect(d).toBeLessThanOrEqual(1200);
+      expect(Number.isInteger(d)).toBe(true);
+      seen.add(d);
+    }
+    expect(seen.size).toBeGreaterThan(50); // it does spread the retries
+  });
+
+  it('with Math.random by default, stays within the bounds', () => {
+    for (let i = 0; i < 200; i++) {
+      const d = retryDelay(1, 2000);
+      expect(d).toBeGreaterThanOrEqual(1600);
+      expect(d).toBeLessThanOrEqual(2400);
+    }
+  });
+
+  it('never retries sooner than a Retry-After the system asked for', () => {
+    const asked = new RetryableError('rate limited', 5000);
+    for (const r of [0, 0.5, 0.999999]) expect(retryDelay(1, 200, asked, () => r)).toBe(5000);
+  });
+
+  it('keeps its own backoff when that is already longer than Retry-After', () => {
+    expect(retryDelay(4, 1000, new RetryableError('rate limited', 1000), noJitter)).toBe(8000);
+  });
+
+  it('ignores a Retry-After of zero and errors that carry none', () => {
+    expect(retryDelay(1, 200, new RetryableError('x', 0), noJitter)).toBe(200);
+    expect(retryDelay(1, 200, new RetryableError('x'), noJitter)).toBe(200);
+    expect(retryDelay(1, 200, new PermanentError('x'), noJitter)).toBe(200);
+    expect(retryDelay(1, 200, new Error('x'), noJitter)).toBe(200);
+  });
+});
