@@ -30,6 +30,14 @@ export function currentRound(trail: AuditRecord[]): { round: number; finished: b
   return { round, finished: trail.some((e) => e.type === 'run.finished' && e.round === round) };
 }
 
+/**
+ * True when every step ran and found nothing at all: most often the email on the Slack profile
+ * is not the one the person uses in the target systems, and "verified" would be false comfort.
+ */
+export function foundNothingAnywhere(steps: StepProgress[]): boolean {
+  return steps.length > 0 && steps.every((s) => s.found !== undefined && s.found.length === 0 && !s.changes?.length);
+}
+
 /** Folds a request's audit trail into the state of every planned step, in plan order. */
 export function stepProgress(trail: AuditRecord[]): StepProgress[] {
   const steps = new Map<string, StepProgress>();

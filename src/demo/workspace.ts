@@ -9,6 +9,7 @@ export const PEOPLE = {
   taylor: 'U0TAYLOR1', // takes over Jane's resources; not an approver
   chris: 'U0CHRIS01', // contractor; not an approver
   sam: 'U0SAM0001', // owns both IBM Cloud accounts
+  pat: 'U0PAT0001', // in Slack as pat@acme.example, in IBM Cloud under another email
   deployBot: 'U0DEPLOY1',
   gone: 'U0GONE001',
   noEmail: 'U0NOMAIL1',
@@ -26,6 +27,7 @@ export const WORKSPACE_USERS: SimSlackUser[] = [
   { id: PEOPLE.taylor, name: 'taylor', realName: 'Taylor Successor', email: 'taylor.successor@acme.example' },
   { id: PEOPLE.chris, name: 'chris', realName: 'Chris Contractor', email: 'chris.contractor@acme.example' },
   { id: PEOPLE.sam, name: 'sam', realName: 'Sam Owner', email: 'sam.owner@acme.example' },
+  { id: PEOPLE.pat, name: 'pat', realName: 'Pat Elsewhere', email: 'pat@acme.example' },
   { id: PEOPLE.deployBot, name: 'deploybot', realName: 'Deploy Bot', isBot: true },
   { id: PEOPLE.gone, name: 'gone', realName: 'Gene Gone', email: 'gene.gone@acme.example', deleted: true },
   { id: PEOPLE.noEmail, name: 'nomail', realName: 'Nomi Mail' },

@@ -1,3 +1,4 @@
+import { foundNothingAnywhere } from '../checklist/step-progress.js';
 import { REASONS, type Disposition } from '../requests/request.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
@@ -45,6 +46,11 @@ export function summarySection(ctx: ReportContext): void {
       `${plural(steps.length, 'step')} planned: ${count('verified')} verified, ${count('failed')} failed` +
         (other ? `, ${other} not finished` : ''),
     );
+    if (foundNothingAnywhere(steps)) {
+      layout.alert(
+        `Nothing was found for ${input.request.subject.email} in any system. If the person uses another email there, their access was not touched by this run.`,
+      );
+    }
   }
 }
 

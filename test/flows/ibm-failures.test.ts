@@ -427,3 +427,13 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(text).toMatch(/Account membership: FAILED/);
   });
 });
+
+describe('a person IBM Cloud does not know by their Slack email', () => {
+  it('is reported loudly as found nowhere, in the checklist and the report, instead of passing quietly as verified', async () => {
+    const { stack, player, id } = await offboard({}, { person: PEOPLE.pat });
+    const { text, checklist } = await finished(stack, player, id);
+    expect(mutations(stack.ibm.requests)).toEqual([]);
+    expect(checklist).toContain('Nothing was found for pat@acme.example in any system');
+    expect(text.replace(/\s+/g, ' ')).toContain('Nothing was found for pat@acme.example in any system');
+  });
+});

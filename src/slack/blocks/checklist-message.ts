@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../../audit/audit-event.js';
-import { currentRound, type StepProgress } from '../../checklist/step-progress.js';
+import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, escape, plain, section, slackDate } from './block-kit.js';
 import { ACTIONS } from './ids.js';
@@ -40,6 +40,9 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
       : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
     : `${verified} of ${steps.length} steps verified so far.`;
   const evidence = report?.type === 'report.published' ? ` Evidence report: ${escape(report.filename)}.` : '';
+  const warning = finished && foundNothingAnywhere(steps)
+    ? [section(`:warning: *Nothing was found for ${escape(r.subject.email)} in any system.* If they use another email there, their access is untouched: offboard that identity too.`)]
+    : [];
 
   const retry =
     finished?.type === 'run.finished' && finished.outcome === 'failures' && r.status === 'completed'
@@ -48,7 +51,7 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 ? ` · retry ${round - 1}` : ''}`;
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
-    blocks: [section(heading), ...body, context(footer + evidence), ...retry],
+    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...retry],
   };
 }
 
