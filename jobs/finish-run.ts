@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
-import { finishRunDataSchema } from '../src/queue/queue-names.js';
+import { requestJobDataSchema } from '../src/queue/queue-names.js';
 import { finishRun } from '../src/runs/finish-run.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 
 /** The parent of a run: starts once every step has verified or failed for good. */
 export async function processFinishRun(job: Job, deps: RunDeps): Promise<void> {
-  await finishRun(finishRunDataSchema.parse(job.data).requestId, deps);
+  await finishRun(requestJobDataSchema.parse(job.data).requestId, deps);
 }

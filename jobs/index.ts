@@ -5,14 +5,10 @@ import { ibmApiKeys } from './ibm-api-keys.js';
 import { ibmPolicies } from './ibm-policies.js';
 
 export { processFinishRun } from './finish-run.js';
+export { processPreview } from './preview-inventory.js';
+export { IBM_CLOUD_PLAN } from './plan.js';
 
-/**
- * IBM Cloud, per account: the person's keys, groups and direct policies go first, in parallel;
- * removing them from the account waits for those, so the evidence lists each item explicitly
- * rather than as a side effect of the removal.
- */
-export const IBM_CLOUD_PLAN = { parent: ibmAccountMembership, children: [ibmApiKeys, ibmAccessGroups, ibmPolicies] };
-
+/** Every step processor, by BullMQ job name. */
 export const STEP_JOBS: ReadonlyMap<string, StepJob> = new Map(
   [ibmApiKeys, ibmAccessGroups, ibmPolicies, ibmAccountMembership].map((j) => [j.name, j]),
 );

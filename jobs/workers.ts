@@ -4,7 +4,7 @@ import { RetryableError } from '../src/connectors/step-errors.js';
 import { QUEUES } from '../src/queue/queue-names.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
-import { processFinishRun, STEP_JOBS } from './index.js';
+import { processFinishRun, processPreview, STEP_JOBS } from './index.js';
 
 export interface Workers {
   close(): Promise<void>;
@@ -29,6 +29,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, c
       { ...options, concurrency },
     ),
     new Worker(QUEUES.runs, (job: Job) => processFinishRun(job, deps), { ...options, concurrency: 2 }),
+    new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: 2 }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => {

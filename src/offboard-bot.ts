@@ -1,4 +1,4 @@
-import { FlowProducer } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import { IBM_CLOUD_PLAN } from '../jobs/index.js';
 import { startWorkers, type Workers } from '../jobs/workers.js';
 import { AuditTrail } from './audit/audit-trail.js';
@@ -7,11 +7,14 @@ import type { Config } from './config/config.js';
 import { IbmCloudClient } from './connectors/ibm-cloud/ibm-cloud-client.js';
 import { EvidencePublisher } from './evidence/evidence-publisher.js';
 import type { Logger } from './logger.js';
+import { describeRun } from './queue/run-flow.js';
+import { QUEUES } from './queue/queue-names.js';
 import { createRedis, Keys } from './redis.js';
 import { RequestLifecycle } from './requests/request-lifecycle.js';
 import { RequestStore } from './requests/request-store.js';
 import { RunStarter } from './runs/run-starter.js';
 import { createSlackClient } from './slack/slack-client.js';
+import { ApprovalPublisher } from './slack/approval-publisher.js';
 import { SlackDirectory } from './slack/slack-directory.js';
 import { startSlackServer, type SlackServer } from './slack/slack-server.js';
 
@@ -36,15 +39,19 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const slack = createSlackClient(config.slack);
   const checklist = new ChecklistPublisher(redis, keys, store, audit, slack, logger);
   const directory = new SlackDirectory(slack, config.approvers);
+  const scopes = config.ibm.accountIds;
+  const approvals = new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(IBM_CLOUD_PLAN, scopes), logger);
 
   let server: SlackServer | undefined;
   let producer: FlowProducer | undefined;
+  let previews: Queue | undefined;
   let workers: Workers | undefined;
   try {
     if (config.role !== 'worker') {
       producer = new FlowProducer({ connection: redis, prefix: config.redisPrefix });
-      const runs = new RunStarter(producer, audit, checklist, IBM_CLOUD_PLAN, config.ibm.accountIds, config.jobs.attempts);
-      const lifecycle = new RequestLifecycle(store, audit, directory, slack, runs, config.approvalChannel, logger);
+      previews = new Queue(QUEUES.previews, { connection: redis, prefix: config.redisPrefix });
+      const runs = new RunStarter(producer, audit, checklist, IBM_CLOUD_PLAN, scopes, config.jobs.attempts);
+      const lifecycle = new RequestLifecycle(store, audit, directory, slack, runs, approvals, previews, config.approvalChannel, logger);
       server = await startSlackServer({
         config,
         logger,
@@ -59,6 +66,8 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         checklist,
         evidence: new EvidencePublisher(store, audit, slack, directory),
         ibm: new IbmCloudClient(config.ibm),
+        approvals,
+        scopes,
         verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
         retryBaseMs: config.jobs.retryDelayMs,
         logger,
@@ -67,7 +76,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       logger.info({ concurrency: config.jobs.concurrency, accounts: config.ibm.accountIds.length }, 'workers started');
     }
   } catch (err) {
-    await Promise.allSettled([server?.close(), workers?.close(), producer?.close()]);
+    await Promise.allSettled([server?.close(), workers?.close(), producer?.close(), previews?.close()]);
     redis.disconnect();
     throw err;
   }
@@ -78,6 +87,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       await server?.close();
       await workers?.close();
       await producer?.close();
+      await previews?.close();
       await redis.quit();
     },
   };

@@ -2,12 +2,22 @@ import type { Change, Finding } from '../connectors/connector.js';
 import type { StepRef } from '../connectors/step-ref.js';
 import type { OffboardRequest } from '../requests/request.js';
 
+/** What one step would touch, read (not changed) before anyone approves. */
+export interface PreviewItem {
+  ref: StepRef;
+  found: Finding[];
+  note?: string;
+  /** Why the system could not be checked. */
+  error?: string;
+}
+
 /**
  * Everything that happens to a request, in the order it happened. The checklist and the
  * evidence report are both rendered from this trail, never from in-memory state.
  */
 export type AuditEvent =
   | { type: 'request.submitted'; actor: string; request: OffboardRequest }
+  | { type: 'request.previewed'; items: PreviewItem[] }
   | { type: 'approval.refused'; actor: string; action: 'approve' | 'reject' | 'retry'; reason: string }
   | { type: 'request.approved'; actor: string }
   | { type: 'request.rejected'; actor: string; reason: string }

@@ -28,8 +28,6 @@ async function main() {
     } else say(`• Using Redis at ${redisUrl}`);
 
     stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 } });
-    // One rate limit, so the demo shows a retry that honours Retry-After.
-    stack.ibm.inject({ method: 'GET', path: '/v2/groups', status: 429, times: 1, retryAfterSeconds: 1 });
     say(`• Bot listening on :${stack.bot.port}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
 
     const player = new SlackPlayer(stack);
@@ -44,6 +42,9 @@ async function main() {
       notes: 'Last day is Friday; Taylor takes over the deploy pipelines.',
     });
     say(`   Request ${id} posted to the approval channel with Approve / Reject buttons`);
+    say(`   A read-only check shows approvers what Jane holds now:${previewLine(player, id)}`);
+    // One rate limit, so the demo shows a retry that honours Retry-After.
+    stack.ibm.inject({ method: 'GET', path: '/v2/groups', status: 429, times: 1, retryAfterSeconds: 1 });
 
     say('2. Taylor (not an approver) clicks Approve');
     await player.click(PEOPLE.taylor, 'approve', id);
@@ -85,6 +86,12 @@ async function main() {
     await redis?.stop().catch(() => {});
     fail(err);
   }
+}
+
+function previewLine(player: SlackPlayer, id: string): string {
+  const blocks = (player.approvalMessage(id)?.blocks ?? []) as { text?: { text: string } }[];
+  const preview = blocks.map((b) => b.text?.text ?? '').find((t) => t.startsWith('*They hold now*') || t.startsWith(':warning:'));
+  return (preview ?? '').replace('*They hold now* (read-only check):', '').replace(/\*/g, '').replace(/`/g, '').replace(/\n• /g, '\n     • ');
 }
 
 /** Prints the checklist's lines as they change, with the time since approval. */

@@ -25,8 +25,11 @@ export class SlackPlayer {
     });
   }
 
-  /** Submits a valid request and returns its id, read from the approval message posted for it. */
-  async request(userId: string, answers: FormAnswers): Promise<string> {
+  /**
+   * Submits a valid request and returns its id, read from the approval message posted for it,
+   * once that message shows the read-only preview, as an approver would see it.
+   */
+  async request(userId: string, answers: FormAnswers, { awaitPreview = true } = {}): Promise<string> {
     const before = this.stack.slack.messages(APPROVAL_CHANNEL).length;
     const res = await this.submitForm(userId, answers);
     if (res.status !== 200 || (res.json as { response_action?: string } | undefined)?.response_action === 'errors') {
@@ -35,6 +38,7 @@ export class SlackPlayer {
     const message = await this.stack.slack.waitFor(() => this.stack.slack.messages(APPROVAL_CHANNEL)[before]);
     const id = /OFF-[0-9A-Z]{6}/.exec(message.text)?.[0];
     if (!id) throw new Error(`no request id in approval message: ${message.text}`);
+    if (awaitPreview) await this.stack.slack.waitFor(() => !JSON.stringify(this.approvalMessage(id)?.blocks).includes('Checking what they hold'), { timeoutMs: 15_000 });
     return id;
   }
 

@@ -17,6 +17,11 @@ export function eventDetail(e: AuditRecord): string {
   switch (e.type) {
     case 'request.submitted':
       return `Request ${e.request.id} for ${e.request.subject.name} (${e.request.subject.email})`;
+    case 'request.previewed': {
+      const found = e.items.reduce((n, i) => n + i.found.length, 0);
+      const errors = e.items.filter((i) => i.error).length;
+      return `Read-only check before approval: ${plural(found, 'item')} found${errors ? `, ${plural(errors, 'step')} could not be checked` : ''}`;
+    }
     case 'approval.refused':
       return `Refused to ${e.action}: ${redact(e.reason)}`;
     case 'request.approved':
@@ -24,7 +29,7 @@ export function eventDetail(e: AuditRecord): string {
     case 'request.rejected':
       return `Rejected: ${redact(e.reason)}`;
     case 'run.planned':
-      return `${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
+      return `Round ${e.round}: ${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
     case 'step.started':
       return `Attempt ${e.attempt}`;
     case 'step.inventoried':

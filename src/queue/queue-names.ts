@@ -5,7 +5,11 @@ export const QUEUES = {
   revocations: 'offboard-revocations',
   /** One parent job per run: it waits for every step, then publishes the evidence. */
   runs: 'offboard-runs',
+  /** A read-only inventory per submitted request, so approvers see what will be touched. */
+  previews: 'offboard-previews',
 } as const;
+
+export const PREVIEW_JOB = 'preview';
 
 export const FINISH_RUN_JOB = 'finish-run';
 
@@ -18,5 +22,5 @@ export const stepJobDataSchema = z.object({
 });
 export type StepJobData = z.infer<typeof stepJobDataSchema>;
 
-export const finishRunDataSchema = z.object({ requestId: z.string() });
-export type FinishRunData = z.infer<typeof finishRunDataSchema>;
+/** Jobs that only need to know their request: finishing a run, previewing one. */
+export const requestJobDataSchema = z.object({ requestId: z.string() });

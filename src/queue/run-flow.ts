@@ -70,6 +70,16 @@ function jobOptions(jobId: string, attempts: number): JobsOptions {
   };
 }
 
+/** What a run of this plan touches, in words an approver reads. */
+export function describeRun(plan: RunPlan, scopes: string[]): RunShape {
+  return { scopes, touches: [...plan.children, plan.parent].map((j) => j.title.toLowerCase()) };
+}
+
+export interface RunShape {
+  scopes: string[];
+  touches: string[];
+}
+
 /** Per scope: the children in plan order, then the parent that closes the scope. */
 function orderForDisplay(steps: StepRef[], plan: RunPlan): StepRef[] {
   const rank = new Map([...plan.children.map((c, i) => [c.step, i] as const), [plan.parent.step, plan.children.length]]);

@@ -1,8 +1,10 @@
+import type { Queue } from 'bullmq';
 import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../logger.js';
 import type { RunStarter } from '../runs/run-starter.js';
-import { approvalMessage } from '../slack/blocks/approval-message.js';
+import { PREVIEW_JOB } from '../queue/queue-names.js';
+import type { ApprovalPublisher } from '../slack/approval-publisher.js';
 import { escape } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { currentRound, stepProgress } from '../checklist/step-progress.js';
@@ -25,6 +27,8 @@ export class RequestLifecycle {
     private readonly directory: SlackDirectory,
     private readonly slack: WebClient,
     private readonly runs: RunStarter,
+    private readonly approvals: ApprovalPublisher,
+    private readonly previews: Queue,
     private readonly approvalChannel: string,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
@@ -36,12 +40,13 @@ export class RequestLifecycle {
     return request;
   }
 
-  /** Posts the approval request and tells the requester; after submit() so the modal can close at once. */
+  /**
+   * Posts the approval request, asks a worker for a read-only look at what the person holds, and
+   * tells the requester; after submit() so the modal can close at once.
+   */
   async announce(request: OffboardRequest): Promise<void> {
-    const posted = await this.slack.chat.postMessage({ channel: this.approvalChannel, ...this.renderApproval(request) });
-    if (posted.ts) {
-      await this.store.patch(request.id, { approvalMessage: { channel: posted.channel ?? this.approvalChannel, ts: posted.ts } });
-    }
+    await this.approvals.post(request);
+    await this.previews.add(PREVIEW_JOB, { requestId: request.id }, { jobId: `${request.id}.preview`, attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
     await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} is waiting for approval in <#${this.approvalChannel}>.`);
   }
 
@@ -63,7 +68,7 @@ export class RequestLifecycle {
     await this.audit.append(requestId, { type: 'request.approved', actor: actorId });
     // The run starts before any Slack cosmetics, so a Slack hiccup cannot strand an approved request.
     await this.runs.start(request);
-    await this.updateApprovalMessage(request);
+    await this.approvals.refresh(requestId);
     await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`);
     return { kind: 'decided', request };
   }
@@ -80,7 +85,7 @@ export class RequestLifecycle {
     );
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason });
-    await this.updateApprovalMessage(request);
+    await this.approvals.refresh(requestId);
     await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${escape(reason)}`);
     return { kind: 'decided', request };
   }
@@ -102,20 +107,6 @@ export class RequestLifecycle {
     if (!applied) return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
     await this.runs.retry(request, failed.map((s) => s.id), currentRound(trail).round + 1, actorId);
     return { kind: 'started', steps: failed.length };
-  }
-
-  private renderApproval(request: OffboardRequest) {
-    const { scopes, touches } = this.runs.describe();
-    return approvalMessage(request, [{ system: 'IBM Cloud', scopes: scopes.map((id) => ({ id })), touches }]);
-  }
-
-  private async updateApprovalMessage(request: OffboardRequest): Promise<void> {
-    if (!request.approvalMessage) return;
-    try {
-      await this.slack.chat.update({ channel: request.approvalMessage.channel, ts: request.approvalMessage.ts, ...this.renderApproval(request) });
-    } catch (err) {
-      this.logger.warn({ requestId: request.id, err: (err as Error).message }, 'could not update the approval message');
-    }
   }
 
   /** Messages the person in the app's DM; a failure there must not undo a decision. */

@@ -34,10 +34,4 @@ export class RunStarter {
     await this.producer.add(flow);
   }
 
-  describe() {
-    return {
-      scopes: this.scopes,
-      touches: [...this.plan.children, this.plan.parent].map((j) => j.title.toLowerCase()),
-    };
-  }
 }

@@ -61,11 +61,11 @@ async function expectNoRunStarted(stack: LocalStack, player: SlackPlayer, id: st
   }
 }
 
-/** The approval message is exactly as posted: still pending, buttons in place, never edited. */
+/** The approval message is still pending, buttons in place, edited only by the read-only preview. */
 function expectStillPending(player: SlackPlayer, id: string) {
   const message = player.approvalMessage(id);
   expect(message).toBeDefined();
-  expect(message!.edits).toBe(0);
+  expect(message!.edits).toBe(1);
   expect(message!.text).toContain('approval needed');
   expect(hasDecisionButtons(message!.blocks, id)).toBe(true);
   expect(approvalBlocksText(player, id)).not.toMatch(/\*(Approved|Rejected)\*/);
@@ -163,7 +163,7 @@ describe('approving', () => {
     expect(message.text).toContain('(approved)');
     expect(hasDecisionButtons(message.blocks, id)).toBe(false);
     expect(approvalBlocksText(player, id)).toContain(`*Approved* by ${ALEX}`);
-    expect(message.edits).toBe(1);
+    expect(message.edits).toBe(2); // the read-only preview, then the decision
     expect(decisionDms(stack, PEOPLE.morgan, id, 'approved')).toHaveLength(1);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.userInAccount(account, JANE_EMAIL)).toBeUndefined();
 
@@ -172,7 +172,7 @@ describe('approving', () => {
     expect(ephemeralsFor(stack, PEOPLE.riley).map((e) => e.text)).toEqual([`Request ${id} was already approved by ${ALEX}; nothing changed.`]);
     expect(eventsOf(await readTrail(stack, id), 'run.planned')).toHaveLength(1);
     expect((await queueSnapshot(stack)).total).toBe(JOBS_PER_RUN);
-    expect(player.approvalMessage(id)!.edits).toBe(1);
+    expect(player.approvalMessage(id)!.edits).toBe(2); // the read-only preview, then the decision
   });
 
   it('starts exactly one run when two approvers click Approve five times at the same moment', async () => {
@@ -202,7 +202,7 @@ describe('approving', () => {
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 
     expect(approvalBlocksText(player, id)).toContain(`*Approved* by <@${winner}>`);
-    expect(player.approvalMessage(id)!.edits).toBe(1);
+    expect(player.approvalMessage(id)!.edits).toBe(2); // the read-only preview, then the decision
     expect(decisionDms(stack, PEOPLE.morgan, id, 'approved')).toHaveLength(1);
   });
 });

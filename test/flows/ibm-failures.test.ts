@@ -37,11 +37,10 @@ type StartOptions = Parameters<typeof start>[0];
 
 /**
  * Morgan asks to offboard `person` (Jane by default), Alex approves; returns once the approval
- * click has been answered. `arm` runs before the request, e.g. to inject IBM faults.
+ * click has been answered. `arm` runs after the request's preview and before the approval, e.g. to inject IBM faults.
  */
 async function offboard(opts: StartOptions, { person = PEOPLE.jane, arm }: { person?: string; arm?: (stack: LocalStack) => void } = {}) {
   const { stack, player } = await start(opts);
-  arm?.(stack);
   const id = await player.request(PEOPLE.morgan, {
     person,
     reason: 'resignation',
@@ -49,6 +48,8 @@ async function offboard(opts: StartOptions, { person = PEOPLE.jane, arm }: { per
     ticket: 'HR-2001',
     notes: 'Failure handling test',
   });
+  // Armed once the read-only preview is done, so the faults meet the run itself.
+  arm?.(stack);
   const approve = await player.click(PEOPLE.alex, 'approve', id);
   expect(approve.status).toBe(200);
   return { stack, player, id };

@@ -31,7 +31,8 @@ describe('separate web and worker processes', () => {
     const stack = await startLocalStack({ redisUrl: inject('redisUrl'), processBeforeResponse: true, env: { OFFBOARD_ROLE: 'web' } });
     try {
       const player = new SlackPlayer(stack);
-      const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'contract_end', successor: PEOPLE.taylor, ticket: 'HR-8' });
+      // No worker, so no read-only preview either.
+      const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'contract_end', successor: PEOPLE.taylor, ticket: 'HR-8' }, { awaitPreview: false });
       await player.click(PEOPLE.riley, 'approve', id);
       await new Promise((r) => setTimeout(r, 500));
       expect(stack.ibm.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);

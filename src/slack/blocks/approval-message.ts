@@ -1,30 +1,28 @@
+import type { PreviewItem } from '../../audit/audit-event.js';
+import type { RunShape } from '../../queue/run-flow.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, divider, escape, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 import { requestFacts } from './request-summary.js';
 
-export interface ApprovalScope {
-  system: string;
-  scopes: { id: string; name?: string }[];
-  touches: string[];
-}
-
-/** The message IT decides on; after a decision the buttons give way to who decided and when. */
-export function approvalMessage(r: OffboardRequest, touched: ApprovalScope[]) {
+/**
+ * The message IT decides on: the request, what a run touches, what the person holds right now
+ * (once the read-only preview is in), and the buttons, which give way to who decided and when.
+ */
+export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: PreviewItem[]) {
   const decided = r.decision
     ? r.decision.outcome === 'approved'
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
       : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escape(r.decision.reason ?? '')}`
     : undefined;
-  const what = touched.map(
-    (t) => `• *${t.system}* in ${t.scopes.map((s) => (s.name ? `${s.name} (\`${s.id}\`)` : `\`${s.id}\``)).join(', ')}: ${t.touches.join(', ')}`,
-  );
+  const accounts = shape.scopes.map((s) => `\`${s}\``).join(', ');
   return {
     text: `Offboarding request ${r.id} for ${r.subject.name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
-      section(`*What will be revoked:*\n${what.join('\n')}`),
+      section(`*What will be revoked:* IBM Cloud in ${accounts}: ${shape.touches.join(', ')}`),
+      section(preview ? previewText(r, preview) : '_Checking what they hold in each account…_'),
       divider(),
       decided
         ? section(decided)
@@ -39,4 +37,18 @@ export function approvalMessage(r: OffboardRequest, touched: ApprovalScope[]) {
       context(`Submitted ${slackDate(r.createdAt)} · only offboarding approvers can decide; nobody decides on their own request or offboarding.`),
     ],
   };
+}
+
+function previewText(r: OffboardRequest, items: PreviewItem[]): string {
+  if (items.length > 0 && items.every((i) => !i.error && i.found.length === 0)) {
+    return `:warning: *${escape(r.subject.email)} matches no identity in any account.* Check that this is the right person and the email they use there before approving.`;
+  }
+  const scopes = [...new Set(items.map((i) => i.ref.scope))];
+  const lines = scopes.map((scope) => {
+    const here = items.filter((i) => i.ref.scope === scope);
+    const notMember = here.every((i) => !i.error && i.found.length === 0);
+    const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escape(i.error)})` : `${i.ref.title}: ${i.found.length}`));
+    return `• \`${scope}\`: ${notMember ? 'not a member, nothing to revoke' : parts.join(' · ')}`;
+  });
+  return `*They hold now* (read-only check):\n${lines.join('\n')}`;
 }

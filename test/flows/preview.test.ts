@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const blocksText = (blocks: unknown) => JSON.stringify(blocks);
+
+describe('what approvers see before they decide', () => {
+  it('the approval message shows what the person holds in each account, read without changing anything', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' });
+
+    const text = blocksText(player.approvalMessage(id)?.blocks);
+    expect(text).toContain('They hold now');
+    expect(text).toContain(`\`${ACME_PRODUCTION}\`: API keys: 2 · Access groups: 3 · Direct access policies: 2 · Account membership: 1`);
+    expect(text).toContain(`\`${ACME_STAGING}\`: API keys: 1 · Access groups: 1 · Direct access policies: 1 · Account membership: 1`);
+    expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
+  });
+
+  it('warns before approval when the email matches nobody in any account', async () => {
+    const { player } = await start();
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.pat, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    expect(blocksText(player.approvalMessage(id)?.blocks)).toContain('pat@acme.example matches no identity in any account');
+  });
+
+  it('a system that cannot be checked says why, and approval still works', async () => {
+    const { stack, player } = await start();
+    stack.ibm.inject({ method: 'GET', path: '/v2/policies', status: 403 });
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-3' });
+    expect(blocksText(player.approvalMessage(id)?.blocks)).toContain('Direct access policies: could not check (list policies: permission denied (403)');
+    stack.ibm.clearFaults();
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.evidence(id);
+    expect(blocksText(player.approvalMessage(id)?.blocks)).toContain('*Approved*');
+  });
+});
