@@ -2,7 +2,7 @@ import { foundNothingAnywhere } from '../checklist/step-progress.js';
 import { REASONS, type Disposition } from '../requests/request.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 import type { ReportContext } from './report-context.js';
 
 export interface Outcome {

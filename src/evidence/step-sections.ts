@@ -2,7 +2,7 @@ import type { StepProgress } from '../checklist/step-progress.js';
 import type { Change, Finding } from '../connectors/connector.js';
 import { duration, isoTime, plural, systemLabel } from './format.js';
 import { COLORS } from './pdf-layout.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 import type { ReportContext } from './report-context.js';
 
 const INDENT = 10;

@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/audit-event.js';
 import { duration, isoTime, plural, truncate } from './format.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 import type { ReportContext } from './report-context.js';
 
 const ids = (items: Array<{ id: string }>) => items.map((i) => i.id).join(', ');

@@ -4,7 +4,7 @@ import type { AuditEvent, AuditRecord } from '../../src/audit/audit-event.js';
 import type { Change, Finding } from '../../src/connectors/connector.js';
 import { stepId, type StepRef } from '../../src/connectors/step-ref.js';
 import { evidenceFilename, renderEvidenceReport, type EvidenceInput } from '../../src/evidence/evidence-report.js';
-import { redact } from '../../src/evidence/redact.js';
+import { redact } from '../../src/redact.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 
 const PROD = '4f1c2b7a9e3d4c5b8a6f0e1d2c3b4a59';

@@ -1,7 +1,12 @@
 /** Tiny helpers for the Block Kit JSON our builders repeat. */
 export const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
-export const section = (text: string) => ({ type: 'section' as const, text: mrkdwn(text) });
+/** Slack refuses a whole message whose section text exceeds 3000 characters: cut rather than lose it. */
+const SECTION_LIMIT = 3000;
+export const section = (text: string) => ({
+  type: 'section' as const,
+  text: mrkdwn(text.length > SECTION_LIMIT ? `${text.slice(0, SECTION_LIMIT - 40)}\n… (cut to fit Slack; see the report)` : text),
+});
 export const context = (...texts: string[]) => ({ type: 'context' as const, elements: texts.map(mrkdwn) });
 export const divider = () => ({ type: 'divider' as const });
 export const option = (value: string, text: string) => ({ text: plain(text), value });

@@ -28,11 +28,12 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     const key = `${s.ref.system}\u0000${s.ref.scope}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  const body = [...groups.values()].map((group) => {
+  const texts = [...groups.values()].map((group) => {
     const { system, scope } = group[0]!.ref;
     const lines = group.map((s) => `${ICONS[s.state]} ${s.ref.title}: ${stepLine(s, scheduled)}`);
-    return section(`*${SYSTEM_NAMES[system] ?? system}* · account \`${scope}\`\n${lines.join('\n')}`);
+    return `*${SYSTEM_NAMES[system] ?? system}* · account \`${scope}\`\n${lines.join('\n')}`;
   });
+  const body = (texts.length > MAX_SCOPE_BLOCKS ? pack(texts) : texts).map(section);
 
   const footer = finished?.type === 'run.finished'
     ? finished.outcome === 'verified'
@@ -53,6 +54,21 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
     blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...retry],
   };
+}
+
+/** Slack takes 50 blocks per message and 3000 characters per section. */
+const MAX_SCOPE_BLOCKS = 40;
+const MAX_SECTION_CHARS = 2900;
+
+/** Joins scope texts into as few sections as the character limit allows. */
+function pack(texts: string[]): string[] {
+  const packed: string[] = [];
+  for (const t of texts) {
+    const last = packed.at(-1);
+    if (last !== undefined && last.length + 2 + t.length <= MAX_SECTION_CHARS) packed[packed.length - 1] = `${last}\n\n${t}`;
+    else packed.push(t.slice(0, MAX_SECTION_CHARS));
+  }
+  return packed;
 }
 
 function stepLine(s: StepProgress, scheduledFor?: string): string {

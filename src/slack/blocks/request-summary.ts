@@ -1,4 +1,5 @@
 import { REASONS, type OffboardRequest } from '../../requests/request.js';
+import { redact } from '../../redact.js';
 import { escape, slackDate, user } from './block-kit.js';
 
 /** The facts an approver needs, in the order they read them. */
@@ -9,9 +10,9 @@ export function requestFacts(r: OffboardRequest): string[] {
     `*Access ends:* ${r.effectiveAt ? slackDate(r.effectiveAt) : 'as soon as approved'}`,
     `*Afterwards:* ${dispositionText(r)}`,
     `*Takes over resources and data:* ${r.successorSlackUserId ? user(r.successorSlackUserId) : 'nobody (nothing is kept)'}`,
-    `*Ticket:* ${escape(r.ticket)}`,
+    `*Ticket:* ${escape(redact(r.ticket))}`,
     `*Requested by:* ${user(r.requester.slackUserId)}`,
-    ...(r.notes ? [`*Notes:* ${escape(r.notes)}`] : []),
+    ...(r.notes ? [`*Notes:* ${escape(redact(r.notes))}`] : []),
   ];
 }
 

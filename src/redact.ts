@@ -1,7 +1,7 @@
 /**
- * A last guard before free text (notes, errors, reasons, labels from target systems) lands in
- * the evidence PDF: nothing in the inputs should be secret, but a pasted token must never be
- * published. Identifiers (UUIDs, hex account ids, IBM ids) are left alone.
+ * A last guard before free text (notes, errors, reasons, labels from target systems) is shown in
+ * Slack or the evidence PDF: nothing in the inputs should be secret, but a pasted token must never
+ * be published. Identifiers (UUIDs, hex account ids, IBM ids) are left alone.
  */
 const MASK = '[redacted]';
 
