@@ -1,5 +1,5 @@
 import { foundNothingAnywhere } from '../checklist/step-progress.js';
-import { REASONS, type Disposition } from '../requests/request.js';
+import { describeDisposition, REASONS } from '../requests/request.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
 import { redact } from '../redact.js';
@@ -54,10 +54,6 @@ export function summarySection(ctx: ReportContext): void {
   }
 }
 
-function dispositionText(d: Disposition): string {
-  return d.kind === 'delete_now' ? 'Delete now' : `Disable now, delete after ${plural(d.graceDays, 'day')}`;
-}
-
 export function requestSection(ctx: ReportContext): void {
   const { layout } = ctx;
   const r = ctx.input.request;
@@ -67,7 +63,7 @@ export function requestSection(ctx: ReportContext): void {
   layout.field('Requested by', ctx.person(r.requester.slackUserId));
   layout.field('Submitted at', isoTime(r.createdAt));
   layout.field('Access ends', r.effectiveAt ? isoTime(r.effectiveAt) : 'At approval');
-  layout.field('Disposition', dispositionText(r.disposition));
+  layout.field('Disposition', describeDisposition(r.disposition));
   layout.field('Successor', r.successorSlackUserId ? ctx.person(r.successorSlackUserId) : 'none');
   layout.field('Ticket', redact(r.ticket) || 'none');
   layout.field('Notes', redact(r.notes) || 'none');

@@ -17,11 +17,14 @@ export const dispositionSchema = z.discriminatedUnion('kind', [
 ]);
 export type Disposition = z.infer<typeof dispositionSchema>;
 
+export function describeDisposition(d: Disposition): string {
+  return d.kind === 'delete_now' ? 'Delete now' : `Disable now, delete after ${d.graceDays} day${d.graceDays === 1 ? '' : 's'}`;
+}
+
 export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'completed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 const slackMessageRef = z.object({ channel: z.string(), ts: z.string() });
-export type SlackMessageRef = z.infer<typeof slackMessageRef>;
 
 export const offboardRequestSchema = z.object({
   id: z.string(),

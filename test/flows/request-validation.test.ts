@@ -212,7 +212,7 @@ describe('the request form accepts a valid submission', () => {
     const approval = stack.slack.messages(APPROVAL_CHANNEL)[0];
     expect(approval).toBeDefined();
     expect(JSON.stringify(approval!.blocks)).toContain('nobody (nothing is kept)');
-    expect(JSON.stringify(approval!.blocks)).toContain('*Afterwards:* delete now');
+    expect(JSON.stringify(approval!.blocks)).toContain('*Afterwards:* Delete now');
   });
 
   it('does not check the grace period when nothing is kept ("delete now")', async () => {

@@ -1,4 +1,4 @@
-import { REASONS, type OffboardRequest } from '../../requests/request.js';
+import { describeDisposition, REASONS, type OffboardRequest } from '../../requests/request.js';
 import { redact } from '../../redact.js';
 import { escape, slackDate, user } from './block-kit.js';
 
@@ -8,14 +8,10 @@ export function requestFacts(r: OffboardRequest): string[] {
     `*Person leaving:* ${user(r.subject.slackUserId)} (${escape(r.subject.email)})`,
     `*Reason:* ${REASONS[r.reason]}`,
     `*Access ends:* ${r.effectiveAt ? slackDate(r.effectiveAt) : 'as soon as approved'}`,
-    `*Afterwards:* ${dispositionText(r)}`,
+    `*Afterwards:* ${describeDisposition(r.disposition)}`,
     `*Takes over resources and data:* ${r.successorSlackUserId ? user(r.successorSlackUserId) : 'nobody (nothing is kept)'}`,
     `*Ticket:* ${escape(redact(r.ticket))}`,
     `*Requested by:* ${user(r.requester.slackUserId)}`,
     ...(r.notes ? [`*Notes:* ${escape(redact(r.notes))}`] : []),
   ];
-}
-
-export function dispositionText(r: OffboardRequest): string {
-  return r.disposition.kind === 'delete_now' ? 'delete now' : `disable now, delete after ${r.disposition.graceDays} days`;
 }
