@@ -72,7 +72,7 @@ function jobOptions(jobId: string, attempts: number): JobsOptions {
 
 /** What a run of this plan touches, in words an approver reads. */
 export function describeRun(plan: RunPlan, scopes: string[]): RunShape {
-  return { scopes, touches: [...plan.children, plan.parent].map((j) => j.title.toLowerCase()) };
+  return { scopes, touches: [...plan.children, plan.parent].map((j) => j.title) };
 }
 
 export interface RunShape {

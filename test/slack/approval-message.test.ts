@@ -15,7 +15,7 @@ const request: OffboardRequest = {
   createdAt: '2026-11-23T10:00:00.000Z',
   status: 'pending',
 };
-const shape = { scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['api keys', 'account membership'] };
+const shape = { scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys', 'Account membership'] };
 
 describe('the approval message', () => {
   it('never shows a token or API key pasted into the notes', () => {
