@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { RevocationStep } from '../connectors/connector.js';
+import { currentRound } from '../checklist/step-progress.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RetryableError } from '../connectors/step-errors.js';
 import { stepJobDataSchema } from '../queue/queue-names.js';
@@ -40,6 +41,9 @@ export function defineStepJob(spec: StepJobSpec): StepJob {
       const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
       const scopePrefix = `${data.system}.${data.scope}.`;
       const knownIdentity = trail.findLast((e) => e.type === 'step.inventoried' && e.stepId.startsWith(scopePrefix) && e.identity);
+      // Unique per round and attempt, so each call the target system logged maps to one attempt here.
+      const { round } = currentRound(trail);
+      const transactionId = `offboard-${requestId}-${id}${round > 1 ? `-r${round}` : ''}-a${attempt}`;
       await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt });
       await deps.checklist.refresh(requestId);
       try {
@@ -50,7 +54,7 @@ export function defineStepJob(spec: StepJobSpec): StepJob {
             stepId: id,
             email: request.subject.email,
             knownIdentity: knownIdentity?.type === 'step.inventoried' ? knownIdentity.identity : undefined,
-            transactionId: `offboard-${requestId}-${id}-a${attempt}`,
+            transactionId,
           },
           deps.audit,
           deps.verify,

@@ -38,6 +38,8 @@ describe('retrying failed steps', () => {
     const retriedDeletes = stack.ibm.requests.filter((r) => r.method === 'DELETE').slice(deletesBefore);
     expect(retriedDeletes.length).toBeGreaterThan(0);
     expect(retriedDeletes.every((r) => r.path.startsWith('/v1/apikeys/'))).toBe(true);
+    // Each call carries a transaction id of its own round, so the evidence tells the rounds apart.
+    expect(retriedDeletes.every((r) => r.transactionId?.includes('-r2-a'))).toBe(true);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.apiKeysOf(account, SIM_IAM_IDS.jane)).toHaveLength(0);
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeUndefined();
 
