@@ -8,22 +8,10 @@ import type { AuditRecord } from '../src/audit/audit-event.js';
 import { stepProgress } from '../src/checklist/step-progress.js';
 import type { StepRef } from '../src/connectors/step-ref.js';
 import { renderEvidenceReport } from '../src/evidence/evidence-report.js';
-import type { OffboardRequest } from '../src/requests/request.js';
 import { checklistMessage } from '../src/slack/blocks/checklist-message.js';
+import { sampleRequest } from '../test/support/sample-request.js';
 
-const request: OffboardRequest = {
-  id: 'OFF-BENCH1',
-  subject: { slackUserId: 'U0JANE001', name: 'Jane Doe', email: 'jane.doe@acme.example' },
-  requester: { slackUserId: 'U0MORGAN1', name: 'Morgan Manager' },
-  reason: 'termination',
-  effectiveAt: null,
-  disposition: { kind: 'disable_then_delete', graceDays: 30 },
-  successorSlackUserId: 'U0TAYLOR1',
-  ticket: 'HR-1',
-  notes: '',
-  createdAt: '2026-11-23T10:00:00.000Z',
-  status: 'completed',
-};
+const request = sampleRequest({ id: 'OFF-BENCH1', reason: 'termination', status: 'completed' });
 
 /** A run over `accounts` accounts in which the person holds `items` things per step. */
 function trail(accounts: number, items: number): AuditRecord[] {

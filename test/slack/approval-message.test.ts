@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { OffboardRequest } from '../../src/requests/request.js';
 import { approvalMessage } from '../../src/slack/blocks/approval-message.js';
+import { sampleRequest } from '../support/sample-request.js';
 
-const request: OffboardRequest = {
-  id: 'OFF-ABC123',
-  subject: { slackUserId: 'U0JANE001', name: 'Jane Doe', email: 'jane.doe@acme.example' },
-  requester: { slackUserId: 'U0MORGAN1', name: 'Morgan Manager' },
-  reason: 'resignation',
-  effectiveAt: null,
-  disposition: { kind: 'disable_then_delete', graceDays: 30 },
-  successorSlackUserId: 'U0TAYLOR1',
-  ticket: 'HR-1',
+const request = sampleRequest({
   notes: 'Her deploy key is xoxb-1234-5678-abcdefghijkl and apikey=Zx9kQ2mP7rT4vW8yB3nC6fH1jL5sD0gA2eK7uI9oP4qR',
-  createdAt: '2026-11-23T10:00:00.000Z',
-  status: 'pending',
-};
+});
 const shape = { scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys', 'Account membership'] };
 
 describe('the approval message', () => {
