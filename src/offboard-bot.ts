@@ -1,4 +1,5 @@
 import { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { IBM_CLOUD_PLAN } from '../jobs/index.js';
 import { startWorkers, type Workers } from '../jobs/workers.js';
 import { AuditTrail } from './audit/audit-trail.js';
@@ -33,6 +34,7 @@ export interface StartOptions {
 /** Builds the bot from its configuration and starts the parts OFFBOARD_ROLE asks for. */
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
   const redis = createRedis(config.redisUrl);
+  await reachable(redis, config.redisUrl);
   const keys = new Keys(config.redisPrefix);
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
@@ -60,12 +62,14 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       });
     }
     if (config.role !== 'web') {
+      const ibm = new IbmCloudClient(config.ibm);
+      await ibm.checkCredentials();
       const deps = {
         store,
         audit,
         checklist,
         evidence: new EvidencePublisher(store, audit, slack, directory),
-        ibm: new IbmCloudClient(config.ibm),
+        ibm,
         approvals,
         scopes,
         verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
@@ -91,4 +95,16 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       await redis.quit();
     },
   };
+}
+
+/** Fails fast, naming the setting, instead of hanging on a Redis that is not there. */
+async function reachable(redis: Redis, url: string): Promise<void> {
+  const shown = url.replace(/\/\/[^@/]*@/, '//***@');
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref());
+  try {
+    await Promise.race([redis.ping(), timeout]);
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`Cannot reach Redis at ${shown} (${(err as Error).message}): check REDIS_URL`);
+  }
 }

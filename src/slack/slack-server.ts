@@ -45,7 +45,11 @@ export async function startSlackServer({ config, deps, logger, processBeforeResp
   app.error(async (err) => {
     logger.error({ err: err.message, code: err.code }, 'Slack listener failed');
   });
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    throw new Error(`Slack refused SLACK_BOT_TOKEN when checking it with auth.test (${(err as Error).message})`);
+  }
 
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {

@@ -45,12 +45,12 @@ describe('the bot process', () => {
     expect(output()).not.toContain('xoxp-wrong-kind');
   });
 
-  it('serves Slack and shuts down cleanly on SIGTERM', async () => {
+  async function simulators() {
     const slack: SlackSimulator = await startSlackSimulator({ botToken: TOKEN, users: WORKSPACE_USERS, channels: [APPROVAL_CHANNEL] });
     const ibm: IbmCloudSimulator = await startIbmCloudSimulator();
     cleanup.push(() => slack.close(), () => ibm.close());
     const port = await freePort();
-    const { child, output } = run({
+    const env = {
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.apiUrl,
@@ -62,7 +62,26 @@ describe('the bot process', () => {
       IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
       IBMCLOUD_ACCOUNT_IDS: ACME_PRODUCTION,
       IBMCLOUD_IAM_URL: ibm.url,
-    });
+    };
+    return { slack, ibm, port, env };
+  }
+
+  it.each([
+    ['Redis cannot be reached', async () => ({ REDIS_URL: `redis://:hunter2@127.0.0.1:${await freePort()}` }), 'REDIS_URL', 'hunter2'],
+    ['Slack refuses the bot token', async () => ({ SLACK_BOT_TOKEN: 'xoxb-revoked-token-value' }), 'SLACK_BOT_TOKEN', 'xoxb-revoked-token-value'],
+    ['IBM Cloud refuses the API key', async () => ({ IBMCLOUD_API_KEY: 'wrong-ibm-api-key-value' }), 'IBMCLOUD_API_KEY', 'wrong-ibm-api-key-value'],
+  ])('stops at start-up when %s, naming the setting to fix and not its value', async (_what, override, setting, secret) => {
+    const { env } = await simulators();
+    const { child, output } = run({ ...env, ...(await override()) });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(output()).toContain(setting);
+    expect(output()).not.toContain(secret);
+  });
+
+  it('serves Slack and shuts down cleanly on SIGTERM', async () => {
+    const { port, env } = await simulators();
+    const { child, output } = run(env);
     cleanup.push(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });

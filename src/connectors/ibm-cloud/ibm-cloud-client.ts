@@ -38,14 +38,26 @@ export class IbmCloudClient {
   private readonly identity: IamIdentityV1;
   private readonly groups: IamAccessGroupsV2;
   private readonly policies: IamPolicyManagementV1;
+  private readonly authenticator: IamAuthenticator;
 
-  constructor(cfg: Config['ibm']) {
+  constructor(private readonly cfg: Config['ibm']) {
     const authenticator = new IamAuthenticator({ apikey: cfg.apiKey, url: cfg.iamUrl });
+    this.authenticator = authenticator;
     const common = { authenticator, timeout: cfg.timeoutMs };
     this.users = new UserManagementV1({ ...common, serviceUrl: cfg.userManagementUrl });
     this.identity = new IamIdentityV1({ ...common, serviceUrl: cfg.iamIdentityUrl });
     this.groups = new IamAccessGroupsV2({ ...common, serviceUrl: cfg.accessGroupsUrl });
     this.policies = new IamPolicyManagementV1({ ...common, serviceUrl: cfg.policyManagementUrl });
+  }
+
+  /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */
+  async checkCredentials(): Promise<void> {
+    try {
+      await this.authenticator.authenticate({ headers: {} });
+    } catch (err) {
+      const classified = classifyIbmError('IBM Cloud IAM sign-in', err);
+      throw new Error(`${classified.message}${/IBMCLOUD_API_KEY/.test(classified.message) ? '' : ` (IBMCLOUD_IAM_URL is ${this.cfg.iamUrl})`}`);
+    }
   }
 
   async findUserByEmail(accountId: string, email: string): Promise<IbmUser | undefined> {
