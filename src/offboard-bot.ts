@@ -33,7 +33,7 @@ export interface StartOptions {
 
 /** Builds the bot from its configuration and starts the parts OFFBOARD_ROLE asks for. */
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redisUrl, logger);
   await reachable(redis, config.redisUrl);
   const keys = new Keys(config.redisPrefix);
   const store = new RequestStore(redis, keys);

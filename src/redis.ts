@@ -1,8 +1,21 @@
 import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
 
-/** BullMQ workers block on Redis, so the connection must never give up on a request. */
-export function createRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+/**
+ * BullMQ workers block on Redis, so the connection must never give up on a request. ioredis
+ * reports every failed reconnect; the log gets each distinct error once.
+ */
+export function createRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  let last = '';
+  redis.on('error', (err: Error) => {
+    if (err.message !== last) logger.warn({ err: err.message }, 'Redis connection error; reconnecting');
+    last = err.message;
+  });
+  redis.on('ready', () => {
+    last = '';
+  });
+  return redis;
 }
 
 export class Keys {
