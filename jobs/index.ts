@@ -3,6 +3,7 @@ import { ibmAccessGroups } from './ibm-access-groups.js';
 import { ibmAccountMembership } from './ibm-account-membership.js';
 import { ibmApiKeys } from './ibm-api-keys.js';
 import { ibmPolicies } from './ibm-policies.js';
+import { ibmTrustedProfiles } from './ibm-trusted-profiles.js';
 
 export { processFinishRun } from './finish-run.js';
 export { processPreview } from './preview-inventory.js';
@@ -10,5 +11,5 @@ export { IBM_CLOUD_PLAN } from './plan.js';
 
 /** Every step processor, by BullMQ job name. */
 export const STEP_JOBS: ReadonlyMap<string, StepJob> = new Map(
-  [ibmApiKeys, ibmAccessGroups, ibmPolicies, ibmAccountMembership].map((j) => [j.name, j]),
+  [ibmApiKeys, ibmAccessGroups, ibmPolicies, ibmTrustedProfiles, ibmAccountMembership].map((j) => [j.name, j]),
 );

@@ -20,8 +20,8 @@ import { useStack } from '../support/stack.js';
 
 const start = useStack();
 
-/** 2 IBM Cloud accounts × 4 steps (API keys, access groups, policies, membership) + 1 finishing parent. */
-const JOBS_PER_RUN = 9;
+/** 2 IBM Cloud accounts × 5 steps (API keys, access groups, policies, trusted profiles, membership) + 1 finishing parent. */
+const JOBS_PER_RUN = 11;
 
 /** Jane leaves; the successor is Chris, who plays no part in any decision below. */
 const janeLeaves: FormAnswers = {
@@ -155,7 +155,7 @@ describe('approving', () => {
     expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
     expect(queues.total).toBe(JOBS_PER_RUN);
     expect(queues.completed).toBe(JOBS_PER_RUN);
-    expect(queues.counts.revocations.completed).toBe(8);
+    expect(queues.counts.revocations.completed).toBe(10);
     expect(queues.counts.runs.completed).toBe(1);
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 

@@ -1,7 +1,7 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { PEOPLE } from '../../src/demo/workspace.js';
-import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -24,11 +24,15 @@ describe('a complete offboarding', () => {
     const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text;
     expect(text).toContain(id);
     expect(text).toContain('Alex Admin');
-    for (const title of ['API keys', 'Access groups', 'Direct access policies', 'Account membership']) expect(text).toContain(title);
+    for (const title of ['API keys', 'Access groups', 'Direct access policies', 'Trusted profile links', 'Account membership']) expect(text).toContain(title);
 
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) {
       expect(stack.ibm.userInAccount(account, JANE_EMAIL)).toBeUndefined();
+      expect(stack.ibm.apiKeysOf(account, SIM_IAM_IDS.jane)).toEqual([]);
+      expect(stack.ibm.profilesLinkedTo(account, SIM_IAM_IDS.jane)).toEqual([]);
     }
+    // Only Jane lost anything: Alex is still linked to the production profile she shared.
+    expect(stack.ibm.profilesLinkedTo(ACME_PRODUCTION, SIM_IAM_IDS.alex)).toHaveLength(1);
     const checklist = player.checklist(id);
     expect(checklist?.blocks).toBeDefined();
     expect(JSON.stringify(checklist?.blocks)).toContain('every step verified');

@@ -170,7 +170,7 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(text).toContain('1 step(s) failed');
     expect(text).toContain('API keys: FAILED');
     expect(text).toMatch(/FAILED on attempt 1 at \S+: delete API key: permission denied \(403\)\. Check that IBMCLOUD_API_KEY/);
-    expect(text).toContain('8 steps planned: 7 verified, 1 failed');
+    expect(text).toContain('10 steps planned: 9 verified, 1 failed');
   });
 
   it('a 429 with Retry-After on listing access groups is retried no sooner than asked, and the step ends verified', async () => {
@@ -210,6 +210,16 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(text).toContain('All steps verified');
     expect(text).toContain('2, 1 retry');
     expect(text).toMatch(/Attempt 1 at \S+: list access groups: rate limited by IBM Cloud \(429\); retried after 1 s/);
+  });
+
+  it('a 409 from IAM while unlinking a trusted profile (changes too close together) is retried and the link is removed', async () => {
+    const { stack, player, id } = await offboard({}, {
+      arm: (s) => s.ibm.inject({ method: 'DELETE', path: /\/v1\/profiles\/[^/]+\/identities\//, status: 409, times: 1 }),
+    });
+    const { trail } = await finished(stack, player, id);
+    const retries = trail.filter((e) => e.type === 'step.retrying' && e.stepId.endsWith('.trusted-profiles'));
+    expect(retries).toHaveLength(1);
+    for (const account of ACCOUNTS) expect(stack.ibm.profilesLinkedTo(account, SIM_IAM_IDS.jane)).toEqual([]);
   });
 
   it('a 503 on removing the user is retried with growing backoff and the removal succeeds', async () => {
@@ -318,8 +328,8 @@ describe('IBM Cloud failures during an offboarding', () => {
     const compact = text.replace(/\s+/g, '');
 
     const changes = mutations(stack.ibm.requests);
-    // 3 keys, 2 "remove from all groups", 3 policies, 2 account removals.
-    expect(changes.length).toBe(10);
+    // 3 keys, 2 "remove from all groups", 3 policies, 2 trusted-profile unlinks, 2 account removals.
+    expect(changes.length).toBe(12);
     for (const r of changes) {
       expect(r.transactionId, `${r.method} ${r.path}`).toMatch(new RegExp(`^offboard-${id}-`));
       expect(compact, `${r.method} ${r.path} ${r.transactionId}`).toContain(r.transactionId!);

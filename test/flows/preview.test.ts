@@ -13,8 +13,8 @@ describe('what approvers see before they decide', () => {
 
     const text = blocksText(player.approvalMessage(id)?.blocks);
     expect(text).toContain('They hold now');
-    expect(text).toContain(`\`${ACME_PRODUCTION}\`: API keys: 2 · Access groups: 3 · Direct access policies: 2 · Account membership: 1`);
-    expect(text).toContain(`\`${ACME_STAGING}\`: API keys: 1 · Access groups: 1 · Direct access policies: 1 · Account membership: 1`);
+    expect(text).toContain(`\`${ACME_PRODUCTION}\`: API keys: 2 · Access groups: 3 · Direct access policies: 2 · Trusted profile links: 1 · Account membership: 1`);
+    expect(text).toContain(`\`${ACME_STAGING}\`: API keys: 1 · Access groups: 1 · Direct access policies: 1 · Trusted profile links: 1 · Account membership: 1`);
     expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
   });
 

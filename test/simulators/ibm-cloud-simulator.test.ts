@@ -191,6 +191,21 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
     expect(profiles.result.profiles.map((p) => p.name)).toEqual(['staging-ci-federation']);
   });
 
+  it("lists a trusted profile's linked identities and unlinks Jane, who stays listed for the consistency delay", async () => {
+    const { sim, identity } = await start({ consistencyDelayMs: 300 });
+    const [profile] = (await identity.listProfiles({ accountId: ACME_PRODUCTION })).result.profiles;
+    const linked = async () => (await identity.getProfileIdentities({ profileId: profile!.id })).result.identities?.map((i) => i.iam_id);
+    expect(await linked()).toEqual(expect.arrayContaining([JANE, SIM_IAM_IDS.alex]));
+
+    const res = await identity.deleteProfileIdentity({ profileId: profile!.id, identityType: 'user', identifierId: JANE });
+    expect(res.status).toBe(204);
+    expect(sim.profilesLinkedTo(ACME_PRODUCTION, JANE)).toEqual([]);
+    expect(await linked()).toContain(JANE);
+    await sleep(350);
+    expect(await linked()).toEqual([SIM_IAM_IDS.alex]);
+    expect((await sdkError(identity.deleteProfileIdentity({ profileId: profile!.id, identityType: 'user', identifierId: JANE }))).status).toBe(404);
+  });
+
   it('removes Jane from all access groups with a 207 per group and records the Transaction-Id', async () => {
     const { sim, groups } = await start();
     const before = await groups.listAccessGroups({ accountId: ACME_PRODUCTION, iamId: JANE, membershipType: 'static' });

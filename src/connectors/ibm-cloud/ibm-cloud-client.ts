@@ -4,6 +4,7 @@ import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1';
 import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1';
 import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1';
 import type { Config } from '../../config/config.js';
+import { PermanentError, RetryableError } from '../step-errors.js';
 import { classifyIbmError } from './classify-ibm-error.js';
 
 export interface IbmUser {
@@ -26,6 +27,10 @@ export interface IbmPolicy {
   id: string;
   roles: string[];
   resource: string;
+}
+export interface IbmProfileLink {
+  profileId: string;
+  profileName: string;
 }
 export type GroupRemoval = { groupId: string; status: number; error?: string };
 
@@ -89,13 +94,40 @@ export class IbmCloudClient {
         if (k.iam_id !== iamId || !k.id) continue;
         keys.push({ id: k.id, name: k.name, createdAt: k.created_at, lastUsed: k.activity?.last_authn });
       }
-      pagetoken = page.result.next ? (new URL(page.result.next, 'http://x').searchParams.get('pagetoken') ?? undefined) : undefined;
+      pagetoken = nextPageToken(page.result.next);
     } while (pagetoken);
     return keys;
   }
 
   async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
     return call('delete API key', () => absentIs404(() => this.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+  }
+
+  /** Trusted profiles in the account that this user is linked to, and so may assume. */
+  async listProfileLinks(accountId: string, iamId: string): Promise<IbmProfileLink[]> {
+    const links: IbmProfileLink[] = [];
+    let pagetoken: string | undefined;
+    do {
+      const page = await call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }));
+      for (const p of page.result.profiles ?? []) {
+        const { result } = await call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }));
+        if (result.identities?.some((i) => i.type === 'user' && i.iam_id === iamId)) links.push({ profileId: p.id, profileName: p.name });
+      }
+      pagetoken = nextPageToken(page.result.next);
+    } while (pagetoken);
+    return links;
+  }
+
+  async unlinkProfile(profileId: string, iamId: string, transactionId: string): Promise<boolean> {
+    try {
+      return await call('unlink trusted profile', () =>
+        absentIs404(() => this.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } })),
+      );
+    } catch (err) {
+      // IAM answers 409 to changes of one profile in quick succession: worth another try later.
+      if (err instanceof PermanentError && /answered 409/.test(err.message)) throw new RetryableError(err.message);
+      throw err;
+    }
   }
 
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {
@@ -154,6 +186,11 @@ async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {
     if (statusOf(err) === 404) return false;
     throw err;
   }
+}
+
+/** IAM Identity pages by an opaque token carried in the `next` link. */
+function nextPageToken(next: string | undefined): string | undefined {
+  return next ? (new URL(next, 'http://x').searchParams.get('pagetoken') ?? undefined) : undefined;
 }
 
 function roleNames(control: unknown): string[] {

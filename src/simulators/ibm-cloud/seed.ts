@@ -244,6 +244,21 @@ export function defaultIbmSeed(): IbmCloudSeed {
     profile(P, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'k8s-workload-identity', 'Pods in prod-cluster-01 assume this profile', alex, '2023-03-15T10:00:00.000Z'),
     profile(S, 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', 'staging-ci-federation', 'GitHub Actions OIDC federation for staging', jane, '2023-07-21T14:30:00.000Z'),
   ];
+  const [prodProfile, stagingProfile] = profiles.map((p) => p.id);
+  const userLink = (profileId: string, iamId: string, description: string) => ({
+    profile_id: profileId!,
+    iam_id: iamId,
+    identifier: iamId,
+    type: 'user' as const,
+    accounts: [profileId === prodProfile ? P : S],
+    description,
+  });
+  const profileIdentities = [
+    userLink(prodProfile!, jane, 'Break-glass access to the workload identity'),
+    userLink(prodProfile!, alex, 'Administers the workload identity'),
+    userLink(stagingProfile!, jane, 'Debugs the CI federation'),
+    userLink(stagingProfile!, chris, 'Contractor debugging staging CI'),
+  ];
 
   const accessGroups: SimAccessGroup[] = [
     group(P, G.prodDevelopers.slice(14), 'Developers', 'Engineers who build and ship Acme services', '2019-06-01T10:00:00.000Z', [
@@ -365,6 +380,7 @@ export function defaultIbmSeed(): IbmCloudSeed {
     apiKeys,
     serviceIds,
     profiles,
+    profileIdentities,
     accessGroups,
     policies,
     botIamId: alex,

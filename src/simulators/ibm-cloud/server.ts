@@ -168,6 +168,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     clearFaults: () => faults.clear(),
     userInAccount: (accountId, email) => state.userInAccount(accountId, email),
     apiKeysOf: (accountId, iamId) => state.apiKeysOf(accountId, iamId),
+    profilesLinkedTo: (accountId, iamId) => state.profilesLinkedTo(accountId, iamId),
     groupsOf: (accountId, iamId) => state.groupsOf(accountId, iamId),
     policiesOf: (accountId, iamId) => state.policiesOf(accountId, iamId),
     close() {

@@ -5,6 +5,7 @@ import type {
   SimApiKey,
   SimGroupMember,
   SimPolicy,
+  SimProfileIdentity,
   SimServiceId,
   SimTrustedProfile,
   SimUser,
@@ -48,6 +49,7 @@ export class SimState {
   readonly apiKeys: Stored<SimApiKey>[];
   readonly serviceIds: Stored<SimServiceId>[];
   readonly profiles: Stored<SimTrustedProfile>[];
+  readonly profileIdentities: Stored<SimProfileIdentity>[];
   readonly groups: GroupInfo[];
   readonly memberships: StoredMembership[];
   readonly policies: Stored<SimPolicy>[];
@@ -61,6 +63,7 @@ export class SimState {
     this.apiKeys = s.apiKeys.map(wrap);
     this.serviceIds = s.serviceIds.map(wrap);
     this.profiles = s.profiles.map(wrap);
+    this.profileIdentities = s.profileIdentities.map(wrap);
     this.groups = s.accessGroups.map(({ members: _members, ...g }) => g);
     this.memberships = s.accessGroups.flatMap((g) => g.members.map((m) => ({ value: m, groupId: g.id })));
     this.policies = s.policies.map(wrap);
@@ -126,6 +129,13 @@ export class SimState {
         ...structuredClone(g),
         members: this.memberships.filter((m) => alive(m) && m.groupId === g.id).map((m) => structuredClone(m.value)),
       }));
+  }
+
+  profilesLinkedTo(accountId: string, iamId: string): SimTrustedProfile[] {
+    return this.profiles
+      .filter((p) => alive(p) && p.value.account_id === accountId)
+      .filter((p) => this.profileIdentities.some((i) => alive(i) && i.value.profile_id === p.value.id && i.value.iam_id === iamId))
+      .map((p) => structuredClone(p.value));
   }
 
   policiesOf(accountId: string, iamId: string): SimPolicy[] {

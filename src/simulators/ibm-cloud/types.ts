@@ -141,12 +141,23 @@ export interface SimPolicy {
   state: 'active' | 'deleted';
 }
 
+/** An identity allowed to assume a trusted profile (a user, a service ID or a compute resource). */
+export interface SimProfileIdentity {
+  profile_id: string;
+  iam_id: string;
+  identifier: string;
+  type: 'user' | 'serviceid' | 'crn';
+  accounts?: string[];
+  description?: string;
+}
+
 export interface IbmCloudSeed {
   accounts: SimAccount[];
   users: SimUser[];
   apiKeys: SimApiKey[];
   serviceIds: SimServiceId[];
   profiles: SimTrustedProfile[];
+  profileIdentities: SimProfileIdentity[];
   accessGroups: SimAccessGroup[];
   policies: SimPolicy[];
   /** The user the accepted API keys belong to: the `iam_id` in every token the simulator issues. */
@@ -204,6 +215,8 @@ export interface IbmCloudSimulator {
   /** The TRUE current state (ignoring the consistency delay), for test assertions. */
   userInAccount(accountId: string, email: string): SimUser | undefined;
   apiKeysOf(accountId: string, iamId: string): SimApiKey[];
+  /** Trusted profiles in the account that the identity may still assume. */
+  profilesLinkedTo(accountId: string, iamId: string): SimTrustedProfile[];
   groupsOf(accountId: string, iamId: string): SimAccessGroup[];
   policiesOf(accountId: string, iamId: string): SimPolicy[];
   close(): Promise<void>;

@@ -10,7 +10,7 @@ import {
 } from '../http.js';
 import type { Route } from '../router.js';
 import { alive, type Stored } from '../state.js';
-import type { SimApiKey } from '../types.js';
+import type { SimApiKey, SimTrustedProfile } from '../types.js';
 
 /**
  * IAM Identity list responses: `{offset, limit, first, previous?, next?, <items>}`, paged with an
@@ -134,10 +134,40 @@ function listByAccount<T extends { account_id: string; name: string }>(
   };
 }
 
+function profileFor(ctx: RouteContext): Stored<SimTrustedProfile> | undefined {
+  return ctx.state.profiles.find((p) => alive(p) && p.value.id === ctx.params.profile_id);
+}
+
+function profileNotFound(ctx: RouteContext): SimResponse {
+  return ibmError(404, `Trusted profile ${ctx.params.profile_id} not found.`, ctx.transactionId, 'not_found');
+}
+
+function getProfileIdentities(ctx: RouteContext): SimResponse {
+  const profile = profileFor(ctx);
+  if (!profile) return profileNotFound(ctx);
+  const identities = ctx.state.profileIdentities
+    .filter((i) => i.value.profile_id === profile.value.id && ctx.state.visible(i, ctx.now))
+    .map(({ value: { profile_id: _profile, ...identity } }) => identity);
+  return { status: 200, body: { entity_tag: profile.value.entity_tag, identities } };
+}
+
+function deleteProfileIdentity(ctx: RouteContext): SimResponse {
+  const profile = profileFor(ctx);
+  if (!profile) return profileNotFound(ctx);
+  const link = ctx.state.profileIdentities.find(
+    (i) => alive(i) && i.value.profile_id === profile.value.id && i.value.type === ctx.params.identity_type && i.value.identifier === ctx.params.identifier_id,
+  );
+  if (!link) return ibmError(404, `Identity ${ctx.params.identifier_id} is not linked to trusted profile ${profile.value.id}.`, ctx.transactionId, 'not_found');
+  ctx.state.markDeleted(link, ctx.now);
+  return { status: 204 };
+}
+
 export const iamIdentityRoutes: Route[] = [
   { method: 'GET', pattern: '/v1/apikeys', handler: listApiKeys },
   { method: 'GET', pattern: '/v1/apikeys/:id', handler: getApiKey },
   { method: 'DELETE', pattern: '/v1/apikeys/:id', handler: deleteApiKey },
   { method: 'GET', pattern: '/v1/serviceids', handler: listByAccount('/v1/serviceids/', 'serviceids', (c) => c.state.serviceIds) },
   { method: 'GET', pattern: '/v1/profiles', handler: listByAccount('/v1/profiles', 'profiles', (c) => c.state.profiles) },
+  { method: 'GET', pattern: '/v1/profiles/:profile_id/identities', handler: getProfileIdentities },
+  { method: 'DELETE', pattern: '/v1/profiles/:profile_id/identities/:identity_type/:identifier_id', handler: deleteProfileIdentity },
 ];
