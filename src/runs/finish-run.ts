@@ -15,7 +15,8 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
       .map((s) => s.id);
     await deps.audit.append(requestId, { type: 'run.finished', round, outcome: failedSteps.length ? 'failures' : 'verified', failedSteps });
   }
-  await deps.evidence.publish(requestId, round);
+  // Completed before the report is rendered, so the report states the request's final status.
   await deps.store.patch(requestId, { status: 'completed' }, ['approved']);
+  await deps.evidence.publish(requestId, round);
   await deps.checklist.refresh(requestId);
 }

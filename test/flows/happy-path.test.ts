@@ -24,6 +24,7 @@ describe('a complete offboarding', () => {
     const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text;
     expect(text).toContain(id);
     expect(text).toContain('Alex Admin');
+    expect(text).toMatch(/Status\s+completed/);
     for (const title of ['API keys', 'Access groups', 'Direct access policies', 'Trusted profile links', 'Account membership']) expect(text).toContain(title);
 
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) {
