@@ -13,6 +13,7 @@ import { QUEUES } from './queue/queue-names.js';
 import { createRedis, Keys } from './redis.js';
 import { RequestLifecycle } from './requests/request-lifecycle.js';
 import { RequestStore } from './requests/request-store.js';
+import { RequestLock } from './request-lock.js';
 import { RunStarter } from './runs/run-starter.js';
 import { createSlackClient } from './slack/slack-client.js';
 import { ApprovalPublisher } from './slack/approval-publisher.js';
@@ -39,10 +40,11 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
   const slack = createSlackClient(config.slack);
-  const checklist = new ChecklistPublisher(redis, keys, store, audit, slack, logger);
+  const lock = new RequestLock(redis, keys);
+  const checklist = new ChecklistPublisher(lock, store, audit, slack, logger);
   const directory = new SlackDirectory(slack, config.approvers);
   const scopes = config.ibm.accountIds;
-  const approvals = new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(IBM_CLOUD_PLAN, scopes), logger);
+  const approvals = new ApprovalPublisher(lock, store, audit, slack, config.approvalChannel, describeRun(IBM_CLOUD_PLAN, scopes), logger);
 
   let server: SlackServer | undefined;
   let producer: FlowProducer | undefined;

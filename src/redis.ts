@@ -29,7 +29,7 @@ export class Keys {
   audit(id: string) {
     return `${this.prefix}:audit:${id}`;
   }
-  checklistLock(id: string) {
-    return `${this.prefix}:lock:checklist:${id}`;
+  lock(kind: string, id: string) {
+    return `${this.prefix}:lock:${kind}:${id}`;
   }
 }

@@ -4,11 +4,17 @@ import type { Logger } from '../logger.js';
 import type { RunShape } from '../queue/run-flow.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
+import type { RequestLock } from '../request-lock.js';
 import { approvalMessage } from './blocks/approval-message.js';
 
-/** Posts the approval message, and re-renders it from the request and its trail whenever either changes. */
+/**
+ * Posts the approval message, and re-renders it from the request and its trail whenever either
+ * changes: one refresh of a request at a time, so a preview rendered before the decision can
+ * never put the buttons back after it.
+ */
 export class ApprovalPublisher {
   constructor(
+    private readonly lock: RequestLock,
     private readonly store: RequestStore,
     private readonly audit: AuditTrail,
     private readonly slack: WebClient,
@@ -25,9 +31,11 @@ export class ApprovalPublisher {
   /** Never throws: the message is a view of the request, and the next refresh catches up. */
   async refresh(requestId: string): Promise<void> {
     try {
-      const request = await this.store.mustGet(requestId);
-      if (!request.approvalMessage) return;
-      await this.slack.chat.update({ channel: request.approvalMessage.channel, ts: request.approvalMessage.ts, ...(await this.render(request)) });
+      await this.lock.with('approval', requestId, async () => {
+        const request = await this.store.mustGet(requestId);
+        if (!request.approvalMessage) return;
+        await this.slack.chat.update({ channel: request.approvalMessage.channel, ts: request.approvalMessage.ts, ...(await this.render(request)) });
+      });
     } catch (err) {
       this.logger.warn({ requestId, err: (err as Error).message }, 'could not update the approval message');
     }

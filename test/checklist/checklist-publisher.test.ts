@@ -1,4 +1,3 @@
-import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
@@ -6,8 +5,10 @@ import { ChecklistPublisher } from '../../src/checklist/checklist-publisher.js';
 import { createLogger } from '../../src/logger.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
+import { RequestLock } from '../../src/request-lock.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import { sampleRequest } from '../support/sample-request.js';
+import { slowFirstUpdate } from '../support/slow-first-update.js';
 
 const TOKEN = 'xoxb-checklist-test';
 const CHANNEL = 'C0APPROVAL';
@@ -29,17 +30,8 @@ describe('the live checklist when steps finish at the same moment', () => {
     const audit = new AuditTrail(redis, keys);
 
     // Slack is slow to accept the first update only, so an unserialised second one would overtake it.
-    const client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl });
-    const update = client.chat.update.bind(client.chat);
-    let first = true;
-    client.chat.update = (async (args: Parameters<typeof update>[0]) => {
-      if (first) {
-        first = false;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      return update(args);
-    }) as typeof client.chat.update;
-    const publisher = new ChecklistPublisher(redis, keys, store, audit, client, createLogger('silent'));
+    const client = slowFirstUpdate(TOKEN, slack.apiUrl);
+    const publisher = new ChecklistPublisher(new RequestLock(redis, keys), store, audit, client, createLogger('silent'));
 
     const request = await store.create(sampleRequest());
     const approval = await client.chat.postMessage({ channel: CHANNEL, text: 'approval' });

@@ -4,7 +4,7 @@ import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1';
 import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1';
 import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1';
 import type { Config } from '../../config/config.js';
-import { PermanentError, RetryableError } from '../step-errors.js';
+import { RetryableError } from '../step-errors.js';
 import { classifyIbmError } from './classify-ibm-error.js';
 
 export interface IbmUser {
@@ -119,15 +119,17 @@ export class IbmCloudClient {
   }
 
   async unlinkProfile(profileId: string, iamId: string, transactionId: string): Promise<boolean> {
-    try {
-      return await call('unlink trusted profile', () =>
-        absentIs404(() => this.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } })),
-      );
-    } catch (err) {
-      // IAM answers 409 to changes of one profile in quick succession: worth another try later.
-      if (err instanceof PermanentError && /answered 409/.test(err.message)) throw new RetryableError(err.message);
-      throw err;
-    }
+    return call('unlink trusted profile', async () => {
+      try {
+        return await absentIs404(() =>
+          this.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } }),
+        );
+      } catch (err) {
+        // IAM answers 409 to changes of one profile in quick succession: worth another try later.
+        if (statusOf(err) === 409) throw new RetryableError('unlink trusted profile: IAM answered 409 (the profile changed moments ago)');
+        throw err;
+      }
+    });
   }
 
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {

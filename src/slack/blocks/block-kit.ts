@@ -1,3 +1,5 @@
+import { inputAction } from './ids.js';
+
 /** Tiny helpers for the Block Kit JSON our builders repeat. */
 export const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
@@ -10,6 +12,15 @@ export const section = (text: string) => ({
 export const context = (...texts: string[]) => ({ type: 'context' as const, elements: texts.map(mrkdwn) });
 export const divider = () => ({ type: 'divider' as const });
 export const option = (value: string, text: string) => ({ text: plain(text), value });
+
+/** An input block holding one element, whose action id is derived from the block id. */
+export const input = (block: string, label: string, element: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  type: 'input' as const,
+  block_id: block,
+  label: plain(label),
+  element: { ...element, action_id: inputAction(block) },
+  ...extra,
+});
 
 export const user = (id: string) => `<@${id}>`;
 /** Slack renders this in the reader's own time zone. */

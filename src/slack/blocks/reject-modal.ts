@@ -1,5 +1,5 @@
-import { plain, section } from './block-kit.js';
-import { FIELDS, inputAction, VIEWS } from './ids.js';
+import { input, plain, section } from './block-kit.js';
+import { FIELDS, VIEWS } from './ids.js';
 
 export function rejectModal(requestId: string, subjectName: string) {
   return {
@@ -11,12 +11,7 @@ export function rejectModal(requestId: string, subjectName: string) {
     close: plain('Cancel'),
     blocks: [
       section(`Reject request *${requestId}* for ${subjectName}? The requester will be told why.`),
-      {
-        type: 'input',
-        block_id: FIELDS.rejectReason,
-        label: plain('Reason'),
-        element: { type: 'plain_text_input', action_id: inputAction(FIELDS.rejectReason), multiline: true, max_length: 1000 },
-      },
+      input(FIELDS.rejectReason, 'Reason', { type: 'plain_text_input', multiline: true, max_length: 1000 }),
     ],
   };
 }

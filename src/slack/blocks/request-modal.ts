@@ -1,6 +1,6 @@
 import { REASONS } from '../../requests/request.js';
-import { option, plain } from './block-kit.js';
-import { FIELDS, inputAction, VIEWS } from './ids.js';
+import { input, option, plain } from './block-kit.js';
+import { FIELDS, VIEWS } from './ids.js';
 
 export interface RequestModalInput {
   /** Pre-filled from `/offboard @person`. */
@@ -8,14 +8,6 @@ export interface RequestModalInput {
   /** Where the command was typed, for the ephemeral confirmation. */
   channelId: string;
 }
-
-const input = (block: string, label: string, element: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  type: 'input',
-  block_id: block,
-  label: plain(label),
-  element: { ...element, action_id: inputAction(block) },
-  ...extra,
-});
 
 export function requestModal({ personId, channelId }: RequestModalInput) {
   return {
