@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { answering } from '../src/slack/bolt-errors.js';
 import { ACTIONS, COMMAND, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
 import { approveButton } from './approve-button.js';
@@ -9,13 +10,13 @@ import { rejectSubmission } from './reject-submission.js';
 import { retryButton } from './retry-button.js';
 import { requestSubmission } from './request-submission.js';
 
-/** The one place where Slack ids are bound to listeners. */
+/** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
 export function registerCommands(app: App, deps: CommandDeps): void {
-  app.command(COMMAND, offboardCommand(deps));
-  app.view(VIEWS.request, requestSubmission(deps));
-  app.action(ACTIONS.approve, approveButton(deps));
-  app.action(ACTIONS.reject, rejectButton(deps));
-  app.view(VIEWS.reject, rejectSubmission(deps));
-  app.action(ACTIONS.retry, retryButton(deps));
+  app.command(COMMAND, answering(offboardCommand(deps)));
+  app.view(VIEWS.request, answering(requestSubmission(deps)));
+  app.action(ACTIONS.approve, answering(approveButton(deps)));
+  app.action(ACTIONS.reject, answering(rejectButton(deps)));
+  app.view(VIEWS.reject, answering(rejectSubmission(deps)));
+  app.action(ACTIONS.retry, answering(retryButton(deps)));
   app.event('app_home_opened', appHomeOpened(deps));
 }

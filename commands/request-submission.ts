@@ -1,24 +1,113 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import type { OffboardRequest } from '../src/requests/request.js';
+import type { SubmissionKey, Submitted } from '../src/requests/request-lifecycle.js';
 import { validateRequest } from '../src/requests/validate-request.js';
+import { checkingView } from '../src/slack/blocks/checking-view.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
+import { requestModal } from '../src/slack/blocks/request-modal.js';
 import { submittedView } from '../src/slack/blocks/submitted-view.js';
-import { readRequestForm } from '../src/slack/request-form.js';
+import { lookupBudget, LookupTimeout, type LookupBudget } from '../src/slack/lookup-budget.js';
+import { viewSubmissionPayload } from '../src/slack/payloads.js';
+import { readRequestForm, type RequestForm } from '../src/slack/request-form.js';
 import type { CommandDeps } from './deps.js';
 
-/** The request modal's submit: errors go back into the modal; a valid request is stored, then announced. */
+/** Slack shows the user an error after 3 s: lookups get half of that, the rest is Redis and the network. */
+const LOOKUP_BUDGET_MS = 1_500;
+/** Once the "Checking…" view is up, how long Slack may still take before the user is asked to submit again. */
+const LATE_LOOKUP_BUDGET_MS = 20_000;
+
+const DAMAGED = 'This form arrived in a shape I cannot read, so nothing was sent. Close it and run /offboard again.';
+const TOO_SLOW = 'Slack took too long to tell me who the people in this request are, so nothing was sent. Submit again.';
+
+type Outcome = Submitted | { kind: 'invalid'; errors: Record<string, string> };
+
+/**
+ * The request modal's submit. Errors go back into the modal when the checks finish within the
+ * lookup budget; otherwise the modal shows "Checking…" at once and is updated with the outcome.
+ * A request is stored only when valid, once per submission, and announced after the answer.
+ */
 export function requestSubmission(deps: CommandDeps) {
-  return async ({ ack, body, view }: SlackViewMiddlewareArgs & AllMiddlewareArgs) => {
-    const requester = await deps.directory.person(body.user.id);
-    if (!requester) return ack({ response_action: 'errors', errors: { [FIELDS.person]: 'Slack could not tell me who you are; try again.' } });
-    const checked = await validateRequest(readRequestForm(view.state.values), {
-      requester,
-      lookup: (id) => deps.directory.person(id),
-      now: deps.now(),
+  return async ({ ack, body, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs) => {
+    const parsed = viewSubmissionPayload.safeParse(body);
+    if (!parsed.success) {
+      deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'refused a malformed request submission');
+      return ack({ response_action: 'errors', errors: { [FIELDS.person]: DAMAGED } });
+    }
+    const { user, view, team } = parsed.data;
+    const submission: SubmissionKey = { viewId: view.id, hash: view.hash };
+    const earlier = await deps.lifecycle.submitted(submission);
+    if (earlier) return ack({ response_action: 'update', view: outcomeView(earlier, deps) });
+    const reading = readRequestForm(view.state?.values);
+    if (!reading.ok) return ack({ response_action: 'errors', errors: reading.errors });
+    const check = (budget: LookupBudget) => checkAndSubmit(deps, user.id, reading.form, submission, team?.domain, budget);
+
+    const quick = await withBudget(LOOKUP_BUDGET_MS, check);
+    if (quick?.kind === 'invalid') return ack({ response_action: 'errors', errors: quick.errors });
+    if (quick) {
+      await ack({ response_action: 'update', view: outcomeView(quick, deps) });
+      return announce(deps, quick, user.id);
+    }
+
+    await ack({ response_action: 'update', view: checkingView() });
+    const late: Outcome = (await withBudget(LATE_LOOKUP_BUDGET_MS, check)) ?? { kind: 'invalid', errors: { [FIELDS.person]: TOO_SLOW } };
+    // Another delivery of this submission is storing it and will show the outcome.
+    if (late.kind === 'in_progress') return;
+    // Announced first: the person may have closed the modal, and a stored request must reach the approvers anyway.
+    await announce(deps, late, user.id);
+    await client.views.update({
+      view_id: view.id,
+      view: late.kind === 'invalid' ? requestModal({ answers: reading.form, problems: late.errors }) : outcomeView(late, deps),
     });
-    if (!checked.ok) return ack({ response_action: 'errors', errors: checked.errors as Record<string, string> });
-    const request = await deps.lifecycle.submit(checked.request);
-    await ack({ response_action: 'update', view: submittedView(request, deps.approvalChannel) });
-    await deps.lifecycle.announce(request);
-    deps.logger.info({ requestId: request.id, requester: requester.id }, 'offboarding requested');
   };
+}
+
+/** The checks and the store, with every Slack lookup under one budget; undefined when it ran out. */
+async function withBudget(ms: number, check: (budget: LookupBudget) => Promise<Outcome>): Promise<Outcome | undefined> {
+  const budget = lookupBudget(ms);
+  try {
+    return await check(budget);
+  } catch (err) {
+    if (err instanceof LookupTimeout) return undefined;
+    throw err;
+  } finally {
+    budget.end();
+  }
+}
+
+async function checkAndSubmit(
+  deps: CommandDeps,
+  requesterId: string,
+  form: RequestForm,
+  submission: SubmissionKey,
+  teamDomain: string | undefined,
+  budget: LookupBudget,
+): Promise<Outcome> {
+  const lookup = (id: string) => budget.run(deps.directory.person(id));
+  // Ask about everyone at once; the checks below join these lookups rather than waiting in turn.
+  for (const id of [requesterId, form.personId, form.successorId]) if (id) lookup(id).catch(() => undefined);
+  const requester = await lookup(requesterId);
+  if (!requester) return { kind: 'invalid', errors: { [FIELDS.person]: 'Slack could not tell me who you are; try again.' } };
+  const checked = await validateRequest(form, { requester, lookup, now: deps.now() });
+  if (!checked.ok) return { kind: 'invalid', errors: checked.errors };
+  const submitted = await deps.lifecycle.submit(checked.request, submission);
+  if (submitted.kind === 'open') return { kind: 'invalid', errors: { [FIELDS.person]: openRequestNotice(submitted.request, teamDomain) } };
+  return submitted;
+}
+
+function outcomeView(outcome: Exclude<Outcome, { kind: 'invalid' }>, deps: CommandDeps) {
+  return outcome.kind === 'created' || outcome.kind === 'duplicate' ? submittedView(outcome.request, deps.approvalChannel) : checkingView();
+}
+
+async function announce(deps: CommandDeps, outcome: Outcome, requesterId: string): Promise<void> {
+  if (outcome.kind !== 'created') return;
+  await deps.lifecycle.announce(outcome.request);
+  deps.logger.info({ requestId: outcome.request.id, requester: requesterId }, 'offboarding requested');
+}
+
+/** Names the open request, with a link to its approval message when there is one. */
+function openRequestNotice(r: OffboardRequest, teamDomain: string | undefined): string {
+  const state = r.status === 'pending' ? 'waiting for approval' : 'approved and running';
+  const link =
+    r.approvalMessage && teamDomain ? ` See https://${teamDomain}.slack.com/archives/${r.approvalMessage.channel}/p${r.approvalMessage.ts.replace('.', '')}` : '';
+  return `${r.subject.name} already has an open offboarding request, ${r.id} (${state}); it must be rejected or finished before another.${link}`;
 }

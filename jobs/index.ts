@@ -7,6 +7,7 @@ import { ibmTrustedProfiles } from './ibm-trusted-profiles.js';
 
 export { processFinishRun } from './finish-run.js';
 export { processPreview } from './preview-inventory.js';
+export { processSlackOutput } from './slack-output.js';
 export { IBM_CLOUD_PLAN } from './plan.js';
 
 /** Every step processor, by BullMQ job name. */

@@ -26,5 +26,5 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
     }),
   );
   await deps.audit.append(requestId, { type: 'request.previewed', items });
-  await deps.approvals.refresh(requestId);
+  await deps.outbox.refreshApproval(requestId);
 }

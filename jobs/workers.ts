@@ -1,46 +1,92 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { stepId } from '../src/connectors/step-ref.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
-import { QUEUES } from '../src/queue/queue-names.js';
+import { observeWorker } from '../src/metrics/observe-worker.js';
+import { QUEUES, stepJobDataSchema } from '../src/queue/queue-names.js';
+import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
-import { processFinishRun, processPreview, STEP_JOBS } from './index.js';
+import { processFinishRun, processPreview, processSlackOutput, STEP_JOBS } from './index.js';
 
 export interface Workers {
+  /** True while every worker is running (not closing, not closed). */
+  running(): boolean;
   close(): Promise<void>;
 }
 
-/** The one place workers are created, given their failure logging, and closed. */
-export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, concurrency: number): Workers {
-  const settings = {
-    // step-job.ts decides the delay and records it in the trail; this hands the same number to BullMQ.
-    backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
-      err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : retryDelay(attemptsMade, deps.retryBaseMs, err),
+export interface WorkerSettings {
+  concurrency: number;
+  /** How long a job's lock lasts without renewal: a dead worker's job is taken over after about this long. */
+  lockMs: number;
+}
+
+/** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */
+const STALLED = 'job stalled more than allowable limit';
+
+/** The one place workers are created, given their failure handling, and closed. */
+export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, reconciler: Reconciler, cfg: WorkerSettings): Workers {
+  const options: WorkerOptions = {
+    connection,
+    prefix,
+    lockDuration: cfg.lockMs,
+    stalledInterval: cfg.lockMs,
+    settings: {
+      // step-job.ts decides the delay and records it in the trail; this hands the same number to BullMQ.
+      backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+        err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : retryDelay(attemptsMade, deps.retry, err),
+    },
   };
-  const options = { connection, prefix, settings };
   const workers = [
     new Worker(
       QUEUES.revocations,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const step = STEP_JOBS.get(job.name);
         if (!step) throw new UnrecoverableError(`no processor for job "${job.name}"`);
-        await step.process(job, deps);
+        await step.process(job, deps, token);
       },
-      { ...options, concurrency },
+      { ...options, concurrency: cfg.concurrency },
     ),
     new Worker(QUEUES.runs, (job: Job) => processFinishRun(job, deps), { ...options, concurrency: 2 }),
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: 2 }),
+    new Worker(QUEUES.slack, (job: Job) => processSlackOutput(job, deps), { ...options, concurrency: cfg.concurrency }),
+    new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),
   ];
+  for (const worker of workers) observeWorker(worker, deps.metrics);
   for (const worker of workers) {
     worker.on('failed', (job, err) => {
       deps.logger.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job attempt failed');
+      if (job && worker.name === QUEUES.revocations && err.message === STALLED) void recordStalled(job, deps);
     });
     worker.on('error', (err) => deps.logger.error({ queue: worker.name, err: err.message }, 'worker error'));
   }
+  let closing = false;
   return {
+    running: () => !closing && workers.every((w) => w.isRunning()),
     // close() lets active jobs finish; anything still queued stays in Redis for the next worker.
     close: async () => {
+      closing = true;
       await Promise.all(workers.map((w) => w.close()));
     },
   };
+}
+
+/** A step whose workers kept dying under it ends failed in the trail, with the retry path, never "running" for good. */
+async function recordStalled(job: Job, deps: RunDeps): Promise<void> {
+  try {
+    const data = stepJobDataSchema.parse(job.data);
+    const id = stepId(data);
+    const trail = await deps.audit.read(data.requestId);
+    const since = trail.findLastIndex((e) => e.type === 'run.planned');
+    const attempt = trail.slice(since + 1).filter((e) => e.type === 'step.started' && e.stepId === id).length;
+    await deps.audit.append(data.requestId, {
+      type: 'step.failed',
+      stepId: id,
+      attempt,
+      error: `the worker running it stopped ${attempt > 1 ? `${attempt} times` : 'repeatedly'} (crash or kill) before it finished; what it changed is recorded above`,
+    });
+    await deps.outbox.refreshChecklist(data.requestId);
+  } catch (err) {
+    deps.logger.error({ jobId: job.id, err: (err as Error).message }, 'could not record a stalled step; the reconciler will');
+  }
 }

@@ -8,21 +8,35 @@ import type { Config } from './config/config.js';
 import { IbmCloudClient } from './connectors/ibm-cloud/ibm-cloud-client.js';
 import { EvidencePublisher } from './evidence/evidence-publisher.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { registerQueueDepth } from './metrics/queue-depth.js';
+import { opsRoutes } from './ops/ops-routes.js';
+import { startOpsServer, type OpsServer } from './ops/ops-server.js';
+import { startQueueDashboard, type QueueDashboard } from './ops/queue-dashboard.js';
+import { readiness } from './ops/readiness.js';
 import { describeRun } from './queue/run-flow.js';
-import { QUEUES } from './queue/queue-names.js';
+import { QUEUES, RECONCILE_JOB } from './queue/queue-names.js';
+import { configuredSecrets, registerSecrets } from './redact.js';
 import { createRedis, Keys } from './redis.js';
 import { RequestLifecycle } from './requests/request-lifecycle.js';
 import { RequestStore } from './requests/request-store.js';
 import { RequestLock } from './request-lock.js';
+import { Reconciler } from './runs/reconciler.js';
 import { RunStarter } from './runs/run-starter.js';
 import { createSlackClient } from './slack/slack-client.js';
 import { ApprovalPublisher } from './slack/approval-publisher.js';
 import { SlackDirectory } from './slack/slack-directory.js';
+import { SlackOutbox } from './slack/slack-outbox.js';
 import { startSlackServer, type SlackServer } from './slack/slack-server.js';
 
 export interface OffboardBot {
   /** The HTTP port Slack talks to, when this process runs the web part. */
   port?: number;
+  /** Where /healthz, /readyz and /metrics answer, in every role: the Slack port in HTTP mode, else an ops server on PORT. */
+  opsPort: number;
+  /** The queue dashboard's port, when OFFBOARD_DASHBOARD_PORT is set. */
+  dashboardPort?: number;
+  metrics: Metrics;
   /** Graceful: stop taking requests, let active jobs finish, close connections. */
   stop(): Promise<void>;
 }
@@ -32,69 +46,105 @@ export interface StartOptions {
   processBeforeResponse?: boolean;
 }
 
+type Queues = Record<keyof typeof QUEUES, Queue>;
+
 /** Builds the bot from its configuration and starts the parts OFFBOARD_ROLE asks for. */
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
+  registerSecrets(configuredSecrets(config));
   const redis = createRedis(config.redisUrl, logger);
   await reachable(redis, config.redisUrl);
+  const metrics = createMetrics();
   const keys = new Keys(config.redisPrefix);
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
-  const slack = createSlackClient(config.slack);
+  const slack = createSlackClient(config.slack, metrics);
   const lock = new RequestLock(redis, keys);
-  const checklist = new ChecklistPublisher(lock, store, audit, slack, logger);
   const directory = new SlackDirectory(slack, config.approvers);
   const scopes = config.ibm.accountIds;
-  const approvals = new ApprovalPublisher(lock, store, audit, slack, config.approvalChannel, describeRun(IBM_CLOUD_PLAN, scopes), logger);
+  const queues = Object.fromEntries(
+    Object.entries(QUEUES).map(([key, name]) => [key, new Queue(name, { connection: redis, prefix: config.redisPrefix })]),
+  ) as Queues;
+  const producer = new FlowProducer({ connection: redis, prefix: config.redisPrefix });
+  // Redis outages are already logged by the shared connection; without a listener they would be printed raw.
+  for (const queue of Object.values(queues)) queue.on('error', () => {});
+  producer.on('error', () => {});
+  const outbox = new SlackOutbox(queues.slack);
+  const runs = new RunStarter(producer, audit, lock, outbox, IBM_CLOUD_PLAN, scopes, config.jobs.attempts);
 
   let server: SlackServer | undefined;
-  let producer: FlowProducer | undefined;
-  let previews: Queue | undefined;
   let workers: Workers | undefined;
+  const closeQueues = () => Promise.all([...Object.values(queues).map((q) => q.close()), producer.close()]);
+  registerQueueDepth(metrics, Object.values(queues));
+  const routes = opsRoutes({
+    readiness: readiness({ redis, workers: config.role === 'web' ? undefined : () => workers }),
+    registry: metrics.registry,
+    logger,
+  });
+  let ops: OpsServer | undefined;
+  let dashboard: QueueDashboard | undefined;
   try {
+    // Every role answers the ops routes on PORT: beside Slack's endpoint in HTTP mode, else on their own.
+    if (config.role === 'worker' || config.slack.appToken) ops = await startOpsServer(config.port, routes, logger);
+    if (config.dashboard) dashboard = await startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
     if (config.role !== 'worker') {
-      producer = new FlowProducer({ connection: redis, prefix: config.redisPrefix });
-      previews = new Queue(QUEUES.previews, { connection: redis, prefix: config.redisPrefix });
-      const runs = new RunStarter(producer, audit, checklist, IBM_CLOUD_PLAN, scopes, config.jobs.attempts);
-      const lifecycle = new RequestLifecycle(store, audit, directory, slack, runs, approvals, previews, config.approvalChannel, logger);
+      const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, queues.previews, config.approvalChannel, logger);
       server = await startSlackServer({
         config,
         logger,
         processBeforeResponse,
+        routes,
         deps: { lifecycle, store, directory, approvalChannel: config.approvalChannel, logger, now: () => new Date() },
       });
     }
     if (config.role !== 'web') {
-      const ibm = new IbmCloudClient(config.ibm);
+      const ibm = new IbmCloudClient(config.ibm, metrics);
       await ibm.checkCredentials();
       const deps = {
         store,
         audit,
-        checklist,
+        checklist: new ChecklistPublisher(store, audit, slack),
+        approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(IBM_CLOUD_PLAN, scopes)),
+        outbox,
         evidence: new EvidencePublisher(store, audit, slack, directory),
+        runs,
+        slack,
         ibm,
-        approvals,
         scopes,
         verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
-        retryBaseMs: config.jobs.retryDelayMs,
+        retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
+        metrics,
         logger,
       };
-      workers = startWorkers(redis, config.redisPrefix, deps, config.jobs.concurrency);
+      const reconciler = new Reconciler({ store, audit, runs, outbox, lock, queues, metrics, logger });
+      workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
+      // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
+      await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });
+      await queues.maintenance.upsertJobScheduler(RECONCILE_JOB, { every: config.jobs.reconcileIntervalMs }, { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
       logger.info({ concurrency: config.jobs.concurrency, accounts: config.ibm.accountIds.length }, 'workers started');
     }
   } catch (err) {
-    await Promise.allSettled([server?.close(), workers?.close(), producer?.close(), previews?.close()]);
+    await Promise.allSettled([ops?.close(), dashboard?.close(), server?.close(), workers?.close(), closeQueues()]);
     redis.disconnect();
     throw err;
   }
 
+  let stopping: Promise<void> | undefined;
   return {
     port: server?.port,
-    async stop() {
-      await server?.close();
-      await workers?.close();
-      await producer?.close();
-      await previews?.close();
-      await redis.quit();
+    // One of the two serves the ops routes (see above).
+    opsPort: (ops?.port ?? server?.port)!,
+    dashboardPort: dashboard?.port,
+    metrics,
+    // Idempotent: a second call waits for the first.
+    stop() {
+      stopping ??= (async () => {
+        await server?.close();
+        await workers?.close();
+        await closeQueues();
+        await Promise.all([ops?.close(), dashboard?.close()]);
+        await redis.quit();
+      })();
+      return stopping;
     },
   };
 }

@@ -1,41 +1,126 @@
 /**
- * A last guard before free text (notes, errors, reasons, labels from target systems) is shown in
- * Slack or the evidence PDF: nothing in the inputs should be secret, but a pasted token must never
- * be published. Identifiers (UUIDs, hex account ids, IBM ids) are left alone.
+ * The one mask applied wherever text leaves the process: Slack calls and Block Kit, log lines, the
+ * audit trail in Redis, the evidence PDF. Nothing we publish should be secret, but an IBM error body
+ * can echo a token, and people paste keys into free-text fields: those must never be published.
+ * Identifiers (UUIDs, hex account ids, IBM ids such as `ApiKey-<uuid>`, request and Slack ids,
+ * transaction ids, emails) are left alone.
+ *
+ * Every rule is JSON-safe: a match never spans a quote or a backslash escape, and no replacement
+ * contains one, so a serialized log line or a JSON-encoded argument stays valid after masking.
  */
 const MASK = '[redacted]';
 
 type Replacer = (match: string, ...groups: string[]) => string;
 
+// Values a key/value pair may not start with: IBM ids (`apiKey: ApiKey-<uuid>`), JSON literals and
+// structure, which are not secrets and whose replacement by a bare word would break a JSON line.
+const VALUE = String.raw`(?![A-Za-z-]*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b)(?!(?:null|true|false)\b)(?!-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[\s,}\]]|$))[^\s"'\\,;&{}[\]]+`;
+const SECRET_KEY = String.raw`(?:ibm[_-]?)?api[_-]?key|(?:access|refresh|id|bot|app|admin|user)[_-]?token|token|client[_-]?secret|signing[_-]?secret|secret|password|passwd|pwd|passphrase|private[_-]?key|authorization|credentials?`;
+
 const RULES: Array<[RegExp, string | Replacer]> = [
+  // PEM blocks of any type (private keys, certificates); an unterminated one is masked up to where its base64 ends.
+  [/-----BEGIN [A-Z0-9 ]+-----(?:[^"]*?-----END [A-Z0-9 ]+-----|(?:[A-Za-z0-9+/=\s]|\\[nrt])*)/g, '[redacted PEM block]'],
   // Slack bot/user/app/refresh tokens: xoxb-, xoxp-, xoxa-, xoxe.xoxp-, xapp-
   [/\bxox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]+/gi, '[redacted Slack token]'],
   [/\bxapp-[A-Za-z0-9-]+/gi, '[redacted Slack token]'],
-  // JSON Web Tokens (IAM access tokens)
+  // JSON Web Tokens (IAM access tokens); the signature may be empty (alg "none").
   [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, MASK],
   // Authorization: Bearer <token>
   [/\bBearer\s+[A-Za-z0-9._~+/-]+=*/gi, `Bearer ${MASK}`],
-  // apikey=..., "password": "...", client_secret: ...
+  // apikey=..., "password": "...", client_secret: ..., SLACK_BOT_TOKEN=..., also inside JSON-encoded strings (\"token\":\"...\").
   [
-    /\b((?:ibm[_-]?)?api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|token|client[_-]?secret|secret|password|passwd)("?\s*[:=]\s*"?)([^\s"',;]+)/gi,
+    // (Not after a colon: `::apikey:ApiKey-…` is a segment of an IBM CRN. A mask already in place is left as it is.)
+    new RegExp(String.raw`(?<![A-Za-z0-9:])(${SECRET_KEY})(\\?["']?\s*[:=]\s*\\?["']?)(?!(?:Basic|Bearer|Token)\s+\[)(?:(?:Basic|Bearer|Token)\s+)?${VALUE}`, 'gi'),
     (_m, key: string, sep: string) => `${key}${sep}${MASK}`,
   ],
-  // Long random-looking strings (IBM Cloud API keys are 44 base64url characters).
-  [/[A-Za-z0-9_-]{32,}/g, (m: string) => (looksRandom(m) ? MASK : m)],
+  // Long random-looking strings: IBM Cloud API keys are 44 base64url characters.
+  // (The look-behind keeps the scan linear: a run is only tried from its first character.)
+  [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}/g, (m: string) => (looksRandom(m) ? MASK : m)],
 ];
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const IBM_API_KEY_LENGTH = 44;
 
+/**
+ * Random base64url changes character class (upper, lower, digit, other) at about two adjacent
+ * pairs in three; identifiers made of words (`offboarding-evidence-OFF-ABC123-round2`,
+ * `ThisIsCamelCase`) far less often.
+ */
 function looksRandom(s: string): boolean {
-  if (UUID.test(s)) return false; // ApiKey-<uuid>, ServiceId-<uuid>, policy ids
-  if (/^[0-9a-f-]+$/i.test(s)) return false; // account ids, hashes
-  return /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
+  if (UUID.test(s)) return false; // ApiKey-<uuid>, iam-ServiceId-<uuid>, policy ids
+  const upper = /[A-Z]/.test(s);
+  const lower = /[a-z]/.test(s);
+  if (!upper || !lower) return false; // hex ids, hashes, lower-case slugs
+  if (!/[0-9]/.test(s) && s.length !== IBM_API_KEY_LENGTH) return false;
+  let changes = 0;
+  for (let i = 1; i < s.length; i++) if (charClass(s.charCodeAt(i)) !== charClass(s.charCodeAt(i - 1))) changes++;
+  return changes / (s.length - 1) >= 0.4;
+}
+
+function charClass(code: number): number {
+  if (code >= 65 && code <= 90) return 0;
+  if (code >= 97 && code <= 122) return 1;
+  if (code >= 48 && code <= 57) return 2;
+  return 3;
+}
+
+// The exact values of the bot's own secrets, which no pattern can recognise (a Slack signing
+// secret looks like an account id). Shorter values would mask ordinary words.
+const MIN_SECRET_LENGTH = 8;
+const secrets = new Set<string>();
+let configured: RegExp | undefined;
+
+/** Masks these values (and their JSON- and URL-encoded forms) from now on; call once the configuration is loaded. */
+export function registerSecrets(values: Iterable<string | undefined>): void {
+  for (const value of values) {
+    if (!value || value.length < MIN_SECRET_LENGTH) continue;
+    for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) secrets.add(form);
+  }
+  const alternatives = [...secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  configured = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined;
+}
+
+const SECRET_SETTING = new RegExp(String.raw`(?:token|secret|password|api[_-]?key)$`, 'i');
+
+/** The values of every setting named like a secret (`botToken`, `signingSecret`, `apiKey`, `…Password`), at any depth. */
+export function configuredSecrets(config: object): string[] {
+  return Object.entries(config).flatMap(([key, value]) => {
+    if (typeof value === 'string') return SECRET_SETTING.test(key) ? [value] : [];
+    return value && typeof value === 'object' ? configuredSecrets(value) : [];
+  });
 }
 
 export function redact(text: string): string {
-  let out = text;
+  let out = configured ? text.replace(configured, MASK) : text;
   for (const [pattern, replacement] of RULES) {
     out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
   }
+  return out;
+}
+
+/**
+ * A copy of any JSON-like value with every string masked; keys, numbers and non-plain objects
+ * (Buffers, Dates) are kept as they are.
+ */
+export function redactDeep<T>(value: T): T {
+  return deep(value, new WeakMap()) as T;
+}
+
+function deep(value: unknown, copies: WeakMap<object, unknown>): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value === null || typeof value !== 'object') return value;
+  const known = copies.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const item of value) out.push(deep(item, copies));
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  copies.set(value, out);
+  for (const [k, v] of Object.entries(value)) out[k] = deep(v, copies);
   return out;
 }

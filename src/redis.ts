@@ -26,10 +26,26 @@ export class Keys {
   requestIndex() {
     return `${this.prefix}:requests`;
   }
+  /** Requests by status, scored by creation time; `status` '' gives the common prefix. */
+  statusIndex(status: string) {
+    return `${this.prefix}:requests:status:${status}`;
+  }
   audit(id: string) {
     return `${this.prefix}:audit:${id}`;
   }
   lock(kind: string, id: string) {
     return `${this.prefix}:lock:${kind}:${id}`;
+  }
+  /** Requests about one person (the subject), scored by creation time. */
+  subjectIndex(userId: string) {
+    return `${this.prefix}:requests:subject:${userId}`;
+  }
+  /** Which request one view submission (view id + hash) created. */
+  submission(viewId: string, hash: string) {
+    return `${this.prefix}:submission:${viewId}:${hash}`;
+  }
+  /** How often one refusal repeated within its window. */
+  refusals(requestId: string, actor: string, action: string, reason: string) {
+    return `${this.prefix}:refusals:${requestId}:${actor}:${action}:${reason}`;
   }
 }

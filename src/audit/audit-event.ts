@@ -18,7 +18,11 @@ export interface PreviewItem {
 export type AuditEvent =
   | { type: 'request.submitted'; actor: string; request: OffboardRequest }
   | { type: 'request.previewed'; items: PreviewItem[] }
-  | { type: 'approval.refused'; actor: string; action: 'approve' | 'reject' | 'retry'; reason: string }
+  /**
+   * `repeats`, when present: the same refusal (actor, action, reason) counted this many times within
+   * its window so far; repeats in between are counted, not recorded one by one.
+   */
+  | { type: 'approval.refused'; actor: string; action: 'approve' | 'reject' | 'retry'; reason: string; repeats?: number }
   | { type: 'request.approved'; actor: string }
   | { type: 'request.rejected'; actor: string; reason: string }
   /** Round 1 is the approved run; each retry of failed steps is a further round, started by `by`. */
@@ -26,6 +30,9 @@ export type AuditEvent =
   | { type: 'step.started'; stepId: string; attempt: number }
   /** `note` says why nothing was found when that needs saying (e.g. not a member of the account). */
   | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string; identity?: string }
+  /** About to change `itemIds` under `transactionId`: if the answer is lost, a re-inventory attributes what vanished to it. */
+  | { type: 'step.acting'; stepId: string; transactionId: string; itemIds: string[] }
+  /** Written the moment the target system confirms each change, so a crash loses none of them. */
   | { type: 'step.acted'; stepId: string; transactionId: string; changes: Change[] }
   /** `elapsedMs` runs from the first read-back after acting to the one that confirmed. */
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }
@@ -33,7 +40,11 @@ export type AuditEvent =
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }
   /** The outcome over every step of the request, not just this round's. */
   | { type: 'run.finished'; round: number; outcome: 'verified' | 'failures'; failedSteps: string[] }
-  | { type: 'report.published'; round: number; fileId: string; filename: string };
+  | { type: 'report.published'; round: number; fileId: string; filename: string }
+  /** The reconciler found work that should exist but did not (a crash, a lost or removed job) and repaired it. */
+  | { type: 'run.reconciled'; action: ReconcileAction; detail: string };
+
+export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced';
 
 export type AuditEventType = AuditEvent['type'];
 

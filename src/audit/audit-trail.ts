@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redactDeep } from '../redact.js';
 import type { Keys } from '../redis.js';
 import type { AuditEvent, AuditRecord } from './audit-event.js';
 
@@ -13,10 +14,12 @@ export class AuditTrail {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Free text in an event (errors from target systems, reasons, notes) is masked before it is kept. */
   async append(requestId: string, event: AuditEvent): Promise<AuditRecord> {
     const at = this.now().toISOString();
-    const seq = await this.redis.xadd(this.keys.audit(requestId), '*', 'at', at, 'event', JSON.stringify(event));
-    return { ...event, seq: seq ?? '', at };
+    const masked = redactDeep(event);
+    const seq = await this.redis.xadd(this.keys.audit(requestId), '*', 'at', at, 'event', JSON.stringify(masked));
+    return { ...masked, seq: seq ?? '', at };
   }
 
   async read(requestId: string): Promise<AuditRecord[]> {

@@ -16,6 +16,8 @@ export interface StepProgress {
   changes?: Change[];
   /** Every transaction id an attempt acted under, in order. */
   transactionIds: string[];
+  /** What each attempt set out to change, so a change whose answer was lost can be attributed. */
+  intents: { transactionId: string; itemIds: string[] }[];
   startedAt?: string;
   actedAt?: string;
   verification?: { checks: number; firstConfirmedAt: string; elapsedMs: number };
@@ -46,7 +48,16 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
       // A retry round sets its steps waiting again; what earlier rounds found and changed stays.
       for (const ref of e.steps) {
         const earlier = steps.get(stepId(ref));
-        steps.set(stepId(ref), { ...earlier, ref, id: stepId(ref), state: 'waiting', attempts: 0, transactionIds: earlier?.transactionIds ?? [], error: undefined });
+        steps.set(stepId(ref), {
+          ...earlier,
+          ref,
+          id: stepId(ref),
+          state: 'waiting',
+          attempts: 0,
+          transactionIds: earlier?.transactionIds ?? [],
+          intents: earlier?.intents ?? [],
+          error: undefined,
+        });
       }
       continue;
     }
@@ -62,6 +73,9 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
       case 'step.inventoried':
         s.found = mergeById(s.found ?? [], e.found, () => false);
         if (s.found.length === 0) s.inventoryNote = e.note;
+        break;
+      case 'step.acting':
+        s.intents.push({ transactionId: e.transactionId, itemIds: e.itemIds });
         break;
       case 'step.acted':
         s.changes = mergeById(s.changes ?? [], e.changes, (old, now) => old.outcome === 'already_absent' && now.outcome === 'removed');

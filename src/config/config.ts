@@ -19,7 +19,12 @@ const schema = z
     SLACK_BOT_TOKEN: z.string({ message: 'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)' }).startsWith('xoxb-', {
       message: 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
     }),
-    SLACK_SIGNING_SECRET: z.string({ message: 'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)' }).min(1),
+    // Required unless SLACK_APP_TOKEN is set (see REQUIRED_WITH): Socket Mode requests are not signed.
+    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .startsWith('xapp-', { message: 'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)' })
+      .optional(),
     SLACK_API_URL: url('SLACK_API_URL').optional(),
     PORT: z.coerce.number({ message: 'PORT must be a port number' }).int().min(0).max(65535, 'PORT must be at most 65535').default(3000),
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'REDIS_PREFIX may hold letters, digits, - and _ only').default('offboard'),
@@ -35,8 +40,11 @@ const schema = z
     OFFBOARD_ROLE: z.enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' }).default('all'),
     OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000),
     OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(1_000),
-    OFFBOARD_JOB_ATTEMPTS: positiveInt(6),
-    OFFBOARD_RETRY_DELAY_MS: positiveInt(2_000),
+    OFFBOARD_JOB_ATTEMPTS: positiveInt(25),
+    OFFBOARD_RETRY_DELAY_MS: positiveInt(1_000),
+    OFFBOARD_RETRY_MAX_DELAY_MS: positiveInt(30_000),
+    OFFBOARD_JOB_LOCK_MS: positiveInt(30_000),
+    OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
     IBMCLOUD_API_KEY: z.string({ message: 'IBMCLOUD_API_KEY is required: a user API key with rights to manage users and IAM' }).min(1),
     IBMCLOUD_ACCOUNT_IDS: z
@@ -51,13 +59,28 @@ const schema = z
     IAM_POLICY_MANAGEMENT_URL: url('IAM_POLICY_MANAGEMENT_URL').default('https://iam.cloud.ibm.com'),
     IBMCLOUD_TIMEOUT_MS: positiveInt(30_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    OFFBOARD_DASHBOARD_PORT: z
+      .coerce.number({ message: 'OFFBOARD_DASHBOARD_PORT must be a port number' })
+      .int()
+      .min(0)
+      .max(65535, 'OFFBOARD_DASHBOARD_PORT must be at most 65535')
+      .optional(),
+    OFFBOARD_DASHBOARD_USER: z.string().optional(),
+    OFFBOARD_DASHBOARD_PASSWORD: z.string().optional(),
   })
   .transform((e) => ({
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
+      /** Set: Slack's events arrive over Socket Mode instead of signed HTTP. */
+      appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
     },
+    /** The queue dashboard, when OFFBOARD_DASHBOARD_PORT is set (REQUIRED_WITH guarantees its login). */
+    dashboard:
+      e.OFFBOARD_DASHBOARD_PORT !== undefined && e.OFFBOARD_DASHBOARD_USER && e.OFFBOARD_DASHBOARD_PASSWORD
+        ? { port: e.OFFBOARD_DASHBOARD_PORT, user: e.OFFBOARD_DASHBOARD_USER, password: e.OFFBOARD_DASHBOARD_PASSWORD }
+        : undefined,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
@@ -69,6 +92,9 @@ const schema = z
     jobs: {
       attempts: e.OFFBOARD_JOB_ATTEMPTS,
       retryDelayMs: e.OFFBOARD_RETRY_DELAY_MS,
+      retryMaxDelayMs: e.OFFBOARD_RETRY_MAX_DELAY_MS,
+      lockMs: e.OFFBOARD_JOB_LOCK_MS,
+      reconcileIntervalMs: e.OFFBOARD_RECONCILE_INTERVAL_MS,
       verifyTimeoutMs: e.OFFBOARD_VERIFY_TIMEOUT_MS,
       verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,
@@ -86,6 +112,16 @@ const schema = z
     logLevel: e.LOG_LEVEL,
   }));
 
+/** Settings required only alongside (or without) another, which one field's schema cannot see. */
+const REQUIRED_WITH: { name: string; when: (env: Record<string, string | undefined>) => boolean; message: string }[] = [
+  { name: 'SLACK_SIGNING_SECRET', when: (env) => !env.SLACK_APP_TOKEN, message: 'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)' },
+  ...['OFFBOARD_DASHBOARD_USER', 'OFFBOARD_DASHBOARD_PASSWORD'].map((name) => ({
+    name,
+    when: (env: Record<string, string | undefined>) => env.OFFBOARD_DASHBOARD_PORT !== undefined,
+    message: `${name} is required when OFFBOARD_DASHBOARD_PORT is set (the dashboard is behind HTTP basic auth)`,
+  })),
+];
+
 export type Config = z.output<typeof schema>;
 export type ApproverSource = Config['approvers'];
 
@@ -100,6 +136,13 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = schema.safeParse(blankAsUnset);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((i) => (i.message.includes(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}`)));
+  const problems = [
+    ...(parsed.error?.issues ?? []).map((i) => ({ name: String(i.path[0]), message: i.message.includes(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}` })),
+    ...REQUIRED_WITH.filter((r) => r.when(blankAsUnset) && blankAsUnset[r.name] === undefined),
+  ];
+  if (parsed.success && problems.length === 0) return parsed.data;
+  // In the order of the settings, wherever a problem was found.
+  const order = Object.keys(schema.in.shape);
+  problems.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  throw new ConfigError(problems.map((p) => p.message));
 }

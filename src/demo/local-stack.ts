@@ -4,7 +4,8 @@ import { createLogger, type Logger } from '../logger.js';
 import { startOffboardBot, type OffboardBot } from '../offboard-bot.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../simulators/ibm-cloud/index.js';
 import type { IbmCloudSimulator, IbmCloudSimulatorOptions } from '../simulators/ibm-cloud/index.js';
-import { SlackEventsClient, startSlackSimulator, type SlackSimulator } from '../simulators/slack/index.js';
+import { SlackEventsClient, SocketModeEventsClient, startSlackSimulator, type SimSlackUser, type SlackSimulator } from '../simulators/slack/index.js';
+import type { SlackEventsDriver } from '../simulators/slack/index.js';
 import { EVENTS_PATH } from '../slack/slack-server.js';
 import { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, WORKSPACE_GROUPS, WORKSPACE_USERS } from './workspace.js';
 
@@ -16,34 +17,51 @@ export interface LocalStackOptions {
   ibm?: Omit<IbmCloudSimulatorOptions, 'port'>;
   /** Extra configuration, as environment variables (e.g. OFFBOARD_VERIFY_TIMEOUT_MS). */
   env?: Record<string, string>;
+  /** People in the Slack workspace besides Acme's (e.g. a crowd leaving at once). */
+  extraSlackUsers?: SimSlackUser[];
   logger?: Logger;
 }
 
-export interface LocalStack {
+/**
+ * `socketMode: true`: the bot connects over Socket Mode (SLACK_APP_TOKEN, no signing secret) instead
+ * of taking signed HTTP. Kept out of LocalStackOptions so a stack started without it is typed as HTTP.
+ */
+export interface SocketModeOption {
+  socketMode?: boolean;
+}
+
+export interface LocalStack<Events extends SlackEventsDriver = SlackEventsDriver> {
   config: Config;
+  /** The environment the bot was configured from: what another process of it needs. */
+  env: Record<string, string>;
   slack: SlackSimulator;
   ibm: IbmCloudSimulator;
   bot: OffboardBot;
-  /** Plays Slack towards the bot with correctly signed requests. */
-  events: SlackEventsClient;
+  /** Plays Slack towards the bot: correctly signed requests, or envelopes on its socket in Socket Mode. */
+  events: Events;
   stop(): Promise<void>;
 }
 
 export const SIM_BOT_TOKEN = 'xoxb-sim-0001-offboard';
 export const SIM_SIGNING_SECRET = 'sim-signing-secret-0001';
+export const SIM_APP_TOKEN = 'xapp-1-A0SIM0001-0001-offboard';
 
 /** The bot, wired to a simulated Slack workspace and a simulated IBM Cloud, on loopback ports. */
-export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+export function startLocalStack(opts: LocalStackOptions & { socketMode: true }): Promise<LocalStack<SocketModeEventsClient>>;
+export function startLocalStack(opts: LocalStackOptions & { socketMode?: false }): Promise<LocalStack<SlackEventsClient>>;
+export function startLocalStack(opts: LocalStackOptions & SocketModeOption): Promise<LocalStack>;
+export async function startLocalStack(opts: LocalStackOptions & SocketModeOption): Promise<LocalStack> {
   const slack = await startSlackSimulator({
     botToken: SIM_BOT_TOKEN,
-    users: WORKSPACE_USERS,
+    appToken: SIM_APP_TOKEN,
+    users: [...WORKSPACE_USERS, ...(opts.extraSlackUsers ?? [])],
     usergroups: WORKSPACE_GROUPS,
     channels: [APPROVAL_CHANNEL, GENERAL_CHANNEL],
   });
   const ibm = await startIbmCloudSimulator(opts.ibm);
-  const config = loadConfig({
+  const env: Record<string, string> = {
     SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET,
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: SIM_APP_TOKEN } : { SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET }),
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
     REDIS_URL: opts.redisUrl,
@@ -61,12 +79,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     OFFBOARD_VERIFY_INTERVAL_MS: '100',
     OFFBOARD_VERIFY_TIMEOUT_MS: '10000',
     ...opts.env,
-  });
+  };
+  const config = loadConfig(env);
   const logger = opts.logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent');
   const bot = await startOffboardBot(config, { logger, processBeforeResponse: opts.processBeforeResponse });
-  const events = new SlackEventsClient({ url: `http://127.0.0.1:${bot.port}${EVENTS_PATH}`, signingSecret: SIM_SIGNING_SECRET, simulator: slack });
+  const events = opts.socketMode
+    ? new SocketModeEventsClient({ simulator: slack })
+    : new SlackEventsClient({ url: `http://127.0.0.1:${bot.port}${EVENTS_PATH}`, signingSecret: SIM_SIGNING_SECRET, simulator: slack });
   return {
     config,
+    env,
     slack,
     ibm,
     bot,

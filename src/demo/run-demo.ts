@@ -13,6 +13,8 @@ import { PEOPLE } from './workspace.js';
  */
 const DEADLINE_MS = 90_000;
 const OUT_DIR = resolve(process.env.DEMO_OUTPUT_DIR ?? 'demo-output');
+/** `npm run demo -- --socket-mode`: Slack's events reach the bot over Socket Mode instead of signed HTTP. */
+const SOCKET_MODE = process.argv.includes('--socket-mode');
 
 async function main() {
   const say = (line: string) => console.log(line);
@@ -27,8 +29,9 @@ async function main() {
       say(`• Started a throwaway redis-server at ${redisUrl}`);
     } else say(`• Using Redis at ${redisUrl}`);
 
-    stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 } });
-    say(`• Bot listening on :${stack.bot.port}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
+    stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 }, socketMode: SOCKET_MODE });
+    const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
+    say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
 
     const player = new SlackPlayer(stack);
     say('\n1. Morgan (manager) types /offboard and fills in the form for Jane Doe');

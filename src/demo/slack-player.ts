@@ -8,9 +8,12 @@ export class SlackPlayer {
   constructor(private readonly stack: LocalStack) {}
 
   async openForm(userId: string, text = '') {
+    const opened = () => this.stack.slack.views.filter((v) => v.userId === userId && v.kind === 'open');
+    const before = opened().length;
     const res = await this.stack.events.slashCommand({ command: COMMAND, text, userId, channelId: GENERAL_CHANNEL });
     if (res.status !== 200) throw new Error(`/offboard answered HTTP ${res.status}: ${res.body}`);
-    const view = await this.stack.slack.waitFor(() => this.stack.slack.views.filter((v) => v.userId === userId && v.kind === 'open').at(-1));
+    // The modal this command opened, not an earlier one: the bot may open it after answering.
+    const view = await this.stack.slack.waitFor(() => opened()[before]);
     return { response: res, view };
   }
 

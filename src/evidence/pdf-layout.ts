@@ -1,7 +1,10 @@
+import { redact } from '../redact.js';
+
 /**
  * Flowing layout on top of pdfkit: headings, label/value rows, bullets, alert boxes and tables
- * that break across pages. Every string goes through `winAnsi` because the built-in Helvetica
- * fonts only encode Windows-1252; pdfkit would otherwise write corrupt glyph codes.
+ * that break across pages. Every string goes through `show`: masked, since this is the one place
+ * text enters the PDF, then `winAnsi` because the built-in Helvetica fonts only encode
+ * Windows-1252; pdfkit would otherwise write corrupt glyph codes.
  */
 type Doc = PDFKit.PDFDocument;
 
@@ -41,6 +44,8 @@ export function winAnsi(text: string): string {
   }
   return out;
 }
+
+const show = (text: string): string => winAnsi(redact(text));
 
 export interface TextStyle {
   size?: number;
@@ -83,7 +88,7 @@ export class Layout {
 
   title(text: string): void {
     this.style({ size: 20, bold: true });
-    this.doc.text(winAnsi(text), this.left, this.doc.y, { width: this.width });
+    this.doc.text(show(text), this.left, this.doc.y, { width: this.width });
     this.gap(4);
   }
 
@@ -92,7 +97,7 @@ export class Layout {
     this.ensureSpace(70);
     this.gap(10);
     this.style({ size: 14, bold: true });
-    this.doc.text(winAnsi(text), this.left, this.doc.y, { width: this.width });
+    this.doc.text(show(text), this.left, this.doc.y, { width: this.width });
     const y = this.doc.y + 2;
     this.doc.moveTo(this.left, y).lineTo(this.left + this.width, y).lineWidth(0.7).strokeColor(COLORS.rule).stroke();
     this.doc.y = y + 6;
@@ -102,7 +107,7 @@ export class Layout {
     this.ensureSpace(50);
     this.gap(6);
     this.style({ size: 11.5, bold: true, color });
-    this.doc.text(winAnsi(text), this.left, this.doc.y, { width: this.width });
+    this.doc.text(show(text), this.left, this.doc.y, { width: this.width });
     this.gap(2);
   }
 
@@ -110,8 +115,8 @@ export class Layout {
     this.style(style);
     const indent = style.indent ?? 0;
     const width = this.width - indent;
-    this.ensureSpace(Math.min(this.doc.heightOfString(winAnsi(text), { width }), 30));
-    this.doc.text(winAnsi(text), this.left + indent, this.doc.y, { width });
+    this.ensureSpace(Math.min(this.doc.heightOfString(show(text), { width }), 30));
+    this.doc.text(show(text), this.left + indent, this.doc.y, { width });
     this.doc.x = this.left;
   }
 
@@ -121,15 +126,15 @@ export class Layout {
     const valueX = this.left + indent + LABEL_WIDTH;
     const valueWidth = this.width - indent - LABEL_WIDTH;
     this.style(valueStyle);
-    const valueHeight = this.doc.heightOfString(winAnsi(value), { width: valueWidth });
+    const valueHeight = this.doc.heightOfString(show(value), { width: valueWidth });
     this.ensureSpace(Math.min(valueHeight, 40));
     const y = this.doc.y;
     this.style({ bold: true, color: COLORS.muted, size: valueStyle.size });
-    this.doc.text(winAnsi(label), this.left + indent, y, { width: LABEL_WIDTH - 8 });
+    this.doc.text(show(label), this.left + indent, y, { width: LABEL_WIDTH - 8 });
     const labelBottom = this.doc.y;
     const page = this.doc.page;
     this.style(valueStyle);
-    this.doc.text(winAnsi(value), valueX, y, { width: valueWidth });
+    this.doc.text(show(value), valueX, y, { width: valueWidth });
     if (this.doc.page === page) this.doc.y = Math.max(this.doc.y, labelBottom);
     this.doc.x = this.left;
     this.gap(2);
@@ -144,12 +149,12 @@ export class Layout {
     const pad = 6;
     const width = this.width - indent;
     this.style({ bold: true, size: 10 });
-    const height = this.doc.heightOfString(winAnsi(text), { width: width - 2 * pad }) + 2 * pad;
+    const height = this.doc.heightOfString(show(text), { width: width - 2 * pad }) + 2 * pad;
     this.ensureSpace(height + 4);
     const y = this.doc.y + 2;
     this.doc.rect(this.left + indent, y, width, height).lineWidth(1).fillAndStroke(COLORS.badBg, COLORS.bad);
     this.style({ bold: true, size: 10, color: COLORS.bad });
-    this.doc.text(winAnsi(text), this.left + indent + pad, y + pad, { width: width - 2 * pad });
+    this.doc.text(show(text), this.left + indent + pad, y + pad, { width: width - 2 * pad });
     this.doc.x = this.left;
     this.doc.y = y + height + 4;
   }
@@ -160,7 +165,7 @@ export class Layout {
     const widths = columns.map((c) => c.width * this.width);
     const measure = (cells: string[], bold: boolean): number => {
       this.style({ size, bold });
-      const heights = cells.map((c, i) => this.doc.heightOfString(winAnsi(c), { width: widths[i]! - 2 * pad }));
+      const heights = cells.map((c, i) => this.doc.heightOfString(show(c), { width: widths[i]! - 2 * pad }));
       return Math.max(...heights) + 2 * pad;
     };
     const draw = (cells: string[], y: number, height: number, header: boolean, shade: boolean): void => {
@@ -170,7 +175,7 @@ export class Layout {
       let x = this.left;
       cells.forEach((c, i) => {
         this.style({ size, bold: header });
-        this.doc.text(winAnsi(c), x + pad, y + pad, { width: widths[i]! - 2 * pad });
+        this.doc.text(show(c), x + pad, y + pad, { width: widths[i]! - 2 * pad });
         x += widths[i]!;
       });
     };
@@ -208,7 +213,7 @@ export class Layout {
       margins.bottom = 0; // writing inside the margin must not trigger a page break
       const y = this.doc.page.height - bottomMargin + 18;
       this.style({ size: 8, color: COLORS.muted });
-      this.doc.text(winAnsi(leftText), this.left, y, { width: this.width, align: 'left', lineBreak: false });
+      this.doc.text(show(leftText), this.left, y, { width: this.width, align: 'left', lineBreak: false });
       this.doc.text(`Page ${i - range.start + 1} of ${range.count}`, this.left, y, {
         width: this.width,
         align: 'right',

@@ -2,7 +2,6 @@ import { foundNothingAnywhere } from '../checklist/step-progress.js';
 import { describeDisposition, REASONS } from '../requests/request.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
-import { redact } from '../redact.js';
 import type { ReportContext } from './report-context.js';
 
 export interface Outcome {
@@ -65,8 +64,8 @@ export function requestSection(ctx: ReportContext): void {
   layout.field('Access ends', r.effectiveAt ? isoTime(r.effectiveAt) : 'At approval');
   layout.field('Disposition', describeDisposition(r.disposition));
   layout.field('Successor', r.successorSlackUserId ? ctx.person(r.successorSlackUserId) : 'none');
-  layout.field('Ticket', redact(r.ticket) || 'none');
-  layout.field('Notes', redact(r.notes) || 'none');
+  layout.field('Ticket', r.ticket || 'none');
+  layout.field('Notes', r.notes || 'none');
   layout.field('Status', r.status);
 }
 
@@ -78,12 +77,12 @@ export function decisionSection(ctx: ReportContext): void {
     if (e.type === 'request.approved') {
       layout.field('Approved', `by ${ctx.person(e.actor)} at ${isoTime(e.at)}`, { bold: true });
     } else if (e.type === 'request.rejected') {
-      layout.field('Rejected', `by ${ctx.person(e.actor)} at ${isoTime(e.at)}: ${redact(e.reason)}`, { bold: true });
+      layout.field('Rejected', `by ${ctx.person(e.actor)} at ${isoTime(e.at)}: ${e.reason}`, { bold: true });
     }
   }
   const recorded = ctx.input.request.decision;
   if (!decisions.length && recorded) {
-    const why = recorded.reason ? `: ${redact(recorded.reason)}` : '';
+    const why = recorded.reason ? `: ${recorded.reason}` : '';
     layout.field(
       recorded.outcome === 'approved' ? 'Approved' : 'Rejected',
       `by ${ctx.person(recorded.by)} at ${isoTime(recorded.at)}${why} (recorded on the request; no event in the trail)`,
@@ -105,7 +104,7 @@ export function decisionSection(ctx: ReportContext): void {
       { header: 'Tried to', width: 0.1 },
       { header: 'Why it was refused', width: 0.42 },
     ],
-    refused.map((e) => [isoTime(e.at), ctx.person(e.actor), e.action, redact(e.reason)]),
+    refused.map((e) => [isoTime(e.at), ctx.person(e.actor), e.action, e.reason]),
     9,
   );
 }

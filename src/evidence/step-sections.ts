@@ -2,7 +2,6 @@ import type { StepProgress } from '../checklist/step-progress.js';
 import type { Change, Finding } from '../connectors/connector.js';
 import { duration, isoTime, plural, systemLabel } from './format.js';
 import { COLORS } from './pdf-layout.js';
-import { redact } from '../redact.js';
 import type { ReportContext } from './report-context.js';
 
 const INDENT = 10;
@@ -14,10 +13,10 @@ const STATE_COLORS: Record<StepProgress['state'], string> = {
   waiting: COLORS.muted,
 };
 
-const findingText = (f: Finding) => `${redact(f.label)} (${f.id})${f.detail ? `: ${redact(f.detail)}` : ''}`;
+const findingText = (f: Finding) => `${f.label} (${f.id})${f.detail ? `: ${f.detail}` : ''}`;
 const changeText = (c: Change) =>
-  `${redact(c.label)} (${c.id}): ${c.outcome === 'removed' ? 'removed' : 'already absent'}` +
-  (c.detail ? ` (${redact(c.detail)})` : '');
+  `${c.label} (${c.id}): ${c.outcome === 'removed' ? 'removed' : 'already absent'}` +
+  (c.detail ? ` (${c.detail})` : '');
 
 /** One block per planned step, in plan order, grouped by system and scope (IBM Cloud account). */
 export function stepsSection(ctx: ReportContext): void {
@@ -54,11 +53,11 @@ function stepBlock(ctx: ReportContext, s: StepProgress): void {
   f('Step', s.id);
 
   if (s.found === undefined) f('Found', 'Inventory not recorded');
-  else if (!s.found.length) f('Found', `Nothing found: ${s.inventoryNote ? redact(s.inventoryNote) : 'no items in this scope'}`);
+  else if (!s.found.length) f('Found', `Nothing found: ${s.inventoryNote || 'no items in this scope'}`);
   else {
     f('Found', plural(s.found.length, 'item'));
     layout.bullets(s.found.map(findingText), { indent: INDENT + 130, size: 9 });
-    if (s.inventoryNote) f('Inventory note', redact(s.inventoryNote));
+    if (s.inventoryNote) f('Inventory note', s.inventoryNote);
   }
 
   if (s.changes?.length) {
@@ -81,19 +80,19 @@ function stepBlock(ctx: ReportContext, s: StepProgress): void {
   const retries = ctx.eventsOf('step.retrying', s.id);
   f('Attempts', `${s.attempts}${retries.length ? `, ${plural(retries.length, 'retry', 'retries')}` : ', no retries'}`);
   layout.bullets(
-    retries.map((r) => `Attempt ${r.attempt} at ${isoTime(r.at)}: ${redact(r.error)}; retried after ${duration(r.retryInMs)}`),
+    retries.map((r) => `Attempt ${r.attempt} at ${isoTime(r.at)}: ${r.error}; retried after ${duration(r.retryInMs)}`),
     { indent: INDENT + 130, size: 9 },
   );
 
   const failures = ctx.eventsOf('step.failed', s.id);
   if (s.state === 'failed') {
     const last = failures.at(-1);
-    const error = redact(last?.error ?? s.error ?? 'no error recorded');
+    const error = last?.error ?? s.error ?? 'no error recorded';
     layout.alert(
       last ? `FAILED on attempt ${last.attempt} at ${isoTime(last.at)}: ${error}` : `FAILED: ${error}`,
       INDENT,
     );
   } else if (s.error) {
-    f('Last error', redact(s.error));
+    f('Last error', s.error);
   }
 }

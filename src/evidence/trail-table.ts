@@ -1,6 +1,5 @@
 import type { AuditRecord } from '../audit/audit-event.js';
 import { duration, isoTime, plural, truncate } from './format.js';
-import { redact } from '../redact.js';
 import type { ReportContext } from './report-context.js';
 
 const ids = (items: Array<{ id: string }>) => items.map((i) => i.id).join(', ');
@@ -12,7 +11,7 @@ function subject(ctx: ReportContext, e: AuditRecord): string {
   return 'system';
 }
 
-/** One line saying what the event recorded. Free text is redacted. */
+/** One line saying what the event recorded (the layout masks whatever it draws). */
 export function eventDetail(e: AuditRecord): string {
   switch (e.type) {
     case 'request.submitted':
@@ -23,11 +22,11 @@ export function eventDetail(e: AuditRecord): string {
       return `Read-only check before approval: ${plural(found, 'item')} found${errors ? `, ${plural(errors, 'step')} could not be checked` : ''}`;
     }
     case 'approval.refused':
-      return `Refused to ${e.action}: ${redact(e.reason)}`;
+      return `Refused to ${e.action}: ${e.reason}`;
     case 'request.approved':
       return 'Approved';
     case 'request.rejected':
-      return `Rejected: ${redact(e.reason)}`;
+      return `Rejected: ${e.reason}`;
     case 'run.planned':
       return `Round ${e.round}: ${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
     case 'step.started':
@@ -35,19 +34,23 @@ export function eventDetail(e: AuditRecord): string {
     case 'step.inventoried':
       return e.found.length
         ? `Found ${e.found.length}: ${ids(e.found)}`
-        : `Nothing found${e.note ? `: ${redact(e.note)}` : ''}`;
+        : `Nothing found${e.note ? `: ${e.note}` : ''}`;
+    case 'step.acting':
+      return `Transaction ${e.transactionId}; acting on ${plural(e.itemIds.length, 'item')}: ${e.itemIds.join(', ')}`;
     case 'step.acted':
-      return `Transaction ${e.transactionId}; ${plural(e.changes.length, 'change')}${e.changes.length ? `: ${ids(e.changes)}` : ''}`;
+      return `${e.changes.some((c) => c.detail) ? `${e.changes.map((c) => c.detail).filter(Boolean).join('; ')}; ` : ''}Transaction ${e.transactionId}; ${plural(e.changes.length, 'change')}${e.changes.length ? `: ${ids(e.changes)}` : ''}`;
     case 'step.verified':
       return `${plural(e.checks, 'check')}, confirmed ${isoTime(e.firstConfirmedAt)}, elapsed ${duration(e.elapsedMs)}`;
     case 'step.retrying':
-      return `Attempt ${e.attempt} failed: ${redact(e.error)}; retry in ${duration(e.retryInMs)}`;
+      return `Attempt ${e.attempt} failed: ${e.error}; retry in ${duration(e.retryInMs)}`;
     case 'step.failed':
-      return `Attempt ${e.attempt} failed: ${redact(e.error)}`;
+      return `Attempt ${e.attempt} failed: ${e.error}`;
     case 'run.finished':
       return e.outcome === 'verified' ? 'All steps verified' : `Failed steps: ${e.failedSteps.join(', ')}`;
     case 'report.published':
       return `Report ${e.filename} (file ${e.fileId})`;
+    case 'run.reconciled':
+      return `Repaired (${e.action}): ${e.detail}`;
   }
 }
 

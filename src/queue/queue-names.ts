@@ -7,11 +7,28 @@ export const QUEUES = {
   runs: 'offboard-runs',
   /** A read-only inventory per submitted request, so approvers see what will be touched. */
   previews: 'offboard-previews',
+  /** Everything the bot writes to Slack: one job per message refresh, retried until Slack accepts it. */
+  slack: 'offboard-slack',
+  /** The reconciler, at start-up and on a schedule. */
+  maintenance: 'offboard-maintenance',
 } as const;
 
 export const PREVIEW_JOB = 'preview';
 
 export const FINISH_RUN_JOB = 'finish-run';
+
+export const RECONCILE_JOB = 'reconcile';
+
+export const SLACK_JOBS = {
+  /** Posts the approval message for a new request. */
+  announce: 'announce',
+  /** Re-renders the approval message from the request and its trail. */
+  approval: 'approval-message',
+  /** Posts or re-renders the checklist in the request's thread. */
+  checklist: 'checklist',
+  /** A direct message to one person in the app's Messages tab. */
+  notify: 'notify',
+} as const;
 
 export const stepJobDataSchema = z.object({
   requestId: z.string(),
@@ -19,8 +36,12 @@ export const stepJobDataSchema = z.object({
   scope: z.string(),
   step: z.string(),
   title: z.string(),
+  /** Set once the step has acted: later executions only read the system back. */
+  verify: z.object({ startedAt: z.number(), checks: z.number(), pauseMs: z.number() }).optional(),
 });
 export type StepJobData = z.infer<typeof stepJobDataSchema>;
 
-/** Jobs that only need to know their request: finishing a run, previewing one. */
+/** Jobs that only need to know their request: finishing a run, previewing one, refreshing its messages. */
 export const requestJobDataSchema = z.object({ requestId: z.string() });
+
+export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.string(), text: z.string() });

@@ -30,7 +30,6 @@ export interface RunOptions {
 export function buildRunFlow(request: OffboardRequest, plan: RunPlan, opts: RunOptions): { flow: FlowJob; steps: StepRef[] } {
   const delay = request.effectiveAt ? Math.max(0, Date.parse(request.effectiveAt) - opts.now) : 0;
   const steps: StepRef[] = [];
-  const idPrefix = opts.round === 1 ? request.id : `${request.id}.r${opts.round}`;
   const wanted = (job: StepJob, scope: string) => !opts.only || opts.only.has(stepId(job.ref(scope)));
   const node = (job: StepJob, scope: string, extra: JobsOptions, children?: FlowJob[]): FlowJob => {
     const ref = job.ref(scope);
@@ -40,7 +39,7 @@ export function buildRunFlow(request: OffboardRequest, plan: RunPlan, opts: RunO
       name: job.name,
       queueName: QUEUES.revocations,
       data,
-      opts: { ...jobOptions(`${idPrefix}.${stepId(ref)}`, opts.attempts), ignoreDependencyOnFailure: true, ...extra },
+      opts: { ...jobOptions(stepJobId(request.id, opts.round, stepId(ref)), opts.attempts), ignoreDependencyOnFailure: true, ...extra },
       children,
     };
   };
@@ -53,10 +52,23 @@ export function buildRunFlow(request: OffboardRequest, plan: RunPlan, opts: RunO
     name: FINISH_RUN_JOB,
     queueName: QUEUES.runs,
     data: { requestId: request.id },
-    opts: jobOptions(`${idPrefix}.finish`, opts.attempts),
+    opts: jobOptions(finishJobId(request.id, opts.round), opts.attempts),
     children,
   };
   return { flow, steps: orderForDisplay(steps, plan) };
+}
+
+/** Job ids are derived, never drawn: enqueuing the same round again adds nothing. */
+export function stepJobId(requestId: string, round: number, step: string): string {
+  return `${roundPrefix(requestId, round)}.${step}`;
+}
+
+export function finishJobId(requestId: string, round: number): string {
+  return `${roundPrefix(requestId, round)}.finish`;
+}
+
+function roundPrefix(requestId: string, round: number): string {
+  return round === 1 ? requestId : `${requestId}.r${round}`;
 }
 
 function jobOptions(jobId: string, attempts: number): JobsOptions {

@@ -1,16 +1,39 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
-import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../logger.js';
+import { redact } from '../redact.js';
 import type { RunStarter } from '../runs/run-starter.js';
 import { PREVIEW_JOB } from '../queue/queue-names.js';
-import type { ApprovalPublisher } from '../slack/approval-publisher.js';
+import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { escape } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { currentRound, stepProgress } from '../checklist/step-progress.js';
 import { refusalReason } from './approval-policy.js';
-import type { NewRequest, OffboardRequest } from './request.js';
-import type { RequestStore } from './request-store.js';
+import { newRequestSchema, type NewRequest, type OffboardRequest } from './request.js';
+import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
+
+/** Repeats of one refusal (same actor, action, request, reason) within this window are counted, not each recorded. */
+const REFUSAL_WINDOW_MS = 10 * 60_000;
+/** A replay arriving while the first delivery stores the request waits this long for its id. */
+const SUBMISSION_WAIT_MS = 1_000;
+
+/** One delivery of a view submission, as Slack identifies it. */
+export interface SubmissionKey {
+  viewId: string;
+  hash: string;
+}
+
+export type Submitted =
+  | { kind: 'created'; request: OffboardRequest }
+  /** An earlier delivery of the same submission created it. */
+  | { kind: 'duplicate'; request: OffboardRequest }
+  /** The person already has a pending or approved request: this one is not stored. */
+  | { kind: 'open'; request: OffboardRequest }
+  /** An earlier delivery claimed the submission and has not finished storing it. */
+  | { kind: 'in_progress' };
+
+const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) === n;
 
 export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
@@ -25,36 +48,84 @@ export class RequestLifecycle {
     private readonly store: RequestStore,
     private readonly audit: AuditTrail,
     private readonly directory: SlackDirectory,
-    private readonly slack: WebClient,
     private readonly runs: RunStarter,
-    private readonly approvals: ApprovalPublisher,
+    private readonly outbox: SlackOutbox,
     private readonly previews: Queue,
     private readonly approvalChannel: string,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async submit(fields: NewRequest): Promise<OffboardRequest> {
-    const request = await this.store.create(fields);
-    await this.audit.append(request.id, { type: 'request.submitted', actor: fields.requester.slackUserId, request });
-    return request;
+  /**
+   * Stores a valid request once per view submission (Slack's view id + hash): a replay of the same
+   * submission gets the request the first delivery created. A person has at most one open request:
+   * submissions about the same person are serialised, and a second is refused naming the first.
+   */
+  async submit(fields: NewRequest, submission: SubmissionKey): Promise<Submitted> {
+    const valid = newRequestSchema.parse(fields);
+    return this.store.withSubjectLock(valid.subject.slackUserId, async () => {
+      const earlier = await this.submitted(submission);
+      if (earlier) return earlier;
+      const open = await this.store.openRequestFor(valid.subject.slackUserId);
+      if (open) return { kind: 'open', request: open };
+      if (!(await this.store.claimSubmission(submission.viewId, submission.hash))) return (await this.submitted(submission)) ?? { kind: 'in_progress' };
+      let request: OffboardRequest;
+      try {
+        request = await this.store.create(valid);
+        await this.store.recordSubmission(submission.viewId, submission.hash, request.id);
+      } catch (err) {
+        // Nothing was stored under the claim: let the person submit the same form again.
+        await this.store.releaseSubmission(submission.viewId, submission.hash);
+        throw err;
+      }
+      await this.store.indexBySubject(request);
+      await this.audit.append(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request });
+      return { kind: 'created', request };
+    });
+  }
+
+  /** What an earlier delivery of this submission did, waiting briefly while one is storing it. */
+  async submitted(submission: SubmissionKey): Promise<Submitted | undefined> {
+    const deadline = Date.now() + SUBMISSION_WAIT_MS;
+    for (;;) {
+      const id = await this.store.submission(submission.viewId, submission.hash);
+      if (id === undefined) return undefined;
+      if (id !== SUBMISSION_PENDING) {
+        const request = await this.store.get(id);
+        return request ? { kind: 'duplicate', request } : undefined;
+      }
+      if (Date.now() > deadline) return { kind: 'in_progress' };
+      await sleep(20);
+    }
   }
 
   /**
-   * Posts the approval request, asks a worker for a read-only look at what the person holds, and
-   * tells the requester; after submit() so the modal can close at once.
+   * Queues the approval message, a read-only look at what the person holds, and a note to the
+   * requester: Redis only, so the modal can close at once; the reconciler re-queues the message
+   * if the process dies before this runs.
    */
   async announce(request: OffboardRequest): Promise<void> {
-    await this.approvals.post(request);
+    await this.outbox.announce(request.id);
     await this.previews.add(PREVIEW_JOB, { requestId: request.id }, { jobId: `${request.id}.preview`, attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
-    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} is waiting for approval in <#${this.approvalChannel}>.`);
+    await this.outbox.notify(
+      request.id,
+      'submitted',
+      request.requester.slackUserId,
+      `Your request *${request.id}* to offboard ${request.subject.name} is waiting for approval in <#${this.approvalChannel}>.`,
+    );
   }
 
-  /** Whether `actorId` may decide; a refusal is recorded in the trail. */
+  /** Why `actorId` may not decide, if so; refusals are recorded in the trail, repeats counted. */
   async mayDecide(request: OffboardRequest, actorId: string, action: 'approve' | 'reject' | 'retry'): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
     const reason = refusalReason(request, actorId, isApprover);
-    if (reason) await this.audit.append(request.id, { type: 'approval.refused', actor: actorId, action, reason });
+    if (!reason) return undefined;
+    // A flood of the same refused click must not grow the trail without bound: the first of a window
+    // is recorded, then the running count at 10, 100, 1000… repeats.
+    const count = await this.store.countRefusal(request.id, actorId, action, reason, REFUSAL_WINDOW_MS);
+    if (isPowerOfTen(count)) {
+      await this.audit.append(request.id, { type: 'approval.refused', actor: actorId, action, reason, ...(count > 1 ? { repeats: count } : {}) });
+    }
     return reason;
   }
 
@@ -66,14 +137,22 @@ export class RequestLifecycle {
     const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.approved', actor: actorId });
-    // The run starts before any Slack cosmetics, so a Slack hiccup cannot strand an approved request.
+    // The run is enqueued before anything is said in Slack; should the process die before it
+    // is, the reconciler finds an approved request without a run and starts it.
     await this.runs.start(request);
-    await this.approvals.refresh(requestId);
-    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`);
+    await this.outbox.refreshApproval(requestId);
+    await this.outbox.notify(
+      requestId,
+      'approved',
+      request.requester.slackUserId,
+      `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`,
+    );
     return { kind: 'decided', request };
   }
 
-  async reject(requestId: string, actorId: string, reason: string): Promise<Decision> {
+  async reject(requestId: string, actorId: string, typedReason: string): Promise<Decision> {
+    // Masked as it enters: the reason is stored, queued for the requester's DM and shown.
+    const reason = redact(typedReason);
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayDecide(current, actorId, 'reject');
     if (refused) return { kind: 'refused', reason: refused };
@@ -85,8 +164,13 @@ export class RequestLifecycle {
     );
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason });
-    await this.approvals.refresh(requestId);
-    await this.tell(request.requester.slackUserId, `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${escape(reason)}`);
+    await this.outbox.refreshApproval(requestId);
+    await this.outbox.notify(
+      requestId,
+      'rejected',
+      request.requester.slackUserId,
+      `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${escape(reason)}`,
+    );
     return { kind: 'decided', request };
   }
 
@@ -103,18 +187,10 @@ export class RequestLifecycle {
     if (request.status !== 'completed' || failed.length === 0) {
       return { kind: 'not_now', reason: request.status === 'completed' ? `${requestId} has no failed steps.` : `${requestId} is still running; retry once it has finished.` };
     }
-    const { applied } = await this.store.patch(requestId, { status: 'approved' }, ['completed']);
+    const nextRound = { round: currentRound(trail).round + 1, steps: failed.map((s) => s.id), by: actorId };
+    const { applied } = await this.store.patch(requestId, { status: 'approved', nextRound }, ['completed']);
     if (!applied) return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
-    await this.runs.retry(request, failed.map((s) => s.id), currentRound(trail).round + 1, actorId);
+    await this.runs.retry(request, nextRound.steps, nextRound.round, actorId);
     return { kind: 'started', steps: failed.length };
-  }
-
-  /** Messages the person in the app's DM; a failure there must not undo a decision. */
-  private async tell(userId: string, text: string): Promise<void> {
-    try {
-      await this.slack.chat.postMessage({ channel: userId, text });
-    } catch (err) {
-      this.logger.warn({ userId, err: (err as Error).message }, 'could not message user');
-    }
   }
 }

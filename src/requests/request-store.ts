@@ -1,22 +1,49 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis.js';
+import { RequestLock } from '../request-lock.js';
 import { newRequestId } from './request-id.js';
 import { offboardRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 
-// Applies a shallow patch only while the status is one of ARGV[2..]; atomic, so two approvers
-// clicking at the same moment cannot both win.
+// Applies a shallow patch only while the status is one of ARGV[3..]; atomic, so two approvers
+// clicking at the same moment cannot both win. A status change also moves the request between the
+// per-status indexes (ARGV[2] is their key prefix), which the reconciler reads.
 const PATCH_IF_STATUS = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {0, false} end
 local req = cjson.decode(raw)
-local allowed = #ARGV == 1
-for i = 2, #ARGV do if req.status == ARGV[i] then allowed = true end end
+local allowed = #ARGV == 2
+for i = 3, #ARGV do if req.status == ARGV[i] then allowed = true end end
 if not allowed then return {0, raw} end
+local before = req.status
 for k, v in pairs(cjson.decode(ARGV[1])) do req[k] = v end
 local out = cjson.encode(req)
 redis.call('SET', KEYS[1], out)
+if req.status ~= before then
+  redis.call('ZREM', ARGV[2] .. before, req.id)
+  redis.call('ZADD', ARGV[2] .. req.status, redis.call('ZSCORE', KEYS[2], req.id) or 0, req.id)
+end
 return {1, out}
 `;
+
+// Stores a new request and indexes it in one step, so no crash leaves a request the reconciler cannot see.
+const CREATE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+return 1
+`;
+
+// Counts within a window that starts with the first count: the key expires with the window.
+const COUNT_IN_WINDOW = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`;
+
+/** A view submission's mapping outlives any modal: a day. */
+const SUBMISSION_TTL_S = 24 * 3600;
+export const SUBMISSION_PENDING = 'pending';
 
 export interface PatchResult {
   applied: boolean;
@@ -40,10 +67,10 @@ export class RequestStore {
   async create(fields: NewRequest): Promise<OffboardRequest> {
     for (;;) {
       const request: OffboardRequest = { ...fields, id: newRequestId(), createdAt: this.now().toISOString(), status: 'pending' };
-      const created = await this.redis.set(this.keys.request(request.id), JSON.stringify(request), 'NX');
-      if (created !== 'OK') continue; // id collision: draw again
-      await this.redis.zadd(this.keys.requestIndex(), Date.parse(request.createdAt), request.id);
-      return request;
+      const keys = [this.keys.request(request.id), this.keys.requestIndex(), this.keys.statusIndex(request.status)];
+      const created = await this.redis.eval(CREATE, keys.length, ...keys, JSON.stringify(request), String(Date.parse(request.createdAt)), request.id);
+      if (created === 1) return request;
+      // id collision: draw again
     }
   }
 
@@ -58,24 +85,101 @@ export class RequestStore {
     return request;
   }
 
-  /** Newest first. */
-  async recent(limit: number): Promise<OffboardRequest[]> {
-    const ids = await this.redis.zrevrange(this.keys.requestIndex(), 0, limit - 1);
-    const found = await Promise.all(ids.map((id) => this.get(id)));
-    return found.filter((r): r is OffboardRequest => r !== undefined);
+
+  /** Ids of requests now in `status`, oldest first. */
+  async idsWithStatus(status: RequestStatus, limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.keys.statusIndex(status), '0', String(limit - 1));
   }
 
   /** Patches the request only if its status is one of `whenStatus` (any status when omitted). */
   async patch(id: string, patch: Partial<OffboardRequest>, whenStatus: RequestStatus[] = []): Promise<PatchResult> {
-    const [applied, raw] = (await this.redis.eval(PATCH_IF_STATUS, 1, this.keys.request(id), JSON.stringify(patch), ...whenStatus)) as [
+    const [applied, raw] = (await this.redis.eval(
+      PATCH_IF_STATUS,
+      2,
+      this.keys.request(id),
+      this.keys.requestIndex(),
+      JSON.stringify(patch),
+      this.keys.statusIndex(''),
+      ...whenStatus,
+    )) as [
       number,
       string | null,
     ];
     if (!raw) throw new RequestNotFoundError(id);
     return { applied: applied === 1, request: parse(raw) };
   }
+
+  /** The newest `limit` requests that still read back; ids of any that do not, so they can be logged, not shown. */
+  async recentReadable(limit: number): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
+    const ids = await this.redis.zrevrange(this.keys.requestIndex(), 0, limit - 1);
+    const raws = ids.length ? await this.redis.mget(ids.map((id) => this.keys.request(id))) : [];
+    const requests: OffboardRequest[] = [];
+    const unreadable: string[] = [];
+    raws.forEach((raw, i) => {
+      if (raw === null) return;
+      const parsed = safeParse(raw);
+      if (parsed) requests.push(parsed);
+      else unreadable.push(ids[i]!);
+    });
+    return { requests, unreadable };
+  }
+
+  /** Runs `fn` while no other submission about the same person does (across processes). */
+  withSubjectLock<T>(subjectId: string, fn: () => Promise<T>): Promise<T> {
+    return new RequestLock(this.redis, this.keys).with('subject', subjectId, fn);
+  }
+
+  /** A pending or approved request about this person, newest first, if there is one. */
+  async openRequestFor(subjectId: string): Promise<OffboardRequest | undefined> {
+    const ids = await this.redis.zrevrange(this.keys.subjectIndex(subjectId), 0, -1);
+    for (const id of ids) {
+      const request = await this.get(id);
+      if (request && (request.status === 'pending' || request.status === 'approved')) return request;
+    }
+    return undefined;
+  }
+
+  async indexBySubject(request: OffboardRequest): Promise<void> {
+    await this.redis.zadd(this.keys.subjectIndex(request.subject.slackUserId), Date.parse(request.createdAt), request.id);
+  }
+
+  /**
+   * What an earlier delivery of this view submission did: the request id it created, 'pending'
+   * while that delivery is storing it, or undefined when none did.
+   */
+  async submission(viewId: string, hash: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.submission(viewId, hash))) ?? undefined;
+  }
+
+  /** Claims the submission for this delivery; false when another delivery claimed it first. */
+  async claimSubmission(viewId: string, hash: string): Promise<boolean> {
+    return (await this.redis.set(this.keys.submission(viewId, hash), SUBMISSION_PENDING, 'EX', SUBMISSION_TTL_S, 'NX')) === 'OK';
+  }
+
+  async recordSubmission(viewId: string, hash: string, requestId: string): Promise<void> {
+    await this.redis.set(this.keys.submission(viewId, hash), requestId, 'EX', SUBMISSION_TTL_S);
+  }
+
+  async releaseSubmission(viewId: string, hash: string): Promise<void> {
+    await this.redis.del(this.keys.submission(viewId, hash));
+  }
+
+  /** Counts one refusal in its window (started by the first); returns the count so far. */
+  async countRefusal(requestId: string, actor: string, action: string, reason: string, windowMs: number): Promise<number> {
+    const reasonKey = createHash('sha256').update(reason).digest('hex').slice(0, 12);
+    return (await this.redis.eval(COUNT_IN_WINDOW, 1, this.keys.refusals(requestId, actor, action, reasonKey), windowMs)) as number;
+  }
 }
 
 function parse(raw: string): OffboardRequest {
   return offboardRequestSchema.parse(JSON.parse(raw));
+}
+
+function safeParse(raw: string): OffboardRequest | undefined {
+  try {
+    const parsed = offboardRequestSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

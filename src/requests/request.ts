@@ -10,6 +10,16 @@ export const REASONS = {
 export type Reason = keyof typeof REASONS;
 const reasonSchema = z.enum(Object.keys(REASONS) as [Reason, ...Reason[]]);
 
+/** Own keys only: `toString` or `__proto__` are found on every object with `in`, and are no reason. */
+export function isReason(value: string): value is Reason {
+  return Object.hasOwn(REASONS, value);
+}
+
+/** Server-side lengths of typed text; the modals declare the same, so Slack and we agree. */
+export const TEXT_LIMITS = { ticket: 100, notes: 2000, rejectReason: 1000 } as const;
+
+export const REQUEST_ID = /^OFF-[0-9A-Z]{6}$/;
+
 /** What happens to the identity, data and resources after access ends. */
 export const dispositionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('disable_then_delete'), graceDays: z.number().int().min(1).max(365) }),
@@ -35,8 +45,8 @@ export const offboardRequestSchema = z.object({
   effectiveAt: z.string().nullable(),
   disposition: dispositionSchema,
   successorSlackUserId: z.string().nullable(),
-  ticket: z.string(),
-  notes: z.string(),
+  ticket: z.string().max(TEXT_LIMITS.ticket),
+  notes: z.string().max(TEXT_LIMITS.notes),
   createdAt: z.string(),
   status: z.enum(REQUEST_STATUSES),
   decision: z
@@ -44,13 +54,19 @@ export const offboardRequestSchema = z.object({
       outcome: z.enum(['approved', 'rejected']),
       by: z.string(),
       at: z.string(),
-      reason: z.string().optional(),
+      reason: z.string().max(TEXT_LIMITS.rejectReason).optional(),
     })
     .optional(),
   approvalMessage: slackMessageRef.optional(),
   checklistMessage: slackMessageRef.optional(),
+  /**
+   * A retry an approver asked for, stored with the status flip that grants it, so a crash before
+   * its jobs are enqueued cannot lose it: the reconciler plans it.
+   */
+  nextRound: z.object({ round: z.number().int().min(2), steps: z.array(z.string()).min(1), by: z.string() }).optional(),
 });
 export type OffboardRequest = z.infer<typeof offboardRequestSchema>;
 
 /** The fields a requester fills in; the store adds id, status and timestamps. */
-export type NewRequest = Omit<OffboardRequest, 'id' | 'createdAt' | 'status' | 'decision' | 'approvalMessage' | 'checklistMessage'>;
+export const newRequestSchema = offboardRequestSchema.omit({ id: true, createdAt: true, status: true, decision: true, approvalMessage: true, checklistMessage: true, nextRound: true });
+export type NewRequest = z.infer<typeof newRequestSchema>;

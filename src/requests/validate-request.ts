@@ -1,3 +1,4 @@
+import { redact } from '../redact.js';
 import { FIELDS } from '../slack/blocks/ids.js';
 import type { RequestForm } from '../slack/request-form.js';
 import type { NewRequest } from './request.js';
@@ -10,7 +11,7 @@ export interface SlackPerson {
   deleted: boolean;
 }
 
-export type Validation = { ok: true; request: NewRequest } | { ok: false; errors: Partial<Record<string, string>> };
+export type Validation = { ok: true; request: NewRequest } | { ok: false; errors: Record<string, string> };
 
 export interface ValidationContext {
   requester: SlackPerson;
@@ -23,7 +24,7 @@ const DEFAULT_GRACE_DAYS = 30;
 
 /** Every rule a request must pass before anyone is asked to approve it; errors are keyed by modal block. */
 export async function validateRequest(form: RequestForm, ctx: ValidationContext): Promise<Validation> {
-  const errors: Partial<Record<string, string>> = {};
+  const errors: Record<string, string> = {};
   const person = form.personId ? await ctx.lookup(form.personId) : undefined;
 
   if (!form.personId) errors[FIELDS.person] = 'Choose the person who is leaving.';
@@ -68,8 +69,9 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
       effectiveAt,
       disposition: form.disposition === 'delete_now' ? { kind: 'delete_now' } : { kind: 'disable_then_delete', graceDays },
       successorSlackUserId: form.disposition === 'delete_now' ? (form.successorId ?? null) : form.successorId!,
-      ticket: form.ticket,
-      notes: form.notes,
+      // Free text is masked as it enters, so a pasted token is never stored or shown.
+      ticket: redact(form.ticket),
+      notes: redact(form.notes),
     },
   };
 }

@@ -1,23 +1,35 @@
+import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ChecklistPublisher } from '../checklist/checklist-publisher.js';
 import type { IbmCloudClient } from '../connectors/ibm-cloud/ibm-cloud-client.js';
 import type { EvidencePublisher } from '../evidence/evidence-publisher.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ApprovalPublisher } from '../slack/approval-publisher.js';
+import type { SlackOutbox } from '../slack/slack-outbox.js';
 import type { RequestStore } from '../requests/request-store.js';
+import type { RetryPolicy } from './retry-delay.js';
+import type { RunStarter } from './run-starter.js';
 import type { VerifyPolicy } from './run-step.js';
 
 /** What job processors need; built once per worker process. */
 export interface RunDeps {
   store: RequestStore;
   audit: AuditTrail;
+  /** Renders and writes the checklist; only the checklist job calls it. */
   checklist: ChecklistPublisher;
-  evidence: EvidencePublisher;
-  ibm: IbmCloudClient;
+  /** Renders and writes the approval message; only Slack jobs call it. */
   approvals: ApprovalPublisher;
+  /** Asks for Slack output: what jobs call instead of Slack. */
+  outbox: SlackOutbox;
+  evidence: EvidencePublisher;
+  runs: RunStarter;
+  slack: WebClient;
+  ibm: IbmCloudClient;
   /** Every scope a run covers (the configured IBM Cloud accounts). */
   scopes: string[];
   verify: VerifyPolicy;
-  retryBaseMs: number;
+  retry: RetryPolicy;
+  metrics: Metrics;
   logger: Logger;
 }

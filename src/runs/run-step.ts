@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { StepProgress } from '../checklist/step-progress.js';
 import type { Change, RevocationStep, StepContext } from '../connectors/connector.js';
 import { NotConfirmedError } from '../connectors/step-errors.js';
 
@@ -10,54 +10,80 @@ export interface VerifyPolicy {
   intervalMs: number;
 }
 
+/** Where a step's read-back stands; kept in the job's data so a delayed or re-run job resumes it. */
+export interface VerifyState {
+  startedAt: number;
+  checks: number;
+  pauseMs: number;
+}
+
+const MAX_PAUSE_MS = 10_000;
+
 /**
- * Inventory, revoke, then read the system back until it confirms the change. Every phase is
- * written to the audit trail as it happens. Safe to run again: a retry re-inventories, and
- * what is already gone is recorded as already absent.
+ * Inventory and revoke, resuming whatever an earlier execution of the step began. Each change is
+ * written to the trail the moment the system confirms it. An item that an earlier execution set
+ * out to change, that was never recorded, and that the re-inventory no longer shows was changed
+ * by that execution (its answer was lost, or the worker died): it is recorded as removed,
+ * "confirmed on re-inventory", under that execution's transaction id, and never touched twice.
  */
-export async function runStep(
+export async function actOnStep(
   step: RevocationStep,
   ctx: StepContext & { stepId: string },
+  earlier: StepProgress | undefined,
   audit: AuditTrail,
-  verify: VerifyPolicy,
-  now: () => number = Date.now,
 ): Promise<void> {
   const { found, note, identity } = await step.inventory(ctx);
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, identity });
 
-  // What was changed is recorded even when a later item fails, so the evidence never misses a removal.
-  const changes: Change[] = [];
-  let failure: unknown;
-  try {
-    for await (const change of step.revoke(ctx, found)) changes.push(change);
-  } catch (err) {
-    failure = err;
+  const recorded = new Set((earlier?.changes ?? []).map((c) => c.id));
+  const live = new Set(found.map((f) => f.id));
+  for (const gone of (earlier?.found ?? []).filter((f) => !recorded.has(f.id) && !live.has(f.id))) {
+    const intent = earlier?.intents.findLast((i) => i.itemIds.includes(gone.id));
+    const change: Change = intent
+      ? { id: gone.id, label: gone.label, outcome: 'removed', detail: 'confirmed on re-inventory' }
+      : { id: gone.id, label: gone.label, outcome: 'already_absent', detail: 'gone before it was acted on' };
+    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: intent?.transactionId ?? ctx.transactionId, changes: [change] });
   }
-  if (!failure || changes.length > 0) {
-    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });
-  }
-  if (failure) throw failure;
 
-  const started = now();
-  let pause = verify.intervalMs;
-  for (let checks = 1; ; checks++) {
-    const readBack = await step.readBack(ctx, found);
-    if (readBack.confirmed) {
-      await audit.append(ctx.requestId, {
-        type: 'step.verified',
-        stepId: ctx.stepId,
-        checks,
-        firstConfirmedAt: new Date(now()).toISOString(),
-        elapsedMs: now() - started,
-      });
-      return;
-    }
-    const waited = now() - started;
-    if (waited + pause > verify.timeoutMs) {
-      const still = readBack.remaining.map((f) => `${f.label} (${f.id})`).join(', ');
-      throw new NotConfirmedError(`not confirmed: after ${checks} read-backs over ${Math.round(waited / 1000)} s the system still shows ${still}`);
-    }
-    await sleep(pause);
-    pause = Math.min(pause * 2, 10_000);
+  // What is already recorded is never acted on again: IAM may still list a removed item for a while.
+  const todo = found.filter((f) => !recorded.has(f.id));
+  if (todo.length === 0) return;
+  await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map((f) => f.id) });
+  for await (const change of step.revoke(ctx, todo)) {
+    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
   }
+}
+
+export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: VerifyState };
+
+/**
+ * One read-back. Confirmed: recorded as verified. Not yet: the caller hands the pause to BullMQ
+ * as a delayed job, so waiting for IAM never holds a worker slot. Past the bound: not confirmed.
+ */
+export async function readBackOnce(
+  step: RevocationStep,
+  ctx: StepContext & { stepId: string },
+  state: VerifyState,
+  policy: VerifyPolicy,
+  audit: AuditTrail,
+  now: () => number = Date.now,
+): Promise<ReadBackOutcome> {
+  const checks = state.checks + 1;
+  const readBack = await step.readBack(ctx, []);
+  const waited = now() - state.startedAt;
+  if (readBack.confirmed) {
+    await audit.append(ctx.requestId, {
+      type: 'step.verified',
+      stepId: ctx.stepId,
+      checks,
+      firstConfirmedAt: new Date(now()).toISOString(),
+      elapsedMs: waited,
+    });
+    return { kind: 'verified' };
+  }
+  if (waited + state.pauseMs > policy.timeoutMs) {
+    const still = readBack.remaining.map((f) => `${f.label} (${f.id})`).join(', ');
+    throw new NotConfirmedError(`not confirmed: after ${checks} read-backs over ${Math.round(waited / 1000)} s the system still shows ${still}`);
+  }
+  return { kind: 'wait', next: { startedAt: state.startedAt, checks, pauseMs: Math.min(state.pauseMs * 2, MAX_PAUSE_MS) } };
 }

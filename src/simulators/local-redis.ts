@@ -6,12 +6,20 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway redis-server on a free loopback port that keeps nothing on disk. */
-export async function startLocalRedis(): Promise<LocalRedis> {
-  const port = await freePort();
+export interface LocalRedisOptions {
+  /** Default: a free one. Pass the port of a stopped server to restart it where clients expect it. */
+  port?: number;
+  /** Keep an append-only file here (fsync every write), as production should; default nothing on disk. */
+  aofDir?: string;
+}
+
+/** Starts a throwaway redis-server on a loopback port, keeping nothing on disk unless asked to. */
+export async function startLocalRedis(opts: LocalRedisOptions = {}): Promise<LocalRedis> {
+  const port = opts.port ?? (await freePort());
+  const persistence = opts.aofDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', opts.aofDir] : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--maxmemory-policy', 'noeviction'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise<void>((resolve, reject) => {

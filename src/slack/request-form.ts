@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { REASONS, type Reason } from '../requests/request.js';
+import { isReason, TEXT_LIMITS, type Reason } from '../requests/request.js';
 import { FIELDS, inputAction } from './blocks/ids.js';
+import { slackUserId } from './payloads.js';
 
 /** What the request modal holds once Slack's state shape is peeled off. */
 export interface RequestForm {
@@ -10,39 +11,104 @@ export interface RequestForm {
   /** Unix seconds from the datetimepicker. */
   effectiveAt?: number;
   disposition: 'disable_then_delete' | 'delete_now';
+  /** As typed; the validation says what is wrong with it. */
   graceDays?: number;
   successorId?: string;
   ticket: string;
   notes: string;
 }
 
-const element = z
-  .object({
-    selected_user: z.string().nullish(),
-    selected_option: z.object({ value: z.string() }).nullish(),
-    selected_date_time: z.number().nullish(),
-    value: z.string().nullish(),
-  })
-  .partial();
-const stateValues = z.record(z.string(), z.record(z.string(), element));
-export type StateValues = z.infer<typeof stateValues>;
+export type FormReading = { ok: true; form: RequestForm } | { ok: false; errors: Record<string, string> };
 
-/** Reads the modal's `view.state.values`; a malformed payload throws, a missing answer stays undefined. */
-export function readRequestForm(raw: unknown): RequestForm {
-  const values = stateValues.parse(raw);
-  const get = (block: string) => values[block]?.[inputAction(block)] ?? {};
-  const text = (block: string) => get(block).value?.trim() ?? '';
-  const reason = get(FIELDS.reason).selected_option?.value;
-  const grace = text(FIELDS.graceDays);
-  return {
-    personId: get(FIELDS.person).selected_user ?? undefined,
-    reason: reason && reason in REASONS ? (reason as Reason) : undefined,
-    timing: get(FIELDS.timing).selected_option?.value === 'scheduled' ? 'scheduled' : 'now',
-    effectiveAt: get(FIELDS.effectiveAt).selected_date_time ?? undefined,
-    disposition: get(FIELDS.disposition).selected_option?.value === 'delete_now' ? 'delete_now' : 'disable_then_delete',
-    graceDays: grace === '' ? undefined : Number(grace),
-    successorId: get(FIELDS.successor).selected_user ?? undefined,
-    ticket: text(FIELDS.ticket),
-    notes: text(FIELDS.notes),
+const UNREADABLE = 'This answer arrived in a shape the form never sends; choose or type it again.';
+const NO_ANSWERS = 'The form arrived without its answers; close it and run /offboard again.';
+
+const option = <T extends string>(values: readonly [T, ...T[]]) => z.object({ selected_option: z.object({ value: z.enum(values) }).nullish() });
+const user = z.object({ selected_user: slackUserId.nullish() });
+const text = (max: number) => z.object({ value: z.string().max(max).nullish() });
+
+/** One schema per input block: a bad answer is named on its own block, the others still read. */
+const ELEMENTS = {
+  [FIELDS.person]: user,
+  [FIELDS.reason]: z.object({ selected_option: z.object({ value: z.string().max(50) }).nullish() }),
+  [FIELDS.timing]: option(['now', 'scheduled']),
+  // Slack's datetimepicker gives whole unix seconds; anything past year 9999 is not a date.
+  [FIELDS.effectiveAt]: z.object({ selected_date_time: z.number().int().min(0).max(253_402_300_799).nullish() }),
+  [FIELDS.disposition]: option(['disable_then_delete', 'delete_now']),
+  [FIELDS.graceDays]: text(10),
+  [FIELDS.successor]: user,
+  [FIELDS.ticket]: text(TEXT_LIMITS.ticket),
+  [FIELDS.notes]: text(TEXT_LIMITS.notes),
+} as const;
+
+const TOO_LONG: Partial<Record<string, string>> = {
+  [FIELDS.ticket]: `Keep the ticket reference to ${TEXT_LIMITS.ticket} characters or fewer.`,
+  [FIELDS.notes]: `Keep the notes to ${TEXT_LIMITS.notes} characters or fewer.`,
+};
+
+/**
+ * Reads the modal's `view.state.values` as sent by anyone holding a signature: every block is
+ * looked up as an own property and parsed against what our modal can send.
+ */
+export function readRequestForm(raw: unknown): FormReading {
+  if (!isRecord(raw)) return { ok: false, errors: { [FIELDS.person]: NO_ANSWERS } };
+  const errors: Record<string, string> = {};
+  const read = <S extends z.ZodType>(block: keyof typeof ELEMENTS & string, schema: S): z.infer<S> | undefined => {
+    const element = ownRecord(ownRecord(raw, block), inputAction(block)) ?? {};
+    const parsed = schema.safeParse(element);
+    if (parsed.success) return parsed.data;
+    const tooLong = parsed.error.issues.some((i) => i.code === 'too_big' && i.path.at(-1) === 'value');
+    errors[block] = (tooLong && TOO_LONG[block]) || UNREADABLE;
+    return undefined;
   };
+
+  const person = read(FIELDS.person, ELEMENTS[FIELDS.person]);
+  const reason = read(FIELDS.reason, ELEMENTS[FIELDS.reason])?.selected_option?.value;
+  if (reason !== undefined && !isReason(reason)) errors[FIELDS.reason] = 'Choose one of the listed reasons.';
+  const timing = read(FIELDS.timing, ELEMENTS[FIELDS.timing]);
+  const effectiveAt = read(FIELDS.effectiveAt, ELEMENTS[FIELDS.effectiveAt]);
+  const disposition = read(FIELDS.disposition, ELEMENTS[FIELDS.disposition]);
+  const grace = read(FIELDS.graceDays, ELEMENTS[FIELDS.graceDays])?.value?.trim() ?? '';
+  const successor = read(FIELDS.successor, ELEMENTS[FIELDS.successor]);
+  const ticket = read(FIELDS.ticket, ELEMENTS[FIELDS.ticket]);
+  const notes = read(FIELDS.notes, ELEMENTS[FIELDS.notes]);
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+
+  return {
+    ok: true,
+    form: {
+      personId: person?.selected_user ?? undefined,
+      reason: reason !== undefined && isReason(reason) ? reason : undefined,
+      timing: timing?.selected_option?.value ?? 'now',
+      effectiveAt: effectiveAt?.selected_date_time ?? undefined,
+      disposition: disposition?.selected_option?.value ?? 'disable_then_delete',
+      graceDays: grace === '' ? undefined : Number(grace),
+      successorId: successor?.selected_user ?? undefined,
+      ticket: ticket?.value?.trim() ?? '',
+      notes: notes?.value?.trim() ?? '',
+    },
+  };
+}
+
+/** The reject modal's reason: required, and no longer than the modal allows. */
+export function readRejectReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: string } {
+  const element = ownRecord(ownRecord(raw, FIELDS.rejectReason), inputAction(FIELDS.rejectReason)) ?? {};
+  const parsed = z.object({ value: z.string().nullish() }).safeParse(element);
+  if (!parsed.success) return { ok: false, error: UNREADABLE };
+  const reason = parsed.data.value?.trim() ?? '';
+  if (!reason) return { ok: false, error: 'Say why, so the requester knows what to fix.' };
+  if ((parsed.data.value ?? '').length > TEXT_LIMITS.rejectReason) {
+    return { ok: false, error: `Keep the reason to ${TEXT_LIMITS.rejectReason} characters or fewer.` };
+  }
+  return { ok: true, reason };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function ownRecord(v: unknown, key: string): Record<string, unknown> | undefined {
+  if (!isRecord(v) || !Object.hasOwn(v, key)) return undefined;
+  const inner = v[key];
+  return isRecord(inner) ? inner : undefined;
 }

@@ -2,14 +2,55 @@ import type { WebClient } from '@slack/web-api';
 import type { ApproverSource } from '../config/config.js';
 import type { SlackPerson } from '../requests/validate-request.js';
 
+/**
+ * A minute is short enough that a deactivation or an email change shows up before anyone could
+ * act on the stale answer (a request still waits for an approver), long enough that opening and
+ * submitting the form asks Slack about each person once.
+ */
+const PERSON_TTL_MS = 60_000;
+/** Entries are small; the bound only matters if someone submits many made-up user ids. */
+const MAX_CACHED_PEOPLE = 5_000;
+
+interface CachedPerson {
+  answer: Promise<SlackPerson | undefined>;
+  expiresAt: number;
+}
+
 /** Who people are, and who may approve, asked of Slack at the moment it matters. */
 export class SlackDirectory {
+  private readonly people = new Map<string, CachedPerson>();
+
   constructor(
     private readonly client: WebClient,
     private readonly approvers: ApproverSource,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  async person(userId: string): Promise<SlackPerson | undefined> {
+  /**
+   * Cached per process for a minute, in-flight lookups included: a form submission's checks run
+   * under a deadline, and a second lookup of the same person joins the first instead of asking again.
+   * A failed lookup is not cached.
+   */
+  person(userId: string): Promise<SlackPerson | undefined> {
+    const cached = this.people.get(userId);
+    if (cached && cached.expiresAt > this.now()) return cached.answer;
+    if (this.people.size >= MAX_CACHED_PEOPLE) this.evictExpiredOrOldest();
+    const answer = this.lookUp(userId);
+    this.people.set(userId, { answer, expiresAt: this.now() + PERSON_TTL_MS });
+    answer.catch(() => {
+      if (this.people.get(userId)?.answer === answer) this.people.delete(userId);
+    });
+    return answer;
+  }
+
+  private evictExpiredOrOldest(): void {
+    const now = this.now();
+    for (const [id, entry] of this.people) if (entry.expiresAt <= now) this.people.delete(id);
+    // Maps iterate in insertion order: the first key is the oldest entry.
+    if (this.people.size >= MAX_CACHED_PEOPLE) this.people.delete(this.people.keys().next().value!);
+  }
+
+  private async lookUp(userId: string): Promise<SlackPerson | undefined> {
     try {
       const { user } = await this.client.users.info({ user: userId });
       if (!user?.id) return undefined;

@@ -1,17 +1,22 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { registerCommands } from '../../commands/index.js';
 import type { CommandDeps } from '../../commands/deps.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
+import { listen } from '../ops/listen.js';
+import type { OpsRoutes } from '../ops/ops-routes.js';
 import { boltLogger } from './bolt-logger.js';
+import { answerEveryRequest, boltReceiverErrorOptions } from './bolt-errors.js';
+import { bufferSlackBody } from './body-guard.js';
 
 export const EVENTS_PATH = '/slack/events';
 /** Bolt refuses timestamps older than five minutes; we refuse ones as far in the future too. */
 const MAX_CLOCK_SKEW_S = 300;
 
 export interface SlackServer {
-  port: number;
+  /** The HTTP port Slack posts to; none in Socket Mode, where the bot connects to Slack instead. */
+  port?: number;
   close(): Promise<void>;
 }
 
@@ -21,19 +26,87 @@ export interface SlackServerOptions {
   logger: Logger;
   /** Answer Slack only after listeners finish (FaaS, deterministic tests). */
   processBeforeResponse?: boolean;
+  /** Served on the same port before Slack's endpoint (HTTP mode): health, readiness, metrics. */
+  routes?: OpsRoutes;
+}
+
+/** Socket Mode when SLACK_APP_TOKEN is set (no public URL needed), else signed HTTP on PORT. */
+export async function startSlackServer(options: SlackServerOptions): Promise<SlackServer> {
+  const { appToken, signingSecret } = options.config.slack;
+  if (appToken) return startSocketMode(options, appToken);
+  if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set');
+  return startHttp(options, signingSecret);
 }
 
 /**
- * Bolt's HTTPReceiver behind our own HTTP server, which adds a health check and refuses
+ * Bolt's HTTPReceiver behind our own HTTP server, which adds the ops routes and refuses
  * requests stamped in the future before Bolt checks the signature.
  */
-export async function startSlackServer({ config, deps, logger, processBeforeResponse = false }: SlackServerOptions): Promise<SlackServer> {
+async function startHttp({ config, deps, logger, routes, processBeforeResponse = false }: SlackServerOptions, signingSecret: string): Promise<SlackServer> {
   const receiver = new HTTPReceiver({
-    signingSecret: config.slack.signingSecret,
+    signingSecret,
     endpoints: EVENTS_PATH,
     processBeforeResponse,
     logger: boltLogger(logger),
+    ...boltReceiverErrorOptions(logger),
   });
+  await initApp(receiver, { config, deps, logger });
+
+  const server: Server = createServer((req, res) => {
+    if (routes?.(req, res)) return;
+    if (stampedInFuture(req)) {
+      logger.warn({ path: req.url }, 'refused a Slack request stamped in the future');
+      res.writeHead(401).end();
+      return;
+    }
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== EVENTS_PATH) {
+      res.writeHead(404).end();
+      return;
+    }
+    bufferSlackBody(req)
+      .then((check) => {
+        if (!check.ok) {
+          logger.warn({ status: check.status }, 'refused a Slack request whose body Bolt cannot take');
+          res.writeHead(check.status).end();
+          return;
+        }
+        receiver.requestListener(req, res);
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'could not read a request body');
+        if (!res.headersSent) res.writeHead(400).end();
+      });
+  });
+  const listening = await listen(server, config.port, 'PORT');
+  logger.info({ port: listening.port, path: EVENTS_PATH }, 'listening for Slack');
+  return listening;
+}
+
+/**
+ * Bolt over Socket Mode: the bot opens a WebSocket to Slack (`apps.connections.open` with the
+ * app-level token, at the same API base as its Web API calls) and acknowledges envelopes on it.
+ */
+async function startSocketMode({ config, deps, logger }: SlackServerOptions, appToken: string): Promise<SlackServer> {
+  const receiver = new SocketModeReceiver({
+    appToken,
+    logger: boltLogger(logger),
+    installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } },
+  });
+  await initApp(receiver, { config, deps, logger });
+  try {
+    await receiver.start();
+  } catch (err) {
+    throw new Error(`Slack refused SLACK_APP_TOKEN when opening a Socket Mode connection (${(err as Error).message})`);
+  }
+  logger.info('connected to Slack over Socket Mode');
+  return {
+    // Stops taking events; Slack redelivers an event whose envelope was not acknowledged.
+    close: () => receiver.client.disconnect(),
+  };
+}
+
+/** The Bolt app on either receiver: our listeners, its error log, and the bot token checked. */
+async function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, deps, logger }: Pick<SlackServerOptions, 'config' | 'deps' | 'logger'>) {
   const app = new App({
     token: config.slack.botToken,
     receiver,
@@ -42,41 +115,12 @@ export async function startSlackServer({ config, deps, logger, processBeforeResp
     deferInitialization: true,
   });
   registerCommands(app, deps);
-  app.error(async (err) => {
-    logger.error({ err: err.message, code: err.code }, 'Slack listener failed');
-  });
+  answerEveryRequest(app, logger);
   try {
     await app.init();
   } catch (err) {
     throw new Error(`Slack refused SLACK_BOT_TOKEN when checking it with auth.test (${(err as Error).message})`);
   }
-
-  const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      return;
-    }
-    if (stampedInFuture(req)) {
-      logger.warn({ path: req.url }, 'refused a Slack request stamped in the future');
-      res.writeHead(401).end();
-      return;
-    }
-    receiver.requestListener(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, '0.0.0.0', () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
-  logger.info({ port, path: EVENTS_PATH }, 'listening for Slack');
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
 }
 
 function stampedInFuture(req: IncomingMessage): boolean {

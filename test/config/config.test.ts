@@ -86,7 +86,16 @@ describe('loadConfig', () => {
       policyManagementUrl: 'https://iam.cloud.ibm.com',
       timeoutMs: 30_000,
     });
-    expect(config.jobs).toEqual({ attempts: 6, retryDelayMs: 2_000, verifyTimeoutMs: 300_000, verifyIntervalMs: 1_000, concurrency: 8 });
+    expect(config.jobs).toEqual({
+      attempts: 25,
+      retryDelayMs: 1_000,
+      retryMaxDelayMs: 30_000,
+      lockMs: 30_000,
+      reconcileIntervalMs: 60_000,
+      verifyTimeoutMs: 300_000,
+      verifyIntervalMs: 1_000,
+      concurrency: 8,
+    });
   });
 
   it('treats blank values as unset: defaults apply to them', () => {

@@ -1,29 +1,75 @@
 import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../src/demo/local-stack.js';
 import { PEOPLE } from '../../src/demo/workspace.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
 
+/** Opens App Home as `userId` and returns the text of the tab published for them. */
+async function openHome(stack: LocalStack, userId: string): Promise<string> {
+  const before = stack.slack.views.filter((v) => v.kind === 'publish' && v.userId === userId).length;
+  const res = await stack.events.event({ type: 'app_home_opened', user: userId, channel: 'D0HOME0001', tab: 'home' });
+  expect(res.status).toBe(200);
+  const published = await stack.slack.waitFor(() => stack.slack.views.filter((v) => v.kind === 'publish' && v.userId === userId)[before]);
+  return JSON.stringify(published.view);
+}
+
 describe('the App Home tab', () => {
-  it('explains /offboard and lists the latest requests with their state, newest first', async () => {
+  it('explains /offboard and lists an approver the requests waiting for approval, newest first', async () => {
     const { stack, player } = await start();
     const first = await player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'contract_end', successor: PEOPLE.taylor, ticket: 'HR-1' });
     const second = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });
 
-    const res = await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'home' });
-    expect(res.status).toBe(200);
-    const published = stack.slack.views.filter((v) => v.kind === 'publish').at(-1);
-    expect(published?.userId).toBe(PEOPLE.riley);
-    const text = JSON.stringify(published?.view);
+    const text = await openHome(stack, PEOPLE.riley);
+
     expect(text).toContain('/offboard');
+    expect(text).toContain('Waiting for approval');
     expect(text.indexOf(second)).toBeGreaterThan(-1);
     expect(text.indexOf(second)).toBeLessThan(text.indexOf(first));
     expect(text).toContain('waiting for approval');
+  });
+
+  it('shows a member who is no approver only the requests they made', async () => {
+    const { stack, player } = await start();
+    const morgans = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' }, { awaitPreview: false });
+    const chriss = await player.request(PEOPLE.chris, { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' }, { awaitPreview: false });
+
+    const text = await openHome(stack, PEOPLE.chris);
+
+    expect(text).toContain('Your requests');
+    expect(text).toContain(chriss);
+    expect(text).not.toContain(morgans);
+    expect(text).not.toContain('Waiting for approval');
+    expect(text).not.toContain('Latest runs');
+  });
+
+  it('never shows anyone the offboarding of themselves, not even an approver', async () => {
+    const { stack, player } = await start();
+    const janes = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'termination', successor: PEOPLE.taylor, ticket: 'HR-1' }, { awaitPreview: false });
+    const pats = await player.request(PEOPLE.riley, { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' }, { awaitPreview: false });
+
+    const janeSees = await openHome(stack, PEOPLE.jane);
+    const taylorSees = await openHome(stack, PEOPLE.taylor);
+
+    expect(janeSees).toContain(pats);
+    expect(janeSees).not.toContain(janes);
+    expect(janeSees).not.toContain('HR-1');
+    // Taylor takes over both people's resources but neither requested nor approves: sees neither.
+    expect(taylorSees).not.toContain(janes);
+    expect(taylorSees).not.toContain(pats);
   });
 
   it('is not published when the Messages tab is opened', async () => {
     const { stack } = await start();
     await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'messages' });
     expect(stack.slack.views.filter((v) => v.kind === 'publish')).toHaveLength(0);
+  });
+
+  it('is not published for an event whose user is no Slack user id', async () => {
+    const { stack } = await start();
+    const res = await stack.events.event({ type: 'app_home_opened', user: '__proto__', channel: 'D0RILEY01', tab: 'home' });
+    expect(res.status).toBe(200);
+    expect(stack.slack.callsTo('views.publish')).toEqual([]);
+    expect(stack.slack.callsTo('usergroups.users.list')).toEqual([]);
   });
 });

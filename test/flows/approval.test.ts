@@ -159,8 +159,10 @@ describe('approving', () => {
     expect(queues.counts.runs.completed).toBe(1);
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 
-    const message = player.approvalMessage(id)!;
-    expect(message.text).toContain('(approved)');
+    const message = await stack.slack.waitFor(() => {
+      const m = player.approvalMessage(id);
+      return m?.text.includes('(approved)') ? m : undefined;
+    });
     expect(hasDecisionButtons(message.blocks, id)).toBe(false);
     expect(approvalBlocksText(player, id)).toContain(`*Approved* by ${ALEX}`);
     expect(message.edits).toBe(2); // the read-only preview, then the decision
@@ -201,7 +203,7 @@ describe('approving', () => {
     expect(queues.total).toBe(JOBS_PER_RUN);
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 
-    expect(approvalBlocksText(player, id)).toContain(`*Approved* by <@${winner}>`);
+    await stack.slack.waitFor(() => approvalBlocksText(player, id).includes(`*Approved* by <@${winner}>`));
     expect(player.approvalMessage(id)!.edits).toBe(2); // the read-only preview, then the decision
     expect(decisionDms(stack, PEOPLE.morgan, id, 'approved')).toHaveLength(1);
   });
@@ -236,7 +238,12 @@ describe('rejecting', () => {
     const reason = 'Wrong person: Jane is moving to the Data team, not leaving';
     const res = await submitRejectModal(stack, PEOPLE.alex, modal.id, reason);
     expect(res.status).toBe(200);
-    expect((res.json as { response_action?: string } | undefined)?.response_action).toBeUndefined();
+    // Answered at once with "Rejecting…"; the decision (which asks Slack who approves) then updates the modal.
+    expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Reject offboarding' } } });
+    expect(JSON.stringify((res.json as { view: unknown }).view)).toContain(`Rejecting request *${id}*`);
+    const outcome = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === modal.id));
+    expect(JSON.stringify(outcome.view)).toContain(`Request *${id}* is rejected. The requester has been told why.`);
+    await stack.slack.waitFor(() => player.approvalMessage(id)?.text.includes('(rejected)'));
 
     const message = player.approvalMessage(id)!;
     expect(message.text).toContain('(rejected)');
@@ -244,7 +251,10 @@ describe('rejecting', () => {
     expect(approvalBlocksText(player, id)).toContain(`*Rejected* by ${ALEX}`);
     expect(approvalBlocksText(player, id)).toContain(reason);
 
-    const dms = decisionDms(stack, PEOPLE.morgan, id, 'rejected');
+    const dms = await stack.slack.waitFor(() => {
+      const found = decisionDms(stack, PEOPLE.morgan, id, 'rejected');
+      return found.length ? found : undefined;
+    });
     expect(dms).toHaveLength(1);
     expect(dms[0]!.text).toContain(`rejected by ${ALEX}`);
     expect(dms[0]!.text).toContain(reason);
@@ -267,6 +277,8 @@ describe('rejecting', () => {
     expect(res.status).toBe(200);
 
     const escaped = 'Duplicate of &lt;HR-1041&gt; &amp; already handled &lt;!channel&gt;';
+    // The decision lands after the modal's answer; the message and the DM are Slack jobs after it.
+    await stack.slack.waitFor(() => approvalBlocksText(player, id).includes('*Rejected*') && decisionDms(stack, PEOPLE.morgan, id, 'rejected').length > 0);
     const section = JSON.stringify(player.approvalMessage(id)!.blocks);
     expect(section).toContain(`*Rejected* by ${ALEX}`);
     // Typed text must not become a link or an @channel ping in the approval channel or the requester's DM.
@@ -283,6 +295,7 @@ describe('rejecting', () => {
     const { stack, player } = await start();
     const id = await player.request(PEOPLE.morgan, janeLeaves);
     await player.click(PEOPLE.alex, 'approve', id);
+    await stack.slack.waitFor(() => approvalBlocksText(player, id).includes(`*Approved* by ${ALEX}`));
     const before = player.approvalMessage(id)!;
     const beforeBlocks = JSON.stringify(before.blocks);
     const beforeEdits = before.edits;
@@ -321,10 +334,11 @@ describe('rejecting', () => {
       errors: { [FIELDS.rejectReason]: `Request ${id} was already approved by ${ALEX}; nothing changed.` },
     });
 
-    expect(approvalBlocksText(player, id)).toContain(`*Approved* by ${ALEX}`);
+    // The approval message is re-rendered by a Slack job, a moment after the decision.
+    await stack.slack.waitFor(() => approvalBlocksText(player, id).includes(`*Approved* by ${ALEX}`));
     expect(approvalBlocksText(player, id)).not.toContain('*Rejected*');
-    expect(decisionDms(stack, PEOPLE.morgan, id, 'rejected')).toEqual([]);
     await waitForRunToFinish(stack, id, JOBS_PER_RUN);
+    expect(decisionDms(stack, PEOPLE.morgan, id, 'rejected')).toEqual([]);
     const trail = await readTrail(stack, id);
     expect(eventsOf(trail, 'request.rejected')).toEqual([]);
     expect(eventsOf(trail, 'run.planned')).toHaveLength(1);

@@ -171,6 +171,8 @@ describe('the request form accepts a valid submission', () => {
     expect(id).toBeDefined();
     expect(JSON.stringify(answer.view.blocks)).toContain('Jane Doe');
 
+    // The approval message is posted after the answer, by a Slack job.
+    await stack.slack.waitFor(() => stack.slack.messages(APPROVAL_CHANNEL).length > 0);
     const approvals = stack.slack.messages(APPROVAL_CHANNEL);
     expect(approvals).toHaveLength(1);
     const approval = approvals[0]!;
@@ -209,8 +211,7 @@ describe('the request form accepts a valid submission', () => {
 
     expect(res.status).toBe(200);
     expect((res.json as { response_action: string }).response_action).toBe('update');
-    const approval = stack.slack.messages(APPROVAL_CHANNEL)[0];
-    expect(approval).toBeDefined();
+    const approval = await stack.slack.waitFor(() => stack.slack.messages(APPROVAL_CHANNEL)[0]);
     expect(JSON.stringify(approval!.blocks)).toContain('nobody (nothing is kept)');
     expect(JSON.stringify(approval!.blocks)).toContain('*Afterwards:* Delete now');
   });
@@ -221,6 +222,7 @@ describe('the request form accepts a valid submission', () => {
     const res = await player.submitForm(PEOPLE.morgan, { ...VALID, disposition: 'delete_now', graceDays: '0' });
 
     expect((res.json as { response_action: string }).response_action).toBe('update');
+    await stack.slack.waitFor(() => stack.slack.messages(APPROVAL_CHANNEL).length > 0);
     expect(stack.slack.messages(APPROVAL_CHANNEL)).toHaveLength(1);
   });
 });

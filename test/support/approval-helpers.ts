@@ -75,6 +75,18 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false |
   }
 }
 
+/** The request's trail once `rounds` rounds of it have finished. */
+export async function finishedTrail(stack: LocalStack, requestId: string, { rounds = 1, timeoutMs = 20_000 } = {}): Promise<AuditRecord[]> {
+  return eventually(
+    async () => {
+      const trail = await readTrail(stack, requestId);
+      return eventsOf(trail, 'run.finished').length >= rounds ? trail : undefined;
+    },
+    timeoutMs,
+    `${rounds} finished round(s) of ${requestId}`,
+  );
+}
+
 /** The job ids one run of this request must have: one per planned step, plus the finishing parent. */
 export function expectedJobIds(requestId: string, trail: AuditRecord[]): string[] {
   const planned = eventsOf(trail, 'run.planned');

@@ -1,3 +1,4 @@
+import { redact } from '../../redact.js';
 import { PermanentError, RetryableError } from '../step-errors.js';
 
 interface SdkError {
@@ -15,7 +16,9 @@ export function classifyIbmError(operation: string, err: unknown): Error {
   if (err instanceof RetryableError || err instanceof PermanentError) return err;
   const e = (err ?? {}) as SdkError;
   const status = e.status;
-  const detail = e.result?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e.result?.errorMessage || e.message || 'unknown error';
+  // IBM error bodies can echo what was sent (a token, an API key): masked here, before the text
+  // reaches a message, a job's failure reason or the trail.
+  const detail = redact(e.result?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e.result?.errorMessage || e.message || 'unknown error');
   if (status === 429) {
     return new RetryableError(`${operation}: rate limited by IBM Cloud (429)`, retryAfterMs(e.headers?.['retry-after']));
   }
@@ -24,7 +27,7 @@ export function classifyIbmError(operation: string, err: unknown): Error {
   }
   if (status === 401 || status === 403) {
     return new PermanentError(
-      `${operation}: permission denied (${status}). Check that IBMCLOUD_API_KEY belongs to a user with the needed IAM roles in this account.`,
+      `${operation}: permission denied (${status}). Check that IBMCLOUD_API_KEY belongs to a user with the needed IAM roles in this account. IBM Cloud said: ${detail}`,
     );
   }
   // BXNIM codes come from the IAM token service: the bot's own API key was refused.

@@ -4,7 +4,8 @@ import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1';
 import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1';
 import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1';
 import type { Config } from '../../config/config.js';
-import { RetryableError } from '../step-errors.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import { PermanentError, RetryableError } from '../step-errors.js';
 import { classifyIbmError } from './classify-ibm-error.js';
 
 export interface IbmUser {
@@ -36,7 +37,7 @@ export type GroupRemoval = { groupId: string; status: number; error?: string };
 
 /**
  * The only module that speaks to the IBM SDK. Every call goes through `call`, which classifies
- * errors once; SDK retries stay off because BullMQ owns retrying.
+ * errors once and counts the call by outcome; SDK retries stay off because BullMQ owns retrying.
  */
 export class IbmCloudClient {
   private readonly users: UserManagementV1;
@@ -45,7 +46,10 @@ export class IbmCloudClient {
   private readonly policies: IamPolicyManagementV1;
   private readonly authenticator: IamAuthenticator;
 
-  constructor(private readonly cfg: Config['ibm']) {
+  constructor(
+    private readonly cfg: Config['ibm'],
+    private readonly metrics?: Metrics,
+  ) {
     const authenticator = new IamAuthenticator({ apikey: cfg.apiKey, url: cfg.iamUrl });
     this.authenticator = authenticator;
     const common = { authenticator, timeout: cfg.timeoutMs };
@@ -68,26 +72,26 @@ export class IbmCloudClient {
   async findUserByEmail(accountId: string, email: string): Promise<IbmUser | undefined> {
     const wanted = email.toLowerCase();
     const pager = new UserManagementV1.UsersPager(this.users, { accountId, search: `email:${email}` });
-    const all = await call('list users', () => pager.getAll());
+    const all = await this.call('list users', () => pager.getAll());
     const u = all.find((x) => x.email?.toLowerCase() === wanted);
     if (!u?.iam_id) return undefined;
     return { iamId: u.iam_id, email: u.email ?? email, name: [u.firstname, u.lastname].filter(Boolean).join(' '), state: u.state ?? 'UNKNOWN' };
   }
 
   async isMember(accountId: string, iamId: string): Promise<boolean> {
-    return call('get user profile', () => absentIs404(() => this.users.getUserProfile({ accountId, iamId })));
+    return this.call('get user profile', () => absentIs404(() => this.users.getUserProfile({ accountId, iamId })));
   }
 
   /** Mutations resolve to false when the target was already gone. */
   async removeUser(accountId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return call('remove user from account', () => absentIs404(() => this.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('remove user from account', () => absentIs404(() => this.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })));
   }
 
   async listUserApiKeys(accountId: string, iamId: string): Promise<IbmApiKey[]> {
     const keys: IbmApiKey[] = [];
     let pagetoken: string | undefined;
     do {
-      const page = await call('list API keys', () =>
+      const page = await this.call('list API keys', () =>
         this.identity.listApiKeys({ accountId, scope: 'account', type: 'user', pagesize: 100, pagetoken }),
       );
       for (const k of page.result.apikeys ?? []) {
@@ -100,7 +104,7 @@ export class IbmCloudClient {
   }
 
   async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
-    return call('delete API key', () => absentIs404(() => this.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('delete API key', () => absentIs404(() => this.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
   }
 
   /** Trusted profiles in the account that this user is linked to, and so may assume. */
@@ -108,9 +112,9 @@ export class IbmCloudClient {
     const links: IbmProfileLink[] = [];
     let pagetoken: string | undefined;
     do {
-      const page = await call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }));
+      const page = await this.call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }));
       for (const p of page.result.profiles ?? []) {
-        const { result } = await call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }));
+        const { result } = await this.call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }));
         if (result.identities?.some((i) => i.type === 'user' && i.iam_id === iamId)) links.push({ profileId: p.id, profileName: p.name });
       }
       pagetoken = nextPageToken(page.result.next);
@@ -119,7 +123,7 @@ export class IbmCloudClient {
   }
 
   async unlinkProfile(profileId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return call('unlink trusted profile', async () => {
+    return this.call('unlink trusted profile', async () => {
       try {
         return await absentIs404(() =>
           this.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } }),
@@ -134,13 +138,13 @@ export class IbmCloudClient {
 
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {
     const pager = new IamAccessGroupsV2.AccessGroupsPager(this.groups, { accountId, iamId, membershipType: 'static' });
-    const groups = await call('list access groups', () => pager.getAll());
+    const groups = await this.call('list access groups', () => pager.getAll());
     return groups.filter((g) => g.id).map((g) => ({ id: g.id!, name: g.name ?? g.id! }));
   }
 
   /** Per-group outcome; an empty list means the member was in no group. */
   async removeFromAllAccessGroups(accountId: string, iamId: string, transactionId: string): Promise<GroupRemoval[]> {
-    return call('remove from all access groups', async () => {
+    return this.call('remove from all access groups', async () => {
       try {
         const res = await this.groups.removeMemberFromAllAccessGroups({ accountId, iamId, transactionId });
         return (res.result.groups ?? []).map((g) => ({
@@ -157,7 +161,7 @@ export class IbmCloudClient {
 
   async listDirectPolicies(accountId: string, iamId: string): Promise<IbmPolicy[]> {
     const pager = new IamPolicyManagementV1.V2PoliciesPager(this.policies, { accountId, iamId });
-    const policies = await call('list policies', () => pager.getAll());
+    const policies = await this.call('list policies', () => pager.getAll());
     return policies
       .filter((p) => p.id && p.subject?.attributes?.some((a) => a.key === 'iam_id' && a.value === iamId))
       .map((p) => ({
@@ -168,17 +172,26 @@ export class IbmCloudClient {
   }
 
   async deletePolicy(id: string, transactionId: string): Promise<boolean> {
-    return call('delete policy', () => absentIs404(() => this.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('delete policy', () => absentIs404(() => this.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } })));
+  }
+
+  /**
+   * Counted by outcome: `ok` (a paged listing counts once), IBM's HTTP status, `error` for a
+   * refusal we raised ourselves, `network` when no answer came.
+   */
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      const result = await fn();
+      this.metrics?.ibmCalls.inc({ operation, status: 'ok' });
+      return result;
+    } catch (err) {
+      const own = err instanceof RetryableError || err instanceof PermanentError;
+      this.metrics?.ibmCalls.inc({ operation, status: String(statusOf(err) ?? (own ? 'error' : 'network')) });
+      throw classifyIbmError(operation, err);
+    }
   }
 }
 
-async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw classifyIbmError(operation, err);
-  }
-}
 
 async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {
   try {

@@ -12,6 +12,7 @@ const MESSAGES: Record<FaultRule['status'], string> = {
 
 export interface FaultHit {
   status: FaultRule['status'];
+  afterApply: boolean;
   message: string;
   retryAfterSeconds?: number;
 }
@@ -24,6 +25,19 @@ interface ActiveRule {
 /** Injected faults: the first rule matching a request (method and path) fails it, `times` times. */
 export class FaultInjector {
   private rules: ActiveRule[] = [];
+  private readonly random: () => number;
+
+  constructor(seed = 1) {
+    // mulberry32: small, fast, and the same sequence for the same seed.
+    let a = seed >>> 0;
+    this.random = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
 
   inject(rule: FaultRule): void {
     if (rule.retryAfterSeconds !== undefined && !(rule.retryAfterSeconds >= 1)) {
@@ -31,6 +45,7 @@ export class FaultInjector {
     }
     const times = rule.times ?? Infinity;
     if (!(times >= 0)) throw new Error('times must be >= 0');
+    if (rule.rate !== undefined && !(rule.rate >= 0 && rule.rate <= 1)) throw new Error('rate must be between 0 and 1');
     this.rules.push({ rule: { ...rule }, remaining: times });
   }
 
@@ -46,10 +61,12 @@ export class FaultInjector {
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       const pathMatches = typeof rule.path === 'string' ? path.includes(rule.path) : new RegExp(rule.path.source, rule.path.flags.replace('g', '')).test(path);
       if (!pathMatches) continue;
+      if (rule.rate !== undefined && this.random() >= rule.rate) continue;
       active.remaining -= 1;
       return {
         status: rule.status,
-        message: MESSAGES[rule.status],
+        afterApply: rule.afterApply ?? false,
+        message: rule.echo ? `${MESSAGES[rule.status]} ${rule.echo}` : MESSAGES[rule.status],
         ...((rule.status === 429 || rule.status === 503) && rule.retryAfterSeconds !== undefined
           ? { retryAfterSeconds: rule.retryAfterSeconds }
           : {}),

@@ -38,7 +38,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
   const state = new SimState(opts.seed ?? defaultIbmSeed(), opts.consistencyDelayMs ?? 0);
   let latencyMs = opts.latencyMs ?? 0;
   let baseUrl = '';
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(opts.faultSeed);
   const issuer = new TokenIssuer(opts.tokenLifetimeSeconds ?? 3600, () => baseUrl);
   const requests: RecordedRequest[] = [];
   const tokenRouteList = tokenRoutes(issuer, new Set(opts.apiKeys ?? [SIM_BOT_API_KEY]));
@@ -118,12 +118,17 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
 
     const fault = faults.match(ctx.method, ctx.path);
     if (fault) {
+      // The change is made, and the answer that would have said so is lost on the way back.
+      if (fault.afterApply && !isToken) route(ctx, isToken);
       if (fault.retryAfterSeconds !== undefined) setRetryAfter(fault.retryAfterSeconds);
       return isToken
         ? iamTokenError(fault.status, `BXNIM${fault.status}F`, fault.message, ctx)
         : ibmError(fault.status, fault.message, ctx.transactionId);
     }
+    return route(ctx, isToken);
+  }
 
+  function route(ctx: RouteContext, isToken: boolean): SimResponse {
     const match = matchRoute(isToken ? tokenRouteList : serviceRoutes, ctx.method, ctx.path);
     if (match.kind === 'not_found') {
       return ibmError(404, `No route for ${ctx.method} ${ctx.path}.`, ctx.transactionId, 'not_found');

@@ -177,6 +177,8 @@ export interface IbmCloudSimulatorOptions {
   consistencyDelayMs?: number;
   /** Default 3600. */
   tokenLifetimeSeconds?: number;
+  /** Seed of the random source behind fault `rate`s, so a faulty run can be replayed; default 1. */
+  faultSeed?: number;
 }
 
 export type FaultStatus = 429 | 403 | 500 | 503 | 401 | 400 | 409;
@@ -191,6 +193,15 @@ export interface FaultRule {
   times?: number;
   /** For 429/503: sent as the Retry-After header (must be >= 1). */
   retryAfterSeconds?: number;
+  /** Text appended to the error message in the body, as a real IAM error can echo a token or an API key. */
+  echo?: string;
+  /**
+   * Share of matching requests that fail (0 to 1), drawn from the simulator's seeded random
+   * source, for steady partial faults; default 1 (every match, `times` times).
+   */
+  rate?: number;
+  /** Apply the request, then answer with the fault: a response lost after IBM made the change. */
+  afterApply?: boolean;
 }
 
 export interface RecordedRequest {

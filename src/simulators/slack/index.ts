@@ -1,13 +1,11 @@
 export { startSlackSimulator } from './slack-simulator.js';
 export { SlackEventsClient, signSlackRequest } from './slack-events-client.js';
-export type {
-  BlockActionArgs,
-  PostOptions,
-  SlackEventsClientOptions,
-  SlackResponse,
-  SlashCommandArgs,
-  ViewSubmissionArgs,
-} from './slack-events-client.js';
+export type { PostOptions, SlackEventsClientOptions } from './slack-events-client.js';
+export type { SlackEventsDriver, SlackResponse } from './slack-events-driver.js';
+export type { BlockActionArgs, SlackPayloadsOptions, SlashCommandArgs, ViewSubmissionArgs } from './slack-payloads.js';
+export { SocketModeEventsClient } from './socket-mode-events-client.js';
+export type { SocketModeEventsClientOptions } from './socket-mode-events-client.js';
+export type { DeliverOptions, EnvelopeType, SimEnvelope, SocketModeHub } from './socket-mode-hub.js';
 export type {
   RecordedCall,
   ResponseUrlContext,

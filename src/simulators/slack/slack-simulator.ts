@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { slackId } from './ids.js';
 import { multipartBoundary, parseMultipart } from './multipart.js';
 import { ArgsDecodeError, parseApiRequest, readBody } from './request-args.js';
 import { SlackMethodError, SlackState } from './slack-state.js';
+import { SocketModeHub } from './socket-mode-hub.js';
 import type { ResponseUrlContext, SimMessage, SlackSimulator, SlackSimulatorOptions } from './types.js';
 import { waitFor } from './wait-for.js';
 import { WEB_API_METHODS } from './web-api-methods.js';
@@ -14,6 +16,7 @@ import { WEB_API_METHODS } from './web-api-methods.js';
  */
 export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<SlackSimulator> {
   const state = new SlackState(opts);
+  const socketMode = opts.appToken !== undefined ? new SocketModeHub(opts.appToken, state.appId) : undefined;
   let origin = '';
 
   const server: Server = createServer((req, res) => {
@@ -22,11 +25,18 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
       else res.end();
     });
   });
+  server.on('upgrade', (req, socket, head) => {
+    if (!socketMode?.upgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
     const body = await readBody(req);
-    if (url.pathname.startsWith('/api/')) return handleApi(req, res, url, body);
+    if (url.pathname.startsWith('/api/')) {
+      const delayMs = state.delayOf(decodeURIComponent(url.pathname.slice('/api/'.length)));
+      if (delayMs > 0) await sleep(delayMs);
+      return handleApi(req, res, url, body);
+    }
     if (req.method === 'POST' && url.pathname.startsWith('/upload/v1/')) return handleUpload(req, res, url, body);
     if (req.method === 'POST' && url.pathname.startsWith('/response/')) return handleResponseUrl(req, res, url, body);
     sendText(res, 404, 'not found');
@@ -48,6 +58,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
       if (err instanceof ArgsDecodeError) return answer(200, { ok: false, error: err.slackError });
       throw err;
     }
+    if (method === 'apps.connections.open') return answer(200, openConnection(token));
     const handler = WEB_API_METHODS[method];
     if (!handler) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
     if (token === undefined || token === '') return answer(200, { ok: false, error: 'not_authed' });
@@ -64,6 +75,14 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
       if (err instanceof SlackMethodError) return answer(200, { ok: false, error: err.error, ...err.extra });
       throw err;
     }
+  }
+
+  /** Socket Mode's entry point: only the app-level token may open a connection. */
+  function openConnection(token: string | undefined): Record<string, unknown> {
+    if (token === undefined || token === '') return { ok: false, error: 'not_authed' };
+    if (token === state.botToken) return { ok: false, error: 'not_allowed_token_type' };
+    if (!socketMode || token !== socketMode.appToken) return { ok: false, error: 'invalid_auth' };
+    return { ok: true, url: socketMode.openConnection(origin) };
   }
 
   /** @slack/web-api 8 POSTs multipart/form-data with the bytes in a file part named `body`. */
@@ -192,8 +211,11 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
     responses: state.responses,
     issueTriggerId: (userId) => state.issueTrigger(userId),
     rateLimit: (method, times, retryAfterSeconds) => state.setRateLimit(method, times, retryAfterSeconds),
+    delay: (method, ms) => state.setDelay(method, ms),
+    socketMode,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        socketMode?.close();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

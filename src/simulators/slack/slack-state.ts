@@ -158,6 +158,20 @@ export class SlackState {
     return t;
   }
 
+  // ---- delays ----
+
+  private readonly delays = new Map<string, number>();
+
+  /** Every later call to `method` is answered only after `ms` (0 removes the delay). */
+  setDelay(method: string, ms: number): void {
+    if (ms <= 0) this.delays.delete(method);
+    else this.delays.set(method, ms);
+  }
+
+  delayOf(method: string): number {
+    return this.delays.get(method) ?? 0;
+  }
+
   // ---- rate limits ----
 
   setRateLimit(method: string, times: number, retryAfterSeconds: number): void {

@@ -1,4 +1,5 @@
 /** Public types of the Slack Web API simulator. */
+import type { SocketModeHub } from './socket-mode-hub.js';
 
 export interface SimSlackUser {
   id: string;
@@ -26,6 +27,8 @@ export interface SlackSimulatorOptions {
   usergroups?: Record<string, string[]>;
   /** Channel ids that exist. User ids 'U…' of known users are accepted as their app DM (channel 'D…'). */
   channels?: string[];
+  /** An app-level token `xapp-…`: turns on Socket Mode (`apps.connections.open` accepts only this token). */
+  appToken?: string;
 }
 
 export interface RecordedCall {
@@ -125,5 +128,9 @@ export interface SlackSimulator {
   responses: SimResponse[];
   issueTriggerId(userId?: string): string;
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
+  /** Slows every later call to `method` by `ms` (0 restores it), like a Slack having a bad day. */
+  delay(method: string, ms: number): void;
+  /** Slack's side of Socket Mode, when the simulator was given an `appToken`. */
+  socketMode: SocketModeHub | undefined;
   close(): Promise<void>;
 }

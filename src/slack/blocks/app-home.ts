@@ -3,12 +3,28 @@ import { context, divider, escape, section, slackDate, user } from './block-kit.
 import { COMMAND } from './ids.js';
 
 const STATUS = { pending: ':hourglass: waiting for approval', approved: ':gear: revoking', rejected: ':no_entry: rejected', completed: ':white_check_mark: completed' };
+/** Rows per section: the tab is a summary, the approval channel has the rest. */
+const ROWS = 15;
 
-/** The App Home tab: how to start, and the latest requests with their state. */
-export function appHome(recent: OffboardRequest[]) {
-  const rows = recent.map(
-    (r) => `*${r.id}* · ${user(r.subject.slackUserId)} · ${STATUS[r.status]} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escape(r.ticket)}`,
-  );
+export interface HomeViewer {
+  userId: string;
+  isApprover: boolean;
+}
+
+/**
+ * The App Home tab of one person: how to start; the requests they made; for approvers, what waits
+ * for a decision and the latest runs. Nobody is ever shown a request to offboard themselves.
+ */
+export function appHome(recent: OffboardRequest[], viewer: HomeViewer) {
+  const visible = recent.filter((r) => r.subject.slackUserId !== viewer.userId);
+  const mine = visible.filter((r) => r.requester.slackUserId === viewer.userId).slice(0, ROWS);
+  const sections = [section(listing('Your requests', mine, '_You have not requested any offboarding yet._'))];
+  if (viewer.isApprover) {
+    const pending = visible.filter((r) => r.status === 'pending').slice(0, ROWS);
+    const runs = visible.filter((r) => r.status === 'approved' || r.status === 'completed').slice(0, ROWS);
+    sections.push(section(listing('Waiting for approval', pending, '_Nothing waits for a decision._')));
+    sections.push(section(listing('Latest runs', runs, '_No runs yet._')));
+  }
   return {
     type: 'home' as const,
     blocks: [
@@ -17,8 +33,20 @@ export function appHome(recent: OffboardRequest[]) {
           'IT approves in the approval channel; every system is then revoked, read back to verify, and an evidence report is posted in the request thread.',
       ),
       divider(),
-      section(rows.length ? `*Latest requests*\n${rows.join('\n')}` : '_No offboarding requests yet._'),
-      context('Approvers: approve, reject and follow progress in the approval channel. Compliance: download the evidence PDF from each request thread.'),
+      ...sections,
+      context(
+        viewer.isApprover
+          ? 'Approve, reject and follow progress in the approval channel. Compliance: download the evidence PDF from each request thread.'
+          : 'You are told here and by direct message when your requests are decided and done.',
+      ),
     ],
   };
+}
+
+function listing(title: string, requests: OffboardRequest[], none: string): string {
+  if (!requests.length) return `*${title}*\n${none}`;
+  const rows = requests.map(
+    (r) => `*${r.id}* · ${user(r.subject.slackUserId)} · ${STATUS[r.status]} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escape(r.ticket)}`,
+  );
+  return `*${title}*\n${rows.join('\n')}`;
 }

@@ -1,14 +1,22 @@
+import { redact } from '../../redact.js';
 import { inputAction } from './ids.js';
 
-/** Tiny helpers for the Block Kit JSON our builders repeat. */
-export const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
-export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
+/**
+ * Tiny helpers for the Block Kit JSON our builders repeat. Text objects are masked here, because
+ * views and ephemerals sent through a Bolt listener's own client do not pass our Slack client.
+ */
+export const plain = (text: string) => ({ type: 'plain_text' as const, text: redact(text), emoji: true });
+export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: redact(text) });
 /** Slack refuses a whole message whose section text exceeds 3000 characters: cut rather than lose it. */
 const SECTION_LIMIT = 3000;
-export const section = (text: string) => ({
-  type: 'section' as const,
-  text: mrkdwn(text.length > SECTION_LIMIT ? `${text.slice(0, SECTION_LIMIT - 40)}\n… (cut to fit Slack; see the report)` : text),
-});
+export const section = (text: string) => {
+  // Masked before cutting, so a cut never leaves the start of a secret behind.
+  const masked = redact(text);
+  return {
+    type: 'section' as const,
+    text: mrkdwn(masked.length > SECTION_LIMIT ? `${masked.slice(0, SECTION_LIMIT - 40)}\n… (cut to fit Slack; see the report)` : masked),
+  };
+};
 export const context = (...texts: string[]) => ({ type: 'context' as const, elements: texts.map(mrkdwn) });
 export const divider = () => ({ type: 'divider' as const });
 export const option = (value: string, text: string) => ({ text: plain(text), value });

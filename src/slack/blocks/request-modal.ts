@@ -1,47 +1,100 @@
-import { REASONS } from '../../requests/request.js';
-import { input, option, plain } from './block-kit.js';
+import { REASONS, TEXT_LIMITS } from '../../requests/request.js';
+import type { RequestForm } from '../request-form.js';
+import { escape, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
 
 export interface RequestModalInput {
   /** Pre-filled from `/offboard @person`. */
   personId?: string;
-  /** Where the command was typed, for the ephemeral confirmation. */
-  channelId: string;
+  /** Answers to show again, when the form comes back after a check that finished late. */
+  answers?: RequestForm;
+  /** Problems to fix, by input block: Slack only shows field errors in the answer to a submission. */
+  problems?: Partial<Record<string, string>>;
 }
 
-export function requestModal({ personId, channelId }: RequestModalInput) {
+const TIMING = { now: 'As soon as IT approves', scheduled: 'At a date and time' } as const;
+const DISPOSITION = { disable_then_delete: 'Disable now, delete after a grace period', delete_now: 'Delete now, keep nothing' } as const;
+const LABELS: Record<string, string> = {
+  [FIELDS.person]: 'Who is leaving?',
+  [FIELDS.reason]: 'Why',
+  [FIELDS.timing]: 'When does access end?',
+  [FIELDS.effectiveAt]: 'Date and time (if scheduled)',
+  [FIELDS.disposition]: 'Afterwards',
+  [FIELDS.graceDays]: 'Grace period (days)',
+  [FIELDS.successor]: 'Who takes over their resources and data?',
+  [FIELDS.ticket]: 'Ticket reference',
+  [FIELDS.notes]: 'Notes',
+};
+
+export function requestModal({ personId, answers, problems = {} }: RequestModalInput = {}) {
+  const person = answers?.personId ?? personId;
+  const listed = Object.entries(problems).filter(([, text]) => text);
   return {
     type: 'modal' as const,
     callback_id: VIEWS.request,
-    private_metadata: JSON.stringify({ channelId }),
     title: plain('Offboard someone'),
     submit: plain('Request approval'),
     close: plain('Cancel'),
     blocks: [
-      input(FIELDS.person, 'Who is leaving?', { type: 'users_select', ...(personId ? { initial_user: personId } : {}) }),
-      input(FIELDS.reason, 'Why', {
+      ...(listed.length
+        ? [section(`:warning: *Please fix before sending:*\n${listed.map(([block, text]) => `• *${LABELS[block] ?? block}* ${escape(text!)}`).join('\n')}`)]
+        : []),
+      input(FIELDS.person, LABELS[FIELDS.person]!, { type: 'users_select', ...(person ? { initial_user: person } : {}) }),
+      input(FIELDS.reason, LABELS[FIELDS.reason]!, {
         type: 'static_select',
         placeholder: plain('Pick a reason'),
         options: Object.entries(REASONS).map(([value, text]) => option(value, text)),
+        ...(answers?.reason ? { initial_option: option(answers.reason, REASONS[answers.reason]) } : {}),
       }),
-      input(FIELDS.timing, 'When does access end?', {
+      input(FIELDS.timing, LABELS[FIELDS.timing]!, {
         type: 'radio_buttons',
-        initial_option: option('now', 'As soon as IT approves'),
-        options: [option('now', 'As soon as IT approves'), option('scheduled', 'At a date and time')],
+        initial_option: choice(TIMING, answers?.timing ?? 'now'),
+        options: Object.keys(TIMING).map((k) => choice(TIMING, k as keyof typeof TIMING)),
       }),
-      input(FIELDS.effectiveAt, 'Date and time (if scheduled)', { type: 'datetimepicker' }, { optional: true }),
-      input(FIELDS.disposition, 'Afterwards', {
+      input(
+        FIELDS.effectiveAt,
+        LABELS[FIELDS.effectiveAt]!,
+        { type: 'datetimepicker', ...(answers?.effectiveAt !== undefined ? { initial_date_time: answers.effectiveAt } : {}) },
+        { optional: true },
+      ),
+      input(FIELDS.disposition, LABELS[FIELDS.disposition]!, {
         type: 'radio_buttons',
-        initial_option: option('disable_then_delete', 'Disable now, delete after a grace period'),
-        options: [option('disable_then_delete', 'Disable now, delete after a grace period'), option('delete_now', 'Delete now, keep nothing')],
+        initial_option: choice(DISPOSITION, answers?.disposition ?? 'disable_then_delete'),
+        options: Object.keys(DISPOSITION).map((k) => choice(DISPOSITION, k as keyof typeof DISPOSITION)),
       }),
-      input(FIELDS.graceDays, 'Grace period (days)', { type: 'number_input', is_decimal_allowed: false, min_value: '1', max_value: '365', initial_value: '30' }, { optional: true }),
-      input(FIELDS.successor, 'Who takes over their resources and data?', { type: 'users_select' }, {
+      input(
+        FIELDS.graceDays,
+        LABELS[FIELDS.graceDays]!,
+        { type: 'number_input', is_decimal_allowed: false, min_value: '1', max_value: '365', ...graceInitial(answers) },
+        { optional: true },
+      ),
+      input(FIELDS.successor, LABELS[FIELDS.successor]!, { type: 'users_select', ...(answers?.successorId ? { initial_user: answers.successorId } : {}) }, {
         optional: true,
         hint: plain('Required unless nothing is kept.'),
       }),
-      input(FIELDS.ticket, 'Ticket reference', { type: 'plain_text_input', placeholder: plain('e.g. HR-1234'), max_length: 100 }),
-      input(FIELDS.notes, 'Notes', { type: 'plain_text_input', multiline: true, max_length: 2000 }, { optional: true }),
+      input(FIELDS.ticket, LABELS[FIELDS.ticket]!, {
+        type: 'plain_text_input',
+        placeholder: plain('e.g. HR-1234'),
+        max_length: TEXT_LIMITS.ticket,
+        ...(answers?.ticket ? { initial_value: answers.ticket } : {}),
+      }),
+      input(
+        FIELDS.notes,
+        LABELS[FIELDS.notes]!,
+        { type: 'plain_text_input', multiline: true, max_length: TEXT_LIMITS.notes, ...(answers?.notes ? { initial_value: answers.notes } : {}) },
+        { optional: true },
+      ),
     ],
   };
+}
+
+function choice<T extends Record<string, string>>(texts: T, value: keyof T & string) {
+  return option(value, texts[value]!);
+}
+
+/** 30 on a fresh form; Slack refuses an initial value outside the field's range, so a bad one comes back empty. */
+function graceInitial(answers: RequestForm | undefined) {
+  if (!answers) return { initial_value: '30' };
+  const days = answers.graceDays;
+  return days !== undefined && Number.isInteger(days) && days >= 1 && days <= 365 ? { initial_value: String(days) } : {};
 }

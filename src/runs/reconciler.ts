@@ -1,0 +1,114 @@
+import type { Queue } from 'bullmq';
+import type { AuditRecord, ReconcileAction } from '../audit/audit-event.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { currentRound } from '../checklist/step-progress.js';
+import { stepId } from '../connectors/step-ref.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { finishJobId, stepJobId } from '../queue/run-flow.js';
+import type { RequestLock } from '../request-lock.js';
+import type { OffboardRequest } from '../requests/request.js';
+import type { RequestStore } from '../requests/request-store.js';
+import type { SlackOutbox } from '../slack/slack-outbox.js';
+import { plannedRound, type RunStarter } from './run-starter.js';
+
+export interface ReconcilerDeps {
+  store: RequestStore;
+  audit: AuditTrail;
+  runs: RunStarter;
+  outbox: SlackOutbox;
+  lock: RequestLock;
+  queues: { runs: Queue; revocations: Queue; slack: Queue };
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Finds requests whose state says work should exist but whose jobs do not, and repairs them:
+ * the process died between storing a decision and enqueuing its run, a job was removed from the
+ * queue, or BullMQ failed a job without our code running (stalled past the limit). Every repair
+ * is recorded in the request's trail. Runs at start-up and on a schedule; each repair is
+ * idempotent, and one reconciler runs at a time.
+ */
+export class Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  async reconcile(): Promise<number> {
+    return this.deps.lock.with('reconcile', 'all', async () => {
+      let repairs = 0;
+      for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.pending(id);
+      for (const id of await this.deps.store.idsWithStatus('approved')) repairs += await this.approved(id);
+      return repairs;
+    });
+  }
+
+  /** A request stored, but its approval message never posted nor queued. */
+  private async pending(id: string): Promise<number> {
+    const request = await this.deps.store.get(id);
+    if (!request || request.approvalMessage || (await this.deps.queues.slack.getJob(`${id}.announce`))) return 0;
+    await this.deps.outbox.announce(id);
+    return this.record(id, 'announced', 'the approval message was never queued; queued it', false);
+  }
+
+  private async approved(id: string): Promise<number> {
+    const request = await this.deps.store.get(id);
+    if (!request) return 0;
+    const trail = await this.deps.audit.read(id);
+    const { round, finished } = currentRound(trail);
+    const wanted = request.nextRound?.round ?? 1;
+    if (round < wanted) return this.startRound(request, wanted, trail);
+    const finish = await this.deps.queues.runs.getJob(finishJobId(id, round));
+    if (!finish) {
+      if (finished) return 0;
+      await this.deps.runs.ensureRound(request, round);
+      return this.record(id, 'run-requeued', `round ${round} was planned but its jobs were missing; enqueued them`);
+    }
+    if ((await finish.getState()) === 'failed') {
+      await finish.retry('failed');
+      return this.record(id, 'run-requeued', `the job finishing round ${round} had failed (${finish.failedReason}); retrying it`);
+    }
+    return finished ? 0 : this.silentSteps(id, round, trail);
+  }
+
+  private async startRound(request: OffboardRequest, round: number, trail: AuditRecord[]): Promise<number> {
+    // The decision is in the request; its trail entry may be what the crash cut off.
+    if (round === 1 && request.decision && !trail.some((e) => e.type === 'request.approved')) {
+      await this.deps.audit.append(request.id, { type: 'request.approved', actor: request.decision.by });
+    }
+    const next = request.nextRound;
+    await this.deps.runs.ensureRound(request, round, next && next.round === round ? new Set(next.steps) : undefined, next?.by);
+    const what = round === 1 ? 'it was approved but its run never started' : `retry round ${round} was granted but never started`;
+    return this.record(request.id, 'run-started', `${what}; started it`);
+  }
+
+  /** Steps of the round that ended without a word in the trail: their job is gone, or BullMQ failed it. */
+  private async silentSteps(id: string, round: number, trail: AuditRecord[]): Promise<number> {
+    const planned = plannedRound(trail, round);
+    if (!planned) return 0;
+    const since = trail.indexOf(planned);
+    const closed = new Set(
+      trail.slice(since).flatMap((e) => ((e.type === 'step.verified' || e.type === 'step.failed') && e.stepId ? [e.stepId] : [])),
+    );
+    let repairs = 0;
+    for (const ref of planned.steps) {
+      const sid = stepId(ref);
+      if (closed.has(sid)) continue;
+      const job = await this.deps.queues.revocations.getJob(stepJobId(id, round, sid));
+      const state = job ? await job.getState() : 'missing';
+      if (state !== 'missing' && state !== 'failed') continue;
+      const error = job ? `its job failed without reporting (${job.failedReason || 'no reason given'})` : 'its job was removed from the queue before it finished';
+      const attempt = trail.slice(since).filter((e) => e.type === 'step.started' && e.stepId === sid).length;
+      await this.deps.audit.append(id, { type: 'step.failed', stepId: sid, attempt, error });
+      repairs += await this.record(id, job ? 'step-failed-silently' : 'step-lost', `${ref.title} in ${ref.scope}: ${error}`);
+    }
+    return repairs;
+  }
+
+  private async record(id: string, action: ReconcileAction, detail: string, hasChecklist = true): Promise<number> {
+    await this.deps.audit.append(id, { type: 'run.reconciled', action, detail });
+    if (hasChecklist) await this.deps.outbox.refreshChecklist(id);
+    this.deps.metrics.reconcilerActions.inc({ action });
+    this.deps.logger.warn({ requestId: id, action, detail }, 'reconciler repaired a request');
+    return 1;
+  }
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { REQUEST_ID } from '../requests/request.js';
+
+/**
+ * The parts of Slack's payloads our listeners use, as allow-lists: a signed request proves it came
+ * through Slack, not that its fields are what our views sent. Anything else in a payload is dropped.
+ */
+export const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/);
+export const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,20}$/);
+export const requestId = z.string().regex(REQUEST_ID);
+const triggerId = z.string().regex(/^[\w.-]{1,255}$/);
+const viewId = z.string().regex(/^V[A-Z0-9]{2,30}$/);
+
+export const commandPayload = z.object({
+  user_id: slackUserId,
+  channel_id: channelId,
+  trigger_id: triggerId,
+  /** Slack caps command text far below this; longer is not from a person typing. */
+  text: z.string().max(1000),
+});
+
+/** Who clicked and where: enough to answer privately, whatever the rest of the click holds. */
+export const clickContext = z.object({
+  user: z.object({ id: slackUserId }),
+  channel: z.object({ id: channelId }).optional(),
+  trigger_id: triggerId.optional(),
+});
+
+/** One of our buttons: its value is the request it acts on. */
+export const requestButton = z.object({ actions: z.tuple([z.object({ value: requestId })]) });
+
+export const viewSubmissionPayload = z.object({
+  user: z.object({ id: slackUserId }),
+  team: z.object({ domain: z.string().regex(/^[a-z0-9-]{1,63}$/) }).nullish(),
+  view: z.object({
+    id: viewId,
+    hash: z.string().regex(/^[\w.-]{1,100}$/),
+    private_metadata: z.string().max(3000).optional(),
+    /** Read field by field by the form readers, so one bad answer is named, not the whole form. */
+    state: z.object({ values: z.unknown() }).optional(),
+  }),
+});
+export type ViewSubmissionPayload = z.infer<typeof viewSubmissionPayload>;
+
+export const appHomeOpenedEvent = z.object({ user: slackUserId, tab: z.string().max(20) });
+
+/** `private_metadata` of the reject modal; it names the request and authorises nothing. */
+const rejectMetadata = z.object({ requestId }).strict();
+
+export function readRejectMetadata(raw: string | undefined): string | undefined {
+  try {
+    const parsed = rejectMetadata.safeParse(JSON.parse(raw ?? ''));
+    return parsed.success ? parsed.data.requestId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+import type { JobsOptions, Queue } from 'bullmq';
+import { SLACK_JOBS } from '../queue/queue-names.js';
+
+/**
+ * Until Slack accepts it: a message refresh that keeps failing (Slack down, rate limited for a long
+ * time) is retried with capped backoff for about a day before it gives up.
+ */
+const UNTIL_ACCEPTED: JobsOptions = {
+  attempts: 3000,
+  backoff: { type: 'offboard' },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/**
+ * Everything the bot says in Slack goes through here as a BullMQ job, so nothing on the
+ * revocation path or in a listener ever waits for Slack. A refresh has one deduplication id per
+ * request and message: at most one is in flight, a request made meanwhile is kept as the one
+ * next job, and that job renders the latest state, so the latest state always wins.
+ */
+export class SlackOutbox {
+  constructor(private readonly queue: Queue) {}
+
+  /** Posts the approval message of a new request (once: the job id is the request's). */
+  async announce(requestId: string): Promise<void> {
+    await this.queue.add(SLACK_JOBS.announce, { requestId }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.announce`, removeOnComplete: { age: 30 * 24 * 3600 } });
+  }
+
+  async refreshApproval(requestId: string): Promise<void> {
+    await this.refresh(SLACK_JOBS.approval, requestId);
+  }
+
+  async refreshChecklist(requestId: string): Promise<void> {
+    await this.refresh(SLACK_JOBS.checklist, requestId);
+  }
+
+  /** Tells `userId` something about the request; `key` makes the message idempotent (one per decision…). */
+  async notify(requestId: string, key: string, userId: string, text: string): Promise<void> {
+    await this.queue.add(SLACK_JOBS.notify, { requestId, userId, text }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.notify.${key}`, removeOnComplete: { age: 30 * 24 * 3600 } });
+  }
+
+  private async refresh(name: string, requestId: string): Promise<void> {
+    await this.queue.add(name, { requestId }, { ...UNTIL_ACCEPTED, deduplication: { id: `${requestId}.${name}`, keepLastIfActive: true } });
+  }
+}
