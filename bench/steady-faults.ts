@@ -6,6 +6,7 @@
  *   npm run bench:faults                 # 500 people
  *   BENCH_PEOPLE=50 npm run bench:faults
  */
+import { Redis } from 'ioredis';
 import { eventsOf, readTrail } from '../test/support/approval-helpers.js';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../src/demo/crowd.js';
 import { startLocalStack } from '../src/demo/local-stack.js';
@@ -25,6 +26,9 @@ const stack = await startLocalStack({
   env: { OFFBOARD_RETRY_DELAY_MS: '1000', OFFBOARD_RETRY_MAX_DELAY_MS: '30000', OFFBOARD_VERIFY_INTERVAL_MS: '1000', OFFBOARD_WORKER_CONCURRENCY: '32' },
 });
 const player = new SlackPlayer(stack);
+const redisClient = new Redis(stack.config.redisUrl);
+const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redisClient.info('memory'))?.[1] ?? 0);
+const memoryBefore = await usedMemory();
 try {
   const ids: string[] = [];
   for (let i = 0; i < people; i++) {
@@ -48,9 +52,11 @@ try {
   const verified = finished.filter((t) => eventsOf(t, 'run.finished')[0]!.outcome === 'verified').length;
   const faults = stack.ibm.requests.filter((r) => r.status === 500 || r.status === 503 || r.status === 429).length;
   const retries = finished.reduce((n, t) => n + eventsOf(t, 'step.retrying').length, 0);
+  const perRequestKiB = (await usedMemory() - memoryBefore) / people / 1024;
   console.table([
     {
       people,
+      'Redis KiB per request': Math.round(perRequestKiB),
       'finished in 9 min': finished.length,
       'verified in round 1': verified,
       'IBM calls': stack.ibm.requests.length,
@@ -61,6 +67,7 @@ try {
   ]);
   console.log(`summary: ${verified}/${people} verified in round 1 under ${Math.round((100 * faults) / stack.ibm.requests.length)}% faults in ${Math.round(elapsed)} s`);
 } finally {
+  redisClient.disconnect();
   await stack.stop();
   await redis?.stop();
 }

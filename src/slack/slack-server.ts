@@ -9,6 +9,7 @@ import type { OpsRoutes } from '../ops/ops-routes.js';
 import { boltLogger } from './bolt-logger.js';
 import { answerEveryRequest, boltReceiverErrorOptions } from './bolt-errors.js';
 import { bufferSlackBody } from './body-guard.js';
+import { maskingFetch } from './masking-fetch.js';
 
 export const EVENTS_PATH = '/slack/events';
 /** Bolt refuses timestamps older than five minutes; we refuse ones as far in the future too. */
@@ -110,7 +111,7 @@ async function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, de
   const app = new App({
     token: config.slack.botToken,
     receiver,
-    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: maskingFetch },
     logger: boltLogger(logger),
     deferInitialization: true,
   });

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
@@ -8,6 +9,7 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import { Keys } from '../../src/redis.js';
 import { context, section } from '../../src/slack/blocks/block-kit.js';
 import { createSlackClient } from '../../src/slack/slack-client.js';
+import { maskingFetch } from '../../src/slack/masking-fetch.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 
 // Fake secrets shaped like real ones.
@@ -67,6 +69,19 @@ describe('the workers’ Slack client', () => {
     const [message] = slack.messages(CHANNEL);
     expect(message?.text).toBe('failed: [redacted]');
     expect(message?.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: `key [redacted] (${KEY_ID})` } }]);
+  });
+
+  it('Bolt’s own client, through the masking fetch, masks what listeners send and still authenticates', async () => {
+    slack = await startSlackSimulator({ botToken: TOKEN, users: [], channels: [CHANNEL] });
+    const bolts = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, fetch: maskingFetch });
+    await bolts.chat.postMessage({
+      channel: CHANNEL,
+      text: `refused: Bearer ${JWT} for ${KEY_ID} & <key ${API_KEY}>`,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `key ${API_KEY}` } }],
+    });
+    const [message] = slack.messages(CHANNEL);
+    expect(message?.text).toBe(`refused: Bearer [redacted] for ${KEY_ID} & <key [redacted]>`);
+    expect(message?.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: 'key [redacted]' } }]);
   });
 
   it('counts each call by method and outcome: ok, ratelimited, or Slack’s error code', async () => {

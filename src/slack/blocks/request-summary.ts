@@ -1,5 +1,4 @@
 import { describeDisposition, REASONS, type OffboardRequest } from '../../requests/request.js';
-import { redact } from '../../redact.js';
 import { escape, slackDate, user } from './block-kit.js';
 
 /** The facts an approver needs, in the order they read them. */
@@ -10,8 +9,8 @@ export function requestFacts(r: OffboardRequest): string[] {
     `*Access ends:* ${r.effectiveAt ? slackDate(r.effectiveAt) : 'as soon as approved'}`,
     `*Afterwards:* ${describeDisposition(r.disposition)}`,
     `*Takes over resources and data:* ${r.successorSlackUserId ? user(r.successorSlackUserId) : 'nobody (nothing is kept)'}`,
-    `*Ticket:* ${escape(redact(r.ticket))}`,
+    `*Ticket:* ${escape(r.ticket)}`,
     `*Requested by:* ${user(r.requester.slackUserId)}`,
-    ...(r.notes ? [`*Notes:* ${escape(redact(r.notes))}`] : []),
+    ...(r.notes ? [`*Notes:* ${escape(r.notes)}`] : []),
   ];
 }
