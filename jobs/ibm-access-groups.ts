@@ -1,9 +1,10 @@
 import { accessGroupsStep } from '../src/connectors/ibm-cloud/access-groups-step.js';
+import { ibmCloud } from '../src/connectors/ibm-cloud/system.js';
 import { defineStepJob } from '../src/runs/step-job.js';
 
 export const ibmAccessGroups = defineStepJob({
-  system: 'ibm-cloud',
+  system: ibmCloud,
   step: 'access-groups',
   title: 'Access groups',
-  connect: (deps, accountId) => accessGroupsStep(deps.ibm, accountId),
+  connect: (client, accountId) => accessGroupsStep(client, accountId),
 });

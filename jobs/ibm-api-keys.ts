@@ -1,9 +1,10 @@
 import { apiKeysStep } from '../src/connectors/ibm-cloud/api-keys-step.js';
+import { ibmCloud } from '../src/connectors/ibm-cloud/system.js';
 import { defineStepJob } from '../src/runs/step-job.js';
 
 export const ibmApiKeys = defineStepJob({
-  system: 'ibm-cloud',
+  system: ibmCloud,
   step: 'api-keys',
   title: 'API keys',
-  connect: (deps, accountId) => apiKeysStep(deps.ibm, accountId),
+  connect: (client, accountId) => apiKeysStep(client, accountId),
 });

@@ -1,9 +1,10 @@
 import { policiesStep } from '../src/connectors/ibm-cloud/policies-step.js';
+import { ibmCloud } from '../src/connectors/ibm-cloud/system.js';
 import { defineStepJob } from '../src/runs/step-job.js';
 
 export const ibmPolicies = defineStepJob({
-  system: 'ibm-cloud',
+  system: ibmCloud,
   step: 'policies',
   title: 'Direct access policies',
-  connect: (deps, accountId) => policiesStep(deps.ibm, accountId),
+  connect: (client, accountId) => policiesStep(client, accountId),
 });

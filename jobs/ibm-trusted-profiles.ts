@@ -1,9 +1,10 @@
 import { trustedProfilesStep } from '../src/connectors/ibm-cloud/trusted-profiles-step.js';
+import { ibmCloud } from '../src/connectors/ibm-cloud/system.js';
 import { defineStepJob } from '../src/runs/step-job.js';
 
 export const ibmTrustedProfiles = defineStepJob({
-  system: 'ibm-cloud',
+  system: ibmCloud,
   step: 'trusted-profiles',
   title: 'Trusted profile links',
-  connect: (deps, accountId) => trustedProfilesStep(deps.ibm, accountId),
+  connect: (client, accountId) => trustedProfilesStep(client, accountId),
 });

@@ -1,16 +1,11 @@
 import type { StepJob } from '../src/runs/step-job.js';
-import { ibmAccessGroups } from './ibm-access-groups.js';
-import { ibmAccountMembership } from './ibm-account-membership.js';
-import { ibmApiKeys } from './ibm-api-keys.js';
-import { ibmPolicies } from './ibm-policies.js';
-import { ibmTrustedProfiles } from './ibm-trusted-profiles.js';
+import { SYSTEMS } from './systems.js';
 
 export { processFinishRun } from './finish-run.js';
+export { processIdentify } from './identify.js';
 export { processPreview } from './preview-inventory.js';
 export { processSlackOutput } from './slack-output.js';
-export { IBM_CLOUD_PLAN } from './plan.js';
+export { SYSTEMS, SYSTEM_MODULES } from './systems.js';
 
 /** Every step processor, by BullMQ job name. */
-export const STEP_JOBS: ReadonlyMap<string, StepJob> = new Map(
-  [ibmApiKeys, ibmAccessGroups, ibmPolicies, ibmTrustedProfiles, ibmAccountMembership].map((j) => [j.name, j]),
-);
+export const STEP_JOBS: ReadonlyMap<string, StepJob> = new Map(SYSTEMS.flatMap((s) => s.steps).map((j) => [j.name, j]));

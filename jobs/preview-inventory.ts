@@ -1,30 +1,47 @@
 import type { Job } from 'bullmq';
 import type { PreviewItem } from '../src/audit/audit-event.js';
+import type { Identity } from '../src/connectors/system.js';
 import { requestJobDataSchema } from '../src/queue/queue-names.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { IBM_CLOUD_PLAN } from './plan.js';
 
 /**
- * Before anyone approves: inventories every step in every account, read-only, so the approval
- * message shows what the person holds, or that they were found nowhere (the wrong person, or
- * another email). A system that cannot be checked says why; it never blocks the approval.
+ * Before anyone approves: finds the person in every system and inventories every step in every
+ * scope, read-only, so the approval message shows who will be affected and what they hold, or
+ * that they were found nowhere (the wrong person, or another email). A system that cannot be
+ * checked says why; it never blocks the approval.
  */
 export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
   const { requestId } = requestJobDataSchema.parse(job.data);
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
   if (trail.some((e) => e.type === 'request.previewed')) return;
-  const steps = deps.scopes.flatMap((scope) => [...IBM_CLOUD_PLAN.children, IBM_CLOUD_PLAN.parent].map((step) => ({ step, scope })));
-  const items = await Promise.all(
-    steps.map(async ({ step, scope }): Promise<PreviewItem> => {
-      const ref = step.ref(scope);
-      try {
-        const { found, note } = await step.connect(deps, scope).inventory({ requestId, transactionId: `offboard-${requestId}-preview`, email: request.subject.email });
-        return { ref, found, note };
-      } catch (err) {
-        return { ref, found: [], error: (err as Error).message };
-      }
-    }),
-  );
+  const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
+  const items = (
+    await Promise.all(
+      deps.plan.map(async (system): Promise<PreviewItem[]> => {
+        const connected = deps.systems.get(system.id);
+        const steps = system.scopes.flatMap((scope) => system.steps.map((step) => ({ step, scope })));
+        let identities: Identity[];
+        try {
+          if (!connected) throw new Error(`${system.title} is switched off in the worker's configuration`);
+          identities = await connected.settings.identify(connected.client, person, []);
+        } catch (err) {
+          return steps.map(({ step, scope }) => ({ ref: step.ref(scope), found: [], error: (err as Error).message }));
+        }
+        return Promise.all(
+          steps.map(async ({ step, scope }): Promise<PreviewItem> => {
+            const ref = step.ref(scope);
+            try {
+              const ctx = { requestId, scope, transactionId: `offboard-${requestId}-preview`, person, identities };
+              const { found, note } = await step.capabilities(deps, scope).inventory(ctx);
+              return { ref, found, note };
+            } catch (err) {
+              return { ref, found: [], error: (err as Error).message };
+            }
+          }),
+        );
+      }),
+    )
+  ).flat();
   await deps.audit.append(requestId, { type: 'request.previewed', items });
   await deps.outbox.refreshApproval(requestId);
 }

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import { stepId } from '../src/connectors/step-ref.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
-import { QUEUES, stepJobDataSchema } from '../src/queue/queue-names.js';
+import { IDENTIFY_JOB, QUEUES, stepJobDataSchema } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
-import { processFinishRun, processPreview, processSlackOutput, STEP_JOBS } from './index.js';
+import { processFinishRun, processIdentify, processPreview, processSlackOutput, STEP_JOBS } from './index.js';
 
 export interface Workers {
   /** True while every worker is running (not closing, not closed). */
@@ -47,7 +47,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       },
       { ...options, concurrency: cfg.concurrency },
     ),
-    new Worker(QUEUES.runs, (job: Job) => processFinishRun(job, deps), { ...options, concurrency: 2 }),
+    new Worker(QUEUES.runs, (job: Job) => (job.name === IDENTIFY_JOB ? processIdentify(job, deps) : processFinishRun(job, deps)), { ...options, concurrency: 4 }),
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: 2 }),
     new Worker(QUEUES.slack, (job: Job) => processSlackOutput(job, deps), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),

@@ -1,11 +1,12 @@
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startOffboardBot } from './offboard-bot.js';
+import { SYSTEM_MODULES } from '../jobs/systems.js';
 
 async function main() {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, SYSTEM_MODULES);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`${err.message}\nSee the configuration table in README.md.`);

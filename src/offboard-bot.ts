@@ -1,11 +1,11 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { IBM_CLOUD_PLAN } from '../jobs/index.js';
+import { SYSTEMS } from '../jobs/index.js';
 import { startWorkers, type Workers } from '../jobs/workers.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { ChecklistPublisher } from './checklist/checklist-publisher.js';
 import type { Config } from './config/config.js';
-import { IbmCloudClient } from './connectors/ibm-cloud/ibm-cloud-client.js';
+import type { ConnectedSystem } from './connectors/system.js';
 import { EvidencePublisher } from './evidence/evidence-publisher.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -14,7 +14,7 @@ import { opsRoutes } from './ops/ops-routes.js';
 import { startOpsServer, type OpsServer } from './ops/ops-server.js';
 import { startQueueDashboard, type QueueDashboard } from './ops/queue-dashboard.js';
 import { readiness } from './ops/readiness.js';
-import { describeRun } from './queue/run-flow.js';
+import { describeRun, type PlannedSystem } from './queue/run-flow.js';
 import { QUEUES, RECONCILE_JOB } from './queue/queue-names.js';
 import { configuredSecrets, registerSecrets } from './redact.js';
 import { createRedis, Keys } from './redis.js';
@@ -50,7 +50,8 @@ type Queues = Record<keyof typeof QUEUES, Queue>;
 
 /** Builds the bot from its configuration and starts the parts OFFBOARD_ROLE asks for. */
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
-  registerSecrets(configuredSecrets(config));
+  registerSecrets([...configuredSecrets(config), ...config.systems.flatMap((s) => s.settings.secrets)]);
+  logger.info({ systems: config.systems.map((s) => ({ system: s.module.id, ...s.settings.summary })) }, 'systems switched on');
   const redis = createRedis(config.redisUrl, logger);
   await reachable(redis, config.redisUrl);
   const metrics = createMetrics();
@@ -60,7 +61,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const slack = createSlackClient(config.slack, metrics);
   const lock = new RequestLock(redis, keys);
   const directory = new SlackDirectory(slack, config.approvers);
-  const scopes = config.ibm.accountIds;
+  const plan = plannedSystems(config);
   const queues = Object.fromEntries(
     Object.entries(QUEUES).map(([key, name]) => [key, new Queue(name, { connection: redis, prefix: config.redisPrefix })]),
   ) as Queues;
@@ -69,7 +70,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   for (const queue of Object.values(queues)) queue.on('error', () => {});
   producer.on('error', () => {});
   const outbox = new SlackOutbox(queues.slack);
-  const runs = new RunStarter(producer, audit, lock, outbox, IBM_CLOUD_PLAN, scopes, config.jobs.attempts);
+  const runs = new RunStarter(producer, queues.runs, audit, lock, outbox, plan, config.jobs.attempts);
 
   let server: SlackServer | undefined;
   let workers: Workers | undefined;
@@ -97,19 +98,18 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       });
     }
     if (config.role !== 'web') {
-      const ibm = new IbmCloudClient(config.ibm, metrics);
-      await ibm.checkCredentials();
+      const systems = await connectSystems(config, metrics);
       const deps = {
         store,
         audit,
         checklist: new ChecklistPublisher(store, audit, slack),
-        approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(IBM_CLOUD_PLAN, scopes)),
+        approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(plan)),
         outbox,
         evidence: new EvidencePublisher(store, audit, slack, directory),
         runs,
         slack,
-        ibm,
-        scopes,
+        systems,
+        plan,
         verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
         retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
         metrics,
@@ -120,7 +120,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
       await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });
       await queues.maintenance.upsertJobScheduler(RECONCILE_JOB, { every: config.jobs.reconcileIntervalMs }, { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
-      logger.info({ concurrency: config.jobs.concurrency, accounts: config.ibm.accountIds.length }, 'workers started');
+      logger.info({ concurrency: config.jobs.concurrency }, 'workers started');
     }
   } catch (err) {
     await Promise.allSettled([ops?.close(), dashboard?.close(), server?.close(), workers?.close(), closeQueues()]);
@@ -147,6 +147,26 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       return stopping;
     },
   };
+}
+
+/** The systems switched on, as runs cover them: their configured scopes and their registered steps. */
+function plannedSystems(config: Config): PlannedSystem[] {
+  return config.systems.map(({ module, settings }) => {
+    const registered = SYSTEMS.find((s) => s.module.id === module.id);
+    if (!registered) throw new Error(`${module.title} is configured but not registered in jobs/systems.ts`);
+    return { id: module.id, title: module.title, scopeNoun: module.scopeNoun, scopes: settings.scopes, steps: registered.steps };
+  });
+}
+
+/** Each system's client, once its credentials are accepted: a refusal stops the start, naming the setting. */
+async function connectSystems(config: Config, metrics: Metrics): Promise<Map<string, ConnectedSystem>> {
+  const connected = new Map<string, ConnectedSystem>();
+  for (const { module, settings } of config.systems) {
+    const client = settings.connect(metrics);
+    await settings.checkStartup(client);
+    connected.set(module.id, { module, settings, client });
+  }
+  return connected;
 }
 
 /** Fails fast, naming the setting, instead of hanging on a Redis that is not there. */

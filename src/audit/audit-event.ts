@@ -1,5 +1,6 @@
 import type { Change, Finding } from '../connectors/connector.js';
 import type { StepRef } from '../connectors/step-ref.js';
+import type { Identity } from '../connectors/system.js';
 import type { OffboardRequest } from '../requests/request.js';
 
 /** What one step would touch, read (not changed) before anyone approves. */
@@ -29,7 +30,11 @@ export type AuditEvent =
   | { type: 'run.planned'; round: number; steps: StepRef[]; startsAt: string; by?: string }
   | { type: 'step.started'; stepId: string; attempt: number }
   /** `note` says why nothing was found when that needs saying (e.g. not a member of the account). */
-  | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string; identity?: string }
+  | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string }
+  /** Every identity of the person a system's identification found for the round; each step of the round works on these. */
+  | { type: 'identities.found'; round: number; system: string; identities: Identity[] }
+  /** A system where the person could not be looked up: its steps of the round fail with this reason. */
+  | { type: 'identities.failed'; round: number; system: string; error: string }
   /** About to change `itemIds` under `transactionId`: if the answer is lost, a re-inventory attributes what vanished to it. */
   | { type: 'step.acting'; stepId: string; transactionId: string; itemIds: string[] }
   /** Written the moment the target system confirms each change, so a crash loses none of them. */

@@ -1,18 +1,11 @@
 import { z } from 'zod';
+import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
+import { list, positiveInt, url } from './env-schema.js';
 
-const list = (s: string) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-// z.url() alone accepts any scheme (ftp:, javascript:); z.httpUrl() refuses IP hosts the simulators use.
-const url = (name: string) => z.url({ protocol: /^https?$/, message: `${name} must be an http(s) URL` });
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
- * The public configuration contract. Names follow Slack's and the IBM SDK's own conventions
- * (USER_MANAGEMENT_URL etc.) so operators can reuse what they already export.
+ * The bot's own configuration contract; each system reads its own variables (its `settings.ts`).
+ * Names follow Slack's conventions so operators can reuse what they already export.
  */
 const schema = z
   .object({
@@ -46,18 +39,6 @@ const schema = z
     OFFBOARD_JOB_LOCK_MS: positiveInt(30_000),
     OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
-    IBMCLOUD_API_KEY: z.string({ message: 'IBMCLOUD_API_KEY is required: a user API key with rights to manage users and IAM' }).min(1),
-    IBMCLOUD_ACCOUNT_IDS: z
-      .string({ message: 'IBMCLOUD_ACCOUNT_IDS is required: a comma list of IBM Cloud account ids' })
-      .refine((v) => list(v).length > 0 && list(v).every((id) => /^[a-f0-9]{32}$/.test(id)), {
-        message: 'IBMCLOUD_ACCOUNT_IDS must be a comma list of 32-character hex account ids',
-      }),
-    IBMCLOUD_IAM_URL: url('IBMCLOUD_IAM_URL').default('https://iam.cloud.ibm.com'),
-    USER_MANAGEMENT_URL: url('USER_MANAGEMENT_URL').default('https://user-management.cloud.ibm.com'),
-    IAM_IDENTITY_URL: url('IAM_IDENTITY_URL').default('https://iam.cloud.ibm.com'),
-    IAM_ACCESS_GROUPS_URL: url('IAM_ACCESS_GROUPS_URL').default('https://iam.cloud.ibm.com'),
-    IAM_POLICY_MANAGEMENT_URL: url('IAM_POLICY_MANAGEMENT_URL').default('https://iam.cloud.ibm.com'),
-    IBMCLOUD_TIMEOUT_MS: positiveInt(30_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OFFBOARD_DASHBOARD_PORT: z
       .coerce.number({ message: 'OFFBOARD_DASHBOARD_PORT must be a port number' })
@@ -99,16 +80,6 @@ const schema = z
       verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,
     },
-    ibm: {
-      apiKey: e.IBMCLOUD_API_KEY,
-      accountIds: list(e.IBMCLOUD_ACCOUNT_IDS),
-      iamUrl: e.IBMCLOUD_IAM_URL,
-      userManagementUrl: e.USER_MANAGEMENT_URL,
-      iamIdentityUrl: e.IAM_IDENTITY_URL,
-      accessGroupsUrl: e.IAM_ACCESS_GROUPS_URL,
-      policyManagementUrl: e.IAM_POLICY_MANAGEMENT_URL,
-      timeoutMs: e.IBMCLOUD_TIMEOUT_MS,
-    },
     logLevel: e.LOG_LEVEL,
   }));
 
@@ -122,7 +93,8 @@ const REQUIRED_WITH: { name: string; when: (env: Record<string, string | undefin
   })),
 ];
 
-export type Config = z.output<typeof schema>;
+/** The bot's own settings and the systems switched on, each with its own settings read. */
+export type Config = z.output<typeof schema> & { systems: ConfiguredSystem[] };
 export type ApproverSource = Config['approvers'];
 
 export class ConfigError extends Error {
@@ -132,17 +104,31 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment, reporting every problem at once. Values are never echoed: some are secrets. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+/**
+ * Parses the environment for the bot and for every system in `modules`, reporting every problem
+ * at once. A system is on when its switch variable is set; at least one must be. Values are never
+ * echoed: some are secrets.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModule<unknown>[]): Config {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')) as Record<string, string>;
   const parsed = schema.safeParse(blankAsUnset);
   const problems = [
     ...(parsed.error?.issues ?? []).map((i) => ({ name: String(i.path[0]), message: i.message.includes(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}` })),
     ...REQUIRED_WITH.filter((r) => r.when(blankAsUnset) && blankAsUnset[r.name] === undefined),
   ];
-  if (parsed.success && problems.length === 0) return parsed.data;
-  // In the order of the settings, wherever a problem was found.
+  // In the order of the settings, wherever a problem was found; the systems' own come after.
   const order = Object.keys(schema.in.shape);
   problems.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  throw new ConfigError(problems.map((p) => p.message));
+  const messages = problems.map((p) => p.message);
+  const systems: ConfiguredSystem[] = [];
+  for (const module of modules.filter((m) => blankAsUnset[m.switchedOnBy] !== undefined)) {
+    const settings = module.configure(blankAsUnset);
+    if ('problems' in settings) messages.push(...settings.problems);
+    else systems.push({ module, settings });
+  }
+  if (modules.every((m) => blankAsUnset[m.switchedOnBy] === undefined)) {
+    messages.push(`No system to offboard from is switched on: set ${modules.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`);
+  }
+  if (parsed.success && messages.length === 0) return { ...parsed.data, systems };
+  throw new ConfigError(messages);
 }

@@ -1,3 +1,5 @@
+import type { Identity, Person } from './system.js';
+
 /**
  * The contract every target system implements, one object per step.
  * Steps never retry or sleep on their own: errors are classified at the client edge
@@ -28,24 +30,35 @@ export interface ReadBack {
 
 export interface StepContext {
   requestId: string;
+  /** The scope this execution works in (an IBM Cloud account, the Slack workspace). */
+  scope: string;
   /** Sent to the target system with every mutating call, and kept as evidence. */
   transactionId: string;
-  email: string;
-  /** The person's id in this scope as an earlier step recorded it, if any. */
-  knownIdentity?: string;
+  person: Person;
+  /** Every identity of the person this system's identification found, in every scope. */
+  identities: Identity[];
 }
 
 export interface Inventory {
   found: Finding[];
   /** Why nothing was found, when that needs saying (e.g. "not a member of this account"). */
   note?: string;
-  /** The person's id in this scope, remembered so later runs still know them once removed. */
-  identity?: string;
 }
 
-export interface RevocationStep {
-  inventory(ctx: StepContext): Promise<Inventory>;
+/** Changing what the inventory found, and reading the system back until it shows the change. */
+export interface StepAction {
   /** Yields each change as it is made, so a failure half-way loses none of them from the evidence. */
-  revoke(ctx: StepContext, found: Finding[]): AsyncIterable<Change>;
+  act(ctx: StepContext, found: Finding[]): AsyncIterable<Change>;
+  /** Confirmed when the system shows none of the person's items of this kind left to change. */
   readBack(ctx: StepContext, found: Finding[]): Promise<ReadBack>;
+}
+
+/**
+ * What one step of a system can do; a step has only the capabilities its system allows, and the
+ * run picks by phase. Read-only inventory is what the preview and the re-scans use.
+ */
+export interface StepCapabilities {
+  inventory(ctx: StepContext): Promise<Inventory>;
+  /** Final removal. */
+  delete?: StepAction;
 }

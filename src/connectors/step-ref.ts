@@ -1,6 +1,8 @@
 /**
- * One unit of revocation work: a step of one system in one scope (an IBM Cloud account).
- * Its `id` doubles as the suffix of the BullMQ job id, so it must never contain ':'.
+ * One unit of revocation work: a step of one system in one scope (an IBM Cloud account, the Slack
+ * workspace). Its `id` doubles as the suffix of the BullMQ job id, so it must never contain ':'.
+ * It is stored in the trail as planned, with the names it is shown under, so the checklist and
+ * the evidence render from the trail alone.
  */
 export interface StepRef {
   system: string;
@@ -8,8 +10,22 @@ export interface StepRef {
   step: string;
   /** Human title shown in the checklist and the report, e.g. "API keys". */
   title: string;
+  /** The system's name, e.g. "IBM Cloud" (absent in trails written before systems were named). */
+  systemTitle?: string;
+  /** What a scope of the system is called, e.g. "account". */
+  scopeNoun?: string;
 }
 
 export function stepId(ref: Pick<StepRef, 'system' | 'scope' | 'step'>): string {
   return `${ref.system}.${ref.scope}.${ref.step}`;
+}
+
+/** The system's name, for messages: "IBM Cloud". */
+export function systemTitle(ref: StepRef): string {
+  return ref.systemTitle ?? ref.system;
+}
+
+/** Where in the system, for messages: "account `a1b2…`", "workspace `T0…`". */
+export function scopeLabel(ref: StepRef, code: (s: string) => string = (s) => s): string {
+  return `${ref.scopeNoun ?? 'scope'} ${code(ref.scope)}`;
 }

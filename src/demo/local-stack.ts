@@ -1,3 +1,4 @@
+import { SYSTEM_MODULES } from '../../jobs/systems.js';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -19,6 +20,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** People in the Slack workspace besides Acme's (e.g. a crowd leaving at once). */
   extraSlackUsers?: SimSlackUser[];
+  /** Turns on SCIM in the Slack simulator and points the bot's SLACK_ADMIN_TOKEN / SLACK_SCIM_URL at it; default off. */
+  slackScim?: boolean;
   logger?: Logger;
 }
 
@@ -45,6 +48,7 @@ export interface LocalStack<Events extends SlackEventsDriver = SlackEventsDriver
 export const SIM_BOT_TOKEN = 'xoxb-sim-0001-offboard';
 export const SIM_SIGNING_SECRET = 'sim-signing-secret-0001';
 export const SIM_APP_TOKEN = 'xapp-1-A0SIM0001-0001-offboard';
+export const SIM_ADMIN_TOKEN = 'xoxp-sim-0001-offboard-admin';
 
 /** The bot, wired to a simulated Slack workspace and a simulated IBM Cloud, on loopback ports. */
 export function startLocalStack(opts: LocalStackOptions & { socketMode: true }): Promise<LocalStack<SocketModeEventsClient>>;
@@ -54,6 +58,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
   const slack = await startSlackSimulator({
     botToken: SIM_BOT_TOKEN,
     appToken: SIM_APP_TOKEN,
+    ...(opts.slackScim ? { adminToken: SIM_ADMIN_TOKEN } : {}),
     users: [...WORKSPACE_USERS, ...(opts.extraSlackUsers ?? [])],
     usergroups: WORKSPACE_GROUPS,
     channels: [APPROVAL_CHANNEL, GENERAL_CHANNEL],
@@ -63,6 +68,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
     SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
     ...(opts.socketMode ? { SLACK_APP_TOKEN: SIM_APP_TOKEN } : { SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET }),
     SLACK_API_URL: slack.apiUrl,
+    ...(slack.scim ? { SLACK_ADMIN_TOKEN: SIM_ADMIN_TOKEN, SLACK_SCIM_URL: slack.scim.url } : {}),
     PORT: '0',
     REDIS_URL: opts.redisUrl,
     REDIS_PREFIX: opts.prefix ?? `offboard-${randomBytes(4).toString('hex')}`,
@@ -80,7 +86,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
     OFFBOARD_VERIFY_TIMEOUT_MS: '10000',
     ...opts.env,
   };
-  const config = loadConfig(env);
+  const config = loadConfig(env, SYSTEM_MODULES);
   const logger = opts.logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent');
   const bot = await startOffboardBot(config, { logger, processBeforeResponse: opts.processBeforeResponse });
   const events = opts.socketMode

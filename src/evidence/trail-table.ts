@@ -49,6 +49,10 @@ export function eventDetail(e: AuditRecord): string {
       return e.outcome === 'verified' ? 'All steps verified' : `Failed steps: ${e.failedSteps.join(', ')}`;
     case 'report.published':
       return `Report ${e.filename} (file ${e.fileId})`;
+    case 'identities.found':
+      return `${e.system}, round ${e.round}: ${e.identities.length ? e.identities.map((i) => `${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`).join('; ') : 'no identity found'}`;
+    case 'identities.failed':
+      return `${e.system}, round ${e.round}: could not look the person up: ${e.error}`;
     case 'run.reconciled':
       return `Repaired (${e.action}): ${e.detail}`;
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const QUEUES = {
   /** One job per system step; the per-account membership step is the parent of that account's other steps. */
   revocations: 'offboard-revocations',
-  /** One parent job per run: it waits for every step, then publishes the evidence. */
+  /** Per round: finding the person in every system, then one parent job that waits for every step and publishes the evidence. */
   runs: 'offboard-runs',
   /** A read-only inventory per submitted request, so approvers see what will be touched. */
   previews: 'offboard-previews',
@@ -16,6 +16,8 @@ export const QUEUES = {
 export const PREVIEW_JOB = 'preview';
 
 export const FINISH_RUN_JOB = 'finish-run';
+
+export const IDENTIFY_JOB = 'identify';
 
 export const RECONCILE_JOB = 'reconcile';
 
@@ -40,6 +42,8 @@ export const stepJobDataSchema = z.object({
   verify: z.object({ startedAt: z.number(), checks: z.number(), pauseMs: z.number() }).optional(),
 });
 export type StepJobData = z.infer<typeof stepJobDataSchema>;
+
+export const roundJobDataSchema = z.object({ requestId: z.string(), round: z.number().int().min(1) });
 
 /** Jobs that only need to know their request: finishing a run, previewing one, refreshing its messages. */
 export const requestJobDataSchema = z.object({ requestId: z.string() });

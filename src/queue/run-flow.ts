@@ -3,59 +3,66 @@ import type { StepRef } from '../connectors/step-ref.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { StepJob } from '../runs/step-job.js';
-import { FINISH_RUN_JOB, QUEUES, type StepJobData } from './queue-names.js';
+import { FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, type StepJobData } from './queue-names.js';
 
-export interface RunPlan {
-  /** Runs once per scope after its children: e.g. removing the person from the account. */
-  parent: StepJob;
-  children: StepJob[];
+/** A system as one run covers it: its configured scopes and its steps, in display order. */
+export interface PlannedSystem {
+  id: string;
+  title: string;
+  scopeNoun: string;
+  scopes: string[];
+  steps: StepJob[];
 }
 
-export interface RunOptions {
-  scopes: string[];
-  attempts: number;
-  now: number;
-  /** 1 for the approved run; a retry of failed steps is the next round. */
-  round: number;
-  /** Step ids to run; all when omitted. */
-  only?: ReadonlySet<string>;
+/** Every step a round of these systems covers, in the order the checklist shows them. */
+export function planSteps(systems: readonly PlannedSystem[], only?: ReadonlySet<string>): StepRef[] {
+  return systems.flatMap((system) =>
+    system.scopes.flatMap((scope) =>
+      [...system.steps.filter((s) => !s.closing), ...system.steps.filter((s) => s.closing)].map((s) => s.ref(scope)).filter((ref) => !only || only.has(stepId(ref))),
+    ),
+  );
 }
 
 /**
- * The flow of one round of a request: a finishing parent over one subtree per scope. Job ids are
+ * The jobs of one round's steps: a finishing parent over one subtree per scope, where a closing
+ * step (removing the person from the account) waits for the scope's other steps. Job ids are
  * derived from the request, round and step, so enqueuing the same round twice adds nothing.
  * Children never hold their parent hostage: a step that fails for good is recorded and the run
  * still finishes with a report that shows it.
  */
-export function buildRunFlow(request: OffboardRequest, plan: RunPlan, opts: RunOptions): { flow: FlowJob; steps: StepRef[] } {
-  const delay = request.effectiveAt ? Math.max(0, Date.parse(request.effectiveAt) - opts.now) : 0;
-  const steps: StepRef[] = [];
-  const wanted = (job: StepJob, scope: string) => !opts.only || opts.only.has(stepId(job.ref(scope)));
-  const node = (job: StepJob, scope: string, extra: JobsOptions, children?: FlowJob[]): FlowJob => {
+export function buildStepFlow(request: OffboardRequest, systems: readonly PlannedSystem[], steps: readonly StepRef[], opts: { round: number; attempts: number }): FlowJob {
+  const wanted = new Set(steps.map(stepId));
+  const node = (job: StepJob, scope: string, children?: FlowJob[]): FlowJob => {
     const ref = job.ref(scope);
-    steps.push(ref);
-    const data: StepJobData = { requestId: request.id, ...ref };
+    const data: StepJobData = { requestId: request.id, system: ref.system, scope: ref.scope, step: ref.step, title: ref.title };
     return {
       name: job.name,
       queueName: QUEUES.revocations,
       data,
-      opts: { ...jobOptions(stepJobId(request.id, opts.round, stepId(ref)), opts.attempts), ignoreDependencyOnFailure: true, ...extra },
+      opts: { ...jobOptions(stepJobId(request.id, opts.round, stepId(ref)), opts.attempts), ignoreDependencyOnFailure: true },
       children,
     };
   };
-  const children = opts.scopes.flatMap((scope) => {
-    const leaves = plan.children.filter((c) => wanted(c, scope)).map((c) => node(c, scope, delay > 0 ? { delay } : {}));
-    if (!wanted(plan.parent, scope)) return leaves;
-    return [node(plan.parent, scope, leaves.length ? {} : delay > 0 ? { delay } : {}, leaves.length ? leaves : undefined)];
-  });
-  const flow: FlowJob = {
-    name: FINISH_RUN_JOB,
-    queueName: QUEUES.runs,
-    data: { requestId: request.id },
-    opts: jobOptions(finishJobId(request.id, opts.round), opts.attempts),
-    children,
+  const children = systems.flatMap((system) =>
+    system.scopes.flatMap((scope) => {
+      const here = (job: StepJob) => wanted.has(stepId(job.ref(scope)));
+      const leaves = system.steps.filter((j) => !j.closing && here(j)).map((j) => node(j, scope));
+      const closing = system.steps.filter((j) => j.closing && here(j));
+      if (closing.length === 0) return leaves;
+      return closing.map((j, i) => node(j, scope, i === 0 && leaves.length ? leaves : undefined));
+    }),
+  );
+  return { name: FINISH_RUN_JOB, queueName: QUEUES.runs, data: { requestId: request.id }, opts: jobOptions(finishJobId(request.id, opts.round), opts.attempts), children };
+}
+
+/** Finds the person in every system of the round, at its effective time, then enqueues its steps. */
+export function identifyJob(request: OffboardRequest, round: number, opts: { attempts: number; now: number }) {
+  const delay = request.effectiveAt ? Math.max(0, Date.parse(request.effectiveAt) - opts.now) : 0;
+  return {
+    name: IDENTIFY_JOB,
+    data: { requestId: request.id, round },
+    opts: { ...jobOptions(identifyJobId(request.id, round), opts.attempts), ...(delay > 0 ? { delay } : {}) },
   };
-  return { flow, steps: orderForDisplay(steps, plan) };
 }
 
 /** Job ids are derived, never drawn: enqueuing the same round again adds nothing. */
@@ -65,6 +72,10 @@ export function stepJobId(requestId: string, round: number, step: string): strin
 
 export function finishJobId(requestId: string, round: number): string {
   return `${roundPrefix(requestId, round)}.finish`;
+}
+
+export function identifyJobId(requestId: string, round: number): string {
+  return `${roundPrefix(requestId, round)}.identify`;
 }
 
 function roundPrefix(requestId: string, round: number): string {
@@ -82,19 +93,9 @@ function jobOptions(jobId: string, attempts: number): JobsOptions {
   };
 }
 
-/** What a run of this plan touches, in words an approver reads. */
-export function describeRun(plan: RunPlan, scopes: string[]): RunShape {
-  return { scopes, touches: [...plan.children, plan.parent].map((j) => j.title) };
+/** What a run of these systems touches, in words an approver reads. */
+export function describeRun(systems: readonly PlannedSystem[]): RunShape {
+  return systems.map((s) => ({ title: s.title, scopeNoun: s.scopeNoun, scopes: s.scopes, touches: [...s.steps.filter((j) => !j.closing), ...s.steps.filter((j) => j.closing)].map((j) => j.title) }));
 }
 
-export interface RunShape {
-  scopes: string[];
-  touches: string[];
-}
-
-/** Per scope: the children in plan order, then the parent that closes the scope. */
-function orderForDisplay(steps: StepRef[], plan: RunPlan): StepRef[] {
-  const rank = new Map([...plan.children.map((c, i) => [c.step, i] as const), [plan.parent.step, plan.children.length]]);
-  const scopes = [...new Set(steps.map((s) => s.scope))];
-  return scopes.flatMap((scope) => steps.filter((s) => s.scope === scope).sort((a, b) => rank.get(a.step)! - rank.get(b.step)!));
-}
+export type RunShape = { title: string; scopeNoun: string; scopes: string[]; touches: string[] }[];

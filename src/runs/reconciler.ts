@@ -5,12 +5,13 @@ import { currentRound } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { finishJobId, stepJobId } from '../queue/run-flow.js';
+import { finishJobId, identifyJobId, stepJobId } from '../queue/run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
-import { plannedRound, type RunStarter } from './run-starter.js';
+import { identifiedSystems } from './identities.js';
+import { plannedRound, systemsOf, type RunStarter } from './run-starter.js';
 
 export interface ReconcilerDeps {
   store: RequestStore;
@@ -57,6 +58,8 @@ export class Reconciler {
     const { round, finished } = currentRound(trail);
     const wanted = request.nextRound?.round ?? 1;
     if (round < wanted) return this.startRound(request, wanted, trail);
+    const planned = plannedRound(trail, round);
+    if (!finished && planned && !systemsOf(planned.steps).every((s) => identifiedSystems(trail, round).has(s))) return this.identification(request, round);
     const finish = await this.deps.queues.runs.getJob(finishJobId(id, round));
     if (!finish) {
       if (finished) return 0;
@@ -68,6 +71,18 @@ export class Reconciler {
       return this.record(id, 'run-requeued', `the job finishing round ${round} had failed (${finish.failedReason}); retrying it`);
     }
     return finished ? 0 : this.silentSteps(id, round, trail);
+  }
+
+  /** A round still finding the person: its job must exist, or have failed where a retry helps. */
+  private async identification(request: OffboardRequest, round: number): Promise<number> {
+    const job = await this.deps.queues.runs.getJob(identifyJobId(request.id, round));
+    if (!job) {
+      await this.deps.runs.ensureRound(request, round);
+      return this.record(request.id, 'run-requeued', `round ${round} was planned but the job finding the person was missing; enqueued it`);
+    }
+    if ((await job.getState()) !== 'failed') return 0;
+    await job.retry('failed');
+    return this.record(request.id, 'run-requeued', `finding the person for round ${round} had failed (${job.failedReason}); retrying it`);
   }
 
   private async startRound(request: OffboardRequest, round: number, trail: AuditRecord[]): Promise<number> {

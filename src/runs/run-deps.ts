@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ChecklistPublisher } from '../checklist/checklist-publisher.js';
-import type { IbmCloudClient } from '../connectors/ibm-cloud/ibm-cloud-client.js';
+import type { ConnectedSystem } from '../connectors/system.js';
 import type { EvidencePublisher } from '../evidence/evidence-publisher.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -10,6 +10,7 @@ import type { SlackOutbox } from '../slack/slack-outbox.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { RetryPolicy } from './retry-delay.js';
 import type { RunStarter } from './run-starter.js';
+import type { PlannedSystem } from '../queue/run-flow.js';
 import type { VerifyPolicy } from './run-step.js';
 
 /** What job processors need; built once per worker process. */
@@ -25,9 +26,10 @@ export interface RunDeps {
   evidence: EvidencePublisher;
   runs: RunStarter;
   slack: WebClient;
-  ibm: IbmCloudClient;
-  /** Every scope a run covers (the configured IBM Cloud accounts). */
-  scopes: string[];
+  /** Every system switched on, with its client, by system id. */
+  systems: ReadonlyMap<string, ConnectedSystem>;
+  /** The systems as a run covers them: scopes and steps. */
+  plan: readonly PlannedSystem[];
   verify: VerifyPolicy;
   retry: RetryPolicy;
   metrics: Metrics;

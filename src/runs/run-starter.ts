@@ -1,26 +1,28 @@
-import type { FlowProducer } from 'bullmq';
+import type { FlowProducer, Queue } from 'bullmq';
 import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { stepId } from '../connectors/step-ref.js';
-import { buildRunFlow, type RunPlan } from '../queue/run-flow.js';
+import { stepId, type StepRef } from '../connectors/step-ref.js';
+import { buildStepFlow, identifyJob, planSteps, type PlannedSystem } from '../queue/run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
+import { identifiedSystems } from './identities.js';
 
 /**
- * Turns an approved request (or a retry of its failed steps) into a revocation flow, announced in
- * the trail before any step runs. Safe to call again for the same round at any time (job ids are
- * derived from request, round and step, and the round is planned once under a per-request lock),
- * which is what lets the reconciler finish what a crash interrupted.
+ * Turns an approved request (or a retry of its failed steps) into a round: planned in the trail
+ * before anything runs, then the person is identified in every system at the effective time, then
+ * the steps are enqueued. Safe to call again for the same round at any time (job ids are derived
+ * from request, round and step; the round is planned once under a per-request lock), which is
+ * what lets the reconciler finish what a crash interrupted.
  */
 export class RunStarter {
   constructor(
     private readonly producer: FlowProducer,
+    private readonly runsQueue: Queue,
     private readonly audit: AuditTrail,
     private readonly lock: RequestLock,
     private readonly outbox: SlackOutbox,
-    private readonly plan: RunPlan,
-    private readonly scopes: string[],
+    private readonly systems: readonly PlannedSystem[],
     private readonly attempts: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -35,27 +37,53 @@ export class RunStarter {
   }
 
   /**
-   * Plans round `round` unless the trail already has it, then enqueues its flow (a no-op for jobs
-   * that exist). A round that is already planned keeps its planned steps.
+   * Plans round `round` unless the trail already has it (a planned round keeps its steps), then
+   * moves it on: its identification, or its steps once every system of it is identified.
    */
   async ensureRound(request: OffboardRequest, round: number, only?: ReadonlySet<string>, by?: string): Promise<void> {
     await this.lock.with('run', request.id, async () => {
-      const trail = await this.audit.read(request.id);
-      const planned = plannedRound(trail, round);
-      const steps = planned ? new Set(planned.steps.map(stepId)) : only;
-      const now = this.now();
-      const built = buildRunFlow(request, this.plan, { scopes: this.scopes, attempts: this.attempts, now, round, only: steps });
-      if (!planned) {
+      let trail = await this.audit.read(request.id);
+      if (!plannedRound(trail, round)) {
+        const now = this.now();
         const startsAt = request.effectiveAt && Date.parse(request.effectiveAt) > now ? request.effectiveAt : new Date(now).toISOString();
-        await this.audit.append(request.id, { type: 'run.planned', round, steps: built.steps, startsAt, by });
+        await this.audit.append(request.id, { type: 'run.planned', round, steps: planSteps(this.systems, only), startsAt, by });
+        trail = await this.audit.read(request.id);
       }
-      await this.producer.add(built.flow);
+      if (systemsOf(plannedRound(trail, round)!.steps).every((s) => identifiedSystems(trail, round).has(s))) await this.enqueueSteps(request, round, trail);
+      else {
+        const job = identifyJob(request, round, { attempts: this.attempts, now: this.now() });
+        await this.runsQueue.add(job.name, job.data, job.opts);
+      }
     });
     await this.outbox.refreshChecklist(request.id);
+  }
+
+  /**
+   * Enqueues the round's steps of every system the person was identified in; the steps of a
+   * system where they could not be looked up fail at once, with the reason, so the round still
+   * finishes and offers a retry. Idempotent.
+   */
+  async enqueueSteps(request: OffboardRequest, round: number, trail: AuditRecord[]): Promise<void> {
+    const planned = plannedRound(trail, round);
+    if (!planned) throw new Error(`round ${round} of ${request.id} is not planned`);
+    const since = trail.indexOf(planned);
+    const closed = new Set(trail.slice(since).flatMap((e) => (e.type === 'step.failed' || e.type === 'step.verified' ? [e.stepId] : [])));
+    const failures = new Map(trail.flatMap((e) => (e.type === 'identities.failed' && e.round === round ? [[e.system, e.error] as const] : [])));
+    for (const ref of planned.steps) {
+      const error = failures.get(ref.system);
+      if (error && !closed.has(stepId(ref))) await this.audit.append(request.id, { type: 'step.failed', stepId: stepId(ref), attempt: 0, error: `the person could not be looked up: ${error}` });
+    }
+    const steps = planned.steps.filter((ref) => !failures.has(ref.system));
+    await this.producer.add(buildStepFlow(request, this.systems, steps, { round, attempts: this.attempts }));
   }
 }
 
 export function plannedRound(trail: AuditRecord[], round: number) {
   const e = trail.find((r) => r.type === 'run.planned' && r.round === round);
   return e?.type === 'run.planned' ? e : undefined;
+}
+
+/** The systems a round's planned steps belong to. */
+export function systemsOf(steps: readonly StepRef[]): string[] {
+  return [...new Set(steps.map((s) => s.system))];
 }

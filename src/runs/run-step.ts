@@ -1,6 +1,9 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { StepProgress } from '../checklist/step-progress.js';
-import type { Change, RevocationStep, StepContext } from '../connectors/connector.js';
+import type { Change, StepAction, StepCapabilities, StepContext } from '../connectors/connector.js';
+
+/** A step's inventory with the action a phase runs. */
+export type PhaseStep = StepAction & Pick<StepCapabilities, 'inventory'>;
 import { NotConfirmedError } from '../connectors/step-errors.js';
 
 export interface VerifyPolicy {
@@ -27,13 +30,13 @@ const MAX_PAUSE_MS = 10_000;
  * "confirmed on re-inventory", under that execution's transaction id, and never touched twice.
  */
 export async function actOnStep(
-  step: RevocationStep,
+  step: PhaseStep,
   ctx: StepContext & { stepId: string },
   earlier: StepProgress | undefined,
   audit: AuditTrail,
 ): Promise<void> {
-  const { found, note, identity } = await step.inventory(ctx);
-  await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, identity });
+  const { found, note } = await step.inventory(ctx);
+  await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
 
   const recorded = new Set((earlier?.changes ?? []).map((c) => c.id));
   const live = new Set(found.map((f) => f.id));
@@ -49,7 +52,7 @@ export async function actOnStep(
   const todo = found.filter((f) => !recorded.has(f.id));
   if (todo.length === 0) return;
   await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map((f) => f.id) });
-  for await (const change of step.revoke(ctx, todo)) {
+  for await (const change of step.act(ctx, todo)) {
     await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
   }
 }
@@ -61,7 +64,7 @@ export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: Verif
  * as a delayed job, so waiting for IAM never holds a worker slot. Past the bound: not confirmed.
  */
 export async function readBackOnce(
-  step: RevocationStep,
+  step: PhaseStep,
   ctx: StepContext & { stepId: string },
   state: VerifyState,
   policy: VerifyPolicy,

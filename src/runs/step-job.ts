@@ -1,25 +1,35 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { AuditRecord } from '../audit/audit-event.js';
 import { currentRound, stepProgress } from '../checklist/step-progress.js';
-import type { RevocationStep } from '../connectors/connector.js';
+import type { StepCapabilities } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RetryableError } from '../connectors/step-errors.js';
+import type { SystemModule } from '../connectors/system.js';
 import { stepJobDataSchema } from '../queue/queue-names.js';
+import { identitiesOf } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
-import { actOnStep, readBackOnce } from './run-step.js';
+import { actOnStep, readBackOnce, type PhaseStep } from './run-step.js';
 
-export interface StepJobSpec {
-  system: string;
+export interface StepJobSpec<C> {
+  system: SystemModule<C>;
   step: string;
   title: string;
-  connect(deps: RunDeps, scope: string): RevocationStep;
+  /** Runs after the scope's other steps have finished: removing the person from the account itself. */
+  closing?: boolean;
+  connect(client: C, scope: string): StepCapabilities;
 }
 
-export interface StepJob extends StepJobSpec {
+export interface StepJob {
+  system: SystemModule<unknown>;
+  step: string;
+  title: string;
+  closing: boolean;
   /** The BullMQ job name, e.g. "ibm-cloud.api-keys". */
   name: string;
   ref(scope: string): StepRef;
+  /** The step's capabilities with the client of a connected system. */
+  capabilities(deps: RunDeps, scope: string): StepCapabilities;
   process(job: Job, deps: RunDeps, token?: string): Promise<void>;
 }
 
@@ -32,11 +42,20 @@ export interface StepJob extends StepJobSpec {
  * trail states exactly what BullMQ will do); anything permanent, or the last attempt, fails the
  * step for good.
  */
-export function defineStepJob(spec: StepJobSpec): StepJob {
+export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
+  const capabilities = (deps: RunDeps, scope: string) => {
+    const connected = deps.systems.get(spec.system.id);
+    if (!connected) throw new PermanentError(`${spec.system.title} is switched off in this worker's configuration (${spec.system.switchedOnBy} is not set)`);
+    return spec.connect(connected.client as C, scope);
+  };
   return {
-    ...spec,
-    name: `${spec.system}.${spec.step}`,
-    ref: (scope) => ({ system: spec.system, scope, step: spec.step, title: spec.title }),
+    system: spec.system as SystemModule<unknown>,
+    step: spec.step,
+    title: spec.title,
+    closing: spec.closing ?? false,
+    name: `${spec.system.id}.${spec.step}`,
+    ref: (scope) => ({ system: spec.system.id, scope, step: spec.step, title: spec.title, systemTitle: spec.system.title, scopeNoun: spec.system.scopeNoun }),
+    capabilities,
     async process(job, deps, token) {
       const data = stepJobDataSchema.parse(job.data);
       const id = stepId(data);
@@ -47,19 +66,20 @@ export function defineStepJob(spec: StepJobSpec): StepJob {
       const ctx = {
         requestId,
         stepId: id,
-        email: request.subject.email,
-        knownIdentity: knownIdentity(trail, `${data.system}.${data.scope}.`),
+        scope: data.scope,
+        person: { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email },
+        identities: identitiesOf(trail, data.system, round),
         // Unique per round and execution (a stalled re-run is an execution of its own), so each
         // call the target system logged maps to exactly one execution here.
         transactionId: `offboard-${requestId}-${id}${round > 1 ? `-r${round}` : ''}-a${execution}`,
       };
-      const step = spec.connect(deps, data.scope);
       try {
+        const step = action(capabilities(deps, data.scope), spec.step);
         let verify = data.verify;
         if (!verify) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
           await deps.outbox.refreshChecklist(requestId);
-          await actOnStep(step, ctx, stepProgress(trail).find((s) => s.id === id), deps.audit);
+          await actOnStep(step, ctx, stepProgress(trail).find((p) => p.id === id), deps.audit);
           verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
           await job.updateData({ ...data, verify });
         }
@@ -96,8 +116,8 @@ function executionsInRound(trail: AuditRecord[], id: string): number {
   return trail.slice(start + 1).filter((e) => e.type === 'step.started' && e.stepId === id).length;
 }
 
-/** The person's id in this scope as any earlier step recorded it: they can no longer be found by email once removed. */
-function knownIdentity(trail: AuditRecord[], scopePrefix: string): string | undefined {
-  const e = trail.findLast((r) => r.type === 'step.inventoried' && r.stepId.startsWith(scopePrefix) && r.identity);
-  return e?.type === 'step.inventoried' ? e.identity : undefined;
+/** What this run does with the step: today, the final removal. */
+function action(capabilities: StepCapabilities, step: string): PhaseStep {
+  if (!capabilities.delete) throw new PermanentError(`step ${step} cannot remove anything`);
+  return { inventory: capabilities.inventory, ...capabilities.delete };
 }

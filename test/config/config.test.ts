@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { SYSTEM_MODULES } from '../../jobs/systems.js';
+import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
 
 const PROD = '0123456789abcdef0123456789abcdef';
 const STAGING = 'fedcba9876543210fedcba9876543210';
@@ -14,10 +15,16 @@ const COMPLETE: Record<string, string> = {
   IBMCLOUD_ACCOUNT_IDS: `${PROD},${STAGING}`,
 };
 
+/** The configuration for the systems the bot registers. */
+const load = (env: Record<string, string | undefined>) => loadConfig(env, SYSTEM_MODULES);
+
+/** What start-up logs about IBM Cloud's settings: its URLs, account count and timeout. */
+const ibmOf = (config: Config) => config.systems.find((s) => s.module.id === 'ibm-cloud')?.settings.summary;
+
 /** The ConfigError loadConfig throws for `env`; fails the test when it parses. */
 function problemsWith(env: Record<string, string | undefined>): ConfigError {
   try {
-    loadConfig(env);
+    load(env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return err as ConfigError;
@@ -31,23 +38,24 @@ function without(...names: string[]): Record<string, string> {
 
 describe('loadConfig', () => {
   it('parses a complete environment with a user group of approvers', () => {
-    const config = loadConfig(COMPLETE);
+    const config = load(COMPLETE);
 
     expect(config.slack).toEqual({ botToken: COMPLETE.SLACK_BOT_TOKEN, signingSecret: COMPLETE.SLACK_SIGNING_SECRET, apiUrl: undefined });
     expect(config.approvalChannel).toBe('C0APPROVAL');
     expect(config.approvers).toEqual({ kind: 'usergroup', id: 'S0ITAPPROV' });
-    expect(config.ibm.apiKey).toBe(COMPLETE.IBMCLOUD_API_KEY);
-    expect(config.ibm.accountIds).toEqual([PROD, STAGING]);
+    expect(config.systems.map((s) => s.module.id)).toEqual(['ibm-cloud']);
+    expect(config.systems[0]!.settings.scopes).toEqual([PROD, STAGING]);
+    expect(config.systems[0]!.settings.secrets).toEqual([COMPLETE.IBMCLOUD_API_KEY]);
   });
 
   it('parses approvers given as a comma list of users, ignoring spaces and empty entries', () => {
-    const config = loadConfig({ ...COMPLETE, OFFBOARD_APPROVERS: ' U0ALEX001, W0RILEY01 ,U0MORGAN1,' });
+    const config = load({ ...COMPLETE, OFFBOARD_APPROVERS: ' U0ALEX001, W0RILEY01 ,U0MORGAN1,' });
 
     expect(config.approvers).toEqual({ kind: 'users', ids: ['U0ALEX001', 'W0RILEY01', 'U0MORGAN1'] });
   });
 
   it('parses every optional setting when given', () => {
-    const config = loadConfig({
+    const config = load({
       ...COMPLETE,
       SLACK_API_URL: 'http://127.0.0.1:9999/api/',
       PORT: '8080',
@@ -65,12 +73,12 @@ describe('loadConfig', () => {
     expect(config.redisPrefix).toBe('offboard_prod-1');
     expect(config.role).toBe('worker');
     expect(config.jobs.attempts).toBe(3);
-    expect(config.ibm.iamUrl).toBe('https://private.iam.cloud.ibm.com');
+    expect(ibmOf(config)?.iamUrl).toBe('https://private.iam.cloud.ibm.com');
     expect(config.logLevel).toBe('debug');
   });
 
   it('applies the defaults for everything optional', () => {
-    const config = loadConfig(COMPLETE);
+    const config = load(COMPLETE);
 
     expect(config.port).toBe(3000);
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
@@ -78,7 +86,7 @@ describe('loadConfig', () => {
     expect(config.role).toBe('all');
     expect(config.logLevel).toBe('info');
     expect(config.slack.apiUrl).toBeUndefined();
-    expect(config.ibm).toMatchObject({
+    expect(ibmOf(config)).toMatchObject({
       iamUrl: 'https://iam.cloud.ibm.com',
       userManagementUrl: 'https://user-management.cloud.ibm.com',
       iamIdentityUrl: 'https://iam.cloud.ibm.com',
@@ -99,11 +107,11 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as unset: defaults apply to them', () => {
-    const config = loadConfig({ ...COMPLETE, PORT: '', REDIS_URL: '   ', IBMCLOUD_IAM_URL: '', SLACK_API_URL: ' ', OFFBOARD_ROLE: '' });
+    const config = load({ ...COMPLETE, PORT: '', REDIS_URL: '   ', IBMCLOUD_IAM_URL: '', SLACK_API_URL: ' ', OFFBOARD_ROLE: '' });
 
     expect(config.port).toBe(3000);
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
-    expect(config.ibm.iamUrl).toBe('https://iam.cloud.ibm.com');
+    expect(ibmOf(config)?.iamUrl).toBe('https://iam.cloud.ibm.com');
     expect(config.slack.apiUrl).toBeUndefined();
     expect(config.role).toBe('all');
   });
@@ -114,17 +122,30 @@ describe('loadConfig', () => {
     expect(err.problems).toEqual([
       'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
       'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)',
-      'IBMCLOUD_API_KEY is required: a user API key with rights to manage users and IAM',
+      // Blank, the only system's switch is off.
+      'No system to offboard from is switched on: set IBMCLOUD_API_KEY (IBM Cloud)',
     ]);
   });
 
   it('reports every missing required setting at once', () => {
     const err = problemsWith({});
 
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'OFFBOARD_APPROVAL_CHANNEL', 'OFFBOARD_APPROVERS', 'IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS']) {
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'OFFBOARD_APPROVAL_CHANNEL', 'OFFBOARD_APPROVERS', 'No system']) {
       expect(err.problems.filter((p) => p.startsWith(name))).toHaveLength(1);
     }
-    expect(err.problems).toHaveLength(6);
+    expect(err.problems).toHaveLength(5);
+  });
+
+  it('refuses to start with no system switched on, naming the variable that switches each on', () => {
+    const err = problemsWith(without('IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS'));
+
+    expect(err.problems).toEqual([`No system to offboard from is switched on: set ${SYSTEM_MODULES.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`]);
+  });
+
+  it('asks for what a switched-on system needs: IBM Cloud without its accounts', () => {
+    const err = problemsWith(without('IBMCLOUD_ACCOUNT_IDS'));
+
+    expect(err.problems).toEqual(['IBMCLOUD_ACCOUNT_IDS is required with IBMCLOUD_API_KEY: a comma list of IBM Cloud account ids']);
   });
 
   it('reports every problem at once: missing token, bad channel id, bad approvers, bad account ids, bad URL', () => {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/config.js';
+import type { IbmCloudSettings } from '../../src/connectors/ibm-cloud/settings.js';
 import { accountMembershipStep } from '../../src/connectors/ibm-cloud/account-membership-step.js';
 import { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import { PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
@@ -18,7 +18,7 @@ afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.close()));
 });
 
-function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): Config['ibm'] {
+function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): IbmCloudSettings {
   return {
     apiKey,
     accountIds: [ACME_PRODUCTION],
@@ -88,11 +88,17 @@ describe('IbmCloudClient errors, as the IBM SDK reports them', () => {
   it('the account owner cannot be removed: the membership step fails for good with IBM\'s reason', async () => {
     const { sim, client } = await simulator();
     const step = accountMembershipStep(client, ACME_PRODUCTION);
-    const ctx = { requestId: 'OFF-OWNER1', transactionId: 'offboard-OFF-OWNER1-a1', email: 'sam.owner@acme.example' };
+    const ctx = {
+      requestId: 'OFF-OWNER1',
+      scope: ACME_PRODUCTION,
+      transactionId: 'offboard-OFF-OWNER1-a1',
+      person: { requestId: 'OFF-OWNER1', slackUserId: 'U0SAM0001', email: 'sam.owner@acme.example' },
+      identities: [{ scope: ACME_PRODUCTION, id: SIM_IAM_IDS.sam, label: 'Sam Owner <sam.owner@acme.example>' }],
+    };
     const { found } = await step.inventory(ctx);
     expect(found.map((f) => f.id)).toEqual([SIM_IAM_IDS.sam]);
     const drain = async () => {
-      for await (const _change of step.revoke(ctx, found));
+      for await (const _change of step.delete!.act(ctx, found));
     };
     const err = await rejection(drain());
     expect(err).toBeInstanceOf(PermanentError);

@@ -20,8 +20,8 @@ import { useStack } from '../support/stack.js';
 
 const start = useStack();
 
-/** 2 IBM Cloud accounts × 5 steps (API keys, access groups, policies, trusted profiles, membership) + 1 finishing parent. */
-const JOBS_PER_RUN = 11;
+/** 2 IBM Cloud accounts × 5 steps (API keys, access groups, policies, trusted profiles, membership), the job finding the person first, and the finishing parent. */
+const JOBS_PER_RUN = 12;
 
 /** Jane leaves; the successor is Chris, who plays no part in any decision below. */
 const janeLeaves: FormAnswers = {
@@ -156,7 +156,7 @@ describe('approving', () => {
     expect(queues.total).toBe(JOBS_PER_RUN);
     expect(queues.completed).toBe(JOBS_PER_RUN);
     expect(queues.counts.revocations.completed).toBe(10);
-    expect(queues.counts.runs.completed).toBe(1);
+    expect(queues.counts.runs.completed).toBe(2); // finding the person, then finishing the run
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 
     const message = await stack.slack.waitFor(() => {

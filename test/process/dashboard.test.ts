@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SYSTEM_MODULES } from '../../jobs/systems.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { useStack } from '../support/stack.js';
@@ -76,7 +77,7 @@ describe('dashboard configuration', () => {
   it('requires a user and a password when the port is set, listing both problems', () => {
     let problems: string[] = [];
     try {
-      loadConfig({ ...base, OFFBOARD_DASHBOARD_PORT: '3001' });
+      loadConfig({ ...base, OFFBOARD_DASHBOARD_PORT: '3001' }, SYSTEM_MODULES);
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       problems = (err as ConfigError).problems;
@@ -89,11 +90,11 @@ describe('dashboard configuration', () => {
   });
 
   it('reads the port and the login, and leaves the dashboard off without a port', () => {
-    expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PORT: '3001' }).dashboard).toEqual({
+    expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PORT: '3001' }, SYSTEM_MODULES).dashboard).toEqual({
       port: 3001,
       user: 'ops',
       password: LOGIN.OFFBOARD_DASHBOARD_PASSWORD,
     });
-    expect(loadConfig(base).dashboard).toBeUndefined();
+    expect(loadConfig(base, SYSTEM_MODULES).dashboard).toBeUndefined();
   });
 });

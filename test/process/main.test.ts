@@ -38,7 +38,7 @@ describe('the bot process', () => {
     const { child, output } = run({ SLACK_SIGNING_SECRET: 'do-not-print-me', SLACK_BOT_TOKEN: 'xoxp-wrong-kind', OFFBOARD_APPROVERS: 'alice' });
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
-    for (const name of ['SLACK_BOT_TOKEN', 'OFFBOARD_APPROVAL_CHANNEL', 'OFFBOARD_APPROVERS', 'IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS']) {
+    for (const name of ['SLACK_BOT_TOKEN', 'OFFBOARD_APPROVAL_CHANNEL', 'OFFBOARD_APPROVERS', 'IBMCLOUD_API_KEY', 'No system to offboard from']) {
       expect(output()).toContain(name);
     }
     expect(output()).not.toContain('do-not-print-me');

@@ -37,10 +37,10 @@ describe('two web and two worker processes on one Redis', () => {
       expect(eventsOf(trail, 'request.approved')).toHaveLength(1);
       expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
       const steps = eventsOf(trail, 'run.planned')[0]!.steps.length;
-      // One job per step and one to finish the run, each run once.
+      // One job per step, one finding the person first and one finishing the run, each run once.
       expect(eventsOf(trail, 'step.started')).toHaveLength(steps);
       const snapshot = await queueSnapshot(stack);
-      expect(snapshot.jobIds.filter((j) => j.startsWith(id))).toHaveLength(steps + 1);
+      expect(snapshot.jobIds.filter((j) => j.startsWith(id))).toHaveLength(steps + 2);
       await player.evidence(id);
       await new Promise((r) => setTimeout(r, 300));
       expect(stack.slack.files.filter((f) => f.filename.includes(id))).toHaveLength(1);

@@ -5,7 +5,7 @@ import { sampleRequest } from '../support/sample-request.js';
 const request = sampleRequest({
   notes: 'Her deploy key is xoxb-1234-5678-abcdefghijkl and apikey=Zx9kQ2mP7rT4vW8yB3nC6fH1jL5sD0gA2eK7uI9oP4qR',
 });
-const shape = { scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys', 'Account membership'] };
+const shape = [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys', 'Account membership'] }];
 
 describe('the approval message', () => {
   it('never shows a token or API key pasted into the notes', () => {

@@ -15,7 +15,7 @@ function planned(accounts: number): AuditRecord[] {
   const steps: StepRef[] = [];
   for (let a = 0; a < accounts; a++) {
     for (const step of ['api-keys', 'access-groups', 'policies', 'account-membership']) {
-      steps.push({ system: 'ibm-cloud', scope: a.toString(16).padStart(32, '0'), step, title: step });
+      steps.push({ system: 'ibm-cloud', systemTitle: 'IBM Cloud', scopeNoun: 'account', scope: a.toString(16).padStart(32, '0'), step, title: step });
     }
   }
   return [{ type: 'run.planned', round: 1, steps, startsAt: '2026-11-23T10:00:00.000Z', seq: '1-0', at: '2026-11-23T10:00:00.000Z' }];
@@ -25,7 +25,7 @@ describe('the checklist message', () => {
   it('shows one section per account for a few accounts', () => {
     const trail = planned(2);
     const { blocks } = checklistMessage(request, stepProgress(trail), trail);
-    expect(blocks.filter((b) => JSON.stringify(b).includes('account `'))).toHaveLength(2);
+    expect(blocks.filter((b) => JSON.stringify(b).includes('*IBM Cloud* · account `'))).toHaveLength(2);
   });
 
   it('stays within Slack\'s 50 blocks and 3000 characters per section for 120 accounts, listing every one', () => {

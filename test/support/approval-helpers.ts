@@ -87,11 +87,11 @@ export async function finishedTrail(stack: LocalStack, requestId: string, { roun
   );
 }
 
-/** The job ids one run of this request must have: one per planned step, plus the finishing parent. */
+/** The job ids one run of this request must have: one per planned step, plus the one finding the person and the finishing parent. */
 export function expectedJobIds(requestId: string, trail: AuditRecord[]): string[] {
   const planned = eventsOf(trail, 'run.planned');
   const steps = planned.flatMap((p) => p.steps);
-  return [...steps.map((s) => `${requestId}.${stepId(s)}`), `${requestId}.finish`].sort();
+  return [...steps.map((s) => `${requestId}.${stepId(s)}`), `${requestId}.identify`, `${requestId}.finish`].sort();
 }
 
 /** Waits until the run's audit trail says it finished and every job of it has completed. */

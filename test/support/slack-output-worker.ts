@@ -23,7 +23,7 @@ export function startSlackOutput(redisUrl: string, client: WebClient, channel: s
   const audit = new AuditTrail(redis, keys);
   const queue = new Queue(QUEUES.slack, { connection: redis, prefix });
   const deps = {
-    approvals: new ApprovalPublisher(store, audit, client, channel, { scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] }),
+    approvals: new ApprovalPublisher(store, audit, client, channel, [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] }]),
     checklist: new ChecklistPublisher(store, audit, client),
     slack: client,
     logger: createLogger('silent'),

@@ -1,14 +1,14 @@
-import type { Change, RevocationStep } from '../connector.js';
+import type { Change, StepCapabilities } from '../connector.js';
 import { PermanentError } from '../step-errors.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { personScopedStep } from './person-scoped-step.js';
 
 /** Removes the person from every access group they were added to (rule-based memberships are not touched). */
-export function accessGroupsStep(client: IbmCloudClient, accountId: string): RevocationStep {
-  return personScopedStep(client, accountId, {
-    list: async (user) => (await client.listAccessGroups(accountId, user.iamId)).map((g) => ({ id: g.id, label: g.name })),
-    async *revoke(ctx, user, found) {
-      const results = await client.removeFromAllAccessGroups(accountId, user.iamId, ctx.transactionId);
+export function accessGroupsStep(client: IbmCloudClient, accountId: string): StepCapabilities {
+  return personScopedStep(accountId, {
+    list: async (identity) => (await client.listAccessGroups(accountId, identity.id)).map((g) => ({ id: g.id, label: g.name })),
+    async *remove(ctx, identity, found) {
+      const results = await client.removeFromAllAccessGroups(accountId, identity.id, ctx.transactionId);
       // 207 reports each group separately: one refused group must not pass as success.
       const refused = results.filter((r) => r.status >= 300 && r.status !== 404);
       if (refused.length > 0) {

@@ -3,7 +3,7 @@ import IamAccessGroupsV2 from '@ibm-cloud/platform-services/iam-access-groups/v2
 import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1';
 import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1';
 import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1';
-import type { Config } from '../../config/config.js';
+import type { IbmCloudSettings } from './settings.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { PermanentError, RetryableError } from '../step-errors.js';
 import { classifyIbmError } from './classify-ibm-error.js';
@@ -47,7 +47,7 @@ export class IbmCloudClient {
   private readonly authenticator: IamAuthenticator;
 
   constructor(
-    private readonly cfg: Config['ibm'],
+    private readonly cfg: IbmCloudSettings,
     private readonly metrics?: Metrics,
   ) {
     const authenticator = new IamAuthenticator({ apikey: cfg.apiKey, url: cfg.iamUrl });

@@ -1,41 +1,38 @@
-import type { Change, Finding, RevocationStep, StepContext } from '../connector.js';
+import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
 import { PermanentError } from '../step-errors.js';
-import type { IbmCloudClient, IbmUser } from './ibm-cloud-client.js';
+import type { Identity } from '../system.js';
 
 export interface PersonScopedSpec {
-  /** Everything of this kind the person holds in the account. */
-  list(user: IbmUser): Promise<Finding[]>;
-  revoke(ctx: StepContext, user: IbmUser, found: Finding[]): AsyncIterable<Change>;
+  /** Everything of this kind the identity holds in the account. */
+  list(identity: Identity): Promise<Finding[]>;
+  remove(ctx: StepContext, identity: Identity, found: Finding[]): AsyncIterable<Change>;
 }
 
 /**
- * A step over things the person holds in one account. The person is looked up by email once per
- * run; once removed from the account they can no longer be found that way, so the IAM id an
- * earlier step recorded stands in (their API keys outlive their membership). The read-back
- * lists again and is confirmed only when nothing of this kind is left.
+ * A step over what the person holds in one account, through the identity that IBM Cloud's
+ * identification found for them there (by email, or by the IAM id a previous round found once
+ * they were no longer a member). The read-back lists again and is confirmed only when nothing of
+ * this kind is left.
  */
-export function personScopedStep(client: IbmCloudClient, accountId: string, spec: PersonScopedSpec): RevocationStep {
-  let lookup: Promise<IbmUser | undefined> | undefined;
-  const person = (ctx: StepContext) =>
-    (lookup ??= client.findUserByEmail(accountId, ctx.email).then((user) =>
-      user ?? (ctx.knownIdentity ? { iamId: ctx.knownIdentity, email: ctx.email, name: '', state: 'NOT_A_MEMBER' } : undefined),
-    ));
+export function personScopedStep(accountId: string, spec: PersonScopedSpec): StepCapabilities {
+  const identityHere = (ctx: StepContext) => ctx.identities.find((i) => i.scope === accountId);
   return {
     async inventory(ctx) {
-      const user = await person(ctx);
-      if (!user) return { found: [], note: `${ctx.email} is not a member of account ${accountId}` };
-      const found = await spec.list(user);
-      const note = user.state === 'NOT_A_MEMBER' ? `no longer a member of account ${accountId}; searched by IAM id ${user.iamId} recorded earlier` : undefined;
-      return { found, note, identity: user.iamId };
+      const identity = identityHere(ctx);
+      if (!identity) return { found: [], note: `${ctx.person.email} is not a member of account ${accountId}` };
+      const found = await spec.list(identity);
+      return { found, note: identity.detail?.startsWith('no longer') ? `no longer a member of account ${accountId}; searched by IAM id ${identity.id}` : undefined };
     },
-    async *revoke(ctx, found) {
-      const user = await person(ctx);
-      if (user && found.length > 0) yield* spec.revoke(ctx, user, found);
-    },
-    async readBack(ctx) {
-      const user = await person(ctx);
-      const remaining = user ? await spec.list(user) : [];
-      return { confirmed: remaining.length === 0, remaining };
+    delete: {
+      async *act(ctx, found) {
+        const identity = identityHere(ctx);
+        if (identity && found.length > 0) yield* spec.remove(ctx, identity, found);
+      },
+      async readBack(ctx) {
+        const identity = identityHere(ctx);
+        const remaining = identity ? await spec.list(identity) : [];
+        return { confirmed: remaining.length === 0, remaining };
+      },
     },
   };
 }

@@ -15,7 +15,8 @@ export interface SimUser {
   /** Profile id of this user in this account. */
   id: string;
   iam_id: string;
-  realm: 'IBMid' | 'SL';
+  /** Where the user signs in: one person can hold records in several realms of one account. */
+  realm: 'IBMid' | 'SL' | 'BSS';
   /** Login id: the email address for IBMid users. */
   user_id: string;
   firstname: string;
@@ -102,6 +103,30 @@ export interface SimGroupMember {
   created_by_id: string;
 }
 
+/** A condition of a dynamic rule, compared against a claim of the IdP's assertion at sign-in. */
+export interface SimRuleCondition {
+  claim: string;
+  operator: 'EQUALS' | 'EQUALS_IGNORE_CASE' | 'IN' | 'NOT_EQUALS_IGNORE_CASE' | 'NOT_EQUALS' | 'CONTAINS';
+  /** A stringified JSON value, as IAM stores it. */
+  value: string;
+}
+
+/** A dynamic (rule-based) membership rule of an access group, in the IAM Access Groups v2 `Rule` shape. */
+export interface SimGroupRule {
+  id: string;
+  name: string;
+  /** Hours a dynamic membership lasts after sign-in. */
+  expiration: number;
+  realm_name: string;
+  access_group_id: string;
+  account_id: string;
+  conditions: SimRuleCondition[];
+  created_at: string;
+  created_by_id: string;
+  last_modified_at: string;
+  last_modified_by_id: string;
+}
+
 export interface SimAccessGroup {
   id: string;
   name: string;
@@ -159,6 +184,11 @@ export interface IbmCloudSeed {
   profiles: SimTrustedProfile[];
   profileIdentities: SimProfileIdentity[];
   accessGroups: SimAccessGroup[];
+  /**
+   * Rules of the groups. The simulator does not evaluate them against sign-ins: a group's dynamic
+   * members are the seeded `membership_type: 'dynamic'` members, as IAM last computed them.
+   */
+  accessGroupRules: SimGroupRule[];
   policies: SimPolicy[];
   /** The user the accepted API keys belong to: the `iam_id` in every token the simulator issues. */
   botIamId: string;
@@ -177,6 +207,12 @@ export interface IbmCloudSimulatorOptions {
   consistencyDelayMs?: number;
   /** Default 3600. */
   tokenLifetimeSeconds?: number;
+  /**
+   * The largest page any list endpoint serves, whatever page size the request asks for (as a
+   * server caps it), so tests can prove that every listing follows `next`; default: each
+   * endpoint's own default and maximum.
+   */
+  pageSize?: number;
   /** Seed of the random source behind fault `rate`s, so a faulty run can be replayed; default 1. */
   faultSeed?: number;
 }
@@ -214,6 +250,18 @@ export interface RecordedRequest {
   at: string;
 }
 
+export type SimDynamicGroup = SimAccessGroup & { rules: SimGroupRule[] };
+
+export type NewSimUser = Pick<SimUser, 'iam_id' | 'email' | 'firstname' | 'lastname'> & Partial<Pick<SimUser, 'realm' | 'user_id' | 'state'>>;
+
+export interface NewSimApiKey {
+  accountId: string;
+  iamId: string;
+  name: string;
+  /** Default: a fresh `ApiKey-<uuid>`. */
+  id?: string;
+}
+
 export interface IbmCloudSimulator {
   /** e.g. http://127.0.0.1:41234: serves the token endpoint and all four services. */
   url: string;
@@ -225,10 +273,27 @@ export interface IbmCloudSimulator {
   requests: RecordedRequest[];
   /** The TRUE current state (ignoring the consistency delay), for test assertions. */
   userInAccount(accountId: string, email: string): SimUser | undefined;
+  /** Every user record of the account whose email matches, in any letter case and realm. */
+  usersInAccount(accountId: string, email: string): SimUser[];
   apiKeysOf(accountId: string, iamId: string): SimApiKey[];
+  /** One API key as it is now (its `disabled` flag, its activity); undefined once deleted. */
+  apiKey(id: string): SimApiKey | undefined;
   /** Trusted profiles in the account that the identity may still assume. */
   profilesLinkedTo(accountId: string, iamId: string): SimTrustedProfile[];
+  /** Groups the identity is a static member of: what "remove from all groups" removes. */
   groupsOf(accountId: string, iamId: string): SimAccessGroup[];
+  /** Groups a rule makes the identity a member of, each with its rules. */
+  dynamicGroupsOf(accountId: string, iamId: string): SimDynamicGroup[];
+  /** The identity's direct policies, as full documents. */
   policiesOf(accountId: string, iamId: string): SimPolicy[];
+  /** Changes made by someone other than the bot (access that comes back), visible to reads at once. */
+  addUserToAccount(accountId: string, user: NewSimUser): SimUser;
+  /** Adds a static member; throws if the group does not exist. */
+  addToGroup(groupId: string, iamId: string): void;
+  createApiKey(key: NewSimApiKey): SimApiKey;
+  /** Throws if the key does not exist. */
+  enableKey(id: string): void;
+  /** Records a sign-in with the key (`activity.last_authn`, `authn_count`); default now. */
+  useApiKey(id: string, at?: Date | string): void;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ export type { SlackEventsDriver, SlackResponse } from './slack-events-driver.js'
 export type { BlockActionArgs, SlackPayloadsOptions, SlashCommandArgs, ViewSubmissionArgs } from './slack-payloads.js';
 export { SocketModeEventsClient } from './socket-mode-events-client.js';
 export type { SocketModeEventsClientOptions } from './socket-mode-events-client.js';
+export type { ScimCall, ScimFaultRule, ScimFaultStatus, ScimSessionEnd, ScimSimulator, ScimUserState } from './scim-types.js';
 export type { DeliverOptions, EnvelopeType, SimEnvelope, SocketModeHub } from './socket-mode-hub.js';
 export type {
   RecordedCall,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { slackId } from './ids.js';
 import { multipartBoundary, parseMultipart } from './multipart.js';
 import { ArgsDecodeError, parseApiRequest, readBody } from './request-args.js';
+import { SCIM_PREFIX, ScimService } from './scim-service.js';
 import { SlackMethodError, SlackState } from './slack-state.js';
 import { SocketModeHub } from './socket-mode-hub.js';
 import type { ResponseUrlContext, SimMessage, SlackSimulator, SlackSimulatorOptions } from './types.js';
@@ -17,6 +18,7 @@ import { WEB_API_METHODS } from './web-api-methods.js';
 export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<SlackSimulator> {
   const state = new SlackState(opts);
   const socketMode = opts.appToken !== undefined ? new SocketModeHub(opts.appToken, state.appId) : undefined;
+  const scim = opts.adminToken !== undefined ? new ScimService(state, opts.adminToken) : undefined;
   let origin = '';
 
   const server: Server = createServer((req, res) => {
@@ -37,6 +39,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
       if (delayMs > 0) await sleep(delayMs);
       return handleApi(req, res, url, body);
     }
+    if (scim && url.pathname.startsWith(SCIM_PREFIX)) return scim.handle(req, res, url, body, `${origin}${SCIM_PREFIX}`);
     if (req.method === 'POST' && url.pathname.startsWith('/upload/v1/')) return handleUpload(req, res, url, body);
     if (req.method === 'POST' && url.pathname.startsWith('/response/')) return handleResponseUrl(req, res, url, body);
     sendText(res, 404, 'not found');
@@ -213,6 +216,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
     rateLimit: (method, times, retryAfterSeconds) => state.setRateLimit(method, times, retryAfterSeconds),
     delay: (method, ms) => state.setDelay(method, ms),
     socketMode,
+    scim: scim?.simulator(`${origin}${SCIM_PREFIX}`),
     close: () =>
       new Promise<void>((resolve, reject) => {
         socketMode?.close();

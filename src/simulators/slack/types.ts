@@ -1,4 +1,5 @@
 /** Public types of the Slack Web API simulator. */
+import type { ScimSimulator } from './scim-types.js';
 import type { SocketModeHub } from './socket-mode-hub.js';
 
 export interface SimSlackUser {
@@ -29,6 +30,8 @@ export interface SlackSimulatorOptions {
   channels?: string[];
   /** An app-level token `xapp-…`: turns on Socket Mode (`apps.connections.open` accepts only this token). */
   appToken?: string;
+  /** A user token `xoxp-…` with the `admin` scope: turns on SCIM v2 under /scim/v2/, which accepts only this token. */
+  adminToken?: string;
 }
 
 export interface RecordedCall {
@@ -132,5 +135,7 @@ export interface SlackSimulator {
   delay(method: string, ms: number): void;
   /** Slack's side of Socket Mode, when the simulator was given an `appToken`. */
   socketMode: SocketModeHub | undefined;
+  /** Slack's SCIM v2 user API and its test helpers, when the simulator was given an `adminToken`. */
+  scim: ScimSimulator | undefined;
   close(): Promise<void>;
 }

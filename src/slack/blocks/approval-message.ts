@@ -1,4 +1,5 @@
 import type { PreviewItem } from '../../audit/audit-event.js';
+import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../queue/run-flow.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, divider, escape, plain, section, slackDate, user } from './block-kit.js';
@@ -15,13 +16,13 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
       : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escape(r.decision.reason ?? '')}`
     : undefined;
-  const accounts = shape.scopes.map((s) => `\`${s}\``).join(', ');
+  const revoked = shape.map((s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`);
   return {
     text: `Offboarding request ${r.id} for ${r.subject.name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
-      section(`*What will be revoked:* IBM Cloud in ${accounts}: ${shape.touches.join(', ')}`),
+      section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
       section(preview ? previewText(r, preview) : '_Checking what they hold in each account…_'),
       divider(),
       decided
@@ -43,12 +44,12 @@ function previewText(r: OffboardRequest, items: PreviewItem[]): string {
   if (items.length > 0 && items.every((i) => !i.error && i.found.length === 0)) {
     return `:warning: *${escape(r.subject.email)} matches no identity in any account.* Check that this is the right person and the email they use there before approving.`;
   }
-  const scopes = [...new Set(items.map((i) => i.ref.scope))];
-  const lines = scopes.map((scope) => {
-    const here = items.filter((i) => i.ref.scope === scope);
-    const notMember = here.every((i) => !i.error && i.found.length === 0);
+  const groups = [...new Map(items.map((i) => [`${i.ref.system}\u0000${i.ref.scope}`, i.ref])).values()];
+  const lines = groups.map((ref) => {
+    const here = items.filter((i) => i.ref.system === ref.system && i.ref.scope === ref.scope);
+    const nothing = here.every((i) => !i.error && i.found.length === 0);
     const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escape(i.error)})` : `${i.ref.title}: ${i.found.length}`));
-    return `• \`${scope}\`: ${notMember ? 'not a member, nothing to revoke' : parts.join(' · ')}`;
+    return `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${nothing ? 'not found there, nothing to revoke' : parts.join(' · ')}`;
   });
   return `*They hold now* (read-only check):\n${lines.join('\n')}`;
 }

@@ -1,10 +1,9 @@
 import type { AuditRecord } from '../../audit/audit-event.js';
 import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
+import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, escape, plain, section, slackDate } from './block-kit.js';
 import { ACTIONS } from './ids.js';
-
-const SYSTEM_NAMES: Record<string, string> = { 'ibm-cloud': 'IBM Cloud' };
 
 const ICONS = {
   waiting: ':white_circle:',
@@ -29,9 +28,9 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   const texts = [...groups.values()].map((group) => {
-    const { system, scope } = group[0]!.ref;
     const lines = group.map((s) => `${ICONS[s.state]} ${s.ref.title}: ${stepLine(s, scheduled)}`);
-    return `*${SYSTEM_NAMES[system] ?? system}* · account \`${scope}\`\n${lines.join('\n')}`;
+    const ref = group[0]!.ref;
+    return `*${systemTitle(ref)}* · ${scopeLabel(ref, (x) => `\`${x}\``)}\n${lines.join('\n')}`;
   });
   const body = (texts.length > MAX_SCOPE_BLOCKS ? pack(texts) : texts).map(section);
 

@@ -1,0 +1,41 @@
+import type { Identity, SystemModule } from '../system.js';
+import { IbmCloudClient } from './ibm-cloud-client.js';
+import { readIbmCloudSettings } from './settings.js';
+
+/** IBM Cloud: every configured account is a scope; the person is found by the email on their Slack profile. */
+export const ibmCloud: SystemModule<IbmCloudClient> = {
+  id: 'ibm-cloud',
+  title: 'IBM Cloud',
+  scopeNoun: 'account',
+  switchedOnBy: 'IBMCLOUD_API_KEY',
+  configure(env) {
+    const settings = readIbmCloudSettings(env);
+    if ('problems' in settings) return settings;
+    return {
+      scopes: settings.accountIds,
+      secrets: [settings.apiKey],
+      summary: {
+        accounts: settings.accountIds.length,
+        iamUrl: settings.iamUrl,
+        userManagementUrl: settings.userManagementUrl,
+        iamIdentityUrl: settings.iamIdentityUrl,
+        accessGroupsUrl: settings.accessGroupsUrl,
+        policyManagementUrl: settings.policyManagementUrl,
+        timeoutMs: settings.timeoutMs,
+      },
+      connect: (metrics) => new IbmCloudClient(settings, metrics),
+      checkStartup: (client) => client.checkCredentials(),
+      async identify(client, person, earlier) {
+        const found: Identity[] = [];
+        for (const account of settings.accountIds) {
+          const user = await client.findUserByEmail(account, person.email);
+          if (user) found.push({ scope: account, id: user.iamId, label: `${user.name || user.email} <${user.email}>`, detail: `state ${user.state}` });
+        }
+        // Removed from an account, a person is no longer found there by email; what they held
+        // under that IAM id (API keys outlive membership) must still be found.
+        const gone = earlier.filter((e) => !found.some((f) => f.scope === e.scope && f.id === e.id));
+        return [...found, ...gone.map((e) => ({ ...e, detail: 'no longer a member; found in an earlier round' }))];
+      },
+    };
+  },
+};

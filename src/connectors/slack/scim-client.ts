@@ -1,0 +1,101 @@
+import { PermanentError } from '../step-errors.js';
+import { classifyScimAnswer, classifyScimNoAnswer } from './classify-scim-error.js';
+import type { SlackScimSettings } from './settings.js';
+
+/** A Slack account as SCIM reports it. */
+export interface SlackScimUser {
+  id: string;
+  userName: string;
+  active: boolean;
+  emails: string[];
+  displayName: string;
+}
+
+/** Counts one call by outcome: `ok`, Slack's HTTP status, or `network` when no answer came. */
+export type ScimCallCounter = (operation: string, status: string) => void;
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The only module that speaks to Slack's SCIM v2 API. Every request goes through `call`, which
+ * applies the per-call timeout, counts the call and classifies errors once; it never retries,
+ * because BullMQ owns retrying.
+ */
+export class SlackScimClient {
+  constructor(
+    private readonly settings: SlackScimSettings,
+    private readonly countCall?: ScimCallCounter,
+  ) {}
+
+  /** Undefined when Slack has no such user (a deactivated user is still found, `active: false`). */
+  async getUser(id: string): Promise<SlackScimUser | undefined> {
+    const answer = await this.call('get user', 'GET', id, [404]);
+    return answer.status === 404 ? undefined : userOf('get user', answer.body);
+  }
+
+  /** Deactivates (signing the user out everywhere) or reactivates; false when the user does not exist. */
+  async setActive(id: string, active: boolean): Promise<boolean> {
+    const operation = active ? 'reactivate user' : 'deactivate user';
+    const patch = { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: active }] };
+    const answer = await this.call(operation, 'PATCH', id, [404], patch);
+    return answer.status !== 404;
+  }
+
+  /** Resolves with 2xx answers and the `absent` statuses the caller handles; throws classified errors. */
+  private async call(operation: string, method: string, userId: string, absent: number[], body?: unknown): Promise<Answer> {
+    const url = new URL(`Users/${encodeURIComponent(userId)}`, this.settings.scimUrl);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.settings.token}`,
+          Accept: 'application/scim+json, application/json',
+          ...(body !== undefined ? { 'Content-Type': 'application/scim+json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        // Covers the body too: a stalled answer is cut off like a missing one.
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      this.countCall?.(operation, 'network');
+      throw classifyScimNoAnswer(operation, err, this.settings.timeoutMs);
+    }
+    const ok = res.status >= 200 && res.status < 300;
+    this.countCall?.(operation, ok ? 'ok' : String(res.status));
+    const parsed = parseBody(text);
+    if (ok || absent.includes(res.status)) return { status: res.status, body: parsed };
+    throw classifyScimAnswer(operation, { status: res.status, retryAfter: res.headers.get('retry-after'), body: parsed });
+  }
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A 200 that is not a User resource (a proxy's page, a wrong SLACK_SCIM_URL) must not pass as one. */
+function userOf(operation: string, body: unknown): SlackScimUser {
+  const u = body as { id?: unknown; userName?: unknown; active?: unknown; emails?: unknown; displayName?: unknown } | null;
+  if (typeof u?.id !== 'string' || typeof u.active !== 'boolean') {
+    throw new PermanentError(`${operation}: Slack SCIM answered without a user resource; check SLACK_SCIM_URL`);
+  }
+  const emails = Array.isArray(u.emails) ? u.emails.map((e: { value?: unknown }) => e?.value).filter((v): v is string => typeof v === 'string') : [];
+  return {
+    id: u.id,
+    userName: typeof u.userName === 'string' ? u.userName : '',
+    active: u.active,
+    emails,
+    displayName: typeof u.displayName === 'string' ? u.displayName : '',
+  };
+}

@@ -1,0 +1,64 @@
+import type { Metrics } from '../metrics/metrics.js';
+
+/** The person being offboarded, as every system is asked about them. */
+export interface Person {
+  requestId: string;
+  slackUserId: string;
+  email: string;
+}
+
+/** One identity of the person in one scope of a system (an IBM Cloud user record, a Slack account). */
+export interface Identity {
+  scope: string;
+  /** The system's own id for it (an IAM id, a Slack user id). */
+  id: string;
+  label: string;
+  /** Realm, state, login id: what tells two identities of one person apart. */
+  detail?: string;
+}
+
+/**
+ * A target system, as it plugs in: its own settings, read from its own variables, and switched on
+ * by one of them. Nothing outside the system's folder, its job files and the registry line in
+ * `jobs/systems.ts` knows what the system is.
+ */
+export interface SystemModule<C = unknown> {
+  /** Stable id, the first part of every step id: 'ibm-cloud', 'slack'. */
+  id: string;
+  title: string;
+  /** What one scope is called in messages: 'account', 'workspace'. */
+  scopeNoun: string;
+  /** The variable whose presence switches the system on. */
+  switchedOnBy: string;
+  /** Reads the system's variables once it is switched on; every problem is returned, none thrown. */
+  configure(env: Readonly<Record<string, string>>): SystemSettings<C> | { problems: string[] };
+}
+
+export interface SystemSettings<C> {
+  /** Where it offboards: each configured IBM Cloud account, the Slack workspace or org. */
+  scopes: string[];
+  /** Values that must never be shown anywhere (masked by `registerSecrets`). */
+  secrets: string[];
+  /** What start-up logs about it: never a secret. */
+  summary: Record<string, unknown>;
+  connect(metrics: Metrics): C;
+  /** Fails, naming the setting to fix, when the system refuses the bot's credentials. */
+  checkStartup(client: C): Promise<void>;
+  /**
+   * Every identity of the person in every scope, found once per round and used by every step.
+   * `earlier` are those a previous round found: someone removed from an account can no longer be
+   * found by email there, but what they held elsewhere still has to be found by their id.
+   */
+  identify(client: C, person: Person, earlier: Identity[]): Promise<Identity[]>;
+}
+
+/** A system switched on by the configuration, with its settings read. */
+export interface ConfiguredSystem<C = unknown> {
+  module: SystemModule<C>;
+  settings: SystemSettings<C>;
+}
+
+/** A configured system with its client, as a worker holds it. */
+export interface ConnectedSystem<C = unknown> extends ConfiguredSystem<C> {
+  client: C;
+}

@@ -1,0 +1,40 @@
+import { PermanentError, RetryableError } from '../connectors/step-errors.js';
+import { earlierIdentities, identifiedSystems } from './identities.js';
+import type { RunDeps } from './run-deps.js';
+import { plannedRound, systemsOf } from './run-starter.js';
+
+/**
+ * Finds the person in every system of the round, once, and records what was found; then the
+ * round's steps are enqueued, each working on these identities. A system that cannot be asked
+ * (switched off, refused, still failing on the last attempt) is recorded as such and its steps
+ * fail with the reason: never a clean "nothing found".
+ */
+export async function identifyRound(requestId: string, round: number, lastAttempt: boolean, deps: RunDeps): Promise<void> {
+  const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
+  const planned = plannedRound(trail, round);
+  if (!planned) throw new PermanentError(`round ${round} of ${requestId} is not planned`);
+  const done = identifiedSystems(trail, round);
+  const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
+  let retryable: RetryableError | undefined;
+  for (const system of systemsOf(planned.steps).filter((s) => !done.has(s))) {
+    const connected = deps.systems.get(system);
+    if (!connected) {
+      await deps.audit.append(requestId, { type: 'identities.failed', round, system, error: `${system} is switched off in the worker's configuration` });
+      continue;
+    }
+    try {
+      const identities = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round));
+      await deps.audit.append(requestId, { type: 'identities.found', round, system, identities });
+    } catch (err) {
+      if (err instanceof RetryableError && !lastAttempt) {
+        retryable ??= err;
+        continue;
+      }
+      await deps.audit.append(requestId, { type: 'identities.failed', round, system, error: (err as Error).message });
+    }
+  }
+  // The systems found so far stay recorded; only the rest are asked again.
+  if (retryable) throw retryable;
+  await deps.runs.enqueueSteps(request, round, await deps.audit.read(requestId));
+  await deps.outbox.refreshChecklist(requestId);
+}
