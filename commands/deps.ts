@@ -1,3 +1,4 @@
+import type { EvidenceDesk } from '../src/evidence/evidence-desk.js';
 import type { Logger } from '../src/logger.js';
 import type { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import type { RequestStore } from '../src/requests/request-store.js';
@@ -8,6 +9,8 @@ export interface CommandDeps {
   lifecycle: RequestLifecycle;
   store: RequestStore;
   directory: SlackDirectory;
+  /** The evidence pack on demand, and "Generate report". */
+  evidence: EvidenceDesk;
   approvalChannel: string;
   logger: Logger;
   now: () => Date;

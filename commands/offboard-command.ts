@@ -1,10 +1,13 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { z } from 'zod';
+import { REQUEST_ID } from '../src/requests/request.js';
+import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
 import { COMMAND } from '../src/slack/blocks/ids.js';
 import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
 
-const USAGE = `Usage: \`${COMMAND}\` or \`${COMMAND} @person\` opens the offboarding form.`;
+const USAGE = `Usage: \`${COMMAND}\` or \`${COMMAND} @person\` opens the offboarding form; \`${COMMAND} report OFF-XXXXXX\` gives you a request's evidence pack.`;
 /** Enough of what was typed to recognise it, not enough to fill the screen. */
 const ECHO_LIMIT = 80;
 
@@ -20,6 +23,8 @@ export function offboardCommand(deps: CommandDeps) {
     const text = command.text.trim();
     const mention = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/.exec(text);
     if (text === 'help') return ack({ response_type: 'ephemeral', text: USAGE });
+    const report = /^report(?:\s+(\S+))?$/i.exec(text);
+    if (report) return evidenceReport(deps, report[1], command, ack, client);
     if (text && !mention) {
       const shown = text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text;
       return ack({
@@ -31,4 +36,21 @@ export function offboardCommand(deps: CommandDeps) {
     await client.views.open({ trigger_id: command.trigger_id, view: requestModal({ personId: mention?.[1] }) });
     deps.logger.info({ user: command.user_id }, 'offboarding form opened');
   };
+}
+
+type Command = z.infer<typeof commandPayload>;
+
+/** `/offboard report <id>`: the pack's links, privately, to approvers and compliance; answers and refusals are recorded. */
+async function evidenceReport(deps: CommandDeps, id: string | undefined, command: Command, ack: SlackCommandMiddlewareArgs['ack'], client: AllMiddlewareArgs['client']) {
+  if (!id || !REQUEST_ID.test(id)) return ack({ response_type: 'ephemeral', text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\`.\n${USAGE}` });
+  await ack();
+  let answer;
+  try {
+    answer = await deps.evidence.download(id, command.user_id, 'command');
+  } catch (err) {
+    if (!(err instanceof RequestNotFoundError)) throw err;
+    answer = { kind: 'not_now' as const, text: `There is no offboarding request ${id}.` };
+  }
+  deps.logger.info({ requestId: id, user: command.user_id, outcome: answer.kind }, 'evidence asked for');
+  await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: answer.kind === 'refused' ? `:no_entry: ${answer.reason}` : answer.text });
 }

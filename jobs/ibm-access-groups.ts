@@ -6,5 +6,6 @@ export const ibmAccessGroups = defineStepJob({
   system: ibmCloud,
   step: 'access-groups',
   title: 'Access groups',
+  phases: ['disable', 'delete', 'reinstate'],
   connect: (client, accountId) => accessGroupsStep(client, accountId),
 });

@@ -7,6 +7,8 @@ export const ibmAccountMembership = defineStepJob({
   system: ibmCloud,
   step: 'account-membership',
   title: 'Account membership',
+  phases: ['delete'],
+  endsIdentity: true,
   closing: true,
   connect: (client, accountId) => accountMembershipStep(client, accountId),
 });

@@ -6,5 +6,6 @@ export const ibmApiKeys = defineStepJob({
   system: ibmCloud,
   step: 'api-keys',
   title: 'API keys',
+  phases: ['disable', 'delete', 'reinstate'],
   connect: (client, accountId) => apiKeysStep(client, accountId),
 });

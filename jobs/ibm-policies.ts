@@ -6,5 +6,6 @@ export const ibmPolicies = defineStepJob({
   system: ibmCloud,
   step: 'policies',
   title: 'Direct access policies',
+  phases: ['disable', 'delete', 'reinstate'],
   connect: (client, accountId) => policiesStep(client, accountId),
 });

@@ -6,5 +6,6 @@ export const ibmTrustedProfiles = defineStepJob({
   system: ibmCloud,
   step: 'trusted-profiles',
   title: 'Trusted profile links',
+  phases: ['disable', 'delete', 'reinstate'],
   connect: (client, accountId) => trustedProfilesStep(client, accountId),
 });

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import { stepId } from '../src/connectors/step-ref.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
-import { IDENTIFY_JOB, QUEUES, stepJobDataSchema } from '../src/queue/queue-names.js';
+import { FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, START_DELETION_JOB, stepJobDataSchema } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
-import { processFinishRun, processIdentify, processPreview, processSlackOutput, STEP_JOBS } from './index.js';
+import { processFinishRun, processIdentify, processPreview, processSlackOutput, processStartDeletion, STEP_JOBS } from './index.js';
 
 export interface Workers {
   /** True while every worker is running (not closing, not closed). */
@@ -20,6 +20,13 @@ export interface WorkerSettings {
   /** How long a job's lock lasts without renewal: a dead worker's job is taken over after about this long. */
   lockMs: number;
 }
+
+/** The jobs of a round that are not its steps: finding the person, finishing it, and starting a deletion. */
+const RUN_JOBS: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
+  [IDENTIFY_JOB]: processIdentify,
+  [FINISH_RUN_JOB]: processFinishRun,
+  [START_DELETION_JOB]: processStartDeletion,
+};
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */
 const STALLED = 'job stalled more than allowable limit';
@@ -47,7 +54,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       },
       { ...options, concurrency: cfg.concurrency },
     ),
-    new Worker(QUEUES.runs, (job: Job) => (job.name === IDENTIFY_JOB ? processIdentify(job, deps) : processFinishRun(job, deps)), { ...options, concurrency: 4 }),
+    new Worker(QUEUES.runs, (job: Job) => RUN_JOBS[job.name]?.(job, deps) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)), { ...options, concurrency: 4 }),
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: 2 }),
     new Worker(QUEUES.slack, (job: Job) => processSlackOutput(job, deps), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),

@@ -6,7 +6,10 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { ChecklistPublisher } from './checklist/checklist-publisher.js';
 import type { Config } from './config/config.js';
 import type { ConnectedSystem } from './connectors/system.js';
+import { warnWithoutPersistence } from './audit/redis-persistence.js';
+import { EvidenceDesk } from './evidence/evidence-desk.js';
 import { EvidencePublisher } from './evidence/evidence-publisher.js';
+import { loadSigningKey } from './evidence/pack-signing.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerQueueDepth } from './metrics/queue-depth.js';
@@ -21,6 +24,7 @@ import { createRedis, Keys } from './redis.js';
 import { RequestLifecycle } from './requests/request-lifecycle.js';
 import { RequestStore } from './requests/request-store.js';
 import { RequestLock } from './request-lock.js';
+import { DeletionSchedule } from './runs/deletion-schedule.js';
 import { Reconciler } from './runs/reconciler.js';
 import { RunStarter } from './runs/run-starter.js';
 import { createSlackClient } from './slack/slack-client.js';
@@ -54,6 +58,9 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   logger.info({ systems: config.systems.map((s) => ({ system: s.module.id, ...s.settings.summary })) }, 'systems switched on');
   const redis = createRedis(config.redisUrl, logger);
   await reachable(redis, config.redisUrl);
+  await warnWithoutPersistence(redis, logger);
+  // Read at start-up, so a missing or wrong key stops the start instead of the first report.
+  const signingKey = config.evidence.signing ? loadSigningKey(config.evidence.signing.file, config.evidence.signing.id) : undefined;
   const metrics = createMetrics();
   const keys = new Keys(config.redisPrefix);
   const store = new RequestStore(redis, keys);
@@ -71,6 +78,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   producer.on('error', () => {});
   const outbox = new SlackOutbox(queues.slack);
   const runs = new RunStarter(producer, queues.runs, audit, lock, outbox, plan, config.jobs.attempts);
+  const deletions = new DeletionSchedule(queues.runs);
 
   let server: SlackServer | undefined;
   let workers: Workers | undefined;
@@ -88,13 +96,21 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     if (config.role === 'worker' || config.slack.appToken) ops = await startOpsServer(config.port, routes, logger);
     if (config.dashboard) dashboard = await startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
     if (config.role !== 'worker') {
-      const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, queues.previews, config.approvalChannel, logger);
+      const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, deletions, queues.previews, config.approvalChannel, logger);
       server = await startSlackServer({
         config,
         logger,
         processBeforeResponse,
         routes,
-        deps: { lifecycle, store, directory, approvalChannel: config.approvalChannel, logger, now: () => new Date() },
+        deps: {
+          lifecycle,
+          store,
+          directory,
+          evidence: new EvidenceDesk(store, audit, directory, config.evidence.compliance, queues.runs, config.jobs.attempts),
+          approvalChannel: config.approvalChannel,
+          logger,
+          now: () => new Date(),
+        },
       });
     }
     if (config.role !== 'web') {
@@ -105,8 +121,9 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         checklist: new ChecklistPublisher(store, audit, slack),
         approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(plan)),
         outbox,
-        evidence: new EvidencePublisher(store, audit, slack, directory),
+        evidence: new EvidencePublisher(store, audit, slack, directory, { signingKey, dir: config.evidence.dir }),
         runs,
+        deletions,
         slack,
         systems,
         plan,
@@ -115,7 +132,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         metrics,
         logger,
       };
-      const reconciler = new Reconciler({ store, audit, runs, outbox, lock, queues, metrics, logger });
+      const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
       workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
       // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
       await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });

@@ -23,11 +23,20 @@ export type AuditEvent =
    * `repeats`, when present: the same refusal (actor, action, reason) counted this many times within
    * its window so far; repeats in between are counted, not recorded one by one.
    */
-  | { type: 'approval.refused'; actor: string; action: 'approve' | 'reject' | 'retry'; reason: string; repeats?: number }
-  | { type: 'request.approved'; actor: string }
+  | { type: 'approval.refused'; actor: string; action: DecisionAction; reason: string; repeats?: number }
+  /** `approvers`: who could approve at click time (the user group's members, or the configured ids). */
+  | { type: 'request.approved'; actor: string; approvers?: string[] }
   | { type: 'request.rejected'; actor: string; reason: string }
-  /** Round 1 is the approved run; each retry of failed steps is a further round, started by `by`. */
-  | { type: 'run.planned'; round: number; steps: StepRef[]; startsAt: string; by?: string }
+  /**
+   * Round 1 is the approved run; each retry of failed steps, each later phase (the deletion at the
+   * end of the grace period, a reinstatement) is a further round, started by `by` (a person, or
+   * `schedule`). `phase` is absent in trails written before phases existed: those deleted.
+   */
+  | { type: 'run.planned'; round: number; steps: StepRef[]; startsAt: string; by?: string; phase?: Phase }
+  /** The deletion phase will start at `at` unless the person is reinstated first. */
+  | { type: 'deletion.scheduled'; deleteAt: string }
+  /** An approver ended the grace period early: the deletion starts now. */
+  | { type: 'grace.ended'; actor: string }
   | { type: 'step.started'; stepId: string; attempt: number }
   /** `note` says why nothing was found when that needs saying (e.g. not a member of the account). */
   | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string }
@@ -43,13 +52,38 @@ export type AuditEvent =
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }
   | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }
+  /** Access the bot cannot remove (a rule-based group membership): reported, never passed off as verified. */
+  | { type: 'step.residual'; stepId: string; items: Finding[]; note: string }
   /** The outcome over every step of the request, not just this round's. */
-  | { type: 'run.finished'; round: number; outcome: 'verified' | 'failures'; failedSteps: string[] }
-  | { type: 'report.published'; round: number; fileId: string; filename: string }
+  | { type: 'run.finished'; round: number; outcome: 'verified' | 'failures' | 'residual'; failedSteps: string[]; residualSteps?: string[] }
+  /**
+   * The evidence pack of a round, stored: `fileId`/`filename` name its PDF; `files` every file of it
+   * (JSON, PDF, manifest) with its permalink; `sha256` is the JSON's, `chainHead` the last entry it covers.
+   */
+  | { type: 'report.published'; round: number; fileId: string; filename: string; files?: PublishedFile[]; sha256?: string; chainHead?: string; keyId?: string }
+  /** Someone was given the evidence pack (`via` the button or `/offboard report`), or refused it and why. */
+  | { type: 'evidence.downloaded'; actor: string; via: EvidenceChannel; round: number }
+  | { type: 'evidence.refused'; actor: string; via: EvidenceChannel; reason: string }
   /** The reconciler found work that should exist but did not (a crash, a lost or removed job) and repaired it. */
   | { type: 'run.reconciled'; action: ReconcileAction; detail: string };
 
-export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced';
+/**
+ * What a round does: `disable` removes access reversibly and keeps a snapshot of it, `delete`
+ * removes everything for good, `reinstate` restores the snapshot.
+ */
+export type Phase = 'disable' | 'delete' | 'reinstate';
+
+export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace';
+
+export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled';
+
+export type EvidenceChannel = 'button' | 'command';
+
+export interface PublishedFile {
+  id: string;
+  name: string;
+  permalink?: string;
+}
 
 export type AuditEventType = AuditEvent['type'];
 

@@ -1,11 +1,37 @@
 import type { Redis } from 'ioredis';
 import { redactDeep } from '../redact.js';
 import type { Keys } from '../redis.js';
+import { entryHash, genesisHash, type ChainEntry } from './audit-chain.js';
 import type { AuditEvent, AuditRecord } from './audit-event.js';
 
 /**
- * Append-only trail per request, kept in a Redis stream: entries are never edited or deleted,
- * and the stream id gives a total order even for events written in the same millisecond.
+ * Adds an entry only if the trail still ends where the caller computed its link from, and moves
+ * the head (hash and length, kept beside the stream) with it. Two appends racing each other
+ * cannot both link to the same entry: the loser is told the new head and links again.
+ */
+const APPEND_LINKED = `
+local head = redis.call('HGET', KEYS[2], 'hash')
+if not head then head = ARGV[1] end
+if head ~= ARGV[2] then return {0, head} end
+local id = redis.call('XADD', KEYS[1], '*', 'at', ARGV[3], 'event', ARGV[4], 'prev', ARGV[2], 'hash', ARGV[5])
+redis.call('HSET', KEYS[2], 'hash', ARGV[5])
+redis.call('HINCRBY', KEYS[2], 'length', 1)
+return {1, id}
+`;
+
+/** Far more than any real contention (a handful of workers on one request); a bound, not a budget. */
+const MAX_LINK_ATTEMPTS = 100;
+
+/** The chain as stored, and the head recorded beside it. */
+export interface StoredChain {
+  entries: ChainEntry[];
+  head?: { head: string; length: number };
+}
+
+/**
+ * Append-only trail per request, kept in a Redis stream and hash-chained (see audit-chain.ts):
+ * entries are never edited or deleted, and an edit made behind the bot's back is found by
+ * `npm run verify`.
  */
 export class AuditTrail {
   constructor(
@@ -18,16 +44,38 @@ export class AuditTrail {
   async append(requestId: string, event: AuditEvent): Promise<AuditRecord> {
     const at = this.now().toISOString();
     const masked = redactDeep(event);
-    const seq = await this.redis.xadd(this.keys.audit(requestId), '*', 'at', at, 'event', JSON.stringify(masked));
-    return { ...masked, seq: seq ?? '', at };
+    const json = JSON.stringify(masked);
+    // The hash covers the event as it will be read back, so it is computed from the stored text.
+    const stored = JSON.parse(json) as Record<string, unknown>;
+    let prev = (await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesisHash(requestId);
+    for (let attempt = 0; attempt < MAX_LINK_ATTEMPTS; attempt++) {
+      const hash = entryHash(prev, at, stored);
+      const [linked, value] = (await this.redis.eval(APPEND_LINKED, 2, this.keys.audit(requestId), this.headKey(requestId), genesisHash(requestId), prev, at, json, hash)) as [number, string];
+      if (linked === 1) return { ...masked, seq: value, at };
+      prev = value;
+    }
+    throw new Error(`could not append to the audit trail of ${requestId}: it kept moving under ${MAX_LINK_ATTEMPTS} attempts`);
   }
 
   async read(requestId: string): Promise<AuditRecord[]> {
-    const entries = await this.redis.xrange(this.keys.audit(requestId), '-', '+');
-    return entries.map(([seq, fields]) => {
-      const f = Object.fromEntries(pairs(fields));
-      return { ...(JSON.parse(f.event ?? '{}') as AuditEvent), seq, at: f.at ?? '' };
-    });
+    const { entries } = await this.chain(requestId);
+    return entries.map((e) => ({ ...(e.event as AuditEvent), seq: e.seq, at: e.at }));
+  }
+
+  /** The entries with their links, for the evidence pack and for verification. */
+  async chain(requestId: string): Promise<StoredChain> {
+    const [entries, head] = await Promise.all([this.redis.xrange(this.keys.audit(requestId), '-', '+'), this.redis.hgetall(this.headKey(requestId))]);
+    return {
+      entries: entries.map(([seq, fields]) => {
+        const f = Object.fromEntries(pairs(fields));
+        return { seq, at: f.at ?? '', event: JSON.parse(f.event ?? '{}') as Record<string, unknown>, prev: f.prev ?? '', hash: f.hash ?? '' };
+      }),
+      ...(head.hash ? { head: { head: head.hash, length: Number(head.length ?? 0) } } : {}),
+    };
+  }
+
+  private headKey(requestId: string): string {
+    return `${this.keys.audit(requestId)}:head`;
   }
 }
 

@@ -1,12 +1,15 @@
-import type { AuditRecord } from '../audit/audit-event.js';
-import type { Change, Finding } from '../connectors/connector.js';
+import type { AuditRecord, Phase } from '../audit/audit-event.js';
+import { itemKey, type Change, type Finding } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 
-export type StepState = 'waiting' | 'running' | 'retrying' | 'verified' | 'failed';
+/** `residual`: access the bot found but cannot remove (amber): never verified, never retried. */
+export type StepState = 'waiting' | 'running' | 'retrying' | 'verified' | 'failed' | 'residual';
 
 export interface StepProgress {
   ref: StepRef;
   id: string;
+  /** The phase this entry tracks: one step has one entry per phase it ran in. */
+  phase: Phase;
   state: StepState;
   attempts: number;
   /** Everything any attempt found, first sighting kept. */
@@ -21,15 +24,25 @@ export interface StepProgress {
   startedAt?: string;
   actedAt?: string;
   verification?: { checks: number; firstConfirmedAt: string; elapsedMs: number };
-  /** Last error seen, for a failed or retrying step. */
+  /** What a residual step found and cannot remove. */
+  residual?: Finding[];
+  /** Last error seen, for a failed or retrying step (for a residual one, what to do about it). */
   error?: string;
   retryInMs?: number;
 }
 
-/** The round the trail is in: how many runs have been planned, and whether the latest has finished. */
-export function currentRound(trail: AuditRecord[]): { round: number; finished: boolean } {
-  const round = trail.filter((e) => e.type === 'run.planned').length;
-  return { round, finished: trail.some((e) => e.type === 'run.finished' && e.round === round) };
+/** The round the trail is in: how many runs have been planned, its phase, and whether it has finished. */
+export function currentRound(trail: AuditRecord[]): { round: number; phase: Phase; finished: boolean } {
+  const planned = trail.filter((e) => e.type === 'run.planned');
+  const round = planned.length;
+  const last = planned.at(-1);
+  return { round, phase: last?.type === 'run.planned' ? phaseOf(last) : 'delete', finished: trail.some((e) => e.type === 'run.finished' && e.round === round) };
+}
+
+/** The entries of the current round's phase: what a retry re-runs and what the round's outcome is about. */
+export function currentPhaseSteps(trail: AuditRecord[]): StepProgress[] {
+  const { phase } = currentRound(trail);
+  return stepProgress(trail).filter((s) => s.phase === phase);
 }
 
 /**
@@ -40,18 +53,28 @@ export function foundNothingAnywhere(steps: StepProgress[]): boolean {
   return steps.length > 0 && steps.every((s) => s.found !== undefined && s.found.length === 0 && !s.changes?.length);
 }
 
-/** Folds a request's audit trail into the state of every planned step, in plan order. */
+/** The phase of a planned round; trails written before phases existed only deleted. */
+export const phaseOf = (e: { phase?: Phase }): Phase => e.phase ?? 'delete';
+
+/**
+ * Folds a request's audit trail into the state of every planned step, in plan order: one entry
+ * per step and phase. Events of a step belong to the phase of the latest round that planned it.
+ */
 export function stepProgress(trail: AuditRecord[]): StepProgress[] {
   const steps = new Map<string, StepProgress>();
+  const current = new Map<string, string>();
   for (const e of trail) {
     if (e.type === 'run.planned') {
-      // A retry round sets its steps waiting again; what earlier rounds found and changed stays.
+      // A retry round sets its steps waiting again; what earlier rounds of the phase found and changed stays.
       for (const ref of e.steps) {
-        const earlier = steps.get(stepId(ref));
-        steps.set(stepId(ref), {
+        const key = `${phaseOf(e)}:${stepId(ref)}`;
+        current.set(stepId(ref), key);
+        const earlier = steps.get(key);
+        steps.set(key, {
           ...earlier,
           ref,
           id: stepId(ref),
+          phase: phaseOf(e),
           state: 'waiting',
           attempts: 0,
           transactionIds: earlier?.transactionIds ?? [],
@@ -62,7 +85,7 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
       continue;
     }
     if (!('stepId' in e)) continue;
-    const s = steps.get(e.stepId);
+    const s = steps.get(current.get(e.stepId) ?? '');
     if (!s) continue;
     switch (e.type) {
       case 'step.started':
@@ -96,15 +119,20 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
         s.state = 'failed';
         s.error = e.error;
         break;
+      case 'step.residual':
+        s.state = 'residual';
+        s.residual = e.items;
+        s.error = e.note;
+        break;
     }
   }
   return [...steps.values()];
 }
 
-function mergeById<T extends { id: string }>(into: T[], add: T[], replace: (old: T, now: T) => boolean): T[] {
+function mergeById<T extends { id: string; owner?: string }>(into: T[], add: T[], replace: (old: T, now: T) => boolean): T[] {
   const merged = [...into];
   for (const item of add) {
-    const at = merged.findIndex((x) => x.id === item.id);
+    const at = merged.findIndex((x) => itemKey(x) === itemKey(item));
     if (at < 0) merged.push(item);
     else if (replace(merged[at]!, item)) merged[at] = item;
   }

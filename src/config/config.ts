@@ -46,6 +46,15 @@ const schema = z
       .min(0)
       .max(65535, 'OFFBOARD_DASHBOARD_PORT must be at most 65535')
       .optional(),
+    OFFBOARD_COMPLIANCE: z
+      .string()
+      .refine((v) => /^S[A-Z0-9]+$/.test(v.trim()) || (list(v).length > 0 && list(v).every((id) => /^[UW][A-Z0-9]+$/.test(id))), {
+        message: 'OFFBOARD_COMPLIANCE must be one user group id (S…) or a comma list of user ids (U…)',
+      })
+      .optional(),
+    OFFBOARD_EVIDENCE_DIR: z.string().optional(),
+    OFFBOARD_SIGNING_KEY_FILE: z.string().optional(),
+    OFFBOARD_SIGNING_KEY_ID: z.string().regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)').optional(),
     OFFBOARD_DASHBOARD_USER: z.string().optional(),
     OFFBOARD_DASHBOARD_PASSWORD: z.string().optional(),
   })
@@ -81,11 +90,24 @@ const schema = z
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,
     },
     logLevel: e.LOG_LEVEL,
+    evidence: {
+      /** Who besides the approvers may have the evidence pack. */
+      compliance: e.OFFBOARD_COMPLIANCE === undefined ? undefined : sourceOf(e.OFFBOARD_COMPLIANCE),
+      dir: e.OFFBOARD_EVIDENCE_DIR,
+      /** Both set, or neither (REQUIRED_WITH). */
+      signing: e.OFFBOARD_SIGNING_KEY_FILE && e.OFFBOARD_SIGNING_KEY_ID ? { file: e.OFFBOARD_SIGNING_KEY_FILE, id: e.OFFBOARD_SIGNING_KEY_ID } : undefined,
+    },
   }));
+
+function sourceOf(value: string) {
+  return /^S/.test(value.trim()) ? ({ kind: 'usergroup', id: value.trim() } as const) : ({ kind: 'users', ids: list(value) } as const);
+}
 
 /** Settings required only alongside (or without) another, which one field's schema cannot see. */
 const REQUIRED_WITH: { name: string; when: (env: Record<string, string | undefined>) => boolean; message: string }[] = [
   { name: 'SLACK_SIGNING_SECRET', when: (env) => !env.SLACK_APP_TOKEN, message: 'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)' },
+  { name: 'OFFBOARD_SIGNING_KEY_ID', when: (env) => env.OFFBOARD_SIGNING_KEY_FILE !== undefined, message: 'OFFBOARD_SIGNING_KEY_ID is required when OFFBOARD_SIGNING_KEY_FILE is set (it names the key in every manifest)' },
+  { name: 'OFFBOARD_SIGNING_KEY_FILE', when: (env) => env.OFFBOARD_SIGNING_KEY_ID !== undefined, message: 'OFFBOARD_SIGNING_KEY_FILE is required when OFFBOARD_SIGNING_KEY_ID is set (an Ed25519 private key in PEM: npm run keygen)' },
   ...['OFFBOARD_DASHBOARD_USER', 'OFFBOARD_DASHBOARD_PASSWORD'].map((name) => ({
     name,
     when: (env: Record<string, string | undefined>) => env.OFFBOARD_DASHBOARD_PORT !== undefined,

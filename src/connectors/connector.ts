@@ -10,16 +10,30 @@ export interface Finding {
   id: string;
   label: string;
   detail?: string;
+  /** The identity holding it, where a person has several (an IAM id). */
+  owner?: string;
+  /** Whatever a phase left it in, where the system still lists it (`disabled`). */
+  state?: string;
+  /** Everything needed to restore it if it is removed (a whole policy document). */
+  document?: Record<string, unknown>;
 }
 
-export type ChangeOutcome = 'removed' | 'already_absent';
+/** `disabled` is reversible in place (an API key, a Slack account); `removed` is reversible from the snapshot. */
+export type ChangeOutcome = 'removed' | 'disabled' | 'restored' | 'already_absent';
 
 export interface Change {
   id: string;
   label: string;
   outcome: ChangeOutcome;
   detail?: string;
+  /** What it takes to restore the item (a group and member, a whole policy document), kept in the trail. */
+  snapshot?: Record<string, unknown>;
+  /** The identity it belonged to, where a person has several (an IAM id). */
+  owner?: string;
 }
+
+/** One item of one identity: two identities of a person can be in the same group or linked to the same profile. */
+export const itemKey = (item: { id: string; owner?: string }): string => (item.owner ? `${item.id}/${item.owner}` : item.id);
 
 export interface ReadBack {
   /** True when none of the revoked items is visible any more. */
@@ -59,6 +73,17 @@ export interface StepAction {
  */
 export interface StepCapabilities {
   inventory(ctx: StepContext): Promise<Inventory>;
-  /** Final removal. */
+  /** Reversible removal, recording a snapshot of each item so a reinstatement can restore it. */
+  disable?: StepAction;
+  /** Final removal; a step without one removes again what a disable would, so anything granted since goes too. */
   delete?: StepAction;
+  restore?: RestoreAction;
+}
+
+/** Restoring what a disable removed, from the snapshots it recorded. */
+export interface RestoreAction {
+  /** Yields each restored item as the system confirms it: outcome `restored`, with its new id where it has one. */
+  act(ctx: StepContext, snapshots: Change[]): AsyncIterable<Change>;
+  /** Confirmed when the system shows every restored item back. */
+  readBack(ctx: StepContext, restored: Change[]): Promise<ReadBack>;
 }

@@ -25,7 +25,8 @@ export function systemTitle(ref: StepRef): string {
   return ref.systemTitle ?? ref.system;
 }
 
-/** Where in the system, for messages: "account `a1b2…`", "workspace `T0…`". */
+/** Where in the system, for messages: "account `a1b2…`"; a system with one scope named after its noun is just "workspace". */
 export function scopeLabel(ref: StepRef, code: (s: string) => string = (s) => s): string {
-  return `${ref.scopeNoun ?? 'scope'} ${code(ref.scope)}`;
+  const noun = ref.scopeNoun ?? 'scope';
+  return ref.scope === noun ? noun : `${noun} ${code(ref.scope)}`;
 }

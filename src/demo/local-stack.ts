@@ -22,6 +22,8 @@ export interface LocalStackOptions {
   extraSlackUsers?: SimSlackUser[];
   /** Turns on SCIM in the Slack simulator and points the bot's SLACK_ADMIN_TOKEN / SLACK_SCIM_URL at it; default off. */
   slackScim?: boolean;
+  /** Points the bot at the IBM Cloud simulator (IBMCLOUD_API_KEY and the rest); default on. */
+  ibmCloud?: boolean;
   logger?: Logger;
 }
 
@@ -74,13 +76,17 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
     REDIS_PREFIX: opts.prefix ?? `offboard-${randomBytes(4).toString('hex')}`,
     OFFBOARD_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
     OFFBOARD_APPROVERS: APPROVERS_GROUP,
-    IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
-    IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
-    IBMCLOUD_IAM_URL: ibm.url,
-    USER_MANAGEMENT_URL: ibm.url,
-    IAM_IDENTITY_URL: ibm.url,
-    IAM_ACCESS_GROUPS_URL: ibm.url,
-    IAM_POLICY_MANAGEMENT_URL: ibm.url,
+    ...(opts.ibmCloud === false
+      ? {}
+      : {
+          IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
+          IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
+          IBMCLOUD_IAM_URL: ibm.url,
+          USER_MANAGEMENT_URL: ibm.url,
+          IAM_IDENTITY_URL: ibm.url,
+          IAM_ACCESS_GROUPS_URL: ibm.url,
+          IAM_POLICY_MANAGEMENT_URL: ibm.url,
+        }),
     OFFBOARD_RETRY_DELAY_MS: '200',
     OFFBOARD_VERIFY_INTERVAL_MS: '100',
     OFFBOARD_VERIFY_TIMEOUT_MS: '10000',

@@ -23,7 +23,9 @@ export function requestFormValues(a: FormAnswers) {
     ...v(FIELDS.reason, { type: 'static_select', selected_option: option(a.reason) }),
     ...v(FIELDS.timing, { type: 'radio_buttons', selected_option: option(a.timing ?? 'now') }),
     ...v(FIELDS.effectiveAt, { type: 'datetimepicker', selected_date_time: a.effectiveAt ?? null }),
-    ...v(FIELDS.disposition, { type: 'radio_buttons', selected_option: option(a.disposition ?? 'disable_then_delete') }),
+    // Unlike the modal, which offers disabling first, answers default to deleting at once: what most
+    // scenarios assert; the lifecycle's own scenarios choose disable_then_delete.
+    ...v(FIELDS.disposition, { type: 'radio_buttons', selected_option: option(a.disposition ?? 'delete_now') }),
     ...v(FIELDS.graceDays, { type: 'number_input', value: a.graceDays ?? '30' }),
     ...v(FIELDS.successor, { type: 'users_select', selected_user: a.successor ?? null }),
     ...v(FIELDS.ticket, { type: 'plain_text_input', value: a.ticket ?? null }),

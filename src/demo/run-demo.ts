@@ -61,7 +61,7 @@ async function main() {
     const pdfFile = await stack.slack.waitFor(
       () => {
         progress.show(checklistText(player, id));
-        return stack!.slack.files.find((f) => f.filename.includes(id));
+        return stack!.slack.files.find((f) => f.filename.includes(id) && f.filename.endsWith('.pdf'));
       },
       { timeoutMs: DEADLINE_MS, intervalMs: 50 },
     );

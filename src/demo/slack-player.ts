@@ -63,13 +63,18 @@ export class SlackPlayer {
   }
 
   /** Clicks "Retry failed steps" on the request's checklist. */
-  async retry(userId: string, requestId: string) {
+  retry(userId: string, requestId: string) {
+    return this.checklistButton(userId, 'retry', requestId);
+  }
+
+  /** Clicks a button under the request's checklist: Retry failed steps, Reinstate, End grace period now. */
+  async checklistButton(userId: string, action: 'retry' | 'reinstate' | 'endGrace', requestId: string) {
     const checklist = this.checklist(requestId);
     if (!checklist) throw new Error(`no checklist for ${requestId}`);
     return this.stack.events.blockAction({
       userId,
-      actionId: ACTIONS.retry,
-      blockId: `retry.${requestId}`,
+      actionId: ACTIONS[action],
+      blockId: `checklist.${requestId}`,
       value: requestId,
       channel: APPROVAL_CHANNEL,
       messageTs: checklist.ts,

@@ -1,52 +1,131 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { WebClient } from '@slack/web-api';
-import type { AuditRecord } from '../audit/audit-event.js';
+import { canonicalJson, sha256Hex, type ChainEntry } from '../audit/audit-chain.js';
+import type { PublishedFile } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
+import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
-import { evidenceFilename, renderEvidenceReport } from './evidence-report.js';
+import { renderEvidencePdf } from './evidence-pdf.js';
+import { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
+import { generatorInfo } from './generator-info.js';
+import { signPack, type PackManifest, type SigningKey } from './pack-signing.js';
 
-/** Renders the evidence PDF from the audit trail and uploads it to the request's thread, once. */
+export interface EvidenceOptions {
+  /** Set: every pack carries a detached Ed25519 manifest. */
+  signingKey?: SigningKey;
+  /** Set: every pack is also written here (OFFBOARD_EVIDENCE_DIR). */
+  dir?: string;
+}
+
+export interface RenderedPack {
+  pack: EvidencePack;
+  /** The canonical JSON, the bytes that are hashed, signed and stored. */
+  json: string;
+  sha256: string;
+  pdf: Buffer;
+  manifest?: PackManifest;
+  names: { json: string; pdf: string; manifest: string };
+}
+
+/** `offboarding-evidence-<id>` for round 1, `-round<n>` after: one name per pack, its files beside each other. */
+export function packBasename(requestId: string, round: number): string {
+  return `offboarding-evidence-${requestId.replace(/[^A-Za-z0-9._-]/g, '-')}${round > 1 ? `-round${round}` : ''}`;
+}
+
+/** Renders a round's evidence pack from the trail and stores it in the request's thread, once. */
 export class EvidencePublisher {
   constructor(
     private readonly store: RequestStore,
     private readonly audit: AuditTrail,
     private readonly slack: WebClient,
     private readonly directory: SlackDirectory,
-    private readonly now: () => Date = () => new Date(),
+    private readonly options: EvidenceOptions = {},
   ) {}
 
-  /** Each round gets its own report, covering the whole trail so far. */
+  get keyId(): string | undefined {
+    return this.options.signingKey?.id;
+  }
+
+  /** Throws (classified) when Slack does not take the files, so the finishing job is retried. */
   async publish(requestId: string, round: number): Promise<void> {
-    const trail = await this.audit.read(requestId);
-    if (trail.some((e) => e.type === 'report.published' && e.round === round)) return;
+    const { entries } = await this.audit.chain(requestId);
+    if (entries.some((e) => e.event.type === 'report.published' && e.event.round === round)) return;
     const request = await this.store.mustGet(requestId);
-    const pdf = await renderEvidenceReport({ request, trail, generatedAt: this.now(), people: await this.names(request, trail) });
-    const filename = evidenceFilename(request, round);
     // Approval happens on the approval message, so an approved request always has its thread.
     const thread = request.approvalMessage;
     if (!thread) throw new Error(`${requestId} has no approval message to attach the evidence to`);
-    const uploaded = await this.slack.files.uploadV2({
-      file: pdf,
-      filename,
-      title: `Offboarding evidence ${request.id}${round > 1 ? ` (after retry ${round - 1})` : ''}`,
-      channel_id: thread.channel,
-      thread_ts: thread.ts,
-      initial_comment: `Evidence report for ${request.id}: who asked, who approved, what was found, removed and verified.`,
+    const rendered = await this.render(requestId, round, entries);
+    if (this.options.dir) await this.writeToDir(rendered);
+    const uploads = [
+      { file: rendered.pdf, filename: rendered.names.pdf, title: `Offboarding evidence ${requestId}${round > 1 ? ` (round ${round})` : ''} (PDF)` },
+      { file: Buffer.from(rendered.json), filename: rendered.names.json, title: `Offboarding evidence ${requestId} (JSON)` },
+      ...(rendered.manifest ? [{ file: Buffer.from(canonicalJson(rendered.manifest)), filename: rendered.names.manifest, title: `Signed manifest, key ${rendered.manifest.key_id}` }] : []),
+    ];
+    let result: unknown;
+    try {
+      result = await this.slack.files.uploadV2({
+        file_uploads: uploads,
+        channel_id: thread.channel,
+        thread_ts: thread.ts,
+        initial_comment: `Evidence pack for ${requestId}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}.`,
+      });
+    } catch (err) {
+      throw classifySlackError('evidence upload', err);
+    }
+    const files = uploadedFiles(result);
+    await this.audit.append(requestId, {
+      type: 'report.published',
+      round,
+      fileId: files.find((f) => f.name === rendered.names.pdf)?.id ?? 'unknown',
+      filename: rendered.names.pdf,
+      files,
+      sha256: rendered.sha256,
+      chainHead: rendered.pack.chain.head,
+      ...(rendered.manifest ? { keyId: rendered.manifest.key_id } : {}),
     });
-    await this.audit.append(requestId, { type: 'report.published', round, fileId: uploadedFileId(uploaded) ?? 'unknown', filename });
   }
 
-  /** Names of everyone the report mentions by Slack id, as Slack knows them now. */
-  private async names(request: OffboardRequest, trail: AuditRecord[]): Promise<Record<string, string>> {
-    const ids = new Set(trail.flatMap((e) => ('actor' in e ? [e.actor] : e.type === 'run.planned' && e.by ? [e.by] : [])));
-    if (request.successorSlackUserId) ids.add(request.successorSlackUserId);
-    const people = await Promise.all([...ids].map(async (id) => [id, (await this.directory.person(id).catch(() => undefined))?.name] as const));
+  /** The pack of `round` over the trail as it stands (or `entries`, when the caller has read them). */
+  async render(requestId: string, round: number, entries?: ChainEntry[]): Promise<RenderedPack> {
+    const chain = entries ?? (await this.audit.chain(requestId)).entries;
+    const pack = buildEvidencePack({ requestId, round, entries: chain, people: await this.names(chain), generator: generatorInfo() });
+    const json = canonicalJson(pack);
+    const sha256 = sha256Hex(json);
+    const base = packBasename(requestId, round);
+    const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
+    const manifest = this.options.signingKey ? signPack(json, pack, names.json, this.options.signingKey) : undefined;
+    const pdf = await renderEvidencePdf(pack, { jsonSha256: sha256, keyId: manifest?.key_id });
+    return { pack, json, sha256, pdf, manifest, names };
+  }
+
+  private async writeToDir(r: RenderedPack): Promise<void> {
+    const dir = this.options.dir!;
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, r.names.json), r.json);
+    await writeFile(join(dir, r.names.pdf), r.pdf);
+    if (r.manifest) await writeFile(join(dir, r.names.manifest), canonicalJson(r.manifest));
+  }
+
+  /** Names of everyone the trail mentions by Slack id, as Slack knows them now. */
+  private async names(entries: ChainEntry[]): Promise<Record<string, string>> {
+    const ids = new Set<string>();
+    for (const { event } of entries) {
+      for (const key of ['actor', 'by'] as const) if (typeof event[key] === 'string') ids.add(event[key]);
+      if (Array.isArray(event.approvers)) for (const id of event.approvers) if (typeof id === 'string') ids.add(id);
+      const request = event.request as { successorSlackUserId?: string | null } | undefined;
+      if (request?.successorSlackUserId) ids.add(request.successorSlackUserId);
+    }
+    const people = await Promise.all([...ids].filter((id) => /^[UW][A-Z0-9]+$/.test(id)).map(async (id) => [id, (await this.directory.person(id).catch(() => undefined))?.name] as const));
     return Object.fromEntries(people.filter((p): p is readonly [string, string] => Boolean(p[1])));
   }
 }
 
-function uploadedFileId(result: unknown): string | undefined {
-  const completions = (result as { files?: { files?: { id?: string }[] }[] }).files ?? [];
-  return completions.flatMap((c) => c.files ?? []).find((f) => f.id)?.id;
+function uploadedFiles(result: unknown): PublishedFile[] {
+  const completions = (result as { files?: { files?: { id?: string; name?: string; permalink?: string }[] }[] }).files ?? [];
+  return completions
+    .flatMap((c) => c.files ?? [])
+    .filter((f): f is { id: string; name?: string; permalink?: string } => typeof f.id === 'string')
+    .map((f) => ({ id: f.id, name: f.name ?? f.id, ...(f.permalink ? { permalink: f.permalink } : {}) }));
 }

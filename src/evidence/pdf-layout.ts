@@ -1,11 +1,5 @@
-import { redact } from '../redact.js';
+import type { TextSetter, TextStyle } from './pdf-text.js';
 
-/**
- * Flowing layout on top of pdfkit: headings, label/value rows, bullets, alert boxes and tables
- * that break across pages. Every string goes through `show`: masked, since this is the one place
- * text enters the PDF, then `winAnsi` because the built-in Helvetica fonts only encode
- * Windows-1252; pdfkit would otherwise write corrupt glyph codes.
- */
 type Doc = PDFKit.PDFDocument;
 
 export const COLORS = {
@@ -19,207 +13,157 @@ export const COLORS = {
   warn: '#9a6700',
 } as const;
 
-const FONT = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
-const LABEL_WIDTH = 130;
-
-// Code points above 0xFF that Windows-1252 (and so pdfkit's standard fonts) can encode.
-const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-const FALLBACK: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', ı: 'i', '→': '->', '≥': '>=', '≤': '<=', '−': '-' };
-
-export function winAnsi(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (ch === '\n' || (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || CP1252_EXTRA.has(ch)) {
-      out += ch;
-    } else if (ch === '\t' || ch === '\r') {
-      out += ' ';
-    } else if (FALLBACK[ch]) {
-      out += FALLBACK[ch];
-    } else {
-      const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-      out += base && base !== ch && [...base].every((c) => (c.codePointAt(0) ?? 0) <= 0xff) ? base : '?';
-    }
-  }
-  return out;
-}
-
-const show = (text: string): string => winAnsi(redact(text));
-
-export interface TextStyle {
-  size?: number;
-  bold?: boolean;
-  color?: string;
-  indent?: number;
-}
+export const MARGINS = { top: 50, bottom: 72, left: 45, right: 45 };
+const LABEL_WIDTH = 135;
 
 export interface Column {
   header: string;
-  width: number; // fraction of the content width
+  /** Fraction of the content width. */
+  width: number;
 }
 
+/**
+ * Flowing layout: a cursor that moves down the page and starts a new one when the next piece does
+ * not fit. Headings are never left alone at the bottom of a page; table rows never split, and the
+ * header row repeats on every page a table spans.
+ */
 export class Layout {
-  constructor(readonly doc: Doc) {}
+  y = MARGINS.top;
+
+  constructor(
+    readonly doc: Doc,
+    readonly text: TextSetter,
+  ) {}
 
   get left(): number {
-    return this.doc.page.margins.left;
+    return MARGINS.left;
   }
   get width(): number {
-    return this.doc.page.width - this.doc.page.margins.left - this.doc.page.margins.right;
+    return this.doc.page.width - MARGINS.left - MARGINS.right;
   }
   get bottom(): number {
-    return this.doc.page.height - this.doc.page.margins.bottom;
+    return this.doc.page.height - MARGINS.bottom;
   }
 
-  /** Starts a new page unless `height` points still fit on this one. */
+  newPage(): void {
+    this.doc.addPage();
+    this.y = MARGINS.top;
+  }
+
   ensureSpace(height: number): void {
-    if (this.doc.y + height > this.bottom) this.doc.addPage();
-    this.doc.x = this.left;
+    if (this.y + height > this.bottom) this.newPage();
   }
 
   gap(points = 6): void {
-    this.doc.y += points;
+    this.y += points;
   }
 
-  private style({ size = 10, bold = false, color = COLORS.text }: TextStyle): void {
-    this.doc.font(bold ? BOLD : FONT).fontSize(size).fillColor(color);
+  /** Text flowing line by line, across pages when it must. */
+  paragraph(value: string, style: TextStyle = {}, indent = 0): void {
+    const lines = this.text.lines(value, this.width - indent, style);
+    const lineHeight = this.text.height(lines.slice(0, 1), style);
+    for (const line of lines) {
+      this.ensureSpace(lineHeight);
+      this.y = this.text.draw([line], this.left + indent, this.y, { color: COLORS.text, ...style });
+    }
   }
 
-  title(text: string): void {
-    this.style({ size: 20, bold: true });
-    this.doc.text(show(text), this.left, this.doc.y, { width: this.width });
-    this.gap(4);
+  title(value: string): void {
+    this.paragraph(value, { size: 22, bold: true });
+    this.gap(6);
   }
 
-  /** A section heading with a rule under it; never left alone at the bottom of a page. */
-  heading(text: string): void {
-    this.ensureSpace(70);
+  heading(value: string): void {
+    this.ensureSpace(80);
     this.gap(10);
-    this.style({ size: 14, bold: true });
-    this.doc.text(show(text), this.left, this.doc.y, { width: this.width });
-    const y = this.doc.y + 2;
-    this.doc.moveTo(this.left, y).lineTo(this.left + this.width, y).lineWidth(0.7).strokeColor(COLORS.rule).stroke();
-    this.doc.y = y + 6;
+    this.paragraph(value, { size: 14, bold: true });
+    this.doc.moveTo(this.left, this.y + 1).lineTo(this.left + this.width, this.y + 1).lineWidth(0.7).strokeColor(COLORS.rule).stroke();
+    this.gap(7);
   }
 
-  subheading(text: string, color: string = COLORS.text): void {
+  subheading(value: string, color: string = COLORS.text): void {
     this.ensureSpace(50);
     this.gap(6);
-    this.style({ size: 11.5, bold: true, color });
-    this.doc.text(show(text), this.left, this.doc.y, { width: this.width });
+    this.paragraph(value, { size: 11.5, bold: true, color });
     this.gap(2);
   }
 
-  text(text: string, style: TextStyle = {}): void {
-    this.style(style);
-    const indent = style.indent ?? 0;
-    const width = this.width - indent;
-    this.ensureSpace(Math.min(this.doc.heightOfString(show(text), { width }), 30));
-    this.doc.text(show(text), this.left + indent, this.doc.y, { width });
-    this.doc.x = this.left;
+  /** Label on the left, value on the right; the pair moves to the next page together. */
+  field(label: string, value: string, style: TextStyle = {}, indent = 0): void {
+    const size = style.size ?? 9.5;
+    const labelLines = this.text.lines(label, LABEL_WIDTH - 8, { size, bold: true });
+    const valueLines = this.text.lines(value, this.width - indent - LABEL_WIDTH, { ...style, size });
+    const height = Math.max(this.text.height(labelLines, { size }), this.text.height(valueLines, { size }));
+    if (height > this.bottom - MARGINS.top) {
+      this.paragraph(`${label}: ${value}`, { ...style, size }, indent);
+      return;
+    }
+    this.ensureSpace(height);
+    this.text.draw(labelLines, this.left + indent, this.y, { size, bold: true, color: COLORS.muted });
+    this.text.draw(valueLines, this.left + indent + LABEL_WIDTH, this.y, { color: COLORS.text, ...style, size });
+    this.y += height + 2;
   }
 
-  /** Label in bold on the left, value flowing on the right (long values continue on the next page). */
-  field(label: string, value: string, valueStyle: TextStyle = {}): void {
-    const indent = valueStyle.indent ?? 0;
-    const valueX = this.left + indent + LABEL_WIDTH;
-    const valueWidth = this.width - indent - LABEL_WIDTH;
-    this.style(valueStyle);
-    const valueHeight = this.doc.heightOfString(show(value), { width: valueWidth });
-    this.ensureSpace(Math.min(valueHeight, 40));
-    const y = this.doc.y;
-    this.style({ bold: true, color: COLORS.muted, size: valueStyle.size });
-    this.doc.text(show(label), this.left + indent, y, { width: LABEL_WIDTH - 8 });
-    const labelBottom = this.doc.y;
-    const page = this.doc.page;
-    this.style(valueStyle);
-    this.doc.text(show(value), valueX, y, { width: valueWidth });
-    if (this.doc.page === page) this.doc.y = Math.max(this.doc.y, labelBottom);
-    this.doc.x = this.left;
-    this.gap(2);
+  bullets(items: string[], style: TextStyle = {}, indent = 0): void {
+    for (const item of items) this.paragraph(`•  ${item}`, { size: 9, ...style }, indent + 10);
   }
 
-  bullets(items: string[], style: TextStyle = {}): void {
-    for (const item of items) this.text(`•  ${item}`, { ...style, indent: (style.indent ?? 0) + 10 });
-  }
-
-  /** A shaded, bordered box for things an auditor must not miss (a failed step). */
-  alert(text: string, indent = 0): void {
+  /** A bordered box for what an auditor must not miss. */
+  alert(value: string, indent = 0): void {
     const pad = 6;
     const width = this.width - indent;
-    this.style({ bold: true, size: 10 });
-    const height = this.doc.heightOfString(show(text), { width: width - 2 * pad }) + 2 * pad;
+    const style = { size: 9.5, bold: true, color: COLORS.bad };
+    const lines = this.text.lines(value, width - 2 * pad, style);
+    const height = this.text.height(lines, style) + 2 * pad;
     this.ensureSpace(height + 4);
-    const y = this.doc.y + 2;
-    this.doc.rect(this.left + indent, y, width, height).lineWidth(1).fillAndStroke(COLORS.badBg, COLORS.bad);
-    this.style({ bold: true, size: 10, color: COLORS.bad });
-    this.doc.text(show(text), this.left + indent + pad, y + pad, { width: width - 2 * pad });
-    this.doc.x = this.left;
-    this.doc.y = y + height + 4;
+    this.doc.rect(this.left + indent, this.y, width, height).lineWidth(1).fillAndStroke(COLORS.badBg, COLORS.bad);
+    this.text.draw(lines, this.left + indent + pad, this.y + pad, style);
+    this.y += height + 6;
   }
 
-  /** A table whose rows never split; the header is repeated on every page it spans. */
   table(columns: Column[], rows: string[][], size = 8): void {
     const pad = 3;
     const widths = columns.map((c) => c.width * this.width);
-    const measure = (cells: string[], bold: boolean): number => {
-      this.style({ size, bold });
-      const heights = cells.map((c, i) => this.doc.heightOfString(show(c), { width: widths[i]! - 2 * pad }));
-      return Math.max(...heights) + 2 * pad;
+    const layoutRow = (cells: string[], bold: boolean) => {
+      const lines = cells.map((c, i) => this.text.lines(c, widths[i]! - 2 * pad, { size, bold }));
+      return { lines, height: Math.max(...lines.map((l) => this.text.height(l, { size }))) + 2 * pad };
     };
-    const draw = (cells: string[], y: number, height: number, header: boolean, shade: boolean): void => {
-      if (header || shade) {
-        this.doc.rect(this.left, y, this.width, height).fill(header ? COLORS.rule : COLORS.shade);
-      }
+    const drawRow = (row: ReturnType<typeof layoutRow>, fill: string | undefined, bold: boolean) => {
+      if (fill) this.doc.rect(this.left, this.y, this.width, row.height).fill(fill);
       let x = this.left;
-      cells.forEach((c, i) => {
-        this.style({ size, bold: header });
-        this.doc.text(show(c), x + pad, y + pad, { width: widths[i]! - 2 * pad });
+      row.lines.forEach((lines, i) => {
+        this.text.draw(lines, x + pad, this.y + pad, { size, bold, color: COLORS.text });
         x += widths[i]!;
       });
+      this.y += row.height;
     };
-    const headers = columns.map((c) => c.header);
-    const headerHeight = measure(headers, true);
-    const drawHeader = (): number => {
-      const y = this.doc.y;
-      draw(headers, y, headerHeight, true, false);
-      return y + headerHeight;
-    };
-
-    this.ensureSpace(headerHeight + 2 * measure(rows[0] ?? headers, false));
-    let y = drawHeader();
-    rows.forEach((row, index) => {
-      const height = measure(row, false);
-      if (y + height > this.bottom) {
-        this.doc.addPage();
-        this.doc.y = this.doc.page.margins.top;
-        y = drawHeader();
+    const header = layoutRow(columns.map((c) => c.header), true);
+    const laid = rows.map((r) => layoutRow(r, false));
+    this.ensureSpace(header.height + (laid[0]?.height ?? 0));
+    drawRow(header, COLORS.rule, true);
+    laid.forEach((row, index) => {
+      if (this.y + row.height > this.bottom) {
+        this.newPage();
+        drawRow(header, COLORS.rule, true);
       }
-      draw(row, y, height, false, index % 2 === 1);
-      y += height;
+      drawRow(row, index % 2 === 1 ? COLORS.shade : undefined, false);
     });
-    this.doc.x = this.left;
-    this.doc.y = y + 4;
+    this.gap(4);
   }
 
-  /** Stamps a footer on every buffered page; call once, after all content. */
-  footers(leftText: string): void {
+  /** Stamps every page, once all content is laid out; `lines(page, pages)` gives the footer's lines. */
+  footers(lines: (page: number, pages: number) => Array<{ left: string; right?: string }>): void {
     const range = this.doc.bufferedPageRange();
+    const style = { size: 6.5, color: COLORS.muted };
     for (let i = range.start; i < range.start + range.count; i++) {
       this.doc.switchToPage(i);
-      const { margins } = this.doc.page;
-      const bottomMargin = margins.bottom;
-      margins.bottom = 0; // writing inside the margin must not trigger a page break
-      const y = this.doc.page.height - bottomMargin + 18;
-      this.style({ size: 8, color: COLORS.muted });
-      this.doc.text(show(leftText), this.left, y, { width: this.width, align: 'left', lineBreak: false });
-      this.doc.text(`Page ${i - range.start + 1} of ${range.count}`, this.left, y, {
-        width: this.width,
-        align: 'right',
-        lineBreak: false,
-      });
-      margins.bottom = bottomMargin;
+      let y = this.doc.page.height - MARGINS.bottom + 22;
+      this.doc.moveTo(this.left, y - 5).lineTo(this.left + this.width, y - 5).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+      for (const { left, right } of lines(i - range.start + 1, range.count)) {
+        this.text.draw(this.text.lines(left, this.width, style), this.left, y, style);
+        if (right) this.text.draw(this.text.lines(right, this.width, style), this.left, y, style, 'right', this.width);
+        y += style.size * 1.5;
+      }
     }
   }
 }

@@ -19,6 +19,9 @@ export const FINISH_RUN_JOB = 'finish-run';
 
 export const IDENTIFY_JOB = 'identify';
 
+/** At the end of a grace period: starts the request's deletion round. */
+export const START_DELETION_JOB = 'start-deletion';
+
 export const RECONCILE_JOB = 'reconcile';
 
 export const SLACK_JOBS = {

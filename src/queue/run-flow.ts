@@ -1,4 +1,5 @@
 import type { FlowJob, JobsOptions } from 'bullmq';
+import type { Phase } from '../audit/audit-event.js';
 import type { StepRef } from '../connectors/step-ref.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest } from '../requests/request.js';
@@ -14,11 +15,22 @@ export interface PlannedSystem {
   steps: StepJob[];
 }
 
-/** Every step a round of these systems covers, in the order the checklist shows them. */
-export function planSteps(systems: readonly PlannedSystem[], only?: ReadonlySet<string>): StepRef[] {
+export interface PlanOptions {
+  phase: Phase;
+  /** A role change keeps the person: steps that end their identity are left out. */
+  keepPerson?: boolean;
+  /** Step ids to plan (a retry of failed steps); all when omitted. */
+  only?: ReadonlySet<string>;
+}
+
+/** Every step a round of these systems covers in its phase, in the order the checklist shows them. */
+export function planSteps(systems: readonly PlannedSystem[], { phase, keepPerson, only }: PlanOptions): StepRef[] {
   return systems.flatMap((system) =>
     system.scopes.flatMap((scope) =>
-      [...system.steps.filter((s) => !s.closing), ...system.steps.filter((s) => s.closing)].map((s) => s.ref(scope)).filter((ref) => !only || only.has(stepId(ref))),
+      [...system.steps.filter((s) => !s.closing), ...system.steps.filter((s) => s.closing)]
+        .filter((s) => s.phases.includes(phase) && !(keepPerson && s.endsIdentity))
+        .map((s) => s.ref(scope))
+        .filter((ref) => !only || only.has(stepId(ref))),
     ),
   );
 }

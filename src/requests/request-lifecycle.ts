@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
+import type { DecisionAction } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -8,9 +9,11 @@ import { PREVIEW_JOB } from '../queue/queue-names.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { escape } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
-import { currentRound, stepProgress } from '../checklist/step-progress.js';
+import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
+import type { DeletionSchedule } from '../runs/deletion-schedule.js';
+import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
 import { refusalReason } from './approval-policy.js';
-import { newRequestSchema, type NewRequest, type OffboardRequest } from './request.js';
+import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
 /** Repeats of one refusal (same actor, action, request, reason) within this window are counted, not each recorded. */
@@ -50,6 +53,7 @@ export class RequestLifecycle {
     private readonly directory: SlackDirectory,
     private readonly runs: RunStarter,
     private readonly outbox: SlackOutbox,
+    private readonly deletions: DeletionSchedule,
     private readonly previews: Queue,
     private readonly approvalChannel: string,
     private readonly logger: Logger,
@@ -116,7 +120,7 @@ export class RequestLifecycle {
   }
 
   /** Why `actorId` may not decide, if so; refusals are recorded in the trail, repeats counted. */
-  async mayDecide(request: OffboardRequest, actorId: string, action: 'approve' | 'reject' | 'retry'): Promise<string | undefined> {
+  async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
     const reason = refusalReason(request, actorId, isApprover);
     if (!reason) return undefined;
@@ -133,10 +137,12 @@ export class RequestLifecycle {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayDecide(current, actorId, 'approve');
     if (refused) return { kind: 'refused', reason: refused };
+    // Read before the decision is taken, so a Slack error here cannot leave an approval without its event.
+    const approvers = await this.directory.approverIds();
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
     if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, { type: 'request.approved', actor: actorId });
+    await this.audit.append(requestId, { type: 'request.approved', actor: actorId, approvers });
     // The run is enqueued before anything is said in Slack; should the process die before it
     // is, the reconciler finds an approved request without a run and starts it.
     await this.runs.start(request);
@@ -175,22 +181,70 @@ export class RequestLifecycle {
   }
 
   /**
-   * Runs a finished request's failed steps again as a new round. The status flip from completed
-   * back to approved is the lock: of several clicks, one starts the round.
+   * Runs the failed steps of a finished round again as a new round of the same phase. The status
+   * flip back to approved is the lock: of several clicks, one starts the round.
    */
   async retryFailed(requestId: string, actorId: string): Promise<RetryOutcome> {
     const request = await this.store.mustGet(requestId);
     const refused = await this.mayDecide(request, actorId, 'retry');
     if (refused) return { kind: 'refused', reason: refused };
     const trail = await this.audit.read(requestId);
-    const failed = stepProgress(trail).filter((s) => s.state !== 'verified');
-    if (request.status !== 'completed' || failed.length === 0) {
-      return { kind: 'not_now', reason: request.status === 'completed' ? `${requestId} has no failed steps.` : `${requestId} is still running; retry once it has finished.` };
-    }
-    const nextRound = { round: currentRound(trail).round + 1, steps: failed.map((s) => s.id), by: actorId };
-    const { applied } = await this.store.patch(requestId, { status: 'approved', nextRound }, ['completed']);
-    if (!applied) return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
-    await this.runs.retry(request, nextRound.steps, nextRound.round, actorId);
+    const { phase, finished } = currentRound(trail);
+    const failed = currentPhaseSteps(trail).filter((s) => s.state !== 'verified' && s.state !== 'residual');
+    if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
+    if (failed.length === 0) return { kind: 'not_now', reason: `${requestId} has no failed steps.` };
+    const granted = await grantRound(this.phaseDeps(), requestId, phase, failed.map((s) => s.id), actorId, ['completed', 'disabled', 'reinstated']);
+    if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
     return { kind: 'started', steps: failed.length };
+  }
+
+  /**
+   * Gives the person back exactly what the disable phase took (from its snapshot) while the
+   * request waits for deletion, and cancels the deletion. Never after the deletion has run.
+   */
+  async reinstate(requestId: string, actorId: string): Promise<RetryOutcome> {
+    const request = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(request, actorId, 'reinstate');
+    if (refused) return { kind: 'refused', reason: refused };
+    if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'reinstated') };
+    const steps = restorableSteps(await this.audit.read(requestId));
+    const granted = await grantRound(this.phaseDeps(), requestId, 'reinstate', steps, actorId, ['disabled']);
+    if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'reinstated') };
+    await this.deletions.cancel(requestId);
+    await this.outbox.notify(requestId, `reinstated-r${granted.round}`, request.requester.slackUserId, `<@${actorId}> is reinstating ${request.subject.name} (*${requestId}*): what was removed is being restored, and the deletion is cancelled.`);
+    return { kind: 'started', steps: steps.length };
+  }
+
+  /** Starts the deletion now instead of at the end of the grace period. */
+  async endGracePeriod(requestId: string, actorId: string): Promise<RetryOutcome> {
+    const request = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(request, actorId, 'end-grace');
+    if (refused) return { kind: 'refused', reason: refused };
+    if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'deleted now') };
+    await this.audit.append(requestId, { type: 'grace.ended', actor: actorId });
+    // The scheduled job starts the deletion; without one (lost, or already running) it starts here.
+    if (!(await this.deletions.bringForward(requestId))) {
+      const granted = await grantRound(this.phaseDeps(), requestId, 'delete', this.runs.stepsOf(request, 'delete'), actorId, ['disabled']);
+      if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'deleted now') };
+    }
+    return { kind: 'started', steps: this.runs.stepsOf(request, 'delete').length };
+  }
+
+  private phaseDeps() {
+    return { store: this.store, audit: this.audit, runs: this.runs };
+  }
+}
+
+/** Why a request cannot be `what` (reinstated, deleted now) at the moment. */
+function notWaitingForDeletion(id: string, status: RequestStatus, what: string): string {
+  switch (status) {
+    case 'completed':
+      return `${id} has finished: the deletion has run (or nothing was to be deleted), so it cannot be ${what}.`;
+    case 'reinstated':
+      return `${id} has already been reinstated.`;
+    case 'approved':
+      return `${id} is running; try again once it has finished.`;
+    default:
+      return `${id} is not waiting for deletion, so it cannot be ${what}.`;
   }
 }

@@ -31,7 +31,12 @@ export function describeDisposition(d: Disposition): string {
   return d.kind === 'delete_now' ? 'Delete now' : `Disable now, delete after ${d.graceDays} day${d.graceDays === 1 ? '' : 's'}`;
 }
 
-export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'completed'] as const;
+/**
+ * `approved`: a round is running. `disabled`: access is removed and deletion waits for the end of
+ * the grace period; the person can be reinstated. `reinstated`: restored from the snapshot.
+ * `completed`: nothing more will happen (deleted, a role change done, or a finished run with failures to retry).
+ */
+export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'disabled', 'reinstated', 'completed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 const slackMessageRef = z.object({ channel: z.string(), ts: z.string() });
@@ -63,7 +68,9 @@ export const offboardRequestSchema = z.object({
    * A retry an approver asked for, stored with the status flip that grants it, so a crash before
    * its jobs are enqueued cannot lose it: the reconciler plans it.
    */
-  nextRound: z.object({ round: z.number().int().min(2), steps: z.array(z.string()).min(1), by: z.string() }).optional(),
+  nextRound: z
+    .object({ round: z.number().int().min(2), steps: z.array(z.string()).min(1), by: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']).default('delete') })
+    .optional(),
 });
 export type OffboardRequest = z.infer<typeof offboardRequestSchema>;
 

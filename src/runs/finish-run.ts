@@ -1,30 +1,64 @@
-import { currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
-import type { OffboardRequest } from '../requests/request.js';
+import type { AuditRecord, Phase } from '../audit/audit-event.js';
+import { currentPhaseSteps, currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
+import type { OffboardRequest, RequestStatus } from '../requests/request.js';
 import type { RunDeps } from './run-deps.js';
 
+const DAY_MS = 24 * 3600 * 1000;
+
 /**
- * Closes a round once every step in it has verified or failed for good: records the outcome over
- * all the request's steps, publishes the evidence report and completes the request. Each part is
- * skipped when already done, so a retried finish changes nothing twice.
+ * Closes a round once every step in it has verified or failed for good: records the outcome of
+ * the round's phase, moves the request on (a disable waits for its deletion, scheduled here; a
+ * deletion completes it; a reinstatement ends it reinstated), publishes the evidence report and
+ * tells the requester. Each part is skipped when already done, so a retried finish changes
+ * nothing twice.
  */
 export async function finishRun(requestId: string, deps: RunDeps): Promise<void> {
   const trail = await deps.audit.read(requestId);
-  const { round, finished } = currentRound(trail);
-  const steps = stepProgress(trail);
-  const failedSteps = steps.filter((s) => s.state !== 'verified').map((s) => s.id);
+  const { round, phase, finished } = currentRound(trail);
+  const steps = currentPhaseSteps(trail);
+  const failedSteps = steps.filter((s) => s.state !== 'verified' && s.state !== 'residual').map((s) => s.id);
+  const residualSteps = steps.filter((s) => s.state === 'residual').map((s) => s.id);
   const request = await deps.store.mustGet(requestId);
   if (!finished) {
-    await deps.audit.append(requestId, { type: 'run.finished', round, outcome: failedSteps.length ? 'failures' : 'verified', failedSteps });
-    observeExposure(request, steps, deps);
+    const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : 'verified';
+    await deps.audit.append(requestId, { type: 'run.finished', round, outcome, failedSteps, ...(residualSteps.length ? { residualSteps } : {}) });
+    observeExposure(request, stepProgress(trail), deps);
   }
-  // Completed before the report is rendered, so the report states the request's final status.
-  await deps.store.patch(requestId, { status: 'completed' }, ['approved']);
-  await deps.evidence.publish(requestId, round);
+  const next = statusAfter(phase, request);
+  if (next === 'disabled') {
+    const at = deletionTime(request, trail)!;
+    if (!trail.some((e) => e.type === 'deletion.scheduled')) await deps.audit.append(requestId, { type: 'deletion.scheduled', deleteAt: at.toISOString() });
+    // Scheduled before the status says so: the reconciler re-creates it for a disabled request anyway.
+    await deps.deletions.schedule(requestId, at);
+  }
+  // The evidence pack is stored before the request moves on: a failed upload fails this job, BullMQ
+  // retries it, and meanwhile the checklist offers "Generate report" (a run is never done without its pack).
+  await deps.evidence.publish(requestId, round).catch(async (err: unknown) => {
+    await deps.outbox.refreshChecklist(requestId);
+    throw err;
+  });
+  await deps.store.patch(requestId, { status: next }, ['approved']);
   await deps.outbox.refreshChecklist(requestId);
   const outcome = failedSteps.length
     ? `finished with ${failedSteps.length} failed step(s); IT can retry them from the checklist`
-    : 'is done: every step was verified by reading the systems back';
-  await deps.outbox.notify(requestId, `finished-r${round}`, request.requester.slackUserId, `The offboarding of ${request.subject.name} (*${requestId}*) ${outcome}.`);
+    : { disable: 'has removed their access, verified by reading the systems back', delete: 'is done: every step was verified by reading the systems back', reinstate: 'has restored their access, verified by reading the systems back' }[phase];
+  await deps.outbox.notify(requestId, `finished-r${round}`, request.requester.slackUserId, `The ${phase === 'reinstate' ? 'reinstatement' : 'offboarding'} of ${request.subject.name} (*${requestId}*) ${outcome}.`);
+}
+
+/** Where a round of `phase` leaves the request. */
+function statusAfter(phase: Phase, request: OffboardRequest): RequestStatus {
+  if (phase === 'reinstate') return 'reinstated';
+  if (phase === 'disable' && request.reason !== 'role_change' && request.disposition.kind === 'disable_then_delete') return 'disabled';
+  return 'completed';
+}
+
+/** The end of the grace period: the grace days after access ended (the effective time, else the approval). */
+export function deletionTime(request: OffboardRequest, trail: AuditRecord[]): Date | undefined {
+  if (request.disposition.kind !== 'disable_then_delete') return undefined;
+  const scheduled = trail.find((e) => e.type === 'deletion.scheduled');
+  if (scheduled?.type === 'deletion.scheduled') return new Date(scheduled.deleteAt);
+  const from = request.effectiveAt ?? request.decision?.at ?? request.createdAt;
+  return new Date(Date.parse(from) + request.disposition.graceDays * DAY_MS);
 }
 
 /** Approval to the last step of each fully verified system: how long access outlived the decision. */

@@ -11,6 +11,8 @@ import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { identifiedSystems } from './identities.js';
+import type { DeletionSchedule } from './deletion-schedule.js';
+import { deletionTime } from './finish-run.js';
 import { plannedRound, systemsOf, type RunStarter } from './run-starter.js';
 
 export interface ReconcilerDeps {
@@ -19,6 +21,7 @@ export interface ReconcilerDeps {
   runs: RunStarter;
   outbox: SlackOutbox;
   lock: RequestLock;
+  deletions: DeletionSchedule;
   queues: { runs: Queue; revocations: Queue; slack: Queue };
   metrics: Metrics;
   logger: Logger;
@@ -39,6 +42,7 @@ export class Reconciler {
       let repairs = 0;
       for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.pending(id);
       for (const id of await this.deps.store.idsWithStatus('approved')) repairs += await this.approved(id);
+      for (const id of await this.deps.store.idsWithStatus('disabled')) repairs += await this.waitingForDeletion(id);
       return repairs;
     });
   }
@@ -85,14 +89,26 @@ export class Reconciler {
     return this.record(request.id, 'run-requeued', `finding the person for round ${round} had failed (${job.failedReason}); retrying it`);
   }
 
+  /** A disabled request must have its deletion scheduled: the end of its grace period must not be lost. */
+  private async waitingForDeletion(id: string): Promise<number> {
+    if (await this.deps.deletions.exists(id)) return 0;
+    const request = await this.deps.store.get(id);
+    if (!request) return 0;
+    const at = deletionTime(request, await this.deps.audit.read(id));
+    if (!at) return 0;
+    await this.deps.deletions.schedule(id, at);
+    return this.record(id, 'deletion-rescheduled', `the deletion due ${at.toISOString()} was not scheduled; scheduled it`);
+  }
+
   private async startRound(request: OffboardRequest, round: number, trail: AuditRecord[]): Promise<number> {
     // The decision is in the request; its trail entry may be what the crash cut off.
     if (round === 1 && request.decision && !trail.some((e) => e.type === 'request.approved')) {
       await this.deps.audit.append(request.id, { type: 'request.approved', actor: request.decision.by });
     }
     const next = request.nextRound;
-    await this.deps.runs.ensureRound(request, round, next && next.round === round ? new Set(next.steps) : undefined, next?.by);
-    const what = round === 1 ? 'it was approved but its run never started' : `retry round ${round} was granted but never started`;
+    if (next && next.round === round) await this.deps.runs.next(request, next);
+    else await this.deps.runs.start(request);
+    const what = round === 1 ? 'it was approved but its run never started' : `round ${round} (${next?.phase ?? 'retry'}) was granted but never started`;
     return this.record(request.id, 'run-started', `${what}; started it`);
   }
 

@@ -9,6 +9,7 @@ import type { ApprovalPublisher } from '../slack/approval-publisher.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { RetryPolicy } from './retry-delay.js';
+import type { DeletionSchedule } from './deletion-schedule.js';
 import type { RunStarter } from './run-starter.js';
 import type { PlannedSystem } from '../queue/run-flow.js';
 import type { VerifyPolicy } from './run-step.js';
@@ -25,6 +26,8 @@ export interface RunDeps {
   outbox: SlackOutbox;
   evidence: EvidencePublisher;
   runs: RunStarter;
+  /** The deletions waiting for the end of a grace period. */
+  deletions: DeletionSchedule;
   slack: WebClient;
   /** Every system switched on, with its client, by system id. */
   systems: ReadonlyMap<string, ConnectedSystem>;

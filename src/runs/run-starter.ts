@@ -2,7 +2,8 @@ import type { FlowProducer, Queue } from 'bullmq';
 import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
-import { buildStepFlow, identifyJob, planSteps, type PlannedSystem } from '../queue/run-flow.js';
+import type { Phase } from '../audit/audit-event.js';
+import { buildStepFlow, identifyJob, planSteps, type PlannedSystem, type PlanOptions } from '../queue/run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
@@ -28,25 +29,31 @@ export class RunStarter {
   ) {}
 
   async start(request: OffboardRequest): Promise<void> {
-    await this.ensureRound(request, 1);
+    await this.ensureRound(request, 1, { phase: firstPhase(request), keepPerson: request.reason === 'role_change' });
   }
 
-  /** Runs the given steps again as round `round`, on behalf of `by`. */
-  async retry(request: OffboardRequest, stepIds: string[], round: number, by: string): Promise<void> {
-    await this.ensureRound(request, round, new Set(stepIds), by);
+  /** Runs a further round granted on the request (a retry, the deletion, a reinstatement), on behalf of its `by`. */
+  async next(request: OffboardRequest, next: NonNullable<OffboardRequest['nextRound']>): Promise<void> {
+    await this.ensureRound(request, next.round, { phase: next.phase, only: new Set(next.steps), by: next.by });
+  }
+
+  /** The steps a phase of this request covers, by id: what a deletion or reinstatement round plans. */
+  stepsOf(request: OffboardRequest, phase: Phase): string[] {
+    return planSteps(this.systems, { phase, keepPerson: request.reason === 'role_change' }).map(stepId);
   }
 
   /**
    * Plans round `round` unless the trail already has it (a planned round keeps its steps), then
    * moves it on: its identification, or its steps once every system of it is identified.
    */
-  async ensureRound(request: OffboardRequest, round: number, only?: ReadonlySet<string>, by?: string): Promise<void> {
+  async ensureRound(request: OffboardRequest, round: number, plan?: PlanOptions & { by?: string }): Promise<void> {
     await this.lock.with('run', request.id, async () => {
       let trail = await this.audit.read(request.id);
       if (!plannedRound(trail, round)) {
+        if (!plan) throw new Error(`round ${round} of ${request.id} is not planned and no plan was given`);
         const now = this.now();
         const startsAt = request.effectiveAt && Date.parse(request.effectiveAt) > now ? request.effectiveAt : new Date(now).toISOString();
-        await this.audit.append(request.id, { type: 'run.planned', round, steps: planSteps(this.systems, only), startsAt, by });
+        await this.audit.append(request.id, { type: 'run.planned', round, phase: plan.phase, steps: planSteps(this.systems, plan), startsAt, by: plan.by });
         trail = await this.audit.read(request.id);
       }
       if (systemsOf(plannedRound(trail, round)!.steps).every((s) => identifiedSystems(trail, round).has(s))) await this.enqueueSteps(request, round, trail);
@@ -76,6 +83,14 @@ export class RunStarter {
     const steps = planned.steps.filter((ref) => !failures.has(ref.system));
     await this.producer.add(buildStepFlow(request, this.systems, steps, { round, attempts: this.attempts }));
   }
+}
+
+/**
+ * What access ending means for this request: deleted at once, or disabled first so the grace
+ * period can end in deletion or reinstatement. A role change disables and keeps the person.
+ */
+export function firstPhase(request: OffboardRequest): Phase {
+  return request.disposition.kind === 'delete_now' && request.reason !== 'role_change' ? 'delete' : 'disable';
 }
 
 export function plannedRound(trail: AuditRecord[], round: number) {

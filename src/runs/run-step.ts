@@ -1,6 +1,6 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { StepProgress } from '../checklist/step-progress.js';
-import type { Change, StepAction, StepCapabilities, StepContext } from '../connectors/connector.js';
+import { itemKey, type Change, type StepAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 
 /** A step's inventory with the action a phase runs. */
 export type PhaseStep = StepAction & Pick<StepCapabilities, 'inventory'>;
@@ -38,20 +38,21 @@ export async function actOnStep(
   const { found, note } = await step.inventory(ctx);
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
 
-  const recorded = new Set((earlier?.changes ?? []).map((c) => c.id));
-  const live = new Set(found.map((f) => f.id));
-  for (const gone of (earlier?.found ?? []).filter((f) => !recorded.has(f.id) && !live.has(f.id))) {
-    const intent = earlier?.intents.findLast((i) => i.itemIds.includes(gone.id));
+  const recorded = new Set((earlier?.changes ?? []).map(itemKey));
+  const live = new Set(found.map(itemKey));
+  for (const gone of (earlier?.found ?? []).filter((f) => !recorded.has(itemKey(f)) && !live.has(itemKey(f)))) {
+    const intent = earlier?.intents.findLast((i) => i.itemIds.includes(itemKey(gone)));
+    const owner = gone.owner ? { owner: gone.owner } : {};
     const change: Change = intent
-      ? { id: gone.id, label: gone.label, outcome: 'removed', detail: 'confirmed on re-inventory' }
-      : { id: gone.id, label: gone.label, outcome: 'already_absent', detail: 'gone before it was acted on' };
+      ? { id: gone.id, label: gone.label, outcome: 'removed', detail: 'confirmed on re-inventory', ...owner }
+      : { id: gone.id, label: gone.label, outcome: 'already_absent', detail: 'gone before it was acted on', ...owner };
     await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: intent?.transactionId ?? ctx.transactionId, changes: [change] });
   }
 
   // What is already recorded is never acted on again: IAM may still list a removed item for a while.
-  const todo = found.filter((f) => !recorded.has(f.id));
+  const todo = found.filter((f) => !recorded.has(itemKey(f)));
   if (todo.length === 0) return;
-  await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map((f) => f.id) });
+  await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map(itemKey) });
   for await (const change of step.act(ctx, todo)) {
     await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
   }

@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { AuditRecord } from '../audit/audit-event.js';
-import { currentRound, stepProgress } from '../checklist/step-progress.js';
-import type { StepCapabilities } from '../connectors/connector.js';
+import type { AuditRecord, Phase } from '../audit/audit-event.js';
+import { currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
+import { itemKey, type Change, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RetryableError } from '../connectors/step-errors.js';
 import type { SystemModule } from '../connectors/system.js';
@@ -15,6 +15,15 @@ export interface StepJobSpec<C> {
   system: SystemModule<C>;
   step: string;
   title: string;
+  /**
+   * The phases the step takes part in. Planning needs this before any client exists; it must
+   * match the capabilities `connect` returns (disable and reinstate need `disable` and `restore`).
+   */
+  phases: readonly Phase[];
+  /** Ends the person's identity itself (the account membership, the Slack account): skipped on a role change, where the person stays. */
+  endsIdentity?: boolean;
+  /** Only reports what it finds, as residual access the bot cannot remove (a rule-based membership). */
+  reportsResidual?: boolean;
   /** Runs after the scope's other steps have finished: removing the person from the account itself. */
   closing?: boolean;
   connect(client: C, scope: string): StepCapabilities;
@@ -25,6 +34,8 @@ export interface StepJob {
   step: string;
   title: string;
   closing: boolean;
+  phases: readonly Phase[];
+  endsIdentity: boolean;
   /** The BullMQ job name, e.g. "ibm-cloud.api-keys". */
   name: string;
   ref(scope: string): StepRef;
@@ -53,6 +64,8 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
     step: spec.step,
     title: spec.title,
     closing: spec.closing ?? false,
+    phases: spec.phases,
+    endsIdentity: spec.endsIdentity ?? false,
     name: `${spec.system.id}.${spec.step}`,
     ref: (scope) => ({ system: spec.system.id, scope, step: spec.step, title: spec.title, systemTitle: spec.system.title, scopeNoun: spec.system.scopeNoun }),
     capabilities,
@@ -61,7 +74,8 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
       const id = stepId(data);
       const { requestId } = data;
       const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
-      const { round } = currentRound(trail);
+      const { round, phase } = currentRound(trail);
+      const progress = stepProgress(trail);
       const execution = executionsInRound(trail, id) + (data.verify ? 0 : 1);
       const ctx = {
         requestId,
@@ -74,12 +88,17 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         transactionId: `offboard-${requestId}-${id}${round > 1 ? `-r${round}` : ''}-a${execution}`,
       };
       try {
-        const step = action(capabilities(deps, data.scope), spec.step);
+        if (spec.reportsResidual) {
+          await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
+          await reportResidual(capabilities(deps, data.scope), ctx, deps);
+          return;
+        }
+        const step = action(capabilities(deps, data.scope), phase, spec.step, progress.filter((p) => p.id === id));
         let verify = data.verify;
         if (!verify) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
           await deps.outbox.refreshChecklist(requestId);
-          await actOnStep(step, ctx, stepProgress(trail).find((p) => p.id === id), deps.audit);
+          await actOnStep(step, ctx, progress.find((p) => p.id === id && p.phase === phase), deps.audit);
           verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
           await job.updateData({ ...data, verify });
         }
@@ -110,14 +129,53 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
   };
 }
 
+/** Inventory only: what is found is residual access (amber), nothing found is verified by that inventory. */
+async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RunDeps): Promise<void> {
+  const { found, note } = await capabilities.inventory(ctx);
+  await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
+  if (found.length) {
+    const residual = 'the bot cannot remove these: change the rule or the identity provider claims that match the person';
+    await deps.audit.append(ctx.requestId, { type: 'step.residual', stepId: ctx.stepId, items: found, note: residual });
+  } else {
+    await deps.audit.append(ctx.requestId, { type: 'step.verified', stepId: ctx.stepId, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 0 });
+  }
+  await deps.outbox.refreshChecklist(ctx.requestId);
+}
+
 /** How many executions of the step the current round has started so far. */
 function executionsInRound(trail: AuditRecord[], id: string): number {
   const start = trail.findLastIndex((e) => e.type === 'run.planned');
   return trail.slice(start + 1).filter((e) => e.type === 'step.started' && e.stepId === id).length;
 }
 
-/** What this run does with the step: today, the final removal. */
-function action(capabilities: StepCapabilities, step: string): PhaseStep {
-  if (!capabilities.delete) throw new PermanentError(`step ${step} cannot remove anything`);
-  return { inventory: capabilities.inventory, ...capabilities.delete };
+/**
+ * What the round's phase does with the step: disable, delete (or remove again what a disable
+ * would, so anything granted since goes too), or restore the snapshots its disable recorded.
+ */
+function action(capabilities: StepCapabilities, phase: Phase, step: string, history: StepProgress[]): PhaseStep {
+  if (phase === 'reinstate') {
+    if (!capabilities.restore) throw new PermanentError(`step ${step} cannot restore anything`);
+    return restoring(capabilities.restore, snapshotsOf(history));
+  }
+  const act = phase === 'disable' ? capabilities.disable : (capabilities.delete ?? capabilities.disable);
+  if (!act) throw new PermanentError(`step ${step} has nothing to do in the ${phase} phase`);
+  return { inventory: capabilities.inventory, ...act };
+}
+
+/** What the step's disable phase removed or disabled, with the snapshot to restore each from. */
+function snapshotsOf(history: StepProgress[]): Change[] {
+  const disabled = history.find((p) => p.phase === 'disable');
+  return (disabled?.changes ?? []).filter((c) => c.snapshot && (c.outcome === 'removed' || c.outcome === 'disabled'));
+}
+
+/**
+ * A restore as the step runner drives any phase: its "inventory" is the snapshots, so a re-run
+ * restores only what is not recorded as restored yet, and its read-back looks for all of them.
+ */
+function restoring(restore: RestoreAction, snapshots: Change[]): PhaseStep {
+  return {
+    inventory: async () => ({ found: snapshots.map(({ id, label, detail, owner }) => ({ id, label, detail, ...(owner ? { owner } : {}) })) }),
+    act: (ctx, todo) => restore.act(ctx, snapshots.filter((s) => todo.some((t) => itemKey(t) === itemKey(s)))),
+    readBack: (ctx) => restore.readBack(ctx, snapshots),
+  };
 }

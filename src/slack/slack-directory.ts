@@ -69,9 +69,19 @@ export class SlackDirectory {
 
   /** Read at click time, so a change to the user group takes effect at once. */
   async isApprover(userId: string): Promise<boolean> {
-    if (this.approvers.kind === 'users') return this.approvers.ids.includes(userId);
-    const { users } = await this.client.usergroups.users.list({ usergroup: this.approvers.id });
-    return (users ?? []).includes(userId);
+    return (await this.approverIds()).includes(userId);
+  }
+
+  /** Who may approve right now: recorded with each approval as the group's membership at click time. */
+  approverIds(): Promise<string[]> {
+    return this.members(this.approvers);
+  }
+
+  /** The members of a user group, read now, or the configured ids. */
+  async members(source: ApproverSource): Promise<string[]> {
+    if (source.kind === 'users') return [...source.ids];
+    const { users } = await this.client.usergroups.users.list({ usergroup: source.id });
+    return users ?? [];
   }
 
   describeApprovers(): string {

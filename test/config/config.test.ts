@@ -122,8 +122,8 @@ describe('loadConfig', () => {
     expect(err.problems).toEqual([
       'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
       'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)',
-      // Blank, the only system's switch is off.
-      'No system to offboard from is switched on: set IBMCLOUD_API_KEY (IBM Cloud)',
+      // Blank, IBM Cloud's switch is off, and no other system is switched on.
+      'No system to offboard from is switched on: set IBMCLOUD_API_KEY (IBM Cloud) or SLACK_ADMIN_TOKEN (Slack)',
     ]);
   });
 

@@ -1,50 +1,53 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { IbmCloudSettings } from '../../src/connectors/ibm-cloud/settings.js';
+import { describe, expect, it } from 'vitest';
 import { accountMembershipStep } from '../../src/connectors/ibm-cloud/account-membership-step.js';
 import { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import { PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
 import {
   ACME_PRODUCTION,
-  SIM_BOT_API_KEY,
+  ACME_STAGING,
+  JANE_EMAIL,
+  JANE_SL_EMAIL,
+  LOOKALIKE_EMAIL,
   SIM_IAM_IDS,
-  startIbmCloudSimulator,
-  type IbmCloudSimulator,
 } from '../../src/simulators/ibm-cloud/index.js';
+import { ibmConfig, rejection, useIbmSimulator } from './ibm-cloud-harness.js';
 
-const sims: IbmCloudSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.close()));
+const simulator = useIbmSimulator();
+
+describe('finding every IBM Cloud identity of a person by email', () => {
+  it("finds both of Jane's identities, in two realms and two letter cases, and not a look-alike email", async () => {
+    const { sim, client } = await simulator();
+    const found = await client.findUsersByEmail(ACME_PRODUCTION, 'JANE.DOE@acme.example');
+
+    expect(found.map((u) => [u.iamId, u.realm, u.email]).sort()).toEqual(
+      [
+        [SIM_IAM_IDS.jane, 'IBMid', JANE_EMAIL],
+        [SIM_IAM_IDS.janeSl, 'SL', JANE_SL_EMAIL],
+      ].sort(),
+    );
+    expect(found.find((u) => u.realm === 'SL')).toMatchObject({ name: 'Jane Doe', state: 'ACTIVE', userId: `2718281_${JANE_SL_EMAIL}` });
+    expect(found.map((u) => u.email)).not.toContain(LOOKALIKE_EMAIL);
+    expect(sim.usersInAccount(ACME_PRODUCTION, LOOKALIKE_EMAIL)).toHaveLength(1);
+  });
+
+  it('finds only the identity that is a member of the account asked about', async () => {
+    const { client } = await simulator();
+    expect((await client.findUsersByEmail(ACME_STAGING, JANE_EMAIL)).map((u) => u.iamId)).toEqual([SIM_IAM_IDS.jane]);
+    expect(await client.findUsersByEmail(ACME_STAGING, 'jane.doe@acme')).toEqual([]);
+  });
+
+  it('a 403 on listing users fails for good, naming IBMCLOUD_API_KEY, and returns no partial answer', async () => {
+    const { sim, client } = await simulator({ pageSize: 2 });
+    sim.inject({ method: 'GET', path: `/v2/accounts/${ACME_PRODUCTION}/users`, status: 403, times: 1 });
+    const err = await rejection(client.findUsersByEmail(ACME_PRODUCTION, JANE_EMAIL));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toMatch(/^list users: permission denied \(403\).*IBMCLOUD_API_KEY/);
+    // The first page failed: no later page was asked for.
+    expect(sim.requests.filter((r) => r.path.endsWith('/users')).map((r) => r.status)).toEqual([403]);
+  });
 });
-
-function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): IbmCloudSettings {
-  return {
-    apiKey,
-    accountIds: [ACME_PRODUCTION],
-    iamUrl: url,
-    userManagementUrl: url,
-    iamIdentityUrl: url,
-    accessGroupsUrl: url,
-    policyManagementUrl: url,
-    timeoutMs: 5000,
-  };
-}
-
-async function simulator() {
-  const sim = await startIbmCloudSimulator();
-  sims.push(sim);
-  return { sim, client: new IbmCloudClient(ibmConfig(sim.url)) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The classification as it happens on real SDK errors, against the IBM Cloud simulator. */
 describe('IbmCloudClient errors, as the IBM SDK reports them', () => {

@@ -20,8 +20,8 @@ import { useStack } from '../support/stack.js';
 
 const start = useStack();
 
-/** 2 IBM Cloud accounts × 5 steps (API keys, access groups, policies, trusted profiles, membership), the job finding the person first, and the finishing parent. */
-const JOBS_PER_RUN = 12;
+/** 2 IBM Cloud accounts × 6 steps (API keys, access groups, rule-based groups, policies, trusted profiles, membership), the job finding the person first, and the finishing parent. */
+const JOBS_PER_RUN = 14;
 
 /** Jane leaves; the successor is Chris, who plays no part in any decision below. */
 const janeLeaves: FormAnswers = {
@@ -155,7 +155,7 @@ describe('approving', () => {
     expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
     expect(queues.total).toBe(JOBS_PER_RUN);
     expect(queues.completed).toBe(JOBS_PER_RUN);
-    expect(queues.counts.revocations.completed).toBe(10);
+    expect(queues.counts.revocations.completed).toBe(12);
     expect(queues.counts.runs.completed).toBe(2); // finding the person, then finishing the run
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 

@@ -66,7 +66,7 @@ describe('the reconciler', () => {
     try {
       const granted = await new RequestStore(redis, new Keys(stack.config.redisPrefix)).patch(
         id,
-        { status: 'approved', nextRound: { round: 2, steps: failed, by: PEOPLE.riley } },
+        { status: 'approved', nextRound: { round: 2, steps: failed, by: PEOPLE.riley, phase: 'delete' } },
         ['completed'],
       );
       expect(granted.applied).toBe(true);

@@ -144,7 +144,7 @@ describe('the request form refuses a submission it cannot act on', () => {
   it('reports several problems together', async () => {
     await expectRefused(
       PEOPLE.morgan,
-      { person: undefined, reason: undefined, timing: 'scheduled', effectiveAt: undefined, graceDays: '0', successor: undefined, ticket: undefined },
+      { person: undefined, reason: undefined, timing: 'scheduled', effectiveAt: undefined, disposition: 'disable_then_delete', graceDays: '0', successor: undefined, ticket: undefined },
       {
         [FIELDS.person]: MSG.person,
         [FIELDS.reason]: MSG.reason,

@@ -43,7 +43,7 @@ describe('two web and two worker processes on one Redis', () => {
       expect(snapshot.jobIds.filter((j) => j.startsWith(id))).toHaveLength(steps + 2);
       await player.evidence(id);
       await new Promise((r) => setTimeout(r, 300));
-      expect(stack.slack.files.filter((f) => f.filename.includes(id))).toHaveLength(1);
+      expect(stack.slack.files.filter((f) => f.filename.includes(id) && f.filename.endsWith('.pdf'))).toHaveLength(1);
     } finally {
       for (const bot of others) await bot.stop();
       await stack.stop();

@@ -87,7 +87,8 @@ describe('GET /metrics', () => {
     }
     expect(sample(res.text, 'offboard_job_duration_seconds_count', { queue: QUEUES.revocations, job: 'ibm-cloud.api-keys', outcome: 'completed' })).toBe(2);
     expect(sample(res.text, 'offboard_ibm_calls_total', { operation: 'list access groups', status: '429' })).toBe(1);
-    expect(sample(res.text, 'offboard_ibm_calls_total', { operation: 'remove user from account', status: 'ok' })).toBe(2);
+    // Jane's two user records in Production, her one in Staging.
+    expect(sample(res.text, 'offboard_ibm_calls_total', { operation: 'remove user from account', status: 'ok' })).toBe(3);
     for (const queue of Object.values(QUEUES)) expect(sample(res.text, 'offboard_queue_jobs', { queue, state: 'failed' }), queue).toBe(0);
   });
 

@@ -68,14 +68,15 @@ describe('a worker process killed in the middle of a step', () => {
       for (const item of step.found ?? []) expect(changed, `${step.id}: ${item.id}`).toContain(item.id);
     }
 
+    const pdfs = () => stack.slack.files.filter((f) => f.filename.includes(id) && f.filename.endsWith('.pdf'));
     const reports = await eventually(async () => {
-      const files = stack.slack.files.filter((f) => f.filename.includes(id));
+      const files = pdfs();
       return files.length ? files : undefined;
     }, 20_000, 'the evidence report');
     const text = (await extractText(await getDocumentProxy(new Uint8Array(reports[0]!.bytes)), { mergePages: true })).text;
     expect(text).toContain('All steps verified');
     await new Promise((r) => setTimeout(r, 500));
-    expect(stack.slack.files.filter((f) => f.filename.includes(id))).toHaveLength(1);
+    expect(pdfs()).toHaveLength(1);
     expect(player.checklist(id)?.text).toBeDefined();
   }, 90_000);
 

@@ -65,8 +65,10 @@ function memoryLog() {
 async function slackOutput(stack: LocalStack) {
   const s = stack.slack;
   const pdfs = await Promise.all(
-    s.files.map(async (f) => (await extractText(await getDocumentProxy(new Uint8Array(f.bytes)), { mergePages: true })).text),
+    s.files.filter((f) => f.filename.endsWith('.pdf')).map(async (f) => (await extractText(await getDocumentProxy(new Uint8Array(f.bytes)), { mergePages: true })).text),
   );
+  // The evidence pack's JSON (and a manifest, when signed): scanned as the bytes an auditor receives.
+  const packs = s.files.filter((f) => f.filename.endsWith('.json')).map((f) => Buffer.from(f.bytes).toString('utf8'));
   return {
     calls: JSON.stringify(s.calls),
     messages: JSON.stringify([...new Set(s.calls.map((c) => String(c.args.channel ?? '')))].map((c) => s.messages(c))),
@@ -75,6 +77,7 @@ async function slackOutput(stack: LocalStack) {
     responses: JSON.stringify(s.responses),
     files: JSON.stringify(s.files.map((f) => ({ ...f, bytes: undefined }))),
     pdfs: pdfs.join('\n'),
+    packs: packs.join('\n'),
   };
 }
 
@@ -183,6 +186,7 @@ describe('secrets never leave the bot', () => {
 
     const outputs = { ...(await slackOutput(stack)), logs: log.text(), redis: await redisDump(stack) };
     expect(outputs.pdfs).toContain('[redacted');
+    expect(outputs.packs).toContain('[redacted');
     expect(outputs.logs.length).toBeGreaterThan(1000);
     const secrets = { ...CANARY, ...FIXED_SECRETS };
     const leaks = Object.fromEntries(Object.entries(outputs).map(([where, text]) => [where, leaksIn(text, secrets)]));

@@ -8,6 +8,8 @@ import {
   ACME_PRODUCTION,
   ACME_STAGING,
   JANE_EMAIL,
+  JANE_SL_EMAIL,
+  LOOKALIKE_EMAIL,
   SIM_BOT_API_KEY,
   SIM_IAM_IDS,
   defaultIbmSeed,
@@ -64,13 +66,15 @@ async function janeKeys(identity: IamIdentityV1, accountId = ACME_PRODUCTION) {
 }
 
 describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
-  it('authenticates the SDK with the accepted API key and finds Jane by email', async () => {
+  it('authenticates the SDK with the accepted API key and searches users by email as a substring in any letter case', async () => {
     const { sim, users } = await start();
     const res = await users.listUsers({ accountId: ACME_PRODUCTION, search: `email:${JANE_EMAIL}` });
 
     expect(res.status).toBe(200);
-    expect(res.result.resources).toHaveLength(1);
-    expect(res.result.resources![0]).toMatchObject({
+    // Both of Jane's records, and someone whose email merely contains hers.
+    expect(res.result.resources!.map((u) => u.email)).toEqual([LOOKALIKE_EMAIL, JANE_EMAIL, JANE_SL_EMAIL]);
+    expect(res.result.resources!.find((u) => u.realm === 'SL')).toMatchObject({ iam_id: SIM_IAM_IDS.janeSl, user_id: `2718281_${JANE_SL_EMAIL}` });
+    expect(res.result.resources!.find((u) => u.iam_id === JANE)).toMatchObject({
       iam_id: JANE,
       email: JANE_EMAIL,
       user_id: JANE_EMAIL,
@@ -107,7 +111,7 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
     const { users } = await start();
     const all = await new UserManagementV1.UsersPager(users, { accountId: ACME_PRODUCTION, limit: 1 }).getAll();
     expect(all.map((u) => u.email).sort()).toEqual(
-      ['alex.admin@acme.example', JANE_EMAIL, 'morgan.manager@acme.example', 'sam.owner@acme.example'].sort(),
+      ['alex.admin@acme.example', JANE_EMAIL, JANE_SL_EMAIL, LOOKALIKE_EMAIL, 'morgan.manager@acme.example', 'sam.owner@acme.example'].sort(),
     );
   });
 
@@ -178,7 +182,7 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
     expect(first.result.apikeys).toHaveLength(2);
     const pagetoken = new URL(first.result.next!).searchParams.get('pagetoken')!;
     const second = await identity.listApiKeys({ accountId: ACME_PRODUCTION, scope: 'account', type: 'user', pagesize: 2, pagetoken });
-    expect(second.result.apikeys).toHaveLength(1);
+    expect(second.result.apikeys).toHaveLength(2);
     expect(second.result.next).toBeUndefined();
   });
 
@@ -268,12 +272,13 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
 
     expect((await sdkError(users.getUserProfile({ accountId: ACME_PRODUCTION, iamId: JANE }))).status).toBe(404);
     const search = await users.listUsers({ accountId: ACME_PRODUCTION, search: `email:${JANE_EMAIL}` });
-    expect(search.result.resources).toEqual([]);
+    expect(search.result.resources!.map((u) => u.iam_id)).not.toContain(JANE);
     const g = await groups.listAccessGroups({ accountId: ACME_PRODUCTION, iamId: JANE, membershipType: 'static' });
     expect(g.result.groups).toEqual([]);
     expect((await policies.listV2Policies({ accountId: ACME_PRODUCTION, iamId: JANE })).result.policies).toEqual([]);
 
-    expect(sim.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeUndefined();
+    // Her SL record is another user of the account: removing one record leaves the other.
+    expect(sim.usersInAccount(ACME_PRODUCTION, JANE_EMAIL).map((u) => u.iam_id)).toEqual([SIM_IAM_IDS.janeSl]);
     expect(sim.userInAccount(ACME_STAGING, JANE_EMAIL)).toMatchObject({ iam_id: JANE });
     expect(sim.policiesOf(ACME_STAGING, JANE)).toHaveLength(1);
     expect((await sdkError(users.removeUser({ accountId: ACME_PRODUCTION, iamId: JANE }))).status).toBe(404);

@@ -1,16 +1,42 @@
 import type { StepCapabilities } from '../connector.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
-import { personScopedStep, removeEach } from './person-scoped-step.js';
+import { changeEach, personScopedStep, removeEach } from './person-scoped-step.js';
 
-/** Deletes the person's user API keys: a key carries its owner's access into every account they belong to. */
+/**
+ * The person's user API keys: a key carries its owner's access into every account they belong
+ * to. Disabled first (reversible, the key keeps its id), deleted at the end of the grace period,
+ * re-enabled on reinstatement. A key that was already disabled is left so.
+ */
 export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return personScopedStep(accountId, {
     list: async (identity) =>
       (await client.listUserApiKeys(accountId, identity.id)).map((k) => ({
         id: k.id,
         label: k.name,
-        detail: [k.createdAt && `created ${k.createdAt}`, k.lastUsed && `last used ${k.lastUsed}`].filter(Boolean).join(', ') || undefined,
+        detail: [k.createdAt && `created ${k.createdAt}`, k.lastUsed && `last used ${k.lastUsed}`, k.disabled && 'disabled'].filter(Boolean).join(', ') || undefined,
+        ...(k.disabled ? { state: 'disabled' } : {}),
       })),
-    remove: (ctx, _identity, found) => removeEach(found, (id) => client.deleteApiKey(id, ctx.transactionId)),
+    disable: {
+      act: (ctx, _identity, found) =>
+        changeEach(found, async (key) =>
+          key.state !== 'disabled' && (await client.disableApiKey(key.id, ctx.transactionId))
+            ? { id: key.id, label: key.label, outcome: 'disabled', snapshot: { disabled: false } }
+            : { id: key.id, label: key.label, outcome: 'already_absent', detail: key.state === 'disabled' ? 'already disabled' : 'gone' },
+        ),
+      leaves: (key) => key.state === 'disabled',
+    },
+    delete: { act: (ctx, _identity, found) => removeEach(found, (id) => client.deleteApiKey(id, ctx.transactionId)) },
+    restore: {
+      act: (ctx, _identity, snapshots) =>
+        changeEach(snapshots, async (key) =>
+          (await client.enableApiKey(key.id, ctx.transactionId))
+            ? { id: key.id, label: key.label, outcome: 'restored', detail: 're-enabled' }
+            : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'deleted since; cannot be re-enabled' },
+        ),
+      missing: async (identity, snapshots) => {
+        const keys = await client.listUserApiKeys(accountId, identity.id);
+        return snapshots.filter((s) => keys.find((k) => k.id === s.id)?.disabled !== false).map((s) => ({ id: s.id, label: `${s.label} (not enabled)` }));
+      },
+    },
   });
 }

@@ -6,34 +6,24 @@ import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1';
 import type { IbmCloudSettings } from './settings.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { PermanentError, RetryableError } from '../step-errors.js';
+import { redact } from '../../redact.js';
 import { classifyIbmError } from './classify-ibm-error.js';
+import type {
+  GroupRemoval,
+  IbmAccessGroup,
+  IbmApiKey,
+  IbmApiKeyState,
+  IbmDynamicMembership,
+  IbmPolicy,
+  IbmPolicyDocument,
+  IbmProfileLink,
+  IbmUser,
+  PolicyCreation,
+} from './ibm-cloud-types.js';
+import { conflictingPolicyId, policyDocument } from './policy-document.js';
 
-export interface IbmUser {
-  iamId: string;
-  email: string;
-  name: string;
-  state: string;
-}
-export interface IbmApiKey {
-  id: string;
-  name: string;
-  createdAt?: string;
-  lastUsed?: string;
-}
-export interface IbmAccessGroup {
-  id: string;
-  name: string;
-}
-export interface IbmPolicy {
-  id: string;
-  roles: string[];
-  resource: string;
-}
-export interface IbmProfileLink {
-  profileId: string;
-  profileName: string;
-}
-export type GroupRemoval = { groupId: string; status: number; error?: string };
+// Existing importers take these types from the client.
+export type * from './ibm-cloud-types.js';
 
 /**
  * The only module that speaks to the IBM SDK. Every call goes through `call`, which classifies
@@ -69,13 +59,26 @@ export class IbmCloudClient {
     }
   }
 
-  async findUserByEmail(accountId: string, email: string): Promise<IbmUser | undefined> {
-    const wanted = email.toLowerCase();
-    const pager = new UserManagementV1.UsersPager(this.users, { accountId, search: `email:${email}` });
+  /**
+   * Every user record of the account with this email, in any realm and letter case, and no
+   * other. The whole user list is read and compared here rather than asking IAM to `search`:
+   * IBM documents that search as a substring match and does not say whether it ignores letter
+   * case, and a record it missed would keep its access.
+   */
+  async findUsersByEmail(accountId: string, email: string): Promise<IbmUser[]> {
+    const wanted = email.trim().toLowerCase();
+    const pager = new UserManagementV1.UsersPager(this.users, { accountId });
     const all = await this.call('list users', () => pager.getAll());
-    const u = all.find((x) => x.email?.toLowerCase() === wanted);
-    if (!u?.iam_id) return undefined;
-    return { iamId: u.iam_id, email: u.email ?? email, name: [u.firstname, u.lastname].filter(Boolean).join(' '), state: u.state ?? 'UNKNOWN' };
+    return all
+      .filter((u) => u.iam_id && u.email?.trim().toLowerCase() === wanted)
+      .map((u) => ({
+        iamId: u.iam_id!,
+        email: u.email!,
+        name: [u.firstname, u.lastname].filter(Boolean).join(' '),
+        state: u.state ?? 'UNKNOWN',
+        realm: u.realm ?? 'UNKNOWN',
+        userId: u.user_id ?? u.email!,
+      }));
   }
 
   async isMember(accountId: string, iamId: string): Promise<boolean> {
@@ -96,7 +99,7 @@ export class IbmCloudClient {
       );
       for (const k of page.result.apikeys ?? []) {
         if (k.iam_id !== iamId || !k.id) continue;
-        keys.push({ id: k.id, name: k.name, createdAt: k.created_at, lastUsed: k.activity?.last_authn });
+        keys.push({ id: k.id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn });
       }
       pagetoken = nextPageToken(page.result.next);
     } while (pagetoken);
@@ -107,6 +110,37 @@ export class IbmCloudClient {
     return this.call('delete API key', () => absentIs404(() => this.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
   }
 
+  /** The key as it is now, with when it last signed in; undefined once it no longer exists. */
+  async getApiKey(id: string): Promise<IbmApiKeyState | undefined> {
+    return this.call('get API key', async () => {
+      try {
+        const { result: k } = await this.identity.getApiKey({ id, includeActivity: true });
+        return {
+          id: k.id,
+          name: k.name,
+          iamId: k.iam_id,
+          accountId: k.account_id,
+          disabled: k.disabled ?? false,
+          locked: k.locked,
+          lastUsed: k.activity?.last_authn,
+          useCount: k.activity?.authn_count ?? 0,
+        };
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  /** The key stops working and keeps its id, so it can be enabled again. True also when it already was disabled. */
+  async disableApiKey(id: string, transactionId: string): Promise<boolean> {
+    return this.call('disable API key', () => absentIs404(() => this.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+  }
+
+  async enableApiKey(id: string, transactionId: string): Promise<boolean> {
+    return this.call('enable API key', () => absentIs404(() => this.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+  }
+
   /** Trusted profiles in the account that this user is linked to, and so may assume. */
   async listProfileLinks(accountId: string, iamId: string): Promise<IbmProfileLink[]> {
     const links: IbmProfileLink[] = [];
@@ -114,8 +148,10 @@ export class IbmCloudClient {
     do {
       const page = await this.call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }));
       for (const p of page.result.profiles ?? []) {
+        // Not paged: IAM returns every identity of a profile at once.
         const { result } = await this.call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }));
-        if (result.identities?.some((i) => i.type === 'user' && i.iam_id === iamId)) links.push({ profileId: p.id, profileName: p.name });
+        const link = result.identities?.find((i) => i.type === 'user' && i.iam_id === iamId);
+        if (link) links.push({ profileId: p.id, profileName: p.name, accounts: link.accounts, description: link.description });
       }
       pagetoken = nextPageToken(page.result.next);
     } while (pagetoken);
@@ -136,10 +172,78 @@ export class IbmCloudClient {
     });
   }
 
+  /**
+   * Links the user to the profile again. True once linked (also when it already was); false
+   * when the profile no longer exists.
+   */
+  async linkProfile(profileId: string, iamId: string, transactionId: string, link: { accounts?: string[]; description?: string } = {}): Promise<boolean> {
+    return this.call('link trusted profile', async () => {
+      const headers = { 'Transaction-Id': transactionId };
+      try {
+        return await absentIs404(() =>
+          this.identity.setProfileIdentity({ profileId, identityType: 'user', identifier: iamId, type: 'user', ...link, headers }),
+        );
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+        // 409 is either "already linked" (a retry after a lost answer) or "the profile changed moments ago".
+        const linked = await absentIs404(() => this.identity.getProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers }));
+        if (linked) return true;
+        throw new RetryableError('link trusted profile: IAM answered 409 (the profile changed moments ago)');
+      }
+    });
+  }
+
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {
     const pager = new IamAccessGroupsV2.AccessGroupsPager(this.groups, { accountId, iamId, membershipType: 'static' });
     const groups = await this.call('list access groups', () => pager.getAll());
     return groups.filter((g) => g.id).map((g) => ({ id: g.id!, name: g.name ?? g.id! }));
+  }
+
+  /**
+   * Groups a rule makes the person a member of. They cannot be removed (only the rule, which
+   * others match too, or the person's IdP claims could change), so they are reported as residual access.
+   */
+  async listDynamicMemberships(accountId: string, iamId: string): Promise<IbmDynamicMembership[]> {
+    const pager = new IamAccessGroupsV2.AccessGroupsPager(this.groups, { accountId, iamId, membershipType: 'dynamic' });
+    const groups = await this.call('list dynamic access groups', () => pager.getAll());
+    const memberships: IbmDynamicMembership[] = [];
+    for (const g of groups) {
+      if (!g.id) continue;
+      // Not paged: IAM returns every rule of a group at once.
+      const { result } = await this.call('list access group rules', () => this.groups.listAccessGroupRules({ accessGroupId: g.id! }));
+      memberships.push({
+        groupId: g.id,
+        groupName: g.name ?? g.id,
+        rules: (result.rules ?? []).map((r) => ({
+          id: r.id ?? '',
+          name: r.name ?? r.id ?? '',
+          expirationHours: r.expiration,
+          realmName: r.realm_name,
+          conditions: (r.conditions ?? []).map((c) => ({ claim: c.claim, operator: c.operator, value: c.value })),
+        })),
+      });
+    }
+    return memberships;
+  }
+
+  /** Adds the user as a static member. False when the group no longer exists. */
+  async addMemberToGroup(groupId: string, iamId: string, transactionId: string): Promise<boolean> {
+    return this.call('add to access group', async () => {
+      let outcome;
+      try {
+        const res = await this.groups.addMembersToAccessGroup({ accessGroupId: groupId, members: [{ iam_id: iamId, type: 'user' }], transactionId });
+        outcome = res.result.members?.find((m) => m.iam_id === iamId);
+      } catch (err) {
+        if (statusOf(err) === 404) return false;
+        throw err;
+      }
+      // IAM answers 207: the outcome for the member is in the body.
+      const status = outcome?.status_code ?? 0;
+      if (status >= 200 && status < 300) return true;
+      const reason = `add to access group: IBM Cloud answered ${status || 'nothing'} for ${iamId} (${redactedErrors(outcome?.errors) || 'no reason given'})`;
+      if (status === 429 || status >= 500) throw new RetryableError(reason);
+      throw new PermanentError(reason);
+    });
   }
 
   /** Per-group outcome; an empty list means the member was in no group. */
@@ -168,7 +272,29 @@ export class IbmCloudClient {
         id: p.id!,
         roles: roleNames(p.control),
         resource: (p.resource?.attributes ?? []).map((a) => `${a.key}=${String(a.value)}`).join(', ') || 'account',
+        document: policyDocument(p as unknown as IbmPolicyDocument),
       }));
+  }
+
+  /**
+   * Creates the policy again under a new id. A 409 `policy_conflict_error` means IAM already holds
+   * the same grant (a retry after a lost answer, or someone re-granted it): its policy is returned.
+   */
+  async createPolicy(document: IbmPolicyDocument, transactionId: string): Promise<PolicyCreation> {
+    return this.call('create policy', async () => {
+      const doc = policyDocument(document);
+      try {
+        const { result } = await this.policies.createV2Policy({
+          ...(doc as unknown as IamPolicyManagementV1.CreateV2PolicyParams),
+          headers: { 'Transaction-Id': transactionId },
+        });
+        return { id: result.id!, created: true };
+      } catch (err) {
+        const existing = statusOf(err) === 409 ? conflictingPolicyId(err) : undefined;
+        if (existing) return { id: existing, created: false };
+        throw err;
+      }
+    });
   }
 
   async deletePolicy(id: string, transactionId: string): Promise<boolean> {
@@ -201,6 +327,10 @@ async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {
     if (statusOf(err) === 404) return false;
     throw err;
   }
+}
+
+function redactedErrors(errors: { message?: string }[] | undefined): string {
+  return redact((errors ?? []).map((e) => e.message).filter(Boolean).join('; '));
 }
 
 /** IAM Identity pages by an opaque token carried in the `next` link. */

@@ -1,61 +1,107 @@
-import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
+import type { Change, Finding, ReadBack, StepAction, StepCapabilities, StepContext } from '../connector.js';
 import { PermanentError } from '../step-errors.js';
 import type { Identity } from '../system.js';
+
+/** What a phase does to the items of one identity, and which of them it leaves listed (a disabled key is still listed). */
+export interface ItemAction {
+  act(ctx: StepContext, identity: Identity, found: Finding[]): AsyncIterable<Change>;
+  leaves?(item: Finding): boolean;
+}
 
 export interface PersonScopedSpec {
   /** Everything of this kind the identity holds in the account. */
   list(identity: Identity): Promise<Finding[]>;
-  remove(ctx: StepContext, identity: Identity, found: Finding[]): AsyncIterable<Change>;
-}
-
-/**
- * A step over what the person holds in one account, through the identity that IBM Cloud's
- * identification found for them there (by email, or by the IAM id a previous round found once
- * they were no longer a member). The read-back lists again and is confirmed only when nothing of
- * this kind is left.
- */
-export function personScopedStep(accountId: string, spec: PersonScopedSpec): StepCapabilities {
-  const identityHere = (ctx: StepContext) => ctx.identities.find((i) => i.scope === accountId);
-  return {
-    async inventory(ctx) {
-      const identity = identityHere(ctx);
-      if (!identity) return { found: [], note: `${ctx.person.email} is not a member of account ${accountId}` };
-      const found = await spec.list(identity);
-      return { found, note: identity.detail?.startsWith('no longer') ? `no longer a member of account ${accountId}; searched by IAM id ${identity.id}` : undefined };
-    },
-    delete: {
-      async *act(ctx, found) {
-        const identity = identityHere(ctx);
-        if (identity && found.length > 0) yield* spec.remove(ctx, identity, found);
-      },
-      async readBack(ctx) {
-        const identity = identityHere(ctx);
-        const remaining = identity ? await spec.list(identity) : [];
-        return { confirmed: remaining.length === 0, remaining };
-      },
-    },
+  disable?: ItemAction;
+  delete?: ItemAction;
+  restore?: {
+    act(ctx: StepContext, identity: Identity, snapshots: Change[]): AsyncIterable<Change>;
+    /** The snapshots not (yet) seen back in the account. */
+    missing(identity: Identity, snapshots: Change[]): Promise<Finding[]>;
   };
 }
 
 /**
- * Removes items one by one; an item already gone is recorded as such. One refused item does not
+ * A step over what the person holds in one account, through every IAM id IBM Cloud's
+ * identification found for them in any account: an API key or a profile link can sit in an
+ * account the person is not a member of, and a removed member is no longer found by email. Each
+ * item is tagged with the IAM id holding it; a read-back lists again.
+ */
+export function personScopedStep(accountId: string, spec: PersonScopedSpec): StepCapabilities {
+  const identities = (ctx: StepContext) => [...new Map(ctx.identities.map((i) => [i.id, i])).values()];
+  const listAll = async (ctx: StepContext) => (await Promise.all(identities(ctx).map(async (i) => (await spec.list(i)).map((f) => ({ ...f, owner: i.id }))))).flat();
+  const owned = (ctx: StepContext, items: Finding[]) =>
+    identities(ctx).map((identity) => ({ identity, items: items.filter((f) => (f.owner ?? identity.id) === identity.id) })).filter((g) => g.items.length > 0);
+  const phase = (action: ItemAction): StepAction => ({
+    async *act(ctx, found) {
+      for (const { identity, items } of owned(ctx, found)) {
+        // The snapshot names the identity it belongs to: a reinstatement restores each to its owner.
+        for await (const change of action.act(ctx, identity, items)) {
+          yield { ...change, owner: identity.id, ...(change.snapshot ? { snapshot: { ...change.snapshot, iamId: identity.id } } : {}) };
+        }
+      }
+    },
+    async readBack(ctx): Promise<ReadBack> {
+      const remaining = (await listAll(ctx)).filter((f) => !action.leaves?.(f));
+      return { confirmed: remaining.length === 0, remaining };
+    },
+  });
+  const { restore } = spec;
+  return {
+    async inventory(ctx) {
+      const found = await listAll(ctx);
+      const member = ctx.identities.some((i) => i.scope === accountId);
+      if (found.length === 0 && !member) return { found, note: `${ctx.person.email} is not a member of account ${accountId}` };
+      return { found };
+    },
+    ...(spec.disable ? { disable: phase(spec.disable) } : {}),
+    ...(spec.delete ? { delete: phase(spec.delete) } : {}),
+    ...(restore
+      ? {
+          restore: {
+            async *act(ctx, snapshots) {
+              for (const identity of identities(ctx)) {
+                const mine = snapshots.filter((s) => s.snapshot?.iamId === identity.id);
+                if (!mine.length) continue;
+                for await (const change of restore.act(ctx, identity, mine)) yield { ...change, owner: identity.id };
+              }
+            },
+            async readBack(ctx, snapshots) {
+              const remaining = (
+                await Promise.all(identities(ctx).map((i) => restore.missing(i, snapshots.filter((s) => s.snapshot?.iamId === i.id))))
+              ).flat();
+              return { confirmed: remaining.length === 0, remaining };
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Changes items one by one; an item already gone is recorded as such. One refused item does not
  * stop the others: every item is tried, then the first permanent failure (else the first
  * failure) is thrown, naming how many items it affected.
  */
-export async function* removeEach(found: Finding[], remove: (id: string) => Promise<boolean>): AsyncIterable<Change> {
+export async function* changeEach<T extends Pick<Finding, 'id' | 'label'>>(found: T[], change: (item: T) => Promise<Change>): AsyncIterable<Change> {
   const failures: Error[] = [];
   for (const item of found) {
-    let removed: boolean;
     try {
-      removed = await remove(item.id);
+      yield await change(item);
     } catch (err) {
       failures.push(err as Error);
-      continue;
     }
-    yield { id: item.id, label: item.label, outcome: removed ? 'removed' : 'already_absent' };
   }
   const first = failures.find((f) => f instanceof PermanentError) ?? failures[0];
   if (!first) return;
   if (failures.length > 1) first.message += ` (${failures.length} of ${found.length} items failed)`;
   throw first;
+}
+
+/** Removes items one by one with `remove` (false: already gone), keeping `snapshot` of each. */
+export function removeEach(found: Finding[], remove: (id: string) => Promise<boolean>, snapshot?: (item: Finding) => Record<string, unknown>) {
+  return changeEach(found, async (item) =>
+    (await remove(item.id))
+      ? { id: item.id, label: item.label, outcome: 'removed', ...(snapshot ? { snapshot: snapshot(item) } : {}) }
+      : { id: item.id, label: item.label, outcome: 'already_absent' },
+  );
 }

@@ -27,9 +27,12 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
       checkStartup: (client) => client.checkCredentials(),
       async identify(client, person, earlier) {
         const found: Identity[] = [];
+        // Every record whose email matches exactly, in any realm and letter case: a second login
+        // of the same person keeps its own groups and keys.
         for (const account of settings.accountIds) {
-          const user = await client.findUserByEmail(account, person.email);
-          if (user) found.push({ scope: account, id: user.iamId, label: `${user.name || user.email} <${user.email}>`, detail: `state ${user.state}` });
+          for (const user of await client.findUsersByEmail(account, person.email)) {
+            found.push({ scope: account, id: user.iamId, label: `${user.name || user.email} <${user.email}>`, detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}` });
+          }
         }
         // Removed from an account, a person is no longer found there by email; what they held
         // under that IAM id (API keys outlive membership) must still be found.

@@ -105,3 +105,9 @@ export function requireAccount(ctx: RouteContext, accountId: string | null | und
   }
   return undefined;
 }
+
+/** The page size served: what the request asked for, or the endpoint's default, capped by the simulator's `pageSize`. */
+export function servedPageSize(ctx: RouteContext, requested: number | undefined, endpointDefault: number): number {
+  const size = requested ?? endpointDefault;
+  return ctx.state.pageSize === undefined ? size : Math.min(size, ctx.state.pageSize);
+}

@@ -1,5 +1,16 @@
 export { startIbmCloudSimulator } from './server.js';
-export { defaultIbmSeed, SIM_BOT_API_KEY, ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from './seed.js';
+export {
+  defaultIbmSeed,
+  SIM_BOT_API_KEY,
+  ACME_PRODUCTION,
+  ACME_STAGING,
+  JANE_EMAIL,
+  JANE_SL_EMAIL,
+  LOOKALIKE_EMAIL,
+  SIM_IAM_IDS,
+  SIM_GROUP_IDS,
+  seedWithSsoMembership,
+} from './seed.js';
 export type {
   IbmCloudSimulatorOptions,
   IbmCloudSimulator,
@@ -13,6 +24,11 @@ export type {
   SimTrustedProfile,
   SimAccessGroup,
   SimGroupMember,
+  SimGroupRule,
+  SimRuleCondition,
+  SimDynamicGroup,
+  NewSimUser,
+  NewSimApiKey,
   SimPolicy,
   SimAttribute,
   SimActivity,

@@ -4,6 +4,7 @@ import type {
   SimApiKey,
   SimAttribute,
   SimGroupMember,
+  SimGroupRule,
   SimHistoryRecord,
   SimPolicy,
   SimServiceId,
@@ -18,10 +19,17 @@ export const ACME_PRODUCTION = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 export const ACME_STAGING = '0f9e8d7c6b5a49382716051a2b3c4d5e';
 
 export const JANE_EMAIL = 'jane.doe@acme.example';
+/** Jane's email on her second user record (SL realm): the same address in other letter case. */
+export const JANE_SL_EMAIL = 'Jane.Doe@acme.example';
+/** Someone else whose email contains Jane's: a search hit that is not her. */
+export const LOOKALIKE_EMAIL = 'xjane.doe@acme.example.org';
 
 /** IAM ids of the seeded people. */
 export const SIM_IAM_IDS = {
   jane: 'IBMid-6620000ABC',
+  /** Jane's second identity: a member of production only, holding a key and a profile link in staging too. */
+  janeSl: 'IBMid-6620000J5L',
+  lookalike: 'IBMid-6620000X1D',
   sam: 'IBMid-6620000S4M',
   alex: 'IBMid-6620000A1X',
   morgan: 'IBMid-6620000M0R',
@@ -41,13 +49,14 @@ const SAM: Person = { iam_id: SIM_IAM_IDS.sam, email: 'sam.owner@acme.example', 
 const ALEX: Person = { iam_id: SIM_IAM_IDS.alex, email: 'alex.admin@acme.example', firstname: 'Alex', lastname: 'Admin', phonenumber: '+1 415 555 0107' };
 const MORGAN: Person = { iam_id: SIM_IAM_IDS.morgan, email: 'morgan.manager@acme.example', firstname: 'Morgan', lastname: 'Manager' };
 const CHRIS: Person = { iam_id: SIM_IAM_IDS.chris, email: 'chris.contractor@acme.example', firstname: 'Chris', lastname: 'Contractor' };
+const LOOKALIKE: Person = { iam_id: SIM_IAM_IDS.lookalike, email: LOOKALIKE_EMAIL, firstname: 'Xavier', lastname: 'Jane-Doe' };
 
-function member(accountId: string, profileId: string, p: Person, addedOn: string): SimUser {
+function member(accountId: string, profileId: string, p: Person, addedOn: string, realm: SimUser['realm'] = 'IBMid', userId = p.email): SimUser {
   return {
     id: profileId,
     iam_id: p.iam_id,
-    realm: 'IBMid',
-    user_id: p.email,
+    realm,
+    user_id: userId,
     firstname: p.firstname,
     lastname: p.lastname,
     state: 'ACTIVE',
@@ -182,7 +191,27 @@ const G = {
   prodDevelopers: 'AccessGroupId-5b8c1d2e-3f40-4a51-9b62-7c83d94ea5f6',
   prodBilling: 'AccessGroupId-6c9d2e3f-4051-4b62-8c73-8d94ea5fb607',
   prodK8s: 'AccessGroupId-7dae3f40-5162-4c73-9d84-9ea5fb60c718',
+  ssoUsers: 'AccessGroupId-9fc05162-7384-4e95-9fa6-b0c71d82e93a',
 };
+
+/** Ids of seeded access groups that tests refer to. */
+export const SIM_GROUP_IDS = { ...G };
+
+function rule(accountId: string, groupId: string, id: string, name: string, conditions: SimGroupRule['conditions'], at: string): SimGroupRule {
+  return {
+    id,
+    name,
+    expiration: 24,
+    realm_name: 'https://idp.acme.example/saml2',
+    access_group_id: groupId,
+    account_id: accountId,
+    conditions,
+    created_at: at,
+    created_by_id: SIM_IAM_IDS.sam,
+    last_modified_at: at,
+    last_modified_by_id: SIM_IAM_IDS.sam,
+  };
+}
 
 /**
  * The default world: Acme's production and staging accounts. Jane Doe is the person the demo
@@ -191,12 +220,17 @@ const G = {
 export function defaultIbmSeed(): IbmCloudSeed {
   const P = ACME_PRODUCTION;
   const S = ACME_STAGING;
-  const { jane, sam, alex, morgan, chris } = SIM_IAM_IDS;
+  const { jane, janeSl, sam, alex, morgan, chris } = SIM_IAM_IDS;
+  // Jane's classic-infrastructure (SL) login: another user record with her email in other case.
+  const JANE_SL: Person = { ...JANE, iam_id: janeSl, email: JANE_SL_EMAIL };
 
   const users: SimUser[] = [
     member(P, '1f4c0a9e8b7d4c3e9a2b1c0d9e8f7a61', SAM, '2019-03-04T16:20:11.000Z'),
     member(P, '2e5d1b0f9c8e4d4f8b3c2d1e0f9a8b72', ALEX, '2019-05-21T09:12:45.000Z'),
+    // Listed before Jane, so that taking the first search hit would take the wrong person.
+    member(P, '9a0b1c2d3e4f4a5b8c6d7e8f9a0b1c2d', LOOKALIKE, '2020-07-01T12:00:00.000Z'),
     member(P, '3f6e2c1a0d9f4e5a9c4d3e2f1a0b9c83', JANE, '2021-09-13T08:45:02.000Z'),
+    member(P, '0b1c2d3e4f5a4b6c9d7e8f9a0b1c2d3e', JANE_SL, '2020-02-17T15:30:00.000Z', 'SL', `2718281_${JANE_SL_EMAIL}`),
     member(P, '4a7f3d2b1e0a4f6b8d5e4f3a2b1c0d94', MORGAN, '2022-02-07T14:03:37.000Z'),
     member(S, '5b8a4e3c2f1b4a7c9e6f5a4b3c2d1ea5', SAM, '2019-03-04T16:31:58.000Z'),
     member(S, '6c9b5f4d3a2c4b8d8f7a6b5c4d3e2fb6', ALEX, '2019-05-21T09:15:03.000Z'),
@@ -219,6 +253,13 @@ export function defaultIbmSeed(): IbmCloudSeed {
     }),
     apiKey(S, 'ApiKey-3e4f5061-7283-4d94-9ea5-f60718293a4b', 'jane-staging-cli', jane, '2022-08-02T09:13:20.000Z', {
       activity: { last_authn: '2025-01-10T16:30:00.000Z', authn_count: 95 },
+    }),
+    apiKey(P, 'ApiKey-5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d', 'jane-sl-automation', janeSl, '2020-03-02T10:00:00.000Z', {
+      activity: { last_authn: '2024-11-30T06:15:00.000Z', authn_count: 2304 },
+    }),
+    // Staging, where this identity is not a member: user API keys outlive (or never had) membership.
+    apiKey(S, 'ApiKey-6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e', 'jane-sl-staging-reader', janeSl, '2021-05-11T09:00:00.000Z', {
+      activity: { last_authn: '2024-10-02T17:45:00.000Z', authn_count: 61 },
     }),
     apiKey(S, 'ApiKey-4f506172-8394-4ea5-8fb6-0718293a4b5c', 'chris-sandbox', chris, '2024-11-19T13:45:00.000Z', {
       expires_at: '2025-05-31T23:59+0000',
@@ -245,12 +286,12 @@ export function defaultIbmSeed(): IbmCloudSeed {
     profile(S, 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', 'staging-ci-federation', 'GitHub Actions OIDC federation for staging', jane, '2023-07-21T14:30:00.000Z'),
   ];
   const [prodProfile, stagingProfile] = profiles.map((p) => p.id);
-  const userLink = (profileId: string, iamId: string, description: string) => ({
+  const userLink = (profileId: string, iamId: string, description: string, from = profileId === prodProfile ? P : S) => ({
     profile_id: profileId!,
     iam_id: iamId,
     identifier: iamId,
     type: 'user' as const,
-    accounts: [profileId === prodProfile ? P : S],
+    accounts: [from],
     description,
   });
   const profileIdentities = [
@@ -258,6 +299,8 @@ export function defaultIbmSeed(): IbmCloudSeed {
     userLink(prodProfile!, alex, 'Administers the workload identity'),
     userLink(stagingProfile!, jane, 'Debugs the CI federation'),
     userLink(stagingProfile!, chris, 'Contractor debugging staging CI'),
+    // Cross-account trust: assumed from production, where this identity is a member; not one of staging.
+    userLink(stagingProfile!, janeSl, 'Release automation signs in from production', P),
   ];
 
   const accessGroups: SimAccessGroup[] = [
@@ -268,6 +311,7 @@ export function defaultIbmSeed(): IbmCloudSeed {
     group(P, G.prodBilling.slice(14), 'Billing Viewers', 'Read-only access to billing and usage', '2019-06-01T10:05:00.000Z', [
       staticMember(jane, '2022-01-10T11:00:00.000Z'),
       staticMember(morgan, '2022-02-07T14:10:00.000Z'),
+      staticMember(janeSl, '2020-03-02T10:05:00.000Z'),
     ]),
     group(P, G.prodK8s.slice(14), 'Kubernetes Operators', 'Operate the production Kubernetes clusters', '2020-03-12T09:00:00.000Z', [
       staticMember(jane, '2021-10-04T13:00:00.000Z'),
@@ -278,11 +322,13 @@ export function defaultIbmSeed(): IbmCloudSeed {
     ]),
     group(
       P,
-      '9fc05162-7384-4e95-9fa6-b0c71d82e93a',
+      G.ssoUsers.slice(14),
       'SSO Users',
       'Everyone who signs in through the Acme IdP (dynamic rule)',
       '2020-01-08T08:00:00.000Z',
-      [{ iam_id: alex, type: 'user', membership_type: 'dynamic', created_at: '2020-01-08T08:00:00.000Z', created_by_id: sam }],
+      [
+        { iam_id: alex, type: 'user', membership_type: 'dynamic', created_at: '2020-01-08T08:00:00.000Z', created_by_id: sam },
+      ],
       true,
     ),
     group(S, 'a0d16273-8495-4fa6-8ab7-c1d82e93fa4b', 'Staging Developers', 'Engineers and contractors working on staging', '2019-06-02T10:00:00.000Z', [
@@ -292,6 +338,11 @@ export function defaultIbmSeed(): IbmCloudSeed {
     group(S, 'b1e27384-95a6-4ab7-9bc8-d2e93fa40b5c', 'IT Admins', 'Account administration', '2019-05-21T09:35:00.000Z', [
       staticMember(alex, '2019-05-21T09:35:00.000Z', sam),
     ]),
+  ];
+
+  // Membership of SSO Users comes from this rule, not from anyone adding Jane or Alex to it.
+  const accessGroupRules: SimGroupRule[] = [
+    rule(P, G.ssoUsers, 'ClaimRule-1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a', 'Acme employees', [{ claim: 'groups', operator: 'CONTAINS', value: '"acme-employees"' }], '2020-01-08T08:00:00.000Z'),
   ];
 
   const policies: SimPolicy[] = [
@@ -382,7 +433,19 @@ export function defaultIbmSeed(): IbmCloudSeed {
     profiles,
     profileIdentities,
     accessGroups,
+    accessGroupRules,
     policies,
     botIamId: alex,
   };
+}
+
+/**
+ * The default world where `iamId` is also in Production's SSO Users group through its sign-in
+ * rule: rule-based access that no API call removes, for the scenarios about residual access.
+ */
+export function seedWithSsoMembership(iamId: string = SIM_IAM_IDS.jane): IbmCloudSeed {
+  const seed = defaultIbmSeed();
+  const sso = seed.accessGroups.find((g) => g.id === G.ssoUsers)!;
+  sso.members.push({ iam_id: iamId, type: 'user', membership_type: 'dynamic', created_at: '2025-01-13T08:02:11.000Z', created_by_id: SIM_IAM_IDS.sam });
+  return seed;
 }

@@ -5,13 +5,17 @@ import { FaultInjector } from './faults.js';
 import { ibmError, iamTokenError, type RouteContext, type SimResponse } from './http.js';
 import { TokenIssuer } from './jwt.js';
 import { matchRoute, type Route } from './router.js';
+import * as outside from './outside-changes.js';
+import { accessGroupMemberRoutes } from './routes/access-group-members.js';
 import { accessGroupRoutes } from './routes/access-groups.js';
-import { iamIdentityRoutes } from './routes/iam-identity.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { policyRoutes } from './routes/policies.js';
+import { profileAndServiceIdRoutes } from './routes/profiles-and-service-ids.js';
 import { TOKEN_PATH, tokenRoutes } from './routes/token.js';
 import { userManagementRoutes } from './routes/user-management.js';
 import { defaultIbmSeed, SIM_BOT_API_KEY } from './seed.js';
 import { SimState } from './state.js';
+import * as truth from './true-state.js';
 import type { IbmCloudSimulator, IbmCloudSimulatorOptions, RecordedRequest } from './types.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -35,14 +39,22 @@ function headerValue(v: string | string[] | undefined): string | undefined {
  * of @ibm-cloud/platform-services.
  */
 export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}): Promise<IbmCloudSimulator> {
-  const state = new SimState(opts.seed ?? defaultIbmSeed(), opts.consistencyDelayMs ?? 0);
+  if (opts.pageSize !== undefined && !(Number.isInteger(opts.pageSize) && opts.pageSize >= 1)) throw new Error('pageSize must be a positive integer');
+  const state = new SimState(opts.seed ?? defaultIbmSeed(), opts.consistencyDelayMs ?? 0, opts.pageSize);
   let latencyMs = opts.latencyMs ?? 0;
   let baseUrl = '';
   const faults = new FaultInjector(opts.faultSeed);
   const issuer = new TokenIssuer(opts.tokenLifetimeSeconds ?? 3600, () => baseUrl);
   const requests: RecordedRequest[] = [];
   const tokenRouteList = tokenRoutes(issuer, new Set(opts.apiKeys ?? [SIM_BOT_API_KEY]));
-  const serviceRoutes: Route[] = [...userManagementRoutes, ...iamIdentityRoutes, ...accessGroupRoutes, ...policyRoutes];
+  const serviceRoutes: Route[] = [
+    ...userManagementRoutes,
+    ...apiKeyRoutes,
+    ...profileAndServiceIdRoutes,
+    ...accessGroupRoutes,
+    ...accessGroupMemberRoutes,
+    ...policyRoutes,
+  ];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -171,11 +183,19 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     },
     inject: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),
-    userInAccount: (accountId, email) => state.userInAccount(accountId, email),
-    apiKeysOf: (accountId, iamId) => state.apiKeysOf(accountId, iamId),
-    profilesLinkedTo: (accountId, iamId) => state.profilesLinkedTo(accountId, iamId),
-    groupsOf: (accountId, iamId) => state.groupsOf(accountId, iamId),
-    policiesOf: (accountId, iamId) => state.policiesOf(accountId, iamId),
+    userInAccount: (accountId, email) => truth.usersInAccount(state, accountId, email)[0],
+    usersInAccount: (accountId, email) => truth.usersInAccount(state, accountId, email),
+    apiKeysOf: (accountId, iamId) => truth.apiKeysOf(state, accountId, iamId),
+    apiKey: (id) => truth.apiKey(state, id),
+    profilesLinkedTo: (accountId, iamId) => truth.profilesLinkedTo(state, accountId, iamId),
+    groupsOf: (accountId, iamId) => truth.groupsOf(state, accountId, iamId),
+    dynamicGroupsOf: (accountId, iamId) => truth.dynamicGroupsOf(state, accountId, iamId),
+    policiesOf: (accountId, iamId) => truth.policiesOf(state, accountId, iamId),
+    addUserToAccount: (accountId, user) => outside.addUserToAccount(state, accountId, user),
+    addToGroup: (groupId, iamId) => outside.addToGroup(state, groupId, iamId),
+    createApiKey: (key) => outside.createApiKey(state, key),
+    enableKey: (id) => outside.enableKey(state, id),
+    useApiKey: (id, at) => outside.useApiKey(state, id, at),
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

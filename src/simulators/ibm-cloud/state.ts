@@ -4,6 +4,7 @@ import type {
   SimAccount,
   SimApiKey,
   SimGroupMember,
+  SimGroupRule,
   SimPolicy,
   SimProfileIdentity,
   SimServiceId,
@@ -12,13 +13,17 @@ import type {
 } from './types.js';
 
 /**
- * A stored entity. Deleting it sets `deletedAt` (the true state: gone) and `visibleUntil`:
- * reads keep showing it until then, which models IBM Cloud's eventual consistency.
+ * A stored entity, read through IBM Cloud's eventual consistency: deleting it sets `deletedAt`
+ * (the true state: gone) and `visibleUntil` (reads keep showing it until then); creating it
+ * through the API sets `visibleFrom` (reads miss it until then); changing it keeps the former
+ * value in `stale`, which reads keep serving until `stale.until`.
  */
 export interface Stored<T> {
   value: T;
   deletedAt?: number;
   visibleUntil?: number;
+  visibleFrom?: number;
+  stale?: { value: T; until: number };
 }
 
 export interface StoredMembership extends Stored<SimGroupMember> {
@@ -33,7 +38,7 @@ const wrap = <T>(value: T): Stored<T> => ({ value });
 export const alive = (s: Stored<unknown>): boolean => s.deletedAt === undefined;
 
 /** The account of a policy: its `accountId` resource attribute. */
-export function policyAccount(p: SimPolicy): string | undefined {
+export function policyAccount(p: Pick<SimPolicy, 'resource'>): string | undefined {
   const attr = p.resource.attributes.find((a) => a.key === 'accountId');
   return typeof attr?.value === 'string' ? attr.value : undefined;
 }
@@ -52,11 +57,14 @@ export class SimState {
   readonly profileIdentities: Stored<SimProfileIdentity>[];
   readonly groups: GroupInfo[];
   readonly memberships: StoredMembership[];
+  readonly rules: SimGroupRule[];
   readonly policies: Stored<SimPolicy>[];
   readonly botIamId: string;
   consistencyDelayMs: number;
+  /** The largest page a list endpoint serves; undefined: each endpoint's own limits. */
+  readonly pageSize: number | undefined;
 
-  constructor(seed: IbmCloudSeed, consistencyDelayMs: number) {
+  constructor(seed: IbmCloudSeed, consistencyDelayMs: number, pageSize?: number) {
     const s = structuredClone(seed);
     this.accounts = s.accounts;
     this.users = s.users.map(wrap);
@@ -66,14 +74,36 @@ export class SimState {
     this.profileIdentities = s.profileIdentities.map(wrap);
     this.groups = s.accessGroups.map(({ members: _members, ...g }) => g);
     this.memberships = s.accessGroups.flatMap((g) => g.members.map((m) => ({ value: m, groupId: g.id })));
+    this.rules = s.accessGroupRules;
     this.policies = s.policies.map(wrap);
     this.botIamId = s.botIamId;
     this.consistencyDelayMs = consistencyDelayMs;
+    this.pageSize = pageSize;
   }
 
-  /** Visible to reads at `now`: live, or deleted less than the consistency delay ago. */
+  /**
+   * Visible to reads at `now`: live, or deleted less than the consistency delay ago; and not
+   * created less than the consistency delay ago.
+   */
   visible(s: Stored<unknown>, now = Date.now()): boolean {
+    if (s.visibleFrom !== undefined && now < s.visibleFrom) return false;
     return s.deletedAt === undefined || (s.visibleUntil !== undefined && now < s.visibleUntil);
+  }
+
+  /** The value reads see at `now`: the former one while a change is not yet visible. */
+  read<T>(s: Stored<T>, now = Date.now()): T {
+    return s.stale !== undefined && now < s.stale.until ? s.stale.value : s.value;
+  }
+
+  /** Stores an entity created through the API: reads see it after the consistency delay. */
+  created<T>(value: T, now = Date.now()): Stored<T> {
+    return this.consistencyDelayMs > 0 ? { value, visibleFrom: now + this.consistencyDelayMs } : { value };
+  }
+
+  /** Changes an entity through the API: reads keep seeing the former value for the consistency delay. */
+  change<T>(s: Stored<T>, update: (v: T) => T, now = Date.now()): void {
+    if (this.consistencyDelayMs > 0) s.stale = { value: this.read(s, now), until: now + this.consistencyDelayMs };
+    s.value = update(s.value);
   }
 
   markDeleted(s: Stored<unknown>, now = Date.now()): void {
@@ -103,44 +133,5 @@ export class SimState {
         this.markDeleted(p, now);
       }
     }
-  }
-
-  // ---- true-state views for test assertions (deep copies) ----
-
-  userInAccount(accountId: string, email: string): SimUser | undefined {
-    const lower = email.toLowerCase();
-    const found = this.users.find(
-      (u) => alive(u) && u.value.account_id === accountId && u.value.email.toLowerCase() === lower,
-    );
-    return found ? structuredClone(found.value) : undefined;
-  }
-
-  apiKeysOf(accountId: string, iamId: string): SimApiKey[] {
-    return this.apiKeys
-      .filter((k) => alive(k) && k.value.account_id === accountId && k.value.iam_id === iamId)
-      .map((k) => structuredClone(k.value));
-  }
-
-  groupsOf(accountId: string, iamId: string): SimAccessGroup[] {
-    return this.groups
-      .filter((g) => g.account_id === accountId)
-      .filter((g) => this.memberships.some((m) => alive(m) && m.groupId === g.id && m.value.iam_id === iamId))
-      .map((g) => ({
-        ...structuredClone(g),
-        members: this.memberships.filter((m) => alive(m) && m.groupId === g.id).map((m) => structuredClone(m.value)),
-      }));
-  }
-
-  profilesLinkedTo(accountId: string, iamId: string): SimTrustedProfile[] {
-    return this.profiles
-      .filter((p) => alive(p) && p.value.account_id === accountId)
-      .filter((p) => this.profileIdentities.some((i) => alive(i) && i.value.profile_id === p.value.id && i.value.iam_id === iamId))
-      .map((p) => structuredClone(p.value));
-  }
-
-  policiesOf(accountId: string, iamId: string): SimPolicy[] {
-    return this.policies
-      .filter((p) => alive(p) && policyAccount(p.value) === accountId && policySubject(p.value, 'iam_id') === iamId)
-      .map((p) => structuredClone(p.value));
   }
 }

@@ -293,7 +293,10 @@ export interface IbmCloudSimulator {
   createApiKey(key: NewSimApiKey): SimApiKey;
   /** Throws if the key does not exist. */
   enableKey(id: string): void;
-  /** Records a sign-in with the key (`activity.last_authn`, `authn_count`); default now. */
+  /**
+   * Records a sign-in with the key (`activity.last_authn`, `authn_count`), at `at` (default now),
+   * whatever its state: a test may date a use before the disable took hold.
+   */
   useApiKey(id: string, at?: Date | string): void;
   close(): Promise<void>;
 }

@@ -2,7 +2,14 @@ import type { OffboardRequest } from '../../requests/request.js';
 import { context, divider, escape, section, slackDate, user } from './block-kit.js';
 import { COMMAND } from './ids.js';
 
-const STATUS = { pending: ':hourglass: waiting for approval', approved: ':gear: revoking', rejected: ':no_entry: rejected', completed: ':white_check_mark: completed' };
+const STATUS: Record<OffboardRequest['status'], string> = {
+  pending: ':hourglass: waiting for approval',
+  approved: ':gear: running',
+  rejected: ':no_entry: rejected',
+  disabled: ':lock: disabled, deletion scheduled',
+  reinstated: ':leftwards_arrow_with_hook: reinstated',
+  completed: ':white_check_mark: completed',
+};
 /** Rows per section: the tab is a summary, the approval channel has the rest. */
 const ROWS = 15;
 
@@ -21,7 +28,7 @@ export function appHome(recent: OffboardRequest[], viewer: HomeViewer) {
   const sections = [section(listing('Your requests', mine, '_You have not requested any offboarding yet._'))];
   if (viewer.isApprover) {
     const pending = visible.filter((r) => r.status === 'pending').slice(0, ROWS);
-    const runs = visible.filter((r) => r.status === 'approved' || r.status === 'completed').slice(0, ROWS);
+    const runs = visible.filter((r) => r.status !== 'pending' && r.status !== 'rejected').slice(0, ROWS);
     sections.push(section(listing('Waiting for approval', pending, '_Nothing waits for a decision._')));
     sections.push(section(listing('Latest runs', runs, '_No runs yet._')));
   }

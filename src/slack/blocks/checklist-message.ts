@@ -1,9 +1,12 @@
-import type { AuditRecord } from '../../audit/audit-event.js';
+import type { AuditRecord, Phase } from '../../audit/audit-event.js';
 import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, escape, plain, section, slackDate } from './block-kit.js';
 import { ACTIONS } from './ids.js';
+
+/** How each phase's steps are headed: what the round did to that system. */
+const PHASES: Record<Phase, string> = { disable: 'access removed, reversible', delete: 'removed for good', reinstate: 'reinstated' };
 
 const ICONS = {
   waiting: ':white_circle:',
@@ -11,6 +14,7 @@ const ICONS = {
   retrying: ':arrows_counterclockwise:',
   verified: ':white_check_mark:',
   failed: ':x:',
+  residual: ':large_orange_circle:',
 } as const;
 
 /** The live checklist in the request's thread, rendered entirely from the audit trail. */
@@ -24,34 +28,55 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
 
   const groups = new Map<string, StepProgress[]>();
   for (const s of steps) {
-    const key = `${s.ref.system}\u0000${s.ref.scope}`;
+    const key = `${s.phase}\u0000${s.ref.system}\u0000${s.ref.scope}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   const texts = [...groups.values()].map((group) => {
     const lines = group.map((s) => `${ICONS[s.state]} ${s.ref.title}: ${stepLine(s, scheduled)}`);
-    const ref = group[0]!.ref;
-    return `*${systemTitle(ref)}* · ${scopeLabel(ref, (x) => `\`${x}\``)}\n${lines.join('\n')}`;
+    const { ref, phase } = group[0]!;
+    return `*${systemTitle(ref)}* · ${scopeLabel(ref, (x) => `\`${x}\``)} · ${PHASES[phase]}\n${lines.join('\n')}`;
   });
   const body = (texts.length > MAX_SCOPE_BLOCKS ? pack(texts) : texts).map(section);
 
   const footer = finished?.type === 'run.finished'
     ? finished.outcome === 'verified'
       ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
-      : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
+      : finished.outcome === 'residual'
+        ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
+        : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
     : `${verified} of ${steps.length} steps verified so far.`;
   const evidence = report?.type === 'report.published' ? ` Evidence report: ${escape(report.filename)}.` : '';
   const warning = finished && foundNothingAnywhere(steps)
     ? [section(`:warning: *Nothing was found for ${escape(r.subject.email)} in any system.* If they use another email there, their access is untouched: offboard that identity too.`)]
     : [];
 
-  const retry =
-    finished?.type === 'run.finished' && finished.outcome === 'failures' && r.status === 'completed'
-      ? [{ type: 'actions', block_id: `retry.${r.id}`, elements: [{ type: 'button', action_id: ACTIONS.retry, value: r.id, text: plain('Retry failed steps') }] }]
-      : [];
+  const deletion = trail.findLast((e) => e.type === 'deletion.scheduled');
+  const lifecycle =
+    r.status === 'disabled' && deletion?.type === 'deletion.scheduled'
+      ? [context(`:lock: Access removed; the person stays a member where they were, with nothing to use. *Deletion scheduled for ${slackDate(deletion.deleteAt)}*, unless they are reinstated first.`)]
+      : r.status === 'reinstated'
+        ? [context(':leftwards_arrow_with_hook: Reinstated: what was removed has been restored, and the deletion is cancelled.')]
+        : [];
+  const buttons: Array<Record<string, unknown>> = [
+    ...(finished?.type === 'run.finished' && finished.outcome === 'failures' && r.status !== 'approved'
+      ? [{ type: 'button', action_id: ACTIONS.retry, value: r.id, text: plain('Retry failed steps') }]
+      : []),
+    ...(r.status === 'disabled'
+      ? [
+          { type: 'button', action_id: ACTIONS.reinstate, value: r.id, text: plain('Reinstate') },
+          { type: 'button', action_id: ACTIONS.endGrace, value: r.id, style: 'danger', text: plain('End grace period now') },
+        ]
+      : []),
+  ];
+  // A finished round without its stored pack (every upload failed) can have it made again; a stored one can be had.
+  const stored = trail.some((e) => e.type === 'report.published' && e.round === round);
+  if (finished && !stored) buttons.push({ type: 'button', action_id: ACTIONS.generateReport, value: r.id, text: plain('Generate report') });
+  if (trail.some((e) => e.type === 'report.published')) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
+  const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 ? ` · retry ${round - 1}` : ''}`;
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
-    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...retry],
+    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...lifecycle, ...actions],
   };
 }
 
@@ -80,10 +105,18 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       return `retrying in ${Math.ceil((s.retryInMs ?? 0) / 1000)} s after: ${escape(s.error ?? '')}`;
     case 'failed':
       return `*failed*: ${escape(s.error ?? 'unknown error')}`;
+    case 'residual':
+      return `*residual access, not removed*: ${(s.residual ?? []).map((f) => `${escape(f.label)}${f.detail ? ` (${escape(f.detail)})` : ''}`).join('; ')}. ${escape(s.error ?? '')}`;
     case 'verified': {
-      const removed = s.changes?.filter((c) => c.outcome === 'removed').length ?? 0;
-      const absent = s.changes?.filter((c) => c.outcome === 'already_absent').length ?? 0;
-      const what = removed + absent === 0 ? (s.inventoryNote ? `nothing to remove (${escape(s.inventoryNote)})` : 'nothing found') : `${removed} removed${absent ? `, ${absent} already absent` : ''}`;
+      const count = (outcome: string) => s.changes?.filter((c) => c.outcome === outcome).length ?? 0;
+      const done = (['removed', 'disabled', 'restored'] as const).filter((o) => count(o) > 0).map((o) => `${count(o)} ${o}`);
+      const absent = count('already_absent');
+      const what =
+        done.length + absent === 0
+          ? s.inventoryNote
+            ? `nothing to ${s.phase === 'reinstate' ? 'restore' : 'remove'} (${escape(s.inventoryNote)})`
+            : 'nothing found'
+          : [...done, ...(absent ? [`${absent} already absent`] : [])].join(', ');
       const checks = s.verification?.checks ?? 1;
       return `${what}; verified by read-back${checks > 1 ? ` after ${checks} checks` : ''}`;
     }

@@ -10,6 +10,10 @@ export const ACTIONS = {
   approve: 'offboard_approve',
   reject: 'offboard_reject',
   retry: 'offboard_retry',
+  reinstate: 'offboard_reinstate',
+  endGrace: 'offboard_end_grace',
+  downloadEvidence: 'offboard_download_evidence',
+  generateReport: 'offboard_generate_report',
 } as const;
 
 /** Input block ids of the request modal; modal errors are keyed by these. */

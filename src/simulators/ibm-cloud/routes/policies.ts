@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import {
   decodePageToken,
   encodePageToken,
   ibmError,
   intParam,
   requireAccount,
+  servedPageSize,
   withQuery,
   type RouteContext,
   type SimResponse,
@@ -46,7 +48,7 @@ function listV2Policies(ctx: RouteContext): SimResponse {
   if (!Array.isArray(policies)) return policies;
   const limit = intParam(ctx.query, 'limit', 1, 100);
   if (limit === 'invalid') return ibmError(400, 'limit must be an integer between 1 and 100.', ctx.transactionId, 'invalid_parameter');
-  const size = limit ?? 50;
+  const size = servedPageSize(ctx, limit, 50);
   const start = decodePageToken(ctx.query.get('start'));
   if (start === 'invalid') return ibmError(400, 'The start token is not valid.', ctx.transactionId, 'invalid_parameter');
   const base: Record<string, string> = {};
@@ -65,6 +67,73 @@ function listV2Policies(ctx: RouteContext): SimResponse {
       policies: policies.slice(start, start + size).map((p) => v2Body(ctx, p)),
     },
   };
+}
+
+type PolicyInput = Pick<SimPolicy, 'type' | 'description' | 'subject' | 'control' | 'resource' | 'pattern' | 'rule'>;
+
+/** What makes two policies the same grant: IAM refuses a second one with 409. */
+function grantKey(p: PolicyInput): string {
+  const attrs = (list: { key: string; operator: string; value: unknown }[]) =>
+    list.map((a) => JSON.stringify([a.key, a.operator, a.value])).sort();
+  return JSON.stringify([
+    p.type,
+    attrs(p.subject.attributes),
+    attrs(p.resource.attributes),
+    p.control.grant.roles.map((r) => r.role_id).sort(),
+    p.pattern ?? null,
+    p.rule ?? null,
+  ]);
+}
+
+function parsePolicy(raw: string): PolicyInput | string {
+  let b: Partial<PolicyInput>;
+  try {
+    b = JSON.parse(raw || '{}');
+  } catch {
+    return 'The request body is not valid JSON.';
+  }
+  if (b.type !== 'access' && b.type !== 'authorization') return "type must be 'access' or 'authorization'.";
+  const roles = b.control?.grant?.roles;
+  if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => typeof r?.role_id === 'string')) {
+    return 'control.grant.roles must list at least one role_id.';
+  }
+  const isAttrs = (a: unknown) => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x?.key === 'string' && typeof x?.operator === 'string');
+  if (!isAttrs(b.subject?.attributes)) return 'subject.attributes must list at least one attribute.';
+  if (!isAttrs(b.resource?.attributes)) return 'resource.attributes must list at least one attribute.';
+  return {
+    type: b.type,
+    subject: b.subject!,
+    control: { grant: { roles: roles.map((r) => ({ role_id: r.role_id })) } },
+    resource: b.resource!,
+    ...(b.description !== undefined ? { description: b.description } : {}),
+    ...(b.pattern !== undefined ? { pattern: b.pattern } : {}),
+    ...(b.rule !== undefined ? { rule: b.rule } : {}),
+  };
+}
+
+/**
+ * `POST /v2/policies`: 201 with the new policy (a new id). The same grant twice is a 409
+ * `policy_conflict_error` whose `details.conflicts_with.policy` is the existing policy, as IAM answers.
+ */
+function createV2Policy(ctx: RouteContext): SimResponse {
+  const input = parsePolicy(ctx.rawBody);
+  if (typeof input === 'string') return ibmError(400, input, ctx.transactionId, 'invalid_body');
+  const accountId = policyAccount(input);
+  const denied = requireAccount(ctx, accountId);
+  if (denied) return denied;
+  const key = grantKey(input);
+  const existing = ctx.state.policies.find((p) => alive(p) && grantKey(p.value) === key);
+  if (existing) {
+    const conflict = ibmError(409, 'Failed to create policy.', ctx.transactionId, 'policy_conflict_error');
+    const [error] = (conflict.body as { errors: Record<string, unknown>[] }).errors;
+    error!.details = { conflicts_with: { etag: `1-${existing.value.id.replace(/-/g, '')}`, policy: v2Body(ctx, existing.value) } };
+    return conflict;
+  }
+  const at = new Date(ctx.now).toISOString();
+  const by = ctx.callerIamId ?? '';
+  const policy: SimPolicy = { ...structuredClone(input), id: randomUUID(), created_at: at, created_by_id: by, last_modified_at: at, last_modified_by_id: by, state: 'active' };
+  ctx.state.policies.push(ctx.state.created(policy, ctx.now));
+  return { status: 201, body: v2Body(ctx, policy) };
 }
 
 function policyNotFound(ctx: RouteContext, id: string): SimResponse {
@@ -115,6 +184,7 @@ function listV1Policies(ctx: RouteContext): SimResponse {
 
 export const policyRoutes: Route[] = [
   { method: 'GET', pattern: '/v2/policies', handler: listV2Policies },
+  { method: 'POST', pattern: '/v2/policies', handler: createV2Policy },
   { method: 'GET', pattern: '/v2/policies/:id', handler: getV2Policy },
   { method: 'DELETE', pattern: '/v2/policies/:id', handler: deletePolicy('id') },
   { method: 'GET', pattern: '/v1/policies', handler: listV1Policies },

@@ -4,6 +4,7 @@ import {
   ibmError,
   intParam,
   requireAccount,
+  servedPageSize,
   withQuery,
   type RouteContext,
   type SimResponse,
@@ -27,7 +28,11 @@ const SEARCH_FIELDS: Record<string, keyof SimUser | 'substate'> = {
 
 type Term = { field: keyof SimUser | 'substate'; value: string };
 
-/** `search=email:jane@x,state:ACTIVE`: terms are ORed; each is a case-insensitive substring match. */
+/**
+ * `search=email:jane@x,state:ACTIVE`: terms are ORed; each is a substring match, as IBM documents
+ * ("additional substring search fields"). IBM does not say whether the match ignores letter case;
+ * the simulator ignores it, since IBM stores emails in the case they were invited with.
+ */
 function parseSearch(search: string): Term[] | 'invalid' {
   const terms: Term[] = [];
   for (const part of search.split(',')) {
@@ -47,13 +52,25 @@ function matches(user: SimUser, terms: Term[]): boolean {
   });
 }
 
+/**
+ * The account's user records that reads see: a record removed moments ago stays visible for the
+ * consistency delay, unless the same user has since been invited again.
+ */
+function visibleUsers(ctx: RouteContext, accountId: string): SimUser[] {
+  const inAccount = ctx.state.users.filter((u) => u.value.account_id === accountId);
+  const live = new Set(inAccount.filter(alive).map((u) => u.value.iam_id));
+  return inAccount
+    .filter((u) => ctx.state.visible(u, ctx.now) && (alive(u) || !live.has(u.value.iam_id)))
+    .map((u) => u.value);
+}
+
 function listUsers(ctx: RouteContext): SimResponse {
   const accountId = ctx.params.account_id!;
   const denied = requireAccount(ctx, accountId);
   if (denied) return denied;
   const limit = intParam(ctx.query, 'limit', 1, 100);
   if (limit === 'invalid') return ibmError(400, 'limit must be an integer between 1 and 100.', ctx.transactionId);
-  const pageSize = limit ?? 100;
+  const pageSize = servedPageSize(ctx, limit, 100);
   const start = decodePageToken(ctx.query.get('_start'));
   if (start === 'invalid') return ibmError(400, 'The _start token is not valid.', ctx.transactionId);
   const search = ctx.query.get('search');
@@ -63,9 +80,7 @@ function listUsers(ctx: RouteContext): SimResponse {
   }
   const userId = ctx.query.get('user_id');
 
-  const all = ctx.state.users
-    .filter((u) => u.value.account_id === accountId && ctx.state.visible(u, ctx.now))
-    .map((u) => u.value)
+  const all = visibleUsers(ctx, accountId)
     .filter((u) => terms.length === 0 || matches(u, terms))
     .filter((u) => !userId || u.user_id.toLowerCase() === userId.toLowerCase());
 
@@ -86,14 +101,9 @@ function listUsers(ctx: RouteContext): SimResponse {
   };
 }
 
-function findUser(ctx: RouteContext, visibleOnly: boolean) {
+function liveUser(ctx: RouteContext) {
   const { account_id: accountId, iam_id: iamId } = ctx.params;
-  return ctx.state.users.find(
-    (u) =>
-      u.value.account_id === accountId &&
-      u.value.iam_id === iamId &&
-      (visibleOnly ? ctx.state.visible(u, ctx.now) : alive(u)),
-  );
+  return ctx.state.users.find((u) => alive(u) && u.value.account_id === accountId && u.value.iam_id === iamId);
 }
 
 function notMember(ctx: RouteContext): SimResponse {
@@ -106,17 +116,18 @@ function notMember(ctx: RouteContext): SimResponse {
 }
 
 function getUserProfile(ctx: RouteContext): SimResponse {
-  const denied = requireAccount(ctx, ctx.params.account_id);
+  const accountId = ctx.params.account_id!;
+  const denied = requireAccount(ctx, accountId);
   if (denied) return denied;
-  const user = findUser(ctx, true);
-  return user ? { status: 200, body: structuredClone(user.value) } : notMember(ctx);
+  const user = visibleUsers(ctx, accountId).find((u) => u.iam_id === ctx.params.iam_id);
+  return user ? { status: 200, body: structuredClone(user) } : notMember(ctx);
 }
 
 function removeUser(ctx: RouteContext): SimResponse {
   const accountId = ctx.params.account_id!;
   const denied = requireAccount(ctx, accountId);
   if (denied) return denied;
-  const user = findUser(ctx, false);
+  const user = liveUser(ctx);
   if (!user) return notMember(ctx);
   if (ctx.state.account(accountId)?.owner_iam_id === user.value.iam_id) {
     return ibmError(

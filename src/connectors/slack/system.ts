@@ -1,0 +1,31 @@
+import type { SystemModule } from '../system.js';
+import { SlackScimClient } from './scim-client.js';
+import { readSlackScimSettings } from './settings.js';
+
+/** The one scope of the Slack account system: the workspace (or Enterprise Grid org) the bot is in. */
+export const SLACK_WORKSPACE = 'workspace';
+
+/** The person's own Slack account, through SCIM (Business+ or Enterprise Grid): found by their Slack user id. */
+export const slackAccounts: SystemModule<SlackScimClient> = {
+  id: 'slack',
+  title: 'Slack',
+  scopeNoun: SLACK_WORKSPACE,
+  switchedOnBy: 'SLACK_ADMIN_TOKEN',
+  configure(env) {
+    const settings = readSlackScimSettings(env);
+    if ('problems' in settings) return settings;
+    return {
+      scopes: [SLACK_WORKSPACE],
+      secrets: [settings.token],
+      summary: { scimUrl: settings.scimUrl, timeoutMs: settings.timeoutMs },
+      connect: (metrics) => new SlackScimClient(settings, (operation, status) => metrics.slackCalls.inc({ method: `scim ${operation}`, status })),
+      // Asking for a user who cannot exist proves the token works: a 404 is an answer, 401/403 name the setting.
+      checkStartup: async (client) => void (await client.getUser('U00000000000')),
+      async identify(client, person) {
+        const user = await client.getUser(person.slackUserId);
+        if (!user) return [];
+        return [{ scope: SLACK_WORKSPACE, id: user.id, label: user.displayName || user.userName, detail: `${user.userName}, ${user.active ? 'active' : 'deactivated'}` }];
+      },
+    };
+  },
+};

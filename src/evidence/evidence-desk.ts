@@ -1,0 +1,83 @@
+import type { Queue } from 'bullmq';
+import type { EvidenceChannel, PublishedFile } from '../audit/audit-event.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { ApproverSource } from '../config/config.js';
+import { FINISH_RUN_JOB } from '../queue/queue-names.js';
+import type { RequestStore } from '../requests/request-store.js';
+import type { SlackDirectory } from '../slack/slack-directory.js';
+
+/** Repeats of one refused download within this window are counted, not each recorded. */
+const REFUSAL_WINDOW_MS = 10 * 60_000;
+
+export type EvidenceAnswer =
+  | { kind: 'given'; text: string }
+  | { kind: 'refused'; reason: string }
+  /** Nothing to give yet, or a report is being generated: said as it is, nothing recorded. */
+  | { kind: 'not_now'; text: string };
+
+/**
+ * Compliance's counter: the stored evidence pack for approvers and for OFFBOARD_COMPLIANCE, with
+ * every hand-over and every refusal written to the trail; and "Generate report" for a finished run
+ * whose pack could not be stored.
+ */
+export class EvidenceDesk {
+  constructor(
+    private readonly store: RequestStore,
+    private readonly audit: AuditTrail,
+    private readonly directory: SlackDirectory,
+    private readonly compliance: ApproverSource | undefined,
+    private readonly runs: Queue,
+    private readonly attempts: number,
+  ) {}
+
+  /** Membership is read at the moment of asking, like approvals. */
+  async mayHaveEvidence(userId: string): Promise<boolean> {
+    if (await this.directory.isApprover(userId)) return true;
+    return this.compliance ? (await this.directory.members(this.compliance)).includes(userId) : false;
+  }
+
+  async download(requestId: string, actorId: string, via: EvidenceChannel): Promise<EvidenceAnswer> {
+    const refused = await this.refusal(requestId, actorId, via);
+    if (refused) return refused;
+    const trail = await this.audit.read(requestId);
+    const report = trail.findLast((e) => e.type === 'report.published');
+    if (report?.type !== 'report.published') return { kind: 'not_now', text: `No evidence pack is stored for ${requestId} yet: it is stored when the run finishes.` };
+    await this.audit.append(requestId, { type: 'evidence.downloaded', actor: actorId, via, round: report.round });
+    const files: PublishedFile[] = report.files ?? [{ id: report.fileId, name: report.filename }];
+    const lines = files.map((f) => `• ${f.permalink ? `<${f.permalink}|${f.name}>` : `${f.name} (file ${f.id})`}`);
+    return {
+      kind: 'given',
+      text: [
+        `:card_index_dividers: Evidence pack for *${requestId}*, round ${report.round}:`,
+        ...lines,
+        ...(report.sha256 ? [`JSON SHA-256 \`${report.sha256}\``] : []),
+        ...(report.chainHead ? [`Chain head \`${report.chainHead}\``] : []),
+        report.keyId ? `Signed with key \`${report.keyId}\`.` : 'Unsigned.',
+        'Check it with `npm run verify -- <file.json>`.',
+      ].join('\n'),
+    };
+  }
+
+  /** Queues the finishing job again; it stores the missing pack and completes the request. Concurrent clicks queue one. */
+  async generate(requestId: string, actorId: string): Promise<EvidenceAnswer> {
+    const refused = await this.refusal(requestId, actorId, 'button');
+    if (refused) return refused;
+    const trail = await this.audit.read(requestId);
+    const finished = trail.findLast((e) => e.type === 'run.finished');
+    if (finished?.type !== 'run.finished') return { kind: 'not_now', text: `${requestId} has not finished a run yet: its pack is made when it does.` };
+    if (trail.some((e) => e.type === 'report.published' && e.round === finished.round)) return { kind: 'not_now', text: `The evidence pack of ${requestId} is already stored: use Download evidence.` };
+    await this.runs.add(FINISH_RUN_JOB, { requestId }, { deduplication: { id: `${requestId}.generate-report` }, attempts: this.attempts, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
+    return { kind: 'given', text: `Generating the evidence pack for ${requestId}; it will be posted in the request's thread.` };
+  }
+
+  private async refusal(requestId: string, actorId: string, via: EvidenceChannel): Promise<EvidenceAnswer | undefined> {
+    await this.store.mustGet(requestId);
+    if (await this.mayHaveEvidence(actorId)) return undefined;
+    const reason = 'Only offboarding approvers and compliance (OFFBOARD_COMPLIANCE) can have the evidence pack.';
+    // The first refusal of a window is recorded; a flood of the same click cannot grow the trail.
+    if ((await this.store.countRefusal(requestId, actorId, `evidence-${via}`, reason, REFUSAL_WINDOW_MS)) === 1) {
+      await this.audit.append(requestId, { type: 'evidence.refused', actor: actorId, via, reason });
+    }
+    return { kind: 'refused', reason };
+  }
+}

@@ -1,0 +1,281 @@
+import type { AuditRecord } from '../audit/audit-event.js';
+import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
+import { currentRound, phaseOf, stepProgress, type StepProgress } from '../checklist/step-progress.js';
+import { stepId } from '../connectors/step-ref.js';
+import { describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
+import { assuranceOf, type Assurance } from './assurance.js';
+import { exceptionsOf, type PackException } from './pack-exceptions.js';
+import type { Generator } from './generator-info.js';
+
+/** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
+export const SCHEMA_VERSION = '1.0';
+
+export interface PackInput {
+  requestId: string;
+  round: number;
+  /** The whole trail, with its links, as read from Redis or from an exported pack. */
+  entries: ChainEntry[];
+  /** Slack user id → display name, as Slack knew them when the pack was made. */
+  people: Record<string, string>;
+  generator: Generator;
+}
+
+/** Everything an auditor needs, derived from the trail alone (see evidence-pack.schema.json). */
+export interface EvidencePack {
+  schema_version: string;
+  kind: 'offboarding-evidence-pack';
+  request_id: string;
+  round: number;
+  /** When the last entry the pack covers was recorded: the same trail always gives the same pack. */
+  generated_at: string;
+  generator: Generator;
+  request: PackRequest | null;
+  outcome: PackOutcome;
+  approvals: PackApproval[];
+  refused_attempts: { at: string; actor: string; action: string; reason: string; repeats: number }[];
+  identities: { system: string; round: number; scope: string; id: string; label: string; detail: string | null }[];
+  steps: PackStep[];
+  actions: { step_id: string; transaction_id: string; at: string; changes: PackChange[] }[];
+  read_backs: { step_id: string; at: string; checks: number; first_confirmed_at: string; elapsed_ms: number }[];
+  exceptions: PackException[];
+  /** Events of the lifecycle beyond revocation, kept whole: residual access, attestations, re-scans, reinstatements. */
+  residual_access: LifecycleEvent[];
+  attestations: LifecycleEvent[];
+  rescans: LifecycleEvent[];
+  reinstatements: LifecycleEvent[];
+  downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
+  people: Record<string, string>;
+  chain: { version: string; genesis: string; head: string; length: number; entries: ChainEntry[] };
+}
+
+export interface PackRequest {
+  id: string;
+  subject: { slack_user_id: string; name: string; email: string };
+  requester: { slack_user_id: string; name: string };
+  reason: string;
+  reason_label: string;
+  effective_at: string | null;
+  disposition: { kind: string; grace_days: number | null; label: string };
+  successor_slack_user_id: string | null;
+  ticket: string;
+  notes: string;
+  submitted_at: string;
+  /** As the trail shows it: the record in Redis is not part of the evidence. */
+  status: string;
+}
+
+export interface PackOutcome {
+  result: 'verified' | 'failures' | 'running' | 'rejected' | 'pending';
+  text: string;
+  /** When the last step of the first round confirmed by read-back, if every one did. */
+  access_ended_at: string | null;
+  /** Access ended minus the effective time (the approval when none was set). */
+  delay_from_effective_ms: number | null;
+}
+
+export interface PackApproval {
+  decision: 'approved' | 'rejected';
+  by: string;
+  at: string;
+  reason: string | null;
+  /** Who could approve at that moment; null in trails recorded before it was kept. */
+  approvers_at_click: string[] | null;
+  separation_of_duties: { approver_is_requester: boolean; approver_is_subject: boolean; statement: string };
+}
+
+export interface PackChange {
+  id: string;
+  label: string;
+  outcome: string;
+  detail: string | null;
+}
+
+export interface PackStep {
+  id: string;
+  system: string;
+  system_title: string;
+  scope: string;
+  scope_noun: string;
+  step: string;
+  title: string;
+  phase: string;
+  state: string;
+  assurance: Assurance;
+  attempts: number;
+  found: { id: string; label: string; detail: string | null }[] | null;
+  inventory_note: string | null;
+  changes: PackChange[];
+  transaction_ids: string[];
+  started_at: string | null;
+  acted_at: string | null;
+  verification: { checks: number; first_confirmed_at: string; elapsed_ms: number } | null;
+  retries: { attempt: number; at: string; error: string; retry_in_ms: number }[];
+  error: string | null;
+}
+
+export interface LifecycleEvent {
+  seq: string;
+  at: string;
+  type: string;
+  event: Record<string, unknown>;
+}
+
+const LIFECYCLE: Record<'residual_access' | 'attestations' | 'rescans' | 'reinstatements', RegExp> = {
+  residual_access: /residual/,
+  attestations: /attest/,
+  rescans: /rescan|re-scan/,
+  reinstatements: /reinstat/,
+};
+
+/** The records the checklist folds, from the stored entries (the stream id and time win over event fields). */
+export function recordsOf(entries: readonly ChainEntry[]): AuditRecord[] {
+  return entries.map((e) => ({ ...(e.event as unknown as AuditRecord), seq: e.seq, at: e.at }));
+}
+
+export function buildEvidencePack(input: PackInput): EvidencePack {
+  const { entries } = input;
+  const trail = recordsOf(entries);
+  const of = <T extends AuditRecord['type']>(type: T) => trail.filter((e): e is Extract<AuditRecord, { type: T }> => e.type === type);
+  const submitted = of('request.submitted')[0]?.request;
+  const steps = stepProgress(trail);
+  const attested = new Set(trail.filter((e) => LIFECYCLE.attestations.test(e.type) && 'stepId' in e).map((e) => String((e as { stepId: unknown }).stepId)));
+  const lifecycle = (pattern: RegExp): LifecycleEvent[] =>
+    entries.filter((e) => pattern.test(String(e.event.type))).map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event }));
+  const request = submitted ? packRequest(submitted, trail) : null;
+  return {
+    schema_version: SCHEMA_VERSION,
+    kind: 'offboarding-evidence-pack',
+    request_id: input.requestId,
+    round: input.round,
+    generated_at: entries.at(-1)?.at ?? '',
+    generator: input.generator,
+    request,
+    outcome: outcomeOf(trail, steps, submitted),
+    approvals: approvalsOf(trail, submitted),
+    refused_attempts: of('approval.refused').map((e) => ({ at: e.at, actor: e.actor, action: e.action, reason: e.reason, repeats: e.repeats ?? 1 })),
+    identities: of('identities.found').flatMap((e) =>
+      e.identities.map((i) => ({ system: e.system, round: e.round, scope: i.scope, id: i.id, label: i.label, detail: i.detail ?? null })),
+    ),
+    steps: steps.map((s) => packStep(s, trail, attested.has(s.id))),
+    actions: of('step.acted').map((e) => ({ step_id: e.stepId, transaction_id: e.transactionId, at: e.at, changes: e.changes.map(packChange) })),
+    read_backs: of('step.verified').map((e) => ({ step_id: e.stepId, at: e.at, checks: e.checks, first_confirmed_at: e.firstConfirmedAt, elapsed_ms: e.elapsedMs })),
+    exceptions: exceptionsOf(trail, steps),
+    residual_access: lifecycle(LIFECYCLE.residual_access),
+    attestations: lifecycle(LIFECYCLE.attestations),
+    rescans: lifecycle(LIFECYCLE.rescans),
+    reinstatements: lifecycle(LIFECYCLE.reinstatements),
+    downloads: trail.flatMap((e): EvidencePack['downloads'] =>
+      e.type === 'evidence.downloaded'
+        ? [{ at: e.at, actor: e.actor, via: e.via, outcome: 'given', reason: null }]
+        : e.type === 'evidence.refused'
+          ? [{ at: e.at, actor: e.actor, via: e.via, outcome: 'refused', reason: e.reason }]
+          : [],
+    ),
+    people: Object.fromEntries(Object.entries(input.people).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    chain: { version: CHAIN_VERSION, genesis: genesisHash(input.requestId), head: entries.at(-1)?.hash ?? genesisHash(input.requestId), length: entries.length, entries: [...entries] },
+  };
+}
+
+function packRequest(r: OffboardRequest, trail: AuditRecord[]): PackRequest {
+  return {
+    id: r.id,
+    subject: { slack_user_id: r.subject.slackUserId, name: r.subject.name, email: r.subject.email },
+    requester: { slack_user_id: r.requester.slackUserId, name: r.requester.name },
+    reason: r.reason,
+    reason_label: REASONS[r.reason] ?? r.reason,
+    effective_at: r.effectiveAt,
+    disposition: { kind: r.disposition.kind, grace_days: r.disposition.kind === 'disable_then_delete' ? r.disposition.graceDays : null, label: describeDisposition(r.disposition) },
+    successor_slack_user_id: r.successorSlackUserId,
+    ticket: r.ticket,
+    notes: r.notes,
+    submitted_at: r.createdAt,
+    status: statusFromTrail(trail, r),
+  };
+}
+
+/**
+ * The status the trail proves. The pack is stored before the request moves on, so a finished round
+ * reads as what it leads to: a disable with a grace period waits for deletion, a reinstatement ends reinstated.
+ */
+function statusFromTrail(trail: AuditRecord[], request: OffboardRequest): string {
+  const last = trail.findLast((e) => e.type === 'request.approved' || e.type === 'request.rejected' || e.type === 'run.finished' || e.type === 'run.planned');
+  if (!last) return 'pending';
+  if (last.type === 'request.rejected') return 'rejected';
+  if (last.type !== 'run.finished') return 'approved';
+  const planned = trail.findLast((e) => e.type === 'run.planned');
+  const phase = planned?.type === 'run.planned' ? phaseOf(planned) : 'delete';
+  if (phase === 'reinstate') return 'reinstated';
+  if (phase === 'disable' && request.reason !== 'role_change' && request.disposition.kind === 'disable_then_delete') return 'disabled';
+  return 'completed';
+}
+
+function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: OffboardRequest | undefined): PackOutcome {
+  const { finished } = currentRound(trail);
+  const last = trail.findLast((e) => e.type === 'run.finished');
+  const approved = trail.find((e) => e.type === 'request.approved');
+  const firstPlan = trail.find((e): e is Extract<AuditRecord, { type: 'run.planned' }> => e.type === 'run.planned');
+  const firstRound = new Set(firstPlan?.steps.map(stepId) ?? []);
+  const first = steps.filter((s) => firstRound.has(s.id) && s.phase !== 'reinstate');
+  const ended = first.length && first.every((s) => s.verification) ? first.map((s) => s.verification!.firstConfirmedAt).sort().at(-1)! : null;
+  const effective = request?.effectiveAt ?? approved?.at ?? null;
+  const delay = ended && effective ? Math.max(0, Date.parse(ended) - Date.parse(effective)) : null;
+  const base = { access_ended_at: ended, delay_from_effective_ms: delay };
+  if (trail.some((e) => e.type === 'request.rejected')) return { result: 'rejected', text: 'Request rejected: no access was revoked', ...base };
+  if (!approved) return { result: 'pending', text: 'Not decided yet', ...base };
+  if (finished && last?.type === 'run.finished') {
+    return last.outcome === 'verified'
+      ? { result: 'verified', text: 'All steps verified', ...base }
+      : { result: 'failures', text: `${last.failedSteps.length} step(s) failed`, ...base };
+  }
+  const verified = steps.filter((s) => s.state === 'verified').length;
+  return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified`, ...base };
+}
+
+function approvalsOf(trail: AuditRecord[], request: OffboardRequest | undefined): PackApproval[] {
+  return trail.flatMap((e) => {
+    if (e.type !== 'request.approved' && e.type !== 'request.rejected') return [];
+    const isRequester = e.actor === request?.requester.slackUserId;
+    const isSubject = e.actor === request?.subject.slackUserId;
+    const statement =
+      isRequester || isSubject
+        ? `The decision was taken by ${isSubject ? 'the person leaving' : 'the requester'}: separation of duties was NOT kept.`
+        : 'Separation of duties kept: the approver is neither the requester nor the person leaving.';
+    return [
+      {
+        decision: e.type === 'request.approved' ? ('approved' as const) : ('rejected' as const),
+        by: e.actor,
+        at: e.at,
+        reason: e.type === 'request.rejected' ? e.reason : null,
+        approvers_at_click: e.type === 'request.approved' && e.approvers ? [...e.approvers] : null,
+        separation_of_duties: { approver_is_requester: isRequester, approver_is_subject: isSubject, statement },
+      },
+    ];
+  });
+}
+
+const packChange = (c: { id: string; label: string; outcome: string; detail?: string }): PackChange => ({ id: c.id, label: c.label, outcome: c.outcome, detail: c.detail ?? null });
+
+function packStep(s: StepProgress, trail: AuditRecord[], attested: boolean): PackStep {
+  return {
+    id: s.id,
+    system: s.ref.system,
+    system_title: s.ref.systemTitle ?? s.ref.system,
+    scope: s.ref.scope,
+    scope_noun: s.ref.scopeNoun ?? 'scope',
+    step: s.ref.step,
+    title: s.ref.title,
+    phase: s.phase,
+    state: s.state,
+    assurance: assuranceOf(s, attested),
+    attempts: s.attempts,
+    found: s.found ? s.found.map((f) => ({ id: f.id, label: f.label, detail: f.detail ?? null })) : null,
+    inventory_note: s.inventoryNote ?? null,
+    changes: (s.changes ?? []).map(packChange),
+    transaction_ids: [...s.transactionIds],
+    started_at: s.startedAt ?? null,
+    acted_at: s.actedAt ?? null,
+    verification: s.verification ? { checks: s.verification.checks, first_confirmed_at: s.verification.firstConfirmedAt, elapsed_ms: s.verification.elapsedMs } : null,
+    retries: trail.flatMap((e) => (e.type === 'step.retrying' && e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [])),
+    error: s.error ?? null,
+  };
+}

@@ -1,0 +1,99 @@
+import { isoTime, plural } from './format.js';
+import { COLORS } from './pdf-layout.js';
+import type { PdfContext } from './pdf-context.js';
+
+export function retentionSection(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  const r = pack.request;
+  layout.heading('Retention and hand-over');
+  layout.field('Disposition', r?.disposition.label ?? 'not recorded');
+  const scheduled = pack.chain.entries.filter((e) => e.event.type === 'deletion.scheduled');
+  if (scheduled.length) layout.field('Deletion scheduled', scheduled.map((e) => isoTime(String(e.event.at ?? e.at))).join(', '));
+  layout.field('Successor', r?.successor_slack_user_id ? ctx.person(r.successor_slack_user_id) : 'none named');
+  layout.paragraph(
+    'Resources the person created (services, apps, machines, data) keep running after their access ends; the successor named above takes them over. ' +
+      'Scheduled jobs that ran under the person\u2019s identity stop.',
+    { size: 9 },
+  );
+  layout.field('Reinstatements', pack.reinstatements.length ? plural(pack.reinstatements.length, 'event') : 'none');
+  layout.field('Re-scans', pack.rescans.length ? plural(pack.rescans.length, 'event') : 'none');
+  layout.field('Downloads of this evidence', pack.downloads.length ? pack.downloads.map((d) => `${ctx.person(d.actor)} ${d.outcome} (${d.via}) at ${isoTime(d.at)}${d.reason ? `: ${d.reason}` : ''}`).join('; ') : 'none before this pack was made');
+  layout.paragraph('This pack (JSON, PDF and, when signed, the manifest) is stored in the request\u2019s Slack thread, and on disk where OFFBOARD_EVIDENCE_DIR is set.', { size: 9, color: COLORS.muted });
+}
+
+export function exceptionsSection(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  layout.heading('Exceptions');
+  if (!pack.exceptions.length) {
+    layout.paragraph('None: no step failed or was retried, and nothing was refused or repaired.', { size: 9.5 });
+    return;
+  }
+  layout.table(
+    [
+      { header: 'Time', width: 0.17 },
+      { header: 'Exception', width: 0.15 },
+      { header: 'Where / who', width: 0.2 },
+      { header: 'What happened', width: 0.24 },
+      { header: 'What was done', width: 0.24 },
+    ],
+    pack.exceptions.map((x) => [isoTime(x.at), x.kind.replace(/_/g, ' '), x.kind === 'approval_refused' ? ctx.person(x.subject) : ctx.stepLabel(x.subject), x.detail, x.resolution]),
+    7,
+  );
+}
+
+export function scopeSection(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  layout.heading('Scope');
+  const scopes = [...new Set(pack.steps.map((s) => `${s.system_title} ${s.scope === s.scope_noun ? s.scope_noun : `${s.scope_noun} ${s.scope}`}`))];
+  const kinds = [...new Set(pack.steps.map((s) => s.title))];
+  layout.subheading('What was checked');
+  layout.bullets([
+    scopes.length ? `Systems and scopes: ${scopes.join('; ')}.` : 'No system was checked.',
+    kinds.length ? `In each: ${kinds.join(', ')}.` : 'No steps.',
+    `The person was looked up by the email on their Slack profile${pack.request ? ` (${pack.request.subject.email})` : ''}, and by the identities recorded in earlier rounds.`,
+    'Each change was read back from the system until it showed, or the step failed saying so.',
+  ]);
+  layout.subheading('What is not covered');
+  layout.bullets([
+    'Sessions and tokens issued before access was removed stay valid until they expire (up to 1 hour on IBM Cloud).',
+    'Systems not connected to this bot, and identities of the person under another email.',
+    'Resources the person created keep running; shared credentials they knew are not rotated by this run.',
+    'Dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove.',
+  ]);
+}
+
+const CONTROLS: Array<[string, string, string]> = [
+  ['NIST SP 800-53 PS-4', 'Personnel termination: disable access, revoke credentials, retain access to information', 'Summary; Per-system detail; Retention and hand-over'],
+  ['NIST SP 800-53 PS-5', 'Personnel transfer: review and adjust access on reassignment', 'Request and approvals (reason); Retention and hand-over'],
+  ['NIST SP 800-53 AC-2', 'Account management: authorised, recorded removal of accounts', 'Request and approvals; Timeline; Per-system detail'],
+  ['SOC 2 CC6.2', 'Access removed when no longer authorised', 'Summary; Per-system detail; Exceptions'],
+  ['SOC 2 CC6.3', 'Access changes authorised, with separation of duties', 'Request and approvals; Timeline'],
+  ['ISO/IEC 27001:2022 A.5.18', 'Access rights revoked on termination', 'Summary; Per-system detail; Scope'],
+  ['ISO/IEC 27001:2022 A.6.5', 'Responsibilities after termination or change of employment', 'Retention and hand-over; Exceptions'],
+];
+
+export function controlsSection(ctx: PdfContext): void {
+  const { layout } = ctx;
+  layout.heading('Control references');
+  layout.table(
+    [
+      { header: 'Control', width: 0.22 },
+      { header: 'Asks for', width: 0.43 },
+      { header: 'Satisfied by', width: 0.35 },
+    ],
+    CONTROLS,
+    8,
+  );
+}
+
+export function integritySection(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  layout.heading('Integrity');
+  layout.field('Chain', `${pack.chain.version}: each entry commits to the previous one by SHA-256 over RFC 8785 canonical JSON; the first commits to the request id`);
+  layout.field('Genesis', pack.chain.genesis);
+  layout.field('Chain head', pack.chain.head);
+  layout.field('Entries', String(pack.chain.length));
+  layout.field('JSON SHA-256', ctx.jsonSha256);
+  layout.field('Signature', ctx.keyId ? `Ed25519, key ${ctx.keyId}: check with npm run verify -- <pack>.json --manifest <pack>.manifest.json --public-key <public.pem>` : 'Unsigned');
+  layout.paragraph('npm run verify -- <pack>.json recomputes the chain and the pack from the file; every statement in this PDF comes from that JSON.', { size: 9, color: COLORS.muted });
+}

@@ -1,0 +1,69 @@
+import { ASSURANCE_LABELS, type Assurance } from './assurance.js';
+import { duration, isoTime, plural } from './format.js';
+import { COLORS } from './pdf-layout.js';
+import { scopeText, type PdfContext } from './pdf-context.js';
+
+/** Page 1: who, what came of it, and when access ended. */
+export function coverPage(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  const r = pack.request;
+  layout.gap(60);
+  layout.title('Offboarding evidence');
+  layout.paragraph('Evidence pack: the record of one offboarding, rendered from its tamper-evident audit trail.', { size: 10, color: COLORS.muted });
+  layout.gap(24);
+  const ok = pack.outcome.result === 'verified';
+  layout.field('Request', pack.request_id, { size: 12 });
+  layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id})` : 'not recorded', { size: 12 });
+  layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color: ok ? COLORS.ok : COLORS.bad });
+  layout.field('Access ended', accessEnded(ctx), { size: 12 });
+  layout.field('Effective time', r?.effective_at ? isoTime(r.effective_at) : 'at approval', { size: 12 });
+  layout.field('Round', String(pack.round), { size: 12 });
+  layout.field('Generated at', `${isoTime(pack.generated_at)} (the time of the last entry covered)`, { size: 12 });
+  layout.field('Generator', `${pack.generator.name} ${pack.generator.version}, commit ${pack.generator.commit}`, { size: 10 });
+  layout.field('Signature', ctx.keyId ? `Signed: detached Ed25519 manifest, key ${ctx.keyId}` : 'Unsigned: no signing key was configured; the hash chain still shows any change to the trail', { size: 10 });
+  layout.field('JSON SHA-256', ctx.jsonSha256, { size: 9 });
+  layout.field('Chain head', `${pack.chain.head} (${plural(pack.chain.length, 'entry', 'entries')})`, { size: 9 });
+}
+
+function accessEnded(ctx: PdfContext): string {
+  const { outcome } = ctx.pack;
+  if (!outcome.access_ended_at) return 'Not confirmed: not every step of the first round was verified by read-back';
+  const delay = outcome.delay_from_effective_ms;
+  return `${isoTime(outcome.access_ended_at)}${delay !== null ? `, ${duration(delay)} after the effective time` : ''}`;
+}
+
+/** Page 2: every system and step with its final state and how that state is known. */
+export function summaryPage(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  layout.newPage();
+  layout.heading('Summary');
+  const counts = new Map<Assurance, number>();
+  for (const s of pack.steps) counts.set(s.assurance, (counts.get(s.assurance) ?? 0) + 1);
+  layout.paragraph(
+    pack.steps.length
+      ? `${plural(pack.steps.length, 'step')}: ${(Object.keys(ASSURANCE_LABELS) as Assurance[]).map((a) => `${counts.get(a) ?? 0} ${ASSURANCE_LABELS[a].toLowerCase()}`).join(', ')}.`
+      : 'No revocation steps were planned.',
+    { size: 9.5 },
+  );
+  layout.paragraph(
+    'Assurance: verified by read-back (the system was read again and showed the change); acknowledged by the system (it accepted every change, no read-back confirmed it); attested by a person; residual / not verified (access may remain).',
+    { size: 8, color: COLORS.muted },
+  );
+  layout.gap(4);
+  if (pack.exceptions.some((x) => x.kind === 'found_nothing')) {
+    layout.alert(`Nothing was found for ${pack.request?.subject.email ?? 'the person'} in any system. If the person uses another email there, their access was not touched by this run.`);
+  }
+  if (!pack.steps.length) return;
+  const size = pack.steps.length > 45 ? 6.5 : 8;
+  layout.table(
+    [
+      { header: 'System and scope', width: 0.3 },
+      { header: 'Step', width: 0.2 },
+      { header: 'Phase', width: 0.1 },
+      { header: 'Final state', width: 0.14 },
+      { header: 'Assurance', width: 0.26 },
+    ],
+    pack.steps.map((s) => [scopeText(s), s.title, s.phase, s.state, ASSURANCE_LABELS[s.assurance]]),
+    size,
+  );
+}

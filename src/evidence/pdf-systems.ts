@@ -1,0 +1,56 @@
+import { ASSURANCE_LABELS } from './assurance.js';
+import type { PackStep } from './evidence-pack.js';
+import { duration, isoTime, plural } from './format.js';
+import { COLORS } from './pdf-layout.js';
+import { scopeText, type PdfContext } from './pdf-context.js';
+
+const INDENT = 10;
+const STATE_COLORS: Record<string, string> = { verified: COLORS.ok, failed: COLORS.bad, retrying: COLORS.warn, running: COLORS.warn };
+
+/** Per system and scope, each step: what was found, changed (under which transaction ids) and read back. */
+export function systemsSection(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  layout.heading('Per-system detail');
+  if (!pack.steps.length) {
+    layout.paragraph('No revocation steps were planned.');
+    return;
+  }
+  const identities = new Map<string, string[]>();
+  for (const i of pack.identities) identities.set(i.system, [...(identities.get(i.system) ?? []), `${i.label} ${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`]);
+  for (const [system, found] of identities) layout.field(`Identities in ${system}`, [...new Set(found)].join('; '));
+  const groups = new Map<string, PackStep[]>();
+  for (const s of pack.steps) groups.set(scopeText(s), [...(groups.get(scopeText(s)) ?? []), s]);
+  for (const [label, steps] of groups) {
+    layout.subheading(label);
+    for (const s of steps) stepBlock(ctx, s);
+  }
+}
+
+function stepBlock(ctx: PdfContext, s: PackStep): void {
+  const { layout } = ctx;
+  const f = (label: string, value: string) => layout.field(label, value, { size: 8.5 }, INDENT);
+  layout.ensureSpace(60);
+  layout.gap(3);
+  layout.paragraph(`${s.title}: ${s.state.toUpperCase()} · ${s.phase} · ${ASSURANCE_LABELS[s.assurance]}`, { bold: true, size: 10, color: STATE_COLORS[s.state] ?? COLORS.muted });
+  f('Step', s.id);
+  if (s.found === null) f('Found', 'Inventory not recorded');
+  else if (!s.found.length) f('Found', `Nothing found: ${s.inventory_note ?? 'no items in this scope'}`);
+  else {
+    f('Found', plural(s.found.length, 'item'));
+    layout.bullets(s.found.map((x) => `${x.label} (${x.id})${x.detail ? `: ${x.detail}` : ''}`), { size: 8.5 }, INDENT + 130);
+  }
+  if (s.changes.length) {
+    f('Changed', plural(s.changes.length, 'item'));
+    layout.bullets(s.changes.map((c) => `${c.label} (${c.id}): ${c.outcome.replace('_', ' ')}${c.detail ? ` (${c.detail})` : ''}`), { size: 8.5 }, INDENT + 130);
+  } else if (s.found?.length) f('Changed', 'No change recorded');
+  if (s.transaction_ids.length) f(s.transaction_ids.length > 1 ? 'Transaction ids' : 'Transaction id', s.transaction_ids.join(' '));
+  if (s.started_at) f('Started at', isoTime(s.started_at));
+  if (s.acted_at) f('Acted at', isoTime(s.acted_at));
+  f('Verification', s.verification ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}` : 'Not confirmed');
+  f('Attempts', `${s.attempts}${s.retries.length ? `, ${plural(s.retries.length, 'retry', 'retries')}: ${s.retries.map((r) => `attempt ${r.attempt} at ${isoTime(r.at)}: ${r.error}`).join('; ')}` : ', no retries'}`);
+  if (s.state === 'failed') {
+    const last = ctx.pack.chain.entries.findLast((e) => e.event.type === 'step.failed' && e.event.stepId === s.id);
+    layout.alert(last ? `FAILED on attempt ${String(last.event.attempt)} at ${isoTime(last.at)}: ${s.error ?? String(last.event.error)}` : `FAILED: ${s.error ?? 'no error recorded'}`, INDENT);
+  }
+  else if (s.error) f('Last error', s.error);
+}

@@ -1,0 +1,94 @@
+import type { AuditRecord } from '../audit/audit-event.js';
+import { recordsOf } from './evidence-pack.js';
+import { duration, isoTime, plural, truncate } from './format.js';
+import type { PdfContext } from './pdf-context.js';
+
+const ids = (items: Array<{ id: string }>) => items.map((i) => i.id).join(', ');
+
+/** Who acted (a person) or what acted (a step). */
+function subject(ctx: PdfContext, e: AuditRecord): string {
+  if ('actor' in e && typeof e.actor === 'string') return ctx.person(e.actor);
+  if ('stepId' in e && typeof e.stepId === 'string') return ctx.stepLabel(e.stepId);
+  if ('system' in e && typeof e.system === 'string') return e.system;
+  return 'system';
+}
+
+/**
+ * One line saying what an event recorded. Event types added later print their fields under the
+ * default branch, so the timeline never drops an entry it does not know yet.
+ */
+export function eventDetail(e: AuditRecord): string {
+  switch (e.type) {
+    case 'request.submitted':
+      return `Request ${e.request.id} for ${e.request.subject.name} (${e.request.subject.email})`;
+    case 'request.previewed': {
+      const found = e.items.reduce((n, i) => n + i.found.length, 0);
+      const errors = e.items.filter((i) => i.error).length;
+      return `Read-only check before approval: ${plural(found, 'item')} found${errors ? `, ${plural(errors, 'step')} could not be checked` : ''}`;
+    }
+    case 'approval.refused':
+      return `Refused to ${e.action}: ${e.reason}${e.repeats ? ` (${e.repeats} times)` : ''}`;
+    case 'request.approved':
+      return e.approvers ? `Approved; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : 'Approved';
+    case 'request.rejected':
+      return `Rejected: ${e.reason}`;
+    case 'run.planned':
+      return `Round ${e.round}${e.phase ? ` (${e.phase})` : ''}: ${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
+    case 'step.started':
+      return `Attempt ${e.attempt}`;
+    case 'step.inventoried':
+      return e.found.length ? `Found ${e.found.length}: ${ids(e.found)}` : `Nothing found${e.note ? `: ${e.note}` : ''}`;
+    case 'step.acting':
+      return `Transaction ${e.transactionId}; acting on ${plural(e.itemIds.length, 'item')}: ${e.itemIds.join(', ')}`;
+    case 'step.acted':
+      return `Transaction ${e.transactionId}; ${plural(e.changes.length, 'change')}${e.changes.length ? `: ${e.changes.map((c) => `${c.id} ${c.outcome}`).join(', ')}` : ''}`;
+    case 'step.verified':
+      return `${plural(e.checks, 'read-back')}, first confirmed ${isoTime(e.firstConfirmedAt)}, elapsed ${duration(e.elapsedMs)}`;
+    case 'step.retrying':
+      return `Attempt ${e.attempt} failed: ${e.error}; retry in ${duration(e.retryInMs)}`;
+    case 'step.failed':
+      return `Attempt ${e.attempt} failed: ${e.error}`;
+    case 'run.finished':
+      return e.outcome === 'verified' ? `Round ${e.round}: all steps verified` : `Round ${e.round}: failed steps ${e.failedSteps.join(', ')}`;
+    case 'report.published':
+      return `Evidence pack of round ${e.round} stored: ${e.filename}${e.sha256 ? `, JSON SHA-256 ${e.sha256}` : ''}`;
+    case 'identities.found':
+      return `${e.system}, round ${e.round}: ${e.identities.length ? e.identities.map((i) => `${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`).join('; ') : 'no identity found'}`;
+    case 'identities.failed':
+      return `${e.system}, round ${e.round}: could not look the person up: ${e.error}`;
+    case 'evidence.downloaded':
+      return `Evidence pack of round ${e.round} given (${e.via})`;
+    case 'evidence.refused':
+      return `Evidence pack refused (${e.via}): ${e.reason}`;
+    case 'run.reconciled':
+      return `Repaired (${e.action}): ${e.detail}`;
+    default:
+      return genericDetail(e);
+  }
+}
+
+function genericDetail(e: AuditRecord): string {
+  const { type: _t, seq: _s, at: _a, ...fields } = e as unknown as Record<string, unknown>;
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('; ');
+}
+
+export function timelineSection(ctx: PdfContext): void {
+  const { layout, pack } = ctx;
+  layout.heading('Timeline');
+  const trail = recordsOf(pack.chain.entries);
+  layout.paragraph(`${plural(trail.length, 'entry', 'entries')} of the audit trail, in the order they were recorded. Times are UTC.`, { size: 9 });
+  layout.gap(2);
+  layout.table(
+    [
+      { header: '#', width: 0.05 },
+      { header: 'Time', width: 0.17 },
+      { header: 'Event', width: 0.14 },
+      { header: 'Who / step', width: 0.2 },
+      { header: 'Detail', width: 0.44 },
+    ],
+    trail.map((e, i) => [String(i + 1), isoTime(e.at), e.type, subject(ctx, e), truncate(eventDetail(e), 600)]),
+    7,
+  );
+}

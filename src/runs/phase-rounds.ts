@@ -1,0 +1,35 @@
+import type { Phase } from '../audit/audit-event.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { currentRound, stepProgress } from '../checklist/step-progress.js';
+import type { RequestStatus } from '../requests/request.js';
+import type { RequestStore } from '../requests/request-store.js';
+import type { RunStarter } from './run-starter.js';
+
+export interface PhaseRoundDeps {
+  store: RequestStore;
+  audit: AuditTrail;
+  runs: RunStarter;
+}
+
+export type RoundGrant = { kind: 'started'; round: number; steps: number } | { kind: 'not_now'; status: RequestStatus };
+
+/**
+ * Grants the request a further round: the status flip from one of `from` back to approved stores
+ * the round with it, so of several clicks (or a click and the schedule) one wins, and a crash
+ * before the round is enqueued leaves it for the reconciler.
+ */
+export async function grantRound(deps: PhaseRoundDeps, requestId: string, phase: Phase, steps: string[], by: string, from: RequestStatus[]): Promise<RoundGrant> {
+  const trail = await deps.audit.read(requestId);
+  const nextRound = { round: currentRound(trail).round + 1, phase, steps, by };
+  const { applied, request } = await deps.store.patch(requestId, { status: 'approved', nextRound }, from);
+  if (!applied) return { kind: 'not_now', status: request.status };
+  await deps.runs.next(request, nextRound);
+  return { kind: 'started', round: nextRound.round, steps: steps.length };
+}
+
+/** The steps a reinstatement restores: those whose disable phase removed or disabled something. */
+export function restorableSteps(trail: Parameters<typeof stepProgress>[0]): string[] {
+  return stepProgress(trail)
+    .filter((s) => s.phase === 'disable' && s.changes?.some((c) => c.snapshot && (c.outcome === 'removed' || c.outcome === 'disabled')))
+    .map((s) => s.id);
+}

@@ -1,0 +1,93 @@
+import { ibmError, requireAccount, type RouteContext, type SimResponse } from '../http.js';
+import type { Route } from '../router.js';
+import { alive, type Stored } from '../state.js';
+import type { SimApiKey } from '../types.js';
+import { pageOf, sortBy } from './iam-identity-paging.js';
+
+const isUserIamId = (iamId: string) => iamId.startsWith('IBMid-');
+
+function listApiKeys(ctx: RouteContext): SimResponse {
+  const accountId = ctx.query.get('account_id');
+  const scope = ctx.query.get('scope') ?? 'entity';
+  const type = ctx.query.get('type');
+  const iamId = ctx.query.get('iam_id');
+  if (scope !== 'entity' && scope !== 'account') {
+    return ibmError(400, `Invalid scope "${scope}": use entity or account.`, ctx.transactionId);
+  }
+  if (type !== null && type !== 'user' && type !== 'serviceid') {
+    return ibmError(400, `Invalid type "${type}": use user or serviceid.`, ctx.transactionId);
+  }
+  if (accountId !== null || scope === 'account') {
+    const denied = requireAccount(ctx, accountId);
+    if (denied) return denied;
+  }
+  if (iamId && isUserIamId(iamId) && iamId !== ctx.callerIamId) {
+    return ibmError(
+      403,
+      'The iam_id of a user must match the iam_id of the authorization token. List with scope=account and filter instead.',
+      ctx.transactionId,
+      'not_authorized',
+    );
+  }
+  const owner = scope === 'entity' ? (iamId ?? ctx.callerIamId) : iamId;
+  const keys = ctx.state.apiKeys
+    .filter((k) => ctx.state.visible(k, ctx.now))
+    .map((k) => ctx.state.read(k, ctx.now))
+    .filter((k) => accountId === null || k.account_id === accountId)
+    .filter((k) => !owner || k.iam_id === owner)
+    .filter((k) => type === null || (type === 'user') === isUserIamId(k.iam_id));
+  const sorted = sortBy(keys, ctx, ['name', 'description', 'created_at', 'created_by']);
+  if (sorted === 'invalid') return ibmError(400, 'Invalid sort property.', ctx.transactionId);
+  return pageOf(ctx, '/v1/apikeys', 'apikeys', sorted);
+}
+
+function findKey(ctx: RouteContext, pred: (k: Stored<SimApiKey>) => boolean) {
+  return ctx.state.apiKeys.find((k) => k.value.id === ctx.params.id && pred(k));
+}
+
+function keyNotFound(ctx: RouteContext): SimResponse {
+  return ibmError(404, `API key ${ctx.params.id} not found.`, ctx.transactionId, 'not_found');
+}
+
+function keyLocked(ctx: RouteContext, key: SimApiKey, change: string): SimResponse {
+  return ibmError(409, `API key ${key.id} is locked. Unlock it before ${change} it.`, ctx.transactionId, 'entity_locked');
+}
+
+/** Activity is costly for IAM to compute: it comes only with `include_activity=true`. */
+function getApiKey(ctx: RouteContext): SimResponse {
+  const key = findKey(ctx, (k) => ctx.state.visible(k, ctx.now));
+  if (!key) return keyNotFound(ctx);
+  const { activity, ...rest } = structuredClone(ctx.state.read(key, ctx.now));
+  const withActivity = ctx.query.get('include_activity') === 'true';
+  return { status: 200, body: withActivity ? { ...rest, activity: activity ?? { authn_count: 0 } } : rest };
+}
+
+function deleteApiKey(ctx: RouteContext): SimResponse {
+  const key = findKey(ctx, alive);
+  if (!key) return keyNotFound(ctx);
+  if (key.value.locked) return keyLocked(ctx, key.value, 'deleting');
+  ctx.state.markDeleted(key, ctx.now);
+  return { status: 204 };
+}
+
+/** `POST /v1/apikeys/{id}/disable` disables, `DELETE` on the same path enables; both 204, also when already so. */
+function setDisabled(disabled: boolean) {
+  return (ctx: RouteContext): SimResponse => {
+    const key = findKey(ctx, alive);
+    if (!key) return keyNotFound(ctx);
+    if (key.value.locked) return keyLocked(ctx, key.value, disabled ? 'disabling' : 'enabling');
+    if (key.value.disabled !== disabled) {
+      const at = new Date(ctx.now).toISOString();
+      ctx.state.change(key, (v) => ({ ...v, disabled, modified_at: at }), ctx.now);
+    }
+    return { status: 204 };
+  };
+}
+
+export const apiKeyRoutes: Route[] = [
+  { method: 'GET', pattern: '/v1/apikeys', handler: listApiKeys },
+  { method: 'GET', pattern: '/v1/apikeys/:id', handler: getApiKey },
+  { method: 'DELETE', pattern: '/v1/apikeys/:id', handler: deleteApiKey },
+  { method: 'POST', pattern: '/v1/apikeys/:id/disable', handler: setDisabled(true) },
+  { method: 'DELETE', pattern: '/v1/apikeys/:id/disable', handler: setDisabled(false) },
+];

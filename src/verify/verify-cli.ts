@@ -1,0 +1,66 @@
+/**
+ * npm run verify -- <request id>                      the trail in Redis (REDIS_URL, REDIS_PREFIX)
+ * npm run verify -- <pack.json> [--manifest <pack.manifest.json> --public-key <public.pem>]
+ *
+ * Prints one verdict line and exits with the code of its kind (src/verify/exit-codes.ts, README).
+ */
+import { createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { AuditTrail } from '../audit/audit-trail.js';
+import type { PackManifest } from '../evidence/pack-signing.js';
+import { REQUEST_ID } from '../requests/request.js';
+import { Keys } from '../redis.js';
+import { EXIT } from './exit-codes.js';
+import { verifyPackFile, verifyStoredTrail, type Verdict } from './verify-pack.js';
+
+const USAGE = 'Usage: npm run verify -- <request id | pack.json> [--manifest <pack.manifest.json> --public-key <public.pem>]';
+
+async function main(): Promise<Verdict> {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { manifest: { type: 'string' }, 'public-key': { type: 'string' } } });
+  } catch (err) {
+    return { code: EXIT.usage, message: `${(err as Error).message}\n${USAGE}` };
+  }
+  const { positionals, values } = parsed;
+  const target = positionals[0];
+  if (!target || positionals.length > 1) return { code: EXIT.usage, message: USAGE };
+  if (Boolean(values.manifest) !== Boolean(values['public-key'])) return { code: EXIT.usage, message: `--manifest needs --public-key: only a key you trust can prove who signed.\n${USAGE}` };
+  if (REQUEST_ID.test(target)) {
+    if (values.manifest) return { code: EXIT.usage, message: `A manifest signs an exported pack: pass the pack's JSON file, not the request id.\n${USAGE}` };
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const { entries, head } = await new AuditTrail(redis, new Keys(process.env.REDIS_PREFIX ?? 'offboard')).chain(target);
+      return verifyStoredTrail(target, entries, head);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  const read = async (path: string) => readFile(path).catch(() => undefined);
+  const bytes = await read(target);
+  if (!bytes) return { code: EXIT.notFound, message: `Cannot read ${target}: not a request id (OFF-XXXXXX) nor a readable file.` };
+  if (!values.manifest || !values['public-key']) return verifyPackFile(bytes);
+  const [manifest, pem] = await Promise.all([read(values.manifest), read(values['public-key'])]);
+  if (!manifest || !pem) return { code: EXIT.notFound, message: `Cannot read ${!manifest ? values.manifest : values['public-key']}.` };
+  let publicKey;
+  try {
+    publicKey = createPublicKey(pem);
+  } catch {
+    return { code: EXIT.usage, message: `${values['public-key']} is not a public key in PEM.` };
+  }
+  return verifyPackFile(bytes, { manifest: JSON.parse(manifest.toString('utf8')) as PackManifest, publicKey });
+}
+
+main().then(
+  ({ code, message }) => {
+    (code === EXIT.intact ? console.log : console.error)(message);
+    process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(`verify could not run: ${(err as Error).message}`);
+    process.exit(EXIT.error);
+  },
+);

@@ -1,0 +1,44 @@
+import type { KeyObject } from 'node:crypto';
+import type { ChainEntry } from '../audit/audit-chain.js';
+import { canonicalJson } from '../audit/audit-chain.js';
+import { verifyChain } from '../audit/verify-chain.js';
+import { buildEvidencePack, type EvidencePack } from '../evidence/evidence-pack.js';
+import { verifyManifest, type PackManifest } from '../evidence/pack-signing.js';
+import { CHAIN_EXIT, EXIT } from './exit-codes.js';
+
+export interface Verdict {
+  code: number;
+  message: string;
+}
+
+/** A trail read from Redis: intact, or the first entry that breaks. */
+export function verifyStoredTrail(requestId: string, entries: ChainEntry[], head?: { head: string; length: number }): Verdict {
+  if (!entries.length) return { code: EXIT.notFound, message: `No audit trail for ${requestId} under this REDIS_URL and REDIS_PREFIX.` };
+  const verdict = verifyChain(requestId, entries, head);
+  if (verdict.intact) return { code: EXIT.intact, message: `INTACT: the trail of ${requestId} has ${verdict.entries} entries, chain head ${verdict.head}.` };
+  return { code: CHAIN_EXIT[verdict.kind], message: `BROKEN (${verdict.kind}) at entry ${verdict.index + 1} (${verdict.seq}): ${verdict.detail}.` };
+}
+
+/**
+ * An exported pack: its chain, then every other part of it against what its trail gives, then
+ * (when a manifest is passed) the signature, with the public key the verifier trusts.
+ */
+export function verifyPackFile(bytes: Uint8Array, signed?: { manifest: PackManifest; publicKey: KeyObject }): Verdict {
+  let pack: EvidencePack;
+  try {
+    pack = JSON.parse(Buffer.from(bytes).toString('utf8')) as EvidencePack;
+  } catch {
+    return { code: EXIT.packMismatch, message: 'NOT A PACK: the file is not valid JSON (a changed byte breaks it).' };
+  }
+  if (pack?.kind !== 'offboarding-evidence-pack' || !Array.isArray(pack.chain?.entries)) return { code: EXIT.notFound, message: 'NOT A PACK: the file is not an offboarding evidence pack.' };
+  const chain = verifyChain(pack.request_id, pack.chain.entries, { head: pack.chain.head, length: pack.chain.length });
+  if (!chain.intact) return { code: CHAIN_EXIT[chain.kind], message: `BROKEN (${chain.kind}) at entry ${chain.index + 1} (${chain.seq}): ${chain.detail}.` };
+  const rebuilt = buildEvidencePack({ requestId: pack.request_id, round: pack.round, entries: pack.chain.entries, people: pack.people, generator: pack.generator });
+  if (canonicalJson(rebuilt) !== canonicalJson(pack)) return { code: EXIT.packMismatch, message: 'CHANGED: the pack says something its own trail does not (a part outside the chain was edited).' };
+  const intact = `INTACT: ${pack.request_id} round ${pack.round}, ${chain.entries} entries, chain head ${chain.head}`;
+  if (!signed) return { code: EXIT.intact, message: `${intact}. Signature not checked (pass --manifest and --public-key).` };
+  const verdict = verifyManifest(signed.manifest, bytes, pack.chain.head, signed.publicKey);
+  if (verdict.ok) return { code: EXIT.intact, message: `${intact}, signed by the trusted key (key id ${verdict.keyId}).` };
+  const code = { pack_changed: EXIT.packChanged, wrong_key: EXIT.wrongKey, bad_signature: EXIT.badSignature }[verdict.kind];
+  return { code, message: `SIGNATURE FAILED (${verdict.kind}): ${verdict.detail}.` };
+}

@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { canonicalJson, entryHash } from '../../src/audit/audit-chain.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { verifyChain } from '../../src/audit/verify-chain.js';
+import { buildEvidencePack } from '../../src/evidence/evidence-pack.js';
+import { signPack } from '../../src/evidence/pack-signing.js';
+import { Keys } from '../../src/redis.js';
+import { GENERATOR, people, request, run } from '../evidence/pack-fixture.js';
+
+const exec = promisify(execFile);
+let redis: Redis;
+let dir: string;
+
+beforeAll(async () => {
+  redis = new Redis(inject('redisUrl'));
+  dir = await mkdtemp(join(tmpdir(), 'verify-'));
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+/** `npm run verify` as an auditor runs it: its exit code and what it printed. */
+async function verify(args: string[], prefix = 'unused'): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await exec('npx', ['tsx', 'src/verify/verify-cli.ts', ...args], { env: { ...process.env, REDIS_URL: inject('redisUrl'), REDIS_PREFIX: prefix } });
+    return { code: 0, out: stdout };
+  } catch (err) {
+    const e = err as { code: number; stderr: string; stdout: string };
+    return { code: e.code, out: `${e.stdout}${e.stderr}` };
+  }
+}
+
+async function recordedTrail(events = 6) {
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const keys = new Keys(prefix);
+  const trail = new AuditTrail(redis, keys);
+  for (let i = 0; i < events; i++) await trail.append(request.id, { type: 'step.started', stepId: `ibm-cloud.acct.step-${i}`, attempt: 1 });
+  return { prefix, key: keys.audit(request.id), trail };
+}
+
+/** A well-linked forged entry after one with these fields: only the entry after it shows it. */
+function forgedAfter(fields: string[]): [string, string[]] {
+  const f = Object.fromEntries(fields.flatMap((v, i) => (i % 2 ? [] : [[v, fields[i + 1]!]])));
+  const event = { type: 'step.started', stepId: 'forged', attempt: 1 };
+  return ['0-0', ['at', f.at!, 'event', JSON.stringify(event), 'prev', f.hash!, 'hash', entryHash(f.hash!, f.at!, event)]];
+}
+
+/** Rewrites the stream as someone with Redis access could: same ids, entries edited, dropped, added or moved. */
+async function rewrite(key: string, edit: (entries: [string, string[]][]) => [string, string[]][]) {
+  const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
+  const edited = edit(entries);
+  await redis.del(key);
+  let ms = 1;
+  for (const [, fields] of edited) await redis.xadd(key, `${ms++}-0`, ...fields);
+}
+
+describe('the hash-chained audit trail', () => {
+  it('never forks when two workers append at once', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const other = new Redis(inject('redisUrl'));
+    const a = new AuditTrail(redis, new Keys(prefix));
+    const b = new AuditTrail(other, new Keys(prefix));
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).append(request.id, { type: 'step.started', stepId: `s${i}`, attempt: 1 })));
+    await other.quit();
+    const { entries, head } = await a.chain(request.id);
+    expect(entries).toHaveLength(40);
+    expect(verifyChain(request.id, entries, head)).toMatchObject({ intact: true, entries: 40 });
+  });
+
+  it('is reported intact by npm run verify', async () => {
+    const { prefix } = await recordedTrail();
+    const result = await verify([request.id], prefix);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.out).toContain('INTACT');
+  }, 30_000);
+
+  it.each([
+    ['changed', 10, 'entry 3', (e: [string, string[]][]) => e.map((x, i) => (i === 2 ? [x[0], x[1].map((f) => f.replace('"attempt":1', '"attempt":9'))] : x)) as [string, string[]][]],
+    ['removed', 11, 'entry 3', (e: [string, string[]][]) => e.filter((_, i) => i !== 2)],
+    ['inserted', 12, 'entry 3', (e: [string, string[]][]) => [...e.slice(0, 2), forgedAfter(e[1]![1]), ...e.slice(2)]],
+    ['reordered', 13, 'entry 3', (e: [string, string[]][]) => [...e.slice(0, 2), e[3]!, e[2]!, ...e.slice(4)]],
+  ])('fails at the right entry when one entry is %s in Redis', async (kind, code, where, edit) => {
+    const { prefix, key } = await recordedTrail();
+    await rewrite(key, edit);
+    const result = await verify([request.id], prefix);
+    expect(result.code).toBe(code);
+    expect(result.out).toContain(`BROKEN (${kind}) at ${where}`);
+  }, 30_000);
+
+  it('fails when entries are cut from the end, which no link can show', async () => {
+    const { prefix, key } = await recordedTrail();
+    await rewrite(key, (e) => e.slice(0, -2));
+    expect((await verify([request.id], prefix)).code).toBe(11);
+  }, 30_000);
+});
+
+describe('npm run verify on an exported pack', () => {
+  const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run().entries, people, generator: GENERATOR });
+  const json = canonicalJson(pack);
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const wrong = generateKeyPairSync('ed25519').publicKey;
+  const manifest = signPack(json, pack, 'pack.json', { id: 'ops-2025', privateKey });
+  const file = async (name: string, content: string) => {
+    const path = join(dir, name);
+    await writeFile(path, content);
+    return path;
+  };
+
+  it('says intact and signed by the trusted key', async () => {
+    const args = [await file('pack.json', json), '--manifest', await file('m.json', JSON.stringify(manifest)), '--public-key', await file('pub.pem', publicKey.export({ type: 'spki', format: 'pem' }).toString())];
+    const result = await verify(args);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('signed by the trusted key (key id ops-2025)');
+  }, 30_000);
+
+  it.each([
+    ['changed', 10, (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: p.chain.entries.map((e, i) => (i === 4 ? { ...e, at: '2025-01-01T00:00:00.000Z' } : e)) } })],
+    ['removed', 11, (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: p.chain.entries.filter((_, i) => i !== 4) } })],
+    ['inserted', 12, (p: typeof pack) => {
+      const before = p.chain.entries[3]!;
+      const event = { type: 'step.started', stepId: 'forged', attempt: 1 };
+      const forged = { seq: '1-1', at: before.at, event, prev: before.hash, hash: entryHash(before.hash, before.at, event) };
+      return { ...p, chain: { ...p.chain, entries: [...p.chain.entries.slice(0, 4), forged, ...p.chain.entries.slice(4)] } };
+    }],
+    ['reordered', 13, (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: [...p.chain.entries.slice(0, 4), p.chain.entries[5]!, p.chain.entries[4]!, ...p.chain.entries.slice(6)] } })],
+    ['edited outside the chain', 14, (p: typeof pack) => ({ ...p, outcome: { ...p.outcome, text: 'Nothing to see' } })],
+  ])('fails when the file is %s', async (_kind, code, edit) => {
+    const result = await verify([await file(`edited-${code}.json`, canonicalJson(edit(pack)))]);
+    expect(result.code).toBe(code);
+  }, 30_000);
+
+  it('fails a signed pack with one flipped byte, and a pack checked against another key', async () => {
+    const flipped = json.replace('"round":1', '"round":2');
+    const manifestPath = await file('m2.json', JSON.stringify(manifest));
+    const trusted = await file('pub2.pem', publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    expect((await verify([await file('flipped.json', flipped), '--manifest', manifestPath, '--public-key', trusted])).code).not.toBe(0);
+    const otherKey = await file('wrong.pem', wrong.export({ type: 'spki', format: 'pem' }).toString());
+    expect((await verify([await file('pack3.json', json), '--manifest', manifestPath, '--public-key', otherKey])).code).toBe(21);
+    expect((await verify([await file('pack4.json', json), '--manifest', manifestPath])).code).toBe(2);
+  }, 60_000);
+});

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { extractText, getDocumentProxy } from 'unpdf';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
+import { stepId } from '../../src/connectors/step-ref.js';
+import { renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
+import { buildEvidencePack, type EvidencePack } from '../../src/evidence/evidence-pack.js';
+import { GENERATOR, NAMES, people, PLAN, request, run, type RunOptions } from './pack-fixture.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../src/evidence/evidence-pack.schema.json', import.meta.url), 'utf8')) as object;
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+
+const RETRIED = stepId(PLAN[0]!);
+const FAILED = stepId(PLAN[5]!);
+const LIFECYCLE = { retryStep: RETRIED, failStep: FAILED, extra: [{ type: 'access.attested', actor: 'U09SEC', stepId: FAILED, note: 'group removed by hand in the console' }, { type: 'person.reinstated', actor: 'U09SEC', round: 2 }] } as unknown as RunOptions;
+
+function packOf(opts: RunOptions = {}): EvidencePack {
+  return buildEvidencePack({ requestId: request.id, round: 1, entries: run(opts).entries, people, generator: GENERATOR });
+}
+
+async function pdfText(pack: EvidencePack, keyId?: string): Promise<{ text: string; pages: string[]; bytes: Buffer }> {
+  const bytes = await renderEvidencePdf(pack, { jsonSha256: sha256Hex(canonicalJson(pack)), keyId });
+  const doc = await getDocumentProxy(new Uint8Array(bytes));
+  const { text } = await extractText(doc, { mergePages: false });
+  return { text: text.join('\n'), pages: text, bytes };
+}
+
+describe('the evidence pack JSON', () => {
+  it('validates against the committed JSON Schema', () => {
+    const pack = packOf(LIFECYCLE);
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
+    const r = run(LIFECYCLE);
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, people, generator: GENERATOR });
+    expect(pack.schema_version).toBe('1.0');
+    expect(pack.request?.subject.name).toBe(NAMES.subject);
+    expect(pack.approvals[0]).toMatchObject({ decision: 'approved', by: 'U09SEC', approvers_at_click: ['U09SEC', 'U06KIM', 'U08COMP'], separation_of_duties: { approver_is_requester: false, approver_is_subject: false } });
+    expect(pack.actions.map((a) => a.transaction_id)).toEqual(r.transactions);
+    expect(pack.read_backs).toHaveLength(7);
+    expect(pack.exceptions.map((x) => x.kind)).toEqual(['approval_refused', 'step_retried', 'step_failed']);
+    expect(pack.attestations.map((a) => a.type)).toEqual(['access.attested']);
+    expect(pack.reinstatements.map((a) => a.type)).toEqual(['person.reinstated']);
+    expect(pack.steps.find((s) => s.id === FAILED)?.assurance).toBe('attested_by_person');
+    expect(pack.steps.find((s) => s.id === RETRIED)?.assurance).toBe('verified_by_read_back');
+    expect(pack.chain.head).toBe(r.entries.at(-1)!.hash);
+    expect(pack.generator).toEqual(GENERATOR);
+  });
+
+  it('is the same bytes when regenerated from the same trail', () => {
+    expect(canonicalJson(packOf(LIFECYCLE))).toBe(canonicalJson(packOf(LIFECYCLE)));
+  });
+});
+
+describe('the evidence PDF', () => {
+  it('holds every required section and the values of a run with successes, a failure, a retry, an attestation and a reinstatement', async () => {
+    const pack = packOf(LIFECYCLE);
+    const { text } = await pdfText(pack, 'ops-2025');
+    for (const section of ['Offboarding evidence', 'Summary', 'Request and approvals', 'Separation of duties', 'Approvers at click time', 'Timeline', 'Per-system detail', 'Retention and hand-over', 'Exceptions', 'Scope', 'What is not covered', 'Control references', 'Integrity']) {
+      expect(text).toContain(section);
+    }
+    for (const label of ['Verified by read-back', 'Attested by a person']) expect(text).toContain(label);
+    for (const control of ['PS-4', 'PS-5', 'AC-2', 'CC6.2', 'CC6.3', 'A.5.18', 'A.6.5']) expect(text).toContain(control);
+    for (const a of pack.actions) expect(text).toContain(a.transaction_id);
+    expect(text).toContain('403 Forbidden: the operator lacks the Administrator role on Access groups');
+    expect(text).toContain('429 Too Many Requests');
+    expect(text).toContain('access.attested');
+    expect(text).toContain('person.reinstated');
+    expect(text).toContain('Signing key ops-2025');
+  });
+
+  it('matches the JSON: the same outcome, chain head and JSON SHA-256 on every page', async () => {
+    const pack = packOf(LIFECYCLE);
+    const { pages } = await pdfText(pack);
+    const sha = sha256Hex(canonicalJson(pack));
+    expect(pages[0]).toContain(pack.outcome.text);
+    pages.forEach((page, i) => {
+      expect(page).toContain(`JSON SHA-256 ${sha}`);
+      expect(page).toContain(`Chain head ${pack.chain.head}`);
+      expect(page).toContain(`Page ${i + 1} of ${pages.length}`);
+      expect(page).toContain('Unsigned');
+    });
+  });
+
+  it('prints names in Latin Extended, Greek, Cyrillic, Hebrew, Arabic, Chinese, Japanese and Korean as Slack has them', async () => {
+    const japanese = 'さくら 田中';
+    const { text } = await pdfText({ ...packOf(), people: { ...people, U06KIM: `${NAMES.other} ${japanese}` } });
+    const words = [...Object.values(NAMES), japanese].flatMap((n) => n.split(' '));
+    for (const word of words) expect(text.includes(word) || text.includes([...word].reverse().join('')), word).toBe(true);
+    expect(text).not.toContain('?');
+  });
+
+  it('prints a placeholder and the Slack id for a character no bundled font has, never a question mark', async () => {
+    const { text } = await pdfText({ ...packOf(), people: { ...people, U06KIM: 'Ana 𓀀 Lima' } });
+    expect(text).toContain('Ana \u25A1 Lima (U06KIM)');
+  });
+
+  it('keeps every id whole on one line, even in narrow columns', async () => {
+    const pack = packOf(LIFECYCLE);
+    const { text } = await pdfText(pack);
+    const lines = text.split('\n');
+    for (const id of [...pack.actions.map((a) => a.transaction_id), ...pack.steps.flatMap((s) => (s.found ?? []).map((f) => f.id)), pack.chain.head]) {
+      expect(lines.some((l) => l.includes(id)), id).toBe(true);
+    }
+  });
+
+  it('paginates a 500-entry trail without overflow, every page numbered', async () => {
+    const pack = packOf({ padding: 460 });
+    expect(pack.chain.length).toBeGreaterThanOrEqual(500);
+    const { pages, text } = await pdfText(pack);
+    expect(pages.length).toBeGreaterThan(10);
+    expect(text).toContain(`Page ${pages.length} of ${pages.length}`);
+    expect(text).toContain('padding retry 459');
+  }, 60_000);
+
+  it('gives the same text when regenerated from the same pack, and declares PDF/A-2b with embedded fonts only', async () => {
+    const pack = packOf(LIFECYCLE);
+    const [a, b] = [await pdfText(pack), await pdfText(pack)];
+    expect(a.text).toBe(b.text);
+    const raw = a.bytes.toString('latin1');
+    expect(raw).toContain('<pdfaid:part>2</pdfaid:part>');
+    expect(raw).toContain('<pdfaid:conformance>B</pdfaid:conformance>');
+    expect(raw).toContain('/OutputIntents');
+    expect(raw).not.toMatch(/\/BaseFont \/(Helvetica|Times|Courier)/);
+    expect(raw).not.toMatch(/\/ca [0-9.]+|\/CA [0-9.]+|\/SMask/);
+  });
+});

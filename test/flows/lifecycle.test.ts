@@ -1,0 +1,232 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { stepProgress } from '../../src/checklist/step-progress.js';
+import type { LocalStack } from '../../src/demo/local-stack.js';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { Keys } from '../../src/redis.js';
+import { RequestStore } from '../../src/requests/request-store.js';
+import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const ACCOUNTS = [ACME_PRODUCTION, ACME_STAGING];
+const JANE_IDS = [SIM_IAM_IDS.jane, SIM_IAM_IDS.janeSl];
+const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, disposition: 'disable_then_delete' as const, graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-LIFE' };
+
+/** Everything of Jane's the simulator holds, as comparable values: ids where they are kept, contents where they are not (a re-created policy). */
+function janeHolds(stack: LocalStack) {
+  return ACCOUNTS.map((account) => ({
+    account,
+    members: JANE_IDS.filter((id) => stack.ibm.usersInAccount(account, 'jane.doe@acme.example').some((u) => u.iam_id === id)).sort(),
+    keys: JANE_IDS.flatMap((id) => stack.ibm.apiKeysOf(account, id).map((k) => `${k.id}:${k.disabled ? 'disabled' : 'enabled'}`)).sort(),
+    groups: JANE_IDS.flatMap((id) => stack.ibm.groupsOf(account, id).map((g) => `${g.id}/${id}`)).sort(),
+    policies: JANE_IDS.flatMap((id) => stack.ibm.policiesOf(account, id).map((p) => JSON.stringify({ subject: p.subject, control: p.control, resource: p.resource }))).sort(),
+    links: JANE_IDS.flatMap((id) => stack.ibm.profilesLinkedTo(account, id).map((p) => `${p.id}/${id}`)).sort(),
+  }));
+}
+
+async function status(stack: LocalStack, id: string) {
+  const redis = new Redis(stack.config.redisUrl);
+  try {
+    return (await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id)).status;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The request's status moves on right after its round's last trail entry: wait for it. */
+async function statusBecomes(stack: LocalStack, id: string, expected: string) {
+  await eventually(async () => (await status(stack, id)) === expected, 10_000, `status ${expected}`);
+}
+
+async function deletionJob(stack: LocalStack, id: string) {
+  const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+  try {
+    const job = await queue.getJob(`${id}.deletion`);
+    return job ? { state: await job.getState(), runsAt: job.timestamp + job.delay } : undefined;
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+/** Morgan asks for Jane (disable now, delete after 30 days), Alex approves; resolves once the disable round has finished. */
+async function disabledJane() {
+  const { stack, player } = await start({ slackScim: true });
+  const before = janeHolds(stack);
+  const id = await player.request(PEOPLE.morgan, janeLeaves);
+  await player.click(PEOPLE.alex, 'approve', id);
+  const trail = await finishedTrail(stack, id);
+  await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate));
+  return { stack, player, id, before, trail };
+}
+
+describe('disable now, delete after the grace period', () => {
+  it('disables first: keys disabled not deleted, groups, policies and links removed, membership and the Slack account kept but deactivated, each with its snapshot', async () => {
+    const { stack, player, id, before, trail } = await disabledJane();
+
+    expect(eventsOf(trail, 'run.planned')[0]).toMatchObject({ round: 1, phase: 'disable' });
+    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    await statusBecomes(stack, id, 'disabled');
+    const after = janeHolds(stack);
+    for (const [i, account] of after.entries()) {
+      expect(account.members).toEqual(before[i]!.members);
+      expect(account.keys).toEqual(before[i]!.keys.map((k) => k.replace(':enabled', ':disabled')));
+      expect(account.groups).toEqual([]);
+      expect(account.policies).toEqual([]);
+      expect(account.links).toEqual([]);
+    }
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
+    // Every removal keeps what it takes to restore it.
+    const changes = stepProgress(trail).flatMap((s) => s.changes ?? []).filter((c) => c.outcome !== 'already_absent');
+    expect(changes.length).toBeGreaterThan(0);
+    for (const c of changes) expect(c.snapshot, `${c.id}`).toBeDefined();
+    // The deletion waits for the end of the grace period, and the checklist says when.
+    const deletion = await deletionJob(stack, id);
+    expect(deletion?.state).toBe('delayed');
+    expect(deletion!.runsAt - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000);
+    expect(JSON.stringify(player.checklist(id)!.blocks)).toContain('Deletion scheduled for');
+  });
+
+  it('"End grace period now" deletes at once: keys deleted, membership removed, Slack stays deactivated; the request completes', async () => {
+    const { stack, player, id } = await disabledJane();
+    const res = await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    expect(res.status).toBe(200);
+
+    const trail = await finishedTrail(stack, id, { rounds: 2 });
+    expect(eventsOf(trail, 'grace.ended')).toEqual([expect.objectContaining({ actor: PEOPLE.riley })]);
+    expect(eventsOf(trail, 'run.planned')[1]).toMatchObject({ round: 2, phase: 'delete' });
+    expect(eventsOf(trail, 'run.finished')[1]!.outcome).toBe('verified');
+    for (const account of janeHolds(stack)) expect(account).toEqual({ account: account.account, members: [], keys: [], groups: [], policies: [], links: [] });
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
+    await statusBecomes(stack, id, 'completed');
+  });
+});
+
+describe('reinstating during the grace period', () => {
+  it('restores exactly what was there before, item by item, cancels the deletion and tells the requester', async () => {
+    const { stack, player, id, before } = await disabledJane();
+    const res = await player.checklistButton(PEOPLE.riley, 'reinstate', id);
+    expect(res.status).toBe(200);
+
+    const trail = await finishedTrail(stack, id, { rounds: 2 });
+    expect(eventsOf(trail, 'run.planned')[1]).toMatchObject({ round: 2, phase: 'reinstate', by: PEOPLE.riley });
+    expect(eventsOf(trail, 'run.finished')[1]!.outcome).toBe('verified');
+    expect(janeHolds(stack)).toEqual(before);
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(true);
+    await statusBecomes(stack, id, 'reinstated');
+    expect(await deletionJob(stack, id)).toBeUndefined();
+    // Re-created policies get new ids: the trail maps each old id to its new one.
+    const policies = stepProgress(trail).filter((s) => s.phase === 'reinstate' && s.ref.step === 'policies').flatMap((s) => s.changes ?? []);
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) expect(p.detail).toMatch(/^re-created as \S+$/);
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes('reinstating')));
+  });
+
+  it('clicked twice, and on two clients at once, restores once', async () => {
+    const { stack, player, id } = await disabledJane();
+    await Promise.all([player.checklistButton(PEOPLE.riley, 'reinstate', id), player.checklistButton(PEOPLE.alex, 'reinstate', id), player.checklistButton(PEOPLE.riley, 'reinstate', id)]);
+
+    const trail = await finishedTrail(stack, id, { rounds: 2 });
+    expect(eventsOf(trail, 'run.planned').filter((e) => e.phase === 'reinstate')).toHaveLength(1);
+    expect(stack.ibm.requests.filter((r) => r.method === 'POST' && r.path === '/v2/policies')).toHaveLength(
+      stepProgress(trail).filter((s) => s.phase === 'disable' && s.ref.step === 'policies').flatMap((s) => s.changes ?? []).filter((c) => c.outcome === 'removed').length,
+    );
+  });
+
+  it('is refused after the deletion has run, with a clear message, and nothing changes', async () => {
+    const { stack, player, id } = await disabledJane();
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    await finishedTrail(stack, id, { rounds: 2 });
+    await statusBecomes(stack, id, 'completed');
+    const requestsBefore = stack.ibm.requests.length;
+
+    await player.checklistButton(PEOPLE.alex, 'reinstate', id);
+    await stack.slack.waitFor(() => ephemeralsFor(stack, PEOPLE.alex).some((e) => e.text.includes('cannot be reinstated')));
+    const trail = await finishedTrail(stack, id, { rounds: 2 });
+    expect(eventsOf(trail, 'run.planned')).toHaveLength(2);
+    expect(stack.ibm.requests.slice(requestsBefore).filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('a non-approver clicking Reinstate is refused and nothing changes; nor may the person themselves', async () => {
+    const { stack, player, id } = await disabledJane();
+    await player.checklistButton(PEOPLE.taylor, 'reinstate', id);
+    await player.checklistButton(PEOPLE.jane, 'reinstate', id);
+    await stack.slack.waitFor(() => ephemeralsFor(stack, PEOPLE.taylor).length > 0 && ephemeralsFor(stack, PEOPLE.jane).length > 0);
+
+    expect(ephemeralsFor(stack, PEOPLE.jane)[0]!.text).toContain('your own offboarding');
+    const trail = await finishedTrail(stack, id);
+    expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
+    expect(eventsOf(trail, 'approval.refused').map((e) => [e.actor, e.action])).toEqual([
+      [PEOPLE.taylor, 'reinstate'],
+      [PEOPLE.jane, 'reinstate'],
+    ]);
+    await statusBecomes(stack, id, 'disabled');
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
+  });
+});
+
+describe('a role change', () => {
+  it('removes access but keeps the person: membership and Slack stay, keys are disabled, nothing is scheduled for deletion', async () => {
+    const { stack, player } = await start({ slackScim: true });
+    const before = janeHolds(stack);
+    const id = await player.request(PEOPLE.morgan, { ...janeLeaves, reason: 'role_change' });
+    await player.click(PEOPLE.alex, 'approve', id);
+
+    const trail = await finishedTrail(stack, id);
+    expect(eventsOf(trail, 'run.planned')[0]!.steps.map((s) => s.step)).not.toContain('account-membership');
+    expect(eventsOf(trail, 'run.planned')[0]!.steps.map((s) => s.system)).not.toContain('slack');
+    for (const [i, account] of janeHolds(stack).entries()) {
+      expect(account.members).toEqual(before[i]!.members);
+      expect(account.groups).toEqual([]);
+      expect(account.keys.every((k) => k.endsWith(':disabled'))).toBe(true);
+    }
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(true);
+    await statusBecomes(stack, id, 'completed');
+    expect(await deletionJob(stack, id)).toBeUndefined();
+  });
+});
+
+describe('a restart between the disable and the delete phase', () => {
+  it('loses nothing: a lost deletion is scheduled again by the reconciler, and it still runs', async () => {
+    const { stack, id } = await disabledJane();
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+    try {
+      await (await queue.getJob(`${id}.deletion`))!.remove();
+      await stack.bot.stop();
+      const { startOffboardBot } = await import('../../src/offboard-bot.js');
+      const { createLogger } = await import('../../src/logger.js');
+      const restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+      try {
+        const job = await (async () => {
+          for (let i = 0; i < 100; i++) {
+            const j = await queue.getJob(`${id}.deletion`);
+            if (j) return j;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          throw new Error('the deletion was not scheduled again');
+        })();
+        const { readTrail } = await import('../support/approval-helpers.js');
+        console.log('EV', JSON.stringify((await readTrail(stack, id)).filter((e) => e.type === 'deletion.scheduled' || e.type === 'run.reconciled')));
+        console.log('JOB', job.name, JSON.stringify(job.opts), job.delay, job.timestamp, job.processedOn, job.finishedOn, job.returnvalue, Date.now());
+        expect(await job.getState()).toBe('delayed');
+        await job.promote();
+        const trail = await finishedTrail(stack, id, { rounds: 2 });
+        expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toContain('deletion-rescheduled');
+        expect(eventsOf(trail, 'run.planned')[1]).toMatchObject({ phase: 'delete', by: 'schedule' });
+        for (const account of janeHolds(stack)) expect(account.members).toEqual([]);
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+});
