@@ -1,17 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startLocalRedis, type LocalRedis } from '../simulators/local-redis.js';
-import { ACME_PRODUCTION, JANE_EMAIL } from '../simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../simulators/ibm-cloud/index.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { SlackPlayer } from './slack-player.js';
 import { PEOPLE } from './workspace.js';
 
 /**
- * `npm run demo`: a complete offboarding against the simulated Slack and IBM Cloud, played the
- * way Slack would play it, with IBM Cloud behaving like IBM Cloud (latency, a rate limit,
- * removals that take a moment to show).
+ * `npm run demo`: the whole lifecycle against the simulated Slack and IBM Cloud, played the way
+ * Slack would play it, with IBM Cloud behaving like IBM Cloud (latency, a rate limit, changes that
+ * take a moment to show): one person disabled then deleted early, another reinstated.
  */
-const DEADLINE_MS = 90_000;
+const DEADLINE_MS = 120_000;
 const OUT_DIR = resolve(process.env.DEMO_OUTPUT_DIR ?? 'demo-output');
 /** `npm run demo -- --socket-mode`: Slack's events reach the bot over Socket Mode instead of signed HTTP. */
 const SOCKET_MODE = process.argv.includes('--socket-mode');
@@ -29,12 +29,27 @@ async function main() {
       say(`• Started a throwaway redis-server at ${redisUrl}`);
     } else say(`• Using Redis at ${redisUrl}`);
 
-    stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 }, socketMode: SOCKET_MODE });
+    stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 }, socketMode: SOCKET_MODE, slackScim: true });
     const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
     say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
+    say(`• Systems switched on: ${stack.config.systems.map((s) => s.module.title).join(', ')}`);
 
     const player = new SlackPlayer(stack);
-    say('\n1. Morgan (manager) types /offboard and fills in the form for Jane Doe');
+    const live = stack;
+    const untilFinished = async (id: string, round: number) => {
+      const progress = new ChecklistPrinter(say);
+      return live.slack.waitFor(
+        () => {
+          const text = checklistText(player, id);
+          progress.show(text);
+          const finished = (text?.match(/Finished/g) ?? []).length > 0 && live.slack.files.some((f) => f.filename.includes(`${id}${round > 1 ? `-round${round}` : ''}.pdf`));
+          return finished ? text : undefined;
+        },
+        { timeoutMs: DEADLINE_MS, intervalMs: 50 },
+      );
+    };
+
+    say('\n1. Morgan (manager) types /offboard and fills in the form for Jane Doe: disable now, delete after 30 days');
     const id = await player.request(PEOPLE.morgan, {
       person: PEOPLE.jane,
       reason: 'resignation',
@@ -45,40 +60,50 @@ async function main() {
       notes: 'Last day is Friday; Taylor takes over the deploy pipelines.',
     });
     say(`   Request ${id} posted to the approval channel with Approve / Reject buttons`);
-    say(`   A read-only check shows approvers what Jane holds now:${previewLine(player, id)}`);
+    say(`   A read-only check shows approvers who she is in each system and what she holds:${previewLine(player, id)}`);
     // One rate limit, so the demo shows a retry that honours Retry-After.
     stack.ibm.inject({ method: 'GET', path: '/v2/groups', status: 429, times: 1, retryAfterSeconds: 1 });
 
     say('2. Taylor (not an approver) clicks Approve');
     await player.click(PEOPLE.taylor, 'approve', id);
-    const refusal = await stack.slack.waitFor(() => stack!.slack.ephemerals.find((e) => e.user === PEOPLE.taylor));
+    const refusal = await stack.slack.waitFor(() => live.slack.ephemerals.find((e) => e.user === PEOPLE.taylor));
     say(`   Refused, privately: ${refusal.text}`);
 
-    say('3. Alex (IT) clicks Approve: one revocation job per step and account is enqueued\n');
+    say('3. Alex (IT) clicks Approve: access is removed now, reversibly; one job per step, account and system\n');
     await player.click(PEOPLE.alex, 'approve', id);
+    await untilFinished(id, 1);
+    const keys = stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane);
+    if (!stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || keys.some((k) => !k.disabled)) throw new Error('after the disable phase Jane should still be a member, with every key disabled');
+    if (stack.slack.scim!.user(PEOPLE.jane)?.active) throw new Error('Jane\'s Slack account should be deactivated');
+    say('   Jane is still a member of each account, with nothing to use: her keys are disabled, her groups, policies and');
+    say('   profile links removed (each kept in the trail as a snapshot), her Slack account deactivated. Deletion is scheduled in 30 days.');
 
-    const progress = new ChecklistPrinter(say);
-    const pdfFile = await stack.slack.waitFor(
-      () => {
-        progress.show(checklistText(player, id));
-        return stack!.slack.files.find((f) => f.filename.includes(id) && f.filename.endsWith('.pdf'));
-      },
-      { timeoutMs: DEADLINE_MS, intervalMs: 50 },
-    );
-    const final = await stack.slack.waitFor(() => {
-      const text = checklistText(player, id);
-      progress.show(text);
-      return text?.includes('Finished') ? text : undefined;
-    });
+    say('\n4. Riley (IT) clicks "End grace period now": the deletion runs at once\n');
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    const final = await untilFinished(id, 2);
+    if (stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).length) throw new Error('Jane is still in Acme Production after the deletion');
+
+    say('\n5. A second request, for Chris Contractor; approved, then reinstated during the grace period');
+    const before = JSON.stringify(chrisHolds(stack));
+    const chris = await player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'contract_end', disposition: 'disable_then_delete', graceDays: '14', successor: PEOPLE.taylor, ticket: 'HR-2043' });
+    await player.click(PEOPLE.alex, 'approve', chris);
+    await untilFinished(chris, 1);
+    say('   ... the contract is extended: Riley clicks Reinstate\n');
+    await player.checklistButton(PEOPLE.riley, 'reinstate', chris);
+    await untilFinished(chris, 2);
+    if (JSON.stringify(chrisHolds(stack)) !== before) throw new Error('Chris was not restored to exactly what he held');
+    say('   Chris holds exactly what he held before: groups re-added, policies re-created, keys re-enabled, Slack reactivated.');
 
     await mkdir(OUT_DIR, { recursive: true });
-    const path = resolve(OUT_DIR, pdfFile.filename);
-    await writeFile(path, pdfFile.bytes);
-    const stillThere = stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL);
-    if (stillThere) throw new Error('Jane is still a member of Acme Production after the run');
-    const failed = final.includes('failed step');
-    say(`4. Evidence report uploaded to the request thread and written to:\n   ${path}`);
-    say(failed ? '\nThe run finished with failures (see above).' : '\nDone: Jane Doe has no access left in either IBM Cloud account, and the read-backs prove it.');
+    const written: string[] = [];
+    for (const file of stack.slack.files.filter((f) => f.filename.includes(id) || f.filename.includes(chris))) {
+      const path = resolve(OUT_DIR, file.filename);
+      await writeFile(path, file.bytes);
+      written.push(path);
+    }
+    const failed = final?.includes('failed step') ?? true;
+    say(`\n6. Evidence packs uploaded to each request's thread and written to:\n${written.map((p) => `   ${p}`).join('\n')}`);
+    say(failed ? '\nThe run finished with failures (see above).' : '\nDone: Jane Doe has no access left in either IBM Cloud account or Slack, Chris has his back, and the read-backs prove both.');
     clearTimeout(deadline);
     await stack.stop();
     await redis?.stop();
@@ -89,6 +114,17 @@ async function main() {
     await redis?.stop().catch(() => {});
     fail(err);
   }
+}
+
+/** What Chris holds, in a form that compares equal when restored (policies by content: they come back with new ids). */
+function chrisHolds(stack: LocalStack) {
+  return [ACME_PRODUCTION, ACME_STAGING].map((account) => ({
+    keys: stack.ibm.apiKeysOf(account, SIM_IAM_IDS.chris).map((k) => `${k.id}:${k.disabled}`).sort(),
+    groups: stack.ibm.groupsOf(account, SIM_IAM_IDS.chris).map((g) => g.id).sort(),
+    policies: stack.ibm.policiesOf(account, SIM_IAM_IDS.chris).map((p) => JSON.stringify([p.control, p.resource])).sort(),
+    links: stack.ibm.profilesLinkedTo(account, SIM_IAM_IDS.chris).map((p) => p.id).sort(),
+    slackActive: stack.slack.scim?.user(PEOPLE.chris)?.active,
+  }));
 }
 
 function previewLine(player: SlackPlayer, id: string): string {
@@ -107,11 +143,12 @@ class ChecklistPrinter {
 
   show(text: string | undefined) {
     for (const line of text?.split('\n') ?? []) {
-      if (line.startsWith('IBM Cloud')) this.scope = line.replace('IBM Cloud · account ', '').replace(/`/g, '').slice(0, 8);
+      // A heading such as "IBM Cloud · account a1b2… · removed for good" names the lines below it.
+      if (!line.startsWith('[') && line.includes(' · ')) this.scope = line.replace(/`/g, '').replace(/([0-9a-f]{8})[0-9a-f]{24}/, '$1…');
       if (!/^\[/.test(line) || this.seen.has(this.scope + line)) continue;
       this.seen.add(this.scope + line);
       const at = ((Date.now() - this.started) / 1000).toFixed(1).padStart(5);
-      this.say(`   ${at}s  ${line.startsWith('[done] Finished') ? '' : `account ${this.scope}…  `}${line}`);
+      this.say(`   ${at}s  ${/^\[\w+\] (Finished|Access removed|Reinstated)/.test(line) ? '' : `${this.scope}  `}${line}`);
     }
   }
 }
@@ -120,9 +157,11 @@ class ChecklistPrinter {
 function checklistText(player: SlackPlayer, id: string): string | undefined {
   const message = player.checklist(id);
   if (!message) return undefined;
-  const blocks = message.blocks as { text?: { text: string }; elements?: { text: string }[] }[];
+  const blocks = message.blocks as { type: string; text?: { text: string }; elements?: { text: unknown }[] }[];
   return blocks
-    .map((b) => b.text?.text ?? b.elements?.map((e) => e.text).join(' ') ?? '')
+    // Buttons are not text to print.
+    .filter((b) => b.type !== 'actions')
+    .map((b) => b.text?.text ?? b.elements?.map((e) => String(e.text)).join(' ') ?? '')
     .join('\n')
     .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
     .replace(/<@(\w+)>/g, '@$1')
@@ -131,6 +170,9 @@ function checklistText(player: SlackPlayer, id: string): string | undefined {
     .replace(/:hourglass_flowing_sand:/g, '[running]')
     .replace(/:arrows_counterclockwise:/g, '[retrying]')
     .replace(/:white_circle:/g, '[waiting]')
+    .replace(/:large_orange_circle:/g, '[RESIDUAL]')
+    .replace(/:lock:/g, '[disabled]')
+    .replace(/:leftwards_arrow_with_hook:/g, '[reinstated]')
     .replace(/:clipboard: /g, '')
     .replace(/\*/g, '');
 }

@@ -39,6 +39,9 @@ export function summaryPage(ctx: PdfContext): void {
   layout.heading('Summary');
   const counts = new Map<Assurance, number>();
   for (const s of pack.steps) counts.set(s.assurance, (counts.get(s.assurance) ?? 0) + 1);
+  const count = (state: string) => pack.steps.filter((s) => s.state === state).length;
+  const other = pack.steps.length - count('verified') - count('failed');
+  if (pack.steps.length) layout.paragraph(`${plural(pack.steps.length, 'step')} planned: ${count('verified')} verified, ${count('failed')} failed${other ? `, ${other} not finished` : ''}.`, { size: 9.5, bold: true });
   layout.paragraph(
     pack.steps.length
       ? `${plural(pack.steps.length, 'step')}: ${(Object.keys(ASSURANCE_LABELS) as Assurance[]).map((a) => `${counts.get(a) ?? 0} ${ASSURANCE_LABELS[a].toLowerCase()}`).join(', ')}.`

@@ -15,6 +15,10 @@ export function systemsSection(ctx: PdfContext): void {
     layout.paragraph('No revocation steps were planned.');
     return;
   }
+  for (const e of pack.chain.entries.filter((x) => x.event.type === 'run.planned').slice(1)) {
+    const { round, steps, by } = e.event as { round: number; steps: unknown[]; by?: string };
+    layout.paragraph(`Round ${round}: ${plural(steps.length, 'failed step')} retried by ${by ? ctx.person(by) : 'an approver'} at ${isoTime(e.at)}.`, { size: 9.5 });
+  }
   const identities = new Map<string, string[]>();
   for (const i of pack.identities) identities.set(i.system, [...(identities.get(i.system) ?? []), `${i.label} ${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`]);
   for (const [system, found] of identities) layout.field(`Identities in ${system}`, [...new Set(found)].join('; '));
@@ -46,8 +50,9 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
   if (s.transaction_ids.length) f(s.transaction_ids.length > 1 ? 'Transaction ids' : 'Transaction id', s.transaction_ids.join(' '));
   if (s.started_at) f('Started at', isoTime(s.started_at));
   if (s.acted_at) f('Acted at', isoTime(s.acted_at));
-  f('Verification', s.verification ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}` : 'Not confirmed');
-  f('Attempts', `${s.attempts}${s.retries.length ? `, ${plural(s.retries.length, 'retry', 'retries')}: ${s.retries.map((r) => `attempt ${r.attempt} at ${isoTime(r.at)}: ${r.error}`).join('; ')}` : ', no retries'}`);
+  f('Verification', s.verification ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}` : 'Not verified');
+  f('Attempts', `${s.attempts}${s.retries.length ? `, ${plural(s.retries.length, 'retry', 'retries')}` : ', no retries'}`);
+  layout.bullets(s.retries.map((r) => `Attempt ${r.attempt} at ${isoTime(r.at)}: ${r.error}; retried after ${duration(r.retry_in_ms)}`), { size: 8.5 }, INDENT + 130);
   if (s.state === 'failed') {
     const last = ctx.pack.chain.entries.findLast((e) => e.event.type === 'step.failed' && e.event.stepId === s.id);
     layout.alert(last ? `FAILED on attempt ${String(last.event.attempt)} at ${isoTime(last.at)}: ${s.error ?? String(last.event.error)}` : `FAILED: ${s.error ?? 'no error recorded'}`, INDENT);
