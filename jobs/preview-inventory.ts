@@ -15,6 +15,7 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
   if (trail.some((e) => e.type === 'request.previewed')) return;
   const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
+  const found: { system: string; title: string; identities: Identity[] }[] = [];
   const items = (
     await Promise.all(
       deps.plan.map(async (system): Promise<PreviewItem[]> => {
@@ -24,6 +25,7 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
         try {
           if (!connected) throw new Error(`${system.title} is switched off in the worker's configuration`);
           identities = await connected.settings.identify(connected.client, person, []);
+          found.push({ system: system.id, title: system.title, identities });
         } catch (err) {
           return steps.map(({ step, scope }) => ({ ref: step.ref(scope), found: [], error: (err as Error).message }));
         }
@@ -42,6 +44,6 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
       }),
     )
   ).flat();
-  await deps.audit.append(requestId, { type: 'request.previewed', items });
+  await deps.audit.append(requestId, { type: 'request.previewed', items, identities: found });
   await deps.outbox.refreshApproval(requestId);
 }

@@ -18,7 +18,8 @@ export interface PreviewItem {
  */
 export type AuditEvent =
   | { type: 'request.submitted'; actor: string; request: OffboardRequest }
-  | { type: 'request.previewed'; items: PreviewItem[] }
+  /** `identities`: who the person is in each system, for approvers to check it is the right person. */
+  | { type: 'request.previewed'; items: PreviewItem[]; identities?: { system: string; title: string; identities: Identity[] }[] }
   /**
    * `repeats`, when present: the same refusal (actor, action, reason) counted this many times within
    * its window so far; repeats in between are counted, not recorded one by one.

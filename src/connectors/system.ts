@@ -15,6 +15,8 @@ export interface Identity {
   label: string;
   /** Realm, state, login id: what tells two identities of one person apart. */
   detail?: string;
+  /** Why nothing may be changed in this scope for this identity (the account's owner): its steps there fail at once, untouched. */
+  refusal?: string;
 }
 
 /**

@@ -86,6 +86,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
           IAM_IDENTITY_URL: ibm.url,
           IAM_ACCESS_GROUPS_URL: ibm.url,
           IAM_POLICY_MANAGEMENT_URL: ibm.url,
+          ACCOUNT_MANAGEMENT_URL: ibm.url,
         }),
     OFFBOARD_RETRY_DELAY_MS: '200',
     OFFBOARD_VERIFY_INTERVAL_MS: '100',

@@ -93,6 +93,8 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
           await reportResidual(capabilities(deps, data.scope), ctx, deps);
           return;
         }
+        const refused = ctx.identities.find((i) => i.scope === data.scope && i.refusal);
+        if (refused && phase !== 'reinstate') throw new PermanentError(refused.refusal!);
         const step = action(capabilities(deps, data.scope), phase, spec.step, progress.filter((p) => p.id === id));
         let verify = data.verify;
         if (!verify) {

@@ -50,6 +50,6 @@ export class ApprovalPublisher {
 
   private async render(request: OffboardRequest) {
     const preview = (await this.audit.read(request.id)).findLast((e) => e.type === 'request.previewed');
-    return approvalMessage(request, this.shape, preview?.type === 'request.previewed' ? preview.items : undefined);
+    return approvalMessage(request, this.shape, preview?.type === 'request.previewed' ? preview : undefined);
   }
 }

@@ -19,6 +19,7 @@ export function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): IbmCloudSettin
     iamIdentityUrl: url,
     accessGroupsUrl: url,
     policyManagementUrl: url,
+    accountManagementUrl: url,
     timeoutMs: 5000,
   };
 }

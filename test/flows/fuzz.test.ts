@@ -136,7 +136,7 @@ async function snapshot(stack: LocalStack, redis: Redis) {
     else if (type === 'zset') values[key] = await redis.zrangebyscore(key, '-inf', '+inf', 'WITHSCORES');
     else if (type === 'stream') {
       const entries = await redis.xrange(key, '-', '+');
-      values[key] = entries.map(([id, f]) => [id, f]).filter(([, f]) => !String((f as string[])[3]).includes('"approval.refused"'));
+      values[key] = entries.map(([id, f]) => [id, f]).filter(([, f]) => !/"(approval|evidence)\.refused"/.test(String((f as string[])[3])));
     }
   }
   const jobs = (await queueSnapshot(stack)).jobIds;

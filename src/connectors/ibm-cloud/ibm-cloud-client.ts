@@ -1,4 +1,5 @@
 import { IamAuthenticator } from '@ibm-cloud/platform-services/auth';
+import AccountManagementV4 from '@ibm-cloud/platform-services/account-management/v4';
 import IamAccessGroupsV2 from '@ibm-cloud/platform-services/iam-access-groups/v2';
 import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1';
 import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1';
@@ -34,6 +35,7 @@ export class IbmCloudClient {
   private readonly identity: IamIdentityV1;
   private readonly groups: IamAccessGroupsV2;
   private readonly policies: IamPolicyManagementV1;
+  private readonly accounts: AccountManagementV4;
   private readonly authenticator: IamAuthenticator;
 
   constructor(
@@ -47,6 +49,13 @@ export class IbmCloudClient {
     this.identity = new IamIdentityV1({ ...common, serviceUrl: cfg.iamIdentityUrl });
     this.groups = new IamAccessGroupsV2({ ...common, serviceUrl: cfg.accessGroupsUrl });
     this.policies = new IamPolicyManagementV1({ ...common, serviceUrl: cfg.policyManagementUrl });
+    this.accounts = new AccountManagementV4({ ...common, serviceUrl: cfg.accountManagementUrl });
+  }
+
+  /** The IAM id of the account's owner, who cannot be removed from it until ownership is transferred. */
+  async accountOwner(accountId: string): Promise<string> {
+    const { result } = await this.call('get account', () => this.accounts.getAccount({ accountId }));
+    return result.owner_iamid;
   }
 
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */

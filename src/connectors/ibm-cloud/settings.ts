@@ -18,6 +18,7 @@ const schema = z
     IAM_IDENTITY_URL: url('IAM_IDENTITY_URL').default('https://iam.cloud.ibm.com'),
     IAM_ACCESS_GROUPS_URL: url('IAM_ACCESS_GROUPS_URL').default('https://iam.cloud.ibm.com'),
     IAM_POLICY_MANAGEMENT_URL: url('IAM_POLICY_MANAGEMENT_URL').default('https://iam.cloud.ibm.com'),
+    ACCOUNT_MANAGEMENT_URL: url('ACCOUNT_MANAGEMENT_URL').default('https://accounts.cloud.ibm.com'),
     IBMCLOUD_TIMEOUT_MS: positiveInt(30_000),
   })
   .transform((e) => ({
@@ -28,6 +29,7 @@ const schema = z
     iamIdentityUrl: e.IAM_IDENTITY_URL,
     accessGroupsUrl: e.IAM_ACCESS_GROUPS_URL,
     policyManagementUrl: e.IAM_POLICY_MANAGEMENT_URL,
+    accountManagementUrl: e.ACCOUNT_MANAGEMENT_URL,
     timeoutMs: e.IBMCLOUD_TIMEOUT_MS,
   }));
 

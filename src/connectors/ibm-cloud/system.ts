@@ -30,8 +30,17 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         // Every record whose email matches exactly, in any realm and letter case: a second login
         // of the same person keeps its own groups and keys.
         for (const account of settings.accountIds) {
-          for (const user of await client.findUsersByEmail(account, person.email)) {
-            found.push({ scope: account, id: user.iamId, label: `${user.name || user.email} <${user.email}>`, detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}` });
+          const users = await client.findUsersByEmail(account, person.email);
+          const owner = users.length ? await client.accountOwner(account) : undefined;
+          for (const user of users) {
+            found.push({
+              scope: account,
+              id: user.iamId,
+              label: `${user.name || user.email} <${user.email}>`,
+              detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}${user.iamId === owner ? ', account owner' : ''}`,
+              // Stripping the owner's access and then failing to remove them would leave the account half done.
+              ...(user.iamId === owner ? { refusal: `${user.email} owns account ${account}: transfer its ownership first, then retry; nothing was changed in this account` } : {}),
+            });
           }
         }
         // Removed from an account, a person is no longer found there by email; what they held

@@ -13,6 +13,7 @@ import { policyRoutes } from './routes/policies.js';
 import { profileAndServiceIdRoutes } from './routes/profiles-and-service-ids.js';
 import { TOKEN_PATH, tokenRoutes } from './routes/token.js';
 import { userManagementRoutes } from './routes/user-management.js';
+import { accountRoutes } from './routes/accounts.js';
 import { defaultIbmSeed, SIM_BOT_API_KEY } from './seed.js';
 import { SimState } from './state.js';
 import * as truth from './true-state.js';
@@ -48,6 +49,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
   const requests: RecordedRequest[] = [];
   const tokenRouteList = tokenRoutes(issuer, new Set(opts.apiKeys ?? [SIM_BOT_API_KEY]));
   const serviceRoutes: Route[] = [
+    ...accountRoutes,
     ...userManagementRoutes,
     ...apiKeyRoutes,
     ...profileAndServiceIdRoutes,

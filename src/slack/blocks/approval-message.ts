@@ -1,4 +1,4 @@
-import type { PreviewItem } from '../../audit/audit-event.js';
+import type { AuditEvent, PreviewItem } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../queue/run-flow.js';
 import type { OffboardRequest } from '../../requests/request.js';
@@ -10,7 +10,10 @@ import { requestFacts } from './request-summary.js';
  * The message IT decides on: the request, what a run touches, what the person holds right now
  * (once the read-only preview is in), and the buttons, which give way to who decided and when.
  */
-export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: PreviewItem[]) {
+/** What the read-only preview recorded. */
+export type Preview = Pick<Extract<AuditEvent, { type: 'request.previewed' }>, 'items' | 'identities'>;
+
+export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: Preview) {
   const decided = r.decision
     ? r.decision.outcome === 'approved'
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
@@ -23,7 +26,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
       section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
-      section(preview ? previewText(r, preview) : '_Checking what they hold in each account…_'),
+      section(preview ? previewText(r, preview.items) + identitiesText(preview.identities) : '_Checking what they hold in each account…_'),
       divider(),
       decided
         ? section(decided)
@@ -38,6 +41,12 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       context(`Submitted ${slackDate(r.createdAt)} · only offboarding approvers can decide; nobody decides on their own request or offboarding.`),
     ],
   };
+}
+
+/** Who the person was found to be, per system: name, id, realm and state, so approvers can tell it is the right person. */
+function identitiesText(found: Preview['identities']): string {
+  const lines = (found ?? []).flatMap((s) => s.identities.map((i) => `• ${s.title}: ${escape(i.label)} \`${i.id}\`${i.detail ? ` (${escape(i.detail)})` : ''}`));
+  return lines.length ? `\n*Found as:*\n${[...new Set(lines)].join('\n')}` : '';
 }
 
 function previewText(r: OffboardRequest, items: PreviewItem[]): string {
