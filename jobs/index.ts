@@ -4,6 +4,7 @@ import { SYSTEMS } from './systems.js';
 export { processFinishRun } from './finish-run.js';
 export { processIdentify } from './identify.js';
 export { processPreview } from './preview-inventory.js';
+export { processRescan } from './rescan.js';
 export { processStartDeletion } from './start-deletion.js';
 export { processSlackOutput } from './slack-output.js';
 export { SYSTEMS, SYSTEM_MODULES } from './systems.js';

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { PermanentError } from '../src/connectors/step-errors.js';
-import { notifyJobDataSchema, requestJobDataSchema, SLACK_JOBS } from '../src/queue/queue-names.js';
+import { alertJobDataSchema, notifyJobDataSchema, requestJobDataSchema, SLACK_JOBS } from '../src/queue/queue-names.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 
 export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'slack' | 'logger'>;
@@ -24,6 +24,11 @@ export async function processSlackOutput(job: Job, deps: SlackOutputDeps): Promi
       case SLACK_JOBS.checklist:
         await deps.checklist.publish(requestJobDataSchema.parse(job.data).requestId);
         return;
+      case SLACK_JOBS.alert: {
+        const { requestId, text } = alertJobDataSchema.parse(job.data);
+        await deps.approvals.alert(requestId, text);
+        return;
+      }
       case SLACK_JOBS.notify: {
         const { userId, text } = notifyJobDataSchema.parse(job.data);
         await deps.slack.chat.postMessage({ channel: userId, text }).catch((err: unknown) => {

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import { stepId } from '../src/connectors/step-ref.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
-import { FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, START_DELETION_JOB, stepJobDataSchema } from '../src/queue/queue-names.js';
+import { FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB, stepJobDataSchema } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
-import { processFinishRun, processIdentify, processPreview, processSlackOutput, processStartDeletion, STEP_JOBS } from './index.js';
+import { processFinishRun, processIdentify, processPreview, processRescan, processSlackOutput, processStartDeletion, STEP_JOBS } from './index.js';
 
 export interface Workers {
   /** True while every worker is running (not closing, not closed). */
@@ -26,6 +26,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
   [IDENTIFY_JOB]: processIdentify,
   [FINISH_RUN_JOB]: processFinishRun,
   [START_DELETION_JOB]: processStartDeletion,
+  [RESCAN_JOB]: processRescan,
 };
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */

@@ -26,6 +26,7 @@ import { RequestStore } from './requests/request-store.js';
 import { RequestLock } from './request-lock.js';
 import { DeletionSchedule } from './runs/deletion-schedule.js';
 import { Reconciler } from './runs/reconciler.js';
+import { RescanSchedule } from './runs/rescan-schedule.js';
 import { RunStarter } from './runs/run-starter.js';
 import { createSlackClient } from './slack/slack-client.js';
 import { ApprovalPublisher } from './slack/approval-publisher.js';
@@ -79,6 +80,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const outbox = new SlackOutbox(queues.slack);
   const runs = new RunStarter(producer, queues.runs, audit, lock, outbox, plan, config.jobs.attempts);
   const deletions = new DeletionSchedule(queues.runs);
+  const rescans = new RescanSchedule(queues.runs, config.jobs.rescanAfterMs);
 
   let server: SlackServer | undefined;
   let workers: Workers | undefined;
@@ -119,11 +121,12 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         store,
         audit,
         checklist: new ChecklistPublisher(store, audit, slack),
-        approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(plan)),
+        approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
         outbox,
         evidence: new EvidencePublisher(store, audit, slack, directory, { signingKey, dir: config.evidence.dir }),
         runs,
         deletions,
+        rescans,
         slack,
         systems,
         plan,

@@ -36,6 +36,11 @@ export type AuditEvent =
   | { type: 'run.planned'; round: number; steps: StepRef[]; startsAt: string; by?: string; phase?: Phase }
   /** The deletion phase will start at `at` unless the person is reinstated first. */
   | { type: 'deletion.scheduled'; deleteAt: string }
+  /**
+   * A look, `afterMs` after a phase finished, for access that came back: anything beyond what the
+   * phase left (a disabled key, the kept membership) is a finding, and any finding is an alert.
+   */
+  | { type: 'rescan.done'; phase: Phase; afterMs: number; findings: RescanFinding[]; unchecked: string[] }
   /** An approver ended the grace period early: the deletion starts now. */
   | { type: 'grace.ended'; actor: string }
   | { type: 'step.started'; stepId: string; attempt: number }
@@ -73,6 +78,13 @@ export type AuditEvent =
  * removes everything for good, `reinstate` restores the snapshot.
  */
 export type Phase = 'disable' | 'delete' | 'reinstate';
+
+/** Access a re-scan found that the phase had ended: where, what, and why it counts. */
+export interface RescanFinding {
+  stepId: string;
+  item: Finding;
+  why: string;
+}
 
 export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace';
 

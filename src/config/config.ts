@@ -38,6 +38,10 @@ const schema = z
     OFFBOARD_RETRY_MAX_DELAY_MS: positiveInt(30_000),
     OFFBOARD_JOB_LOCK_MS: positiveInt(30_000),
     OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
+    OFFBOARD_RESCAN_AFTER: z
+      .string()
+      .refine((v) => list(v).every((d) => /^\d+[smhd]$/.test(d)), { message: 'OFFBOARD_RESCAN_AFTER must be a comma list of durations such as 1h,1d,7d,30d (units s, m, h, d)' })
+      .default('1h,1d,7d,30d'),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OFFBOARD_DASHBOARD_PORT: z
@@ -85,6 +89,8 @@ const schema = z
       retryMaxDelayMs: e.OFFBOARD_RETRY_MAX_DELAY_MS,
       lockMs: e.OFFBOARD_JOB_LOCK_MS,
       reconcileIntervalMs: e.OFFBOARD_RECONCILE_INTERVAL_MS,
+      /** After a disable or a delete phase, when to look again for access that came back. */
+      rescanAfterMs: list(e.OFFBOARD_RESCAN_AFTER).map(durationMs),
       verifyTimeoutMs: e.OFFBOARD_VERIFY_TIMEOUT_MS,
       verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,
@@ -102,6 +108,9 @@ const schema = z
 function sourceOf(value: string) {
   return /^S/.test(value.trim()) ? ({ kind: 'usergroup', id: value.trim() } as const) : ({ kind: 'users', ids: list(value) } as const);
 }
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const durationMs = (d: string) => Number(d.slice(0, -1)) * UNIT_MS[d.at(-1) as keyof typeof UNIT_MS];
 
 /** Settings required only alongside (or without) another, which one field's schema cannot see. */
 const REQUIRED_WITH: { name: string; when: (env: Record<string, string | undefined>) => boolean; message: string }[] = [

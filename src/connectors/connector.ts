@@ -16,6 +16,8 @@ export interface Finding {
   state?: string;
   /** Everything needed to restore it if it is removed (a whole policy document). */
   document?: Record<string, unknown>;
+  /** When it was last used to sign in (an API key), so a re-scan can tell use after revocation. */
+  lastUsed?: string;
 }
 
 /** `disabled` is reversible in place (an API key, a Slack account); `removed` is reversible from the snapshot. */

@@ -22,6 +22,9 @@ export const IDENTIFY_JOB = 'identify';
 /** At the end of a grace period: starts the request's deletion round. */
 export const START_DELETION_JOB = 'start-deletion';
 
+/** At each interval after a phase: looks for access that came back. */
+export const RESCAN_JOB = 'rescan';
+
 export const RECONCILE_JOB = 'reconcile';
 
 export const SLACK_JOBS = {
@@ -33,6 +36,8 @@ export const SLACK_JOBS = {
   checklist: 'checklist',
   /** A direct message to one person in the app's Messages tab. */
   notify: 'notify',
+  /** An alert in the request's thread and, mentioning the approvers, in the approval channel. */
+  alert: 'alert',
 } as const;
 
 export const stepJobDataSchema = z.object({
@@ -46,9 +51,13 @@ export const stepJobDataSchema = z.object({
 });
 export type StepJobData = z.infer<typeof stepJobDataSchema>;
 
+export const rescanJobDataSchema = z.object({ requestId: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']), afterMs: z.number().int().positive() });
+
 export const roundJobDataSchema = z.object({ requestId: z.string(), round: z.number().int().min(1) });
 
 /** Jobs that only need to know their request: finishing a run, previewing one, refreshing its messages. */
 export const requestJobDataSchema = z.object({ requestId: z.string() });
 
 export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.string(), text: z.string() });
+
+export const alertJobDataSchema = z.object({ requestId: z.string(), text: z.string() });

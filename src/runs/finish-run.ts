@@ -31,6 +31,9 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
     // Scheduled before the status says so: the reconciler re-creates it for a disabled request anyway.
     await deps.deletions.schedule(requestId, at);
   }
+  // Scheduled (idempotently) before the status moves on: this job re-runs until it has.
+  if ((phase === 'disable' && next === 'disabled') || phase === 'delete') await deps.rescans.schedule(requestId, phase);
+  if (phase === 'reinstate') await deps.rescans.cancel(requestId, 'disable');
   // The evidence pack is stored before the request moves on: a failed upload fails this job, BullMQ
   // retries it, and meanwhile the checklist offers "Generate report" (a run is never done without its pack).
   await deps.evidence.publish(requestId, round).catch(async (err: unknown) => {

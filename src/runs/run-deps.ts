@@ -10,6 +10,7 @@ import type { SlackOutbox } from '../slack/slack-outbox.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { RetryPolicy } from './retry-delay.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
+import type { RescanSchedule } from './rescan-schedule.js';
 import type { RunStarter } from './run-starter.js';
 import type { PlannedSystem } from '../queue/run-flow.js';
 import type { VerifyPolicy } from './run-step.js';
@@ -28,6 +29,8 @@ export interface RunDeps {
   runs: RunStarter;
   /** The deletions waiting for the end of a grace period. */
   deletions: DeletionSchedule;
+  /** The looks for access that came back, after a disable or a delete phase. */
+  rescans: RescanSchedule;
   slack: WebClient;
   /** Every system switched on, with its client, by system id. */
   systems: ReadonlyMap<string, ConnectedSystem>;

@@ -36,6 +36,7 @@ export interface StepJob {
   closing: boolean;
   phases: readonly Phase[];
   endsIdentity: boolean;
+  reportsResidual: boolean;
   /** The BullMQ job name, e.g. "ibm-cloud.api-keys". */
   name: string;
   ref(scope: string): StepRef;
@@ -66,6 +67,7 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
     closing: spec.closing ?? false,
     phases: spec.phases,
     endsIdentity: spec.endsIdentity ?? false,
+    reportsResidual: spec.reportsResidual ?? false,
     name: `${spec.system.id}.${spec.step}`,
     ref: (scope) => ({ system: spec.system.id, scope, step: spec.step, title: spec.title, systemTitle: spec.system.title, scopeNoun: spec.system.scopeNoun }),
     capabilities,

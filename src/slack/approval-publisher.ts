@@ -19,7 +19,25 @@ export class ApprovalPublisher {
     private readonly slack: WebClient,
     private readonly channel: string,
     private readonly shape: RunShape,
+    /** Who an alert calls on: the approvers, as a Slack mention. */
+    private readonly approvers = '',
   ) {}
+
+  /** An alert in the request's thread, broadcast to the channel and mentioning the approvers. */
+  async alert(requestId: string, text: string): Promise<void> {
+    const request = await this.store.mustGet(requestId);
+    if (!request.approvalMessage) throw new RetryableError(`alert about ${requestId}: the approval message is not posted yet`);
+    try {
+      await this.slack.chat.postMessage({
+        channel: request.approvalMessage.channel,
+        thread_ts: request.approvalMessage.ts,
+        reply_broadcast: true,
+        text: `${this.approvers ? `${this.approvers} ` : ''}${text}`,
+      });
+    } catch (err) {
+      throw classifySlackError('alert', err);
+    }
+  }
 
   /** Posts the message once; a re-run after the post only refreshes it. */
   async post(requestId: string): Promise<OffboardRequest> {

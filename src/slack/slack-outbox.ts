@@ -39,6 +39,11 @@ export class SlackOutbox {
     await this.queue.add(SLACK_JOBS.notify, { requestId, userId, text }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.notify.${key}`, removeOnComplete: { age: 30 * 24 * 3600 } });
   }
 
+  /** Raises an alert about the request where approvers will see it; `key` makes it idempotent. */
+  async alert(requestId: string, key: string, text: string): Promise<void> {
+    await this.queue.add(SLACK_JOBS.alert, { requestId, text }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.alert.${key}`, removeOnComplete: { age: 90 * 24 * 3600 } });
+  }
+
   private async refresh(name: string, requestId: string): Promise<void> {
     await this.queue.add(name, { requestId }, { ...UNTIL_ACCEPTED, deduplication: { id: `${requestId}.${name}`, keepLastIfActive: true } });
   }

@@ -15,6 +15,7 @@ export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapa
         label: k.name,
         detail: [k.createdAt && `created ${k.createdAt}`, k.lastUsed && `last used ${k.lastUsed}`, k.disabled && 'disabled'].filter(Boolean).join(', ') || undefined,
         ...(k.disabled ? { state: 'disabled' } : {}),
+        ...(k.lastUsed ? { lastUsed: k.lastUsed } : {}),
       })),
     disable: {
       act: (ctx, _identity, found) =>

@@ -50,6 +50,17 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     ? [section(`:warning: *Nothing was found for ${escape(r.subject.email)} in any system.* If they use another email there, their access is untouched: offboard that identity too.`)]
     : [];
 
+  const rescanned = trail.findLast((e) => e.type === 'rescan.done');
+  const rescanLine =
+    rescanned?.type === 'rescan.done'
+      ? [
+          context(
+            rescanned.findings.length
+              ? `:rotating_light: Re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: *${rescanned.findings.length} access item(s) came back*; see the alert in this thread.`
+              : `:mag: Last re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: nothing came back${rescanned.unchecked.length ? ` (could not check: ${escape(rescanned.unchecked.join('; '))})` : ''}.`,
+          ),
+        ]
+      : [];
   const deletion = trail.findLast((e) => e.type === 'deletion.scheduled');
   const lifecycle =
     r.status === 'disabled' && deletion?.type === 'deletion.scheduled'
@@ -73,10 +84,10 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   if (finished && !stored) buttons.push({ type: 'button', action_id: ACTIONS.generateReport, value: r.id, text: plain('Generate report') });
   if (trail.some((e) => e.type === 'report.published')) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
-  const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 ? ` · retry ${round - 1}` : ''}`;
+  const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 ? ` · round ${round}` : ''}`;
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
-    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...lifecycle, ...actions],
+    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...lifecycle, ...rescanLine, ...actions],
   };
 }
 

@@ -1,0 +1,70 @@
+import type { Phase, RescanFinding } from '../audit/audit-event.js';
+import { stepProgress } from '../checklist/step-progress.js';
+import { itemKey } from '../connectors/connector.js';
+import { stepId } from '../connectors/step-ref.js';
+import { earlierIdentities } from './identities.js';
+import type { RunDeps } from './run-deps.js';
+
+/** A job id per request, phase and interval: scheduling twice changes nothing, and a reinstatement cancels them by id. */
+export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) => `${requestId}.rescan.${phase}.${afterMs}`;
+
+/**
+ * Looks again, read-only, in every system and scope the phase covered, for what it had ended:
+ * after a disable, anything but a disabled key (and the membership it keeps); after a delete,
+ * anything at all; in both, an API key used after the phase finished. Records the result, clean
+ * or not, and raises an alert for what came back. Runs once per phase and interval.
+ */
+export async function rescan(requestId: string, phase: Phase, afterMs: number, deps: RunDeps): Promise<void> {
+  const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
+  if (trail.some((e) => e.type === 'rescan.done' && e.phase === phase && e.afterMs === afterMs)) return;
+  // A reinstatement gave the access back on purpose: what the disable left is no longer the goal.
+  if (phase === 'disable' && request.status !== 'disabled') return;
+  const ended = trail.findLast((e) => e.type === 'run.finished');
+  const endedAt = ended ? Date.parse(ended.at) : Date.now();
+  const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
+  const progress = stepProgress(trail).filter((s) => s.phase === phase || (phase === 'delete' && s.phase === 'disable'));
+  const findings: RescanFinding[] = [];
+  const unchecked: string[] = [];
+  for (const system of deps.plan) {
+    const connected = deps.systems.get(system.id);
+    if (!connected) {
+      unchecked.push(`${system.title}: switched off in this worker`);
+      continue;
+    }
+    let identities;
+    try {
+      const known = earlierIdentities(trail, system.id, Number.MAX_SAFE_INTEGER);
+      identities = await connected.settings.identify(connected.client, person, known);
+    } catch (err) {
+      unchecked.push(`${system.title}: ${(err as Error).message}`);
+      continue;
+    }
+    for (const scope of system.scopes) {
+      for (const step of system.steps.filter((s) => s.phases.includes(phase) && !s.reportsResidual)) {
+        const id = stepId(step.ref(scope));
+        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities };
+        let found;
+        try {
+          ({ found } = await step.capabilities(deps, scope).inventory(ctx));
+        } catch (err) {
+          unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
+          continue;
+        }
+        const ended = new Set(progress.filter((p) => p.id === id).flatMap((p) => p.changes ?? []).map(itemKey));
+        for (const item of found) {
+          const usedAfter = item.lastUsed && Date.parse(item.lastUsed) > endedAt;
+          if (usedAfter) findings.push({ stepId: id, item, why: `used at ${item.lastUsed}, after access was removed` });
+          if (phase === 'disable' && item.state === 'disabled') continue;
+          findings.push({ stepId: id, item, why: ended.has(itemKey(item)) ? `${step.title}: ended by this offboarding, and there again` : `${step.title}: new since this offboarding` });
+        }
+      }
+    }
+  }
+  await deps.audit.append(requestId, { type: 'rescan.done', phase, afterMs, findings, unchecked });
+  for (const f of findings) deps.metrics.rescanAlerts.inc({ system: f.stepId.split('.')[0]! });
+  if (findings.length > 0) {
+    const lines = findings.map((f) => `• ${f.item.label} (${f.item.id}): ${f.why}`).join('\n');
+    await deps.outbox.alert(requestId, `rescan-${phase}-${afterMs}`, `:rotating_light: *Access came back for ${request.subject.name}* (*${requestId}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${lines}`);
+  }
+  await deps.outbox.refreshChecklist(requestId);
+}

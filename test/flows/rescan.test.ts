@@ -1,0 +1,78 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../src/demo/local-stack.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { ACME_PRODUCTION, SIM_GROUP_IDS, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, disposition: 'disable_then_delete' as const, graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-SCAN' };
+
+/** Jane disabled, with re-scans due `after` (e.g. '2s') after the disable phase finished. */
+async function disabledJane(after: string) {
+  const { stack, player } = await start({ slackScim: true, env: { OFFBOARD_RESCAN_AFTER: after } });
+  const id = await player.request(PEOPLE.morgan, janeLeaves);
+  await player.click(PEOPLE.alex, 'approve', id);
+  await finishedTrail(stack, id);
+  return { stack, player, id };
+}
+
+async function rescans(stack: LocalStack, id: string) {
+  return eventually(async () => {
+    const done = eventsOf(await readTrail(stack, id), 'rescan.done');
+    return done.length ? done : undefined;
+  }, 15_000, 'a re-scan');
+}
+
+describe('re-scans after the disable phase', () => {
+  it('a group membership re-added from outside raises an alert in the thread and the channel, mentioning the approvers', async () => {
+    const { stack, player, id } = await disabledJane('2s');
+    stack.ibm.addToGroup(SIM_GROUP_IDS.prodDevelopers, SIM_IAM_IDS.jane);
+
+    const [done] = await rescans(stack, id);
+    expect(done!.phase).toBe('disable');
+    expect(done!.findings).toEqual([expect.objectContaining({ stepId: `ibm-cloud.${ACME_PRODUCTION}.access-groups`, item: expect.objectContaining({ id: SIM_GROUP_IDS.prodDevelopers }), why: expect.stringContaining('ended by this offboarding, and there again') })]);
+    const alert = await stack.slack.waitFor(() => stack.slack.messages(APPROVAL_CHANNEL).concat(stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts)).find((m) => m.text.includes('Access came back')));
+    expect(alert.text).toContain('<!subteam^S0ITAPPROV>');
+    expect(alert.text).toContain(SIM_GROUP_IDS.prodDevelopers);
+    const metrics = await stack.bot.metrics.registry.getSingleMetricAsString('offboard_rescan_alerts_total');
+    expect(metrics).toMatch(/offboard_rescan_alerts_total\{system="ibm-cloud"\} 1/);
+  });
+
+  it('an API key used after its disable is flagged as use after revocation', async () => {
+    const { stack, id } = await disabledJane('2s');
+    const key = stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane)[0]!;
+    stack.ibm.useApiKey(key.id, new Date());
+
+    const [done] = await rescans(stack, id);
+    expect(done!.findings.map((f) => [f.item.id, f.why])).toEqual([[key.id, expect.stringMatching(/^used at .*, after access was removed$/)]]);
+  });
+
+  it('a clean re-scan is recorded, shown on the checklist, and raises no alert', async () => {
+    const { stack, player, id } = await disabledJane('2s');
+
+    const [done] = await rescans(stack, id);
+    expect(done!.findings).toEqual([]);
+    expect(done!.unchecked).toEqual([]);
+    await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('nothing came back'));
+    expect(stack.slack.messages(APPROVAL_CHANNEL).some((m) => m.text.includes('Access came back'))).toBe(false);
+  });
+
+  it('a reinstatement cancels the re-scans still pending', async () => {
+    const { stack, player, id } = await disabledJane('1h');
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+    try {
+      expect(await queue.getJob(`${id}.rescan.disable.3600000`)).toBeDefined();
+      await player.checklistButton(PEOPLE.riley, 'reinstate', id);
+      await finishedTrail(stack, id, { rounds: 2 });
+      await eventually(async () => (await queue.getJob(`${id}.rescan.disable.3600000`)) === undefined, 10_000, 'the re-scan to be cancelled');
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+});
