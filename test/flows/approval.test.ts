@@ -22,6 +22,8 @@ const start = useStack();
 
 /** 2 IBM Cloud accounts × 6 steps (API keys, access groups, rule-based groups, policies, trusted profiles, membership), the job finding the person first, and the finishing parent. */
 const JOBS_PER_RUN = 14;
+/** The looks for access that came back, scheduled once the deletion has finished (1 h, 1 d, 7 d, 30 d). */
+const RESCANS = 4;
 
 /** Jane leaves; the successor is Chris, who plays no part in any decision below. */
 const janeLeaves: FormAnswers = {
@@ -153,7 +155,7 @@ describe('approving', () => {
     expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex })]);
     expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
     expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
-    expect(queues.total).toBe(JOBS_PER_RUN);
+    expect(queues.total).toBe(JOBS_PER_RUN + RESCANS);
     expect(queues.completed).toBe(JOBS_PER_RUN);
     expect(queues.counts.revocations.completed).toBe(12);
     expect(queues.counts.runs.completed).toBe(2); // finding the person, then finishing the run
@@ -173,7 +175,7 @@ describe('approving', () => {
     expect((await player.click(PEOPLE.riley, 'approve', id)).status).toBe(200);
     expect(ephemeralsFor(stack, PEOPLE.riley).map((e) => e.text)).toEqual([`Request ${id} was already approved by ${ALEX}; nothing changed.`]);
     expect(eventsOf(await readTrail(stack, id), 'run.planned')).toHaveLength(1);
-    expect((await queueSnapshot(stack)).total).toBe(JOBS_PER_RUN);
+    expect((await queueSnapshot(stack)).total).toBe(JOBS_PER_RUN + RESCANS);
     expect(player.approvalMessage(id)!.edits).toBe(2); // the read-only preview, then the decision
   });
 
@@ -200,7 +202,7 @@ describe('approving', () => {
     expect(eventsOf(trail, 'request.approved')).toHaveLength(1);
     expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
     expect(eventsOf(trail, 'run.finished')).toHaveLength(1);
-    expect(queues.total).toBe(JOBS_PER_RUN);
+    expect(queues.total).toBe(JOBS_PER_RUN + RESCANS);
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 
     await stack.slack.waitFor(() => approvalBlocksText(player, id).includes(`*Approved* by <@${winner}>`));
@@ -313,7 +315,7 @@ describe('rejecting', () => {
     expect(eventsOf(trail, 'request.rejected')).toEqual([]);
     expect(eventsOf(trail, 'approval.refused')).toEqual([]);
     expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
-    expect(queues.total).toBe(JOBS_PER_RUN);
+    expect(queues.total).toBe(JOBS_PER_RUN + RESCANS);
     expect(decisionDms(stack, PEOPLE.morgan, id, 'rejected')).toEqual([]);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.userInAccount(account, JANE_EMAIL)).toBeUndefined();
   });

@@ -40,7 +40,9 @@ describe('two web and two worker processes on one Redis', () => {
       // One job per step, one finding the person first and one finishing the run, each run once.
       expect(eventsOf(trail, 'step.started')).toHaveLength(steps);
       const snapshot = await queueSnapshot(stack);
-      expect(snapshot.jobIds.filter((j) => j.startsWith(id))).toHaveLength(steps + 2);
+      // ... and the four re-scans scheduled once the deletion finished.
+      expect(snapshot.jobIds.filter((j) => j.startsWith(id) && !j.includes('.rescan.'))).toHaveLength(steps + 2);
+      expect(snapshot.jobIds.filter((j) => j.startsWith(`${id}.rescan.delete.`))).toHaveLength(4);
       await player.evidence(id);
       await new Promise((r) => setTimeout(r, 300));
       expect(stack.slack.files.filter((f) => f.filename.includes(id) && f.filename.endsWith('.pdf'))).toHaveLength(1);

@@ -91,7 +91,20 @@ export async function finishedTrail(stack: LocalStack, requestId: string, { roun
 export function expectedJobIds(requestId: string, trail: AuditRecord[]): string[] {
   const planned = eventsOf(trail, 'run.planned');
   const steps = planned.flatMap((p) => p.steps);
-  return [...steps.map((s) => `${requestId}.${stepId(s)}`), `${requestId}.identify`, `${requestId}.finish`].sort();
+  const rescans = rescansScheduled(trail).flatMap((phase) => DEFAULT_RESCANS_MS.map((ms) => `${requestId}.rescan.${phase}.${ms}`));
+  return [...steps.map((s) => `${requestId}.${stepId(s)}`), `${requestId}.identify`, `${requestId}.finish`, ...rescans].sort();
+}
+
+/** OFFBOARD_RESCAN_AFTER's default: 1 h, 1 d, 7 d, 30 d. */
+export const DEFAULT_RESCANS_MS = [3_600_000, 86_400_000, 604_800_000, 2_592_000_000];
+
+/** The phases whose finish scheduled re-scans: a delete, and a disable that waits for its deletion. */
+function rescansScheduled(trail: AuditRecord[]): string[] {
+  const finished = new Set(eventsOf(trail, 'run.finished').map((e) => e.round));
+  return eventsOf(trail, 'run.planned')
+    .filter((p) => finished.has(p.round))
+    .map((p) => p.phase ?? 'delete')
+    .filter((phase) => phase === 'delete' || (phase === 'disable' && trail.some((e) => e.type === 'deletion.scheduled')));
 }
 
 /** Waits until the run's audit trail says it finished and every job of it has completed. */

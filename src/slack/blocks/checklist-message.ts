@@ -50,6 +50,18 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     ? [section(`:warning: *Nothing was found for ${escape(r.subject.email)} in any system.* If they use another email there, their access is untouched: offboard that identity too.`)]
     : [];
 
+  // What a finished round vouches for, and what it does not: no silence may pass for coverage.
+  const checked = [...new Set(steps.map((s) => s.ref.system))].map((system) => {
+    const refs = [...new Map(steps.filter((s) => s.ref.system === system).map((s) => [s.ref.scope, s.ref])).values()];
+    return refs.length === 1 ? `${systemTitle(refs[0]!)} ${scopeLabel(refs[0]!)}` : `${systemTitle(refs[0]!)}, ${refs.length} ${refs[0]!.scopeNoun ?? 'scope'}s (listed above)`;
+  });
+  const scope = finished
+    ? [
+        context(
+          `*Checked:* ${escape(checked.join('; '))}. *Not covered:* systems and accounts not configured here; sessions and tokens already issued (valid up to an hour on IBM Cloud); service IDs and credentials the person created; identities under another email; rule-based access shown amber above.`,
+        ),
+      ]
+    : [];
   const rescanned = trail.findLast((e) => e.type === 'rescan.done');
   const rescanLine =
     rescanned?.type === 'rescan.done'
@@ -87,7 +99,7 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 ? ` · round ${round}` : ''}`;
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
-    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...lifecycle, ...rescanLine, ...actions],
+    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions],
   };
 }
 

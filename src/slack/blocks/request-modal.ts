@@ -45,7 +45,7 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
         placeholder: plain('Pick a reason'),
         options: Object.entries(REASONS).map(([value, text]) => option(value, text)),
         ...(answers?.reason ? { initial_option: option(answers.reason, REASONS[answers.reason]) } : {}),
-      }),
+      }, { hint: plain('A role change removes their access but keeps the person: their accounts stay and nothing is deleted.') }),
       input(FIELDS.timing, LABELS[FIELDS.timing]!, {
         type: 'radio_buttons',
         initial_option: choice(TIMING, answers?.timing ?? 'now'),

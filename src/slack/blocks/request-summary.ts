@@ -7,7 +7,7 @@ export function requestFacts(r: OffboardRequest): string[] {
     `*Person leaving:* ${user(r.subject.slackUserId)} (${escape(r.subject.email)})`,
     `*Reason:* ${REASONS[r.reason]}`,
     `*Access ends:* ${r.effectiveAt ? slackDate(r.effectiveAt) : 'as soon as approved'}`,
-    `*Afterwards:* ${describeDisposition(r.disposition)}`,
+    `*Afterwards:* ${r.reason === 'role_change' ? 'Role change: access is removed, the person and their accounts stay, nothing is deleted' : describeDisposition(r.disposition)}`,
     `*Takes over resources and data:* ${r.successorSlackUserId ? user(r.successorSlackUserId) : 'nobody (nothing is kept)'}`,
     `*Ticket:* ${escape(r.ticket)}`,
     `*Requested by:* ${user(r.requester.slackUserId)}`,
