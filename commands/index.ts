@@ -4,12 +4,13 @@ import { ACTIONS, COMMAND, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
 import { approveButton } from './approve-button.js';
 import type { CommandDeps } from './deps.js';
-import { downloadEvidenceButton } from './download-evidence-button.js';
-import { generateReportButton } from './generate-report-button.js';
 import { offboardCommand } from './offboard-command.js';
 import { rejectButton } from './reject-button.js';
 import { rejectSubmission } from './reject-submission.js';
-import { roundButton } from './round-button.js';
+import { decisionNotice } from './decision-notice.js';
+import { requestButton } from './request-button.js';
+import type { EvidenceAnswer } from '../src/evidence/evidence-desk.js';
+import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
@@ -19,10 +20,15 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   app.action(ACTIONS.approve, answering(approveButton(deps)));
   app.action(ACTIONS.reject, answering(rejectButton(deps)));
   app.view(VIEWS.reject, answering(rejectSubmission(deps)));
-  app.action(ACTIONS.retry, answering(roundButton(deps, 'retry', (id, user) => deps.lifecycle.retryFailed(id, user))));
-  app.action(ACTIONS.reinstate, answering(roundButton(deps, 'reinstate', (id, user) => deps.lifecycle.reinstate(id, user))));
-  app.action(ACTIONS.endGrace, answering(roundButton(deps, 'end grace period', (id, user) => deps.lifecycle.endGracePeriod(id, user))));
-  app.action(ACTIONS.downloadEvidence, answering(downloadEvidenceButton(deps)));
-  app.action(ACTIONS.generateReport, answering(generateReportButton(deps)));
+  // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.
+  const round = (name: string, start: (id: string, user: string) => Promise<RetryOutcome>) =>
+    answering(requestButton(deps, name, start, (o) => (o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : o.reason)));
+  app.action(ACTIONS.retry, round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)));
+  app.action(ACTIONS.reinstate, round('reinstate', (id, user) => deps.lifecycle.reinstate(id, user)));
+  app.action(ACTIONS.endGrace, round('end grace period', (id, user) => deps.lifecycle.endGracePeriod(id, user)));
+  // Evidence, for approvers and compliance: a download, or the pack made again where every upload failed.
+  const evidence = (answer: EvidenceAnswer) => (answer.kind === 'refused' ? `:no_entry: ${answer.reason}` : answer.text);
+  app.action(ACTIONS.downloadEvidence, answering(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidence)));
+  app.action(ACTIONS.generateReport, answering(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidence)));
   app.event('app_home_opened', appHomeOpened(deps));
 }

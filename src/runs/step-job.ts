@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { AuditRecord, Phase } from '../audit/audit-event.js';
 import { currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
@@ -85,9 +86,10 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         scope: data.scope,
         person: { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email },
         identities: identitiesOf(trail, data.system, round),
-        // Unique per round and execution (a stalled re-run is an execution of its own), so each
-        // call the target system logged maps to exactly one execution here.
-        transactionId: `offboard-${requestId}-${id}${round > 1 ? `-r${round}` : ''}-a${execution}`,
+        // Unique per step, round and execution (a stalled re-run is an execution of its own), so
+        // each call the target system logged maps to exactly one execution here; short enough to
+        // print whole in the evidence and paste into IBM Activity Tracker.
+        transactionId: `offboard-${requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
       };
       try {
         if (spec.reportsResidual) {
@@ -144,6 +146,11 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
     await deps.audit.append(ctx.requestId, { type: 'step.verified', stepId: ctx.stepId, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 0 });
   }
   await deps.outbox.refreshChecklist(ctx.requestId);
+}
+
+/** Six hex characters naming a step (system, scope and step) in transaction ids; the trail maps each back. */
+export function stepCode(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 6);
 }
 
 /** How many executions of the step the current round has started so far. */

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { stepProgress } from '../../src/checklist/step-progress.js';
+import { stepCode } from '../../src/runs/step-job.js';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import type { LocalStack } from '../../src/demo/local-stack.js';
@@ -342,7 +343,7 @@ describe('IBM Cloud failures during an offboarding', () => {
     for (const account of ACCOUNTS) {
       for (const step of STEPS) {
         const [acted] = eventsOf(trail, 'step.acted', stepIdOf(account, step));
-        expect(acted?.transactionId).toBe(`offboard-${id}-${stepIdOf(account, step)}-a1`);
+        expect(acted?.transactionId).toBe(`offboard-${id}-${stepCode(stepIdOf(account, step))}-a1`);
       }
     }
   });
