@@ -68,6 +68,8 @@ export const offboardRequestSchema = z.object({
    * A retry an approver asked for, stored with the status flip that grants it, so a crash before
    * its jobs are enqueued cannot lose it: the reconciler plans it.
    */
+  /** The latest look for access that came back (the trail has every one), for App Home. */
+  lastRescan: z.object({ at: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']), findings: z.number().int().min(0) }).optional(),
   nextRound: z
     .object({ round: z.number().int().min(2), steps: z.array(z.string()).min(1), by: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']).default('delete') })
     .optional(),
@@ -75,5 +77,5 @@ export const offboardRequestSchema = z.object({
 export type OffboardRequest = z.infer<typeof offboardRequestSchema>;
 
 /** The fields a requester fills in; the store adds id, status and timestamps. */
-export const newRequestSchema = offboardRequestSchema.omit({ id: true, createdAt: true, status: true, decision: true, approvalMessage: true, checklistMessage: true, nextRound: true });
+export const newRequestSchema = offboardRequestSchema.omit({ id: true, createdAt: true, status: true, decision: true, approvalMessage: true, checklistMessage: true, nextRound: true, lastRescan: true });
 export type NewRequest = z.infer<typeof newRequestSchema>;

@@ -60,7 +60,8 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
       }
     }
   }
-  await deps.audit.append(requestId, { type: 'rescan.done', phase, afterMs, findings, unchecked });
+  const done = await deps.audit.append(requestId, { type: 'rescan.done', phase, afterMs, findings, unchecked });
+  await deps.store.patch(requestId, { lastRescan: { at: done.at, phase, findings: findings.length } });
   for (const f of findings) deps.metrics.rescanAlerts.inc({ system: f.stepId.split('.')[0]! });
   if (findings.length > 0) {
     const lines = findings.map((f) => `• ${f.item.label} (${f.item.id}): ${f.why}`).join('\n');

@@ -59,6 +59,12 @@ describe('re-scans after the disable phase', () => {
     expect(done!.unchecked).toEqual([]);
     await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('nothing came back'));
     expect(stack.slack.messages(APPROVAL_CHANNEL).some((m) => m.text.includes('Access came back'))).toBe(false);
+    // App Home shows it too, beside the request.
+    await eventually(async () => {
+      await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'home' });
+      const home = stack.slack.callsTo('views.publish').filter((c) => c.args.user_id === PEOPLE.riley).at(-1);
+      return home && JSON.stringify(home.args.view).includes(`${id}`) && JSON.stringify(home.args.view).includes('last re-scan') ? home : undefined;
+    }, 10_000, 'App Home showing the re-scan');
   });
 
   it('a reinstatement cancels the re-scans still pending', async () => {

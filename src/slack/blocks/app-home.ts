@@ -53,7 +53,9 @@ export function appHome(recent: OffboardRequest[], viewer: HomeViewer) {
 function listing(title: string, requests: OffboardRequest[], none: string): string {
   if (!requests.length) return `*${title}*\n${none}`;
   const rows = requests.map(
-    (r) => `*${r.id}* · ${user(r.subject.slackUserId)} · ${STATUS[r.status]} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escape(r.ticket)}`,
+    (r) =>
+      `*${r.id}* · ${user(r.subject.slackUserId)} · ${STATUS[r.status]} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escape(r.ticket)}` +
+      (r.lastRescan ? ` · last re-scan ${slackDate(r.lastRescan.at)}: ${r.lastRescan.findings ? `:rotating_light: ${r.lastRescan.findings} came back` : 'nothing came back'}` : ''),
   );
   return `*${title}*\n${rows.join('\n')}`;
 }
