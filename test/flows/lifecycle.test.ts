@@ -62,7 +62,7 @@ async function disabledJane() {
   const id = await player.request(PEOPLE.morgan, janeLeaves);
   await player.click(PEOPLE.alex, 'approve', id);
   const trail = await finishedTrail(stack, id);
-  await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate));
+  await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
   return { stack, player, id, before, trail };
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/demo/local-stack.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { ACME_PRODUCTION, SIM_GROUP_IDS, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
@@ -17,6 +18,8 @@ async function disabledJane(after: string) {
   const id = await player.request(PEOPLE.morgan, janeLeaves);
   await player.click(PEOPLE.alex, 'approve', id);
   await finishedTrail(stack, id);
+  // Disabled once the evidence pack is stored: the checklist then offers Reinstate.
+  await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
   return { stack, player, id };
 }
 
