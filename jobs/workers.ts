@@ -22,7 +22,7 @@ export interface WorkerSettings {
 }
 
 /** The jobs of a round that are not its steps: finding the person, finishing it, and starting a deletion. */
-const RUN_JOBS: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
+const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Promise<void>> = {
   [IDENTIFY_JOB]: processIdentify,
   [FINISH_RUN_JOB]: processFinishRun,
   [START_DELETION_JOB]: processStartDeletion,
@@ -55,7 +55,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       },
       { ...options, concurrency: cfg.concurrency },
     ),
-    new Worker(QUEUES.runs, (job: Job) => RUN_JOBS[job.name]?.(job, deps) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)), { ...options, concurrency: 4 }),
+    new Worker(QUEUES.runs, (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)), { ...options, concurrency: 4 }),
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: 2 }),
     new Worker(QUEUES.slack, (job: Job) => processSlackOutput(job, deps), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),

@@ -230,3 +230,28 @@ describe('a restart between the disable and the delete phase', () => {
     }
   });
 });
+
+describe('a deletion that falls due while another round of the request runs', () => {
+  it('waits for that round instead of being dropped, then runs', async () => {
+    const { stack, id } = await disabledJane();
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+    const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+    try {
+      // A round is running (as a retry of the disable would be) when the grace period ends.
+      await store.patch(id, { status: 'approved' }, ['disabled']);
+      await (await queue.getJob(`${id}.deletion`))!.promote();
+      await eventually(async () => (await (await queue.getJob(`${id}.deletion`))?.getState()) === 'delayed' && (await queue.getJob(`${id}.deletion`))!.processedOn !== undefined, 10_000, 'the deletion to wait');
+      expect(eventsOf(await finishedTrail(stack, id), 'run.planned')).toHaveLength(1);
+
+      // Once that round has ended, the deletion runs.
+      await store.patch(id, { status: 'disabled' }, ['approved']);
+      await (await queue.getJob(`${id}.deletion`))!.promote();
+      const trail = await finishedTrail(stack, id, { rounds: 2 });
+      expect(eventsOf(trail, 'run.planned')[1]).toMatchObject({ phase: 'delete', by: 'schedule' });
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+});
