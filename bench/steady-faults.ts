@@ -23,7 +23,13 @@ const stack = await startLocalStack({
   ibm: { seed: crowdIbmSeed(people), faultSeed: 7 },
   extraSlackUsers: crowdSlackUsers(people),
   // Production defaults for attempts and backoff; only the worker count is raised for the crowd.
-  env: { OFFBOARD_RETRY_DELAY_MS: '1000', OFFBOARD_RETRY_MAX_DELAY_MS: '30000', OFFBOARD_VERIFY_INTERVAL_MS: '1000', OFFBOARD_WORKER_CONCURRENCY: '32' },
+  env: {
+    OFFBOARD_RETRY_DELAY_MS: '1000',
+    OFFBOARD_RETRY_MAX_DELAY_MS: '30000',
+    OFFBOARD_VERIFY_INTERVAL_MS: '1000',
+    OFFBOARD_VERIFY_TIMEOUT_MS: '300000',
+    OFFBOARD_WORKER_CONCURRENCY: '32',
+  },
 });
 const player = new SlackPlayer(stack);
 const redisClient = new Redis(stack.config.redisUrl);
