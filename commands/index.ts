@@ -2,7 +2,6 @@ import type { App } from '@slack/bolt';
 import { answering } from '../src/slack/bolt-errors.js';
 import { ACTIONS, COMMAND, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
-import { approveButton } from './approve-button.js';
 import type { CommandDeps } from './deps.js';
 import { offboardCommand } from './offboard-command.js';
 import { rejectButton } from './reject-button.js';
@@ -17,7 +16,8 @@ import { requestSubmission } from './request-submission.js';
 export function registerCommands(app: App, deps: CommandDeps): void {
   app.command(COMMAND, answering(offboardCommand(deps)));
   app.view(VIEWS.request, answering(requestSubmission(deps)));
-  app.action(ACTIONS.approve, answering(approveButton(deps)));
+  // Approve: decided on the server at click time; repeated or concurrent clicks start one run.
+  app.action(ACTIONS.approve, answering(requestButton(deps, 'approve', (id, user) => deps.lifecycle.approve(id, user), (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())))));
   app.action(ACTIONS.reject, answering(rejectButton(deps)));
   app.view(VIEWS.reject, answering(rejectSubmission(deps)));
   // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.

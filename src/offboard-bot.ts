@@ -98,7 +98,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     if (config.role === 'worker' || config.slack.appToken) ops = await startOpsServer(config.port, routes, logger);
     if (config.dashboard) dashboard = await startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
     if (config.role !== 'worker') {
-      const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, deletions, queues.previews, config.approvalChannel, logger);
+      const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, deletions, queues.previews, config.approvalChannel);
       server = await startSlackServer({
         config,
         logger,

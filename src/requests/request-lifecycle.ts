@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { DecisionAction } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
 import type { RunStarter } from '../runs/run-starter.js';
 import { PREVIEW_JOB } from '../queue/queue-names.js';
@@ -56,7 +55,6 @@ export class RequestLifecycle {
     private readonly deletions: DeletionSchedule,
     private readonly previews: Queue,
     private readonly approvalChannel: string,
-    private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

@@ -176,6 +176,8 @@ describe('a role change', () => {
     const { stack, player } = await start({ slackScim: true });
     const before = janeHolds(stack);
     const id = await player.request(PEOPLE.morgan, { ...janeLeaves, reason: 'role_change' });
+    // The approval message says what a role change does, so nobody approves a deletion by mistake.
+    expect(JSON.stringify(player.approvalMessage(id)?.blocks)).toContain('Role change: access is removed, the person and their accounts stay, nothing is deleted');
     await player.click(PEOPLE.alex, 'approve', id);
 
     const trail = await finishedTrail(stack, id);

@@ -24,9 +24,16 @@ describe('systems switched on by their own configuration', () => {
     expect(stack.slack.scim!.sessionEnds.map((e) => e.userId)).toEqual([PEOPLE.jane]);
     expect(eventsOf(trail, 'identities.found').map((e) => e.system)).toEqual(['ibm-cloud', 'slack']);
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeUndefined();
-    const checklist = JSON.stringify(player.checklist(id)?.blocks);
+    const checklist = await stack.slack.waitFor(() => {
+      const text = JSON.stringify(player.checklist(id)?.blocks ?? []);
+      return text.includes('Finished') ? text : undefined;
+    });
     expect(checklist).toContain('*Slack* · workspace');
     expect(checklist).toContain('*IBM Cloud* · account');
+    // The scope statement: what was checked, and what a green checklist does not vouch for.
+    expect(checklist).toContain('*Checked:* IBM Cloud, 2 accounts (listed above); Slack workspace.');
+    expect(checklist).toContain('*Not covered:*');
+    expect(checklist).toContain('tokens already issued');
   });
 
   it('with Slack alone, the bot starts without any IBM Cloud setting and offboarding touches only the Slack account', async () => {
