@@ -7,5 +7,5 @@ export const ibmAccessGroups = defineStepJob({
   step: 'access-groups',
   title: 'Access groups',
   phases: ['disable', 'delete', 'reinstate'],
-  connect: (client, accountId) => accessGroupsStep(client, accountId),
+  connect: (client, accountId) => accessGroupsStep(client.inAccount(accountId), accountId),
 });

@@ -10,5 +10,5 @@ export const ibmAccountMembership = defineStepJob({
   phases: ['delete'],
   endsIdentity: true,
   closing: true,
-  connect: (client, accountId) => accountMembershipStep(client, accountId),
+  connect: (client, accountId) => accountMembershipStep(client.inAccount(accountId), accountId),
 });

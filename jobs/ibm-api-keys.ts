@@ -7,5 +7,5 @@ export const ibmApiKeys = defineStepJob({
   step: 'api-keys',
   title: 'API keys',
   phases: ['disable', 'delete', 'reinstate'],
-  connect: (client, accountId) => apiKeysStep(client, accountId),
+  connect: (client, accountId) => apiKeysStep(client.inAccount(accountId), accountId),
 });

@@ -8,5 +8,5 @@ export const ibmDynamicGroups = defineStepJob({
   title: 'Rule-based access groups',
   phases: ['disable', 'delete'],
   reportsResidual: true,
-  connect: (client, accountId) => dynamicGroupsStep(client, accountId),
+  connect: (client, accountId) => dynamicGroupsStep(client.inAccount(accountId), accountId),
 });

@@ -7,5 +7,5 @@ export const ibmPolicies = defineStepJob({
   step: 'policies',
   title: 'Direct access policies',
   phases: ['disable', 'delete', 'reinstate'],
-  connect: (client, accountId) => policiesStep(client, accountId),
+  connect: (client, accountId) => policiesStep(client.inAccount(accountId), accountId),
 });

@@ -7,5 +7,5 @@ export const ibmTrustedProfiles = defineStepJob({
   step: 'trusted-profiles',
   title: 'Trusted profile links',
   phases: ['disable', 'delete', 'reinstate'],
-  connect: (client, accountId) => trustedProfilesStep(client, accountId),
+  connect: (client, accountId) => trustedProfilesStep(client.inAccount(accountId), accountId),
 });

@@ -1,10 +1,18 @@
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
+import { RateLimitedError } from '../src/connectors/step-errors.js';
 import { roundJobDataSchema } from '../src/queue/queue-names.js';
 import { identifyRound } from '../src/runs/identify-round.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 
 /** The start of a round, at its effective time: the person's identities in every system, then the steps. */
-export async function processIdentify(job: Job, deps: RunDeps): Promise<void> {
+export async function processIdentify(job: Job, deps: RunDeps, token?: string): Promise<void> {
   const { requestId, round } = roundJobDataSchema.parse(job.data);
-  await identifyRound(requestId, round, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), deps);
+  try {
+    await identifyRound(requestId, round, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), deps);
+  } catch (err) {
+    if (!(err instanceof RateLimitedError)) throw err;
+    // Our own request budget said wait: a delayed job, not a spent attempt.
+    await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 0), token);
+    throw new DelayedError();
+  }
 }

@@ -5,7 +5,7 @@ import { startWorkers, type Workers } from '../jobs/workers.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { ChecklistPublisher } from './checklist/checklist-publisher.js';
 import type { Config } from './config/config.js';
-import type { ConnectedSystem } from './connectors/system.js';
+import type { ConnectContext, ConnectedSystem } from './connectors/system.js';
 import { warnWithoutPersistence } from './audit/redis-persistence.js';
 import { EvidenceDesk } from './evidence/evidence-desk.js';
 import { EvidencePublisher } from './evidence/evidence-publisher.js';
@@ -116,7 +116,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       });
     }
     if (config.role !== 'web') {
-      const systems = await connectSystems(config, metrics);
+      const systems = await connectSystems(config, { metrics, redis, keys });
       const deps = {
         store,
         audit,
@@ -179,10 +179,10 @@ function plannedSystems(config: Config): PlannedSystem[] {
 }
 
 /** Each system's client, once its credentials are accepted: a refusal stops the start, naming the setting. */
-async function connectSystems(config: Config, metrics: Metrics): Promise<Map<string, ConnectedSystem>> {
+async function connectSystems(config: Config, context: ConnectContext): Promise<Map<string, ConnectedSystem>> {
   const connected = new Map<string, ConnectedSystem>();
   for (const { module, settings } of config.systems) {
-    const client = settings.connect(metrics);
+    const client = settings.connect(context);
     await settings.checkStartup(client);
     connected.set(module.id, { module, settings, client });
   }

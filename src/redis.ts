@@ -44,6 +44,10 @@ export class Keys {
   submission(viewId: string, hash: string) {
     return `${this.prefix}:submission:${viewId}:${hash}`;
   }
+  /** A request budget shared by every worker, e.g. one IBM Cloud account's. */
+  budget(system: string, scope: string) {
+    return `${this.prefix}:budget:${system}:${scope}`;
+  }
   /** How often one refusal repeated within its window. */
   refusals(requestId: string, actor: string, action: string, reason: string) {
     return `${this.prefix}:refusals:${requestId}:${actor}:${action}:${reason}`;

@@ -13,6 +13,17 @@ export class RetryableError extends Error {
   }
 }
 
+/**
+ * Our own request budget (not the target system) says wait: the call was not made. Retried after
+ * `retryAfterMs` without counting as a failed attempt.
+ */
+export class RateLimitedError extends RetryableError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, retryAfterMs);
+    this.name = 'RateLimitedError';
+  }
+}
+
 export class PermanentError extends Error {
   constructor(message: string) {
     super(message);

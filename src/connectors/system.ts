@@ -1,4 +1,13 @@
+import type { Redis } from 'ioredis';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Keys } from '../redis.js';
+
+/** What a system's client may share with every other process of the bot: metrics, and Redis for budgets kept across workers. */
+export interface ConnectContext {
+  metrics: Metrics;
+  redis: Redis;
+  keys: Keys;
+}
 
 /** The person being offboarded, as every system is asked about them. */
 export interface Person {
@@ -43,7 +52,7 @@ export interface SystemSettings<C> {
   secrets: string[];
   /** What start-up logs about it: never a secret. */
   summary: Record<string, unknown>;
-  connect(metrics: Metrics): C;
+  connect(context: ConnectContext): C;
   /** Fails, naming the setting to fix, when the system refuses the bot's credentials. */
   checkStartup(client: C): Promise<void>;
   /**

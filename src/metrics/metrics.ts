@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /**
  * The bot's Prometheus series. One registry per bot instance (not prom-client's global one), so
@@ -22,6 +22,8 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
+  // Heap, RSS, event-loop lag and GC of this process, as every Node service exports them.
+  collectDefaultMetrics({ register: registry });
   const durationBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
   return {
     registry,

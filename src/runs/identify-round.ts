@@ -1,4 +1,4 @@
-import { PermanentError, RetryableError } from '../connectors/step-errors.js';
+import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
 import { earlierIdentities, identifiedSystems } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { plannedRound, systemsOf } from './run-starter.js';
@@ -26,7 +26,8 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
       const identities = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round));
       await deps.audit.append(requestId, { type: 'identities.found', round, system, identities });
     } catch (err) {
-      if (err instanceof RetryableError && !lastAttempt) {
+      // A budget wait is never a last attempt: no call was made.
+      if (err instanceof RetryableError && (!lastAttempt || err instanceof RateLimitedError)) {
         retryable ??= err;
         continue;
       }

@@ -4,7 +4,7 @@ import type { AuditRecord, Phase } from '../audit/audit-event.js';
 import { currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
 import { itemKey, type Change, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
-import { PermanentError, RetryableError } from '../connectors/step-errors.js';
+import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
 import type { SystemModule } from '../connectors/system.js';
 import { stepJobDataSchema } from '../queue/queue-names.js';
 import { identitiesOf } from './identities.js';
@@ -118,6 +118,11 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         throw new DelayedError();
       } catch (err) {
         if (err instanceof DelayedError) throw err;
+        if (err instanceof RateLimitedError) {
+          // Our own request budget said wait: no call was made, so no attempt is spent and nothing is recorded.
+          await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 0), token);
+          throw new DelayedError();
+        }
         const message = err instanceof Error ? err.message : String(err);
         const attempt = job.attemptsMade + 1;
         const maxAttempts = job.opts.attempts ?? 1;

@@ -168,6 +168,17 @@ describe('loadConfig', () => {
     for (const p of err.problems) expect(err.message).toContain(p);
   });
 
+  it('takes IBMCLOUD_MAX_RPS as a positive number of requests per second, and refuses anything else by name', () => {
+    for (const bad of ['0', '-5', 'fast']) {
+      const problems = problemsWith({ ...COMPLETE, IBMCLOUD_MAX_RPS: bad }).problems;
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^IBMCLOUD_MAX_RPS must be/);
+    }
+    const ibm = (env: Record<string, string>) => loadConfig(env, SYSTEM_MODULES).systems.find((s) => s.module.id === 'ibm-cloud')!.settings.summary;
+    expect(ibm({ ...COMPLETE, IBMCLOUD_MAX_RPS: '12.5' }).maxRps).toBe(12.5);
+    expect(ibm(COMPLETE).maxRps).toBe('unlimited');
+  });
+
   it('refuses a mix of a user group and users as approvers', () => {
     const err = problemsWith({ ...COMPLETE, OFFBOARD_APPROVERS: 'S0ITAPPROV,U0ALEX001' });
 

@@ -82,6 +82,9 @@ describe('GET /metrics', () => {
       'offboard_rescan_alerts_total',
       'offboard_reconciler_actions_total',
       'offboard_queue_jobs',
+      // Node's own, as every service exports them.
+      'nodejs_heap_size_used_bytes',
+      'process_resident_memory_bytes',
     ]) {
       expect(res.text, name).toContain(`# TYPE ${name} `);
     }

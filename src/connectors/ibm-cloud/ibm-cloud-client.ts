@@ -22,6 +22,8 @@ import type {
   PolicyCreation,
 } from './ibm-cloud-types.js';
 import { conflictingPolicyId, policyDocument } from './policy-document.js';
+import { CoalescedListing } from './coalesced-listing.js';
+import type { RateBudget } from '../rate-budget.js';
 
 // Existing importers take these types from the client.
 export type * from './ibm-cloud-types.js';
@@ -31,31 +33,52 @@ export type * from './ibm-cloud-types.js';
  * errors once and counts the call by outcome; SDK retries stay off because BullMQ owns retrying.
  */
 export class IbmCloudClient {
-  private readonly users: UserManagementV1;
-  private readonly identity: IamIdentityV1;
-  private readonly groups: IamAccessGroupsV2;
-  private readonly policies: IamPolicyManagementV1;
-  private readonly accounts: AccountManagementV4;
-  private readonly authenticator: IamAuthenticator;
+  private readonly sdk: Services;
 
+  /**
+   * `budget` spaces calls per account across every worker (IBMCLOUD_MAX_RPS). `account` is the
+   * account a step's calls are charged to when a call names none itself (a key or policy by id).
+   */
   constructor(
     private readonly cfg: IbmCloudSettings,
     private readonly metrics?: Metrics,
+    private readonly budget?: RateBudget,
+    shared?: Services,
+    private readonly account?: string,
   ) {
-    const authenticator = new IamAuthenticator({ apikey: cfg.apiKey, url: cfg.iamUrl });
-    this.authenticator = authenticator;
-    const common = { authenticator, timeout: cfg.timeoutMs };
-    this.users = new UserManagementV1({ ...common, serviceUrl: cfg.userManagementUrl });
-    this.identity = new IamIdentityV1({ ...common, serviceUrl: cfg.iamIdentityUrl });
-    this.groups = new IamAccessGroupsV2({ ...common, serviceUrl: cfg.accessGroupsUrl });
-    this.policies = new IamPolicyManagementV1({ ...common, serviceUrl: cfg.policyManagementUrl });
-    this.accounts = new AccountManagementV4({ ...common, serviceUrl: cfg.accountManagementUrl });
+    this.sdk = shared ?? services(cfg);
+  }
+
+  /** The same client, its calls charged to `accountId`'s budget. */
+  inAccount(accountId: string): IbmCloudClient {
+    return new IbmCloudClient(this.cfg, this.metrics, this.budget, this.sdk, accountId);
+  }
+
+  private get users() {
+    return this.sdk.users;
+  }
+  private get identity() {
+    return this.sdk.identity;
+  }
+  private get groups() {
+    return this.sdk.groups;
+  }
+  private get policies() {
+    return this.sdk.policies;
+  }
+  private get accounts() {
+    return this.sdk.accounts;
+  }
+  private get authenticator() {
+    return this.sdk.authenticator;
   }
 
   /** The IAM id of the account's owner, who cannot be removed from it until ownership is transferred. */
   async accountOwner(accountId: string): Promise<string> {
-    const { result } = await this.call('get account', () => this.accounts.getAccount({ accountId }));
-    return result.owner_iamid;
+    return this.sdk.owners.get(accountId, async () => {
+      const { result } = await this.call('get account', () => this.accounts.getAccount({ accountId }), accountId);
+      return result.owner_iamid;
+    });
   }
 
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */
@@ -72,12 +95,15 @@ export class IbmCloudClient {
    * Every user record of the account with this email, in any realm and letter case, and no
    * other. The whole user list is read and compared here rather than asking IAM to `search`:
    * IBM documents that search as a substring match and does not say whether it ignores letter
-   * case, and a record it missed would keep its access.
+   * case, and a record it missed would keep its access. People identified at the same time
+   * share one listing (see CoalescedListing).
    */
   async findUsersByEmail(accountId: string, email: string): Promise<IbmUser[]> {
     const wanted = email.trim().toLowerCase();
-    const pager = new UserManagementV1.UsersPager(this.users, { accountId });
-    const all = await this.call('list users', () => pager.getAll());
+    const all = await this.sdk.userListings.get(accountId, () => {
+      const pager = new UserManagementV1.UsersPager(this.users, { accountId });
+      return this.allPages('list users', pager, accountId);
+    });
     return all
       .filter((u) => u.iam_id && u.email?.trim().toLowerCase() === wanted)
       .map((u) => ({
@@ -91,24 +117,32 @@ export class IbmCloudClient {
   }
 
   async isMember(accountId: string, iamId: string): Promise<boolean> {
-    return this.call('get user profile', () => absentIs404(() => this.users.getUserProfile({ accountId, iamId })));
+    return this.call('get user profile', () => absentIs404(() => this.users.getUserProfile({ accountId, iamId })), accountId);
   }
 
   /** Mutations resolve to false when the target was already gone. */
   async removeUser(accountId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.call('remove user from account', () => absentIs404(() => this.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('remove user from account', () => absentIs404(() => this.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })), accountId);
   }
 
+  /** The user's API keys in the account: IAM lists another user's keys only account-wide, so people listed at the same time share one listing. */
   async listUserApiKeys(accountId: string, iamId: string): Promise<IbmApiKey[]> {
-    const keys: IbmApiKey[] = [];
+    const all = await this.sdk.keyListings.get(accountId, () => this.listAccountUserKeys(accountId));
+    return all.filter((k) => k.iamId === iamId).map(({ iamId: _owner, ...key }) => key);
+  }
+
+  private async listAccountUserKeys(accountId: string): Promise<(IbmApiKey & { iamId: string })[]> {
+    const keys: (IbmApiKey & { iamId: string })[] = [];
     let pagetoken: string | undefined;
     do {
-      const page = await this.call('list API keys', () =>
-        this.identity.listApiKeys({ accountId, scope: 'account', type: 'user', pagesize: 100, pagetoken }),
+      const page = await this.call(
+        'list API keys',
+        () => this.identity.listApiKeys({ accountId, scope: 'account', type: 'user', pagesize: 100, pagetoken }),
+        accountId,
       );
       for (const k of page.result.apikeys ?? []) {
-        if (k.iam_id !== iamId || !k.id) continue;
-        keys.push({ id: k.id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn });
+        if (!k.id || !k.iam_id) continue;
+        keys.push({ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn });
       }
       pagetoken = nextPageToken(page.result.next);
     } while (pagetoken);
@@ -155,10 +189,10 @@ export class IbmCloudClient {
     const links: IbmProfileLink[] = [];
     let pagetoken: string | undefined;
     do {
-      const page = await this.call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }));
+      const page = await this.call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }), accountId);
       for (const p of page.result.profiles ?? []) {
         // Not paged: IAM returns every identity of a profile at once.
-        const { result } = await this.call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }));
+        const { result } = await this.call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }), accountId);
         const link = result.identities?.find((i) => i.type === 'user' && i.iam_id === iamId);
         if (link) links.push({ profileId: p.id, profileName: p.name, accounts: link.accounts, description: link.description });
       }
@@ -204,7 +238,7 @@ export class IbmCloudClient {
 
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {
     const pager = new IamAccessGroupsV2.AccessGroupsPager(this.groups, { accountId, iamId, membershipType: 'static' });
-    const groups = await this.call('list access groups', () => pager.getAll());
+    const groups = await this.allPages('list access groups', pager, accountId);
     return groups.filter((g) => g.id).map((g) => ({ id: g.id!, name: g.name ?? g.id! }));
   }
 
@@ -214,12 +248,12 @@ export class IbmCloudClient {
    */
   async listDynamicMemberships(accountId: string, iamId: string): Promise<IbmDynamicMembership[]> {
     const pager = new IamAccessGroupsV2.AccessGroupsPager(this.groups, { accountId, iamId, membershipType: 'dynamic' });
-    const groups = await this.call('list dynamic access groups', () => pager.getAll());
+    const groups = await this.allPages('list dynamic access groups', pager, accountId);
     const memberships: IbmDynamicMembership[] = [];
     for (const g of groups) {
       if (!g.id) continue;
       // Not paged: IAM returns every rule of a group at once.
-      const { result } = await this.call('list access group rules', () => this.groups.listAccessGroupRules({ accessGroupId: g.id! }));
+      const { result } = await this.call('list access group rules', () => this.groups.listAccessGroupRules({ accessGroupId: g.id! }), accountId);
       memberships.push({
         groupId: g.id,
         groupName: g.name ?? g.id,
@@ -257,24 +291,28 @@ export class IbmCloudClient {
 
   /** Per-group outcome; an empty list means the member was in no group. */
   async removeFromAllAccessGroups(accountId: string, iamId: string, transactionId: string): Promise<GroupRemoval[]> {
-    return this.call('remove from all access groups', async () => {
-      try {
-        const res = await this.groups.removeMemberFromAllAccessGroups({ accountId, iamId, transactionId });
-        return (res.result.groups ?? []).map((g) => ({
-          groupId: g.access_group_id ?? '',
-          status: g.status_code ?? 0,
-          error: g.errors?.map((e) => e.message).join('; ') || undefined,
-        }));
-      } catch (err) {
-        if (statusOf(err) === 404) return [];
-        throw err;
-      }
-    });
+    return this.call(
+      'remove from all access groups',
+      async () => {
+        try {
+          const res = await this.groups.removeMemberFromAllAccessGroups({ accountId, iamId, transactionId });
+          return (res.result.groups ?? []).map((g) => ({
+            groupId: g.access_group_id ?? '',
+            status: g.status_code ?? 0,
+            error: g.errors?.map((e) => e.message).join('; ') || undefined,
+          }));
+        } catch (err) {
+          if (statusOf(err) === 404) return [];
+          throw err;
+        }
+      },
+      accountId,
+    );
   }
 
   async listDirectPolicies(accountId: string, iamId: string): Promise<IbmPolicy[]> {
     const pager = new IamPolicyManagementV1.V2PoliciesPager(this.policies, { accountId, iamId });
-    const policies = await this.call('list policies', () => pager.getAll());
+    const policies = await this.allPages('list policies', pager, accountId);
     return policies
       .filter((p) => p.id && p.subject?.attributes?.some((a) => a.key === 'iam_id' && a.value === iamId))
       .map((p) => ({
@@ -310,11 +348,20 @@ export class IbmCloudClient {
     return this.call('delete policy', () => absentIs404(() => this.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } })));
   }
 
+  /** Every page of an SDK pager, each page a call of its own (counted, and charged to the budget). */
+  private async allPages<T>(operation: string, pager: { hasNext(): boolean; getNext(): Promise<T[]> }, account: string): Promise<T[]> {
+    const items: T[] = [];
+    while (pager.hasNext()) items.push(...(await this.call(operation, () => pager.getNext(), account)));
+    return items;
+  }
+
   /**
-   * Counted by outcome: `ok` (a paged listing counts once), IBM's HTTP status, `error` for a
-   * refusal we raised ourselves, `network` when no answer came.
+   * Counted by outcome: `ok`, IBM's HTTP status, `error` for a refusal we raised ourselves,
+   * `network` when no answer came.
    */
-  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, fn: () => Promise<T>, account = this.account): Promise<T> {
+    // A budget refusal is ours, not IBM's: the call was never made.
+    if (this.budget && account) await this.budget.take(account);
     try {
       const result = await fn();
       this.metrics?.ibmCalls.inc({ operation, status: 'ok' });
@@ -325,6 +372,35 @@ export class IbmCloudClient {
       throw classifyIbmError(operation, err);
     }
   }
+}
+
+/** The SDK services and the listings shared by a client and its per-account views. */
+interface Services {
+  authenticator: IamAuthenticator;
+  users: UserManagementV1;
+  identity: IamIdentityV1;
+  groups: IamAccessGroupsV2;
+  policies: IamPolicyManagementV1;
+  accounts: AccountManagementV4;
+  userListings: CoalescedListing<UserManagementV1.UserProfile[]>;
+  keyListings: CoalescedListing<(IbmApiKey & { iamId: string })[]>;
+  owners: CoalescedListing<string>;
+}
+
+function services(cfg: IbmCloudSettings): Services {
+  const authenticator = new IamAuthenticator({ apikey: cfg.apiKey, url: cfg.iamUrl });
+  const common = { authenticator, timeout: cfg.timeoutMs };
+  return {
+    authenticator,
+    users: new UserManagementV1({ ...common, serviceUrl: cfg.userManagementUrl }),
+    identity: new IamIdentityV1({ ...common, serviceUrl: cfg.iamIdentityUrl }),
+    groups: new IamAccessGroupsV2({ ...common, serviceUrl: cfg.accessGroupsUrl }),
+    policies: new IamPolicyManagementV1({ ...common, serviceUrl: cfg.policyManagementUrl }),
+    accounts: new AccountManagementV4({ ...common, serviceUrl: cfg.accountManagementUrl }),
+    userListings: new CoalescedListing(),
+    keyListings: new CoalescedListing(),
+    owners: new CoalescedListing(),
+  };
 }
 
 

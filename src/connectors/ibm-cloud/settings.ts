@@ -20,6 +20,7 @@ const schema = z
     IAM_POLICY_MANAGEMENT_URL: url('IAM_POLICY_MANAGEMENT_URL').default('https://iam.cloud.ibm.com'),
     ACCOUNT_MANAGEMENT_URL: url('ACCOUNT_MANAGEMENT_URL').default('https://accounts.cloud.ibm.com'),
     IBMCLOUD_TIMEOUT_MS: positiveInt(30_000),
+    IBMCLOUD_MAX_RPS: z.coerce.number({ message: 'IBMCLOUD_MAX_RPS must be a number of requests per second' }).positive({ message: 'IBMCLOUD_MAX_RPS must be above 0' }).optional(),
   })
   .transform((e) => ({
     apiKey: e.IBMCLOUD_API_KEY,
@@ -31,6 +32,8 @@ const schema = z
     policyManagementUrl: e.IAM_POLICY_MANAGEMENT_URL,
     accountManagementUrl: e.ACCOUNT_MANAGEMENT_URL,
     timeoutMs: e.IBMCLOUD_TIMEOUT_MS,
+    /** Requests per second per account, shared by every worker; unset is unlimited. */
+    ...(e.IBMCLOUD_MAX_RPS ? { maxRps: e.IBMCLOUD_MAX_RPS } : {}),
   }));
 
 export type IbmCloudSettings = z.output<typeof schema>;

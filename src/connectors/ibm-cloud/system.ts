@@ -1,4 +1,5 @@
 import type { Identity, SystemModule } from '../system.js';
+import { RateBudget } from '../rate-budget.js';
 import { IbmCloudClient } from './ibm-cloud-client.js';
 import { readIbmCloudSettings } from './settings.js';
 
@@ -22,27 +23,35 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         accessGroupsUrl: settings.accessGroupsUrl,
         policyManagementUrl: settings.policyManagementUrl,
         timeoutMs: settings.timeoutMs,
+        maxRps: settings.maxRps ?? 'unlimited',
       },
-      connect: (metrics) => new IbmCloudClient(settings, metrics),
+      connect: ({ metrics, redis, keys }) =>
+        new IbmCloudClient(
+          settings,
+          metrics,
+          settings.maxRps ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { rps: settings.maxRps, maxWaitMs: 2_000 }) : undefined,
+        ),
       checkStartup: (client) => client.checkCredentials(),
       async identify(client, person, earlier) {
-        const found: Identity[] = [];
         // Every record whose email matches exactly, in any realm and letter case: a second login
-        // of the same person keeps its own groups and keys.
-        for (const account of settings.accountIds) {
-          const users = await client.findUsersByEmail(account, person.email);
-          const owner = users.length ? await client.accountOwner(account) : undefined;
-          for (const user of users) {
-            found.push({
-              scope: account,
-              id: user.iamId,
-              label: `${user.name || user.email} <${user.email}>`,
-              detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}${user.iamId === owner ? ', account owner' : ''}`,
-              // Stripping the owner's access and then failing to remove them would leave the account half done.
-              ...(user.iamId === owner ? { refusal: `${user.email} owns account ${account}: transfer its ownership first, then retry; nothing was changed in this account` } : {}),
-            });
-          }
-        }
+        // of the same person keeps its own groups and keys. Accounts are asked side by side.
+        const perAccount = await Promise.all(
+          settings.accountIds.map(async (account) => {
+            const users = await client.findUsersByEmail(account, person.email);
+            const owner = users.length ? await client.accountOwner(account) : undefined;
+            return users.map(
+              (user): Identity => ({
+                scope: account,
+                id: user.iamId,
+                label: `${user.name || user.email} <${user.email}>`,
+                detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}${user.iamId === owner ? ', account owner' : ''}`,
+                // Stripping the owner's access and then failing to remove them would leave the account half done.
+                ...(user.iamId === owner ? { refusal: `${user.email} owns account ${account}: transfer its ownership first, then retry; nothing was changed in this account` } : {}),
+              }),
+            );
+          }),
+        );
+        const found = perAccount.flat();
         // Removed from an account, a person is no longer found there by email; what they held
         // under that IAM id (API keys outlive membership) must still be found.
         const gone = earlier.filter((e) => !found.some((f) => f.scope === e.scope && f.id === e.id));

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { CoalescedListing } from '../../src/connectors/ibm-cloud/coalesced-listing.js';
+import { crowdIbmSeed, crowdPerson } from '../../src/demo/crowd.js';
+import { ACME_PRODUCTION } from '../../src/simulators/ibm-cloud/index.js';
+import { useIbmSimulator } from './ibm-cloud-harness.js';
+
+const simulator = useIbmSimulator();
+const listingsOf = (requests: { path: string }[], path: string) => requests.filter((r) => r.path === path).length;
+
+describe('a listing many callers need at once', () => {
+  it('is read once for every caller that asked before it began', async () => {
+    const listing = new CoalescedListing<number>();
+    let loads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = listing.get('a', async () => (await gate, ++loads));
+    const waiting = [listing.get('a', async () => ++loads), listing.get('a', async () => ++loads)];
+    release();
+    expect(await first).toBe(1);
+    // Both asked while the first listing ran: they share the one that began after it, not the first.
+    expect(await Promise.all(waiting)).toEqual([2, 2]);
+    expect(loads).toBe(2);
+  });
+
+  it('keeps accounts apart, and a failed listing fails only its own callers', async () => {
+    const listing = new CoalescedListing<string>();
+    const failing = listing.get('a', async () => Promise.reject(new Error('IBM said 503')));
+    const other = listing.get('b', async () => 'b-listing');
+    const next = listing.get('a', async () => 'a-again');
+    await expect(failing).rejects.toThrow('IBM said 503');
+    expect(await other).toBe('b-listing');
+    expect(await next).toBe('a-again');
+  });
+});
+
+describe('API keys and users of many people identified at once', () => {
+  it('come from a few account-wide listings, each person getting exactly their own', async () => {
+    const seed = crowdIbmSeed(60);
+    const { sim, client } = await simulator({ seed, pageSize: 20, latencyMs: 20 });
+    const people = Array.from({ length: 60 }, (_, i) => crowdPerson(i));
+    const [keys, users] = await Promise.all([
+      Promise.all(people.map((p) => client.listUserApiKeys(ACME_PRODUCTION, p.iamId))),
+      Promise.all(people.map((p) => client.findUsersByEmail(ACME_PRODUCTION, p.email.toUpperCase()))),
+    ]);
+    people.forEach((p, i) => {
+      expect(keys[i]!.map((k) => k.id)).toEqual(sim.apiKeysOf(ACME_PRODUCTION, p.iamId).map((k) => k.id));
+      expect(users[i]!.map((u) => u.iamId)).toEqual([p.iamId]);
+    });
+    // 60 people, but no more than two listings of each (the first, and the one every later caller shares), every page followed.
+    const pages = (items: number) => Math.ceil(items / 20);
+    const userKeysInAccount = seed.apiKeys.filter((k) => k.account_id === ACME_PRODUCTION && k.iam_id.startsWith('IBMid-')).length;
+    const usersInAccount = seed.users.filter((u) => u.account_id === ACME_PRODUCTION).length;
+    expect(listingsOf(sim.requests, '/v1/apikeys')).toBeLessThanOrEqual(2 * pages(userKeysInAccount));
+    expect(listingsOf(sim.requests, `/v2/accounts/${ACME_PRODUCTION}/users`)).toBeLessThanOrEqual(2 * pages(usersInAccount));
+  });
+
+  it('never answers a caller from a listing that began before it asked: a key created meanwhile is found', async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3), latencyMs: 50 });
+    const person = crowdPerson(1);
+    await client.isMember(ACME_PRODUCTION, person.iamId);
+    const early = client.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    // IBM has read the account for the first listing (its answer is on the way) when the key is made.
+    while (!sim.requests.some((r) => r.path === '/v1/apikeys')) await new Promise((r) => setTimeout(r, 2));
+    const created = sim.createApiKey({ accountId: ACME_PRODUCTION, iamId: person.iamId, name: 'made while the first listing ran' });
+    const late = await client.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    expect((await early).map((k) => k.id)).not.toContain(created.id);
+    expect(late.map((k) => k.id)).toContain(created.id);
+  });
+});
