@@ -6,11 +6,13 @@
  *
  * For each crowd size it prints the bot's throughput, the slowest person's approval-to-verified
  * time, IBM calls and CPU seconds per person (bench process with web role and simulators, worker
- * processes, Redis). The script runs on a sample of the largest crowd: running it for all of them
- * would take most of an hour; its rate is per person and flat, so the sample gives it.
+ * processes, Redis). Then one crowd runs under a per-account budget (IBMCLOUD_MAX_RPS), against
+ * the bound that budget sets: budget × accounts ÷ IBM calls per person. The script runs on a
+ * sample of the largest crowd: all of them would take most of an hour, and its rate per person
+ * does not depend on how many follow.
  *
  *   npm run bench:bulk
- *   BENCH_SIZES=10,100 BENCH_WORKERS=2 BENCH_CONCURRENCY=64 IBMCLOUD_MAX_RPS=50 npm run bench:bulk
+ *   BENCH_SIZES=10,100 BENCH_WORKERS=2 BENCH_CONCURRENCY=32 BENCH_BUDGET_RPS=0 npm run bench:bulk
  */
 import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
 import { crowdIbmSeed } from '../src/demo/crowd.js';
@@ -21,80 +23,100 @@ import { sequentialScript } from './sequential-script.js';
 const sizes = (process.env.BENCH_SIZES ?? '10,500').split(',').map(Number);
 const workers = Number(process.env.BENCH_WORKERS ?? 1);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const sample = Number(process.env.BENCH_SCRIPT_SAMPLE ?? 10);
-const maxRps = process.env.IBMCLOUD_MAX_RPS;
+const sample = Number(process.env.BENCH_SCRIPT_SAMPLE ?? 5);
+/** 0 skips the budgeted run. */
+const budgetRps = Number(process.env.BENCH_BUDGET_RPS ?? 40);
+const budgetPeople = Number(process.env.BENCH_BUDGET_PEOPLE ?? 200);
+const ACCOUNTS = [ACME_PRODUCTION, ACME_STAGING];
 const LATENCY_MS = 50;
 const CONSISTENCY_MS = 500;
 
 const redis = process.env.REDIS_URL ? undefined : await startLocalRedis();
 const redisUrl = process.env.REDIS_URL ?? redis!.url;
-const rows: Record<string, string | number>[] = [];
-let botRate = 0;
-let failures = 0;
-try {
-  for (const people of sizes) {
-    const crowd = await startCrowdRun({
-      redisUrl,
-      people,
-      workers,
-      concurrency,
-      latencyMs: LATENCY_MS,
-      consistencyDelayMs: CONSISTENCY_MS,
-      env: maxRps ? { IBMCLOUD_MAX_RPS: maxRps } : {},
-      deadlineMs: 8 * 60_000,
-    });
-    try {
-      const ids = await crowd.submit(Array.from({ length: people }, (_, i) => i));
-      const { results, elapsedMs, ibmCalls, cpu } = await crowd.approveAll(ids);
-      const done = results.filter((r) => r.outcome);
-      const verified = done.filter((r) => r.outcome === 'verified').length;
-      failures += people - verified;
-      const times = done.map((r) => r.approvalToVerifiedMs ?? NaN).filter(Number.isFinite);
-      botRate = (done.length / elapsedMs) * 60_000;
-      rows.push({
+
+interface Measured {
+  rate: number;
+  failures: number;
+  callsPerPerson: number;
+  row: Record<string, string | number>;
+}
+
+async function crowdOf(people: number, env: Record<string, string> = {}): Promise<Measured> {
+  const crowd = await startCrowdRun({ redisUrl, people, workers, concurrency, latencyMs: LATENCY_MS, consistencyDelayMs: CONSISTENCY_MS, env, deadlineMs: 8 * 60_000 });
+  try {
+    const ids = await crowd.submit(Array.from({ length: people }, (_, i) => i));
+    const { results, elapsedMs, ibmCalls, cpu } = await crowd.approveAll(ids);
+    const done = results.filter((r) => r.outcome);
+    const verified = done.filter((r) => r.outcome === 'verified').length;
+    const times = done.map((r) => r.approvalToVerifiedMs ?? NaN).filter(Number.isFinite);
+    const rate = (done.length / elapsedMs) * 60_000;
+    return {
+      rate,
+      failures: people - verified,
+      callsPerPerson: ibmCalls / people,
+      row: {
         people,
-        'worker processes × concurrency': `${workers} × ${concurrency}`,
+        'workers × concurrency': `${workers} × ${concurrency}`,
+        budget: env.IBMCLOUD_MAX_RPS ? `${env.IBMCLOUD_MAX_RPS}/s per account` : 'none',
         verified: `${verified}/${people}`,
-        'people/min': Math.round(botRate),
+        'people/min': Math.round(rate),
         'approval→verified p50 s': +(percentile(times, 50) / 1000).toFixed(1),
         'slowest s': +(Math.max(...times) / 1000).toFixed(1),
         'IBM calls/person': +(ibmCalls / people).toFixed(1),
         'ms/person': Math.round(elapsedMs / people),
-        'CPU ms/person web+sims': Math.round((cpu['web + simulators + driver'] * 1000) / people),
+        'CPU ms/person bench+sims': Math.round((cpu['web + simulators + driver'] * 1000) / people),
         'CPU ms/person workers': Math.round((cpu.workers * 1000) / people),
         'CPU ms/person redis': Math.round((cpu.redis * 1000) / people),
-      });
-    } finally {
-      await crowd.stop();
-    }
+      },
+    };
+  } finally {
+    await crowd.stop();
   }
+}
 
-  // The reference: the same SDK, one person after another, in accounts as large as the largest crowd.
-  const largest = Math.max(...sizes);
-  const ibm = await startIbmCloudSimulator({ seed: crowdIbmSeed(largest), latencyMs: LATENCY_MS, consistencyDelayMs: CONSISTENCY_MS });
-  let scriptRate = 0;
+/** The reference: the same SDK, one person after another, in accounts as large as the crowd. */
+async function scriptOf(people: number): Promise<Measured> {
+  const ibm = await startIbmCloudSimulator({ seed: crowdIbmSeed(people), latencyMs: LATENCY_MS, consistencyDelayMs: CONSISTENCY_MS });
   try {
-    const script = sequentialScript({ url: ibm.url, apiKey: SIM_BOT_API_KEY, accountIds: [ACME_PRODUCTION, ACME_STAGING] });
+    const script = sequentialScript({ url: ibm.url, apiKey: SIM_BOT_API_KEY, accountIds: ACCOUNTS });
     const started = Date.now();
     for (let i = 0; i < sample; i++) await script.offboard(crowdPerson(i).email);
     const perPerson = (Date.now() - started) / sample;
-    scriptRate = 60_000 / perPerson;
-    rows.push({
-      people: largest,
-      'worker processes × concurrency': `sequential script, ${sample} of them`,
-      verified: `${sample}/${sample}`,
-      'people/min': Math.round(scriptRate),
-      'IBM calls/person': +(ibm.requests.length / sample).toFixed(1),
-      'ms/person': Math.round(perPerson),
-    });
+    const calls = ibm.requests.filter((r) => r.path !== '/identity/token').length / sample;
+    return {
+      rate: 60_000 / perPerson,
+      failures: 0,
+      callsPerPerson: calls,
+      row: { people, 'workers × concurrency': `sequential script (${sample} timed)`, verified: `${sample}/${sample}`, 'people/min': +(60_000 / perPerson).toFixed(1), 'IBM calls/person': +calls.toFixed(1), 'ms/person': Math.round(perPerson) },
+    };
   } finally {
     await ibm.close();
   }
+}
+
+try {
+  const rows: Record<string, string | number>[] = [];
+  let largest: Measured | undefined;
+  for (const people of sizes) {
+    largest = await crowdOf(people);
+    rows.push(largest.row);
+  }
+  let budgeted: { measured: Measured; bound: number } | undefined;
+  if (budgetRps > 0) {
+    const measured = await crowdOf(budgetPeople, { IBMCLOUD_MAX_RPS: String(budgetRps) });
+    const bound = (60 * budgetRps * ACCOUNTS.length) / measured.callsPerPerson;
+    budgeted = { measured, bound };
+    rows.push({ ...measured.row, 'budget bound people/min': Math.round(bound) });
+  }
+  const script = await scriptOf(Math.max(...sizes));
+  rows.push(script.row);
   console.table(rows);
-  const ratio = botRate / scriptRate;
+  const failures = (largest?.failures ?? 0) + (budgeted?.measured.failures ?? 0);
   console.log(
-    `summary: ${Math.max(...sizes)} people at ${Math.round(botRate)}/min = ${ratio.toFixed(1)}× the sequential script's ${Math.round(scriptRate)}/min (target ≥ 10×), ${failures} not verified` +
-      (maxRps ? `, IBMCLOUD_MAX_RPS=${maxRps}` : ''),
+    `summary: ${Math.max(...sizes)} people at ${Math.round(largest!.rate)}/min = ${(largest!.rate / script.rate).toFixed(1)}× the sequential script's ${script.rate.toFixed(1)}/min (target ≥ 10×), ${failures} not verified` +
+      (budgeted
+        ? `; with IBMCLOUD_MAX_RPS=${budgetRps} ${Math.round(budgeted.measured.rate)}/min against a bound of ${Math.round(budgeted.bound)}/min (${(budgeted.bound / budgeted.measured.rate).toFixed(2)}×, target ≤ 1.15×)`
+        : ''),
   );
 } finally {
   await redis?.stop();
