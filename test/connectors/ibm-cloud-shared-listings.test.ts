@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CoalescedListing } from '../../src/connectors/ibm-cloud/coalesced-listing.js';
 import { crowdIbmSeed, crowdPerson } from '../../src/demo/crowd.js';
-import { ACME_PRODUCTION } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { useIbmSimulator } from './ibm-cloud-harness.js';
 
 const simulator = useIbmSimulator();
@@ -52,6 +52,18 @@ describe('API keys and users of many people identified at once', () => {
     const usersInAccount = seed.users.filter((u) => u.account_id === ACME_PRODUCTION).length;
     expect(listingsOf(sim.requests, '/v1/apikeys')).toBeLessThanOrEqual(2 * pages(userKeysInAccount));
     expect(listingsOf(sim.requests, `/v2/accounts/${ACME_PRODUCTION}/users`)).toBeLessThanOrEqual(2 * pages(usersInAccount));
+  });
+
+  it('trusted profiles and their links are listed once for everyone asking, each getting only their own links', async () => {
+    const { sim, client } = await simulator({ latencyMs: 20 });
+    const people = [SIM_IAM_IDS.jane, SIM_IAM_IDS.alex, SIM_IAM_IDS.janeSl, SIM_IAM_IDS.sam];
+    const links = await Promise.all([...people, ...people].map((iamId) => client.listProfileLinks(ACME_PRODUCTION, iamId)));
+    [...people, ...people].forEach((iamId, i) => {
+      expect(links[i]!.map((l) => l.profileId).sort()).toEqual(sim.profilesLinkedTo(ACME_PRODUCTION, iamId).map((p) => p.id).sort());
+    });
+    const profiles = listingsOf(sim.requests, '/v1/profiles');
+    expect(profiles).toBeGreaterThan(0);
+    expect(profiles).toBeLessThanOrEqual(2);
   });
 
   it('never answers a caller from a listing that began before it asked: a key created meanwhile is found', async () => {

@@ -186,19 +186,27 @@ export class IbmCloudClient {
 
   /** Trusted profiles in the account that this user is linked to, and so may assume. */
   async listProfileLinks(accountId: string, iamId: string): Promise<IbmProfileLink[]> {
-    const links: IbmProfileLink[] = [];
+    const profiles = await this.sdk.profileListings.get(accountId, () => this.listAccountProfileLinks(accountId));
+    return profiles.flatMap((p) =>
+      p.users.filter((u) => u.iamId === iamId).map((u) => ({ profileId: p.profileId, profileName: p.profileName, accounts: u.accounts, description: u.description })),
+    );
+  }
+
+  /** Every trusted profile of the account with the users linked to it: shared, like the key listing, by people listed at the same time. */
+  private async listAccountProfileLinks(accountId: string): Promise<AccountProfile[]> {
+    const profiles: AccountProfile[] = [];
     let pagetoken: string | undefined;
     do {
       const page = await this.call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }), accountId);
       for (const p of page.result.profiles ?? []) {
         // Not paged: IAM returns every identity of a profile at once.
         const { result } = await this.call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }), accountId);
-        const link = result.identities?.find((i) => i.type === 'user' && i.iam_id === iamId);
-        if (link) links.push({ profileId: p.id, profileName: p.name, accounts: link.accounts, description: link.description });
+        const users = (result.identities ?? []).filter((i) => i.type === 'user').map((i) => ({ iamId: i.iam_id, accounts: i.accounts, description: i.description }));
+        profiles.push({ profileId: p.id, profileName: p.name, users });
       }
       pagetoken = nextPageToken(page.result.next);
     } while (pagetoken);
-    return links;
+    return profiles;
   }
 
   async unlinkProfile(profileId: string, iamId: string, transactionId: string): Promise<boolean> {
@@ -384,7 +392,14 @@ interface Services {
   accounts: AccountManagementV4;
   userListings: CoalescedListing<UserManagementV1.UserProfile[]>;
   keyListings: CoalescedListing<(IbmApiKey & { iamId: string })[]>;
+  profileListings: CoalescedListing<AccountProfile[]>;
   owners: CoalescedListing<string>;
+}
+
+interface AccountProfile {
+  profileId: string;
+  profileName: string;
+  users: { iamId: string; accounts?: string[]; description?: string }[];
 }
 
 function services(cfg: IbmCloudSettings): Services {
@@ -399,6 +414,7 @@ function services(cfg: IbmCloudSettings): Services {
     accounts: new AccountManagementV4({ ...common, serviceUrl: cfg.accountManagementUrl }),
     userListings: new CoalescedListing(),
     keyListings: new CoalescedListing(),
+    profileListings: new CoalescedListing(),
     owners: new CoalescedListing(),
   };
 }
