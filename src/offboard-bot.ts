@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerQueueDepth } from './metrics/queue-depth.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { startOpsServer, type OpsServer } from './ops/ops-server.js';
-import { startQueueDashboard, type QueueDashboard } from './ops/queue-dashboard.js';
+import type { QueueDashboard } from './ops/queue-dashboard.js';
 import { readiness } from './ops/readiness.js';
 import { describeRun, type PlannedSystem } from './queue/run-flow.js';
 import { QUEUES, RECONCILE_JOB } from './queue/queue-names.js';
@@ -32,7 +32,7 @@ import { createSlackClient } from './slack/slack-client.js';
 import { ApprovalPublisher } from './slack/approval-publisher.js';
 import { SlackDirectory } from './slack/slack-directory.js';
 import { SlackOutbox } from './slack/slack-outbox.js';
-import { startSlackServer, type SlackServer } from './slack/slack-server.js';
+import type { SlackServer } from './slack/slack-server.js';
 
 export interface OffboardBot {
   /** The HTTP port Slack talks to, when this process runs the web part. */
@@ -96,9 +96,11 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   try {
     // Every role answers the ops routes on PORT: beside Slack's endpoint in HTTP mode, else on their own.
     if (config.role === 'worker' || config.slack.appToken) ops = await startOpsServer(config.port, routes, logger);
-    if (config.dashboard) dashboard = await startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
+    // Bolt, Express and Bull Board are loaded only by the processes that serve them: a worker is smaller without.
+    if (config.dashboard) dashboard = await (await import('./ops/queue-dashboard.js')).startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
     if (config.role !== 'worker') {
       const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, deletions, queues.previews, config.approvalChannel);
+      const { startSlackServer } = await import('./slack/slack-server.js');
       server = await startSlackServer({
         config,
         logger,
