@@ -125,7 +125,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         checklist: new ChecklistPublisher(store, audit, slack),
         approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
         outbox,
-        evidence: new EvidencePublisher(store, audit, slack, directory, { signingKey, dir: config.evidence.dir }),
+        evidence: new EvidencePublisher(store, audit, slack, directory, { signingKey, dir: config.evidence.dir, onCallingThread: config.role === 'worker' }),
         runs,
         deletions,
         rescans,

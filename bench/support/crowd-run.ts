@@ -71,7 +71,11 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
   const workerEnv = { ...stack.env, ...PRODUCTION, ...opts.env, OFFBOARD_ROLE: 'worker', OFFBOARD_WORKER_CONCURRENCY: String(opts.concurrency), LOG_LEVEL: 'error' };
   const workerPorts = await Promise.all(Array.from({ length: opts.workers }, () => freePort()));
   // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile of each worker process there when it stops.
-  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  // BENCH_WORKER_NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2" passes options to node itself.
+  const profile = [
+    ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+    ...(process.env.BENCH_WORKER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
+  ];
   const workers = workerPorts.map((port) => spawnBot({ ...workerEnv, PORT: String(port) }, profile));
   const redis = new Redis(stack.config.redisUrl);
   const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));

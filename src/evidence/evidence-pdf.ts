@@ -1,66 +1,16 @@
-import PDFDocument from 'pdfkit';
 import type { EvidencePack } from './evidence-pack.js';
-import { isoTime } from './format.js';
-import { approvalsSection } from './pdf-approvals.js';
-import { pdfContext } from './pdf-context.js';
-import { controlsSection, exceptionsSection, integritySection, retentionSection, scopeSection } from './pdf-closing.js';
-import { coverPage, summaryPage } from './pdf-cover.js';
-import { defaultFontFile, FontBook } from './pdf-fonts.js';
-import { Layout, MARGINS } from './pdf-layout.js';
-import { systemsSection } from './pdf-systems.js';
-import { TextSetter } from './pdf-text.js';
-import { timelineSection } from './pdf-timeline.js';
+import type { BuiltPack, PackJob } from './render-jobs.js';
+import { renderThread } from './render-thread.js';
 
 /**
- * The PDF a person files, rendered from the pack JSON alone, so both say the same. PDF/A-2b:
- * every font embedded (subset), no transparency, XMP metadata and an sRGB output intent (pdfkit
- * writes both for this subset). Times come from the pack, so the same pack gives the same text.
+ * The evidence PDF of a pack (see pdf-document.ts for what it holds), drawn on the render thread:
+ * the caller's event loop keeps answering Slack meanwhile.
  */
-export async function renderEvidencePdf(pack: EvidencePack, integrity: { jsonSha256: string; keyId?: string }): Promise<Buffer> {
-  const created = new Date(pack.generated_at || 0);
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: MARGINS,
-    bufferPages: true,
-    autoFirstPage: true,
-    pdfVersion: '1.7',
-    subset: 'PDF/A-2b',
-    lang: 'en',
-    font: defaultFontFile(),
-    displayTitle: true,
-    info: {
-      Title: `Offboarding evidence ${pack.request_id} round ${pack.round}`,
-      Subject: 'Offboarding evidence pack',
-      Author: pack.generator.name,
-      Creator: `${pack.generator.name} ${pack.generator.version} (${pack.generator.commit})`,
-      CreationDate: created,
-      ModDate: created,
-    },
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const layout = new Layout(doc, new TextSetter(doc, new FontBook(doc)));
-  const ctx = pdfContext(pack, layout, integrity.jsonSha256, integrity.keyId);
-  coverPage(ctx);
-  summaryPage(ctx);
-  layout.newPage();
-  approvalsSection(ctx);
-  timelineSection(ctx);
-  systemsSection(ctx);
-  retentionSection(ctx);
-  exceptionsSection(ctx);
-  scopeSection(ctx);
-  controlsSection(ctx);
-  integritySection(ctx);
-  layout.footers((page, pages) => [
-    { left: `Offboarding evidence ${pack.request_id} · round ${pack.round} · generated ${isoTime(pack.generated_at)}`, right: `Page ${page} of ${pages}` },
-    { left: `JSON SHA-256 ${integrity.jsonSha256}`, right: integrity.keyId ? `Signing key ${integrity.keyId}` : 'Unsigned' },
-    { left: `Chain head ${pack.chain.head}` },
-  ]);
-  doc.end();
-  return done;
+export function renderEvidencePdf(pack: EvidencePack, integrity: { jsonSha256: string; keyId?: string }): Promise<Buffer> {
+  return renderThread.run('pdf', { pack, integrity });
+}
+
+/** The whole pack of a trail, its canonical JSON, that JSON's SHA-256 and the PDF, made on the render thread. */
+export function renderEvidencePack(input: PackJob): Promise<BuiltPack> {
+  return renderThread.run('pack', input);
 }

@@ -1,26 +1,32 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WebClient } from '@slack/web-api';
-import { canonicalJson, sha256Hex, type ChainEntry } from '../audit/audit-chain.js';
+import { canonicalJson, type ChainEntry } from '../audit/audit-chain.js';
 import type { PublishedFile } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
-import { renderEvidencePdf } from './evidence-pdf.js';
-import { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
+import { renderEvidencePack } from './evidence-pdf.js';
 import { generatorInfo } from './generator-info.js';
 import { signPack, type PackManifest, type SigningKey } from './pack-signing.js';
+import { renderJobs, type PackHead } from './render-jobs.js';
 
 export interface EvidenceOptions {
   /** Set: every pack carries a detached Ed25519 manifest. */
   signingKey?: SigningKey;
   /** Set: every pack is also written here (OFFBOARD_EVIDENCE_DIR). */
   dir?: string;
+  /**
+   * Draw packs on the calling thread. Only for a process that never answers Slack (the worker
+   * role): a render there holds up nothing a person waits on, and the render thread would cost
+   * the process another 60–100 MiB.
+   */
+  onCallingThread?: boolean;
 }
 
 export interface RenderedPack {
-  pack: EvidencePack;
+  pack: PackHead;
   /** The canonical JSON, the bytes that are hashed, signed and stored. */
   json: string;
   sha256: string;
@@ -90,13 +96,12 @@ export class EvidencePublisher {
   /** The pack of `round` over the trail as it stands (or `entries`, when the caller has read them). */
   async render(requestId: string, round: number, entries?: ChainEntry[]): Promise<RenderedPack> {
     const chain = entries ?? (await this.audit.chain(requestId)).entries;
-    const pack = buildEvidencePack({ requestId, round, entries: chain, people: await this.names(chain), generator: generatorInfo() });
-    const json = canonicalJson(pack);
-    const sha256 = sha256Hex(json);
+    // Pack, JSON and PDF are made on the render thread: this process may be answering Slack.
+    const render = this.options.onCallingThread ? renderJobs.pack : renderEvidencePack;
+    const { pack, json, sha256, pdf } = await render({ requestId, round, entries: chain, people: await this.names(chain), generator: generatorInfo(), keyId: this.keyId });
     const base = packBasename(requestId, round);
     const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
     const manifest = this.options.signingKey ? signPack(json, pack, names.json, this.options.signingKey) : undefined;
-    const pdf = await renderEvidencePdf(pack, { jsonSha256: sha256, keyId: manifest?.key_id });
     return { pack, json, sha256, pdf, manifest, names };
   }
 

@@ -117,6 +117,7 @@ export class Layout {
     const height = this.text.height(lines, style) + 2 * pad;
     this.ensureSpace(height + 4);
     this.doc.rect(this.left + indent, this.y, width, height).lineWidth(1).fillAndStroke(COLORS.badBg, COLORS.bad);
+    this.text.fillChanged();
     this.text.draw(lines, this.left + indent + pad, this.y + pad, style);
     this.y += height + 6;
   }
@@ -129,7 +130,10 @@ export class Layout {
       return { lines, height: Math.max(...lines.map((l) => this.text.height(l, { size }))) + 2 * pad };
     };
     const drawRow = (row: ReturnType<typeof layoutRow>, fill: string | undefined, bold: boolean) => {
-      if (fill) this.doc.rect(this.left, this.y, this.width, row.height).fill(fill);
+      if (fill) {
+        this.doc.rect(this.left, this.y, this.width, row.height).fill(fill);
+        this.text.fillChanged();
+      }
       let x = this.left;
       row.lines.forEach((lines, i) => {
         this.text.draw(lines, x + pad, this.y + pad, { size, bold, color: COLORS.text });

@@ -1,5 +1,6 @@
 import { redact } from '../redact.js';
 import type { FontBook, FontRun } from './pdf-fonts.js';
+import { GlyphWriter, type GlyphRun } from './pdf-glyphs.js';
 
 type Doc = PDFKit.PDFDocument;
 
@@ -36,11 +37,17 @@ export const LINE_HEIGHT = 1.3;
  */
 export class TextSetter {
   private readonly shaped = new Map<string, { runs: MeasuredRun[]; unit: number }>();
+  /** The fill colour text last set, and on which page (each page starts black). */
+  private painted: { page: PDFKit.PDFPage; color: string } | undefined;
+
+  private readonly glyphs: GlyphWriter;
 
   constructor(
     private readonly doc: Doc,
     private readonly fonts: FontBook,
-  ) {}
+  ) {
+    this.glyphs = new GlyphWriter(doc);
+  }
 
   lines(text: string, width: number, style: TextStyle = {}): Line[] {
     const size = style.size ?? 10;
@@ -82,20 +89,40 @@ export class TextSetter {
   draw(lines: Line[], x: number, y: number, style: TextStyle = {}, align: 'left' | 'right' = 'left', width = 0): number {
     const size = style.size ?? 10;
     const lineHeight = size * LINE_HEIGHT;
-    this.doc.fillColor(style.color ?? '#1f2328');
+    this.fill(style.color ?? '#1f2328');
+    const drawn: Array<{ baseline: number; runs: GlyphRun[] }> = [];
     for (const line of lines) {
       let cx = align === 'right' ? x + width - line.width : x;
-      const baseline = y + size * 0.98;
+      // Words and spaces of one font and size are one run: a line of a table is a handful of them.
+      const runs: GlyphRun[] = [];
       for (const token of line.tokens) {
         for (const run of token.runs) {
-          this.doc.font(run.font).fontSize(token.size);
-          this.doc.text(run.text, cx, baseline, { lineBreak: false, baseline: 'alphabetic' });
+          const last = runs.at(-1);
+          if (last && last.font === run.font && last.size === token.size) last.text += run.text;
+          else runs.push({ font: run.font, size: token.size, text: run.text, x: cx });
           cx += run.unit * token.size;
         }
       }
+      drawn.push({ baseline: y + size * 0.98, runs });
       y += lineHeight;
     }
+    this.glyphs.write(drawn);
     return y;
+  }
+
+  /**
+   * Something other than text painted with a fill colour (a table row, a box): the next text sets
+   * its own colour again instead of trusting the last one it set.
+   */
+  fillChanged(): void {
+    this.painted = undefined;
+  }
+
+  /** pdfkit writes a colour at every call; a long report repeats the same one tens of thousands of times. */
+  private fill(color: string): void {
+    if (this.painted?.page === this.doc.page && this.painted.color === color) return;
+    this.doc.fillColor(color);
+    this.painted = { page: this.doc.page, color };
   }
 
   private token(text: string, size: number, bold: boolean, space: boolean): Token {
@@ -103,7 +130,7 @@ export class TextSetter {
     let shaped = this.shaped.get(key);
     if (!shaped) {
       // Widths scale with the size, so one measurement at size 1 serves every size; words repeat a lot.
-      const runs = this.fonts.runs(text, bold).map((run) => ({ ...run, unit: this.doc.font(run.font).fontSize(1).widthOfString(run.text) }));
+      const runs = this.fonts.runs(text, bold).map((run) => ({ ...run, unit: this.fonts.width(run) }));
       shaped = { runs, unit: runs.reduce((sum, run) => sum + run.unit, 0) };
       this.shaped.set(key, shaped);
     }

@@ -1,0 +1,91 @@
+import { Worker } from 'node:worker_threads';
+import type { RenderJobName, RenderJobs } from './render-jobs.js';
+import type { RenderReply, RenderRequest } from './render-worker.js';
+
+type Input<J extends RenderJobName> = Parameters<RenderJobs[J]>[0];
+type Output<J extends RenderJobName> = Awaited<ReturnType<RenderJobs[J]>>;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Evidence packs are drawn on this one worker thread, never on the thread that answers Slack: a
+ * 500-entry PDF is a few hundred milliseconds of solid work. One thread, kept between renders:
+ * a new one would parse the fonts and load pdfkit again (about half a second) for every pack,
+ * and packs are rare enough (one per round) that they never need two at once; jobs queue on it.
+ *
+ * The thread is started on first use and holds the process open only while a job is in flight,
+ * so a process (or a test) exits when its own work is done. A job that throws rejects with the
+ * thread's error; a thread that dies rejects what it had, and the next job starts a new one.
+ */
+export class RenderThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(private readonly entry: URL) {}
+
+  run<J extends RenderJobName>(job: J, input: Input<J>): Promise<Output<J>> {
+    const worker = this.worker ?? this.start();
+    const id = this.nextId++;
+    const done = new Promise<Output<J>>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+    worker.ref();
+    worker.postMessage({ id, job, input } satisfies RenderRequest);
+    return done;
+  }
+
+  /** Stops the thread; jobs in flight reject. The next job starts a new one. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    this.failAll(new Error('the evidence render thread was closed before it finished'));
+    await worker.terminate();
+  }
+
+  private start(): Worker {
+    const worker = new Worker(this.entry, { name: 'evidence-render' });
+    worker.unref();
+    worker.on('message', (reply: RenderReply) => this.settle(worker, reply));
+    worker.on('error', (err) => this.lost(worker, err instanceof Error ? err : new Error(`the evidence render thread failed: ${String(err)}`)));
+    worker.on('messageerror', (err) => this.lost(worker, err instanceof Error ? err : new Error(`the evidence render thread sent an unreadable answer: ${String(err)}`)));
+    worker.on('exit', (code) => this.lost(worker, new Error(`the evidence render thread exited (code ${code}) before it finished`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(worker: Worker, reply: RenderReply): void {
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) worker.unref();
+    if (reply.ok) pending.resolve(revive(reply.value));
+    else pending.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, stack: reply.error.stack }));
+  }
+
+  private lost(worker: Worker, err: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.failAll(err);
+    void worker.terminate();
+  }
+
+  private failAll(err: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+}
+
+/** A Buffer crosses threads as a plain Uint8Array; callers get a Buffer back, as on one thread. */
+function revive(value: unknown): unknown {
+  const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (value instanceof Uint8Array) return buffer(value);
+  if (value && typeof value === 'object' && 'pdf' in value && value.pdf instanceof Uint8Array) return { ...value, pdf: buffer(value.pdf) };
+  return value;
+}
+
+/** The process's render thread. */
+export const renderThread = new RenderThread(new URL('./render-worker.mjs', import.meta.url));
