@@ -55,9 +55,10 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       },
       { ...options, concurrency: cfg.concurrency },
     ),
-    new Worker(QUEUES.runs, (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)), { ...options, concurrency: 4 }),
-    new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: 2 }),
-    new Worker(QUEUES.slack, (job: Job) => processSlackOutput(job, deps), { ...options, concurrency: cfg.concurrency }),
+    // Identifying people and previews mostly wait on IBM: in a bulk they run as wide as the steps do.
+    new Worker(QUEUES.runs, (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)), { ...options, concurrency: cfg.concurrency }),
+    new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: cfg.concurrency }),
+    new Worker(QUEUES.slack, (job: Job, token?: string) => processSlackOutput(job, deps, token), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),
   ];
   for (const worker of workers) observeWorker(worker, deps.metrics);

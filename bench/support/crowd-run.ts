@@ -26,6 +26,8 @@ export interface CrowdOptions {
   env?: Record<string, string>;
   /** Stops waiting for the crowd after this long. */
   deadlineMs: number;
+  /** --max-old-space-size of each worker process, as the README advises for workers; undefined: V8's default. */
+  workerHeapMiB?: number;
 }
 
 export interface PersonResult {
@@ -73,6 +75,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
   // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile of each worker process there when it stops.
   // BENCH_WORKER_NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2" passes options to node itself.
   const profile = [
+    ...(opts.workerHeapMiB ? [`--max-old-space-size=${opts.workerHeapMiB}`] : []),
     ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
     ...(process.env.BENCH_WORKER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
   ];

@@ -1,36 +1,102 @@
+import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
+import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
+import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import { checklistMessage } from '../slack/blocks/checklist-message.js';
-import { stepProgress } from './step-progress.js';
+import { currentRound, stepProgress } from './step-progress.js';
+
+/**
+ * How often a running round's progress is written to Slack, per request: the first update at
+ * least `firstMs` after a write made at once (the steps have started moving), later ones at least
+ * `everyMs` apart. A burst of step events in between becomes one update showing the latest of
+ * them. The first post and a round's outcome are written at once.
+ */
+export interface ChecklistSpacing {
+  firstMs: number;
+  everyMs: number;
+}
+
+export const CHECKLIST_SPACING: ChecklistSpacing = { firstMs: 500, everyMs: 3_000 };
+
+/** What a refresh did: wrote (or found Slack already showing the latest), or is due again at `at`. */
+export type ChecklistWrite = { kind: 'written' } | { kind: 'later'; at: number };
+
+interface LastTry {
+  at: number;
+  /** Tries since the last write made at once, that one included. */
+  tries: number;
+  /** What Slack shows since this process last wrote it. */
+  digest?: string;
+}
 
 /**
  * Renders the checklist from the audit trail and writes it to Slack. Runs only inside the
  * checklist job (one in flight per request), so two renders never race; a failure is thrown,
- * classified, for BullMQ to retry.
+ * classified, for BullMQ to retry. Spacing and "already shown" are remembered per process: with
+ * several worker processes a refresh picked up elsewhere may write sooner, never wrongly.
  */
 export class ChecklistPublisher {
+  private readonly tried = new Map<string, LastTry>();
+
   constructor(
     private readonly store: RequestStore,
     private readonly audit: AuditTrail,
     private readonly slack: WebClient,
+    private readonly spacing: ChecklistSpacing = CHECKLIST_SPACING,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  async publish(requestId: string): Promise<void> {
+  /**
+   * Writes the latest state. `spaced`: progress of a running round not sooner than the spacing
+   * after this process last tried to write it (the caller runs the refresh again at `at`).
+   */
+  async publish(requestId: string, { spaced = false } = {}): Promise<ChecklistWrite> {
     const [request, trail] = await Promise.all([this.store.mustGet(requestId), this.audit.read(requestId)]);
     if (!request.approvalMessage) throw new RetryableError(`checklist of ${requestId}: the approval message is not posted yet`);
+    const atOnce = writtenAtOnce(request, trail);
+    const last = this.tried.get(requestId);
+    if (spaced && last && !atOnce) {
+      const at = last.at + (last.tries <= 1 ? this.spacing.firstMs : this.spacing.everyMs);
+      if (at > this.now()) return { kind: 'later', at };
+    }
     const message = checklistMessage(request, stepProgress(trail), trail);
+    const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
+    const tries = atOnce ? 1 : (last?.tries ?? 0) + 1;
     try {
       if (request.checklistMessage) {
-        await this.slack.chat.update({ channel: request.checklistMessage.channel, ts: request.checklistMessage.ts, ...message });
-        return;
+        // A refresh that asks for what Slack already shows (the last write covered it) costs no call.
+        if (last?.digest !== digest) await this.slack.chat.update({ channel: request.checklistMessage.channel, ts: request.checklistMessage.ts, ...message });
+      } else {
+        const posted = await this.slack.chat.postMessage({ channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, ...message });
+        if (posted.ts) await this.store.patch(requestId, { checklistMessage: { channel: posted.channel ?? request.approvalMessage.channel, ts: posted.ts } });
       }
-      const posted = await this.slack.chat.postMessage({ channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, ...message });
-      if (posted.ts) await this.store.patch(requestId, { checklistMessage: { channel: posted.channel ?? request.approvalMessage.channel, ts: posted.ts } });
     } catch (err) {
+      // A failed try counts for the spacing too: an outage is not retried at every step event.
+      this.remember(requestId, { at: this.now(), tries, digest: last?.digest });
       throw classifySlackError('checklist', err);
     }
+    this.remember(requestId, { at: this.now(), tries, digest });
+    return { kind: 'written' };
   }
+
+  /** True when the request's checklist is due without spacing: not posted yet, or its round's outcome is in. */
+  async writtenAtOnce(requestId: string): Promise<boolean> {
+    const [request, trail] = await Promise.all([this.store.mustGet(requestId), this.audit.read(requestId)]);
+    return writtenAtOnce(request, trail);
+  }
+
+  private remember(requestId: string, last: LastTry): void {
+    // Only the spacing matters; entries older than it are dropped once there are many.
+    if (this.tried.size > 1000) for (const [id, t] of this.tried) if (t.at + this.spacing.everyMs < last.at) this.tried.delete(id);
+    this.tried.set(requestId, last);
+  }
+}
+
+/** The first post, and every state from a round's end on (finished, its report, the request's new status). */
+function writtenAtOnce(request: OffboardRequest, trail: AuditRecord[]): boolean {
+  return !request.checklistMessage || request.status !== 'approved' || currentRound(trail).finished;
 }

@@ -32,7 +32,7 @@ const schema = z
       }),
     OFFBOARD_ROLE: z.enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' }).default('all'),
     OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000),
-    OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(1_000),
+    OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(50),
     OFFBOARD_JOB_ATTEMPTS: positiveInt(25),
     OFFBOARD_RETRY_DELAY_MS: positiveInt(1_000),
     OFFBOARD_RETRY_MAX_DELAY_MS: positiveInt(30_000),

@@ -58,6 +58,9 @@ export const roundJobDataSchema = z.object({ requestId: z.string(), round: z.num
 /** Jobs that only need to know their request: finishing a run, previewing one, refreshing its messages. */
 export const requestJobDataSchema = z.object({ requestId: z.string() });
 
+/** A checklist refresh; `notBefore`: Slack asked us to wait until then (a 429's Retry-After), whatever wakes the job sooner. */
+export const checklistJobDataSchema = z.object({ requestId: z.string(), notBefore: z.number().optional() });
+
 export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.string(), text: z.string() });
 
 export const alertJobDataSchema = z.object({ requestId: z.string(), text: z.string() });

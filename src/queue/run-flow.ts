@@ -58,7 +58,8 @@ export function buildStepFlow(request: OffboardRequest, systems: readonly Planne
   const children = systems.flatMap((system) =>
     system.scopes.flatMap((scope) => {
       const here = (job: StepJob) => wanted.has(stepId(job.ref(scope)));
-      const leaves = system.steps.filter((j) => !j.closing && here(j)).map((j) => node(j, scope));
+      // Workers take steps in the order they are added: those that remove access before those that only report.
+      const leaves = system.steps.filter((j) => !j.closing && here(j)).sort((a, b) => Number(a.reportsResidual) - Number(b.reportsResidual)).map((j) => node(j, scope));
       const closing = system.steps.filter((j) => j.closing && here(j));
       if (closing.length === 0) return leaves;
       return closing.map((j, i) => node(j, scope, i === 0 && leaves.length ? leaves : undefined));

@@ -64,14 +64,21 @@ export const offboardRequestSchema = z.object({
     .optional(),
   approvalMessage: slackMessageRef.optional(),
   checklistMessage: slackMessageRef.optional(),
+  /** The latest look for access that came back (the trail has every one), for App Home. */
+  lastRescan: z.object({ at: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']), findings: z.number().int().min(0) }).optional(),
   /**
    * A retry an approver asked for, stored with the status flip that grants it, so a crash before
    * its jobs are enqueued cannot lose it: the reconciler plans it.
    */
-  /** The latest look for access that came back (the trail has every one), for App Home. */
-  lastRescan: z.object({ at: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']), findings: z.number().int().min(0) }).optional(),
   nextRound: z
-    .object({ round: z.number().int().min(2), steps: z.array(z.string()).min(1), by: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']).default('delete') })
+    .object({
+      round: z.number().int().min(2),
+      steps: z.array(z.string()).min(1),
+      by: z.string(),
+      phase: z.enum(['disable', 'delete', 'reinstate']).default('delete'),
+      /** When it was granted (absent on requests stored before it was kept). */
+      at: z.string().optional(),
+    })
     .optional(),
 });
 export type OffboardRequest = z.infer<typeof offboardRequestSchema>;

@@ -1,5 +1,7 @@
 import type { AuditRecord, Phase } from '../audit/audit-event.js';
 import { currentPhaseSteps, currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
+import { RetryableError } from '../connectors/step-errors.js';
+import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest, RequestStatus } from '../requests/request.js';
 import type { RunDeps } from './run-deps.js';
 
@@ -20,6 +22,10 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
   const residualSteps = steps.filter((s) => s.state === 'residual').map((s) => s.id);
   const request = await deps.store.mustGet(requestId);
   if (!finished) {
+    // A step that never said how it ended (its job was removed, or died before it could record)
+    // is the reconciler's to record, with the reason: the round waits for that, never closes without.
+    const silent = silentSteps(trail, round);
+    if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
     const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : 'verified';
     await deps.audit.append(requestId, { type: 'run.finished', round, outcome, failedSteps, ...(residualSteps.length ? { residualSteps } : {}) });
     observeExposure(request, stepProgress(trail), deps);
@@ -46,6 +52,15 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
     ? `finished with ${failedSteps.length} failed step(s); IT can retry them from the checklist`
     : { disable: 'has removed their access, verified by reading the systems back', delete: 'is done: every step was verified by reading the systems back', reinstate: 'has restored their access, verified by reading the systems back' }[phase];
   await deps.outbox.notify(requestId, `finished-r${round}`, request.requester.slackUserId, `The ${phase === 'reinstate' ? 'reinstatement' : 'offboarding'} of ${request.subject.name} (*${requestId}*) ${outcome}.`);
+}
+
+/** The round's planned steps with no verified, failed or residual entry since it was planned. */
+function silentSteps(trail: AuditRecord[], round: number): string[] {
+  const since = trail.findLastIndex((e) => e.type === 'run.planned' && e.round === round);
+  const planned = trail[since];
+  if (planned?.type !== 'run.planned') return [];
+  const closed = new Set(trail.slice(since).flatMap((e) => (e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual' ? [e.stepId] : [])));
+  return planned.steps.map(stepId).filter((id) => !closed.has(id));
 }
 
 /** Where a round of `phase` leaves the request. */

@@ -20,7 +20,7 @@ export type RoundGrant = { kind: 'started'; round: number; steps: number } | { k
  */
 export async function grantRound(deps: PhaseRoundDeps, requestId: string, phase: Phase, steps: string[], by: string, from: RequestStatus[]): Promise<RoundGrant> {
   const trail = await deps.audit.read(requestId);
-  const nextRound = { round: currentRound(trail).round + 1, phase, steps, by };
+  const nextRound = { round: currentRound(trail).round + 1, phase, steps, by, at: new Date().toISOString() };
   const { applied, request } = await deps.store.patch(requestId, { status: 'approved', nextRound }, from);
   if (!applied) return { kind: 'not_now', status: request.status };
   await deps.runs.next(request, nextRound);

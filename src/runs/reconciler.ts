@@ -5,6 +5,7 @@ import { currentRound } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { RECONCILE_JOB } from '../queue/queue-names.js';
 import { finishJobId, identifyJobId, stepJobId } from '../queue/run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
@@ -22,17 +23,22 @@ export interface ReconcilerDeps {
   outbox: SlackOutbox;
   lock: RequestLock;
   deletions: DeletionSchedule;
-  queues: { runs: Queue; revocations: Queue; slack: Queue };
+  queues: { runs: Queue; revocations: Queue; slack: Queue; maintenance: Queue };
   metrics: Metrics;
   logger: Logger;
+  /** A run with a change this recent is left for the next pass; default 2 s. */
+  settleMs?: number;
 }
+
+const SETTLE_MS = 2_000;
 
 /**
  * Finds requests whose state says work should exist but whose jobs do not, and repairs them:
  * the process died between storing a decision and enqueuing its run, a job was removed from the
  * queue, or BullMQ failed a job without our code running (stalled past the limit). Every repair
  * is recorded in the request's trail. Runs at start-up and on a schedule; each repair is
- * idempotent, and one reconciler runs at a time.
+ * idempotent, and one reconciler runs at a time. A run changed moments ago (a decision whose
+ * jobs are being enqueued right now) is not stranded but busy: the next pass looks again.
  */
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
@@ -40,11 +46,26 @@ export class Reconciler {
   async reconcile(): Promise<number> {
     return this.deps.lock.with('reconcile', 'all', async () => {
       let repairs = 0;
+      let busy = 0;
       for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.pending(id);
-      for (const id of await this.deps.store.idsWithStatus('approved')) repairs += await this.approved(id);
+      for (const id of await this.deps.store.idsWithStatus('approved')) {
+        const repaired = await this.approved(id);
+        if (repaired === 'busy') busy++;
+        else repairs += repaired;
+      }
       for (const id of await this.deps.store.idsWithStatus('disabled')) repairs += await this.waitingForDeletion(id);
+      // A busy run may be one a crash just stranded (the pass at start-up sees it so): look again
+      // once it has settled, not only at the next scheduled pass. One such pass per settle period.
+      if (busy) {
+        const settle = this.settleMs;
+        await this.deps.queues.maintenance.add(RECONCILE_JOB, {}, { jobId: `reconcile-settled-${Math.floor(Date.now() / settle)}`, delay: settle, removeOnComplete: true, removeOnFail: 100 });
+      }
       return repairs;
     });
+  }
+
+  private get settleMs(): number {
+    return this.deps.settleMs ?? SETTLE_MS;
   }
 
   /** A request stored, but its approval message never posted nor queued. */
@@ -55,10 +76,11 @@ export class Reconciler {
     return this.record(id, 'announced', 'the approval message was never queued; queued it', false);
   }
 
-  private async approved(id: string): Promise<number> {
+  private async approved(id: string): Promise<number | 'busy'> {
     const request = await this.deps.store.get(id);
     if (!request) return 0;
     const trail = await this.deps.audit.read(id);
+    if (this.busy(request, trail)) return 'busy';
     const { round, finished } = currentRound(trail);
     const wanted = request.nextRound?.round ?? 1;
     if (round < wanted) return this.startRound(request, wanted, trail);
@@ -75,6 +97,12 @@ export class Reconciler {
       return this.record(id, 'run-requeued', `the job finishing round ${round} had failed (${finish.failedReason}); retrying it`);
     }
     return finished ? 0 : this.silentSteps(id, round, trail);
+  }
+
+  /** Its decision, the grant of its next round or its trail changed within the settle time. */
+  private busy(request: OffboardRequest, trail: AuditRecord[]): boolean {
+    const last = Math.max(...[trail.at(-1)?.at, request.decision?.at, request.nextRound?.at].map((at) => (at ? Date.parse(at) : 0)));
+    return Date.now() - last < this.settleMs;
   }
 
   /** A round still finding the person: its job must exist, or have failed where a retry helps. */
@@ -118,7 +146,7 @@ export class Reconciler {
     if (!planned) return 0;
     const since = trail.indexOf(planned);
     const closed = new Set(
-      trail.slice(since).flatMap((e) => ((e.type === 'step.verified' || e.type === 'step.failed') && e.stepId ? [e.stepId] : [])),
+      trail.slice(since).flatMap((e) => ((e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual') && e.stepId ? [e.stepId] : [])),
     );
     let repairs = 0;
     for (const ref of planned.steps) {

@@ -9,18 +9,33 @@ import { NotConfirmedError } from '../connectors/step-errors.js';
 export interface VerifyPolicy {
   /** Give up on the read-back after this long. */
   timeoutMs: number;
-  /** First pause between read-backs; doubles up to 10 s. */
+  /** The shortest pause between read-backs (the first read-back comes right after the change). */
   intervalMs: number;
 }
 
 /** Where a step's read-back stands; kept in the job's data so a delayed or re-run job resumes it. */
 export interface VerifyState {
+  /** When the step finished acting: what the pauses are measured against. */
   startedAt: number;
   checks: number;
+  /** The pause before the next read-back. */
   pauseMs: number;
 }
 
 const MAX_PAUSE_MS = 10_000;
+
+/**
+ * Each pause is this share of the time waited so far: a change the system takes D to show is
+ * confirmed about a tenth of D (plus one read-back) late at most, where doubling pauses can waste
+ * up to D; and the pauses still grow, by a tenth each read-back, so a slow system is not polled
+ * hard for long.
+ */
+const PAUSE_SHARE = 0.1;
+
+/** The pause after a read-back made `waitedMs` after the change: a tenth of that, at least the interval, at most 10 s (or the interval, if longer). */
+export function pauseAfter(waitedMs: number, policy: Pick<VerifyPolicy, 'intervalMs'>): number {
+  return Math.min(Math.max(policy.intervalMs, Math.round(waitedMs * PAUSE_SHARE)), Math.max(MAX_PAUSE_MS, policy.intervalMs));
+}
 
 /**
  * Inventory and revoke, resuming whatever an earlier execution of the step began. Each change is
@@ -61,8 +76,8 @@ export async function actOnStep(
 export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: VerifyState };
 
 /**
- * One read-back. Confirmed: recorded as verified. Not yet: the caller hands the pause to BullMQ
- * as a delayed job, so waiting for IAM never holds a worker slot. Past the bound: not confirmed.
+ * One read-back. Confirmed: recorded as verified. Not yet: the caller hands the next pause to
+ * BullMQ as a delayed job, so waiting for IAM never holds a worker slot. Past the bound: not confirmed.
  */
 export async function readBackOnce(
   step: PhaseStep,
@@ -85,9 +100,10 @@ export async function readBackOnce(
     });
     return { kind: 'verified' };
   }
-  if (waited + state.pauseMs > policy.timeoutMs) {
+  const pauseMs = pauseAfter(waited, policy);
+  if (waited + pauseMs > policy.timeoutMs) {
     const still = readBack.remaining.map((f) => `${f.label} (${f.id})`).join(', ');
     throw new NotConfirmedError(`not confirmed: after ${checks} read-backs over ${Math.round(waited / 1000)} s the system still shows ${still}`);
   }
-  return { kind: 'wait', next: { startedAt: state.startedAt, checks, pauseMs: Math.min(state.pauseMs * 2, MAX_PAUSE_MS) } };
+  return { kind: 'wait', next: { startedAt: state.startedAt, checks, pauseMs } };
 }

@@ -103,18 +103,18 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         let verify = data.verify;
         if (!verify) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
-          await deps.outbox.refreshChecklist(requestId);
+          await deps.outbox.refreshChecklist(requestId, { progress: true });
           await actOnStep(step, ctx, progress.find((p) => p.id === id && p.phase === phase), deps.audit);
           verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
           await job.updateData({ ...data, verify });
         }
         const outcome = await readBackOnce(step, ctx, verify, deps.verify, deps.audit);
         if (outcome.kind === 'verified') {
-          await deps.outbox.refreshChecklist(requestId);
+          await deps.outbox.refreshChecklist(requestId, { progress: true });
           return;
         }
         await job.updateData({ ...data, verify: outcome.next });
-        await job.moveToDelayed(Date.now() + verify.pauseMs, token);
+        await job.moveToDelayed(Date.now() + outcome.next.pauseMs, token);
         throw new DelayedError();
       } catch (err) {
         if (err instanceof DelayedError) throw err;
@@ -128,12 +128,12 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         const maxAttempts = job.opts.attempts ?? 1;
         if (err instanceof PermanentError || attempt >= maxAttempts) {
           await deps.audit.append(requestId, { type: 'step.failed', stepId: id, attempt: execution, error: message });
-          await deps.outbox.refreshChecklist(requestId);
+          await deps.outbox.refreshChecklist(requestId, { progress: true });
           throw new UnrecoverableError(message);
         }
         const retryInMs = retryDelay(attempt, deps.retry, err);
         await deps.audit.append(requestId, { type: 'step.retrying', stepId: id, attempt: execution, error: message, retryInMs });
-        await deps.outbox.refreshChecklist(requestId);
+        await deps.outbox.refreshChecklist(requestId, { progress: true });
         throw new RetryableError(message, retryInMs);
       }
     },
@@ -150,7 +150,7 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
   } else {
     await deps.audit.append(ctx.requestId, { type: 'step.verified', stepId: ctx.stepId, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 0 });
   }
-  await deps.outbox.refreshChecklist(ctx.requestId);
+  await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
 
 /** Six hex characters naming a step (system, scope and step) in transaction ids; the trail maps each back. */

@@ -14,9 +14,10 @@ const UNTIL_ACCEPTED: JobsOptions = {
 
 /**
  * Everything the bot says in Slack goes through here as a BullMQ job, so nothing on the
- * revocation path or in a listener ever waits for Slack. A refresh has one deduplication id per
- * request and message: at most one is in flight, a request made meanwhile is kept as the one
- * next job, and that job renders the latest state, so the latest state always wins.
+ * revocation path or in a listener ever waits for Slack (asking costs one Redis call). A refresh
+ * has one deduplication id per request and message: at most one is in flight, a request made
+ * meanwhile is kept as the one next job, and that job renders the latest state, so the latest
+ * state always wins.
  */
 export class SlackOutbox {
   constructor(private readonly queue: Queue) {}
@@ -30,8 +31,14 @@ export class SlackOutbox {
     await this.refresh(SLACK_JOBS.approval, requestId);
   }
 
-  async refreshChecklist(requestId: string): Promise<void> {
-    await this.refresh(SLACK_JOBS.checklist, requestId);
+  /**
+   * The checklist job spaces the writes of a running round's progress (see ChecklistPublisher)
+   * and waits as a delayed job meanwhile. A refresh wakes a waiting one, so that what must not
+   * wait (the round's outcome, the first post) is written at once; a `progress` refresh (a step's
+   * own events) joins it instead, so a burst of them is one update and costs no extra wake-up.
+   */
+  async refreshChecklist(requestId: string, { progress = false } = {}): Promise<void> {
+    await this.refresh(SLACK_JOBS.checklist, requestId, { reschedule: !progress });
   }
 
   /** Tells `userId` something about the request; `key` makes the message idempotent (one per decision…). */
@@ -44,7 +51,7 @@ export class SlackOutbox {
     await this.queue.add(SLACK_JOBS.alert, { requestId, text }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.alert.${key}`, removeOnComplete: { age: 90 * 24 * 3600 } });
   }
 
-  private async refresh(name: string, requestId: string): Promise<void> {
-    await this.queue.add(name, { requestId }, { ...UNTIL_ACCEPTED, deduplication: { id: `${requestId}.${name}`, keepLastIfActive: true } });
+  private async refresh(name: string, requestId: string, { reschedule = false } = {}): Promise<void> {
+    await this.queue.add(name, { requestId }, { ...UNTIL_ACCEPTED, deduplication: { id: `${requestId}.${name}`, keepLastIfActive: true, ...(reschedule ? { reschedule } : {}) } });
   }
 }

@@ -102,7 +102,7 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 60_000,
       rescanAfterMs: [3_600_000, 86_400_000, 604_800_000, 2_592_000_000],
       verifyTimeoutMs: 300_000,
-      verifyIntervalMs: 1_000,
+      verifyIntervalMs: 50,
       concurrency: 8,
     });
   });

@@ -130,6 +130,10 @@ export interface SlackSimulator {
   responseUrl(context?: ResponseUrlContext): string;
   responses: SimResponse[];
   issueTriggerId(userId?: string): string;
+  /**
+   * Answers the next `times` calls to `method` with 429 and `Retry-After: retryAfterSeconds`;
+   * `Infinity` until called again with 0 times (Slack recovers).
+   */
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
   /** Slows every later call to `method` by `ms` (0 restores it), like a Slack having a bad day. */
   delay(method: string, ms: number): void;

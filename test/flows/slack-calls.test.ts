@@ -1,0 +1,68 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../src/demo/local-stack.js';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { Keys } from '../../src/redis.js';
+import { RequestStore } from '../../src/requests/request-store.js';
+import type { RecordedCall } from '../../src/simulators/slack/index.js';
+import { eventsOf, eventually, finishedTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, successor: PEOPLE.taylor, ticket: 'HR-CALLS' };
+
+/** Once the request is completed and no Slack job is waiting, delayed or running: nothing more will be said. */
+async function settled(stack: LocalStack, id: string): Promise<void> {
+  const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+  const slack = new Queue(QUEUES.slack, { connection: redis, prefix: stack.config.redisPrefix });
+  try {
+    await eventually(async () => {
+      const [request, counts] = await Promise.all([store.get(id), slack.getJobCounts('active', 'waiting', 'delayed', 'prioritized')]);
+      return request?.status === 'completed' && Object.values(counts).every((n) => n === 0);
+    }, 20_000, 'the request completed and its Slack output sent');
+  } finally {
+    await slack.close();
+    await redis.quit();
+  }
+}
+
+describe('the Slack calls of one offboarding', () => {
+  it('a one-person, two-account run makes at most 10 Slack calls of its own, turns its step events into a few checklist updates, and asks users.info about nobody twice', async () => {
+    const { stack, player } = await start();
+    const requestFrom = stack.slack.calls.length;
+    const id = await player.request(PEOPLE.morgan, janeLeaves);
+    const clickFrom = stack.slack.calls.length;
+    await player.click(PEOPLE.alex, 'approve', id);
+
+    const trail = await finishedTrail(stack, id);
+    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    await settled(stack, id);
+
+    const approvalTs = player.approvalMessage(id)!.ts;
+    const checklist = player.checklist(id)!;
+    // The approval click's own: who may approve, the approval message's update, the requester told.
+    const ofApproval = (c: RecordedCall) =>
+      c.method === 'usergroups.users.list' || (c.method === 'chat.update' && c.args.ts === approvalTs) || (c.method === 'chat.postMessage' && /was approved/.test(String(c.args.text)));
+    const run = stack.slack.calls.slice(clickFrom).filter((c) => !ofApproval(c));
+    expect(run.length, run.map((c) => c.method).join(', ')).toBeLessThanOrEqual(10);
+
+    // Posted once; the dozens of step events in between became a few updates, not one each.
+    const stepEvents = trail.filter((e) => e.type.startsWith('step.')).length;
+    const posts = run.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === approvalTs);
+    const updates = run.filter((c) => c.method === 'chat.update' && c.args.ts === checklist.ts);
+    expect(posts).toHaveLength(1);
+    expect(stepEvents).toBeGreaterThan(20);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.length).toBeLessThanOrEqual(3);
+    const text = JSON.stringify(checklist.blocks);
+    expect(text).toContain('every step verified');
+    expect(text).toContain('Evidence report');
+
+    const looked = stack.slack.calls.slice(requestFrom).filter((c) => c.method === 'users.info').map((c) => String(c.args.user));
+    expect(looked.length).toBeGreaterThan(0);
+    expect(looked).toEqual([...new Set(looked)]);
+  });
+});
