@@ -1,9 +1,10 @@
 /**
  * Worker memory over 5 rounds of 100 people offboarded at once (bench/support/crowd-run.ts): one
- * worker process (with the README's --max-old-space-size=96), IBM simulated at 50 ms per call
- * plus 500 ms consistency delay. After each round
+ * worker process with the default settings and the README's --max-old-space-size=96, IBM
+ * simulated at 50 ms per call plus 500 ms consistency delay. After each round
  * it prints the worker's resident set now and at its peak (/proc) and the lowest heap its /metrics shows
- * in the 3 s after the round. Flat means the heap after round 5 is within 10% of the heap after round 1.
+ * in the 3 s after the round. Flat means no steady growth: it prints the heap's growth per round
+ * (least squares) and the last round against the mean of all.
  *
  *   npm run bench:memory
  *   BENCH_ROUNDS=3 BENCH_PEOPLE=50 npm run bench:memory
@@ -13,7 +14,8 @@ import { processMemoryMiB, scrape, startCrowdRun } from './support/crowd-run.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const people = Number(process.env.BENCH_PEOPLE ?? 100);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/** OFFBOARD_WORKER_CONCURRENCY: the default. */
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 /** The worker's V8 old-space cap, as the README's deployment examples set it; 0 leaves V8's default (it then grows the heap to ~200 MiB before collecting). */
 const heapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 96);
 
@@ -56,10 +58,16 @@ try {
   console.table(rows);
   const heaps = rows.map((r) => r['heap used MiB'] as number);
   const peakRss = Math.max(...rows.map((r) => r['peak RSS MiB (VmHWM)'] as number));
-  const growth = heaps.at(-1)! / heaps[0]!;
+  const mean = heaps.reduce((a, b) => a + b, 0) / heaps.length;
+  // Least-squares growth of the heap per round: a leak shows as a steady positive slope.
+  const xMean = (heaps.length + 1) / 2;
+  const slope = heaps.reduce((sum, h, i) => sum + (i + 1 - xMean) * (h - mean), 0) / heaps.reduce((sum, _h, i) => sum + (i + 1 - xMean) ** 2, 0);
   console.log(
-    `summary: worker peak RSS ${peakRss} MiB (target ≤ 200 MiB) with ${heapMiB ? `--max-old-space-size=${heapMiB}` : "V8's default heap limit"}, heap ${heaps[0]} → ${heaps.at(-1)} MiB over ${rounds} rounds of ${people} people (${growth.toFixed(2)}×, flat is ≤ 1.10×)`,
+    `summary: worker peak RSS ${peakRss} MiB (target ≤ 200 MiB) with ${heapMiB ? `--max-old-space-size=${heapMiB}` : "V8's default heap limit"}; heap after each of ${rounds} rounds of ${people} people ${heaps.join(', ')} MiB: ${slope >= 0 ? '+' : ''}${slope.toFixed(1)} MiB per round, last round ${(heaps.at(-1)! / mean).toFixed(2)}× the mean (flat: within 10%)`,
   );
+} catch (err) {
+  console.error(`the worker said:\n${crowd.workers[0]!.output().slice(-2000)}`);
+  throw err;
 } finally {
   await crowd.stop();
   await redis?.stop();

@@ -35,6 +35,18 @@ export interface RenderedPack {
   names: { json: string; pdf: string; manifest: string };
 }
 
+let lastRender: Promise<unknown> = Promise.resolve();
+
+/**
+ * One pack at a time on this thread, as on the render thread: a bulk finishing dozens of runs at
+ * once would otherwise hold dozens of half-drawn PDFs in memory together.
+ */
+function renderOnThisThread(job: Parameters<typeof renderJobs.pack>[0]): ReturnType<typeof renderJobs.pack> {
+  const turn = lastRender.then(() => renderJobs.pack(job));
+  lastRender = turn.catch(() => undefined);
+  return turn;
+}
+
 /** `offboarding-evidence-<id>` for round 1, `-round<n>` after: one name per pack, its files beside each other. */
 export function packBasename(requestId: string, round: number): string {
   return `offboarding-evidence-${requestId.replace(/[^A-Za-z0-9._-]/g, '-')}${round > 1 ? `-round${round}` : ''}`;
@@ -97,7 +109,7 @@ export class EvidencePublisher {
   async render(requestId: string, round: number, entries?: ChainEntry[]): Promise<RenderedPack> {
     const chain = entries ?? (await this.audit.chain(requestId)).entries;
     // Pack, JSON and PDF are made on the render thread: this process may be answering Slack.
-    const render = this.options.onCallingThread ? renderJobs.pack : renderEvidencePack;
+    const render = this.options.onCallingThread ? renderOnThisThread : renderEvidencePack;
     const { pack, json, sha256, pdf } = await render({ requestId, round, entries: chain, people: await this.names(chain), generator: generatorInfo(), keyId: this.keyId });
     const base = packBasename(requestId, round);
     const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
