@@ -14,7 +14,8 @@
  *   npm run bench:bulk
  *   BENCH_SIZES=10,100 BENCH_WORKERS=2 BENCH_CONCURRENCY=32 BENCH_BUDGET_RPS=0 npm run bench:bulk
  *
- * Worker processes run with the README's --max-old-space-size=96 (BENCH_WORKER_HEAP_MB, 0 for V8's default).
+ * Worker processes run with the heap cap the README advises (--max-old-space-size=96 at concurrency
+ * 8, 128 above; BENCH_WORKER_HEAP_MB, 0 for V8's default).
  */
 import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
 import { crowdIbmSeed } from '../src/demo/crowd.js';
@@ -29,8 +30,8 @@ const sample = Number(process.env.BENCH_SCRIPT_SAMPLE ?? 5);
 /** 0 skips the budgeted run. */
 const budgetRps = Number(process.env.BENCH_BUDGET_RPS ?? 40);
 const budgetPeople = Number(process.env.BENCH_BUDGET_PEOPLE ?? 200);
-/** Each worker's V8 old-space cap, as the README's deployment examples set it; 0 for V8's default. */
-const heapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 96);
+/** Each worker's V8 old-space cap, as the README's Operations section advises for the concurrency; 0 for V8's default. */
+const heapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? (concurrency > 8 ? 128 : 96));
 const ACCOUNTS = [ACME_PRODUCTION, ACME_STAGING];
 const LATENCY_MS = 50;
 const CONSISTENCY_MS = 500;

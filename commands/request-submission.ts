@@ -35,9 +35,11 @@ export function requestSubmission(deps: CommandDeps) {
     }
     const { user, view, team } = parsed.data;
     const submission: SubmissionKey = { viewId: view.id, hash: view.hash };
+    const reading = readRequestForm(view.state?.values);
+    // Slack is asked who everyone is while Redis is asked about an earlier delivery.
+    if (reading.ok) lookUpEveryone(deps, user.id, reading.form);
     const earlier = await deps.lifecycle.submitted(submission);
     if (earlier) return ack({ response_action: 'update', view: outcomeView(earlier, deps) });
-    const reading = readRequestForm(view.state?.values);
     if (!reading.ok) return ack({ response_action: 'errors', errors: reading.errors });
     const check = (budget: LookupBudget) => checkAndSubmit(deps, user.id, reading.form, submission, team?.domain, budget);
 
@@ -83,8 +85,8 @@ async function checkAndSubmit(
   budget: LookupBudget,
 ): Promise<Outcome> {
   const lookup = (id: string) => budget.run(deps.directory.person(id));
-  // Ask about everyone at once; the checks below join these lookups rather than waiting in turn.
-  for (const id of [requesterId, form.personId, form.successorId]) if (id) lookup(id).catch(() => undefined);
+  // The checks below join these lookups rather than waiting in turn (and start again any that failed).
+  lookUpEveryone(deps, requesterId, form);
   const requester = await lookup(requesterId);
   if (!requester) return { kind: 'invalid', errors: { [FIELDS.person]: 'Slack could not tell me who you are; try again.' } };
   const checked = await validateRequest(form, { requester, lookup, now: deps.now() });
@@ -92,6 +94,11 @@ async function checkAndSubmit(
   const submitted = await deps.lifecycle.submit(checked.request, submission);
   if (submitted.kind === 'open') return { kind: 'invalid', errors: { [FIELDS.person]: openRequestNotice(submitted.request, teamDomain) } };
   return submitted;
+}
+
+/** Asks about everyone in the request at once; the directory shares each answer with whoever asks next. */
+function lookUpEveryone(deps: CommandDeps, requesterId: string, form: RequestForm): void {
+  for (const id of [requesterId, form.personId, form.successorId]) if (id) deps.directory.person(id).catch(() => undefined);
 }
 
 function outcomeView(outcome: Exclude<Outcome, { kind: 'invalid' }>, deps: CommandDeps) {

@@ -119,6 +119,9 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
         onTick?.();
         if (finished.size < ids.length) await sleep(1000);
       }
+      for (const w of workers) {
+        if (w.child.exitCode !== null || w.child.signalCode !== null) console.error(`a worker process died during the run:\n${w.output().slice(-1500)}`);
+      }
       const lastFinished = Math.max(started, ...[...finished.values()].map((t) => Date.parse(t.find((e) => e.type === 'run.finished')!.at)));
       const cpuAfter = await cpuNow(redis, workers, stack);
       const results = ids.map((id): PersonResult => {

@@ -40,14 +40,18 @@ export class AuditTrail {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Free text in an event (errors from target systems, reasons, notes) is masked before it is kept. */
-  async append(requestId: string, event: AuditEvent): Promise<AuditRecord> {
+  /**
+   * Free text in an event (errors from target systems, reasons, notes) is masked before it is kept.
+   * `first`: the caller has just created the request, so the trail starts here and its head need
+   * not be read first (were it not empty, the script would say where it ends and the link be made again).
+   */
+  async append(requestId: string, event: AuditEvent, { first = false } = {}): Promise<AuditRecord> {
     const at = this.now().toISOString();
     const masked = redactDeep(event);
     const json = JSON.stringify(masked);
     // The hash covers the event as it will be read back, so it is computed from the stored text.
     const stored = JSON.parse(json) as Record<string, unknown>;
-    let prev = (await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesisHash(requestId);
+    let prev = (first ? undefined : await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesisHash(requestId);
     for (let attempt = 0; attempt < MAX_LINK_ATTEMPTS; attempt++) {
       const hash = entryHash(prev, at, stored);
       const [linked, value] = (await this.redis.eval(APPEND_LINKED, 2, this.keys.audit(requestId), this.headKey(requestId), genesisHash(requestId), prev, at, json, hash)) as [number, string];

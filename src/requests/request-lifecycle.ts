@@ -61,32 +61,22 @@ export class RequestLifecycle {
   /**
    * Stores a valid request once per view submission (Slack's view id + hash): a replay of the same
    * submission gets the request the first delivery created. A person has at most one open request:
-   * submissions about the same person are serialised, and a second is refused naming the first.
+   * a second is refused naming the first. One atomic step in Redis decides both, then the trail
+   * records the submission.
    */
   async submit(fields: NewRequest, submission: SubmissionKey): Promise<Submitted> {
     const valid = newRequestSchema.parse(fields);
-    return this.store.withSubjectLock(valid.subject.slackUserId, async () => {
-      const earlier = await this.submitted(submission);
-      if (earlier) return earlier;
-      const open = await this.store.openRequestFor(valid.subject.slackUserId);
-      if (open) return { kind: 'open', request: open };
-      if (!(await this.store.claimSubmission(submission.viewId, submission.hash))) return (await this.submitted(submission)) ?? { kind: 'in_progress' };
-      let request: OffboardRequest;
-      try {
-        request = await this.store.create(valid);
-        await this.store.recordSubmission(submission.viewId, submission.hash, request.id);
-      } catch (err) {
-        // Nothing was stored under the claim: let the person submit the same form again.
-        await this.store.releaseSubmission(submission.viewId, submission.hash);
-        throw err;
-      }
-      await this.store.indexBySubject(request);
-      await this.audit.append(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request });
-      return { kind: 'created', request };
-    });
+    const stored = await this.store.createForSubmission(valid, submission.viewId, submission.hash);
+    if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
+    if (stored.kind === 'open') return stored;
+    await this.audit.append(stored.request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request: stored.request }, { first: true });
+    return { kind: 'created', request: stored.request };
   }
 
-  /** What an earlier delivery of this submission did, waiting briefly while one is storing it. */
+  /**
+   * What an earlier delivery of this submission did; one that an earlier version of the bot is
+   * storing (SUBMISSION_PENDING) is waited for briefly.
+   */
   async submitted(submission: SubmissionKey): Promise<Submitted | undefined> {
     const deadline = Date.now() + SUBMISSION_WAIT_MS;
     for (;;) {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis.js';
-import { RequestLock } from '../request-lock.js';
 import { newRequestId } from './request-id.js';
 import { offboardRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 
@@ -34,6 +33,29 @@ redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 return 1
 `;
 
+// Stores the request of one view submission, in one step: unless the submission already stored one
+// (its id or, from an earlier version mid-store, 'pending', is returned) or the person has a pending or
+// approved request (returned), the request is created, indexed (all, by status, by person) and the
+// submission mapped to it. Atomic, so neither a replayed delivery nor a second request about the same
+// person can slip in between the checks and the writes, whichever process they reach.
+const CREATE_FOR_SUBMISSION = `
+local earlier = redis.call('GET', KEYS[1])
+if earlier then return {'submitted', earlier} end
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, -1)) do
+  local raw = redis.call('GET', ARGV[5] .. id)
+  if raw then
+    local status = cjson.decode(raw).status
+    if status == 'pending' or status == 'approved' then return {'open', raw} end
+  end
+end
+if not redis.call('SET', KEYS[3], ARGV[1], 'NX') then return {'taken'} end
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[5], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+return {'created'}
+`;
+
 // Counts within a window that starts with the first count: the key expires with the window.
 const COUNT_IN_WINDOW = `
 local n = redis.call('INCR', KEYS[1])
@@ -43,7 +65,15 @@ return n
 
 /** A view submission's mapping outlives any modal: a day. */
 const SUBMISSION_TTL_S = 24 * 3600;
+/** What a submission maps to while an earlier version of the bot stores its request. */
 export const SUBMISSION_PENDING = 'pending';
+
+export type SubmissionStored =
+  | { kind: 'created'; request: OffboardRequest }
+  /** The submission was stored before: the request id, or SUBMISSION_PENDING. */
+  | { kind: 'submitted'; earlier: string }
+  /** The person already has a pending or approved request. */
+  | { kind: 'open'; request: OffboardRequest };
 
 export interface PatchResult {
   applied: boolean;
@@ -124,23 +154,27 @@ export class RequestStore {
     return { requests, unreadable };
   }
 
-  /** Runs `fn` while no other submission about the same person does (across processes). */
-  withSubjectLock<T>(subjectId: string, fn: () => Promise<T>): Promise<T> {
-    return new RequestLock(this.redis, this.keys).with('subject', subjectId, fn);
-  }
-
-  /** A pending or approved request about this person, newest first, if there is one. */
-  async openRequestFor(subjectId: string): Promise<OffboardRequest | undefined> {
-    const ids = await this.redis.zrevrange(this.keys.subjectIndex(subjectId), 0, -1);
-    for (const id of ids) {
-      const request = await this.get(id);
-      if (request && (request.status === 'pending' || request.status === 'approved')) return request;
+  /**
+   * Creates the request of one view submission (Slack's view id + hash), unless that submission
+   * already created one or the person has a pending or approved request; see CREATE_FOR_SUBMISSION.
+   */
+  async createForSubmission(fields: NewRequest, viewId: string, hash: string): Promise<SubmissionStored> {
+    for (;;) {
+      const request: OffboardRequest = { ...fields, id: newRequestId(), createdAt: this.now().toISOString(), status: 'pending' };
+      const keys = [
+        this.keys.submission(viewId, hash),
+        this.keys.subjectIndex(request.subject.slackUserId),
+        this.keys.request(request.id),
+        this.keys.requestIndex(),
+        this.keys.statusIndex(request.status),
+      ];
+      const args = [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id, String(SUBMISSION_TTL_S), this.keys.request('')];
+      const [kind, value] = (await this.redis.eval(CREATE_FOR_SUBMISSION, keys.length, ...keys, ...args)) as [string, string | undefined];
+      if (kind === 'created') return { kind, request };
+      if (kind === 'submitted') return { kind, earlier: value! };
+      if (kind === 'open') return { kind, request: parse(value!) };
+      // id collision: draw again
     }
-    return undefined;
-  }
-
-  async indexBySubject(request: OffboardRequest): Promise<void> {
-    await this.redis.zadd(this.keys.subjectIndex(request.subject.slackUserId), Date.parse(request.createdAt), request.id);
   }
 
   /**
@@ -149,19 +183,6 @@ export class RequestStore {
    */
   async submission(viewId: string, hash: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.submission(viewId, hash))) ?? undefined;
-  }
-
-  /** Claims the submission for this delivery; false when another delivery claimed it first. */
-  async claimSubmission(viewId: string, hash: string): Promise<boolean> {
-    return (await this.redis.set(this.keys.submission(viewId, hash), SUBMISSION_PENDING, 'EX', SUBMISSION_TTL_S, 'NX')) === 'OK';
-  }
-
-  async recordSubmission(viewId: string, hash: string, requestId: string): Promise<void> {
-    await this.redis.set(this.keys.submission(viewId, hash), requestId, 'EX', SUBMISSION_TTL_S);
-  }
-
-  async releaseSubmission(viewId: string, hash: string): Promise<void> {
-    await this.redis.del(this.keys.submission(viewId, hash));
   }
 
   /** Counts one refusal in its window (started by the first); returns the count so far. */

@@ -41,6 +41,9 @@ const ELEMENTS = {
   [FIELDS.notes]: text(TEXT_LIMITS.notes),
 } as const;
 
+/** The reject modal's one answer (built once, like those above: a schema costs far more to build than to use). */
+const REJECT_REASON = z.object({ value: z.string().nullish() });
+
 const TOO_LONG: Partial<Record<string, string>> = {
   [FIELDS.ticket]: `Keep the ticket reference to ${TEXT_LIMITS.ticket} characters or fewer.`,
   [FIELDS.notes]: `Keep the notes to ${TEXT_LIMITS.notes} characters or fewer.`,
@@ -93,7 +96,7 @@ export function readRequestForm(raw: unknown): FormReading {
 /** The reject modal's reason: required, and no longer than the modal allows. */
 export function readRejectReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: string } {
   const element = ownRecord(ownRecord(raw, FIELDS.rejectReason), inputAction(FIELDS.rejectReason)) ?? {};
-  const parsed = z.object({ value: z.string().nullish() }).safeParse(element);
+  const parsed = REJECT_REASON.safeParse(element);
   if (!parsed.success) return { ok: false, error: UNREADABLE };
   const reason = parsed.data.value?.trim() ?? '';
   if (!reason) return { ok: false, error: 'Say why, so the requester knows what to fix.' };

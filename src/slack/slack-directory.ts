@@ -10,6 +10,12 @@ import type { SlackPerson } from '../requests/validate-request.js';
 const PERSON_TTL_MS = 60_000;
 /** Entries are small; the bound only matters if someone submits many made-up user ids. */
 const MAX_CACHED_PEOPLE = 5_000;
+/**
+ * How long one reading of a user group's members answers later questions: a burst of clicks asks
+ * Slack once (usergroups.users.list allows about 20 calls a minute), and someone taken out of
+ * the approvers' group can no longer decide a few seconds later.
+ */
+const GROUP_TTL_MS = 3_000;
 
 interface CachedPerson {
   answer: Promise<SlackPerson | undefined>;
@@ -19,6 +25,7 @@ interface CachedPerson {
 /** Who people are, and who may approve, asked of Slack at the moment it matters. */
 export class SlackDirectory {
   private readonly people = new Map<string, CachedPerson>();
+  private readonly groups = new Map<string, { answer: Promise<string[]>; expiresAt: number }>();
 
   constructor(
     private readonly client: WebClient,
@@ -67,7 +74,7 @@ export class SlackDirectory {
     }
   }
 
-  /** Read at click time, so a change to the user group takes effect at once. */
+  /** Read at click time (an answer at most GROUP_TTL_MS old), so a change to the user group takes effect within seconds. */
   async isApprover(userId: string): Promise<boolean> {
     return (await this.approverIds()).includes(userId);
   }
@@ -77,11 +84,22 @@ export class SlackDirectory {
     return this.members(this.approvers);
   }
 
-  /** The members of a user group, read now, or the configured ids. */
+  /**
+   * The members of a user group as Slack said at most GROUP_TTL_MS ago (questions asked while
+   * Slack is answering join that answer; a failed reading is not kept), or the configured ids.
+   */
   async members(source: ApproverSource): Promise<string[]> {
     if (source.kind === 'users') return [...source.ids];
-    const { users } = await this.client.usergroups.users.list({ usergroup: source.id });
-    return users ?? [];
+    let cached = this.groups.get(source.id);
+    if (!cached || cached.expiresAt <= this.now()) {
+      const answer = this.client.usergroups.users.list({ usergroup: source.id }).then(({ users }) => users ?? []);
+      cached = { answer, expiresAt: this.now() + GROUP_TTL_MS };
+      this.groups.set(source.id, cached);
+      answer.catch(() => {
+        if (this.groups.get(source.id)?.answer === answer) this.groups.delete(source.id);
+      });
+    }
+    return [...(await cached.answer)];
   }
 
   describeApprovers(): string {

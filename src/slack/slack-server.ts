@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
-import { registerCommands } from '../../commands/index.js';
+import { registerCommands, type AfterAck } from '../../commands/index.js';
 import type { CommandDeps } from '../../commands/deps.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
@@ -10,10 +10,18 @@ import { boltLogger } from './bolt-logger.js';
 import { answerEveryRequest, boltReceiverErrorOptions } from './bolt-errors.js';
 import { bufferSlackBody } from './body-guard.js';
 import { maskingFetch } from './masking-fetch.js';
+import { UnansweredRequests } from './unanswered-requests.js';
 
 export const EVENTS_PATH = '/slack/events';
 /** Bolt refuses timestamps older than five minutes; we refuse ones as far in the future too. */
 const MAX_CLOCK_SKEW_S = 300;
+/**
+ * Work after an ack waits until the server has answered every request and none has arrived for
+ * YIELD_QUIET_MS (a burst has ended), and never longer than YIELD_MAX_MS: far below the 3 s a
+ * trigger id lives (views.open after the ack needs it).
+ */
+const YIELD_QUIET_MS = 20;
+const YIELD_MAX_MS = 500;
 
 export interface SlackServer {
   /** The HTTP port Slack posts to; none in Socket Mode, where the bot connects to Slack instead. */
@@ -51,7 +59,9 @@ async function startHttp({ config, deps, logger, routes, processBeforeResponse =
     logger: boltLogger(logger),
     ...boltReceiverErrorOptions(logger),
   });
-  await initApp(receiver, { config, deps, logger });
+  // With processBeforeResponse a listener's own answer waits for the listener: nothing to yield to.
+  const unanswered = processBeforeResponse ? undefined : new UnansweredRequests(YIELD_QUIET_MS, YIELD_MAX_MS);
+  await initApp(receiver, { config, deps, logger }, unanswered ? () => unanswered.settled() : undefined);
 
   const server: Server = createServer((req, res) => {
     if (routes?.(req, res)) return;
@@ -64,6 +74,7 @@ async function startHttp({ config, deps, logger, routes, processBeforeResponse =
       res.writeHead(404).end();
       return;
     }
+    unanswered?.track(res);
     bufferSlackBody(req)
       .then((check) => {
         if (!check.ok) {
@@ -107,7 +118,7 @@ async function startSocketMode({ config, deps, logger }: SlackServerOptions, app
 }
 
 /** The Bolt app on either receiver: our listeners, its error log, and the bot token checked. */
-async function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, deps, logger }: Pick<SlackServerOptions, 'config' | 'deps' | 'logger'>) {
+async function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, deps, logger }: Pick<SlackServerOptions, 'config' | 'deps' | 'logger'>, afterAck?: AfterAck) {
   const app = new App({
     token: config.slack.botToken,
     receiver,
@@ -115,7 +126,7 @@ async function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, de
     logger: boltLogger(logger),
     deferInitialization: true,
   });
-  registerCommands(app, deps);
+  registerCommands(app, deps, afterAck);
   answerEveryRequest(app, logger);
   try {
     await app.init();
