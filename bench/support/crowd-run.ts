@@ -103,7 +103,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
       stack.ibm.setConsistencyDelay(opts.consistencyDelayMs);
       const calls = () => stack.ibm.requests.filter((r) => r.path !== '/identity/token').length;
       const callsBefore = calls();
-      const cpuBefore = await cpuNow(redis, workers, stack);
+      const cpuBefore = await cpuNow(redis, workers);
       const started = Date.now();
       for (let i = 0; i < ids.length; i += 25) {
         await Promise.all(ids.slice(i, i + 25).map((id) => player.click(PEOPLE.alex, 'approve', id)));
@@ -123,7 +123,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
         if (w.child.exitCode !== null || w.child.signalCode !== null) console.error(`a worker process died during the run:\n${w.output().slice(-1500)}`);
       }
       const lastFinished = Math.max(started, ...[...finished.values()].map((t) => Date.parse(t.find((e) => e.type === 'run.finished')!.at)));
-      const cpuAfter = await cpuNow(redis, workers, stack);
+      const cpuAfter = await cpuNow(redis, workers);
       const results = ids.map((id): PersonResult => {
         const t = finished.get(id);
         if (!t) return { id };
@@ -154,7 +154,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
 }
 
 /** CPU seconds so far of this process, the worker processes and redis-server. */
-async function cpuNow(redis: Redis, workers: BotProcess[], _stack: LocalStack) {
+async function cpuNow(redis: Redis, workers: BotProcess[]) {
   const own = process.cpuUsage();
   const info = await redis.info('cpu');
   const redisCpu = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);

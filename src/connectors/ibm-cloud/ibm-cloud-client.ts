@@ -54,29 +54,10 @@ export class IbmCloudClient {
     return new IbmCloudClient(this.cfg, this.metrics, this.budget, this.sdk, accountId);
   }
 
-  private get users() {
-    return this.sdk.users;
-  }
-  private get identity() {
-    return this.sdk.identity;
-  }
-  private get groups() {
-    return this.sdk.groups;
-  }
-  private get policies() {
-    return this.sdk.policies;
-  }
-  private get accounts() {
-    return this.sdk.accounts;
-  }
-  private get authenticator() {
-    return this.sdk.authenticator;
-  }
-
   /** The IAM id of the account's owner, who cannot be removed from it until ownership is transferred. */
   async accountOwner(accountId: string): Promise<string> {
     return this.sdk.owners.get(accountId, async () => {
-      const { result } = await this.call('get account', () => this.accounts.getAccount({ accountId }), accountId);
+      const { result } = await this.call('get account', () => this.sdk.accounts.getAccount({ accountId }), accountId);
       return result.owner_iamid;
     });
   }
@@ -84,7 +65,7 @@ export class IbmCloudClient {
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */
   async checkCredentials(): Promise<void> {
     try {
-      await this.authenticator.authenticate({ headers: {} });
+      await this.sdk.authenticator.authenticate({ headers: {} });
     } catch (err) {
       const classified = classifyIbmError('IBM Cloud IAM sign-in', err);
       throw new Error(`${classified.message}${/IBMCLOUD_API_KEY/.test(classified.message) ? '' : ` (IBMCLOUD_IAM_URL is ${this.cfg.iamUrl})`}`);
@@ -101,7 +82,7 @@ export class IbmCloudClient {
   async findUsersByEmail(accountId: string, email: string): Promise<IbmUser[]> {
     const wanted = email.trim().toLowerCase();
     const all = await this.sdk.userListings.get(accountId, () => {
-      const pager = new UserManagementV1.UsersPager(this.users, { accountId });
+      const pager = new UserManagementV1.UsersPager(this.sdk.users, { accountId });
       return this.allPages('list users', pager, accountId);
     });
     return all
@@ -117,12 +98,12 @@ export class IbmCloudClient {
   }
 
   async isMember(accountId: string, iamId: string): Promise<boolean> {
-    return this.call('get user profile', () => absentIs404(() => this.users.getUserProfile({ accountId, iamId })), accountId);
+    return this.call('get user profile', () => absentIs404(() => this.sdk.users.getUserProfile({ accountId, iamId })), accountId);
   }
 
   /** Mutations resolve to false when the target was already gone. */
   async removeUser(accountId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.call('remove user from account', () => absentIs404(() => this.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })), accountId);
+    return this.call('remove user from account', () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })), accountId);
   }
 
   /** The user's API keys in the account: IAM lists another user's keys only account-wide, so people listed at the same time share one listing. */
@@ -137,7 +118,7 @@ export class IbmCloudClient {
     do {
       const page = await this.call(
         'list API keys',
-        () => this.identity.listApiKeys({ accountId, scope: 'account', type: 'user', pagesize: 100, pagetoken }),
+        () => this.sdk.identity.listApiKeys({ accountId, scope: 'account', type: 'user', pagesize: 100, pagetoken }),
         accountId,
       );
       for (const k of page.result.apikeys ?? []) {
@@ -150,14 +131,14 @@ export class IbmCloudClient {
   }
 
   async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.call('delete API key', () => absentIs404(() => this.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
   }
 
   /** The key as it is now, with when it last signed in; undefined once it no longer exists. */
   async getApiKey(id: string): Promise<IbmApiKeyState | undefined> {
     return this.call('get API key', async () => {
       try {
-        const { result: k } = await this.identity.getApiKey({ id, includeActivity: true });
+        const { result: k } = await this.sdk.identity.getApiKey({ id, includeActivity: true });
         return {
           id: k.id,
           name: k.name,
@@ -177,11 +158,11 @@ export class IbmCloudClient {
 
   /** The key stops working and keeps its id, so it can be enabled again. True also when it already was disabled. */
   async disableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.call('disable API key', () => absentIs404(() => this.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
   }
 
   async enableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.call('enable API key', () => absentIs404(() => this.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
   }
 
   /** Trusted profiles in the account that this user is linked to, and so may assume. */
@@ -197,10 +178,10 @@ export class IbmCloudClient {
     const profiles: AccountProfile[] = [];
     let pagetoken: string | undefined;
     do {
-      const page = await this.call('list trusted profiles', () => this.identity.listProfiles({ accountId, pagesize: 100, pagetoken }), accountId);
+      const page = await this.call('list trusted profiles', () => this.sdk.identity.listProfiles({ accountId, pagesize: 100, pagetoken }), accountId);
       for (const p of page.result.profiles ?? []) {
         // Not paged: IAM returns every identity of a profile at once.
-        const { result } = await this.call('list trusted profile identities', () => this.identity.getProfileIdentities({ profileId: p.id }), accountId);
+        const { result } = await this.call('list trusted profile identities', () => this.sdk.identity.getProfileIdentities({ profileId: p.id }), accountId);
         const users = (result.identities ?? []).filter((i) => i.type === 'user').map((i) => ({ iamId: i.iam_id, accounts: i.accounts, description: i.description }));
         profiles.push({ profileId: p.id, profileName: p.name, users });
       }
@@ -213,7 +194,7 @@ export class IbmCloudClient {
     return this.call('unlink trusted profile', async () => {
       try {
         return await absentIs404(() =>
-          this.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } }),
+          this.sdk.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } }),
         );
       } catch (err) {
         // IAM answers 409 to changes of one profile in quick succession: worth another try later.
@@ -232,12 +213,12 @@ export class IbmCloudClient {
       const headers = { 'Transaction-Id': transactionId };
       try {
         return await absentIs404(() =>
-          this.identity.setProfileIdentity({ profileId, identityType: 'user', identifier: iamId, type: 'user', ...link, headers }),
+          this.sdk.identity.setProfileIdentity({ profileId, identityType: 'user', identifier: iamId, type: 'user', ...link, headers }),
         );
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
         // 409 is either "already linked" (a retry after a lost answer) or "the profile changed moments ago".
-        const linked = await absentIs404(() => this.identity.getProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers }));
+        const linked = await absentIs404(() => this.sdk.identity.getProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers }));
         if (linked) return true;
         throw new RetryableError('link trusted profile: IAM answered 409 (the profile changed moments ago)');
       }
@@ -245,7 +226,7 @@ export class IbmCloudClient {
   }
 
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {
-    const pager = new IamAccessGroupsV2.AccessGroupsPager(this.groups, { accountId, iamId, membershipType: 'static' });
+    const pager = new IamAccessGroupsV2.AccessGroupsPager(this.sdk.groups, { accountId, iamId, membershipType: 'static' });
     const groups = await this.allPages('list access groups', pager, accountId);
     return groups.filter((g) => g.id).map((g) => ({ id: g.id!, name: g.name ?? g.id! }));
   }
@@ -255,13 +236,13 @@ export class IbmCloudClient {
    * others match too, or the person's IdP claims could change), so they are reported as residual access.
    */
   async listDynamicMemberships(accountId: string, iamId: string): Promise<IbmDynamicMembership[]> {
-    const pager = new IamAccessGroupsV2.AccessGroupsPager(this.groups, { accountId, iamId, membershipType: 'dynamic' });
+    const pager = new IamAccessGroupsV2.AccessGroupsPager(this.sdk.groups, { accountId, iamId, membershipType: 'dynamic' });
     const groups = await this.allPages('list dynamic access groups', pager, accountId);
     const memberships: IbmDynamicMembership[] = [];
     for (const g of groups) {
       if (!g.id) continue;
       // Not paged: IAM returns every rule of a group at once.
-      const { result } = await this.call('list access group rules', () => this.groups.listAccessGroupRules({ accessGroupId: g.id! }), accountId);
+      const { result } = await this.call('list access group rules', () => this.sdk.groups.listAccessGroupRules({ accessGroupId: g.id! }), accountId);
       memberships.push({
         groupId: g.id,
         groupName: g.name ?? g.id,
@@ -282,7 +263,7 @@ export class IbmCloudClient {
     return this.call('add to access group', async () => {
       let outcome;
       try {
-        const res = await this.groups.addMembersToAccessGroup({ accessGroupId: groupId, members: [{ iam_id: iamId, type: 'user' }], transactionId });
+        const res = await this.sdk.groups.addMembersToAccessGroup({ accessGroupId: groupId, members: [{ iam_id: iamId, type: 'user' }], transactionId });
         outcome = res.result.members?.find((m) => m.iam_id === iamId);
       } catch (err) {
         if (statusOf(err) === 404) return false;
@@ -303,7 +284,7 @@ export class IbmCloudClient {
       'remove from all access groups',
       async () => {
         try {
-          const res = await this.groups.removeMemberFromAllAccessGroups({ accountId, iamId, transactionId });
+          const res = await this.sdk.groups.removeMemberFromAllAccessGroups({ accountId, iamId, transactionId });
           return (res.result.groups ?? []).map((g) => ({
             groupId: g.access_group_id ?? '',
             status: g.status_code ?? 0,
@@ -319,7 +300,7 @@ export class IbmCloudClient {
   }
 
   async listDirectPolicies(accountId: string, iamId: string): Promise<IbmPolicy[]> {
-    const pager = new IamPolicyManagementV1.V2PoliciesPager(this.policies, { accountId, iamId });
+    const pager = new IamPolicyManagementV1.V2PoliciesPager(this.sdk.policies, { accountId, iamId });
     const policies = await this.allPages('list policies', pager, accountId);
     return policies
       .filter((p) => p.id && p.subject?.attributes?.some((a) => a.key === 'iam_id' && a.value === iamId))
@@ -339,7 +320,7 @@ export class IbmCloudClient {
     return this.call('create policy', async () => {
       const doc = policyDocument(document);
       try {
-        const { result } = await this.policies.createV2Policy({
+        const { result } = await this.sdk.policies.createV2Policy({
           ...(doc as unknown as IamPolicyManagementV1.CreateV2PolicyParams),
           headers: { 'Transaction-Id': transactionId },
         });
@@ -353,7 +334,7 @@ export class IbmCloudClient {
   }
 
   async deletePolicy(id: string, transactionId: string): Promise<boolean> {
-    return this.call('delete policy', () => absentIs404(() => this.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('delete policy', () => absentIs404(() => this.sdk.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } })));
   }
 
   /** Every page of an SDK pager, each page a call of its own (counted, and charged to the budget). */
