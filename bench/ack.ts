@@ -10,7 +10,9 @@
  * the Slack and IBM Cloud simulators answer from its main thread. HTTPReceiver answers at `ack()`
  * (processBeforeResponse off), so the time to the HTTP response is the time to the ack. Each
  * burst starts with both apps idle, bot and bare take turns (which goes first alternates by round),
- * and both get the very same request bodies; each is signed just before it is sent.
+ * and both get the very same request bodies; each is signed just before it is sent. Before each
+ * burst of submissions the bot gets, untimed, the picks of each form's people, as Slack sends them
+ * while a person fills the form in (the form asks for them with `dispatch_action`).
  *
  *   npm run bench:ack
  *   BENCH_ROUNDS=2 BENCH_CONCURRENCY=20 npm run bench:ack      # shorter
@@ -366,6 +368,19 @@ async function main(): Promise<void> {
     });
     const openedForms = () => slack.views.filter((v) => v.kind === 'open' && v.userId === requester && v.view.callback_id === VIEWS.request);
     const command = () => form(payloads.slashCommand({ command: COMMAND, text: '', userId: requester, channelId: GENERAL_CHANNEL }));
+    type OpenedForm = ReturnType<typeof openedForms>[number];
+    /** What Slack sends as the person and the successor are picked in a form, before it is submitted (untimed: nobody waits on a pick). */
+    const picks = (opened: OpenedForm[], firstPerson: number): Outgoing[] =>
+      opened.flatMap((f, k) =>
+        (
+          [
+            [FIELDS.person, crowdPerson(firstPerson + k).slackUserId],
+            [FIELDS.successor, PEOPLE.chris],
+          ] as const
+        ).map(([block, picked]) =>
+          interaction(payloads.blockAction({ userId: requester, actionId: inputAction(block), blockId: block, value: picked, view: { ...f.view, id: f.id } })),
+        ),
+      );
     const submission = (viewId: string, person: number) =>
       interaction(payloads.viewSubmission({ userId: requester, view: { id: viewId, callback_id: VIEWS.request }, values: requestFormValues(answers(person)) }));
     const approvalMessage = (id: string) => slack.messages(APPROVAL_CHANNEL).find((m) => !m.thread_ts && m.text.includes(id));
@@ -398,6 +413,7 @@ async function main(): Promise<void> {
       const before = openedForms().length;
       await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: batch.map(() => command()) });
       const forms = await slack.waitFor(() => openedForms().length >= before + batch.length && openedForms().slice(before), { timeoutMs: 30_000 });
+      await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: picks(forms, i) });
       const hits = await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: forms.map((f, k) => submission(f.id, batch[k]!)) });
       toApprove.push(...hits.map(requestIdIn));
       if (i % 50 === 0) process.stdout.write('.');
@@ -413,6 +429,8 @@ async function main(): Promise<void> {
       await measure('/offboard', Array.from({ length: CONCURRENCY }, command), round, record);
       const forms = await slack.waitFor(() => openedForms().length >= formsBefore + CONCURRENCY && openedForms().slice(formsBefore), { timeoutMs: 30_000 });
       const firstPerson = pooled + round * CONCURRENCY;
+      // People fill the form in before submitting it: each pick reaches the bot first, as in Slack.
+      await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: picks(forms, firstPerson) });
       const submitted = await measure('request submission', forms.map((f, k) => submission(f.id, firstPerson + k)), round, record);
       const toReject = submitted.map(requestIdIn);
       await untilAnnounced(toReject);

@@ -1,9 +1,10 @@
 import type { App, Context } from '@slack/bolt';
 import { answering } from '../src/slack/bolt-errors.js';
-import { ACTIONS, COMMAND, VIEWS } from '../src/slack/blocks/ids.js';
+import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
 import type { CommandDeps } from './deps.js';
 import { offboardCommand } from './offboard-command.js';
+import { personPickedInForm } from './person-picked.js';
 import { rejectButton } from './reject-button.js';
 import { rejectSubmission } from './reject-submission.js';
 import { decisionNotice } from './decision-notice.js';
@@ -26,6 +27,10 @@ export function registerCommands(app: App, deps: CommandDeps, afterAck: AfterAck
   const on = <A extends AckArgs>(listener: (args: A) => Promise<void>) => answering<A>(ackFirst(afterAck, listener));
   app.command(COMMAND, on(offboardCommand(deps)));
   app.view(VIEWS.request, on(requestSubmission(deps)));
+  // People picked in the form are looked up while the rest is filled in.
+  const picked = on(personPickedInForm(deps));
+  app.action(inputAction(FIELDS.person), picked);
+  app.action(inputAction(FIELDS.successor), picked);
   // Approve: decided on the server at click time; repeated or concurrent clicks start one run.
   app.action(ACTIONS.approve, on(requestButton(deps, 'approve', (id, user) => deps.lifecycle.approve(id, user), (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())))));
   app.action(ACTIONS.reject, on(rejectButton(deps)));

@@ -36,15 +36,13 @@ export function requestSubmission(deps: CommandDeps) {
     const { user, view, team } = parsed.data;
     const submission: SubmissionKey = { viewId: view.id, hash: view.hash };
     const reading = readRequestForm(view.state?.values);
-    // Slack is asked who everyone is while Redis is asked about an earlier delivery.
-    if (reading.ok) lookUpEveryone(deps, user.id, reading.form);
-    const earlier = await deps.lifecycle.submitted(submission);
-    if (earlier) return ack({ response_action: 'update', view: outcomeView(earlier, deps) });
-    if (!reading.ok) return ack({ response_action: 'errors', errors: reading.errors });
+    if (!reading.ok) return ack(await errorsUnlessStored(deps, submission, reading.errors));
     const check = (budget: LookupBudget) => checkAndSubmit(deps, user.id, reading.form, submission, team?.domain, budget);
 
+    // The people in the form were looked up as they were picked (commands/person-picked.ts): the
+    // checks read those answers, and the store itself tells an earlier delivery of this submission.
     const quick = await withBudget(LOOKUP_BUDGET_MS, check);
-    if (quick?.kind === 'invalid') return ack({ response_action: 'errors', errors: quick.errors });
+    if (quick?.kind === 'invalid') return ack(await errorsUnlessStored(deps, submission, quick.errors));
     if (quick) {
       await ack({ response_action: 'update', view: outcomeView(quick, deps) });
       return announce(deps, quick, user.id);
@@ -61,6 +59,15 @@ export function requestSubmission(deps: CommandDeps) {
       view: late.kind === 'invalid' ? requestModal({ answers: reading.form, problems: late.errors }) : outcomeView(late, deps),
     });
   };
+}
+
+/**
+ * The answer to a submission whose checks failed: its errors, unless an earlier delivery of the
+ * same submission stored a request (or is storing one), which is then shown instead.
+ */
+async function errorsUnlessStored(deps: CommandDeps, submission: SubmissionKey, errors: Record<string, string>) {
+  const earlier = await deps.lifecycle.submitted(submission);
+  return earlier ? { response_action: 'update' as const, view: outcomeView(earlier, deps) } : { response_action: 'errors' as const, errors };
 }
 
 /** The checks and the store, with every Slack lookup under one budget; undefined when it ran out. */

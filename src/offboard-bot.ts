@@ -68,7 +68,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const audit = new AuditTrail(redis, keys);
   const slack = createSlackClient(config.slack, metrics);
   const lock = new RequestLock(redis, keys);
-  const directory = new SlackDirectory(slack, config.approvers);
+  const directory = new SlackDirectory(slack, config.approvers, { shared: { redis, keys } });
   const plan = plannedSystems(config);
   const queues = Object.fromEntries(
     Object.entries(QUEUES).map(([key, name]) => [key, new Queue(name, { connection: redis, prefix: config.redisPrefix })]),

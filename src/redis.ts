@@ -48,6 +48,10 @@ export class Keys {
   budget(system: string, scope: string) {
     return `${this.prefix}:budget:${system}:${scope}`;
   }
+  /** What Slack said about one person, shared by every process for a few minutes. */
+  slackPerson(userId: string) {
+    return `${this.prefix}:slack:person:${userId}`;
+  }
   /** How often one refusal repeated within its window. */
   refusals(requestId: string, actor: string, action: string, reason: string) {
     return `${this.prefix}:refusals:${requestId}:${actor}:${action}:${reason}`;

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Keys } from './redis.js';
+import { LuaScript } from './redis-script.js';
 
 const TTL_MS = 15_000;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RELEASE = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
 /**
  * Serialises read-render-write of one Slack message per request, across processes: whoever holds
@@ -28,7 +29,7 @@ export class RequestLock {
     try {
       return await fn();
     } finally {
-      await this.redis.eval(RELEASE, 1, key, token);
+      await RELEASE.run(this.redis, [key], [token]);
     }
   }
 }

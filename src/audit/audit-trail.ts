@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { redactDeep } from '../redact.js';
 import type { Keys } from '../redis.js';
+import { LuaScript } from '../redis-script.js';
 import { entryHash, genesisHash, type ChainEntry } from './audit-chain.js';
 import type { AuditEvent, AuditRecord } from './audit-event.js';
 
@@ -9,7 +10,7 @@ import type { AuditEvent, AuditRecord } from './audit-event.js';
  * the head (hash and length, kept beside the stream) with it. Two appends racing each other
  * cannot both link to the same entry: the loser is told the new head and links again.
  */
-const APPEND_LINKED = `
+const APPEND_LINKED = new LuaScript(`
 local head = redis.call('HGET', KEYS[2], 'hash')
 if not head then head = ARGV[1] end
 if head ~= ARGV[2] then return {0, head} end
@@ -17,7 +18,24 @@ local id = redis.call('XADD', KEYS[1], '*', 'at', ARGV[3], 'event', ARGV[4], 'pr
 redis.call('HSET', KEYS[2], 'hash', ARGV[5])
 redis.call('HINCRBY', KEYS[2], 'length', 1)
 return {1, id}
+`);
+
+/**
+ * A trail's first entry, written by the script that creates what the trail is about, so that the
+ * two exist together or not at all: the stream key and head key, then at, event, prev and hash.
+ */
+export interface TrailStart {
+  keys: [trail: string, head: string];
+  args: [at: string, event: string, prev: string, hash: string];
+}
+
+/** Lua writing a TrailStart found at KEYS[k], KEYS[k+1] and ARGV[a]..ARGV[a+3], laid out as APPEND_LINKED writes entries. */
+export function startTrailLua(k: number, a: number): string {
+  return `
+redis.call('XADD', KEYS[${k}], '*', 'at', ARGV[${a}], 'event', ARGV[${a + 1}], 'prev', ARGV[${a + 2}], 'hash', ARGV[${a + 3}])
+redis.call('HSET', KEYS[${k + 1}], 'hash', ARGV[${a + 3}], 'length', 1)
 `;
+}
 
 /** Far more than any real contention (a handful of workers on one request); a bound, not a budget. */
 const MAX_LINK_ATTEMPTS = 100;
@@ -40,25 +58,33 @@ export class AuditTrail {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /**
-   * Free text in an event (errors from target systems, reasons, notes) is masked before it is kept.
-   * `first`: the caller has just created the request, so the trail starts here and its head need
-   * not be read first (were it not empty, the script would say where it ends and the link be made again).
-   */
-  async append(requestId: string, event: AuditEvent, { first = false } = {}): Promise<AuditRecord> {
+  /** Free text in an event (errors from target systems, reasons, notes) is masked before it is kept. */
+  async append(requestId: string, event: AuditEvent): Promise<AuditRecord> {
     const at = this.now().toISOString();
     const masked = redactDeep(event);
     const json = JSON.stringify(masked);
     // The hash covers the event as it will be read back, so it is computed from the stored text.
     const stored = JSON.parse(json) as Record<string, unknown>;
-    let prev = (first ? undefined : await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesisHash(requestId);
+    const genesis = genesisHash(requestId);
+    let prev = (await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesis;
     for (let attempt = 0; attempt < MAX_LINK_ATTEMPTS; attempt++) {
       const hash = entryHash(prev, at, stored);
-      const [linked, value] = (await this.redis.eval(APPEND_LINKED, 2, this.keys.audit(requestId), this.headKey(requestId), genesisHash(requestId), prev, at, json, hash)) as [number, string];
+      const [linked, value] = (await APPEND_LINKED.run(this.redis, [this.keys.audit(requestId), this.headKey(requestId)], [genesis, prev, at, json, hash])) as [number, string];
       if (linked === 1) return { ...masked, seq: value, at };
       prev = value;
     }
     throw new Error(`could not append to the audit trail of ${requestId}: it kept moving under ${MAX_LINK_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * The first entry of a trail that does not exist yet, masked and linked as `append` would, for a
+   * script to write with startTrailLua in the same step as whatever the trail is about.
+   */
+  start(requestId: string, event: AuditEvent): TrailStart {
+    const at = this.now().toISOString();
+    const json = JSON.stringify(redactDeep(event));
+    const prev = genesisHash(requestId);
+    return { keys: [this.keys.audit(requestId), this.headKey(requestId)], args: [at, json, prev, entryHash(prev, at, JSON.parse(json))] };
   }
 
   async read(requestId: string): Promise<AuditRecord[]> {

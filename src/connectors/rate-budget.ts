@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis-script.js';
 import { RateLimitedError } from './step-errors.js';
 
 /**
@@ -7,7 +8,7 @@ import { RateLimitedError } from './step-errors.js';
  * one budget. Redis's clock decides, not the workers'. A call further out than `maxWaitMs` takes
  * nothing and is told when to come back.
  */
-const RESERVE = `
+const RESERVE = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
@@ -19,7 +20,7 @@ if wait < 0 then wait = 0 end
 if wait > tonumber(ARGV[3]) then return -wait end
 redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat + interval - now) + 1000)
 return wait
-`;
+`);
 
 export interface RateBudgetOptions {
   /** Calls per second per key. */
@@ -43,7 +44,7 @@ export class RateBudget {
 
   /** Resolves when the call may go; throws RateLimitedError when its slot is too far out. */
   async take(name: string): Promise<void> {
-    const wait = Number(await this.redis.eval(RESERVE, 1, this.keyOf(name), this.interval, this.burst, this.opts.maxWaitMs));
+    const wait = Number(await RESERVE.run(this.redis, [this.keyOf(name)], [this.interval, this.burst, this.opts.maxWaitMs]));
     if (wait < 0) throw new RateLimitedError(`the IBM Cloud request budget of ${name} is used up for now`, -wait);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }

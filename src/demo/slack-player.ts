@@ -1,4 +1,4 @@
-import { ACTIONS, COMMAND, VIEWS } from '../slack/blocks/ids.js';
+import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../slack/blocks/ids.js';
 import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
@@ -17,15 +17,27 @@ export class SlackPlayer {
     return { response: res, view };
   }
 
-  /** Opens the form and submits these answers; returns Slack's HTTP answer to the submission. */
+  /**
+   * Opens the form, picks the people in it as a person would (Slack sends each pick to the bot),
+   * and submits these answers; returns Slack's HTTP answer to the submission.
+   */
   async submitForm(userId: string, answers: FormAnswers) {
     const { view } = await this.openForm(userId);
     const v = view.view as { callback_id: string; private_metadata?: string };
+    for (const [block, picked] of [[FIELDS.person, answers.person], [FIELDS.successor, answers.successor]] as const) {
+      if (picked) await this.pick(userId, { ...view.view, id: view.id }, block, picked);
+    }
     return this.stack.events.viewSubmission({
       userId,
       view: { id: view.id, callback_id: v.callback_id ?? VIEWS.request, private_metadata: v.private_metadata },
       values: requestFormValues(answers),
     });
+  }
+
+  /** Picks someone in one of the form's people pickers; `view` is the modal as Slack holds it, with its id. */
+  async pick(userId: string, view: { id: string }, block: string, picked: string) {
+    const res = await this.stack.events.blockAction({ userId, actionId: inputAction(block), blockId: block, value: picked, view });
+    if (res.status !== 200) throw new Error(`picking in ${block} answered HTTP ${res.status}: ${res.body}`);
   }
 
   /**

@@ -45,6 +45,9 @@ export type Decision =
   | { kind: 'already_decided'; request: OffboardRequest };
 
 /** Submission, decisions and retries: everything people do to a request. */
+/** How long one "End grace period now" holds off the others: far longer than starting a deletion takes. */
+const END_GRACE_CLAIM_MS = 30_000;
+
 export class RequestLifecycle {
   constructor(
     private readonly store: RequestStore,
@@ -66,10 +69,11 @@ export class RequestLifecycle {
    */
   async submit(fields: NewRequest, submission: SubmissionKey): Promise<Submitted> {
     const valid = newRequestSchema.parse(fields);
-    const stored = await this.store.createForSubmission(valid, submission.viewId, submission.hash);
+    const stored = await this.store.createForSubmission(valid, submission.viewId, submission.hash, (request) =>
+      this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request }),
+    );
     if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
     if (stored.kind === 'open') return stored;
-    await this.audit.append(stored.request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request: stored.request }, { first: true });
     return { kind: 'created', request: stored.request };
   }
 
@@ -209,6 +213,12 @@ export class RequestLifecycle {
     const refused = await this.mayDecide(request, actorId, 'end-grace');
     if (refused) return { kind: 'refused', reason: refused };
     if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'deleted now') };
+    // Of several clicks (two approvers, two instances), one ends the grace period and is recorded;
+    // should its process die before the deletion starts, the scheduled one still runs, and the
+    // button works again once the claim has lapsed.
+    if (!(await this.store.claim('end-grace', requestId, END_GRACE_CLAIM_MS))) {
+      return { kind: 'not_now', reason: `The grace period of ${requestId} has just been ended; its deletion is starting.` };
+    }
     await this.audit.append(requestId, { type: 'grace.ended', actor: actorId });
     // The scheduled job starts the deletion; without one (lost, or already running) it starts here.
     if (!(await this.deletions.bringForward(requestId))) {

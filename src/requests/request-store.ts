@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis.js';
+import { LuaScript } from '../redis-script.js';
+import { startTrailLua, type TrailStart } from '../audit/audit-trail.js';
 import { newRequestId } from './request-id.js';
 import { offboardRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 
 // Applies a shallow patch only while the status is one of ARGV[3..]; atomic, so two approvers
 // clicking at the same moment cannot both win. A status change also moves the request between the
 // per-status indexes (ARGV[2] is their key prefix), which the reconciler reads.
-const PATCH_IF_STATUS = `
+const PATCH_IF_STATUS = new LuaScript(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {0, false} end
 local req = cjson.decode(raw)
@@ -23,22 +25,23 @@ if req.status ~= before then
   redis.call('ZADD', ARGV[2] .. req.status, redis.call('ZSCORE', KEYS[2], req.id) or 0, req.id)
 end
 return {1, out}
-`;
+`);
 
 // Stores a new request and indexes it in one step, so no crash leaves a request the reconciler cannot see.
-const CREATE = `
+const CREATE = new LuaScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 return 1
-`;
+`);
 
 // Stores the request of one view submission, in one step: unless the submission already stored one
 // (its id or, from an earlier version mid-store, 'pending', is returned) or the person has a pending or
-// approved request (returned), the request is created, indexed (all, by status, by person) and the
-// submission mapped to it. Atomic, so neither a replayed delivery nor a second request about the same
-// person can slip in between the checks and the writes, whichever process they reach.
-const CREATE_FOR_SUBMISSION = `
+// approved request (returned), the request is created, indexed (all, by status, by person), its
+// trail started with its first entry, and the submission mapped to it. Atomic, so neither a replayed
+// delivery nor a second request about the same person can slip in between the checks and the writes,
+// whichever process they reach, and no crash leaves a request without its trail or a trail without it.
+const CREATE_FOR_SUBMISSION = new LuaScript(`
 local earlier = redis.call('GET', KEYS[1])
 if earlier then return {'submitted', earlier} end
 for _, id in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, -1)) do
@@ -48,20 +51,22 @@ for _, id in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, -1)) do
     if status == 'pending' or status == 'approved' then return {'open', raw} end
   end
 end
-if not redis.call('SET', KEYS[3], ARGV[1], 'NX') then return {'taken'} end
+if redis.call('EXISTS', KEYS[3], KEYS[6], KEYS[7]) > 0 then return {'taken'} end
+redis.call('SET', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[5], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+${startTrailLua(6, 6)}
 return {'created'}
-`;
+`);
 
 // Counts within a window that starts with the first count: the key expires with the window.
-const COUNT_IN_WINDOW = `
+const COUNT_IN_WINDOW = new LuaScript(`
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
-`;
+`);
 
 /** A view submission's mapping outlives any modal: a day. */
 const SUBMISSION_TTL_S = 24 * 3600;
@@ -98,7 +103,7 @@ export class RequestStore {
     for (;;) {
       const request: OffboardRequest = { ...fields, id: newRequestId(), createdAt: this.now().toISOString(), status: 'pending' };
       const keys = [this.keys.request(request.id), this.keys.requestIndex(), this.keys.statusIndex(request.status)];
-      const created = await this.redis.eval(CREATE, keys.length, ...keys, JSON.stringify(request), String(Date.parse(request.createdAt)), request.id);
+      const created = await CREATE.run(this.redis, keys, [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id]);
       if (created === 1) return request;
       // id collision: draw again
     }
@@ -123,18 +128,11 @@ export class RequestStore {
 
   /** Patches the request only if its status is one of `whenStatus` (any status when omitted). */
   async patch(id: string, patch: Partial<OffboardRequest>, whenStatus: RequestStatus[] = []): Promise<PatchResult> {
-    const [applied, raw] = (await this.redis.eval(
-      PATCH_IF_STATUS,
-      2,
-      this.keys.request(id),
-      this.keys.requestIndex(),
-      JSON.stringify(patch),
-      this.keys.statusIndex(''),
-      ...whenStatus,
-    )) as [
-      number,
-      string | null,
-    ];
+    const [applied, raw] = (await PATCH_IF_STATUS.run(
+      this.redis,
+      [this.keys.request(id), this.keys.requestIndex()],
+      [JSON.stringify(patch), this.keys.statusIndex(''), ...whenStatus],
+    )) as [number, string | null];
     if (!raw) throw new RequestNotFoundError(id);
     return { applied: applied === 1, request: parse(raw) };
   }
@@ -155,21 +153,24 @@ export class RequestStore {
   }
 
   /**
-   * Creates the request of one view submission (Slack's view id + hash), unless that submission
-   * already created one or the person has a pending or approved request; see CREATE_FOR_SUBMISSION.
+   * Creates the request of one view submission (Slack's view id + hash), with the first entry of its
+   * trail that `trail` makes for it, unless that submission already created one or the person has a
+   * pending or approved request; see CREATE_FOR_SUBMISSION.
    */
-  async createForSubmission(fields: NewRequest, viewId: string, hash: string): Promise<SubmissionStored> {
+  async createForSubmission(fields: NewRequest, viewId: string, hash: string, trail: (request: OffboardRequest) => TrailStart): Promise<SubmissionStored> {
     for (;;) {
       const request: OffboardRequest = { ...fields, id: newRequestId(), createdAt: this.now().toISOString(), status: 'pending' };
+      const first = trail(request);
       const keys = [
         this.keys.submission(viewId, hash),
         this.keys.subjectIndex(request.subject.slackUserId),
         this.keys.request(request.id),
         this.keys.requestIndex(),
         this.keys.statusIndex(request.status),
+        ...first.keys,
       ];
-      const args = [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id, String(SUBMISSION_TTL_S), this.keys.request('')];
-      const [kind, value] = (await this.redis.eval(CREATE_FOR_SUBMISSION, keys.length, ...keys, ...args)) as [string, string | undefined];
+      const args = [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id, String(SUBMISSION_TTL_S), this.keys.request(''), ...first.args];
+      const [kind, value] = (await CREATE_FOR_SUBMISSION.run(this.redis, keys, args)) as [string, string | undefined];
       if (kind === 'created') return { kind, request };
       if (kind === 'submitted') return { kind, earlier: value! };
       if (kind === 'open') return { kind, request: parse(value!) };
@@ -185,10 +186,15 @@ export class RequestStore {
     return (await this.redis.get(this.keys.submission(viewId, hash))) ?? undefined;
   }
 
+  /** True for the first caller to claim `kind` of this request within `ttlMs`, false for every other. */
+  async claim(kind: string, requestId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.lock(kind, requestId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
   /** Counts one refusal in its window (started by the first); returns the count so far. */
   async countRefusal(requestId: string, actor: string, action: string, reason: string, windowMs: number): Promise<number> {
     const reasonKey = createHash('sha256').update(reason).digest('hex').slice(0, 12);
-    return (await this.redis.eval(COUNT_IN_WINDOW, 1, this.keys.refusals(requestId, actor, action, reasonKey), windowMs)) as number;
+    return (await COUNT_IN_WINDOW.run(this.redis, [this.keys.refusals(requestId, actor, action, reasonKey)], [windowMs])) as number;
   }
 }
 

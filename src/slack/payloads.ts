@@ -29,6 +29,12 @@ export const clickContext = z.object({
 /** One of our buttons: its value is the request it acts on. */
 export const requestButton = z.object({ actions: z.tuple([z.object({ value: requestId })]) });
 
+/** A person picked in one of the request form's people pickers (`dispatch_action`); `selected_user` is null once cleared. */
+export const personPicked = z.object({
+  user: z.object({ id: slackUserId }),
+  actions: z.tuple([z.object({ selected_user: slackUserId.nullish() })]),
+});
+
 export const viewSubmissionPayload = z.object({
   user: z.object({ id: slackUserId }),
   team: z.object({ domain: z.string().regex(/^[a-z0-9-]{1,63}$/) }).nullish(),

@@ -1,13 +1,18 @@
 import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { ApproverSource } from '../config/config.js';
+import type { Keys } from '../redis.js';
 import type { SlackPerson } from '../requests/validate-request.js';
 
 /**
- * A minute is short enough that a deactivation or an email change shows up before anyone could
- * act on the stale answer (a request still waits for an approver), long enough that opening and
- * submitting the form asks Slack about each person once.
+ * How long one answer about a person stands, in every process that shares Redis: long enough that
+ * a form filled in over a few minutes is checked from what Slack said when the person was picked,
+ * and that a run (in another process) names its people without asking again; short enough that a
+ * deactivation or an email change shows up before anyone could act on the stale answer (a request
+ * still waits for an approver, and the run reads every system back itself).
  */
-const PERSON_TTL_MS = 60_000;
+const PERSON_TTL_MS = 10 * 60_000;
 /** Entries are small; the bound only matters if someone submits many made-up user ids. */
 const MAX_CACHED_PEOPLE = 5_000;
 /**
@@ -22,32 +27,67 @@ interface CachedPerson {
   expiresAt: number;
 }
 
+/** One answer as kept in Redis: who Slack said the person is (null: Slack does not know them), and when it said so. */
+const sharedAnswer = z.object({
+  person: z.object({ id: z.string(), name: z.string(), email: z.string().optional(), isBot: z.boolean(), deleted: z.boolean() }).nullable(),
+  at: z.number(),
+});
+
+export interface DirectoryOptions {
+  /** Where answers about people are shared with every other process of the bot; without it, each process asks for itself. */
+  shared?: { redis: Redis; keys: Keys };
+  now?: () => number;
+}
+
 /** Who people are, and who may approve, asked of Slack at the moment it matters. */
 export class SlackDirectory {
   private readonly people = new Map<string, CachedPerson>();
   private readonly groups = new Map<string, { answer: Promise<string[]>; expiresAt: number }>();
+  private readonly shared: DirectoryOptions['shared'];
+  private readonly now: () => number;
 
   constructor(
     private readonly client: WebClient,
     private readonly approvers: ApproverSource,
-    private readonly now: () => number = Date.now,
-  ) {}
+    { shared, now = Date.now }: DirectoryOptions = {},
+  ) {
+    this.shared = shared;
+    this.now = now;
+  }
 
   /**
-   * Cached per process for a minute, in-flight lookups included: a form submission's checks run
-   * under a deadline, and a second lookup of the same person joins the first instead of asking again.
-   * A failed lookup is not cached.
+   * One answer per person for PERSON_TTL_MS, shared through Redis by every process and joined by
+   * lookups in flight: the person is looked up when picked in the form, so the submission's checks
+   * (under Slack's 3 s) read the answer instead of asking, and a run in a worker names the same
+   * people without asking again. A failed lookup is not kept.
    */
   person(userId: string): Promise<SlackPerson | undefined> {
     const cached = this.people.get(userId);
     if (cached && cached.expiresAt > this.now()) return cached.answer;
     if (this.people.size >= MAX_CACHED_PEOPLE) this.evictExpiredOrOldest();
-    const answer = this.lookUp(userId);
-    this.people.set(userId, { answer, expiresAt: this.now() + PERSON_TTL_MS });
-    answer.catch(() => {
-      if (this.people.get(userId)?.answer === answer) this.people.delete(userId);
+    const entry: CachedPerson = { answer: this.sharedOrAsked(userId, (expiresAt) => (entry.expiresAt = expiresAt)), expiresAt: this.now() + PERSON_TTL_MS };
+    this.people.set(userId, entry);
+    entry.answer.catch(() => {
+      if (this.people.get(userId) === entry) this.people.delete(userId);
     });
-    return answer;
+    return entry.answer;
+  }
+
+  /** Redis's answer while it stands (it then expires here when it expires there), else Slack's, written back for the others. */
+  private async sharedOrAsked(userId: string, expiresAt: (at: number) => void): Promise<SlackPerson | undefined> {
+    const shared = this.shared;
+    if (!shared) return this.lookUp(userId);
+    const key = shared.keys.slackPerson(userId);
+    const kept = await shared.redis.get(key).then(readShared, () => undefined);
+    if (kept && kept.at + PERSON_TTL_MS > this.now()) {
+      expiresAt(kept.at + PERSON_TTL_MS);
+      return kept.person ?? undefined;
+    }
+    const at = this.now();
+    const person = await this.lookUp(userId);
+    // Best effort: without it, the next process asks Slack again; nothing is wrong, only slower.
+    await shared.redis.set(key, JSON.stringify({ person: person ?? null, at }), 'PX', PERSON_TTL_MS).catch(() => undefined);
+    return person;
   }
 
   private evictExpiredOrOldest(): void {
@@ -106,5 +146,15 @@ export class SlackDirectory {
     return this.approvers.kind === 'users'
       ? this.approvers.ids.map((id) => `<@${id}>`).join(', ')
       : `<!subteam^${this.approvers.id}>`;
+  }
+}
+
+function readShared(raw: string | null): z.infer<typeof sharedAnswer> | undefined {
+  if (!raw) return undefined;
+  try {
+    const parsed = sharedAnswer.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -106,6 +106,21 @@ describe('disable now, delete after the grace period', () => {
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
     await statusBecomes(stack, id, 'completed');
   });
+
+  it('two approvers clicking "End grace period now" at the same moment end it once: one grace.ended, one deletion round, the other told', async () => {
+    const { stack, player, id } = await disabledJane();
+    const ephemeralsBefore = stack.slack.ephemerals.length;
+
+    const answers = await Promise.all([player.checklistButton(PEOPLE.riley, 'endGrace', id), player.checklistButton(PEOPLE.alex, 'endGrace', id)]);
+
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    const trail = await finishedTrail(stack, id, { rounds: 2 });
+    expect(eventsOf(trail, 'grace.ended')).toHaveLength(1);
+    expect(eventsOf(trail, 'run.planned').map((e) => e.phase)).toEqual(['disable', 'delete']);
+    const told = stack.slack.ephemerals.slice(ephemeralsBefore).map((e) => e.text);
+    expect(told.some((t) => /has just been ended|running|finished/.test(t))).toBe(true);
+    await statusBecomes(stack, id, 'completed');
+  });
 });
 
 describe('reinstating during the grace period', () => {

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { Keys } from '../../src/redis.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import type { ApproverSource } from '../../src/config/config.js';
 import { SlackDirectory } from '../../src/slack/slack-directory.js';
@@ -10,22 +13,76 @@ const GROUP = 'S0APPROVE';
 
 describe('who people are, cached per process', () => {
   let slack: SlackSimulator;
+  let redis: Redis | undefined;
   afterEach(async () => {
     await slack?.close();
+    await redis?.quit();
+    redis = undefined;
   });
 
   async function directoryAt(clock: { now: number }, approvers: ApproverSource = { kind: 'users', ids: [] }) {
     slack = await startSlackSimulator({ botToken: TOKEN, users: [JANE], usergroups: { [GROUP]: [JANE.id] } });
     const client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-    return new SlackDirectory(client, approvers, () => clock.now);
+    return new SlackDirectory(client, approvers, { now: () => clock.now });
   }
 
-  it('asks Slack once for lookups within a minute, concurrent ones included, and again after it', async () => {
+  /** Directories as separate processes of the bot hold them: each its own memory, one Redis between them. */
+  const keys = new Keys(`dir-test-${randomUUID()}`);
+  async function processesSharing(clock: { now: number }, count: number) {
+    slack = await startSlackSimulator({ botToken: TOKEN, users: [JANE] });
+    redis = new Redis(inject('redisUrl'));
+    await redis.del(keys.slackPerson(JANE.id), keys.slackPerson('U0NOBODY01'));
+    return Array.from({ length: count }, () => {
+      const client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+      return new SlackDirectory(client, { kind: 'users', ids: [] }, { shared: { redis: redis!, keys }, now: () => clock.now });
+    });
+  }
+
+  it('a person one process looked up is known to the others without asking Slack again, for ten minutes', async () => {
+    const clock = { now: Date.now() };
+    const [web, worker, another] = await processesSharing(clock, 3);
+
+    const first = await web!.person(JANE.id);
+    clock.now += 9 * 60_000;
+    const second = await worker!.person(JANE.id);
+    expect(slack.callsTo('users.info')).toHaveLength(1);
+    expect(second).toEqual(first);
+    expect(second?.email).toBe(JANE.email);
+
+    clock.now += 61_000;
+    await another!.person(JANE.id);
+    expect(slack.callsTo('users.info')).toHaveLength(2);
+  });
+
+  it('shares that Slack does not know someone, but never a lookup that failed', async () => {
+    const clock = { now: Date.now() };
+    const [web, worker] = await processesSharing(clock, 2);
+
+    expect(await web!.person('U0NOBODY01')).toBeUndefined();
+    expect(await worker!.person('U0NOBODY01')).toBeUndefined();
+    expect(slack.callsTo('users.info')).toHaveLength(1);
+
+    slack.rateLimit('users.info', 1, 0);
+    await expect(web!.person(JANE.id)).rejects.toThrow();
+    expect((await worker!.person(JANE.id))?.name).toBe('Jane Doe');
+    expect(slack.callsTo('users.info').filter((c) => c.args.user === JANE.id).map((c) => c.ok)).toEqual([false, true]);
+  });
+
+  it('an answer in Redis that is not one it wrote is ignored and Slack is asked', async () => {
+    const clock = { now: Date.now() };
+    const [web] = await processesSharing(clock, 1);
+    await redis!.set(keys.slackPerson(JANE.id), '{"person":{"id":"U0JANE001","name":"Mallory"}');
+
+    expect((await web!.person(JANE.id))?.name).toBe('Jane Doe');
+    expect(slack.callsTo('users.info')).toHaveLength(1);
+  });
+
+  it('asks Slack once for lookups within ten minutes, concurrent ones included, and again after them', async () => {
     const clock = { now: 1_000_000 };
     const directory = await directoryAt(clock);
 
     const [a, b] = await Promise.all([directory.person(JANE.id), directory.person(JANE.id)]);
-    clock.now += 59_000;
+    clock.now += 599_000;
     const c = await directory.person(JANE.id);
     expect(slack.callsTo('users.info')).toHaveLength(1);
     expect([a, b, c].map((p) => p?.email)).toEqual([JANE.email, JANE.email, JANE.email]);

@@ -39,7 +39,9 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
       ...(listed.length
         ? [section(`:warning: *Please fix before sending:*\n${listed.map(([block, text]) => `• *${LABELS[block] ?? block}* ${escape(text!)}`).join('\n')}`)]
         : []),
-      input(FIELDS.person, LABELS[FIELDS.person]!, { type: 'users_select', ...(person ? { initial_user: person } : {}) }),
+      // dispatch_action: a pick is sent to the bot at once, which looks the person up while the
+      // rest of the form is filled in (commands/person-picked.ts), so the submission need not wait on Slack.
+      input(FIELDS.person, LABELS[FIELDS.person]!, { type: 'users_select', ...(person ? { initial_user: person } : {}) }, { dispatch_action: true }),
       input(FIELDS.reason, LABELS[FIELDS.reason]!, {
         type: 'static_select',
         placeholder: plain('Pick a reason'),
@@ -70,6 +72,7 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
       ),
       input(FIELDS.successor, LABELS[FIELDS.successor]!, { type: 'users_select', ...(answers?.successorId ? { initial_user: answers.successorId } : {}) }, {
         optional: true,
+        dispatch_action: true,
         hint: plain('Required unless nothing is kept.'),
       }),
       input(FIELDS.ticket, LABELS[FIELDS.ticket]!, {

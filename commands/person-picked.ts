@@ -1,0 +1,25 @@
+import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { personPicked } from '../src/slack/payloads.js';
+import type { CommandDeps } from './deps.js';
+
+/**
+ * Someone picked in the request form (who is leaving, who takes over): looked up now, while the
+ * rest of the form is filled in, so the submission's checks read the directory's answer instead of
+ * waiting on Slack inside its 3 s. Nothing is shown: the submission says what is wrong, if anything.
+ */
+export function personPickedInForm(deps: CommandDeps) {
+  return async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs) => {
+    await ack();
+    const parsed = personPicked.safeParse(body);
+    if (!parsed.success) {
+      deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'ignored a malformed pick in the request form');
+      return;
+    }
+    const { user, actions } = parsed.data;
+    const picked = actions[0].selected_user;
+    // Not awaited, like the form's opening: nobody waits on a pick. A lookup that fails now is asked again by the submission.
+    for (const id of [user.id, ...(picked ? [picked] : [])]) {
+      deps.directory.person(id).catch((err: Error) => deps.logger.info({ user: user.id, err: err.message }, 'could not look up someone picked in the form; the submission will ask again'));
+    }
+  };
+}
