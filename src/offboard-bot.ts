@@ -30,6 +30,7 @@ import { RescanSchedule } from './runs/rescan-schedule.js';
 import { RunStarter } from './runs/run-starter.js';
 import { createSlackClient } from './slack/slack-client.js';
 import { ApprovalPublisher } from './slack/approval-publisher.js';
+import { PostedMessages } from './slack/posted-messages.js';
 import { SlackDirectory } from './slack/slack-directory.js';
 import { SlackOutbox } from './slack/slack-outbox.js';
 import type { SlackServer } from './slack/slack-server.js';
@@ -119,11 +120,12 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     }
     if (config.role !== 'web') {
       const systems = await connectSystems(config, { metrics, redis, keys });
+      const posted = new PostedMessages(slack, redis, keys, logger);
       const deps = {
         store,
         audit,
-        checklist: new ChecklistPublisher(store, audit, slack),
-        approvals: new ApprovalPublisher(store, audit, slack, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
+        checklist: new ChecklistPublisher(store, audit, slack, posted),
+        approvals: new ApprovalPublisher(store, audit, slack, posted, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
         outbox,
         evidence: new EvidencePublisher(store, audit, slack, directory, { signingKey, dir: config.evidence.dir, onCallingThread: config.role === 'worker' }),
         runs,

@@ -48,6 +48,10 @@ export class Keys {
   budget(system: string, scope: string) {
     return `${this.prefix}:budget:${system}:${scope}`;
   }
+  /** When a post of a request's one message of a kind was first tried (src/slack/posted-messages.ts). */
+  posting(kind: string, requestId: string) {
+    return `${this.prefix}:posting:${kind}:${requestId}`;
+  }
   /** What Slack said about one person, shared by every process for a few minutes. */
   slackPerson(userId: string) {
     return `${this.prefix}:slack:person:${userId}`;

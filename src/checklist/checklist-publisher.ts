@@ -7,6 +7,7 @@ import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import { checklistMessage } from '../slack/blocks/checklist-message.js';
+import type { PostedMessages } from '../slack/posted-messages.js';
 import { currentRound, stepProgress } from './step-progress.js';
 
 /**
@@ -46,6 +47,7 @@ export class ChecklistPublisher {
     private readonly store: RequestStore,
     private readonly audit: AuditTrail,
     private readonly slack: WebClient,
+    private readonly posted: PostedMessages,
     private readonly spacing: ChecklistSpacing = CHECKLIST_SPACING,
     private readonly now: () => number = Date.now,
   ) {}
@@ -71,8 +73,10 @@ export class ChecklistPublisher {
         // A refresh that asks for what Slack already shows (the last write covered it) costs no call.
         if (last?.digest !== digest) await this.slack.chat.update({ channel: request.checklistMessage.channel, ts: request.checklistMessage.ts, ...message });
       } else {
-        const posted = await this.slack.chat.postMessage({ channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, ...message });
-        if (posted.ts) await this.store.patch(requestId, { checklistMessage: { channel: posted.channel ?? request.approvalMessage.channel, ts: posted.ts } });
+        const posted = await this.posted.postOnce('checklist', requestId, { channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, ...message });
+        await this.store.patch(requestId, { checklistMessage: { channel: posted.channel, ts: posted.ts } });
+        // Found from an earlier try: it shows what was rendered then.
+        if (posted.found) await this.slack.chat.update({ channel: posted.channel, ts: posted.ts, ...message });
       }
     } catch (err) {
       // A failed try counts for the spacing too: an outage is not retried at every step event.

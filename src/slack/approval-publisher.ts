@@ -6,6 +6,7 @@ import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { approvalMessage } from './blocks/approval-message.js';
 import { classifySlackError } from './classify-slack-error.js';
+import type { PostedMessages } from './posted-messages.js';
 
 /**
  * Posts the approval message, and re-renders it from the request and its trail whenever either
@@ -17,6 +18,7 @@ export class ApprovalPublisher {
     private readonly store: RequestStore,
     private readonly audit: AuditTrail,
     private readonly slack: WebClient,
+    private readonly posted: PostedMessages,
     private readonly channel: string,
     private readonly shape: RunShape,
     /** Who an alert calls on: the approvers, as a Slack mention. */
@@ -39,21 +41,18 @@ export class ApprovalPublisher {
     }
   }
 
-  /** Posts the message once; a re-run after the post only refreshes it. */
+  /** Posts the message once, across a crash or a lost answer (see PostedMessages); a re-run after the post only refreshes it. */
   async post(requestId: string): Promise<OffboardRequest> {
     const request = await this.store.mustGet(requestId);
     if (request.approvalMessage) {
       await this.publish(requestId);
       return request;
     }
-    try {
-      const posted = await this.slack.chat.postMessage({ channel: this.channel, ...(await this.render(request)) });
-      if (!posted.ts) throw new RetryableError(`approval message of ${requestId}: Slack returned no message ts`);
-      const { request: stored } = await this.store.patch(requestId, { approvalMessage: { channel: posted.channel ?? this.channel, ts: posted.ts } });
-      return stored;
-    } catch (err) {
-      throw classifySlackError('approval message', err);
-    }
+    const posted = await this.posted.postOnce('approval', requestId, { channel: this.channel, ...(await this.render(request)) });
+    const { request: stored } = await this.store.patch(requestId, { approvalMessage: { channel: posted.channel, ts: posted.ts } });
+    // Found from an earlier try: it shows what was rendered then.
+    if (posted.found) await this.publish(requestId);
+    return stored;
   }
 
   async publish(requestId: string): Promise<void> {

@@ -11,6 +11,7 @@ import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import { ApprovalPublisher } from '../../src/slack/approval-publisher.js';
+import { PostedMessages } from '../../src/slack/posted-messages.js';
 import { SlackOutbox } from '../../src/slack/slack-outbox.js';
 import { sampleRequest } from '../support/sample-request.js';
 
@@ -28,7 +29,8 @@ function startSpacedOutput(redisUrl: string, client: WebClient, spacing: Checkli
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
   const queue = new Queue(QUEUES.slack, { connection: redis, prefix });
-  const deps = { approvals: new ApprovalPublisher(store, audit, client, CHANNEL, []), checklist: new ChecklistPublisher(store, audit, client, spacing), slack: client, logger: createLogger('silent') };
+  const posted = new PostedMessages(client, redis, keys);
+  const deps = { approvals: new ApprovalPublisher(store, audit, client, posted, CHANNEL, []), checklist: new ChecklistPublisher(store, audit, client, posted, spacing), slack: client, logger: createLogger('silent') };
   const worker = new Worker(QUEUES.slack, (job, token) => processSlackOutput(job, deps, token), { connection: redis, prefix, concurrency: 8, settings: { backoffStrategy: () => 50 } });
   return {
     store,

@@ -309,3 +309,122 @@ describe('SlackEventsClient against a real Bolt HTTPReceiver', () => {
     expect(s.views.at(-1)).toMatchObject({ kind: 'publish', userId: 'U0ALICE01', view: { type: 'home' } });
   });
 });
+
+describe('Slack simulator: reading messages back, metadata and lost answers', () => {
+  const request = (id: string) => ({ event_type: 'offboarding_request', event_payload: { request_id: id } });
+
+  /** Every page of a paginated read, following next_cursor until it is ''. */
+  async function allPages<T extends { has_more?: boolean; response_metadata?: { next_cursor?: string } }>(
+    read: (cursor: string | undefined) => Promise<T>,
+  ): Promise<T[]> {
+    const pages: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await read(cursor);
+      pages.push(page);
+      cursor = page.response_metadata?.next_cursor || undefined;
+      expect(page.has_more).toBe(cursor !== undefined);
+    } while (cursor !== undefined && pages.length < 10);
+    return pages;
+  }
+
+  it('keeps message metadata through chat.update and shows it only with include_all_metadata', async () => {
+    const s = await sim();
+    const web = client(s);
+    const posted = await web.chat.postMessage({ channel: 'C0OFFBOARD', text: 'Offboarding alice', metadata: request('req-1') });
+    expect(s.message('C0OFFBOARD', posted.ts!)!.metadata).toEqual(request('req-1'));
+    expect(s.callsTo('chat.postMessage')[0]!.args.metadata).toEqual(request('req-1'));
+
+    await web.chat.update({ channel: 'C0OFFBOARD', ts: posted.ts!, text: 'Offboarding alice: approved' });
+    expect(s.message('C0OFFBOARD', posted.ts!)!.metadata).toEqual(request('req-1'));
+    await web.chat.update({ channel: 'C0OFFBOARD', ts: posted.ts!, text: 'Offboarding alice: done', metadata: request('req-2') });
+    expect(s.message('C0OFFBOARD', posted.ts!)!.metadata).toEqual(request('req-2'));
+
+    const plain = await web.conversations.history({ channel: 'C0OFFBOARD' });
+    expect(plain.messages![0]).not.toHaveProperty('metadata');
+    const withMetadata = await web.conversations.history({ channel: 'C0OFFBOARD', include_all_metadata: true });
+    expect(withMetadata.messages![0]).toMatchObject({ ts: posted.ts, text: 'Offboarding alice: done', metadata: request('req-2') });
+    const thread = await web.conversations.replies({ channel: 'C0OFFBOARD', ts: posted.ts!, include_all_metadata: true });
+    expect(thread.messages![0]!.metadata).toEqual(request('req-2'));
+
+    const malformed = web.apiCall('chat.postMessage', { channel: 'C0OFFBOARD', text: 'x', metadata: { event_type: 'no_payload' } });
+    expect(await platformError(malformed)).toBe('invalid_metadata_format');
+  });
+
+  it('pages conversations.history newest first, top-level messages only, each once', async () => {
+    const s = await sim();
+    const web = client(s);
+    const posted: string[] = [];
+    for (let i = 1; i <= 5; i++) posted.push((await web.chat.postMessage({ channel: 'C0OFFBOARD', text: `m${i}` })).ts!);
+    await web.chat.postMessage({ channel: 'C0OFFBOARD', text: 'a reply', thread_ts: posted[1]! });
+
+    const pages = await allPages((cursor) => web.conversations.history({ channel: 'C0OFFBOARD', limit: 2, ...(cursor ? { cursor } : {}) }));
+
+    expect(pages.map((p) => p.messages!.map((m) => m.text))).toEqual([['m5', 'm4'], ['m3', 'm2'], ['m1']]);
+    expect(pages.at(-1)!.response_metadata!.next_cursor).toBe('');
+    const m2 = pages[1]!.messages![1]!;
+    expect(m2).toMatchObject({ type: 'message', user: 'U0BOT0001', bot_id: 'B0BOT0001', ts: posted[1], thread_ts: posted[1], reply_count: 1 });
+    expect(s.callsTo('conversations.history').map((c) => c.ok)).toEqual([true, true, true]);
+
+    expect(await platformError(web.conversations.history({ channel: 'C0NOPE' }))).toBe('channel_not_found');
+    expect(await platformError(web.conversations.history({ channel: 'C0OFFBOARD', cursor: 'bm90IGEgY3Vyc29y' }))).toBe('invalid_cursor');
+  });
+
+  it('bounds conversations.history by oldest and latest, inclusive only when asked', async () => {
+    const s = await sim();
+    const web = client(s);
+    const ts: string[] = [];
+    for (let i = 1; i <= 4; i++) ts.push((await web.chat.postMessage({ channel: 'C0OFFBOARD', text: `m${i}` })).ts!);
+    const texts = async (range: { oldest?: string; latest?: string; inclusive?: boolean }) =>
+      (await web.conversations.history({ channel: 'C0OFFBOARD', ...range })).messages!.map((m) => m.text);
+
+    expect(await texts({ oldest: ts[0]!, latest: ts[3]! })).toEqual(['m3', 'm2']);
+    expect(await texts({ oldest: ts[0]!, latest: ts[3]!, inclusive: true })).toEqual(['m4', 'm3', 'm2', 'm1']);
+    expect(await texts({ oldest: ts[2]! })).toEqual(['m4']);
+    expect(await platformError(web.conversations.history({ channel: 'C0OFFBOARD', oldest: 'yesterday' }))).toBe('invalid_ts_oldest');
+  });
+
+  it('pages conversations.replies oldest first with the parent leading every page', async () => {
+    const s = await sim();
+    const web = client(s);
+    const parent = await web.chat.postMessage({ channel: 'C0OFFBOARD', text: 'Offboarding alice' });
+    for (let i = 1; i <= 5; i++) await web.chat.postMessage({ channel: 'C0OFFBOARD', text: `step ${i}`, thread_ts: parent.ts! });
+    s.postAsUser('C0OFFBOARD', 'U0BOB0001', 'elsewhere');
+
+    const pages = await allPages((cursor) =>
+      web.conversations.replies({ channel: 'C0OFFBOARD', ts: parent.ts!, limit: 2, ...(cursor ? { cursor } : {}) }),
+    );
+
+    expect(pages.map((p) => p.messages!.map((m) => m.text))).toEqual([
+      ['Offboarding alice', 'step 1', 'step 2'],
+      ['Offboarding alice', 'step 3', 'step 4'],
+      ['Offboarding alice', 'step 5'],
+    ]);
+    expect(pages[0]!.messages![0]).toMatchObject({ ts: parent.ts, thread_ts: parent.ts, reply_count: 5 });
+    expect(pages[0]!.messages![1]).toMatchObject({ thread_ts: parent.ts });
+
+    const lone = s.postAsUser('C0OFFBOARD', 'U0ALICE01', 'no replies');
+    const single = await web.conversations.replies({ channel: 'C0OFFBOARD', ts: lone.ts });
+    expect(single).toMatchObject({ has_more: false, response_metadata: { next_cursor: '' } });
+    expect(single.messages!.map((m) => m.text)).toEqual(['no replies']);
+    expect(await platformError(web.conversations.replies({ channel: 'C0OFFBOARD', ts: '1.000001' }))).toBe('thread_not_found');
+    expect(s.callsTo('conversations.replies').map((c) => c.ok)).toEqual([true, true, true, true, false]);
+  });
+
+  it('carries out a call whose answer is lost, then answers again', async () => {
+    const s = await sim();
+    const web = client(s);
+    s.loseResponse('chat.postMessage', 1);
+
+    await expect(web.chat.postMessage({ channel: 'C0OFFBOARD', text: 'Offboarding alice', metadata: request('req-1') })).rejects.toMatchObject({
+      code: ErrorCode.RequestError,
+    });
+
+    expect(s.messages('C0OFFBOARD')).toMatchObject([{ text: 'Offboarding alice', metadata: request('req-1') }]);
+    expect(s.callsTo('chat.postMessage')).toMatchObject([{ ok: true, args: { text: 'Offboarding alice' } }]);
+    // Only the next `times` answers are lost, and only those of that method.
+    await expect(web.auth.test()).resolves.toMatchObject({ ok: true });
+    await expect(web.chat.postMessage({ channel: 'C0OFFBOARD', text: 'again' })).resolves.toMatchObject({ ok: true });
+    expect(s.messages('C0OFFBOARD').map((m) => m.text)).toEqual(['Offboarding alice', 'again']);
+  });
+});

@@ -9,6 +9,7 @@ import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ApprovalPublisher } from '../../src/slack/approval-publisher.js';
+import { PostedMessages } from '../../src/slack/posted-messages.js';
 import { SlackOutbox } from '../../src/slack/slack-outbox.js';
 
 /**
@@ -22,9 +23,10 @@ export function startSlackOutput(redisUrl: string, client: WebClient, channel: s
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
   const queue = new Queue(QUEUES.slack, { connection: redis, prefix });
+  const posted = new PostedMessages(client, redis, keys);
   const deps = {
-    approvals: new ApprovalPublisher(store, audit, client, channel, [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] }]),
-    checklist: new ChecklistPublisher(store, audit, client),
+    approvals: new ApprovalPublisher(store, audit, client, posted, channel, [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] }]),
+    checklist: new ChecklistPublisher(store, audit, client, posted),
     slack: client,
     logger: createLogger('silent'),
   };

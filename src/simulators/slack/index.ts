@@ -13,6 +13,7 @@ export type {
   SimEphemeral,
   SimFile,
   SimMessage,
+  SimMessageMetadata,
   SimResponse,
   SimSlackUser,
   SimView,

@@ -50,10 +50,12 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
     const at = Date.now();
     let token: string | undefined;
     let args: Record<string, unknown> = {};
+    let loseAnswer = false;
     const answer = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
       const ok = payload.ok === true;
       state.calls.push({ method, args, at, ok, ...(ok ? {} : { error: String(payload.error) }) });
-      sendJson(res, status, payload, headers);
+      if (loseAnswer) req.socket.destroy();
+      else sendJson(res, status, payload, headers);
     };
     try {
       ({ token, args } = parseApiRequest(req, url, body));
@@ -70,6 +72,8 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
     if (retryAfter !== undefined) {
       return answer(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': String(retryAfter) });
     }
+    // A lost answer still carries the call out: only the client is left not knowing.
+    loseAnswer = state.takeLostResponse(method, args);
     try {
       const result = handler(state, args);
       if (method === 'files.getUploadURLExternal') result.upload_url = `${origin}${String(result.upload_url)}`;
@@ -215,6 +219,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
     issueTriggerId: (userId) => state.issueTrigger(userId),
     rateLimit: (method, times, retryAfterSeconds) => state.setRateLimit(method, times, retryAfterSeconds),
     delay: (method, ms) => state.setDelay(method, ms),
+    loseResponse: (method, times, only) => state.setLostResponses(method, times, only),
     socketMode,
     scim: scim?.simulator(`${origin}${SCIM_PREFIX}`),
     close: () =>

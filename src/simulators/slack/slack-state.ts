@@ -172,6 +172,24 @@ export class SlackState {
     return this.delays.get(method) ?? 0;
   }
 
+  // ---- lost responses ----
+
+  private readonly lostResponses = new Map<string, { remaining: number; only?: (args: Record<string, unknown>) => boolean }>();
+
+  setLostResponses(method: string, times: number, only?: (args: Record<string, unknown>) => boolean): void {
+    if (times <= 0) this.lostResponses.delete(method);
+    else this.lostResponses.set(method, { remaining: times, only });
+  }
+
+  /** Consumes one injected lost response for `method` if this call is one it applies to; true when this call's answer must be lost. */
+  takeLostResponse(method: string, args: Record<string, unknown>): boolean {
+    const lost = this.lostResponses.get(method);
+    if (lost === undefined || (lost.only && !lost.only(args))) return false;
+    if (lost.remaining <= 1) this.lostResponses.delete(method);
+    else lost.remaining -= 1;
+    return true;
+  }
+
   // ---- rate limits ----
 
   setRateLimit(method: string, times: number, retryAfterSeconds: number): void {

@@ -55,6 +55,14 @@ export interface SimMessage {
   edits: number;
   /** Ids of files shared with this message (files.completeUploadExternal with channel_id). */
   files?: string[];
+  /** Set by chat.postMessage / chat.update `metadata`; conversations.history / replies show it only with `include_all_metadata`. */
+  metadata?: SimMessageMetadata;
+}
+
+/** Slack's message metadata: an app-defined event carried by the message. */
+export interface SimMessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
 }
 
 export interface SimEphemeral {
@@ -137,6 +145,12 @@ export interface SlackSimulator {
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
   /** Slows every later call to `method` by `ms` (0 restores it), like a Slack having a bad day. */
   delay(method: string, ms: number): void;
+  /**
+   * The next `times` calls to `method` are carried out (a message is posted, say) but the answer is lost:
+   * the connection is closed without a response, as when a network or process failure hides that Slack
+   * accepted the call. `only`: just the calls whose arguments it accepts (say, posts into a thread).
+   */
+  loseResponse(method: string, times: number, only?: (args: Record<string, unknown>) => boolean): void;
   /** Slack's side of Socket Mode, when the simulator was given an `appToken`. */
   socketMode: SocketModeHub | undefined;
   /** Slack's SCIM v2 user API and its test helpers, when the simulator was given an `adminToken`. */

@@ -1,6 +1,6 @@
 import { randomHex, slackId } from './ids.js';
 import { SlackMethodError, type SlackState } from './slack-state.js';
-import type { SimSlackUser, SimViewKind } from './types.js';
+import type { SimMessage, SimMessageMetadata, SimSlackUser, SimViewKind } from './types.js';
 
 export type Args = Record<string, unknown>;
 export type MethodHandler = (state: SlackState, args: Args) => Record<string, unknown>;
@@ -33,11 +33,30 @@ function optBlocks(args: Args, field = 'blocks'): unknown[] | undefined {
   return v;
 }
 
+/** A boolean argument: JSON bodies send `true`, form-encoded ones the string 'true' (or '1'). */
+function flag(args: Args, field: string): boolean {
+  const v = args[field];
+  return v === true || v === 'true' || v === '1';
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function optMetadata(args: Args): SimMessageMetadata | undefined {
+  const v = args.metadata;
+  if (v === undefined || v === '') return undefined;
+  if (!isObject(v) || typeof v.event_type !== 'string' || v.event_type === '' || !isObject(v.event_payload)) {
+    throw new SlackMethodError('invalid_metadata_format');
+  }
+  return { event_type: v.event_type, event_payload: v.event_payload };
+}
+
 function reqObject(args: Args, field: string): Record<string, unknown> {
   const v = args[field];
   if (v === undefined || v === '') throw missing(field);
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SlackMethodError('invalid_arguments');
-  return v as Record<string, unknown>;
+  if (!isObject(v)) throw new SlackMethodError('invalid_arguments');
+  return v;
 }
 
 function channelOf(state: SlackState, args: Args, field = 'channel'): string {
@@ -87,6 +106,68 @@ function messageObject(state: SlackState, m: { ts: string; text: string; blocks:
     ts: m.ts,
     ...(m.thread_ts !== undefined ? { thread_ts: m.thread_ts } : {}),
     team: state.teamId,
+  };
+}
+
+// ---- reading messages back ----
+
+/** Not a thread reply: what conversations.history lists. */
+function isTopLevel(m: SimMessage): boolean {
+  return m.thread_ts === undefined || m.thread_ts === m.ts;
+}
+
+/** A message as conversations.history / replies list it; Slack hides metadata unless asked for it. */
+function listedMessage(state: SlackState, m: SimMessage, withMetadata: boolean): Record<string, unknown> {
+  const replies = isTopLevel(m) ? state.channelMessages(m.channel).filter((r) => r.thread_ts === m.ts && r.ts !== m.ts) : [];
+  return {
+    ...messageObject(state, m),
+    ...(replies.length > 0 ? { thread_ts: m.ts, reply_count: replies.length } : {}),
+    ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+  };
+}
+
+const TS = /^\d+(\.\d+)?$/;
+
+/** `oldest` / `latest` bound the range, exclusive unless `inclusive`; without `latest` nothing is too new. */
+function inTimeRange(args: Args): (ts: string) => boolean {
+  const oldest = optStr(args, 'oldest');
+  const latest = optStr(args, 'latest');
+  if (oldest !== undefined && !TS.test(oldest)) throw new SlackMethodError('invalid_ts_oldest');
+  if (latest !== undefined && !TS.test(latest)) throw new SlackMethodError('invalid_ts_latest');
+  const inclusive = flag(args, 'inclusive');
+  const from = Number(oldest ?? 0);
+  const to = latest !== undefined ? Number(latest) : Infinity;
+  return (ts) => {
+    const t = Number(ts);
+    return inclusive ? t >= from && t <= to : t > from && t < to;
+  };
+}
+
+/**
+ * One page of `ordered` (newest first for history, oldest first for replies). The cursor is Slack's own
+ * shape, base64 of `next_ts:<ts of the first message of the next page>`: a position in time rather than
+ * an offset, so messages posted or deleted between pages neither repeat nor drop others.
+ */
+function pageOf(ordered: SimMessage[], args: Args, newestFirst: boolean) {
+  const limitArg = optStr(args, 'limit');
+  const limitNum = limitArg === undefined ? 100 : Number(limitArg);
+  if (!Number.isInteger(limitNum) || limitNum < 1) throw new SlackMethodError('invalid_arguments');
+  const limit = Math.min(limitNum, 999);
+  const cursor = optStr(args, 'cursor');
+  let start = 0;
+  if (cursor !== undefined) {
+    const nextTs = /^next_ts:(\d+\.\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'))?.[1];
+    if (nextTs === undefined) throw new SlackMethodError('invalid_cursor');
+    const from = Number(nextTs);
+    const i = ordered.findIndex((m) => (newestFirst ? Number(m.ts) <= from : Number(m.ts) >= from));
+    start = i < 0 ? ordered.length : i;
+  }
+  const page = ordered.slice(start, start + limit);
+  const next = ordered[start + limit];
+  return {
+    page,
+    has_more: next !== undefined,
+    response_metadata: { next_cursor: next !== undefined ? Buffer.from(`next_ts:${next.ts}`).toString('base64') : '' },
   };
 }
 
@@ -196,7 +277,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
       const userId = userIds[0]!;
       const alreadyOpen = s.hasDm(userId);
       const id = s.dmChannelFor(userId);
-      const channel = a.return_im === true || a.return_im === 'true' || a.return_im === '1'
+      const channel = flag(a, 'return_im')
         ? { id, created: Math.floor(Date.now() / 1000), is_im: true, is_org_shared: false, user: userId, is_user_deleted: false, priority: 0 }
         : { id };
       return alreadyOpen ? { no_op: true, already_open: true, channel } : { channel };
@@ -212,12 +293,14 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     if (!hasContent(a)) throw new SlackMethodError('no_text');
     const blocks = optBlocks(a) ?? [];
     const threadTs = optStr(a, 'thread_ts');
+    const metadata = optMetadata(a);
     const msg = s.addMessage({
       channel,
       text: optStr(a, 'text') ?? '',
       blocks,
       user: s.botUserId,
       ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
     });
     return { channel, ts: msg.ts, message: messageObject(s, msg) };
   },
@@ -231,11 +314,37 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     if (!hasContent(a)) throw new SlackMethodError('no_text');
     const text = optStr(a, 'text');
     const blocks = optBlocks(a);
-    // Omitted text/blocks keep their previous value; `blocks: []` removes the blocks.
+    const metadata = optMetadata(a);
+    // Omitted text/blocks/metadata keep their previous value; `blocks: []` removes the blocks.
     if (text !== undefined) msg.text = text;
     if (blocks !== undefined) msg.blocks = blocks;
+    if (metadata !== undefined) msg.metadata = metadata;
     msg.edits += 1;
     return { channel, ts: msg.ts, text: msg.text, message: messageObject(s, msg) };
+  },
+
+  'conversations.history': (s, a) => {
+    const channel = channelOf(s, a);
+    const inRange = inTimeRange(a);
+    const newestFirst = s.channelMessages(channel).filter((m) => isTopLevel(m) && inRange(m.ts)).reverse();
+    const { page, ...paging } = pageOf(newestFirst, a, true);
+    const withMetadata = flag(a, 'include_all_metadata');
+    return { messages: page.map((m) => listedMessage(s, m, withMetadata)), ...paging };
+  },
+
+  'conversations.replies': (s, a) => {
+    const channel = channelOf(s, a);
+    const ts = reqStr(a, 'ts');
+    const parent = s.findMessage(channel, ts);
+    if (!parent) throw new SlackMethodError('thread_not_found');
+    const inRange = inTimeRange(a);
+    // A reply's ts has no replies of its own, so it comes back alone.
+    const replies = s.channelMessages(channel).filter((m) => m.thread_ts === ts && m.ts !== ts && inRange(m.ts));
+    const { page, ...paging } = pageOf(replies, a, false);
+    const withMetadata = flag(a, 'include_all_metadata');
+    // The parent leads every page, as in Slack's documented answer, so a client paging through a thread
+    // sees it again on later pages; `limit` and the time range apply to the replies, so every page moves on.
+    return { messages: [parent, ...page].map((m) => listedMessage(s, m, withMetadata)), ...paging };
   },
 
   'chat.postEphemeral': (s, a) => {
