@@ -30,6 +30,7 @@ import { RescanSchedule } from './runs/rescan-schedule.js';
 import { RunStarter } from './runs/run-starter.js';
 import { createSlackClient } from './slack/slack-client.js';
 import { ApprovalPublisher } from './slack/approval-publisher.js';
+import { checkBotToken } from './slack/bot-scopes.js';
 import { PostedMessages } from './slack/posted-messages.js';
 import { SlackDirectory } from './slack/slack-directory.js';
 import { SlackOutbox } from './slack/slack-outbox.js';
@@ -58,16 +59,18 @@ type Queues = Record<keyof typeof QUEUES, Queue>;
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
   registerSecrets([...configuredSecrets(config), ...config.systems.flatMap((s) => s.settings.secrets)]);
   logger.info({ systems: config.systems.map((s) => ({ system: s.module.id, ...s.settings.summary })) }, 'systems switched on');
+  const metrics = createMetrics();
+  const slack = createSlackClient(config.slack, metrics);
+  // Before Redis is connected: a start refused here leaves nothing open.
+  await checkBotToken(slack, logger);
   const redis = createRedis(config.redisUrl, logger);
   await reachable(redis, config.redisUrl);
   await warnWithoutPersistence(redis, logger);
   // Read at start-up, so a missing or wrong key stops the start instead of the first report.
   const signingKey = config.evidence.signing ? loadSigningKey(config.evidence.signing.file, config.evidence.signing.id) : undefined;
-  const metrics = createMetrics();
   const keys = new Keys(config.redisPrefix);
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
-  const slack = createSlackClient(config.slack, metrics);
   const lock = new RequestLock(redis, keys);
   const directory = new SlackDirectory(slack, config.approvers, { shared: { redis, keys } });
   const plan = plannedSystems(config);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { APPROVAL_CHANNEL, APPROVERS_GROUP, WORKSPACE_USERS } from '../../src/demo/workspace.js';
 import { ACME_PRODUCTION, SIM_BOT_API_KEY, startIbmCloudSimulator, type IbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js';
-import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
+import { MANIFEST_BOT_SCOPES, startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import { freePort } from '../../src/simulators/local-redis.js';
 
 const TOKEN = 'xoxb-process-test-token';
@@ -45,8 +45,8 @@ describe('the bot process', () => {
     expect(output()).not.toContain('xoxp-wrong-kind');
   });
 
-  async function simulators() {
-    const slack: SlackSimulator = await startSlackSimulator({ botToken: TOKEN, users: WORKSPACE_USERS, channels: [APPROVAL_CHANNEL] });
+  async function simulators(botScopes?: string[]) {
+    const slack: SlackSimulator = await startSlackSimulator({ botToken: TOKEN, users: WORKSPACE_USERS, channels: [APPROVAL_CHANNEL], botScopes });
     const ibm: IbmCloudSimulator = await startIbmCloudSimulator();
     cleanup.push(() => slack.close(), () => ibm.close());
     const port = await freePort();
@@ -77,6 +77,30 @@ describe('the bot process', () => {
     expect(code).toBe(1);
     expect(output()).toContain(setting);
     expect(output()).not.toContain(secret);
+  });
+
+  it('stops at start-up when the bot token lacks a scope it needs, naming the scope and what it is for', async () => {
+    const { env } = await simulators(MANIFEST_BOT_SCOPES.filter((s) => s !== 'users:read.email'));
+    const { child, output } = run(env);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(output()).toContain('users:read.email');
+    expect(output()).toContain('reinstall the app');
+    expect(output()).not.toContain('offboard bot started');
+    expect(output()).not.toContain(TOKEN);
+  });
+
+  it('starts without the history scopes, warning that an interrupted post may be posted twice', async () => {
+    const { env } = await simulators(MANIFEST_BOT_SCOPES.filter((s) => !s.endsWith(':history')));
+    const { child, output } = run(env);
+    cleanup.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    await waitFor(() => output().includes('offboard bot started'), 20_000, 'the bot to start');
+    expect(output()).toContain('channels:history');
+    expect(output()).toContain('groups:history');
+    child.kill('SIGTERM');
+    await once(child, 'exit');
   });
 
   it('serves Slack and shuts down cleanly on SIGTERM', async () => {

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { RetryableError } from '../../src/connectors/step-errors.js';
 import { Keys } from '../../src/redis.js';
-import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
+import { MANIFEST_BOT_SCOPES, startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import { POSTED_KINDS, PostedMessages } from '../../src/slack/posted-messages.js';
 
 const TOKEN = 'xoxb-posted-test';
@@ -20,8 +20,8 @@ describe('posting a request\'s one message of a kind', () => {
     slack = redis = undefined;
   });
 
-  async function setUp() {
-    slack = await startSlackSimulator({ botToken: TOKEN, users: [{ id: 'U0SOMEONE1', name: 'someone', realName: 'Some One' }], channels: [CHANNEL] });
+  async function setUp(botScopes?: string[]) {
+    slack = await startSlackSimulator({ botToken: TOKEN, users: [{ id: 'U0SOMEONE1', name: 'someone', realName: 'Some One' }], channels: [CHANNEL], botScopes });
     redis = new Redis(inject('redisUrl'));
     // As the bot's client: no retries of its own, a 429 rejected at once for BullMQ to retry.
     const client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
@@ -69,5 +69,17 @@ describe('posting a request\'s one message of a kind', () => {
     await expect(posted.postOnce('checklist', ID, { channel: CHANNEL, thread_ts: parent.ts, text: 'checklist' })).rejects.toBeInstanceOf(RetryableError);
 
     expect(slack!.callsTo('chat.postMessage')).toEqual([]);
+  });
+
+  it('without the history scopes, an interrupted post is posted again rather than never: the search is refused, the message goes out', async () => {
+    const { client, keys, posted } = await setUp(MANIFEST_BOT_SCOPES.filter((s) => s !== 'channels:history'));
+    await redis!.set(keys.posting('approval', ID), String(Date.now()));
+    await client.chat.postMessage({ channel: CHANNEL, text: 'the earlier try', metadata: withMetadata(POSTED_KINDS.approval, ID) });
+
+    const result = await posted.postOnce('approval', ID, { channel: CHANNEL, text: 'the approval message' });
+
+    expect(result.found).toBe(false);
+    expect(slack!.callsTo('conversations.history').map((c) => c.error)).toEqual(['missing_scope']);
+    expect(slack!.messages(CHANNEL).map((m) => m.text)).toEqual(['the earlier try', 'the approval message']);
   });
 });

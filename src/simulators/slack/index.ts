@@ -1,4 +1,5 @@
 export { startSlackSimulator } from './slack-simulator.js';
+export { MANIFEST_BOT_SCOPES } from './slack-state.js';
 export { SlackEventsClient, signSlackRequest } from './slack-events-client.js';
 export type { PostOptions, SlackEventsClientOptions } from './slack-events-client.js';
 export type { SlackEventsDriver, SlackResponse } from './slack-events-driver.js';

@@ -55,7 +55,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
       const ok = payload.ok === true;
       state.calls.push({ method, args, at, ok, ...(ok ? {} : { error: String(payload.error) }) });
       if (loseAnswer) req.socket.destroy();
-      else sendJson(res, status, payload, headers);
+      else sendJson(res, status, payload, { 'X-OAuth-Scopes': state.botScopes.join(','), ...headers });
     };
     try {
       ({ token, args } = parseApiRequest(req, url, body));

@@ -35,6 +35,9 @@ interface TriggerState {
   used: boolean;
 }
 
+/** The bot scopes manifest.yml asks for: what an app installed from it holds. */
+export const MANIFEST_BOT_SCOPES = ['commands', 'chat:write', 'users:read', 'users:read.email', 'usergroups:read', 'files:write', 'channels:history', 'groups:history'] as const;
+
 /** Everything the simulated workspace remembers. */
 export class SlackState {
   readonly teamId: string;
@@ -42,6 +45,7 @@ export class SlackState {
   readonly botId: string;
   readonly botToken: string;
   readonly appId = 'A0SIM0001';
+  readonly botScopes: string[];
   readonly clock = new TsClock();
 
   readonly users = new Map<string, SimSlackUser>();
@@ -71,6 +75,7 @@ export class SlackState {
     this.botUserId = opts.botUserId ?? 'U0BOT0001';
     this.botId = opts.botId ?? 'B0BOT0001';
     this.botToken = opts.botToken;
+    this.botScopes = opts.botScopes ?? [...MANIFEST_BOT_SCOPES];
     for (const u of opts.users) this.users.set(u.id, { ...u });
     for (const [id, members] of Object.entries(opts.usergroups ?? {})) this.usergroups.set(id, [...members]);
     for (const c of opts.channels ?? []) this.channels.add(c);

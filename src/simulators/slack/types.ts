@@ -32,6 +32,12 @@ export interface SlackSimulatorOptions {
   appToken?: string;
   /** A user token `xoxp-…` with the `admin` scope: turns on SCIM v2 under /scim/v2/, which accepts only this token. */
   adminToken?: string;
+  /**
+   * The bot token's scopes, sent with every answer as Slack does (`X-OAuth-Scopes`); reading history
+   * without channels:history (public) or groups:history (private `G…`) is refused with
+   * `missing_scope`. Default: every bot scope in the app's manifest.
+   */
+  botScopes?: string[];
 }
 
 export interface RecordedCall {

@@ -221,6 +221,12 @@ function storeView(
   return stored;
 }
 
+/** Reading a channel's messages takes channels:history, a private channel's groups:history. */
+function needsHistoryScope(s: SlackState, channel: string): void {
+  const needed = channel.startsWith('G') ? 'groups:history' : channel.startsWith('C') ? 'channels:history' : undefined;
+  if (needed && !s.botScopes.includes(needed)) throw new SlackMethodError('missing_scope', { needed, provided: s.botScopes.join(',') });
+}
+
 // ---- methods ----
 
 export const WEB_API_METHODS: Record<string, MethodHandler> = {
@@ -325,6 +331,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
 
   'conversations.history': (s, a) => {
     const channel = channelOf(s, a);
+    needsHistoryScope(s, channel);
     const inRange = inTimeRange(a);
     const newestFirst = s.channelMessages(channel).filter((m) => isTopLevel(m) && inRange(m.ts)).reverse();
     const { page, ...paging } = pageOf(newestFirst, a, true);
@@ -334,6 +341,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
 
   'conversations.replies': (s, a) => {
     const channel = channelOf(s, a);
+    needsHistoryScope(s, channel);
     const ts = reqStr(a, 'ts');
     const parent = s.findMessage(channel, ts);
     if (!parent) throw new SlackMethodError('thread_not_found');
