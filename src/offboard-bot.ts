@@ -165,15 +165,39 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     // Idempotent: a second call waits for the first.
     stop() {
       stopping ??= (async () => {
-        await server?.close();
-        await workers?.close();
-        await closeQueues();
-        await Promise.all([ops?.close(), dashboard?.close()]);
-        await redis.quit();
+        // Bounded: BullMQ's Worker.close() can wait for ever on a connection that is still
+        // reconnecting (taskforcesh/bullmq#4656). Left behind, an active job is taken over by
+        // another worker once its lock lapses, as when a process is killed.
+        const deadline = Date.now() + config.jobs.shutdownTimeoutMs;
+        const closed = await within(deadline, (async () => {
+          await server?.close();
+          await workers?.close();
+          await closeQueues();
+          await Promise.all([ops?.close(), dashboard?.close()]);
+        })());
+        if (closed) return void (await within(deadline, redis.quit()));
+        logger.warn(
+          { timeoutMs: config.jobs.shutdownTimeoutMs },
+          'stopping took longer than OFFBOARD_SHUTDOWN_TIMEOUT_MS: leaving the jobs still active for another worker to take over once their lock lapses',
+        );
+        redis.disconnect();
       })();
       return stopping;
     },
   };
+}
+
+/** True when `work` settles before `deadline` (epoch ms); it is left running otherwise. */
+async function within(deadline: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The systems switched on, as runs cover them: their configured scopes and their registered steps. */

@@ -37,6 +37,7 @@ const schema = z
     OFFBOARD_RETRY_DELAY_MS: positiveInt(1_000),
     OFFBOARD_RETRY_MAX_DELAY_MS: positiveInt(30_000),
     OFFBOARD_JOB_LOCK_MS: positiveInt(30_000),
+    OFFBOARD_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
     OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
     OFFBOARD_RESCAN_AFTER: z
       .string()
@@ -88,6 +89,8 @@ const schema = z
       retryDelayMs: e.OFFBOARD_RETRY_DELAY_MS,
       retryMaxDelayMs: e.OFFBOARD_RETRY_MAX_DELAY_MS,
       lockMs: e.OFFBOARD_JOB_LOCK_MS,
+      /** How long a stop waits for active jobs and closing connections before the process leaves them. */
+      shutdownTimeoutMs: e.OFFBOARD_SHUTDOWN_TIMEOUT_MS,
       reconcileIntervalMs: e.OFFBOARD_RECONCILE_INTERVAL_MS,
       /** After a disable or a delete phase, when to look again for access that came back. */
       rescanAfterMs: list(e.OFFBOARD_RESCAN_AFTER).map(durationMs),

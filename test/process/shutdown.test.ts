@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
@@ -6,6 +7,7 @@ import { SlackPlayer } from '../../src/demo/slack-player.js';
 import { PEOPLE } from '../../src/demo/workspace.js';
 import { createLogger } from '../../src/logger.js';
 import { startOffboardBot } from '../../src/offboard-bot.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 
 describe('graceful shutdown', () => {
@@ -49,6 +51,53 @@ describe('graceful shutdown', () => {
       expect(new Set(acting).size).toBe(acting.length);
     } finally {
       await restarted?.stop();
+      redis.disconnect();
+      await Promise.all([stack.slack.close(), stack.ibm.close()]);
+    }
+  });
+
+  it('a stop held up by a job that does not finish leaves it after OFFBOARD_SHUTDOWN_TIMEOUT_MS, saying so, and a bot started later finishes the run', async () => {
+    const redisUrl = inject('redisUrl');
+    const lines: string[] = [];
+    const logger = createLogger('warn', { write: (line: string) => void lines.push(line) });
+    const env = { OFFBOARD_SHUTDOWN_TIMEOUT_MS: '1000', OFFBOARD_JOB_LOCK_MS: '2000' };
+    const stack = await startLocalStack({ redisUrl, processBeforeResponse: true, env, logger });
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));
+    const runs = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+    let restarted: Awaited<ReturnType<typeof startOffboardBot>> | undefined;
+    try {
+      const player = new SlackPlayer(stack);
+      const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-6' });
+      // Every IBM call now takes 4 s: the run's first job is busy when the stop comes.
+      stack.ibm.setLatency(4_000);
+      await player.click(PEOPLE.alex, 'approve', id);
+      const deadline = Date.now() + 10_000;
+      while ((await runs.getJobCounts('active')).active === 0) {
+        if (Date.now() > deadline) throw new Error('no run job became active');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+
+      const stopping = Date.now();
+      await stack.bot.stop();
+
+      expect(Date.now() - stopping).toBeLessThan(2_000);
+      expect(lines.join('')).toContain('OFFBOARD_SHUTDOWN_TIMEOUT_MS');
+      expect((await trail.read(id)).some((e) => e.type === 'run.finished')).toBe(false);
+
+      stack.ibm.setLatency(0);
+      restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+      const end = Date.now() + 30_000;
+      let events = await trail.read(id);
+      while (!events.some((e) => e.type === 'run.finished')) {
+        if (Date.now() > end) throw new Error('the run did not finish after the restart');
+        await new Promise((r) => setTimeout(r, 50));
+        events = await trail.read(id);
+      }
+      expect(events.find((e) => e.type === 'run.finished')).toMatchObject({ outcome: 'verified' });
+    } finally {
+      await restarted?.stop();
+      await runs.close();
       redis.disconnect();
       await Promise.all([stack.slack.close(), stack.ibm.close()]);
     }
