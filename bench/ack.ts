@@ -209,11 +209,11 @@ async function main(): Promise<void> {
   const { startLocalRedis, freePort } = await import('../src/simulators/local-redis.js');
   const { startSlackSimulator } = await import('../src/simulators/slack/index.js');
   const { SlackPayloads } = await import('../src/simulators/slack/slack-payloads.js');
-  const { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } = await import('../src/simulators/ibm-cloud/index.js');
+  const { startIbmCloudSimulator } = await import('../src/simulators/ibm-cloud/index.js');
   const { crowdIbmSeed, crowdPerson, crowdSlackUsers } = await import('../src/demo/crowd.js');
-  const { SIM_BOT_TOKEN, SIM_SIGNING_SECRET } = await import('../src/demo/local-stack.js');
+  const { SIM_BOT_TOKEN, SIM_SIGNING_SECRET, simulatorEnv } = await import('../src/demo/local-stack.js');
   const { requestFormValues } = await import('../src/demo/request-form-values.js');
-  const { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } = await import('../src/demo/workspace.js');
+  const { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } = await import('../src/demo/workspace.js');
   const { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } = await import('../src/slack/blocks/ids.js');
   const { EVENTS_PATH } = await import('../src/slack/slack-server.js');
   const { QUEUES } = await import('../src/queue/queue-names.js');
@@ -251,25 +251,8 @@ async function main(): Promise<void> {
     const [botPort, barePort] = [await freePort(), await freePort()];
     // As src/demo/local-stack.ts configures the bot, with production's log level.
     const botEnv: Record<string, string> = {
-      SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
+      ...simulatorEnv({ slack, ibm, redisUrl, prefix }),
       PORT: String(botPort),
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: prefix,
-      OFFBOARD_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
-      OFFBOARD_APPROVERS: APPROVERS_GROUP,
-      IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
-      IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
-      IBMCLOUD_IAM_URL: ibm.url,
-      USER_MANAGEMENT_URL: ibm.url,
-      IAM_IDENTITY_URL: ibm.url,
-      IAM_ACCESS_GROUPS_URL: ibm.url,
-      IAM_POLICY_MANAGEMENT_URL: ibm.url,
-      ACCOUNT_MANAGEMENT_URL: ibm.url,
-      OFFBOARD_RETRY_DELAY_MS: '200',
-      OFFBOARD_VERIFY_INTERVAL_MS: '100',
-      OFFBOARD_VERIFY_TIMEOUT_MS: '10000',
       // The reconciler reads every open request; hourly, its passes do not land in a burst at random.
       OFFBOARD_RECONCILE_INTERVAL_MS: '3600000',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',

@@ -40,7 +40,7 @@ import { SYSTEM_MODULES, SYSTEMS } from '../jobs/index.js';
 import { loadConfig } from '../src/config/config.js';
 import type { Finding, StepContext } from '../src/connectors/connector.js';
 import type { ConnectedSystem } from '../src/connectors/system.js';
-import { startLocalStack, type LocalStack } from '../src/demo/local-stack.js';
+import { ibmEndpointsEnv, startLocalStack, type LocalStack } from '../src/demo/local-stack.js';
 import { SlackPlayer } from '../src/demo/slack-player.js';
 import { PEOPLE, WORKSPACE_USERS } from '../src/demo/workspace.js';
 import { createMetrics } from '../src/metrics/metrics.js';
@@ -130,7 +130,7 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
         OFFBOARD_APPROVERS: 'U0CALIBRATE',
         IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
         IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
-        ...Object.fromEntries(['IBMCLOUD_IAM_URL', 'USER_MANAGEMENT_URL', 'IAM_IDENTITY_URL', 'IAM_ACCESS_GROUPS_URL', 'IAM_POLICY_MANAGEMENT_URL', 'ACCOUNT_MANAGEMENT_URL'].map((k) => [k, ibm.url])),
+        ...ibmEndpointsEnv(ibm.url),
       },
       SYSTEM_MODULES,
     );

@@ -67,30 +67,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
   });
   const ibm = await startIbmCloudSimulator(opts.ibm);
   const env: Record<string, string> = {
-    SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
-    ...(opts.socketMode ? { SLACK_APP_TOKEN: SIM_APP_TOKEN } : { SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET }),
-    SLACK_API_URL: slack.apiUrl,
-    ...(slack.scim ? { SLACK_ADMIN_TOKEN: SIM_ADMIN_TOKEN, SLACK_SCIM_URL: slack.scim.url } : {}),
-    PORT: '0',
-    REDIS_URL: opts.redisUrl,
-    REDIS_PREFIX: opts.prefix ?? `offboard-${randomBytes(4).toString('hex')}`,
-    OFFBOARD_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
-    OFFBOARD_APPROVERS: APPROVERS_GROUP,
-    ...(opts.ibmCloud === false
-      ? {}
-      : {
-          IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
-          IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
-          IBMCLOUD_IAM_URL: ibm.url,
-          USER_MANAGEMENT_URL: ibm.url,
-          IAM_IDENTITY_URL: ibm.url,
-          IAM_ACCESS_GROUPS_URL: ibm.url,
-          IAM_POLICY_MANAGEMENT_URL: ibm.url,
-          ACCOUNT_MANAGEMENT_URL: ibm.url,
-        }),
-    OFFBOARD_RETRY_DELAY_MS: '200',
-    OFFBOARD_VERIFY_INTERVAL_MS: '100',
-    OFFBOARD_VERIFY_TIMEOUT_MS: '10000',
+    ...simulatorEnv({ slack, ibm, redisUrl: opts.redisUrl, prefix: opts.prefix, socketMode: opts.socketMode, ibmCloud: opts.ibmCloud }),
     ...opts.env,
   };
   const config = loadConfig(env, SYSTEM_MODULES);
@@ -110,5 +87,44 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
       await bot.stop();
       await Promise.all([slack.close(), ibm.close()]);
     },
+  };
+}
+
+/** Every IBM Cloud endpoint setting, pointed at one URL (the simulator serves them all). */
+export function ibmEndpointsEnv(url: string): Record<string, string> {
+  return Object.fromEntries(['IBMCLOUD_IAM_URL', 'USER_MANAGEMENT_URL', 'IAM_IDENTITY_URL', 'IAM_ACCESS_GROUPS_URL', 'IAM_POLICY_MANAGEMENT_URL', 'ACCOUNT_MANAGEMENT_URL'].map((k) => [k, url]));
+}
+
+export interface SimulatorEnvOptions {
+  slack: SlackSimulator;
+  ibm: IbmCloudSimulator;
+  redisUrl: string;
+  /** Default a fresh random one. */
+  prefix?: string;
+  socketMode?: boolean;
+  /** Default on. */
+  ibmCloud?: boolean;
+}
+
+/**
+ * The bot's environment against these simulators, with Acme's channel, approvers and accounts and
+ * the demo's short retry and read-back settings: what startLocalStack configures, and what a bench
+ * starts a bot process with.
+ */
+export function simulatorEnv({ slack, ibm, redisUrl, prefix, socketMode = false, ibmCloud = true }: SimulatorEnvOptions): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
+    ...(socketMode ? { SLACK_APP_TOKEN: SIM_APP_TOKEN } : { SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET }),
+    SLACK_API_URL: slack.apiUrl,
+    ...(slack.scim ? { SLACK_ADMIN_TOKEN: SIM_ADMIN_TOKEN, SLACK_SCIM_URL: slack.scim.url } : {}),
+    PORT: '0',
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix ?? `offboard-${randomBytes(4).toString('hex')}`,
+    OFFBOARD_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
+    OFFBOARD_APPROVERS: APPROVERS_GROUP,
+    ...(ibmCloud ? { IBMCLOUD_API_KEY: SIM_BOT_API_KEY, IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`, ...ibmEndpointsEnv(ibm.url) } : {}),
+    OFFBOARD_RETRY_DELAY_MS: '200',
+    OFFBOARD_VERIFY_INTERVAL_MS: '100',
+    OFFBOARD_VERIFY_TIMEOUT_MS: '10000',
   };
 }
