@@ -16,6 +16,9 @@ const ADVISED = {
   'groups:history': 'the same, in a private approval channel',
 } as const;
 
+/** Every bot scope the bot asks for, as manifest.yml lists them. */
+export const BOT_SCOPES = [...Object.keys(REQUIRED), ...Object.keys(ADVISED)];
+
 /**
  * Asks Slack who the bot token is (auth.test), in every role: a token Slack refuses stops the start,
  * as does one without a scope the bot needs; missing advised scopes are logged. Slack sends the
