@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import { canonicalJson, type ChainEntry } from '../audit/audit-chain.js';
 import type { PublishedFile } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { offboardRequestSchema } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
@@ -125,17 +126,29 @@ export class EvidencePublisher {
     if (r.manifest) await writeFile(join(dir, r.names.manifest), canonicalJson(r.manifest));
   }
 
-  /** Names of everyone the trail mentions by Slack id, as Slack knows them now. */
+  /**
+   * Names of everyone the trail mentions by Slack id: the request's people as the request recorded
+   * them, the others (approvers) as Slack knows them now, so nobody is asked about twice per request.
+   */
   private async names(entries: ChainEntry[]): Promise<Record<string, string>> {
+    const known = new Map<string, string>();
     const ids = new Set<string>();
     for (const { event } of entries) {
       for (const key of ['actor', 'by'] as const) if (typeof event[key] === 'string') ids.add(event[key]);
       if (Array.isArray(event.approvers)) for (const id of event.approvers) if (typeof id === 'string') ids.add(id);
-      const request = event.request as { successorSlackUserId?: string | null } | undefined;
-      if (request?.successorSlackUserId) ids.add(request.successorSlackUserId);
+      const parsed = event.type === 'request.submitted' ? offboardRequestSchema.safeParse(event.request) : undefined;
+      if (!parsed?.success) continue;
+      const r = parsed.data;
+      known.set(r.requester.slackUserId, r.requester.name).set(r.subject.slackUserId, r.subject.name);
+      if (r.successorSlackUserId) {
+        ids.add(r.successorSlackUserId);
+        if (r.successorName) known.set(r.successorSlackUserId, r.successorName);
+      }
     }
-    const people = await Promise.all([...ids].filter((id) => /^[UW][A-Z0-9]+$/.test(id)).map(async (id) => [id, (await this.directory.person(id).catch(() => undefined))?.name] as const));
-    return Object.fromEntries(people.filter((p): p is readonly [string, string] => Boolean(p[1])));
+    const asked = [...ids].filter((id) => !known.has(id) && /^[UW][A-Z0-9]+$/.test(id));
+    const people = await Promise.all(asked.map(async (id) => [id, (await this.directory.person(id).catch(() => undefined))?.name] as const));
+    for (const [id, name] of people) if (name) known.set(id, name);
+    return Object.fromEntries([...known].filter(([id]) => ids.has(id)));
   }
 }
 

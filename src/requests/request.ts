@@ -50,6 +50,8 @@ export const offboardRequestSchema = z.object({
   effectiveAt: z.string().nullable(),
   disposition: dispositionSchema,
   successorSlackUserId: z.string().nullable(),
+  /** The successor's name as Slack gave it at submission (requests stored before it was kept have none). */
+  successorName: z.string().optional(),
   ticket: z.string().max(TEXT_LIMITS.ticket),
   notes: z.string().max(TEXT_LIMITS.notes),
   createdAt: z.string(),

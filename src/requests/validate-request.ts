@@ -48,13 +48,18 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
     errors[FIELDS.graceDays] = 'Enter a whole number of days between 1 and 365.';
   }
 
+  let successorName: string | undefined;
   if (form.disposition !== 'delete_now') {
     if (!form.successorId) errors[FIELDS.successor] = 'Choose who takes over their resources and data (or choose "Delete now, keep nothing").';
     else if (form.successorId === form.personId) errors[FIELDS.successor] = 'The person leaving cannot take over their own resources.';
     else {
       const successor = await ctx.lookup(form.successorId);
       if (!successor || successor.deleted || successor.isBot) errors[FIELDS.successor] = 'Choose an active person to take over.';
+      else successorName = successor.name;
     }
+  } else if (form.successorId) {
+    // Optional when nothing is kept: named if Slack says who it is, never a reason to refuse.
+    successorName = (await ctx.lookup(form.successorId).catch(() => undefined))?.name;
   }
 
   if (!form.ticket) errors[FIELDS.ticket] = 'Enter the ticket reference for this offboarding.';
@@ -69,6 +74,7 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
       effectiveAt,
       disposition: form.disposition === 'delete_now' ? { kind: 'delete_now' } : { kind: 'disable_then_delete', graceDays },
       successorSlackUserId: form.disposition === 'delete_now' ? (form.successorId ?? null) : form.successorId!,
+      ...(successorName ? { successorName } : {}),
       // Free text is masked as it enters, so a pasted token is never stored or shown.
       ticket: redact(form.ticket),
       notes: redact(form.notes),

@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/demo/local-stack.js';
 import { PEOPLE } from '../../src/demo/workspace.js';
+import { createLogger } from '../../src/logger.js';
+import { startOffboardBot } from '../../src/offboard-bot.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
@@ -64,5 +66,31 @@ describe('the Slack calls of one offboarding', () => {
     const looked = stack.slack.calls.slice(requestFrom).filter((c) => c.method === 'users.info').map((c) => String(c.args.user));
     expect(looked.length).toBeGreaterThan(0);
     expect(looked).toEqual([...new Set(looked)]);
+  });
+
+  it('a request approved long after it was made asks Slack, in a worker of its own, about the approvers only: its people are named as the request recorded them', async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_ROLE: 'web' } });
+    const worker = await startOffboardBot({ ...stack.config, role: 'worker' }, { logger: createLogger('silent') });
+    try {
+      const id = await player.request(PEOPLE.morgan, janeLeaves);
+      // What Slack said at submission has expired everywhere (the worker never held it in memory).
+      const redis = new Redis(stack.config.redisUrl);
+      const cached = await redis.keys(`${stack.config.redisPrefix}:slack:person:*`);
+      expect(cached.length).toBeGreaterThan(0);
+      await redis.del(...cached);
+      await redis.quit();
+      const clickFrom = stack.slack.calls.length;
+
+      await player.click(PEOPLE.alex, 'approve', id);
+      await finishedTrail(stack, id);
+      await settled(stack, id);
+
+      const asked = stack.slack.calls.slice(clickFrom).filter((c) => c.method === 'users.info').map((c) => String(c.args.user));
+      expect(asked.sort()).toEqual([PEOPLE.alex, PEOPLE.riley].sort());
+      const pack = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`));
+      expect(pack).toBeDefined();
+    } finally {
+      await worker.stop();
+    }
   });
 });
