@@ -380,10 +380,17 @@ async function main(): Promise<void> {
           values: { [FIELDS.rejectReason]: { [inputAction(FIELDS.rejectReason)]: { type: 'plain_text_input', value: 'Bench: not leaving after all' } } },
         }),
       );
-    const requestIdIn = (hit: Hit) => {
-      const id = /OFF-[0-9A-Z]{6}/.exec(hit.body)?.[0];
-      if (!id || !hit.body.includes('Request sent')) throw new Error(`a submission was not stored: ${hit.body.slice(0, 300)}`);
-      return id;
+    /** The requests the forms' submissions stored, as each modal shows it once updated (the answer itself says "Sending…"). */
+    const requestIdsIn = async (hits: Hit[], forms: OpenedForm[]) => {
+      const refused = hits.find((h) => !h.body.includes('"update"'));
+      if (refused) throw new Error(`a submission was refused: ${refused.body.slice(0, 300)}`);
+      const shown = (f: OpenedForm) => JSON.stringify(slack.views.findLast((v) => v.kind === 'update' && v.id === f.id)?.view ?? '');
+      await slack.waitFor(() => forms.every((f) => shown(f).includes('Request sent') || shown(f).includes('Please fix')), { timeoutMs: 60_000, intervalMs: 50 });
+      return forms.map((f) => {
+        const id = /OFF-[0-9A-Z]{6}/.exec(shown(f))?.[0];
+        if (!id || !shown(f).includes('Request sent')) throw new Error(`a submission was not stored: ${shown(f).slice(0, 300)}`);
+        return id;
+      });
     };
     const untilAnnounced = (ids: string[]) => slack.waitFor(() => ids.every((id) => approvalMessage(id)), { timeoutMs: 60_000, intervalMs: 50 });
 
@@ -398,7 +405,7 @@ async function main(): Promise<void> {
       const forms = await slack.waitFor(() => openedForms().length >= before + batch.length && openedForms().slice(before), { timeoutMs: 30_000 });
       await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: picks(forms, i) });
       const hits = await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: forms.map((f, k) => submission(f.id, batch[k]!)) });
-      toApprove.push(...hits.map(requestIdIn));
+      toApprove.push(...(await requestIdsIn(hits, forms)));
       if (i % 50 === 0) process.stdout.write('.');
     }
     await untilAnnounced(toApprove);
@@ -415,7 +422,7 @@ async function main(): Promise<void> {
       // People fill the form in before submitting it: each pick reaches the bot first, as in Slack.
       await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: picks(forms, firstPerson) });
       const submitted = await measure('request submission', forms.map((f, k) => submission(f.id, firstPerson + k)), round, record);
-      const toReject = submitted.map(requestIdIn);
+      const toReject = await requestIdsIn(submitted, forms);
       await untilAnnounced(toReject);
 
       const approving = toApprove.slice(round * CONCURRENCY, (round + 1) * CONCURRENCY);

@@ -35,9 +35,9 @@ export function offboardCommand(deps: CommandDeps) {
     await ack();
     await client.views.open({ trigger_id: command.trigger_id, view: requestModal({ personId: mention?.[1] }) });
     deps.logger.info({ user: command.user_id }, 'offboarding form opened');
-    // Looked up while the form is filled in (a pre-filled person is never "picked"), not awaited:
-    // the listener is done once the form is open. The submission asks again for any that failed.
-    for (const id of [command.user_id, ...(mention ? [mention[1]!] : [])]) deps.directory.person(id).catch(() => undefined);
+    // Looked up while the form is filled in (a pre-filled person is never "picked"), once it is
+    // open; the submission asks again for any that failed.
+    await Promise.allSettled([command.user_id, ...(mention ? [mention[1]!] : [])].map((id) => deps.directory.person(id)));
   };
 }
 

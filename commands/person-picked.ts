@@ -17,9 +17,9 @@ export function personPickedInForm(deps: CommandDeps) {
     }
     const { user, actions } = parsed.data;
     const picked = actions[0].selected_user;
-    // Not awaited, like the form's opening: nobody waits on a pick. A lookup that fails now is asked again by the submission.
-    for (const id of [user.id, ...(picked ? [picked] : [])]) {
-      deps.directory.person(id).catch((err: Error) => deps.logger.info({ user: user.id, err: err.message }, 'could not look up someone picked in the form; the submission will ask again'));
-    }
+    // After the ack, so nobody waits on it. A lookup that fails now is asked again by the submission.
+    const looked = await Promise.allSettled([user.id, ...(picked ? [picked] : [])].map((id) => deps.directory.person(id)));
+    const failed = looked.filter((r) => r.status === 'rejected').length;
+    if (failed) deps.logger.info({ user: user.id, failed }, 'could not look up someone picked in the form; the submission will ask again');
   };
 }

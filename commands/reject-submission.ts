@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { rejectingView, rejectOutcomeView } from '../src/slack/blocks/reject-modal.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
 import { readRejectMetadata, viewSubmissionPayload } from '../src/slack/payloads.js';
@@ -10,9 +11,9 @@ const DAMAGED = 'This form arrived in a shape I cannot read, so nothing was reje
 const errors = (text: string) => ({ response_action: 'errors' as const, errors: { [FIELDS.rejectReason]: text } });
 
 /**
- * The reject modal's submit. The reason and the request are checked before answering (Redis
- * only); the decision, which asks Slack whether the person is an approver, runs after: the modal
- * shows "Rejecting…" at once and is then updated with the outcome.
+ * The reject modal's submit. The reason is checked before answering, from the submitted value
+ * alone; the modal then shows "Rejecting…" at once, and the decision (which reads the request again
+ * and asks Slack whether the person is an approver) runs after and updates it with the outcome.
  */
 export function rejectSubmission(deps: CommandDeps) {
   return async ({ ack, body, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs) => {
@@ -25,18 +26,23 @@ export function rejectSubmission(deps: CommandDeps) {
     const { user, view } = parsed.data;
     const reason = readRejectReason(view.state?.values);
     if (!reason.ok) return ack(errors(reason.error));
-    // The metadata only names the request: it is read again, and the decision re-checks who may make it.
-    const request = await deps.store.get(requestId);
-    if (!request) return ack(errors(`There is no offboarding request ${requestId}; nothing was rejected.`));
-    if (request.status !== 'pending') return ack(errors(decisionNotice({ kind: 'already_decided', request }, deps.directory.describeApprovers())));
 
     await ack({ response_action: 'update', view: rejectingView(requestId) });
-    const decision = await deps.lifecycle.reject(requestId, user.id, reason.reason);
-    const text =
-      decision.kind === 'decided'
-        ? `:no_entry: Request *${requestId}* is rejected. The requester has been told why.`
-        : decisionNotice(decision, deps.directory.describeApprovers());
+    // The metadata only names the request: the decision reads it again and re-checks who may make it.
+    const text = await decide(deps, requestId, user.id, reason.reason);
     await client.views.update({ view_id: view.id, view: rejectOutcomeView(text) });
-    deps.logger.info({ requestId, by: user.id, outcome: decision.kind }, 'reject submitted');
   };
+}
+
+async function decide(deps: CommandDeps, requestId: string, userId: string, reason: string): Promise<string> {
+  try {
+    const decision = await deps.lifecycle.reject(requestId, userId, reason);
+    deps.logger.info({ requestId, by: userId, outcome: decision.kind }, 'reject submitted');
+    return decision.kind === 'decided'
+      ? `:no_entry: Request *${requestId}* is rejected. The requester has been told why.`
+      : decisionNotice(decision, deps.directory.describeApprovers());
+  } catch (err) {
+    if (!(err instanceof RequestNotFoundError)) throw err;
+    return `There is no offboarding request ${requestId}; nothing was rejected.`;
+  }
 }

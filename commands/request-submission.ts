@@ -1,18 +1,16 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import type { OffboardRequest } from '../src/requests/request.js';
+import type { NewRequest, OffboardRequest } from '../src/requests/request.js';
 import type { SubmissionKey, Submitted } from '../src/requests/request-lifecycle.js';
-import { validateRequest } from '../src/requests/validate-request.js';
-import { checkingView } from '../src/slack/blocks/checking-view.js';
+import { formProblems, validateRequest, type SlackPerson } from '../src/requests/validate-request.js';
+import { checkingView, sendingView } from '../src/slack/blocks/checking-view.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
 import { submittedView } from '../src/slack/blocks/submitted-view.js';
-import { lookupBudget, LookupTimeout, type LookupBudget } from '../src/slack/lookup-budget.js';
+import { lookupBudget, LookupTimeout } from '../src/slack/lookup-budget.js';
 import { viewSubmissionPayload } from '../src/slack/payloads.js';
 import { readRequestForm, type RequestForm } from '../src/slack/request-form.js';
 import type { CommandDeps } from './deps.js';
 
-/** Slack shows the user an error after 3 s: lookups get half of that, the rest is Redis and the network. */
-const LOOKUP_BUDGET_MS = 1_500;
 /** Once the "Checking…" view is up, how long Slack may still take before the user is asked to submit again. */
 const LATE_LOOKUP_BUDGET_MS = 20_000;
 
@@ -22,9 +20,12 @@ const TOO_SLOW = 'Slack took too long to tell me who the people in this request 
 type Outcome = Submitted | { kind: 'invalid'; errors: Record<string, string> };
 
 /**
- * The request modal's submit. Errors go back into the modal when the checks finish within the
- * lookup budget; otherwise the modal shows "Checking…" at once and is updated with the outcome.
- * A request is stored only when valid, once per submission, and announced after the answer.
+ * The request modal's submit, answered from the submitted values and what this process already
+ * knows of the people in them (looked up as they were picked, commands/person-picked.ts): errors
+ * go back into the modal at once; a valid request is answered "Sending…" and then stored, and the
+ * modal updated with the outcome (the request, or a conflict found by the store). When someone in
+ * the form is not known here yet, the answer is "Checking…" and Slack is asked afterwards. A request
+ * is stored only when valid, once per submission, and announced before the modal shows it.
  */
 export function requestSubmission(deps: CommandDeps) {
   return async ({ ack, body, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs) => {
@@ -36,71 +37,79 @@ export function requestSubmission(deps: CommandDeps) {
     const { user, view, team } = parsed.data;
     const submission: SubmissionKey = { viewId: view.id, hash: view.hash };
     const reading = readRequestForm(view.state?.values);
-    if (!reading.ok) return ack(await errorsUnlessStored(deps, submission, reading.errors));
-    const check = (budget: LookupBudget) => checkAndSubmit(deps, user.id, reading.form, submission, team?.domain, budget);
+    if (!reading.ok) return ack({ response_action: 'errors', errors: reading.errors });
+    const { form } = reading;
+    const store = (request: NewRequest) => submit(deps, request, submission, team?.domain);
 
-    // The people in the form were looked up as they were picked (commands/person-picked.ts): the
-    // checks read those answers, and the store itself tells an earlier delivery of this submission.
-    const quick = await withBudget(LOOKUP_BUDGET_MS, check);
-    if (quick?.kind === 'invalid') return ack(await errorsUnlessStored(deps, submission, quick.errors));
-    if (quick) {
-      await ack({ response_action: 'update', view: outcomeView(quick, deps) });
-      return announce(deps, quick, user.id);
+    const known = knownPeople(deps, user.id, form);
+    let outcome: Outcome;
+    if (known) {
+      const checked = await check(deps, user.id, form, async (id) => known.get(id));
+      if (checked.kind === 'invalid') return ack({ response_action: 'errors', errors: checked.errors });
+      await ack({ response_action: 'update', view: sendingView(checked.request.subject.name) });
+      outcome = await store(checked.request);
+    } else {
+      const problems = await formProblems(form, user.id, deps.now());
+      if (Object.keys(problems).length) return ack({ response_action: 'errors', errors: problems });
+      await ack({ response_action: 'update', view: checkingView() });
+      lookUpEveryone(deps, user.id, form);
+      outcome = (await lookedUpAndStored(deps, user.id, form, store)) ?? { kind: 'invalid', errors: { [FIELDS.person]: TOO_SLOW } };
     }
-
-    await ack({ response_action: 'update', view: checkingView() });
-    const late: Outcome = (await withBudget(LATE_LOOKUP_BUDGET_MS, check)) ?? { kind: 'invalid', errors: { [FIELDS.person]: TOO_SLOW } };
     // Another delivery of this submission is storing it and will show the outcome.
-    if (late.kind === 'in_progress') return;
+    if (outcome.kind === 'in_progress') return;
     // Announced first: the person may have closed the modal, and a stored request must reach the approvers anyway.
-    await announce(deps, late, user.id);
-    await client.views.update({
-      view_id: view.id,
-      view: late.kind === 'invalid' ? requestModal({ answers: reading.form, problems: late.errors }) : outcomeView(late, deps),
-    });
+    await announce(deps, outcome, user.id);
+    await client.views
+      .update({ view_id: view.id, view: outcome.kind === 'invalid' ? requestModal({ answers: form, problems: outcome.errors }) : outcomeView(outcome, deps) })
+      // Closed meanwhile, most likely: a stored request is announced all the same, and the requester is told by message.
+      .catch((err: Error) => deps.logger.warn({ err: err.message, user: user.id }, 'could not show the outcome of a request submission in its modal'));
   };
 }
 
-/**
- * The answer to a submission whose checks failed: its errors, unless an earlier delivery of the
- * same submission stored a request (or is storing one), which is then shown instead.
- */
-async function errorsUnlessStored(deps: CommandDeps, submission: SubmissionKey, errors: Record<string, string>) {
-  const earlier = await deps.lifecycle.submitted(submission);
-  return earlier ? { response_action: 'update' as const, view: outcomeView(earlier, deps) } : { response_action: 'errors' as const, errors };
+/** The requester and everyone picked, when this process knows them all already; else undefined. */
+function knownPeople(deps: CommandDeps, requesterId: string, form: RequestForm): Map<string, SlackPerson | undefined> | undefined {
+  const known = new Map<string, SlackPerson | undefined>();
+  for (const id of [requesterId, form.personId, form.successorId]) {
+    if (!id) continue;
+    const answer = deps.directory.known(id);
+    if (!answer) return undefined;
+    known.set(id, answer.person);
+  }
+  return known;
 }
 
-/** The checks and the store, with every Slack lookup under one budget; undefined when it ran out. */
-async function withBudget(ms: number, check: (budget: LookupBudget) => Promise<Outcome>): Promise<Outcome | undefined> {
-  const budget = lookupBudget(ms);
+/** Every rule a request must pass, on the people as `lookup` gives them. */
+async function check(
+  deps: CommandDeps,
+  requesterId: string,
+  form: RequestForm,
+  lookup: (id: string) => Promise<SlackPerson | undefined>,
+): Promise<{ kind: 'valid'; request: NewRequest } | { kind: 'invalid'; errors: Record<string, string> }> {
+  const requester = await lookup(requesterId);
+  if (!requester) return { kind: 'invalid', errors: { [FIELDS.person]: 'Slack could not tell me who you are; try again.' } };
+  const checked = await validateRequest(form, { requester, lookup, now: deps.now() });
+  return checked.ok ? { kind: 'valid', request: checked.request } : { kind: 'invalid', errors: checked.errors };
+}
+
+/** Stores the request of this submission; a person with an open request is a problem to show in the form. */
+async function submit(deps: CommandDeps, request: NewRequest, submission: SubmissionKey, teamDomain: string | undefined): Promise<Outcome> {
+  const submitted = await deps.lifecycle.submit(request, submission);
+  if (submitted.kind === 'open') return { kind: 'invalid', errors: { [FIELDS.person]: openRequestNotice(submitted.request, teamDomain) } };
+  return submitted;
+}
+
+/** The checks on people asked of Slack now, then the store, all under one budget; undefined when it ran out. */
+async function lookedUpAndStored(deps: CommandDeps, requesterId: string, form: RequestForm, store: (request: NewRequest) => Promise<Outcome>): Promise<Outcome | undefined> {
+  const budget = lookupBudget(LATE_LOOKUP_BUDGET_MS);
   try {
-    return await check(budget);
+    const checked = await check(deps, requesterId, form, (id) => budget.run(deps.directory.person(id)));
+    return checked.kind === 'invalid' ? checked : await store(checked.request);
   } catch (err) {
     if (err instanceof LookupTimeout) return undefined;
     throw err;
   } finally {
     budget.end();
   }
-}
-
-async function checkAndSubmit(
-  deps: CommandDeps,
-  requesterId: string,
-  form: RequestForm,
-  submission: SubmissionKey,
-  teamDomain: string | undefined,
-  budget: LookupBudget,
-): Promise<Outcome> {
-  const lookup = (id: string) => budget.run(deps.directory.person(id));
-  // The checks below join these lookups rather than waiting in turn (and start again any that failed).
-  lookUpEveryone(deps, requesterId, form);
-  const requester = await lookup(requesterId);
-  if (!requester) return { kind: 'invalid', errors: { [FIELDS.person]: 'Slack could not tell me who you are; try again.' } };
-  const checked = await validateRequest(form, { requester, lookup, now: deps.now() });
-  if (!checked.ok) return { kind: 'invalid', errors: checked.errors };
-  const submitted = await deps.lifecycle.submit(checked.request, submission);
-  if (submitted.kind === 'open') return { kind: 'invalid', errors: { [FIELDS.person]: openRequestNotice(submitted.request, teamDomain) } };
-  return submitted;
 }
 
 /** Asks about everyone in the request at once; the directory shares each answer with whoever asks next. */

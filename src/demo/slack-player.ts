@@ -34,6 +34,11 @@ export class SlackPlayer {
     });
   }
 
+  /** The request form last opened for `userId`. */
+  lastForm(userId: string) {
+    return this.stack.slack.views.filter((v) => v.userId === userId && v.kind === 'open').at(-1);
+  }
+
   /** Picks someone in one of the form's people pickers; `view` is the modal as Slack holds it, with its id. */
   async pick(userId: string, view: { id: string }, block: string, picked: string) {
     const res = await this.stack.events.blockAction({ userId, actionId: inputAction(block), blockId: block, value: picked, view });

@@ -81,3 +81,13 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
     },
   };
 }
+
+/**
+ * The problems the submitted values show on their own, whoever the people in them turn out to be:
+ * everyone is taken for an active person with an email until Slack has been asked.
+ */
+export async function formProblems(form: RequestForm, requesterId: string, now: Date): Promise<Record<string, string>> {
+  const anyone = async (id: string): Promise<SlackPerson> => ({ id, name: id, email: 'not-asked-yet@slack', isBot: false, deleted: false });
+  const checked = await validateRequest(form, { requester: await anyone(requesterId), lookup: anyone, now });
+  return checked.ok ? {} : checked.errors;
+}

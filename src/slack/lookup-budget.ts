@@ -14,8 +14,8 @@ export interface LookupBudget {
 }
 
 /**
- * One deadline shared by every Slack lookup of one submission, however many there are: Slack
- * shows the user an error after 3 s, so the answer to a modal cannot wait on Slack for longer.
+ * One deadline shared by every Slack lookup of one submission, however many there are: a modal
+ * showing "Checking…" is updated with an outcome within it, even if that outcome is "submit again".
  */
 export function lookupBudget(ms: number): LookupBudget {
   let timer: NodeJS.Timeout | undefined;

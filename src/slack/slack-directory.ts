@@ -25,6 +25,8 @@ const GROUP_TTL_MS = 3_000;
 interface CachedPerson {
   answer: Promise<SlackPerson | undefined>;
   expiresAt: number;
+  /** The answer, once it has come (`person` undefined: Slack does not know them). */
+  settled?: { person: SlackPerson | undefined };
 }
 
 /** One answer as kept in Redis: who Slack said the person is (null: Slack does not know them), and when it said so. */
@@ -67,10 +69,22 @@ export class SlackDirectory {
     if (this.people.size >= MAX_CACHED_PEOPLE) this.evictExpiredOrOldest();
     const entry: CachedPerson = { answer: this.sharedOrAsked(userId, (expiresAt) => (entry.expiresAt = expiresAt)), expiresAt: this.now() + PERSON_TTL_MS };
     this.people.set(userId, entry);
-    entry.answer.catch(() => {
-      if (this.people.get(userId) === entry) this.people.delete(userId);
-    });
+    entry.answer.then(
+      (person) => void (entry.settled = { person }),
+      () => {
+        if (this.people.get(userId) === entry) this.people.delete(userId);
+      },
+    );
     return entry.answer;
+  }
+
+  /**
+   * What this process already knows of the person, without asking anyone (Redis included): for
+   * answers that must not wait, such as a form's submission. Undefined when nothing is known here yet.
+   */
+  known(userId: string): { person: SlackPerson | undefined } | undefined {
+    const cached = this.people.get(userId);
+    return cached && cached.expiresAt > this.now() ? cached.settled : undefined;
   }
 
   /** Redis's answer while it stands (it then expires here when it expires there), else Slack's, written back for the others. */

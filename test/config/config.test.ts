@@ -99,6 +99,7 @@ describe('loadConfig', () => {
       retryDelayMs: 1_000,
       retryMaxDelayMs: 30_000,
       lockMs: 30_000,
+      shutdownTimeoutMs: 25_000,
       reconcileIntervalMs: 60_000,
       rescanAfterMs: [3_600_000, 86_400_000, 604_800_000, 2_592_000_000],
       verifyTimeoutMs: 300_000,

@@ -96,17 +96,30 @@ describe('a request submitted while Slack is slow to say who people are', () => 
     expect(stack.slack.callsTo('chat.postMessage')).toEqual([]);
   });
 
-  it('answers errors in the modal itself when Slack answers within the budget, storing nothing', async () => {
+  it('asks Slack nothing before answering, however quick Slack is: a person not looked up yet is checked after the answer, and the form comes back with the problem', async () => {
     const { stack } = await startAnsweringAtAck();
     stack.slack.delay('users.info', 200);
 
-    const { value: res, ms } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.gone });
+    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.gone });
 
     expect(ms).toBeLessThan(SLACK_LIMIT_MS);
-    expect(res.json).toEqual({ response_action: 'errors', errors: { [FIELDS.person]: 'Gene Gone is already deactivated in Slack.' } });
-    expect(stack.slack.callsTo('views.update')).toEqual([]);
+    expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Checking…' } } });
+    const updated = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId), { timeoutMs: 15_000 });
+    expect(JSON.stringify(updated.view.blocks)).toContain('Gene Gone is already deactivated in Slack.');
     // Each person is asked about once, though the checks start every lookup at once and then wait on each.
     expect(stack.slack.callsTo('users.info').map((c) => c.args.user).sort()).toEqual([PEOPLE.gone, PEOPLE.morgan, PEOPLE.taylor].sort());
+    expect(await storedRequests(stack)).toEqual([]);
+  });
+
+  it('refuses what the form itself shows at once, in the modal, before Slack is asked about anyone', async () => {
+    const { stack } = await startAnsweringAtAck();
+    stack.slack.delay('users.info', SLOW_SLACK_MS);
+
+    const { value: res, ms } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, ticket: '' });
+
+    expect(ms).toBeLessThan(1_000);
+    expect(res.json).toEqual({ response_action: 'errors', errors: { [FIELDS.ticket]: 'Enter the ticket reference for this offboarding.' } });
+    expect(stack.slack.callsTo('views.update')).toEqual([]);
     expect(await storedRequests(stack)).toEqual([]);
   });
 });

@@ -331,10 +331,10 @@ describe('rejecting', () => {
 
     const res = await submitRejectModal(stack, PEOPLE.riley, modal.id, 'Not yet, HR has not confirmed');
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({
-      response_action: 'errors',
-      errors: { [FIELDS.rejectReason]: `Request ${id} was already approved by ${ALEX}; nothing changed.` },
-    });
+    // Answered at once ("Rejecting…"); the decision then finds the request approved and says so in the modal.
+    expect(res.json).toMatchObject({ response_action: 'update' });
+    const outcome = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === modal.id));
+    expect(JSON.stringify(outcome.view)).toContain(`Request ${id} was already approved by ${ALEX}; nothing changed.`);
 
     // The approval message is re-rendered by a Slack job, a moment after the decision.
     await stack.slack.waitFor(() => approvalBlocksText(player, id).includes(`*Approved* by ${ALEX}`));

@@ -49,19 +49,26 @@ describe('a view submission delivered more than once', () => {
     const { stack } = await start();
     const body = await formSubmissionBody(stack, PEOPLE.morgan, janeLeaves);
 
+    const viewId = (JSON.parse(new URLSearchParams(body).get('payload')!) as { view: { id: string } }).view.id;
+    const updates = () => stack.slack.views.filter((v) => v.kind === 'update' && v.id === viewId);
+
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => stack.events.post(body)));
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
-    const ids = answers.map((a) => /OFF-[0-9A-Z]{6}/.exec(JSON.stringify(a.json))?.[0]);
+    for (const a of answers) expect(a.json).toMatchObject({ response_action: 'update' });
+    // The modal is updated with the one request, whichever delivery stored it.
+    await stack.slack.waitFor(() => updates().length > 0);
+    const ids = updates().map((v) => /OFF-[0-9A-Z]{6}/.exec(JSON.stringify(v.view))?.[0]);
     expect(new Set(ids).size).toBe(1);
     expect(ids[0]).toBeDefined();
-    for (const a of answers) expect(a.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Request sent' } } });
     expect(await storedRequests(stack)).toEqual([`${stack.config.redisPrefix}:request:${ids[0]}`]);
     expect(eventsOf(await readTrail(stack, ids[0]!), 'request.submitted')).toHaveLength(1);
 
     // Delivered again later: still the same request, announced once.
-    const late = await stack.events.post(body);
-    expect(JSON.stringify(late.json)).toContain(ids[0]);
+    const updatesBefore = updates().length;
+    await stack.events.post(body);
+    await stack.slack.waitFor(() => updates().length > updatesBefore);
+    expect(JSON.stringify(updates().at(-1)!.view)).toContain(ids[0]);
     await stack.slack.waitFor(() => stack.slack.messages(APPROVAL_CHANNEL).length > 0);
     expect(stack.slack.messages(APPROVAL_CHANNEL)).toHaveLength(1);
     expect(await storedRequests(stack)).toHaveLength(1);
@@ -81,11 +88,15 @@ describe('a second request about a person who already has an open one', () => {
 
     const res = await player.submitForm(PEOPLE.riley, { ...janeLeaves, ticket: 'HR-2000' });
 
+    // The store finds the conflict after the answer: the form comes back with it, every answer kept.
     expect(res.status).toBe(200);
-    const error = (res.json as { response_action: string; errors: Record<string, string> }).errors[FIELDS.person];
-    expect((res.json as { response_action: string }).response_action).toBe('errors');
-    expect(error).toContain(`Jane Doe already has an open offboarding request, ${first} (waiting for approval)`);
-    expect(error).toContain(`https://sim-workspace.slack.com/archives/${APPROVAL_CHANNEL}/p${approval.ts.replace('.', '')}`);
+    const viewId = player.lastForm(PEOPLE.riley)!.id;
+    const shown = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId));
+    expect(shown.view.callback_id).toBe(VIEWS.request);
+    const text = JSON.stringify(shown.view.blocks);
+    expect(text).toContain(`Jane Doe already has an open offboarding request, ${first} (waiting for approval)`);
+    expect(text).toContain(`https://sim-workspace.slack.com/archives/${APPROVAL_CHANNEL}/p${approval.ts.replace('.', '')}`);
+    expect(text).toContain('HR-2000');
     expect(await storedRequests(stack)).toEqual([`${stack.config.redisPrefix}:request:${first}`]);
     await new Promise((r) => setTimeout(r, 200));
     expect(approvalPosts()).toHaveLength(messagesBefore);
@@ -197,7 +208,10 @@ describe('forged reject modals', () => {
       values: { [FIELDS.rejectReason]: { [`${FIELDS.rejectReason}_input`]: { type: 'plain_text_input', value: 'No' } } },
     });
 
-    expect(res.json).toEqual({ response_action: 'errors', errors: { [FIELDS.rejectReason]: 'There is no offboarding request OFF-ZZZZZZ; nothing was rejected.' } });
+    // Answered at once; the modal is then told there is nothing to reject.
+    expect(res.json).toMatchObject({ response_action: 'update' });
+    const outcome = await stack.slack.waitFor(() => stack.slack.callsTo('views.update').find((c) => c.args.view_id === 'V0FORGED01'));
+    expect(JSON.stringify(outcome.args.view)).toContain('There is no offboarding request OFF-ZZZZZZ; nothing was rejected.');
     expect(await storedRequests(stack)).toEqual([]);
   });
 });
