@@ -26,7 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { signSlackRequest } from '../src/simulators/slack/slack-events-client.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const TARGET = 1.3;
 /** Where to note each burst's time span, to line it up with a `--cpu-prof` profile of the bot. */
