@@ -4,8 +4,8 @@ import type { CommandDeps } from './deps.js';
 
 /**
  * Someone picked in the request form (who is leaving, who takes over): looked up now, while the
- * rest of the form is filled in, so the submission's checks read the directory's answer instead of
- * waiting on Slack inside its 3 s. Nothing is shown: the submission says what is wrong, if anything.
+ * rest of the form is filled in, so the submission can be answered from what the directory already
+ * holds, problems in the modal included. Nothing is shown: the submission says what is wrong, if anything.
  */
 export function personPickedInForm(deps: CommandDeps) {
   return async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs) => {
