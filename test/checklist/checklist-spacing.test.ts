@@ -1,19 +1,9 @@
-import { Queue, Worker } from 'bullmq';
 import { WebClient } from '@slack/web-api';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { processSlackOutput } from '../../jobs/slack-output.js';
-import { AuditTrail } from '../../src/audit/audit-trail.js';
-import { ChecklistPublisher, type ChecklistSpacing } from '../../src/checklist/checklist-publisher.js';
-import { createLogger } from '../../src/logger.js';
-import { QUEUES } from '../../src/queue/queue-names.js';
-import { Keys } from '../../src/redis.js';
-import { RequestStore } from '../../src/requests/request-store.js';
+import type { ChecklistSpacing } from '../../src/checklist/checklist-publisher.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
-import { ApprovalPublisher } from '../../src/slack/approval-publisher.js';
-import { PostedMessages } from '../../src/slack/posted-messages.js';
-import { SlackOutbox } from '../../src/slack/slack-outbox.js';
 import { sampleRequest } from '../support/sample-request.js';
+import { startSlackOutput } from '../support/slack-output-worker.js';
 
 const TOKEN = 'xoxb-checklist-spacing';
 const CHANNEL = 'C0APPROVAL';
@@ -22,28 +12,7 @@ const STEPS = ['api-keys', 'access-groups', 'policies', 'trusted-profiles'];
 const steps = STEPS.map((step) => ({ system: 'ibm-cloud', scope: SCOPE, step, title: step }));
 
 /** The Slack jobs as a worker runs them (with its token, so checklist writes are spaced), under a fresh key prefix. */
-function startSpacedOutput(redisUrl: string, client: WebClient, spacing: ChecklistSpacing) {
-  const prefix = `checklist-spacing-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const keys = new Keys(prefix);
-  const store = new RequestStore(redis, keys);
-  const audit = new AuditTrail(redis, keys);
-  const queue = new Queue(QUEUES.slack, { connection: redis, prefix });
-  const posted = new PostedMessages(client, redis, keys);
-  const deps = { approvals: new ApprovalPublisher(store, audit, client, posted, CHANNEL, []), checklist: new ChecklistPublisher(store, audit, client, posted, spacing), slack: client, logger: createLogger('silent') };
-  const worker = new Worker(QUEUES.slack, (job, token) => processSlackOutput(job, deps, token), { connection: redis, prefix, concurrency: 8, settings: { backoffStrategy: () => 50 } });
-  return {
-    store,
-    audit,
-    queue,
-    outbox: new SlackOutbox(queue),
-    async close() {
-      await worker.close();
-      await queue.close();
-      redis.disconnect();
-    },
-  };
-}
+const startSpacedOutput = (redisUrl: string, client: WebClient, spacing: ChecklistSpacing) => startSlackOutput(redisUrl, client, CHANNEL, { spacing });
 
 describe('the live checklist while a round runs', () => {
   let slack: SlackSimulator;

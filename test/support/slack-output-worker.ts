@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { processSlackOutput } from '../../jobs/slack-output.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
-import { ChecklistPublisher } from '../../src/checklist/checklist-publisher.js';
+import { ChecklistPublisher, type ChecklistSpacing } from '../../src/checklist/checklist-publisher.js';
 import { createLogger } from '../../src/logger.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
@@ -14,9 +14,10 @@ import { SlackOutbox } from '../../src/slack/slack-outbox.js';
 
 /**
  * The Slack side of the bot on its own: the outbox that asks for messages, and a real BullMQ
- * worker running the real Slack jobs against `client`, under a fresh key prefix.
+ * worker running the real Slack jobs against `client`, under a fresh key prefix. With `spacing`,
+ * the worker hands its jobs their token, as a real one does, so checklist writes are spaced by it.
  */
-export function startSlackOutput(redisUrl: string, client: WebClient, channel: string) {
+export function startSlackOutput(redisUrl: string, client: WebClient, channel: string, { spacing }: { spacing?: ChecklistSpacing } = {}) {
   const prefix = `slack-output-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const keys = new Keys(prefix);
@@ -26,11 +27,11 @@ export function startSlackOutput(redisUrl: string, client: WebClient, channel: s
   const posted = new PostedMessages(client, redis, keys);
   const deps = {
     approvals: new ApprovalPublisher(store, audit, client, posted, channel, [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] }]),
-    checklist: new ChecklistPublisher(store, audit, client, posted),
+    checklist: new ChecklistPublisher(store, audit, client, posted, spacing),
     slack: client,
     logger: createLogger('silent'),
   };
-  const worker = new Worker(QUEUES.slack, (job) => processSlackOutput(job, deps), {
+  const worker = new Worker(QUEUES.slack, (job, token) => processSlackOutput(job, deps, spacing ? token : undefined), {
     connection: redis,
     prefix,
     concurrency: 8,
