@@ -10,6 +10,17 @@ import { startOffboardBot } from '../../src/offboard-bot.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 
+/** The trail once its run has finished (after a restart), or an error after `timeoutMs`. */
+async function untilRunFinished(trail: AuditTrail, id: string, timeoutMs: number) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await trail.read(id);
+    if (events.some((e) => e.type === 'run.finished')) return events;
+    if (Date.now() > end) throw new Error('the run did not finish after the restart');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('graceful shutdown', () => {
   it('stops promptly while steps wait for IAM to show their changes, and a bot started later verifies every one of them', async () => {
     const redisUrl = inject('redisUrl');
@@ -35,13 +46,7 @@ describe('graceful shutdown', () => {
       expect(atStop.some((e) => e.type === 'run.finished')).toBe(false);
 
       restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
-      const end = Date.now() + 20_000;
-      let events = await trail.read(id);
-      while (!events.some((e) => e.type === 'run.finished')) {
-        if (Date.now() > end) throw new Error('the run did not finish after the restart');
-        await new Promise((r) => setTimeout(r, 50));
-        events = await trail.read(id);
-      }
+      const events = await untilRunFinished(trail, id, 20_000);
       const acted = new Set(events.filter((e) => e.type === 'step.acted').map((e) => ('stepId' in e ? e.stepId : '')));
       const verified = new Set(events.filter((e) => e.type === 'step.verified').map((e) => ('stepId' in e ? e.stepId : '')));
       expect(acted.size).toBeGreaterThan(0);
@@ -87,13 +92,7 @@ describe('graceful shutdown', () => {
 
       stack.ibm.setLatency(0);
       restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
-      const end = Date.now() + 30_000;
-      let events = await trail.read(id);
-      while (!events.some((e) => e.type === 'run.finished')) {
-        if (Date.now() > end) throw new Error('the run did not finish after the restart');
-        await new Promise((r) => setTimeout(r, 50));
-        events = await trail.read(id);
-      }
+      const events = await untilRunFinished(trail, id, 30_000);
       expect(events.find((e) => e.type === 'run.finished')).toMatchObject({ outcome: 'verified' });
     } finally {
       await restarted?.stop();
