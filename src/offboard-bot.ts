@@ -62,7 +62,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const metrics = createMetrics();
   const slack = createSlackClient(config.slack, metrics);
   // Before Redis is connected: a start refused here leaves nothing open.
-  await checkBotToken(slack, logger);
+  const bot = await checkBotToken(slack, logger);
   const redis = createRedis(config.redisUrl, logger);
   await reachable(redis, config.redisUrl);
   await warnWithoutPersistence(redis, logger);
@@ -107,6 +107,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       const { startSlackServer } = await import('./slack/slack-server.js');
       server = await startSlackServer({
         config,
+        bot,
         logger,
         processBeforeResponse,
         routes,

@@ -19,20 +19,33 @@ const ADVISED = {
 /** Every bot scope the bot asks for, as manifest.yml lists them. */
 export const BOT_SCOPES = [...Object.keys(REQUIRED), ...Object.keys(ADVISED)];
 
+/** Who the bot is in Slack, as auth.test says: what Bolt needs to ignore the bot's own events. */
+export interface BotIdentity {
+  botId: string;
+  botUserId: string;
+}
+
 /**
- * Asks Slack who the bot token is (auth.test), in every role: a token Slack refuses stops the start,
- * as does one without a scope the bot needs; missing advised scopes are logged. Slack sends the
- * token's scopes with every answer; a proxy that drops them leaves the scopes unchecked, and says so.
+ * Asks Slack who the bot token is (auth.test), once per process in every role: a token Slack
+ * refuses stops the start, as does one without a scope the bot needs; missing advised scopes are
+ * logged. Slack sends the token's scopes with every answer; a proxy that drops them leaves the
+ * scopes unchecked, and says so.
  */
-export async function checkBotToken(slack: WebClient, logger: Logger): Promise<void> {
+export async function checkBotToken(slack: WebClient, logger: Logger): Promise<BotIdentity> {
   let scopes: string[] | undefined;
+  let identity: BotIdentity;
   try {
     const answer = await slack.auth.test();
+    if (!answer.bot_id || !answer.user_id) throw new Error('it is not a bot token');
+    identity = { botId: answer.bot_id, botUserId: answer.user_id };
     scopes = answer.response_metadata?.scopes;
   } catch (err) {
     throw new Error(`Slack refused SLACK_BOT_TOKEN when checking it with auth.test (${(err as { data?: { error?: string } }).data?.error ?? (err as Error).message})`);
   }
-  if (!scopes) return void logger.warn('Slack did not say which scopes SLACK_BOT_TOKEN has (a proxy may drop X-OAuth-Scopes); they were not checked');
+  if (!scopes) {
+    logger.warn('Slack did not say which scopes SLACK_BOT_TOKEN has (a proxy may drop X-OAuth-Scopes); they were not checked');
+    return identity;
+  }
   const missing = (wanted: Record<string, string>) => Object.entries(wanted).filter(([scope]) => !scopes.includes(scope));
   const required = missing(REQUIRED);
   if (required.length) {
@@ -42,4 +55,5 @@ export async function checkBotToken(slack: WebClient, logger: Logger): Promise<v
   }
   const advised = missing(ADVISED);
   if (advised.length) logger.warn({ missing: advised.map(([s]) => s) }, `SLACK_BOT_TOKEN lacks ${advised.map(([s, why]) => `${s} (${why})`).join(', ')}; add them and reinstall the app`);
+  return identity;
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { registerCommands, type AfterAck } from '../../commands/index.js';
 import type { CommandDeps } from '../../commands/deps.js';
+import type { BotIdentity } from './bot-scopes.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { listen } from '../ops/listen.js';
@@ -31,6 +32,8 @@ export interface SlackServer {
 
 export interface SlackServerOptions {
   config: Config;
+  /** Who the bot is, from the start-up check of its token (Bolt then does not ask Slack again). */
+  bot: BotIdentity;
   deps: CommandDeps;
   logger: Logger;
   /** Answer Slack only after listeners finish (FaaS, deterministic tests). */
@@ -51,7 +54,7 @@ export async function startSlackServer(options: SlackServerOptions): Promise<Sla
  * Bolt's HTTPReceiver behind our own HTTP server, which adds the ops routes and refuses
  * requests stamped in the future before Bolt checks the signature.
  */
-async function startHttp({ config, deps, logger, routes, processBeforeResponse = false }: SlackServerOptions, signingSecret: string): Promise<SlackServer> {
+async function startHttp({ config, bot, deps, logger, routes, processBeforeResponse = false }: SlackServerOptions, signingSecret: string): Promise<SlackServer> {
   const receiver = new HTTPReceiver({
     signingSecret,
     endpoints: EVENTS_PATH,
@@ -61,7 +64,7 @@ async function startHttp({ config, deps, logger, routes, processBeforeResponse =
   });
   // With processBeforeResponse a listener's own answer waits for the listener: nothing to yield to.
   const unanswered = processBeforeResponse ? undefined : new UnansweredRequests(YIELD_QUIET_MS, YIELD_MAX_MS);
-  await initApp(receiver, { config, deps, logger }, unanswered ? () => unanswered.settled() : undefined);
+  initApp(receiver, { config, bot, deps, logger }, unanswered ? () => unanswered.settled() : undefined);
 
   const server: Server = createServer((req, res) => {
     if (routes?.(req, res)) return;
@@ -98,13 +101,13 @@ async function startHttp({ config, deps, logger, routes, processBeforeResponse =
  * Bolt over Socket Mode: the bot opens a WebSocket to Slack (`apps.connections.open` with the
  * app-level token, at the same API base as its Web API calls) and acknowledges envelopes on it.
  */
-async function startSocketMode({ config, deps, logger }: SlackServerOptions, appToken: string): Promise<SlackServer> {
+async function startSocketMode({ config, bot, deps, logger }: SlackServerOptions, appToken: string): Promise<SlackServer> {
   const receiver = new SocketModeReceiver({
     appToken,
     logger: boltLogger(logger),
     installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } },
   });
-  await initApp(receiver, { config, deps, logger });
+  initApp(receiver, { config, bot, deps, logger });
   try {
     await receiver.start();
   } catch (err) {
@@ -117,22 +120,21 @@ async function startSocketMode({ config, deps, logger }: SlackServerOptions, app
   };
 }
 
-/** The Bolt app on either receiver: our listeners, its error log, and the bot token checked. */
-async function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, deps, logger }: Pick<SlackServerOptions, 'config' | 'deps' | 'logger'>, afterAck?: AfterAck) {
+/**
+ * The Bolt app on either receiver: our listeners and its error log. The token was checked at
+ * start-up (checkBotToken), so Bolt is given the bot's identity instead of asking auth.test again.
+ */
+function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, bot, deps, logger }: Pick<SlackServerOptions, 'config' | 'bot' | 'deps' | 'logger'>, afterAck?: AfterAck): void {
   const app = new App({
     token: config.slack.botToken,
+    ...bot,
+    tokenVerificationEnabled: false,
     receiver,
     clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: maskingFetch },
     logger: boltLogger(logger),
-    deferInitialization: true,
   });
   registerCommands(app, deps, afterAck);
   answerEveryRequest(app, logger);
-  try {
-    await app.init();
-  } catch (err) {
-    throw new Error(`Slack refused SLACK_BOT_TOKEN when checking it with auth.test (${(err as Error).message})`);
-  }
 }
 
 function stampedInFuture(req: IncomingMessage): boolean {

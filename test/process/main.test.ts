@@ -104,12 +104,14 @@ describe('the bot process', () => {
   });
 
   it('serves Slack and shuts down cleanly on SIGTERM', async () => {
-    const { port, env } = await simulators();
+    const { slack, port, env } = await simulators();
     const { child, output } = run(env);
     cleanup.push(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     await waitFor(() => output().includes('offboard bot started'), 20_000, 'the bot to start');
+    // The token is checked once at start-up; Bolt is handed the bot's identity rather than asking again.
+    expect(slack.callsTo('auth.test')).toHaveLength(1);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
     const unsigned = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: 'command=%2Foffboard' });
