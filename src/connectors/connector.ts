@@ -53,6 +53,11 @@ export interface StepContext {
   person: Person;
   /** Every identity of the person this system's identification found, in every scope. */
   identities: Identity[];
+  /**
+   * The same for every attempt of this step in this round: a listing that failed part-way is
+   * taken up where it failed by the next attempt that names it. Absent: every listing is new.
+   */
+  asker?: string;
 }
 
 export interface Inventory {

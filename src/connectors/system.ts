@@ -59,8 +59,9 @@ export interface SystemSettings<C> {
    * Every identity of the person in every scope, found once per round and used by every step.
    * `earlier` are those a previous round found: someone removed from an account can no longer be
    * found by email there, but what they held elsewhere still has to be found by their id.
+   * `asker` is the same for every attempt of one identification (see StepContext.asker).
    */
-  identify(client: C, person: Person, earlier: Identity[]): Promise<Identity[]>;
+  identify(client: C, person: Person, earlier: Identity[], asker?: string): Promise<Identity[]>;
 }
 
 /** A system switched on by the configuration, with its settings read. */

@@ -23,7 +23,7 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
       continue;
     }
     try {
-      const identities = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round));
+      const identities = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round), `${requestId}:identify.${system}:r${round}`);
       await deps.audit.append(requestId, { type: 'identities.found', round, system, identities });
     } catch (err) {
       // A budget wait is never a last attempt: no call was made.

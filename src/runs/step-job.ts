@@ -90,6 +90,7 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         // each call the target system logged maps to exactly one execution here; short enough to
         // print whole in the evidence and paste into IBM Activity Tracker.
         transactionId: `offboard-${requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
+        asker: askerOf(trail, id, requestId, round),
       };
       try {
         if (spec.reportsResidual) {
@@ -156,6 +157,15 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
 /** Six hex characters naming a step (system, scope and step) in transaction ids; the trail maps each back. */
 export function stepCode(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 6);
+}
+
+/**
+ * The step's name for a listing that failed part-way, the same for each attempt until the step
+ * changes something: a listing begun before one of its own changes never serves it afterwards.
+ */
+export function askerOf(trail: AuditRecord[], id: string, requestId: string, round: number): string {
+  const changes = trail.filter((e) => (e.type === 'step.acting' || e.type === 'step.acted') && e.stepId === id).length;
+  return `${requestId}:${id}:r${round}:c${changes}`;
 }
 
 /** How many executions of the step the current round has started so far. */

@@ -79,3 +79,46 @@ describe('API keys and users of many people identified at once', () => {
     expect(late.map((k) => k.id)).toContain(created.id);
   });
 });
+
+describe('an account-wide listing that fails part-way, through the SDK', () => {
+  const pagesRead = (requests: { path: string; query: Record<string, string> }[], path: string, token: string) =>
+    requests.filter((r) => r.path === path && (r.query[token] ?? '') === '').length;
+
+  it("goes on from the page that failed when the same step asks again: the first pages are not read twice, and each person gets exactly their own keys", async () => {
+    const seed = crowdIbmSeed(60);
+    const { sim, client } = await simulator({ seed, pageSize: 20 });
+    const person = crowdPerson(7);
+    // The third page of API keys fails once.
+    sim.inject({ path: '/v1/apikeys', status: 503, after: 2, times: 1 });
+    await expect(client.listUserApiKeys(ACME_PRODUCTION, person.iamId, 'OFF-1:api-keys:r1:c0')).rejects.toThrow(/503|unavailable/i);
+    const keys = await client.listUserApiKeys(ACME_PRODUCTION, person.iamId, 'OFF-1:api-keys:r1:c0');
+
+    expect(keys.map((k) => k.id).sort()).toEqual(sim.apiKeysOf(ACME_PRODUCTION, person.iamId).map((k) => k.id).sort());
+    const userKeysInAccount = seed.apiKeys.filter((k) => k.account_id === ACME_PRODUCTION && k.iam_id.startsWith('IBMid-')).length;
+    const pages = Math.ceil(userKeysInAccount / 20);
+    expect(pages).toBeGreaterThan(3);
+    // Every page once, and the failed one once more; the first page (no token) only once.
+    expect(listingsOf(sim.requests, '/v1/apikeys')).toBe(pages + 1);
+    expect(pagesRead(sim.requests, '/v1/apikeys', 'pagetoken')).toBe(1);
+  });
+
+  it('users are listed on from the failed page for the identification that asks again, and from the first for anyone else', async () => {
+    const seed = crowdIbmSeed(60);
+    const { sim, client } = await simulator({ seed, pageSize: 20 });
+    const usersPath = `/v2/accounts/${ACME_PRODUCTION}/users`;
+    const pages = Math.ceil(seed.users.filter((u) => u.account_id === ACME_PRODUCTION).length / 20);
+    expect(pages).toBeGreaterThan(2);
+    sim.inject({ path: usersPath, status: 500, after: 1, times: 1 });
+    const [jane, sam] = [crowdPerson(3), crowdPerson(40)];
+    await expect(client.findUsersByEmail(ACME_PRODUCTION, jane.email, 'OFF-1:identify:r1')).rejects.toThrow();
+
+    // Someone else asking meanwhile gets a listing of their own time, from the first page.
+    expect((await client.findUsersByEmail(ACME_PRODUCTION, sam.email, 'OFF-2:identify:r1')).map((u) => u.iamId)).toEqual([sam.iamId]);
+    expect(pagesRead(sim.requests, usersPath, '_start')).toBe(2);
+    const before = listingsOf(sim.requests, usersPath);
+    expect((await client.findUsersByEmail(ACME_PRODUCTION, jane.email, 'OFF-1:identify:r1')).map((u) => u.iamId)).toEqual([jane.iamId]);
+    // Taken up at page 2: the pages after the first, no more.
+    expect(listingsOf(sim.requests, usersPath) - before).toBe(pages - 1);
+    expect(pagesRead(sim.requests, usersPath, '_start')).toBe(2);
+  });
+});

@@ -9,8 +9,8 @@ import { changeEach, personScopedStep, removeEach } from './person-scoped-step.j
  */
 export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return personScopedStep(accountId, {
-    list: async (identity) =>
-      (await client.listUserApiKeys(accountId, identity.id)).map((k) => ({
+    list: async (identity, asker) =>
+      (await client.listUserApiKeys(accountId, identity.id, asker)).map((k) => ({
         id: k.id,
         label: k.name,
         detail: [k.createdAt && `created ${k.createdAt}`, k.lastUsed && `last used ${k.lastUsed}`, k.disabled && 'disabled'].filter(Boolean).join(', ') || undefined,
@@ -34,8 +34,8 @@ export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapa
             ? { id: key.id, label: key.label, outcome: 'restored', detail: 're-enabled' }
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'deleted since; cannot be re-enabled' },
         ),
-      missing: async (identity, snapshots) => {
-        const keys = await client.listUserApiKeys(accountId, identity.id);
+      missing: async (identity, snapshots, asker) => {
+        const keys = await client.listUserApiKeys(accountId, identity.id, asker);
         return snapshots.filter((s) => keys.find((k) => k.id === s.id)?.disabled !== false).map((s) => ({ id: s.id, label: `${s.label} (not enabled)` }));
       },
     },

@@ -23,10 +23,17 @@ import type {
 } from './ibm-cloud-types.js';
 import { conflictingPolicyId, policyDocument } from './policy-document.js';
 import { CoalescedListing } from './coalesced-listing.js';
+import { ResumableListing, type Pager } from './resumable-listing.js';
 import type { RateBudget } from '../rate-budget.js';
 
 // Existing importers take these types from the client.
 export type * from './ibm-cloud-types.js';
+
+/**
+ * How long an account-wide listing that failed part-way is kept for its askers' retries: longer
+ * than a few retry delays (OFFBOARD_RETRY_MAX_DELAY_MS, 30 s by default, or a Retry-After).
+ */
+const KEEP_FAILED_LISTING_MS = 2 * 60_000;
 
 /**
  * The only module that speaks to the IBM SDK. Every call goes through `call`, which classifies
@@ -77,14 +84,14 @@ export class IbmCloudClient {
    * other. The whole user list is read and compared here rather than asking IAM to `search`:
    * IBM documents that search as a substring match and does not say whether it ignores letter
    * case, and a record it missed would keep its access. People identified at the same time
-   * share one listing (see CoalescedListing).
+   * share one listing, and `asker` (the same for every attempt of one identification) takes a
+   * listing that failed part-way up from where it failed (see ResumableListing).
    */
-  async findUsersByEmail(accountId: string, email: string): Promise<IbmUser[]> {
+  async findUsersByEmail(accountId: string, email: string, asker?: string): Promise<IbmUser[]> {
     const wanted = email.trim().toLowerCase();
-    const all = await this.sdk.userListings.get(accountId, () => {
-      const pager = new UserManagementV1.UsersPager(this.sdk.users, { accountId });
-      return this.allPages('list users', pager, accountId);
-    });
+    const all = await this.sdk.userListings.list(accountId, asker, () =>
+      this.counted('list users', new UserManagementV1.UsersPager(this.sdk.users, { accountId }), accountId),
+    );
     return all
       .filter((u) => u.iam_id && u.email?.trim().toLowerCase() === wanted)
       .map((u) => ({
@@ -106,28 +113,27 @@ export class IbmCloudClient {
     return this.call('remove user from account', () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })), accountId);
   }
 
-  /** The user's API keys in the account: IAM lists another user's keys only account-wide, so people listed at the same time share one listing. */
-  async listUserApiKeys(accountId: string, iamId: string): Promise<IbmApiKey[]> {
-    const all = await this.sdk.keyListings.get(accountId, () => this.listAccountUserKeys(accountId));
+  /**
+   * The user's API keys in the account: IAM lists another user's keys only account-wide, so people
+   * listed at the same time share one listing, resumed for `asker` where it failed.
+   */
+  async listUserApiKeys(accountId: string, iamId: string, asker?: string): Promise<IbmApiKey[]> {
+    const all = await this.sdk.keyListings.list(accountId, asker, () => this.accountUserKeys(accountId));
     return all.filter((k) => k.iamId === iamId).map(({ iamId: _owner, ...key }) => key);
   }
 
-  private async listAccountUserKeys(accountId: string): Promise<(IbmApiKey & { iamId: string })[]> {
-    const keys: (IbmApiKey & { iamId: string })[] = [];
-    let pagetoken: string | undefined;
-    do {
-      const page = await this.call(
+  private accountUserKeys(accountId: string): Pager<IbmApiKey & { iamId: string }> {
+    return tokenPager(async (pagetoken) => {
+      const { result } = await this.call(
         'list API keys',
         () => this.sdk.identity.listApiKeys({ accountId, scope: 'account', type: 'user', pagesize: 100, pagetoken }),
         accountId,
       );
-      for (const k of page.result.apikeys ?? []) {
-        if (!k.id || !k.iam_id) continue;
-        keys.push({ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn });
-      }
-      pagetoken = nextPageToken(page.result.next);
-    } while (pagetoken);
-    return keys;
+      const items = (result.apikeys ?? []).flatMap((k) =>
+        k.id && k.iam_id ? [{ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn }] : [],
+      );
+      return { items, next: result.next };
+    });
   }
 
   async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
@@ -166,28 +172,27 @@ export class IbmCloudClient {
   }
 
   /** Trusted profiles in the account that this user is linked to, and so may assume. */
-  async listProfileLinks(accountId: string, iamId: string): Promise<IbmProfileLink[]> {
-    const profiles = await this.sdk.profileListings.get(accountId, () => this.listAccountProfileLinks(accountId));
+  async listProfileLinks(accountId: string, iamId: string, asker?: string): Promise<IbmProfileLink[]> {
+    const profiles = await this.sdk.profileListings.list(accountId, asker, () => this.accountProfileLinks(accountId));
     return profiles.flatMap((p) =>
       p.users.filter((u) => u.iamId === iamId).map((u) => ({ profileId: p.profileId, profileName: p.profileName, accounts: u.accounts, description: u.description })),
     );
   }
 
-  /** Every trusted profile of the account with the users linked to it: shared, like the key listing, by people listed at the same time. */
-  private async listAccountProfileLinks(accountId: string): Promise<AccountProfile[]> {
-    const profiles: AccountProfile[] = [];
-    let pagetoken: string | undefined;
-    do {
-      const page = await this.call('list trusted profiles', () => this.sdk.identity.listProfiles({ accountId, pagesize: 100, pagetoken }), accountId);
-      for (const p of page.result.profiles ?? []) {
+  /** Every trusted profile of the account with the users linked to it: shared and resumed, like the key listing. */
+  private accountProfileLinks(accountId: string): Pager<AccountProfile> {
+    // A page is done once every profile on it has its identities: a failure part-way reads the page again.
+    return tokenPager(async (pagetoken) => {
+      const { result: page } = await this.call('list trusted profiles', () => this.sdk.identity.listProfiles({ accountId, pagesize: 100, pagetoken }), accountId);
+      const items: AccountProfile[] = [];
+      for (const p of page.profiles ?? []) {
         // Not paged: IAM returns every identity of a profile at once.
         const { result } = await this.call('list trusted profile identities', () => this.sdk.identity.getProfileIdentities({ profileId: p.id }), accountId);
         const users = (result.identities ?? []).filter((i) => i.type === 'user').map((i) => ({ iamId: i.iam_id, accounts: i.accounts, description: i.description }));
-        profiles.push({ profileId: p.id, profileName: p.name, users });
+        items.push({ profileId: p.id, profileName: p.name, users });
       }
-      pagetoken = nextPageToken(page.result.next);
-    } while (pagetoken);
-    return profiles;
+      return { items, next: page.next };
+    });
   }
 
   async unlinkProfile(profileId: string, iamId: string, transactionId: string): Promise<boolean> {
@@ -338,10 +343,16 @@ export class IbmCloudClient {
   }
 
   /** Every page of an SDK pager, each page a call of its own (counted, and charged to the budget). */
-  private async allPages<T>(operation: string, pager: { hasNext(): boolean; getNext(): Promise<T[]> }, account: string): Promise<T[]> {
+  private async allPages<T>(operation: string, pager: Pager<T>, account: string): Promise<T[]> {
+    const pages = this.counted(operation, pager, account);
     const items: T[] = [];
-    while (pager.hasNext()) items.push(...(await this.call(operation, () => pager.getNext(), account)));
+    while (pages.hasNext()) items.push(...(await pages.getNext()));
     return items;
+  }
+
+  /** The pager with each page fetched through `call`. */
+  private counted<T>(operation: string, pager: Pager<T>, account: string): Pager<T> {
+    return { hasNext: () => pager.hasNext(), getNext: () => this.call(operation, () => pager.getNext(), account) };
   }
 
   /**
@@ -371,9 +382,9 @@ interface Services {
   groups: IamAccessGroupsV2;
   policies: IamPolicyManagementV1;
   accounts: AccountManagementV4;
-  userListings: CoalescedListing<UserManagementV1.UserProfile[]>;
-  keyListings: CoalescedListing<(IbmApiKey & { iamId: string })[]>;
-  profileListings: CoalescedListing<AccountProfile[]>;
+  userListings: ResumableListing<UserManagementV1.UserProfile>;
+  keyListings: ResumableListing<IbmApiKey & { iamId: string }>;
+  profileListings: ResumableListing<AccountProfile>;
   owners: CoalescedListing<string>;
 }
 
@@ -393,9 +404,9 @@ function services(cfg: IbmCloudSettings): Services {
     groups: new IamAccessGroupsV2({ ...common, serviceUrl: cfg.accessGroupsUrl }),
     policies: new IamPolicyManagementV1({ ...common, serviceUrl: cfg.policyManagementUrl }),
     accounts: new AccountManagementV4({ ...common, serviceUrl: cfg.accountManagementUrl }),
-    userListings: new CoalescedListing(),
-    keyListings: new CoalescedListing(),
-    profileListings: new CoalescedListing(),
+    userListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
+    keyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
+    profileListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
     owners: new CoalescedListing(),
   };
 }
@@ -418,6 +429,21 @@ function redactedErrors(errors: { message?: string }[] | undefined): string {
 /** IAM Identity pages by an opaque token carried in the `next` link. */
 function nextPageToken(next: string | undefined): string | undefined {
   return next ? (new URL(next, 'http://x').searchParams.get('pagetoken') ?? undefined) : undefined;
+}
+
+/** A Pager over IAM Identity's token paging: a page that fails keeps the token, to be asked again. */
+function tokenPager<T>(page: (pagetoken: string | undefined) => Promise<{ items: T[]; next?: string }>): Pager<T> {
+  let token: string | undefined;
+  let more = true;
+  return {
+    hasNext: () => more,
+    async getNext() {
+      const { items, next } = await page(token);
+      token = nextPageToken(next);
+      more = token !== undefined;
+      return items;
+    },
+  };
 }
 
 function roleNames(control: unknown): string[] {

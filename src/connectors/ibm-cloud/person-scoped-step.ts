@@ -9,14 +9,14 @@ export interface ItemAction {
 }
 
 export interface PersonScopedSpec {
-  /** Everything of this kind the identity holds in the account. */
-  list(identity: Identity): Promise<Finding[]>;
+  /** Everything of this kind the identity holds in the account (`asker`: see StepContext). */
+  list(identity: Identity, asker?: string): Promise<Finding[]>;
   disable?: ItemAction;
   delete?: ItemAction;
   restore?: {
     act(ctx: StepContext, identity: Identity, snapshots: Change[]): AsyncIterable<Change>;
     /** The snapshots not (yet) seen back in the account. */
-    missing(identity: Identity, snapshots: Change[]): Promise<Finding[]>;
+    missing(identity: Identity, snapshots: Change[], asker?: string): Promise<Finding[]>;
   };
 }
 
@@ -28,7 +28,10 @@ export interface PersonScopedSpec {
  */
 export function personScopedStep(accountId: string, spec: PersonScopedSpec): StepCapabilities {
   const identities = (ctx: StepContext) => [...new Map(ctx.identities.map((i) => [i.id, i])).values()];
-  const listAll = async (ctx: StepContext) => (await Promise.all(identities(ctx).map(async (i) => (await spec.list(i)).map((f) => ({ ...f, owner: i.id }))))).flat();
+  // One asker per identity: the identities of one step each wait on the account's listing.
+  const askerFor = (ctx: StepContext, identity: Identity) => (ctx.asker === undefined ? undefined : `${ctx.asker}:${identity.id}`);
+  const listAll = async (ctx: StepContext) =>
+    (await Promise.all(identities(ctx).map(async (i) => (await spec.list(i, askerFor(ctx, i))).map((f) => ({ ...f, owner: i.id }))))).flat();
   const owned = (ctx: StepContext, items: Finding[]) =>
     identities(ctx).map((identity) => ({ identity, items: items.filter((f) => (f.owner ?? identity.id) === identity.id) })).filter((g) => g.items.length > 0);
   const phase = (action: ItemAction): StepAction => ({
@@ -67,7 +70,7 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
             },
             async readBack(ctx, snapshots) {
               const remaining = (
-                await Promise.all(identities(ctx).map((i) => restore.missing(i, snapshots.filter((s) => s.snapshot?.iamId === i.id))))
+                await Promise.all(identities(ctx).map((i) => restore.missing(i, snapshots.filter((s) => s.snapshot?.iamId === i.id), askerFor(ctx, i))))
               ).flat();
               return { confirmed: remaining.length === 0, remaining };
             },

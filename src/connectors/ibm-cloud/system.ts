@@ -32,12 +32,12 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
           settings.maxRps ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { rps: settings.maxRps, maxWaitMs: 2_000 }) : undefined,
         ),
       checkStartup: (client) => client.checkCredentials(),
-      async identify(client, person, earlier) {
+      async identify(client, person, earlier, asker) {
         // Every record whose email matches exactly, in any realm and letter case: a second login
         // of the same person keeps its own groups and keys. Accounts are asked side by side.
         const perAccount = await Promise.all(
           settings.accountIds.map(async (account) => {
-            const users = await client.findUsersByEmail(account, person.email);
+            const users = await client.findUsersByEmail(account, person.email, asker);
             const owner = users.length ? await client.accountOwner(account) : undefined;
             return users.map(
               (user): Identity => ({

@@ -5,8 +5,8 @@ import { changeEach, personScopedStep, removeEach } from './person-scoped-step.j
 /** Unlinks the person from every trusted profile they may assume (a way in that outlives their own access), and links them again on reinstatement. */
 export function trustedProfilesStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return personScopedStep(accountId, {
-    list: async (identity) =>
-      (await client.listProfileLinks(accountId, identity.id)).map((l) => ({
+    list: async (identity, asker) =>
+      (await client.listProfileLinks(accountId, identity.id, asker)).map((l) => ({
         id: l.profileId,
         label: `may assume ${l.profileName}`,
         // The link as it was: from which accounts it may be used, and its description.
@@ -22,8 +22,8 @@ export function trustedProfilesStep(client: IbmCloudClient, accountId: string): 
           const linked = await client.linkProfile(l.id, identity.id, ctx.transactionId, (l.snapshot?.link ?? {}) as { accounts?: string[]; description?: string });
           return linked ? { id: l.id, label: l.label, outcome: 'restored', detail: 'linked again' } : { id: l.id, label: l.label, outcome: 'already_absent', detail: 'the profile is gone; cannot link again' };
         }),
-      missing: async (identity, snapshots) => {
-        const linked = new Set((await client.listProfileLinks(accountId, identity.id)).map((l) => l.profileId));
+      missing: async (identity, snapshots, asker) => {
+        const linked = new Set((await client.listProfileLinks(accountId, identity.id, asker)).map((l) => l.profileId));
         return snapshots.filter((s) => !linked.has(s.id)).map((s) => ({ id: s.id, label: `${s.label} (not linked again)` }));
       },
     },

@@ -20,6 +20,7 @@ export interface FaultHit {
 interface ActiveRule {
   rule: FaultRule;
   remaining: number;
+  passing: number;
 }
 
 /** Injected faults: the first rule matching a request (method and path) fails it, `times` times. */
@@ -46,7 +47,9 @@ export class FaultInjector {
     const times = rule.times ?? Infinity;
     if (!(times >= 0)) throw new Error('times must be >= 0');
     if (rule.rate !== undefined && !(rule.rate >= 0 && rule.rate <= 1)) throw new Error('rate must be between 0 and 1');
-    this.rules.push({ rule: { ...rule }, remaining: times });
+    const passing = rule.after ?? 0;
+    if (!(Number.isInteger(passing) && passing >= 0)) throw new Error('after must be a whole number >= 0');
+    this.rules.push({ rule: { ...rule }, remaining: times, passing });
   }
 
   clear(): void {
@@ -61,6 +64,10 @@ export class FaultInjector {
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       const pathMatches = typeof rule.path === 'string' ? path.includes(rule.path) : new RegExp(rule.path.source, rule.path.flags.replace('g', '')).test(path);
       if (!pathMatches) continue;
+      if (active.passing > 0) {
+        active.passing -= 1;
+        continue;
+      }
       if (rule.rate !== undefined && this.random() >= rule.rate) continue;
       active.remaining -= 1;
       return {

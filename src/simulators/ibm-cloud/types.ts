@@ -227,6 +227,8 @@ export interface FaultRule {
   status: FaultStatus;
   /** How many matching requests fail; default Infinity. */
   times?: number;
+  /** How many matching requests pass before the first fails (page 3 of a listing: `after: 2`); default 0. */
+  after?: number;
   /** For 429/503: sent as the Retry-After header (must be >= 1). */
   retryAfterSeconds?: number;
   /** Text appended to the error message in the body, as a real IAM error can echo a token or an API key. */

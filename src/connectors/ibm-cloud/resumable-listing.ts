@@ -1,0 +1,122 @@
+/**
+ * Pages read one call at a time. A `getNext` that fails leaves the pager where it was, so the
+ * next call asks for the same page again (as the IBM SDK's pagers do).
+ */
+export interface Pager<T> {
+  hasNext(): boolean;
+  getNext(): Promise<T[]>;
+}
+
+interface Listing<T> {
+  pager?: Pager<T>;
+  items: T[];
+  /** Who asked for this listing, and may take it up again if it fails. */
+  askers: Set<string>;
+}
+
+/** A listing that failed part-way, kept for the askers who waited on it. */
+interface Broken<T> {
+  listing: Listing<T>;
+  /** Askers that have not come back yet. */
+  waiting: Set<string>;
+  /** Askers that came back and wait on the resumed listing. */
+  joined: Set<string>;
+  resumed?: Promise<T[]>;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * An account-wide listing that many people's steps need at once (every user, every user API key,
+ * every trusted profile), read once for all of them, and resumed where it failed.
+ *
+ * - **Shared:** a caller never gets a listing that began before it asked. While one is in flight,
+ *   new callers wait for the next, which starts as soon as it ends and serves them all.
+ * - **Resumed:** a large account is many page calls, and a listing fails if any one of them does.
+ *   A failed listing is kept for `keepMs` with the pages it read and the pager at the page that
+ *   failed; when one of the askers that waited on it asks again (the retry of the same step, which
+ *   names itself the same way every attempt), the listing goes on from that page instead of
+ *   starting over. The pages it already read began after that asker first asked, so it sees the
+ *   account as fresh as before. Each asker takes a kept listing up once: its next question is new.
+ *   Callers that name no asker always get a listing of their own time.
+ */
+export class ResumableListing<T> {
+  private readonly running = new Map<string, Promise<T[]>>();
+  private readonly queued = new Map<string, { askers: Set<string>; promise: Promise<T[]> }>();
+  /** Per key, every failed listing kept: under heavy faults one fails while another's askers wait on their retry. */
+  private readonly broken = new Map<string, Set<Broken<T>>>();
+
+  constructor(private readonly keepMs: number) {}
+
+  list(key: string, asker: string | undefined, open: () => Pager<T>): Promise<T[]> {
+    const broken = asker === undefined ? undefined : [...(this.broken.get(key) ?? [])].find((b) => b.waiting.has(asker));
+    if (broken) return this.takeUp(key, broken, asker!);
+    const running = this.running.get(key);
+    if (!running) return this.start(key, open, new Set(asker === undefined ? [] : [asker]));
+    let next = this.queued.get(key);
+    if (!next) {
+      const askers = new Set<string>();
+      const settled = () => {
+        this.queued.delete(key);
+        return this.start(key, open, askers);
+      };
+      next = { askers, promise: running.then(settled, settled) };
+      this.queued.set(key, next);
+    }
+    if (asker !== undefined) next.askers.add(asker);
+    return next.promise;
+  }
+
+  private start(key: string, open: () => Pager<T>, askers: Set<string>): Promise<T[]> {
+    const listing: Listing<T> = { items: [], askers };
+    const promise: Promise<T[]> = read(listing, open)
+      .catch((err: unknown) => {
+        this.keep(key, listing, askers);
+        throw err;
+      })
+      .finally(() => {
+        if (this.running.get(key) === promise) this.running.delete(key);
+      });
+    this.running.set(key, promise);
+    return promise;
+  }
+
+  /** The kept listing for one of its askers: resumed by the first to come back, shared by the rest. */
+  private takeUp(key: string, broken: Broken<T>, asker: string): Promise<T[]> {
+    broken.waiting.delete(asker);
+    broken.joined.add(asker);
+    broken.resumed ??= read(broken.listing, () => broken.listing.pager!).catch((err: unknown) => {
+      // Failed again: kept once more, for everyone who joined and everyone still to come back.
+      this.forget(key, broken);
+      this.keep(key, broken.listing, new Set([...broken.joined, ...broken.waiting]));
+      throw err;
+    });
+    const resumed = broken.resumed;
+    if (broken.waiting.size === 0) void resumed.then(() => this.forget(key, broken), () => undefined);
+    return resumed;
+  }
+
+  private keep(key: string, listing: Listing<T>, askers: Set<string>): void {
+    // Never opened, or no asker to take it up: nothing to keep.
+    if (askers.size === 0 || !listing.pager) return;
+    // An asker waits on one listing at a time: the one that failed last.
+    for (const other of this.broken.get(key) ?? []) for (const asker of askers) other.waiting.delete(asker);
+    const entry: Broken<T> = { listing: { ...listing, askers }, waiting: new Set(askers), joined: new Set(), timer: setTimeout(() => this.forget(key, entry), this.keepMs) };
+    entry.timer.unref();
+    const kept = this.broken.get(key) ?? new Set();
+    kept.add(entry);
+    this.broken.set(key, kept);
+  }
+
+  private forget(key: string, entry: Broken<T>): void {
+    clearTimeout(entry.timer);
+    const kept = this.broken.get(key);
+    kept?.delete(entry);
+    if (kept?.size === 0) this.broken.delete(key);
+  }
+}
+
+async function read<T>(listing: Listing<T>, open: () => Pager<T>): Promise<T[]> {
+  listing.pager ??= open();
+  while (listing.pager.hasNext()) listing.items.push(...(await listing.pager.getNext()));
+  return listing.items;
+}

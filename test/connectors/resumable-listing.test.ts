@@ -1,0 +1,141 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../src/audit/audit-event.js';
+import { ResumableListing, type Pager } from '../../src/connectors/ibm-cloud/resumable-listing.js';
+import { askerOf } from '../../src/runs/step-job.js';
+
+/**
+ * An account of three pages read through a pager as the IBM SDK's behave: a page that fails is
+ * asked for again on the next getNext. `failures` says which page reads fail (by page, how many times).
+ */
+function account(failures: Record<number, number> = {}) {
+  const pages = [['a', 'b'], ['c', 'd'], ['e']];
+  const reads: number[] = [];
+  const left = { ...failures };
+  const open = (): Pager<string> => {
+    let page = 0;
+    return {
+      hasNext: () => page < pages.length,
+      async getNext() {
+        reads.push(page);
+        await sleep(1);
+        if ((left[page] ?? 0) > 0) {
+          left[page]!--;
+          throw new Error(`IBM answered 503 for page ${page}`);
+        }
+        return pages[page++]!;
+      },
+    };
+  };
+  return { open, reads, everything: pages.flat() };
+}
+
+describe('an account-wide listing that fails part-way', () => {
+  it('is taken up from the page that failed by the asker that waited on it: the pages it read are not read again', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account({ 1: 1 });
+    await expect(listing.list('acct', 'step-1', acct.open)).rejects.toThrow('page 1');
+    expect(await listing.list('acct', 'step-1', acct.open)).toEqual(acct.everything);
+    // Page 0 once, page 1 twice (the failure and its retry), page 2 once.
+    expect(acct.reads).toEqual([0, 1, 1, 2]);
+  });
+
+  it('serves a caller that did not wait on it with a listing of its own, from the first page', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account({ 1: 1 });
+    await expect(listing.list('acct', 'step-1', acct.open)).rejects.toThrow();
+    expect(await listing.list('acct', 'step-2', acct.open)).toEqual(acct.everything);
+    expect(await listing.list('acct', undefined, acct.open)).toEqual(acct.everything);
+    expect(acct.reads).toEqual([0, 1, 0, 1, 2, 0, 1, 2]);
+  });
+
+  it('is taken up once per asker: the same asker asking again afterwards gets a new listing', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account({ 2: 1 });
+    await expect(listing.list('acct', 'step-1', acct.open)).rejects.toThrow();
+    await listing.list('acct', 'step-1', acct.open);
+    const readsBefore = acct.reads.length;
+    expect(await listing.list('acct', 'step-1', acct.open)).toEqual(acct.everything);
+    expect(acct.reads.slice(readsBefore)).toEqual([0, 1, 2]);
+  });
+
+  it('is shared by every asker that waited on it, and kept again for all of them when the resumed listing fails too', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account({ 1: 3 });
+    // A listing is under way, so step-1 and step-2 wait together for the next one.
+    const under = listing.list('acct', undefined, acct.open);
+    const together = [listing.list('acct', 'step-1', acct.open), listing.list('acct', 'step-2', acct.open)];
+    await expect(under).rejects.toThrow('page 1');
+    for (const p of together) await expect(p).rejects.toThrow('page 1');
+    // step-1 comes back first and fails again at the same page; step-2 has not come back yet.
+    await expect(listing.list('acct', 'step-1', acct.open)).rejects.toThrow('page 1');
+    const again = await Promise.all([listing.list('acct', 'step-2', acct.open), listing.list('acct', 'step-1', acct.open)]);
+    expect(again).toEqual([acct.everything, acct.everything]);
+    // The listing under way; theirs, failing at page 1; step-1's take-up, failing there again; both, to the end.
+    expect(acct.reads).toEqual([0, 1, 0, 1, 1, 1, 2]);
+  });
+
+  it('keeps each failed listing for its own askers while another fails', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account({ 1: 2 });
+    const first = listing.list('acct', 'step-1', acct.open);
+    const second = listing.list('acct', 'step-2', acct.open);
+    await expect(first).rejects.toThrow();
+    await expect(second).rejects.toThrow();
+    expect(await listing.list('acct', 'step-1', acct.open)).toEqual(acct.everything);
+    expect(await listing.list('acct', 'step-2', acct.open)).toEqual(acct.everything);
+    // Each listing read page 0 once; each take-up went on from page 1.
+    expect(acct.reads).toEqual([0, 1, 0, 1, 1, 2, 1, 2]);
+  });
+
+  it('is kept only for a while: after that its askers start again from the first page', async () => {
+    const listing = new ResumableListing<string>(20);
+    const acct = account({ 1: 1 });
+    await expect(listing.list('acct', 'step-1', acct.open)).rejects.toThrow();
+    await sleep(60);
+    expect(await listing.list('acct', 'step-1', acct.open)).toEqual(acct.everything);
+    expect(acct.reads).toEqual([0, 1, 0, 1, 2]);
+  });
+
+  it('is kept per account: a failure in one account is not taken up in another', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const failing = account({ 1: 1 });
+    const other = account();
+    await expect(listing.list('acct-a', 'step-1', failing.open)).rejects.toThrow();
+    expect(await listing.list('acct-b', 'step-1', other.open)).toEqual(other.everything);
+    expect(other.reads).toEqual([0, 1, 2]);
+    expect(failing.reads).toEqual([0, 1]);
+  });
+});
+
+describe('a listing many callers need at once', () => {
+  it('is read once for every caller that asked before it began, never from one that began before a caller asked', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account();
+    const first = listing.list('acct', 'step-1', acct.open);
+    const waiting = [listing.list('acct', 'step-2', acct.open), listing.list('acct', undefined, acct.open)];
+    expect(await first).toEqual(acct.everything);
+    expect(await Promise.all(waiting)).toEqual([acct.everything, acct.everything]);
+    // Two listings: the first, and the one that began after it for both later callers.
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+});
+
+describe("the name a step's listings go by", () => {
+  const at = '2026-11-24T12:00:00.000Z';
+  const step = 'ibm-cloud.acct-1.api-keys';
+  const started: AuditRecord = { type: 'step.started', stepId: step, attempt: 1, seq: '1-0', at };
+
+  it('stays the same from attempt to attempt while the step has changed nothing, so the next attempt takes its failed listing up', () => {
+    expect(askerOf([started], step, 'OFF-1', 1)).toBe(askerOf([started, { ...started, attempt: 2, seq: '2-0' }], step, 'OFF-1', 1));
+  });
+
+  it('changes once the step records a change, so a listing begun before it never serves the step afterwards', () => {
+    const acting: AuditRecord = { type: 'step.acting', stepId: step, transactionId: 't', itemIds: ['k1'], seq: '2-0', at };
+    expect(askerOf([started, acting], step, 'OFF-1', 1)).not.toBe(askerOf([started], step, 'OFF-1', 1));
+    // Another step's change, another request or another round are other names again.
+    expect(askerOf([started, { ...acting, stepId: 'ibm-cloud.acct-2.api-keys' }], step, 'OFF-1', 1)).toBe(askerOf([started], step, 'OFF-1', 1));
+    expect(askerOf([started], step, 'OFF-2', 1)).not.toBe(askerOf([started], step, 'OFF-1', 1));
+    expect(askerOf([started], step, 'OFF-1', 2)).not.toBe(askerOf([started], step, 'OFF-1', 1));
+  });
+});

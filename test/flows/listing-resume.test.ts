@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { stepProgress } from '../../src/checklist/step-progress.js';
+import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../src/demo/crowd.js';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const CROWD = 30;
+const PAGE = 5;
+
+describe('an account-wide listing that fails part-way during a run', () => {
+  it("is taken up from the page that failed by the step's next attempt, which then verifies the step: no page before it is read again", async () => {
+    const { stack, player } = await start({
+      ibm: { seed: crowdIbmSeed(CROWD), pageSize: PAGE },
+      extraSlackUsers: crowdSlackUsers(CROWD),
+      env: { OFFBOARD_RETRY_DELAY_MS: '100', OFFBOARD_RETRY_MAX_DELAY_MS: '500' },
+    });
+    const leaver = crowdPerson(12);
+    const id = await player.request(PEOPLE.morgan, { person: leaver.slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: 'HR-PAGES' });
+    const from = stack.ibm.requests.length;
+    // The third page of the first API-key listing after the approval fails, once.
+    stack.ibm.inject({ path: '/v1/apikeys', status: 503, after: 2, times: 1 });
+    await player.click(PEOPLE.alex, 'approve', id);
+
+    const trail = await finishedTrail(stack, id);
+    expect(eventsOf(trail, 'run.finished')[0]).toMatchObject({ round: 1, outcome: 'verified' });
+    expect(stepProgress(trail).every((s) => s.state === 'verified')).toBe(true);
+    for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.apiKeysOf(account, leaver.iamId)).toEqual([]);
+
+    const keyListings = stack.ibm.requests.slice(from).filter((r) => r.path === '/v1/apikeys');
+    expect(keyListings.filter((r) => r.status === 503)).toHaveLength(1);
+    const failedAccount = keyListings.find((r) => r.status === 503)!.query.account_id;
+    // The API-key step of that account ran twice: the attempt that met the failure and the one that took the listing up.
+    const keySteps = eventsOf(trail, 'step.started').filter((e) => e.stepId.endsWith('api-keys') && e.stepId.includes(failedAccount!));
+    expect(keySteps).toHaveLength(2);
+    // In that account the listing began twice (the inventory, the read-back after the deletion), not a third time after the failure.
+    const firstPages = keyListings.filter((r) => r.query.account_id === failedAccount && !r.query.pagetoken);
+    expect(firstPages).toHaveLength(2);
+  });
+});
