@@ -22,7 +22,6 @@ import type {
   PolicyCreation,
 } from './ibm-cloud-types.js';
 import { conflictingPolicyId, policyDocument } from './policy-document.js';
-import { CoalescedListing } from './coalesced-listing.js';
 import { ResumableListing, type Pager } from './resumable-listing.js';
 import type { RateBudget } from '../rate-budget.js';
 
@@ -63,10 +62,10 @@ export class IbmCloudClient {
 
   /** The IAM id of the account's owner, who cannot be removed from it until ownership is transferred. */
   async accountOwner(accountId: string): Promise<string> {
-    return this.sdk.owners.get(accountId, async () => {
-      const { result } = await this.call('get account', () => this.sdk.accounts.getAccount({ accountId }), accountId);
-      return result.owner_iamid;
-    });
+    const [owner] = await this.sdk.owners.list(accountId, undefined, () =>
+      onePage(async () => [(await this.call('get account', () => this.sdk.accounts.getAccount({ accountId }), accountId)).result.owner_iamid]),
+    );
+    return owner!;
   }
 
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */
@@ -385,7 +384,7 @@ interface Services {
   userListings: ResumableListing<UserManagementV1.UserProfile>;
   keyListings: ResumableListing<IbmApiKey & { iamId: string }>;
   profileListings: ResumableListing<AccountProfile>;
-  owners: CoalescedListing<string>;
+  owners: ResumableListing<string>;
 }
 
 interface AccountProfile {
@@ -407,7 +406,7 @@ function services(cfg: IbmCloudSettings): Services {
     userListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
     keyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
     profileListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    owners: new CoalescedListing(),
+    owners: new ResumableListing(KEEP_FAILED_LISTING_MS),
   };
 }
 
@@ -429,6 +428,19 @@ function redactedErrors(errors: { message?: string }[] | undefined): string {
 /** IAM Identity pages by an opaque token carried in the `next` link. */
 function nextPageToken(next: string | undefined): string | undefined {
   return next ? (new URL(next, 'http://x').searchParams.get('pagetoken') ?? undefined) : undefined;
+}
+
+/** A single answer as a listing of one page, so callers at the same time share it. */
+function onePage<T>(load: () => Promise<T[]>): Pager<T> {
+  let done = false;
+  return {
+    hasNext: () => !done,
+    async getNext() {
+      const items = await load();
+      done = true;
+      return items;
+    },
+  };
 }
 
 /** A Pager over IAM Identity's token paging: a page that fails keeps the token, to be asked again. */
