@@ -20,6 +20,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +31,7 @@ import { signSlackRequest } from '../src/simulators/slack/slack-events-client.js
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const TARGET = 1.3;
+const PIN = process.env.BENCH_PIN !== '0';
 /** Where to note each burst's time span, to line it up with a `--cpu-prof` profile of the bot. */
 const BURSTS_LOG = process.env.BENCH_BURSTS_LOG;
 /** The bench stops itself (children included) after this long, whatever it is doing. */
@@ -102,7 +104,7 @@ function post(url: string, body: string, contentType: string, timestamp: number,
 
 /** The load generator as its own process (this file with `--load`), so nothing else shares its event loop. */
 class LoadGenerator {
-  private readonly child = fork(fileURLToPath(import.meta.url), ['--load'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  readonly child = fork(fileURLToPath(import.meta.url), ['--load'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
   /** One burst at a time: the answers of every request in it, in order. */
   send(burst: Burst): Promise<Hit[]> {
@@ -180,6 +182,16 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Pins every thread of a process to one CPU (Linux `taskset`); false where that cannot be done. */
+function pin(pid: number | undefined, cpu: number): Promise<boolean> {
+  if (pid === undefined || availableParallelism() < 2) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const taskset = spawn('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    taskset.once('error', () => resolve(false));
+    taskset.once('exit', (code) => resolve(code === 0));
+  });
 }
 
 // ---- statistics ----
@@ -273,6 +285,10 @@ async function main(): Promise<void> {
     await untilReady(bare, async () => bare.output().includes('bare bolt listening'), 'listening');
 
     const load = new LoadGenerator();
+    // The load generator on one core, the app under test on the other (they take turns), so the
+    // two do not preempt each other and each app meets the same conditions (BENCH_PIN=0: no pinning).
+    const pinned = PIN && (await pin(load.child.pid, 0)) && (await pin(bot.process.pid, 1)) && (await pin(bare.process.pid, 1));
+    console.log(`bench:ack: ${pinned ? 'load generator pinned to CPU 0, bot and bare Bolt to CPU 1' : 'processes not pinned to CPUs'}`);
     cleanups.push(async () => load.stop());
     const urls: Record<App, string> = { bot: `http://127.0.0.1:${botPort}${EVENTS_PATH}`, bare: `http://127.0.0.1:${barePort}${EVENTS_PATH}` };
     const payloads = new SlackPayloads({ simulator: slack });
