@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResumableListing, type Pager } from '../../src/connectors/ibm-cloud/resumable-listing.js';
+import { onePage, ResumableListing } from '../../src/connectors/ibm-cloud/resumable-listing.js';
 import { crowdIbmSeed, crowdPerson } from '../../src/demo/crowd.js';
 import { ACME_PRODUCTION, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { useIbmSimulator } from './ibm-cloud-harness.js';
@@ -8,26 +8,13 @@ const simulator = useIbmSimulator();
 const listingsOf = (requests: { path: string }[], path: string) => requests.filter((r) => r.path === path).length;
 
 describe('an answer many callers need at once', () => {
-  /** A listing of one page: the answer. */
-  const onePage = <T,>(answer: () => Promise<T>): Pager<T> => {
-    let done = false;
-    return {
-      hasNext: () => !done,
-      async getNext() {
-        const value = await answer();
-        done = true;
-        return [value];
-      },
-    };
-  };
-
   it('is read once for every caller that asked before it began', async () => {
     const listing = new ResumableListing<number>(60_000);
     let loads = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const first = listing.list('a', undefined, () => onePage(async () => (await gate, ++loads)));
-    const waiting = [listing.list('a', undefined, () => onePage(async () => ++loads)), listing.list('a', undefined, () => onePage(async () => ++loads))];
+    const first = listing.list('a', undefined, () => onePage(async () => [(await gate, ++loads)]));
+    const waiting = [listing.list('a', undefined, () => onePage(async () => [++loads])), listing.list('a', undefined, () => onePage(async () => [++loads]))];
     release();
     expect(await first).toEqual([1]);
     // Both asked while the first listing ran: they share the one that began after it, not the first.
@@ -38,8 +25,8 @@ describe('an answer many callers need at once', () => {
   it('keeps accounts apart, and a failed listing fails only its own callers', async () => {
     const listing = new ResumableListing<string>(60_000);
     const failing = listing.list('a', undefined, () => onePage(async () => Promise.reject(new Error('IBM said 503'))));
-    const other = listing.list('b', undefined, () => onePage(async () => 'b-listing'));
-    const next = listing.list('a', undefined, () => onePage(async () => 'a-again'));
+    const other = listing.list('b', undefined, () => onePage(async () => ['b-listing']));
+    const next = listing.list('a', undefined, () => onePage(async () => ['a-again']));
     await expect(failing).rejects.toThrow('IBM said 503');
     expect(await other).toEqual(['b-listing']);
     expect(await next).toEqual(['a-again']);

@@ -22,7 +22,7 @@ import type {
   PolicyCreation,
 } from './ibm-cloud-types.js';
 import { conflictingPolicyId, policyDocument } from './policy-document.js';
-import { ResumableListing, type Pager } from './resumable-listing.js';
+import { onePage, ResumableListing, type Pager } from './resumable-listing.js';
 import type { RateBudget } from '../rate-budget.js';
 
 // Existing importers take these types from the client.
@@ -428,19 +428,6 @@ function redactedErrors(errors: { message?: string }[] | undefined): string {
 /** IAM Identity pages by an opaque token carried in the `next` link. */
 function nextPageToken(next: string | undefined): string | undefined {
   return next ? (new URL(next, 'http://x').searchParams.get('pagetoken') ?? undefined) : undefined;
-}
-
-/** A single answer as a listing of one page, so callers at the same time share it. */
-function onePage<T>(load: () => Promise<T[]>): Pager<T> {
-  let done = false;
-  return {
-    hasNext: () => !done,
-    async getNext() {
-      const items = await load();
-      done = true;
-      return items;
-    },
-  };
 }
 
 /** A Pager over IAM Identity's token paging: a page that fails keeps the token, to be asked again. */

@@ -10,8 +10,19 @@ export interface Pager<T> {
 interface Listing<T> {
   pager?: Pager<T>;
   items: T[];
-  /** Who asked for this listing, and may take it up again if it fails. */
-  askers: Set<string>;
+}
+
+/** A single answer as a listing of one page, so callers at the same time share it. */
+export function onePage<T>(load: () => Promise<T[]>): Pager<T> {
+  let done = false;
+  return {
+    hasNext: () => !done,
+    async getNext() {
+      const items = await load();
+      done = true;
+      return items;
+    },
+  };
 }
 
 /** A listing that failed part-way, kept for the askers who waited on it. */
@@ -67,7 +78,7 @@ export class ResumableListing<T> {
   }
 
   private start(key: string, open: () => Pager<T>, askers: Set<string>): Promise<T[]> {
-    const listing: Listing<T> = { items: [], askers };
+    const listing: Listing<T> = { items: [] };
     const promise: Promise<T[]> = read(listing, open)
       .catch((err: unknown) => {
         this.keep(key, listing, askers);
@@ -100,7 +111,7 @@ export class ResumableListing<T> {
     if (askers.size === 0 || !listing.pager) return;
     // An asker waits on one listing at a time: the one that failed last.
     for (const other of this.broken.get(key) ?? []) for (const asker of askers) other.waiting.delete(asker);
-    const entry: Broken<T> = { listing: { ...listing, askers }, waiting: new Set(askers), joined: new Set(), timer: setTimeout(() => this.forget(key, entry), this.keepMs) };
+    const entry: Broken<T> = { listing, waiting: new Set(askers), joined: new Set(), timer: setTimeout(() => this.forget(key, entry), this.keepMs) };
     entry.timer.unref();
     const kept = this.broken.get(key) ?? new Set();
     kept.add(entry);
