@@ -5,12 +5,14 @@
  * bot's p99 within 1.3× the bare app's. Prints a table and one summary line; asserts nothing
  * (exit 0 whether the target is met or not, 1 when the bench itself could not run).
  *
- * The bot (`src/main.ts`, OFFBOARD_ROLE=all as in production by default) and the bare app run as
- * child processes started the same way; the load comes from a third (this file with `--load`), and
- * the Slack and IBM Cloud simulators answer from its main thread. HTTPReceiver answers at `ack()`
- * (processBeforeResponse off), so the time to the HTTP response is the time to the ack. Each
- * burst starts with both apps idle, bot and bare take turns (which goes first alternates by round),
- * and both get the very same request bodies; each is signed just before it is sent. Before each
+ * The bot (`src/main.ts`, OFFBOARD_ROLE=all as in production by default), the bare app and a twin
+ * of the bare app run as child processes started the same way; the twin is measured exactly as the
+ * bare app, so their ratio shows how far two identical apps differ in the same run. The load comes
+ * from another child (this file with `--load`), and the Slack and IBM Cloud simulators answer from
+ * this process's main thread. HTTPReceiver answers at `ack()` (processBeforeResponse off), so the
+ * time to the HTTP response is the time to the ack. Each burst starts with every app idle, the
+ * three take turns (which goes first rotates by round), and all get the very same request bodies,
+ * each signed just before it is sent. Before each
  * burst of submissions the bot gets, untimed, the picks of each form's people, as Slack sends them
  * while a person fills the form in (the form asks for them with `dispatch_action`).
  *
@@ -43,7 +45,9 @@ const IDLE_WAIT_CAP_MS = 60_000;
 
 const INTERACTIONS = ['/offboard', 'request submission', 'Approve', 'Reject', 'reject submission'] as const;
 type Interaction = (typeof INTERACTIONS)[number];
-type App = 'bot' | 'bare';
+/** `twin` is a second bare Bolt, started and measured exactly as `bare`: how far two identical apps differ is the run's noise. */
+type App = 'bot' | 'bare' | 'twin';
+const APPS: App[] = ['bot', 'bare', 'twin'];
 
 /** One request as the load generator sends it. */
 interface Outgoing {
@@ -261,7 +265,7 @@ async function main(): Promise<void> {
     cleanups.push(() => ibm.close());
 
     const prefix = `bench-ack-${process.pid}`;
-    const [botPort, barePort] = [await freePort(), await freePort()];
+    const [botPort, barePort, twinPort] = [await freePort(), await freePort(), await freePort()];
     // As src/demo/local-stack.ts configures the bot, with production's log level.
     const botEnv: Record<string, string> = {
       ...simulatorEnv({ slack, ibm, redisUrl, prefix }),
@@ -274,23 +278,28 @@ async function main(): Promise<void> {
     const bot = spawnChild('bot', 'src/main.ts', botEnv, botArgs);
     botForLogs = bot;
     cleanups.push(() => bot.stop());
-    const bare = spawnChild('bare bolt', 'bench/bare-bolt.ts', {
-      SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: String(barePort),
-    });
-    cleanups.push(() => bare.stop());
+    const bareBolt = (name: string, port: number) => {
+      const child = spawnChild(name, 'bench/bare-bolt.ts', {
+        SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+      });
+      cleanups.push(() => child.stop());
+      return child;
+    };
+    const bare = bareBolt('bare bolt', barePort);
+    const twin = bareBolt('bare bolt twin', twinPort);
     await untilReady(bot, async () => (await fetch(`http://127.0.0.1:${botPort}/healthz`)).ok, 'answering /healthz');
-    await untilReady(bare, async () => bare.output().includes('bare bolt listening'), 'listening');
+    for (const b of [bare, twin]) await untilReady(b, async () => b.output().includes('bare bolt listening'), 'listening');
 
     const load = new LoadGenerator();
     // The load generator on one core, the app under test on the other (they take turns), so the
     // two do not preempt each other and each app meets the same conditions (BENCH_PIN=0: no pinning).
-    const pinned = PIN && (await pin(load.child.pid, 0)) && (await pin(bot.process.pid, 1)) && (await pin(bare.process.pid, 1));
-    console.log(`bench:ack: ${pinned ? 'load generator pinned to CPU 0, bot and bare Bolt to CPU 1' : 'processes not pinned to CPUs'}`);
+    const pinned = PIN && (await pin(load.child.pid, 0)) && (await pin(bot.process.pid, 1)) && (await pin(bare.process.pid, 1)) && (await pin(twin.process.pid, 1));
+    console.log(`bench:ack: ${pinned ? 'load generator pinned to CPU 0, the bot and both bare Bolts to CPU 1' : 'processes not pinned to CPUs'}`);
     cleanups.push(async () => load.stop());
-    const urls: Record<App, string> = { bot: `http://127.0.0.1:${botPort}${EVENTS_PATH}`, bare: `http://127.0.0.1:${barePort}${EVENTS_PATH}` };
+    const urls: Record<App, string> = { bot: `http://127.0.0.1:${botPort}${EVENTS_PATH}`, bare: `http://127.0.0.1:${barePort}${EVENTS_PATH}`, twin: `http://127.0.0.1:${twinPort}${EVENTS_PATH}` };
     const payloads = new SlackPayloads({ simulator: slack });
     const form = (body: Record<string, string>): Outgoing => ({ body: new URLSearchParams(body).toString(), contentType: 'application/x-www-form-urlencoded' });
     const interaction = (payload: Record<string, unknown>) => form({ payload: JSON.stringify(payload) });
@@ -306,29 +315,29 @@ async function main(): Promise<void> {
       const counts = await Promise.all(queues.map((q) => q.getJobCounts('active', 'waiting', 'prioritized')));
       return counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
     };
-    /** Both apps idle: no queued or running job of the bot, and neither process using the CPU. */
+    /** Every app idle: no queued or running job of the bot, and no app's process using the CPU. */
     const untilIdle = async () => {
       const until = Date.now() + IDLE_WAIT_CAP_MS;
       let quietWindows = 0;
       while (quietWindows < 2 && Date.now() < until) {
-        const before = [bot, bare].map((c) => cpuSeconds(c.process.pid));
+        const before = [bot, bare, twin].map((c) => cpuSeconds(c.process.pid));
         await sleep(IDLE_WINDOW_MS);
-        const after = [bot, bare].map((c) => cpuSeconds(c.process.pid));
+        const after = [bot, bare, twin].map((c) => cpuSeconds(c.process.pid));
         const busiest = Math.max(...after.map((a, i) => (a === undefined || before[i] === undefined ? 0 : (a - before[i]!) / (IDLE_WINDOW_MS / 1000))));
         quietWindows = busiest < IDLE_CPU_SHARE && (await busyJobs()) === 0 ? quietWindows + 1 : 0;
       }
       if (quietWindows < 2) console.warn(`bench:ack: the apps were still busy after ${IDLE_WAIT_CAP_MS / 1000} s; measuring anyway`);
     };
 
-    const timings: Record<Interaction, Record<App, number[]>> = Object.fromEntries(INTERACTIONS.map((i) => [i, { bot: [], bare: [] }])) as never;
+    const timings: Record<Interaction, Record<App, number[]>> = Object.fromEntries(INTERACTIONS.map((i) => [i, { bot: [], bare: [], twin: [] }])) as never;
     /** CPU milliseconds each app used from a burst's start to its last answer (Linux only; 10 ms ticks). */
-    const cpu: Record<Interaction, Record<App, number[]>> = Object.fromEntries(INTERACTIONS.map((i) => [i, { bot: [], bare: [] }])) as never;
+    const cpu: Record<Interaction, Record<App, number[]>> = Object.fromEntries(INTERACTIONS.map((i) => [i, { bot: [], bare: [], twin: [] }])) as never;
     /** Each burst's own p99, in round order: one disturbed burst weighs on the pooled p99, not on their median ratio. */
-    const burstP99s: Record<Interaction, Record<App, number[]>> = Object.fromEntries(INTERACTIONS.map((i) => [i, { bot: [], bare: [] }])) as never;
-    const children: Record<App, Child> = { bot, bare };
+    const burstP99s: Record<Interaction, Record<App, number[]>> = Object.fromEntries(INTERACTIONS.map((i) => [i, { bot: [], bare: [], twin: [] }])) as never;
+    const children: Record<App, Child> = { bot, bare, twin };
     /** Sends the same requests to both apps, each burst from idle; returns the bot's answers. */
     const measure = async (what: Interaction, requests: Outgoing[], round: number, record: boolean): Promise<Hit[]> => {
-      const order: App[] = round % 2 === 0 ? ['bot', 'bare'] : ['bare', 'bot'];
+      const order: App[] = APPS.map((_, i) => APPS[(i + round) % APPS.length]!);
       let botHits: Hit[] = [];
       for (const app of order) {
         await untilIdle();
@@ -457,30 +466,31 @@ async function main(): Promise<void> {
     const rows = INTERACTIONS.map((what) => {
       const b = summary(timings[what].bot);
       const r = summary(timings[what].bare);
-      const perRound = burstP99s[what].bot.map((p99, i) => p99 / burstP99s[what].bare[i]!);
-      return { what, b, r, ratio: b.p99 / r.p99, medianRoundRatio: summary(perRound).p50 };
+      const t = summary(timings[what].twin);
+      const roundMedian = (app: App) => summary(burstP99s[what][app].map((p99, i) => p99 / burstP99s[what].bare[i]!)).p50;
+      return { what, b, r, t, ratio: b.p99 / r.p99, medianRoundRatio: roundMedian('bot'), twinRatio: t.p99 / r.p99, twinRoundMedian: roundMedian('twin') };
     });
     const ms = (v: number) => v.toFixed(1);
     console.log(
       `\n${CONCURRENCY} concurrent requests per burst, ${ROUNDS} rounds after a warm-up, ${ROUNDS * CONCURRENCY} answers per cell; milliseconds to the HTTP answer (the ack).` +
-        `\np99 ratio: bot p99 / bare p99 over every answer; round median: the median over rounds of each round's ratio.` +
+        `\np99 ratio: p99 / bare p99 over every answer; round median: the median over rounds of each round's ratio.` +
+        `\ntwin: a second bare Bolt measured as the first; its ratio to bare is what two identical apps differ by in this run (the noise).` +
         `\nCPU ms/burst: CPU time each process used from a burst's start to its last answer (mean, 10 ms ticks).`,
     );
     console.table(
       Object.fromEntries(
-        rows.map(({ what, b, r, ratio, medianRoundRatio }) => [
+        rows.map(({ what, b, r, t, ratio, medianRoundRatio, twinRatio, twinRoundMedian }) => [
           what,
           {
             'bot p50': ms(b.p50),
-            'bot p95': ms(b.p95),
             'bot p99': ms(b.p99),
-            'bot max': ms(b.max),
             'bare p50': ms(r.p50),
-            'bare p95': ms(r.p95),
             'bare p99': ms(r.p99),
-            'bare max': ms(r.max),
-            'p99 ratio': ratio.toFixed(2),
-            'round median': medianRoundRatio.toFixed(2),
+            'twin p99': ms(t.p99),
+            'bot p99 ratio': ratio.toFixed(2),
+            'bot round median': medianRoundRatio.toFixed(2),
+            'twin p99 ratio': twinRatio.toFixed(2),
+            'twin round median': twinRoundMedian.toFixed(2),
             'CPU ms/burst bot': mean(cpu[what].bot),
             'CPU ms/burst bare': mean(cpu[what].bare),
           },
@@ -488,8 +498,10 @@ async function main(): Promise<void> {
       ),
     );
     const worst = rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    const noisiest = rows.reduce((a, b) => (Math.abs(Math.log(b.twinRatio)) > Math.abs(Math.log(a.twinRatio)) ? b : a));
     console.log(
-      `summary: worst ack p99 ratio ${worst.ratio.toFixed(2)}× bare Bolt (${worst.what}: ${ms(worst.b.p99)} vs ${ms(worst.r.p99)} ms, round median ${worst.medianRoundRatio.toFixed(2)}×) at ${CONCURRENCY} concurrent; target ≤ ${TARGET}×: ${worst.ratio <= TARGET ? 'met' : 'NOT met'}`,
+      `summary: worst ack p99 ratio ${worst.ratio.toFixed(2)}× bare Bolt (${worst.what}: ${ms(worst.b.p99)} vs ${ms(worst.r.p99)} ms, round median ${worst.medianRoundRatio.toFixed(2)}×) at ${CONCURRENCY} concurrent; target ≤ ${TARGET}×: ${worst.ratio <= TARGET ? 'met' : 'NOT met'}; ` +
+        `bare Bolt's twin differed from it by up to ${noisiest.twinRatio.toFixed(2)}× (${noisiest.what})`,
     );
   } catch (err) {
     console.error(`bench:ack failed: ${(err as Error).stack ?? err}`);

@@ -11,6 +11,7 @@ import { boltLogger } from './bolt-logger.js';
 import { answerEveryRequest, boltReceiverErrorOptions } from './bolt-errors.js';
 import { bufferSlackBody } from './body-guard.js';
 import { maskingFetch } from './masking-fetch.js';
+import { IdleCollector } from './idle-collector.js';
 import { UnansweredRequests } from './unanswered-requests.js';
 
 export const EVENTS_PATH = '/slack/events';
@@ -94,7 +95,16 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
   });
   const listening = await listen(server, config.port, 'PORT');
   logger.info({ port: listening.port, path: EVENTS_PATH }, 'listening for Slack');
-  return listening;
+  if (!unanswered) return listening;
+  const collector = new IdleCollector({ busy: () => unanswered.busy });
+  collector.start();
+  return {
+    port: listening.port,
+    close: () => {
+      collector.stop();
+      return listening.close();
+    },
+  };
 }
 
 /**

@@ -18,6 +18,11 @@ export class UnansweredRequests {
     private readonly maxWaitMs: number,
   ) {}
 
+  /** A request waits for its answer, or a listener's work after its answer waits its turn. */
+  get busy(): boolean {
+    return this.count > 0 || this.waiting.length > 0;
+  }
+
   /** Counts the request until its answer has been written, or its connection closed. */
   track(res: ServerResponse): void {
     this.count++;

@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { IdleCollector, v8MinorGc } from '../../src/slack/idle-collector.js';
+import { UnansweredRequests } from '../../src/slack/unanswered-requests.js';
+
+const MiB = 1024 * 1024;
+
+/** A collector whose last window's event-loop utilization, young generation and waiting requests the test sets. */
+function collectorWith(state: { utilization: number; youngBytes: number; busy: boolean }) {
+  const collected: number[] = [];
+  const collector = new IdleCollector({
+    busy: () => state.busy,
+    collect: () => collected.push(state.youngBytes),
+    youngBytes: () => state.youngBytes,
+    utilization: (previous?: EventLoopUtilization) => ({ idle: 0, active: 0, utilization: previous ? state.utilization : 0 }),
+  });
+  return { collector, collected };
+}
+
+describe('the idle collector of a process that answers Slack', () => {
+  it('collects the young generation once a window passed idle, with nothing waiting and at least 1 MiB to collect', () => {
+    const { collector, collected } = collectorWith({ utilization: 0.01, youngBytes: 6 * MiB, busy: false });
+    collector.check();
+    expect(collected).toEqual([6 * MiB]);
+    expect(collector.collections).toBe(1);
+  });
+
+  it('does not collect while a Slack request waits for its answer', () => {
+    const { collector, collected } = collectorWith({ utilization: 0, youngBytes: 6 * MiB, busy: true });
+    collector.check();
+    expect(collected).toEqual([]);
+  });
+
+  it('does not collect after a window in which the event loop was working', () => {
+    const { collector, collected } = collectorWith({ utilization: 0.4, youngBytes: 6 * MiB, busy: false });
+    collector.check();
+    expect(collected).toEqual([]);
+  });
+
+  it('leaves a young generation under 1 MiB to V8', () => {
+    const { collector, collected } = collectorWith({ utilization: 0, youngBytes: MiB - 1, busy: false });
+    collector.check();
+    expect(collected).toEqual([]);
+  });
+
+  it('counts a request taken and not yet answered, and a listener waiting its turn after its answer, as busy', async () => {
+    const unanswered = new UnansweredRequests(0, 60_000);
+    expect(unanswered.busy).toBe(false);
+    const res = new EventEmitter() as unknown as ServerResponse;
+    unanswered.track(res);
+    expect(unanswered.busy).toBe(true);
+    const work = unanswered.settled();
+    res.emit('finish');
+    await work;
+    expect(unanswered.busy).toBe(false);
+  });
+
+  it("runs V8's own minor collection, which empties the young generation without --expose-gc on the command line", () => {
+    const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
+    let garbage: object[] | undefined = Array.from({ length: 10_000 }, (_, i) => ({ i }));
+    expect(garbage.length).toBe(10_000);
+    garbage = undefined;
+    const before = young();
+    v8MinorGc()();
+    expect(young()).toBeLessThan(before);
+    expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+  });
+});
