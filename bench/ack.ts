@@ -2,19 +2,22 @@
  * How long Slack waits for the bot's acknowledgement, beside a bare Bolt app that acknowledges at
  * once (bench/bare-bolt.ts), under 50 concurrent signed requests of each kind: `/offboard`, the
  * request form's submission, Approve, Reject and the reject reason's submission. Target: the
- * bot's p99 within 1.3× the bare app's. Prints a table and one summary line; asserts nothing
+ * bot's p99 within 1.3× the bare app's, burst by burst: each burst's p99 over bare Bolt's in the
+ * same round, median over rounds (the pooled p99s over every answer are printed beside it). Bare
+ * Bolt runs as two identical processes; the bot is held against both, and how far the two differ
+ * from each other is printed as the run's noise. Prints a table and one summary line; asserts nothing
  * (exit 0 whether the target is met or not, 1 when the bench itself could not run).
  *
- * The bot (`src/main.ts`, OFFBOARD_ROLE=all as in production by default), the bare app and a twin
- * of the bare app run as child processes started the same way; the twin is measured exactly as the
- * bare app, so their ratio shows how far two identical apps differ in the same run. The load comes
+ * The bot (`src/main.ts`, OFFBOARD_ROLE=all as in production by default) and the two bare apps
+ * run as child processes started the same way, and all three take the same untimed requests while
+ * the requests to approve later are made, so their code is as warm when the rounds start. The load comes
  * from another child (this file with `--load`), and the Slack and IBM Cloud simulators answer from
  * this process's main thread. HTTPReceiver answers at `ack()` (processBeforeResponse off), so the
  * time to the HTTP response is the time to the ack. Each burst starts with every app idle, the
  * three take turns (which goes first rotates by round), and all get the very same request bodies,
- * each signed just before it is sent. Before each
- * burst of submissions the bot gets, untimed, the picks of each form's people, as Slack sends them
- * while a person fills the form in (the form asks for them with `dispatch_action`).
+ * each signed just before it is sent. Before each burst of submissions the bot gets, untimed, the
+ * picks of each form's people, as Slack sends them while a person fills the form in (the form asks
+ * for them with `dispatch_action`).
  *
  *   npm run bench:ack
  *   BENCH_ROUNDS=2 BENCH_CONCURRENCY=20 npm run bench:ack      # shorter
@@ -430,7 +433,12 @@ async function main(): Promise<void> {
       await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: batch.map(() => command()) });
       const forms = await slack.waitFor(() => openedForms().length >= before + batch.length && openedForms().slice(before), { timeoutMs: 30_000 });
       await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: picks(forms, i) });
-      const hits = await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: forms.map((f, k) => submission(f.id, batch[k]!)) });
+      const submissions = forms.map((f, k) => submission(f.id, batch[k]!));
+      const hits = await load.send({ url: urls.bot, secret: SIM_SIGNING_SECRET, requests: submissions });
+      // The bare apps take the same requests, so all three have run the same code as often before the first round.
+      for (const app of ['bare', 'twin'] as const) {
+        for (const requests of [batch.map(() => command()), picks(forms, i), submissions]) await load.send({ url: urls[app], secret: SIM_SIGNING_SECRET, requests });
+      }
       toApprove.push(...(await requestIdsIn(hits, forms)));
       if (i % 50 === 0) process.stdout.write('.');
     }
@@ -463,45 +471,61 @@ async function main(): Promise<void> {
       console.log(`bench:ack: ${record ? `round ${round}/${ROUNDS}` : 'warm-up'} done in ${Math.round((Date.now() - t0) / 1000)} s`);
     }
 
+    // Bare Bolt is measured as two processes: two identical apps differ by up to 25% burst by burst
+    // and 2× in pooled p99 in one run (whichever process is luckier with its garbage and its
+    // scheduling), so the bot is held against both, and their difference is shown as the run's noise.
     const rows = INTERACTIONS.map((what) => {
+      const bursts = burstP99s[what];
       const b = summary(timings[what].bot);
-      const r = summary(timings[what].bare);
-      const t = summary(timings[what].twin);
-      const roundMedian = (app: App) => summary(burstP99s[what][app].map((p99, i) => p99 / burstP99s[what].bare[i]!)).p50;
-      return { what, b, r, t, ratio: b.p99 / r.p99, medianRoundRatio: roundMedian('bot'), twinRatio: t.p99 / r.p99, twinRoundMedian: roundMedian('twin') };
+      const r = summary([...timings[what].bare, ...timings[what].twin]);
+      const twin = summary(timings[what].twin).p99 / summary(timings[what].bare).p99;
+      return {
+        what,
+        b,
+        r,
+        ratio: b.p99 / r.p99,
+        medianRoundRatio: summary(bursts.bot.map((p99, i) => p99 / ((bursts.bare[i]! + bursts.twin[i]!) / 2))).p50,
+        twinRatio: Math.max(twin, 1 / twin),
+        twinRoundMedian: summary(bursts.twin.map((p99, i) => p99 / bursts.bare[i]!)).p50,
+      };
     });
     const ms = (v: number) => v.toFixed(1);
     console.log(
-      `\n${CONCURRENCY} concurrent requests per burst, ${ROUNDS} rounds after a warm-up, ${ROUNDS * CONCURRENCY} answers per cell; milliseconds to the HTTP answer (the ack).` +
-        `\np99 ratio: p99 / bare p99 over every answer; round median: the median over rounds of each round's ratio.` +
-        `\ntwin: a second bare Bolt measured as the first; its ratio to bare is what two identical apps differ by in this run (the noise).` +
-        `\nCPU ms/burst: CPU time each process used from a burst's start to its last answer (mean, 10 ms ticks).`,
+      `\n${CONCURRENCY} concurrent requests per burst, ${ROUNDS} rounds after a warm-up, ${ROUNDS * CONCURRENCY} answers per cell (bare Bolt: two processes, twice as many); milliseconds to the HTTP answer (the ack).` +
+        `\nburst ratio (the verdict): each of the bot's bursts' own p99 over the mean of the two bare Bolts' in the same round, median over rounds.` +
+        `\npooled ratio: the bot's p99 over every answer, over the bare Bolts' p99 over every answer.` +
+        `\nbare A/B: the two bare Bolts against each other, the run's noise (pooled: the larger over the smaller; burst: median over rounds).` +
+        `\nCPU ms/burst: CPU time each process used from a burst's start to its last answer (mean, 10 ms ticks; bare: the first bare process).`,
     );
     console.table(
       Object.fromEntries(
-        rows.map(({ what, b, r, t, ratio, medianRoundRatio, twinRatio, twinRoundMedian }) => [
+        rows.map(({ what, b, r, ratio, medianRoundRatio, twinRatio, twinRoundMedian }) => [
           what,
           {
             'bot p50': ms(b.p50),
             'bot p99': ms(b.p99),
             'bare p50': ms(r.p50),
             'bare p99': ms(r.p99),
-            'twin p99': ms(t.p99),
-            'bot p99 ratio': ratio.toFixed(2),
-            'bot round median': medianRoundRatio.toFixed(2),
-            'twin p99 ratio': twinRatio.toFixed(2),
-            'twin round median': twinRoundMedian.toFixed(2),
+            'burst ratio': medianRoundRatio.toFixed(2),
+            'pooled ratio': ratio.toFixed(2),
+            'bare A/B burst': twinRoundMedian.toFixed(2),
+            'bare A/B pooled': twinRatio.toFixed(2),
             'CPU ms/burst bot': mean(cpu[what].bot),
             'CPU ms/burst bare': mean(cpu[what].bare),
           },
         ]),
       ),
     );
-    const worst = rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
-    const noisiest = rows.reduce((a, b) => (Math.abs(Math.log(b.twinRatio)) > Math.abs(Math.log(a.twinRatio)) ? b : a));
+    // The verdict is on each burst's own p99 (one measurement of "p99 at CONCURRENCY concurrent"),
+    // paired with bare Bolt's in the same round, median over rounds: a stall of the machine that
+    // lands in one app's burst at random decides a pooled p99 (the bare A/B columns show by how
+    // much), but not this median.
+    const worst = rows.reduce((a, b) => (b.medianRoundRatio > a.medianRoundRatio ? b : a));
+    const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}×`;
     console.log(
-      `summary: worst ack p99 ratio ${worst.ratio.toFixed(2)}× bare Bolt (${worst.what}: ${ms(worst.b.p99)} vs ${ms(worst.r.p99)} ms, round median ${worst.medianRoundRatio.toFixed(2)}×) at ${CONCURRENCY} concurrent; target ≤ ${TARGET}×: ${worst.ratio <= TARGET ? 'met' : 'NOT met'}; ` +
-        `bare Bolt's twin differed from it by up to ${noisiest.twinRatio.toFixed(2)}× (${noisiest.what})`,
+      `summary: the bot's burst p99 is ${worst.medianRoundRatio.toFixed(2)}× bare Bolt's at worst (${worst.what}; median over ${ROUNDS} paired rounds) at ${CONCURRENCY} concurrent; ` +
+        `target ≤ ${TARGET}×: ${worst.medianRoundRatio <= TARGET ? 'met' : 'NOT met'}. ` +
+        `Pooled p99 ratios ${spread(rows.map((r) => r.ratio))}; the two bare Bolts differed by up to ${Math.max(...rows.map((r) => r.twinRatio)).toFixed(2)}× pooled, ${spread(rows.map((r) => r.twinRoundMedian))} burst by burst`,
     );
   } catch (err) {
     console.error(`bench:ack failed: ${(err as Error).stack ?? err}`);

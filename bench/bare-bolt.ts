@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { ACTIONS, COMMAND, VIEWS } from '../src/slack/blocks/ids.js';
+import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
 
 /** The bot's EVENTS_PATH (src/slack/slack-server.ts), not imported so this process loads nothing of the bot's. */
 const EVENTS_PATH = '/slack/events';
@@ -37,7 +37,8 @@ export async function startBareBolt({ signingSecret, token, slackApiUrl, port = 
   app.command(COMMAND, async ({ ack }) => ack());
   app.view(VIEWS.request, async ({ ack }) => ack());
   app.view(VIEWS.reject, async ({ ack }) => ack());
-  for (const action of Object.values(ACTIONS)) app.action(action, async ({ ack }) => ack());
+  // The bot's buttons, and the request form's people pickers (their picks are sent as they are made).
+  for (const action of [...Object.values(ACTIONS), inputAction(FIELDS.person), inputAction(FIELDS.successor)]) app.action(action, async ({ ack }) => ack());
   await app.init();
   const server = (await app.start(port)) as Server;
   return { port: (server.address() as AddressInfo).port, stop: () => app.stop() as Promise<void> };

@@ -34,7 +34,7 @@ export function bufferSlackBody(req: IncomingMessage): Promise<BodyCheck> {
       stop();
       const raw = Buffer.concat(chunks);
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
-      resolve(wellFormed(raw.toString('utf8'), String(req.headers['content-type'] ?? '')) ? { ok: true } : { ok: false, status: 400 });
+      resolve(wellFormed(raw, String(req.headers['content-type'] ?? '')) ? { ok: true } : { ok: false, status: 400 });
     }
     function onError(err: Error) {
       stop();
@@ -51,14 +51,22 @@ export function bufferSlackBody(req: IncomingMessage): Promise<BodyCheck> {
   });
 }
 
-function wellFormed(text: string, contentType: string): boolean {
+function wellFormed(raw: Buffer, contentType: string): boolean {
+  const json = contentType.startsWith('application/json');
+  // Almost every body shows it is well formed in its first bytes (`{`, or `payload=` and a value
+  // that opens an object): those are decoded alone (Bolt decodes the whole body again anyway).
+  // Anything else in them, a multi-byte character included, is not `{`, and the whole body is read.
+  const head = raw.toString('latin1', 0, Math.min(raw.length, HEAD_BYTES));
+  if (json ? firstNonBlank(head, 0) === '{' : head.startsWith(PAYLOAD) && firstNonBlank(head, PAYLOAD.length, true) === '{') return true;
+  const text = raw.toString('utf8');
   // A JSON object, or text that is not JSON at all (Bolt answers that with 400 itself).
-  if (contentType.startsWith('application/json')) return firstNonBlank(text, 0) === '{' || isObject(tryJson(text));
-  // Interactions arrive as `payload=<JSON>` alone: a value that opens an object passes without reading the rest.
-  if (text.startsWith(PAYLOAD) && firstNonBlank(text, PAYLOAD.length, true) === '{') return true;
+  if (json) return isObject(tryJson(text));
   const payload = new URLSearchParams(text).get('payload');
   return payload === null || isObject(tryJson(payload));
 }
+
+/** Enough for `payload=` and the blanks Slack might put before the value's first character. */
+const HEAD_BYTES = 256;
 
 const PAYLOAD = 'payload=';
 const JSON_BLANKS = new Set([' ', '\t', '\n', '\r']);

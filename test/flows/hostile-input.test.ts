@@ -278,16 +278,19 @@ describe('forged clicks, commands and events', () => {
     await expectAppHomeRenders(stack);
   });
 
-  it('a payload that is not an object (null, a number, a list) is answered 400 and the bot stays up; nothing is called', async () => {
+  it('a payload that is not an object (null, a number, a list, a list behind 300 blanks) is answered 400 and the bot stays up; nothing is called', async () => {
     const { stack } = await start();
+    const blanks = ' '.repeat(300);
     const answers = await Promise.all([
       stack.events.post(new URLSearchParams({ payload: 'null' }).toString()),
       stack.events.post(new URLSearchParams({ payload: '7' }).toString()),
       stack.events.post(new URLSearchParams({ payload: '[]' }).toString()),
+      stack.events.post(new URLSearchParams({ payload: `${blanks}[]` }).toString()),
       stack.events.post('null', { contentType: 'application/json' }),
+      stack.events.post(`${blanks}[]`, { contentType: 'application/json' }),
     ]);
 
-    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400]);
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 400]);
     expect(stack.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
     expect(await storedRequests(stack)).toEqual([]);
     await expectAppHomeRenders(stack);
