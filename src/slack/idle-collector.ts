@@ -39,8 +39,6 @@ export class IdleCollector {
   private readonly collect: MinorGc;
   private readonly youngBytes: () => number;
   private readonly utilization: (previous?: EventLoopUtilization) => EventLoopUtilization;
-  /** Minor collections run so far (for tests and diagnostics). */
-  collections = 0;
 
   constructor(private readonly options: IdleCollectorOptions) {
     this.collect = options.collect ?? v8MinorGc();
@@ -67,7 +65,6 @@ export class IdleCollector {
     if (window.utilization >= IDLE_UTILIZATION || this.options.busy()) return;
     if (this.youngBytes() < MIN_YOUNG_BYTES) return;
     this.collect();
-    this.collections++;
   }
 }
 
