@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 const CHECK_EVERY_MS = 100;
 /** Idle: the event loop was busy for less than this share of the last check's window. */
 const IDLE_UTILIZATION = 0.05;
-/** Below this, the young generation is cheap to collect whenever V8 wants to. */
+/** Less new in the young generation than this is cheap to collect whenever V8 wants to. */
 const MIN_YOUNG_BYTES = 1024 * 1024;
 
 export type MinorGc = () => void;
@@ -30,8 +30,8 @@ export interface IdleCollectorOptions {
  * answers, with everything the waiting listeners hold still alive and copied; bare Bolt, which
  * does nothing between bursts, rarely did. V8 collects at idle time in browsers, where the
  * embedder says when it is idle; Node never does, so this does it: once a check window passed
- * with the event loop idle, no request unanswered and at least 1 MiB of young objects, it runs one
- * minor collection then, when nobody waits on it.
+ * with the event loop idle, no request unanswered and at least 1 MiB of young objects allocated
+ * since its last collection left them, it runs one minor collection then, when nobody waits on it.
  */
 export class IdleCollector {
   private timer?: NodeJS.Timeout;
@@ -39,6 +39,8 @@ export class IdleCollector {
   private readonly collect: MinorGc;
   private readonly youngBytes: () => number;
   private readonly utilization: (previous?: EventLoopUtilization) => EventLoopUtilization;
+  /** What the young generation held after this collector's last collection, while idle since: survivors, not garbage. */
+  private survivors = 0;
 
   constructor(private readonly options: IdleCollectorOptions) {
     this.collect = options.collect ?? v8MinorGc();
@@ -62,9 +64,14 @@ export class IdleCollector {
   check(): void {
     const window = this.utilization(this.previous);
     this.previous = this.utilization();
-    if (window.utilization >= IDLE_UTILIZATION || this.options.busy()) return;
-    if (this.youngBytes() < MIN_YOUNG_BYTES) return;
+    if (window.utilization >= IDLE_UTILIZATION || this.options.busy()) {
+      // V8 may collect during the work: what the last idle collection left says nothing after it.
+      this.survivors = 0;
+      return;
+    }
+    if (this.youngBytes() - this.survivors < MIN_YOUNG_BYTES) return;
     this.collect();
+    this.survivors = this.youngBytes();
   }
 }
 

@@ -45,6 +45,35 @@ describe('the idle collector of a process that answers Slack', () => {
     expect(collected).toEqual([]);
   });
 
+  it('while idle, does not collect again what survived its last collection, only what was allocated since', () => {
+    const state = { utilization: 0, youngBytes: 3 * MiB, busy: false };
+    const collected: number[] = [];
+    const collector = new IdleCollector({
+      busy: () => state.busy,
+      collect: () => {
+        collected.push(state.youngBytes);
+        state.youngBytes = 1.5 * MiB; // survivors
+      },
+      youngBytes: () => state.youngBytes,
+      utilization: (previous?: EventLoopUtilization) => ({ idle: 0, active: 0, utilization: previous ? state.utilization : 0 }),
+    });
+    collector.check();
+    collector.check();
+    expect(collected).toEqual([3 * MiB]);
+
+    state.youngBytes = 2.6 * MiB;
+    collector.check();
+    expect(collected).toEqual([3 * MiB, 2.6 * MiB]);
+
+    // After work, V8 may have collected on its own: the young generation is measured afresh.
+    state.utilization = 0.5;
+    collector.check();
+    state.utilization = 0;
+    state.youngBytes = 1.2 * MiB;
+    collector.check();
+    expect(collected).toEqual([3 * MiB, 2.6 * MiB, 1.2 * MiB]);
+  });
+
   it('counts a request taken and not yet answered, and a listener waiting its turn after its answer, as busy', async () => {
     const unanswered = new UnansweredRequests(0, 60_000);
     expect(unanswered.busy).toBe(false);
