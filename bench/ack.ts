@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     /** Each burst's own p99, in round order: one disturbed burst weighs on the pooled p99, not on their median ratio. */
     const burstP99s: Record<Interaction, Record<App, number[]>> = Object.fromEntries(INTERACTIONS.map((i) => [i, { bot: [], bare: [], twin: [] }])) as never;
     const children: Record<App, Child> = { bot, bare, twin };
-    /** Sends the same requests to both apps, each burst from idle; returns the bot's answers. */
+    /** Sends the same requests to every app, each burst from idle; returns the bot's answers. */
     const measure = async (what: Interaction, requests: Outgoing[], round: number, record: boolean): Promise<Hit[]> => {
       const order: App[] = APPS.map((_, i) => APPS[(i + round) % APPS.length]!);
       let botHits: Hit[] = [];
@@ -495,7 +495,7 @@ async function main(): Promise<void> {
         `\nburst ratio (the verdict): each of the bot's bursts' own p99 over the mean of the two bare Bolts' in the same round, median over rounds.` +
         `\npooled ratio: the bot's p99 over every answer, over the bare Bolts' p99 over every answer.` +
         `\nbare A/B: the two bare Bolts against each other, the run's noise (pooled: the larger over the smaller; burst: median over rounds).` +
-        `\nCPU ms/burst: CPU time each process used from a burst's start to its last answer (mean, 10 ms ticks; bare: the first bare process).`,
+        `\nCPU ms/burst: CPU time each process used from a burst's start to its last answer (mean, 10 ms ticks; bare: both bare Bolts).`,
     );
     console.table(
       Object.fromEntries(
@@ -511,7 +511,7 @@ async function main(): Promise<void> {
             'bare A/B burst': twinRoundMedian.toFixed(2),
             'bare A/B pooled': twinRatio.toFixed(2),
             'CPU ms/burst bot': mean(cpu[what].bot),
-            'CPU ms/burst bare': mean(cpu[what].bare),
+            'CPU ms/burst bare': mean([...cpu[what].bare, ...cpu[what].twin]),
           },
         ]),
       ),

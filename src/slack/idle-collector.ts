@@ -20,7 +20,6 @@ export interface IdleCollectorOptions {
   youngBytes?: () => number;
   /** Event-loop utilization since `previous` (as `performance.eventLoopUtilization`). */
   utilization?: (previous?: EventLoopUtilization) => EventLoopUtilization;
-  checkEveryMs?: number;
 }
 
 /**
@@ -52,7 +51,7 @@ export class IdleCollector {
   start(): void {
     this.previous = this.utilization();
     // Unref'd: it never keeps the process alive on its own.
-    this.timer = setInterval(() => this.check(), this.options.checkEveryMs ?? CHECK_EVERY_MS).unref();
+    this.timer = setInterval(() => this.check(), CHECK_EVERY_MS).unref();
   }
 
   stop(): void {
@@ -75,7 +74,8 @@ export class IdleCollector {
   }
 }
 
-function youngGenerationBytes(): number {
+/** Bytes in use in V8's young generation (`new_space`), garbage and survivors alike. */
+export function youngGenerationBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_used_size ?? 0;
 }
 

@@ -1,15 +1,13 @@
 import { constants, PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { COMMAND } from '../../src/slack/blocks/ids.js';
 import { GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
-import { v8MinorGc } from '../../src/slack/idle-collector.js';
+import { v8MinorGc, youngGenerationBytes } from '../../src/slack/idle-collector.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
 const MiB = 1024 * 1024;
-const youngBytes = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
 
 /** Minor (young-generation) collections that start after `since`, as V8 reports them. */
 function minorCollectionsAfter(since: number): { entries: PerformanceEntry[]; stop: () => void } {
@@ -35,9 +33,9 @@ describe('the bot answering Slack over HTTP, once idle', () => {
     // which V8 schedules a collection of its own.
     v8MinorGc()();
     v8MinorGc()();
-    const filled = youngBytes() + 1.5 * MiB;
+    const filled = youngGenerationBytes() + 1.5 * MiB;
     let garbage: object[] = [];
-    while (youngBytes() < filled) garbage.push({ n: garbage.length, s: `item ${garbage.length}` });
+    while (youngGenerationBytes() < filled) garbage.push({ n: garbage.length, s: `item ${garbage.length}` });
     expect(garbage.length).toBeGreaterThan(0);
     garbage = [];
     const idleFrom = performance.now();

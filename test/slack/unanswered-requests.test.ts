@@ -29,6 +29,19 @@ describe('work after an ack, while Slack requests wait for their answers', () =>
     expect(await settledSoon(work)).toBe(true);
   });
 
+  it('is busy while a request taken is not yet answered, or a listener waits its turn after its answer', async () => {
+    const unanswered = new UnansweredRequests(0, 60_000);
+    expect(unanswered.busy).toBe(false);
+    const res = response();
+    unanswered.track(res);
+    expect(unanswered.busy).toBe(true);
+    const work = unanswered.settled();
+    res.emit('finish');
+    expect(unanswered.busy).toBe(true);
+    await work;
+    expect(unanswered.busy).toBe(false);
+  });
+
   it('goes on when no request waits for its answer', async () => {
     expect(await settledSoon(new UnansweredRequests(0, 60_000).settled())).toBe(true);
   });
