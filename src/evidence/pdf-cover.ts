@@ -11,7 +11,7 @@ export function coverPage(ctx: PdfContext): void {
   layout.title('Offboarding evidence');
   layout.paragraph('Evidence pack: the record of one offboarding, rendered from its tamper-evident audit trail.', { size: 10, color: COLORS.muted });
   layout.gap(24);
-  const ok = pack.outcome.result === 'verified';
+  const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'reinstated';
   layout.field('Request', pack.request_id, { size: 12 });
   layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id})` : 'not recorded', { size: 12 });
   layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color: ok ? COLORS.ok : COLORS.bad });

@@ -35,7 +35,7 @@ describe('the evidence pack JSON', () => {
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, people, generator: GENERATOR });
-    expect(pack.schema_version).toBe('1.0');
+    expect(pack.schema_version).toBe('1.1');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({ decision: 'approved', by: 'U09SEC', approvers_at_click: ['U09SEC', 'U06KIM', 'U08COMP'], separation_of_duties: { approver_is_requester: false, approver_is_subject: false } });
     expect(pack.actions.map((a) => a.transaction_id)).toEqual(r.transactions);
