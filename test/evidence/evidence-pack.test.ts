@@ -127,3 +127,80 @@ describe('the evidence PDF', () => {
     expect(raw).not.toMatch(/\/ca [0-9.]+|\/CA [0-9.]+|\/SMask/);
   });
 });
+
+describe('what the pack says about the rounds after the first', () => {
+  const DUE = '2025-04-03T17:00:00.000Z';
+  const disabled = { extra: [{ type: 'deletion.scheduled', deleteAt: DUE }] } as RunOptions;
+  const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+  it('prints every transaction id of every round whole, in the JSON and the PDF: none is taken for a secret', async () => {
+    const r = run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U09SEC', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
+    const pack = buildEvidencePack({ requestId: request.id, round: 3, entries: r.entries, people, generator: GENERATOR });
+    const later = r.transactions.filter((t) => /-r[23]-a1$/.test(t));
+    expect(later.length).toBe(PLAN.length);
+    expect(pack.actions.map((a) => a.transaction_id)).toEqual(r.transactions);
+    const { text } = await pdfText(pack);
+    for (const t of r.transactions) expect(text, t).toContain(t);
+    expect(text).not.toContain('[redacted');
+  });
+
+  it('prints when the deletion is due, not only when it was scheduled', async () => {
+    const pack = packOf(disabled);
+    const scheduledAt = pack.chain.entries.find((e) => e.event.type === 'deletion.scheduled')!.at;
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain(`Deletion due ${DUE} (scheduled at ${scheduledAt})`);
+  });
+
+  it('names the deletion after "End grace period now" for who ended the grace period, and what became of the scheduled deletion', async () => {
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U06KIM' }] }).entries, people, generator: GENERATOR });
+    expect(pack.rounds.map((x) => [x.round, x.kind, x.by])).toEqual([
+      [1, 'first', 'U09SEC'],
+      [2, 'grace_ended', 'U06KIM'],
+    ]);
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Round 1: disable phase at');
+    expect(text).toContain(`Round 2: delete phase (grace ended by ${NAMES.other} (U06KIM)) at`);
+    expect(text).toContain(`; ran in round 2, delete phase (grace ended by ${NAMES.other} (U06KIM))`);
+    expect(text).not.toMatch(/failed steps? retried/);
+  });
+
+  it('names a deletion the schedule started "by schedule", and a retry after it "retry by" the approver', async () => {
+    const pack = packOf({ ...disabled, later: [{ phase: 'delete', by: 'schedule', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
+    expect(pack.rounds.map((x) => [x.kind, x.by])).toEqual([
+      ['first', 'U09SEC'],
+      ['scheduled', null],
+      ['retry', 'U06KIM'],
+    ]);
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Round 2: delete phase (by schedule) at');
+    expect(text).toContain(`Round 3: retry by ${NAMES.other} (U06KIM) of the delete phase's failed steps at`);
+  });
+
+  it('a reinstatement pack names the reinstatement, who did it, when and what came back, and does not claim "All steps verified" or "Reinstatements: none"', async () => {
+    const restoredPlan = PLAN.filter((ref) => ref.step !== 'account-membership');
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] }).entries, people, generator: GENERATOR });
+    const restored = pack.rounds[1]!.restored;
+    expect(pack.rounds[1]).toMatchObject({ round: 2, phase: 'reinstate', kind: 'reinstatement', by: 'U09SEC', outcome: 'verified' });
+    expect(restored.map((c) => c.id)).toContain(`ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100`);
+    expect(pack.outcome).toMatchObject({ result: 'reinstated', text: `Reinstated by U09SEC: ${restored.length} items restored, verified by read-back` });
+    expect(pack.request?.status).toBe('reinstated');
+    expect(pack.reinstatements.map((e) => [e.type, e.event.phase])).toEqual([['run.planned', 'reinstate']]);
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+
+    const text = flat((await pdfText(pack)).text);
+    expect(text).not.toContain('All steps verified');
+    expect(text).not.toContain('Reinstatements none');
+    expect(text).toContain(`Reinstatements round 2, reinstatement by ${NAMES.approver} (U09SEC) at`);
+    expect(text).toContain(`${restored.length} items restored (round outcome: verified)`);
+    expect(text).toContain(`Round 2: reinstatement by ${NAMES.approver} (U09SEC) at`);
+    expect(text).toContain('zoe-cli (ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100)');
+    expect(text).toContain('not run: the person was reinstated in round 2');
+  });
+
+  it('describes the hand-over as recorded, not acted upon: the bot hands nothing over', async () => {
+    const text = flat((await pdfText(packOf())).text);
+    expect(text).not.toContain('the successor named above takes them over');
+    expect(text).toContain(`Successor ${NAMES.successor} (U05SUCC)`);
+    expect(text).toContain('Hand-over recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them');
+  });
+});
