@@ -153,48 +153,51 @@ describe('what the pack says about the rounds after the first', () => {
 
   it('names the deletion after "End grace period now" for who ended the grace period, and what became of the scheduled deletion', async () => {
     const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U06KIM' }] }).entries, people, generator: GENERATOR });
+    const text = flat((await pdfText(pack)).text);
+    expect(text).not.toMatch(/failed steps? retried/);
+    expect(text).toContain('Round 1: disable phase at');
+    expect(text).toContain(`Round 2: delete phase (grace ended by ${NAMES.other} (U06KIM)) at`);
+    expect(text).toContain(`; ran in round 2, delete phase (grace ended by ${NAMES.other} (U06KIM))`);
     expect(pack.rounds.map((x) => [x.round, x.kind, x.by])).toEqual([
       [1, 'first', 'U09SEC'],
       [2, 'grace_ended', 'U06KIM'],
     ]);
-    const text = flat((await pdfText(pack)).text);
-    expect(text).toContain('Round 1: disable phase at');
-    expect(text).toContain(`Round 2: delete phase (grace ended by ${NAMES.other} (U06KIM)) at`);
-    expect(text).toContain(`; ran in round 2, delete phase (grace ended by ${NAMES.other} (U06KIM))`);
-    expect(text).not.toMatch(/failed steps? retried/);
   });
 
   it('names a deletion the schedule started "by schedule", and a retry after it "retry by" the approver', async () => {
     const pack = packOf({ ...disabled, later: [{ phase: 'delete', by: 'schedule', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Round 2: delete phase (by schedule) at');
+    expect(text).toContain(`Round 3: retry by ${NAMES.other} (U06KIM) of the delete phase's failed steps at`);
     expect(pack.rounds.map((x) => [x.kind, x.by])).toEqual([
       ['first', 'U09SEC'],
       ['scheduled', null],
       ['retry', 'U06KIM'],
     ]);
-    const text = flat((await pdfText(pack)).text);
-    expect(text).toContain('Round 2: delete phase (by schedule) at');
-    expect(text).toContain(`Round 3: retry by ${NAMES.other} (U06KIM) of the delete phase's failed steps at`);
   });
 
   it('a reinstatement pack names the reinstatement, who did it, when and what came back, and does not claim "All steps verified" or "Reinstatements: none"', async () => {
     const restoredPlan = PLAN.filter((ref) => ref.step !== 'account-membership');
-    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] }).entries, people, generator: GENERATOR });
-    const restored = pack.rounds[1]!.restored;
-    expect(pack.rounds[1]).toMatchObject({ round: 2, phase: 'reinstate', kind: 'reinstatement', by: 'U09SEC', outcome: 'verified' });
-    expect(restored.map((c) => c.id)).toContain(`ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100`);
-    expect(pack.outcome).toMatchObject({ result: 'reinstated', text: `Reinstated by U09SEC: ${restored.length} items restored, verified by read-back` });
-    expect(pack.request?.status).toBe('reinstated');
-    expect(pack.reinstatements.map((e) => [e.type, e.event.phase])).toEqual([['run.planned', 'reinstate']]);
-    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
-
+    const { entries } = run({ ...disabled, later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] });
+    const restored = entries.flatMap((e) => (e.event.type === 'step.acted' ? (e.event.changes as { outcome: string }[]).filter((c) => c.outcome === 'restored') : [])).length;
+    expect(restored).toBe(7);
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries, people, generator: GENERATOR });
     const text = flat((await pdfText(pack)).text);
     expect(text).not.toContain('All steps verified');
     expect(text).not.toContain('Reinstatements none');
+    expect(text).toContain(`Reinstated by U09SEC: ${restored} items restored, verified by read-back`);
     expect(text).toContain(`Reinstatements round 2, reinstatement by ${NAMES.approver} (U09SEC) at`);
-    expect(text).toContain(`${restored.length} items restored (round outcome: verified)`);
+    expect(text).toContain(`${restored} items restored (round outcome: verified)`);
     expect(text).toContain(`Round 2: reinstatement by ${NAMES.approver} (U09SEC) at`);
     expect(text).toContain('zoe-cli (ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100)');
     expect(text).toContain('not run: the person was reinstated in round 2');
+
+    expect(pack.outcome).toMatchObject({ result: 'reinstated' });
+    expect(pack.request?.status).toBe('reinstated');
+    expect(pack.rounds[1]).toMatchObject({ round: 2, phase: 'reinstate', kind: 'reinstatement', by: 'U09SEC', outcome: 'verified' });
+    expect(pack.rounds[1]!.restored.map((c) => c.id)).toContain('ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100');
+    expect(pack.reinstatements.map((e) => [e.type, e.event.phase])).toEqual([['run.planned', 'reinstate']]);
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('describes the hand-over as recorded, not acted upon: the bot hands nothing over', async () => {

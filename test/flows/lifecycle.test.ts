@@ -213,16 +213,16 @@ describe('reinstating during the grace period', () => {
     expect(restored.length).toBeGreaterThan(0);
 
     const pack = await packOfRound(stack, player, id, 2);
-    const json = JSON.parse(pack.json) as { outcome: { result: string }; rounds: { kind: string; by: string; restored: { id: string }[] }[] };
-    expect(json.outcome.result).toBe('reinstated');
-    expect(json.rounds[1]).toMatchObject({ kind: 'reinstatement', by: PEOPLE.riley });
-    expect(json.rounds[1]!.restored.map((c) => c.id).sort()).toEqual(restored.map((c) => c.id).sort());
     expect(pack.flat).not.toContain('Reinstatements none');
     expect(pack.flat).not.toContain('All steps verified');
     expect(pack.flat).toContain(`Reinstated by ${PEOPLE.riley}: ${restored.length} items restored, verified by read-back`);
     expect(pack.flat).toContain(`Reinstatements round 2, reinstatement by Riley Ito (${PEOPLE.riley}) at`);
     expect(pack.flat).toContain(`${restored.length} items restored (round outcome: verified)`);
     expect(pack.flat).toContain('not run: the person was reinstated in round 2');
+    const json = JSON.parse(pack.json) as { outcome: { result: string }; rounds: { kind: string; by: string; restored: { id: string }[] }[] };
+    expect(json.outcome.result).toBe('reinstated');
+    expect(json.rounds[1]).toMatchObject({ kind: 'reinstatement', by: PEOPLE.riley });
+    expect(json.rounds[1]!.restored.map((c) => c.id).sort()).toEqual(restored.map((c) => c.id).sort());
     expect(pack.flat).toContain('Hand-over recorded, not acted upon');
   });
 
