@@ -189,6 +189,7 @@ describe('what the pack says about the rounds after the first', () => {
     expect(text).toContain(`Reinstatements round 2, reinstatement by ${NAMES.approver} (U09SEC) at`);
     expect(text).toContain(`${restored} items restored (round outcome: verified)`);
     expect(text).toContain(`Round 2: reinstatement by ${NAMES.approver} (U09SEC) at`);
+    expect(text).toContain(`Round 2: reinstatement by ${NAMES.approver} (U09SEC) Generated at`); // on the cover
     expect(text).toContain('zoe-cli (ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100)');
     expect(text).toContain('not run: the person was reinstated in round 2');
 
