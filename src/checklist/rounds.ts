@@ -28,13 +28,13 @@ export interface Round {
  */
 export function roundsOf(trail: readonly AuditRecord[]): Round[] {
   const rounds: Round[] = [];
+  const approved = trail.find((x) => x.type === 'request.approved');
   let since = 0;
   for (const [i, e] of trail.entries()) {
     if (e.type !== 'run.planned') continue;
     const phase = phaseOf(e);
     const previous = rounds.at(-1);
     const graceEnded = trail.slice(since, i).findLast((x) => x.type === 'grace.ended');
-    const approved = trail.find((x) => x.type === 'request.approved');
     const kind: RoundKind = !previous
       ? 'first'
       : previous.phase === phase
@@ -44,12 +44,10 @@ export function roundsOf(trail: readonly AuditRecord[]): Round[] {
           : graceEnded
             ? 'grace_ended'
             : 'scheduled';
-    const by =
-      kind === 'first'
-        ? approved?.type === 'request.approved' ? approved.actor : undefined
-        : kind === 'grace_ended' && graceEnded?.type === 'grace.ended'
-          ? graceEnded.actor
-          : e.by === 'schedule' ? undefined : e.by;
+    // The deletion the grace period's end starts runs on the schedule's behalf, even when ended early.
+    let by = e.by === 'schedule' ? undefined : e.by;
+    if (kind === 'first' && approved?.type === 'request.approved') by = approved.actor;
+    if (kind === 'grace_ended' && graceEnded?.type === 'grace.ended') by = graceEnded.actor;
     const finished = trail.find((x) => x.type === 'run.finished' && x.round === e.round);
     rounds.push({
       round: e.round,
