@@ -164,7 +164,10 @@ describe('the evidence of every round', () => {
     // What IBM Cloud was told, call by call: the transaction ids of all three rounds.
     const transactions = [...new Set(stack.ibm.requests.filter((r) => r.method !== 'GET' && r.transactionId).map((r) => r.transactionId!))];
     for (const round of ['-r2-', '-r3-']) expect(transactions.some((t) => t.includes(round)), round).toBe(true);
-    const everyId = [id, ...ids, ...transactions, ...ACCOUNTS, PEOPLE.jane, PEOPLE.alex, PEOPLE.riley, PEOPLE.morgan, 'jane.doe@acme.example'];
+    // The Slack file ids of the packs of rounds 1 and 2, which the trail records as they are stored.
+    const files = stack.slack.files.filter((f) => f.filename.endsWith('.pdf') && !f.filename.includes('-round3')).map((f) => f.id);
+    expect(files).toHaveLength(2);
+    const everyId = [id, ...ids, ...transactions, ...files, ...ACCOUNTS, PEOPLE.jane, PEOPLE.alex, PEOPLE.riley, PEOPLE.morgan, 'jane.doe@acme.example'];
 
     const stored = JSON.stringify(await readTrail(stack, id));
     const pack = await packOfRound(stack, player, id, 3);
