@@ -250,7 +250,7 @@ function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: Offboar
     if (round?.kind === 'reinstatement') {
       const restored = restoredIn(trail, round).length;
       return last.outcome === 'verified'
-        ? { result: 'reinstated', text: `Reinstated by ${round.by ?? 'an approver'}: ${restored} item${restored === 1 ? '' : 's'} restored, verified by read-back`, ...base }
+        ? { result: 'reinstated', text: `Reinstated by ${round.by ?? 'an approver'} at ${round.at}: ${restored} item${restored === 1 ? '' : 's'} restored, verified by read-back`, ...base }
         : { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
     }
     return last.outcome === 'verified'

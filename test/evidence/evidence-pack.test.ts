@@ -185,7 +185,7 @@ describe('what the pack says about the rounds after the first', () => {
     const text = flat((await pdfText(pack)).text);
     expect(text).not.toContain('All steps verified');
     expect(text).not.toContain('Reinstatements none');
-    expect(text).toContain(`Reinstated by U09SEC: ${restored} items restored, verified by read-back`);
+    expect(text).toMatch(new RegExp(`Outcome Reinstated by U09SEC at \\S+: ${restored} items restored, verified by read-back`));
     expect(text).toContain(`Reinstatements round 2, reinstatement by ${NAMES.approver} (U09SEC) at`);
     expect(text).toContain(`${restored} items restored (round outcome: verified)`);
     expect(text).toContain(`Round 2: reinstatement by ${NAMES.approver} (U09SEC) at`);

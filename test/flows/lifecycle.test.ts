@@ -218,7 +218,7 @@ describe('reinstating during the grace period', () => {
     const pack = await packOfRound(stack, player, id, 2);
     expect(pack.flat).not.toContain('Reinstatements none');
     expect(pack.flat).not.toContain('All steps verified');
-    expect(pack.flat).toContain(`Reinstated by ${PEOPLE.riley}: ${restored.length} items restored, verified by read-back`);
+    expect(pack.flat).toMatch(new RegExp(`Outcome Reinstated by ${PEOPLE.riley} at \\S+: ${restored.length} items restored, verified by read-back`));
     expect(pack.flat).toContain(`Reinstatements round 2, reinstatement by Riley Ito (${PEOPLE.riley}) at`);
     expect(pack.flat).toContain(`${restored.length} items restored (round outcome: verified)`);
     expect(pack.flat).toContain('not run: the person was reinstated in round 2');
