@@ -1,9 +1,14 @@
 /**
- * The one mask applied wherever text leaves the process: Slack calls and Block Kit, log lines, the
+ * The masks applied wherever text leaves the process: Slack calls and Block Kit, log lines, the
  * audit trail in Redis, the evidence PDF. Nothing we publish should be secret, but an IBM error body
  * can echo a token, and people paste keys into free-text fields: those must never be published.
  * Identifiers (UUIDs, hex account ids, IBM ids such as `ApiKey-<uuid>`, request and Slack ids,
- * transaction ids, emails) are left alone.
+ * transaction ids, emails) are never masked: an id replaced by a mask is evidence lost for good.
+ *
+ * Two strengths: `maskSecrets` masks the bot's own secret values and secret-shaped tokens (PEM
+ * blocks, Slack tokens, JWTs, `Bearer …`, `password=…`), which no identifier resembles; `redact`
+ * adds a guess at random-looking strings (a pasted IBM API key has no other shape), and so is for
+ * free text only: an identifier can look just as random.
  *
  * Every rule is JSON-safe: a match never spans a quote or a backslash escape, and no replacement
  * contains one, so a serialized log line or a JSON-encoded argument stays valid after masking.
@@ -33,12 +38,15 @@ const RULES: Array<[RegExp, string | Replacer]> = [
     new RegExp(String.raw`(?<![A-Za-z0-9:])(${SECRET_KEY})(\\?["']?\s*[:=]\s*\\?["']?)(?!(?:Basic|Bearer|Token)\s+\[)(?:(?:Basic|Bearer|Token)\s+)?${VALUE}`, 'gi'),
     (_m, key: string, sep: string) => `${key}${sep}${MASK}`,
   ],
-  // Long random-looking strings: IBM Cloud API keys are 44 base64url characters.
-  // (The look-behind keeps the scan linear: a run is only tried from its first character.)
-  [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}/g, (m: string) => (looksRandom(m) ? MASK : m)],
 ];
 
+// Long random-looking strings: IBM Cloud API keys are 44 base64url characters.
+// (The look-behind keeps the scan linear: a run is only tried from its first character.)
+const RANDOM_LOOKING = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}/g;
+
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+/** The bot's own transaction ids (runs/step-job.ts, runs/rescan.ts), which free text and log lines quote. */
+const TRANSACTION_ID = /^offboard-OFF-[0-9A-Z]{6}-(?:[0-9a-f]{6}(?:-r\d+)?-a\d+|rescan)$/;
 const IBM_API_KEY_LENGTH = 44;
 
 /**
@@ -47,7 +55,7 @@ const IBM_API_KEY_LENGTH = 44;
  * `ThisIsCamelCase`) far less often.
  */
 function looksRandom(s: string): boolean {
-  if (UUID.test(s)) return false; // ApiKey-<uuid>, iam-ServiceId-<uuid>, policy ids
+  if (UUID.test(s) || TRANSACTION_ID.test(s)) return false; // ApiKey-<uuid>, iam-ServiceId-<uuid>, policy ids, ours
   const upper = /[A-Z]/.test(s);
   const lower = /[a-z]/.test(s);
   if (!upper || !lower) return false; // hex ids, hashes, lower-case slugs
@@ -90,7 +98,8 @@ export function configuredSecrets(config: object): string[] {
   });
 }
 
-export function redact(text: string): string {
+/** The bot's secret values and secret-shaped tokens masked; never a guess from how random a string looks. */
+export function maskSecrets(text: string): string {
   let out = configured ? text.replace(configured, MASK) : text;
   for (const [pattern, replacement] of RULES) {
     out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
@@ -98,29 +107,50 @@ export function redact(text: string): string {
   return out;
 }
 
-/**
- * A copy of any JSON-like value with every string masked; keys, numbers and non-plain objects
- * (Buffers, Dates) are kept as they are.
- */
-export function redactDeep<T>(value: T): T {
-  return deep(value, new WeakMap()) as T;
+/** Free text masked: `maskSecrets`, and random-looking strings such as a pasted API key. */
+export function redact(text: string): string {
+  return maskSecrets(text).replace(RANDOM_LOOKING, (m: string) => (looksRandom(m) ? MASK : m));
 }
 
-function deep(value: unknown, copies: WeakMap<object, unknown>): unknown {
-  if (typeof value === 'string') return redact(value);
+/**
+ * A copy of any JSON-like value with every string masked as free text; keys, numbers and
+ * non-plain objects (Buffers, Dates) are kept as they are.
+ */
+export function redactDeep<T>(value: T): T {
+  return deep(value, new WeakMap(), () => redact) as T;
+}
+
+/**
+ * The fields of a record (an audit event) that hold free text: what people typed, what a target
+ * system said, names and labels. An array takes its field's name (`unchecked: string[]`).
+ */
+const FREE_TEXT_FIELDS = new Set(['ticket', 'notes', 'note', 'reason', 'error', 'detail', 'why', 'unchecked', 'refusal', 'label', 'name', 'title', 'description', 'message', 'text']);
+
+/**
+ * A copy of a record with its free-text fields masked by `redact` and every other string (ids,
+ * times, enums) by `maskSecrets` only, so no identifier is ever taken for a secret.
+ */
+export function redactRecord<T>(value: T): T {
+  return deep(value, new WeakMap(), (field) => (field !== undefined && FREE_TEXT_FIELDS.has(field) ? redact : maskSecrets)) as T;
+}
+
+type MaskOf = (field: string | undefined) => (text: string) => string;
+
+function deep(value: unknown, copies: WeakMap<object, unknown>, maskOf: MaskOf, field?: string): unknown {
+  if (typeof value === 'string') return maskOf(field)(value);
   if (value === null || typeof value !== 'object') return value;
   const known = copies.get(value);
   if (known !== undefined) return known;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     copies.set(value, out);
-    for (const item of value) out.push(deep(item, copies));
+    for (const item of value) out.push(deep(item, copies, maskOf, field));
     return out;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   copies.set(value, out);
-  for (const [k, v] of Object.entries(value)) out[k] = deep(v, copies);
+  for (const [k, v] of Object.entries(value)) out[k] = deep(v, copies, maskOf, k);
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redactDeep } from '../redact.js';
+import { redactRecord } from '../redact.js';
 import type { Keys } from '../redis.js';
 import { LuaScript } from '../redis-script.js';
 import { entryHash, genesisHash, type ChainEntry } from './audit-chain.js';
@@ -58,10 +58,13 @@ export class AuditTrail {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Free text in an event (errors from target systems, reasons, notes) is masked before it is kept. */
+  /**
+   * Free text in an event (errors from target systems, reasons, notes) is masked before it is kept;
+   * identifiers are kept whole, since the trail is the only place they are kept at all.
+   */
   async append(requestId: string, event: AuditEvent): Promise<AuditRecord> {
     const at = this.now().toISOString();
-    const masked = redactDeep(event);
+    const masked = redactRecord(event);
     const json = JSON.stringify(masked);
     // The hash covers the event as it will be read back, so it is computed from the stored text.
     const stored = JSON.parse(json) as Record<string, unknown>;
@@ -82,7 +85,7 @@ export class AuditTrail {
    */
   start(requestId: string, event: AuditEvent): TrailStart {
     const at = this.now().toISOString();
-    const json = JSON.stringify(redactDeep(event));
+    const json = JSON.stringify(redactRecord(event));
     const prev = genesisHash(requestId);
     return { keys: [this.keys.audit(requestId), this.headKey(requestId)], args: [at, json, prev, entryHash(prev, at, JSON.parse(json))] };
   }

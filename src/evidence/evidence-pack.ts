@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../audit/audit-event.js';
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
+import { roundsOf, type Round, type RoundKind } from '../checklist/rounds.js';
 import { currentRound, phaseOf, stepProgress, type StepProgress } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
 import { describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
@@ -8,7 +9,7 @@ import { exceptionsOf, type PackException } from './pack-exceptions.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.0';
+export const SCHEMA_VERSION = '1.1';
 
 export interface PackInput {
   requestId: string;
@@ -32,13 +33,18 @@ export interface EvidencePack {
   request: PackRequest | null;
   outcome: PackOutcome;
   approvals: PackApproval[];
+  /** Every round so far, named for what started it (since 1.1). */
+  rounds: PackRound[];
   refused_attempts: { at: string; actor: string; action: string; reason: string; repeats: number }[];
   identities: { system: string; round: number; scope: string; id: string; label: string; detail: string | null }[];
   steps: PackStep[];
   actions: { step_id: string; transaction_id: string; at: string; changes: PackChange[] }[];
   read_backs: { step_id: string; at: string; checks: number; first_confirmed_at: string; elapsed_ms: number }[];
   exceptions: PackException[];
-  /** Events of the lifecycle beyond revocation, kept whole: residual access, attestations, re-scans, reinstatements. */
+  /**
+   * Events of the lifecycle beyond revocation, kept whole: residual access, attestations, re-scans,
+   * reinstatements (each reinstatement round's `run.planned`, since 1.1).
+   */
   residual_access: LifecycleEvent[];
   attestations: LifecycleEvent[];
   rescans: LifecycleEvent[];
@@ -65,7 +71,8 @@ export interface PackRequest {
 }
 
 export interface PackOutcome {
-  result: 'verified' | 'failures' | 'running' | 'rejected' | 'pending';
+  /** `reinstated`: the last round restored what the disable phase removed, verified by read-back. */
+  result: 'verified' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated';
   text: string;
   /** When the last step of the first round confirmed by read-back, if every one did. */
   access_ended_at: string | null;
@@ -81,6 +88,19 @@ export interface PackApproval {
   /** Who could approve at that moment; null in trails recorded before it was kept. */
   approvers_at_click: string[] | null;
   separation_of_duties: { approver_is_requester: boolean; approver_is_subject: boolean; statement: string };
+}
+
+export interface PackRound {
+  round: number;
+  phase: string;
+  kind: RoundKind;
+  /** The Slack id of who started it (the approver, for the first round); null when the schedule did. */
+  by: string | null;
+  planned_at: string;
+  steps: string[];
+  outcome: string | null;
+  /** What a reinstatement round brought back, as the systems confirmed it; empty for other rounds. */
+  restored: PackChange[];
 }
 
 export interface PackChange {
@@ -152,6 +172,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     request,
     outcome: outcomeOf(trail, steps, submitted),
     approvals: approvalsOf(trail, submitted),
+    rounds: roundsOf(trail).map((r) => packRound(r, trail)),
     refused_attempts: of('approval.refused').map((e) => ({ at: e.at, actor: e.actor, action: e.action, reason: e.reason, repeats: e.repeats ?? 1 })),
     identities: of('identities.found').flatMap((e) =>
       e.identities.map((i) => ({ system: e.system, round: e.round, scope: i.scope, id: i.id, label: i.label, detail: i.detail ?? null })),
@@ -163,7 +184,9 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     residual_access: lifecycle(LIFECYCLE.residual_access),
     attestations: lifecycle(LIFECYCLE.attestations),
     rescans: lifecycle(LIFECYCLE.rescans),
-    reinstatements: lifecycle(LIFECYCLE.reinstatements),
+    reinstatements: entries
+      .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || (e.event.type === 'run.planned' && e.event.phase === 'reinstate'))
+      .map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event })),
     downloads: trail.flatMap((e): EvidencePack['downloads'] =>
       e.type === 'evidence.downloaded'
         ? [{ at: e.at, actor: e.actor, via: e.via, outcome: 'given', reason: null }]
@@ -223,6 +246,13 @@ function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: Offboar
   if (trail.some((e) => e.type === 'request.rejected')) return { result: 'rejected', text: 'Request rejected: no access was revoked', ...base };
   if (!approved) return { result: 'pending', text: 'Not decided yet', ...base };
   if (finished && last?.type === 'run.finished') {
+    const round = roundsOf(trail).find((r) => r.round === last.round);
+    if (round?.kind === 'reinstatement') {
+      const restored = restoredIn(trail, round).length;
+      return last.outcome === 'verified'
+        ? { result: 'reinstated', text: `Reinstated by ${round.by ?? 'an approver'} at ${round.at}: ${restored} item${restored === 1 ? '' : 's'} restored, verified by read-back`, ...base }
+        : { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
+    }
     return last.outcome === 'verified'
       ? { result: 'verified', text: 'All steps verified', ...base }
       : { result: 'failures', text: `${last.failedSteps.length} step(s) failed`, ...base };
@@ -251,6 +281,26 @@ function approvalsOf(trail: AuditRecord[], request: OffboardRequest | undefined)
       },
     ];
   });
+}
+
+function packRound(r: Round, trail: AuditRecord[]): PackRound {
+  return {
+    round: r.round,
+    phase: r.phase,
+    kind: r.kind,
+    by: r.by ?? null,
+    planned_at: r.at,
+    steps: [...r.steps],
+    outcome: r.outcome ?? null,
+    restored: r.kind === 'reinstatement' ? restoredIn(trail, r).map(packChange) : [],
+  };
+}
+
+/** What the steps of a round confirmed restored, from its plan to the next. */
+function restoredIn(trail: AuditRecord[], r: Round): Array<{ id: string; label: string; outcome: string; detail?: string }> {
+  const from = trail.findIndex((e) => e.type === 'run.planned' && e.round === r.round);
+  const to = trail.findIndex((e, i) => i > from && e.type === 'run.planned');
+  return trail.slice(from, to < 0 ? undefined : to).flatMap((e) => (e.type === 'step.acted' ? e.changes.filter((c) => c.outcome === 'restored') : []));
 }
 
 const packChange = (c: { id: string; label: string; outcome: string; detail?: string }): PackChange => ({ id: c.id, label: c.label, outcome: c.outcome, detail: c.detail ?? null });

@@ -1,3 +1,4 @@
+import { roundName } from '../checklist/rounds.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
 import type { PdfContext } from './pdf-context.js';
@@ -7,18 +8,40 @@ export function retentionSection(ctx: PdfContext): void {
   const r = pack.request;
   layout.heading('Retention and hand-over');
   layout.field('Disposition', r?.disposition.label ?? 'not recorded');
-  const scheduled = pack.chain.entries.filter((e) => e.event.type === 'deletion.scheduled');
-  if (scheduled.length) layout.field('Deletion scheduled', scheduled.map((e) => isoTime(String(e.event.at ?? e.at))).join(', '));
+  for (const e of pack.chain.entries.filter((x) => x.event.type === 'deletion.scheduled')) {
+    layout.field('Deletion due', `${isoTime(String(e.event.deleteAt))} (scheduled at ${isoTime(e.at)})${deletionFate(ctx)}`);
+  }
   layout.field('Successor', r?.successor_slack_user_id ? ctx.person(r.successor_slack_user_id) : 'none named');
+  // The trail records no hand-over action: the PDF says so rather than promise one.
+  layout.field('Hand-over', r?.successor_slack_user_id ? 'recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them' : 'none: no successor was named, and the bot handed nothing over');
   layout.paragraph(
-    'Resources the person created (services, apps, machines, data) keep running after their access ends; the successor named above takes them over. ' +
+    'Resources the person created (services, apps, machines, data) keep running after their access ends, until someone takes them over outside this bot. ' +
       'Scheduled jobs that ran under the person\u2019s identity stop.',
     { size: 9 },
   );
-  layout.field('Reinstatements', pack.reinstatements.length ? plural(pack.reinstatements.length, 'event') : 'none');
+  const reinstated = pack.rounds.filter((x) => x.kind === 'reinstatement');
+  const others = pack.reinstatements.filter((e) => e.type !== 'run.planned').length;
+  layout.field(
+    'Reinstatements',
+    reinstated.length || others
+      ? [
+          ...reinstated.map((x) => `round ${x.round}, ${roundName(x, ctx.person)} at ${isoTime(x.planned_at)}: ${plural(x.restored.length, 'item')} restored${x.outcome ? ` (round outcome: ${x.outcome})` : ' (not finished)'}`),
+          ...(others ? [plural(others, 'other event')] : []),
+        ].join('; ')
+      : 'none',
+  );
   layout.field('Re-scans', pack.rescans.length ? plural(pack.rescans.length, 'event') : 'none');
   layout.field('Downloads of this evidence', pack.downloads.length ? pack.downloads.map((d) => `${ctx.person(d.actor)} ${d.outcome} (${d.via}) at ${isoTime(d.at)}${d.reason ? `: ${d.reason}` : ''}`).join('; ') : 'none before this pack was made');
   layout.paragraph('This pack (JSON, PDF and, when signed, the manifest) is stored in the request\u2019s Slack thread, and on disk where OFFBOARD_EVIDENCE_DIR is set.', { size: 9, color: COLORS.muted });
+}
+
+/** What became of the scheduled deletion, as far as the trail goes. */
+function deletionFate(ctx: PdfContext): string {
+  const later = ctx.pack.rounds.find((x) => x.kind === 'scheduled' || x.kind === 'grace_ended' || x.kind === 'reinstatement');
+  if (!later) return '';
+  return later.kind === 'reinstatement'
+    ? `; not run: the person was reinstated in round ${later.round} (${roundName(later, ctx.person)})`
+    : `; ran in round ${later.round}, ${roundName(later, ctx.person)}, at ${isoTime(later.planned_at)}`;
 }
 
 export function exceptionsSection(ctx: PdfContext): void {

@@ -1,3 +1,4 @@
+import { roundName } from '../checklist/rounds.js';
 import { ASSURANCE_LABELS, type Assurance } from './assurance.js';
 import { duration, isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
@@ -11,13 +12,14 @@ export function coverPage(ctx: PdfContext): void {
   layout.title('Offboarding evidence');
   layout.paragraph('Evidence pack: the record of one offboarding, rendered from its tamper-evident audit trail.', { size: 10, color: COLORS.muted });
   layout.gap(24);
-  const ok = pack.outcome.result === 'verified';
+  const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'reinstated';
   layout.field('Request', pack.request_id, { size: 12 });
   layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id})` : 'not recorded', { size: 12 });
   layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color: ok ? COLORS.ok : COLORS.bad });
   layout.field('Access ended', accessEnded(ctx), { size: 12 });
   layout.field('Effective time', r?.effective_at ? isoTime(r.effective_at) : 'at approval', { size: 12 });
-  layout.field('Round', String(pack.round), { size: 12 });
+  const round = pack.rounds.find((x) => x.round === pack.round);
+  layout.field('Round', round ? `${pack.round}: ${roundName(round, ctx.person)}` : String(pack.round), { size: 12 });
   layout.field('Generated at', `${isoTime(pack.generated_at)} (the time of the last entry covered)`, { size: 12 });
   layout.field('Generator', `${pack.generator.name} ${pack.generator.version}, commit ${pack.generator.commit}`, { size: 10 });
   layout.field('Signature', ctx.keyId ? `Signed: detached Ed25519 manifest, key ${ctx.keyId}` : 'Unsigned: no signing key was configured; the hash chain still shows any change to the trail', { size: 10 });

@@ -1,3 +1,4 @@
+import { roundName } from '../checklist/rounds.js';
 import { ASSURANCE_LABELS } from './assurance.js';
 import type { PackStep } from './evidence-pack.js';
 import { duration, isoTime, plural } from './format.js';
@@ -15,9 +16,9 @@ export function systemsSection(ctx: PdfContext): void {
     layout.paragraph('No revocation steps were planned.');
     return;
   }
-  for (const e of pack.chain.entries.filter((x) => x.event.type === 'run.planned').slice(1)) {
-    const { round, steps, by } = e.event as { round: number; steps: unknown[]; by?: string };
-    layout.paragraph(`Round ${round}: ${plural(steps.length, 'failed step')} retried by ${by ? ctx.person(by) : 'an approver'} at ${isoTime(e.at)}.`, { size: 9.5 });
+  for (const r of pack.rounds) {
+    const restored = r.kind === 'reinstatement' ? `; restored: ${r.restored.length ? r.restored.map((c) => `${c.label} (${c.id})${c.detail ? ` ${c.detail}` : ''}`).join(', ') : 'nothing confirmed'}` : '';
+    layout.paragraph(`Round ${r.round}: ${roundName(r, ctx.person)} at ${isoTime(r.planned_at)}, ${plural(r.steps.length, 'step')}${restored}.`, { size: 9.5 });
   }
   const identities = new Map<string, string[]>();
   for (const i of pack.identities) identities.set(i.system, [...(identities.get(i.system) ?? []), `${i.label} ${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`]);

@@ -1,4 +1,4 @@
-import { redact } from '../redact.js';
+import { maskSecrets } from '../redact.js';
 import type { FontBook, FontRun } from './pdf-fonts.js';
 import { GlyphWriter, type GlyphRun } from './pdf-glyphs.js';
 
@@ -33,7 +33,9 @@ export const LINE_HEIGHT = 1.3;
  * Measures and draws text on a pdfkit document without pdfkit's own line breaking, which breaks
  * after hyphens (inside transaction and account ids) and knows one font per call. Lines break at
  * white space only; a word wider than the line is set smaller until it fits, so an id copied from
- * the PDF is the id in the trail. Every string is masked here: this is where text enters the PDF.
+ * the PDF is the id in the trail. Every string is masked here, where text enters the PDF, for secret
+ * values and secret-shaped tokens only: free text was masked as it entered the trail, and a guess
+ * at random-looking strings would take the ids the PDF is there to show for keys.
  */
 export class TextSetter {
   private readonly shaped = new Map<string, { runs: MeasuredRun[]; unit: number }>();
@@ -52,7 +54,7 @@ export class TextSetter {
   lines(text: string, width: number, style: TextStyle = {}): Line[] {
     const size = style.size ?? 10;
     const lines: Line[] = [];
-    for (const paragraph of redact(text).replace(/[\t\r]/g, ' ').split('\n')) {
+    for (const paragraph of maskSecrets(text).replace(/[\t\r]/g, ' ').split('\n')) {
       let line: Line = { tokens: [], width: 0 };
       for (const part of paragraph.split(/( +)/).filter(Boolean)) {
         const space = part.trim() === '';

@@ -35,7 +35,7 @@ describe('the evidence pack JSON', () => {
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, people, generator: GENERATOR });
-    expect(pack.schema_version).toBe('1.0');
+    expect(pack.schema_version).toBe('1.1');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({ decision: 'approved', by: 'U09SEC', approvers_at_click: ['U09SEC', 'U06KIM', 'U08COMP'], separation_of_duties: { approver_is_requester: false, approver_is_subject: false } });
     expect(pack.actions.map((a) => a.transaction_id)).toEqual(r.transactions);
@@ -125,5 +125,86 @@ describe('the evidence PDF', () => {
     expect(raw).toContain('/OutputIntents');
     expect(raw).not.toMatch(/\/BaseFont \/(Helvetica|Times|Courier)/);
     expect(raw).not.toMatch(/\/ca [0-9.]+|\/CA [0-9.]+|\/SMask/);
+  });
+});
+
+describe('what the pack says about the rounds after the first', () => {
+  const DUE = '2025-04-03T17:00:00.000Z';
+  const disabled = { extra: [{ type: 'deletion.scheduled', deleteAt: DUE }] } as RunOptions;
+  const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+  it('prints every transaction id of every round whole, in the JSON and the PDF: none is taken for a secret', async () => {
+    const r = run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U09SEC', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
+    const pack = buildEvidencePack({ requestId: request.id, round: 3, entries: r.entries, people, generator: GENERATOR });
+    const later = r.transactions.filter((t) => /-r[23]-a1$/.test(t));
+    expect(later.length).toBe(PLAN.length);
+    expect(pack.actions.map((a) => a.transaction_id)).toEqual(r.transactions);
+    const { text } = await pdfText(pack);
+    for (const t of r.transactions) expect(text, t).toContain(t);
+    expect(text).not.toContain('[redacted');
+  });
+
+  it('prints when the deletion is due, not only when it was scheduled', async () => {
+    const pack = packOf(disabled);
+    const scheduledAt = pack.chain.entries.find((e) => e.event.type === 'deletion.scheduled')!.at;
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain(`Deletion due ${DUE} (scheduled at ${scheduledAt})`);
+  });
+
+  it('names the deletion after "End grace period now" for who ended the grace period, and what became of the scheduled deletion', async () => {
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U06KIM' }] }).entries, people, generator: GENERATOR });
+    const text = flat((await pdfText(pack)).text);
+    expect(text).not.toMatch(/failed steps? retried/);
+    expect(text).toContain('Round 1: disable phase at');
+    expect(text).toContain(`Round 2: delete phase (grace ended by ${NAMES.other} (U06KIM)) at`);
+    expect(text).toContain(`; ran in round 2, delete phase (grace ended by ${NAMES.other} (U06KIM))`);
+    expect(pack.rounds.map((x) => [x.round, x.kind, x.by])).toEqual([
+      [1, 'first', 'U09SEC'],
+      [2, 'grace_ended', 'U06KIM'],
+    ]);
+  });
+
+  it('names a deletion the schedule started "by schedule", and a retry after it "retry by" the approver', async () => {
+    const pack = packOf({ ...disabled, later: [{ phase: 'delete', by: 'schedule', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Round 2: delete phase (by schedule) at');
+    expect(text).toContain(`Round 3: retry by ${NAMES.other} (U06KIM) of the delete phase's failed steps at`);
+    expect(pack.rounds.map((x) => [x.kind, x.by])).toEqual([
+      ['first', 'U09SEC'],
+      ['scheduled', null],
+      ['retry', 'U06KIM'],
+    ]);
+  });
+
+  it('a reinstatement pack names the reinstatement, who did it, when and what came back, and does not claim "All steps verified" or "Reinstatements: none"', async () => {
+    const restoredPlan = PLAN.filter((ref) => ref.step !== 'account-membership');
+    const { entries } = run({ ...disabled, later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] });
+    const restored = entries.flatMap((e) => (e.event.type === 'step.acted' ? (e.event.changes as { outcome: string }[]).filter((c) => c.outcome === 'restored') : [])).length;
+    expect(restored).toBe(7);
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries, people, generator: GENERATOR });
+    const text = flat((await pdfText(pack)).text);
+    expect(text).not.toContain('All steps verified');
+    expect(text).not.toContain('Reinstatements none');
+    expect(text).toMatch(new RegExp(`Outcome Reinstated by U09SEC at \\S+: ${restored} items restored, verified by read-back`));
+    expect(text).toContain(`Reinstatements round 2, reinstatement by ${NAMES.approver} (U09SEC) at`);
+    expect(text).toContain(`${restored} items restored (round outcome: verified)`);
+    expect(text).toContain(`Round 2: reinstatement by ${NAMES.approver} (U09SEC) at`);
+    expect(text).toContain(`Round 2: reinstatement by ${NAMES.approver} (U09SEC) Generated at`); // on the cover
+    expect(text).toContain('zoe-cli (ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100)');
+    expect(text).toContain('not run: the person was reinstated in round 2');
+
+    expect(pack.outcome).toMatchObject({ result: 'reinstated' });
+    expect(pack.request?.status).toBe('reinstated');
+    expect(pack.rounds[1]).toMatchObject({ round: 2, phase: 'reinstate', kind: 'reinstatement', by: 'U09SEC', outcome: 'verified' });
+    expect(pack.rounds[1]!.restored.map((c) => c.id)).toContain('ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100');
+    expect(pack.reinstatements.map((e) => [e.type, e.event.phase])).toEqual([['run.planned', 'reinstate']]);
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('describes the hand-over as recorded, not acted upon: the bot hands nothing over', async () => {
+    const text = flat((await pdfText(packOf())).text);
+    expect(text).not.toContain('the successor named above takes them over');
+    expect(text).toContain(`Successor ${NAMES.successor} (U05SUCC)`);
+    expect(text).toContain('Hand-over recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them');
   });
 });

@@ -1,8 +1,9 @@
-import type { AuditEvent } from '../../src/audit/audit-event.js';
+import type { AuditEvent, Phase } from '../../src/audit/audit-event.js';
 import { linkEntries, type ChainEntry } from '../../src/audit/audit-chain.js';
 import type { Change, Finding } from '../../src/connectors/connector.js';
 import { stepId, type StepRef } from '../../src/connectors/step-ref.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
+import { stepCode } from '../../src/runs/step-job.js';
 
 export const PROD = '4f1c2b7a9e3d4c5b8a6f0e1d2c3b4a59';
 export const DEV = '9b8a7c6d5e4f30211a2b3c4d5e6f7081';
@@ -64,6 +65,21 @@ export interface RunOptions {
   extra?: AuditEvent[];
   /** Steps per account beyond the four: pads the trail for pagination. */
   padding?: number;
+  /** Rounds after the first, in order, each run to its end (after `extra`). */
+  later?: LaterRound[];
+}
+
+/**
+ * A round after the first as the bot writes it: `graceEndedBy` ends the grace period first (the
+ * deletion then starts on the schedule's behalf); `failStep` fails in it; transaction ids are the
+ * bot's own (`offboard-<request>-<step code>-r<round>-a1`).
+ */
+export interface LaterRound {
+  phase: Phase;
+  by: string;
+  graceEndedBy?: string;
+  steps?: StepRef[];
+  failStep?: string;
 }
 
 export interface Run {
@@ -113,6 +129,30 @@ export function run(opts: RunOptions = {}): Run {
   for (let p = 0; p < (opts.padding ?? 0); p++) add({ type: 'step.retrying', stepId: stepId(PLAN[p % PLAN.length]!), attempt: p + 2, error: `padding retry ${p}`, retryInMs: 1000 });
   add({ type: 'run.finished', round: 1, outcome: failed.length ? 'failures' : 'verified', failedSteps: failed });
   for (const e of opts.extra ?? []) add(e);
+  (opts.later ?? []).forEach((later, i) => {
+    const round = i + 2;
+    if (later.graceEndedBy) add({ type: 'grace.ended', actor: later.graceEndedBy }, 3_600_000);
+    const steps = later.steps ?? PLAN;
+    add({ type: 'run.planned', round, phase: later.phase, steps, startsAt: new Date(t + 1000).toISOString(), by: later.by }, 60_000);
+    const failedHere: string[] = [];
+    steps.forEach((ref, k) => {
+      const id = stepId(ref);
+      const found = findingsFor(ref, 100 + k * 10);
+      add({ type: 'step.started', stepId: id, attempt: 1 });
+      if (id === later.failStep) {
+        add({ type: 'step.failed', stepId: id, attempt: 1, error: '403 Forbidden: the operator lacks the Administrator role' });
+        failedHere.push(id);
+        return;
+      }
+      const transactionId = `offboard-${request.id}-${stepCode(id)}-r${round}-a1`;
+      const outcome = later.phase === 'reinstate' ? 'restored' : 'removed';
+      transactions.push(transactionId);
+      add({ type: 'step.acting', stepId: id, transactionId, itemIds: found.map((f) => f.id) });
+      add({ type: 'step.acted', stepId: id, transactionId, changes: found.map((f) => ({ id: f.id, label: f.label, outcome, ...(later.phase === 'reinstate' ? { detail: 're-created' } : {}) })) });
+      add({ type: 'step.verified', stepId: id, checks: 1, firstConfirmedAt: new Date(t).toISOString(), elapsedMs: 0 });
+    });
+    add({ type: 'run.finished', round, outcome: failedHere.length ? 'failures' : 'verified', failedSteps: failedHere });
+  });
   return { entries: linkEntries(request.id, records), transactions };
 }
 

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { stepProgress } from '../../src/checklist/step-progress.js';
 import type { LocalStack } from '../../src/demo/local-stack.js';
@@ -9,7 +10,7 @@ import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail } from '../support/approval-helpers.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -53,6 +54,27 @@ async function deletionJob(stack: LocalStack, id: string) {
     await queue.close();
     redis.disconnect();
   }
+}
+
+/** Every id of Jane's the simulator holds: IAM ids, keys, groups, policies, trusted profiles. */
+function janeIds(stack: LocalStack): string[] {
+  return ACCOUNTS.flatMap((account) =>
+    JANE_IDS.flatMap((iam) => [
+      ...stack.ibm.usersInAccount(account, 'jane.doe@acme.example').filter((u) => u.iam_id === iam).map((u) => u.iam_id),
+      ...stack.ibm.apiKeysOf(account, iam).map((k) => k.id),
+      ...stack.ibm.groupsOf(account, iam).map((g) => g.id),
+      ...stack.ibm.policiesOf(account, iam).map((p) => p.id),
+      ...stack.ibm.profilesLinkedTo(account, iam).map((p) => p.id),
+    ]),
+  );
+}
+
+/** The round's evidence pack as uploaded: the JSON's text and the PDF's text. */
+async function packOfRound(stack: LocalStack, player: { evidence(id: string, timeoutMs?: number, round?: number): Promise<{ bytes: Buffer | Uint8Array }> }, id: string, round: number) {
+  const pdf = await player.evidence(id, 20_000, round);
+  const json = stack.slack.files.find((f) => f.filename.endsWith(`${id}${round > 1 ? `-round${round}` : ''}.json`))!;
+  const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text;
+  return { json: Buffer.from(json.bytes).toString('utf8'), pdf: text, flat: text.replace(/\s+/g, ' ') };
 }
 
 /** Morgan asks for Jane (disable now, delete after 30 days), Alex approves; resolves once the disable round has finished. */
@@ -123,6 +145,49 @@ describe('disable now, delete after the grace period', () => {
   });
 });
 
+describe('the evidence of every round', () => {
+  it('keeps every id whole in every round, disable, delete after "End grace period now" and a retry, in the trail, the pack JSON and the PDF, and names each round for what it is', async () => {
+    const { stack, player, id } = await disabledJane();
+    const ids = [...new Set(janeIds(stack))];
+    expect(ids.length).toBeGreaterThan(6);
+    // The delete phase cannot delete API keys until someone fixes the permission; then an approver retries.
+    stack.ibm.inject({ method: 'DELETE', path: '/v1/apikeys/', status: 403 });
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    await finishedTrail(stack, id, { rounds: 2 });
+    await statusBecomes(stack, id, 'completed');
+    await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('Retry failed steps'), { timeoutMs: 20_000 });
+    stack.ibm.clearFaults();
+    await player.retry(PEOPLE.alex, id);
+    const trail = await finishedTrail(stack, id, { rounds: 3 });
+    expect(eventsOf(trail, 'run.planned').map((e) => e.phase)).toEqual(['disable', 'delete', 'delete']);
+
+    // What IBM Cloud was told, call by call: the transaction ids of all three rounds.
+    const transactions = [...new Set(stack.ibm.requests.filter((r) => r.method !== 'GET' && r.transactionId).map((r) => r.transactionId!))];
+    for (const round of ['-r2-', '-r3-']) expect(transactions.some((t) => t.includes(round)), round).toBe(true);
+    // The Slack file ids of the packs of rounds 1 and 2, which the trail records as they are stored.
+    const files = stack.slack.files.filter((f) => f.filename.endsWith('.pdf') && !f.filename.includes('-round3')).map((f) => f.id);
+    expect(files).toHaveLength(2);
+    const everyId = [id, ...ids, ...transactions, ...files, ...ACCOUNTS, PEOPLE.jane, PEOPLE.alex, PEOPLE.riley, PEOPLE.morgan, 'jane.doe@acme.example'];
+
+    const stored = JSON.stringify(await readTrail(stack, id));
+    const pack = await packOfRound(stack, player, id, 3);
+    for (const each of everyId) {
+      expect(stored, `trail: ${each}`).toContain(each);
+      expect(pack.json, `JSON: ${each}`).toContain(each);
+    }
+    for (const t of transactions) expect(pack.pdf, `PDF: ${t}`).toContain(t);
+    for (const each of [...ids, ...ACCOUNTS]) expect(pack.pdf, `PDF: ${each}`).toContain(each);
+    expect(stored).not.toContain('[redacted');
+    expect(pack.json).not.toContain('[redacted');
+
+    expect(pack.flat).toContain('Round 1: disable phase at');
+    expect(pack.flat).toContain(`Round 2: delete phase (grace ended by Riley Ito (${PEOPLE.riley})) at`);
+    expect(pack.flat).toContain(`Round 3: retry by Alex Admin (${PEOPLE.alex}) of the delete phase's failed steps at`);
+    expect(pack.flat).toMatch(/Deletion due \S+ \(scheduled at \S+\); ran in round 2, delete phase \(grace ended by Riley Ito/);
+    expect(pack.flat).not.toMatch(/failed steps? retried by/);
+  });
+});
+
 describe('reinstating during the grace period', () => {
   it('restores exactly what was there before, item by item, cancels the deletion and tells the requester', async () => {
     const { stack, player, id, before } = await disabledJane();
@@ -141,6 +206,27 @@ describe('reinstating during the grace period', () => {
     expect(policies.length).toBeGreaterThan(0);
     for (const p of policies) expect(p.detail).toMatch(/^re-created as \S+$/);
     await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes('reinstating')));
+  });
+
+  it('gives a pack that names the reinstatement, who made it and what came back, and does not say "Reinstatements: none" or "All steps verified"', async () => {
+    const { stack, player, id } = await disabledJane();
+    await player.checklistButton(PEOPLE.riley, 'reinstate', id);
+    const trail = await finishedTrail(stack, id, { rounds: 2 });
+    const restored = stepProgress(trail).filter((s) => s.phase === 'reinstate').flatMap((s) => s.changes ?? []).filter((c) => c.outcome === 'restored');
+    expect(restored.length).toBeGreaterThan(0);
+
+    const pack = await packOfRound(stack, player, id, 2);
+    expect(pack.flat).not.toContain('Reinstatements none');
+    expect(pack.flat).not.toContain('All steps verified');
+    expect(pack.flat).toMatch(new RegExp(`Outcome Reinstated by ${PEOPLE.riley} at \\S+: ${restored.length} items restored, verified by read-back`));
+    expect(pack.flat).toContain(`Reinstatements round 2, reinstatement by Riley Ito (${PEOPLE.riley}) at`);
+    expect(pack.flat).toContain(`${restored.length} items restored (round outcome: verified)`);
+    expect(pack.flat).toContain('not run: the person was reinstated in round 2');
+    const json = JSON.parse(pack.json) as { outcome: { result: string }; rounds: { kind: string; by: string; restored: { id: string }[] }[] };
+    expect(json.outcome.result).toBe('reinstated');
+    expect(json.rounds[1]).toMatchObject({ kind: 'reinstatement', by: PEOPLE.riley });
+    expect(json.rounds[1]!.restored.map((c) => c.id).sort()).toEqual(restored.map((c) => c.id).sort());
+    expect(pack.flat).toContain('Hand-over recorded, not acted upon');
   });
 
   it('clicked twice, and on two clients at once, restores once', async () => {

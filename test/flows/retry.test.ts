@@ -32,7 +32,7 @@ describe('retrying failed steps', () => {
     const second = await player.evidence(id, 20_000, 2);
     const text = await pdfText(second.bytes);
     expect(text).toContain('All steps verified');
-    expect(text).toMatch(/Round 2: \d+ failed steps? retried by/);
+    expect(text).toMatch(/Round 2: retry by (Riley Ito|Alex Admin) \(U0(RILEY01|ALEX001)\) of the delete phase's failed steps at/);
 
     // Only the API-key steps ran again: the rest had already verified and were left alone.
     const retriedDeletes = stack.ibm.requests.filter((r) => r.method === 'DELETE').slice(deletesBefore);
@@ -40,6 +40,8 @@ describe('retrying failed steps', () => {
     expect(retriedDeletes.every((r) => r.path.startsWith('/v1/apikeys/'))).toBe(true);
     // Each call carries a transaction id of its own round, so the evidence tells the rounds apart.
     expect(retriedDeletes.every((r) => r.transactionId?.includes('-r2-a'))).toBe(true);
+    // ... and the report prints each of them as IBM Cloud received it.
+    for (const r of retriedDeletes) expect(text).toContain(r.transactionId);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.apiKeysOf(account, SIM_IAM_IDS.jane)).toHaveLength(0);
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeUndefined();
 

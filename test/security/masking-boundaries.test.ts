@@ -120,6 +120,43 @@ describe('the audit trail', () => {
       await redis.quit();
     }
   });
+
+  it('keeps every identifier of a later round whole, while the secrets in its free text are masked', async () => {
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const keys = new Keys(`boundary-${Date.now()}`);
+      const audit = new AuditTrail(redis, keys);
+      // Round 2 and 3 transaction ids, like every id here, look random to a guess at secrets.
+      const ids = {
+        stepId: 'ibm-cloud.a1b2c3d4e5f60718293a4b5c6d7e8f90.api-keys',
+        transactionId: 'offboard-OFF-BNDRY2-3f9a1c-r2-a1',
+        retry: 'offboard-OFF-BNDRY2-3f9a1c-r3-a12',
+        key: KEY_ID,
+        iamId: 'IBMid-550006ABCD',
+        profile: 'Profile-9f3c2d1e-8b7a-4c6d-9e0f-1a2b3c4d5e6f',
+        crn: 'crn:v1:bluemix:public:iam-identity::a/a1b2c3d4e5f60718293a4b5c6d7e8f90::apikey:ApiKey-1c2d3e4f-5061-4b72-9c83-d4e5f6071829',
+        opaque: 'Zx9Qm2LkP0aB7cD4eF6gH8iJ1kL3mN5oP7qR9sT2uV4wQ',
+      };
+      await audit.append('OFF-BNDRY2', { type: 'step.acting', stepId: ids.stepId, transactionId: ids.transactionId, itemIds: [ids.key, ids.profile, ids.opaque] });
+      await audit.append('OFF-BNDRY2', {
+        type: 'step.acted',
+        stepId: ids.stepId,
+        transactionId: ids.retry,
+        changes: [{ id: ids.opaque, label: 'jane-ci', outcome: 'removed', owner: ids.iamId, snapshot: { crn: ids.crn }, detail: `IBM echoed ${API_KEY}` }],
+      });
+      await audit.append('OFF-BNDRY2', { type: 'step.failed', stepId: ids.stepId, attempt: 1, error: `${ids.transactionId} refused for ${API_KEY} and ${JWT}` });
+      const stored = JSON.stringify(await redis.xrange(keys.audit('OFF-BNDRY2'), '-', '+'));
+      for (const [kind, id] of Object.entries(ids)) expect(stored, kind).toContain(id);
+      expect(stored).not.toContain(API_KEY);
+      expect(stored).not.toContain(JWT);
+      const [acting, acted, failed] = await audit.read('OFF-BNDRY2');
+      expect(acting).toMatchObject({ transactionId: ids.transactionId, itemIds: [ids.key, ids.profile, ids.opaque] });
+      expect(acted).toMatchObject({ transactionId: ids.retry, changes: [{ id: ids.opaque, owner: ids.iamId, snapshot: { crn: ids.crn }, detail: 'IBM echoed [redacted]' }] });
+      expect(failed).toMatchObject({ error: `${ids.transactionId} refused for [redacted] and [redacted]` });
+    } finally {
+      await redis.quit();
+    }
+  });
 });
 
 describe('errors from IBM Cloud', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configuredSecrets, redact, redactDeep, registerSecrets } from '../../src/redact.js';
+import { configuredSecrets, maskSecrets, redact, redactDeep, redactRecord, registerSecrets } from '../../src/redact.js';
 
 // Fake values shaped like the real ones; none is a real credential.
 const IBM_API_KEY = 'Zx9Qm2LkP0aB7cD4eF6gH8iJ1kL3mN5oP7qR9sT2uV4w';
@@ -19,6 +19,9 @@ const IDENTIFIERS = [
   'OFF-7K2M9Q',
   'U0ALEX0001 C0APPROVAL S0APPROVERS T0SIM0001 V0A1B2C3D4E',
   'offboard-OFF-ABC123-ibm-cloud.a1b2c3d4e5f60718293a4b5c6d7e8f90.api-keys-a1',
+  'offboard-OFF-7K2M9Q-a1b2c3-a1',
+  'offboard-OFF-7K2M9Q-a1b2c3-r2-a1',
+  'offboard-OFF-7K2M9Q-0f9e8d-r3-a12 and offboard-OFF-7K2M9Q-rescan',
   'jane.doe@acme.example',
   'offboarding-evidence-OFF-ABC123-round2.pdf',
   '<@U0ALEX0001> <!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20.000Z> <#C0APPROVAL>',
@@ -90,6 +93,33 @@ describe('redact masks secrets', () => {
 describe('redact keeps identifiers readable', () => {
   it.each(IDENTIFIERS)('%s', (text) => {
     expect(redact(text)).toBe(text);
+  });
+});
+
+describe('maskSecrets and redactRecord never guess: an identifier is never masked', () => {
+  it('maskSecrets masks tokens, keys in pairs, JWTs and PEM blocks, and leaves a random-looking string alone', () => {
+    const masked = maskSecrets(`Bearer ${JWT} password=hunter2-horse xoxb-1-2 ${PEM_KEY} ${IBM_API_KEY}`);
+    expect(masked).toBe(`Bearer [redacted] password=[redacted] [redacted Slack token] [redacted PEM block] ${IBM_API_KEY}`);
+  });
+
+  it('redactRecord masks free-text fields as free text, and keeps any other field whole however random it looks', () => {
+    const event = {
+      type: 'step.acted',
+      stepId: 'ibm-cloud.a1b2c3d4e5f60718293a4b5c6d7e8f90.api-keys',
+      transactionId: 'offboard-OFF-7K2M9Q-a1b2c3-r2-a1',
+      itemIds: [IBM_API_KEY_NO_DIGITS],
+      changes: [{ id: IBM_API_KEY, label: `pasted ${IBM_API_KEY}`, outcome: 'removed', detail: `echo ${IBM_API_KEY_NO_DIGITS}`, snapshot: { token: `Bearer ${JWT}` } }],
+      request: { ticket: `HR-1 ${IBM_API_KEY}`, notes: 'xoxp-1234-5678-9012-abcdef', reason: 'resignation' },
+      error: `failed: ${IBM_API_KEY}`,
+      unchecked: [`Slack: ${IBM_API_KEY}`],
+    };
+    expect(redactRecord(event)).toEqual({
+      ...event,
+      changes: [{ id: IBM_API_KEY, label: 'pasted [redacted]', outcome: 'removed', detail: 'echo [redacted]', snapshot: { token: 'Bearer [redacted]' } }],
+      request: { ticket: 'HR-1 [redacted]', notes: '[redacted Slack token]', reason: 'resignation' },
+      error: 'failed: [redacted]',
+      unchecked: ['Slack: [redacted]'],
+    });
   });
 });
 

@@ -37,3 +37,32 @@ describe('the checklist message', () => {
     for (let a = 0; a < 120; a++) expect(text).toContain(a.toString(16).padStart(32, '0'));
   });
 });
+
+describe('the checklist names the round it shows for what it is', () => {
+  const steps: StepRef[] = [{ system: 'ibm-cloud', systemTitle: 'IBM Cloud', scopeNoun: 'account', scope: 'a'.repeat(32), step: 'api-keys', title: 'API keys' }];
+  let n = 0;
+  const at = (e: object) => ({ ...e, seq: `${++n}-0`, at: `2026-11-23T10:00:0${n % 10}.000Z` }) as AuditRecord;
+  const disabled = (): AuditRecord[] => [
+    at({ type: 'request.approved', actor: 'U0ALEX001' }),
+    at({ type: 'run.planned', round: 1, phase: 'disable', steps, startsAt: '2026-11-23T10:00:00.000Z' }),
+    at({ type: 'run.finished', round: 1, outcome: 'verified', failedSteps: [] }),
+  ];
+  const heading = (trail: AuditRecord[]) => JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks[0]);
+
+  it('a deletion after "End grace period now": who ended the grace period, though the schedule started the round', () => {
+    const trail = [...disabled(), at({ type: 'grace.ended', actor: 'U0RILEY01' }), at({ type: 'run.planned', round: 2, phase: 'delete', steps, startsAt: '2026-11-23T10:00:00.000Z', by: 'schedule' })];
+    expect(heading(trail)).toContain('round 2: delete phase (grace ended by <@U0RILEY01>)');
+  });
+
+  it('a deletion at the end of the grace period: by schedule', () => {
+    const trail = [...disabled(), at({ type: 'run.planned', round: 2, phase: 'delete', steps, startsAt: '2026-11-23T10:00:00.000Z', by: 'schedule' })];
+    expect(heading(trail)).toContain('round 2: delete phase (by schedule)');
+  });
+
+  it('a reinstatement, and a retry, by whoever clicked', () => {
+    const reinstated = [...disabled(), at({ type: 'run.planned', round: 2, phase: 'reinstate', steps, startsAt: '2026-11-23T10:00:00.000Z', by: 'U0RILEY01' })];
+    expect(heading(reinstated)).toContain('round 2: reinstatement by <@U0RILEY01>');
+    const retried = [...disabled(), at({ type: 'run.planned', round: 2, phase: 'disable', steps, startsAt: '2026-11-23T10:00:00.000Z', by: 'U0ALEX001' })];
+    expect(heading(retried)).toContain("round 2: retry by <@U0ALEX001> of the disable phase's failed steps");
+  });
+});

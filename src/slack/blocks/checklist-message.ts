@@ -1,4 +1,5 @@
 import type { AuditRecord, Phase } from '../../audit/audit-event.js';
+import { roundName, roundsOf } from '../../checklist/rounds.js';
 import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
@@ -96,7 +97,8 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   if (finished && !stored) buttons.push({ type: 'button', action_id: ACTIONS.generateReport, value: r.id, text: plain('Generate report') });
   if (trail.some((e) => e.type === 'report.published')) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
-  const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 ? ` · round ${round}` : ''}`;
+  const current = roundsOf(trail).at(-1);
+  const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
     blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions],
