@@ -3,13 +3,14 @@ import type { SimSlackUser } from '../simulators/slack/index.js';
 /** The simulated Slack workspace of Acme, matching the people in the IBM Cloud seed. */
 export const PEOPLE = {
   morgan: 'U0MORGAN1', // manager who requests; also an approver
-  jane: 'U0JANE001', // leaving; also an approver
-  alex: 'U0ALEX001', // IT approver
+  jane: 'U0JANE001', // leaving
+  alex: 'U0ALEX001', // IT approver; the bot's IBM Cloud API key is his
   riley: 'U0RILEY01', // IT approver
   taylor: 'U0TAYLOR1', // takes over Jane's resources; not an approver
   chris: 'U0CHRIS01', // contractor; not an approver
   sam: 'U0SAM0001', // owns both IBM Cloud accounts
   pat: 'U0PAT0001', // in Slack as pat@acme.example, in IBM Cloud under another email
+  dana: 'U0DANA001', // Slack workspace admin; not an approver
   deployBot: 'U0DEPLOY1',
   gone: 'U0GONE001',
   noEmail: 'U0NOMAIL1',
@@ -28,9 +29,11 @@ export const WORKSPACE_USERS: SimSlackUser[] = [
   { id: PEOPLE.chris, name: 'chris', realName: 'Chris Contractor', email: 'chris.contractor@acme.example' },
   { id: PEOPLE.sam, name: 'sam', realName: 'Sam Owner', email: 'sam.owner@acme.example' },
   { id: PEOPLE.pat, name: 'pat', realName: 'Pat Elsewhere', email: 'pat@acme.example' },
+  { id: PEOPLE.dana, name: 'dana', realName: 'Dana Admin', email: 'dana.admin@acme.example', isAdmin: true },
   { id: PEOPLE.deployBot, name: 'deploybot', realName: 'Deploy Bot', isBot: true },
   { id: PEOPLE.gone, name: 'gone', realName: 'Gene Gone', email: 'gene.gone@acme.example', deleted: true },
   { id: PEOPLE.noEmail, name: 'nomail', realName: 'Nomi Mail' },
 ];
 
-export const WORKSPACE_GROUPS = { [APPROVERS_GROUP]: [PEOPLE.alex, PEOPLE.riley, PEOPLE.morgan, PEOPLE.jane] };
+/** Offboarding an approver takes two approvers: Jane, the usual leaver of the tests and the demo, is none. */
+export const WORKSPACE_GROUPS = { [APPROVERS_GROUP]: [PEOPLE.alex, PEOPLE.riley, PEOPLE.morgan] };

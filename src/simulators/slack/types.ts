@@ -9,6 +9,9 @@ export interface SimSlackUser {
   email?: string;
   isBot?: boolean;
   deleted?: boolean;
+  /** users.info `is_admin` / `is_owner`: a workspace admin, or owner (every owner is an admin too). */
+  isAdmin?: boolean;
+  isOwner?: boolean;
   tz?: string;
 }
 
