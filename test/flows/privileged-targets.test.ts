@@ -72,6 +72,31 @@ describe("the owner of one of the bot's own credentials", () => {
   });
 });
 
+describe("the owner of one of the bot's own credentials, approved before the preview could flag them", () => {
+  it("is still never touched: the run refuses every step where they own the key, and nothing is changed in IBM Cloud", async () => {
+    const { stack, player } = await start();
+    // A slow IAM keeps the preview from finishing before two approvers (Alex is an approver, so two are needed) click.
+    stack.ibm.setLatency(1_500);
+    const id = await player.request(PEOPLE.chris, leaves(PEOPLE.alex), { awaitPreview: false });
+    await player.click(PEOPLE.riley, 'approve', id);
+    await player.click(PEOPLE.morgan, 'approve', id);
+    expect(eventsOf(await readTrail(stack, id), 'request.previewed')).toEqual([]);
+    expect(eventsOf(await readTrail(stack, id), 'request.approved')).toHaveLength(1);
+    stack.ibm.setLatency(0);
+
+    const trail = await finishedTrail(stack, id);
+    const found = eventsOf(trail, 'identities.found').find((e) => e.system === 'ibm-cloud')!;
+    expect(found.identities.length).toBeGreaterThan(0);
+    for (const identity of found.identities) expect(identity.refusal).toContain("owns the bot's IBM Cloud credential (`IBMCLOUD_API_KEY`): move it to another owner first");
+    const failed = eventsOf(trail, 'step.failed').filter((e) => e.stepId.startsWith('ibm-cloud.'));
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) expect(f.error).toContain('move it to another owner first');
+    expect(eventsOf(trail, 'step.acting')).toEqual([]);
+    expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
+    for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.userInAccount(account, 'alex.admin@acme.example')).toBeDefined();
+  });
+});
+
 describe('a privileged person', () => {
   it('a workspace admin is not approved by one click: the first approval is recorded and changes nothing, the same approver again does not count, a second approver approves', async () => {
     const { stack, player } = await start();
