@@ -4,7 +4,7 @@ import type { SimSlackUser } from '../simulators/slack/index.js';
 export const PEOPLE = {
   morgan: 'U0MORGAN1', // manager who requests; also an approver
   jane: 'U0JANE001', // leaving
-  alex: 'U0ALEX001', // IT approver; the bot's IBM Cloud API key is his
+  alex: 'U0ALEX001', // IT approver and workspace admin; the bot's IBM Cloud API key and Slack admin token are his
   riley: 'U0RILEY01', // IT approver
   taylor: 'U0TAYLOR1', // takes over Jane's resources; not an approver
   chris: 'U0CHRIS01', // contractor; not an approver
@@ -23,7 +23,7 @@ export const APPROVERS_GROUP = 'S0ITAPPROV';
 export const WORKSPACE_USERS: SimSlackUser[] = [
   { id: PEOPLE.morgan, name: 'morgan', realName: 'Morgan Manager', email: 'morgan.manager@acme.example' },
   { id: PEOPLE.jane, name: 'jane', realName: 'Jane Doe', email: 'jane.doe@acme.example' },
-  { id: PEOPLE.alex, name: 'alex', realName: 'Alex Admin', email: 'alex.admin@acme.example' },
+  { id: PEOPLE.alex, name: 'alex', realName: 'Alex Admin', email: 'alex.admin@acme.example', isAdmin: true },
   { id: PEOPLE.riley, name: 'riley', realName: 'Riley Ito', email: 'riley.ito@acme.example' },
   { id: PEOPLE.taylor, name: 'taylor', realName: 'Taylor Successor', email: 'taylor.successor@acme.example' },
   { id: PEOPLE.chris, name: 'chris', realName: 'Chris Contractor', email: 'chris.contractor@acme.example' },

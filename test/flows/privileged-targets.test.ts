@@ -72,6 +72,25 @@ describe("the owner of one of the bot's own credentials", () => {
   });
 });
 
+describe("the owner of the bot's Slack admin token", () => {
+  it("is found by asking Slack whose token it is (auth.test), and approving is refused; their Slack account stays active", async () => {
+    const { stack, player } = await start({ slackScim: true, ibmCloud: false });
+    const id = await player.request(PEOPLE.morgan, leaves(PEOPLE.alex));
+
+    const previewed = eventsOf(await readTrail(stack, id), 'request.previewed')[0]!;
+    expect(previewed.privileges).toContainEqual({ kind: 'credential_owner', system: 'slack', title: 'Slack', credential: 'SLACK_ADMIN_TOKEN' });
+    expect(previewed.privileges).toContainEqual({ kind: 'workspace_admin' });
+    expect(approveButton(player, id)).toBeUndefined();
+
+    await player.click(PEOPLE.riley, 'approve', id);
+    expect(ephemeralsFor(stack, PEOPLE.riley).map((e) => e.text)).toEqual([expect.stringContaining("owns the bot's Slack credential (`SLACK_ADMIN_TOKEN`)")]);
+    expect(eventsOf(await readTrail(stack, id), 'run.planned')).toEqual([]);
+    expect((await queueSnapshot(stack)).total).toBe(0);
+    expect(stack.slack.scim!.user(PEOPLE.alex)?.active).toBe(true);
+    expect(stack.slack.scim!.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+});
+
 describe("the owner of one of the bot's own credentials, approved before the preview could flag them", () => {
   it("is still never touched: the run refuses every step where they own the key, and nothing is changed in IBM Cloud", async () => {
     const { stack, player } = await start();
