@@ -44,7 +44,7 @@ export function credentialRefusal(name: string, privileges: readonly Privilege[]
   const settings = [...new Set(owned.map((p) => `\`${p.credential}\``))].join(' and ');
   return (
     `${name} ${describePrivileges(owned)}: offboarding them would remove the bot's own access. ` +
-    `Move the credential to another owner first (issue a new one for a service ID or another administrator, set ${settings} to it), then submit the request again.`
+    `Move the credential to another owner first (issue a new one for a service ID or another administrator, set ${settings} to it); then reject this request and submit a new one, which checks again.`
   );
 }
 

@@ -157,6 +157,8 @@ export class RequestLifecycle {
     const needed = approvalsNeeded(privileges);
     let approvedBy: string[] | undefined;
     if (needed > 1) {
+      // The set, not the trail, is what counts: should the process die before the entry below is
+      // written, the approval still counts, and the decision's entry names every approver it counted.
       const { added, approvals } = await this.store.addApproval(requestId, actorId);
       // Only approvals of people who may still approve count: not someone taken out of the group since.
       approvedBy = approvals.filter((a) => approvers.includes(a) && a !== current.subject.slackUserId && a !== current.requester.slackUserId);
