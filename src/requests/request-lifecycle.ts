@@ -12,7 +12,7 @@ import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
 import { refusalReason } from './approval-policy.js';
-import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk } from './privilege.js';
+import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk, type Privilege } from './privilege.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -154,21 +154,11 @@ export class RequestLifecycle {
     const privileges = mergePrivileges(preview?.type === 'request.previewed' ? preview.privileges : undefined, await this.directory.privilegesOf(current.subject.slackUserId));
     const owner = credentialRefusal(escape(current.subject.name), privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
-    const needed = approvalsNeeded(privileges);
     let approvedBy: string[] | undefined;
-    if (needed > 1) {
-      // The set, not the trail, is what counts: should the process die before the entry below is
-      // written, the approval still counts, and the decision's entry names every approver it counted.
-      const { added, approvals } = await this.store.addApproval(requestId, actorId);
-      // Only approvals of people who may still approve count: not someone taken out of the group since.
-      approvedBy = approvals.filter((a) => approvers.includes(a) && a !== current.subject.slackUserId && a !== current.requester.slackUserId);
-      if (approvedBy.length < needed) {
-        if (added) {
-          await this.audit.append(requestId, { type: 'approval.recorded', actor: actorId, privileges, needed });
-          await this.outbox.refreshApproval(requestId);
-        }
-        return { kind: 'awaiting', request: current, approvedBy, needed, again: !added, risk: privilegeRisk(escape(current.subject.name), privileges) };
-      }
+    if (approvalsNeeded(privileges) > 1) {
+      const tally = await this.tally(current, actorId, approvers, privileges);
+      if (tally.kind === 'awaiting') return tally;
+      approvedBy = tally.approvedBy;
     }
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
@@ -185,6 +175,25 @@ export class RequestLifecycle {
       `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`,
     );
     return { kind: 'decided', request };
+  }
+
+  /**
+   * Counts `actorId`'s approval of a privileged person's request: the request waits until enough
+   * distinct approvers have approved, and the click that brings the last one may decide.
+   */
+  private async tally(request: OffboardRequest, actorId: string, approvers: string[], privileges: Privilege[]): Promise<Extract<Decision, { kind: 'awaiting' }> | { kind: 'enough'; approvedBy: string[] }> {
+    const needed = approvalsNeeded(privileges);
+    // The set, not the trail, is what counts: should the process die before the entry below is
+    // written, the approval still counts, and the decision's entry names every approver it counted.
+    const { added, approvals } = await this.store.addApproval(request.id, actorId);
+    // Only approvals of people who may still approve count: not someone taken out of the group since.
+    const approvedBy = approvals.filter((a) => approvers.includes(a) && a !== request.subject.slackUserId && a !== request.requester.slackUserId);
+    if (approvedBy.length >= needed) return { kind: 'enough', approvedBy };
+    if (added) {
+      await this.audit.append(request.id, { type: 'approval.recorded', actor: actorId, privileges, needed });
+      await this.outbox.refreshApproval(request.id);
+    }
+    return { kind: 'awaiting', request, approvedBy, needed, again: !added, risk: privilegeRisk(escape(request.subject.name), privileges) };
   }
 
   async reject(requestId: string, actorId: string, typedReason: string): Promise<Decision> {
