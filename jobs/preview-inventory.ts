@@ -2,12 +2,15 @@ import type { Job } from 'bullmq';
 import type { PreviewItem } from '../src/audit/audit-event.js';
 import type { Identity } from '../src/connectors/system.js';
 import { requestJobDataSchema } from '../src/queue/queue-names.js';
+import { mergePrivileges, type Privilege } from '../src/requests/privilege.js';
+import { ownedCredentials } from '../src/runs/credential-owners.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 
 /**
  * Before anyone approves: finds the person in every system and inventories every step in every
  * scope, read-only, so the approval message shows who will be affected and what they hold, or
- * that they were found nowhere (the wrong person, or another email). A system that cannot be
+ * that they were found nowhere (the wrong person, or another email), and what makes them privileged
+ * (a bot credential they own, their power over the bot or the workspace). A system that cannot be
  * checked says why; it never blocks the approval.
  */
 export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
@@ -16,6 +19,7 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
   if (trail.some((e) => e.type === 'request.previewed')) return;
   const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
   const found: { system: string; title: string; identities: Identity[] }[] = [];
+  const owned: Privilege[] = [];
   const items = (
     await Promise.all(
       deps.plan.map(async (system): Promise<PreviewItem[]> => {
@@ -26,6 +30,7 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
           if (!connected) throw new Error(`${system.title} is switched off in the worker's configuration`);
           identities = await connected.settings.identify(connected.client, person, []);
           found.push({ system: system.id, title: system.title, identities });
+          owned.push(...(await ownedCredentials(connected, identities)).map((o) => o.privilege));
         } catch (err) {
           return steps.map(({ step, scope }) => ({ ref: step.ref(scope), found: [], error: (err as Error).message }));
         }
@@ -44,6 +49,7 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
       }),
     )
   ).flat();
-  await deps.audit.append(requestId, { type: 'request.previewed', items, identities: found });
+  const privileges = mergePrivileges(owned, await deps.directory.privilegesOf(request.subject.slackUserId));
+  await deps.audit.append(requestId, { type: 'request.previewed', items, identities: found, privileges });
   await deps.outbox.refreshApproval(requestId);
 }

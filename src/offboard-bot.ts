@@ -72,7 +72,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
   const lock = new RequestLock(redis, keys);
-  const directory = new SlackDirectory(slack, config.approvers, { shared: { redis, keys } });
+  const directory = new SlackDirectory(slack, config.approvers, { shared: { redis, keys }, compliance: config.evidence.compliance });
   const plan = plannedSystems(config);
   const queues = Object.fromEntries(
     Object.entries(QUEUES).map(([key, name]) => [key, new Queue(name, { connection: redis, prefix: config.redisPrefix })]),
@@ -136,6 +136,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         deletions,
         rescans,
         slack,
+        directory,
         systems,
         plan,
         verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },

@@ -56,6 +56,10 @@ export class Keys {
   slackPerson(userId: string) {
     return `${this.prefix}:slack:person:${userId}`;
   }
+  /** Who has approved a pending request that needs more than one approver (a set of user ids). */
+  approvals(requestId: string) {
+    return `${this.prefix}:approvals:${requestId}`;
+  }
   /** How often one refusal repeated within its window. */
   refusals(requestId: string, actor: string, action: string, reason: string) {
     return `${this.prefix}:refusals:${requestId}:${actor}:${action}:${reason}`;

@@ -1,6 +1,7 @@
 import type { Change, Finding } from '../connectors/connector.js';
 import type { StepRef } from '../connectors/step-ref.js';
 import type { Identity } from '../connectors/system.js';
+import type { Privilege } from '../requests/privilege.js';
 import type { OffboardRequest } from '../requests/request.js';
 
 /** What one step would touch, read (not changed) before anyone approves. */
@@ -18,15 +19,26 @@ export interface PreviewItem {
  */
 export type AuditEvent =
   | { type: 'request.submitted'; actor: string; request: OffboardRequest }
-  /** `identities`: who the person is in each system, for approvers to check it is the right person. */
-  | { type: 'request.previewed'; items: PreviewItem[]; identities?: { system: string; title: string; identities: Identity[] }[] }
+  /**
+   * `identities`: who the person is in each system, for approvers to check it is the right person.
+   * `privileges`: what makes offboarding them riskier (absent in trails written before it was read).
+   */
+  | { type: 'request.previewed'; items: PreviewItem[]; identities?: { system: string; title: string; identities: Identity[] }[]; privileges?: Privilege[] }
   /**
    * `repeats`, when present: the same refusal (actor, action, reason) counted this many times within
    * its window so far; repeats in between are counted, not recorded one by one.
    */
   | { type: 'approval.refused'; actor: string; action: DecisionAction; reason: string; repeats?: number }
-  /** `approvers`: who could approve at click time (the user group's members, or the configured ids). */
-  | { type: 'request.approved'; actor: string; approvers?: string[] }
+  /**
+   * One approval of a request that needs more than one (the person is privileged): it stays pending
+   * until `needed` distinct approvers have approved. `privileges` as read at click time.
+   */
+  | { type: 'approval.recorded'; actor: string; privileges: Privilege[]; needed: number }
+  /**
+   * `approvers`: who could approve at click time (the user group's members, or the configured ids).
+   * `approvedBy`: every distinct approver whose approval counted, when more than one was needed.
+   */
+  | { type: 'request.approved'; actor: string; approvers?: string[]; approvedBy?: string[] }
   | { type: 'request.rejected'; actor: string; reason: string }
   /**
    * Round 1 is the approved run; each retry of failed steps, each later phase (the deletion at the

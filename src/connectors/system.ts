@@ -62,6 +62,20 @@ export interface SystemSettings<C> {
    * `asker` is the same for every attempt of one identification (see StepContext.asker).
    */
   identify(client: C, person: Person, earlier: Identity[], asker?: string): Promise<Identity[]>;
+  /**
+   * Who the bot's own credentials of this system belong to, asked of the system itself: matched
+   * exactly against the ids of the identities `identify` finds. Offboarding such a person would
+   * remove the bot's own access, so it is refused. A system whose credential belongs to no person
+   * need not implement it.
+   */
+  credentialOwners?(client: C): Promise<CredentialOwner[]>;
+}
+
+/** A credential the bot runs as, and the id (as `Identity.id`) of whom it belongs to. */
+export interface CredentialOwner {
+  id: string;
+  /** The setting that holds it: 'IBMCLOUD_API_KEY', 'SLACK_ADMIN_TOKEN'. */
+  credential: string;
 }
 
 /** A system switched on by the configuration, with its settings read. */

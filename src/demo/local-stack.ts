@@ -8,7 +8,7 @@ import type { IbmCloudSimulator, IbmCloudSimulatorOptions } from '../simulators/
 import { SlackEventsClient, SocketModeEventsClient, startSlackSimulator, type SimSlackUser, type SlackSimulator } from '../simulators/slack/index.js';
 import type { SlackEventsDriver } from '../simulators/slack/index.js';
 import { EVENTS_PATH } from '../slack/slack-server.js';
-import { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, WORKSPACE_GROUPS, WORKSPACE_USERS } from './workspace.js';
+import { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } from './workspace.js';
 
 export interface LocalStackOptions {
   redisUrl: string;
@@ -60,7 +60,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
   const slack = await startSlackSimulator({
     botToken: SIM_BOT_TOKEN,
     appToken: SIM_APP_TOKEN,
-    ...(opts.slackScim ? { adminToken: SIM_ADMIN_TOKEN } : {}),
+    ...(opts.slackScim ? { adminToken: SIM_ADMIN_TOKEN, adminUserId: PEOPLE.alex } : {}),
     users: [...WORKSPACE_USERS, ...(opts.extraSlackUsers ?? [])],
     usergroups: WORKSPACE_GROUPS,
     channels: [APPROVAL_CHANNEL, GENERAL_CHANNEL],

@@ -87,6 +87,8 @@ export interface PackApproval {
   reason: string | null;
   /** Who could approve at that moment; null in trails recorded before it was kept. */
   approvers_at_click: string[] | null;
+  /** Every distinct approver whose approval counted, when the person was privileged and two were needed; null when one decided. */
+  approved_by?: string[] | null;
   separation_of_duties: { approver_is_requester: boolean; approver_is_subject: boolean; statement: string };
 }
 
@@ -277,6 +279,7 @@ function approvalsOf(trail: AuditRecord[], request: OffboardRequest | undefined)
         at: e.at,
         reason: e.type === 'request.rejected' ? e.reason : null,
         approvers_at_click: e.type === 'request.approved' && e.approvers ? [...e.approvers] : null,
+        approved_by: e.type === 'request.approved' && e.approvedBy ? [...e.approvedBy] : null,
         separation_of_duties: { approver_is_requester: isRequester, approver_is_subject: isSubject, statement },
       },
     ];

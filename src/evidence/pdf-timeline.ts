@@ -1,3 +1,4 @@
+import { describePrivileges } from '../requests/privilege.js';
 import type { AuditRecord } from '../audit/audit-event.js';
 import { recordsOf } from './evidence-pack.js';
 import { duration, isoTime, plural, truncate } from './format.js';
@@ -28,8 +29,10 @@ export function eventDetail(e: AuditRecord): string {
     }
     case 'approval.refused':
       return `Refused to ${e.action}: ${e.reason}${e.repeats ? ` (${e.repeats} times)` : ''}`;
+    case 'approval.recorded':
+      return `One approval of the ${e.needed} needed: the person ${describePrivileges(e.privileges)}`;
     case 'request.approved':
-      return e.approvers ? `Approved; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : 'Approved';
+      return `Approved${e.approvedBy ? ` by ${e.approvedBy.join(' and ')}` : ''}${e.approvers ? `; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : ''}`;
     case 'request.rejected':
       return `Rejected: ${e.reason}`;
     case 'run.planned':

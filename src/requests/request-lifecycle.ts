@@ -12,6 +12,7 @@ import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
 import { refusalReason } from './approval-policy.js';
+import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk, type Privilege } from './privilege.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -42,7 +43,12 @@ export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused
 export type Decision =
   | { kind: 'decided'; request: OffboardRequest }
   | { kind: 'refused'; reason: string }
-  | { kind: 'already_decided'; request: OffboardRequest };
+  | { kind: 'already_decided'; request: OffboardRequest }
+  /**
+   * The person is privileged: this approval is recorded (`again`: it already was) and the request
+   * waits for `needed` distinct approvers; `risk` names what approving does.
+   */
+  | { kind: 'awaiting'; request: OffboardRequest; approvedBy: string[]; needed: number; again: boolean; risk: string };
 
 /** Submission, decisions and retries: everything people do to a request. */
 /** How long one "End grace period now" holds off the others: far longer than starting a deletion takes. */
@@ -116,6 +122,10 @@ export class RequestLifecycle {
     const isApprover = await this.directory.isApprover(actorId);
     const reason = refusalReason(request, actorId, isApprover);
     if (!reason) return undefined;
+    return this.recordRefusal(request, actorId, action, reason);
+  }
+
+  private async recordRefusal(request: OffboardRequest, actorId: string, action: DecisionAction, reason: string): Promise<string> {
     // A flood of the same refused click must not grow the trail without bound: the first of a window
     // is recorded, then the running count at 10, 100, 1000… repeats.
     const count = await this.store.countRefusal(request.id, actorId, action, reason, REFUSAL_WINDOW_MS);
@@ -125,16 +135,35 @@ export class RequestLifecycle {
     return reason;
   }
 
+  /**
+   * Approves, unless the person owns one of the bot's own credentials (refused, with what to do
+   * first). Someone privileged (an approver, compliance, a workspace admin or owner) needs two
+   * distinct approvers: each approval is recorded, and the request is approved, and its run started,
+   * by the click that brings the second.
+   */
   async approve(requestId: string, actorId: string): Promise<Decision> {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayDecide(current, actorId, 'approve');
     if (refused) return { kind: 'refused', reason: refused };
+    if (current.status !== 'pending') return { kind: 'already_decided', request: current };
     // Read before the decision is taken, so a Slack error here cannot leave an approval without its event.
     const approvers = await this.directory.approverIds();
+    // Both the preview's reading (only a worker asks the systems who owns the bot's credentials) and
+    // Slack's now: a privilege granted since the preview still counts.
+    const preview = (await this.audit.read(requestId)).findLast((e) => e.type === 'request.previewed');
+    const privileges = mergePrivileges(preview?.type === 'request.previewed' ? preview.privileges : undefined, await this.directory.privilegesOf(current.subject.slackUserId));
+    const owner = credentialRefusal(escape(current.subject.name), privileges);
+    if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
+    let approvedBy: string[] | undefined;
+    if (approvalsNeeded(privileges) > 1) {
+      const tally = await this.tally(current, actorId, approvers, privileges);
+      if (tally.kind === 'awaiting') return tally;
+      approvedBy = tally.approvedBy;
+    }
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
     if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, { type: 'request.approved', actor: actorId, approvers });
+    await this.audit.append(requestId, { type: 'request.approved', actor: actorId, approvers, ...(approvedBy ? { approvedBy } : {}) });
     // The run is enqueued before anything is said in Slack; should the process die before it
     // is, the reconciler finds an approved request without a run and starts it.
     await this.runs.start(request);
@@ -146,6 +175,25 @@ export class RequestLifecycle {
       `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`,
     );
     return { kind: 'decided', request };
+  }
+
+  /**
+   * Counts `actorId`'s approval of a privileged person's request: the request waits until enough
+   * distinct approvers have approved, and the click that brings the last one may decide.
+   */
+  private async tally(request: OffboardRequest, actorId: string, approvers: string[], privileges: Privilege[]): Promise<Extract<Decision, { kind: 'awaiting' }> | { kind: 'enough'; approvedBy: string[] }> {
+    const needed = approvalsNeeded(privileges);
+    // The set, not the trail, is what counts: should the process die before the entry below is
+    // written, the approval still counts, and the decision's entry names every approver it counted.
+    const { added, approvals } = await this.store.addApproval(request.id, actorId);
+    // Only approvals of people who may still approve count: not someone taken out of the group since.
+    const approvedBy = approvals.filter((a) => approvers.includes(a) && a !== request.subject.slackUserId && a !== request.requester.slackUserId);
+    if (approvedBy.length >= needed) return { kind: 'enough', approvedBy };
+    if (added) {
+      await this.audit.append(request.id, { type: 'approval.recorded', actor: actorId, privileges, needed });
+      await this.outbox.refreshApproval(request.id);
+    }
+    return { kind: 'awaiting', request, approvedBy, needed, again: !added, risk: privilegeRisk(escape(request.subject.name), privileges) };
   }
 
   async reject(requestId: string, actorId: string, typedReason: string): Promise<Decision> {

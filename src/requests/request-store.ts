@@ -68,6 +68,13 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `);
 
+// Adds one approver to a request's approvals and returns whether they were new, with all of them, in
+// one step: of two clicks at the same moment (any processes), each sees the other's or is seen by it.
+const ADD_APPROVAL = new LuaScript(`
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+return {added, redis.call('SMEMBERS', KEYS[1])}
+`);
+
 /** A view submission's mapping outlives any modal: a day. */
 const SUBMISSION_TTL_S = 24 * 3600;
 /** What a submission maps to while an earlier version of the bot stores its request. */
@@ -189,6 +196,12 @@ export class RequestStore {
   /** True for the first caller to claim `kind` of this request within `ttlMs`, false for every other. */
   async claim(kind: string, requestId: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.keys.lock(kind, requestId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Records `actorId`'s approval of a request that needs several; `added` is false when they had already approved. */
+  async addApproval(requestId: string, actorId: string): Promise<{ added: boolean; approvals: string[] }> {
+    const [added, approvals] = (await ADD_APPROVAL.run(this.redis, [this.keys.approvals(requestId)], [actorId])) as [number, string[]];
+    return { added: added === 1, approvals: approvals.sort() };
   }
 
   /** Counts one refusal in its window (started by the first); returns the count so far. */

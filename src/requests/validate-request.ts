@@ -9,6 +9,9 @@ export interface SlackPerson {
   email?: string;
   isBot: boolean;
   deleted: boolean;
+  /** A workspace admin or owner (users.info `is_admin` / `is_owner`); absent in answers kept before they were read. */
+  isAdmin?: boolean;
+  isOwner?: boolean;
 }
 
 export type Validation = { ok: true; request: NewRequest } | { ok: false; errors: Record<string, string> };

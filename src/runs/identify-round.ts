@@ -1,4 +1,5 @@
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
+import { refuseCredentialOwners } from './credential-owners.js';
 import { earlierIdentities, identifiedSystems } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { plannedRound, systemsOf } from './run-starter.js';
@@ -23,7 +24,8 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
       continue;
     }
     try {
-      const identities = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round), `${requestId}:identify.${system}:r${round}`);
+      const found = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round), `${requestId}:identify.${system}:r${round}`);
+      const identities = await refuseCredentialOwners(connected, found);
       await deps.audit.append(requestId, { type: 'identities.found', round, system, identities });
     } catch (err) {
       // A budget wait is never a last attempt: no call was made.

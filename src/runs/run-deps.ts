@@ -12,6 +12,7 @@ import type { RetryPolicy } from './retry-delay.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
 import type { RescanSchedule } from './rescan-schedule.js';
 import type { RunStarter } from './run-starter.js';
+import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { PlannedSystem } from '../queue/run-flow.js';
 import type { VerifyPolicy } from './run-step.js';
 
@@ -32,6 +33,8 @@ export interface RunDeps {
   /** The looks for access that came back, after a disable or a delete phase. */
   rescans: RescanSchedule;
   slack: WebClient;
+  /** Who people are in Slack: what the preview reads of the person's privileges. */
+  directory: SlackDirectory;
   /** Every system switched on, with its client, by system id. */
   systems: ReadonlyMap<string, ConnectedSystem>;
   /** The systems as a run covers them: scopes and steps. */

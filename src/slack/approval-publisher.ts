@@ -66,7 +66,9 @@ export class ApprovalPublisher {
   }
 
   private async render(request: OffboardRequest) {
-    const preview = (await this.audit.read(request.id)).findLast((e) => e.type === 'request.previewed');
-    return approvalMessage(request, this.shape, preview?.type === 'request.previewed' ? preview : undefined);
+    const trail = await this.audit.read(request.id);
+    const preview = trail.findLast((e) => e.type === 'request.previewed');
+    const recorded = trail.flatMap((e) => (e.type === 'approval.recorded' ? [e] : []));
+    return approvalMessage(request, this.shape, preview?.type === 'request.previewed' ? preview : undefined, recorded);
   }
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ApproverSource } from '../config/config.js';
 import type { Keys } from '../redis.js';
+import type { Privilege } from '../requests/privilege.js';
 import type { SlackPerson } from '../requests/validate-request.js';
 
 /**
@@ -31,13 +32,17 @@ interface CachedPerson {
 
 /** One answer as kept in Redis: who Slack said the person is (null: Slack does not know them), and when it said so. */
 const sharedAnswer = z.object({
-  person: z.object({ id: z.string(), name: z.string(), email: z.string().optional(), isBot: z.boolean(), deleted: z.boolean() }).nullable(),
+  person: z
+    .object({ id: z.string(), name: z.string(), email: z.string().optional(), isBot: z.boolean(), deleted: z.boolean(), isAdmin: z.boolean().optional(), isOwner: z.boolean().optional() })
+    .nullable(),
   at: z.number(),
 });
 
 export interface DirectoryOptions {
   /** Where answers about people are shared with every other process of the bot; without it, each process asks for itself. */
   shared?: { redis: Redis; keys: Keys };
+  /** OFFBOARD_COMPLIANCE: its members are privileged (see privilegesOf). */
+  compliance?: ApproverSource;
   now?: () => number;
 }
 
@@ -46,14 +51,16 @@ export class SlackDirectory {
   private readonly people = new Map<string, CachedPerson>();
   private readonly groups = new Map<string, { answer: Promise<string[]>; expiresAt: number }>();
   private readonly shared: DirectoryOptions['shared'];
+  private readonly compliance: ApproverSource | undefined;
   private readonly now: () => number;
 
   constructor(
     private readonly client: WebClient,
     private readonly approvers: ApproverSource,
-    { shared, now = Date.now }: DirectoryOptions = {},
+    { shared, compliance, now = Date.now }: DirectoryOptions = {},
   ) {
     this.shared = shared;
+    this.compliance = compliance;
     this.now = now;
   }
 
@@ -121,6 +128,8 @@ export class SlackDirectory {
         email: user.profile?.email || undefined,
         isBot: Boolean(user.is_bot) || user.id === 'USLACKBOT',
         deleted: Boolean(user.deleted),
+        isAdmin: Boolean(user.is_admin),
+        isOwner: Boolean(user.is_owner),
       };
     } catch (err) {
       if ((err as { data?: { error?: string } }).data?.error === 'user_not_found') return undefined;
@@ -154,6 +163,24 @@ export class SlackDirectory {
       });
     }
     return [...(await cached.answer)];
+  }
+
+  /**
+   * What the person can do to the bot or the workspace, read now: an approver, a compliance member,
+   * a workspace admin or owner. Offboarding them needs two approvers (see approval-policy).
+   */
+  async privilegesOf(userId: string): Promise<Privilege[]> {
+    const [approvers, compliance, person] = await Promise.all([
+      this.approverIds(),
+      this.compliance ? this.members(this.compliance) : Promise.resolve([]),
+      this.person(userId),
+    ]);
+    const privileges: Privilege[] = [];
+    if (approvers.includes(userId)) privileges.push({ kind: 'approver' });
+    if (compliance.includes(userId)) privileges.push({ kind: 'compliance' });
+    if (person?.isOwner) privileges.push({ kind: 'workspace_owner' });
+    else if (person?.isAdmin) privileges.push({ kind: 'workspace_admin' });
+    return privileges;
   }
 
   describeApprovers(): string {

@@ -109,3 +109,19 @@ describe('IbmCloudClient errors, as the IBM SDK reports them', () => {
     expect(sim.userInAccount(ACME_PRODUCTION, 'sam.owner@acme.example')).toBeDefined();
   });
 });
+
+describe("who the bot's own API key belongs to", () => {
+  it('is asked of IAM (GET /v1/apikeys/details) and is the IAM id of its owner', async () => {
+    const { sim, client } = await simulator();
+    expect(await client.apiKeyOwner()).toBe(SIM_IAM_IDS.alex);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys/details').map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200']);
+  });
+
+  it('a 403 from IAM fails for good, naming the setting to fix', async () => {
+    const { sim, client } = await simulator();
+    sim.inject({ method: 'GET', path: '/v1/apikeys/details', status: 403, times: 1 });
+    const err = await rejection(client.apiKeyOwner());
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toMatch(/^get api key details: permission denied \(403\).*IBMCLOUD_API_KEY/);
+  });
+});

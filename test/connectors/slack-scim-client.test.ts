@@ -24,12 +24,16 @@ async function setup(settings: Partial<SlackScimSettings> = {}): Promise<Setup> 
   const sim = await startSlackSimulator({
     botToken: 'xoxb-sim-bot',
     adminToken: ADMIN_TOKEN,
-    users: [{ id: 'U0JANE001', name: 'jane', realName: 'Jane Leaver', email: 'jane@example.com' }],
+    adminUserId: 'U0ADMIN01',
+    users: [
+      { id: 'U0JANE001', name: 'jane', realName: 'Jane Leaver', email: 'jane@example.com' },
+      { id: 'U0ADMIN01', name: 'ada', realName: 'Ada Admin', email: 'ada@example.com', isOwner: true },
+    ],
   });
   cleanups.push(() => sim.close());
   const counted: [string, string][] = [];
   const count: ScimCallCounter = (operation, status) => counted.push([operation, status]);
-  const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: sim.scim!.url, timeoutMs: 5_000, ...settings }, count);
+  const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: sim.scim!.url, apiUrl: sim.apiUrl, timeoutMs: 5_000, ...settings }, count);
   return { sim, scim: sim.scim!, client, counted };
 }
 
@@ -177,7 +181,7 @@ describe('SlackScimClient', () => {
 
     it('turns a refused connection into a RetryableError', async () => {
       const port = await closedPort();
-      const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: `http://127.0.0.1:${port}/scim/v2/`, timeoutMs: 2_000 });
+      const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: `http://127.0.0.1:${port}/scim/v2/`, apiUrl: `http://127.0.0.1:${port}/api/`, timeoutMs: 2_000 });
 
       const err = await failure(client.getUser('U0JANE001'));
 
@@ -188,13 +192,36 @@ describe('SlackScimClient', () => {
     it('does not take an answer that is not a SCIM user for one (a wrong SLACK_SCIM_URL)', async () => {
       const { sim } = await setup();
       // The Web API base answers 200 with {ok: false} to anything it does not know.
-      const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: sim.apiUrl, timeoutMs: 2_000 });
+      const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: sim.apiUrl, apiUrl: sim.apiUrl, timeoutMs: 2_000 });
 
       const err = await failure(client.getUser('U0JANE001'));
 
       expect(err).toBeInstanceOf(PermanentError);
       expect(err.message).toMatch(/check SLACK_SCIM_URL/);
     });
+  });
+});
+
+describe('whose token SLACK_ADMIN_TOKEN is', () => {
+  it("is asked of Slack's auth.test with that token, and is that user's id", async () => {
+    const { sim, client, counted } = await setup();
+    expect(await client.tokenOwner()).toBe('U0ADMIN01');
+    expect(sim.callsTo('auth.test')).toHaveLength(1);
+    expect(counted).toEqual([['identify admin token', 'ok']]);
+  });
+
+  it('a token Slack does not accept fails for good, naming the setting and never the token', async () => {
+    const { sim } = await setup();
+    const client = new SlackScimClient({ token: 'xoxp-not-a-token-of-anyone', scimUrl: sim.scim!.url, apiUrl: sim.apiUrl, timeoutMs: 2_000 });
+    const err = await failure(client.tokenOwner());
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toBe("identify admin token: Slack's auth.test refused SLACK_ADMIN_TOKEN (invalid_auth); check that it is a valid user token (xoxp-…)");
+  });
+
+  it('no answer may pass: a RetryableError', async () => {
+    const port = await closedPort();
+    const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: `http://127.0.0.1:${port}/scim/v2/`, apiUrl: `http://127.0.0.1:${port}/api/`, timeoutMs: 2_000 });
+    expect(await failure(client.tokenOwner())).toBeInstanceOf(RetryableError);
   });
 });
 

@@ -4,12 +4,17 @@ import { readSlackScimSettings } from '../../src/connectors/slack/settings.js';
 const TOKEN = 'xoxp-1111-2222-3333-adminsecret';
 
 describe('readSlackScimSettings', () => {
-  it("defaults to Slack's SCIM v2 base and a 30 s timeout", () => {
+  it("defaults to Slack's SCIM v2 base, Slack's Web API (where the token's owner is asked) and a 30 s timeout", () => {
     expect(readSlackScimSettings({ SLACK_ADMIN_TOKEN: TOKEN })).toEqual({
       token: TOKEN,
       scimUrl: 'https://api.slack.com/scim/v2/',
+      apiUrl: 'https://slack.com/api/',
       timeoutMs: 30_000,
     });
+  });
+
+  it('asks the Web API the bot uses (SLACK_API_URL) who the token belongs to', () => {
+    expect(readSlackScimSettings({ SLACK_ADMIN_TOKEN: TOKEN, SLACK_API_URL: 'http://127.0.0.1:4000/api' })).toMatchObject({ apiUrl: 'http://127.0.0.1:4000/api/' });
   });
 
   it('takes a SCIM URL (a proxy, the simulator), ending it with a slash so paths resolve under it', () => {

@@ -121,19 +121,19 @@ describe('who may approve', () => {
 
   it('refuses Approve from the person leaving even though they are an approver, and starts nothing', async () => {
     const { stack, player } = await start();
-    // Riley requests Jane's offboarding; Jane is an approver but did not request it: only the "not your own offboarding" rule applies.
-    const id = await player.request(PEOPLE.riley, janeLeaves);
+    // Morgan requests Riley's offboarding; Riley is an approver but did not request it: only the "not your own offboarding" rule applies.
+    const id = await player.request(PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.riley });
 
-    const res = await player.click(PEOPLE.jane, 'approve', id);
+    const res = await player.click(PEOPLE.riley, 'approve', id);
     expect(res.status).toBe(200);
 
-    const notices = ephemeralsFor(stack, PEOPLE.jane);
+    const notices = ephemeralsFor(stack, PEOPLE.riley);
     expect(notices).toHaveLength(1);
     expect(notices[0]!.text).toContain('You cannot decide on your own offboarding.');
 
     expectStillPending(player, id);
-    await expectRefusalRecorded(stack, id, PEOPLE.jane, 'approve', /your own offboarding/);
-    await expectNoRunStarted(stack, player, id, PEOPLE.riley);
+    await expectRefusalRecorded(stack, id, PEOPLE.riley, 'approve', /your own offboarding/);
+    await expectNoRunStarted(stack, player, id, PEOPLE.morgan);
   });
 });
 

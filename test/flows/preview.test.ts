@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PEOPLE } from '../../src/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -21,6 +22,17 @@ describe('what approvers see before they decide', () => {
     expect(text).toContain('Found as:');
     expect(text).toContain('`IBMid-6620000ABC` (realm IBMid, login jane.doe@acme.example, state ACTIVE)');
     expect(text).toContain('`IBMid-6620000J5L` (realm SL, login 2718281_Jane.Doe@acme.example, state ACTIVE)');
+  });
+
+  it("asks IAM whose the bot's API key is, and flags nothing for someone who owns no bot credential and has no power over the bot or the workspace", async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' });
+    const previewed = eventsOf(await readTrail(stack, id), 'request.previewed')[0]!;
+    expect(previewed.privileges).toEqual([]);
+    expect(stack.ibm.requests.filter((r) => r.path === '/v1/apikeys/details').map((r) => r.status)).toEqual([200]);
+    const text = blocksText(player.approvalMessage(id)?.blocks);
+    expect(text).not.toContain('Privileged');
+    expect(text).not.toContain('Cannot be approved');
   });
 
   it('warns before approval when the email matches nobody in any account', async () => {

@@ -383,3 +383,25 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
     expect(defaultIbmSeed().apiKeys.filter((k) => k.iam_id === JANE)).toHaveLength(3);
   });
 });
+
+describe("IAM's API key details, as the SDK's getApiKeysDetails asks for them", () => {
+  it('answers the record of the key sent in the IAM-ApiKey header (its owner, account and creator), never the key itself', async () => {
+    const { sim, identity } = await start();
+    const res = await identity.getApiKeysDetails({ iamApiKey: SIM_BOT_API_KEY });
+    expect(res.status).toBe(200);
+    expect(res.result).toMatchObject({ iam_id: SIM_IAM_IDS.alex, account_id: ACME_PRODUCTION, created_by: SIM_IAM_IDS.alex, locked: false });
+    expect(JSON.stringify(res.result)).not.toContain(SIM_BOT_API_KEY);
+    expect(sim.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/apikeys/details', status: 200 });
+  });
+
+  it('the owner is whoever the seed says the bot runs as: a service ID, for a key moved off any person', async () => {
+    const { identity } = await start({ seed: { ...defaultIbmSeed(), botIamId: 'iam-ServiceId-offboard-bot' } });
+    expect((await identity.getApiKeysDetails({ iamApiKey: SIM_BOT_API_KEY })).result.iam_id).toBe('iam-ServiceId-offboard-bot');
+  });
+
+  it('a key IAM does not know is a 404, and no IAM-ApiKey header a 400', async () => {
+    const { identity } = await start();
+    expect((await sdkError(identity.getApiKeysDetails({ iamApiKey: 'not-a-key' }))).status).toBe(404);
+    expect((await sdkError(identity.getApiKeysDetails({}))).status).toBe(400);
+  });
+});

@@ -130,3 +130,30 @@ describe('who people are, cached per process', () => {
     expect(slack.callsTo('usergroups.users.list').map((c) => c.ok)).toEqual([false, true]);
   });
 });
+
+describe("what makes offboarding someone privileged, read from Slack", () => {
+  let slack: SlackSimulator | undefined;
+  afterEach(async () => {
+    await slack?.close();
+    slack = undefined;
+  });
+
+  it('names an approver, a compliance member, a workspace admin and an owner; nobody else', async () => {
+    const users = [
+      { id: 'U0APPROV1', name: 'ann', realName: 'Ann Approver' },
+      { id: 'U0COMPLI1', name: 'cal', realName: 'Cal Compliance' },
+      { id: 'U0ADMIN01', name: 'ada', realName: 'Ada Admin', isAdmin: true },
+      { id: 'U0OWNER01', name: 'oli', realName: 'Oli Owner', isOwner: true },
+      { id: 'U0PLAIN01', name: 'pia', realName: 'Pia Plain' },
+    ];
+    slack = await startSlackSimulator({ botToken: TOKEN, users, usergroups: { S0COMPLY: ['U0COMPLI1'] } });
+    const client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    const directory = new SlackDirectory(client, { kind: 'users', ids: ['U0APPROV1'] }, { compliance: { kind: 'usergroup', id: 'S0COMPLY' } });
+
+    expect(await directory.privilegesOf('U0APPROV1')).toEqual([{ kind: 'approver' }]);
+    expect(await directory.privilegesOf('U0COMPLI1')).toEqual([{ kind: 'compliance' }]);
+    expect(await directory.privilegesOf('U0ADMIN01')).toEqual([{ kind: 'workspace_admin' }]);
+    expect(await directory.privilegesOf('U0OWNER01')).toEqual([{ kind: 'workspace_owner' }]);
+    expect(await directory.privilegesOf('U0PLAIN01')).toEqual([]);
+  });
+});

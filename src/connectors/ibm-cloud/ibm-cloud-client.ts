@@ -68,6 +68,17 @@ export class IbmCloudClient {
     return owner!;
   }
 
+  /**
+   * Who the bot's own API key (IBMCLOUD_API_KEY) belongs to: the IAM id IAM gives for it (a user's
+   * `IBMid-…`, or a service ID's `iam-ServiceId-…`). Asked each time: the key can be moved to another
+   * owner without the bot restarting.
+   */
+  async apiKeyOwner(): Promise<string> {
+    const { result } = await this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey }));
+    if (!result.iam_id) throw new PermanentError('IAM did not say who IBMCLOUD_API_KEY belongs to');
+    return result.iam_id;
+  }
+
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */
   async checkCredentials(): Promise<void> {
     try {

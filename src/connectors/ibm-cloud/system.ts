@@ -32,6 +32,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
           settings.maxRps ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { rps: settings.maxRps, maxWaitMs: 2_000 }) : undefined,
         ),
       checkStartup: (client) => client.checkCredentials(),
+      credentialOwners: async (client) => [{ id: await client.apiKeyOwner(), credential: 'IBMCLOUD_API_KEY' }],
       async identify(client, person, earlier, asker) {
         // Every record whose email matches exactly, in any realm and letter case: a second login
         // of the same person keeps its own groups and keys. Accounts are asked side by side.

@@ -46,6 +46,36 @@ export class SlackScimClient {
     return answer.status !== 404;
   }
 
+  /**
+   * Whose token SLACK_ADMIN_TOKEN is: Slack's `auth.test` with it names the user (SCIM itself does
+   * not say). Asked each time: the token can be replaced without the bot restarting.
+   */
+  async tokenOwner(): Promise<string> {
+    const operation = 'identify admin token';
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(new URL('auth.test', this.settings.apiUrl), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${this.settings.token}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      this.countCall?.(operation, 'network');
+      throw classifyScimNoAnswer(operation, err, this.settings.timeoutMs);
+    }
+    const body = parseBody(text) as { ok?: boolean; user_id?: unknown; error?: unknown } | string;
+    const ok = res.status >= 200 && res.status < 300 && typeof body === 'object' && body.ok === true;
+    this.countCall?.(operation, ok ? 'ok' : String(res.status));
+    if (res.status < 200 || res.status >= 300) throw classifyScimAnswer(operation, { status: res.status, retryAfter: res.headers.get('retry-after'), body });
+    if (!ok || typeof body !== 'object' || typeof body.user_id !== 'string') {
+      const error = typeof body === 'object' && typeof body.error === 'string' ? body.error : 'no user in the answer';
+      throw new PermanentError(`${operation}: Slack's auth.test refused SLACK_ADMIN_TOKEN (${error}); check that it is a valid user token (xoxp-…)`);
+    }
+    return body.user_id;
+  }
+
   /** Resolves with 2xx answers and the `absent` statuses the caller handles; throws classified errors. */
   private async call(operation: string, method: string, userId: string, absent: number[], body?: unknown): Promise<Answer> {
     const url = new URL(`Users/${encodeURIComponent(userId)}`, this.settings.scimUrl);

@@ -14,12 +14,15 @@ const schema = z
     }),
     SLACK_SCIM_URL: url('SLACK_SCIM_URL').default('https://api.slack.com/scim/v2/'),
     SLACK_SCIM_TIMEOUT_MS: positiveInt(30_000),
+    // The Web API the bot itself uses: where the admin token's owner is asked (auth.test).
+    SLACK_API_URL: url('SLACK_API_URL').default('https://slack.com/api/'),
   })
   .transform((e) => ({
     token: e.SLACK_ADMIN_TOKEN,
     // Relative paths ('Users/…') resolve under the base only when it ends with a slash.
     scimUrl: e.SLACK_SCIM_URL.endsWith('/') ? e.SLACK_SCIM_URL : `${e.SLACK_SCIM_URL}/`,
     timeoutMs: e.SLACK_SCIM_TIMEOUT_MS,
+    apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
   }));
 
 export type SlackScimSettings = z.output<typeof schema>;

@@ -8,7 +8,7 @@ import { matchRoute, type Route } from './router.js';
 import * as outside from './outside-changes.js';
 import { accessGroupMemberRoutes } from './routes/access-group-members.js';
 import { accessGroupRoutes } from './routes/access-groups.js';
-import { apiKeyRoutes } from './routes/api-keys.js';
+import { apiKeyDetailsRoutes, apiKeyRoutes } from './routes/api-keys.js';
 import { policyRoutes } from './routes/policies.js';
 import { profileAndServiceIdRoutes } from './routes/profiles-and-service-ids.js';
 import { TOKEN_PATH, tokenRoutes } from './routes/token.js';
@@ -47,10 +47,13 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
   const faults = new FaultInjector(opts.faultSeed);
   const issuer = new TokenIssuer(opts.tokenLifetimeSeconds ?? 3600, () => baseUrl);
   const requests: RecordedRequest[] = [];
-  const tokenRouteList = tokenRoutes(issuer, new Set(opts.apiKeys ?? [SIM_BOT_API_KEY]));
+  const acceptedKeys = new Set(opts.apiKeys ?? [SIM_BOT_API_KEY]);
+  const tokenRouteList = tokenRoutes(issuer, acceptedKeys);
   const serviceRoutes: Route[] = [
     ...accountRoutes,
     ...userManagementRoutes,
+    // Before `/v1/apikeys/:id`, which would take "details" for a key id.
+    ...apiKeyDetailsRoutes(acceptedKeys),
     ...apiKeyRoutes,
     ...profileAndServiceIdRoutes,
     ...accessGroupRoutes,

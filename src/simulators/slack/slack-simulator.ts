@@ -19,6 +19,10 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
   const state = new SlackState(opts);
   const socketMode = opts.appToken !== undefined ? new SocketModeHub(opts.appToken, state.appId) : undefined;
   const scim = opts.adminToken !== undefined ? new ScimService(state, opts.adminToken) : undefined;
+  const adminIdentity = () => {
+    const owner = state.users.get(opts.adminUserId!);
+    return { url: 'https://sim-workspace.slack.com/', team: 'Simulated Workspace', user: owner?.name ?? opts.adminUserId, team_id: state.teamId, user_id: opts.adminUserId, is_enterprise_install: false };
+  };
   let origin = '';
 
   const server: Server = createServer((req, res) => {
@@ -67,6 +71,8 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
     const handler = WEB_API_METHODS[method];
     if (!handler) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
     if (token === undefined || token === '') return answer(200, { ok: false, error: 'not_authed' });
+    // A user token is a person's: auth.test names them; the bot's methods are not theirs to call here.
+    if (method === 'auth.test' && opts.adminUserId !== undefined && token === opts.adminToken) return answer(200, { ok: true, ...adminIdentity() });
     if (token !== state.botToken) return answer(200, { ok: false, error: 'invalid_auth' });
     const retryAfter = state.takeRateLimit(method);
     if (retryAfter !== undefined) {

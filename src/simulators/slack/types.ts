@@ -9,6 +9,9 @@ export interface SimSlackUser {
   email?: string;
   isBot?: boolean;
   deleted?: boolean;
+  /** users.info `is_admin` / `is_owner`: a workspace admin, or owner (every owner is an admin too). */
+  isAdmin?: boolean;
+  isOwner?: boolean;
   tz?: string;
 }
 
@@ -32,6 +35,8 @@ export interface SlackSimulatorOptions {
   appToken?: string;
   /** A user token `xoxp-…` with the `admin` scope: turns on SCIM v2 under /scim/v2/, which accepts only this token. */
   adminToken?: string;
+  /** Whose user token `adminToken` is: what `auth.test` answers for it (no other Web API method accepts it); unset, it is refused there too. */
+  adminUserId?: string;
   /**
    * The bot token's scopes, sent with every answer as Slack does (`X-OAuth-Scopes`); reading history
    * without channels:history (public) or groups:history (private `G…`) is refused with

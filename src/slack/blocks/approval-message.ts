@@ -1,6 +1,7 @@
 import type { AuditEvent, PreviewItem } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../queue/run-flow.js';
+import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk } from '../../requests/privilege.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, divider, escape, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
@@ -11,20 +12,30 @@ import { requestFacts } from './request-summary.js';
  * (once the read-only preview is in), and the buttons, which give way to who decided and when.
  */
 /** What the read-only preview recorded. */
-export type Preview = Pick<Extract<AuditEvent, { type: 'request.previewed' }>, 'items' | 'identities'>;
+export type Preview = Pick<Extract<AuditEvent, { type: 'request.previewed' }>, 'items' | 'identities' | 'privileges'>;
 
-export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: Preview) {
+/** An approval of a privileged person's request that is waiting for a further approver. */
+export type RecordedApproval = Pick<Extract<AuditEvent, { type: 'approval.recorded' }>, 'actor' | 'privileges' | 'needed'> & { at: string };
+
+export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: Preview, recorded: readonly RecordedApproval[] = []) {
   const decided = r.decision
     ? r.decision.outcome === 'approved'
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
       : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escape(r.decision.reason ?? '')}`
     : undefined;
   const revoked = shape.map((s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`);
+  const privileges = mergePrivileges(preview?.privileges, ...recorded.map((a) => a.privileges));
+  const name = escape(r.subject.name);
+  const ownerRefusal = credentialRefusal(name, privileges);
+  const needed = approvalsNeeded(privileges);
+  const risk = ownerRefusal ? `:no_entry: *Cannot be approved.* ${ownerRefusal}` : needed > 1 ? `:rotating_light: *Privileged:* ${privilegeRisk(name, privileges)}${approvalsSoFar(recorded, needed)}` : undefined;
+  const approve = { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') };
   return {
-    text: `Offboarding request ${r.id} for ${r.subject.name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
+    text: `Offboarding request ${r.id} for ${name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
+      ...(risk && !decided ? [section(risk)] : []),
       section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
       section(preview ? previewText(r, preview.items) + identitiesText(preview.identities) : '_Checking what they hold in each account…_'),
       divider(),
@@ -34,12 +45,30 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
             type: 'actions',
             block_id: `decide.${r.id}`,
             elements: [
-              { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') },
+              // Slack asks the approver to confirm, naming the risk; the server still counts two distinct approvers.
+              ...(ownerRefusal ? [] : [needed > 1 ? { ...approve, confirm: confirmRisk(privilegeRisk(name, privileges)) } : approve]),
               { type: 'button', action_id: ACTIONS.reject, value: r.id, style: 'danger', text: plain('Reject') },
             ],
           },
       context(`Submitted ${slackDate(r.createdAt)} · only offboarding approvers can decide; nobody decides on their own request or offboarding.`),
     ],
+  };
+}
+
+function approvalsSoFar(recorded: readonly RecordedApproval[], needed: number): string {
+  const by = [...new Map(recorded.map((a) => [a.actor, a])).values()];
+  if (by.length === 0) return ` It needs ${needed} approvers.`;
+  return `\n${by.length} of ${needed} approvals: ${by.map((a) => `${user(a.actor)} ${slackDate(a.at)}`).join(', ')}. Waiting for another approver.`;
+}
+
+/** A Block Kit confirmation dialog on the Approve button; Slack caps its text at 300 characters. */
+function confirmRisk(text: string) {
+  return {
+    title: plain('Approve a privileged person?'),
+    text: { type: 'mrkdwn', text: text.length > 300 ? `${text.slice(0, 299)}…` : text },
+    confirm: plain('Approve'),
+    deny: plain('Cancel'),
+    style: 'danger',
   };
 }
 

@@ -84,6 +84,40 @@ function setDisabled(disabled: boolean) {
   };
 }
 
+/**
+ * `GET /v1/apikeys/details` with the key itself in the `IAM-ApiKey` header: the record of that key,
+ * so a caller can learn who it belongs to. The accepted keys are the bot's, owned by the seed's
+ * `botIamId` (the \`iam_id\` of every token they are exchanged for); the key's value is never returned.
+ */
+export function apiKeyDetailsRoutes(acceptedKeys: ReadonlySet<string>): Route[] {
+  function details(ctx: RouteContext): SimResponse {
+    const raw = ctx.headers['iam-apikey'];
+    const apikey = Array.isArray(raw) ? raw[0] : raw;
+    if (!apikey) return ibmError(400, 'Header IAM-ApiKey is missing or empty.', ctx.transactionId, 'missing_header');
+    if (!acceptedKeys.has(apikey)) return ibmError(404, 'API key not found.', ctx.transactionId, 'not_found');
+    const accountId = ctx.state.accounts[0]?.id ?? '';
+    const id = 'ApiKey-offboard-bot';
+    const at = '2026-01-05T09:00:00.000Z';
+    return {
+      status: 200,
+      body: {
+        id,
+        entity_tag: '1-offboardbot',
+        crn: `crn:v1:bluemix:public:iam-identity::a/${accountId}::apikey:${id}`,
+        locked: false,
+        disabled: false,
+        created_at: at,
+        created_by: ctx.state.botIamId,
+        modified_at: at,
+        name: 'offboard-bot',
+        iam_id: ctx.state.botIamId,
+        account_id: accountId,
+      },
+    };
+  }
+  return [{ method: 'GET', pattern: '/v1/apikeys/details', handler: details }];
+}
+
 export const apiKeyRoutes: Route[] = [
   { method: 'GET', pattern: '/v1/apikeys', handler: listApiKeys },
   { method: 'GET', pattern: '/v1/apikeys/:id', handler: getApiKey },
