@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ApproverSource } from '../config/config.js';
 import type { Keys } from '../redis.js';
 import type { SlackPerson } from '../requests/validate-request.js';
+import { wellFormed } from '../well-formed.js';
 
 /**
  * How long one answer about a person stands, in every process that shares Redis: long enough that
@@ -117,8 +118,9 @@ export class SlackDirectory {
       if (!user?.id) return undefined;
       return {
         id: user.id,
-        name: user.real_name || user.profile?.real_name || user.name || user.id,
-        email: user.profile?.email || undefined,
+        // Names are typed by people: well-formed before a request, the trail or a message holds them.
+        name: wellFormed(user.real_name || user.profile?.real_name || user.name || user.id),
+        email: user.profile?.email ? wellFormed(user.profile.email) : undefined,
         isBot: Boolean(user.is_bot) || user.id === 'USLACKBOT',
         deleted: Boolean(user.deleted),
       };

@@ -13,6 +13,7 @@ import { readSignedBody, signatureHeaders } from './body-guard.js';
 import { maskingFetch } from './masking-fetch.js';
 import { IdleCollector } from './idle-collector.js';
 import { UnansweredRequests } from './unanswered-requests.js';
+import { wellFormedDeep } from '../well-formed.js';
 
 export const EVENTS_PATH = '/slack/events';
 /**
@@ -142,6 +143,12 @@ function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, bot, dep
     receiver,
     clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: maskingFetch },
     logger: boltLogger(logger),
+  });
+  // What people type (names, tickets, notes, reasons, command text) comes in here: made
+  // well-formed before any listener reads, stores or shows it.
+  app.use(async ({ body, next }) => {
+    wellFormedDeep(body);
+    await next();
   });
   registerCommands(app, deps, afterAck);
   answerEveryRequest(app, logger);

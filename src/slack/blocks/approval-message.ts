@@ -21,7 +21,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
     : undefined;
   const revoked = shape.map((s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`);
   return {
-    text: `Offboarding request ${r.id} for ${r.subject.name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
+    text: `Offboarding request ${r.id} for ${escape(r.subject.name)}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
@@ -45,7 +45,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
 
 /** Who the person was found to be, per system: name, id, realm and state, so approvers can tell it is the right person. */
 function identitiesText(found: Preview['identities']): string {
-  const lines = (found ?? []).flatMap((s) => s.identities.map((i) => `• ${s.title}: ${escape(i.label)} \`${i.id}\`${i.detail ? ` (${escape(i.detail)})` : ''}`));
+  const lines = (found ?? []).flatMap((s) => s.identities.map((i) => `• ${s.title}: ${escape(i.label)} \`${escape(i.id)}\`${i.detail ? ` (${escape(i.detail)})` : ''}`));
   return lines.length ? `\n*Found as:*\n${[...new Set(lines)].join('\n')}` : '';
 }
 
