@@ -2,7 +2,7 @@ import type { AuditEvent, PreviewItem } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../queue/run-flow.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, divider, escape, plain, section, slackDate, user } from './block-kit.js';
+import { context, cut, divider, escape, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 import { requestFacts } from './request-summary.js';
 
@@ -21,7 +21,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
     : undefined;
   const revoked = shape.map((s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`);
   return {
-    text: `Offboarding request ${r.id} for ${escape(r.subject.name)}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
+    text: cut(`Offboarding request ${r.id} for ${escape(r.subject.name)}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`, MESSAGE_TEXT_LIMIT),
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),

@@ -1,12 +1,14 @@
 import { redact } from '../../redact.js';
+import { wellFormed } from '../../well-formed.js';
 import { inputAction } from './ids.js';
 
 /**
  * Tiny helpers for the Block Kit JSON our builders repeat. Text objects are masked here, because
- * views and ephemerals sent through a Bolt listener's own client do not pass our Slack client.
+ * views and ephemerals sent through a Bolt listener's own client do not pass our Slack client,
+ * and well-formed (outside text is made so where it comes in; this holds for any other path).
  */
-export const plain = (text: string) => ({ type: 'plain_text' as const, text: redact(text), emoji: true });
-export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: redact(text) });
+export const plain = (text: string) => ({ type: 'plain_text' as const, text: wellFormed(redact(text)), emoji: true });
+export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: wellFormed(redact(text)) });
 /**
  * Slack refuses a whole message whose section text exceeds 3000 characters, or a context
  * element's 2000: cut rather than lose it (outside text, an error or a name, can be any length).
@@ -43,7 +45,7 @@ export const slackDate = (iso: string) => `<!date^${Math.floor(Date.parse(iso) /
  * Slack mrkdwn treats &, < and > as control characters: every string from outside (names, key
  * and group names, reasons people typed, errors) passes here before it joins a Slack text.
  */
-export const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escape = (text: string) => wellFormed(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * At most `max` characters of `text`, cut where nothing is split in two: not a surrogate pair
