@@ -22,6 +22,11 @@ const MAX_CACHED_PEOPLE = 5_000;
  * the approvers' group can no longer decide a few seconds later.
  */
 const GROUP_TTL_MS = 3_000;
+/**
+ * Names are shown in messages beside what they are about (a DM's outcome, a rejection's reason):
+ * one longer than this is cut, so it cannot crowd out the rest of a message.
+ */
+const NAME_LIMIT = 200;
 
 interface CachedPerson {
   answer: Promise<SlackPerson | undefined>;
@@ -119,7 +124,7 @@ export class SlackDirectory {
       return {
         id: user.id,
         // Names are typed by people: well-formed before a request, the trail or a message holds them.
-        name: wellFormed(user.real_name || user.profile?.real_name || user.name || user.id),
+        name: wellFormed((user.real_name || user.profile?.real_name || user.name || user.id).slice(0, NAME_LIMIT)),
         email: user.profile?.email ? wellFormed(user.profile.email) : undefined,
         isBot: Boolean(user.is_bot) || user.id === 'USLACKBOT',
         deleted: Boolean(user.deleted),
