@@ -13,13 +13,20 @@ const start = useStack();
 /** Every Web API method by which the bot puts text in front of people. */
 const SAYS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open', 'views.update', 'views.push', 'views.publish']);
 
-/** Jane's IBM Cloud keys and every access group named by an attacker: one key with a lone surrogate, one that broadcasts. */
-function hostileIbmSeed() {
+const ESCAPED_BROADCAST = 'ci &lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt;';
+
+/**
+ * Jane's IBM Cloud keys (one with a lone surrogate, one that broadcasts) and every access group
+ * (named with `suffix`) named by an attacker.
+ */
+function hostileIbmSeed({ keys = true, groups = true, suffix = MIXED } = {}) {
   const seed = defaultIbmSeed();
   const [first, second] = seed.apiKeys.filter((k) => k.iam_id === SIM_IAM_IDS.jane && k.account_id === ACME_PRODUCTION);
-  first!.name = HOSTILE.loneSurrogate;
-  second!.name = HOSTILE.broadcast;
-  for (const g of seed.accessGroups) g.name = `${g.name} ${MIXED}`;
+  if (keys) {
+    first!.name = HOSTILE.loneSurrogate;
+    second!.name = HOSTILE.broadcast;
+  }
+  if (groups) for (const g of seed.accessGroups) g.name = `${g.name} ${suffix}`;
   return { seed, loneKey: first!.id, broadcastKey: second!.id };
 }
 
@@ -36,7 +43,48 @@ function everythingSaid(stack: LocalStack, answers: SlackResponse[]): [string, u
   ];
 }
 
-describe('outside text from IBM Cloud, SCIM and Slack, end to end', () => {
+describe('a lone surrogate in an IBM Cloud key name', () => {
+  it('no longer stops the preview or the API-keys step: the key is listed with U+FFFD and disabled, and the step is verified', async () => {
+    const { seed, loneKey } = hostileIbmSeed({ groups: false });
+    const { stack, player } = await start({ ibm: { seed } });
+
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-1' });
+    const previewed = eventsOf(await readTrail(stack, id), 'request.previewed')[0]!;
+    expect(previewed.items.flatMap((i) => i.found).find((f) => f.id === loneKey)?.label).toBe('backdoor \ufffd');
+
+    await player.click(PEOPLE.alex, 'approve', id);
+    const trail = await finishedTrail(stack, id);
+    const keysStep = `ibm-cloud.${ACME_PRODUCTION}.api-keys`;
+    expect(eventsOf(trail, 'step.verified').map((e) => e.stepId)).toContain(keysStep);
+    expect(eventsOf(trail, 'step.failed')).toEqual([]);
+    expect(stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).find((k) => k.id === loneKey)?.disabled).toBe(true);
+  });
+});
+
+describe('Slack markup in IBM Cloud and Slack names', () => {
+  it('a group named to broadcast is escaped in the re-scan alert, and a Slack name in the DMs and the approval fallback text', async () => {
+    const { seed } = hostileIbmSeed({ groups: true, keys: false, suffix: HOSTILE.broadcast });
+    const people = WORKSPACE_USERS.filter((u) => u.id === PEOPLE.jane).map((u) => ({ ...u, realName: `${u.realName} ${HOSTILE.broadcast}` }));
+    const { stack, player } = await start({ ibm: { seed }, slackScim: true, extraSlackUsers: people, env: { OFFBOARD_RESCAN_AFTER: '2s' } });
+
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    expect(player.approvalMessage(id)!.text).toBe(`Offboarding request ${id} for Jane Doe ${ESCAPED_BROADCAST}: approval needed`);
+    await player.click(PEOPLE.alex, 'approve', id);
+    await finishedTrail(stack, id);
+    stack.ibm.addToGroup(SIM_GROUP_IDS.prodDevelopers, SIM_IAM_IDS.jane);
+
+    const alert = await stack.slack.waitFor(() => stack.slack.calls.find((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('Access came back')), { timeoutMs: 20_000 });
+    expect(alert.args.text).toContain(`*Access came back for Jane Doe ${ESCAPED_BROADCAST}*`);
+    expect(alert.args.text).toContain(`Developers ${ESCAPED_BROADCAST} (`);
+    const dms = await eventually(async () => {
+      const sent = stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === PEOPLE.morgan);
+      return sent.length >= 3 ? sent : undefined;
+    }, 15_000, 'three DMs to the requester');
+    for (const dm of dms) expect(dm.args.text).toContain(`Jane Doe ${ESCAPED_BROADCAST}`);
+  });
+});
+
+describe('every message the bot sends, with outside text from IBM Cloud, SCIM and Slack at its worst', () => {
   it('a key named with a lone surrogate is previewed and disabled; every message of the run, the DMs and the re-scan alert show hostile names escaped', async () => {
     const { seed, loneKey, broadcastKey } = hostileIbmSeed();
     const { stack, player } = await start({ ibm: { seed }, slackScim: true, extraSlackUsers: HOSTILE_PEOPLE, env: { OFFBOARD_RESCAN_AFTER: '2s' } });
