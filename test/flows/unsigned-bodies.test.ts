@@ -89,6 +89,29 @@ describe('a request is not parsed before its signature is checked', () => {
     expect(stack.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
   });
 
+  it('a correctly signed body sent in chunks, without a length, is cut off with 413 once it passes the limit', async () => {
+    const { stack } = await start();
+    const body = brackets(BODY_LIMIT + 64 * 1024);
+    const ts = String(nowS());
+    const signature = signSlackRequest(SIM_SIGNING_SECRET, Number(ts), body.toString('latin1'));
+
+    const answer = await new Promise<Outcome>((resolve) => {
+      const req = request(
+        { host: '127.0.0.1', port: stack.bot.port, path: EVENTS_PATH, method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature } },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0 });
+        },
+      );
+      req.on('error', (err) => resolve({ closed: err.message }));
+      for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
+      req.end();
+    });
+
+    expect(['closed', 413]).toContain(statusOf(answer));
+    expect(stack.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+
   it('a burst of eight unsigned 10 MiB bodies leaves a signed /offboard sent beside it answered within Slack\'s 3 s, and opens its form', async () => {
     const { stack } = await start();
     const hostile = brackets(10 * 1024 * 1024);
