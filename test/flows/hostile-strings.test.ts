@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/demo/local-stack.js';
 import type { FormAnswers } from '../../src/demo/request-form-values.js';
-import { APPROVAL_CHANNEL, PEOPLE, WORKSPACE_USERS } from '../../src/demo/workspace.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_USERS } from '../../src/demo/workspace.js';
+import { COMMAND } from '../../src/slack/blocks/ids.js';
 import { ACME_PRODUCTION, defaultIbmSeed, SIM_GROUP_IDS, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { eventsOf, eventually, finishedTrail, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
@@ -121,9 +122,24 @@ describe('every message the bot sends, with outside text from IBM Cloud, SCIM an
     }, 15_000, 'three DMs to the requester');
     for (const dm of dms) expect(dm.args.text).toContain('Jane Doe ci &lt;!channel&gt;');
 
+    // What the requester typed is stored well-formed, and shown escaped (checked below with everything else).
+    const submittedEvent = eventsOf(await readTrail(stack, id), 'request.submitted')[0]!;
+    expect(submittedEvent.request.notes).toBe(MIXED.toWellFormed());
+    expect(submittedEvent.request.subject.name).toBe(hostileName('Jane Doe').slice(0, 200).toWellFormed());
+
     const said = everythingSaid(stack, answers);
     expect(said.length).toBeGreaterThan(8);
     for (const [where, message] of said) expectSlackSafe(where, message);
+  });
+
+  it('/offboard followed by markup that is no person is echoed back escaped', async () => {
+    const { stack } = await start();
+    const res = await stack.events.slashCommand({ command: COMMAND, text: `${HOSTILE.broadcast} ${HOSTILE.loneSurrogate}`, userId: PEOPLE.morgan, channelId: GENERAL_CHANNEL });
+
+    expect(res.status).toBe(200);
+    expect((res.json as { text: string }).text).toContain(`I could not read "${ESCAPED_BROADCAST} backdoor \ufffd"`);
+    expectSlackSafe('the answer to /offboard', res.json);
+    expect(stack.slack.callsTo('views.open')).toEqual([]);
   });
 
   it('a request rejected with a hostile reason, for a person with a hostile name, tells the requester escaped', async () => {
