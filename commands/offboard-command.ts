@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { REQUEST_ID } from '../src/requests/request.js';
 import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
+import { cut, escape } from '../src/slack/blocks/block-kit.js';
 import { COMMAND } from '../src/slack/blocks/ids.js';
 import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
@@ -26,7 +27,7 @@ export function offboardCommand(deps: CommandDeps) {
     const report = /^report(?:\s+(\S+))?$/i.exec(text);
     if (report) return evidenceReport(deps, report[1], command, ack, client);
     if (text && !mention) {
-      const shown = text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text;
+      const shown = escape(text.length > ECHO_LIMIT ? `${cut(text, ECHO_LIMIT)}…` : text);
       return ack({
         response_type: 'ephemeral',
         text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, or leave it empty and pick them in the form.\n${USAGE}`,

@@ -113,7 +113,7 @@ export class RequestLifecycle {
       request.id,
       'submitted',
       request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${request.subject.name} is waiting for approval in <#${this.approvalChannel}>.`,
+      `Your request *${request.id}* to offboard ${escape(request.subject.name)} is waiting for approval in <#${this.approvalChannel}>.`,
     );
   }
 
@@ -172,7 +172,7 @@ export class RequestLifecycle {
       requestId,
       'approved',
       request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${request.subject.name} was approved by <@${actorId}>. Progress is in the request's thread.`,
+      `Your request *${request.id}* to offboard ${escape(request.subject.name)} was approved by <@${actorId}>. Progress is in the request's thread.`,
     );
     return { kind: 'decided', request };
   }
@@ -215,7 +215,7 @@ export class RequestLifecycle {
       requestId,
       'rejected',
       request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${request.subject.name} was rejected by <@${actorId}>: ${escape(reason)}`,
+      `Your request *${request.id}* to offboard ${escape(request.subject.name)} was rejected by <@${actorId}>: ${escape(reason)}`,
     );
     return { kind: 'decided', request };
   }
@@ -251,7 +251,7 @@ export class RequestLifecycle {
     const granted = await grantRound(this.phaseDeps(), requestId, 'reinstate', steps, actorId, ['disabled']);
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'reinstated') };
     await this.deletions.cancel(requestId);
-    await this.outbox.notify(requestId, `reinstated-r${granted.round}`, request.requester.slackUserId, `<@${actorId}> is reinstating ${request.subject.name} (*${requestId}*): what was removed is being restored, and the deletion is cancelled.`);
+    await this.outbox.notify(requestId, `reinstated-r${granted.round}`, request.requester.slackUserId, `<@${actorId}> is reinstating ${escape(request.subject.name)} (*${requestId}*): what was removed is being restored, and the deletion is cancelled.`);
     return { kind: 'started', steps: steps.length };
   }
 

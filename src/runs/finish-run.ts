@@ -4,6 +4,7 @@ import { RetryableError } from '../connectors/step-errors.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest, RequestStatus } from '../requests/request.js';
 import type { RunDeps } from './run-deps.js';
+import { escape } from '../slack/blocks/block-kit.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -51,7 +52,7 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
   const outcome = failedSteps.length
     ? `finished with ${failedSteps.length} failed step(s); IT can retry them from the checklist`
     : { disable: 'has removed their access, verified by reading the systems back', delete: 'is done: every step was verified by reading the systems back', reinstate: 'has restored their access, verified by reading the systems back' }[phase];
-  await deps.outbox.notify(requestId, `finished-r${round}`, request.requester.slackUserId, `The ${phase === 'reinstate' ? 'reinstatement' : 'offboarding'} of ${request.subject.name} (*${requestId}*) ${outcome}.`);
+  await deps.outbox.notify(requestId, `finished-r${round}`, request.requester.slackUserId, `The ${phase === 'reinstate' ? 'reinstatement' : 'offboarding'} of ${escape(request.subject.name)} (*${requestId}*) ${outcome}.`);
 }
 
 /** The round's planned steps with no verified, failed or residual entry since it was planned. */

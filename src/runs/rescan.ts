@@ -4,6 +4,7 @@ import { itemKey } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
 import { earlierIdentities } from './identities.js';
 import type { RunDeps } from './run-deps.js';
+import { escape } from '../slack/blocks/block-kit.js';
 
 /** A job id per request, phase and interval: scheduling twice changes nothing, and a reinstatement cancels them by id. */
 export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) => `${requestId}.rescan.${phase}.${afterMs}`;
@@ -64,8 +65,8 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
   await deps.store.patch(requestId, { lastRescan: { at: done.at, phase, findings: findings.length } });
   for (const f of findings) deps.metrics.rescanAlerts.inc({ system: f.stepId.split('.')[0]! });
   if (findings.length > 0) {
-    const lines = findings.map((f) => `• ${f.item.label} (${f.item.id}): ${f.why}`).join('\n');
-    await deps.outbox.alert(requestId, `rescan-${phase}-${afterMs}`, `:rotating_light: *Access came back for ${request.subject.name}* (*${requestId}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${lines}`);
+    const lines = findings.map((f) => `• ${escape(f.item.label)} (${escape(f.item.id)}): ${escape(f.why)}`).join('\n');
+    await deps.outbox.alert(requestId, `rescan-${phase}-${afterMs}`, `:rotating_light: *Access came back for ${escape(request.subject.name)}* (*${requestId}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${lines}`);
   }
   await deps.outbox.refreshChecklist(requestId);
 }

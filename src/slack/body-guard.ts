@@ -1,19 +1,49 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-/** Bolt's own default: Slack never sends more. */
-const BODY_LIMIT = 10 * 1024 * 1024;
+/**
+ * The largest body Slack sends us is a click carrying the message or view it was on: a message
+ * holds at most 50 blocks and our builders cut a section's text at 3000 characters, so about
+ * 150,000 characters, a few hundred KB once form-encoded (App Home's view is smaller: it lists
+ * a few rows). 1 MiB is well above that and a tenth of Bolt's own 10 MiB default, which let an
+ * unsigned sender make us buffer ten times as much per request.
+ */
+export const BODY_LIMIT = 1024 * 1024;
+/** Bolt refuses timestamps older than five minutes; we refuse ones as far in the future too. */
+const MAX_CLOCK_SKEW_S = 300;
+/** `v0=` and a hex HMAC-SHA256: anything else cannot be a Slack signature. */
+const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 
-export type BodyCheck = { ok: true } | { ok: false; status: 400 | 413 };
+export type BodyCheck = { ok: true } | { ok: false; status: 400 | 401 | 413; why: string };
+
+export interface SignatureHeaders {
+  timestamp: string;
+  signature: string;
+}
 
 /**
- * Reads the request body once, hands it to Bolt as the `rawBody` it looks for (so Bolt verifies
- * the signature over the same bytes), and refuses a body Bolt would choke on: a `payload` (or a
- * JSON body) that is not a JSON object makes Bolt's receiver throw where nothing of ours can
- * answer, and an unanswered throw there stops the process. Every Slack request waits on this
- * before its answer, so it reads with plain stream events and decides from the first character
- * where it can.
+ * The request's signature headers, when they can be Slack's and its timestamp is within five
+ * minutes of ours either way: decided from the headers alone, so a request that cannot be
+ * signed is refused before a byte of its body is read.
  */
-export function bufferSlackBody(req: IncomingMessage): Promise<BodyCheck> {
+export function signatureHeaders(req: IncomingMessage, nowMs = Date.now()): SignatureHeaders | undefined {
+  const timestamp = req.headers['x-slack-request-timestamp'];
+  const signature = req.headers['x-slack-signature'];
+  if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d{1,12}$/.test(timestamp) || !SIGNATURE.test(signature)) return undefined;
+  return Math.abs(Number(timestamp) - nowMs / 1000) <= MAX_CLOCK_SKEW_S ? { timestamp, signature } : undefined;
+}
+
+/**
+ * Reads the body up to BODY_LIMIT (stopping the moment it is exceeded), checks Slack's v0
+ * signature over the raw bytes, and only then looks inside: nothing is decoded or parsed for a
+ * sender without the signing secret. The bytes are handed to Bolt as the `rawBody` it looks for
+ * (Bolt checks the signature again over the same bytes). A signed body whose `payload` (or JSON
+ * body) is not a JSON object is refused too: Bolt's receiver throws on it where nothing of ours
+ * can answer, and an unanswered throw there stops the process.
+ */
+export function readSignedBody(req: IncomingMessage, signingSecret: string, headers: SignatureHeaders): Promise<BodyCheck> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > BODY_LIMIT) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -27,14 +57,14 @@ export function bufferSlackBody(req: IncomingMessage): Promise<BodyCheck> {
       size += chunk.length;
       if (size <= BODY_LIMIT) return void chunks.push(chunk);
       stop();
-      req.destroy();
-      resolve({ ok: false, status: 413 });
+      resolve(TOO_LARGE);
     }
     function onEnd() {
       stop();
       const raw = Buffer.concat(chunks);
+      if (!signedBy(signingSecret, headers, raw)) return resolve({ ok: false, status: 401, why: 'its signature does not match its body' });
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
-      resolve(wellFormed(raw, String(req.headers['content-type'] ?? '')) ? { ok: true } : { ok: false, status: 400 });
+      resolve(wellFormed(raw, String(req.headers['content-type'] ?? '')) ? { ok: true } : { ok: false, status: 400, why: 'its payload is not a JSON object' });
     }
     function onError(err: Error) {
       stop();
@@ -51,42 +81,20 @@ export function bufferSlackBody(req: IncomingMessage): Promise<BodyCheck> {
   });
 }
 
-function wellFormed(raw: Buffer, contentType: string): boolean {
-  const json = contentType.startsWith('application/json');
-  // Almost every body shows it is well formed in its first bytes (`{`, or `payload=` and a value
-  // that opens an object): those are decoded alone (Bolt decodes the whole body again anyway).
-  // Anything else in them, a multi-byte character included, is not `{`, and the whole body is read.
-  const head = raw.toString('latin1', 0, Math.min(raw.length, HEAD_BYTES));
-  if (json ? firstNonBlank(head, 0) === '{' : head.startsWith(PAYLOAD) && firstNonBlank(head, PAYLOAD.length, true) === '{') return true;
-  const text = raw.toString('utf8');
-  // A JSON object, or text that is not JSON at all (Bolt answers that with 400 itself).
-  if (json) return isObject(tryJson(text));
-  const payload = new URLSearchParams(text).get('payload');
-  return payload === null || isObject(tryJson(payload));
+const TOO_LARGE: BodyCheck = { ok: false, status: 413, why: `its body is over ${BODY_LIMIT} bytes` };
+
+function signedBy(secret: string, { timestamp, signature }: SignatureHeaders, raw: Buffer): boolean {
+  const expected = createHmac('sha256', secret).update(`v0:${timestamp}:`).update(raw).digest();
+  // Both are 32 bytes: the header's shape was checked before the body was read.
+  return timingSafeEqual(expected, Buffer.from(signature.slice(3), 'hex'));
 }
 
-/** Enough for `payload=` and the blanks Slack might put before the value's first character. */
-const HEAD_BYTES = 256;
-
-const PAYLOAD = 'payload=';
-const JSON_BLANKS = new Set([' ', '\t', '\n', '\r']);
-
-/** The first character from `i` that is not JSON whitespace, form-decoded if `encoded` (up to the next field). */
-function firstNonBlank(text: string, i: number, encoded = false): string {
-  while (i < text.length) {
-    let c = text[i]!;
-    i++;
-    if (encoded) {
-      if (c === '&') return '';
-      if (c === '+') c = ' ';
-      else if (c === '%' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i, i + 2))) {
-        c = String.fromCharCode(parseInt(text.slice(i, i + 2), 16));
-        i += 2;
-      }
-    }
-    if (!JSON_BLANKS.has(c)) return c;
-  }
-  return '';
+function wellFormed(raw: Buffer, contentType: string): boolean {
+  const text = raw.toString('utf8');
+  // A JSON object, or text that is not JSON at all (Bolt answers that with 400 itself).
+  if (contentType.startsWith('application/json')) return isObject(tryJson(text));
+  const payload = new URLSearchParams(text).get('payload');
+  return payload === null || isObject(tryJson(payload));
 }
 
 function tryJson(text: string): unknown {

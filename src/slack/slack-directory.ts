@@ -5,6 +5,7 @@ import type { ApproverSource } from '../config/config.js';
 import type { Keys } from '../redis.js';
 import type { Privilege } from '../requests/privilege.js';
 import type { SlackPerson } from '../requests/validate-request.js';
+import { wellFormed } from '../well-formed.js';
 
 /**
  * How long one answer about a person stands, in every process that shares Redis: long enough that
@@ -22,6 +23,11 @@ const MAX_CACHED_PEOPLE = 5_000;
  * the approvers' group can no longer decide a few seconds later.
  */
 const GROUP_TTL_MS = 3_000;
+/**
+ * Names are shown in messages beside what they are about (a DM's outcome, a rejection's reason):
+ * one longer than this is cut, so it cannot crowd out the rest of a message.
+ */
+const NAME_LIMIT = 200;
 
 interface CachedPerson {
   answer: Promise<SlackPerson | undefined>;
@@ -124,8 +130,9 @@ export class SlackDirectory {
       if (!user?.id) return undefined;
       return {
         id: user.id,
-        name: user.real_name || user.profile?.real_name || user.name || user.id,
-        email: user.profile?.email || undefined,
+        // Names are typed by people: well-formed before a request, the trail or a message holds them.
+        name: wellFormed((user.real_name || user.profile?.real_name || user.name || user.id).slice(0, NAME_LIMIT)),
+        email: user.profile?.email ? wellFormed(user.profile.email) : undefined,
         isBot: Boolean(user.is_bot) || user.id === 'USLACKBOT',
         deleted: Boolean(user.deleted),
         isAdmin: Boolean(user.is_admin),

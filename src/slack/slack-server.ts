@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { registerCommands, type AfterAck } from '../../commands/index.js';
 import type { CommandDeps } from '../../commands/deps.js';
@@ -9,14 +9,13 @@ import { listen } from '../ops/listen.js';
 import type { OpsRoutes } from '../ops/ops-routes.js';
 import { boltLogger } from './bolt-logger.js';
 import { answerEveryRequest, boltReceiverErrorOptions } from './bolt-errors.js';
-import { bufferSlackBody } from './body-guard.js';
+import { readSignedBody, signatureHeaders } from './body-guard.js';
 import { maskingFetch } from './masking-fetch.js';
 import { IdleCollector } from './idle-collector.js';
 import { UnansweredRequests } from './unanswered-requests.js';
+import { wellFormedDeep } from '../well-formed.js';
 
 export const EVENTS_PATH = '/slack/events';
-/** Bolt refuses timestamps older than five minutes; we refuse ones as far in the future too. */
-const MAX_CLOCK_SKEW_S = 300;
 /**
  * Work after an ack waits until the server has answered every request and none has arrived for
  * YIELD_QUIET_MS (a burst has ended), and never longer than YIELD_MAX_MS: far below the 3 s a
@@ -52,8 +51,9 @@ export async function startSlackServer(options: SlackServerOptions): Promise<Sla
 }
 
 /**
- * Bolt's HTTPReceiver behind our own HTTP server, which adds the ops routes and refuses
- * requests stamped in the future before Bolt checks the signature.
+ * Bolt's HTTPReceiver behind our own HTTP server, which adds the ops routes and checks Slack's
+ * signature itself before anything of the body is parsed (see readSignedBody): a request without
+ * one is refused from its headers, before its body is read.
  */
 async function startHttp({ config, bot, deps, logger, routes, processBeforeResponse = false }: SlackServerOptions, signingSecret: string): Promise<SlackServer> {
   const receiver = new HTTPReceiver({
@@ -69,21 +69,22 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
 
   const server: Server = createServer((req, res) => {
     if (routes?.(req, res)) return;
-    if (stampedInFuture(req)) {
-      logger.warn({ path: req.url }, 'refused a Slack request stamped in the future');
-      res.writeHead(401).end();
-      return;
-    }
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== EVENTS_PATH) {
       res.writeHead(404).end();
       return;
     }
+    const signed = signatureHeaders(req);
+    if (!signed) {
+      logger.warn({ path: req.url }, 'refused a Slack request without a signature, or stamped more than five minutes away');
+      refuse(req, res, 401);
+      return;
+    }
     unanswered?.track(res);
-    bufferSlackBody(req)
+    readSignedBody(req, signingSecret, signed)
       .then((check) => {
         if (!check.ok) {
-          logger.warn({ status: check.status }, 'refused a Slack request whose body Bolt cannot take');
-          res.writeHead(check.status).end();
+          logger.warn({ status: check.status }, `refused a Slack request: ${check.why}`);
+          refuse(req, res, check.status);
           return;
         }
         receiver.requestListener(req, res);
@@ -143,11 +144,17 @@ function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, bot, dep
     clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: maskingFetch },
     logger: boltLogger(logger),
   });
+  // What people type (names, tickets, notes, reasons, command text) comes in here: made
+  // well-formed before any listener reads, stores or shows it.
+  app.use(async ({ body, next }) => {
+    wellFormedDeep(body);
+    await next();
+  });
   registerCommands(app, deps, afterAck);
   answerEveryRequest(app, logger);
 }
 
-function stampedInFuture(req: IncomingMessage): boolean {
-  const ts = Number(req.headers['x-slack-request-timestamp']);
-  return Number.isFinite(ts) && ts - Date.now() / 1000 > MAX_CLOCK_SKEW_S;
+/** Answers and drops the connection: the rest of a body we will not read is not drained either. */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number): void {
+  res.writeHead(status, { connection: 'close' }).end(() => req.destroy());
 }

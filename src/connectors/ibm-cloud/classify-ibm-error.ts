@@ -1,4 +1,5 @@
 import { redact } from '../../redact.js';
+import { wellFormed } from '../../well-formed.js';
 import { PermanentError, RetryableError } from '../step-errors.js';
 
 interface SdkError {
@@ -18,7 +19,7 @@ export function classifyIbmError(operation: string, err: unknown): Error {
   const status = e.status;
   // IBM error bodies can echo what was sent (a token, an API key): masked here, before the text
   // reaches a message, a job's failure reason or the trail.
-  const detail = redact(e.result?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e.result?.errorMessage || e.message || 'unknown error');
+  const detail = wellFormed(redact(e.result?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e.result?.errorMessage || e.message || 'unknown error'));
   if (status === 429) {
     return new RetryableError(`${operation}: rate limited by IBM Cloud (429)`, retryAfterMs(e.headers?.['retry-after']));
   }

@@ -8,6 +8,7 @@ import type { IbmCloudSettings } from './settings.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { PermanentError, RetryableError } from '../step-errors.js';
 import { redact } from '../../redact.js';
+import { wellFormedDeep } from '../../well-formed.js';
 import { classifyIbmError } from './classify-ibm-error.js';
 import type {
   GroupRemoval,
@@ -367,13 +368,14 @@ export class IbmCloudClient {
 
   /**
    * Counted by outcome: `ok`, IBM's HTTP status, `error` for a refusal we raised ourselves,
-   * `network` when no answer came.
+   * `network` when no answer came. Every answer's text (names and descriptions of keys, groups,
+   * policies, profiles) is made well-formed here, once, before anything records or shows it.
    */
   private async call<T>(operation: string, fn: () => Promise<T>, account = this.account): Promise<T> {
     // A budget refusal is ours, not IBM's: the call was never made.
     if (this.budget && account) await this.budget.take(account);
     try {
-      const result = await fn();
+      const result = wellFormedDeep(await fn());
       this.metrics?.ibmCalls.inc({ operation, status: 'ok' });
       return result;
     } catch (err) {

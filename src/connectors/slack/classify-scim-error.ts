@@ -1,4 +1,5 @@
 import { redact } from '../../redact.js';
+import { wellFormed } from '../../well-formed.js';
 import { PermanentError, RetryableError } from '../step-errors.js';
 
 /** A SCIM answer that was not a success, as the client read it. */
@@ -39,7 +40,8 @@ function detailOf(body: unknown): string {
   const scim = body as { detail?: unknown } | null;
   const text = typeof scim?.detail === 'string' ? scim.detail : typeof body === 'string' && body.trim() !== '' ? body.slice(0, 300) : 'no detail';
   // An error body may echo what was sent, the token included: masked before it reaches a message.
-  return redact(text);
+  // Cut at 300 code units, which may split a character in two.
+  return wellFormed(redact(text));
 }
 
 function retryAfterMs(header: string | null): number | undefined {

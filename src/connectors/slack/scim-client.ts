@@ -1,4 +1,5 @@
 import { PermanentError } from '../step-errors.js';
+import { wellFormedDeep } from '../../well-formed.js';
 import { classifyScimAnswer, classifyScimNoAnswer } from './classify-scim-error.js';
 import type { SlackScimSettings } from './settings.js';
 
@@ -100,7 +101,8 @@ export class SlackScimClient {
     }
     const ok = res.status >= 200 && res.status < 300;
     this.countCall?.(operation, ok ? 'ok' : String(res.status));
-    const parsed = parseBody(text);
+    // Names and emails in SCIM answers are outside text: well-formed before anything records them.
+    const parsed = wellFormedDeep(parseBody(text));
     if (ok || absent.includes(res.status)) return { status: res.status, body: parsed };
     throw classifyScimAnswer(operation, { status: res.status, retryAfter: res.headers.get('retry-after'), body: parsed });
   }

@@ -3,7 +3,7 @@ import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../queue/run-flow.js';
 import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk } from '../../requests/privilege.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, divider, escape, plain, section, slackDate, user } from './block-kit.js';
+import { context, cut, divider, escape, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 import { requestFacts } from './request-summary.js';
 
@@ -31,7 +31,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
   const risk = ownerRefusal ? `:no_entry: *Cannot be approved.* ${ownerRefusal}` : needed > 1 ? `:rotating_light: *Privileged:* ${privilegeRisk(name, privileges)}${approvalsSoFar(recorded, needed)}` : undefined;
   const approve = { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') };
   return {
-    text: `Offboarding request ${r.id} for ${name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
+    text: cut(`Offboarding request ${r.id} for ${name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`, MESSAGE_TEXT_LIMIT),
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
@@ -65,7 +65,7 @@ function approvalsSoFar(recorded: readonly RecordedApproval[], needed: number): 
 function confirmRisk(text: string) {
   return {
     title: plain('Approve a privileged person?'),
-    text: { type: 'mrkdwn', text: text.length > 300 ? `${text.slice(0, 299)}…` : text },
+    text: { type: 'mrkdwn', text: cut(text, 300) },
     confirm: plain('Approve'),
     deny: plain('Cancel'),
     style: 'danger',
@@ -74,7 +74,7 @@ function confirmRisk(text: string) {
 
 /** Who the person was found to be, per system: name, id, realm and state, so approvers can tell it is the right person. */
 function identitiesText(found: Preview['identities']): string {
-  const lines = (found ?? []).flatMap((s) => s.identities.map((i) => `• ${s.title}: ${escape(i.label)} \`${i.id}\`${i.detail ? ` (${escape(i.detail)})` : ''}`));
+  const lines = (found ?? []).flatMap((s) => s.identities.map((i) => `• ${s.title}: ${escape(i.label)} \`${escape(i.id)}\`${i.detail ? ` (${escape(i.detail)})` : ''}`));
   return lines.length ? `\n*Found as:*\n${[...new Set(lines)].join('\n')}` : '';
 }
 

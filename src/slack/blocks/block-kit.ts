@@ -1,23 +1,30 @@
 import { redact } from '../../redact.js';
+import { wellFormed } from '../../well-formed.js';
 import { inputAction } from './ids.js';
 
 /**
  * Tiny helpers for the Block Kit JSON our builders repeat. Text objects are masked here, because
- * views and ephemerals sent through a Bolt listener's own client do not pass our Slack client.
+ * views and ephemerals sent through a Bolt listener's own client do not pass our Slack client,
+ * and well-formed (outside text is made so where it comes in; this holds for any other path).
  */
-export const plain = (text: string) => ({ type: 'plain_text' as const, text: redact(text), emoji: true });
-export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: redact(text) });
-/** Slack refuses a whole message whose section text exceeds 3000 characters: cut rather than lose it. */
+export const plain = (text: string) => ({ type: 'plain_text' as const, text: wellFormed(redact(text)), emoji: true });
+export const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: wellFormed(redact(text)) });
+/**
+ * Slack refuses a whole message whose section text exceeds 3000 characters, or a context
+ * element's 2000: cut rather than lose it (outside text, an error or a name, can be any length).
+ */
 const SECTION_LIMIT = 3000;
-export const section = (text: string) => {
-  // Masked before cutting, so a cut never leaves the start of a secret behind.
+const CONTEXT_LIMIT = 2000;
+/** Slack cuts a message's fallback `text` beyond 40,000 characters; ours stop before. */
+export const MESSAGE_TEXT_LIMIT = 40_000;
+const CUT_NOTE = '\n… (cut to fit Slack; see the report)';
+/** Masked before cutting, so a cut never leaves the start of a secret behind. */
+export const fitted = (text: string, limit: number) => {
   const masked = redact(text);
-  return {
-    type: 'section' as const,
-    text: mrkdwn(masked.length > SECTION_LIMIT ? `${masked.slice(0, SECTION_LIMIT - 40)}\n… (cut to fit Slack; see the report)` : masked),
-  };
+  return masked.length > limit ? `${cut(masked, limit - CUT_NOTE.length)}${CUT_NOTE}` : masked;
 };
-export const context = (...texts: string[]) => ({ type: 'context' as const, elements: texts.map(mrkdwn) });
+export const section = (text: string) => ({ type: 'section' as const, text: mrkdwn(fitted(text, SECTION_LIMIT)) });
+export const context = (...texts: string[]) => ({ type: 'context' as const, elements: texts.map((t) => mrkdwn(fitted(t, CONTEXT_LIMIT))) });
 export const divider = () => ({ type: 'divider' as const });
 export const option = (value: string, text: string) => ({ text: plain(text), value });
 
@@ -34,5 +41,22 @@ export const user = (id: string) => `<@${id}>`;
 /** Slack renders this in the reader's own time zone. */
 export const slackDate = (iso: string) => `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time}|${iso}>`;
 
-/** Slack mrkdwn treats &, < and > as control characters. */
-export const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * Slack mrkdwn treats &, < and > as control characters: every string from outside (names, key
+ * and group names, reasons people typed, errors) passes here before it joins a Slack text.
+ */
+export const escape = (text: string) => wellFormed(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * At most `max` characters of `text`, cut where nothing is split in two: not a surrogate pair
+ * (the rest would not be well-formed), an escape such as `&amp;`, or a `<@U…>` mention or link.
+ */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let head = text.slice(0, /[\uD800-\uDBFF]/.test(text[max - 1] ?? '') ? max - 1 : max);
+  const amp = head.lastIndexOf('&');
+  if (amp >= 0 && !head.includes(';', amp)) head = head.slice(0, amp);
+  const open = head.lastIndexOf('<');
+  if (open > head.lastIndexOf('>')) head = head.slice(0, open);
+  return head;
+}

@@ -3,7 +3,7 @@ import { roundName, roundsOf } from '../../checklist/rounds.js';
 import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, escape, plain, section, slackDate } from './block-kit.js';
+import { context, cut, escape, plain, section, slackDate } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
@@ -115,7 +115,7 @@ function pack(texts: string[]): string[] {
   for (const t of texts) {
     const last = packed.at(-1);
     if (last !== undefined && last.length + 2 + t.length <= MAX_SECTION_CHARS) packed[packed.length - 1] = `${last}\n\n${t}`;
-    else packed.push(t.slice(0, MAX_SECTION_CHARS));
+    else packed.push(cut(t, MAX_SECTION_CHARS));
   }
   return packed;
 }

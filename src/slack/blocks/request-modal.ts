@@ -2,6 +2,7 @@ import { REASONS, TEXT_LIMITS } from '../../requests/request.js';
 import type { RequestForm } from '../request-form.js';
 import { escape, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
+import { wellFormed } from '../../well-formed.js';
 
 export interface RequestModalInput {
   /** Pre-filled from `/offboard @person`. */
@@ -79,12 +80,12 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
         type: 'plain_text_input',
         placeholder: plain('e.g. HR-1234'),
         max_length: TEXT_LIMITS.ticket,
-        ...(answers?.ticket ? { initial_value: answers.ticket } : {}),
+        ...(answers?.ticket ? { initial_value: wellFormed(answers.ticket) } : {}),
       }),
       input(
         FIELDS.notes,
         LABELS[FIELDS.notes]!,
-        { type: 'plain_text_input', multiline: true, max_length: TEXT_LIMITS.notes, ...(answers?.notes ? { initial_value: answers.notes } : {}) },
+        { type: 'plain_text_input', multiline: true, max_length: TEXT_LIMITS.notes, ...(answers?.notes ? { initial_value: wellFormed(answers.notes) } : {}) },
         { optional: true },
       ),
     ],
