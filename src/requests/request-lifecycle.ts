@@ -11,7 +11,7 @@ import type { SlackDirectory } from '../slack/slack-directory.js';
 import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
-import { refusalReason } from './approval-policy.js';
+import { beingOffboardedReason, refusalReason } from './approval-policy.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -30,8 +30,11 @@ export type Submitted =
   | { kind: 'created'; request: OffboardRequest }
   /** An earlier delivery of the same submission created it. */
   | { kind: 'duplicate'; request: OffboardRequest }
-  /** The person already has a pending or approved request: this one is not stored. */
-  | { kind: 'open'; request: OffboardRequest }
+  /**
+   * The person already has an open request (`id`; `request` unless it cannot be read): this one is
+   * not stored. `approver`: whether the requester may be told about it and act on it.
+   */
+  | { kind: 'open'; id: string; request: OffboardRequest | undefined; approver: boolean }
   /** An earlier delivery claimed the submission and has not finished storing it. */
   | { kind: 'in_progress' };
 
@@ -73,7 +76,7 @@ export class RequestLifecycle {
       this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request }),
     );
     if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
-    if (stored.kind === 'open') return stored;
+    if (stored.kind === 'open') return { ...stored, approver: await this.actsAsApprover(valid.requester.slackUserId) };
     return { kind: 'created', request: stored.request };
   }
 
@@ -111,18 +114,27 @@ export class RequestLifecycle {
     );
   }
 
+  /** An approver with no open request about them (see beingOffboardedReason). */
+  async actsAsApprover(userId: string): Promise<boolean> {
+    return (await this.directory.isApprover(userId)) && (await this.store.openAbout(userId)) === undefined;
+  }
+
   /** Why `actorId` may not decide, if so; refusals are recorded in the trail, repeats counted. */
   async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
-    const reason = refusalReason(request, actorId, isApprover);
+    const reason = refusalReason(request, actorId, isApprover) ?? beingOffboardedReason(await this.store.openAbout(actorId));
     if (!reason) return undefined;
+    await this.recordRefusal(request, actorId, action, reason);
+    return reason;
+  }
+
+  private async recordRefusal(request: OffboardRequest, actorId: string, action: DecisionAction, reason: string): Promise<void> {
     // A flood of the same refused click must not grow the trail without bound: the first of a window
     // is recorded, then the running count at 10, 100, 1000… repeats.
     const count = await this.store.countRefusal(request.id, actorId, action, reason, REFUSAL_WINDOW_MS);
     if (isPowerOfTen(count)) {
       await this.audit.append(request.id, { type: 'approval.refused', actor: actorId, action, reason, ...(count > 1 ? { repeats: count } : {}) });
     }
-    return reason;
   }
 
   async approve(requestId: string, actorId: string): Promise<Decision> {
@@ -185,6 +197,10 @@ export class RequestLifecycle {
     const failed = currentPhaseSteps(trail).filter((s) => s.state !== 'verified' && s.state !== 'residual');
     if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
     if (failed.length === 0) return { kind: 'not_now', reason: `${requestId} has no failed steps.` };
+    if (phase === 'reinstate') {
+      const superseded = await this.superseded(request, actorId, 'retry', 'its reinstatement retried');
+      if (superseded) return { kind: 'not_now', reason: superseded };
+    }
     const granted = await grantRound(this.phaseDeps(), requestId, phase, failed.map((s) => s.id), actorId, ['completed', 'disabled', 'reinstated']);
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
     return { kind: 'started', steps: failed.length };
@@ -199,7 +215,14 @@ export class RequestLifecycle {
     const refused = await this.mayDecide(request, actorId, 'reinstate');
     if (refused) return { kind: 'refused', reason: refused };
     if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'reinstated') };
+    const superseded = await this.superseded(request, actorId, 'reinstate', 'reinstated');
+    if (superseded) return { kind: 'not_now', reason: superseded };
     const steps = restorableSteps(await this.audit.read(requestId));
+    if (steps.length === 0) {
+      const reason = `${requestId} cannot be reinstated: its disable phase took nothing that can be given back, so there is nothing to restore. Its deletion stays scheduled.`;
+      await this.recordRefusal(request, actorId, 'reinstate', reason);
+      return { kind: 'not_now', reason };
+    }
     const granted = await grantRound(this.phaseDeps(), requestId, 'reinstate', steps, actorId, ['disabled']);
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'reinstated') };
     await this.deletions.cancel(requestId);
@@ -226,6 +249,18 @@ export class RequestLifecycle {
       if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'deleted now') };
     }
     return { kind: 'started', steps: this.runs.stepsOf(request, 'delete').length };
+  }
+
+  /**
+   * Why `request` may not be `what` because a later request about the same person exists (recorded
+   * as a refusal), or undefined: giving back what it took could give back what the later one took.
+   */
+  private async superseded(request: OffboardRequest, actorId: string, action: DecisionAction, what: string): Promise<string | undefined> {
+    const later = await this.store.laterAbout(request);
+    if (later.length === 0) return undefined;
+    const reason = `${request.id} cannot be ${what}: a later request about ${request.subject.name} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
+    await this.recordRefusal(request, actorId, action, reason);
+    return reason;
   }
 
   private phaseDeps() {
