@@ -119,7 +119,10 @@ export class RequestLifecycle {
     return (await this.directory.isApprover(userId)) && (await this.store.openAbout(userId)) === undefined;
   }
 
-  /** Why `actorId` may not decide, if so; refusals are recorded in the trail, repeats counted. */
+  /**
+   * Why `actorId` may not decide (not an approver, their own offboarding or request, or one about
+   * them is open), if so; refusals are recorded in the trail, repeats counted.
+   */
   async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
     const reason = refusalReason(request, actorId, isApprover) ?? beingOffboardedReason(await this.store.openAbout(actorId));
@@ -198,7 +201,7 @@ export class RequestLifecycle {
     if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
     if (failed.length === 0) return { kind: 'not_now', reason: `${requestId} has no failed steps.` };
     if (phase === 'reinstate') {
-      const superseded = await this.superseded(request, actorId, 'retry', 'its reinstatement retried');
+      const superseded = await this.superseded(request, actorId, 'retry', `The reinstatement of ${requestId} cannot be retried`);
       if (superseded) return { kind: 'not_now', reason: superseded };
     }
     const granted = await grantRound(this.phaseDeps(), requestId, phase, failed.map((s) => s.id), actorId, ['completed', 'disabled', 'reinstated']);
@@ -215,7 +218,7 @@ export class RequestLifecycle {
     const refused = await this.mayDecide(request, actorId, 'reinstate');
     if (refused) return { kind: 'refused', reason: refused };
     if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'reinstated') };
-    const superseded = await this.superseded(request, actorId, 'reinstate', 'reinstated');
+    const superseded = await this.superseded(request, actorId, 'reinstate', `${requestId} cannot be reinstated`);
     if (superseded) return { kind: 'not_now', reason: superseded };
     const steps = restorableSteps(await this.audit.read(requestId));
     if (steps.length === 0) {
@@ -252,13 +255,14 @@ export class RequestLifecycle {
   }
 
   /**
-   * Why `request` may not be `what` because a later request about the same person exists (recorded
-   * as a refusal), or undefined: giving back what it took could give back what the later one took.
+   * `refusal` continued with why, when a request about the same person was filed after `request`
+   * (recorded as a refusal); else undefined. Giving back what `request` took could give back what
+   * the later one takes.
    */
-  private async superseded(request: OffboardRequest, actorId: string, action: DecisionAction, what: string): Promise<string | undefined> {
+  private async superseded(request: OffboardRequest, actorId: string, action: DecisionAction, refusal: string): Promise<string | undefined> {
     const later = await this.store.laterAbout(request);
     if (later.length === 0) return undefined;
-    const reason = `${request.id} cannot be ${what}: a later request about ${request.subject.name} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
+    const reason = `${refusal}: a later request about ${escape(request.subject.name)} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
     await this.recordRefusal(request, actorId, action, reason);
     return reason;
   }

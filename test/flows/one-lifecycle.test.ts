@@ -150,4 +150,26 @@ describe('Reinstate', () => {
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
     expect(stack.ibm.requests.filter((r) => r.method !== 'GET')).toHaveLength(ibmWritesBefore);
   });
+
+  it('a reinstatement that failed in part cannot be retried once a later request about the person has been filed', async () => {
+    const { stack, player } = await start();
+    const first = await disabled(stack, player, janeLeaves);
+    stack.ibm.inject({ method: 'POST', path: '/v2/policies', status: 403 });
+    await player.checklistButton(PEOPLE.alex, 'reinstate', first);
+    expect(eventsOf(await finishedTrail(stack, first, { rounds: 2, timeoutMs: 40_000 }), 'run.finished')[1]!.failedSteps.length).toBeGreaterThan(0);
+    const { store } = storeOf(stack);
+    await eventually(async () => (await store.mustGet(first)).status === 'reinstated', 10_000, 'reinstated');
+    stack.ibm.clearFaults();
+    // Jane is reinstated, so a new request about her is accepted.
+    const later = await player.request(PEOPLE.morgan, { ...janeLeaves, reason: 'termination_for_cause', disposition: 'delete_now', ticket: 'HR-CAUSE' }, { awaitPreview: false });
+
+    await player.checklistButton(PEOPLE.riley, 'retry', first);
+
+    const told = await stack.slack.waitFor(() => ephemeralsFor(stack, PEOPLE.riley).find((e) => e.text.includes(first)));
+    expect(told.text).toBe(`The reinstatement of ${first} cannot be retried: a later request about Jane Doe (${later}) has been filed since, and what it removes must stay removed.`);
+    const trail = await readTrail(stack, first);
+    expect(eventsOf(trail, 'run.planned')).toHaveLength(2);
+    expect(eventsOf(trail, 'approval.refused')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, action: 'retry' })]);
+    expect((await store.mustGet(first)).status).toBe('reinstated');
+  }, 60_000);
 });
