@@ -30,8 +30,9 @@ const openAboutLua = (k: number, a: number) => `
 local open = false
 for _, id in ipairs(redis.call('ZREVRANGE', KEYS[${k}], 0, -1)) do
   for _, status in ipairs({${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')}}) do
-    if not open and redis.call('ZSCORE', ARGV[${a}] .. status, id) then open = id end
+    if redis.call('ZSCORE', ARGV[${a}] .. status, id) then open = id; break end
   end
+  if open then break end
 end
 `;
 
@@ -51,8 +52,9 @@ return 1
 
 // Stores the request of one view submission, in one step: unless the submission already stored one
 // (its id or, from an earlier version mid-store, 'pending', is returned) or the person has an open
-// request, one waiting for its deletion included (its id and document are returned), the request is created, indexed (all, by status, by person), its
-// trail started with its first entry, and the submission mapped to it. Atomic, so neither a replayed
+// request, one waiting for its deletion included (its id and document are returned), the request is
+// created, indexed (all, by status, by person), its trail started with its first entry, and the
+// submission mapped to it. Atomic, so neither a replayed
 // delivery nor a second request about the same person can slip in between the checks and the writes,
 // whichever process they reach, and no crash leaves a request without its trail or a trail without it.
 const CREATE_FOR_SUBMISSION = new LuaScript(`
