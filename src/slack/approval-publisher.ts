@@ -30,21 +30,24 @@ export class ApprovalPublisher {
    * a request that cannot be read (so neither can its thread), in the channel itself.
    */
   async alert(requestId: string, text: string): Promise<void> {
-    const where = await this.store.mustGet(requestId).then(
-      (request) => {
-        if (!request.approvalMessage) throw new RetryableError(`alert about ${requestId}: the approval message is not posted yet`);
-        return { channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, reply_broadcast: true };
-      },
-      (err: unknown) => {
-        if (err instanceof RequestUnreadableError) return { channel: this.channel };
-        throw err;
-      },
-    );
+    const where = await this.alertPlace(requestId);
     try {
       await this.slack.chat.postMessage({ ...where, text: `${this.approvers ? `${this.approvers} ` : ''}${text}` });
     } catch (err) {
       throw classifySlackError('alert', err);
     }
+  }
+
+  private async alertPlace(requestId: string): Promise<{ channel: string } | { channel: string; thread_ts: string; reply_broadcast: true }> {
+    let request: OffboardRequest;
+    try {
+      request = await this.store.mustGet(requestId);
+    } catch (err) {
+      if (err instanceof RequestUnreadableError) return { channel: this.channel };
+      throw err;
+    }
+    if (!request.approvalMessage) throw new RetryableError(`alert about ${requestId}: the approval message is not posted yet`);
+    return { channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, reply_broadcast: true as const };
   }
 
   /** Posts the message once, across a crash or a lost answer (see PostedMessages); a re-run after the post only refreshes it. */
