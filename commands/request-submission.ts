@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import type { NewRequest, OffboardRequest } from '../src/requests/request.js';
+import type { NewRequest } from '../src/requests/request.js';
 import type { SubmissionKey, Submitted } from '../src/requests/request-lifecycle.js';
 import { formProblems, validateRequest, type SlackPerson } from '../src/requests/validate-request.js';
 import { checkingView, sendingView } from '../src/slack/blocks/checking-view.js';
@@ -94,7 +94,7 @@ async function check(
 /** Stores the request of this submission; a person with an open request is a problem to show in the form. */
 async function submit(deps: CommandDeps, request: NewRequest, submission: SubmissionKey, teamDomain: string | undefined): Promise<Outcome> {
   const submitted = await deps.lifecycle.submit(request, submission);
-  if (submitted.kind === 'open') return { kind: 'invalid', errors: { [FIELDS.person]: openRequestNotice(submitted.request, teamDomain) } };
+  if (submitted.kind === 'open') return { kind: 'invalid', errors: { [FIELDS.person]: openRequestNotice(submitted, request.subject.name, teamDomain) } };
   return submitted;
 }
 
@@ -127,10 +127,20 @@ async function announce(deps: CommandDeps, outcome: Outcome, requesterId: string
   deps.logger.info({ requestId: outcome.request.id, requester: requesterId }, 'offboarding requested');
 }
 
-/** Names the open request, with a link to its approval message when there is one. */
-function openRequestNotice(r: OffboardRequest, teamDomain: string | undefined): string {
-  const state = r.status === 'pending' ? 'waiting for approval' : 'approved and running';
+/**
+ * What a requester is told of the open request about the person: an approver gets it named, with a
+ * link to its approval message and what to do instead (ending a grace period is how a request is
+ * escalated); anyone else only that one exists, not its id, state or reason.
+ */
+function openRequestNotice(open: Extract<Submitted, { kind: 'open' }>, name: string, teamDomain: string | undefined): string {
+  if (!open.approver) return `An offboarding request about ${name} already exists, so this one was not sent.`;
+  const r = open.request;
+  if (!r) return `${name} already has an open offboarding request, ${open.id}; it must be closed before another.`;
   const link =
     r.approvalMessage && teamDomain ? ` See https://${teamDomain}.slack.com/archives/${r.approvalMessage.channel}/p${r.approvalMessage.ts.replace('.', '')}` : '';
-  return `${r.subject.name} already has an open offboarding request, ${r.id} (${state}); it must be rejected or finished before another.${link}`;
+  if (r.status === 'disabled') {
+    return `${name} already has an open offboarding request, ${r.id} (in its grace period: access removed, deletion scheduled). To delete now, use "End grace period now" on it; no second request is needed.${link}`;
+  }
+  const state = r.status === 'pending' ? 'waiting for approval' : 'approved and running';
+  return `${name} already has an open offboarding request, ${r.id} (${state}); it must be rejected or finished before another.${link}`;
 }

@@ -100,7 +100,7 @@ export interface RescanFinding {
 
 export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace';
 
-export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled';
+export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled' | 'unreadable';
 
 export type EvidenceChannel = 'button' | 'command';
 

@@ -3,6 +3,7 @@ import type { EvidenceChannel, PublishedFile } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ApproverSource } from '../config/config.js';
 import { FINISH_RUN_JOB } from '../queue/queue-names.js';
+import { beingOffboardedReason } from '../requests/approval-policy.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 
@@ -72,8 +73,10 @@ export class EvidenceDesk {
 
   private async refusal(requestId: string, actorId: string, via: EvidenceChannel): Promise<EvidenceAnswer | undefined> {
     await this.store.mustGet(requestId);
-    if (await this.mayHaveEvidence(actorId)) return undefined;
-    const reason = 'Only offboarding approvers and compliance (OFFBOARD_COMPLIANCE) can have the evidence pack.';
+    const reason = (await this.mayHaveEvidence(actorId))
+      ? beingOffboardedReason(await this.store.openAbout(actorId))
+      : 'Only offboarding approvers and compliance (OFFBOARD_COMPLIANCE) can have the evidence pack.';
+    if (!reason) return undefined;
     // The first refusal of a window is recorded; a flood of the same click cannot grow the trail.
     if ((await this.store.countRefusal(requestId, actorId, `evidence-${via}`, reason, REFUSAL_WINDOW_MS)) === 1) {
       await this.audit.append(requestId, { type: 'evidence.refused', actor: actorId, via, reason });

@@ -10,3 +10,14 @@ export function refusalReason(request: OffboardRequest, actorId: string, isAppro
   if (!isApprover) return 'Only offboarding approvers can decide on offboarding requests.';
   return undefined;
 }
+
+/**
+ * Why someone about whom an offboarding request is open (`openAboutThem`, its id; see
+ * RequestStore.openAbout) may not act on any request or its evidence, or undefined when none is:
+ * whoever is being offboarded, an approver disabled for cause included, keeps no power in the bot.
+ * The reason names no request: it may be one they have not been told of.
+ */
+export function beingOffboardedReason(openAboutThem: string | undefined): string | undefined {
+  if (openAboutThem === undefined) return undefined;
+  return 'An offboarding request about you is open, so you cannot act on offboarding requests or their evidence until it is closed.';
+}

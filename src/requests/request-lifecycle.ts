@@ -11,7 +11,7 @@ import type { SlackDirectory } from '../slack/slack-directory.js';
 import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
-import { refusalReason } from './approval-policy.js';
+import { beingOffboardedReason, refusalReason } from './approval-policy.js';
 import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk, type Privilege } from './privilege.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
@@ -31,8 +31,11 @@ export type Submitted =
   | { kind: 'created'; request: OffboardRequest }
   /** An earlier delivery of the same submission created it. */
   | { kind: 'duplicate'; request: OffboardRequest }
-  /** The person already has a pending or approved request: this one is not stored. */
-  | { kind: 'open'; request: OffboardRequest }
+  /**
+   * The person already has an open request (`id`; `request` unless it cannot be read): this one is
+   * not stored. `approver`: whether the requester may be told about it and act on it.
+   */
+  | { kind: 'open'; id: string; request: OffboardRequest | undefined; approver: boolean }
   /** An earlier delivery claimed the submission and has not finished storing it. */
   | { kind: 'in_progress' };
 
@@ -79,7 +82,7 @@ export class RequestLifecycle {
       this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request }),
     );
     if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
-    if (stored.kind === 'open') return stored;
+    if (stored.kind === 'open') return { ...stored, approver: await this.actsAsApprover(valid.requester.slackUserId) };
     return { kind: 'created', request: stored.request };
   }
 
@@ -117,14 +120,23 @@ export class RequestLifecycle {
     );
   }
 
-  /** Why `actorId` may not decide, if so; refusals are recorded in the trail, repeats counted. */
+  /** An approver with no open request about them (see beingOffboardedReason). */
+  async actsAsApprover(userId: string): Promise<boolean> {
+    return (await this.directory.isApprover(userId)) && (await this.store.openAbout(userId)) === undefined;
+  }
+
+  /**
+   * Why `actorId` may not decide (not an approver, their own offboarding or request, or one about
+   * them is open), if so; refusals are recorded in the trail, repeats counted.
+   */
   async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
-    const reason = refusalReason(request, actorId, isApprover);
+    const reason = refusalReason(request, actorId, isApprover) ?? beingOffboardedReason(await this.store.openAbout(actorId));
     if (!reason) return undefined;
     return this.recordRefusal(request, actorId, action, reason);
   }
 
+  /** Records a refusal (repeats counted) and returns its reason. */
   private async recordRefusal(request: OffboardRequest, actorId: string, action: DecisionAction, reason: string): Promise<string> {
     // A flood of the same refused click must not grow the trail without bound: the first of a window
     // is recorded, then the running count at 10, 100, 1000… repeats.
@@ -233,6 +245,10 @@ export class RequestLifecycle {
     const failed = currentPhaseSteps(trail).filter((s) => s.state !== 'verified' && s.state !== 'residual');
     if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
     if (failed.length === 0) return { kind: 'not_now', reason: `${requestId} has no failed steps.` };
+    if (phase === 'reinstate') {
+      const superseded = await this.superseded(request, actorId, 'retry', `The reinstatement of ${requestId} cannot be retried`);
+      if (superseded) return { kind: 'not_now', reason: superseded };
+    }
     const granted = await grantRound(this.phaseDeps(), requestId, phase, failed.map((s) => s.id), actorId, ['completed', 'disabled', 'reinstated']);
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
     return { kind: 'started', steps: failed.length };
@@ -247,7 +263,14 @@ export class RequestLifecycle {
     const refused = await this.mayDecide(request, actorId, 'reinstate');
     if (refused) return { kind: 'refused', reason: refused };
     if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'reinstated') };
+    const superseded = await this.superseded(request, actorId, 'reinstate', `${requestId} cannot be reinstated`);
+    if (superseded) return { kind: 'not_now', reason: superseded };
     const steps = restorableSteps(await this.audit.read(requestId));
+    if (steps.length === 0) {
+      const reason = `${requestId} cannot be reinstated: its disable phase took nothing that can be given back, so there is nothing to restore. Its deletion stays scheduled.`;
+      await this.recordRefusal(request, actorId, 'reinstate', reason);
+      return { kind: 'not_now', reason };
+    }
     const granted = await grantRound(this.phaseDeps(), requestId, 'reinstate', steps, actorId, ['disabled']);
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'reinstated') };
     await this.deletions.cancel(requestId);
@@ -274,6 +297,19 @@ export class RequestLifecycle {
       if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'deleted now') };
     }
     return { kind: 'started', steps: this.runs.stepsOf(request, 'delete').length };
+  }
+
+  /**
+   * `refusal` continued with why, when a request about the same person was filed after `request`
+   * (recorded as a refusal); else undefined. Giving back what `request` took could give back what
+   * the later one takes.
+   */
+  private async superseded(request: OffboardRequest, actorId: string, action: DecisionAction, refusal: string): Promise<string | undefined> {
+    const later = await this.store.laterAbout(request);
+    if (later.length === 0) return undefined;
+    const reason = `${refusal}: a later request about ${escape(request.subject.name)} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
+    await this.recordRefusal(request, actorId, action, reason);
+    return reason;
   }
 
   private phaseDeps() {

@@ -6,58 +6,69 @@ import { startTrailLua, type TrailStart } from '../audit/audit-trail.js';
 import { newRequestId } from './request-id.js';
 import { offboardRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 
-// Applies a shallow patch only while the status is one of ARGV[3..]; atomic, so two approvers
-// clicking at the same moment cannot both win. A status change also moves the request between the
-// per-status indexes (ARGV[2] is their key prefix), which the reconciler reads.
-const PATCH_IF_STATUS = new LuaScript(`
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {0, false} end
-local req = cjson.decode(raw)
-local allowed = #ARGV == 2
-for i = 3, #ARGV do if req.status == ARGV[i] then allowed = true end end
-if not allowed then return {0, raw} end
-local before = req.status
-for k, v in pairs(cjson.decode(ARGV[1])) do req[k] = v end
-local out = cjson.encode(req)
-redis.call('SET', KEYS[1], out)
-if req.status ~= before then
-  redis.call('ZREM', ARGV[2] .. before, req.id)
-  redis.call('ZADD', ARGV[2] .. req.status, redis.call('ZSCORE', KEYS[2], req.id) or 0, req.id)
+// Replaces the request with ARGV[2] only while it is still exactly ARGV[1] (what the patch was merged
+// into), so two approvers clicking at the same moment cannot both win; the loser reads again. The
+// documents are compared and stored as they are, never decoded here: Redis' Lua JSON would turn an
+// empty array into an object. A status change (ARGV[4] to ARGV[5]) also moves the request between
+// the per-status indexes (ARGV[3] is their key prefix), which the reconciler reads.
+const COMPARE_AND_SET = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[4] ~= ARGV[5] then
+  redis.call('ZREM', ARGV[3] .. ARGV[4], ARGV[6])
+  redis.call('ZADD', ARGV[3] .. ARGV[5], redis.call('ZSCORE', KEYS[2], ARGV[6]) or 0, ARGV[6])
 end
-return {1, out}
+return 1
 `);
 
-// Stores a new request and indexes it in one step, so no crash leaves a request the reconciler cannot see.
+/** Statuses in which a request is about to act, acting, or waiting to delete: one lifecycle per person. */
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'disabled'];
+
+// The newest request about a person (subject index KEYS[n]) that is open, found from the status
+// indexes (prefix ARGV[a]) alone, so no stored document is decoded: false when there is none.
+const openAboutLua = (k: number, a: number) => `
+local open = false
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[${k}], 0, -1)) do
+  for _, status in ipairs({${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')}}) do
+    if redis.call('ZSCORE', ARGV[${a}] .. status, id) then open = id; break end
+  end
+  if open then break end
+end
+`;
+
+const OPEN_ABOUT = new LuaScript(`${openAboutLua(1, 1)}
+return open
+`);
+
+// Stores a new request and indexes it (all, by status, by person) in one step, so no crash leaves a
+// request the reconciler cannot see.
 const CREATE = new LuaScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
 return 1
 `);
 
 // Stores the request of one view submission, in one step: unless the submission already stored one
-// (its id or, from an earlier version mid-store, 'pending', is returned) or the person has a pending or
-// approved request (returned), the request is created, indexed (all, by status, by person), its
-// trail started with its first entry, and the submission mapped to it. Atomic, so neither a replayed
+// (its id or, from an earlier version mid-store, 'pending', is returned) or the person has an open
+// request, one waiting for its deletion included (its id and document are returned), the request is
+// created, indexed (all, by status, by person), its trail started with its first entry, and the
+// submission mapped to it. Atomic, so neither a replayed
 // delivery nor a second request about the same person can slip in between the checks and the writes,
 // whichever process they reach, and no crash leaves a request without its trail or a trail without it.
 const CREATE_FOR_SUBMISSION = new LuaScript(`
 local earlier = redis.call('GET', KEYS[1])
 if earlier then return {'submitted', earlier} end
-for _, id in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, -1)) do
-  local raw = redis.call('GET', ARGV[5] .. id)
-  if raw then
-    local status = cjson.decode(raw).status
-    if status == 'pending' or status == 'approved' then return {'open', raw} end
-  end
-end
+${openAboutLua(2, 6)}
+if open then return {'open', open, redis.call('GET', ARGV[5] .. open)} end
 if redis.call('EXISTS', KEYS[3], KEYS[6], KEYS[7]) > 0 then return {'taken'} end
 redis.call('SET', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[5], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-${startTrailLua(6, 6)}
+${startTrailLua(6, 7)}
 return {'created'}
 `);
 
@@ -84,12 +95,26 @@ export type SubmissionStored =
   | { kind: 'created'; request: OffboardRequest }
   /** The submission was stored before: the request id, or SUBMISSION_PENDING. */
   | { kind: 'submitted'; earlier: string }
-  /** The person already has a pending or approved request. */
-  | { kind: 'open'; request: OffboardRequest };
+  /** The person already has an open request (see OPEN_STATUSES): its id, and the request unless it cannot be read. */
+  | { kind: 'open'; id: string; request: OffboardRequest | undefined };
 
 export interface PatchResult {
   applied: boolean;
   request: OffboardRequest;
+}
+
+/** Far more than any real contention (a handful of clicks and workers on one request); a bound, not a budget. */
+const MAX_PATCH_ATTEMPTS = 100;
+
+/** A stored request that is not JSON or not a request (what the problem is, in `problem`). */
+export class RequestUnreadableError extends Error {
+  constructor(
+    readonly requestId: string,
+    readonly problem: string,
+  ) {
+    super(`Offboarding request ${requestId} cannot be read: ${problem}`);
+    this.name = 'RequestUnreadableError';
+  }
 }
 
 export class RequestNotFoundError extends Error {
@@ -109,7 +134,7 @@ export class RequestStore {
   async create(fields: NewRequest): Promise<OffboardRequest> {
     for (;;) {
       const request: OffboardRequest = { ...fields, id: newRequestId(), createdAt: this.now().toISOString(), status: 'pending' };
-      const keys = [this.keys.request(request.id), this.keys.requestIndex(), this.keys.statusIndex(request.status)];
+      const keys = [this.keys.request(request.id), this.keys.requestIndex(), this.keys.statusIndex(request.status), this.keys.subjectIndex(request.subject.slackUserId)];
       const created = await CREATE.run(this.redis, keys, [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id]);
       if (created === 1) return request;
       // id collision: draw again
@@ -118,7 +143,7 @@ export class RequestStore {
 
   async get(id: string): Promise<OffboardRequest | undefined> {
     const raw = await this.redis.get(this.keys.request(id));
-    return raw ? parse(raw) : undefined;
+    return raw ? parse(id, raw) : undefined;
   }
 
   async mustGet(id: string): Promise<OffboardRequest> {
@@ -133,15 +158,39 @@ export class RequestStore {
     return this.redis.zrange(this.keys.statusIndex(status), '0', String(limit - 1));
   }
 
-  /** Patches the request only if its status is one of `whenStatus` (any status when omitted). */
+  /**
+   * Patches the request only if its status is one of `whenStatus` (any status when omitted). The
+   * patch is merged here and the whole request checked before it is written, so a patch cannot store
+   * a request that no longer reads; the write happens only if nobody wrote in between (else it is
+   * merged again into what they wrote). Fields the patch leaves undefined are kept.
+   */
   async patch(id: string, patch: Partial<OffboardRequest>, whenStatus: RequestStatus[] = []): Promise<PatchResult> {
-    const [applied, raw] = (await PATCH_IF_STATUS.run(
-      this.redis,
-      [this.keys.request(id), this.keys.requestIndex()],
-      [JSON.stringify(patch), this.keys.statusIndex(''), ...whenStatus],
-    )) as [number, string | null];
-    if (!raw) throw new RequestNotFoundError(id);
-    return { applied: applied === 1, request: parse(raw) };
+    const key = this.keys.request(id);
+    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
+      const raw = await this.redis.get(key);
+      if (raw === null) throw new RequestNotFoundError(id);
+      const current = parse(id, raw);
+      if (whenStatus.length && !whenStatus.includes(current.status)) return { applied: false, request: current };
+      // Merged into the document as stored, so fields this version does not know are kept.
+      const out = JSON.stringify({ ...(JSON.parse(raw) as Record<string, unknown>), ...changes });
+      const request = offboardRequestSchema.parse(JSON.parse(out));
+      const args = [raw, out, this.keys.statusIndex(''), current.status, request.status, id];
+      if ((await COMPARE_AND_SET.run(this.redis, [key, this.keys.requestIndex()], args)) === 1) return { applied: true, request };
+    }
+    throw new Error(`request ${id} kept changing under ${MAX_PATCH_ATTEMPTS} attempts to patch it`);
+  }
+
+  /** The id of the newest open request (see OPEN_STATUSES) about this Slack user, if any: read from the indexes alone. */
+  async openAbout(slackUserId: string): Promise<string | undefined> {
+    const id = (await OPEN_ABOUT.run(this.redis, [this.keys.subjectIndex(slackUserId)], [this.keys.statusIndex('')])) as string | null;
+    return id ?? undefined;
+  }
+
+  /** Ids of requests about the same person created after `request`, oldest first. */
+  async laterAbout(request: OffboardRequest): Promise<string[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.subjectIndex(request.subject.slackUserId), `(${Date.parse(request.createdAt)}`, '+inf');
+    return ids.filter((id) => id !== request.id);
   }
 
   /** The newest `limit` requests that still read back; ids of any that do not, so they can be logged, not shown. */
@@ -176,11 +225,11 @@ export class RequestStore {
         this.keys.statusIndex(request.status),
         ...first.keys,
       ];
-      const args = [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id, String(SUBMISSION_TTL_S), this.keys.request(''), ...first.args];
-      const [kind, value] = (await CREATE_FOR_SUBMISSION.run(this.redis, keys, args)) as [string, string | undefined];
+      const args = [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id, String(SUBMISSION_TTL_S), this.keys.request(''), this.keys.statusIndex(''), ...first.args];
+      const [kind, value, raw] = (await CREATE_FOR_SUBMISSION.run(this.redis, keys, args)) as [string, string | undefined, string | null | undefined];
       if (kind === 'created') return { kind, request };
       if (kind === 'submitted') return { kind, earlier: value! };
-      if (kind === 'open') return { kind, request: parse(value!) };
+      if (kind === 'open') return { kind, id: value!, request: raw ? safeParse(raw) : undefined };
       // id collision: draw again
     }
   }
@@ -211,8 +260,17 @@ export class RequestStore {
   }
 }
 
-function parse(raw: string): OffboardRequest {
-  return offboardRequestSchema.parse(JSON.parse(raw));
+function parse(id: string, raw: string): OffboardRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new RequestUnreadableError(id, 'it is not JSON');
+  }
+  const parsed = offboardRequestSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(the request)'}: ${i.message}`);
+  throw new RequestUnreadableError(id, issues.join('; '));
 }
 
 function safeParse(raw: string): OffboardRequest | undefined {

@@ -9,7 +9,8 @@ import { RECONCILE_JOB } from '../queue/queue-names.js';
 import { finishJobId, identifyJobId, stepJobId } from '../queue/run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
-import type { RequestStore } from '../requests/request-store.js';
+import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
+import { escape } from '../slack/blocks/block-kit.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { identifiedSystems } from './identities.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
@@ -38,7 +39,9 @@ const SETTLE_MS = 2_000;
  * queue, or BullMQ failed a job without our code running (stalled past the limit). Every repair
  * is recorded in the request's trail. Runs at start-up and on a schedule; each repair is
  * idempotent, and one reconciler runs at a time. A run changed moments ago (a decision whose
- * jobs are being enqueued right now) is not stranded but busy: the next pass looks again.
+ * jobs are being enqueued right now) is not stranded but busy: the next pass looks again. Each
+ * request is handled on its own: one that cannot be read is recorded and alerted once, and neither
+ * it nor any other failure on one request stops the pass for the others.
  */
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
@@ -47,13 +50,13 @@ export class Reconciler {
     return this.deps.lock.with('reconcile', 'all', async () => {
       let repairs = 0;
       let busy = 0;
-      for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.pending(id);
+      for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.alone(id, () => this.pending(id));
       for (const id of await this.deps.store.idsWithStatus('approved')) {
-        const repaired = await this.approved(id);
+        const repaired = await this.alone(id, () => this.approved(id));
         if (repaired === 'busy') busy++;
         else repairs += repaired;
       }
-      for (const id of await this.deps.store.idsWithStatus('disabled')) repairs += await this.waitingForDeletion(id);
+      for (const id of await this.deps.store.idsWithStatus('disabled')) repairs += await this.alone(id, () => this.waitingForDeletion(id));
       // A busy run may be one a crash just stranded (the pass at start-up sees it so): look again
       // once it has settled, not only at the next scheduled pass. One such pass per settle period.
       if (busy) {
@@ -62,6 +65,37 @@ export class Reconciler {
       }
       return repairs;
     });
+  }
+
+  /** Repairs one request; whatever goes wrong with it is told and counts as no repair, and the pass goes on. */
+  private async alone<T>(id: string, repair: () => Promise<T>): Promise<T | 0> {
+    try {
+      return await repair();
+    } catch (err) {
+      if (err instanceof RequestUnreadableError) await this.unreadable(err).catch((e: Error) => this.failed(id, e));
+      else this.failed(id, err as Error);
+      return 0;
+    }
+  }
+
+  private failed(id: string, err: Error): void {
+    this.deps.logger.error({ requestId: id, err: err.message }, 'reconciler could not look at a request; went on with the others');
+  }
+
+  /**
+   * A stored request that does not read (a bug, or a hand edit in Redis): nothing can be repaired
+   * without it, so it is recorded in its trail, the approvers are alerted and it is counted, once;
+   * later passes skip it until someone repairs it.
+   */
+  private async unreadable(err: RequestUnreadableError): Promise<void> {
+    const id = err.requestId;
+    if ((await this.deps.audit.read(id)).some((e) => e.type === 'run.reconciled' && e.action === 'unreadable')) return;
+    const detail = `the stored request cannot be read (${err.problem}); nothing is done for it until it is repaired`;
+    // The alert first: its fixed key makes it once, and the trail entry then stops the asking.
+    await this.deps.outbox.alert(id, 'unreadable', `:rotating_light: Offboarding request *${id}* cannot be read (${escape(err.problem)}), so nothing more is done for it (a deletion it scheduled included) until its stored record in Redis is repaired.`);
+    await this.deps.audit.append(id, { type: 'run.reconciled', action: 'unreadable', detail });
+    this.deps.metrics.reconcilerActions.inc({ action: 'unreadable' });
+    this.deps.logger.error({ requestId: id, problem: err.problem }, 'reconciler found a request it cannot read; skipping it');
   }
 
   private get settleMs(): number {

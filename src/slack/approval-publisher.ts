@@ -3,7 +3,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import type { RunShape } from '../queue/run-flow.js';
 import type { OffboardRequest } from '../requests/request.js';
-import type { RequestStore } from '../requests/request-store.js';
+import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { approvalMessage } from './blocks/approval-message.js';
 import { classifySlackError } from './classify-slack-error.js';
 import type { PostedMessages } from './posted-messages.js';
@@ -25,20 +25,29 @@ export class ApprovalPublisher {
     private readonly approvers = '',
   ) {}
 
-  /** An alert in the request's thread, broadcast to the channel and mentioning the approvers. */
+  /**
+   * An alert in the request's thread, broadcast to the channel and mentioning the approvers; about
+   * a request that cannot be read (so neither can its thread), in the channel itself.
+   */
   async alert(requestId: string, text: string): Promise<void> {
-    const request = await this.store.mustGet(requestId);
-    if (!request.approvalMessage) throw new RetryableError(`alert about ${requestId}: the approval message is not posted yet`);
+    const where = await this.alertPlace(requestId);
     try {
-      await this.slack.chat.postMessage({
-        channel: request.approvalMessage.channel,
-        thread_ts: request.approvalMessage.ts,
-        reply_broadcast: true,
-        text: `${this.approvers ? `${this.approvers} ` : ''}${text}`,
-      });
+      await this.slack.chat.postMessage({ ...where, text: `${this.approvers ? `${this.approvers} ` : ''}${text}` });
     } catch (err) {
       throw classifySlackError('alert', err);
     }
+  }
+
+  private async alertPlace(requestId: string): Promise<{ channel: string } | { channel: string; thread_ts: string; reply_broadcast: true }> {
+    let request: OffboardRequest;
+    try {
+      request = await this.store.mustGet(requestId);
+    } catch (err) {
+      if (err instanceof RequestUnreadableError) return { channel: this.channel };
+      throw err;
+    }
+    if (!request.approvalMessage) throw new RetryableError(`alert about ${requestId}: the approval message is not posted yet`);
+    return { channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, reply_broadcast: true as const };
   }
 
   /** Posts the message once, across a crash or a lost answer (see PostedMessages); a re-run after the post only refreshes it. */

@@ -1,7 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../src/demo/local-stack.js';
+import type { FormAnswers } from '../../src/demo/request-form-values.js';
 import { createLogger } from '../../src/logger.js';
 import { startOffboardBot } from '../../src/offboard-bot.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
@@ -134,6 +136,104 @@ describe('a step job removed from the queue before it ran', () => {
       expect(eventsOf(trail, 'step.started').filter((e) => e.stepId === step)).toEqual([]);
     } finally {
       await queue.close();
+      redis.disconnect();
+    }
+  });
+});
+
+describe('a request the reconciler cannot read', () => {
+  /** Taylor holds nothing in IBM Cloud: the disable phase takes nothing that could be given back. */
+  const taylorLeaves: FormAnswers = { person: PEOPLE.taylor, reason: 'termination_for_cause', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.morgan, ticket: 'HR-NONE' };
+  const janeLeaves: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-LOST' };
+
+  async function disabled(started: Awaited<ReturnType<typeof start>>, answers: FormAnswers, store: RequestStore) {
+    const { stack, player } = started;
+    const id = await player.request(PEOPLE.morgan, answers);
+    await player.click(PEOPLE.alex, 'approve', id);
+    await finishedTrail(stack, id);
+    await eventually(async () => (await store.mustGet(id)).status === 'disabled', 10_000, `${id} disabled`);
+    await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('offboard_reinstate'), { timeoutMs: 20_000 });
+    return id;
+  }
+
+  /** Removes the job that ends the request's grace period, as a lost job would be. */
+  async function loseDeletion(stack: LocalStack, redis: Redis, id: string) {
+    const queue = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+    try {
+      await (await queue.getJob(`${id}.deletion`))!.remove();
+    } finally {
+      await queue.close();
+    }
+  }
+
+  async function deletionState(stack: LocalStack, id: string) {
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+    try {
+      return await (await queue.getJob(`${id}.deletion`))?.getState();
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  }
+
+  it('one Reinstate click on a request with nothing to restore cannot stop the repair of another request: its lost deletion is scheduled again', async () => {
+    const started = await start({ env: { OFFBOARD_RECONCILE_INTERVAL_MS: '300' } });
+    const { stack, player } = started;
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+    try {
+      const taylor = await disabled(started, taylorLeaves, store);
+      const jane = await disabled(started, janeLeaves, store);
+
+      await player.checklistButton(PEOPLE.riley, 'reinstate', taylor);
+      await loseDeletion(stack, redis, jane);
+
+      await eventually(async () => (await deletionState(stack, jane)) === 'delayed', 10_000, "Jane's deletion scheduled again");
+      expect(eventsOf(await readTrail(stack, jane), 'run.reconciled').map((e) => e.action)).toEqual(['deletion-rescheduled']);
+      // Taylor's request still reads, still waits for its own deletion.
+      expect((await store.mustGet(taylor)).status).toBe('disabled');
+      expect(await deletionState(stack, taylor)).toBe('delayed');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('is recorded in its trail, alerted once in the approval channel and counted, then skipped; the pass still re-schedules another request\'s lost deletion', async () => {
+    const started = await start({ env: { OFFBOARD_RECONCILE_INTERVAL_MS: '200' } });
+    const { stack } = started;
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    const keys = new Keys(stack.config.redisPrefix);
+    const store = new RequestStore(redis, keys);
+    try {
+      const jane = await disabled(started, janeLeaves, store);
+      // A running request whose round was stored as Redis' Lua JSON wrote it: [] became {}.
+      const broken = await started.player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-BROKEN' });
+      const raw = JSON.parse((await redis.get(keys.request(broken)))!) as Record<string, unknown>;
+      await redis
+        .multi()
+        .set(keys.request(broken), JSON.stringify({ ...raw, status: 'approved', nextRound: { round: 2, phase: 'reinstate', steps: {}, by: PEOPLE.riley } }))
+        .zrem(keys.statusIndex('pending'), broken)
+        .zadd(keys.statusIndex('approved'), Date.now(), broken)
+        .exec();
+
+      await loseDeletion(stack, redis, jane);
+
+      await eventually(async () => (await deletionState(stack, jane)) === 'delayed', 10_000, "Jane's deletion scheduled again");
+      // Several more passes: the unreadable request is told of once.
+      await new Promise((r) => setTimeout(r, 1000));
+      const recorded = eventsOf(await readTrail(stack, broken), 'run.reconciled');
+      expect(recorded).toEqual([expect.objectContaining({ action: 'unreadable', detail: expect.stringContaining('nextRound.steps') })]);
+      const alerts = await stack.slack.waitFor(() => {
+        const found = stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.includes(`*${broken}* cannot be read`));
+        return found.length ? found : undefined;
+      });
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]!.thread_ts).toBeUndefined();
+      const metrics = await stack.bot.metrics.registry.getSingleMetricAsString('offboard_reconciler_actions_total');
+      expect(metrics).toContain('action="unreadable"} 1');
+      expect(eventsOf(await readTrail(stack, jane), 'run.reconciled').map((e) => e.action)).toEqual(['deletion-rescheduled']);
+    } finally {
       redis.disconnect();
     }
   });
