@@ -45,6 +45,8 @@ const schema = z
       .default('1h,1d,7d,30d'),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    OFFBOARD_METRICS_PORT: z.coerce.number({ message: 'OFFBOARD_METRICS_PORT must be a port number' }).int().min(0).max(65535, 'OFFBOARD_METRICS_PORT must be at most 65535').default(9464),
+    OFFBOARD_METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'OFFBOARD_METRICS_HOST must be an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
     OFFBOARD_DASHBOARD_PORT: z
       .coerce.number({ message: 'OFFBOARD_DASHBOARD_PORT must be a port number' })
       .int()
@@ -61,7 +63,8 @@ const schema = z
     OFFBOARD_SIGNING_KEY_FILE: z.string().optional(),
     OFFBOARD_SIGNING_KEY_ID: z.string().regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)').optional(),
     OFFBOARD_DASHBOARD_USER: z.string().optional(),
-    OFFBOARD_DASHBOARD_PASSWORD: z.string().optional(),
+    // Basic auth has no lockout: only length keeps guessing out of reach.
+    OFFBOARD_DASHBOARD_PASSWORD: z.string().min(16, 'OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)').optional(),
   })
   .transform((e) => ({
     slack: {
@@ -77,6 +80,8 @@ const schema = z
         ? { port: e.OFFBOARD_DASHBOARD_PORT, user: e.OFFBOARD_DASHBOARD_USER, password: e.OFFBOARD_DASHBOARD_PASSWORD }
         : undefined,
     port: e.PORT,
+    /** Prometheus' /metrics, on a port of its own: never on the port Slack posts to, which is public. */
+    metrics: { port: e.OFFBOARD_METRICS_PORT, host: e.OFFBOARD_METRICS_HOST },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     approvalChannel: e.OFFBOARD_APPROVAL_CHANNEL,

@@ -59,6 +59,8 @@ describe('loadConfig', () => {
       ...COMPLETE,
       SLACK_API_URL: 'http://127.0.0.1:9999/api/',
       PORT: '8080',
+      OFFBOARD_METRICS_PORT: '9100',
+      OFFBOARD_METRICS_HOST: '0.0.0.0',
       REDIS_URL: 'rediss://redis.internal:6380',
       REDIS_PREFIX: 'offboard_prod-1',
       OFFBOARD_ROLE: 'worker',
@@ -69,6 +71,7 @@ describe('loadConfig', () => {
 
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
     expect(config.port).toBe(8080);
+    expect(config.metrics).toEqual({ port: 9100, host: '0.0.0.0' });
     expect(config.redisUrl).toBe('rediss://redis.internal:6380');
     expect(config.redisPrefix).toBe('offboard_prod-1');
     expect(config.role).toBe('worker');
@@ -81,6 +84,8 @@ describe('loadConfig', () => {
     const config = load(COMPLETE);
 
     expect(config.port).toBe(3000);
+    // Prometheus' port of its own, reachable from this host only until the operator opens it.
+    expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(config.redisPrefix).toBe('offboard');
     expect(config.role).toBe('all');
