@@ -131,7 +131,10 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         checklist: new ChecklistPublisher(store, audit, slack, posted),
         approvals: new ApprovalPublisher(store, audit, slack, posted, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
         outbox,
-        evidence: new EvidencePublisher(store, audit, slack, directory, { signingKey, dir: config.evidence.dir, onCallingThread: config.role === 'worker' }),
+        evidence: new EvidencePublisher(
+          { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
+          { signingKey, dir: config.evidence.dir, inThread: config.evidence.inThread, compliance: config.evidence.compliance, onCallingThread: config.role === 'worker' },
+        ),
         runs,
         deletions,
         rescans,

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
 import { list, positiveInt, url } from './env-schema.js';
@@ -60,6 +61,7 @@ const schema = z
       })
       .optional(),
     OFFBOARD_EVIDENCE_DIR: z.string().optional(),
+    OFFBOARD_EVIDENCE_IN_THREAD: z.enum(['true', 'false'], { message: 'OFFBOARD_EVIDENCE_IN_THREAD must be true or false' }).default('false'),
     OFFBOARD_SIGNING_KEY_FILE: z.string().optional(),
     OFFBOARD_SIGNING_KEY_ID: z.string().regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)').optional(),
     OFFBOARD_DASHBOARD_USER: z.string().optional(),
@@ -108,6 +110,8 @@ const schema = z
       /** Who besides the approvers may have the evidence pack. */
       compliance: e.OFFBOARD_COMPLIANCE === undefined ? undefined : sourceOf(e.OFFBOARD_COMPLIANCE),
       dir: e.OFFBOARD_EVIDENCE_DIR,
+      /** Also upload every pack to the approval thread, where every member of the channel can open it. Off: packs go by direct message only. */
+      inThread: e.OFFBOARD_EVIDENCE_IN_THREAD === 'true',
       /** Both set, or neither (REQUIRED_WITH). */
       signing: e.OFFBOARD_SIGNING_KEY_FILE && e.OFFBOARD_SIGNING_KEY_ID ? { file: e.OFFBOARD_SIGNING_KEY_FILE, id: e.OFFBOARD_SIGNING_KEY_ID } : undefined,
     },
@@ -131,6 +135,21 @@ const REQUIRED_WITH: { name: string; when: (env: Record<string, string | undefin
     message: `${name} is required when OFFBOARD_DASHBOARD_PORT is set (the dashboard is behind HTTP basic auth)`,
   })),
 ];
+
+/**
+ * A private key anyone else on the machine can read is no longer only the bot's: packs signed with
+ * it prove nothing. Checked here so that it is listed with every other problem.
+ */
+function signingKeyFileProblem(file: string): string | undefined {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (err) {
+    return `OFFBOARD_SIGNING_KEY_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it must name the Ed25519 private key in PEM (npm run keygen)`;
+  }
+  if (mode & 0o077) return `OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it, owned by the user the bot runs as`;
+  return undefined;
+}
 
 /** The bot's own settings and the systems switched on, each with its own settings read. */
 export type Config = z.output<typeof schema> & { systems: ConfiguredSystem[] };
@@ -159,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModul
   const order = Object.keys(schema.in.shape);
   problems.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const messages = problems.map((p) => p.message);
+  const keyProblem = blankAsUnset.OFFBOARD_SIGNING_KEY_FILE && signingKeyFileProblem(blankAsUnset.OFFBOARD_SIGNING_KEY_FILE);
+  if (keyProblem) messages.push(keyProblem);
   const systems: ConfiguredSystem[] = [];
   for (const module of modules.filter((m) => blankAsUnset[m.switchedOnBy] !== undefined)) {
     const settings = module.configure(blankAsUnset);

@@ -123,6 +123,9 @@ export function simulatorEnv({ slack, ibm, redisUrl, prefix, socketMode = false,
     REDIS_PREFIX: prefix ?? `offboard-${randomBytes(4).toString('hex')}`,
     OFFBOARD_APPROVAL_CHANNEL: APPROVAL_CHANNEL,
     OFFBOARD_APPROVERS: APPROVERS_GROUP,
+    // The demo's approval channel holds only its approvers: packs are shown there too, to be seen at
+    // a glance. Off by default in production (a channel has members who may not have the evidence).
+    OFFBOARD_EVIDENCE_IN_THREAD: 'true',
     ...(ibmCloud ? { IBMCLOUD_API_KEY: SIM_BOT_API_KEY, IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`, ...ibmEndpointsEnv(ibm.url) } : {}),
     OFFBOARD_RETRY_DELAY_MS: '200',
     OFFBOARD_VERIFY_INTERVAL_MS: '100',

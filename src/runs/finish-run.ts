@@ -46,6 +46,7 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
     await deps.outbox.refreshChecklist(requestId);
     throw err;
   });
+  await deps.evidence.sendToCompliance(requestId, round);
   await deps.store.patch(requestId, { status: next }, ['approved']);
   await deps.outbox.refreshChecklist(requestId);
   const outcome = failedSteps.length

@@ -44,7 +44,7 @@ describe('CFF subsets without subroutines', () => {
   });
 
   it('embeds a name in Chinese, Japanese and Korean in a few KiB per font, not the fonts\' 40 KiB of emptied subroutines', async () => {
-    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run().entries, people: { ...people, U06KIM: `${NAMES.other} さくら 田中` }, generator: GENERATOR });
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run({ extra: [{ type: 'people.named', people: [{ id: 'U06KIM', name: `${NAMES.other} さくら 田中` }] }] }).entries, generator: GENERATOR });
     const raw = (await renderEvidencePdf(pack, { jsonSha256: sha256Hex(canonicalJson(pack)) })).toString('latin1');
     const cff = [...raw.matchAll(/\/Subtype \/CIDFontType0C\s*\/Length (\d+)/g)].map((m) => Number(m[1]));
     expect(cff.length).toBeGreaterThanOrEqual(2); // the Chinese font has the kana too

@@ -16,7 +16,7 @@ const FAILED = stepId(PLAN[5]!);
 const LIFECYCLE = { retryStep: RETRIED, failStep: FAILED, extra: [{ type: 'access.attested', actor: 'U09SEC', stepId: FAILED, note: 'group removed by hand in the console' }, { type: 'person.reinstated', actor: 'U09SEC', round: 2 }] } as unknown as RunOptions;
 
 function packOf(opts: RunOptions = {}): EvidencePack {
-  return buildEvidencePack({ requestId: request.id, round: 1, entries: run(opts).entries, people, generator: GENERATOR });
+  return buildEvidencePack({ requestId: request.id, round: 1, entries: run(opts).entries, generator: GENERATOR });
 }
 
 async function pdfText(pack: EvidencePack, keyId?: string): Promise<{ text: string; pages: string[]; bytes: Buffer }> {
@@ -34,7 +34,7 @@ describe('the evidence pack JSON', () => {
 
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
-    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, people, generator: GENERATOR });
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
     expect(pack.schema_version).toBe('1.0');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({ decision: 'approved', by: 'U09SEC', approvers_at_click: ['U09SEC', 'U06KIM', 'U08COMP'], separation_of_duties: { approver_is_requester: false, approver_is_subject: false } });
