@@ -113,6 +113,24 @@ describe('getting the evidence pack', () => {
     expect(delivered.every((e) => e.sha256 === report!.sha256)).toBe(true);
   });
 
+  it('sends nothing to a compliance member Slack refuses (deactivated), records no delivery for them, and still completes the request', async () => {
+    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: `${PEOPLE.gone},${PEOPLE.taylor}` } });
+    const { stack, player } = started;
+    const id = await player.request(PEOPLE.morgan, ANSWERS);
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.evidence(id);
+    expect(await statusOf(stack, id, 'completed')).toBe('completed');
+    await until(async () => (stack.slack.callsTo('conversations.open').some((c) => c.args.users === PEOPLE.gone && !c.ok) ? true : undefined));
+    await sleep(300);
+
+    const delivered = eventsOf(await readTrail(stack, id), 'evidence.downloaded');
+    expect(delivered.map((e) => [e.actor, e.via])).toEqual([[PEOPLE.taylor, 'compliance']]);
+    expect(stack.slack.files.filter((f) => f.filename.includes(id))).toHaveLength(2);
+    expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([]);
+    // Refused for good: tried once, not retried.
+    expect(stack.slack.callsTo('conversations.open').filter((c) => c.args.users === PEOPLE.gone)).toHaveLength(1);
+  });
+
   it('with OFFBOARD_EVIDENCE_IN_THREAD=true, also uploads the pack to the approval thread', async () => {
     const started = await start({ env: { OFFBOARD_EVIDENCE_IN_THREAD: 'true' } });
     const { stack, player } = started;
