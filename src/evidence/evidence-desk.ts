@@ -7,6 +7,9 @@ import type { RequestStore } from '../requests/request-store.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { queueDelivery } from './evidence-delivery.js';
 
+/** How someone asked for the pack; compliance is also sent it unasked, when a round finishes. */
+type Asked = Exclude<EvidenceChannel, 'compliance'>;
+
 /** Repeats of one refused download within this window are counted, not each recorded. */
 const REFUSAL_WINDOW_MS = 10 * 60_000;
 
@@ -37,7 +40,7 @@ export class EvidenceDesk {
     return this.compliance ? (await this.directory.members(this.compliance)).includes(userId) : false;
   }
 
-  async download(requestId: string, actorId: string, via: EvidenceChannel): Promise<EvidenceAnswer> {
+  async download(requestId: string, actorId: string, via: Asked): Promise<EvidenceAnswer> {
     const refused = await this.refusal(requestId, actorId, via);
     if (refused) return refused;
     const trail = await this.audit.read(requestId);
@@ -69,7 +72,7 @@ export class EvidenceDesk {
     return { kind: 'given', text: `Generating the evidence pack for ${requestId}; once it is stored, Download evidence sends it to you by direct message.` };
   }
 
-  private async refusal(requestId: string, actorId: string, via: EvidenceChannel): Promise<EvidenceAnswer | undefined> {
+  private async refusal(requestId: string, actorId: string, via: Asked): Promise<EvidenceAnswer | undefined> {
     await this.store.mustGet(requestId);
     if (await this.mayHaveEvidence(actorId)) return undefined;
     const reason = 'Only offboarding approvers and compliance (OFFBOARD_COMPLIANCE) can have the evidence pack.';

@@ -51,9 +51,6 @@ export interface EvidenceDeps {
   logger: Logger;
 }
 
-/** Who a pack goes to by direct message, and why: they asked (the button, the command), or they are compliance. */
-export type DeliveryReason = EvidenceChannel;
-
 export interface RenderedPack {
   pack: PackHead;
   /** The canonical JSON, the bytes that are hashed, signed and stored. */
@@ -138,7 +135,7 @@ export class EvidencePublisher {
    * it stood when the pack was stored, and records it. A compliance delivery already recorded is
    * not sent again, however often the job runs.
    */
-  async deliver(requestId: string, round: number, userId: string, via: DeliveryReason): Promise<void> {
+  async deliver(requestId: string, round: number, userId: string, via: EvidenceChannel): Promise<void> {
     const { audit, slack } = this.deps;
     const stored = await audit.chain(requestId);
     const events = stored.entries.map((e) => e.event);
