@@ -3,7 +3,7 @@ import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
 import { charstring } from '../../src/evidence/cff-subset.js';
 import { renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
 import { buildEvidencePack } from '../../src/evidence/evidence-pack.js';
-import { GENERATOR, NAMES, people, request, run } from './pack-fixture.js';
+import { GENERATOR, NAMES, request, run } from './pack-fixture.js';
 
 /** Reads a charstring back as operators with their operands (the Type 2 number forms we write). */
 function decode(bytes: Uint8Array): Array<[number, number[]]> {

@@ -8,7 +8,7 @@ import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
 import { renderEvidencePack, renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
 import { buildEvidencePack, type EvidencePack } from '../../src/evidence/evidence-pack.js';
 import { RenderThread } from '../../src/evidence/render-thread.js';
-import { GENERATOR, people, request, run } from './pack-fixture.js';
+import { GENERATOR, request, run } from './pack-fixture.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const packOf = (padding = 0) => buildEvidencePack({ requestId: request.id, round: 1, entries: run({ padding }).entries, generator: GENERATOR });
