@@ -11,29 +11,42 @@ import { useStack } from '../support/stack.js';
 const start = useStack();
 const ANSWERS = { person: PEOPLE.jane, reason: 'resignation' as const, successor: PEOPLE.taylor, ticket: 'HR-1042', disposition: 'delete_now' as const };
 
+type Entries = [string, string[]][];
+
 /**
- * Rewrites the trail as someone with write access to Redis could: the same stream ids and links,
- * the approval now by someone else. The head kept beside the stream is left as it was.
+ * Rewrites the trail as someone with write access to Redis could: the stream made again with the
+ * entries edited, dropped or moved (ids kept increasing). The head kept beside the stream is left as it was.
  */
-async function rewriteApprover(stack: LocalStack, requestId: string, from: string, to: string): Promise<void> {
+async function rewriteTrail(stack: LocalStack, requestId: string, edit: (entries: Entries) => Entries): Promise<void> {
   const redis = new Redis(stack.config.redisUrl);
   try {
     const key = new Keys(stack.config.redisPrefix).audit(requestId);
-    const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
-    const forged = entries.map(([seq, fields]): [string, string[]] => [seq, fields.map((f) => (f.includes('"type":"request.approved"') ? f.replace(`"actor":"${from}"`, `"actor":"${to}"`) : f))]);
-    expect(forged.some(([, fields], i) => fields.join() !== entries[i]![1].join())).toBe(true);
+    const entries = (await redis.xrange(key, '-', '+')) as Entries;
+    const forged = edit(entries);
+    expect(JSON.stringify(forged)).not.toBe(JSON.stringify(entries));
     await redis.del(key);
-    for (const [seq, fields] of forged) await redis.xadd(key, seq, ...fields);
+    let ms = 1;
+    for (const [, fields] of forged) await redis.xadd(key, `${ms++}-0`, ...fields);
   } finally {
     await redis.quit();
   }
 }
 
+const at = (entries: Entries, type: string) => entries.findIndex(([, fields]) => fields.some((f) => f.includes(`"type":"${type}"`)));
+const EDITS: [string, string, (entries: Entries) => Entries][] = [
+  ['the approver rewritten', 'changed', (e) => e.map(([seq, fields], i): [string, string[]] => [seq, i === at(e, 'request.approved') ? fields.map((f) => f.replace(`"actor":"${PEOPLE.alex}"`, `"actor":"${PEOPLE.riley}"`)) : fields])],
+  ['the preview deleted', 'removed', (e) => e.filter((_, i) => i !== at(e, 'request.previewed'))],
+  ['the approval moved before the preview', 'reordered', (e) => {
+    const [preview, approval] = [at(e, 'request.previewed'), at(e, 'request.approved')];
+    return e.map((x, i) => (i === preview ? e[approval]! : i === approval ? e[preview]! : x));
+  }],
+];
+
 const alertsAbout = (stack: LocalStack, requestId: string) =>
   stack.slack.callsTo('chat.postMessage').filter((c) => c.ok && String(c.args.text).includes(`The audit trail of ${requestId} is broken`));
 
 describe('an audit trail altered in Redis', () => {
-  it('is caught before the next pack: its cover says the trail is broken, the thread and the approval channel are alerted once, and the checklist shows it', async () => {
+  it.each(EDITS)('with %s, is caught before the next pack: its cover says the trail is broken, the thread and the approval channel are alerted once, and the checklist shows it', async (_what, kind, edit) => {
     // Every upload of the first pack fails, so the next pack is rendered after the trail is altered.
     const started = await start({ env: { OFFBOARD_JOB_ATTEMPTS: '2', OFFBOARD_EVIDENCE_IN_THREAD: 'true' } });
     const { stack, player } = started;
@@ -43,7 +56,7 @@ describe('an audit trail altered in Redis', () => {
     const checklistText = () => JSON.stringify(player.checklist(id)?.blocks ?? []);
     await stack.slack.waitFor(() => checklistText().includes('Generate report') || undefined, { timeoutMs: 30_000 });
 
-    await rewriteApprover(stack, id, PEOPLE.alex, PEOPLE.riley);
+    await rewriteTrail(stack, id, edit);
     const checklist = player.checklist(id)!;
     await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.generateReport, blockId: `checklist.${id}`, value: id, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
     const pdf = await player.evidence(id, 30_000);
@@ -52,7 +65,7 @@ describe('an audit trail altered in Redis', () => {
     await stack.slack.waitFor(() => checklistText().includes('The audit trail is broken') || undefined);
 
     expect(cover).toContain('THE AUDIT TRAIL IS BROKEN');
-    expect(cover).toMatch(/changed at entry \d+/);
+    expect(cover).toMatch(new RegExp(`${kind} at entry \\d+`));
     const [alert] = alertsAbout(stack, id);
     // In the request's thread, and broadcast to the approval channel.
     expect(alert!.args).toMatchObject({ channel: APPROVAL_CHANNEL, thread_ts: player.approvalMessage(id)!.ts, reply_broadcast: 'true' });
