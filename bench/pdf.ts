@@ -53,10 +53,11 @@ function trail(accounts: number, items: number) {
     rec({ type: 'step.verified', stepId, checks: 3, firstConfirmedAt: at(), elapsedMs: 1500 });
   }
   rec({ type: 'run.finished', round: 1, outcome: 'verified', failedSteps: [] });
+  rec({ type: 'people.named', people: [{ id: 'U0ALEX001', name: 'Alex Admin' }] });
   return linkEntries(request.id, records);
 }
 
-const job = (accounts: number, items: number): PackJob => ({ requestId: request.id, round: 1, entries: trail(accounts, items), people: { U0ALEX001: 'Alex Admin' }, generator: GENERATOR });
+const job = (accounts: number, items: number): PackJob => ({ requestId: request.id, round: 1, entries: trail(accounts, items), generator: GENERATOR });
 
 const pagesOf = (pdf: Buffer) => Number(/\/Type \/Pages\b[^>]*?\/Count (\d+)/.exec(pdf.toString('latin1'))?.[1] ?? 0);
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;

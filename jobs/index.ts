@@ -1,6 +1,7 @@
 import type { StepJob } from '../src/runs/step-job.js';
 import { SYSTEMS } from './systems.js';
 
+export { processDeliverEvidence } from './deliver-evidence.js';
 export { processFinishRun } from './finish-run.js';
 export { processIdentify } from './identify.js';
 export { processPreview } from './preview-inventory.js';

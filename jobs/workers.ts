@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import { stepId } from '../src/connectors/step-ref.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
-import { FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB, stepJobDataSchema } from '../src/queue/queue-names.js';
+import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB, stepJobDataSchema } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
-import { processFinishRun, processIdentify, processPreview, processRescan, processSlackOutput, processStartDeletion, STEP_JOBS } from './index.js';
+import { processDeliverEvidence, processFinishRun, processIdentify, processPreview, processRescan, processSlackOutput, processStartDeletion, STEP_JOBS } from './index.js';
 
 export interface Workers {
   /** True while every worker is running (not closing, not closed). */
@@ -21,12 +21,13 @@ export interface WorkerSettings {
   lockMs: number;
 }
 
-/** The jobs of a round that are not its steps: finding the person, finishing it, and starting a deletion. */
+/** The jobs of a round that are not its steps: finding the person, finishing it, starting a deletion, sending its evidence. */
 const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Promise<void>> = {
   [IDENTIFY_JOB]: processIdentify,
   [FINISH_RUN_JOB]: processFinishRun,
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
+  [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
 };
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */

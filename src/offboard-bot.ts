@@ -13,7 +13,7 @@ import { loadSigningKey } from './evidence/pack-signing.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerQueueDepth } from './metrics/queue-depth.js';
-import { opsRoutes } from './ops/ops-routes.js';
+import { healthRoutes, metricsRoute } from './ops/ops-routes.js';
 import { startOpsServer, type OpsServer } from './ops/ops-server.js';
 import type { QueueDashboard } from './ops/queue-dashboard.js';
 import { readiness } from './ops/readiness.js';
@@ -39,8 +39,10 @@ import type { SlackServer } from './slack/slack-server.js';
 export interface OffboardBot {
   /** The HTTP port Slack talks to, when this process runs the web part. */
   port?: number;
-  /** Where /healthz, /readyz and /metrics answer, in every role: the Slack port in HTTP mode, else an ops server on PORT. */
+  /** Where /healthz and /readyz answer, in every role: the Slack port in HTTP mode, else an ops server on PORT. */
   opsPort: number;
+  /** Where /metrics answers: OFFBOARD_METRICS_PORT, never the port Slack posts to. */
+  metricsPort: number;
   /** The queue dashboard's port, when OFFBOARD_DASHBOARD_PORT is set. */
   dashboardPort?: number;
   metrics: Metrics;
@@ -90,16 +92,14 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   let workers: Workers | undefined;
   const closeQueues = () => Promise.all([...Object.values(queues).map((q) => q.close()), producer.close()]);
   registerQueueDepth(metrics, Object.values(queues));
-  const routes = opsRoutes({
-    readiness: readiness({ redis, workers: config.role === 'web' ? undefined : () => workers }),
-    registry: metrics.registry,
-    logger,
-  });
+  const routes = healthRoutes(readiness({ redis, workers: config.role === 'web' ? undefined : () => workers }));
   let ops: OpsServer | undefined;
+  let metricsServer: OpsServer | undefined;
   let dashboard: QueueDashboard | undefined;
   try {
-    // Every role answers the ops routes on PORT: beside Slack's endpoint in HTTP mode, else on their own.
-    if (config.role === 'worker' || config.slack.appToken) ops = await startOpsServer(config.port, routes, logger);
+    // Every role answers the probes on PORT: beside Slack's endpoint in HTTP mode, else on their own.
+    if (config.role === 'worker' || config.slack.appToken) ops = await startOpsServer({ port: config.port, setting: 'PORT', routes, logger });
+    metricsServer = await startOpsServer({ port: config.metrics.port, host: config.metrics.host, setting: 'OFFBOARD_METRICS_PORT', routes: metricsRoute(metrics.registry, logger), logger });
     // Bolt, Express and Bull Board are loaded only by the processes that serve them: a worker is smaller without.
     if (config.dashboard) dashboard = await (await import('./ops/queue-dashboard.js')).startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
     if (config.role !== 'worker') {
@@ -131,7 +131,10 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         checklist: new ChecklistPublisher(store, audit, slack, posted),
         approvals: new ApprovalPublisher(store, audit, slack, posted, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
         outbox,
-        evidence: new EvidencePublisher(store, audit, slack, directory, { signingKey, dir: config.evidence.dir, onCallingThread: config.role === 'worker' }),
+        evidence: new EvidencePublisher(
+          { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
+          { signingKey, dir: config.evidence.dir, inThread: config.evidence.inThread, compliance: config.evidence.compliance, onCallingThread: config.role === 'worker' },
+        ),
         runs,
         deletions,
         rescans,
@@ -152,7 +155,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       logger.info({ concurrency: config.jobs.concurrency }, 'workers started');
     }
   } catch (err) {
-    await Promise.allSettled([ops?.close(), dashboard?.close(), server?.close(), workers?.close(), closeQueues()]);
+    await Promise.allSettled([ops?.close(), metricsServer?.close(), dashboard?.close(), server?.close(), workers?.close(), closeQueues()]);
     redis.disconnect();
     throw err;
   }
@@ -162,6 +165,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     port: server?.port,
     // One of the two serves the ops routes (see above).
     opsPort: (ops?.port ?? server?.port)!,
+    metricsPort: metricsServer.port,
     dashboardPort: dashboard?.port,
     metrics,
     // Idempotent: a second call waits for the first.
@@ -175,7 +179,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
           await server?.close();
           await workers?.close();
           await closeQueues();
-          await Promise.all([ops?.close(), dashboard?.close()]);
+          await Promise.all([ops?.close(), metricsServer?.close(), dashboard?.close()]);
         })());
         if (closed) return void (await within(deadline, redis.quit()));
         logger.warn(

@@ -48,7 +48,7 @@ export interface CrowdRun {
   workers: BotProcess[];
   /** Submits a request for each of these crowd people while IBM answers instantly (previews are not what is measured), then waits for their previews. */
   submit(people: number[]): Promise<string[]>;
-  /** The ops port of each worker process: /metrics. */
+  /** The metrics port of each worker process (OFFBOARD_METRICS_PORT): /metrics. */
   workerPorts: number[];
   /** Approves them all and waits for every run to finish; IBM is slowed to the configured latency first. `ibmCalls` leaves out token requests. */
   approveAll(ids: string[], onTick?: () => void): Promise<{ results: PersonResult[]; elapsedMs: number; ibmCalls: number; cpu: CpuSeconds }>;
@@ -79,7 +79,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
     ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
     ...(process.env.BENCH_WORKER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
   ];
-  const workers = workerPorts.map((port) => spawnBot({ ...workerEnv, PORT: String(port) }, profile));
+  const workers = workerPorts.map((port) => spawnBot({ ...workerEnv, PORT: '0', OFFBOARD_METRICS_PORT: String(port) }, profile));
   const redis = new Redis(stack.config.redisUrl);
   const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));
   const player = new SlackPlayer(stack);

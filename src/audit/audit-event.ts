@@ -75,12 +75,20 @@ export type AuditEvent =
   /** The outcome over every step of the request, not just this round's. */
   | { type: 'run.finished'; round: number; outcome: 'verified' | 'failures' | 'residual'; failedSteps: string[]; residualSteps?: string[] }
   /**
-   * The evidence pack of a round, stored: `fileId`/`filename` name its PDF; `files` every file of it
-   * (JSON, PDF, manifest) with its permalink; `sha256` is the JSON's, `chainHead` the last entry it covers.
+   * The evidence pack of a round, stored: `filename` names its PDF; `sha256` is the JSON's,
+   * `chainHead` the last entry it covers. `fileId` and `files` (every file with its permalink) when
+   * it was uploaded to the approval thread (OFFBOARD_EVIDENCE_IN_THREAD, or before packs went by
+   * direct message).
    */
-  | { type: 'report.published'; round: number; fileId: string; filename: string; files?: PublishedFile[]; sha256?: string; chainHead?: string; keyId?: string }
-  /** Someone was given the evidence pack (`via` the button or `/offboard report`), or refused it and why. */
-  | { type: 'evidence.downloaded'; actor: string; via: EvidenceChannel; round: number }
+  | { type: 'report.published'; round: number; fileId?: string; filename: string; files?: PublishedFile[]; sha256?: string; chainHead?: string; keyId?: string }
+  /** The names Slack gave the people the trail mentions, recorded before a pack prints them, so the chain covers them. */
+  | { type: 'people.named'; people: { id: string; name: string }[] }
+  /**
+   * Someone was given the evidence pack: sent by direct message (`files`, with the JSON's `sha256`)
+   * because they asked (`via` the button or `/offboard report`) or as compliance when the round
+   * finished; or refused it and why. Entries without `files` are hand-overs of links from before.
+   */
+  | { type: 'evidence.downloaded'; actor: string; via: EvidenceChannel; round: number; sha256?: string; files?: PublishedFile[] }
   | { type: 'evidence.refused'; actor: string; via: EvidenceChannel; reason: string }
   /** The reconciler found work that should exist but did not (a crash, a lost or removed job) and repaired it. */
   | { type: 'run.reconciled'; action: ReconcileAction; detail: string };
@@ -102,7 +110,7 @@ export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end
 
 export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled' | 'unreadable';
 
-export type EvidenceChannel = 'button' | 'command';
+export type EvidenceChannel = 'button' | 'command' | 'compliance';
 
 export interface PublishedFile {
   id: string;

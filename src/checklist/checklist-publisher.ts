@@ -6,6 +6,8 @@ import { RetryableError } from '../connectors/step-errors.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
+import { verifyChain } from '../audit/verify-chain.js';
+import { chainCheck, recordsOf } from '../evidence/evidence-pack.js';
 import { checklistMessage } from '../slack/blocks/checklist-message.js';
 import type { PostedMessages } from '../slack/posted-messages.js';
 import { currentRound, stepProgress } from './step-progress.js';
@@ -57,15 +59,18 @@ export class ChecklistPublisher {
    * after this process last tried to write it (the caller runs the refresh again at `at`).
    */
   async publish(requestId: string, { spaced = false } = {}): Promise<ChecklistWrite> {
-    const [request, trail] = await Promise.all([this.store.mustGet(requestId), this.audit.read(requestId)]);
+    const [request, stored] = await Promise.all([this.store.mustGet(requestId), this.audit.chain(requestId)]);
     if (!request.approvalMessage) throw new RetryableError(`checklist of ${requestId}: the approval message is not posted yet`);
+    const trail = recordsOf(stored.entries);
+    // Checked at every render: what the checklist shows is only as good as the trail it is drawn from.
+    const verdict = verifyChain(requestId, stored.entries, stored.head);
     const atOnce = writtenAtOnce(request, trail);
     const last = this.tried.get(requestId);
     if (spaced && last && !atOnce) {
       const at = last.at + (last.tries <= 1 ? this.spacing.firstMs : this.spacing.everyMs);
       if (at > this.now()) return { kind: 'later', at };
     }
-    const message = checklistMessage(request, stepProgress(trail), trail);
+    const message = checklistMessage(request, stepProgress(trail), trail, verdict.intact ? {} : { chainBroken: chainCheck(verdict).detail! });
     const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
     const tries = atOnce ? 1 : (last?.tries ?? 0) + 1;
     try {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
 import { list, positiveInt, url } from './env-schema.js';
@@ -45,6 +46,8 @@ const schema = z
       .default('1h,1d,7d,30d'),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    OFFBOARD_METRICS_PORT: z.coerce.number({ message: 'OFFBOARD_METRICS_PORT must be a port number' }).int().min(0).max(65535, 'OFFBOARD_METRICS_PORT must be at most 65535').default(9464),
+    OFFBOARD_METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'OFFBOARD_METRICS_HOST must be an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
     OFFBOARD_DASHBOARD_PORT: z
       .coerce.number({ message: 'OFFBOARD_DASHBOARD_PORT must be a port number' })
       .int()
@@ -58,10 +61,12 @@ const schema = z
       })
       .optional(),
     OFFBOARD_EVIDENCE_DIR: z.string().optional(),
+    OFFBOARD_EVIDENCE_IN_THREAD: z.enum(['true', 'false'], { message: 'OFFBOARD_EVIDENCE_IN_THREAD must be true or false' }).default('false'),
     OFFBOARD_SIGNING_KEY_FILE: z.string().optional(),
     OFFBOARD_SIGNING_KEY_ID: z.string().regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)').optional(),
     OFFBOARD_DASHBOARD_USER: z.string().optional(),
-    OFFBOARD_DASHBOARD_PASSWORD: z.string().optional(),
+    // Basic auth has no lockout: only length keeps guessing out of reach.
+    OFFBOARD_DASHBOARD_PASSWORD: z.string().min(16, 'OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)').optional(),
   })
   .transform((e) => ({
     slack: {
@@ -77,6 +82,8 @@ const schema = z
         ? { port: e.OFFBOARD_DASHBOARD_PORT, user: e.OFFBOARD_DASHBOARD_USER, password: e.OFFBOARD_DASHBOARD_PASSWORD }
         : undefined,
     port: e.PORT,
+    /** Prometheus' /metrics, on a port of its own: never on the port Slack posts to, which is public. */
+    metrics: { port: e.OFFBOARD_METRICS_PORT, host: e.OFFBOARD_METRICS_HOST },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     approvalChannel: e.OFFBOARD_APPROVAL_CHANNEL,
@@ -103,6 +110,8 @@ const schema = z
       /** Who besides the approvers may have the evidence pack. */
       compliance: e.OFFBOARD_COMPLIANCE === undefined ? undefined : sourceOf(e.OFFBOARD_COMPLIANCE),
       dir: e.OFFBOARD_EVIDENCE_DIR,
+      /** Also upload every pack to the approval thread, where every member of the channel can open it. Off: packs go by direct message only. */
+      inThread: e.OFFBOARD_EVIDENCE_IN_THREAD === 'true',
       /** Both set, or neither (REQUIRED_WITH). */
       signing: e.OFFBOARD_SIGNING_KEY_FILE && e.OFFBOARD_SIGNING_KEY_ID ? { file: e.OFFBOARD_SIGNING_KEY_FILE, id: e.OFFBOARD_SIGNING_KEY_ID } : undefined,
     },
@@ -126,6 +135,21 @@ const REQUIRED_WITH: { name: string; when: (env: Record<string, string | undefin
     message: `${name} is required when OFFBOARD_DASHBOARD_PORT is set (the dashboard is behind HTTP basic auth)`,
   })),
 ];
+
+/**
+ * A private key anyone else on the machine can read is no longer only the bot's: packs signed with
+ * it prove nothing. Checked here so that it is listed with every other problem.
+ */
+function signingKeyFileProblem(file: string): string | undefined {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (err) {
+    return `OFFBOARD_SIGNING_KEY_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it must name the Ed25519 private key in PEM (npm run keygen)`;
+  }
+  if (mode & 0o077) return `OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it, owned by the user the bot runs as`;
+  return undefined;
+}
 
 /** The bot's own settings and the systems switched on, each with its own settings read. */
 export type Config = z.output<typeof schema> & { systems: ConfiguredSystem[] };
@@ -154,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModul
   const order = Object.keys(schema.in.shape);
   problems.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const messages = problems.map((p) => p.message);
+  const keyProblem = blankAsUnset.OFFBOARD_SIGNING_KEY_FILE && signingKeyFileProblem(blankAsUnset.OFFBOARD_SIGNING_KEY_FILE);
+  if (keyProblem) messages.push(keyProblem);
   const systems: ConfiguredSystem[] = [];
   for (const module of modules.filter((m) => blankAsUnset[m.switchedOnBy] !== undefined)) {
     const settings = module.configure(blankAsUnset);

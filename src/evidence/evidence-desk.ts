@@ -1,11 +1,15 @@
 import type { Queue } from 'bullmq';
-import type { EvidenceChannel, PublishedFile } from '../audit/audit-event.js';
+import type { EvidenceChannel } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ApproverSource } from '../config/config.js';
 import { FINISH_RUN_JOB } from '../queue/queue-names.js';
 import { beingOffboardedReason } from '../requests/approval-policy.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
+import { queueDelivery } from './evidence-delivery.js';
+
+/** How someone asked for the pack; compliance is also sent it unasked, when a round finishes. */
+type Asked = Exclude<EvidenceChannel, 'compliance'>;
 
 /** Repeats of one refused download within this window are counted, not each recorded. */
 const REFUSAL_WINDOW_MS = 10 * 60_000;
@@ -17,9 +21,9 @@ export type EvidenceAnswer =
   | { kind: 'not_now'; text: string };
 
 /**
- * Compliance's counter: the stored evidence pack for approvers and for OFFBOARD_COMPLIANCE, with
- * every hand-over and every refusal written to the trail; and "Generate report" for a finished run
- * whose pack could not be stored.
+ * Compliance's counter: the stored evidence pack for approvers and for OFFBOARD_COMPLIANCE, sent to
+ * the asker by direct message, with every delivery and every refusal written to the trail; and
+ * "Generate report" for a finished run whose pack could not be stored.
  */
 export class EvidenceDesk {
   constructor(
@@ -37,24 +41,22 @@ export class EvidenceDesk {
     return this.compliance ? (await this.directory.members(this.compliance)).includes(userId) : false;
   }
 
-  async download(requestId: string, actorId: string, via: EvidenceChannel): Promise<EvidenceAnswer> {
+  async download(requestId: string, actorId: string, via: Asked): Promise<EvidenceAnswer> {
     const refused = await this.refusal(requestId, actorId, via);
     if (refused) return refused;
     const trail = await this.audit.read(requestId);
     const report = trail.findLast((e) => e.type === 'report.published');
     if (report?.type !== 'report.published') return { kind: 'not_now', text: `No evidence pack is stored for ${requestId} yet: it is stored when the run finishes.` };
-    await this.audit.append(requestId, { type: 'evidence.downloaded', actor: actorId, via, round: report.round });
-    const files: PublishedFile[] = report.files ?? [{ id: report.fileId, name: report.filename }];
-    const lines = files.map((f) => `• ${f.permalink ? `<${f.permalink}|${f.name}>` : `${f.name} (file ${f.id})`}`);
+    // Sent by direct message, where only the asker can open it; the delivery is recorded when it is made.
+    await queueDelivery(this.runs, { requestId, round: report.round, userId: actorId, via }, this.attempts);
     return {
       kind: 'given',
       text: [
-        `:card_index_dividers: Evidence pack for *${requestId}*, round ${report.round}:`,
-        ...lines,
+        `:card_index_dividers: The evidence pack of *${requestId}*, round ${report.round}, is on its way to you by direct message (PDF, JSON${report.keyId ? ', signed manifest' : ''}).`,
         ...(report.sha256 ? [`JSON SHA-256 \`${report.sha256}\``] : []),
         ...(report.chainHead ? [`Chain head \`${report.chainHead}\``] : []),
         report.keyId ? `Signed with key \`${report.keyId}\`.` : 'Unsigned.',
-        'Check it with `npm run verify -- <file.json>`.',
+        report.keyId ? 'Check it with `npm run verify -- <file.json> --manifest <file.manifest.json> --public-key <public.pem>`.' : 'Check its chain with `npm run verify -- <file.json> --allow-unsigned`.',
       ].join('\n'),
     };
   }
@@ -68,10 +70,10 @@ export class EvidenceDesk {
     if (finished?.type !== 'run.finished') return { kind: 'not_now', text: `${requestId} has not finished a run yet: its pack is made when it does.` };
     if (trail.some((e) => e.type === 'report.published' && e.round === finished.round)) return { kind: 'not_now', text: `The evidence pack of ${requestId} is already stored: use Download evidence.` };
     await this.runs.add(FINISH_RUN_JOB, { requestId }, { deduplication: { id: `${requestId}.generate-report` }, attempts: this.attempts, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
-    return { kind: 'given', text: `Generating the evidence pack for ${requestId}; it will be posted in the request's thread.` };
+    return { kind: 'given', text: `Generating the evidence pack for ${requestId}; once it is stored, Download evidence sends it to you by direct message.` };
   }
 
-  private async refusal(requestId: string, actorId: string, via: EvidenceChannel): Promise<EvidenceAnswer | undefined> {
+  private async refusal(requestId: string, actorId: string, via: Asked): Promise<EvidenceAnswer | undefined> {
     await this.store.mustGet(requestId);
     const reason = (await this.mayHaveEvidence(actorId))
       ? beingOffboardedReason(await this.store.openAbout(actorId))

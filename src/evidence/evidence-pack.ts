@@ -1,11 +1,13 @@
 import type { AuditRecord } from '../audit/audit-event.js';
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
 import { roundsOf, type Round, type RoundKind } from '../checklist/rounds.js';
+import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { currentRound, phaseOf, stepProgress, type StepProgress } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
 import { describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
 import { assuranceOf, type Assurance } from './assurance.js';
 import { exceptionsOf, type PackException } from './pack-exceptions.js';
+import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
@@ -16,9 +18,19 @@ export interface PackInput {
   round: number;
   /** The whole trail, with its links, as read from Redis or from an exported pack. */
   entries: ChainEntry[];
-  /** Slack user id → display name, as Slack knew them when the pack was made. */
-  people: Record<string, string>;
   generator: Generator;
+  /**
+   * What the bot found when it checked the trail in Redis (its links and its recorded head) just
+   * before rendering; absent, the entries given are checked on their own.
+   */
+  checked?: ChainCheck;
+}
+
+/** The chain as checked before the pack was rendered: a broken one is said on the cover. */
+export interface ChainCheck {
+  intact: boolean;
+  /** How it broke, and at which entry; null when intact. */
+  detail: string | null;
 }
 
 /** Everything an auditor needs, derived from the trail alone (see evidence-pack.schema.json). */
@@ -50,8 +62,9 @@ export interface EvidencePack {
   rescans: LifecycleEvent[];
   reinstatements: LifecycleEvent[];
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
+  /** Slack user id → name, as the trail records them (pack-people.ts): covered by the chain. */
   people: Record<string, string>;
-  chain: { version: string; genesis: string; head: string; length: number; entries: ChainEntry[] };
+  chain: { version: string; genesis: string; head: string; length: number; entries: ChainEntry[]; checked: ChainCheck };
 }
 
 export interface PackRequest {
@@ -196,9 +209,21 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
           ? [{ at: e.at, actor: e.actor, via: e.via, outcome: 'refused', reason: e.reason }]
           : [],
     ),
-    people: Object.fromEntries(Object.entries(input.people).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    chain: { version: CHAIN_VERSION, genesis: genesisHash(input.requestId), head: entries.at(-1)?.hash ?? genesisHash(input.requestId), length: entries.length, entries: [...entries] },
+    people: packPeople(entries),
+    chain: {
+      version: CHAIN_VERSION,
+      genesis: genesisHash(input.requestId),
+      head: entries.at(-1)?.hash ?? genesisHash(input.requestId),
+      length: entries.length,
+      entries: [...entries],
+      checked: input.checked ?? chainCheck(verifyChain(input.requestId, entries)),
+    },
   };
+}
+
+/** A verdict as the pack states it. */
+export function chainCheck(verdict: ChainVerdict): ChainCheck {
+  return verdict.intact ? { intact: true, detail: null } : { intact: false, detail: `${verdict.kind} at entry ${verdict.index + 1} (${verdict.seq}): ${verdict.detail}` };
 }
 
 function packRequest(r: OffboardRequest, trail: AuditRecord[]): PackRequest {

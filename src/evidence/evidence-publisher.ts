@@ -1,29 +1,54 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WebClient } from '@slack/web-api';
+import type { Queue } from 'bullmq';
 import { canonicalJson, type ChainEntry } from '../audit/audit-chain.js';
-import type { PublishedFile } from '../audit/audit-event.js';
-import type { AuditTrail } from '../audit/audit-trail.js';
-import { offboardRequestSchema } from '../requests/request.js';
+import type { EvidenceChannel, PublishedFile } from '../audit/audit-event.js';
+import type { AuditTrail, StoredChain } from '../audit/audit-trail.js';
+import { verifyChain } from '../audit/verify-chain.js';
+import type { ApproverSource } from '../config/config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
+import type { SlackOutbox } from '../slack/slack-outbox.js';
+import { chainCheck, type ChainCheck } from './evidence-pack.js';
+import { queueDelivery } from './evidence-delivery.js';
 import { renderEvidencePack } from './evidence-pdf.js';
 import { generatorInfo } from './generator-info.js';
+import { unnamedPeople } from './pack-people.js';
 import { signPack, type PackManifest, type SigningKey } from './pack-signing.js';
 import { renderJobs, type PackHead } from './render-jobs.js';
 
 export interface EvidenceOptions {
   /** Set: every pack carries a detached Ed25519 manifest. */
   signingKey?: SigningKey;
-  /** Set: every pack is also written here (OFFBOARD_EVIDENCE_DIR). */
+  /** Set: every pack is also written here (OFFBOARD_EVIDENCE_DIR), files 0600 in a 0700 directory. */
   dir?: string;
+  /** OFFBOARD_EVIDENCE_IN_THREAD: packs are also uploaded to the approval thread, where every channel member can open them. */
+  inThread?: boolean;
+  /** OFFBOARD_COMPLIANCE: each member is sent every round's pack by direct message when the round finishes. */
+  compliance?: ApproverSource;
   /**
    * Draw packs on the calling thread. Only for a process that never answers Slack (the worker
    * role): a render there holds up nothing a person waits on, and the render thread would cost
    * the process another 60–100 MiB.
    */
   onCallingThread?: boolean;
+}
+
+export interface EvidenceDeps {
+  store: RequestStore;
+  audit: AuditTrail;
+  slack: WebClient;
+  directory: SlackDirectory;
+  /** Raises the alert when a trail's chain is found broken. */
+  outbox: SlackOutbox;
+  /** Where deliveries by direct message are queued (the runs queue), and how often each is tried. */
+  deliveries: { queue: Queue; attempts: number };
+  metrics: Metrics;
+  logger: Logger;
 }
 
 export interface RenderedPack {
@@ -53,13 +78,15 @@ export function packBasename(requestId: string, round: number): string {
   return `offboarding-evidence-${requestId.replace(/[^A-Za-z0-9._-]/g, '-')}${round > 1 ? `-round${round}` : ''}`;
 }
 
-/** Renders a round's evidence pack from the trail and stores it in the request's thread, once. */
+/**
+ * Renders a round's evidence pack from the trail, once the trail's chain is checked, and stores it
+ * (recorded in the trail; uploaded to the request's thread only with OFFBOARD_EVIDENCE_IN_THREAD).
+ * The pack itself goes by direct message to whoever may have it: compliance when the round
+ * finishes, an approver when they ask. Each delivery is recorded.
+ */
 export class EvidencePublisher {
   constructor(
-    private readonly store: RequestStore,
-    private readonly audit: AuditTrail,
-    private readonly slack: WebClient,
-    private readonly directory: SlackDirectory,
+    private readonly deps: EvidenceDeps,
     private readonly options: EvidenceOptions = {},
   ) {}
 
@@ -69,86 +96,143 @@ export class EvidencePublisher {
 
   /** Throws (classified) when Slack does not take the files, so the finishing job is retried. */
   async publish(requestId: string, round: number): Promise<void> {
-    const { entries } = await this.audit.chain(requestId);
-    if (entries.some((e) => e.event.type === 'report.published' && e.event.round === round)) return;
-    const request = await this.store.mustGet(requestId);
+    const { audit, store } = this.deps;
+    let stored = await audit.chain(requestId);
+    if (stored.entries.some((e) => e.event.type === 'report.published' && e.event.round === round)) return;
+    const request = await store.mustGet(requestId);
     // Approval happens on the approval message, so an approved request always has its thread.
     const thread = request.approvalMessage;
     if (!thread) throw new Error(`${requestId} has no approval message to attach the evidence to`);
-    const rendered = await this.render(requestId, round, entries);
+    if (await this.recordNames(requestId, stored.entries)) stored = await audit.chain(requestId);
+    const rendered = await this.render(requestId, round, stored);
     if (this.options.dir) await this.writeToDir(rendered);
-    const uploads = [
-      { file: rendered.pdf, filename: rendered.names.pdf, title: `Offboarding evidence ${requestId}${round > 1 ? ` (round ${round})` : ''} (PDF)` },
-      { file: Buffer.from(rendered.json), filename: rendered.names.json, title: `Offboarding evidence ${requestId} (JSON)` },
-      ...(rendered.manifest ? [{ file: Buffer.from(canonicalJson(rendered.manifest)), filename: rendered.names.manifest, title: `Signed manifest, key ${rendered.manifest.key_id}` }] : []),
-    ];
-    let result: unknown;
-    try {
-      result = await this.slack.files.uploadV2({
-        file_uploads: uploads,
-        channel_id: thread.channel,
-        thread_ts: thread.ts,
-        initial_comment: `Evidence pack for ${requestId}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}.`,
-      });
-    } catch (err) {
-      throw classifySlackError('evidence upload', err);
-    }
-    const files = uploadedFiles(result);
-    await this.audit.append(requestId, {
+    const files = this.options.inThread
+      ? await this.upload(rendered, thread.channel, thread.ts, `Evidence pack for ${requestId}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}.`)
+      : [];
+    await audit.append(requestId, {
       type: 'report.published',
       round,
-      fileId: files.find((f) => f.name === rendered.names.pdf)?.id ?? 'unknown',
       filename: rendered.names.pdf,
-      files,
+      ...(files.length ? { fileId: files.find((f) => f.name === rendered.names.pdf)?.id ?? files[0]!.id, files } : {}),
       sha256: rendered.sha256,
       chainHead: rendered.pack.chain.head,
       ...(rendered.manifest ? { keyId: rendered.manifest.key_id } : {}),
     });
   }
 
-  /** The pack of `round` over the trail as it stands (or `entries`, when the caller has read them). */
-  async render(requestId: string, round: number, entries?: ChainEntry[]): Promise<RenderedPack> {
-    const chain = entries ?? (await this.audit.chain(requestId)).entries;
-    // Pack, JSON and PDF are made on the render thread: this process may be answering Slack.
-    const render = this.options.onCallingThread ? renderOnThisThread : renderEvidencePack;
-    const { pack, json, sha256, pdf } = await render({ requestId, round, entries: chain, people: await this.names(chain), generator: generatorInfo(), keyId: this.keyId });
-    const base = packBasename(requestId, round);
-    const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
-    const manifest = this.options.signingKey ? signPack(json, pack, names.json, this.options.signingKey) : undefined;
-    return { pack, json, sha256, pdf, manifest, names };
-  }
-
-  private async writeToDir(r: RenderedPack): Promise<void> {
-    const dir = this.options.dir!;
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, r.names.json), r.json);
-    await writeFile(join(dir, r.names.pdf), r.pdf);
-    if (r.manifest) await writeFile(join(dir, r.names.manifest), canonicalJson(r.manifest));
+  /**
+   * Queues the stored pack of `round` for everyone in OFFBOARD_COMPLIANCE, as Slack lists them now:
+   * compliance receives every round's pack by direct message, once per person.
+   */
+  async sendToCompliance(requestId: string, round: number): Promise<void> {
+    if (!this.options.compliance) return;
+    const { queue, attempts } = this.deps.deliveries;
+    for (const userId of await this.deps.directory.members(this.options.compliance)) await queueDelivery(queue, { requestId, round, userId, via: 'compliance' }, attempts);
   }
 
   /**
-   * Names of everyone the trail mentions by Slack id: the request's people as the request recorded
-   * them, the others (approvers) as Slack knows them now, so nobody is asked about twice per request.
+   * Sends the stored pack of `round` to `userId` by direct message, drawn again from the trail as
+   * it stood when the pack was stored, and records it. A compliance delivery already recorded is
+   * not sent again, however often the job runs.
    */
-  private async names(entries: ChainEntry[]): Promise<Record<string, string>> {
-    const known = new Map<string, string>();
-    const ids = new Set<string>();
-    for (const { event } of entries) {
-      for (const key of ['actor', 'by'] as const) if (typeof event[key] === 'string') ids.add(event[key]);
-      if (Array.isArray(event.approvers)) for (const id of event.approvers) if (typeof id === 'string') ids.add(id);
-      const parsed = event.type === 'request.submitted' ? offboardRequestSchema.safeParse(event.request) : undefined;
-      if (!parsed?.success) continue;
-      const r = parsed.data;
-      known.set(r.requester.slackUserId, r.requester.name).set(r.subject.slackUserId, r.subject.name);
-      if (r.successorSlackUserId) {
-        ids.add(r.successorSlackUserId);
-        if (r.successorName) known.set(r.successorSlackUserId, r.successorName);
-      }
+  async deliver(requestId: string, round: number, userId: string, via: EvidenceChannel): Promise<void> {
+    const { audit, slack } = this.deps;
+    const stored = await audit.chain(requestId);
+    const events = stored.entries.map((e) => e.event);
+    if (via === 'compliance' && events.some((e) => e.type === 'evidence.downloaded' && e.actor === userId && e.via === 'compliance' && e.round === round)) return;
+    const report = events.findLast((e) => e.type === 'report.published' && e.round === round);
+    if (!report) throw new Error(`${requestId} has no stored evidence pack of round ${round} to deliver`);
+    // The pack as stored covers the trail up to its head: the same entries give the same pack.
+    const end = stored.entries.findIndex((e) => e.hash === report.chainHead);
+    const covered = end >= 0 ? stored.entries.slice(0, end + 1) : stored.entries;
+    const rendered = await this.render(requestId, round, stored, covered);
+    let channel: string | undefined;
+    try {
+      channel = (await slack.conversations.open({ users: userId })).channel?.id;
+    } catch (err) {
+      throw classifySlackError('evidence direct message', err);
     }
-    const asked = [...ids].filter((id) => !known.has(id) && /^[UW][A-Z0-9]+$/.test(id));
-    const people = await Promise.all(asked.map(async (id) => [id, (await this.directory.person(id).catch(() => undefined))?.name] as const));
-    for (const [id, name] of people) if (name) known.set(id, name);
-    return Object.fromEntries([...known].filter(([id]) => ids.has(id)));
+    if (!channel) throw new Error(`Slack opened no direct message with ${userId}`);
+    const files = await this.upload(
+      rendered,
+      channel,
+      undefined,
+      `Evidence pack for ${requestId}, round ${round}${via === 'compliance' ? ', sent to you as compliance' : ', as you asked'}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}. Keep it where only those allowed can read it.`,
+    );
+    await audit.append(requestId, { type: 'evidence.downloaded', actor: userId, via, round, sha256: rendered.sha256, files });
+  }
+
+  /**
+   * The pack of `round` over `stored` (or the `covered` part of it), once the chain is checked:
+   * a broken chain is said on the pack's cover, alerted once in the thread and the approval
+   * channel, logged and counted.
+   */
+  async render(requestId: string, round: number, stored: StoredChain, covered: ChainEntry[] = stored.entries): Promise<RenderedPack> {
+    const checked = await this.checkChain(requestId, stored);
+    // Pack, JSON and PDF are made on the render thread: this process may be answering Slack.
+    const render = this.options.onCallingThread ? renderOnThisThread : renderEvidencePack;
+    const { pack, json, sha256, pdf } = await render({ requestId, round, entries: covered, generator: generatorInfo(), keyId: this.keyId, checked });
+    const base = packBasename(requestId, round);
+    const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
+    const manifest = this.options.signingKey ? signPack({ json, pdf, names }, pack, this.options.signingKey) : undefined;
+    return { pack, json, sha256, pdf, manifest, names };
+  }
+
+  private async checkChain(requestId: string, { entries, head }: StoredChain): Promise<ChainCheck> {
+    const verdict = verifyChain(requestId, entries, head);
+    if (verdict.intact) return chainCheck(verdict);
+    const { logger, metrics, outbox } = this.deps;
+    logger.error({ requestId, kind: verdict.kind, entry: verdict.index + 1, seq: verdict.seq, detail: verdict.detail }, 'the audit trail is broken: it was altered in Redis after it was recorded');
+    metrics.chainBroken.inc();
+    // One key per request: raised once, however many packs are rendered from the broken trail.
+    await outbox.alert(
+      requestId,
+      'chain-broken',
+      `:rotating_light: *The audit trail of ${requestId} is broken*: ${verdict.kind} at entry ${verdict.index + 1} (${verdict.detail}). Someone altered it in Redis after it was recorded; its evidence packs say so on their cover. Compare with an earlier pack or a backup, and check who can write to Redis.`,
+    );
+    return chainCheck(verdict);
+  }
+
+  private async upload(rendered: RenderedPack, channel: string, threadTs: string | undefined, comment: string): Promise<PublishedFile[]> {
+    const { request_id: requestId, round } = rendered.pack;
+    const uploads = [
+      { file: rendered.pdf, filename: rendered.names.pdf, title: `Offboarding evidence ${requestId}${round > 1 ? ` (round ${round})` : ''} (PDF)` },
+      { file: Buffer.from(rendered.json), filename: rendered.names.json, title: `Offboarding evidence ${requestId} (JSON)` },
+      ...(rendered.manifest ? [{ file: Buffer.from(canonicalJson(rendered.manifest)), filename: rendered.names.manifest, title: `Signed manifest, key ${rendered.manifest.key_id}` }] : []),
+    ];
+    try {
+      return uploadedFiles(await this.deps.slack.files.uploadV2({ file_uploads: uploads, channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), initial_comment: comment }));
+    } catch (err) {
+      throw classifySlackError('evidence upload', err);
+    }
+  }
+
+  /** Only the bot's user may read what it writes: the umask could leave the files readable by anyone. */
+  private async writeToDir(r: RenderedPack): Promise<void> {
+    const dir = this.options.dir!;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+    const files: [string, string | Buffer][] = [[r.names.json, r.json], [r.names.pdf, r.pdf], ...(r.manifest ? [[r.names.manifest, canonicalJson(r.manifest)] as [string, string]] : [])];
+    for (const [name, data] of files) {
+      const path = join(dir, name);
+      await writeFile(path, data, { mode: 0o600 });
+      // A file written before keeps its old mode through writeFile.
+      await chmod(path, 0o600);
+    }
+  }
+
+  /**
+   * Records, before a pack prints them, the names of the people the trail mentions but does not
+   * name (approvers, whoever started a round), as Slack knows them now: the chain then covers every
+   * name the PDF prints. True when something was recorded.
+   */
+  private async recordNames(requestId: string, entries: ChainEntry[]): Promise<boolean> {
+    const asked = unnamedPeople(entries);
+    const found = await Promise.all(asked.map(async (id) => ({ id, name: (await this.deps.directory.person(id).catch(() => undefined))?.name })));
+    const people = found.filter((p): p is { id: string; name: string } => typeof p.name === 'string');
+    if (!people.length) return false;
+    await this.deps.audit.append(requestId, { type: 'people.named', people });
+    return true;
   }
 }
 

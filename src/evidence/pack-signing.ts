@@ -3,17 +3,21 @@ import { readFileSync } from 'node:fs';
 import { canonicalJson, sha256Hex } from '../audit/audit-chain.js';
 
 /**
- * The detached manifest: it signs the pack JSON's SHA-256 and the chain head with Ed25519. The
- * signature covers the manifest's other fields in canonical JSON. The public key's fingerprint
- * is there to name the key; a verifier trusts only the key it is given.
+ * The detached manifest: it signs the SHA-256 of the pack JSON and of its PDF, and the chain head,
+ * with Ed25519. The signature covers the manifest's other fields in canonical JSON. The public
+ * key's fingerprint is there to name the key; a verifier trusts only the key it is given.
+ * Version 1 manifests (before the PDF was signed) carry no `pdf` nor `pdf_sha256`.
  */
 export interface PackManifest {
-  manifest_version: '1';
+  manifest_version: '1' | '2';
   algorithm: 'Ed25519';
   pack: string;
   request_id: string;
   round: number;
   json_sha256: string;
+  /** The PDF's file name and SHA-256: everything the PDF prints is signed with it. */
+  pdf?: string;
+  pdf_sha256?: string;
   chain_head: string;
   chain_length: number;
   key_id: string;
@@ -37,14 +41,20 @@ export function publicKeyFingerprint(key: KeyObject): string {
   return sha256Hex(key.export({ type: 'spki', format: 'der' }));
 }
 
-export function signPack(json: string, pack: { request_id: string; round: number; chain: { head: string; length: number } }, filename: string, key: SigningKey): PackManifest {
+export function signPack(
+  files: { json: string; pdf: Uint8Array; names: { json: string; pdf: string } },
+  pack: { request_id: string; round: number; chain: { head: string; length: number } },
+  key: SigningKey,
+): PackManifest {
   const unsigned = {
-    manifest_version: '1' as const,
+    manifest_version: '2' as const,
     algorithm: 'Ed25519' as const,
-    pack: filename,
+    pack: files.names.json,
     request_id: pack.request_id,
     round: pack.round,
-    json_sha256: sha256Hex(json),
+    json_sha256: sha256Hex(files.json),
+    pdf: files.names.pdf,
+    pdf_sha256: sha256Hex(files.pdf),
     chain_head: pack.chain.head,
     chain_length: pack.chain.length,
     key_id: key.id,
@@ -57,9 +67,13 @@ export type ManifestVerdict =
   | { ok: true; keyId: string }
   | { ok: false; kind: 'pack_changed' | 'wrong_key' | 'bad_signature'; detail: string };
 
-/** Checks the manifest against the pack bytes and the one public key the verifier trusts. */
-export function verifyManifest(manifest: PackManifest, json: Uint8Array, chainHead: string, trusted: KeyObject): ManifestVerdict {
+/**
+ * Checks the manifest against the pack bytes (the JSON, and the PDF when the manifest signs one)
+ * and the one public key the verifier trusts.
+ */
+export function verifyManifest(manifest: PackManifest, json: Uint8Array, chainHead: string, trusted: KeyObject, pdf?: Uint8Array): ManifestVerdict {
   if (sha256Hex(json) !== manifest.json_sha256) return { ok: false, kind: 'pack_changed', detail: 'the pack JSON is not the one the manifest signs (its SHA-256 differs)' };
+  if (manifest.pdf_sha256 !== undefined && (!pdf || sha256Hex(pdf) !== manifest.pdf_sha256)) return { ok: false, kind: 'pack_changed', detail: `the PDF is not the one the manifest signs (the SHA-256 of ${manifest.pdf ?? 'the PDF'} differs)` };
   if (chainHead !== manifest.chain_head) return { ok: false, kind: 'pack_changed', detail: 'the pack ends at another chain head than the one the manifest signs' };
   if (publicKeyFingerprint(trusted) !== manifest.public_key_sha256) return { ok: false, kind: 'wrong_key', detail: `the manifest was signed with key "${manifest.key_id}", not with the trusted public key` };
   const { signature, ...unsigned } = manifest;

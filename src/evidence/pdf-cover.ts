@@ -12,6 +12,11 @@ export function coverPage(ctx: PdfContext): void {
   layout.title('Offboarding evidence');
   layout.paragraph('Evidence pack: the record of one offboarding, rendered from its tamper-evident audit trail.', { size: 10, color: COLORS.muted });
   layout.gap(24);
+  // First thing on the page: nothing below can be taken as fact once the trail was altered.
+  if (!pack.chain.checked.intact) {
+    layout.alert(`THE AUDIT TRAIL IS BROKEN: it was altered after it was recorded (${pack.chain.checked.detail}). What this pack states may be forged; compare it with an earlier pack or a backup of the trail.`);
+    layout.gap(8);
+  }
   const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'reinstated';
   layout.field('Request', pack.request_id, { size: 12 });
   layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id})` : 'not recorded', { size: 12 });

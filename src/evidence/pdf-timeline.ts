@@ -60,7 +60,9 @@ export function eventDetail(e: AuditRecord): string {
     case 'identities.failed':
       return `${e.system}, round ${e.round}: could not look the person up: ${e.error}`;
     case 'evidence.downloaded':
-      return `Evidence pack of round ${e.round} given (${e.via})`;
+      return `Evidence pack of round ${e.round} given (${e.via})${e.files ? ` by direct message${e.sha256 ? `, JSON SHA-256 ${e.sha256}` : ''}` : ''}`;
+    case 'people.named':
+      return `Names as Slack gave them, recorded for the pack: ${e.people.map((p) => `${p.name} (${p.id})`).join('; ')}`;
     case 'evidence.refused':
       return `Evidence pack refused (${e.via}): ${e.reason}`;
     case 'run.reconciled':

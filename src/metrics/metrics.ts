@@ -18,6 +18,8 @@ export interface Metrics {
   rescanAlerts: Counter<'system'>;
   /** What the reconciler did: re-enqueued a run, recorded a lost job, re-posted a message… */
   reconcilerActions: Counter<'action'>;
+  /** Packs about to be rendered from a trail whose hash chain no longer holds: someone altered Redis. */
+  chainBroken: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -63,6 +65,11 @@ export function createMetrics(): Metrics {
       name: 'offboard_reconciler_actions_total',
       help: 'Repairs made by the reconciler, by kind',
       labelNames: ['action'],
+      registers: [registry],
+    }),
+    chainBroken: new Counter({
+      name: 'offboard_audit_chain_broken_total',
+      help: 'Evidence packs rendered from an audit trail whose hash chain is broken (an entry changed, removed or moved in Redis)',
       registers: [registry],
     }),
   };

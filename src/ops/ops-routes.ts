@@ -6,20 +6,14 @@ import type { Readiness } from './readiness.js';
 /** Answers a request if it is one of ours; false lets the caller route it elsewhere. */
 export type OpsRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export interface OpsRoutesOptions {
-  readiness: Readiness;
-  registry: Registry;
-  logger: Logger;
-}
-
 /**
- * The endpoints every process serves on PORT, whatever its role: `/healthz` (the process is up),
- * `/readyz` (it can do its work: 200 `ready` or 503 with the reason) and `/metrics` (Prometheus).
+ * The probes every process serves on PORT, whatever its role: `/healthz` (the process is up) and
+ * `/readyz` (it can do its work: 200 `ready` or 503 with the reason). They say nothing more, so
+ * they may sit beside Slack's endpoint.
  */
-export function opsRoutes({ readiness, registry, logger }: OpsRoutesOptions): OpsRoutes {
+export function healthRoutes(readiness: Readiness): OpsRoutes {
   return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req);
     if (path === '/healthz') {
       text(res, 200, 'ok');
       return true;
@@ -31,20 +25,33 @@ export function opsRoutes({ readiness, registry, logger }: OpsRoutesOptions): Op
       );
       return true;
     }
-    if (path === '/metrics') {
-      registry.metrics().then(
-        (body) => {
-          res.writeHead(200, { 'content-type': registry.contentType }).end(body);
-        },
-        (err: Error) => {
-          logger.error({ err: err.message }, 'collecting metrics failed');
-          text(res, 500, `collecting metrics failed: ${err.message}`);
-        },
-      );
-      return true;
-    }
     return false;
   };
+}
+
+/**
+ * `/metrics` (Prometheus), served only on OFFBOARD_METRICS_PORT: queue depths, request outcomes and
+ * call counts are for the operator, not for whoever can reach the port Slack posts to.
+ */
+export function metricsRoute(registry: Registry, logger: Logger): OpsRoutes {
+  return (req, res) => {
+    if (pathOf(req) !== '/metrics') return false;
+    registry.metrics().then(
+      (body) => {
+        res.writeHead(200, { 'content-type': registry.contentType }).end(body);
+      },
+      (err: Error) => {
+        logger.error({ err: err.message }, 'collecting metrics failed');
+        text(res, 500, `collecting metrics failed: ${err.message}`);
+      },
+    );
+    return true;
+  };
+}
+
+function pathOf(req: IncomingMessage): string | undefined {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+  return new URL(req.url ?? '/', 'http://localhost').pathname;
 }
 
 function text(res: ServerResponse, status: number, body: string): void {

@@ -19,6 +19,9 @@ export const FINISH_RUN_JOB = 'finish-run';
 
 export const IDENTIFY_JOB = 'identify';
 
+/** Sends a stored evidence pack to one person by direct message, and records it. */
+export const DELIVER_EVIDENCE_JOB = 'deliver-evidence';
+
 /** At the end of a grace period: starts the request's deletion round. */
 export const START_DELETION_JOB = 'start-deletion';
 

@@ -11,8 +11,8 @@ const DAY_MS = 24 * 3600 * 1000;
 /**
  * Closes a round once every step in it has verified or failed for good: records the outcome of
  * the round's phase, moves the request on (a disable waits for its deletion, scheduled here; a
- * deletion completes it; a reinstatement ends it reinstated), publishes the evidence report and
- * tells the requester. Each part is skipped when already done, so a retried finish changes
+ * deletion completes it; a reinstatement ends it reinstated), stores the evidence report, queues it
+ * for compliance by direct message, and tells the requester. Each part is skipped when already done, so a retried finish changes
  * nothing twice.
  */
 export async function finishRun(requestId: string, deps: RunDeps): Promise<void> {
@@ -47,6 +47,7 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
     await deps.outbox.refreshChecklist(requestId);
     throw err;
   });
+  await deps.evidence.sendToCompliance(requestId, round);
   await deps.store.patch(requestId, { status: next }, ['approved']);
   await deps.outbox.refreshChecklist(requestId);
   const outcome = failedSteps.length

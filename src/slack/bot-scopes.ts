@@ -9,6 +9,7 @@ const REQUIRED = {
   'users:read.email': "the email that finds a person's cloud identities",
   'usergroups:read': 'an approvers group in OFFBOARD_APPROVERS',
   'files:write': 'the evidence pack',
+  'im:write': 'the evidence pack, sent by direct message to whoever may have it',
 } as const;
 /** Without these it still works, less safely: it warns at start-up. */
 const ADVISED = {

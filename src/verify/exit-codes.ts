@@ -14,6 +14,8 @@ export const EXIT = {
   packChanged: 20,
   wrongKey: 21,
   badSignature: 22,
+  /** An exported pack with no manifest, without --allow-unsigned. */
+  unsigned: 23,
 } as const;
 
 export const CHAIN_EXIT: Record<ChainBreak, number> = { changed: EXIT.changed, removed: EXIT.removed, inserted: EXIT.inserted, reordered: EXIT.reordered };

@@ -1,19 +1,19 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { canonicalJson, entryHash } from '../../src/audit/audit-chain.js';
+import { canonicalJson, entryHash, linkEntries } from '../../src/audit/audit-chain.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { verifyChain } from '../../src/audit/verify-chain.js';
 import { buildEvidencePack } from '../../src/evidence/evidence-pack.js';
 import { signPack } from '../../src/evidence/pack-signing.js';
 import { Keys } from '../../src/redis.js';
-import { GENERATOR, people, request, run } from '../evidence/pack-fixture.js';
+import { GENERATOR, NAMES, request, run } from '../evidence/pack-fixture.js';
 
 const exec = promisify(execFile);
 let redis: Redis;
@@ -103,22 +103,71 @@ describe('the hash-chained audit trail', () => {
 });
 
 describe('npm run verify on an exported pack', () => {
-  const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run().entries, people, generator: GENERATOR });
+  const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run().entries, generator: GENERATOR });
   const json = canonicalJson(pack);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const wrong = generateKeyPairSync('ed25519').publicKey;
-  const manifest = signPack(json, pack, 'pack.json', { id: 'ops-2025', privateKey });
-  const file = async (name: string, content: string) => {
+  // verify reads only the PDF's bytes: any bytes stand for it.
+  const pdf = Buffer.from('%PDF-1.7 the evidence as drawn');
+  const manifest = signPack({ json, pdf, names: { json: 'pack.json', pdf: 'pack.pdf' } }, pack, { id: 'ops-2025', privateKey });
+  const file = async (name: string, content: string | Buffer) => {
     const path = join(dir, name);
     await writeFile(path, content);
     return path;
   };
+  const trustedKey = () => file('pub.pem', publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  /** The pack, its manifest and its PDF in a folder of their own, as an auditor receives them. */
+  async function signedFolder(name: string, files: { json?: string; pdf?: Buffer | null } = {}) {
+    await mkdir(join(dir, name), { recursive: true });
+    if (files.pdf !== null) await file(join(name, 'pack.pdf'), files.pdf ?? pdf);
+    return [await file(join(name, 'pack.json'), files.json ?? json), '--manifest', await file(join(name, 'pack.manifest.json'), JSON.stringify(manifest)), '--public-key', await trustedKey()];
+  }
 
-  it('says intact and signed by the trusted key', async () => {
-    const args = [await file('pack.json', json), '--manifest', await file('m.json', JSON.stringify(manifest)), '--public-key', await file('pub.pem', publicKey.export({ type: 'spki', format: 'pem' }).toString())];
-    const result = await verify(args);
+  it('says intact and signed by the trusted key, the PDF beside the JSON included', async () => {
+    const result = await verify(await signedFolder('intact'));
     expect(result.code).toBe(0);
-    expect(result.out).toContain('signed by the trusted key (key id ops-2025)');
+    expect(result.out).toContain('signed by the trusted key (key id ops-2025), PDF pack.pdf included');
+  }, 30_000);
+
+  it('fails a pack whose PDF was modified, or is missing, though its JSON is the signed one', async () => {
+    const modified = await verify(await signedFolder('pdf-modified', { pdf: Buffer.from('%PDF-1.7 the evidence as forged') }));
+    const missing = await verify(await signedFolder('pdf-missing', { pdf: null }));
+    expect(modified.code).toBe(20);
+    expect(modified.out).toContain('the PDF is not the one the manifest signs');
+    expect(missing.code).toBe(3);
+  }, 60_000);
+
+  it('fails an unsigned pack unless --allow-unsigned is given', async () => {
+    const path = await file('unsigned.json', json);
+    const refused = await verify([path]);
+    const allowed = await verify([path, '--allow-unsigned']);
+    expect(refused.code).toBe(23);
+    expect(refused.out).toContain('UNSIGNED');
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toContain('INTACT');
+  }, 60_000);
+
+  it('fails an unsigned pack whose approver was rewritten and whose chain was re-linked, which the chain alone cannot see', async () => {
+    const records = run().entries.map(({ seq, at, event }) => ({ seq, at, event: event.type === 'request.approved' ? { ...event, actor: 'U0MALLORY' } : event }));
+    const forged = buildEvidencePack({ requestId: request.id, round: 1, entries: linkEntries(request.id, records), generator: GENERATOR });
+    const path = await file('relinked.json', canonicalJson(forged));
+
+    const result = await verify([path]);
+
+    expect(forged.approvals[0]?.by).toBe('U0MALLORY');
+    expect(result.code).toBe(23);
+    expect(result.out).not.toContain('INTACT');
+    // Against the manifest of the true pack, the forgery is named for what it is.
+    expect((await verify(await signedFolder('relinked', { json: canonicalJson(forged) }))).code).toBe(20);
+  }, 60_000);
+
+  it('fails a pack whose printed names were rewritten: the names come from the chain, not from the people map', async () => {
+    const renamed = { ...pack, people: { ...pack.people, U09SEC: 'Mallory Impostor' } };
+    expect(pack.people.U09SEC).toBe(NAMES.approver);
+
+    const result = await verify([await file('renamed.json', canonicalJson(renamed)), '--allow-unsigned']);
+
+    expect(result.code).toBe(14);
   }, 30_000);
 
   it.each([
@@ -133,7 +182,7 @@ describe('npm run verify on an exported pack', () => {
     ['reordered', 13, (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: [...p.chain.entries.slice(0, 4), p.chain.entries[5]!, p.chain.entries[4]!, ...p.chain.entries.slice(6)] } })],
     ['edited outside the chain', 14, (p: typeof pack) => ({ ...p, outcome: { ...p.outcome, text: 'Nothing to see' } })],
   ])('fails when the file is %s', async (_kind, code, edit) => {
-    const result = await verify([await file(`edited-${code}.json`, canonicalJson(edit(pack)))]);
+    const result = await verify([await file(`edited-${code}.json`, canonicalJson(edit(pack))), '--allow-unsigned']);
     expect(result.code).toBe(code);
   }, 30_000);
 
@@ -141,9 +190,10 @@ describe('npm run verify on an exported pack', () => {
     const flipped = json.replace('"round":1', '"round":2');
     const manifestPath = await file('m2.json', JSON.stringify(manifest));
     const trusted = await file('pub2.pem', publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    expect((await verify([await file('flipped.json', flipped), '--manifest', manifestPath, '--public-key', trusted])).code).not.toBe(0);
+    const pdfFlag = ['--pdf', await file('m2.pdf', pdf)];
+    expect((await verify([await file('flipped.json', flipped), '--manifest', manifestPath, '--public-key', trusted, ...pdfFlag])).code).not.toBe(0);
     const otherKey = await file('wrong.pem', wrong.export({ type: 'spki', format: 'pem' }).toString());
-    expect((await verify([await file('pack3.json', json), '--manifest', manifestPath, '--public-key', otherKey])).code).toBe(21);
+    expect((await verify([await file('pack3.json', json), '--manifest', manifestPath, '--public-key', otherKey, ...pdfFlag])).code).toBe(21);
     expect((await verify([await file('pack4.json', json), '--manifest', manifestPath])).code).toBe(2);
   }, 60_000);
 });

@@ -1,3 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_MODULES } from '../../jobs/systems.js';
 import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
@@ -59,6 +63,8 @@ describe('loadConfig', () => {
       ...COMPLETE,
       SLACK_API_URL: 'http://127.0.0.1:9999/api/',
       PORT: '8080',
+      OFFBOARD_METRICS_PORT: '9100',
+      OFFBOARD_METRICS_HOST: '0.0.0.0',
       REDIS_URL: 'rediss://redis.internal:6380',
       REDIS_PREFIX: 'offboard_prod-1',
       OFFBOARD_ROLE: 'worker',
@@ -69,6 +75,7 @@ describe('loadConfig', () => {
 
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
     expect(config.port).toBe(8080);
+    expect(config.metrics).toEqual({ port: 9100, host: '0.0.0.0' });
     expect(config.redisUrl).toBe('rediss://redis.internal:6380');
     expect(config.redisPrefix).toBe('offboard_prod-1');
     expect(config.role).toBe('worker');
@@ -81,6 +88,8 @@ describe('loadConfig', () => {
     const config = load(COMPLETE);
 
     expect(config.port).toBe(3000);
+    // Prometheus' port of its own, reachable from this host only until the operator opens it.
+    expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(config.redisPrefix).toBe('offboard');
     expect(config.role).toBe('all');
@@ -227,5 +236,42 @@ describe('loadConfig', () => {
     expect(err.problems).toEqual(['SLACK_BOT_TOKEN must be a bot token starting with xoxb-']);
     expect(err.message).not.toContain('xoxp-secret-value');
     expect(err.message).not.toContain('secret-value');
+  });
+
+  describe('the signing key file (OFFBOARD_SIGNING_KEY_FILE)', () => {
+    const keyFile = (mode: number) => {
+      const dir = mkdtempSync(join(tmpdir(), 'key-'));
+      const file = join(dir, 'signing.pem');
+      writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      chmodSync(file, mode);
+      return file;
+    };
+    const signing = (file: string) => ({ ...COMPLETE, OFFBOARD_SIGNING_KEY_FILE: file, OFFBOARD_SIGNING_KEY_ID: 'ops-2026' });
+
+    it('refuses a key readable by group or others, listed with every other problem', () => {
+      const err = problemsWith({ ...signing(keyFile(0o644)), LOG_LEVEL: 'loud' });
+
+      expect(err.problems).toHaveLength(2);
+      expect(err.problems).toContain('OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode 0644): chmod 600 it, owned by the user the bot runs as');
+      expect(problemsWith(signing(keyFile(0o640))).problems[0]).toContain('(mode 0640)');
+    });
+
+    it('refuses a key file that cannot be read, naming the setting', () => {
+      expect(problemsWith(signing(join(tmpdir(), 'no-such-key.pem'))).problems).toEqual([
+        'OFFBOARD_SIGNING_KEY_FILE cannot be read (ENOENT): it must name the Ed25519 private key in PEM (npm run keygen)',
+      ]);
+    });
+
+    it('takes a key only its owner can read', () => {
+      const file = keyFile(0o600);
+
+      expect(load(signing(file)).evidence.signing).toEqual({ file, id: 'ops-2026' });
+    });
+  });
+
+  it('keeps evidence packs out of the approval thread unless OFFBOARD_EVIDENCE_IN_THREAD=true', () => {
+    expect(load(COMPLETE).evidence.inThread).toBe(false);
+    expect(load({ ...COMPLETE, OFFBOARD_EVIDENCE_IN_THREAD: 'true' }).evidence.inThread).toBe(true);
+    expect(problemsWith({ ...COMPLETE, OFFBOARD_EVIDENCE_IN_THREAD: 'yes' }).problems).toEqual(['OFFBOARD_EVIDENCE_IN_THREAD must be true or false']);
   });
 });

@@ -3,7 +3,7 @@ import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
 import { charstring } from '../../src/evidence/cff-subset.js';
 import { renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
 import { buildEvidencePack } from '../../src/evidence/evidence-pack.js';
-import { GENERATOR, NAMES, people, request, run } from './pack-fixture.js';
+import { GENERATOR, NAMES, request, run } from './pack-fixture.js';
 
 /** Reads a charstring back as operators with their operands (the Type 2 number forms we write). */
 function decode(bytes: Uint8Array): Array<[number, number[]]> {
@@ -44,7 +44,7 @@ describe('CFF subsets without subroutines', () => {
   });
 
   it('embeds a name in Chinese, Japanese and Korean in a few KiB per font, not the fonts\' 40 KiB of emptied subroutines', async () => {
-    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run().entries, people: { ...people, U06KIM: `${NAMES.other} さくら 田中` }, generator: GENERATOR });
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run({ extra: [{ type: 'people.named', people: [{ id: 'U06KIM', name: `${NAMES.other} さくら 田中` }] }] }).entries, generator: GENERATOR });
     const raw = (await renderEvidencePdf(pack, { jsonSha256: sha256Hex(canonicalJson(pack)) })).toString('latin1');
     const cff = [...raw.matchAll(/\/Subtype \/CIDFontType0C\s*\/Length (\d+)/g)].map((m) => Number(m[1]));
     expect(cff.length).toBeGreaterThanOrEqual(2); // the Chinese font has the kana too

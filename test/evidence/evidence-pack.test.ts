@@ -16,7 +16,7 @@ const FAILED = stepId(PLAN[5]!);
 const LIFECYCLE = { retryStep: RETRIED, failStep: FAILED, extra: [{ type: 'access.attested', actor: 'U09SEC', stepId: FAILED, note: 'group removed by hand in the console' }, { type: 'person.reinstated', actor: 'U09SEC', round: 2 }] } as unknown as RunOptions;
 
 function packOf(opts: RunOptions = {}): EvidencePack {
-  return buildEvidencePack({ requestId: request.id, round: 1, entries: run(opts).entries, people, generator: GENERATOR });
+  return buildEvidencePack({ requestId: request.id, round: 1, entries: run(opts).entries, generator: GENERATOR });
 }
 
 async function pdfText(pack: EvidencePack, keyId?: string): Promise<{ text: string; pages: string[]; bytes: Buffer }> {
@@ -34,7 +34,7 @@ describe('the evidence pack JSON', () => {
 
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
-    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, people, generator: GENERATOR });
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
     expect(pack.schema_version).toBe('1.1');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({ decision: 'approved', by: 'U09SEC', approvers_at_click: ['U09SEC', 'U06KIM', 'U08COMP'], separation_of_duties: { approver_is_requester: false, approver_is_subject: false } });
@@ -135,7 +135,7 @@ describe('what the pack says about the rounds after the first', () => {
 
   it('prints every transaction id of every round whole, in the JSON and the PDF: none is taken for a secret', async () => {
     const r = run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U09SEC', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
-    const pack = buildEvidencePack({ requestId: request.id, round: 3, entries: r.entries, people, generator: GENERATOR });
+    const pack = buildEvidencePack({ requestId: request.id, round: 3, entries: r.entries, generator: GENERATOR });
     const later = r.transactions.filter((t) => /-r[23]-a1$/.test(t));
     expect(later.length).toBe(PLAN.length);
     expect(pack.actions.map((a) => a.transaction_id)).toEqual(r.transactions);
@@ -152,7 +152,7 @@ describe('what the pack says about the rounds after the first', () => {
   });
 
   it('names the deletion after "End grace period now" for who ended the grace period, and what became of the scheduled deletion', async () => {
-    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U06KIM' }] }).entries, people, generator: GENERATOR });
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U06KIM' }] }).entries, generator: GENERATOR });
     const text = flat((await pdfText(pack)).text);
     expect(text).not.toMatch(/failed steps? retried/);
     expect(text).toContain('Round 1: disable phase at');
@@ -181,7 +181,7 @@ describe('what the pack says about the rounds after the first', () => {
     const { entries } = run({ ...disabled, later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] });
     const restored = entries.flatMap((e) => (e.event.type === 'step.acted' ? (e.event.changes as { outcome: string }[]).filter((c) => c.outcome === 'restored') : [])).length;
     expect(restored).toBe(7);
-    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries, people, generator: GENERATOR });
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries, generator: GENERATOR });
     const text = flat((await pdfText(pack)).text);
     expect(text).not.toContain('All steps verified');
     expect(text).not.toContain('Reinstatements none');

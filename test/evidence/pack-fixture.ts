@@ -128,6 +128,8 @@ export function run(opts: RunOptions = {}): Run {
   });
   for (let p = 0; p < (opts.padding ?? 0); p++) add({ type: 'step.retrying', stepId: stepId(PLAN[p % PLAN.length]!), attempt: p + 2, error: `padding retry ${p}`, retryInMs: 1000 });
   add({ type: 'run.finished', round: 1, outcome: failed.length ? 'failures' : 'verified', failedSteps: failed });
+  // As the publisher records them before a pack is rendered: the chain covers the names the PDF prints.
+  add({ type: 'people.named', people: Object.entries(people).map(([id, name]) => ({ id, name })) });
   for (const e of opts.extra ?? []) add(e);
   (opts.later ?? []).forEach((later, i) => {
     const round = i + 2;

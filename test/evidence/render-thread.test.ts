@@ -8,10 +8,10 @@ import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
 import { renderEvidencePack, renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
 import { buildEvidencePack, type EvidencePack } from '../../src/evidence/evidence-pack.js';
 import { RenderThread } from '../../src/evidence/render-thread.js';
-import { GENERATOR, people, request, run } from './pack-fixture.js';
+import { GENERATOR, request, run } from './pack-fixture.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const packOf = (padding = 0) => buildEvidencePack({ requestId: request.id, round: 1, entries: run({ padding }).entries, people, generator: GENERATOR });
+const packOf = (padding = 0) => buildEvidencePack({ requestId: request.id, round: 1, entries: run({ padding }).entries, generator: GENERATOR });
 const integrity = (pack: EvidencePack) => ({ jsonSha256: sha256Hex(canonicalJson(pack)) });
 
 /** Resolves after `hops` turns of this thread's event loop. */
@@ -31,7 +31,7 @@ describe('the evidence render thread', () => {
   }, 60_000);
 
   it('makes the whole pack there: the JSON, its SHA-256 and a PDF that holds the sections', async () => {
-    const input = { requestId: request.id, round: 1, entries: run().entries, people, generator: GENERATOR, keyId: 'ops-2025' };
+    const input = { requestId: request.id, round: 1, entries: run().entries, generator: GENERATOR, keyId: 'ops-2025' };
     const built = await renderEvidencePack(input);
     expect(built.json).toBe(canonicalJson(buildEvidencePack(input)));
     expect(built.sha256).toBe(sha256Hex(built.json));

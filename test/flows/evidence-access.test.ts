@@ -39,31 +39,107 @@ async function statusOf(stack: LocalStack, id: string, want?: string, timeoutMs 
 
 const buttonsOf = (started: Started, requestId: string) => JSON.stringify(started.player.checklist(requestId)?.blocks ?? []);
 
+/** Polls an asynchronous probe until it gives a value. */
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** The names of the files Slack shows in `channel` (a channel id, or a user id for the app's direct message with them). */
+function filesIn(stack: LocalStack, channel: string): string[] {
+  const ids = new Set(stack.slack.messages(channel).flatMap((m) => m.files ?? []));
+  return stack.slack.files.filter((f) => ids.has(f.id)).map((f) => f.filename).sort();
+}
+
+/** Packs by direct message only: what a workspace gets unless it opts in to OFFBOARD_EVIDENCE_IN_THREAD. */
+const DM_ONLY = { OFFBOARD_EVIDENCE_IN_THREAD: 'false' };
+
 describe('getting the evidence pack', () => {
-  it('stores the PDF, the JSON and the manifest together, and gives them to approvers and compliance, recording each download', async () => {
-    const started = await start({ env: { OFFBOARD_COMPLIANCE: PEOPLE.taylor } });
+  it('keeps the pack out of the approval thread by default: the thread shows the summary, and compliance receives the pack by direct message, recorded', async () => {
+    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.taylor } });
     const { stack, player } = started;
     const id = await player.request(PEOPLE.morgan, ANSWERS);
     await player.click(PEOPLE.alex, 'approve', id);
     await player.evidence(id);
     await stack.slack.waitFor(() => buttonsOf(started, id).includes('Download evidence') || undefined);
-    expect(stack.slack.files.map((f) => f.filename).filter((n) => n.includes(id)).sort()).toEqual([`offboarding-evidence-${id}.json`, `offboarding-evidence-${id}.pdf`]);
+    const trail = await readTrail(stack, id);
+    const [report] = eventsOf(trail, 'report.published');
+
+    // Every member of the approval channel sees the thread: no file of the pack is there.
+    expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([]);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).every((m) => !m.files?.length)).toBe(true);
+    expect(buttonsOf(started, id)).toContain(`Evidence report: offboarding-evidence-${id}.pdf`);
+    expect(buttonsOf(started, id)).toContain(report!.sha256!.slice(0, 16));
+    expect(filesIn(stack, PEOPLE.taylor)).toEqual([`offboarding-evidence-${id}.json`, `offboarding-evidence-${id}.pdf`]);
+    expect(report?.files).toBeUndefined();
+    expect(eventsOf(trail, 'evidence.downloaded')).toEqual([
+      expect.objectContaining({ actor: PEOPLE.taylor, via: 'compliance', round: 1, sha256: report!.sha256, files: expect.arrayContaining([expect.objectContaining({ name: `offboarding-evidence-${id}.pdf` })]) }),
+    ]);
+  });
+
+  it('sends the pack by direct message to an approver who clicks Download evidence and to compliance asking with /offboard report, recording each delivery', async () => {
+    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.taylor } });
+    const { stack, player } = started;
+    const id = await player.request(PEOPLE.morgan, ANSWERS);
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.evidence(id);
+    await stack.slack.waitFor(() => buttonsOf(started, id).includes('Download evidence') || undefined);
 
     await clickChecklist(started, PEOPLE.alex, 'downloadEvidence', id);
-    const given = stack.slack.ephemerals.find((e) => e.user === PEOPLE.alex && e.text.includes('Evidence pack for'));
-    expect(given?.text).toContain(`offboarding-evidence-${id}.json`);
-    expect(given?.text).toContain('Unsigned');
-
     const res = await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
-    expect(res.status).toBe(200);
-    expect(stack.slack.ephemerals.some((e) => e.user === PEOPLE.taylor && e.text.includes(`offboarding-evidence-${id}.pdf`))).toBe(true);
+    await stack.slack.waitFor(() => filesIn(stack, PEOPLE.alex).length === 2 && filesIn(stack, PEOPLE.taylor).length === 4 || undefined);
 
-    const trail = await readTrail(stack, id);
-    expect(eventsOf(trail, 'evidence.downloaded').map((e) => [e.actor, e.via])).toEqual([
+    expect(res.status).toBe(200);
+    expect(stack.slack.ephemerals.find((e) => e.user === PEOPLE.alex)?.text).toContain('on its way to you by direct message');
+    expect(stack.slack.ephemerals.find((e) => e.user === PEOPLE.taylor)?.text).toContain('on its way to you by direct message');
+    expect(filesIn(stack, PEOPLE.alex)).toEqual([`offboarding-evidence-${id}.json`, `offboarding-evidence-${id}.pdf`]);
+    expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([]);
+    const delivered = await until(async () => {
+      const events = eventsOf(await readTrail(stack, id), 'evidence.downloaded');
+      return events.length === 3 ? events : undefined;
+    });
+    expect(delivered.map((e) => [e.actor, e.via]).sort()).toEqual([
       [PEOPLE.alex, 'button'],
       [PEOPLE.taylor, 'command'],
-    ]);
-    expect(eventsOf(trail, 'request.approved')[0]?.approvers).toContain(PEOPLE.alex);
+      [PEOPLE.taylor, 'compliance'],
+    ].sort());
+    // The same trail gives the same pack: what was sent is what was stored.
+    const [report] = eventsOf(await readTrail(stack, id), 'report.published');
+    expect(delivered.every((e) => e.sha256 === report!.sha256)).toBe(true);
+  });
+
+  it('sends nothing to a compliance member Slack refuses (deactivated), records no delivery for them, and still completes the request', async () => {
+    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: `${PEOPLE.gone},${PEOPLE.taylor}` } });
+    const { stack, player } = started;
+    const id = await player.request(PEOPLE.morgan, ANSWERS);
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.evidence(id);
+    expect(await statusOf(stack, id, 'completed')).toBe('completed');
+    await until(async () => (stack.slack.callsTo('conversations.open').some((c) => c.args.users === PEOPLE.gone && !c.ok) ? true : undefined));
+    await sleep(300);
+
+    const delivered = eventsOf(await readTrail(stack, id), 'evidence.downloaded');
+    expect(delivered.map((e) => [e.actor, e.via])).toEqual([[PEOPLE.taylor, 'compliance']]);
+    expect(stack.slack.files.filter((f) => f.filename.includes(id))).toHaveLength(2);
+    expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([]);
+    // Refused for good: tried once, not retried.
+    expect(stack.slack.callsTo('conversations.open').filter((c) => c.args.users === PEOPLE.gone)).toHaveLength(1);
+  });
+
+  it('with OFFBOARD_EVIDENCE_IN_THREAD=true, also uploads the pack to the approval thread', async () => {
+    const started = await start({ env: { OFFBOARD_EVIDENCE_IN_THREAD: 'true' } });
+    const { stack, player } = started;
+    const id = await player.request(PEOPLE.morgan, ANSWERS);
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.evidence(id);
+
+    expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([`offboarding-evidence-${id}.json`, `offboarding-evidence-${id}.pdf`]);
+    expect(eventsOf(await readTrail(stack, id), 'report.published')[0]?.files).toHaveLength(2);
   });
 
   it('refuses a non-member, records the refusal, and gives them nothing', async () => {
@@ -79,6 +155,8 @@ describe('getting the evidence pack', () => {
     const toTaylor = stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor);
     expect(toTaylor.map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers and compliance'), expect.stringContaining('Only offboarding approvers and compliance')]);
     expect(toTaylor.some((e) => e.text.includes('.json'))).toBe(false);
+    await sleep(300);
+    expect(filesIn(stack, PEOPLE.taylor)).toEqual([]);
     const trail = await readTrail(stack, id);
     expect(eventsOf(trail, 'evidence.refused').map((e) => [e.actor, e.via])).toEqual([
       [PEOPLE.taylor, 'button'],
@@ -88,7 +166,8 @@ describe('getting the evidence pack', () => {
   });
 
   it('loses no report when every upload attempt fails: the request stays open, and Generate report recovers it', async () => {
-    const started = await start({ env: { OFFBOARD_JOB_ATTEMPTS: '2' } });
+    // Uploaded to the thread: the one upload a finishing round makes itself.
+    const started = await start({ env: { OFFBOARD_JOB_ATTEMPTS: '2', OFFBOARD_EVIDENCE_IN_THREAD: 'true' } });
     const { stack, player } = started;
     const id = await player.request(PEOPLE.morgan, ANSWERS);
     stack.slack.rateLimit('files.getUploadURLExternal', 2, 1);

@@ -38,14 +38,14 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     expect(stack.bot.port).toBeUndefined();
   });
 
-  it('needs no signing secret and still serves /healthz, /readyz and /metrics on PORT', async () => {
+  it('needs no signing secret and still serves /healthz and /readyz on PORT, /metrics on OFFBOARD_METRICS_PORT', async () => {
     const { stack } = await socketModeStack();
 
     expect(stack.config.slack.signingSecret).toBeUndefined();
     const base = `http://127.0.0.1:${stack.bot.opsPort}`;
     expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok');
     expect(await (await fetch(`${base}/readyz`)).text()).toBe('ready');
-    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${stack.bot.metricsPort}/metrics`)).status).toBe(200);
     expect((await fetch(`${base}/slack/events`, { method: 'POST' })).status).toBe(404);
   });
 

@@ -89,6 +89,18 @@ describe('dashboard configuration', () => {
     ]);
   });
 
+  it('refuses a password shorter than 16 characters at start-up, and takes one of 16', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PASSWORD: 'fifteen-chars-x' }, SYSTEM_MODULES);
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+
+    expect(problems).toEqual(['OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)']);
+    expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PASSWORD: 'sixteen-chars-xy' }, SYSTEM_MODULES).dashboard?.password).toBe('sixteen-chars-xy');
+  });
+
   it('reads the port and the login, and leaves the dashboard off without a port', () => {
     expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PORT: '3001' }, SYSTEM_MODULES).dashboard).toEqual({
       port: 3001,

@@ -55,6 +55,7 @@ describe('the bot process', () => {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.apiUrl,
       PORT: String(port),
+      OFFBOARD_METRICS_PORT: '0',
       REDIS_URL: inject('redisUrl'),
       REDIS_PREFIX: `proc-${port}`,
       OFFBOARD_APPROVAL_CHANNEL: APPROVAL_CHANNEL,

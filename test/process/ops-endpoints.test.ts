@@ -70,7 +70,7 @@ describe('GET /metrics', () => {
     await player.click(PEOPLE.alex, 'approve', id);
     await player.evidence(id);
 
-    const res = await get(stack.bot.opsPort, '/metrics');
+    const res = await get(stack.bot.metricsPort, '/metrics');
 
     expect(res.status).toBe(200);
     expect(res.type).toContain('text/plain');
@@ -98,10 +98,10 @@ describe('GET /metrics', () => {
   it('shows the jobs waiting in each queue while no worker takes them', async () => {
     const stack = await startLocalStack({ redisUrl: inject('redisUrl'), processBeforeResponse: true, env: { OFFBOARD_ROLE: 'web' } });
     cleanups.push(() => stack.stop());
-    const before = await get(stack.bot.opsPort, '/metrics');
+    const before = await get(stack.bot.metricsPort, '/metrics');
 
     const res = await new SlackPlayer(stack).submitForm(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'contract_end', successor: PEOPLE.taylor, ticket: 'HR-10' });
-    const after = await get(stack.bot.opsPort, '/metrics');
+    const after = await get(stack.bot.metricsPort, '/metrics');
 
     expect(res.status).toBe(200);
     expect(sample(before.text, 'offboard_queue_jobs', { queue: QUEUES.previews, state: 'waiting' })).toBe(0);
@@ -111,14 +111,27 @@ describe('GET /metrics', () => {
     expect(sample(after.text, 'offboard_queue_jobs', { queue: QUEUES.previews, state: 'active' })).toBe(0);
   });
 
+  it('is not served on the port Slack posts to: only on OFFBOARD_METRICS_PORT, bound to loopback unless told', async () => {
+    const { stack } = await start();
+
+    const onSlackPort = await get(stack.bot.port!, '/metrics');
+    const onMetricsPort = await get(stack.bot.metricsPort, '/metrics');
+
+    expect(stack.bot.metricsPort).not.toBe(stack.bot.port);
+    expect(onSlackPort.status).toBe(404);
+    expect(onSlackPort.text).not.toContain('offboard_');
+    expect(onMetricsPort.status).toBe(200);
+    expect(stack.config.metrics.host).toBe('127.0.0.1');
+  });
+
   it('keeps each bot in the process on its own registry', async () => {
     const { stack: one } = await start();
     const { stack: two } = await start();
 
     expect(one.bot.metrics.registry).not.toBe(two.bot.metrics.registry);
     one.bot.metrics.rescanAlerts.inc({ system: 'ibm-cloud' });
-    expect(sample((await get(two.bot.opsPort, '/metrics')).text, 'offboard_rescan_alerts_total', { system: 'ibm-cloud' })).toBeUndefined();
-    expect(sample((await get(one.bot.opsPort, '/metrics')).text, 'offboard_rescan_alerts_total', { system: 'ibm-cloud' })).toBe(1);
+    expect(sample((await get(two.bot.metricsPort, '/metrics')).text, 'offboard_rescan_alerts_total', { system: 'ibm-cloud' })).toBeUndefined();
+    expect(sample((await get(one.bot.metricsPort, '/metrics')).text, 'offboard_rescan_alerts_total', { system: 'ibm-cloud' })).toBe(1);
   });
 });
 
@@ -131,7 +144,7 @@ describe('GET /healthz and /readyz', () => {
     expect(await get(stack.bot.opsPort, '/readyz')).toMatchObject({ status: 200, text: 'ready' });
   });
 
-  it('a worker-only process serves /healthz, /readyz and /metrics on PORT, though it takes no Slack requests', async () => {
+  it('a worker-only process serves /healthz and /readyz on PORT, though it takes no Slack requests, and /metrics on its own port', async () => {
     const { stack } = await start({ env: { OFFBOARD_ROLE: 'web' } });
     const worker = await startOffboardBot({ ...stack.config, role: 'worker' }, { logger: createLogger('silent') });
     cleanups.push(() => worker.stop());
@@ -139,7 +152,8 @@ describe('GET /healthz and /readyz', () => {
     expect(worker.port).toBeUndefined();
     expect(await get(worker.opsPort, '/healthz')).toMatchObject({ status: 200, text: 'ok' });
     expect(await get(worker.opsPort, '/readyz')).toMatchObject({ status: 200, text: 'ready' });
-    expect((await get(worker.opsPort, '/metrics')).text).toContain('# TYPE offboard_queue_jobs gauge');
+    expect((await get(worker.metricsPort, '/metrics')).text).toContain('# TYPE offboard_queue_jobs gauge');
+    expect((await get(worker.opsPort, '/metrics')).status).toBe(404);
     expect((await get(worker.opsPort, '/slack/events')).status).toBe(404);
   });
 

@@ -99,6 +99,26 @@ describe('Slack Web API simulator', () => {
     expect(s.messages('U0ALICE01').map((m) => m.text)).toEqual(['Your access ends Friday']);
   });
 
+  it('shares files.uploadV2 into a direct message opened with conversations.open, seen by that user only', async () => {
+    const s = await sim();
+    const web = client(s);
+    const dm = (await web.conversations.open({ users: 'U0BOB0001' })).channel!.id!;
+
+    await web.files.uploadV2({ channel_id: dm, file_uploads: [{ file: Buffer.from('%PDF-1.7'), filename: 'pack.pdf' }], initial_comment: 'Your evidence pack' });
+
+    expect(s.files).toHaveLength(1);
+    expect(s.files[0]).toMatchObject({ filename: 'pack.pdf', channelId: dm, threadTs: undefined });
+    expect(s.messages('U0BOB0001').map((m) => m.text)).toEqual(['Your evidence pack']);
+    expect(s.messages('C0OFFBOARD')).toEqual([]);
+  });
+
+  it('refuses conversations.open without im:write, as Slack does', async () => {
+    const s = await startSlackSimulator({ botToken: BOT_TOKEN, users: [{ id: 'U0BOB0001', name: 'bob', realName: 'Bob Approver' }], botScopes: ['chat:write', 'files:write'] });
+    cleanups.push(() => s.close());
+
+    expect(await platformError(client(s).conversations.open({ users: 'U0BOB0001' }))).toBe('missing_scope');
+  });
+
   it('refuses a wrong token with invalid_auth', async () => {
     const s = await sim();
     expect(await platformError(client(s, {}, 'xoxb-wrong').auth.test())).toBe('invalid_auth');

@@ -36,6 +36,16 @@ describe('the checklist message', () => {
     const text = JSON.stringify(blocks);
     for (let a = 0; a < 120; a++) expect(text).toContain(a.toString(16).padStart(32, '0'));
   });
+
+  it('says the audit trail is broken right under its heading, in its fallback text too, and nothing of it when intact', () => {
+    const trail = planned(1);
+    const broken = checklistMessage(request, stepProgress(trail), trail, { chainBroken: 'changed at entry 3 (1-0): entry 1-0 (request.approved) was changed after it was recorded' });
+    const intact = checklistMessage(request, stepProgress(trail), trail);
+
+    expect(JSON.stringify(broken.blocks[1])).toContain('The audit trail is broken* (changed at entry 3');
+    expect(broken.text).toContain('the audit trail is broken');
+    expect(JSON.stringify(intact)).not.toContain('broken');
+  });
 });
 
 describe('the checklist names the round it shows for what it is', () => {

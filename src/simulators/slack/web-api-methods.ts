@@ -274,6 +274,9 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
       .map((u) => u.trim())
       .filter(Boolean);
     if (userIds.length === 0) throw missing('users');
+    // As Slack: opening a direct message takes im:write, a group one mpim:write.
+    const needed = userIds.length === 1 ? 'im:write' : 'mpim:write';
+    if (!s.botScopes.includes(needed)) throw new SlackMethodError('missing_scope', { needed, provided: s.botScopes.join(',') });
     for (const id of userIds) {
       const user = s.users.get(id);
       if (!user) throw new SlackMethodError('user_not_found');

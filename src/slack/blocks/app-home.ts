@@ -37,13 +37,13 @@ export function appHome(recent: OffboardRequest[], viewer: HomeViewer) {
     blocks: [
       section(
         `*Offboarding*\nType \`${COMMAND}\` or \`${COMMAND} @person\` in any channel to request that someone's access ends. ` +
-          'IT approves in the approval channel; every system is then revoked, read back to verify, and an evidence report is posted in the request thread.',
+          'IT approves in the approval channel; every system is then revoked, read back to verify, and an evidence report is stored and sent to compliance by direct message.',
       ),
       divider(),
       ...sections,
       context(
         viewer.isApprover
-          ? 'Approve, reject and follow progress in the approval channel. Compliance: download the evidence PDF from each request thread.'
+          ? 'Approve, reject and follow progress in the approval channel. Download evidence on the checklist of a request sends you its evidence pack by direct message.'
           : 'You are told here and by direct message when your requests are decided and done.',
       ),
     ],

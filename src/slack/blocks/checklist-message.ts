@@ -18,8 +18,11 @@ const ICONS = {
   residual: ':large_orange_circle:',
 } as const;
 
-/** The live checklist in the request's thread, rendered entirely from the audit trail. */
-export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trail: AuditRecord[]) {
+/**
+ * The live checklist in the request's thread, rendered entirely from the audit trail. `chainBroken`:
+ * how the trail's hash chain was found broken, said before anything drawn from it.
+ */
+export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trail: AuditRecord[], { chainBroken }: { chainBroken?: string } = {}) {
   const { round, finished: roundFinished } = currentRound(trail);
   const planned = trail.findLast((e) => e.type === 'run.planned');
   const finished = roundFinished ? trail.findLast((e) => e.type === 'run.finished') : undefined;
@@ -46,7 +49,7 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
         ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
         : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
     : `${verified} of ${steps.length} steps verified so far.`;
-  const evidence = report?.type === 'report.published' ? ` Evidence report: ${escape(report.filename)}.` : '';
+  const evidence = report?.type === 'report.published' ? ` Evidence report: ${escape(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).` : '';
   const warning = finished && foundNothingAnywhere(steps)
     ? [section(`:warning: *Nothing was found for ${escape(r.subject.email)} in any system.* If they use another email there, their access is untouched: offboard that identity too.`)]
     : [];
@@ -99,9 +102,12 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
   const current = roundsOf(trail).at(-1);
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
+  const tampered = chainBroken
+    ? [section(`:rotating_light: *The audit trail is broken* (${escape(chainBroken)}): it was altered in Redis after it was recorded. What this checklist and the evidence show may be forged.`)]
+    : [];
   return {
-    text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified`,
-    blocks: [section(heading), ...body, ...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions],
+    text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified${chainBroken ? ' (the audit trail is broken)' : ''}`,
+    blocks: [section(heading), ...tampered, ...body, ...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions],
   };
 }
 

@@ -1,0 +1,16 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { PermanentError } from '../src/connectors/step-errors.js';
+import { deliveryJobDataSchema } from '../src/evidence/evidence-delivery.js';
+import type { RunDeps } from '../src/runs/run-deps.js';
+
+/** One evidence pack to one person by direct message; Slack refusing for good (a deactivated user) stops the retries. */
+export async function processDeliverEvidence(job: Job, deps: RunDeps): Promise<void> {
+  const { requestId, round, userId, via } = deliveryJobDataSchema.parse(job.data);
+  try {
+    await deps.evidence.deliver(requestId, round, userId, via);
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    deps.logger.error({ requestId, round, userId, via, err: err.message }, 'Slack refused the evidence pack for good: it was not delivered');
+    throw new UnrecoverableError(err.message);
+  }
+}
