@@ -1,4 +1,6 @@
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
+import type { EvidencePack } from '../../src/evidence/evidence-pack.js';
 import { PEOPLE } from '../../src/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
@@ -9,7 +11,7 @@ const ACCOUNTS = [ACME_PRODUCTION, ACME_STAGING];
 const keysStep = (account: string) => `ibm-cloud.${account}.api-keys`;
 
 describe('a response lost after IBM Cloud made the change', () => {
-  it('is recorded as removed, confirmed on re-inventory, under the transaction id that made it, and the key is deleted once', async () => {
+  it('is recorded as removed, answer lost and confirmed on retry, under the transaction id that made it, and the key is deleted once', async () => {
     const { stack, player } = await start();
     const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-LOST' });
     const keysIn = new Map(ACCOUNTS.map((a) => [a, stack.ibm.apiKeysOf(a, SIM_IAM_IDS.jane).map((k) => k.id)]));
@@ -30,7 +32,7 @@ describe('a response lost after IBM Cloud made the change', () => {
       id: lostKey,
       label: expect.any(String),
       outcome: 'removed',
-      detail: 'confirmed on re-inventory',
+      detail: 'answer lost; confirmed on retry',
       owner: SIM_IAM_IDS.jane,
       transactionId: lost.transactionId,
     });
@@ -44,4 +46,35 @@ describe('a response lost after IBM Cloud made the change', () => {
     expect(first!.transactionId).toBe(lost.transactionId);
     for (const key of keys) for (const again of later) expect(again.itemIds.some((i) => i.startsWith(`${key}/`) || i === key), key).toBe(false);
   });
+
+  it('while IAM still lists the removed key, the retry\'s "not found" records the removal under the first transaction id, in the trail, the JSON and the PDF', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-LAG' });
+    // A removal takes 3 s to show in IAM's listings: the retry (after 200 ms) still finds the key and deletes it again.
+    stack.ibm.setConsistencyDelay(3_000);
+    stack.ibm.inject({ method: 'DELETE', path: '/v1/apikeys/', status: 500, times: 1, afterApply: true });
+    await player.click(PEOPLE.alex, 'approve', id);
+
+    const trail = await finishedTrail(stack, id, { timeoutMs: 30_000 });
+    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    const lost = stack.ibm.requests.find((r) => r.method === 'DELETE' && r.path.startsWith('/v1/apikeys/') && r.status === 500)!;
+    const lostKey = lost.path.split('/').pop()!;
+    // The retry did meet the lag: IBM answered "not found" to a second delete of the same key.
+    const again = stack.ibm.requests.find((r) => r.method === 'DELETE' && r.path === lost.path && r.status === 404)!;
+    expect(again.transactionId).not.toBe(lost.transactionId);
+
+    const changes = eventsOf(trail, 'step.acted').flatMap((e) => e.changes.filter((c) => c.id === lostKey).map((c) => ({ ...c, transactionId: e.transactionId })));
+    expect(changes).toEqual([{ id: lostKey, label: expect.any(String), outcome: 'removed', detail: 'answer lost; confirmed on retry', owner: SIM_IAM_IDS.jane, transactionId: lost.transactionId }]);
+
+    await player.evidence(id, 20_000);
+    const json = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`))!;
+    const pack = JSON.parse(Buffer.from(json.bytes).toString('utf8')) as EvidencePack;
+    const step = pack.steps.find((s) => s.changes.some((c) => c.id === lostKey))!;
+    expect(step.changes.find((c) => c.id === lostKey)).toMatchObject({ outcome: 'removed', detail: 'answer lost; confirmed on retry' });
+    expect(step.transaction_ids).toContain(lost.transactionId);
+    const pdf = stack.slack.files.find((f) => f.filename.endsWith(`${id}.pdf`))!;
+    const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(text).toContain(lost.transactionId);
+    expect(text).toContain('answer lost; confirmed on retry');
+  }, 60_000);
 });
