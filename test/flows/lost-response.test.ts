@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { EvidencePack } from '../../src/evidence/evidence-pack.js';
 import { PEOPLE } from '../../src/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -76,5 +77,32 @@ describe('a response lost after IBM Cloud made the change', () => {
     const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
     expect(text).toContain(lost.transactionId);
     expect(text).toContain('answer lost; confirmed on retry');
+  }, 60_000);
+
+  it('in a disable, the key found already disabled and the policy found gone are recorded as ours, with their snapshots, and Reinstate brings both back', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-LOST-DISABLE' });
+    stack.ibm.inject({ method: 'POST', path: /^\/v1\/apikeys\/[^/]+\/disable$/, status: 500, times: 1, afterApply: true });
+    stack.ibm.inject({ method: 'DELETE', path: '/v2/policies/', status: 500, times: 1, afterApply: true });
+    await player.click(PEOPLE.alex, 'approve', id);
+    const disabled = await finishedTrail(stack, id, { timeoutMs: 20_000 });
+    expect(eventsOf(disabled, 'run.finished')[0]!.outcome).toBe('verified');
+
+    const lostKey = stack.ibm.requests.find((r) => r.method === 'POST' && r.path.endsWith('/disable') && r.status === 500)!;
+    const lostPolicy = stack.ibm.requests.find((r) => r.method === 'DELETE' && r.path.startsWith('/v2/policies/') && r.status === 500)!;
+    const keyId = lostKey.path.split('/')[3]!;
+    const policyId = lostPolicy.path.split('/').pop()!;
+    const recorded = (itemId: string) => eventsOf(disabled, 'step.acted').flatMap((e) => e.changes.filter((c) => c.id === itemId).map((c) => ({ ...c, transactionId: e.transactionId })));
+    expect(recorded(keyId)).toEqual([expect.objectContaining({ outcome: 'disabled', detail: 'answer lost; confirmed on retry', snapshot: { disabled: false, iamId: SIM_IAM_IDS.jane }, transactionId: lostKey.transactionId })]);
+    expect(recorded(policyId)).toEqual([expect.objectContaining({ outcome: 'removed', detail: 'answer lost; confirmed on retry', transactionId: lostPolicy.transactionId })]);
+    expect(recorded(policyId)[0]!.snapshot).toMatchObject({ document: expect.objectContaining({ control: expect.any(Object), resource: expect.any(Object) }) });
+
+    await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
+    await player.checklistButton(PEOPLE.riley, 'reinstate', id);
+    const reinstated = await finishedTrail(stack, id, { rounds: 2, timeoutMs: 20_000 });
+    expect(eventsOf(reinstated, 'run.finished')[1]!.outcome).toBe('verified');
+    expect(stack.ibm.apiKey(keyId)?.disabled).toBe(false);
+    const restoredPolicy = eventsOf(reinstated, 'step.acted').flatMap((e) => e.changes).find((c) => c.id === policyId && c.outcome === 'restored');
+    expect(restoredPolicy?.detail).toMatch(/^re-created as \S+$/);
   }, 60_000);
 });
