@@ -19,7 +19,7 @@ export interface StepProgress {
    * Every change any attempt made; "removed" wins over a later "already absent", and anything
    * later wins over "still present" or "outcome unknown" (a retry round settled the item).
    */
-  changes?: Change[];
+  changes?: (Change & { transactionId?: string })[];
   /** Every transaction id an attempt acted under, in order. */
   transactionIds: string[];
   /** What each attempt set out to change, so a change whose answer was lost can be attributed. */
@@ -110,7 +110,7 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
         s.intents.push({ transactionId: e.transactionId, itemIds: e.itemIds });
         break;
       case 'step.acted':
-        s.changes = mergeById(s.changes ?? [], e.changes, supersedes);
+        s.changes = mergeById(s.changes ?? [], e.changes.map((c) => ({ ...c, transactionId: e.transactionId })), supersedes);
         if (!s.transactionIds.includes(e.transactionId)) s.transactionIds.push(e.transactionId);
         s.actedAt ??= e.at;
         break;

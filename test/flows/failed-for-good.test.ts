@@ -58,8 +58,9 @@ describe('a step that fails for good after setting out to change things', () => 
     const step = pack.steps.find((s) => s.id === KEYS_STEP)!;
     expect(step.transaction_ids).toContain(lost.transactionId);
     expect(step.changes.map((c) => [c.id, c.outcome])).toEqual(expect.arrayContaining([[CI_DEPLOY, 'removed'], [TERRAFORM, 'still_present']]));
-    expect(text).toContain(lost.transactionId);
-    expect(text).toContain('still present');
+    expect(step.changes.filter((c) => c.id === CI_DEPLOY || c.id === TERRAFORM).map((c) => c.transaction_id)).toEqual([lost.transactionId, lost.transactionId]);
+    expect(text).toContain(`removed (answer lost; confirmed when the step failed), transaction ${lost.transactionId}`);
+    expect(text).toContain(`still present (still listed when the step failed), transaction ${lost.transactionId}`);
   }, 60_000);
 
   it('whose job vanished while it waited to retry is accounted for by the reconciler: what it set out on and never saw answered is "outcome unknown"', async () => {

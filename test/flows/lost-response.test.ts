@@ -75,8 +75,8 @@ describe('a response lost after IBM Cloud made the change', () => {
     expect(step.transaction_ids).toContain(lost.transactionId);
     const pdf = stack.slack.files.find((f) => f.filename.endsWith(`${id}.pdf`))!;
     const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
-    expect(text).toContain(lost.transactionId);
-    expect(text).toContain('answer lost; confirmed on retry');
+    expect(step.changes.find((c) => c.id === lostKey)?.transaction_id).toBe(lost.transactionId);
+    expect(text).toContain(`(${lostKey}): removed (answer lost; confirmed on retry), transaction ${lost.transactionId}`);
   }, 60_000);
 
   it('in a disable, the key found already disabled and the policy found gone are recorded as ours, with their snapshots, and Reinstate brings both back', async () => {
