@@ -21,15 +21,16 @@ export interface PendingItem {
  * set out on it before now, the execution whose call may have been lost.
  */
 export function pendingItems(progress: StepProgress | undefined): Map<string, PendingItem> {
-  const settled = new Set((progress?.changes ?? []).filter(settles).map(itemKey));
+  const recorded = new Map((progress?.changes ?? []).map((c) => [itemKey(c), c]));
   const found = new Map((progress?.found ?? []).map((f) => [itemKey(f), f]));
   const pending = new Map<string, PendingItem>();
   for (const intent of progress?.intents ?? []) {
-    for (const key of intent.itemIds) {
-      if (settled.has(key)) continue;
-      const item = found.get(key) ?? itemOf(key);
-      pending.set(key, { item, transactionId: intent.transactionId });
-    }
+    for (const key of intent.itemIds) pending.set(key, { item: found.get(key) ?? itemOf(key), transactionId: intent.transactionId });
+  }
+  for (const [key, { transactionId }] of pending) {
+    const change = recorded.get(key);
+    // Settled, or seen still present after the last execution that set out on it: nothing of ours is in flight.
+    if (change && (settles(change) || (change.outcome === 'still_present' && change.transactionId === transactionId))) pending.delete(key);
   }
   return pending;
 }

@@ -211,7 +211,9 @@ async function recordFailure(
 ): Promise<void> {
   // The trail as it is now: the failing execution may have set out on items since the job read it.
   const progress = stepProgress(await deps.audit.read(ctx.requestId)).find((p) => p.id === ctx.stepId && p.phase === phase);
-  await accountForStep(ctx.requestId, ctx.stepId, progress, deps.audit, once, look?.(ctx));
+  // A listing of its own, never one a failed execution began before its changes.
+  const { asker: _begun, ...fresh } = ctx;
+  await accountForStep(ctx.requestId, ctx.stepId, progress, deps.audit, once, look?.(fresh));
   await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.failed', stepId: ctx.stepId, attempt, error });
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
