@@ -54,11 +54,12 @@ export async function accountForStep(
   audit: AuditTrail,
   onceKey: string,
   look?: { inventory: () => Promise<Finding[]>; action: Pick<StepAction, 'confirm'> },
+  unasked = 'the step failed before the system could be asked',
 ): Promise<void> {
   const pending = pendingItems(progress);
   if (pending.size === 0) return;
   let listed: Map<string, Finding> | undefined;
-  let why = 'the step failed before the system could be asked';
+  let why = unasked;
   if (look) {
     try {
       listed = new Map((await look.inventory()).map((f) => [itemKey(f), f]));

@@ -191,6 +191,8 @@ function lookOf(
   progress: StepProgress[],
   id: string,
 ): ((ctx: StepContext) => Parameters<typeof accountForStep>[5]) | undefined {
+  // A restore's "inventory" is its snapshots: it cannot tell what came back.
+  if (phase === 'reinstate') return undefined;
   try {
     const act = action(capabilities(deps, scope), phase, step, progress.filter((p) => p.id === id));
     return (ctx) => ({ inventory: async () => (await act.inventory(ctx)).found, action: act });
@@ -213,7 +215,8 @@ async function recordFailure(
   const progress = stepProgress(await deps.audit.read(ctx.requestId)).find((p) => p.id === ctx.stepId && p.phase === phase);
   // A listing of its own, never one a failed execution began before its changes.
   const { asker: _begun, ...fresh } = ctx;
-  await accountForStep(ctx.requestId, ctx.stepId, progress, deps.audit, once, look?.(fresh));
+  const unasked = phase === 'reinstate' ? 'the restore was not read back before the step failed' : undefined;
+  await accountForStep(ctx.requestId, ctx.stepId, progress, deps.audit, once, look?.(fresh), unasked);
   await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.failed', stepId: ctx.stepId, attempt, error });
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
