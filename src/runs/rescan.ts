@@ -60,7 +60,9 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
       }
     }
   }
-  const done = await deps.audit.append(requestId, { type: 'rescan.done', phase, afterMs, findings, unchecked });
+  const done = await deps.audit.appendOnce(requestId, `rescan:${phase}:${afterMs}`, { type: 'rescan.done', phase, afterMs, findings, unchecked });
+  // Another execution of this job recorded (and alerted) it first.
+  if (!done) return;
   await deps.store.patch(requestId, { lastRescan: { at: done.at, phase, findings: findings.length } });
   for (const f of findings) deps.metrics.rescanAlerts.inc({ system: f.stepId.split('.')[0]! });
   if (findings.length > 0) {

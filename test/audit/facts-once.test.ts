@@ -64,4 +64,15 @@ describe('a fact of the trail', () => {
     const { entries: chain, head } = await trail.chain(REQUEST);
     expect(verifyChain(REQUEST, chain, head).intact).toBe(true);
   });
+
+  it('sent again after its answer was lost, is recorded once and its writer still learns it wrote it (so it goes on to alert or refresh)', async () => {
+    const keys = fresh();
+    const trail = new AuditTrail(resendingEveryScript(redis), keys);
+    const record = await trail.appendOnce(REQUEST, `r1:${verified.stepId}:ended`, verified);
+    expect(record).toBeDefined();
+    const entries = await new AuditTrail(redis, keys).read(REQUEST);
+    expect(entries.map((e) => e.seq)).toEqual([record!.seq]);
+    // A later writer of the same fact is told it exists.
+    expect(await new AuditTrail(redis, keys).appendOnce(REQUEST, `r1:${verified.stepId}:ended`, verified)).toBeUndefined();
+  });
 });
