@@ -36,4 +36,17 @@ describe('the checklist message', () => {
     const text = JSON.stringify(blocks);
     for (let a = 0; a < 120; a++) expect(text).toContain(a.toString(16).padStart(32, '0'));
   });
+
+  it('says of a failed step how many items it left still present or of unknown outcome', () => {
+    const [plan] = planned(1);
+    const id = `ibm-cloud.${'0'.repeat(32)}.api-keys`;
+    const at = '2026-11-23T10:00:01.000Z';
+    const trail: AuditRecord[] = [
+      plan!,
+      { type: 'step.acted', stepId: id, transactionId: 'tx-a1', changes: [{ id: 'k1', label: 'ci', outcome: 'removed' }, { id: 'k2', label: 'tf', outcome: 'still_present' }, { id: 'k3', label: 'gh', outcome: 'outcome_unknown' }], seq: '2-0', at },
+      { type: 'step.failed', stepId: id, attempt: 1, error: 'permission denied (403)', seq: '3-0', at },
+    ];
+    const text = JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks);
+    expect(text).toContain('*failed*: permission denied (403) (1 still present, 1 outcome unknown)');
+  });
 });
