@@ -28,8 +28,8 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
     if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
     const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : 'verified';
     // Stated once even when two executions of this job overlap (one lost its lock while Redis was away).
-    await deps.audit.appendOnce(requestId, `r${round}:run.finished`, { type: 'run.finished', round, outcome, failedSteps, ...(residualSteps.length ? { residualSteps } : {}) });
-    observeExposure(request, stepProgress(trail), deps);
+    const stated = await deps.audit.appendOnce(requestId, `r${round}:run.finished`, { type: 'run.finished', round, outcome, failedSteps, ...(residualSteps.length ? { residualSteps } : {}) });
+    if (stated) observeExposure(request, stepProgress(trail), deps);
   }
   const next = statusAfter(phase, request);
   if (next === 'disabled') {
