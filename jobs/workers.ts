@@ -1,9 +1,8 @@
 import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { stepId } from '../src/connectors/step-ref.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
-import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB, stepJobDataSchema } from '../src/queue/queue-names.js';
+import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
@@ -81,21 +80,15 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
   };
 }
 
-/** A step whose workers kept dying under it ends failed in the trail, with the retry path, never "running" for good. */
+/**
+ * A step whose workers kept dying under it ends failed in the trail, with the retry path, never
+ * "running" for good; what its executions set out to change is accounted for first.
+ */
 async function recordStalled(job: Job, deps: RunDeps): Promise<void> {
   try {
-    const data = stepJobDataSchema.parse(job.data);
-    const id = stepId(data);
-    const trail = await deps.audit.read(data.requestId);
-    const since = trail.findLastIndex((e) => e.type === 'run.planned');
-    const attempt = trail.slice(since + 1).filter((e) => e.type === 'step.started' && e.stepId === id).length;
-    await deps.audit.append(data.requestId, {
-      type: 'step.failed',
-      stepId: id,
-      attempt,
-      error: `the worker running it stopped ${attempt > 1 ? `${attempt} times` : 'repeatedly'} (crash or kill) before it finished; what it changed is recorded above`,
-    });
-    await deps.outbox.refreshChecklist(data.requestId);
+    const step = STEP_JOBS.get(job.name);
+    if (!step) throw new Error(`no processor for job "${job.name}"`);
+    await step.failForGood(job, deps, (executions) => `the worker running it stopped ${executions > 1 ? `${executions} times` : 'repeatedly'} (crash or kill) before it finished; what its executions set out to change is accounted for above`);
   } catch (err) {
     deps.logger.error({ jobId: job.id, err: (err as Error).message }, 'could not record a stalled step; the reconciler will');
   }

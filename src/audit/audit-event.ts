@@ -64,7 +64,11 @@ export type AuditEvent =
   | { type: 'identities.failed'; round: number; system: string; error: string }
   /** About to change `itemIds` under `transactionId`: if the answer is lost, a re-inventory attributes what vanished to it. */
   | { type: 'step.acting'; stepId: string; transactionId: string; itemIds: string[] }
-  /** Written the moment the target system confirms each change, so a crash loses none of them. */
+  /**
+   * Written the moment the target system confirms each change, so a crash loses none of them; a
+   * change whose answer was lost, under the transaction id that made it; and, when a step fails for
+   * good, what it set out to change and never saw changed (`still_present`, `outcome_unknown`).
+   */
   | { type: 'step.acted'; stepId: string; transactionId: string; changes: Change[] }
   /** `elapsedMs` runs from the first read-back after acting to the one that confirmed. */
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redactRecord } from '../redact.js';
 import type { Keys } from '../redis.js';
@@ -8,15 +9,27 @@ import type { AuditEvent, AuditRecord } from './audit-event.js';
 /**
  * Adds an entry only if the trail still ends where the caller computed its link from, and moves
  * the head (hash and length, kept beside the stream) with it. Two appends racing each other
- * cannot both link to the same entry: the loser is told the new head and links again.
+ * cannot both link to the same entry: the loser is told the new head and links again. The same
+ * call sent again after a connection drop lost its answer (ARGV[6] names the call, and the head
+ * remembers the last one) is not added twice; and a fact (KEYS[3], field ARGV[7]) is added by its
+ * first writer only.
  */
 const APPEND_LINKED = new LuaScript(`
 local head = redis.call('HGET', KEYS[2], 'hash')
 if not head then head = ARGV[1] end
+if head == ARGV[5] and redis.call('HGET', KEYS[2], 'call') == ARGV[6] then
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  return {1, last[1][1]}
+end
+if KEYS[3] then
+  local seen = redis.call('HGET', KEYS[3], ARGV[7])
+  if seen then return {2, seen} end
+end
 if head ~= ARGV[2] then return {0, head} end
 local id = redis.call('XADD', KEYS[1], '*', 'at', ARGV[3], 'event', ARGV[4], 'prev', ARGV[2], 'hash', ARGV[5])
-redis.call('HSET', KEYS[2], 'hash', ARGV[5])
+redis.call('HSET', KEYS[2], 'hash', ARGV[5], 'call', ARGV[6])
 redis.call('HINCRBY', KEYS[2], 'length', 1)
+if KEYS[3] then redis.call('HSET', KEYS[3], ARGV[7], id) end
 return {1, id}
 `);
 
@@ -63,6 +76,19 @@ export class AuditTrail {
    * identifiers are kept whole, since the trail is the only place they are kept at all.
    */
   async append(requestId: string, event: AuditEvent): Promise<AuditRecord> {
+    return (await this.write(requestId, event))!;
+  }
+
+  /**
+   * Appends a fact that must be stated once however often a job runs (a step verified in a round):
+   * `fact` names it, and the first writer wins, in the same Redis step as the append. Undefined
+   * when it was already recorded.
+   */
+  async appendOnce(requestId: string, fact: string, event: AuditEvent): Promise<AuditRecord | undefined> {
+    return this.write(requestId, event, fact);
+  }
+
+  private async write(requestId: string, event: AuditEvent, fact?: string): Promise<AuditRecord | undefined> {
     const at = this.now().toISOString();
     const masked = redactRecord(event);
     const json = JSON.stringify(masked);
@@ -70,10 +96,13 @@ export class AuditTrail {
     const stored = JSON.parse(json) as Record<string, unknown>;
     const genesis = genesisHash(requestId);
     let prev = (await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesis;
+    const call = randomUUID();
     for (let attempt = 0; attempt < MAX_LINK_ATTEMPTS; attempt++) {
       const hash = entryHash(prev, at, stored);
-      const [linked, value] = (await APPEND_LINKED.run(this.redis, [this.keys.audit(requestId), this.headKey(requestId)], [genesis, prev, at, json, hash])) as [number, string];
+      const keys = [this.keys.audit(requestId), this.headKey(requestId), ...(fact ? [`${this.keys.audit(requestId)}:facts`] : [])];
+      const [linked, value] = (await APPEND_LINKED.run(this.redis, keys, [genesis, prev, at, json, hash, call, ...(fact ? [fact] : [])])) as [number, string];
       if (linked === 1) return { ...masked, seq: value, at };
+      if (linked === 2) return undefined;
       prev = value;
     }
     throw new Error(`could not append to the audit trail of ${requestId}: it kept moving under ${MAX_LINK_ATTEMPTS} attempts`);

@@ -1,5 +1,5 @@
 import type { AuditRecord, Phase } from '../audit/audit-event.js';
-import { itemKey, type Change, type Finding } from '../connectors/connector.js';
+import { itemKey, settles, type Change, type Finding } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 
 /** `residual`: access the bot found but cannot remove (amber): never verified, never retried. */
@@ -15,8 +15,11 @@ export interface StepProgress {
   /** Everything any attempt found, first sighting kept. */
   found?: Finding[];
   inventoryNote?: string;
-  /** Every change any attempt made; "removed" wins over a later "already absent". */
-  changes?: Change[];
+  /**
+   * Every change any attempt made; "removed" wins over a later "already absent", and anything
+   * later wins over "still present" or "outcome unknown" (a retry round settled the item).
+   */
+  changes?: (Change & { transactionId?: string })[];
   /** Every transaction id an attempt acted under, in order. */
   transactionIds: string[];
   /** What each attempt set out to change, so a change whose answer was lost can be attributed. */
@@ -63,12 +66,15 @@ export const phaseOf = (e: { phase?: Phase }): Phase => e.phase ?? 'delete';
 export function stepProgress(trail: AuditRecord[]): StepProgress[] {
   const steps = new Map<string, StepProgress>();
   const current = new Map<string, string>();
+  // A step ends once per round: a job that ran again after it ended (a stall, a lost answer from Redis) changes nothing of how.
+  const ended = new Set<string>();
   for (const e of trail) {
     if (e.type === 'run.planned') {
       // A retry round sets its steps waiting again; what earlier rounds of the phase found and changed stays.
       for (const ref of e.steps) {
         const key = `${phaseOf(e)}:${stepId(ref)}`;
         current.set(stepId(ref), key);
+        ended.delete(key);
         const earlier = steps.get(key);
         steps.set(key, {
           ...earlier,
@@ -85,8 +91,11 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
       continue;
     }
     if (!('stepId' in e)) continue;
-    const s = steps.get(current.get(e.stepId) ?? '');
+    const key = current.get(e.stepId) ?? '';
+    const s = steps.get(key);
     if (!s) continue;
+    if (ended.has(key) && IGNORED_ONCE_ENDED.has(e.type)) continue;
+    if (CLOSING.has(e.type)) ended.add(key);
     switch (e.type) {
       case 'step.started':
         s.state = 'running';
@@ -101,7 +110,7 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
         s.intents.push({ transactionId: e.transactionId, itemIds: e.itemIds });
         break;
       case 'step.acted':
-        s.changes = mergeById(s.changes ?? [], e.changes, (old, now) => old.outcome === 'already_absent' && now.outcome === 'removed');
+        s.changes = mergeById(s.changes ?? [], e.changes.map((c) => ({ ...c, transactionId: e.transactionId })), supersedes);
         if (!s.transactionIds.includes(e.transactionId)) s.transactionIds.push(e.transactionId);
         s.actedAt ??= e.at;
         break;
@@ -128,6 +137,12 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
   }
   return [...steps.values()];
 }
+
+/** What ends a step for its round, and what says how far a step that has not ended is. */
+const CLOSING = new Set(['step.verified', 'step.failed', 'step.residual']);
+const IGNORED_ONCE_ENDED = new Set([...CLOSING, 'step.started', 'step.retrying']);
+
+const supersedes = (old: Change, now: Change): boolean => !settles(old) || (old.outcome === 'already_absent' && now.outcome === 'removed');
 
 function mergeById<T extends { id: string; owner?: string }>(into: T[], add: T[], replace: (old: T, now: T) => boolean): T[] {
   const merged = [...into];

@@ -20,8 +20,16 @@ export interface Finding {
   lastUsed?: string;
 }
 
-/** `disabled` is reversible in place (an API key, a Slack account); `removed` is reversible from the snapshot. */
-export type ChangeOutcome = 'removed' | 'disabled' | 'restored' | 'already_absent';
+/**
+ * `disabled` is reversible in place (an API key, a Slack account); `removed` is reversible from the
+ * snapshot. `still_present` and `outcome_unknown` are not changes: they account for an item a step
+ * that failed for good set out to change and never saw changed, as the system showed it then or
+ * because it could not be asked. A later round that settles the item replaces them.
+ */
+export type ChangeOutcome = 'removed' | 'disabled' | 'restored' | 'already_absent' | 'still_present' | 'outcome_unknown';
+
+/** Outcomes that settle an item: a later execution never acts on it again. */
+export const settles = (c: Pick<Change, 'outcome'>): boolean => c.outcome !== 'still_present' && c.outcome !== 'outcome_unknown';
 
 export interface Change {
   id: string;
@@ -72,6 +80,12 @@ export interface StepAction {
   act(ctx: StepContext, found: Finding[]): AsyncIterable<Change>;
   /** Confirmed when the system shows none of the person's items of this kind left to change. */
   readBack(ctx: StepContext, found: Finding[]): Promise<ReadBack>;
+  /**
+   * The change an earlier execution made to `item` (as first found) whose answer was lost, now that
+   * the system shows it as `now` (undefined: no longer listed, or answered "not found"); undefined
+   * when `now` is not what this action leaves. Absent: the action removes, so gone means removed.
+   */
+  confirm?(item: Finding, now: Finding | undefined): Change | undefined;
 }
 
 /**

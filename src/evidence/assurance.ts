@@ -1,4 +1,5 @@
 import type { StepProgress } from '../checklist/step-progress.js';
+import { settles } from '../connectors/connector.js';
 
 /**
  * How a step's final state is known, strongest first: the system read back and showed the change;
@@ -17,7 +18,7 @@ export const ASSURANCE_LABELS: Record<Assurance, string> = {
 export function assuranceOf(s: StepProgress, attested: boolean): Assurance {
   if (s.state === 'verified' && s.verification) return 'verified_by_read_back';
   if (attested) return 'attested_by_person';
-  const changed = new Set((s.changes ?? []).map((c) => c.id));
+  const changed = new Set((s.changes ?? []).filter(settles).map((c) => c.id));
   const acknowledged = s.found !== undefined && s.found.length > 0 && s.found.every((f) => changed.has(f.id));
   return acknowledged || s.state === 'verified' ? 'acknowledged_by_system' : 'residual_not_verified';
 }

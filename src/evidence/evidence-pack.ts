@@ -123,6 +123,8 @@ export interface PackChange {
   label: string;
   outcome: string;
   detail: string | null;
+  /** In a step's changes: the transaction id the change was recorded under (the one that made it). */
+  transaction_id?: string | null;
 }
 
 export interface PackStep {
@@ -348,7 +350,7 @@ function packStep(s: StepProgress, trail: AuditRecord[], attested: boolean): Pac
     attempts: s.attempts,
     found: s.found ? s.found.map((f) => ({ id: f.id, label: f.label, detail: f.detail ?? null })) : null,
     inventory_note: s.inventoryNote ?? null,
-    changes: (s.changes ?? []).map(packChange),
+    changes: (s.changes ?? []).map((c) => ({ ...packChange(c), transaction_id: c.transactionId ?? null })),
     transaction_ids: [...s.transactionIds],
     started_at: s.startedAt ?? null,
     acted_at: s.actedAt ?? null,

@@ -45,8 +45,10 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
     layout.bullets(s.found.map((x) => `${x.label} (${x.id})${x.detail ? `: ${x.detail}` : ''}`), { size: 8.5 }, INDENT + 130);
   }
   if (s.changes.length) {
-    f('Changed', plural(s.changes.length, 'item'));
-    layout.bullets(s.changes.map((c) => `${c.label} (${c.id}): ${c.outcome.replace('_', ' ')}${c.detail ? ` (${c.detail})` : ''}`), { size: 8.5 }, INDENT + 130);
+    // Still present and outcome unknown are accounted for, not changed: the count says which is which.
+    const open = s.changes.filter((c) => c.outcome === 'still_present' || c.outcome === 'outcome_unknown').length;
+    f('Changed', `${plural(s.changes.length - open, 'item')}${open ? `; ${plural(open, 'item')} not confirmed changed` : ''}`);
+    layout.bullets(s.changes.map((c) => `${c.label} (${c.id}): ${c.outcome.replace('_', ' ')}${c.detail ? ` (${c.detail})` : ''}${c.transaction_id ? `, transaction ${c.transaction_id}` : ''}`), { size: 8.5 }, INDENT + 130);
   } else if (s.found?.length) f('Changed', 'No change recorded');
   if (s.transaction_ids.length) f(s.transaction_ids.length > 1 ? 'Transaction ids' : 'Transaction id', s.transaction_ids.join(' '));
   if (s.started_at) f('Started at', isoTime(s.started_at));

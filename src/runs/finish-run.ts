@@ -28,13 +28,14 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
     const silent = silentSteps(trail, round);
     if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
     const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : 'verified';
-    await deps.audit.append(requestId, { type: 'run.finished', round, outcome, failedSteps, ...(residualSteps.length ? { residualSteps } : {}) });
-    observeExposure(request, stepProgress(trail), deps);
+    // Stated once even when two executions of this job overlap (one lost its lock while Redis was away).
+    const stated = await deps.audit.appendOnce(requestId, `r${round}:run.finished`, { type: 'run.finished', round, outcome, failedSteps, ...(residualSteps.length ? { residualSteps } : {}) });
+    if (stated) observeExposure(request, stepProgress(trail), deps);
   }
   const next = statusAfter(phase, request);
   if (next === 'disabled') {
     const at = deletionTime(request, trail)!;
-    if (!trail.some((e) => e.type === 'deletion.scheduled')) await deps.audit.append(requestId, { type: 'deletion.scheduled', deleteAt: at.toISOString() });
+    if (!trail.some((e) => e.type === 'deletion.scheduled')) await deps.audit.appendOnce(requestId, 'deletion.scheduled', { type: 'deletion.scheduled', deleteAt: at.toISOString() });
     // Scheduled before the status says so: the reconciler re-creates it for a disabled request anyway.
     await deps.deletions.schedule(requestId, at);
   }

@@ -20,20 +20,20 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
   for (const system of systemsOf(planned.steps).filter((s) => !done.has(s))) {
     const connected = deps.systems.get(system);
     if (!connected) {
-      await deps.audit.append(requestId, { type: 'identities.failed', round, system, error: `${system} is switched off in the worker's configuration` });
+      await deps.audit.appendOnce(requestId, once(round, system), { type: 'identities.failed', round, system, error: `${system} is switched off in the worker's configuration` });
       continue;
     }
     try {
       const found = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round), `${requestId}:identify.${system}:r${round}`);
       const identities = await refuseCredentialOwners(connected, found);
-      await deps.audit.append(requestId, { type: 'identities.found', round, system, identities });
+      await deps.audit.appendOnce(requestId, once(round, system), { type: 'identities.found', round, system, identities });
     } catch (err) {
       // A budget wait is never a last attempt: no call was made.
       if (err instanceof RetryableError && (!lastAttempt || err instanceof RateLimitedError)) {
         retryable ??= err;
         continue;
       }
-      await deps.audit.append(requestId, { type: 'identities.failed', round, system, error: (err as Error).message });
+      await deps.audit.appendOnce(requestId, once(round, system), { type: 'identities.failed', round, system, error: (err as Error).message });
     }
   }
   // The systems found so far stay recorded; only the rest are asked again.
@@ -41,3 +41,6 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
   await deps.runs.enqueueSteps(request, round, await deps.audit.read(requestId));
   await deps.outbox.refreshChecklist(requestId);
 }
+
+/** Who the person is in a system is stated once per round, even when two executions of the job overlap. */
+const once = (round: number, system: string) => `r${round}:identities:${system}`;

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { AuditRecord, ReconcileAction } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { currentRound } from '../checklist/step-progress.js';
+import { currentRound, phaseOf, stepProgress } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -12,6 +12,7 @@ import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { escape } from '../slack/blocks/block-kit.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
+import { accountForStep, stepFactKey } from './account-for-step.js';
 import { identifiedSystems } from './identities.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
 import { deletionTime } from './finish-run.js';
@@ -191,7 +192,10 @@ export class Reconciler {
       if (state !== 'missing' && state !== 'failed') continue;
       const error = job ? `its job failed without reporting (${job.failedReason || 'no reason given'})` : 'its job was removed from the queue before it finished';
       const attempt = trail.slice(since).filter((e) => e.type === 'step.started' && e.stepId === sid).length;
-      await this.deps.audit.append(id, { type: 'step.failed', stepId: sid, attempt, error });
+      // Nobody can ask the system from here: what its executions set out to change and never recorded is "outcome unknown".
+      const fact = stepFactKey(round, sid);
+      await accountForStep(id, sid, stepProgress(trail).find((p) => p.id === sid && p.phase === phaseOf(planned)), this.deps.audit, fact);
+      await this.deps.audit.appendOnce(id, `${fact}:ended`, { type: 'step.failed', stepId: sid, attempt, error });
       repairs += await this.record(id, job ? 'step-failed-silently' : 'step-lost', `${ref.title} in ${ref.scope}: ${error}`);
     }
     return repairs;

@@ -1,6 +1,6 @@
 import type { Phase, RescanFinding } from '../audit/audit-event.js';
 import { stepProgress } from '../checklist/step-progress.js';
-import { itemKey } from '../connectors/connector.js';
+import { itemKey, settles } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
 import { earlierIdentities } from './identities.js';
 import type { RunDeps } from './run-deps.js';
@@ -51,7 +51,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
           unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
           continue;
         }
-        const ended = new Set(progress.filter((p) => p.id === id).flatMap((p) => p.changes ?? []).map(itemKey));
+        const ended = new Set(progress.filter((p) => p.id === id).flatMap((p) => (p.changes ?? []).filter(settles)).map(itemKey));
         for (const item of found) {
           const usedAfter = item.lastUsed && Date.parse(item.lastUsed) > endedAt;
           if (usedAfter) findings.push({ stepId: id, item, why: `used at ${item.lastUsed}, after access was removed` });
@@ -61,7 +61,9 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
       }
     }
   }
-  const done = await deps.audit.append(requestId, { type: 'rescan.done', phase, afterMs, findings, unchecked });
+  const done = await deps.audit.appendOnce(requestId, `rescan:${phase}:${afterMs}`, { type: 'rescan.done', phase, afterMs, findings, unchecked });
+  // Another execution of this job recorded (and alerted) it first.
+  if (!done) return;
   await deps.store.patch(requestId, { lastRescan: { at: done.at, phase, findings: findings.length } });
   for (const f of findings) deps.metrics.rescanAlerts.inc({ system: f.stepId.split('.')[0]! });
   if (findings.length > 0) {

@@ -1,10 +1,11 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { StepProgress } from '../checklist/step-progress.js';
-import { itemKey, type Change, type StepAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
+import { itemKey, settles, type Change, type Finding, type StepAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
+import { NotConfirmedError } from '../connectors/step-errors.js';
+import { ANSWER_LOST, confirmMade, pendingItems } from './account-for-step.js';
 
 /** A step's inventory with the action a phase runs. */
 export type PhaseStep = StepAction & Pick<StepCapabilities, 'inventory'>;
-import { NotConfirmedError } from '../connectors/step-errors.js';
 
 export interface VerifyPolicy {
   /** Give up on the read-back after this long. */
@@ -40,9 +41,10 @@ export function pauseAfter(waitedMs: number, policy: Pick<VerifyPolicy, 'interva
 /**
  * Inventory and revoke, resuming whatever an earlier execution of the step began. Each change is
  * written to the trail the moment the system confirms it. An item that an earlier execution set
- * out to change, that was never recorded, and that the re-inventory no longer shows was changed
- * by that execution (its answer was lost, or the worker died): it is recorded as removed,
- * "confirmed on re-inventory", under that execution's transaction id, and never touched twice.
+ * out to change and never recorded, and that the system now shows changed (gone from the
+ * re-inventory, answered "not found", or listed as the action leaves it), was changed by that
+ * execution, whose answer was lost (or whose worker died): it is recorded under that execution's
+ * transaction id, "answer lost; confirmed on retry", and never touched twice.
  */
 export async function actOnStep(
   step: PhaseStep,
@@ -53,23 +55,40 @@ export async function actOnStep(
   const { found, note } = await step.inventory(ctx);
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
 
-  const recorded = new Set((earlier?.changes ?? []).map(itemKey));
-  const live = new Set(found.map(itemKey));
+  const recorded = new Set((earlier?.changes ?? []).filter(settles).map(itemKey));
+  const pending = pendingItems(earlier);
+  const live = new Map(found.map((f) => [itemKey(f), f]));
+  const lost = (transactionId: string, change: Change) =>
+    audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId, changes: [{ ...change, detail: ANSWER_LOST }] });
+
   for (const gone of (earlier?.found ?? []).filter((f) => !recorded.has(itemKey(f)) && !live.has(itemKey(f)))) {
-    const intent = earlier?.intents.findLast((i) => i.itemIds.includes(itemKey(gone)));
+    const intent = pending.get(itemKey(gone));
+    const made = intent && confirmMade(step, intent.item, undefined);
+    if (made) {
+      await lost(intent.transactionId, made);
+      continue;
+    }
     const owner = gone.owner ? { owner: gone.owner } : {};
-    const change: Change = intent
-      ? { id: gone.id, label: gone.label, outcome: 'removed', detail: 'confirmed on re-inventory', ...owner }
-      : { id: gone.id, label: gone.label, outcome: 'already_absent', detail: 'gone before it was acted on', ...owner };
-    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: intent?.transactionId ?? ctx.transactionId, changes: [change] });
+    const detail = intent ? 'gone, not by this step' : 'gone before it was acted on';
+    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: intent?.transactionId ?? ctx.transactionId, changes: [{ id: gone.id, label: gone.label, outcome: 'already_absent', detail, ...owner }] });
   }
 
   // What is already recorded is never acted on again: IAM may still list a removed item for a while.
-  const todo = found.filter((f) => !recorded.has(itemKey(f)));
+  const todo: Finding[] = [];
+  for (const f of found.filter((f) => !recorded.has(itemKey(f)))) {
+    const intent = pending.get(itemKey(f));
+    const made = intent && confirmMade(step, intent.item, f);
+    if (made) await lost(intent.transactionId, made);
+    else todo.push(f);
+  }
   if (todo.length === 0) return;
   await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map(itemKey) });
   for await (const change of step.act(ctx, todo)) {
-    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
+    // "Not found" for an item an earlier execution set out on: that execution's call made the change.
+    const intent = change.outcome === 'already_absent' ? pending.get(itemKey(change)) : undefined;
+    const made = intent && confirmMade(step, intent.item, undefined);
+    if (made) await lost(intent.transactionId, made);
+    else await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
   }
 }
 
@@ -85,13 +104,15 @@ export async function readBackOnce(
   state: VerifyState,
   policy: VerifyPolicy,
   audit: AuditTrail,
+  /** Names the step's facts of this round: it is recorded verified once, however often this runs. */
+  once: string,
   now: () => number = Date.now,
 ): Promise<ReadBackOutcome> {
   const checks = state.checks + 1;
   const readBack = await step.readBack(ctx, []);
   const waited = now() - state.startedAt;
   if (readBack.confirmed) {
-    await audit.append(ctx.requestId, {
+    await audit.appendOnce(ctx.requestId, `${once}:ended`, {
       type: 'step.verified',
       stepId: ctx.stepId,
       checks,

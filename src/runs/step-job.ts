@@ -6,7 +6,9 @@ import { itemKey, type Change, type RestoreAction, type StepCapabilities, type S
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
 import type { SystemModule } from '../connectors/system.js';
-import { stepJobDataSchema } from '../queue/queue-names.js';
+import { stepJobDataSchema, type StepJobData } from '../queue/queue-names.js';
+import type { OffboardRequest } from '../requests/request.js';
+import { accountForStep, stepFactKey } from './account-for-step.js';
 import { identitiesOf } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
@@ -44,6 +46,11 @@ export interface StepJob {
   /** The step's capabilities with the client of a connected system. */
   capabilities(deps: RunDeps, scope: string): StepCapabilities;
   process(job: Job, deps: RunDeps, token?: string): Promise<void>;
+  /**
+   * Records the step as failed for good (its workers kept dying: BullMQ failed it without our code
+   * running), having first accounted for everything its executions set out to change.
+   */
+  failForGood(job: Job, deps: RunDeps, error: (executions: number) => string): Promise<void>;
 }
 
 /**
@@ -80,22 +87,19 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
       const { round, phase } = currentRound(trail);
       const progress = stepProgress(trail);
       const execution = executionsInRound(trail, id) + (data.verify ? 0 : 1);
-      const ctx = {
-        requestId,
-        stepId: id,
-        scope: data.scope,
-        person: { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email },
-        identities: identitiesOf(trail, data.system, round),
-        // Unique per step, round and execution (a stalled re-run is an execution of its own), so
-        // each call the target system logged maps to exactly one execution here; short enough to
-        // print whole in the evidence and paste into IBM Activity Tracker.
-        transactionId: `offboard-${requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
-        asker: askerOf(trail, id, requestId, round),
-      };
+      const ctx = stepContext(request, trail, data, round, execution);
+      const once = stepFactKey(round, id);
+      // Ended in this round already (the job ran again after it recorded how): nothing to do or say again.
+      if (endedInRound(trail, id)) {
+        await deps.outbox.refreshChecklist(requestId, { progress: true });
+        return;
+      }
+      let ended = false;
       try {
         if (spec.reportsResidual) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
-          await reportResidual(capabilities(deps, data.scope), ctx, deps);
+          await reportResidual(capabilities(deps, data.scope), ctx, deps, once);
+          ended = true;
           return;
         }
         const refused = ctx.identities.find((i) => i.scope === data.scope && i.refusal);
@@ -109,8 +113,9 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
           verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
           await job.updateData({ ...data, verify });
         }
-        const outcome = await readBackOnce(step, ctx, verify, deps.verify, deps.audit);
+        const outcome = await readBackOnce(step, ctx, verify, deps.verify, deps.audit, once);
         if (outcome.kind === 'verified') {
+          ended = true;
           await deps.outbox.refreshChecklist(requestId, { progress: true });
           return;
         }
@@ -118,7 +123,8 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         await job.moveToDelayed(Date.now() + outcome.next.pauseMs, token);
         throw new DelayedError();
       } catch (err) {
-        if (err instanceof DelayedError) throw err;
+        // After the step ended, a failure (refreshing the checklist) is BullMQ's to retry, never a new fact about the step.
+        if (err instanceof DelayedError || ended) throw err;
         if (err instanceof RateLimitedError) {
           // Our own request budget said wait: no call was made, so no attempt is spent and nothing is recorded.
           await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 0), token);
@@ -128,8 +134,7 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         const attempt = job.attemptsMade + 1;
         const maxAttempts = job.opts.attempts ?? 1;
         if (err instanceof PermanentError || attempt >= maxAttempts) {
-          await deps.audit.append(requestId, { type: 'step.failed', stepId: id, attempt: execution, error: message });
-          await deps.outbox.refreshChecklist(requestId, { progress: true });
+          await recordFailure(deps, ctx, phase, once, execution, message, lookOf(capabilities, deps, data.scope, phase, spec.step, progress, id));
           throw new UnrecoverableError(message);
         }
         const retryInMs = retryDelay(attempt, deps.retry, err);
@@ -138,18 +143,93 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         throw new RetryableError(message, retryInMs);
       }
     },
+    async failForGood(job, deps, error) {
+      const data = stepJobDataSchema.parse(job.data);
+      const id = stepId(data);
+      const [request, trail] = await Promise.all([deps.store.mustGet(data.requestId), deps.audit.read(data.requestId)]);
+      if (endedInRound(trail, id)) return;
+      const { round, phase } = currentRound(trail);
+      const progress = stepProgress(trail);
+      const executions = executionsInRound(trail, id);
+      const ctx = stepContext(request, trail, data, round, executions);
+      const look = lookOf(capabilities, deps, data.scope, phase, spec.step, progress, id);
+      await recordFailure(deps, ctx, phase, stepFactKey(round, id), executions, error(executions), look);
+    },
   };
 }
 
+/** The context every execution of a step works in; `execution` numbers it within the round. */
+function stepContext(request: OffboardRequest, trail: AuditRecord[], data: StepJobData, round: number, execution: number): StepContext & { stepId: string } {
+  const id = stepId(data);
+  return {
+    requestId: data.requestId,
+    stepId: id,
+    scope: data.scope,
+    person: { requestId: data.requestId, slackUserId: request.subject.slackUserId, email: request.subject.email },
+    identities: identitiesOf(trail, data.system, round),
+    // Unique per step, round and execution (a stalled re-run is an execution of its own), so
+    // each call the target system logged maps to exactly one execution here; short enough to
+    // print whole in the evidence and paste into IBM Activity Tracker.
+    transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
+    asker: askerOf(trail, id, data.requestId, round),
+  };
+}
+
+/** True once the step has recorded how it ended in the current round. */
+function endedInRound(trail: AuditRecord[], id: string): boolean {
+  const start = trail.findLastIndex((e) => e.type === 'run.planned');
+  return trail.slice(start + 1).some((e) => (e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual') && e.stepId === id);
+}
+
+/** A fresh inventory to account for a failed step with, when the step can still be reached. */
+function lookOf(
+  capabilities: (deps: RunDeps, scope: string) => StepCapabilities,
+  deps: RunDeps,
+  scope: string,
+  phase: Phase,
+  step: string,
+  progress: StepProgress[],
+  id: string,
+): ((ctx: StepContext) => Parameters<typeof accountForStep>[5]) | undefined {
+  // A restore's "inventory" is its snapshots: it cannot tell what came back.
+  if (phase === 'reinstate') return undefined;
+  try {
+    const act = action(capabilities(deps, scope), phase, step, progress.filter((p) => p.id === id));
+    return (ctx) => ({ inventory: async () => (await act.inventory(ctx)).found, action: act });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Accounts for what the step set out to change, then records it failed, each once for the round. */
+async function recordFailure(
+  deps: RunDeps,
+  ctx: StepContext & { stepId: string },
+  phase: Phase,
+  once: string,
+  attempt: number,
+  error: string,
+  look: ((ctx: StepContext) => Parameters<typeof accountForStep>[5]) | undefined,
+): Promise<void> {
+  // The trail as it is now: the failing execution may have set out on items since the job read it.
+  const progress = stepProgress(await deps.audit.read(ctx.requestId)).find((p) => p.id === ctx.stepId && p.phase === phase);
+  // A listing of its own, never one a failed execution began before its changes.
+  const { asker: _begun, ...fresh } = ctx;
+  const unasked = phase === 'reinstate' ? 'the restore was not read back before the step failed' : undefined;
+  await accountForStep(ctx.requestId, ctx.stepId, progress, deps.audit, once, look?.(fresh), unasked);
+  await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.failed', stepId: ctx.stepId, attempt, error });
+  await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
+}
+
 /** Inventory only: what is found is residual access (amber), nothing found is verified by that inventory. */
-async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RunDeps): Promise<void> {
+async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RunDeps, once: string): Promise<void> {
   const { found, note } = await capabilities.inventory(ctx);
   await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
   if (found.length) {
     const residual = 'the bot cannot remove these: change the rule or the identity provider claims that match the person';
-    await deps.audit.append(ctx.requestId, { type: 'step.residual', stepId: ctx.stepId, items: found, note: residual });
+    await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.residual', stepId: ctx.stepId, items: found, note: residual });
   } else {
-    await deps.audit.append(ctx.requestId, { type: 'step.verified', stepId: ctx.stepId, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 0 });
+    await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.verified', stepId: ctx.stepId, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 0 });
   }
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
@@ -203,5 +283,7 @@ function restoring(restore: RestoreAction, snapshots: Change[]): PhaseStep {
     inventory: async () => ({ found: snapshots.map(({ id, label, detail, owner }) => ({ id, label, detail, ...(owner ? { owner } : {}) })) }),
     act: (ctx, todo) => restore.act(ctx, snapshots.filter((s) => todo.some((t) => itemKey(t) === itemKey(s)))),
     readBack: (ctx) => restore.readBack(ctx, snapshots),
+    // Restored items stay listed as snapshots: an earlier execution's restore is seen by a later one's read-back, not as a change.
+    confirm: () => undefined,
   };
 }

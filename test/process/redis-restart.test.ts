@@ -39,6 +39,10 @@ describe('Redis restarted in the middle of a run (append-only file on)', () => {
     // Everything written before the restart is still there, in order.
     expect(trail.slice(0, before.length).map((e) => e.seq)).toEqual(before.map((e) => e.seq));
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    // Each step's end is stated once, however often its job ran around the restart.
+    const ends = eventsOf(trail, 'step.verified').map((e) => e.stepId);
+    expect(ends).toEqual([...new Set(ends)]);
+    expect(eventsOf(trail, 'run.finished')).toHaveLength(1);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.userInAccount(account, JANE_EMAIL)).toBeUndefined();
     await player.evidence(id, 20_000);
   }, 90_000);

@@ -37,6 +37,19 @@ describe('the checklist message', () => {
     for (let a = 0; a < 120; a++) expect(text).toContain(a.toString(16).padStart(32, '0'));
   });
 
+  it('says of a failed step how many items it left still present or of unknown outcome', () => {
+    const [plan] = planned(1);
+    const id = `ibm-cloud.${'0'.repeat(32)}.api-keys`;
+    const at = '2026-11-23T10:00:01.000Z';
+    const trail: AuditRecord[] = [
+      plan!,
+      { type: 'step.acted', stepId: id, transactionId: 'tx-a1', changes: [{ id: 'k1', label: 'ci', outcome: 'removed' }, { id: 'k2', label: 'tf', outcome: 'still_present' }, { id: 'k3', label: 'gh', outcome: 'outcome_unknown' }], seq: '2-0', at },
+      { type: 'step.failed', stepId: id, attempt: 1, error: 'permission denied (403)', seq: '3-0', at },
+    ];
+    const text = JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks);
+    expect(text).toContain('*failed*: permission denied (403) (1 still present, 1 outcome unknown)');
+  });
+
   it('says the audit trail is broken right under its heading, in its fallback text too, and nothing of it when intact', () => {
     const trail = planned(1);
     const broken = checklistMessage(request, stepProgress(trail), trail, { chainBroken: 'changed at entry 3 (1-0): entry 1-0 (request.approved) was changed after it was recorded' });

@@ -24,6 +24,8 @@ export function accessGroupsStep(client: IbmCloudClient, accountId: string): Ste
           removed.has(g.id) ? { id: g.id, label: g.label, outcome: 'removed', snapshot: { groupId: g.id, iamId: identity.id } } : { id: g.id, label: g.label, outcome: 'already_absent' },
       );
     },
+    // The owner's IAM id is added to the snapshot by the person-scoped step.
+    made: (g) => ({ id: g.id, label: g.label, outcome: 'removed', snapshot: { groupId: g.id } }),
   };
   return personScopedStep(accountId, {
     list: async (identity) => (await client.listAccessGroups(accountId, identity.id)).map((g) => ({ id: g.id, label: g.name })),

@@ -25,6 +25,7 @@ export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapa
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: key.state === 'disabled' ? 'already disabled' : 'gone' },
         ),
       leaves: (key) => key.state === 'disabled',
+      made: (key) => ({ id: key.id, label: key.label, outcome: 'disabled', snapshot: { disabled: false } }),
     },
     delete: { act: (ctx, _identity, found) => removeEach(found, (id) => client.deleteApiKey(id, ctx.transactionId)) },
     restore: {

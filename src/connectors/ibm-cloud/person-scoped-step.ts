@@ -6,6 +6,8 @@ import type { Identity } from '../system.js';
 export interface ItemAction {
   act(ctx: StepContext, identity: Identity, found: Finding[]): AsyncIterable<Change>;
   leaves?(item: Finding): boolean;
+  /** The change as `act` records it when made, with its snapshot; absent: removed, with no snapshot. */
+  made?(item: Finding): Change;
 }
 
 export interface PersonScopedSpec {
@@ -46,6 +48,13 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
     async readBack(ctx): Promise<ReadBack> {
       const remaining = (await listAll(ctx)).filter((f) => !action.leaves?.(f));
       return { confirmed: remaining.length === 0, remaining };
+    },
+    // Made by us only if it was not already as the action leaves it when first found (a key the person had disabled stays theirs).
+    confirm(item, now) {
+      const left = action.leaves ? now !== undefined && action.leaves(now) && !action.leaves(item) : now === undefined;
+      if (!left) return undefined;
+      const change = action.made?.(item) ?? { id: item.id, label: item.label, outcome: 'removed' };
+      return { ...change, ...(item.owner ? { owner: item.owner } : {}), ...(change.snapshot && item.owner ? { snapshot: { ...change.snapshot, iamId: item.owner } } : {}) };
     },
   });
   const { restore } = spec;

@@ -1,6 +1,8 @@
-import type { StepCapabilities } from '../connector.js';
+import type { Finding, StepCapabilities } from '../connector.js';
 import type { IbmCloudClient, IbmPolicyDocument } from './ibm-cloud-client.js';
 import { changeEach, personScopedStep, removeEach } from './person-scoped-step.js';
+
+const snapshot = (p: Finding) => ({ document: p.document ?? {} });
 
 /**
  * Deletes access policies assigned to the person directly (access through groups goes with the
@@ -15,7 +17,10 @@ export function policiesStep(client: IbmCloudClient, accountId: string): StepCap
         label: `${p.roles.join(', ') || 'policy'} on ${p.resource}`,
         document: { ...p.document },
       })),
-    disable: { act: (ctx, _identity, found) => removeEach(found, (id) => client.deletePolicy(id, ctx.transactionId), (p) => ({ document: p.document ?? {} })) },
+    disable: {
+      act: (ctx, _identity, found) => removeEach(found, (id) => client.deletePolicy(id, ctx.transactionId), snapshot),
+      made: (p) => ({ id: p.id, label: p.label, outcome: 'removed', snapshot: snapshot(p) }),
+    },
     restore: {
       act: (ctx, _identity, snapshots) =>
         changeEach(snapshots, async (p) => {

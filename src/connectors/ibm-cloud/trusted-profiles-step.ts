@@ -1,6 +1,8 @@
-import type { StepCapabilities } from '../connector.js';
+import type { Finding, StepCapabilities } from '../connector.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach, personScopedStep, removeEach } from './person-scoped-step.js';
+
+const snapshot = (l: Finding) => ({ profileId: l.id, link: l.document ?? {} });
 
 /** Unlinks the person from every trusted profile they may assume (a way in that outlives their own access), and links them again on reinstatement. */
 export function trustedProfilesStep(client: IbmCloudClient, accountId: string): StepCapabilities {
@@ -13,8 +15,8 @@ export function trustedProfilesStep(client: IbmCloudClient, accountId: string): 
         document: { ...(l.accounts ? { accounts: l.accounts } : {}), ...(l.description ? { description: l.description } : {}) },
       })),
     disable: {
-      act: (ctx, identity, found) =>
-        removeEach(found, (profileId) => client.unlinkProfile(profileId, identity.id, ctx.transactionId), (l) => ({ profileId: l.id, link: l.document ?? {} })),
+      act: (ctx, identity, found) => removeEach(found, (profileId) => client.unlinkProfile(profileId, identity.id, ctx.transactionId), snapshot),
+      made: (l) => ({ id: l.id, label: l.label, outcome: 'removed', snapshot: snapshot(l) }),
     },
     restore: {
       act: (ctx, identity, snapshots) =>

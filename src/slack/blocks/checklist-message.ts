@@ -134,8 +134,12 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       return s.attempts > 1 ? `running (attempt ${s.attempts})` : 'running';
     case 'retrying':
       return `retrying in ${Math.ceil((s.retryInMs ?? 0) / 1000)} s after: ${escape(s.error ?? '')}`;
-    case 'failed':
-      return `*failed*: ${escape(s.error ?? 'unknown error')}`;
+    case 'failed': {
+      // What it set out to change and never saw changed: the evidence lists each item.
+      const count = (outcome: string) => s.changes?.filter((c) => c.outcome === outcome).length ?? 0;
+      const open = [`${count('still_present')} still present`, `${count('outcome_unknown')} outcome unknown`].filter((t) => !t.startsWith('0 '));
+      return `*failed*: ${escape(s.error ?? 'unknown error')}${open.length ? ` (${open.join(', ')})` : ''}`;
+    }
     case 'residual':
       return `*residual access, not removed*: ${(s.residual ?? []).map((f) => `${escape(f.label)}${f.detail ? ` (${escape(f.detail)})` : ''}`).join('; ')}. ${escape(s.error ?? '')}`;
     case 'verified': {

@@ -1,0 +1,41 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { stepJobId } from '../../src/queue/run-flow.js';
+import { ACME_PRODUCTION } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const KEYS_STEP = `ibm-cloud.${ACME_PRODUCTION}.api-keys`;
+
+describe('a step job that runs again after its step ended', () => {
+  it('records nothing new: the step is verified once in its round, and IBM Cloud is not asked to change anything again', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-TWICE' });
+    await player.click(PEOPLE.alex, 'approve', id);
+    const before = await finishedTrail(stack, id, { timeoutMs: 20_000 });
+    expect(eventsOf(before, 'step.verified').filter((e) => e.stepId === KEYS_STEP)).toHaveLength(1);
+    const calls = stack.ibm.requests.length;
+
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUES.revocations, { connection: redis, prefix: stack.config.redisPrefix });
+    try {
+      // The same job, data and all (its read-back state included), handed to a worker again, as a stall after a Redis outage would.
+      const done = (await queue.getJob(stepJobId(id, 1, KEYS_STEP)))!;
+      expect(await done.getState()).toBe('completed');
+      const again = await queue.add(done.name, done.data, { jobId: `${done.id}-again`, attempts: 1 });
+      await eventually(async () => (await again.getState()) === 'completed', 15_000, 'the job run again');
+
+      const after = await readTrail(stack, id);
+      expect(eventsOf(after, 'step.verified').filter((e) => e.stepId === KEYS_STEP)).toHaveLength(1);
+      expect(after.slice(before.length).filter((e) => 'stepId' in e && e.stepId === KEYS_STEP)).toEqual([]);
+      expect(stack.ibm.requests.slice(calls).filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+});
