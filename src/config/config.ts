@@ -42,7 +42,7 @@ const schema = z
     OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
     OFFBOARD_RESCAN_AFTER: z
       .string()
-      .refine((v) => list(v).every((d) => /^\d+[smhd]$/.test(d)), { message: 'OFFBOARD_RESCAN_AFTER must be a comma list of durations such as 1h,1d,7d,30d (units s, m, h, d)' })
+      .refine((v) => list(v).every((d) => /^0*[1-9]\d*[smhd]$/.test(d)), { message: 'OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero such as 1h,1d,7d,30d (units s, m, h, d)' })
       .default('1h,1d,7d,30d'),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

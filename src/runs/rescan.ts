@@ -2,6 +2,7 @@ import type { Phase, RescanFinding } from '../audit/audit-event.js';
 import { stepProgress } from '../checklist/step-progress.js';
 import { itemKey, settles } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
+import { RetryableError } from '../connectors/step-errors.js';
 import { earlierIdentities } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { escape } from '../slack/blocks/block-kit.js';
@@ -18,7 +19,10 @@ export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) =>
 export async function rescan(requestId: string, phase: Phase, afterMs: number, deps: RunDeps): Promise<void> {
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
   if (trail.some((e) => e.type === 'rescan.done' && e.phase === phase && e.afterMs === afterMs)) return;
-  // A reinstatement gave the access back on purpose: what the disable left is no longer the goal.
+  // The round is scheduled to be looked at before it has finished (its evidence, then the status
+  // flip): a look due that early waits for it instead of being skipped for good. Any other status
+  // is final for a disable: a reinstatement gave the access back on purpose, a deletion took over.
+  if (phase === 'disable' && request.status === 'approved') throw new RetryableError(`${requestId} is still finishing its round; the re-scan after the disable phase waits for it`);
   if (phase === 'disable' && request.status !== 'disabled') return;
   const ended = trail.findLast((e) => e.type === 'run.finished');
   const endedAt = ended ? Date.parse(ended.at) : Date.now();

@@ -189,6 +189,13 @@ describe('loadConfig', () => {
     expect(ibm(COMPLETE).maxRps).toBe('unlimited');
   });
 
+  it('takes re-scan intervals above zero only: a re-scan at 0 s could never run, and is refused by name', () => {
+    for (const bad of ['0s', '1h,0d', '1w', 'soon']) {
+      expect(problemsWith({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: bad }).problems).toEqual([expect.stringMatching(/^OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero/)]);
+    }
+    expect(load({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: '2s,1h' }).jobs.rescanAfterMs).toEqual([2_000, 3_600_000]);
+  });
+
   it('refuses a mix of a user group and users as approvers', () => {
     const err = problemsWith({ ...COMPLETE, OFFBOARD_APPROVERS: 'S0ITAPPROV,U0ALEX001' });
 

@@ -6,6 +6,10 @@ import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { ACME_PRODUCTION, SIM_GROUP_IDS, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { Keys } from '../../src/redis.js';
+import { RequestStore } from '../../src/requests/request-store.js';
+import { rescanJobId } from '../../src/runs/rescan.js';
+import { RescanSchedule } from '../../src/runs/rescan-schedule.js';
 import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -43,6 +47,31 @@ describe('re-scans after the disable phase', () => {
     expect(alert.text).toContain(SIM_GROUP_IDS.prodDevelopers);
     const metrics = await stack.bot.metrics.registry.getSingleMetricAsString('offboard_rescan_alerts_total');
     expect(metrics).toMatch(/offboard_rescan_alerts_total\{system="ibm-cloud"\} 1/);
+  });
+
+  it('a re-scan that comes due while its round is still finishing waits for the round, and is made once it has, not skipped', async () => {
+    const { stack, id } = await disabledJane('1h');
+    const redis = new Redis(stack.config.redisUrl);
+    const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+    const queue = new Queue(QUEUES.runs, { connection: new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null }), prefix: stack.config.redisPrefix });
+    try {
+      // As while the round publishes its evidence: the re-scans are scheduled, the status not yet flipped.
+      await store.patch(id, { status: 'approved' });
+      await new RescanSchedule(queue, [100]).schedule(id, 'disable');
+      const job = await eventually(async () => {
+        const j = await queue.getJob(rescanJobId(id, 'disable', 100));
+        return j && j.attemptsMade > 0 ? j : undefined;
+      }, 10_000, 'the re-scan tried');
+      expect(await job.getState()).not.toBe('completed');
+      expect(eventsOf(await readTrail(stack, id), 'rescan.done')).toEqual([]);
+
+      await store.patch(id, { status: 'disabled' });
+      const [done] = await rescans(stack, id);
+      expect(done).toMatchObject({ phase: 'disable', afterMs: 100, findings: [] });
+    } finally {
+      await queue.close();
+      await redis.quit();
+    }
   });
 
   it('an API key used after its disable is flagged as use after revocation', async () => {
