@@ -44,6 +44,11 @@ export interface OffboardBot {
   /** The queue dashboard's port, when OFFBOARD_DASHBOARD_PORT is set. */
   dashboardPort?: number;
   metrics: Metrics;
+  /**
+   * Resolves once every Slack request this process has taken is answered and its listeners have
+   * finished the work they do after answering (at once in a worker, which takes none).
+   */
+  settled(): Promise<void>;
   /** Graceful: stop taking requests, let active jobs finish, close connections. */
   stop(): Promise<void>;
 }
@@ -163,6 +168,9 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     opsPort: (ops?.port ?? server?.port)!,
     dashboardPort: dashboard?.port,
     metrics,
+    settled: async () => {
+      await server?.settled();
+    },
     // Idempotent: a second call waits for the first.
     stop() {
       stopping ??= (async () => {
