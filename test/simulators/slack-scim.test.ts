@@ -198,6 +198,18 @@ describe('Slack SCIM v2 simulator', () => {
       expect((await scim(s, 'GET', 'Users/U0ALICE01')).body).toMatchObject({ active: true });
       expect(() => scimOf(s).reactivateFromOutside('U0NOBODY1')).toThrow(/no SCIM user U0NOBODY1/);
     });
+
+    it('can undo every deactivation from outside: the PATCH and the DELETE are answered, the session ends, and the account reads active again', async () => {
+      const s = await sim();
+      scimOf(s).undoDeactivations('U0ALICE01');
+
+      expect((await scim(s, 'PATCH', 'Users/U0ALICE01', setActive(false))).status).toBe(200);
+      expect((await scim(s, 'DELETE', 'Users/U0ALICE01')).status).toBe(204);
+
+      expect(scimOf(s).sessionEnds.map((e) => e.via)).toEqual(['PATCH', 'DELETE']);
+      expect((await scim(s, 'GET', 'Users/U0ALICE01')).body).toMatchObject({ active: true });
+      expect(() => scimOf(s).undoDeactivations('U0NOBODY1')).toThrow(/no SCIM user U0NOBODY1/);
+    });
   });
 
   describe('authentication', () => {

@@ -35,6 +35,7 @@ export class ScimService {
   readonly calls: ScimCall[] = [];
   readonly sessionEnds: ScimSessionEnd[] = [];
   private readonly faults = new ScimFaults();
+  private readonly undone = new Set<string>();
 
   constructor(
     private readonly state: SlackState,
@@ -74,6 +75,10 @@ export class ScimService {
         if (!u) throw new Error(`reactivateFromOutside: no SCIM user ${id} in the simulator`);
         u.deleted = false;
       },
+      undoDeactivations: (id) => {
+        if (!this.scimUser(id)) throw new Error(`undoDeactivations: no SCIM user ${id} in the simulator`);
+        this.undone.add(id);
+      },
       calls: this.calls,
       sessionEnds: this.sessionEnds,
       fault: (rule) => this.faults.inject(rule),
@@ -103,12 +108,15 @@ export class ScimService {
     if (method === 'GET') return { status: 200, body: scimUserResource(user, baseUrl) };
     if (method === 'DELETE') {
       this.setActive(user, false, 'DELETE');
+      if (this.undone.has(user.id)) user.deleted = false;
       return { status: 204 };
     }
     const active = activeFromPatch(body);
     if (typeof active === 'string') return { status: 400, body: scimErrorBody(400, active, 'invalidValue') };
     this.setActive(user, active, 'PATCH');
-    return { status: 200, body: scimUserResource(user, baseUrl) };
+    const answer = { status: 200, body: scimUserResource(user, baseUrl) };
+    if (this.undone.has(user.id)) user.deleted = false;
+    return answer;
   }
 
   private list(query: URLSearchParams, baseUrl: string): Answer {

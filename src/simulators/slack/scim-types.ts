@@ -54,6 +54,11 @@ export interface ScimSimulator {
   user(id: string): ScimUserState | undefined;
   /** Someone re-enables the account outside the bot (an admin, an IdP sync). */
   reactivateFromOutside(id: string): void;
+  /**
+   * From now on, something outside the bot (an IdP sync) reactivates this account right after each
+   * deactivation: the change is answered as made, and the next read finds the account active.
+   */
+  undoDeactivations(id: string): void;
   calls: ScimCall[];
   sessionEnds: ScimSessionEnd[];
   fault(rule: ScimFaultRule): void;
