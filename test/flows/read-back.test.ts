@@ -4,6 +4,7 @@ import type { LocalStack } from '../../src/demo/local-stack.js';
 import type { SlackPlayer } from '../../src/demo/slack-player.js';
 import { PEOPLE } from '../../src/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -51,7 +52,7 @@ describe('a change that does not stick is never shown as done', () => {
 
   it('Slack: an account reactivated right after the bot deactivates it fails as not confirmed, naming the account', async () => {
     const { stack, player } = await start({ slackScim: true, ibmCloud: false, env: briefReadBack });
-    stack.slack.scim!.undoDeactivations(PEOPLE.jane);
+    stack.slack.scim!.pinActive(PEOPLE.jane, true);
 
     const { id, trail } = await offboardJane(stack, player);
 
@@ -59,5 +60,48 @@ describe('a change that does not stick is never shown as done', () => {
     expect(stack.slack.scim!.sessionEnds.map((s) => s.userId)).toEqual([PEOPLE.jane]);
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(true);
     expect(stepProgress(trail).find((s) => s.id === 'slack.workspace.account')?.error).toContain(PEOPLE.jane);
+  });
+});
+
+/** Jane disabled (deletion in 30 days), then reinstated once `meanwhile` has run; resolves with the trail once the reinstatement has finished. */
+async function reinstateJane(stack: LocalStack, player: SlackPlayer, meanwhile: () => void) {
+  const id = await player.request(PEOPLE.morgan, { ...janeLeaves, disposition: 'disable_then_delete', graceDays: '30' });
+  await player.click(PEOPLE.alex, 'approve', id);
+  await finishedTrail(stack, id);
+  await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
+  meanwhile();
+  await player.checklistButton(PEOPLE.riley, 'reinstate', id);
+  return { id, trail: await finishedTrail(stack, id, { rounds: 2 }) };
+}
+
+/** Every step of the reinstatement that restored something failed as not confirmed, and the round says so. */
+function expectNoRestoreVerified(trail: Awaited<ReturnType<typeof finishedTrail>>) {
+  const restoring = stepProgress(trail).filter((s) => s.phase === 'reinstate' && (s.changes ?? []).some((c) => c.outcome === 'restored'));
+  for (const step of restoring) {
+    expect([step.id, step.state]).toEqual([step.id, 'failed']);
+    expect(step.error).toMatch(/^not confirmed/);
+  }
+  expect(eventsOf(trail, 'run.finished')[1]!.outcome).not.toBe('verified');
+  return restoring.map((s) => s.id).sort();
+}
+
+describe('a restoration that does not stick is never shown as done', () => {
+  it('IBM Cloud: while IAM does not yet list what Reinstate gave back, each step that restored something fails as not confirmed', async () => {
+    const { stack, player } = await start({ env: briefReadBack });
+
+    const { trail } = await reinstateJane(stack, player, () => stack.ibm.setConsistencyDelay(120_000));
+
+    // Membership was kept during the grace period: nothing of it to restore.
+    const restoring = expectNoRestoreVerified(trail);
+    expect(restoring).toEqual([ACME_PRODUCTION, ACME_STAGING].flatMap((a) => IBM_STEPS.filter((s) => s !== 'account-membership').map((s) => `ibm-cloud.${a}.${s}`)).sort());
+  });
+
+  it('Slack: an account deactivated again right after the bot reactivates it fails as not confirmed', async () => {
+    const { stack, player } = await start({ slackScim: true, ibmCloud: false, env: briefReadBack });
+
+    const { trail } = await reinstateJane(stack, player, () => stack.slack.scim!.pinActive(PEOPLE.jane, false));
+
+    expect(expectNoRestoreVerified(trail)).toEqual(['slack.workspace.account']);
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
   });
 });

@@ -35,7 +35,7 @@ export class ScimService {
   readonly calls: ScimCall[] = [];
   readonly sessionEnds: ScimSessionEnd[] = [];
   private readonly faults = new ScimFaults();
-  private readonly undone = new Set<string>();
+  private readonly pinned = new Map<string, boolean>();
 
   constructor(
     private readonly state: SlackState,
@@ -75,9 +75,10 @@ export class ScimService {
         if (!u) throw new Error(`reactivateFromOutside: no SCIM user ${id} in the simulator`);
         u.deleted = false;
       },
-      undoDeactivations: (id) => {
-        if (!this.scimUser(id)) throw new Error(`undoDeactivations: no SCIM user ${id} in the simulator`);
-        this.undone.add(id);
+      pinActive: (id, active) => {
+        if (!this.scimUser(id)) throw new Error(`pinActive: no SCIM user ${id} in the simulator`);
+        if (active === undefined) this.pinned.delete(id);
+        else this.pinned.set(id, active);
       },
       calls: this.calls,
       sessionEnds: this.sessionEnds,
@@ -108,14 +109,14 @@ export class ScimService {
     if (method === 'GET') return { status: 200, body: scimUserResource(user, baseUrl) };
     if (method === 'DELETE') {
       this.setActive(user, false, 'DELETE');
-      if (this.undone.has(user.id)) user.deleted = false;
+      this.undoIfPinned(user);
       return { status: 204 };
     }
     const active = activeFromPatch(body);
     if (typeof active === 'string') return { status: 400, body: scimErrorBody(400, active, 'invalidValue') };
     this.setActive(user, active, 'PATCH');
     const answer = { status: 200, body: scimUserResource(user, baseUrl) };
-    if (this.undone.has(user.id)) user.deleted = false;
+    this.undoIfPinned(user);
     return answer;
   }
 
@@ -131,6 +132,11 @@ export class ScimService {
     const count = Math.min(MAX_COUNT, Math.max(0, Math.trunc(Number(query.get('count') ?? DEFAULT_COUNT)) || 0));
     const page = matches.slice(startIndex - 1, startIndex - 1 + count).map((u) => scimUserResource(u, baseUrl));
     return { status: 200, body: scimListBody(page, matches.length, startIndex) };
+  }
+
+  private undoIfPinned(user: SimSlackUser): void {
+    const active = this.pinned.get(user.id);
+    if (active !== undefined) user.deleted = !active;
   }
 
   private setActive(user: SimSlackUser, active: boolean, via: ScimSessionEnd['via']): void {
