@@ -49,7 +49,7 @@ export interface OffboardBot {
    * finished the work they do after answering (at once in a worker, which takes none).
    */
   settled(): Promise<void>;
-  /** Graceful: stop taking requests, let active jobs finish, close connections. */
+  /** Graceful: stop taking requests, let the listeners of those taken and the active jobs finish, close connections. */
   stop(): Promise<void>;
 }
 
