@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { LocalStack } from '../../src/demo/local-stack.js';
 import { requestFormValues, type FormAnswers } from '../../src/demo/request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
@@ -8,6 +8,7 @@ import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
 import { createLogger } from '../../src/logger.js';
+import { HoldingProxy } from '../support/holding-proxy.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -171,30 +172,33 @@ const SLOW_MS = 4_000;
 const APPROVERS_READ_TTL_MS = 3_000;
 
 type Started = Awaited<ReturnType<typeof start>>;
-/** What the bot logged at warn and above, per stack. */
-const logged = new Map<LocalStack, string[]>();
-const slowed: LocalStack[] = [];
+/** What the bot logged at warn and above, and the proxy between it and Redis, per stack. */
+const watched = new Map<LocalStack, { lines: string[]; redis: HoldingProxy }>();
 afterEach(() => {
-  for (const stack of slowed.splice(0)) {
+  for (const [stack, { redis }] of watched) {
     stack.slack.delay('*', 0);
     stack.ibm.setLatency(0);
+    redis.close();
   }
+  watched.clear();
 });
 
 /**
- * A stack whose warnings are kept: when no listener answers within 2 s, the bot's safety net
- * answers for it (bolt-errors.ts) and says so, which is how a late `ack()` shows.
+ * A stack whose warnings are kept (when no listener answers within 2 s, the bot's safety net
+ * answers for it, bolt-errors.ts, and says so: that is how a late `ack()` shows), and whose Redis
+ * is reached through a proxy that can hold every command the bot sends.
  */
 async function startWatched(opts: Parameters<typeof start>[0] = {}): Promise<Started> {
   const lines: string[] = [];
-  const started = await start({ ...opts, logger: createLogger('warn', { write: (line: string) => void lines.push(line) }) });
-  logged.set(started.stack, lines);
+  const shared = new URL(inject('redisUrl'));
+  const redis = await HoldingProxy.start({ host: shared.hostname, port: Number(shared.port) });
+  const started = await start({ ...opts, redisUrl: redis.urlFor(shared.toString()), logger: createLogger('warn', { write: (line: string) => void lines.push(line) }) });
+  watched.set(started.stack, { lines, redis });
   return started;
 }
 
 /** From now on Slack and IBM Cloud answer every call after SLOW_MS. */
 function slowEverything(stack: LocalStack) {
-  slowed.push(stack);
   stack.slack.delay('*', SLOW_MS);
   stack.ibm.setLatency(SLOW_MS);
 }
@@ -209,21 +213,24 @@ async function approversForgotten(stack: LocalStack) {
 }
 
 /**
- * Sends one interaction with Slack and IBM Cloud slow, and checks that Slack got its answer within
- * its 3 s from the listener itself (not from the safety net that answers for a listener still
- * busy), before `firstCall` (the listener's first outside call, made because of this interaction)
- * came back from Slack, and before any IBM Cloud request made meanwhile could have.
+ * Sends one interaction with Slack and IBM Cloud slow and every Redis command held until the
+ * answer is in, and checks that Slack got its answer within its 3 s from the listener itself (not
+ * from the safety net that answers for a listener still busy), before `firstCall` (the listener's
+ * first outside call, made because of this interaction) came back from Slack, and before any IBM
+ * Cloud request made meanwhile could have.
  */
 async function expectAnswerBeforeOutsideCalls(stack: LocalStack, firstCall: string, send: () => Promise<SlackResponse>) {
+  const { lines, redis } = watched.get(stack)!;
   slowEverything(stack);
   const slackBefore = stack.slack.calls.length;
   const sentAt = Date.now();
-  const res = await send();
+  redis.hold();
+  const res = await send().finally(() => redis.release());
   const answeredAt = Date.now();
   expect(res.status).toBe(200);
   expect(answeredAt - sentAt).toBeLessThan(SLACK_LIMIT_MS);
   await stack.bot.settled();
-  expect(logged.get(stack)!.filter((l) => /no answer in time|listener failed/.test(l))).toEqual([]);
+  expect(lines.filter((l) => /no answer in time|listener failed/.test(l))).toEqual([]);
   const made = stack.slack.calls.slice(slackBefore).filter((c) => c.method === firstCall);
   expect(made.length, `${firstCall} was called after the interaction`).toBeGreaterThan(0);
   for (const call of made) expect(call.at).toBeGreaterThanOrEqual(answeredAt);
@@ -246,7 +253,7 @@ async function checklistClick({ stack, player }: Started, userId: string, action
 const janeDeleted: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2044', disposition: 'delete_now' };
 const graceFirst: FormAnswers = { ...janeDeleted, disposition: 'disable_then_delete', graceDays: '30' };
 
-describe('every button and submission, while Slack and IBM Cloud are slow, is answered before any outside call', () => {
+describe('every button and submission, while Slack and IBM Cloud are slow and Redis waits, is answered before any outside call or Redis work', () => {
   it('/offboard: answered, then the form is opened', async () => {
     const { stack } = await startWatched();
     await expectAnswerBeforeOutsideCalls(stack, 'views.open', () => stack.events.slashCommand({ command: COMMAND, text: '', userId: PEOPLE.morgan, channelId: GENERAL_CHANNEL }));

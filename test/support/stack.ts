@@ -13,8 +13,9 @@ export function useStack() {
   afterEach(async () => {
     await Promise.all(started.splice(0).map((s) => s.stop()));
   });
-  return async (opts: Omit<LocalStackOptions, 'redisUrl'> = {}) => {
-    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), ...opts });
+  /** `redisUrl`: default the shared test Redis (a test may reach it through a proxy of its own). */
+  return async ({ redisUrl, ...opts }: Omit<LocalStackOptions, 'redisUrl'> & { redisUrl?: string } = {}) => {
+    const stack = await startLocalStack({ redisUrl: redisUrl ?? inject('redisUrl'), ...opts });
     started.push(stack);
     return { stack, player: new SlackPlayer(stack) };
   };
