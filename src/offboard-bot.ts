@@ -46,7 +46,12 @@ export interface OffboardBot {
   /** The queue dashboard's port, when OFFBOARD_DASHBOARD_PORT is set. */
   dashboardPort?: number;
   metrics: Metrics;
-  /** Graceful: stop taking requests, let active jobs finish, close connections. */
+  /**
+   * Resolves once every Slack request this process has taken is answered and its listeners have
+   * finished the work they do after answering (at once in a worker, which takes none).
+   */
+  settled(): Promise<void>;
+  /** Graceful: stop taking requests, let the listeners of those taken and the active jobs finish, close connections. */
   stop(): Promise<void>;
 }
 
@@ -168,6 +173,9 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     metricsPort: metricsServer.port,
     dashboardPort: dashboard?.port,
     metrics,
+    settled: async () => {
+      await server?.settled();
+    },
     // Idempotent: a second call waits for the first.
     stop() {
       stopping ??= (async () => {

@@ -3,14 +3,30 @@ import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
 
-/** Does in the simulated workspace what people do in Slack: type the command, fill the modal, click. */
+/**
+ * Does in the simulated workspace what people do in Slack: type the command, fill the modal, click.
+ * The bot answers each of these as soon as its listener acknowledges and goes on working after; the
+ * player returns the answer only once the bot has finished handling everything it was sent, so what
+ * comes next sees the outcome. To see the answer alone, send through `stack.events`.
+ */
 export class SlackPlayer {
   constructor(private readonly stack: LocalStack) {}
+
+  /** Resolves once the bot has answered every request sent to it and its listeners have finished. */
+  settled(): Promise<void> {
+    return this.stack.bot.settled();
+  }
+
+  private async handled<T>(answer: Promise<T>): Promise<T> {
+    const res = await answer;
+    await this.settled();
+    return res;
+  }
 
   async openForm(userId: string, text = '') {
     const opened = () => this.stack.slack.views.filter((v) => v.userId === userId && v.kind === 'open');
     const before = opened().length;
-    const res = await this.stack.events.slashCommand({ command: COMMAND, text, userId, channelId: GENERAL_CHANNEL });
+    const res = await this.handled(this.stack.events.slashCommand({ command: COMMAND, text, userId, channelId: GENERAL_CHANNEL }));
     if (res.status !== 200) throw new Error(`/offboard answered HTTP ${res.status}: ${res.body}`);
     // The modal this command opened, not an earlier one: the bot may open it after answering.
     const view = await this.stack.slack.waitFor(() => opened()[before]);
@@ -27,11 +43,13 @@ export class SlackPlayer {
     for (const [block, picked] of [[FIELDS.person, answers.person], [FIELDS.successor, answers.successor]] as const) {
       if (picked) await this.pick(userId, { ...view.view, id: view.id }, block, picked);
     }
-    return this.stack.events.viewSubmission({
-      userId,
-      view: { id: view.id, callback_id: v.callback_id ?? VIEWS.request, private_metadata: v.private_metadata },
-      values: requestFormValues(answers),
-    });
+    return this.handled(
+      this.stack.events.viewSubmission({
+        userId,
+        view: { id: view.id, callback_id: v.callback_id ?? VIEWS.request, private_metadata: v.private_metadata },
+        values: requestFormValues(answers),
+      }),
+    );
   }
 
   /** The request form last opened for `userId`. */
@@ -41,7 +59,7 @@ export class SlackPlayer {
 
   /** Picks someone in one of the form's people pickers; `view` is the modal as Slack holds it, with its id. */
   async pick(userId: string, view: { id: string }, block: string, picked: string) {
-    const res = await this.stack.events.blockAction({ userId, actionId: inputAction(block), blockId: block, value: picked, view });
+    const res = await this.handled(this.stack.events.blockAction({ userId, actionId: inputAction(block), blockId: block, value: picked, view }));
     if (res.status !== 200) throw new Error(`picking in ${block} answered HTTP ${res.status}: ${res.body}`);
   }
 
@@ -69,14 +87,16 @@ export class SlackPlayer {
   async click(userId: string, action: keyof typeof ACTIONS, requestId: string) {
     const message = this.approvalMessage(requestId);
     if (!message) throw new Error(`no approval message for ${requestId}`);
-    return this.stack.events.blockAction({
-      userId,
-      actionId: ACTIONS[action],
-      blockId: `decide.${requestId}`,
-      value: requestId,
-      channel: APPROVAL_CHANNEL,
-      messageTs: message.ts,
-    });
+    return this.handled(
+      this.stack.events.blockAction({
+        userId,
+        actionId: ACTIONS[action],
+        blockId: `decide.${requestId}`,
+        value: requestId,
+        channel: APPROVAL_CHANNEL,
+        messageTs: message.ts,
+      }),
+    );
   }
 
   /** Clicks "Retry failed steps" on the request's checklist. */
@@ -88,14 +108,16 @@ export class SlackPlayer {
   async checklistButton(userId: string, action: 'retry' | 'reinstate' | 'endGrace', requestId: string) {
     const checklist = this.checklist(requestId);
     if (!checklist) throw new Error(`no checklist for ${requestId}`);
-    return this.stack.events.blockAction({
-      userId,
-      actionId: ACTIONS[action],
-      blockId: `checklist.${requestId}`,
-      value: requestId,
-      channel: APPROVAL_CHANNEL,
-      messageTs: checklist.ts,
-    });
+    return this.handled(
+      this.stack.events.blockAction({
+        userId,
+        actionId: ACTIONS[action],
+        blockId: `checklist.${requestId}`,
+        value: requestId,
+        channel: APPROVAL_CHANNEL,
+        messageTs: checklist.ts,
+      }),
+    );
   }
 
   /** The evidence PDF uploaded to the request's thread, once the run has finished. */

@@ -14,6 +14,7 @@ import { maskingFetch } from './masking-fetch.js';
 import { IdleCollector } from './idle-collector.js';
 import { UnansweredRequests } from './unanswered-requests.js';
 import { wellFormedDeep } from '../well-formed.js';
+import { InFlight } from './in-flight.js';
 
 export const EVENTS_PATH = '/slack/events';
 /**
@@ -27,6 +28,9 @@ const YIELD_MAX_MS = 500;
 export interface SlackServer {
   /** The HTTP port Slack posts to; none in Socket Mode, where the bot connects to Slack instead. */
   port?: number;
+  /** Resolves once every Slack request taken so far is answered and its listeners have finished. */
+  settled(): Promise<void>;
+  /** Stops taking requests, then waits for those taken (see `settled`). */
   close(): Promise<void>;
 }
 
@@ -65,7 +69,8 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
   });
   // With processBeforeResponse a listener's own answer waits for the listener: nothing to yield to.
   const unanswered = processBeforeResponse ? undefined : new UnansweredRequests(YIELD_QUIET_MS, YIELD_MAX_MS);
-  initApp(receiver, { config, bot, deps, logger }, unanswered ? () => unanswered.settled() : undefined);
+  const inFlight = new InFlight();
+  initApp(receiver, { config, bot, deps, logger }, inFlight, unanswered ? () => unanswered.settled() : undefined);
 
   const server: Server = createServer((req, res) => {
     if (routes?.(req, res)) return;
@@ -80,6 +85,10 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
       return;
     }
     unanswered?.track(res);
+    // From arrival: Bolt's own handling starts only once the body is read and the signature checked.
+    const taken = inFlight.begin();
+    res.once('finish', taken);
+    res.once('close', taken);
     readSignedBody(req, signingSecret, signed)
       .then((check) => {
         if (!check.ok) {
@@ -96,14 +105,16 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
   });
   const listening = await listen(server, config.port, 'PORT');
   logger.info({ port: listening.port, path: EVENTS_PATH }, 'listening for Slack');
-  if (!unanswered) return listening;
-  const collector = new IdleCollector({ busy: () => unanswered.busy });
-  collector.start();
+  const settled = () => inFlight.idle();
+  const collector = unanswered && new IdleCollector({ busy: () => unanswered.busy });
+  collector?.start();
   return {
     port: listening.port,
-    close: () => {
-      collector.stop();
-      return listening.close();
+    settled,
+    close: async () => {
+      collector?.stop();
+      await listening.close();
+      await settled();
     },
   };
 }
@@ -118,16 +129,22 @@ async function startSocketMode({ config, bot, deps, logger }: SlackServerOptions
     logger: boltLogger(logger),
     installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } },
   });
-  initApp(receiver, { config, bot, deps, logger });
+  const inFlight = new InFlight();
+  initApp(receiver, { config, bot, deps, logger }, inFlight);
   try {
     await receiver.start();
   } catch (err) {
     throw new Error(`Slack refused SLACK_APP_TOKEN when opening a Socket Mode connection (${(err as Error).message})`);
   }
   logger.info('connected to Slack over Socket Mode');
+  const settled = () => inFlight.idle();
   return {
+    settled,
     // Stops taking events; Slack redelivers an event whose envelope was not acknowledged.
-    close: () => receiver.client.disconnect(),
+    close: async () => {
+      await receiver.client.disconnect();
+      await settled();
+    },
   };
 }
 
@@ -135,7 +152,12 @@ async function startSocketMode({ config, bot, deps, logger }: SlackServerOptions
  * The Bolt app on either receiver: our listeners and its error log. The token was checked at
  * start-up (checkBotToken), so Bolt is given the bot's identity instead of asking auth.test again.
  */
-function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, bot, deps, logger }: Pick<SlackServerOptions, 'config' | 'bot' | 'deps' | 'logger'>, afterAck?: AfterAck): void {
+function initApp(
+  receiver: HTTPReceiver | SocketModeReceiver,
+  { config, bot, deps, logger }: Pick<SlackServerOptions, 'config' | 'bot' | 'deps' | 'logger'>,
+  inFlight: InFlight,
+  afterAck?: AfterAck,
+): void {
   const app = new App({
     token: config.slack.botToken,
     ...bot,
@@ -144,6 +166,8 @@ function initApp(receiver: HTTPReceiver | SocketModeReceiver, { config, bot, dep
     clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: maskingFetch },
     logger: boltLogger(logger),
   });
+  // First of the middleware: a request's handling ends when its listeners and our error answer have.
+  app.use(({ next }) => inFlight.track(next()));
   // What people type (names, tickets, notes, reasons, command text) comes in here: made
   // well-formed before any listener reads, stores or shows it.
   app.use(async ({ body, next }) => {

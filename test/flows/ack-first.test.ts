@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { LocalStack } from '../../src/demo/local-stack.js';
 import { requestFormValues, type FormAnswers } from '../../src/demo/request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
-import { COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
+import type { SlackResponse } from '../../src/simulators/slack/index.js';
+import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
+import { createLogger } from '../../src/logger.js';
+import { HoldingProxy } from '../support/holding-proxy.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -22,8 +25,8 @@ const SLOW_SLACK_MS = 4_000;
 
 const janeLeaves: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1042', notes: 'Last day Friday' };
 
-/** As in production: the answer goes out the moment a listener acknowledges, not when it finishes. */
-const startAnsweringAtAck = () => start({ processBeforeResponse: false });
+/** As in production (and the shared harness): the answer goes out the moment a listener acknowledges, not when it finishes. */
+const startAnsweringAtAck = () => start();
 
 async function storedRequests(stack: LocalStack): Promise<string[]> {
   const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
@@ -157,5 +160,199 @@ describe('a reject reason submitted while Slack is slow to say who approves', ()
     expect(res.json).toEqual({ response_action: 'errors', errors: { [FIELDS.rejectReason]: 'Keep the reason to 1000 characters or fewer.' } });
     expect(stack.slack.callsTo('usergroups.users.list')).toHaveLength(listsBefore);
     expect(eventsOf(await readTrail(stack, id), 'request.rejected')).toEqual([]);
+  });
+});
+
+/**
+ * Every Slack Web API call and every IBM Cloud request takes this long, more than Slack waits for
+ * an answer: an answer given after any outside call cannot come back in time, nor before that call.
+ */
+const SLOW_MS = 4_000;
+/** How long the bot trusts its last reading of the approvers' group (slack-directory.ts). */
+const APPROVERS_READ_TTL_MS = 3_000;
+
+type Started = Awaited<ReturnType<typeof start>>;
+/** What the bot logged at warn and above, and the proxy between it and Redis, per stack. */
+const watched = new Map<LocalStack, { lines: string[]; redis: HoldingProxy }>();
+afterEach(() => {
+  for (const [stack, { redis }] of watched) {
+    stack.slack.delay('*', 0);
+    stack.ibm.setLatency(0);
+    redis.close();
+  }
+  watched.clear();
+});
+
+/**
+ * A stack whose warnings are kept (when no listener answers within 2 s, the bot's safety net
+ * answers for it, bolt-errors.ts, and says so: that is how a late `ack()` shows), and whose Redis
+ * is reached through a proxy that can hold every command the bot sends.
+ */
+async function startWatched(opts: Parameters<typeof start>[0] = {}): Promise<Started> {
+  const lines: string[] = [];
+  const shared = new URL(inject('redisUrl'));
+  const redis = await HoldingProxy.start({ host: shared.hostname, port: Number(shared.port) });
+  const started = await start({ ...opts, redisUrl: redis.urlFor(shared.toString()), logger: createLogger('warn', { write: (line: string) => void lines.push(line) }) });
+  watched.set(started.stack, { lines, redis });
+  return started;
+}
+
+/** From now on Slack and IBM Cloud answer every call after SLOW_MS. */
+function slowEverything(stack: LocalStack) {
+  stack.slack.delay('*', SLOW_MS);
+  stack.ibm.setLatency(SLOW_MS);
+}
+
+/**
+ * Until the bot's last reading of the approvers' group has expired, as it has between two clicks
+ * in real life: the click's own authorisation then asks Slack again.
+ */
+async function approversForgotten(stack: LocalStack) {
+  const last = Math.max(0, ...stack.slack.callsTo('usergroups.users.list').map((c) => c.at));
+  await sleep(Math.max(0, last + APPROVERS_READ_TTL_MS + 50 - Date.now()));
+}
+
+/**
+ * Sends one interaction with Slack and IBM Cloud slow and every Redis command held until the
+ * answer is in, and checks that Slack got its answer within its 3 s from the listener itself (not
+ * from the safety net that answers for a listener still busy), before `firstCall` (the listener's
+ * first outside call, made because of this interaction) came back from Slack, and before any IBM
+ * Cloud request made meanwhile could have.
+ */
+async function expectAnswerBeforeOutsideCalls(stack: LocalStack, firstCall: string, send: () => Promise<SlackResponse>) {
+  const { lines, redis } = watched.get(stack)!;
+  slowEverything(stack);
+  const slackBefore = stack.slack.calls.length;
+  const sentAt = Date.now();
+  redis.hold();
+  const res = await send().finally(() => redis.release());
+  const answeredAt = Date.now();
+  expect(res.status).toBe(200);
+  expect(answeredAt - sentAt).toBeLessThan(SLACK_LIMIT_MS);
+  await stack.bot.settled();
+  expect(lines.filter((l) => /no answer in time|listener failed/.test(l))).toEqual([]);
+  const made = stack.slack.calls.slice(slackBefore).filter((c) => c.method === firstCall);
+  expect(made.length, `${firstCall} was called after the interaction`).toBeGreaterThan(0);
+  for (const call of made) expect(call.at).toBeGreaterThanOrEqual(answeredAt);
+  for (const r of stack.ibm.requests.filter((r) => Date.parse(r.at) >= sentAt)) expect(Date.parse(r.at) + SLOW_MS).toBeGreaterThan(answeredAt);
+  return res;
+}
+
+/** A click on a button of the request's approval message, as Slack sends it. */
+function approvalClick({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
+  const message = player.approvalMessage(requestId)!;
+  return () => stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `decide.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: message.ts });
+}
+
+/** A click on a button under the request's checklist, once the checklist offers it. */
+async function checklistClick({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
+  const checklist = await stack.slack.waitFor(() => (JSON.stringify(player.checklist(requestId)?.blocks ?? []).includes(ACTIONS[action]) ? player.checklist(requestId) : undefined), { timeoutMs: 20_000 });
+  return () => stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `checklist.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
+}
+
+const janeDeleted: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2044', disposition: 'delete_now' };
+const graceFirst: FormAnswers = { ...janeDeleted, disposition: 'disable_then_delete', graceDays: '30' };
+
+describe('every button and submission, while Slack and IBM Cloud are slow and Redis waits, is answered before any outside call or Redis work', () => {
+  it('/offboard: answered, then the form is opened', async () => {
+    const { stack } = await startWatched();
+    await expectAnswerBeforeOutsideCalls(stack, 'views.open', () => stack.events.slashCommand({ command: COMMAND, text: '', userId: PEOPLE.morgan, channelId: GENERAL_CHANNEL }));
+  });
+
+  it('a person picked in the form: answered, then looked up', async () => {
+    const { stack, player } = await startWatched();
+    const { view } = await player.openForm(PEOPLE.morgan);
+    await expectAnswerBeforeOutsideCalls(stack, 'users.info', () =>
+      stack.events.blockAction({ userId: PEOPLE.morgan, actionId: inputAction(FIELDS.person), blockId: FIELDS.person, value: PEOPLE.chris, view: { ...view.view, id: view.id } }),
+    );
+  });
+
+  it('the request form, everyone in it known: answered "Sending…", then the modal shows the request', async () => {
+    const { stack, player } = await startWatched();
+    const { view } = await player.openForm(PEOPLE.morgan);
+    await player.pick(PEOPLE.morgan, { ...view.view, id: view.id }, FIELDS.person, janeDeleted.person!);
+    await player.pick(PEOPLE.morgan, { ...view.view, id: view.id }, FIELDS.successor, janeDeleted.successor!);
+    const res = await expectAnswerBeforeOutsideCalls(stack, 'views.update', () =>
+      stack.events.viewSubmission({ userId: PEOPLE.morgan, view: { id: view.id, callback_id: VIEWS.request }, values: requestFormValues(janeDeleted) }),
+    );
+    expect(res.json).toMatchObject({ response_action: 'update' });
+  });
+
+  it('Approve: answered, then the approver is checked with Slack', async () => {
+    const started = await startWatched();
+    const id = await started.player.request(PEOPLE.morgan, janeDeleted);
+    await approversForgotten(started.stack);
+    await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', approvalClick(started, PEOPLE.alex, 'approve', id));
+    expect(eventsOf(await readTrail(started.stack, id), 'request.approved')).toHaveLength(1);
+  });
+
+  it('Reject: answered, then the approver is checked and the reason form opened', async () => {
+    const started = await startWatched();
+    const id = await started.player.request(PEOPLE.morgan, janeDeleted);
+    await approversForgotten(started.stack);
+    await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', approvalClick(started, PEOPLE.alex, 'reject', id));
+    expect(started.stack.slack.callsTo('views.open').at(-1)?.args.view).toMatchObject({ callback_id: VIEWS.reject });
+  });
+
+  it('the reject reason: answered "Rejecting…", then the approver is checked', async () => {
+    const { stack, player } = await startWatched();
+    const id = await player.request(PEOPLE.morgan, janeDeleted);
+    await player.click(PEOPLE.alex, 'reject', id);
+    const modal = await stack.slack.waitFor(() => rejectModalsFor(stack, PEOPLE.alex)[0]);
+    await approversForgotten(stack);
+    await expectAnswerBeforeOutsideCalls(stack, 'usergroups.users.list', () => submitRejectModal(stack, PEOPLE.alex, modal.id, 'Wrong person'));
+    expect(eventsOf(await readTrail(stack, id), 'request.rejected')).toHaveLength(1);
+  });
+
+  it('Retry failed steps: answered, then the approver is checked', async () => {
+    const started = await startWatched();
+    started.stack.ibm.inject({ method: 'DELETE', path: '/v1/apikeys/', status: 403 });
+    const id = await started.player.request(PEOPLE.morgan, janeDeleted);
+    await started.player.click(PEOPLE.alex, 'approve', id);
+    const click = await checklistClick(started, PEOPLE.alex, 'retry', id);
+    started.stack.ibm.clearFaults();
+    await approversForgotten(started.stack);
+    await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', click);
+    expect(eventsOf(await readTrail(started.stack, id), 'run.planned')).toHaveLength(2);
+  });
+
+  it('Reinstate: answered, then the approver is checked', async () => {
+    const started = await startWatched();
+    const id = await started.player.request(PEOPLE.morgan, graceFirst);
+    await started.player.click(PEOPLE.alex, 'approve', id);
+    const click = await checklistClick(started, PEOPLE.riley, 'reinstate', id);
+    await approversForgotten(started.stack);
+    await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', click);
+    expect(eventsOf(await readTrail(started.stack, id), 'run.planned').map((e) => e.phase)).toEqual(['disable', 'reinstate']);
+  });
+
+  it('End grace period now: answered, then the approver is checked', async () => {
+    const started = await startWatched();
+    const id = await started.player.request(PEOPLE.morgan, graceFirst);
+    await started.player.click(PEOPLE.alex, 'approve', id);
+    const click = await checklistClick(started, PEOPLE.riley, 'endGrace', id);
+    await approversForgotten(started.stack);
+    await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', click);
+    expect(eventsOf(await readTrail(started.stack, id), 'grace.ended')).toHaveLength(1);
+  });
+
+  it('Download evidence: answered, then the clicker is checked and given the pack', async () => {
+    const started = await startWatched();
+    const id = await started.player.request(PEOPLE.morgan, janeDeleted);
+    await started.player.click(PEOPLE.alex, 'approve', id);
+    const click = await checklistClick(started, PEOPLE.alex, 'downloadEvidence', id);
+    await approversForgotten(started.stack);
+    await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', click);
+    expect(eventsOf(await readTrail(started.stack, id), 'evidence.downloaded')).toHaveLength(1);
+  });
+
+  it('Generate report: answered, then the clicker is checked', async () => {
+    const started = await startWatched({ env: { OFFBOARD_JOB_ATTEMPTS: '2' } });
+    const id = await started.player.request(PEOPLE.morgan, janeDeleted);
+    started.stack.slack.rateLimit('files.getUploadURLExternal', 2, 1);
+    await started.player.click(PEOPLE.alex, 'approve', id);
+    const click = await checklistClick(started, PEOPLE.alex, 'generateReport', id);
+    await approversForgotten(started.stack);
+    await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', click);
   });
 });

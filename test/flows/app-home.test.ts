@@ -63,6 +63,7 @@ describe('the App Home tab', () => {
   it('is not published when the Messages tab is opened', async () => {
     const { stack } = await start();
     await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'messages' });
+    await stack.bot.settled();
     expect(stack.slack.views.filter((v) => v.kind === 'publish')).toHaveLength(0);
   });
 
@@ -70,6 +71,7 @@ describe('the App Home tab', () => {
     const { stack } = await start();
     const res = await stack.events.event({ type: 'app_home_opened', user: '__proto__', channel: 'D0RILEY01', tab: 'home' });
     expect(res.status).toBe(200);
+    await stack.bot.settled();
     expect(stack.slack.callsTo('views.publish')).toEqual([]);
     expect(stack.slack.callsTo('usergroups.users.list')).toEqual([]);
   });

@@ -18,7 +18,9 @@ type Started = Awaited<ReturnType<typeof start>>;
 async function clickChecklist({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
   const checklist = player.checklist(requestId);
   if (!checklist) throw new Error(`no checklist for ${requestId}`);
-  return stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `checklist.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
+  const res = await stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `checklist.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
+  await stack.bot.settled();
+  return res;
 }
 
 /** The request's status as stored, polled until it is `want` (or the last one seen after `timeoutMs`). */
@@ -92,6 +94,7 @@ describe('getting the evidence pack', () => {
 
     await clickChecklist(started, PEOPLE.alex, 'downloadEvidence', id);
     const res = await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
+    await stack.bot.settled();
     await stack.slack.waitFor(() => filesIn(stack, PEOPLE.alex).length === 2 && filesIn(stack, PEOPLE.taylor).length === 4 || undefined);
 
     expect(res.status).toBe(200);
@@ -152,6 +155,7 @@ describe('getting the evidence pack', () => {
 
     await clickChecklist(started, PEOPLE.taylor, 'downloadEvidence', id);
     await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
+    await stack.bot.settled();
     const toTaylor = stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor);
     expect(toTaylor.map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers and compliance'), expect.stringContaining('Only offboarding approvers and compliance')]);
     expect(toTaylor.some((e) => e.text.includes('.json'))).toBe(false);

@@ -228,6 +228,7 @@ describe('forged clicks, commands and events', () => {
     }
     const res = await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.approve, value: 'OFF-ZZZZZZ', channel: APPROVAL_CHANNEL, messageTs: message.ts });
     expect(res.status).toBe(200);
+    await stack.bot.settled();
 
     const told = ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text);
     expect(told).toHaveLength(4);
@@ -242,6 +243,7 @@ describe('forged clicks, commands and events', () => {
     const { stack } = await start();
 
     const res = await stack.events.blockAction({ userId: PEOPLE.alex, actionId: 'offboard_delete_everything', value: 'x', channel: APPROVAL_CHANNEL });
+    await stack.bot.settled();
 
     expect(res.status).toBe(200);
     expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual(['I do not know what to do with this, so nothing was done.']);
@@ -274,6 +276,7 @@ describe('forged clicks, commands and events', () => {
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
     expect(Date.now() - t0).toBeLessThan(3_000);
+    await stack.bot.settled();
     expect(stack.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
     await expectAppHomeRenders(stack);
   });

@@ -35,6 +35,7 @@ describe('a flood of refused clicks', () => {
     }
 
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await stack.bot.settled();
     const trail = await readTrail(stack, id);
     const refusals = eventsOf(trail, 'approval.refused');
     // The first refusal, then the running count at 10, 100 and 1000.

@@ -160,6 +160,7 @@ describe('requests that did not come from Slack', () => {
     const res = await stack.events.post(body, { signature: signSlackRequest('not-the-signing-secret', nowS(), body) });
 
     expect(res.status).toBe(401);
+    await stack.bot.settled();
     const after = stack.slack.message(APPROVAL_CHANNEL, message.ts)!;
     expect(after.edits).toBe(editsBefore);
     expect(hasDecisionButtons(after.blocks)).toBe(true);
@@ -175,6 +176,7 @@ describe('requests that did not come from Slack', () => {
     // The same click, correctly signed, does approve and enqueue: the forged one was refused for its signature.
     const genuine = await stack.events.post(body);
     expect(genuine.status).toBe(200);
+    await stack.bot.settled();
     // The round starts by finding the person; its steps follow from there.
     expect(await jobCount(stack, QUEUES.runs)).toBeGreaterThan(0);
   });

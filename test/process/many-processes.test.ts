@@ -11,11 +11,11 @@ import { eventsOf, finishedTrail, queueSnapshot, readTrail } from '../support/ap
 
 describe('two web and two worker processes on one Redis', () => {
   it('each decision starts one run, whichever web process the clicks reach and however many arrive at once', async () => {
-    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), processBeforeResponse: true, env: { OFFBOARD_ROLE: 'web' } });
+    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), env: { OFFBOARD_ROLE: 'web' } });
     const others: OffboardBot[] = [];
     try {
       const logger = createLogger('silent');
-      const secondWeb = await startOffboardBot({ ...stack.config, role: 'web', port: 0 }, { logger, processBeforeResponse: true });
+      const secondWeb = await startOffboardBot({ ...stack.config, role: 'web', port: 0 }, { logger });
       others.push(secondWeb);
       for (let i = 0; i < 2; i++) others.push(await startOffboardBot({ ...stack.config, role: 'worker' }, { logger }));
       const player = new SlackPlayer(stack);
@@ -32,6 +32,7 @@ describe('two web and two worker processes on one Redis', () => {
         click(viaSecond, PEOPLE.riley),
       ]);
       for (const a of answers) expect(a.status).toBe(200);
+      await Promise.all([stack.bot.settled(), secondWeb.settled()]);
 
       const trail = await finishedTrail(stack, id, { timeoutMs: 20_000 });
       expect(eventsOf(trail, 'request.approved')).toHaveLength(1);

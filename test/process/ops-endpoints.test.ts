@@ -96,7 +96,7 @@ describe('GET /metrics', () => {
   });
 
   it('shows the jobs waiting in each queue while no worker takes them', async () => {
-    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), processBeforeResponse: true, env: { OFFBOARD_ROLE: 'web' } });
+    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), env: { OFFBOARD_ROLE: 'web' } });
     cleanups.push(() => stack.stop());
     const before = await get(stack.bot.metricsPort, '/metrics');
 

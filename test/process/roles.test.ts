@@ -9,7 +9,7 @@ import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/inde
 
 describe('separate web and worker processes', () => {
   it('a web-only process enqueues and a worker-only process sharing its Redis does the revocation', async () => {
-    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), processBeforeResponse: true, env: { OFFBOARD_ROLE: 'web' } });
+    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), env: { OFFBOARD_ROLE: 'web' } });
     const worker = await startOffboardBot({ ...stack.config, role: 'worker' }, { logger: createLogger('silent') });
     try {
       const player = new SlackPlayer(stack);
@@ -28,7 +28,7 @@ describe('separate web and worker processes', () => {
   });
 
   it('a web-only process runs no jobs: without a worker nothing is posted and IBM Cloud is untouched; a worker started later does it all', async () => {
-    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), processBeforeResponse: true, env: { OFFBOARD_ROLE: 'web' } });
+    const stack = await startLocalStack({ redisUrl: inject('redisUrl'), env: { OFFBOARD_ROLE: 'web' } });
     let worker: Awaited<ReturnType<typeof startOffboardBot>> | undefined;
     try {
       const player = new SlackPlayer(stack);

@@ -24,7 +24,7 @@ async function untilRunFinished(trail: AuditTrail, id: string, timeoutMs: number
 describe('graceful shutdown', () => {
   it('stops promptly while steps wait for IAM to show their changes, and a bot started later verifies every one of them', async () => {
     const redisUrl = inject('redisUrl');
-    const stack = await startLocalStack({ redisUrl, processBeforeResponse: true, ibm: { consistencyDelayMs: 1500 } });
+    const stack = await startLocalStack({ redisUrl, ibm: { consistencyDelayMs: 1500 } });
     const redis = new Redis(redisUrl);
     const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));
     let restarted: Awaited<ReturnType<typeof startOffboardBot>> | undefined;
@@ -66,7 +66,7 @@ describe('graceful shutdown', () => {
     const lines: string[] = [];
     const logger = createLogger('warn', { write: (line: string) => void lines.push(line) });
     const env = { OFFBOARD_SHUTDOWN_TIMEOUT_MS: '1000', OFFBOARD_JOB_LOCK_MS: '2000' };
-    const stack = await startLocalStack({ redisUrl, processBeforeResponse: true, env, logger });
+    const stack = await startLocalStack({ redisUrl, env, logger });
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));
     const runs = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });

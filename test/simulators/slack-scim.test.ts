@@ -198,6 +198,24 @@ describe('Slack SCIM v2 simulator', () => {
       expect((await scim(s, 'GET', 'Users/U0ALICE01')).body).toMatchObject({ active: true });
       expect(() => scimOf(s).reactivateFromOutside('U0NOBODY1')).toThrow(/no SCIM user U0NOBODY1/);
     });
+
+    it('can undo every change from outside: the PATCH and the DELETE are answered, the session ends, and the account reads as pinned', async () => {
+      const s = await sim();
+      scimOf(s).pinActive('U0ALICE01', true);
+
+      expect((await scim(s, 'PATCH', 'Users/U0ALICE01', setActive(false))).status).toBe(200);
+      expect((await scim(s, 'DELETE', 'Users/U0ALICE01')).status).toBe(204);
+
+      expect(scimOf(s).sessionEnds.map((e) => e.via)).toEqual(['PATCH', 'DELETE']);
+      expect((await scim(s, 'GET', 'Users/U0ALICE01')).body).toMatchObject({ active: true });
+      scimOf(s).pinActive('U0ALICE01', false);
+      expect((await scim(s, 'PATCH', 'Users/U0ALICE01', setActive(true))).status).toBe(200);
+      expect((await scim(s, 'GET', 'Users/U0ALICE01')).body).toMatchObject({ active: false });
+      scimOf(s).pinActive('U0ALICE01', undefined);
+      await scim(s, 'PATCH', 'Users/U0ALICE01', setActive(true));
+      expect((await scim(s, 'GET', 'Users/U0ALICE01')).body).toMatchObject({ active: true });
+      expect(() => scimOf(s).pinActive('U0NOBODY1', true)).toThrow(/no SCIM user U0NOBODY1/);
+    });
   });
 
   describe('authentication', () => {

@@ -57,6 +57,21 @@ describe('Slack Web API simulator', () => {
     expect(res).toMatchObject({ ok: true, user_id: 'U0BOT0001', bot_id: 'B0BOT0001', team_id: 'T0SIM0001' });
   });
 
+  it('slows every method by "*", except one given a delay of its own; 0 restores it', async () => {
+    const s = await sim();
+    s.delay('*', 300);
+    s.delay('auth.test', 1);
+    const timed = async (call: () => Promise<unknown>) => {
+      const t0 = Date.now();
+      await call();
+      return Date.now() - t0;
+    };
+    expect(await timed(() => client(s).users.info({ user: 'U0ALICE01' }))).toBeGreaterThanOrEqual(290);
+    expect(await timed(() => client(s).auth.test())).toBeLessThan(290);
+    s.delay('*', 0);
+    expect(await timed(() => client(s).users.info({ user: 'U0ALICE01' }))).toBeLessThan(290);
+  });
+
   it('changes the recorded message in place when the bot updates it', async () => {
     const s = await sim();
     const web = client(s);

@@ -35,6 +35,7 @@ export class ScimService {
   readonly calls: ScimCall[] = [];
   readonly sessionEnds: ScimSessionEnd[] = [];
   private readonly faults = new ScimFaults();
+  private readonly pinned = new Map<string, boolean>();
 
   constructor(
     private readonly state: SlackState,
@@ -74,6 +75,11 @@ export class ScimService {
         if (!u) throw new Error(`reactivateFromOutside: no SCIM user ${id} in the simulator`);
         u.deleted = false;
       },
+      pinActive: (id, active) => {
+        if (!this.scimUser(id)) throw new Error(`pinActive: no SCIM user ${id} in the simulator`);
+        if (active === undefined) this.pinned.delete(id);
+        else this.pinned.set(id, active);
+      },
       calls: this.calls,
       sessionEnds: this.sessionEnds,
       fault: (rule) => this.faults.inject(rule),
@@ -103,12 +109,15 @@ export class ScimService {
     if (method === 'GET') return { status: 200, body: scimUserResource(user, baseUrl) };
     if (method === 'DELETE') {
       this.setActive(user, false, 'DELETE');
+      this.undoIfPinned(user);
       return { status: 204 };
     }
     const active = activeFromPatch(body);
     if (typeof active === 'string') return { status: 400, body: scimErrorBody(400, active, 'invalidValue') };
     this.setActive(user, active, 'PATCH');
-    return { status: 200, body: scimUserResource(user, baseUrl) };
+    const answer = { status: 200, body: scimUserResource(user, baseUrl) };
+    this.undoIfPinned(user);
+    return answer;
   }
 
   private list(query: URLSearchParams, baseUrl: string): Answer {
@@ -123,6 +132,11 @@ export class ScimService {
     const count = Math.min(MAX_COUNT, Math.max(0, Math.trunc(Number(query.get('count') ?? DEFAULT_COUNT)) || 0));
     const page = matches.slice(startIndex - 1, startIndex - 1 + count).map((u) => scimUserResource(u, baseUrl));
     return { status: 200, body: scimListBody(page, matches.length, startIndex) };
+  }
+
+  private undoIfPinned(user: SimSlackUser): void {
+    const active = this.pinned.get(user.id);
+    if (active !== undefined) user.deleted = !active;
   }
 
   private setActive(user: SimSlackUser, active: boolean, via: ScimSessionEnd['via']): void {

@@ -174,7 +174,7 @@ export class SlackState {
   }
 
   delayOf(method: string): number {
-    return this.delays.get(method) ?? 0;
+    return this.delays.get(method) ?? this.delays.get('*') ?? 0;
   }
 
   // ---- lost responses ----

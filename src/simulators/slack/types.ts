@@ -154,7 +154,7 @@ export interface SlackSimulator {
    * `Infinity` until called again with 0 times (Slack recovers).
    */
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
-  /** Slows every later call to `method` by `ms` (0 restores it), like a Slack having a bad day. */
+  /** Slows every later call to `method` (`*`: to every method without a delay of its own) by `ms` (0 restores it), like a Slack having a bad day. */
   delay(method: string, ms: number): void;
   /**
    * The next `times` calls to `method` are carried out (a message is posted, say) but the answer is lost:

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { stepProgress } from '../../src/checklist/step-progress.js';
+import type { LocalStack } from '../../src/demo/local-stack.js';
+import type { SlackPlayer } from '../../src/demo/slack-player.js';
+import { PEOPLE } from '../../src/demo/workspace.js';
+import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
+import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const janeLeaves = { person: PEOPLE.jane, reason: 'termination' as const, successor: PEOPLE.taylor, ticket: 'HR-RB', disposition: 'delete_now' as const };
+/** Each step reads back for this long before it fails as "not confirmed", and is not tried again. */
+const briefReadBack = { OFFBOARD_VERIFY_TIMEOUT_MS: '1500', OFFBOARD_JOB_ATTEMPTS: '1' };
+const IBM_STEPS = ['api-keys', 'access-groups', 'policies', 'trusted-profiles', 'account-membership'];
+
+/** Jane's request, approved; resolves with its trail once the round has finished. */
+async function offboardJane(stack: LocalStack, player: SlackPlayer) {
+  const id = await player.request(PEOPLE.morgan, janeLeaves);
+  await player.click(PEOPLE.alex, 'approve', id);
+  return { id, trail: await finishedTrail(stack, id) };
+}
+
+/** Every step that acted failed as not confirmed, none was verified, and neither the round nor the checklist says all is done. */
+async function expectNothingActedIsVerified(stack: LocalStack, player: SlackPlayer, id: string, trail: Awaited<ReturnType<typeof finishedTrail>>) {
+  const acted = new Set(eventsOf(trail, 'step.acted').map((e) => e.stepId));
+  const progress = stepProgress(trail).filter((s) => acted.has(s.id));
+  for (const step of progress) {
+    expect([step.id, step.state]).toEqual([step.id, 'failed']);
+    expect(step.error).toMatch(/^not confirmed/);
+  }
+  expect(eventsOf(trail, 'step.verified').filter((e) => acted.has(e.stepId))).toEqual([]);
+  expect(eventsOf(trail, 'run.finished')[0]!.outcome).not.toBe('verified');
+  const checklist = await stack.slack.waitFor(() => {
+    const text = JSON.stringify(player.checklist(id)?.blocks ?? []);
+    return text.includes('Retry failed steps') ? text : undefined;
+  });
+  expect(checklist).not.toContain('every step verified');
+  return [...acted].sort();
+}
+
+describe('a change that does not stick is never shown as done', () => {
+  it('IBM Cloud: while IAM still lists everything removed, each step that removed something fails as not confirmed', async () => {
+    const { stack, player } = await start({ ibm: { consistencyDelayMs: 120_000 }, env: briefReadBack });
+
+    const { id, trail } = await offboardJane(stack, player);
+
+    const acted = await expectNothingActedIsVerified(stack, player, id, trail);
+    // Every kind of removal, in both accounts, was read back and found not done.
+    expect(acted).toEqual([ACME_PRODUCTION, ACME_STAGING].flatMap((a) => IBM_STEPS.map((s) => `ibm-cloud.${a}.${s}`)).sort());
+  });
+
+  it('Slack: an account reactivated right after the bot deactivates it fails as not confirmed, naming the account', async () => {
+    const { stack, player } = await start({ slackScim: true, ibmCloud: false, env: briefReadBack });
+    stack.slack.scim!.pinActive(PEOPLE.jane, true);
+
+    const { id, trail } = await offboardJane(stack, player);
+
+    expect(await expectNothingActedIsVerified(stack, player, id, trail)).toEqual(['slack.workspace.account']);
+    expect(stack.slack.scim!.sessionEnds.map((s) => s.userId)).toEqual([PEOPLE.jane]);
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(true);
+    expect(stepProgress(trail).find((s) => s.id === 'slack.workspace.account')?.error).toContain(PEOPLE.jane);
+  });
+});
+
+/** Jane disabled (deletion in 30 days), then reinstated once `meanwhile` has run; resolves with the trail once the reinstatement has finished. */
+async function reinstateJane(stack: LocalStack, player: SlackPlayer, meanwhile: () => void) {
+  const id = await player.request(PEOPLE.morgan, { ...janeLeaves, disposition: 'disable_then_delete', graceDays: '30' });
+  await player.click(PEOPLE.alex, 'approve', id);
+  await finishedTrail(stack, id);
+  await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
+  meanwhile();
+  await player.checklistButton(PEOPLE.riley, 'reinstate', id);
+  return { id, trail: await finishedTrail(stack, id, { rounds: 2 }) };
+}
+
+/** Every step of the reinstatement that restored something failed as not confirmed, and the round says so. */
+function expectNoRestoreVerified(trail: Awaited<ReturnType<typeof finishedTrail>>) {
+  const restoring = stepProgress(trail).filter((s) => s.phase === 'reinstate' && (s.changes ?? []).some((c) => c.outcome === 'restored'));
+  for (const step of restoring) {
+    expect([step.id, step.state]).toEqual([step.id, 'failed']);
+    expect(step.error).toMatch(/^not confirmed/);
+  }
+  expect(eventsOf(trail, 'run.finished')[1]!.outcome).not.toBe('verified');
+  return restoring.map((s) => s.id).sort();
+}
+
+describe('a restoration that does not stick is never shown as done', () => {
+  it('IBM Cloud: while IAM does not yet list what Reinstate gave back, each step that restored something fails as not confirmed', async () => {
+    const { stack, player } = await start({ env: briefReadBack });
+
+    const { trail } = await reinstateJane(stack, player, () => stack.ibm.setConsistencyDelay(120_000));
+
+    // Membership was kept during the grace period: nothing of it to restore.
+    const restoring = expectNoRestoreVerified(trail);
+    expect(restoring).toEqual([ACME_PRODUCTION, ACME_STAGING].flatMap((a) => IBM_STEPS.filter((s) => s !== 'account-membership').map((s) => `ibm-cloud.${a}.${s}`)).sort());
+  });
+
+  it('Slack: an account deactivated again right after the bot reactivates it fails as not confirmed', async () => {
+    const { stack, player } = await start({ slackScim: true, ibmCloud: false, env: briefReadBack });
+
+    const { trail } = await reinstateJane(stack, player, () => stack.slack.scim!.pinActive(PEOPLE.jane, false));
+
+    expect(expectNoRestoreVerified(trail)).toEqual(['slack.workspace.account']);
+    expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
+  });
+});
