@@ -6,7 +6,7 @@ import { requestFormValues, type FormAnswers } from '../../src/demo/request-form
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
-import { eventsOf, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
+import { eventsOf, eventually, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
 import { createLogger } from '../../src/logger.js';
 import { HoldingProxy } from '../support/holding-proxy.js';
 import { useStack } from '../support/stack.js';
@@ -343,8 +343,13 @@ describe('every button and submission, while Slack and IBM Cloud are slow and Re
     const click = await checklistClick(started, PEOPLE.alex, 'downloadEvidence', id);
     await approversForgotten(started.stack);
     await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', click);
-    expect(eventsOf(await readTrail(started.stack, id), 'evidence.downloaded')).toHaveLength(1);
-  });
+    // A worker sends the pack by direct message, every Slack call of it slow; its delivery is recorded once done.
+    const delivered = await eventually(async () => {
+      const d = eventsOf(await readTrail(started.stack, id), 'evidence.downloaded');
+      return d.length ? d : undefined;
+    }, 60_000, 'the pack delivered');
+    expect(delivered).toEqual([expect.objectContaining({ actor: PEOPLE.alex, via: 'button' })]);
+  }, 90_000);
 
   it('Generate report: answered, then the clicker is checked', async () => {
     const started = await startWatched({ env: { OFFBOARD_JOB_ATTEMPTS: '2' } });
