@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +10,13 @@ export interface Generator {
   commit: string;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder of package.json (and .git), above src/ whether the sources run or the build in dist/src/. */
+const ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(dir: string): string {
+  const up = dirname(dir);
+  return existsSync(join(dir, 'package.json')) || up === dir ? dir : packageRoot(up);
+}
 
 let cached: Generator | undefined;
 

@@ -87,5 +87,10 @@ function revive(value: unknown): unknown {
   return value;
 }
 
-/** The process's render thread. */
-export const renderThread = new RenderThread(new URL('./render-worker.mjs', import.meta.url));
+/**
+ * The process's render thread. Built (`npm run build`), the thread runs the compiled render-worker.js
+ * as it is; run from the TypeScript sources (tsx, vitest), it starts from render-worker.mjs, which
+ * teaches it TypeScript. tsx is a dev dependency: the built service never loads it.
+ */
+const fromSources = import.meta.url.endsWith('.ts');
+export const renderThread = new RenderThread(new URL(fromSources ? './render-worker.mjs' : './render-worker.js', import.meta.url));

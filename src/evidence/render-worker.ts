@@ -10,7 +10,7 @@ export interface RenderRequest {
 
 export type RenderReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string; stack?: string } };
 
-/** The render thread's entry (loaded through render-worker.mjs, which teaches it TypeScript). */
+/** The render thread's entry (from the sources, loaded through render-worker.mjs, which teaches it TypeScript). */
 if (!parentPort) throw new Error('render-worker.ts runs as a worker thread (see render-thread.ts), not on its own');
 const port = parentPort;
 

@@ -1,9 +1,9 @@
-import { IamAuthenticator } from '@ibm-cloud/platform-services/auth';
-import AccountManagementV4 from '@ibm-cloud/platform-services/account-management/v4';
-import IamAccessGroupsV2 from '@ibm-cloud/platform-services/iam-access-groups/v2';
-import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1';
-import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1';
-import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1';
+import { IamAuthenticator } from '@ibm-cloud/platform-services/auth/index.js';
+import AccountManagementV4 from '@ibm-cloud/platform-services/account-management/v4.js';
+import IamAccessGroupsV2 from '@ibm-cloud/platform-services/iam-access-groups/v2.js';
+import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1.js';
+import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1.js';
+import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1.js';
 import type { IbmCloudSettings } from './settings.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { PermanentError, RetryableError } from '../step-errors.js';
