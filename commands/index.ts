@@ -1,5 +1,6 @@
 import type { App, Context } from '@slack/bolt';
 import { answering } from '../src/slack/bolt-errors.js';
+import { escape } from '../src/slack/blocks/block-kit.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
 import type { CommandDeps } from './deps.js';
@@ -7,9 +8,8 @@ import { offboardCommand } from './offboard-command.js';
 import { personPickedInForm } from './person-picked.js';
 import { rejectButton } from './reject-button.js';
 import { rejectSubmission } from './reject-submission.js';
-import { decisionNotice } from './decision-notice.js';
+import { decisionNotice, evidenceNotice } from './decision-notice.js';
 import { requestButton } from './request-button.js';
-import type { EvidenceAnswer } from '../src/evidence/evidence-desk.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
 
@@ -37,14 +37,13 @@ export function registerCommands(app: App, deps: CommandDeps, afterAck: AfterAck
   app.view(VIEWS.reject, on(rejectSubmission(deps)));
   // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.
   const round = (name: string, start: (id: string, user: string) => Promise<RetryOutcome>) =>
-    on(requestButton(deps, name, start, (o) => (o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : o.reason)));
+    on(requestButton(deps, name, start, (o) => (o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : escape(o.reason))));
   app.action(ACTIONS.retry, round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)));
   app.action(ACTIONS.reinstate, round('reinstate', (id, user) => deps.lifecycle.reinstate(id, user)));
   app.action(ACTIONS.endGrace, round('end grace period', (id, user) => deps.lifecycle.endGracePeriod(id, user)));
   // Evidence, for approvers and compliance: a download, or the pack made again where every upload failed.
-  const evidence = (answer: EvidenceAnswer) => (answer.kind === 'refused' ? `:no_entry: ${answer.reason}` : answer.text);
-  app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidence)));
-  app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidence)));
+  app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
+  app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));
   // Bolt acknowledges events itself, before any listener runs.
   const home = appHomeOpened(deps);
   app.event('app_home_opened', async (args) => {

@@ -4,6 +4,7 @@ import { REQUEST_ID } from '../src/requests/request.js';
 import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
 import { cut, escape } from '../src/slack/blocks/block-kit.js';
+import { evidenceNotice } from './decision-notice.js';
 import { COMMAND } from '../src/slack/blocks/ids.js';
 import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
@@ -56,5 +57,5 @@ async function evidenceReport(deps: CommandDeps, id: string | undefined, command
     answer = { kind: 'not_now' as const, text: `There is no offboarding request ${id}.` };
   }
   deps.logger.info({ requestId: id, user: command.user_id, outcome: answer.kind }, 'evidence asked for');
-  await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: answer.kind === 'refused' ? `:no_entry: ${answer.reason}` : answer.text });
+  await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: evidenceNotice(answer) });
 }

@@ -164,7 +164,7 @@ export class RequestLifecycle {
     // Slack's now: a privilege granted since the preview still counts.
     const preview = (await this.audit.read(requestId)).findLast((e) => e.type === 'request.previewed');
     const privileges = mergePrivileges(preview?.type === 'request.previewed' ? preview.privileges : undefined, await this.directory.privilegesOf(current.subject.slackUserId));
-    const owner = credentialRefusal(escape(current.subject.name), privileges);
+    const owner = credentialRefusal(current.subject.name, privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
     let approvedBy: string[] | undefined;
     if (approvalsNeeded(privileges) > 1) {
@@ -307,7 +307,7 @@ export class RequestLifecycle {
   private async superseded(request: OffboardRequest, actorId: string, action: DecisionAction, refusal: string): Promise<string | undefined> {
     const later = await this.store.laterAbout(request);
     if (later.length === 0) return undefined;
-    const reason = `${refusal}: a later request about ${escape(request.subject.name)} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
+    const reason = `${refusal}: a later request about ${request.subject.name} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
     await this.recordRefusal(request, actorId, action, reason);
     return reason;
   }

@@ -157,3 +157,21 @@ describe('every message the bot sends, with outside text from IBM Cloud, SCIM an
     for (const [where, message] of everythingSaid(stack, answers)) expectSlackSafe(where, message);
   });
 });
+
+describe('a refusal that names a person with markup in their name', () => {
+  it('is kept in the trail as it was said, and told to the clicker escaped', async () => {
+    const alex = WORKSPACE_USERS.filter((u) => u.id === PEOPLE.alex).map((u) => ({ ...u, realName: `Alex ${HOSTILE.broadcast} & co` }));
+    const { stack, player } = await start({ extraSlackUsers: alex });
+    const answers: SlackResponse[] = [];
+    // Alex owns the bot's credentials: his offboarding is refused, naming him and what to do first.
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.alex, reason: 'resignation', ticket: 'HR-10' });
+
+    answers.push(await player.click(PEOPLE.riley, 'approve', id));
+
+    const [refused] = eventsOf(await readTrail(stack, id), 'approval.refused');
+    expect(refused?.reason).toContain(`Alex ${HOSTILE.broadcast} & co`);
+    const told = await stack.slack.waitFor(() => stack.slack.ephemerals.find((e) => e.user === PEOPLE.riley));
+    expect(told.text).toContain(`Alex ${ESCAPED_BROADCAST} &amp; co`);
+    for (const [where, message] of everythingSaid(stack, answers)) expectSlackSafe(where, message);
+  });
+});
