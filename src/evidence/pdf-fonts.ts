@@ -3,30 +3,65 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as fontkit from 'fontkit';
 import { subsetWithoutSubroutines } from './cff-subset.js';
+import { Shaper } from './pdf-shaping.js';
 
 /**
  * The Noto fonts the report embeds, in the order a character is looked up: Latin, Latin Extended,
- * Greek and Cyrillic first, then Hebrew, Arabic, and the CJK fonts (Chinese, then Japanese, then
- * Korean, so a Han character takes the Chinese form unless only another font has it).
+ * Greek and Cyrillic first, then Armenian, Georgian, Hebrew, Arabic, Thai, Devanagari, Bengali,
+ * Tamil, the CJK fonts (Chinese, then Japanese, then Korean, so a Han character takes the Chinese
+ * form unless only another font has it), and emoji last (in outline: a PDF font has one colour).
  * pdfkit embeds only the glyphs used (a subset) of each font it is handed, and only the fonts
  * whose glyphs a report uses: an all-Latin report carries the two Latin faces alone.
  *
  * The Latin face is set from its character map alone (`cmapOnly`): its letters need no shaping to
  * be right, and OpenType shaping of every word (kerning, ligatures) was most of the time of a long
- * report. A combining accent is still placed (fontkit's Unicode fallback). The other faces are
- * shaped: Arabic and Hebrew need it.
+ * report. A combining accent is still placed (fontkit's Unicode fallback). Armenian, Georgian,
+ * Hebrew, Arabic and CJK are shaped by fontkit, which shapes them right; Thai, the Indic scripts
+ * and emoji sequences by HarfBuzz (`harfbuzz`), as fontkit does not reorder Indic vowel signs or
+ * form their conjuncts.
  */
 const require = createRequire(import.meta.url);
-const fontsOf = (pkg: string) => join(dirname(require.resolve(pkg)), '..', 'fonts');
+/** A file relative to the folder of the package's main module. */
+const fileOf = (pkg: string, file: string) => join(dirname(require.resolve(pkg)), file);
 
-const FACES = [
-  { name: 'latin', bold: 'NotoSans-Bold.ttf', regular: 'NotoSans-Regular.ttf', pkg: '@embedpdf/fonts-latin', cmapOnly: true },
-  { name: 'hebrew', bold: 'NotoSansHebrew-Bold.ttf', regular: 'NotoSansHebrew-Regular.ttf', pkg: '@embedpdf/fonts-hebrew' },
-  { name: 'arabic', bold: 'NotoNaskhArabic-Bold.ttf', regular: 'NotoNaskhArabic-Regular.ttf', pkg: '@embedpdf/fonts-arabic' },
-  { name: 'sc', bold: 'NotoSansHans-Bold.otf', regular: 'NotoSansHans-Regular.otf', pkg: '@embedpdf/fonts-sc' },
-  { name: 'jp', bold: 'NotoSansJP-Bold.otf', regular: 'NotoSansJP-Regular.otf', pkg: '@embedpdf/fonts-jp' },
-  { name: 'kr', bold: 'NotoSansKR-Bold.otf', regular: 'NotoSansKR-Regular.otf', pkg: '@embedpdf/fonts-kr' },
-] as const;
+const embedpdf = (name: string, pkg: string, family: string, ext = 'ttf') => ({
+  name,
+  pkg,
+  regular: `../fonts/${family}-Regular.${ext}`,
+  bold: `../fonts/${family}-Bold.${ext}`,
+});
+/** Google Fonts' static TTFs as Expo packages them: one folder per weight. */
+const google = (name: string, pkg: string, family: string) => ({
+  name,
+  pkg: `@expo-google-fonts/${pkg}`,
+  regular: `400Regular/${family}_400Regular.ttf`,
+  bold: `700Bold/${family}_700Bold.ttf`,
+});
+
+interface Face {
+  name: string;
+  pkg: string;
+  regular: string;
+  bold: string;
+  cmapOnly?: boolean;
+  harfbuzz?: boolean;
+}
+
+const FACES: Face[] = [
+  { ...embedpdf('latin', '@embedpdf/fonts-latin', 'NotoSans'), cmapOnly: true },
+  google('armenian', 'noto-sans-armenian', 'NotoSansArmenian'),
+  google('georgian', 'noto-sans-georgian', 'NotoSansGeorgian'),
+  embedpdf('hebrew', '@embedpdf/fonts-hebrew', 'NotoSansHebrew'),
+  embedpdf('arabic', '@embedpdf/fonts-arabic', 'NotoNaskhArabic'),
+  { ...google('thai', 'noto-sans-thai', 'NotoSansThai'), harfbuzz: true },
+  { ...google('devanagari', 'noto-sans-devanagari', 'NotoSansDevanagari'), harfbuzz: true },
+  { ...google('bengali', 'noto-sans-bengali', 'NotoSansBengali'), harfbuzz: true },
+  { ...google('tamil', 'noto-sans-tamil', 'NotoSansTamil'), harfbuzz: true },
+  embedpdf('sc', '@embedpdf/fonts-sc', 'NotoSansHans', 'otf'),
+  embedpdf('jp', '@embedpdf/fonts-jp', 'NotoSansJP', 'otf'),
+  embedpdf('kr', '@embedpdf/fonts-kr', 'NotoSansKR', 'otf'),
+  { ...google('emoji', 'noto-emoji', 'NotoEmoji'), harfbuzz: true },
+];
 
 /** Printed for a character no bundled font has: visible, and never mistaken for a "?" in a name. */
 export const PLACEHOLDER = '\u25A1';
@@ -34,21 +69,25 @@ export const PLACEHOLDER = '\u25A1';
 type Font = fontkit.Font;
 
 /** Parsed once per process: fontkit reads tables lazily, and a pdfkit document subsets from these. */
-const loaded = new Map<string, Font>();
+const loaded = new Map<string, { font: Font; shaper?: Shaper }>();
 
-function open(face: (typeof FACES)[number], bold: boolean): Font {
+function load(face: Face, bold: boolean): { font: Font; shaper?: Shaper } {
   const file = bold ? face.bold : face.regular;
   const key = `${face.pkg}/${file}`;
-  let font = loaded.get(key);
-  if (!font) {
-    const bytes = readFileSync(join(fontsOf(face.pkg), file));
-    if ('cmapOnly' in face) hideLayoutTables(bytes);
-    font = fontkit.create(bytes) as Font;
+  let entry = loaded.get(key);
+  if (!entry) {
+    const bytes = readFileSync(fileOf(face.pkg, file));
+    const shaper = face.harfbuzz ? new Shaper(bytes) : undefined;
+    if (face.cmapOnly) hideLayoutTables(bytes);
+    const font = fontkit.create(bytes) as Font;
     subsetWithoutSubroutines(font);
-    loaded.set(key, font);
+    entry = { font, shaper };
+    loaded.set(key, entry);
   }
-  return font;
+  return entry;
 }
+
+const open = (face: Face, bold: boolean): Font => load(face, bold).font;
 
 /**
  * Renames the OpenType layout tables (GSUB, GPOS) in an sfnt's table directory, so fontkit sets the
@@ -89,7 +128,7 @@ const ASCII = /^[\x20-\x7e]*$/;
 
 /** Splits text into runs of one font each; characters no font covers become the placeholder. */
 export class FontBook {
-  private readonly registered = new Map<string, Font>();
+  private readonly registered = new Map<string, { font: Font; shaper?: Shaper }>();
   private readonly segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
   constructor(private readonly doc: PDFKit.PDFDocument) {}
@@ -112,7 +151,8 @@ export class FontBook {
   private fontFor(grapheme: string, bold: boolean): string | undefined {
     const points = [...grapheme].map((c) => c.codePointAt(0)!).filter((cp) => cp !== 0x200d && (cp < 0xfe00 || cp > 0xfe0f));
     for (const face of FACES) {
-      const font = open(face, bold);
+      const entry = load(face, bold);
+      const { font } = entry;
       if (!points.every((cp) => font.hasGlyphForCodePoint(cp))) continue;
       // Registered under its PostScript name: pdfkit caches a font by the name it was asked for, and
       // re-opens (re-parses, re-subsets) one whose PostScript name it already holds under another
@@ -121,7 +161,7 @@ export class FontBook {
       if (!this.registered.has(name)) {
         // pdfkit accepts a fontkit font; the cast is for its types, which only list paths and buffers.
         this.doc.registerFont(name, font as unknown as string);
-        this.registered.set(name, font);
+        this.registered.set(name, entry);
       }
       return name;
     }
@@ -130,14 +170,21 @@ export class FontBook {
 
   /**
    * The run's width at size 1. ASCII (in the Latin face, set from its cmap) is the sum of its
-   * advance widths, read once per process; anything else is measured as pdfkit will set it.
+   * advance widths, read once per process; text HarfBuzz shapes is as wide as it placed it;
+   * anything else is measured as pdfkit will set it.
    */
   width(run: FontRun): number {
-    const font = this.registered.get(run.font);
-    if (font && ASCII.test(run.text)) return asciiWidth(font, run.text);
+    const entry = this.registered.get(run.font);
+    if (entry && ASCII.test(run.text)) return asciiWidth(entry.font, run.text);
+    if (entry?.shaper) return entry.shaper.shape(run.text).reduce((sum, glyph) => sum + glyph.xAdvance, 0) / entry.font.unitsPerEm;
     return this.doc.font(run.font).fontSize(1).widthOfString(run.text);
+  }
+
+  /** The HarfBuzz shaper of a registered font that pdfkit and fontkit do not shape right. */
+  shaperOf(name: string): Shaper | undefined {
+    return this.registered.get(name)?.shaper;
   }
 }
 
 /** The regular Latin face: the document's first font, so no unembedded standard font is ever set. */
-export const defaultFont = (): Font => open(FACES[0], false);
+export const defaultFont = (): Font => open(FACES[0]!, false);

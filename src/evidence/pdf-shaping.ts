@@ -1,0 +1,90 @@
+import * as hb from 'harfbuzzjs';
+
+/** One glyph as HarfBuzz placed it, in font units, with the text of the cluster it starts. */
+export interface ShapedGlyph {
+  id: number;
+  /** The characters this glyph stands for when the text is copied (see `carried`); '' for none. */
+  text: string;
+  xAdvance: number;
+  xOffset: number;
+  yOffset: number;
+}
+
+const MAX_CACHED = 2000;
+
+/**
+ * Shapes text with HarfBuzz, for the scripts fontkit does not shape right: in Devanagari, Bengali
+ * and Tamil a vowel sign is drawn before the consonant it follows, conjuncts take one glyph, and
+ * Thai marks stack. The glyphs come back in drawn order, each carrying characters of its cluster
+ * (what HarfBuzz could not split further: a consonant with its vowel signs), so the PDF's text
+ * layer says what the name says.
+ */
+export class Shaper {
+  private readonly font: hb.Font;
+  private readonly buffer = new hb.Buffer();
+  /** A word is measured, then drawn: shaped once. Kept per process, so bounded. */
+  private readonly shaped = new Map<string, ShapedGlyph[]>();
+
+  constructor(bytes: Uint8Array) {
+    this.font = new hb.Font(new hb.Face(new hb.Blob(bytes)));
+  }
+
+  shape(text: string): ShapedGlyph[] {
+    let glyphs = this.shaped.get(text);
+    if (!glyphs) {
+      glyphs = this.run(text);
+      if (this.shaped.size >= MAX_CACHED) this.shaped.clear();
+      this.shaped.set(text, glyphs);
+    }
+    return glyphs;
+  }
+
+  private run(text: string): ShapedGlyph[] {
+    const buffer = this.buffer;
+    buffer.reset();
+    buffer.addText(text);
+    buffer.guessSegmentProperties();
+    hb.shape(this.font, buffer);
+    const infos = buffer.getGlyphInfos();
+    const positions = buffer.getGlyphPositions();
+    // A cluster's value is the offset of its first UTF-16 unit; left to right, so each ends where the next larger one starts.
+    const starts = [...new Set(infos.map((info) => info.cluster))].sort((a, b) => a - b);
+    const glyphs: ShapedGlyph[] = [];
+    for (let i = 0; i < infos.length; ) {
+      const cluster = infos[i]!.cluster;
+      let n = 0;
+      while (infos[i + n]?.cluster === cluster) n++;
+      const written = text.slice(cluster, starts[starts.indexOf(cluster) + 1] ?? text.length);
+      // A vowel drawn in two parts (Bengali ো, Tamil ொ) is two characters in its canonical decomposition.
+      const chars = [...(n > [...written].length ? written.normalize('NFD') : written)];
+      for (let k = 0; k < n; k++) {
+        const p = positions[i + k]!;
+        glyphs.push({ id: infos[i + k]!.codepoint, text: carried(chars, n, k), xAdvance: p.xAdvance, xOffset: p.xOffset, yOffset: p.yOffset });
+      }
+      i += n;
+    }
+    // A mark placed off its pen position (over the letter before it) is drawn, not written: a reader
+    // copying text takes a glyph that far from where the last one ended for a space. Its characters
+    // go to the glyph before it, which comes before it in the text too.
+    let carrier: ShapedGlyph | undefined;
+    for (const glyph of glyphs) {
+      if ((glyph.xOffset || glyph.yOffset) && carrier) {
+        carrier.text += glyph.text;
+        glyph.text = '';
+      } else if (glyph.text) carrier = glyph;
+    }
+    return glyphs;
+  }
+}
+
+/**
+ * The characters glyph `k` of a cluster's `n` carries when copied: one each, in order, the last
+ * carrier taking the rest, so the glyphs read in drawn order give the cluster as written. A cluster
+ * with more glyphs than characters (a Bengali split vowel: two glyphs either side of the consonant)
+ * leaves the extra glyphs with none.
+ */
+function carried(chars: string[], n: number, k: number): string {
+  const carriers = Math.min(n, chars.length);
+  if (k >= carriers) return '';
+  return k === carriers - 1 ? chars.slice(k).join('') : chars[k]!;
+}
