@@ -11,6 +11,7 @@ export interface ShapedGlyph {
 }
 
 const MAX_CACHED = 2000;
+const MARK = /\p{Mn}/u;
 
 /**
  * Shapes text with HarfBuzz, for the scripts fontkit does not shape right: in Devanagari, Bengali
@@ -25,7 +26,11 @@ export class Shaper {
   /** A word is measured, then drawn: shaped once. Kept per process, so bounded. */
   private readonly shaped = new Map<string, ShapedGlyph[]>();
 
-  constructor(bytes: Uint8Array) {
+  /** `blank`: a glyph of the font that draws nothing and does not advance (its zero-width joiner). */
+  constructor(
+    bytes: Uint8Array,
+    private readonly blank?: number,
+  ) {
     this.font = new hb.Font(new hb.Face(new hb.Blob(bytes)));
   }
 
@@ -56,7 +61,8 @@ export class Shaper {
       while (infos[i + n]?.cluster === cluster) n++;
       const written = text.slice(cluster, starts[starts.indexOf(cluster) + 1] ?? text.length);
       // A vowel drawn in two parts (Bengali ো, Tamil ொ) is two characters in its canonical decomposition.
-      const chars = [...(n > [...written].length ? written.normalize('NFD') : written)];
+      let chars = units(written);
+      if (n > chars.length) chars = units(written.normalize('NFD'));
       for (let k = 0; k < n; k++) {
         const p = positions[i + k]!;
         glyphs.push({ id: infos[i + k]!.codepoint, text: carried(chars, n, k), xAdvance: p.xAdvance, xOffset: p.xOffset, yOffset: p.yOffset });
@@ -73,15 +79,36 @@ export class Shaper {
         glyph.text = '';
       } else if (glyph.text) carrier = glyph;
     }
-    return glyphs;
+    return glyphs.flatMap((glyph) => this.marksApart(glyph));
+  }
+
+  /**
+   * A reader copying text (pdf.js) counts a glyph whose text holds a non-spacing mark as taking no
+   * room, and from there on takes the gap it thinks it sees for a space. So a glyph that does take
+   * room keeps the characters up to its first such mark, and the marks (with what follows them)
+   * ride on the font's blank glyph, which takes none.
+   */
+  private marksApart(glyph: ShapedGlyph): ShapedGlyph[] {
+    if (!glyph.xAdvance || this.blank === undefined || !MARK.test(glyph.text)) return [glyph];
+    const chars = [...glyph.text];
+    const lead = chars.findIndex((c) => !MARK.test(c));
+    const before = lead === -1 ? chars : chars.slice(0, lead);
+    const rest = lead === -1 ? [] : chars.slice(lead);
+    const mark = rest.findIndex((c) => MARK.test(c));
+    const after = mark === -1 ? [] : rest.slice(mark);
+    const own = mark === -1 ? rest : rest.slice(0, mark);
+    const blank = (text: string[]) => (text.length ? [{ id: this.blank!, text: text.join(''), xAdvance: 0, xOffset: 0, yOffset: 0 }] : []);
+    return [...blank(before), { ...glyph, text: own.join('') }, ...blank(after)];
   }
 }
 
+/** A character with the non-spacing marks after it: what one glyph carries at the least (see `marksApart`). */
+const units = (text: string): string[] => text.match(/\P{Mn}\p{Mn}*|\p{Mn}+/gu) ?? [];
+
 /**
- * The characters glyph `k` of a cluster's `n` carries when copied: one each, in order, the last
+ * The characters glyph `k` of a cluster's `n` carries when copied: a unit each, in order, the last
  * carrier taking the rest, so the glyphs read in drawn order give the cluster as written. A cluster
- * with more glyphs than characters (a Bengali split vowel: two glyphs either side of the consonant)
- * leaves the extra glyphs with none.
+ * with more glyphs than units leaves the extra glyphs with none.
  */
 function carried(chars: string[], n: number, k: number): string {
   const carriers = Math.min(n, chars.length);
