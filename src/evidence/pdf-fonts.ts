@@ -71,10 +71,31 @@ export const PLACEHOLDER = '\u25A1';
 
 type Font = fontkit.Font;
 
-/** Parsed once per process: fontkit reads tables lazily, and a pdfkit document subsets from these. */
-const loaded = new Map<string, { font: Font; shaper?: Shaper }>();
+/** A face's font, parsed once per process: fontkit reads tables lazily, and a pdfkit document subsets from these. */
+class Loaded {
+  private shaperMade?: Shaper;
 
-function load(face: Face, bold: boolean): { font: Font; shaper?: Shaper } {
+  constructor(
+    readonly font: Font,
+    private readonly bytes: Buffer,
+    private readonly harfbuzz: boolean,
+  ) {}
+
+  /** Made on first use: looking for a character's font opens faces a report may never set. */
+  get shaper(): Shaper | undefined {
+    if (!this.harfbuzz) return undefined;
+    if (!this.shaperMade) {
+      // Noto draws its joiners visibly (for showing them); a zero-width space, where it has one, is empty.
+      const blank = [0x200b, 0x200d, 0x200c].map((cp) => this.font.glyphForCodePoint(cp)).find((g) => g.id && !g.advanceWidth && !g.path.commands.length);
+      this.shaperMade = new Shaper(this.bytes, blank?.id);
+    }
+    return this.shaperMade;
+  }
+}
+
+const loaded = new Map<string, Loaded>();
+
+function load(face: Face, bold: boolean): Loaded {
   const file = bold ? face.bold : face.regular;
   const key = `${face.pkg}/${file}`;
   let entry = loaded.get(key);
@@ -83,10 +104,7 @@ function load(face: Face, bold: boolean): { font: Font; shaper?: Shaper } {
     if (face.cmapOnly) hideLayoutTables(bytes);
     const font = fontkit.create(bytes) as Font;
     subsetWithoutSubroutines(font);
-    // Noto draws its joiners visibly (for showing them); a zero-width space, where it has one, is empty.
-    const blank = [0x200b, 0x200d, 0x200c].map((cp) => font.glyphForCodePoint(cp)).find((g) => g.id && !g.advanceWidth && !g.path.commands.length);
-    const shaper = face.harfbuzz ? new Shaper(bytes, blank?.id) : undefined;
-    entry = { font, shaper };
+    entry = new Loaded(font, bytes, face.harfbuzz ?? false);
     loaded.set(key, entry);
   }
   return entry;
@@ -133,7 +151,7 @@ const ASCII = /^[\x20-\x7e]*$/;
 
 /** Splits text into runs of one font each; characters no font covers become the placeholder. */
 export class FontBook {
-  private readonly registered = new Map<string, { font: Font; shaper?: Shaper }>();
+  private readonly registered = new Map<string, Loaded>();
   private readonly segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
   constructor(private readonly doc: PDFKit.PDFDocument) {}
