@@ -1,6 +1,6 @@
 import * as hb from 'harfbuzzjs';
 
-/** One glyph as HarfBuzz placed it, in font units, with the text of the cluster it starts. */
+/** One glyph as HarfBuzz placed it, in font units, with the characters it stands for. */
 export interface ShapedGlyph {
   id: number;
   /** The characters this glyph stands for when the text is copied (see `carried`); '' for none. */
@@ -26,7 +26,7 @@ export class Shaper {
   /** A word is measured, then drawn: shaped once. Kept per process, so bounded. */
   private readonly shaped = new Map<string, ShapedGlyph[]>();
 
-  /** `blank`: a glyph of the font that draws nothing and does not advance (its zero-width joiner). */
+  /** `blank`: a glyph of the font that draws nothing and does not advance (an empty zero-width space or joiner). */
   constructor(
     bytes: Uint8Array,
     private readonly blank?: number,
