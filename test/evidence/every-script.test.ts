@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as fontkit from 'fontkit';
+import PDFDocument from 'pdfkit';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
 import { renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
 import { buildEvidencePack } from '../../src/evidence/evidence-pack.js';
+import { FontBook } from '../../src/evidence/pdf-fonts.js';
 import { Shaper } from '../../src/evidence/pdf-shaping.js';
 import { GENERATOR, people, request, run } from './pack-fixture.js';
 
@@ -66,5 +68,11 @@ describe('every name prints', () => {
     const kssa = new Shaper(devanagari).shape('क्ष');
     expect(kssa).toHaveLength(1);
     expect(kssa[0]!.text).toBe('क्ष');
+  });
+
+  it('sets Latin, Greek and Cyrillic names in the Latin face alone: a report without other scripts embeds no other font', () => {
+    const book = new FontBook(new PDFDocument());
+    const fonts = new Set(['Zoë Łukasiewicz', 'Σωκράτης Παπαδόπουλος', 'Дмитрий Шостакович', 'Nguyễn Thị Minh Khai'].flatMap((name) => book.runs(name).map((run) => run.font)));
+    expect([...fonts]).toEqual(['NotoSans-Regular']);
   });
 });
