@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as fontkit from 'fontkit';
 import { subsetWithoutSubroutines } from './cff-subset.js';
-import { Shaper } from './pdf-shaping.js';
+import { loadShaping, Shaper } from './pdf-shaping.js';
 
 /**
  * The Noto fonts the report embeds, in the order a character is looked up: Latin, Latin Extended,
@@ -44,7 +44,8 @@ interface Face {
   regular: string;
   bold: string;
   cmapOnly?: boolean;
-  harfbuzz?: boolean;
+  /** The script(s) the face is shaped for by HarfBuzz. */
+  harfbuzz?: RegExp;
   /** Characters the face has but cannot set right, left to a later face. */
   refuses?: RegExp;
 }
@@ -56,15 +57,32 @@ const FACES: Face[] = [
   google('georgian', 'noto-sans-georgian', 'NotoSansGeorgian'),
   embedpdf('hebrew', '@embedpdf/fonts-hebrew', 'NotoSansHebrew'),
   embedpdf('arabic', '@embedpdf/fonts-arabic', 'NotoNaskhArabic'),
-  { ...google('thai', 'noto-sans-thai', 'NotoSansThai'), harfbuzz: true },
-  { ...google('devanagari', 'noto-sans-devanagari', 'NotoSansDevanagari'), harfbuzz: true },
-  { ...google('bengali', 'noto-sans-bengali', 'NotoSansBengali'), harfbuzz: true },
-  { ...google('tamil', 'noto-sans-tamil', 'NotoSansTamil'), harfbuzz: true },
+  { ...google('thai', 'noto-sans-thai', 'NotoSansThai'), harfbuzz: /\p{Script=Thai}/u },
+  { ...google('devanagari', 'noto-sans-devanagari', 'NotoSansDevanagari'), harfbuzz: /\p{Script=Devanagari}/u },
+  { ...google('bengali', 'noto-sans-bengali', 'NotoSansBengali'), harfbuzz: /\p{Script=Bengali}/u },
+  { ...google('tamil', 'noto-sans-tamil', 'NotoSansTamil'), harfbuzz: /\p{Script=Tamil}/u },
   embedpdf('sc', '@embedpdf/fonts-sc', 'NotoSansHans', 'otf'),
   embedpdf('jp', '@embedpdf/fonts-jp', 'NotoSansJP', 'otf'),
   embedpdf('kr', '@embedpdf/fonts-kr', 'NotoSansKR', 'otf'),
-  { ...google('emoji', 'noto-emoji', 'NotoEmoji'), harfbuzz: true },
+  { ...google('emoji', 'noto-emoji', 'NotoEmoji'), harfbuzz: /\p{Extended_Pictographic}|\p{Emoji_Modifier}/u },
 ];
+
+const SHAPED = new RegExp(FACES.flatMap((face) => (face.harfbuzz ? [face.harfbuzz.source] : [])).join('|'), 'u');
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Loads HarfBuzz before drawing a pack that has text in a script it shapes: a report without any
+ * (most of them) never loads it.
+ */
+export async function prepareShaping(pack: unknown): Promise<void> {
+  if (someString(pack, (s) => NOT_ASCII.test(s) && SHAPED.test(s))) await loadShaping();
+}
+
+function someString(value: unknown, test: (s: string) => boolean): boolean {
+  if (typeof value === 'string') return test(value);
+  if (value && typeof value === 'object') return Object.values(value).some((v) => someString(v, test));
+  return false;
+}
 
 /** Printed for a character no bundled font has: visible, and never mistaken for a "?" in a name. */
 export const PLACEHOLDER = '\u25A1';
@@ -104,7 +122,7 @@ function load(face: Face, bold: boolean): Loaded {
     if (face.cmapOnly) hideLayoutTables(bytes);
     const font = fontkit.create(bytes) as Font;
     subsetWithoutSubroutines(font);
-    entry = new Loaded(font, bytes, face.harfbuzz ?? false);
+    entry = new Loaded(font, bytes, face.harfbuzz !== undefined);
     loaded.set(key, entry);
   }
   return entry;

@@ -1,4 +1,11 @@
-import * as hb from 'harfbuzzjs';
+import type * as HarfBuzz from 'harfbuzzjs';
+
+/** HarfBuzz (WebAssembly: 13 ms and 7 MiB to load), loaded for the first report that needs it. */
+let hb: typeof HarfBuzz | undefined;
+
+export async function loadShaping(): Promise<void> {
+  hb ??= await import('harfbuzzjs');
+}
 
 /** One glyph as HarfBuzz placed it, in font units, with the characters it stands for. */
 export interface ShapedGlyph {
@@ -21,8 +28,9 @@ const MARK = /\p{Mn}/u;
  * layer says what the name says.
  */
 export class Shaper {
-  private readonly font: hb.Font;
-  private readonly buffer = new hb.Buffer();
+  private readonly hb: typeof HarfBuzz;
+  private readonly font: HarfBuzz.Font;
+  private readonly buffer: HarfBuzz.Buffer;
   /** A word is measured, then drawn: shaped once. Kept per process, so bounded. */
   private readonly shaped = new Map<string, ShapedGlyph[]>();
 
@@ -31,7 +39,10 @@ export class Shaper {
     bytes: Uint8Array,
     private readonly blank?: number,
   ) {
+    if (!hb) throw new Error('HarfBuzz is not loaded: await loadShaping() before drawing text it shapes');
+    this.hb = hb;
     this.font = new hb.Font(new hb.Face(new hb.Blob(bytes)));
+    this.buffer = new hb.Buffer();
   }
 
   shape(text: string): ShapedGlyph[] {
@@ -49,7 +60,7 @@ export class Shaper {
     buffer.reset();
     buffer.addText(text);
     buffer.guessSegmentProperties();
-    hb.shape(this.font, buffer);
+    this.hb.shape(this.font, buffer);
     const infos = buffer.getGlyphInfos();
     const positions = buffer.getGlyphPositions();
     // A cluster's value is the offset of its first UTF-16 unit; left to right, so each ends where the next larger one starts.

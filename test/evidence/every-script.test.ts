@@ -9,7 +9,7 @@ import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
 import { renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
 import { buildEvidencePack } from '../../src/evidence/evidence-pack.js';
 import { FontBook } from '../../src/evidence/pdf-fonts.js';
-import { Shaper } from '../../src/evidence/pdf-shaping.js';
+import { loadShaping, Shaper } from '../../src/evidence/pdf-shaping.js';
 import { GENERATOR, people, request, run } from './pack-fixture.js';
 
 /**
@@ -58,7 +58,8 @@ describe('every name prints', () => {
     else expect(text.normalize('NFC')).toContain(`${name} (U06KIM)`);
   });
 
-  it('draws a Devanagari vowel sign before the consonant it follows, and a conjunct as one glyph', () => {
+  it('draws a Devanagari vowel sign before the consonant it follows, and a conjunct as one glyph', async () => {
+    await loadShaping();
     const font = fontkit.create(devanagari) as fontkit.Font;
     const glyph = (char: string) => font.glyphForCodePoint(char.codePointAt(0)!).id;
     const ki = new Shaper(devanagari).shape('कि').map((g) => g.id);
