@@ -7,9 +7,9 @@ import { loadShaping, Shaper } from './pdf-shaping.js';
 
 /**
  * The Noto fonts the report embeds, in the order a character is looked up: Latin, Latin Extended,
- * Greek and Cyrillic first, then Armenian, Georgian, Hebrew, Arabic, Thai, Devanagari, Bengali,
- * Tamil, the CJK fonts (Chinese, then Japanese, then Korean, so a Han character takes the Chinese
- * form unless only another font has it), and emoji last (in outline: a PDF font has one colour).
+ * Greek and Cyrillic first, then Hebrew, Arabic, the CJK fonts (Chinese, then Japanese, then Korean,
+ * so a Han character takes the Chinese form unless only another font has it), Armenian, Georgian,
+ * Thai, Devanagari, Bengali, Tamil, and emoji last (in outline: a PDF font has one colour).
  * pdfkit embeds only the glyphs used (a subset) of each font it is handed, and only the fonts
  * whose glyphs a report uses: an all-Latin report carries the two Latin faces alone.
  *
@@ -53,17 +53,17 @@ interface Face {
 const FACES: Face[] = [
   // Noto Sans has Devanagari too, which set from the cmap alone comes out in the wrong order.
   { ...embedpdf('latin', '@embedpdf/fonts-latin', 'NotoSans'), cmapOnly: true, refuses: /\p{Script=Devanagari}/u },
-  google('armenian', 'noto-sans-armenian', 'NotoSansArmenian'),
-  google('georgian', 'noto-sans-georgian', 'NotoSansGeorgian'),
   embedpdf('hebrew', '@embedpdf/fonts-hebrew', 'NotoSansHebrew'),
   embedpdf('arabic', '@embedpdf/fonts-arabic', 'NotoNaskhArabic'),
+  embedpdf('sc', '@embedpdf/fonts-sc', 'NotoSansHans', 'otf'),
+  embedpdf('jp', '@embedpdf/fonts-jp', 'NotoSansJP', 'otf'),
+  embedpdf('kr', '@embedpdf/fonts-kr', 'NotoSansKR', 'otf'),
+  google('armenian', 'noto-sans-armenian', 'NotoSansArmenian'),
+  google('georgian', 'noto-sans-georgian', 'NotoSansGeorgian'),
   { ...google('thai', 'noto-sans-thai', 'NotoSansThai'), harfbuzz: /\p{Script=Thai}/u },
   { ...google('devanagari', 'noto-sans-devanagari', 'NotoSansDevanagari'), harfbuzz: /\p{Script=Devanagari}/u },
   { ...google('bengali', 'noto-sans-bengali', 'NotoSansBengali'), harfbuzz: /\p{Script=Bengali}/u },
   { ...google('tamil', 'noto-sans-tamil', 'NotoSansTamil'), harfbuzz: /\p{Script=Tamil}/u },
-  embedpdf('sc', '@embedpdf/fonts-sc', 'NotoSansHans', 'otf'),
-  embedpdf('jp', '@embedpdf/fonts-jp', 'NotoSansJP', 'otf'),
-  embedpdf('kr', '@embedpdf/fonts-kr', 'NotoSansKR', 'otf'),
   { ...google('emoji', 'noto-emoji', 'NotoEmoji'), harfbuzz: /\p{Extended_Pictographic}|\p{Emoji_Modifier}/u },
 ];
 
