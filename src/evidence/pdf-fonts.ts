@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as fontkit from 'fontkit';
 import { subsetWithoutSubroutines } from './cff-subset.js';
-import { loadShaping, Shaper } from './pdf-shaping.js';
+import { loadShaping, Shaper, shapingLoaded } from './pdf-shaping.js';
 
 /**
  * The Noto fonts the report embeds, in the order a character is looked up: Latin, Latin Extended,
@@ -44,8 +44,7 @@ interface Face {
   regular: string;
   bold: string;
   cmapOnly?: boolean;
-  /** The script(s) the face is shaped for by HarfBuzz. */
-  harfbuzz?: RegExp;
+  harfbuzz?: boolean;
   /** Characters the face has but cannot set right, left to a later face. */
   refuses?: RegExp;
 }
@@ -60,22 +59,45 @@ const FACES: Face[] = [
   embedpdf('kr', '@embedpdf/fonts-kr', 'NotoSansKR', 'otf'),
   google('armenian', 'noto-sans-armenian', 'NotoSansArmenian'),
   google('georgian', 'noto-sans-georgian', 'NotoSansGeorgian'),
-  { ...google('thai', 'noto-sans-thai', 'NotoSansThai'), harfbuzz: /\p{Script=Thai}/u },
-  { ...google('devanagari', 'noto-sans-devanagari', 'NotoSansDevanagari'), harfbuzz: /\p{Script=Devanagari}/u },
-  { ...google('bengali', 'noto-sans-bengali', 'NotoSansBengali'), harfbuzz: /\p{Script=Bengali}/u },
-  { ...google('tamil', 'noto-sans-tamil', 'NotoSansTamil'), harfbuzz: /\p{Script=Tamil}/u },
-  { ...google('emoji', 'noto-emoji', 'NotoEmoji'), harfbuzz: /\p{Extended_Pictographic}|\p{Emoji_Modifier}/u },
+  { ...google('thai', 'noto-sans-thai', 'NotoSansThai'), harfbuzz: true },
+  { ...google('devanagari', 'noto-sans-devanagari', 'NotoSansDevanagari'), harfbuzz: true },
+  { ...google('bengali', 'noto-sans-bengali', 'NotoSansBengali'), harfbuzz: true },
+  { ...google('tamil', 'noto-sans-tamil', 'NotoSansTamil'), harfbuzz: true },
+  { ...google('emoji', 'noto-emoji', 'NotoEmoji'), harfbuzz: true },
 ];
 
-const SHAPED = new RegExp(FACES.flatMap((face) => (face.harfbuzz ? [face.harfbuzz.source] : [])).join('|'), 'u');
 const NOT_ASCII = /[^\x00-\x7f]/;
 
 /**
- * Loads HarfBuzz before drawing a pack that has text in a script it shapes: a report without any
- * (most of them) never loads it.
+ * Loads HarfBuzz before drawing a pack that has a character a face HarfBuzz shapes will set: a
+ * report without any (most of them) never loads it. Judged by character, not grapheme (segmenting
+ * every string of a long pack took longer than drawing it); should a grapheme still reach such a
+ * face unloaded, fontkit sets it unshaped.
  */
 export async function prepareShaping(pack: unknown): Promise<void> {
-  if (someString(pack, (s) => NOT_ASCII.test(s) && SHAPED.test(s))) await loadShaping();
+  if (someString(pack, (s) => NOT_ASCII.test(s) && needsShaping(s))) await loadShaping();
+}
+
+/** Per character, whether a face HarfBuzz shapes sets it: the same for the life of the process. */
+const shapedChars = new Map<string, boolean>();
+
+function needsShaping(text: string): boolean {
+  for (const char of text) {
+    if (char <= '\x7f') continue;
+    let shaped = shapedChars.get(char);
+    if (shaped === undefined) {
+      shaped = faceFor(char, false)?.harfbuzz ?? false;
+      shapedChars.set(char, shaped);
+    }
+    if (shaped) return true;
+  }
+  return false;
+}
+
+/** The first face whose font has every code point of the grapheme. */
+function faceFor(grapheme: string, bold: boolean): Face | undefined {
+  const points = [...grapheme].map((c) => c.codePointAt(0)!).filter((cp) => cp !== 0x200d && (cp < 0xfe00 || cp > 0xfe0f));
+  return FACES.find((face) => !face.refuses?.test(grapheme) && points.every((cp) => open(face, bold).hasGlyphForCodePoint(cp)));
 }
 
 function someString(value: unknown, test: (s: string) => boolean): boolean {
@@ -101,7 +123,7 @@ class Loaded {
 
   /** Made on first use: looking for a character's font opens faces a report may never set. */
   get shaper(): Shaper | undefined {
-    if (!this.harfbuzz) return undefined;
+    if (!this.harfbuzz || !shapingLoaded()) return undefined;
     if (!this.shaperMade) {
       // Noto draws its joiners visibly (for showing them); a zero-width space, where it has one, is empty.
       const blank = [0x200b, 0x200d, 0x200c].map((cp) => this.font.glyphForCodePoint(cp)).find((g) => g.id && !g.advanceWidth && !g.path.commands.length);
@@ -190,24 +212,19 @@ export class FontBook {
 
   /** The first face whose font has every code point of the grapheme, registered on first use. */
   private fontFor(grapheme: string, bold: boolean): string | undefined {
-    const points = [...grapheme].map((c) => c.codePointAt(0)!).filter((cp) => cp !== 0x200d && (cp < 0xfe00 || cp > 0xfe0f));
-    for (const face of FACES) {
-      if (face.refuses?.test(grapheme)) continue;
-      const entry = load(face, bold);
-      const { font } = entry;
-      if (!points.every((cp) => font.hasGlyphForCodePoint(cp))) continue;
-      // Registered under its PostScript name: pdfkit caches a font by the name it was asked for, and
-      // re-opens (re-parses, re-subsets) one whose PostScript name it already holds under another
-      // name, as it does the document's default font, at every switch.
-      const name = font.postscriptName;
-      if (!this.registered.has(name)) {
-        // pdfkit accepts a fontkit font; the cast is for its types, which only list paths and buffers.
-        this.doc.registerFont(name, font as unknown as string);
-        this.registered.set(name, entry);
-      }
-      return name;
+    const face = faceFor(grapheme, bold);
+    if (!face) return undefined;
+    const entry = load(face, bold);
+    // Registered under its PostScript name: pdfkit caches a font by the name it was asked for, and
+    // re-opens (re-parses, re-subsets) one whose PostScript name it already holds under another
+    // name, as it does the document's default font, at every switch.
+    const name = entry.font.postscriptName;
+    if (!this.registered.has(name)) {
+      // pdfkit accepts a fontkit font; the cast is for its types, which only list paths and buffers.
+      this.doc.registerFont(name, entry.font as unknown as string);
+      this.registered.set(name, entry);
     }
-    return undefined;
+    return name;
   }
 
   /**

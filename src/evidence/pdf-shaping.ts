@@ -7,6 +7,8 @@ export async function loadShaping(): Promise<void> {
   hb ??= await import('harfbuzzjs');
 }
 
+export const shapingLoaded = (): boolean => hb !== undefined;
+
 /** One glyph as HarfBuzz placed it, in font units, with the characters it stands for. */
 export interface ShapedGlyph {
   id: number;

@@ -33,7 +33,7 @@ const NAMES: Array<{ script: string; name: string; font?: string; rtl?: boolean 
   { script: 'Devanagari', name: 'स्मिता क्षत्रिय', font: 'NotoSansDevanagari' },
   { script: 'Bengali', name: 'সৌমিত্র চট্টোপাধ্যায়', font: 'NotoSansBengali' },
   { script: 'Tamil', name: 'கார்த்திக் சுப்பிரமணியம்', font: 'NotoSansTamil' },
-  { script: 'emoji', name: 'Sam 🎉 Lee 👩‍💻 👍🏽', font: 'NotoEmoji' },
+  { script: 'emoji', name: 'Sam 🎉 Lee 👩‍💻 👍🏽 🇺🇸', font: 'NotoEmoji' },
 ];
 
 async function printed(name: string): Promise<{ text: string; fonts: string[] }> {
