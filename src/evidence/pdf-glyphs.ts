@@ -193,7 +193,8 @@ function outline(font: SubsetFont, id: number, x: number, y: number, size: numbe
     else if (command === 'quadraticCurveTo') {
       // The cubic a TrueType quadratic equals.
       const [qx, qy, ex, ey] = a as [number, number, number, number];
-      ops.push(`${num(cx + (2 / 3) * (qx - cx))} ${num(cy + (2 / 3) * (qy - cy))} ${num(ex + (2 / 3) * (qx - ex))} ${num(ey + (2 / 3) * (qy - ey))} ${ex} ${ey} c`);
+      const third = (from: number, to: number) => num(from + (2 / 3) * (to - from));
+      ops.push(`${third(cx, qx)} ${third(cy, qy)} ${third(ex, qx)} ${third(ey, qy)} ${ex} ${ey} c`);
     } else ops.push('h');
     if (a.length >= 2) [cx, cy] = [a.at(-2)!, a.at(-1)!];
   }
