@@ -13,10 +13,11 @@ import { loadShaping, Shaper } from '../../src/evidence/pdf-shaping.js';
 import { GENERATOR, people, request, run } from './pack-fixture.js';
 
 /**
- * A person's name in each script, as Slack would show it. Those marked `shaped` are drawn in a
+ * A person's name in each script, as Slack would show it, with the font of its own that sets it
+ * where the first fonts do not. Thai, the Indic scripts and emoji sequences are drawn in a
  * different order or form than they are written (vowel signs before their consonant, conjuncts,
- * stacked marks, emoji sequences), so the text copied out of the PDF is only right when each
- * shaped cluster maps back to the characters it came from.
+ * stacked marks, one glyph for a sequence), so the text copied out of the PDF is only right when
+ * each shaped cluster maps back to the characters it came from.
  */
 const NAMES: Array<{ script: string; name: string; font?: string; rtl?: boolean }> = [
   { script: 'Latin', name: 'Zoë Łukasiewicz' },
