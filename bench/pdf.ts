@@ -29,8 +29,15 @@ const TARGET = { ms: 500, kib: 300 };
 /** monitorEventLoopDelay's timer period: a delay it records includes one period, taken off below. */
 const RESOLUTION_MS = 1;
 
+/** Names in the scripts that need their own fonts and shaping (Thai, Indic, emoji): see `every-script.test.ts`. */
+const EVERY_SCRIPT = [
+  { id: 'U0ALEX001', name: 'स्मिता क्षत्रिय สมชาย ใจดี' },
+  { id: 'U0RILEY01', name: 'সৌমিত্র চট্টোপাধ্যায় கார்த்திக்' },
+  { id: 'U0MORGAN1', name: 'Արամ Խաչատրյան გიორგი 👩‍💻' },
+];
+
 /** A run over `accounts` accounts in which the person holds `items` things per step. */
-function trail(accounts: number, items: number) {
+function trail(accounts: number, items: number, people = [{ id: 'U0ALEX001', name: 'Alex Admin' }]) {
   const steps: StepRef[] = [];
   for (let a = 0; a < accounts; a++) {
     for (const [step, title] of [['api-keys', 'API keys'], ['access-groups', 'Access groups'], ['policies', 'Direct access policies'], ['account-membership', 'Account membership']]) {
@@ -53,11 +60,16 @@ function trail(accounts: number, items: number) {
     rec({ type: 'step.verified', stepId, checks: 3, firstConfirmedAt: at(), elapsedMs: 1500 });
   }
   rec({ type: 'run.finished', round: 1, outcome: 'verified', failedSteps: [] });
-  rec({ type: 'people.named', people: [{ id: 'U0ALEX001', name: 'Alex Admin' }] });
+  rec({ type: 'people.named', people });
   return linkEntries(request.id, records);
 }
 
-const job = (accounts: number, items: number): PackJob => ({ requestId: request.id, round: 1, entries: trail(accounts, items), generator: GENERATOR });
+const job = (accounts: number, items: number, people?: Array<{ id: string; name: string }>): PackJob => ({
+  requestId: request.id,
+  round: 1,
+  entries: trail(accounts, items, people),
+  generator: GENERATOR,
+});
 
 const pagesOf = (pdf: Buffer) => Number(/\/Type \/Pages\b[^>]*?\/Count (\d+)/.exec(pdf.toString('latin1'))?.[1] ?? 0);
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
@@ -136,6 +148,8 @@ for (const [label, accounts, items, runs] of [
 }
 const warm = await measure('31 accounts, 10 items per step', main.entries.length, 10, () => renderEvidencePack(main));
 print(warm);
+const scripts = job(31, 10, EVERY_SCRIPT);
+print(await measure('the same, with Thai, Indic, emoji, … names', scripts.entries.length, 5, () => renderEvidencePack(scripts)));
 const large = job(50, 100);
 print(await measure('50 accounts, 100 items per step', large.entries.length, 1, () => renderEvidencePack(large)));
 await renderThread.close();

@@ -31,6 +31,10 @@ interface PathCommand {
  * three Chinese characters cost 40 KiB of the PDF and 70 ms. Written out, an outline is a few
  * hundred bytes. Hints go (a PDF needs none), widths come from the PDF's /W array, as for every
  * CIDFont. Fonts without CFF outlines (TrueType) are left as they are.
+ *
+ * `createSubset` and `subsetCharstrings` are fontkit's private API: package.json pins fontkit to
+ * the exact version this was written against (2.0.4), and test/evidence/cff-subset.test.ts checks
+ * the subsets it makes. Moving fontkit means reading its CFFSubset again.
  */
 export function subsetWithoutSubroutines(font: fontkit.Font): void {
   const f = font as unknown as { 'CFF '?: CffTable; createSubset(): unknown };

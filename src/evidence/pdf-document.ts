@@ -5,7 +5,7 @@ import { approvalsSection } from './pdf-approvals.js';
 import { pdfContext } from './pdf-context.js';
 import { controlsSection, exceptionsSection, integritySection, retentionSection, scopeSection } from './pdf-closing.js';
 import { coverPage, summaryPage } from './pdf-cover.js';
-import { defaultFont, FontBook } from './pdf-fonts.js';
+import { defaultFont, FontBook, prepareShaping } from './pdf-fonts.js';
 import { Layout, MARGINS } from './pdf-layout.js';
 import { systemsSection } from './pdf-systems.js';
 import { TextSetter } from './pdf-text.js';
@@ -20,6 +20,7 @@ import { timelineSection } from './pdf-timeline.js';
  * the render thread calls it (`renderEvidencePdf` sends the work there).
  */
 export async function drawEvidencePdf(pack: EvidencePack, integrity: { jsonSha256: string; keyId?: string }): Promise<Buffer> {
+  await prepareShaping(pack);
   const created = new Date(pack.generated_at || 0);
   const doc = new PDFDocument({
     size: 'A4',

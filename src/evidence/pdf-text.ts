@@ -48,7 +48,7 @@ export class TextSetter {
     private readonly doc: Doc,
     private readonly fonts: FontBook,
   ) {
-    this.glyphs = new GlyphWriter(doc);
+    this.glyphs = new GlyphWriter(doc, fonts);
   }
 
   lines(text: string, width: number, style: TextStyle = {}): Line[] {
