@@ -6,7 +6,7 @@ import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { PEOPLE, APPROVAL_CHANNEL } from '../../src/demo/workspace.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
-import { eventsOf, readTrail } from '../support/approval-helpers.js';
+import { eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -41,17 +41,6 @@ async function statusOf(stack: LocalStack, id: string, want?: string, timeoutMs 
 
 const buttonsOf = (started: Started, requestId: string) => JSON.stringify(started.player.checklist(requestId)?.blocks ?? []);
 
-/** Polls an asynchronous probe until it gives a value. */
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
 /** The names of the files Slack shows in `channel` (a channel id, or a user id for the app's direct message with them). */
 function filesIn(stack: LocalStack, channel: string): string[] {
   const ids = new Set(stack.slack.messages(channel).flatMap((m) => m.files ?? []));
@@ -61,14 +50,20 @@ function filesIn(stack: LocalStack, channel: string): string[] {
 /** Packs by direct message only: what a workspace gets unless it opts in to OFFBOARD_EVIDENCE_IN_THREAD. */
 const DM_ONLY = { OFFBOARD_EVIDENCE_IN_THREAD: 'false' };
 
+/** A request approved and run with `env`, once its pack is stored and the checklist offers it. */
+async function packStored(env: Record<string, string>) {
+  const started = await start({ env });
+  const { stack, player } = started;
+  const id = await player.request(PEOPLE.morgan, ANSWERS);
+  await player.click(PEOPLE.alex, 'approve', id);
+  await player.evidence(id);
+  await stack.slack.waitFor(() => buttonsOf(started, id).includes('Download evidence') || undefined);
+  return { started, stack, player, id };
+}
+
 describe('getting the evidence pack', () => {
   it('keeps the pack out of the approval thread by default: the thread shows the summary, and compliance receives the pack by direct message, recorded', async () => {
-    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.taylor } });
-    const { stack, player } = started;
-    const id = await player.request(PEOPLE.morgan, ANSWERS);
-    await player.click(PEOPLE.alex, 'approve', id);
-    await player.evidence(id);
-    await stack.slack.waitFor(() => buttonsOf(started, id).includes('Download evidence') || undefined);
+    const { started, stack, id } = await packStored({ ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.taylor });
     const trail = await readTrail(stack, id);
     const [report] = eventsOf(trail, 'report.published');
 
@@ -85,12 +80,7 @@ describe('getting the evidence pack', () => {
   });
 
   it('sends the pack by direct message to an approver who clicks Download evidence and to compliance asking with /offboard report, recording each delivery', async () => {
-    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.taylor } });
-    const { stack, player } = started;
-    const id = await player.request(PEOPLE.morgan, ANSWERS);
-    await player.click(PEOPLE.alex, 'approve', id);
-    await player.evidence(id);
-    await stack.slack.waitFor(() => buttonsOf(started, id).includes('Download evidence') || undefined);
+    const { started, stack, id } = await packStored({ ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.taylor });
 
     await clickChecklist(started, PEOPLE.alex, 'downloadEvidence', id);
     const res = await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
@@ -102,7 +92,7 @@ describe('getting the evidence pack', () => {
     expect(stack.slack.ephemerals.find((e) => e.user === PEOPLE.taylor)?.text).toContain('on its way to you by direct message');
     expect(filesIn(stack, PEOPLE.alex)).toEqual([`offboarding-evidence-${id}.json`, `offboarding-evidence-${id}.pdf`]);
     expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([]);
-    const delivered = await until(async () => {
+    const delivered = await eventually(async () => {
       const events = eventsOf(await readTrail(stack, id), 'evidence.downloaded');
       return events.length === 3 ? events : undefined;
     });
@@ -123,7 +113,7 @@ describe('getting the evidence pack', () => {
     await player.click(PEOPLE.alex, 'approve', id);
     await player.evidence(id);
     expect(await statusOf(stack, id, 'completed')).toBe('completed');
-    await until(async () => (stack.slack.callsTo('conversations.open').some((c) => c.args.users === PEOPLE.gone && !c.ok) ? true : undefined));
+    await eventually(async () => (stack.slack.callsTo('conversations.open').some((c) => c.args.users === PEOPLE.gone && !c.ok) ? true : undefined));
     await sleep(300);
 
     const delivered = eventsOf(await readTrail(stack, id), 'evidence.downloaded');
