@@ -196,7 +196,11 @@ interface RunResult {
   checklistFinal: boolean;
 }
 
-const byMethod = (calls: RecordedCall[]) => calls.reduce<Record<string, number>>((m, c) => ({ ...m, [c.method]: (m[c.method] ?? 0) + 1 }), {});
+function byMethod(calls: RecordedCall[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of calls) counts[c.method] = (counts[c.method] ?? 0) + 1;
+  return counts;
+}
 const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
 
 async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {

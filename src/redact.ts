@@ -20,7 +20,7 @@ type Replacer = (match: string, ...groups: string[]) => string;
 // Values a key/value pair may not start with: IBM ids (`apiKey: ApiKey-<uuid>`), JSON literals and
 // structure, which are not secrets and whose replacement by a bare word would break a JSON line.
 const VALUE = String.raw`(?![A-Za-z-]*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b)(?!(?:null|true|false)\b)(?!-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[\s,}\]]|$))[^\s"'\\,;&{}[\]]+`;
-const SECRET_KEY = String.raw`(?:ibm[_-]?)?api[_-]?key|(?:access|refresh|id|bot|app|admin|user)[_-]?token|token|client[_-]?secret|signing[_-]?secret|secret|password|passwd|pwd|passphrase|private[_-]?key|authorization|credentials?`;
+const SECRET_KEY = '(?:ibm[_-]?)?api[_-]?key|(?:access|refresh|id|bot|app|admin|user)[_-]?token|token|client[_-]?secret|signing[_-]?secret|secret|password|passwd|pwd|passphrase|private[_-]?key|authorization|credentials?';
 
 const RULES: Array<[RegExp, string | Replacer]> = [
   // PEM blocks of any type (private keys, certificates); an unterminated one is masked up to where its base64 ends.
@@ -88,7 +88,7 @@ export function registerSecrets(values: Iterable<string | undefined>): void {
   configured = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined;
 }
 
-const SECRET_SETTING = new RegExp(String.raw`(?:token|secret|password|api[_-]?key)$`, 'i');
+const SECRET_SETTING = /(?:token|secret|password|api[_-]?key)$/i;
 
 /** The values of every setting named like a secret (`botToken`, `signingSecret`, `apiKey`, `…Password`), at any depth. */
 export function configuredSecrets(config: object): string[] {

@@ -66,6 +66,7 @@ const FACES: Face[] = [
   { ...google('emoji', 'noto-emoji', 'NotoEmoji'), harfbuzz: true },
 ];
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is all of ASCII, control characters included, on purpose
 const NOT_ASCII = /[^\x00-\x7f]/;
 
 /**

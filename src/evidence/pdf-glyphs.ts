@@ -68,7 +68,10 @@ export class GlyphWriter {
       for (const run of runs) {
         const font = this.font(run.font);
         const tf = `/${font.id} ${num(run.size)} Tf`;
-        if (tf !== current) out.push((current = tf));
+        if (tf !== current) {
+          current = tf;
+          out.push(tf);
+        }
         this.show(out, outlines, font, run, baseline);
       }
     }
@@ -149,8 +152,8 @@ export class GlyphWriter {
    * number), so it is drawn as its outline.
    */
   private encodeShaped(font: SubsetFont, shaped: ShapedGlyph[]): [string[], GlyphPosition[]] {
-    let cids = this.cids.get(font);
-    if (!cids) this.cids.set(font, (cids = new Map()));
+    const cids = this.cids.get(font) ?? new Map();
+    this.cids.set(font, cids);
     const hex: string[] = [];
     const positions: GlyphPosition[] = [];
     for (const glyph of shaped) {

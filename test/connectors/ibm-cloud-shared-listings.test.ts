@@ -13,7 +13,11 @@ describe('an answer many callers need at once', () => {
     let loads = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const first = listing.list('a', undefined, () => onePage(async () => [(await gate, ++loads)]));
+    const first = listing.list('a', undefined, () =>
+      onePage(async () => {
+        await gate;
+        return [++loads];
+      }),);
     const waiting = [listing.list('a', undefined, () => onePage(async () => [++loads])), listing.list('a', undefined, () => onePage(async () => [++loads]))];
     release();
     expect(await first).toEqual([1]);

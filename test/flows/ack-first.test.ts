@@ -92,7 +92,7 @@ describe('a request submitted while Slack is slow to say who people are', () => 
     expect(element(FIELDS.successor)?.initial_user).toBe(PEOPLE.taylor);
     expect(element(FIELDS.ticket)?.initial_value).toBe('HR-1042');
     expect(element(FIELDS.notes)?.initial_value).toBe('Last day Friday');
-    expect((element(FIELDS.reason)?.initial_option as { value: string }).value).toBe('resignation');
+    expect((element(FIELDS.reason)?.initial_option as { value: string } | undefined)?.value).toBe('resignation');
 
     expect(await storedRequests(stack)).toEqual([]);
     expect(stack.slack.messages(APPROVAL_CHANNEL)).toEqual([]);

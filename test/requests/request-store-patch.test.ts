@@ -143,7 +143,10 @@ describe('who has an open request about them', () => {
   it('lists the requests about the same person filed after a request, and none before it', async () => {
     let clock = Date.parse('2026-11-23T10:00:00.000Z');
     const keys = new Keys(`patch-test-${randomUUID()}`);
-    const store = new RequestStore(redis, keys, () => new Date((clock += 1000)));
+    const store = new RequestStore(redis, keys, () => {
+      clock += 1000;
+      return new Date(clock);
+    });
     const a = await stored(store);
     const other = await stored(store, { subject: { slackUserId: 'U0CHRIS01', name: 'Chris Contractor', email: 'chris@acme.example' } });
     const b = await stored(store);

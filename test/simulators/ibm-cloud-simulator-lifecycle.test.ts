@@ -39,7 +39,8 @@ afterEach(async () => {
 });
 
 async function start(opts?: IbmCloudSimulatorOptions) {
-  const s = (sim = await startIbmCloudSimulator(opts));
+  const s = await startIbmCloudSimulator(opts);
+  sim = s;
   const authenticator = new IamAuthenticator({ apikey: SIM_BOT_API_KEY, url: s.url });
   return {
     sim: s,

@@ -125,7 +125,7 @@ export function hasDecisionButtons(blocks: unknown[] | undefined, requestId: str
   const actions = (blocks ?? []).find((b) => (b as { block_id?: string }).block_id === `decide.${requestId}`) as
     | { type: string; elements?: { action_id?: string }[] }
     | undefined;
-  if (!actions || actions.type !== 'actions') return false;
+  if (actions?.type !== 'actions') return false;
   const ids = (actions.elements ?? []).map((e) => e.action_id);
   return ids.includes(ACTIONS.approve) && ids.includes(ACTIONS.reject);
 }

@@ -68,7 +68,9 @@ function texts(message: unknown): { text: string; kind: Kind; path: string }[] {
 
 function walk(value: unknown, visit: (value: unknown, path: string, parent: unknown) => void, path = '$', parent: unknown = undefined): void {
   visit(value, path, parent);
-  if (Array.isArray(value)) value.forEach((v, i) => walk(v, visit, `${path}[${i}]`, value));
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) walk(v, visit, `${path}[${i}]`, value);
+  }
   else if (isRecord(value)) for (const [k, v] of Object.entries(value)) walk(v, visit, `${path}.${k}`, value);
 }
 

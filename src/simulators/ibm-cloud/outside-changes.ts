@@ -38,7 +38,7 @@ export function createApiKey(state: SimState, key: NewSimApiKey, now = new Date(
   const at = now.toISOString();
   const created: SimApiKey = {
     id,
-    entity_tag: '1-' + id.slice(-12),
+    entity_tag: `1-${id.slice(-12)}`,
     crn: `crn:v1:bluemix:public:iam-identity::a/${key.accountId}::apikey:${id}`,
     name: key.name,
     iam_id: key.iamId,

@@ -77,7 +77,7 @@ function apiKey(
 ): SimApiKey {
   return {
     id,
-    entity_tag: '1-' + id.slice(-12),
+    entity_tag: `1-${id.slice(-12)}`,
     crn: `crn:v1:bluemix:public:iam-identity::a/${accountId}::apikey:${id}`,
     name,
     iam_id: iamId,
@@ -102,7 +102,7 @@ function serviceId(accountId: string, uuid: string, name: string, description: s
   return {
     id,
     iam_id: `iam-${id}`,
-    entity_tag: '1-' + uuid.slice(-12),
+    entity_tag: `1-${uuid.slice(-12)}`,
     crn: `crn:v1:bluemix:public:iam-identity::a/${accountId}::serviceid:${id}`,
     locked: false,
     created_at: at,
@@ -118,7 +118,7 @@ function profile(accountId: string, uuid: string, name: string, description: str
   const id = `Profile-${uuid}`;
   return {
     id,
-    entity_tag: '1-' + uuid.slice(-12),
+    entity_tag: `1-${uuid.slice(-12)}`,
     crn: `crn:v1:bluemix:public:iam-identity::a/${accountId}::profile:${id}`,
     name,
     description,

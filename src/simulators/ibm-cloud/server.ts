@@ -79,7 +79,10 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
       at: new Date().toISOString(),
     };
     requests.push(record);
-    const rawBody = ['POST', 'PUT', 'PATCH'].includes(method) ? await readBody(req) : (req.resume(), '');
+    const hasBody = ['POST', 'PUT', 'PATCH'].includes(method);
+    // A body we do not read is drained, so the connection can serve the next request.
+    if (!hasBody) req.resume();
+    const rawBody = hasBody ? await readBody(req) : '';
 
     const ctx: RouteContext = {
       method,
@@ -119,7 +122,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
   function dispatch(ctx: RouteContext, setRetryAfter: (s: number) => void): SimResponse {
     const isToken = ctx.path === TOKEN_PATH || ctx.path === `${TOKEN_PATH}/`;
     if (!isToken) {
-      const auth = headerValue(ctx.headers['authorization']);
+      const auth = headerValue(ctx.headers.authorization);
       const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
       if (!m) {
         return ibmError(401, 'Authorization header is missing or is not a Bearer token.', ctx.transactionId, 'missing_token');

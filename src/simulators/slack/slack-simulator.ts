@@ -45,7 +45,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
     }
     if (scim && url.pathname.startsWith(SCIM_PREFIX)) return scim.handle(req, res, url, body, `${origin}${SCIM_PREFIX}`);
     if (req.method === 'POST' && url.pathname.startsWith('/upload/v1/')) return handleUpload(req, res, url, body);
-    if (req.method === 'POST' && url.pathname.startsWith('/response/')) return handleResponseUrl(req, res, url, body);
+    if (req.method === 'POST' && url.pathname.startsWith('/response/')) return handleResponseUrl(res, url, body);
     sendText(res, 404, 'not found');
   }
 
@@ -119,7 +119,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
   }
 
   /** Slash-command / interaction response_url: record, then act like Slack would. */
-  function handleResponseUrl(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+  function handleResponseUrl(res: ServerResponse, url: URL, body: Buffer): void {
     const ctx = state.responseUrls.get(url.pathname.slice('/response/'.length));
     if (!ctx) return sendText(res, 404, 'no_active_hooks');
     const text = body.toString('utf8');

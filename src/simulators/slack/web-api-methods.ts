@@ -462,7 +462,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
       const entry = f as { id?: unknown; title?: unknown };
       if (typeof entry?.id !== 'string') throw new SlackMethodError('invalid_arguments');
       const up = s.uploads.get(entry.id);
-      if (!up || !up.bytes || up.completed) throw new SlackMethodError('file_not_found');
+      if (!up?.bytes || up.completed) throw new SlackMethodError('file_not_found');
       return { up, title: typeof entry.title === 'string' && entry.title !== '' ? entry.title : up.filename };
     });
     const created = Math.floor(Date.now() / 1000);
@@ -491,7 +491,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
         size: up.bytes!.length,
         mode: 'hosted',
         is_external: false,
-        is_public: channel !== undefined && channel.startsWith('C'),
+        is_public: channel?.startsWith('C'),
         url_private: `https://files.slack.com/files-pri/${s.teamId}-${up.fileId}/${encodeURIComponent(up.filename)}`,
         permalink: `https://sim-workspace.slack.com/files/${s.botUserId}/${up.fileId}/${encodeURIComponent(up.filename)}`,
       };
