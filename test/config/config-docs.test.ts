@@ -11,7 +11,10 @@ describe('docs/configuration.md', () => {
 
   it('describes every variable the bot and every registered system read, so none is listed without its meaning', () => {
     expect(undescribed(botVariables)).toEqual([]);
-    for (const module of SYSTEM_MODULES) expect(undescribed(module.variables), module.title).toEqual([]);
+    for (const module of SYSTEM_MODULES) {
+      expect(undescribed(module.variables), module.title).toEqual([]);
+      expect(Object.keys(module.variables.shape), `${module.title}'s switch is one of its variables`).toContain(module.switchedOnBy);
+    }
   });
 
   it('lists every variable with its default, what unset means, or that it is required, as validation has it', () => {
