@@ -14,7 +14,7 @@
  *   npm run bench:bulk
  *   BENCH_SIZES=10,100 BENCH_WORKERS=2 BENCH_CONCURRENCY=32 BENCH_BUDGET_RPS=0 npm run bench:bulk
  *
- * Worker processes run with the heap cap the README advises (--max-old-space-size=96 at concurrency
+ * Worker processes run with the heap cap docs/operations.md advises (--max-old-space-size=96 at concurrency
  * 8, 128 above; BENCH_WORKER_HEAP_MB, 0 for V8's default).
  */
 import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
@@ -30,7 +30,7 @@ const sample = Number(process.env.BENCH_SCRIPT_SAMPLE ?? 5);
 /** 0 skips the budgeted run. */
 const budgetRps = Number(process.env.BENCH_BUDGET_RPS ?? 40);
 const budgetPeople = Number(process.env.BENCH_BUDGET_PEOPLE ?? 200);
-/** Each worker's V8 old-space cap, as the README's Operations section advises for the concurrency; 0 for V8's default. */
+/** Each worker's V8 old-space cap, as docs/operations.md advises for the concurrency; 0 for V8's default. */
 const heapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? (concurrency > 8 ? 128 : 96));
 const ACCOUNTS = [ACME_PRODUCTION, ACME_STAGING];
 const LATENCY_MS = 50;

@@ -1,6 +1,6 @@
 /**
  * Worker memory over 5 rounds of 100 people offboarded at once (bench/support/crowd-run.ts): one
- * worker process with the default settings and the README's --max-old-space-size=96, IBM
+ * worker process with the default settings and the --max-old-space-size=96 docs/operations.md gives, IBM
  * simulated at 50 ms per call plus 500 ms consistency delay. After each round
  * it prints the worker's resident set now and at its peak (/proc) and the lowest heap its /metrics shows
  * in the 3 s after the round. Flat means no steady growth: it prints the heap's growth per round
@@ -16,7 +16,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const people = Number(process.env.BENCH_PEOPLE ?? 100);
 /** OFFBOARD_WORKER_CONCURRENCY: the default. */
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
-/** The worker's V8 old-space cap, as the README's deployment examples set it; 0 leaves V8's default (it then grows the heap to ~200 MiB before collecting). */
+/** The worker's V8 old-space cap, as docs/operations.md's deployment examples set it; 0 leaves V8's default (it then grows the heap to ~200 MiB before collecting). */
 const heapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 96);
 
 const redis = process.env.REDIS_URL ? undefined : await startLocalRedis();

@@ -9,7 +9,7 @@ async function main() {
     config = loadConfig(process.env, SYSTEM_MODULES);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(`${err.message}\nSee the configuration table in README.md.`);
+    console.error(`${err.message}\nSee docs/configuration.md.`);
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);

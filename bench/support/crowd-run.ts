@@ -26,7 +26,7 @@ export interface CrowdOptions {
   env?: Record<string, string>;
   /** Stops waiting for the crowd after this long. */
   deadlineMs: number;
-  /** --max-old-space-size of each worker process, as the README advises for workers; undefined: V8's default. */
+  /** --max-old-space-size of each worker process, as docs/operations.md advises for workers; undefined: V8's default. */
   workerHeapMiB?: number;
 }
 

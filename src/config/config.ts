@@ -12,61 +12,67 @@ const schema = z
   .object({
     SLACK_BOT_TOKEN: z.string({ message: 'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)' }).startsWith('xoxb-', {
       message: 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
-    }),
+    }).describe('Bot token `xoxb-…` (OAuth & Permissions)'),
     // Required unless SLACK_APP_TOKEN is set (see REQUIRED_WITH): Socket Mode requests are not signed.
-    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+    SLACK_SIGNING_SECRET: z.string().min(1).optional().meta({ description: 'Verifies that requests come from Slack (Basic Information); not needed with `SLACK_APP_TOKEN`', unset: 'required over HTTP' }),
     SLACK_APP_TOKEN: z
       .string()
       .startsWith('xapp-', { message: 'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)' })
-      .optional(),
-    SLACK_API_URL: url('SLACK_API_URL').optional(),
-    PORT: z.coerce.number({ message: 'PORT must be a port number' }).int().min(0).max(65535, 'PORT must be at most 65535').default(3000),
-    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'REDIS_PREFIX may hold letters, digits, - and _ only').default('offboard'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+      .optional()
+      .describe('App-level token `xapp-…` with `connections:write`: Slack\'s events arrive over Socket Mode, no public URL needed'),
+    SLACK_API_URL: url('SLACK_API_URL').optional().meta({ description: 'Web API base URL, e.g. a proxy or the simulator (`http://host/api/`)', unset: "Slack's" }),
+    PORT: z.coerce.number({ message: 'PORT must be a port number' }).int().min(0).max(65535, 'PORT must be at most 65535').default(3000).describe('HTTP port: `/healthz`, `/readyz` in every role; Slack posts to `/slack/events` (web role over HTTP)'),
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'REDIS_PREFIX may hold letters, digits, - and _ only').default('offboard').describe('Prefix of every Redis key, so several installations can share a Redis'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379').describe('Redis for requests, the audit trail and the queues'),
     OFFBOARD_APPROVAL_CHANNEL: z
       .string({ message: 'OFFBOARD_APPROVAL_CHANNEL is required: the channel id (C… or G…) where approval requests are posted' })
-      .regex(/^[CG][A-Z0-9]+$/, 'OFFBOARD_APPROVAL_CHANNEL must be a channel id such as C0123ABCD, not a name'),
+      .regex(/^[CG][A-Z0-9]+$/, 'OFFBOARD_APPROVAL_CHANNEL must be a channel id such as C0123ABCD, not a name')
+      .describe('Channel id (`C…`/`G…`) where approval requests, checklists and reports go'),
     OFFBOARD_APPROVERS: z
       .string({ message: 'OFFBOARD_APPROVERS is required: a user group id (S…) or a comma list of user ids (U…)' })
       .refine((v) => /^S[A-Z0-9]+$/.test(v.trim()) || (list(v).length > 0 && list(v).every((id) => /^[UW][A-Z0-9]+$/.test(id))), {
         message: 'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
-      }),
-    OFFBOARD_ROLE: z.enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' }).default('all'),
-    OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000),
-    OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(50),
-    OFFBOARD_JOB_ATTEMPTS: positiveInt(25),
-    OFFBOARD_RETRY_DELAY_MS: positiveInt(1_000),
-    OFFBOARD_RETRY_MAX_DELAY_MS: positiveInt(30_000),
-    OFFBOARD_JOB_LOCK_MS: positiveInt(30_000),
-    OFFBOARD_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
-    OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
+      })
+      .describe('A user group id `S…` (read at most 3 s before each click; one reading serves a burst of clicks) or a comma list of user ids `U…`'),
+    OFFBOARD_ROLE: z.enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' }).default('all').describe('`all`, `web` (HTTP receiver only) or `worker` (jobs only)'),
+    OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000).describe('How long a step keeps reading back before failing with "not confirmed"'),
+    OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(50).describe('Shortest pause between read-backs. The first read-back comes right after the change; each pause is then a tenth of the time waited so far (at least this, at most 10 s), so a change IAM takes D to show is confirmed about D/10 late at most; each pause is a delayed job, not a busy worker'),
+    OFFBOARD_JOB_ATTEMPTS: positiveInt(25).describe('Attempts per step before it fails (retryable errors only: 429, 5xx, network). A retried step resumes where it stopped'),
+    OFFBOARD_RETRY_DELAY_MS: positiveInt(1_000).describe('First retry delay; doubles each attempt (±20% jitter); never shorter than `Retry-After`'),
+    OFFBOARD_RETRY_MAX_DELAY_MS: positiveInt(30_000).describe('Cap on the doubling retry delay (a longer `Retry-After` is still honoured)'),
+    OFFBOARD_JOB_LOCK_MS: positiveInt(30_000).describe('How long a job\'s lock lasts without renewal: a killed worker\'s steps are taken over after about this long'),
+    OFFBOARD_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000).describe('How long a stop waits for active jobs to finish and connections to close; after it the process exits and another worker takes those jobs over once their lock lapses (`OFFBOARD_JOB_LOCK_MS`)'),
+    OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000).describe('How often the reconciler looks for approved requests without their jobs, lost jobs and unposted messages (also once at start-up)'),
     OFFBOARD_RESCAN_AFTER: z
       .string()
       .refine((v) => list(v).every((d) => /^0*[1-9]\d*[smhd]$/.test(d)), { message: 'OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero such as 1h,1d,7d,30d (units s, m, h, d)' })
-      .default('1h,1d,7d,30d'),
-    OFFBOARD_WORKER_CONCURRENCY: positiveInt(8),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    OFFBOARD_METRICS_PORT: z.coerce.number({ message: 'OFFBOARD_METRICS_PORT must be a port number' }).int().min(0).max(65535, 'OFFBOARD_METRICS_PORT must be at most 65535').default(9464),
-    OFFBOARD_METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'OFFBOARD_METRICS_HOST must be an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+      .default('1h,1d,7d,30d')
+      .describe('When to look again, after a disable and after a delete phase, for access that came back (units s, m, h, d)'),
+    OFFBOARD_WORKER_CONCURRENCY: positiveInt(8).describe('Steps one worker process runs at once'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal` … `trace`, or `silent`'),
+    OFFBOARD_METRICS_PORT: z.coerce.number({ message: 'OFFBOARD_METRICS_PORT must be a port number' }).int().min(0).max(65535, 'OFFBOARD_METRICS_PORT must be at most 65535').default(9464).describe('Port of `/metrics` (Prometheus), apart from the port Slack posts to; `0` picks a free one'),
+    OFFBOARD_METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'OFFBOARD_METRICS_HOST must be an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1').describe('Interface `/metrics` listens on: `0.0.0.0` to let a Prometheus on another host scrape it (keep the port off public load balancers)'),
     OFFBOARD_DASHBOARD_PORT: z
       .coerce.number({ message: 'OFFBOARD_DASHBOARD_PORT must be a port number' })
       .int()
       .min(0)
       .max(65535, 'OFFBOARD_DASHBOARD_PORT must be at most 65535')
-      .optional(),
+      .optional()
+      .meta({ description: 'Port of the read-only queue dashboard (Bull Board)', unset: 'unset (off)' }),
     OFFBOARD_COMPLIANCE: z
       .string()
       .refine((v) => /^S[A-Z0-9]+$/.test(v.trim()) || (list(v).length > 0 && list(v).every((id) => /^[UW][A-Z0-9]+$/.test(id))), {
         message: 'OFFBOARD_COMPLIANCE must be one user group id (S…) or a comma list of user ids (U…)',
       })
-      .optional(),
-    OFFBOARD_EVIDENCE_DIR: z.string().optional(),
-    OFFBOARD_EVIDENCE_IN_THREAD: z.enum(['true', 'false'], { message: 'OFFBOARD_EVIDENCE_IN_THREAD must be true or false' }).default('false'),
-    OFFBOARD_SIGNING_KEY_FILE: z.string().optional(),
-    OFFBOARD_SIGNING_KEY_ID: z.string().regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)').optional(),
-    OFFBOARD_DASHBOARD_USER: z.string().optional(),
+      .optional()
+      .describe('Who besides the approvers may have the evidence pack (**Download evidence**, `/offboard report <id>`), and who is sent every round\'s pack by direct message when it finishes: a user group id `S…` (read at every ask and every round) or a comma list of user ids `U…`'),
+    OFFBOARD_EVIDENCE_DIR: z.string().optional().describe('Also writes every evidence pack (JSON, PDF, manifest) to this directory, named by request id and round, for retention outside Slack; the directory is made 0700 and the files 0600'),
+    OFFBOARD_EVIDENCE_IN_THREAD: z.enum(['true', 'false'], { message: 'OFFBOARD_EVIDENCE_IN_THREAD must be true or false' }).default('false').describe('`true` also uploads every evidence pack to the request\'s thread in the approval channel, where every channel member can open it. Off, packs go only by direct message to compliance and to approvers who ask'),
+    OFFBOARD_SIGNING_KEY_FILE: z.string().optional().describe('An Ed25519 private key in PEM (`npm run keygen`): every pack then carries a detached signed manifest. Read at start-up; a file readable or writable by group or others (not `chmod 600`) is refused'),
+    OFFBOARD_SIGNING_KEY_ID: z.string().regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)').optional().meta({ description: 'The key\'s name, written in every manifest and on every PDF page', unset: 'required with the key file' }),
+    OFFBOARD_DASHBOARD_USER: z.string().optional().meta({ description: 'HTTP basic auth user of the dashboard', unset: 'required with the port' }),
     // Basic auth has no lockout: only length keeps guessing out of reach.
-    OFFBOARD_DASHBOARD_PASSWORD: z.string().min(16, 'OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)').optional(),
+    OFFBOARD_DASHBOARD_PASSWORD: z.string().min(16, 'OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)').optional().meta({ description: 'HTTP basic auth password of the dashboard: at least 16 characters, refused at start-up otherwise', unset: 'required with the port' }),
   })
   .transform((e) => ({
     slack: {
@@ -116,6 +122,9 @@ const schema = z
       signing: e.OFFBOARD_SIGNING_KEY_FILE && e.OFFBOARD_SIGNING_KEY_ID ? { file: e.OFFBOARD_SIGNING_KEY_FILE, id: e.OFFBOARD_SIGNING_KEY_ID } : undefined,
     },
   }));
+
+/** The bot's own variables as `npm run docs:config` documents them (each system's are its module's `variables`). */
+export const botVariables = schema.in;
 
 function sourceOf(value: string) {
   return /^S/.test(value.trim()) ? ({ kind: 'usergroup', id: value.trim() } as const) : ({ kind: 'users', ids: list(value) } as const);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Keys } from '../redis.js';
 
@@ -41,6 +42,8 @@ export interface SystemModule<C = unknown> {
   scopeNoun: string;
   /** The variable whose presence switches the system on. */
   switchedOnBy: string;
+  /** The schema of its variables (its `settings.ts`), each described: docs/configuration.md is generated from it. */
+  variables: z.ZodObject;
   /** Reads the system's variables once it is switched on; every problem is returned, none thrown. */
   configure(env: Readonly<Record<string, string>>): SystemSettings<C> | { problems: string[] };
 }

@@ -1,6 +1,6 @@
 import type { ChainBreak } from '../audit/verify-chain.js';
 
-/** `npm run verify` exits with one code per kind of failure (documented in the README). */
+/** `npm run verify` exits with one code per kind of failure (documented in docs/operations.md). */
 export const EXIT = {
   intact: 0,
   error: 1,

@@ -4,7 +4,7 @@
  * npm run verify -- <pack.json> --allow-unsigned     the chain alone, knowingly
  *
  * The PDF the manifest signs is read beside the JSON under the name the manifest gives, unless --pdf says where.
- * Prints one verdict line and exits with the code of its kind (src/verify/exit-codes.ts, README).
+ * Prints one verdict line and exits with the code of its kind (src/verify/exit-codes.ts, docs/operations.md).
  */
 import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

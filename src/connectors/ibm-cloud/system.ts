@@ -1,7 +1,7 @@
 import type { Identity, SystemModule } from '../system.js';
 import { RateBudget } from '../rate-budget.js';
 import { IbmCloudClient } from './ibm-cloud-client.js';
-import { readIbmCloudSettings } from './settings.js';
+import { ibmCloudVariables, readIbmCloudSettings } from './settings.js';
 
 /** IBM Cloud: every configured account is a scope; the person is found by the email on their Slack profile. */
 export const ibmCloud: SystemModule<IbmCloudClient> = {
@@ -9,6 +9,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
   title: 'IBM Cloud',
   scopeNoun: 'account',
   switchedOnBy: 'IBMCLOUD_API_KEY',
+  variables: ibmCloudVariables,
   configure(env) {
     const settings = readIbmCloudSettings(env);
     if ('problems' in settings) return settings;

@@ -1,6 +1,6 @@
 import type { SystemModule } from '../system.js';
 import { SlackScimClient } from './scim-client.js';
-import { readSlackScimSettings } from './settings.js';
+import { readSlackScimSettings, slackScimVariables } from './settings.js';
 
 /** The one scope of the Slack account system: the workspace (or Enterprise Grid org) the bot is in. */
 export const SLACK_WORKSPACE = 'workspace';
@@ -11,6 +11,7 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
   title: 'Slack',
   scopeNoun: SLACK_WORKSPACE,
   switchedOnBy: 'SLACK_ADMIN_TOKEN',
+  variables: slackScimVariables,
   configure(env) {
     const settings = readSlackScimSettings(env);
     if ('problems' in settings) return settings;
