@@ -265,13 +265,26 @@ async function main(): Promise<void> {
         [
           [FIELDS.person, crowdPerson(firstPerson + k).slackUserId],
           [FIELDS.successor, PEOPLE.chris],
-        ].map(([block, picked]) => interaction(payloads.blockAction({ userId: requester, actionId: inputAction(block!), blockId: block!, value: picked!, view: { ...f.view, id: f.id } }))),
+        ].map(([block, picked]) =>
+          interaction(
+            payloads.blockAction({ userId: requester, actionId: inputAction(block!), blockId: block!, value: picked!, view: { ...f.view, id: f.id } }),
+          ),
+        ),
       );
     const submission = (f: OpenedForm, person: number) =>
       interaction(payloads.viewSubmission({ userId: requester, view: { id: f.id, callback_id: VIEWS.request }, values: requestFormValues(answers(person)) }));
     const approvalMessage = (id: string) => slack.messages(APPROVAL_CHANNEL).find((m) => !m.thread_ts && m.text.includes(id));
     const approve = (id: string) =>
-      interaction(payloads.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.approve, blockId: `decide.${id}`, value: id, channel: APPROVAL_CHANNEL, messageTs: approvalMessage(id)!.ts }));
+      interaction(
+        payloads.blockAction({
+          userId: PEOPLE.alex,
+          actionId: ACTIONS.approve,
+          blockId: `decide.${id}`,
+          value: id,
+          channel: APPROVAL_CHANNEL,
+          messageTs: approvalMessage(id)!.ts,
+        }),
+      );
     /** Opens `count` forms, 20 at a time, and sends the picks of the people from `firstPerson` on. */
     const openForms = async (count: number, firstPerson: number): Promise<OpenedForm[]> => {
       const opened: OpenedForm[] = [];
@@ -299,7 +312,8 @@ async function main(): Promise<void> {
         await send('bare', batch);
       }
       const shown = (f: OpenedForm) => JSON.stringify(slack.views.findLast((v) => v.kind === 'update' && v.id === f.id)?.view ?? '');
-      await slack.waitFor(() => forms.every((f) => shown(f).includes('Request sent') || shown(f).includes('Please fix')), { timeoutMs: 120_000, intervalMs: 100 });
+      const answered = (f: OpenedForm) => shown(f).includes('Request sent') || shown(f).includes('Please fix');
+      await slack.waitFor(() => forms.every(answered), { timeoutMs: 120_000, intervalMs: 100 });
       for (const f of forms) {
         const id = /OFF-[0-9A-Z]{6}/.exec(shown(f))?.[0];
         if (!id || !shown(f).includes('Request sent')) throw new Error(`a submission was not stored: ${shown(f).slice(0, 300)}`);
@@ -308,7 +322,8 @@ async function main(): Promise<void> {
       await slack.waitFor(() => ids.every((id) => approvalMessage(id)), { timeoutMs: 120_000, intervalMs: 100 });
       return ids;
     };
-    const finishedRuns = async (ids: string[]) => (await Promise.all(ids.map((id) => trail.read(id)))).filter((t) => t.some((e) => e.type === 'run.finished')).length;
+    const finishedRuns = async (ids: string[]) =>
+      (await Promise.all(ids.map((id) => trail.read(id)))).filter((t) => t.some((e) => e.type === 'run.finished')).length;
 
     // Untimed, with IBM answering at once: the requests to run, those to approve in the bursts, and the forms to submit in them.
     const started = Date.now();
@@ -353,8 +368,9 @@ async function main(): Promise<void> {
 
     const ms = (v: number) => v.toFixed(0);
     console.log(
-      `\n${CONCURRENCY} requests of each kind sent at once (${all.length} concurrent), first to the bot, then the same to bare Bolt, while ${RUNS} approved runs ` +
-        `executed in the bot (IBM Cloud calls they made during the bot's burst: ${ibmCalls.bot}, during bare Bolt's: ${ibmCalls.bare}; runs finished by then: ${finished} of ${RUNS}).` +
+      `\n${CONCURRENCY} requests of each kind sent at once (${all.length} concurrent), first to the bot, then the same to bare Bolt, ` +
+        `while ${RUNS} approved runs executed in the bot (IBM Cloud calls they made during the bot's burst: ${ibmCalls.bot}, ` +
+        `during bare Bolt's: ${ibmCalls.bare}; runs finished by then: ${finished} of ${RUNS}).` +
         `\nMilliseconds to the HTTP answer (the ack); "> 3 s": answers Slack would have given up on.`,
     );
     console.table(
@@ -364,13 +380,23 @@ async function main(): Promise<void> {
           const r = figures(measured.bare[kind]);
           return [
             kind,
-            { 'bot p50': ms(b.p50), 'bot p99': ms(b.p99), 'bot max': ms(b.max), 'bot > 3 s': b.late, 'bare p50': ms(r.p50), 'bare p99': ms(r.p99), 'bare max': ms(r.max), 'bare > 3 s': r.late },
+            {
+              'bot p50': ms(b.p50),
+              'bot p99': ms(b.p99),
+              'bot max': ms(b.max),
+              'bot > 3 s': b.late,
+              'bare p50': ms(r.p50),
+              'bare p99': ms(r.p99),
+              'bare max': ms(r.max),
+              'bare > 3 s': r.late,
+            },
           ];
         }),
       ),
     );
     const late = KINDS.reduce((n, kind) => n + figures(measured.bot[kind]).late, 0);
-    console.log(`summary: ${late} of the bot's ${all.length} answers came later than 3 s; its slowest took ${ms(Math.max(...KINDS.map((k) => figures(measured.bot[k]).max)))} ms`);
+    const slowest = Math.max(...KINDS.map((k) => figures(measured.bot[k]).max));
+    console.log(`summary: ${late} of the bot's ${all.length} answers came later than 3 s; its slowest took ${ms(slowest)} ms`);
   } catch (err) {
     console.error(`bench:ack failed: ${(err as Error).stack ?? err}`);
     const errors = (botForLogs?.output() ?? '').split('\n').filter((line) => /"level":(50|60)/.test(line));

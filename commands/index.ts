@@ -15,25 +15,26 @@ import { requestSubmission } from './request-submission.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
 export function registerCommands(app: App, deps: CommandDeps): void {
-  app.command(COMMAND, answering(offboardCommand(deps)));
-  app.view(VIEWS.request, answering(requestSubmission(deps)));
+  const on = answering;
+  app.command(COMMAND, on(offboardCommand(deps)));
+  app.view(VIEWS.request, on(requestSubmission(deps)));
   // People picked in the form are looked up while the rest is filled in.
-  const picked = answering(personPickedInForm(deps));
+  const picked = on(personPickedInForm(deps));
   app.action(inputAction(FIELDS.person), picked);
   app.action(inputAction(FIELDS.successor), picked);
   // Approve: decided on the server at click time; repeated or concurrent clicks start one run.
-  app.action(ACTIONS.approve, answering(requestButton(deps, 'approve', (id, user) => deps.lifecycle.approve(id, user), (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())))));
-  app.action(ACTIONS.reject, answering(rejectButton(deps)));
-  app.view(VIEWS.reject, answering(rejectSubmission(deps)));
+  app.action(ACTIONS.approve, on(requestButton(deps, 'approve', (id, user) => deps.lifecycle.approve(id, user), (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())))));
+  app.action(ACTIONS.reject, on(rejectButton(deps)));
+  app.view(VIEWS.reject, on(rejectSubmission(deps)));
   // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.
   const round = (name: string, start: (id: string, user: string) => Promise<RetryOutcome>) =>
-    answering(requestButton(deps, name, start, (o) => (o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : escape(o.reason))));
+    on(requestButton(deps, name, start, (o) => (o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : escape(o.reason))));
   app.action(ACTIONS.retry, round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)));
   app.action(ACTIONS.reinstate, round('reinstate', (id, user) => deps.lifecycle.reinstate(id, user)));
   app.action(ACTIONS.endGrace, round('end grace period', (id, user) => deps.lifecycle.endGracePeriod(id, user)));
   // Evidence, for approvers and compliance: a download, or the pack made again where every upload failed.
-  app.action(ACTIONS.downloadEvidence, answering(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
-  app.action(ACTIONS.generateReport, answering(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));
+  app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
+  app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));
   // Bolt acknowledges events itself, before any listener runs.
   app.event('app_home_opened', appHomeOpened(deps));
 }
