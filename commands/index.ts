@@ -1,4 +1,4 @@
-import type { App, Context } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import { answering } from '../src/slack/bolt-errors.js';
 import { escape } from '../src/slack/blocks/block-kit.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
@@ -13,18 +13,9 @@ import { requestButton } from './request-button.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
 
-/**
- * What a listener's work after its `ack()` waits for first: the server's other answers (see
- * slack-server.ts), so that Slack hears back from every request before any of that work runs.
- */
-export type AfterAck = () => Promise<void>;
-
-/**
- * The one place where Slack ids are bound to listeners; `answering` lets the global error path see
- * each answer, and `afterAck` runs between each listener's ack and the rest of its work.
- */
-export function registerCommands(app: App, deps: CommandDeps, afterAck: AfterAck = async () => {}): void {
-  const on = <A extends AckArgs>(listener: (args: A) => Promise<void>) => answering<A>(ackFirst(afterAck, listener));
+/** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
+export function registerCommands(app: App, deps: CommandDeps): void {
+  const on = answering;
   app.command(COMMAND, on(offboardCommand(deps)));
   app.view(VIEWS.request, on(requestSubmission(deps)));
   // People picked in the form are looked up while the rest is filled in.
@@ -45,22 +36,5 @@ export function registerCommands(app: App, deps: CommandDeps, afterAck: AfterAck
   app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
   app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));
   // Bolt acknowledges events itself, before any listener runs.
-  const home = appHomeOpened(deps);
-  app.event('app_home_opened', async (args) => {
-    await afterAck();
-    await home(args);
-  });
-}
-
-type AckArgs = { ack: (response?: never) => Promise<void>; context: Context };
-
-/** The listener's `ack()` resolves once the answer is sent and `afterAck` has let the listener go on. */
-function ackFirst<A extends AckArgs>(afterAck: AfterAck, listener: (args: A) => Promise<void>): (args: A) => Promise<void> {
-  return (args) => {
-    const ack = async (response?: never) => {
-      await args.ack(response);
-      await afterAck();
-    };
-    return listener({ ...args, ack: ack as A['ack'] });
-  };
+  app.event('app_home_opened', appHomeOpened(deps));
 }

@@ -2,7 +2,6 @@ import { ErrorCode, LogLevel, WebClient, WebClientEvent, type WebAPICallResult, 
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { redactDeep } from '../redact.js';
-import { keepAliveFetch } from './keep-alive-fetch.js';
 
 /** The bot's Web API client, for code outside Bolt listeners (workers, the lifecycle). */
 export function createSlackClient(cfg: Config['slack'], metrics?: Metrics): WebClient {
@@ -16,8 +15,6 @@ export function createSlackClient(cfg: Config['slack'], metrics?: Metrics): WebC
       rejectRateLimitedCalls: true,
       logLevel: LogLevel.ERROR,
       timeout: 15_000,
-      // Kept-alive connections through node's HTTP client: a form's answer can wait on a lookup.
-      fetch: keepAliveFetch,
     },
     metrics,
   );

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
-import { registerCommands, type AfterAck } from '../../commands/index.js';
+import { registerCommands } from '../../commands/index.js';
 import type { CommandDeps } from '../../commands/deps.js';
 import type { BotIdentity } from './bot-scopes.js';
 import type { Config } from '../config/config.js';
@@ -11,19 +11,10 @@ import { boltLogger } from './bolt-logger.js';
 import { answerEveryRequest, boltReceiverErrorOptions } from './bolt-errors.js';
 import { readSignedBody, signatureHeaders } from './body-guard.js';
 import { maskingFetch } from './masking-fetch.js';
-import { IdleCollector } from './idle-collector.js';
-import { UnansweredRequests } from './unanswered-requests.js';
 import { wellFormedDeep } from '../well-formed.js';
 import { InFlight } from './in-flight.js';
 
 export const EVENTS_PATH = '/slack/events';
-/**
- * Work after an ack waits until the server has answered every request and none has arrived for
- * YIELD_QUIET_MS (a burst has ended), and never longer than YIELD_MAX_MS: far below the 3 s a
- * trigger id lives (views.open after the ack needs it).
- */
-const YIELD_QUIET_MS = 20;
-const YIELD_MAX_MS = 500;
 
 export interface SlackServer {
   /** The HTTP port Slack posts to; none in Socket Mode, where the bot connects to Slack instead. */
@@ -67,10 +58,8 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
     logger: boltLogger(logger),
     ...boltReceiverErrorOptions(logger),
   });
-  // With processBeforeResponse a listener's own answer waits for the listener: nothing to yield to.
-  const unanswered = processBeforeResponse ? undefined : new UnansweredRequests(YIELD_QUIET_MS, YIELD_MAX_MS);
   const inFlight = new InFlight();
-  initApp(receiver, { config, bot, deps, logger }, inFlight, unanswered ? () => unanswered.settled() : undefined);
+  initApp(receiver, { config, bot, deps, logger }, inFlight);
 
   const server: Server = createServer((req, res) => {
     if (routes?.(req, res)) return;
@@ -84,7 +73,6 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
       refuse(req, res, 401);
       return;
     }
-    unanswered?.track(res);
     // From arrival: Bolt's own handling starts only once the body is read and the signature checked.
     const taken = inFlight.begin();
     res.once('finish', taken);
@@ -106,13 +94,10 @@ async function startHttp({ config, bot, deps, logger, routes, processBeforeRespo
   const listening = await listen(server, config.port, 'PORT');
   logger.info({ port: listening.port, path: EVENTS_PATH }, 'listening for Slack');
   const settled = () => inFlight.idle();
-  const collector = unanswered && new IdleCollector({ busy: () => unanswered.busy });
-  collector?.start();
   return {
     port: listening.port,
     settled,
     close: async () => {
-      collector?.stop();
       await listening.close();
       await settled();
     },
@@ -156,7 +141,6 @@ function initApp(
   receiver: HTTPReceiver | SocketModeReceiver,
   { config, bot, deps, logger }: Pick<SlackServerOptions, 'config' | 'bot' | 'deps' | 'logger'>,
   inFlight: InFlight,
-  afterAck?: AfterAck,
 ): void {
   const app = new App({
     token: config.slack.botToken,
@@ -174,7 +158,7 @@ function initApp(
     wellFormedDeep(body);
     await next();
   });
-  registerCommands(app, deps, afterAck);
+  registerCommands(app, deps);
   answerEveryRequest(app, logger);
 }
 
