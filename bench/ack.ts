@@ -362,7 +362,7 @@ async function main(): Promise<void> {
       // The bot's answer to a submission it stored updates the modal; anything else is a refusal.
       const refused = app === 'bot' && hits.slice(CONCURRENCY, 2 * CONCURRENCY).find((h) => !h.body.includes('"update"'));
       if (refused) throw new Error(`the bot refused a submission: ${refused.body.slice(0, 300)}`);
-      KINDS.forEach((kind, k) => (measured[app][kind] = hits.slice(k * CONCURRENCY, (k + 1) * CONCURRENCY).map((h) => h.ms)));
+      for (const [k, kind] of KINDS.entries()) measured[app][kind] = hits.slice(k * CONCURRENCY, (k + 1) * CONCURRENCY).map((h) => h.ms);
     }
     const finished = await finishedRuns(toRun);
 

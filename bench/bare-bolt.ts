@@ -45,7 +45,12 @@ export async function startBareBolt({ signingSecret, token, slackApiUrl, port = 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const env = (name: string) => process.env[name] ?? (console.error(`bare-bolt: set ${name}`), process.exit(2));
+  const env = (name: string): string => {
+    const value = process.env[name];
+    if (value !== undefined) return value;
+    console.error(`bare-bolt: set ${name}`);
+    process.exit(2);
+  };
   const bare = await startBareBolt({
     signingSecret: env('SLACK_SIGNING_SECRET'),
     token: env('SLACK_BOT_TOKEN'),

@@ -102,7 +102,14 @@ async function scriptOf(people: number): Promise<Measured> {
       rate: 60_000 / perPerson,
       failures: 0,
       callsPerPerson: calls,
-      row: { people, 'workers × concurrency': `sequential script (${sample} timed)`, verified: `${sample}/${sample}`, 'people/min': +(60_000 / perPerson).toFixed(1), 'IBM calls/person': +calls.toFixed(1), 'ms/person': Math.round(perPerson) },
+      row: {
+        people,
+        'workers × concurrency': `sequential script (${sample} timed)`,
+        verified: `${sample}/${sample}`,
+        'people/min': +(60_000 / perPerson).toFixed(1),
+        'IBM calls/person': +calls.toFixed(1),
+        'ms/person': Math.round(perPerson),
+      },
     };
   } finally {
     await ibm.close();

@@ -93,7 +93,10 @@ function productionEnv(): Record<string, string> {
 function waves(requests: RecordedRequest[]): number {
   let count = 0;
   let start = -Infinity;
-  for (const at of requests.filter((r) => !TOKEN_PATH.test(r.path)).map((r) => Date.parse(r.at)).sort((a, b) => a - b)) {
+  for (const at of requests
+    .filter((r) => !TOKEN_PATH.test(r.path))
+    .map((r) => Date.parse(r.at))
+    .sort((a, b) => a - b)) {
     if (at - start >= IBM.latencyMs / 2) {
       count += 1;
       start = at;
@@ -246,10 +249,14 @@ async function oneRun(redisUrl: string, mode: Mode, env: Record<string, string>)
     const clickedAt = Date.now();
     const click = await player.click(PEOPLE.alex, 'approve', id);
     if (click.status !== 200) throw new Error(`approve answered HTTP ${click.status}`);
-    const trail = await until(async () => {
-      const t = await readTrail(stack, id);
-      return eventsOf(t, 'run.finished').length ? t : undefined;
-    }, 60_000, 'run.finished');
+    const trail = await until(
+      async () => {
+        const t = await readTrail(stack, id);
+        return eventsOf(t, 'run.finished').length ? t : undefined;
+      },
+      60_000,
+      'run.finished',
+    );
     const verifiedAt = Math.max(...eventsOf(trail, 'step.verified').map((e) => Date.parse(e.firstConfirmedAt)));
     const outcome = eventsOf(trail, 'run.finished')[0]!.outcome;
     if (mode === 'chat.update 429') {
@@ -262,7 +269,9 @@ async function oneRun(redisUrl: string, mode: Mode, env: Record<string, string>)
     const afterClick = stack.slack.calls.slice(runFrom);
     const approvalTs = player.approvalMessage(id)!.ts;
     const ofApproval = (c: RecordedCall) =>
-      c.method === 'usergroups.users.list' || (c.method === 'chat.update' && c.args.ts === approvalTs) || (c.method === 'chat.postMessage' && /was approved/.test(String(c.args.text)));
+      c.method === 'usergroups.users.list' ||
+      (c.method === 'chat.update' && c.args.ts === approvalTs) ||
+      (c.method === 'chat.postMessage' && /was approved/.test(String(c.args.text)));
     const requestCalls = stack.slack.calls.slice(requestFrom);
     const infoPerUser = byMethod(requestCalls.filter((c) => c.method === 'users.info').map((c) => ({ ...c, method: String(c.args.user) })));
     return {
@@ -290,9 +299,22 @@ const redisUrl = process.env.REDIS_URL ?? localRedis!.url;
 try {
   const env = productionEnv();
   const path = await criticalPath();
-  console.log(`IBM Cloud: ${IBM.latencyMs} ms per call, ${IBM.consistencyDelayMs} ms consistency delay; bot settings: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `IBM Cloud: ${IBM.latencyMs} ms per call, ${IBM.consistencyDelayMs} ms consistency delay; bot settings: ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   console.log(`critical path: identification ${path.identifyWaves} waves × ${IBM.latencyMs} ms, then per account the slowest step + account membership:`);
-  console.table(path.chains.map((c) => ({ account: c.scope.slice(0, 8), step: c.step, 'call waves': c.waves, 'consistency delay': c.changed ? IBM.consistencyDelayMs : 0, ms: c.ms, closing: c.closing })));
+  console.table(
+    path.chains.map((c) => ({
+      account: c.scope.slice(0, 8),
+      step: c.step,
+      'call waves': c.waves,
+      'consistency delay': c.changed ? IBM.consistencyDelayMs : 0,
+      ms: c.ms,
+      closing: c.closing,
+    })),
+  );
   console.log(`critical path: ${s(path.ms)} s`);
 
   const results: RunResult[] = [];
@@ -320,7 +342,12 @@ try {
   console.table(
     Object.keys(normal[0]!.requestCalls)
       .sort()
-      .map((method) => ({ method, run: normal[0]!.runCalls[method] ?? 0, approval: normal[0]!.approvalCalls[method] ?? 0, request: normal[0]!.requestCalls[method] ?? 0 })),
+      .map((method) => ({
+        method,
+        run: normal[0]!.runCalls[method] ?? 0,
+        approval: normal[0]!.approvalCalls[method] ?? 0,
+        request: normal[0]!.requestCalls[method] ?? 0,
+      })),
   );
   const ratio = (rs: RunResult[]) => median(rs.map((r) => r.exposureMs)) / path.ms;
   const worst = (rs: RunResult[]) => Math.max(...rs.map((r) => r.exposureMs)) / path.ms;

@@ -23,7 +23,12 @@ import { renderThread } from '../src/evidence/render-thread.js';
 import { checklistMessage } from '../src/slack/blocks/checklist-message.js';
 import { sampleRequest } from '../test/support/sample-request.js';
 
-const request = sampleRequest({ id: 'OFF-BENCH1', reason: 'termination', status: 'completed', subject: { slackUserId: 'U0JANE001', name: 'Zoë Łukasiewicz 李小龙 Дмитрий', email: 'zoe@acme.example' } });
+const request = sampleRequest({
+  id: 'OFF-BENCH1',
+  reason: 'termination',
+  status: 'completed',
+  subject: { slackUserId: 'U0JANE001', name: 'Zoë Łukasiewicz 李小龙 Дмитрий', email: 'zoe@acme.example' },
+});
 const GENERATOR = { name: 'offboard-bot', version: 'bench', commit: 'bench' };
 const TARGET = { ms: 500, kib: 300 };
 /** monitorEventLoopDelay's timer period: a delay it records includes one period, taken off below. */
@@ -40,7 +45,12 @@ const EVERY_SCRIPT = [
 function trail(accounts: number, items: number, people = [{ id: 'U0ALEX001', name: 'Alex Admin' }]) {
   const steps: StepRef[] = [];
   for (let a = 0; a < accounts; a++) {
-    for (const [step, title] of [['api-keys', 'API keys'], ['access-groups', 'Access groups'], ['policies', 'Direct access policies'], ['account-membership', 'Account membership']]) {
+    for (const [step, title] of [
+      ['api-keys', 'API keys'],
+      ['access-groups', 'Access groups'],
+      ['policies', 'Direct access policies'],
+      ['account-membership', 'Account membership'],
+    ]) {
       steps.push({ system: 'ibm-cloud', scope: a.toString(16).padStart(32, '0'), step: step!, title: title!, systemTitle: 'IBM Cloud', scopeNoun: 'account' });
     }
   }
@@ -53,7 +63,10 @@ function trail(accounts: number, items: number, people = [{ id: 'U0ALEX001', nam
   rec({ type: 'run.planned', round: 1, steps, startsAt: at() });
   for (const s of steps) {
     const stepId = `${s.system}.${s.scope}.${s.step}`;
-    const found = Array.from({ length: s.step === 'account-membership' ? 1 : items }, (_, i) => ({ id: `${s.step}-${i}-5c7e2a1f`, label: `${s.title} item ${i}` }));
+    const found = Array.from({ length: s.step === 'account-membership' ? 1 : items }, (_, i) => ({
+      id: `${s.step}-${i}-5c7e2a1f`,
+      label: `${s.title} item ${i}`,
+    }));
     rec({ type: 'step.started', stepId, attempt: 1 });
     rec({ type: 'step.inventoried', stepId, found });
     rec({ type: 'step.acted', stepId, transactionId: `offboard-OFF-BENCH1-${stepId}-a1`, changes: found.map((f) => ({ ...f, outcome: 'removed' })) });
@@ -108,7 +121,9 @@ function print(row: Row): void {
     String(row.entries).padStart(7),
     String(row.ms.length).padStart(4),
     percentile(row.ms, 50).toFixed(0).padStart(7),
-    Math.max(...row.ms).toFixed(0).padStart(7),
+    Math.max(...row.ms)
+      .toFixed(0)
+      .padStart(7),
     row.kib.toFixed(0).padStart(7),
     String(row.pages).padStart(5),
     (row.jsonKib === undefined ? '-' : row.jsonKib.toFixed(0)).padStart(7),
@@ -131,8 +146,12 @@ async function barePdfkit(text: string): Promise<{ pdf: Buffer }> {
 }
 
 console.log(`node ${process.version}; the pack is made on the render thread (a worker thread), as in production.`);
-console.log('stall = the longest this thread\'s event loop waited meanwhile (monitorEventLoopDelay, 1 ms resolution)\n');
-console.log(['trail'.padEnd(46), 'entries', 'runs', 'p50 ms', 'max ms', 'PDF KiB', 'pages', 'JSONKiB', 'stall ms'].map((h, i) => (i ? h.padStart([7, 4, 7, 7, 7, 5, 7, 9][i - 1]!) : h)).join(' '));
+console.log("stall = the longest this thread's event loop waited meanwhile (monitorEventLoopDelay, 1 ms resolution)\n");
+console.log(
+  ['trail'.padEnd(46), 'entries', 'runs', 'p50 ms', 'max ms', 'PDF KiB', 'pages', 'JSONKiB', 'stall ms']
+    .map((h, i) => (i ? h.padStart([7, 4, 7, 7, 7, 5, 7, 9][i - 1]!) : h))
+    .join(' '),
+);
 
 const main = job(31, 10);
 // The first pack starts the render thread: it loads pdfkit and parses the fonts once.

@@ -38,7 +38,13 @@ const memoryBefore = await usedMemory();
 try {
   const ids: string[] = [];
   for (let i = 0; i < people; i++) {
-    ids.push(await player.request(PEOPLE.morgan, { person: crowdPerson(i).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: `B-${i}` }, { awaitPreview: false }));
+    ids.push(
+      await player.request(
+        PEOPLE.morgan,
+        { person: crowdPerson(i).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: `B-${i}` },
+        { awaitPreview: false },
+      ),
+    );
   }
   stack.ibm.inject({ path: SERVICES, status: 500, rate: 0.15 });
   stack.ibm.inject({ path: SERVICES, status: 503, rate: 0.05 / 0.85 });
@@ -58,7 +64,7 @@ try {
   const verified = finished.filter((t) => eventsOf(t, 'run.finished')[0]!.outcome === 'verified').length;
   const faults = stack.ibm.requests.filter((r) => r.status === 500 || r.status === 503 || r.status === 429).length;
   const retries = finished.reduce((n, t) => n + eventsOf(t, 'step.retrying').length, 0);
-  const perRequestKiB = (await usedMemory() - memoryBefore) / people / 1024;
+  const perRequestKiB = ((await usedMemory()) - memoryBefore) / people / 1024;
   console.table([
     {
       people,
@@ -71,7 +77,9 @@ try {
       'seconds (approval → last finished)': Math.round(elapsed),
     },
   ]);
-  console.log(`summary: ${verified}/${people} verified in round 1 under ${Math.round((100 * faults) / stack.ibm.requests.length)}% faults in ${Math.round(elapsed)} s`);
+  console.log(
+    `summary: ${verified}/${people} verified in round 1 under ${Math.round((100 * faults) / stack.ibm.requests.length)}% faults in ${Math.round(elapsed)} s`,
+  );
 } finally {
   redisClient.disconnect();
   await stack.stop();

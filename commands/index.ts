@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { answering } from '../src/slack/bolt-errors.js';
-import { escape } from '../src/slack/blocks/block-kit.js';
+import { escapeText } from '../src/slack/blocks/block-kit.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
 import type { CommandDeps } from './deps.js';
@@ -23,15 +23,38 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   app.action(inputAction(FIELDS.person), picked);
   app.action(inputAction(FIELDS.successor), picked);
   // Approve: decided on the server at click time; repeated or concurrent clicks start one run.
-  app.action(ACTIONS.approve, on(requestButton(deps, 'approve', (id, user) => deps.lifecycle.approve(id, user), (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())))));
+  app.action(
+    ACTIONS.approve,
+    on(
+      requestButton(
+        deps,
+        'approve',
+        (id, user) => deps.lifecycle.approve(id, user),
+        (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())),
+      ),
+    ),
+  );
   app.action(ACTIONS.reject, on(rejectButton(deps)));
   app.view(VIEWS.reject, on(rejectSubmission(deps)));
   // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.
   const round = (name: string, start: (id: string, user: string) => Promise<RetryOutcome>) =>
-    on(requestButton(deps, name, start, (o) => (o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : escape(o.reason))));
-  app.action(ACTIONS.retry, round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)));
-  app.action(ACTIONS.reinstate, round('reinstate', (id, user) => deps.lifecycle.reinstate(id, user)));
-  app.action(ACTIONS.endGrace, round('end grace period', (id, user) => deps.lifecycle.endGracePeriod(id, user)));
+    on(
+      requestButton(deps, name, start, (o) =>
+        o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : escapeText(o.reason),
+      ),
+    );
+  app.action(
+    ACTIONS.retry,
+    round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)),
+  );
+  app.action(
+    ACTIONS.reinstate,
+    round('reinstate', (id, user) => deps.lifecycle.reinstate(id, user)),
+  );
+  app.action(
+    ACTIONS.endGrace,
+    round('end grace period', (id, user) => deps.lifecycle.endGracePeriod(id, user)),
+  );
   // Evidence, for approvers and compliance: a download, or the pack made again where every upload failed.
   app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
   app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));

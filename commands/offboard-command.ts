@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { REQUEST_ID } from '../src/requests/request.js';
 import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
-import { cut, escape } from '../src/slack/blocks/block-kit.js';
+import { cut, escapeText } from '../src/slack/blocks/block-kit.js';
 import { evidenceNotice } from './decision-notice.js';
 import { COMMAND } from '../src/slack/blocks/ids.js';
 import { commandPayload } from '../src/slack/payloads.js';
@@ -28,7 +28,7 @@ export function offboardCommand(deps: CommandDeps) {
     const report = /^report(?:\s+(\S+))?$/i.exec(text);
     if (report) return evidenceReport(deps, report[1], command, ack, client);
     if (text && !mention) {
-      const shown = escape(text.length > ECHO_LIMIT ? `${cut(text, ECHO_LIMIT)}…` : text);
+      const shown = escapeText(text.length > ECHO_LIMIT ? `${cut(text, ECHO_LIMIT)}…` : text);
       return ack({
         response_type: 'ephemeral',
         text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, or leave it empty and pick them in the form.\n${USAGE}`,
@@ -46,7 +46,13 @@ export function offboardCommand(deps: CommandDeps) {
 type Command = z.infer<typeof commandPayload>;
 
 /** `/offboard report <id>`: the pack's links, privately, to approvers and compliance; answers and refusals are recorded. */
-async function evidenceReport(deps: CommandDeps, id: string | undefined, command: Command, ack: SlackCommandMiddlewareArgs['ack'], client: AllMiddlewareArgs['client']) {
+async function evidenceReport(
+  deps: CommandDeps,
+  id: string | undefined,
+  command: Command,
+  ack: SlackCommandMiddlewareArgs['ack'],
+  client: AllMiddlewareArgs['client'],
+) {
   if (!id || !REQUEST_ID.test(id)) return ack({ response_type: 'ephemeral', text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\`.\n${USAGE}` });
   await ack();
   let answer;

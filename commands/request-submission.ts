@@ -99,7 +99,12 @@ async function submit(deps: CommandDeps, request: NewRequest, submission: Submis
 }
 
 /** The checks on people asked of Slack now, then the store, all under one budget; undefined when it ran out. */
-async function lookedUpAndStored(deps: CommandDeps, requesterId: string, form: RequestForm, store: (request: NewRequest) => Promise<Outcome>): Promise<Outcome | undefined> {
+async function lookedUpAndStored(
+  deps: CommandDeps,
+  requesterId: string,
+  form: RequestForm,
+  store: (request: NewRequest) => Promise<Outcome>,
+): Promise<Outcome | undefined> {
   const budget = lookupBudget(LATE_LOOKUP_BUDGET_MS);
   try {
     const checked = await check(deps, requesterId, form, (id) => budget.run(deps.directory.person(id)));
@@ -137,7 +142,9 @@ function openRequestNotice(open: Extract<Submitted, { kind: 'open' }>, name: str
   const r = open.request;
   if (!r) return `${name} already has an open offboarding request, ${open.id}; it must be closed before another.`;
   const link =
-    r.approvalMessage && teamDomain ? ` See https://${teamDomain}.slack.com/archives/${r.approvalMessage.channel}/p${r.approvalMessage.ts.replace('.', '')}` : '';
+    r.approvalMessage && teamDomain
+      ? ` See https://${teamDomain}.slack.com/archives/${r.approvalMessage.channel}/p${r.approvalMessage.ts.replace('.', '')}`
+      : '';
   if (r.status === 'disabled') {
     return `${name} already has an open offboarding request, ${r.id} (in its grace period: access removed, deletion scheduled). To delete now, use "End grace period now" on it; no second request is needed.${link}`;
   }

@@ -6,7 +6,16 @@ import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB,
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
-import { processDeliverEvidence, processFinishRun, processIdentify, processPreview, processRescan, processSlackOutput, processStartDeletion, STEP_JOBS } from './index.js';
+import {
+  processDeliverEvidence,
+  processFinishRun,
+  processIdentify,
+  processPreview,
+  processRescan,
+  processSlackOutput,
+  processStartDeletion,
+  STEP_JOBS,
+} from './index.js';
 
 export interface Workers {
   /** True while every worker is running (not closing, not closed). */
@@ -56,7 +65,11 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       { ...options, concurrency: cfg.concurrency },
     ),
     // Identifying people and previews mostly wait on IBM: in a bulk they run as wide as the steps do.
-    new Worker(QUEUES.runs, (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)), { ...options, concurrency: cfg.concurrency }),
+    new Worker(
+      QUEUES.runs,
+      (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)),
+      { ...options, concurrency: cfg.concurrency },
+    ),
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.slack, (job: Job, token?: string) => processSlackOutput(job, deps, token), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),
@@ -88,7 +101,12 @@ async function recordStalled(job: Job, deps: RunDeps): Promise<void> {
   try {
     const step = STEP_JOBS.get(job.name);
     if (!step) throw new Error(`no processor for job "${job.name}"`);
-    await step.failForGood(job, deps, (executions) => `the worker running it stopped ${executions > 1 ? `${executions} times` : 'repeatedly'} (crash or kill) before it finished; what its executions set out to change is accounted for above`);
+    await step.failForGood(
+      job,
+      deps,
+      (executions) =>
+        `the worker running it stopped ${executions > 1 ? `${executions} times` : 'repeatedly'} (crash or kill) before it finished; what its executions set out to change is accounted for above`,
+    );
   } catch (err) {
     deps.logger.error({ jobId: job.id, err: (err as Error).message }, 'could not record a stalled step; the reconciler will');
   }

@@ -5,9 +5,24 @@ export type { Logger };
 
 /** Paths that may carry credentials anywhere in a log object; pino masks them before writing. */
 const SECRET_PATHS = [
-  'token', '*.token', 'apikey', '*.apikey', 'apiKey', '*.apiKey', 'botToken', '*.botToken',
-  'signingSecret', '*.signingSecret', 'authorization', '*.authorization', 'headers.authorization',
-  '*.headers.authorization', 'access_token', '*.access_token', 'password', '*.password',
+  'token',
+  '*.token',
+  'apikey',
+  '*.apikey',
+  'apiKey',
+  '*.apiKey',
+  'botToken',
+  '*.botToken',
+  'signingSecret',
+  '*.signingSecret',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'access_token',
+  '*.access_token',
+  'password',
+  '*.password',
 ];
 
 /**

@@ -104,9 +104,16 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   try {
     // Every role answers the probes on PORT: beside Slack's endpoint in HTTP mode, else on their own.
     if (config.role === 'worker' || config.slack.appToken) ops = await startOpsServer({ port: config.port, setting: 'PORT', routes, logger });
-    metricsServer = await startOpsServer({ port: config.metrics.port, host: config.metrics.host, setting: 'OFFBOARD_METRICS_PORT', routes: metricsRoute(metrics.registry, logger), logger });
+    metricsServer = await startOpsServer({
+      port: config.metrics.port,
+      host: config.metrics.host,
+      setting: 'OFFBOARD_METRICS_PORT',
+      routes: metricsRoute(metrics.registry, logger),
+      logger,
+    });
     // Bolt, Express and Bull Board are loaded only by the processes that serve them: a worker is smaller without.
-    if (config.dashboard) dashboard = await (await import('./ops/queue-dashboard.js')).startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
+    if (config.dashboard)
+      dashboard = await (await import('./ops/queue-dashboard.js')).startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
     if (config.role !== 'worker') {
       const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, deletions, queues.previews, config.approvalChannel);
       const { startSlackServer } = await import('./slack/slack-server.js');
@@ -138,7 +145,13 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         outbox,
         evidence: new EvidencePublisher(
           { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
-          { signingKey, dir: config.evidence.dir, inThread: config.evidence.inThread, compliance: config.evidence.compliance, onCallingThread: config.role === 'worker' },
+          {
+            signingKey,
+            dir: config.evidence.dir,
+            inThread: config.evidence.inThread,
+            compliance: config.evidence.compliance,
+            onCallingThread: config.role === 'worker',
+          },
         ),
         runs,
         deletions,
@@ -156,7 +169,11 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
       // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
       await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });
-      await queues.maintenance.upsertJobScheduler(RECONCILE_JOB, { every: config.jobs.reconcileIntervalMs }, { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } });
+      await queues.maintenance.upsertJobScheduler(
+        RECONCILE_JOB,
+        { every: config.jobs.reconcileIntervalMs },
+        { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
+      );
       logger.info({ concurrency: config.jobs.concurrency }, 'workers started');
     }
   } catch (err) {
@@ -183,12 +200,15 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         // reconnecting (taskforcesh/bullmq#4656). Left behind, an active job is taken over by
         // another worker once its lock lapses, as when a process is killed.
         const deadline = Date.now() + config.jobs.shutdownTimeoutMs;
-        const closed = await within(deadline, (async () => {
-          await server?.close();
-          await workers?.close();
-          await closeQueues();
-          await Promise.all([ops?.close(), metricsServer?.close(), dashboard?.close()]);
-        })());
+        const closed = await within(
+          deadline,
+          (async () => {
+            await server?.close();
+            await workers?.close();
+            await closeQueues();
+            await Promise.all([ops?.close(), metricsServer?.close(), dashboard?.close()]);
+          })(),
+        );
         if (closed) return void (await within(deadline, redis.quit()));
         logger.warn(
           { timeoutMs: config.jobs.shutdownTimeoutMs },

@@ -20,7 +20,8 @@ type Replacer = (match: string, ...groups: string[]) => string;
 // Values a key/value pair may not start with: IBM ids (`apiKey: ApiKey-<uuid>`), JSON literals and
 // structure, which are not secrets and whose replacement by a bare word would break a JSON line.
 const VALUE = String.raw`(?![A-Za-z-]*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b)(?!(?:null|true|false)\b)(?!-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[\s,}\]]|$))[^\s"'\\,;&{}[\]]+`;
-const SECRET_KEY = '(?:ibm[_-]?)?api[_-]?key|(?:access|refresh|id|bot|app|admin|user)[_-]?token|token|client[_-]?secret|signing[_-]?secret|secret|password|passwd|pwd|passphrase|private[_-]?key|authorization|credentials?';
+const SECRET_KEY =
+  '(?:ibm[_-]?)?api[_-]?key|(?:access|refresh|id|bot|app|admin|user)[_-]?token|token|client[_-]?secret|signing[_-]?secret|secret|password|passwd|pwd|passphrase|private[_-]?key|authorization|credentials?';
 
 const RULES: Array<[RegExp, string | Replacer]> = [
   // PEM blocks of any type (private keys, certificates); an unterminated one is masked up to where its base64 ends.
@@ -35,7 +36,10 @@ const RULES: Array<[RegExp, string | Replacer]> = [
   // apikey=..., "password": "...", client_secret: ..., SLACK_BOT_TOKEN=..., also inside JSON-encoded strings (\"token\":\"...\").
   [
     // (Not after a colon: `::apikey:ApiKey-…` is a segment of an IBM CRN. A mask already in place is left as it is.)
-    new RegExp(String.raw`(?<![A-Za-z0-9:])(${SECRET_KEY})(\\?["']?\s*[:=]\s*\\?["']?)(?!(?:Basic|Bearer|Token)\s+\[)(?:(?:Basic|Bearer|Token)\s+)?${VALUE}`, 'gi'),
+    new RegExp(
+      String.raw`(?<![A-Za-z0-9:])(${SECRET_KEY})(\\?["']?\s*[:=]\s*\\?["']?)(?!(?:Basic|Bearer|Token)\s+\[)(?:(?:Basic|Bearer|Token)\s+)?${VALUE}`,
+      'gi',
+    ),
     (_m, key: string, sep: string) => `${key}${sep}${MASK}`,
   ],
 ];
@@ -124,7 +128,23 @@ export function redactDeep<T>(value: T): T {
  * The fields of a record (an audit event) that hold free text: what people typed, what a target
  * system said, names and labels. An array takes its field's name (`unchecked: string[]`).
  */
-const FREE_TEXT_FIELDS = new Set(['ticket', 'notes', 'note', 'reason', 'error', 'detail', 'why', 'unchecked', 'refusal', 'label', 'name', 'title', 'description', 'message', 'text']);
+const FREE_TEXT_FIELDS = new Set([
+  'ticket',
+  'notes',
+  'note',
+  'reason',
+  'error',
+  'detail',
+  'why',
+  'unchecked',
+  'refusal',
+  'label',
+  'name',
+  'title',
+  'description',
+  'message',
+  'text',
+]);
 
 /**
  * A copy of a record with its free-text fields masked by `redact` and every other string (ids,

@@ -70,7 +70,14 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
     extraSlackUsers: crowdSlackUsers(opts.people),
     env: { ...PRODUCTION, OFFBOARD_ROLE: 'web', ...opts.env },
   });
-  const workerEnv = { ...stack.env, ...PRODUCTION, ...opts.env, OFFBOARD_ROLE: 'worker', OFFBOARD_WORKER_CONCURRENCY: String(opts.concurrency), LOG_LEVEL: 'error' };
+  const workerEnv = {
+    ...stack.env,
+    ...PRODUCTION,
+    ...opts.env,
+    OFFBOARD_ROLE: 'worker',
+    OFFBOARD_WORKER_CONCURRENCY: String(opts.concurrency),
+    LOG_LEVEL: 'error',
+  };
   const workerPorts = await Promise.all(Array.from({ length: opts.workers }, () => freePort()));
   // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile of each worker process there when it stops.
   // BENCH_WORKER_NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2" passes options to node itself.
@@ -93,9 +100,18 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
       stack.ibm.setConsistencyDelay(0);
       const ids: string[] = [];
       for (const i of people) {
-        ids.push(await player.request(PEOPLE.morgan, { person: crowdPerson(i).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: `B-${i}` }, { awaitPreview: false }));
+        ids.push(
+          await player.request(
+            PEOPLE.morgan,
+            { person: crowdPerson(i).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: `B-${i}` },
+            { awaitPreview: false },
+          ),
+        );
       }
-      await waitUntil(async () => (await Promise.all(ids.map((id) => trail.read(id)))).every((t) => t.some((e) => e.type === 'request.previewed')), opts.deadlineMs);
+      await waitUntil(
+        async () => (await Promise.all(ids.map((id) => trail.read(id)))).every((t) => t.some((e) => e.type === 'request.previewed')),
+        opts.deadlineMs,
+      );
       return ids;
     },
     async approveAll(ids, onTick) {
@@ -169,7 +185,9 @@ async function cpuNow(redis: Redis, workers: BotProcess[]) {
 export function processCpuSeconds(pid: number | undefined): number {
   if (!pid) return 0;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;

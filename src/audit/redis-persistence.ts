@@ -14,10 +14,15 @@ export async function warnWithoutPersistence(redis: Redis, logger: Logger): Prom
     .catch(() => undefined);
   if (aof) return;
   if (save) {
-    logger.warn({ save }, 'Redis has no AOF: a crash loses the audit entries written since the last RDB snapshot. Set appendonly yes with appendfsync everysec (see docs/operations.md, Redis)');
+    logger.warn(
+      { save },
+      'Redis has no AOF: a crash loses the audit entries written since the last RDB snapshot. Set appendonly yes with appendfsync everysec (see docs/operations.md, Redis)',
+    );
     return;
   }
   logger.warn(
-    save === undefined ? 'Redis has no AOF and its RDB settings cannot be read: unless it persists another way, a restart loses every audit trail. Set appendonly yes (see docs/operations.md, Redis)' : 'Redis has no persistence (no AOF, no RDB snapshots): a restart loses every audit trail. Set appendonly yes with appendfsync everysec (see docs/operations.md, Redis)',
+    save === undefined
+      ? 'Redis has no AOF and its RDB settings cannot be read: unless it persists another way, a restart loses every audit trail. Set appendonly yes (see docs/operations.md, Redis)'
+      : 'Redis has no persistence (no AOF, no RDB snapshots): a restart loses every audit trail. Set appendonly yes with appendfsync everysec (see docs/operations.md, Redis)',
   );
 }

@@ -31,7 +31,13 @@ export function verifyChain(requestId: string, entries: readonly ChainEntry[], e
       const beforePrevious = i >= 2 ? entries[i - 2]!.hash : i === 1 ? genesisHash(requestId) : undefined;
       if (e.prev === beforePrevious) {
         const inserted = entries[i - 1]!;
-        return { intact: false, kind: 'inserted', index: i - 1, seq: inserted.seq, detail: `entry ${inserted.seq} was inserted: the entry after it links past it` };
+        return {
+          intact: false,
+          kind: 'inserted',
+          index: i - 1,
+          seq: inserted.seq,
+          detail: `entry ${inserted.seq} was inserted: the entry after it links past it`,
+        };
       }
       const target = hashes.get(e.prev);
       if (target !== undefined && target > i) return broken('reordered', `entry ${e.seq} links to an entry recorded after it`);
@@ -45,9 +51,21 @@ export function verifyChain(requestId: string, entries: readonly ChainEntry[], e
   if (expected && (expected.length !== entries.length || expected.head !== prev)) {
     const last = entries.at(-1);
     if (expected.length > entries.length) {
-      return { intact: false, kind: 'removed', index: entries.length, seq: last?.seq ?? '', detail: `${expected.length - entries.length} entry(ies) missing from the end of the trail` };
+      return {
+        intact: false,
+        kind: 'removed',
+        index: entries.length,
+        seq: last?.seq ?? '',
+        detail: `${expected.length - entries.length} entry(ies) missing from the end of the trail`,
+      };
     }
-    return { intact: false, kind: 'changed', index: Math.max(0, entries.length - 1), seq: last?.seq ?? '', detail: 'the trail does not end at the recorded head' };
+    return {
+      intact: false,
+      kind: 'changed',
+      index: Math.max(0, entries.length - 1),
+      seq: last?.seq ?? '',
+      detail: 'the trail does not end at the recorded head',
+    };
   }
   return { intact: true, entries: entries.length, head: prev };
 }

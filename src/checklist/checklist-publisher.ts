@@ -78,7 +78,11 @@ export class ChecklistPublisher {
         // A refresh that asks for what Slack already shows (the last write covered it) costs no call.
         if (last?.digest !== digest) await this.slack.chat.update({ channel: request.checklistMessage.channel, ts: request.checklistMessage.ts, ...message });
       } else {
-        const posted = await this.posted.postOnce('checklist', requestId, { channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, ...message });
+        const posted = await this.posted.postOnce('checklist', requestId, {
+          channel: request.approvalMessage.channel,
+          thread_ts: request.approvalMessage.ts,
+          ...message,
+        });
         await this.store.patch(requestId, { checklistMessage: { channel: posted.channel, ts: posted.ts } });
         // Found from an earlier try: it shows what was rendered then.
         if (posted.found) await this.slack.chat.update({ channel: posted.channel, ts: posted.ts, ...message });

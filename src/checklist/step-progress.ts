@@ -110,7 +110,11 @@ export function stepProgress(trail: AuditRecord[]): StepProgress[] {
         s.intents.push({ transactionId: e.transactionId, itemIds: e.itemIds });
         break;
       case 'step.acted':
-        s.changes = mergeById(s.changes ?? [], e.changes.map((c) => ({ ...c, transactionId: e.transactionId })), supersedes);
+        s.changes = mergeById(
+          s.changes ?? [],
+          e.changes.map((c) => ({ ...c, transactionId: e.transactionId })),
+          supersedes,
+        );
         if (!s.transactionIds.includes(e.transactionId)) s.transactionIds.push(e.transactionId);
         s.actedAt ??= e.at;
         break;

@@ -3,27 +3,49 @@ import { z } from 'zod';
 import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
 import { list, positiveInt, url } from './env-schema.js';
 
-
 /**
  * The bot's own configuration contract; each system reads its own variables (its `settings.ts`).
  * Names follow Slack's conventions so operators can reuse what they already export.
  */
 const schema = z
   .object({
-    SLACK_BOT_TOKEN: z.string({ message: 'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)' }).startsWith('xoxb-', {
-      message: 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
-    }).describe('Bot token `xoxb-…` (OAuth & Permissions)'),
+    SLACK_BOT_TOKEN: z
+      .string({ message: 'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)' })
+      .startsWith('xoxb-', {
+        message: 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
+      })
+      .describe('Bot token `xoxb-…` (OAuth & Permissions)'),
     // Required unless SLACK_APP_TOKEN is set (see REQUIRED_WITH): Socket Mode requests are not signed.
-    SLACK_SIGNING_SECRET: z.string().min(1).optional().meta({ description: 'Verifies that requests come from Slack (Basic Information); not needed with `SLACK_APP_TOKEN`', unset: 'required over HTTP' }),
+    SLACK_SIGNING_SECRET: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Verifies that requests come from Slack (Basic Information); not needed with `SLACK_APP_TOKEN`', unset: 'required over HTTP' }),
     SLACK_APP_TOKEN: z
       .string()
       .startsWith('xapp-', { message: 'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)' })
       .optional()
-      .describe('App-level token `xapp-…` with `connections:write`: Slack\'s events arrive over Socket Mode, no public URL needed'),
-    SLACK_API_URL: url('SLACK_API_URL').optional().meta({ description: 'Web API base URL, e.g. a proxy or the simulator (`http://host/api/`)', unset: "Slack's" }),
-    PORT: z.coerce.number({ message: 'PORT must be a port number' }).int().min(0).max(65535, 'PORT must be at most 65535').default(3000).describe('HTTP port: `/healthz`, `/readyz` in every role; Slack posts to `/slack/events` (web role over HTTP)'),
-    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'REDIS_PREFIX may hold letters, digits, - and _ only').default('offboard').describe('Prefix of every Redis key, so several installations can share a Redis'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379').describe('Redis for requests, the audit trail and the queues'),
+      .describe("App-level token `xapp-…` with `connections:write`: Slack's events arrive over Socket Mode, no public URL needed"),
+    SLACK_API_URL: url('SLACK_API_URL')
+      .optional()
+      .meta({ description: 'Web API base URL, e.g. a proxy or the simulator (`http://host/api/`)', unset: "Slack's" }),
+    PORT: z.coerce
+      .number({ message: 'PORT must be a port number' })
+      .int()
+      .min(0)
+      .max(65535, 'PORT must be at most 65535')
+      .default(3000)
+      .describe('HTTP port: `/healthz`, `/readyz` in every role; Slack posts to `/slack/events` (web role over HTTP)'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'REDIS_PREFIX may hold letters, digits, - and _ only')
+      .default('offboard')
+      .describe('Prefix of every Redis key, so several installations can share a Redis'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+      .default('redis://127.0.0.1:6379')
+      .describe('Redis for requests, the audit trail and the queues'),
     OFFBOARD_APPROVAL_CHANNEL: z
       .string({ message: 'OFFBOARD_APPROVAL_CHANNEL is required: the channel id (C… or G…) where approval requests are posted' })
       .regex(/^[CG][A-Z0-9]+$/, 'OFFBOARD_APPROVAL_CHANNEL must be a channel id such as C0123ABCD, not a name')
@@ -34,26 +56,51 @@ const schema = z
         message: 'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
       })
       .describe('A user group id `S…` (read at most 3 s before each click; one reading serves a burst of clicks) or a comma list of user ids `U…`'),
-    OFFBOARD_ROLE: z.enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' }).default('all').describe('`all`, `web` (HTTP receiver only) or `worker` (jobs only)'),
+    OFFBOARD_ROLE: z
+      .enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' })
+      .default('all')
+      .describe('`all`, `web` (HTTP receiver only) or `worker` (jobs only)'),
     OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000).describe('How long a step keeps reading back before failing with "not confirmed"'),
-    OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(50).describe('Shortest pause between read-backs. The first read-back comes right after the change; each pause is then a tenth of the time waited so far (at least this, at most 10 s), so a change IAM takes D to show is confirmed about D/10 late at most; each pause is a delayed job, not a busy worker'),
-    OFFBOARD_JOB_ATTEMPTS: positiveInt(25).describe('Attempts per step before it fails (retryable errors only: 429, 5xx, network). A retried step resumes where it stopped'),
+    OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(50).describe(
+      'Shortest pause between read-backs. The first read-back comes right after the change; each pause is then a tenth of the time waited so far (at least this, at most 10 s), so a change IAM takes D to show is confirmed about D/10 late at most; each pause is a delayed job, not a busy worker',
+    ),
+    OFFBOARD_JOB_ATTEMPTS: positiveInt(25).describe(
+      'Attempts per step before it fails (retryable errors only: 429, 5xx, network). A retried step resumes where it stopped',
+    ),
     OFFBOARD_RETRY_DELAY_MS: positiveInt(1_000).describe('First retry delay; doubles each attempt (±20% jitter); never shorter than `Retry-After`'),
     OFFBOARD_RETRY_MAX_DELAY_MS: positiveInt(30_000).describe('Cap on the doubling retry delay (a longer `Retry-After` is still honoured)'),
-    OFFBOARD_JOB_LOCK_MS: positiveInt(30_000).describe('How long a job\'s lock lasts without renewal: a killed worker\'s steps are taken over after about this long'),
-    OFFBOARD_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000).describe('How long a stop waits for active jobs to finish and connections to close; after it the process exits and another worker takes those jobs over once their lock lapses (`OFFBOARD_JOB_LOCK_MS`)'),
-    OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000).describe('How often the reconciler looks for approved requests without their jobs, lost jobs and unposted messages (also once at start-up)'),
+    OFFBOARD_JOB_LOCK_MS: positiveInt(30_000).describe(
+      "How long a job's lock lasts without renewal: a killed worker's steps are taken over after about this long",
+    ),
+    OFFBOARD_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000).describe(
+      'How long a stop waits for active jobs to finish and connections to close; after it the process exits and another worker takes those jobs over once their lock lapses (`OFFBOARD_JOB_LOCK_MS`)',
+    ),
+    OFFBOARD_RECONCILE_INTERVAL_MS: positiveInt(60_000).describe(
+      'How often the reconciler looks for approved requests without their jobs, lost jobs and unposted messages (also once at start-up)',
+    ),
     OFFBOARD_RESCAN_AFTER: z
       .string()
-      .refine((v) => list(v).every((d) => /^0*[1-9]\d*[smhd]$/.test(d)), { message: 'OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero such as 1h,1d,7d,30d (units s, m, h, d)' })
+      .refine((v) => list(v).every((d) => /^0*[1-9]\d*[smhd]$/.test(d)), {
+        message: 'OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero such as 1h,1d,7d,30d (units s, m, h, d)',
+      })
       .default('1h,1d,7d,30d')
       .describe('When to look again, after a disable and after a delete phase, for access that came back (units s, m, h, d)'),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8).describe('Steps one worker process runs at once'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal` … `trace`, or `silent`'),
-    OFFBOARD_METRICS_PORT: z.coerce.number({ message: 'OFFBOARD_METRICS_PORT must be a port number' }).int().min(0).max(65535, 'OFFBOARD_METRICS_PORT must be at most 65535').default(9464).describe('Port of `/metrics` (Prometheus), apart from the port Slack posts to; `0` picks a free one'),
-    OFFBOARD_METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'OFFBOARD_METRICS_HOST must be an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1').describe('Interface `/metrics` listens on: `0.0.0.0` to let a Prometheus on another host scrape it (keep the port off public load balancers)'),
-    OFFBOARD_DASHBOARD_PORT: z
-      .coerce.number({ message: 'OFFBOARD_DASHBOARD_PORT must be a port number' })
+    OFFBOARD_METRICS_PORT: z.coerce
+      .number({ message: 'OFFBOARD_METRICS_PORT must be a port number' })
+      .int()
+      .min(0)
+      .max(65535, 'OFFBOARD_METRICS_PORT must be at most 65535')
+      .default(9464)
+      .describe('Port of `/metrics` (Prometheus), apart from the port Slack posts to; `0` picks a free one'),
+    OFFBOARD_METRICS_HOST: z
+      .string()
+      .regex(/^[A-Za-z0-9.:-]+$/, 'OFFBOARD_METRICS_HOST must be an interface address such as 127.0.0.1 or 0.0.0.0')
+      .default('127.0.0.1')
+      .describe('Interface `/metrics` listens on: `0.0.0.0` to let a Prometheus on another host scrape it (keep the port off public load balancers)'),
+    OFFBOARD_DASHBOARD_PORT: z.coerce
+      .number({ message: 'OFFBOARD_DASHBOARD_PORT must be a port number' })
       .int()
       .min(0)
       .max(65535, 'OFFBOARD_DASHBOARD_PORT must be at most 65535')
@@ -65,14 +112,42 @@ const schema = z
         message: 'OFFBOARD_COMPLIANCE must be one user group id (S…) or a comma list of user ids (U…)',
       })
       .optional()
-      .describe('Who besides the approvers may have the evidence pack (**Download evidence**, `/offboard report <id>`), and who is sent every round\'s pack by direct message when it finishes: a user group id `S…` (read at every ask and every round) or a comma list of user ids `U…`'),
-    OFFBOARD_EVIDENCE_DIR: z.string().optional().describe('Also writes every evidence pack (JSON, PDF, manifest) to this directory, named by request id and round, for retention outside Slack; the directory is made 0700 and the files 0600'),
-    OFFBOARD_EVIDENCE_IN_THREAD: z.enum(['true', 'false'], { message: 'OFFBOARD_EVIDENCE_IN_THREAD must be true or false' }).default('false').describe('`true` also uploads every evidence pack to the request\'s thread in the approval channel, where every channel member can open it. Off, packs go only by direct message to compliance and to approvers who ask'),
-    OFFBOARD_SIGNING_KEY_FILE: z.string().optional().describe('An Ed25519 private key in PEM (`npm run keygen`): every pack then carries a detached signed manifest. Read at start-up; a file readable or writable by group or others (not `chmod 600`) is refused'),
-    OFFBOARD_SIGNING_KEY_ID: z.string().regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)').optional().meta({ description: 'The key\'s name, written in every manifest and on every PDF page', unset: 'required with the key file' }),
+      .describe(
+        "Who besides the approvers may have the evidence pack (**Download evidence**, `/offboard report <id>`), and who is sent every round's pack by direct message when it finishes: a user group id `S…` (read at every ask and every round) or a comma list of user ids `U…`",
+      ),
+    OFFBOARD_EVIDENCE_DIR: z
+      .string()
+      .optional()
+      .describe(
+        'Also writes every evidence pack (JSON, PDF, manifest) to this directory, named by request id and round, for retention outside Slack; the directory is made 0700 and the files 0600',
+      ),
+    OFFBOARD_EVIDENCE_IN_THREAD: z
+      .enum(['true', 'false'], { message: 'OFFBOARD_EVIDENCE_IN_THREAD must be true or false' })
+      .default('false')
+      .describe(
+        "`true` also uploads every evidence pack to the request's thread in the approval channel, where every channel member can open it. Off, packs go only by direct message to compliance and to approvers who ask",
+      ),
+    OFFBOARD_SIGNING_KEY_FILE: z
+      .string()
+      .optional()
+      .describe(
+        'An Ed25519 private key in PEM (`npm run keygen`): every pack then carries a detached signed manifest. Read at start-up; a file readable or writable by group or others (not `chmod 600`) is refused',
+      ),
+    OFFBOARD_SIGNING_KEY_ID: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)')
+      .optional()
+      .meta({ description: "The key's name, written in every manifest and on every PDF page", unset: 'required with the key file' }),
     OFFBOARD_DASHBOARD_USER: z.string().optional().meta({ description: 'HTTP basic auth user of the dashboard', unset: 'required with the port' }),
     // Basic auth has no lockout: only length keeps guessing out of reach.
-    OFFBOARD_DASHBOARD_PASSWORD: z.string().min(16, 'OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)').optional().meta({ description: 'HTTP basic auth password of the dashboard: at least 16 characters, refused at start-up otherwise', unset: 'required with the port' }),
+    OFFBOARD_DASHBOARD_PASSWORD: z
+      .string()
+      .min(16, 'OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)')
+      .optional()
+      .meta({
+        description: 'HTTP basic auth password of the dashboard: at least 16 characters, refused at start-up otherwise',
+        unset: 'required with the port',
+      }),
   })
   .transform((e) => ({
     slack: {
@@ -136,8 +211,16 @@ const durationMs = (d: string) => Number(d.slice(0, -1)) * UNIT_MS[d.at(-1) as k
 /** Settings required only alongside (or without) another, which one field's schema cannot see. */
 const REQUIRED_WITH: { name: string; when: (env: Record<string, string | undefined>) => boolean; message: string }[] = [
   { name: 'SLACK_SIGNING_SECRET', when: (env) => !env.SLACK_APP_TOKEN, message: 'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)' },
-  { name: 'OFFBOARD_SIGNING_KEY_ID', when: (env) => env.OFFBOARD_SIGNING_KEY_FILE !== undefined, message: 'OFFBOARD_SIGNING_KEY_ID is required when OFFBOARD_SIGNING_KEY_FILE is set (it names the key in every manifest)' },
-  { name: 'OFFBOARD_SIGNING_KEY_FILE', when: (env) => env.OFFBOARD_SIGNING_KEY_ID !== undefined, message: 'OFFBOARD_SIGNING_KEY_FILE is required when OFFBOARD_SIGNING_KEY_ID is set (an Ed25519 private key in PEM: npm run keygen)' },
+  {
+    name: 'OFFBOARD_SIGNING_KEY_ID',
+    when: (env) => env.OFFBOARD_SIGNING_KEY_FILE !== undefined,
+    message: 'OFFBOARD_SIGNING_KEY_ID is required when OFFBOARD_SIGNING_KEY_FILE is set (it names the key in every manifest)',
+  },
+  {
+    name: 'OFFBOARD_SIGNING_KEY_FILE',
+    when: (env) => env.OFFBOARD_SIGNING_KEY_ID !== undefined,
+    message: 'OFFBOARD_SIGNING_KEY_FILE is required when OFFBOARD_SIGNING_KEY_ID is set (an Ed25519 private key in PEM: npm run keygen)',
+  },
   ...['OFFBOARD_DASHBOARD_USER', 'OFFBOARD_DASHBOARD_PASSWORD'].map((name) => ({
     name,
     when: (env: Record<string, string | undefined>) => env.OFFBOARD_DASHBOARD_PORT !== undefined,
@@ -156,7 +239,8 @@ function signingKeyFileProblem(file: string): string | undefined {
   } catch (err) {
     return `OFFBOARD_SIGNING_KEY_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it must name the Ed25519 private key in PEM (npm run keygen)`;
   }
-  if (mode & 0o077) return `OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it, owned by the user the bot runs as`;
+  if (mode & 0o077)
+    return `OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it, owned by the user the bot runs as`;
   return undefined;
 }
 
@@ -180,7 +264,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModul
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')) as Record<string, string>;
   const parsed = schema.safeParse(blankAsUnset);
   const problems = [
-    ...(parsed.error?.issues ?? []).map((i) => ({ name: String(i.path[0]), message: i.message.includes(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}` })),
+    ...(parsed.error?.issues ?? []).map((i) => ({
+      name: String(i.path[0]),
+      message: i.message.includes(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}`,
+    })),
     ...REQUIRED_WITH.filter((r) => r.when(blankAsUnset) && blankAsUnset[r.name] === undefined),
   ];
   // In the order of the settings, wherever a problem was found; the systems' own come after.

@@ -48,7 +48,18 @@ export function crowdIbmSeed(n: number): IbmCloudSeed {
     for (let i = 0; i < n; i++) {
       const p = crowdPerson(i);
       const [firstname, lastname] = p.name.split(' ') as [string, string];
-      seed.users.push({ id: uuid(1, i, a).replace(/-/g, ''), iam_id: p.iamId, realm: 'IBMid', user_id: p.email, firstname, lastname, state: 'ACTIVE', email: p.email, account_id: account, added_on: at });
+      seed.users.push({
+        id: uuid(1, i, a).replace(/-/g, ''),
+        iam_id: p.iamId,
+        realm: 'IBMid',
+        user_id: p.email,
+        firstname,
+        lastname,
+        state: 'ACTIVE',
+        email: p.email,
+        account_id: account,
+        added_on: at,
+      });
       const keyId = `ApiKey-${uuid(2, i, a)}`;
       seed.apiKeys.push({
         id: keyId,

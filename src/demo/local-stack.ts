@@ -92,7 +92,12 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
 
 /** Every IBM Cloud endpoint setting, pointed at one URL (the simulator serves them all). */
 export function ibmEndpointsEnv(url: string): Record<string, string> {
-  return Object.fromEntries(['IBMCLOUD_IAM_URL', 'USER_MANAGEMENT_URL', 'IAM_IDENTITY_URL', 'IAM_ACCESS_GROUPS_URL', 'IAM_POLICY_MANAGEMENT_URL', 'ACCOUNT_MANAGEMENT_URL'].map((k) => [k, url]));
+  return Object.fromEntries(
+    ['IBMCLOUD_IAM_URL', 'USER_MANAGEMENT_URL', 'IAM_IDENTITY_URL', 'IAM_ACCESS_GROUPS_URL', 'IAM_POLICY_MANAGEMENT_URL', 'ACCOUNT_MANAGEMENT_URL'].map((k) => [
+      k,
+      url,
+    ]),
+  );
 }
 
 export interface SimulatorEnvOptions {

@@ -42,7 +42,8 @@ async function main() {
         () => {
           const text = checklistText(player, id);
           progress.show(text);
-          const finished = (text?.match(/Finished/g) ?? []).length > 0 && live.slack.files.some((f) => f.filename.includes(`${id}${round > 1 ? `-round${round}` : ''}.pdf`));
+          const finished =
+            (text?.match(/Finished/g) ?? []).length > 0 && live.slack.files.some((f) => f.filename.includes(`${id}${round > 1 ? `-round${round}` : ''}.pdf`));
           return finished ? text : undefined;
         },
         { timeoutMs: DEADLINE_MS, intervalMs: 50 },
@@ -73,19 +74,28 @@ async function main() {
     await player.click(PEOPLE.alex, 'approve', id);
     await untilFinished(id, 1);
     const keys = stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane);
-    if (!stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || keys.some((k) => !k.disabled)) throw new Error('after the disable phase Jane should still be a member, with every key disabled');
-    if (stack.slack.scim!.user(PEOPLE.jane)?.active) throw new Error('Jane\'s Slack account should be deactivated');
+    if (!stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || keys.some((k) => !k.disabled))
+      throw new Error('after the disable phase Jane should still be a member, with every key disabled');
+    if (stack.slack.scim!.user(PEOPLE.jane)?.active) throw new Error("Jane's Slack account should be deactivated");
     say('   Jane is still a member of each account, with nothing to use: her keys are disabled, her groups, policies and');
     say('   profile links removed (each kept in the trail as a snapshot), her Slack account deactivated. Deletion is scheduled in 30 days.');
 
     say('\n4. Riley (IT) clicks "End grace period now": the deletion runs at once\n');
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     const final = await untilFinished(id, 2);
-    if (stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).length) throw new Error('Jane is still in Acme Production after the deletion');
+    if (stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).length)
+      throw new Error('Jane is still in Acme Production after the deletion');
 
     say('\n5. A second request, for Chris Contractor; approved, then reinstated during the grace period');
     const before = JSON.stringify(chrisHolds(stack));
-    const chris = await player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'contract_end', disposition: 'disable_then_delete', graceDays: '14', successor: PEOPLE.taylor, ticket: 'HR-2043' });
+    const chris = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.chris,
+      reason: 'contract_end',
+      disposition: 'disable_then_delete',
+      graceDays: '14',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-2043',
+    });
     await player.click(PEOPLE.alex, 'approve', chris);
     await untilFinished(chris, 1);
     say('   ... the contract is extended: Riley clicks Reinstate\n');
@@ -103,7 +113,11 @@ async function main() {
     }
     const failed = final?.includes('failed step') ?? true;
     say(`\n6. Evidence packs uploaded to each request's thread and written to:\n${written.map((p) => `   ${p}`).join('\n')}`);
-    say(failed ? '\nThe run finished with failures (see above).' : '\nDone: Jane Doe has no access left in either IBM Cloud account or Slack, Chris has his back, and the read-backs prove both.');
+    say(
+      failed
+        ? '\nThe run finished with failures (see above).'
+        : '\nDone: Jane Doe has no access left in either IBM Cloud account or Slack, Chris has his back, and the read-backs prove both.',
+    );
     clearTimeout(deadline);
     await stack.stop();
     await redis?.stop();
@@ -119,10 +133,22 @@ async function main() {
 /** What Chris holds, in a form that compares equal when restored (policies by content: they come back with new ids). */
 function chrisHolds(stack: LocalStack) {
   return [ACME_PRODUCTION, ACME_STAGING].map((account) => ({
-    keys: stack.ibm.apiKeysOf(account, SIM_IAM_IDS.chris).map((k) => `${k.id}:${k.disabled}`).sort(),
-    groups: stack.ibm.groupsOf(account, SIM_IAM_IDS.chris).map((g) => g.id).sort(),
-    policies: stack.ibm.policiesOf(account, SIM_IAM_IDS.chris).map((p) => JSON.stringify([p.control, p.resource])).sort(),
-    links: stack.ibm.profilesLinkedTo(account, SIM_IAM_IDS.chris).map((p) => p.id).sort(),
+    keys: stack.ibm
+      .apiKeysOf(account, SIM_IAM_IDS.chris)
+      .map((k) => `${k.id}:${k.disabled}`)
+      .sort(),
+    groups: stack.ibm
+      .groupsOf(account, SIM_IAM_IDS.chris)
+      .map((g) => g.id)
+      .sort(),
+    policies: stack.ibm
+      .policiesOf(account, SIM_IAM_IDS.chris)
+      .map((p) => JSON.stringify([p.control, p.resource]))
+      .sort(),
+    links: stack.ibm
+      .profilesLinkedTo(account, SIM_IAM_IDS.chris)
+      .map((p) => p.id)
+      .sort(),
     slackActive: stack.slack.scim?.user(PEOPLE.chris)?.active,
   }));
 }
@@ -158,23 +184,25 @@ function checklistText(player: SlackPlayer, id: string): string | undefined {
   const message = player.checklist(id);
   if (!message) return undefined;
   const blocks = message.blocks as { type: string; text?: { text: string }; elements?: { text: unknown }[] }[];
-  return blocks
-    // Buttons are not text to print.
-    .filter((b) => b.type !== 'actions')
-    .map((b) => b.text?.text ?? b.elements?.map((e) => String(e.text)).join(' ') ?? '')
-    .join('\n')
-    .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
-    .replace(/<@(\w+)>/g, '@$1')
-    .replace(/:white_check_mark:/g, '[done]')
-    .replace(/:x:/g, '[FAILED]')
-    .replace(/:hourglass_flowing_sand:/g, '[running]')
-    .replace(/:arrows_counterclockwise:/g, '[retrying]')
-    .replace(/:white_circle:/g, '[waiting]')
-    .replace(/:large_orange_circle:/g, '[RESIDUAL]')
-    .replace(/:lock:/g, '[disabled]')
-    .replace(/:leftwards_arrow_with_hook:/g, '[reinstated]')
-    .replace(/:clipboard: /g, '')
-    .replace(/\*/g, '');
+  return (
+    blocks
+      // Buttons are not text to print.
+      .filter((b) => b.type !== 'actions')
+      .map((b) => b.text?.text ?? b.elements?.map((e) => String(e.text)).join(' ') ?? '')
+      .join('\n')
+      .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
+      .replace(/<@(\w+)>/g, '@$1')
+      .replace(/:white_check_mark:/g, '[done]')
+      .replace(/:x:/g, '[FAILED]')
+      .replace(/:hourglass_flowing_sand:/g, '[running]')
+      .replace(/:arrows_counterclockwise:/g, '[retrying]')
+      .replace(/:white_circle:/g, '[waiting]')
+      .replace(/:large_orange_circle:/g, '[RESIDUAL]')
+      .replace(/:lock:/g, '[disabled]')
+      .replace(/:leftwards_arrow_with_hook:/g, '[reinstated]')
+      .replace(/:clipboard: /g, '')
+      .replace(/\*/g, '')
+  );
 }
 
 function fail(err: unknown): never {

@@ -40,7 +40,10 @@ export class SlackPlayer {
   async submitForm(userId: string, answers: FormAnswers) {
     const { view } = await this.openForm(userId);
     const v = view.view as { callback_id: string; private_metadata?: string };
-    for (const [block, picked] of [[FIELDS.person, answers.person], [FIELDS.successor, answers.successor]] as const) {
+    for (const [block, picked] of [
+      [FIELDS.person, answers.person],
+      [FIELDS.successor, answers.successor],
+    ] as const) {
       if (picked) await this.pick(userId, { ...view.view, id: view.id }, block, picked);
     }
     return this.handled(
@@ -76,7 +79,8 @@ export class SlackPlayer {
     const message = await this.stack.slack.waitFor(() => this.stack.slack.messages(APPROVAL_CHANNEL)[before]);
     const id = /OFF-[0-9A-Z]{6}/.exec(message.text)?.[0];
     if (!id) throw new Error(`no request id in approval message: ${message.text}`);
-    if (awaitPreview) await this.stack.slack.waitFor(() => !JSON.stringify(this.approvalMessage(id)?.blocks).includes('Checking what they hold'), { timeoutMs: 15_000 });
+    if (awaitPreview)
+      await this.stack.slack.waitFor(() => !JSON.stringify(this.approvalMessage(id)?.blocks).includes('Checking what they hold'), { timeoutMs: 15_000 });
     return id;
   }
 

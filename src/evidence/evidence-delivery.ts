@@ -18,5 +18,11 @@ export type DeliveryJobData = z.infer<typeof deliveryJobDataSchema>;
 export async function queueDelivery(queue: Queue, data: DeliveryJobData, attempts: number): Promise<void> {
   const id = `${data.requestId}.deliver.r${data.round}.${data.userId}`;
   const once = data.via === 'compliance' ? { jobId: `${id}.compliance` } : { deduplication: { id } };
-  await queue.add(DELIVER_EVIDENCE_JOB, data, { ...once, attempts, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
+  await queue.add(DELIVER_EVIDENCE_JOB, data, {
+    ...once,
+    attempts,
+    backoff: { type: 'offboard' },
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
 }

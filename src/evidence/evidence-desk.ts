@@ -46,7 +46,8 @@ export class EvidenceDesk {
     if (refused) return refused;
     const trail = await this.audit.read(requestId);
     const report = trail.findLast((e) => e.type === 'report.published');
-    if (report?.type !== 'report.published') return { kind: 'not_now', text: `No evidence pack is stored for ${requestId} yet: it is stored when the run finishes.` };
+    if (report?.type !== 'report.published')
+      return { kind: 'not_now', text: `No evidence pack is stored for ${requestId} yet: it is stored when the run finishes.` };
     // Sent by direct message, where only the asker can open it; the delivery is recorded when it is made.
     await queueDelivery(this.runs, { requestId, round: report.round, userId: actorId, via }, this.attempts);
     return {
@@ -56,7 +57,9 @@ export class EvidenceDesk {
         ...(report.sha256 ? [`JSON SHA-256 \`${report.sha256}\``] : []),
         ...(report.chainHead ? [`Chain head \`${report.chainHead}\``] : []),
         report.keyId ? `Signed with key \`${report.keyId}\`.` : 'Unsigned.',
-        report.keyId ? 'Check it with `npm run verify -- <file.json> --manifest <file.manifest.json> --public-key <public.pem>`.' : 'Check its chain with `npm run verify -- <file.json> --allow-unsigned`.',
+        report.keyId
+          ? 'Check it with `npm run verify -- <file.json> --manifest <file.manifest.json> --public-key <public.pem>`.'
+          : 'Check its chain with `npm run verify -- <file.json> --allow-unsigned`.',
       ].join('\n'),
     };
   }
@@ -68,8 +71,19 @@ export class EvidenceDesk {
     const trail = await this.audit.read(requestId);
     const finished = trail.findLast((e) => e.type === 'run.finished');
     if (finished?.type !== 'run.finished') return { kind: 'not_now', text: `${requestId} has not finished a run yet: its pack is made when it does.` };
-    if (trail.some((e) => e.type === 'report.published' && e.round === finished.round)) return { kind: 'not_now', text: `The evidence pack of ${requestId} is already stored: use Download evidence.` };
-    await this.runs.add(FINISH_RUN_JOB, { requestId }, { deduplication: { id: `${requestId}.generate-report` }, attempts: this.attempts, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
+    if (trail.some((e) => e.type === 'report.published' && e.round === finished.round))
+      return { kind: 'not_now', text: `The evidence pack of ${requestId} is already stored: use Download evidence.` };
+    await this.runs.add(
+      FINISH_RUN_JOB,
+      { requestId },
+      {
+        deduplication: { id: `${requestId}.generate-report` },
+        attempts: this.attempts,
+        backoff: { type: 'offboard' },
+        removeOnComplete: true,
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
     return { kind: 'given', text: `Generating the evidence pack for ${requestId}; once it is stored, Download evidence sends it to you by direct message.` };
   }
 

@@ -196,7 +196,13 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     ),
     steps: steps.map((s) => packStep(s, trail, attested.has(s.id))),
     actions: of('step.acted').map((e) => ({ step_id: e.stepId, transaction_id: e.transactionId, at: e.at, changes: e.changes.map(packChange) })),
-    read_backs: of('step.verified').map((e) => ({ step_id: e.stepId, at: e.at, checks: e.checks, first_confirmed_at: e.firstConfirmedAt, elapsed_ms: e.elapsedMs })),
+    read_backs: of('step.verified').map((e) => ({
+      step_id: e.stepId,
+      at: e.at,
+      checks: e.checks,
+      first_confirmed_at: e.firstConfirmedAt,
+      elapsed_ms: e.elapsedMs,
+    })),
     exceptions: exceptionsOf(trail, steps),
     residual_access: lifecycle(LIFECYCLE.residual_access),
     attestations: lifecycle(LIFECYCLE.attestations),
@@ -225,7 +231,9 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
 
 /** A verdict as the pack states it. */
 export function chainCheck(verdict: ChainVerdict): ChainCheck {
-  return verdict.intact ? { intact: true, detail: null } : { intact: false, detail: `${verdict.kind} at entry ${verdict.index + 1} (${verdict.seq}): ${verdict.detail}` };
+  return verdict.intact
+    ? { intact: true, detail: null }
+    : { intact: false, detail: `${verdict.kind} at entry ${verdict.index + 1} (${verdict.seq}): ${verdict.detail}` };
 }
 
 function packRequest(r: OffboardRequest, trail: AuditRecord[]): PackRequest {
@@ -236,7 +244,11 @@ function packRequest(r: OffboardRequest, trail: AuditRecord[]): PackRequest {
     reason: r.reason,
     reason_label: REASONS[r.reason] ?? r.reason,
     effective_at: r.effectiveAt,
-    disposition: { kind: r.disposition.kind, grace_days: r.disposition.kind === 'disable_then_delete' ? r.disposition.graceDays : null, label: describeDisposition(r.disposition) },
+    disposition: {
+      kind: r.disposition.kind,
+      grace_days: r.disposition.kind === 'disable_then_delete' ? r.disposition.graceDays : null,
+      label: describeDisposition(r.disposition),
+    },
     successor_slack_user_id: r.successorSlackUserId,
     ticket: r.ticket,
     notes: r.notes,
@@ -268,7 +280,13 @@ function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: Offboar
   const firstPlan = trail.find((e): e is Extract<AuditRecord, { type: 'run.planned' }> => e.type === 'run.planned');
   const firstRound = new Set(firstPlan?.steps.map(stepId) ?? []);
   const first = steps.filter((s) => firstRound.has(s.id) && s.phase !== 'reinstate');
-  const ended = first.length && first.every((s) => s.verification) ? first.map((s) => s.verification!.firstConfirmedAt).sort().at(-1)! : null;
+  const ended =
+    first.length && first.every((s) => s.verification)
+      ? first
+          .map((s) => s.verification!.firstConfirmedAt)
+          .sort()
+          .at(-1)!
+      : null;
   const effective = request?.effectiveAt ?? approved?.at ?? null;
   const delay = ended && effective ? Math.max(0, Date.parse(ended) - Date.parse(effective)) : null;
   const base = { access_ended_at: ended, delay_from_effective_ms: delay };
@@ -279,7 +297,11 @@ function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: Offboar
     if (round?.kind === 'reinstatement') {
       const restored = restoredIn(trail, round).length;
       return last.outcome === 'verified'
-        ? { result: 'reinstated', text: `Reinstated by ${round.by ?? 'an approver'} at ${round.at}: ${restored} item${restored === 1 ? '' : 's'} restored, verified by read-back`, ...base }
+        ? {
+            result: 'reinstated',
+            text: `Reinstated by ${round.by ?? 'an approver'} at ${round.at}: ${restored} item${restored === 1 ? '' : 's'} restored, verified by read-back`,
+            ...base,
+          }
         : { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
     }
     return last.outcome === 'verified'
@@ -333,7 +355,12 @@ function restoredIn(trail: AuditRecord[], r: Round): Array<{ id: string; label: 
   return trail.slice(from, to < 0 ? undefined : to).flatMap((e) => (e.type === 'step.acted' ? e.changes.filter((c) => c.outcome === 'restored') : []));
 }
 
-const packChange = (c: { id: string; label: string; outcome: string; detail?: string }): PackChange => ({ id: c.id, label: c.label, outcome: c.outcome, detail: c.detail ?? null });
+const packChange = (c: { id: string; label: string; outcome: string; detail?: string }): PackChange => ({
+  id: c.id,
+  label: c.label,
+  outcome: c.outcome,
+  detail: c.detail ?? null,
+});
 
 function packStep(s: StepProgress, trail: AuditRecord[], attested: boolean): PackStep {
   return {
@@ -354,8 +381,12 @@ function packStep(s: StepProgress, trail: AuditRecord[], attested: boolean): Pac
     transaction_ids: [...s.transactionIds],
     started_at: s.startedAt ?? null,
     acted_at: s.actedAt ?? null,
-    verification: s.verification ? { checks: s.verification.checks, first_confirmed_at: s.verification.firstConfirmedAt, elapsed_ms: s.verification.elapsedMs } : null,
-    retries: trail.flatMap((e) => (e.type === 'step.retrying' && e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [])),
+    verification: s.verification
+      ? { checks: s.verification.checks, first_confirmed_at: s.verification.firstConfirmedAt, elapsed_ms: s.verification.elapsedMs }
+      : null,
+    retries: trail.flatMap((e) =>
+      e.type === 'step.retrying' && e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [],
+    ),
     error: s.error ?? null,
   };
 }

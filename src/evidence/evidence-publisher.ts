@@ -107,7 +107,12 @@ export class EvidencePublisher {
     const rendered = await this.render(requestId, round, stored);
     if (this.options.dir) await this.writeToDir(rendered);
     const files = this.options.inThread
-      ? await this.upload(rendered, thread.channel, thread.ts, `Evidence pack for ${requestId}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}.`)
+      ? await this.upload(
+          rendered,
+          thread.channel,
+          thread.ts,
+          `Evidence pack for ${requestId}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}.`,
+        )
       : [];
     await audit.append(requestId, {
       type: 'report.published',
@@ -127,7 +132,8 @@ export class EvidencePublisher {
   async sendToCompliance(requestId: string, round: number): Promise<void> {
     if (!this.options.compliance) return;
     const { queue, attempts } = this.deps.deliveries;
-    for (const userId of await this.deps.directory.members(this.options.compliance)) await queueDelivery(queue, { requestId, round, userId, via: 'compliance' }, attempts);
+    for (const userId of await this.deps.directory.members(this.options.compliance))
+      await queueDelivery(queue, { requestId, round, userId, via: 'compliance' }, attempts);
   }
 
   /**
@@ -139,7 +145,8 @@ export class EvidencePublisher {
     const { audit, slack } = this.deps;
     const stored = await audit.chain(requestId);
     const events = stored.entries.map((e) => e.event);
-    if (via === 'compliance' && events.some((e) => e.type === 'evidence.downloaded' && e.actor === userId && e.via === 'compliance' && e.round === round)) return;
+    if (via === 'compliance' && events.some((e) => e.type === 'evidence.downloaded' && e.actor === userId && e.via === 'compliance' && e.round === round))
+      return;
     const report = events.findLast((e) => e.type === 'report.published' && e.round === round);
     if (!report) throw new Error(`${requestId} has no stored evidence pack of round ${round} to deliver`);
     // The pack as stored covers the trail up to its head: the same entries give the same pack.
@@ -182,7 +189,10 @@ export class EvidencePublisher {
     const verdict = verifyChain(requestId, entries, head);
     if (verdict.intact) return chainCheck(verdict);
     const { logger, metrics, outbox } = this.deps;
-    logger.error({ requestId, kind: verdict.kind, entry: verdict.index + 1, seq: verdict.seq, detail: verdict.detail }, 'the audit trail is broken: it was altered in Redis after it was recorded');
+    logger.error(
+      { requestId, kind: verdict.kind, entry: verdict.index + 1, seq: verdict.seq, detail: verdict.detail },
+      'the audit trail is broken: it was altered in Redis after it was recorded',
+    );
     metrics.chainBroken.inc();
     // One key per request: raised once, however many packs are rendered from the broken trail.
     await outbox.alert(
@@ -198,10 +208,25 @@ export class EvidencePublisher {
     const uploads = [
       { file: rendered.pdf, filename: rendered.names.pdf, title: `Offboarding evidence ${requestId}${round > 1 ? ` (round ${round})` : ''} (PDF)` },
       { file: Buffer.from(rendered.json), filename: rendered.names.json, title: `Offboarding evidence ${requestId} (JSON)` },
-      ...(rendered.manifest ? [{ file: Buffer.from(canonicalJson(rendered.manifest)), filename: rendered.names.manifest, title: `Signed manifest, key ${rendered.manifest.key_id}` }] : []),
+      ...(rendered.manifest
+        ? [
+            {
+              file: Buffer.from(canonicalJson(rendered.manifest)),
+              filename: rendered.names.manifest,
+              title: `Signed manifest, key ${rendered.manifest.key_id}`,
+            },
+          ]
+        : []),
     ];
     try {
-      return uploadedFiles(await this.deps.slack.files.uploadV2({ file_uploads: uploads, channel_id: channel, ...(threadTs ? { thread_ts: threadTs } : {}), initial_comment: comment }));
+      return uploadedFiles(
+        await this.deps.slack.files.uploadV2({
+          file_uploads: uploads,
+          channel_id: channel,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          initial_comment: comment,
+        }),
+      );
     } catch (err) {
       throw classifySlackError('evidence upload', err);
     }
@@ -212,7 +237,11 @@ export class EvidencePublisher {
     const dir = this.options.dir!;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chmod(dir, 0o700);
-    const files: [string, string | Buffer][] = [[r.names.json, r.json], [r.names.pdf, r.pdf], ...(r.manifest ? [[r.names.manifest, canonicalJson(r.manifest)] as [string, string]] : [])];
+    const files: [string, string | Buffer][] = [
+      [r.names.json, r.json],
+      [r.names.pdf, r.pdf],
+      ...(r.manifest ? [[r.names.manifest, canonicalJson(r.manifest)] as [string, string]] : []),
+    ];
     for (const [name, data] of files) {
       const path = join(dir, name);
       await writeFile(path, data, { mode: 0o600 });

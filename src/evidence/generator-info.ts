@@ -37,7 +37,10 @@ function gitCommit(): string | undefined {
       return readFileSync(join(ROOT, '.git', ref), 'utf8').trim();
     } catch {
       const packed = readFileSync(join(ROOT, '.git', 'packed-refs'), 'utf8');
-      return packed.split('\n').find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
+      return packed
+        .split('\n')
+        .find((l) => l.endsWith(` ${ref}`))
+        ?.split(' ')[0];
     }
   } catch {
     return undefined;

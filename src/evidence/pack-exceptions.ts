@@ -19,26 +19,63 @@ export function exceptionsOf(trail: AuditRecord[], steps: StepProgress[]): PackE
       case 'step.retrying':
         if (retried.has(e.stepId)) break;
         retried.add(e.stepId);
-        out.push({ kind: 'step_retried', at: e.at, subject: e.stepId, detail: `attempt ${e.attempt}: ${e.error}`, resolution: resolutionOf(byId.get(e.stepId), 'retried automatically') });
+        out.push({
+          kind: 'step_retried',
+          at: e.at,
+          subject: e.stepId,
+          detail: `attempt ${e.attempt}: ${e.error}`,
+          resolution: resolutionOf(byId.get(e.stepId), 'retried automatically'),
+        });
         break;
       case 'step.failed':
-        out.push({ kind: 'step_failed', at: e.at, subject: e.stepId, detail: `attempt ${e.attempt}: ${e.error}`, resolution: resolutionOf(byId.get(e.stepId), 'failed for good') });
+        out.push({
+          kind: 'step_failed',
+          at: e.at,
+          subject: e.stepId,
+          detail: `attempt ${e.attempt}: ${e.error}`,
+          resolution: resolutionOf(byId.get(e.stepId), 'failed for good'),
+        });
         break;
       case 'identities.failed':
-        out.push({ kind: 'identity_lookup_failed', at: e.at, subject: e.system, detail: e.error, resolution: `the steps of ${e.system} in round ${e.round} failed with this reason; an approver can retry them` });
+        out.push({
+          kind: 'identity_lookup_failed',
+          at: e.at,
+          subject: e.system,
+          detail: e.error,
+          resolution: `the steps of ${e.system} in round ${e.round} failed with this reason; an approver can retry them`,
+        });
         break;
       case 'approval.refused':
-        out.push({ kind: 'approval_refused', at: e.at, subject: e.actor, detail: `tried to ${e.action}: ${e.reason}`, resolution: 'refused; nothing was changed' });
+        out.push({
+          kind: 'approval_refused',
+          at: e.at,
+          subject: e.actor,
+          detail: `tried to ${e.action}: ${e.reason}`,
+          resolution: 'refused; nothing was changed',
+        });
         break;
       case 'run.reconciled':
         out.push({ kind: 'repaired', at: e.at, subject: e.action, detail: e.detail, resolution: 'repaired by the reconciler' });
         break;
       default:
-        if (/residual/.test(e.type)) out.push({ kind: 'residual_access', at: e.at, subject: e.type, detail: JSON.stringify(withoutType(e)), resolution: 'see the residual access in the timeline' });
+        if (/residual/.test(e.type))
+          out.push({
+            kind: 'residual_access',
+            at: e.at,
+            subject: e.type,
+            detail: JSON.stringify(withoutType(e)),
+            resolution: 'see the residual access in the timeline',
+          });
     }
   }
   if (foundNothingAnywhere(steps)) {
-    out.push({ kind: 'found_nothing', at: trail.at(-1)?.at ?? '', subject: 'all systems', detail: 'no identity or access was found for the person in any system', resolution: 'if the person uses another email there, their access was not touched: offboard that identity too' });
+    out.push({
+      kind: 'found_nothing',
+      at: trail.at(-1)?.at ?? '',
+      subject: 'all systems',
+      detail: 'no identity or access was found for the person in any system',
+      resolution: 'if the person uses another email there, their access was not touched: offboard that identity too',
+    });
   }
   return out;
 }

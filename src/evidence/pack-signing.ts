@@ -32,7 +32,8 @@ export interface SigningKey {
 
 export function loadSigningKey(file: string, id: string): SigningKey {
   const privateKey = createPrivateKey(readFileSync(file));
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`OFFBOARD_SIGNING_KEY_FILE must hold an Ed25519 private key in PEM (npm run keygen makes one), not ${privateKey.asymmetricKeyType}`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error(`OFFBOARD_SIGNING_KEY_FILE must hold an Ed25519 private key in PEM (npm run keygen makes one), not ${privateKey.asymmetricKeyType}`);
   return { id, privateKey };
 }
 
@@ -63,20 +64,24 @@ export function signPack(
   return { ...unsigned, signature: sign(null, Buffer.from(canonicalJson(unsigned)), key.privateKey).toString('base64') };
 }
 
-export type ManifestVerdict =
-  | { ok: true; keyId: string }
-  | { ok: false; kind: 'pack_changed' | 'wrong_key' | 'bad_signature'; detail: string };
+export type ManifestVerdict = { ok: true; keyId: string } | { ok: false; kind: 'pack_changed' | 'wrong_key' | 'bad_signature'; detail: string };
 
 /**
  * Checks the manifest against the pack bytes (the JSON, and the PDF when the manifest signs one)
  * and the one public key the verifier trusts.
  */
 export function verifyManifest(manifest: PackManifest, json: Uint8Array, chainHead: string, trusted: KeyObject, pdf?: Uint8Array): ManifestVerdict {
-  if (sha256Hex(json) !== manifest.json_sha256) return { ok: false, kind: 'pack_changed', detail: 'the pack JSON is not the one the manifest signs (its SHA-256 differs)' };
-  if (manifest.pdf_sha256 !== undefined && (!pdf || sha256Hex(pdf) !== manifest.pdf_sha256)) return { ok: false, kind: 'pack_changed', detail: `the PDF is not the one the manifest signs (the SHA-256 of ${manifest.pdf ?? 'the PDF'} differs)` };
-  if (chainHead !== manifest.chain_head) return { ok: false, kind: 'pack_changed', detail: 'the pack ends at another chain head than the one the manifest signs' };
-  if (publicKeyFingerprint(trusted) !== manifest.public_key_sha256) return { ok: false, kind: 'wrong_key', detail: `the manifest was signed with key "${manifest.key_id}", not with the trusted public key` };
+  if (sha256Hex(json) !== manifest.json_sha256)
+    return { ok: false, kind: 'pack_changed', detail: 'the pack JSON is not the one the manifest signs (its SHA-256 differs)' };
+  if (manifest.pdf_sha256 !== undefined && (!pdf || sha256Hex(pdf) !== manifest.pdf_sha256))
+    return { ok: false, kind: 'pack_changed', detail: `the PDF is not the one the manifest signs (the SHA-256 of ${manifest.pdf ?? 'the PDF'} differs)` };
+  if (chainHead !== manifest.chain_head)
+    return { ok: false, kind: 'pack_changed', detail: 'the pack ends at another chain head than the one the manifest signs' };
+  if (publicKeyFingerprint(trusted) !== manifest.public_key_sha256)
+    return { ok: false, kind: 'wrong_key', detail: `the manifest was signed with key "${manifest.key_id}", not with the trusted public key` };
   const { signature, ...unsigned } = manifest;
   const valid = verify(null, Buffer.from(canonicalJson(unsigned)), trusted, Buffer.from(signature, 'base64'));
-  return valid ? { ok: true, keyId: manifest.key_id } : { ok: false, kind: 'bad_signature', detail: 'the manifest signature does not verify with the trusted public key' };
+  return valid
+    ? { ok: true, keyId: manifest.key_id }
+    : { ok: false, kind: 'bad_signature', detail: 'the manifest signature does not verify with the trusted public key' };
 }

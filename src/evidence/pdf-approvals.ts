@@ -19,12 +19,21 @@ export function approvalsSection(ctx: PdfContext): void {
   layout.subheading('Decision');
   if (!pack.approvals.length) layout.paragraph('No decision recorded.', { size: 9.5 });
   for (const a of pack.approvals) {
-    layout.field(a.decision === 'approved' ? 'Approved' : 'Rejected', `by ${ctx.person(a.by)} at ${isoTime(a.at)}${a.reason ? `: ${a.reason}` : ''}`, { bold: true });
-    if (a.approved_by) layout.field('Approved by', `${a.approved_by.map((id) => ctx.person(id)).join(', ')} (two distinct approvers: the person was privileged)`);
-    layout.field('Separation of duties', a.separation_of_duties.statement, { color: a.separation_of_duties.approver_is_requester || a.separation_of_duties.approver_is_subject ? COLORS.bad : COLORS.ok });
+    layout.field(a.decision === 'approved' ? 'Approved' : 'Rejected', `by ${ctx.person(a.by)} at ${isoTime(a.at)}${a.reason ? `: ${a.reason}` : ''}`, {
+      bold: true,
+    });
+    if (a.approved_by)
+      layout.field('Approved by', `${a.approved_by.map((id) => ctx.person(id)).join(', ')} (two distinct approvers: the person was privileged)`);
+    layout.field('Separation of duties', a.separation_of_duties.statement, {
+      color: a.separation_of_duties.approver_is_requester || a.separation_of_duties.approver_is_subject ? COLORS.bad : COLORS.ok,
+    });
     layout.field(
       'Approvers at click time',
-      a.approvers_at_click ? (a.approvers_at_click.length ? a.approvers_at_click.map((id) => ctx.person(id)).join(', ') : 'none') : 'not recorded (trail written before membership was kept)',
+      a.approvers_at_click
+        ? a.approvers_at_click.length
+          ? a.approvers_at_click.map((id) => ctx.person(id)).join(', ')
+          : 'none'
+        : 'not recorded (trail written before membership was kept)',
     );
   }
   layout.subheading('Refused attempts');

@@ -13,7 +13,12 @@ export function retentionSection(ctx: PdfContext): void {
   }
   layout.field('Successor', r?.successor_slack_user_id ? ctx.person(r.successor_slack_user_id) : 'none named');
   // The trail records no hand-over action: the PDF says so rather than promise one.
-  layout.field('Hand-over', r?.successor_slack_user_id ? 'recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them' : 'none: no successor was named, and the bot handed nothing over');
+  layout.field(
+    'Hand-over',
+    r?.successor_slack_user_id
+      ? 'recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them'
+      : 'none: no successor was named, and the bot handed nothing over',
+  );
   layout.paragraph(
     'Resources the person created (services, apps, machines, data) keep running after their access ends, until someone takes them over outside this bot. ' +
       'Scheduled jobs that ran under the person\u2019s identity stop.',
@@ -25,14 +30,25 @@ export function retentionSection(ctx: PdfContext): void {
     'Reinstatements',
     reinstated.length || others
       ? [
-          ...reinstated.map((x) => `round ${x.round}, ${roundName(x, ctx.person)} at ${isoTime(x.planned_at)}: ${plural(x.restored.length, 'item')} restored${x.outcome ? ` (round outcome: ${x.outcome})` : ' (not finished)'}`),
+          ...reinstated.map(
+            (x) =>
+              `round ${x.round}, ${roundName(x, ctx.person)} at ${isoTime(x.planned_at)}: ${plural(x.restored.length, 'item')} restored${x.outcome ? ` (round outcome: ${x.outcome})` : ' (not finished)'}`,
+          ),
           ...(others ? [plural(others, 'other event')] : []),
         ].join('; ')
       : 'none',
   );
   layout.field('Re-scans', pack.rescans.length ? plural(pack.rescans.length, 'event') : 'none');
-  layout.field('Downloads of this evidence', pack.downloads.length ? pack.downloads.map((d) => `${ctx.person(d.actor)} ${d.outcome} (${d.via}) at ${isoTime(d.at)}${d.reason ? `: ${d.reason}` : ''}`).join('; ') : 'none before this pack was made');
-  layout.paragraph('This pack (JSON, PDF and, when signed, the manifest) is stored in the request\u2019s Slack thread, and on disk where OFFBOARD_EVIDENCE_DIR is set.', { size: 9, color: COLORS.muted });
+  layout.field(
+    'Downloads of this evidence',
+    pack.downloads.length
+      ? pack.downloads.map((d) => `${ctx.person(d.actor)} ${d.outcome} (${d.via}) at ${isoTime(d.at)}${d.reason ? `: ${d.reason}` : ''}`).join('; ')
+      : 'none before this pack was made',
+  );
+  layout.paragraph(
+    'This pack (JSON, PDF and, when signed, the manifest) is stored in the request\u2019s Slack thread, and on disk where OFFBOARD_EVIDENCE_DIR is set.',
+    { size: 9, color: COLORS.muted },
+  );
 }
 
 /** What became of the scheduled deletion, as far as the trail goes. */
@@ -59,7 +75,13 @@ export function exceptionsSection(ctx: PdfContext): void {
       { header: 'What happened', width: 0.24 },
       { header: 'What was done', width: 0.24 },
     ],
-    pack.exceptions.map((x) => [isoTime(x.at), x.kind.replace(/_/g, ' '), x.kind === 'approval_refused' ? ctx.person(x.subject) : ctx.stepLabel(x.subject), x.detail, x.resolution]),
+    pack.exceptions.map((x) => [
+      isoTime(x.at),
+      x.kind.replace(/_/g, ' '),
+      x.kind === 'approval_refused' ? ctx.person(x.subject) : ctx.stepLabel(x.subject),
+      x.detail,
+      x.resolution,
+    ]),
     7,
   );
 }
@@ -86,7 +108,11 @@ export function scopeSection(ctx: PdfContext): void {
 }
 
 const CONTROLS: Array<[string, string, string]> = [
-  ['NIST SP 800-53 PS-4', 'Personnel termination: disable access, revoke credentials, retain access to information', 'Summary; Per-system detail; Retention and hand-over'],
+  [
+    'NIST SP 800-53 PS-4',
+    'Personnel termination: disable access, revoke credentials, retain access to information',
+    'Summary; Per-system detail; Retention and hand-over',
+  ],
   ['NIST SP 800-53 PS-5', 'Personnel transfer: review and adjust access on reassignment', 'Request and approvals (reason); Retention and hand-over'],
   ['NIST SP 800-53 AC-2', 'Account management: authorised, recorded removal of accounts', 'Request and approvals; Timeline; Per-system detail'],
   ['SOC 2 CC6.2', 'Access removed when no longer authorised', 'Summary; Per-system detail; Exceptions'],
@@ -112,11 +138,20 @@ export function controlsSection(ctx: PdfContext): void {
 export function integritySection(ctx: PdfContext): void {
   const { layout, pack } = ctx;
   layout.heading('Integrity');
-  layout.field('Chain', `${pack.chain.version}: each entry commits to the previous one by SHA-256 over RFC 8785 canonical JSON; the first commits to the request id`);
+  layout.field(
+    'Chain',
+    `${pack.chain.version}: each entry commits to the previous one by SHA-256 over RFC 8785 canonical JSON; the first commits to the request id`,
+  );
   layout.field('Genesis', pack.chain.genesis);
   layout.field('Chain head', pack.chain.head);
   layout.field('Entries', String(pack.chain.length));
   layout.field('JSON SHA-256', ctx.jsonSha256);
-  layout.field('Signature', ctx.keyId ? `Ed25519, key ${ctx.keyId}: check with npm run verify -- <pack>.json --manifest <pack>.manifest.json --public-key <public.pem>` : 'Unsigned');
-  layout.paragraph('npm run verify -- <pack>.json recomputes the chain and the pack from the file; every statement in this PDF comes from that JSON.', { size: 9, color: COLORS.muted });
+  layout.field(
+    'Signature',
+    ctx.keyId ? `Ed25519, key ${ctx.keyId}: check with npm run verify -- <pack>.json --manifest <pack>.manifest.json --public-key <public.pem>` : 'Unsigned',
+  );
+  layout.paragraph('npm run verify -- <pack>.json recomputes the chain and the pack from the file; every statement in this PDF comes from that JSON.', {
+    size: 9,
+    color: COLORS.muted,
+  });
 }

@@ -34,4 +34,5 @@ export function pdfContext(pack: EvidencePack, layout: Layout, jsonSha256: strin
   };
 }
 
-export const scopeText = (s: PackStep): string => (s.scope === s.scope_noun ? `${s.system_title} ${s.scope_noun}` : `${s.system_title} ${s.scope_noun} ${s.scope}`);
+export const scopeText = (s: PackStep): string =>
+  s.scope === s.scope_noun ? `${s.system_title} ${s.scope_noun}` : `${s.system_title} ${s.scope_noun} ${s.scope}`;

@@ -14,7 +14,9 @@ export function coverPage(ctx: PdfContext): void {
   layout.gap(24);
   // First thing on the page: nothing below can be taken as fact once the trail was altered.
   if (!pack.chain.checked.intact) {
-    layout.alert(`THE AUDIT TRAIL IS BROKEN: it was altered after it was recorded (${pack.chain.checked.detail}). What this pack states may be forged; compare it with an earlier pack or a backup of the trail.`);
+    layout.alert(
+      `THE AUDIT TRAIL IS BROKEN: it was altered after it was recorded (${pack.chain.checked.detail}). What this pack states may be forged; compare it with an earlier pack or a backup of the trail.`,
+    );
     layout.gap(8);
   }
   const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'reinstated';
@@ -27,7 +29,13 @@ export function coverPage(ctx: PdfContext): void {
   layout.field('Round', round ? `${pack.round}: ${roundName(round, ctx.person)}` : String(pack.round), { size: 12 });
   layout.field('Generated at', `${isoTime(pack.generated_at)} (the time of the last entry covered)`, { size: 12 });
   layout.field('Generator', `${pack.generator.name} ${pack.generator.version}, commit ${pack.generator.commit}`, { size: 10 });
-  layout.field('Signature', ctx.keyId ? `Signed: detached Ed25519 manifest, key ${ctx.keyId}` : 'Unsigned: no signing key was configured; the hash chain still shows any change to the trail', { size: 10 });
+  layout.field(
+    'Signature',
+    ctx.keyId
+      ? `Signed: detached Ed25519 manifest, key ${ctx.keyId}`
+      : 'Unsigned: no signing key was configured; the hash chain still shows any change to the trail',
+    { size: 10 },
+  );
   layout.field('JSON SHA-256', ctx.jsonSha256, { size: 9 });
   layout.field('Chain head', `${pack.chain.head} (${plural(pack.chain.length, 'entry', 'entries')})`, { size: 9 });
 }
@@ -48,7 +56,11 @@ export function summaryPage(ctx: PdfContext): void {
   for (const s of pack.steps) counts.set(s.assurance, (counts.get(s.assurance) ?? 0) + 1);
   const count = (state: string) => pack.steps.filter((s) => s.state === state).length;
   const other = pack.steps.length - count('verified') - count('failed');
-  if (pack.steps.length) layout.paragraph(`${plural(pack.steps.length, 'step')} planned: ${count('verified')} verified, ${count('failed')} failed${other ? `, ${other} not finished` : ''}.`, { size: 9.5, bold: true });
+  if (pack.steps.length)
+    layout.paragraph(
+      `${plural(pack.steps.length, 'step')} planned: ${count('verified')} verified, ${count('failed')} failed${other ? `, ${other} not finished` : ''}.`,
+      { size: 9.5, bold: true },
+    );
   layout.paragraph(
     pack.steps.length
       ? `${plural(pack.steps.length, 'step')}: ${(Object.keys(ASSURANCE_LABELS) as Assurance[]).map((a) => `${counts.get(a) ?? 0} ${ASSURANCE_LABELS[a].toLowerCase()}`).join(', ')}.`
@@ -61,7 +73,9 @@ export function summaryPage(ctx: PdfContext): void {
   );
   layout.gap(4);
   if (pack.exceptions.some((x) => x.kind === 'found_nothing')) {
-    layout.alert(`Nothing was found for ${pack.request?.subject.email ?? 'the person'} in any system. If the person uses another email there, their access was not touched by this run.`);
+    layout.alert(
+      `Nothing was found for ${pack.request?.subject.email ?? 'the person'} in any system. If the person uses another email there, their access was not touched by this run.`,
+    );
   }
   if (!pack.steps.length) return;
   const size = pack.steps.length > 45 ? 6.5 : 8;

@@ -77,7 +77,12 @@ export class Layout {
     this.ensureSpace(80);
     this.gap(10);
     this.paragraph(value, { size: 14, bold: true });
-    this.doc.moveTo(this.left, this.y + 1).lineTo(this.left + this.width, this.y + 1).lineWidth(0.7).strokeColor(COLORS.rule).stroke();
+    this.doc
+      .moveTo(this.left, this.y + 1)
+      .lineTo(this.left + this.width, this.y + 1)
+      .lineWidth(0.7)
+      .strokeColor(COLORS.rule)
+      .stroke();
     this.gap(7);
   }
 
@@ -116,7 +121,10 @@ export class Layout {
     const lines = this.text.lines(value, width - 2 * pad, style);
     const height = this.text.height(lines, style) + 2 * pad;
     this.ensureSpace(height + 4);
-    this.doc.rect(this.left + indent, this.y, width, height).lineWidth(1).fillAndStroke(COLORS.badBg, COLORS.bad);
+    this.doc
+      .rect(this.left + indent, this.y, width, height)
+      .lineWidth(1)
+      .fillAndStroke(COLORS.badBg, COLORS.bad);
     this.text.fillChanged();
     this.text.draw(lines, this.left + indent + pad, this.y + pad, style);
     this.y += height + 6;
@@ -141,7 +149,10 @@ export class Layout {
       });
       this.y += row.height;
     };
-    const header = layoutRow(columns.map((c) => c.header), true);
+    const header = layoutRow(
+      columns.map((c) => c.header),
+      true,
+    );
     const laid = rows.map((r) => layoutRow(r, false));
     this.ensureSpace(header.height + (laid[0]?.height ?? 0));
     drawRow(header, COLORS.rule, true);
@@ -162,7 +173,12 @@ export class Layout {
     for (let i = range.start; i < range.start + range.count; i++) {
       this.doc.switchToPage(i);
       let y = this.doc.page.height - MARGINS.bottom + 22;
-      this.doc.moveTo(this.left, y - 5).lineTo(this.left + this.width, y - 5).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+      this.doc
+        .moveTo(this.left, y - 5)
+        .lineTo(this.left + this.width, y - 5)
+        .lineWidth(0.5)
+        .strokeColor(COLORS.rule)
+        .stroke();
       for (const { left, right } of lines(i - range.start + 1, range.count)) {
         this.text.draw(this.text.lines(left, this.width, style), this.left, y, style);
         if (right) this.text.draw(this.text.lines(right, this.width, style), this.left, y, style, 'right', this.width);

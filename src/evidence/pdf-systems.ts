@@ -17,11 +17,15 @@ export function systemsSection(ctx: PdfContext): void {
     return;
   }
   for (const r of pack.rounds) {
-    const restored = r.kind === 'reinstatement' ? `; restored: ${r.restored.length ? r.restored.map((c) => `${c.label} (${c.id})${c.detail ? ` ${c.detail}` : ''}`).join(', ') : 'nothing confirmed'}` : '';
+    const restored =
+      r.kind === 'reinstatement'
+        ? `; restored: ${r.restored.length ? r.restored.map((c) => `${c.label} (${c.id})${c.detail ? ` ${c.detail}` : ''}`).join(', ') : 'nothing confirmed'}`
+        : '';
     layout.paragraph(`Round ${r.round}: ${roundName(r, ctx.person)} at ${isoTime(r.planned_at)}, ${plural(r.steps.length, 'step')}${restored}.`, { size: 9.5 });
   }
   const identities = new Map<string, string[]>();
-  for (const i of pack.identities) identities.set(i.system, [...(identities.get(i.system) ?? []), `${i.label} ${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`]);
+  for (const i of pack.identities)
+    identities.set(i.system, [...(identities.get(i.system) ?? []), `${i.label} ${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`]);
   for (const [system, found] of identities) layout.field(`Identities in ${system}`, [...new Set(found)].join('; '));
   const groups = new Map<string, PackStep[]>();
   for (const s of pack.steps) groups.set(scopeText(s), [...(groups.get(scopeText(s)) ?? []), s]);
@@ -36,29 +40,57 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
   const f = (label: string, value: string) => layout.field(label, value, { size: 8.5 }, INDENT);
   layout.ensureSpace(60);
   layout.gap(3);
-  layout.paragraph(`${s.title}: ${s.state.toUpperCase()} · ${s.phase} · ${ASSURANCE_LABELS[s.assurance]}`, { bold: true, size: 10, color: STATE_COLORS[s.state] ?? COLORS.muted });
+  layout.paragraph(`${s.title}: ${s.state.toUpperCase()} · ${s.phase} · ${ASSURANCE_LABELS[s.assurance]}`, {
+    bold: true,
+    size: 10,
+    color: STATE_COLORS[s.state] ?? COLORS.muted,
+  });
   f('Step', s.id);
   if (s.found === null) f('Found', 'Inventory not recorded');
   else if (!s.found.length) f('Found', `Nothing found: ${s.inventory_note ?? 'no items in this scope'}`);
   else {
     f('Found', plural(s.found.length, 'item'));
-    layout.bullets(s.found.map((x) => `${x.label} (${x.id})${x.detail ? `: ${x.detail}` : ''}`), { size: 8.5 }, INDENT + 130);
+    layout.bullets(
+      s.found.map((x) => `${x.label} (${x.id})${x.detail ? `: ${x.detail}` : ''}`),
+      { size: 8.5 },
+      INDENT + 130,
+    );
   }
   if (s.changes.length) {
     // Still present and outcome unknown are accounted for, not changed: the count says which is which.
     const open = s.changes.filter((c) => c.outcome === 'still_present' || c.outcome === 'outcome_unknown').length;
     f('Changed', `${plural(s.changes.length - open, 'item')}${open ? `; ${plural(open, 'item')} not confirmed changed` : ''}`);
-    layout.bullets(s.changes.map((c) => `${c.label} (${c.id}): ${c.outcome.replace('_', ' ')}${c.detail ? ` (${c.detail})` : ''}${c.transaction_id ? `, transaction ${c.transaction_id}` : ''}`), { size: 8.5 }, INDENT + 130);
+    layout.bullets(
+      s.changes.map(
+        (c) =>
+          `${c.label} (${c.id}): ${c.outcome.replace('_', ' ')}${c.detail ? ` (${c.detail})` : ''}${c.transaction_id ? `, transaction ${c.transaction_id}` : ''}`,
+      ),
+      { size: 8.5 },
+      INDENT + 130,
+    );
   } else if (s.found?.length) f('Changed', 'No change recorded');
   if (s.transaction_ids.length) f(s.transaction_ids.length > 1 ? 'Transaction ids' : 'Transaction id', s.transaction_ids.join(' '));
   if (s.started_at) f('Started at', isoTime(s.started_at));
   if (s.acted_at) f('Acted at', isoTime(s.acted_at));
-  f('Verification', s.verification ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}` : 'Not verified');
+  f(
+    'Verification',
+    s.verification
+      ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}`
+      : 'Not verified',
+  );
   f('Attempts', `${s.attempts}${s.retries.length ? `, ${plural(s.retries.length, 'retry', 'retries')}` : ', no retries'}`);
-  layout.bullets(s.retries.map((r) => `Attempt ${r.attempt} at ${isoTime(r.at)}: ${r.error}; retried after ${duration(r.retry_in_ms)}`), { size: 8.5 }, INDENT + 130);
+  layout.bullets(
+    s.retries.map((r) => `Attempt ${r.attempt} at ${isoTime(r.at)}: ${r.error}; retried after ${duration(r.retry_in_ms)}`),
+    { size: 8.5 },
+    INDENT + 130,
+  );
   if (s.state === 'failed') {
     const last = ctx.pack.chain.entries.findLast((e) => e.event.type === 'step.failed' && e.event.stepId === s.id);
-    layout.alert(last ? `FAILED on attempt ${String(last.event.attempt)} at ${isoTime(last.at)}: ${s.error ?? String(last.event.error)}` : `FAILED: ${s.error ?? 'no error recorded'}`, INDENT);
-  }
-  else if (s.error) f('Last error', s.error);
+    layout.alert(
+      last
+        ? `FAILED on attempt ${String(last.event.attempt)} at ${isoTime(last.at)}: ${s.error ?? String(last.event.error)}`
+        : `FAILED: ${s.error ?? 'no error recorded'}`,
+      INDENT,
+    );
+  } else if (s.error) f('Last error', s.error);
 }

@@ -54,7 +54,9 @@ export class TextSetter {
   lines(text: string, width: number, style: TextStyle = {}): Line[] {
     const size = style.size ?? 10;
     const lines: Line[] = [];
-    for (const paragraph of maskSecrets(text).replace(/[\t\r]/g, ' ').split('\n')) {
+    for (const paragraph of maskSecrets(text)
+      .replace(/[\t\r]/g, ' ')
+      .split('\n')) {
       let line: Line = { tokens: [], width: 0 };
       for (const part of paragraph.split(/( +)/).filter(Boolean)) {
         const space = part.trim() === '';

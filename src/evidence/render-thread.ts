@@ -50,7 +50,9 @@ export class RenderThread {
     worker.unref();
     worker.on('message', (reply: RenderReply) => this.settle(worker, reply));
     worker.on('error', (err) => this.lost(worker, err instanceof Error ? err : new Error(`the evidence render thread failed: ${String(err)}`)));
-    worker.on('messageerror', (err) => this.lost(worker, err instanceof Error ? err : new Error(`the evidence render thread sent an unreadable answer: ${String(err)}`)));
+    worker.on('messageerror', (err) =>
+      this.lost(worker, err instanceof Error ? err : new Error(`the evidence render thread sent an unreadable answer: ${String(err)}`)),
+    );
     worker.on('exit', (code) => this.lost(worker, new Error(`the evidence render thread exited (code ${code}) before it finished`)));
     this.worker = worker;
     return worker;

@@ -9,7 +9,9 @@ export interface Listening {
 /** Binds `server` to `port` on `host` (every interface unless told); a bind failure names the setting to change. */
 export async function listen(server: Server, port: number, setting: string, host = '0.0.0.0'): Promise<Listening> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`Cannot listen on ${setting} ${port} at ${host} (${err.code ?? err.message}): choose a free port`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(`Cannot listen on ${setting} ${port} at ${host} (${err.code ?? err.message}): choose a free port`)),
+    );
     server.listen(port, host, () => resolve());
   });
   return {

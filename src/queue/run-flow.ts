@@ -42,7 +42,12 @@ export function planSteps(systems: readonly PlannedSystem[], { phase, keepPerson
  * Children never hold their parent hostage: a step that fails for good is recorded and the run
  * still finishes with a report that shows it.
  */
-export function buildStepFlow(request: OffboardRequest, systems: readonly PlannedSystem[], steps: readonly StepRef[], opts: { round: number; attempts: number }): FlowJob {
+export function buildStepFlow(
+  request: OffboardRequest,
+  systems: readonly PlannedSystem[],
+  steps: readonly StepRef[],
+  opts: { round: number; attempts: number },
+): FlowJob {
   const wanted = new Set(steps.map(stepId));
   const node = (job: StepJob, scope: string, children?: FlowJob[]): FlowJob => {
     const ref = job.ref(scope);
@@ -59,13 +64,22 @@ export function buildStepFlow(request: OffboardRequest, systems: readonly Planne
     system.scopes.flatMap((scope) => {
       const here = (job: StepJob) => wanted.has(stepId(job.ref(scope)));
       // Workers take steps in the order they are added: those that remove access before those that only report.
-      const leaves = system.steps.filter((j) => !j.closing && here(j)).sort((a, b) => Number(a.reportsResidual) - Number(b.reportsResidual)).map((j) => node(j, scope));
+      const leaves = system.steps
+        .filter((j) => !j.closing && here(j))
+        .sort((a, b) => Number(a.reportsResidual) - Number(b.reportsResidual))
+        .map((j) => node(j, scope));
       const closing = system.steps.filter((j) => j.closing && here(j));
       if (closing.length === 0) return leaves;
       return closing.map((j, i) => node(j, scope, i === 0 && leaves.length ? leaves : undefined));
     }),
   );
-  return { name: FINISH_RUN_JOB, queueName: QUEUES.runs, data: { requestId: request.id }, opts: jobOptions(finishJobId(request.id, opts.round), opts.attempts), children };
+  return {
+    name: FINISH_RUN_JOB,
+    queueName: QUEUES.runs,
+    data: { requestId: request.id },
+    opts: jobOptions(finishJobId(request.id, opts.round), opts.attempts),
+    children,
+  };
 }
 
 /** Finds the person in every system of the round, at its effective time, then enqueues its steps. */
@@ -108,7 +122,12 @@ function jobOptions(jobId: string, attempts: number): JobsOptions {
 
 /** What a run of these systems touches, in words an approver reads. */
 export function describeRun(systems: readonly PlannedSystem[]): RunShape {
-  return systems.map((s) => ({ title: s.title, scopeNoun: s.scopeNoun, scopes: s.scopes, touches: [...s.steps.filter((j) => !j.closing), ...s.steps.filter((j) => j.closing)].map((j) => j.title) }));
+  return systems.map((s) => ({
+    title: s.title,
+    scopeNoun: s.scopeNoun,
+    scopes: s.scopes,
+    touches: [...s.steps.filter((j) => !j.closing), ...s.steps.filter((j) => j.closing)].map((j) => j.title),
+  }));
 }
 
 export type RunShape = { title: string; scopeNoun: string; scopes: string[]; touches: string[] }[];

@@ -6,7 +6,7 @@ import { redact } from '../redact.js';
 import type { RunStarter } from '../runs/run-starter.js';
 import { PREVIEW_JOB } from '../queue/queue-names.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
-import { escape } from '../slack/blocks/block-kit.js';
+import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
@@ -111,12 +111,16 @@ export class RequestLifecycle {
    */
   async announce(request: OffboardRequest): Promise<void> {
     await this.outbox.announce(request.id);
-    await this.previews.add(PREVIEW_JOB, { requestId: request.id }, { jobId: `${request.id}.preview`, attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
+    await this.previews.add(
+      PREVIEW_JOB,
+      { requestId: request.id },
+      { jobId: `${request.id}.preview`, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+    );
     await this.outbox.notify(
       request.id,
       'submitted',
       request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${escape(request.subject.name)} is waiting for approval in <#${this.approvalChannel}>.`,
+      `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} is waiting for approval in <#${this.approvalChannel}>.`,
     );
   }
 
@@ -163,7 +167,10 @@ export class RequestLifecycle {
     // Both the preview's reading (only a worker asks the systems who owns the bot's credentials) and
     // Slack's now: a privilege granted since the preview still counts.
     const preview = (await this.audit.read(requestId)).findLast((e) => e.type === 'request.previewed');
-    const privileges = mergePrivileges(preview?.type === 'request.previewed' ? preview.privileges : undefined, await this.directory.privilegesOf(current.subject.slackUserId));
+    const privileges = mergePrivileges(
+      preview?.type === 'request.previewed' ? preview.privileges : undefined,
+      await this.directory.privilegesOf(current.subject.slackUserId),
+    );
     const owner = credentialRefusal(current.subject.name, privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
     let approvedBy: string[] | undefined;
@@ -184,7 +191,7 @@ export class RequestLifecycle {
       requestId,
       'approved',
       request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${escape(request.subject.name)} was approved by <@${actorId}>. Progress is in the request's thread.`,
+      `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was approved by <@${actorId}>. Progress is in the request's thread.`,
     );
     return { kind: 'decided', request };
   }
@@ -193,7 +200,12 @@ export class RequestLifecycle {
    * Counts `actorId`'s approval of a privileged person's request: the request waits until enough
    * distinct approvers have approved, and the click that brings the last one may decide.
    */
-  private async tally(request: OffboardRequest, actorId: string, approvers: string[], privileges: Privilege[]): Promise<Extract<Decision, { kind: 'awaiting' }> | { kind: 'enough'; approvedBy: string[] }> {
+  private async tally(
+    request: OffboardRequest,
+    actorId: string,
+    approvers: string[],
+    privileges: Privilege[],
+  ): Promise<Extract<Decision, { kind: 'awaiting' }> | { kind: 'enough'; approvedBy: string[] }> {
     const needed = approvalsNeeded(privileges);
     // The set, not the trail, is what counts: should the process die before the entry below is
     // written, the approval still counts, and the decision's entry names every approver it counted.
@@ -205,7 +217,7 @@ export class RequestLifecycle {
       await this.audit.append(request.id, { type: 'approval.recorded', actor: actorId, privileges, needed });
       await this.outbox.refreshApproval(request.id);
     }
-    return { kind: 'awaiting', request, approvedBy, needed, again: !added, risk: privilegeRisk(escape(request.subject.name), privileges) };
+    return { kind: 'awaiting', request, approvedBy, needed, again: !added, risk: privilegeRisk(escapeText(request.subject.name), privileges) };
   }
 
   async reject(requestId: string, actorId: string, typedReason: string): Promise<Decision> {
@@ -215,11 +227,9 @@ export class RequestLifecycle {
     const refused = await this.mayDecide(current, actorId, 'reject');
     if (refused) return { kind: 'refused', reason: refused };
     const at = this.now().toISOString();
-    const { applied, request } = await this.store.patch(
-      requestId,
-      { status: 'rejected', decision: { outcome: 'rejected', by: actorId, at, reason } },
-      ['pending'],
-    );
+    const { applied, request } = await this.store.patch(requestId, { status: 'rejected', decision: { outcome: 'rejected', by: actorId, at, reason } }, [
+      'pending',
+    ]);
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason });
     await this.outbox.refreshApproval(requestId);
@@ -227,7 +237,7 @@ export class RequestLifecycle {
       requestId,
       'rejected',
       request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${escape(request.subject.name)} was rejected by <@${actorId}>: ${escape(reason)}`,
+      `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was rejected by <@${actorId}>: ${escapeText(reason)}`,
     );
     return { kind: 'decided', request };
   }
@@ -249,7 +259,14 @@ export class RequestLifecycle {
       const superseded = await this.superseded(request, actorId, 'retry', `The reinstatement of ${requestId} cannot be retried`);
       if (superseded) return { kind: 'not_now', reason: superseded };
     }
-    const granted = await grantRound(this.phaseDeps(), requestId, phase, failed.map((s) => s.id), actorId, ['completed', 'disabled', 'reinstated']);
+    const granted = await grantRound(
+      this.phaseDeps(),
+      requestId,
+      phase,
+      failed.map((s) => s.id),
+      actorId,
+      ['completed', 'disabled', 'reinstated'],
+    );
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
     return { kind: 'started', steps: failed.length };
   }
@@ -274,7 +291,12 @@ export class RequestLifecycle {
     const granted = await grantRound(this.phaseDeps(), requestId, 'reinstate', steps, actorId, ['disabled']);
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, granted.status, 'reinstated') };
     await this.deletions.cancel(requestId);
-    await this.outbox.notify(requestId, `reinstated-r${granted.round}`, request.requester.slackUserId, `<@${actorId}> is reinstating ${escape(request.subject.name)} (*${requestId}*): what was removed is being restored, and the deletion is cancelled.`);
+    await this.outbox.notify(
+      requestId,
+      `reinstated-r${granted.round}`,
+      request.requester.slackUserId,
+      `<@${actorId}> is reinstating ${escapeText(request.subject.name)} (*${requestId}*): what was removed is being restored, and the deletion is cancelled.`,
+    );
     return { kind: 'started', steps: steps.length };
   }
 

@@ -134,7 +134,12 @@ export class RequestStore {
   async create(fields: NewRequest): Promise<OffboardRequest> {
     for (;;) {
       const request: OffboardRequest = { ...fields, id: newRequestId(), createdAt: this.now().toISOString(), status: 'pending' };
-      const keys = [this.keys.request(request.id), this.keys.requestIndex(), this.keys.statusIndex(request.status), this.keys.subjectIndex(request.subject.slackUserId)];
+      const keys = [
+        this.keys.request(request.id),
+        this.keys.requestIndex(),
+        this.keys.statusIndex(request.status),
+        this.keys.subjectIndex(request.subject.slackUserId),
+      ];
       const created = await CREATE.run(this.redis, keys, [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id]);
       if (created === 1) return request;
       // id collision: draw again
@@ -151,7 +156,6 @@ export class RequestStore {
     if (!request) throw new RequestNotFoundError(id);
     return request;
   }
-
 
   /** Ids of requests now in `status`, oldest first. */
   async idsWithStatus(status: RequestStatus, limit = 1000): Promise<string[]> {
@@ -225,7 +229,15 @@ export class RequestStore {
         this.keys.statusIndex(request.status),
         ...first.keys,
       ];
-      const args = [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id, String(SUBMISSION_TTL_S), this.keys.request(''), this.keys.statusIndex(''), ...first.args];
+      const args = [
+        JSON.stringify(request),
+        String(Date.parse(request.createdAt)),
+        request.id,
+        String(SUBMISSION_TTL_S),
+        this.keys.request(''),
+        this.keys.statusIndex(''),
+        ...first.args,
+      ];
       const [kind, value, raw] = (await CREATE_FOR_SUBMISSION.run(this.redis, keys, args)) as [string, string | undefined, string | null | undefined];
       if (kind === 'created') return { kind, request };
       if (kind === 'submitted') return { kind, earlier: value! };

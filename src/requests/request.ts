@@ -86,5 +86,14 @@ export const offboardRequestSchema = z.object({
 export type OffboardRequest = z.infer<typeof offboardRequestSchema>;
 
 /** The fields a requester fills in; the store adds id, status and timestamps. */
-export const newRequestSchema = offboardRequestSchema.omit({ id: true, createdAt: true, status: true, decision: true, approvalMessage: true, checklistMessage: true, nextRound: true, lastRescan: true });
+export const newRequestSchema = offboardRequestSchema.omit({
+  id: true,
+  createdAt: true,
+  status: true,
+  decision: true,
+  approvalMessage: true,
+  checklistMessage: true,
+  nextRound: true,
+  lastRescan: true,
+});
 export type NewRequest = z.infer<typeof newRequestSchema>;

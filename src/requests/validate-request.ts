@@ -42,7 +42,8 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
   let effectiveAt: string | null = null;
   if (form.timing === 'scheduled') {
     if (form.effectiveAt === undefined) errors[FIELDS.effectiveAt] = 'Pick the date and time access must end.';
-    else if (form.effectiveAt * 1000 <= ctx.now.getTime()) errors[FIELDS.effectiveAt] = 'This time is in the past; pick a future time or choose "As soon as IT approves".';
+    else if (form.effectiveAt * 1000 <= ctx.now.getTime())
+      errors[FIELDS.effectiveAt] = 'This time is in the past; pick a future time or choose "As soon as IT approves".';
     else effectiveAt = new Date(form.effectiveAt * 1000).toISOString();
   }
 

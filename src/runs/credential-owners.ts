@@ -5,13 +5,19 @@ import type { Privilege } from '../requests/privilege.js';
  * The bot's own credentials of this system that belong to one of these identities: the owners the
  * system names, matched exactly (by id) against what identification found for the person.
  */
-export async function ownedCredentials(system: ConnectedSystem, identities: readonly Identity[]): Promise<{ identity: Identity; privilege: Extract<Privilege, { kind: 'credential_owner' }> }[]> {
+export async function ownedCredentials(
+  system: ConnectedSystem,
+  identities: readonly Identity[],
+): Promise<{ identity: Identity; privilege: Extract<Privilege, { kind: 'credential_owner' }> }[]> {
   if (!system.settings.credentialOwners || identities.length === 0) return [];
   const owners = await system.settings.credentialOwners(system.client);
   return identities.flatMap((identity) =>
     owners
       .filter((o) => o.id === identity.id)
-      .map((o) => ({ identity, privilege: { kind: 'credential_owner' as const, system: system.module.id, title: system.module.title, credential: o.credential } })),
+      .map((o) => ({
+        identity,
+        privilege: { kind: 'credential_owner' as const, system: system.module.id, title: system.module.title, credential: o.credential },
+      })),
   );
 }
 
@@ -25,6 +31,9 @@ export async function refuseCredentialOwners(system: ConnectedSystem, identities
   return identities.map((i) => {
     const mine = owned.filter((o) => o.identity === i).map((o) => `\`${o.privilege.credential}\``);
     if (mine.length === 0) return i;
-    return { ...i, refusal: `${i.label} owns the bot's ${system.module.title} credential (${[...new Set(mine)].join(', ')}): move it to another owner first, then retry; nothing was changed here` };
+    return {
+      ...i,
+      refusal: `${i.label} owns the bot's ${system.module.title} credential (${[...new Set(mine)].join(', ')}): move it to another owner first, then retry; nothing was changed here`,
+    };
   });
 }

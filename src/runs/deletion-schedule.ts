@@ -12,7 +12,17 @@ export class DeletionSchedule {
   constructor(private readonly runsQueue: Queue) {}
 
   async schedule(requestId: string, at: Date, now = Date.now()): Promise<void> {
-    await this.runsQueue.add(START_DELETION_JOB, { requestId }, { jobId: jobId(requestId), delay: Math.max(0, at.getTime() - now), removeOnComplete: { age: 90 * 24 * 3600 }, attempts: 25, backoff: { type: 'offboard' } });
+    await this.runsQueue.add(
+      START_DELETION_JOB,
+      { requestId },
+      {
+        jobId: jobId(requestId),
+        delay: Math.max(0, at.getTime() - now),
+        removeOnComplete: { age: 90 * 24 * 3600 },
+        attempts: 25,
+        backoff: { type: 'offboard' },
+      },
+    );
   }
 
   async exists(requestId: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import { RetryableError } from '../connectors/step-errors.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest, RequestStatus } from '../requests/request.js';
 import type { RunDeps } from './run-deps.js';
-import { escape } from '../slack/blocks/block-kit.js';
+import { escapeText } from '../slack/blocks/block-kit.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -29,13 +29,20 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
     if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
     const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : 'verified';
     // Stated once even when two executions of this job overlap (one lost its lock while Redis was away).
-    const stated = await deps.audit.appendOnce(requestId, `r${round}:run.finished`, { type: 'run.finished', round, outcome, failedSteps, ...(residualSteps.length ? { residualSteps } : {}) });
+    const stated = await deps.audit.appendOnce(requestId, `r${round}:run.finished`, {
+      type: 'run.finished',
+      round,
+      outcome,
+      failedSteps,
+      ...(residualSteps.length ? { residualSteps } : {}),
+    });
     if (stated) observeExposure(request, stepProgress(trail), deps);
   }
   const next = statusAfter(phase, request);
   if (next === 'disabled') {
     const at = deletionTime(request, trail)!;
-    if (!trail.some((e) => e.type === 'deletion.scheduled')) await deps.audit.appendOnce(requestId, 'deletion.scheduled', { type: 'deletion.scheduled', deleteAt: at.toISOString() });
+    if (!trail.some((e) => e.type === 'deletion.scheduled'))
+      await deps.audit.appendOnce(requestId, 'deletion.scheduled', { type: 'deletion.scheduled', deleteAt: at.toISOString() });
     // Scheduled before the status says so: the reconciler re-creates it for a disabled request anyway.
     await deps.deletions.schedule(requestId, at);
   }
@@ -53,8 +60,17 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
   await deps.outbox.refreshChecklist(requestId);
   const outcome = failedSteps.length
     ? `finished with ${failedSteps.length} failed step(s); IT can retry them from the checklist`
-    : { disable: 'has removed their access, verified by reading the systems back', delete: 'is done: every step was verified by reading the systems back', reinstate: 'has restored their access, verified by reading the systems back' }[phase];
-  await deps.outbox.notify(requestId, `finished-r${round}`, request.requester.slackUserId, `The ${phase === 'reinstate' ? 'reinstatement' : 'offboarding'} of ${escape(request.subject.name)} (*${requestId}*) ${outcome}.`);
+    : {
+        disable: 'has removed their access, verified by reading the systems back',
+        delete: 'is done: every step was verified by reading the systems back',
+        reinstate: 'has restored their access, verified by reading the systems back',
+      }[phase];
+  await deps.outbox.notify(
+    requestId,
+    `finished-r${round}`,
+    request.requester.slackUserId,
+    `The ${phase === 'reinstate' ? 'reinstatement' : 'offboarding'} of ${escapeText(request.subject.name)} (*${requestId}*) ${outcome}.`,
+  );
 }
 
 /** The round's planned steps with no verified, failed or residual entry since it was planned. */
@@ -62,7 +78,9 @@ function silentSteps(trail: AuditRecord[], round: number): string[] {
   const since = trail.findLastIndex((e) => e.type === 'run.planned' && e.round === round);
   const planned = trail[since];
   if (planned?.type !== 'run.planned') return [];
-  const closed = new Set(trail.slice(since).flatMap((e) => (e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual' ? [e.stepId] : [])));
+  const closed = new Set(
+    trail.slice(since).flatMap((e) => (e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual' ? [e.stepId] : [])),
+  );
   return planned.steps.map(stepId).filter((id) => !closed.has(id));
 }
 
@@ -93,4 +111,3 @@ function observeExposure(request: OffboardRequest, steps: StepProgress[], deps: 
     deps.metrics.approvalToVerified.observe({ system }, Math.max(0, last - approvedAt) / 1000);
   }
 }
-

@@ -20,11 +20,21 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
   for (const system of systemsOf(planned.steps).filter((s) => !done.has(s))) {
     const connected = deps.systems.get(system);
     if (!connected) {
-      await deps.audit.appendOnce(requestId, once(round, system), { type: 'identities.failed', round, system, error: `${system} is switched off in the worker's configuration` });
+      await deps.audit.appendOnce(requestId, once(round, system), {
+        type: 'identities.failed',
+        round,
+        system,
+        error: `${system} is switched off in the worker's configuration`,
+      });
       continue;
     }
     try {
-      const found = await connected.settings.identify(connected.client, person, earlierIdentities(trail, system, round), `${requestId}:identify.${system}:r${round}`);
+      const found = await connected.settings.identify(
+        connected.client,
+        person,
+        earlierIdentities(trail, system, round),
+        `${requestId}:identify.${system}:r${round}`,
+      );
       const identities = await refuseCredentialOwners(connected, found);
       await deps.audit.appendOnce(requestId, once(round, system), { type: 'identities.found', round, system, identities });
     } catch (err) {

@@ -18,7 +18,14 @@ export type RoundGrant = { kind: 'started'; round: number; steps: number } | { k
  * the round with it, so of several clicks (or a click and the schedule) one wins, and a crash
  * before the round is enqueued leaves it for the reconciler.
  */
-export async function grantRound(deps: PhaseRoundDeps, requestId: string, phase: Phase, steps: string[], by: string, from: RequestStatus[]): Promise<RoundGrant> {
+export async function grantRound(
+  deps: PhaseRoundDeps,
+  requestId: string,
+  phase: Phase,
+  steps: string[],
+  by: string,
+  from: RequestStatus[],
+): Promise<RoundGrant> {
   const trail = await deps.audit.read(requestId);
   const nextRound = { round: currentRound(trail).round + 1, phase, steps, by, at: new Date().toISOString() };
   const { applied, request } = await deps.store.patch(requestId, { status: 'approved', nextRound }, from);

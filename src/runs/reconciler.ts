@@ -10,7 +10,7 @@ import { finishJobId, identifyJobId, stepJobId } from '../queue/run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
-import { escape } from '../slack/blocks/block-kit.js';
+import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { accountForStep, stepFactKey } from './account-for-step.js';
 import { identifiedSystems } from './identities.js';
@@ -62,7 +62,11 @@ export class Reconciler {
       // once it has settled, not only at the next scheduled pass. One such pass per settle period.
       if (busy) {
         const settle = this.settleMs;
-        await this.deps.queues.maintenance.add(RECONCILE_JOB, {}, { jobId: `reconcile-settled-${Math.floor(Date.now() / settle)}`, delay: settle, removeOnComplete: true, removeOnFail: 100 });
+        await this.deps.queues.maintenance.add(
+          RECONCILE_JOB,
+          {},
+          { jobId: `reconcile-settled-${Math.floor(Date.now() / settle)}`, delay: settle, removeOnComplete: true, removeOnFail: 100 },
+        );
       }
       return repairs;
     });
@@ -93,7 +97,11 @@ export class Reconciler {
     if ((await this.deps.audit.read(id)).some((e) => e.type === 'run.reconciled' && e.action === 'unreadable')) return;
     const detail = `the stored request cannot be read (${err.problem}); nothing is done for it until it is repaired`;
     // The alert first: its fixed key makes it once, and the trail entry then stops the asking.
-    await this.deps.outbox.alert(id, 'unreadable', `:rotating_light: Offboarding request *${id}* cannot be read (${escape(err.problem)}), so nothing more is done for it (a deletion it scheduled included) until its stored record in Redis is repaired.`);
+    await this.deps.outbox.alert(
+      id,
+      'unreadable',
+      `:rotating_light: Offboarding request *${id}* cannot be read (${escapeText(err.problem)}), so nothing more is done for it (a deletion it scheduled included) until its stored record in Redis is repaired.`,
+    );
     await this.deps.audit.append(id, { type: 'run.reconciled', action: 'unreadable', detail });
     this.deps.metrics.reconcilerActions.inc({ action: 'unreadable' });
     this.deps.logger.error({ requestId: id, problem: err.problem }, 'reconciler found a request it cannot read; skipping it');
@@ -190,11 +198,19 @@ export class Reconciler {
       const job = await this.deps.queues.revocations.getJob(stepJobId(id, round, sid));
       const state = job ? await job.getState() : 'missing';
       if (state !== 'missing' && state !== 'failed') continue;
-      const error = job ? `its job failed without reporting (${job.failedReason || 'no reason given'})` : 'its job was removed from the queue before it finished';
+      const error = job
+        ? `its job failed without reporting (${job.failedReason || 'no reason given'})`
+        : 'its job was removed from the queue before it finished';
       const attempt = trail.slice(since).filter((e) => e.type === 'step.started' && e.stepId === sid).length;
       // Nobody can ask the system from here: what its executions set out to change and never recorded is "outcome unknown".
       const fact = stepFactKey(round, sid);
-      await accountForStep(id, sid, stepProgress(trail).find((p) => p.id === sid && p.phase === phaseOf(planned)), this.deps.audit, fact);
+      await accountForStep(
+        id,
+        sid,
+        stepProgress(trail).find((p) => p.id === sid && p.phase === phaseOf(planned)),
+        this.deps.audit,
+        fact,
+      );
       await this.deps.audit.appendOnce(id, `${fact}:ended`, { type: 'step.failed', stepId: sid, attempt, error });
       repairs += await this.record(id, job ? 'step-failed-silently' : 'step-lost', `${ref.title} in ${ref.scope}: ${error}`);
     }

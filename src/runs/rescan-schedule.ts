@@ -12,13 +12,17 @@ export class RescanSchedule {
 
   async schedule(requestId: string, phase: Phase): Promise<void> {
     for (const afterMs of this.intervalsMs) {
-      await this.runsQueue.add(RESCAN_JOB, { requestId, phase, afterMs }, {
-        jobId: rescanJobId(requestId, phase, afterMs),
-        delay: afterMs,
-        attempts: 25,
-        backoff: { type: 'offboard' },
-        removeOnComplete: { age: 90 * 24 * 3600 },
-      });
+      await this.runsQueue.add(
+        RESCAN_JOB,
+        { requestId, phase, afterMs },
+        {
+          jobId: rescanJobId(requestId, phase, afterMs),
+          delay: afterMs,
+          attempts: 25,
+          backoff: { type: 'offboard' },
+          removeOnComplete: { age: 90 * 24 * 3600 },
+        },
+      );
     }
   }
 

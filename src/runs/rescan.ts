@@ -5,7 +5,7 @@ import { stepId } from '../connectors/step-ref.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import { earlierIdentities } from './identities.js';
 import type { RunDeps } from './run-deps.js';
-import { escape } from '../slack/blocks/block-kit.js';
+import { escapeText } from '../slack/blocks/block-kit.js';
 
 /** A job id per request, phase and interval: scheduling twice changes nothing, and a reinstatement cancels them by id. */
 export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) => `${requestId}.rescan.${phase}.${afterMs}`;
@@ -22,7 +22,8 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
   // The round is scheduled to be looked at before it has finished (its evidence, then the status
   // flip): a look due that early waits for it instead of being skipped for good. Any other status
   // is final for a disable: a reinstatement gave the access back on purpose, a deletion took over.
-  if (phase === 'disable' && request.status === 'approved') throw new RetryableError(`${requestId} is still finishing its round; the re-scan after the disable phase waits for it`);
+  if (phase === 'disable' && request.status === 'approved')
+    throw new RetryableError(`${requestId} is still finishing its round; the re-scan after the disable phase waits for it`);
   if (phase === 'disable' && request.status !== 'disabled') return;
   const ended = trail.findLast((e) => e.type === 'run.finished');
   const endedAt = ended ? Date.parse(ended.at) : Date.now();
@@ -55,12 +56,21 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
           unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
           continue;
         }
-        const ended = new Set(progress.filter((p) => p.id === id).flatMap((p) => (p.changes ?? []).filter(settles)).map(itemKey));
+        const ended = new Set(
+          progress
+            .filter((p) => p.id === id)
+            .flatMap((p) => (p.changes ?? []).filter(settles))
+            .map(itemKey),
+        );
         for (const item of found) {
           const usedAfter = item.lastUsed && Date.parse(item.lastUsed) > endedAt;
           if (usedAfter) findings.push({ stepId: id, item, why: `used at ${item.lastUsed}, after access was removed` });
           if (phase === 'disable' && item.state === 'disabled') continue;
-          findings.push({ stepId: id, item, why: ended.has(itemKey(item)) ? `${step.title}: ended by this offboarding, and there again` : `${step.title}: new since this offboarding` });
+          findings.push({
+            stepId: id,
+            item,
+            why: ended.has(itemKey(item)) ? `${step.title}: ended by this offboarding, and there again` : `${step.title}: new since this offboarding`,
+          });
         }
       }
     }
@@ -71,8 +81,12 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
   await deps.store.patch(requestId, { lastRescan: { at: done.at, phase, findings: findings.length } });
   for (const f of findings) deps.metrics.rescanAlerts.inc({ system: f.stepId.split('.')[0]! });
   if (findings.length > 0) {
-    const lines = findings.map((f) => `• ${escape(f.item.label)} (${escape(f.item.id)}): ${escape(f.why)}`).join('\n');
-    await deps.outbox.alert(requestId, `rescan-${phase}-${afterMs}`, `:rotating_light: *Access came back for ${escape(request.subject.name)}* (*${requestId}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${lines}`);
+    const lines = findings.map((f) => `• ${escapeText(f.item.label)} (${escapeText(f.item.id)}): ${escapeText(f.why)}`).join('\n');
+    await deps.outbox.alert(
+      requestId,
+      `rescan-${phase}-${afterMs}`,
+      `:rotating_light: *Access came back for ${escapeText(request.subject.name)}* (*${requestId}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${lines}`,
+    );
   }
   await deps.outbox.refreshChecklist(requestId);
 }

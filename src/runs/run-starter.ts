@@ -79,7 +79,13 @@ export class RunStarter {
     const failures = new Map(trail.flatMap((e) => (e.type === 'identities.failed' && e.round === round ? [[e.system, e.error] as const] : [])));
     for (const ref of planned.steps) {
       const error = failures.get(ref.system);
-      if (error && !closed.has(stepId(ref))) await this.audit.appendOnce(request.id, `${stepFactKey(round, stepId(ref))}:ended`, { type: 'step.failed', stepId: stepId(ref), attempt: 0, error: `the person could not be looked up: ${error}` });
+      if (error && !closed.has(stepId(ref)))
+        await this.audit.appendOnce(request.id, `${stepFactKey(round, stepId(ref))}:ended`, {
+          type: 'step.failed',
+          stepId: stepId(ref),
+          attempt: 0,
+          error: `the person could not be looked up: ${error}`,
+        });
     }
     const steps = planned.steps.filter((ref) => !failures.has(ref.system));
     await this.producer.add(buildStepFlow(request, this.systems, steps, { round, attempts: this.attempts }));

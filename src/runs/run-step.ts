@@ -46,12 +46,7 @@ export function pauseAfter(waitedMs: number, policy: Pick<VerifyPolicy, 'interva
  * execution, whose answer was lost (or whose worker died): it is recorded under that execution's
  * transaction id, "answer lost; confirmed on retry", and never touched twice.
  */
-export async function actOnStep(
-  step: PhaseStep,
-  ctx: StepContext & { stepId: string },
-  earlier: StepProgress | undefined,
-  audit: AuditTrail,
-): Promise<void> {
+export async function actOnStep(step: PhaseStep, ctx: StepContext & { stepId: string }, earlier: StepProgress | undefined, audit: AuditTrail): Promise<void> {
   const { found, note } = await step.inventory(ctx);
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
 
@@ -70,7 +65,12 @@ export async function actOnStep(
     }
     const owner = gone.owner ? { owner: gone.owner } : {};
     const detail = intent ? 'gone, not by this step' : 'gone before it was acted on';
-    await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: intent?.transactionId ?? ctx.transactionId, changes: [{ id: gone.id, label: gone.label, outcome: 'already_absent', detail, ...owner }] });
+    await audit.append(ctx.requestId, {
+      type: 'step.acted',
+      stepId: ctx.stepId,
+      transactionId: intent?.transactionId ?? ctx.transactionId,
+      changes: [{ id: gone.id, label: gone.label, outcome: 'already_absent', detail, ...owner }],
+    });
   }
 
   // What is already recorded is never acted on again: IAM may still list a removed item for a while.

@@ -104,12 +104,22 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
         }
         const refused = ctx.identities.find((i) => i.scope === data.scope && i.refusal);
         if (refused && phase !== 'reinstate') throw new PermanentError(refused.refusal!);
-        const step = action(capabilities(deps, data.scope), phase, spec.step, progress.filter((p) => p.id === id));
+        const step = action(
+          capabilities(deps, data.scope),
+          phase,
+          spec.step,
+          progress.filter((p) => p.id === id),
+        );
         let verify = data.verify;
         if (!verify) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
           await deps.outbox.refreshChecklist(requestId, { progress: true });
-          await actOnStep(step, ctx, progress.find((p) => p.id === id && p.phase === phase), deps.audit);
+          await actOnStep(
+            step,
+            ctx,
+            progress.find((p) => p.id === id && p.phase === phase),
+            deps.audit,
+          );
           verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
           await job.updateData({ ...data, verify });
         }
@@ -194,7 +204,12 @@ function lookOf(
   // A restore's "inventory" is its snapshots: it cannot tell what came back.
   if (phase === 'reinstate') return undefined;
   try {
-    const act = action(capabilities(deps, scope), phase, step, progress.filter((p) => p.id === id));
+    const act = action(
+      capabilities(deps, scope),
+      phase,
+      step,
+      progress.filter((p) => p.id === id),
+    );
     return (ctx) => ({ inventory: async () => (await act.inventory(ctx)).found, action: act });
   } catch {
     return undefined;
@@ -229,7 +244,13 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
     const residual = 'the bot cannot remove these: change the rule or the identity provider claims that match the person';
     await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.residual', stepId: ctx.stepId, items: found, note: residual });
   } else {
-    await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.verified', stepId: ctx.stepId, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 0 });
+    await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, {
+      type: 'step.verified',
+      stepId: ctx.stepId,
+      checks: 1,
+      firstConfirmedAt: new Date().toISOString(),
+      elapsedMs: 0,
+    });
   }
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
@@ -281,7 +302,11 @@ function snapshotsOf(history: StepProgress[]): Change[] {
 function restoring(restore: RestoreAction, snapshots: Change[]): PhaseStep {
   return {
     inventory: async () => ({ found: snapshots.map(({ id, label, detail, owner }) => ({ id, label, detail, ...(owner ? { owner } : {}) })) }),
-    act: (ctx, todo) => restore.act(ctx, snapshots.filter((s) => todo.some((t) => itemKey(t) === itemKey(s)))),
+    act: (ctx, todo) =>
+      restore.act(
+        ctx,
+        snapshots.filter((s) => todo.some((t) => itemKey(t) === itemKey(s))),
+      ),
     readBack: (ctx) => restore.readBack(ctx, snapshots),
     // Restored items stay listed as snapshots: an earlier execution's restore is seen by a later one's read-back, not as a change.
     confirm: () => undefined,

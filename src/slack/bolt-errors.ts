@@ -26,7 +26,9 @@ const ANSWERED = 'offboardAnswered';
 type AckArg = (response?: unknown) => Promise<void>;
 
 /** HTTPReceiver options: our answer when Bolt fails before any listener could answer. */
-export function boltReceiverErrorOptions(logger: Logger): Pick<HTTPReceiverOptions, 'processEventErrorHandler' | 'unhandledRequestHandler' | 'unhandledRequestTimeoutMillis'> {
+export function boltReceiverErrorOptions(
+  logger: Logger,
+): Pick<HTTPReceiverOptions, 'processEventErrorHandler' | 'unhandledRequestHandler' | 'unhandledRequestTimeoutMillis'> {
   return {
     unhandledRequestTimeoutMillis: UNANSWERED_AFTER_MS,
     unhandledRequestHandler: ({ request, response }: ReceiverUnhandledRequestHandlerArgs) => {
@@ -46,7 +48,9 @@ export function boltReceiverErrorOptions(logger: Logger): Pick<HTTPReceiverOptio
  * Wraps a listener so that its `ack()` is noted: the global middleware below then knows whether
  * the request still needs an answer, without acknowledging anything twice.
  */
-export function answering<A extends { ack: (response?: never) => Promise<void>; context: Context }>(listener: (args: A) => Promise<void>): (args: A) => Promise<void> {
+export function answering<A extends { ack: (response?: never) => Promise<void>; context: Context }>(
+  listener: (args: A) => Promise<void>,
+): (args: A) => Promise<void> {
   return (args) => {
     const ack = async (response?: never) => {
       args.context[ANSWERED] = true;
@@ -105,7 +109,9 @@ async function explain(args: AnyMiddlewareArgs & AllMiddlewareArgs, text: string
 function viewErrors(view: unknown, text: string): Record<string, unknown> | undefined {
   const blocks = (view as { blocks?: unknown } | null | undefined)?.blocks;
   const input = Array.isArray(blocks)
-    ? (blocks.find((b) => (b as { type?: unknown })?.type === 'input' && typeof (b as { block_id?: unknown }).block_id === 'string') as { block_id: string } | undefined)
+    ? (blocks.find((b) => (b as { type?: unknown })?.type === 'input' && typeof (b as { block_id?: unknown }).block_id === 'string') as
+        | { block_id: string }
+        | undefined)
     : undefined;
   return input ? { response_action: 'errors', errors: { [input.block_id]: text } } : undefined;
 }

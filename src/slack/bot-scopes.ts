@@ -41,7 +41,9 @@ export async function checkBotToken(slack: WebClient, logger: Logger): Promise<B
     identity = { botId: answer.bot_id, botUserId: answer.user_id };
     scopes = answer.response_metadata?.scopes;
   } catch (err) {
-    throw new Error(`Slack refused SLACK_BOT_TOKEN when checking it with auth.test (${(err as { data?: { error?: string } }).data?.error ?? (err as Error).message})`);
+    throw new Error(
+      `Slack refused SLACK_BOT_TOKEN when checking it with auth.test (${(err as { data?: { error?: string } }).data?.error ?? (err as Error).message})`,
+    );
   }
   if (!scopes) {
     logger.warn('Slack did not say which scopes SLACK_BOT_TOKEN has (a proxy may drop X-OAuth-Scopes); they were not checked');
@@ -55,6 +57,10 @@ export async function checkBotToken(slack: WebClient, logger: Logger): Promise<B
     );
   }
   const advised = missing(ADVISED);
-  if (advised.length) logger.warn({ missing: advised.map(([s]) => s) }, `SLACK_BOT_TOKEN lacks ${advised.map(([s, why]) => `${s} (${why})`).join(', ')}; add them and reinstall the app`);
+  if (advised.length)
+    logger.warn(
+      { missing: advised.map(([s]) => s) },
+      `SLACK_BOT_TOKEN lacks ${advised.map(([s, why]) => `${s} (${why})`).join(', ')}; add them and reinstall the app`,
+    );
   return identity;
 }

@@ -93,7 +93,10 @@ export class PostedMessages {
       const code = (err as { data?: { error?: string } }).data?.error;
       if (!code || !SEARCH_REFUSED.has(code)) throw classifySlackError(`looking for the ${kind} message of ${requestId}`, err);
       if (!this.searchRefusedLogged) {
-        this.logger?.warn({ error: code }, 'Slack refused to show the bot its earlier messages (add channels:history and groups:history); a message whose post was interrupted may be posted twice');
+        this.logger?.warn(
+          { error: code },
+          'Slack refused to show the bot its earlier messages (add channels:history and groups:history); a message whose post was interrupted may be posted twice',
+        );
         this.searchRefusedLogged = true;
       }
     }

@@ -39,7 +39,15 @@ interface CachedPerson {
 /** One answer as kept in Redis: who Slack said the person is (null: Slack does not know them), and when it said so. */
 const sharedAnswer = z.object({
   person: z
-    .object({ id: z.string(), name: z.string(), email: z.string().optional(), isBot: z.boolean(), deleted: z.boolean(), isAdmin: z.boolean().optional(), isOwner: z.boolean().optional() })
+    .object({
+      id: z.string(),
+      name: z.string(),
+      email: z.string().optional(),
+      isBot: z.boolean(),
+      deleted: z.boolean(),
+      isAdmin: z.boolean().optional(),
+      isOwner: z.boolean().optional(),
+    })
     .nullable(),
   at: z.number(),
 });
@@ -80,10 +88,17 @@ export class SlackDirectory {
     const cached = this.people.get(userId);
     if (cached && cached.expiresAt > this.now()) return cached.answer;
     if (this.people.size >= MAX_CACHED_PEOPLE) this.evictExpiredOrOldest();
-    const entry: CachedPerson = { answer: this.sharedOrAsked(userId, (expiresAt) => (entry.expiresAt = expiresAt)), expiresAt: this.now() + PERSON_TTL_MS };
+    const entry: CachedPerson = {
+      answer: this.sharedOrAsked(userId, (expiresAt) => {
+        entry.expiresAt = expiresAt;
+      }),
+      expiresAt: this.now() + PERSON_TTL_MS,
+    };
     this.people.set(userId, entry);
     entry.answer.then(
-      (person) => void (entry.settled = { person }),
+      (person) => {
+        entry.settled = { person };
+      },
       () => {
         if (this.people.get(userId) === entry) this.people.delete(userId);
       },
@@ -191,9 +206,7 @@ export class SlackDirectory {
   }
 
   describeApprovers(): string {
-    return this.approvers.kind === 'users'
-      ? this.approvers.ids.map((id) => `<@${id}>`).join(', ')
-      : `<!subteam^${this.approvers.id}>`;
+    return this.approvers.kind === 'users' ? this.approvers.ids.map((id) => `<@${id}>`).join(', ') : `<!subteam^${this.approvers.id}>`;
   }
 }
 

@@ -44,19 +44,31 @@ export class SlackOutbox {
 
   /** Tells `userId` something about the request; `key` makes the message idempotent (one per decision…). */
   async notify(requestId: string, key: string, userId: string, text: string): Promise<void> {
-    await this.queue.add(SLACK_JOBS.notify, { requestId, userId, text: cut(text, MESSAGE_TEXT_LIMIT) }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.notify.${key}`, removeOnComplete: { age: 30 * 24 * 3600 } });
+    await this.queue.add(
+      SLACK_JOBS.notify,
+      { requestId, userId, text: cut(text, MESSAGE_TEXT_LIMIT) },
+      { ...UNTIL_ACCEPTED, jobId: `${requestId}.notify.${key}`, removeOnComplete: { age: 30 * 24 * 3600 } },
+    );
   }
 
   /**
    * Raises an alert about the request where approvers will see it; `key` makes it idempotent.
-   * Callers escape what they interpolate from outside (see `escape`), as for `notify`.
+   * Callers escape what they interpolate from outside (see `escapeText`), as for `notify`.
    */
   async alert(requestId: string, key: string, text: string): Promise<void> {
     // Room for the approvers' mention the alert is posted with.
-    await this.queue.add(SLACK_JOBS.alert, { requestId, text: cut(text, MESSAGE_TEXT_LIMIT - 1000) }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.alert.${key}`, removeOnComplete: { age: 90 * 24 * 3600 } });
+    await this.queue.add(
+      SLACK_JOBS.alert,
+      { requestId, text: cut(text, MESSAGE_TEXT_LIMIT - 1000) },
+      { ...UNTIL_ACCEPTED, jobId: `${requestId}.alert.${key}`, removeOnComplete: { age: 90 * 24 * 3600 } },
+    );
   }
 
   private async refresh(name: string, requestId: string, { reschedule = false } = {}): Promise<void> {
-    await this.queue.add(name, { requestId }, { ...UNTIL_ACCEPTED, deduplication: { id: `${requestId}.${name}`, keepLastIfActive: true, ...(reschedule ? { reschedule } : {}) } });
+    await this.queue.add(
+      name,
+      { requestId },
+      { ...UNTIL_ACCEPTED, deduplication: { id: `${requestId}.${name}`, keepLastIfActive: true, ...(reschedule ? { reschedule } : {}) } },
+    );
   }
 }

@@ -50,7 +50,10 @@ export async function startSlackServer(options: SlackServerOptions): Promise<Sla
  * signature itself before anything of the body is parsed (see readSignedBody): a request without
  * one is refused from its headers, before its body is read.
  */
-async function startHttp({ config, bot, deps, logger, routes, processBeforeResponse = false }: SlackServerOptions, signingSecret: string): Promise<SlackServer> {
+async function startHttp(
+  { config, bot, deps, logger, routes, processBeforeResponse = false }: SlackServerOptions,
+  signingSecret: string,
+): Promise<SlackServer> {
   const receiver = new HTTPReceiver({
     signingSecret,
     endpoints: EVENTS_PATH,

@@ -18,21 +18,27 @@ import { Keys } from '../redis.js';
 import { EXIT } from './exit-codes.js';
 import { verifyPackFile, verifyStoredTrail, type Verdict } from './verify-pack.js';
 
-const USAGE = 'Usage: npm run verify -- <request id | pack.json> [--manifest <pack.manifest.json> --public-key <public.pem> [--pdf <pack.pdf>] | --allow-unsigned]';
+const USAGE =
+  'Usage: npm run verify -- <request id | pack.json> [--manifest <pack.manifest.json> --public-key <public.pem> [--pdf <pack.pdf>] | --allow-unsigned]';
 
 async function main(): Promise<Verdict> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { manifest: { type: 'string' }, 'public-key': { type: 'string' }, pdf: { type: 'string' }, 'allow-unsigned': { type: 'boolean' } } });
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { manifest: { type: 'string' }, 'public-key': { type: 'string' }, pdf: { type: 'string' }, 'allow-unsigned': { type: 'boolean' } },
+    });
   } catch (err) {
     return { code: EXIT.usage, message: `${(err as Error).message}\n${USAGE}` };
   }
   const { positionals, values } = parsed;
   const target = positionals[0];
   if (!target || positionals.length > 1) return { code: EXIT.usage, message: USAGE };
-  if (Boolean(values.manifest) !== Boolean(values['public-key'])) return { code: EXIT.usage, message: `--manifest needs --public-key: only a key you trust can prove who signed.\n${USAGE}` };
+  if (Boolean(values.manifest) !== Boolean(values['public-key']))
+    return { code: EXIT.usage, message: `--manifest needs --public-key: only a key you trust can prove who signed.\n${USAGE}` };
   if (values.manifest && values['allow-unsigned']) return { code: EXIT.usage, message: `--allow-unsigned is for a pack without a manifest.\n${USAGE}` };
-  if (values.pdf && !values.manifest) return { code: EXIT.usage, message: `--pdf is checked against the manifest: pass --manifest and --public-key too.\n${USAGE}` };
+  if (values.pdf && !values.manifest)
+    return { code: EXIT.usage, message: `--pdf is checked against the manifest: pass --manifest and --public-key too.\n${USAGE}` };
   if (REQUEST_ID.test(target)) {
     if (values.manifest) return { code: EXIT.usage, message: `A manifest signs an exported pack: pass the pack's JSON file, not the request id.\n${USAGE}` };
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -54,7 +60,8 @@ async function main(): Promise<Verdict> {
   // Only the file name is taken from the manifest: a path in it could point anywhere.
   const pdfPath = values.pdf ?? (manifest.pdf ? join(dirname(target), basename(manifest.pdf)) : undefined);
   const pdf = pdfPath ? await read(pdfPath) : undefined;
-  if (manifest.pdf_sha256 && !pdf) return { code: EXIT.notFound, message: `Cannot read ${pdfPath ?? 'the PDF'}: the manifest signs the PDF too; put it beside the JSON or pass --pdf.` };
+  if (manifest.pdf_sha256 && !pdf)
+    return { code: EXIT.notFound, message: `Cannot read ${pdfPath ?? 'the PDF'}: the manifest signs the PDF too; put it beside the JSON or pass --pdf.` };
   let publicKey;
   try {
     publicKey = createPublicKey(pem);

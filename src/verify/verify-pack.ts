@@ -35,18 +35,37 @@ export function verifyPackFile(bytes: Uint8Array, check: PackCheck = { allowUnsi
   } catch {
     return { code: EXIT.packMismatch, message: 'NOT A PACK: the file is not valid JSON (a changed byte breaks it).' };
   }
-  if (pack?.kind !== 'offboarding-evidence-pack' || !Array.isArray(pack.chain?.entries)) return { code: EXIT.notFound, message: 'NOT A PACK: the file is not an offboarding evidence pack.' };
+  if (pack?.kind !== 'offboarding-evidence-pack' || !Array.isArray(pack.chain?.entries))
+    return { code: EXIT.notFound, message: 'NOT A PACK: the file is not an offboarding evidence pack.' };
   const chain = verifyChain(pack.request_id, pack.chain.entries, { head: pack.chain.head, length: pack.chain.length });
   if (!chain.intact) return { code: CHAIN_EXIT[chain.kind], message: `BROKEN (${chain.kind}) at entry ${chain.index + 1} (${chain.seq}): ${chain.detail}.` };
-  const rebuilt = buildEvidencePack({ requestId: pack.request_id, round: pack.round, entries: pack.chain.entries, generator: pack.generator, checked: pack.chain.checked });
-  if (canonicalJson(rebuilt) !== canonicalJson(pack)) return { code: EXIT.packMismatch, message: 'CHANGED: the pack says something its own trail does not (a part outside the chain was edited).' };
+  const rebuilt = buildEvidencePack({
+    requestId: pack.request_id,
+    round: pack.round,
+    entries: pack.chain.entries,
+    generator: pack.generator,
+    checked: pack.chain.checked,
+  });
+  if (canonicalJson(rebuilt) !== canonicalJson(pack))
+    return { code: EXIT.packMismatch, message: 'CHANGED: the pack says something its own trail does not (a part outside the chain was edited).' };
   const intact = `INTACT: ${pack.request_id} round ${pack.round}, ${chain.entries} entries, chain head ${chain.head}`;
   if ('allowUnsigned' in check) {
-    if (check.allowUnsigned) return { code: EXIT.intact, message: `${intact}. UNSIGNED, allowed by --allow-unsigned: a trail rewritten and re-linked whole would also pass, and the PDF is not checked.` };
-    return { code: EXIT.unsigned, message: `UNSIGNED: ${intact.slice('INTACT: '.length)} links up, but nothing proves who made it: a trail rewritten and re-linked whole passes the chain. Pass --manifest and --public-key, or --allow-unsigned to accept the chain alone.` };
+    if (check.allowUnsigned)
+      return {
+        code: EXIT.intact,
+        message: `${intact}. UNSIGNED, allowed by --allow-unsigned: a trail rewritten and re-linked whole would also pass, and the PDF is not checked.`,
+      };
+    return {
+      code: EXIT.unsigned,
+      message: `UNSIGNED: ${intact.slice('INTACT: '.length)} links up, but nothing proves who made it: a trail rewritten and re-linked whole passes the chain. Pass --manifest and --public-key, or --allow-unsigned to accept the chain alone.`,
+    };
   }
   const verdict = verifyManifest(check.manifest, bytes, pack.chain.head, check.publicKey, check.pdf);
-  if (verdict.ok) return { code: EXIT.intact, message: `${intact}, signed by the trusted key (key id ${verdict.keyId})${check.manifest.pdf_sha256 ? `, PDF ${check.manifest.pdf} included` : '; this version 1 manifest does not sign the PDF'}.` };
+  if (verdict.ok)
+    return {
+      code: EXIT.intact,
+      message: `${intact}, signed by the trusted key (key id ${verdict.keyId})${check.manifest.pdf_sha256 ? `, PDF ${check.manifest.pdf} included` : '; this version 1 manifest does not sign the PDF'}.`,
+    };
   const code = { pack_changed: EXIT.packChanged, wrong_key: EXIT.wrongKey, bad_signature: EXIT.badSignature }[verdict.kind];
   return { code, message: `SIGNATURE FAILED (${verdict.kind}): ${verdict.detail}.` };
 }

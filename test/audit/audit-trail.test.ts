@@ -30,7 +30,9 @@ afterAll(async () => {
 /** `npm run verify` as an auditor runs it: its exit code and what it printed. */
 async function verify(args: string[], prefix = 'unused'): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await exec('npx', ['tsx', 'src/verify/verify-cli.ts', ...args], { env: { ...process.env, REDIS_URL: inject('redisUrl'), REDIS_PREFIX: prefix } });
+    const { stdout } = await exec('npx', ['tsx', 'src/verify/verify-cli.ts', ...args], {
+      env: { ...process.env, REDIS_URL: inject('redisUrl'), REDIS_PREFIX: prefix },
+    });
     return { code: 0, out: stdout };
   } catch (err) {
     const e = err as { code: number; stderr: string; stdout: string };
@@ -83,17 +85,26 @@ describe('the hash-chained audit trail', () => {
   }, 30_000);
 
   it.each([
-    ['changed', 10, 'entry 3', (e: [string, string[]][]) => e.map((x, i) => (i === 2 ? [x[0], x[1].map((f) => f.replace('"attempt":1', '"attempt":9'))] : x)) as [string, string[]][]],
+    [
+      'changed',
+      10,
+      'entry 3',
+      (e: [string, string[]][]) => e.map((x, i) => (i === 2 ? [x[0], x[1].map((f) => f.replace('"attempt":1', '"attempt":9'))] : x)) as [string, string[]][],
+    ],
     ['removed', 11, 'entry 3', (e: [string, string[]][]) => e.filter((_, i) => i !== 2)],
     ['inserted', 12, 'entry 3', (e: [string, string[]][]) => [...e.slice(0, 2), forgedAfter(e[1]![1]), ...e.slice(2)]],
     ['reordered', 13, 'entry 3', (e: [string, string[]][]) => [...e.slice(0, 2), e[3]!, e[2]!, ...e.slice(4)]],
-  ])('fails at the right entry when one entry is %s in Redis', async (kind, code, where, edit) => {
-    const { prefix, key } = await recordedTrail();
-    await rewrite(key, edit);
-    const result = await verify([request.id], prefix);
-    expect(result.code).toBe(code);
-    expect(result.out).toContain(`BROKEN (${kind}) at ${where}`);
-  }, 30_000);
+  ])(
+    'fails at the right entry when one entry is %s in Redis',
+    async (kind, code, where, edit) => {
+      const { prefix, key } = await recordedTrail();
+      await rewrite(key, edit);
+      const result = await verify([request.id], prefix);
+      expect(result.code).toBe(code);
+      expect(result.out).toContain(`BROKEN (${kind}) at ${where}`);
+    },
+    30_000,
+  );
 
   it('fails when entries are cut from the end, which no link can show', async () => {
     const { prefix, key } = await recordedTrail();
@@ -120,7 +131,13 @@ describe('npm run verify on an exported pack', () => {
   async function signedFolder(name: string, files: { json?: string; pdf?: Buffer | null } = {}) {
     await mkdir(join(dir, name), { recursive: true });
     if (files.pdf !== null) await file(join(name, 'pack.pdf'), files.pdf ?? pdf);
-    return [await file(join(name, 'pack.json'), files.json ?? json), '--manifest', await file(join(name, 'pack.manifest.json'), JSON.stringify(manifest)), '--public-key', await trustedKey()];
+    return [
+      await file(join(name, 'pack.json'), files.json ?? json),
+      '--manifest',
+      await file(join(name, 'pack.manifest.json'), JSON.stringify(manifest)),
+      '--public-key',
+      await trustedKey(),
+    ];
   }
 
   it('says intact and signed by the trusted key, the PDF beside the JSON included', async () => {
@@ -148,7 +165,11 @@ describe('npm run verify on an exported pack', () => {
   }, 60_000);
 
   it('fails an unsigned pack whose approver was rewritten and whose chain was re-linked, which the chain alone cannot see', async () => {
-    const records = run().entries.map(({ seq, at, event }) => ({ seq, at, event: event.type === 'request.approved' ? { ...event, actor: 'U0MALLORY' } : event }));
+    const records = run().entries.map(({ seq, at, event }) => ({
+      seq,
+      at,
+      event: event.type === 'request.approved' ? { ...event, actor: 'U0MALLORY' } : event,
+    }));
     const forged = buildEvidencePack({ requestId: request.id, round: 1, entries: linkEntries(request.id, records), generator: GENERATOR });
     const path = await file('relinked.json', canonicalJson(forged));
 
@@ -171,20 +192,39 @@ describe('npm run verify on an exported pack', () => {
   }, 30_000);
 
   it.each([
-    ['changed', 10, (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: p.chain.entries.map((e, i) => (i === 4 ? { ...e, at: '2025-01-01T00:00:00.000Z' } : e)) } })],
+    [
+      'changed',
+      10,
+      (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: p.chain.entries.map((e, i) => (i === 4 ? { ...e, at: '2025-01-01T00:00:00.000Z' } : e)) } }),
+    ],
     ['removed', 11, (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: p.chain.entries.filter((_, i) => i !== 4) } })],
-    ['inserted', 12, (p: typeof pack) => {
-      const before = p.chain.entries[3]!;
-      const event = { type: 'step.started', stepId: 'forged', attempt: 1 };
-      const forged = { seq: '1-1', at: before.at, event, prev: before.hash, hash: entryHash(before.hash, before.at, event) };
-      return { ...p, chain: { ...p.chain, entries: [...p.chain.entries.slice(0, 4), forged, ...p.chain.entries.slice(4)] } };
-    }],
-    ['reordered', 13, (p: typeof pack) => ({ ...p, chain: { ...p.chain, entries: [...p.chain.entries.slice(0, 4), p.chain.entries[5]!, p.chain.entries[4]!, ...p.chain.entries.slice(6)] } })],
+    [
+      'inserted',
+      12,
+      (p: typeof pack) => {
+        const before = p.chain.entries[3]!;
+        const event = { type: 'step.started', stepId: 'forged', attempt: 1 };
+        const forged = { seq: '1-1', at: before.at, event, prev: before.hash, hash: entryHash(before.hash, before.at, event) };
+        return { ...p, chain: { ...p.chain, entries: [...p.chain.entries.slice(0, 4), forged, ...p.chain.entries.slice(4)] } };
+      },
+    ],
+    [
+      'reordered',
+      13,
+      (p: typeof pack) => ({
+        ...p,
+        chain: { ...p.chain, entries: [...p.chain.entries.slice(0, 4), p.chain.entries[5]!, p.chain.entries[4]!, ...p.chain.entries.slice(6)] },
+      }),
+    ],
     ['edited outside the chain', 14, (p: typeof pack) => ({ ...p, outcome: { ...p.outcome, text: 'Nothing to see' } })],
-  ])('fails when the file is %s', async (_kind, code, edit) => {
-    const result = await verify([await file(`edited-${code}.json`, canonicalJson(edit(pack))), '--allow-unsigned']);
-    expect(result.code).toBe(code);
-  }, 30_000);
+  ])(
+    'fails when the file is %s',
+    async (_kind, code, edit) => {
+      const result = await verify([await file(`edited-${code}.json`, canonicalJson(edit(pack))), '--allow-unsigned']);
+      expect(result.code).toBe(code);
+    },
+    30_000,
+  );
 
   it('fails a signed pack with one flipped byte, and a pack checked against another key', async () => {
     const flipped = json.replace('"round":1', '"round":2');

@@ -32,7 +32,13 @@ describe('the live checklist when steps finish at the same moment', () => {
     await output.drained();
 
     const verify = (step: string) =>
-      audit.append(request.id, { type: 'step.verified', stepId: `ibm-cloud.${SCOPE}.${step}`, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 5 });
+      audit.append(request.id, {
+        type: 'step.verified',
+        stepId: `ibm-cloud.${SCOPE}.${step}`,
+        checks: 1,
+        firstConfirmedAt: new Date().toISOString(),
+        elapsedMs: 5,
+      });
     await verify('api-keys');
     await outbox.refreshChecklist(request.id);
     await new Promise((r) => setTimeout(r, 50));

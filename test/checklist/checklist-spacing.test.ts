@@ -42,7 +42,13 @@ describe('the live checklist while a round runs', () => {
       await outbox.refreshChecklist(request.id, { progress: true });
     }
     for (const step of STEPS) {
-      await audit.append(request.id, { type: 'step.verified', stepId: `ibm-cloud.${SCOPE}.${step}`, checks: 1, firstConfirmedAt: new Date().toISOString(), elapsedMs: 5 });
+      await audit.append(request.id, {
+        type: 'step.verified',
+        stepId: `ibm-cloud.${SCOPE}.${step}`,
+        checks: 1,
+        firstConfirmedAt: new Date().toISOString(),
+        elapsedMs: 5,
+      });
       await outbox.refreshChecklist(request.id, { progress: true });
     }
     const burst = await slack.waitFor(() => updates()[0]);

@@ -150,7 +150,9 @@ describe('loadConfig', () => {
   it('refuses to start with no system switched on, naming the variable that switches each on', () => {
     const err = problemsWith(without('IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS'));
 
-    expect(err.problems).toEqual([`No system to offboard from is switched on: set ${SYSTEM_MODULES.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`]);
+    expect(err.problems).toEqual([
+      `No system to offboard from is switched on: set ${SYSTEM_MODULES.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`,
+    ]);
   });
 
   it('asks for what a switched-on system needs: IBM Cloud without its accounts', () => {
@@ -191,7 +193,9 @@ describe('loadConfig', () => {
 
   it('takes re-scan intervals above zero only: a re-scan at 0 s could never run, and is refused by name', () => {
     for (const bad of ['0s', '1h,0d', '1w', 'soon']) {
-      expect(problemsWith({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: bad }).problems).toEqual([expect.stringMatching(/^OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero/)]);
+      expect(problemsWith({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: bad }).problems).toEqual([
+        expect.stringMatching(/^OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero/),
+      ]);
     }
     expect(load({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: '2s,1h' }).jobs.rescanAfterMs).toEqual([2_000, 3_600_000]);
   });
@@ -259,7 +263,9 @@ describe('loadConfig', () => {
       const err = problemsWith({ ...signing(keyFile(0o644)), LOG_LEVEL: 'loud' });
 
       expect(err.problems).toHaveLength(2);
-      expect(err.problems).toContain('OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode 0644): chmod 600 it, owned by the user the bot runs as');
+      expect(err.problems).toContain(
+        'OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode 0644): chmod 600 it, owned by the user the bot runs as',
+      );
       expect(problemsWith(signing(keyFile(0o640))).problems[0]).toContain('(mode 0640)');
     });
 

@@ -86,14 +86,17 @@ describe('classifyIbmError', () => {
     [400, 'The account_id parameter is required.'],
     [404, 'API key ApiKey-1 not found.'],
     [409, 'API key ApiKey-1 is locked. Unlock it before deleting.'],
-  ])('a %i is permanent and carries IBM\'s own reason', (status, reason) => {
+  ])("a %i is permanent and carries IBM's own reason", (status, reason) => {
     const err = classifyIbmError('delete API key', sdkError(status, { message: reason }));
     expect(err).toBeInstanceOf(PermanentError);
     expect(err.message).toBe(`delete API key: IBM Cloud answered ${status} (${reason})`);
   });
 
-  it('a refused API key (the IAM token service\'s BXNIM errors) is permanent and names IBMCLOUD_API_KEY', () => {
-    const err = Object.assign(new Error('Bad Request'), { status: 400, result: { errorCode: 'BXNIM0415E', errorMessage: 'Provided API key could not be found.' } });
+  it("a refused API key (the IAM token service's BXNIM errors) is permanent and names IBMCLOUD_API_KEY", () => {
+    const err = Object.assign(new Error('Bad Request'), {
+      status: 400,
+      result: { errorCode: 'BXNIM0415E', errorMessage: 'Provided API key could not be found.' },
+    });
     const classified = classifyIbmError('list users', err);
     expect(classified).toBeInstanceOf(PermanentError);
     expect(classified.message).toBe('list users: IBM Cloud IAM refused the API key (Provided API key could not be found.). Check IBMCLOUD_API_KEY.');

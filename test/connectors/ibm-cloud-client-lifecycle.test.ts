@@ -111,7 +111,12 @@ describe('restoring what the disable removed', () => {
     await client.removeFromAllAccessGroups(ACME_PRODUCTION, JANE, 'tx-1');
     expect(await client.addMemberToGroup(SIM_GROUP_IDS.prodBilling, JANE, 'tx-restore')).toBe(true);
     expect(sim.groupsOf(ACME_PRODUCTION, JANE).map((g) => g.id)).toEqual([SIM_GROUP_IDS.prodBilling]);
-    expect(mutations(sim).at(-1)).toMatchObject({ method: 'PUT', path: `/v2/groups/${SIM_GROUP_IDS.prodBilling}/members`, transactionId: 'tx-restore', status: 207 });
+    expect(mutations(sim).at(-1)).toMatchObject({
+      method: 'PUT',
+      path: `/v2/groups/${SIM_GROUP_IDS.prodBilling}/members`,
+      transactionId: 'tx-restore',
+      status: 207,
+    });
     // Added again (a retry): still one membership.
     expect(await client.addMemberToGroup(SIM_GROUP_IDS.prodBilling, JANE, 'tx-restore')).toBe(true);
     expect(sim.groupsOf(ACME_PRODUCTION, JANE)[0]!.members.filter((m) => m.iam_id === JANE)).toHaveLength(1);
@@ -145,7 +150,15 @@ describe('restoring what the disable removed', () => {
     expect(created.created).toBe(true);
     expect(created.id).not.toBe(before!.id);
     const [after] = sim.policiesOf(ACME_STAGING, JANE);
-    const content = ({ type, subject, control, resource, description, pattern, rule }: typeof original) => ({ type, subject, control, resource, description, pattern, rule });
+    const content = ({ type, subject, control, resource, description, pattern, rule }: typeof original) => ({
+      type,
+      subject,
+      control,
+      resource,
+      description,
+      pattern,
+      rule,
+    });
     expect(after!.id).toBe(created.id);
     expect(content(after!)).toEqual(content(original));
     expect(mutations(sim).at(-1)).toMatchObject({ method: 'POST', path: '/v2/policies', transactionId: 'tx-restore', status: 201 });
@@ -175,12 +188,22 @@ describe('restoring what the disable removed', () => {
   it('re-links Jane to a trusted profile with the accounts and description the link had', async () => {
     const { sim, client } = await simulator();
     const [link] = await client.listProfileLinks(ACME_PRODUCTION, JANE);
-    expect(link).toEqual({ profileId: PROD_PROFILE, profileName: 'k8s-workload-identity', accounts: [ACME_PRODUCTION], description: 'Break-glass access to the workload identity' });
+    expect(link).toEqual({
+      profileId: PROD_PROFILE,
+      profileName: 'k8s-workload-identity',
+      accounts: [ACME_PRODUCTION],
+      description: 'Break-glass access to the workload identity',
+    });
     await client.unlinkProfile(PROD_PROFILE, JANE, 'tx-1');
 
     expect(await client.linkProfile(PROD_PROFILE, JANE, 'tx-restore', { accounts: link!.accounts, description: link!.description })).toBe(true);
     expect(await client.listProfileLinks(ACME_PRODUCTION, JANE)).toEqual([link]);
-    expect(mutations(sim).at(-1)).toMatchObject({ method: 'POST', path: `/v1/profiles/${PROD_PROFILE}/identities/user`, transactionId: 'tx-restore', status: 200 });
+    expect(mutations(sim).at(-1)).toMatchObject({
+      method: 'POST',
+      path: `/v1/profiles/${PROD_PROFILE}/identities/user`,
+      transactionId: 'tx-restore',
+      status: 200,
+    });
   });
 
   it('linking a link that is already there (a retry after a lost answer) resolves to true and makes no second link', async () => {

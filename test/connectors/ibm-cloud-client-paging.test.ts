@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS, seedWithSsoMembership, type IbmCloudSeed, type IbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js';
+import {
+  ACME_PRODUCTION,
+  ACME_STAGING,
+  SIM_IAM_IDS,
+  seedWithSsoMembership,
+  type IbmCloudSeed,
+  type IbmCloudSimulator,
+} from '../../src/simulators/ibm-cloud/index.js';
 import { useIbmSimulator } from './ibm-cloud-harness.js';
 
 const simulator = useIbmSimulator();
@@ -13,7 +20,12 @@ const at = '2024-02-01T00:00:00.000Z';
 function seedWithMoreToPage(): IbmCloudSeed {
   const seed = seedWithSsoMembership();
   const profile = seed.profiles.find((p) => p.account_id === ACME_STAGING)!;
-  seed.profiles.unshift({ ...profile, id: 'Profile-00000000-0000-4000-8000-000000000001', name: 'an-unrelated-profile', iam_id: 'iam-Profile-00000000-0000-4000-8000-000000000001' });
+  seed.profiles.unshift({
+    ...profile,
+    id: 'Profile-00000000-0000-4000-8000-000000000001',
+    name: 'an-unrelated-profile',
+    iam_id: 'iam-Profile-00000000-0000-4000-8000-000000000001',
+  });
   const groupId = 'AccessGroupId-00000000-0000-4000-8000-000000000002';
   seed.accessGroups.push({
     id: groupId,
@@ -40,7 +52,7 @@ function seedWithMoreToPage(): IbmCloudSeed {
 const pagesServed = (sim: IbmCloudSimulator, path: string) => sim.requests.filter((r) => r.method === 'GET' && r.path === path && r.status === 200).length;
 
 describe('every listing follows every page (the simulator serves one item per page)', () => {
-  it('finds both of Jane\'s user records, the second on page 5 of 6', async () => {
+  it("finds both of Jane's user records, the second on page 5 of 6", async () => {
     const { sim, client } = await simulator({ pageSize: 1 });
     expect((await client.findUsersByEmail(ACME_PRODUCTION, 'jane.doe@acme.example')).map((u) => u.iamId).sort()).toEqual([jane, janeSl].sort());
     expect(pagesServed(sim, `/v2/accounts/${ACME_PRODUCTION}/users`)).toBe(6);

@@ -4,14 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { accountMembershipStep } from '../../src/connectors/ibm-cloud/account-membership-step.js';
 import { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import { PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
-import {
-  ACME_PRODUCTION,
-  ACME_STAGING,
-  JANE_EMAIL,
-  JANE_SL_EMAIL,
-  LOOKALIKE_EMAIL,
-  SIM_IAM_IDS,
-} from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, JANE_SL_EMAIL, LOOKALIKE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ibmConfig, rejection, useIbmSimulator } from './ibm-cloud-harness.js';
 
 const simulator = useIbmSimulator();
@@ -88,7 +81,7 @@ describe('IbmCloudClient errors, as the IBM SDK reports them', () => {
     expect(await client.deleteApiKey('ApiKey-does-not-exist', 'tx-1')).toBe(false);
   });
 
-  it('the account owner cannot be removed: the membership step fails for good with IBM\'s reason', async () => {
+  it("the account owner cannot be removed: the membership step fails for good with IBM's reason", async () => {
     const { sim, client } = await simulator();
     const step = accountMembershipStep(client, ACME_PRODUCTION);
     const ctx = {

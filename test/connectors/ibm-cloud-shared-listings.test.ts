@@ -17,7 +17,8 @@ describe('an answer many callers need at once', () => {
       onePage(async () => {
         await gate;
         return [++loads];
-      }),);
+      }),
+    );
     const waiting = [listing.list('a', undefined, () => onePage(async () => [++loads])), listing.list('a', undefined, () => onePage(async () => [++loads]))];
     release();
     expect(await first).toEqual([1]);
@@ -63,7 +64,12 @@ describe('API keys and users of many people identified at once', () => {
     const people = [SIM_IAM_IDS.jane, SIM_IAM_IDS.alex, SIM_IAM_IDS.janeSl, SIM_IAM_IDS.sam];
     const links = await Promise.all([...people, ...people].map((iamId) => client.listProfileLinks(ACME_PRODUCTION, iamId)));
     [...people, ...people].forEach((iamId, i) => {
-      expect(links[i]!.map((l) => l.profileId).sort()).toEqual(sim.profilesLinkedTo(ACME_PRODUCTION, iamId).map((p) => p.id).sort());
+      expect(links[i]!.map((l) => l.profileId).sort()).toEqual(
+        sim
+          .profilesLinkedTo(ACME_PRODUCTION, iamId)
+          .map((p) => p.id)
+          .sort(),
+      );
     });
     const profiles = listingsOf(sim.requests, '/v1/profiles');
     expect(profiles).toBeGreaterThan(0);
@@ -88,7 +94,7 @@ describe('an account-wide listing that fails part-way, through the SDK', () => {
   const pagesRead = (requests: { path: string; query: Record<string, string> }[], path: string, token: string) =>
     requests.filter((r) => r.path === path && (r.query[token] ?? '') === '').length;
 
-  it("goes on from the page that failed when the same step asks again: the first pages are not read twice, and each person gets exactly their own keys", async () => {
+  it('goes on from the page that failed when the same step asks again: the first pages are not read twice, and each person gets exactly their own keys', async () => {
     const seed = crowdIbmSeed(60);
     const { sim, client } = await simulator({ seed, pageSize: 20 });
     const person = crowdPerson(7);
@@ -97,7 +103,12 @@ describe('an account-wide listing that fails part-way, through the SDK', () => {
     await expect(client.listUserApiKeys(ACME_PRODUCTION, person.iamId, 'OFF-1:api-keys:r1:c0')).rejects.toThrow(/503|unavailable/i);
     const keys = await client.listUserApiKeys(ACME_PRODUCTION, person.iamId, 'OFF-1:api-keys:r1:c0');
 
-    expect(keys.map((k) => k.id).sort()).toEqual(sim.apiKeysOf(ACME_PRODUCTION, person.iamId).map((k) => k.id).sort());
+    expect(keys.map((k) => k.id).sort()).toEqual(
+      sim
+        .apiKeysOf(ACME_PRODUCTION, person.iamId)
+        .map((k) => k.id)
+        .sort(),
+    );
     const userKeysInAccount = seed.apiKeys.filter((k) => k.account_id === ACME_PRODUCTION && k.iam_id.startsWith('IBMid-')).length;
     const pages = Math.ceil(userKeysInAccount / 20);
     expect(pages).toBeGreaterThan(3);

@@ -22,7 +22,13 @@ describe('what a later execution may claim of an earlier one whose answer was lo
     expect(first!.state).toBeUndefined();
     await client.disableApiKey(first!.id, 'tx-lost');
     const now = (await step.inventory(ctx)).found.find((k) => k.id === first!.id);
-    expect(step.disable!.confirm!(first!, now)).toEqual({ id: first!.id, label: first!.label, outcome: 'disabled', owner: SIM_IAM_IDS.jane, snapshot: { disabled: false, iamId: SIM_IAM_IDS.jane } });
+    expect(step.disable!.confirm!(first!, now)).toEqual({
+      id: first!.id,
+      label: first!.label,
+      outcome: 'disabled',
+      owner: SIM_IAM_IDS.jane,
+      snapshot: { disabled: false, iamId: SIM_IAM_IDS.jane },
+    });
   });
 
   it('a key the person had disabled before is never claimed, and a key found deleted was not disabled by a disable', async () => {

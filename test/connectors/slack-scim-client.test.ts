@@ -181,7 +181,12 @@ describe('SlackScimClient', () => {
 
     it('turns a refused connection into a RetryableError', async () => {
       const port = await closedPort();
-      const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: `http://127.0.0.1:${port}/scim/v2/`, apiUrl: `http://127.0.0.1:${port}/api/`, timeoutMs: 2_000 });
+      const client = new SlackScimClient({
+        token: ADMIN_TOKEN,
+        scimUrl: `http://127.0.0.1:${port}/scim/v2/`,
+        apiUrl: `http://127.0.0.1:${port}/api/`,
+        timeoutMs: 2_000,
+      });
 
       const err = await failure(client.getUser('U0JANE001'));
 
@@ -220,7 +225,12 @@ describe('whose token SLACK_ADMIN_TOKEN is', () => {
 
   it('no answer may pass: a RetryableError', async () => {
     const port = await closedPort();
-    const client = new SlackScimClient({ token: ADMIN_TOKEN, scimUrl: `http://127.0.0.1:${port}/scim/v2/`, apiUrl: `http://127.0.0.1:${port}/api/`, timeoutMs: 2_000 });
+    const client = new SlackScimClient({
+      token: ADMIN_TOKEN,
+      scimUrl: `http://127.0.0.1:${port}/scim/v2/`,
+      apiUrl: `http://127.0.0.1:${port}/api/`,
+      timeoutMs: 2_000,
+    });
     expect(await failure(client.tokenOwner())).toBeInstanceOf(RetryableError);
   });
 });

@@ -14,7 +14,9 @@ describe('readSlackScimSettings', () => {
   });
 
   it('asks the Web API the bot uses (SLACK_API_URL) who the token belongs to', () => {
-    expect(readSlackScimSettings({ SLACK_ADMIN_TOKEN: TOKEN, SLACK_API_URL: 'http://127.0.0.1:4000/api' })).toMatchObject({ apiUrl: 'http://127.0.0.1:4000/api/' });
+    expect(readSlackScimSettings({ SLACK_ADMIN_TOKEN: TOKEN, SLACK_API_URL: 'http://127.0.0.1:4000/api' })).toMatchObject({
+      apiUrl: 'http://127.0.0.1:4000/api/',
+    });
   });
 
   it('takes a SCIM URL (a proxy, the simulator), ending it with a slash so paths resolve under it', () => {

@@ -33,7 +33,14 @@ describe('CFF subsets without subroutines', () => {
       { command: 'bezierCurveTo', args: [1123, 31892, 99.5, 30000, -1032, -200.25] },
       { command: 'closePath', args: [] },
     ] as const;
-    expect(decode(charstring(path.map((c) => ({ ...c, args: [...c.args] })), 500))).toEqual([
+    expect(
+      decode(
+        charstring(
+          path.map((c) => ({ ...c, args: [...c.args] })),
+          500,
+        ),
+      ),
+    ).toEqual([
       [21, [500, 100, -200]],
       [5, [1131, 0]],
       [5, [0, 32200]],
@@ -43,8 +50,13 @@ describe('CFF subsets without subroutines', () => {
     expect(decode(charstring([]))).toEqual([[14, []]]);
   });
 
-  it('embeds a name in Chinese, Japanese and Korean in a few KiB per font, not the fonts\' 40 KiB of emptied subroutines', async () => {
-    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run({ extra: [{ type: 'people.named', people: [{ id: 'U06KIM', name: `${NAMES.other} さくら 田中` }] }] }).entries, generator: GENERATOR });
+  it("embeds a name in Chinese, Japanese and Korean in a few KiB per font, not the fonts' 40 KiB of emptied subroutines", async () => {
+    const pack = buildEvidencePack({
+      requestId: request.id,
+      round: 1,
+      entries: run({ extra: [{ type: 'people.named', people: [{ id: 'U06KIM', name: `${NAMES.other} さくら 田中` }] }] }).entries,
+      generator: GENERATOR,
+    });
     const raw = (await renderEvidencePdf(pack, { jsonSha256: sha256Hex(canonicalJson(pack)) })).toString('latin1');
     const cff = [...raw.matchAll(/\/Subtype \/CIDFontType0C\s*\/Length (\d+)/g)].map((m) => Number(m[1]));
     expect(cff.length).toBeGreaterThanOrEqual(2); // the Chinese font has the kana too

@@ -53,7 +53,11 @@ describe('every name prints', () => {
     const { text, fonts } = await printed(name);
     expect(text).not.toContain('\u25A1');
     // Set in its own script's font, the one that draws and shapes it (not a font that merely has the characters).
-    if (font) expect(fonts.some((f) => f.startsWith(font)), fonts.join(' ')).toBe(true);
+    if (font)
+      expect(
+        fonts.some((f) => f.startsWith(font)),
+        fonts.join(' '),
+      ).toBe(true);
     if (rtl) for (const word of name.split(' ')) expect(text.includes(word) || text.includes([...word].reverse().join('')), word).toBe(true);
     // A vowel drawn in two parts (Bengali ৌ) copies as the two characters it is canonically made of.
     else expect(text.normalize('NFC')).toContain(`${name} (U06KIM)`);

@@ -15,7 +15,13 @@ describe('evidence written to OFFBOARD_EVIDENCE_DIR', () => {
     // A directory and a file left readable by everyone, as a permissive umask makes them.
     await mkdir(dir, { mode: 0o755 });
     const { stack, player } = await start({ env: { OFFBOARD_EVIDENCE_DIR: dir } });
-    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-7', disposition: 'delete_now' });
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-7',
+      disposition: 'delete_now',
+    });
     await writeFile(join(dir, `offboarding-evidence-${id}.json`), 'stale', { mode: 0o644 });
     const previous = process.umask(0o000);
     try {

@@ -13,7 +13,14 @@ const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
 const RETRIED = stepId(PLAN[0]!);
 const FAILED = stepId(PLAN[5]!);
-const LIFECYCLE = { retryStep: RETRIED, failStep: FAILED, extra: [{ type: 'access.attested', actor: 'U09SEC', stepId: FAILED, note: 'group removed by hand in the console' }, { type: 'person.reinstated', actor: 'U09SEC', round: 2 }] } as unknown as RunOptions;
+const LIFECYCLE = {
+  retryStep: RETRIED,
+  failStep: FAILED,
+  extra: [
+    { type: 'access.attested', actor: 'U09SEC', stepId: FAILED, note: 'group removed by hand in the console' },
+    { type: 'person.reinstated', actor: 'U09SEC', round: 2 },
+  ],
+} as unknown as RunOptions;
 
 function packOf(opts: RunOptions = {}): EvidencePack {
   return buildEvidencePack({ requestId: request.id, round: 1, entries: run(opts).entries, generator: GENERATOR });
@@ -37,7 +44,12 @@ describe('the evidence pack JSON', () => {
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
     expect(pack.schema_version).toBe('1.1');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
-    expect(pack.approvals[0]).toMatchObject({ decision: 'approved', by: 'U09SEC', approvers_at_click: ['U09SEC', 'U06KIM', 'U08COMP'], separation_of_duties: { approver_is_requester: false, approver_is_subject: false } });
+    expect(pack.approvals[0]).toMatchObject({
+      decision: 'approved',
+      by: 'U09SEC',
+      approvers_at_click: ['U09SEC', 'U06KIM', 'U08COMP'],
+      separation_of_duties: { approver_is_requester: false, approver_is_subject: false },
+    });
     expect(pack.actions.map((a) => a.transaction_id)).toEqual(r.transactions);
     expect(pack.read_backs).toHaveLength(7);
     expect(pack.exceptions.map((x) => x.kind)).toEqual(['approval_refused', 'step_retried', 'step_failed']);
@@ -58,7 +70,21 @@ describe('the evidence PDF', () => {
   it('holds every required section and the values of a run with successes, a failure, a retry, an attestation and a reinstatement', async () => {
     const pack = packOf(LIFECYCLE);
     const { text } = await pdfText(pack, 'ops-2025');
-    for (const section of ['Offboarding evidence', 'Summary', 'Request and approvals', 'Separation of duties', 'Approvers at click time', 'Timeline', 'Per-system detail', 'Retention and hand-over', 'Exceptions', 'Scope', 'What is not covered', 'Control references', 'Integrity']) {
+    for (const section of [
+      'Offboarding evidence',
+      'Summary',
+      'Request and approvals',
+      'Separation of duties',
+      'Approvers at click time',
+      'Timeline',
+      'Per-system detail',
+      'Retention and hand-over',
+      'Exceptions',
+      'Scope',
+      'What is not covered',
+      'Control references',
+      'Integrity',
+    ]) {
       expect(text).toContain(section);
     }
     for (const label of ['Verified by read-back', 'Attested by a person']) expect(text).toContain(label);
@@ -102,7 +128,10 @@ describe('the evidence PDF', () => {
     const { text } = await pdfText(pack);
     const lines = text.split('\n');
     for (const id of [...pack.actions.map((a) => a.transaction_id), ...pack.steps.flatMap((s) => (s.found ?? []).map((f) => f.id)), pack.chain.head]) {
-      expect(lines.some((l) => l.includes(id)), id).toBe(true);
+      expect(
+        lines.some((l) => l.includes(id)),
+        id,
+      ).toBe(true);
     }
   });
 
@@ -134,7 +163,13 @@ describe('what the pack says about the rounds after the first', () => {
   const flat = (text: string) => text.replace(/\s+/g, ' ');
 
   it('prints every transaction id of every round whole, in the JSON and the PDF: none is taken for a secret', async () => {
-    const r = run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U09SEC', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
+    const r = run({
+      ...disabled,
+      later: [
+        { phase: 'delete', by: 'schedule', graceEndedBy: 'U09SEC', failStep: FAILED },
+        { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] },
+      ],
+    });
     const pack = buildEvidencePack({ requestId: request.id, round: 3, entries: r.entries, generator: GENERATOR });
     const later = r.transactions.filter((t) => /-r[23]-a1$/.test(t));
     expect(later.length).toBe(PLAN.length);
@@ -152,7 +187,12 @@ describe('what the pack says about the rounds after the first', () => {
   });
 
   it('names the deletion after "End grace period now" for who ended the grace period, and what became of the scheduled deletion', async () => {
-    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries: run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U06KIM' }] }).entries, generator: GENERATOR });
+    const pack = buildEvidencePack({
+      requestId: request.id,
+      round: 2,
+      entries: run({ ...disabled, later: [{ phase: 'delete', by: 'schedule', graceEndedBy: 'U06KIM' }] }).entries,
+      generator: GENERATOR,
+    });
     const text = flat((await pdfText(pack)).text);
     expect(text).not.toMatch(/failed steps? retried/);
     expect(text).toContain('Round 1: disable phase at');
@@ -165,7 +205,13 @@ describe('what the pack says about the rounds after the first', () => {
   });
 
   it('names a deletion the schedule started "by schedule", and a retry after it "retry by" the approver', async () => {
-    const pack = packOf({ ...disabled, later: [{ phase: 'delete', by: 'schedule', failStep: FAILED }, { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] }] });
+    const pack = packOf({
+      ...disabled,
+      later: [
+        { phase: 'delete', by: 'schedule', failStep: FAILED },
+        { phase: 'delete', by: 'U06KIM', steps: [PLAN[5]!] },
+      ],
+    });
     const text = flat((await pdfText(pack)).text);
     expect(text).toContain('Round 2: delete phase (by schedule) at');
     expect(text).toContain(`Round 3: retry by ${NAMES.other} (U06KIM) of the delete phase's failed steps at`);
@@ -179,7 +225,9 @@ describe('what the pack says about the rounds after the first', () => {
   it('a reinstatement pack names the reinstatement, who did it, when and what came back, and does not claim "All steps verified" or "Reinstatements: none"', async () => {
     const restoredPlan = PLAN.filter((ref) => ref.step !== 'account-membership');
     const { entries } = run({ ...disabled, later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] });
-    const restored = entries.flatMap((e) => (e.event.type === 'step.acted' ? (e.event.changes as { outcome: string }[]).filter((c) => c.outcome === 'restored') : [])).length;
+    const restored = entries.flatMap((e) =>
+      e.event.type === 'step.acted' ? (e.event.changes as { outcome: string }[]).filter((c) => c.outcome === 'restored') : [],
+    ).length;
     expect(restored).toBe(7);
     const pack = buildEvidencePack({ requestId: request.id, round: 2, entries, generator: GENERATOR });
     const text = flat((await pdfText(pack)).text);

@@ -13,7 +13,9 @@ const STEPS: Array<[string, string]> = [
   ['policies', 'Access policies'],
   ['account-membership', 'Account membership'],
 ];
-export const PLAN: StepRef[] = [PROD, DEV].flatMap((scope) => STEPS.map(([step, title]) => ({ system: 'ibm-cloud', scope, step, title, systemTitle: 'IBM Cloud', scopeNoun: 'account' })));
+export const PLAN: StepRef[] = [PROD, DEV].flatMap((scope) =>
+  STEPS.map(([step, title]) => ({ system: 'ibm-cloud', scope, step, title, systemTitle: 'IBM Cloud', scopeNoun: 'account' })),
+);
 
 /** A name in every script the report must print: Latin Extended, Greek, Cyrillic, Hebrew, Arabic, Chinese, Japanese, Korean. */
 export const NAMES = {
@@ -38,7 +40,14 @@ export const request: OffboardRequest = {
   createdAt: '2025-03-04T09:00:00.000Z',
   status: 'pending',
 };
-export const people = { U09SEC: NAMES.approver, U05SUCC: NAMES.successor, U08COMP: NAMES.compliance, U02MGR: NAMES.requester, U07JANE: NAMES.subject, U06KIM: NAMES.other };
+export const people = {
+  U09SEC: NAMES.approver,
+  U05SUCC: NAMES.successor,
+  U08COMP: NAMES.compliance,
+  U02MGR: NAMES.requester,
+  U07JANE: NAMES.subject,
+  U06KIM: NAMES.other,
+};
 
 const uuid = (n: number) => `7c1d2e3f-4a5b-4c6d-8e7f-${String(n).padStart(12, '0')}`;
 
@@ -126,7 +135,8 @@ export function run(opts: RunOptions = {}): Run {
     add({ type: 'step.acted', stepId: id, transactionId, changes });
     add({ type: 'step.verified', stepId: id, checks: 3, firstConfirmedAt: new Date(t + 4000).toISOString(), elapsedMs: 4200 }, 4200);
   });
-  for (let p = 0; p < (opts.padding ?? 0); p++) add({ type: 'step.retrying', stepId: stepId(PLAN[p % PLAN.length]!), attempt: p + 2, error: `padding retry ${p}`, retryInMs: 1000 });
+  for (let p = 0; p < (opts.padding ?? 0); p++)
+    add({ type: 'step.retrying', stepId: stepId(PLAN[p % PLAN.length]!), attempt: p + 2, error: `padding retry ${p}`, retryInMs: 1000 });
   add({ type: 'run.finished', round: 1, outcome: failed.length ? 'failures' : 'verified', failedSteps: failed });
   // As the publisher records them before a pack is rendered: the chain covers the names the PDF prints.
   add({ type: 'people.named', people: Object.entries(people).map(([id, name]) => ({ id, name })) });
@@ -150,7 +160,12 @@ export function run(opts: RunOptions = {}): Run {
       const outcome = later.phase === 'reinstate' ? 'restored' : 'removed';
       transactions.push(transactionId);
       add({ type: 'step.acting', stepId: id, transactionId, itemIds: found.map((f) => f.id) });
-      add({ type: 'step.acted', stepId: id, transactionId, changes: found.map((f) => ({ id: f.id, label: f.label, outcome, ...(later.phase === 'reinstate' ? { detail: 're-created' } : {}) })) });
+      add({
+        type: 'step.acted',
+        stepId: id,
+        transactionId,
+        changes: found.map((f) => ({ id: f.id, label: f.label, outcome, ...(later.phase === 'reinstate' ? { detail: 're-created' } : {}) })),
+      });
       add({ type: 'step.verified', stepId: id, checks: 1, firstConfirmedAt: new Date(t).toISOString(), elapsedMs: 0 });
     });
     add({ type: 'run.finished', round, outcome: failedHere.length ? 'failures' : 'verified', failedSteps: failedHere });

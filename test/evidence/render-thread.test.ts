@@ -59,7 +59,9 @@ describe('the evidence render thread', () => {
   it('rejects jobs in flight when closed', async () => {
     const thread = new RenderThread(new URL('../../src/evidence/render-worker.mjs', import.meta.url));
     const pack = packOf();
-    const rejected = expect(thread.run('pdf', { pack, integrity: integrity(pack) })).rejects.toThrow('the evidence render thread was closed before it finished');
+    const rejected = expect(thread.run('pdf', { pack, integrity: integrity(pack) })).rejects.toThrow(
+      'the evidence render thread was closed before it finished',
+    );
     await thread.close();
     await rejected;
   });

@@ -110,7 +110,12 @@ describe('a request submitted while Slack is slow to say who people are', () => 
     const updated = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId), { timeoutMs: 15_000 });
     expect(JSON.stringify(updated.view.blocks)).toContain('Gene Gone is already deactivated in Slack.');
     // Each person is asked about once, though the checks start every lookup at once and then wait on each.
-    expect(stack.slack.callsTo('users.info').map((c) => c.args.user).sort()).toEqual([PEOPLE.gone, PEOPLE.morgan, PEOPLE.taylor].sort());
+    expect(
+      stack.slack
+        .callsTo('users.info')
+        .map((c) => c.args.user)
+        .sort(),
+    ).toEqual([PEOPLE.gone, PEOPLE.morgan, PEOPLE.taylor].sort());
     expect(await storedRequests(stack)).toEqual([]);
   });
 
@@ -192,7 +197,11 @@ async function startWatched(opts: Parameters<typeof start>[0] = {}): Promise<Sta
   const lines: string[] = [];
   const shared = new URL(inject('redisUrl'));
   const redis = await HoldingProxy.start({ host: shared.hostname, port: Number(shared.port) });
-  const started = await start({ ...opts, redisUrl: redis.urlFor(shared.toString()), logger: createLogger('warn', { write: (line: string) => void lines.push(line) }) });
+  const started = await start({
+    ...opts,
+    redisUrl: redis.urlFor(shared.toString()),
+    logger: createLogger('warn', { write: (line: string) => void lines.push(line) }),
+  });
   watched.set(started.stack, { lines, redis });
   return started;
 }
@@ -241,13 +250,32 @@ async function expectAnswerBeforeOutsideCalls(stack: LocalStack, firstCall: stri
 /** A click on a button of the request's approval message, as Slack sends it. */
 function approvalClick({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
   const message = player.approvalMessage(requestId)!;
-  return () => stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `decide.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: message.ts });
+  return () =>
+    stack.events.blockAction({
+      userId,
+      actionId: ACTIONS[action],
+      blockId: `decide.${requestId}`,
+      value: requestId,
+      channel: APPROVAL_CHANNEL,
+      messageTs: message.ts,
+    });
 }
 
 /** A click on a button under the request's checklist, once the checklist offers it. */
 async function checklistClick({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
-  const checklist = await stack.slack.waitFor(() => (JSON.stringify(player.checklist(requestId)?.blocks ?? []).includes(ACTIONS[action]) ? player.checklist(requestId) : undefined), { timeoutMs: 20_000 });
-  return () => stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `checklist.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
+  const checklist = await stack.slack.waitFor(
+    () => (JSON.stringify(player.checklist(requestId)?.blocks ?? []).includes(ACTIONS[action]) ? player.checklist(requestId) : undefined),
+    { timeoutMs: 20_000 },
+  );
+  return () =>
+    stack.events.blockAction({
+      userId,
+      actionId: ACTIONS[action],
+      blockId: `checklist.${requestId}`,
+      value: requestId,
+      channel: APPROVAL_CHANNEL,
+      messageTs: checklist.ts,
+    });
 }
 
 const janeDeleted: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2044', disposition: 'delete_now' };
@@ -256,14 +284,22 @@ const graceFirst: FormAnswers = { ...janeDeleted, disposition: 'disable_then_del
 describe('every button and submission, while Slack and IBM Cloud are slow and Redis waits, is answered before any outside call or Redis work', () => {
   it('/offboard: answered, then the form is opened', async () => {
     const { stack } = await startWatched();
-    await expectAnswerBeforeOutsideCalls(stack, 'views.open', () => stack.events.slashCommand({ command: COMMAND, text: '', userId: PEOPLE.morgan, channelId: GENERAL_CHANNEL }));
+    await expectAnswerBeforeOutsideCalls(stack, 'views.open', () =>
+      stack.events.slashCommand({ command: COMMAND, text: '', userId: PEOPLE.morgan, channelId: GENERAL_CHANNEL }),
+    );
   });
 
   it('a person picked in the form: answered, then looked up', async () => {
     const { stack, player } = await startWatched();
     const { view } = await player.openForm(PEOPLE.morgan);
     await expectAnswerBeforeOutsideCalls(stack, 'users.info', () =>
-      stack.events.blockAction({ userId: PEOPLE.morgan, actionId: inputAction(FIELDS.person), blockId: FIELDS.person, value: PEOPLE.chris, view: { ...view.view, id: view.id } }),
+      stack.events.blockAction({
+        userId: PEOPLE.morgan,
+        actionId: inputAction(FIELDS.person),
+        blockId: FIELDS.person,
+        value: PEOPLE.chris,
+        view: { ...view.view, id: view.id },
+      }),
     );
   });
 
@@ -344,10 +380,14 @@ describe('every button and submission, while Slack and IBM Cloud are slow and Re
     await approversForgotten(started.stack);
     await expectAnswerBeforeOutsideCalls(started.stack, 'usergroups.users.list', click);
     // A worker sends the pack by direct message, every Slack call of it slow; its delivery is recorded once done.
-    const delivered = await eventually(async () => {
-      const d = eventsOf(await readTrail(started.stack, id), 'evidence.downloaded');
-      return d.length ? d : undefined;
-    }, 60_000, 'the pack delivered');
+    const delivered = await eventually(
+      async () => {
+        const d = eventsOf(await readTrail(started.stack, id), 'evidence.downloaded');
+        return d.length ? d : undefined;
+      },
+      60_000,
+      'the pack delivered',
+    );
     expect(delivered).toEqual([expect.objectContaining({ actor: PEOPLE.alex, via: 'button' })]);
   }, 90_000);
 

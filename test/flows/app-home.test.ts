@@ -31,8 +31,16 @@ describe('the App Home tab', () => {
 
   it('shows a member who is no approver only the requests they made', async () => {
     const { stack, player } = await start();
-    const morgans = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' }, { awaitPreview: false });
-    const chriss = await player.request(PEOPLE.chris, { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' }, { awaitPreview: false });
+    const morgans = await player.request(
+      PEOPLE.morgan,
+      { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' },
+      { awaitPreview: false },
+    );
+    const chriss = await player.request(
+      PEOPLE.chris,
+      { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' },
+      { awaitPreview: false },
+    );
 
     const text = await openHome(stack, PEOPLE.chris);
 
@@ -46,8 +54,16 @@ describe('the App Home tab', () => {
   it('never shows anyone the offboarding of themselves, not even an approver', async () => {
     const { stack, player } = await start();
     // Riley, an approver, is leaving: offboarding an approver takes two approvers, but she still never sees her own.
-    const rileys = await player.request(PEOPLE.morgan, { person: PEOPLE.riley, reason: 'termination', successor: PEOPLE.taylor, ticket: 'HR-1' }, { awaitPreview: false });
-    const pats = await player.request(PEOPLE.chris, { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' }, { awaitPreview: false });
+    const rileys = await player.request(
+      PEOPLE.morgan,
+      { person: PEOPLE.riley, reason: 'termination', successor: PEOPLE.taylor, ticket: 'HR-1' },
+      { awaitPreview: false },
+    );
+    const pats = await player.request(
+      PEOPLE.chris,
+      { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' },
+      { awaitPreview: false },
+    );
 
     const rileySees = await openHome(stack, PEOPLE.riley);
     const taylorSees = await openHome(stack, PEOPLE.taylor);

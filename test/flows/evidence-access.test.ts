@@ -18,7 +18,14 @@ type Started = Awaited<ReturnType<typeof start>>;
 async function clickChecklist({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
   const checklist = player.checklist(requestId);
   if (!checklist) throw new Error(`no checklist for ${requestId}`);
-  const res = await stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `checklist.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
+  const res = await stack.events.blockAction({
+    userId,
+    actionId: ACTIONS[action],
+    blockId: `checklist.${requestId}`,
+    value: requestId,
+    channel: APPROVAL_CHANNEL,
+    messageTs: checklist.ts,
+  });
   await stack.bot.settled();
   return res;
 }
@@ -44,7 +51,10 @@ const buttonsOf = (started: Started, requestId: string) => JSON.stringify(starte
 /** The names of the files Slack shows in `channel` (a channel id, or a user id for the app's direct message with them). */
 function filesIn(stack: LocalStack, channel: string): string[] {
   const ids = new Set(stack.slack.messages(channel).flatMap((m) => m.files ?? []));
-  return stack.slack.files.filter((f) => ids.has(f.id)).map((f) => f.filename).sort();
+  return stack.slack.files
+    .filter((f) => ids.has(f.id))
+    .map((f) => f.filename)
+    .sort();
 }
 
 /** Packs by direct message only: what a workspace gets unless it opts in to OFFBOARD_EVIDENCE_IN_THREAD. */
@@ -75,7 +85,13 @@ describe('getting the evidence pack', () => {
     expect(filesIn(stack, PEOPLE.taylor)).toEqual([`offboarding-evidence-${id}.json`, `offboarding-evidence-${id}.pdf`]);
     expect(report?.files).toBeUndefined();
     expect(eventsOf(trail, 'evidence.downloaded')).toEqual([
-      expect.objectContaining({ actor: PEOPLE.taylor, via: 'compliance', round: 1, sha256: report!.sha256, files: expect.arrayContaining([expect.objectContaining({ name: `offboarding-evidence-${id}.pdf` })]) }),
+      expect.objectContaining({
+        actor: PEOPLE.taylor,
+        via: 'compliance',
+        round: 1,
+        sha256: report!.sha256,
+        files: expect.arrayContaining([expect.objectContaining({ name: `offboarding-evidence-${id}.pdf` })]),
+      }),
     ]);
   });
 
@@ -85,7 +101,7 @@ describe('getting the evidence pack', () => {
     await clickChecklist(started, PEOPLE.alex, 'downloadEvidence', id);
     const res = await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
     await stack.bot.settled();
-    await stack.slack.waitFor(() => filesIn(stack, PEOPLE.alex).length === 2 && filesIn(stack, PEOPLE.taylor).length === 4 || undefined);
+    await stack.slack.waitFor(() => (filesIn(stack, PEOPLE.alex).length === 2 && filesIn(stack, PEOPLE.taylor).length === 4) || undefined);
 
     expect(res.status).toBe(200);
     expect(stack.slack.ephemerals.find((e) => e.user === PEOPLE.alex)?.text).toContain('on its way to you by direct message');
@@ -96,11 +112,13 @@ describe('getting the evidence pack', () => {
       const events = eventsOf(await readTrail(stack, id), 'evidence.downloaded');
       return events.length === 3 ? events : undefined;
     });
-    expect(delivered.map((e) => [e.actor, e.via]).sort()).toEqual([
-      [PEOPLE.alex, 'button'],
-      [PEOPLE.taylor, 'command'],
-      [PEOPLE.taylor, 'compliance'],
-    ].sort());
+    expect(delivered.map((e) => [e.actor, e.via]).sort()).toEqual(
+      [
+        [PEOPLE.alex, 'button'],
+        [PEOPLE.taylor, 'command'],
+        [PEOPLE.taylor, 'compliance'],
+      ].sort(),
+    );
     // The same trail gives the same pack: what was sent is what was stored.
     const [report] = eventsOf(await readTrail(stack, id), 'report.published');
     expect(delivered.every((e) => e.sha256 === report!.sha256)).toBe(true);
@@ -147,7 +165,10 @@ describe('getting the evidence pack', () => {
     await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
     await stack.bot.settled();
     const toTaylor = stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor);
-    expect(toTaylor.map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers and compliance'), expect.stringContaining('Only offboarding approvers and compliance')]);
+    expect(toTaylor.map((e) => e.text)).toEqual([
+      expect.stringContaining('Only offboarding approvers and compliance'),
+      expect.stringContaining('Only offboarding approvers and compliance'),
+    ]);
     expect(toTaylor.some((e) => e.text.includes('.json'))).toBe(false);
     await sleep(300);
     expect(filesIn(stack, PEOPLE.taylor)).toEqual([]);
@@ -174,7 +195,9 @@ describe('getting the evidence pack', () => {
 
     // Not an approver nor in compliance: refused, and nothing is generated.
     await clickChecklist(started, PEOPLE.taylor, 'generateReport', id);
-    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers and compliance')]);
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([
+      expect.stringContaining('Only offboarding approvers and compliance'),
+    ]);
     await sleep(500);
     expect(stack.slack.files.filter((f) => f.filename.includes(id))).toEqual([]);
 

@@ -47,7 +47,9 @@ describe('a step that fails for good after setting out to change things', () => 
     expect(stack.ibm.apiKey(CI_DEPLOY)).toBeUndefined();
     expect(stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).map((k) => k.id)).toEqual([TERRAFORM]);
 
-    expect(changesOf(trail, CI_DEPLOY)).toEqual([{ outcome: 'removed', detail: 'answer lost; confirmed when the step failed', transactionId: lost.transactionId }]);
+    expect(changesOf(trail, CI_DEPLOY)).toEqual([
+      { outcome: 'removed', detail: 'answer lost; confirmed when the step failed', transactionId: lost.transactionId },
+    ]);
     expect(changesOf(trail, TERRAFORM)).toEqual([{ outcome: 'still_present', detail: 'still listed when the step failed', transactionId: lost.transactionId }]);
     // Accounted for before the step is said to have failed, and the failure is said once.
     const failed = eventsOf(trail, 'step.failed').filter((e) => e.stepId === KEYS_STEP);
@@ -57,7 +59,12 @@ describe('a step that fails for good after setting out to change things', () => 
     const { pack, text } = await evidenceOf(stack, player, id);
     const step = pack.steps.find((s) => s.id === KEYS_STEP)!;
     expect(step.transaction_ids).toContain(lost.transactionId);
-    expect(step.changes.map((c) => [c.id, c.outcome])).toEqual(expect.arrayContaining([[CI_DEPLOY, 'removed'], [TERRAFORM, 'still_present']]));
+    expect(step.changes.map((c) => [c.id, c.outcome])).toEqual(
+      expect.arrayContaining([
+        [CI_DEPLOY, 'removed'],
+        [TERRAFORM, 'still_present'],
+      ]),
+    );
     expect(step.changes.filter((c) => c.id === CI_DEPLOY || c.id === TERRAFORM).map((c) => c.transaction_id)).toEqual([lost.transactionId, lost.transactionId]);
     expect(text).toContain(`removed (answer lost; confirmed when the step failed), transaction ${lost.transactionId}`);
     expect(text).toContain(`still present (still listed when the step failed), transaction ${lost.transactionId}`);
@@ -89,15 +96,23 @@ describe('a step that fails for good after setting out to change things', () => 
     const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
     const queue = new Queue(QUEUES.revocations, { connection: redis, prefix: stack.config.redisPrefix });
     try {
-      await eventually(async () => eventsOf(await readTrail(stack, id), 'step.retrying').some((e) => e.stepId === KEYS_STEP), 15_000, 'the keys step waiting to retry');
+      await eventually(
+        async () => eventsOf(await readTrail(stack, id), 'step.retrying').some((e) => e.stepId === KEYS_STEP),
+        15_000,
+        'the keys step waiting to retry',
+      );
       const waiting = (await queue.getJobs(['delayed'])).find((j) => `${j.data.system}.${j.data.scope}.${j.data.step}` === KEYS_STEP)!;
       expect(await queue.remove(waiting.id!)).toBe(1);
 
       const trail = await finishedTrail(stack, id, { timeoutMs: 30_000 });
       const first = eventsOf(trail, 'step.acting').find((e) => e.stepId === KEYS_STEP)!;
       expect(changesOf(trail, CI_DEPLOY)).toEqual([{ outcome: 'removed', detail: undefined, transactionId: first.transactionId }]);
-      expect(changesOf(trail, TERRAFORM)).toEqual([{ outcome: 'outcome_unknown', detail: 'the step failed before the system could be asked', transactionId: first.transactionId }]);
-      expect(eventsOf(trail, 'step.failed').filter((e) => e.stepId === KEYS_STEP)).toEqual([expect.objectContaining({ error: 'its job was removed from the queue before it finished' })]);
+      expect(changesOf(trail, TERRAFORM)).toEqual([
+        { outcome: 'outcome_unknown', detail: 'the step failed before the system could be asked', transactionId: first.transactionId },
+      ]);
+      expect(eventsOf(trail, 'step.failed').filter((e) => e.stepId === KEYS_STEP)).toEqual([
+        expect.objectContaining({ error: 'its job was removed from the queue before it finished' }),
+      ]);
 
       const { pack, text } = await evidenceOf(stack, player, id);
       expect(pack.steps.find((s) => s.id === KEYS_STEP)!.changes.find((c) => c.id === TERRAFORM)).toMatchObject({ outcome: 'outcome_unknown' });

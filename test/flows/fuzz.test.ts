@@ -24,7 +24,22 @@ const SLACK_LIMIT_MS = 3_000;
 
 /** People who may not decide anything, so a well-formed click from them changes nothing but the (bounded) refusal records. */
 const NOT_APPROVERS = [PEOPLE.taylor, PEOPLE.chris];
-const TRICKY = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'OFF-ZZZZZZ', '', ' ', '<!channel>', '{"a":', 'U', 'W0', 'x'.repeat(5000), '\u0000', '😀'];
+const TRICKY = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'OFF-ZZZZZZ',
+  '',
+  ' ',
+  '<!channel>',
+  '{"a":',
+  'U',
+  'W0',
+  'x'.repeat(5000),
+  '\u0000',
+  '😀',
+];
 
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom(...TRICKY));
 const anything: fc.Arbitrary<unknown> = fc.oneof(text, fc.jsonValue({ maxDepth: 3 }), fc.constant(null), fc.constant(undefined), fc.integer());
@@ -48,7 +63,19 @@ const stateValues = fc.oneof(
     fc.oneof(fc.constantFrom(...Object.values(FIELDS), '__proto__'), text),
     fc.dictionary(
       fc.oneof(fc.constantFrom(...Object.values(FIELDS).map(inputAction), '__proto__'), text),
-      fc.oneof(anything, fc.record({ type: text, value: anything, selected_user: anything, selected_option: fc.oneof(anything, fc.record({ value: anything })), selected_date_time: anything }, { requiredKeys: [] })),
+      fc.oneof(
+        anything,
+        fc.record(
+          {
+            type: text,
+            value: anything,
+            selected_user: anything,
+            selected_option: fc.oneof(anything, fc.record({ value: anything })),
+            selected_date_time: anything,
+          },
+          { requiredKeys: [] },
+        ),
+      ),
       { maxKeys: 3 },
     ),
     { maxKeys: 10 },
@@ -67,10 +94,18 @@ function arbitraries(stack: LocalStack, requestId: string): fc.Arbitrary<Deliver
   const form = (p: Record<string, unknown>) => new URLSearchParams({ payload: JSON.stringify(p) }).toString();
 
   const command = fc
-    .record({ user, command: fc.oneof(fc.constant(COMMAND), text), changes: overrides(['user_id', 'channel_id', 'trigger_id', 'text', 'team_id', 'response_url'], text), text })
+    .record({
+      user,
+      command: fc.oneof(fc.constant(COMMAND), text),
+      changes: overrides(['user_id', 'channel_id', 'trigger_id', 'text', 'team_id', 'response_url'], text),
+      text,
+    })
     .map(({ user: u, command: c, changes, text: t }) => {
       // Trigger ids the simulator never issued: a command that gets as far as opening the form opens nothing.
-      const fields = apply({ ...payloads.slashCommand({ command: c, text: t, userId: String(u), channelId: GENERAL_CHANNEL, triggerId: `1.2.${u}` }) }, changes);
+      const fields = apply(
+        { ...payloads.slashCommand({ command: c, text: t, userId: String(u), channelId: GENERAL_CHANNEL, triggerId: `1.2.${u}` }) },
+        changes,
+      );
       return { kind: 'command', body: new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString() };
     });
 
@@ -91,12 +126,20 @@ function arbitraries(stack: LocalStack, requestId: string): fc.Arbitrary<Deliver
       user,
       callbackId: fc.oneof(fc.constantFrom(VIEWS.request, VIEWS.reject), text),
       viewChanges: overrides(['id', 'hash', 'private_metadata', 'callback_id', 'state', 'blocks', 'team_id'], anything),
-      metadata: fc.oneof(fc.constant(JSON.stringify({ requestId })), text, anything.map((v) => JSON.stringify(v) ?? '')),
+      metadata: fc.oneof(
+        fc.constant(JSON.stringify({ requestId })),
+        text,
+        anything.map((v) => JSON.stringify(v) ?? ''),
+      ),
       values: stateValues,
       changes: overrides(['user', 'view', 'team', 'type'], anything),
     })
     .map(({ user: u, callbackId, viewChanges, metadata, values, changes }) => {
-      const p = payloads.viewSubmission({ userId: String(u), view: { id: 'V0FUZZ0001', callback_id: String(callbackId), private_metadata: String(metadata) }, values: {} });
+      const p = payloads.viewSubmission({
+        userId: String(u),
+        view: { id: 'V0FUZZ0001', callback_id: String(callbackId), private_metadata: String(metadata) },
+        values: {},
+      });
       const view = p.view as Record<string, unknown>;
       view.state = { values };
       apply(view, viewChanges);
@@ -116,7 +159,13 @@ function arbitraries(stack: LocalStack, requestId: string): fc.Arbitrary<Deliver
     });
 
   // Bodies whose payload, or whose whole JSON, is not an object: Bolt itself throws on these.
-  const notAnObject = fc.oneof(fc.constantFrom('null', '1', '"x"', '[]', 'true', '[{}]'), fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)));
+  const notAnObject = fc.oneof(
+    fc.constantFrom('null', '1', '"x"', '[]', 'true', '[{}]'),
+    fc
+      .jsonValue()
+      .filter((v) => typeof v !== 'object' || v === null || Array.isArray(v))
+      .map((v) => JSON.stringify(v)),
+  );
   const shapeless = fc.oneof(
     notAnObject.map((v) => ({ kind: 'payload not an object', body: new URLSearchParams({ payload: v }).toString() })),
     notAnObject.map((v) => ({ kind: 'JSON body not an object', body: v, contentType: 'application/json' })),
@@ -145,37 +194,43 @@ async function snapshot(stack: LocalStack, redis: Redis) {
 }
 
 describe('signed but malformed requests, generated', () => {
-  it(`${RUNS} payloads (commands, clicks, view submissions, events): no 5xx, each answered within 3 s, nothing changed`, async () => {
-    const { stack, player } = await start();
-    const requestId = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.chris, ticket: 'HR-1' });
-    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).length > 0);
-    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
-    closers.push(() => redis.quit());
-    const before = await snapshot(stack, redis);
+  it(
+    `${RUNS} payloads (commands, clicks, view submissions, events): no 5xx, each answered within 3 s, nothing changed`,
+    async () => {
+      const { stack, player } = await start();
+      const requestId = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.chris, ticket: 'HR-1' });
+      await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).length > 0);
+      const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+      closers.push(() => redis.quit());
+      const before = await snapshot(stack, redis);
 
-    const deliveries = fc.sample(arbitraries(stack, requestId), { seed: SEED, numRuns: RUNS });
-    const failures: string[] = [];
-    let next = 0;
-    const deliver = async () => {
-      for (let d = deliveries[next++]; d; d = deliveries[next++]) {
-        const t0 = Date.now();
-        const res = await stack.events.post(d.body, d.contentType ? { contentType: d.contentType } : {});
-        const ms = Date.now() - t0;
-        // No Slack payload has that shape, so there is nobody to explain it to: a plain 400.
-        const expected = d.kind.endsWith('not an object') ? 400 : 200;
-        if (res.status !== expected || ms >= SLACK_LIMIT_MS) failures.push(`${d.kind}: HTTP ${res.status} after ${ms} ms: ${d.body.slice(0, 300)}`);
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, deliver));
+      const deliveries = fc.sample(arbitraries(stack, requestId), { seed: SEED, numRuns: RUNS });
+      const failures: string[] = [];
+      let next = 0;
+      const deliver = async () => {
+        for (let d = deliveries[next++]; d; d = deliveries[next++]) {
+          const t0 = Date.now();
+          const res = await stack.events.post(d.body, d.contentType ? { contentType: d.contentType } : {});
+          const ms = Date.now() - t0;
+          // No Slack payload has that shape, so there is nobody to explain it to: a plain 400.
+          const expected = d.kind.endsWith('not an object') ? 400 : 200;
+          if (res.status !== expected || ms >= SLACK_LIMIT_MS) failures.push(`${d.kind}: HTTP ${res.status} after ${ms} ms: ${d.body.slice(0, 300)}`);
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, deliver));
 
-    expect(failures).toEqual([]);
-    expect(await snapshot(stack, redis)).toEqual(before);
-    // Refused clicks are recorded, but a bounded number of times: a few per actor and action.
-    const refusals = (await redis.xrange(`${stack.config.redisPrefix}:audit:${requestId}`, '-', '+')).filter(([, f]) => String(f[3]).includes('"approval.refused"'));
-    expect(refusals.length).toBeLessThanOrEqual(NOT_APPROVERS.length * 3 * 5);
-    // The process is up and still serves people.
-    const res = await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'home' });
-    expect(res.status).toBe(200);
-    await stack.slack.waitFor(() => stack.slack.callsTo('views.publish').some((c) => c.ok && c.args.user_id === PEOPLE.riley));
-  }, Math.max(300_000, RUNS * 100));
+      expect(failures).toEqual([]);
+      expect(await snapshot(stack, redis)).toEqual(before);
+      // Refused clicks are recorded, but a bounded number of times: a few per actor and action.
+      const refusals = (await redis.xrange(`${stack.config.redisPrefix}:audit:${requestId}`, '-', '+')).filter(([, f]) =>
+        String(f[3]).includes('"approval.refused"'),
+      );
+      expect(refusals.length).toBeLessThanOrEqual(NOT_APPROVERS.length * 3 * 5);
+      // The process is up and still serves people.
+      const res = await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'home' });
+      expect(res.status).toBe(200);
+      await stack.slack.waitFor(() => stack.slack.callsTo('views.publish').some((c) => c.ok && c.args.user_id === PEOPLE.riley));
+    },
+    Math.max(300_000, RUNS * 100),
+  );
 });

@@ -39,7 +39,11 @@ async function expectAppHomeRenders(stack: LocalStack) {
 async function formSubmissionBody(stack: LocalStack, userId: string, answers: FormAnswers, edit: (payload: Record<string, unknown>) => void = () => {}) {
   await stack.events.slashCommand({ command: COMMAND, text: '', userId, channelId: GENERAL_CHANNEL });
   const opened = await stack.slack.waitFor(() => stack.slack.views.filter((v) => v.kind === 'open' && v.userId === userId).at(-1));
-  const payload = new SlackPayloads({ simulator: stack.slack }).viewSubmission({ userId, view: { id: opened.id, callback_id: VIEWS.request }, values: requestFormValues(answers) });
+  const payload = new SlackPayloads({ simulator: stack.slack }).viewSubmission({
+    userId,
+    view: { id: opened.id, callback_id: VIEWS.request },
+    values: requestFormValues(answers),
+  });
   edit(payload);
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -81,7 +85,11 @@ describe('a second request about a person who already has an open one', () => {
     const first = await player.request(PEOPLE.morgan, janeLeaves, { awaitPreview: false });
     const approval = player.approvalMessage(first)!;
     // The message is in Slack a moment before its reference is stored with the request.
-    await eventually(async () => JSON.parse((await redisFor(stack).get(`${stack.config.redisPrefix}:request:${first}`))!).approvalMessage, 5_000, 'approval message reference');
+    await eventually(
+      async () => JSON.parse((await redisFor(stack).get(`${stack.config.redisPrefix}:request:${first}`))!).approvalMessage,
+      5_000,
+      'approval message reference',
+    );
     // Approval messages only: the DM telling Morgan the first request is waiting may still be on its way.
     const approvalPosts = () => stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === APPROVAL_CHANNEL);
     const messagesBefore = approvalPosts().length;
@@ -137,7 +145,11 @@ describe('forged values in a signed request form', () => {
     // Opening the form looks the requester up; the refused submission asks Slack about nobody.
     await stack.slack.waitFor(() => stack.slack.callsTo('users.info').length === 1);
 
-    const res = await stack.events.viewSubmission({ userId: PEOPLE.morgan, view: { id: view.id, callback_id: VIEWS.request }, values: requestFormValues({ ...janeLeaves, ticket: 'T'.repeat(5000) }) });
+    const res = await stack.events.viewSubmission({
+      userId: PEOPLE.morgan,
+      view: { id: view.id, callback_id: VIEWS.request },
+      values: requestFormValues({ ...janeLeaves, ticket: 'T'.repeat(5000) }),
+    });
 
     expect(res.json).toEqual({ response_action: 'errors', errors: { [FIELDS.ticket]: 'Keep the ticket reference to 100 characters or fewer.' } });
     expect(await storedRequests(stack)).toEqual([]);
@@ -151,7 +163,10 @@ describe('forged values in a signed request form', () => {
     const res = await stack.events.post(body);
 
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ response_action: 'errors', errors: { [FIELDS.person]: 'The form arrived without its answers; close it and run /offboard again.' } });
+    expect(res.json).toEqual({
+      response_action: 'errors',
+      errors: { [FIELDS.person]: 'The form arrived without its answers; close it and run /offboard again.' },
+    });
     expect(await storedRequests(stack)).toEqual([]);
   });
 
@@ -226,7 +241,13 @@ describe('forged clicks, commands and events', () => {
       const res = await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.approve, value, channel: APPROVAL_CHANNEL, messageTs: message.ts });
       expect(res.status).toBe(200);
     }
-    const res = await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.approve, value: 'OFF-ZZZZZZ', channel: APPROVAL_CHANNEL, messageTs: message.ts });
+    const res = await stack.events.blockAction({
+      userId: PEOPLE.alex,
+      actionId: ACTIONS.approve,
+      value: 'OFF-ZZZZZZ',
+      channel: APPROVAL_CHANNEL,
+      messageTs: message.ts,
+    });
     expect(res.status).toBe(200);
     await stack.bot.settled();
 

@@ -33,7 +33,10 @@ function hostileIbmSeed({ keys = true, groups = true, suffix = MIXED } = {}) {
 
 /** The person leaving, the requester and the successor, with names chosen to break things. */
 const hostileName = (who: string) => `${who} ${MIXED} ${HOSTILE.long}`;
-const HOSTILE_PEOPLE = WORKSPACE_USERS.filter((u) => [PEOPLE.jane, PEOPLE.morgan, PEOPLE.taylor, PEOPLE.chris].includes(u.id as never)).map((u) => ({ ...u, realName: hostileName(u.realName) }));
+const HOSTILE_PEOPLE = WORKSPACE_USERS.filter((u) => [PEOPLE.jane, PEOPLE.morgan, PEOPLE.taylor, PEOPLE.chris].includes(u.id as never)).map((u) => ({
+  ...u,
+  realName: hostileName(u.realName),
+}));
 
 /** Everything the bot said in Slack: Web API calls, answers to response URLs and its HTTP answers to Slack. */
 function everythingSaid(stack: LocalStack, answers: SlackResponse[]): [string, unknown][] {
@@ -49,7 +52,14 @@ describe('a lone surrogate in an IBM Cloud key name', () => {
     const { seed, loneKey } = hostileIbmSeed({ groups: false });
     const { stack, player } = await start({ ibm: { seed } });
 
-    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-1' });
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'resignation',
+      disposition: 'disable_then_delete',
+      graceDays: '30',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-1',
+    });
     const previewed = eventsOf(await readTrail(stack, id), 'request.previewed')[0]!;
     expect(previewed.items.flatMap((i) => i.found).find((f) => f.id === loneKey)?.label).toBe('backdoor \ufffd');
 
@@ -68,19 +78,33 @@ describe('Slack markup in IBM Cloud and Slack names', () => {
     const people = WORKSPACE_USERS.filter((u) => u.id === PEOPLE.jane).map((u) => ({ ...u, realName: `${u.realName} ${HOSTILE.broadcast}` }));
     const { stack, player } = await start({ ibm: { seed }, slackScim: true, extraSlackUsers: people, env: { OFFBOARD_RESCAN_AFTER: '2s' } });
 
-    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'resignation',
+      disposition: 'disable_then_delete',
+      graceDays: '30',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-2',
+    });
     expect(player.approvalMessage(id)!.text).toBe(`Offboarding request ${id} for Jane Doe ${ESCAPED_BROADCAST}: approval needed`);
     await player.click(PEOPLE.alex, 'approve', id);
     await finishedTrail(stack, id);
     stack.ibm.addToGroup(SIM_GROUP_IDS.prodDevelopers, SIM_IAM_IDS.jane);
 
-    const alert = await stack.slack.waitFor(() => stack.slack.calls.find((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('Access came back')), { timeoutMs: 20_000 });
+    const alert = await stack.slack.waitFor(
+      () => stack.slack.calls.find((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('Access came back')),
+      { timeoutMs: 20_000 },
+    );
     expect(alert.args.text).toContain(`*Access came back for Jane Doe ${ESCAPED_BROADCAST}*`);
     expect(alert.args.text).toContain(`Developers ${ESCAPED_BROADCAST} (`);
-    const dms = await eventually(async () => {
-      const sent = stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === PEOPLE.morgan);
-      return sent.length >= 3 ? sent : undefined;
-    }, 15_000, 'three DMs to the requester');
+    const dms = await eventually(
+      async () => {
+        const sent = stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === PEOPLE.morgan);
+        return sent.length >= 3 ? sent : undefined;
+      },
+      15_000,
+      'three DMs to the requester',
+    );
     for (const dm of dms) expect(dm.args.text).toContain(`Jane Doe ${ESCAPED_BROADCAST}`);
   });
 });
@@ -90,7 +114,15 @@ describe('every message the bot sends, with outside text from IBM Cloud, SCIM an
     const { seed, loneKey, broadcastKey } = hostileIbmSeed();
     const { stack, player } = await start({ ibm: { seed }, slackScim: true, extraSlackUsers: HOSTILE_PEOPLE, env: { OFFBOARD_RESCAN_AFTER: '2s' } });
     const answers: SlackResponse[] = [];
-    const janeLeaves: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: `HR-<!channel>&`, notes: MIXED };
+    const janeLeaves: FormAnswers = {
+      person: PEOPLE.jane,
+      reason: 'resignation',
+      disposition: 'disable_then_delete',
+      graceDays: '30',
+      successor: PEOPLE.taylor,
+      ticket: `HR-<!channel>&`,
+      notes: MIXED,
+    };
 
     const submitted = await player.submitForm(PEOPLE.morgan, janeLeaves);
     answers.push(submitted);
@@ -108,18 +140,30 @@ describe('every message the bot sends, with outside text from IBM Cloud, SCIM an
     const keysStep = `ibm-cloud.${ACME_PRODUCTION}.api-keys`;
     expect(eventsOf(trail, 'step.verified').map((e) => e.stepId)).toContain(keysStep);
     expect(eventsOf(trail, 'step.failed').filter((e) => e.stepId === keysStep)).toEqual([]);
-    expect(stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).filter((k) => k.id === loneKey || k.id === broadcastKey).map((k) => k.disabled)).toEqual([true, true]);
+    expect(
+      stack.ibm
+        .apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane)
+        .filter((k) => k.id === loneKey || k.id === broadcastKey)
+        .map((k) => k.disabled),
+    ).toEqual([true, true]);
 
     // Access comes back through a group whose name broadcasts: the re-scan alert names it, escaped.
     stack.ibm.addToGroup(SIM_GROUP_IDS.prodDevelopers, SIM_IAM_IDS.jane);
-    const alert = await stack.slack.waitFor(() => stack.slack.calls.find((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('Access came back')), { timeoutMs: 20_000 });
+    const alert = await stack.slack.waitFor(
+      () => stack.slack.calls.find((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('Access came back')),
+      { timeoutMs: 20_000 },
+    );
     expect(alert.args.text).toContain('&lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt;');
 
     // The requester's direct messages (waiting, approved, finished) name Jane escaped.
-    const dms = await eventually(async () => {
-      const sent = stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === PEOPLE.morgan);
-      return sent.length >= 3 ? sent : undefined;
-    }, 15_000, 'three DMs to the requester');
+    const dms = await eventually(
+      async () => {
+        const sent = stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === PEOPLE.morgan);
+        return sent.length >= 3 ? sent : undefined;
+      },
+      15_000,
+      'three DMs to the requester',
+    );
     for (const dm of dms) expect(dm.args.text).toContain('Jane Doe ci &lt;!channel&gt;');
 
     // What the requester typed is stored well-formed, and shown escaped (checked below with everything else).
@@ -134,7 +178,12 @@ describe('every message the bot sends, with outside text from IBM Cloud, SCIM an
 
   it('/offboard followed by markup that is no person is echoed back escaped', async () => {
     const { stack } = await start();
-    const res = await stack.events.slashCommand({ command: COMMAND, text: `${HOSTILE.broadcast} ${HOSTILE.loneSurrogate}`, userId: PEOPLE.morgan, channelId: GENERAL_CHANNEL });
+    const res = await stack.events.slashCommand({
+      command: COMMAND,
+      text: `${HOSTILE.broadcast} ${HOSTILE.loneSurrogate}`,
+      userId: PEOPLE.morgan,
+      channelId: GENERAL_CHANNEL,
+    });
 
     expect(res.status).toBe(200);
     expect((res.json as { text: string }).text).toContain(`I could not read "${ESCAPED_BROADCAST} backdoor \ufffd"`);
@@ -151,7 +200,9 @@ describe('every message the bot sends, with outside text from IBM Cloud, SCIM an
     const modal = await stack.slack.waitFor(() => rejectModalsFor(stack, PEOPLE.alex)[0]);
     answers.push(await submitRejectModal(stack, PEOPLE.alex, modal.id, `${HOSTILE.broadcast} ${HOSTILE.loneSurrogate}`));
 
-    const dm = await stack.slack.waitFor(() => stack.slack.calls.find((c) => c.method === 'chat.postMessage' && c.args.channel === PEOPLE.morgan && String(c.args.text).includes('was rejected')));
+    const dm = await stack.slack.waitFor(() =>
+      stack.slack.calls.find((c) => c.method === 'chat.postMessage' && c.args.channel === PEOPLE.morgan && String(c.args.text).includes('was rejected')),
+    );
     expect(dm.args.text).toContain('Chris Contractor ci &lt;!channel&gt;');
     expect(dm.args.text).toContain(': ci &lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt; backdoor \ufffd');
     for (const [where, message] of everythingSaid(stack, answers)) expectSlackSafe(where, message);

@@ -67,9 +67,7 @@ async function readTrail(stack: LocalStack, id: string): Promise<AuditRecord[]> 
 }
 
 function eventsOf<T extends AuditRecord['type']>(trail: AuditRecord[], type: T, stepId?: string) {
-  return trail.filter(
-    (e): e is Extract<AuditRecord, { type: T }> => e.type === type && (stepId === undefined || ('stepId' in e && e.stepId === stepId)),
-  );
+  return trail.filter((e): e is Extract<AuditRecord, { type: T }> => e.type === type && (stepId === undefined || ('stepId' in e && e.stepId === stepId)));
 }
 
 /** The evidence PDF's text, with runs of whitespace collapsed to one space. */
@@ -91,9 +89,7 @@ function blocksText(blocks: unknown[] | undefined): string {
 
 /** The checklist line of one step, e.g. ":x: API keys: *failed*: …", from one rendering's blocks. */
 function lineOf(blocks: unknown[] | undefined, account: string, step: Step): string | undefined {
-  const section = (blocks ?? [])
-    .map((b) => (b as { text?: { text?: string } }).text?.text ?? '')
-    .find((t) => t.includes(`account \`${account}\``));
+  const section = (blocks ?? []).map((b) => (b as { text?: { text?: string } }).text?.text ?? '').find((t) => t.includes(`account \`${account}\``));
   return section?.split('\n').find((l) => l.includes(` ${TITLES[step]}: `));
 }
 
@@ -112,7 +108,9 @@ function checklistHistory(stack: LocalStack, id: string) {
 /** Waits for the report and for the checklist's final rendering (which follows the upload). */
 async function finished(stack: LocalStack, player: SlackPlayer, id: string) {
   const text = await reportText(player, id);
-  await stack.slack.waitFor(() => /Finished/.test(blocksText(player.checklist(id)?.blocks)) && /Evidence report/.test(blocksText(player.checklist(id)?.blocks)));
+  await stack.slack.waitFor(
+    () => /Finished/.test(blocksText(player.checklist(id)?.blocks)) && /Evidence report/.test(blocksText(player.checklist(id)?.blocks)),
+  );
   return { text, trail: await readTrail(stack, id), checklist: blocksText(player.checklist(id)?.blocks) };
 }
 
@@ -148,7 +146,12 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(failure?.error).toContain('IBMCLOUD_API_KEY');
 
     // Both of Jane's Production keys still exist; everything else is gone.
-    expect(stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).map((k) => k.id).sort()).toEqual([...prodKeysBefore].sort());
+    expect(
+      stack.ibm
+        .apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane)
+        .map((k) => k.id)
+        .sort(),
+    ).toEqual([...prodKeysBefore].sort());
     for (const account of ACCOUNTS) {
       expect(stack.ibm.userInAccount(account, JANE_EMAIL)).toBeUndefined();
       expect(stack.ibm.groupsOf(account, SIM_IAM_IDS.jane)).toEqual([]);
@@ -197,7 +200,16 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(retrying!.retryInMs).toBeGreaterThanOrEqual(1000);
 
     // The next listing for that account came at least Retry-After later, from attempt 2.
-    const next = stack.ibm.requests.find((r) => r.method === 'GET' && r.path === '/v2/groups' && r.query.account_id === account && r.query.membership_type === limited!.query.membership_type && r.query.iam_id === limited!.query.iam_id && r !== limited && Date.parse(r.at) >= Date.parse(limited!.at));
+    const next = stack.ibm.requests.find(
+      (r) =>
+        r.method === 'GET' &&
+        r.path === '/v2/groups' &&
+        r.query.account_id === account &&
+        r.query.membership_type === limited!.query.membership_type &&
+        r.query.iam_id === limited!.query.iam_id &&
+        r !== limited &&
+        Date.parse(r.at) >= Date.parse(limited!.at),
+    );
     expect(next).toBeDefined();
     expect(Date.parse(next!.at) - Date.parse(limited!.at)).toBeGreaterThanOrEqual(1000);
     const attempts = eventsOf(trail, 'step.started', stepId);
@@ -217,9 +229,12 @@ describe('IBM Cloud failures during an offboarding', () => {
   });
 
   it('a 409 from IAM while unlinking a trusted profile (changes too close together) is retried and the link is removed', async () => {
-    const { stack, player, id } = await offboard({}, {
-      arm: (s) => s.ibm.inject({ method: 'DELETE', path: /\/v1\/profiles\/[^/]+\/identities\//, status: 409, times: 1 }),
-    });
+    const { stack, player, id } = await offboard(
+      {},
+      {
+        arm: (s) => s.ibm.inject({ method: 'DELETE', path: /\/v1\/profiles\/[^/]+\/identities\//, status: 409, times: 1 }),
+      },
+    );
     const { trail } = await finished(stack, player, id);
     const retries = trail.filter((e) => e.type === 'step.retrying' && e.stepId.endsWith('.trusted-profiles'));
     expect(retries).toHaveLength(1);
@@ -435,7 +450,9 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(mutations(stack.ibm.requests)).toEqual([]);
     for (const account of ACCOUNTS) {
       expect(stack.ibm.userInAccount(account, 'sam.owner@acme.example')).toBeDefined();
-      expect(currentLine(player, id, account, 'account-membership')).toMatch(/^:x: Account membership: \*failed\*: sam\.owner@acme\.example owns account \w+: transfer its ownership first/);
+      expect(currentLine(player, id, account, 'account-membership')).toMatch(
+        /^:x: Account membership: \*failed\*: sam\.owner@acme\.example owns account \w+: transfer its ownership first/,
+      );
       expect(currentLine(player, id, account, 'api-keys')).toMatch(/^:x: API keys: \*failed\*: .*transfer its ownership first/);
     }
     expect(eventsOf(trail, 'step.acting')).toEqual([]);

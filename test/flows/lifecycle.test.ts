@@ -16,7 +16,14 @@ import { useStack } from '../support/stack.js';
 const start = useStack();
 const ACCOUNTS = [ACME_PRODUCTION, ACME_STAGING];
 const JANE_IDS = [SIM_IAM_IDS.jane, SIM_IAM_IDS.janeSl];
-const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, disposition: 'disable_then_delete' as const, graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-LIFE' };
+const janeLeaves = {
+  person: PEOPLE.jane,
+  reason: 'resignation' as const,
+  disposition: 'disable_then_delete' as const,
+  graceDays: '30',
+  successor: PEOPLE.taylor,
+  ticket: 'HR-LIFE',
+};
 
 /** Everything of Jane's the simulator holds, as comparable values: ids where they are kept, contents where they are not (a re-created policy). */
 function janeHolds(stack: LocalStack) {
@@ -25,7 +32,9 @@ function janeHolds(stack: LocalStack) {
     members: JANE_IDS.filter((id) => stack.ibm.usersInAccount(account, 'jane.doe@acme.example').some((u) => u.iam_id === id)).sort(),
     keys: JANE_IDS.flatMap((id) => stack.ibm.apiKeysOf(account, id).map((k) => `${k.id}:${k.disabled ? 'disabled' : 'enabled'}`)).sort(),
     groups: JANE_IDS.flatMap((id) => stack.ibm.groupsOf(account, id).map((g) => `${g.id}/${id}`)).sort(),
-    policies: JANE_IDS.flatMap((id) => stack.ibm.policiesOf(account, id).map((p) => JSON.stringify({ subject: p.subject, control: p.control, resource: p.resource }))).sort(),
+    policies: JANE_IDS.flatMap((id) =>
+      stack.ibm.policiesOf(account, id).map((p) => JSON.stringify({ subject: p.subject, control: p.control, resource: p.resource })),
+    ).sort(),
     links: JANE_IDS.flatMap((id) => stack.ibm.profilesLinkedTo(account, id).map((p) => `${p.id}/${id}`)).sort(),
   }));
 }
@@ -60,7 +69,10 @@ async function deletionJob(stack: LocalStack, id: string) {
 function janeIds(stack: LocalStack): string[] {
   return ACCOUNTS.flatMap((account) =>
     JANE_IDS.flatMap((iam) => [
-      ...stack.ibm.usersInAccount(account, 'jane.doe@acme.example').filter((u) => u.iam_id === iam).map((u) => u.iam_id),
+      ...stack.ibm
+        .usersInAccount(account, 'jane.doe@acme.example')
+        .filter((u) => u.iam_id === iam)
+        .map((u) => u.iam_id),
       ...stack.ibm.apiKeysOf(account, iam).map((k) => k.id),
       ...stack.ibm.groupsOf(account, iam).map((g) => g.id),
       ...stack.ibm.policiesOf(account, iam).map((p) => p.id),
@@ -70,7 +82,12 @@ function janeIds(stack: LocalStack): string[] {
 }
 
 /** The round's evidence pack as uploaded: the JSON's text and the PDF's text. */
-async function packOfRound(stack: LocalStack, player: { evidence(id: string, timeoutMs?: number, round?: number): Promise<{ bytes: Buffer | Uint8Array }> }, id: string, round: number) {
+async function packOfRound(
+  stack: LocalStack,
+  player: { evidence(id: string, timeoutMs?: number, round?: number): Promise<{ bytes: Buffer | Uint8Array }> },
+  id: string,
+  round: number,
+) {
   const pdf = await player.evidence(id, 20_000, round);
   const json = stack.slack.files.find((f) => f.filename.endsWith(`${id}${round > 1 ? `-round${round}` : ''}.json`))!;
   const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text;
@@ -105,7 +122,9 @@ describe('disable now, delete after the grace period', () => {
     }
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
     // Every removal keeps what it takes to restore it.
-    const changes = stepProgress(trail).flatMap((s) => s.changes ?? []).filter((c) => c.outcome !== 'already_absent');
+    const changes = stepProgress(trail)
+      .flatMap((s) => s.changes ?? [])
+      .filter((c) => c.outcome !== 'already_absent');
     expect(changes.length).toBeGreaterThan(0);
     for (const c of changes) expect(c.snapshot, `${c.id}`).toBeDefined();
     // The deletion waits for the end of the grace period, and the checklist says when.
@@ -163,7 +182,11 @@ describe('the evidence of every round', () => {
 
     // What IBM Cloud was told, call by call: the transaction ids of all three rounds.
     const transactions = [...new Set(stack.ibm.requests.filter((r) => r.method !== 'GET' && r.transactionId).map((r) => r.transactionId!))];
-    for (const round of ['-r2-', '-r3-']) expect(transactions.some((t) => t.includes(round)), round).toBe(true);
+    for (const round of ['-r2-', '-r3-'])
+      expect(
+        transactions.some((t) => t.includes(round)),
+        round,
+      ).toBe(true);
     // The Slack file ids of the packs of rounds 1 and 2, which the trail records as they are stored.
     const files = stack.slack.files.filter((f) => f.filename.endsWith('.pdf') && !f.filename.includes('-round3')).map((f) => f.id);
     expect(files).toHaveLength(2);
@@ -202,7 +225,9 @@ describe('reinstating during the grace period', () => {
     await statusBecomes(stack, id, 'reinstated');
     expect(await deletionJob(stack, id)).toBeUndefined();
     // Re-created policies get new ids: the trail maps each old id to its new one.
-    const policies = stepProgress(trail).filter((s) => s.phase === 'reinstate' && s.ref.step === 'policies').flatMap((s) => s.changes ?? []);
+    const policies = stepProgress(trail)
+      .filter((s) => s.phase === 'reinstate' && s.ref.step === 'policies')
+      .flatMap((s) => s.changes ?? []);
     expect(policies.length).toBeGreaterThan(0);
     for (const p of policies) expect(p.detail).toMatch(/^re-created as \S+$/);
     await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes('reinstating')));
@@ -212,7 +237,10 @@ describe('reinstating during the grace period', () => {
     const { stack, player, id } = await disabledJane();
     await player.checklistButton(PEOPLE.riley, 'reinstate', id);
     const trail = await finishedTrail(stack, id, { rounds: 2 });
-    const restored = stepProgress(trail).filter((s) => s.phase === 'reinstate').flatMap((s) => s.changes ?? []).filter((c) => c.outcome === 'restored');
+    const restored = stepProgress(trail)
+      .filter((s) => s.phase === 'reinstate')
+      .flatMap((s) => s.changes ?? [])
+      .filter((c) => c.outcome === 'restored');
     expect(restored.length).toBeGreaterThan(0);
 
     const pack = await packOfRound(stack, player, id, 2);
@@ -231,12 +259,19 @@ describe('reinstating during the grace period', () => {
 
   it('clicked twice, and on two clients at once, restores once', async () => {
     const { stack, player, id } = await disabledJane();
-    await Promise.all([player.checklistButton(PEOPLE.riley, 'reinstate', id), player.checklistButton(PEOPLE.alex, 'reinstate', id), player.checklistButton(PEOPLE.riley, 'reinstate', id)]);
+    await Promise.all([
+      player.checklistButton(PEOPLE.riley, 'reinstate', id),
+      player.checklistButton(PEOPLE.alex, 'reinstate', id),
+      player.checklistButton(PEOPLE.riley, 'reinstate', id),
+    ]);
 
     const trail = await finishedTrail(stack, id, { rounds: 2 });
     expect(eventsOf(trail, 'run.planned').filter((e) => e.phase === 'reinstate')).toHaveLength(1);
     expect(stack.ibm.requests.filter((r) => r.method === 'POST' && r.path === '/v2/policies')).toHaveLength(
-      stepProgress(trail).filter((s) => s.phase === 'disable' && s.ref.step === 'policies').flatMap((s) => s.changes ?? []).filter((c) => c.outcome === 'removed').length,
+      stepProgress(trail)
+        .filter((s) => s.phase === 'disable' && s.ref.step === 'policies')
+        .flatMap((s) => s.changes ?? [])
+        .filter((c) => c.outcome === 'removed').length,
     );
   });
 
@@ -278,7 +313,9 @@ describe('a role change', () => {
     const before = janeHolds(stack);
     const id = await player.request(PEOPLE.morgan, { ...janeLeaves, reason: 'role_change' });
     // The approval message says what a role change does, so nobody approves a deletion by mistake.
-    expect(JSON.stringify(player.approvalMessage(id)?.blocks)).toContain('Role change: access is removed, the person and their accounts stay, nothing is deleted');
+    expect(JSON.stringify(player.approvalMessage(id)?.blocks)).toContain(
+      'Role change: access is removed, the person and their accounts stay, nothing is deleted',
+    );
     await player.click(PEOPLE.alex, 'approve', id);
 
     const trail = await finishedTrail(stack, id);
@@ -344,7 +381,12 @@ describe('a deletion that falls due while another round of the request runs', ()
       // A round is running (as a retry of the disable would be) when the grace period ends.
       await store.patch(id, { status: 'approved' }, ['disabled']);
       await (await queue.getJob(`${id}.deletion`))!.promote();
-      await eventually(async () => (await (await queue.getJob(`${id}.deletion`))?.getState()) === 'delayed' && (await queue.getJob(`${id}.deletion`))!.processedOn !== undefined, 10_000, 'the deletion to wait');
+      await eventually(
+        async () =>
+          (await (await queue.getJob(`${id}.deletion`))?.getState()) === 'delayed' && (await queue.getJob(`${id}.deletion`))!.processedOn !== undefined,
+        10_000,
+        'the deletion to wait',
+      );
       expect(eventsOf(await finishedTrail(stack, id), 'run.planned')).toHaveLength(1);
 
       // Once that round has ended, the deletion runs.

@@ -28,7 +28,9 @@ describe('a response lost after IBM Cloud made the change', () => {
     const lostKey = lost.path.split('/').pop()!;
     const account = ACCOUNTS.find((a) => keysIn.get(a)!.includes(lostKey))!;
     const keys = keysIn.get(account)!;
-    const changes = eventsOf(trail, 'step.acted').filter((e) => e.stepId === keysStep(account)).flatMap((e) => e.changes.map((c) => ({ ...c, transactionId: e.transactionId })));
+    const changes = eventsOf(trail, 'step.acted')
+      .filter((e) => e.stepId === keysStep(account))
+      .flatMap((e) => e.changes.map((c) => ({ ...c, transactionId: e.transactionId })));
     expect(changes.find((c) => c.id === lostKey)).toEqual({
       id: lostKey,
       label: expect.any(String),
@@ -39,13 +41,24 @@ describe('a response lost after IBM Cloud made the change', () => {
     });
     // Every key recorded as removed exactly once, and asked to be deleted exactly once.
     for (const key of keys) {
-      expect(changes.filter((c) => c.id === key && c.outcome === 'removed'), key).toHaveLength(1);
-      expect(stack.ibm.requests.filter((r) => r.method === 'DELETE' && r.path === `/v1/apikeys/${key}`), key).toHaveLength(1);
+      expect(
+        changes.filter((c) => c.id === key && c.outcome === 'removed'),
+        key,
+      ).toHaveLength(1);
+      expect(
+        stack.ibm.requests.filter((r) => r.method === 'DELETE' && r.path === `/v1/apikeys/${key}`),
+        key,
+      ).toHaveLength(1);
     }
     // The retry resumed: no later execution set out on a key the first one had finished.
     const [first, ...later] = eventsOf(trail, 'step.acting').filter((e) => e.stepId === keysStep(account));
     expect(first!.transactionId).toBe(lost.transactionId);
-    for (const key of keys) for (const again of later) expect(again.itemIds.some((i) => i.startsWith(`${key}/`) || i === key), key).toBe(false);
+    for (const key of keys)
+      for (const again of later)
+        expect(
+          again.itemIds.some((i) => i.startsWith(`${key}/`) || i === key),
+          key,
+        ).toBe(false);
   });
 
   it('while IAM still lists the removed key, the retry\'s "not found" records the removal under the first transaction id, in the trail, the JSON and the PDF', async () => {
@@ -64,8 +77,19 @@ describe('a response lost after IBM Cloud made the change', () => {
     const again = stack.ibm.requests.find((r) => r.method === 'DELETE' && r.path === lost.path && r.status === 404)!;
     expect(again.transactionId).not.toBe(lost.transactionId);
 
-    const changes = eventsOf(trail, 'step.acted').flatMap((e) => e.changes.filter((c) => c.id === lostKey).map((c) => ({ ...c, transactionId: e.transactionId })));
-    expect(changes).toEqual([{ id: lostKey, label: expect.any(String), outcome: 'removed', detail: 'answer lost; confirmed on retry', owner: SIM_IAM_IDS.jane, transactionId: lost.transactionId }]);
+    const changes = eventsOf(trail, 'step.acted').flatMap((e) =>
+      e.changes.filter((c) => c.id === lostKey).map((c) => ({ ...c, transactionId: e.transactionId })),
+    );
+    expect(changes).toEqual([
+      {
+        id: lostKey,
+        label: expect.any(String),
+        outcome: 'removed',
+        detail: 'answer lost; confirmed on retry',
+        owner: SIM_IAM_IDS.jane,
+        transactionId: lost.transactionId,
+      },
+    ]);
 
     await player.evidence(id, 20_000);
     const json = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`))!;
@@ -81,7 +105,14 @@ describe('a response lost after IBM Cloud made the change', () => {
 
   it('in a disable, the key found already disabled and the policy found gone are recorded as ours, with their snapshots, and Reinstate brings both back', async () => {
     const { stack, player } = await start();
-    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-LOST-DISABLE' });
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'resignation',
+      disposition: 'disable_then_delete',
+      graceDays: '30',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-LOST-DISABLE',
+    });
     stack.ibm.inject({ method: 'POST', path: /^\/v1\/apikeys\/[^/]+\/disable$/, status: 500, times: 1, afterApply: true });
     stack.ibm.inject({ method: 'DELETE', path: '/v2/policies/', status: 500, times: 1, afterApply: true });
     await player.click(PEOPLE.alex, 'approve', id);
@@ -92,9 +123,19 @@ describe('a response lost after IBM Cloud made the change', () => {
     const lostPolicy = stack.ibm.requests.find((r) => r.method === 'DELETE' && r.path.startsWith('/v2/policies/') && r.status === 500)!;
     const keyId = lostKey.path.split('/')[3]!;
     const policyId = lostPolicy.path.split('/').pop()!;
-    const recorded = (itemId: string) => eventsOf(disabled, 'step.acted').flatMap((e) => e.changes.filter((c) => c.id === itemId).map((c) => ({ ...c, transactionId: e.transactionId })));
-    expect(recorded(keyId)).toEqual([expect.objectContaining({ outcome: 'disabled', detail: 'answer lost; confirmed on retry', snapshot: { disabled: false, iamId: SIM_IAM_IDS.jane }, transactionId: lostKey.transactionId })]);
-    expect(recorded(policyId)).toEqual([expect.objectContaining({ outcome: 'removed', detail: 'answer lost; confirmed on retry', transactionId: lostPolicy.transactionId })]);
+    const recorded = (itemId: string) =>
+      eventsOf(disabled, 'step.acted').flatMap((e) => e.changes.filter((c) => c.id === itemId).map((c) => ({ ...c, transactionId: e.transactionId })));
+    expect(recorded(keyId)).toEqual([
+      expect.objectContaining({
+        outcome: 'disabled',
+        detail: 'answer lost; confirmed on retry',
+        snapshot: { disabled: false, iamId: SIM_IAM_IDS.jane },
+        transactionId: lostKey.transactionId,
+      }),
+    ]);
+    expect(recorded(policyId)).toEqual([
+      expect.objectContaining({ outcome: 'removed', detail: 'answer lost; confirmed on retry', transactionId: lostPolicy.transactionId }),
+    ]);
     expect(recorded(policyId)[0]!.snapshot).toMatchObject({ document: expect.objectContaining({ control: expect.any(Object), resource: expect.any(Object) }) });
 
     await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
@@ -102,7 +143,9 @@ describe('a response lost after IBM Cloud made the change', () => {
     const reinstated = await finishedTrail(stack, id, { rounds: 2, timeoutMs: 20_000 });
     expect(eventsOf(reinstated, 'run.finished')[1]!.outcome).toBe('verified');
     expect(stack.ibm.apiKey(keyId)?.disabled).toBe(false);
-    const restoredPolicy = eventsOf(reinstated, 'step.acted').flatMap((e) => e.changes).find((c) => c.id === policyId && c.outcome === 'restored');
+    const restoredPolicy = eventsOf(reinstated, 'step.acted')
+      .flatMap((e) => e.changes)
+      .find((c) => c.id === policyId && c.outcome === 'restored');
     expect(restoredPolicy?.detail).toMatch(/^re-created as \S+$/);
   }, 60_000);
 });

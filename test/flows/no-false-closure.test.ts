@@ -54,7 +54,9 @@ describe('no false closure in IBM Cloud', () => {
     const [finished] = eventsOf(trail, 'run.finished');
     expect(finished).toMatchObject({ outcome: 'residual', failedSteps: [], residualSteps: [`ibm-cloud.${ACME_PRODUCTION}.dynamic-access-groups`] });
     const [residual] = eventsOf(trail, 'step.residual');
-    expect(residual!.items).toEqual([expect.objectContaining({ id: SIM_GROUP_IDS.ssoUsers, label: 'SSO Users', detail: expect.stringContaining('rule "Acme employees"') })]);
+    expect(residual!.items).toEqual([
+      expect.objectContaining({ id: SIM_GROUP_IDS.ssoUsers, label: 'SSO Users', detail: expect.stringContaining('rule "Acme employees"') }),
+    ]);
     const checklist = await stack.slack.waitFor(() => {
       const c = player.checklist(id);
       return c && JSON.stringify(c.blocks).includes('residual access remains') ? c : undefined;

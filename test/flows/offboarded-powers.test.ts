@@ -55,7 +55,14 @@ async function disabled(stack: LocalStack, player: SlackPlayer, answers: FormAns
 /** Clicks a button of the checklist in the request's thread. */
 function clickChecklist(stack: LocalStack, player: SlackPlayer, userId: string, action: keyof typeof ACTIONS, requestId: string) {
   const checklist = player.checklist(requestId)!;
-  return stack.events.blockAction({ userId, actionId: ACTIONS[action], blockId: `checklist.${requestId}`, value: requestId, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
+  return stack.events.blockAction({
+    userId,
+    actionId: ACTIONS[action],
+    blockId: `checklist.${requestId}`,
+    value: requestId,
+    channel: APPROVAL_CHANNEL,
+    messageTs: checklist.ts,
+  });
 }
 
 /** What `userId` was told privately, once `count` answers have arrived. */

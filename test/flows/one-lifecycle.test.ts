@@ -36,8 +36,22 @@ async function deletionJob(stack: LocalStack, id: string) {
 const storedRequests = async (stack: LocalStack) => (await storeOf(stack).redis.keys(`${stack.config.redisPrefix}:request:*`)).length;
 
 /** Taylor, who holds nothing in IBM Cloud: the disable phase takes nothing that could be given back. */
-const taylorLeavesForCause: FormAnswers = { person: PEOPLE.taylor, reason: 'termination_for_cause', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.morgan, ticket: 'HR-TAYLOR' };
-const janeLeaves: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-JANE' };
+const taylorLeavesForCause: FormAnswers = {
+  person: PEOPLE.taylor,
+  reason: 'termination_for_cause',
+  disposition: 'disable_then_delete',
+  graceDays: '30',
+  successor: PEOPLE.morgan,
+  ticket: 'HR-TAYLOR',
+};
+const janeLeaves: FormAnswers = {
+  person: PEOPLE.jane,
+  reason: 'resignation',
+  disposition: 'disable_then_delete',
+  graceDays: '30',
+  successor: PEOPLE.taylor,
+  ticket: 'HR-JANE',
+};
 
 /** Requested by Morgan, approved by Alex; resolves once the disable round has finished and the request waits for its deletion. */
 async function disabled(stack: LocalStack, player: SlackPlayer, answers: FormAnswers) {
@@ -140,7 +154,9 @@ describe('Reinstate', () => {
     await player.checklistButton(PEOPLE.alex, 'reinstate', first);
 
     const told = await stack.slack.waitFor(() => ephemeralsFor(stack, PEOPLE.alex).find((e) => e.text.includes(first)));
-    expect(told.text).toBe(`${first} cannot be reinstated: a later request about Jane Doe (${later.id}) has been filed since, and what it removes must stay removed.`);
+    expect(told.text).toBe(
+      `${first} cannot be reinstated: a later request about Jane Doe (${later.id}) has been filed since, and what it removes must stay removed.`,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect((await store.mustGet(first)).status).toBe('disabled');
     expect(await deletionJob(stack, first)).toBe('delayed');
@@ -161,12 +177,18 @@ describe('Reinstate', () => {
     await eventually(async () => (await store.mustGet(first)).status === 'reinstated', 10_000, 'reinstated');
     stack.ibm.clearFaults();
     // Jane is reinstated, so a new request about her is accepted.
-    const later = await player.request(PEOPLE.morgan, { ...janeLeaves, reason: 'termination_for_cause', disposition: 'delete_now', ticket: 'HR-CAUSE' }, { awaitPreview: false });
+    const later = await player.request(
+      PEOPLE.morgan,
+      { ...janeLeaves, reason: 'termination_for_cause', disposition: 'delete_now', ticket: 'HR-CAUSE' },
+      { awaitPreview: false },
+    );
 
     await player.checklistButton(PEOPLE.riley, 'retry', first);
 
     const told = await stack.slack.waitFor(() => ephemeralsFor(stack, PEOPLE.riley).find((e) => e.text.includes(first)));
-    expect(told.text).toBe(`The reinstatement of ${first} cannot be retried: a later request about Jane Doe (${later}) has been filed since, and what it removes must stay removed.`);
+    expect(told.text).toBe(
+      `The reinstatement of ${first} cannot be retried: a later request about Jane Doe (${later}) has been filed since, and what it removes must stay removed.`,
+    );
     const trail = await readTrail(stack, first);
     expect(eventsOf(trail, 'run.planned')).toHaveLength(2);
     expect(eventsOf(trail, 'approval.refused')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, action: 'retry' })]);

@@ -15,8 +15,12 @@ describe('what approvers see before they decide', () => {
     const text = blocksText(player.approvalMessage(id)?.blocks);
     expect(text).toContain('They hold now');
     // Both of Jane's identities: her SL record is a member of Production only, yet holds a key and a profile link in Staging.
-    expect(text).toContain(`\`${ACME_PRODUCTION}\`: API keys: 3 · Access groups: 4 · Rule-based access groups: 0 · Direct access policies: 2 · Trusted profile links: 1 · Account membership: 2`);
-    expect(text).toContain(`\`${ACME_STAGING}\`: API keys: 2 · Access groups: 1 · Rule-based access groups: 0 · Direct access policies: 1 · Trusted profile links: 2 · Account membership: 1`);
+    expect(text).toContain(
+      `\`${ACME_PRODUCTION}\`: API keys: 3 · Access groups: 4 · Rule-based access groups: 0 · Direct access policies: 2 · Trusted profile links: 1 · Account membership: 2`,
+    );
+    expect(text).toContain(
+      `\`${ACME_STAGING}\`: API keys: 2 · Access groups: 1 · Rule-based access groups: 0 · Direct access policies: 1 · Trusted profile links: 2 · Account membership: 1`,
+    );
     expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
     // Who she was found to be: both of her user records, with realm and state, so approvers can tell it is the right person.
     expect(text).toContain('Found as:');

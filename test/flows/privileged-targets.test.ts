@@ -66,14 +66,14 @@ describe("the owner of one of the bot's own credentials", () => {
     expect(refusals).toEqual([expect.objectContaining({ actor: PEOPLE.riley, action: 'approve' })]);
     expect(refusals[0]!.reason).toContain('Move the credential to another owner first');
 
-    expect((await statusOf(stack, id))).toBe('pending');
+    expect(await statusOf(stack, id)).toBe('pending');
     await expectNothingHappened(stack, id);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.userInAccount(account, 'alex.admin@acme.example')).toBeDefined();
   });
 });
 
 describe("the owner of the bot's Slack admin token", () => {
-  it("is found by asking Slack whose token it is (auth.test), and approving is refused; their Slack account stays active", async () => {
+  it('is found by asking Slack whose token it is (auth.test), and approving is refused; their Slack account stays active', async () => {
     const { stack, player } = await start({ slackScim: true, ibmCloud: false });
     const id = await player.request(PEOPLE.morgan, leaves(PEOPLE.alex));
 
@@ -92,7 +92,7 @@ describe("the owner of the bot's Slack admin token", () => {
 });
 
 describe("the owner of one of the bot's own credentials, approved before the preview could flag them", () => {
-  it("is still never touched: the run refuses every step where they own the key, and nothing is changed in IBM Cloud", async () => {
+  it('is still never touched: the run refuses every step where they own the key, and nothing is changed in IBM Cloud', async () => {
     const { stack, player } = await start();
     // A slow IAM keeps the preview from finishing before two approvers (Alex is an approver, so two are needed) click.
     stack.ibm.setLatency(1_500);
@@ -106,7 +106,8 @@ describe("the owner of one of the bot's own credentials, approved before the pre
     const trail = await finishedTrail(stack, id);
     const found = eventsOf(trail, 'identities.found').find((e) => e.system === 'ibm-cloud')!;
     expect(found.identities.length).toBeGreaterThan(0);
-    for (const identity of found.identities) expect(identity.refusal).toContain("owns the bot's IBM Cloud credential (`IBMCLOUD_API_KEY`): move it to another owner first");
+    for (const identity of found.identities)
+      expect(identity.refusal).toContain("owns the bot's IBM Cloud credential (`IBMCLOUD_API_KEY`): move it to another owner first");
     const failed = eventsOf(trail, 'step.failed').filter((e) => e.stepId.startsWith('ibm-cloud.'));
     expect(failed.length).toBeGreaterThan(0);
     for (const f of failed) expect(f.error).toContain('move it to another owner first');
@@ -130,14 +131,14 @@ describe('a privileged person', () => {
     await player.click(PEOPLE.alex, 'approve', id);
     expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([expect.stringContaining(`Your approval of ${id} is recorded.`)]);
     expect(eventsOf(await readTrail(stack, id), 'approval.recorded')).toEqual([expect.objectContaining({ actor: PEOPLE.alex, needed: 2 })]);
-    expect((await statusOf(stack, id))).toBe('pending');
+    expect(await statusOf(stack, id)).toBe('pending');
     await expectNothingHappened(stack, id);
     await stack.slack.waitFor(() => approvalBlocks(player, id).includes('1 of 2 approvals'));
 
     await player.click(PEOPLE.alex, 'approve', id);
     expect(ephemeralsFor(stack, PEOPLE.alex)[1]!.text).toContain('a second click does not count twice');
     expect(eventsOf(await readTrail(stack, id), 'approval.recorded')).toHaveLength(1);
-    expect((await statusOf(stack, id))).toBe('pending');
+    expect(await statusOf(stack, id)).toBe('pending');
     await expectNothingHappened(stack, id);
 
     await player.click(PEOPLE.riley, 'approve', id);

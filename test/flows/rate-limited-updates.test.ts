@@ -35,10 +35,13 @@ describe('when Slack answers every chat.update with 429 for the whole run', () =
     }
 
     stack.slack.rateLimit('chat.update', 0, 0);
-    const checklist = await stack.slack.waitFor(() => {
-      const text = JSON.stringify(player.checklist(id)?.blocks ?? []);
-      return text.includes('every step verified') && text.includes('Evidence report') ? text : undefined;
-    }, { timeoutMs: 20_000 });
+    const checklist = await stack.slack.waitFor(
+      () => {
+        const text = JSON.stringify(player.checklist(id)?.blocks ?? []);
+        return text.includes('every step verified') && text.includes('Evidence report') ? text : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(checklist).toContain('Finished');
     await stack.slack.waitFor(() => player.approvalMessage(id)?.text.includes('(approved)'), { timeoutMs: 20_000 });
   }, 45_000);

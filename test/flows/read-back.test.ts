@@ -93,7 +93,9 @@ describe('a restoration that does not stick is never shown as done', () => {
 
     // Membership was kept during the grace period: nothing of it to restore.
     const restoring = expectNoRestoreVerified(trail);
-    expect(restoring).toEqual([ACME_PRODUCTION, ACME_STAGING].flatMap((a) => IBM_STEPS.filter((s) => s !== 'account-membership').map((s) => `ibm-cloud.${a}.${s}`)).sort());
+    expect(restoring).toEqual(
+      [ACME_PRODUCTION, ACME_STAGING].flatMap((a) => IBM_STEPS.filter((s) => s !== 'account-membership').map((s) => `ibm-cloud.${a}.${s}`)).sort(),
+    );
   });
 
   it('Slack: an account deactivated again right after the bot reactivates it fails as not confirmed', async () => {

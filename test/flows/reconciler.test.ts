@@ -123,13 +123,19 @@ describe('a step job removed from the queue before it ran', () => {
     const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
     const queue = new Queue(QUEUES.revocations, { connection: redis, prefix: stack.config.redisPrefix });
     try {
-      const waiting = await eventually(async () => (await queue.getJobs(['waiting'])).find((j) => j.name !== 'ibm-cloud.account-membership'), 10_000, 'a waiting step job');
+      const waiting = await eventually(
+        async () => (await queue.getJobs(['waiting'])).find((j) => j.name !== 'ibm-cloud.account-membership'),
+        10_000,
+        'a waiting step job',
+      );
       const step = `${waiting.data.system}.${waiting.data.scope}.${waiting.data.step}`;
       expect(await queue.remove(waiting.id!)).toBe(1);
       stack.ibm.setLatency(0);
 
       const trail = await finishedTrail(stack, id, { timeoutMs: 20_000 });
-      expect(eventsOf(trail, 'step.failed')).toEqual([expect.objectContaining({ stepId: step, error: 'its job was removed from the queue before it finished' })]);
+      expect(eventsOf(trail, 'step.failed')).toEqual([
+        expect.objectContaining({ stepId: step, error: 'its job was removed from the queue before it finished' }),
+      ]);
       expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual(['step-lost']);
       expect(eventsOf(trail, 'run.finished')[0]).toMatchObject({ outcome: 'failures', failedSteps: [step] });
       // It never ran: nothing of its kind was touched.
@@ -143,8 +149,22 @@ describe('a step job removed from the queue before it ran', () => {
 
 describe('a request the reconciler cannot read', () => {
   /** Taylor holds nothing in IBM Cloud: the disable phase takes nothing that could be given back. */
-  const taylorLeaves: FormAnswers = { person: PEOPLE.taylor, reason: 'termination_for_cause', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.morgan, ticket: 'HR-NONE' };
-  const janeLeaves: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', disposition: 'disable_then_delete', graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-LOST' };
+  const taylorLeaves: FormAnswers = {
+    person: PEOPLE.taylor,
+    reason: 'termination_for_cause',
+    disposition: 'disable_then_delete',
+    graceDays: '30',
+    successor: PEOPLE.morgan,
+    ticket: 'HR-NONE',
+  };
+  const janeLeaves: FormAnswers = {
+    person: PEOPLE.jane,
+    reason: 'resignation',
+    disposition: 'disable_then_delete',
+    graceDays: '30',
+    successor: PEOPLE.taylor,
+    ticket: 'HR-LOST',
+  };
 
   async function disabled(started: Awaited<ReturnType<typeof start>>, answers: FormAnswers, store: RequestStore) {
     const { stack, player } = started;
@@ -199,7 +219,7 @@ describe('a request the reconciler cannot read', () => {
     }
   });
 
-  it('is recorded in its trail, alerted once in the approval channel and counted, then skipped; the pass still re-schedules another request\'s lost deletion', async () => {
+  it("is recorded in its trail, alerted once in the approval channel and counted, then skipped; the pass still re-schedules another request's lost deletion", async () => {
     const started = await start({ env: { OFFBOARD_RECONCILE_INTERVAL_MS: '200' } });
     const { stack } = started;
     const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
@@ -208,7 +228,12 @@ describe('a request the reconciler cannot read', () => {
     try {
       const jane = await disabled(started, janeLeaves, store);
       // A running request whose round was stored as Redis' Lua JSON wrote it: [] became {}.
-      const broken = await started.player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-BROKEN' });
+      const broken = await started.player.request(PEOPLE.morgan, {
+        person: PEOPLE.chris,
+        reason: 'resignation',
+        successor: PEOPLE.taylor,
+        ticket: 'HR-BROKEN',
+      });
       const raw = JSON.parse((await redis.get(keys.request(broken)))!) as Record<string, unknown>;
       await redis
         .multi()

@@ -41,7 +41,8 @@ describe('a flood of refused clicks', () => {
     // The first refusal, then the running count at 10, 100 and 1000.
     expect(trail.length - before).toBe(4);
     expect(refusals.map((r) => r.repeats)).toEqual([undefined, 10, 100, 1000]);
-    for (const r of refusals) expect(r).toMatchObject({ actor: PEOPLE.taylor, action: 'approve', reason: 'Only offboarding approvers can decide on offboarding requests.' });
+    for (const r of refusals)
+      expect(r).toMatchObject({ actor: PEOPLE.taylor, action: 'approve', reason: 'Only offboarding approvers can decide on offboarding requests.' });
     // Every click was still told why, and none decided anything.
     expect(ephemeralsFor(stack, PEOPLE.taylor)).toHaveLength(CLICKS);
     expect(eventsOf(trail, 'request.approved')).toEqual([]);
@@ -50,7 +51,11 @@ describe('a flood of refused clicks', () => {
 
   it('a refusal by someone else, or of another action, is recorded on its own', async () => {
     const { stack, player } = await start();
-    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.chris, ticket: 'HR-1' }, { awaitPreview: false });
+    const id = await player.request(
+      PEOPLE.morgan,
+      { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.chris, ticket: 'HR-1' },
+      { awaitPreview: false },
+    );
 
     await player.click(PEOPLE.taylor, 'approve', id);
     await player.click(PEOPLE.taylor, 'approve', id);

@@ -7,7 +7,14 @@ import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
-const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, disposition: 'disable_then_delete' as const, graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-KEYS' };
+const janeLeaves = {
+  person: PEOPLE.jane,
+  reason: 'resignation' as const,
+  disposition: 'disable_then_delete' as const,
+  graceDays: '30',
+  successor: PEOPLE.taylor,
+  ticket: 'HR-KEYS',
+};
 /** Jane turned this key off herself, long before she left. */
 const ALREADY_DISABLED = 'jane-terraform';
 
@@ -41,9 +48,20 @@ describe('reinstating API keys', () => {
     expect(eventsOf(trail, 'run.finished')[1]!.outcome).toBe('verified');
     expect(janeKeys(stack)).toEqual(before);
     // The evidence says the same: found disabled and left so, and not among what came back.
-    const changes = (phase: string) => stepProgress(trail).filter((s) => s.phase === phase && s.ref.step === 'api-keys').flatMap((s) => s.changes ?? []);
+    const changes = (phase: string) =>
+      stepProgress(trail)
+        .filter((s) => s.phase === phase && s.ref.step === 'api-keys')
+        .flatMap((s) => s.changes ?? []);
     expect(changes('disable').find((c) => c.label === ALREADY_DISABLED)).toMatchObject({ outcome: 'already_absent', detail: 'already disabled' });
     expect(changes('reinstate').map((c) => c.label)).not.toContain(ALREADY_DISABLED);
-    expect(changes('reinstate').map((c) => c.label).sort()).toEqual(Object.keys(before).filter((k) => k !== ALREADY_DISABLED).sort());
+    expect(
+      changes('reinstate')
+        .map((c) => c.label)
+        .sort(),
+    ).toEqual(
+      Object.keys(before)
+        .filter((k) => k !== ALREADY_DISABLED)
+        .sort(),
+    );
   });
 });

@@ -38,7 +38,10 @@ async function storedRequestKeys(stack: LocalStack): Promise<string[]> {
 async function jobCount(stack: LocalStack, queueName: string): Promise<number> {
   const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(queueName, { connection, prefix: stack.config.redisPrefix });
-  closers.push(() => connection.quit(), () => queue.close());
+  closers.push(
+    () => connection.quit(),
+    () => queue.close(),
+  );
   return Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
 }
 
@@ -144,7 +147,16 @@ describe('the request form refuses a submission it cannot act on', () => {
   it('reports several problems together', async () => {
     await expectRefused(
       PEOPLE.morgan,
-      { person: undefined, reason: undefined, timing: 'scheduled', effectiveAt: undefined, disposition: 'disable_then_delete', graceDays: '0', successor: undefined, ticket: undefined },
+      {
+        person: undefined,
+        reason: undefined,
+        timing: 'scheduled',
+        effectiveAt: undefined,
+        disposition: 'disable_then_delete',
+        graceDays: '0',
+        successor: undefined,
+        ticket: undefined,
+      },
       {
         [FIELDS.person]: MSG.person,
         [FIELDS.reason]: MSG.reason,

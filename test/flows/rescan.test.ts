@@ -14,7 +14,14 @@ import { eventsOf, eventually, finishedTrail, readTrail } from '../support/appro
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
-const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, disposition: 'disable_then_delete' as const, graceDays: '30', successor: PEOPLE.taylor, ticket: 'HR-SCAN' };
+const janeLeaves = {
+  person: PEOPLE.jane,
+  reason: 'resignation' as const,
+  disposition: 'disable_then_delete' as const,
+  graceDays: '30',
+  successor: PEOPLE.taylor,
+  ticket: 'HR-SCAN',
+};
 
 /** Jane disabled, with re-scans due `after` (e.g. '2s') after the disable phase finished. */
 async function disabledJane(after: string) {
@@ -28,10 +35,14 @@ async function disabledJane(after: string) {
 }
 
 async function rescans(stack: LocalStack, id: string) {
-  return eventually(async () => {
-    const done = eventsOf(await readTrail(stack, id), 'rescan.done');
-    return done.length ? done : undefined;
-  }, 15_000, 'a re-scan');
+  return eventually(
+    async () => {
+      const done = eventsOf(await readTrail(stack, id), 'rescan.done');
+      return done.length ? done : undefined;
+    },
+    15_000,
+    'a re-scan',
+  );
 }
 
 describe('re-scans after the disable phase', () => {
@@ -41,8 +52,19 @@ describe('re-scans after the disable phase', () => {
 
     const [done] = await rescans(stack, id);
     expect(done!.phase).toBe('disable');
-    expect(done!.findings).toEqual([expect.objectContaining({ stepId: `ibm-cloud.${ACME_PRODUCTION}.access-groups`, item: expect.objectContaining({ id: SIM_GROUP_IDS.prodDevelopers }), why: expect.stringContaining('ended by this offboarding, and there again') })]);
-    const alert = await stack.slack.waitFor(() => stack.slack.messages(APPROVAL_CHANNEL).concat(stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts)).find((m) => m.text.includes('Access came back')));
+    expect(done!.findings).toEqual([
+      expect.objectContaining({
+        stepId: `ibm-cloud.${ACME_PRODUCTION}.access-groups`,
+        item: expect.objectContaining({ id: SIM_GROUP_IDS.prodDevelopers }),
+        why: expect.stringContaining('ended by this offboarding, and there again'),
+      }),
+    ]);
+    const alert = await stack.slack.waitFor(() =>
+      stack.slack
+        .messages(APPROVAL_CHANNEL)
+        .concat(stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts))
+        .find((m) => m.text.includes('Access came back')),
+    );
     expect(alert.text).toContain('<!subteam^S0ITAPPROV>');
     expect(alert.text).toContain(SIM_GROUP_IDS.prodDevelopers);
     const metrics = await stack.bot.metrics.registry.getSingleMetricAsString('offboard_rescan_alerts_total');
@@ -58,10 +80,14 @@ describe('re-scans after the disable phase', () => {
       // As while the round publishes its evidence: the re-scans are scheduled, the status not yet flipped.
       await store.patch(id, { status: 'approved' });
       await new RescanSchedule(queue, [100]).schedule(id, 'disable');
-      const job = await eventually(async () => {
-        const j = await queue.getJob(rescanJobId(id, 'disable', 100));
-        return j && j.attemptsMade > 0 ? j : undefined;
-      }, 10_000, 'the re-scan tried');
+      const job = await eventually(
+        async () => {
+          const j = await queue.getJob(rescanJobId(id, 'disable', 100));
+          return j && j.attemptsMade > 0 ? j : undefined;
+        },
+        10_000,
+        'the re-scan tried',
+      );
       expect(await job.getState()).not.toBe('completed');
       expect(eventsOf(await readTrail(stack, id), 'rescan.done')).toEqual([]);
 
@@ -92,11 +118,18 @@ describe('re-scans after the disable phase', () => {
     await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('nothing came back'));
     expect(stack.slack.messages(APPROVAL_CHANNEL).some((m) => m.text.includes('Access came back'))).toBe(false);
     // App Home shows it too, beside the request.
-    await eventually(async () => {
-      await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'home' });
-      const home = stack.slack.callsTo('views.publish').filter((c) => c.args.user_id === PEOPLE.riley).at(-1);
-      return home && JSON.stringify(home.args.view).includes(`${id}`) && JSON.stringify(home.args.view).includes('last re-scan') ? home : undefined;
-    }, 10_000, 'App Home showing the re-scan');
+    await eventually(
+      async () => {
+        await stack.events.event({ type: 'app_home_opened', user: PEOPLE.riley, channel: 'D0RILEY01', tab: 'home' });
+        const home = stack.slack
+          .callsTo('views.publish')
+          .filter((c) => c.args.user_id === PEOPLE.riley)
+          .at(-1);
+        return home && JSON.stringify(home.args.view).includes(`${id}`) && JSON.stringify(home.args.view).includes('last re-scan') ? home : undefined;
+      },
+      10_000,
+      'App Home showing the re-scan',
+    );
   });
 
   it('a reinstatement cancels the re-scans still pending', async () => {

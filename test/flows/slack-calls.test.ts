@@ -21,10 +21,14 @@ async function settled(stack: LocalStack, id: string): Promise<void> {
   const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
   const slack = new Queue(QUEUES.slack, { connection: redis, prefix: stack.config.redisPrefix });
   try {
-    await eventually(async () => {
-      const [request, counts] = await Promise.all([store.get(id), slack.getJobCounts('active', 'waiting', 'delayed', 'prioritized')]);
-      return request?.status === 'completed' && Object.values(counts).every((n) => n === 0);
-    }, 20_000, 'the request completed and its Slack output sent');
+    await eventually(
+      async () => {
+        const [request, counts] = await Promise.all([store.get(id), slack.getJobCounts('active', 'waiting', 'delayed', 'prioritized')]);
+        return request?.status === 'completed' && Object.values(counts).every((n) => n === 0);
+      },
+      20_000,
+      'the request completed and its Slack output sent',
+    );
   } finally {
     await slack.close();
     await redis.quit();
@@ -47,7 +51,9 @@ describe('the Slack calls of one offboarding', () => {
     const checklist = player.checklist(id)!;
     // The approval click's own: who may approve, the approval message's update, the requester told.
     const ofApproval = (c: RecordedCall) =>
-      c.method === 'usergroups.users.list' || (c.method === 'chat.update' && c.args.ts === approvalTs) || (c.method === 'chat.postMessage' && /was approved/.test(String(c.args.text)));
+      c.method === 'usergroups.users.list' ||
+      (c.method === 'chat.update' && c.args.ts === approvalTs) ||
+      (c.method === 'chat.postMessage' && /was approved/.test(String(c.args.text)));
     const run = stack.slack.calls.slice(clickFrom).filter((c) => !ofApproval(c));
     expect(run.length, run.map((c) => c.method).join(', ')).toBeLessThanOrEqual(10);
 
@@ -63,7 +69,10 @@ describe('the Slack calls of one offboarding', () => {
     expect(text).toContain('every step verified');
     expect(text).toContain('Evidence report');
 
-    const looked = stack.slack.calls.slice(requestFrom).filter((c) => c.method === 'users.info').map((c) => String(c.args.user));
+    const looked = stack.slack.calls
+      .slice(requestFrom)
+      .filter((c) => c.method === 'users.info')
+      .map((c) => String(c.args.user));
     expect(looked.length).toBeGreaterThan(0);
     expect(looked).toEqual([...new Set(looked)]);
   });
@@ -85,7 +94,10 @@ describe('the Slack calls of one offboarding', () => {
       await finishedTrail(stack, id);
       await settled(stack, id);
 
-      const asked = stack.slack.calls.slice(clickFrom).filter((c) => c.method === 'users.info').map((c) => String(c.args.user));
+      const asked = stack.slack.calls
+        .slice(clickFrom)
+        .filter((c) => c.method === 'users.info')
+        .map((c) => String(c.args.user));
       expect(asked.sort()).toEqual([PEOPLE.alex, PEOPLE.riley].sort());
       const pack = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`));
       expect(pack).toBeDefined();

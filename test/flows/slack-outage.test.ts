@@ -18,10 +18,13 @@ describe('when Slack rate-limits every checklist update through the end of the r
     const refused = stack.slack.calls.filter((c) => c.method === 'chat.update' && !c.ok).length;
     expect(refused).toBeLessThan(6);
 
-    const checklist = await stack.slack.waitFor(() => {
-      const c = player.checklist(id);
-      return c && JSON.stringify(c.blocks).includes('Finished') && JSON.stringify(c.blocks).includes('Evidence report') ? c : undefined;
-    }, { timeoutMs: 30_000 });
+    const checklist = await stack.slack.waitFor(
+      () => {
+        const c = player.checklist(id);
+        return c && JSON.stringify(c.blocks).includes('Finished') && JSON.stringify(c.blocks).includes('Evidence report') ? c : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(JSON.stringify(checklist.blocks)).toContain('every step verified');
     expect(stack.slack.calls.filter((c) => c.method === 'chat.update' && !c.ok)).toHaveLength(6);
   }, 45_000);

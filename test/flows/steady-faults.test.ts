@@ -21,7 +21,13 @@ describe('offboarding under steady partial faults from IBM Cloud', () => {
     });
     const ids: string[] = [];
     for (let i = 0; i < PEOPLE_LEAVING; i++) {
-      ids.push(await player.request(PEOPLE.morgan, { person: crowdPerson(i).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: `HR-F${i}` }, { awaitPreview: false }));
+      ids.push(
+        await player.request(
+          PEOPLE.morgan,
+          { person: crowdPerson(i).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: `HR-F${i}` },
+          { awaitPreview: false },
+        ),
+      );
     }
     // Rules are tried in order, each on what the ones before let through: 15% + 5% 5xx, then 10% 429.
     stack.ibm.inject({ path: SERVICES, status: 500, rate: 0.15 });

@@ -19,7 +19,10 @@ describe('systems switched on by their own configuration', () => {
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
     const slackStep = stepProgress(trail).find((s) => s.ref.system === 'slack')!;
     // Slack never deletes a user: deleting it deactivates it, as disabling it does.
-    expect(slackStep).toMatchObject({ state: 'verified', changes: [{ id: PEOPLE.jane, outcome: 'disabled', detail: 'deactivated, signed out of every session' }] });
+    expect(slackStep).toMatchObject({
+      state: 'verified',
+      changes: [{ id: PEOPLE.jane, outcome: 'disabled', detail: 'deactivated, signed out of every session' }],
+    });
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
     expect(stack.slack.scim!.sessionEnds.map((e) => e.userId)).toEqual([PEOPLE.jane]);
     expect(eventsOf(trail, 'identities.found').map((e) => e.system)).toEqual(['ibm-cloud', 'slack']);

@@ -34,49 +34,79 @@ async function rewriteTrail(stack: LocalStack, requestId: string, edit: (entries
 
 const at = (entries: Entries, type: string) => entries.findIndex(([, fields]) => fields.some((f) => f.includes(`"type":"${type}"`)));
 const EDITS: [string, string, (entries: Entries) => Entries][] = [
-  ['the approver rewritten', 'changed', (e) => e.map(([seq, fields], i): [string, string[]] => [seq, i === at(e, 'request.approved') ? fields.map((f) => f.replace(`"actor":"${PEOPLE.alex}"`, `"actor":"${PEOPLE.riley}"`)) : fields])],
+  [
+    'the approver rewritten',
+    'changed',
+    (e) =>
+      e.map(([seq, fields], i): [string, string[]] => [
+        seq,
+        i === at(e, 'request.approved') ? fields.map((f) => f.replace(`"actor":"${PEOPLE.alex}"`, `"actor":"${PEOPLE.riley}"`)) : fields,
+      ]),
+  ],
   ['the preview deleted', 'removed', (e) => e.filter((_, i) => i !== at(e, 'request.previewed'))],
-  ['the approval moved before the preview', 'reordered', (e) => {
-    const [preview, approval] = [at(e, 'request.previewed'), at(e, 'request.approved')];
-    return e.map((x, i) => (i === preview ? e[approval]! : i === approval ? e[preview]! : x));
-  }],
+  [
+    'the approval moved before the preview',
+    'reordered',
+    (e) => {
+      const [preview, approval] = [at(e, 'request.previewed'), at(e, 'request.approved')];
+      return e.map((x, i) => (i === preview ? e[approval]! : i === approval ? e[preview]! : x));
+    },
+  ],
 ];
 
 const alertsAbout = (stack: LocalStack, requestId: string) =>
   stack.slack.callsTo('chat.postMessage').filter((c) => c.ok && String(c.args.text).includes(`The audit trail of ${requestId} is broken`));
 
 describe('an audit trail altered in Redis', () => {
-  it.each(EDITS)('with %s, is caught before the next pack: its cover says the trail is broken, the thread and the approval channel are alerted once, and the checklist shows it', async (_what, kind, edit) => {
-    // Every upload of the first pack fails, so the next pack is rendered after the trail is altered.
-    const started = await start({ env: { OFFBOARD_JOB_ATTEMPTS: '2', OFFBOARD_EVIDENCE_IN_THREAD: 'true' } });
-    const { stack, player } = started;
-    const id = await player.request(PEOPLE.morgan, ANSWERS);
-    stack.slack.rateLimit('files.getUploadURLExternal', 2, 1);
-    await player.click(PEOPLE.alex, 'approve', id);
-    const checklistText = () => JSON.stringify(player.checklist(id)?.blocks ?? []);
-    await stack.slack.waitFor(() => checklistText().includes('Generate report') || undefined, { timeoutMs: 30_000 });
+  it.each(EDITS)(
+    'with %s, is caught before the next pack: its cover says the trail is broken, the thread and the approval channel are alerted once, and the checklist shows it',
+    async (_what, kind, edit) => {
+      // Every upload of the first pack fails, so the next pack is rendered after the trail is altered.
+      const started = await start({ env: { OFFBOARD_JOB_ATTEMPTS: '2', OFFBOARD_EVIDENCE_IN_THREAD: 'true' } });
+      const { stack, player } = started;
+      const id = await player.request(PEOPLE.morgan, ANSWERS);
+      stack.slack.rateLimit('files.getUploadURLExternal', 2, 1);
+      await player.click(PEOPLE.alex, 'approve', id);
+      const checklistText = () => JSON.stringify(player.checklist(id)?.blocks ?? []);
+      await stack.slack.waitFor(() => checklistText().includes('Generate report') || undefined, { timeoutMs: 30_000 });
 
-    await rewriteTrail(stack, id, edit);
-    const checklist = player.checklist(id)!;
-    await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.generateReport, blockId: `checklist.${id}`, value: id, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
-    const pdf = await player.evidence(id, 30_000);
-    const cover = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: false })).text[0]!;
-    await stack.slack.waitFor(() => alertsAbout(stack, id).length === 1 || undefined);
-    await stack.slack.waitFor(() => checklistText().includes('The audit trail is broken') || undefined);
+      await rewriteTrail(stack, id, edit);
+      const checklist = player.checklist(id)!;
+      await stack.events.blockAction({
+        userId: PEOPLE.alex,
+        actionId: ACTIONS.generateReport,
+        blockId: `checklist.${id}`,
+        value: id,
+        channel: APPROVAL_CHANNEL,
+        messageTs: checklist.ts,
+      });
+      const pdf = await player.evidence(id, 30_000);
+      const cover = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: false })).text[0]!;
+      await stack.slack.waitFor(() => alertsAbout(stack, id).length === 1 || undefined);
+      await stack.slack.waitFor(() => checklistText().includes('The audit trail is broken') || undefined);
 
-    expect(cover).toContain('THE AUDIT TRAIL IS BROKEN');
-    expect(cover).toMatch(new RegExp(`${kind} at entry \\d+`));
-    const [alert] = alertsAbout(stack, id);
-    // In the request's thread, and broadcast to the approval channel.
-    expect(alert!.args).toMatchObject({ channel: APPROVAL_CHANNEL, thread_ts: player.approvalMessage(id)!.ts, reply_broadcast: 'true' });
-    expect((await stack.bot.metrics.chainBroken.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
+      expect(cover).toContain('THE AUDIT TRAIL IS BROKEN');
+      expect(cover).toMatch(new RegExp(`${kind} at entry \\d+`));
+      const [alert] = alertsAbout(stack, id);
+      // In the request's thread, and broadcast to the approval channel.
+      expect(alert!.args).toMatchObject({ channel: APPROVAL_CHANNEL, thread_ts: player.approvalMessage(id)!.ts, reply_broadcast: 'true' });
+      expect((await stack.bot.metrics.chainBroken.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
 
-    // Another render from the same broken trail (a download) raises no second alert.
-    await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.downloadEvidence, blockId: `checklist.${id}`, value: id, channel: APPROVAL_CHANNEL, messageTs: checklist.ts });
-    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.alex).some((m) => m.files?.length) || undefined);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(alertsAbout(stack, id)).toHaveLength(1);
-  }, 60_000);
+      // Another render from the same broken trail (a download) raises no second alert.
+      await stack.events.blockAction({
+        userId: PEOPLE.alex,
+        actionId: ACTIONS.downloadEvidence,
+        blockId: `checklist.${id}`,
+        value: id,
+        channel: APPROVAL_CHANNEL,
+        messageTs: checklist.ts,
+      });
+      await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.alex).some((m) => m.files?.length) || undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(alertsAbout(stack, id)).toHaveLength(1);
+    },
+    60_000,
+  );
 
   it('raises nothing while the trail is intact', async () => {
     const { stack, player } = await start();

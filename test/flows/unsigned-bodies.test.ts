@@ -23,7 +23,14 @@ type Outcome = { status: number } | { closed: string };
 function postRaw(stack: LocalStack, body: Buffer, headers: Record<string, string>): Promise<Outcome> {
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port: stack.bot.port, path: EVENTS_PATH, method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length), ...headers } },
+      {
+        host: '127.0.0.1',
+        port: stack.bot.port,
+        path: EVENTS_PATH,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length), ...headers },
+      },
       (res) => {
         res.resume();
         resolve({ status: res.statusCode ?? 0 });
@@ -97,7 +104,19 @@ describe('a request is not parsed before its signature is checked', () => {
 
     const answer = await new Promise<Outcome>((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port: stack.bot.port, path: EVENTS_PATH, method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature } },
+        {
+          host: '127.0.0.1',
+          port: stack.bot.port,
+          path: EVENTS_PATH,
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'transfer-encoding': 'chunked',
+            'x-slack-request-timestamp': ts,
+            'x-slack-signature': signature,
+          },
+        },
         (res) => {
           res.resume();
           resolve({ status: res.statusCode ?? 0 });
@@ -112,7 +131,7 @@ describe('a request is not parsed before its signature is checked', () => {
     expect(stack.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
   });
 
-  it('a burst of eight unsigned 10 MiB bodies leaves a signed /offboard sent beside it answered within Slack\'s 3 s, and opens its form', async () => {
+  it("a burst of eight unsigned 10 MiB bodies leaves a signed /offboard sent beside it answered within Slack's 3 s, and opens its form", async () => {
     const { stack } = await start();
     const hostile = brackets(10 * 1024 * 1024);
     const t0 = Date.now();

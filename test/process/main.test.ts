@@ -48,7 +48,10 @@ describe('the bot process', () => {
   async function simulators(botScopes?: string[]) {
     const slack: SlackSimulator = await startSlackSimulator({ botToken: TOKEN, users: WORKSPACE_USERS, channels: [APPROVAL_CHANNEL], botScopes });
     const ibm: IbmCloudSimulator = await startIbmCloudSimulator();
-    cleanup.push(() => slack.close(), () => ibm.close());
+    cleanup.push(
+      () => slack.close(),
+      () => ibm.close(),
+    );
     const port = await freePort();
     const env = {
       SLACK_BOT_TOKEN: TOKEN,

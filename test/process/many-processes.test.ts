@@ -21,7 +21,11 @@ describe('two web and two worker processes on one Redis', () => {
       const player = new SlackPlayer(stack);
       const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2x2' });
 
-      const viaSecond = new SlackEventsClient({ url: `http://127.0.0.1:${secondWeb.port}${EVENTS_PATH}`, signingSecret: SIM_SIGNING_SECRET, simulator: stack.slack });
+      const viaSecond = new SlackEventsClient({
+        url: `http://127.0.0.1:${secondWeb.port}${EVENTS_PATH}`,
+        signingSecret: SIM_SIGNING_SECRET,
+        simulator: stack.slack,
+      });
       const message = player.approvalMessage(id)!;
       const click = (client: SlackEventsClient, userId: string) =>
         client.blockAction({ userId, actionId: ACTIONS.approve, blockId: `decide.${id}`, value: id, channel: APPROVAL_CHANNEL, messageTs: message.ts });
@@ -62,7 +66,11 @@ describe('two web and two worker processes on one Redis', () => {
       const player = new SlackPlayer(stack);
       // Riley is an approver: two others must approve.
       const id = await player.request(PEOPLE.chris, { person: PEOPLE.riley, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2W' });
-      const viaSecond = new SlackEventsClient({ url: `http://127.0.0.1:${secondWeb.port}${EVENTS_PATH}`, signingSecret: SIM_SIGNING_SECRET, simulator: stack.slack });
+      const viaSecond = new SlackEventsClient({
+        url: `http://127.0.0.1:${secondWeb.port}${EVENTS_PATH}`,
+        signingSecret: SIM_SIGNING_SECRET,
+        simulator: stack.slack,
+      });
       const message = player.approvalMessage(id)!;
       const click = (client: SlackEventsClient, userId: string) =>
         client.blockAction({ userId, actionId: ACTIONS.approve, blockId: `decide.${id}`, value: id, channel: APPROVAL_CHANNEL, messageTs: message.ts });

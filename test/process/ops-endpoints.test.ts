@@ -45,7 +45,9 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15
 
 /** A redis-server of our own on a fixed port, so the test can stop it and start it again at the same address. */
 function redisServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -100,7 +102,12 @@ describe('GET /metrics', () => {
     cleanups.push(() => stack.stop());
     const before = await get(stack.bot.metricsPort, '/metrics');
 
-    const res = await new SlackPlayer(stack).submitForm(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'contract_end', successor: PEOPLE.taylor, ticket: 'HR-10' });
+    const res = await new SlackPlayer(stack).submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'contract_end',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-10',
+    });
     const after = await get(stack.bot.metricsPort, '/metrics');
 
     expect(res.status).toBe(200);

@@ -26,10 +26,14 @@ describe('Redis restarted in the middle of a run (append-only file on)', () => {
     const player = new SlackPlayer(stack);
     const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-AOF' });
     await player.click(PEOPLE.alex, 'approve', id);
-    const before = await eventually(async () => {
-      const t = await readTrail(stack, id);
-      return eventsOf(t, 'step.acted').length ? t : undefined;
-    }, 15_000, 'a first change');
+    const before = await eventually(
+      async () => {
+        const t = await readTrail(stack, id);
+        return eventsOf(t, 'step.acted').length ? t : undefined;
+      },
+      15_000,
+      'a first change',
+    );
 
     await redis.stop();
     await new Promise((r) => setTimeout(r, 500));

@@ -41,10 +41,13 @@ describe('separate web and worker processes', () => {
 
       worker = await startOffboardBot({ ...stack.config, role: 'worker' }, { logger: createLogger('silent') });
       // The queued approval message and the read-only preview are picked up; nothing is revoked before approval.
-      const posted = await stack.slack.waitFor(() => {
-        const m = stack.slack.messages(APPROVAL_CHANNEL)[0];
-        return m && !JSON.stringify(m.blocks).includes('Checking what they hold') ? m : undefined;
-      }, { timeoutMs: 15_000 });
+      const posted = await stack.slack.waitFor(
+        () => {
+          const m = stack.slack.messages(APPROVAL_CHANNEL)[0];
+          return m && !JSON.stringify(m.blocks).includes('Checking what they hold') ? m : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
       expect(posted.text).toMatch(/OFF-[0-9A-Z]{6}/);
       expect(stack.slack.messages(APPROVAL_CHANNEL)).toHaveLength(1);
       expect(stack.ibm.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);

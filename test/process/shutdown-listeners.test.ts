@@ -22,7 +22,14 @@ describe('graceful shutdown of the web part', () => {
       const lastRead = Math.max(0, ...stack.slack.callsTo('usergroups.users.list').map((c) => c.at));
       await new Promise((r) => setTimeout(r, Math.max(0, lastRead + 3_050 - Date.now())));
 
-      const answer = await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.approve, blockId: `decide.${id}`, value: id, channel: APPROVAL_CHANNEL, messageTs: message.ts });
+      const answer = await stack.events.blockAction({
+        userId: PEOPLE.alex,
+        actionId: ACTIONS.approve,
+        blockId: `decide.${id}`,
+        value: id,
+        channel: APPROVAL_CHANNEL,
+        messageTs: message.ts,
+      });
       expect(answer.status).toBe(200);
       const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));
       expect((await trail.read(id)).filter((e) => e.type === 'request.approved')).toEqual([]);

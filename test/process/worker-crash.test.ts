@@ -41,10 +41,14 @@ describe('a worker process killed in the middle of a step', () => {
   it('is taken over by a new worker: the run completes, each resource is deleted once, every removal is in the trail with the transaction id that did it, one PDF', async () => {
     const { stack, player, id, workers, spawnWorker } = await offboardWithWorkerProcesses();
     running.push(...workers);
-    const seeded = await eventually(async () => {
-      const trail = await readTrail(stack, id);
-      return removedSoFar(trail) ? trail : undefined;
-    }, 20_000, 'a first removal');
+    const seeded = await eventually(
+      async () => {
+        const trail = await readTrail(stack, id);
+        return removedSoFar(trail) ? trail : undefined;
+      },
+      20_000,
+      'a first removal',
+    );
     await workers[0]!.kill9();
     expect(eventsOf(seeded, 'run.finished')).toHaveLength(0);
 
@@ -70,10 +74,14 @@ describe('a worker process killed in the middle of a step', () => {
     }
 
     const pdfs = () => stack.slack.files.filter((f) => f.filename.includes(id) && f.filename.endsWith('.pdf'));
-    const reports = await eventually(async () => {
-      const files = pdfs();
-      return files.length ? files : undefined;
-    }, 20_000, 'the evidence report');
+    const reports = await eventually(
+      async () => {
+        const files = pdfs();
+        return files.length ? files : undefined;
+      },
+      20_000,
+      'the evidence report',
+    );
     const text = (await extractText(await getDocumentProxy(new Uint8Array(reports[0]!.bytes)), { mergePages: true })).text;
     expect(text).toContain('All steps verified');
     await new Promise((r) => setTimeout(r, 500));
@@ -108,15 +116,23 @@ describe('a worker process killed in the middle of a step', () => {
     // Every item a stopped step's executions set out to change ends removed, still present or outcome unknown, under a transaction id.
     for (const step of stepProgress(trail).filter((s) => stopped.some((f) => f.stepId === s.id))) {
       const outcomes = new Map((step.changes ?? []).map((c) => [itemKey(c), c.outcome]));
-      for (const item of step.intents.flatMap((i) => i.itemIds)) expect(['removed', 'disabled', 'already_absent', 'still_present', 'outcome_unknown'], `${step.id}: ${item}`).toContain(outcomes.get(item));
+      for (const item of step.intents.flatMap((i) => i.itemIds))
+        expect(['removed', 'disabled', 'already_absent', 'still_present', 'outcome_unknown'], `${step.id}: ${item}`).toContain(outcomes.get(item));
     }
     // The step's end is stated once.
-    for (const step of stepProgress(trail)) expect(trail.filter((e) => (e.type === 'step.failed' || e.type === 'step.verified') && e.stepId === step.id), step.id).toHaveLength(1);
+    for (const step of stepProgress(trail))
+      expect(
+        trail.filter((e) => (e.type === 'step.failed' || e.type === 'step.verified') && e.stepId === step.id),
+        step.id,
+      ).toHaveLength(1);
 
-    const checklist = await stack.slack.waitFor(() => {
-      const c = player.checklist(id);
-      return c && JSON.stringify(c.blocks).includes(ACTIONS.retry) ? c : undefined;
-    }, { timeoutMs: 20_000 });
+    const checklist = await stack.slack.waitFor(
+      () => {
+        const c = player.checklist(id);
+        return c && JSON.stringify(c.blocks).includes(ACTIONS.retry) ? c : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(JSON.stringify(checklist.blocks)).toContain('stopped');
   }, 90_000);
 });

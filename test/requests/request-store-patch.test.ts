@@ -52,7 +52,9 @@ describe('patching a stored request in real Redis', () => {
     await store.patch(request.id, { status: 'disabled' });
     const before = await redis.get(keys.request(request.id));
 
-    await expect(store.patch(request.id, { status: 'approved', nextRound: { round: 2, phase: 'reinstate', steps: [], by: 'U0ALEX001' } }, ['disabled'])).rejects.toThrow();
+    await expect(
+      store.patch(request.id, { status: 'approved', nextRound: { round: 2, phase: 'reinstate', steps: [], by: 'U0ALEX001' } }, ['disabled']),
+    ).rejects.toThrow();
 
     expect(await redis.get(keys.request(request.id))).toBe(before);
     expect((await store.mustGet(request.id)).status).toBe('disabled');

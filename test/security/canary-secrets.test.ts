@@ -17,7 +17,8 @@ const CANARY = {
   configApiKey: 'Qk7vTz2NwP4mXa9LrB6yHc3JdF8sGe1UoK5iVb0nMq2W',
   dashboardPassword: 'dash-pw-canary-4Rk9Lm2Qx7',
   /** Echoed by a 500 on deleting an API key: an IAM access token and an IBM API key. */
-  echoedJwt: 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImNhbmFyeS0wMSJ9.eyJpYW1faWQiOiJJQk1pZC1DQU5BUlkwMSIsImNhbmFyeSI6InA0dEg3cVoifQ.Zm9vYmFyLWNhbmFyeS1zaWduYXR1cmUtN3hQcQ',
+  echoedJwt:
+    'eyJhbGciOiJSUzI1NiIsImtpZCI6ImNhbmFyeS0wMSJ9.eyJpYW1faWQiOiJJQk1pZC1DQU5BUlkwMSIsImNhbmFyeSI6InA0dEg3cVoifQ.Zm9vYmFyLWNhbmFyeS1zaWduYXR1cmUtN3hQcQ',
   echoedKey: 'Hx3pLq8ZtR1vWm6KcN9bYf2GdJ5sTa0EuP7oXi4Ql3Vz',
   /** Echoed by a 403 on removing group memberships. */
   forbiddenKey: 'mR4tY8uI2oP6aS0dF3gH7jK1lZ5xC9vB4nM8qW2eRt6Y',
@@ -44,9 +45,7 @@ function fragments(secret: string, length = 12): string[] {
 
 function leaksIn(haystack: string, secrets: Record<string, string>): string[] {
   const compact = haystack.replace(/\s+/g, '');
-  return Object.entries(secrets).flatMap(([name, secret]) =>
-    fragments(secret).some((f) => haystack.includes(f) || compact.includes(f)) ? [name] : [],
-  );
+  return Object.entries(secrets).flatMap(([name, secret]) => (fragments(secret).some((f) => haystack.includes(f) || compact.includes(f)) ? [name] : []));
 }
 
 /** A debug-level log written to memory. */
@@ -65,7 +64,9 @@ function memoryLog() {
 async function slackOutput(stack: LocalStack) {
   const s = stack.slack;
   const pdfs = await Promise.all(
-    s.files.filter((f) => f.filename.endsWith('.pdf')).map(async (f) => (await extractText(await getDocumentProxy(new Uint8Array(f.bytes)), { mergePages: true })).text),
+    s.files
+      .filter((f) => f.filename.endsWith('.pdf'))
+      .map(async (f) => (await extractText(await getDocumentProxy(new Uint8Array(f.bytes)), { mergePages: true })).text),
   );
   // The evidence pack's JSON (and a manifest, when signed): scanned as the bytes an auditor receives.
   const packs = s.files.filter((f) => f.filename.endsWith('.json')).map((f) => Buffer.from(f.bytes).toString('utf8'));
@@ -148,7 +149,9 @@ describe('secrets never leave the bot', () => {
       notes: `Old admin creds, please rotate: password: ${CANARY.notesPassword}\n${PEM}`,
     });
     const preview = blockText(player.approvalMessage(id)?.blocks);
-    expect(preview).toMatch(/Direct access policies: could not check \(list policies: IBM Cloud answered 500 \(Internal server error \(injected fault\)\. apikey \[redacted\] rejected\)\)/);
+    expect(preview).toMatch(
+      /Direct access policies: could not check \(list policies: IBM Cloud answered 500 \(Internal server error \(injected fault\)\. apikey \[redacted\] rejected\)\)/,
+    );
     expect(preview).toContain('HR-2001 [redacted Slack token]');
 
     // The run: one API key deletion answers 500 echoing a token and a key, then succeeds when
@@ -172,7 +175,13 @@ describe('secrets never leave the bot', () => {
     expect(checklist).toContain('IBM Cloud said: You are not authorized to perform this action (injected fault). caller key [redacted]');
 
     // A second request, rejected with a token in the reason.
-    const rejected = await player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'contract_end', successor: PEOPLE.taylor, ticket: 'HR-2002', notes: '' });
+    const rejected = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.chris,
+      reason: 'contract_end',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-2002',
+      notes: '',
+    });
     await player.click(PEOPLE.alex, 'reject', rejected);
     const [modal] = rejectModalsFor(stack, PEOPLE.alex);
     await submitRejectModal(stack, PEOPLE.alex, modal!.id, `Wrong person; use the key Bearer ${CANARY.rejectToken} to check`);

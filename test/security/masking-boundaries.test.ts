@@ -32,13 +32,20 @@ describe('log lines', () => {
   it('mask secrets in the message, in nested values, in an error and in a child logger’s bindings, and stay valid JSON', () => {
     const { logger, lines } = capture();
     const err = new Error(`IBM said: invalid token ${JWT}`);
-    logger.child({ session: `Bearer ${API_KEY}` }).error({ err, body: { errors: [{ message: `apikey ${API_KEY}` }] }, keyId: KEY_ID }, `call failed for ${API_KEY}`);
+    logger
+      .child({ session: `Bearer ${API_KEY}` })
+      .error({ err, body: { errors: [{ message: `apikey ${API_KEY}` }] }, keyId: KEY_ID }, `call failed for ${API_KEY}`);
     expect(lines).toHaveLength(1);
     const line = lines[0]!;
     expect(line).not.toContain(API_KEY);
     expect(line).not.toContain(JWT);
     const entry = JSON.parse(line) as Record<string, unknown>;
-    expect(entry).toMatchObject({ session: 'Bearer [redacted]', msg: 'call failed for [redacted]', keyId: KEY_ID, body: { errors: [{ message: 'apikey [redacted]' }] } });
+    expect(entry).toMatchObject({
+      session: 'Bearer [redacted]',
+      msg: 'call failed for [redacted]',
+      keyId: KEY_ID,
+      body: { errors: [{ message: 'apikey [redacted]' }] },
+    });
     expect((entry.err as { message: string; stack: string }).message).toBe('IBM said: invalid token [redacted]');
     expect((entry.err as { stack: string }).stack).not.toContain('eyJ');
   });
@@ -137,21 +144,34 @@ describe('the audit trail', () => {
         crn: 'crn:v1:bluemix:public:iam-identity::a/a1b2c3d4e5f60718293a4b5c6d7e8f90::apikey:ApiKey-1c2d3e4f-5061-4b72-9c83-d4e5f6071829',
         opaque: 'Zx9Qm2LkP0aB7cD4eF6gH8iJ1kL3mN5oP7qR9sT2uV4wQ',
       };
-      await audit.append('OFF-BNDRY2', { type: 'step.acting', stepId: ids.stepId, transactionId: ids.transactionId, itemIds: [ids.key, ids.profile, ids.opaque] });
+      await audit.append('OFF-BNDRY2', {
+        type: 'step.acting',
+        stepId: ids.stepId,
+        transactionId: ids.transactionId,
+        itemIds: [ids.key, ids.profile, ids.opaque],
+      });
       await audit.append('OFF-BNDRY2', {
         type: 'step.acted',
         stepId: ids.stepId,
         transactionId: ids.retry,
         changes: [{ id: ids.opaque, label: 'jane-ci', outcome: 'removed', owner: ids.iamId, snapshot: { crn: ids.crn }, detail: `IBM echoed ${API_KEY}` }],
       });
-      await audit.append('OFF-BNDRY2', { type: 'step.failed', stepId: ids.stepId, attempt: 1, error: `${ids.transactionId} refused for ${API_KEY} and ${JWT}` });
+      await audit.append('OFF-BNDRY2', {
+        type: 'step.failed',
+        stepId: ids.stepId,
+        attempt: 1,
+        error: `${ids.transactionId} refused for ${API_KEY} and ${JWT}`,
+      });
       const stored = JSON.stringify(await redis.xrange(keys.audit('OFF-BNDRY2'), '-', '+'));
       for (const [kind, id] of Object.entries(ids)) expect(stored, kind).toContain(id);
       expect(stored).not.toContain(API_KEY);
       expect(stored).not.toContain(JWT);
       const [acting, acted, failed] = await audit.read('OFF-BNDRY2');
       expect(acting).toMatchObject({ transactionId: ids.transactionId, itemIds: [ids.key, ids.profile, ids.opaque] });
-      expect(acted).toMatchObject({ transactionId: ids.retry, changes: [{ id: ids.opaque, owner: ids.iamId, snapshot: { crn: ids.crn }, detail: 'IBM echoed [redacted]' }] });
+      expect(acted).toMatchObject({
+        transactionId: ids.retry,
+        changes: [{ id: ids.opaque, owner: ids.iamId, snapshot: { crn: ids.crn }, detail: 'IBM echoed [redacted]' }],
+      });
       expect(failed).toMatchObject({ error: `${ids.transactionId} refused for [redacted] and [redacted]` });
     } finally {
       await redis.quit();

@@ -6,7 +6,8 @@ const IBM_API_KEY = 'Zx9Qm2LkP0aB7cD4eF6gH8iJ1kL3mN5oP7qR9sT2uV4w';
 const IBM_API_KEY_NO_DIGITS = 'ZxQmkLPaBcDeFgH_iJkLmNoPqRsTuVwXyZ-aBcDeFgHi';
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjIwMjQwMTAxIn0.eyJpYW1faWQiOiJJQk1pZC01NTAwMDZBQkNEIiwiZXhwIjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLXBhcnQtb2YtdGhlLXRva2Vu';
 const UNSIGNED_JWT = 'eyJhbGciOiJub25lIn0.eyJpYW1faWQiOiJJQk1pZC0xMjMiLCJleHAiOjE3MDAwMDAwMDB9.';
-const PEM_KEY = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUAnMbFJ1+Ri4kQnGn1tx3H0mRrLq0KdPz\nQ2V5dGVzLW9mLWEtZmFrZS1rZXk=\n-----END RSA PRIVATE KEY-----';
+const PEM_KEY =
+  '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUAnMbFJ1+Ri4kQnGn1tx3H0mRrLq0KdPz\nQ2V5dGVzLW9mLWEtZmFrZS1rZXk=\n-----END RSA PRIVATE KEY-----';
 
 const IDENTIFIERS = [
   'ApiKey-1c2d3e4f-5061-4b72-9c83-d4e5f6071829',
@@ -66,7 +67,11 @@ describe('redact masks secrets', () => {
     const masked = redact(body);
     expect(masked).not.toContain(JWT);
     expect(masked).not.toContain(IBM_API_KEY);
-    expect(JSON.parse(masked)).toEqual({ trace: 'trace-1', errors: [{ code: 'invalid_token', message: 'The token [redacted] is not valid for apikey [redacted].' }], status_code: 401 });
+    expect(JSON.parse(masked)).toEqual({
+      trace: 'trace-1',
+      errors: [{ code: 'invalid_token', message: 'The token [redacted] is not valid for apikey [redacted].' }],
+      status_code: 401,
+    });
   });
 
   it('a JSON document stays valid JSON after masking, even with secrets inside encoded strings', () => {
@@ -108,7 +113,9 @@ describe('maskSecrets and redactRecord never guess: an identifier is never maske
       stepId: 'ibm-cloud.a1b2c3d4e5f60718293a4b5c6d7e8f90.api-keys',
       transactionId: 'offboard-OFF-7K2M9Q-a1b2c3-r2-a1',
       itemIds: [IBM_API_KEY_NO_DIGITS],
-      changes: [{ id: IBM_API_KEY, label: `pasted ${IBM_API_KEY}`, outcome: 'removed', detail: `echo ${IBM_API_KEY_NO_DIGITS}`, snapshot: { token: `Bearer ${JWT}` } }],
+      changes: [
+        { id: IBM_API_KEY, label: `pasted ${IBM_API_KEY}`, outcome: 'removed', detail: `echo ${IBM_API_KEY_NO_DIGITS}`, snapshot: { token: `Bearer ${JWT}` } },
+      ],
       request: { ticket: `HR-1 ${IBM_API_KEY}`, notes: 'xoxp-1234-5678-9012-abcdef', reason: 'resignation' },
       error: `failed: ${IBM_API_KEY}`,
       unchecked: [`Slack: ${IBM_API_KEY}`],

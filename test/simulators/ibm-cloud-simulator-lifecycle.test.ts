@@ -125,7 +125,9 @@ describe('dynamic (rule-based) access-group memberships', () => {
     expect(rules.result.rules!.map((r) => [r.id, r.name, r.expiration, r.conditions])).toEqual([
       [SSO_RULE, 'Acme employees', 24, [{ claim: 'groups', operator: 'CONTAINS', value: '"acme-employees"' }]],
     ]);
-    expect((await groups.getAccessGroupRule({ accessGroupId: SIM_GROUP_IDS.ssoUsers, ruleId: SSO_RULE })).result.realm_name).toBe('https://idp.acme.example/saml2');
+    expect((await groups.getAccessGroupRule({ accessGroupId: SIM_GROUP_IDS.ssoUsers, ruleId: SSO_RULE })).result.realm_name).toBe(
+      'https://idp.acme.example/saml2',
+    );
     expect(await status(groups.getAccessGroupRule({ accessGroupId: SIM_GROUP_IDS.ssoUsers, ruleId: 'ClaimRule-unknown' }))).toBe(404);
     expect(await status(groups.listAccessGroupRules({ accessGroupId: 'AccessGroupId-unknown' }))).toBe(404);
 
@@ -174,7 +176,12 @@ describe('re-creating policies', () => {
     type: 'access',
     subject: { attributes: [{ key: 'iam_id', operator: 'stringEquals', value: jane }] },
     control: { grant: { roles: [{ role_id: 'crn:v1:bluemix:public:iam::::role:Viewer' }] } },
-    resource: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: ACME_STAGING }, { key: 'serviceName', operator: 'stringEquals', value: 'logs' }] },
+    resource: {
+      attributes: [
+        { key: 'accountId', operator: 'stringEquals', value: ACME_STAGING },
+        { key: 'serviceName', operator: 'stringEquals', value: 'logs' },
+      ],
+    },
   };
 
   it('creates with a new id (201), serves it by id and in lists, and answers the same grant again with a 409 naming it', async () => {
@@ -281,7 +288,9 @@ describe('fault knobs on the new endpoints', () => {
     expect(sim.apiKey(CI_KEY)?.disabled).toBe(false);
 
     sim.inject({ method: 'PUT', path: '/members', status: 503, times: 1, afterApply: true });
-    expect(await status(groups.addMembersToAccessGroup({ accessGroupId: SIM_GROUP_IDS.prodDevelopers, members: [{ iam_id: SIM_IAM_IDS.morgan, type: 'user' }] }))).toBe(503);
+    expect(
+      await status(groups.addMembersToAccessGroup({ accessGroupId: SIM_GROUP_IDS.prodDevelopers, members: [{ iam_id: SIM_IAM_IDS.morgan, type: 'user' }] })),
+    ).toBe(503);
     expect(sim.groupsOf(ACME_PRODUCTION, SIM_IAM_IDS.morgan).map((g) => g.id)).toContain(SIM_GROUP_IDS.prodDevelopers);
   });
 });

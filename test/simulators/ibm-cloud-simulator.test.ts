@@ -82,10 +82,7 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
       account_id: ACME_PRODUCTION,
       realm: 'IBMid',
     });
-    expect(sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
-      'POST /identity/token 200',
-      `GET /v2/accounts/${ACME_PRODUCTION}/users 200`,
-    ]);
+    expect(sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /identity/token 200', `GET /v2/accounts/${ACME_PRODUCTION}/users 200`]);
     expect(sim.requests[1]!.query).toEqual({ search: `email:${JANE_EMAIL}` });
   });
 

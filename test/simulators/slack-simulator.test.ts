@@ -119,7 +119,11 @@ describe('Slack Web API simulator', () => {
     const web = client(s);
     const dm = (await web.conversations.open({ users: 'U0BOB0001' })).channel!.id!;
 
-    await web.files.uploadV2({ channel_id: dm, file_uploads: [{ file: Buffer.from('%PDF-1.7'), filename: 'pack.pdf' }], initial_comment: 'Your evidence pack' });
+    await web.files.uploadV2({
+      channel_id: dm,
+      file_uploads: [{ file: Buffer.from('%PDF-1.7'), filename: 'pack.pdf' }],
+      initial_comment: 'Your evidence pack',
+    });
 
     expect(s.files).toHaveLength(1);
     expect(s.files[0]).toMatchObject({ filename: 'pack.pdf', channelId: dm, threadTs: undefined });
@@ -128,7 +132,11 @@ describe('Slack Web API simulator', () => {
   });
 
   it('refuses conversations.open without im:write, as Slack does', async () => {
-    const s = await startSlackSimulator({ botToken: BOT_TOKEN, users: [{ id: 'U0BOB0001', name: 'bob', realName: 'Bob Approver' }], botScopes: ['chat:write', 'files:write'] });
+    const s = await startSlackSimulator({
+      botToken: BOT_TOKEN,
+      users: [{ id: 'U0BOB0001', name: 'bob', realName: 'Bob Approver' }],
+      botScopes: ['chat:write', 'files:write'],
+    });
     cleanups.push(() => s.close());
 
     expect(await platformError(client(s).conversations.open({ users: 'U0BOB0001' }))).toBe('missing_scope');
@@ -173,15 +181,17 @@ describe('Slack Web API simulator', () => {
       initial_comment: 'Evidence attached',
     });
 
-    expect(s.calls.map((c) => c.method)).toEqual([
-      'chat.postMessage',
-      'files.getUploadURLExternal',
-      'files.completeUploadExternal',
-    ]);
+    expect(s.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'files.getUploadURLExternal', 'files.completeUploadExternal']);
     expect(s.callsTo('files.getUploadURLExternal')[0]!.args).toMatchObject({ filename: 'evidence.pdf', length: String(bytes.length) });
     expect(s.files).toHaveLength(1);
     const file = s.files[0]!;
-    expect(file).toMatchObject({ filename: 'evidence.pdf', title: 'Evidence pack', channelId: 'C0OFFBOARD', threadTs: parent.ts, initialComment: 'Evidence attached' });
+    expect(file).toMatchObject({
+      filename: 'evidence.pdf',
+      title: 'Evidence pack',
+      channelId: 'C0OFFBOARD',
+      threadTs: parent.ts,
+      initialComment: 'Evidence attached',
+    });
     expect(file.bytes.equals(bytes)).toBe(true);
     const completed = (res as unknown as { files: { files: { id: string; title: string; name: string }[] }[] }).files[0]!.files[0]!;
     expect(completed).toMatchObject({ id: file.id, title: 'Evidence pack', name: 'evidence.pdf' });
@@ -294,7 +304,9 @@ describe('SlackEventsClient against a real Bolt HTTPReceiver', () => {
       kind: 'command',
       command: { command: '/offboard', user_id: 'U0BOB0001', user_name: 'bob', team_id: 'T0SIM0001', channel_id: 'C0OFFBOARD' },
     });
-    expect(s.responses).toEqual([{ url: expect.stringContaining(s.apiUrl.replace('/api/', '/response/')), body: { text: 'Starting offboarding of <@U0ALICE01>' } }]);
+    expect(s.responses).toEqual([
+      { url: expect.stringContaining(s.apiUrl.replace('/api/', '/response/')), body: { text: 'Starting offboarding of <@U0ALICE01>' } },
+    ]);
     expect(s.ephemerals).toEqual([{ channel: 'C0OFFBOARD', user: 'U0BOB0001', text: 'Starting offboarding of <@U0ALICE01>' }]);
 
     const forged = await new SlackEventsClient({ url, signingSecret: 'not-the-secret', simulator: s }).slashCommand({
@@ -324,7 +336,13 @@ describe('SlackEventsClient against a real Bolt HTTPReceiver', () => {
     const posted = await web.chat.postMessage({
       channel: 'C0OFFBOARD',
       text: 'Approve?',
-      blocks: [{ type: 'actions', block_id: 'decide', elements: [{ type: 'button', action_id: 'approve', value: 'req-1', text: { type: 'plain_text', text: 'Approve' } }] }],
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'decide',
+          elements: [{ type: 'button', action_id: 'approve', value: 'req-1', text: { type: 'plain_text', text: 'Approve' } }],
+        },
+      ],
     });
 
     const clicked = await c.blockAction({ userId: 'U0BOB0001', actionId: 'approve', channel: 'C0OFFBOARD', messageTs: posted.ts! });
@@ -426,9 +444,7 @@ describe('Slack simulator: reading messages back, metadata and lost answers', ()
     for (let i = 1; i <= 5; i++) await web.chat.postMessage({ channel: 'C0OFFBOARD', text: `step ${i}`, thread_ts: parent.ts! });
     s.postAsUser('C0OFFBOARD', 'U0BOB0001', 'elsewhere');
 
-    const pages = await allPages((cursor) =>
-      web.conversations.replies({ channel: 'C0OFFBOARD', ts: parent.ts!, limit: 2, ...(cursor ? { cursor } : {}) }),
-    );
+    const pages = await allPages((cursor) => web.conversations.replies({ channel: 'C0OFFBOARD', ts: parent.ts!, limit: 2, ...(cursor ? { cursor } : {}) }));
 
     expect(pages.map((p) => p.messages!.map((m) => m.text))).toEqual([
       ['Offboarding alice', 'step 1', 'step 2'],

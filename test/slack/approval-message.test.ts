@@ -19,7 +19,14 @@ describe('the approval message', () => {
     const pending = JSON.stringify(approvalMessage(request, shape).blocks);
     expect(pending).toContain('offboard_approve');
     const decided = JSON.stringify(
-      approvalMessage({ ...request, status: 'rejected', decision: { outcome: 'rejected', by: 'U0ALEX001', at: '2026-11-23T11:00:00.000Z', reason: 'wrong <!channel> person' } }, shape).blocks,
+      approvalMessage(
+        {
+          ...request,
+          status: 'rejected',
+          decision: { outcome: 'rejected', by: 'U0ALEX001', at: '2026-11-23T11:00:00.000Z', reason: 'wrong <!channel> person' },
+        },
+        shape,
+      ).blocks,
     );
     expect(decided).not.toContain('offboard_approve');
     expect(decided).toContain('*Rejected* by <@U0ALEX001>');
@@ -33,10 +40,18 @@ describe('the approval message', () => {
   describe('for someone privileged', () => {
     const preview = (privileges: Preview['privileges']): Preview => ({ items: [], identities: [], privileges });
     const decide = (m: ReturnType<typeof approvalMessage>) =>
-      (m.blocks.find((b) => (b as { block_id?: string }).block_id === `decide.${request.id}`) as { elements: { action_id: string; confirm?: { text: { text: string } } }[] }).elements;
+      (
+        m.blocks.find((b) => (b as { block_id?: string }).block_id === `decide.${request.id}`) as {
+          elements: { action_id: string; confirm?: { text: { text: string } } }[];
+        }
+      ).elements;
 
     it('the owner of a bot credential: no Approve button, and the message says why and what to do first', () => {
-      const m = approvalMessage(request, shape, preview([{ kind: 'credential_owner', system: 'ibm-cloud', title: 'IBM Cloud', credential: 'IBMCLOUD_API_KEY' }, { kind: 'approver' }]));
+      const m = approvalMessage(
+        request,
+        shape,
+        preview([{ kind: 'credential_owner', system: 'ibm-cloud', title: 'IBM Cloud', credential: 'IBMCLOUD_API_KEY' }, { kind: 'approver' }]),
+      );
       expect(decide(m).map((e) => e.action_id)).toEqual(['offboard_reject']);
       const text = JSON.stringify(m.blocks);
       expect(text).toContain('Cannot be approved.');
@@ -48,7 +63,9 @@ describe('the approval message', () => {
       const m = approvalMessage(request, shape, preview([{ kind: 'approver' }, { kind: 'workspace_owner' }]));
       const [approve] = decide(m);
       expect(approve!.action_id).toBe('offboard_approve');
-      expect(approve!.confirm!.text.text).toBe('Jane Doe is an approver of this bot and is a Slack workspace owner. Approving removes that access too, so two approvers must approve.');
+      expect(approve!.confirm!.text.text).toBe(
+        'Jane Doe is an approver of this bot and is a Slack workspace owner. Approving removes that access too, so two approvers must approve.',
+      );
       expect(JSON.stringify(m.blocks)).toContain('It needs 2 approvers.');
     });
 

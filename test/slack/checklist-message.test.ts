@@ -28,7 +28,7 @@ describe('the checklist message', () => {
     expect(blocks.filter((b) => JSON.stringify(b).includes('*IBM Cloud* · account `'))).toHaveLength(2);
   });
 
-  it('stays within Slack\'s 50 blocks and 3000 characters per section for 120 accounts, listing every one', () => {
+  it("stays within Slack's 50 blocks and 3000 characters per section for 120 accounts, listing every one", () => {
     const trail = planned(120);
     const { blocks } = checklistMessage(request, stepProgress(trail), trail);
     expect(blocks.length).toBeLessThanOrEqual(50);
@@ -43,7 +43,18 @@ describe('the checklist message', () => {
     const at = '2026-11-23T10:00:01.000Z';
     const trail: AuditRecord[] = [
       plan!,
-      { type: 'step.acted', stepId: id, transactionId: 'tx-a1', changes: [{ id: 'k1', label: 'ci', outcome: 'removed' }, { id: 'k2', label: 'tf', outcome: 'still_present' }, { id: 'k3', label: 'gh', outcome: 'outcome_unknown' }], seq: '2-0', at },
+      {
+        type: 'step.acted',
+        stepId: id,
+        transactionId: 'tx-a1',
+        changes: [
+          { id: 'k1', label: 'ci', outcome: 'removed' },
+          { id: 'k2', label: 'tf', outcome: 'still_present' },
+          { id: 'k3', label: 'gh', outcome: 'outcome_unknown' },
+        ],
+        seq: '2-0',
+        at,
+      },
       { type: 'step.failed', stepId: id, attempt: 1, error: 'permission denied (403)', seq: '3-0', at },
     ];
     const text = JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks);
@@ -52,7 +63,9 @@ describe('the checklist message', () => {
 
   it('says the audit trail is broken right under its heading, in its fallback text too, and nothing of it when intact', () => {
     const trail = planned(1);
-    const broken = checklistMessage(request, stepProgress(trail), trail, { chainBroken: 'changed at entry 3 (1-0): entry 1-0 (request.approved) was changed after it was recorded' });
+    const broken = checklistMessage(request, stepProgress(trail), trail, {
+      chainBroken: 'changed at entry 3 (1-0): entry 1-0 (request.approved) was changed after it was recorded',
+    });
     const intact = checklistMessage(request, stepProgress(trail), trail);
 
     expect(JSON.stringify(broken.blocks[1])).toContain('The audit trail is broken* (changed at entry 3');
@@ -62,7 +75,9 @@ describe('the checklist message', () => {
 });
 
 describe('the checklist names the round it shows for what it is', () => {
-  const steps: StepRef[] = [{ system: 'ibm-cloud', systemTitle: 'IBM Cloud', scopeNoun: 'account', scope: 'a'.repeat(32), step: 'api-keys', title: 'API keys' }];
+  const steps: StepRef[] = [
+    { system: 'ibm-cloud', systemTitle: 'IBM Cloud', scopeNoun: 'account', scope: 'a'.repeat(32), step: 'api-keys', title: 'API keys' },
+  ];
   let n = 0;
   const at = (e: object) => ({ ...e, seq: `${++n}-0`, at: `2026-11-23T10:00:0${n % 10}.000Z` }) as AuditRecord;
   const disabled = (): AuditRecord[] => [
@@ -73,7 +88,11 @@ describe('the checklist names the round it shows for what it is', () => {
   const heading = (trail: AuditRecord[]) => JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks[0]);
 
   it('a deletion after "End grace period now": who ended the grace period, though the schedule started the round', () => {
-    const trail = [...disabled(), at({ type: 'grace.ended', actor: 'U0RILEY01' }), at({ type: 'run.planned', round: 2, phase: 'delete', steps, startsAt: '2026-11-23T10:00:00.000Z', by: 'schedule' })];
+    const trail = [
+      ...disabled(),
+      at({ type: 'grace.ended', actor: 'U0RILEY01' }),
+      at({ type: 'run.planned', round: 2, phase: 'delete', steps, startsAt: '2026-11-23T10:00:00.000Z', by: 'schedule' }),
+    ];
     expect(heading(trail)).toContain('round 2: delete phase (grace ended by <@U0RILEY01>)');
   });
 

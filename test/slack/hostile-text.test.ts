@@ -5,7 +5,7 @@ import type { StepRef } from '../../src/connectors/step-ref.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 import { appHome } from '../../src/slack/blocks/app-home.js';
 import { approvalMessage } from '../../src/slack/blocks/approval-message.js';
-import { cut, escape } from '../../src/slack/blocks/block-kit.js';
+import { cut, escapeText } from '../../src/slack/blocks/block-kit.js';
 import { progressView, sendingView } from '../../src/slack/blocks/checking-view.js';
 import { checklistMessage } from '../../src/slack/blocks/checklist-message.js';
 import { rejectModal, rejectOutcomeView } from '../../src/slack/blocks/reject-modal.js';
@@ -18,7 +18,14 @@ import { sampleRequest } from '../support/sample-request.js';
 
 const AT = '2026-11-23T10:00:00.000Z';
 const shape = [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys', 'Account membership'] }];
-const ref = (step: string): StepRef => ({ system: 'ibm-cloud', systemTitle: 'IBM Cloud', scopeNoun: 'account', scope: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', step, title: step });
+const ref = (step: string): StepRef => ({
+  system: 'ibm-cloud',
+  systemTitle: 'IBM Cloud',
+  scopeNoun: 'account',
+  scope: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  step,
+  title: step,
+});
 const id = (step: string) => `ibm-cloud.a1b2c3d4e5f60718293a4b5c6d7e8f90.${step}`;
 
 /** A request whose every outside field (names, email, ticket, notes, the rejection reason) is `text`. */
@@ -68,14 +75,20 @@ function everyBuilder(text: string): [string, unknown][] {
     ['approval message, rejected', approvalMessage(rejected, shape, preview)],
     ['approval message, checking', approvalMessage(request, shape)],
     ['checklist message', checklistMessage({ ...request, status: 'completed' }, stepProgress(trail), trail)],
-    ['App Home, approver', appHome([request, { ...rejected, lastRescan: { at: AT, findings: 2 } } as OffboardRequest], { userId: 'U0ALEX001', isApprover: true })],
+    [
+      'App Home, approver',
+      appHome([request, { ...rejected, lastRescan: { at: AT, findings: 2 } } as OffboardRequest], { userId: 'U0ALEX001', isApprover: true }),
+    ],
     ['request modal with problems', requestModal({ problems: { [FIELDS.person]: text, [FIELDS.ticket]: text } })],
-    ['request modal with answers', requestModal({ answers: { personId: 'U0JANE001', timing: 'now', disposition: 'disable_then_delete', ticket: short, notes: short } })],
+    [
+      'request modal with answers',
+      requestModal({ answers: { personId: 'U0JANE001', timing: 'now', disposition: 'disable_then_delete', ticket: short, notes: short } }),
+    ],
     ['submitted view', submittedView(request, 'C0APPROVAL')],
     ['sending view', sendingView(text)],
-    ['progress view', progressView('Checking…', escape(text))],
+    ['progress view', progressView('Checking…', escapeText(text))],
     ['reject modal', rejectModal(request.id, text)],
-    ['reject outcome', rejectOutcomeView(`Rejected: ${escape(text)}`)],
+    ['reject outcome', rejectOutcomeView(`Rejected: ${escapeText(text)}`)],
   ];
 }
 
@@ -88,12 +101,15 @@ describe('outside text in every Slack message and view the builders make', () =>
 
   it('a key named to broadcast shows its name escaped, not as a mention or a link', () => {
     const request = hostileRequest('Jane');
-    const preview = { items: [{ ref: ref('api-keys'), found: [{ id: 'ApiKey-1', label: HOSTILE.broadcast }] }], identities: [{ system: 'ibm-cloud', title: 'IBM Cloud', identities: [{ scope: 'a1', id: 'IBMid-1', label: HOSTILE.broadcast }] }] };
+    const preview = {
+      items: [{ ref: ref('api-keys'), found: [{ id: 'ApiKey-1', label: HOSTILE.broadcast }] }],
+      identities: [{ system: 'ibm-cloud', title: 'IBM Cloud', identities: [{ scope: 'a1', id: 'IBMid-1', label: HOSTILE.broadcast }] }],
+    };
     const text = JSON.stringify(approvalMessage(request, shape, preview));
     expect(text).toContain('ci &lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt;');
   });
 
-  it('a Slack name with markup is escaped in the approval message\'s fallback text', () => {
+  it("a Slack name with markup is escaped in the approval message's fallback text", () => {
     const { text } = approvalMessage(hostileRequest(HOSTILE.broadcast), shape);
     expect(text).toBe('Offboarding request OFF-ABC123 for ci &lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt;: approval needed');
   });

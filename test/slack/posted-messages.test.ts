@@ -11,7 +11,7 @@ const TOKEN = 'xoxb-posted-test';
 const CHANNEL = 'C0APPROVAL';
 const ID = 'OFF-ABC123';
 
-describe('posting a request\'s one message of a kind', () => {
+describe("posting a request's one message of a kind", () => {
   let slack: SlackSimulator | undefined;
   let redis: Redis | undefined;
   afterEach(async () => {
@@ -21,7 +21,12 @@ describe('posting a request\'s one message of a kind', () => {
   });
 
   async function setUp(botScopes?: string[]) {
-    slack = await startSlackSimulator({ botToken: TOKEN, users: [{ id: 'U0SOMEONE1', name: 'someone', realName: 'Some One' }], channels: [CHANNEL], botScopes });
+    slack = await startSlackSimulator({
+      botToken: TOKEN,
+      users: [{ id: 'U0SOMEONE1', name: 'someone', realName: 'Some One' }],
+      channels: [CHANNEL],
+      botScopes,
+    });
     redis = new Redis(inject('redisUrl'));
     // As the bot's client: no retries of its own, a 429 rejected at once for BullMQ to retry.
     const client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });

@@ -65,7 +65,12 @@ describe('who people are, cached per process', () => {
     slack.rateLimit('users.info', 1, 0);
     await expect(web!.person(JANE.id)).rejects.toThrow();
     expect((await worker!.person(JANE.id))?.name).toBe('Jane Doe');
-    expect(slack.callsTo('users.info').filter((c) => c.args.user === JANE.id).map((c) => c.ok)).toEqual([false, true]);
+    expect(
+      slack
+        .callsTo('users.info')
+        .filter((c) => c.args.user === JANE.id)
+        .map((c) => c.ok),
+    ).toEqual([false, true]);
   });
 
   it('an answer in Redis that is not one it wrote is ignored and Slack is asked', async () => {
@@ -103,7 +108,12 @@ describe('who people are, cached per process', () => {
     slack.rateLimit('users.info', 1, 0);
     await expect(directory.person(JANE.id)).rejects.toThrow();
     expect((await directory.person(JANE.id))?.name).toBe('Jane Doe');
-    expect(slack.callsTo('users.info').filter((c) => c.args.user === JANE.id).map((c) => c.ok)).toEqual([false, true]);
+    expect(
+      slack
+        .callsTo('users.info')
+        .filter((c) => c.args.user === JANE.id)
+        .map((c) => c.ok),
+    ).toEqual([false, true]);
   });
 
   it('asks Slack once who is in the approvers group for questions within 3 s, concurrent ones included, and again after', async () => {
@@ -131,7 +141,7 @@ describe('who people are, cached per process', () => {
   });
 });
 
-describe("what makes offboarding someone privileged, read from Slack", () => {
+describe('what makes offboarding someone privileged, read from Slack', () => {
   let slack: SlackSimulator | undefined;
   afterEach(async () => {
     await slack?.close();

@@ -59,7 +59,16 @@ function texts(message: unknown): { text: string; kind: Kind; path: string }[] {
     if (typeof value.text === 'string' && !('type' in value)) found.push({ text: value.text, kind: 'fallback', path: `${path}.text` });
     if ((value.type === 'mrkdwn' || value.type === 'plain_text') && typeof value.text === 'string') {
       const block = isRecord(parent) ? parent.type : undefined;
-      const kind: Kind = block === 'header' ? 'header' : Array.isArray(parent) ? 'context' : value.type === 'plain_text' ? 'plain_text' : block === 'section' ? 'section' : 'mrkdwn';
+      const kind: Kind =
+        block === 'header'
+          ? 'header'
+          : Array.isArray(parent)
+            ? 'context'
+            : value.type === 'plain_text'
+              ? 'plain_text'
+              : block === 'section'
+                ? 'section'
+                : 'mrkdwn';
       found.push({ text: value.text, kind, path });
     }
   });
@@ -70,8 +79,7 @@ function walk(value: unknown, visit: (value: unknown, path: string, parent: unkn
   visit(value, path, parent);
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) walk(v, visit, `${path}[${i}]`, value);
-  }
-  else if (isRecord(value)) for (const [k, v] of Object.entries(value)) walk(v, visit, `${path}.${k}`, value);
+  } else if (isRecord(value)) for (const [k, v] of Object.entries(value)) walk(v, visit, `${path}.${k}`, value);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -21,7 +21,9 @@ export function accessGroupsStep(client: IbmCloudClient, accountId: string): Ste
       const removed = new Set(results.filter((r) => r.status < 300).map((r) => r.groupId));
       yield* found.map(
         (g): Change =>
-          removed.has(g.id) ? { id: g.id, label: g.label, outcome: 'removed', snapshot: { groupId: g.id, iamId: identity.id } } : { id: g.id, label: g.label, outcome: 'already_absent' },
+          removed.has(g.id)
+            ? { id: g.id, label: g.label, outcome: 'removed', snapshot: { groupId: g.id, iamId: identity.id } }
+            : { id: g.id, label: g.label, outcome: 'already_absent' },
       );
     },
     // The owner's IAM id is added to the snapshot by the person-scoped step.

@@ -13,7 +13,8 @@ export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapa
       (await client.listUserApiKeys(accountId, identity.id, asker)).map((k) => ({
         id: k.id,
         label: k.name,
-        detail: [k.createdAt && `created ${k.createdAt}`, k.lastUsed && `last used ${k.lastUsed}`, k.disabled && 'disabled'].filter(Boolean).join(', ') || undefined,
+        detail:
+          [k.createdAt && `created ${k.createdAt}`, k.lastUsed && `last used ${k.lastUsed}`, k.disabled && 'disabled'].filter(Boolean).join(', ') || undefined,
         ...(k.disabled ? { state: 'disabled' } : {}),
         ...(k.lastUsed ? { lastUsed: k.lastUsed } : {}),
       })),

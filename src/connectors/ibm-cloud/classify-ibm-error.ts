@@ -19,7 +19,17 @@ export function classifyIbmError(operation: string, err: unknown): Error {
   const status = e.status;
   // IBM error bodies can echo what was sent (a token, an API key): masked here, before the text
   // reaches a message, a job's failure reason or the trail.
-  const detail = wellFormed(redact(e.result?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e.result?.errorMessage || e.message || 'unknown error'));
+  const detail = wellFormed(
+    redact(
+      e.result?.errors
+        ?.map((x) => x.message)
+        .filter(Boolean)
+        .join('; ') ||
+        e.result?.errorMessage ||
+        e.message ||
+        'unknown error',
+    ),
+  );
   if (status === 429) {
     return new RetryableError(`${operation}: rate limited by IBM Cloud (429)`, retryAfterMs(e.headers?.['retry-after']));
   }

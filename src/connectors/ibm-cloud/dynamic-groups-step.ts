@@ -13,12 +13,17 @@ export function dynamicGroupsStep(client: IbmCloudClient, accountId: string): St
       const found = (
         await Promise.all(
           identities.map(async (identity) =>
-            (await client.listDynamicMemberships(accountId, identity.id)).map((m) => ({
+            (
+              await client.listDynamicMemberships(accountId, identity.id)
+            ).map((m) => ({
               id: m.groupId,
               label: m.groupName,
               owner: identity.id,
               detail: m.rules
-                .map((r) => `rule "${r.name}": ${r.conditions.map((c) => `${c.claim} ${c.operator} ${c.value}`).join(' and ')}${r.expirationHours ? ` (${r.expirationHours} h after sign-in)` : ''}`)
+                .map(
+                  (r) =>
+                    `rule "${r.name}": ${r.conditions.map((c) => `${c.claim} ${c.operator} ${c.value}`).join(' and ')}${r.expirationHours ? ` (${r.expirationHours} h after sign-in)` : ''}`,
+                )
                 .join('; '),
             })),
           ),

@@ -121,7 +121,11 @@ export class IbmCloudClient {
 
   /** Mutations resolve to false when the target was already gone. */
   async removeUser(accountId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.call('remove user from account', () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })), accountId);
+    return this.call(
+      'remove user from account',
+      () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })),
+      accountId,
+    );
   }
 
   /**
@@ -141,7 +145,9 @@ export class IbmCloudClient {
         accountId,
       );
       const items = (result.apikeys ?? []).flatMap((k) =>
-        k.id && k.iam_id ? [{ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn }] : [],
+        k.id && k.iam_id
+          ? [{ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn }]
+          : [],
       );
       return { items, next: result.next };
     });
@@ -186,7 +192,9 @@ export class IbmCloudClient {
   async listProfileLinks(accountId: string, iamId: string, asker?: string): Promise<IbmProfileLink[]> {
     const profiles = await this.sdk.profileListings.list(accountId, asker, () => this.accountProfileLinks(accountId));
     return profiles.flatMap((p) =>
-      p.users.filter((u) => u.iamId === iamId).map((u) => ({ profileId: p.profileId, profileName: p.profileName, accounts: u.accounts, description: u.description })),
+      p.users
+        .filter((u) => u.iamId === iamId)
+        .map((u) => ({ profileId: p.profileId, profileName: p.profileName, accounts: u.accounts, description: u.description })),
     );
   }
 
@@ -194,12 +202,18 @@ export class IbmCloudClient {
   private accountProfileLinks(accountId: string): Pager<AccountProfile> {
     // A page is done once every profile on it has its identities: a failure part-way reads the page again.
     return tokenPager(async (pagetoken) => {
-      const { result: page } = await this.call('list trusted profiles', () => this.sdk.identity.listProfiles({ accountId, pagesize: 100, pagetoken }), accountId);
+      const { result: page } = await this.call(
+        'list trusted profiles',
+        () => this.sdk.identity.listProfiles({ accountId, pagesize: 100, pagetoken }),
+        accountId,
+      );
       const items: AccountProfile[] = [];
       for (const p of page.profiles ?? []) {
         // Not paged: IAM returns every identity of a profile at once.
         const { result } = await this.call('list trusted profile identities', () => this.sdk.identity.getProfileIdentities({ profileId: p.id }), accountId);
-        const users = (result.identities ?? []).filter((i) => i.type === 'user').map((i) => ({ iamId: i.iam_id, accounts: i.accounts, description: i.description }));
+        const users = (result.identities ?? [])
+          .filter((i) => i.type === 'user')
+          .map((i) => ({ iamId: i.iam_id, accounts: i.accounts, description: i.description }));
         items.push({ profileId: p.id, profileName: p.name, users });
       }
       return { items, next: page.next };
@@ -423,7 +437,6 @@ function services(cfg: IbmCloudSettings): Services {
   };
 }
 
-
 async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {
   try {
     await fn();
@@ -435,7 +448,12 @@ async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {
 }
 
 function redactedErrors(errors: { message?: string }[] | undefined): string {
-  return redact((errors ?? []).map((e) => e.message).filter(Boolean).join('; '));
+  return redact(
+    (errors ?? [])
+      .map((e) => e.message)
+      .filter(Boolean)
+      .join('; '),
+  );
 }
 
 /** IAM Identity pages by an opaque token carried in the `next` link. */

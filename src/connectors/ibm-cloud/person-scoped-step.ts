@@ -35,7 +35,9 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
   const listAll = async (ctx: StepContext) =>
     (await Promise.all(identities(ctx).map(async (i) => (await spec.list(i, askerFor(ctx, i))).map((f) => ({ ...f, owner: i.id }))))).flat();
   const owned = (ctx: StepContext, items: Finding[]) =>
-    identities(ctx).map((identity) => ({ identity, items: items.filter((f) => (f.owner ?? identity.id) === identity.id) })).filter((g) => g.items.length > 0);
+    identities(ctx)
+      .map((identity) => ({ identity, items: items.filter((f) => (f.owner ?? identity.id) === identity.id) }))
+      .filter((g) => g.items.length > 0);
   const phase = (action: ItemAction): StepAction => ({
     async *act(ctx, found) {
       for (const { identity, items } of owned(ctx, found)) {
@@ -54,7 +56,11 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
       const left = action.leaves ? now !== undefined && action.leaves(now) && !action.leaves(item) : now === undefined;
       if (!left) return undefined;
       const change = action.made?.(item) ?? { id: item.id, label: item.label, outcome: 'removed' };
-      return { ...change, ...(item.owner ? { owner: item.owner } : {}), ...(change.snapshot && item.owner ? { snapshot: { ...change.snapshot, iamId: item.owner } } : {}) };
+      return {
+        ...change,
+        ...(item.owner ? { owner: item.owner } : {}),
+        ...(change.snapshot && item.owner ? { snapshot: { ...change.snapshot, iamId: item.owner } } : {}),
+      };
     },
   });
   const { restore } = spec;
@@ -79,7 +85,15 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
             },
             async readBack(ctx, snapshots) {
               const remaining = (
-                await Promise.all(identities(ctx).map((i) => restore.missing(i, snapshots.filter((s) => s.snapshot?.iamId === i.id), askerFor(ctx, i))))
+                await Promise.all(
+                  identities(ctx).map((i) =>
+                    restore.missing(
+                      i,
+                      snapshots.filter((s) => s.snapshot?.iamId === i.id),
+                      askerFor(ctx, i),
+                    ),
+                  ),
+                )
               ).flat();
               return { confirmed: remaining.length === 0, remaining };
             },

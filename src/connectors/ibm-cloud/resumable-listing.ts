@@ -102,7 +102,11 @@ export class ResumableListing<T> {
       throw err;
     });
     const resumed = broken.resumed;
-    if (broken.waiting.size === 0) void resumed.then(() => this.forget(key, broken), () => undefined);
+    if (broken.waiting.size === 0)
+      void resumed.then(
+        () => this.forget(key, broken),
+        () => undefined,
+      );
     return resumed;
   }
 

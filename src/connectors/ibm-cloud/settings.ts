@@ -7,21 +7,36 @@ import { list, positiveInt, problemsOf, url } from '../../config/env-schema.js';
  */
 const schema = z
   .object({
-    IBMCLOUD_API_KEY: z.string().min(1).describe('Switches IBM Cloud on: an API key of a *user* (removing users needs a user\'s key, not a service ID\'s) who, in every account listed, can manage users (User Management: Administrator) and IAM (IAM Identity, IAM Access Groups and IAM policy management: Administrator or Editor)'),
+    IBMCLOUD_API_KEY: z
+      .string()
+      .min(1)
+      .describe(
+        "Switches IBM Cloud on: an API key of a *user* (removing users needs a user's key, not a service ID's) who, in every account listed, can manage users (User Management: Administrator) and IAM (IAM Identity, IAM Access Groups and IAM policy management: Administrator or Editor)",
+      ),
     IBMCLOUD_ACCOUNT_IDS: z
       .string({ message: 'IBMCLOUD_ACCOUNT_IDS is required with IBMCLOUD_API_KEY: a comma list of IBM Cloud account ids' })
       .refine((v) => list(v).length > 0 && list(v).every((id) => /^[a-f0-9]{32}$/.test(id)), {
         message: 'IBMCLOUD_ACCOUNT_IDS must be a comma list of 32-character hex account ids',
       })
       .describe('Comma list of 32-hex account ids to offboard from'),
-    IBMCLOUD_IAM_URL: url('IBMCLOUD_IAM_URL').default('https://iam.cloud.ibm.com').describe('IAM token endpoint base (`/identity/token` is appended by the SDK)'),
+    IBMCLOUD_IAM_URL: url('IBMCLOUD_IAM_URL')
+      .default('https://iam.cloud.ibm.com')
+      .describe('IAM token endpoint base (`/identity/token` is appended by the SDK)'),
     USER_MANAGEMENT_URL: url('USER_MANAGEMENT_URL').default('https://user-management.cloud.ibm.com').describe('User management service'),
     IAM_IDENTITY_URL: url('IAM_IDENTITY_URL').default('https://iam.cloud.ibm.com').describe('IAM identity (API keys)'),
     IAM_ACCESS_GROUPS_URL: url('IAM_ACCESS_GROUPS_URL').default('https://iam.cloud.ibm.com').describe('IAM access groups'),
     IAM_POLICY_MANAGEMENT_URL: url('IAM_POLICY_MANAGEMENT_URL').default('https://iam.cloud.ibm.com').describe('IAM policy management'),
     ACCOUNT_MANAGEMENT_URL: url('ACCOUNT_MANAGEMENT_URL').default('https://accounts.cloud.ibm.com').describe('Account management (who owns each account)'),
     IBMCLOUD_TIMEOUT_MS: positiveInt(30_000).describe('Timeout of one IBM Cloud request'),
-    IBMCLOUD_MAX_RPS: z.coerce.number({ message: 'IBMCLOUD_MAX_RPS must be a number of requests per second' }).positive({ message: 'IBMCLOUD_MAX_RPS must be above 0' }).optional().meta({ description: 'Requests per second per IBM Cloud account, shared by every worker process through Redis. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt', unset: 'unset (unlimited)' }),
+    IBMCLOUD_MAX_RPS: z.coerce
+      .number({ message: 'IBMCLOUD_MAX_RPS must be a number of requests per second' })
+      .positive({ message: 'IBMCLOUD_MAX_RPS must be above 0' })
+      .optional()
+      .meta({
+        description:
+          'Requests per second per IBM Cloud account, shared by every worker process through Redis. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt',
+        unset: 'unset (unlimited)',
+      }),
   })
   .transform((e) => ({
     apiKey: e.IBMCLOUD_API_KEY,

@@ -48,7 +48,9 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
                 label: `${user.name || user.email} <${user.email}>`,
                 detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}${user.iamId === owner ? ', account owner' : ''}`,
                 // Stripping the owner's access and then failing to remove them would leave the account half done.
-                ...(user.iamId === owner ? { refusal: `${user.email} owns account ${account}: transfer its ownership first, then retry; nothing was changed in this account` } : {}),
+                ...(user.iamId === owner
+                  ? { refusal: `${user.email} owns account ${account}: transfer its ownership first, then retry; nothing was changed in this account` }
+                  : {}),
               }),
             );
           }),

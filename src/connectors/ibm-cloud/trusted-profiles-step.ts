@@ -21,8 +21,15 @@ export function trustedProfilesStep(client: IbmCloudClient, accountId: string): 
     restore: {
       act: (ctx, identity, snapshots) =>
         changeEach(snapshots, async (l) => {
-          const linked = await client.linkProfile(l.id, identity.id, ctx.transactionId, (l.snapshot?.link ?? {}) as { accounts?: string[]; description?: string });
-          return linked ? { id: l.id, label: l.label, outcome: 'restored', detail: 'linked again' } : { id: l.id, label: l.label, outcome: 'already_absent', detail: 'the profile is gone; cannot link again' };
+          const linked = await client.linkProfile(
+            l.id,
+            identity.id,
+            ctx.transactionId,
+            (l.snapshot?.link ?? {}) as { accounts?: string[]; description?: string },
+          );
+          return linked
+            ? { id: l.id, label: l.label, outcome: 'restored', detail: 'linked again' }
+            : { id: l.id, label: l.label, outcome: 'already_absent', detail: 'the profile is gone; cannot link again' };
         }),
       missing: async (identity, snapshots, asker) => {
         const linked = new Set((await client.listProfileLinks(accountId, identity.id, asker)).map((l) => l.profileId));

@@ -34,7 +34,10 @@ export function slackAccountStep(client: SlackScimClient): StepCapabilities {
         return { confirmed: remaining.length === 0, remaining };
       },
       // Only an active account is ever found, and Slack never deletes one: no longer found is deactivated.
-      confirm: (user, now) => (now ? undefined : { id: user.id, label: user.label, outcome: 'disabled', detail: 'deactivated, signed out of every session', snapshot: { active: true } }),
+      confirm: (user, now) =>
+        now
+          ? undefined
+          : { id: user.id, label: user.label, outcome: 'disabled', detail: 'deactivated, signed out of every session', snapshot: { active: true } },
     },
     restore: {
       async *act(_ctx, snapshots) {

@@ -12,7 +12,7 @@ export interface ScimErrorAnswer {
 }
 
 const TOKEN_HINT =
-  'Check SLACK_ADMIN_TOKEN: a user token (xoxp-…) with the admin scope, from a Workspace or Org Owner or Admin who still is one, on Business+ or Enterprise Grid. An Admin\'s token cannot change an Owner';
+  "Check SLACK_ADMIN_TOKEN: a user token (xoxp-…) with the admin scope, from a Workspace or Org Owner or Admin who still is one, on Business+ or Enterprise Grid. An Admin's token cannot change an Owner";
 
 /** Turns a SCIM error answer into a RetryableError or a PermanentError that names the operation. */
 export function classifyScimAnswer(operation: string, answer: ScimErrorAnswer): RetryableError | PermanentError {

@@ -26,7 +26,14 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
       async identify(client, person) {
         const user = await client.getUser(person.slackUserId);
         if (!user) return [];
-        return [{ scope: SLACK_WORKSPACE, id: user.id, label: user.displayName || user.userName, detail: `${user.userName}, ${user.active ? 'active' : 'deactivated'}` }];
+        return [
+          {
+            scope: SLACK_WORKSPACE,
+            id: user.id,
+            label: user.displayName || user.userName,
+            detail: `${user.userName}, ${user.active ? 'active' : 'deactivated'}`,
+          },
+        ];
       },
     };
   },

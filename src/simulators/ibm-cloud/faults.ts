@@ -74,9 +74,7 @@ export class FaultInjector {
         status: rule.status,
         afterApply: rule.afterApply ?? false,
         message: rule.echo ? `${MESSAGES[rule.status]} ${rule.echo}` : MESSAGES[rule.status],
-        ...((rule.status === 429 || rule.status === 503) && rule.retryAfterSeconds !== undefined
-          ? { retryAfterSeconds: rule.retryAfterSeconds }
-          : {}),
+        ...((rule.status === 429 || rule.status === 503) && rule.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.retryAfterSeconds } : {}),
       };
     }
     return undefined;

@@ -67,14 +67,7 @@ function member(accountId: string, profileId: string, p: Person, addedOn: string
   };
 }
 
-function apiKey(
-  accountId: string,
-  id: string,
-  name: string,
-  iamId: string,
-  createdAt: string,
-  extra: Partial<SimApiKey> = {},
-): SimApiKey {
+function apiKey(accountId: string, id: string, name: string, iamId: string, createdAt: string, extra: Partial<SimApiKey> = {}): SimApiKey {
   return {
     id,
     entity_tag: `1-${id.slice(-12)}`,
@@ -134,15 +127,7 @@ function staticMember(iamId: string, at: string, by: string = SIM_IAM_IDS.alex):
   return { iam_id: iamId, type: 'user', membership_type: 'static', created_at: at, created_by_id: by };
 }
 
-function group(
-  accountId: string,
-  uuid: string,
-  name: string,
-  description: string,
-  at: string,
-  members: SimGroupMember[],
-  isFederated = false,
-): SimAccessGroup {
+function group(accountId: string, uuid: string, name: string, description: string, at: string, members: SimGroupMember[], isFederated = false): SimAccessGroup {
   return {
     id: `AccessGroupId-${uuid}`,
     name,
@@ -265,13 +250,27 @@ export function defaultIbmSeed(): IbmCloudSeed {
       expires_at: '2025-05-31T23:59+0000',
       activity: { last_authn: '2025-01-09T09:09:09.000Z', authn_count: 41 },
     }),
-    apiKey(P, 'ApiKey-50617283-94a5-4fb6-9c07-18293a4b5c6d', 'ci-pipeline-key', 'iam-ServiceId-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', '2022-04-11T10:30:00.000Z', {
-      created_by: jane,
-      activity: { last_authn: '2025-01-14T07:59:00.000Z', authn_count: 30211 },
-    }),
-    apiKey(S, 'ApiKey-61728394-a5b6-4c07-8d18-293a4b5c6d7e', 'staging-deployer-key', 'iam-ServiceId-7c6d5e4f-3a2b-4c1d-9e0f-8a7b6c5d4e3f', '2022-08-02T09:20:00.000Z', {
-      created_by: alex,
-    }),
+    apiKey(
+      P,
+      'ApiKey-50617283-94a5-4fb6-9c07-18293a4b5c6d',
+      'ci-pipeline-key',
+      'iam-ServiceId-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      '2022-04-11T10:30:00.000Z',
+      {
+        created_by: jane,
+        activity: { last_authn: '2025-01-14T07:59:00.000Z', authn_count: 30211 },
+      },
+    ),
+    apiKey(
+      S,
+      'ApiKey-61728394-a5b6-4c07-8d18-293a4b5c6d7e',
+      'staging-deployer-key',
+      'iam-ServiceId-7c6d5e4f-3a2b-4c1d-9e0f-8a7b6c5d4e3f',
+      '2022-08-02T09:20:00.000Z',
+      {
+        created_by: alex,
+      },
+    ),
   ];
 
   const serviceIds: SimServiceId[] = [
@@ -282,7 +281,14 @@ export function defaultIbmSeed(): IbmCloudSeed {
   ];
 
   const profiles: SimTrustedProfile[] = [
-    profile(P, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'k8s-workload-identity', 'Pods in prod-cluster-01 assume this profile', alex, '2023-03-15T10:00:00.000Z'),
+    profile(
+      P,
+      'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+      'k8s-workload-identity',
+      'Pods in prod-cluster-01 assume this profile',
+      alex,
+      '2023-03-15T10:00:00.000Z',
+    ),
     profile(S, 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e', 'staging-ci-federation', 'GitHub Actions OIDC federation for staging', jane, '2023-07-21T14:30:00.000Z'),
   ];
   const [prodProfile, stagingProfile] = profiles.map((p) => p.id);
@@ -326,9 +332,7 @@ export function defaultIbmSeed(): IbmCloudSeed {
       'SSO Users',
       'Everyone who signs in through the Acme IdP (dynamic rule)',
       '2020-01-08T08:00:00.000Z',
-      [
-        { iam_id: alex, type: 'user', membership_type: 'dynamic', created_at: '2020-01-08T08:00:00.000Z', created_by_id: sam },
-      ],
+      [{ iam_id: alex, type: 'user', membership_type: 'dynamic', created_at: '2020-01-08T08:00:00.000Z', created_by_id: sam }],
       true,
     ),
     group(S, 'a0d16273-8495-4fa6-8ab7-c1d82e93fa4b', 'Staging Developers', 'Engineers and contractors working on staging', '2019-06-02T10:00:00.000Z', [
@@ -342,7 +346,14 @@ export function defaultIbmSeed(): IbmCloudSeed {
 
   // Membership of SSO Users comes from this rule, not from anyone adding Jane or Alex to it.
   const accessGroupRules: SimGroupRule[] = [
-    rule(P, G.ssoUsers, 'ClaimRule-1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a', 'Acme employees', [{ claim: 'groups', operator: 'CONTAINS', value: '"acme-employees"' }], '2020-01-08T08:00:00.000Z'),
+    rule(
+      P,
+      G.ssoUsers,
+      'ClaimRule-1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a',
+      'Acme employees',
+      [{ claim: 'groups', operator: 'CONTAINS', value: '"acme-employees"' }],
+      '2020-01-08T08:00:00.000Z',
+    ),
   ];
 
   const policies: SimPolicy[] = [
@@ -393,8 +404,22 @@ export function defaultIbmSeed(): IbmCloudSeed {
       },
     ),
     // Alex, both accounts: account management.
-    policy('07c8d9ea-fb0c-4d1e-8f2a-3b4c5d6e7f80', eq('iam_id', alex), P, [eq('serviceType', 'platform_service')], [role('Administrator')], '2019-05-21T09:40:00.000Z'),
-    policy('18d9eafb-0c1d-4e2f-9a3b-4c5d6e7f8091', eq('iam_id', alex), S, [eq('serviceType', 'platform_service')], [role('Administrator')], '2019-05-21T09:41:00.000Z'),
+    policy(
+      '07c8d9ea-fb0c-4d1e-8f2a-3b4c5d6e7f80',
+      eq('iam_id', alex),
+      P,
+      [eq('serviceType', 'platform_service')],
+      [role('Administrator')],
+      '2019-05-21T09:40:00.000Z',
+    ),
+    policy(
+      '18d9eafb-0c1d-4e2f-9a3b-4c5d6e7f8091',
+      eq('iam_id', alex),
+      S,
+      [eq('serviceType', 'platform_service')],
+      [role('Administrator')],
+      '2019-05-21T09:41:00.000Z',
+    ),
     // Access-group policies: not direct policies of any user.
     policy(
       '29eafb0c-1d2e-4f3a-8b4c-5d6e7f8091a2',

@@ -141,9 +141,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
       // The change is made, and the answer that would have said so is lost on the way back.
       if (fault.afterApply && !isToken) route(ctx, isToken);
       if (fault.retryAfterSeconds !== undefined) setRetryAfter(fault.retryAfterSeconds);
-      return isToken
-        ? iamTokenError(fault.status, `BXNIM${fault.status}F`, fault.message, ctx)
-        : ibmError(fault.status, fault.message, ctx.transactionId);
+      return isToken ? iamTokenError(fault.status, `BXNIM${fault.status}F`, fault.message, ctx) : ibmError(fault.status, fault.message, ctx.transactionId);
     }
     return route(ctx, isToken);
   }

@@ -7,15 +7,11 @@ import type { SimAccessGroup, SimApiKey, SimDynamicGroup, SimPolicy, SimTrustedP
  */
 export function usersInAccount(state: SimState, accountId: string, email: string): SimUser[] {
   const lower = email.toLowerCase();
-  return state.users
-    .filter((u) => alive(u) && u.value.account_id === accountId && u.value.email.toLowerCase() === lower)
-    .map((u) => structuredClone(u.value));
+  return state.users.filter((u) => alive(u) && u.value.account_id === accountId && u.value.email.toLowerCase() === lower).map((u) => structuredClone(u.value));
 }
 
 export function apiKeysOf(state: SimState, accountId: string, iamId: string): SimApiKey[] {
-  return state.apiKeys
-    .filter((k) => alive(k) && k.value.account_id === accountId && k.value.iam_id === iamId)
-    .map((k) => structuredClone(k.value));
+  return state.apiKeys.filter((k) => alive(k) && k.value.account_id === accountId && k.value.iam_id === iamId).map((k) => structuredClone(k.value));
 }
 
 export function apiKey(state: SimState, id: string): SimApiKey | undefined {
@@ -26,9 +22,7 @@ export function apiKey(state: SimState, id: string): SimApiKey | undefined {
 function groupsWith(state: SimState, accountId: string, iamId: string, type: 'static' | 'dynamic'): SimAccessGroup[] {
   return state.groups
     .filter((g) => g.account_id === accountId)
-    .filter((g) =>
-      state.memberships.some((m) => alive(m) && m.groupId === g.id && m.value.iam_id === iamId && m.value.membership_type === type),
-    )
+    .filter((g) => state.memberships.some((m) => alive(m) && m.groupId === g.id && m.value.iam_id === iamId && m.value.membership_type === type))
     .map((g) => ({
       ...structuredClone(g),
       members: state.memberships.filter((m) => alive(m) && m.groupId === g.id).map((m) => structuredClone(m.value)),

@@ -21,7 +21,14 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
   const scim = opts.adminToken !== undefined ? new ScimService(state, opts.adminToken) : undefined;
   const adminIdentity = () => {
     const owner = state.users.get(opts.adminUserId!);
-    return { url: 'https://sim-workspace.slack.com/', team: 'Simulated Workspace', user: owner?.name ?? opts.adminUserId, team_id: state.teamId, user_id: opts.adminUserId, is_enterprise_install: false };
+    return {
+      url: 'https://sim-workspace.slack.com/',
+      team: 'Simulated Workspace',
+      user: owner?.name ?? opts.adminUserId,
+      team_id: state.teamId,
+      user_id: opts.adminUserId,
+      is_enterprise_install: false,
+    };
   };
   let origin = '';
 

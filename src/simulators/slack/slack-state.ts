@@ -36,7 +36,17 @@ interface TriggerState {
 }
 
 /** The bot scopes manifest.yml asks for: what an app installed from it holds. */
-export const MANIFEST_BOT_SCOPES = ['commands', 'chat:write', 'users:read', 'users:read.email', 'usergroups:read', 'files:write', 'im:write', 'channels:history', 'groups:history'] as const;
+export const MANIFEST_BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'users:read',
+  'users:read.email',
+  'usergroups:read',
+  'files:write',
+  'im:write',
+  'channels:history',
+  'groups:history',
+] as const;
 
 /** Everything the simulated workspace remembers. */
 export class SlackState {

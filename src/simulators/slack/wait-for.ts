@@ -4,11 +4,7 @@ import type { WaitForOptions } from './types.js';
  * Polls `probe` until it returns a truthy value and resolves with it. A probe that throws counts as
  * "not yet" (so probes may index into state that does not exist yet); the last error is reported on timeout.
  */
-export async function waitFor<T>(
-  probe: () => T | undefined | false | null,
-  opts: WaitForOptions = {},
-  describeState?: () => string,
-): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | false | null, opts: WaitForOptions = {}, describeState?: () => string): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const intervalMs = opts.intervalMs ?? 10;
   const deadline = Date.now() + timeoutMs;

@@ -291,7 +291,11 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
         : { id };
       return alreadyOpen ? { no_op: true, already_open: true, channel } : { channel };
     }
-    const id = `G${[...userIds].sort().join('').replace(/[^A-Z0-9]/g, '').slice(0, 10)}`;
+    const id = `G${[...userIds]
+      .sort()
+      .join('')
+      .replace(/[^A-Z0-9]/g, '')
+      .slice(0, 10)}`;
     const alreadyOpen = s.channels.has(id);
     s.channels.add(id);
     return alreadyOpen ? { no_op: true, already_open: true, channel: { id } } : { channel: { id } };
@@ -336,7 +340,10 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     const channel = channelOf(s, a);
     needsHistoryScope(s, channel);
     const inRange = inTimeRange(a);
-    const newestFirst = s.channelMessages(channel).filter((m) => isTopLevel(m) && inRange(m.ts)).reverse();
+    const newestFirst = s
+      .channelMessages(channel)
+      .filter((m) => isTopLevel(m) && inRange(m.ts))
+      .reverse();
     const { page, ...paging } = pageOf(newestFirst, a, true);
     const withMetadata = flag(a, 'include_all_metadata');
     return { messages: page.map((m) => listedMessage(s, m, withMetadata)), ...paging };
@@ -405,10 +412,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     const viewId = optStr(a, 'view_id');
     const externalId = optStr(a, 'external_id');
     if (viewId === undefined && externalId === undefined) throw missing('view_id');
-    const current =
-      viewId !== undefined
-        ? s.currentViews.get(viewId)
-        : [...s.currentViews.values()].find((v) => v.external_id === externalId);
+    const current = viewId !== undefined ? s.currentViews.get(viewId) : [...s.currentViews.values()].find((v) => v.external_id === externalId);
     if (!current) throw new SlackMethodError('not_found');
     const hash = optStr(a, 'hash');
     if (hash !== undefined && hash !== current.hash) throw new SlackMethodError('hash_conflict');

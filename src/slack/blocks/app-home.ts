@@ -1,5 +1,5 @@
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, divider, escape, section, slackDate, user } from './block-kit.js';
+import { context, divider, escapeText, section, slackDate, user } from './block-kit.js';
 import { COMMAND } from './ids.js';
 
 const STATUS: Record<OffboardRequest['status'], string> = {
@@ -54,8 +54,10 @@ function listing(title: string, requests: OffboardRequest[], none: string): stri
   if (!requests.length) return `*${title}*\n${none}`;
   const rows = requests.map(
     (r) =>
-      `*${r.id}* · ${user(r.subject.slackUserId)} · ${STATUS[r.status]} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escape(r.ticket)}` +
-      (r.lastRescan ? ` · last re-scan ${slackDate(r.lastRescan.at)}: ${r.lastRescan.findings ? `:rotating_light: ${r.lastRescan.findings} came back` : 'nothing came back'}` : ''),
+      `*${r.id}* · ${user(r.subject.slackUserId)} · ${STATUS[r.status]} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escapeText(r.ticket)}` +
+      (r.lastRescan
+        ? ` · last re-scan ${slackDate(r.lastRescan.at)}: ${r.lastRescan.findings ? `:rotating_light: ${r.lastRescan.findings} came back` : 'nothing came back'}`
+        : ''),
   );
   return `*${title}*\n${rows.join('\n')}`;
 }

@@ -3,7 +3,7 @@ import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../queue/run-flow.js';
 import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk } from '../../requests/privilege.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, cut, divider, escape, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';
+import { context, cut, divider, escapeText, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 import { requestFacts } from './request-summary.js';
 
@@ -21,14 +21,21 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
   const decided = r.decision
     ? r.decision.outcome === 'approved'
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
-      : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escape(r.decision.reason ?? '')}`
+      : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escapeText(r.decision.reason ?? '')}`
     : undefined;
-  const revoked = shape.map((s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`);
+  const revoked = shape.map(
+    (s) =>
+      `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`,
+  );
   const privileges = mergePrivileges(preview?.privileges, ...recorded.map((a) => a.privileges));
-  const name = escape(r.subject.name);
+  const name = escapeText(r.subject.name);
   const ownerRefusal = credentialRefusal(name, privileges);
   const needed = approvalsNeeded(privileges);
-  const risk = ownerRefusal ? `:no_entry: *Cannot be approved.* ${ownerRefusal}` : needed > 1 ? `:rotating_light: *Privileged:* ${privilegeRisk(name, privileges)}${approvalsSoFar(recorded, needed)}` : undefined;
+  const risk = ownerRefusal
+    ? `:no_entry: *Cannot be approved.* ${ownerRefusal}`
+    : needed > 1
+      ? `:rotating_light: *Privileged:* ${privilegeRisk(name, privileges)}${approvalsSoFar(recorded, needed)}`
+      : undefined;
   const approve = { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') };
   return {
     text: cut(`Offboarding request ${r.id} for ${name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`, MESSAGE_TEXT_LIMIT),
@@ -74,19 +81,21 @@ function confirmRisk(text: string) {
 
 /** Who the person was found to be, per system: name, id, realm and state, so approvers can tell it is the right person. */
 function identitiesText(found: Preview['identities']): string {
-  const lines = (found ?? []).flatMap((s) => s.identities.map((i) => `• ${s.title}: ${escape(i.label)} \`${escape(i.id)}\`${i.detail ? ` (${escape(i.detail)})` : ''}`));
+  const lines = (found ?? []).flatMap((s) =>
+    s.identities.map((i) => `• ${s.title}: ${escapeText(i.label)} \`${escapeText(i.id)}\`${i.detail ? ` (${escapeText(i.detail)})` : ''}`),
+  );
   return lines.length ? `\n*Found as:*\n${[...new Set(lines)].join('\n')}` : '';
 }
 
 function previewText(r: OffboardRequest, items: PreviewItem[]): string {
   if (items.length > 0 && items.every((i) => !i.error && i.found.length === 0)) {
-    return `:warning: *${escape(r.subject.email)} matches no identity in any account.* Check that this is the right person and the email they use there before approving.`;
+    return `:warning: *${escapeText(r.subject.email)} matches no identity in any account.* Check that this is the right person and the email they use there before approving.`;
   }
   const groups = [...new Map(items.map((i) => [`${i.ref.system}\u0000${i.ref.scope}`, i.ref])).values()];
   const lines = groups.map((ref) => {
     const here = items.filter((i) => i.ref.system === ref.system && i.ref.scope === ref.scope);
     const nothing = here.every((i) => !i.error && i.found.length === 0);
-    const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escape(i.error)})` : `${i.ref.title}: ${i.found.length}`));
+    const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escapeText(i.error)})` : `${i.ref.title}: ${i.found.length}`));
     return `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${nothing ? 'not found there, nothing to revoke' : parts.join(' · ')}`;
   });
   return `*They hold now* (read-only check):\n${lines.join('\n')}`;

@@ -45,7 +45,7 @@ export const slackDate = (iso: string) => `<!date^${Math.floor(Date.parse(iso) /
  * Slack mrkdwn treats &, < and > as control characters: every string from outside (names, key
  * and group names, reasons people typed, errors) passes here before it joins a Slack text.
  */
-export const escape = (text: string) => wellFormed(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeText = (text: string) => wellFormed(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * At most `max` characters of `text`, cut where nothing is split in two: not a surrogate pair

@@ -3,7 +3,7 @@ import { roundName, roundsOf } from '../../checklist/rounds.js';
 import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, cut, escape, plain, section, slackDate } from './block-kit.js';
+import { context, cut, escapeText, plain, section, slackDate } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
@@ -42,27 +42,38 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   });
   const body = (texts.length > MAX_SCOPE_BLOCKS ? pack(texts) : texts).map(section);
 
-  const footer = finished?.type === 'run.finished'
-    ? finished.outcome === 'verified'
-      ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
-      : finished.outcome === 'residual'
-        ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
-        : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
-    : `${verified} of ${steps.length} steps verified so far.`;
-  const evidence = report?.type === 'report.published' ? ` Evidence report: ${escape(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).` : '';
-  const warning = finished && foundNothingAnywhere(steps)
-    ? [section(`:warning: *Nothing was found for ${escape(r.subject.email)} in any system.* If they use another email there, their access is untouched: offboard that identity too.`)]
-    : [];
+  const footer =
+    finished?.type === 'run.finished'
+      ? finished.outcome === 'verified'
+        ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
+        : finished.outcome === 'residual'
+          ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
+          : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
+      : `${verified} of ${steps.length} steps verified so far.`;
+  const evidence =
+    report?.type === 'report.published'
+      ? ` Evidence report: ${escapeText(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).`
+      : '';
+  const warning =
+    finished && foundNothingAnywhere(steps)
+      ? [
+          section(
+            `:warning: *Nothing was found for ${escapeText(r.subject.email)} in any system.* If they use another email there, their access is untouched: offboard that identity too.`,
+          ),
+        ]
+      : [];
 
   // What a finished round vouches for, and what it does not: no silence may pass for coverage.
   const checked = [...new Set(steps.map((s) => s.ref.system))].map((system) => {
     const refs = [...new Map(steps.filter((s) => s.ref.system === system).map((s) => [s.ref.scope, s.ref])).values()];
-    return refs.length === 1 ? `${systemTitle(refs[0]!)} ${scopeLabel(refs[0]!)}` : `${systemTitle(refs[0]!)}, ${refs.length} ${refs[0]!.scopeNoun ?? 'scope'}s (listed above)`;
+    return refs.length === 1
+      ? `${systemTitle(refs[0]!)} ${scopeLabel(refs[0]!)}`
+      : `${systemTitle(refs[0]!)}, ${refs.length} ${refs[0]!.scopeNoun ?? 'scope'}s (listed above)`;
   });
   const scope = finished
     ? [
         context(
-          `*Checked:* ${escape(checked.join('; '))}. *Not covered:* systems and accounts not configured here; sessions and tokens already issued (valid up to an hour on IBM Cloud); service IDs and credentials the person created; identities under another email; rule-based access shown amber above.`,
+          `*Checked:* ${escapeText(checked.join('; '))}. *Not covered:* systems and accounts not configured here; sessions and tokens already issued (valid up to an hour on IBM Cloud); service IDs and credentials the person created; identities under another email; rule-based access shown amber above.`,
         ),
       ]
     : [];
@@ -73,14 +84,18 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
           context(
             rescanned.findings.length
               ? `:rotating_light: Re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: *${rescanned.findings.length} access item(s) came back*; see the alert in this thread.`
-              : `:mag: Last re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: nothing came back${rescanned.unchecked.length ? ` (could not check: ${escape(rescanned.unchecked.join('; '))})` : ''}.`,
+              : `:mag: Last re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: nothing came back${rescanned.unchecked.length ? ` (could not check: ${escapeText(rescanned.unchecked.join('; '))})` : ''}.`,
           ),
         ]
       : [];
   const deletion = trail.findLast((e) => e.type === 'deletion.scheduled');
   const lifecycle =
     r.status === 'disabled' && deletion?.type === 'deletion.scheduled'
-      ? [context(`:lock: Access removed; the person stays a member where they were, with nothing to use. *Deletion scheduled for ${slackDate(deletion.deleteAt)}*, unless they are reinstated first.`)]
+      ? [
+          context(
+            `:lock: Access removed; the person stays a member where they were, with nothing to use. *Deletion scheduled for ${slackDate(deletion.deleteAt)}*, unless they are reinstated first.`,
+          ),
+        ]
       : r.status === 'reinstated'
         ? [context(':leftwards_arrow_with_hook: Reinstated: what was removed has been restored, and the deletion is cancelled.')]
         : [];
@@ -98,12 +113,17 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   // A finished round without its stored pack (every upload failed) can have it made again; a stored one can be had.
   const stored = trail.some((e) => e.type === 'report.published' && e.round === round);
   if (finished && !stored) buttons.push({ type: 'button', action_id: ACTIONS.generateReport, value: r.id, text: plain('Generate report') });
-  if (trail.some((e) => e.type === 'report.published')) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
+  if (trail.some((e) => e.type === 'report.published'))
+    buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
   const current = roundsOf(trail).at(-1);
-  const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escape(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
+  const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escapeText(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
   const tampered = chainBroken
-    ? [section(`:rotating_light: *The audit trail is broken* (${escape(chainBroken)}): it was altered in Redis after it was recorded. What this checklist and the evidence show may be forged.`)]
+    ? [
+        section(
+          `:rotating_light: *The audit trail is broken* (${escapeText(chainBroken)}): it was altered in Redis after it was recorded. What this checklist and the evidence show may be forged.`,
+        ),
+      ]
     : [];
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified${chainBroken ? ' (the audit trail is broken)' : ''}`,
@@ -133,15 +153,15 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
     case 'running':
       return s.attempts > 1 ? `running (attempt ${s.attempts})` : 'running';
     case 'retrying':
-      return `retrying in ${Math.ceil((s.retryInMs ?? 0) / 1000)} s after: ${escape(s.error ?? '')}`;
+      return `retrying in ${Math.ceil((s.retryInMs ?? 0) / 1000)} s after: ${escapeText(s.error ?? '')}`;
     case 'failed': {
       // What it set out to change and never saw changed: the evidence lists each item.
       const count = (outcome: string) => s.changes?.filter((c) => c.outcome === outcome).length ?? 0;
       const open = [`${count('still_present')} still present`, `${count('outcome_unknown')} outcome unknown`].filter((t) => !t.startsWith('0 '));
-      return `*failed*: ${escape(s.error ?? 'unknown error')}${open.length ? ` (${open.join(', ')})` : ''}`;
+      return `*failed*: ${escapeText(s.error ?? 'unknown error')}${open.length ? ` (${open.join(', ')})` : ''}`;
     }
     case 'residual':
-      return `*residual access, not removed*: ${(s.residual ?? []).map((f) => `${escape(f.label)}${f.detail ? ` (${escape(f.detail)})` : ''}`).join('; ')}. ${escape(s.error ?? '')}`;
+      return `*residual access, not removed*: ${(s.residual ?? []).map((f) => `${escapeText(f.label)}${f.detail ? ` (${escapeText(f.detail)})` : ''}`).join('; ')}. ${escapeText(s.error ?? '')}`;
     case 'verified': {
       const count = (outcome: string) => s.changes?.filter((c) => c.outcome === outcome).length ?? 0;
       const done = (['removed', 'disabled', 'restored'] as const).filter((o) => count(o) > 0).map((o) => `${count(o)} ${o}`);
@@ -149,7 +169,7 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       const what =
         done.length + absent === 0
           ? s.inventoryNote
-            ? `nothing to ${s.phase === 'reinstate' ? 'restore' : 'remove'} (${escape(s.inventoryNote)})`
+            ? `nothing to ${s.phase === 'reinstate' ? 'restore' : 'remove'} (${escapeText(s.inventoryNote)})`
             : 'nothing found'
           : [...done, ...(absent ? [`${absent} already absent`] : [])].join(', ');
       const checks = s.verification?.checks ?? 1;

@@ -1,5 +1,5 @@
 import { TEXT_LIMITS } from '../../requests/request.js';
-import { escape, input, plain, section } from './block-kit.js';
+import { escapeText, input, plain, section } from './block-kit.js';
 import { progressView } from './checking-view.js';
 import { FIELDS, VIEWS } from './ids.js';
 
@@ -13,7 +13,7 @@ export function rejectModal(requestId: string, subjectName: string) {
     submit: plain('Reject'),
     close: plain('Cancel'),
     blocks: [
-      section(`Reject request *${requestId}* for ${escape(subjectName)}? The requester will be told why.`),
+      section(`Reject request *${requestId}* for ${escapeText(subjectName)}? The requester will be told why.`),
       input(FIELDS.rejectReason, 'Reason', { type: 'plain_text_input', multiline: true, max_length: TEXT_LIMITS.rejectReason }),
     ],
   };

@@ -1,6 +1,6 @@
 import { REASONS, TEXT_LIMITS } from '../../requests/request.js';
 import type { RequestForm } from '../request-form.js';
-import { escape, input, option, plain, section } from './block-kit.js';
+import { escapeText, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
 import { wellFormed } from '../../well-formed.js';
 
@@ -38,17 +38,22 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
     close: plain('Cancel'),
     blocks: [
       ...(listed.length
-        ? [section(`:warning: *Please fix before sending:*\n${listed.map(([block, text]) => `• *${LABELS[block] ?? block}* ${escape(text!)}`).join('\n')}`)]
+        ? [section(`:warning: *Please fix before sending:*\n${listed.map(([block, text]) => `• *${LABELS[block] ?? block}* ${escapeText(text!)}`).join('\n')}`)]
         : []),
       // dispatch_action: a pick is sent to the bot at once, which looks the person up while the
       // rest of the form is filled in (commands/person-picked.ts), so the submission need not wait on Slack.
       input(FIELDS.person, LABELS[FIELDS.person]!, { type: 'users_select', ...(person ? { initial_user: person } : {}) }, { dispatch_action: true }),
-      input(FIELDS.reason, LABELS[FIELDS.reason]!, {
-        type: 'static_select',
-        placeholder: plain('Pick a reason'),
-        options: Object.entries(REASONS).map(([value, text]) => option(value, text)),
-        ...(answers?.reason ? { initial_option: option(answers.reason, REASONS[answers.reason]) } : {}),
-      }, { hint: plain('A role change removes their access but keeps the person: their accounts stay and nothing is deleted.') }),
+      input(
+        FIELDS.reason,
+        LABELS[FIELDS.reason]!,
+        {
+          type: 'static_select',
+          placeholder: plain('Pick a reason'),
+          options: Object.entries(REASONS).map(([value, text]) => option(value, text)),
+          ...(answers?.reason ? { initial_option: option(answers.reason, REASONS[answers.reason]) } : {}),
+        },
+        { hint: plain('A role change removes their access but keeps the person: their accounts stay and nothing is deleted.') },
+      ),
       input(FIELDS.timing, LABELS[FIELDS.timing]!, {
         type: 'radio_buttons',
         initial_option: choice(TIMING, answers?.timing ?? 'now'),
@@ -71,11 +76,16 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
         { type: 'number_input', is_decimal_allowed: false, min_value: '1', max_value: '365', ...graceInitial(answers) },
         { optional: true },
       ),
-      input(FIELDS.successor, LABELS[FIELDS.successor]!, { type: 'users_select', ...(answers?.successorId ? { initial_user: answers.successorId } : {}) }, {
-        optional: true,
-        dispatch_action: true,
-        hint: plain('Required unless nothing is kept.'),
-      }),
+      input(
+        FIELDS.successor,
+        LABELS[FIELDS.successor]!,
+        { type: 'users_select', ...(answers?.successorId ? { initial_user: answers.successorId } : {}) },
+        {
+          optional: true,
+          dispatch_action: true,
+          hint: plain('Required unless nothing is kept.'),
+        },
+      ),
       input(FIELDS.ticket, LABELS[FIELDS.ticket]!, {
         type: 'plain_text_input',
         placeholder: plain('e.g. HR-1234'),

@@ -1,5 +1,5 @@
 import type { OffboardRequest } from '../../requests/request.js';
-import { escape, plain, section } from './block-kit.js';
+import { escapeText, plain, section } from './block-kit.js';
 
 /** Replaces the request modal once the request is stored. */
 export function submittedView(r: OffboardRequest, approvalChannel: string) {
@@ -9,7 +9,7 @@ export function submittedView(r: OffboardRequest, approvalChannel: string) {
     close: plain('Done'),
     blocks: [
       section(
-        `:white_check_mark: Request *${r.id}* to offboard ${escape(r.subject.name)} is waiting for approval in <#${approvalChannel}>. ` +
+        `:white_check_mark: Request *${r.id}* to offboard ${escapeText(r.subject.name)} is waiting for approval in <#${approvalChannel}>. ` +
           'You will get a message when it is decided and when access has been removed.',
       ),
     ],

@@ -16,11 +16,7 @@ function removeMemberFromAllGroups(ctx: RouteContext): SimResponse {
   if (denied) return denied;
   const iamId = ctx.params.iam_id!;
   const targets = ctx.state.memberships.filter(
-    (m) =>
-      alive(m) &&
-      m.value.iam_id === iamId &&
-      m.value.membership_type === 'static' &&
-      ctx.state.group(m.groupId)?.account_id === accountId,
+    (m) => alive(m) && m.value.iam_id === iamId && m.value.membership_type === 'static' && ctx.state.group(m.groupId)?.account_id === accountId,
   );
   if (targets.length === 0) {
     return ibmError(404, `Member ${iamId} was not found in any access group of account ${accountId}.`, ctx.transactionId, 'member_not_found');
@@ -36,18 +32,11 @@ function removeMemberFromAllGroups(ctx: RouteContext): SimResponse {
 }
 
 function findMembership(ctx: RouteContext, pred: (m: StoredMembership) => boolean): StoredMembership | undefined {
-  return ctx.state.memberships.find(
-    (m) => m.groupId === ctx.params.access_group_id && m.value.iam_id === ctx.params.iam_id && pred(m),
-  );
+  return ctx.state.memberships.find((m) => m.groupId === ctx.params.access_group_id && m.value.iam_id === ctx.params.iam_id && pred(m));
 }
 
 function memberNotFound(ctx: RouteContext): SimResponse {
-  return ibmError(
-    404,
-    `Member ${ctx.params.iam_id} was not found in access group ${ctx.params.access_group_id}.`,
-    ctx.transactionId,
-    'member_not_found',
-  );
+  return ibmError(404, `Member ${ctx.params.iam_id} was not found in access group ${ctx.params.access_group_id}.`, ctx.transactionId, 'member_not_found');
 }
 
 function isMemberOfAccessGroup(ctx: RouteContext): SimResponse {
@@ -108,7 +97,12 @@ function addMembersToAccessGroup(ctx: RouteContext): SimResponse {
   const valid = (m: NewMember): m is { iam_id: string; type: SimGroupMember['type'] } =>
     typeof m.iam_id === 'string' && m.iam_id !== '' && ['user', 'service', 'profile'].includes(m.type as string);
   if (requested.length === 0 || requested.length > 50 || !requested.every(valid)) {
-    return ibmError(400, 'members must list 1 to 50 members, each with an iam_id and a type of user, service or profile.', ctx.transactionId, 'invalid_parameter');
+    return ibmError(
+      400,
+      'members must list 1 to 50 members, each with an iam_id and a type of user, service or profile.',
+      ctx.transactionId,
+      'invalid_parameter',
+    );
   }
   const inAccount = (iamId: string) => ctx.state.users.some((u) => alive(u) && u.value.account_id === group.account_id && u.value.iam_id === iamId);
   const members = requested.filter(valid).map((m) => {
@@ -117,9 +111,17 @@ function addMembersToAccessGroup(ctx: RouteContext): SimResponse {
       const message = `User ${m.iam_id} is not a member of account ${group.account_id}.`;
       return { iam_id: m.iam_id, type: m.type, status_code: 404, trace, errors: [{ code: 'user_not_found', message }] };
     }
-    let membership = ctx.state.memberships.find((x) => alive(x) && x.groupId === group.id && x.value.iam_id === m.iam_id && x.value.membership_type === 'static');
+    let membership = ctx.state.memberships.find(
+      (x) => alive(x) && x.groupId === group.id && x.value.iam_id === m.iam_id && x.value.membership_type === 'static',
+    );
     if (!membership) {
-      const value: SimGroupMember = { iam_id: m.iam_id, type: m.type, membership_type: 'static', created_at: new Date(ctx.now).toISOString(), created_by_id: ctx.callerIamId ?? '' };
+      const value: SimGroupMember = {
+        iam_id: m.iam_id,
+        type: m.type,
+        membership_type: 'static',
+        created_at: new Date(ctx.now).toISOString(),
+        created_by_id: ctx.callerIamId ?? '',
+      };
       membership = { ...ctx.state.created(value, ctx.now), groupId: group.id };
       ctx.state.memberships.push(membership);
     }

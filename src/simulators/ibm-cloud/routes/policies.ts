@@ -61,9 +61,7 @@ function listV2Policies(ctx: RouteContext): SimResponse {
     body: {
       limit: size,
       first: { href: ctx.baseUrl + withQuery('/v2/policies', base) },
-      ...(start + size < policies.length
-        ? { next: { href: ctx.baseUrl + withQuery('/v2/policies', { ...base, start: nextStart }), start: nextStart } }
-        : {}),
+      ...(start + size < policies.length ? { next: { href: ctx.baseUrl + withQuery('/v2/policies', { ...base, start: nextStart }), start: nextStart } } : {}),
       policies: policies.slice(start, start + size).map((p) => v2Body(ctx, p)),
     },
   };
@@ -73,8 +71,7 @@ type PolicyInput = Pick<SimPolicy, 'type' | 'description' | 'subject' | 'control
 
 /** What makes two policies the same grant: IAM refuses a second one with 409. */
 function grantKey(p: PolicyInput): string {
-  const attrs = (list: { key: string; operator: string; value: unknown }[]) =>
-    list.map((a) => JSON.stringify([a.key, a.operator, a.value])).sort();
+  const attrs = (list: { key: string; operator: string; value: unknown }[]) => list.map((a) => JSON.stringify([a.key, a.operator, a.value])).sort();
   return JSON.stringify([
     p.type,
     attrs(p.subject.attributes),
@@ -131,7 +128,15 @@ function createV2Policy(ctx: RouteContext): SimResponse {
   }
   const at = new Date(ctx.now).toISOString();
   const by = ctx.callerIamId ?? '';
-  const policy: SimPolicy = { ...structuredClone(input), id: randomUUID(), created_at: at, created_by_id: by, last_modified_at: at, last_modified_by_id: by, state: 'active' };
+  const policy: SimPolicy = {
+    ...structuredClone(input),
+    id: randomUUID(),
+    created_at: at,
+    created_by_id: by,
+    last_modified_at: at,
+    last_modified_by_id: by,
+    state: 'active',
+  };
   ctx.state.policies.push(ctx.state.created(policy, ctx.now));
   return { status: 201, body: v2Body(ctx, policy) };
 }

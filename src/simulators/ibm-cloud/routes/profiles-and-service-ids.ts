@@ -4,11 +4,7 @@ import { alive, type Stored } from '../state.js';
 import type { SimProfileIdentity, SimTrustedProfile } from '../types.js';
 import { pageOf, sortBy } from './iam-identity-paging.js';
 
-function listByAccount<T extends { account_id: string; name: string }>(
-  path: string,
-  itemsKey: string,
-  select: (ctx: RouteContext) => Stored<T>[],
-) {
+function listByAccount<T extends { account_id: string; name: string }>(path: string, itemsKey: string, select: (ctx: RouteContext) => Stored<T>[]) {
   return (ctx: RouteContext): SimResponse => {
     const accountId = ctx.query.get('account_id');
     const denied = requireAccount(ctx, accountId);
@@ -45,9 +41,7 @@ function getProfileIdentities(ctx: RouteContext): SimResponse {
 }
 
 function linkOf(ctx: RouteContext, profileId: string, type: string, identifier: string, pred: (i: Stored<SimProfileIdentity>) => boolean) {
-  return ctx.state.profileIdentities.find(
-    (i) => i.value.profile_id === profileId && i.value.type === type && i.value.identifier === identifier && pred(i),
-  );
+  return ctx.state.profileIdentities.find((i) => i.value.profile_id === profileId && i.value.type === type && i.value.identifier === identifier && pred(i));
 }
 
 function linkNotFound(ctx: RouteContext, profileId: string): SimResponse {

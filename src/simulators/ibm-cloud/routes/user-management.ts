@@ -40,7 +40,13 @@ function parseSearch(search: string): Term[] | 'invalid' {
     if (i <= 0) return 'invalid';
     const field = SEARCH_FIELDS[part.slice(0, i).trim()];
     if (!field) return 'invalid';
-    terms.push({ field, value: part.slice(i + 1).trim().toLowerCase() });
+    terms.push({
+      field,
+      value: part
+        .slice(i + 1)
+        .trim()
+        .toLowerCase(),
+    });
   }
   return terms;
 }
@@ -59,9 +65,7 @@ function matches(user: SimUser, terms: Term[]): boolean {
 function visibleUsers(ctx: RouteContext, accountId: string): SimUser[] {
   const inAccount = ctx.state.users.filter((u) => u.value.account_id === accountId);
   const live = new Set(inAccount.filter(alive).map((u) => u.value.iam_id));
-  return inAccount
-    .filter((u) => ctx.state.visible(u, ctx.now) && (alive(u) || !live.has(u.value.iam_id)))
-    .map((u) => u.value);
+  return inAccount.filter((u) => ctx.state.visible(u, ctx.now) && (alive(u) || !live.has(u.value.iam_id))).map((u) => u.value);
 }
 
 function listUsers(ctx: RouteContext): SimResponse {
@@ -93,9 +97,7 @@ function listUsers(ctx: RouteContext): SimResponse {
       total_results: all.length,
       limit: pageSize,
       first_url: withQuery(path, common),
-      ...(start + pageSize < all.length
-        ? { next_url: withQuery(path, { ...common, _start: encodePageToken(start + pageSize) }) }
-        : {}),
+      ...(start + pageSize < all.length ? { next_url: withQuery(path, { ...common, _start: encodePageToken(start + pageSize) }) } : {}),
       resources: page.map((u) => structuredClone(u)),
     },
   };
@@ -107,12 +109,7 @@ function liveUser(ctx: RouteContext) {
 }
 
 function notMember(ctx: RouteContext): SimResponse {
-  return ibmError(
-    404,
-    `User ${ctx.params.iam_id} is not a member of account ${ctx.params.account_id}.`,
-    ctx.transactionId,
-    'user_not_found',
-  );
+  return ibmError(404, `User ${ctx.params.iam_id} is not a member of account ${ctx.params.account_id}.`, ctx.transactionId, 'user_not_found');
 }
 
 function getUserProfile(ctx: RouteContext): SimResponse {
