@@ -108,8 +108,8 @@ export class SlackPlayer {
     return this.checklistButton(userId, 'retry', requestId);
   }
 
-  /** Clicks a button under the request's checklist: Retry failed steps, Reinstate, End grace period now. */
-  async checklistButton(userId: string, action: 'retry' | 'reinstate' | 'endGrace', requestId: string) {
+  /** Clicks a button under the request's checklist: Retry failed steps, Reinstate, End grace period now, the evidence's. */
+  async checklistButton(userId: string, action: 'retry' | 'reinstate' | 'endGrace' | 'downloadEvidence' | 'generateReport', requestId: string) {
     const checklist = this.checklist(requestId);
     if (!checklist) throw new Error(`no checklist for ${requestId}`);
     return this.handled(

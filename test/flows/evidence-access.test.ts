@@ -5,7 +5,6 @@ import type { LocalStack } from '../../src/demo/local-stack.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { PEOPLE, APPROVAL_CHANNEL } from '../../src/demo/workspace.js';
-import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -13,22 +12,6 @@ const start = useStack();
 const ANSWERS = { person: PEOPLE.jane, reason: 'resignation' as const, successor: PEOPLE.taylor, ticket: 'HR-1042', disposition: 'delete_now' as const };
 
 type Started = Awaited<ReturnType<typeof start>>;
-
-/** Clicks a button of the checklist in the request's thread. */
-async function clickChecklist({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
-  const checklist = player.checklist(requestId);
-  if (!checklist) throw new Error(`no checklist for ${requestId}`);
-  const res = await stack.events.blockAction({
-    userId,
-    actionId: ACTIONS[action],
-    blockId: `checklist.${requestId}`,
-    value: requestId,
-    channel: APPROVAL_CHANNEL,
-    messageTs: checklist.ts,
-  });
-  await stack.bot.settled();
-  return res;
-}
 
 /** The request's status as stored, polled until it is `want` (or the last one seen after `timeoutMs`). */
 async function statusOf(stack: LocalStack, id: string, want?: string, timeoutMs = 20_000): Promise<string> {
@@ -98,7 +81,7 @@ describe('getting the evidence pack', () => {
   it('sends the pack by direct message to an approver who clicks Download evidence and to compliance asking with /offboard report, recording each delivery', async () => {
     const { started, stack, id } = await packStored({ ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.taylor });
 
-    await clickChecklist(started, PEOPLE.alex, 'downloadEvidence', id);
+    await started.player.checklistButton(PEOPLE.alex, 'downloadEvidence', id);
     const res = await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
     await stack.bot.settled();
     await stack.slack.waitFor(() => (filesIn(stack, PEOPLE.alex).length === 2 && filesIn(stack, PEOPLE.taylor).length === 4) || undefined);
@@ -161,7 +144,7 @@ describe('getting the evidence pack', () => {
     await player.evidence(id);
     await stack.slack.waitFor(() => buttonsOf(started, id).includes('Download evidence') || undefined);
 
-    await clickChecklist(started, PEOPLE.taylor, 'downloadEvidence', id);
+    await started.player.checklistButton(PEOPLE.taylor, 'downloadEvidence', id);
     await stack.events.slashCommand({ command: '/offboard', text: `report ${id}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
     await stack.bot.settled();
     const toTaylor = stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor);
@@ -194,14 +177,14 @@ describe('getting the evidence pack', () => {
     expect(eventsOf(await readTrail(stack, id), 'report.published')).toEqual([]);
 
     // Not an approver nor in compliance: refused, and nothing is generated.
-    await clickChecklist(started, PEOPLE.taylor, 'generateReport', id);
+    await started.player.checklistButton(PEOPLE.taylor, 'generateReport', id);
     expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([
       expect.stringContaining('Only offboarding approvers and compliance'),
     ]);
     await sleep(500);
     expect(stack.slack.files.filter((f) => f.filename.includes(id))).toEqual([]);
 
-    await clickChecklist(started, PEOPLE.alex, 'generateReport', id);
+    await started.player.checklistButton(PEOPLE.alex, 'generateReport', id);
     await player.evidence(id);
     expect(await statusOf(stack, id, 'completed')).toBe('completed');
     expect(eventsOf(await readTrail(stack, id), 'report.published')).toHaveLength(1);

@@ -52,19 +52,6 @@ async function disabled(stack: LocalStack, player: SlackPlayer, answers: FormAns
   return id;
 }
 
-/** Clicks a button of the checklist in the request's thread. */
-function clickChecklist(stack: LocalStack, player: SlackPlayer, userId: string, action: keyof typeof ACTIONS, requestId: string) {
-  const checklist = player.checklist(requestId)!;
-  return stack.events.blockAction({
-    userId,
-    actionId: ACTIONS[action],
-    blockId: `checklist.${requestId}`,
-    value: requestId,
-    channel: APPROVAL_CHANNEL,
-    messageTs: checklist.ts,
-  });
-}
-
 /** What `userId` was told privately, once `count` answers have arrived. */
 const toldTo = (stack: LocalStack, userId: string, count: number) =>
   stack.slack.waitFor(() => {
@@ -157,9 +144,9 @@ describe('a person with an open request about them keeps no powers in the bot', 
     await player.request(PEOPLE.morgan, leaves(PEOPLE.alex), { awaitPreview: false });
     const jobsBefore = stack.slack.files.length;
 
-    await clickChecklist(stack, player, PEOPLE.alex, 'downloadEvidence', jane);
+    await player.checklistButton(PEOPLE.alex, 'downloadEvidence', jane);
     await stack.events.slashCommand({ command: '/offboard', text: `report ${jane}`, userId: PEOPLE.alex, channelId: APPROVAL_CHANNEL });
-    await clickChecklist(stack, player, PEOPLE.alex, 'generateReport', jane);
+    await player.checklistButton(PEOPLE.alex, 'generateReport', jane);
 
     const told = await toldTo(stack, PEOPLE.alex, 3);
     for (const text of told) expect(text).toContain(BEING_OFFBOARDED);
