@@ -3,7 +3,7 @@ import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import type { Phase } from '../audit/audit-event.js';
-import { buildStepFlow, identifyJob, planSteps, type PlannedSystem, type PlanOptions } from '../queue/run-flow.js';
+import { buildStepFlow, identifyJob, planSteps, type PlannedSystem, type PlanOptions } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';

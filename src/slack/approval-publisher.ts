@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
-import type { RunShape } from '../queue/run-flow.js';
+import type { RunShape } from '../runs/run-flow.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { approvalMessage } from './blocks/approval-message.js';
