@@ -80,7 +80,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   for (const queue of Object.values(queues)) queue.on('error', () => {});
   producer.on('error', () => {});
   const outbox = new SlackOutbox(queues.slack);
-  const runs = new RunStarter(producer, queues.runs, audit, lock, outbox, plan, config.jobs.attempts);
+  const runs = new RunStarter({ producer, runsQueue: queues.runs, audit, lock, outbox, systems: plan, attempts: config.jobs.attempts });
   const deletions = new DeletionSchedule(queues.runs);
   const rescans = new RescanSchedule(queues.runs, config.jobs.rescanAfterMs);
 

@@ -16,8 +16,24 @@ export interface WebOptions {
 /** The web part: Slack's requests, answered by the listeners in commands/ over the request lifecycle. */
 export async function startWeb(parts: BotParts, { bot, routes, processBeforeResponse }: WebOptions): Promise<SlackServer> {
   const { config, logger, store, audit, directory, runs, outbox, deletions, queues } = parts;
-  const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, deletions, queues.previews, config.approvalChannel);
-  const evidence = new EvidenceDesk(store, audit, directory, config.evidence.compliance, queues.runs, config.jobs.attempts);
+  const lifecycle = new RequestLifecycle({
+    store,
+    audit,
+    directory,
+    runs,
+    outbox,
+    deletions,
+    previews: queues.previews,
+    approvalChannel: config.approvalChannel,
+  });
+  const evidence = new EvidenceDesk({
+    store,
+    audit,
+    directory,
+    compliance: config.evidence.compliance,
+    runs: queues.runs,
+    attempts: config.jobs.attempts,
+  });
   const deps = { lifecycle, store, directory, evidence, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
   return startSlackServer({ config, bot, logger, processBeforeResponse, routes, listeners: (app) => registerCommands(app, deps) });
 }

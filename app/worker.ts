@@ -20,12 +20,20 @@ export interface WorkerOptions {
 export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions): Promise<Workers> {
   const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, plan, queues, outbox, runs, deletions, rescans } = parts;
   const systems = await connectSystems(config, { metrics, redis, keys });
-  const posted = new PostedMessages(slack, redis, keys, logger);
+  const posted = new PostedMessages({ slack, redis, keys, logger });
   const deps = {
     store,
     audit,
-    checklist: new ChecklistPublisher(store, audit, slack, posted),
-    approvals: new ApprovalPublisher(store, audit, slack, posted, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
+    checklist: new ChecklistPublisher({ store, audit, slack, posted }),
+    approvals: new ApprovalPublisher({
+      store,
+      audit,
+      slack,
+      posted,
+      channel: config.approvalChannel,
+      shape: describeRun(plan),
+      approvers: directory.describeApprovers(),
+    }),
     outbox,
     evidence: new EvidencePublisher(
       { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
