@@ -174,10 +174,10 @@ async function main(): Promise<void> {
   const { startSlackSimulator } = await import('../src/simulators/slack/index.js');
   const { SlackPayloads } = await import('../src/simulators/slack/slack-payloads.js');
   const { startIbmCloudSimulator } = await import('../src/simulators/ibm-cloud/index.js');
-  const { crowdIbmSeed, crowdPerson, crowdSlackUsers } = await import('../src/demo/crowd.js');
-  const { SIM_BOT_TOKEN, SIM_SIGNING_SECRET, simulatorEnv } = await import('../src/demo/local-stack.js');
-  const { requestFormValues } = await import('../src/demo/request-form-values.js');
-  const { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } = await import('../src/demo/workspace.js');
+  const { crowdIbmSeed, crowdPerson, crowdSlackUsers } = await import('../app/demo/crowd.js');
+  const { SIM_BOT_TOKEN, SIM_SIGNING_SECRET, simulatorEnv } = await import('../app/demo/local-stack.js');
+  const { requestFormValues } = await import('../app/demo/request-form-values.js');
+  const { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } = await import('../app/demo/workspace.js');
   const { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } = await import('../src/slack/blocks/ids.js');
   const { EVENTS_PATH } = await import('../src/slack/slack-server.js');
   const { AuditTrail } = await import('../src/audit/audit-trail.js');
@@ -212,8 +212,8 @@ async function main(): Promise<void> {
 
     const prefix = `bench-ack-${process.pid}`;
     const [botPort, barePort] = [await freePort(), await freePort()];
-    // As src/demo/local-stack.ts configures the bot, with production's log level, retries and read-backs.
-    const bot = spawnChild('bot', 'src/main.ts', {
+    // As app/demo/local-stack.ts configures the bot, with production's log level, retries and read-backs.
+    const bot = spawnChild('bot', 'app/main.ts', {
       ...simulatorEnv({ slack, ibm, redisUrl, prefix }),
       PORT: String(botPort),
       OFFBOARD_RETRY_DELAY_MS: '1000',

@@ -18,7 +18,7 @@
  * 8, 128 above; BENCH_WORKER_HEAP_MB, 0 for V8's default).
  */
 import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
-import { crowdIbmSeed } from '../src/demo/crowd.js';
+import { crowdIbmSeed } from '../app/demo/crowd.js';
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 import { crowdPerson, percentile, startCrowdRun } from './support/crowd-run.js';
 import { sequentialScript } from './sequential-script.js';

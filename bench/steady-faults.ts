@@ -8,10 +8,10 @@
  */
 import { Redis } from 'ioredis';
 import { eventsOf, readTrail } from '../test/support/approval-helpers.js';
-import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../src/demo/crowd.js';
-import { startLocalStack } from '../src/demo/local-stack.js';
-import { SlackPlayer } from '../src/demo/slack-player.js';
-import { PEOPLE } from '../src/demo/workspace.js';
+import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../app/demo/crowd.js';
+import { startLocalStack } from '../app/demo/local-stack.js';
+import { SlackPlayer } from '../app/demo/slack-player.js';
+import { PEOPLE } from '../app/demo/workspace.js';
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 
 const people = Number(process.env.BENCH_PEOPLE ?? 500);

@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
-import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../src/demo/crowd.js';
-import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.js';
-import { SlackPlayer } from '../../src/demo/slack-player.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
+import { startLocalStack, type LocalStack } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { spawnBot, type BotProcess } from '../../test/support/bot-process.js';
 

@@ -36,6 +36,15 @@ interface LastTry {
   digest?: string;
 }
 
+export interface ChecklistPublisherOptions {
+  store: RequestStore;
+  audit: AuditTrail;
+  slack: WebClient;
+  posted: PostedMessages;
+  spacing?: ChecklistSpacing;
+  now?: () => number;
+}
+
 /**
  * Renders the checklist from the audit trail and writes it to Slack. Runs only inside the
  * checklist job (one in flight per request), so two renders never race; a failure is thrown,
@@ -45,14 +54,21 @@ interface LastTry {
 export class ChecklistPublisher {
   private readonly tried = new Map<string, LastTry>();
 
-  constructor(
-    private readonly store: RequestStore,
-    private readonly audit: AuditTrail,
-    private readonly slack: WebClient,
-    private readonly posted: PostedMessages,
-    private readonly spacing: ChecklistSpacing = CHECKLIST_SPACING,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly store: RequestStore;
+  private readonly audit: AuditTrail;
+  private readonly slack: WebClient;
+  private readonly posted: PostedMessages;
+  private readonly spacing: ChecklistSpacing;
+  private readonly now: () => number;
+
+  constructor({ store, audit, slack, posted, spacing = CHECKLIST_SPACING, now = Date.now }: ChecklistPublisherOptions) {
+    this.store = store;
+    this.audit = audit;
+    this.slack = slack;
+    this.posted = posted;
+    this.spacing = spacing;
+    this.now = now;
+  }
 
   /**
    * Writes the latest state. `spaced`: progress of a running round not sooner than the spacing

@@ -20,20 +20,36 @@ export type EvidenceAnswer =
   /** Nothing to give yet, or a report is being generated: said as it is, nothing recorded. */
   | { kind: 'not_now'; text: string };
 
+export interface EvidenceDeskOptions {
+  store: RequestStore;
+  audit: AuditTrail;
+  directory: SlackDirectory;
+  compliance: ApproverSource | undefined;
+  runs: Queue;
+  attempts: number;
+}
+
 /**
  * Compliance's counter: the stored evidence pack for approvers and for OFFBOARD_COMPLIANCE, sent to
  * the asker by direct message, with every delivery and every refusal written to the trail; and
  * "Generate report" for a finished run whose pack could not be stored.
  */
 export class EvidenceDesk {
-  constructor(
-    private readonly store: RequestStore,
-    private readonly audit: AuditTrail,
-    private readonly directory: SlackDirectory,
-    private readonly compliance: ApproverSource | undefined,
-    private readonly runs: Queue,
-    private readonly attempts: number,
-  ) {}
+  private readonly store: RequestStore;
+  private readonly audit: AuditTrail;
+  private readonly directory: SlackDirectory;
+  private readonly compliance: ApproverSource | undefined;
+  private readonly runs: Queue;
+  private readonly attempts: number;
+
+  constructor({ store, audit, directory, compliance, runs, attempts }: EvidenceDeskOptions) {
+    this.store = store;
+    this.audit = audit;
+    this.directory = directory;
+    this.compliance = compliance;
+    this.runs = runs;
+    this.attempts = attempts;
+  }
 
   /** Membership is read at the moment of asking, like approvals. */
   async mayHaveEvidence(userId: string): Promise<boolean> {

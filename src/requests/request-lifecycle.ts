@@ -57,18 +57,40 @@ export type Decision =
 /** How long one "End grace period now" holds off the others: far longer than starting a deletion takes. */
 const END_GRACE_CLAIM_MS = 30_000;
 
+export interface RequestLifecycleOptions {
+  store: RequestStore;
+  audit: AuditTrail;
+  directory: SlackDirectory;
+  runs: RunStarter;
+  outbox: SlackOutbox;
+  deletions: DeletionSchedule;
+  previews: Queue;
+  approvalChannel: string;
+  now?: () => Date;
+}
+
 export class RequestLifecycle {
-  constructor(
-    private readonly store: RequestStore,
-    private readonly audit: AuditTrail,
-    private readonly directory: SlackDirectory,
-    private readonly runs: RunStarter,
-    private readonly outbox: SlackOutbox,
-    private readonly deletions: DeletionSchedule,
-    private readonly previews: Queue,
-    private readonly approvalChannel: string,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  private readonly store: RequestStore;
+  private readonly audit: AuditTrail;
+  private readonly directory: SlackDirectory;
+  private readonly runs: RunStarter;
+  private readonly outbox: SlackOutbox;
+  private readonly deletions: DeletionSchedule;
+  private readonly previews: Queue;
+  private readonly approvalChannel: string;
+  private readonly now: () => Date;
+
+  constructor({ store, audit, directory, runs, outbox, deletions, previews, approvalChannel, now = () => new Date() }: RequestLifecycleOptions) {
+    this.store = store;
+    this.audit = audit;
+    this.directory = directory;
+    this.runs = runs;
+    this.outbox = outbox;
+    this.deletions = deletions;
+    this.previews = previews;
+    this.approvalChannel = approvalChannel;
+    this.now = now;
+  }
 
   /**
    * Stores a valid request once per view submission (Slack's view id + hash): a replay of the same

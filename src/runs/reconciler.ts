@@ -6,7 +6,7 @@ import { stepId } from '../connectors/step-ref.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RECONCILE_JOB } from '../queue/queue-names.js';
-import { finishJobId, identifyJobId, stepJobId } from '../queue/run-flow.js';
+import { finishJobId, identifyJobId, stepJobId } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';

@@ -13,7 +13,7 @@ import type { DeletionSchedule } from './deletion-schedule.js';
 import type { RescanSchedule } from './rescan-schedule.js';
 import type { RunStarter } from './run-starter.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
-import type { PlannedSystem } from '../queue/run-flow.js';
+import type { PlannedSystem } from './run-flow.js';
 import type { VerifyPolicy } from './run-step.js';
 
 /** What job processors need; built once per worker process. */

@@ -3,12 +3,23 @@ import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import type { Phase } from '../audit/audit-event.js';
-import { buildStepFlow, identifyJob, planSteps, type PlannedSystem, type PlanOptions } from '../queue/run-flow.js';
+import { buildStepFlow, identifyJob, planSteps, type PlannedSystem, type PlanOptions } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { stepFactKey } from './account-for-step.js';
 import { identifiedSystems } from './identities.js';
+
+export interface RunStarterOptions {
+  producer: FlowProducer;
+  runsQueue: Queue;
+  audit: AuditTrail;
+  lock: RequestLock;
+  outbox: SlackOutbox;
+  systems: readonly PlannedSystem[];
+  attempts: number;
+  now?: () => number;
+}
 
 /**
  * Turns an approved request (or a retry of its failed steps) into a round: planned in the trail
@@ -18,16 +29,25 @@ import { identifiedSystems } from './identities.js';
  * what lets the reconciler finish what a crash interrupted.
  */
 export class RunStarter {
-  constructor(
-    private readonly producer: FlowProducer,
-    private readonly runsQueue: Queue,
-    private readonly audit: AuditTrail,
-    private readonly lock: RequestLock,
-    private readonly outbox: SlackOutbox,
-    private readonly systems: readonly PlannedSystem[],
-    private readonly attempts: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly producer: FlowProducer;
+  private readonly runsQueue: Queue;
+  private readonly audit: AuditTrail;
+  private readonly lock: RequestLock;
+  private readonly outbox: SlackOutbox;
+  private readonly systems: readonly PlannedSystem[];
+  private readonly attempts: number;
+  private readonly now: () => number;
+
+  constructor({ producer, runsQueue, audit, lock, outbox, systems, attempts, now = Date.now }: RunStarterOptions) {
+    this.producer = producer;
+    this.runsQueue = runsQueue;
+    this.audit = audit;
+    this.lock = lock;
+    this.outbox = outbox;
+    this.systems = systems;
+    this.attempts = attempts;
+    this.now = now;
+  }
 
   async start(request: OffboardRequest): Promise<void> {
     await this.ensureRound(request, 1, { phase: firstPhase(request), keepPerson: request.reason === 'role_change' });

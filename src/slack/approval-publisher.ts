@@ -1,12 +1,23 @@
 import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
-import type { RunShape } from '../queue/run-flow.js';
+import type { RunShape } from '../runs/run-flow.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { approvalMessage } from './blocks/approval-message.js';
 import { classifySlackError } from './classify-slack-error.js';
 import type { PostedMessages } from './posted-messages.js';
+
+export interface ApprovalPublisherOptions {
+  store: RequestStore;
+  audit: AuditTrail;
+  slack: WebClient;
+  posted: PostedMessages;
+  channel: string;
+  shape: RunShape;
+  /** Who an alert calls on: the approvers, as a Slack mention. */
+  approvers?: string;
+}
 
 /**
  * Posts the approval message, and re-renders it from the request and its trail whenever either
@@ -14,16 +25,23 @@ import type { PostedMessages } from './posted-messages.js';
  * the decision can never put the buttons back after it.
  */
 export class ApprovalPublisher {
-  constructor(
-    private readonly store: RequestStore,
-    private readonly audit: AuditTrail,
-    private readonly slack: WebClient,
-    private readonly posted: PostedMessages,
-    private readonly channel: string,
-    private readonly shape: RunShape,
-    /** Who an alert calls on: the approvers, as a Slack mention. */
-    private readonly approvers = '',
-  ) {}
+  private readonly store: RequestStore;
+  private readonly audit: AuditTrail;
+  private readonly slack: WebClient;
+  private readonly posted: PostedMessages;
+  private readonly channel: string;
+  private readonly shape: RunShape;
+  private readonly approvers: string;
+
+  constructor({ store, audit, slack, posted, channel, shape, approvers = '' }: ApprovalPublisherOptions) {
+    this.store = store;
+    this.audit = audit;
+    this.slack = slack;
+    this.posted = posted;
+    this.channel = channel;
+    this.shape = shape;
+    this.approvers = approvers;
+  }
 
   /**
    * An alert in the request's thread, broadcast to the channel and mentioning the approvers; about

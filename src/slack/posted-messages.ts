@@ -30,6 +30,13 @@ export interface Posted {
   found: boolean;
 }
 
+export interface PostedMessagesOptions {
+  slack: WebClient;
+  redis: Redis;
+  keys: Keys;
+  logger?: Logger;
+}
+
 /**
  * Posts a request's one message of a kind once, across a crash or a lost answer: Slack has no
  * idempotency key, so each post carries the request id in its metadata, and a try that follows one
@@ -39,12 +46,17 @@ export interface Posted {
 export class PostedMessages {
   private searchRefusedLogged = false;
 
-  constructor(
-    private readonly slack: WebClient,
-    private readonly redis: Redis,
-    private readonly keys: Keys,
-    private readonly logger?: Logger,
-  ) {}
+  private readonly slack: WebClient;
+  private readonly redis: Redis;
+  private readonly keys: Keys;
+  private readonly logger?: Logger;
+
+  constructor({ slack, redis, keys, logger }: PostedMessagesOptions) {
+    this.slack = slack;
+    this.redis = redis;
+    this.keys = keys;
+    this.logger = logger;
+  }
 
   async postOnce(kind: PostedKind, requestId: string, message: MessageToPost): Promise<Posted> {
     const markKey = this.keys.posting(kind, requestId);

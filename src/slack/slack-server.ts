@@ -1,7 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
-import { registerCommands } from '../../commands/index.js';
-import type { CommandDeps } from '../../commands/deps.js';
 import type { BotIdentity } from './bot-scopes.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
@@ -29,7 +27,8 @@ export interface SlackServerOptions {
   config: Config;
   /** Who the bot is, from the start-up check of its token (Bolt then does not ask Slack again). */
   bot: BotIdentity;
-  deps: CommandDeps;
+  /** Adds the bot's listeners (commands/, from the composition root): src/ does not import them. */
+  listeners: (app: App) => void;
   logger: Logger;
   /** Answer Slack only after listeners finish (FaaS, deterministic tests). */
   processBeforeResponse?: boolean;
@@ -51,7 +50,7 @@ export async function startSlackServer(options: SlackServerOptions): Promise<Sla
  * one is refused from its headers, before its body is read.
  */
 async function startHttp(
-  { config, bot, deps, logger, routes, processBeforeResponse = false }: SlackServerOptions,
+  { config, bot, listeners, logger, routes, processBeforeResponse = false }: SlackServerOptions,
   signingSecret: string,
 ): Promise<SlackServer> {
   const receiver = new HTTPReceiver({
@@ -62,7 +61,7 @@ async function startHttp(
     ...boltReceiverErrorOptions(logger),
   });
   const inFlight = new InFlight();
-  initApp(receiver, { config, bot, deps, logger }, inFlight);
+  initApp(receiver, { config, bot, listeners, logger }, inFlight);
 
   const server: Server = createServer((req, res) => {
     if (routes?.(req, res)) return;
@@ -111,14 +110,14 @@ async function startHttp(
  * Bolt over Socket Mode: the bot opens a WebSocket to Slack (`apps.connections.open` with the
  * app-level token, at the same API base as its Web API calls) and acknowledges envelopes on it.
  */
-async function startSocketMode({ config, bot, deps, logger }: SlackServerOptions, appToken: string): Promise<SlackServer> {
+async function startSocketMode({ config, bot, listeners, logger }: SlackServerOptions, appToken: string): Promise<SlackServer> {
   const receiver = new SocketModeReceiver({
     appToken,
     logger: boltLogger(logger),
     installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } },
   });
   const inFlight = new InFlight();
-  initApp(receiver, { config, bot, deps, logger }, inFlight);
+  initApp(receiver, { config, bot, listeners, logger }, inFlight);
   try {
     await receiver.start();
   } catch (err) {
@@ -142,7 +141,7 @@ async function startSocketMode({ config, bot, deps, logger }: SlackServerOptions
  */
 function initApp(
   receiver: HTTPReceiver | SocketModeReceiver,
-  { config, bot, deps, logger }: Pick<SlackServerOptions, 'config' | 'bot' | 'deps' | 'logger'>,
+  { config, bot, listeners, logger }: Pick<SlackServerOptions, 'config' | 'bot' | 'listeners' | 'logger'>,
   inFlight: InFlight,
 ): void {
   const app = new App({
@@ -161,7 +160,7 @@ function initApp(
     wellFormedDeep(body);
     await next();
   });
-  registerCommands(app, deps);
+  listeners(app);
   answerEveryRequest(app, logger);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { onePage, ResumableListing } from '../../src/connectors/ibm-cloud/resumable-listing.js';
-import { crowdIbmSeed, crowdPerson } from '../../src/demo/crowd.js';
+import { crowdIbmSeed, crowdPerson } from '../../app/demo/crowd.js';
 import { ACME_PRODUCTION, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { useIbmSimulator } from './ibm-cloud-harness.js';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import { RateBudget } from '../../src/connectors/rate-budget.js';
 import { RateLimitedError } from '../../src/connectors/step-errors.js';
-import { crowdIbmSeed, crowdPerson } from '../../src/demo/crowd.js';
+import { crowdIbmSeed, crowdPerson } from '../../app/demo/crowd.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import { ibmConfig, useIbmSimulator } from './ibm-cloud-harness.js';
 

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import { requestFormValues, type FormAnswers } from '../../src/demo/request-form-values.js';
-import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { requestFormValues, type FormAnswers } from '../../app/demo/request-form-values.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, eventually, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import type { FormAnswers } from '../../src/demo/request-form-values.js';
-import type { SlackPlayer } from '../../src/demo/slack-player.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { FormAnswers } from '../../app/demo/request-form-values.js';
+import type { SlackPlayer } from '../../app/demo/slack-player.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
 import { FIELDS, VIEWS } from '../../src/slack/blocks/ids.js';
 import {

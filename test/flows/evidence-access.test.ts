@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
-import { PEOPLE, APPROVAL_CHANNEL } from '../../src/demo/workspace.js';
+import { PEOPLE, APPROVAL_CHANNEL } from '../../app/demo/workspace.js';
 import { eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 

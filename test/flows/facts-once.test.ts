@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
-import { stepJobId } from '../../src/queue/run-flow.js';
+import { stepJobId } from '../../src/runs/run-flow.js';
 import { ACME_PRODUCTION } from '../../src/simulators/ibm-cloud/index.js';
 import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { SlackPayloads } from '../../src/simulators/slack/slack-payloads.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { queueSnapshot } from '../support/approval-helpers.js';

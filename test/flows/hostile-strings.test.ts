@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import type { FormAnswers } from '../../src/demo/request-form-values.js';
-import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_USERS } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { FormAnswers } from '../../app/demo/request-form-values.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_USERS } from '../../app/demo/workspace.js';
 import { COMMAND } from '../../src/slack/blocks/ids.js';
 import { ACME_PRODUCTION, defaultIbmSeed, SIM_GROUP_IDS, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';

@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { stepProgress } from '../../src/checklist/step-progress.js';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
@@ -340,7 +340,7 @@ describe('a restart between the disable and the delete phase', () => {
     try {
       await (await queue.getJob(`${id}.deletion`))!.remove();
       await stack.bot.stop();
-      const { startOffboardBot } = await import('../../src/offboard-bot.js');
+      const { startOffboardBot } = await import('../../app/offboard-bot.js');
       const { createLogger } = await import('../../src/logger.js');
       const restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
       try {

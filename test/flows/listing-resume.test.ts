@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stepProgress } from '../../src/checklist/step-progress.js';
-import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../src/demo/crowd.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';

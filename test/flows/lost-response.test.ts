@@ -1,7 +1,7 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import type { EvidencePack } from '../../src/evidence/evidence-pack.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import { requestFormValues, type FormAnswers } from '../../src/demo/request-form-values.js';
-import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { requestFormValues, type FormAnswers } from '../../app/demo/request-form-values.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { useStack } from '../support/stack.js';
 

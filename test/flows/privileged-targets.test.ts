@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import type { FormAnswers } from '../../src/demo/request-form-values.js';
-import type { SlackPlayer } from '../../src/demo/slack-player.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { FormAnswers } from '../../app/demo/request-form-values.js';
+import type { SlackPlayer } from '../../app/demo/slack-player.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';

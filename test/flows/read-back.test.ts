@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { stepProgress } from '../../src/checklist/step-progress.js';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import type { SlackPlayer } from '../../src/demo/slack-player.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { SlackPlayer } from '../../app/demo/slack-player.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';

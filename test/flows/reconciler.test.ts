@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import type { FormAnswers } from '../../src/demo/request-form-values.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import { createLogger } from '../../src/logger.js';
-import { startOffboardBot } from '../../src/offboard-bot.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';

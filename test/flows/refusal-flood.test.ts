@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PEOPLE, APPROVAL_CHANNEL } from '../../src/demo/workspace.js';
+import { PEOPLE, APPROVAL_CHANNEL } from '../../app/demo/workspace.js';
 import { SlackPayloads } from '../../src/simulators/slack/slack-payloads.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { ephemeralsFor, eventsOf, queueSnapshot, readTrail } from '../support/approval-helpers.js';

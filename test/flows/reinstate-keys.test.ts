@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stepProgress } from '../../src/checklist/step-progress.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, defaultIbmSeed, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { createLogger } from '../../src/logger.js';
-import { startOffboardBot } from '../../src/offboard-bot.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';

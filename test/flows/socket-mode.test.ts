@@ -2,9 +2,9 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SYSTEM_MODULES } from '../../jobs/systems.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
-import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.js';
-import { SlackPlayer } from '../../src/demo/slack-player.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import { startLocalStack, type LocalStack } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
 import type { SocketModeEventsClient } from '../../src/simulators/slack/index.js';
 

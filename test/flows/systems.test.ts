@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stepProgress } from '../../src/checklist/step-progress.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../src/demo/local-stack.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, readTrail } from '../support/approval-helpers.js';

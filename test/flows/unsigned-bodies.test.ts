@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { SIM_SIGNING_SECRET, type LocalStack } from '../../src/demo/local-stack.js';
-import { GENERAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import { SIM_SIGNING_SECRET, type LocalStack } from '../../app/demo/local-stack.js';
+import { GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { signSlackRequest } from '../../src/simulators/slack/index.js';
 import { BODY_LIMIT } from '../../src/slack/body-guard.js';
 import { COMMAND } from '../../src/slack/blocks/ids.js';

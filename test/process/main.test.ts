@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { APPROVAL_CHANNEL, APPROVERS_GROUP, WORKSPACE_USERS } from '../../src/demo/workspace.js';
+import { APPROVAL_CHANNEL, APPROVERS_GROUP, WORKSPACE_USERS } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, SIM_BOT_API_KEY, startIbmCloudSimulator, type IbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js';
 import { MANIFEST_BOT_SCOPES, startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import { freePort } from '../../src/simulators/local-redis.js';
@@ -10,7 +10,7 @@ const TOKEN = 'xoxb-process-test-token';
 const SECRET = 'process-test-signing-secret';
 
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

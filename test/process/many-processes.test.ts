@@ -1,9 +1,9 @@
 import { describe, expect, inject, it } from 'vitest';
-import { SIM_SIGNING_SECRET, startLocalStack } from '../../src/demo/local-stack.js';
-import { SlackPlayer } from '../../src/demo/slack-player.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import { SIM_SIGNING_SECRET, startLocalStack } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { createLogger } from '../../src/logger.js';
-import { startOffboardBot, type OffboardBot } from '../../src/offboard-bot.js';
+import { startOffboardBot, type OffboardBot } from '../../app/offboard-bot.js';
 import { SlackEventsClient } from '../../src/simulators/slack/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { EVENTS_PATH } from '../../src/slack/slack-server.js';

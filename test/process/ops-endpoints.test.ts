@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../src/demo/local-stack.js';
-import { SlackPlayer } from '../../src/demo/slack-player.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { startLocalStack, type LocalStack } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { createLogger } from '../../src/logger.js';
-import { startOffboardBot } from '../../src/offboard-bot.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
 import { readiness } from '../../src/ops/readiness.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { freePort } from '../../src/simulators/local-redis.js';

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
-import { startLocalStack } from '../../src/demo/local-stack.js';
-import { SlackPlayer } from '../../src/demo/slack-player.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../src/demo/workspace.js';
+import { startLocalStack } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 

@@ -2,11 +2,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
-import { startLocalStack } from '../../src/demo/local-stack.js';
-import { SlackPlayer } from '../../src/demo/slack-player.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { startLocalStack } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { createLogger } from '../../src/logger.js';
-import { startOffboardBot } from '../../src/offboard-bot.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { stepProgress } from '../../src/checklist/step-progress.js';
 import { itemKey } from '../../src/connectors/connector.js';
-import { PEOPLE } from '../../src/demo/workspace.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { spawnBot, type BotProcess } from '../support/bot-process.js';

@@ -31,7 +31,7 @@ describe("posting a request's one message of a kind", () => {
     // As the bot's client: no retries of its own, a 429 rejected at once for BullMQ to retry.
     const client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
     const keys = new Keys(`posted-test-${randomUUID()}`);
-    return { client, keys, posted: new PostedMessages(client, redis, keys) };
+    return { client, keys, posted: new PostedMessages({ slack: client, redis, keys }) };
   }
 
   const withMetadata = (event_type: string, request_id: string) => ({ event_type, event_payload: { request_id } });

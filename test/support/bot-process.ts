@@ -9,9 +9,9 @@ export interface BotProcess {
   kill9(): Promise<void>;
 }
 
-/** The bot as its own OS process (`src/main.ts`), configured from `env`, with `nodeOptions` for node itself (e.g. --cpu-prof). */
+/** The bot as its own OS process (`app/main.ts`), configured from `env`, with `nodeOptions` for node itself (e.g. --cpu-prof). */
 export function spawnBot(env: Record<string, string>, nodeOptions: string[] = []): BotProcess {
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'app/main.ts'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -24,12 +24,17 @@ export function startSlackOutput(redisUrl: string, client: WebClient, channel: s
   const store = new RequestStore(redis, keys);
   const audit = new AuditTrail(redis, keys);
   const queue = new Queue(QUEUES.slack, { connection: redis, prefix });
-  const posted = new PostedMessages(client, redis, keys);
+  const posted = new PostedMessages({ slack: client, redis, keys });
   const deps = {
-    approvals: new ApprovalPublisher(store, audit, client, posted, channel, [
-      { title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] },
-    ]),
-    checklist: new ChecklistPublisher(store, audit, client, posted, spacing),
+    approvals: new ApprovalPublisher({
+      store,
+      audit,
+      slack: client,
+      posted,
+      channel,
+      shape: [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] }],
+    }),
+    checklist: new ChecklistPublisher({ store, audit, slack: client, posted, spacing }),
     slack: client,
     logger: createLogger('silent'),
   };

@@ -1,6 +1,6 @@
 import { afterEach, inject } from 'vitest';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/demo/local-stack.js';
-import { SlackPlayer } from '../../src/demo/slack-player.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
 
 /**
  * A fresh bot + simulated Slack + simulated IBM Cloud per test, on the shared test Redis under

@@ -1,6 +1,6 @@
 import type { AuditEvent, PreviewItem } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
-import type { RunShape } from '../../queue/run-flow.js';
+import type { RunShape } from '../../runs/run-flow.js';
 import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk } from '../../requests/privilege.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, cut, divider, escapeText, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';

@@ -1,4 +1,4 @@
-import type { SimSlackUser } from '../simulators/slack/index.js';
+import type { SimSlackUser } from '../../src/simulators/slack/index.js';
 
 /** The simulated Slack workspace of Acme, matching the people in the IBM Cloud seed. */
 export const PEOPLE = {

@@ -1,6 +1,6 @@
-import { ACME_PRODUCTION, ACME_STAGING, defaultIbmSeed } from '../simulators/ibm-cloud/index.js';
-import type { IbmCloudSeed } from '../simulators/ibm-cloud/index.js';
-import type { SimSlackUser } from '../simulators/slack/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, defaultIbmSeed } from '../../src/simulators/ibm-cloud/index.js';
+import type { IbmCloudSeed } from '../../src/simulators/ibm-cloud/index.js';
+import type { SimSlackUser } from '../../src/simulators/slack/index.js';
 
 export interface CrowdPerson {
   slackUserId: string;

@@ -1,13 +1,13 @@
 import { SYSTEM_MODULES } from '../../jobs/systems.js';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config } from '../config/config.js';
-import { createLogger, type Logger } from '../logger.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { startOffboardBot, type OffboardBot } from '../offboard-bot.js';
-import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../simulators/ibm-cloud/index.js';
-import type { IbmCloudSimulator, IbmCloudSimulatorOptions } from '../simulators/ibm-cloud/index.js';
-import { SlackEventsClient, SocketModeEventsClient, startSlackSimulator, type SimSlackUser, type SlackSimulator } from '../simulators/slack/index.js';
-import type { SlackEventsDriver } from '../simulators/slack/index.js';
-import { EVENTS_PATH } from '../slack/slack-server.js';
+import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js';
+import type { IbmCloudSimulator, IbmCloudSimulatorOptions } from '../../src/simulators/ibm-cloud/index.js';
+import { SlackEventsClient, SocketModeEventsClient, startSlackSimulator, type SimSlackUser, type SlackSimulator } from '../../src/simulators/slack/index.js';
+import type { SlackEventsDriver } from '../../src/simulators/slack/index.js';
+import { EVENTS_PATH } from '../../src/slack/slack-server.js';
 import { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } from './workspace.js';
 
 export interface LocalStackOptions {

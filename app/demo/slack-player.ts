@@ -1,4 +1,4 @@
-import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../slack/blocks/ids.js';
+import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';

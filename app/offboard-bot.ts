@@ -1,40 +1,33 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SYSTEMS } from '../jobs/index.js';
-import { startWorkers, type Workers } from '../jobs/workers.js';
-import { AuditTrail } from './audit/audit-trail.js';
-import { ChecklistPublisher } from './checklist/checklist-publisher.js';
-import type { Config } from './config/config.js';
-import type { ConnectContext, ConnectedSystem } from './connectors/system.js';
-import { warnWithoutPersistence } from './audit/redis-persistence.js';
-import { EvidenceDesk } from './evidence/evidence-desk.js';
-import { EvidencePublisher } from './evidence/evidence-publisher.js';
-import { loadSigningKey } from './evidence/pack-signing.js';
-import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
-import { registerQueueDepth } from './metrics/queue-depth.js';
-import { healthRoutes, metricsRoute } from './ops/ops-routes.js';
-import { startOpsServer, type OpsServer } from './ops/ops-server.js';
-import type { QueueDashboard } from './ops/queue-dashboard.js';
-import { readiness } from './ops/readiness.js';
-import { describeRun, type PlannedSystem } from './queue/run-flow.js';
-import { QUEUES, RECONCILE_JOB } from './queue/queue-names.js';
-import { configuredSecrets, registerSecrets } from './redact.js';
-import { createRedis, Keys } from './redis.js';
-import { RequestLifecycle } from './requests/request-lifecycle.js';
-import { RequestStore } from './requests/request-store.js';
-import { RequestLock } from './request-lock.js';
-import { DeletionSchedule } from './runs/deletion-schedule.js';
-import { Reconciler } from './runs/reconciler.js';
-import { RescanSchedule } from './runs/rescan-schedule.js';
-import { RunStarter } from './runs/run-starter.js';
-import { createSlackClient } from './slack/slack-client.js';
-import { ApprovalPublisher } from './slack/approval-publisher.js';
-import { checkBotToken } from './slack/bot-scopes.js';
-import { PostedMessages } from './slack/posted-messages.js';
-import { SlackDirectory } from './slack/slack-directory.js';
-import { SlackOutbox } from './slack/slack-outbox.js';
-import type { SlackServer } from './slack/slack-server.js';
+import type { Workers } from '../jobs/workers.js';
+import { AuditTrail } from '../src/audit/audit-trail.js';
+import type { Config } from '../src/config/config.js';
+import { warnWithoutPersistence } from '../src/audit/redis-persistence.js';
+import { loadSigningKey } from '../src/evidence/pack-signing.js';
+import type { Logger } from '../src/logger.js';
+import { createMetrics, type Metrics } from '../src/metrics/metrics.js';
+import { registerQueueDepth } from '../src/metrics/queue-depth.js';
+import { healthRoutes, metricsRoute } from '../src/ops/ops-routes.js';
+import { startOpsServer, type OpsServer } from '../src/ops/ops-server.js';
+import type { QueueDashboard } from '../src/ops/queue-dashboard.js';
+import { readiness } from '../src/ops/readiness.js';
+import type { PlannedSystem } from '../src/runs/run-flow.js';
+import { QUEUES } from '../src/queue/queue-names.js';
+import { configuredSecrets, registerSecrets } from '../src/redact.js';
+import { createRedis, Keys } from '../src/redis.js';
+import { RequestStore } from '../src/requests/request-store.js';
+import { RequestLock } from '../src/request-lock.js';
+import { DeletionSchedule } from '../src/runs/deletion-schedule.js';
+import { RescanSchedule } from '../src/runs/rescan-schedule.js';
+import { RunStarter } from '../src/runs/run-starter.js';
+import { createSlackClient } from '../src/slack/slack-client.js';
+import { checkBotToken } from '../src/slack/bot-scopes.js';
+import { SlackDirectory } from '../src/slack/slack-directory.js';
+import { SlackOutbox } from '../src/slack/slack-outbox.js';
+import type { SlackServer } from '../src/slack/slack-server.js';
+import type { BotParts, Queues } from './parts.js';
 
 export interface OffboardBot {
   /** The HTTP port Slack talks to, when this process runs the web part. */
@@ -59,8 +52,6 @@ export interface StartOptions {
   logger: Logger;
   processBeforeResponse?: boolean;
 }
-
-type Queues = Record<keyof typeof QUEUES, Queue>;
 
 /** Builds the bot from its configuration and starts the parts OFFBOARD_ROLE asks for. */
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
@@ -89,7 +80,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   for (const queue of Object.values(queues)) queue.on('error', () => {});
   producer.on('error', () => {});
   const outbox = new SlackOutbox(queues.slack);
-  const runs = new RunStarter(producer, queues.runs, audit, lock, outbox, plan, config.jobs.attempts);
+  const runs = new RunStarter({ producer, runsQueue: queues.runs, audit, lock, outbox, systems: plan, attempts: config.jobs.attempts });
   const deletions = new DeletionSchedule(queues.runs);
   const rescans = new RescanSchedule(queues.runs, config.jobs.rescanAfterMs);
 
@@ -113,69 +104,15 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
     });
     // Bolt, Express and Bull Board are loaded only by the processes that serve them: a worker is smaller without.
     if (config.dashboard)
-      dashboard = await (await import('./ops/queue-dashboard.js')).startQueueDashboard({ settings: config.dashboard, queues: Object.values(queues), logger });
-    if (config.role !== 'worker') {
-      const lifecycle = new RequestLifecycle(store, audit, directory, runs, outbox, deletions, queues.previews, config.approvalChannel);
-      const { startSlackServer } = await import('./slack/slack-server.js');
-      server = await startSlackServer({
-        config,
-        bot,
+      dashboard = await (await import('../src/ops/queue-dashboard.js')).startQueueDashboard({
+        settings: config.dashboard,
+        queues: Object.values(queues),
         logger,
-        processBeforeResponse,
-        routes,
-        deps: {
-          lifecycle,
-          store,
-          directory,
-          evidence: new EvidenceDesk(store, audit, directory, config.evidence.compliance, queues.runs, config.jobs.attempts),
-          approvalChannel: config.approvalChannel,
-          logger,
-          now: () => new Date(),
-        },
       });
-    }
-    if (config.role !== 'web') {
-      const systems = await connectSystems(config, { metrics, redis, keys });
-      const posted = new PostedMessages(slack, redis, keys, logger);
-      const deps = {
-        store,
-        audit,
-        checklist: new ChecklistPublisher(store, audit, slack, posted),
-        approvals: new ApprovalPublisher(store, audit, slack, posted, config.approvalChannel, describeRun(plan), directory.describeApprovers()),
-        outbox,
-        evidence: new EvidencePublisher(
-          { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
-          {
-            signingKey,
-            dir: config.evidence.dir,
-            inThread: config.evidence.inThread,
-            compliance: config.evidence.compliance,
-            onCallingThread: config.role === 'worker',
-          },
-        ),
-        runs,
-        deletions,
-        rescans,
-        slack,
-        directory,
-        systems,
-        plan,
-        verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
-        retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
-        metrics,
-        logger,
-      };
-      const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
-      workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
-      // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
-      await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });
-      await queues.maintenance.upsertJobScheduler(
-        RECONCILE_JOB,
-        { every: config.jobs.reconcileIntervalMs },
-        { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
-      logger.info({ concurrency: config.jobs.concurrency }, 'workers started');
-    }
+    const parts: BotParts = { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, plan, queues, outbox, runs, deletions, rescans };
+    // Bolt and the listeners are loaded only by the processes that serve Slack, the jobs only by those that run them.
+    if (config.role !== 'worker') server = await (await import('./web.js')).startWeb(parts, { bot, routes, processBeforeResponse });
+    if (config.role !== 'web') workers = await (await import('./worker.js')).startWorker(parts, { signingKey });
   } catch (err) {
     await Promise.allSettled([ops?.close(), metricsServer?.close(), dashboard?.close(), server?.close(), workers?.close(), closeQueues()]);
     redis.disconnect();
@@ -241,17 +178,6 @@ function plannedSystems(config: Config): PlannedSystem[] {
     if (!registered) throw new Error(`${module.title} is configured but not registered in jobs/systems.ts`);
     return { id: module.id, title: module.title, scopeNoun: module.scopeNoun, scopes: settings.scopes, steps: registered.steps };
   });
-}
-
-/** Each system's client, once its credentials are accepted: a refusal stops the start, naming the setting. */
-async function connectSystems(config: Config, context: ConnectContext): Promise<Map<string, ConnectedSystem>> {
-  const connected = new Map<string, ConnectedSystem>();
-  for (const { module, settings } of config.systems) {
-    const client = settings.connect(context);
-    await settings.checkStartup(client);
-    connected.set(module.id, { module, settings, client });
-  }
-  return connected;
 }
 
 /** Fails fast, naming the setting, instead of hanging on a Redis that is not there. */

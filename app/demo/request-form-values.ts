@@ -1,5 +1,5 @@
-import type { Reason } from '../requests/request.js';
-import { FIELDS, inputAction } from '../slack/blocks/ids.js';
+import type { Reason } from '../../src/requests/request.js';
+import { FIELDS, inputAction } from '../../src/slack/blocks/ids.js';
 
 export interface FormAnswers {
   person?: string;

@@ -3,8 +3,8 @@ import type { Phase } from '../audit/audit-event.js';
 import type { StepRef } from '../connectors/step-ref.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest } from '../requests/request.js';
-import type { StepJob } from '../runs/step-job.js';
-import { FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, type StepJobData } from './queue-names.js';
+import type { StepJob } from './step-job.js';
+import { FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, type StepJobData } from '../queue/queue-names.js';
 
 /** A system as one run covers it: its configured scopes and its steps, in display order. */
 export interface PlannedSystem {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { startLocalRedis, type LocalRedis } from '../simulators/local-redis.js';
-import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../simulators/ibm-cloud/index.js';
+import { startLocalRedis, type LocalRedis } from '../../src/simulators/local-redis.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { SlackPlayer } from './slack-player.js';
 import { PEOPLE } from './workspace.js';

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config/config.js';
-import { createLogger } from './logger.js';
+import { ConfigError, loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/logger.js';
 import { startOffboardBot } from './offboard-bot.js';
 import { SYSTEM_MODULES } from '../jobs/systems.js';
 

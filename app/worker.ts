@@ -1,0 +1,87 @@
+import { startWorkers, type Workers } from '../jobs/workers.js';
+import { ChecklistPublisher } from '../src/checklist/checklist-publisher.js';
+import type { Config } from '../src/config/config.js';
+import type { ConnectContext, ConnectedSystem } from '../src/connectors/system.js';
+import { EvidencePublisher } from '../src/evidence/evidence-publisher.js';
+import type { SigningKey } from '../src/evidence/pack-signing.js';
+import { RECONCILE_JOB } from '../src/queue/queue-names.js';
+import { Reconciler } from '../src/runs/reconciler.js';
+import { describeRun } from '../src/runs/run-flow.js';
+import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
+import { PostedMessages } from '../src/slack/posted-messages.js';
+import type { BotParts } from './parts.js';
+
+export interface WorkerOptions {
+  /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
+  signingKey?: SigningKey;
+}
+
+/** The worker part: connects the systems, runs the jobs in jobs/, and schedules the reconciler. */
+export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions): Promise<Workers> {
+  const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, plan, queues, outbox, runs, deletions, rescans } = parts;
+  const systems = await connectSystems(config, { metrics, redis, keys });
+  const posted = new PostedMessages({ slack, redis, keys, logger });
+  const deps = {
+    store,
+    audit,
+    checklist: new ChecklistPublisher({ store, audit, slack, posted }),
+    approvals: new ApprovalPublisher({
+      store,
+      audit,
+      slack,
+      posted,
+      channel: config.approvalChannel,
+      shape: describeRun(plan),
+      approvers: directory.describeApprovers(),
+    }),
+    outbox,
+    evidence: new EvidencePublisher(
+      { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
+      {
+        signingKey,
+        dir: config.evidence.dir,
+        inThread: config.evidence.inThread,
+        compliance: config.evidence.compliance,
+        onCallingThread: config.role === 'worker',
+      },
+    ),
+    runs,
+    deletions,
+    rescans,
+    slack,
+    directory,
+    systems,
+    plan,
+    verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
+    retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
+    metrics,
+    logger,
+  };
+  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
+  const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
+  try {
+    // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
+    await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });
+    await queues.maintenance.upsertJobScheduler(
+      RECONCILE_JOB,
+      { every: config.jobs.reconcileIntervalMs },
+      { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
+  } catch (err) {
+    await workers.close();
+    throw err;
+  }
+  logger.info({ concurrency: config.jobs.concurrency }, 'workers started');
+  return workers;
+}
+
+/** Each system's client, once its credentials are accepted: a refusal stops the start, naming the setting. */
+async function connectSystems(config: Config, context: ConnectContext): Promise<Map<string, ConnectedSystem>> {
+  const connected = new Map<string, ConnectedSystem>();
+  for (const { module, settings } of config.systems) {
+    const client = settings.connect(context);
+    await settings.checkStartup(client);
+    connected.set(module.id, { module, settings, client });
+  }
+  return connected;
+}

@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+/** Above src/: the composition root (app/), the listeners (commands/) and the job definitions (jobs/) wire src/, never the other way. */
+const ABOVE_SRC = ['app', 'commands', 'jobs'];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|tsx|mts|js|mjs)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** Every module a file names, in order: static and type imports, re-exports, bare side-effect imports and dynamic import(). */
+function importSpecifiers(text: string): string[] {
+  const patterns = [
+    /\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  return patterns
+    .flatMap((pattern) => [...text.matchAll(pattern)])
+    .sort((a, b) => a.index - b.index)
+    .map((m) => m[1]!);
+}
+
+/** The top-level folder a relative specifier lands in, from the importing file; undefined for packages. */
+function topFolder(file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  return relative(ROOT, resolve(dirname(file), specifier)).split(/[\\/]/)[0];
+}
+
+describe('architecture', () => {
+  it('no file under src/ imports from jobs/, commands/ or the composition root in app/', () => {
+    const upward = sourceFiles(join(ROOT, 'src')).flatMap((file) =>
+      importSpecifiers(readFileSync(file, 'utf8'))
+        .filter((specifier) => ABOVE_SRC.includes(topFolder(file, specifier) ?? ''))
+        .map((specifier) => `${relative(ROOT, file)} imports ${specifier}`),
+    );
+    expect(upward).toEqual([]);
+  });
+
+  it('the scan sees every form an upward import can take', () => {
+    const text = [
+      "import { SYSTEMS } from '../../jobs/index.js';",
+      "import type { CommandDeps } from '../../commands/deps.js';",
+      "export { startWeb } from '../../app/web.js';",
+      "import '../../jobs/side-effect.js';",
+      "const workers = await import('../../jobs/workers.js');",
+      "import { Queue } from 'bullmq';",
+      "import { ids } from './blocks/ids.js';",
+    ].join('\n');
+    const file = join(ROOT, 'src', 'slack', 'example.ts');
+    expect(importSpecifiers(text).map((s) => topFolder(file, s))).toEqual(['jobs', 'commands', 'app', 'jobs', 'jobs', undefined, 'src']);
+  });
+});
