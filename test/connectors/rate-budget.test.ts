@@ -17,7 +17,11 @@ afterAll(() => redis.disconnect());
 
 /** A client as one worker process holds it, with the budget every worker shares through Redis. */
 function workerClient(url: string, prefix: string, rps: number, maxWaitMs = 10_000) {
-  return new IbmCloudClient(ibmConfig(url), undefined, new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps, maxWaitMs }));
+  return new IbmCloudClient(
+    ibmConfig(url),
+    undefined,
+    new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps, maxWaitMs }),
+  );
 }
 
 const membershipChecks = (requests: { path: string }[], account: string) => requests.filter((r) => r.path.startsWith(`/v2/accounts/${account}/users/`));

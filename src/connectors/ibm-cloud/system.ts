@@ -30,7 +30,9 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         new IbmCloudClient(
           settings,
           metrics,
-          settings.maxRps ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { system: ibmCloud.title, rps: settings.maxRps, maxWaitMs: 2_000 }) : undefined,
+          settings.maxRps
+            ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { system: ibmCloud.title, rps: settings.maxRps, maxWaitMs: 2_000 })
+            : undefined,
         ),
       checkStartup: (client) => client.checkCredentials(),
       credentialOwners: async (client) => [{ id: await client.apiKeyOwner(), credential: 'IBMCLOUD_API_KEY' }],
