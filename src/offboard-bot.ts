@@ -239,7 +239,7 @@ function plannedSystems(config: Config): PlannedSystem[] {
   return config.systems.map(({ module, settings }) => {
     const registered = SYSTEMS.find((s) => s.module.id === module.id);
     if (!registered) throw new Error(`${module.title} is configured but not registered in jobs/systems.ts`);
-    return { id: module.id, title: module.title, scopeNoun: module.scopeNoun, scopes: settings.scopes, steps: registered.steps };
+    return { id: module.id, title: module.title, scopeNoun: module.scopeNoun, scopes: settings.scopes, steps: registered.steps, notCovered: module.notCovered };
   });
 }
 

@@ -40,6 +40,11 @@ export interface SystemModule<C = unknown> {
   title: string;
   /** What one scope is called in messages: 'account', 'workspace'. */
   scopeNoun: string;
+  /**
+   * What offboarding here does not reach, as clauses the checklist lists and the evidence prints
+   * ("sessions … stay valid until they expire (up to an hour)"): no green step may pass for it.
+   */
+  notCovered: string[];
   /** The variable whose presence switches the system on. */
   switchedOnBy: string;
   /** The schema of its variables (its `settings.ts`), each described: docs/configuration.md is generated from it. */

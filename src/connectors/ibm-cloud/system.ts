@@ -8,6 +8,11 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
   id: 'ibm-cloud',
   title: 'IBM Cloud',
   scopeNoun: 'account',
+  notCovered: [
+    'sessions and tokens IBM Cloud issued before access was removed, which stay valid until they expire (up to an hour)',
+    'service IDs and credentials the person created',
+    'dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove',
+  ],
   switchedOnBy: 'IBMCLOUD_API_KEY',
   variables: ibmCloudVariables,
   configure(env) {

@@ -10,6 +10,8 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
   id: 'slack',
   title: 'Slack',
   scopeNoun: SLACK_WORKSPACE,
+  // Deactivating through SCIM signs the account out of every session: nothing of it is left running.
+  notCovered: [],
   switchedOnBy: 'SLACK_ADMIN_TOKEN',
   variables: slackScimVariables,
   configure(env) {
