@@ -19,7 +19,7 @@ import type { QueueDashboard } from './ops/queue-dashboard.js';
 import { readiness } from './ops/readiness.js';
 import { describeRun, type PlannedSystem } from './queue/run-flow.js';
 import { QUEUES, RECONCILE_JOB } from './queue/queue-names.js';
-import { configuredSecrets, registerSecrets } from './redact.js';
+import { configuredSecrets, registerSecretShapes, registerSecrets } from './redact.js';
 import { createRedis, Keys } from './redis.js';
 import { RequestLifecycle } from './requests/request-lifecycle.js';
 import { RequestStore } from './requests/request-store.js';
@@ -65,6 +65,7 @@ type Queues = Record<keyof typeof QUEUES, Queue>;
 /** Builds the bot from its configuration and starts the parts OFFBOARD_ROLE asks for. */
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
   registerSecrets([...configuredSecrets(config), ...config.systems.flatMap((s) => s.settings.secrets)]);
+  registerSecretShapes(config.systems.map((s) => s.module.secretShapes));
   logger.info({ systems: config.systems.map((s) => ({ system: s.module.id, ...s.settings.summary })) }, 'systems switched on');
   const metrics = createMetrics();
   const slack = createSlackClient(config.slack, metrics);

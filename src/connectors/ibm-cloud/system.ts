@@ -13,6 +13,8 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
     'service IDs and credentials the person created',
     'dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove',
   ],
+  // `ibmapikey=…`, and a pasted API key: 44 base64url characters, which may hold no digit.
+  secretShapes: { keys: ['ibm[_-]?api[_-]?key'], randomLengths: [44] },
   switchedOnBy: 'IBMCLOUD_API_KEY',
   variables: ibmCloudVariables,
   configure(env) {
