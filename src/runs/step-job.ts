@@ -44,7 +44,7 @@ export interface StepJob {
   name: string;
   ref(scope: string): StepRef;
   /** The step's capabilities with the client of a connected system. */
-  capabilities(deps: RunDeps, scope: string): StepCapabilities;
+  capabilities(deps: Pick<RunDeps, 'systems'>, scope: string): StepCapabilities;
   process(job: Job, deps: RunDeps, token?: string): Promise<void>;
   /**
    * Records the step as failed for good (its workers kept dying: BullMQ failed it without our code
@@ -63,7 +63,7 @@ export interface StepJob {
  * step for good.
  */
 export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
-  const capabilities = (deps: RunDeps, scope: string) => {
+  const capabilities = (deps: Pick<RunDeps, 'systems'>, scope: string) => {
     const connected = deps.systems.get(spec.system.id);
     if (!connected) throw new PermanentError(`${spec.system.title} is switched off in this worker's configuration (${spec.system.switchedOnBy} is not set)`);
     return spec.connect(connected.client as C, scope);
