@@ -1,10 +1,19 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { StepContext } from '../../src/connectors/connector.js';
-import { PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
+import { NotConfirmedError, PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { Keys } from '../../src/redis.js';
+import { readBackOnce } from '../../src/runs/run-step.js';
+import { Redis } from 'ioredis';
 import { SYSTEMS } from '../../jobs/systems.js';
 import { FIXTURES, type SystemUnderTest } from './fixtures.js';
 
 const running: SystemUnderTest[] = [];
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(inject('redisUrl'));
+});
+afterAll(() => redis.disconnect());
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
@@ -66,6 +75,29 @@ describe('every registered system conforms', () => {
           // With the system answering again, the same step answers: none of the failures was the step's own doing.
           sut.heal();
           await expect(caps.inventory(ctx)).resolves.toBeDefined();
+        });
+
+        // A step that only reports what it cannot remove has nothing to read back.
+        it.skipIf(step.reportsResidual)(`${step.title}: a read-back that never confirms is never green`, async () => {
+          const sut = await start(module.id);
+          const scope = sut.connected.settings.scopes[0]!;
+          const ctx = await contextOf(sut, scope);
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+          const action = caps.disable ?? caps.delete;
+          if (!action) throw new Error(`${step.title} can neither disable nor delete`);
+          // Nothing is changed, so the system keeps showing what the person holds.
+          const { found } = await caps.inventory(ctx);
+          expect(found.length, `the seeded person holds something ${step.title} removes`).toBeGreaterThan(0);
+          const audit = new AuditTrail(redis, new Keys(`conformance-${module.id}-${step.step}-${Date.now()}`));
+          const stepId = step.ref(scope).step;
+          const state = { startedAt: Date.now(), checks: 0, pauseMs: 0 };
+
+          const outcome = await rejection(
+            readBackOnce({ ...action, inventory: caps.inventory }, { ...ctx, stepId }, state, { timeoutMs: 0, intervalMs: 1 }, audit, 'once'),
+          );
+
+          expect(outcome).toBeInstanceOf(NotConfirmedError);
+          expect((await audit.read(ctx.requestId)).filter((e) => e.type === 'step.verified')).toEqual([]);
         });
       }
     });
