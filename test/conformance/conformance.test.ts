@@ -3,7 +3,12 @@ import type { StepContext } from '../../src/connectors/connector.js';
 import { NotConfirmedError, PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { Keys } from '../../src/redis.js';
-import { readBackOnce } from '../../src/runs/run-step.js';
+import { actOnStep, readBackOnce, type PhaseStep } from '../../src/runs/run-step.js';
+import { stepProgress } from '../../src/checklist/step-progress.js';
+import { type Change, itemKey, settles } from '../../src/connectors/connector.js';
+import { stepId } from '../../src/connectors/step-ref.js';
+import type { StepJob } from '../../src/runs/step-job.js';
+import type { Identity } from '../../src/connectors/system.js';
 import { Redis } from 'ioredis';
 import { SYSTEMS } from '../../jobs/systems.js';
 import { FIXTURES, type SystemUnderTest } from './fixtures.js';
@@ -26,10 +31,16 @@ async function start(id: string): Promise<SystemUnderTest> {
   return sut;
 }
 
-/** What a step is given in a run: the person and every identity the system's identification found. */
+const identified = new WeakMap<SystemUnderTest, Identity[]>();
+
+/**
+ * What a step is given in a run: the person and every identity the system's identification found,
+ * with those of earlier identifications (someone removed from an account is no longer found there).
+ */
 async function contextOf(sut: SystemUnderTest, scope: string): Promise<StepContext> {
   const { module, settings, client } = sut.connected;
-  const identities = await settings.identify(client, sut.person, []);
+  const identities = await settings.identify(client, sut.person, identified.get(sut) ?? []);
+  identified.set(sut, identities);
   expect(identities.length, `${module.title} finds the seeded person`).toBeGreaterThan(0);
   return { requestId: sut.person.requestId, scope, transactionId: `offboard-${sut.person.requestId}-conformance`, person: sut.person, identities };
 }
@@ -42,6 +53,26 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected the call to fail');
 }
+
+/**
+ * One execution of a step's act, as the step job runs it, on a trail of its own: the step planned
+ * in the phase it removes in, and what earlier executions recorded taken into account.
+ */
+async function execute(sut: SystemUnderTest, step: StepJob, audit: AuditTrail, attempt: number, wrap: (s: PhaseStep) => PhaseStep = (s) => s) {
+  const scope = sut.connected.settings.scopes[0]!;
+  const ctx = await contextOf(sut, scope);
+  const caps = step.capabilities({ systems: new Map([[step.system.id, sut.connected]]) }, scope);
+  const phase = caps.disable ? 'disable' : 'delete';
+  const ref = step.ref(scope);
+  const id = stepId(ref);
+  if (attempt === 1) await audit.append(ctx.requestId, { type: 'run.planned', round: 1, phase, steps: [ref], startsAt: new Date().toISOString() });
+  const earlier = stepProgress(await audit.read(ctx.requestId)).find((s) => s.id === id && s.phase === phase);
+  const action = (caps.disable ?? caps.delete)!;
+  await actOnStep(wrap({ ...action, inventory: caps.inventory }), { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, audit);
+  return { requestId: ctx.requestId };
+}
+
+const trailOf = (module: string, name: string) => new AuditTrail(redis, new Keys(`conformance-${module}-${name}-${Date.now()}-${Math.random()}`));
 
 describe('every registered system conforms', () => {
   it('has a fixture that starts its simulator', () => {
@@ -75,6 +106,47 @@ describe('every registered system conforms', () => {
           // With the system answering again, the same step answers: none of the failures was the step's own doing.
           sut.heal();
           await expect(caps.inventory(ctx)).resolves.toBeDefined();
+        });
+
+        it.skipIf(step.reportsResidual)(`${step.title}: a worker that dies between a change and its record runs again and changes nothing twice`, async () => {
+          // The same step, undisturbed, on a system seeded alike: what one clean execution changes.
+          const clean = await start(module.id);
+          const cleanAudit = trailOf(module.id, 'clean');
+          await execute(clean, step, cleanAudit, 1);
+          const cleanChanges = clean.mutations();
+          expect(cleanChanges, `the seeded person holds something ${step.title} changes`).toBeGreaterThan(0);
+
+          const sut = await start(module.id);
+          const audit = trailOf(module.id, 'crash');
+          const dies = (s: PhaseStep): PhaseStep => ({
+            ...s,
+            // The first change is made in the system; the worker dies before it is recorded.
+            act: (ctx, found) => {
+              const changes = s.act(ctx, found)[Symbol.asyncIterator]();
+              const next = async (): Promise<IteratorResult<Change>> => {
+                await changes.next();
+                await changes.return?.();
+                throw new Error('the worker died');
+              };
+              return { [Symbol.asyncIterator]: () => ({ next }) };
+            },
+          });
+          expect(String(await rejection(execute(sut, step, audit, 1, dies)))).toContain('the worker died');
+          expect(sut.mutations()).toBeGreaterThan(0);
+
+          const { requestId } = await execute(sut, step, audit, 2);
+          await execute(sut, step, audit, 3);
+
+          // Every change made once, whatever the crash: the system saw what a clean run makes.
+          expect(sut.mutations()).toBe(cleanChanges);
+          const changesOf = async (trail: AuditTrail) =>
+            (await trail.read(requestId)).flatMap((e) => (e.type === 'step.acted' ? e.changes.filter(settles) : []));
+          const recorded = await changesOf(audit);
+          expect(recorded.length).toBeGreaterThan(0);
+          expect(new Set(recorded.map(itemKey)).size, 'each item is recorded once').toBe(recorded.length);
+          // And the evidence says what a clean run says: the change the dead worker made is the bot's, not "already absent".
+          const outcomes = (changes: typeof recorded) => changes.map((c) => `${itemKey(c)} ${c.outcome}`).sort();
+          expect(outcomes(recorded)).toEqual(outcomes(await changesOf(cleanAudit)));
         });
 
         // A step that only reports what it cannot remove has nothing to read back.

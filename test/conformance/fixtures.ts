@@ -17,6 +17,8 @@ export interface SystemUnderTest {
    */
   fail(status: 403 | 429 | 500 | 503, retryAfterSeconds?: number): void;
   heal(): void;
+  /** How many calls so far changed something in the system (a refused or "not found" call changed nothing). */
+  mutations(): number;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export const FIXTURES: Record<string, Fixture> = {
         sim.inject({ path: /^(?!\/identity\/token)/, status, retryAfterSeconds });
       },
       heal: () => sim.clearFaults(),
+      mutations: () => sim.requests.filter((r) => !['GET', 'HEAD'].includes(r.method) && r.path !== '/identity/token' && r.status < 300).length,
       close: async () => {
         redis.disconnect();
         await sim.close();
@@ -84,6 +87,7 @@ export const FIXTURES: Record<string, Fixture> = {
         sim.scim!.fault({ status, ...(retryAfter ? { retryAfter } : {}) });
       },
       heal: () => sim.scim!.clearFaults(),
+      mutations: () => sim.scim!.calls.filter((c) => !['GET', 'HEAD'].includes(c.method) && c.status < 300).length,
       close: async () => {
         redis.disconnect();
         await sim.close();
