@@ -149,6 +149,27 @@ describe('every registered system conforms', () => {
           expect(outcomes(recorded)).toEqual(outcomes(await changesOf(cleanAudit)));
         });
 
+        it.skipIf(step.reportsResidual)(`${step.title}: what is already removed is answered as already absent, and nothing is changed`, async ({ skip }) => {
+          const sut = await start(module.id);
+          const scope = sut.connected.settings.scopes[0]!;
+          const ctx = await contextOf(sut, scope);
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+          const action = (caps.delete ?? caps.disable)!;
+          const { found } = await caps.inventory(ctx);
+          const first: Change[] = [];
+          for await (const change of action.act(ctx, found)) first.push(change);
+          // A step whose final removal only disables (Slack never deletes an account) removes nothing.
+          if (!first.some((c) => c.outcome === 'removed')) skip();
+          const before = sut.mutations();
+
+          // Someone else (or an earlier round) got there first: the same items are acted on again.
+          const again: Change[] = [];
+          for await (const change of action.act({ ...ctx, transactionId: `${ctx.transactionId}-again` }, found)) again.push(change);
+
+          expect(again.map((c) => c.outcome)).toEqual(found.map(() => 'already_absent'));
+          expect(sut.mutations()).toBe(before);
+        });
+
         // A step that only reports what it cannot remove has nothing to read back.
         it.skipIf(step.reportsResidual)(`${step.title}: a read-back that never confirms is never green`, async () => {
           const sut = await start(module.id);
