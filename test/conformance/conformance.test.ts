@@ -82,6 +82,19 @@ describe('every registered system conforms', () => {
   for (const { module, steps } of SYSTEMS) {
     describe(module.title, () => {
       for (const step of steps) {
+        it(`${step.title}: is planned in exactly the phases its capabilities allow`, async () => {
+          const sut = await start(module.id);
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, sut.connected.settings.scopes[0]!);
+          // Disabling needs a disable action (or only reports, as residual access); deleting is every
+          // step's (a delete action, else the disable again, else the report); reinstating needs a restore.
+          const allowed = [
+            ...(caps.disable || step.reportsResidual ? ['disable'] : []),
+            ...(caps.delete || caps.disable || step.reportsResidual ? ['delete'] : []),
+            ...(caps.restore ? ['reinstate'] : []),
+          ];
+          expect([...step.phases].sort()).toEqual(allowed.sort());
+        });
+
         it(`${step.title}: a 429 with Retry-After is retried after that wait, a 5xx is retried, a 403 fails for good`, async () => {
           const sut = await start(module.id);
           const scope = sut.connected.settings.scopes[0]!;
