@@ -179,7 +179,7 @@ function stepContext(request: OffboardRequest, trail: AuditRecord[], data: StepJ
     identities: identitiesOf(trail, data.system, round),
     // Unique per step, round and execution (a stalled re-run is an execution of its own), so
     // each call the target system logged maps to exactly one execution here; short enough to
-    // print whole in the evidence and paste into IBM Activity Tracker.
+    // print whole in the evidence and paste into the target system's own audit log search.
     transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
     asker: askerOf(trail, id, data.requestId, round),
   };
