@@ -290,7 +290,7 @@ function action(capabilities: StepCapabilities, phase: Phase, step: string, hist
 }
 
 /** What the step's disable phase removed or disabled, with the snapshot to restore each from. */
-function snapshotsOf(history: StepProgress[]): Change[] {
+export function snapshotsOf(history: StepProgress[]): Change[] {
   const disabled = history.find((p) => p.phase === 'disable');
   return (disabled?.changes ?? []).filter((c) => c.snapshot && (c.outcome === 'removed' || c.outcome === 'disabled'));
 }
@@ -299,7 +299,7 @@ function snapshotsOf(history: StepProgress[]): Change[] {
  * A restore as the step runner drives any phase: its "inventory" is the snapshots, so a re-run
  * restores only what is not recorded as restored yet, and its read-back looks for all of them.
  */
-function restoring(restore: RestoreAction, snapshots: Change[]): PhaseStep {
+export function restoring(restore: RestoreAction, snapshots: Change[]): PhaseStep {
   return {
     inventory: async () => ({ found: snapshots.map(({ id, label, detail, owner }) => ({ id, label, detail, ...(owner ? { owner } : {}) })) }),
     act: (ctx, todo) =>

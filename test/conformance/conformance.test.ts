@@ -7,7 +7,7 @@ import { actOnStep, readBackOnce, type PhaseStep } from '../../src/runs/run-step
 import { stepProgress } from '../../src/checklist/step-progress.js';
 import { type Change, itemKey, settles } from '../../src/connectors/connector.js';
 import { stepId } from '../../src/connectors/step-ref.js';
-import type { StepJob } from '../../src/runs/step-job.js';
+import { restoring, snapshotsOf, type StepJob } from '../../src/runs/step-job.js';
 import type { Identity } from '../../src/connectors/system.js';
 import { Redis } from 'ioredis';
 import { SYSTEMS } from '../../jobs/systems.js';
@@ -181,6 +181,41 @@ describe('every registered system conforms', () => {
 
           expect(again.map((c) => c.outcome)).toEqual(found.map(() => 'already_absent'));
           expect(sut.mutations()).toBe(before);
+        });
+
+        it.skipIf(step.phases.indexOf('reinstate') < 0)(`${step.title}: a reinstatement run twice restores once`, async () => {
+          const sut = await start(module.id);
+          const audit = trailOf(module.id, 'restore');
+          const { requestId } = await execute(sut, step, audit, 1);
+          const scope = sut.connected.settings.scopes[0]!;
+          const ref = step.ref(scope);
+          const id = stepId(ref);
+          await audit.append(requestId, { type: 'run.planned', round: 2, phase: 'reinstate', steps: [ref], startsAt: new Date().toISOString() });
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+          const restore = async (attempt: number) => {
+            const history = stepProgress(await audit.read(requestId)).filter((s) => s.id === id);
+            const earlier = history.find((s) => s.phase === 'reinstate');
+            const ctx = await contextOf(sut, scope);
+            await actOnStep(
+              restoring(caps.restore!, snapshotsOf(history)),
+              { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-r2-a${attempt}` },
+              earlier,
+              audit,
+            );
+          };
+          const beforeRestore = sut.mutations();
+          await restore(1);
+          const restoredOnce = sut.mutations();
+          expect(restoredOnce).toBeGreaterThan(beforeRestore);
+
+          await restore(2);
+
+          expect(sut.mutations()).toBe(restoredOnce);
+          const restored = (await audit.read(requestId)).flatMap((e) =>
+            e.type === 'step.acted' ? e.changes.filter((c) => c.outcome === 'restored').map(itemKey) : [],
+          );
+          expect(restored.length).toBeGreaterThan(0);
+          expect(new Set(restored).size, 'each item is restored once').toBe(restored.length);
         });
 
         // A step that only reports what it cannot remove has nothing to read back.
