@@ -11,7 +11,7 @@ import { restoring, snapshotsOf, type StepJob } from '../../src/runs/step-job.js
 import type { Identity } from '../../src/connectors/system.js';
 import { Redis } from 'ioredis';
 import { SYSTEMS } from '../../jobs/systems.js';
-import { FIXTURES, type SystemUnderTest } from './fixtures.js';
+import { FIXTURES, type FixtureOptions, type SystemUnderTest } from './fixtures.js';
 
 const running: SystemUnderTest[] = [];
 let redis: Redis;
@@ -23,10 +23,10 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-async function start(id: string): Promise<SystemUnderTest> {
+async function start(id: string, opts?: FixtureOptions): Promise<SystemUnderTest> {
   const fixture = FIXTURES[id];
   if (!fixture) throw new Error(`no conformance fixture for ${id}: add one to test/conformance/fixtures.ts`);
-  const sut = await fixture(inject('redisUrl'));
+  const sut = await fixture(inject('redisUrl'), opts);
   running.push(sut);
   return sut;
 }
@@ -72,6 +72,18 @@ async function execute(sut: SystemUnderTest, step: StepJob, audit: AuditTrail, a
   return { requestId: ctx.requestId };
 }
 
+/** A reinstatement round of the step after `execute` disabled in round 1, driven as the runner drives a restore. */
+async function reinstate(sut: SystemUnderTest, step: StepJob, audit: AuditTrail, requestId: string) {
+  const scope = sut.connected.settings.scopes[0]!;
+  const ref = step.ref(scope);
+  const id = stepId(ref);
+  await audit.append(requestId, { type: 'run.planned', round: 2, phase: 'reinstate', steps: [ref], startsAt: new Date().toISOString() });
+  const caps = step.capabilities({ systems: new Map([[step.system.id, sut.connected]]) }, scope);
+  const history = stepProgress(await audit.read(requestId)).filter((s) => s.id === id);
+  const ctx = await contextOf(sut, scope);
+  await actOnStep(restoring(caps.restore!, snapshotsOf(history)), { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-r2-a1` }, undefined, audit);
+}
+
 const trailOf = (module: string, name: string) => new AuditTrail(redis, new Keys(`conformance-${module}-${name}-${Date.now()}-${Math.random()}`));
 
 describe('every registered system conforms', () => {
@@ -81,6 +93,19 @@ describe('every registered system conforms', () => {
 
   for (const { module, steps } of SYSTEMS) {
     describe(module.title, () => {
+      it('what was disabled before the offboarding stays disabled after Reinstate', async () => {
+        const sut = await start(module.id, { alreadyDisabled: true });
+        const before = sut.disabledBefore;
+        if (!before) throw new Error(`the ${module.title} fixture cannot disable anything beforehand`);
+        expect(sut.isDisabled(before)).toBe(true);
+        for (const step of steps.filter((s) => s.phases.includes('reinstate'))) {
+          const audit = trailOf(module.id, `${step.step}-before`);
+          const { requestId } = await execute(sut, step, audit, 1);
+          await reinstate(sut, step, audit, requestId);
+        }
+        expect(sut.isDisabled(before)).toBe(true);
+      });
+
       for (const step of steps) {
         it(`${step.title}: is planned in exactly the phases its capabilities allow`, async () => {
           const sut = await start(module.id);

@@ -4,7 +4,7 @@ import { slackAccounts } from '../../src/connectors/slack/system.js';
 import type { ConnectedSystem, Person, SystemModule } from '../../src/connectors/system.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { Keys } from '../../src/redis.js';
-import { ACME_PRODUCTION, JANE_EMAIL, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, defaultIbmSeed, JANE_EMAIL, SIM_BOT_API_KEY, SIM_IAM_IDS, startIbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js';
 import { startSlackSimulator } from '../../src/simulators/slack/index.js';
 
 /** A registered system switched on against its simulator, with one person seeded in it. */
@@ -17,12 +17,21 @@ export interface SystemUnderTest {
    */
   fail(status: 403 | 429 | 500 | 503, retryAfterSeconds?: number): void;
   heal(): void;
+  /** With `alreadyDisabled`: the id of the person's item that was disabled before the offboarding. */
+  disabledBefore?: string;
+  /** Whether the system shows that item disabled now. */
+  isDisabled(id: string): boolean;
   /** How many calls so far changed something in the system (a refused or "not found" call changed nothing). */
   mutations(): number;
   close(): Promise<void>;
 }
 
-type Fixture = (redisUrl: string) => Promise<SystemUnderTest>;
+export interface FixtureOptions {
+  /** One of the person's items (an API key, the account itself) is disabled before the offboarding. */
+  alreadyDisabled?: boolean;
+}
+
+type Fixture = (redisUrl: string, opts?: FixtureOptions) => Promise<SystemUnderTest>;
 
 const JANE: Person = { requestId: 'OFF-CONF01', slackUserId: 'U0JANE001', email: JANE_EMAIL };
 
@@ -39,8 +48,11 @@ async function connect(module: SystemModule, env: Record<string, string>, redisU
  * one thing a new system adds here besides its registry line.
  */
 export const FIXTURES: Record<string, Fixture> = {
-  'ibm-cloud': async (redisUrl) => {
-    const sim = await startIbmCloudSimulator();
+  'ibm-cloud': async (redisUrl, opts = {}) => {
+    const seed = defaultIbmSeed();
+    const terraform = seed.apiKeys.find((k) => k.name === 'jane-terraform')!;
+    if (opts.alreadyDisabled) terraform.disabled = true;
+    const sim = await startIbmCloudSimulator({ seed });
     const urls = [
       'IBMCLOUD_IAM_URL',
       'USER_MANAGEMENT_URL',
@@ -54,6 +66,9 @@ export const FIXTURES: Record<string, Fixture> = {
     return {
       connected,
       person: JANE,
+      ...(opts.alreadyDisabled ? { disabledBefore: terraform.id } : {}),
+      isDisabled: (id) =>
+        [SIM_IAM_IDS.jane, SIM_IAM_IDS.janeSl].flatMap((iamId) => sim.apiKeysOf(ACME_PRODUCTION, iamId)).find((k) => k.id === id)?.disabled === true,
       fail: (status, retryAfterSeconds) => {
         sim.clearFaults();
         sim.inject({ path: /^(?!\/identity\/token)/, status, retryAfterSeconds });
@@ -66,14 +81,14 @@ export const FIXTURES: Record<string, Fixture> = {
       },
     };
   },
-  slack: async (redisUrl) => {
+  slack: async (redisUrl, opts = {}) => {
     const adminToken = 'xoxp-sim-admin-0001-conformance';
     const sim = await startSlackSimulator({
       botToken: 'xoxb-sim-bot',
       adminToken,
       adminUserId: 'U0ADMIN01',
       users: [
-        { id: JANE.slackUserId, name: 'jane', realName: 'Jane Doe', email: JANE.email },
+        { id: JANE.slackUserId, name: 'jane', realName: 'Jane Doe', email: JANE.email, deleted: opts.alreadyDisabled ?? false },
         { id: 'U0ADMIN01', name: 'ada', realName: 'Ada Admin', email: 'ada@example.com', isOwner: true },
       ],
     });
@@ -82,6 +97,8 @@ export const FIXTURES: Record<string, Fixture> = {
     return {
       connected,
       person: JANE,
+      ...(opts.alreadyDisabled ? { disabledBefore: JANE.slackUserId } : {}),
+      isDisabled: (id) => sim.scim!.user(id)?.active === false,
       fail: (status, retryAfter) => {
         sim.scim!.clearFaults();
         sim.scim!.fault({ status, ...(retryAfter ? { retryAfter } : {}) });
