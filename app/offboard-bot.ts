@@ -15,7 +15,7 @@ import type { QueueDashboard } from '../src/ops/queue-dashboard.js';
 import { readiness } from '../src/ops/readiness.js';
 import type { PlannedSystem } from '../src/runs/run-flow.js';
 import { QUEUES } from '../src/queue/queue-names.js';
-import { configuredSecrets, registerSecrets } from '../src/redact.js';
+import { configuredSecrets, registerSecretShapes, registerSecrets } from '../src/redact.js';
 import { createRedis, Keys } from '../src/redis.js';
 import { RequestStore } from '../src/requests/request-store.js';
 import { RequestLock } from '../src/request-lock.js';
@@ -56,6 +56,7 @@ export interface StartOptions {
 /** Builds the bot from its configuration and starts the parts OFFBOARD_ROLE asks for. */
 export async function startOffboardBot(config: Config, { logger, processBeforeResponse }: StartOptions): Promise<OffboardBot> {
   registerSecrets([...configuredSecrets(config), ...config.systems.flatMap((s) => s.settings.secrets)]);
+  registerSecretShapes(config.systems.map((s) => s.module.secretShapes));
   logger.info({ systems: config.systems.map((s) => ({ system: s.module.id, ...s.settings.summary })) }, 'systems switched on');
   const metrics = createMetrics();
   const slack = createSlackClient(config.slack, metrics);
@@ -176,7 +177,7 @@ function plannedSystems(config: Config): PlannedSystem[] {
   return config.systems.map(({ module, settings }) => {
     const registered = SYSTEMS.find((s) => s.module.id === module.id);
     if (!registered) throw new Error(`${module.title} is configured but not registered in jobs/systems.ts`);
-    return { id: module.id, title: module.title, scopeNoun: module.scopeNoun, scopes: settings.scopes, steps: registered.steps };
+    return { id: module.id, title: module.title, scopeNoun: module.scopeNoun, scopes: settings.scopes, steps: registered.steps, notCovered: module.notCovered };
   });
 }
 

@@ -1,13 +1,13 @@
 /**
  * The masks applied wherever text leaves the process: Slack calls and Block Kit, log lines, the
- * audit trail in Redis, the evidence PDF. Nothing we publish should be secret, but an IBM error body
+ * audit trail in Redis, the evidence PDF. Nothing we publish should be secret, but a target system's error body
  * can echo a token, and people paste keys into free-text fields: those must never be published.
- * Identifiers (UUIDs, hex account ids, IBM ids such as `ApiKey-<uuid>`, request and Slack ids,
+ * Identifiers (UUIDs, hex account ids, ids such as `ApiKey-<uuid>`, request and Slack ids,
  * transaction ids, emails) are never masked: an id replaced by a mask is evidence lost for good.
  *
  * Two strengths: `maskSecrets` masks the bot's own secret values and secret-shaped tokens (PEM
  * blocks, Slack tokens, JWTs, `Bearer …`, `password=…`), which no identifier resembles; `redact`
- * adds a guess at random-looking strings (a pasted IBM API key has no other shape), and so is for
+ * adds a guess at random-looking strings (a pasted API key has no other shape), and so is for
  * free text only: an identifier can look just as random.
  *
  * Every rule is JSON-safe: a match never spans a quote or a backslash escape, and no replacement
@@ -17,11 +17,40 @@ const MASK = '[redacted]';
 
 type Replacer = (match: string, ...groups: string[]) => string;
 
-// Values a key/value pair may not start with: IBM ids (`apiKey: ApiKey-<uuid>`), JSON literals and
+// Values a key/value pair may not start with: prefixed ids (`apiKey: ApiKey-<uuid>`), JSON literals and
 // structure, which are not secrets and whose replacement by a bare word would break a JSON line.
 const VALUE = String.raw`(?![A-Za-z-]*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b)(?!(?:null|true|false)\b)(?!-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[\s,}\]]|$))[^\s"'\\,;&{}[\]]+`;
 const SECRET_KEY =
-  '(?:ibm[_-]?)?api[_-]?key|(?:access|refresh|id|bot|app|admin|user)[_-]?token|token|client[_-]?secret|signing[_-]?secret|secret|password|passwd|pwd|passphrase|private[_-]?key|authorization|credentials?';
+  'api[_-]?key|(?:access|refresh|id|bot|app|admin|user)[_-]?token|token|client[_-]?secret|signing[_-]?secret|secret|password|passwd|pwd|passphrase|private[_-]?key|authorization|credentials?';
+
+/** The shapes of a system's own secrets, which its module declares (`SystemModule.secretShapes`). */
+export interface SecretShapes {
+  /** Names (regular-expression source) whose value is a secret beyond the common ones, such as a vendor-prefixed `api_key`. */
+  keys?: string[];
+  /** Lengths at which a random-looking string without a digit is still taken for a pasted key of the system's. */
+  randomLengths?: number[];
+}
+
+const keyNames: string[] = [];
+const randomLengths = new Set<number>();
+
+/** Masks these systems' secret shapes from now on; call once the configuration is loaded, as `registerSecrets`. */
+export function registerSecretShapes(shapes: Iterable<SecretShapes | undefined>): void {
+  for (const shape of shapes) {
+    for (const key of shape?.keys ?? []) if (!keyNames.includes(key)) keyNames.push(key);
+    for (const length of shape?.randomLengths ?? []) randomLengths.add(length);
+  }
+  RULES[RULES.length - 1] = keyValueRule([...keyNames, SECRET_KEY].join('|'));
+}
+
+// apikey=..., "password": "...", client_secret: ..., SLACK_BOT_TOKEN=..., also inside JSON-encoded strings (\"token\":\"...\").
+// (Not after a colon: `::apikey:ApiKey-…` is a segment of a cloud resource name (CRN). A mask already in place is left as it is.)
+function keyValueRule(keys: string): [RegExp, Replacer] {
+  return [
+    new RegExp(String.raw`(?<![A-Za-z0-9:])(${keys})(\\?["']?\s*[:=]\s*\\?["']?)(?!(?:Basic|Bearer|Token)\s+\[)(?:(?:Basic|Bearer|Token)\s+)?${VALUE}`, 'gi'),
+    (_m, key: string, sep: string) => `${key}${sep}${MASK}`,
+  ];
+}
 
 const RULES: Array<[RegExp, string | Replacer]> = [
   // PEM blocks of any type (private keys, certificates); an unterminated one is masked up to where its base64 ends.
@@ -33,25 +62,17 @@ const RULES: Array<[RegExp, string | Replacer]> = [
   [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, MASK],
   // Authorization: Bearer <token>
   [/\bBearer\s+[A-Za-z0-9._~+/-]+=*/gi, `Bearer ${MASK}`],
-  // apikey=..., "password": "...", client_secret: ..., SLACK_BOT_TOKEN=..., also inside JSON-encoded strings (\"token\":\"...\").
-  [
-    // (Not after a colon: `::apikey:ApiKey-…` is a segment of an IBM CRN. A mask already in place is left as it is.)
-    new RegExp(
-      String.raw`(?<![A-Za-z0-9:])(${SECRET_KEY})(\\?["']?\s*[:=]\s*\\?["']?)(?!(?:Basic|Bearer|Token)\s+\[)(?:(?:Basic|Bearer|Token)\s+)?${VALUE}`,
-      'gi',
-    ),
-    (_m, key: string, sep: string) => `${key}${sep}${MASK}`,
-  ],
+  // Last: registerSecretShapes replaces it with one that also knows the systems' own key names.
+  keyValueRule(SECRET_KEY),
 ];
 
-// Long random-looking strings: IBM Cloud API keys are 44 base64url characters.
+// Long random-looking strings, such as a pasted API key.
 // (The look-behind keeps the scan linear: a run is only tried from its first character.)
 const RANDOM_LOOKING = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}/g;
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 /** The bot's own transaction ids (runs/step-job.ts, runs/rescan.ts), which free text and log lines quote. */
 const TRANSACTION_ID = /^offboard-OFF-[0-9A-Z]{6}-(?:[0-9a-f]{6}(?:-r\d+)?-a\d+|rescan)$/;
-const IBM_API_KEY_LENGTH = 44;
 
 /**
  * Random base64url changes character class (upper, lower, digit, other) at about two adjacent
@@ -63,7 +84,7 @@ function looksRandom(s: string): boolean {
   const upper = /[A-Z]/.test(s);
   const lower = /[a-z]/.test(s);
   if (!upper || !lower) return false; // hex ids, hashes, lower-case slugs
-  if (!/[0-9]/.test(s) && s.length !== IBM_API_KEY_LENGTH) return false;
+  if (!/[0-9]/.test(s) && !randomLengths.has(s.length)) return false;
   let changes = 0;
   for (let i = 1; i < s.length; i++) if (charClass(s.charCodeAt(i)) !== charClass(s.charCodeAt(i - 1))) changes++;
   return changes / (s.length - 1) >= 0.4;

@@ -44,7 +44,7 @@ export class Keys {
   submission(viewId: string, hash: string) {
     return `${this.prefix}:submission:${viewId}:${hash}`;
   }
-  /** A request budget shared by every worker, e.g. one IBM Cloud account's. */
+  /** A request budget shared by every worker, e.g. one account's of a system. */
   budget(system: string, scope: string) {
     return `${this.prefix}:budget:${system}:${scope}`;
   }

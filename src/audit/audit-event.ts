@@ -45,7 +45,16 @@ export type AuditEvent =
    * end of the grace period, a reinstatement) is a further round, started by `by` (a person, or
    * `schedule`). `phase` is absent in trails written before phases existed: those deleted.
    */
-  | { type: 'run.planned'; round: number; steps: StepRef[]; startsAt: string; by?: string; phase?: Phase }
+  | {
+      type: 'run.planned';
+      round: number;
+      steps: StepRef[];
+      startsAt: string;
+      by?: string;
+      phase?: Phase;
+      /** What the round's systems say they do not reach (their modules' `notCovered`), as planned. */
+      notCovered?: string[];
+    }
   /** The deletion phase will start at `at` unless the person is reinstated first. */
   | { type: 'deletion.scheduled'; deleteAt: string }
   /**

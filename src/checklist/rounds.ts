@@ -79,3 +79,8 @@ export function roundName(r: { phase: string; kind: RoundKind; by?: string | nul
       return `retry by ${who} of the ${r.phase} phase's failed steps`;
   }
 }
+
+/** What the systems of every round said, when it was planned, that offboarding them does not reach: each statement once. */
+export function notCoveredOf(trail: readonly AuditRecord[]): string[] {
+  return [...new Set(trail.flatMap((e) => (e.type === 'run.planned' ? (e.notCovered ?? []) : [])))];
+}

@@ -23,6 +23,8 @@ return wait
 `);
 
 export interface RateBudgetOptions {
+  /** The system whose budget it is, as messages name it: its title. */
+  system: string;
   /** Calls per second per key. */
   rps: number;
   /** Longest a call waits for its slot in place; beyond it the caller is told to come back. */
@@ -45,7 +47,7 @@ export class RateBudget {
   /** Resolves when the call may go; throws RateLimitedError when its slot is too far out. */
   async take(name: string): Promise<void> {
     const wait = Number(await RESERVE.run(this.redis, [this.keyOf(name)], [this.interval, this.burst, this.opts.maxWaitMs]));
-    if (wait < 0) throw new RateLimitedError(`the IBM Cloud request budget of ${name} is used up for now`, -wait);
+    if (wait < 0) throw new RateLimitedError(`the ${this.opts.system} request budget of ${name} is used up for now`, -wait);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

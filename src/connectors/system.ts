@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Metrics } from '../metrics/metrics.js';
+import type { SecretShapes } from '../redact.js';
 import type { Keys } from '../redis.js';
 
 /** What a system's client may share with every other process of the bot: metrics, and Redis for budgets kept across workers. */
@@ -40,6 +41,13 @@ export interface SystemModule<C = unknown> {
   title: string;
   /** What one scope is called in messages: 'account', 'workspace'. */
   scopeNoun: string;
+  /**
+   * What offboarding here does not reach, as clauses the checklist lists and the evidence prints
+   * ("sessions … stay valid until they expire (up to an hour)"): no green step may pass for it.
+   */
+  notCovered: string[];
+  /** What its secrets look like in free text, beyond the common shapes `src/redact.ts` knows: masked once it is switched on. */
+  secretShapes?: SecretShapes;
   /** The variable whose presence switches the system on. */
   switchedOnBy: string;
   /** The schema of its variables (its `settings.ts`), each described: docs/configuration.md is generated from it. */

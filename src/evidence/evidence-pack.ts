@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/audit-event.js';
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
-import { roundsOf, type Round, type RoundKind } from '../checklist/rounds.js';
+import { notCoveredOf, roundsOf, type Round, type RoundKind } from '../checklist/rounds.js';
 import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { currentRound, phaseOf, stepProgress, type StepProgress } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
@@ -11,7 +11,7 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.1';
+export const SCHEMA_VERSION = '1.2';
 
 export interface PackInput {
   requestId: string;
@@ -64,6 +64,8 @@ export interface EvidencePack {
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
   /** Slack user id → name, as the trail records them (pack-people.ts): covered by the chain. */
   people: Record<string, string>;
+  /** What the systems of every round said they do not reach, as each round was planned (since 1.2). */
+  not_covered: string[];
   chain: { version: string; genesis: string; head: string; length: number; entries: ChainEntry[]; checked: ChainCheck };
 }
 
@@ -218,6 +220,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
           : [],
     ),
     people: packPeople(entries),
+    not_covered: notCoveredOf(trail),
     chain: {
       version: CHAIN_VERSION,
       genesis: genesisHash(input.requestId),

@@ -24,9 +24,3 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
-
-const SYSTEMS: Record<string, string> = { 'ibm-cloud': 'IBM Cloud' };
-
-export function systemLabel(system: string): string {
-  return SYSTEMS[system] ?? system;
-}

@@ -100,10 +100,9 @@ export function scopeSection(ctx: PdfContext): void {
   ]);
   layout.subheading('What is not covered');
   layout.bullets([
-    'Sessions and tokens issued before access was removed stay valid until they expire (up to 1 hour on IBM Cloud).',
     'Systems not connected to this bot, and identities of the person under another email.',
     'Resources the person created keep running; shared credentials they knew are not rotated by this run.',
-    'Dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove.',
+    ...(pack.not_covered ?? []).map((clause) => `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`),
   ]);
 }
 

@@ -12,8 +12,8 @@ export interface Metrics {
   approvalToVerified: Histogram<'system'>;
   /** Slack Web API calls by method and outcome (`ok`, `ratelimited`, an error code or an HTTP status). */
   slackCalls: Counter<'method' | 'status'>;
-  /** IBM Cloud calls by operation and HTTP status (`network` when no answer came). */
-  ibmCalls: Counter<'operation' | 'status'>;
+  /** Calls to the systems offboarded from, by the system's id, operation and HTTP status (`network` when no answer came). */
+  systemCalls: Counter<'system' | 'operation' | 'status'>;
   /** Access found again by a re-scan after it had been removed, per system. */
   rescanAlerts: Counter<'system'>;
   /** What the reconciler did: re-enqueued a run, recorded a lost job, re-posted a message… */
@@ -49,10 +49,10 @@ export function createMetrics(): Metrics {
       labelNames: ['method', 'status'],
       registers: [registry],
     }),
-    ibmCalls: new Counter({
-      name: 'offboard_ibm_calls_total',
-      help: 'IBM Cloud API calls by operation and HTTP status',
-      labelNames: ['operation', 'status'],
+    systemCalls: new Counter({
+      name: 'offboard_system_calls_total',
+      help: 'Calls to the systems offboarded from, by system, operation and HTTP status',
+      labelNames: ['system', 'operation', 'status'],
       registers: [registry],
     }),
     rescanAlerts: new Counter({

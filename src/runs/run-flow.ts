@@ -13,6 +13,14 @@ export interface PlannedSystem {
   scopeNoun: string;
   scopes: string[];
   steps: StepJob[];
+  /** What the system says offboarding it does not reach (its module's `notCovered`). */
+  notCovered: readonly string[];
+}
+
+/** What the systems of these planned steps do not reach, in their own words: each statement once, in the order of the systems. */
+export function notCoveredBy(systems: readonly PlannedSystem[], steps: readonly StepRef[]): string[] {
+  const planned = new Set(steps.map((s) => s.system));
+  return [...new Set(systems.filter((s) => planned.has(s.id)).flatMap((s) => s.notCovered))];
 }
 
 export interface PlanOptions {

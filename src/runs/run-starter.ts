@@ -3,7 +3,7 @@ import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import type { Phase } from '../audit/audit-event.js';
-import { buildStepFlow, identifyJob, planSteps, type PlannedSystem, type PlanOptions } from './run-flow.js';
+import { buildStepFlow, identifyJob, notCoveredBy, planSteps, type PlannedSystem, type PlanOptions } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
@@ -74,7 +74,9 @@ export class RunStarter {
         if (!plan) throw new Error(`round ${round} of ${request.id} is not planned and no plan was given`);
         const now = this.now();
         const startsAt = request.effectiveAt && Date.parse(request.effectiveAt) > now ? request.effectiveAt : new Date(now).toISOString();
-        await this.audit.append(request.id, { type: 'run.planned', round, phase: plan.phase, steps: planSteps(this.systems, plan), startsAt, by: plan.by });
+        const steps = planSteps(this.systems, plan);
+        const notCovered = notCoveredBy(this.systems, steps);
+        await this.audit.append(request.id, { type: 'run.planned', round, phase: plan.phase, steps, startsAt, by: plan.by, notCovered });
         trail = await this.audit.read(request.id);
       }
       if (systemsOf(plannedRound(trail, round)!.steps).every((s) => identifiedSystems(trail, round).has(s))) await this.enqueueSteps(request, round, trail);

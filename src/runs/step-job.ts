@@ -44,7 +44,7 @@ export interface StepJob {
   name: string;
   ref(scope: string): StepRef;
   /** The step's capabilities with the client of a connected system. */
-  capabilities(deps: RunDeps, scope: string): StepCapabilities;
+  capabilities(deps: Pick<RunDeps, 'systems'>, scope: string): StepCapabilities;
   process(job: Job, deps: RunDeps, token?: string): Promise<void>;
   /**
    * Records the step as failed for good (its workers kept dying: BullMQ failed it without our code
@@ -63,7 +63,7 @@ export interface StepJob {
  * step for good.
  */
 export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
-  const capabilities = (deps: RunDeps, scope: string) => {
+  const capabilities = (deps: Pick<RunDeps, 'systems'>, scope: string) => {
     const connected = deps.systems.get(spec.system.id);
     if (!connected) throw new PermanentError(`${spec.system.title} is switched off in this worker's configuration (${spec.system.switchedOnBy} is not set)`);
     return spec.connect(connected.client as C, scope);
@@ -179,7 +179,7 @@ function stepContext(request: OffboardRequest, trail: AuditRecord[], data: StepJ
     identities: identitiesOf(trail, data.system, round),
     // Unique per step, round and execution (a stalled re-run is an execution of its own), so
     // each call the target system logged maps to exactly one execution here; short enough to
-    // print whole in the evidence and paste into IBM Activity Tracker.
+    // print whole in the evidence and paste into the target system's own audit log search.
     transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
     asker: askerOf(trail, id, data.requestId, round),
   };
@@ -290,7 +290,7 @@ function action(capabilities: StepCapabilities, phase: Phase, step: string, hist
 }
 
 /** What the step's disable phase removed or disabled, with the snapshot to restore each from. */
-function snapshotsOf(history: StepProgress[]): Change[] {
+export function snapshotsOf(history: StepProgress[]): Change[] {
   const disabled = history.find((p) => p.phase === 'disable');
   return (disabled?.changes ?? []).filter((c) => c.snapshot && (c.outcome === 'removed' || c.outcome === 'disabled'));
 }
@@ -299,7 +299,7 @@ function snapshotsOf(history: StepProgress[]): Change[] {
  * A restore as the step runner drives any phase: its "inventory" is the snapshots, so a re-run
  * restores only what is not recorded as restored yet, and its read-back looks for all of them.
  */
-function restoring(restore: RestoreAction, snapshots: Change[]): PhaseStep {
+export function restoring(restore: RestoreAction, snapshots: Change[]): PhaseStep {
   return {
     inventory: async () => ({ found: snapshots.map(({ id, label, detail, owner }) => ({ id, label, detail, ...(owner ? { owner } : {}) })) }),
     act: (ctx, todo) =>

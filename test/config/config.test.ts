@@ -134,7 +134,7 @@ describe('loadConfig', () => {
       'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
       'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)',
       // Blank, IBM Cloud's switch is off, and no other system is switched on.
-      'No system to offboard from is switched on: set IBMCLOUD_API_KEY (IBM Cloud) or SLACK_ADMIN_TOKEN (Slack)',
+      `No system to offboard from is switched on: set ${SYSTEM_MODULES.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`,
     ]);
   });
 

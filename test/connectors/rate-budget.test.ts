@@ -17,7 +17,11 @@ afterAll(() => redis.disconnect());
 
 /** A client as one worker process holds it, with the budget every worker shares through Redis. */
 function workerClient(url: string, prefix: string, rps: number, maxWaitMs = 10_000) {
-  return new IbmCloudClient(ibmConfig(url), undefined, new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { rps, maxWaitMs }));
+  return new IbmCloudClient(
+    ibmConfig(url),
+    undefined,
+    new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps, maxWaitMs }),
+  );
 }
 
 const membershipChecks = (requests: { path: string }[], account: string) => requests.filter((r) => r.path.startsWith(`/v2/accounts/${account}/users/`));
@@ -54,6 +58,8 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
     for (const err of refused) {
       expect(err).toBeInstanceOf(RateLimitedError);
       expect((err as RateLimitedError).retryAfterMs).toBeGreaterThan(300);
+      // Named after the system whose budget it is, as its module titles it.
+      expect(err.message).toBe(`the IBM Cloud request budget of ${ACME_PRODUCTION} is used up for now`);
     }
     // Only the calls that got a turn reached IBM.
     expect(membershipChecks(sim.requests, ACME_PRODUCTION)).toHaveLength(20 - refused.length);

@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
+import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import { stepId } from '../../src/connectors/step-ref.js';
 import { renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
 import { buildEvidencePack, type EvidencePack } from '../../src/evidence/evidence-pack.js';
@@ -42,7 +43,7 @@ describe('the evidence pack JSON', () => {
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
-    expect(pack.schema_version).toBe('1.1');
+    expect(pack.schema_version).toBe('1.2');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({
       decision: 'approved',
@@ -95,6 +96,16 @@ describe('the evidence PDF', () => {
     expect(text).toContain('access.attested');
     expect(text).toContain('person.reinstated');
     expect(text).toContain('Signing key ops-2025');
+  });
+
+  it('says, under What is not covered, what each system of the run does not reach, in its own words', async () => {
+    const pack = packOf(LIFECYCLE);
+    // Recorded when the round was planned, so the JSON carries it and the PDF prints only what the JSON says.
+    expect(pack.not_covered).toEqual(ibmCloud.notCovered);
+    const { text } = await pdfText(pack, 'ops-2025');
+    const flat = text.replace(/\s+/g, ' ');
+    expect(ibmCloud.notCovered.length).toBeGreaterThan(0);
+    for (const clause of ibmCloud.notCovered) expect(flat).toContain(`${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`);
   });
 
   it('matches the JSON: the same outcome, chain head and JSON SHA-256 on every page', async () => {

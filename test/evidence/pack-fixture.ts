@@ -1,3 +1,4 @@
+import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import type { AuditEvent, Phase } from '../../src/audit/audit-event.js';
 import { linkEntries, type ChainEntry } from '../../src/audit/audit-chain.js';
 import type { Change, Finding } from '../../src/connectors/connector.js';
@@ -107,7 +108,7 @@ export function run(opts: RunOptions = {}): Run {
   add({ type: 'request.submitted', actor: 'U02MGR', request }, 0);
   add({ type: 'approval.refused', actor: 'U07JANE', action: 'approve', reason: 'You cannot decide on your own offboarding.' });
   add({ type: 'request.approved', actor: 'U09SEC', approvers: ['U09SEC', 'U06KIM', 'U08COMP'] }, 300_000);
-  add({ type: 'run.planned', round: 1, steps: PLAN, startsAt: '2025-03-04T17:00:00.000Z', phase: 'disable' });
+  add({ type: 'run.planned', round: 1, steps: PLAN, startsAt: '2025-03-04T17:00:00.000Z', phase: 'disable', notCovered: ibmCloud.notCovered });
   const transactions: string[] = [];
   const failed: string[] = [];
   PLAN.forEach((ref, i) => {

@@ -80,7 +80,7 @@ describe('GET /metrics', () => {
       'offboard_job_duration_seconds',
       'offboard_approval_to_verified_seconds',
       'offboard_slack_calls_total',
-      'offboard_ibm_calls_total',
+      'offboard_system_calls_total',
       'offboard_rescan_alerts_total',
       'offboard_reconciler_actions_total',
       'offboard_queue_jobs',
@@ -91,9 +91,9 @@ describe('GET /metrics', () => {
       expect(res.text, name).toContain(`# TYPE ${name} `);
     }
     expect(sample(res.text, 'offboard_job_duration_seconds_count', { queue: QUEUES.revocations, job: 'ibm-cloud.api-keys', outcome: 'completed' })).toBe(2);
-    expect(sample(res.text, 'offboard_ibm_calls_total', { operation: 'list access groups', status: '429' })).toBe(1);
+    expect(sample(res.text, 'offboard_system_calls_total', { system: 'ibm-cloud', operation: 'list access groups', status: '429' })).toBe(1);
     // Jane's two user records in Production, her one in Staging.
-    expect(sample(res.text, 'offboard_ibm_calls_total', { operation: 'remove user from account', status: 'ok' })).toBe(3);
+    expect(sample(res.text, 'offboard_system_calls_total', { system: 'ibm-cloud', operation: 'remove user from account', status: 'ok' })).toBe(3);
     for (const queue of Object.values(QUEUES)) expect(sample(res.text, 'offboard_queue_jobs', { queue, state: 'failed' }), queue).toBe(0);
   });
 

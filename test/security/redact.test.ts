@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { configuredSecrets, maskSecrets, redact, redactDeep, redactRecord, registerSecrets } from '../../src/redact.js';
+import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
+import { configuredSecrets, maskSecrets, redact, redactDeep, redactRecord, registerSecretShapes, registerSecrets } from '../../src/redact.js';
+
+// As start-up does for the systems switched on: IBM Cloud's module declares what its keys look like.
+registerSecretShapes([ibmCloud.secretShapes]);
 
 // Fake values shaped like the real ones; none is a real credential.
 const IBM_API_KEY = 'Zx9Qm2LkP0aB7cD4eF6gH8iJ1kL3mN5oP7qR9sT2uV4w';
@@ -40,6 +44,7 @@ describe('redact masks secrets', () => {
     ['an unsigned JWT', `access_token ${UNSIGNED_JWT}`, UNSIGNED_JWT],
     ['an IBM Cloud API key', `the key ${IBM_API_KEY} was refused`, IBM_API_KEY],
     ['an IBM Cloud API key without digits', `the key ${IBM_API_KEY_NO_DIGITS} was refused`, IBM_API_KEY_NO_DIGITS],
+    ['a key named as IBM Cloud names it, run together', 'ibmapikey=s3cr3t-value-here', 's3cr3t-value-here'],
     ['a Slack bot token', 'token xoxb-1234-5678-AbCdEfGh', 'xoxb-1234-5678-AbCdEfGh'],
     ['a Slack user token', 'xoxp-1234-5678-9012-abcdef', 'xoxp-1234-5678-9012-abcdef'],
     ['a Slack refresh token', 'xoxe.xoxp-1-Mi0yLTEyMzQ', 'xoxe.xoxp-1-Mi0yLTEyMzQ'],

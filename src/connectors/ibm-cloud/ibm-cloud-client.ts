@@ -390,11 +390,11 @@ export class IbmCloudClient {
     if (this.budget && account) await this.budget.take(account);
     try {
       const result = wellFormedDeep(await fn());
-      this.metrics?.ibmCalls.inc({ operation, status: 'ok' });
+      this.metrics?.systemCalls.inc({ system: 'ibm-cloud', operation, status: 'ok' });
       return result;
     } catch (err) {
       const own = err instanceof RetryableError || err instanceof PermanentError;
-      this.metrics?.ibmCalls.inc({ operation, status: String(statusOf(err) ?? (own ? 'error' : 'network')) });
+      this.metrics?.systemCalls.inc({ system: 'ibm-cloud', operation, status: String(statusOf(err) ?? (own ? 'error' : 'network')) });
       throw classifyIbmError(operation, err);
     }
   }

@@ -8,6 +8,13 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
   id: 'ibm-cloud',
   title: 'IBM Cloud',
   scopeNoun: 'account',
+  notCovered: [
+    'sessions and tokens IBM Cloud issued before access was removed, which stay valid until they expire (up to an hour)',
+    'service IDs and credentials the person created',
+    'dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove',
+  ],
+  // `ibmapikey=…`, and a pasted API key: 44 base64url characters, which may hold no digit.
+  secretShapes: { keys: ['ibm[_-]?api[_-]?key'], randomLengths: [44] },
   switchedOnBy: 'IBMCLOUD_API_KEY',
   variables: ibmCloudVariables,
   configure(env) {
@@ -30,7 +37,9 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         new IbmCloudClient(
           settings,
           metrics,
-          settings.maxRps ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { rps: settings.maxRps, maxWaitMs: 2_000 }) : undefined,
+          settings.maxRps
+            ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { system: ibmCloud.title, rps: settings.maxRps, maxWaitMs: 2_000 })
+            : undefined,
         ),
       checkStartup: (client) => client.checkCredentials(),
       credentialOwners: async (client) => [{ id: await client.apiKeyOwner(), credential: 'IBMCLOUD_API_KEY' }],

@@ -10,6 +10,8 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
   id: 'slack',
   title: 'Slack',
   scopeNoun: SLACK_WORKSPACE,
+  // Deactivating through SCIM signs the account out of every session: nothing of it is left running.
+  notCovered: [],
   switchedOnBy: 'SLACK_ADMIN_TOKEN',
   variables: slackScimVariables,
   configure(env) {
@@ -19,7 +21,7 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
       scopes: [SLACK_WORKSPACE],
       secrets: [settings.token],
       summary: { scimUrl: settings.scimUrl, apiUrl: settings.apiUrl, timeoutMs: settings.timeoutMs },
-      connect: ({ metrics }) => new SlackScimClient(settings, (operation, status) => metrics.slackCalls.inc({ method: `scim ${operation}`, status })),
+      connect: ({ metrics }) => new SlackScimClient(settings, (operation, status) => metrics.systemCalls.inc({ system: 'slack', operation, status })),
       // Asking for a user who cannot exist proves the token works: a 404 is an answer, 401/403 name the setting.
       checkStartup: async (client) => void (await client.getUser('U00000000000')),
       credentialOwners: async (client) => [{ id: await client.tokenOwner(), credential: 'SLACK_ADMIN_TOKEN' }],

@@ -1,5 +1,5 @@
 import type { AuditRecord, Phase } from '../../audit/audit-event.js';
-import { roundName, roundsOf } from '../../checklist/rounds.js';
+import { notCoveredOf, roundName, roundsOf } from '../../checklist/rounds.js';
 import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
@@ -73,7 +73,7 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   const scope = finished
     ? [
         context(
-          `*Checked:* ${escapeText(checked.join('; '))}. *Not covered:* systems and accounts not configured here; sessions and tokens already issued (valid up to an hour on IBM Cloud); service IDs and credentials the person created; identities under another email; rule-based access shown amber above.`,
+          `*Checked:* ${escapeText(checked.join('; '))}. *Not covered:* ${escapeText(['systems and accounts not configured here', 'identities under another email', ...notCoveredOf(trail), 'access shown amber above'].join('; '))}.`,
         ),
       ]
     : [];

@@ -1,0 +1,271 @@
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { StepContext } from '../../src/connectors/connector.js';
+import { NotConfirmedError, PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { Keys } from '../../src/redis.js';
+import { actOnStep, readBackOnce, type PhaseStep } from '../../src/runs/run-step.js';
+import { stepProgress } from '../../src/checklist/step-progress.js';
+import { type Change, itemKey, settles } from '../../src/connectors/connector.js';
+import { stepId } from '../../src/connectors/step-ref.js';
+import { restoring, snapshotsOf, type StepJob } from '../../src/runs/step-job.js';
+import type { Identity } from '../../src/connectors/system.js';
+import { Redis } from 'ioredis';
+import { SYSTEMS } from '../../jobs/systems.js';
+import { FIXTURES, type FixtureOptions, type SystemUnderTest } from './fixtures.js';
+
+const running: SystemUnderTest[] = [];
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(inject('redisUrl'));
+});
+afterAll(() => redis.disconnect());
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+async function start(id: string, opts?: FixtureOptions): Promise<SystemUnderTest> {
+  const fixture = FIXTURES[id];
+  if (!fixture) throw new Error(`no conformance fixture for ${id}: add one to test/conformance/fixtures.ts`);
+  const sut = await fixture(inject('redisUrl'), opts);
+  running.push(sut);
+  return sut;
+}
+
+const identified = new WeakMap<SystemUnderTest, Identity[]>();
+
+/**
+ * What a step is given in a run: the person and every identity the system's identification found,
+ * with those of earlier identifications (someone removed from an account is no longer found there).
+ */
+async function contextOf(sut: SystemUnderTest, scope: string): Promise<StepContext> {
+  const { module, settings, client } = sut.connected;
+  const identities = await settings.identify(client, sut.person, identified.get(sut) ?? []);
+  identified.set(sut, identities);
+  expect(identities.length, `${module.title} finds the seeded person`).toBeGreaterThan(0);
+  return { requestId: sut.person.requestId, scope, transactionId: `offboard-${sut.person.requestId}-conformance`, person: sut.person, identities };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/**
+ * One execution of a step's act, as the step job runs it, on a trail of its own: the step planned
+ * in the phase it removes in, and what earlier executions recorded taken into account.
+ */
+async function execute(sut: SystemUnderTest, step: StepJob, audit: AuditTrail, attempt: number, wrap: (s: PhaseStep) => PhaseStep = (s) => s) {
+  const scope = sut.connected.settings.scopes[0]!;
+  const ctx = await contextOf(sut, scope);
+  const caps = step.capabilities({ systems: new Map([[step.system.id, sut.connected]]) }, scope);
+  const phase = caps.disable ? 'disable' : 'delete';
+  const ref = step.ref(scope);
+  const id = stepId(ref);
+  if (attempt === 1) await audit.append(ctx.requestId, { type: 'run.planned', round: 1, phase, steps: [ref], startsAt: new Date().toISOString() });
+  const earlier = stepProgress(await audit.read(ctx.requestId)).find((s) => s.id === id && s.phase === phase);
+  const action = (caps.disable ?? caps.delete)!;
+  await actOnStep(wrap({ ...action, inventory: caps.inventory }), { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, audit);
+  return { requestId: ctx.requestId };
+}
+
+/** A reinstatement round of the step after `execute` disabled in round 1, driven as the runner drives a restore. */
+async function reinstate(sut: SystemUnderTest, step: StepJob, audit: AuditTrail, requestId: string) {
+  const scope = sut.connected.settings.scopes[0]!;
+  const ref = step.ref(scope);
+  const id = stepId(ref);
+  await audit.append(requestId, { type: 'run.planned', round: 2, phase: 'reinstate', steps: [ref], startsAt: new Date().toISOString() });
+  const caps = step.capabilities({ systems: new Map([[step.system.id, sut.connected]]) }, scope);
+  const history = stepProgress(await audit.read(requestId)).filter((s) => s.id === id);
+  const ctx = await contextOf(sut, scope);
+  await actOnStep(restoring(caps.restore!, snapshotsOf(history)), { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-r2-a1` }, undefined, audit);
+}
+
+const trailOf = (module: string, name: string) => new AuditTrail(redis, new Keys(`conformance-${module}-${name}-${Date.now()}-${Math.random()}`));
+
+describe('every registered system conforms', () => {
+  it('has a fixture that starts its simulator', () => {
+    expect(SYSTEMS.map((s) => s.module.id).filter((id) => !FIXTURES[id])).toEqual([]);
+  });
+
+  for (const { module, steps } of SYSTEMS) {
+    describe(module.title, () => {
+      it('what was disabled before the offboarding stays disabled after Reinstate', async () => {
+        const sut = await start(module.id, { alreadyDisabled: true });
+        const before = sut.disabledBefore;
+        if (!before) throw new Error(`the ${module.title} fixture cannot disable anything beforehand`);
+        expect(sut.isDisabled(before)).toBe(true);
+        for (const step of steps.filter((s) => s.phases.includes('reinstate'))) {
+          const audit = trailOf(module.id, `${step.step}-before`);
+          const { requestId } = await execute(sut, step, audit, 1);
+          await reinstate(sut, step, audit, requestId);
+        }
+        expect(sut.isDisabled(before)).toBe(true);
+      });
+
+      for (const step of steps) {
+        it(`${step.title}: is planned in exactly the phases its capabilities allow`, async () => {
+          const sut = await start(module.id);
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, sut.connected.settings.scopes[0]!);
+          // Disabling needs a disable action (or only reports, as residual access); deleting is every
+          // step's (a delete action, else the disable again, else the report); reinstating needs a restore.
+          const allowed = [
+            ...(caps.disable || step.reportsResidual ? ['disable'] : []),
+            ...(caps.delete || caps.disable || step.reportsResidual ? ['delete'] : []),
+            ...(caps.restore ? ['reinstate'] : []),
+          ];
+          expect([...step.phases].sort()).toEqual(allowed.sort());
+        });
+
+        it(`${step.title}: a 429 with Retry-After is retried after that wait, a 5xx is retried, a 403 fails for good`, async () => {
+          const sut = await start(module.id);
+          const scope = sut.connected.settings.scopes[0]!;
+          const ctx = await contextOf(sut, scope);
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+
+          sut.fail(429, 7);
+          const limited = await rejection(caps.inventory(ctx));
+          expect(limited).toBeInstanceOf(RetryableError);
+          expect((limited as RetryableError).retryAfterMs).toBe(7_000);
+
+          sut.fail(503);
+          expect(await rejection(caps.inventory(ctx))).toBeInstanceOf(RetryableError);
+          sut.fail(500);
+          expect(await rejection(caps.inventory(ctx))).toBeInstanceOf(RetryableError);
+
+          sut.fail(403);
+          const refused = await rejection(caps.inventory(ctx));
+          expect(refused).toBeInstanceOf(PermanentError);
+          expect(refused).not.toBeInstanceOf(RetryableError);
+
+          // With the system answering again, the same step answers: none of the failures was the step's own doing.
+          sut.heal();
+          await expect(caps.inventory(ctx)).resolves.toBeDefined();
+        });
+
+        it.skipIf(step.reportsResidual)(`${step.title}: a worker that dies between a change and its record runs again and changes nothing twice`, async () => {
+          // The same step, undisturbed, on a system seeded alike: what one clean execution changes.
+          const clean = await start(module.id);
+          const cleanAudit = trailOf(module.id, 'clean');
+          await execute(clean, step, cleanAudit, 1);
+          const cleanChanges = clean.mutations();
+          expect(cleanChanges, `the seeded person holds something ${step.title} changes`).toBeGreaterThan(0);
+
+          const sut = await start(module.id);
+          const audit = trailOf(module.id, 'crash');
+          const dies = (s: PhaseStep): PhaseStep => ({
+            ...s,
+            // The first change is made in the system; the worker dies before it is recorded.
+            act: (ctx, found) => {
+              const changes = s.act(ctx, found)[Symbol.asyncIterator]();
+              const next = async (): Promise<IteratorResult<Change>> => {
+                await changes.next();
+                await changes.return?.();
+                throw new Error('the worker died');
+              };
+              return { [Symbol.asyncIterator]: () => ({ next }) };
+            },
+          });
+          expect(String(await rejection(execute(sut, step, audit, 1, dies)))).toContain('the worker died');
+          expect(sut.mutations()).toBeGreaterThan(0);
+
+          const { requestId } = await execute(sut, step, audit, 2);
+          await execute(sut, step, audit, 3);
+
+          // Every change made once, whatever the crash: the system saw what a clean run makes.
+          expect(sut.mutations()).toBe(cleanChanges);
+          const changesOf = async (trail: AuditTrail) =>
+            (await trail.read(requestId)).flatMap((e) => (e.type === 'step.acted' ? e.changes.filter(settles) : []));
+          const recorded = await changesOf(audit);
+          expect(recorded.length).toBeGreaterThan(0);
+          expect(new Set(recorded.map(itemKey)).size, 'each item is recorded once').toBe(recorded.length);
+          // And the evidence says what a clean run says: the change the dead worker made is the bot's, not "already absent".
+          const outcomes = (changes: typeof recorded) => changes.map((c) => `${itemKey(c)} ${c.outcome}`).sort();
+          expect(outcomes(recorded)).toEqual(outcomes(await changesOf(cleanAudit)));
+        });
+
+        it.skipIf(step.reportsResidual)(`${step.title}: what is already removed is answered as already absent, and nothing is changed`, async ({ skip }) => {
+          const sut = await start(module.id);
+          const scope = sut.connected.settings.scopes[0]!;
+          const ctx = await contextOf(sut, scope);
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+          const action = (caps.delete ?? caps.disable)!;
+          const { found } = await caps.inventory(ctx);
+          const first: Change[] = [];
+          for await (const change of action.act(ctx, found)) first.push(change);
+          // A step whose final removal only disables (Slack never deletes an account) removes nothing.
+          if (!first.some((c) => c.outcome === 'removed')) skip();
+          const before = sut.mutations();
+
+          // Someone else (or an earlier round) got there first: the same items are acted on again.
+          const again: Change[] = [];
+          for await (const change of action.act({ ...ctx, transactionId: `${ctx.transactionId}-again` }, found)) again.push(change);
+
+          expect(again.map((c) => c.outcome)).toEqual(found.map(() => 'already_absent'));
+          expect(sut.mutations()).toBe(before);
+        });
+
+        it.skipIf(step.phases.indexOf('reinstate') < 0)(`${step.title}: a reinstatement run twice restores once`, async () => {
+          const sut = await start(module.id);
+          const audit = trailOf(module.id, 'restore');
+          const { requestId } = await execute(sut, step, audit, 1);
+          const scope = sut.connected.settings.scopes[0]!;
+          const ref = step.ref(scope);
+          const id = stepId(ref);
+          await audit.append(requestId, { type: 'run.planned', round: 2, phase: 'reinstate', steps: [ref], startsAt: new Date().toISOString() });
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+          const restore = async (attempt: number) => {
+            const history = stepProgress(await audit.read(requestId)).filter((s) => s.id === id);
+            const earlier = history.find((s) => s.phase === 'reinstate');
+            const ctx = await contextOf(sut, scope);
+            await actOnStep(
+              restoring(caps.restore!, snapshotsOf(history)),
+              { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-r2-a${attempt}` },
+              earlier,
+              audit,
+            );
+          };
+          const beforeRestore = sut.mutations();
+          await restore(1);
+          const restoredOnce = sut.mutations();
+          expect(restoredOnce).toBeGreaterThan(beforeRestore);
+
+          await restore(2);
+
+          expect(sut.mutations()).toBe(restoredOnce);
+          const restored = (await audit.read(requestId)).flatMap((e) =>
+            e.type === 'step.acted' ? e.changes.filter((c) => c.outcome === 'restored').map(itemKey) : [],
+          );
+          expect(restored.length).toBeGreaterThan(0);
+          expect(new Set(restored).size, 'each item is restored once').toBe(restored.length);
+        });
+
+        // A step that only reports what it cannot remove has nothing to read back.
+        it.skipIf(step.reportsResidual)(`${step.title}: a read-back that never confirms is never green`, async () => {
+          const sut = await start(module.id);
+          const scope = sut.connected.settings.scopes[0]!;
+          const ctx = await contextOf(sut, scope);
+          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+          const action = caps.disable ?? caps.delete;
+          if (!action) throw new Error(`${step.title} can neither disable nor delete`);
+          // Nothing is changed, so the system keeps showing what the person holds.
+          const { found } = await caps.inventory(ctx);
+          expect(found.length, `the seeded person holds something ${step.title} removes`).toBeGreaterThan(0);
+          const audit = new AuditTrail(redis, new Keys(`conformance-${module.id}-${step.step}-${Date.now()}`));
+          const stepId = step.ref(scope).step;
+          const state = { startedAt: Date.now(), checks: 0, pauseMs: 0 };
+
+          const outcome = await rejection(
+            readBackOnce({ ...action, inventory: caps.inventory }, { ...ctx, stepId }, state, { timeoutMs: 0, intervalMs: 1 }, audit, 'once'),
+          );
+
+          expect(outcome).toBeInstanceOf(NotConfirmedError);
+          expect((await audit.read(ctx.requestId)).filter((e) => e.type === 'step.verified')).toEqual([]);
+        });
+      }
+    });
+  }
+});
