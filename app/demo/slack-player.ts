@@ -3,6 +3,9 @@ import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
 
+/** Request ids, wherever a message names them. */
+const REQUEST_IDS = /OFF-[0-9A-Z]{6}/g;
+
 /**
  * Does in the simulated workspace what people do in Slack: type the command, fill the modal, click.
  * The bot answers each of these as soon as its listener acknowledges and goes on working after; the
@@ -71,14 +74,20 @@ export class SlackPlayer {
    * once that message shows the read-only preview, as an approver would see it.
    */
   async request(userId: string, answers: FormAnswers, { awaitPreview = true } = {}): Promise<string> {
-    const before = this.stack.slack.messages(APPROVAL_CHANNEL).length;
+    // Requests already announced, and anything else about them that lands in the channel later (a
+    // broadcast reply, an update), are not this one: its approval message names a request id new here.
+    const known = new Set(this.stack.slack.messages(APPROVAL_CHANNEL).flatMap((m) => m.text.match(REQUEST_IDS) ?? []));
     const res = await this.submitForm(userId, answers);
     if (res.status !== 200 || (res.json as { response_action?: string } | undefined)?.response_action === 'errors') {
       throw new Error(`request refused: ${res.body}`);
     }
-    const message = await this.stack.slack.waitFor(() => this.stack.slack.messages(APPROVAL_CHANNEL)[before]);
-    const id = /OFF-[0-9A-Z]{6}/.exec(message.text)?.[0];
-    if (!id) throw new Error(`no request id in approval message: ${message.text}`);
+    const id = await this.stack.slack.waitFor(() =>
+      this.stack.slack
+        .messages(APPROVAL_CHANNEL)
+        .filter((m) => !m.thread_ts)
+        .flatMap((m) => m.text.match(REQUEST_IDS) ?? [])
+        .find((found) => !known.has(found)),
+    );
     if (awaitPreview)
       await this.stack.slack.waitFor(() => !JSON.stringify(this.approvalMessage(id)?.blocks).includes('Checking what they hold'), { timeoutMs: 15_000 });
     return id;
