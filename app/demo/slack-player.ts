@@ -97,19 +97,9 @@ export class SlackPlayer {
     return this.stack.slack.messages(APPROVAL_CHANNEL).find((m) => m.text.includes(requestId) && !m.thread_ts);
   }
 
+  /** Clicks a button of the request's approval message: Approve, Reject. */
   async click(userId: string, action: keyof typeof ACTIONS, requestId: string) {
-    const message = this.approvalMessage(requestId);
-    if (!message) throw new Error(`no approval message for ${requestId}`);
-    return this.handled(
-      this.stack.events.blockAction({
-        userId,
-        actionId: ACTIONS[action],
-        blockId: `decide.${requestId}`,
-        value: requestId,
-        channel: APPROVAL_CHANNEL,
-        messageTs: message.ts,
-      }),
-    );
+    return this.handled(this.send(userId, action, requestId, 'approval'));
   }
 
   /** Clicks "Retry failed steps" on the request's checklist. */
@@ -119,18 +109,24 @@ export class SlackPlayer {
 
   /** Clicks a button under the request's checklist: Retry failed steps, Reinstate, End grace period now, the evidence's. */
   async checklistButton(userId: string, action: 'retry' | 'reinstate' | 'endGrace' | 'downloadEvidence' | 'generateReport', requestId: string) {
-    const checklist = this.checklist(requestId);
-    if (!checklist) throw new Error(`no checklist for ${requestId}`);
-    return this.handled(
-      this.stack.events.blockAction({
-        userId,
-        actionId: ACTIONS[action],
-        blockId: `checklist.${requestId}`,
-        value: requestId,
-        channel: APPROVAL_CHANNEL,
-        messageTs: checklist.ts,
-      }),
-    );
+    return this.handled(this.send(userId, action, requestId, 'checklist'));
+  }
+
+  /**
+   * Sends a click on a button of the request's approval message or checklist as Slack does, and
+   * resolves with Slack's HTTP answer, without waiting for the listener's work after it.
+   */
+  send(userId: string, action: keyof typeof ACTIONS, requestId: string, on: 'approval' | 'checklist') {
+    const message = on === 'approval' ? this.approvalMessage(requestId) : this.checklist(requestId);
+    if (!message) throw new Error(`no ${on} message for ${requestId}`);
+    return this.stack.events.blockAction({
+      userId,
+      actionId: ACTIONS[action],
+      blockId: `${on === 'approval' ? 'decide' : 'checklist'}.${requestId}`,
+      value: requestId,
+      channel: APPROVAL_CHANNEL,
+      messageTs: message.ts,
+    });
   }
 
   /** The evidence PDF uploaded to the request's thread, once the run has finished. */

@@ -248,34 +248,14 @@ async function expectAnswerBeforeOutsideCalls(stack: LocalStack, firstCall: stri
 }
 
 /** A click on a button of the request's approval message, as Slack sends it. */
-function approvalClick({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
-  const message = player.approvalMessage(requestId)!;
-  return () =>
-    stack.events.blockAction({
-      userId,
-      actionId: ACTIONS[action],
-      blockId: `decide.${requestId}`,
-      value: requestId,
-      channel: APPROVAL_CHANNEL,
-      messageTs: message.ts,
-    });
+function approvalClick({ player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
+  return () => player.send(userId, action, requestId, 'approval');
 }
 
 /** A click on a button under the request's checklist, once the checklist offers it. */
 async function checklistClick({ stack, player }: Started, userId: string, action: keyof typeof ACTIONS, requestId: string) {
-  const checklist = await stack.slack.waitFor(
-    () => (JSON.stringify(player.checklist(requestId)?.blocks ?? []).includes(ACTIONS[action]) ? player.checklist(requestId) : undefined),
-    { timeoutMs: 20_000 },
-  );
-  return () =>
-    stack.events.blockAction({
-      userId,
-      actionId: ACTIONS[action],
-      blockId: `checklist.${requestId}`,
-      value: requestId,
-      channel: APPROVAL_CHANNEL,
-      messageTs: checklist.ts,
-    });
+  await stack.slack.waitFor(() => JSON.stringify(player.checklist(requestId)?.blocks ?? []).includes(ACTIONS[action]) || undefined, { timeoutMs: 20_000 });
+  return () => player.send(userId, action, requestId, 'checklist');
 }
 
 const janeDeleted: FormAnswers = { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2044', disposition: 'delete_now' };
