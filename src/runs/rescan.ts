@@ -3,7 +3,7 @@ import { stepProgress } from '../checklist/step-progress.js';
 import { itemKey, settles } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
 import { RetryableError } from '../connectors/step-errors.js';
-import { earlierIdentities } from './identities.js';
+import { earlierIdentities, identifyEverywhere } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 
@@ -40,7 +40,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
     let identities;
     try {
       const known = earlierIdentities(trail, system.id, Number.MAX_SAFE_INTEGER);
-      identities = await connected.settings.identify(connected.client, person, known);
+      identities = await identifyEverywhere(connected, person, known);
     } catch (err) {
       unchecked.push(`${system.title}: ${(err as Error).message}`);
       continue;
