@@ -81,12 +81,15 @@ export class SlackPlayer {
     if (res.status !== 200 || (res.json as { response_action?: string } | undefined)?.response_action === 'errors') {
       throw new Error(`request refused: ${res.body}`);
     }
-    const id = await this.stack.slack.waitFor(() =>
-      this.stack.slack
-        .messages(APPROVAL_CHANNEL)
-        .filter((m) => !m.thread_ts)
-        .flatMap((m) => m.text.match(REQUEST_IDS) ?? [])
-        .find((found) => !known.has(found)),
+    // The approval message is posted by a worker, which may be a process still starting up.
+    const id = await this.stack.slack.waitFor(
+      () =>
+        this.stack.slack
+          .messages(APPROVAL_CHANNEL)
+          .filter((m) => !m.thread_ts)
+          .flatMap((m) => m.text.match(REQUEST_IDS) ?? [])
+          .find((found) => !known.has(found)),
+      { timeoutMs: 15_000 },
     );
     if (awaitPreview)
       await this.stack.slack.waitFor(() => !JSON.stringify(this.approvalMessage(id)?.blocks).includes('Checking what they hold'), { timeoutMs: 15_000 });
