@@ -38,7 +38,6 @@ export interface SimReport {
   createdBy: string;
   durationHours: number;
   startedAt: number;
-  readyAt: number;
 }
 
 export type GroupInfo = Omit<SimAccessGroup, 'members'>;

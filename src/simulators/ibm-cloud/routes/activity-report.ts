@@ -23,7 +23,6 @@ function createReport(ctx: RouteContext): SimResponse {
     createdBy: ctx.callerIamId ?? '',
     durationHours: duration ?? 720,
     startedAt: ctx.now,
-    readyAt: ctx.now + ctx.state.reportGenerationMs,
   };
   ctx.state.reports.set(accountId, report);
   return { status: 202, body: { reference: report.reference } };
@@ -37,13 +36,14 @@ function getReport(ctx: RouteContext): SimResponse {
   if (!report || (ctx.params.reference !== 'latest' && ctx.params.reference !== report.reference)) {
     return ibmError(404, `Report ${ctx.params.reference} not found for account ${accountId}.`, ctx.transactionId, 'not_found');
   }
-  if (ctx.now < report.readyAt) return { status: 204 };
+  // Generating until the simulator's current generation time has passed since it was asked for.
+  if (ctx.now < report.startedAt + ctx.state.reportGenerationMs) return { status: 204 };
   return { status: 200, body: reportBody(ctx.state, accountId, report) };
 }
 
-/** Every identity of the account that did not sign in within the report's duration, as it stood when the report was ready. */
+/** Every identity of the account that did not sign in within the report's duration before it was asked for. */
 function reportBody(state: SimState, accountId: string, report: SimReport) {
-  const end = report.readyAt;
+  const end = report.startedAt;
   const cutoff = end - report.durationHours * 3_600_000;
   const inactive = (lastAuthn: string | undefined) => lastAuthn === undefined || Date.parse(lastAuthn) < cutoff;
   const at = (t: string | undefined) => (t === undefined ? {} : { last_authn: t });
