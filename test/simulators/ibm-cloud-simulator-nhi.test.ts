@@ -59,7 +59,7 @@ describe('service IDs: who created them, what they did, and deleting them', () =
     expect(listed.result.serviceids.some((s) => s.activity !== undefined)).toBe(false);
   });
 
-  it('lists every service ID key of the account with who created it, Jane\'s key on Alex\'s service ID among them', async () => {
+  it("lists every service ID key of the account with who created it, Jane's key on Alex's service ID among them", async () => {
     const { identity } = await start();
     const { result } = await identity.listApiKeys({ accountId: ACME_PRODUCTION, scope: 'account', type: 'serviceid', pagesize: 100 });
     const onLogShipper = result.apikeys.filter((k) => k.iam_id === `iam-${SIM_NHI_IDS.logShipper}`);
@@ -110,12 +110,15 @@ describe('trusted profiles: history', () => {
 });
 
 describe('Resource Controller: service credentials and instances', () => {
-  it('lists the keys of the token\'s account with created_by and the service ID and API key IBM minted for each', async () => {
+  it("lists the keys of the token's account with created_by and the service ID and API key IBM minted for each", async () => {
     const { resources } = await start();
     const { result } = await resources.listResourceKeys({});
     const janes = result.resources.find((k) => k.id === SIM_NHI_IDS.janeResourceKey)!;
     expect(janes).toMatchObject({ name: 'ci-artifacts-writer', created_by: jane, source_crn: SIM_NHI_IDS.janeInstance, account_id: ACME_PRODUCTION });
-    expect(janes.credentials).toMatchObject({ iam_apikey_id: SIM_NHI_IDS.mintedKey, iam_serviceid_crn: expect.stringMatching(/::serviceid:ServiceId-3c4d5e6f/) });
+    expect(janes.credentials).toMatchObject({
+      iam_apikey_id: SIM_NHI_IDS.mintedKey,
+      iam_serviceid_crn: expect.stringMatching(/::serviceid:ServiceId-3c4d5e6f/),
+    });
     expect(result.resources.find((k) => k.id === SIM_NHI_IDS.alexResourceKey)?.created_by).toBe(alex);
     expect(result.next_url).toBeNull();
   });
@@ -123,7 +126,8 @@ describe('Resource Controller: service credentials and instances', () => {
   it('pages keys and instances through next_url, which the SDK pagers follow to the end', async () => {
     const seed = defaultIbmSeed();
     const template = seed.resourceKeys[0]!;
-    for (let i = 0; i < 5; i++) seed.resourceKeys.push({ ...template, id: `${template.id}-${i}`, guid: `g-${i}`, crn: `${template.crn}-${i}`, created_by: alex });
+    for (let i = 0; i < 5; i++)
+      seed.resourceKeys.push({ ...template, id: `${template.id}-${i}`, guid: `g-${i}`, crn: `${template.crn}-${i}`, created_by: alex });
     const { sim, resources } = await start({ seed, pageSize: 2 });
     const first = await resources.listResourceKeys({ limit: 100 });
     expect(first.result.rows_count).toBe(2);

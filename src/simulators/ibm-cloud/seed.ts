@@ -223,7 +223,14 @@ function resourceInstance(crn: string, name: string, service: string, by: string
   };
 }
 
-function resourceKey(crn: string, name: string, instance: SimResourceInstance, by: string, at: string, credentials: SimResourceKey['credentials']): SimResourceKey {
+function resourceKey(
+  crn: string,
+  name: string,
+  instance: SimResourceInstance,
+  by: string,
+  at: string,
+  credentials: SimResourceKey['credentials'],
+): SimResourceKey {
   return {
     id: crn,
     guid: crn.split(':').at(-1)!,

@@ -31,7 +31,10 @@ function page<T>(ctx: RouteContext, path: string, items: T[]): SimResponse {
 }
 
 function visibleInCallersAccount<T extends { account_id: string }>(ctx: RouteContext, stored: Stored<T>[]): T[] {
-  return stored.filter((s) => ctx.state.visible(s, ctx.now)).map((s) => ctx.state.read(s, ctx.now)).filter((v) => v.account_id === ctx.callerAccountId);
+  return stored
+    .filter((s) => ctx.state.visible(s, ctx.now))
+    .map((s) => ctx.state.read(s, ctx.now))
+    .filter((v) => v.account_id === ctx.callerAccountId);
 }
 
 const byName = (ctx: RouteContext) => (v: { name: string; guid: string }) =>

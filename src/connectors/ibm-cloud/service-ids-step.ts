@@ -1,0 +1,41 @@
+import type { Finding, StepCapabilities, StepContext } from '../connector.js';
+import { mintedBy, resourceControllerListings, serviceIdsCreatedBy } from './created-by.js';
+import type { IbmCloudClient } from './ibm-cloud-client.js';
+import { removeEach } from './person-scoped-step.js';
+
+/**
+ * The service IDs the person created, deleted with every API key on them at the delete phase only
+ * (never at the disable phase: their keys are disabled then, reversibly, by `serviceIdKeysStep`).
+ * Nothing to restore: a reinstatement comes before any deletion. Service IDs IBM minted for
+ * service credentials are left to their credentials.
+ */
+export function serviceIdsStep(client: IbmCloudClient, accountId: string): StepCapabilities {
+  const serviceIdsOf = async (ctx: StepContext): Promise<Finding[]> => {
+    const rc = await resourceControllerListings(client, accountId, ctx.asker);
+    const { serviceIds } = await serviceIdsCreatedBy(
+      client,
+      accountId,
+      ctx.identities.map((i) => i.id),
+      ctx.asker,
+      mintedBy(rc.answered ? rc.keys : []),
+    );
+    return serviceIds.map((s) => ({
+      id: s.id,
+      label: `service ID ${s.name}`,
+      detail: s.keys.length === 1 ? 'with its API key' : `with its ${s.keys.length} API keys`,
+    }));
+  };
+  return {
+    async inventory(ctx) {
+      const found = await serviceIdsOf(ctx);
+      return found.length ? { found } : { found, note: 'they created no service ID in this account' };
+    },
+    delete: {
+      act: (ctx, found) => removeEach(found, (id) => client.deleteServiceId(id, ctx.transactionId)),
+      async readBack(ctx) {
+        const remaining = await serviceIdsOf(ctx);
+        return { confirmed: remaining.length === 0, remaining };
+      },
+    },
+  };
+}
