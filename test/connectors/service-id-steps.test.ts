@@ -63,6 +63,8 @@ describe('the keys of the service IDs a person created, at the disable phase', (
     expect(sim.apiKey(SIM_NHI_IDS.logShipperJaneKey)?.disabled).toBe(false);
     expect(sim.apiKey(SIM_NHI_IDS.mintedKey)?.disabled).toBe(false);
     expect(mutations(sim).map((r) => `${r.method} ${r.path} ${r.transactionId}`)).toEqual([`POST /v1/apikeys/${SIM_NHI_IDS.ciPipelineKey}/disable tx-1`]);
+    // Which service IDs were minted for credentials is read once, not again at the read-back.
+    expect(sim.requests.filter((r) => r.path === '/v2/resource_keys')).toHaveLength(1);
   });
 
   it('records a key disabled before as already so, with nothing to restore', async () => {

@@ -60,6 +60,26 @@ export function mintedBy(resourceKeys: readonly IbmResourceKey[]): Set<string> {
 }
 
 /**
+ * The service IDs a person created in the account, as a step works on them: without those IBM
+ * minted for service credentials. Which those are is read once per step execution (every service
+ * credential of the account is many pages), not again at each read-back; a credential made since
+ * mints a service ID nobody created by hand, which is no concern of the person's.
+ */
+export function createdServiceIdsOf(client: IbmCloudClient, accountId: string): (iamIds: readonly string[], asker?: string) => Promise<CreatedServiceId[]> {
+  let minted: Promise<Set<string>> | undefined;
+  return async (iamIds, asker) => {
+    minted ??= resourceControllerListings(client, accountId, asker).then(
+      (rc) => mintedBy(rc.answered ? rc.keys : []),
+      (err: unknown) => {
+        minted = undefined;
+        throw err;
+      },
+    );
+    return (await serviceIdsCreatedBy(client, accountId, iamIds, asker, await minted)).serviceIds;
+  };
+}
+
+/**
  * The service IDs created by any of `iamIds` (the IAM id of the earliest record of each one's
  * history, compared exactly), and the keys they created on anyone else's. `minted` are the CRNs of
  * service IDs IBM made for service credentials: they are accounted for with their credential, not here.

@@ -1,5 +1,5 @@
 import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
-import { mintedBy, resourceControllerListings, serviceIdsCreatedBy } from './created-by.js';
+import { createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
 
@@ -13,10 +13,12 @@ const DISABLED_BY_US = { disabled: false };
  * IBM minted for service credentials are left to their credentials, which are handed over, not disabled.
  */
 export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
+  const createdServiceIds = createdServiceIdsOf(client, accountId);
   const keysOf = async (ctx: StepContext): Promise<Finding[]> => {
-    const iamIds = ctx.identities.map((i) => i.id);
-    const rc = await resourceControllerListings(client, accountId, ctx.asker);
-    const { serviceIds } = await serviceIdsCreatedBy(client, accountId, iamIds, ctx.asker, mintedBy(rc.answered ? rc.keys : []));
+    const serviceIds = await createdServiceIds(
+      ctx.identities.map((i) => i.id),
+      ctx.asker,
+    );
     return serviceIds.flatMap((s) =>
       s.keys.map((k) => ({
         id: k.id,

@@ -1,5 +1,5 @@
 import type { Finding, StepCapabilities, StepContext } from '../connector.js';
-import { mintedBy, resourceControllerListings, serviceIdsCreatedBy } from './created-by.js';
+import { createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { removeEach } from './person-scoped-step.js';
 
@@ -10,14 +10,11 @@ import { removeEach } from './person-scoped-step.js';
  * service credentials are left to their credentials.
  */
 export function serviceIdsStep(client: IbmCloudClient, accountId: string): StepCapabilities {
+  const createdServiceIds = createdServiceIdsOf(client, accountId);
   const serviceIdsOf = async (ctx: StepContext): Promise<Finding[]> => {
-    const rc = await resourceControllerListings(client, accountId, ctx.asker);
-    const { serviceIds } = await serviceIdsCreatedBy(
-      client,
-      accountId,
+    const serviceIds = await createdServiceIds(
       ctx.identities.map((i) => i.id),
       ctx.asker,
-      mintedBy(rc.answered ? rc.keys : []),
     );
     return serviceIds.map((s) => ({
       id: s.id,
