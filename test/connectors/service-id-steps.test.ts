@@ -90,6 +90,16 @@ describe('the keys of the service IDs a person created, at the disable phase', (
     expect(readBack.remaining.map((r) => r.id)).toEqual([SIM_NHI_IDS.ciPipelineKey]);
   });
 
+  it('finds a service ID and key she made after the disable, enabled: what a re-scan alerts on', async () => {
+    const { sim, client } = await simulator();
+    const step = keysStep(client);
+    await runPhase(step, 'disable');
+    const late = sim.createServiceId({ accountId: ACME_PRODUCTION, name: 'shadow-deployer', createdBy: jane });
+    const key = sim.createApiKey({ accountId: ACME_PRODUCTION, iamId: late.iam_id, name: 'shadow-key', createdBy: jane });
+    const { found } = await step.inventory(ctx('tx-rescan'));
+    expect(found.filter((f) => f.state !== 'disabled').map((f) => [f.id, f.label])).toEqual([[key.id, 'shadow-key (service ID shadow-deployer)']]);
+  });
+
   it('confirms a disable whose answer was lost as made by the step, from how IAM shows the key now', async () => {
     const { sim, client } = await simulator();
     const step = keysStep(client);

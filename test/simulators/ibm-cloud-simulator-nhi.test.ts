@@ -88,6 +88,19 @@ describe('service IDs: who created them, what they did, and deleting them', () =
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)).toBeDefined();
   });
 
+  it('keeps listing a deleted service ID and its keys for the consistency delay', async () => {
+    const { sim, identity } = await start({ consistencyDelayMs: 300 });
+    await identity.deleteServiceId({ id: SIM_NHI_IDS.ciPipeline });
+    expect(sim.serviceId(SIM_NHI_IDS.ciPipeline)).toBeUndefined();
+    const listed = await identity.listServiceIds({ accountId: ACME_PRODUCTION });
+    expect(listed.result.serviceids.map((s) => s.id)).toContain(SIM_NHI_IDS.ciPipeline);
+    await new Promise((r) => setTimeout(r, 350));
+    const later = await identity.listServiceIds({ accountId: ACME_PRODUCTION });
+    expect(later.result.serviceids.map((s) => s.id)).not.toContain(SIM_NHI_IDS.ciPipeline);
+    const keys = await identity.listApiKeys({ accountId: ACME_PRODUCTION, scope: 'account', type: 'serviceid' });
+    expect(keys.result.apikeys.map((k) => k.id)).not.toContain(SIM_NHI_IDS.ciPipelineKey);
+  });
+
   it('disables and re-enables a service ID key like a user key', async () => {
     const { sim, identity } = await start();
     expect((await identity.disableApiKey({ id: SIM_NHI_IDS.ciPipelineKey })).status).toBe(204);

@@ -30,6 +30,7 @@ export type {
   SimDynamicGroup,
   NewSimUser,
   NewSimApiKey,
+  NewSimServiceId,
   SimPolicy,
   SimAttribute,
   SimActivity,

@@ -213,6 +213,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     addUserToAccount: (accountId, user) => outside.addUserToAccount(state, accountId, user),
     addToGroup: (groupId, iamId) => outside.addToGroup(state, groupId, iamId),
     createApiKey: (key) => outside.createApiKey(state, key),
+    createServiceId: (serviceId) => outside.createServiceId(state, serviceId),
     enableKey: (id) => outside.enableKey(state, id),
     useApiKey: (id, at) => outside.useApiKey(state, id, at),
     close() {

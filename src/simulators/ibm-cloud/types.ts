@@ -323,6 +323,17 @@ export interface NewSimApiKey {
   name: string;
   /** Default: a fresh `ApiKey-<uuid>`. */
   id?: string;
+  /** Who made it; default its owner (`iamId`), as for a user's own key. */
+  createdBy?: string;
+}
+
+export interface NewSimServiceId {
+  accountId: string;
+  name: string;
+  /** The IAM id of whoever creates it: its first history record. */
+  createdBy: string;
+  /** Default: a fresh `ServiceId-<uuid>`. */
+  id?: string;
 }
 
 export interface IbmCloudSimulator {
@@ -359,6 +370,7 @@ export interface IbmCloudSimulator {
   /** Adds a static member; throws if the group does not exist. */
   addToGroup(groupId: string, iamId: string): void;
   createApiKey(key: NewSimApiKey): SimApiKey;
+  createServiceId(serviceId: NewSimServiceId): SimServiceId;
   /** Throws if the key does not exist. */
   enableKey(id: string): void;
   /**
