@@ -78,7 +78,9 @@ function declare(): void {
       const data = plain<StoredGroup>(instance);
       const id = resource.id ?? `g${store.next++}`;
       if (resource.id && !store.groups.has(id)) throw notFound(`Group ${id}`);
-      const group = { ...data, id };
+      // SCIMMY leaves `members` out once the last one is removed, and its filter then throws on
+      // `members.value eq`: the store keeps an empty list, as a database would.
+      const group = { ...data, members: data.members ?? [], id };
       store.groups.set(id, group);
       return group;
     })

@@ -4,7 +4,7 @@ import type { StepCapabilities } from '../connector.js';
 import type { Identity, SystemModule } from '../system.js';
 import { scimAccountStep } from './account-step.js';
 import { scimGroupsStep } from './groups-step.js';
-import { scimProfile } from './profiles/index.js';
+import { SCIM_PROFILES, scimProfile } from './profiles/index.js';
 import type { ScimProfile } from './profile.js';
 import { ScimClient } from './scim-client.js';
 
@@ -44,12 +44,13 @@ export interface ScimSystem {
 /**
  * The system for one declared SCIM application: its module (switched on by its token variable)
  * and its steps, as the vendor's profile allows them. Throws, listing every problem, when the
- * declaration is not valid or names an unknown profile.
+ * declaration is not valid or names an unknown profile. `profiles` are the shipped ones unless
+ * given (a test's variant).
  */
-export function scimSystem(declaration: ScimDeclaration): ScimSystem {
+export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Record<string, ScimProfile>> = SCIM_PROFILES): ScimSystem {
   const parsed = scimDeclarationSchema.safeParse(declaration);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  const found = parsed.success ? scimProfile(parsed.data.profile) : undefined;
+  const found = parsed.success ? scimProfile(parsed.data.profile, profiles) : undefined;
   if (found && 'problem' in found) problems.push(`profile: ${found.problem}`);
   if (!parsed.success || !found || 'problem' in found) {
     throw new Error(`SCIM application ${JSON.stringify(declaration.id ?? '?')}: ${problems.join('; ')}`);

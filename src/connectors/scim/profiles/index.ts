@@ -15,6 +15,6 @@ export const SCIM_PROFILES: Readonly<Record<string, ScimProfile>> = Object.fromE
 );
 
 /** The profile a declaration names, or a problem listing those there are. */
-export function scimProfile(id: string): ScimProfile | { problem: string } {
-  return SCIM_PROFILES[id] ?? { problem: `unknown SCIM profile "${id}": one of ${Object.keys(SCIM_PROFILES).join(', ')}` };
+export function scimProfile(id: string, profiles: Readonly<Record<string, ScimProfile>> = SCIM_PROFILES): ScimProfile | { problem: string } {
+  return profiles[id] ?? { problem: `unknown SCIM profile "${id}": one of ${Object.keys(profiles).join(', ')}` };
 }
