@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express5 from 'express';
 import express4 from 'express4';
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
@@ -101,13 +102,19 @@ export interface ScimmyServer {
   close(): Promise<void>;
 }
 
-export async function startScimmyServer(seed: { token: string; users: StoredUser[]; groups?: StoredGroup[] }): Promise<ScimmyServer> {
+export async function startScimmyServer(seed: {
+  token: string;
+  users: StoredUser[];
+  groups?: StoredGroup[];
+  /** Express 5 shows SCIMMY Routers' paging bug: every page is answered as the first. */
+  express?: 4 | 5;
+}): Promise<ScimmyServer> {
   store.users = new Map(seed.users.map((u) => [u.id, plain<StoredUser>({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], active: true, ...u })]));
   store.groups = new Map((seed.groups ?? []).map((g) => [g.id, plain<StoredGroup>({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], ...g })]));
   declare();
   let failing: { status: number; retryAfter?: number } | undefined;
   let mutations = 0;
-  const app = express4();
+  const app = seed.express === 5 ? express5() : express4();
   app.use((req, res, next) => {
     if (failing) {
       if (failing.retryAfter !== undefined) res.setHeader('Retry-After', String(failing.retryAfter));

@@ -168,7 +168,7 @@ export class ScimDirectory {
       if (o.op !== 'replace' || typeof active !== 'boolean' || (o.path !== undefined && o.path !== 'active')) {
         return scimError(400, 'only a replace of active is supported here', 'invalidValue');
       }
-      if (!this.profile.patchActive) return scimError(400, 'active cannot be patched in this application', 'mutability');
+      if (!active && !this.profile.patchActive) return scimError(400, 'active cannot be patched to false here: DELETE the user', 'mutability');
       if (active && !u.active && !this.profile.reactivate) return scimError(400, 'a deactivated user cannot be reactivated', 'mutability');
       if (!this.pinned.has(id)) u.active = active;
     }
