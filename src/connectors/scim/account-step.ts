@@ -25,7 +25,13 @@ export function scimAccountStep(client: ScimClient): StepCapabilities {
   const name = client.instance.name;
   const byDelete = disablesBy(profile) === 'delete';
   const disabledDetail = byDelete ? `deactivated (DELETE deactivates in ${name})` : 'deactivated (active=false)';
-  const disabled = (item: Pick<Finding, 'id' | 'label'>): Change => ({ id: item.id, label: item.label, outcome: 'disabled', detail: disabledDetail, snapshot: { active: true } });
+  const disabled = (item: Pick<Finding, 'id' | 'label'>): Change => ({
+    id: item.id,
+    label: item.label,
+    outcome: 'disabled',
+    detail: disabledDetail,
+    snapshot: { active: true },
+  });
   const deletedDetail = profile.delete === 'unlink' ? `unlinked: ${name} no longer has its SCIM record` : `deleted from ${name}`;
 
   const users = (ids: string[]) => Promise.all(ids.map(async (id) => ({ id, user: await client.getUser(id) })));

@@ -31,7 +31,9 @@ export function classifyScimAnswer(who: ScimAnswerer, operation: string, answer:
   }
   if (status >= 500 && status !== 501) return new RetryableError(`${operation}: ${who.name} answered ${status} (${detail})`, waitMs(who.profile, headers));
   if (status === 401 || status === 403) {
-    return new PermanentError(`${operation}: ${who.name} refused the token (${status}). Check ${who.tokenEnv}: a SCIM token of ${who.name} that may manage users. It said: ${detail}`);
+    return new PermanentError(
+      `${operation}: ${who.name} refused the token (${status}). Check ${who.tokenEnv}: a SCIM token of ${who.name} that may manage users. It said: ${detail}`,
+    );
   }
   return new PermanentError(`${operation}: ${who.name} answered ${status} (${detail})`);
 }

@@ -10,7 +10,9 @@ interface MembershipSnapshot {
 
 const snapshotOf = (change: Pick<Change, 'snapshot'>): MembershipSnapshot | undefined => {
   const s = change.snapshot as Partial<MembershipSnapshot> | undefined;
-  return typeof s?.groupId === 'string' && typeof s.userId === 'string' ? { groupId: s.groupId, userId: s.userId, displayName: s.displayName ?? s.groupId } : undefined;
+  return typeof s?.groupId === 'string' && typeof s.userId === 'string'
+    ? { groupId: s.groupId, userId: s.userId, displayName: s.displayName ?? s.groupId }
+    : undefined;
 };
 
 /**

@@ -122,7 +122,8 @@ export class ScimDirectory {
   private userFilter(filter: string): ((u: Required<SimScimUser>) => boolean) | SimAnswer {
     const m = /^(userName|emails\[type eq "work"\]\.value|emails\.value) eq "((?:[^"\\]|\\.)*)"$/.exec(filter);
     const attribute = m?.[1];
-    const allowed = attribute === 'userName' || (attribute?.startsWith('emails[') ? this.profile.filter.emails === 'typed' : this.profile.filter.emails === 'plain');
+    const allowed =
+      attribute === 'userName' || (attribute?.startsWith('emails[') ? this.profile.filter.emails === 'typed' : this.profile.filter.emails === 'plain');
     if (!m || !allowed) return scimError(400, `unsupported filter: ${filter}`, 'invalidFilter');
     const value = JSON.parse(`"${m[2]}"`) as string;
     const same = this.profile.filter.caseExact ? (a: string) => a === value : (a: string) => a.toLowerCase() === value.toLowerCase();
@@ -162,7 +163,11 @@ export class ScimDirectory {
     for (const o of ops) {
       const valueObject = o.path === undefined && typeof o.value === 'object' && o.value !== null;
       if ((this.profile.patch.form === 'path') !== (o.path !== undefined) || (this.profile.patch.form === 'value-object' && !valueObject)) {
-        return scimError(400, `this application takes a PATCH ${this.profile.patch.form === 'path' ? 'with a path' : 'with a value object and no path'}`, 'invalidPath');
+        return scimError(
+          400,
+          `this application takes a PATCH ${this.profile.patch.form === 'path' ? 'with a path' : 'with a value object and no path'}`,
+          'invalidPath',
+        );
       }
       const active = o.path === 'active' ? o.value : (o.value as { active?: unknown } | undefined)?.active;
       if (o.op !== 'replace' || typeof active !== 'boolean' || (o.path !== undefined && o.path !== 'active')) {

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { AuditTrail } from '../../../src/audit/audit-trail.js';
 import type { Phase } from '../../../src/audit/audit-event.js';
 import { stepProgress } from '../../../src/checklist/step-progress.js';
@@ -170,7 +170,14 @@ export class StepDriver {
       const earlier = stepProgress(await this.audit.read(this.requestId)).find((s) => s.id === id && s.phase === phase);
       await actOnStep(step, { ...ctx, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, this.audit);
     }
-    const outcome = await readBackOnce(step, ctx, { startedAt: Date.now(), checks: 0, pauseMs: 0 }, { timeoutMs: 60_000, intervalMs: 1 }, this.audit, `${id}:${this.round}`);
+    const outcome = await readBackOnce(
+      step,
+      ctx,
+      { startedAt: Date.now(), checks: 0, pauseMs: 0 },
+      { timeoutMs: 60_000, intervalMs: 1 },
+      this.audit,
+      `${id}:${this.round}`,
+    );
     return outcome.kind;
   }
 

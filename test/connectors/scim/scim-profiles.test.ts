@@ -24,7 +24,8 @@ async function simulated(profile: ScimProfile, seed: Seed = janeSeed()): Promise
   return a;
 }
 
-const patches = (a: ScimApp, prefix: string) => a.sim!.calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(prefix) && c.status < 300).map((c) => c.body);
+const patches = (a: ScimApp, prefix: string) =>
+  a.sim!.calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(prefix) && c.status < 300).map((c) => c.body);
 
 describe('the shipped SCIM vendor profiles', () => {
   it('ship the generic RFC profile and real vendors, each naming the public documents it follows', () => {
@@ -66,7 +67,9 @@ describe('the shipped SCIM vendor profiles', () => {
           expect([a.members('g-eng'), a.members('g-ops'), a.members('g-fin')]).toEqual([['u-ada'], [], ['u-ada']]);
           const removal = (patches(a, '/Groups/')[0] as { Operations: unknown[] }).Operations[0];
           const op = profile.patch.opCase === 'capitalised' ? 'Remove' : 'remove';
-          expect(removal).toEqual(remove === 'path-filter' ? { op, path: 'members[value eq "u-jane"]' } : { op, path: 'members', value: [{ value: 'u-jane' }] });
+          expect(removal).toEqual(
+            remove === 'path-filter' ? { op, path: 'members[value eq "u-jane"]' } : { op, path: 'members', value: [{ value: 'u-jane' }] },
+          );
 
           expect(await groups.run('reinstate')).toBe('verified');
           expect([a.members('g-eng').sort(), a.members('g-ops'), a.members('g-fin')]).toEqual([['u-ada', 'u-jane'], ['u-jane'], ['u-ada']]);
@@ -188,7 +191,13 @@ describe('the shipped SCIM vendor profiles', () => {
 });
 
 describe('a declared SCIM application', () => {
-  const declaration = { id: 'github', name: 'GitHub Enterprise', base_url: 'https://api.github.com/scim/v2/enterprises/acme/', token_env: 'GITHUB_SCIM_TOKEN', profile: 'github-emu' };
+  const declaration = {
+    id: 'github',
+    name: 'GitHub Enterprise',
+    base_url: 'https://api.github.com/scim/v2/enterprises/acme/',
+    token_env: 'GITHUB_SCIM_TOKEN',
+    profile: 'github-emu',
+  };
 
   it('is a system switched on by its token variable, with the steps its profile allows', () => {
     const { module, steps } = scimSystem(declaration);

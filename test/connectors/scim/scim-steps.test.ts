@@ -78,7 +78,14 @@ describe.each<Backend>(['simulator', 'scimmy'])('a SCIM 2.0 application (%s), RF
       const ctx = { ...(await account.context()), stepId: 'acme-scim.directory.account' };
       // Nothing is changed, so the application keeps showing Jane active.
       const outcome = await rejection(
-        readBackOnce({ ...caps.disable!, inventory: caps.inventory }, ctx, { startedAt: Date.now(), checks: 0, pauseMs: 0 }, { timeoutMs: 0, intervalMs: 1 }, account.audit, 'once'),
+        readBackOnce(
+          { ...caps.disable!, inventory: caps.inventory },
+          ctx,
+          { startedAt: Date.now(), checks: 0, pauseMs: 0 },
+          { timeoutMs: 0, intervalMs: 1 },
+          account.audit,
+          'once',
+        ),
       );
 
       expect(outcome).toBeInstanceOf(NotConfirmedError);
