@@ -48,6 +48,18 @@ export function scimGroupsStep(client: ScimClient): StepCapabilities {
         const remaining = await memberships(ctx);
         return { confirmed: remaining.length === 0, remaining };
       },
+      // A membership no longer listed was removed by the call whose answer was lost: recorded with its snapshot, so a reinstatement restores it.
+      confirm: (item, now) =>
+        now
+          ? undefined
+          : {
+              id: item.id,
+              owner: item.owner ?? '',
+              label: item.label,
+              outcome: 'removed',
+              detail: 'membership removed',
+              snapshot: { groupId: item.id, userId: item.owner ?? '', displayName: item.label },
+            },
     },
     restore: {
       async *act(_ctx, snapshots) {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { AuditTrail } from '../../../src/audit/audit-trail.js';
 import type { Phase } from '../../../src/audit/audit-event.js';
 import { stepProgress } from '../../../src/checklist/step-progress.js';
-import type { StepCapabilities, StepContext } from '../../../src/connectors/connector.js';
+import type { Change, StepCapabilities, StepContext } from '../../../src/connectors/connector.js';
 import type { ScimProfile } from '../../../src/connectors/scim/profile.js';
 import { SCIM_PROFILES } from '../../../src/connectors/scim/profiles/index.js';
 import type { ScimClient } from '../../../src/connectors/scim/scim-client.js';
@@ -10,7 +10,7 @@ import { SCIM_DIRECTORY, type ScimStepSpec, scimSystem } from '../../../src/conn
 import type { Identity, Person } from '../../../src/connectors/system.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { Keys } from '../../../src/redis.js';
-import { actOnStep, readBackOnce } from '../../../src/runs/run-step.js';
+import { actOnStep, type PhaseStep, readBackOnce } from '../../../src/runs/run-step.js';
 import { restoring, snapshotsOf } from '../../../src/runs/step-job.js';
 import { startScimSimulator, type ScimSimulator } from '../../../src/simulators/scim/index.js';
 import { startScimmyServer, type ScimmyServer } from '../../support/scimmy-server.js';
@@ -159,7 +159,7 @@ export class StepDriver {
   }
 
   /** A round of `phase`: planned, acted on (restore from the disable's snapshots), read back once. */
-  async run(phase: Phase, executions = 1): Promise<'verified' | 'wait'> {
+  async run(phase: Phase, executions = 1, opts: { firstDiesAfterChange?: boolean } = {}): Promise<'verified' | 'wait'> {
     this.round += 1;
     const id = `acme-scim.${SCIM_DIRECTORY}.${this.spec.step}`;
     await this.audit.append(this.requestId, { type: 'run.planned', round: this.round, phase, steps: [this.stepRef], startsAt: new Date().toISOString() });
@@ -168,7 +168,12 @@ export class StepDriver {
     const ctx = { ...(await this.context()), stepId: id };
     for (let attempt = 1; attempt <= executions; attempt++) {
       const earlier = stepProgress(await this.audit.read(this.requestId)).find((s) => s.id === id && s.phase === phase);
-      await actOnStep(step, { ...ctx, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, this.audit);
+      const dies = opts.firstDiesAfterChange && attempt === 1;
+      try {
+        await actOnStep(dies ? diesAfterFirstChange(step) : step, { ...ctx, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, this.audit);
+      } catch (err) {
+        if (!dies) throw err;
+      }
     }
     const outcome = await readBackOnce(
       step,
@@ -195,6 +200,22 @@ export class StepDriver {
   async outcomes(): Promise<string[]> {
     return (await this.audit.read(this.requestId)).flatMap((e) => (e.type === 'step.acted' ? e.changes.map((c) => `${c.id} ${c.outcome}`) : []));
   }
+}
+
+/** The worker dies after the system made the first change and before it was recorded. */
+function diesAfterFirstChange(step: PhaseStep): PhaseStep {
+  return {
+    ...step,
+    act: (ctx, found) => {
+      const changes = step.act(ctx, found)[Symbol.asyncIterator]();
+      const next = async (): Promise<IteratorResult<Change>> => {
+        await changes.next();
+        await changes.return?.();
+        throw new Error('the worker died');
+      };
+      return { [Symbol.asyncIterator]: () => ({ next }) };
+    },
+  };
 }
 
 export const trail = (redis: Redis) => new AuditTrail(redis, new Keys(`scim-test-${Date.now()}-${Math.random()}`));

@@ -112,6 +112,43 @@ describe.each<Backend>(['simulator', 'scimmy'])('a SCIM 2.0 application (%s), RF
     });
   });
 
+  describe('a worker that dies between a change and its record', () => {
+    it("runs again and changes nothing twice; the change is recorded as the bot's, with its snapshot, and a reinstatement restores it", async () => {
+      const a = await app(backend);
+      const account = new StepDriver(a, stepOf(a, 'account'), trail(redis));
+      const groups = new StepDriver(a, stepOf(a, 'groups'), trail(redis));
+
+      expect(await account.run('disable', 2, { firstDiesAfterChange: true })).toBe('verified');
+      expect(await groups.run('disable', 2, { firstDiesAfterChange: true })).toBe('verified');
+
+      expect(a.mutations()).toBe(3);
+      expect(await account.outcomes()).toEqual(['u-jane disabled']);
+      expect((await groups.outcomes()).sort()).toEqual(['g-eng removed', 'g-ops removed']);
+
+      expect(await account.run('reinstate')).toBe('verified');
+      expect(await groups.run('reinstate')).toBe('verified');
+      expect([a.isActive('u-jane'), a.members('g-eng').sort(), a.members('g-ops')]).toEqual([true, ['u-ada', 'u-jane'], ['u-jane']]);
+    });
+  });
+
+  describe('an account already gone', () => {
+    it('is answered as already absent by a second delete, and nothing is changed', async () => {
+      const a = await app(backend);
+      const account = new StepDriver(a, stepOf(a, 'account'), trail(redis));
+      const caps = account.caps;
+      const ctx = await account.context();
+      const { found } = await caps.inventory(ctx);
+      for await (const _ of caps.delete!.act(ctx, found));
+      const before = a.mutations();
+
+      const again = [];
+      for await (const change of caps.delete!.act(ctx, found)) again.push(change.outcome);
+
+      expect(again).toEqual(['already_absent']);
+      expect(a.mutations()).toBe(before);
+    });
+  });
+
   describe('finding the person', () => {
     it('refuses two different users with the same email, never guessing, and changes nothing', async () => {
       const seed = janeSeed();
