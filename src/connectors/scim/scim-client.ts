@@ -83,6 +83,12 @@ export class ScimClient {
     return matches.values().next().value;
   }
 
+  /** One page of one user: proves the base URL and the token work, whatever the ids look like. */
+  async probe(): Promise<void> {
+    const query: Record<string, string> = { count: '1', ...(this.profile.paging.style === 'index' ? { startIndex: '1' } : {}) };
+    await this.call('check access', 'GET', 'Users', { query });
+  }
+
   /** Undefined when the application has no such user. */
   async getUser(id: string): Promise<ScimUser | undefined> {
     const answer = await this.call('get user', 'GET', `Users/${encodeURIComponent(id)}`, { absent: [404] });

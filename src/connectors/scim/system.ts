@@ -76,8 +76,8 @@ export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Reco
         secrets: [token],
         summary: { baseUrl, profile: profile.id, timeoutMs: d.timeout_ms },
         connect: ({ metrics }) => new ScimClient(instance, (operation, status) => metrics.systemCalls.inc({ system: d.id, operation, status })),
-        // Looking up a user who cannot exist proves the token works: an empty answer is an answer, 401/403 name the variable.
-        checkStartup: async (client) => void (await client.getUser('offboard-startup-check')),
+        // 401/403 name the token variable; a wrong base_url fails here too, not at the first offboarding.
+        checkStartup: (client) => client.probe(),
         identify: (client, person, scope, earlier) => (scope === SCIM_DIRECTORY ? identify(client, person.email, earlier) : Promise.resolve([])),
       };
     },

@@ -228,3 +228,51 @@ describe('a declared SCIM application', () => {
     expect(() => parseScimProfile('broken.json', broken)).toThrow(/SCIM profile broken.json is not valid: documents: .*; delete: .*; patch.opCase: /);
   });
 });
+
+describe('the SCIM client at its edge', () => {
+  it('follows an account by its id once its user name and email changed (GitHub obfuscates them on deactivation), through to reinstatement', async () => {
+    const a = await simulated(SCIM_PROFILES['github-emu']!);
+    const account = new StepDriver(a, stepOf(a, 'account'), trail(redis));
+    await account.run('disable');
+    const jane = a.sim!.directory.users.get('u-jane')!;
+    Object.assign(jane, { userName: 'a1b2c3d4_acme', emails: [{ value: 'a1b2c3d4@users.noreply.example', type: 'work' }] });
+
+    expect(await a.identify(JANE)).toEqual([]);
+    expect(await account.run('reinstate')).toBe('verified');
+
+    expect(a.isActive('u-jane')).toBe(true);
+  });
+
+  it('makes outside text well-formed where it comes in', async () => {
+    const seed = janeSeed();
+    seed.users[0]!.displayName = 'Jane \ud800 Doe';
+    const a = await simulated(SCIM_PROFILES.rfc!, seed);
+
+    const [jane] = await a.identify(JANE);
+
+    expect(jane?.label).toBe('Jane \ufffd Doe');
+  });
+
+  it('no answer at all is retryable and says where it could not reach', async () => {
+    // Not in `running`: it is closed here, before the call.
+    const a = await startApp('simulator', redis, janeSeed(), SCIM_PROFILES.rfc!);
+    await a.close();
+
+    const unreachable = await rejection(a.client.getUser('u-jane'));
+
+    expect(unreachable).toBeInstanceOf(RetryableError);
+    expect(String(unreachable)).toMatch(/get user: cannot reach Acme SCIM \(ECONNREFUSED\)/);
+  });
+
+  it('checks at start-up that the token works, naming its variable when it does not', async () => {
+    const a = await simulated(SCIM_PROFILES.rfc!);
+    await expect(a.client.probe()).resolves.toBeUndefined();
+
+    const wrong = new ScimClient({ ...a.client.instance, token: 'not-the-token' });
+    const refused = await rejection(wrong.probe());
+
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect(String(refused)).toContain('check access: Acme SCIM refused the token (401). Check ACME_SCIM_TOKEN');
+    expect(String(refused)).not.toContain('not-the-token');
+  });
+});
