@@ -32,6 +32,8 @@ export interface ScimStepSpec {
   title: string;
   phases: readonly Phase[];
   endsIdentity?: boolean;
+  /** Runs after the scope's other steps: the account goes once its memberships are taken, with their snapshots. */
+  closing?: boolean;
   connect(client: ScimClient, scope: string): StepCapabilities;
 }
 
@@ -92,12 +94,12 @@ export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Reco
       ...(profile.reactivate ? (['reinstate'] as const) : []),
     ],
     endsIdentity: true,
+    closing: true,
     connect: (client: ScimClient) => scimAccountStep(client),
   };
   if (profile.groups) {
     steps.push({ step: 'groups', title: `${d.name} groups`, phases: ['disable', 'delete', 'reinstate'], connect: (client) => scimGroupsStep(client) });
   }
-  // The account goes last in its scope's order: memberships are taken (with their snapshot) while it is still there.
   steps.push(account);
   return { module, profile, steps };
 }
