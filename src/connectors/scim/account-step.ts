@@ -39,12 +39,14 @@ export function scimAccountStep(client: ScimClient): StepCapabilities {
   const disable: StepAction = {
     async *act(_ctx, found) {
       for (const item of found) {
-        // Deactivated before the offboarding: left as it is, and never reactivated by a reinstatement.
-        if (item.state === DEACTIVATED) {
+        // Read first: deactivated before (by someone else, or before the offboarding) is left as it
+        // is, recorded without a snapshot, so a reinstatement never reactivates it.
+        const user = await client.getUser(item.id);
+        if (user && !user.active) {
           yield { id: item.id, label: item.label, outcome: 'already_absent', detail: 'already deactivated' };
           continue;
         }
-        const done = byDelete ? await client.deleteUser(item.id) : await client.setActive(item.id, false);
+        const done = user !== undefined && (byDelete ? await client.deleteUser(item.id) : await client.setActive(item.id, false));
         yield done ? disabled(item) : { id: item.id, label: item.label, outcome: 'already_absent', detail: `${name} no longer has this account` };
       }
     },

@@ -38,10 +38,13 @@ export function scimGroupsStep(client: ScimClient): StepCapabilities {
         for (const item of found) {
           const userId = item.owner ?? '';
           const snapshot = { groupId: item.id, userId, displayName: item.label };
-          const done = await client.removeMember(item.id, userId);
+          // Read first: a SCIM server answers 200 to removing a member who is not one, which must not pass for a removal.
+          const group = await client.getGroup(item.id);
+          const gone = !group ? 'the group no longer exists' : !group.members.includes(userId) ? 'no longer a member' : undefined;
+          const done = !gone && (await client.removeMember(item.id, userId));
           yield done
             ? { id: item.id, owner: userId, label: item.label, outcome: 'removed', detail: 'membership removed', snapshot }
-            : { id: item.id, owner: userId, label: item.label, outcome: 'already_absent', detail: 'the group no longer exists' };
+            : { id: item.id, owner: userId, label: item.label, outcome: 'already_absent', detail: gone ?? 'the group no longer exists' };
         }
       },
       async readBack(ctx) {

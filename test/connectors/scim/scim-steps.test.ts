@@ -149,6 +149,26 @@ describe.each<Backend>(['simulator', 'scimmy'])('a SCIM 2.0 application (%s), RF
     });
   });
 
+  describe('memberships and an account already changed by someone else', () => {
+    it('are answered as already absent when acted on again, and nothing is changed (a SCIM server answers 200 to removing a non-member)', async () => {
+      const a = await app(backend);
+      for (const step of ['groups', 'account'] as const) {
+        const driver = new StepDriver(a, stepOf(a, step), trail(redis));
+        const caps = driver.caps;
+        const ctx = await driver.context();
+        const { found } = await caps.inventory(ctx);
+        for await (const _ of caps.disable!.act(ctx, found));
+        const before = a.mutations();
+
+        const again: string[] = [];
+        for await (const change of caps.disable!.act(ctx, found)) again.push(change.outcome);
+
+        expect(again, step).toEqual(found.map(() => 'already_absent'));
+        expect(a.mutations(), step).toBe(before);
+      }
+    });
+  });
+
   describe('finding the person', () => {
     it('refuses two different users with the same email, never guessing, and changes nothing', async () => {
       const seed = janeSeed();
