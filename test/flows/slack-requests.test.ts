@@ -233,7 +233,14 @@ describe('/offboard', () => {
     expect(res.status).toBe(200);
     const answer = res.json as { response_type?: string; text?: string };
     expect(answer.response_type).toBe('ephemeral');
-    for (const form of ['`/offboard`', '`/offboard @person`', '`/offboard status OFF-XXXXXX`', '`/offboard list`', '`/offboard report OFF-XXXXXX`', '`/offboard help`'])
+    for (const form of [
+      '`/offboard`',
+      '`/offboard @person`',
+      '`/offboard status OFF-XXXXXX`',
+      '`/offboard list`',
+      '`/offboard report OFF-XXXXXX`',
+      '`/offboard help`',
+    ])
       expect(answer.text).toContain(form);
     expect(stack.slack.callsTo('views.open')).toHaveLength(0);
   });

@@ -71,13 +71,16 @@ class Checker {
   text(value: unknown, max: number, pointer: string, { plainOnly = false, required = true } = {}) {
     if (value === undefined && !required) return;
     if (!isObj(value)) return this.fail('must provide an object', pointer);
-    if (value.type !== 'plain_text' && (plainOnly || value.type !== 'mrkdwn')) this.fail(`must be ${plainOnly ? 'plain_text' : 'plain_text or mrkdwn'}`, `${pointer}/type`);
+    if (value.type !== 'plain_text' && (plainOnly || value.type !== 'mrkdwn'))
+      this.fail(`must be ${plainOnly ? 'plain_text' : 'plain_text or mrkdwn'}`, `${pointer}/type`);
     if (typeof value.text === 'string') this.textLength += value.text.length;
     this.length(value.text, max, `${pointer}/text`);
   }
 
   blocks(value: unknown, max: number, pointer: string) {
-    this.items(value, max, pointer).forEach((b, i) => this.block(b, `${pointer}/${i}`));
+    this.items(value, max, pointer).forEach((b, i) => {
+      this.block(b, `${pointer}/${i}`);
+    });
   }
 
   private block(b: unknown, p: string) {
@@ -87,7 +90,10 @@ class Checker {
       case 'section':
         if (b.text === undefined && b.fields === undefined) this.fail('must provide text or fields', p);
         this.text(b.text, L.text, `${p}/text`, { required: false });
-        if (b.fields !== undefined) this.items(b.fields, L.sectionFields, `${p}/fields`).forEach((f, i) => this.text(f, L.sectionField, `${p}/fields/${i}`));
+        if (b.fields !== undefined)
+          this.items(b.fields, L.sectionFields, `${p}/fields`).forEach((f, i) => {
+            this.text(f, L.sectionField, `${p}/fields/${i}`);
+          });
         if (b.accessory !== undefined) this.element(b.accessory, `${p}/accessory`);
         return;
       case 'context':
@@ -98,7 +104,9 @@ class Checker {
       case 'header':
         return this.text(b.text, L.header, `${p}/text`, { plainOnly: true });
       case 'actions':
-        this.items(b.elements, L.actionsElements, `${p}/elements`).forEach((e, i) => this.element(e, `${p}/elements/${i}`));
+        this.items(b.elements, L.actionsElements, `${p}/elements`).forEach((e, i) => {
+          this.element(e, `${p}/elements/${i}`);
+        });
         return;
       case 'input':
         this.text(b.label, L.inputLabel, `${p}/label`, { plainOnly: true });
@@ -124,7 +132,10 @@ class Checker {
       this.length(e.url, L.url, `${p}/url`, { required: false });
     }
     if (e.placeholder !== undefined) this.text(e.placeholder, 150, `${p}/placeholder`, { plainOnly: true });
-    if (e.options !== undefined) this.items(e.options, L.options, `${p}/options`).forEach((o, i) => this.option(o, `${p}/options/${i}`));
+    if (e.options !== undefined)
+      this.items(e.options, L.options, `${p}/options`).forEach((o, i) => {
+        this.option(o, `${p}/options/${i}`);
+      });
     if (e.option_groups !== undefined) this.items(e.option_groups, L.options, `${p}/option_groups`);
   }
 
