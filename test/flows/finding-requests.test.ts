@@ -23,9 +23,21 @@ async function command(stack: LocalStack, userId: string, text: string, channelI
 
 /** Jane's request by Morgan, Pat's by Chris, and Riley's own offboarding by Morgan. */
 async function threeRequests(player: SlackPlayer) {
-  const janes = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-JANE' }, { awaitPreview: false });
-  const pats = await player.request(PEOPLE.chris, { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-PAT' }, { awaitPreview: false });
-  const rileys = await player.request(PEOPLE.morgan, { person: PEOPLE.riley, reason: 'termination', successor: PEOPLE.taylor, ticket: 'HR-RILEY' }, { awaitPreview: false });
+  const janes = await player.request(
+    PEOPLE.morgan,
+    { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-JANE' },
+    { awaitPreview: false },
+  );
+  const pats = await player.request(
+    PEOPLE.chris,
+    { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-PAT' },
+    { awaitPreview: false },
+  );
+  const rileys = await player.request(
+    PEOPLE.morgan,
+    { person: PEOPLE.riley, reason: 'termination', successor: PEOPLE.taylor, ticket: 'HR-RILEY' },
+    { awaitPreview: false },
+  );
   return { janes, pats, rileys };
 }
 
