@@ -14,6 +14,7 @@ async function command(stack: LocalStack, userId: string, text: string, channelI
   const before = stack.slack.responses.length;
   const res = await stack.events.slashCommand({ command: COMMAND, text, userId, channelId });
   expect(res.status).toBe(200);
+  expect(res.refused).toBeUndefined();
   await stack.bot.settled();
   const replies = stack.slack.responses.slice(before);
   expect(replies).toHaveLength(1);

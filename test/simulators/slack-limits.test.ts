@@ -1,7 +1,8 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ErrorCode, LogLevel, WebClient, type WebAPIPlatformError } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
+import { SlackEventsClient, startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 
 const BOT_TOKEN = 'xoxb-sim-bot-token';
 const cleanups: (() => Promise<void>)[] = [];
@@ -95,5 +96,25 @@ describe("the Slack simulator refuses what Slack's Block Kit limits refuse", () 
     expect(status).toBe(400);
     expect(s.ephemerals).toEqual([]);
     expect(s.responses).toEqual([]);
+  });
+
+  it("says when Slack would refuse an app's own answer: a command answered with 51 blocks, a submission answered with a 101-block view", async () => {
+    const answers = [
+      { response_type: 'ephemeral', text: 't', blocks: sections(51) },
+      { response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'Offboarding' }, blocks: sections(101) } },
+      { response_type: 'ephemeral', text: 't', blocks: sections(50) },
+    ];
+    const app = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answers.shift()));
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => app.close(() => resolve())));
+    const events = new SlackEventsClient({ url: `http://127.0.0.1:${(app.address() as AddressInfo).port}/`, signingSecret: 's' });
+    const command = { command: '/offboard', text: 'list', userId: 'U0ALICE01', channelId: 'C0OFFBOARD', triggerId: '1.2.3' };
+
+    expect((await events.slashCommand(command)).refused).toBe('invalid_blocks [ERROR] no more than 50 items allowed [json-pointer:/blocks]');
+    expect((await events.slashCommand(command)).refused).toBe('invalid_arguments [ERROR] no more than 100 items allowed [json-pointer:/view/blocks]');
+    expect((await events.slashCommand(command)).refused).toBeUndefined();
   });
 });

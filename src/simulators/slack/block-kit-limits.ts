@@ -181,3 +181,21 @@ export function checkView(view: Obj): void {
   if (view.blocks !== undefined) check.blocks(view.blocks, L.viewBlocks, '/view/blocks');
   if (check.problems.length) throw new SlackMethodError('invalid_arguments', { response_metadata: { messages: check.problems } });
 }
+
+/**
+ * What Slack makes of an app's answer to a command, a click or a submission (the HTTP response, or
+ * the Socket Mode ack's payload): the view it pushes or updates, or the message it shows, checked
+ * like the Web API's. Undefined when Slack would take it; else the error and what is wrong.
+ */
+export function refusalOfAnswer(answer: unknown): string | undefined {
+  if (!isObj(answer)) return undefined;
+  try {
+    if ((answer.response_action === 'update' || answer.response_action === 'push') && isObj(answer.view)) checkView(answer.view);
+    else if (answer.response_action === undefined) checkMessage(answer.text, answer.blocks, { countBlocksText: false });
+  } catch (err) {
+    if (!(err instanceof SlackMethodError)) throw err;
+    const messages = (err.extra.response_metadata as { messages?: string[] } | undefined)?.messages ?? [];
+    return [err.error, ...messages].join(' ');
+  }
+  return undefined;
+}
