@@ -26,7 +26,7 @@ async function command(stack: LocalStack, userId: string, text: string, channelI
 async function threeRequests(player: SlackPlayer) {
   const janes = await player.request(
     PEOPLE.morgan,
-    { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-JANE' },
+    { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-JANE <!channel>' },
     { awaitPreview: false },
   );
   const pats = await player.request(
@@ -83,7 +83,8 @@ describe('/offboard status', () => {
     const chris = await command(stack, PEOPLE.chris, `status ${janes.toLowerCase()}`);
 
     expect(riley).toContain(`*${janes}*: :hourglass: waiting for approval`);
-    expect(riley).toContain('HR-JANE');
+    expect(riley).toContain('HR-JANE &lt;!channel&gt;');
+    expect(riley).not.toContain('<!channel>');
     expect(riley).toContain(`<#${APPROVAL_CHANNEL}>`);
     expect(chris).toContain(`There is no offboarding request ${janes} that you may see.`);
     expect(chris).not.toContain('HR-JANE');
