@@ -147,14 +147,16 @@ interface ScopeText {
 }
 
 /**
- * One section per scope, joined into fewer sections when there are many; when even that passes
+ * One section per scope, joined into fewer sections when there are many or they do not fit; when even that passes
  * what one message may hold (`room`), the scopes that need attention come first and the rest are
  * counted, by state, in one line that says where every one is.
  */
 function fitScopes(scopes: ScopeText[], room: { blocks: number; chars: number }, where: string) {
   const texts = scopes.map((s) => s.text);
-  const all = scopes.length > MAX_ONE_EACH ? pack(texts) : texts;
-  if (all.length <= room.blocks && all.reduce((n, t) => n + t.length, 0) <= room.chars) return all.map(section);
+  const fits = (sections: string[]) => sections.length <= room.blocks && sections.reduce((n, t) => n + t.length, 0) <= room.chars;
+  if (scopes.length <= MAX_ONE_EACH && fits(texts)) return texts.map(section);
+  const packedAll = pack(texts);
+  if (fits(packedAll)) return packedAll.map(section);
   const worst = (s: ScopeText) => Math.min(...s.group.map((p) => RANK[p.state]));
   const ordered = scopes.map((s) => ({ s, rank: worst(s) })).sort((a, b) => a.rank - b.rank);
   const packed: string[] = [];
@@ -171,6 +173,7 @@ function fitScopes(scopes: ScopeText[], room: { blocks: number; chars: number },
     kept += 1;
   }
   const left = ordered.slice(kept).map(({ s }) => s);
+  if (!left.length) return packed.map(section);
   const states = new Map<string, number>();
   for (const p of left.flatMap((s) => s.group)) states.set(p.state, (states.get(p.state) ?? 0) + 1);
   const nouns = new Set(left.map((s) => s.group[0]!.ref.scopeNoun ?? 'scope'));
