@@ -150,6 +150,9 @@ describe('the App Home tab', () => {
     await stack.bot.settled();
     await stack.slack.waitFor(() => packsTo(PEOPLE.taylor) === 4 || undefined, { timeoutMs: 20_000 });
     expect(packsTo(PEOPLE.chris)).toBe(0);
+    // Told why in the app's direct message, since the Home tab shows no messages; nothing is sent to the channel.
+    expect(stack.slack.messages(PEOPLE.chris).map((m) => m.text)).toEqual([expect.stringContaining('approvers')]);
+    expect(stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes('on its way to you by direct message'))).toBe(true);
   });
 
   it('counts what does not fit a list and says how to list it all', async () => {
