@@ -5,6 +5,7 @@ import { requestJobDataSchema } from '../src/queue/queue-names.js';
 import { mergePrivileges, type Privilege } from '../src/requests/privilege.js';
 import { ownedCredentials } from '../src/runs/credential-owners.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
+import { runView } from '../src/runs/run-view.js';
 
 /**
  * Before anyone approves: finds the person in every system and inventories every step in every
@@ -16,7 +17,7 @@ import type { RunDeps } from '../src/runs/run-deps.js';
 export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
   const { requestId } = requestJobDataSchema.parse(job.data);
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
-  if (trail.some((e) => e.type === 'request.previewed')) return;
+  if (runView(trail).preview) return;
   const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
   const found: { system: string; title: string; identities: Identity[] }[] = [];
   const owned: Privilege[] = [];

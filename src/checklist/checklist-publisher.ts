@@ -7,10 +7,10 @@ import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import { verifyChain } from '../audit/verify-chain.js';
-import { chainCheck, recordsOf } from '../evidence/evidence-pack.js';
+import { chainCheck } from '../evidence/evidence-pack.js';
 import { checklistMessage } from '../slack/blocks/checklist-message.js';
 import type { PostedMessages } from '../slack/posted-messages.js';
-import { currentRound, stepProgress } from './step-progress.js';
+import { recordsOf, runView } from '../runs/run-view.js';
 
 /**
  * How often a running round's progress is written to Slack, per request: the first update at
@@ -86,7 +86,7 @@ export class ChecklistPublisher {
       const at = last.at + (last.tries <= 1 ? this.spacing.firstMs : this.spacing.everyMs);
       if (at > this.now()) return { kind: 'later', at };
     }
-    const message = checklistMessage(request, stepProgress(trail), trail, verdict.intact ? {} : { chainBroken: chainCheck(verdict).detail! });
+    const message = checklistMessage(request, runView(trail), verdict.intact ? {} : { chainBroken: chainCheck(verdict).detail! });
     const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
     const tries = atOnce ? 1 : (last?.tries ?? 0) + 1;
     try {
@@ -127,5 +127,5 @@ export class ChecklistPublisher {
 
 /** The first post, and every state from a round's end on (finished, its report, the request's new status). */
 function writtenAtOnce(request: OffboardRequest, trail: AuditRecord[]): boolean {
-  return !request.checklistMessage || request.status !== 'approved' || currentRound(trail).finished;
+  return !request.checklistMessage || request.status !== 'approved' || runView(trail).current.finished;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
@@ -50,7 +50,7 @@ describe('offboarding under steady partial faults from IBM Cloud', () => {
     for (const [n, trail] of trails.entries()) {
       const [finished] = eventsOf(trail, 'run.finished');
       expect(finished, ids[n]).toMatchObject({ round: 1, outcome: 'verified' });
-      expect(stepProgress(trail).every((s) => s.state === 'verified')).toBe(true);
+      expect(runView(trail).steps.every((s) => s.state === 'verified')).toBe(true);
     }
     for (let i = 0; i < PEOPLE_LEAVING; i++) {
       for (const account of [ACME_PRODUCTION, ACME_STAGING]) {

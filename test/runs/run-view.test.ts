@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent, AuditRecord } from '../../src/audit/audit-event.js';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 
 const REF = { system: 'ibm-cloud', scope: 'acct', step: 'api-keys', title: 'API keys' };
 const ID = 'ibm-cloud.acct.api-keys';
@@ -17,7 +17,7 @@ const key = (outcome: 'removed' | 'already_absent' | 'still_present' | 'outcome_
 
 describe('folding a step from the trail', () => {
   it('a step ends once per round: what a job that ran again writes after it ended does not change how it ended', () => {
-    const [step] = stepProgress(
+    const [step] = runView(
       records([
         planned(1),
         { type: 'step.started', stepId: ID, attempt: 1 },
@@ -26,20 +26,20 @@ describe('folding a step from the trail', () => {
         { type: 'step.retrying', stepId: ID, attempt: 2, error: 'Redis went away', retryInMs: 1000 },
         verified(3),
       ]),
-    );
+    ).steps;
     expect(step).toMatchObject({ state: 'verified', verification: { checks: 1 } });
     expect(step!.error).toBeUndefined();
   });
 
   it('a new round of the step opens it again', () => {
-    const [step] = stepProgress(
+    const [step] = runView(
       records([planned(1), { type: 'step.failed', stepId: ID, attempt: 1, error: 'refused' }, planned(2), { type: 'step.started', stepId: ID, attempt: 1 }]),
-    );
+    ).steps;
     expect(step!.state).toBe('running');
   });
 
   it("an item accounted for as still present or outcome unknown is settled by what a later round records, under that round's transaction id", () => {
-    const fold = (...events: AuditEvent[]) => stepProgress(records([planned(1), ...events]))[0]!.changes;
+    const fold = (...events: AuditEvent[]) => runView(records([planned(1), ...events])).steps[0]!.changes;
     expect(fold(key('still_present', 'a1'), key('removed', 'r2-a1'))).toEqual([expect.objectContaining({ outcome: 'removed', transactionId: 'r2-a1' })]);
     expect(fold(key('outcome_unknown', 'a1'), key('already_absent', 'r2-a1'))).toEqual([
       expect.objectContaining({ outcome: 'already_absent', transactionId: 'r2-a1' }),
