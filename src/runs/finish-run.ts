@@ -7,6 +7,9 @@ import { escapeText } from '../slack/blocks/block-kit.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** What finishing a round uses: the request and its trail, the schedules it sets, its evidence, Slack output and the exposure metric. */
+export type FinishRunDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'evidence' | 'deletions' | 'rescans' | 'metrics'>;
+
 /**
  * Closes a round once every step in it has verified or failed for good: records the outcome of
  * the round's phase, moves the request on (a disable waits for its deletion, scheduled here; a
@@ -14,7 +17,7 @@ const DAY_MS = 24 * 3600 * 1000;
  * for compliance by direct message, and tells the requester. Each part is skipped when already done, so a retried finish changes
  * nothing twice.
  */
-export async function finishRun(requestId: string, deps: RunDeps): Promise<void> {
+export async function finishRun(requestId: string, deps: FinishRunDeps): Promise<void> {
   const view = runView(await deps.audit.read(requestId));
   const { round, phase, finished } = view.current;
   const steps = currentPhaseSteps(view);
@@ -87,7 +90,7 @@ export function deletionTime(request: OffboardRequest, view: RunView): Date | un
 }
 
 /** Approval to the last step of each fully verified system: how long access outlived the decision. */
-function observeExposure(request: OffboardRequest, steps: StepProgress[], deps: RunDeps): void {
+function observeExposure(request: OffboardRequest, steps: StepProgress[], deps: Pick<RunDeps, 'metrics'>): void {
   const approvedAt = request.decision?.outcome === 'approved' ? Date.parse(request.decision.at) : undefined;
   if (approvedAt === undefined) return;
   for (const system of new Set(steps.map((s) => s.ref.system))) {

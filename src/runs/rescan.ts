@@ -7,6 +7,9 @@ import { earlierIdentities, runView } from './run-view.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 
 /** A job id per request, phase and interval: scheduling twice changes nothing, and a reinstatement cancels them by id. */
+/** What a re-scan uses: the request and its trail, every system as a run covers it with its client, the alert and its metric. */
+export type RescanDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'plan' | 'metrics'>;
+
 export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) => `${requestId}.rescan.${phase}.${afterMs}`;
 
 /**
@@ -15,7 +18,7 @@ export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) =>
  * anything at all; in both, an API key used after the phase finished. Records the result, clean
  * or not, and raises an alert for what came back. Runs once per phase and interval.
  */
-export async function rescan(requestId: string, phase: Phase, afterMs: number, deps: RunDeps): Promise<void> {
+export async function rescan(requestId: string, phase: Phase, afterMs: number, deps: RescanDeps): Promise<void> {
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
   const view = runView(trail);
   if (view.rescans.some((e) => e.phase === phase && e.afterMs === afterMs)) return;

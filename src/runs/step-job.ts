@@ -31,6 +31,12 @@ export interface StepJobSpec<C> {
   connect(client: C, scope: string): StepCapabilities;
 }
 
+/** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
+export type StepJobDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'verify' | 'retry'>;
+
+/** What recording a step's end uses. */
+type RecordDeps = Pick<RunDeps, 'audit' | 'outbox'>;
+
 export interface StepJob {
   system: SystemModule<unknown>;
   step: string;
@@ -44,12 +50,12 @@ export interface StepJob {
   ref(scope: string): StepRef;
   /** The step's capabilities with the client of a connected system. */
   capabilities(deps: Pick<RunDeps, 'systems'>, scope: string): StepCapabilities;
-  process(job: Job, deps: RunDeps, token?: string): Promise<void>;
+  process(job: Job, deps: StepJobDeps, token?: string): Promise<void>;
   /**
    * Records the step as failed for good (its workers kept dying: BullMQ failed it without our code
    * running), having first accounted for everything its executions set out to change.
    */
-  failForGood(job: Job, deps: RunDeps, error: (executions: number) => string): Promise<void>;
+  failForGood(job: Job, deps: StepJobDeps, error: (executions: number) => string): Promise<void>;
 }
 
 /**
@@ -191,8 +197,8 @@ const endedInRound = (view: RunView, id: string): boolean => view.rounds.at(-1)?
 
 /** A fresh inventory to account for a failed step with, when the step can still be reached. */
 function lookOf(
-  capabilities: (deps: RunDeps, scope: string) => StepCapabilities,
-  deps: RunDeps,
+  capabilities: (deps: Pick<RunDeps, 'systems'>, scope: string) => StepCapabilities,
+  deps: Pick<RunDeps, 'systems'>,
   scope: string,
   phase: Phase,
   step: string,
@@ -216,7 +222,7 @@ function lookOf(
 
 /** Accounts for what the step set out to change, then records it failed, each once for the round. */
 async function recordFailure(
-  deps: RunDeps,
+  deps: RecordDeps,
   ctx: StepContext & { stepId: string },
   phase: Phase,
   once: string,
@@ -235,7 +241,7 @@ async function recordFailure(
 }
 
 /** Inventory only: what is found is residual access (amber), nothing found is verified by that inventory. */
-async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RunDeps, once: string): Promise<void> {
+async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string): Promise<void> {
   const { found, note } = await capabilities.inventory(ctx);
   await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
   if (found.length) {
