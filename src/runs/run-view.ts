@@ -70,9 +70,8 @@ export interface Round {
   steps: StepRef[];
   /** What its systems said, when it was planned, that offboarding them does not reach. */
   notCovered: string[];
-  /** The round's outcome, once it has finished, and the record that stated it. */
+  /** The round's outcome, once it has finished. */
   outcome?: RoundOutcome;
-  finished?: TrailRecord<'run.finished'>;
   /** Steps that said how they ended (verified, failed or residual) since the round was planned. */
   ended: Set<string>;
   /** How many executions of each step the round has started. */
@@ -279,7 +278,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
   }
   for (const e of view.finishes) {
     const r = byNumber.get(e.round);
-    if (r && !r.finished) Object.assign(r, { finished: e, outcome: e.outcome });
+    if (r && !r.outcome) r.outcome = e.outcome;
   }
   // The first round is the approver's, whenever the approval was recorded.
   const first = view.rounds[0];
