@@ -7,9 +7,9 @@ import type { OffboardRequest, RequestStatus } from '../requests/request.js';
 
 /**
  * The read model of a request: what its audit trail says its rounds, steps, identities and outcome
- * are, folded in one pass. Everything that asks "where is this run" reads this view; this is the
- * one module that looks at the trail's event types (the chain check and the evidence timeline,
- * which handle every record alike, aside).
+ * are, folded in one pass. Everything that asks "where is this run" reads this view, and this is the
+ * one module that tells trail records apart by event type (test/architecture.test.ts), beside the
+ * evidence timeline and the pack's exceptions, which print events one by one.
  */
 
 /** A trail record of one type. */
