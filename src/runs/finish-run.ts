@@ -75,7 +75,7 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
 }
 
 /** The round's planned steps with no verified, failed or residual entry since it was planned. */
-export function silentSteps(view: RunView, round: number): string[] {
+function silentSteps(view: RunView, round: number): string[] {
   const planned = roundOf(view, round);
   return (planned?.steps ?? []).map(stepId).filter((id) => !planned?.ended.has(id));
 }
