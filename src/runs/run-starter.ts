@@ -120,8 +120,6 @@ export function firstPhase(request: OffboardRequest): Phase {
   return request.disposition.kind === 'delete_now' && request.reason !== 'role_change' ? 'delete' : 'disable';
 }
 
-/** Round `round` as the trail planned it. */
+/** Round `round` as the trail planned it, and the systems of its steps: what identifying the round (identify-round.ts) asks for. */
 export const plannedRound = (trail: AuditRecord[], round: number) => roundOf(runView(trail), round);
-
-// Where identifying a round has always found it.
 export { systemsOf } from './run-view.js';
