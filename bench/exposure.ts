@@ -143,7 +143,7 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
     const client = settings.connect({ metrics: createMetrics(), redis: new Redis({ lazyConnect: true }), keys: new Keys('calibration') });
     await settings.checkStartup(client);
     const connected: ConnectedSystem = { module, settings, client };
-    const deps = { systems: new Map([[module.id, connected]]) } as unknown as RunDeps;
+    const deps: Pick<RunDeps, 'systems'> = { systems: new Map([[module.id, connected]]) };
     const email = WORKSPACE_USERS.find((u) => u.id === PEOPLE.jane)!.email!;
     const person = { requestId: 'OFF-BENCH0', slackUserId: PEOPLE.jane, email };
     const identified = await wavesOf(ibm, () => identifyEverywhere(connected, person, []));

@@ -5,6 +5,7 @@ import { observeWorker } from '../src/metrics/observe-worker.js';
 import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
+import type { StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
 import {
   processDeliverEvidence,
@@ -97,7 +98,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
  * A step whose workers kept dying under it ends failed in the trail, with the retry path, never
  * "running" for good; what its executions set out to change is accounted for first.
  */
-async function recordStalled(job: Job, deps: RunDeps): Promise<void> {
+async function recordStalled(job: Job, deps: StepJobDeps & Pick<RunDeps, 'logger'>): Promise<void> {
   try {
     const step = STEP_JOBS.get(job.name);
     if (!step) throw new Error(`no processor for job "${job.name}"`);

@@ -14,6 +14,23 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/**
+ * The files that may look at a trail record's event type. The read model folds the trail into what a
+ * run is; the evidence timeline prints every event and the pack's exceptions list every exceptional
+ * one, each in trail order, so both handle records one by one rather than ask where a run stands.
+ */
+const READS_EVENT_TYPES = ['src/runs/run-view.ts', 'src/evidence/pdf-timeline.ts', 'src/evidence/pack-exceptions.ts'];
+
+/** Every event type the audit trail records, as src/audit/audit-event.ts declares them. */
+const EVENT_TYPES = [...readFileSync(join(ROOT, 'src/audit/audit-event.ts'), 'utf8').matchAll(/\btype: '([a-z]+\.[a-z_.]+)'/g)].map((m) => m[1]!);
+
+/** Where a text compares something with an event type: `x.type === 'run.planned'`, `'run.planned' !== x.type`, `case 'run.planned':`. */
+function eventTypeTests(text: string): string[] {
+  const names = EVENT_TYPES.map((t) => t.replace('.', '\\.')).join('|');
+  const pattern = new RegExp(`(?:[!=]==\\s*['"\`](?:${names})['"\`])|(?:['"\`](?:${names})['"\`]\\s*[!=]==)|(?:\\bcase\\s+['"\`](?:${names})['"\`])`, 'g');
+  return [...text.matchAll(pattern)].map((m) => m[0]);
+}
+
 /** Every module a file names, in order: static and type imports, re-exports, bare side-effect imports and dynamic import(). */
 function importSpecifiers(text: string): string[] {
   const patterns = [
@@ -42,6 +59,28 @@ describe('architecture', () => {
         .map((specifier) => `${relative(ROOT, file)} imports ${specifier}`),
     );
     expect(upward).toEqual([]);
+  });
+
+  it('only the read model (and the evidence that prints events one by one) looks at the event types of trail records', () => {
+    const scans = ['src', 'jobs', 'commands', 'app']
+      .flatMap((dir) => sourceFiles(join(ROOT, dir)))
+      .filter((file) => !READS_EVENT_TYPES.includes(relative(ROOT, file).split(/[\\/]/).join('/')))
+      .flatMap((file) => eventTypeTests(readFileSync(file, 'utf8')).map((found) => `${relative(ROOT, file)}: ${found}`));
+    expect(EVENT_TYPES).toContain('run.planned');
+    expect(scans).toEqual([]);
+  });
+
+  it('the event type scan sees every form a comparison can take, and nothing else', () => {
+    const text = [
+      "if (e.type === 'run.planned') return;",
+      "trail.findLast((x) => x.type !== 'step.failed');",
+      "if ('report.published' === event.type) return;",
+      '  case `identities.found`:',
+      "if (i.type === 'user') return;",
+      "if (body.type === 'view_submission') return;",
+      "const name = 'run.planned';",
+    ].join('\n');
+    expect(eventTypeTests(text)).toEqual(["=== 'run.planned'", "!== 'step.failed'", "'report.published' ===", 'case `identities.found`']);
   });
 
   it('the scan sees every form an upward import can take', () => {

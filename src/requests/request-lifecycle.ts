@@ -8,9 +8,9 @@ import { PREVIEW_JOB } from '../queue/queue-names.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
-import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
-import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
+import { grantRound } from '../runs/phase-rounds.js';
+import { currentPhaseSteps, isFailed, restorableSteps, runView } from '../runs/run-view.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
 import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk, type Privilege } from './privilege.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
@@ -188,11 +188,8 @@ export class RequestLifecycle {
     const approvers = await this.directory.approverIds();
     // Both the preview's reading (only a worker asks the systems who owns the bot's credentials) and
     // Slack's now: a privilege granted since the preview still counts.
-    const preview = (await this.audit.read(requestId)).findLast((e) => e.type === 'request.previewed');
-    const privileges = mergePrivileges(
-      preview?.type === 'request.previewed' ? preview.privileges : undefined,
-      await this.directory.privilegesOf(current.subject.slackUserId),
-    );
+    const { preview } = runView(await this.audit.read(requestId));
+    const privileges = mergePrivileges(preview?.privileges, await this.directory.privilegesOf(current.subject.slackUserId));
     const owner = credentialRefusal(current.subject.name, privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
     let approvedBy: string[] | undefined;
@@ -272,9 +269,9 @@ export class RequestLifecycle {
     const request = await this.store.mustGet(requestId);
     const refused = await this.mayDecide(request, actorId, 'retry');
     if (refused) return { kind: 'refused', reason: refused };
-    const trail = await this.audit.read(requestId);
-    const { phase, finished } = currentRound(trail);
-    const failed = currentPhaseSteps(trail).filter((s) => s.state !== 'verified' && s.state !== 'residual');
+    const view = runView(await this.audit.read(requestId));
+    const { phase, finished } = view.current;
+    const failed = currentPhaseSteps(view).filter(isFailed);
     if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
     if (failed.length === 0) return { kind: 'not_now', reason: `${requestId} has no failed steps.` };
     if (phase === 'reinstate') {
@@ -304,7 +301,7 @@ export class RequestLifecycle {
     if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'reinstated') };
     const superseded = await this.superseded(request, actorId, 'reinstate', `${requestId} cannot be reinstated`);
     if (superseded) return { kind: 'not_now', reason: superseded };
-    const steps = restorableSteps(await this.audit.read(requestId));
+    const steps = restorableSteps(runView(await this.audit.read(requestId)));
     if (steps.length === 0) {
       const reason = `${requestId} cannot be reinstated: its disable phase took nothing that can be given back, so there is nothing to restore. Its deletion stays scheduled.`;
       await this.recordRefusal(request, actorId, 'reinstate', reason);

@@ -1,5 +1,5 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { StepProgress } from '../checklist/step-progress.js';
+import type { StepProgress } from './run-view.js';
 import { itemKey, settles, type Change, type Finding, type StepAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 import { NotConfirmedError } from '../connectors/step-errors.js';
 import { ANSWER_LOST, confirmMade, pendingItems } from './account-for-step.js';

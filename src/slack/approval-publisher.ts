@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import type { RunShape } from '../runs/run-flow.js';
+import { runView } from '../runs/run-view.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { approvalMessage } from './blocks/approval-message.js';
@@ -93,9 +94,7 @@ export class ApprovalPublisher {
   }
 
   private async render(request: OffboardRequest) {
-    const trail = await this.audit.read(request.id);
-    const preview = trail.findLast((e) => e.type === 'request.previewed');
-    const recorded = trail.flatMap((e) => (e.type === 'approval.recorded' ? [e] : []));
-    return approvalMessage(request, this.shape, preview?.type === 'request.previewed' ? preview : undefined, recorded);
+    const { preview, approvals } = runView(await this.audit.read(request.id));
+    return approvalMessage(request, this.shape, preview, approvals);
   }
 }

@@ -4,7 +4,7 @@ import { NotConfirmedError, PermanentError, RetryableError } from '../../src/con
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { Keys } from '../../src/redis.js';
 import { actOnStep, readBackOnce, type PhaseStep } from '../../src/runs/run-step.js';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { type Change, itemKey, settles } from '../../src/connectors/connector.js';
 import { stepId } from '../../src/connectors/step-ref.js';
 import { restoring, snapshotsOf, type StepJob } from '../../src/runs/step-job.js';
@@ -67,7 +67,7 @@ async function execute(sut: SystemUnderTest, step: StepJob, audit: AuditTrail, a
   const ref = step.ref(scope);
   const id = stepId(ref);
   if (attempt === 1) await audit.append(ctx.requestId, { type: 'run.planned', round: 1, phase, steps: [ref], startsAt: new Date().toISOString() });
-  const earlier = stepProgress(await audit.read(ctx.requestId)).find((s) => s.id === id && s.phase === phase);
+  const earlier = runView(await audit.read(ctx.requestId)).steps.find((s) => s.id === id && s.phase === phase);
   const action = (caps.disable ?? caps.delete)!;
   await actOnStep(wrap({ ...action, inventory: caps.inventory }), { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, audit);
   return { requestId: ctx.requestId };
@@ -80,7 +80,7 @@ async function reinstate(sut: SystemUnderTest, step: StepJob, audit: AuditTrail,
   const id = stepId(ref);
   await audit.append(requestId, { type: 'run.planned', round: 2, phase: 'reinstate', steps: [ref], startsAt: new Date().toISOString() });
   const caps = step.capabilities({ systems: new Map([[step.system.id, sut.connected]]) }, scope);
-  const history = stepProgress(await audit.read(requestId)).filter((s) => s.id === id);
+  const history = runView(await audit.read(requestId)).steps.filter((s) => s.id === id);
   const ctx = await contextOf(sut, scope);
   await actOnStep(restoring(caps.restore!, snapshotsOf(history)), { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-r2-a1` }, undefined, audit);
 }
@@ -222,7 +222,7 @@ describe('every registered system conforms', () => {
             await audit.append(requestId, { type: 'run.planned', round: 2, phase: 'reinstate', steps: [ref], startsAt: new Date().toISOString() });
             const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
             const restore = async (attempt: number) => {
-              const history = stepProgress(await audit.read(requestId)).filter((s) => s.id === id);
+              const history = runView(await audit.read(requestId)).steps.filter((s) => s.id === id);
               const earlier = history.find((s) => s.phase === 'reinstate');
               const ctx = await contextOf(sut, scope);
               await actOnStep(

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { AuditTrail } from '../../../src/audit/audit-trail.js';
 import type { Phase } from '../../../src/audit/audit-event.js';
-import { stepProgress } from '../../../src/checklist/step-progress.js';
+import { runView } from '../../../src/runs/run-view.js';
 import type { Change, StepCapabilities, StepContext } from '../../../src/connectors/connector.js';
 import type { ScimProfile } from '../../../src/connectors/scim/profile.js';
 import { SCIM_PROFILES } from '../../../src/connectors/scim/profiles/index.js';
@@ -167,7 +167,7 @@ export class StepDriver {
     const step = await this.phaseStep(phase, caps, id);
     const ctx = { ...(await this.context()), stepId: id };
     for (let attempt = 1; attempt <= executions; attempt++) {
-      const earlier = stepProgress(await this.audit.read(this.requestId)).find((s) => s.id === id && s.phase === phase);
+      const earlier = runView(await this.audit.read(this.requestId)).steps.find((s) => s.id === id && s.phase === phase);
       const dies = opts.firstDiesAfterChange && attempt === 1;
       try {
         await actOnStep(dies ? diesAfterFirstChange(step) : step, { ...ctx, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, this.audit);
@@ -188,7 +188,7 @@ export class StepDriver {
 
   private async phaseStep(phase: Phase, caps: StepCapabilities, id: string) {
     if (phase === 'reinstate') {
-      const history = stepProgress(await this.audit.read(this.requestId)).filter((s) => s.id === id);
+      const history = runView(await this.audit.read(this.requestId)).steps.filter((s) => s.id === id);
       return restoring(caps.restore!, snapshotsOf(history));
     }
     const action = phase === 'delete' ? (caps.delete ?? caps.disable) : caps.disable;
