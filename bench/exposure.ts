@@ -36,7 +36,9 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { SYSTEM_MODULES, SYSTEMS } from '../jobs/index.js';
+import { SYSTEMS } from '../jobs/index.js';
+import { stepJobsOf } from '../src/runs/step-job.js';
+import { phasesOf } from '../src/runs/step-phases.js';
 import { loadConfig } from '../src/config/config.js';
 import type { Finding, StepContext } from '../src/connectors/connector.js';
 import type { ConnectedSystem } from '../src/connectors/system.js';
@@ -77,7 +79,7 @@ function productionEnv(): Record<string, string> {
       IBMCLOUD_API_KEY: 'defaults',
       IBMCLOUD_ACCOUNT_IDS: ACME_PRODUCTION,
     },
-    SYSTEM_MODULES,
+    SYSTEMS,
   );
   return {
     OFFBOARD_JOB_ATTEMPTS: String(jobs.attempts),
@@ -136,7 +138,7 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
         IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
         ...ibmEndpointsEnv(ibm.url),
       },
-      SYSTEM_MODULES,
+      SYSTEMS,
     );
     const { module, settings } = config.systems.find((s) => s.module.id === 'ibm-cloud')!;
     // No budget is set, so the client never touches this Redis: it does not even connect.
@@ -147,7 +149,7 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
     const email = WORKSPACE_USERS.find((u) => u.id === PEOPLE.jane)!.email!;
     const person = { requestId: 'OFF-BENCH0', slackUserId: PEOPLE.jane, email };
     const identified = await wavesOf(ibm, () => identifyEverywhere(connected, person, []));
-    const steps = SYSTEMS.find((s) => s.module.id === module.id)!.steps.filter((s) => s.phases.includes('delete'));
+    const steps = stepJobsOf(module).filter((s) => phasesOf(s.capabilities(deps, settings.scopes[0]!)).includes('delete'));
     const chains: StepChain[] = [];
     for (const scope of settings.scopes) {
       for (const job of [...steps.filter((s) => !s.closing), ...steps.filter((s) => s.closing)]) {

@@ -1,4 +1,4 @@
-import { SYSTEM_MODULES } from '../../jobs/systems.js';
+import { SYSTEMS } from '../../jobs/systems.js';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -70,7 +70,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
     ...simulatorEnv({ slack, ibm, redisUrl: opts.redisUrl, prefix: opts.prefix, socketMode: opts.socketMode, ibmCloud: opts.ibmCloud }),
     ...opts.env,
   };
-  const config = loadConfig(env, SYSTEM_MODULES);
+  const config = loadConfig(env, SYSTEMS);
   const logger = opts.logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent');
   const bot = await startOffboardBot(config, { logger, processBeforeResponse: opts.processBeforeResponse });
   const events = opts.socketMode

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SecretShapes } from '../redact.js';
 import type { Keys } from '../redis.js';
+import type { StepCapabilities } from './connector.js';
 
 /** What a system's client may share with every other process of the bot: metrics, and Redis for budgets kept across workers. */
 export interface ConnectContext {
@@ -31,8 +32,26 @@ export interface Identity {
 }
 
 /**
+ * One step of a system: what it is called and what it can do in a scope. The phases it takes part
+ * in are read from the capabilities `connect` returns (src/runs/step-phases.ts), never declared.
+ */
+export interface SystemStep<C> {
+  /** Stable within the system, the last part of the step's id: 'api-keys', 'account'. */
+  step: string;
+  title: string;
+  /** Ends the person's identity itself (the account membership, the Slack account): skipped on a role change, where the person stays. */
+  endsIdentity?: boolean;
+  /** Only reports what it finds, as residual access the bot cannot remove (a rule-based membership). */
+  reportsResidual?: boolean;
+  /** Runs after the scope's other steps have finished: removing the person from the account itself. */
+  closing?: boolean;
+  /** What the step can do in `scope` with the system's client; building it calls nothing. */
+  connect(client: C, scope: string): StepCapabilities;
+}
+
+/**
  * A target system, as it plugs in: its own settings, read from its own variables, and switched on
- * by one of them. Nothing outside the system's folder, its job files and the registry line in
+ * by one of them, and its steps. Nothing outside the system's folder and the registry line in
  * `jobs/systems.ts` knows what the system is.
  */
 export interface SystemModule<C = unknown> {
@@ -48,6 +67,8 @@ export interface SystemModule<C = unknown> {
   notCovered: string[];
   /** What its secrets look like in free text, beyond the common shapes `src/redact.ts` knows: masked once it is switched on. */
   secretShapes?: SecretShapes;
+  /** In the order they are shown; a `closing` step runs after the others of its scope. */
+  steps: readonly SystemStep<C>[];
   /** The variable whose presence switches the system on. */
   switchedOnBy: string;
   /** The schema of its variables (its `settings.ts`), each described: docs/configuration.md is generated from it. */
