@@ -112,7 +112,25 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         queues: Object.values(queues),
         logger,
       });
-    const parts: BotParts = { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, systems, plan, queues, outbox, runs, deletions, rescans };
+    const parts: BotParts = {
+      config,
+      logger,
+      metrics,
+      slack,
+      redis,
+      keys,
+      store,
+      audit,
+      lock,
+      directory,
+      systems,
+      plan,
+      queues,
+      outbox,
+      runs,
+      deletions,
+      rescans,
+    };
     // Bolt and the listeners are loaded only by the processes that serve Slack, the jobs only by those that run them.
     if (config.role !== 'worker') server = await (await import('./web.js')).startWeb(parts, { bot, routes, processBeforeResponse });
     if (config.role !== 'web') workers = await (await import('./worker.js')).startWorker(parts, { signingKey });

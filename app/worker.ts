@@ -1,6 +1,5 @@
 import { startWorkers, type Workers } from '../jobs/workers.js';
 import { ChecklistPublisher } from '../src/checklist/checklist-publisher.js';
-import type { Config } from '../src/config/config.js';
 import { EvidencePublisher } from '../src/evidence/evidence-publisher.js';
 import type { SigningKey } from '../src/evidence/pack-signing.js';
 import { RECONCILE_JOB } from '../src/queue/queue-names.js';

@@ -42,7 +42,8 @@ import { phasesOf } from '../src/runs/step-phases.js';
 import { loadConfig } from '../src/config/config.js';
 import type { Finding, StepContext } from '../src/connectors/connector.js';
 import type { ConnectedSystem } from '../src/connectors/system.js';
-import { ibmEndpointsEnv, startLocalStack, type LocalStack } from '../app/demo/local-stack.js';
+import { startLocalStack, type LocalStack } from '../app/demo/local-stack.js';
+import { ibmCloudEnv } from '../src/simulators/ibm-cloud/kit.js';
 import { SlackPlayer } from '../app/demo/slack-player.js';
 import { PEOPLE, WORKSPACE_USERS } from '../app/demo/workspace.js';
 import { createMetrics } from '../src/metrics/metrics.js';
@@ -50,7 +51,7 @@ import { QUEUES } from '../src/queue/queue-names.js';
 import { Keys } from '../src/redis.js';
 import { RequestStore } from '../src/requests/request-store.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
 import type { IbmCloudSimulator, RecordedRequest } from '../src/simulators/ibm-cloud/index.js';
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 import type { RecordedCall } from '../src/simulators/slack/index.js';
@@ -134,9 +135,7 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
         SLACK_SIGNING_SECRET: 'calibration',
         OFFBOARD_APPROVAL_CHANNEL: 'C0CALIBRATE',
         OFFBOARD_APPROVERS: 'U0CALIBRATE',
-        IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
-        IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
-        ...ibmEndpointsEnv(ibm.url),
+        ...ibmCloudEnv(ibm.url),
       },
       SYSTEMS,
     );
