@@ -54,7 +54,7 @@ export interface ReadBack {
 
 export interface StepContext {
   requestId: string;
-  /** The scope this execution works in (an IBM Cloud account, the Slack workspace). */
+  /** The scope this execution works in (a cloud account, a workspace). */
   scope: string;
   /** Sent to the target system with every mutating call, and kept as evidence. */
   transactionId: string;

@@ -19,7 +19,7 @@ export interface Person {
   email: string;
 }
 
-/** One identity of the person in one scope of a system (an IBM Cloud user record, a Slack account). */
+/** One identity of the person in one scope of a system (a user record of a cloud account, a chat account). */
 export interface Identity {
   scope: string;
   /** The system's own id for it (an IAM id, a Slack user id). */
@@ -55,7 +55,7 @@ export interface SystemStep<C> {
  * `jobs/systems.ts` knows what the system is.
  */
 export interface SystemModule<C = unknown> {
-  /** Stable id, the first part of every step id: 'ibm-cloud', 'slack'. */
+  /** Stable id, the first part of every step id, and the name of its folders under src/connectors/ and src/simulators/. */
   id: string;
   title: string;
   /** What one scope is called in messages: 'account', 'workspace'. */
@@ -78,7 +78,7 @@ export interface SystemModule<C = unknown> {
 }
 
 export interface SystemSettings<C> {
-  /** Where it offboards: each configured IBM Cloud account, the Slack workspace or org. */
+  /** Where it offboards: each configured account, a workspace or org. */
   scopes: string[];
   /** Values that must never be shown anywhere (masked by `registerSecrets`). */
   secrets: string[];
@@ -108,7 +108,7 @@ export interface SystemSettings<C> {
 /** A credential the bot runs as, and the id (as `Identity.id`) of whom it belongs to. */
 export interface CredentialOwner {
   id: string;
-  /** The setting that holds it: 'IBMCLOUD_API_KEY', 'SLACK_ADMIN_TOKEN'. */
+  /** The setting that holds it (one of the system's variables). */
   credential: string;
 }
 

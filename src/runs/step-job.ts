@@ -21,7 +21,7 @@ export interface StepJob {
   closing: boolean;
   endsIdentity: boolean;
   reportsResidual: boolean;
-  /** The BullMQ job name, e.g. "ibm-cloud.api-keys". */
+  /** The BullMQ job name: "<system id>.<step>". */
   name: string;
   ref(scope: string): StepRef;
   /** The step's capabilities with the client of a connected system. */
