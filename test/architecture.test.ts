@@ -76,7 +76,7 @@ const REGISTRY = 'jobs/systems.ts';
  */
 const HOST = 'slack';
 
-const escape = (term: string) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const asPattern = (term: string) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('a system is one folder and one registry line', () => {
   for (const system of SYSTEMS) {
@@ -85,7 +85,7 @@ describe('a system is one folder and one registry line', () => {
 
     it(`no product file outside ${folder} and the registry names ${system.title}`, () => {
       const terms = [system.id, system.title, system.switchedOnBy].filter((term) => term.toLowerCase() !== HOST);
-      const pattern = new RegExp(terms.map(escape).join('|'), 'i');
+      const pattern = new RegExp(terms.map(asPattern).join('|'), 'i');
       const naming = outside.flatMap((file) =>
         readFileSync(join(ROOT, file), 'utf8')
           .split('\n')
