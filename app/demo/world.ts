@@ -22,7 +22,7 @@ export function worldSystems(opts: WorldOptions): ReadonlyMap<string, { on: bool
   const slack: SlackKitOptions = { adminUserId: PEOPLE.alex };
   return new Map<string, { on: boolean; options?: unknown }>([
     ['ibm-cloud', { on: opts.ibmCloud ?? true, options: opts.ibm }],
-    ['slack', { on: opts.slackScim ?? false, options: opts.slackScim ? slack : undefined }],
+    ['slack', { on: opts.slackScim ?? false, options: slack }],
   ]);
 }
 
