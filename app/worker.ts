@@ -14,7 +14,7 @@ export interface WorkerOptions {
   signingKey?: SigningKey;
 }
 
-/** The worker part: connects the systems, runs the jobs in jobs/, and schedules the reconciler. */
+/** The worker part: checks the systems accept their credentials, runs the jobs in jobs/, and schedules the reconciler. */
 export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions): Promise<Workers> {
   const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, systems, plan, queues, outbox, runs, deletions, rescans } = parts;
   // A refusal stops the start, naming the setting.
