@@ -65,7 +65,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       },
       { ...options, concurrency: cfg.concurrency },
     ),
-    // Identifying people and previews mostly wait on IBM: in a bulk they run as wide as the steps do.
+    // Identifying people and previews mostly wait on the target systems: in a bulk they run as wide as the steps do.
     new Worker(
       QUEUES.runs,
       (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)),
