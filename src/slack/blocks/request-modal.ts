@@ -1,4 +1,4 @@
-import { REASONS, TEXT_LIMITS } from '../../requests/request.js';
+import { CREATED_CHOICES, REASONS, TEXT_LIMITS } from '../../requests/request.js';
 import type { RequestForm } from '../request-form.js';
 import { escapeText, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
@@ -23,6 +23,7 @@ const LABELS: Record<string, string> = {
   [FIELDS.disposition]: 'Afterwards',
   [FIELDS.graceDays]: 'Grace period (days)',
   [FIELDS.successor]: 'Who takes over their resources and data?',
+  [FIELDS.created]: 'What they created',
   [FIELDS.ticket]: 'Ticket reference',
   [FIELDS.notes]: 'Notes',
 };
@@ -84,6 +85,19 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
           optional: true,
           dispatch_action: true,
           hint: plain('Required unless nothing is kept.'),
+        },
+      ),
+      input(
+        FIELDS.created,
+        LABELS[FIELDS.created]!,
+        {
+          type: 'radio_buttons',
+          options: Object.keys(CREATED_CHOICES).map((k) => choice(CREATED_CHOICES, k as keyof typeof CREATED_CHOICES)),
+          ...(answers?.created ? { initial_option: choice(CREATED_CHOICES, answers.created) } : {}),
+        },
+        {
+          optional: true,
+          hint: plain('Service IDs and their API keys they made in IBM Cloud. Unchosen: handed over when someone takes over, else deleted.'),
         },
       ),
       input(FIELDS.ticket, LABELS[FIELDS.ticket]!, {
