@@ -32,7 +32,7 @@ export function createdResourcesStep(client: IbmCloudClient, accountId: string):
           id: key.id,
           label: `service credential ${key.name}`,
           kind: 'service credential',
-          detail: `created by ${key.createdBy}; not changed: they have seen its secret, to be rotated${usedText(state)}`,
+          detail: `created by them (${key.createdBy}); not changed: they have seen its secret, to be rotated${usedText(state)}`,
           ...used(state),
           ...(key.createdAt ? { createdAt: key.createdAt } : {}),
         });
@@ -43,7 +43,7 @@ export function createdResourcesStep(client: IbmCloudClient, accountId: string):
           id: key.id,
           label: `${key.name} (API key on someone else's service ID)`,
           kind: "API key on someone else's service ID",
-          detail: `created by ${key.createdBy}; not changed: the service ID's owner rotates it${usedText(state)}`,
+          detail: `created by them (${key.createdBy}); not changed: the service ID's owner rotates it${usedText(state)}`,
           ...used(state),
           ...(key.createdAt ? { createdAt: key.createdAt } : {}),
         });
@@ -53,7 +53,7 @@ export function createdResourcesStep(client: IbmCloudClient, accountId: string):
           id: instance.id,
           label: `service instance ${instance.name}`,
           kind: 'service instance',
-          detail: `created by ${instance.createdBy}; keeps running, ${owner}`,
+          detail: `created by them (${instance.createdBy}); keeps running, ${owner}`,
           ...(instance.createdAt ? { createdAt: instance.createdAt } : {}),
         });
       }
@@ -62,7 +62,7 @@ export function createdResourcesStep(client: IbmCloudClient, accountId: string):
           id: profile.id,
           label: `trusted profile ${profile.name}`,
           kind: 'trusted profile',
-          detail: `created by ${profile.createdBy}; not changed`,
+          detail: `created by them (${profile.createdBy}); not changed`,
           ...(profile.createdAt ? { createdAt: profile.createdAt } : {}),
         });
       }
