@@ -260,10 +260,12 @@ describe('what the pack says about the rounds after the first', () => {
     expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
   });
 
-  it('describes the hand-over as recorded, not acted upon: the bot hands nothing over', async () => {
+  it('describes the hand-over as recorded: only what the steps kept is handed over, nothing is rotated', async () => {
     const text = flat((await pdfText(packOf())).text);
     expect(text).not.toContain('the successor named above takes them over');
     expect(text).toContain(`Successor ${NAMES.successor} (U05SUCC)`);
-    expect(text).toContain('Hand-over recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them');
+    expect(text).toContain(
+      'Hand-over recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (no credential was rotated)',
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
@@ -9,6 +11,9 @@ import { eventsOf, eventually, finishedTrail, readTrail } from '../support/appro
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(
+  JSON.parse(readFileSync(new URL('../../src/evidence/evidence-pack.schema.json', import.meta.url), 'utf8')) as object,
+);
 const { ciPipeline, ciPipelineKey } = SIM_NHI_IDS;
 /** A second key on Jane's service ID, which its team had disabled before she left. */
 const DISABLED_BEFORE = 'ApiKey-0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a';
@@ -148,6 +153,21 @@ describe('Hand over', () => {
     expect(changesOf(trail, 'created-resources', 'disable')[SIM_NHI_IDS.janeInstance]).toMatch(/keeps running, owner of record: Taylor Successor$/);
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
     await stack.slack.waitFor(() => checklistText(player, id).includes('handed over to Taylor Successor; left working'));
+    // The evidence: the choice, every item with what was done to it, the step verified by read-back.
+    await player.evidence(id);
+    const file = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`))!;
+    const pack = JSON.parse(Buffer.from(file.bytes).toString('utf8')) as {
+      schema_version: string;
+      request: { created_items: unknown };
+      steps: { step: string; scope: string; assurance: string; found: { id: string; warning?: string }[]; changes: { id: string; outcome: string; detail: string }[] }[];
+    };
+    expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
+    expect(pack.schema_version).toBe('1.3');
+    expect(pack.request.created_items).toEqual({ choice: 'hand_over', label: 'Hand over to the successor', successor_name: 'Taylor Successor' });
+    const keys = pack.steps.find((s) => s.step === 'service-id-keys' && s.scope === ACME_PRODUCTION)!;
+    expect(keys.changes).toEqual([expect.objectContaining({ id: ciPipelineKey, outcome: 'kept', detail: 'handed over to Taylor Successor; left working' })]);
+    const serviceIds = pack.steps.filter((s) => s.step === 'service-ids');
+    expect(serviceIds).toEqual([]);
 
     stack.ibm.useApiKey(ciPipelineKey, new Date());
     const [done] = await rescans(stack, id);
