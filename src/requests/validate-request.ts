@@ -66,7 +66,8 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
     successorName = (await ctx.lookup(form.successorId).catch(() => undefined))?.name;
   }
 
-  const created = form.created ?? (form.successorId ? 'hand_over' : 'delete');
+  // Unchosen: handed over when someone takes over, else ended as the disposition ends the rest.
+  const created = form.created ?? (form.successorId ? 'hand_over' : form.disposition === 'delete_now' ? 'delete' : 'disable');
   if (created === 'hand_over' && !form.successorId) errors[FIELDS.created] = 'Name who takes over their resources to hand over what they created, or choose Delete.';
   else if (created === 'disable' && form.disposition === 'delete_now')
     errors[FIELDS.created] = 'Delete now keeps nothing to disable: choose Delete or Hand over, or disable first with a grace period.';

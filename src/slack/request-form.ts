@@ -14,7 +14,7 @@ export interface RequestForm {
   /** As typed; the validation says what is wrong with it. */
   graceDays?: number;
   successorId?: string;
-  /** Unanswered: hand over when a successor is named, else delete. */
+  /** Unanswered: hand over when a successor is named, else disable or delete as the disposition says. */
   created?: CreatedItems;
   ticket: string;
   notes: string;

@@ -97,7 +97,7 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
         },
         {
           optional: true,
-          hint: plain('Service accounts and their API keys they made. Unchosen: handed over when someone takes over, else deleted.'),
+          hint: plain('Service accounts and their API keys they made. Unchosen: handed over when someone takes over, else ended like the rest.'),
         },
       ),
       input(FIELDS.ticket, LABELS[FIELDS.ticket]!, {
