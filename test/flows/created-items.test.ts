@@ -83,9 +83,11 @@ describe('what the person created, in the approval message', () => {
 
     expect(text).toContain('*What they created:* Disable, delete after the grace period');
     expect(text).toContain('Keys of service IDs they created: 1 · Service IDs they created: 1');
-    expect(text).toContain("1 service credential, 1 API key on someone else's service ID, 1 service instance");
+    expect(text).toContain(
+      "Service credentials and instances they created: 1 service credential, 1 service instance · Keys on others' service IDs and profiles they created: 1 API key on someone else's service ID",
+    );
     // Staging: the trusted profile she created.
-    expect(text).toContain('Credentials, instances and profiles they created: 1 trusted profile');
+    expect(text).toContain("Keys on others' service IDs and profiles they created: 1 trusted profile");
     expect(text).toContain(`*Most used:*\\n• ci-pipeline-key (service ID ci-pipeline) in \`${ACME_PRODUCTION}\`: 30,211 sign-ins, last 2025-01-14T07:59:00.000Z`);
     expect(text).toContain(`:warning: service ID ci-pipeline in \`${ACME_PRODUCTION}\`: another team depends on it: ${SIM_IAM_IDS.alex} granted it access`);
   });
@@ -139,7 +141,7 @@ describe('Disable', () => {
     expect(changesOf(trail, 'service-ids', 'delete')).toEqual({ [ciPipeline]: 'removed: deleted with its API key' });
     // Alex's service ID, with the key Jane made on it, stays: listed, not changed.
     expect(stack.ibm.serviceId(SIM_NHI_IDS.logShipper)).toBeDefined();
-    expect(changesOf(trail, 'created-resources', 'delete')[SIM_NHI_IDS.logShipperJaneKey]).toMatch(/^kept: created by them .*the service ID's owner rotates it/);
+    expect(changesOf(trail, 'created-keys-and-profiles', 'delete')[SIM_NHI_IDS.logShipperJaneKey]).toMatch(/^kept: created by them .*the service ID's owner rotates it/);
   });
 });
 
@@ -150,7 +152,7 @@ describe('Hand over', () => {
     expect(keyState(stack, ciPipelineKey)).toBe('enabled');
     expect(changesOf(trail, 'service-id-keys', 'disable')).toEqual({ [ciPipelineKey]: 'kept: handed over to Taylor Successor; left working' });
     // Her service instance names the successor as its owner of record.
-    expect(changesOf(trail, 'created-resources', 'disable')[SIM_NHI_IDS.janeInstance]).toMatch(/keeps running, owner of record: Taylor Successor$/);
+    expect(changesOf(trail, 'created-credentials', 'disable')[SIM_NHI_IDS.janeInstance]).toMatch(/keeps running, owner of record: Taylor Successor$/);
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
     await stack.slack.waitFor(() => checklistText(player, id).includes('handed over to Taylor Successor; left working'));
     // The evidence: the choice, every item with what was done to it, the step verified by read-back.
@@ -214,7 +216,8 @@ describe('a role change', () => {
     const { stack, id, trail } = await disabledJane({ ...janeLeaves(), reason: 'role_change' });
     const planned = eventsOf(trail, 'run.planned')[0]!.steps.map((s) => s.step);
     expect(planned).not.toContain('service-id-keys');
-    expect(planned).not.toContain('created-resources');
+    expect(planned).not.toContain('created-credentials');
+    expect(planned).not.toContain('created-keys-and-profiles');
     expect(keyState(stack, ciPipelineKey)).toBe('enabled');
     expect(id).toMatch(/^OFF-/);
   });

@@ -2,7 +2,7 @@ import type { SystemStep } from '../system.js';
 import { accessGroupsStep } from './access-groups-step.js';
 import { accountMembershipStep } from './account-membership-step.js';
 import { apiKeysStep } from './api-keys-step.js';
-import { createdResourcesStep } from './created-resources-step.js';
+import { createdCredentialsStep, createdKeysAndProfilesStep } from './created-resources-steps.js';
 import { dynamicGroupsStep } from './dynamic-groups-step.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { policiesStep } from './policies-step.js';
@@ -36,12 +36,20 @@ export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
     createdByPerson: true,
     connect: (client, accountId) => serviceIdsStep(client.inAccount(accountId), accountId),
   },
+  // Listed, never changed: two steps, so neither needs every listing of the account to answer at once.
   {
-    step: 'created-resources',
-    title: 'Credentials, instances and profiles they created',
+    step: 'created-credentials',
+    title: 'Service credentials and instances they created',
     createdByPerson: true,
     recordsOnly: true,
-    connect: (client, accountId) => createdResourcesStep(client.inAccount(accountId), accountId),
+    connect: (client, accountId) => createdCredentialsStep(client.inAccount(accountId), accountId),
+  },
+  {
+    step: 'created-keys-and-profiles',
+    title: "Keys on others' service IDs and profiles they created",
+    createdByPerson: true,
+    recordsOnly: true,
+    connect: (client, accountId) => createdKeysAndProfilesStep(client.inAccount(accountId), accountId),
   },
   // Closes the account: the person's keys, groups, policies and links there are listed and removed first, each on its own.
   {
