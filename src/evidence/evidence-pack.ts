@@ -246,9 +246,7 @@ function packRequest(r: OffboardRequest, view: RunView): PackRequest {
       label: describeDisposition(r.disposition),
     },
     successor_slack_user_id: r.successorSlackUserId,
-    ...(r.createdItems
-      ? { created_items: { choice: r.createdItems, label: CREATED_CHOICES[r.createdItems], successor_name: r.successorName ?? null } }
-      : {}),
+    ...(r.createdItems ? { created_items: { choice: r.createdItems, label: CREATED_CHOICES[r.createdItems], successor_name: r.successorName ?? null } } : {}),
     ticket: r.ticket,
     notes: r.notes,
     submitted_at: r.createdAt,

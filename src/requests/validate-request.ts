@@ -68,7 +68,8 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
 
   // Unchosen: handed over when someone takes over, else ended as the disposition ends the rest.
   const created = form.created ?? (form.successorId ? 'hand_over' : form.disposition === 'delete_now' ? 'delete' : 'disable');
-  if (created === 'hand_over' && !form.successorId) errors[FIELDS.created] = 'Name who takes over their resources to hand over what they created, or choose Delete.';
+  if (created === 'hand_over' && !form.successorId)
+    errors[FIELDS.created] = 'Name who takes over their resources to hand over what they created, or choose Delete.';
   else if (created === 'disable' && form.disposition === 'delete_now')
     errors[FIELDS.created] = 'Delete now keeps nothing to disable: choose Delete or Hand over, or disable first with a grace period.';
   else if (created === 'delete' && form.disposition === 'disable_then_delete')

@@ -265,7 +265,9 @@ async function recordKept(capabilities: StepCapabilities, ctx: StepContext & { s
   const { found, note } = await capabilities.inventory(ctx);
   await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
   if (found.length) {
-    const changes = found.map((f): Change => ({ id: f.id, label: f.label, outcome: 'kept', detail: f.detail ?? 'left as it is', ...(f.owner ? { owner: f.owner } : {}) }));
+    const changes = found.map(
+      (f): Change => ({ id: f.id, label: f.label, outcome: 'kept', detail: f.detail ?? 'left as it is', ...(f.owner ? { owner: f.owner } : {}) }),
+    );
     await deps.audit.appendOnce(ctx.requestId, `${once}:kept`, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });
   }
   await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, {

@@ -224,7 +224,9 @@ describe('what the person created, handed over to the successor', () => {
     expect(keys.changes).toEqual([
       { id: SIM_NHI_IDS.ciPipelineKey, label: 'ci-pipeline-key (service ID ci-pipeline)', outcome: 'kept', detail: 'handed over to Taylor Lee; left working' },
     ]);
-    expect(serviceIds.changes).toEqual([{ id: SIM_NHI_IDS.ciPipeline, label: 'service ID ci-pipeline', outcome: 'kept', detail: 'handed over to Taylor Lee; left working' }]);
+    expect(serviceIds.changes).toEqual([
+      { id: SIM_NHI_IDS.ciPipeline, label: 'service ID ci-pipeline', outcome: 'kept', detail: 'handed over to Taylor Lee; left working' },
+    ]);
     expect([keys.readBack, serviceIds.readBack]).toEqual([
       { confirmed: true, remaining: [] },
       { confirmed: true, remaining: [] },

@@ -88,7 +88,9 @@ describe('what the person created, in the approval message', () => {
     );
     // Staging: the trusted profile she created.
     expect(text).toContain("Keys on others' service IDs and profiles they created: 1 trusted profile");
-    expect(text).toContain(`*Most used:*\\n• ci-pipeline-key (service ID ci-pipeline) in \`${ACME_PRODUCTION}\`: 30,211 sign-ins, last 2025-01-14T07:59:00.000Z`);
+    expect(text).toContain(
+      `*Most used:*\\n• ci-pipeline-key (service ID ci-pipeline) in \`${ACME_PRODUCTION}\`: 30,211 sign-ins, last 2025-01-14T07:59:00.000Z`,
+    );
     expect(text).toContain(`:warning: service ID ci-pipeline in \`${ACME_PRODUCTION}\`: another team depends on it: ${SIM_IAM_IDS.alex} granted it access`);
   });
 
@@ -141,7 +143,9 @@ describe('Disable', () => {
     expect(changesOf(trail, 'service-ids', 'delete')).toEqual({ [ciPipeline]: 'removed: deleted with its API key' });
     // Alex's service ID, with the key Jane made on it, stays: listed, not changed.
     expect(stack.ibm.serviceId(SIM_NHI_IDS.logShipper)).toBeDefined();
-    expect(changesOf(trail, 'created-keys-and-profiles', 'delete')[SIM_NHI_IDS.logShipperJaneKey]).toMatch(/^kept: created by them .*the service ID's owner rotates it/);
+    expect(changesOf(trail, 'created-keys-and-profiles', 'delete')[SIM_NHI_IDS.logShipperJaneKey]).toMatch(
+      /^kept: created by them .*the service ID's owner rotates it/,
+    );
   });
 });
 
@@ -161,7 +165,13 @@ describe('Hand over', () => {
     const pack = JSON.parse(Buffer.from(file.bytes).toString('utf8')) as {
       schema_version: string;
       request: { created_items: unknown };
-      steps: { step: string; scope: string; assurance: string; found: { id: string; warning?: string }[]; changes: { id: string; outcome: string; detail: string }[] }[];
+      steps: {
+        step: string;
+        scope: string;
+        assurance: string;
+        found: { id: string; warning?: string }[];
+        changes: { id: string; outcome: string; detail: string }[];
+      }[];
     };
     expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
     expect(pack.schema_version).toBe('1.3');

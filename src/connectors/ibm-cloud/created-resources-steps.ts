@@ -8,7 +8,8 @@ const used = (state: IbmApiKeyState | undefined): Partial<Finding> =>
 const usedText = (state: IbmApiKeyState | undefined) => (state ? `; used ${state.useCount} times${state.lastUsed ? `, last ${state.lastUsed}` : ''}` : '');
 const made = (createdAt: string | undefined): Partial<Finding> => (createdAt ? { createdAt } : {});
 const mineOf = (ctx: StepContext) => new Set(ctx.identities.map((i) => i.id));
-const listed = (found: Finding[], none: string, note?: string): Inventory => (found.length ? { found, ...(note ? { note } : {}) } : { found, note: note ?? none });
+const listed = (found: Finding[], none: string, note?: string): Inventory =>
+  found.length ? { found, ...(note ? { note } : {}) } : { found, note: note ?? none };
 
 /**
  * Service credentials (resource keys) and service instances the person created, recorded with

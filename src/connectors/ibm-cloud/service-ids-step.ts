@@ -33,7 +33,9 @@ export function serviceIdsStep(client: IbmCloudClient, accountId: string): StepC
       const found: Finding[] = [];
       for (const { iamId, ...serviceId } of await serviceIdsOf(ctx)) {
         // Policies on it granted by anyone but the person: others rely on it.
-        const grantors = [...new Set((await client.listDirectPolicies(accountId, iamId)).flatMap((p) => (p.grantedBy && !mine.has(p.grantedBy) ? [p.grantedBy] : [])))];
+        const grantors = [
+          ...new Set((await client.listDirectPolicies(accountId, iamId)).flatMap((p) => (p.grantedBy && !mine.has(p.grantedBy) ? [p.grantedBy] : []))),
+        ];
         found.push({ ...serviceId, ...(grantors.length ? { warning: `another team depends on it: ${grantors.join(', ')} granted it access` } : {}) });
       }
       return found.length ? { found } : { found, note: 'they created no service ID in this account' };

@@ -11,7 +11,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
   scopeNoun: 'account',
   notCovered: [
     'sessions and tokens IBM Cloud issued before access was removed, which stay valid until they expire (up to an hour)',
-    'service credentials the person created and API keys they made on others\' service IDs, which are listed with their creator and not rotated (they have seen the secrets)',
+    "service credentials the person created and API keys they made on others' service IDs, which are listed with their creator and not rotated (they have seen the secrets)",
     'service IDs the person created and their keys, when the request hands them over: they keep working',
     'dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove',
   ],

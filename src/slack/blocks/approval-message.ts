@@ -44,7 +44,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       ...(risk && !decided ? [section(risk)] : []),
       section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
       section(preview ? `${previewText(r, preview.items)}${identitiesText(preview.identities)}` : '_Checking what they hold in each account…_'),
-      ...(preview && `${mostUsedText(preview.items)}${warningsText(preview.items)}` ? [section(`${mostUsedText(preview.items)}${warningsText(preview.items)}`.trim())] : []),
+      ...heedText(preview),
       divider(),
       decided
         ? section(decided)
@@ -120,6 +120,12 @@ function previewText(r: OffboardRequest, items: PreviewItem[]): string {
   return `*They hold now* (read-only check):\n${shown.join('\n')}`;
 }
 
+/** What to heed before deciding, in a section of its own: the most-used items found, and warnings. */
+function heedText(preview: Preview | undefined) {
+  const text = preview ? `${mostUsedText(preview.items)}${warningsText(preview.items)}`.trim() : '';
+  return text ? [section(text)] : [];
+}
+
 /** How many a step found; by kind, where it finds several kinds (service credentials, instances). */
 function countText(found: PreviewItem['found']): string {
   if (!found.some((f) => f.kind)) return String(found.length);
@@ -144,6 +150,8 @@ function mostUsedText(items: PreviewItem[]): string {
 /** What approvers should know before anything is changed (a service ID another team depends on). */
 const WARNING_CHARS = 600;
 function warningsText(items: PreviewItem[]): string {
-  const lines = items.flatMap((i) => i.found.filter((f) => f.warning).map((f) => `:warning: ${escapeText(f.label)} in \`${escapeText(i.ref.scope)}\`: ${escapeText(f.warning!)}`));
+  const lines = items.flatMap((i) =>
+    i.found.filter((f) => f.warning).map((f) => `:warning: ${escapeText(f.label)} in \`${escapeText(i.ref.scope)}\`: ${escapeText(f.warning!)}`),
+  );
   return lines.length ? `\n${fitLines(lines, WARNING_CHARS, (left) => `…and ${left} more warnings`).join('\n')}` : '';
 }
