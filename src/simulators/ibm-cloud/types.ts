@@ -290,6 +290,8 @@ export interface FaultRule {
   method?: string;
   /** Matched against the request path without its query; a string matches as a substring. */
   path: string | RegExp;
+  /** Query parameters the request must carry with these values (user keys or service IDs' keys of `/v1/apikeys`); default any. */
+  query?: Record<string, string>;
   status: FaultStatus;
   /** How many matching requests fail; default Infinity. */
   times?: number;
