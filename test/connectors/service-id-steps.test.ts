@@ -235,10 +235,10 @@ describe('what the person created, handed over to the successor', () => {
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
   });
 
-  it('keeps them too on a request filed before the choice was asked, saying why', async () => {
+  it('keeps them too on a request that does not say (filed before the choice was asked), saying why', async () => {
     const { sim, client } = await simulator();
     const { changes } = await runPhase(keysStep(client), 'disable', { ...ctx(), created: undefined });
-    expect(changes.map((c) => [c.outcome, c.detail])).toEqual([['kept', 'left working: the request was filed before what they created was asked about']]);
+    expect(changes.map((c) => [c.outcome, c.detail])).toEqual([['kept', 'left working: the request does not say what happens to what they created']]);
     expect(mutations(sim)).toEqual([]);
   });
 });

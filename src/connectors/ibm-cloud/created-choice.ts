@@ -9,7 +9,7 @@ export function kept(ctx: StepContext, item: Pick<Finding, 'id' | 'label'>): Cha
   const why =
     ctx.created?.choice === 'hand_over'
       ? `handed over to ${ctx.created.successor ?? 'the successor'}; left working`
-      : 'left working: the request was filed before what they created was asked about';
+      : 'left working: the request does not say what happens to what they created';
   return { id: item.id, label: item.label, outcome: 'kept', detail: why };
 }
 
