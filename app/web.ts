@@ -1,6 +1,7 @@
 import { registerCommands } from '../commands/index.js';
 import { EvidenceDesk } from '../src/evidence/evidence-desk.js';
 import type { OpsRoutes } from '../src/ops/ops-routes.js';
+import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
 import { type SlackServer, startSlackServer } from '../src/slack/slack-server.js';
@@ -25,6 +26,7 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     deletions,
     previews: queues.previews,
     approvalChannel: config.approvalChannel,
+    requirements: new ApprovalRequirements(config.policy, directory),
   });
   const evidence = new EvidenceDesk({
     store,

@@ -7,6 +7,7 @@ import type { SigningKey } from '../src/evidence/pack-signing.js';
 import { RECONCILE_JOB } from '../src/queue/queue-names.js';
 import { Reconciler } from '../src/runs/reconciler.js';
 import { describeRun } from '../src/runs/run-flow.js';
+import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
 import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
 import { PostedMessages } from '../src/slack/posted-messages.js';
 import type { BotParts } from './parts.js';
@@ -33,6 +34,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
       channel: config.approvalChannel,
       shape: describeRun(plan),
       approvers: directory.describeApprovers(),
+      requirements: new ApprovalRequirements(config.policy, directory),
     }),
     outbox,
     evidence: new EvidencePublisher(

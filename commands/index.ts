@@ -3,6 +3,8 @@ import { answering } from '../src/slack/bolt-errors.js';
 import { escapeText } from '../src/slack/blocks/block-kit.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
+import { approveButton } from './approve-button.js';
+import { approveConfirmation } from './approve-confirmation.js';
 import type { CommandDeps } from './deps.js';
 import { offboardCommand } from './offboard-command.js';
 import { personPickedInForm } from './person-picked.js';
@@ -22,18 +24,9 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   const picked = on(personPickedInForm(deps));
   app.action(inputAction(FIELDS.person), picked);
   app.action(inputAction(FIELDS.successor), picked);
-  // Approve: decided on the server at click time; repeated or concurrent clicks start one run.
-  app.action(
-    ACTIONS.approve,
-    on(
-      requestButton(
-        deps,
-        'approve',
-        (id, user) => deps.lifecycle.approve(id, user),
-        (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())),
-      ),
-    ),
-  );
+  // Approve: decided on the server at click time under the request's rule; repeated or concurrent clicks start one run.
+  app.action(ACTIONS.approve, on(approveButton(deps)));
+  app.view(VIEWS.confirmApproval, on(approveConfirmation(deps)));
   app.action(ACTIONS.reject, on(rejectButton(deps)));
   app.view(VIEWS.reject, on(rejectSubmission(deps)));
   // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.

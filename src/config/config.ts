@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
+import { type ApprovalPolicy, DEFAULT_POLICY } from '../requests/approval-rules.js';
 import { list, positiveInt, url } from './env-schema.js';
+import { readPolicyFile } from './policy-file.js';
 
 /**
  * The bot's own configuration contract; each system reads its own variables (its `settings.ts`).
@@ -56,6 +58,11 @@ const schema = z
         message: 'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
       })
       .describe('A user group id `S…` (read at most 3 s before each click; one reading serves a burst of clicks) or a comma list of user ids `U…`'),
+    OFFBOARD_POLICY_FILE: z.string().optional().meta({
+      description:
+        'Approval rules as data, in YAML or JSON (see docs/approval-rules.md): who must approve which requests, how many, and whether a rejection ends them. Checked at start-up, every problem listed',
+      unset: 'two approvals for a termination for cause and for privileged people, one otherwise',
+    }),
     OFFBOARD_ROLE: z
       .enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' })
       .default('all')
@@ -245,7 +252,7 @@ function signingKeyFileProblem(file: string): string | undefined {
 }
 
 /** The bot's own settings and the systems switched on, each with its own settings read. */
-export type Config = z.output<typeof schema> & { systems: ConfiguredSystem[] };
+export type Config = z.output<typeof schema> & { systems: ConfiguredSystem[]; policy: ApprovalPolicy };
 export type ApproverSource = Config['approvers'];
 
 export class ConfigError extends Error {
@@ -285,6 +292,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModul
   if (modules.every((m) => blankAsUnset[m.switchedOnBy] === undefined)) {
     messages.push(`No system to offboard from is switched on: set ${modules.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`);
   }
-  if (parsed.success && messages.length === 0) return { ...parsed.data, systems };
+  let policy = DEFAULT_POLICY;
+  if (blankAsUnset.OFFBOARD_POLICY_FILE) {
+    const read = readPolicyFile(blankAsUnset.OFFBOARD_POLICY_FILE);
+    if ('problems' in read) messages.push(...read.problems);
+    else policy = read.policy;
+  }
+  if (parsed.success && messages.length === 0) return { ...parsed.data, systems, policy };
   throw new ConfigError(messages);
 }

@@ -12,7 +12,8 @@ import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
-import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk, type Privilege } from './privilege.js';
+import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
+import { credentialRefusal, privilegeRisk } from './privilege.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -48,10 +49,15 @@ export type Decision =
   | { kind: 'refused'; reason: string }
   | { kind: 'already_decided'; request: OffboardRequest }
   /**
-   * The person is privileged: this approval is recorded (`again`: it already was) and the request
-   * waits for `needed` distinct approvers; `risk` names what approving does.
+   * The rule needs several approvals: this one is recorded (`again`: it already was) and the request
+   * waits for `needed` distinct approvers of the same terms; `others`: who else may approve; `risk`
+   * names what approving someone privileged does.
    */
-  | { kind: 'awaiting'; request: OffboardRequest; approvedBy: string[]; needed: number; again: boolean; risk: string };
+  | { kind: 'awaiting'; request: OffboardRequest; approvedBy: string[]; needed: number; again: boolean; others: string[]; risk?: string }
+  /** The rule asks the approver to type the person's email or name first (`mismatch`: what they typed names someone else). */
+  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean }
+  /** The rule takes several rejections to end the request: this one is recorded (`again`: it already was). */
+  | { kind: 'rejection_awaiting'; request: OffboardRequest; rejectedBy: string[]; needed: number; again: boolean };
 
 /** Submission, decisions and retries: everything people do to a request. */
 /** How long one "End grace period now" holds off the others: far longer than starting a deletion takes. */
@@ -66,6 +72,8 @@ export interface RequestLifecycleOptions {
   deletions: DeletionSchedule;
   previews: Queue;
   approvalChannel: string;
+  /** The approval rules, read against each request at each click. */
+  requirements: ApprovalRequirements;
   now?: () => Date;
 }
 
@@ -78,9 +86,10 @@ export class RequestLifecycle {
   private readonly deletions: DeletionSchedule;
   private readonly previews: Queue;
   private readonly approvalChannel: string;
+  private readonly requirements: ApprovalRequirements;
   private readonly now: () => Date;
 
-  constructor({ store, audit, directory, runs, outbox, deletions, previews, approvalChannel, now = () => new Date() }: RequestLifecycleOptions) {
+  constructor({ store, audit, directory, runs, outbox, deletions, previews, approvalChannel, requirements, now = () => new Date() }: RequestLifecycleOptions) {
     this.store = store;
     this.audit = audit;
     this.directory = directory;
@@ -89,6 +98,7 @@ export class RequestLifecycle {
     this.deletions = deletions;
     this.previews = previews;
     this.approvalChannel = approvalChannel;
+    this.requirements = requirements;
     this.now = now;
   }
 
@@ -151,13 +161,20 @@ export class RequestLifecycle {
     return (await this.directory.isApprover(userId)) && (await this.store.openAbout(userId)) === undefined;
   }
 
+  /** What deciding this request takes now: its rule, who may decide, the digest of its terms. */
+  async requirementOf(request: OffboardRequest): Promise<Requirement> {
+    return this.requirements.of(request, await this.audit.read(request.id));
+  }
+
   /**
-   * Why `actorId` may not decide (not an approver, their own offboarding or request, or one about
-   * them is open), if so; refusals are recorded in the trail, repeats counted.
+   * Why `actorId` may not act (approve and reject: not among the rule's deciders; the others: not an
+   * approver; their own offboarding or request, or one about them is open), if so; refusals are
+   * recorded in the trail, repeats counted.
    */
-  async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction): Promise<string | undefined> {
-    const isApprover = await this.directory.isApprover(actorId);
-    const reason = refusalReason(request, actorId, isApprover) ?? beingOffboardedReason(await this.store.openAbout(actorId));
+  async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction, requirement?: Requirement): Promise<string | undefined> {
+    const need = action === 'approve' || action === 'reject' ? (requirement ?? (await this.requirementOf(request))) : undefined;
+    const isApprover = need ? need.deciders.includes(actorId) : await this.directory.isApprover(actorId);
+    const reason = refusalReason(request, actorId, isApprover, need && notADecider(need.rule)) ?? beingOffboardedReason(await this.store.openAbout(actorId));
     if (!reason) return undefined;
     return this.recordRefusal(request, actorId, action, reason);
   }
@@ -174,37 +191,40 @@ export class RequestLifecycle {
   }
 
   /**
-   * Approves, unless the person owns one of the bot's own credentials (refused, with what to do
-   * first). Someone privileged (an approver, compliance, a workspace admin or owner) needs two
-   * distinct approvers: each approval is recorded, and the request is approved, and its run started,
-   * by the click that brings the second.
+   * Approves under the request's rule (see approval-rules), unless the person owns one of the bot's
+   * own credentials (refused, with what to do first). Each approval is bound to the terms it was
+   * given on (their digest): a rule that needs several counts distinct approvers of the same terms,
+   * never the requester nor the person, and the click that brings the last one approves and starts
+   * the run. A rule that asks for a typed confirmation counts an approval only with the person's
+   * email or name typed (`typed`).
    */
-  async approve(requestId: string, actorId: string): Promise<Decision> {
+  async approve(requestId: string, actorId: string, typed?: string): Promise<Decision> {
     const current = await this.store.mustGet(requestId);
-    const refused = await this.mayDecide(current, actorId, 'approve');
+    // Read before the decision is taken, so a Slack error here cannot leave an approval without its event.
+    const need = await this.requirementOf(current);
+    const refused = await this.mayDecide(current, actorId, 'approve', need);
     if (refused) return { kind: 'refused', reason: refused };
     if (current.status !== 'pending') return { kind: 'already_decided', request: current };
-    // Read before the decision is taken, so a Slack error here cannot leave an approval without its event.
-    const approvers = await this.directory.approverIds();
-    // Both the preview's reading (only a worker asks the systems who owns the bot's credentials) and
-    // Slack's now: a privilege granted since the preview still counts.
-    const preview = (await this.audit.read(requestId)).findLast((e) => e.type === 'request.previewed');
-    const privileges = mergePrivileges(
-      preview?.type === 'request.previewed' ? preview.privileges : undefined,
-      await this.directory.privilegesOf(current.subject.slackUserId),
-    );
-    const owner = credentialRefusal(current.subject.name, privileges);
+    const owner = credentialRefusal(current.subject.name, need.privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
+    if (need.rule.typedConfirmation && !confirmsPerson(current, typed)) return { kind: 'confirm', request: current, mismatch: typed !== undefined };
     let approvedBy: string[] | undefined;
-    if (approvalsNeeded(privileges) > 1) {
-      const tally = await this.tally(current, actorId, approvers, privileges);
+    if (need.rule.approvals > 1) {
+      const tally = await this.tally(current, actorId, need);
       if (tally.kind === 'awaiting') return tally;
       approvedBy = tally.approvedBy;
     }
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
     if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, { type: 'request.approved', actor: actorId, approvers, ...(approvedBy ? { approvedBy } : {}) });
+    await this.audit.append(requestId, {
+      type: 'request.approved',
+      actor: actorId,
+      approvers: need.deciders,
+      ...(approvedBy ? { approvedBy } : {}),
+      digest: need.digest,
+      rule: need.rule.name,
+    });
     // The run is enqueued before anything is said in Slack; should the process die before it
     // is, the reconciler finds an approved request without a run and starts it.
     await this.runs.start(request);
@@ -219,41 +239,71 @@ export class RequestLifecycle {
   }
 
   /**
-   * Counts `actorId`'s approval of a privileged person's request: the request waits until enough
-   * distinct approvers have approved, and the click that brings the last one may decide.
+   * Counts `actorId`'s approval of the request's current terms: the request waits until enough
+   * distinct deciders have approved those same terms, and the click that brings the last one may decide.
    */
   private async tally(
     request: OffboardRequest,
     actorId: string,
-    approvers: string[],
-    privileges: Privilege[],
+    need: Requirement,
   ): Promise<Extract<Decision, { kind: 'awaiting' }> | { kind: 'enough'; approvedBy: string[] }> {
-    const needed = approvalsNeeded(privileges);
+    const needed = need.rule.approvals;
     // The set, not the trail, is what counts: should the process die before the entry below is
     // written, the approval still counts, and the decision's entry names every approver it counted.
-    const { added, approvals } = await this.store.addApproval(request.id, actorId);
-    // Only approvals of people who may still approve count: not someone taken out of the group since.
-    const approvedBy = approvals.filter((a) => approvers.includes(a) && a !== request.subject.slackUserId && a !== request.requester.slackUserId);
-    if (approvedBy.length >= needed) return { kind: 'enough', approvedBy };
+    // The set is the digest's: approvals of terms since changed are in another and count no more.
+    const { added, approvals } = await this.store.addApproval(request.id, need.digest, actorId);
+    // Only approvals of people who may still decide count: not someone taken out of the group since.
+    const approvedBy = approvals.filter((a) => need.deciders.includes(a));
     if (added) {
-      await this.audit.append(request.id, { type: 'approval.recorded', actor: actorId, privileges, needed });
-      await this.outbox.refreshApproval(request.id);
+      await this.audit.append(request.id, {
+        type: 'approval.recorded',
+        actor: actorId,
+        privileges: need.privileges,
+        needed,
+        digest: need.digest,
+        rule: need.rule.name,
+      });
     }
-    return { kind: 'awaiting', request, approvedBy, needed, again: !added, risk: privilegeRisk(escapeText(request.subject.name), privileges) };
+    if (approvedBy.length >= needed) return { kind: 'enough', approvedBy };
+    if (added) await this.outbox.refreshApproval(request.id);
+    const privileged = need.privileges.some((p) => p.kind !== 'credential_owner');
+    return {
+      kind: 'awaiting',
+      request,
+      approvedBy,
+      needed,
+      again: !added,
+      others: need.deciders.filter((d) => !approvedBy.includes(d)),
+      ...(privileged ? { risk: privilegeRisk(escapeText(request.subject.name), need.privileges, needed) } : {}),
+    };
   }
 
-  async reject(requestId: string, actorId: string, typedReason: string): Promise<Decision> {
+  /** Rejects, or, under a rule that takes several rejections, records this one until enough distinct deciders have rejected. */
+  async reject(requestId: string, actorId: string, typedReason: string): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
     // Masked as it enters: the reason is stored, queued for the requester's DM and shown.
     const reason = redact(typedReason);
     const current = await this.store.mustGet(requestId);
-    const refused = await this.mayDecide(current, actorId, 'reject');
+    const need = await this.requirementOf(current);
+    const refused = await this.mayDecide(current, actorId, 'reject', need);
     if (refused) return { kind: 'refused', reason: refused };
+    if (current.status !== 'pending') return { kind: 'already_decided', request: current };
+    let rejectedBy: string[] | undefined;
+    const needed = need.rule.rejections;
+    if (needed > 1) {
+      const { added, rejections } = await this.store.addRejection(requestId, actorId);
+      rejectedBy = rejections.filter((r) => need.deciders.includes(r));
+      if (added) await this.audit.append(requestId, { type: 'rejection.recorded', actor: actorId, reason, needed, rule: need.rule.name });
+      if (rejectedBy.length < needed) {
+        if (added) await this.outbox.refreshApproval(requestId);
+        return { kind: 'rejection_awaiting', request: current, rejectedBy, needed, again: !added };
+      }
+    }
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(requestId, { status: 'rejected', decision: { outcome: 'rejected', by: actorId, at, reason } }, [
       'pending',
     ]);
     if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason });
+    await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason, ...(rejectedBy ? { rejectedBy } : {}) });
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,

@@ -79,9 +79,9 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `);
 
-// Adds one approver to a request's approvals and returns whether they were new, with all of them, in
-// one step: of two clicks at the same moment (any processes), each sees the other's or is seen by it.
-const ADD_APPROVAL = new LuaScript(`
+// Adds one approver (or rejecter) to a request's set and returns whether they were new, with all of
+// them, in one step: of two clicks at the same moment (any processes), each sees the other's or is seen by it.
+const ADD_TO_SET = new LuaScript(`
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 return {added, redis.call('SMEMBERS', KEYS[1])}
 `);
@@ -259,10 +259,19 @@ export class RequestStore {
     return (await this.redis.set(this.keys.lock(kind, requestId), '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  /** Records `actorId`'s approval of a request that needs several; `added` is false when they had already approved. */
-  async addApproval(requestId: string, actorId: string): Promise<{ added: boolean; approvals: string[] }> {
-    const [added, approvals] = (await ADD_APPROVAL.run(this.redis, [this.keys.approvals(requestId)], [actorId])) as [number, string[]];
+  /**
+   * Records `actorId`'s approval of the request's terms with `digest`; `added` is false when they had
+   * already approved those terms. `approvals`: everyone who has approved exactly these terms.
+   */
+  async addApproval(requestId: string, digest: string, actorId: string): Promise<{ added: boolean; approvals: string[] }> {
+    const [added, approvals] = (await ADD_TO_SET.run(this.redis, [this.keys.approvals(requestId, digest)], [actorId])) as [number, string[]];
     return { added: added === 1, approvals: approvals.sort() };
+  }
+
+  /** Records `actorId`'s rejection of a request whose rule takes several; as addApproval. */
+  async addRejection(requestId: string, actorId: string): Promise<{ added: boolean; rejections: string[] }> {
+    const [added, rejections] = (await ADD_TO_SET.run(this.redis, [this.keys.rejections(requestId)], [actorId])) as [number, string[]];
+    return { added: added === 1, rejections: rejections.sort() };
   }
 
   /** Counts one refusal in its window (started by the first); returns the count so far. */

@@ -50,12 +50,12 @@ export type ViewSubmissionPayload = z.infer<typeof viewSubmissionPayload>;
 
 export const appHomeOpenedEvent = z.object({ user: slackUserId, tab: z.string().max(20) });
 
-/** `private_metadata` of the reject modal; it names the request and authorises nothing. */
-const rejectMetadata = z.object({ requestId }).strict();
+/** `private_metadata` of the reject and approval-confirmation modals; it names the request and authorises nothing. */
+const requestMetadata = z.object({ requestId }).strict();
 
-export function readRejectMetadata(raw: string | undefined): string | undefined {
+export function readRequestMetadata(raw: string | undefined): string | undefined {
   try {
-    const parsed = rejectMetadata.safeParse(JSON.parse(raw ?? ''));
+    const parsed = requestMetadata.safeParse(JSON.parse(raw ?? ''));
     return parsed.success ? parsed.data.requestId : undefined;
   } catch {
     return undefined;

@@ -4,6 +4,7 @@ export const COMMAND = '/offboard';
 export const VIEWS = {
   request: 'offboard_request',
   reject: 'offboard_reject',
+  confirmApproval: 'offboard_confirm_approval',
 } as const;
 
 export const ACTIONS = {
@@ -28,6 +29,7 @@ export const FIELDS = {
   ticket: 'ticket',
   notes: 'notes',
   rejectReason: 'reject_reason',
+  confirmation: 'approve_confirmation',
 } as const;
 
 /** Each input block holds one element; its action id is the block id with this suffix. */
