@@ -20,6 +20,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** People in the Slack workspace besides Acme's (e.g. a crowd leaving at once). */
   extraSlackUsers?: SimSlackUser[];
+  /** User groups besides Acme's approvers (e.g. those an approval rule names): id → member ids. */
+  extraUsergroups?: Record<string, string[]>;
   /** Turns on SCIM in the Slack simulator and points the bot's SLACK_ADMIN_TOKEN / SLACK_SCIM_URL at it; default off. */
   slackScim?: boolean;
   /** Points the bot at the IBM Cloud simulator (IBMCLOUD_API_KEY and the rest); default on. */
@@ -62,7 +64,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
     appToken: SIM_APP_TOKEN,
     ...(opts.slackScim ? { adminToken: SIM_ADMIN_TOKEN, adminUserId: PEOPLE.alex } : {}),
     users: [...WORKSPACE_USERS, ...(opts.extraSlackUsers ?? [])],
-    usergroups: WORKSPACE_GROUPS,
+    usergroups: { ...WORKSPACE_GROUPS, ...opts.extraUsergroups },
     channels: [APPROVAL_CHANNEL, GENERAL_CHANNEL],
   });
   const ibm = await startIbmCloudSimulator(opts.ibm);

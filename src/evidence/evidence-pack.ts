@@ -104,6 +104,13 @@ export interface PackApproval {
   approvers_at_click: string[] | null;
   /** Every distinct approver whose approval counted, when the person was privileged and two were needed; null when one decided. */
   approved_by?: string[] | null;
+  /** The approval rule that applied; null in trails written before rules existed. */
+  rule?: string | null;
+  /**
+   * Each approval that counted, with the SHA-256 of the terms it approved (person, reason, timing,
+   * disposition, successor, preview); null in trails written before approvals were bound.
+   */
+  each_approval?: { by: string; at: string; digest: string }[] | null;
   separation_of_duties: { approver_is_requester: boolean; approver_is_subject: boolean; statement: string };
 }
 
@@ -315,6 +322,16 @@ function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: Offboar
   return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified`, ...base };
 }
 
+/** The approvals a decision counted: each recorded approval of its terms, or the deciding click alone when one was needed. */
+function approvalsOfTerms(trail: AuditRecord[], approved: Extract<AuditRecord, { type: 'request.approved' }>, digest: string) {
+  const recorded = trail.flatMap((r) =>
+    r.type === 'approval.recorded' && r.digest === digest && (approved.approvedBy ?? [approved.actor]).includes(r.actor)
+      ? [{ by: r.actor, at: r.at, digest }]
+      : [],
+  );
+  return recorded.length ? recorded : [{ by: approved.actor, at: approved.at, digest }];
+}
+
 function approvalsOf(trail: AuditRecord[], request: OffboardRequest | undefined): PackApproval[] {
   return trail.flatMap((e) => {
     if (e.type !== 'request.approved' && e.type !== 'request.rejected') return [];
@@ -332,6 +349,8 @@ function approvalsOf(trail: AuditRecord[], request: OffboardRequest | undefined)
         reason: e.type === 'request.rejected' ? e.reason : null,
         approvers_at_click: e.type === 'request.approved' && e.approvers ? [...e.approvers] : null,
         approved_by: e.type === 'request.approved' && e.approvedBy ? [...e.approvedBy] : null,
+        rule: (e.type === 'request.approved' && e.rule) || null,
+        each_approval: e.type === 'request.approved' && e.digest ? approvalsOfTerms(trail, e, e.digest) : null,
         separation_of_duties: { approver_is_requester: isRequester, approver_is_subject: isSubject, statement },
       },
     ];

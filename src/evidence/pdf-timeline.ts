@@ -30,9 +30,11 @@ export function eventDetail(e: AuditRecord): string {
     case 'approval.refused':
       return `Refused to ${e.action}: ${e.reason}${e.repeats ? ` (${e.repeats} times)` : ''}`;
     case 'approval.recorded':
-      return `One approval of the ${e.needed} needed: the person ${describePrivileges(e.privileges)}`;
+      return `One approval of the ${e.needed} needed${e.rule ? ` (rule ${e.rule})` : ''}${e.privileges.length ? `: the person ${describePrivileges(e.privileges)}` : ''}${e.digest ? `; terms SHA-256 ${e.digest}` : ''}`;
+    case 'rejection.recorded':
+      return `One rejection of the ${e.needed} that end it (rule ${e.rule}): ${e.reason}`;
     case 'request.approved':
-      return `Approved${e.approvedBy ? ` by ${e.approvedBy.join(' and ')}` : ''}${e.approvers ? `; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : ''}`;
+      return `Approved${e.approvedBy ? ` by ${e.approvedBy.join(' and ')}` : ''}${e.rule ? ` under rule ${e.rule}` : ''}${e.approvers ? `; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : ''}${e.digest ? `; terms SHA-256 ${e.digest}` : ''}`;
     case 'request.rejected':
       return `Rejected: ${e.reason}`;
     case 'run.planned':
