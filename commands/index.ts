@@ -5,6 +5,8 @@ import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/block
 import { appHomeOpened } from './app-home-opened.js';
 import { approveButton } from './approve-button.js';
 import { approveConfirmation } from './approve-confirmation.js';
+import { manageButton } from './manage-button.js';
+import { manageSubmission } from './manage-submission.js';
 import type { CommandDeps } from './deps.js';
 import { offboardCommand } from './offboard-command.js';
 import { personPickedInForm } from './person-picked.js';
@@ -27,6 +29,11 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   // Approve: decided on the server at click time under the request's rule; repeated or concurrent clicks start one run.
   app.action(ACTIONS.approve, on(approveButton(deps)));
   app.view(VIEWS.confirmApproval, on(approveConfirmation(deps)));
+  // Until the run starts: the requester or an approver cancels, the requester reschedules (approvers are asked again).
+  app.action(ACTIONS.cancel, on(manageButton(deps, 'cancel')));
+  app.view(VIEWS.cancel, on(manageSubmission(deps, 'cancel')));
+  app.action(ACTIONS.reschedule, on(manageButton(deps, 'reschedule')));
+  app.view(VIEWS.reschedule, on(manageSubmission(deps, 'reschedule')));
   app.action(ACTIONS.reject, on(rejectButton(deps)));
   app.view(VIEWS.reject, on(rejectSubmission(deps)));
   // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.

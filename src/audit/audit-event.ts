@@ -45,6 +45,15 @@ export type AuditEvent =
   /** One rejection of a request whose rule takes `needed` distinct rejections to end it. */
   | { type: 'rejection.recorded'; actor: string; reason: string; needed: number; rule: string }
   | { type: 'request.rejected'; actor: string; reason: string; rejectedBy?: string[] }
+  /** Cancelled before its run started, in `state`; a scheduled run is removed. */
+  | { type: 'request.cancelled'; actor: string; reason: string; state: string }
+  /** The requester moved when access ends (`from`/`to`, null: as soon as approved): approvals are asked again. */
+  | { type: 'request.rescheduled'; actor: string; from: string | null; to: string | null }
+  /** The approvers were reminded (`reminder`: 1, 2, …) or the request escalated to `to`, while it waited for a decision. */
+  | { type: 'request.reminded'; reminder: number }
+  | { type: 'request.escalated'; to: string }
+  /** Nobody decided within OFFBOARD_EXPIRE_AFTER. */
+  | { type: 'request.expired'; afterMs: number }
   /**
    * Round 1 is the approved run; each retry of failed steps, each later phase (the deletion at the
    * end of the grace period, a reinstatement) is a further round, started by `by` (a person, or
@@ -124,7 +133,7 @@ export interface RescanFinding {
   why: string;
 }
 
-export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace';
+export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule';
 
 export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled' | 'unreadable';
 

@@ -14,6 +14,7 @@ import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
 import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
 import { credentialRefusal, privilegeRisk } from './privilege.js';
+import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -41,6 +42,9 @@ export type Submitted =
   | { kind: 'in_progress' };
 
 const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) === n;
+
+/** A cancellation or a new time: done, refused (who may not), or not valid in the request's state (why). */
+export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
 export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
@@ -312,6 +316,85 @@ export class RequestLifecycle {
       `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was rejected by <@${actorId}>: ${escapeText(reason)}`,
     );
     return { kind: 'decided', request };
+  }
+
+  /**
+   * Cancels a request before its run starts (pending, partly approved, or approved and scheduled),
+   * for its requester or an approver: the scheduled identification is removed, and the trail records
+   * who cancelled it and why. The status compare-and-set is conditional on the run not having
+   * started, which the run's start records the same way: of the two, one wins.
+   */
+  async cancel(requestId: string, actorId: string, typedReason: string): Promise<ManageOutcome> {
+    const reason = redact(typedReason);
+    const current = await this.store.mustGet(requestId);
+    const refused = await this.mayManage(current, actorId, 'cancel');
+    if (refused) return { kind: 'refused', reason: refused };
+    const trail = await this.audit.read(requestId);
+    const state = requestState(current, trail);
+    if (!CANCELLABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'cancelled') };
+    const at = this.now().toISOString();
+    const { applied, request } = await this.store.patch(
+      requestId,
+      { status: 'cancelled', ended: { outcome: 'cancelled', by: actorId, at, reason } },
+      ['pending', 'approved'],
+      { when: (r) => !r.runStartedAt },
+    );
+    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, await this.audit.read(requestId)), 'cancelled') };
+    await this.audit.append(requestId, { type: 'request.cancelled', actor: actorId, reason, state });
+    await this.runs.unschedule(requestId);
+    await this.outbox.refreshApproval(requestId);
+    if (current.status === 'approved') await this.outbox.refreshChecklist(requestId);
+    if (actorId !== request.requester.slackUserId) {
+      await this.outbox.notify(
+        requestId,
+        'cancelled',
+        request.requester.slackUserId,
+        `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was cancelled by <@${actorId}>: ${escapeText(reason)}`,
+      );
+    }
+    return { kind: 'done', request };
+  }
+
+  /**
+   * Moves when access ends, for the requester, while the request waits for a decision: approvals
+   * are bound to the timing, so every approver is asked again.
+   */
+  async reschedule(requestId: string, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
+    const current = await this.store.mustGet(requestId);
+    const refused = await this.mayManage(current, actorId, 'reschedule');
+    if (refused) return { kind: 'refused', reason: refused };
+    const state = requestState(current, await this.audit.read(requestId));
+    if (!UNDECIDED.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    const { applied, request } = await this.store.patch(requestId, { effectiveAt }, ['pending'], { remove: effectiveAt === null ? ['effectiveAt'] : [] });
+    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, await this.audit.read(requestId)), 'rescheduled') };
+    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt });
+    await this.outbox.refreshApproval(requestId);
+    return { kind: 'done', request };
+  }
+
+  /**
+   * Why `actorId` cannot cancel or reschedule the request now (who they are, or its state), if so:
+   * checked before the form asking why or when opens; the submission checks again.
+   */
+  async whyNotManage(request: OffboardRequest, actorId: string, action: 'cancel' | 'reschedule'): Promise<string | undefined> {
+    const refused = await this.mayManage(request, actorId, action);
+    if (refused) return refused;
+    const state = requestState(request, await this.audit.read(request.id));
+    const valid = action === 'cancel' ? CANCELLABLE : UNDECIDED;
+    return valid.includes(state) ? undefined : notInState(request.id, state, action === 'cancel' ? 'cancelled' : 'rescheduled');
+  }
+
+  /** Why `actorId` may not cancel (the requester or an approver may) or reschedule (the requester only), if so; recorded. */
+  private async mayManage(request: OffboardRequest, actorId: string, action: 'cancel' | 'reschedule'): Promise<string | undefined> {
+    const verb = action === 'cancel' ? 'cancel' : 'reschedule';
+    let reason: string | undefined;
+    if (actorId === request.subject.slackUserId) reason = `You cannot ${verb} your own offboarding.`;
+    else if (action === 'reschedule' && actorId !== request.requester.slackUserId)
+      reason = `Only the requester, ${request.requester.name}, can reschedule this request; an approver can cancel it.`;
+    else if (action === 'cancel' && actorId !== request.requester.slackUserId && !(await this.directory.isApprover(actorId)))
+      reason = 'Only the requester or an offboarding approver can cancel this request.';
+    reason ??= beingOffboardedReason(await this.store.openAbout(actorId));
+    return reason && this.recordRefusal(request, actorId, action, reason);
   }
 
   /**

@@ -98,6 +98,12 @@ export type SubmissionStored =
   /** The person already has an open request (see OPEN_STATUSES): its id, and the request unless it cannot be read. */
   | { kind: 'open'; id: string; request: OffboardRequest | undefined };
 
+/** Further conditions of a patch: `when` must hold of the request as it is; `remove` drops fields (a decision undone). */
+export interface PatchConditions {
+  when?: (current: OffboardRequest) => boolean;
+  remove?: (keyof OffboardRequest)[];
+}
+
 export interface PatchResult {
   applied: boolean;
   request: OffboardRequest;
@@ -168,7 +174,12 @@ export class RequestStore {
    * a request that no longer reads; the write happens only if nobody wrote in between (else it is
    * merged again into what they wrote). Fields the patch leaves undefined are kept.
    */
-  async patch(id: string, patch: Partial<OffboardRequest>, whenStatus: RequestStatus[] = []): Promise<PatchResult> {
+  async patch(
+    id: string,
+    patch: Partial<OffboardRequest>,
+    whenStatus: RequestStatus[] = [],
+    { when, remove = [] }: PatchConditions = {},
+  ): Promise<PatchResult> {
     const key = this.keys.request(id);
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
@@ -176,8 +187,12 @@ export class RequestStore {
       if (raw === null) throw new RequestNotFoundError(id);
       const current = parse(id, raw);
       if (whenStatus.length && !whenStatus.includes(current.status)) return { applied: false, request: current };
+      // Checked on the document the write is conditional on: it holds when the write lands.
+      if (when && !when(current)) return { applied: false, request: current };
       // Merged into the document as stored, so fields this version does not know are kept.
-      const out = JSON.stringify({ ...(JSON.parse(raw) as Record<string, unknown>), ...changes });
+      const merged: Record<string, unknown> = { ...(JSON.parse(raw) as Record<string, unknown>), ...changes };
+      for (const field of remove) delete merged[field];
+      const out = JSON.stringify(merged);
       const request = offboardRequestSchema.parse(JSON.parse(out));
       const args = [raw, out, this.keys.statusIndex(''), current.status, request.status, id];
       if ((await COMPARE_AND_SET.run(this.redis, [key, this.keys.requestIndex()], args)) === 1) return { applied: true, request };

@@ -9,6 +9,8 @@ const STATUS: Record<OffboardRequest['status'], string> = {
   disabled: ':lock: disabled, deletion scheduled',
   reinstated: ':leftwards_arrow_with_hook: reinstated',
   completed: ':white_check_mark: completed',
+  cancelled: ':no_entry_sign: cancelled',
+  expired: ':hourglass: expired without a decision',
 };
 /** Rows per section: the tab is a summary, the approval channel has the rest. */
 const ROWS = 15;
@@ -28,7 +30,7 @@ export function appHome(recent: OffboardRequest[], viewer: HomeViewer) {
   const sections = [section(listing('Your requests', mine, '_You have not requested any offboarding yet._'))];
   if (viewer.isApprover) {
     const pending = visible.filter((r) => r.status === 'pending').slice(0, ROWS);
-    const runs = visible.filter((r) => r.status !== 'pending' && r.status !== 'rejected').slice(0, ROWS);
+    const runs = visible.filter((r) => !['pending', 'rejected', 'cancelled', 'expired'].includes(r.status)).slice(0, ROWS);
     sections.push(section(listing('Waiting for approval', pending, '_Nothing waits for a decision._')));
     sections.push(section(listing('Latest runs', runs, '_No runs yet._')));
   }

@@ -36,6 +36,20 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
       : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escapeText(r.decision.reason ?? '')}`
     : undefined;
+  const ended = r.ended
+    ? r.ended.outcome === 'cancelled'
+      ? `:no_entry_sign: *Cancelled*${r.ended.by ? ` by ${user(r.ended.by)}` : ''} ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
+      : `:hourglass: *Expired* ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
+    : undefined;
+  const closed = [decided, ended].filter(Boolean).join('\n') || undefined;
+  // An approved run waiting for its time can still be cancelled, until it starts.
+  const scheduled =
+    r.status === 'approved' && !r.runStartedAt && r.effectiveAt !== null && r.decision !== undefined && Date.parse(r.effectiveAt) > Date.parse(r.decision.at);
+  const manage = !closed
+    ? [button(ACTIONS.reschedule, r.id, 'Reschedule'), button(ACTIONS.cancel, r.id, 'Cancel request')]
+    : scheduled && !ended
+      ? [button(ACTIONS.cancel, r.id, 'Cancel request')]
+      : [];
   const revoked = shape.map(
     (s) =>
       `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`,
@@ -53,17 +67,20 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
   const standing = progress && !ownerRefusal ? progressText(progress) : undefined;
   const approve = { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') };
   return {
-    text: cut(`Offboarding request ${r.id} for ${name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`, MESSAGE_TEXT_LIMIT),
+    text: cut(
+      `Offboarding request ${r.id} for ${name}${r.ended ? ` (${r.ended.outcome})` : decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
+      MESSAGE_TEXT_LIMIT,
+    ),
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
-      ...(risk && !decided ? [section(risk)] : []),
-      ...(standing && !decided ? [section(standing)] : []),
+      ...(risk && !closed ? [section(risk)] : []),
+      ...(standing && !closed ? [section(standing)] : []),
       section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
       section(preview ? previewText(r, preview.items) + identitiesText(preview.identities) : '_Checking what they hold in each account…_'),
       divider(),
-      decided
-        ? section(decided)
+      closed
+        ? section(closed)
         : {
             type: 'actions',
             block_id: `decide.${r.id}`,
@@ -76,10 +93,13 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
               { type: 'button', action_id: ACTIONS.reject, value: r.id, style: 'danger', text: plain('Reject') },
             ],
           },
+      ...(manage.length ? [{ type: 'actions', block_id: `manage.${r.id}`, elements: manage }] : []),
       context(`Submitted ${slackDate(r.createdAt)} · only offboarding approvers can decide; nobody decides on their own request or offboarding.`),
     ],
   };
 }
+
+const button = (action_id: string, value: string, text: string) => ({ type: 'button', action_id, value, text: plain(text) });
 
 /** How many people a line names before it says how many more. */
 const NAMED = 10;

@@ -5,6 +5,8 @@ export const VIEWS = {
   request: 'offboard_request',
   reject: 'offboard_reject',
   confirmApproval: 'offboard_confirm_approval',
+  cancel: 'offboard_cancel_request',
+  reschedule: 'offboard_reschedule',
 } as const;
 
 export const ACTIONS = {
@@ -13,6 +15,8 @@ export const ACTIONS = {
   retry: 'offboard_retry',
   reinstate: 'offboard_reinstate',
   endGrace: 'offboard_end_grace',
+  cancel: 'offboard_cancel',
+  reschedule: 'offboard_reschedule',
   downloadEvidence: 'offboard_download_evidence',
   generateReport: 'offboard_generate_report',
 } as const;
@@ -30,6 +34,7 @@ export const FIELDS = {
   notes: 'notes',
   rejectReason: 'reject_reason',
   confirmation: 'approve_confirmation',
+  cancelReason: 'cancel_reason',
 } as const;
 
 /** Each input block holds one element; its action id is the block id with this suffix. */

@@ -1,0 +1,67 @@
+import type { AuditRecord } from '../audit/audit-event.js';
+import { approvedTerms, termsDigest } from './approval-terms.js';
+import type { OffboardRequest } from './request.js';
+
+/**
+ * What a request is, as people are told: the stored status made finer by the trail (an approval of
+ * the current terms so far, whether the approved run has started, how the last round finished).
+ */
+export type RequestState =
+  | 'pending'
+  | 'partly_approved'
+  | 'scheduled'
+  | 'running'
+  | 'disabled'
+  | 'completed'
+  | 'completed_with_failures'
+  | 'reinstated'
+  | 'rejected'
+  | 'cancelled'
+  | 'expired';
+
+export const STATE_LABELS: Record<RequestState, string> = {
+  pending: 'waiting for approval',
+  partly_approved: 'partly approved',
+  scheduled: 'approved and scheduled',
+  running: 'running',
+  disabled: 'disabled, in its grace period',
+  completed: 'completed',
+  completed_with_failures: 'completed with failures',
+  reinstated: 'reinstated',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  expired: 'expired',
+};
+
+export function requestState(request: OffboardRequest, trail: readonly AuditRecord[]): RequestState {
+  switch (request.status) {
+    case 'pending': {
+      const digest = termsDigest(approvedTerms(request, trail));
+      return trail.some((e) => e.type === 'approval.recorded' && e.digest === digest) ? 'partly_approved' : 'pending';
+    }
+    case 'approved':
+      return request.runStartedAt ? 'running' : 'scheduled';
+    case 'completed': {
+      const last = trail.findLast((e) => e.type === 'run.finished');
+      return last?.type === 'run.finished' && last.outcome === 'failures' ? 'completed_with_failures' : 'completed';
+    }
+    default:
+      return request.status;
+  }
+}
+
+/** States in which the run has not started: the request can still be cancelled. */
+export const CANCELLABLE: readonly RequestState[] = ['pending', 'partly_approved', 'scheduled'];
+/** States in which the request waits for a decision: it can be rescheduled, and is reminded, escalated, expired. */
+export const UNDECIDED: readonly RequestState[] = ['pending', 'partly_approved'];
+
+/** Why `action` is not valid for a request in `state`. */
+export function notInState(id: string, state: RequestState, action: string): string {
+  const why =
+    state === 'running' || state === 'disabled' || state === 'completed' || state === 'completed_with_failures' || state === 'reinstated'
+      ? 'its run has started'
+      : state === 'scheduled'
+        ? 'it is approved and scheduled; cancel it and submit a new request with the new time'
+        : 'it is closed';
+  return `${id} cannot be ${action}: it is ${STATE_LABELS[state]}, and ${why}.`;
+}
