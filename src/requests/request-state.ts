@@ -57,11 +57,11 @@ export const UNDECIDED: readonly RequestState[] = ['pending', 'partly_approved']
 
 /** Why `action` is not valid for a request in `state`. */
 export function notInState(id: string, state: RequestState, action: string): string {
-  const why =
-    state === 'running' || state === 'disabled' || state === 'completed' || state === 'completed_with_failures' || state === 'reinstated'
-      ? 'its run has started'
-      : state === 'scheduled'
-        ? 'it is approved and scheduled; cancel it and submit a new request with the new time'
-        : 'it is closed';
-  return `${id} cannot be ${action}: it is ${STATE_LABELS[state]}, and ${why}.`;
+  const started = ['running', 'disabled', 'completed', 'completed_with_failures', 'reinstated'].includes(state);
+  const why = started
+    ? `it is ${STATE_LABELS[state]}, and its run has started`
+    : state === 'scheduled'
+      ? 'it is approved and scheduled; cancel it and submit a new request with the new time'
+      : `it is ${STATE_LABELS[state]}`;
+  return `${id} cannot be ${action}: ${why}.`;
 }
