@@ -16,7 +16,7 @@ export interface WebOptions {
 
 /** The web part: Slack's requests, answered by the listeners in commands/ over the request lifecycle. */
 export async function startWeb(parts: BotParts, { bot, routes, processBeforeResponse }: WebOptions): Promise<SlackServer> {
-  const { config, logger, store, audit, directory, runs, outbox, deletions, queues } = parts;
+  const { config, logger, store, audit, directory, runs, outbox, deletions, queues, timers } = parts;
   const lifecycle = new RequestLifecycle({
     store,
     audit,
@@ -27,6 +27,7 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     previews: queues.previews,
     approvalChannel: config.approvalChannel,
     requirements: new ApprovalRequirements(config.policy, directory),
+    timers,
   });
   const evidence = new EvidenceDesk({
     store,

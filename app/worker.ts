@@ -8,6 +8,7 @@ import { RECONCILE_JOB } from '../src/queue/queue-names.js';
 import { Reconciler } from '../src/runs/reconciler.js';
 import { describeRun } from '../src/runs/run-flow.js';
 import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
+import { PendingFollowUp } from '../src/requests/pending-follow-up.js';
 import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
 import { PostedMessages } from '../src/slack/posted-messages.js';
 import type { BotParts } from './parts.js';
@@ -19,7 +20,7 @@ export interface WorkerOptions {
 
 /** The worker part: connects the systems, runs the jobs in jobs/, and schedules the reconciler. */
 export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions): Promise<Workers> {
-  const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, plan, queues, outbox, runs, deletions, rescans } = parts;
+  const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, plan, queues, outbox, runs, deletions, rescans, timers } = parts;
   const systems = await connectSystems(config, { metrics, redis, keys });
   const posted = new PostedMessages({ slack, redis, keys, logger });
   const deps = {
@@ -50,6 +51,8 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     runs,
     deletions,
     rescans,
+    timers,
+    followUp: new PendingFollowUp({ store, audit, outbox, timers, approvalChannel: config.approvalChannel }),
     slack,
     directory,
     systems,

@@ -14,6 +14,7 @@ import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
 import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
 import { credentialRefusal, privilegeRisk } from './privilege.js';
+import type { PendingTimers } from './pending-timers.js';
 import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
@@ -78,6 +79,8 @@ export interface RequestLifecycleOptions {
   approvalChannel: string;
   /** The approval rules, read against each request at each click. */
   requirements: ApprovalRequirements;
+  /** The reminders, escalation and expiry of a pending request: removed once it is decided. */
+  timers: PendingTimers;
   now?: () => Date;
 }
 
@@ -91,9 +94,22 @@ export class RequestLifecycle {
   private readonly previews: Queue;
   private readonly approvalChannel: string;
   private readonly requirements: ApprovalRequirements;
+  private readonly timers: PendingTimers;
   private readonly now: () => Date;
 
-  constructor({ store, audit, directory, runs, outbox, deletions, previews, approvalChannel, requirements, now = () => new Date() }: RequestLifecycleOptions) {
+  constructor({
+    store,
+    audit,
+    directory,
+    runs,
+    outbox,
+    deletions,
+    previews,
+    approvalChannel,
+    requirements,
+    timers,
+    now = () => new Date(),
+  }: RequestLifecycleOptions) {
     this.store = store;
     this.audit = audit;
     this.directory = directory;
@@ -103,6 +119,7 @@ export class RequestLifecycle {
     this.previews = previews;
     this.approvalChannel = approvalChannel;
     this.requirements = requirements;
+    this.timers = timers;
     this.now = now;
   }
 
@@ -232,6 +249,8 @@ export class RequestLifecycle {
     // The run is enqueued before anything is said in Slack; should the process die before it
     // is, the reconciler finds an approved request without a run and starts it.
     await this.runs.start(request);
+    // A follow-up still firing later finds the request decided and does nothing.
+    await this.timers.clear(requestId);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
@@ -308,6 +327,7 @@ export class RequestLifecycle {
     ]);
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason, ...(rejectedBy ? { rejectedBy } : {}) });
+    await this.timers.clear(requestId);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
@@ -342,6 +362,7 @@ export class RequestLifecycle {
     if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, await this.audit.read(requestId)), 'cancelled') };
     await this.audit.append(requestId, { type: 'request.cancelled', actor: actorId, reason, state });
     await this.runs.unschedule(requestId);
+    await this.timers.clear(requestId);
     await this.outbox.refreshApproval(requestId);
     if (current.status === 'approved') await this.outbox.refreshChecklist(requestId);
     if (actorId !== request.requester.slackUserId) {
