@@ -53,6 +53,7 @@ import type { IbmCloudSimulator, RecordedRequest } from '../src/simulators/ibm-c
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 import type { RecordedCall } from '../src/simulators/slack/index.js';
 import { eventsOf, readTrail } from '../test/support/approval-helpers.js';
+import { identifyEverywhere } from '../src/runs/identities.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const IBM = { latencyMs: 50, consistencyDelayMs: 500 };
@@ -145,7 +146,7 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
     const deps = { systems: new Map([[module.id, connected]]) } as unknown as RunDeps;
     const email = WORKSPACE_USERS.find((u) => u.id === PEOPLE.jane)!.email!;
     const person = { requestId: 'OFF-BENCH0', slackUserId: PEOPLE.jane, email };
-    const identified = await wavesOf(ibm, () => settings.identify(client, person, []));
+    const identified = await wavesOf(ibm, () => identifyEverywhere(connected, person, []));
     const steps = SYSTEMS.find((s) => s.module.id === module.id)!.steps.filter((s) => s.phases.includes('delete'));
     const chains: StepChain[] = [];
     for (const scope of settings.scopes) {

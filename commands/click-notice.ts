@@ -7,9 +7,14 @@ export type Click = z.infer<typeof clickContext>;
 
 const DAMAGED_BUTTON = 'This button does not name a request I know, so nothing was done. Use the buttons on the request in the approval channel.';
 
-/** Tells the person who clicked, privately, where they clicked; a click from nowhere gets no answer but the ack. */
+/**
+ * Tells the person who clicked, privately, where they clicked: in the channel, or in the app's
+ * direct message for a click on the Home tab (which shows no messages); a click from nowhere gets no
+ * answer but the ack.
+ */
 export async function tellClicker(client: WebClient, click: Click, text: string): Promise<void> {
   if (click.channel) await client.chat.postEphemeral({ channel: click.channel.id, user: click.user.id, text });
+  else if (click.view?.type === 'home') await client.chat.postMessage({ channel: click.user.id, text });
 }
 
 export const unknownRequest = (requestId: string) => `There is no offboarding request ${requestId}, so nothing was done.`;

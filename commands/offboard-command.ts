@@ -8,30 +8,41 @@ import { evidenceNotice } from './decision-notice.js';
 import { COMMAND } from '../src/slack/blocks/ids.js';
 import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
+import { listCommand, statusCommand } from './status-command.js';
+import { HELP } from '../src/slack/blocks/request-replies.js';
 
-const USAGE = `Usage: \`${COMMAND}\` or \`${COMMAND} @person\` opens the offboarding form; \`${COMMAND} report OFF-XXXXXX\` gives you a request's evidence pack.`;
 /** Enough of what was typed to recognise it, not enough to fill the screen. */
 const ECHO_LIMIT = 80;
 
 /** `/offboard [@person]`: opens the request modal, pre-filled with the person when one is mentioned. */
 export function offboardCommand(deps: CommandDeps) {
-  return async ({ body, ack, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+  return async ({ body, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     const parsed = commandPayload.safeParse(body);
     if (!parsed.success) {
       deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'refused a malformed slash command');
-      return ack({ response_type: 'ephemeral', text: `Slack sent this command in a form I cannot read, so nothing was opened. Try again.\n${USAGE}` });
+      return ack({ response_type: 'ephemeral', text: `Slack sent this command in a form I cannot read, so nothing was opened. Try again.\n${HELP}` });
     }
     const command = parsed.data;
     const text = command.text.trim();
     const mention = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/.exec(text);
-    if (text === 'help') return ack({ response_type: 'ephemeral', text: USAGE });
+    if (text === 'help') return ack({ response_type: 'ephemeral', text: HELP });
     const report = /^report(?:\s+(\S+))?$/i.exec(text);
-    if (report) return evidenceReport(deps, report[1], command, ack, client);
+    if (report) return evidenceReport(deps, report[1], command, ack, respond);
+    // Replies go through the command's own response: it reaches the caller in any channel and in direct messages.
+    const status = /^status(?:\s+(.+))?$/i.exec(text);
+    if (status) {
+      await ack();
+      return statusCommand(deps, command.user_id, (status[1] ?? '').trim(), respond);
+    }
+    if (/^list$/i.test(text)) {
+      await ack();
+      return listCommand(deps, command.user_id, respond);
+    }
     if (text && !mention) {
       const shown = escapeText(text.length > ECHO_LIMIT ? `${cut(text, ECHO_LIMIT)}…` : text);
       return ack({
         response_type: 'ephemeral',
-        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, or leave it empty and pick them in the form.\n${USAGE}`,
+        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, or leave it empty and pick them in the form.\n${HELP}`,
       });
     }
     await ack();
@@ -51,9 +62,9 @@ async function evidenceReport(
   id: string | undefined,
   command: Command,
   ack: SlackCommandMiddlewareArgs['ack'],
-  client: AllMiddlewareArgs['client'],
+  respond: SlackCommandMiddlewareArgs['respond'],
 ) {
-  if (!id || !REQUEST_ID.test(id)) return ack({ response_type: 'ephemeral', text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\`.\n${USAGE}` });
+  if (!id || !REQUEST_ID.test(id)) return ack({ response_type: 'ephemeral', text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\`.\n${HELP}` });
   await ack();
   let answer;
   try {
@@ -63,5 +74,5 @@ async function evidenceReport(
     answer = { kind: 'not_now' as const, text: `There is no offboarding request ${id}.` };
   }
   deps.logger.info({ requestId: id, user: command.user_id, outcome: answer.kind }, 'evidence asked for');
-  await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: evidenceNotice(answer) });
+  await respond({ response_type: 'ephemeral', text: evidenceNotice(answer) });
 }

@@ -1,14 +1,18 @@
 import { DelayedError, type Job } from 'bullmq';
 import { RateLimitedError } from '../src/connectors/step-errors.js';
-import { roundJobDataSchema } from '../src/queue/queue-names.js';
+import { type IdentifyProgress, roundJobDataSchema } from '../src/queue/queue-names.js';
 import { identifyRound } from '../src/runs/identify-round.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 
 /** The start of a round, at its effective time: the person's identities in every system, then the steps. */
 export async function processIdentify(job: Job, deps: RunDeps, token?: string): Promise<void> {
-  const { requestId, round } = roundJobDataSchema.parse(job.data);
+  const { requestId, round, learned } = roundJobDataSchema.parse(job.data);
+  const memory = {
+    known: learned ?? { found: {}, owners: {} },
+    keep: (progress: IdentifyProgress) => job.updateData({ ...job.data, learned: progress }),
+  };
   try {
-    await identifyRound(requestId, round, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), deps);
+    await identifyRound(requestId, round, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), deps, memory);
   } catch (err) {
     if (!(err instanceof RateLimitedError)) throw err;
     // Our own request budget said wait: a delayed job, not a spent attempt.

@@ -4,6 +4,7 @@ import type { Identity } from '../src/connectors/system.js';
 import { requestJobDataSchema } from '../src/queue/queue-names.js';
 import { mergePrivileges, type Privilege } from '../src/requests/privilege.js';
 import { ownedCredentials } from '../src/runs/credential-owners.js';
+import { identifyEverywhere } from '../src/runs/identities.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 
 /**
@@ -28,7 +29,7 @@ export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
         let identities: Identity[];
         try {
           if (!connected) throw new Error(`${system.title} is switched off in the worker's configuration`);
-          identities = await connected.settings.identify(connected.client, person, []);
+          identities = await identifyEverywhere(connected, person, []);
           found.push({ system: system.id, title: system.title, identities });
           owned.push(...(await ownedCredentials(connected, identities)).map((o) => o.privilege));
         } catch (err) {

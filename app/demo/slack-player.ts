@@ -1,4 +1,5 @@
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
+import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
@@ -20,9 +21,11 @@ export class SlackPlayer {
     return this.stack.bot.settled();
   }
 
-  private async handled<T>(answer: Promise<T>): Promise<T> {
+  /** Slack refuses an answer past Block Kit's limits (the user sees an error instead): so does the player. */
+  private async handled<T extends SlackResponse>(answer: Promise<T>): Promise<T> {
     const res = await answer;
     await this.settled();
+    if (res.refused) throw new Error(`Slack would refuse the bot's answer: ${res.refused}`);
     return res;
   }
 
@@ -81,12 +84,15 @@ export class SlackPlayer {
     if (res.status !== 200 || (res.json as { response_action?: string } | undefined)?.response_action === 'errors') {
       throw new Error(`request refused: ${res.body}`);
     }
-    const id = await this.stack.slack.waitFor(() =>
-      this.stack.slack
-        .messages(APPROVAL_CHANNEL)
-        .filter((m) => !m.thread_ts)
-        .flatMap((m) => m.text.match(REQUEST_IDS) ?? [])
-        .find((found) => !known.has(found)),
+    // The approval message is posted by a worker, which may be a process still starting up.
+    const id = await this.stack.slack.waitFor(
+      () =>
+        this.stack.slack
+          .messages(APPROVAL_CHANNEL)
+          .filter((m) => !m.thread_ts)
+          .flatMap((m) => m.text.match(REQUEST_IDS) ?? [])
+          .find((found) => !known.has(found)),
+      { timeoutMs: 15_000 },
     );
     if (awaitPreview)
       await this.stack.slack.waitFor(() => !JSON.stringify(this.approvalMessage(id)?.blocks).includes('Checking what they hold'), { timeoutMs: 15_000 });

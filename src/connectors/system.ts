@@ -67,12 +67,14 @@ export interface SystemSettings<C> {
   /** Fails, naming the setting to fix, when the system refuses the bot's credentials. */
   checkStartup(client: C): Promise<void>;
   /**
-   * Every identity of the person in every scope, found once per round and used by every step.
-   * `earlier` are those a previous round found: someone removed from an account can no longer be
-   * found by email there, but what they held elsewhere still has to be found by their id.
-   * `asker` is the same for every attempt of one identification (see StepContext.asker).
+   * Every identity of the person in one scope, found once per round and scope and used by every
+   * step there. A round identifies its scopes one by one and keeps each answer, so a fault in one
+   * account never costs the others' work again. `earlier` are those a previous round found in
+   * this scope: someone removed from an account can no longer be found by email there, but what
+   * they held there still has to be found by their id. `asker` is the same for every attempt of one
+   * identification (see StepContext.asker).
    */
-  identify(client: C, person: Person, earlier: Identity[], asker?: string): Promise<Identity[]>;
+  identify(client: C, person: Person, scope: string, earlier: Identity[], asker?: string): Promise<Identity[]>;
   /**
    * Who the bot's own credentials of this system belong to, asked of the system itself: matched
    * exactly against the ids of the identities `identify` finds. Offboarding such a person would

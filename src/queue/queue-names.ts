@@ -61,7 +61,16 @@ export type StepJobData = z.infer<typeof stepJobDataSchema>;
 
 export const rescanJobDataSchema = z.object({ requestId: z.string(), phase: z.enum(['disable', 'delete', 'reinstate']), afterMs: z.number().int().positive() });
 
-export const roundJobDataSchema = z.object({ requestId: z.string(), round: z.number().int().min(1) });
+const identitySchema = z.object({ scope: z.string(), id: z.string(), label: z.string(), detail: z.string().optional(), refusal: z.string().optional() });
+
+/** What earlier attempts of a round's identification learned: identities per system and scope, credential owners per system. */
+export const identifyProgressSchema = z.object({
+  found: z.record(z.string(), z.array(identitySchema)),
+  owners: z.record(z.string(), z.array(z.object({ id: z.string(), credential: z.string() }))),
+});
+export type IdentifyProgress = z.infer<typeof identifyProgressSchema>;
+
+export const roundJobDataSchema = z.object({ requestId: z.string(), round: z.number().int().min(1), learned: identifyProgressSchema.optional() });
 
 /** Jobs that only need to know their request: finishing a run, previewing one, refreshing its messages. */
 export const requestJobDataSchema = z.object({ requestId: z.string() });

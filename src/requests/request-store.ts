@@ -214,7 +214,32 @@ export class RequestStore {
 
   /** The newest `limit` requests that still read back; ids of any that do not, so they can be logged, not shown. */
   async recentReadable(limit: number): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
-    const ids = await this.redis.zrevrange(this.keys.requestIndex(), 0, limit - 1);
+    return this.readMany(await this.redis.zrevrange(this.keys.requestIndex(), 0, limit - 1));
+  }
+
+  /** How many requests there are. */
+  count(): Promise<number> {
+    return this.redis.zcard(this.keys.requestIndex());
+  }
+
+  /** The requests about this Slack user, newest first, read from the per-person index. */
+  async about(slackUserId: string, limit = 100): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
+    return this.readMany(await this.redis.zrevrange(this.keys.subjectIndex(slackUserId), 0, limit - 1));
+  }
+
+  /** The requests whose person has exactly this email (letter case aside), newest first: every request is read, a page at a time. */
+  async withSubjectEmail(email: string, page = 500): Promise<OffboardRequest[]> {
+    const wanted = email.toLowerCase();
+    const found: OffboardRequest[] = [];
+    for (let start = 0; ; start += page) {
+      const ids = await this.redis.zrevrange(this.keys.requestIndex(), start, start + page - 1);
+      const { requests } = await this.readMany(ids);
+      found.push(...requests.filter((r) => r.subject.email.toLowerCase() === wanted));
+      if (ids.length < page) return found;
+    }
+  }
+
+  private async readMany(ids: string[]): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
     const raws = ids.length ? await this.redis.mget(ids.map((id) => this.keys.request(id))) : [];
     const requests: OffboardRequest[] = [];
     const unreadable: string[] = [];

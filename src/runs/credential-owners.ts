@@ -1,4 +1,4 @@
-import type { ConnectedSystem, Identity } from '../connectors/system.js';
+import type { ConnectedSystem, CredentialOwner, Identity } from '../connectors/system.js';
 import type { Privilege } from '../requests/privilege.js';
 
 /**
@@ -8,9 +8,10 @@ import type { Privilege } from '../requests/privilege.js';
 export async function ownedCredentials(
   system: ConnectedSystem,
   identities: readonly Identity[],
+  owners?: CredentialOwner[],
 ): Promise<{ identity: Identity; privilege: Extract<Privilege, { kind: 'credential_owner' }> }[]> {
   if (!system.settings.credentialOwners || identities.length === 0) return [];
-  const owners = await system.settings.credentialOwners(system.client);
+  owners ??= await system.settings.credentialOwners(system.client);
   return identities.flatMap((identity) =>
     owners
       .filter((o) => o.id === identity.id)
@@ -26,8 +27,8 @@ export async function ownedCredentials(
  * fails at once, untouched, as for an account's owner. Whatever approved the request, the bot never
  * removes its own access.
  */
-export async function refuseCredentialOwners(system: ConnectedSystem, identities: Identity[]): Promise<Identity[]> {
-  const owned = await ownedCredentials(system, identities);
+export async function refuseCredentialOwners(system: ConnectedSystem, identities: Identity[], owners?: CredentialOwner[]): Promise<Identity[]> {
+  const owned = await ownedCredentials(system, identities, owners);
   return identities.map((i) => {
     const mine = owned.filter((o) => o.identity === i).map((o) => `\`${o.privilege.credential}\``);
     if (mine.length === 0) return i;

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../audit/audit-event.js';
-import type { Identity } from '../connectors/system.js';
+import type { ConnectedSystem, Identity, Person } from '../connectors/system.js';
 
 /** The identities `system` was found to have for `round`, as its identification recorded them. */
 export function identitiesOf(trail: AuditRecord[], system: string, round: number): Identity[] {
@@ -20,4 +20,27 @@ export function earlierIdentities(trail: AuditRecord[], system: string, round: n
 /** Systems whose identification has ended for `round`, found or failed. */
 export function identifiedSystems(trail: AuditRecord[], round: number): Set<string> {
   return new Set(trail.flatMap((e) => ((e.type === 'identities.found' || e.type === 'identities.failed') && e.round === round ? [e.system] : [])));
+}
+
+/**
+ * The person's identities in every scope of a system (or those named), asked side by side: for a
+ * look that is not a round's identification (the preview, a re-scan), which keeps no progress.
+ */
+export async function identifyEverywhere(
+  system: ConnectedSystem,
+  person: Person,
+  earlier: Identity[],
+  scopes: readonly string[] = system.settings.scopes,
+): Promise<Identity[]> {
+  const perScope = await Promise.all(
+    scopes.map((scope) =>
+      system.settings.identify(
+        system.client,
+        person,
+        scope,
+        earlier.filter((e) => e.scope === scope),
+      ),
+    ),
+  );
+  return perScope.flat();
 }

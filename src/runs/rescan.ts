@@ -3,9 +3,9 @@ import { stepProgress } from '../checklist/step-progress.js';
 import { itemKey, settles } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
 import { RetryableError } from '../connectors/step-errors.js';
-import { earlierIdentities } from './identities.js';
+import { earlierIdentities, identifyEverywhere } from './identities.js';
 import type { RunDeps } from './run-deps.js';
-import { escapeText } from '../slack/blocks/block-kit.js';
+import { rescanAlertText } from '../slack/blocks/rescan-alert.js';
 
 /** A job id per request, phase and interval: scheduling twice changes nothing, and a reinstatement cancels them by id. */
 export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) => `${requestId}.rescan.${phase}.${afterMs}`;
@@ -40,7 +40,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
     let identities;
     try {
       const known = earlierIdentities(trail, system.id, Number.MAX_SAFE_INTEGER);
-      identities = await connected.settings.identify(connected.client, person, known);
+      identities = await identifyEverywhere(connected, person, known);
     } catch (err) {
       unchecked.push(`${system.title}: ${(err as Error).message}`);
       continue;
@@ -81,12 +81,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
   await deps.store.patch(requestId, { lastRescan: { at: done.at, phase, findings: findings.length } });
   for (const f of findings) deps.metrics.rescanAlerts.inc({ system: f.stepId.split('.')[0]! });
   if (findings.length > 0) {
-    const lines = findings.map((f) => `• ${escapeText(f.item.label)} (${escapeText(f.item.id)}): ${escapeText(f.why)}`).join('\n');
-    await deps.outbox.alert(
-      requestId,
-      `rescan-${phase}-${afterMs}`,
-      `:rotating_light: *Access came back for ${escapeText(request.subject.name)}* (*${requestId}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${lines}`,
-    );
+    await deps.outbox.alert(requestId, `rescan-${phase}-${afterMs}`, rescanAlertText({ id: requestId, subject: request.subject }, phase, afterMs, findings));
   }
   await deps.outbox.refreshChecklist(requestId);
 }

@@ -24,6 +24,8 @@ export const clickContext = z.object({
   user: z.object({ id: slackUserId }),
   channel: z.object({ id: channelId }).optional(),
   trigger_id: triggerId.optional(),
+  /** The surface clicked in, for a click on a view (the Home tab, a modal) rather than a message. */
+  view: z.object({ type: z.string().max(20) }).optional(),
 });
 
 /** One of our buttons: its value is the request it acts on. */

@@ -164,6 +164,11 @@ export class SlackDirectory {
     return (await this.approverIds()).includes(userId);
   }
 
+  /** A member of OFFBOARD_COMPLIANCE right now (read like approvers, at the moment of asking). */
+  async isCompliance(userId: string): Promise<boolean> {
+    return this.compliance ? (await this.members(this.compliance)).includes(userId) : false;
+  }
+
   /** Who may approve right now: recorded with each approval as the group's membership at click time. */
   approverIds(): Promise<string[]> {
     return this.members(this.approvers);

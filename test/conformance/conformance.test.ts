@@ -12,6 +12,7 @@ import type { Identity } from '../../src/connectors/system.js';
 import { Redis } from 'ioredis';
 import { SYSTEMS } from '../../jobs/systems.js';
 import { FIXTURES, type FixtureOptions, type SystemUnderTest } from './fixtures.js';
+import { identifyEverywhere } from '../../src/runs/identities.js';
 
 const running: SystemUnderTest[] = [];
 let redis: Redis;
@@ -38,8 +39,8 @@ const identified = new WeakMap<SystemUnderTest, Identity[]>();
  * with those of earlier identifications (someone removed from an account is no longer found there).
  */
 async function contextOf(sut: SystemUnderTest, scope: string): Promise<StepContext> {
-  const { module, settings, client } = sut.connected;
-  const identities = await settings.identify(client, sut.person, identified.get(sut) ?? []);
+  const { module } = sut.connected;
+  const identities = await identifyEverywhere(sut.connected, sut.person, identified.get(sut) ?? []);
   identified.set(sut, identities);
   expect(identities.length, `${module.title} finds the seeded person`).toBeGreaterThan(0);
   return { requestId: sut.person.requestId, scope, transactionId: `offboard-${sut.person.requestId}-conformance`, person: sut.person, identities };

@@ -20,6 +20,7 @@ export function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): IbmCloudSettin
     accessGroupsUrl: url,
     policyManagementUrl: url,
     accountManagementUrl: url,
+    resourceControllerUrl: url,
     timeoutMs: 5000,
   };
 }

@@ -19,6 +19,8 @@ describe('an answer many callers need at once', () => {
         return [++loads];
       }),
     );
+    // Its first page call is made a turn of the event loop after it was asked for.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const waiting = [listing.list('a', undefined, () => onePage(async () => [++loads])), listing.list('a', undefined, () => onePage(async () => [++loads]))];
     release();
     expect(await first).toEqual([1]);
@@ -29,10 +31,11 @@ describe('an answer many callers need at once', () => {
 
   it('keeps accounts apart, and a failed listing fails only its own callers', async () => {
     const listing = new ResumableListing<string>(60_000);
-    const failing = listing.list('a', undefined, () => onePage(async () => Promise.reject(new Error('IBM said 503'))));
+    const failing = expect(listing.list('a', undefined, () => onePage(async () => Promise.reject(new Error('IBM said 503'))))).rejects.toThrow('IBM said 503');
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const other = listing.list('b', undefined, () => onePage(async () => ['b-listing']));
     const next = listing.list('a', undefined, () => onePage(async () => ['a-again']));
-    await expect(failing).rejects.toThrow('IBM said 503');
+    await failing;
     expect(await other).toEqual(['b-listing']);
     expect(await next).toEqual(['a-again']);
   });

@@ -4,6 +4,9 @@ import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { ResumableListing, type Pager } from '../../src/connectors/ibm-cloud/resumable-listing.js';
 import { askerOf } from '../../src/runs/step-job.js';
 
+/** A turn of the event loop: a listing asked for has made its first page call after it. */
+const begun = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * An account of three pages read through a pager as the IBM SDK's behave: a page that fails is
  * asked for again on the next getNext. `failures` says which page reads fail (by page, how many times).
@@ -64,6 +67,7 @@ describe('an account-wide listing that fails part-way', () => {
     const acct = account({ 1: 3 });
     // A listing is under way, so step-1 and step-2 wait together for the next one.
     const under = listing.list('acct', undefined, acct.open);
+    await begun();
     const together = [listing.list('acct', 'step-1', acct.open), listing.list('acct', 'step-2', acct.open)];
     await expect(under).rejects.toThrow('page 1');
     for (const p of together) await expect(p).rejects.toThrow('page 1');
@@ -79,6 +83,7 @@ describe('an account-wide listing that fails part-way', () => {
     const listing = new ResumableListing<string>(60_000);
     const acct = account({ 1: 2 });
     const first = listing.list('acct', 'step-1', acct.open);
+    await begun();
     const second = listing.list('acct', 'step-2', acct.open);
     await expect(first).rejects.toThrow();
     await expect(second).rejects.toThrow();
@@ -113,11 +118,32 @@ describe('a listing many callers need at once', () => {
     const listing = new ResumableListing<string>(60_000);
     const acct = account();
     const first = listing.list('acct', 'step-1', acct.open);
+    await begun();
     const waiting = [listing.list('acct', 'step-2', acct.open), listing.list('acct', undefined, acct.open)];
     expect(await first).toEqual(acct.everything);
     expect(await Promise.all(waiting)).toEqual([acct.everything, acct.everything]);
     // Two listings: the first, and the one that began after it for both later callers.
     expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+
+  it('is read once for every caller asking in the same turn, before its first page call', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account();
+    const callers = Array.from({ length: 100 }, (_, i) => listing.list('acct', `step-${i}`, acct.open));
+    expect(await Promise.all(callers)).toEqual(callers.map(() => acct.everything));
+    expect(acct.reads).toEqual([0, 1, 2]);
+  });
+
+  it('keeps a listing that failed for every asker that joined it before it began', async () => {
+    const listing = new ResumableListing<string>(60_000);
+    const acct = account({ 1: 1 });
+    const joined = [listing.list('acct', 'step-1', acct.open), listing.list('acct', 'step-2', acct.open)];
+    for (const p of joined) await expect(p).rejects.toThrow('page 1');
+    expect(await Promise.all([listing.list('acct', 'step-1', acct.open), listing.list('acct', 'step-2', acct.open)])).toEqual([
+      acct.everything,
+      acct.everything,
+    ]);
+    expect(acct.reads).toEqual([0, 1, 1, 2]);
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
+import { crowdSlackUsers } from '../../app/demo/crowd.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -23,7 +25,7 @@ describe('the App Home tab', () => {
     const text = await openHome(stack, PEOPLE.riley);
 
     expect(text).toContain('/offboard');
-    expect(text).toContain('Waiting for approval');
+    expect(text).toContain('Waiting for your decision');
     expect(text.indexOf(second)).toBeGreaterThan(-1);
     expect(text.indexOf(second)).toBeLessThan(text.indexOf(first));
     expect(text).toContain('waiting for approval');
@@ -47,7 +49,7 @@ describe('the App Home tab', () => {
     expect(text).toContain('Your requests');
     expect(text).toContain(chriss);
     expect(text).not.toContain(morgans);
-    expect(text).not.toContain('Waiting for approval');
+    expect(text).not.toContain('Waiting for your decision');
     expect(text).not.toContain('Latest runs');
   });
 
@@ -90,5 +92,79 @@ describe('the App Home tab', () => {
     await stack.bot.settled();
     expect(stack.slack.callsTo('views.publish')).toEqual([]);
     expect(stack.slack.callsTo('usergroups.users.list')).toEqual([]);
+  });
+
+  it('puts what waits on an approver before the requests they made, and leaves out what they requested from what waits on them', async () => {
+    const { stack, player } = await start();
+    const janes = await player.request(
+      PEOPLE.morgan,
+      { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' },
+      { awaitPreview: false },
+    );
+    const pats = await player.request(
+      PEOPLE.chris,
+      { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' },
+      { awaitPreview: false },
+    );
+
+    const text = await openHome(stack, PEOPLE.morgan);
+
+    const waiting = text.indexOf('Waiting for your decision');
+    const mine = text.indexOf('Your requests');
+    expect(waiting).toBeGreaterThan(-1);
+    expect(waiting).toBeLessThan(mine);
+    expect(text.indexOf(pats)).toBeGreaterThan(waiting);
+    expect(text.indexOf(pats)).toBeLessThan(mine);
+    expect(text.indexOf(janes)).toBeGreaterThan(mine);
+    expect(text.indexOf(janes, text.indexOf(janes) + 1)).toBe(-1);
+  });
+
+  it('shows compliance the latest runs with Download evidence, which sends them the pack; someone with no role sees no runs', async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_COMPLIANCE: PEOPLE.taylor, OFFBOARD_EVIDENCE_IN_THREAD: 'false' } });
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'resignation',
+      successor: PEOPLE.chris,
+      ticket: 'HR-1',
+      disposition: 'delete_now',
+    });
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.evidence(id);
+    const packsTo = (user: string) => stack.slack.messages(user).flatMap((m) => m.files ?? []).length;
+    await stack.slack.waitFor(() => packsTo(PEOPLE.taylor) === 2 || undefined, { timeoutMs: 20_000 });
+
+    const taylorSees = await openHome(stack, PEOPLE.taylor);
+    const chrisSees = await openHome(stack, PEOPLE.chris);
+
+    expect(taylorSees).toContain('Latest runs');
+    expect(taylorSees).toContain(id);
+    expect(taylorSees).toContain('Download evidence');
+    expect(chrisSees).not.toContain('Latest runs');
+    expect(chrisSees).not.toContain(id);
+    expect(chrisSees).not.toContain('Download evidence');
+
+    const home = stack.slack.views.filter((v) => v.kind === 'publish' && v.userId === PEOPLE.taylor).at(-1)!;
+    // A click on the Home tab, as Slack sends it: from the view, with no channel.
+    await stack.events.blockAction({ userId: PEOPLE.taylor, actionId: ACTIONS.downloadEvidence, value: id, view: { ...home.view, id: home.id } });
+    await stack.events.blockAction({ userId: PEOPLE.chris, actionId: ACTIONS.downloadEvidence, value: id, view: { ...home.view, id: home.id } });
+    await stack.bot.settled();
+    await stack.slack.waitFor(() => packsTo(PEOPLE.taylor) === 4 || undefined, { timeoutMs: 20_000 });
+    expect(packsTo(PEOPLE.chris)).toBe(0);
+    // Told why in the app's direct message, since the Home tab shows no messages; nothing is sent to the channel.
+    expect(stack.slack.messages(PEOPLE.chris).map((m) => m.text)).toEqual([expect.stringContaining('approvers')]);
+    expect(stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes('on its way to you by direct message'))).toBe(true);
+  });
+
+  it('counts what does not fit a list and says how to list it all', async () => {
+    const { stack, player } = await start({ extraSlackUsers: crowdSlackUsers(27) });
+    for (const u of crowdSlackUsers(27)) {
+      await player.request(PEOPLE.chris, { person: u.id, reason: 'contract_end', successor: PEOPLE.taylor, ticket: `HR-${u.name}` }, { awaitPreview: false });
+    }
+
+    const riley = await openHome(stack, PEOPLE.riley);
+
+    expect(riley).toContain('*Waiting for your decision* (27, the newest 25 shown)');
+    expect(riley).toContain('…and 2 more. Type `/offboard list` to see them all');
+    expect(stack.slack.callsTo('views.publish').every((c) => c.ok)).toBe(true);
   });
 });

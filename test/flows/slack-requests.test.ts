@@ -225,7 +225,7 @@ describe('/offboard', () => {
     expect(await storedRequestKeys(stack)).toEqual([]);
   });
 
-  it('/offboard help shows usage and opens no modal', async () => {
+  it('/offboard help lists every form of the command and opens no modal', async () => {
     const { stack } = await start();
 
     const res = await stack.events.slashCommand({ command: COMMAND, text: 'help', userId: PEOPLE.morgan, channelId: GENERAL_CHANNEL });
@@ -233,8 +233,15 @@ describe('/offboard', () => {
     expect(res.status).toBe(200);
     const answer = res.json as { response_type?: string; text?: string };
     expect(answer.response_type).toBe('ephemeral');
-    expect(answer.text).toMatch(/^Usage:/);
-    expect(answer.text).toContain(COMMAND);
+    for (const form of [
+      '`/offboard`',
+      '`/offboard @person`',
+      '`/offboard status OFF-XXXXXX`',
+      '`/offboard list`',
+      '`/offboard report OFF-XXXXXX`',
+      '`/offboard help`',
+    ])
+      expect(answer.text).toContain(form);
     expect(stack.slack.callsTo('views.open')).toHaveLength(0);
   });
 });

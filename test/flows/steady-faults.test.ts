@@ -49,7 +49,8 @@ describe('offboarding under steady partial faults from IBM Cloud', () => {
 
     for (const [n, trail] of trails.entries()) {
       const [finished] = eventsOf(trail, 'run.finished');
-      expect(finished, ids[n]).toMatchObject({ round: 1, outcome: 'verified' });
+      const failures = eventsOf(trail, 'step.failed').map((e) => `${e.stepId} (attempt ${e.attempt}): ${e.error}`);
+      expect(finished, `${ids[n]}: ${failures.join('; ')}`).toMatchObject({ round: 1, outcome: 'verified' });
       expect(stepProgress(trail).every((s) => s.state === 'verified')).toBe(true);
     }
     for (let i = 0; i < PEOPLE_LEAVING; i++) {

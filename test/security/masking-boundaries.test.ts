@@ -91,6 +91,21 @@ describe('the workers’ Slack client', () => {
     expect(message?.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: 'key [redacted]' } }]);
   });
 
+  it('a command’s reply through respond(), a JSON body, is masked string by string and arrives as JSON', async () => {
+    slack = await startSlackSimulator({ botToken: TOKEN, users: [{ id: 'U0ASKER01', name: 'asker', realName: 'Asker' }], channels: [CHANNEL] });
+    const url = slack.responseUrl({ channel: CHANNEL, userId: 'U0ASKER01' });
+    const reply = {
+      response_type: 'ephemeral',
+      text: `refused: Bearer ${JWT}`,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `key ${API_KEY}` } }],
+    };
+    const res = await maskingFetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(reply) });
+    expect(res.status).toBe(200);
+    expect(slack.responses.map((r) => r.body)).toEqual([
+      { response_type: 'ephemeral', text: 'refused: Bearer [redacted]', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'key [redacted]' } }] },
+    ]);
+  });
+
   it('counts each call by method and outcome: ok, ratelimited, or Slack’s error code', async () => {
     slack = await startSlackSimulator({ botToken: TOKEN, users: [], channels: [CHANNEL] });
     const metrics = createMetrics();

@@ -183,11 +183,13 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
     expect(second.result.next).toBeUndefined();
   });
 
-  it('lists service IDs and trusted profiles of an account', async () => {
+  it('lists service IDs and trusted profiles of an account, with their history only when asked for it', async () => {
     const { identity } = await start();
     const sids = await identity.listServiceIds({ accountId: ACME_PRODUCTION });
-    expect(sids.result.serviceids.map((s) => s.name).sort()).toEqual(['ci-pipeline', 'log-shipper']);
-    expect(sids.result.serviceids.find((s) => s.name === 'ci-pipeline')!.history![0]!.iam_id).toBe(JANE);
+    expect(sids.result.serviceids.map((s) => s.name).sort()).toEqual(['ci-artifacts-writer', 'ci-pipeline', 'log-shipper']);
+    expect(sids.result.serviceids.every((s) => s.history === undefined && s.activity === undefined)).toBe(true);
+    const withHistory = await identity.listServiceIds({ accountId: ACME_PRODUCTION, includeHistory: true });
+    expect(withHistory.result.serviceids.find((s) => s.name === 'ci-pipeline')!.history![0]!.iam_id).toBe(JANE);
     const profiles = await identity.listProfiles({ accountId: ACME_STAGING });
     expect(profiles.result.profiles.map((p) => p.name)).toEqual(['staging-ci-federation']);
   });

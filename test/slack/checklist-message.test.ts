@@ -3,6 +3,7 @@ import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { stepProgress } from '../../src/checklist/step-progress.js';
 import type { StepRef } from '../../src/connectors/step-ref.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
+import { blocksText } from '../../src/slack/blocks/block-kit.js';
 import { checklistMessage } from '../../src/slack/blocks/checklist-message.js';
 
 const request = {
@@ -28,13 +29,22 @@ describe('the checklist message', () => {
     expect(blocks.filter((b) => JSON.stringify(b).includes('*IBM Cloud* · account `'))).toHaveLength(2);
   });
 
-  it("stays within Slack's 50 blocks and 3000 characters per section for 120 accounts, listing every one", () => {
+  it("stays within Slack's 50 blocks, 3000 characters per section and 11,000 in all for 120 accounts, counting those it does not show", () => {
     const trail = planned(120);
     const { blocks } = checklistMessage(request, stepProgress(trail), trail);
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const b of blocks) expect((b as { text?: { text: string } }).text?.text.length ?? 0).toBeLessThanOrEqual(3000);
+    expect(blocksText(blocks)).toBeLessThanOrEqual(11_000);
     const text = JSON.stringify(blocks);
-    for (let a = 0; a < 120; a++) expect(text).toContain(a.toString(16).padStart(32, '0'));
+    const shown = Array.from({ length: 120 }, (_, a) => a).filter((a) => text.includes(a.toString(16).padStart(32, '0'))).length;
+    expect(text).toContain(`…and ${120 - shown} more accounts* not shown here, to fit Slack (their steps: ${(120 - shown) * 4} waiting)`);
+  });
+
+  it('lists every account while they fit', () => {
+    const trail = planned(20);
+    const text = JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks);
+    for (let a = 0; a < 20; a++) expect(text).toContain(a.toString(16).padStart(32, '0'));
+    expect(text).not.toContain('not shown here');
   });
 
   it('says of a failed step how many items it left still present or of unknown outcome', () => {

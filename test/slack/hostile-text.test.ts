@@ -77,7 +77,11 @@ function everyBuilder(text: string): [string, unknown][] {
     ['checklist message', checklistMessage({ ...request, status: 'completed' }, stepProgress(trail), trail)],
     [
       'App Home, approver',
-      appHome([request, { ...rejected, lastRescan: { at: AT, findings: 2 } } as OffboardRequest], { userId: 'U0ALEX001', isApprover: true }),
+      appHome([request, { ...rejected, lastRescan: { at: AT, findings: 2 } } as OffboardRequest], {
+        userId: 'U0ALEX001',
+        isApprover: true,
+        isCompliance: false,
+      }),
     ],
     ['request modal with problems', requestModal({ problems: { [FIELDS.person]: text, [FIELDS.ticket]: text } })],
     [

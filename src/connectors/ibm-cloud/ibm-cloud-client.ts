@@ -3,6 +3,7 @@ import AccountManagementV4 from '@ibm-cloud/platform-services/account-management
 import IamAccessGroupsV2 from '@ibm-cloud/platform-services/iam-access-groups/v2.js';
 import IamIdentityV1 from '@ibm-cloud/platform-services/iam-identity/v1.js';
 import IamPolicyManagementV1 from '@ibm-cloud/platform-services/iam-policy-management/v1.js';
+import ResourceControllerV2 from '@ibm-cloud/platform-services/resource-controller/v2.js';
 import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1.js';
 import type { IbmCloudSettings } from './settings.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -13,12 +14,18 @@ import { classifyIbmError } from './classify-ibm-error.js';
 import type {
   GroupRemoval,
   IbmAccessGroup,
+  IbmActivity,
   IbmApiKey,
   IbmApiKeyState,
   IbmDynamicMembership,
   IbmPolicy,
   IbmPolicyDocument,
   IbmProfileLink,
+  IbmResourceInstance,
+  IbmResourceKey,
+  IbmServiceId,
+  IbmServiceIdKey,
+  IbmTrustedProfile,
   IbmUser,
   PolicyCreation,
 } from './ibm-cloud-types.js';
@@ -204,7 +211,7 @@ export class IbmCloudClient {
     return tokenPager(async (pagetoken) => {
       const { result: page } = await this.call(
         'list trusted profiles',
-        () => this.sdk.identity.listProfiles({ accountId, pagesize: 100, pagetoken }),
+        () => this.sdk.identity.listProfiles({ accountId, pagesize: 100, pagetoken, includeHistory: true }),
         accountId,
       );
       const items: AccountProfile[] = [];
@@ -214,7 +221,7 @@ export class IbmCloudClient {
         const users = (result.identities ?? [])
           .filter((i) => i.type === 'user')
           .map((i) => ({ iamId: i.iam_id, accounts: i.accounts, description: i.description }));
-        items.push({ profileId: p.id, profileName: p.name, users });
+        items.push({ profileId: p.id, profileName: p.name, users, ...creation(p.history, p.created_at) });
       }
       return { items, next: page.next };
     });
@@ -253,6 +260,173 @@ export class IbmCloudClient {
         throw new RetryableError('link trusted profile: IAM answered 409 (the profile changed moments ago)');
       }
     });
+  }
+
+  /**
+   * Every service ID of the account with its creator. Shared by everyone asking about the account
+   * at the same time, and resumed for `asker` where it failed (see ResumableListing).
+   */
+  async listServiceIds(accountId: string, asker?: string): Promise<IbmServiceId[]> {
+    return this.sdk.serviceIdListings.list(accountId, asker, () =>
+      tokenPager(async (pagetoken) => {
+        const { result } = await this.call(
+          'list service IDs',
+          () => this.sdk.identity.listServiceIds({ accountId, pagesize: 100, pagetoken, includeHistory: true }),
+          accountId,
+        );
+        const items = (result.serviceids ?? []).map((s) => ({
+          id: s.id,
+          iamId: s.iam_id,
+          name: s.name,
+          crn: s.crn,
+          locked: s.locked ?? false,
+          ...creation(s.history, s.created_at),
+        }));
+        return { items, next: result.next };
+      }),
+    );
+  }
+
+  /** Every API key of every service ID of the account, with who created each: shared and resumed like the service IDs. */
+  async listServiceIdKeys(accountId: string, asker?: string): Promise<IbmServiceIdKey[]> {
+    return this.sdk.serviceIdKeyListings.list(accountId, asker, () =>
+      tokenPager(async (pagetoken) => {
+        const { result } = await this.call(
+          'list service ID API keys',
+          () => this.sdk.identity.listApiKeys({ accountId, scope: 'account', type: 'serviceid', pagesize: 100, pagetoken }),
+          accountId,
+        );
+        const items = (result.apikeys ?? []).flatMap((k) =>
+          k.id && k.iam_id
+            ? [
+                {
+                  id: k.id,
+                  name: k.name,
+                  iamId: k.iam_id,
+                  createdBy: k.created_by,
+                  createdAt: k.created_at,
+                  disabled: k.disabled ?? false,
+                  locked: k.locked ?? false,
+                },
+              ]
+            : [],
+        );
+        return { items, next: result.next };
+      }),
+    );
+  }
+
+  /** Trusted profiles of the account with their creators: the same shared listing as the profile links. */
+  async listTrustedProfiles(accountId: string, asker?: string): Promise<IbmTrustedProfile[]> {
+    const profiles = await this.sdk.profileListings.list(accountId, asker, () => this.accountProfileLinks(accountId));
+    return profiles.map((p) => ({ id: p.profileId, name: p.profileName, createdBy: p.createdBy, createdAt: p.createdAt }));
+  }
+
+  /** A service ID's sign-ins, which IBM computes only for a single read; undefined once it no longer exists. */
+  async getServiceIdActivity(id: string): Promise<IbmActivity | undefined> {
+    return this.call('get service ID', async () => {
+      try {
+        const { result } = await this.sdk.identity.getServiceId({ id, includeActivity: true });
+        return { lastUsed: result.activity?.last_authn, useCount: result.activity?.authn_count ?? 0 };
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  /** Deletes the service ID and every API key of it; false when it was already gone. */
+  async deleteServiceId(id: string, transactionId: string): Promise<boolean> {
+    return this.call('delete service ID', async () => {
+      try {
+        return await absentIs404(() => this.sdk.identity.deleteServiceId({ id, headers: { 'Transaction-Id': transactionId } }));
+      } catch (err) {
+        // IAM deletes the keys first and answers 409 when one could not go yet; IBM says a retry may help.
+        if (statusOf(err) === 409) throw new RetryableError('delete service ID: IAM answered 409 (a key of it could not be deleted yet, or it is locked)');
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * The account the Resource Controller answers for: the one the bot's API key belongs to (it takes
+   * no account parameter). Asked once per client, again after a failure.
+   */
+  async resourceControllerAccount(): Promise<string> {
+    this.sdk.keyAccount ??= this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey })).then(({ result }) => {
+      if (!result.account_id) throw new PermanentError('IAM did not say which account IBMCLOUD_API_KEY belongs to');
+      return result.account_id;
+    });
+    const pending = this.sdk.keyAccount;
+    return pending.catch((err: unknown) => {
+      if (this.sdk.keyAccount === pending) this.sdk.keyAccount = undefined;
+      throw err;
+    });
+  }
+
+  /** Every service credential of the account, without its secret; shared and resumed like the service IDs. */
+  async listResourceKeys(accountId: string, asker?: string): Promise<IbmResourceKey[]> {
+    await this.answeredByResourceController(accountId);
+    return this.sdk.resourceKeyListings.list(accountId, asker, () =>
+      startPager(async (start) => {
+        const { result } = await this.call('list resource keys', () => this.sdk.resources.listResourceKeys({ limit: 100, start }), accountId);
+        const items = (result.resources ?? []).flatMap((k) =>
+          k.id && (k.account_id === undefined || k.account_id === accountId)
+            ? [
+                {
+                  id: k.id,
+                  name: k.name ?? k.id,
+                  crn: k.crn,
+                  createdBy: k.created_by,
+                  createdAt: k.created_at,
+                  sourceCrn: k.source_crn,
+                  // Only the ids: the credentials' secret values are never copied out of the answer.
+                  serviceIdCrn: stringOrUndefined(k.credentials?.iam_serviceid_crn),
+                  apiKeyId: stringOrUndefined(k.credentials?.iam_apikey_id),
+                },
+              ]
+            : [],
+        );
+        return { items, next: result.next_url };
+      }),
+    );
+  }
+
+  /** Every active or provisioning service instance of the account; shared and resumed like the service IDs. */
+  async listResourceInstances(accountId: string, asker?: string): Promise<IbmResourceInstance[]> {
+    await this.answeredByResourceController(accountId);
+    return this.sdk.resourceInstanceListings.list(accountId, asker, () =>
+      startPager(async (start) => {
+        const { result } = await this.call('list resource instances', () => this.sdk.resources.listResourceInstances({ limit: 100, start }), accountId);
+        const items = (result.resources ?? []).flatMap((i) =>
+          i.id && (i.account_id === undefined || i.account_id === accountId)
+            ? [
+                {
+                  id: i.id,
+                  name: i.name ?? i.id,
+                  crn: i.crn,
+                  createdBy: i.created_by,
+                  createdAt: i.created_at,
+                  state: i.state,
+                  resourceId: i.resource_id,
+                  regionId: i.region_id,
+                },
+              ]
+            : [],
+        );
+        return { items, next: result.next_url };
+      }),
+    );
+  }
+
+  /** Listing another account would silently answer for the key's own: refused, naming why. */
+  private async answeredByResourceController(accountId: string): Promise<void> {
+    const own = await this.resourceControllerAccount();
+    if (own !== accountId) {
+      throw new PermanentError(
+        `Resource Controller answers only for account ${own}, the one IBMCLOUD_API_KEY belongs to, not for ${accountId}: its service credentials and instances cannot be listed`,
+      );
+    }
   }
 
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {
@@ -336,6 +510,7 @@ export class IbmCloudClient {
       .filter((p) => p.id && p.subject?.attributes?.some((a) => a.key === 'iam_id' && a.value === iamId))
       .map((p) => ({
         id: p.id!,
+        ...(p.created_by_id ? { grantedBy: p.created_by_id } : {}),
         roles: roleNames(p.control),
         resource: (p.resource?.attributes ?? []).map((a) => `${a.key}=${String(a.value)}`).join(', ') || 'account',
         document: policyDocument(p as unknown as IbmPolicyDocument),
@@ -408,15 +583,24 @@ interface Services {
   groups: IamAccessGroupsV2;
   policies: IamPolicyManagementV1;
   accounts: AccountManagementV4;
+  resources: ResourceControllerV2;
   userListings: ResumableListing<UserManagementV1.UserProfile>;
   keyListings: ResumableListing<IbmApiKey & { iamId: string }>;
   profileListings: ResumableListing<AccountProfile>;
+  serviceIdListings: ResumableListing<IbmServiceId>;
+  serviceIdKeyListings: ResumableListing<IbmServiceIdKey>;
+  resourceKeyListings: ResumableListing<IbmResourceKey>;
+  resourceInstanceListings: ResumableListing<IbmResourceInstance>;
   owners: ResumableListing<string>;
+  /** The account IBMCLOUD_API_KEY belongs to, once asked. */
+  keyAccount?: Promise<string>;
 }
 
 interface AccountProfile {
   profileId: string;
   profileName: string;
+  createdBy?: string;
+  createdAt?: string;
   users: { iamId: string; accounts?: string[]; description?: string }[];
 }
 
@@ -430,9 +614,14 @@ function services(cfg: IbmCloudSettings): Services {
     groups: new IamAccessGroupsV2({ ...common, serviceUrl: cfg.accessGroupsUrl }),
     policies: new IamPolicyManagementV1({ ...common, serviceUrl: cfg.policyManagementUrl }),
     accounts: new AccountManagementV4({ ...common, serviceUrl: cfg.accountManagementUrl }),
+    resources: new ResourceControllerV2({ ...common, serviceUrl: cfg.resourceControllerUrl }),
     userListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
     keyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
     profileListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
+    serviceIdListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
+    serviceIdKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
+    resourceKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
+    resourceInstanceListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
     owners: new ResumableListing(KEEP_FAILED_LISTING_MS),
   };
 }
@@ -474,6 +663,34 @@ function tokenPager<T>(page: (pagetoken: string | undefined) => Promise<{ items:
       return items;
     },
   };
+}
+
+/** Resource Controller pages by a `start` token carried in a relative `next_url` (null on the last page). */
+function startPager<T>(page: (start: string | undefined) => Promise<{ items: T[]; next?: string | null }>): Pager<T> {
+  let start: string | undefined;
+  let more = true;
+  return {
+    hasNext: () => more,
+    async getNext() {
+      const { items, next } = await page(start);
+      start = next ? (new URL(next, 'http://x').searchParams.get('start') ?? undefined) : undefined;
+      more = start !== undefined;
+      return items;
+    },
+  };
+}
+
+/**
+ * Who created an entity IAM gives no `created_by` for: the IAM id of the earliest record of its
+ * history (by timestamp; IBM's action names are not documented, so they are not relied on).
+ */
+function creation(history: { timestamp: string; iam_id: string }[] | undefined, createdAt: string | undefined): { createdBy?: string; createdAt?: string } {
+  const earliest = [...(history ?? [])].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp))[0];
+  return { ...(earliest?.iam_id ? { createdBy: earliest.iam_id } : {}), ...(createdAt ? { createdAt } : {}) };
+}
+
+function stringOrUndefined(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 function roleNames(control: unknown): string[] {

@@ -34,6 +34,8 @@ export interface IbmAccessGroup {
 }
 export interface IbmPolicy {
   id: string;
+  /** The IAM id that granted it (`created_by_id`). */
+  grantedBy?: string;
   roles: string[];
   resource: string;
   /** The whole policy without what IAM assigns, so that `createPolicy` can re-create it. */
@@ -80,3 +82,59 @@ export interface IbmDynamicMembership {
   rules: IbmGroupRule[];
 }
 export type GroupRemoval = { groupId: string; status: number; error?: string };
+/** A service ID, with its creator: the IAM id of the earliest record of its history (IAM has no `created_by`). */
+export interface IbmServiceId {
+  id: string;
+  iamId: string;
+  name: string;
+  crn?: string;
+  locked: boolean;
+  createdAt?: string;
+  /** Undefined when IAM gave no history. */
+  createdBy?: string;
+}
+/** An API key of a service ID (`iamId` is the service ID's), with who created it. */
+export interface IbmServiceIdKey {
+  id: string;
+  name: string;
+  iamId: string;
+  createdBy?: string;
+  createdAt?: string;
+  disabled: boolean;
+  locked: boolean;
+}
+/** A service credential: the secret it holds is never read into this shape. */
+export interface IbmResourceKey {
+  id: string;
+  name: string;
+  crn?: string;
+  createdBy?: string;
+  createdAt?: string;
+  /** The instance it is a credential for. */
+  sourceCrn?: string;
+  /** The service ID and API key IBM minted for it, when it is IAM-compatible. */
+  serviceIdCrn?: string;
+  apiKeyId?: string;
+}
+export interface IbmResourceInstance {
+  id: string;
+  name: string;
+  crn?: string;
+  createdBy?: string;
+  createdAt?: string;
+  state?: string;
+  resourceId?: string;
+  regionId?: string;
+}
+/** A trusted profile, with its creator (the earliest record of its history). */
+export interface IbmTrustedProfile {
+  id: string;
+  name: string;
+  createdBy?: string;
+  createdAt?: string;
+}
+/** Sign-ins of an API key or service ID, from a single read (IBM computes them on request only). */
+export interface IbmActivity {
+  lastUsed?: string;
+  useCount: number;
+}

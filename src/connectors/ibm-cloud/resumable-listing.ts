@@ -40,8 +40,10 @@ interface Broken<T> {
  * An account-wide listing that many people's steps need at once (every user, every user API key,
  * every trusted profile), read once for all of them, and resumed where it failed.
  *
- * - **Shared:** a caller never gets a listing that began before it asked. While one is in flight,
- *   new callers wait for the next, which starts as soon as it ends and serves them all.
+ * - **Shared:** a caller never gets a listing that began before it asked. A listing begins with
+ *   its first page call, one turn of the event loop after it was first asked for, so everyone
+ *   asking in that turn (a bulk round's people, released together) shares it. While one is in
+ *   flight, new callers wait for the next, which starts as soon as it ends and serves them all.
  * - **Resumed:** a large account is many page calls, and a listing fails if any one of them does.
  *   A failed listing is kept for `keepMs` with the pages it read and the pager at the page that
  *   failed; when one of the askers that waited on it asks again (the retry of the same step, which
@@ -51,7 +53,7 @@ interface Broken<T> {
  *   Callers that name no asker always get a listing of their own time.
  */
 export class ResumableListing<T> {
-  private readonly running = new Map<string, Promise<T[]>>();
+  private readonly running = new Map<string, { promise: Promise<T[]>; begun: boolean; askers: Set<string> }>();
   private readonly queued = new Map<string, { askers: Set<string>; promise: Promise<T[]> }>();
   /** Per key, every failed listing kept: under heavy faults one fails while another's askers wait on their retry. */
   private readonly broken = new Map<string, Set<Broken<T>>>();
@@ -63,6 +65,11 @@ export class ResumableListing<T> {
     if (broken) return this.takeUp(key, broken, asker!);
     const running = this.running.get(key);
     if (!running) return this.start(key, open, new Set(asker === undefined ? [] : [asker]));
+    // Not begun yet: nothing of it was read before this caller asked.
+    if (!running.begun) {
+      if (asker !== undefined) running.askers.add(asker);
+      return running.promise;
+    }
     let next = this.queued.get(key);
     if (!next) {
       const askers = new Set<string>();
@@ -70,7 +77,7 @@ export class ResumableListing<T> {
         this.queued.delete(key);
         return this.start(key, open, askers);
       };
-      next = { askers, promise: running.then(settled, settled) };
+      next = { askers, promise: running.promise.then(settled, settled) };
       this.queued.set(key, next);
     }
     if (asker !== undefined) next.askers.add(asker);
@@ -79,15 +86,21 @@ export class ResumableListing<T> {
 
   private start(key: string, open: () => Pager<T>, askers: Set<string>): Promise<T[]> {
     const listing: Listing<T> = { items: [] };
-    const promise: Promise<T[]> = read(listing, open)
+    const entry = { begun: false, askers, promise: undefined as unknown as Promise<T[]> };
+    const promise: Promise<T[]> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => {
+        entry.begun = true;
+        return read(listing, open);
+      })
       .catch((err: unknown) => {
         this.keep(key, listing, askers);
         throw err;
       })
       .finally(() => {
-        if (this.running.get(key) === promise) this.running.delete(key);
+        if (this.running.get(key) === entry) this.running.delete(key);
       });
-    this.running.set(key, promise);
+    entry.promise = promise;
+    this.running.set(key, entry);
     return promise;
   }
 

@@ -11,7 +11,7 @@ const schema = z
       .string()
       .min(1)
       .describe(
-        "Switches IBM Cloud on: an API key of a *user* (removing users needs a user's key, not a service ID's) who, in every account listed, can manage users (User Management: Administrator) and IAM (IAM Identity, IAM Access Groups and IAM policy management: Administrator or Editor)",
+        "Switches IBM Cloud on: an API key of a *user* (removing users needs a user's key, not a service ID's) who, in every account listed, can manage users (User Management: Administrator) and IAM (IAM Identity, IAM Access Groups and IAM policy management: Administrator or Editor), and can list service credentials and instances (Resource Controller)",
       ),
     IBMCLOUD_ACCOUNT_IDS: z
       .string({ message: 'IBMCLOUD_ACCOUNT_IDS is required with IBMCLOUD_API_KEY: a comma list of IBM Cloud account ids' })
@@ -27,6 +27,11 @@ const schema = z
     IAM_ACCESS_GROUPS_URL: url('IAM_ACCESS_GROUPS_URL').default('https://iam.cloud.ibm.com').describe('IAM access groups'),
     IAM_POLICY_MANAGEMENT_URL: url('IAM_POLICY_MANAGEMENT_URL').default('https://iam.cloud.ibm.com').describe('IAM policy management'),
     ACCOUNT_MANAGEMENT_URL: url('ACCOUNT_MANAGEMENT_URL').default('https://accounts.cloud.ibm.com').describe('Account management (who owns each account)'),
+    RESOURCE_CONTROLLER_URL: url('RESOURCE_CONTROLLER_URL')
+      .default('https://resource-controller.cloud.ibm.com')
+      .describe(
+        'Resource Controller (service credentials and instances, with who created them). It answers only for the account the API key belongs to: accounts in IBMCLOUD_ACCOUNT_IDS other than that one are reported as not checked for service credentials and instances',
+      ),
     IBMCLOUD_TIMEOUT_MS: positiveInt(30_000).describe('Timeout of one IBM Cloud request'),
     IBMCLOUD_MAX_RPS: z.coerce
       .number({ message: 'IBMCLOUD_MAX_RPS must be a number of requests per second' })
@@ -47,6 +52,7 @@ const schema = z
     accessGroupsUrl: e.IAM_ACCESS_GROUPS_URL,
     policyManagementUrl: e.IAM_POLICY_MANAGEMENT_URL,
     accountManagementUrl: e.ACCOUNT_MANAGEMENT_URL,
+    resourceControllerUrl: e.RESOURCE_CONTROLLER_URL,
     timeoutMs: e.IBMCLOUD_TIMEOUT_MS,
     /** Requests per second per account, shared by every worker; unset is unlimited. */
     ...(e.IBMCLOUD_MAX_RPS ? { maxRps: e.IBMCLOUD_MAX_RPS } : {}),

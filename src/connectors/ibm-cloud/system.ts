@@ -43,31 +43,26 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         ),
       checkStartup: (client) => client.checkCredentials(),
       credentialOwners: async (client) => [{ id: await client.apiKeyOwner(), credential: 'IBMCLOUD_API_KEY' }],
-      async identify(client, person, earlier, asker) {
+      async identify(client, person, account, earlier, asker) {
         // Every record whose email matches exactly, in any realm and letter case: a second login
-        // of the same person keeps its own groups and keys. Accounts are asked side by side.
-        const perAccount = await Promise.all(
-          settings.accountIds.map(async (account) => {
-            const users = await client.findUsersByEmail(account, person.email, asker);
-            const owner = users.length ? await client.accountOwner(account) : undefined;
-            return users.map(
-              (user): Identity => ({
-                scope: account,
-                id: user.iamId,
-                label: `${user.name || user.email} <${user.email}>`,
-                detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}${user.iamId === owner ? ', account owner' : ''}`,
-                // Stripping the owner's access and then failing to remove them would leave the account half done.
-                ...(user.iamId === owner
-                  ? { refusal: `${user.email} owns account ${account}: transfer its ownership first, then retry; nothing was changed in this account` }
-                  : {}),
-              }),
-            );
+        // of the same person keeps its own groups and keys.
+        const users = await client.findUsersByEmail(account, person.email, asker);
+        const owner = users.length ? await client.accountOwner(account) : undefined;
+        const found = users.map(
+          (user): Identity => ({
+            scope: account,
+            id: user.iamId,
+            label: `${user.name || user.email} <${user.email}>`,
+            detail: `realm ${user.realm}, login ${user.userId}, state ${user.state}${user.iamId === owner ? ', account owner' : ''}`,
+            // Stripping the owner's access and then failing to remove them would leave the account half done.
+            ...(user.iamId === owner
+              ? { refusal: `${user.email} owns account ${account}: transfer its ownership first, then retry; nothing was changed in this account` }
+              : {}),
           }),
         );
-        const found = perAccount.flat();
         // Removed from an account, a person is no longer found there by email; what they held
         // under that IAM id (API keys outlive membership) must still be found.
-        const gone = earlier.filter((e) => !found.some((f) => f.scope === e.scope && f.id === e.id));
+        const gone = earlier.filter((e) => e.scope === account && !found.some((f) => f.id === e.id));
         return [...found, ...gone.map((e) => ({ ...e, detail: 'no longer a member; found in an earlier round' }))];
       },
     };

@@ -25,7 +25,8 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
       // Asking for a user who cannot exist proves the token works: a 404 is an answer, 401/403 name the setting.
       checkStartup: async (client) => void (await client.getUser('U00000000000')),
       credentialOwners: async (client) => [{ id: await client.tokenOwner(), credential: 'SLACK_ADMIN_TOKEN' }],
-      async identify(client, person) {
+      async identify(client, person, scope) {
+        if (scope !== SLACK_WORKSPACE) return [];
         const user = await client.getUser(person.slackUserId);
         if (!user) return [];
         return [

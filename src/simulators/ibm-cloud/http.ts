@@ -19,6 +19,8 @@ export interface RouteContext {
   baseUrl: string;
   /** IAM id from the caller's token (undefined on the token endpoint). */
   callerIamId?: string;
+  /** The account the caller's token was issued for: the Resource Controller answers for it only. */
+  callerAccountId?: string;
   /** Transaction-Id from the request, or one the simulator generated. */
   transactionId: string;
   now: number;

@@ -9,6 +9,7 @@ export {
   LOOKALIKE_EMAIL,
   SIM_IAM_IDS,
   SIM_GROUP_IDS,
+  SIM_NHI_IDS,
   seedWithSsoMembership,
 } from './seed.js';
 export type {
@@ -29,8 +30,11 @@ export type {
   SimDynamicGroup,
   NewSimUser,
   NewSimApiKey,
+  NewSimServiceId,
   SimPolicy,
   SimAttribute,
   SimActivity,
   SimHistoryRecord,
+  SimResourceKey,
+  SimResourceInstance,
 } from './types.js';

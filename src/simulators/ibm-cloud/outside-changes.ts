@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { alive, type SimState } from './state.js';
-import type { NewSimApiKey, NewSimUser, SimApiKey, SimUser } from './types.js';
+import type { NewSimApiKey, NewSimServiceId, NewSimUser, SimApiKey, SimServiceId, SimUser } from './types.js';
 
 /**
  * Changes someone other than the bot makes in IBM Cloud (an administrator re-invites the person,
@@ -46,11 +46,33 @@ export function createApiKey(state: SimState, key: NewSimApiKey, now = new Date(
     locked: false,
     disabled: false,
     created_at: at,
-    created_by: key.iamId,
+    created_by: key.createdBy ?? key.iamId,
     modified_at: at,
     activity: { authn_count: 0 },
   };
   state.apiKeys.push({ value: created });
+  return structuredClone(created);
+}
+
+export function createServiceId(state: SimState, serviceId: NewSimServiceId, now = new Date()): SimServiceId {
+  if (!state.account(serviceId.accountId)) throw new Error(`No account ${serviceId.accountId} in the simulator`);
+  const id = serviceId.id ?? `ServiceId-${randomUUID()}`;
+  const at = now.toISOString();
+  const created: SimServiceId = {
+    id,
+    iam_id: `iam-${id}`,
+    entity_tag: `1-${id.slice(-12)}`,
+    crn: `crn:v1:bluemix:public:iam-identity::a/${serviceId.accountId}::serviceid:${id}`,
+    locked: false,
+    created_at: at,
+    modified_at: at,
+    account_id: serviceId.accountId,
+    name: serviceId.name,
+    history: [
+      { timestamp: at, iam_id: serviceId.createdBy, iam_id_account: serviceId.accountId, action: 'create', params: [serviceId.name], message: 'Created' },
+    ],
+  };
+  state.serviceIds.push({ value: created });
   return structuredClone(created);
 }
 

@@ -7,6 +7,8 @@ import type {
   SimGroupRule,
   SimHistoryRecord,
   SimPolicy,
+  SimResourceInstance,
+  SimResourceKey,
   SimServiceId,
   SimTrustedProfile,
   SimUser,
@@ -34,6 +36,29 @@ export const SIM_IAM_IDS = {
   alex: 'IBMid-6620000A1X',
   morgan: 'IBMid-6620000M0R',
   chris: 'IBMid-6620000C4R',
+} as const;
+
+/** Ids of the seeded non-human identities that tests refer to. */
+export const SIM_NHI_IDS = {
+  /** Jane created it; its key has 30,211 sign-ins; Alex granted it a policy. */
+  ciPipeline: 'ServiceId-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+  ciPipelineKey: 'ApiKey-50617283-94a5-4fb6-9c07-18293a4b5c6d',
+  /** Alex's service ID, carrying a key Jane created. */
+  logShipper: 'ServiceId-8b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e',
+  logShipperJaneKey: 'ApiKey-8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e',
+  /** The service ID and key IBM minted for Jane's service credential `ci-artifacts-writer`. */
+  mintedServiceId: 'ServiceId-3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f',
+  mintedKey: 'ApiKey-7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d',
+  /** Jane's service instance and her service credential on it. */
+  janeInstance: 'crn:v1:bluemix:public:cloud-object-storage:global:a/a1b2c3d4e5f60718293a4b5c6d7e8f90:5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b::',
+  janeResourceKey:
+    'crn:v1:bluemix:public:cloud-object-storage:global:a/a1b2c3d4e5f60718293a4b5c6d7e8f90:5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b:resource-key:6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c',
+  /** Alex's, in the same account: not Jane's. */
+  alexInstance: 'crn:v1:bluemix:public:logdna:us-south:a/a1b2c3d4e5f60718293a4b5c6d7e8f90:7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0e::',
+  alexResourceKey:
+    'crn:v1:bluemix:public:logdna:us-south:a/a1b2c3d4e5f60718293a4b5c6d7e8f90:7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0e:resource-key:8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1f',
+  /** The secret of Jane's service credential: it must never leave the simulator through the bot. */
+  janeResourceKeySecret: 'sim-secret-ci-artifacts-writer-0f1e2d3c4b5a',
 } as const;
 
 interface Person {
@@ -172,6 +197,61 @@ function policy(
   };
 }
 
+/** The GUID of a Resource Controller CRN: its 8th field. */
+const guidOf = (crn: string) => crn.split(':')[7]!;
+
+function resourceInstance(crn: string, name: string, service: string, by: string, at: string): SimResourceInstance {
+  const accountId = crn.split(':')[6]!.slice(2);
+  return {
+    id: crn,
+    guid: guidOf(crn),
+    crn,
+    url: `/v2/resource_instances/${guidOf(crn)}`,
+    name,
+    account_id: accountId,
+    region_id: crn.split(':')[5]!,
+    resource_group_id: '4f5e6d7c8b9a4012a3b4c5d6e7f80912',
+    resource_id: `${service}-offering`,
+    resource_plan_id: `${service}-standard`,
+    type: 'service_instance',
+    state: 'active',
+    created_at: at,
+    updated_at: at,
+    created_by: by,
+    updated_by: by,
+    resource_keys_url: `/v2/resource_instances/${guidOf(crn)}/resource_keys`,
+  };
+}
+
+function resourceKey(
+  crn: string,
+  name: string,
+  instance: SimResourceInstance,
+  by: string,
+  at: string,
+  credentials: SimResourceKey['credentials'],
+): SimResourceKey {
+  return {
+    id: crn,
+    guid: crn.split(':').at(-1)!,
+    crn,
+    url: `/v2/resource_keys/${crn.split(':').at(-1)!}`,
+    name,
+    account_id: instance.account_id,
+    resource_group_id: instance.resource_group_id,
+    resource_id: instance.resource_id,
+    source_crn: instance.crn,
+    resource_instance_url: instance.url,
+    state: 'active',
+    iam_compatible: true,
+    created_at: at,
+    updated_at: at,
+    created_by: by,
+    updated_by: by,
+    credentials,
+  };
+}
+
 const G = {
   prodDevelopers: 'AccessGroupId-5b8c1d2e-3f40-4a51-9b62-7c83d94ea5f6',
   prodBilling: 'AccessGroupId-6c9d2e3f-4051-4b62-8c73-8d94ea5fb607',
@@ -271,6 +351,20 @@ export function defaultIbmSeed(): IbmCloudSeed {
         created_by: alex,
       },
     ),
+    // Jane made a key for Alex's log shipper: hers to account for, though the service ID is not.
+    apiKey(P, SIM_NHI_IDS.logShipperJaneKey, 'siem-forwarder', `iam-${SIM_NHI_IDS.logShipper}`, '2023-05-09T11:00:00.000Z', {
+      created_by: jane,
+      activity: { last_authn: '2025-01-12T03:10:00.000Z', authn_count: 688 },
+    }),
+    apiKey(P, 'ApiKey-9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f', 'log-shipper-primary', `iam-${SIM_NHI_IDS.logShipper}`, '2020-02-14T12:05:00.000Z', {
+      created_by: alex,
+      activity: { last_authn: '2025-01-14T06:00:00.000Z', authn_count: 90412 },
+    }),
+    // Minted by IBM for Jane's service credential ci-artifacts-writer.
+    apiKey(P, SIM_NHI_IDS.mintedKey, 'auto-generated-apikey-6f7a8b9c', `iam-${SIM_NHI_IDS.mintedServiceId}`, '2023-02-20T10:01:00.000Z', {
+      created_by: jane,
+      activity: { last_authn: '2025-01-13T12:00:00.000Z', authn_count: 5120 },
+    }),
   ];
 
   const serviceIds: SimServiceId[] = [
@@ -278,6 +372,41 @@ export function defaultIbmSeed(): IbmCloudSeed {
     serviceId(P, '8b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e', 'log-shipper', 'Ships platform logs to the SIEM', alex, '2020-02-14T12:00:00.000Z'),
     serviceId(S, '7c6d5e4f-3a2b-4c1d-9e0f-8a7b6c5d4e3f', 'staging-deployer', 'Deploys builds to staging', alex, '2022-08-02T09:18:00.000Z'),
     serviceId(S, '6d5e4f3a-2b1c-4d0e-8f9a-7b6c5d4e3f2a', 'monitoring-agent', 'Sysdig agent for staging clusters', alex, '2021-06-30T08:00:00.000Z'),
+    serviceId(
+      P,
+      SIM_NHI_IDS.mintedServiceId.slice('ServiceId-'.length),
+      'ci-artifacts-writer',
+      'Service ID minted for the service credential ci-artifacts-writer',
+      jane,
+      '2023-02-20T10:00:30.000Z',
+    ),
+  ];
+  // Renamed later by Alex: the creator is still whoever wrote the earliest record.
+  serviceIds[0]!.history.push({
+    timestamp: '2024-02-01T09:00:00.000Z',
+    iam_id: alex,
+    iam_id_account: P,
+    action: 'update',
+    params: ['ci-pipeline'],
+    message: 'Updated',
+  });
+
+  const janeInstance = resourceInstance(SIM_NHI_IDS.janeInstance, 'ci-artifacts', 'cloud-object-storage', jane, '2023-02-20T09:55:00.000Z');
+  const alexInstance = resourceInstance(SIM_NHI_IDS.alexInstance, 'prod-logs', 'logdna', alex, '2020-02-14T11:50:00.000Z');
+  const resourceInstances = [janeInstance, alexInstance];
+  const resourceKeys = [
+    resourceKey(SIM_NHI_IDS.janeResourceKey, 'ci-artifacts-writer', janeInstance, jane, '2023-02-20T10:00:00.000Z', {
+      apikey: SIM_NHI_IDS.janeResourceKeySecret,
+      iam_apikey_id: SIM_NHI_IDS.mintedKey,
+      iam_apikey_name: 'auto-generated-apikey-6f7a8b9c',
+      iam_apikey_description: 'Auto-generated for key crn:v1:bluemix:public:cloud-object-storage',
+      iam_role_crn: 'crn:v1:bluemix:public:iam::::serviceRole:Writer',
+      iam_serviceid_crn: `crn:v1:bluemix:public:iam-identity::a/${P}::serviceid:${SIM_NHI_IDS.mintedServiceId}`,
+    }),
+    resourceKey(SIM_NHI_IDS.alexResourceKey, 'prod-logs-ingest', alexInstance, alex, '2020-02-14T12:10:00.000Z', {
+      apikey: 'sim-secret-prod-logs-ingest-9e8d7c6b5a4f',
+      ingestion_key: 'sim-secret-ingestion-1a2b3c',
+    }),
   ];
 
   const profiles: SimTrustedProfile[] = [
@@ -420,6 +549,15 @@ export function defaultIbmSeed(): IbmCloudSeed {
       [role('Administrator')],
       '2019-05-21T09:41:00.000Z',
     ),
+    // Jane's service ID, granted access by Alex: another team depends on it.
+    policy(
+      '5c1d2e3f-4a5b-4c6d-9e7f-8091a2b3c4d5',
+      eq('iam_id', `iam-${SIM_NHI_IDS.ciPipeline}`),
+      P,
+      [eq('serviceName', 'codeengine')],
+      [role('Editor'), serviceRole('codeengine', 'Writer')],
+      '2024-02-01T09:05:00.000Z',
+    ),
     // Access-group policies: not direct policies of any user.
     policy(
       '29eafb0c-1d2e-4f3a-8b4c-5d6e7f8091a2',
@@ -460,6 +598,14 @@ export function defaultIbmSeed(): IbmCloudSeed {
     accessGroups,
     accessGroupRules,
     policies,
+    resourceKeys,
+    resourceInstances,
+    userSignIns: {
+      [jane]: '2025-01-14T08:30:00.000Z',
+      [alex]: '2025-01-14T09:00:00.000Z',
+      [sam]: '2024-06-01T10:00:00.000Z',
+      [morgan]: '2025-01-10T15:00:00.000Z',
+    },
     botIamId: alex,
   };
 }

@@ -14,6 +14,9 @@ import { profileAndServiceIdRoutes } from './routes/profiles-and-service-ids.js'
 import { TOKEN_PATH, tokenRoutes } from './routes/token.js';
 import { userManagementRoutes } from './routes/user-management.js';
 import { accountRoutes } from './routes/accounts.js';
+import { activityReportRoutes } from './routes/activity-report.js';
+import { resourceControllerRoutes } from './routes/resource-controller.js';
+import { serviceIdRoutes } from './routes/service-ids.js';
 import { defaultIbmSeed, SIM_BOT_API_KEY } from './seed.js';
 import { SimState } from './state.js';
 import * as truth from './true-state.js';
@@ -36,12 +39,13 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 
 /**
  * Starts a local IBM Cloud: the IAM token endpoint plus User Management v2, IAM Identity v1,
- * IAM Access Groups v2 and IAM Policy Management on one base URL, speaking the wire contract
+ * IAM Access Groups v2, IAM Policy Management, Account Management and Resource Controller v2 on one base URL, speaking the wire contract
  * of @ibm-cloud/platform-services.
  */
 export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}): Promise<IbmCloudSimulator> {
   if (opts.pageSize !== undefined && !(Number.isInteger(opts.pageSize) && opts.pageSize >= 1)) throw new Error('pageSize must be a positive integer');
   const state = new SimState(opts.seed ?? defaultIbmSeed(), opts.consistencyDelayMs ?? 0, opts.pageSize);
+  state.reportGenerationMs = Math.max(0, opts.reportGenerationMs ?? 0);
   let latencyMs = opts.latencyMs ?? 0;
   let baseUrl = '';
   const faults = new FaultInjector(opts.faultSeed);
@@ -55,7 +59,10 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     // Before `/v1/apikeys/:id`, which would take "details" for a key id.
     ...apiKeyDetailsRoutes(acceptedKeys),
     ...apiKeyRoutes,
+    ...serviceIdRoutes,
     ...profileAndServiceIdRoutes,
+    ...activityReportRoutes,
+    ...resourceControllerRoutes,
     ...accessGroupRoutes,
     ...accessGroupMemberRoutes,
     ...policyRoutes,
@@ -134,6 +141,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
           : ibmError(401, 'The provided access token is invalid.', ctx.transactionId, 'invalid_token');
       }
       ctx.callerIamId = verified.claims.iam_id;
+      ctx.callerAccountId = verified.claims.account.bss;
     }
 
     const fault = faults.match(ctx.method, ctx.path);
@@ -187,12 +195,17 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     setConsistencyDelay(ms) {
       state.consistencyDelayMs = Math.max(0, ms);
     },
+    setReportGeneration(ms) {
+      state.reportGenerationMs = Math.max(0, ms);
+    },
     inject: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),
     userInAccount: (accountId, email) => truth.usersInAccount(state, accountId, email)[0],
     usersInAccount: (accountId, email) => truth.usersInAccount(state, accountId, email),
     apiKeysOf: (accountId, iamId) => truth.apiKeysOf(state, accountId, iamId),
     apiKey: (id) => truth.apiKey(state, id),
+    serviceId: (id) => truth.serviceId(state, id),
+    serviceIdsOf: (accountId) => truth.serviceIdsOf(state, accountId),
     profilesLinkedTo: (accountId, iamId) => truth.profilesLinkedTo(state, accountId, iamId),
     groupsOf: (accountId, iamId) => truth.groupsOf(state, accountId, iamId),
     dynamicGroupsOf: (accountId, iamId) => truth.dynamicGroupsOf(state, accountId, iamId),
@@ -200,6 +213,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     addUserToAccount: (accountId, user) => outside.addUserToAccount(state, accountId, user),
     addToGroup: (groupId, iamId) => outside.addToGroup(state, groupId, iamId),
     createApiKey: (key) => outside.createApiKey(state, key),
+    createServiceId: (serviceId) => outside.createServiceId(state, serviceId),
     enableKey: (id) => outside.enableKey(state, id),
     useApiKey: (id, at) => outside.useApiKey(state, id, at),
     close() {

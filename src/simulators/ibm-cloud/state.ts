@@ -7,6 +7,8 @@ import type {
   SimGroupRule,
   SimPolicy,
   SimProfileIdentity,
+  SimResourceInstance,
+  SimResourceKey,
   SimServiceId,
   SimTrustedProfile,
   SimUser,
@@ -28,6 +30,14 @@ export interface Stored<T> {
 
 export interface StoredMembership extends Stored<SimGroupMember> {
   groupId: string;
+}
+
+/** An activity report of one account: IAM keeps only the latest. */
+export interface SimReport {
+  reference: string;
+  createdBy: string;
+  durationHours: number;
+  startedAt: number;
 }
 
 export type GroupInfo = Omit<SimAccessGroup, 'members'>;
@@ -59,6 +69,12 @@ export class SimState {
   readonly memberships: StoredMembership[];
   readonly rules: SimGroupRule[];
   readonly policies: Stored<SimPolicy>[];
+  readonly resourceKeys: Stored<SimResourceKey>[];
+  readonly resourceInstances: Stored<SimResourceInstance>[];
+  readonly userSignIns: Record<string, string>;
+  /** The latest activity report of each account. */
+  readonly reports = new Map<string, SimReport>();
+  reportGenerationMs = 0;
   readonly botIamId: string;
   consistencyDelayMs: number;
   /** The largest page a list endpoint serves; undefined: each endpoint's own limits. */
@@ -76,6 +92,9 @@ export class SimState {
     this.memberships = s.accessGroups.flatMap((g) => g.members.map((m) => ({ value: m, groupId: g.id })));
     this.rules = s.accessGroupRules;
     this.policies = s.policies.map(wrap);
+    this.resourceKeys = s.resourceKeys.map(wrap);
+    this.resourceInstances = s.resourceInstances.map(wrap);
+    this.userSignIns = s.userSignIns ?? {};
     this.botIamId = s.botIamId;
     this.consistencyDelayMs = consistencyDelayMs;
     this.pageSize = pageSize;

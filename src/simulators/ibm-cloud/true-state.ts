@@ -1,5 +1,5 @@
 import { alive, policyAccount, policySubject, type SimState } from './state.js';
-import type { SimAccessGroup, SimApiKey, SimDynamicGroup, SimPolicy, SimTrustedProfile, SimUser } from './types.js';
+import type { SimAccessGroup, SimApiKey, SimDynamicGroup, SimPolicy, SimServiceId, SimTrustedProfile, SimUser } from './types.js';
 
 /**
  * What is TRUE now, ignoring the consistency delay: the views tests assert on. Deep copies, so
@@ -17,6 +17,15 @@ export function apiKeysOf(state: SimState, accountId: string, iamId: string): Si
 export function apiKey(state: SimState, id: string): SimApiKey | undefined {
   const found = state.apiKeys.find((k) => alive(k) && k.value.id === id);
   return found ? structuredClone(found.value) : undefined;
+}
+
+export function serviceId(state: SimState, id: string): SimServiceId | undefined {
+  const found = state.serviceIds.find((s) => alive(s) && s.value.id === id);
+  return found ? structuredClone(found.value) : undefined;
+}
+
+export function serviceIdsOf(state: SimState, accountId: string): SimServiceId[] {
+  return state.serviceIds.filter((s) => alive(s) && s.value.account_id === accountId).map((s) => structuredClone(s.value));
 }
 
 function groupsWith(state: SimState, accountId: string, iamId: string, type: 'static' | 'dynamic'): SimAccessGroup[] {

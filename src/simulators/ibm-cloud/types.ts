@@ -176,6 +176,60 @@ export interface SimProfileIdentity {
   description?: string;
 }
 
+/**
+ * A service credential in the Resource Controller v2 `ResourceKey` shape. Its `credentials` hold
+ * the secret (`apikey`) and name the service ID and API key IBM minted for it.
+ */
+export interface SimResourceKey {
+  id: string;
+  guid: string;
+  crn: string;
+  url: string;
+  name: string;
+  account_id: string;
+  resource_group_id: string;
+  resource_id: string;
+  source_crn: string;
+  resource_instance_url: string;
+  state: 'active' | 'removed';
+  iam_compatible: boolean;
+  created_at: string;
+  updated_at: string;
+  /** The IAM id of whoever created it: the only field that says so, with no filter on it. */
+  created_by: string;
+  updated_by: string;
+  credentials: {
+    apikey?: string;
+    iam_apikey_id?: string;
+    iam_apikey_name?: string;
+    iam_apikey_description?: string;
+    iam_role_crn?: string;
+    iam_serviceid_crn?: string;
+    [more: string]: unknown;
+  };
+}
+
+/** A service instance in the Resource Controller v2 `ResourceInstance` shape. */
+export interface SimResourceInstance {
+  id: string;
+  guid: string;
+  crn: string;
+  url: string;
+  name: string;
+  account_id: string;
+  region_id: string;
+  resource_group_id: string;
+  resource_id: string;
+  resource_plan_id: string;
+  type: 'service_instance';
+  state: 'active' | 'provisioning' | 'inactive' | 'removed';
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  updated_by: string;
+  resource_keys_url: string;
+}
+
 export interface IbmCloudSeed {
   accounts: SimAccount[];
   users: SimUser[];
@@ -190,6 +244,11 @@ export interface IbmCloudSeed {
    */
   accessGroupRules: SimGroupRule[];
   policies: SimPolicy[];
+  /** Resource Controller: each served only to a token of its account, as IBM does. */
+  resourceKeys: SimResourceKey[];
+  resourceInstances: SimResourceInstance[];
+  /** When each user last signed in (IAM id to ISO time), for the activity report; absent: never. */
+  userSignIns?: Record<string, string>;
   /** The user the accepted API keys belong to: the `iam_id` in every token the simulator issues. */
   botIamId: string;
 }
@@ -213,6 +272,8 @@ export interface IbmCloudSimulatorOptions {
    * endpoint's own default and maximum.
    */
   pageSize?: number;
+  /** How long an activity report takes to generate: `getReport` answers 204 until then; default 0. */
+  reportGenerationMs?: number;
   /** Seed of the random source behind fault `rate`s, so a faulty run can be replayed; default 1. */
   faultSeed?: number;
 }
@@ -262,6 +323,17 @@ export interface NewSimApiKey {
   name: string;
   /** Default: a fresh `ApiKey-<uuid>`. */
   id?: string;
+  /** Who made it; default its owner (`iamId`), as for a user's own key. */
+  createdBy?: string;
+}
+
+export interface NewSimServiceId {
+  accountId: string;
+  name: string;
+  /** The IAM id of whoever creates it: its first history record. */
+  createdBy: string;
+  /** Default: a fresh `ServiceId-<uuid>`. */
+  id?: string;
 }
 
 export interface IbmCloudSimulator {
@@ -288,11 +360,17 @@ export interface IbmCloudSimulator {
   dynamicGroupsOf(accountId: string, iamId: string): SimDynamicGroup[];
   /** The identity's direct policies, as full documents. */
   policiesOf(accountId: string, iamId: string): SimPolicy[];
+  /** One service ID as it is now, with its history; undefined once deleted. */
+  serviceId(id: string): SimServiceId | undefined;
+  /** Every live service ID of the account. */
+  serviceIdsOf(accountId: string): SimServiceId[];
+  setReportGeneration(ms: number): void;
   /** Changes made by someone other than the bot (access that comes back), visible to reads at once. */
   addUserToAccount(accountId: string, user: NewSimUser): SimUser;
   /** Adds a static member; throws if the group does not exist. */
   addToGroup(groupId: string, iamId: string): void;
   createApiKey(key: NewSimApiKey): SimApiKey;
+  createServiceId(serviceId: NewSimServiceId): SimServiceId;
   /** Throws if the key does not exist. */
   enableKey(id: string): void;
   /**

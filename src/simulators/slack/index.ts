@@ -1,3 +1,4 @@
+export { BLOCK_KIT_LIMITS } from './block-kit-limits.js';
 export { startSlackSimulator } from './slack-simulator.js';
 export { MANIFEST_BOT_SCOPES } from './slack-state.js';
 export { SlackEventsClient, signSlackRequest } from './slack-events-client.js';

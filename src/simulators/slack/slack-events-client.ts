@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
+import { refusalOfAnswer } from './block-kit-limits.js';
 import type { SlackEventsDriver, SlackResponse } from './slack-events-driver.js';
 import { SlackPayloads, type BlockActionArgs, type SlackPayloadsOptions, type SlashCommandArgs, type ViewSubmissionArgs } from './slack-payloads.js';
 
@@ -81,6 +82,8 @@ export class SlackEventsClient implements SlackEventsDriver {
             } catch {
               // not JSON: leave json unset
             }
+            const refused = refusalOfAnswer(out.json);
+            if (refused) out.refused = refused;
           }
           resolve(out);
         });

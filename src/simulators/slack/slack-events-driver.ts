@@ -5,6 +5,8 @@ export interface SlackResponse {
   body: string;
   /** The body parsed as JSON, when it is JSON. */
   json?: unknown;
+  /** Why Slack would refuse this answer (a view or message past Block Kit's limits), as its error names it. */
+  refused?: string;
 }
 
 /**

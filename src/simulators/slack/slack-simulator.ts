@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { checkMessage } from './block-kit-limits.js';
 import { slackId } from './ids.js';
 import { multipartBoundary, parseMultipart } from './multipart.js';
 import { ArgsDecodeError, parseApiRequest, readBody } from './request-args.js';
@@ -141,6 +142,16 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions): Promise<
         } catch {
           return sendText(res, 400, 'invalid_payload');
         }
+      }
+    }
+    if (parsed !== null && typeof parsed === 'object') {
+      const b = parsed as Record<string, unknown>;
+      try {
+        checkMessage(b.text, b.blocks, { countBlocksText: false });
+      } catch (err) {
+        // Refused whole, as chat.postMessage refuses it: nothing is shown.
+        if (err instanceof SlackMethodError) return sendJson(res, 400, { ok: false, error: err.error, ...err.extra });
+        throw err;
       }
     }
     state.responses.push({ url: `${origin}${url.pathname}`, body: parsed });

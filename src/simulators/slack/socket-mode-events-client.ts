@@ -1,3 +1,4 @@
+import { refusalOfAnswer } from './block-kit-limits.js';
 import type { SlackEventsDriver, SlackResponse } from './slack-events-driver.js';
 import { SlackPayloads, type BlockActionArgs, type SlackPayloadsOptions, type SlashCommandArgs, type ViewSubmissionArgs } from './slack-payloads.js';
 import type { DeliverOptions, EnvelopeType, SocketModeHub } from './socket-mode-hub.js';
@@ -42,6 +43,7 @@ export class SocketModeEventsClient implements SlackEventsDriver {
   private async deliver(type: EnvelopeType, payload: Record<string, unknown>): Promise<SlackResponse> {
     const ack = await this.hub.deliver(type, payload, this.opts);
     if (Object.keys(ack).length === 0) return { status: 200, body: '' };
-    return { status: 200, body: JSON.stringify(ack), json: ack };
+    const refused = refusalOfAnswer(ack);
+    return { status: 200, body: JSON.stringify(ack), json: ack, ...(refused ? { refused } : {}) };
   }
 }

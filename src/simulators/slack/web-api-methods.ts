@@ -1,3 +1,4 @@
+import { checkMessage, checkView } from './block-kit-limits.js';
 import { randomHex, slackId } from './ids.js';
 import { SlackMethodError, type SlackState } from './slack-state.js';
 import type { SimMessage, SimMessageMetadata, SimSlackUser, SimViewKind } from './types.js';
@@ -188,6 +189,7 @@ function storeView(
   if (type !== 'modal' && type !== 'home') throw new SlackMethodError('invalid_arguments');
   if (type === 'modal' && sent.title === undefined) throw new SlackMethodError('invalid_arguments');
   if (sent.blocks !== undefined && !Array.isArray(sent.blocks)) throw new SlackMethodError('invalid_arguments');
+  checkView(sent);
   const stored: Record<string, unknown> = {
     ...sent,
     id,
@@ -305,6 +307,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     const channel = channelOf(s, a);
     if (!hasContent(a)) throw new SlackMethodError('no_text');
     const blocks = optBlocks(a) ?? [];
+    checkMessage(a.text, a.blocks, { countBlocksText: true });
     const threadTs = optStr(a, 'thread_ts');
     const metadata = optMetadata(a);
     const msg = s.addMessage({
@@ -327,6 +330,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     if (!hasContent(a)) throw new SlackMethodError('no_text');
     const text = optStr(a, 'text');
     const blocks = optBlocks(a);
+    checkMessage(text, blocks, { countBlocksText: true });
     const metadata = optMetadata(a);
     // Omitted text/blocks/metadata keep their previous value; `blocks: []` removes the blocks.
     if (text !== undefined) msg.text = text;
@@ -371,6 +375,7 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     if (!s.users.has(userId)) throw new SlackMethodError('user_not_found');
     if (!hasContent(a)) throw new SlackMethodError('no_text');
     const blocks = optBlocks(a);
+    checkMessage(a.text, blocks, { countBlocksText: false });
     s.ephemerals.push({ channel, user: userId, text: optStr(a, 'text') ?? '', ...(blocks ? { blocks } : {}) });
     return { message_ts: s.clock.next() };
   },

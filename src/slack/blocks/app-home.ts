@@ -1,39 +1,25 @@
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, divider, escapeText, section, slackDate, user } from './block-kit.js';
-import { COMMAND } from './ids.js';
-
-const STATUS: Record<OffboardRequest['status'], string> = {
-  pending: ':hourglass: waiting for approval',
-  approved: ':gear: running',
-  rejected: ':no_entry: rejected',
-  disabled: ':lock: disabled, deletion scheduled',
-  reinstated: ':leftwards_arrow_with_hook: reinstated',
-  completed: ':white_check_mark: completed',
-  cancelled: ':no_entry_sign: cancelled',
-  expired: ':hourglass: expired without a decision',
-};
-/** Rows per section: the tab is a summary, the approval channel has the rest. */
-const ROWS = 15;
-
-export interface HomeViewer {
-  userId: string;
-  isApprover: boolean;
-}
+import { mayView, type Viewer } from '../../requests/request-visibility.js';
+import { context, divider, plain, section } from './block-kit.js';
+import { ACTIONS, COMMAND } from './ids.js';
+import { requestRow } from './request-rows.js';
 
 /**
- * The App Home tab of one person: how to start; the requests they made; for approvers, what waits
- * for a decision and the latest runs. Nobody is ever shown a request to offboard themselves.
+ * Rows per list: three full lists, their headings and the rest stay within Slack's 100 blocks of
+ * a Home tab; what does not fit is counted, with the command that lists it.
  */
-export function appHome(recent: OffboardRequest[], viewer: HomeViewer) {
-  const visible = recent.filter((r) => r.subject.slackUserId !== viewer.userId);
-  const mine = visible.filter((r) => r.requester.slackUserId === viewer.userId).slice(0, ROWS);
-  const sections = [section(listing('Your requests', mine, '_You have not requested any offboarding yet._'))];
-  if (viewer.isApprover) {
-    const pending = visible.filter((r) => r.status === 'pending').slice(0, ROWS);
-    const runs = visible.filter((r) => !['pending', 'rejected', 'cancelled', 'expired'].includes(r.status)).slice(0, ROWS);
-    sections.push(section(listing('Waiting for approval', pending, '_Nothing waits for a decision._')));
-    sections.push(section(listing('Latest runs', runs, '_No runs yet._')));
-  }
+const ROWS = 25;
+
+/**
+ * The App Home tab of one person: how to start; for approvers, what waits on their decision, first;
+ * the requests they made; for approvers and compliance, the latest runs with their evidence. Nobody
+ * is ever shown a request to offboard themselves.
+ */
+export function appHome(recent: OffboardRequest[], viewer: Viewer) {
+  const visible = recent.filter((r) => mayView(viewer, r));
+  const waiting = visible.filter((r) => r.status === 'pending' && r.requester.slackUserId !== viewer.userId);
+  const mine = visible.filter((r) => r.requester.slackUserId === viewer.userId);
+  const runs = visible.filter((r) => !['pending', 'rejected', 'cancelled', 'expired'].includes(r.status));
   return {
     type: 'home' as const,
     blocks: [
@@ -42,24 +28,29 @@ export function appHome(recent: OffboardRequest[], viewer: HomeViewer) {
           'IT approves in the approval channel; every system is then revoked, read back to verify, and an evidence report is stored and sent to compliance by direct message.',
       ),
       divider(),
-      ...sections,
+      ...(viewer.isApprover ? listing('Waiting for your decision', waiting, '_Nothing waits for your decision._') : []),
+      ...listing('Your requests', mine, '_You have not requested any offboarding yet._'),
+      ...(viewer.isApprover || viewer.isCompliance ? listing('Latest runs', runs, '_No runs yet._', { evidence: true }) : []),
       context(
-        viewer.isApprover
-          ? 'Approve, reject and follow progress in the approval channel. Download evidence on the checklist of a request sends you its evidence pack by direct message.'
-          : 'You are told here and by direct message when your requests are decided and done.',
+        viewer.isApprover || viewer.isCompliance
+          ? `Approve, reject and follow progress in the approval channel. Download evidence sends you a request's evidence pack by direct message. \`${COMMAND} list\` lists every request you may see, \`${COMMAND} status OFF-…\` one of them.`
+          : `You are told here and by direct message when your requests are decided and done. \`${COMMAND} list\` lists your requests.`,
       ),
     ],
   };
 }
 
-function listing(title: string, requests: OffboardRequest[], none: string): string {
-  if (!requests.length) return `*${title}*\n${none}`;
-  const rows = requests.map(
-    (r) =>
-      `*${r.id}* · ${user(r.subject.slackUserId)} · ${STATUS[r.status]} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escapeText(r.ticket)}` +
-      (r.lastRescan
-        ? ` · last re-scan ${slackDate(r.lastRescan.at)}: ${r.lastRescan.findings ? `:rotating_light: ${r.lastRescan.findings} came back` : 'nothing came back'}`
-        : ''),
-  );
-  return `*${title}*\n${rows.join('\n')}`;
+function listing(title: string, requests: OffboardRequest[], none: string, { evidence = false } = {}) {
+  if (!requests.length) return [section(`*${title}*\n${none}`)];
+  const shown = requests.slice(0, ROWS);
+  const more = requests.length - shown.length;
+  return [
+    section(`*${title}* (${requests.length}${more ? `, the newest ${shown.length} shown` : ''})`),
+    ...shown.map((r) =>
+      evidence && r.status !== 'approved'
+        ? { ...section(requestRow(r)), accessory: { type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') } }
+        : section(requestRow(r)),
+    ),
+    ...(more ? [context(`…and ${more} more. Type \`${COMMAND} list\` to see them all, or \`${COMMAND} status OFF-…\` for one.`)] : []),
+  ];
 }

@@ -3,7 +3,7 @@ import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../runs/run-flow.js';
 import { credentialRefusal, type Privilege, privilegeRisk } from '../../requests/privilege.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, cut, divider, escapeText, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';
+import { context, cut, divider, escapeText, fitLines, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 import { requestFacts } from './request-summary.js';
 
@@ -51,8 +51,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       ? [button(ACTIONS.cancel, r.id, 'Cancel request')]
       : [];
   const revoked = shape.map(
-    (s) =>
-      `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopeNoun}s`} ${s.scopes.map((x) => `\`${x}\``).join(', ')}: ${s.touches.join(', ')}`,
+    (s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopes.length} ${s.scopeNoun}s`} ${named(s.scopes)}: ${s.touches.join(', ')}`,
   );
   const privileges = progress?.privileges ?? preview?.privileges ?? [];
   const name = escapeText(r.subject.name);
@@ -77,7 +76,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       ...(risk && !closed ? [section(risk)] : []),
       ...(standing && !closed ? [section(standing)] : []),
       section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
-      section(preview ? previewText(r, preview.items) + identitiesText(preview.identities) : '_Checking what they hold in each account…_'),
+      section(preview ? `${previewText(r, preview.items)}${identitiesText(preview.identities)}` : '_Checking what they hold in each account…_'),
       divider(),
       closed
         ? section(closed)
@@ -98,6 +97,17 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
     ],
   };
 }
+
+/** Scopes shown by name, up to a few: a run over hundreds of accounts names some and counts the rest. */
+const NAMED_SCOPES = 10;
+const named = (scopes: string[]) =>
+  `${scopes
+    .slice(0, NAMED_SCOPES)
+    .map((x) => `\`${x}\``)
+    .join(', ')}${scopes.length > NAMED_SCOPES ? ` and ${scopes.length - NAMED_SCOPES} more` : ''}`;
+/** What fits one section with the preview's heading; the rest is counted (the checklist lists every scope). */
+const PREVIEW_CHARS = 2000;
+const IDENTITY_CHARS = 700;
 
 const button = (action_id: string, value: string, text: string) => ({ type: 'button', action_id, value, text: plain(text) });
 
@@ -145,7 +155,8 @@ function identitiesText(found: Preview['identities']): string {
   const lines = (found ?? []).flatMap((s) =>
     s.identities.map((i) => `• ${s.title}: ${escapeText(i.label)} \`${escapeText(i.id)}\`${i.detail ? ` (${escapeText(i.detail)})` : ''}`),
   );
-  return lines.length ? `\n*Found as:*\n${[...new Set(lines)].join('\n')}` : '';
+  const shown = fitLines([...new Set(lines)], IDENTITY_CHARS, (left) => `…and ${left} more identities`);
+  return lines.length ? `\n*Found as:*\n${shown.join('\n')}` : '';
 }
 
 function previewText(r: OffboardRequest, items: PreviewItem[]): string {
@@ -157,7 +168,14 @@ function previewText(r: OffboardRequest, items: PreviewItem[]): string {
     const here = items.filter((i) => i.ref.system === ref.system && i.ref.scope === ref.scope);
     const nothing = here.every((i) => !i.error && i.found.length === 0);
     const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escapeText(i.error)})` : `${i.ref.title}: ${i.found.length}`));
-    return `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${nothing ? 'not found there, nothing to revoke' : parts.join(' · ')}`;
+    return {
+      nothing,
+      line: `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${nothing ? 'not found there, nothing to revoke' : parts.join(' · ')}`,
+    };
   });
-  return `*They hold now* (read-only check):\n${lines.join('\n')}`;
+  // Too many to show: what they hold, and what could not be checked, before where they were not found.
+  const fits = lines.reduce((n, l) => n + l.line.length + 1, 0) <= PREVIEW_CHARS;
+  const ordered = (fits ? lines : [...lines.filter((l) => !l.nothing), ...lines.filter((l) => l.nothing)]).map((l) => l.line);
+  const shown = fitLines(ordered, PREVIEW_CHARS, (left) => `…and ${left} more; the checklist lists each once the run starts.`);
+  return `*They hold now* (read-only check):\n${shown.join('\n')}`;
 }

@@ -60,3 +60,47 @@ export function cut(text: string, max: number): string {
   if (open > head.lastIndexOf('>')) head = head.slice(0, open);
   return head;
 }
+
+/**
+ * Slack refuses a message of more than 50 blocks and a Home tab or modal of more than 100, and
+ * chat.postMessage / chat.update refuse blocks whose texts pass about 12,000 characters together
+ * (`msg_blocks_too_long`; slackapi/bolt-js#2509). Our messages stay below with room to spare.
+ */
+export const MESSAGE_BLOCKS = 50;
+export const VIEW_BLOCKS = 100;
+export const MESSAGE_BLOCKS_TEXT = 11_000;
+
+/** The text of blocks as Slack adds it up: every text object's `text`. */
+export function blocksText(blocks: readonly unknown[]): number {
+  let total = 0;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') total += o.text.length;
+      else Object.values(o).forEach(walk);
+    }
+  };
+  walk(blocks);
+  return total;
+}
+
+/**
+ * As many of `lines` as fit in `budget` characters (joined by newlines), and, when some do not, the
+ * line `more(n)` says how many were left out and where they all are: nothing is dropped unsaid.
+ */
+export function fitLines(lines: readonly string[], budget: number, more: (left: number) => string): string[] {
+  const kept: string[] = [];
+  const reserve = more(lines.length).length + 1;
+  let used = 0;
+  for (const [i, line] of lines.entries()) {
+    const room = budget - used - (i < lines.length - 1 ? reserve : 0);
+    if (line.length + 1 > room) {
+      kept.push(more(lines.length - i));
+      return kept;
+    }
+    kept.push(line);
+    used += line.length + 1;
+  }
+  return kept;
+}

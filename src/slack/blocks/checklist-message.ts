@@ -3,7 +3,7 @@ import { notCoveredOf, roundName, roundsOf } from '../../checklist/rounds.js';
 import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, cut, escapeText, plain, section, slackDate } from './block-kit.js';
+import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
@@ -35,12 +35,11 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     const key = `${s.phase}\u0000${s.ref.system}\u0000${s.ref.scope}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  const texts = [...groups.values()].map((group) => {
+  const scopes = [...groups.values()].map((group) => {
     const lines = group.map((s) => `${ICONS[s.state]} ${s.ref.title}: ${stepLine(s, scheduled)}`);
     const { ref, phase } = group[0]!;
-    return `*${systemTitle(ref)}* · ${scopeLabel(ref, (x) => `\`${x}\``)} · ${PHASES[phase]}\n${lines.join('\n')}`;
+    return { group, text: `*${systemTitle(ref)}* · ${scopeLabel(ref, (x) => `\`${x}\``)} · ${PHASES[phase]}\n${lines.join('\n')}` };
   });
-  const body = (texts.length > MAX_SCOPE_BLOCKS ? pack(texts) : texts).map(section);
 
   const footer =
     finished?.type === 'run.finished'
@@ -125,15 +124,67 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
         ),
       ]
     : [];
+  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions];
+  const fixed = [section(heading), ...tampered, ...after];
+  const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
+  const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified${chainBroken ? ' (the audit trail is broken)' : ''}`,
-    blocks: [section(heading), ...tampered, ...body, ...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions],
+    blocks: [...fixed.slice(0, 1 + tampered.length), ...fitScopes(scopes, room, where), ...after],
   };
 }
 
-/** Slack takes 50 blocks per message and 3000 characters per section. */
-const MAX_SCOPE_BLOCKS = 40;
+/** Slack takes 3000 characters per section. */
 const MAX_SECTION_CHARS = 2900;
+/** Kept for the line that counts what did not fit. */
+const SUMMARY_ROOM = 400;
+/** What needs attention first, when not every scope fits. */
+const RANK: Record<StepProgress['state'], number> = { failed: 0, residual: 1, retrying: 2, running: 3, waiting: 4, verified: 5 };
+
+interface ScopeText {
+  group: StepProgress[];
+  text: string;
+}
+
+/**
+ * One section per scope, joined into fewer sections when there are many or they do not fit; when even that passes
+ * what one message may hold (`room`), the scopes that need attention come first and the rest are
+ * counted, by state, in one line that says where every one is.
+ */
+function fitScopes(scopes: ScopeText[], room: { blocks: number; chars: number }, where: string) {
+  const texts = scopes.map((s) => s.text);
+  const fits = (sections: string[]) => sections.length <= room.blocks && sections.reduce((n, t) => n + t.length, 0) <= room.chars;
+  if (scopes.length <= MAX_ONE_EACH && fits(texts)) return texts.map(section);
+  const packedAll = pack(texts);
+  if (fits(packedAll)) return packedAll.map(section);
+  const worst = (s: ScopeText) => Math.min(...s.group.map((p) => RANK[p.state]));
+  const ordered = scopes.map((s) => ({ s, rank: worst(s) })).sort((a, b) => a.rank - b.rank);
+  const packed: string[] = [];
+  let chars = 0;
+  let kept = 0;
+  for (const { s } of ordered) {
+    const last = packed.at(-1);
+    const joins = last !== undefined && last.length + 2 + s.text.length <= MAX_SECTION_CHARS;
+    const added = joins ? 2 + s.text.length : Math.min(s.text.length, MAX_SECTION_CHARS);
+    if (packed.length + (joins ? 0 : 1) > room.blocks - 1 || chars + added > room.chars - SUMMARY_ROOM) break;
+    if (joins) packed[packed.length - 1] = `${last}\n\n${s.text}`;
+    else packed.push(cut(s.text, MAX_SECTION_CHARS));
+    chars += added;
+    kept += 1;
+  }
+  const left = ordered.slice(kept).map(({ s }) => s);
+  if (!left.length) return packed.map(section);
+  const states = new Map<string, number>();
+  for (const p of left.flatMap((s) => s.group)) states.set(p.state, (states.get(p.state) ?? 0) + 1);
+  const nouns = new Set(left.map((s) => s.group[0]!.ref.scopeNoun ?? 'scope'));
+  const noun = nouns.size === 1 ? [...nouns][0]! : 'scope';
+  const counts = [...states].sort(([a], [b]) => RANK[a as StepProgress['state']] - RANK[b as StepProgress['state']]).map(([state, n]) => `${n} ${state}`);
+  const summary = `:heavy_plus_sign: *…and ${left.length} more ${noun}${left.length === 1 ? '' : 's'}* not shown here, to fit Slack (their steps: ${counts.join(', ')}); ${where}.`;
+  return [...packed.map(section), section(summary)];
+}
+
+/** Up to this many scopes, each has a section of its own. */
+const MAX_ONE_EACH = 40;
 
 /** Joins scope texts into as few sections as the character limit allows. */
 function pack(texts: string[]): string[] {

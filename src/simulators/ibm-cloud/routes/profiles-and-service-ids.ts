@@ -4,7 +4,20 @@ import { alive, type Stored } from '../state.js';
 import type { SimProfileIdentity, SimTrustedProfile } from '../types.js';
 import { pageOf, sortBy } from './iam-identity-paging.js';
 
-function listByAccount<T extends { account_id: string; name: string }>(path: string, itemsKey: string, select: (ctx: RouteContext) => Stored<T>[]) {
+/**
+ * An entity as IAM Identity answers for it: `history` only with `include_history=true`, and
+ * `activity` never in a listing (IBM computes it only for single reads with `include_activity`).
+ */
+export function entityBody<T extends { history?: unknown; activity?: unknown }>(ctx: RouteContext, entity: T): Omit<T, 'activity'> {
+  const { activity: _activity, history, ...rest } = structuredClone(entity);
+  return (ctx.query.get('include_history') === 'true' ? { ...rest, history } : rest) as Omit<T, 'activity'>;
+}
+
+export function listByAccount<T extends { account_id: string; name: string; history?: unknown; activity?: unknown }>(
+  path: string,
+  itemsKey: string,
+  select: (ctx: RouteContext) => Stored<T>[],
+) {
   return (ctx: RouteContext): SimResponse => {
     const accountId = ctx.query.get('account_id');
     const denied = requireAccount(ctx, accountId);
@@ -12,11 +25,16 @@ function listByAccount<T extends { account_id: string; name: string }>(path: str
     const name = ctx.query.get('name');
     const items = select(ctx)
       .filter((s) => ctx.state.visible(s, ctx.now))
-      .map((s) => s.value)
+      .map((s) => ctx.state.read(s, ctx.now))
       .filter((v) => v.account_id === accountId && (!name || v.name === name));
     const sorted = sortBy(items, ctx, ['name', 'description', 'created_at', 'modified_at']);
     if (sorted === 'invalid') return ibmError(400, 'Invalid sort property.', ctx.transactionId);
-    return pageOf(ctx, path, itemsKey, sorted);
+    return pageOf(
+      ctx,
+      path,
+      itemsKey,
+      sorted.map((v) => entityBody(ctx, v)),
+    );
   };
 }
 
@@ -26,6 +44,15 @@ function profileFor(ctx: RouteContext): Stored<SimTrustedProfile> | undefined {
 
 function profileNotFound(ctx: RouteContext): SimResponse {
   return ibmError(404, `Trusted profile ${ctx.params.profile_id} not found.`, ctx.transactionId, 'not_found');
+}
+
+/** `GET /v1/profiles/{id}` (SDK `getProfile`): its activity only with `include_activity=true`. */
+function getProfile(ctx: RouteContext): SimResponse {
+  const profile = ctx.state.profiles.find((p) => p.value.id === ctx.params.profile_id && ctx.state.visible(p, ctx.now));
+  if (!profile) return profileNotFound(ctx);
+  const value = ctx.state.read(profile, ctx.now);
+  const body = { ...entityBody(ctx, value), history: structuredClone(value.history) };
+  return { status: 200, body: ctx.query.get('include_activity') === 'true' ? { ...body, activity: value.activity ?? { authn_count: 0 } } : body };
 }
 
 const identityBody = ({ profile_id: _profile, ...identity }: SimProfileIdentity) => structuredClone(identity);
@@ -107,8 +134,8 @@ function deleteProfileIdentity(ctx: RouteContext): SimResponse {
 }
 
 export const profileAndServiceIdRoutes: Route[] = [
-  { method: 'GET', pattern: '/v1/serviceids', handler: listByAccount('/v1/serviceids/', 'serviceids', (c) => c.state.serviceIds) },
   { method: 'GET', pattern: '/v1/profiles', handler: listByAccount('/v1/profiles', 'profiles', (c) => c.state.profiles) },
+  { method: 'GET', pattern: '/v1/profiles/:profile_id', handler: getProfile },
   { method: 'GET', pattern: '/v1/profiles/:profile_id/identities', handler: getProfileIdentities },
   { method: 'POST', pattern: '/v1/profiles/:profile_id/identities/:identity_type', handler: setProfileIdentity },
   { method: 'GET', pattern: '/v1/profiles/:profile_id/identities/:identity_type/:identifier_id', handler: getProfileIdentity },

@@ -1,0 +1,75 @@
+import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
+import { createdServiceIdsOf } from './created-by.js';
+import type { IbmCloudClient } from './ibm-cloud-client.js';
+import { changeEach } from './person-scoped-step.js';
+
+const DISABLED_BY_US = { disabled: false };
+
+/**
+ * The API keys of every service ID the person created (whoever made each key): what keeps working
+ * after the person leaves. Disabled at the disable phase (the key keeps its id) and re-enabled on
+ * reinstatement: exactly the keys this step disabled, never one that was disabled before. The
+ * service IDs themselves, with their keys, go at the delete phase (`serviceIdsStep`). Service IDs
+ * IBM minted for service credentials are left to their credentials, which are handed over, not disabled.
+ */
+export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
+  const createdServiceIds = createdServiceIdsOf(client, accountId);
+  const keysOf = async (ctx: StepContext): Promise<Finding[]> => {
+    const serviceIds = await createdServiceIds(
+      ctx.identities.map((i) => i.id),
+      ctx.asker,
+    );
+    return serviceIds.flatMap((s) =>
+      s.keys.map((k) => ({
+        id: k.id,
+        label: `${k.name} (service ID ${s.name})`,
+        ...(k.disabled ? { state: 'disabled' } : {}),
+      })),
+    );
+  };
+  const made = (key: Finding): Change => ({ id: key.id, label: key.label, outcome: 'disabled', snapshot: DISABLED_BY_US });
+  return {
+    async inventory(ctx) {
+      const keys = await keysOf(ctx);
+      // Last use only for these keys, one single read each: IBM computes activity on request only.
+      const found: Finding[] = [];
+      for (const key of keys) {
+        const state = await client.getApiKey(key.id);
+        if (!state) continue;
+        const detail = [`used ${state.useCount} times`, state.lastUsed && `last ${state.lastUsed}`, state.disabled && 'disabled'].filter(Boolean).join(', ');
+        found.push({ ...key, detail, ...(state.lastUsed ? { lastUsed: state.lastUsed } : {}) });
+      }
+      return found.length || keys.length ? { found } : { found, note: 'no service ID created by them has an API key in this account' };
+    },
+    disable: {
+      act: (ctx, found) =>
+        changeEach(found, async (key) => {
+          if (key.state === 'disabled') return { id: key.id, label: key.label, outcome: 'already_absent', detail: 'already disabled' };
+          return (await client.disableApiKey(key.id, ctx.transactionId))
+            ? made(key)
+            : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'gone' };
+        }),
+      async readBack(ctx) {
+        const remaining = (await keysOf(ctx)).filter((k) => k.state !== 'disabled');
+        return { confirmed: remaining.length === 0, remaining };
+      },
+      // A lost answer: disabled now, and not when first found, so the disable was ours.
+      confirm: (item, now) => (now?.state === 'disabled' && item.state !== 'disabled' ? made(item) : undefined),
+    },
+    restore: {
+      act: (ctx, snapshots) =>
+        changeEach(snapshots, async (key) =>
+          (await client.enableApiKey(key.id, ctx.transactionId))
+            ? { id: key.id, label: key.label, outcome: 'restored', detail: 're-enabled' }
+            : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'deleted since; cannot be re-enabled' },
+        ),
+      async readBack(_ctx, restored) {
+        const keys = await client.listServiceIdKeys(accountId);
+        const remaining = restored
+          .filter((r) => keys.find((k) => k.id === r.id)?.disabled !== false)
+          .map((r) => ({ id: r.id, label: `${r.label} (not enabled)` }));
+        return { confirmed: remaining.length === 0, remaining };
+      },
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { PEOPLE } from '../../app/demo/workspace.js';
+import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const usersListing = (account: string) => `/v2/accounts/${account}/users`;
+
+describe("a round's identification that meets faults", () => {
+  it('keeps what each account answered: a retry asks only what is still unknown, and the round still ends verified', async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_RETRY_DELAY_MS: '100', OFFBOARD_RETRY_MAX_DELAY_MS: '300' } });
+    const id = await player.request(PEOPLE.alex, { person: PEOPLE.jane, reason: 'resignation', disposition: 'delete_now', ticket: 'HR-IDENT' });
+    const from = stack.ibm.requests.length;
+    // Staging's user listing fails twice, then who owns the bot's key cannot be asked three times.
+    stack.ibm.inject({ path: usersListing(ACME_STAGING), status: 503, times: 2 });
+    stack.ibm.inject({ path: '/v1/apikeys/details', status: 500, times: 3 });
+    await player.click(PEOPLE.riley, 'approve', id);
+
+    const trail = await finishedTrail(stack, id);
+    expect(eventsOf(trail, 'identities.failed')).toEqual([]);
+    expect(eventsOf(trail, 'run.finished')[0]).toMatchObject({ round: 1, outcome: 'verified' });
+
+    // Up to the answer that named the key's owner, every call belonged to the identification.
+    const calls = stack.ibm.requests.slice(from);
+    const named = calls.findIndex((r) => r.path === '/v1/apikeys/details' && r.status === 200);
+    expect(named).toBeGreaterThan(0);
+    const identification = calls.slice(0, named + 1);
+    const listings = (account: string) => identification.filter((r) => r.path === usersListing(account) && !r.query.pagetoken);
+    // Production answered at once and was never asked again; staging was asked until it answered, then no more.
+    expect(listings(ACME_PRODUCTION).map((r) => r.status)).toEqual([200]);
+    expect(listings(ACME_STAGING).map((r) => r.status)).toEqual([503, 503, 200]);
+    expect(identification.filter((r) => r.path === '/v1/apikeys/details').map((r) => r.status)).toEqual([500, 500, 500, 200]);
+  });
+});

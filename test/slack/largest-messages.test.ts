@@ -1,0 +1,165 @@
+import { LogLevel, WebClient } from '@slack/web-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditRecord, PreviewItem } from '../../src/audit/audit-event.js';
+import { stepProgress } from '../../src/checklist/step-progress.js';
+import type { StepRef } from '../../src/connectors/step-ref.js';
+import type { OffboardRequest } from '../../src/requests/request.js';
+import type { RunShape } from '../../src/runs/run-flow.js';
+import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
+import { appHome } from '../../src/slack/blocks/app-home.js';
+import { approvalMessage } from '../../src/slack/blocks/approval-message.js';
+import { checklistMessage } from '../../src/slack/blocks/checklist-message.js';
+import { requestListReply } from '../../src/slack/blocks/request-replies.js';
+import { rescanAlertText } from '../../src/slack/blocks/rescan-alert.js';
+import { sampleRequest } from '../support/sample-request.js';
+
+/**
+ * The largest messages the bot builds, sent to the Slack simulator, which refuses what Slack
+ * refuses (blocks per message and view, characters per text, per message, per message's blocks):
+ * a message that does not fit fails here as it would fail in Slack.
+ */
+const TOKEN = 'xoxb-limits';
+const CHANNEL = 'C0APPROVAL';
+const VIEWER = 'U0RILEY01';
+const silent = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
+
+let slack: SlackSimulator;
+let web: WebClient;
+beforeEach(async () => {
+  slack = await startSlackSimulator({ botToken: TOKEN, users: [{ id: VIEWER, name: 'riley', realName: 'Riley Ito' }], channels: [CHANNEL] });
+  web = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: silent });
+});
+afterEach(() => slack.close());
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+const account = (a: number) => a.toString(16).padStart(32, '0');
+const STEPS = ['api-keys', 'access-groups', 'policies', 'trusted-profiles', 'account-membership'];
+
+function planned(accounts: number): { refs: StepRef[]; trail: AuditRecord[] } {
+  const refs = Array.from({ length: accounts }, (_, a) =>
+    STEPS.map((step) => ({ system: 'ibm-cloud', systemTitle: 'IBM Cloud', scopeNoun: 'account', scope: account(a), step, title: step })),
+  ).flat();
+  return { refs, trail: [{ type: 'run.planned', round: 1, steps: refs, startsAt: at(0), seq: '1-0', at: at(0) }] };
+}
+
+const stepIdOf = (r: StepRef) => `${r.system}.${r.scope}.${r.step}`;
+const request = sampleRequest({ id: 'OFF-LARGE1', status: 'approved' });
+
+/** A round over `accounts` accounts in which each step ends as `end` says. */
+function round(accounts: number, end: (i: number) => 'failed' | 'verified' | 'running'): AuditRecord[] {
+  const { refs, trail } = planned(accounts);
+  let seq = 2;
+  const record = (e: Record<string, unknown>) => trail.push({ ...e, seq: `${seq++}-0`, at: at(seq) } as AuditRecord);
+  refs.forEach((ref, i) => {
+    const stepId = stepIdOf(ref);
+    record({ type: 'step.started', stepId, attempt: 1 });
+    if (end(i) === 'failed')
+      record({
+        type: 'step.failed',
+        stepId,
+        attempt: 5,
+        error: `IAM answered 403 Forbidden for ${ref.scope}: the API key lacks the Administrator role on this account`,
+      });
+    if (end(i) === 'verified') {
+      record({ type: 'step.inventoried', stepId, found: [{ id: `item-${i}`, label: `key ${i}` }] });
+      record({ type: 'step.acted', stepId, transactionId: `tx-${i}`, changes: [{ id: `item-${i}`, label: `key ${i}`, outcome: 'removed' }] });
+      record({ type: 'step.verified', stepId, checks: 2, firstConfirmedAt: at(seq), elapsedMs: 900 });
+    }
+  });
+  return trail;
+}
+
+async function postChecklist(trail: AuditRecord[]) {
+  const message = checklistMessage(request, stepProgress(trail), trail);
+  await web.chat.postMessage({ channel: CHANNEL, ...message } as never);
+  return JSON.stringify(message.blocks);
+}
+
+describe("the largest messages fit Slack's limits", () => {
+  it('a checklist of 500 accounts whose every step failed is accepted, and counts the accounts it could not show', async () => {
+    const text = await postChecklist(round(500, () => 'failed'));
+    expect(text).toMatch(/…and \d+ more accounts\* not shown here, to fit Slack \(their steps: \d+ failed\)/);
+    expect(text).toContain(account(0));
+  });
+
+  it('a checklist of 500 accounts, all verified but a few failed, shows the failed first', async () => {
+    const failing = new Set([5 * 480, 5 * 499 + 2]);
+    const text = await postChecklist(round(500, (i) => (failing.has(i) ? 'failed' : 'verified')));
+    expect(text).toContain(account(480));
+    expect(text).toContain(account(499));
+    expect(text.indexOf(account(480))).toBeLessThan(text.indexOf(account(0)));
+    expect(text).toMatch(/their steps: 2 failed, \d+ verified|their steps: \d+ verified/);
+  });
+
+  it('a checklist of 180 accounts in the middle of a round fits, where it once passed 50 blocks', async () => {
+    const text = await postChecklist(round(180, (i) => (i % 3 === 0 ? 'running' : 'verified')));
+    expect(text).toContain('the evidence report will list every one when this round finishes');
+  });
+
+  it("the checklist's re-scan line after 4 accounts could not be checked stays one short context", async () => {
+    const trail = round(4, () => 'verified');
+    const unchecked = Array.from({ length: 4 }, (_, a) => `IBM Cloud account ${account(a)}: ${'IAM answered 503 Service Unavailable; '.repeat(30)}`);
+    trail.push({ type: 'rescan.done', phase: 'disable', afterMs: 86_400_000, findings: [], unchecked, seq: '999-0', at: at(999) });
+    const text = await postChecklist(trail);
+    expect(text).toContain('Last re-scan');
+  });
+
+  it('a re-scan alert of 1,000 findings lists what fits and counts the rest', async () => {
+    const findings = Array.from({ length: 1000 }, (_, i) => ({
+      stepId: `ibm-cloud.${account(i % 500)}.api-keys`,
+      item: { id: `ApiKey-${i}`, label: `deploy key ${i}` },
+      why: 'enabled again after the disable phase',
+    }));
+    const text = `<!subteam^S0ITAPPROV> ${rescanAlertText(request, 'disable', 86_400_000, findings)}`;
+    await web.chat.postMessage({ channel: CHANNEL, text });
+    expect(text.length).toBeLessThanOrEqual(4000);
+    expect(text).toContain('deploy key 0 ');
+    expect(text).toMatch(/…and \d+ more \(1000 in all\), each recorded in the request's audit trail\./);
+  });
+
+  it('an approval message whose preview covers 500 accounts is accepted', async () => {
+    const { refs } = planned(500);
+    const shape: RunShape = [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: [...new Set(refs.map((r) => r.scope))], touches: STEPS }];
+    const items: PreviewItem[] = refs.map((ref, i) => ({ ref, found: i % 7 ? [] : [{ id: `k${i}`, label: `key ${i}` }] }));
+    const identities = [
+      {
+        system: 'ibm-cloud',
+        title: 'IBM Cloud',
+        identities: Array.from({ length: 500 }, (_, a) => ({ scope: account(a), id: `IBMid-${account(a)}`, label: 'jane.doe@acme.example' })),
+      },
+    ];
+    const message = approvalMessage(sampleRequest({ id: 'OFF-LARGE1' }), shape, { items, identities });
+    await web.chat.postMessage({ channel: CHANNEL, ...message } as never);
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('IBM Cloud in 500 accounts `');
+    expect(text).toMatch(/…and \d+ more; the checklist lists each once the run starts\./);
+    expect(text).toMatch(/…and \d+ more identities/);
+    expect(text).not.toContain('cut to fit Slack');
+  });
+
+  it('App Home with 100 requests, for an approver in compliance, is accepted and counts what each list leaves out', async () => {
+    const requests: OffboardRequest[] = Array.from({ length: 100 }, (_, i) =>
+      sampleRequest({
+        id: `OFF-H${String(i).padStart(5, '0')}`,
+        subject: { slackUserId: `U1CROWD${String(i).padStart(5, '0')}`, name: `Leaver ${i}`, email: `leaver.${i}@acme.example` },
+        requester: { slackUserId: i % 2 ? VIEWER : 'U0MORGAN1', name: 'x' },
+        status: i % 4 === 0 ? 'pending' : 'completed',
+        ticket: `HR-${'9'.repeat(90)}${i}`,
+        lastRescan: { at: at(i), phase: 'delete', findings: i % 3 },
+      }),
+    );
+    const view = appHome(requests, { userId: VIEWER, isApprover: true, isCompliance: true });
+    await web.views.publish({ user_id: VIEWER, view: view as never });
+    const text = JSON.stringify(view);
+    expect(text).toContain('…and 25 more. Type `/offboard list`');
+    expect(text).toContain('Download evidence');
+  });
+
+  it('a list of 500 requests answered to a command fits one message', async () => {
+    const requests = Array.from({ length: 500 }, (_, i) => sampleRequest({ id: `OFF-L${String(i).padStart(5, '0')}`, ticket: `HR-${'8'.repeat(95)}` }));
+    const reply = requestListReply('Open and recent offboarding requests', requests, 'none');
+    await web.chat.postMessage({ channel: CHANNEL, ...reply } as never);
+    expect(JSON.stringify(reply.blocks)).toContain('…and 460 more, older.');
+  });
+});
