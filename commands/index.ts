@@ -16,6 +16,7 @@ import { decisionNotice, evidenceNotice } from './decision-notice.js';
 import { requestButton } from './request-button.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
+import { retryStepButton } from './retry-step-button.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
 export function registerCommands(app: App, deps: CommandDeps): void {
@@ -47,6 +48,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     ACTIONS.retry,
     round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)),
   );
+  app.action(ACTIONS.retryStep, on(retryStepButton(deps)));
   app.action(
     ACTIONS.reinstate,
     round('reinstate', (id, user) => deps.lifecycle.reinstate(id, user)),

@@ -448,6 +448,29 @@ export class RequestLifecycle {
   }
 
   /**
+   * Runs one failed step of the finished round again, as a new round of the same phase with that
+   * step alone (the checklist's Retry on the step); the other failed steps stay as they are.
+   */
+  async retryStep(requestId: string, actorId: string, stepId: string): Promise<RetryOutcome> {
+    const request = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(request, actorId, 'retry');
+    if (refused) return { kind: 'refused', reason: refused };
+    const trail = await this.audit.read(requestId);
+    const { phase, finished } = currentRound(trail);
+    if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
+    const step = currentPhaseSteps(trail).find((s) => s.id === stepId);
+    if (!step || step.state === 'verified' || step.state === 'residual')
+      return { kind: 'not_now', reason: `That step of ${requestId} has not failed: nothing to retry.` };
+    if (phase === 'reinstate') {
+      const superseded = await this.superseded(request, actorId, 'retry', `The reinstatement of ${requestId} cannot be retried`);
+      if (superseded) return { kind: 'not_now', reason: superseded };
+    }
+    const granted = await grantRound(this.phaseDeps(), requestId, phase, [stepId], actorId, ['completed', 'disabled', 'reinstated']);
+    if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
+    return { kind: 'started', steps: 1 };
+  }
+
+  /**
    * Gives the person back exactly what the disable phase took (from its snapshot) while the
    * request waits for deletion, and cancels the deletion. Never after the deletion has run.
    */

@@ -28,6 +28,13 @@ export const clickContext = z.object({
   view: z.object({ type: z.string().max(20) }).optional(),
 });
 
+/** A button for one step of a request: its value is the request id and the step id, joined by `|`. */
+export const stepButton = z.object({
+  actions: z.tuple([z.object({ value: z.string().regex(/^OFF-[0-9A-Z]{6}\|[\w.-]{1,200}$/) })]),
+});
+
+export const stepButtonValue = (requestId: string, stepId: string) => `${requestId}|${stepId}`;
+
 /** One of our buttons: its value is the request it acts on. */
 export const requestButton = z.object({ actions: z.tuple([z.object({ value: requestId })]) });
 

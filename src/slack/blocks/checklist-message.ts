@@ -4,6 +4,7 @@ import { currentRound, foundNothingAnywhere, type StepProgress } from '../../che
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
+import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
@@ -115,6 +116,29 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   if (trail.some((e) => e.type === 'report.published'))
     buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
+  // Each failed step can be retried on its own, once its cause is fixed, without the others.
+  const { phase } = currentRound(trail);
+  const failedSteps =
+    finished?.type === 'run.finished' && finished.outcome === 'failures' && r.status !== 'approved'
+      ? steps.filter((s) => s.state === 'failed' && s.phase === phase)
+      : [];
+  const perStep = failedSteps.length
+    ? [
+        {
+          type: 'actions',
+          block_id: `retry-steps.${r.id}`,
+          elements: failedSteps.slice(0, STEP_BUTTONS).map((s) => ({
+            type: 'button',
+            action_id: ACTIONS.retryStep,
+            value: stepButtonValue(r.id, s.id),
+            text: plain(cut(`Retry ${s.ref.title} · ${scopeLabel(s.ref)}`, BUTTON_TEXT)),
+          })),
+        },
+        ...(failedSteps.length > STEP_BUTTONS
+          ? [context(`…and ${failedSteps.length - STEP_BUTTONS} more failed step(s): *Retry failed steps* retries every one.`)]
+          : []),
+      ]
+    : [];
   const current = roundsOf(trail).at(-1);
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escapeText(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
   const tampered = chainBroken
@@ -124,7 +148,7 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
         ),
       ]
     : [];
-  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions];
+  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...perStep, ...actions];
   const fixed = [section(heading), ...tampered, ...after];
   const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
   const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
@@ -133,6 +157,10 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     blocks: [...fixed.slice(0, 1 + tampered.length), ...fitScopes(scopes, room, where), ...after],
   };
 }
+
+/** A button per failed step, at most (an actions block holds 25 elements); Slack cuts a button's text at 75 characters. */
+const STEP_BUTTONS = 20;
+const BUTTON_TEXT = 75;
 
 /** Slack takes 3000 characters per section. */
 const MAX_SECTION_CHARS = 2900;

@@ -15,6 +15,7 @@ export const ACTIONS = {
   retry: 'offboard_retry',
   reinstate: 'offboard_reinstate',
   endGrace: 'offboard_end_grace',
+  retryStep: 'offboard_retry_step',
   cancel: 'offboard_cancel',
   reschedule: 'offboard_reschedule',
   downloadEvidence: 'offboard_download_evidence',
