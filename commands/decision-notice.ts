@@ -18,7 +18,7 @@ const mention = (ids: readonly string[]) => {
  * can. Reasons are plain text (the trail keeps them as they are): escaped here, where they join Slack's.
  */
 export function decisionNotice(d: Exclude<Decision, { kind: 'decided' | 'confirm' }>, approvers: string): string {
-  if (d.kind === 'refused') return `:no_entry: ${escapeText(d.reason)} Approvers: ${approvers}.`;
+  if (d.kind === 'refused') return `:no_entry: ${escapeText(d.reason)} Approvers: ${('deciders' in d && d.deciders) || approvers}.`;
   if (d.kind === 'awaiting') {
     const so = `${d.approvedBy.length} of ${d.needed} approvals: ${mention(d.approvedBy)}.`;
     const others = d.others.length ? ` Also may approve: ${mention(d.others)}.` : ' Nobody else may approve it now.';

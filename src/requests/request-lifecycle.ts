@@ -51,7 +51,8 @@ export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused
 
 export type Decision =
   | { kind: 'decided'; request: OffboardRequest }
-  | { kind: 'refused'; reason: string }
+  /** `deciders`: who may decide instead, as a Slack mention, when the rule names its own approver groups. */
+  | { kind: 'refused'; reason: string; deciders?: string }
   | { kind: 'already_decided'; request: OffboardRequest }
   /**
    * The rule needs several approvals: this one is recorded (`again`: it already was) and the request
@@ -224,7 +225,7 @@ export class RequestLifecycle {
     // Read before the decision is taken, so a Slack error here cannot leave an approval without its event.
     const need = await this.requirementOf(current);
     const refused = await this.mayDecide(current, actorId, 'approve', need);
-    if (refused) return { kind: 'refused', reason: refused };
+    if (refused) return { kind: 'refused', reason: refused, ...decidersOf(need) };
     if (current.status !== 'pending') return { kind: 'already_decided', request: current };
     const owner = credentialRefusal(current.subject.name, need.privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
@@ -308,7 +309,7 @@ export class RequestLifecycle {
     const current = await this.store.mustGet(requestId);
     const need = await this.requirementOf(current);
     const refused = await this.mayDecide(current, actorId, 'reject', need);
-    if (refused) return { kind: 'refused', reason: refused };
+    if (refused) return { kind: 'refused', reason: refused, ...decidersOf(need) };
     if (current.status !== 'pending') return { kind: 'already_decided', request: current };
     let rejectedBy: string[] | undefined;
     const needed = need.rule.rejections;
@@ -550,4 +551,9 @@ function notWaitingForDeletion(id: string, status: RequestStatus, what: string):
     default:
       return `${id} is not waiting for deletion, so it cannot be ${what}.`;
   }
+}
+
+/** The rule's own approver groups as a Slack mention, for a refusal to point at; none under OFFBOARD_APPROVERS. */
+function decidersOf(need: Requirement): { deciders?: string } {
+  return need.rule.approverGroups ? { deciders: need.rule.approverGroups.map((g) => `<!subteam^${g}>`).join(', ') } : {};
 }

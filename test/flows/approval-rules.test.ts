@@ -189,7 +189,7 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
     // Alex approves for the bot in general, but this rule names another group.
     await player.click(PEOPLE.alex, 'approve', id);
     expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([
-      expect.stringContaining('Only members of the user group S0SECURE can decide on this request (rule "Contractors").'),
+      ':no_entry: Only members of the user group S0SECURE can decide on this request (rule "Contractors"). Approvers: <!subteam^S0SECURE>.',
     ]);
 
     await player.click(PEOPLE.dana, 'approve', id);
