@@ -13,10 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PDFDocument from 'pdfkit';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { linkEntries } from '../src/audit/audit-chain.js';
-import { stepProgress } from '../src/checklist/step-progress.js';
+import { recordsOf, runView } from '../src/runs/run-view.js';
 import type { StepRef } from '../src/connectors/step-ref.js';
 import { renderEvidencePack } from '../src/evidence/evidence-pdf.js';
-import { recordsOf } from '../src/evidence/evidence-pack.js';
 import { defaultFont } from '../src/evidence/pdf-fonts.js';
 import { renderJobs, type PackJob } from '../src/evidence/render-jobs.js';
 import { renderThread } from '../src/evidence/render-thread.js';
@@ -183,7 +182,7 @@ print(await measure('bare pdfkit, the same text, one font', main.entries.length,
 
 const records = recordsOf(main.entries);
 const checklistStarted = performance.now();
-for (let i = 0; i < 20; i++) checklistMessage(request, stepProgress(records), records);
+for (let i = 0; i < 20; i++) checklistMessage(request, runView(records));
 console.log(`\nchecklist message from the same trail (main thread, for comparison): ${((performance.now() - checklistStarted) / 20).toFixed(2)} ms`);
 
 const p50 = percentile(warm.ms, 50);

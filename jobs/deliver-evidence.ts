@@ -4,7 +4,7 @@ import { deliveryJobDataSchema } from '../src/evidence/evidence-delivery.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 
 /** One evidence pack to one person by direct message; Slack refusing for good (a deactivated user) stops the retries. */
-export async function processDeliverEvidence(job: Job, deps: RunDeps): Promise<void> {
+export async function processDeliverEvidence(job: Job, deps: Pick<RunDeps, 'evidence' | 'logger'>): Promise<void> {
   const { requestId, round, userId, via } = deliveryJobDataSchema.parse(job.data);
   try {
     await deps.evidence.deliver(requestId, round, userId, via);

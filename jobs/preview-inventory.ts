@@ -6,6 +6,10 @@ import { mergePrivileges, type Privilege } from '../src/requests/privilege.js';
 import { ownedCredentials } from '../src/runs/credential-owners.js';
 import { identifyEverywhere } from '../src/runs/identities.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
+import { runView } from '../src/runs/run-view.js';
+
+/** What a preview uses: the request and its trail, every system with its client, Slack's view of the person, the approval message's refresh. */
+export type PreviewDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'plan' | 'directory'>;
 
 /**
  * Before anyone approves: finds the person in every system and inventories every step in every
@@ -14,10 +18,10 @@ import type { RunDeps } from '../src/runs/run-deps.js';
  * (a bot credential they own, their power over the bot or the workspace). A system that cannot be
  * checked says why; it never blocks the approval.
  */
-export async function processPreview(job: Job, deps: RunDeps): Promise<void> {
+export async function processPreview(job: Job, deps: PreviewDeps): Promise<void> {
   const { requestId } = requestJobDataSchema.parse(job.data);
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
-  if (trail.some((e) => e.type === 'request.previewed')) return;
+  if (runView(trail).preview) return;
   const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
   const found: { system: string; title: string; identities: Identity[] }[] = [];
   const owned: Privilege[] = [];

@@ -1,10 +1,9 @@
 import type { Job } from 'bullmq';
 import { rescanJobDataSchema } from '../src/queue/queue-names.js';
-import type { RunDeps } from '../src/runs/run-deps.js';
-import { rescan } from '../src/runs/rescan.js';
+import { rescan, type RescanDeps } from '../src/runs/rescan.js';
 
 /** A look for access that came back, at one of the intervals after a phase. */
-export async function processRescan(job: Job, deps: RunDeps): Promise<void> {
+export async function processRescan(job: Job, deps: RescanDeps): Promise<void> {
   const { requestId, phase, afterMs } = rescanJobDataSchema.parse(job.data);
   await rescan(requestId, phase, afterMs, deps);
 }

@@ -1,7 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import { requestJobDataSchema } from '../src/queue/queue-names.js';
-import { grantRound } from '../src/runs/phase-rounds.js';
-import type { RunDeps } from '../src/runs/run-deps.js';
+import { grantRound, type PhaseRoundDeps } from '../src/runs/phase-rounds.js';
 
 /** While another round of the request runs (a retry of its disable), the deletion waits this long and looks again. */
 const WAIT_FOR_ROUND_MS = 60_000;
@@ -11,7 +10,7 @@ const WAIT_FOR_ROUND_MS = 60_000;
  * deletion already started early) meanwhile, which the request's status says. A round still
  * running postpones it: a deletion is never dropped for being due at a busy moment.
  */
-export async function processStartDeletion(job: Job, deps: RunDeps, token?: string): Promise<void> {
+export async function processStartDeletion(job: Job, deps: PhaseRoundDeps, token?: string): Promise<void> {
   const { requestId } = requestJobDataSchema.parse(job.data);
   const request = await deps.store.mustGet(requestId);
   const granted = await grantRound(deps, requestId, 'delete', deps.runs.stepsOf(request, 'delete'), 'schedule', ['disabled']);

@@ -14,6 +14,7 @@ import {
 } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
+import type { StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
 import {
   processDeliverEvidence,
@@ -83,7 +84,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       },
       { ...options, concurrency: cfg.concurrency },
     ),
-    // Identifying people and previews mostly wait on IBM: in a bulk they run as wide as the steps do.
+    // Identifying people and previews mostly wait on the target systems: in a bulk they run as wide as the steps do.
     new Worker(
       QUEUES.runs,
       (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)),
@@ -125,7 +126,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
  * A step whose workers kept dying under it ends failed in the trail, with the retry path, never
  * "running" for good; what its executions set out to change is accounted for first.
  */
-async function recordStalled(job: Job, deps: RunDeps): Promise<void> {
+async function recordStalled(job: Job, deps: StepJobDeps & Pick<RunDeps, 'logger'>): Promise<void> {
   try {
     const step = STEP_JOBS.get(job.name);
     if (!step) throw new Error(`no processor for job "${job.name}"`);

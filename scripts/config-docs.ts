@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { SYSTEM_MODULES } from '../jobs/systems.js';
+import { SYSTEMS } from '../jobs/systems.js';
 import { botVariables } from '../src/config/config.js';
 
 /**
@@ -57,7 +57,7 @@ export function configurationDoc(): string {
     'At least one system must be switched on. A system reads its own variables only when its switch',
     'variable is set.',
   ];
-  for (const module of SYSTEM_MODULES) {
+  for (const module of SYSTEMS) {
     lines.push(
       '',
       `## ${module.title}`,

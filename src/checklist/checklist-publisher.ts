@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
-import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import { verifyChain } from '../audit/verify-chain.js';
-import { chainCheck, recordsOf } from '../evidence/evidence-pack.js';
+import { chainCheck } from '../evidence/evidence-pack.js';
 import { checklistMessage } from '../slack/blocks/checklist-message.js';
 import type { PostedMessages } from '../slack/posted-messages.js';
-import { currentRound, stepProgress } from './step-progress.js';
+import { recordsOf, runView, type RunView } from '../runs/run-view.js';
 
 /**
  * How often a running round's progress is written to Slack, per request: the first update at
@@ -77,16 +76,16 @@ export class ChecklistPublisher {
   async publish(requestId: string, { spaced = false } = {}): Promise<ChecklistWrite> {
     const [request, stored] = await Promise.all([this.store.mustGet(requestId), this.audit.chain(requestId)]);
     if (!request.approvalMessage) throw new RetryableError(`checklist of ${requestId}: the approval message is not posted yet`);
-    const trail = recordsOf(stored.entries);
+    const view = runView(recordsOf(stored.entries));
     // Checked at every render: what the checklist shows is only as good as the trail it is drawn from.
     const verdict = verifyChain(requestId, stored.entries, stored.head);
-    const atOnce = writtenAtOnce(request, trail);
+    const atOnce = writtenAtOnce(request, view);
     const last = this.tried.get(requestId);
     if (spaced && last && !atOnce) {
       const at = last.at + (last.tries <= 1 ? this.spacing.firstMs : this.spacing.everyMs);
       if (at > this.now()) return { kind: 'later', at };
     }
-    const message = checklistMessage(request, stepProgress(trail), trail, verdict.intact ? {} : { chainBroken: chainCheck(verdict).detail! });
+    const message = checklistMessage(request, view, verdict.intact ? {} : { chainBroken: chainCheck(verdict).detail! });
     const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
     const tries = atOnce ? 1 : (last?.tries ?? 0) + 1;
     try {
@@ -115,7 +114,7 @@ export class ChecklistPublisher {
   /** True when the request's checklist is due without spacing: not posted yet, or its round's outcome is in. */
   async writtenAtOnce(requestId: string): Promise<boolean> {
     const [request, trail] = await Promise.all([this.store.mustGet(requestId), this.audit.read(requestId)]);
-    return writtenAtOnce(request, trail);
+    return writtenAtOnce(request, runView(trail));
   }
 
   private remember(requestId: string, last: LastTry): void {
@@ -126,6 +125,6 @@ export class ChecklistPublisher {
 }
 
 /** The first post, and every state from a round's end on (finished, its report, the request's new status). */
-function writtenAtOnce(request: OffboardRequest, trail: AuditRecord[]): boolean {
-  return !request.checklistMessage || request.status !== 'approved' || currentRound(trail).finished;
+function writtenAtOnce(request: OffboardRequest, view: RunView): boolean {
+  return !request.checklistMessage || request.status !== 'approved' || view.current.finished;
 }

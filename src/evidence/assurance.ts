@@ -1,4 +1,4 @@
-import type { StepProgress } from '../checklist/step-progress.js';
+import type { StepProgress } from '../runs/run-view.js';
 import { settles } from '../connectors/connector.js';
 
 /**

@@ -6,6 +6,7 @@ import { FINISH_RUN_JOB } from '../queue/queue-names.js';
 import { beingOffboardedReason } from '../requests/approval-policy.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
+import { runView } from '../runs/run-view.js';
 import { queueDelivery } from './evidence-delivery.js';
 
 /** How someone asked for the pack; compliance is also sent it unasked, when a round finishes. */
@@ -60,10 +61,8 @@ export class EvidenceDesk {
   async download(requestId: string, actorId: string, via: Asked): Promise<EvidenceAnswer> {
     const refused = await this.refusal(requestId, actorId, via);
     if (refused) return refused;
-    const trail = await this.audit.read(requestId);
-    const report = trail.findLast((e) => e.type === 'report.published');
-    if (report?.type !== 'report.published')
-      return { kind: 'not_now', text: `No evidence pack is stored for ${requestId} yet: it is stored when the run finishes.` };
+    const report = runView(await this.audit.read(requestId)).reports.at(-1);
+    if (!report) return { kind: 'not_now', text: `No evidence pack is stored for ${requestId} yet: it is stored when the run finishes.` };
     // Sent by direct message, where only the asker can open it; the delivery is recorded when it is made.
     await queueDelivery(this.runs, { requestId, round: report.round, userId: actorId, via }, this.attempts);
     return {
@@ -84,10 +83,10 @@ export class EvidenceDesk {
   async generate(requestId: string, actorId: string): Promise<EvidenceAnswer> {
     const refused = await this.refusal(requestId, actorId, 'button');
     if (refused) return refused;
-    const trail = await this.audit.read(requestId);
-    const finished = trail.findLast((e) => e.type === 'run.finished');
-    if (finished?.type !== 'run.finished') return { kind: 'not_now', text: `${requestId} has not finished a run yet: its pack is made when it does.` };
-    if (trail.some((e) => e.type === 'report.published' && e.round === finished.round))
+    const view = runView(await this.audit.read(requestId));
+    const finished = view.finishes.at(-1);
+    if (!finished) return { kind: 'not_now', text: `${requestId} has not finished a run yet: its pack is made when it does.` };
+    if (view.reports.some((e) => e.round === finished.round))
       return { kind: 'not_now', text: `The evidence pack of ${requestId} is already stored: use Download evidence.` };
     await this.runs.add(
       FINISH_RUN_JOB,

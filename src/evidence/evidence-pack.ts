@@ -1,10 +1,18 @@
-import type { AuditRecord } from '../audit/audit-event.js';
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
-import { notCoveredOf, roundsOf, type Round, type RoundKind } from '../checklist/rounds.js';
 import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
-import { currentRound, phaseOf, stepProgress, type StepProgress } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
 import { describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
+import {
+  notCoveredOf,
+  recordsOf,
+  runView,
+  statusAfter,
+  type Round,
+  type RoundKind,
+  type RunView,
+  type StepProgress,
+  type TrailRecord,
+} from '../runs/run-view.js';
 import { assuranceOf, type Assurance } from './assurance.js';
 import { exceptionsOf, type PackException } from './pack-exceptions.js';
 import { packPeople } from './pack-people.js';
@@ -173,21 +181,17 @@ const LIFECYCLE: Record<'residual_access' | 'attestations' | 'rescans' | 'reinst
   reinstatements: /reinstat/,
 };
 
-/** The records the checklist folds, from the stored entries (the stream id and time win over event fields). */
-export function recordsOf(entries: readonly ChainEntry[]): AuditRecord[] {
-  return entries.map((e) => ({ ...(e.event as unknown as AuditRecord), seq: e.seq, at: e.at }));
-}
-
 export function buildEvidencePack(input: PackInput): EvidencePack {
   const { entries } = input;
   const trail = recordsOf(entries);
-  const of = <T extends AuditRecord['type']>(type: T) => trail.filter((e): e is Extract<AuditRecord, { type: T }> => e.type === type);
-  const submitted = of('request.submitted')[0]?.request;
-  const steps = stepProgress(trail);
+  const view = runView(trail);
+  const submitted = view.submitted;
+  const { steps } = view;
   const attested = new Set(trail.filter((e) => LIFECYCLE.attestations.test(e.type) && 'stepId' in e).map((e) => String((e as { stepId: unknown }).stepId)));
   const lifecycle = (pattern: RegExp): LifecycleEvent[] =>
     entries.filter((e) => pattern.test(String(e.event.type))).map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event }));
-  const request = submitted ? packRequest(submitted, trail) : null;
+  const request = submitted ? packRequest(submitted, view) : null;
+  const reinstating = new Set(view.rounds.filter((r) => r.phase === 'reinstate').map((r) => r.seq));
   return {
     schema_version: SCHEMA_VERSION,
     kind: 'offboarding-evidence-pack',
@@ -196,16 +200,16 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     generated_at: entries.at(-1)?.at ?? '',
     generator: input.generator,
     request,
-    outcome: outcomeOf(trail, steps, submitted),
-    approvals: approvalsOf(trail, submitted),
-    rounds: roundsOf(trail).map((r) => packRound(r, trail)),
-    refused_attempts: of('approval.refused').map((e) => ({ at: e.at, actor: e.actor, action: e.action, reason: e.reason, repeats: e.repeats ?? 1 })),
-    identities: of('identities.found').flatMap((e) =>
+    outcome: outcomeOf(view, submitted),
+    approvals: approvalsOf(view, submitted),
+    rounds: view.rounds.map(packRound),
+    refused_attempts: view.refusals.map((e) => ({ at: e.at, actor: e.actor, action: e.action, reason: e.reason, repeats: e.repeats ?? 1 })),
+    identities: view.identified.flatMap((e) =>
       e.identities.map((i) => ({ system: e.system, round: e.round, scope: i.scope, id: i.id, label: i.label, detail: i.detail ?? null })),
     ),
-    steps: steps.map((s) => packStep(s, trail, attested.has(s.id))),
-    actions: of('step.acted').map((e) => ({ step_id: e.stepId, transaction_id: e.transactionId, at: e.at, changes: e.changes.map(packChange) })),
-    read_backs: of('step.verified').map((e) => ({
+    steps: steps.map((s) => packStep(s, view, attested.has(s.id))),
+    actions: view.actions.map((e) => ({ step_id: e.stepId, transaction_id: e.transactionId, at: e.at, changes: e.changes.map(packChange) })),
+    read_backs: view.readBacks.map((e) => ({
       step_id: e.stepId,
       at: e.at,
       checks: e.checks,
@@ -217,17 +221,11 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     attestations: lifecycle(LIFECYCLE.attestations),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
-      .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || (e.event.type === 'run.planned' && e.event.phase === 'reinstate'))
+      .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))
       .map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event })),
-    downloads: trail.flatMap((e): EvidencePack['downloads'] =>
-      e.type === 'evidence.downloaded'
-        ? [{ at: e.at, actor: e.actor, via: e.via, outcome: 'given', reason: null }]
-        : e.type === 'evidence.refused'
-          ? [{ at: e.at, actor: e.actor, via: e.via, outcome: 'refused', reason: e.reason }]
-          : [],
-    ),
+    downloads: view.evidence.map((e) => ({ at: e.at, actor: e.actor, via: e.via, outcome: e.outcome, reason: e.outcome === 'refused' ? e.reason : null })),
     people: packPeople(entries),
-    not_covered: notCoveredOf(trail),
+    not_covered: notCoveredOf(view),
     chain: {
       version: CHAIN_VERSION,
       genesis: genesisHash(input.requestId),
@@ -246,7 +244,7 @@ export function chainCheck(verdict: ChainVerdict): ChainCheck {
     : { intact: false, detail: `${verdict.kind} at entry ${verdict.index + 1} (${verdict.seq}): ${verdict.detail}` };
 }
 
-function packRequest(r: OffboardRequest, trail: AuditRecord[]): PackRequest {
+function packRequest(r: OffboardRequest, view: RunView): PackRequest {
   return {
     id: r.id,
     subject: { slack_user_id: r.subject.slackUserId, name: r.subject.name, email: r.subject.email },
@@ -263,7 +261,7 @@ function packRequest(r: OffboardRequest, trail: AuditRecord[]): PackRequest {
     ticket: r.ticket,
     notes: r.notes,
     submitted_at: r.createdAt,
-    status: statusFromTrail(trail, r),
+    status: statusFromTrail(view, r),
   };
 }
 
@@ -271,24 +269,19 @@ function packRequest(r: OffboardRequest, trail: AuditRecord[]): PackRequest {
  * The status the trail proves. The pack is stored before the request moves on, so a finished round
  * reads as what it leads to: a disable with a grace period waits for deletion, a reinstatement ends reinstated.
  */
-function statusFromTrail(trail: AuditRecord[], request: OffboardRequest): string {
-  const last = trail.findLast((e) => e.type === 'request.approved' || e.type === 'request.rejected' || e.type === 'run.finished' || e.type === 'run.planned');
-  if (!last) return 'pending';
-  if (last.type === 'request.rejected') return 'rejected';
-  if (last.type !== 'run.finished') return 'approved';
-  const planned = trail.findLast((e) => e.type === 'run.planned');
-  const phase = planned?.type === 'run.planned' ? phaseOf(planned) : 'delete';
-  if (phase === 'reinstate') return 'reinstated';
-  if (phase === 'disable' && request.reason !== 'role_change' && request.disposition.kind === 'disable_then_delete') return 'disabled';
-  return 'completed';
+function statusFromTrail(view: RunView, request: OffboardRequest): string {
+  const { outcome } = view;
+  if (outcome.kind === 'running') return 'approved';
+  if (outcome.kind !== 'finished') return outcome.kind;
+  return statusAfter(outcome.phase, request);
 }
 
-function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: OffboardRequest | undefined): PackOutcome {
-  const { finished } = currentRound(trail);
-  const last = trail.findLast((e) => e.type === 'run.finished');
-  const approved = trail.find((e) => e.type === 'request.approved');
-  const firstPlan = trail.find((e): e is Extract<AuditRecord, { type: 'run.planned' }> => e.type === 'run.planned');
-  const firstRound = new Set(firstPlan?.steps.map(stepId) ?? []);
+function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOutcome {
+  const { steps } = view;
+  const { finished } = view.current;
+  const last = view.finishes.at(-1);
+  const { approved } = view;
+  const firstRound = new Set(view.rounds[0]?.steps.map(stepId) ?? []);
   const first = steps.filter((s) => firstRound.has(s.id) && s.phase !== 'reinstate');
   const ended =
     first.length && first.every((s) => s.verification)
@@ -300,12 +293,12 @@ function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: Offboar
   const effective = request?.effectiveAt ?? approved?.at ?? null;
   const delay = ended && effective ? Math.max(0, Date.parse(ended) - Date.parse(effective)) : null;
   const base = { access_ended_at: ended, delay_from_effective_ms: delay };
-  if (trail.some((e) => e.type === 'request.rejected')) return { result: 'rejected', text: 'Request rejected: no access was revoked', ...base };
+  if (view.rejected) return { result: 'rejected', text: 'Request rejected: no access was revoked', ...base };
   if (!approved) return { result: 'pending', text: 'Not decided yet', ...base };
-  if (finished && last?.type === 'run.finished') {
-    const round = roundsOf(trail).find((r) => r.round === last.round);
+  if (finished && last) {
+    const round = view.rounds.find((r) => r.round === last.round);
     if (round?.kind === 'reinstatement') {
-      const restored = restoredIn(trail, round).length;
+      const restored = round.restored.length;
       return last.outcome === 'verified'
         ? {
             result: 'reinstated',
@@ -323,58 +316,46 @@ function outcomeOf(trail: AuditRecord[], steps: StepProgress[], request: Offboar
 }
 
 /** The approvals a decision counted: each recorded approval of its terms, or the deciding click alone when one was needed. */
-function approvalsOfTerms(trail: AuditRecord[], approved: Extract<AuditRecord, { type: 'request.approved' }>, digest: string) {
-  const recorded = trail.flatMap((r) =>
-    r.type === 'approval.recorded' && r.digest === digest && (approved.approvedBy ?? [approved.actor]).includes(r.actor)
-      ? [{ by: r.actor, at: r.at, digest }]
-      : [],
+function approvalsOfTerms(view: RunView, approved: TrailRecord<'request.approved'>, digest: string) {
+  const recorded = view.approvals.flatMap((r) =>
+    r.digest === digest && (approved.approvedBy ?? [approved.actor]).includes(r.actor) ? [{ by: r.actor, at: r.at, digest }] : [],
   );
   return recorded.length ? recorded : [{ by: approved.actor, at: approved.at, digest }];
 }
 
-function approvalsOf(trail: AuditRecord[], request: OffboardRequest | undefined): PackApproval[] {
-  return trail.flatMap((e) => {
-    if (e.type !== 'request.approved' && e.type !== 'request.rejected') return [];
+function approvalsOf(view: RunView, request: OffboardRequest | undefined): PackApproval[] {
+  return view.decisions.map((e) => {
     const isRequester = e.actor === request?.requester.slackUserId;
     const isSubject = e.actor === request?.subject.slackUserId;
     const statement =
       isRequester || isSubject
         ? `The decision was taken by ${isSubject ? 'the person leaving' : 'the requester'}: separation of duties was NOT kept.`
         : 'Separation of duties kept: the approver is neither the requester nor the person leaving.';
-    return [
-      {
-        decision: e.type === 'request.approved' ? ('approved' as const) : ('rejected' as const),
-        by: e.actor,
-        at: e.at,
-        reason: e.type === 'request.rejected' ? e.reason : null,
-        approvers_at_click: e.type === 'request.approved' && e.approvers ? [...e.approvers] : null,
-        approved_by: e.type === 'request.approved' && e.approvedBy ? [...e.approvedBy] : null,
-        rule: (e.type === 'request.approved' && e.rule) || null,
-        each_approval: e.type === 'request.approved' && e.digest ? approvalsOfTerms(trail, e, e.digest) : null,
-        separation_of_duties: { approver_is_requester: isRequester, approver_is_subject: isSubject, statement },
-      },
-    ];
+    return {
+      decision: e.decision,
+      by: e.actor,
+      at: e.at,
+      reason: e.decision === 'rejected' ? e.reason : null,
+      approvers_at_click: e.decision === 'approved' && e.approvers ? [...e.approvers] : null,
+      approved_by: e.decision === 'approved' && e.approvedBy ? [...e.approvedBy] : null,
+      rule: (e.decision === 'approved' && e.rule) || null,
+      each_approval: e.decision === 'approved' && e.digest ? approvalsOfTerms(view, e, e.digest) : null,
+      separation_of_duties: { approver_is_requester: isRequester, approver_is_subject: isSubject, statement },
+    };
   });
 }
 
-function packRound(r: Round, trail: AuditRecord[]): PackRound {
+function packRound(r: Round): PackRound {
   return {
     round: r.round,
     phase: r.phase,
     kind: r.kind,
     by: r.by ?? null,
     planned_at: r.at,
-    steps: [...r.steps],
+    steps: r.steps.map(stepId),
     outcome: r.outcome ?? null,
-    restored: r.kind === 'reinstatement' ? restoredIn(trail, r).map(packChange) : [],
+    restored: r.kind === 'reinstatement' ? r.restored.map(packChange) : [],
   };
-}
-
-/** What the steps of a round confirmed restored, from its plan to the next. */
-function restoredIn(trail: AuditRecord[], r: Round): Array<{ id: string; label: string; outcome: string; detail?: string }> {
-  const from = trail.findIndex((e) => e.type === 'run.planned' && e.round === r.round);
-  const to = trail.findIndex((e, i) => i > from && e.type === 'run.planned');
-  return trail.slice(from, to < 0 ? undefined : to).flatMap((e) => (e.type === 'step.acted' ? e.changes.filter((c) => c.outcome === 'restored') : []));
 }
 
 const packChange = (c: { id: string; label: string; outcome: string; detail?: string }): PackChange => ({
@@ -384,7 +365,7 @@ const packChange = (c: { id: string; label: string; outcome: string; detail?: st
   detail: c.detail ?? null,
 });
 
-function packStep(s: StepProgress, trail: AuditRecord[], attested: boolean): PackStep {
+function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
   return {
     id: s.id,
     system: s.ref.system,
@@ -406,9 +387,7 @@ function packStep(s: StepProgress, trail: AuditRecord[], attested: boolean): Pac
     verification: s.verification
       ? { checks: s.verification.checks, first_confirmed_at: s.verification.firstConfirmedAt, elapsed_ms: s.verification.elapsedMs }
       : null,
-    retries: trail.flatMap((e) =>
-      e.type === 'step.retrying' && e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [],
-    ),
+    retries: view.retries.flatMap((e) => (e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [])),
     error: s.error ?? null,
   };
 }

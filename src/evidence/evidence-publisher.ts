@@ -10,6 +10,7 @@ import type { ApproverSource } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RequestStore } from '../requests/request-store.js';
+import { recordsOf, runView } from '../runs/run-view.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
@@ -98,7 +99,7 @@ export class EvidencePublisher {
   async publish(requestId: string, round: number): Promise<void> {
     const { audit, store } = this.deps;
     let stored = await audit.chain(requestId);
-    if (stored.entries.some((e) => e.event.type === 'report.published' && e.event.round === round)) return;
+    if (runView(recordsOf(stored.entries)).reports.some((e) => e.round === round)) return;
     const request = await store.mustGet(requestId);
     // Approval happens on the approval message, so an approved request always has its thread.
     const thread = request.approvalMessage;
@@ -144,10 +145,9 @@ export class EvidencePublisher {
   async deliver(requestId: string, round: number, userId: string, via: EvidenceChannel): Promise<void> {
     const { audit, slack } = this.deps;
     const stored = await audit.chain(requestId);
-    const events = stored.entries.map((e) => e.event);
-    if (via === 'compliance' && events.some((e) => e.type === 'evidence.downloaded' && e.actor === userId && e.via === 'compliance' && e.round === round))
-      return;
-    const report = events.findLast((e) => e.type === 'report.published' && e.round === round);
+    const view = runView(recordsOf(stored.entries));
+    if (via === 'compliance' && view.evidence.some((e) => e.outcome === 'given' && e.actor === userId && e.via === 'compliance' && e.round === round)) return;
+    const report = view.reports.findLast((e) => e.round === round);
     if (!report) throw new Error(`${requestId} has no stored evidence pack of round ${round} to deliver`);
     // The pack as stored covers the trail up to its head: the same entries give the same pack.
     const end = stored.entries.findIndex((e) => e.hash === report.chainHead);

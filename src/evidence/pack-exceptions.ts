@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../audit/audit-event.js';
-import { foundNothingAnywhere, type StepProgress } from '../checklist/step-progress.js';
+import { foundNothingAnywhere, type StepProgress } from '../runs/run-view.js';
 
 /** Something an auditor must look at, with what was done about it. */
 export interface PackException {

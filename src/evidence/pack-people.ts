@@ -1,5 +1,6 @@
 import type { ChainEntry } from '../audit/audit-chain.js';
 import { offboardRequestSchema } from '../requests/request.js';
+import { recordsOf, runView } from '../runs/run-view.js';
 
 /**
  * Who a trail mentions by Slack id, and the names the trail itself records for them: the request's
@@ -20,17 +21,21 @@ export function trailPeople(entries: readonly ChainEntry[]): TrailPeople {
   for (const { event } of entries) {
     for (const key of ['actor', 'by'] as const) if (typeof event[key] === 'string') mentioned.add(event[key]);
     if (Array.isArray(event.approvers)) for (const id of event.approvers) if (typeof id === 'string') mentioned.add(id);
-    if (event.type === 'people.named' && Array.isArray(event.people)) {
-      for (const p of event.people as { id?: unknown; name?: unknown }[]) if (typeof p?.id === 'string' && typeof p.name === 'string') named.set(p.id, p.name);
-    }
-    const parsed = event.type === 'request.submitted' ? offboardRequestSchema.safeParse(event.request) : undefined;
-    if (!parsed?.success) continue;
+  }
+  const view = runView(recordsOf(entries));
+  // The request as submitted names its people first; what the bot recorded later wins.
+  const parsed = offboardRequestSchema.safeParse(view.submitted);
+  if (parsed.success) {
     const r = parsed.data;
     named.set(r.requester.slackUserId, r.requester.name).set(r.subject.slackUserId, r.subject.name);
     if (r.successorSlackUserId) {
       mentioned.add(r.successorSlackUserId);
       if (r.successorName) named.set(r.successorSlackUserId, r.successorName);
     }
+  }
+  for (const e of view.named) {
+    if (!Array.isArray(e.people)) continue;
+    for (const p of e.people as { id?: unknown; name?: unknown }[]) if (typeof p?.id === 'string' && typeof p.name === 'string') named.set(p.id, p.name);
   }
   return { mentioned, named };
 }

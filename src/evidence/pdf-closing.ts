@@ -1,4 +1,4 @@
-import { roundName } from '../checklist/rounds.js';
+import { roundName } from '../runs/run-view.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
 import type { PdfContext } from './pdf-context.js';
@@ -8,8 +8,8 @@ export function retentionSection(ctx: PdfContext): void {
   const r = pack.request;
   layout.heading('Retention and hand-over');
   layout.field('Disposition', r?.disposition.label ?? 'not recorded');
-  for (const e of pack.chain.entries.filter((x) => x.event.type === 'deletion.scheduled')) {
-    layout.field('Deletion due', `${isoTime(String(e.event.deleteAt))} (scheduled at ${isoTime(e.at)})${deletionFate(ctx)}`);
+  for (const e of ctx.view.deletions) {
+    layout.field('Deletion due', `${isoTime(e.deleteAt)} (scheduled at ${isoTime(e.at)})${deletionFate(ctx)}`);
   }
   layout.field('Successor', r?.successor_slack_user_id ? ctx.person(r.successor_slack_user_id) : 'none named');
   // The trail records no hand-over action: the PDF says so rather than promise one.
@@ -25,7 +25,9 @@ export function retentionSection(ctx: PdfContext): void {
     { size: 9 },
   );
   const reinstated = pack.rounds.filter((x) => x.kind === 'reinstatement');
-  const others = pack.reinstatements.filter((e) => e.type !== 'run.planned').length;
+  // Beside the rounds that reinstated (their plans are listed among the events too), any other reinstatement event.
+  const plans = new Set(ctx.view.rounds.filter((x) => x.phase === 'reinstate').map((x) => x.seq));
+  const others = pack.reinstatements.filter((e) => !plans.has(e.seq)).length;
   layout.field(
     'Reinstatements',
     reinstated.length || others

@@ -1,9 +1,12 @@
+import { recordsOf, runView, type RunView } from '../runs/run-view.js';
 import type { EvidencePack, PackStep } from './evidence-pack.js';
 import type { Layout } from './pdf-layout.js';
 
 /** What every section of the PDF reads: the pack (its only source of facts) and the layout. */
 export interface PdfContext {
   pack: EvidencePack;
+  /** The read model of the trail the pack carries. */
+  view: RunView;
   layout: Layout;
   /** The pack JSON's SHA-256, printed on every page. */
   jsonSha256: string;
@@ -23,6 +26,7 @@ export function pdfContext(pack: EvidencePack, layout: Layout, jsonSha256: strin
   const steps = new Map(pack.steps.map((s) => [s.id, s]));
   return {
     pack,
+    view: runView(recordsOf(pack.chain.entries)),
     layout,
     jsonSha256,
     keyId,

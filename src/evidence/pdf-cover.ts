@@ -1,4 +1,4 @@
-import { roundName } from '../checklist/rounds.js';
+import { roundName } from '../runs/run-view.js';
 import { ASSURANCE_LABELS, type Assurance } from './assurance.js';
 import { duration, isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';

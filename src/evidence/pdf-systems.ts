@@ -1,4 +1,4 @@
-import { roundName } from '../checklist/rounds.js';
+import { roundName } from '../runs/run-view.js';
 import { ASSURANCE_LABELS } from './assurance.js';
 import type { PackStep } from './evidence-pack.js';
 import { duration, isoTime, plural } from './format.js';
@@ -85,11 +85,9 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
     INDENT + 130,
   );
   if (s.state === 'failed') {
-    const last = ctx.pack.chain.entries.findLast((e) => e.event.type === 'step.failed' && e.event.stepId === s.id);
+    const last = ctx.view.failures.findLast((e) => e.stepId === s.id);
     layout.alert(
-      last
-        ? `FAILED on attempt ${String(last.event.attempt)} at ${isoTime(last.at)}: ${s.error ?? String(last.event.error)}`
-        : `FAILED: ${s.error ?? 'no error recorded'}`,
+      last ? `FAILED on attempt ${last.attempt} at ${isoTime(last.at)}: ${s.error ?? last.error}` : `FAILED: ${s.error ?? 'no error recorded'}`,
       INDENT,
     );
   } else if (s.error) f('Last error', s.error);

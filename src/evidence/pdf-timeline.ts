@@ -1,6 +1,6 @@
 import { describePrivileges } from '../requests/privilege.js';
 import type { AuditRecord } from '../audit/audit-event.js';
-import { recordsOf } from './evidence-pack.js';
+import { recordsOf } from '../runs/run-view.js';
 import { duration, isoTime, plural, truncate } from './format.js';
 import type { PdfContext } from './pdf-context.js';
 

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/audit-event.js';
+import type { RunView } from '../runs/run-view.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { type ApprovalPolicy, type ApprovalRule, ruleFor, subjectGroupsNamed } from './approval-rules.js';
 import { approvedTerms, termsDigest } from './approval-terms.js';
@@ -29,9 +29,8 @@ export class ApprovalRequirements {
     private readonly directory: Directory,
   ) {}
 
-  async of(request: OffboardRequest, trail: readonly AuditRecord[]): Promise<Requirement> {
-    const preview = trail.findLast((e) => e.type === 'request.previewed');
-    const previewed = preview?.type === 'request.previewed' ? preview : undefined;
+  async of(request: OffboardRequest, view: Pick<RunView, 'preview'>): Promise<Requirement> {
+    const previewed = view.preview;
     const privileges = mergePrivileges(previewed?.privileges, await this.directory.privilegesOf(request.subject.slackUserId));
     const found = (previewed?.identities ?? []).flatMap((s) => s.identities);
     const groups = subjectGroupsNamed(this.policy);
@@ -50,7 +49,7 @@ export class ApprovalRequirements {
       ? (await Promise.all(rule.approverGroups.map((id) => this.directory.members({ kind: 'usergroup', id })))).flat()
       : await this.directory.approverIds();
     const deciders = [...new Set(everyone)].filter((id) => id !== request.subject.slackUserId && id !== request.requester.slackUserId).sort();
-    return { rule, privileges, deciders, digest: termsDigest(approvedTerms(request, trail)) };
+    return { rule, privileges, deciders, digest: termsDigest(approvedTerms(request, previewed)) };
   }
 }
 

@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex } from '../audit/audit-chain.js';
-import type { AuditRecord } from '../audit/audit-event.js';
+import type { TrailRecord } from '../runs/run-view.js';
 import type { OffboardRequest } from './request.js';
 
 /**
@@ -16,22 +16,21 @@ export interface ApprovedTerms {
   preview: string;
 }
 
-/** The latest preview's digest, or `none` when the trail has none yet. */
-export function previewDigest(trail: readonly AuditRecord[]): string {
-  const preview = trail.findLast((e) => e.type === 'request.previewed');
-  if (preview?.type !== 'request.previewed') return 'none';
+/** The latest preview's digest (see RunView.preview), or `none` before it is in. */
+export function previewDigest(preview: TrailRecord<'request.previewed'> | undefined): string {
+  if (!preview) return 'none';
   const { items, identities, privileges } = preview;
   return sha256Hex(canonicalJson({ items, identities: identities ?? null, privileges: privileges ?? null }));
 }
 
-export function approvedTerms(request: OffboardRequest, trail: readonly AuditRecord[]): ApprovedTerms {
+export function approvedTerms(request: OffboardRequest, preview: TrailRecord<'request.previewed'> | undefined): ApprovedTerms {
   return {
     subject: request.subject,
     reason: request.reason,
     effectiveAt: request.effectiveAt,
     disposition: request.disposition,
     successor: request.successorSlackUserId,
-    preview: previewDigest(trail),
+    preview: previewDigest(preview),
   };
 }
 

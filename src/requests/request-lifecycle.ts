@@ -8,9 +8,9 @@ import { PREVIEW_JOB } from '../queue/queue-names.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
-import { currentPhaseSteps, currentRound } from '../checklist/step-progress.js';
 import type { DeletionSchedule } from '../runs/deletion-schedule.js';
-import { grantRound, restorableSteps } from '../runs/phase-rounds.js';
+import { grantRound } from '../runs/phase-rounds.js';
+import { currentPhaseSteps, isFailed, restorableSteps, runView } from '../runs/run-view.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
 import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
 import { credentialRefusal, privilegeRisk } from './privilege.js';
@@ -185,7 +185,7 @@ export class RequestLifecycle {
 
   /** What deciding this request takes now: its rule, who may decide, the digest of its terms. */
   async requirementOf(request: OffboardRequest): Promise<Requirement> {
-    return this.requirements.of(request, await this.audit.read(request.id));
+    return this.requirements.of(request, runView(await this.audit.read(request.id)));
   }
 
   /**
@@ -351,7 +351,7 @@ export class RequestLifecycle {
     const refused = await this.mayManage(current, actorId, 'cancel');
     if (refused) return { kind: 'refused', reason: refused };
     const trail = await this.audit.read(requestId);
-    const state = requestState(current, trail);
+    const state = requestState(current, runView(trail));
     if (!CANCELLABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'cancelled') };
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(
@@ -360,7 +360,7 @@ export class RequestLifecycle {
       ['pending', 'approved'],
       { when: (r) => !r.runStartedAt },
     );
-    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, await this.audit.read(requestId)), 'cancelled') };
+    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'cancelled') };
     await this.audit.append(requestId, { type: 'request.cancelled', actor: actorId, reason, state });
     await this.runs.unschedule(requestId);
     await this.timers.clear(requestId);
@@ -385,10 +385,10 @@ export class RequestLifecycle {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayManage(current, actorId, 'reschedule');
     if (refused) return { kind: 'refused', reason: refused };
-    const state = requestState(current, await this.audit.read(requestId));
+    const state = requestState(current, runView(await this.audit.read(requestId)));
     if (!UNDECIDED.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
     const { applied, request } = await this.store.patch(requestId, { effectiveAt }, ['pending'], { remove: effectiveAt === null ? ['effectiveAt'] : [] });
-    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, await this.audit.read(requestId)), 'rescheduled') };
+    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'rescheduled') };
     await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt });
     await this.outbox.refreshApproval(requestId);
     return { kind: 'done', request };
@@ -401,7 +401,7 @@ export class RequestLifecycle {
   async whyNotManage(request: OffboardRequest, actorId: string, action: 'cancel' | 'reschedule'): Promise<string | undefined> {
     const refused = await this.mayManage(request, actorId, action);
     if (refused) return refused;
-    const state = requestState(request, await this.audit.read(request.id));
+    const state = requestState(request, runView(await this.audit.read(request.id)));
     const valid = action === 'cancel' ? CANCELLABLE : UNDECIDED;
     return valid.includes(state) ? undefined : notInState(request.id, state, action === 'cancel' ? 'cancelled' : 'rescheduled');
   }
@@ -427,9 +427,9 @@ export class RequestLifecycle {
     const request = await this.store.mustGet(requestId);
     const refused = await this.mayDecide(request, actorId, 'retry');
     if (refused) return { kind: 'refused', reason: refused };
-    const trail = await this.audit.read(requestId);
-    const { phase, finished } = currentRound(trail);
-    const failed = currentPhaseSteps(trail).filter((s) => s.state !== 'verified' && s.state !== 'residual');
+    const view = runView(await this.audit.read(requestId));
+    const { phase, finished } = view.current;
+    const failed = currentPhaseSteps(view).filter(isFailed);
     if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
     if (failed.length === 0) return { kind: 'not_now', reason: `${requestId} has no failed steps.` };
     if (phase === 'reinstate') {
@@ -456,12 +456,11 @@ export class RequestLifecycle {
     const request = await this.store.mustGet(requestId);
     const refused = await this.mayDecide(request, actorId, 'retry');
     if (refused) return { kind: 'refused', reason: refused };
-    const trail = await this.audit.read(requestId);
-    const { phase, finished } = currentRound(trail);
+    const view = runView(await this.audit.read(requestId));
+    const { phase, finished } = view.current;
     if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
-    const step = currentPhaseSteps(trail).find((s) => s.id === stepId);
-    if (!step || step.state === 'verified' || step.state === 'residual')
-      return { kind: 'not_now', reason: `That step of ${requestId} has not failed: nothing to retry.` };
+    const step = currentPhaseSteps(view).find((s) => s.id === stepId);
+    if (!step || !isFailed(step)) return { kind: 'not_now', reason: `That step of ${requestId} has not failed: nothing to retry.` };
     if (phase === 'reinstate') {
       const superseded = await this.superseded(request, actorId, 'retry', `The reinstatement of ${requestId} cannot be retried`);
       if (superseded) return { kind: 'not_now', reason: superseded };
@@ -482,7 +481,7 @@ export class RequestLifecycle {
     if (request.status !== 'disabled') return { kind: 'not_now', reason: notWaitingForDeletion(request.id, request.status, 'reinstated') };
     const superseded = await this.superseded(request, actorId, 'reinstate', `${requestId} cannot be reinstated`);
     if (superseded) return { kind: 'not_now', reason: superseded };
-    const steps = restorableSteps(await this.audit.read(requestId));
+    const steps = restorableSteps(runView(await this.audit.read(requestId)));
     if (steps.length === 0) {
       const reason = `${requestId} cannot be reinstated: its disable phase took nothing that can be given back, so there is nothing to restore. Its deletion stays scheduled.`;
       await this.recordRefusal(request, actorId, 'reinstate', reason);

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/audit-event.js';
+import type { RunView } from '../runs/run-view.js';
 import { approvedTerms, termsDigest } from './approval-terms.js';
 import type { OffboardRequest } from './request.js';
 
@@ -33,18 +33,16 @@ export const STATE_LABELS: Record<RequestState, string> = {
   expired: 'expired',
 };
 
-export function requestState(request: OffboardRequest, trail: readonly AuditRecord[]): RequestState {
+export function requestState(request: OffboardRequest, view: Pick<RunView, 'preview' | 'approvals' | 'finishes'>): RequestState {
   switch (request.status) {
     case 'pending': {
-      const digest = termsDigest(approvedTerms(request, trail));
-      return trail.some((e) => e.type === 'approval.recorded' && e.digest === digest) ? 'partly_approved' : 'pending';
+      const digest = termsDigest(approvedTerms(request, view.preview));
+      return view.approvals.some((a) => a.digest === digest) ? 'partly_approved' : 'pending';
     }
     case 'approved':
       return request.runStartedAt ? 'running' : 'scheduled';
-    case 'completed': {
-      const last = trail.findLast((e) => e.type === 'run.finished');
-      return last?.type === 'run.finished' && last.outcome === 'failures' ? 'completed_with_failures' : 'completed';
-    }
+    case 'completed':
+      return view.finishes.at(-1)?.outcome === 'failures' ? 'completed_with_failures' : 'completed';
     default:
       return request.status;
   }

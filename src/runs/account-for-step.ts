@@ -1,5 +1,5 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { StepProgress } from '../checklist/step-progress.js';
+import type { StepProgress } from './run-view.js';
 import { itemKey, settles, type Change, type Finding, type StepAction } from '../connectors/connector.js';
 
 /** The detail of a change made under an earlier transaction id whose answer never reached us. */

@@ -1,12 +1,14 @@
-import type { AuditRecord, Phase } from '../audit/audit-event.js';
-import { currentPhaseSteps, currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import { stepId } from '../connectors/step-ref.js';
-import type { OffboardRequest, RequestStatus } from '../requests/request.js';
+import type { OffboardRequest } from '../requests/request.js';
 import type { RunDeps } from './run-deps.js';
+import { currentPhaseSteps, isFailed, roundOf, runView, statusAfter, type RunView, type StepProgress } from './run-view.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** What finishing a round uses: the request and its trail, the schedules it sets, its evidence, Slack output and the exposure metric. */
+export type FinishRunDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'evidence' | 'deletions' | 'rescans' | 'metrics'>;
 
 /**
  * Closes a round once every step in it has verified or failed for good: records the outcome of
@@ -15,17 +17,17 @@ const DAY_MS = 24 * 3600 * 1000;
  * for compliance by direct message, and tells the requester. Each part is skipped when already done, so a retried finish changes
  * nothing twice.
  */
-export async function finishRun(requestId: string, deps: RunDeps): Promise<void> {
-  const trail = await deps.audit.read(requestId);
-  const { round, phase, finished } = currentRound(trail);
-  const steps = currentPhaseSteps(trail);
-  const failedSteps = steps.filter((s) => s.state !== 'verified' && s.state !== 'residual').map((s) => s.id);
+export async function finishRun(requestId: string, deps: FinishRunDeps): Promise<void> {
+  const view = runView(await deps.audit.read(requestId));
+  const { round, phase, finished } = view.current;
+  const steps = currentPhaseSteps(view);
+  const failedSteps = steps.filter(isFailed).map((s) => s.id);
   const residualSteps = steps.filter((s) => s.state === 'residual').map((s) => s.id);
   const request = await deps.store.mustGet(requestId);
   if (!finished) {
     // A step that never said how it ended (its job was removed, or died before it could record)
     // is the reconciler's to record, with the reason: the round waits for that, never closes without.
-    const silent = silentSteps(trail, round);
+    const silent = silentSteps(view, round);
     if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
     const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : 'verified';
     // Stated once even when two executions of this job overlap (one lost its lock while Redis was away).
@@ -36,13 +38,12 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
       failedSteps,
       ...(residualSteps.length ? { residualSteps } : {}),
     });
-    if (stated) observeExposure(request, stepProgress(trail), deps);
+    if (stated) observeExposure(request, view.steps, deps);
   }
   const next = statusAfter(phase, request);
   if (next === 'disabled') {
-    const at = deletionTime(request, trail)!;
-    if (!trail.some((e) => e.type === 'deletion.scheduled'))
-      await deps.audit.appendOnce(requestId, 'deletion.scheduled', { type: 'deletion.scheduled', deleteAt: at.toISOString() });
+    const at = deletionTime(request, view)!;
+    if (!view.deletions.length) await deps.audit.appendOnce(requestId, 'deletion.scheduled', { type: 'deletion.scheduled', deleteAt: at.toISOString() });
     // Scheduled before the status says so: the reconciler re-creates it for a disabled request anyway.
     await deps.deletions.schedule(requestId, at);
   }
@@ -74,34 +75,22 @@ export async function finishRun(requestId: string, deps: RunDeps): Promise<void>
 }
 
 /** The round's planned steps with no verified, failed or residual entry since it was planned. */
-function silentSteps(trail: AuditRecord[], round: number): string[] {
-  const since = trail.findLastIndex((e) => e.type === 'run.planned' && e.round === round);
-  const planned = trail[since];
-  if (planned?.type !== 'run.planned') return [];
-  const closed = new Set(
-    trail.slice(since).flatMap((e) => (e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual' ? [e.stepId] : [])),
-  );
-  return planned.steps.map(stepId).filter((id) => !closed.has(id));
-}
-
-/** Where a round of `phase` leaves the request. */
-function statusAfter(phase: Phase, request: OffboardRequest): RequestStatus {
-  if (phase === 'reinstate') return 'reinstated';
-  if (phase === 'disable' && request.reason !== 'role_change' && request.disposition.kind === 'disable_then_delete') return 'disabled';
-  return 'completed';
+function silentSteps(view: RunView, round: number): string[] {
+  const planned = roundOf(view, round);
+  return (planned?.steps ?? []).map(stepId).filter((id) => !planned?.ended.has(id));
 }
 
 /** The end of the grace period: the grace days after access ended (the effective time, else the approval). */
-export function deletionTime(request: OffboardRequest, trail: AuditRecord[]): Date | undefined {
+export function deletionTime(request: OffboardRequest, view: RunView): Date | undefined {
   if (request.disposition.kind !== 'disable_then_delete') return undefined;
-  const scheduled = trail.find((e) => e.type === 'deletion.scheduled');
-  if (scheduled?.type === 'deletion.scheduled') return new Date(scheduled.deleteAt);
+  const scheduled = view.deletions[0];
+  if (scheduled) return new Date(scheduled.deleteAt);
   const from = request.effectiveAt ?? request.decision?.at ?? request.createdAt;
   return new Date(Date.parse(from) + request.disposition.graceDays * DAY_MS);
 }
 
 /** Approval to the last step of each fully verified system: how long access outlived the decision. */
-function observeExposure(request: OffboardRequest, steps: StepProgress[], deps: RunDeps): void {
+function observeExposure(request: OffboardRequest, steps: StepProgress[], deps: Pick<RunDeps, 'metrics'>): void {
   const approvedAt = request.decision?.outcome === 'approved' ? Date.parse(request.decision.at) : undefined;
   if (approvedAt === undefined) return;
   for (const system of new Set(steps.map((s) => s.ref.system))) {

@@ -2,9 +2,8 @@ import type { CredentialOwner, Identity } from '../connectors/system.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
 import type { IdentifyProgress } from '../queue/queue-names.js';
 import { refuseCredentialOwners } from './credential-owners.js';
-import { earlierIdentities, identifiedSystems } from './identities.js';
 import type { RunDeps } from './run-deps.js';
-import { plannedRound, systemsOf } from './run-starter.js';
+import { earlierIdentities, identifiedSystems, roundOf, runView, systemsOf } from './run-view.js';
 
 /**
  * What the attempts of one identification have learned so far, kept where a retry finds it (the
@@ -36,9 +35,10 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
     if (request.effectiveAt && request.decision && Date.parse(request.effectiveAt) > Date.parse(request.decision.at))
       await deps.outbox.refreshApproval(requestId);
   }
-  const planned = plannedRound(trail, round);
+  const view = runView(trail);
+  const planned = roundOf(view, round);
   if (!planned) throw new PermanentError(`round ${round} of ${requestId} is not planned`);
-  const done = identifiedSystems(trail, round);
+  const done = identifiedSystems(view, round);
   const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
   const progress: IdentifyProgress = { found: { ...memory.known.found }, owners: { ...memory.known.owners } };
   let learned = false;
@@ -55,7 +55,7 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
       continue;
     }
     const scopes = [...new Set(planned.steps.filter((s) => s.system === system).map((s) => s.scope))];
-    const earlier = earlierIdentities(trail, system, round);
+    const earlier = earlierIdentities(view, system, round);
     const asker = `${requestId}:identify.${system}:r${round}`;
     // Scopes side by side; each one answered is kept even when another fails.
     const answers = await Promise.allSettled(

@@ -1,9 +1,9 @@
 import type { Phase } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { currentRound, stepProgress } from '../checklist/step-progress.js';
 import type { RequestStatus } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { RunStarter } from './run-starter.js';
+import { runView } from './run-view.js';
 
 export interface PhaseRoundDeps {
   store: RequestStore;
@@ -26,17 +26,10 @@ export async function grantRound(
   by: string,
   from: RequestStatus[],
 ): Promise<RoundGrant> {
-  const trail = await deps.audit.read(requestId);
-  const nextRound = { round: currentRound(trail).round + 1, phase, steps, by, at: new Date().toISOString() };
+  const { current } = runView(await deps.audit.read(requestId));
+  const nextRound = { round: current.round + 1, phase, steps, by, at: new Date().toISOString() };
   const { applied, request } = await deps.store.patch(requestId, { status: 'approved', nextRound }, from);
   if (!applied) return { kind: 'not_now', status: request.status };
   await deps.runs.next(request, nextRound);
   return { kind: 'started', round: nextRound.round, steps: steps.length };
-}
-
-/** The steps a reinstatement restores: those whose disable phase removed or disabled something. */
-export function restorableSteps(trail: Parameters<typeof stepProgress>[0]): string[] {
-  return stepProgress(trail)
-    .filter((s) => s.phase === 'disable' && s.changes?.some((c) => c.snapshot && (c.outcome === 'removed' || c.outcome === 'disabled')))
-    .map((s) => s.id);
 }

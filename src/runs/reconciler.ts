@@ -1,7 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { AuditRecord, ReconcileAction } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { currentRound, phaseOf, stepProgress } from '../checklist/step-progress.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -13,10 +12,10 @@ import { RequestUnreadableError, type RequestStore } from '../requests/request-s
 import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { accountForStep, stepFactKey } from './account-for-step.js';
-import { identifiedSystems } from './identities.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
 import { deletionTime } from './finish-run.js';
-import { plannedRound, systemsOf, type RunStarter } from './run-starter.js';
+import type { RunStarter } from './run-starter.js';
+import { identificationDone, roundOf, runView, type RunView } from './run-view.js';
 
 export interface ReconcilerDeps {
   store: RequestStore;
@@ -94,7 +93,7 @@ export class Reconciler {
    */
   private async unreadable(err: RequestUnreadableError): Promise<void> {
     const id = err.requestId;
-    if ((await this.deps.audit.read(id)).some((e) => e.type === 'run.reconciled' && e.action === 'unreadable')) return;
+    if (runView(await this.deps.audit.read(id)).repairs.some((e) => e.action === 'unreadable')) return;
     const detail = `the stored request cannot be read (${err.problem}); nothing is done for it until it is repaired`;
     // The alert first: its fixed key makes it once, and the trail entry then stops the asking.
     await this.deps.outbox.alert(
@@ -124,11 +123,11 @@ export class Reconciler {
     if (!request) return 0;
     const trail = await this.deps.audit.read(id);
     if (this.busy(request, trail)) return 'busy';
-    const { round, finished } = currentRound(trail);
+    const view = runView(trail);
+    const { round, finished } = view.current;
     const wanted = request.nextRound?.round ?? 1;
-    if (round < wanted) return this.startRound(request, wanted, trail);
-    const planned = plannedRound(trail, round);
-    if (!finished && planned && !systemsOf(planned.steps).every((s) => identifiedSystems(trail, round).has(s))) return this.identification(request, round);
+    if (round < wanted) return this.startRound(request, wanted, view);
+    if (!finished && roundOf(view, round) && !identificationDone(view, round)) return this.identification(request, round);
     const finish = await this.deps.queues.runs.getJob(finishJobId(id, round));
     if (!finish) {
       if (finished) return 0;
@@ -139,7 +138,7 @@ export class Reconciler {
       await finish.retry('failed');
       return this.record(id, 'run-requeued', `the job finishing round ${round} had failed (${finish.failedReason}); retrying it`);
     }
-    return finished ? 0 : this.silentSteps(id, round, trail);
+    return finished ? 0 : this.silentSteps(id, round, view);
   }
 
   /** Its decision, the grant of its next round or its trail changed within the settle time. */
@@ -165,15 +164,15 @@ export class Reconciler {
     if (await this.deps.deletions.exists(id)) return 0;
     const request = await this.deps.store.get(id);
     if (!request) return 0;
-    const at = deletionTime(request, await this.deps.audit.read(id));
+    const at = deletionTime(request, runView(await this.deps.audit.read(id)));
     if (!at) return 0;
     await this.deps.deletions.schedule(id, at);
     return this.record(id, 'deletion-rescheduled', `the deletion due ${at.toISOString()} was not scheduled; scheduled it`);
   }
 
-  private async startRound(request: OffboardRequest, round: number, trail: AuditRecord[]): Promise<number> {
+  private async startRound(request: OffboardRequest, round: number, view: RunView): Promise<number> {
     // The decision is in the request; its trail entry may be what the crash cut off.
-    if (round === 1 && request.decision && !trail.some((e) => e.type === 'request.approved')) {
+    if (round === 1 && request.decision && !view.approved) {
       await this.deps.audit.append(request.id, { type: 'request.approved', actor: request.decision.by });
     }
     const next = request.nextRound;
@@ -184,30 +183,26 @@ export class Reconciler {
   }
 
   /** Steps of the round that ended without a word in the trail: their job is gone, or BullMQ failed it. */
-  private async silentSteps(id: string, round: number, trail: AuditRecord[]): Promise<number> {
-    const planned = plannedRound(trail, round);
+  private async silentSteps(id: string, round: number, view: RunView): Promise<number> {
+    const planned = roundOf(view, round);
     if (!planned) return 0;
-    const since = trail.indexOf(planned);
-    const closed = new Set(
-      trail.slice(since).flatMap((e) => ((e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual') && e.stepId ? [e.stepId] : [])),
-    );
     let repairs = 0;
     for (const ref of planned.steps) {
       const sid = stepId(ref);
-      if (closed.has(sid)) continue;
+      if (planned.ended.has(sid)) continue;
       const job = await this.deps.queues.revocations.getJob(stepJobId(id, round, sid));
       const state = job ? await job.getState() : 'missing';
       if (state !== 'missing' && state !== 'failed') continue;
       const error = job
         ? `its job failed without reporting (${job.failedReason || 'no reason given'})`
         : 'its job was removed from the queue before it finished';
-      const attempt = trail.slice(since).filter((e) => e.type === 'step.started' && e.stepId === sid).length;
+      const attempt = planned.executions.get(sid) ?? 0;
       // Nobody can ask the system from here: what its executions set out to change and never recorded is "outcome unknown".
       const fact = stepFactKey(round, sid);
       await accountForStep(
         id,
         sid,
-        stepProgress(trail).find((p) => p.id === sid && p.phase === phaseOf(planned)),
+        view.steps.find((p) => p.id === sid && p.phase === planned.phase),
         this.deps.audit,
         fact,
       );

@@ -1,13 +1,16 @@
 import type { Phase, RescanFinding } from '../audit/audit-event.js';
-import { stepProgress } from '../checklist/step-progress.js';
 import { itemKey, settles } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
 import { RetryableError } from '../connectors/step-errors.js';
-import { earlierIdentities, identifyEverywhere } from './identities.js';
+import { identifyEverywhere } from './identities.js';
 import type { RunDeps } from './run-deps.js';
+import { earlierIdentities, runView } from './run-view.js';
 import { rescanAlertText } from '../slack/blocks/rescan-alert.js';
 
 /** A job id per request, phase and interval: scheduling twice changes nothing, and a reinstatement cancels them by id. */
+/** What a re-scan uses: the request and its trail, every system as a run covers it with its client, the alert and its metric. */
+export type RescanDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'plan' | 'metrics'>;
+
 export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) => `${requestId}.rescan.${phase}.${afterMs}`;
 
 /**
@@ -16,19 +19,20 @@ export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) =>
  * anything at all; in both, an API key used after the phase finished. Records the result, clean
  * or not, and raises an alert for what came back. Runs once per phase and interval.
  */
-export async function rescan(requestId: string, phase: Phase, afterMs: number, deps: RunDeps): Promise<void> {
+export async function rescan(requestId: string, phase: Phase, afterMs: number, deps: RescanDeps): Promise<void> {
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
-  if (trail.some((e) => e.type === 'rescan.done' && e.phase === phase && e.afterMs === afterMs)) return;
+  const view = runView(trail);
+  if (view.rescans.some((e) => e.phase === phase && e.afterMs === afterMs)) return;
   // The round is scheduled to be looked at before it has finished (its evidence, then the status
   // flip): a look due that early waits for it instead of being skipped for good. Any other status
   // is final for a disable: a reinstatement gave the access back on purpose, a deletion took over.
   if (phase === 'disable' && request.status === 'approved')
     throw new RetryableError(`${requestId} is still finishing its round; the re-scan after the disable phase waits for it`);
   if (phase === 'disable' && request.status !== 'disabled') return;
-  const ended = trail.findLast((e) => e.type === 'run.finished');
+  const ended = view.finishes.at(-1);
   const endedAt = ended ? Date.parse(ended.at) : Date.now();
   const person = { requestId, slackUserId: request.subject.slackUserId, email: request.subject.email };
-  const progress = stepProgress(trail).filter((s) => s.phase === phase || (phase === 'delete' && s.phase === 'disable'));
+  const progress = view.steps.filter((s) => s.phase === phase || (phase === 'delete' && s.phase === 'disable'));
   const findings: RescanFinding[] = [];
   const unchecked: string[] = [];
   for (const system of deps.plan) {
@@ -39,14 +43,14 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
     }
     let identities;
     try {
-      const known = earlierIdentities(trail, system.id, Number.MAX_SAFE_INTEGER);
+      const known = earlierIdentities(view, system.id, Number.MAX_SAFE_INTEGER);
       identities = await identifyEverywhere(connected, person, known);
     } catch (err) {
       unchecked.push(`${system.title}: ${(err as Error).message}`);
       continue;
     }
     for (const scope of system.scopes) {
-      for (const step of system.steps.filter((s) => s.phases.includes(phase) && !s.reportsResidual)) {
+      for (const step of system.steps.filter((s) => system.phasesOf(s, scope).includes(phase) && !s.reportsResidual)) {
         const id = stepId(step.ref(scope));
         const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities };
         let found;

@@ -18,7 +18,11 @@ import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { PlannedSystem } from './run-flow.js';
 import type { VerifyPolicy } from './run-step.js';
 
-/** What job processors need; built once per worker process. */
+/**
+ * Everything the worker's processors use between them, built once per worker process by the
+ * composition root. Each processor names the part it uses (`StepJobDeps`, `FinishRunDeps`,
+ * `RescanDeps`, `PreviewDeps`, …, each a Pick of this), so its signature says what it touches.
+ */
 export interface RunDeps {
   store: RequestStore;
   audit: AuditTrail;

@@ -1,14 +1,14 @@
 import type { FlowProducer, Queue } from 'bullmq';
 import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { stepId, type StepRef } from '../connectors/step-ref.js';
+import { stepId } from '../connectors/step-ref.js';
 import type { Phase } from '../audit/audit-event.js';
 import { buildStepFlow, identifyJob, identifyJobId, notCoveredBy, planSteps, type PlannedSystem, type PlanOptions } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { stepFactKey } from './account-for-step.js';
-import { identifiedSystems } from './identities.js';
+import { identificationDone, roundOf, runView } from './run-view.js';
 
 export interface RunStarterOptions {
   producer: FlowProducer;
@@ -79,7 +79,7 @@ export class RunStarter {
   async ensureRound(request: OffboardRequest, round: number, plan?: PlanOptions & { by?: string }): Promise<void> {
     await this.lock.with('run', request.id, async () => {
       let trail = await this.audit.read(request.id);
-      if (!plannedRound(trail, round)) {
+      if (!roundOf(runView(trail), round)) {
         if (!plan) throw new Error(`round ${round} of ${request.id} is not planned and no plan was given`);
         const now = this.now();
         const startsAt = request.effectiveAt && Date.parse(request.effectiveAt) > now ? request.effectiveAt : new Date(now).toISOString();
@@ -88,7 +88,7 @@ export class RunStarter {
         await this.audit.append(request.id, { type: 'run.planned', round, phase: plan.phase, steps, startsAt, by: plan.by, notCovered });
         trail = await this.audit.read(request.id);
       }
-      if (systemsOf(plannedRound(trail, round)!.steps).every((s) => identifiedSystems(trail, round).has(s))) await this.enqueueSteps(request, round, trail);
+      if (identificationDone(runView(trail), round)) await this.enqueueSteps(request, round, trail);
       else {
         const job = identifyJob(request, round, { attempts: this.attempts, now: this.now() });
         await this.runsQueue.add(job.name, job.data, job.opts);
@@ -103,14 +103,12 @@ export class RunStarter {
    * finishes and offers a retry. Idempotent.
    */
   async enqueueSteps(request: OffboardRequest, round: number, trail: AuditRecord[]): Promise<void> {
-    const planned = plannedRound(trail, round);
+    const planned = roundOf(runView(trail), round);
     if (!planned) throw new Error(`round ${round} of ${request.id} is not planned`);
-    const since = trail.indexOf(planned);
-    const closed = new Set(trail.slice(since).flatMap((e) => (e.type === 'step.failed' || e.type === 'step.verified' ? [e.stepId] : [])));
-    const failures = new Map(trail.flatMap((e) => (e.type === 'identities.failed' && e.round === round ? [[e.system, e.error] as const] : [])));
+    const failures = planned.lookupFailures;
     for (const ref of planned.steps) {
       const error = failures.get(ref.system);
-      if (error && !closed.has(stepId(ref)))
+      if (error && !planned.ended.has(stepId(ref)))
         await this.audit.appendOnce(request.id, `${stepFactKey(round, stepId(ref))}:ended`, {
           type: 'step.failed',
           stepId: stepId(ref),
@@ -131,12 +129,4 @@ export function firstPhase(request: OffboardRequest): Phase {
   return request.disposition.kind === 'delete_now' && request.reason !== 'role_change' ? 'delete' : 'disable';
 }
 
-export function plannedRound(trail: AuditRecord[], round: number) {
-  const e = trail.find((r) => r.type === 'run.planned' && r.round === round);
-  return e?.type === 'run.planned' ? e : undefined;
-}
-
-/** The systems a round's planned steps belong to. */
-export function systemsOf(steps: readonly StepRef[]): string[] {
-  return [...new Set(steps.map((s) => s.system))];
-}
+/** Round `round` as the trail planned it, and the systems of its steps: what identifying the round (identify-round.ts) asks for. */

@@ -1,57 +1,46 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { AuditRecord, Phase } from '../audit/audit-event.js';
-import { currentRound, stepProgress, type StepProgress } from '../checklist/step-progress.js';
+import type { Phase } from '../audit/audit-event.js';
 import { itemKey, type Change, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
-import type { SystemModule } from '../connectors/system.js';
+import type { SystemModule, SystemStep } from '../connectors/system.js';
 import { stepJobDataSchema, type StepJobData } from '../queue/queue-names.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { accountForStep, stepFactKey } from './account-for-step.js';
-import { identitiesOf } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
 import { actOnStep, readBackOnce, type PhaseStep } from './run-step.js';
+import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
-export interface StepJobSpec<C> {
-  system: SystemModule<C>;
-  step: string;
-  title: string;
-  /**
-   * The phases the step takes part in. Planning needs this before any client exists; it must
-   * match the capabilities `connect` returns (disable and reinstate need `disable` and `restore`).
-   */
-  phases: readonly Phase[];
-  /** Ends the person's identity itself (the account membership, the Slack account): skipped on a role change, where the person stays. */
-  endsIdentity?: boolean;
-  /** Only reports what it finds, as residual access the bot cannot remove (a rule-based membership). */
-  reportsResidual?: boolean;
-  /** Runs after the scope's other steps have finished: removing the person from the account itself. */
-  closing?: boolean;
-  connect(client: C, scope: string): StepCapabilities;
-}
+/** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
+export type StepJobDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'verify' | 'retry'>;
+
+/** What recording a step's end uses. */
+type RecordDeps = Pick<RunDeps, 'audit' | 'outbox'>;
 
 export interface StepJob {
   system: SystemModule<unknown>;
   step: string;
   title: string;
   closing: boolean;
-  phases: readonly Phase[];
   endsIdentity: boolean;
   reportsResidual: boolean;
-  /** The BullMQ job name, e.g. "ibm-cloud.api-keys". */
+  /** The BullMQ job name: "<system id>.<step>". */
   name: string;
   ref(scope: string): StepRef;
   /** The step's capabilities with the client of a connected system. */
   capabilities(deps: Pick<RunDeps, 'systems'>, scope: string): StepCapabilities;
-  process(job: Job, deps: RunDeps, token?: string): Promise<void>;
+  process(job: Job, deps: StepJobDeps, token?: string): Promise<void>;
   /**
    * Records the step as failed for good (its workers kept dying: BullMQ failed it without our code
    * running), having first accounted for everything its executions set out to change.
    */
-  failForGood(job: Job, deps: RunDeps, error: (executions: number) => string): Promise<void>;
+  failForGood(job: Job, deps: StepJobDeps, error: (executions: number) => string): Promise<void>;
 }
+
+/** The step jobs of a system, in the order its module lists its steps. */
+export const stepJobsOf = <C>(system: SystemModule<C>): StepJob[] => system.steps.map((step) => defineStepJob(system, step));
 
 /**
  * Wraps a connector step as a BullMQ processor, in two phases kept in the job's data: act
@@ -62,35 +51,35 @@ export interface StepJob {
  * trail states exactly what BullMQ will do); anything permanent, or the last attempt, fails the
  * step for good.
  */
-export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
+export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): StepJob {
   const capabilities = (deps: Pick<RunDeps, 'systems'>, scope: string) => {
-    const connected = deps.systems.get(spec.system.id);
-    if (!connected) throw new PermanentError(`${spec.system.title} is switched off in this worker's configuration (${spec.system.switchedOnBy} is not set)`);
+    const connected = deps.systems.get(system.id);
+    if (!connected) throw new PermanentError(`${system.title} is switched off in this worker's configuration (${system.switchedOnBy} is not set)`);
     return spec.connect(connected.client as C, scope);
   };
   return {
-    system: spec.system as SystemModule<unknown>,
+    system: system as SystemModule<unknown>,
     step: spec.step,
     title: spec.title,
     closing: spec.closing ?? false,
-    phases: spec.phases,
     endsIdentity: spec.endsIdentity ?? false,
     reportsResidual: spec.reportsResidual ?? false,
-    name: `${spec.system.id}.${spec.step}`,
-    ref: (scope) => ({ system: spec.system.id, scope, step: spec.step, title: spec.title, systemTitle: spec.system.title, scopeNoun: spec.system.scopeNoun }),
+    name: `${system.id}.${spec.step}`,
+    ref: (scope) => ({ system: system.id, scope, step: spec.step, title: spec.title, systemTitle: system.title, scopeNoun: system.scopeNoun }),
     capabilities,
     async process(job, deps, token) {
       const data = stepJobDataSchema.parse(job.data);
       const id = stepId(data);
       const { requestId } = data;
       const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
-      const { round, phase } = currentRound(trail);
-      const progress = stepProgress(trail);
-      const execution = executionsInRound(trail, id) + (data.verify ? 0 : 1);
-      const ctx = stepContext(request, trail, data, round, execution);
+      const view = runView(trail);
+      const { round, phase } = view.current;
+      const progress = view.steps;
+      const execution = executionsInRound(view, id) + (data.verify ? 0 : 1);
+      const ctx = stepContext(request, view, data, round, execution);
       const once = stepFactKey(round, id);
       // Ended in this round already (the job ran again after it recorded how): nothing to do or say again.
-      if (endedInRound(trail, id)) {
+      if (endedInRound(view, id)) {
         await deps.outbox.refreshChecklist(requestId, { progress: true });
         return;
       }
@@ -157,11 +146,12 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
       const data = stepJobDataSchema.parse(job.data);
       const id = stepId(data);
       const [request, trail] = await Promise.all([deps.store.mustGet(data.requestId), deps.audit.read(data.requestId)]);
-      if (endedInRound(trail, id)) return;
-      const { round, phase } = currentRound(trail);
-      const progress = stepProgress(trail);
-      const executions = executionsInRound(trail, id);
-      const ctx = stepContext(request, trail, data, round, executions);
+      const view = runView(trail);
+      if (endedInRound(view, id)) return;
+      const { round, phase } = view.current;
+      const progress = view.steps;
+      const executions = executionsInRound(view, id);
+      const ctx = stepContext(request, view, data, round, executions);
       const look = lookOf(capabilities, deps, data.scope, phase, spec.step, progress, id);
       await recordFailure(deps, ctx, phase, stepFactKey(round, id), executions, error(executions), look);
     },
@@ -169,32 +159,29 @@ export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
 }
 
 /** The context every execution of a step works in; `execution` numbers it within the round. */
-function stepContext(request: OffboardRequest, trail: AuditRecord[], data: StepJobData, round: number, execution: number): StepContext & { stepId: string } {
+function stepContext(request: OffboardRequest, view: RunView, data: StepJobData, round: number, execution: number): StepContext & { stepId: string } {
   const id = stepId(data);
   return {
     requestId: data.requestId,
     stepId: id,
     scope: data.scope,
     person: { requestId: data.requestId, slackUserId: request.subject.slackUserId, email: request.subject.email },
-    identities: identitiesOf(trail, data.system, round),
+    identities: roundOf(view, round)?.identities.get(data.system) ?? [],
     // Unique per step, round and execution (a stalled re-run is an execution of its own), so
     // each call the target system logged maps to exactly one execution here; short enough to
     // print whole in the evidence and paste into the target system's own audit log search.
     transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
-    asker: askerOf(trail, id, data.requestId, round),
+    asker: askerOf(view, id, data.requestId, round),
   };
 }
 
 /** True once the step has recorded how it ended in the current round. */
-function endedInRound(trail: AuditRecord[], id: string): boolean {
-  const start = trail.findLastIndex((e) => e.type === 'run.planned');
-  return trail.slice(start + 1).some((e) => (e.type === 'step.verified' || e.type === 'step.failed' || e.type === 'step.residual') && e.stepId === id);
-}
+const endedInRound = (view: RunView, id: string): boolean => view.rounds.at(-1)?.ended.has(id) ?? false;
 
 /** A fresh inventory to account for a failed step with, when the step can still be reached. */
 function lookOf(
-  capabilities: (deps: RunDeps, scope: string) => StepCapabilities,
-  deps: RunDeps,
+  capabilities: (deps: Pick<RunDeps, 'systems'>, scope: string) => StepCapabilities,
+  deps: Pick<RunDeps, 'systems'>,
   scope: string,
   phase: Phase,
   step: string,
@@ -218,7 +205,7 @@ function lookOf(
 
 /** Accounts for what the step set out to change, then records it failed, each once for the round. */
 async function recordFailure(
-  deps: RunDeps,
+  deps: RecordDeps,
   ctx: StepContext & { stepId: string },
   phase: Phase,
   once: string,
@@ -227,7 +214,7 @@ async function recordFailure(
   look: ((ctx: StepContext) => Parameters<typeof accountForStep>[5]) | undefined,
 ): Promise<void> {
   // The trail as it is now: the failing execution may have set out on items since the job read it.
-  const progress = stepProgress(await deps.audit.read(ctx.requestId)).find((p) => p.id === ctx.stepId && p.phase === phase);
+  const progress = runView(await deps.audit.read(ctx.requestId)).steps.find((p) => p.id === ctx.stepId && p.phase === phase);
   // A listing of its own, never one a failed execution began before its changes.
   const { asker: _begun, ...fresh } = ctx;
   const unasked = phase === 'reinstate' ? 'the restore was not read back before the step failed' : undefined;
@@ -237,7 +224,7 @@ async function recordFailure(
 }
 
 /** Inventory only: what is found is residual access (amber), nothing found is verified by that inventory. */
-async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RunDeps, once: string): Promise<void> {
+async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string): Promise<void> {
   const { found, note } = await capabilities.inventory(ctx);
   await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
   if (found.length) {
@@ -264,16 +251,12 @@ export function stepCode(id: string): string {
  * The step's name for a listing that failed part-way, the same for each attempt until the step
  * changes something: a listing begun before one of its own changes never serves it afterwards.
  */
-export function askerOf(trail: AuditRecord[], id: string, requestId: string, round: number): string {
-  const changes = trail.filter((e) => (e.type === 'step.acting' || e.type === 'step.acted') && e.stepId === id).length;
-  return `${requestId}:${id}:r${round}:c${changes}`;
+export function askerOf(view: RunView, id: string, requestId: string, round: number): string {
+  return `${requestId}:${id}:r${round}:c${view.changeCount.get(id) ?? 0}`;
 }
 
 /** How many executions of the step the current round has started so far. */
-function executionsInRound(trail: AuditRecord[], id: string): number {
-  const start = trail.findLastIndex((e) => e.type === 'run.planned');
-  return trail.slice(start + 1).filter((e) => e.type === 'step.started' && e.stepId === id).length;
-}
+const executionsInRound = (view: RunView, id: string): number => view.rounds.at(-1)?.executions.get(id) ?? 0;
 
 /**
  * What the round's phase does with the step: disable, delete (or remove again what a disable

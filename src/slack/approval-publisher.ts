@@ -2,8 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import type { RunShape } from '../runs/run-flow.js';
-import type { AuditRecord } from '../audit/audit-event.js';
 import type { ApprovalRequirements } from '../requests/approval-requirements.js';
+import { type RunView, runView } from '../runs/run-view.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { type ApprovalProgress, approvalMessage } from './blocks/approval-message.js';
@@ -99,25 +99,24 @@ export class ApprovalPublisher {
   }
 
   private async render(request: OffboardRequest) {
-    const trail = await this.audit.read(request.id);
-    const preview = trail.findLast((e) => e.type === 'request.previewed');
+    const view = runView(await this.audit.read(request.id));
     // Once decided the message shows the decision only: Slack need not be asked who may approve.
-    const progress = request.status === 'pending' ? await this.progress(request, trail) : undefined;
-    return approvalMessage(request, this.shape, preview?.type === 'request.previewed' ? preview : undefined, progress);
+    const progress = request.status === 'pending' ? await this.progress(request, view) : undefined;
+    return approvalMessage(request, this.shape, view.preview, progress);
   }
 
   /** Where deciding the request stands: approvals of its current terms, those of earlier terms, who else may approve. */
-  private async progress(request: OffboardRequest, trail: readonly AuditRecord[]): Promise<ApprovalProgress> {
-    const need = await this.requirements.of(request, trail);
+  private async progress(request: OffboardRequest, view: RunView): Promise<ApprovalProgress> {
+    const need = await this.requirements.of(request, view);
     const first = new Map<string, { actor: string; at: string }>();
     const earlier = new Set<string>();
-    for (const e of trail) {
-      if (e.type !== 'approval.recorded' || !need.deciders.includes(e.actor)) continue;
+    for (const e of view.approvals) {
+      if (!need.deciders.includes(e.actor)) continue;
       if (e.digest === need.digest) first.set(e.actor, first.get(e.actor) ?? { actor: e.actor, at: e.at });
       else earlier.add(e.actor);
     }
     const counted = [...first.values()];
-    const rejectedBy = [...new Map(trail.flatMap((e) => (e.type === 'rejection.recorded' ? [[e.actor, { actor: e.actor, at: e.at }] as const] : []))).values()];
+    const rejectedBy = [...new Map(view.rejections.map((e) => [e.actor, { actor: e.actor, at: e.at }] as const)).values()];
     return {
       rule: need.rule.name,
       needed: need.rule.approvals,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_MODULES } from '../../jobs/systems.js';
+import { SYSTEMS } from '../../jobs/systems.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { DEFAULT_POLICY, ruleFor, type RuleFacts } from '../../src/requests/approval-rules.js';
 
@@ -24,7 +24,7 @@ function policyFile(name: string, text: string): string {
 
 function problems(env: Record<string, string>): string[] {
   try {
-    loadConfig(env, SYSTEM_MODULES);
+    loadConfig(env, SYSTEMS);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).problems;
@@ -43,7 +43,7 @@ const facts = (over: Partial<RuleFacts> = {}): RuleFacts => ({
 
 describe('OFFBOARD_POLICY_FILE', () => {
   it('without a file: two approvals for a termination for cause and for someone privileged, one otherwise, any rejection ends it', () => {
-    const { policy } = loadConfig(COMPLETE, SYSTEM_MODULES);
+    const { policy } = loadConfig(COMPLETE, SYSTEMS);
     expect(policy).toEqual(DEFAULT_POLICY);
     expect(ruleFor(policy, facts({ reason: 'termination_for_cause' }))).toMatchObject({ approvals: 2, rejections: 1, typedConfirmation: false });
     expect(ruleFor(policy, facts({ privileged: true }))).toMatchObject({ name: 'Privileged person', approvals: 2 });
@@ -74,7 +74,7 @@ rules:
     approvals: 1
 `,
     );
-    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEM_MODULES);
+    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
     expect(ruleFor(policy, facts({ reason: 'termination_for_cause', accountOwner: true }))).toEqual({
       name: 'For cause or account owner',
       when: { reasons: ['termination_for_cause'] },
@@ -90,7 +90,7 @@ rules:
 
   it('reads JSON; a request no rule matches needs one approval from the approvers', () => {
     const file = policyFile('policy.json', JSON.stringify({ rules: [{ name: 'Privileged', when: { privileged: true }, approvals: 2 }] }));
-    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEM_MODULES);
+    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
     expect(ruleFor(policy, facts({ privileged: true })).approvals).toBe(2);
     expect(ruleFor(policy, facts())).toMatchObject({ name: 'No rule matched', approvals: 1 });
   });

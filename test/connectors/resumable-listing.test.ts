@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { ResumableListing, type Pager } from '../../src/connectors/ibm-cloud/resumable-listing.js';
 import { askerOf } from '../../src/runs/step-job.js';
+import { runView } from '../../src/runs/run-view.js';
 
 /** A turn of the event loop: a listing asked for has made its first page call after it. */
 const begun = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -153,15 +154,17 @@ describe("the name a step's listings go by", () => {
   const started: AuditRecord = { type: 'step.started', stepId: step, attempt: 1, seq: '1-0', at };
 
   it('stays the same from attempt to attempt while the step has changed nothing, so the next attempt takes its failed listing up', () => {
-    expect(askerOf([started], step, 'OFF-1', 1)).toBe(askerOf([started, { ...started, attempt: 2, seq: '2-0' }], step, 'OFF-1', 1));
+    expect(askerOf(runView([started]), step, 'OFF-1', 1)).toBe(askerOf(runView([started, { ...started, attempt: 2, seq: '2-0' }]), step, 'OFF-1', 1));
   });
 
   it('changes once the step records a change, so a listing begun before it never serves the step afterwards', () => {
     const acting: AuditRecord = { type: 'step.acting', stepId: step, transactionId: 't', itemIds: ['k1'], seq: '2-0', at };
-    expect(askerOf([started, acting], step, 'OFF-1', 1)).not.toBe(askerOf([started], step, 'OFF-1', 1));
+    expect(askerOf(runView([started, acting]), step, 'OFF-1', 1)).not.toBe(askerOf(runView([started]), step, 'OFF-1', 1));
     // Another step's change, another request or another round are other names again.
-    expect(askerOf([started, { ...acting, stepId: 'ibm-cloud.acct-2.api-keys' }], step, 'OFF-1', 1)).toBe(askerOf([started], step, 'OFF-1', 1));
-    expect(askerOf([started], step, 'OFF-2', 1)).not.toBe(askerOf([started], step, 'OFF-1', 1));
-    expect(askerOf([started], step, 'OFF-1', 2)).not.toBe(askerOf([started], step, 'OFF-1', 1));
+    expect(askerOf(runView([started, { ...acting, stepId: 'ibm-cloud.acct-2.api-keys' }]), step, 'OFF-1', 1)).toBe(
+      askerOf(runView([started]), step, 'OFF-1', 1),
+    );
+    expect(askerOf(runView([started]), step, 'OFF-2', 1)).not.toBe(askerOf(runView([started]), step, 'OFF-1', 1));
+    expect(askerOf(runView([started]), step, 'OFF-1', 2)).not.toBe(askerOf(runView([started]), step, 'OFF-1', 1));
   });
 });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { stepCode } from '../../src/runs/step-job.js';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
@@ -220,7 +220,7 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(eventsOf(trail, 'step.failed')).toEqual([]);
     expect(stack.ibm.groupsOf(account, SIM_IAM_IDS.jane)).toEqual([]);
     expect(lineOf(player.checklist(id)?.blocks, account, 'access-groups')).toMatch(/^:white_check_mark: Access groups: \d+ removed; verified by read-back/);
-    expect(stepProgress(trail).find((p) => p.id === stepId)?.state).toBe('verified');
+    expect(runView(trail).steps.find((p) => p.id === stepId)?.state).toBe('verified');
     expect(checklist).toContain('every step verified');
 
     expect(text).toContain('All steps verified');

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
@@ -122,8 +122,8 @@ describe('disable now, delete after the grace period', () => {
     }
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
     // Every removal keeps what it takes to restore it.
-    const changes = stepProgress(trail)
-      .flatMap((s) => s.changes ?? [])
+    const changes = runView(trail)
+      .steps.flatMap((s) => s.changes ?? [])
       .filter((c) => c.outcome !== 'already_absent');
     expect(changes.length).toBeGreaterThan(0);
     for (const c of changes) expect(c.snapshot, `${c.id}`).toBeDefined();
@@ -225,8 +225,8 @@ describe('reinstating during the grace period', () => {
     await statusBecomes(stack, id, 'reinstated');
     expect(await deletionJob(stack, id)).toBeUndefined();
     // Re-created policies get new ids: the trail maps each old id to its new one.
-    const policies = stepProgress(trail)
-      .filter((s) => s.phase === 'reinstate' && s.ref.step === 'policies')
+    const policies = runView(trail)
+      .steps.filter((s) => s.phase === 'reinstate' && s.ref.step === 'policies')
       .flatMap((s) => s.changes ?? []);
     expect(policies.length).toBeGreaterThan(0);
     for (const p of policies) expect(p.detail).toMatch(/^re-created as \S+$/);
@@ -237,8 +237,8 @@ describe('reinstating during the grace period', () => {
     const { stack, player, id } = await disabledJane();
     await player.checklistButton(PEOPLE.riley, 'reinstate', id);
     const trail = await finishedTrail(stack, id, { rounds: 2 });
-    const restored = stepProgress(trail)
-      .filter((s) => s.phase === 'reinstate')
+    const restored = runView(trail)
+      .steps.filter((s) => s.phase === 'reinstate')
       .flatMap((s) => s.changes ?? [])
       .filter((c) => c.outcome === 'restored');
     expect(restored.length).toBeGreaterThan(0);
@@ -268,8 +268,8 @@ describe('reinstating during the grace period', () => {
     const trail = await finishedTrail(stack, id, { rounds: 2 });
     expect(eventsOf(trail, 'run.planned').filter((e) => e.phase === 'reinstate')).toHaveLength(1);
     expect(stack.ibm.requests.filter((r) => r.method === 'POST' && r.path === '/v2/policies')).toHaveLength(
-      stepProgress(trail)
-        .filter((s) => s.phase === 'disable' && s.ref.step === 'policies')
+      runView(trail)
+        .steps.filter((s) => s.phase === 'disable' && s.ref.step === 'policies')
         .flatMap((s) => s.changes ?? [])
         .filter((c) => c.outcome === 'removed').length,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
@@ -26,7 +26,7 @@ describe('an account-wide listing that fails part-way during a run', () => {
 
     const trail = await finishedTrail(stack, id);
     expect(eventsOf(trail, 'run.finished')[0]).toMatchObject({ round: 1, outcome: 'verified' });
-    expect(stepProgress(trail).every((s) => s.state === 'verified')).toBe(true);
+    expect(runView(trail).steps.every((s) => s.state === 'verified')).toBe(true);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.apiKeysOf(account, leaver.iamId)).toEqual([]);
 
     const keyListings = stack.ibm.requests.slice(from).filter((r) => r.path === '/v1/apikeys');

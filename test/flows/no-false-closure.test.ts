@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_GROUP_IDS, SIM_IAM_IDS, seedWithSsoMembership } from '../../src/simulators/ibm-cloud/index.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
@@ -41,7 +41,7 @@ describe('no false closure in IBM Cloud', () => {
     const trail = await finishedTrail(stack, id);
     expect(stack.ibm.apiKeysOf(ACME_STAGING, SIM_IAM_IDS.janeSl)).toEqual([]);
     expect(stack.ibm.profilesLinkedTo(ACME_STAGING, SIM_IAM_IDS.janeSl)).toEqual([]);
-    const keys = stepProgress(trail).find((s) => s.id === `ibm-cloud.${ACME_STAGING}.api-keys`)!;
+    const keys = runView(trail).steps.find((s) => s.id === `ibm-cloud.${ACME_STAGING}.api-keys`)!;
     expect(keys.changes?.filter((c) => c.owner === SIM_IAM_IDS.janeSl).map((c) => c.outcome)).toEqual(['removed']);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PEOPLE } from '../../app/demo/workspace.js';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -18,7 +18,7 @@ describe('when Slack answers every chat.update with 429 for the whole run', () =
     // Every step verified while Slack accepted no update at all.
     const trail = await finishedTrail(stack, id);
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
-    expect(stepProgress(trail).every((s) => s.state === 'verified' || s.state === 'residual')).toBe(true);
+    expect(runView(trail).steps.every((s) => s.state === 'verified' || s.state === 'residual')).toBe(true);
     const updates = () => stack.slack.calls.slice(from).filter((c) => c.method === 'chat.update');
     expect(updates().length).toBeGreaterThan(0);
     expect(updates().every((c) => !c.ok && c.error === 'ratelimited')).toBe(true);

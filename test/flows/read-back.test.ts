@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
@@ -24,7 +24,7 @@ async function offboardJane(stack: LocalStack, player: SlackPlayer) {
 /** Every step that acted failed as not confirmed, none was verified, and neither the round nor the checklist says all is done. */
 async function expectNothingActedIsVerified(stack: LocalStack, player: SlackPlayer, id: string, trail: Awaited<ReturnType<typeof finishedTrail>>) {
   const acted = new Set(eventsOf(trail, 'step.acted').map((e) => e.stepId));
-  const progress = stepProgress(trail).filter((s) => acted.has(s.id));
+  const progress = runView(trail).steps.filter((s) => acted.has(s.id));
   for (const step of progress) {
     expect([step.id, step.state]).toEqual([step.id, 'failed']);
     expect(step.error).toMatch(/^not confirmed/);
@@ -59,7 +59,7 @@ describe('a change that does not stick is never shown as done', () => {
     expect(await expectNothingActedIsVerified(stack, player, id, trail)).toEqual(['slack.workspace.account']);
     expect(stack.slack.scim!.sessionEnds.map((s) => s.userId)).toEqual([PEOPLE.jane]);
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(true);
-    expect(stepProgress(trail).find((s) => s.id === 'slack.workspace.account')?.error).toContain(PEOPLE.jane);
+    expect(runView(trail).steps.find((s) => s.id === 'slack.workspace.account')?.error).toContain(PEOPLE.jane);
   });
 });
 
@@ -76,7 +76,7 @@ async function reinstateJane(stack: LocalStack, player: SlackPlayer, meanwhile: 
 
 /** Every step of the reinstatement that restored something failed as not confirmed, and the round says so. */
 function expectNoRestoreVerified(trail: Awaited<ReturnType<typeof finishedTrail>>) {
-  const restoring = stepProgress(trail).filter((s) => s.phase === 'reinstate' && (s.changes ?? []).some((c) => c.outcome === 'restored'));
+  const restoring = runView(trail).steps.filter((s) => s.phase === 'reinstate' && (s.changes ?? []).some((c) => c.outcome === 'restored'));
   for (const step of restoring) {
     expect([step.id, step.state]).toEqual([step.id, 'failed']);
     expect(step.error).toMatch(/^not confirmed/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, defaultIbmSeed, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
@@ -49,8 +49,8 @@ describe('reinstating API keys', () => {
     expect(janeKeys(stack)).toEqual(before);
     // The evidence says the same: found disabled and left so, and not among what came back.
     const changes = (phase: string) =>
-      stepProgress(trail)
-        .filter((s) => s.phase === phase && s.ref.step === 'api-keys')
+      runView(trail)
+        .steps.filter((s) => s.phase === phase && s.ref.step === 'api-keys')
         .flatMap((s) => s.changes ?? []);
     expect(changes('disable').find((c) => c.label === ALREADY_DISABLED)).toMatchObject({ outcome: 'already_absent', detail: 'already disabled' });
     expect(changes('reinstate').map((c) => c.label)).not.toContain(ALREADY_DISABLED);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
@@ -51,7 +51,7 @@ describe('offboarding under steady partial faults from IBM Cloud', () => {
       const [finished] = eventsOf(trail, 'run.finished');
       const failures = eventsOf(trail, 'step.failed').map((e) => `${e.stepId} (attempt ${e.attempt}): ${e.error}`);
       expect(finished, `${ids[n]}: ${failures.join('; ')}`).toMatchObject({ round: 1, outcome: 'verified' });
-      expect(stepProgress(trail).every((s) => s.state === 'verified')).toBe(true);
+      expect(runView(trail).steps.every((s) => s.state === 'verified')).toBe(true);
     }
     for (let i = 0; i < PEOPLE_LEAVING; i++) {
       for (const account of [ACME_PRODUCTION, ACME_STAGING]) {

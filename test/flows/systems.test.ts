@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
@@ -17,7 +17,7 @@ describe('systems switched on by their own configuration', () => {
 
     const trail = await finishedTrail(stack, id);
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
-    const slackStep = stepProgress(trail).find((s) => s.ref.system === 'slack')!;
+    const slackStep = runView(trail).steps.find((s) => s.ref.system === 'slack')!;
     // Slack never deletes a user: deleting it deactivates it, as disabling it does.
     expect(slackStep).toMatchObject({
       state: 'verified',

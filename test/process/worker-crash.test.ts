@@ -1,7 +1,7 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import { itemKey } from '../../src/connectors/connector.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
@@ -68,7 +68,7 @@ describe('a worker process killed in the middle of a step', () => {
     const acted = new Set(eventsOf(trail, 'step.acted').map((e) => e.transactionId));
     for (const r of mutations.filter((m) => m.status < 300)) expect(acted, `${r.method} ${r.path}`).toContain(r.transactionId);
     // And every item the run found is recorded as removed (or already gone), none left as "found, never removed".
-    for (const step of stepProgress(trail)) {
+    for (const step of runView(trail).steps) {
       const changed = new Set(step.changes?.map((c) => c.id));
       for (const item of step.found ?? []) expect(changed, `${step.id}: ${item.id}`).toContain(item.id);
     }
@@ -107,20 +107,20 @@ describe('a worker process killed in the middle of a step', () => {
     expect(stopped.length).toBeGreaterThan(0);
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('failures');
     // Never "running" for good: every planned step ended one way or the other.
-    for (const step of stepProgress(trail)) expect(['verified', 'failed']).toContain(step.state);
+    for (const step of runView(trail).steps) expect(['verified', 'failed']).toContain(step.state);
     // Every change IBM Cloud made, by whichever execution, is in the trail under the transaction id it was made with.
     const acted = new Set(eventsOf(trail, 'step.acted').map((e) => e.transactionId));
     const made = stack.ibm.requests.filter((r) => MUTATIONS.has(r.method) && !r.path.includes('/identity/token') && r.status < 300);
     expect(made.length).toBeGreaterThan(0);
     for (const r of made) expect(acted, `${r.method} ${r.path}`).toContain(r.transactionId);
     // Every item a stopped step's executions set out to change ends removed, still present or outcome unknown, under a transaction id.
-    for (const step of stepProgress(trail).filter((s) => stopped.some((f) => f.stepId === s.id))) {
+    for (const step of runView(trail).steps.filter((s) => stopped.some((f) => f.stepId === s.id))) {
       const outcomes = new Map((step.changes ?? []).map((c) => [itemKey(c), c.outcome]));
       for (const item of step.intents.flatMap((i) => i.itemIds))
         expect(['removed', 'disabled', 'already_absent', 'still_present', 'outcome_unknown'], `${step.id}: ${item}`).toContain(outcomes.get(item));
     }
     // The step's end is stated once.
-    for (const step of stepProgress(trail))
+    for (const step of runView(trail).steps)
       expect(
         trail.filter((e) => (e.type === 'step.failed' || e.type === 'step.verified') && e.stepId === step.id),
         step.id,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { approvedTerms, termsDigest } from '../../src/requests/approval-terms.js';
 import { notInState, requestState } from '../../src/requests/request-state.js';
+import { runView } from '../../src/runs/run-view.js';
 import { sampleRequest } from '../support/sample-request.js';
 
 const at = '2026-11-23T10:05:00.000Z';
@@ -10,20 +11,20 @@ const record = (e: object, seq = '1-0') => ({ ...e, seq, at }) as AuditRecord;
 describe('the state a request is shown in', () => {
   it('pending until an approval of its current terms, then partly approved; an approval of earlier terms does not count', () => {
     const r = sampleRequest();
-    expect(requestState(r, [])).toBe('pending');
-    const digest = termsDigest(approvedTerms(r, []));
-    expect(requestState(r, [record({ type: 'approval.recorded', actor: 'U0ALEX001', privileges: [], needed: 2, digest })])).toBe('partly_approved');
+    expect(requestState(r, runView([]))).toBe('pending');
+    const digest = termsDigest(approvedTerms(r, undefined));
+    expect(requestState(r, runView([record({ type: 'approval.recorded', actor: 'U0ALEX001', privileges: [], needed: 2, digest })]))).toBe('partly_approved');
     const moved = { ...r, effectiveAt: '2026-12-01T09:00:00.000Z' };
-    expect(requestState(moved, [record({ type: 'approval.recorded', actor: 'U0ALEX001', privileges: [], needed: 2, digest })])).toBe('pending');
+    expect(requestState(moved, runView([record({ type: 'approval.recorded', actor: 'U0ALEX001', privileges: [], needed: 2, digest })]))).toBe('pending');
   });
 
   it('approved is scheduled until its run starts, then running; completed with failures when its last round failed', () => {
-    expect(requestState(sampleRequest({ status: 'approved' }), [])).toBe('scheduled');
-    expect(requestState(sampleRequest({ status: 'approved', runStartedAt: at }), [])).toBe('running');
+    expect(requestState(sampleRequest({ status: 'approved' }), runView([]))).toBe('scheduled');
+    expect(requestState(sampleRequest({ status: 'approved', runStartedAt: at }), runView([]))).toBe('running');
     const failed = record({ type: 'run.finished', round: 1, outcome: 'failures', failedSteps: ['ibm-cloud.a.api-keys'] });
-    expect(requestState(sampleRequest({ status: 'completed' }), [failed])).toBe('completed_with_failures');
-    expect(requestState(sampleRequest({ status: 'completed' }), [])).toBe('completed');
-    expect(requestState(sampleRequest({ status: 'cancelled' }), [])).toBe('cancelled');
+    expect(requestState(sampleRequest({ status: 'completed' }), runView([failed]))).toBe('completed_with_failures');
+    expect(requestState(sampleRequest({ status: 'completed' }), runView([]))).toBe('completed');
+    expect(requestState(sampleRequest({ status: 'cancelled' }), runView([]))).toBe('cancelled');
   });
 
   it('says why an action is refused in each kind of state', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import type { StepRef } from '../../src/connectors/step-ref.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 import { blocksText } from '../../src/slack/blocks/block-kit.js';
@@ -25,13 +25,13 @@ function planned(accounts: number): AuditRecord[] {
 describe('the checklist message', () => {
   it('shows one section per account for a few accounts', () => {
     const trail = planned(2);
-    const { blocks } = checklistMessage(request, stepProgress(trail), trail);
+    const { blocks } = checklistMessage(request, runView(trail));
     expect(blocks.filter((b) => JSON.stringify(b).includes('*IBM Cloud* · account `'))).toHaveLength(2);
   });
 
   it("stays within Slack's 50 blocks, 3000 characters per section and 11,000 in all for 120 accounts, counting those it does not show", () => {
     const trail = planned(120);
-    const { blocks } = checklistMessage(request, stepProgress(trail), trail);
+    const { blocks } = checklistMessage(request, runView(trail));
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const b of blocks) expect((b as { text?: { text: string } }).text?.text.length ?? 0).toBeLessThanOrEqual(3000);
     expect(blocksText(blocks)).toBeLessThanOrEqual(11_000);
@@ -42,7 +42,7 @@ describe('the checklist message', () => {
 
   it('lists every account while they fit', () => {
     const trail = planned(20);
-    const text = JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks);
+    const text = JSON.stringify(checklistMessage(request, runView(trail)).blocks);
     for (let a = 0; a < 20; a++) expect(text).toContain(a.toString(16).padStart(32, '0'));
     expect(text).not.toContain('not shown here');
   });
@@ -67,16 +67,16 @@ describe('the checklist message', () => {
       },
       { type: 'step.failed', stepId: id, attempt: 1, error: 'permission denied (403)', seq: '3-0', at },
     ];
-    const text = JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks);
+    const text = JSON.stringify(checklistMessage(request, runView(trail)).blocks);
     expect(text).toContain('*failed*: permission denied (403) (1 still present, 1 outcome unknown)');
   });
 
   it('says the audit trail is broken right under its heading, in its fallback text too, and nothing of it when intact', () => {
     const trail = planned(1);
-    const broken = checklistMessage(request, stepProgress(trail), trail, {
+    const broken = checklistMessage(request, runView(trail), {
       chainBroken: 'changed at entry 3 (1-0): entry 1-0 (request.approved) was changed after it was recorded',
     });
-    const intact = checklistMessage(request, stepProgress(trail), trail);
+    const intact = checklistMessage(request, runView(trail));
 
     expect(JSON.stringify(broken.blocks[1])).toContain('The audit trail is broken* (changed at entry 3');
     expect(broken.text).toContain('the audit trail is broken');
@@ -95,7 +95,7 @@ describe('the checklist names the round it shows for what it is', () => {
     at({ type: 'run.planned', round: 1, phase: 'disable', steps, startsAt: '2026-11-23T10:00:00.000Z' }),
     at({ type: 'run.finished', round: 1, outcome: 'verified', failedSteps: [] }),
   ];
-  const heading = (trail: AuditRecord[]) => JSON.stringify(checklistMessage(request, stepProgress(trail), trail).blocks[0]);
+  const heading = (trail: AuditRecord[]) => JSON.stringify(checklistMessage(request, runView(trail)).blocks[0]);
 
   it('a deletion after "End grace period now": who ended the grace period, though the schedule started the round', () => {
     const trail = [

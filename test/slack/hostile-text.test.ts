@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import type { StepRef } from '../../src/connectors/step-ref.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 import { appHome } from '../../src/slack/blocks/app-home.js';
@@ -74,7 +74,7 @@ function everyBuilder(text: string): [string, unknown][] {
     ['approval message, pending', approvalMessage(request, shape, preview)],
     ['approval message, rejected', approvalMessage(rejected, shape, preview)],
     ['approval message, checking', approvalMessage(request, shape)],
-    ['checklist message', checklistMessage({ ...request, status: 'completed' }, stepProgress(trail), trail)],
+    ['checklist message', checklistMessage({ ...request, status: 'completed' }, runView(trail))],
     [
       'App Home, approver',
       appHome([request, { ...rejected, lastRescan: { at: AT, findings: 2 } } as OffboardRequest], {

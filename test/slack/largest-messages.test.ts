@@ -1,7 +1,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord, PreviewItem } from '../../src/audit/audit-event.js';
-import { stepProgress } from '../../src/checklist/step-progress.js';
+import { runView } from '../../src/runs/run-view.js';
 import type { StepRef } from '../../src/connectors/step-ref.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 import type { RunShape } from '../../src/runs/run-flow.js';
@@ -71,7 +71,7 @@ function round(accounts: number, end: (i: number) => 'failed' | 'verified' | 'ru
 }
 
 async function postChecklist(trail: AuditRecord[]) {
-  const message = checklistMessage(request, stepProgress(trail), trail);
+  const message = checklistMessage(request, runView(trail));
   await web.chat.postMessage({ channel: CHANNEL, ...message } as never);
   return JSON.stringify(message.blocks);
 }

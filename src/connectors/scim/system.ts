@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Phase } from '../../audit/audit-event.js';
-import type { StepCapabilities } from '../connector.js';
-import type { Identity, SystemModule } from '../system.js';
+import type { Identity, SystemModule, SystemStep } from '../system.js';
 import { scimAccountStep } from './account-step.js';
 import { scimGroupsStep } from './groups-step.js';
 import { SCIM_PROFILES, scimProfile } from './profiles/index.js';
@@ -26,21 +24,11 @@ export const scimDeclarationSchema = z.object({
 
 export type ScimDeclaration = z.input<typeof scimDeclarationSchema>;
 
-/** A step of a SCIM application, in the shape the registry wraps as a job (`defineStepJob` without the system). */
-export interface ScimStepSpec {
-  step: string;
-  title: string;
-  phases: readonly Phase[];
-  endsIdentity?: boolean;
-  /** Runs after the scope's other steps: the account goes once its memberships are taken, with their snapshots. */
-  closing?: boolean;
-  connect(client: ScimClient, scope: string): StepCapabilities;
-}
-
 export interface ScimSystem {
   module: SystemModule<ScimClient>;
   profile: ScimProfile;
-  steps: ScimStepSpec[];
+  /** The module's steps, as the vendor's profile allows them. */
+  steps: readonly SystemStep<ScimClient>[];
 }
 
 /**
@@ -60,11 +48,16 @@ export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Reco
   const d = parsed.data;
   const profile = found;
   const baseUrl = d.base_url.endsWith('/') ? d.base_url : `${d.base_url}/`;
+  const steps: SystemStep<ScimClient>[] = [];
+  if (profile.groups) steps.push({ step: 'groups', title: `${d.name} groups`, connect: (client) => scimGroupsStep(client) });
+  // Runs after the scope's other steps: the account goes once its memberships are taken, with their snapshots.
+  steps.push({ step: 'account', title: `${d.name} account`, endsIdentity: true, closing: true, connect: (client) => scimAccountStep(client) });
   const module: SystemModule<ScimClient> = {
     id: d.id,
     title: d.name,
     scopeNoun: SCIM_DIRECTORY,
     notCovered: [`sessions ${d.name} issued before end only as far as ${d.name} ends them when an account is deactivated`, ...profile.notCovered],
+    steps,
     switchedOnBy: d.token_env,
     variables: z.object({
       [d.token_env]: z.string().describe(`Switches ${d.name} (SCIM, profile ${profile.id}) on: its SCIM bearer token, declared in OFFBOARD_SYSTEMS_FILE`),
@@ -84,23 +77,6 @@ export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Reco
       };
     },
   };
-  const steps: ScimStepSpec[] = [];
-  const account = {
-    step: 'account',
-    title: `${d.name} account`,
-    phases: [
-      ...(profile.patchActive || profile.delete === 'deactivate' ? (['disable'] as const) : []),
-      'delete' as const,
-      ...(profile.reactivate ? (['reinstate'] as const) : []),
-    ],
-    endsIdentity: true,
-    closing: true,
-    connect: (client: ScimClient) => scimAccountStep(client),
-  };
-  if (profile.groups) {
-    steps.push({ step: 'groups', title: `${d.name} groups`, phases: ['disable', 'delete', 'reinstate'], connect: (client) => scimGroupsStep(client) });
-  }
-  steps.push(account);
   return { module, profile, steps };
 }
 

@@ -1,8 +1,7 @@
-import type { AuditRecord, Phase } from '../../audit/audit-event.js';
-import { notCoveredOf, roundName, roundsOf } from '../../checklist/rounds.js';
-import { currentRound, foundNothingAnywhere, type StepProgress } from '../../checklist/step-progress.js';
+import type { Phase } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
+import { foundNothingAnywhere, notCoveredOf, roundName, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
 import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
@@ -23,12 +22,13 @@ const ICONS = {
  * The live checklist in the request's thread, rendered entirely from the audit trail. `chainBroken`:
  * how the trail's hash chain was found broken, said before anything drawn from it.
  */
-export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trail: AuditRecord[], { chainBroken }: { chainBroken?: string } = {}) {
-  const { round, finished: roundFinished } = currentRound(trail);
-  const planned = trail.findLast((e) => e.type === 'run.planned');
-  const finished = roundFinished ? trail.findLast((e) => e.type === 'run.finished') : undefined;
-  const report = roundFinished ? trail.findLast((e) => e.type === 'report.published') : undefined;
-  const scheduled = planned?.type === 'run.planned' && Date.parse(planned.startsAt) > Date.parse(planned.at) ? planned.startsAt : undefined;
+export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroken }: { chainBroken?: string } = {}) {
+  const { steps } = view;
+  const { round, finished: roundFinished } = view.current;
+  const current = view.rounds.at(-1);
+  const finished = roundFinished ? view.finishes.at(-1) : undefined;
+  const report = roundFinished ? view.reports.at(-1) : undefined;
+  const scheduled = current && Date.parse(current.startsAt) > Date.parse(current.at) ? current.startsAt : undefined;
   const verified = steps.filter((s) => s.state === 'verified').length;
 
   const groups = new Map<string, StepProgress[]>();
@@ -42,18 +42,16 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
     return { group, text: `*${systemTitle(ref)}* · ${scopeLabel(ref, (x) => `\`${x}\``)} · ${PHASES[phase]}\n${lines.join('\n')}` };
   });
 
-  const footer =
-    finished?.type === 'run.finished'
-      ? finished.outcome === 'verified'
-        ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
-        : finished.outcome === 'residual'
-          ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
-          : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
-      : `${verified} of ${steps.length} steps verified so far.`;
-  const evidence =
-    report?.type === 'report.published'
-      ? ` Evidence report: ${escapeText(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).`
-      : '';
+  const footer = finished
+    ? finished.outcome === 'verified'
+      ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
+      : finished.outcome === 'residual'
+        ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
+        : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
+    : `${verified} of ${steps.length} steps verified so far.`;
+  const evidence = report
+    ? ` Evidence report: ${escapeText(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).`
+    : '';
   const warning =
     finished && foundNothingAnywhere(steps)
       ? [
@@ -73,24 +71,23 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
   const scope = finished
     ? [
         context(
-          `*Checked:* ${escapeText(checked.join('; '))}. *Not covered:* ${escapeText(['systems and accounts not configured here', 'identities under another email', ...notCoveredOf(trail), 'access shown amber above'].join('; '))}.`,
+          `*Checked:* ${escapeText(checked.join('; '))}. *Not covered:* ${escapeText(['systems and accounts not configured here', 'identities under another email', ...notCoveredOf(view), 'access shown amber above'].join('; '))}.`,
         ),
       ]
     : [];
-  const rescanned = trail.findLast((e) => e.type === 'rescan.done');
-  const rescanLine =
-    rescanned?.type === 'rescan.done'
-      ? [
-          context(
-            rescanned.findings.length
-              ? `:rotating_light: Re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: *${rescanned.findings.length} access item(s) came back*; see the alert in this thread.`
-              : `:mag: Last re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: nothing came back${rescanned.unchecked.length ? ` (could not check: ${escapeText(rescanned.unchecked.join('; '))})` : ''}.`,
-          ),
-        ]
-      : [];
-  const deletion = trail.findLast((e) => e.type === 'deletion.scheduled');
+  const rescanned = view.rescans.at(-1);
+  const rescanLine = rescanned
+    ? [
+        context(
+          rescanned.findings.length
+            ? `:rotating_light: Re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: *${rescanned.findings.length} access item(s) came back*; see the alert in this thread.`
+            : `:mag: Last re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: nothing came back${rescanned.unchecked.length ? ` (could not check: ${escapeText(rescanned.unchecked.join('; '))})` : ''}.`,
+        ),
+      ]
+    : [];
+  const deletion = view.deletions.at(-1);
   const lifecycle =
-    r.status === 'disabled' && deletion?.type === 'deletion.scheduled'
+    r.status === 'disabled' && deletion
       ? [
           context(
             `:lock: Access removed; the person stays a member where they were, with nothing to use. *Deletion scheduled for ${slackDate(deletion.deleteAt)}*, unless they are reinstated first.`,
@@ -100,7 +97,7 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
         ? [context(':leftwards_arrow_with_hook: Reinstated: what was removed has been restored, and the deletion is cancelled.')]
         : [];
   const buttons: Array<Record<string, unknown>> = [
-    ...(finished?.type === 'run.finished' && finished.outcome === 'failures' && r.status !== 'approved'
+    ...(finished && finished.outcome === 'failures' && r.status !== 'approved'
       ? [{ type: 'button', action_id: ACTIONS.retry, value: r.id, text: plain('Retry failed steps') }]
       : []),
     ...(r.status === 'disabled'
@@ -111,17 +108,14 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
       : []),
   ];
   // A finished round without its stored pack (every upload failed) can have it made again; a stored one can be had.
-  const stored = trail.some((e) => e.type === 'report.published' && e.round === round);
+  const stored = view.reports.some((e) => e.round === round);
   if (finished && !stored) buttons.push({ type: 'button', action_id: ACTIONS.generateReport, value: r.id, text: plain('Generate report') });
-  if (trail.some((e) => e.type === 'report.published'))
-    buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
+  if (view.reports.length) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
   // Each failed step can be retried on its own, once its cause is fixed, without the others.
-  const { phase } = currentRound(trail);
+  const { phase } = view.current;
   const failedSteps =
-    finished?.type === 'run.finished' && finished.outcome === 'failures' && r.status !== 'approved'
-      ? steps.filter((s) => s.state === 'failed' && s.phase === phase)
-      : [];
+    finished && finished.outcome === 'failures' && r.status !== 'approved' ? steps.filter((s) => s.state === 'failed' && s.phase === phase) : [];
   const perStep = failedSteps.length
     ? [
         {
@@ -139,7 +133,6 @@ export function checklistMessage(r: OffboardRequest, steps: StepProgress[], trai
           : []),
       ]
     : [];
-  const current = roundsOf(trail).at(-1);
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escapeText(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
   const tampered = chainBroken
     ? [

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import { AuditTrail } from '../../../src/audit/audit-trail.js';
 import type { Phase } from '../../../src/audit/audit-event.js';
-import { stepProgress } from '../../../src/checklist/step-progress.js';
+import { runView } from '../../../src/runs/run-view.js';
 import type { Change, StepCapabilities, StepContext } from '../../../src/connectors/connector.js';
 import type { ScimProfile } from '../../../src/connectors/scim/profile.js';
 import { SCIM_PROFILES } from '../../../src/connectors/scim/profiles/index.js';
 import type { ScimClient } from '../../../src/connectors/scim/scim-client.js';
-import { SCIM_DIRECTORY, type ScimStepSpec, scimSystem } from '../../../src/connectors/scim/system.js';
+import { SCIM_DIRECTORY, scimSystem } from '../../../src/connectors/scim/system.js';
+import type { SystemStep } from '../../../src/connectors/system.js';
 import type { Identity, Person } from '../../../src/connectors/system.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { Keys } from '../../../src/redis.js';
@@ -59,7 +60,7 @@ export interface ScimApp {
   kind: 'simulator' | 'scimmy';
   url: string;
   client: ScimClient;
-  steps: ScimStepSpec[];
+  steps: readonly SystemStep<ScimClient>[];
   identify(person: Person, earlier?: Identity[]): Promise<Identity[]>;
   isActive(userId: string): boolean | undefined;
   exists(userId: string): boolean;
@@ -141,7 +142,7 @@ export class StepDriver {
 
   constructor(
     private readonly app: ScimApp,
-    readonly spec: ScimStepSpec,
+    readonly spec: SystemStep<ScimClient>,
     readonly audit: AuditTrail,
   ) {}
 
@@ -167,7 +168,7 @@ export class StepDriver {
     const step = await this.phaseStep(phase, caps, id);
     const ctx = { ...(await this.context()), stepId: id };
     for (let attempt = 1; attempt <= executions; attempt++) {
-      const earlier = stepProgress(await this.audit.read(this.requestId)).find((s) => s.id === id && s.phase === phase);
+      const earlier = runView(await this.audit.read(this.requestId)).steps.find((s) => s.id === id && s.phase === phase);
       const dies = opts.firstDiesAfterChange && attempt === 1;
       try {
         await actOnStep(dies ? diesAfterFirstChange(step) : step, { ...ctx, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, this.audit);
@@ -188,7 +189,7 @@ export class StepDriver {
 
   private async phaseStep(phase: Phase, caps: StepCapabilities, id: string) {
     if (phase === 'reinstate') {
-      const history = stepProgress(await this.audit.read(this.requestId)).filter((s) => s.id === id);
+      const history = runView(await this.audit.read(this.requestId)).steps.filter((s) => s.id === id);
       return restoring(caps.restore!, snapshotsOf(history));
     }
     const action = phase === 'delete' ? (caps.delete ?? caps.disable) : caps.disable;
@@ -220,7 +221,7 @@ function diesAfterFirstChange(step: PhaseStep): PhaseStep {
 
 export const trail = (redis: Redis) => new AuditTrail(redis, new Keys(`scim-test-${Date.now()}-${Math.random()}`));
 
-export const stepOf = (app: ScimApp, step: 'account' | 'groups'): ScimStepSpec => {
+export const stepOf = (app: ScimApp, step: 'account' | 'groups'): SystemStep<ScimClient> => {
   const spec = app.steps.find((s) => s.step === step);
   if (!spec) throw new Error(`no ${step} step for this profile`);
   return spec;
