@@ -36,7 +36,17 @@ export function eventDetail(e: AuditRecord): string {
     case 'request.approved':
       return `Approved${e.approvedBy ? ` by ${e.approvedBy.join(' and ')}` : ''}${e.rule ? ` under rule ${e.rule}` : ''}${e.approvers ? `; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : ''}${e.digest ? `; terms SHA-256 ${e.digest}` : ''}`;
     case 'request.rejected':
-      return `Rejected: ${e.reason}`;
+      return `Rejected${e.rejectedBy ? ` by ${e.rejectedBy.join(' and ')}` : ''}: ${e.reason}`;
+    case 'request.cancelled':
+      return `Cancelled while ${e.state.replace('_', ' ')}: ${e.reason}`;
+    case 'request.rescheduled':
+      return `Access to end ${e.to ? `at ${isoTime(e.to)}` : 'at approval'} instead of ${e.from ? isoTime(e.from) : 'at approval'}; approvals asked again`;
+    case 'request.reminded':
+      return `Approvers reminded (reminder ${e.reminder})`;
+    case 'request.escalated':
+      return `Escalated to ${e.to}`;
+    case 'request.expired':
+      return `Expired: no decision within ${Math.round(e.afterMs / 1000)} s`;
     case 'run.planned':
       return `Round ${e.round}${e.phase ? ` (${e.phase})` : ''}: ${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
     case 'step.started':
