@@ -1,3 +1,4 @@
+import { describeWait } from '../requests/pending-timers.js';
 import { describePrivileges } from '../requests/privilege.js';
 import type { AuditRecord } from '../audit/audit-event.js';
 import { recordsOf } from '../runs/run-view.js';
@@ -46,7 +47,7 @@ export function eventDetail(e: AuditRecord): string {
     case 'request.escalated':
       return `Escalated to ${e.to}`;
     case 'request.expired':
-      return `Expired: no decision within ${Math.round(e.afterMs / 1000)} s`;
+      return `Expired: no decision within ${describeWait(e.afterMs)}`;
     case 'run.planned':
       return `Round ${e.round}${e.phase ? ` (${e.phase})` : ''}: ${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
     case 'step.started':
