@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { startLocalRedis, type LocalRedis } from '../../src/simulators/local-redis.js';
 import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { SlackPlayer } from './slack-player.js';
 import { PEOPLE } from './workspace.js';
 
@@ -81,6 +82,8 @@ async function main() {
     say('   profile links removed (each kept in the trail as a snapshot), her Slack account deactivated. Deletion is scheduled in 30 days.');
 
     say('\n4. Riley (IT) clicks "End grace period now": the deletion runs at once\n');
+    // As a person would: once the checklist offers the button (the request is in its grace period).
+    await live.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.endGrace), { timeoutMs: DEADLINE_MS });
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     const final = await untilFinished(id, 2);
     if (stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).length)
