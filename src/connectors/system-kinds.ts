@@ -1,0 +1,30 @@
+import { declareScimSystem } from './scim/system.js';
+import type { SystemModule } from './system.js';
+
+/**
+ * One entry of the systems file (`OFFBOARD_SYSTEMS_FILE`), as its kind reads it: the loader has
+ * checked `id`, `kind` and `name` and hands the kind the entry without `kind`.
+ */
+export interface SystemDeclaration {
+  id: string;
+  kind: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Builds the module of one declared system from its entry (less `kind`). Every problem with the
+ * entry is returned, each naming its field; one thrown is listed as it is.
+ */
+export type SystemKind = (entry: Record<string, unknown>) => SystemModule<unknown> | { problems: string[] };
+
+/**
+ * Every kind a systems file may declare, and what builds it: one line a kind, the one place a
+ * kind plugs in. Its simulator kit is `src/simulators/<kind>/kit.ts` (`declaredKit`).
+ */
+export const SYSTEM_KINDS: Readonly<Record<string, SystemKind>> = {
+  scim: (entry) => {
+    const system = declareScimSystem(entry);
+    return 'problems' in system ? system : (system.module as SystemModule<unknown>);
+  },
+};
