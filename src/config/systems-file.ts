@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { SYSTEM_KINDS, type SystemDeclaration, type SystemKind } from '../connectors/system-kinds.js';
+import { declaredModule, SYSTEM_KINDS, type SystemDeclaration, type SystemKind } from '../connectors/system-kinds.js';
 import type { SystemModule } from '../connectors/system.js';
 
 /** The setting that names the file. */
@@ -46,7 +46,11 @@ export interface DeclaredSystems {
  */
 export function loadSystemsFile(
   file: string,
-  { builtIn, reserved = [], kinds = SYSTEM_KINDS }: { builtIn: readonly SystemModule<unknown>[]; reserved?: readonly string[]; kinds?: Readonly<Record<string, SystemKind>> },
+  {
+    builtIn,
+    reserved = [],
+    kinds = SYSTEM_KINDS,
+  }: { builtIn: readonly SystemModule<unknown>[]; reserved?: readonly string[]; kinds?: Readonly<Record<string, SystemKind>> },
 ): DeclaredSystems {
   const none = (problems: string[]): DeclaredSystems => ({ declarations: [], modules: [], problems });
   let text: string;
@@ -83,36 +87,23 @@ export function loadSystemsFile(
     for (const field of secrets) {
       problems.push(`${field}: a secret is never written in the file: name the environment variable that holds it (token_env)`);
     }
-    const kind = entry && kinds[entry.kind];
-    if (entry && !kind) problems.push(`kind: "${entry.kind}" is not a kind of system the bot knows: one of ${Object.keys(kinds).join(', ')}`);
     if (entry && taken.has(entry.id)) problems.push(`id: "${entry.id}" is already ${taken.get(entry.id)}: each system needs an id of its own`);
     if (entry && !taken.has(entry.id)) taken.set(entry.id, `systems[${index}]'s`);
-    if (!entry || !kind || problems.length) {
+    const built = entry
+      ? declaredModule(Object.fromEntries(Object.entries(entry).filter(([field]) => !secrets.includes(field))) as SystemDeclaration, kinds)
+      : undefined;
+    if (built && 'problems' in built) problems.push(...built.problems);
+    else if (built) {
+      for (const name of Object.keys(built.variables.shape).filter((v) => variables.has(v))) {
+        problems.push(`${name} is ${variables.get(name)}: name a variable of its own`);
+      }
+    }
+    if (problems.length || !built || 'problems' in built) {
       result.problems.push(...problems.map((p) => `${where}: ${p}`));
-      return;
-    }
-    const { kind: _kind, ...rest } = entry;
-    const built = build(kind, Object.fromEntries(Object.entries(rest).filter(([field]) => !secrets.includes(field))));
-    if ('problems' in built) {
-      result.problems.push(...built.problems.map((p) => `${where}: ${p}`));
-      return;
-    }
-    const clashes = Object.keys(built.variables.shape).filter((name) => variables.has(name));
-    if (clashes.length) {
-      result.problems.push(...clashes.map((name) => `${where}: ${name} is ${variables.get(name)}: name a variable of its own`));
       return;
     }
     result.declarations.push(entry as SystemDeclaration);
     result.modules.push(built);
   });
   return result;
-}
-
-/** A kind's answer, with a problem it threw listed as it is. */
-function build(kind: SystemKind, entry: Record<string, unknown>): SystemModule<unknown> | { problems: string[] } {
-  try {
-    return kind(entry);
-  } catch (err) {
-    return { problems: [(err as Error).message] };
-  }
 }

@@ -141,6 +141,7 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
       'OFFBOARD_SYSTEMS_FILE systems[4] (github): id: "github" is already systems[0]\'s: each system needs an id of its own',
       'OFFBOARD_SYSTEMS_FILE systems[5] (slack): id: "slack" is already the built-in system Slack: each system needs an id of its own',
       'OFFBOARD_SYSTEMS_FILE systems[6] (box): token: a secret is never written in the file: name the environment variable that holds it (token_env)',
+      "OFFBOARD_SYSTEMS_FILE systems[6] (box): SLACK_BOT_TOKEN is one of the bot's own settings: name a variable of its own",
       'OFFBOARD_SYSTEMS_FILE systems[7] (miro): Unrecognized key: "pagesize"',
       // The entries that hold are configured still: their own problems are listed too.
       'GITHUB_SCIM_TOKEN is not set: GitHub Enterprise (declared in OFFBOARD_SYSTEMS_FILE) needs its SCIM token there',
@@ -173,7 +174,8 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
     ]);
     const unreadable = systemsFile(`systems:${GITHUB}\n`);
     chmodSync(unreadable, 0o000);
-    if (process.getuid?.() !== 0) expect(problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: unreadable })[0]).toMatch(/^OFFBOARD_SYSTEMS_FILE cannot be read \(EACCES\)/);
+    if (process.getuid?.() !== 0)
+      expect(problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: unreadable })[0]).toMatch(/^OFFBOARD_SYSTEMS_FILE cannot be read \(EACCES\)/);
 
     const broken = problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: systemsFile('systems:\n  - id: github\n   kind: [scim\n') });
     expect(broken.length).toBeGreaterThan(0);
