@@ -93,4 +93,11 @@ describe('a SCIM application declared in OFFBOARD_SYSTEMS_FILE', () => {
     // IBM Cloud went on regardless.
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeUndefined();
   });
+
+  it('a declared application that refuses the token stops the start, naming the variable to fix, never its value', async () => {
+    const refused = start({ github: true, env: { GITHUB_SCIM_TOKEN: 'not-the-token-0001' } });
+
+    await expect(refused).rejects.toThrow(/GitHub Enterprise refused the token \(401\)\. Check GITHUB_SCIM_TOKEN/);
+    await expect(refused).rejects.not.toThrow(/not-the-token-0001/);
+  });
 });
