@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { declaredModule, SYSTEM_KINDS, type SystemDeclaration, type SystemKind } from '../connectors/system-kinds.js';
+import { declaredModule, type SystemDeclaration } from '../connectors/system-kinds.js';
 import type { SystemModule } from '../connectors/system.js';
 
 /** The setting that names the file. */
@@ -11,7 +11,7 @@ export const SYSTEMS_FILE = 'OFFBOARD_SYSTEMS_FILE';
  * A system id goes into job ids, step ids, Redis keys and metric labels: lowercase letters, digits
  * and dashes, starting with a letter, short enough to read in a checklist.
  */
-export const SYSTEM_ID = /^[a-z][a-z0-9-]{0,39}$/;
+const SYSTEM_ID = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** What every entry has, whatever its kind; the kind reads the rest. */
 export const declarationSchema = z.looseObject({
@@ -29,16 +29,15 @@ const fileSchema = z.strictObject({ systems: z.array(z.unknown(), { message: 'sy
 const SECRET_FIELD = /token|secret|password|passwd|api[_-]?key|credential/i;
 
 export interface DeclaredSystems {
-  /** The entries that hold, in the file's order. */
-  declarations: SystemDeclaration[];
-  /** Their modules, in the same order. */
+  /** The modules of the entries that hold, in the file's order. */
   modules: SystemModule<unknown>[];
   /** Every problem found, each naming the entry and its field, never a value of the environment. */
   problems: string[];
 }
 
 /**
- * The systems `OFFBOARD_SYSTEMS_FILE` declares, each built by its kind (`SYSTEM_KINDS`), with every
+ * The systems `OFFBOARD_SYSTEMS_FILE` declares, each built by its kind (`SYSTEM_KINDS` in
+ * src/connectors/system-kinds.ts), with every
  * problem of the file listed: unreadable, not YAML, an entry of an unknown kind, an id taken twice
  * or by a built-in system (`builtIn`), a secret written in it, a variable that is one of the bot's
  * own (`reserved`). A declared system's own variables (its token) are checked by its `configure`,
@@ -46,13 +45,9 @@ export interface DeclaredSystems {
  */
 export function loadSystemsFile(
   file: string,
-  {
-    builtIn,
-    reserved = [],
-    kinds = SYSTEM_KINDS,
-  }: { builtIn: readonly SystemModule<unknown>[]; reserved?: readonly string[]; kinds?: Readonly<Record<string, SystemKind>> },
+  { builtIn, reserved = [] }: { builtIn: readonly SystemModule<unknown>[]; reserved?: readonly string[] },
 ): DeclaredSystems {
-  const none = (problems: string[]): DeclaredSystems => ({ declarations: [], modules: [], problems });
+  const none = (problems: string[]): DeclaredSystems => ({ modules: [], problems });
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -68,7 +63,7 @@ export function loadSystemsFile(
     return none(parsed.error.issues.map((i) => `${SYSTEMS_FILE}: ${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`));
   }
 
-  const result: DeclaredSystems = { declarations: [], modules: [], problems: [] };
+  const result: DeclaredSystems = { modules: [], problems: [] };
   const taken = new Map<string, string>(builtIn.map((m) => [m.id, `the built-in system ${m.title}`]));
   const variables = new Map<string, string>([
     ...reserved.map((name) => [name, "one of the bot's own settings"] as const),
@@ -90,7 +85,7 @@ export function loadSystemsFile(
     if (entry && taken.has(entry.id)) problems.push(`id: "${entry.id}" is already ${taken.get(entry.id)}: each system needs an id of its own`);
     if (entry && !taken.has(entry.id)) taken.set(entry.id, `systems[${index}]'s`);
     const built = entry
-      ? declaredModule(Object.fromEntries(Object.entries(entry).filter(([field]) => !secrets.includes(field))) as SystemDeclaration, kinds)
+      ? declaredModule(Object.fromEntries(Object.entries(entry).filter(([field]) => !secrets.includes(field))) as SystemDeclaration)
       : undefined;
     if (built && 'problems' in built) problems.push(...built.problems);
     else if (built) {
@@ -102,7 +97,6 @@ export function loadSystemsFile(
       result.problems.push(...problems.map((p) => `${where}: ${p}`));
       return;
     }
-    result.declarations.push(entry as SystemDeclaration);
     result.modules.push(built);
   });
   return result;

@@ -33,13 +33,10 @@ export const SYSTEM_KINDS: Readonly<Record<string, SystemKind>> = {
  * The module of one declared system, built by its kind; every problem returned (an unknown kind,
  * or what the kind finds wrong with the entry), one thrown listed as it is.
  */
-export function declaredModule(
-  declaration: SystemDeclaration,
-  kinds: Readonly<Record<string, SystemKind>> = SYSTEM_KINDS,
-): SystemModule<unknown> | { problems: string[] } {
+export function declaredModule(declaration: SystemDeclaration): SystemModule<unknown> | { problems: string[] } {
   const { kind, ...entry } = declaration;
-  const build = kinds[kind];
-  if (!build) return { problems: [`kind: "${kind}" is not a kind of system the bot knows: one of ${Object.keys(kinds).join(', ')}`] };
+  const build = SYSTEM_KINDS[kind];
+  if (!build) return { problems: [`kind: "${kind}" is not a kind of system the bot knows: one of ${Object.keys(SYSTEM_KINDS).join(', ')}`] };
   try {
     return build(entry);
   } catch (err) {
