@@ -62,7 +62,11 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     logger,
   };
   const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
-  const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
+  const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, {
+    concurrency: config.jobs.concurrency,
+    lockMs: config.jobs.lockMs,
+    modules: config.modules,
+  });
   try {
     // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
     await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });

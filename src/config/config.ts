@@ -4,6 +4,7 @@ import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from '../requests/approval-rules.js';
 import { list, positiveInt, url } from './env-schema.js';
 import { readPolicyFile } from './policy-file.js';
+import { loadSystemsFile, SYSTEMS_FILE } from './systems-file.js';
 
 /**
  * The bot's own configuration contract; each system reads its own variables (its `settings.ts`).
@@ -163,6 +164,12 @@ const schema = z
       .regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)')
       .optional()
       .meta({ description: "The key's name, written in every manifest and on every PDF page", unset: 'required with the key file' }),
+    OFFBOARD_SYSTEMS_FILE: z
+      .string()
+      .optional()
+      .describe(
+        'A YAML file declaring more systems (SCIM 2.0 applications) beside the built-in ones, each switched on by the variable holding its token (see "The systems file" below)',
+      ),
     OFFBOARD_DASHBOARD_USER: z.string().optional().meta({ description: 'HTTP basic auth user of the dashboard', unset: 'required with the port' }),
     // Basic auth has no lockout: only length keeps guessing out of reach.
     OFFBOARD_DASHBOARD_PASSWORD: z
@@ -287,7 +294,16 @@ function signingKeyFileProblem(file: string): string | undefined {
 }
 
 /** The bot's own settings and the systems switched on, each with its own settings read. */
-export type Config = z.output<typeof schema> & { systems: ConfiguredSystem[]; policy: ApprovalPolicy };
+export type Config = z.output<typeof schema> & {
+  systems: ConfiguredSystem[];
+  /**
+   * Every system the bot knows, switched on or not: the built-in ones and those declared in
+   * OFFBOARD_SYSTEMS_FILE, in that order. Whatever reads the registry reads this.
+   */
+  modules: SystemModule<unknown>[];
+  /** The approval rules: OFFBOARD_POLICY_FILE, or the default rules. */
+  policy: ApprovalPolicy;
+};
 export type ApproverSource = Config['approvers'];
 
 export class ConfigError extends Error {
@@ -298,11 +314,12 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses the environment for the bot and for every system in `modules`, reporting every problem
- * at once. A system is on when its switch variable is set; at least one must be. Values are never
- * echoed: some are secrets.
+ * Parses the environment for the bot and for every system: the built-in ones in `builtIn`, each
+ * switched on by its switch variable, and those OFFBOARD_SYSTEMS_FILE declares, always on (their
+ * token variable unset is a problem). Every problem is reported at once; at least one system must
+ * be on. Values are never echoed: some are secrets.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModule<unknown>[]): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, builtIn: readonly SystemModule<unknown>[]): Config {
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')) as Record<string, string>;
   const parsed = schema.safeParse(blankAsUnset);
   const problems = [
@@ -318,14 +335,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModul
   const messages = problems.map((p) => p.message);
   const keyProblem = blankAsUnset.OFFBOARD_SIGNING_KEY_FILE && signingKeyFileProblem(blankAsUnset.OFFBOARD_SIGNING_KEY_FILE);
   if (keyProblem) messages.push(keyProblem);
+  const file = blankAsUnset[SYSTEMS_FILE];
+  const declared = file ? loadSystemsFile(file, { builtIn, reserved: order }) : { modules: [], problems: [] };
+  messages.push(...declared.problems);
   const systems: ConfiguredSystem[] = [];
-  for (const module of modules.filter((m) => blankAsUnset[m.switchedOnBy] !== undefined)) {
+  const on = [...builtIn.filter((m) => blankAsUnset[m.switchedOnBy] !== undefined), ...declared.modules];
+  for (const module of on) {
     const settings = module.configure(blankAsUnset);
     if ('problems' in settings) messages.push(...settings.problems);
     else systems.push({ module, settings });
   }
-  if (modules.every((m) => blankAsUnset[m.switchedOnBy] === undefined)) {
-    messages.push(`No system to offboard from is switched on: set ${modules.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`);
+  if (on.length === 0 && declared.problems.length === 0) {
+    messages.push(
+      `No system to offboard from is switched on: set ${builtIn.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in ${SYSTEMS_FILE}`,
+    );
   }
   let policy = DEFAULT_POLICY;
   if (blankAsUnset.OFFBOARD_POLICY_FILE) {
@@ -333,6 +356,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModul
     if ('problems' in read) messages.push(...read.problems);
     else policy = read.policy;
   }
-  if (parsed.success && messages.length === 0) return { ...parsed.data, systems, policy };
+  if (parsed.success && messages.length === 0) return { ...parsed.data, systems, modules: [...builtIn, ...declared.modules], policy };
   throw new ConfigError(messages);
 }

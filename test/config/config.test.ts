@@ -134,7 +134,7 @@ describe('loadConfig', () => {
       'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
       'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)',
       // Blank, IBM Cloud's switch is off, and no other system is switched on.
-      `No system to offboard from is switched on: set ${SYSTEMS.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`,
+      `No system to offboard from is switched on: set ${SYSTEMS.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in OFFBOARD_SYSTEMS_FILE`,
     ]);
   });
 
@@ -150,7 +150,9 @@ describe('loadConfig', () => {
   it('refuses to start with no system switched on, naming the variable that switches each on', () => {
     const err = problemsWith(without('IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS'));
 
-    expect(err.problems).toEqual([`No system to offboard from is switched on: set ${SYSTEMS.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`]);
+    expect(err.problems).toEqual([
+      `No system to offboard from is switched on: set ${SYSTEMS.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in OFFBOARD_SYSTEMS_FILE`,
+    ]);
   });
 
   it('asks for what a switched-on system needs: IBM Cloud without its accounts', () => {
