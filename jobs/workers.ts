@@ -1,11 +1,21 @@
 import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { SystemModule } from '../src/connectors/system.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
-import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB } from '../src/queue/queue-names.js';
+import {
+  DELIVER_EVIDENCE_JOB,
+  FINISH_RUN_JOB,
+  IDENTIFY_JOB,
+  PENDING_JOBS,
+  pendingJobDataSchema,
+  QUEUES,
+  RESCAN_JOB,
+  START_DELETION_JOB,
+} from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import type { StepJobDeps } from '../src/runs/step-job.js';
+import type { StepJob, StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
 import {
   processDeliverEvidence,
@@ -15,7 +25,7 @@ import {
   processRescan,
   processSlackOutput,
   processStartDeletion,
-  STEP_JOBS,
+  stepJobsByName,
 } from './index.js';
 
 export interface Workers {
@@ -28,6 +38,8 @@ export interface WorkerSettings {
   concurrency: number;
   /** How long a job's lock lasts without renewal: a dead worker's job is taken over after about this long. */
   lockMs: number;
+  /** Every system the configuration knows (`config.modules`): their steps are the processors of the revocations queue. */
+  modules: readonly SystemModule<unknown>[];
 }
 
 /** The jobs of a round that are not its steps: finding the person, finishing it, starting a deletion, sending its evidence. */
@@ -39,11 +51,22 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
 };
 
+/** A request waiting for a decision: its reminders, escalation and expiry. */
+const PENDING: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
+  [PENDING_JOBS.remind]: async (job, deps) => {
+    const { requestId, reminder } = pendingJobDataSchema.parse(job.data);
+    await deps.followUp.remind(requestId, reminder ?? 1);
+  },
+  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data).requestId),
+  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data).requestId),
+};
+
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */
 const STALLED = 'job stalled more than allowable limit';
 
 /** The one place workers are created, given their failure handling, and closed. */
 export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, reconciler: Reconciler, cfg: WorkerSettings): Workers {
+  const steps = stepJobsByName(cfg.modules);
   const options: WorkerOptions = {
     connection,
     prefix,
@@ -59,7 +82,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
     new Worker(
       QUEUES.revocations,
       async (job: Job, token?: string) => {
-        const step = STEP_JOBS.get(job.name);
+        const step = steps.get(job.name);
         if (!step) throw new UnrecoverableError(`no processor for job "${job.name}"`);
         await step.process(job, deps, token);
       },
@@ -74,12 +97,21 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.slack, (job: Job, token?: string) => processSlackOutput(job, deps, token), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),
+    new Worker(
+      QUEUES.pending,
+      async (job: Job) => {
+        const process = PENDING[job.name];
+        if (!process) throw new UnrecoverableError(`no pending-request job called "${job.name}"`);
+        await process(job, deps);
+      },
+      { ...options, concurrency: cfg.concurrency },
+    ),
   ];
   for (const worker of workers) observeWorker(worker, deps.metrics);
   for (const worker of workers) {
     worker.on('failed', (job, err) => {
       deps.logger.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job attempt failed');
-      if (job && worker.name === QUEUES.revocations && err.message === STALLED) void recordStalled(job, deps);
+      if (job && worker.name === QUEUES.revocations && err.message === STALLED) void recordStalled(job, steps.get(job.name), deps);
     });
     worker.on('error', (err) => deps.logger.error({ queue: worker.name, err: err.message }, 'worker error'));
   }
@@ -98,9 +130,8 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
  * A step whose workers kept dying under it ends failed in the trail, with the retry path, never
  * "running" for good; what its executions set out to change is accounted for first.
  */
-async function recordStalled(job: Job, deps: StepJobDeps & Pick<RunDeps, 'logger'>): Promise<void> {
+async function recordStalled(job: Job, step: StepJob | undefined, deps: StepJobDeps & Pick<RunDeps, 'logger'>): Promise<void> {
   try {
-    const step = STEP_JOBS.get(job.name);
     if (!step) throw new Error(`no processor for job "${job.name}"`);
     await step.failForGood(
       job,

@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { SYSTEMS } from '../../jobs/systems.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { kitOf } from '../../src/simulators/kit.js';
+import type { SystemDeclaration } from '../../src/connectors/system-kinds.js';
+import { kitOf, kitOfDeclared } from '../../src/simulators/kit.js';
 import { SlackEventsClient, SocketModeEventsClient, startSlackSimulator, type SimSlackUser, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import type { SlackEventsDriver } from '../../src/simulators/slack/index.js';
 import { EVENTS_PATH } from '../../src/slack/slack-server.js';
 import { startOffboardBot, type OffboardBot } from '../offboard-bot.js';
 import { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, WORKSPACE_GROUPS, WORKSPACE_USERS } from './workspace.js';
-import { worldSimulators, worldSystems, type WorldOptions, type WorldSimulators } from './world.js';
+import { worldDeclaredSystems, worldSimulators, worldSystems, type WorldOptions, type WorldSimulators } from './world.js';
 
 export interface LocalStackOptions extends WorldOptions {
   redisUrl: string;
@@ -19,6 +24,8 @@ export interface LocalStackOptions extends WorldOptions {
   env?: Record<string, string>;
   /** People in the Slack workspace besides Acme's (e.g. a crowd leaving at once). */
   extraSlackUsers?: SimSlackUser[];
+  /** User groups besides Acme's approvers (e.g. those an approval rule names): id → member ids. */
+  extraUsergroups?: Record<string, string[]>;
   logger?: Logger;
 }
 
@@ -35,7 +42,7 @@ export interface LocalStack<Events extends SlackEventsDriver = SlackEventsDriver
   /** The environment the bot was configured from: what another process of it needs. */
   env: Record<string, string>;
   slack: SlackSimulator;
-  /** Every registered system's simulator, by system id (started whether or not the bot is switched on against it). */
+  /** Every registered system's simulator, by system id (started whether or not the bot is switched on against it), and each declared one's. */
   simulators: ReadonlyMap<string, unknown>;
   bot: OffboardBot;
   /** Plays Slack towards the bot: correctly signed requests, or envelopes on its socket in Socket Mode. */
@@ -53,26 +60,40 @@ export function startLocalStack(opts: LocalStackOptions & { socketMode?: false }
 export function startLocalStack(opts: LocalStackOptions & SocketModeOption): Promise<LocalStack>;
 export async function startLocalStack(opts: LocalStackOptions & SocketModeOption): Promise<LocalStack> {
   const world = worldSystems(opts);
-  const kits = await Promise.all(
-    SYSTEMS.map(async ({ id }) => ({ id, kit: await kitOf(id), on: world.get(id)?.on ?? false, options: world.get(id)?.options })),
-  );
+  const kits = await Promise.all([
+    ...SYSTEMS.map(async ({ id }) => ({ id, kit: await kitOf(id), on: world.get(id)?.on ?? false, options: world.get(id)?.options })),
+    // A declared system is on as soon as it is declared: the systems file lists only those the world switches on.
+    ...worldDeclaredSystems(opts).map(async ({ declaration, options }) => ({ id: declaration.id, kit: await kitOfDeclared(declaration), on: true, options })),
+  ]);
   const slack = await startSlackSimulator({
     botToken: SIM_BOT_TOKEN,
     appToken: SIM_APP_TOKEN,
     ...Object.assign({}, ...kits.filter((k) => k.on).map((k) => k.kit.workspace?.(k.options) ?? {})),
     users: [...WORKSPACE_USERS, ...(opts.extraSlackUsers ?? [])],
-    usergroups: WORKSPACE_GROUPS,
+    usergroups: { ...WORKSPACE_GROUPS, ...opts.extraUsergroups },
     channels: [APPROVAL_CHANNEL, GENERAL_CHANNEL],
   });
   const started = await Promise.all(kits.map(async (k) => ({ ...k, ...(await k.kit.start(k.options, { workspace: slack })) })));
+  const declared = started.flatMap((s) => (s.declaration ? [s.declaration] : []));
+  const systemsFile = declared.length ? writeSystemsFile(declared) : undefined;
   const env: Record<string, string> = {
     ...simulatorEnv({ slack, redisUrl: opts.redisUrl, prefix: opts.prefix, socketMode: opts.socketMode }),
     ...Object.assign({}, ...started.filter((s) => s.on).map((s) => s.env)),
+    ...(systemsFile ? { OFFBOARD_SYSTEMS_FILE: systemsFile.path } : {}),
     ...opts.env,
   };
-  const config = loadConfig(env, SYSTEMS);
   const logger = opts.logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent');
-  const closeSimulators = () => Promise.all([slack.close(), ...started.map((s) => s.close())]);
+  const closeSimulators = async () => {
+    await Promise.all([slack.close(), ...started.map((s) => s.close())]);
+    systemsFile?.remove();
+  };
+  let config: Config;
+  try {
+    config = loadConfig(env, SYSTEMS);
+  } catch (err) {
+    await closeSimulators();
+    throw err;
+  }
   let bot: OffboardBot;
   try {
     bot = await startOffboardBot(config, { logger, processBeforeResponse: opts.processBeforeResponse });
@@ -97,6 +118,14 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
       await closeSimulators();
     },
   };
+}
+
+/** The systems file the world declares its systems in, as an operator writes it; removed when the stack stops. */
+function writeSystemsFile(systems: SystemDeclaration[]): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'offboard-systems-'));
+  const path = join(dir, 'systems.yaml');
+  writeFileSync(path, stringify({ systems }));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface SimulatorEnvOptions {

@@ -1,3 +1,4 @@
+import type { SystemDeclaration } from '../connectors/system-kinds.js';
 import type { Person } from '../connectors/system.js';
 import type { SlackSimulator, SlackSimulatorOptions } from './slack/index.js';
 
@@ -27,6 +28,8 @@ export interface StartedSimulator<Sim> {
   simulator: Sim;
   /** The variables that switch the system on against this simulator. */
   env: Record<string, string>;
+  /** A declared system's entry in the systems file, pointing at this simulator (its URL is known only once it runs). */
+  declaration?: SystemDeclaration;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export interface ConformanceOptions {
 export interface SystemOnTrial {
   /** The variables that switch the system on against this simulator. */
   env: Record<string, string>;
+  /** A declared system's entry in the systems file, pointing at this simulator: its module is built from it. */
+  declaration?: SystemDeclaration;
   person: Person;
   /**
    * Makes every call that is not a sign-in answer `status` (with Retry-After for a 429) until
@@ -74,4 +79,20 @@ export async function kitOf(systemId: string): Promise<SimulatorKit> {
   }
   if (!found.kit) throw new Error(`src/simulators/${systemId}/kit.ts exports no \`kit\``);
   return found.kit;
+}
+
+/**
+ * The kit of a system declared in the systems file, by its kind: `src/simulators/<kind>/kit.ts`
+ * exports `declaredKit`, which serves any system of that kind given its entry (its URL aside).
+ */
+export async function kitOfDeclared(declaration: SystemDeclaration): Promise<SimulatorKit> {
+  if (!/^[a-z0-9-]+$/.test(declaration.kind)) throw new Error(`not a kind of system: ${declaration.kind}`);
+  let found: { declaredKit?: (declaration: SystemDeclaration) => SimulatorKit };
+  try {
+    found = await import(/* @vite-ignore */ `./${declaration.kind}/kit.js`);
+  } catch (err) {
+    throw new Error(`no simulator kit for kind ${declaration.kind}: add src/simulators/${declaration.kind}/kit.ts (${(err as Error).message})`);
+  }
+  if (!found.declaredKit) throw new Error(`src/simulators/${declaration.kind}/kit.ts exports no \`declaredKit\``);
+  return found.declaredKit(declaration);
 }

@@ -14,7 +14,9 @@ import { SYSTEMS } from '../../jobs/systems.js';
 import { identifyEverywhere } from '../../src/runs/identities.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { phasesOf } from '../../src/runs/step-phases.js';
-import { kitOf, type ConformanceOptions, type SystemOnTrial } from '../../src/simulators/kit.js';
+import { kitOf, kitOfDeclared, type ConformanceOptions, type SimulatorKit, type SystemOnTrial } from '../../src/simulators/kit.js';
+import { SCIM_PROFILES } from '../../src/connectors/scim/profiles/index.js';
+import { declaredModule, type SystemDeclaration } from '../../src/connectors/system-kinds.js';
 
 /** A registered system switched on against its simulator (its kit), with one person seeded in it. */
 interface SystemUnderTest extends SystemOnTrial {
@@ -39,9 +41,40 @@ function connect(module: SystemModule, env: Record<string, string>, redis: Redis
   return { module, settings, client };
 }
 
-async function start(module: SystemModule, opts?: ConformanceOptions): Promise<SystemUnderTest> {
-  const trial = await (await kitOf(module.id)).conformance(opts);
-  const sut = { ...trial, connected: connect(module, trial.env, redis) };
+/**
+ * SCIM applications declared as an operator declares them in the systems file, one per shipped
+ * profile: each runs the whole suite, as a built-in system does. Their kit is their kind's.
+ */
+const DECLARED: SystemDeclaration[] = Object.values(SCIM_PROFILES).map((profile) => ({
+  id: `scim-${profile.id}`,
+  kind: 'scim',
+  name: `${profile.name} (declared)`,
+  token_env: `SCIM_${profile.id.toUpperCase().replaceAll('-', '_')}_TOKEN`,
+  profile: profile.id,
+}));
+
+/** A system to run the suite on: a built-in one, or one declared, whose module is built from its entry pointing at its simulator. */
+interface Candidate {
+  kit: SimulatorKit;
+  /** The module as the trial's simulator is reached: a declared one's entry names its URL. */
+  moduleFor(trial: SystemOnTrial): SystemModule;
+}
+
+function declared(trial: SystemOnTrial): SystemModule {
+  if (!trial.declaration) throw new Error('the kit of a declared system hands back its entry');
+  const module = declaredModule(trial.declaration);
+  if ('problems' in module) throw new Error(`${trial.declaration.id}: ${module.problems.join('; ')}`);
+  return module;
+}
+
+const CANDIDATES: Candidate[] = [
+  ...(await Promise.all(SYSTEMS.map(async (module) => ({ kit: await kitOf(module.id), moduleFor: () => module })))),
+  ...(await Promise.all(DECLARED.map(async (declaration) => ({ kit: await kitOfDeclared(declaration), moduleFor: declared })))),
+];
+
+async function start(candidate: Candidate, opts?: ConformanceOptions): Promise<SystemUnderTest> {
+  const trial = await candidate.kit.conformance(opts);
+  const sut = { ...trial, connected: connect(candidate.moduleFor(trial), trial.env, redis) };
   running.push(sut);
   return sut;
 }
@@ -52,14 +85,15 @@ async function start(module: SystemModule, opts?: ConformanceOptions): Promise<S
  * any runs. Building capabilities calls nothing, so the client is never connected.
  */
 const REGISTERED = await Promise.all(
-  SYSTEMS.map(async (module) => {
-    const trial = await (await kitOf(module.id)).conformance();
+  CANDIDATES.map(async (candidate) => {
+    const trial = await candidate.kit.conformance();
     const lazy = new Redis({ lazyConnect: true });
     try {
+      const module = candidate.moduleFor(trial);
       const connected = connect(module, trial.env, lazy);
       const systems = new Map([[module.id, connected]]);
       const steps = stepJobsOf(module).map((job) => ({ job, phases: phasesOf(job.capabilities({ systems }, connected.settings.scopes[0]!)) }));
-      return { module, steps };
+      return { candidate, module, steps };
     } finally {
       lazy.disconnect();
       await trial.close();
@@ -131,10 +165,10 @@ async function reinstate(sut: SystemUnderTest, step: StepJob, audit: AuditTrail,
 const trailOf = (module: string, name: string) => new AuditTrail(redis, new Keys(`conformance-${module}-${name}-${Date.now()}-${Math.random()}`));
 
 describe('every registered system conforms', () => {
-  for (const { module, steps } of REGISTERED) {
+  for (const { candidate, module, steps } of REGISTERED) {
     describe(module.title, () => {
       it('what was disabled before the offboarding stays disabled after Reinstate', async () => {
-        const sut = await start(module, { alreadyDisabled: true });
+        const sut = await start(candidate, { alreadyDisabled: true });
         const before = sut.disabledBefore;
         if (!before) throw new Error(`the ${module.title} kit cannot disable anything beforehand`);
         expect(sut.isDisabled(before)).toBe(true);
@@ -147,7 +181,7 @@ describe('every registered system conforms', () => {
       });
 
       it('every identity match is exact: people near the person are never found, their own record in other letter case is', async () => {
-        const sut = await start(module, { nearMisses: true });
+        const sut = await start(candidate, { nearMisses: true });
         const found = (await identifyEverywhere(sut.connected, sut.person, [])).map((i) => i.id);
 
         expect(found.length, `${module.title} finds the seeded person`).toBeGreaterThan(0);
@@ -157,8 +191,8 @@ describe('every registered system conforms', () => {
       });
 
       it('the identification follows every page', async () => {
-        const whole = await start(module);
-        const paged = await start(module, { smallPages: true });
+        const whole = await start(candidate);
+        const paged = await start(candidate, { smallPages: true });
         const idsOf = async (sut: SystemUnderTest) => (await identifyEverywhere(sut.connected, sut.person, [])).map((i) => `${i.scope}/${i.id}`).sort();
 
         const expected = await idsOf(whole);
@@ -168,8 +202,8 @@ describe('every registered system conforms', () => {
 
       for (const { job: step, phases } of steps) {
         it(`${step.title}: the inventory follows every page`, async () => {
-          const whole = await start(module);
-          const paged = await start(module, { smallPages: true });
+          const whole = await start(candidate);
+          const paged = await start(candidate, { smallPages: true });
           const scope = whole.connected.settings.scopes[0]!;
           const foundIn = async (sut: SystemUnderTest) =>
             (await step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope).inventory(await contextOf(sut, scope))).found
@@ -182,7 +216,7 @@ describe('every registered system conforms', () => {
         });
 
         it(`${step.title}: a 429 with Retry-After is retried after that wait, a 5xx is retried, a 403 fails for good`, async () => {
-          const sut = await start(module);
+          const sut = await start(candidate);
           const scope = sut.connected.settings.scopes[0]!;
           const ctx = await contextOf(sut, scope);
           const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
@@ -210,13 +244,13 @@ describe('every registered system conforms', () => {
         if (!step.reportsResidual && !step.recordsOnly)
           it(`${step.title}: a worker that dies between a change and its record runs again and changes nothing twice`, async () => {
             // The same step, undisturbed, on a system seeded alike: what one clean execution changes.
-            const clean = await start(module);
+            const clean = await start(candidate);
             const cleanAudit = trailOf(module.id, 'clean');
             await execute(clean, step, cleanAudit, 1);
             const cleanChanges = clean.mutations();
             expect(cleanChanges, `the seeded person holds something ${step.title} changes`).toBeGreaterThan(0);
 
-            const sut = await start(module);
+            const sut = await start(candidate);
             const audit = trailOf(module.id, 'crash');
             const dies = (s: PhaseStep): PhaseStep => ({
               ...s,
@@ -251,7 +285,7 @@ describe('every registered system conforms', () => {
 
         if (!step.reportsResidual && !step.recordsOnly)
           it(`${step.title}: what is already removed is answered as already absent, and nothing is changed`, async ({ skip }) => {
-            const sut = await start(module);
+            const sut = await start(candidate);
             const scope = sut.connected.settings.scopes[0]!;
             const ctx = await contextOf(sut, scope);
             const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
@@ -273,7 +307,7 @@ describe('every registered system conforms', () => {
 
         if (phases.includes('reinstate'))
           it(`${step.title}: a reinstatement run twice restores once`, async () => {
-            const sut = await start(module);
+            const sut = await start(candidate);
             const audit = trailOf(module.id, 'restore');
             const { requestId } = await execute(sut, step, audit, 1);
             const scope = sut.connected.settings.scopes[0]!;
@@ -310,7 +344,7 @@ describe('every registered system conforms', () => {
         // A step that only reports (what it cannot remove, or what it keeps) has nothing to read back.
         if (!step.reportsResidual && !step.recordsOnly)
           it(`${step.title}: a read-back that never confirms is never green`, async () => {
-            const sut = await start(module);
+            const sut = await start(candidate);
             const scope = sut.connected.settings.scopes[0]!;
             const ctx = await contextOf(sut, scope);
             const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);

@@ -13,13 +13,21 @@ export const SCIM_DIRECTORY = 'directory';
  * One SCIM application as the systems file (`OFFBOARD_SYSTEMS_FILE`) declares it. The token is
  * named by its variable, never written in the file.
  */
-export const scimDeclarationSchema = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter'),
-  name: z.string().min(1),
-  base_url: z.url({ protocol: /^https?$/, message: 'base_url must be an http(s) URL' }),
-  token_env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'the name of an environment variable, e.g. GITHUB_SCIM_TOKEN'),
-  profile: z.string().min(1),
-  timeout_ms: z.number().int().positive().default(30_000),
+export const scimDeclarationSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter')
+    .describe('The system id: the first part of its step ids and its metric label (`offboard_system_calls_total{system}`)'),
+  name: z.string().min(1).describe('What the checklist, the preview and the evidence call it'),
+  base_url: z
+    .url({ protocol: /^https?$/, message: 'base_url must be an http(s) URL' })
+    .describe("The SCIM 2.0 base URL, under which `Users` (and `Groups`) are (e.g. GitHub's `https://api.github.com/scim/v2/enterprises/acme/`)"),
+  token_env: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'the name of an environment variable, e.g. GITHUB_SCIM_TOKEN')
+    .describe('The environment variable holding its SCIM bearer token (never the token itself); unset is a problem at start-up'),
+  profile: z.string().min(1).describe("The vendor's profile: how its SCIM differs (one of the shipped ones, below)"),
+  timeout_ms: z.number().int().positive().default(30_000).describe('How long one call may take'),
 });
 
 export type ScimDeclaration = z.input<typeof scimDeclarationSchema>;
@@ -38,13 +46,18 @@ export interface ScimSystem {
  * given (a test's variant).
  */
 export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Record<string, ScimProfile>> = SCIM_PROFILES): ScimSystem {
+  const system = declareScimSystem(declaration, profiles);
+  if ('problems' in system) throw new Error(`SCIM application ${JSON.stringify(declaration.id ?? '?')}: ${system.problems.join('; ')}`);
+  return system;
+}
+
+/** As `scimSystem`, with every problem of the declaration returned, each naming its field, none thrown. */
+export function declareScimSystem(declaration: unknown, profiles: Readonly<Record<string, ScimProfile>> = SCIM_PROFILES): ScimSystem | { problems: string[] } {
   const parsed = scimDeclarationSchema.safeParse(declaration);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
   const found = parsed.success ? scimProfile(parsed.data.profile, profiles) : undefined;
   if (found && 'problem' in found) problems.push(`profile: ${found.problem}`);
-  if (!parsed.success || !found || 'problem' in found) {
-    throw new Error(`SCIM application ${JSON.stringify(declaration.id ?? '?')}: ${problems.join('; ')}`);
-  }
+  if (!parsed.success || !found || 'problem' in found) return { problems };
   const d = parsed.data;
   const profile = found;
   const baseUrl = d.base_url.endsWith('/') ? d.base_url : `${d.base_url}/`;
