@@ -178,12 +178,19 @@ describe('the service IDs a person created, at the delete phase', () => {
       {
         id: SIM_NHI_IDS.ciPipeline,
         label: 'service ID ci-pipeline',
-        detail: 'with its API key',
+        detail: `with its API key ci-pipeline-key (${SIM_NHI_IDS.ciPipelineKey})`,
         createdAt: expect.any(String),
         warning: `another team depends on it: ${SIM_IAM_IDS.alex} granted it access`,
       },
     ]);
-    expect(changes).toEqual([{ id: SIM_NHI_IDS.ciPipeline, label: 'service ID ci-pipeline', outcome: 'removed', detail: 'deleted with its API key' }]);
+    expect(changes).toEqual([
+      {
+        id: SIM_NHI_IDS.ciPipeline,
+        label: 'service ID ci-pipeline',
+        outcome: 'removed',
+        detail: `deleted with its API key ci-pipeline-key (${SIM_NHI_IDS.ciPipelineKey})`,
+      },
+    ]);
     expect(readBack).toEqual({ confirmed: true, remaining: [] });
     expect(sim.serviceId(SIM_NHI_IDS.ciPipeline)).toBeUndefined();
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)).toBeUndefined();

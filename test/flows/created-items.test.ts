@@ -140,7 +140,7 @@ describe('Disable', () => {
     expect(eventsOf(trail, 'run.finished')[1]!.outcome).toBe('verified');
     expect(stack.ibm.serviceId(ciPipeline)).toBeUndefined();
     expect(keyState(stack, ciPipelineKey)).toBe('gone');
-    expect(changesOf(trail, 'service-ids', 'delete')).toEqual({ [ciPipeline]: 'removed: deleted with its API key' });
+    expect(changesOf(trail, 'service-ids', 'delete')).toEqual({ [ciPipeline]: `removed: deleted with its API key ci-pipeline-key (${ciPipelineKey})` });
     // Alex's service ID, with the key Jane made on it, stays: listed, not changed.
     expect(stack.ibm.serviceId(SIM_NHI_IDS.logShipper)).toBeDefined();
     expect(changesOf(trail, 'created-keys-and-profiles', 'delete')[SIM_NHI_IDS.logShipperJaneKey]).toMatch(

@@ -23,7 +23,11 @@ export function serviceIdsStep(client: IbmCloudClient, accountId: string): StepC
       id: s.id,
       iamId: s.iamId,
       label: `service ID ${s.name}`,
-      detail: s.keys.length === 1 ? 'with its API key' : `with its ${s.keys.length} API keys`,
+      // Its keys go with it: each is named, so none is deleted without the evidence saying so.
+      detail:
+        s.keys.length === 0
+          ? 'with no API key'
+          : `with its ${s.keys.length === 1 ? 'API key' : `${s.keys.length} API keys`} ${s.keys.map((k) => `${k.name} (${k.id})`).join(', ')}`,
       ...(s.createdAt ? { createdAt: s.createdAt } : {}),
     }));
   };
