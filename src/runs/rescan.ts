@@ -53,7 +53,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
     for (const scope of system.scopes) {
       // Steps of a later phase (deleting the service IDs the person created) are looked at too, for what was made since.
       for (const step of system.steps.filter(
-        (s) => !s.reportsResidual && !s.recordsOnly && (system.phasesOf(s, scope).includes(phase) || system.phasesOf(s, scope).includes('delete')),
+        (s) => !s.reportsResidual && (system.phasesOf(s, scope).includes(phase) || system.phasesOf(s, scope).includes('delete')),
       )) {
         const inPhase = system.phasesOf(step, scope).includes(phase);
         const id = stepId(step.ref(scope));
@@ -70,16 +70,25 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
         // Left working on purpose (handed over to the successor): neither its use nor its presence is a finding.
         const kept = new Set(settled.filter((c) => c.outcome === 'kept').map(itemKey));
         for (const item of found) {
+          const madeAfter = item.createdAt !== undefined && Date.parse(item.createdAt) > endedAt;
+          const usedAfter = item.lastUsed !== undefined && Date.parse(item.lastUsed) > endedAt;
+          const made = { stepId: id, item, why: `${step.title}: made at ${item.createdAt}, after access was removed` };
+          const used = { stepId: id, item, why: `used at ${item.lastUsed}, after access was removed` };
+          // Listed and left as it is (a key the person made on someone else's service ID): what was made
+          // since is a finding, and its use since unless it was handed over.
+          if (step.recordsOnly) {
+            if (madeAfter) findings.push(made);
+            else if (usedAfter && request.createdItems !== 'hand_over') findings.push(used);
+            continue;
+          }
           if (kept.has(itemKey(item)) && !ended.has(itemKey(item))) continue;
           // What someone else made on what was handed over (the successor rotating a key) is theirs.
           if (request.createdItems === 'hand_over' && item.createdBy && !identities.some((i) => i.id === item.createdBy)) continue;
-          const madeAfter = item.createdAt !== undefined && Date.parse(item.createdAt) > endedAt;
           if (!inPhase) {
-            if (madeAfter) findings.push({ stepId: id, item, why: `${step.title}: made at ${item.createdAt}, after access was removed` });
+            if (madeAfter) findings.push(made);
             continue;
           }
-          const usedAfter = item.lastUsed && Date.parse(item.lastUsed) > endedAt;
-          if (usedAfter) findings.push({ stepId: id, item, why: `used at ${item.lastUsed}, after access was removed` });
+          if (usedAfter) findings.push(used);
           if (phase === 'disable' && item.state === 'disabled') continue;
           findings.push({
             stepId: id,
@@ -87,7 +96,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
             why: ended.has(itemKey(item))
               ? `${step.title}: ended by this offboarding, and there again`
               : madeAfter
-                ? `${step.title}: made at ${item.createdAt}, after access was removed`
+                ? made.why
                 : `${step.title}: new since this offboarding`,
           });
         }

@@ -182,6 +182,7 @@ describe('Hand over', () => {
     expect(serviceIds).toEqual([]);
 
     stack.ibm.useApiKey(ciPipelineKey, new Date());
+    stack.ibm.useApiKey(SIM_NHI_IDS.logShipperJaneKey, new Date());
     const [done] = await rescans(stack, id);
     expect(done!.findings).toEqual([]);
     expect(keyState(stack, ciPipelineKey)).toBe('enabled');
@@ -189,16 +190,18 @@ describe('Hand over', () => {
 });
 
 describe('re-scans after the disable phase', () => {
-  it('alert on a key of her service ID used after the disable, and on a service ID and key she made after it', async () => {
+  it("alert on a key of her service ID, and one she made on someone else's, used after the disable, and on a service ID and key she made after it", async () => {
     const { stack, player, id } = await disabledJane(janeLeaves('disable'), { env: { OFFBOARD_RESCAN_AFTER: '2s' } });
     await stack.slack.waitFor(() => checklistText(player, id).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
     stack.ibm.useApiKey(ciPipelineKey, new Date());
+    stack.ibm.useApiKey(SIM_NHI_IDS.logShipperJaneKey, new Date());
     const made = stack.ibm.createServiceId({ accountId: ACME_STAGING, name: 'shadow-deployer', createdBy: SIM_IAM_IDS.jane });
     const newKey = stack.ibm.createApiKey({ accountId: ACME_STAGING, iamId: made.iam_id, name: 'shadow-key', createdBy: SIM_IAM_IDS.jane });
 
     const [done] = await rescans(stack, id);
     const why = Object.fromEntries(done!.findings.map((f) => [f.item.id, f.why]));
     expect(why[ciPipelineKey]).toMatch(/^used at .*, after access was removed$/);
+    expect(why[SIM_NHI_IDS.logShipperJaneKey]).toMatch(/^used at .*, after access was removed$/);
     expect(why[newKey.id]).toMatch(/^Keys of service IDs they created: made at .*, after access was removed$/);
     expect(why[made.id]).toMatch(/^Service IDs they created: made at .*, after access was removed$/);
     const alert = await stack.slack.waitFor(() =>
