@@ -4,8 +4,9 @@ import type { OffboardRequest } from './request.js';
 
 /**
  * What an approval approves: the person, the reason, the timing, what happens afterwards (to what
- * they created too), who takes over, and what the read-only preview found (its digest; `none` before it is in). An approval counts
- * only for the terms it was given on: any change to them asks for approval again.
+ * they created too), who takes over, and what the read-only preview found (its digest; `none`
+ * before it is in). An approval counts only for the terms it was given on: any change to them asks
+ * for approval again.
  */
 export interface ApprovedTerms {
   subject: OffboardRequest['subject'];
