@@ -12,6 +12,7 @@ import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound } from '../runs/phase-rounds.js';
 import { currentPhaseSteps, isFailed, restorableSteps, runView } from '../runs/run-view.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
+import { openAboutUser } from './open-about-user.js';
 import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk, type Privilege } from './privilege.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
@@ -101,10 +102,10 @@ export class RequestLifecycle {
   async submit(fields: NewRequest, submission: SubmissionKey): Promise<Submitted> {
     const valid = newRequestSchema.parse(fields);
     const stored = await this.store.createForSubmission(valid, submission.viewId, submission.hash, (request) =>
-      this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request }),
+      this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId ?? valid.requester.name, request }),
     );
     if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
-    if (stored.kind === 'open') return { ...stored, approver: await this.actsAsApprover(valid.requester.slackUserId) };
+    if (stored.kind === 'open') return { ...stored, approver: valid.requester.slackUserId ? await this.actsAsApprover(valid.requester.slackUserId) : false };
     return { kind: 'created', request: stored.request };
   }
 
@@ -148,7 +149,7 @@ export class RequestLifecycle {
 
   /** An approver with no open request about them (see beingOffboardedReason). */
   async actsAsApprover(userId: string): Promise<boolean> {
-    return (await this.directory.isApprover(userId)) && (await this.store.openAbout(userId)) === undefined;
+    return (await this.directory.isApprover(userId)) && (await openAboutUser(this.store, this.directory, userId)) === undefined;
   }
 
   /**
@@ -157,7 +158,7 @@ export class RequestLifecycle {
    */
   async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction): Promise<string | undefined> {
     const isApprover = await this.directory.isApprover(actorId);
-    const reason = refusalReason(request, actorId, isApprover) ?? beingOffboardedReason(await this.store.openAbout(actorId));
+    const reason = refusalReason(request, actorId, isApprover) ?? beingOffboardedReason(await openAboutUser(this.store, this.directory, actorId));
     if (!reason) return undefined;
     return this.recordRefusal(request, actorId, action, reason);
   }
@@ -189,7 +190,7 @@ export class RequestLifecycle {
     // Both the preview's reading (only a worker asks the systems who owns the bot's credentials) and
     // Slack's now: a privilege granted since the preview still counts.
     const { preview } = runView(await this.audit.read(requestId));
-    const privileges = mergePrivileges(preview?.privileges, await this.directory.privilegesOf(current.subject.slackUserId));
+    const privileges = mergePrivileges(preview?.privileges, (current.subject.slackUserId ? await this.directory.privilegesOf(current.subject.slackUserId) : []));
     const owner = credentialRefusal(current.subject.name, privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
     let approvedBy: string[] | undefined;

@@ -33,7 +33,7 @@ export interface FixtureOptions {
 
 type Fixture = (redisUrl: string, opts?: FixtureOptions) => Promise<SystemUnderTest>;
 
-const JANE: Person = { requestId: 'OFF-CONF01', slackUserId: 'U0JANE001', email: JANE_EMAIL };
+const JANE = { requestId: 'OFF-CONF01', slackUserId: 'U0JANE001', email: JANE_EMAIL } satisfies Person;
 
 async function connect(module: SystemModule, env: Record<string, string>, redisUrl: string) {
   const settings = module.configure(env);
