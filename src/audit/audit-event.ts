@@ -40,6 +40,8 @@ export type AuditEvent =
    */
   | { type: 'request.approved'; actor: string; approvers?: string[]; approvedBy?: string[] }
   | { type: 'request.rejected'; actor: string; reason: string }
+  /** Cancelled before its run started, in `state`; a scheduled run is removed. */
+  | { type: 'request.cancelled'; actor: string; reason: string; state: string }
   /**
    * Round 1 is the approved run; each retry of failed steps, each later phase (the deletion at the
    * end of the grace period, a reinstatement) is a further round, started by `by` (a person, or

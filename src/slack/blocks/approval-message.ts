@@ -18,7 +18,9 @@ export type Preview = Pick<Extract<AuditEvent, { type: 'request.previewed' }>, '
 export type RecordedApproval = Pick<Extract<AuditEvent, { type: 'approval.recorded' }>, 'actor' | 'privileges' | 'needed'> & { at: string };
 
 export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: Preview, recorded: readonly RecordedApproval[] = []) {
-  const decided = r.decision
+  const decided = r.ended
+    ? `:no_entry_sign: *${r.ended.outcome === 'cancelled' ? 'Cancelled' : 'Expired'}*${r.ended.by ? ` by ${/^[UW][A-Z0-9]{2,20}$/.test(r.ended.by) ? user(r.ended.by) : escapeText(r.ended.by)}` : ''} ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
+    : r.decision
     ? r.decision.outcome === 'approved'
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
       : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escapeText(r.decision.reason ?? '')}`
@@ -37,7 +39,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       : undefined;
   const approve = { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') };
   return {
-    text: cut(`Offboarding request ${r.id} for ${name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`, MESSAGE_TEXT_LIMIT),
+    text: cut(`Offboarding request ${r.id} for ${name}${decided ? ` (${r.ended?.outcome ?? r.decision!.outcome})` : ': approval needed'}`, MESSAGE_TEXT_LIMIT),
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
