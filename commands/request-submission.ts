@@ -44,7 +44,13 @@ export function requestSubmission(deps: CommandDeps) {
     const known = knownPeople(deps, user.id, form);
     let outcome: Outcome;
     if (known) {
-      const checked = await check(deps, user.id, form, async (id) => known.get(id), async () => undefined);
+      const checked = await check(
+        deps,
+        user.id,
+        form,
+        async (id) => known.get(id),
+        async () => undefined,
+      );
       if (checked.kind === 'invalid') return ack({ response_action: 'errors', errors: checked.errors });
       await ack({ response_action: 'update', view: sendingView(checked.request.subject.name) });
       outcome = await store(checked.request);

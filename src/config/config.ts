@@ -154,7 +154,7 @@ const schema = z
       .optional()
       .meta({
         description:
-          'Switches on `POST /hooks/hr`: termination events signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with this `whsec_…` secret file pending requests; served beside Slack\'s endpoint (HTTP mode)',
+          "Switches on `POST /hooks/hr`: termination events signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with this `whsec_…` secret file pending requests; served beside Slack's endpoint (HTTP mode)",
         unset: 'unset (off)',
       }),
     OFFBOARD_HR_SOURCE_NAME: z

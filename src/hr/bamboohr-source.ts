@@ -63,7 +63,8 @@ export function bambooHrSource(secret: string): HrSource {
         return { status: 400, why: 'its body is not JSON' };
       }
       const parsed = payloadSchema.safeParse(json);
-      if (!parsed.success) return { status: 400, why: `its payload does not read: ${parsed.error.issues.map((i) => i.path.join('.') || 'payload').join(', ')}` };
+      if (!parsed.success)
+        return { status: 400, why: `its payload does not read: ${parsed.error.issues.map((i) => i.path.join('.') || 'payload').join(', ')}` };
       // BambooHR sends no delivery id: the signature names this body at this time, and a replay carries both.
       return { deliveryId: signature.toLowerCase(), events: parsed.data.employees.flatMap((e) => eventOf(e)) };
     },

@@ -30,7 +30,16 @@ export async function cancelPendingRequest(deps: CancelDeps, requestId: string, 
   if (!applied && !(request.status === 'cancelled' && request.ended?.by === by)) return { kind: 'not_pending', request };
   await deps.audit.appendOnce(requestId, 'cancelled', { type: 'request.cancelled', actor: by, reason, state: 'pending' });
   await deps.outbox.refreshApproval(requestId);
-  await deps.outbox.alert(requestId, 'cancelled', `:no_entry_sign: *${requestId} was cancelled* by ${escapeText(by)}: ${escapeText(reason)}. Nothing was changed in any system.`);
-  await deps.outbox.notify(requestId, 'cancelled', request.requester.slackUserId, `Your request *${requestId}* to offboard ${escapeText(request.subject.name)} was cancelled by ${escapeText(by)}: ${escapeText(reason)}`);
+  await deps.outbox.alert(
+    requestId,
+    'cancelled',
+    `:no_entry_sign: *${requestId} was cancelled* by ${escapeText(by)}: ${escapeText(reason)}. Nothing was changed in any system.`,
+  );
+  await deps.outbox.notify(
+    requestId,
+    'cancelled',
+    request.requester.slackUserId,
+    `Your request *${requestId}* to offboard ${escapeText(request.subject.name)} was cancelled by ${escapeText(by)}: ${escapeText(reason)}`,
+  );
   return { kind: 'cancelled', request };
 }

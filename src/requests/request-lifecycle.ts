@@ -190,7 +190,7 @@ export class RequestLifecycle {
     // Both the preview's reading (only a worker asks the systems who owns the bot's credentials) and
     // Slack's now: a privilege granted since the preview still counts.
     const { preview } = runView(await this.audit.read(requestId));
-    const privileges = mergePrivileges(preview?.privileges, (current.subject.slackUserId ? await this.directory.privilegesOf(current.subject.slackUserId) : []));
+    const privileges = mergePrivileges(preview?.privileges, current.subject.slackUserId ? await this.directory.privilegesOf(current.subject.slackUserId) : []);
     const owner = credentialRefusal(current.subject.name, privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
     let approvedBy: string[] | undefined;

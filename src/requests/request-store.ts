@@ -207,9 +207,7 @@ export class RequestStore {
   /** Ids of requests about the same person (by Slack user id or email) created after `request`, oldest first. */
   async laterAbout(request: OffboardRequest): Promise<string[]> {
     const after = `(${Date.parse(request.createdAt)}`;
-    const found = await Promise.all(
-      subjectKeys(request.subject).map((k) => this.redis.zrangebyscore(this.keys.subjectIndex(k), after, '+inf', 'WITHSCORES')),
-    );
+    const found = await Promise.all(subjectKeys(request.subject).map((k) => this.redis.zrangebyscore(this.keys.subjectIndex(k), after, '+inf', 'WITHSCORES')));
     const scored = new Map<string, number>();
     for (const list of found) for (let i = 0; i < list.length; i += 2) scored.set(list[i]!, Number(list[i + 1]));
     scored.delete(request.id);

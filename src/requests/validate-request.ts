@@ -91,7 +91,9 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
  * request. An email Slack does not know is someone without a Slack account, found by email elsewhere.
  */
 async function whoIsLeaving(form: RequestForm, ctx: ValidationContext, errors: Record<string, string>): Promise<NewRequest['subject'] | undefined> {
-  const fail = (block: string, text: string) => void (errors[block] = text);
+  const fail = (block: string, text: string): undefined => {
+    errors[block] = text;
+  };
   if (form.personId && form.personEmail) return fail(FIELDS.personEmail, 'Pick the person or type their email, not both.');
   if (form.personEmail) {
     const email = form.personEmail;
@@ -109,7 +111,11 @@ async function whoIsLeaving(form: RequestForm, ctx: ValidationContext, errors: R
   if (!person) return fail(FIELDS.person, 'Slack does not know this person.');
   if (person.isBot) return fail(FIELDS.person, `${person.name} is a bot or app, not a person.`);
   if (person.id === ctx.requester.id) return fail(FIELDS.person, 'You cannot request your own offboarding; ask your manager or IT.');
-  if (!person.email) return fail(FIELDS.person, `${person.name} has no email on their Slack profile, so their cloud accounts cannot be found; type the email they use there instead.`);
+  if (!person.email)
+    return fail(
+      FIELDS.person,
+      `${person.name} has no email on their Slack profile, so their cloud accounts cannot be found; type the email they use there instead.`,
+    );
   return { slackUserId: person.id, name: person.name, email: person.email };
 }
 

@@ -221,7 +221,9 @@ describe('POST /hooks/hr/bamboohr: BambooHR status changes mapped onto the same 
     expect((await post(stack, '/hooks/hr/bamboohr', body, headers)).json).toMatchObject({ events: [{ outcome: 'already_open', request: request!.id }] });
     expect((await post(stack, '/hooks/hr/bamboohr', body, headers)).json).toEqual({ duplicate: true });
     const rehired = statusChange({ 'Employment Status': 'Full-Time' });
-    expect((await post(stack, '/hooks/hr/bamboohr', rehired, bambooHeaders(rehired))).json).toEqual({ events: [{ outcome: 'cancelled', request: request!.id }] });
+    expect((await post(stack, '/hooks/hr/bamboohr', rehired, bambooHeaders(rehired))).json).toEqual({
+      events: [{ outcome: 'cancelled', request: request!.id }],
+    });
     expect((await requests(stack)).map((r) => r.status)).toEqual(['cancelled']);
   });
 

@@ -66,7 +66,12 @@ describe('people who cannot be picked in Slack are offboarded by their email', (
 
   it('`/offboard <email>` opens the form with the email filled in; text that is no email opens nothing', async () => {
     const { stack } = await start();
-    const opened = await stack.events.slashCommand({ userId: PEOPLE.morgan, command: COMMAND, text: '<mailto:jane.doe@acme.example|jane.doe@acme.example>', channelId: GENERAL_CHANNEL });
+    const opened = await stack.events.slashCommand({
+      userId: PEOPLE.morgan,
+      command: COMMAND,
+      text: '<mailto:jane.doe@acme.example|jane.doe@acme.example>',
+      channelId: GENERAL_CHANNEL,
+    });
     await stack.bot.settled();
     expect(opened.status).toBe(200);
     const view = stack.slack.views.find((v) => v.kind === 'open' && v.userId === PEOPLE.morgan)!;

@@ -36,7 +36,12 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
         // Inactive when first found (no earlier round found it active): nobody in this request deactivated it.
         const before = (id: string) => earlier.every((e) => e.id !== id || e.detail?.endsWith(DEACTIVATED_BEFORE));
         const state = (user: SlackScimUser) => (user.active ? 'active' : before(user.id) ? DEACTIVATED_BEFORE : 'deactivated');
-        return users.map((user) => ({ scope: SLACK_WORKSPACE, id: user.id, label: user.displayName || user.userName, detail: `${user.userName}, ${state(user)}` }));
+        return users.map((user) => ({
+          scope: SLACK_WORKSPACE,
+          id: user.id,
+          label: user.displayName || user.userName,
+          detail: `${user.userName}, ${state(user)}`,
+        }));
       },
     };
   },

@@ -21,10 +21,10 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
   const decided = r.ended
     ? `:no_entry_sign: *${r.ended.outcome === 'cancelled' ? 'Cancelled' : 'Expired'}*${r.ended.by ? ` by ${/^[UW][A-Z0-9]{2,20}$/.test(r.ended.by) ? user(r.ended.by) : escapeText(r.ended.by)}` : ''} ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
     : r.decision
-    ? r.decision.outcome === 'approved'
-      ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
-      : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escapeText(r.decision.reason ?? '')}`
-    : undefined;
+      ? r.decision.outcome === 'approved'
+        ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
+        : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escapeText(r.decision.reason ?? '')}`
+      : undefined;
   const revoked = shape.map(
     (s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopes.length} ${s.scopeNoun}s`} ${named(s.scopes)}: ${s.touches.join(', ')}`,
   );
