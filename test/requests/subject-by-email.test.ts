@@ -46,7 +46,9 @@ describe('a request about someone named by email only', () => {
     const first = await stored(store, { subject: NO_SLACK });
     const { id: _i, createdAt: _c, status: _s, ...picked } = sampleRequest();
 
-    const second = await store.createForSubmission(picked, 'V0SECOND', 'h1', (r) => audit.start(r.id, { type: 'request.submitted', actor: 'U0MORGAN1', request: r }));
+    const second = await store.createForSubmission(picked, 'V0SECOND', 'h1', (r) =>
+      audit.start(r.id, { type: 'request.submitted', actor: 'U0MORGAN1', request: r }),
+    );
 
     expect(second).toMatchObject({ kind: 'open', id: first.id });
     expect((await store.recentReadable(10)).requests.map((r) => r.id)).toEqual([first.id]);
