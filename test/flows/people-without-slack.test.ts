@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { runView } from '../../src/runs/run-view.js';
@@ -7,6 +9,8 @@ import { eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
+const packSchema = JSON.parse(readFileSync(new URL('../../src/evidence/evidence-pack.schema.json', import.meta.url), 'utf8')) as object;
+const validPack = new Ajv2020({ allErrors: true, strict: true }).compile(packSchema);
 const byEmail = (email: string) => ({ personEmail: email, reason: 'contract_end' as const, disposition: 'delete_now' as const, ticket: 'HR-NOSLACK' });
 
 /** The checklist's text once the round has finished. */
@@ -58,6 +62,12 @@ describe('people who cannot be picked in Slack are offboarded by their email', (
     expect(eventsOf(trail, 'step.acted').filter((e) => e.stepId === slackStep.id)).toEqual([]);
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, LOOKALIKE_EMAIL)).toBeUndefined();
     expect(await finishedChecklist(stack, player, id)).toContain('nothing to remove (no Slack account)');
+    // The evidence names them without a Slack account, and its JSON still meets its schema.
+    await player.evidence(id);
+    const json = await stack.slack.waitFor(() => stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`)));
+    const pack = JSON.parse(json.bytes.toString('utf8')) as { request: { subject: unknown } };
+    expect(pack.request.subject).toEqual({ slack_user_id: null, name: LOOKALIKE_EMAIL, email: LOOKALIKE_EMAIL });
+    expect(validPack(pack), JSON.stringify(validPack.errors)).toBe(true);
     // What did not happen: Jane, whose email is inside the lookalike's, keeps her access and her Slack account.
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeDefined();
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(true);
