@@ -1,12 +1,12 @@
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/logger.js';
 import { startOffboardBot } from './offboard-bot.js';
-import { SYSTEM_MODULES } from '../jobs/systems.js';
+import { SYSTEMS } from '../jobs/systems.js';
 
 async function main() {
   let config;
   try {
-    config = loadConfig(process.env, SYSTEM_MODULES);
+    config = loadConfig(process.env, SYSTEMS);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`${err.message}\nSee docs/configuration.md.`);

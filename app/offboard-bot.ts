@@ -1,6 +1,5 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SYSTEMS } from '../jobs/index.js';
 import type { Workers } from '../jobs/workers.js';
 import { AuditTrail } from '../src/audit/audit-trail.js';
 import type { Config } from '../src/config/config.js';
@@ -13,7 +12,8 @@ import { healthRoutes, metricsRoute } from '../src/ops/ops-routes.js';
 import { startOpsServer, type OpsServer } from '../src/ops/ops-server.js';
 import type { QueueDashboard } from '../src/ops/queue-dashboard.js';
 import { readiness } from '../src/ops/readiness.js';
-import type { PlannedSystem } from '../src/runs/run-flow.js';
+import { plannedSystems } from '../src/runs/planned-systems.js';
+import type { ConnectContext, ConnectedSystem } from '../src/connectors/system.js';
 import { QUEUES } from '../src/queue/queue-names.js';
 import { configuredSecrets, registerSecretShapes, registerSecrets } from '../src/redact.js';
 import { createRedis, Keys } from '../src/redis.js';
@@ -72,7 +72,9 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const audit = new AuditTrail(redis, keys);
   const lock = new RequestLock(redis, keys);
   const directory = new SlackDirectory(slack, config.approvers, { shared: { redis, keys }, compliance: config.evidence.compliance });
-  const plan = plannedSystems(config);
+  // Every process plans (the web one approves), so every process holds the clients; only a worker calls them.
+  const systems = connectSystems(config, { metrics, redis, keys });
+  const plan = plannedSystems(systems);
   const queues = Object.fromEntries(
     Object.entries(QUEUES).map(([key, name]) => [key, new Queue(name, { connection: redis, prefix: config.redisPrefix })]),
   ) as Queues;
@@ -110,7 +112,25 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
         queues: Object.values(queues),
         logger,
       });
-    const parts: BotParts = { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, plan, queues, outbox, runs, deletions, rescans };
+    const parts: BotParts = {
+      config,
+      logger,
+      metrics,
+      slack,
+      redis,
+      keys,
+      store,
+      audit,
+      lock,
+      directory,
+      systems,
+      plan,
+      queues,
+      outbox,
+      runs,
+      deletions,
+      rescans,
+    };
     // Bolt and the listeners are loaded only by the processes that serve Slack, the jobs only by those that run them.
     if (config.role !== 'worker') server = await (await import('./web.js')).startWeb(parts, { bot, routes, processBeforeResponse });
     if (config.role !== 'web') workers = await (await import('./worker.js')).startWorker(parts, { signingKey });
@@ -172,13 +192,9 @@ async function within(deadline: number, work: Promise<unknown>): Promise<boolean
   }
 }
 
-/** The systems switched on, as runs cover them: their configured scopes and their registered steps. */
-function plannedSystems(config: Config): PlannedSystem[] {
-  return config.systems.map(({ module, settings }) => {
-    const registered = SYSTEMS.find((s) => s.module.id === module.id);
-    if (!registered) throw new Error(`${module.title} is configured but not registered in jobs/systems.ts`);
-    return { id: module.id, title: module.title, scopeNoun: module.scopeNoun, scopes: settings.scopes, steps: registered.steps, notCovered: module.notCovered };
-  });
+/** Each system's client, built from its settings: nothing is called yet (a worker checks the credentials at its start). */
+function connectSystems(config: Config, context: ConnectContext): Map<string, ConnectedSystem> {
+  return new Map(config.systems.map(({ module, settings }) => [module.id, { module, settings, client: settings.connect(context) }]));
 }
 
 /** Fails fast, naming the setting, instead of hanging on a Redis that is not there. */

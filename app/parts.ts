@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../src/audit/audit-trail.js';
 import type { Config } from '../src/config/config.js';
+import type { ConnectedSystem } from '../src/connectors/system.js';
 import type { Logger } from '../src/logger.js';
 import type { Metrics } from '../src/metrics/metrics.js';
 import type { QUEUES } from '../src/queue/queue-names.js';
@@ -30,6 +31,8 @@ export interface BotParts {
   audit: AuditTrail;
   lock: RequestLock;
   directory: SlackDirectory;
+  /** Every system switched on, with its client (not called until a worker has checked its credentials), by system id. */
+  systems: ReadonlyMap<string, ConnectedSystem>;
   /** The systems switched on, as runs cover them. */
   plan: PlannedSystem[];
   queues: Queues;

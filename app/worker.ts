@@ -1,7 +1,5 @@
 import { startWorkers, type Workers } from '../jobs/workers.js';
 import { ChecklistPublisher } from '../src/checklist/checklist-publisher.js';
-import type { Config } from '../src/config/config.js';
-import type { ConnectContext, ConnectedSystem } from '../src/connectors/system.js';
 import { EvidencePublisher } from '../src/evidence/evidence-publisher.js';
 import type { SigningKey } from '../src/evidence/pack-signing.js';
 import { RECONCILE_JOB } from '../src/queue/queue-names.js';
@@ -16,10 +14,11 @@ export interface WorkerOptions {
   signingKey?: SigningKey;
 }
 
-/** The worker part: connects the systems, runs the jobs in jobs/, and schedules the reconciler. */
+/** The worker part: checks the systems accept their credentials, runs the jobs in jobs/, and schedules the reconciler. */
 export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions): Promise<Workers> {
-  const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, plan, queues, outbox, runs, deletions, rescans } = parts;
-  const systems = await connectSystems(config, { metrics, redis, keys });
+  const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, systems, plan, queues, outbox, runs, deletions, rescans } = parts;
+  // A refusal stops the start, naming the setting.
+  for (const { settings, client } of systems.values()) await settings.checkStartup(client);
   const posted = new PostedMessages({ slack, redis, keys, logger });
   const deps = {
     store,
@@ -58,7 +57,11 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     logger,
   };
   const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
-  const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
+  const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, {
+    concurrency: config.jobs.concurrency,
+    lockMs: config.jobs.lockMs,
+    modules: config.modules,
+  });
   try {
     // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
     await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });
@@ -73,15 +76,4 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
   }
   logger.info({ concurrency: config.jobs.concurrency }, 'workers started');
   return workers;
-}
-
-/** Each system's client, once its credentials are accepted: a refusal stops the start, naming the setting. */
-async function connectSystems(config: Config, context: ConnectContext): Promise<Map<string, ConnectedSystem>> {
-  const connected = new Map<string, ConnectedSystem>();
-  for (const { module, settings } of config.systems) {
-    const client = settings.connect(context);
-    await settings.checkStartup(client);
-    connected.set(module.id, { module, settings, client });
-  }
-  return connected;
 }

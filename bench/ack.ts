@@ -176,6 +176,7 @@ async function main(): Promise<void> {
   const { startIbmCloudSimulator } = await import('../src/simulators/ibm-cloud/index.js');
   const { crowdIbmSeed, crowdPerson, crowdSlackUsers } = await import('../app/demo/crowd.js');
   const { SIM_BOT_TOKEN, SIM_SIGNING_SECRET, simulatorEnv } = await import('../app/demo/local-stack.js');
+  const { ibmCloudEnv } = await import('../src/simulators/ibm-cloud/kit.js');
   const { requestFormValues } = await import('../app/demo/request-form-values.js');
   const { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } = await import('../app/demo/workspace.js');
   const { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } = await import('../src/slack/blocks/ids.js');
@@ -214,7 +215,8 @@ async function main(): Promise<void> {
     const [botPort, barePort] = [await freePort(), await freePort()];
     // As app/demo/local-stack.ts configures the bot, with production's log level, retries and read-backs.
     const bot = spawnChild('bot', 'app/main.ts', {
-      ...simulatorEnv({ slack, ibm, redisUrl, prefix }),
+      ...simulatorEnv({ slack, redisUrl, prefix }),
+      ...ibmCloudEnv(ibm.url),
       PORT: String(botPort),
       OFFBOARD_RETRY_DELAY_MS: '1000',
       OFFBOARD_VERIFY_INTERVAL_MS: '1000',

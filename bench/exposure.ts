@@ -36,11 +36,14 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { SYSTEM_MODULES, SYSTEMS } from '../jobs/index.js';
+import { SYSTEMS } from '../jobs/index.js';
+import { stepJobsOf } from '../src/runs/step-job.js';
+import { phasesOf } from '../src/runs/step-phases.js';
 import { loadConfig } from '../src/config/config.js';
 import type { Finding, StepContext } from '../src/connectors/connector.js';
 import type { ConnectedSystem } from '../src/connectors/system.js';
-import { ibmEndpointsEnv, startLocalStack, type LocalStack } from '../app/demo/local-stack.js';
+import { startLocalStack, type LocalStack } from '../app/demo/local-stack.js';
+import { ibmCloudEnv } from '../src/simulators/ibm-cloud/kit.js';
 import { SlackPlayer } from '../app/demo/slack-player.js';
 import { PEOPLE, WORKSPACE_USERS } from '../app/demo/workspace.js';
 import { createMetrics } from '../src/metrics/metrics.js';
@@ -48,7 +51,7 @@ import { QUEUES } from '../src/queue/queue-names.js';
 import { Keys } from '../src/redis.js';
 import { RequestStore } from '../src/requests/request-store.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
 import type { IbmCloudSimulator, RecordedRequest } from '../src/simulators/ibm-cloud/index.js';
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 import type { RecordedCall } from '../src/simulators/slack/index.js';
@@ -77,7 +80,7 @@ function productionEnv(): Record<string, string> {
       IBMCLOUD_API_KEY: 'defaults',
       IBMCLOUD_ACCOUNT_IDS: ACME_PRODUCTION,
     },
-    SYSTEM_MODULES,
+    SYSTEMS,
   );
   return {
     OFFBOARD_JOB_ATTEMPTS: String(jobs.attempts),
@@ -132,11 +135,9 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
         SLACK_SIGNING_SECRET: 'calibration',
         OFFBOARD_APPROVAL_CHANNEL: 'C0CALIBRATE',
         OFFBOARD_APPROVERS: 'U0CALIBRATE',
-        IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
-        IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`,
-        ...ibmEndpointsEnv(ibm.url),
+        ...ibmCloudEnv(ibm.url),
       },
-      SYSTEM_MODULES,
+      SYSTEMS,
     );
     const { module, settings } = config.systems.find((s) => s.module.id === 'ibm-cloud')!;
     // No budget is set, so the client never touches this Redis: it does not even connect.
@@ -147,7 +148,7 @@ async function criticalPath(): Promise<{ ms: number; identifyWaves: number; chai
     const email = WORKSPACE_USERS.find((u) => u.id === PEOPLE.jane)!.email!;
     const person = { requestId: 'OFF-BENCH0', slackUserId: PEOPLE.jane, email };
     const identified = await wavesOf(ibm, () => identifyEverywhere(connected, person, []));
-    const steps = SYSTEMS.find((s) => s.module.id === module.id)!.steps.filter((s) => s.phases.includes('delete'));
+    const steps = stepJobsOf(module).filter((s) => phasesOf(s.capabilities(deps, settings.scopes[0]!)).includes('delete'));
     const chains: StepChain[] = [];
     for (const scope of settings.scopes) {
       for (const job of [...steps.filter((s) => !s.closing), ...steps.filter((s) => s.closing)]) {

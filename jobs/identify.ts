@@ -1,11 +1,10 @@
 import { DelayedError, type Job } from 'bullmq';
 import { RateLimitedError } from '../src/connectors/step-errors.js';
 import { type IdentifyProgress, roundJobDataSchema } from '../src/queue/queue-names.js';
-import { identifyRound } from '../src/runs/identify-round.js';
-import type { RunDeps } from '../src/runs/run-deps.js';
+import { type IdentifyDeps, identifyRound } from '../src/runs/identify-round.js';
 
 /** The start of a round, at its effective time: the person's identities in every system, then the steps. */
-export async function processIdentify(job: Job, deps: RunDeps, token?: string): Promise<void> {
+export async function processIdentify(job: Job, deps: IdentifyDeps, token?: string): Promise<void> {
   const { requestId, round, learned } = roundJobDataSchema.parse(job.data);
   const memory = {
     known: learned ?? { found: {}, owners: {} },

@@ -1,5 +1,5 @@
-import type { StepJob } from '../src/runs/step-job.js';
-import { SYSTEMS } from './systems.js';
+import type { SystemModule } from '../src/connectors/system.js';
+import { stepJobsOf, type StepJob } from '../src/runs/step-job.js';
 
 export { processDeliverEvidence } from './deliver-evidence.js';
 export { processFinishRun } from './finish-run.js';
@@ -8,7 +8,11 @@ export { processPreview } from './preview-inventory.js';
 export { processRescan } from './rescan.js';
 export { processStartDeletion } from './start-deletion.js';
 export { processSlackOutput } from './slack-output.js';
-export { SYSTEMS, SYSTEM_MODULES } from './systems.js';
+export { SYSTEMS } from './systems.js';
 
-/** Every step processor, by BullMQ job name. */
-export const STEP_JOBS: ReadonlyMap<string, StepJob> = new Map(SYSTEMS.flatMap((s) => s.steps).map((j) => [j.name, j]));
+/**
+ * Every step processor of `modules` (every system the configuration knows, `config.modules`: a
+ * job of one switched off here fails, saying so), by BullMQ job name.
+ */
+export const stepJobsByName = (modules: readonly SystemModule<unknown>[]): ReadonlyMap<string, StepJob> =>
+  new Map(modules.flatMap(stepJobsOf).map((j) => [j.name, j]));

@@ -1,11 +1,12 @@
 import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { SystemModule } from '../src/connectors/system.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
 import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import type { StepJobDeps } from '../src/runs/step-job.js';
+import type { StepJob, StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
 import {
   processDeliverEvidence,
@@ -15,7 +16,7 @@ import {
   processRescan,
   processSlackOutput,
   processStartDeletion,
-  STEP_JOBS,
+  stepJobsByName,
 } from './index.js';
 
 export interface Workers {
@@ -28,6 +29,8 @@ export interface WorkerSettings {
   concurrency: number;
   /** How long a job's lock lasts without renewal: a dead worker's job is taken over after about this long. */
   lockMs: number;
+  /** Every system the configuration knows (`config.modules`): their steps are the processors of the revocations queue. */
+  modules: readonly SystemModule<unknown>[];
 }
 
 /** The jobs of a round that are not its steps: finding the person, finishing it, starting a deletion, sending its evidence. */
@@ -44,6 +47,7 @@ const STALLED = 'job stalled more than allowable limit';
 
 /** The one place workers are created, given their failure handling, and closed. */
 export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, reconciler: Reconciler, cfg: WorkerSettings): Workers {
+  const steps = stepJobsByName(cfg.modules);
   const options: WorkerOptions = {
     connection,
     prefix,
@@ -59,13 +63,13 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
     new Worker(
       QUEUES.revocations,
       async (job: Job, token?: string) => {
-        const step = STEP_JOBS.get(job.name);
+        const step = steps.get(job.name);
         if (!step) throw new UnrecoverableError(`no processor for job "${job.name}"`);
         await step.process(job, deps, token);
       },
       { ...options, concurrency: cfg.concurrency },
     ),
-    // Identifying people and previews mostly wait on IBM: in a bulk they run as wide as the steps do.
+    // Identifying people and previews mostly wait on the target systems: in a bulk they run as wide as the steps do.
     new Worker(
       QUEUES.runs,
       (job: Job, token?: string) => RUN_JOBS[job.name]?.(job, deps, token) ?? Promise.reject(new UnrecoverableError(`no processor for job "${job.name}"`)),
@@ -79,7 +83,7 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
   for (const worker of workers) {
     worker.on('failed', (job, err) => {
       deps.logger.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job attempt failed');
-      if (job && worker.name === QUEUES.revocations && err.message === STALLED) void recordStalled(job, deps);
+      if (job && worker.name === QUEUES.revocations && err.message === STALLED) void recordStalled(job, steps.get(job.name), deps);
     });
     worker.on('error', (err) => deps.logger.error({ queue: worker.name, err: err.message }, 'worker error'));
   }
@@ -98,9 +102,8 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
  * A step whose workers kept dying under it ends failed in the trail, with the retry path, never
  * "running" for good; what its executions set out to change is accounted for first.
  */
-async function recordStalled(job: Job, deps: StepJobDeps & Pick<RunDeps, 'logger'>): Promise<void> {
+async function recordStalled(job: Job, step: StepJob | undefined, deps: StepJobDeps & Pick<RunDeps, 'logger'>): Promise<void> {
   try {
-    const step = STEP_JOBS.get(job.name);
     if (!step) throw new Error(`no processor for job "${job.name}"`);
     await step.failForGood(
       job,

@@ -1,8 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { SYSTEM_MODULES } from '../jobs/systems.js';
+import { SYSTEMS } from '../jobs/systems.js';
 import { botVariables } from '../src/config/config.js';
+import { declarationSchema } from '../src/config/systems-file.js';
+import { SCIM_PROFILES } from '../src/connectors/scim/profiles/index.js';
+import { scimDeclarationSchema } from '../src/connectors/scim/system.js';
 
 /**
  * Writes docs/configuration.md from the zod schemas the bot validates its environment with, so the
@@ -25,6 +28,57 @@ export function undescribed(variables: z.ZodObject): string[] {
   return Object.entries(variables.shape)
     .filter(([, field]) => !(field as z.ZodType).description)
     .map(([name]) => name);
+}
+
+/** The fields of one entry of the systems file, as its schema describes them. */
+function fieldTable(fields: z.ZodObject, skip: readonly string[] = []): string[] {
+  return [
+    '| Field | Default | Meaning |',
+    '| --- | --- | --- |',
+    ...Object.entries(fields.shape)
+      .filter(([name]) => !skip.includes(name))
+      .map(([name, field]) => {
+        const f = field as z.ZodType;
+        return `| \`${name}\` | ${whenUnset(f)} | ${(f.description ?? '').replaceAll('|', '\\|')} |`;
+      }),
+  ];
+}
+
+/** `OFFBOARD_SYSTEMS_FILE`: its format, from the schemas the loader and each kind validate an entry with. */
+function systemsFileSection(): string[] {
+  return [
+    '',
+    '## The systems file',
+    '',
+    '`OFFBOARD_SYSTEMS_FILE` names a YAML file that declares more systems beside the built-in ones. It is',
+    'read and checked at start-up with the rest: every problem of every entry is listed (an unknown kind or',
+    'profile, an id used twice or by a built-in system, a secret written in the file, a token variable that',
+    'is not set). Secrets are never written in the file: each entry names the environment variable that',
+    'holds its token. A declared system is always switched on, and shows in the preview, the checklist, the',
+    'evidence and the metrics (its id is its `system` label) like a built-in one.',
+    '',
+    '```yaml',
+    'systems:',
+    '  - id: github',
+    '    kind: scim',
+    '    name: GitHub Enterprise',
+    '    base_url: https://api.github.com/scim/v2/enterprises/acme/',
+    '    token_env: GITHUB_SCIM_TOKEN',
+    '    profile: github-emu',
+    '```',
+    '',
+    'Every entry:',
+    '',
+    ...fieldTable(declarationSchema),
+    '',
+    '### `kind: scim`, a SCIM 2.0 application',
+    '',
+    ...fieldTable(scimDeclarationSchema, ['id', 'name']),
+    '',
+    `Profiles shipped: ${Object.values(SCIM_PROFILES)
+      .map((p) => `\`${p.id}\` (${p.name})`)
+      .join(', ')}. What each says is in [adding-a-system.md](adding-a-system.md#a-scim-20-application).`,
+  ];
 }
 
 function table(variables: z.ZodObject): string[] {
@@ -57,7 +111,7 @@ export function configurationDoc(): string {
     'At least one system must be switched on. A system reads its own variables only when its switch',
     'variable is set.',
   ];
-  for (const module of SYSTEM_MODULES) {
+  for (const module of SYSTEMS) {
     lines.push(
       '',
       `## ${module.title}`,
@@ -67,6 +121,7 @@ export function configurationDoc(): string {
       ...table(module.variables),
     );
   }
+  lines.push(...systemsFileSection());
   return `${lines.join('\n')}\n`;
 }
 

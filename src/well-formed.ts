@@ -1,5 +1,5 @@
 /**
- * Text from outside (IBM Cloud, SCIM, Slack, people typing) can hold lone surrogates: JSON
+ * Text from outside (the target systems, Slack, people typing) can hold lone surrogates: JSON
  * carries them as `\ud800`, but they are not Unicode, and canonical JSON (the audit trail's
  * hashing) refuses them. Each becomes U+FFFD once, where the text comes in, so that a name
  * with one is still recorded, shown and acted on.

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SYSTEMS } from '../jobs/systems.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Above src/: the composition root (app/), the listeners (commands/) and the job definitions (jobs/) wire src/, never the other way. */
@@ -96,4 +97,55 @@ describe('architecture', () => {
     const file = join(ROOT, 'src', 'slack', 'example.ts');
     expect(importSpecifiers(text).map((s) => topFolder(file, s))).toEqual(['jobs', 'commands', 'app', 'jobs', 'jobs', undefined, 'src']);
   });
+});
+
+/** Where product code lives: src/, jobs/, commands/ and app/, but not the simulators and the demo, which build a world of named systems. */
+function productFiles(): string[] {
+  return ['src', 'jobs', 'commands', 'app']
+    .flatMap((dir) => sourceFiles(join(ROOT, dir)))
+    .map((file) => relative(ROOT, file).split(/[\\/]/).join('/'))
+    .filter((file) => !file.startsWith('src/simulators/') && !file.startsWith('app/demo/'));
+}
+
+/** The one file besides a system's folder that names it. */
+const REGISTRY = 'jobs/systems.ts';
+/**
+ * The bot lives in Slack, so every part of it says "Slack": a system named after it is known
+ * outside its folder by its switch and its imports alone.
+ */
+const HOST = 'slack';
+
+const asPattern = (term: string) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('a system is one folder and one registry line', () => {
+  for (const system of SYSTEMS) {
+    const folder = `src/connectors/${system.id}/`;
+    const outside = productFiles().filter((file) => !file.startsWith(folder) && file !== REGISTRY);
+
+    it(`no product file outside ${folder} and the registry names ${system.title}`, () => {
+      const terms = [system.id, system.title, system.switchedOnBy].filter((term) => term.toLowerCase() !== HOST);
+      const pattern = new RegExp(terms.map(asPattern).join('|'), 'i');
+      const naming = outside.flatMap((file) =>
+        readFileSync(join(ROOT, file), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (pattern.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+      );
+      expect(naming).toEqual([]);
+    });
+
+    it(`no product file outside ${folder} and the registry imports from it`, () => {
+      const importing = outside.flatMap((file) =>
+        importSpecifiers(readFileSync(join(ROOT, file), 'utf8'))
+          .filter(
+            (specifier) =>
+              specifier.startsWith('.') &&
+              `${relative(ROOT, resolve(dirname(join(ROOT, file)), specifier))
+                .split(/[\\/]/)
+                .join('/')}`.startsWith(folder),
+          )
+          .map((specifier) => `${file} imports ${specifier}`),
+      );
+      expect(importing).toEqual([]);
+    });
+  }
 });

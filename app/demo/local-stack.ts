@@ -1,29 +1,29 @@
-import { SYSTEM_MODULES } from '../../jobs/systems.js';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { SYSTEMS } from '../../jobs/systems.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { startOffboardBot, type OffboardBot } from '../offboard-bot.js';
-import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js';
-import type { IbmCloudSimulator, IbmCloudSimulatorOptions } from '../../src/simulators/ibm-cloud/index.js';
+import type { SystemDeclaration } from '../../src/connectors/system-kinds.js';
+import { kitOf, kitOfDeclared } from '../../src/simulators/kit.js';
 import { SlackEventsClient, SocketModeEventsClient, startSlackSimulator, type SimSlackUser, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import type { SlackEventsDriver } from '../../src/simulators/slack/index.js';
 import { EVENTS_PATH } from '../../src/slack/slack-server.js';
-import { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, PEOPLE, WORKSPACE_GROUPS, WORKSPACE_USERS } from './workspace.js';
+import { startOffboardBot, type OffboardBot } from '../offboard-bot.js';
+import { APPROVAL_CHANNEL, APPROVERS_GROUP, GENERAL_CHANNEL, WORKSPACE_GROUPS, WORKSPACE_USERS } from './workspace.js';
+import { worldDeclaredSystems, worldSimulators, worldSystems, type WorldOptions, type WorldSimulators } from './world.js';
 
-export interface LocalStackOptions {
+export interface LocalStackOptions extends WorldOptions {
   redisUrl: string;
   /** Key prefix in Redis; default a fresh random one, so stacks never see each other's data. */
   prefix?: string;
   processBeforeResponse?: boolean;
-  ibm?: Omit<IbmCloudSimulatorOptions, 'port'>;
   /** Extra configuration, as environment variables (e.g. OFFBOARD_VERIFY_TIMEOUT_MS). */
   env?: Record<string, string>;
   /** People in the Slack workspace besides Acme's (e.g. a crowd leaving at once). */
   extraSlackUsers?: SimSlackUser[];
-  /** Turns on SCIM in the Slack simulator and points the bot's SLACK_ADMIN_TOKEN / SLACK_SCIM_URL at it; default off. */
-  slackScim?: boolean;
-  /** Points the bot at the IBM Cloud simulator (IBMCLOUD_API_KEY and the rest); default on. */
-  ibmCloud?: boolean;
   logger?: Logger;
 }
 
@@ -35,12 +35,13 @@ export interface SocketModeOption {
   socketMode?: boolean;
 }
 
-export interface LocalStack<Events extends SlackEventsDriver = SlackEventsDriver> {
+export interface LocalStack<Events extends SlackEventsDriver = SlackEventsDriver> extends WorldSimulators {
   config: Config;
   /** The environment the bot was configured from: what another process of it needs. */
   env: Record<string, string>;
   slack: SlackSimulator;
-  ibm: IbmCloudSimulator;
+  /** Every registered system's simulator, by system id (started whether or not the bot is switched on against it), and each declared one's. */
+  simulators: ReadonlyMap<string, unknown>;
   bot: OffboardBot;
   /** Plays Slack towards the bot: correctly signed requests, or envelopes on its socket in Socket Mode. */
   events: Events;
@@ -50,78 +51,99 @@ export interface LocalStack<Events extends SlackEventsDriver = SlackEventsDriver
 export const SIM_BOT_TOKEN = 'xoxb-sim-0001-offboard';
 export const SIM_SIGNING_SECRET = 'sim-signing-secret-0001';
 export const SIM_APP_TOKEN = 'xapp-1-A0SIM0001-0001-offboard';
-export const SIM_ADMIN_TOKEN = 'xoxp-sim-0001-offboard-admin';
 
-/** The bot, wired to a simulated Slack workspace and a simulated IBM Cloud, on loopback ports. */
+/** The bot, wired to a simulated Slack workspace and every registered system's simulator (its kit), on loopback ports. */
 export function startLocalStack(opts: LocalStackOptions & { socketMode: true }): Promise<LocalStack<SocketModeEventsClient>>;
 export function startLocalStack(opts: LocalStackOptions & { socketMode?: false }): Promise<LocalStack<SlackEventsClient>>;
 export function startLocalStack(opts: LocalStackOptions & SocketModeOption): Promise<LocalStack>;
 export async function startLocalStack(opts: LocalStackOptions & SocketModeOption): Promise<LocalStack> {
+  const world = worldSystems(opts);
+  const kits = await Promise.all([
+    ...SYSTEMS.map(async ({ id }) => ({ id, kit: await kitOf(id), on: world.get(id)?.on ?? false, options: world.get(id)?.options })),
+    // A declared system is on as soon as it is declared: the systems file lists only those the world switches on.
+    ...worldDeclaredSystems(opts).map(async ({ declaration, options }) => ({ id: declaration.id, kit: await kitOfDeclared(declaration), on: true, options })),
+  ]);
   const slack = await startSlackSimulator({
     botToken: SIM_BOT_TOKEN,
     appToken: SIM_APP_TOKEN,
-    ...(opts.slackScim ? { adminToken: SIM_ADMIN_TOKEN, adminUserId: PEOPLE.alex } : {}),
+    ...Object.assign({}, ...kits.filter((k) => k.on).map((k) => k.kit.workspace?.(k.options) ?? {})),
     users: [...WORKSPACE_USERS, ...(opts.extraSlackUsers ?? [])],
     usergroups: WORKSPACE_GROUPS,
     channels: [APPROVAL_CHANNEL, GENERAL_CHANNEL],
   });
-  const ibm = await startIbmCloudSimulator(opts.ibm);
+  const started = await Promise.all(kits.map(async (k) => ({ ...k, ...(await k.kit.start(k.options, { workspace: slack })) })));
+  const declared = started.flatMap((s) => (s.declaration ? [s.declaration] : []));
+  const systemsFile = declared.length ? writeSystemsFile(declared) : undefined;
   const env: Record<string, string> = {
-    ...simulatorEnv({ slack, ibm, redisUrl: opts.redisUrl, prefix: opts.prefix, socketMode: opts.socketMode, ibmCloud: opts.ibmCloud }),
+    ...simulatorEnv({ slack, redisUrl: opts.redisUrl, prefix: opts.prefix, socketMode: opts.socketMode }),
+    ...Object.assign({}, ...started.filter((s) => s.on).map((s) => s.env)),
+    ...(systemsFile ? { OFFBOARD_SYSTEMS_FILE: systemsFile.path } : {}),
     ...opts.env,
   };
-  const config = loadConfig(env, SYSTEM_MODULES);
   const logger = opts.logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent');
-  const bot = await startOffboardBot(config, { logger, processBeforeResponse: opts.processBeforeResponse });
+  const closeSimulators = async () => {
+    await Promise.all([slack.close(), ...started.map((s) => s.close())]);
+    systemsFile?.remove();
+  };
+  let config: Config;
+  try {
+    config = loadConfig(env, SYSTEMS);
+  } catch (err) {
+    await closeSimulators();
+    throw err;
+  }
+  let bot: OffboardBot;
+  try {
+    bot = await startOffboardBot(config, { logger, processBeforeResponse: opts.processBeforeResponse });
+  } catch (err) {
+    await closeSimulators();
+    throw err;
+  }
   const events = opts.socketMode
     ? new SocketModeEventsClient({ simulator: slack })
     : new SlackEventsClient({ url: `http://127.0.0.1:${bot.port}${EVENTS_PATH}`, signingSecret: SIM_SIGNING_SECRET, simulator: slack });
+  const simulators = new Map(started.map((s) => [s.id, s.simulator]));
   return {
     config,
     env,
     slack,
-    ibm,
+    simulators,
+    ...worldSimulators(simulators),
     bot,
     events,
     async stop() {
       await bot.stop();
-      await Promise.all([slack.close(), ibm.close()]);
+      await closeSimulators();
     },
   };
 }
 
-/** Every IBM Cloud endpoint setting, pointed at one URL (the simulator serves them all). */
-export function ibmEndpointsEnv(url: string): Record<string, string> {
-  return Object.fromEntries(
-    ['IBMCLOUD_IAM_URL', 'USER_MANAGEMENT_URL', 'IAM_IDENTITY_URL', 'IAM_ACCESS_GROUPS_URL', 'IAM_POLICY_MANAGEMENT_URL', 'ACCOUNT_MANAGEMENT_URL'].map((k) => [
-      k,
-      url,
-    ]),
-  );
+/** The systems file the world declares its systems in, as an operator writes it; removed when the stack stops. */
+function writeSystemsFile(systems: SystemDeclaration[]): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'offboard-systems-'));
+  const path = join(dir, 'systems.yaml');
+  writeFileSync(path, stringify({ systems }));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface SimulatorEnvOptions {
   slack: SlackSimulator;
-  ibm: IbmCloudSimulator;
   redisUrl: string;
   /** Default a fresh random one. */
   prefix?: string;
   socketMode?: boolean;
-  /** Default on. */
-  ibmCloud?: boolean;
 }
 
 /**
- * The bot's environment against these simulators, with Acme's channel, approvers and accounts and
- * the demo's short retry and read-back settings: what startLocalStack configures, and what a bench
- * starts a bot process with.
+ * The bot's environment against the simulated workspace, with Acme's channel and approvers and the
+ * demo's short retry and read-back settings: what startLocalStack configures besides each system's
+ * variables (its kit's), and what a bench starts a bot process with.
  */
-export function simulatorEnv({ slack, ibm, redisUrl, prefix, socketMode = false, ibmCloud = true }: SimulatorEnvOptions): Record<string, string> {
+export function simulatorEnv({ slack, redisUrl, prefix, socketMode = false }: SimulatorEnvOptions): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: SIM_BOT_TOKEN,
     ...(socketMode ? { SLACK_APP_TOKEN: SIM_APP_TOKEN } : { SLACK_SIGNING_SECRET: SIM_SIGNING_SECRET }),
     SLACK_API_URL: slack.apiUrl,
-    ...(slack.scim ? { SLACK_ADMIN_TOKEN: SIM_ADMIN_TOKEN, SLACK_SCIM_URL: slack.scim.url } : {}),
     PORT: '0',
     OFFBOARD_METRICS_PORT: '0',
     REDIS_URL: redisUrl,
@@ -131,7 +153,6 @@ export function simulatorEnv({ slack, ibm, redisUrl, prefix, socketMode = false,
     // The demo's approval channel holds only its approvers: packs are shown there too, to be seen at
     // a glance. Off by default in production (a channel has members who may not have the evidence).
     OFFBOARD_EVIDENCE_IN_THREAD: 'true',
-    ...(ibmCloud ? { IBMCLOUD_API_KEY: SIM_BOT_API_KEY, IBMCLOUD_ACCOUNT_IDS: `${ACME_PRODUCTION},${ACME_STAGING}`, ...ibmEndpointsEnv(ibm.url) } : {}),
     OFFBOARD_RETRY_DELAY_MS: '200',
     OFFBOARD_VERIFY_INTERVAL_MS: '100',
     OFFBOARD_VERIFY_TIMEOUT_MS: '10000',

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { startLocalRedis, type LocalRedis } from '../../src/simulators/local-redis.js';
 import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
+import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { SlackPlayer } from './slack-player.js';
 import { PEOPLE } from './workspace.js';
 
@@ -29,10 +30,12 @@ async function main() {
       say(`• Started a throwaway redis-server at ${redisUrl}`);
     } else say(`• Using Redis at ${redisUrl}`);
 
-    stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 }, socketMode: SOCKET_MODE, slackScim: true });
+    stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 }, socketMode: SOCKET_MODE, slackScim: true, github: true });
     const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
     say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
-    say(`• Systems switched on: ${stack.config.systems.map((s) => s.module.title).join(', ')}`);
+    say(
+      `• Systems switched on: ${stack.config.systems.map((s) => s.module.title).join(', ')}; GitHub Enterprise is a SCIM application declared in OFFBOARD_SYSTEMS_FILE`,
+    );
 
     const player = new SlackPlayer(stack);
     const live = stack;
@@ -77,14 +80,21 @@ async function main() {
     if (!stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || keys.some((k) => !k.disabled))
       throw new Error('after the disable phase Jane should still be a member, with every key disabled');
     if (stack.slack.scim!.user(PEOPLE.jane)?.active) throw new Error("Jane's Slack account should be deactivated");
+    const github = stack.github!;
+    if (github.directory.users.get(GITHUB_JANE)?.active !== false || teamsOf(stack, GITHUB_JANE).length)
+      throw new Error("Jane's GitHub Enterprise account should be deactivated, in no team");
     say('   Jane is still a member of each account, with nothing to use: her keys are disabled, her groups, policies and');
-    say('   profile links removed (each kept in the trail as a snapshot), her Slack account deactivated. Deletion is scheduled in 30 days.');
+    say('   profile links removed (each kept in the trail as a snapshot), her Slack account deactivated, her GitHub Enterprise');
+    say('   account suspended and out of its teams. Deletion is scheduled in 30 days.');
 
     say('\n4. Riley (IT) clicks "End grace period now": the deletion runs at once\n');
+    // As a person would: once the checklist offers the button (the request is in its grace period).
+    await live.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.endGrace), { timeoutMs: DEADLINE_MS });
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     const final = await untilFinished(id, 2);
     if (stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).length)
       throw new Error('Jane is still in Acme Production after the deletion');
+    if (github.directory.users.has(GITHUB_JANE)) throw new Error('Jane still has a GitHub Enterprise account after the deletion');
 
     say('\n5. A second request, for Chris Contractor; approved, then reinstated during the grace period');
     const before = JSON.stringify(chrisHolds(stack));
@@ -102,7 +112,7 @@ async function main() {
     await player.checklistButton(PEOPLE.riley, 'reinstate', chris);
     await untilFinished(chris, 2);
     if (JSON.stringify(chrisHolds(stack)) !== before) throw new Error('Chris was not restored to exactly what he held');
-    say('   Chris holds exactly what he held before: groups re-added, policies re-created, keys re-enabled, Slack reactivated.');
+    say('   Chris holds exactly what he held before: groups re-added, policies re-created, keys re-enabled, Slack and GitHub reactivated.');
 
     await mkdir(OUT_DIR, { recursive: true });
     const written: string[] = [];
@@ -116,7 +126,7 @@ async function main() {
     say(
       failed
         ? '\nThe run finished with failures (see above).'
-        : '\nDone: Jane Doe has no access left in either IBM Cloud account or Slack, Chris has his back, and the read-backs prove both.',
+        : '\nDone: Jane Doe has no access left in either IBM Cloud account, Slack or GitHub Enterprise, Chris has his back, and the read-backs prove both.',
     );
     clearTimeout(deadline);
     await stack.stop();
@@ -130,27 +140,40 @@ async function main() {
   }
 }
 
+/** Jane's and Chris's accounts in the demo's GitHub Enterprise. */
+const GITHUB_JANE = 'gh-jane';
+const GITHUB_CHRIS = 'gh-chris';
+
+/** The GitHub Enterprise teams a user is in. */
+function teamsOf(stack: LocalStack, userId: string): string[] {
+  return [...stack.github!.directory.groups.values()].filter((g) => g.members.includes(userId)).map((g) => g.id);
+}
+
 /** What Chris holds, in a form that compares equal when restored (policies by content: they come back with new ids). */
 function chrisHolds(stack: LocalStack) {
-  return [ACME_PRODUCTION, ACME_STAGING].map((account) => ({
-    keys: stack.ibm
-      .apiKeysOf(account, SIM_IAM_IDS.chris)
-      .map((k) => `${k.id}:${k.disabled}`)
-      .sort(),
-    groups: stack.ibm
-      .groupsOf(account, SIM_IAM_IDS.chris)
-      .map((g) => g.id)
-      .sort(),
-    policies: stack.ibm
-      .policiesOf(account, SIM_IAM_IDS.chris)
-      .map((p) => JSON.stringify([p.control, p.resource]))
-      .sort(),
-    links: stack.ibm
-      .profilesLinkedTo(account, SIM_IAM_IDS.chris)
-      .map((p) => p.id)
-      .sort(),
-    slackActive: stack.slack.scim?.user(PEOPLE.chris)?.active,
-  }));
+  const github = { githubActive: stack.github!.directory.users.get(GITHUB_CHRIS)?.active, githubTeams: teamsOf(stack, GITHUB_CHRIS).sort() };
+  return [
+    github,
+    ...[ACME_PRODUCTION, ACME_STAGING].map((account) => ({
+      keys: stack.ibm
+        .apiKeysOf(account, SIM_IAM_IDS.chris)
+        .map((k) => `${k.id}:${k.disabled}`)
+        .sort(),
+      groups: stack.ibm
+        .groupsOf(account, SIM_IAM_IDS.chris)
+        .map((g) => g.id)
+        .sort(),
+      policies: stack.ibm
+        .policiesOf(account, SIM_IAM_IDS.chris)
+        .map((p) => JSON.stringify([p.control, p.resource]))
+        .sort(),
+      links: stack.ibm
+        .profilesLinkedTo(account, SIM_IAM_IDS.chris)
+        .map((p) => p.id)
+        .sort(),
+      slackActive: stack.slack.scim?.user(PEOPLE.chris)?.active,
+    })),
+  ];
 }
 
 function previewLine(player: SlackPlayer, id: string): string {

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
 import { list, positiveInt, url } from './env-schema.js';
+import { loadSystemsFile, SYSTEMS_FILE } from './systems-file.js';
 
 /**
  * The bot's own configuration contract; each system reads its own variables (its `settings.ts`).
@@ -62,7 +63,7 @@ const schema = z
       .describe('`all`, `web` (HTTP receiver only) or `worker` (jobs only)'),
     OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000).describe('How long a step keeps reading back before failing with "not confirmed"'),
     OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(50).describe(
-      'Shortest pause between read-backs. The first read-back comes right after the change; each pause is then a tenth of the time waited so far (at least this, at most 10 s), so a change IAM takes D to show is confirmed about D/10 late at most; each pause is a delayed job, not a busy worker',
+      'Shortest pause between read-backs. The first read-back comes right after the change; each pause is then a tenth of the time waited so far (at least this, at most 10 s), so a change a system takes D to show is confirmed about D/10 late at most; each pause is a delayed job, not a busy worker',
     ),
     OFFBOARD_JOB_ATTEMPTS: positiveInt(25).describe(
       'Attempts per step before it fails (retryable errors only: 429, 5xx, network). A retried step resumes where it stopped',
@@ -138,6 +139,12 @@ const schema = z
       .regex(/^[\w.:-]{1,64}$/, 'OFFBOARD_SIGNING_KEY_ID may hold letters, digits, . : _ and - (at most 64)')
       .optional()
       .meta({ description: "The key's name, written in every manifest and on every PDF page", unset: 'required with the key file' }),
+    OFFBOARD_SYSTEMS_FILE: z
+      .string()
+      .optional()
+      .describe(
+        'A YAML file declaring more systems (SCIM 2.0 applications) beside the built-in ones, each switched on by the variable holding its token (see "The systems file" below)',
+      ),
     OFFBOARD_DASHBOARD_USER: z.string().optional().meta({ description: 'HTTP basic auth user of the dashboard', unset: 'required with the port' }),
     // Basic auth has no lockout: only length keeps guessing out of reach.
     OFFBOARD_DASHBOARD_PASSWORD: z
@@ -281,7 +288,14 @@ function signingKeyFileProblem(file: string): string | undefined {
 }
 
 /** The bot's own settings and the systems switched on, each with its own settings read. */
-export type Config = z.output<typeof schema> & { systems: ConfiguredSystem[] };
+export type Config = z.output<typeof schema> & {
+  systems: ConfiguredSystem[];
+  /**
+   * Every system the bot knows, switched on or not: the built-in ones and those declared in
+   * OFFBOARD_SYSTEMS_FILE, in that order. Whatever reads the registry reads this.
+   */
+  modules: SystemModule<unknown>[];
+};
 export type ApproverSource = Config['approvers'];
 
 export class ConfigError extends Error {
@@ -292,11 +306,12 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses the environment for the bot and for every system in `modules`, reporting every problem
- * at once. A system is on when its switch variable is set; at least one must be. Values are never
- * echoed: some are secrets.
+ * Parses the environment for the bot and for every system: the built-in ones in `builtIn`, each
+ * switched on by its switch variable, and those OFFBOARD_SYSTEMS_FILE declares, always on (their
+ * token variable unset is a problem). Every problem is reported at once; at least one system must
+ * be on. Values are never echoed: some are secrets.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModule<unknown>[]): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, builtIn: readonly SystemModule<unknown>[]): Config {
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')) as Record<string, string>;
   const parsed = schema.safeParse(blankAsUnset);
   const problems = [
@@ -312,15 +327,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly SystemModul
   const messages = problems.map((p) => p.message);
   const keyProblem = blankAsUnset.OFFBOARD_SIGNING_KEY_FILE && signingKeyFileProblem(blankAsUnset.OFFBOARD_SIGNING_KEY_FILE);
   if (keyProblem) messages.push(keyProblem);
+  const file = blankAsUnset[SYSTEMS_FILE];
+  const declared = file ? loadSystemsFile(file, { builtIn, reserved: order }) : { modules: [], problems: [] };
+  messages.push(...declared.problems);
   const systems: ConfiguredSystem[] = [];
-  for (const module of modules.filter((m) => blankAsUnset[m.switchedOnBy] !== undefined)) {
+  const on = [...builtIn.filter((m) => blankAsUnset[m.switchedOnBy] !== undefined), ...declared.modules];
+  for (const module of on) {
     const settings = module.configure(blankAsUnset);
     if ('problems' in settings) messages.push(...settings.problems);
     else systems.push({ module, settings });
   }
-  if (modules.every((m) => blankAsUnset[m.switchedOnBy] === undefined)) {
-    messages.push(`No system to offboard from is switched on: set ${modules.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`);
+  if (on.length === 0 && declared.problems.length === 0) {
+    messages.push(
+      `No system to offboard from is switched on: set ${builtIn.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in ${SYSTEMS_FILE}`,
+    );
   }
-  if (parsed.success && messages.length === 0) return { ...parsed.data, systems };
+  if (parsed.success && messages.length === 0) return { ...parsed.data, systems, modules: [...builtIn, ...declared.modules] };
   throw new ConfigError(messages);
 }

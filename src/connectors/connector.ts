@@ -6,11 +6,11 @@ import type { Identity, Person } from './system.js';
  * and BullMQ owns retries; verification polling lives in run-step.ts.
  */
 export interface Finding {
-  /** Stable id in the target system (API key id, access group id, policy id, IAM id). */
+  /** Stable id in the target system (a key's, a group's, a user's). */
   id: string;
   label: string;
   detail?: string;
-  /** The identity holding it, where a person has several (an IAM id). */
+  /** The identity holding it, where a person has several (its `Identity.id`). */
   owner?: string;
   /** Whatever a phase left it in, where the system still lists it (`disabled`). */
   state?: string;
@@ -38,7 +38,7 @@ export interface Change {
   detail?: string;
   /** What it takes to restore the item (a group and member, a whole policy document), kept in the trail. */
   snapshot?: Record<string, unknown>;
-  /** The identity it belonged to, where a person has several (an IAM id). */
+  /** The identity it belonged to, where a person has several (its `Identity.id`). */
   owner?: string;
 }
 
@@ -54,7 +54,7 @@ export interface ReadBack {
 
 export interface StepContext {
   requestId: string;
-  /** The scope this execution works in (an IBM Cloud account, the Slack workspace). */
+  /** The scope this execution works in (a cloud account, a workspace). */
   scope: string;
   /** Sent to the target system with every mutating call, and kept as evidence. */
   transactionId: string;

@@ -1,5 +1,5 @@
 /**
- * One unit of revocation work: a step of one system in one scope (an IBM Cloud account, the Slack
+ * One unit of revocation work: a step of one system in one scope (a cloud account, a
  * workspace). Its `id` doubles as the suffix of the BullMQ job id, so it must never contain ':'.
  * It is stored in the trail as planned, with the names it is shown under, so the checklist and
  * the evidence render from the trail alone.
@@ -10,7 +10,7 @@ export interface StepRef {
   step: string;
   /** Human title shown in the checklist and the report, e.g. "API keys". */
   title: string;
-  /** The system's name, e.g. "IBM Cloud" (absent in trails written before systems were named). */
+  /** The system's name, as its module titles it (absent in trails written before systems were named). */
   systemTitle?: string;
   /** What a scope of the system is called, e.g. "account". */
   scopeNoun?: string;
@@ -20,7 +20,7 @@ export function stepId(ref: Pick<StepRef, 'system' | 'scope' | 'step'>): string 
   return `${ref.system}.${ref.scope}.${ref.step}`;
 }
 
-/** The system's name, for messages: "IBM Cloud". */
+/** The system's name, for messages. */
 export function systemTitle(ref: StepRef): string {
   return ref.systemTitle ?? ref.system;
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SecretShapes } from '../redact.js';
 import type { Keys } from '../redis.js';
+import type { StepCapabilities } from './connector.js';
 
 /** What a system's client may share with every other process of the bot: metrics, and Redis for budgets kept across workers. */
 export interface ConnectContext {
@@ -19,7 +20,7 @@ export interface Person {
   email: string;
 }
 
-/** One identity of the person in one scope of a system (an IBM Cloud user record, a Slack account). */
+/** One identity of the person in one scope of a system (a user record of a cloud account, a chat account). */
 export interface Identity {
   scope: string;
   /** The system's own id for it (an IAM id, a Slack user id). */
@@ -32,12 +33,30 @@ export interface Identity {
 }
 
 /**
+ * One step of a system: what it is called and what it can do in a scope. The phases it takes part
+ * in are read from the capabilities `connect` returns (src/runs/step-phases.ts), never declared.
+ */
+export interface SystemStep<C> {
+  /** Stable within the system, the last part of the step's id: 'api-keys', 'account'. */
+  step: string;
+  title: string;
+  /** Ends the person's identity itself (the account membership, the Slack account): skipped on a role change, where the person stays. */
+  endsIdentity?: boolean;
+  /** Only reports what it finds, as residual access the bot cannot remove (a rule-based membership). */
+  reportsResidual?: boolean;
+  /** Runs after the scope's other steps have finished: removing the person from the account itself. */
+  closing?: boolean;
+  /** What the step can do in `scope` with the system's client; building it calls nothing. */
+  connect(client: C, scope: string): StepCapabilities;
+}
+
+/**
  * A target system, as it plugs in: its own settings, read from its own variables, and switched on
- * by one of them. Nothing outside the system's folder, its job files and the registry line in
+ * by one of them, and its steps. Nothing outside the system's folder and the registry line in
  * `jobs/systems.ts` knows what the system is.
  */
 export interface SystemModule<C = unknown> {
-  /** Stable id, the first part of every step id: 'ibm-cloud', 'slack'. */
+  /** Stable id, the first part of every step id, and the name of its folders under src/connectors/ and src/simulators/. */
   id: string;
   title: string;
   /** What one scope is called in messages: 'account', 'workspace'. */
@@ -49,6 +68,8 @@ export interface SystemModule<C = unknown> {
   notCovered: string[];
   /** What its secrets look like in free text, beyond the common shapes `src/redact.ts` knows: masked once it is switched on. */
   secretShapes?: SecretShapes;
+  /** In the order they are shown; a `closing` step runs after the others of its scope. */
+  steps: readonly SystemStep<C>[];
   /** The variable whose presence switches the system on. */
   switchedOnBy: string;
   /** The schema of its variables (its `settings.ts`), each described: docs/configuration.md is generated from it. */
@@ -58,7 +79,7 @@ export interface SystemModule<C = unknown> {
 }
 
 export interface SystemSettings<C> {
-  /** Where it offboards: each configured IBM Cloud account, the Slack workspace or org. */
+  /** Where it offboards: each configured account, a workspace or org. */
   scopes: string[];
   /** Values that must never be shown anywhere (masked by `registerSecrets`). */
   secrets: string[];
@@ -88,7 +109,7 @@ export interface SystemSettings<C> {
 /** A credential the bot runs as, and the id (as `Identity.id`) of whom it belongs to. */
 export interface CredentialOwner {
   id: string;
-  /** The setting that holds it: 'IBMCLOUD_API_KEY', 'SLACK_ADMIN_TOKEN'. */
+  /** The setting that holds it (one of the system's variables). */
   credential: string;
 }
 

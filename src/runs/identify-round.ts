@@ -15,13 +15,16 @@ export interface IdentifyMemory {
   keep(progress: IdentifyProgress): Promise<void>;
 }
 
+/** What identifying a round uses: the request and its trail, the systems' clients, then the round's steps and its checklist. */
+export type IdentifyDeps = Pick<RunDeps, 'store' | 'audit' | 'systems' | 'runs' | 'outbox'>;
+
 /**
  * Finds the person in every scope of every system of the round, once, and records what was found
  * per system; then the round's steps are enqueued, each working on these identities. A system that
  * cannot be asked (switched off, refused, still failing on the last attempt) is recorded as such
  * and its steps fail with the reason: never a clean "nothing found".
  */
-export async function identifyRound(requestId: string, round: number, lastAttempt: boolean, deps: RunDeps, memory: IdentifyMemory): Promise<void> {
+export async function identifyRound(requestId: string, round: number, lastAttempt: boolean, deps: IdentifyDeps, memory: IdentifyMemory): Promise<void> {
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
   const view = runView(trail);
   const planned = roundOf(view, round);

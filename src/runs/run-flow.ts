@@ -13,6 +13,8 @@ export interface PlannedSystem {
   scopeNoun: string;
   scopes: string[];
   steps: StepJob[];
+  /** The phases a step takes part in, in a scope: read from its capabilities (src/runs/step-phases.ts). */
+  phasesOf(step: StepJob, scope: string): readonly Phase[];
   /** What the system says offboarding it does not reach (its module's `notCovered`). */
   notCovered: readonly string[];
 }
@@ -36,7 +38,7 @@ export function planSteps(systems: readonly PlannedSystem[], { phase, keepPerson
   return systems.flatMap((system) =>
     system.scopes.flatMap((scope) =>
       [...system.steps.filter((s) => !s.closing), ...system.steps.filter((s) => s.closing)]
-        .filter((s) => s.phases.includes(phase) && !(keepPerson && s.endsIdentity))
+        .filter((s) => system.phasesOf(s, scope).includes(phase) && !(keepPerson && s.endsIdentity))
         .map((s) => s.ref(scope))
         .filter((ref) => !only || only.has(stepId(ref))),
     ),

@@ -73,7 +73,7 @@ export async function actOnStep(step: PhaseStep, ctx: StepContext & { stepId: st
     });
   }
 
-  // What is already recorded is never acted on again: IAM may still list a removed item for a while.
+  // What is already recorded is never acted on again: a system may still list a removed item for a while.
   const todo: Finding[] = [];
   for (const f of found.filter((f) => !recorded.has(itemKey(f)))) {
     const intent = pending.get(itemKey(f));
@@ -96,7 +96,7 @@ export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: Verif
 
 /**
  * One read-back. Confirmed: recorded as verified. Not yet: the caller hands the next pause to
- * BullMQ as a delayed job, so waiting for IAM never holds a worker slot. Past the bound: not confirmed.
+ * BullMQ as a delayed job, so waiting for a system never holds a worker slot. Past the bound: not confirmed.
  */
 export async function readBackOnce(
   step: PhaseStep,

@@ -4,7 +4,7 @@ import type { Phase } from '../audit/audit-event.js';
 import { itemKey, type Change, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
-import type { SystemModule } from '../connectors/system.js';
+import type { SystemModule, SystemStep } from '../connectors/system.js';
 import { stepJobDataSchema, type StepJobData } from '../queue/queue-names.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { accountForStep, stepFactKey } from './account-for-step.js';
@@ -12,24 +12,6 @@ import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
 import { actOnStep, readBackOnce, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
-
-export interface StepJobSpec<C> {
-  system: SystemModule<C>;
-  step: string;
-  title: string;
-  /**
-   * The phases the step takes part in. Planning needs this before any client exists; it must
-   * match the capabilities `connect` returns (disable and reinstate need `disable` and `restore`).
-   */
-  phases: readonly Phase[];
-  /** Ends the person's identity itself (the account membership, the Slack account): skipped on a role change, where the person stays. */
-  endsIdentity?: boolean;
-  /** Only reports what it finds, as residual access the bot cannot remove (a rule-based membership). */
-  reportsResidual?: boolean;
-  /** Runs after the scope's other steps have finished: removing the person from the account itself. */
-  closing?: boolean;
-  connect(client: C, scope: string): StepCapabilities;
-}
 
 /** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
 export type StepJobDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'verify' | 'retry'>;
@@ -42,10 +24,9 @@ export interface StepJob {
   step: string;
   title: string;
   closing: boolean;
-  phases: readonly Phase[];
   endsIdentity: boolean;
   reportsResidual: boolean;
-  /** The BullMQ job name, e.g. "ibm-cloud.api-keys". */
+  /** The BullMQ job name: "<system id>.<step>". */
   name: string;
   ref(scope: string): StepRef;
   /** The step's capabilities with the client of a connected system. */
@@ -58,6 +39,9 @@ export interface StepJob {
   failForGood(job: Job, deps: StepJobDeps, error: (executions: number) => string): Promise<void>;
 }
 
+/** The step jobs of a system, in the order its module lists its steps. */
+export const stepJobsOf = <C>(system: SystemModule<C>): StepJob[] => system.steps.map((step) => defineStepJob(system, step));
+
 /**
  * Wraps a connector step as a BullMQ processor, in two phases kept in the job's data: act
  * (inventory and revoke, resuming what an earlier execution began), then read back, one
@@ -67,22 +51,21 @@ export interface StepJob {
  * trail states exactly what BullMQ will do); anything permanent, or the last attempt, fails the
  * step for good.
  */
-export function defineStepJob<C>(spec: StepJobSpec<C>): StepJob {
+export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): StepJob {
   const capabilities = (deps: Pick<RunDeps, 'systems'>, scope: string) => {
-    const connected = deps.systems.get(spec.system.id);
-    if (!connected) throw new PermanentError(`${spec.system.title} is switched off in this worker's configuration (${spec.system.switchedOnBy} is not set)`);
+    const connected = deps.systems.get(system.id);
+    if (!connected) throw new PermanentError(`${system.title} is switched off in this worker's configuration (${system.switchedOnBy} is not set)`);
     return spec.connect(connected.client as C, scope);
   };
   return {
-    system: spec.system as SystemModule<unknown>,
+    system: system as SystemModule<unknown>,
     step: spec.step,
     title: spec.title,
     closing: spec.closing ?? false,
-    phases: spec.phases,
     endsIdentity: spec.endsIdentity ?? false,
     reportsResidual: spec.reportsResidual ?? false,
-    name: `${spec.system.id}.${spec.step}`,
-    ref: (scope) => ({ system: spec.system.id, scope, step: spec.step, title: spec.title, systemTitle: spec.system.title, scopeNoun: spec.system.scopeNoun }),
+    name: `${system.id}.${spec.step}`,
+    ref: (scope) => ({ system: system.id, scope, step: spec.step, title: spec.title, systemTitle: system.title, scopeNoun: system.scopeNoun }),
     capabilities,
     async process(job, deps, token) {
       const data = stepJobDataSchema.parse(job.data);

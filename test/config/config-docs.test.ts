@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_MODULES } from '../../jobs/systems.js';
+import { SYSTEMS } from '../../jobs/systems.js';
 import { CONFIG_DOC_PATH, configurationDoc, undescribed } from '../../scripts/config-docs.js';
 import { botVariables } from '../../src/config/config.js';
 
@@ -11,7 +11,7 @@ describe('docs/configuration.md', () => {
 
   it('describes every variable the bot and every registered system read, so none is listed without its meaning', () => {
     expect(undescribed(botVariables)).toEqual([]);
-    for (const module of SYSTEM_MODULES) {
+    for (const module of SYSTEMS) {
       expect(undescribed(module.variables), module.title).toEqual([]);
       expect(Object.keys(module.variables.shape), `${module.title}'s switch is one of its variables`).toContain(module.switchedOnBy);
     }
@@ -24,7 +24,7 @@ describe('docs/configuration.md', () => {
     expect(doc).toContain('| `OFFBOARD_RESCAN_AFTER` | `1h,1d,7d,30d` |');
     expect(doc).toContain('| `OFFBOARD_DASHBOARD_PASSWORD` | required with the port |');
     expect(doc).toContain('| `OFFBOARD_EVIDENCE_DIR` | unset |');
-    for (const module of SYSTEM_MODULES) {
+    for (const module of SYSTEMS) {
       expect(doc).toContain(`## ${module.title}\n\nSwitched on by \`${module.switchedOnBy}\``);
       for (const name of Object.keys(module.variables.shape)) expect(doc).toContain(`| \`${name}\` |`);
     }

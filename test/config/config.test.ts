@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_MODULES } from '../../jobs/systems.js';
+import { SYSTEMS } from '../../jobs/systems.js';
 import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
 
 const PROD = '0123456789abcdef0123456789abcdef';
@@ -20,7 +20,7 @@ const COMPLETE: Record<string, string> = {
 };
 
 /** The configuration for the systems the bot registers. */
-const load = (env: Record<string, string | undefined>) => loadConfig(env, SYSTEM_MODULES);
+const load = (env: Record<string, string | undefined>) => loadConfig(env, SYSTEMS);
 
 /** What start-up logs about IBM Cloud's settings: its URLs, account count and timeout. */
 const ibmOf = (config: Config) => config.systems.find((s) => s.module.id === 'ibm-cloud')?.settings.summary;
@@ -134,7 +134,7 @@ describe('loadConfig', () => {
       'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
       'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials)',
       // Blank, IBM Cloud's switch is off, and no other system is switched on.
-      `No system to offboard from is switched on: set ${SYSTEM_MODULES.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`,
+      `No system to offboard from is switched on: set ${SYSTEMS.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in OFFBOARD_SYSTEMS_FILE`,
     ]);
   });
 
@@ -151,7 +151,7 @@ describe('loadConfig', () => {
     const err = problemsWith(without('IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS'));
 
     expect(err.problems).toEqual([
-      `No system to offboard from is switched on: set ${SYSTEM_MODULES.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}`,
+      `No system to offboard from is switched on: set ${SYSTEMS.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in OFFBOARD_SYSTEMS_FILE`,
     ]);
   });
 
@@ -186,7 +186,7 @@ describe('loadConfig', () => {
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatch(/^IBMCLOUD_MAX_RPS must be/);
     }
-    const ibm = (env: Record<string, string>) => loadConfig(env, SYSTEM_MODULES).systems.find((s) => s.module.id === 'ibm-cloud')!.settings.summary;
+    const ibm = (env: Record<string, string>) => loadConfig(env, SYSTEMS).systems.find((s) => s.module.id === 'ibm-cloud')!.settings.summary;
     expect(ibm({ ...COMPLETE, IBMCLOUD_MAX_RPS: '12.5' }).maxRps).toBe(12.5);
     expect(ibm(COMPLETE).maxRps).toBe('unlimited');
   });

@@ -7,12 +7,21 @@ import { actOnStep, readBackOnce, type PhaseStep } from '../../src/runs/run-step
 import { runView } from '../../src/runs/run-view.js';
 import { type Change, itemKey, settles } from '../../src/connectors/connector.js';
 import { stepId } from '../../src/connectors/step-ref.js';
-import { restoring, snapshotsOf, type StepJob } from '../../src/runs/step-job.js';
-import type { Identity } from '../../src/connectors/system.js';
+import { restoring, snapshotsOf, stepJobsOf, type StepJob } from '../../src/runs/step-job.js';
+import type { ConnectedSystem, Identity, SystemModule } from '../../src/connectors/system.js';
 import { Redis } from 'ioredis';
 import { SYSTEMS } from '../../jobs/systems.js';
-import { FIXTURES, type FixtureOptions, type SystemUnderTest } from './fixtures.js';
 import { identifyEverywhere } from '../../src/runs/identities.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { phasesOf } from '../../src/runs/step-phases.js';
+import { kitOf, kitOfDeclared, type ConformanceOptions, type SimulatorKit, type SystemOnTrial } from '../../src/simulators/kit.js';
+import { SCIM_PROFILES } from '../../src/connectors/scim/profiles/index.js';
+import { declaredModule, type SystemDeclaration } from '../../src/connectors/system-kinds.js';
+
+/** A registered system switched on against its simulator (its kit), with one person seeded in it. */
+interface SystemUnderTest extends SystemOnTrial {
+  connected: ConnectedSystem;
+}
 
 const running: SystemUnderTest[] = [];
 let redis: Redis;
@@ -24,13 +33,73 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-async function start(id: string, opts?: FixtureOptions): Promise<SystemUnderTest> {
-  const fixture = FIXTURES[id];
-  if (!fixture) throw new Error(`no conformance fixture for ${id}: add one to test/conformance/fixtures.ts`);
-  const sut = await fixture(inject('redisUrl'), opts);
+/** The system's client against its kit's simulator, as a worker builds it from the variables the kit gives. */
+function connect(module: SystemModule, env: Record<string, string>, redis: Redis): ConnectedSystem {
+  const settings = module.configure(env);
+  if ('problems' in settings) throw new Error(`${module.title}: ${settings.problems.join('; ')}`);
+  const client = settings.connect({ metrics: createMetrics(), redis, keys: new Keys(`conformance-${module.id}-${Date.now()}-${Math.random()}`) });
+  return { module, settings, client };
+}
+
+/**
+ * SCIM applications declared as an operator declares them in the systems file, one per shipped
+ * profile: each runs the whole suite, as a built-in system does. Their kit is their kind's.
+ */
+const DECLARED: SystemDeclaration[] = Object.values(SCIM_PROFILES).map((profile) => ({
+  id: `scim-${profile.id}`,
+  kind: 'scim',
+  name: `${profile.name} (declared)`,
+  token_env: `SCIM_${profile.id.toUpperCase().replaceAll('-', '_')}_TOKEN`,
+  profile: profile.id,
+}));
+
+/** A system to run the suite on: a built-in one, or one declared, whose module is built from its entry pointing at its simulator. */
+interface Candidate {
+  kit: SimulatorKit;
+  /** The module as the trial's simulator is reached: a declared one's entry names its URL. */
+  moduleFor(trial: SystemOnTrial): SystemModule;
+}
+
+function declared(trial: SystemOnTrial): SystemModule {
+  if (!trial.declaration) throw new Error('the kit of a declared system hands back its entry');
+  const module = declaredModule(trial.declaration);
+  if ('problems' in module) throw new Error(`${trial.declaration.id}: ${module.problems.join('; ')}`);
+  return module;
+}
+
+const CANDIDATES: Candidate[] = [
+  ...(await Promise.all(SYSTEMS.map(async (module) => ({ kit: await kitOf(module.id), moduleFor: () => module })))),
+  ...(await Promise.all(DECLARED.map(async (declaration) => ({ kit: await kitOfDeclared(declaration), moduleFor: declared })))),
+];
+
+async function start(candidate: Candidate, opts?: ConformanceOptions): Promise<SystemUnderTest> {
+  const trial = await candidate.kit.conformance(opts);
+  const sut = { ...trial, connected: connect(candidate.moduleFor(trial), trial.env, redis) };
   running.push(sut);
   return sut;
 }
+
+/**
+ * Every registered system with its steps and the phases each takes part in, read from the
+ * capabilities it has with a client of the system: which cases apply to a step is known before
+ * any runs. Building capabilities calls nothing, so the client is never connected.
+ */
+const REGISTERED = await Promise.all(
+  CANDIDATES.map(async (candidate) => {
+    const trial = await candidate.kit.conformance();
+    const lazy = new Redis({ lazyConnect: true });
+    try {
+      const module = candidate.moduleFor(trial);
+      const connected = connect(module, trial.env, lazy);
+      const systems = new Map([[module.id, connected]]);
+      const steps = stepJobsOf(module).map((job) => ({ job, phases: phasesOf(job.capabilities({ systems }, connected.settings.scopes[0]!)) }));
+      return { candidate, module, steps };
+    } finally {
+      lazy.disconnect();
+      await trial.close();
+    }
+  }),
+);
 
 const identified = new WeakMap<SystemUnderTest, Identity[]>();
 
@@ -88,18 +157,14 @@ async function reinstate(sut: SystemUnderTest, step: StepJob, audit: AuditTrail,
 const trailOf = (module: string, name: string) => new AuditTrail(redis, new Keys(`conformance-${module}-${name}-${Date.now()}-${Math.random()}`));
 
 describe('every registered system conforms', () => {
-  it('has a fixture that starts its simulator', () => {
-    expect(SYSTEMS.map((s) => s.module.id).filter((id) => !FIXTURES[id])).toEqual([]);
-  });
-
-  for (const { module, steps } of SYSTEMS) {
+  for (const { candidate, module, steps } of REGISTERED) {
     describe(module.title, () => {
       it('what was disabled before the offboarding stays disabled after Reinstate', async () => {
-        const sut = await start(module.id, { alreadyDisabled: true });
+        const sut = await start(candidate, { alreadyDisabled: true });
         const before = sut.disabledBefore;
-        if (!before) throw new Error(`the ${module.title} fixture cannot disable anything beforehand`);
+        if (!before) throw new Error(`the ${module.title} kit cannot disable anything beforehand`);
         expect(sut.isDisabled(before)).toBe(true);
-        for (const step of steps.filter((s) => s.phases.includes('reinstate'))) {
+        for (const { job: step } of steps.filter((s) => s.phases.includes('reinstate'))) {
           const audit = trailOf(module.id, `${step.step}-before`);
           const { requestId } = await execute(sut, step, audit, 1);
           await reinstate(sut, step, audit, requestId);
@@ -107,22 +172,43 @@ describe('every registered system conforms', () => {
         expect(sut.isDisabled(before)).toBe(true);
       });
 
-      for (const step of steps) {
-        it(`${step.title}: is planned in exactly the phases its capabilities allow`, async () => {
-          const sut = await start(module.id);
-          const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, sut.connected.settings.scopes[0]!);
-          // Disabling needs a disable action (or only reports, as residual access); deleting is every
-          // step's (a delete action, else the disable again, else the report); reinstating needs a restore.
-          const allowed = [
-            ...(caps.disable || step.reportsResidual ? ['disable'] : []),
-            ...(caps.delete || caps.disable || step.reportsResidual ? ['delete'] : []),
-            ...(caps.restore ? ['reinstate'] : []),
-          ];
-          expect([...step.phases].sort()).toEqual(allowed.sort());
+      it('every identity match is exact: people near the person are never found, their own record in other letter case is', async () => {
+        const sut = await start(candidate, { nearMisses: true });
+        const found = (await identifyEverywhere(sut.connected, sut.person, [])).map((i) => i.id);
+
+        expect(found.length, `${module.title} finds the seeded person`).toBeGreaterThan(0);
+        expect(sut.nearMisses?.length, `the ${module.title} kit seeds people near the person`).toBeGreaterThan(0);
+        expect(found.filter((id) => sut.nearMisses!.includes(id))).toEqual([]);
+        if (sut.otherCase) expect(found).toContain(sut.otherCase);
+      });
+
+      it('the identification follows every page', async () => {
+        const whole = await start(candidate);
+        const paged = await start(candidate, { smallPages: true });
+        const idsOf = async (sut: SystemUnderTest) => (await identifyEverywhere(sut.connected, sut.person, [])).map((i) => `${i.scope}/${i.id}`).sort();
+
+        const expected = await idsOf(whole);
+        expect(expected.length).toBeGreaterThan(0);
+        expect(await idsOf(paged)).toEqual(expected);
+      });
+
+      for (const { job: step, phases } of steps) {
+        it(`${step.title}: the inventory follows every page`, async () => {
+          const whole = await start(candidate);
+          const paged = await start(candidate, { smallPages: true });
+          const scope = whole.connected.settings.scopes[0]!;
+          const foundIn = async (sut: SystemUnderTest) =>
+            (await step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope).inventory(await contextOf(sut, scope))).found
+              .map(itemKey)
+              .sort();
+
+          const expected = await foundIn(whole);
+          expect(expected.length, `the seeded person holds something ${step.title} lists`).toBeGreaterThan(0);
+          expect(await foundIn(paged)).toEqual(expected);
         });
 
         it(`${step.title}: a 429 with Retry-After is retried after that wait, a 5xx is retried, a 403 fails for good`, async () => {
-          const sut = await start(module.id);
+          const sut = await start(candidate);
           const scope = sut.connected.settings.scopes[0]!;
           const ctx = await contextOf(sut, scope);
           const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
@@ -150,13 +236,13 @@ describe('every registered system conforms', () => {
         if (!step.reportsResidual)
           it(`${step.title}: a worker that dies between a change and its record runs again and changes nothing twice`, async () => {
             // The same step, undisturbed, on a system seeded alike: what one clean execution changes.
-            const clean = await start(module.id);
+            const clean = await start(candidate);
             const cleanAudit = trailOf(module.id, 'clean');
             await execute(clean, step, cleanAudit, 1);
             const cleanChanges = clean.mutations();
             expect(cleanChanges, `the seeded person holds something ${step.title} changes`).toBeGreaterThan(0);
 
-            const sut = await start(module.id);
+            const sut = await start(candidate);
             const audit = trailOf(module.id, 'crash');
             const dies = (s: PhaseStep): PhaseStep => ({
               ...s,
@@ -191,7 +277,7 @@ describe('every registered system conforms', () => {
 
         if (!step.reportsResidual)
           it(`${step.title}: what is already removed is answered as already absent, and nothing is changed`, async ({ skip }) => {
-            const sut = await start(module.id);
+            const sut = await start(candidate);
             const scope = sut.connected.settings.scopes[0]!;
             const ctx = await contextOf(sut, scope);
             const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
@@ -211,9 +297,9 @@ describe('every registered system conforms', () => {
             expect(sut.mutations()).toBe(before);
           });
 
-        if (step.phases.includes('reinstate'))
+        if (phases.includes('reinstate'))
           it(`${step.title}: a reinstatement run twice restores once`, async () => {
-            const sut = await start(module.id);
+            const sut = await start(candidate);
             const audit = trailOf(module.id, 'restore');
             const { requestId } = await execute(sut, step, audit, 1);
             const scope = sut.connected.settings.scopes[0]!;
@@ -250,7 +336,7 @@ describe('every registered system conforms', () => {
         // A step that only reports what it cannot remove has nothing to read back.
         if (!step.reportsResidual)
           it(`${step.title}: a read-back that never confirms is never green`, async () => {
-            const sut = await start(module.id);
+            const sut = await start(candidate);
             const scope = sut.connected.settings.scopes[0]!;
             const ctx = await contextOf(sut, scope);
             const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);

@@ -1,6 +1,6 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { SYSTEM_MODULES } from '../../jobs/systems.js';
+import { SYSTEMS } from '../../jobs/systems.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { startLocalStack, type LocalStack } from '../../app/demo/local-stack.js';
 import { SlackPlayer } from '../../app/demo/slack-player.js';
@@ -84,21 +84,21 @@ describe('Socket Mode configuration', () => {
   };
 
   it('takes SLACK_APP_TOKEN instead of SLACK_SIGNING_SECRET', () => {
-    const config = loadConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1-A0-1-abc' }, SYSTEM_MODULES);
+    const config = loadConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1-A0-1-abc' }, SYSTEMS);
 
     expect(config.slack.appToken).toBe('xapp-1-A0-1-abc');
     expect(config.slack.signingSecret).toBeUndefined();
   });
 
   it('still requires SLACK_SIGNING_SECRET without SLACK_APP_TOKEN', () => {
-    expect(() => loadConfig(base, SYSTEM_MODULES)).toThrow(ConfigError);
-    expect(() => loadConfig(base, SYSTEM_MODULES)).toThrow(/SLACK_SIGNING_SECRET is required/);
+    expect(() => loadConfig(base, SYSTEMS)).toThrow(ConfigError);
+    expect(() => loadConfig(base, SYSTEMS)).toThrow(/SLACK_SIGNING_SECRET is required/);
   });
 
   it('refuses a token that is not an app-level token, without echoing it', () => {
     let problems: string[] = [];
     try {
-      loadConfig({ ...base, SLACK_APP_TOKEN: 'xoxb-secret-value' }, SYSTEM_MODULES);
+      loadConfig({ ...base, SLACK_APP_TOKEN: 'xoxb-secret-value' }, SYSTEMS);
     } catch (err) {
       problems = (err as ConfigError).problems;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_MODULES } from '../../jobs/systems.js';
+import { SYSTEMS } from '../../jobs/systems.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { useStack } from '../support/stack.js';
@@ -77,7 +77,7 @@ describe('dashboard configuration', () => {
   it('requires a user and a password when the port is set, listing both problems', () => {
     let problems: string[] = [];
     try {
-      loadConfig({ ...base, OFFBOARD_DASHBOARD_PORT: '3001' }, SYSTEM_MODULES);
+      loadConfig({ ...base, OFFBOARD_DASHBOARD_PORT: '3001' }, SYSTEMS);
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       problems = (err as ConfigError).problems;
@@ -92,21 +92,21 @@ describe('dashboard configuration', () => {
   it('refuses a password shorter than 16 characters at start-up, and takes one of 16', () => {
     let problems: string[] = [];
     try {
-      loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PASSWORD: 'fifteen-chars-x' }, SYSTEM_MODULES);
+      loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PASSWORD: 'fifteen-chars-x' }, SYSTEMS);
     } catch (err) {
       problems = (err as ConfigError).problems;
     }
 
     expect(problems).toEqual(['OFFBOARD_DASHBOARD_PASSWORD must be at least 16 characters (the dashboard has no lockout: a short password can be guessed)']);
-    expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PASSWORD: 'sixteen-chars-xy' }, SYSTEM_MODULES).dashboard?.password).toBe('sixteen-chars-xy');
+    expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PASSWORD: 'sixteen-chars-xy' }, SYSTEMS).dashboard?.password).toBe('sixteen-chars-xy');
   });
 
   it('reads the port and the login, and leaves the dashboard off without a port', () => {
-    expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PORT: '3001' }, SYSTEM_MODULES).dashboard).toEqual({
+    expect(loadConfig({ ...base, ...LOGIN, OFFBOARD_DASHBOARD_PORT: '3001' }, SYSTEMS).dashboard).toEqual({
       port: 3001,
       user: 'ops',
       password: LOGIN.OFFBOARD_DASHBOARD_PASSWORD,
     });
-    expect(loadConfig(base, SYSTEM_MODULES).dashboard).toBeUndefined();
+    expect(loadConfig(base, SYSTEMS).dashboard).toBeUndefined();
   });
 });

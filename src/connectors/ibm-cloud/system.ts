@@ -2,6 +2,7 @@ import type { Identity, SystemModule } from '../system.js';
 import { RateBudget } from '../rate-budget.js';
 import { IbmCloudClient } from './ibm-cloud-client.js';
 import { ibmCloudVariables, readIbmCloudSettings } from './settings.js';
+import { ibmCloudSteps } from './steps.js';
 
 /** IBM Cloud: every configured account is a scope; the person is found by the email on their Slack profile. */
 export const ibmCloud: SystemModule<IbmCloudClient> = {
@@ -15,6 +16,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
   ],
   // `ibmapikey=…`, and a pasted API key: 44 base64url characters, which may hold no digit.
   secretShapes: { keys: ['ibm[_-]?api[_-]?key'], randomLengths: [44] },
+  steps: ibmCloudSteps,
   switchedOnBy: 'IBMCLOUD_API_KEY',
   variables: ibmCloudVariables,
   configure(env) {

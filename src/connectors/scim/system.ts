@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Phase } from '../../audit/audit-event.js';
-import type { StepCapabilities } from '../connector.js';
-import type { Identity, SystemModule } from '../system.js';
+import type { Identity, SystemModule, SystemStep } from '../system.js';
 import { scimAccountStep } from './account-step.js';
 import { scimGroupsStep } from './groups-step.js';
 import { SCIM_PROFILES, scimProfile } from './profiles/index.js';
@@ -15,32 +13,30 @@ export const SCIM_DIRECTORY = 'directory';
  * One SCIM application as the systems file (`OFFBOARD_SYSTEMS_FILE`) declares it. The token is
  * named by its variable, never written in the file.
  */
-export const scimDeclarationSchema = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter'),
-  name: z.string().min(1),
-  base_url: z.url({ protocol: /^https?$/, message: 'base_url must be an http(s) URL' }),
-  token_env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'the name of an environment variable, e.g. GITHUB_SCIM_TOKEN'),
-  profile: z.string().min(1),
-  timeout_ms: z.number().int().positive().default(30_000),
+export const scimDeclarationSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter')
+    .describe('The system id: the first part of its step ids and its metric label (`offboard_system_calls_total{system}`)'),
+  name: z.string().min(1).describe('What the checklist, the preview and the evidence call it'),
+  base_url: z
+    .url({ protocol: /^https?$/, message: 'base_url must be an http(s) URL' })
+    .describe("The SCIM 2.0 base URL, under which `Users` (and `Groups`) are (e.g. GitHub's `https://api.github.com/scim/v2/enterprises/acme/`)"),
+  token_env: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'the name of an environment variable, e.g. GITHUB_SCIM_TOKEN')
+    .describe('The environment variable holding its SCIM bearer token (never the token itself); unset is a problem at start-up'),
+  profile: z.string().min(1).describe("The vendor's profile: how its SCIM differs (one of the shipped ones, below)"),
+  timeout_ms: z.number().int().positive().default(30_000).describe('How long one call may take'),
 });
 
 export type ScimDeclaration = z.input<typeof scimDeclarationSchema>;
 
-/** A step of a SCIM application, in the shape the registry wraps as a job (`defineStepJob` without the system). */
-export interface ScimStepSpec {
-  step: string;
-  title: string;
-  phases: readonly Phase[];
-  endsIdentity?: boolean;
-  /** Runs after the scope's other steps: the account goes once its memberships are taken, with their snapshots. */
-  closing?: boolean;
-  connect(client: ScimClient, scope: string): StepCapabilities;
-}
-
 export interface ScimSystem {
   module: SystemModule<ScimClient>;
   profile: ScimProfile;
-  steps: ScimStepSpec[];
+  /** The module's steps, as the vendor's profile allows them. */
+  steps: readonly SystemStep<ScimClient>[];
 }
 
 /**
@@ -50,21 +46,31 @@ export interface ScimSystem {
  * given (a test's variant).
  */
 export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Record<string, ScimProfile>> = SCIM_PROFILES): ScimSystem {
+  const system = declareScimSystem(declaration, profiles);
+  if ('problems' in system) throw new Error(`SCIM application ${JSON.stringify(declaration.id ?? '?')}: ${system.problems.join('; ')}`);
+  return system;
+}
+
+/** As `scimSystem`, with every problem of the declaration returned, each naming its field, none thrown. */
+export function declareScimSystem(declaration: unknown, profiles: Readonly<Record<string, ScimProfile>> = SCIM_PROFILES): ScimSystem | { problems: string[] } {
   const parsed = scimDeclarationSchema.safeParse(declaration);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
   const found = parsed.success ? scimProfile(parsed.data.profile, profiles) : undefined;
   if (found && 'problem' in found) problems.push(`profile: ${found.problem}`);
-  if (!parsed.success || !found || 'problem' in found) {
-    throw new Error(`SCIM application ${JSON.stringify(declaration.id ?? '?')}: ${problems.join('; ')}`);
-  }
+  if (!parsed.success || !found || 'problem' in found) return { problems };
   const d = parsed.data;
   const profile = found;
   const baseUrl = d.base_url.endsWith('/') ? d.base_url : `${d.base_url}/`;
+  const steps: SystemStep<ScimClient>[] = [];
+  if (profile.groups) steps.push({ step: 'groups', title: `${d.name} groups`, connect: (client) => scimGroupsStep(client) });
+  // Runs after the scope's other steps: the account goes once its memberships are taken, with their snapshots.
+  steps.push({ step: 'account', title: `${d.name} account`, endsIdentity: true, closing: true, connect: (client) => scimAccountStep(client) });
   const module: SystemModule<ScimClient> = {
     id: d.id,
     title: d.name,
     scopeNoun: SCIM_DIRECTORY,
     notCovered: [`sessions ${d.name} issued before end only as far as ${d.name} ends them when an account is deactivated`, ...profile.notCovered],
+    steps,
     switchedOnBy: d.token_env,
     variables: z.object({
       [d.token_env]: z.string().describe(`Switches ${d.name} (SCIM, profile ${profile.id}) on: its SCIM bearer token, declared in OFFBOARD_SYSTEMS_FILE`),
@@ -84,23 +90,6 @@ export function scimSystem(declaration: ScimDeclaration, profiles: Readonly<Reco
       };
     },
   };
-  const steps: ScimStepSpec[] = [];
-  const account = {
-    step: 'account',
-    title: `${d.name} account`,
-    phases: [
-      ...(profile.patchActive || profile.delete === 'deactivate' ? (['disable'] as const) : []),
-      'delete' as const,
-      ...(profile.reactivate ? (['reinstate'] as const) : []),
-    ],
-    endsIdentity: true,
-    closing: true,
-    connect: (client: ScimClient) => scimAccountStep(client),
-  };
-  if (profile.groups) {
-    steps.push({ step: 'groups', title: `${d.name} groups`, phases: ['disable', 'delete', 'reinstate'], connect: (client) => scimGroupsStep(client) });
-  }
-  steps.push(account);
   return { module, profile, steps };
 }
 

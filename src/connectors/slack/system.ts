@@ -2,6 +2,7 @@ import type { SystemModule } from '../system.js';
 import { DEACTIVATED_BEFORE } from './account-step.js';
 import { SlackScimClient, type SlackScimUser } from './scim-client.js';
 import { readSlackScimSettings, slackScimVariables } from './settings.js';
+import { slackSteps } from './steps.js';
 
 /** The one scope of the Slack account system: the workspace (or Enterprise Grid org) the bot is in. */
 export const SLACK_WORKSPACE = 'workspace';
@@ -16,6 +17,7 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
   scopeNoun: SLACK_WORKSPACE,
   // Deactivating through SCIM signs the account out of every session: nothing of it is left running.
   notCovered: [],
+  steps: slackSteps,
   switchedOnBy: 'SLACK_ADMIN_TOKEN',
   variables: slackScimVariables,
   configure(env) {

@@ -6,7 +6,8 @@ import type { Change, StepCapabilities, StepContext } from '../../../src/connect
 import type { ScimProfile } from '../../../src/connectors/scim/profile.js';
 import { SCIM_PROFILES } from '../../../src/connectors/scim/profiles/index.js';
 import type { ScimClient } from '../../../src/connectors/scim/scim-client.js';
-import { SCIM_DIRECTORY, type ScimStepSpec, scimSystem } from '../../../src/connectors/scim/system.js';
+import { SCIM_DIRECTORY, scimSystem } from '../../../src/connectors/scim/system.js';
+import type { SystemStep } from '../../../src/connectors/system.js';
 import type { Identity, Person } from '../../../src/connectors/system.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { Keys } from '../../../src/redis.js';
@@ -59,7 +60,7 @@ export interface ScimApp {
   kind: 'simulator' | 'scimmy';
   url: string;
   client: ScimClient;
-  steps: ScimStepSpec[];
+  steps: readonly SystemStep<ScimClient>[];
   identify(person: Person, earlier?: Identity[]): Promise<Identity[]>;
   isActive(userId: string): boolean | undefined;
   exists(userId: string): boolean;
@@ -141,7 +142,7 @@ export class StepDriver {
 
   constructor(
     private readonly app: ScimApp,
-    readonly spec: ScimStepSpec,
+    readonly spec: SystemStep<ScimClient>,
     readonly audit: AuditTrail,
   ) {}
 
@@ -220,7 +221,7 @@ function diesAfterFirstChange(step: PhaseStep): PhaseStep {
 
 export const trail = (redis: Redis) => new AuditTrail(redis, new Keys(`scim-test-${Date.now()}-${Math.random()}`));
 
-export const stepOf = (app: ScimApp, step: 'account' | 'groups'): ScimStepSpec => {
+export const stepOf = (app: ScimApp, step: 'account' | 'groups'): SystemStep<ScimClient> => {
   const spec = app.steps.find((s) => s.step === step);
   if (!spec) throw new Error(`no ${step} step for this profile`);
   return spec;

@@ -1,0 +1,30 @@
+import type { SystemStep } from '../system.js';
+import { accessGroupsStep } from './access-groups-step.js';
+import { accountMembershipStep } from './account-membership-step.js';
+import { apiKeysStep } from './api-keys-step.js';
+import { dynamicGroupsStep } from './dynamic-groups-step.js';
+import type { IbmCloudClient } from './ibm-cloud-client.js';
+import { policiesStep } from './policies-step.js';
+import { trustedProfilesStep } from './trusted-profiles-step.js';
+
+/** What offboarding does in each account, in the order the checklist shows it. */
+export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
+  { step: 'api-keys', title: 'API keys', connect: (client, accountId) => apiKeysStep(client.inAccount(accountId), accountId) },
+  { step: 'access-groups', title: 'Access groups', connect: (client, accountId) => accessGroupsStep(client.inAccount(accountId), accountId) },
+  {
+    step: 'dynamic-access-groups',
+    title: 'Rule-based access groups',
+    reportsResidual: true,
+    connect: (client, accountId) => dynamicGroupsStep(client.inAccount(accountId), accountId),
+  },
+  { step: 'policies', title: 'Direct access policies', connect: (client, accountId) => policiesStep(client.inAccount(accountId), accountId) },
+  { step: 'trusted-profiles', title: 'Trusted profile links', connect: (client, accountId) => trustedProfilesStep(client.inAccount(accountId), accountId) },
+  // Closes the account: the person's keys, groups, policies and links there are listed and removed first, each on its own.
+  {
+    step: 'account-membership',
+    title: 'Account membership',
+    endsIdentity: true,
+    closing: true,
+    connect: (client, accountId) => accountMembershipStep(client.inAccount(accountId), accountId),
+  },
+];
