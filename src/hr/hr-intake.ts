@@ -84,10 +84,9 @@ export class HrIntake {
     const submitted = await this.o.lifecycle.submit(fields, { viewId: `hr.${source.id}`, hash: `${deliveryId}.${index}` });
     if (submitted.kind === 'open') return { outcome: 'already_open', request: submitted.id };
     if (submitted.kind === 'in_progress') throw new Error(`another delivery of ${deliveryId} is storing its request`);
-    if (submitted.kind === 'created') {
-      await this.o.lifecycle.announce(submitted.request);
-      this.o.logger.info({ requestId: submitted.request.id, source: source.id }, 'offboarding requested by the HR system');
-    }
+    // Announced again for a duplicate too: the delivery that created it may have died before announcing, and announcing is idempotent.
+    await this.o.lifecycle.announce(submitted.request);
+    if (submitted.kind === 'created') this.o.logger.info({ requestId: submitted.request.id, source: source.id }, 'offboarding requested by the HR system');
     return { outcome: submitted.kind === 'created' ? 'requested' : 'duplicate', request: submitted.request.id };
   }
 

@@ -145,6 +145,25 @@ describe('POST /hooks/hr: the HR system files termination requests, signed per S
     expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => !m.thread_ts)).toHaveLength(1);
   });
 
+  it('a delivery the sender retries after we failed part-way (its id not yet remembered) files its request once and announces it once', async () => {
+    const { stack } = await start({ slackScim: true, env: HR_ENV });
+    const body = terminated();
+    const first = await post(stack, '/hooks/hr', body, standardHeaders('msg_retry0001', body));
+    const [request] = await requests(stack);
+    await approvalOf(stack, request!.id);
+    // As if the process had died after storing the request and before remembering the delivery.
+    await store(stack).redis.del(new Keys(stack.config.redisPrefix).hrDelivery('standard', 'msg_retry0001'));
+
+    const retried = await post(stack, '/hooks/hr', body, standardHeaders('msg_retry0001', body));
+
+    expect(first.json).toEqual({ events: [{ outcome: 'requested', request: request!.id }] });
+    expect(retried.json).toEqual({ events: [{ outcome: 'duplicate', request: request!.id }] });
+    expect((await requests(stack)).map((r) => r.id)).toEqual([request!.id]);
+    expect(eventsOf(await readTrail(stack, request!.id), 'request.submitted')).toHaveLength(1);
+    await stack.bot.settled();
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => !m.thread_ts)).toHaveLength(1);
+  });
+
   it('a cancelled termination cancels the pending request HR filed and says so in its thread; Approve then starts nothing', async () => {
     const { stack, player } = await start({ slackScim: true, env: HR_ENV });
     const body = terminated();
