@@ -224,9 +224,13 @@ export class RequestStore {
     return this.redis.zcard(this.keys.requestIndex());
   }
 
-  /** The requests about this Slack user, newest first, read from the per-person index. */
-  async about(slackUserId: string, limit = 100): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
-    return this.readMany(await this.redis.zrevrange(this.keys.subjectIndex(slackUserId), 0, limit - 1));
+  /** The requests about this person (by Slack user id or email, see subjectKeys), newest first, read from the per-person indexes. */
+  async about(person: { slackUserId?: string | null; email?: string | null }, limit = 100): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
+    const lists = await Promise.all(subjectKeys(person).map((k) => this.redis.zrevrange(this.keys.subjectIndex(k), 0, limit - 1, 'WITHSCORES')));
+    const scored = new Map<string, number>();
+    for (const list of lists) for (let i = 0; i < list.length; i += 2) scored.set(list[i]!, Number(list[i + 1]));
+    const ids = [...scored].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+    return this.readMany(ids.slice(0, limit));
   }
 
   /** The requests whose person has exactly this email (letter case aside), newest first: every request is read, a page at a time. */

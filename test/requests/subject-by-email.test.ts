@@ -66,6 +66,22 @@ describe('a request about someone named by email only', () => {
     expect(await store.laterAbout(first)).toEqual([later.id]);
   });
 
+  it('is listed among the requests about them, with those that name their Slack user id, newest first', async () => {
+    const { keys } = fresh();
+    let now = Date.parse('2026-11-23T10:00:00.000Z');
+    const store = new RequestStore(redis, keys, () => new Date(now));
+    const byEmail = await stored(store, { subject: NO_SLACK });
+    await store.patch(byEmail.id, { status: 'rejected' });
+    now += 60_000;
+    const picked = await stored(store);
+    await stored(store, { subject: { slackUserId: 'U0RILEY01', name: 'Riley Ito', email: 'riley.ito@acme.example' } });
+
+    const about = await store.about({ slackUserId: 'U0JANE001', email: 'jane.doe@acme.example' });
+
+    expect(about.requests.map((r) => r.id)).toEqual([picked.id, byEmail.id]);
+    expect((await store.about({ slackUserId: 'U0JANE001' })).requests.map((r) => r.id)).toEqual([picked.id]);
+  });
+
   it('is not shown to the person it is about, matched by the email on their Slack profile', () => {
     const request = sampleRequest({ subject: NO_SLACK });
     const jane = { userId: 'U0JANE001', isApprover: true, isCompliance: true };
