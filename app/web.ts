@@ -1,5 +1,10 @@
 import { registerCommands } from '../commands/index.js';
 import { EvidenceDesk } from '../src/evidence/evidence-desk.js';
+import { bambooHrSource } from '../src/hr/bamboohr-source.js';
+import { HrIntake } from '../src/hr/hr-intake.js';
+import { hrRoutes } from '../src/hr/hr-routes.js';
+import type { HrSource } from '../src/hr/hr-source.js';
+import { standardWebhooksSource } from '../src/hr/standard-webhooks-source.js';
 import type { OpsRoutes } from '../src/ops/ops-routes.js';
 import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
@@ -16,7 +21,7 @@ export interface WebOptions {
 
 /** The web part: Slack's requests, answered by the listeners in commands/ over the request lifecycle. */
 export async function startWeb(parts: BotParts, { bot, routes, processBeforeResponse }: WebOptions): Promise<SlackServer> {
-  const { config, logger, store, audit, directory, runs, outbox, deletions, queues, timers } = parts;
+  const { config, logger, store, audit, directory, runs, outbox, deletions, queues, timers, redis, keys } = parts;
   const lifecycle = new RequestLifecycle({
     store,
     audit,
@@ -38,5 +43,20 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     attempts: config.jobs.attempts,
   });
   const deps = { lifecycle, store, directory, evidence, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
-  return startSlackServer({ config, bot, logger, processBeforeResponse, routes, listeners: (app) => registerCommands(app, deps) });
+  // HR systems that may file requests, each switched on by its secret: one line per source.
+  const sources: HrSource[] = [
+    ...(config.hr.standard ? [standardWebhooksSource(config.hr.standard.secret, config.hr.standard.name)] : []),
+    ...(config.hr.bamboohrSecret ? [bambooHrSource(config.hr.bamboohrSecret)] : []),
+  ];
+  const intake = new HrIntake({ lifecycle, store, audit, outbox, timers, directory, redis, keys, logger, graceDays: config.hr.graceDays });
+  const hooks = hrRoutes(sources, intake, logger);
+  if (sources.length) logger.info({ sources: sources.map((s) => s.path) }, 'taking termination events from HR systems');
+  return startSlackServer({
+    config,
+    bot,
+    logger,
+    processBeforeResponse,
+    routes: (req, res) => routes(req, res) || hooks(req, res),
+    listeners: (app) => registerCommands(app, deps),
+  });
 }

@@ -40,6 +40,10 @@ export class Keys {
   subjectIndex(userId: string) {
     return `${this.prefix}:requests:subject:${userId}`;
   }
+  /** A delivery an HR source made (its webhook id), once handled: a replay of it changes nothing. */
+  hrDelivery(source: string, id: string) {
+    return `${this.prefix}:hr:delivery:${source}:${id}`;
+  }
   /** Which request one view submission (view id + hash) created. */
   submission(viewId: string, hash: string) {
     return `${this.prefix}:submission:${viewId}:${hash}`;

@@ -180,6 +180,36 @@ const schema = z
         description: 'HTTP basic auth password of the dashboard: at least 16 characters, refused at start-up otherwise',
         unset: 'required with the port',
       }),
+    OFFBOARD_HR_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, 'OFFBOARD_HR_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by base64')
+      .optional()
+      .meta({
+        description:
+          "Switches on `POST /hooks/hr`: termination events signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with this `whsec_…` secret file pending requests; served beside Slack's endpoint (HTTP mode)",
+        unset: 'unset (off)',
+      }),
+    OFFBOARD_HR_SOURCE_NAME: z
+      .string()
+      .regex(/^[\w .&-]{1,40}$/, 'OFFBOARD_HR_SOURCE_NAME may hold letters, digits, spaces, . & _ and - (at most 40)')
+      .default('HR')
+      .describe('The name of the HR system behind `/hooks/hr`, shown as the requester: "HR system (Workday)"'),
+    OFFBOARD_BAMBOOHR_WEBHOOK_SECRET: z
+      .string()
+      .min(16, 'OFFBOARD_BAMBOOHR_WEBHOOK_SECRET must be the private key BambooHR showed when the webhook was made')
+      .optional()
+      .meta({
+        description:
+          "Switches on `POST /hooks/hr/bamboohr`: BambooHR's webhook (watching Status and Employment Status), signed with this private key (`X-BambooHR-Signature`, `X-BambooHR-Timestamp`)",
+        unset: 'unset (off)',
+      }),
+    OFFBOARD_HR_GRACE_DAYS: z.coerce
+      .number({ message: 'OFFBOARD_HR_GRACE_DAYS must be a whole number of days' })
+      .int()
+      .min(1)
+      .max(365, 'OFFBOARD_HR_GRACE_DAYS must be at most 365')
+      .default(30)
+      .describe('A request an HR system files disables access first and deletes it after this many days (approvers can still end the grace period early)'),
   })
   .transform((e) => ({
     slack: {
@@ -228,6 +258,12 @@ const schema = z
         : undefined,
     },
     logLevel: e.LOG_LEVEL,
+    /** HR systems that may file requests: each is on when its secret is set. */
+    hr: {
+      standard: e.OFFBOARD_HR_WEBHOOK_SECRET ? { secret: e.OFFBOARD_HR_WEBHOOK_SECRET, name: e.OFFBOARD_HR_SOURCE_NAME } : undefined,
+      bamboohrSecret: e.OFFBOARD_BAMBOOHR_WEBHOOK_SECRET,
+      graceDays: e.OFFBOARD_HR_GRACE_DAYS,
+    },
     evidence: {
       /** Who besides the approvers may have the evidence pack. */
       compliance: e.OFFBOARD_COMPLIANCE === undefined ? undefined : sourceOf(e.OFFBOARD_COMPLIANCE),

@@ -79,8 +79,9 @@ export interface EvidencePack {
 
 export interface PackRequest {
   id: string;
-  subject: { slack_user_id: string; name: string; email: string };
-  requester: { slack_user_id: string; name: string };
+  /** slack_user_id null: no Slack account (the subject), or a system that asked (the requester, an HR system). */
+  subject: { slack_user_id: string | null; name: string; email: string };
+  requester: { slack_user_id: string | null; name: string };
   reason: string;
   reason_label: string;
   effective_at: string | null;

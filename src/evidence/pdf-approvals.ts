@@ -7,9 +7,12 @@ export function approvalsSection(ctx: PdfContext): void {
   const r = pack.request;
   layout.heading('Request and approvals');
   if (r) {
-    layout.field('Person leaving', `${r.subject.name}, ${r.subject.email}, Slack ${r.subject.slack_user_id}`);
+    layout.field(
+      'Person leaving',
+      `${r.subject.name}, ${r.subject.email}, ${r.subject.slack_user_id ? `Slack ${r.subject.slack_user_id}` : 'no Slack account'}`,
+    );
     layout.field('Reason', r.reason_label);
-    layout.field('Requested by', ctx.person(r.requester.slack_user_id));
+    layout.field('Requested by', r.requester.slack_user_id ? ctx.person(r.requester.slack_user_id) : r.requester.name);
     layout.field('Submitted at', isoTime(r.submitted_at));
     layout.field('Access ends', r.effective_at ? isoTime(r.effective_at) : 'At approval');
     layout.field('Ticket', r.ticket || 'none');

@@ -31,11 +31,13 @@ export class ApprovalRequirements {
 
   async of(request: OffboardRequest, view: Pick<RunView, 'preview'>): Promise<Requirement> {
     const previewed = view.preview;
-    const privileges = mergePrivileges(previewed?.privileges, await this.directory.privilegesOf(request.subject.slackUserId));
+    const subjectId = request.subject.slackUserId;
+    // Someone without a Slack account holds no power in Slack and is in none of its user groups.
+    const privileges = mergePrivileges(previewed?.privileges, subjectId ? await this.directory.privilegesOf(subjectId) : []);
     const found = (previewed?.identities ?? []).flatMap((s) => s.identities);
     const groups = subjectGroupsNamed(this.policy);
     const memberOf = await Promise.all(
-      groups.map(async (id) => (await this.directory.members({ kind: 'usergroup', id })).includes(request.subject.slackUserId)),
+      groups.map(async (id) => subjectId !== null && (await this.directory.members({ kind: 'usergroup', id })).includes(subjectId)),
     );
     const rule = ruleFor(this.policy, {
       reason: request.reason,

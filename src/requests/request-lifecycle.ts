@@ -16,6 +16,7 @@ import { type ApprovalRequirements, confirmsPerson, notADecider, type Requiremen
 import { credentialRefusal, privilegeRisk } from './privilege.js';
 import type { PendingTimers } from './pending-timers.js';
 import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
+import { openAboutUser } from './open-about-user.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -133,10 +134,10 @@ export class RequestLifecycle {
   async submit(fields: NewRequest, submission: SubmissionKey): Promise<Submitted> {
     const valid = newRequestSchema.parse(fields);
     const stored = await this.store.createForSubmission(valid, submission.viewId, submission.hash, (request) =>
-      this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request }),
+      this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId ?? valid.requester.name, request }),
     );
     if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
-    if (stored.kind === 'open') return { ...stored, approver: await this.actsAsApprover(valid.requester.slackUserId) };
+    if (stored.kind === 'open') return { ...stored, approver: valid.requester.slackUserId ? await this.actsAsApprover(valid.requester.slackUserId) : false };
     return { kind: 'created', request: stored.request };
   }
 
@@ -180,7 +181,7 @@ export class RequestLifecycle {
 
   /** An approver with no open request about them (see beingOffboardedReason). */
   async actsAsApprover(userId: string): Promise<boolean> {
-    return (await this.directory.isApprover(userId)) && (await this.store.openAbout(userId)) === undefined;
+    return (await this.directory.isApprover(userId)) && (await openAboutUser(this.store, this.directory, userId)) === undefined;
   }
 
   /** What deciding this request takes now: its rule, who may decide, the digest of its terms. */
@@ -196,7 +197,9 @@ export class RequestLifecycle {
   async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction, requirement?: Requirement): Promise<string | undefined> {
     const need = action === 'approve' || action === 'reject' ? (requirement ?? (await this.requirementOf(request))) : undefined;
     const isApprover = need ? need.deciders.includes(actorId) : await this.directory.isApprover(actorId);
-    const reason = refusalReason(request, actorId, isApprover, need && notADecider(need.rule)) ?? beingOffboardedReason(await this.store.openAbout(actorId));
+    const reason =
+      refusalReason(request, actorId, isApprover, need && notADecider(need.rule)) ??
+      beingOffboardedReason(await openAboutUser(this.store, this.directory, actorId));
     if (!reason) return undefined;
     return this.recordRefusal(request, actorId, action, reason);
   }
@@ -415,7 +418,7 @@ export class RequestLifecycle {
       reason = `Only the requester, ${request.requester.name}, can reschedule this request; an approver can cancel it.`;
     else if (action === 'cancel' && actorId !== request.requester.slackUserId && !(await this.directory.isApprover(actorId)))
       reason = 'Only the requester or an offboarding approver can cancel this request.';
-    reason ??= beingOffboardedReason(await this.store.openAbout(actorId));
+    reason ??= beingOffboardedReason(await openAboutUser(this.store, this.directory, actorId));
     return reason && this.recordRefusal(request, actorId, action, reason);
   }
 

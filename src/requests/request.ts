@@ -54,10 +54,40 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 const slackMessageRef = z.object({ channel: z.string(), ts: z.string() });
 
+/**
+ * The person leaving. `slackUserId` is null when they have no Slack account the bot could find (a
+ * contractor who never had one, or someone asked for by email whom Slack does not know): every
+ * system then finds them by `email` alone, and so does everything that asks whether a request is
+ * about someone (see subjectKeys).
+ */
+export const subjectSchema = z.object({ slackUserId: z.string().nullable(), name: z.string(), email: z.string() });
+export type Subject = z.infer<typeof subjectSchema>;
+
+/**
+ * Who asked: a person in Slack, or a system that is no Slack user (`slackUserId` null), such as the
+ * HR system whose termination event filed the request ("HR system (BambooHR)" in `name`).
+ */
+export const requesterSchema = z.object({ slackUserId: z.string().nullable(), name: z.string() });
+
+/**
+ * The keys a request is indexed under per person: their email (letter case aside), always, and
+ * their Slack user id when they have one. A request filed by email and one picked in Slack are
+ * then about the same person, and someone asking is matched by either.
+ */
+export function subjectKeys(person: { slackUserId?: string | null; email?: string | null }): string[] {
+  return [...(person.slackUserId ? [person.slackUserId] : []), ...(person.email ? [`email:${person.email.toLowerCase()}`] : [])];
+}
+
+/** Whether the request is about this person: their Slack user id, or their email (letter case aside). */
+export function isAbout(r: Pick<OffboardRequest, 'subject'>, person: { slackUserId?: string | null; email?: string | null }): boolean {
+  if (person.slackUserId && r.subject.slackUserId === person.slackUserId) return true;
+  return Boolean(person.email) && r.subject.email.toLowerCase() === person.email!.toLowerCase();
+}
+
 export const offboardRequestSchema = z.object({
   id: z.string(),
-  subject: z.object({ slackUserId: z.string(), name: z.string(), email: z.string() }),
-  requester: z.object({ slackUserId: z.string(), name: z.string() }),
+  subject: subjectSchema,
+  requester: requesterSchema,
   reason: reasonSchema,
   /** ISO time access must end; null means at approval. */
   effectiveAt: z.string().nullable(),

@@ -6,6 +6,8 @@ import { slackUserId } from './payloads.js';
 /** What the request modal holds once Slack's state shape is peeled off. */
 export interface RequestForm {
   personId?: string;
+  /** Typed when the person cannot be picked in Slack (deactivated, or never had an account). */
+  personEmail?: string;
   reason?: Reason;
   timing: 'now' | 'scheduled';
   /** Unix seconds from the datetimepicker. */
@@ -22,6 +24,9 @@ export interface RequestForm {
 
 export type FormReading = { ok: true; form: RequestForm } | { ok: false; errors: Record<string, string> };
 
+/** RFC 5321's longest address. */
+export const EMAIL_LIMIT = 254;
+
 const UNREADABLE = 'This answer arrived in a shape the form never sends; choose or type it again.';
 const NO_ANSWERS = 'The form arrived without its answers; close it and run /offboard again.';
 
@@ -32,6 +37,7 @@ const text = (max: number) => z.object({ value: z.string().max(max).nullish() })
 /** One schema per input block: a bad answer is named on its own block, the others still read. */
 const ELEMENTS = {
   [FIELDS.person]: user,
+  [FIELDS.personEmail]: text(EMAIL_LIMIT),
   [FIELDS.reason]: z.object({ selected_option: z.object({ value: z.string().max(50) }).nullish() }),
   [FIELDS.timing]: option(['now', 'scheduled']),
   // Slack's datetimepicker gives whole unix seconds; anything past year 9999 is not a date.
@@ -49,6 +55,7 @@ const ELEMENTS = {
 const REJECT_REASON = z.object({ value: z.string().nullish() });
 
 const TOO_LONG: Partial<Record<string, string>> = {
+  [FIELDS.personEmail]: `An email address is at most ${EMAIL_LIMIT} characters.`,
   [FIELDS.ticket]: `Keep the ticket reference to ${TEXT_LIMITS.ticket} characters or fewer.`,
   [FIELDS.notes]: `Keep the notes to ${TEXT_LIMITS.notes} characters or fewer.`,
 };
@@ -70,6 +77,7 @@ export function readRequestForm(raw: unknown): FormReading {
   };
 
   const person = read(FIELDS.person, ELEMENTS[FIELDS.person]);
+  const personEmail = read(FIELDS.personEmail, ELEMENTS[FIELDS.personEmail])?.value?.trim() || undefined;
   const reason = read(FIELDS.reason, ELEMENTS[FIELDS.reason])?.selected_option?.value;
   if (reason !== undefined && !isReason(reason)) errors[FIELDS.reason] = 'Choose one of the listed reasons.';
   const timing = read(FIELDS.timing, ELEMENTS[FIELDS.timing]);
@@ -86,6 +94,7 @@ export function readRequestForm(raw: unknown): FormReading {
     ok: true,
     form: {
       personId: person?.selected_user ?? undefined,
+      ...(personEmail ? { personEmail } : {}),
       reason: reason !== undefined && isReason(reason) ? reason : undefined,
       timing: timing?.selected_option?.value ?? 'now',
       effectiveAt: effectiveAt?.selected_date_time ?? undefined,

@@ -77,21 +77,21 @@ describe('a request submitted while Slack is slow to say who people are', () => 
     expect(stack.slack.views.filter((v) => v.id === viewId && v.kind === 'update')).toHaveLength(1);
   });
 
-  it('with a deactivated person, shows the form again with the problem and every answer kept, and stores nothing', async () => {
+  it('with a bot as the person, shows the form again with the problem and every answer kept, and stores nothing', async () => {
     const { stack } = await startAnsweringAtAck();
     stack.slack.delay('users.info', SLOW_SLACK_MS);
 
-    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.gone });
+    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.deployBot });
 
     expect(ms).toBeLessThan(SLACK_LIMIT_MS);
     expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Checking…' } } });
     const updated = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId), { timeoutMs: 15_000 });
     expect(updated.view.callback_id).toBe(VIEWS.request);
     const text = JSON.stringify(updated.view.blocks);
-    expect(text).toContain('Gene Gone is already deactivated in Slack.');
+    expect(text).toContain('Deploy Bot is a bot or app, not a person.');
     const blocks = updated.view.blocks as { block_id?: string; element?: Record<string, unknown> }[];
     const element = (block: string) => blocks.find((b) => b.block_id === block)?.element;
-    expect(element(FIELDS.person)?.initial_user).toBe(PEOPLE.gone);
+    expect(element(FIELDS.person)?.initial_user).toBe(PEOPLE.deployBot);
     expect(element(FIELDS.successor)?.initial_user).toBe(PEOPLE.taylor);
     expect(element(FIELDS.ticket)?.initial_value).toBe('HR-1042');
     expect(element(FIELDS.notes)?.initial_value).toBe('Last day Friday');
@@ -106,19 +106,19 @@ describe('a request submitted while Slack is slow to say who people are', () => 
     const { stack } = await startAnsweringAtAck();
     stack.slack.delay('users.info', 200);
 
-    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.gone });
+    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.deployBot });
 
     expect(ms).toBeLessThan(SLACK_LIMIT_MS);
     expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Checking…' } } });
     const updated = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId), { timeoutMs: 15_000 });
-    expect(JSON.stringify(updated.view.blocks)).toContain('Gene Gone is already deactivated in Slack.');
+    expect(JSON.stringify(updated.view.blocks)).toContain('Deploy Bot is a bot or app, not a person.');
     // Each person is asked about once, though the checks start every lookup at once and then wait on each.
     expect(
       stack.slack
         .callsTo('users.info')
         .map((c) => c.args.user)
         .sort(),
-    ).toEqual([PEOPLE.gone, PEOPLE.morgan, PEOPLE.taylor].sort());
+    ).toEqual([PEOPLE.deployBot, PEOPLE.morgan, PEOPLE.taylor].sort());
     expect(await storedRequests(stack)).toEqual([]);
   });
 

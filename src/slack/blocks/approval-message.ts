@@ -38,7 +38,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
     : undefined;
   const ended = r.ended
     ? r.ended.outcome === 'cancelled'
-      ? `:no_entry_sign: *Cancelled*${r.ended.by ? ` by ${user(r.ended.by)}` : ''} ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
+      ? `:no_entry_sign: *Cancelled*${r.ended.by ? ` by ${/^[UW][A-Z0-9]{2,20}$/.test(r.ended.by) ? user(r.ended.by) : escapeText(r.ended.by)}` : ''} ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
       : `:hourglass: *Expired* ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
     : undefined;
   const closed = [decided, ended].filter(Boolean).join('\n') || undefined;

@@ -25,6 +25,7 @@ export const ACTIONS = {
 /** Input block ids of the request modal; modal errors are keyed by these. */
 export const FIELDS = {
   person: 'person',
+  personEmail: 'person_email',
   reason: 'reason',
   timing: 'timing',
   effectiveAt: 'effective_at',

@@ -1,5 +1,6 @@
 import type { OffboardRequest } from '../../requests/request.js';
-import { escapeText, slackDate, user } from './block-kit.js';
+import { escapeText, slackDate } from './block-kit.js';
+import { requesterRef, subjectRef } from './request-summary.js';
 
 export const STATUS: Record<OffboardRequest['status'], string> = {
   pending: ':hourglass: waiting for approval',
@@ -21,7 +22,7 @@ function statusOf(r: OffboardRequest): string {
 /** One request on one line: App Home, `/offboard list` and `/offboard status` show requests alike. */
 export function requestRow(r: OffboardRequest): string {
   return (
-    `*${r.id}* · ${user(r.subject.slackUserId)} · ${statusOf(r)} · requested by ${user(r.requester.slackUserId)} ${slackDate(r.createdAt)} · ticket ${escapeText(r.ticket)}` +
+    `*${r.id}* · ${subjectRef(r.subject)} · ${statusOf(r)} · requested by ${requesterRef(r.requester)} ${slackDate(r.createdAt)} · ticket ${escapeText(r.ticket)}` +
     (r.lastRescan
       ? ` · last re-scan ${slackDate(r.lastRescan.at)}: ${r.lastRescan.findings ? `:rotating_light: ${r.lastRescan.findings} came back` : 'nothing came back'}`
       : '')
