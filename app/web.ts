@@ -5,6 +5,8 @@ import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
 import { type SlackServer, startSlackServer } from '../src/slack/slack-server.js';
 import type { BotParts } from './parts.js';
+import { ibmCloud } from '../src/connectors/ibm-cloud/system.js';
+import { SweepRequests } from '../src/connectors/ibm-cloud/sweep/sweep-requests.js';
 
 export interface WebOptions {
   bot: BotIdentity;
@@ -34,6 +36,8 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     runs: queues.runs,
     attempts: config.jobs.attempts,
   });
-  const deps = { lifecycle, store, directory, evidence, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
+  // The sweep reads IBM Cloud's activity report: offered only when IBM Cloud is switched on.
+  const sweeps = config.systems.some((s) => s.module.id === ibmCloud.id) ? new SweepRequests(queues.sweep, config.jobs.attempts) : undefined;
+  const deps = { lifecycle, store, directory, evidence, approvalChannel: config.approvalChannel, sweeps, logger, now: () => new Date() };
   return startSlackServer({ config, bot, logger, processBeforeResponse, routes, listeners: (app) => registerCommands(app, deps) });
 }

@@ -10,6 +10,15 @@ import { describeRun } from '../src/runs/run-flow.js';
 import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
 import { PostedMessages } from '../src/slack/posted-messages.js';
 import type { BotParts } from './parts.js';
+import { scheduleSweep } from '../jobs/ibm-sweep.js';
+import { ibmCloud } from '../src/connectors/ibm-cloud/system.js';
+import type { IbmCloudClient } from '../src/connectors/ibm-cloud/ibm-cloud-client.js';
+import { SweepActions } from '../src/connectors/ibm-cloud/sweep/sweep-actions.js';
+import type { SweepDeps } from '../src/connectors/ibm-cloud/sweep/sweep-deps.js';
+import { SweepMemory } from '../src/connectors/ibm-cloud/sweep/sweep-memory.js';
+import { SweepPublisher } from '../src/connectors/ibm-cloud/sweep/sweep-publisher.js';
+import { SweepTrail } from '../src/connectors/ibm-cloud/sweep/sweep-trail.js';
+import type { PostedMessages as Posted } from '../src/slack/posted-messages.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -58,7 +67,8 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     logger,
   };
   const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
-  const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs });
+  const sweep = sweepDeps(parts, systems, posted);
+  const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, { concurrency: config.jobs.concurrency, lockMs: config.jobs.lockMs }, sweep);
   try {
     // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
     await queues.maintenance.add(RECONCILE_JOB, {}, { removeOnComplete: true, removeOnFail: 100 });
@@ -67,6 +77,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
       { every: config.jobs.reconcileIntervalMs },
       { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
     );
+    await scheduleSweep(queues.sweep, sweep?.settings);
   } catch (err) {
     await workers.close();
     throw err;
@@ -84,4 +95,40 @@ async function connectSystems(config: Config, context: ConnectContext): Promise<
     connected.set(module.id, { module, settings, client });
   }
   return connected;
+}
+
+/** The inactive-identities sweep, when IBM Cloud is switched on: it reads IBM's activity report. */
+function sweepDeps(parts: BotParts, systems: Map<string, ConnectedSystem>, posted: Posted): SweepDeps | undefined {
+  const ibm = systems.get(ibmCloud.id);
+  if (!ibm) return undefined;
+  const { config, slack, redis, keys, store, queues, logger } = parts;
+  const client = ibm.client as IbmCloudClient;
+  const { accounts, sweep: settings } = client.sweepSettings();
+  if (!settings) return undefined;
+  const trail = new SweepTrail(redis, keys);
+  const publisher = new SweepPublisher({
+    slack,
+    posted,
+    redis,
+    keys,
+    store,
+    memory: new SweepMemory(redis, keys),
+    trail,
+    channel: config.approvalChannel,
+    inactiveDays: settings.inactiveDays,
+    logger,
+    now: () => Date.now(),
+  });
+  return {
+    client,
+    accounts,
+    settings,
+    queue: queues.sweep,
+    publisher,
+    actions: new SweepActions(client, trail),
+    slack,
+    channel: config.approvalChannel,
+    attempts: config.jobs.attempts,
+    logger,
+  };
 }

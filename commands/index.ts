@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { answering } from '../src/slack/bolt-errors.js';
 import { escapeText } from '../src/slack/blocks/block-kit.js';
-import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
+import { ACTIONS, COMMAND, FIELDS, inputAction, SWEEP_ACTIONS, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
 import type { CommandDeps } from './deps.js';
 import { offboardCommand } from './offboard-command.js';
@@ -12,6 +12,7 @@ import { decisionNotice, evidenceNotice } from './decision-notice.js';
 import { requestButton } from './request-button.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
+import { sweepActionButton, sweepOffboardButton } from './sweep-buttons.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
 export function registerCommands(app: App, deps: CommandDeps): void {
@@ -58,6 +59,10 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   // Evidence, for approvers and compliance: a download, or the pack made again where every upload failed.
   app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
   app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));
+  // The inactive-identities sweep's digest: Offboard opens the form; Disable and Enable are for approvers.
+  app.action(SWEEP_ACTIONS.offboard, on(sweepOffboardButton(deps)));
+  app.action(SWEEP_ACTIONS.disable, on(sweepActionButton(deps, 'disable')));
+  app.action(SWEEP_ACTIONS.enable, on(sweepActionButton(deps, 'enable')));
   // Bolt acknowledges events itself, before any listener runs.
   app.event('app_home_opened', appHomeOpened(deps));
 }

@@ -10,6 +10,7 @@ import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
 import { listCommand, statusCommand } from './status-command.js';
 import { HELP } from '../src/slack/blocks/request-replies.js';
+import { sweepCommand } from './sweep-command.js';
 
 /** Enough of what was typed to recognise it, not enough to fill the screen. */
 const ECHO_LIMIT = 80;
@@ -34,6 +35,7 @@ export function offboardCommand(deps: CommandDeps) {
       await ack();
       return statusCommand(deps, command.user_id, (status[1] ?? '').trim(), respond);
     }
+    if (/^sweep$/i.test(text)) return sweepCommand(deps, command.user_id, ack, respond);
     if (/^list$/i.test(text)) {
       await ack();
       return listCommand(deps, command.user_id, respond);

@@ -7,6 +7,8 @@ import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import type { StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
+import type { SweepDeps } from '../src/connectors/ibm-cloud/sweep/sweep-deps.js';
+import { processSweepQueue } from './ibm-sweep.js';
 import {
   processDeliverEvidence,
   processFinishRun,
@@ -43,7 +45,8 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
 const STALLED = 'job stalled more than allowable limit';
 
 /** The one place workers are created, given their failure handling, and closed. */
-export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, reconciler: Reconciler, cfg: WorkerSettings): Workers {
+/** `sweep`: the inactive-identities sweep's dependencies, when IBM Cloud is switched on. */
+export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, reconciler: Reconciler, cfg: WorkerSettings, sweep?: SweepDeps): Workers {
   const options: WorkerOptions = {
     connection,
     prefix,
@@ -74,6 +77,8 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.slack, (job: Job, token?: string) => processSlackOutput(job, deps, token), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),
+    // A sweep's jobs mostly wait on IAM's report (delayed jobs in between): a few at a time is plenty.
+    ...(sweep ? [new Worker(QUEUES.sweep, (job: Job, token?: string) => processSweepQueue(job, sweep, token), { ...options, concurrency: 2 })] : []),
   ];
   for (const worker of workers) observeWorker(worker, deps.metrics);
   for (const worker of workers) {

@@ -64,4 +64,8 @@ export class Keys {
   refusals(requestId: string, actor: string, action: string, reason: string) {
     return `${this.prefix}:refusals:${requestId}:${actor}:${action}:${reason}`;
   }
+  /** The inactive-identities sweep: its trail, and what it last posted per account. */
+  sweep(part: string) {
+    return `${this.prefix}:sweep:${part}`;
+  }
 }

@@ -11,6 +11,8 @@ export const QUEUES = {
   slack: 'offboard-slack',
   /** The reconciler, at start-up and on a schedule. */
   maintenance: 'offboard-maintenance',
+  /** The inactive-identities sweep: the run, one job per account (polling IAM's report with delays), Disable and Enable. */
+  sweep: 'offboard-sweep',
 } as const;
 
 export const PREVIEW_JOB = 'preview';
@@ -29,6 +31,40 @@ export const START_DELETION_JOB = 'start-deletion';
 export const RESCAN_JOB = 'rescan';
 
 export const RECONCILE_JOB = 'reconcile';
+
+/** The inactive-identities sweep: the scheduled or asked-for run, which queues one job per account. */
+export const SWEEP_JOB = 'sweep';
+/** One account's sweep: asks IAM for the report, reads it until ready (each wait a delay), posts the digest. */
+export const SWEEP_ACCOUNT_JOB = 'sweep-account';
+/** Disable or Enable of a key or service ID, clicked on a digest by an approver. */
+export const SWEEP_ACTION_JOB = 'sweep-action';
+
+export const sweepJobDataSchema = z.object({ actor: z.string() });
+
+export const sweepAccountJobDataSchema = z.object({
+  account: z.string(),
+  actor: z.string(),
+  /** The report this sweep asked for, once asked. */
+  reference: z.string().optional(),
+  /** Reads of the report so far (its waits double from OFFBOARD_SWEEP_POLL_MS; bounded). */
+  polls: z.number().int().min(0).default(0),
+});
+
+export const sweepActionJobDataSchema = z.object({
+  action: z.enum(['disable', 'enable']),
+  account: z.string(),
+  kind: z.enum(['user-apikey', 'serviceid-apikey', 'serviceid']),
+  id: z.string(),
+  actor: z.string(),
+  /** Where the outcome is told: the digest's thread. */
+  channel: z.string(),
+  threadTs: z.string(),
+  /** Fixed by the first attempt: the keys it changes, and the target's name. */
+  keys: z.array(z.string()).optional(),
+  name: z.string().optional(),
+  recorded: z.boolean().optional(),
+});
+export type SweepActionJobData = z.infer<typeof sweepActionJobDataSchema>;
 
 export const SLACK_JOBS = {
   /** Posts the approval message for a new request. */

@@ -31,6 +31,25 @@ export const clickContext = z.object({
 /** One of our buttons: its value is the request it acts on. */
 export const requestButton = z.object({ actions: z.tuple([z.object({ value: requestId })]) });
 
+/** A button of a sweep digest or its thread: who clicked, where (the message, for its thread), and what it names. */
+export const sweepClick = z.object({
+  user: z.object({ id: slackUserId }),
+  trigger_id: triggerId,
+  channel: z.object({ id: channelId }),
+  message: z.object({ ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/), thread_ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/).optional() }),
+  actions: z.tuple([z.object({ value: z.string().max(2000) })]),
+});
+
+/** What a sweep button's value holds (SweepButtonValue): an account, a kind and an IBM id, and a person's email. */
+export const sweepButtonValue = z
+  .object({
+    a: z.string().regex(/^[a-f0-9]{32}$/),
+    k: z.enum(['user', 'user-apikey', 'serviceid-apikey', 'serviceid']),
+    i: z.string().regex(/^[\w:.-]{1,200}$/),
+    e: z.email().max(254).optional(),
+  })
+  .strict();
+
 /** A person picked in one of the request form's people pickers (`dispatch_action`); `selected_user` is null once cleared. */
 export const personPicked = z.object({
   user: z.object({ id: slackUserId }),

@@ -5,7 +5,13 @@ import type { Keys } from '../redis.js';
 import { classifySlackError } from './classify-slack-error.js';
 
 /** The messages a request has one of, named in the metadata each carries. */
-export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboard_checklist' } as const;
+export const POSTED_KINDS = {
+  approval: 'offboard_approval',
+  checklist: 'offboard_checklist',
+  /** An account's inactive-identities digest, and its thread reply; the "request id" is the account and the digest's fingerprint. */
+  sweepDigest: 'offboard_sweep_digest',
+  sweepOverflow: 'offboard_sweep_overflow',
+} as const;
 export type PostedKind = keyof typeof POSTED_KINDS;
 
 /** How long a started post is remembered: far beyond any retry of the job that posts it. */

@@ -16,6 +16,13 @@ export const ACTIONS = {
   generateReport: 'offboard_generate_report',
 } as const;
 
+/** Buttons of the inactive-identities digest and its thread. */
+export const SWEEP_ACTIONS = {
+  offboard: 'sweep_offboard',
+  disable: 'sweep_disable',
+  enable: 'sweep_enable',
+} as const;
+
 /** Input block ids of the request modal; modal errors are keyed by these. */
 export const FIELDS = {
   person: 'person',

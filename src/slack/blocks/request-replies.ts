@@ -16,6 +16,7 @@ export const HELP = [
   `• \`${COMMAND} status OFF-XXXXXX\`, \`${COMMAND} status @person\` or \`${COMMAND} status name@example.com\`: where their requests stand`,
   `• \`${COMMAND} list\`: open and recent requests you may see (approvers and compliance see all, anyone else their own)`,
   `• \`${COMMAND} report OFF-XXXXXX\`: a request's evidence pack by direct message (approvers and compliance)`,
+  `• \`${COMMAND} sweep\`: the inactive-identities sweep of IBM Cloud now, one digest per account in the approval channel (approvers)`,
   `• \`${COMMAND} help\`: this list`,
 ].join('\n');
 
