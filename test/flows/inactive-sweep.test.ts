@@ -1,0 +1,213 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { crowdIbmSeed } from '../../app/demo/crowd.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { SlackPlayer } from '../../app/demo/slack-player.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import { SweepTrail } from '../../src/connectors/ibm-cloud/sweep/sweep-trail.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { Keys } from '../../src/redis.js';
+import { ACME_PRODUCTION, ACME_STAGING, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { COMMAND, FIELDS, SWEEP_ACTIONS } from '../../src/slack/blocks/ids.js';
+import { eventually } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+const SWEEP_ENV = { OFFBOARD_SWEEP_POLL_MS: '100' };
+const DIGEST = 'Inactive identities in IBM Cloud account';
+
+type Block = { type: string; block_id?: string; text?: { text: string }; accessory?: { action_id: string; value: string } };
+
+function sweepQueue(stack: LocalStack): Queue {
+  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.sweep, { connection, prefix: stack.config.redisPrefix });
+  closers.push(async () => {
+    await queue.close();
+    await connection.quit();
+  });
+  return queue;
+}
+
+function trailOf(stack: LocalStack): SweepTrail {
+  const redis = new Redis(stack.config.redisUrl);
+  closers.push(() => redis.quit());
+  return new SweepTrail(redis, new Keys(stack.config.redisPrefix));
+}
+
+const digests = (stack: LocalStack, account = ACME_PRODUCTION) =>
+  stack.slack.messages(APPROVAL_CHANNEL).filter((m) => !m.thread_ts && m.text.startsWith(`${DIGEST} ${account}`));
+
+/** `/offboard sweep` as `userId` types it; Slack's answer to it (through the command's response URL). */
+async function sweep(stack: LocalStack, player: SlackPlayer, userId: string) {
+  const before = stack.slack.responses.length;
+  const res = await stack.events.slashCommand({ command: COMMAND, text: 'sweep', userId, channelId: GENERAL_CHANNEL });
+  await player.settled();
+  expect(res.status).toBe(200);
+  return stack.slack.responses.slice(before).map((r) => JSON.stringify(r.body));
+}
+
+/** Until the sweep's queue holds nothing waiting, delayed or running. */
+async function swept(queue: Queue) {
+  await eventually(async () => {
+    const c = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
+    return Object.values(c).every((n) => n === 0);
+  }, 20_000, 'the sweep to finish');
+}
+
+/** The digest row with a button naming this IBM id. */
+function rowOf(message: { blocks: unknown[] }, id: string): Block {
+  const row = (message.blocks as Block[]).find((b) => b.accessory && JSON.parse(b.accessory.value).i === id);
+  if (!row) throw new Error(`no digest row for ${id}`);
+  return row;
+}
+
+function click(stack: LocalStack, userId: string, message: { ts: string }, row: Block) {
+  return stack.events.blockAction({
+    userId,
+    actionId: row.accessory!.action_id,
+    blockId: row.block_id,
+    value: row.accessory!.value,
+    channel: APPROVAL_CHANNEL,
+    messageTs: message.ts,
+  });
+}
+
+describe('the inactive-identities sweep', () => {
+  it('waits with delayed jobs while IAM generates the report, then posts one digest per account', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    stack.ibm.setReportGeneration(60_000);
+    const answer = await sweep(stack, player, PEOPLE.alex);
+    expect(answer.join()).toContain('The inactive-identities sweep has started');
+    // Still generating: each account's job waits as a delayed job, not in a worker slot, and nothing is posted.
+    await eventually(async () => (await queue.getDelayedCount()) === 2, 10_000, 'both accounts waiting on their report');
+    expect(await queue.getActiveCount()).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(digests(stack)).toHaveLength(0);
+
+    stack.ibm.setReportGeneration(0);
+    await swept(queue);
+    const [digest] = digests(stack);
+    expect(digests(stack)).toHaveLength(1);
+    expect(digests(stack, ACME_STAGING)).toHaveLength(1);
+    const text = JSON.stringify(digest!.blocks);
+    expect(text).toContain('jane.doe@acme.example');
+    expect(rowOf(digest!, SIM_NHI_IDS.ciPipelineKey).accessory!.action_id).toBe(SWEEP_ACTIONS.disable);
+    expect(rowOf(digest!, SIM_NHI_IDS.ciPipeline).accessory!.action_id).toBe(SWEEP_ACTIONS.disable);
+  });
+
+  it('is run at once only by approvers: anyone else is refused privately and nothing is queued', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const answer = await sweep(stack, player, PEOPLE.taylor);
+    expect(answer.join()).toContain('Only approvers');
+    expect(answer.join()).toContain('ephemeral');
+    const counts = await queue.getJobCounts();
+    expect(Object.values(counts).every((n) => n === 0)).toBe(true);
+    expect(digests(stack)).toHaveLength(0);
+  });
+
+  it('keeps a digest of 500 people and their keys within Slack limits: the rest in the thread and the CSV', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV, ibm: { seed: crowdIbmSeed(500) } });
+    const queue = sweepQueue(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    // The Slack simulator refuses what Slack refuses: each of these was accepted.
+    const [digest] = digests(stack);
+    expect(digest!.text).toMatch(/\b50\d users\b/);
+    expect(digest!.blocks.length).toBeLessThanOrEqual(50);
+    const thread = stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).slice(1);
+    expect(thread.some((m) => m.text.includes('continued'))).toBe(true);
+    const csv = stack.slack.files.find((f) => f.filename === `inactive-identities-${ACME_PRODUCTION}.csv`);
+    expect(csv).toMatchObject({ channelId: digest!.channel, threadTs: digest!.ts });
+    const rows = csv!.bytes.toString('utf8').trim().split('\r\n');
+    expect(rows.filter((r) => r.includes('leaver.'))).toHaveLength(1000);
+    expect(stack.slack.calls.filter((c) => !c.ok).map((c) => c.error)).toEqual([]);
+  });
+
+  it('Offboard opens the request form with that person and the reason "Inactive identity"', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    const janeRow = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard && JSON.parse(b.accessory.value).e === 'jane.doe@acme.example');
+    expect(janeRow).toBeDefined();
+    await click(stack, PEOPLE.morgan, digest!, janeRow!);
+    await player.settled();
+    const form = player.lastForm(PEOPLE.morgan);
+    const element = (block: string) =>
+      ((form!.view as { blocks: { block_id?: string; element?: Record<string, unknown> }[] }).blocks.find((b) => b.block_id === block)?.element ?? {}) as Record<string, unknown>;
+    expect(element(FIELDS.person).initial_user).toBe(PEOPLE.jane);
+    expect((element(FIELDS.reason).initial_option as { value: string }).value).toBe('inactive_identity');
+  });
+
+  it('Disable by an approver disables the key, records it in the sweep trail, and Enable gives it back', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const trail = trailOf(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    await click(stack, PEOPLE.alex, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
+    await player.settled();
+    await eventually(async () => stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled === true, 10_000, 'the key disabled');
+    const reply = await stack.slack.waitFor(() => stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).find((m) => m.text.includes('disabled by')));
+    expect(await trail.read()).toMatchObject([{ action: 'disabled', actor: PEOPLE.alex, kind: 'serviceid-apikey', id: SIM_NHI_IDS.ciPipelineKey, keys: [SIM_NHI_IDS.ciPipelineKey] }]);
+
+    await click(stack, PEOPLE.riley, reply, rowOf(reply, SIM_NHI_IDS.ciPipelineKey));
+    await player.settled();
+    await eventually(async () => stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled === false, 10_000, 'the key enabled again');
+    await eventually(async () => (await trail.read()).length === 2, 10_000, 'the enable recorded');
+    expect((await trail.read())[1]).toMatchObject({ action: 'enabled', actor: PEOPLE.riley, keys: [SIM_NHI_IDS.ciPipelineKey] });
+  });
+
+  it('Disable of a service ID disables each of its keys, and Enable gives back exactly those', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const trail = trailOf(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    await click(stack, PEOPLE.alex, digest!, rowOf(digest!, SIM_NHI_IDS.logShipper));
+    await player.settled();
+    await eventually(async () => (await trail.read()).length === 1, 10_000, 'the disable recorded');
+    const [record] = await trail.read();
+    expect(record!.keys).toContain(SIM_NHI_IDS.logShipperJaneKey);
+    for (const key of record!.keys) expect(stack.ibm.apiKey(key)?.disabled).toBe(true);
+  });
+
+  it('refuses Disable to anyone but an approver: nothing is queued, changed or recorded', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const trail = trailOf(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    await click(stack, PEOPLE.taylor, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
+    await player.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([
+      expect.stringContaining('Only approvers'),
+    ]);
+    expect(Object.values(await queue.getJobCounts()).every((n) => n === 0)).toBe(true);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
+    expect(await trail.read()).toEqual([]);
+  });
+
+  it('does not post an unchanged digest again', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    await sweep(stack, player, PEOPLE.riley);
+    await swept(queue);
+    expect(digests(stack)).toHaveLength(1);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.includes('nothing new'))).toHaveLength(0);
+  });
+});
