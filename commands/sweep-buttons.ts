@@ -88,7 +88,11 @@ export function sweepActionButton(deps: CommandDeps, action: 'disable' | 'enable
     const viewer = await readViewer(deps, click.user.id);
     if (!viewer.isApprover) {
       deps.logger.info({ user: click.user.id, action, kind: value.k }, 'refused a sweep action by someone who is not an approver');
-      return tellClicker(client, click, `Only approvers (${deps.directory.describeApprovers()}) can ${action} keys and service IDs from the sweep, so nothing was changed.`);
+      return tellClicker(
+        client,
+        click,
+        `Only approvers (${deps.directory.describeApprovers()}) can ${action} keys and service IDs from the sweep, so nothing was changed.`,
+      );
     }
     await deps.sweeps.act({ action, account: value.a, kind: value.k, id: value.i, actor: click.user.id, channel: click.channel.id, threadTs: threadOf(click) });
     deps.logger.info({ user: click.user.id, action, kind: value.k, account: value.a }, 'sweep action queued');

@@ -44,7 +44,13 @@ async function processSweep(job: Job, deps: SweepDeps): Promise<void> {
     await deps.queue.add(
       SWEEP_ACCOUNT_JOB,
       { account, actor, polls: 0 },
-      { jobId: `sweep-account.${account}`, attempts: deps.attempts, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: true },
+      {
+        jobId: `sweep-account.${account}`,
+        attempts: deps.attempts,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
     );
   }
   deps.logger.info({ actor, accounts: deps.accounts.length }, 'inactive-identities sweep started');

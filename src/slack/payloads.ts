@@ -36,7 +36,13 @@ export const sweepClick = z.object({
   user: z.object({ id: slackUserId }),
   trigger_id: triggerId,
   channel: z.object({ id: channelId }),
-  message: z.object({ ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/), thread_ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/).optional() }),
+  message: z.object({
+    ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/),
+    thread_ts: z
+      .string()
+      .regex(/^\d{1,12}\.\d{1,9}$/)
+      .optional(),
+  }),
   actions: z.tuple([z.object({ value: z.string().max(2000) })]),
 });
 

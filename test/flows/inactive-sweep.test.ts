@@ -54,10 +54,14 @@ async function sweep(stack: LocalStack, player: SlackPlayer, userId: string) {
 
 /** Until the sweep's queue holds nothing waiting, delayed or running. */
 async function swept(queue: Queue) {
-  await eventually(async () => {
-    const c = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
-    return Object.values(c).every((n) => n === 0);
-  }, 20_000, 'the sweep to finish');
+  await eventually(
+    async () => {
+      const c = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
+      return Object.values(c).every((n) => n === 0);
+    },
+    20_000,
+    'the sweep to finish',
+  );
 }
 
 /** The digest row with a button naming this IBM id. */
@@ -137,13 +141,16 @@ describe('the inactive-identities sweep', () => {
     await sweep(stack, player, PEOPLE.alex);
     await swept(queue);
     const [digest] = digests(stack);
-    const janeRow = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard && JSON.parse(b.accessory.value).e === 'jane.doe@acme.example');
+    const janeRow = (digest!.blocks as Block[]).find(
+      (b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard && JSON.parse(b.accessory.value).e === 'jane.doe@acme.example',
+    );
     expect(janeRow).toBeDefined();
     await click(stack, PEOPLE.morgan, digest!, janeRow!);
     await player.settled();
     const form = player.lastForm(PEOPLE.morgan);
     const element = (block: string) =>
-      ((form!.view as { blocks: { block_id?: string; element?: Record<string, unknown> }[] }).blocks.find((b) => b.block_id === block)?.element ?? {}) as Record<string, unknown>;
+      ((form!.view as { blocks: { block_id?: string; element?: Record<string, unknown> }[] }).blocks.find((b) => b.block_id === block)?.element ??
+        {}) as Record<string, unknown>;
     expect(element(FIELDS.person).initial_user).toBe(PEOPLE.jane);
     expect((element(FIELDS.reason).initial_option as { value: string }).value).toBe('inactive_identity');
   });
@@ -159,7 +166,9 @@ describe('the inactive-identities sweep', () => {
     await player.settled();
     await eventually(async () => stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled === true, 10_000, 'the key disabled');
     const reply = await stack.slack.waitFor(() => stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).find((m) => m.text.includes('disabled by')));
-    expect(await trail.read()).toMatchObject([{ action: 'disabled', actor: PEOPLE.alex, kind: 'serviceid-apikey', id: SIM_NHI_IDS.ciPipelineKey, keys: [SIM_NHI_IDS.ciPipelineKey] }]);
+    expect(await trail.read()).toMatchObject([
+      { action: 'disabled', actor: PEOPLE.alex, kind: 'serviceid-apikey', id: SIM_NHI_IDS.ciPipelineKey, keys: [SIM_NHI_IDS.ciPipelineKey] },
+    ]);
 
     await click(stack, PEOPLE.riley, reply, rowOf(reply, SIM_NHI_IDS.ciPipelineKey));
     await player.settled();
@@ -192,9 +201,7 @@ describe('the inactive-identities sweep', () => {
     const [digest] = digests(stack);
     await click(stack, PEOPLE.taylor, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
     await player.settled();
-    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([
-      expect.stringContaining('Only approvers'),
-    ]);
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only approvers')]);
     expect(Object.values(await queue.getJobCounts()).every((n) => n === 0)).toBe(true);
     expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
     expect(await trail.read()).toEqual([]);

@@ -50,7 +50,8 @@ const button = (text: string, actionId: string, value: SweepButtonValue, style?:
 
 /** The button a row offers: Offboard a person not yet offboarded, Disable (or Enable) a key or service ID. */
 function rowButton(account: string, item: SweepItem) {
-  if (item.kind === 'user') return item.offboarding || !item.email ? undefined : button('Offboard', SWEEP_ACTIONS.offboard, { a: account, k: item.kind, i: item.id, e: item.email });
+  if (item.kind === 'user')
+    return item.offboarding || !item.email ? undefined : button('Offboard', SWEEP_ACTIONS.offboard, { a: account, k: item.kind, i: item.id, e: item.email });
   if (!DISABLEABLE.has(item.kind)) return undefined;
   return item.disabledBy
     ? button('Enable', SWEEP_ACTIONS.enable, { a: account, k: item.kind, i: item.id })
@@ -103,7 +104,13 @@ export function sweepDigestMessage({ account, items, inactiveDays, reportEnd }: 
   const closing = left
     ? [context(`${left} more ${left === 1 ? 'identity is' : 'identities are'} listed in the thread, and all ${items.length} in the attached CSV.`)]
     : [];
-  const advice = items.length ? [context('*Offboard* opens the request form for that person. *Disable* (approvers only) stops a key, or every key of a service ID, and can be undone with *Enable*.')] : [];
+  const advice = items.length
+    ? [
+        context(
+          '*Offboard* opens the request form for that person. *Disable* (approvers only) stops a key, or every key of a service ID, and can be undone with *Enable*.',
+        ),
+      ]
+    : [];
   return { text: `${title}: ${items.length ? counts(items) : 'none'}`, blocks: [head, ...rows, ...closing, ...advice], shown: rows.length };
 }
 
@@ -141,7 +148,15 @@ export function sweepNothingNew(account: string) {
 }
 
 /** The outcome of Disable or Enable, in the digest's thread; a Disable offers Enable. */
-export function sweepActionReply(r: { action: 'disabled' | 'enabled'; actor: string; account: string; kind: SweepItem['kind']; id: string; name: string; keys: number }) {
+export function sweepActionReply(r: {
+  action: 'disabled' | 'enabled';
+  actor: string;
+  account: string;
+  kind: SweepItem['kind'];
+  id: string;
+  name: string;
+  keys: number;
+}) {
   const what = `${SWEEP_KIND_NAMES[r.kind]} *${name(r.name)}*`;
   const changed = r.kind === 'serviceid' ? ` (${r.keys} API ${r.keys === 1 ? 'key' : 'keys'})` : '';
   const text =

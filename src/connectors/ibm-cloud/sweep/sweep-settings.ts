@@ -18,9 +18,17 @@ function knownTimeZone(tz: string): boolean {
 export const sweepVariables = {
   OFFBOARD_SWEEP_CRON: z
     .string()
-    .refine((v) => CRON.test(v) && v.trim().split(/\s+/).every((f) => CRON_FIELD.test(f)), {
-      message: 'OFFBOARD_SWEEP_CRON must be a cron pattern of 5 fields (minute hour day month weekday), e.g. "0 7 * * 1" for Mondays at 07:00',
-    })
+    .refine(
+      (v) =>
+        CRON.test(v) &&
+        v
+          .trim()
+          .split(/\s+/)
+          .every((f) => CRON_FIELD.test(f)),
+      {
+        message: 'OFFBOARD_SWEEP_CRON must be a cron pattern of 5 fields (minute hour day month weekday), e.g. "0 7 * * 1" for Mondays at 07:00',
+      },
+    )
     .optional()
     .meta({
       description:
