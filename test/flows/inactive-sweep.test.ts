@@ -8,10 +8,12 @@ import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/worksp
 import { SweepTrail } from '../../src/connectors/ibm-cloud/sweep/sweep-trail.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
-import { ACME_PRODUCTION, ACME_STAGING, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { COMMAND, FIELDS, SWEEP_ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventually } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
+import { SWEEP_SCHEDULER } from '../../jobs/ibm-sweep.js';
 
 const start = useStack();
 const closers: (() => Promise<unknown>)[] = [];
@@ -215,6 +217,92 @@ describe('the inactive-identities sweep', () => {
     await sweep(stack, player, PEOPLE.riley);
     await swept(queue);
     expect(digests(stack)).toHaveLength(1);
-    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.includes('nothing new'))).toHaveLength(0);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.startsWith('Nothing new'))).toHaveLength(0);
   });
+
+  it('marks a person whose offboarding is open, offering no Offboard for them', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' });
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    const jane = (digest!.blocks as Block[]).find((b) => b.text?.text.includes('jane.doe@acme.example'));
+    expect(jane?.text?.text).toContain(`offboarding under way (${id})`);
+    expect(jane?.accessory).toBeUndefined();
+  });
+
+  it('says "Nothing new" for an unchanged account at most once a week', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const redis = new Redis(stack.config.redisUrl);
+    closers.push(() => redis.quit());
+    const nothingNew = () => stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.startsWith('Nothing new') && m.text.includes(ACME_PRODUCTION));
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    // Eight days later, as far as the sweep remembers.
+    await redis.hset(new Keys(stack.config.redisPrefix).sweep(`account:${ACME_PRODUCTION}`), 'nothingNewAt', String(Date.now() - 8 * 86_400_000));
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    expect(nothingNew()).toHaveLength(1);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    expect(nothingNew()).toHaveLength(1);
+    expect(digests(stack)).toHaveLength(1);
+  });
+
+  it('escapes names from IBM Cloud: a service ID named like a mention or a link stays text', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    stack.ibm.createServiceId({ accountId: ACME_PRODUCTION, name: '<!channel> <https://evil.example|click> & co', createdBy: SIM_IAM_IDS.alex });
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const text = JSON.stringify(digests(stack)[0]!.blocks);
+    expect(text).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; co');
+    expect(text).not.toContain('<!channel>');
+  });
+
+  it('runs on OFFBOARD_SWEEP_CRON in OFFBOARD_SWEEP_TZ, and not at all when it is unset', async () => {
+    const scheduled = await start({ env: { ...SWEEP_ENV, OFFBOARD_SWEEP_CRON: '0 7 * * 1', OFFBOARD_SWEEP_TZ: 'Europe/Berlin' } });
+    expect(await sweepQueue(scheduled.stack).getJobScheduler(SWEEP_SCHEDULER)).toMatchObject({ pattern: '0 7 * * 1', tz: 'Europe/Berlin' });
+    const unscheduled = await start({ env: SWEEP_ENV });
+    expect(await sweepQueue(unscheduled.stack).getJobScheduler(SWEEP_SCHEDULER)).toBeUndefined();
+  });
+});
+
+/** Slower than Slack waits for an answer. */
+const SLOW_MS = 4_000;
+
+/** With every Slack call slow, the interaction is answered within Slack's 3 s, before `firstCall` is made. */
+async function answeredBefore(stack: LocalStack, firstCall: string, send: () => Promise<SlackResponse>) {
+  stack.slack.delay('*', SLOW_MS);
+  const before = stack.slack.calls.length;
+  const sentAt = Date.now();
+  const res = await send();
+  const answeredAt = Date.now();
+  expect(res.status).toBe(200);
+  expect(answeredAt - sentAt).toBeLessThan(3_000);
+  await stack.bot.settled();
+  stack.slack.delay('*', 0);
+  const made = stack.slack.calls.slice(before).filter((c) => c.method === firstCall);
+  expect(made.length).toBeGreaterThan(0);
+  for (const c of made) expect(c.at).toBeGreaterThanOrEqual(answeredAt);
+}
+
+describe("the sweep's command and buttons, while Slack is slow, are answered first", () => {
+  it('/offboard sweep, Offboard and Disable: answered, then Slack is asked', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    const janeRow = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard)!;
+    await answeredBefore(stack, 'users.lookupByEmail', () => click(stack, PEOPLE.morgan, digest!, janeRow));
+    await new Promise((r) => setTimeout(r, 3_100)); // the approvers' group is read again after 3 s
+    await answeredBefore(stack, 'usergroups.users.list', () => click(stack, PEOPLE.alex, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey)));
+    await new Promise((r) => setTimeout(r, 3_100));
+    await answeredBefore(stack, 'usergroups.users.list', () =>
+      stack.events.slashCommand({ command: COMMAND, text: 'sweep', userId: PEOPLE.riley, channelId: GENERAL_CHANNEL }),
+    );
+  }, 60_000);
 });

@@ -144,7 +144,7 @@ export function sweepOverflowReply(account: string, rest: readonly SweepItem[]) 
 
 /** Said when a sweep finds what the last digest showed, at most once a week. */
 export function sweepNothingNew(account: string) {
-  return { text: `Inactive identities in IBM Cloud account ${account}: nothing new since the last digest.` };
+  return { text: `Nothing new among the inactive identities of IBM Cloud account ${account} since its last digest.` };
 }
 
 /** The outcome of Disable or Enable, in the digest's thread; a Disable offers Enable. */
