@@ -11,7 +11,7 @@ import {
   sweepActionJobDataSchema,
   sweepJobDataSchema,
 } from '../src/queue/queue-names.js';
-import { sweepActionFailed, sweepActionReply } from '../src/slack/blocks/sweep-digest.js';
+import { sweepActionFailed, sweepActionReply, sweepFailed } from '../src/slack/blocks/sweep-digest.js';
 
 /** The id of the job scheduler that runs the sweep on OFFBOARD_SWEEP_CRON. */
 export const SWEEP_SCHEDULER = 'ibm-sweep';
@@ -62,6 +62,20 @@ async function processSweep(job: Job, deps: SweepDeps): Promise<void> {
  * reads; post the digest once it is ready. A report another caller replaced (404) is asked again.
  */
 async function processSweepAccount(job: Job, deps: SweepDeps, token?: string): Promise<void> {
+  try {
+    await sweepAccount(job, deps, token);
+  } catch (err) {
+    if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+    // A refusal (403, a bad setting) will not pass on retry; anything else is retried until the last attempt.
+    const last = err instanceof PermanentError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (!last) throw err;
+    const { account } = sweepAccountJobDataSchema.parse(job.data);
+    await deps.slack.chat.postMessage({ channel: deps.channel, ...sweepFailed(account, (err as Error).message) });
+    throw new UnrecoverableError((err as Error).message);
+  }
+}
+
+async function sweepAccount(job: Job, deps: SweepDeps, token?: string): Promise<void> {
   const data = sweepAccountJobDataSchema.parse(job.data);
   const wait = async (next: typeof data) => {
     await job.updateData(next);
@@ -81,9 +95,9 @@ async function processSweepAccount(job: Job, deps: SweepDeps, token?: string): P
   }
   const polls = data.polls + 1;
   if (polls >= SWEEP_MAX_POLLS) {
-    const text = `The inactive-identities sweep of IBM Cloud account ${data.account} gave up: IAM's report was not ready after ${polls} reads. The next sweep asks again.`;
-    await deps.slack.chat.postMessage({ channel: deps.channel, text });
-    throw new UnrecoverableError(text);
+    const reason = `IAM's report was not ready after ${polls} reads`;
+    await deps.slack.chat.postMessage({ channel: deps.channel, ...sweepFailed(data.account, reason) });
+    throw new UnrecoverableError(reason);
   }
   // Unknown: a newer report replaced ours (IAM keeps one per account); it is asked for again, within the same bound.
   if (report.state === 'unknown') return wait({ ...data, reference: undefined, polls });

@@ -220,6 +220,33 @@ describe('the inactive-identities sweep', () => {
     expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.startsWith('Nothing new'))).toHaveLength(0);
   });
 
+  it('tells the channel when IAM refuses the report, and posts no digest for that account', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    stack.ibm.inject({ method: 'POST', path: `/v1/activity/accounts/${ACME_STAGING}/report`, status: 403 });
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    expect(digests(stack, ACME_STAGING)).toHaveLength(0);
+    expect(digests(stack, ACME_PRODUCTION)).toHaveLength(1);
+    const told = stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.includes(`sweep of IBM Cloud account ${ACME_STAGING} failed`));
+    expect(told).toHaveLength(1);
+  });
+
+  it('Offboard for someone with no Slack user of that email tells the clicker, and opens no form', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    const row = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard)!;
+    const forged = { ...row, accessory: { ...row.accessory!, value: JSON.stringify({ ...JSON.parse(row.accessory!.value), e: 'nobody@acme.example' }) } };
+    const opened = stack.slack.views.length;
+    await click(stack, PEOPLE.morgan, digest!, forged);
+    await player.settled();
+    expect(stack.slack.views.length).toBe(opened);
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.morgan).map((e) => e.text)).toEqual([expect.stringContaining('nobody@acme.example')]);
+  });
+
   it('marks a person whose offboarding is open, offering no Offboard for them', async () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);

@@ -170,7 +170,14 @@ export function sweepActionReply(r: {
   return { text: text.replace(/\*/g, ''), blocks: [block] };
 }
 
+/** An account's sweep that ended without a digest: why, and that the next sweep tries again. */
+export function sweepFailed(account: string, reason: string) {
+  return {
+    text: `:warning: The inactive-identities sweep of IBM Cloud account ${account} failed: ${escapeText(cut(reason, 1_000))}. Nothing was posted for it; the next sweep tries again.`,
+  };
+}
+
 /** A Disable or Enable that could not be done, in the digest's thread. */
 export function sweepActionFailed(r: { action: 'disable' | 'enable'; kind: SweepItem['kind']; id: string; reason: string }) {
-  return { text: `:warning: Could not ${r.action} ${SWEEP_KIND_NAMES[r.kind]} ${escapeText(r.id)}: ${escapeText(r.reason)}` };
+  return { text: `:warning: Could not ${r.action} ${SWEEP_KIND_NAMES[r.kind]} ${escapeText(r.id)}: ${escapeText(cut(r.reason, 1_000))}` };
 }
