@@ -109,6 +109,8 @@ async function processSweepAction(job: Job, deps: SweepDeps): Promise<void> {
   const data = sweepActionJobDataSchema.parse(job.data);
   const where = { channel: data.channel, thread_ts: data.threadTs };
   try {
+    // The button names the account: one not configured is not the bot's to change.
+    if (!deps.accounts.includes(data.account)) throw new PermanentError(`account ${data.account} is not in IBMCLOUD_ACCOUNT_IDS`);
     let planned = data.keys && data.name !== undefined ? { keys: data.keys, name: data.name } : undefined;
     if (!planned) {
       planned = await deps.actions.plan(data);

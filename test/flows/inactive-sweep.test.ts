@@ -176,7 +176,10 @@ describe('the inactive-identities sweep', () => {
     await player.settled();
     await eventually(async () => stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled === false, 10_000, 'the key enabled again');
     await eventually(async () => (await trail.read()).length === 2, 10_000, 'the enable recorded');
-    expect((await trail.read())[1]).toMatchObject({ action: 'enabled', actor: PEOPLE.riley, keys: [SIM_NHI_IDS.ciPipelineKey] });
+    const [disabled, enabled] = await trail.read();
+    expect(enabled).toMatchObject({ action: 'enabled', actor: PEOPLE.riley, keys: [SIM_NHI_IDS.ciPipelineKey] });
+    // Hash-chained: the Enable links to the Disable.
+    expect(enabled!.prev).toBe(disabled!.hash);
   });
 
   it('Disable of a service ID disables each of its keys, and Enable gives back exactly those', async () => {

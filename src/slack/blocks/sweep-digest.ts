@@ -89,7 +89,7 @@ export function sweepDigestMessage({ account, items, inactiveDays, reportEnd }: 
   const title = `Inactive identities in IBM Cloud account ${account}`;
   const when = reportEnd && !Number.isNaN(Date.parse(reportEnd)) ? ` (IAM's report of ${slackDate(reportEnd)})` : '';
   const head = section(`*${title}*: no sign-in for ${inactiveDays} days${when}.\n${items.length ? counts(items) : 'None: every identity signed in.'}`);
-  const rows: Record<string, unknown>[] = [];
+  const rows: (ReturnType<typeof section> & { block_id: string; accessory?: ReturnType<typeof button> })[] = [];
   let used = 0;
   for (const item of items) {
     if (rows.length >= Math.min(MAX_ROWS, MESSAGE_BLOCKS - 3)) break;
