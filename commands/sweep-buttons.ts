@@ -5,7 +5,7 @@ import { requestModal } from '../src/slack/blocks/request-modal.js';
 import { sweepButtonValue, sweepClick } from '../src/slack/payloads.js';
 import { tellClicker } from './click-notice.js';
 import type { CommandDeps } from './deps.js';
-import { readViewer } from './viewer.js';
+import { sweepRefusal } from './sweep-command.js';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 type SweepClick = z.infer<typeof sweepClick>;
@@ -85,14 +85,10 @@ export function sweepActionButton(deps: CommandDeps, action: 'disable' | 'enable
     const { click, value } = read;
     if (value.k === 'user') return tellClicker(client, click, DAMAGED);
     if (!deps.sweeps) return tellClicker(client, click, 'IBM Cloud is not switched on here, so nothing was done.');
-    const viewer = await readViewer(deps, click.user.id);
-    if (!viewer.isApprover) {
-      deps.logger.info({ user: click.user.id, action, kind: value.k }, 'refused a sweep action by someone who is not an approver');
-      return tellClicker(
-        client,
-        click,
-        `Only approvers (${deps.directory.describeApprovers()}) can ${action} keys and service IDs from the sweep, so nothing was changed.`,
-      );
+    const refused = await sweepRefusal(deps, click.user.id, `${action} keys and service IDs from the sweep`);
+    if (refused) {
+      deps.logger.info({ user: click.user.id, action, kind: value.k }, 'refused a sweep action by someone who may not');
+      return tellClicker(client, click, refused);
     }
     await deps.sweeps.act({ action, account: value.a, kind: value.k, id: value.i, actor: click.user.id, channel: click.channel.id, threadTs: threadOf(click) });
     deps.logger.info({ user: click.user.id, action, kind: value.k, account: value.a }, 'sweep action queued');

@@ -14,6 +14,8 @@ import { COMMAND, FIELDS, SWEEP_ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventually } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 import { SWEEP_SCHEDULER } from '../../jobs/ibm-sweep.js';
+import { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
+import { ibmConfig } from '../connectors/ibm-cloud-harness.js';
 
 const start = useStack();
 const closers: (() => Promise<unknown>)[] = [];
@@ -186,6 +188,14 @@ describe('the inactive-identities sweep', () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);
     const trail = trailOf(stack);
+    // A key of the service ID that someone disabled before the sweep: not the sweep's to give back.
+    const earlier = stack.ibm.createApiKey({
+      accountId: ACME_PRODUCTION,
+      iamId: `iam-${SIM_NHI_IDS.logShipper}`,
+      name: 'retired',
+      createdBy: SIM_IAM_IDS.alex,
+    });
+    await new IbmCloudClient(ibmConfig(stack.ibm.url)).disableApiKey(earlier.id, 'test-retired');
     await sweep(stack, player, PEOPLE.alex);
     await swept(queue);
     const [digest] = digests(stack);
@@ -193,8 +203,17 @@ describe('the inactive-identities sweep', () => {
     await player.settled();
     await eventually(async () => (await trail.read()).length === 1, 10_000, 'the disable recorded');
     const [record] = await trail.read();
+    expect(record).toMatchObject({ action: 'disabled', kind: 'serviceid', id: SIM_NHI_IDS.logShipper });
     expect(record!.keys).toContain(SIM_NHI_IDS.logShipperJaneKey);
+    expect(record!.keys).not.toContain(earlier.id);
     for (const key of record!.keys) expect(stack.ibm.apiKey(key)?.disabled).toBe(true);
+
+    const reply = await stack.slack.waitFor(() => stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).find((m) => m.text.includes('disabled by')));
+    await click(stack, PEOPLE.alex, reply, rowOf(reply, SIM_NHI_IDS.logShipper));
+    await player.settled();
+    await eventually(async () => (await trail.read()).length === 2, 10_000, 'the enable recorded');
+    for (const key of record!.keys) expect(stack.ibm.apiKey(key)?.disabled).toBe(false);
+    expect(stack.ibm.apiKey(earlier.id)?.disabled).toBe(true);
   });
 
   it('refuses Disable to anyone but an approver: nothing is queued, changed or recorded', async () => {
@@ -207,6 +226,24 @@ describe('the inactive-identities sweep', () => {
     await click(stack, PEOPLE.taylor, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
     await player.settled();
     expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only approvers')]);
+    expect(Object.values(await queue.getJobCounts()).every((n) => n === 0)).toBe(true);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
+    expect(await trail.read()).toEqual([]);
+  });
+
+  it('refuses Disable to an approver about whom an offboarding is open', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const trail = trailOf(stack);
+    await player.request(PEOPLE.morgan, { person: PEOPLE.riley, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    await click(stack, PEOPLE.riley, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
+    await player.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.riley).map((e) => e.text)).toEqual([
+      expect.stringContaining('An offboarding request about you is open'),
+    ]);
     expect(Object.values(await queue.getJobCounts()).every((n) => n === 0)).toBe(true);
     expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
     expect(await trail.read()).toEqual([]);
