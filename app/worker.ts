@@ -116,7 +116,6 @@ function sweepDeps(parts: BotParts, systems: Map<string, ConnectedSystem>, poste
     trail,
     channel: config.approvalChannel,
     inactiveDays: settings.inactiveDays,
-    logger,
     now: () => Date.now(),
   });
   return {

@@ -25,7 +25,11 @@ export async function scheduleSweep(queue: Queue, settings: SweepSettings | unde
   await queue.upsertJobScheduler(
     SWEEP_SCHEDULER,
     { pattern: settings.cron, tz: settings.tz },
-    { name: SWEEP_JOB, data: { actor: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    {
+      name: SWEEP_JOB,
+      data: { actor: 'schedule' },
+      opts: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: 100 },
+    },
   );
 }
 

@@ -1,6 +1,5 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../../logger.js';
 import type { Keys } from '../../../redis.js';
 import type { RequestStore } from '../../../requests/request-store.js';
 import { classifySlackError } from '../../../slack/classify-slack-error.js';
@@ -22,7 +21,6 @@ export interface SweepPublisherDeps {
   trail: SweepTrail;
   channel: string;
   inactiveDays: number;
-  logger: Logger;
   now: () => number;
 }
 

@@ -10,7 +10,11 @@ export class SweepRequests {
 
   /** A sweep of every account now; one per account runs at a time, so a second ask while one runs joins it. */
   async runNow(actor: string, at: number): Promise<void> {
-    await this.queue.add(SWEEP_JOB, { actor }, { jobId: `sweep.now.${at}.${actor}`, removeOnComplete: true, removeOnFail: 100 });
+    await this.queue.add(
+      SWEEP_JOB,
+      { actor },
+      { jobId: `sweep.now.${at}.${actor}`, attempts: this.attempts, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: 100 },
+    );
   }
 
   /** The same click twice while the first is in hand acts once (the id names the action and its target). */
