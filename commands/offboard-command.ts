@@ -9,7 +9,8 @@ import { COMMAND } from '../src/slack/blocks/ids.js';
 import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
 import { listCommand, statusCommand } from './status-command.js';
-import { HELP } from '../src/slack/blocks/request-replies.js';
+import { HELP, helpWith } from '../src/slack/blocks/request-replies.js';
+import { featureVerb } from './feature-listeners.js';
 
 /** Enough of what was typed to recognise it, not enough to fill the screen. */
 const ECHO_LIMIT = 80;
@@ -25,7 +26,7 @@ export function offboardCommand(deps: CommandDeps) {
     const command = parsed.data;
     const text = command.text.trim();
     const mention = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/.exec(text);
-    if (text === 'help') return ack({ response_type: 'ephemeral', text: HELP });
+    if (text === 'help') return ack({ response_type: 'ephemeral', text: helpWith(deps.features.help) });
     const report = /^report(?:\s+(\S+))?$/i.exec(text);
     if (report) return evidenceReport(deps, report[1], command, ack, respond);
     // Replies go through the command's own response: it reaches the caller in any channel and in direct messages.
@@ -38,11 +39,14 @@ export function offboardCommand(deps: CommandDeps) {
       await ack();
       return listCommand(deps, command.user_id, respond);
     }
+    // A word no built-in verb is: a switched-on system's own verb, or else not understood.
+    const verb = /^[a-z][a-z-]*$/i.test(text) ? featureVerb(deps, text, command.user_id, ack, respond) : undefined;
+    if (verb) return verb;
     if (text && !mention) {
       const shown = escapeText(text.length > ECHO_LIMIT ? `${cut(text, ECHO_LIMIT)}…` : text);
       return ack({
         response_type: 'ephemeral',
-        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, or leave it empty and pick them in the form.\n${HELP}`,
+        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, or leave it empty and pick them in the form.\n${helpWith(deps.features.help)}`,
       });
     }
     await ack();

@@ -11,6 +11,8 @@ export const QUEUES = {
   slack: 'offboard-slack',
   /** The reconciler, at start-up and on a schedule. */
   maintenance: 'offboard-maintenance',
+  /** Each system's own work beyond one person's offboarding (its features' jobs, named `<system id>.<job>`). */
+  systems: 'offboard-systems',
 } as const;
 
 export const PREVIEW_JOB = 'preview';

@@ -1,12 +1,14 @@
-import { REASONS, TEXT_LIMITS } from '../../requests/request.js';
+import { REASONS, TEXT_LIMITS, type Reason } from '../../requests/request.js';
 import type { RequestForm } from '../request-form.js';
 import { escapeText, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
 import { wellFormed } from '../../well-formed.js';
 
 export interface RequestModalInput {
-  /** Pre-filled from `/offboard @person`. */
+  /** Pre-filled from `/offboard @person` or a sweep digest's Offboard. */
   personId?: string;
+  /** Pre-filled from a sweep digest's Offboard: "Inactive identity". */
+  reason?: Reason;
   /** Answers to show again, when the form comes back after a check that finished late. */
   answers?: RequestForm;
   /** Problems to fix, by input block: Slack only shows field errors in the answer to a submission. */
@@ -27,8 +29,9 @@ const LABELS: Record<string, string> = {
   [FIELDS.notes]: 'Notes',
 };
 
-export function requestModal({ personId, answers, problems = {} }: RequestModalInput = {}) {
+export function requestModal({ personId, reason: preset, answers, problems = {} }: RequestModalInput = {}) {
   const person = answers?.personId ?? personId;
+  const reason = answers?.reason ?? preset;
   const listed = Object.entries(problems).filter(([, text]) => text);
   return {
     type: 'modal' as const,
@@ -50,7 +53,7 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
           type: 'static_select',
           placeholder: plain('Pick a reason'),
           options: Object.entries(REASONS).map(([value, text]) => option(value, text)),
-          ...(answers?.reason ? { initial_option: option(answers.reason, REASONS[answers.reason]) } : {}),
+          ...(reason ? { initial_option: option(reason, REASONS[reason]) } : {}),
         },
         { hint: plain('A role change removes their access but keeps the person: their accounts stay and nothing is deleted.') },
       ),
