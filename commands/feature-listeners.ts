@@ -8,7 +8,13 @@ import type { CommandDeps } from './deps.js';
  * is that word: acknowledged, then answered privately by the system's verb. Undefined: no system
  * offers it, and the caller explains.
  */
-export function featureVerb(deps: CommandDeps, word: string, userId: string, ack: SlackCommandMiddlewareArgs['ack'], respond: SlackCommandMiddlewareArgs['respond']) {
+export function featureVerb(
+  deps: CommandDeps,
+  word: string,
+  userId: string,
+  ack: SlackCommandMiddlewareArgs['ack'],
+  respond: SlackCommandMiddlewareArgs['respond'],
+) {
   const found = deps.features.verb(word);
   if (!found) return undefined;
   return (async () => {

@@ -38,7 +38,8 @@ export function featureJobsByName(systems: Iterable<ConnectedSystem>, hostOf: (s
   for (const { module, settings, client } of systems) {
     const host = hostOf(module.id);
     for (const feature of settings.features ?? []) {
-      for (const [name, run] of Object.entries(feature.jobs ?? {})) jobs.set(featureJobName(module.id, name), (job, token) => run(job, { client, host, token }));
+      for (const [name, run] of Object.entries(feature.jobs ?? {}))
+        jobs.set(featureJobName(module.id, name), (job, token) => run(job, { client, host, token }));
     }
   }
   return jobs;

@@ -10,7 +10,8 @@ export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboar
 export type PostedKind = keyof typeof POSTED_KINDS | `${string}.${string}`;
 
 /** The metadata event type of a kind: Slack takes letters, digits and underscores. */
-const eventType = (kind: PostedKind) => (kind in POSTED_KINDS ? POSTED_KINDS[kind as keyof typeof POSTED_KINDS] : `offboard_${kind.replace(/[^A-Za-z0-9]+/g, '_')}`);
+const eventType = (kind: PostedKind) =>
+  kind in POSTED_KINDS ? POSTED_KINDS[kind as keyof typeof POSTED_KINDS] : `offboard_${kind.replace(/[^A-Za-z0-9]+/g, '_')}`;
 
 /** How long a started post is remembered: far beyond any retry of the job that posts it. */
 const MARK_TTL_S = 7 * 24 * 3600;

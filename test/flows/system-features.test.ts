@@ -30,7 +30,7 @@ async function systemsQueueIsEmpty(stack: LocalStack): Promise<boolean> {
 }
 
 describe("a system's own verbs and buttons", () => {
-  it('refuses a button under a switched-on system\'s id that none of its features offers: the clicker is told privately, and nothing is queued', async () => {
+  it("refuses a button under a switched-on system's id that none of its features offers: the clicker is told privately, and nothing is queued", async () => {
     const { stack, player } = await start();
     const res = await stack.events.blockAction({
       userId: PEOPLE.alex,
@@ -60,7 +60,7 @@ describe("a system's own verbs and buttons", () => {
     expect(await systemsQueueIsEmpty(stack)).toBe(true);
   });
 
-  it('lists the switched-on systems\' verbs in `/offboard help`', async () => {
+  it("lists the switched-on systems' verbs in `/offboard help`", async () => {
     const { stack } = await start();
     const res = await stack.events.slashCommand({ command: COMMAND, text: 'help', userId: PEOPLE.taylor, channelId: GENERAL_CHANNEL });
     expect(res.body).toContain(`\`${COMMAND} sweep\`: the inactive-identities sweep`);

@@ -53,10 +53,7 @@ export class SweepTrail {
     let prev = (await this.redis.get(this.key('trail:head'))) ?? genesis;
     for (let attempt = 0; attempt < 100; attempt++) {
       const hash = entryHash(prev, at, stored);
-      const [linked, value] = (await APPEND.run(this.redis, [this.key('trail'), this.key('trail:head')], [genesis, prev, at, json, hash])) as [
-        number,
-        string,
-      ];
+      const [linked, value] = (await APPEND.run(this.redis, [this.key('trail'), this.key('trail:head')], [genesis, prev, at, json, hash])) as [number, string];
       if (linked === 1) return { ...stored, seq: value, at, prev, hash };
       prev = value;
     }
