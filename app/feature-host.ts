@@ -36,7 +36,6 @@ export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
         removeOnFail: keepFailed ? 100 : true,
       });
     },
-    attempts: config.jobs.attempts,
     now: () => Date.now(),
   });
 }

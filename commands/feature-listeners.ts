@@ -49,7 +49,6 @@ export function featureButton(deps: CommandDeps) {
         userId: click.user.id,
         triggerId: click.trigger_id,
         channelId: click.channel.id,
-        messageTs: click.message.ts,
         threadTs: click.message.thread_ts ?? click.message.ts,
         value: action.value,
         tell,

@@ -13,17 +13,20 @@ export async function processFeatureJob(job: Job, jobs: FeatureJobs, token?: str
   await run(job, token);
 }
 
-/** Upserts each feature's schedule at worker start, or removes one whose cron is unset now. */
+/**
+ * Upserts each feature's schedule at worker start, and removes every other schedule of the shared
+ * queue: one whose cron is unset now, or of a system switched off since, would otherwise keep adding
+ * jobs nothing runs.
+ */
 export async function scheduleFeatures(queue: Queue, systems: Iterable<ConfiguredSystem>): Promise<void> {
-  for (const s of featureSchedules(systems)) {
-    if (!s.cron) {
-      await queue.removeJobScheduler(s.schedulerId);
-      continue;
-    }
+  const wanted = featureSchedules(systems);
+  for (const s of wanted) {
     await queue.upsertJobScheduler(
       s.schedulerId,
       { pattern: s.cron, tz: s.tz },
       { name: s.jobName, data: s.data, opts: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: 100 } },
     );
   }
+  const keep = new Set(wanted.map((s) => s.schedulerId));
+  for (const { key } of await queue.getJobSchedulers(0, -1)) if (!keep.has(key)) await queue.removeJobScheduler(key);
 }

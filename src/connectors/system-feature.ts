@@ -27,10 +27,11 @@ export interface FeatureHost {
   approverRefusal(userId: string, what: string): Promise<string | undefined>;
   /** Opens the request form for the one who clicked, pre-filled; anyone may file a request. */
   openRequestForm(triggerId: string, prefill: { personId: string; reason: Reason }): Promise<void>;
-  /** Queues one of the feature's jobs on the shared queue; the same `jobId` while one is queued adds nothing. */
+  /**
+   * Queues one of the feature's jobs on the shared queue, retried as the bot's jobs are
+   * (OFFBOARD_JOB_ATTEMPTS); the same `jobId` while one is queued adds nothing.
+   */
   enqueue(job: string, data: Record<string, unknown>, options: { jobId: string; keepFailed?: boolean }): Promise<void>;
-  /** Attempts of a job whose calls fail retryably (OFFBOARD_JOB_ATTEMPTS). */
-  attempts: number;
   now(): number;
 }
 
@@ -41,11 +42,11 @@ export interface FeatureHost {
  */
 export type FeatureJob<C> = { run(job: Job, run: { client: C; host: FeatureHost; token?: string }): Promise<void> }['run'];
 
-/** A job scheduler the worker upserts at start (or removes, when `cron` is unset: a schedule an earlier configuration left). */
+/** A job scheduler the worker upserts at start; any other schedule of the shared queue (one an earlier configuration left) is removed. */
 export interface FeatureSchedule {
   /** Its id, under the system's. */
   id: string;
-  cron?: string;
+  cron: string;
   /** IANA time zone `cron` is read in. */
   tz: string;
   /** The feature's job it adds, with this data. */
@@ -65,8 +66,7 @@ export interface FeatureClick {
   userId: string;
   triggerId: string;
   channelId: string;
-  /** The clicked message, and the thread it is in (its own ts when it starts one). */
-  messageTs: string;
+  /** The thread of the clicked message (its own ts when it starts one). */
   threadTs: string;
   /** The button's value, as the feature's builder set it: the feature checks it. */
   value: string;

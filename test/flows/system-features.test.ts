@@ -6,6 +6,7 @@ import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/worksp
 import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { COMMAND } from '../../src/slack/blocks/ids.js';
+import { eventually } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 /**
@@ -19,14 +20,18 @@ afterEach(async () => {
   while (closers.length) await closers.pop()!();
 });
 
-async function systemsQueueIsEmpty(stack: LocalStack): Promise<boolean> {
+function systemsQueue(stack: LocalStack): Queue {
   const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUES.systems, { connection, prefix: stack.config.redisPrefix });
   closers.push(async () => {
     await queue.close();
     await connection.quit();
   });
-  return Object.values(await queue.getJobCounts()).every((n) => n === 0);
+  return queue;
+}
+
+async function systemsQueueIsEmpty(stack: LocalStack): Promise<boolean> {
+  return Object.values(await systemsQueue(stack).getJobCounts()).every((n) => n === 0);
 }
 
 describe("a system's own verbs and buttons", () => {
@@ -64,5 +69,15 @@ describe("a system's own verbs and buttons", () => {
     const { stack } = await start();
     const res = await stack.events.slashCommand({ command: COMMAND, text: 'help', userId: PEOPLE.taylor, channelId: GENERAL_CHANNEL });
     expect(res.body).toContain(`\`${COMMAND} sweep\`: the inactive-identities sweep`);
+  });
+
+  it('fails a job on the shared queue that no feature of a switched-on system declares, for good and at once', async () => {
+    const { stack } = await start();
+    const queue = systemsQueue(stack);
+    const job = await queue.add(`${ibmCloud.id}.no-such-job`, {}, { attempts: 5 });
+    await eventually(async () => (await queue.getJobState(job.id!)) === 'failed', 10_000, 'the job failed');
+    const failed = await queue.getJob(job.id!);
+    expect(failed?.failedReason).toContain('no processor for job');
+    expect(failed?.attemptsMade).toBe(1);
   });
 });

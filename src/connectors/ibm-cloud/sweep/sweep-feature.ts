@@ -15,8 +15,8 @@ export function sweepFeature(accounts: readonly string[], settings: SweepSetting
   return {
     name: 'sweep',
     jobs: sweepJobs(accounts, settings),
-    // Unset cron: a schedule an earlier configuration left is removed.
-    schedules: [{ id: SWEEP_SCHEDULE, ...(settings.cron ? { cron: settings.cron } : {}), tz: settings.tz, job: SWEEP_JOBS.run, data: { actor: 'schedule' } }],
+    // Unset cron: no schedule (the worker removes one an earlier configuration left).
+    schedules: settings.cron ? [{ id: SWEEP_SCHEDULE, cron: settings.cron, tz: settings.tz, job: SWEEP_JOBS.run, data: { actor: 'schedule' } }] : [],
     verbs: { sweep: sweepVerb },
     buttons: {
       [SWEEP_BUTTONS.offboard]: sweepOffboardButton,
