@@ -1,6 +1,7 @@
 import { registerCommands } from '../commands/index.js';
 import { EvidenceDesk } from '../src/evidence/evidence-desk.js';
 import type { OpsRoutes } from '../src/ops/ops-routes.js';
+import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
 import { type SlackServer, startSlackServer } from '../src/slack/slack-server.js';
@@ -17,7 +18,7 @@ export interface WebOptions {
 
 /** The web part: Slack's requests, answered by the listeners in commands/ over the request lifecycle. */
 export async function startWeb(parts: BotParts, { bot, routes, processBeforeResponse }: WebOptions): Promise<SlackServer> {
-  const { config, logger, store, audit, directory, runs, outbox, deletions, queues } = parts;
+  const { config, logger, store, audit, directory, runs, outbox, deletions, queues, timers } = parts;
   const lifecycle = new RequestLifecycle({
     store,
     audit,
@@ -27,6 +28,8 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     deletions,
     previews: queues.previews,
     approvalChannel: config.approvalChannel,
+    requirements: new ApprovalRequirements(config.policy, directory),
+    timers,
   });
   const evidence = new EvidenceDesk({
     store,

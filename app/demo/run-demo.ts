@@ -114,6 +114,16 @@ async function main() {
     if (JSON.stringify(chrisHolds(stack)) !== before) throw new Error('Chris was not restored to exactly what he held');
     say('   Chris holds exactly what he held before: groups re-added, policies re-created, keys re-enabled, Slack and GitHub reactivated.');
 
+    say('\n6. A termination for cause, for Pat Elsewhere: under the default approval rules it takes two approvers');
+    const pat = await player.request(PEOPLE.morgan, { person: PEOPLE.pat, reason: 'termination_for_cause', successor: PEOPLE.taylor, ticket: 'HR-2044' });
+    await player.click(PEOPLE.alex, 'approve', pat);
+    const once = await stack.slack.waitFor(() => approvalsLine(player, pat)?.includes('1 of 2') || undefined);
+    if (!once) throw new Error('the first approval of a termination for cause did not wait for a second');
+    say(`   Alex approves: ${approvalsLine(player, pat)}`);
+    await player.click(PEOPLE.riley, 'approve', pat);
+    await untilFinished(pat, 1);
+    say('   Riley approves too: the second distinct approval starts the run.');
+
     await mkdir(OUT_DIR, { recursive: true });
     const written: string[] = [];
     for (const file of stack.slack.files.filter((f) => f.filename.includes(id) || f.filename.includes(chris))) {
@@ -122,7 +132,7 @@ async function main() {
       written.push(path);
     }
     const failed = final?.includes('failed step') ?? true;
-    say(`\n6. Evidence packs uploaded to each request's thread and written to:\n${written.map((p) => `   ${p}`).join('\n')}`);
+    say(`\n7. Evidence packs uploaded to each request's thread and written to:\n${written.map((p) => `   ${p}`).join('\n')}`);
     say(
       failed
         ? '\nThe run finished with failures (see above).'
@@ -174,6 +184,12 @@ function chrisHolds(stack: LocalStack) {
       slackActive: stack.slack.scim?.user(PEOPLE.chris)?.active,
     })),
   ];
+}
+
+/** The approval message's line on the approvals so far, as approvers read it. */
+function approvalsLine(player: SlackPlayer, id: string): string | undefined {
+  const blocks = (player.approvalMessage(id)?.blocks ?? []) as { text?: { text: string } }[];
+  return blocks.map((b) => b.text?.text ?? '').find((t) => t.startsWith('*Approvals*'));
 }
 
 function previewLine(player: SlackPlayer, id: string): string {

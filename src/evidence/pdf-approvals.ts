@@ -22,11 +22,12 @@ export function approvalsSection(ctx: PdfContext): void {
     layout.field(a.decision === 'approved' ? 'Approved' : 'Rejected', `by ${ctx.person(a.by)} at ${isoTime(a.at)}${a.reason ? `: ${a.reason}` : ''}`, {
       bold: true,
     });
-    if (a.approved_by)
-      layout.field('Approved by', `${a.approved_by.map((id) => ctx.person(id)).join(', ')} (two distinct approvers: the person was privileged)`);
+    if (a.approved_by) layout.field('Approved by', `${a.approved_by.map((id) => ctx.person(id)).join(', ')} (distinct approvers, as the rule required)`);
     layout.field('Separation of duties', a.separation_of_duties.statement, {
       color: a.separation_of_duties.approver_is_requester || a.separation_of_duties.approver_is_subject ? COLORS.bad : COLORS.ok,
     });
+    if (a.rule) layout.field('Rule', a.rule);
+    for (const each of a.each_approval ?? []) layout.field('Approval', `${ctx.person(each.by)} at ${isoTime(each.at)}, of terms SHA-256 ${each.digest}`);
     layout.field(
       'Approvers at click time',
       a.approvers_at_click

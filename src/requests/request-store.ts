@@ -79,9 +79,9 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `);
 
-// Adds one approver to a request's approvals and returns whether they were new, with all of them, in
-// one step: of two clicks at the same moment (any processes), each sees the other's or is seen by it.
-const ADD_APPROVAL = new LuaScript(`
+// Adds one approver (or rejecter) to a request's set and returns whether they were new, with all of
+// them, in one step: of two clicks at the same moment (any processes), each sees the other's or is seen by it.
+const ADD_TO_SET = new LuaScript(`
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 return {added, redis.call('SMEMBERS', KEYS[1])}
 `);
@@ -97,6 +97,12 @@ export type SubmissionStored =
   | { kind: 'submitted'; earlier: string }
   /** The person already has an open request (see OPEN_STATUSES): its id, and the request unless it cannot be read. */
   | { kind: 'open'; id: string; request: OffboardRequest | undefined };
+
+/** Further conditions of a patch: `when` must hold of the request as it is; `remove` drops fields (a decision undone). */
+export interface PatchConditions {
+  when?: (current: OffboardRequest) => boolean;
+  remove?: (keyof OffboardRequest)[];
+}
 
 export interface PatchResult {
   applied: boolean;
@@ -168,7 +174,12 @@ export class RequestStore {
    * a request that no longer reads; the write happens only if nobody wrote in between (else it is
    * merged again into what they wrote). Fields the patch leaves undefined are kept.
    */
-  async patch(id: string, patch: Partial<OffboardRequest>, whenStatus: RequestStatus[] = []): Promise<PatchResult> {
+  async patch(
+    id: string,
+    patch: Partial<OffboardRequest>,
+    whenStatus: RequestStatus[] = [],
+    { when, remove = [] }: PatchConditions = {},
+  ): Promise<PatchResult> {
     const key = this.keys.request(id);
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
@@ -176,8 +187,12 @@ export class RequestStore {
       if (raw === null) throw new RequestNotFoundError(id);
       const current = parse(id, raw);
       if (whenStatus.length && !whenStatus.includes(current.status)) return { applied: false, request: current };
+      // Checked on the document the write is conditional on: it holds when the write lands.
+      if (when && !when(current)) return { applied: false, request: current };
       // Merged into the document as stored, so fields this version does not know are kept.
-      const out = JSON.stringify({ ...(JSON.parse(raw) as Record<string, unknown>), ...changes });
+      const merged: Record<string, unknown> = { ...(JSON.parse(raw) as Record<string, unknown>), ...changes };
+      for (const field of remove) delete merged[field];
+      const out = JSON.stringify(merged);
       const request = offboardRequestSchema.parse(JSON.parse(out));
       const args = [raw, out, this.keys.statusIndex(''), current.status, request.status, id];
       if ((await COMPARE_AND_SET.run(this.redis, [key, this.keys.requestIndex()], args)) === 1) return { applied: true, request };
@@ -284,10 +299,19 @@ export class RequestStore {
     return (await this.redis.set(this.keys.lock(kind, requestId), '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  /** Records `actorId`'s approval of a request that needs several; `added` is false when they had already approved. */
-  async addApproval(requestId: string, actorId: string): Promise<{ added: boolean; approvals: string[] }> {
-    const [added, approvals] = (await ADD_APPROVAL.run(this.redis, [this.keys.approvals(requestId)], [actorId])) as [number, string[]];
+  /**
+   * Records `actorId`'s approval of the request's terms with `digest`; `added` is false when they had
+   * already approved those terms. `approvals`: everyone who has approved exactly these terms.
+   */
+  async addApproval(requestId: string, digest: string, actorId: string): Promise<{ added: boolean; approvals: string[] }> {
+    const [added, approvals] = (await ADD_TO_SET.run(this.redis, [this.keys.approvals(requestId, digest)], [actorId])) as [number, string[]];
     return { added: added === 1, approvals: approvals.sort() };
+  }
+
+  /** Records `actorId`'s rejection of a request whose rule takes several; as addApproval. */
+  async addRejection(requestId: string, actorId: string): Promise<{ added: boolean; rejections: string[] }> {
+    const [added, rejections] = (await ADD_TO_SET.run(this.redis, [this.keys.rejections(requestId)], [actorId])) as [number, string[]];
+    return { added: added === 1, rejections: rejections.sort() };
   }
 
   /** Counts one refusal in its window (started by the first); returns the count so far. */

@@ -34,11 +34,13 @@ export function describeDisposition(d: Disposition): string {
 }
 
 /**
- * `approved`: a round is running. `disabled`: access is removed and deletion waits for the end of
+ * `approved`: a round is scheduled or running (`runStartedAt` says the first has started). `disabled`: access is removed and deletion waits for the end of
  * the grace period; the person can be reinstated. `reinstated`: restored from the snapshot.
  * `completed`: nothing more will happen (deleted, a role change done, or a finished run with failures to retry).
+ * `cancelled`: by the requester or an approver before its run started. `expired`: nobody decided in time.
+ * What people are shown is the finer state of request-state.ts.
  */
-export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'disabled', 'reinstated', 'completed'] as const;
+export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'disabled', 'reinstated', 'completed', 'cancelled', 'expired'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 const slackMessageRef = z.object({ channel: z.string(), ts: z.string() });
@@ -66,6 +68,17 @@ export const offboardRequestSchema = z.object({
       reason: z.string().max(TEXT_LIMITS.rejectReason).optional(),
     })
     .optional(),
+  /** How a request ended without a decision: cancelled (by whom, why) or expired. */
+  ended: z
+    .object({
+      outcome: z.enum(['cancelled', 'expired']),
+      by: z.string().optional(),
+      at: z.string(),
+      reason: z.string().max(TEXT_LIMITS.rejectReason),
+    })
+    .optional(),
+  /** When the approved run's first round began: from then on it can no longer be cancelled or rescheduled. */
+  runStartedAt: z.string().optional(),
   approvalMessage: slackMessageRef.optional(),
   checklistMessage: slackMessageRef.optional(),
   /** The latest look for access that came back (the trail has every one), for App Home. */
@@ -93,6 +106,8 @@ export const newRequestSchema = offboardRequestSchema.omit({
   createdAt: true,
   status: true,
   decision: true,
+  ended: true,
+  runStartedAt: true,
   approvalMessage: true,
   checklistMessage: true,
   nextRound: true,

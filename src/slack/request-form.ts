@@ -42,6 +42,7 @@ const ELEMENTS = {
 } as const;
 
 /** The reject modal's one answer (built once, like those above: a schema costs far more to build than to use). */
+/** A plain text input's value, as the reject and confirmation modals send it. */
 const REJECT_REASON = z.object({ value: z.string().nullish() });
 
 const TOO_LONG: Partial<Record<string, string>> = {
@@ -114,4 +115,43 @@ function ownRecord(v: unknown, key: string): Record<string, unknown> | undefined
   if (!isRecord(v) || !Object.hasOwn(v, key)) return undefined;
   const inner = v[key];
   return isRecord(inner) ? inner : undefined;
+}
+
+/** Longer than any email or name a person types to confirm. */
+const CONFIRMATION_LIMIT = 200;
+
+/** What an approver typed to confirm an approval (checked against the request on the server). */
+export function readConfirmation(raw: unknown): { ok: true; typed: string } | { ok: false; error: string } {
+  const element = ownRecord(ownRecord(raw, FIELDS.confirmation), inputAction(FIELDS.confirmation)) ?? {};
+  const parsed = REJECT_REASON.safeParse(element);
+  if (!parsed.success) return { ok: false, error: UNREADABLE };
+  const typed = parsed.data.value?.trim() ?? '';
+  if (!typed) return { ok: false, error: 'Type the email or the full name of the person leaving.' };
+  if (typed.length > CONFIRMATION_LIMIT) return { ok: false, error: `That is longer than any email or name (${CONFIRMATION_LIMIT} characters).` };
+  return { ok: true, typed };
+}
+
+/** The cancel modal's reason: required, as long as a rejection's at most. */
+export function readCancelReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: string } {
+  const element = ownRecord(ownRecord(raw, FIELDS.cancelReason), inputAction(FIELDS.cancelReason)) ?? {};
+  const parsed = REJECT_REASON.safeParse(element);
+  if (!parsed.success) return { ok: false, error: UNREADABLE };
+  const reason = parsed.data.value?.trim() ?? '';
+  if (!reason) return { ok: false, error: 'Say why, so the trail and the requester know.' };
+  if ((parsed.data.value ?? '').length > TEXT_LIMITS.rejectReason)
+    return { ok: false, error: `Keep the reason to ${TEXT_LIMITS.rejectReason} characters or fewer.` };
+  return { ok: true, reason };
+}
+
+const NEW_TIME = z.object({ selected_date_time: z.number().int().positive().nullish() });
+
+/** The reschedule modal's new time: required, and in the future. */
+export function readNewTime(raw: unknown, now: Date): { ok: true; effectiveAt: string } | { ok: false; error: string } {
+  const element = ownRecord(ownRecord(raw, FIELDS.effectiveAt), inputAction(FIELDS.effectiveAt)) ?? {};
+  const parsed = NEW_TIME.safeParse(element);
+  if (!parsed.success) return { ok: false, error: UNREADABLE };
+  const at = parsed.data.selected_date_time;
+  if (!at) return { ok: false, error: 'Pick the date and time access must end.' };
+  if (at * 1000 <= now.getTime()) return { ok: false, error: 'This time is in the past; pick a future time.' };
+  return { ok: true, effectiveAt: new Date(at * 1000).toISOString() };
 }

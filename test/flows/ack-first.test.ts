@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -318,6 +321,41 @@ describe('every button and submission, while Slack and IBM Cloud are slow and Re
     await approversForgotten(stack);
     await expectAnswerBeforeOutsideCalls(stack, 'usergroups.users.list', () => submitRejectModal(stack, PEOPLE.alex, modal.id, 'Wrong person'));
     expect(eventsOf(await readTrail(stack, id), 'request.rejected')).toHaveLength(1);
+  });
+
+  it('the approval confirmation a rule asks for: answered "Approving…", then the approver is checked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'offboard-ack-'));
+    writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: Typed, approvals: 1, typedConfirmation: true }\n');
+    const { stack, player } = await startWatched({ env: { OFFBOARD_POLICY_FILE: join(dir, 'rules.yaml') } });
+    const id = await player.request(PEOPLE.morgan, janeDeleted);
+    await player.click(PEOPLE.alex, 'approve', id);
+    const form = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'open' && v.view.callback_id === VIEWS.confirmApproval));
+    await approversForgotten(stack);
+    const res = await expectAnswerBeforeOutsideCalls(stack, 'usergroups.users.list', () =>
+      stack.events.viewSubmission({
+        userId: PEOPLE.alex,
+        view: { id: form.id, callback_id: VIEWS.confirmApproval, private_metadata: form.view.private_metadata as string },
+        values: { [FIELDS.confirmation]: { [inputAction(FIELDS.confirmation)]: { type: 'plain_text_input', value: 'Jane Doe' } } },
+      }),
+    );
+    expect(res.json).toMatchObject({ response_action: 'update' });
+    expect(eventsOf(await readTrail(stack, id), 'request.approved')).toHaveLength(1);
+  });
+
+  it('Cancel request and its reason: each answered, then the form opened and the request cancelled', async () => {
+    const started = await startWatched();
+    const { stack } = started;
+    const id = await started.player.request(PEOPLE.morgan, janeDeleted);
+    await expectAnswerBeforeOutsideCalls(stack, 'views.open', approvalClick(started, PEOPLE.morgan, 'cancel', id));
+    const form = stack.slack.views.find((v) => v.kind === 'open' && v.view.callback_id === VIEWS.cancel)!;
+    await expectAnswerBeforeOutsideCalls(stack, 'views.update', () =>
+      stack.events.viewSubmission({
+        userId: PEOPLE.morgan,
+        view: { id: form.id, callback_id: VIEWS.cancel, private_metadata: form.view.private_metadata as string },
+        values: { [FIELDS.cancelReason]: { [inputAction(FIELDS.cancelReason)]: { type: 'plain_text_input', value: 'Notice withdrawn' } } },
+      }),
+    );
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toHaveLength(1);
   });
 
   it('Retry failed steps: answered, then the approver is checked', async () => {

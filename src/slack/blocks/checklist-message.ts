@@ -3,6 +3,7 @@ import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { foundNothingAnywhere, notCoveredOf, roundName, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
+import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
@@ -111,6 +112,27 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   if (finished && !stored) buttons.push({ type: 'button', action_id: ACTIONS.generateReport, value: r.id, text: plain('Generate report') });
   if (view.reports.length) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
+  // Each failed step can be retried on its own, once its cause is fixed, without the others.
+  const { phase } = view.current;
+  const failedSteps =
+    finished && finished.outcome === 'failures' && r.status !== 'approved' ? steps.filter((s) => s.state === 'failed' && s.phase === phase) : [];
+  const perStep = failedSteps.length
+    ? [
+        {
+          type: 'actions',
+          block_id: `retry-steps.${r.id}`,
+          elements: failedSteps.slice(0, STEP_BUTTONS).map((s) => ({
+            type: 'button',
+            action_id: ACTIONS.retryStep,
+            value: stepButtonValue(r.id, s.id),
+            text: plain(cut(`Retry ${s.ref.title} · ${scopeLabel(s.ref)}`, BUTTON_TEXT)),
+          })),
+        },
+        ...(failedSteps.length > STEP_BUTTONS
+          ? [context(`…and ${failedSteps.length - STEP_BUTTONS} more failed step(s): *Retry failed steps* retries every one.`)]
+          : []),
+      ]
+    : [];
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escapeText(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
   const tampered = chainBroken
     ? [
@@ -119,7 +141,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         ),
       ]
     : [];
-  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions];
+  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...perStep, ...actions];
   const fixed = [section(heading), ...tampered, ...after];
   const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
   const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
@@ -128,6 +150,10 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
     blocks: [...fixed.slice(0, 1 + tampered.length), ...fitScopes(scopes, room, where), ...after],
   };
 }
+
+/** A button per failed step, at most (an actions block holds 25 elements); Slack cuts a button's text at 75 characters. */
+const STEP_BUTTONS = 20;
+const BUTTON_TEXT = 75;
 
 /** Slack takes 3000 characters per section. */
 const MAX_SECTION_CHARS = 2900;

@@ -4,6 +4,9 @@ export const COMMAND = '/offboard';
 export const VIEWS = {
   request: 'offboard_request',
   reject: 'offboard_reject',
+  confirmApproval: 'offboard_confirm_approval',
+  cancel: 'offboard_cancel_request',
+  reschedule: 'offboard_reschedule',
 } as const;
 
 export const ACTIONS = {
@@ -12,6 +15,9 @@ export const ACTIONS = {
   retry: 'offboard_retry',
   reinstate: 'offboard_reinstate',
   endGrace: 'offboard_end_grace',
+  retryStep: 'offboard_retry_step',
+  cancel: 'offboard_cancel',
+  reschedule: 'offboard_reschedule',
   downloadEvidence: 'offboard_download_evidence',
   generateReport: 'offboard_generate_report',
 } as const;
@@ -28,6 +34,8 @@ export const FIELDS = {
   ticket: 'ticket',
   notes: 'notes',
   rejectReason: 'reject_reason',
+  confirmation: 'approve_confirmation',
+  cancelReason: 'cancel_reason',
 } as const;
 
 /** Each input block holds one element; its action id is the block id with this suffix. */
