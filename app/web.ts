@@ -11,6 +11,8 @@ import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
 import { type SlackServer, startSlackServer } from '../src/slack/slack-server.js';
 import type { BotParts } from './parts.js';
+import { featureRoutes } from '../src/connectors/feature-routes.js';
+import { featureHosts } from './feature-host.js';
 
 export interface WebOptions {
   bot: BotIdentity;
@@ -42,7 +44,9 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     runs: queues.runs,
     attempts: config.jobs.attempts,
   });
-  const deps = { lifecycle, store, directory, evidence, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
+  // The switched-on systems' own verbs and buttons, each answered with its system's host.
+  const features = featureRoutes([...parts.systems.values()], featureHosts(parts));
+  const deps = { lifecycle, store, directory, evidence, approvalChannel: config.approvalChannel, features, logger, now: () => new Date() };
   // HR systems that may file requests, each switched on by its secret: one line per source.
   const sources: HrSource[] = [
     ...(config.hr.standard ? [standardWebhooksSource(config.hr.standard.secret, config.hr.standard.name)] : []),

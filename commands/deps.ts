@@ -3,6 +3,7 @@ import type { Logger } from '../src/logger.js';
 import type { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import type { RequestStore } from '../src/requests/request-store.js';
 import type { SlackDirectory } from '../src/slack/slack-directory.js';
+import type { FeatureRoutes } from '../src/connectors/feature-routes.js';
 
 /** What Slack listeners may call: the domain, never the target systems. */
 export interface CommandDeps {
@@ -12,6 +13,8 @@ export interface CommandDeps {
   /** The evidence pack on demand, and "Generate report". */
   evidence: EvidenceDesk;
   approvalChannel: string;
+  /** The switched-on systems' own `/offboard` verbs and buttons (commands/feature-*.ts). */
+  features: FeatureRoutes;
   logger: Logger;
   now: () => Date;
 }

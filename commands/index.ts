@@ -16,6 +16,7 @@ import { decisionNotice, evidenceNotice } from './decision-notice.js';
 import { requestButton } from './request-button.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
+import { featureButton } from './feature-listeners.js';
 import { retryStepButton } from './retry-step-button.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
@@ -60,6 +61,8 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   // Evidence, for approvers and compliance: a download, or the pack made again where every upload failed.
   app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
   app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));
+  // The systems' own buttons (their features), every action id under a switched-on system's id.
+  if (deps.features.actionIds) app.action(deps.features.actionIds, on(featureButton(deps)));
   // Bolt acknowledges events itself, before any listener runs.
   app.event('app_home_opened', appHomeOpened(deps));
 }
