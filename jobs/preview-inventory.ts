@@ -7,6 +7,7 @@ import { ownedCredentials } from '../src/runs/credential-owners.js';
 import { identifyEverywhere } from '../src/runs/identities.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { runView } from '../src/runs/run-view.js';
+import { createdChoiceOf } from '../src/runs/step-job.js';
 
 /** What a preview uses: the request and its trail, every system with its client, Slack's view of the person, the approval message's refresh. */
 export type PreviewDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'plan' | 'directory'>;
@@ -43,7 +44,7 @@ export async function processPreview(job: Job, deps: PreviewDeps): Promise<void>
           steps.map(async ({ step, scope }): Promise<PreviewItem> => {
             const ref = step.ref(scope);
             try {
-              const ctx = { requestId, scope, transactionId: `offboard-${requestId}-preview`, person, identities };
+              const ctx = { requestId, scope, transactionId: `offboard-${requestId}-preview`, person, identities, ...createdChoiceOf(request) };
               const { found, note } = await step.capabilities(deps, scope).inventory(ctx);
               return { ref, found, note };
             } catch (err) {

@@ -12,6 +12,7 @@ export interface FormAnswers {
   disposition?: 'disable_then_delete' | 'delete_now';
   graceDays?: string;
   successor?: string;
+  created?: 'hand_over' | 'disable' | 'delete';
   ticket?: string;
   notes?: string;
 }
@@ -31,6 +32,7 @@ export function requestFormValues(a: FormAnswers) {
     ...v(FIELDS.disposition, { type: 'radio_buttons', selected_option: option(a.disposition ?? 'delete_now') }),
     ...v(FIELDS.graceDays, { type: 'number_input', value: a.graceDays ?? '30' }),
     ...v(FIELDS.successor, { type: 'users_select', selected_user: a.successor ?? null }),
+    ...v(FIELDS.created, { type: 'radio_buttons', selected_option: option(a.created) }),
     ...v(FIELDS.ticket, { type: 'plain_text_input', value: a.ticket ?? null }),
     ...v(FIELDS.notes, { type: 'plain_text_input', value: a.notes ?? null }),
   };

@@ -250,8 +250,19 @@ function approvalsLine(player: SlackPlayer, id: string): string | undefined {
 
 function previewLine(player: SlackPlayer, id: string): string {
   const blocks = (player.approvalMessage(id)?.blocks ?? []) as { text?: { text: string } }[];
-  const preview = blocks.map((b) => b.text?.text ?? '').find((t) => t.startsWith('*They hold now*') || t.startsWith(':warning:'));
-  return (preview ?? '').replace('*They hold now* (read-only check):', '').replace(/\*/g, '').replace(/`/g, '').replace(/\n• /g, '\n     • ');
+  const texts = blocks.map((b) => b.text?.text ?? '');
+  const preview = texts.find((t) => t.startsWith('*They hold now*') || t.startsWith(':warning:'));
+  // What to heed before deciding: the most-used items and the warnings, in a section of their own.
+  const heed = texts.find((t) => t.startsWith('*Most used:*'));
+  return [preview, heed]
+    .filter(Boolean)
+    .join('\n')
+    .replace('*They hold now* (read-only check):', '')
+    .replace(/\*/g, '')
+    .replace(/`/g, '')
+    .replace(/\n• /g, '\n     • ')
+    .replace(/\nMost used:/, '\n   Most used:')
+    .replace(/\n:warning: /g, '\n   Warning: ');
 }
 
 /** Prints the checklist's lines as they change, with the time since approval. */

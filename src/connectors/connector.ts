@@ -18,15 +18,26 @@ export interface Finding {
   document?: Record<string, unknown>;
   /** When it was last used to sign in (an API key), so a re-scan can tell use after revocation. */
   lastUsed?: string;
+  /** How often it was used to sign in, where the system counts: the preview names the most used. */
+  useCount?: number;
+  /** When it was made, where the system says: a re-scan tells what was made after access was removed. */
+  createdAt?: string;
+  /** Who made it (an identity's id), where the system says: what the successor makes on a handed-over item is no re-scan finding. */
+  createdBy?: string;
+  /** What kind of thing it is, where one step finds several kinds (a service credential, an instance): the preview counts each. */
+  kind?: string;
+  /** What an approver should know before it is changed ("another team depends on it"), shown in the preview. */
+  warning?: string;
 }
 
 /**
  * `disabled` is reversible in place (an API key, a Slack account); `removed` is reversible from the
- * snapshot. `still_present` and `outcome_unknown` are not changes: they account for an item a step
+ * snapshot. `kept` is left as it is on purpose, by the request's choice (handed over to the
+ * successor): settled, nothing to restore, and no re-scan finding. `still_present` and `outcome_unknown` are not changes: they account for an item a step
  * that failed for good set out to change and never saw changed, as the system showed it then or
  * because it could not be asked. A later round that settles the item replaces them.
  */
-export type ChangeOutcome = 'removed' | 'disabled' | 'restored' | 'already_absent' | 'still_present' | 'outcome_unknown';
+export type ChangeOutcome = 'removed' | 'disabled' | 'restored' | 'already_absent' | 'kept' | 'still_present' | 'outcome_unknown';
 
 /** Outcomes that settle an item: a later execution never acts on it again. */
 export const settles = (c: Pick<Change, 'outcome'>): boolean => c.outcome !== 'still_present' && c.outcome !== 'outcome_unknown';
@@ -66,6 +77,19 @@ export interface StepContext {
    * taken up where it failed by the next attempt that names it. Absent: every listing is new.
    */
   asker?: string;
+  /**
+   * What the request decided for what the person created (service IDs and their keys): acted on
+   * (`disable`, `delete`) or handed over to the successor and left working. Absent on requests
+   * filed before it was asked, and on read-only looks: steps acting on what the person created
+   * keep it then, since nobody chose to end it.
+   */
+  created?: CreatedChoice;
+}
+
+/** What the request decided for what the person created, and who takes it over (their name, for the record). */
+export interface CreatedChoice {
+  choice: 'hand_over' | 'disable' | 'delete';
+  successor?: string;
 }
 
 export interface Inventory {

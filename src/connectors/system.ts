@@ -45,6 +45,16 @@ export interface SystemStep<C> {
   endsIdentity?: boolean;
   /** Only reports what it finds, as residual access the bot cannot remove (a rule-based membership). */
   reportsResidual?: boolean;
+  /**
+   * Acts on what the person created (their service IDs and keys): skipped on a role change, where
+   * the person stays and what they made stays with them.
+   */
+  createdByPerson?: boolean;
+  /**
+   * Only records what it finds, each item kept as it is on purpose, with why in its detail (what the
+   * person created that no step acts on: service credentials, instances); verified by that listing.
+   */
+  recordsOnly?: boolean;
   /** Runs after the scope's other steps have finished: removing the person from the account itself. */
   closing?: boolean;
   /** What the step can do in `scope` with the system's client; building it calls nothing. */

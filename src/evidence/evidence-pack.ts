@@ -1,7 +1,7 @@
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
 import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { stepId } from '../connectors/step-ref.js';
-import { describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
+import { CREATED_CHOICES, describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
 import {
   notCoveredOf,
   recordsOf,
@@ -19,7 +19,7 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.2';
+export const SCHEMA_VERSION = '1.3';
 
 export interface PackInput {
   requestId: string;
@@ -87,6 +87,11 @@ export interface PackRequest {
   effective_at: string | null;
   disposition: { kind: string; grace_days: number | null; label: string };
   successor_slack_user_id: string | null;
+  /**
+   * What the request decided for what the person created (since 1.3; absent on requests filed
+   * before it was asked): `hand_over` to the successor (`successor_name`), `disable` or `delete`.
+   */
+  created_items?: { choice: string; label: string; successor_name: string | null };
   ticket: string;
   notes: string;
   submitted_at: string;
@@ -157,7 +162,7 @@ export interface PackStep {
   state: string;
   assurance: Assurance;
   attempts: number;
-  found: { id: string; label: string; detail: string | null }[] | null;
+  found: { id: string; label: string; detail: string | null; warning?: string }[] | null;
   inventory_note: string | null;
   changes: PackChange[];
   transaction_ids: string[];
@@ -259,6 +264,7 @@ function packRequest(r: OffboardRequest, view: RunView): PackRequest {
       label: describeDisposition(r.disposition),
     },
     successor_slack_user_id: r.successorSlackUserId,
+    ...(r.createdItems ? { created_items: { choice: r.createdItems, label: CREATED_CHOICES[r.createdItems], successor_name: r.successorName ?? null } } : {}),
     ticket: r.ticket,
     notes: r.notes,
     submitted_at: r.createdAt,
@@ -379,7 +385,8 @@ function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
     state: s.state,
     assurance: assuranceOf(s, attested),
     attempts: s.attempts,
-    found: s.found ? s.found.map((f) => ({ id: f.id, label: f.label, detail: f.detail ?? null })) : null,
+    // A warning (another team depends on it) since 1.3, only where there is one.
+    found: s.found ? s.found.map((f) => ({ id: f.id, label: f.label, detail: f.detail ?? null, ...(f.warning ? { warning: f.warning } : {}) })) : null,
     inventory_note: s.inventoryNote ?? null,
     changes: (s.changes ?? []).map((c) => ({ ...packChange(c), transaction_id: c.transactionId ?? null })),
     transaction_ids: [...s.transactionIds],

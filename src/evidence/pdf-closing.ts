@@ -12,13 +12,17 @@ export function retentionSection(ctx: PdfContext): void {
     layout.field('Deletion due', `${isoTime(e.deleteAt)} (scheduled at ${isoTime(e.at)})${deletionFate(ctx)}`);
   }
   layout.field('Successor', r?.successor_slack_user_id ? ctx.person(r.successor_slack_user_id) : 'none named');
-  // The trail records no hand-over action: the PDF says so rather than promise one.
+  // The trail records no hand-over action beyond what the steps kept: the PDF says so rather than promise one.
   layout.field(
     'Hand-over',
     r?.successor_slack_user_id
-      ? 'recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them'
+      ? 'recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (no credential was rotated)'
       : 'none: no successor was named, and the bot handed nothing over',
   );
+  if (r?.created_items) {
+    const to = r.created_items.choice === 'hand_over' && r.successor_slack_user_id ? ` (${ctx.person(r.successor_slack_user_id)})` : '';
+    layout.field('What they created', `${r.created_items.label}${to}`);
+  }
   layout.paragraph(
     'Resources the person created (services, apps, machines, data) keep running after their access ends, until someone takes them over outside this bot. ' +
       'Scheduled jobs that ran under the person\u2019s identity stop.',

@@ -51,15 +51,20 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
   else {
     f('Found', plural(s.found.length, 'item'));
     layout.bullets(
-      s.found.map((x) => `${x.label} (${x.id})${x.detail ? `: ${x.detail}` : ''}`),
+      s.found.map((x) => `${x.label} (${x.id})${x.detail ? `: ${x.detail}` : ''}${x.warning ? `. Warning: ${x.warning}` : ''}`),
       { size: 8.5 },
       INDENT + 130,
     );
   }
   if (s.changes.length) {
     // Still present and outcome unknown are accounted for, not changed: the count says which is which.
+    // Kept items were left as they are on purpose (handed over): listed, never counted as changed.
     const open = s.changes.filter((c) => c.outcome === 'still_present' || c.outcome === 'outcome_unknown').length;
-    f('Changed', `${plural(s.changes.length - open, 'item')}${open ? `; ${plural(open, 'item')} not confirmed changed` : ''}`);
+    const kept = s.changes.filter((c) => c.outcome === 'kept').length;
+    f(
+      'Changed',
+      `${plural(s.changes.length - open - kept, 'item')}${open ? `; ${plural(open, 'item')} not confirmed changed` : ''}${kept ? `; ${plural(kept, 'item')} kept as they are` : ''}`,
+    );
     layout.bullets(
       s.changes.map(
         (c) =>

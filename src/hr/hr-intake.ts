@@ -69,6 +69,8 @@ export class HrIntake {
       effectiveAt: event.effectiveAt,
       disposition: { kind: 'disable_then_delete', graceDays: this.o.graceDays },
       successorSlackUserId: null,
+      // As the form decides when nobody takes over: what they created is disabled, then deleted with the rest; approvers see it first.
+      createdItems: 'disable',
       ticket: redact(`${source.requester} employee ${event.employeeId}`).slice(0, TEXT_LIMITS.ticket),
       notes: redact(
         [

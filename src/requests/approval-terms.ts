@@ -3,9 +3,10 @@ import type { TrailRecord } from '../runs/run-view.js';
 import type { OffboardRequest } from './request.js';
 
 /**
- * What an approval approves: the person, the reason, the timing, what happens afterwards, who takes
- * over, and what the read-only preview found (its digest; `none` before it is in). An approval counts
- * only for the terms it was given on: any change to them asks for approval again.
+ * What an approval approves: the person, the reason, the timing, what happens afterwards (to what
+ * they created too), who takes over, and what the read-only preview found (its digest; `none`
+ * before it is in). An approval counts only for the terms it was given on: any change to them asks
+ * for approval again.
  */
 export interface ApprovedTerms {
   subject: OffboardRequest['subject'];
@@ -13,6 +14,8 @@ export interface ApprovedTerms {
   effectiveAt: string | null;
   disposition: OffboardRequest['disposition'];
   successor: string | null;
+  /** What happens to what the person created; absent when the request does not say, so older approvals keep their digest. */
+  createdItems?: OffboardRequest['createdItems'];
   preview: string;
 }
 
@@ -30,6 +33,7 @@ export function approvedTerms(request: OffboardRequest, preview: TrailRecord<'re
     effectiveAt: request.effectiveAt,
     disposition: request.disposition,
     successor: request.successorSlackUserId,
+    ...(request.createdItems ? { createdItems: request.createdItems } : {}),
     preview: previewDigest(preview),
   };
 }

@@ -29,6 +29,17 @@ export const dispositionSchema = z.discriminatedUnion('kind', [
 ]);
 export type Disposition = z.infer<typeof dispositionSchema>;
 
+/**
+ * What happens to what the person created (service IDs and their keys): handed over to the
+ * successor and left working, or disabled (then deleted when the grace period ends), or deleted.
+ */
+export const CREATED_CHOICES = {
+  hand_over: 'Hand over to the successor',
+  disable: 'Disable, delete after the grace period',
+  delete: 'Delete',
+} as const;
+export type CreatedItems = keyof typeof CREATED_CHOICES;
+
 export function describeDisposition(d: Disposition): string {
   return d.kind === 'delete_now' ? 'Delete now' : `Disable now, delete after ${d.graceDays} day${d.graceDays === 1 ? '' : 's'}`;
 }
@@ -86,6 +97,8 @@ export const offboardRequestSchema = z.object({
   successorSlackUserId: z.string().nullable(),
   /** The successor's name as Slack gave it at submission (requests stored before it was kept have none). */
   successorName: z.string().optional(),
+  /** What happens to what the person created (absent on requests stored before it was asked: left as it is). */
+  createdItems: z.enum(Object.keys(CREATED_CHOICES) as [CreatedItems, ...CreatedItems[]]).optional(),
   ticket: z.string().max(TEXT_LIMITS.ticket),
   notes: z.string().max(TEXT_LIMITS.notes),
   createdAt: z.string(),

@@ -64,6 +64,15 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
     successorName = (await ctx.lookup(form.successorId).catch(() => undefined))?.name;
   }
 
+  // Unchosen: handed over when someone takes over, else ended as the disposition ends the rest.
+  const created = form.created ?? (form.successorId ? 'hand_over' : form.disposition === 'delete_now' ? 'delete' : 'disable');
+  if (created === 'hand_over' && !form.successorId)
+    errors[FIELDS.created] = 'Name who takes over their resources to hand over what they created, or choose Delete.';
+  else if (created === 'disable' && form.disposition === 'delete_now')
+    errors[FIELDS.created] = 'Delete now keeps nothing to disable: choose Delete or Hand over, or disable first with a grace period.';
+  else if (created === 'delete' && form.disposition === 'disable_then_delete')
+    errors[FIELDS.created] = 'With a grace period they are disabled first and deleted when it ends: choose Disable or Hand over.';
+
   if (!form.ticket) errors[FIELDS.ticket] = 'Enter the ticket reference for this offboarding.';
 
   if (Object.keys(errors).length > 0 || !subject || !form.reason) return { ok: false, errors };
@@ -77,6 +86,7 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
       disposition: form.disposition === 'delete_now' ? { kind: 'delete_now' } : { kind: 'disable_then_delete', graceDays },
       successorSlackUserId: form.disposition === 'delete_now' ? (form.successorId ?? null) : form.successorId!,
       ...(successorName ? { successorName } : {}),
+      createdItems: created,
       // Free text is masked as it enters, so a pasted token is never stored or shown.
       ticket: redact(form.ticket),
       notes: redact(form.notes),

@@ -5,6 +5,7 @@ import { RetryableError } from '../connectors/step-errors.js';
 import { identifyEverywhere } from './identities.js';
 import type { RunDeps } from './run-deps.js';
 import { earlierIdentities, runView } from './run-view.js';
+import { createdChoiceOf } from './step-job.js';
 import { rescanAlertText } from '../slack/blocks/rescan-alert.js';
 
 /** A job id per request, phase and interval: scheduling twice changes nothing, and a reinstatement cancels them by id. */
@@ -50,9 +51,13 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
       continue;
     }
     for (const scope of system.scopes) {
-      for (const step of system.steps.filter((s) => system.phasesOf(s, scope).includes(phase) && !s.reportsResidual)) {
+      // Steps of a later phase (deleting the service IDs the person created) are looked at too, for what was made since.
+      for (const step of system.steps.filter(
+        (s) => !s.reportsResidual && (system.phasesOf(s, scope).includes(phase) || system.phasesOf(s, scope).includes('delete')),
+      )) {
+        const inPhase = system.phasesOf(step, scope).includes(phase);
         const id = stepId(step.ref(scope));
-        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities };
+        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, ...createdChoiceOf(request) };
         let found;
         try {
           ({ found } = await step.capabilities(deps, scope).inventory(ctx));
@@ -60,20 +65,39 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
           unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
           continue;
         }
-        const ended = new Set(
-          progress
-            .filter((p) => p.id === id)
-            .flatMap((p) => (p.changes ?? []).filter(settles))
-            .map(itemKey),
-        );
+        const settled = progress.filter((p) => p.id === id).flatMap((p) => (p.changes ?? []).filter(settles));
+        const ended = new Set(settled.filter((c) => c.outcome !== 'kept').map(itemKey));
+        // Left working on purpose (handed over to the successor): neither its use nor its presence is a finding.
+        const kept = new Set(settled.filter((c) => c.outcome === 'kept').map(itemKey));
         for (const item of found) {
-          const usedAfter = item.lastUsed && Date.parse(item.lastUsed) > endedAt;
-          if (usedAfter) findings.push({ stepId: id, item, why: `used at ${item.lastUsed}, after access was removed` });
+          const madeAfter = item.createdAt !== undefined && Date.parse(item.createdAt) > endedAt;
+          const usedAfter = item.lastUsed !== undefined && Date.parse(item.lastUsed) > endedAt;
+          const made = { stepId: id, item, why: `${step.title}: made at ${item.createdAt}, after access was removed` };
+          const used = { stepId: id, item, why: `used at ${item.lastUsed}, after access was removed` };
+          // Listed and left as it is (a key the person made on someone else's service ID): what was made
+          // since is a finding, and its use since unless it was handed over.
+          if (step.recordsOnly) {
+            if (madeAfter) findings.push(made);
+            else if (usedAfter && request.createdItems !== 'hand_over') findings.push(used);
+            continue;
+          }
+          if (kept.has(itemKey(item)) && !ended.has(itemKey(item))) continue;
+          // What someone else made on what was handed over (the successor rotating a key) is theirs.
+          if (request.createdItems === 'hand_over' && item.createdBy && !identities.some((i) => i.id === item.createdBy)) continue;
+          if (!inPhase) {
+            if (madeAfter) findings.push(made);
+            continue;
+          }
+          if (usedAfter) findings.push(used);
           if (phase === 'disable' && item.state === 'disabled') continue;
           findings.push({
             stepId: id,
             item,
-            why: ended.has(itemKey(item)) ? `${step.title}: ended by this offboarding, and there again` : `${step.title}: new since this offboarding`,
+            why: ended.has(itemKey(item))
+              ? `${step.title}: ended by this offboarding, and there again`
+              : madeAfter
+                ? made.why
+                : `${step.title}: new since this offboarding`,
           });
         }
       }

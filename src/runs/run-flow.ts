@@ -27,7 +27,7 @@ export function notCoveredBy(systems: readonly PlannedSystem[], steps: readonly 
 
 export interface PlanOptions {
   phase: Phase;
-  /** A role change keeps the person: steps that end their identity are left out. */
+  /** A role change keeps the person: steps that end their identity, or act on what they created, are left out. */
   keepPerson?: boolean;
   /** Step ids to plan (a retry of failed steps); all when omitted. */
   only?: ReadonlySet<string>;
@@ -38,7 +38,7 @@ export function planSteps(systems: readonly PlannedSystem[], { phase, keepPerson
   return systems.flatMap((system) =>
     system.scopes.flatMap((scope) =>
       [...system.steps.filter((s) => !s.closing), ...system.steps.filter((s) => s.closing)]
-        .filter((s) => system.phasesOf(s, scope).includes(phase) && !(keepPerson && s.endsIdentity))
+        .filter((s) => system.phasesOf(s, scope).includes(phase) && !(keepPerson && (s.endsIdentity || s.createdByPerson)))
         .map((s) => s.ref(scope))
         .filter((ref) => !only || only.has(stepId(ref))),
     ),

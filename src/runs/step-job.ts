@@ -25,7 +25,9 @@ export interface StepJob {
   title: string;
   closing: boolean;
   endsIdentity: boolean;
+  createdByPerson: boolean;
   reportsResidual: boolean;
+  recordsOnly: boolean;
   /** The BullMQ job name: "<system id>.<step>". */
   name: string;
   ref(scope: string): StepRef;
@@ -63,7 +65,9 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
     title: spec.title,
     closing: spec.closing ?? false,
     endsIdentity: spec.endsIdentity ?? false,
+    createdByPerson: spec.createdByPerson ?? false,
     reportsResidual: spec.reportsResidual ?? false,
+    recordsOnly: spec.recordsOnly ?? false,
     name: `${system.id}.${spec.step}`,
     ref: (scope) => ({ system: system.id, scope, step: spec.step, title: spec.title, systemTitle: system.title, scopeNoun: system.scopeNoun }),
     capabilities,
@@ -88,6 +92,12 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         if (spec.reportsResidual) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
           await reportResidual(capabilities(deps, data.scope), ctx, deps, once);
+          ended = true;
+          return;
+        }
+        if (spec.recordsOnly) {
+          await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
+          await recordKept(capabilities(deps, data.scope), ctx, deps, once);
           ended = true;
           return;
         }
@@ -172,7 +182,15 @@ function stepContext(request: OffboardRequest, view: RunView, data: StepJobData,
     // print whole in the evidence and paste into the target system's own audit log search.
     transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
     asker: askerOf(view, id, data.requestId, round),
+    ...createdChoiceOf(request),
   };
+}
+
+/** The request's choice for what the person created, as steps read it; none on requests filed before it was asked. */
+export function createdChoiceOf(request: OffboardRequest): Pick<StepContext, 'created'> {
+  if (!request.createdItems) return {};
+  const successor = request.successorName ?? request.successorSlackUserId ?? undefined;
+  return { created: { choice: request.createdItems, ...(successor ? { successor } : {}) } };
 }
 
 /** True once the step has recorded how it ended in the current round. */
@@ -239,6 +257,26 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
       elapsedMs: 0,
     });
   }
+  await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
+}
+
+/** Inventory only, each item recorded as kept with why (its detail), and verified by that listing. */
+async function recordKept(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string): Promise<void> {
+  const { found, note } = await capabilities.inventory(ctx);
+  await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
+  if (found.length) {
+    const changes = found.map(
+      (f): Change => ({ id: f.id, label: f.label, outcome: 'kept', detail: f.detail ?? 'left as it is', ...(f.owner ? { owner: f.owner } : {}) }),
+    );
+    await deps.audit.appendOnce(ctx.requestId, `${once}:kept`, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });
+  }
+  await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, {
+    type: 'step.verified',
+    stepId: ctx.stepId,
+    checks: 1,
+    firstConfirmedAt: new Date().toISOString(),
+    elapsedMs: 0,
+  });
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
 

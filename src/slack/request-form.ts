@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isReason, TEXT_LIMITS, type Reason } from '../requests/request.js';
+import { isReason, TEXT_LIMITS, type CreatedItems, type Reason } from '../requests/request.js';
 import { FIELDS, inputAction } from './blocks/ids.js';
 import { slackUserId } from './payloads.js';
 
@@ -16,6 +16,8 @@ export interface RequestForm {
   /** As typed; the validation says what is wrong with it. */
   graceDays?: number;
   successorId?: string;
+  /** Unanswered: hand over when a successor is named, else disable or delete as the disposition says. */
+  created?: CreatedItems;
   ticket: string;
   notes: string;
 }
@@ -43,6 +45,7 @@ const ELEMENTS = {
   [FIELDS.disposition]: option(['disable_then_delete', 'delete_now']),
   [FIELDS.graceDays]: text(10),
   [FIELDS.successor]: user,
+  [FIELDS.created]: option(['hand_over', 'disable', 'delete']),
   [FIELDS.ticket]: text(TEXT_LIMITS.ticket),
   [FIELDS.notes]: text(TEXT_LIMITS.notes),
 } as const;
@@ -82,6 +85,7 @@ export function readRequestForm(raw: unknown): FormReading {
   const disposition = read(FIELDS.disposition, ELEMENTS[FIELDS.disposition]);
   const grace = read(FIELDS.graceDays, ELEMENTS[FIELDS.graceDays])?.value?.trim() ?? '';
   const successor = read(FIELDS.successor, ELEMENTS[FIELDS.successor]);
+  const created = read(FIELDS.created, ELEMENTS[FIELDS.created])?.selected_option?.value;
   const ticket = read(FIELDS.ticket, ELEMENTS[FIELDS.ticket]);
   const notes = read(FIELDS.notes, ELEMENTS[FIELDS.notes]);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
@@ -97,6 +101,7 @@ export function readRequestForm(raw: unknown): FormReading {
       disposition: disposition?.selected_option?.value ?? 'disable_then_delete',
       graceDays: grace === '' ? undefined : Number(grace),
       successorId: successor?.selected_user ?? undefined,
+      ...(created ? { created } : {}),
       ticket: ticket?.value?.trim() ?? '',
       notes: notes?.value?.trim() ?? '',
     },

@@ -112,7 +112,15 @@ async function contextOf(sut: SystemUnderTest, scope: string): Promise<StepConte
   const identities = await identifyEverywhere(sut.connected, sut.person, identified.get(sut) ?? []);
   identified.set(sut, identities);
   expect(identities.length, `${module.title} finds the seeded person`).toBeGreaterThan(0);
-  return { requestId: sut.person.requestId, scope, transactionId: `offboard-${sut.person.requestId}-conformance`, person: sut.person, identities };
+  // A request that ends what the person created: steps that would keep it, handed over, act instead.
+  return {
+    requestId: sut.person.requestId,
+    scope,
+    transactionId: `offboard-${sut.person.requestId}-conformance`,
+    person: sut.person,
+    identities,
+    created: { choice: 'delete' },
+  };
 }
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -233,7 +241,7 @@ describe('every registered system conforms', () => {
           await expect(caps.inventory(ctx)).resolves.toBeDefined();
         });
 
-        if (!step.reportsResidual)
+        if (!step.reportsResidual && !step.recordsOnly)
           it(`${step.title}: a worker that dies between a change and its record runs again and changes nothing twice`, async () => {
             // The same step, undisturbed, on a system seeded alike: what one clean execution changes.
             const clean = await start(candidate);
@@ -275,7 +283,7 @@ describe('every registered system conforms', () => {
             expect(outcomes(recorded)).toEqual(outcomes(await changesOf(cleanAudit)));
           });
 
-        if (!step.reportsResidual)
+        if (!step.reportsResidual && !step.recordsOnly)
           it(`${step.title}: what is already removed is answered as already absent, and nothing is changed`, async ({ skip }) => {
             const sut = await start(candidate);
             const scope = sut.connected.settings.scopes[0]!;
@@ -333,8 +341,8 @@ describe('every registered system conforms', () => {
             expect(new Set(restored).size, 'each item is restored once').toBe(restored.length);
           });
 
-        // A step that only reports what it cannot remove has nothing to read back.
-        if (!step.reportsResidual)
+        // A step that only reports (what it cannot remove, or what it keeps) has nothing to read back.
+        if (!step.reportsResidual && !step.recordsOnly)
           it(`${step.title}: a read-back that never confirms is never green`, async () => {
             const sut = await start(candidate);
             const scope = sut.connected.settings.scopes[0]!;

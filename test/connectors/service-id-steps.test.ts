@@ -11,8 +11,10 @@ const { jane, janeSl } = SIM_IAM_IDS;
 /** A second key on Jane's service ID that was disabled before anyone offboarded her. */
 const DISABLED_BEFORE = 'ApiKey-0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a';
 
-function ctx(tx = 'tx-1'): StepContext {
+/** A request that disables what Jane created (then deletes it at the delete phase). */
+function ctx(tx = 'tx-1', created: StepContext['created'] = { choice: 'disable' }): StepContext {
   return {
+    created,
     requestId: 'req-1',
     scope: ACME_PRODUCTION,
     transactionId: tx,
@@ -171,8 +173,24 @@ describe('the service IDs a person created, at the delete phase', () => {
     const step = sidStep(client);
     expect(step.disable).toBeUndefined();
     const { found, changes, readBack } = await runPhase(step, 'delete');
-    expect(found).toEqual([{ id: SIM_NHI_IDS.ciPipeline, label: 'service ID ci-pipeline', detail: 'with its API key' }]);
-    expect(changes).toEqual([{ id: SIM_NHI_IDS.ciPipeline, label: 'service ID ci-pipeline', outcome: 'removed' }]);
+    // Alex granted it a policy: the preview warns that another team depends on it.
+    expect(found).toEqual([
+      {
+        id: SIM_NHI_IDS.ciPipeline,
+        label: 'service ID ci-pipeline',
+        detail: `with its API key ci-pipeline-key (${SIM_NHI_IDS.ciPipelineKey})`,
+        createdAt: expect.any(String),
+        warning: `another team depends on it: ${SIM_IAM_IDS.alex} granted it access`,
+      },
+    ]);
+    expect(changes).toEqual([
+      {
+        id: SIM_NHI_IDS.ciPipeline,
+        label: 'service ID ci-pipeline',
+        outcome: 'removed',
+        detail: `deleted with its API key ci-pipeline-key (${SIM_NHI_IDS.ciPipelineKey})`,
+      },
+    ]);
     expect(readBack).toEqual({ confirmed: true, remaining: [] });
     expect(sim.serviceId(SIM_NHI_IDS.ciPipeline)).toBeUndefined();
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)).toBeUndefined();
@@ -199,5 +217,77 @@ describe('the service IDs a person created, at the delete phase', () => {
     expect(err.name).toBe('RetryableError');
     expect(sim.serviceId(SIM_NHI_IDS.ciPipeline)).toBeDefined();
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)).toBeDefined();
+  });
+});
+
+describe('what the person created, handed over to the successor', () => {
+  const handOver = () => ctx('tx-1', { choice: 'hand_over', successor: 'Taylor Lee' });
+
+  it('keeps every key and service ID working, recorded as handed over, and changes nothing in IAM', async () => {
+    const { sim, client } = await simulator();
+    const keys = await runPhase(keysStep(client), 'disable', handOver());
+    const serviceIds = await runPhase(sidStep(client), 'delete', handOver());
+
+    expect(keys.changes).toEqual([
+      { id: SIM_NHI_IDS.ciPipelineKey, label: 'ci-pipeline-key (service ID ci-pipeline)', outcome: 'kept', detail: 'handed over to Taylor Lee; left working' },
+    ]);
+    expect(serviceIds.changes).toEqual([
+      { id: SIM_NHI_IDS.ciPipeline, label: 'service ID ci-pipeline', outcome: 'kept', detail: 'handed over to Taylor Lee; left working' },
+    ]);
+    expect([keys.readBack, serviceIds.readBack]).toEqual([
+      { confirmed: true, remaining: [] },
+      { confirmed: true, remaining: [] },
+    ]);
+    expect(mutations(sim)).toEqual([]);
+    expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
+  });
+
+  it('keeps them too on a request that does not say (filed before the choice was asked), saying why', async () => {
+    const { sim, client } = await simulator();
+    const { changes } = await runPhase(keysStep(client), 'disable', { ...ctx(), created: undefined });
+    expect(changes.map((c) => [c.outcome, c.detail])).toEqual([['kept', 'left working: the request does not say what happens to what they created']]);
+    expect(mutations(sim)).toEqual([]);
+  });
+});
+
+describe("the bot's own API key", () => {
+  /** The bot runs as a key on the service ID Jane created, beside the pipeline's key. */
+  function seedWithBotKeyOnJanesServiceId(): IbmCloudSeed {
+    const seed = defaultIbmSeed();
+    const template = seed.apiKeys.find((k) => k.id === SIM_NHI_IDS.ciPipelineKey)!;
+    seed.apiKeys.push({ ...template, id: 'ApiKey-bot-on-ci-pipeline', name: 'offboard-bot' });
+    seed.botApiKeyId = 'ApiKey-bot-on-ci-pipeline';
+    return seed;
+  }
+
+  it('is never disabled: the step disables the other keys and fails naming it, and it keeps working', async () => {
+    const { sim, client } = await simulator({ seed: seedWithBotKeyOnJanesServiceId() });
+    const step = keysStep(client);
+    const { found } = await step.inventory(ctx());
+    const changes: Change[] = [];
+    const err = await rejection(
+      (async () => {
+        for await (const c of step.disable!.act(ctx(), found)) changes.push(c);
+      })(),
+    );
+
+    expect(err.message).toContain('offboard-bot (service ID ci-pipeline) (ApiKey-bot-on-ci-pipeline) is the API key the bot runs as (IBMCLOUD_API_KEY)');
+    expect(changes.map((c) => [c.id, c.outcome])).toEqual([[SIM_NHI_IDS.ciPipelineKey, 'disabled']]);
+    expect(sim.apiKey('ApiKey-bot-on-ci-pipeline')?.disabled).toBe(false);
+    expect(mutations(sim).map((r) => r.path)).toEqual([`/v1/apikeys/${SIM_NHI_IDS.ciPipelineKey}/disable`]);
+  });
+
+  it('keeps the service ID it sits on from being deleted', async () => {
+    const { sim, client } = await simulator({ seed: seedWithBotKeyOnJanesServiceId() });
+    const step = sidStep(client);
+    const { found } = await step.inventory(ctx());
+    const err = await rejection(
+      (async () => {
+        for await (const _ of step.delete!.act(ctx(), found));
+      })(),
+    );
+    expect(err.message).toContain('service ID ci-pipeline holds the API key the bot runs as (IBMCLOUD_API_KEY)');
+    expect(sim.serviceId(SIM_NHI_IDS.ciPipeline)).toBeDefined();
+    expect(mutations(sim)).toEqual([]);
   });
 });

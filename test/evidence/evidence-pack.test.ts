@@ -43,7 +43,7 @@ describe('the evidence pack JSON', () => {
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
-    expect(pack.schema_version).toBe('1.2');
+    expect(pack.schema_version).toBe('1.3');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({
       decision: 'approved',
@@ -260,10 +260,12 @@ describe('what the pack says about the rounds after the first', () => {
     expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
   });
 
-  it('describes the hand-over as recorded, not acted upon: the bot hands nothing over', async () => {
+  it('describes the hand-over as recorded: only what the steps kept is handed over, nothing is rotated', async () => {
     const text = flat((await pdfText(packOf())).text);
     expect(text).not.toContain('the successor named above takes them over');
     expect(text).toContain(`Successor ${NAMES.successor} (U05SUCC)`);
-    expect(text).toContain('Hand-over recorded, not acted upon: the successor was recorded with the request; the bot handed nothing over to them');
+    expect(text).toContain(
+      'Hand-over recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (no credential was rotated)',
+    );
   });
 });

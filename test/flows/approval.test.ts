@@ -20,8 +20,13 @@ import { useStack } from '../support/stack.js';
 
 const start = useStack();
 
-/** 2 IBM Cloud accounts × 6 steps (API keys, access groups, rule-based groups, policies, trusted profiles, membership), the job finding the person first, and the finishing parent. */
-const JOBS_PER_RUN = 14;
+/**
+ * 2 IBM Cloud accounts × 10 steps (API keys, access groups, rule-based groups, policies, trusted
+ * profiles; the keys of service IDs they created, those service IDs, the credentials and instances,
+ * the keys on others' service IDs and profiles they created; membership), the job finding the person
+ * first, and the finishing parent.
+ */
+const JOBS_PER_RUN = 22;
 /** The looks for access that came back, scheduled once the deletion has finished (1 h, 1 d, 7 d, 30 d). */
 const RESCANS = 4;
 
@@ -157,7 +162,7 @@ describe('approving', () => {
     expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
     expect(queues.total).toBe(JOBS_PER_RUN + RESCANS);
     expect(queues.completed).toBe(JOBS_PER_RUN);
-    expect(queues.counts.revocations.completed).toBe(12);
+    expect(queues.counts.revocations.completed).toBe(20);
     expect(queues.counts.runs.completed).toBe(2); // finding the person, then finishing the run
     expect(queues.jobIds).toEqual(expectedJobIds(id, trail));
 

@@ -96,9 +96,12 @@ describe('POST /hooks/hr: the HR system files termination requests, signed per S
       effectiveAt: '2099-01-15T17:00:00.000Z',
       reason: 'resignation',
       disposition: { kind: 'disable_then_delete', graceDays: 30 },
+      // Nobody takes over: what she created is disabled with the rest, and approvers see it.
+      createdItems: 'disable',
     });
     const approval = await approvalOf(stack, request!.id);
     expect(JSON.stringify(approval.blocks)).toContain('*Requested by:* HR system (Workday)');
+    expect(JSON.stringify(approval.blocks)).toContain('*What they created:* Disable, delete after the grace period');
     expect(JSON.stringify(approval.blocks)).toContain(ACTIONS.approve);
     expect(eventsOf(await readTrail(stack, request!.id), 'run.planned')).toEqual([]);
     await player.click(PEOPLE.alex, 'approve', request!.id);

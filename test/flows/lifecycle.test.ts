@@ -124,7 +124,8 @@ describe('disable now, delete after the grace period', () => {
     // Every removal keeps what it takes to restore it.
     const changes = runView(trail)
       .steps.flatMap((s) => s.changes ?? [])
-      .filter((c) => c.outcome !== 'already_absent');
+      // What the person created, handed over to the successor, is kept as it is: nothing was removed.
+      .filter((c) => c.outcome !== 'already_absent' && c.outcome !== 'kept');
     expect(changes.length).toBeGreaterThan(0);
     for (const c of changes) expect(c.snapshot, `${c.id}`).toBeDefined();
     // The deletion waits for the end of the grace period, and the checklist says when.
@@ -254,7 +255,8 @@ describe('reinstating during the grace period', () => {
     expect(json.outcome.result).toBe('reinstated');
     expect(json.rounds[1]).toMatchObject({ kind: 'reinstatement', by: PEOPLE.riley });
     expect(json.rounds[1]!.restored.map((c) => c.id).sort()).toEqual(restored.map((c) => c.id).sort());
-    expect(pack.flat).toContain('Hand-over recorded, not acted upon');
+    expect(pack.flat).toContain('Hand-over recorded: what the person created in the systems and was kept is listed under each step as handed over');
+    expect(pack.flat).toContain('What they created Hand over to the successor (Taylor');
   });
 
   it('clicked twice, and on two clients at once, restores once', async () => {

@@ -21,7 +21,7 @@ describe('an account-wide listing that fails part-way during a run', () => {
     const id = await player.request(PEOPLE.morgan, { person: leaver.slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: 'HR-PAGES' });
     const from = stack.ibm.requests.length;
     // The third page of the first API-key listing after the approval fails, once.
-    stack.ibm.inject({ path: '/v1/apikeys', status: 503, after: 2, times: 1 });
+    stack.ibm.inject({ path: '/v1/apikeys', query: { type: 'user' }, status: 503, after: 2, times: 1 });
     await player.click(PEOPLE.alex, 'approve', id);
 
     const trail = await finishedTrail(stack, id);
@@ -29,7 +29,8 @@ describe('an account-wide listing that fails part-way during a run', () => {
     expect(runView(trail).steps.every((s) => s.state === 'verified')).toBe(true);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.apiKeysOf(account, leaver.iamId)).toEqual([]);
 
-    const keyListings = stack.ibm.requests.slice(from).filter((r) => r.path === '/v1/apikeys');
+    // The users' keys: the service IDs' keys are listed at the same path, for what the person created.
+    const keyListings = stack.ibm.requests.slice(from).filter((r) => r.path === '/v1/apikeys' && r.query.type === 'user');
     expect(keyListings.filter((r) => r.status === 503)).toHaveLength(1);
     const failedAccount = keyListings.find((r) => r.status === 503)!.query.account_id;
     // The API-key step of that account ran twice: the attempt that met the failure and the one that took the listing up.

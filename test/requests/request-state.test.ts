@@ -18,6 +18,26 @@ describe('the state a request is shown in', () => {
     expect(requestState(moved, runView([record({ type: 'approval.recorded', actor: 'U0ALEX001', privileges: [], needed: 2, digest })]))).toBe('pending');
   });
 
+  it('binds an approval to what happens to what the person created; a request that does not say keeps the digest it had', () => {
+    const disable = sampleRequest({ createdItems: 'disable' });
+    const digest = termsDigest(approvedTerms(disable, undefined));
+    const approval = record({ type: 'approval.recorded', actor: 'U0ALEX001', privileges: [], needed: 2, digest });
+    expect(requestState(disable, runView([approval]))).toBe('partly_approved');
+    expect(requestState({ ...disable, createdItems: 'hand_over' }, runView([approval]))).toBe('pending');
+    // Requests filed before the choice existed: their terms, and so their approvals, are unchanged.
+    const { createdItems: _none, ...older } = disable;
+    expect(termsDigest(approvedTerms(older, undefined))).toBe(
+      termsDigest({
+        subject: older.subject,
+        reason: older.reason,
+        effectiveAt: null,
+        disposition: older.disposition,
+        successor: older.successorSlackUserId,
+        preview: 'none',
+      }),
+    );
+  });
+
   it('approved is scheduled until its run starts, then running; completed with failures when its last round failed', () => {
     expect(requestState(sampleRequest({ status: 'approved' }), runView([]))).toBe('scheduled');
     expect(requestState(sampleRequest({ status: 'approved', runStartedAt: at }), runView([]))).toBe('running');

@@ -62,12 +62,15 @@ export function mintedBy(resourceKeys: readonly IbmResourceKey[]): Set<string> {
 /**
  * The service IDs a person created in the account, as a step works on them: without those IBM
  * minted for service credentials. Which those are is read once per step execution (every service
- * credential of the account is many pages), not again at each read-back; a credential made since
- * mints a service ID nobody created by hand, which is no concern of the person's.
+ * credential of the account is many pages), not again at each read-back, and only when the person
+ * created any service ID (most people created none, and every listing is one more call that can
+ * fail); a credential made since mints a service ID nobody created by hand, no concern of the person's.
  */
 export function createdServiceIdsOf(client: IbmCloudClient, accountId: string): (iamIds: readonly string[], asker?: string) => Promise<CreatedServiceId[]> {
   let minted: Promise<Set<string>> | undefined;
   return async (iamIds, asker) => {
+    const candidates = (await serviceIdsCreatedBy(client, accountId, iamIds, asker)).serviceIds;
+    if (candidates.length === 0) return [];
     minted ??= resourceControllerListings(client, accountId, asker).then(
       (rc) => mintedBy(rc.answered ? rc.keys : []),
       (err: unknown) => {
@@ -75,7 +78,8 @@ export function createdServiceIdsOf(client: IbmCloudClient, accountId: string): 
         throw err;
       },
     );
-    return (await serviceIdsCreatedBy(client, accountId, iamIds, asker, await minted)).serviceIds;
+    const mintedCrns = await minted;
+    return candidates.filter((s) => !(s.crn !== undefined && mintedCrns.has(s.crn)));
   };
 }
 

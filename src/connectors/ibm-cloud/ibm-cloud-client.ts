@@ -87,9 +87,14 @@ export class IbmCloudClient {
    * owner without the bot restarting.
    */
   async apiKeyOwner(): Promise<string> {
+    return (await this.ownApiKey()).iamId;
+  }
+
+  /** The bot's own API key (IBMCLOUD_API_KEY) as IAM lists it: its id, and the IAM id it authenticates as. Never its value. */
+  async ownApiKey(): Promise<{ id: string; iamId: string }> {
     const { result } = await this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey }));
-    if (!result.iam_id) throw new PermanentError('IAM did not say who IBMCLOUD_API_KEY belongs to');
-    return result.iam_id;
+    if (!result.iam_id || !result.id) throw new PermanentError('IAM did not say who IBMCLOUD_API_KEY belongs to');
+    return { id: result.id, iamId: result.iam_id };
   }
 
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */

@@ -1,4 +1,5 @@
 import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
+import { endsCreated, kept, ownKeyRefusal } from './created-choice.js';
 import { createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
@@ -11,6 +12,8 @@ const DISABLED_BY_US = { disabled: false };
  * reinstatement: exactly the keys this step disabled, never one that was disabled before. The
  * service IDs themselves, with their keys, go at the delete phase (`serviceIdsStep`). Service IDs
  * IBM minted for service credentials are left to their credentials, which are handed over, not disabled.
+ * When the request hands them over (or chose nothing), every key is kept working and recorded so.
+ * The key the bot itself runs as is never disabled: the step refuses it, naming it.
  */
 export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   const createdServiceIds = createdServiceIdsOf(client, accountId);
@@ -24,6 +27,8 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         id: k.id,
         label: `${k.name} (service ID ${s.name})`,
         ...(k.disabled ? { state: 'disabled' } : {}),
+        ...(k.createdAt ? { createdAt: k.createdAt } : {}),
+        ...(k.createdBy ? { createdBy: k.createdBy } : {}),
       })),
     );
   };
@@ -37,20 +42,29 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         const state = await client.getApiKey(key.id);
         if (!state) continue;
         const detail = [`used ${state.useCount} times`, state.lastUsed && `last ${state.lastUsed}`, state.disabled && 'disabled'].filter(Boolean).join(', ');
-        found.push({ ...key, detail, ...(state.lastUsed ? { lastUsed: state.lastUsed } : {}) });
+        found.push({ ...key, detail, useCount: state.useCount, ...(state.lastUsed ? { lastUsed: state.lastUsed } : {}) });
       }
       return found.length || keys.length ? { found } : { found, note: 'no service ID created by them has an API key in this account' };
     },
     disable: {
-      act: (ctx, found) =>
-        changeEach(found, async (key) => {
+      async *act(ctx, found) {
+        if (!endsCreated(ctx)) {
+          for (const key of found) yield kept(ctx, key);
+          return;
+        }
+        const own = await client.ownApiKey();
+        yield* changeEach(found, async (key) => {
+          if (key.id === own.id) throw ownKeyRefusal(`${key.label} (${key.id}) is`);
           if (key.state === 'disabled') return { id: key.id, label: key.label, outcome: 'already_absent', detail: 'already disabled' };
           return (await client.disableApiKey(key.id, ctx.transactionId))
             ? made(key)
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'gone' };
-        }),
+        });
+      },
       async readBack(ctx) {
-        const remaining = (await keysOf(ctx)).filter((k) => k.state !== 'disabled');
+        // Kept keys are left as they are: listing them again is the whole read-back.
+        const keys = await keysOf(ctx);
+        const remaining = endsCreated(ctx) ? keys.filter((k) => k.state !== 'disabled') : [];
         return { confirmed: remaining.length === 0, remaining };
       },
       // A lost answer: disabled now, and not when first found, so the disable was ours.

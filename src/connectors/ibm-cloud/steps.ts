@@ -2,9 +2,12 @@ import type { SystemStep } from '../system.js';
 import { accessGroupsStep } from './access-groups-step.js';
 import { accountMembershipStep } from './account-membership-step.js';
 import { apiKeysStep } from './api-keys-step.js';
+import { createdCredentialsStep, createdKeysAndProfilesStep } from './created-resources-steps.js';
 import { dynamicGroupsStep } from './dynamic-groups-step.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { policiesStep } from './policies-step.js';
+import { serviceIdKeysStep } from './service-id-keys-step.js';
+import { serviceIdsStep } from './service-ids-step.js';
 import { trustedProfilesStep } from './trusted-profiles-step.js';
 
 /** What offboarding does in each account, in the order the checklist shows it. */
@@ -19,6 +22,35 @@ export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
   },
   { step: 'policies', title: 'Direct access policies', connect: (client, accountId) => policiesStep(client.inAccount(accountId), accountId) },
   { step: 'trusted-profiles', title: 'Trusted profile links', connect: (client, accountId) => trustedProfilesStep(client.inAccount(accountId), accountId) },
+  // What the person created: acted on as the request chose (handed over, disabled, deleted); on a
+  // role change the person stays, and what they made stays with them, so these are left out.
+  {
+    step: 'service-id-keys',
+    title: 'Keys of service IDs they created',
+    createdByPerson: true,
+    connect: (client, accountId) => serviceIdKeysStep(client.inAccount(accountId), accountId),
+  },
+  {
+    step: 'service-ids',
+    title: 'Service IDs they created',
+    createdByPerson: true,
+    connect: (client, accountId) => serviceIdsStep(client.inAccount(accountId), accountId),
+  },
+  // Listed, never changed: two steps, so neither needs every listing of the account to answer at once.
+  {
+    step: 'created-credentials',
+    title: 'Service credentials and instances they created',
+    createdByPerson: true,
+    recordsOnly: true,
+    connect: (client, accountId) => createdCredentialsStep(client.inAccount(accountId), accountId),
+  },
+  {
+    step: 'created-keys-and-profiles',
+    title: "Keys on others' service IDs and profiles they created",
+    createdByPerson: true,
+    recordsOnly: true,
+    connect: (client, accountId) => createdKeysAndProfilesStep(client.inAccount(accountId), accountId),
+  },
   // Closes the account: the person's keys, groups, policies and links there are listed and removed first, each on its own.
   {
     step: 'account-membership',

@@ -12,7 +12,8 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
   scopeNoun: 'account',
   notCovered: [
     'sessions and tokens IBM Cloud issued before access was removed, which stay valid until they expire (up to an hour)',
-    'service IDs and credentials the person created',
+    "service credentials the person created and API keys they made on others' service IDs, which are listed with their creator and not rotated (they have seen the secrets)",
+    'service IDs the person created and their keys, when the request hands them over: they keep working',
     'dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove',
   ],
   // `ibmapikey=…`, and a pasted API key: 44 base64url characters, which may hold no digit.

@@ -57,13 +57,14 @@ export class FaultInjector {
   }
 
   /** Consumes one use of the first matching rule. */
-  match(method: string, path: string): FaultHit | undefined {
+  match(method: string, path: string, query?: URLSearchParams): FaultHit | undefined {
     for (const active of this.rules) {
       const { rule } = active;
       if (active.remaining <= 0) continue;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       const pathMatches = typeof rule.path === 'string' ? path.includes(rule.path) : new RegExp(rule.path.source, rule.path.flags.replace('g', '')).test(path);
       if (!pathMatches) continue;
+      if (rule.query && !Object.entries(rule.query).every(([name, value]) => query?.get(name) === value)) continue;
       if (active.passing > 0) {
         active.passing -= 1;
         continue;

@@ -17,6 +17,7 @@ export function ibmCloudEnv(url: string, accounts: string[] = [ACME_PRODUCTION, 
     'IAM_ACCESS_GROUPS_URL',
     'IAM_POLICY_MANAGEMENT_URL',
     'ACCOUNT_MANAGEMENT_URL',
+    'RESOURCE_CONTROLLER_URL',
   ];
   return { IBMCLOUD_API_KEY: SIM_BOT_API_KEY, IBMCLOUD_ACCOUNT_IDS: accounts.join(','), ...Object.fromEntries(endpoints.map((k) => [k, url])) };
 }

@@ -144,7 +144,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
       ctx.callerAccountId = verified.claims.account.bss;
     }
 
-    const fault = faults.match(ctx.method, ctx.path);
+    const fault = faults.match(ctx.method, ctx.path, ctx.query);
     if (fault) {
       // The change is made, and the answer that would have said so is lost on the way back.
       if (fault.afterApply && !isToken) route(ctx, isToken);

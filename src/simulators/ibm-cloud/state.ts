@@ -76,6 +76,7 @@ export class SimState {
   readonly reports = new Map<string, SimReport>();
   reportGenerationMs = 0;
   readonly botIamId: string;
+  readonly botApiKeyId: string | undefined;
   consistencyDelayMs: number;
   /** The largest page a list endpoint serves; undefined: each endpoint's own limits. */
   readonly pageSize: number | undefined;
@@ -96,6 +97,7 @@ export class SimState {
     this.resourceInstances = s.resourceInstances.map(wrap);
     this.userSignIns = s.userSignIns ?? {};
     this.botIamId = s.botIamId;
+    this.botApiKeyId = s.botApiKeyId;
     this.consistencyDelayMs = consistencyDelayMs;
     this.pageSize = pageSize;
   }

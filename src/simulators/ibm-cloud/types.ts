@@ -251,6 +251,11 @@ export interface IbmCloudSeed {
   userSignIns?: Record<string, string>;
   /** The user the accepted API keys belong to: the `iam_id` in every token the simulator issues. */
   botIamId: string;
+  /**
+   * Which seeded API key the accepted keys are, as `GET /v1/apikeys/details` names it (its id and
+   * whom it authenticates): a bot running as a service ID's key. Absent: a key of `botIamId`'s of its own.
+   */
+  botApiKeyId?: string;
 }
 
 export interface IbmCloudSimulatorOptions {
@@ -285,6 +290,8 @@ export interface FaultRule {
   method?: string;
   /** Matched against the request path without its query; a string matches as a substring. */
   path: string | RegExp;
+  /** Query parameters the request must carry with these values (user keys or service IDs' keys of `/v1/apikeys`); default any. */
+  query?: Record<string, string>;
   status: FaultStatus;
   /** How many matching requests fail; default Infinity. */
   times?: number;

@@ -77,6 +77,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       ...(standing && !closed ? [section(standing)] : []),
       section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
       section(preview ? `${previewText(r, preview.items)}${identitiesText(preview.identities)}` : '_Checking what they hold in each account…_'),
+      ...heedText(preview),
       divider(),
       closed
         ? section(closed)
@@ -167,7 +168,7 @@ function previewText(r: OffboardRequest, items: PreviewItem[]): string {
   const lines = groups.map((ref) => {
     const here = items.filter((i) => i.ref.system === ref.system && i.ref.scope === ref.scope);
     const nothing = here.every((i) => !i.error && i.found.length === 0);
-    const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escapeText(i.error)})` : `${i.ref.title}: ${i.found.length}`));
+    const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escapeText(i.error)})` : `${i.ref.title}: ${countText(i.found)}`));
     return {
       nothing,
       line: `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${nothing ? 'not found there, nothing to revoke' : parts.join(' · ')}`,
@@ -178,4 +179,40 @@ function previewText(r: OffboardRequest, items: PreviewItem[]): string {
   const ordered = (fits ? lines : [...lines.filter((l) => !l.nothing), ...lines.filter((l) => l.nothing)]).map((l) => l.line);
   const shown = fitLines(ordered, PREVIEW_CHARS, (left) => `…and ${left} more; the checklist lists each once the run starts.`);
   return `*They hold now* (read-only check):\n${shown.join('\n')}`;
+}
+
+/** What to heed before deciding, in a section of its own: the most-used items found, and warnings. */
+function heedText(preview: Preview | undefined) {
+  const text = preview ? `${mostUsedText(preview.items)}${warningsText(preview.items)}`.trim() : '';
+  return text ? [section(text)] : [];
+}
+
+/** How many a step found; by kind, where it finds several kinds (service credentials, instances). */
+function countText(found: PreviewItem['found']): string {
+  if (!found.some((f) => f.kind)) return String(found.length);
+  const kinds = new Map<string, number>();
+  for (const f of found) kinds.set(f.kind ?? 'other', (kinds.get(f.kind ?? 'other') ?? 0) + 1);
+  return [...kinds].map(([kind, n]) => `${n} ${escapeText(kind)}${n === 1 ? '' : 's'}`).join(', ');
+}
+
+/** The most-used items found (API keys, by sign-ins), where a system counts use: what breaks if they stop. */
+const MOST_USED = 3;
+function mostUsedText(items: PreviewItem[]): string {
+  const used = items
+    .flatMap((i) => i.found.filter((f) => (f.useCount ?? 0) > 0).map((f) => ({ f, ref: i.ref })))
+    .sort((a, b) => (b.f.useCount ?? 0) - (a.f.useCount ?? 0))
+    .slice(0, MOST_USED);
+  if (used.length === 0) return '';
+  const line = ({ f, ref }: (typeof used)[number]) =>
+    `• ${escapeText(f.label)} in \`${escapeText(ref.scope)}\`: ${f.useCount!.toLocaleString('en-US')} sign-ins${f.lastUsed ? `, last ${escapeText(f.lastUsed)}` : ''}`;
+  return `\n*Most used:*\n${fitLines(used.map(line), WARNING_CHARS, (left) => `…and ${left} more`).join('\n')}`;
+}
+
+/** What approvers should know before anything is changed (a service ID another team depends on). */
+const WARNING_CHARS = 600;
+function warningsText(items: PreviewItem[]): string {
+  const lines = items.flatMap((i) =>
+    i.found.filter((f) => f.warning).map((f) => `:warning: ${escapeText(f.label)} in \`${escapeText(i.ref.scope)}\`: ${escapeText(f.warning!)}`),
+  );
+  return lines.length ? `\n${fitLines(lines, WARNING_CHARS, (left) => `…and ${left} more warnings`).join('\n')}` : '';
 }

@@ -238,14 +238,27 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       const count = (outcome: string) => s.changes?.filter((c) => c.outcome === outcome).length ?? 0;
       const done = (['removed', 'disabled', 'restored'] as const).filter((o) => count(o) > 0).map((o) => `${count(o)} ${o}`);
       const absent = count('already_absent');
+      const kept = keptText(s);
       const what =
-        done.length + absent === 0
+        done.length + absent + count('kept') === 0
           ? s.inventoryNote
             ? `nothing to ${s.phase === 'reinstate' ? 'restore' : 'remove'} (${escapeText(s.inventoryNote)})`
             : 'nothing found'
-          : [...done, ...(absent ? [`${absent} already absent`] : [])].join(', ');
+          : [...done, ...(absent ? [`${absent} already absent`] : []), ...(kept ? [kept] : [])].join(', ');
       const checks = s.verification?.checks ?? 1;
       return `${what}; verified by read-back${checks > 1 ? ` after ${checks} checks` : ''}`;
     }
   }
+}
+
+/** Items shown by name among those a step kept; the evidence lists every one. */
+const KEPT_SHOWN = 4;
+
+/** What a step left as it is on purpose, each with why (handed over to the successor, not changed). */
+function keptText(s: StepProgress): string | undefined {
+  const kept = s.changes?.filter((c) => c.outcome === 'kept') ?? [];
+  if (kept.length === 0) return undefined;
+  const shown = kept.slice(0, KEPT_SHOWN).map((c) => `${escapeText(c.label)}${c.detail ? ` (${escapeText(c.detail)})` : ''}`);
+  const more = kept.length > KEPT_SHOWN ? `; and ${kept.length - KEPT_SHOWN} more, each in the evidence` : '';
+  return `${kept.length} kept: ${shown.join('; ')}${more}`;
 }

@@ -32,6 +32,7 @@ export const FIELDS = {
   disposition: 'disposition',
   graceDays: 'grace_days',
   successor: 'successor',
+  created: 'created',
   ticket: 'ticket',
   notes: 'notes',
   rejectReason: 'reject_reason',

@@ -1,4 +1,4 @@
-import { REASONS, TEXT_LIMITS, type Reason } from '../../requests/request.js';
+import { CREATED_CHOICES, REASONS, TEXT_LIMITS, type Reason } from '../../requests/request.js';
 import { EMAIL_LIMIT, type RequestForm } from '../request-form.js';
 import { escapeText, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
@@ -28,6 +28,7 @@ const LABELS: Record<string, string> = {
   [FIELDS.disposition]: 'Afterwards',
   [FIELDS.graceDays]: 'Grace period (days)',
   [FIELDS.successor]: 'Who takes over their resources and data?',
+  [FIELDS.created]: 'What they created',
   [FIELDS.ticket]: 'Ticket reference',
   [FIELDS.notes]: 'Notes',
 };
@@ -102,6 +103,19 @@ export function requestModal({ personId, personEmail, reason: preset, answers, p
           optional: true,
           dispatch_action: true,
           hint: plain('Required unless nothing is kept.'),
+        },
+      ),
+      input(
+        FIELDS.created,
+        LABELS[FIELDS.created]!,
+        {
+          type: 'radio_buttons',
+          options: Object.keys(CREATED_CHOICES).map((k) => choice(CREATED_CHOICES, k as keyof typeof CREATED_CHOICES)),
+          ...(answers?.created ? { initial_option: choice(CREATED_CHOICES, answers.created) } : {}),
+        },
+        {
+          optional: true,
+          hint: plain('Service accounts and their API keys they made. Unchosen: handed over when someone takes over, else ended like the rest.'),
         },
       ),
       input(FIELDS.ticket, LABELS[FIELDS.ticket]!, {

@@ -1,4 +1,4 @@
-import { describeDisposition, REASONS, type OffboardRequest } from '../../requests/request.js';
+import { CREATED_CHOICES, describeDisposition, REASONS, type OffboardRequest } from '../../requests/request.js';
 import { escapeText, slackDate, user } from './block-kit.js';
 
 /** The person leaving as Slack shows them, or by name when they have no Slack account. */
@@ -15,8 +15,15 @@ export function requestFacts(r: OffboardRequest): string[] {
     `*Access ends:* ${r.effectiveAt ? slackDate(r.effectiveAt) : 'as soon as approved'}`,
     `*Afterwards:* ${r.reason === 'role_change' ? 'Role change: access is removed, the person and their accounts stay, nothing is deleted' : describeDisposition(r.disposition)}`,
     `*Takes over resources and data:* ${r.successorSlackUserId ? user(r.successorSlackUserId) : 'nobody (nothing is kept)'}`,
+    ...(r.createdItems ? [`*What they created:* ${createdText(r)}`] : []),
     `*Ticket:* ${escapeText(r.ticket)}`,
     `*Requested by:* ${requesterRef(r.requester)}`,
     ...(r.notes ? [`*Notes:* ${escapeText(r.notes)}`] : []),
   ];
+}
+
+/** The request's choice for what the person created, naming the successor it is handed over to. */
+function createdText(r: OffboardRequest): string {
+  if (r.reason === 'role_change') return 'stays with them (a role change keeps the person)';
+  return r.createdItems === 'hand_over' && r.successorSlackUserId ? `Hand over to ${user(r.successorSlackUserId)}` : CREATED_CHOICES[r.createdItems!];
 }

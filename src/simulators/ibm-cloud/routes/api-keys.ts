@@ -96,6 +96,8 @@ export function apiKeyDetailsRoutes(acceptedKeys: ReadonlySet<string>): Route[] 
     if (!apikey) return ibmError(400, 'Header IAM-ApiKey is missing or empty.', ctx.transactionId, 'missing_header');
     if (!acceptedKeys.has(apikey)) return ibmError(404, 'API key not found.', ctx.transactionId, 'not_found');
     const accountId = ctx.state.accounts[0]?.id ?? '';
+    const seeded = ctx.state.apiKeys.find((k) => k.value.id === ctx.state.botApiKeyId)?.value;
+    if (seeded) return { status: 200, body: { ...seeded, activity: undefined } };
     const id = 'ApiKey-offboard-bot';
     const at = '2026-01-05T09:00:00.000Z';
     return {
