@@ -2,6 +2,7 @@ import { registerCommands } from '../commands/index.js';
 import { EvidenceDesk } from '../src/evidence/evidence-desk.js';
 import type { OpsRoutes } from '../src/ops/ops-routes.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
+import { TaskDesk } from '../src/runs/task-desk.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
 import { type SlackServer, startSlackServer } from '../src/slack/slack-server.js';
 import type { BotParts } from './parts.js';
@@ -34,6 +35,7 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     runs: queues.runs,
     attempts: config.jobs.attempts,
   });
-  const deps = { lifecycle, store, directory, evidence, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
+  const tasks = new TaskDesk({ audit, store, directory, outbox, revocations: queues.revocations });
+  const deps = { lifecycle, store, directory, evidence, tasks, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
   return startSlackServer({ config, bot, logger, processBeforeResponse, routes, listeners: (app) => registerCommands(app, deps) });
 }

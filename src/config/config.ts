@@ -86,6 +86,15 @@ const schema = z
       })
       .default('1h,1d,7d,30d')
       .describe('When to look again, after a disable and after a delete phase, for access that came back (units s, m, h, d)'),
+    OFFBOARD_TASK_REMIND_AFTER: z
+      .string()
+      .refine((v) => /^0*[1-9]\d*[smhd]$/.test(v.trim()), {
+        message: 'OFFBOARD_TASK_REMIND_AFTER must be one duration above zero such as 1d or 12h (units s, m, h, d)',
+      })
+      .default('1d')
+      .describe(
+        'How long a manual task (`kind: manual` in the systems file) stays open before its attesters are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)',
+      ),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8).describe('Steps one worker process runs at once'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal` … `trace`, or `silent`'),
     OFFBOARD_METRICS_PORT: z.coerce
@@ -189,6 +198,8 @@ const schema = z
       reconcileIntervalMs: e.OFFBOARD_RECONCILE_INTERVAL_MS,
       /** After a disable or a delete phase, when to look again for access that came back. */
       rescanAfterMs: list(e.OFFBOARD_RESCAN_AFTER).map(durationMs),
+      /** How long a manual task stays open before its attesters are reminded, and between reminders. */
+      taskRemindAfterMs: durationMs(e.OFFBOARD_TASK_REMIND_AFTER.trim()),
       verifyTimeoutMs: e.OFFBOARD_VERIFY_TIMEOUT_MS,
       verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,

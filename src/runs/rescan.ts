@@ -50,7 +50,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
       continue;
     }
     for (const scope of system.scopes) {
-      for (const step of system.steps.filter((s) => system.phasesOf(s, scope).includes(phase) && !s.reportsResidual)) {
+      for (const step of system.steps.filter((s) => system.phasesOf(s, scope).includes(phase) && !s.reportsResidual && !s.task)) {
         const id = stepId(step.ref(scope));
         const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities };
         let found;

@@ -4,6 +4,7 @@ export const COMMAND = '/offboard';
 export const VIEWS = {
   request: 'offboard_request',
   reject: 'offboard_reject',
+  taskNote: 'offboard_task_note',
 } as const;
 
 export const ACTIONS = {
@@ -14,6 +15,8 @@ export const ACTIONS = {
   endGrace: 'offboard_end_grace',
   downloadEvidence: 'offboard_download_evidence',
   generateReport: 'offboard_generate_report',
+  taskDone: 'offboard_task_done',
+  taskNotApplicable: 'offboard_task_not_applicable',
 } as const;
 
 /** Input block ids of the request modal; modal errors are keyed by these. */
@@ -28,6 +31,7 @@ export const FIELDS = {
   ticket: 'ticket',
   notes: 'notes',
   rejectReason: 'reject_reason',
+  taskNote: 'task_note',
 } as const;
 
 /** Each input block holds one element; its action id is the block id with this suffix. */

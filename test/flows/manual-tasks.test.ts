@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { BADGE } from '../../app/demo/world.js';
+import { APPROVAL_CHANNEL, FACILITIES_GROUP, PEOPLE } from '../../app/demo/workspace.js';
+import { runView } from '../../src/runs/run-view.js';
+import { VIEWS } from '../../src/slack/blocks/ids.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, successor: PEOPLE.taylor, ticket: 'HR-BADGE' };
+const TASK = `${BADGE}.task.attestation`;
+
+type Started = Awaited<ReturnType<typeof start>>;
+
+/** Approves Jane's offboarding and waits until the door-badge task is open in the checklist. */
+async function openTask({ stack, player }: Started) {
+  const id = await player.request(PEOPLE.morgan, janeLeaves);
+  await player.click(PEOPLE.alex, 'approve', id);
+  await eventually(async () => runView(await readTrail(stack, id)).steps.find((s) => s.id === TASK)?.state === 'open', 20_000, 'the task to open');
+  // Every other step has ended: only the task holds the run.
+  await eventually(async () => runView(await readTrail(stack, id)).steps.every((s) => s.id === TASK || s.state === 'verified'), 20_000, 'the other steps');
+  return id;
+}
+
+const checklistText = (player: Started['player'], id: string) => JSON.stringify(player.checklist(id)?.blocks ?? []);
+
+describe('a manual task (kind: manual) in the checklist', () => {
+  it('waits for attestation, refuses anyone but its attesters and approvers, and ends the run "attested" once facilities click Done', async () => {
+    const started = await start({ badge: true });
+    const { stack, player } = started;
+    const id = await openTask(started);
+    await eventually(async () => checklistText(player, id).includes('Waiting for attestation'), 10_000, 'the checklist to say it waits');
+    const waiting = checklistText(player, id);
+    expect(waiting).toContain('Disable the badge in the access-control console');
+    expect(waiting).toContain(`<!subteam^${FACILITIES_GROUP}>`);
+    expect(waiting).not.toContain('Finished');
+
+    // Chris is neither in facilities nor an approver; Jane is the person leaving.
+    await player.task(PEOPLE.chris, 'taskDone', id, TASK);
+    await player.task(PEOPLE.jane, 'taskDone', id, TASK);
+    expect(ephemeralsFor(stack, PEOPLE.chris).at(-1)?.text).toContain('or an offboarding approver can attest *Door badge*, so nothing was recorded');
+    expect(ephemeralsFor(stack, PEOPLE.jane).at(-1)?.text).toContain('your own offboarding');
+    let trail = await readTrail(stack, id);
+    expect(eventsOf(trail, 'step.attested')).toEqual([]);
+    expect(eventsOf(trail, 'run.finished')).toEqual([]);
+    expect(runView(trail).steps.find((s) => s.id === TASK)?.state).toBe('open');
+
+    // Taylor (facilities) and Riley (approver) click at once: one attestation, Taylor's or Riley's.
+    await Promise.all([player.task(PEOPLE.taylor, 'taskDone', id, TASK), player.task(PEOPLE.riley, 'taskDone', id, TASK)]);
+    trail = await finishedTrail(stack, id);
+    const attested = eventsOf(trail, 'step.attested');
+    expect(attested).toHaveLength(1);
+    expect([PEOPLE.taylor, PEOPLE.riley]).toContain(attested[0]!.actor);
+    expect(attested[0]!.outcome).toBe('done');
+    expect(eventsOf(trail, 'run.finished')).toMatchObject([{ outcome: 'attested', failedSteps: [] }]);
+    const loser = attested[0]!.actor === PEOPLE.taylor ? PEOPLE.riley : PEOPLE.taylor;
+    expect(ephemeralsFor(stack, loser).at(-1)?.text).toContain(`already attested by <@${attested[0]!.actor}>`);
+
+    const done = await stack.slack.waitFor(() => {
+      const text = checklistText(player, id);
+      return text.includes('Finished') ? text : undefined;
+    });
+    expect(done).toContain(`done, *attested* by <@${attested[0]!.actor}>`);
+    expect(done).toContain('every step verified by read-back or attested');
+    expect(done).not.toContain('offboard_task_done');
+  });
+
+  it('Not applicable asks for a note, keeps the task open without one, and records the note with the attester', async () => {
+    const started = await start({ badge: true });
+    const { stack, player } = started;
+    const id = await openTask(started);
+
+    // Someone who may not attest gets no form.
+    await player.task(PEOPLE.chris, 'taskNotApplicable', id, TASK);
+    expect(stack.slack.views.filter((v) => v.view.callback_id === VIEWS.taskNote)).toEqual([]);
+
+    await player.task(PEOPLE.taylor, 'taskNotApplicable', id, TASK);
+    const modal = stack.slack.views.find((v) => v.kind === 'open' && v.userId === PEOPLE.taylor && v.view.callback_id === VIEWS.taskNote)!;
+    expect(modal).toBeDefined();
+    const empty = await player.submitTaskNote(PEOPLE.taylor, modal.id, '   ');
+    expect(empty.json).toMatchObject({ response_action: 'errors' });
+    expect(eventsOf(await readTrail(stack, id), 'step.attested')).toEqual([]);
+
+    await player.submitTaskNote(PEOPLE.taylor, modal.id, 'Jane never had a badge: remote contractor.');
+    const trail = await finishedTrail(stack, id);
+    expect(eventsOf(trail, 'step.attested')).toMatchObject([
+      { actor: PEOPLE.taylor, outcome: 'not_applicable', note: 'Jane never had a badge: remote contractor.' },
+    ]);
+    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('attested');
+  });
+
+  it('reminds its attesters on its timer until attested, and never after', async () => {
+    const started = await start({ badge: true, env: { OFFBOARD_TASK_REMIND_AFTER: '1s' } });
+    const { stack, player } = started;
+    const id = await openTask(started);
+    await eventually(async () => eventsOf(await readTrail(stack, id), 'task.reminded').length >= 2, 15_000, 'two reminders');
+    const reminders = stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).filter((m) => m.text.includes('is still open in the checklist'));
+    expect(reminders.length).toBeGreaterThanOrEqual(2);
+    expect(reminders[0]!.text).toContain(`<!subteam^${FACILITIES_GROUP}>`);
+
+    await player.task(PEOPLE.taylor, 'taskDone', id, TASK);
+    await finishedTrail(stack, id);
+    const after = eventsOf(await readTrail(stack, id), 'task.reminded').length;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(eventsOf(await readTrail(stack, id), 'task.reminded')).toHaveLength(after);
+  });
+});
