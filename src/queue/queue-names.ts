@@ -53,6 +53,8 @@ export const stepJobDataSchema = z.object({
   verify: z.object({ startedAt: z.number(), checks: z.number(), pauseMs: z.number() }).optional(),
   /** A manual task's job, parked until its next reminder is due (epoch ms): an earlier wake (an attestation's) reminds no one. */
   remindAt: z.number().optional(),
+  /** How many reminders the task has sent this round. */
+  reminders: z.number().optional(),
 });
 export type StepJobData = z.infer<typeof stepJobDataSchema>;
 

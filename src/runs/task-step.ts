@@ -51,17 +51,22 @@ export async function processTask(
   const now = Date.now();
   const who = mentionAttesters(task.attesters);
   const opened = await deps.audit.appendOnce(requestId, `${once}:opened`, { type: 'task.opened', stepId, instructions: task.instructions, attesters: task.attesters });
-  if (opened) {
+  // Job ids of the alerts: idempotent, and without the ':' BullMQ refuses in a custom id.
+  const key = `${stepId}.r${round}`;
+  // Until the job first parks, the opening is said (again, idempotently, after a crash in between).
+  if (opened || data.remindAt === undefined) {
     await deps.outbox.refreshChecklist(requestId);
-    await deps.outbox.alert(requestId, `${once}.task`, `${who}: a task waits for you in the checklist: *${data.title}*. Attest it there once it is done.`);
-  } else if (data.remindAt !== undefined && now >= data.remindAt) {
-    const reminder = view.reminders.filter((r) => r.stepId === stepId && r.round === round).length + 1;
-    if (await deps.audit.appendOnce(requestId, `${once}:reminded:${reminder}`, { type: 'task.reminded', stepId, reminder })) {
-      await deps.outbox.alert(requestId, `${once}.remind.${reminder}`, `${who}: reminder ${reminder}: *${data.title}* is still open in the checklist, and the offboarding waits for it.`);
-    }
+    await deps.outbox.alert(requestId, `${key}.opened`, `${who}: a task waits for you in the checklist: *${data.title}*. Attest it there once it is done.`);
+  }
+  let reminders = data.reminders ?? 0;
+  if (data.remindAt !== undefined && now >= data.remindAt) {
+    // The nth reminder is stated and said once each, even when the last execution died between them.
+    reminders += 1;
+    await deps.audit.appendOnce(requestId, `${once}:reminded:${reminders}`, { type: 'task.reminded', stepId, reminder: reminders });
+    await deps.outbox.alert(requestId, `${key}.remind${reminders}`, `${who}: reminder ${reminders}: *${data.title}* is still open in the checklist, and the offboarding waits for it.`);
   }
   const remindAt = data.remindAt !== undefined && now < data.remindAt ? data.remindAt : now + deps.tasks.remindAfterMs;
-  await job.updateData({ ...data, remindAt });
+  await job.updateData({ ...data, remindAt, reminders });
   await job.moveToDelayed(remindAt, token);
   // An attestation recorded since the trail was read found this job still active and could not promote it.
   if (runView(await deps.audit.read(requestId)).rounds.at(-1)?.ended.has(stepId)) await job.promote();

@@ -94,8 +94,10 @@ describe('a manual task (kind: manual) in the checklist', () => {
     const { stack, player } = started;
     const id = await openTask(started);
     await eventually(async () => eventsOf(await readTrail(stack, id), 'task.reminded').length >= 2, 15_000, 'two reminders');
-    const reminders = stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).filter((m) => m.text.includes('is still open in the checklist'));
-    expect(reminders.length).toBeGreaterThanOrEqual(2);
+    const reminders = await stack.slack.waitFor(() => {
+      const posted = stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).filter((m) => m.text.includes('is still open in the checklist'));
+      return posted.length >= 2 ? posted : undefined;
+    });
     expect(reminders[0]!.text).toContain(`<!subteam^${FACILITIES_GROUP}>`);
 
     await player.task(PEOPLE.taylor, 'taskDone', id, TASK);
