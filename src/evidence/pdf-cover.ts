@@ -19,7 +19,7 @@ export function coverPage(ctx: PdfContext): void {
     );
     layout.gap(8);
   }
-  const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'reinstated';
+  const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'attested' || pack.outcome.result === 'reinstated';
   layout.field('Request', pack.request_id, { size: 12 });
   layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id})` : 'not recorded', { size: 12 });
   layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color: ok ? COLORS.ok : COLORS.bad });

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { BADGE } from '../../app/demo/world.js';
 import { APPROVAL_CHANNEL, FACILITIES_GROUP, PEOPLE } from '../../app/demo/workspace.js';
@@ -20,6 +23,18 @@ async function openTask({ stack, player }: Started) {
   // Every other step has ended: only the task holds the run.
   await eventually(async () => runView(await readTrail(stack, id)).steps.every((s) => s.id === TASK || s.state === 'verified'), 20_000, 'the other steps');
   return id;
+}
+
+const validatePack = new Ajv2020({ allErrors: true, strict: true }).compile(
+  JSON.parse(readFileSync(new URL('../../src/evidence/evidence-pack.schema.json', import.meta.url), 'utf8')) as object,
+);
+
+/** The round's evidence pack as sent: its JSON, and its PDF's text on one line. */
+async function evidenceOf({ stack, player }: Started, id: string) {
+  const pdf = await player.evidence(id);
+  const json = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`))!;
+  const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text;
+  return { pack: JSON.parse(Buffer.from(json.bytes).toString('utf8')), pdf: text.replace(/\s+/g, ' ') };
 }
 
 const checklistText = (player: Started['player'], id: string) => JSON.stringify(player.checklist(id)?.blocks ?? []);
@@ -63,6 +78,21 @@ describe('a manual task (kind: manual) in the checklist', () => {
     expect(done).toContain(`done, *attested* by <@${attested[0]!.actor}>`);
     expect(done).toContain('every step verified by read-back or attested');
     expect(done).not.toContain('offboard_task_done');
+
+    // The evidence says who attested and when, never that the bot verified it.
+    const { pack, pdf } = await evidenceOf(started, id);
+    expect(validatePack(pack)).toBe(true);
+    expect(pack.outcome.result).toBe('attested');
+    const step = pack.steps.find((s: { id: string }) => s.id === TASK);
+    expect(step).toMatchObject({
+      state: 'attested',
+      assurance: 'attested_by_person',
+      verification: null,
+      attestation: { by: attested[0]!.actor, at: attested[0]!.at, outcome: 'done', note: null, carried_from_round: null },
+    });
+    expect(pdf).toContain('Door badge: ATTESTED');
+    expect(pdf).toMatch(new RegExp(`Done: attested by .*\\(${attested[0]!.actor}\\) at`));
+    expect(pdf).not.toMatch(/Door badge: VERIFIED/);
   });
 
   it('Not applicable asks for a note, keeps the task open without one, and records the note with the attester', async () => {
@@ -87,6 +117,10 @@ describe('a manual task (kind: manual) in the checklist', () => {
       { actor: PEOPLE.taylor, outcome: 'not_applicable', note: 'Jane never had a badge: remote contractor.' },
     ]);
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('attested');
+    const { pack, pdf } = await evidenceOf(started, id);
+    expect(pack.steps.find((s: { id: string }) => s.id === TASK).attestation).toMatchObject({ outcome: 'not_applicable', note: 'Jane never had a badge: remote contractor.' });
+    expect(pdf).toContain('Not applicable: attested by');
+    expect(pdf).toContain('Jane never had a badge: remote contractor.');
   });
 
   it('reminds its attesters on its timer until attested, and never after', async () => {
