@@ -39,9 +39,9 @@ export const SYSTEM_KINDS: Readonly<Record<string, SystemKind>> = {
 export function expandShorthand(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const entry = raw as Record<string, unknown>;
-  const template = typeof entry.template === 'string' ? TASK_TEMPLATES[entry.template] : undefined;
-  if (!template || (entry.kind !== undefined && entry.kind !== 'manual')) return raw;
-  return { kind: 'manual', id: entry.template, name: template.name, ...entry };
+  if (typeof entry.template !== 'string' || (entry.kind !== undefined && entry.kind !== 'manual')) return raw;
+  // An unknown template still reads as a manual task, whose kind then names the templates there are.
+  return { kind: 'manual', id: entry.template, name: TASK_TEMPLATES[entry.template]?.name ?? entry.template, ...entry };
 }
 
 /**
