@@ -59,7 +59,8 @@ export function taskNotApplicableButton(deps: CommandDeps) {
     if (!read) return;
     const refused = await deps.tasks.mayAttest(read.requestId, read.stepId, read.click.user.id);
     if (refused) return tellClicker(args.client, read.click, attestationNotice(refused)!);
-    if (!read.click.trigger_id) return tellClicker(args.client, read.click, 'Slack sent this click without a way to open the note form; click Not applicable again.');
+    if (!read.click.trigger_id)
+      return tellClicker(args.client, read.click, 'Slack sent this click without a way to open the note form; click Not applicable again.');
     const title = await deps.tasks.title(read.requestId, read.stepId);
     await args.client.views.open({ trigger_id: read.click.trigger_id, view: taskNoteModal(read.requestId, read.stepId, title) });
   };
@@ -71,7 +72,10 @@ export function taskNoteSubmission(deps: CommandDeps) {
     const parsed = viewSubmissionPayload.safeParse(body);
     const task = parsed.success ? readTaskMetadata(parsed.data.view.private_metadata) : undefined;
     if (!parsed.success || !task) {
-      return ack({ response_action: 'errors', errors: { [FIELDS.taskNote]: 'This form arrived in a shape I cannot read; close it and click Not applicable again.' } });
+      return ack({
+        response_action: 'errors',
+        errors: { [FIELDS.taskNote]: 'This form arrived in a shape I cannot read; close it and click Not applicable again.' },
+      });
     }
     const note = readTaskNote(parsed.data.view.state?.values);
     if (!note.ok) return ack({ response_action: 'errors', errors: { [FIELDS.taskNote]: note.error } });

@@ -380,7 +380,13 @@ function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
     retries: view.retries.flatMap((e) => (e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [])),
     error: s.error ?? null,
     attestation: s.attestation
-      ? { by: s.attestation.by, at: s.attestation.at, outcome: s.attestation.outcome, note: s.attestation.note ?? null, carried_from_round: s.attestation.carriedFrom ?? null }
+      ? {
+          by: s.attestation.by,
+          at: s.attestation.at,
+          outcome: s.attestation.outcome,
+          note: s.attestation.note ?? null,
+          carried_from_round: s.attestation.carriedFrom ?? null,
+        }
       : null,
   };
 }

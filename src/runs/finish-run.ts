@@ -66,10 +66,10 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
     : attestedSteps
       ? `${{ disable: 'has removed their access', delete: 'is done', reinstate: 'has restored their access' }[phase]}: every step was verified by reading the systems back, or attested by a named person (${attestedSteps} task(s), named in the checklist)`
       : {
-        disable: 'has removed their access, verified by reading the systems back',
-        delete: 'is done: every step was verified by reading the systems back',
-        reinstate: 'has restored their access, verified by reading the systems back',
-      }[phase];
+          disable: 'has removed their access, verified by reading the systems back',
+          delete: 'is done: every step was verified by reading the systems back',
+          reinstate: 'has restored their access, verified by reading the systems back',
+        }[phase];
   await deps.outbox.notify(
     requestId,
     `finished-r${round}`,

@@ -440,7 +440,13 @@ class StepFold {
       case 'step.attested':
         s.state = 'attested';
         s.error = undefined;
-        s.attestation = { by: e.actor, at: e.attestedAt ?? e.at, outcome: e.outcome, ...(e.note ? { note: e.note } : {}), ...(e.carriedFrom ? { carriedFrom: e.carriedFrom } : {}) };
+        s.attestation = {
+          by: e.actor,
+          at: e.attestedAt ?? e.at,
+          outcome: e.outcome,
+          ...(e.note ? { note: e.note } : {}),
+          ...(e.carriedFrom ? { carriedFrom: e.carriedFrom } : {}),
+        };
         break;
     }
   }

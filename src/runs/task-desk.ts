@@ -73,20 +73,28 @@ export class TaskDesk {
   }
 
   /** The task in the current round, or why it cannot be attested. */
-  private async openTask(requestId: string, stepId: string): Promise<{ step?: StepProgress; round: number; refusal?: Exclude<Attestation, { kind: 'attested' }> }> {
+  private async openTask(
+    requestId: string,
+    stepId: string,
+  ): Promise<{ step?: StepProgress; round: number; refusal?: Exclude<Attestation, { kind: 'attested' }> }> {
     const view = runView(await this.o.audit.read(requestId));
     const round = view.current.round;
     const step = currentPhaseSteps(view).find((s) => s.id === stepId);
     if (step?.state === 'attested' && step.attestation) return { step, round, refusal: { kind: 'already', by: step.attestation.by, at: step.attestation.at } };
-    if (!step || step.state !== 'open' || !step.task) {
-      return { step, round, refusal: { kind: 'not_open', reason: 'This task is not open for attestation (the offboarding has moved on), so nothing was recorded.' } };
+    if (step?.state !== 'open' || !step.task) {
+      return {
+        step,
+        round,
+        refusal: { kind: 'not_open', reason: 'This task is not open for attestation (the offboarding has moved on), so nothing was recorded.' },
+      };
     }
     return { step, round };
   }
 
   private async authorise(requestId: string, step: StepProgress, userId: string): Promise<{ kind: 'refused'; reason: string } | undefined> {
     const request = await this.o.store.mustGet(requestId);
-    if (request.subject.slackUserId === userId) return { kind: 'refused', reason: 'You cannot attest a task of your own offboarding, so nothing was recorded.' };
+    if (request.subject.slackUserId === userId)
+      return { kind: 'refused', reason: 'You cannot attest a task of your own offboarding, so nothing was recorded.' };
     const attesters = step.task!.attesters;
     const [approver, members] = await Promise.all([this.o.directory.isApprover(userId), this.o.directory.members(attesters)]);
     if (approver || members.includes(userId)) return undefined;

@@ -14,7 +14,6 @@ export interface TaskPolicy {
   remindAfterMs: number;
 }
 
-
 /**
  * One execution of a manual task's job. The task is done outside the bot, so the job never acts or
  * reads back: it opens the task (once a round) and parks itself as a delayed job until its next
@@ -50,7 +49,12 @@ export async function processTask(
   }
   const now = Date.now();
   const who = mentionAttesters(task.attesters);
-  const opened = await deps.audit.appendOnce(requestId, `${once}:opened`, { type: 'task.opened', stepId, instructions: task.instructions, attesters: task.attesters });
+  const opened = await deps.audit.appendOnce(requestId, `${once}:opened`, {
+    type: 'task.opened',
+    stepId,
+    instructions: task.instructions,
+    attesters: task.attesters,
+  });
   // Job ids of the alerts: idempotent, and without the ':' BullMQ refuses in a custom id.
   const key = `${stepId}.r${round}`;
   // Until the job first parks, the opening is said (again, idempotently, after a crash in between).
@@ -63,12 +67,21 @@ export async function processTask(
     // The nth reminder is stated and said once each, even when the last execution died between them.
     reminders += 1;
     await deps.audit.appendOnce(requestId, `${once}:reminded:${reminders}`, { type: 'task.reminded', stepId, reminder: reminders });
-    await deps.outbox.alert(requestId, `${key}.remind${reminders}`, `${who}: reminder ${reminders}: *${data.title}* is still open in the checklist, and the offboarding waits for it.`);
+    await deps.outbox.alert(
+      requestId,
+      `${key}.remind${reminders}`,
+      `${who}: reminder ${reminders}: *${data.title}* is still open in the checklist, and the offboarding waits for it.`,
+    );
   }
   const remindAt = data.remindAt !== undefined && now < data.remindAt ? data.remindAt : now + deps.tasks.remindAfterMs;
   await job.updateData({ ...data, remindAt, reminders });
   await job.moveToDelayed(remindAt, token);
   // An attestation recorded since the trail was read found this job still active and could not promote it.
-  if (runView(await deps.audit.read(requestId)).rounds.at(-1)?.ended.has(stepId)) await job.promote();
+  if (
+    runView(await deps.audit.read(requestId))
+      .rounds.at(-1)
+      ?.ended.has(stepId)
+  )
+    await job.promote();
   throw new DelayedError();
 }

@@ -9,15 +9,19 @@ const taskRef = z.object({ requestId, stepId });
 
 /** A task's Done or Not applicable click: the request and the step, as `taskButtonValue` wrote them. */
 export const taskButton = z.object({
-  actions: z.tuple([z.object({ value: z.string().transform((v, ctx) => {
-    const [r, s, ...rest] = v.split(' ');
-    const parsed = taskRef.safeParse({ requestId: r, stepId: s });
-    if (!parsed.success || rest.length) {
-      ctx.addIssue({ code: 'custom', message: 'not a task button' });
-      return z.NEVER;
-    }
-    return parsed.data;
-  }) })]),
+  actions: z.tuple([
+    z.object({
+      value: z.string().transform((v, ctx) => {
+        const [r, s, ...rest] = v.split(' ');
+        const parsed = taskRef.safeParse({ requestId: r, stepId: s });
+        if (!parsed.success || rest.length) {
+          ctx.addIssue({ code: 'custom', message: 'not a task button' });
+          return z.NEVER;
+        }
+        return parsed.data;
+      }),
+    }),
+  ]),
 });
 
 /** The Not applicable modal's metadata: which task of which request. */

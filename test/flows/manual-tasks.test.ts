@@ -128,7 +128,10 @@ describe('a manual task (kind: manual) in the checklist', () => {
     ]);
     expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('attested');
     const { pack, pdf } = await evidenceOf(started, id);
-    expect(pack.steps.find((s: { id: string }) => s.id === TASK).attestation).toMatchObject({ outcome: 'not_applicable', note: 'Jane never had a badge: remote contractor.' });
+    expect(pack.steps.find((s: { id: string }) => s.id === TASK).attestation).toMatchObject({
+      outcome: 'not_applicable',
+      note: 'Jane never had a badge: remote contractor.',
+    });
     expect(pdf).toContain('Not applicable: attested by');
     expect(pdf).toContain('Jane never had a badge: remote contractor.');
   });

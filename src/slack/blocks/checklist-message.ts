@@ -51,7 +51,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
       : finished.outcome === 'attested'
         ? `:ballot_box_with_check: Finished ${slackDate(finished.at)}: every step verified by read-back or attested by the person named above.`
         : finished.outcome === 'residual'
-        ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
+          ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
           : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
     : open.length
       ? `:raised_hand: *Waiting for attestation* of ${open.length} task(s); ${verified} of ${steps.length} steps verified or attested so far. The offboarding finishes once every task is attested.`
