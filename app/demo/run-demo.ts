@@ -31,7 +31,14 @@ async function main() {
       say(`• Started a throwaway redis-server at ${redisUrl}`);
     } else say(`• Using Redis at ${redisUrl}`);
 
-    stack = await startLocalStack({ redisUrl, ibm: { latencyMs: 25, consistencyDelayMs: 1200 }, socketMode: SOCKET_MODE, slackScim: true, github: true, badge: true });
+    stack = await startLocalStack({
+      redisUrl,
+      ibm: { latencyMs: 25, consistencyDelayMs: 1200 },
+      socketMode: SOCKET_MODE,
+      slackScim: true,
+      github: true,
+      badge: true,
+    });
     const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
     say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
     say(

@@ -152,7 +152,7 @@ const schema = z
       .string()
       .optional()
       .describe(
-        'A YAML file declaring more systems (SCIM 2.0 applications) beside the built-in ones, each switched on by the variable holding its token (see "The systems file" below)',
+        'A YAML file declaring more systems (SCIM 2.0 applications, each switched on by the variable holding its token; manual tasks, attested by a person) beside the built-in ones (see "The systems file" below)',
       ),
     OFFBOARD_DASHBOARD_USER: z.string().optional().meta({ description: 'HTTP basic auth user of the dashboard', unset: 'required with the port' }),
     // Basic auth has no lockout: only length keeps guessing out of reach.

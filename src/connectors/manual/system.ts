@@ -15,32 +15,33 @@ const GROUP_ID = /^S[A-Z0-9]+$/;
  * One manual task as the systems file declares it (`kind: manual`), or switched on from a template
  * (`template: laptop`), whose name and instructions it may override.
  */
-export const manualDeclarationSchema = z
-  .strictObject({
-    id: z.string().describe('The system id: the first part of its step id'),
-    name: z.string().min(1).optional().describe("What the checklist and the evidence call it (a template's name by default)"),
-    template: z
-      .enum(Object.keys(TASK_TEMPLATES) as [string, ...string[]], { message: `template must be one of ${Object.keys(TASK_TEMPLATES).join(', ')}` })
-      .optional()
-      .describe('A shipped task (laptop, phone, badge): its name and instructions'),
-    instructions: z.string().trim().min(1, 'instructions must say what to do').max(2_000).optional().describe('What the attesters do, shown in the checklist'),
-    attesters: z
-      .union([z.string(), z.array(z.string())], { message: 'attesters must be a user group id (S…) or user ids (U…)' })
-      .describe('Who may attest it, beside approvers: one user group id `S…` (its members at click time) or user ids `U…` (a list, or comma-separated)'),
-  })
-  .transform((d, ctx) => {
-    const template = d.template ? TASK_TEMPLATES[d.template] : undefined;
-    const name = d.name ?? template?.name;
-    const instructions = d.instructions ?? template?.instructions;
-    if (!name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required (or a template that names it)' });
-    if (!instructions) ctx.addIssue({ code: 'custom', path: ['instructions'], message: 'instructions are required (or a template that has them)' });
-    const ids = (Array.isArray(d.attesters) ? d.attesters : d.attesters.split(',')).map((s) => s.trim()).filter(Boolean);
-    let attesters: Attesters | undefined;
-    if (ids.length === 1 && GROUP_ID.test(ids[0]!)) attesters = { kind: 'usergroup', id: ids[0]! };
-    else if (ids.length > 0 && ids.every((id) => USER_ID.test(id))) attesters = { kind: 'users', ids };
-    else ctx.addIssue({ code: 'custom', path: ['attesters'], message: 'attesters must be one user group id (S…) or user ids (U…)' });
-    return { id: d.id, name: name ?? '', instructions: instructions ?? '', attesters: attesters ?? { kind: 'users', ids: [] } };
-  });
+export const manualFieldsSchema = z.strictObject({
+  id: z.string().describe('The system id: the first part of its step id'),
+  name: z.string().min(1).optional().describe("What the checklist and the evidence call it (a template's name by default)"),
+  template: z
+    .enum(Object.keys(TASK_TEMPLATES) as [string, ...string[]], { message: `template must be one of ${Object.keys(TASK_TEMPLATES).join(', ')}` })
+    .optional()
+    .describe('A shipped task (laptop, phone, badge): its name and instructions'),
+  instructions: z.string().trim().min(1, 'instructions must say what to do').max(2_000).optional().describe('What the attesters do, shown in the checklist'),
+  attesters: z
+    .union([z.string(), z.array(z.string())], { message: 'attesters must be a user group id (S…) or user ids (U…)' })
+    .describe('Who may attest it, beside approvers: one user group id `S…` (its members at click time) or user ids `U…` (a list, or comma-separated)'),
+});
+
+/** The entry, read: its name and instructions (a template's unless given) and its attesters. */
+export const manualDeclarationSchema = manualFieldsSchema.transform((d, ctx) => {
+  const template = d.template ? TASK_TEMPLATES[d.template] : undefined;
+  const name = d.name ?? template?.name;
+  const instructions = d.instructions ?? template?.instructions;
+  if (!name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required (or a template that names it)' });
+  if (!instructions) ctx.addIssue({ code: 'custom', path: ['instructions'], message: 'instructions are required (or a template that has them)' });
+  const ids = (Array.isArray(d.attesters) ? d.attesters : d.attesters.split(',')).map((s) => s.trim()).filter(Boolean);
+  let attesters: Attesters | undefined;
+  if (ids.length === 1 && GROUP_ID.test(ids[0]!)) attesters = { kind: 'usergroup', id: ids[0]! };
+  else if (ids.length > 0 && ids.every((id) => USER_ID.test(id))) attesters = { kind: 'users', ids };
+  else ctx.addIssue({ code: 'custom', path: ['attesters'], message: 'attesters must be one user group id (S…) or user ids (U…)' });
+  return { id: d.id, name: name ?? '', instructions: instructions ?? '', attesters: attesters ?? { kind: 'users', ids: [] } };
+});
 
 export type ManualDeclaration = z.input<typeof manualDeclarationSchema>;
 
