@@ -37,7 +37,7 @@ async function main() {
       socketMode: SOCKET_MODE,
       slackScim: true,
       github: true,
-      badge: true,
+      tasks: [BADGE],
     });
     const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
     say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);

@@ -4,6 +4,7 @@ import type { IbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js'
 import type { ScimKitOptions } from '../../src/simulators/scim/kit.js';
 import type { ScimSimulator } from '../../src/simulators/scim/index.js';
 import type { SlackKitOptions } from '../../src/simulators/slack/kit.js';
+import { TASK_TEMPLATES } from '../../src/connectors/manual/templates.js';
 import { FACILITIES_GROUP, PEOPLE } from './workspace.js';
 
 /**
@@ -20,8 +21,11 @@ export interface WorldOptions {
   slackScim?: boolean;
   /** Declares Acme's GitHub Enterprise (SCIM, the `github-emu` profile) in a systems file, against its simulator; default off. */
   github?: boolean;
-  /** Declares the door-badge task (the `badge` template, attested by facilities, `S0FACILITY`); default off. */
-  badge?: boolean;
+  /**
+   * Declares a manual task for each shipped template named (`badge`: the door badge), each under the
+   * template's id and attested by facilities (`S0FACILITY`); default none.
+   */
+  tasks?: readonly string[];
 }
 
 /** Per registered system id: whether the bot is switched on against its simulator, and the kit's options. */
@@ -58,9 +62,12 @@ const GITHUB_PEOPLE: ScimKitOptions = {
  */
 export function worldDeclaredSystems(opts: WorldOptions): { declaration: SystemDeclaration; options: unknown }[] {
   const github = { id: GITHUB, kind: 'scim', name: 'GitHub Enterprise', token_env: 'GITHUB_SCIM_TOKEN', profile: 'github-emu' };
-  // One line in an operator's file: `- { template: badge, attesters: S0FACILITY }`.
-  const badge = { id: BADGE, kind: 'manual', name: 'Door badge', template: 'badge', attesters: FACILITIES_GROUP };
-  return [...(opts.github ? [{ declaration: github, options: GITHUB_PEOPLE }] : []), ...(opts.badge ? [{ declaration: badge, options: undefined }] : [])];
+  // As one line in an operator's file declares it: `- { template: badge, attesters: S0FACILITY }`.
+  const tasks = (opts.tasks ?? []).map((template) => ({
+    declaration: { id: template, kind: 'manual', name: TASK_TEMPLATES[template]?.name ?? template, template, attesters: FACILITIES_GROUP },
+    options: undefined,
+  }));
+  return [...(opts.github ? [{ declaration: github, options: GITHUB_PEOPLE }] : []), ...tasks];
 }
 
 /** The id the door-badge task is declared under. */

@@ -1,17 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { AuditTrail } from '../../src/audit/audit-trail.js';
-import { QUEUES } from '../../src/queue/queue-names.js';
-import { Keys } from '../../src/redis.js';
-import { RequestStore } from '../../src/requests/request-store.js';
-import { TaskDesk } from '../../src/runs/task-desk.js';
-import { createSlackClient } from '../../src/slack/slack-client.js';
-import { SlackDirectory } from '../../src/slack/slack-directory.js';
-import { SlackOutbox } from '../../src/slack/slack-outbox.js';
 import { BADGE } from '../../app/demo/world.js';
 import { APPROVAL_CHANNEL, FACILITIES_GROUP, PEOPLE } from '../../app/demo/workspace.js';
 import { runView } from '../../src/runs/run-view.js';
@@ -51,7 +41,7 @@ const checklistText = (player: Started['player'], id: string) => JSON.stringify(
 
 describe('a manual task (kind: manual) in the checklist', () => {
   it('waits for attestation, refuses anyone but its attesters and approvers, and ends the run "attested" once facilities click Done', async () => {
-    const started = await start({ badge: true });
+    const started = await start({ tasks: [BADGE] });
     const { stack, player } = started;
     const id = await openTask(started);
     await eventually(async () => checklistText(player, id).includes('Waiting for attestation'), 10_000, 'the checklist to say it waits');
@@ -106,7 +96,7 @@ describe('a manual task (kind: manual) in the checklist', () => {
   });
 
   it('Not applicable asks for a note, keeps the task open without one, and records the note with the attester', async () => {
-    const started = await start({ badge: true });
+    const started = await start({ tasks: [BADGE] });
     const { stack, player } = started;
     const id = await openTask(started);
 
@@ -137,7 +127,7 @@ describe('a manual task (kind: manual) in the checklist', () => {
   });
 
   it('reminds its attesters on its timer until attested, and never after', async () => {
-    const started = await start({ badge: true, env: { OFFBOARD_TASK_REMIND_AFTER: '1s' } });
+    const started = await start({ tasks: [BADGE], env: { OFFBOARD_TASK_REMIND_AFTER: '1s' } });
     const { stack, player } = started;
     const id = await openTask(started);
     await eventually(async () => eventsOf(await readTrail(stack, id), 'task.reminded').length >= 2, 15_000, 'two reminders');
@@ -154,39 +144,8 @@ describe('a manual task (kind: manual) in the checklist', () => {
     expect(eventsOf(await readTrail(stack, id), 'task.reminded')).toHaveLength(after);
   });
 
-  it('an attestation recorded by a web process that died before waking the task is found when the task next wakes, and the run finishes', async () => {
-    const started = await start({ badge: true, env: { OFFBOARD_TASK_REMIND_AFTER: '2s' } });
-    const { stack } = started;
-    const id = await openTask(started);
-    // The click's process records the attestation and dies before it wakes the parked job: its
-    // queue handle finds no job to promote (another prefix), exactly as if it never got there.
-    const redis = new Redis(stack.config.redisUrl);
-    const keys = new Keys(stack.config.redisPrefix);
-    const elsewhere = new Queue(QUEUES.revocations, { connection: redis, prefix: `${stack.config.redisPrefix}-gone` });
-    const slack = new Queue(QUEUES.slack, { connection: redis, prefix: stack.config.redisPrefix });
-    try {
-      const desk = new TaskDesk({
-        audit: new AuditTrail(redis, keys),
-        store: new RequestStore(redis, keys),
-        directory: new SlackDirectory(createSlackClient(stack.config.slack), stack.config.approvers),
-        outbox: new SlackOutbox(slack),
-        revocations: elsewhere,
-      });
-      expect(await desk.attest(id, TASK, PEOPLE.taylor, 'done')).toMatchObject({ kind: 'attested' });
-      expect(eventsOf(await readTrail(stack, id), 'run.finished')).toEqual([]);
-      const trail = await finishedTrail(stack, id);
-      expect(eventsOf(trail, 'step.attested')).toMatchObject([{ actor: PEOPLE.taylor, outcome: 'done' }]);
-      expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('attested');
-      // It woke to finish, not to remind: nobody was nagged about a task already attested.
-      expect(eventsOf(trail, 'task.reminded')).toEqual([]);
-    } finally {
-      await Promise.all([elsewhere.close(), slack.close()]);
-      await redis.quit();
-    }
-  });
-
   it('attested in the disable phase, it is not asked again when the grace period ends: the deletion carries the attestation', async () => {
-    const started = await start({ badge: true });
+    const started = await start({ tasks: [BADGE] });
     const { stack, player } = started;
     const id = await player.request(PEOPLE.morgan, { ...janeLeaves, disposition: 'disable_then_delete' as const });
     await player.click(PEOPLE.alex, 'approve', id);
