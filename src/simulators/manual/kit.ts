@@ -9,7 +9,7 @@ export function declaredKit(declaration: SystemDeclaration): SimulatorKit<undefi
   return {
     start: async () => ({ simulator: undefined, env: {}, declaration, close: async () => {} }),
     // The suite's cases are about a system's answers (absent, disabled, paging, 429, read-back); a
-    // task has none. What replaces them, attestation, is specified in test/flows/manual-tasks.test.ts.
+    // task has none. What replaces them, attestation, is test/conformance/attestation.test.ts.
     conformance: () => Promise.reject(new Error(`${declaration.id}: a manual task calls no system, so the conformance suite does not apply to it`)),
   };
 }
