@@ -124,7 +124,7 @@ function arbitraries(stack: LocalStack, requestId: string): fc.Arbitrary<Deliver
   const submission = fc
     .record({
       user,
-      callbackId: fc.oneof(fc.constantFrom(VIEWS.request, VIEWS.reject), text),
+      callbackId: fc.oneof(fc.constantFrom(...Object.values(VIEWS)), text),
       viewChanges: overrides(['id', 'hash', 'private_metadata', 'callback_id', 'state', 'blocks', 'team_id'], anything),
       metadata: fc.oneof(
         fc.constant(JSON.stringify({ requestId })),
