@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BADGE } from '../../app/demo/world.js';
 import { APPROVAL_CHANNEL, FACILITIES_GROUP, PEOPLE } from '../../app/demo/workspace.js';
 import { runView } from '../../src/runs/run-view.js';
-import { VIEWS } from '../../src/slack/blocks/ids.js';
+import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
 import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -124,6 +124,34 @@ describe('a manual task (kind: manual) in the checklist', () => {
     });
     expect(pdf).toContain('Not applicable: attested by');
     expect(pdf).toContain('Jane never had a badge: remote contractor.');
+  });
+
+  it('a task button naming no task, or another request, is answered and records nothing', async () => {
+    const started = await start({ tasks: [BADGE] });
+    const { stack, player } = started;
+    const id = await openTask(started);
+    const checklist = player.checklist(id)!;
+    const click = (value: string) =>
+      stack.events.blockAction({
+        userId: PEOPLE.taylor,
+        actionId: ACTIONS.taskDone,
+        blockId: `task.${TASK}`,
+        value,
+        channel: APPROVAL_CHANNEL,
+        messageTs: checklist.ts,
+      });
+    await click(`${id} ${TASK} extra`);
+    await click('not a task');
+    await click(`OFF-ZZZZZZ ${TASK}`);
+    await stack.bot.settled();
+    expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([
+      'This button does not name a task I know, so nothing was recorded. Use the buttons on the checklist.',
+      'This button does not name a task I know, so nothing was recorded. Use the buttons on the checklist.',
+      'This task is not open for attestation (the offboarding has moved on), so nothing was recorded.',
+    ]);
+    const trail = await readTrail(stack, id);
+    expect(eventsOf(trail, 'step.attested')).toEqual([]);
+    expect(runView(trail).steps.find((s) => s.id === TASK)?.state).toBe('open');
   });
 
   it('reminds its attesters on its timer until attested, and never after', async () => {
