@@ -17,6 +17,7 @@ import type { ConnectContext, ConnectedSystem } from '../src/connectors/system.j
 import { QUEUES } from '../src/queue/queue-names.js';
 import { configuredSecrets, registerSecretShapes, registerSecrets } from '../src/redact.js';
 import { createRedis, Keys } from '../src/redis.js';
+import { PendingTimers } from '../src/requests/pending-timers.js';
 import { RequestStore } from '../src/requests/request-store.js';
 import { RequestLock } from '../src/request-lock.js';
 import { DeletionSchedule } from '../src/runs/deletion-schedule.js';
@@ -86,6 +87,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
   const runs = new RunStarter({ producer, runsQueue: queues.runs, audit, lock, outbox, systems: plan, attempts: config.jobs.attempts });
   const deletions = new DeletionSchedule(queues.runs);
   const rescans = new RescanSchedule(queues.runs, config.jobs.rescanAfterMs);
+  const timers = new PendingTimers(queues.pending, config.pending);
 
   let server: SlackServer | undefined;
   let workers: Workers | undefined;
@@ -130,6 +132,7 @@ export async function startOffboardBot(config: Config, { logger, processBeforeRe
       runs,
       deletions,
       rescans,
+      timers,
     };
     // Bolt and the listeners are loaded only by the processes that serve Slack, the jobs only by those that run them.
     if (config.role !== 'worker') server = await (await import('./web.js')).startWeb(parts, { bot, routes, processBeforeResponse });

@@ -9,6 +9,7 @@ import type { Metrics } from '../src/metrics/metrics.js';
 import type { QUEUES } from '../src/queue/queue-names.js';
 import type { Keys } from '../src/redis.js';
 import type { RequestLock } from '../src/request-lock.js';
+import type { PendingTimers } from '../src/requests/pending-timers.js';
 import type { RequestStore } from '../src/requests/request-store.js';
 import type { DeletionSchedule } from '../src/runs/deletion-schedule.js';
 import type { RescanSchedule } from '../src/runs/rescan-schedule.js';
@@ -40,4 +41,6 @@ export interface BotParts {
   runs: RunStarter;
   deletions: DeletionSchedule;
   rescans: RescanSchedule;
+  /** The reminders, escalation and expiry of requests waiting for a decision. */
+  timers: PendingTimers;
 }

@@ -1,6 +1,12 @@
 import { registerCommands } from '../commands/index.js';
 import { EvidenceDesk } from '../src/evidence/evidence-desk.js';
+import { bambooHrSource } from '../src/hr/bamboohr-source.js';
+import { HrIntake } from '../src/hr/hr-intake.js';
+import { hrRoutes } from '../src/hr/hr-routes.js';
+import type { HrSource } from '../src/hr/hr-source.js';
+import { standardWebhooksSource } from '../src/hr/standard-webhooks-source.js';
 import type { OpsRoutes } from '../src/ops/ops-routes.js';
+import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import { TaskDesk } from '../src/runs/task-desk.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
@@ -16,7 +22,7 @@ export interface WebOptions {
 
 /** The web part: Slack's requests, answered by the listeners in commands/ over the request lifecycle. */
 export async function startWeb(parts: BotParts, { bot, routes, processBeforeResponse }: WebOptions): Promise<SlackServer> {
-  const { config, logger, store, audit, directory, runs, outbox, deletions, queues } = parts;
+  const { config, logger, store, audit, directory, runs, outbox, deletions, queues, timers, redis, keys } = parts;
   const lifecycle = new RequestLifecycle({
     store,
     audit,
@@ -26,6 +32,8 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     deletions,
     previews: queues.previews,
     approvalChannel: config.approvalChannel,
+    requirements: new ApprovalRequirements(config.policy, directory),
+    timers,
   });
   const evidence = new EvidenceDesk({
     store,
@@ -37,5 +45,20 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
   });
   const tasks = new TaskDesk({ audit, store, directory, outbox, revocations: queues.revocations });
   const deps = { lifecycle, store, directory, evidence, tasks, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
-  return startSlackServer({ config, bot, logger, processBeforeResponse, routes, listeners: (app) => registerCommands(app, deps) });
+  // HR systems that may file requests, each switched on by its secret: one line per source.
+  const sources: HrSource[] = [
+    ...(config.hr.standard ? [standardWebhooksSource(config.hr.standard.secret, config.hr.standard.name)] : []),
+    ...(config.hr.bamboohrSecret ? [bambooHrSource(config.hr.bamboohrSecret)] : []),
+  ];
+  const intake = new HrIntake({ lifecycle, store, audit, outbox, timers, directory, redis, keys, logger, graceDays: config.hr.graceDays });
+  const hooks = hrRoutes(sources, intake, logger);
+  if (sources.length) logger.info({ sources: sources.map((s) => s.path) }, 'taking termination events from HR systems');
+  return startSlackServer({
+    config,
+    bot,
+    logger,
+    processBeforeResponse,
+    routes: (req, res) => routes(req, res) || hooks(req, res),
+    listeners: (app) => registerCommands(app, deps),
+  });
 }

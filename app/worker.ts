@@ -5,6 +5,8 @@ import type { SigningKey } from '../src/evidence/pack-signing.js';
 import { RECONCILE_JOB } from '../src/queue/queue-names.js';
 import { Reconciler } from '../src/runs/reconciler.js';
 import { describeRun } from '../src/runs/run-flow.js';
+import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
+import { PendingFollowUp } from '../src/requests/pending-follow-up.js';
 import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
 import { PostedMessages } from '../src/slack/posted-messages.js';
 import type { BotParts } from './parts.js';
@@ -16,7 +18,7 @@ export interface WorkerOptions {
 
 /** The worker part: checks the systems accept their credentials, runs the jobs in jobs/, and schedules the reconciler. */
 export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions): Promise<Workers> {
-  const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, systems, plan, queues, outbox, runs, deletions, rescans } = parts;
+  const { config, logger, metrics, slack, redis, keys, store, audit, lock, directory, systems, plan, queues, outbox, runs, deletions, rescans, timers } = parts;
   // A refusal stops the start, naming the setting.
   for (const { settings, client } of systems.values()) await settings.checkStartup(client);
   const posted = new PostedMessages({ slack, redis, keys, logger });
@@ -32,6 +34,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
       channel: config.approvalChannel,
       shape: describeRun(plan),
       approvers: directory.describeApprovers(),
+      requirements: new ApprovalRequirements(config.policy, directory),
     }),
     outbox,
     evidence: new EvidencePublisher(
@@ -47,6 +50,8 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     runs,
     deletions,
     rescans,
+    timers,
+    followUp: new PendingFollowUp({ store, audit, outbox, timers, approvalChannel: config.approvalChannel }),
     slack,
     directory,
     systems,

@@ -3,6 +3,10 @@ import { answering } from '../src/slack/bolt-errors.js';
 import { escapeText } from '../src/slack/blocks/block-kit.js';
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../src/slack/blocks/ids.js';
 import { appHomeOpened } from './app-home-opened.js';
+import { approveButton } from './approve-button.js';
+import { approveConfirmation } from './approve-confirmation.js';
+import { manageButton } from './manage-button.js';
+import { manageSubmission } from './manage-submission.js';
 import type { CommandDeps } from './deps.js';
 import { offboardCommand } from './offboard-command.js';
 import { personPickedInForm } from './person-picked.js';
@@ -12,6 +16,7 @@ import { decisionNotice, evidenceNotice } from './decision-notice.js';
 import { requestButton } from './request-button.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
+import { retryStepButton } from './retry-step-button.js';
 import { taskDoneButton, taskNotApplicableButton, taskNoteSubmission } from './task-buttons.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
@@ -23,18 +28,14 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   const picked = on(personPickedInForm(deps));
   app.action(inputAction(FIELDS.person), picked);
   app.action(inputAction(FIELDS.successor), picked);
-  // Approve: decided on the server at click time; repeated or concurrent clicks start one run.
-  app.action(
-    ACTIONS.approve,
-    on(
-      requestButton(
-        deps,
-        'approve',
-        (id, user) => deps.lifecycle.approve(id, user),
-        (d) => (d.kind === 'decided' ? undefined : decisionNotice(d, deps.directory.describeApprovers())),
-      ),
-    ),
-  );
+  // Approve: decided on the server at click time under the request's rule; repeated or concurrent clicks start one run.
+  app.action(ACTIONS.approve, on(approveButton(deps)));
+  app.view(VIEWS.confirmApproval, on(approveConfirmation(deps)));
+  // Until the run starts: the requester or an approver cancels, the requester reschedules (approvers are asked again).
+  app.action(ACTIONS.cancel, on(manageButton(deps, 'cancel')));
+  app.view(VIEWS.cancel, on(manageSubmission(deps, 'cancel')));
+  app.action(ACTIONS.reschedule, on(manageButton(deps, 'reschedule')));
+  app.view(VIEWS.reschedule, on(manageSubmission(deps, 'reschedule')));
   app.action(ACTIONS.reject, on(rejectButton(deps)));
   app.view(VIEWS.reject, on(rejectSubmission(deps)));
   // Buttons that start a further round: Retry failed steps, Reinstate, End grace period now.
@@ -48,6 +49,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     ACTIONS.retry,
     round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)),
   );
+  app.action(ACTIONS.retryStep, on(retryStepButton(deps)));
   app.action(
     ACTIONS.reinstate,
     round('reinstate', (id, user) => deps.lifecycle.reinstate(id, user)),

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { z } from 'zod';
 import { REQUEST_ID } from '../src/requests/request.js';
+import { EMAIL_SHAPE } from '../src/requests/validate-request.js';
 import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
 import { cut, escapeText } from '../src/slack/blocks/block-kit.js';
@@ -10,6 +11,9 @@ import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
 import { listCommand, statusCommand } from './status-command.js';
 import { HELP } from '../src/slack/blocks/request-replies.js';
+
+/** As typed, or as Slack escapes it in a command (`<mailto:jane@acme.com|jane@acme.com>`). */
+const EMAIL = /^(?:<mailto:)?([^\s@<>|]+@[^\s@<>|]+?)(?:\|[^>]*>)?$/;
 
 /** Enough of what was typed to recognise it, not enough to fill the screen. */
 const ECHO_LIMIT = 80;
@@ -38,15 +42,17 @@ export function offboardCommand(deps: CommandDeps) {
       await ack();
       return listCommand(deps, command.user_id, respond);
     }
-    if (text && !mention) {
+    // Someone who cannot be picked in Slack (deactivated, or never had an account), as typed or as Slack escapes it.
+    const email = mention ? undefined : EMAIL.exec(text)?.[1];
+    if (text && !mention && !(email && EMAIL_SHAPE.test(email))) {
       const shown = escapeText(text.length > ECHO_LIMIT ? `${cut(text, ECHO_LIMIT)}…` : text);
       return ack({
         response_type: 'ephemeral',
-        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, or leave it empty and pick them in the form.\n${HELP}`,
+        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, type their email (\`${COMMAND} jane@acme.com\`), or leave it empty and pick them in the form.\n${HELP}`,
       });
     }
     await ack();
-    await client.views.open({ trigger_id: command.trigger_id, view: requestModal({ personId: mention?.[1] }) });
+    await client.views.open({ trigger_id: command.trigger_id, view: requestModal({ personId: mention?.[1], personEmail: email }) });
     deps.logger.info({ user: command.user_id }, 'offboarding form opened');
     // Looked up while the form is filled in (a pre-filled person is never "picked"), once it is
     // open; the submission asks again for any that failed.

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { rejectingView, rejectOutcomeView } from '../src/slack/blocks/reject-modal.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
-import { readRejectMetadata, viewSubmissionPayload } from '../src/slack/payloads.js';
+import { readRequestMetadata, viewSubmissionPayload } from '../src/slack/payloads.js';
 import { readRejectReason } from '../src/slack/request-form.js';
 import { decisionNotice } from './decision-notice.js';
 import type { CommandDeps } from './deps.js';
@@ -18,7 +18,7 @@ const errors = (text: string) => ({ response_action: 'errors' as const, errors: 
 export function rejectSubmission(deps: CommandDeps) {
   return async ({ ack, body, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs) => {
     const parsed = viewSubmissionPayload.safeParse(body);
-    const requestId = parsed.success ? readRejectMetadata(parsed.data.view.private_metadata) : undefined;
+    const requestId = parsed.success ? readRequestMetadata(parsed.data.view.private_metadata) : undefined;
     if (!parsed.success || !requestId) {
       deps.logger.warn({ user: parsed.data?.user.id }, 'refused a malformed reject submission');
       return ack(errors(DAMAGED));

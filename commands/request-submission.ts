@@ -44,7 +44,13 @@ export function requestSubmission(deps: CommandDeps) {
     const known = knownPeople(deps, user.id, form);
     let outcome: Outcome;
     if (known) {
-      const checked = await check(deps, user.id, form, async (id) => known.get(id));
+      const checked = await check(
+        deps,
+        user.id,
+        form,
+        async (id) => known.get(id),
+        async () => undefined,
+      );
       if (checked.kind === 'invalid') return ack({ response_action: 'errors', errors: checked.errors });
       await ack({ response_action: 'update', view: sendingView(checked.request.subject.name) });
       outcome = await store(checked.request);
@@ -68,6 +74,8 @@ export function requestSubmission(deps: CommandDeps) {
 
 /** The requester and everyone picked, when this process knows them all already; else undefined. */
 function knownPeople(deps: CommandDeps, requesterId: string, form: RequestForm): Map<string, SlackPerson | undefined> | undefined {
+  // Someone typed by email is asked of Slack at submission (once per request), never known ahead.
+  if (form.personEmail) return undefined;
   const known = new Map<string, SlackPerson | undefined>();
   for (const id of [requesterId, form.personId, form.successorId]) {
     if (!id) continue;
@@ -84,10 +92,11 @@ async function check(
   requesterId: string,
   form: RequestForm,
   lookup: (id: string) => Promise<SlackPerson | undefined>,
+  lookupEmail: (email: string) => Promise<SlackPerson | undefined>,
 ): Promise<{ kind: 'valid'; request: NewRequest } | { kind: 'invalid'; errors: Record<string, string> }> {
   const requester = await lookup(requesterId);
   if (!requester) return { kind: 'invalid', errors: { [FIELDS.person]: 'Slack could not tell me who you are; try again.' } };
-  const checked = await validateRequest(form, { requester, lookup, now: deps.now() });
+  const checked = await validateRequest(form, { requester, lookup, lookupEmail, now: deps.now() });
   return checked.ok ? { kind: 'valid', request: checked.request } : { kind: 'invalid', errors: checked.errors };
 }
 
@@ -107,7 +116,13 @@ async function lookedUpAndStored(
 ): Promise<Outcome | undefined> {
   const budget = lookupBudget(LATE_LOOKUP_BUDGET_MS);
   try {
-    const checked = await check(deps, requesterId, form, (id) => budget.run(deps.directory.person(id)));
+    const checked = await check(
+      deps,
+      requesterId,
+      form,
+      (id) => budget.run(deps.directory.person(id)),
+      (email) => budget.run(deps.directory.byEmail(email)),
+    );
     return checked.kind === 'invalid' ? checked : await store(checked.request);
   } catch (err) {
     if (err instanceof LookupTimeout) return undefined;

@@ -37,7 +37,9 @@ export async function statusCommand(deps: CommandDeps, userId: string, arg: stri
   if (!mention && !email) {
     return void (await respond(ephemeral({ text: `Name a request, a person or an email, e.g. \`${COMMAND} status OFF-7K3QX0\`.\n${HELP}` })));
   }
-  const about = mention ? (await deps.store.about(mention)).requests : await deps.store.withSubjectEmail(email!);
+  // A request filed by email about someone is about them too: their email is asked of Slack (a listing without it still shows those by id).
+  const mentionedEmail = mention ? (await deps.directory.person(mention).catch(() => undefined))?.email : undefined;
+  const about = mention ? (await deps.store.about({ slackUserId: mention, email: mentionedEmail })).requests : await deps.store.withSubjectEmail(email!);
   const visible = about.filter((r) => mayView(viewer, r));
   const who = mention ? `<@${mention}>` : escapeText(email!);
   await respond(ephemeral(requestListReply(`Requests about ${who} that you may see`, visible, '_None._')));

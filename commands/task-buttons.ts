@@ -3,8 +3,8 @@ import type { Attestation } from '../src/runs/task-desk.js';
 import { slackDate } from '../src/slack/blocks/block-kit.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
 import { taskNoteModal, taskOutcomeView } from '../src/slack/blocks/task-note-modal.js';
-import { clickContext, viewSubmissionPayload } from '../src/slack/payloads.js';
-import { readTaskMetadata, readTaskNote, taskButton } from '../src/slack/task-payloads.js';
+import { clickContext, stepButton, viewSubmissionPayload } from '../src/slack/payloads.js';
+import { readTaskMetadata, readTaskNote } from '../src/slack/task-payloads.js';
 import { tellClicker } from './click-notice.js';
 import type { CommandDeps } from './deps.js';
 
@@ -29,13 +29,14 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 async function readTaskClick({ body, client }: ButtonArgs, deps: CommandDeps) {
   const click = clickContext.safeParse(body);
   if (!click.success) return undefined;
-  const button = taskButton.safeParse(body);
+  const button = stepButton.safeParse(body);
   if (!button.success) {
     deps.logger.warn({ user: click.data.user.id }, 'refused a task click that names no task');
     await tellClicker(client, click.data, DAMAGED);
     return undefined;
   }
-  return { click: click.data, ...button.data.actions[0].value };
+  const [requestId, stepId] = button.data.actions[0].value.split('|') as [string, string];
+  return { click: click.data, requestId, stepId };
 }
 
 /** Done: attested at once by whoever clicked, if they may; anyone else is told why not, and nothing changes. */

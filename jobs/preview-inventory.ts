@@ -54,7 +54,7 @@ export async function processPreview(job: Job, deps: PreviewDeps): Promise<void>
       }),
     )
   ).flat();
-  const privileges = mergePrivileges(owned, await deps.directory.privilegesOf(request.subject.slackUserId));
+  const privileges = mergePrivileges(owned, request.subject.slackUserId ? await deps.directory.privilegesOf(request.subject.slackUserId) : []);
   await deps.audit.append(requestId, { type: 'request.previewed', items, identities: found, privileges });
   await deps.outbox.refreshApproval(requestId);
 }

@@ -5,7 +5,7 @@ import { alertJobDataSchema, checklistJobDataSchema, notifyJobDataSchema, reques
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { classifySlackError } from '../src/slack/classify-slack-error.js';
 
-export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'slack' | 'logger'>;
+export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'slack' | 'logger'> & Partial<Pick<RunDeps, 'timers'>>;
 
 /**
  * Every write to Slack. A refresh renders the request's latest state when it runs, so of several
@@ -19,9 +19,12 @@ export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'slack' 
 export async function processSlackOutput(job: Job, deps: SlackOutputDeps, token?: string): Promise<void> {
   try {
     switch (job.name) {
-      case SLACK_JOBS.announce:
-        await deps.approvals.post(requestJobDataSchema.parse(job.data).requestId);
+      case SLACK_JOBS.announce: {
+        const request = await deps.approvals.post(requestJobDataSchema.parse(job.data).requestId);
+        // With the message, so a request the reconciler announces after a crash is followed up too.
+        if (request.status === 'pending') await deps.timers?.start(request);
         return;
+      }
       case SLACK_JOBS.approval:
         await deps.approvals.publish(requestJobDataSchema.parse(job.data).requestId);
         return;

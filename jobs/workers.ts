@@ -3,7 +3,16 @@ import type { Redis } from 'ioredis';
 import type { SystemModule } from '../src/connectors/system.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
-import { DELIVER_EVIDENCE_JOB, FINISH_RUN_JOB, IDENTIFY_JOB, QUEUES, RESCAN_JOB, START_DELETION_JOB } from '../src/queue/queue-names.js';
+import {
+  DELIVER_EVIDENCE_JOB,
+  FINISH_RUN_JOB,
+  IDENTIFY_JOB,
+  PENDING_JOBS,
+  pendingJobDataSchema,
+  QUEUES,
+  RESCAN_JOB,
+  START_DELETION_JOB,
+} from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import type { StepJob, StepJobDeps } from '../src/runs/step-job.js';
@@ -42,6 +51,16 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
 };
 
+/** A request waiting for a decision: its reminders, escalation and expiry. */
+const PENDING: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
+  [PENDING_JOBS.remind]: async (job, deps) => {
+    const { requestId, reminder } = pendingJobDataSchema.parse(job.data);
+    await deps.followUp.remind(requestId, reminder ?? 1);
+  },
+  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data).requestId),
+  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data).requestId),
+};
+
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */
 const STALLED = 'job stalled more than allowable limit';
 
@@ -78,6 +97,15 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
     new Worker(QUEUES.previews, (job: Job) => processPreview(job, deps), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.slack, (job: Job, token?: string) => processSlackOutput(job, deps, token), { ...options, concurrency: cfg.concurrency }),
     new Worker(QUEUES.maintenance, () => reconciler.reconcile().then(() => undefined), { ...options, concurrency: 1 }),
+    new Worker(
+      QUEUES.pending,
+      async (job: Job) => {
+        const process = PENDING[job.name];
+        if (!process) throw new UnrecoverableError(`no pending-request job called "${job.name}"`);
+        await process(job, deps);
+      },
+      { ...options, concurrency: cfg.concurrency },
+    ),
   ];
   for (const worker of workers) observeWorker(worker, deps.metrics);
   for (const worker of workers) {

@@ -40,6 +40,10 @@ export class Keys {
   subjectIndex(userId: string) {
     return `${this.prefix}:requests:subject:${userId}`;
   }
+  /** A delivery an HR source made (its webhook id), once handled: a replay of it changes nothing. */
+  hrDelivery(source: string, id: string) {
+    return `${this.prefix}:hr:delivery:${source}:${id}`;
+  }
   /** Which request one view submission (view id + hash) created. */
   submission(viewId: string, hash: string) {
     return `${this.prefix}:submission:${viewId}:${hash}`;
@@ -56,9 +60,13 @@ export class Keys {
   slackPerson(userId: string) {
     return `${this.prefix}:slack:person:${userId}`;
   }
-  /** Who has approved a pending request that needs more than one approver (a set of user ids). */
-  approvals(requestId: string) {
-    return `${this.prefix}:approvals:${requestId}`;
+  /** Who has approved a pending request's terms with this digest (a set of user ids): a change of terms starts a new set. */
+  approvals(requestId: string, digest: string) {
+    return `${this.prefix}:approvals:${requestId}:${digest}`;
+  }
+  /** Who has rejected a pending request whose rule takes more than one rejection (a set of user ids). */
+  rejections(requestId: string) {
+    return `${this.prefix}:rejections:${requestId}`;
   }
   /** How often one refusal repeated within its window. */
   refusals(requestId: string, actor: string, action: string, reason: string) {

@@ -24,6 +24,8 @@ export interface LocalStackOptions extends WorldOptions {
   env?: Record<string, string>;
   /** People in the Slack workspace besides Acme's (e.g. a crowd leaving at once). */
   extraSlackUsers?: SimSlackUser[];
+  /** User groups besides Acme's approvers (e.g. those an approval rule names): id → member ids. */
+  extraUsergroups?: Record<string, string[]>;
   logger?: Logger;
 }
 
@@ -68,7 +70,7 @@ export async function startLocalStack(opts: LocalStackOptions & SocketModeOption
     appToken: SIM_APP_TOKEN,
     ...Object.assign({}, ...kits.filter((k) => k.on).map((k) => k.kit.workspace?.(k.options) ?? {})),
     users: [...WORKSPACE_USERS, ...(opts.extraSlackUsers ?? [])],
-    usergroups: WORKSPACE_GROUPS,
+    usergroups: { ...WORKSPACE_GROUPS, ...opts.extraUsergroups },
     channels: [APPROVAL_CHANNEL, GENERAL_CHANNEL],
   });
   const started = await Promise.all(kits.map(async (k) => ({ ...k, ...(await k.kit.start(k.options, { workspace: slack })) })));

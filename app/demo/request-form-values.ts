@@ -3,6 +3,8 @@ import { FIELDS, inputAction } from '../../src/slack/blocks/ids.js';
 
 export interface FormAnswers {
   person?: string;
+  /** Typed in "Or their email", for someone who cannot be picked. */
+  personEmail?: string;
   reason?: Reason;
   timing?: 'now' | 'scheduled';
   /** Unix seconds. */
@@ -20,6 +22,7 @@ export function requestFormValues(a: FormAnswers) {
   const option = (value?: string) => (value ? { value } : null);
   return {
     ...v(FIELDS.person, { type: 'users_select', selected_user: a.person ?? null }),
+    ...v(FIELDS.personEmail, { type: 'plain_text_input', value: a.personEmail ?? null }),
     ...v(FIELDS.reason, { type: 'static_select', selected_option: option(a.reason) }),
     ...v(FIELDS.timing, { type: 'radio_buttons', selected_option: option(a.timing ?? 'now') }),
     ...v(FIELDS.effectiveAt, { type: 'datetimepicker', selected_date_time: a.effectiveAt ?? null }),

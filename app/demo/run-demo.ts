@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { Webhook } from 'standardwebhooks';
 import { resolve } from 'node:path';
 import { startLocalRedis, type LocalRedis } from '../../src/simulators/local-redis.js';
-import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, LOOKALIKE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { SlackPlayer } from './slack-player.js';
@@ -38,6 +40,8 @@ async function main() {
       slackScim: true,
       github: true,
       tasks: [BADGE],
+      // The HR system's webhook is served beside Slack's endpoint, so only over HTTP.
+      ...(SOCKET_MODE ? {} : { env: { OFFBOARD_HR_WEBHOOK_SECRET: HR_SECRET, OFFBOARD_HR_SOURCE_NAME: 'Workday' } }),
     });
     const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
     say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
@@ -59,6 +63,12 @@ async function main() {
         },
         { timeoutMs: DEADLINE_MS, intervalMs: 50 },
       );
+    };
+
+    // Every offboarding has its door badge: facilities (Taylor) attests it once the checklist asks.
+    const badgeAttested = async (requestId: string) => {
+      await live.slack.waitFor(() => checklistText(player, requestId)?.includes('Waiting for attestation'), { timeoutMs: DEADLINE_MS });
+      await player.task(PEOPLE.taylor, 'taskDone', requestId, BADGE_TASK);
     };
 
     say('\n1. Morgan (manager) types /offboard and fills in the form for Jane Doe: disable now, delete after 30 days');
@@ -136,15 +146,36 @@ async function main() {
     if (JSON.stringify(chrisHolds(stack)) !== before) throw new Error('Chris was not restored to exactly what he held');
     say('   Chris holds exactly what he held before: groups re-added, policies re-created, keys re-enabled, Slack and GitHub reactivated.');
 
+    say('\n6. A termination for cause, for Pat Elsewhere: under the default approval rules it takes two approvers');
+    const pat = await player.request(PEOPLE.morgan, { person: PEOPLE.pat, reason: 'termination_for_cause', successor: PEOPLE.taylor, ticket: 'HR-2044' });
+    await player.click(PEOPLE.alex, 'approve', pat);
+    const once = await stack.slack.waitFor(() => approvalsLine(player, pat)?.includes('1 of 2') || undefined);
+    if (!once) throw new Error('the first approval of a termination for cause did not wait for a second');
+    say(`   Alex approves: ${approvalsLine(player, pat)}`);
+    await player.click(PEOPLE.riley, 'approve', pat);
+    const patDone = untilFinished(pat, 1);
+    await badgeAttested(pat);
+    await patDone;
+    say('   Riley approves too: the second distinct approval starts the run.');
+    const fromHr = SOCKET_MODE ? undefined : await hrTermination(stack, player, say);
+    if (fromHr) await Promise.all([untilFinished(fromHr, 1), badgeAttested(fromHr)]);
+    if (fromHr) {
+      const xavier = SIM_IAM_IDS.lookalike;
+      if (stack.ibm.groupsOf(ACME_PRODUCTION, xavier).length || stack.ibm.apiKeysOf(ACME_PRODUCTION, xavier).some((k) => !k.disabled))
+        throw new Error('Xavier still holds access in Acme Production after the HR request ran');
+      say('   Xavier holds nothing he can use in IBM Cloud (HR requests disable first; deletion follows the grace period),');
+      say('   and the checklist says "no Slack account" for Slack.');
+    }
+
     await mkdir(OUT_DIR, { recursive: true });
     const written: string[] = [];
-    for (const file of stack.slack.files.filter((f) => f.filename.includes(id) || f.filename.includes(chris))) {
+    for (const file of stack.slack.files.filter((f) => [id, chris, fromHr].some((r) => r && f.filename.includes(r)))) {
       const path = resolve(OUT_DIR, file.filename);
       await writeFile(path, file.bytes);
       written.push(path);
     }
     const failed = final?.includes('failed step') ?? true;
-    say(`\n6. Evidence packs uploaded to each request's thread and written to:\n${written.map((p) => `   ${p}`).join('\n')}`);
+    say(`\n8. Evidence packs uploaded to each request's thread and written to:\n${written.map((p) => `   ${p}`).join('\n')}`);
     say(
       failed
         ? '\nThe run finished with failures (see above).'
@@ -160,6 +191,43 @@ async function main() {
     await redis?.stop().catch(() => {});
     fail(err);
   }
+}
+
+/** The HR system's Standard Webhooks secret in the demo. */
+const HR_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+
+/**
+ * The HR system (Workday, say) posts a termination for a contractor who never had Slack, signed per
+ * Standard Webhooks: a pending request, which Alex approves like any other. Returns its id.
+ */
+async function hrTermination(stack: LocalStack, player: SlackPlayer, say: (line: string) => void): Promise<string> {
+  say('\n7. The HR system posts a termination for Xavier Jane-Doe, a contractor with no Slack account, to /hooks/hr');
+  const body = JSON.stringify({
+    type: 'employee.terminated',
+    timestamp: new Date().toISOString(),
+    data: { email: LOOKALIKE_EMAIL, employee_id: 'C-0917', name: 'Xavier Jane-Doe', reason: 'contract_end' },
+  });
+  const deliveryId = `msg_${randomBytes(8).toString('hex')}`;
+  const at = new Date();
+  const signature = new Webhook(HR_SECRET).sign(deliveryId, at, body);
+  const res = await fetch(`http://127.0.0.1:${stack.bot.port}/hooks/hr`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': deliveryId,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signature,
+    },
+    body,
+  });
+  const answer = (await res.json()) as { events?: { outcome: string; request?: string }[] };
+  const id = answer.events?.[0]?.request;
+  if (res.status !== 200 || !id) throw new Error(`the HR webhook was not taken: ${res.status} ${JSON.stringify(answer)}`);
+  say(`   Request ${id} waits for approval, requested by "HR system (Workday)"; nothing is revoked on the webhook alone`);
+  await stack.slack.waitFor(() => player.approvalMessage(id), { timeoutMs: DEADLINE_MS });
+  say('   Alex clicks Approve\n');
+  await player.click(PEOPLE.alex, 'approve', id);
+  return id;
 }
 
 /** Jane's and Chris's accounts in the demo's GitHub Enterprise. */
@@ -198,6 +266,12 @@ function chrisHolds(stack: LocalStack) {
       slackActive: stack.slack.scim?.user(PEOPLE.chris)?.active,
     })),
   ];
+}
+
+/** The approval message's line on the approvals so far, as approvers read it. */
+function approvalsLine(player: SlackPlayer, id: string): string | undefined {
+  const blocks = (player.approvalMessage(id)?.blocks ?? []) as { text?: { text: string } }[];
+  return blocks.map((b) => b.text?.text ?? '').find((t) => t.startsWith('*Approvals*'));
 }
 
 function previewLine(player: SlackPlayer, id: string): string {

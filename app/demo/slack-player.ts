@@ -1,9 +1,9 @@
 import { ACTIONS, COMMAND, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
-import { taskButtonValue } from '../../src/slack/blocks/checklist-message.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
+import { stepButtonValue } from '../../src/slack/payloads.js';
 
 /** Request ids, wherever a message names them. */
 const REQUEST_IDS = /OFF-[0-9A-Z]{6}/g;
@@ -145,7 +145,7 @@ export class SlackPlayer {
         userId,
         actionId: ACTIONS[action],
         blockId: `task.${stepId}`,
-        value: taskButtonValue(requestId, stepId),
+        value: stepButtonValue(requestId, stepId),
         channel: APPROVAL_CHANNEL,
         messageTs: message.ts,
       }),

@@ -30,16 +30,30 @@ export type AuditEvent =
    */
   | { type: 'approval.refused'; actor: string; action: DecisionAction; reason: string; repeats?: number }
   /**
-   * One approval of a request that needs more than one (the person is privileged): it stays pending
-   * until `needed` distinct approvers have approved. `privileges` as read at click time.
+   * One approval of a request whose rule needs more than one: it stays pending until `needed`
+   * distinct approvers have approved the same terms. `privileges` as read at click time; `digest`:
+   * the terms it approved (see approval-terms; absent in trails written before approvals were bound);
+   * `rule`: the policy's rule that applied.
    */
-  | { type: 'approval.recorded'; actor: string; privileges: Privilege[]; needed: number }
+  | { type: 'approval.recorded'; actor: string; privileges: Privilege[]; needed: number; digest?: string; rule?: string }
   /**
-   * `approvers`: who could approve at click time (the user group's members, or the configured ids).
+   * `approvers`: who could approve at click time (the rule's approver groups, or OFFBOARD_APPROVERS).
    * `approvedBy`: every distinct approver whose approval counted, when more than one was needed.
+   * `digest`: the terms every counted approval approved; `rule`: the rule that applied.
    */
-  | { type: 'request.approved'; actor: string; approvers?: string[]; approvedBy?: string[] }
-  | { type: 'request.rejected'; actor: string; reason: string }
+  | { type: 'request.approved'; actor: string; approvers?: string[]; approvedBy?: string[]; digest?: string; rule?: string }
+  /** One rejection of a request whose rule takes `needed` distinct rejections to end it. */
+  | { type: 'rejection.recorded'; actor: string; reason: string; needed: number; rule: string }
+  | { type: 'request.rejected'; actor: string; reason: string; rejectedBy?: string[] }
+  /** Cancelled before its run started, in `state`; a scheduled run is removed. */
+  | { type: 'request.cancelled'; actor: string; reason: string; state: string }
+  /** The requester moved when access ends (`from`/`to`, null: as soon as approved): approvals are asked again. */
+  | { type: 'request.rescheduled'; actor: string; from: string | null; to: string | null }
+  /** The approvers were reminded (`reminder`: 1, 2, …) or the request escalated to `to`, while it waited for a decision. */
+  | { type: 'request.reminded'; reminder: number }
+  | { type: 'request.escalated'; to: string }
+  /** Nobody decided within OFFBOARD_EXPIRE_AFTER. */
+  | { type: 'request.expired'; afterMs: number }
   /**
    * Round 1 is the approved run; each retry of failed steps, each later phase (the deletion at the
    * end of the grace period, a reinstatement) is a further round, started by `by` (a person, or
@@ -149,7 +163,7 @@ export interface RescanFinding {
   why: string;
 }
 
-export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace';
+export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule';
 
 export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled' | 'unreadable';
 

@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { ConfiguredSystem, SystemModule } from '../connectors/system.js';
+import { type ApprovalPolicy, DEFAULT_POLICY } from '../requests/approval-rules.js';
 import { list, positiveInt, url } from './env-schema.js';
+import { readPolicyFile } from './policy-file.js';
 import { loadSystemsFile, SYSTEMS_FILE } from './systems-file.js';
 
 /**
@@ -57,6 +59,11 @@ const schema = z
         message: 'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
       })
       .describe('A user group id `S…` (read at most 3 s before each click; one reading serves a burst of clicks) or a comma list of user ids `U…`'),
+    OFFBOARD_POLICY_FILE: z.string().optional().meta({
+      description:
+        'Approval rules as data, in YAML or JSON (see docs/approval-rules.md): who must approve which requests, how many, and whether a rejection ends them. Checked at start-up, every problem listed',
+      unset: 'two approvals for a termination for cause and for privileged people, one otherwise',
+    }),
     OFFBOARD_ROLE: z
       .enum(['all', 'web', 'worker'], { message: 'OFFBOARD_ROLE must be all, web or worker' })
       .default('all')
@@ -86,15 +93,27 @@ const schema = z
       })
       .default('1h,1d,7d,30d')
       .describe('When to look again, after a disable and after a delete phase, for access that came back (units s, m, h, d)'),
-    OFFBOARD_TASK_REMIND_AFTER: z
+    OFFBOARD_REMIND_AFTER: duration('OFFBOARD_REMIND_AFTER', '4h').describe(
+      'How long a request waits for a decision before its approvers are reminded in its thread (and the requester told); each next reminder waits twice as long as the one before (units s, m, h, d)',
+    ),
+    OFFBOARD_ESCALATE_AFTER: duration('OFFBOARD_ESCALATE_AFTER', '1d').describe(
+      'How long a request waits for a decision before it is escalated to `OFFBOARD_ESCALATION` (units s, m, h, d)',
+    ),
+    OFFBOARD_ESCALATION: z
       .string()
-      .refine((v) => /^0*[1-9]\d*[smhd]$/.test(v.trim()), {
-        message: 'OFFBOARD_TASK_REMIND_AFTER must be one duration above zero such as 1d or 12h (units s, m, h, d)',
-      })
-      .default('1d')
-      .describe(
-        'How long a manual task (`kind: manual` in the systems file) stays open before its attesters are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)',
-      ),
+      .regex(/^[SCG][A-Z0-9]+$/, 'OFFBOARD_ESCALATION must be a user group id (S…) or a channel id (C… or G…)')
+      .optional()
+      .meta({
+        description:
+          'Where a request that waited `OFFBOARD_ESCALATE_AFTER` is escalated: a user group `S…` (called on in the approval channel) or a channel `C…`/`G…`',
+        unset: 'no escalation',
+      }),
+    OFFBOARD_EXPIRE_AFTER: duration('OFFBOARD_EXPIRE_AFTER', '7d').describe(
+      'How long a request waits for a decision before it expires (the requester is told; nothing is removed) (units s, m, h, d)',
+    ),
+    OFFBOARD_TASK_REMIND_AFTER: duration('OFFBOARD_TASK_REMIND_AFTER', '1d').describe(
+      'How long a manual task (`kind: manual` in the systems file) stays open before its attesters are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)',
+    ),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8).describe('Steps one worker process runs at once'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal` … `trace`, or `silent`'),
     OFFBOARD_METRICS_PORT: z.coerce
@@ -164,6 +183,36 @@ const schema = z
         description: 'HTTP basic auth password of the dashboard: at least 16 characters, refused at start-up otherwise',
         unset: 'required with the port',
       }),
+    OFFBOARD_HR_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, 'OFFBOARD_HR_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by base64')
+      .optional()
+      .meta({
+        description:
+          "Switches on `POST /hooks/hr`: termination events signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with this `whsec_…` secret file pending requests; served beside Slack's endpoint (HTTP mode)",
+        unset: 'unset (off)',
+      }),
+    OFFBOARD_HR_SOURCE_NAME: z
+      .string()
+      .regex(/^[\w .&-]{1,40}$/, 'OFFBOARD_HR_SOURCE_NAME may hold letters, digits, spaces, . & _ and - (at most 40)')
+      .default('HR')
+      .describe('The name of the HR system behind `/hooks/hr`, shown as the requester: "HR system (Workday)"'),
+    OFFBOARD_BAMBOOHR_WEBHOOK_SECRET: z
+      .string()
+      .min(16, 'OFFBOARD_BAMBOOHR_WEBHOOK_SECRET must be the private key BambooHR showed when the webhook was made')
+      .optional()
+      .meta({
+        description:
+          "Switches on `POST /hooks/hr/bamboohr`: BambooHR's webhook (watching Status and Employment Status), signed with this private key (`X-BambooHR-Signature`, `X-BambooHR-Timestamp`)",
+        unset: 'unset (off)',
+      }),
+    OFFBOARD_HR_GRACE_DAYS: z.coerce
+      .number({ message: 'OFFBOARD_HR_GRACE_DAYS must be a whole number of days' })
+      .int()
+      .min(1)
+      .max(365, 'OFFBOARD_HR_GRACE_DAYS must be at most 365')
+      .default(30)
+      .describe('A request an HR system files disables access first and deletes it after this many days (approvers can still end the grace period early)'),
   })
   .transform((e) => ({
     slack: {
@@ -199,12 +248,27 @@ const schema = z
       /** After a disable or a delete phase, when to look again for access that came back. */
       rescanAfterMs: list(e.OFFBOARD_RESCAN_AFTER).map(durationMs),
       /** How long a manual task stays open before its attesters are reminded, and between reminders. */
-      taskRemindAfterMs: durationMs(e.OFFBOARD_TASK_REMIND_AFTER.trim()),
+      taskRemindAfterMs: durationMs(e.OFFBOARD_TASK_REMIND_AFTER),
       verifyTimeoutMs: e.OFFBOARD_VERIFY_TIMEOUT_MS,
       verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,
     },
+    /** A request waiting for a decision: reminders, escalation, expiry. */
+    pending: {
+      remindAfterMs: durationMs(e.OFFBOARD_REMIND_AFTER),
+      escalateAfterMs: durationMs(e.OFFBOARD_ESCALATE_AFTER),
+      expireAfterMs: durationMs(e.OFFBOARD_EXPIRE_AFTER),
+      escalation: e.OFFBOARD_ESCALATION
+        ? ({ kind: e.OFFBOARD_ESCALATION.startsWith('S') ? 'usergroup' : 'channel', id: e.OFFBOARD_ESCALATION } as const)
+        : undefined,
+    },
     logLevel: e.LOG_LEVEL,
+    /** HR systems that may file requests: each is on when its secret is set. */
+    hr: {
+      standard: e.OFFBOARD_HR_WEBHOOK_SECRET ? { secret: e.OFFBOARD_HR_WEBHOOK_SECRET, name: e.OFFBOARD_HR_SOURCE_NAME } : undefined,
+      bamboohrSecret: e.OFFBOARD_BAMBOOHR_WEBHOOK_SECRET,
+      graceDays: e.OFFBOARD_HR_GRACE_DAYS,
+    },
     evidence: {
       /** Who besides the approvers may have the evidence pack. */
       compliance: e.OFFBOARD_COMPLIANCE === undefined ? undefined : sourceOf(e.OFFBOARD_COMPLIANCE),
@@ -221,6 +285,14 @@ export const botVariables = schema.in;
 
 function sourceOf(value: string) {
   return /^S/.test(value.trim()) ? ({ kind: 'usergroup', id: value.trim() } as const) : ({ kind: 'users', ids: list(value) } as const);
+}
+
+/** One duration above zero such as 4h (units s, m, h, d). */
+function duration(name: string, fallback: string) {
+  return z
+    .string()
+    .regex(/^0*[1-9]\d*[smhd]$/, `${name} must be a duration above zero such as 30m, 4h or 7d (units s, m, h, d)`)
+    .default(fallback);
 }
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -270,6 +342,8 @@ export type Config = z.output<typeof schema> & {
    * OFFBOARD_SYSTEMS_FILE, in that order. Whatever reads the registry reads this.
    */
   modules: SystemModule<unknown>[];
+  /** The approval rules: OFFBOARD_POLICY_FILE, or the default rules. */
+  policy: ApprovalPolicy;
 };
 export type ApproverSource = Config['approvers'];
 
@@ -317,6 +391,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, builtIn: readonly SystemModul
       `No system to offboard from is switched on: set ${builtIn.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in ${SYSTEMS_FILE}`,
     );
   }
-  if (parsed.success && messages.length === 0) return { ...parsed.data, systems, modules: [...builtIn, ...declared.modules] };
+  let policy = DEFAULT_POLICY;
+  if (blankAsUnset.OFFBOARD_POLICY_FILE) {
+    const read = readPolicyFile(blankAsUnset.OFFBOARD_POLICY_FILE);
+    if ('problems' in read) messages.push(...read.problems);
+    else policy = read.policy;
+  }
+  if (parsed.success && messages.length === 0) return { ...parsed.data, systems, modules: [...builtIn, ...declared.modules], policy };
   throw new ConfigError(messages);
 }

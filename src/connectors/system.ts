@@ -16,7 +16,8 @@ export interface ConnectContext {
 /** The person being offboarded, as every system is asked about them. */
 export interface Person {
   requestId: string;
-  slackUserId: string;
+  /** Null when they have no Slack account the bot could find: systems find them by `email`. */
+  slackUserId: string | null;
   email: string;
 }
 

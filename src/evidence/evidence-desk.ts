@@ -4,6 +4,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ApproverSource } from '../config/config.js';
 import { FINISH_RUN_JOB } from '../queue/queue-names.js';
 import { beingOffboardedReason } from '../requests/approval-policy.js';
+import { openAboutUser } from '../requests/open-about-user.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { runView } from '../runs/run-view.js';
@@ -105,7 +106,7 @@ export class EvidenceDesk {
   private async refusal(requestId: string, actorId: string, via: Asked): Promise<EvidenceAnswer | undefined> {
     await this.store.mustGet(requestId);
     const reason = (await this.mayHaveEvidence(actorId))
-      ? beingOffboardedReason(await this.store.openAbout(actorId))
+      ? beingOffboardedReason(await openAboutUser(this.store, this.directory, actorId))
       : 'Only offboarding approvers and compliance (OFFBOARD_COMPLIANCE) can have the evidence pack.';
     if (!reason) return undefined;
     // The first refusal of a window is recorded; a flood of the same click cannot grow the trail.

@@ -2,7 +2,17 @@ import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chai
 import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { stepId } from '../connectors/step-ref.js';
 import { describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
-import { notCoveredOf, recordsOf, runView, statusAfter, type Round, type RoundKind, type RunView, type StepProgress } from '../runs/run-view.js';
+import {
+  notCoveredOf,
+  recordsOf,
+  runView,
+  statusAfter,
+  type Round,
+  type RoundKind,
+  type RunView,
+  type StepProgress,
+  type TrailRecord,
+} from '../runs/run-view.js';
 import { assuranceOf, type Assurance } from './assurance.js';
 import { exceptionsOf, type PackException } from './pack-exceptions.js';
 import { packPeople } from './pack-people.js';
@@ -69,8 +79,9 @@ export interface EvidencePack {
 
 export interface PackRequest {
   id: string;
-  subject: { slack_user_id: string; name: string; email: string };
-  requester: { slack_user_id: string; name: string };
+  /** slack_user_id null: no Slack account (the subject), or a system that asked (the requester, an HR system). */
+  subject: { slack_user_id: string | null; name: string; email: string };
+  requester: { slack_user_id: string | null; name: string };
   reason: string;
   reason_label: string;
   effective_at: string | null;
@@ -102,6 +113,13 @@ export interface PackApproval {
   approvers_at_click: string[] | null;
   /** Every distinct approver whose approval counted, when the person was privileged and two were needed; null when one decided. */
   approved_by?: string[] | null;
+  /** The approval rule that applied; null in trails written before rules existed. */
+  rule?: string | null;
+  /**
+   * Each approval that counted, with the SHA-256 of the terms it approved (person, reason, timing,
+   * disposition, successor, preview); null in trails written before approvals were bound.
+   */
+  each_approval?: { by: string; at: string; digest: string }[] | null;
   separation_of_duties: { approver_is_requester: boolean; approver_is_subject: boolean; statement: string };
 }
 
@@ -315,6 +333,14 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
   return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified or attested${waiting}`, ...base };
 }
 
+/** The approvals a decision counted: each recorded approval of its terms, or the deciding click alone when one was needed. */
+function approvalsOfTerms(view: RunView, approved: TrailRecord<'request.approved'>, digest: string) {
+  const recorded = view.approvals.flatMap((r) =>
+    r.digest === digest && (approved.approvedBy ?? [approved.actor]).includes(r.actor) ? [{ by: r.actor, at: r.at, digest }] : [],
+  );
+  return recorded.length ? recorded : [{ by: approved.actor, at: approved.at, digest }];
+}
+
 function approvalsOf(view: RunView, request: OffboardRequest | undefined): PackApproval[] {
   return view.decisions.map((e) => {
     const isRequester = e.actor === request?.requester.slackUserId;
@@ -330,6 +356,8 @@ function approvalsOf(view: RunView, request: OffboardRequest | undefined): PackA
       reason: e.decision === 'rejected' ? e.reason : null,
       approvers_at_click: e.decision === 'approved' && e.approvers ? [...e.approvers] : null,
       approved_by: e.decision === 'approved' && e.approvedBy ? [...e.approvedBy] : null,
+      rule: (e.decision === 'approved' && e.rule) || null,
+      each_approval: e.decision === 'approved' && e.digest ? approvalsOfTerms(view, e, e.digest) : null,
       separation_of_duties: { approver_is_requester: isRequester, approver_is_subject: isSubject, statement },
     };
   });

@@ -27,7 +27,8 @@ export function trailPeople(entries: readonly ChainEntry[]): TrailPeople {
   const parsed = offboardRequestSchema.safeParse(view.submitted);
   if (parsed.success) {
     const r = parsed.data;
-    named.set(r.requester.slackUserId, r.requester.name).set(r.subject.slackUserId, r.subject.name);
+    if (r.requester.slackUserId) named.set(r.requester.slackUserId, r.requester.name);
+    if (r.subject.slackUserId) named.set(r.subject.slackUserId, r.subject.name);
     if (r.successorSlackUserId) {
       mentioned.add(r.successorSlackUserId);
       if (r.successorName) named.set(r.successorSlackUserId, r.successorName);

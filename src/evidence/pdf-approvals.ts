@@ -7,9 +7,12 @@ export function approvalsSection(ctx: PdfContext): void {
   const r = pack.request;
   layout.heading('Request and approvals');
   if (r) {
-    layout.field('Person leaving', `${r.subject.name}, ${r.subject.email}, Slack ${r.subject.slack_user_id}`);
+    layout.field(
+      'Person leaving',
+      `${r.subject.name}, ${r.subject.email}, ${r.subject.slack_user_id ? `Slack ${r.subject.slack_user_id}` : 'no Slack account'}`,
+    );
     layout.field('Reason', r.reason_label);
-    layout.field('Requested by', ctx.person(r.requester.slack_user_id));
+    layout.field('Requested by', r.requester.slack_user_id ? ctx.person(r.requester.slack_user_id) : r.requester.name);
     layout.field('Submitted at', isoTime(r.submitted_at));
     layout.field('Access ends', r.effective_at ? isoTime(r.effective_at) : 'At approval');
     layout.field('Ticket', r.ticket || 'none');
@@ -22,11 +25,12 @@ export function approvalsSection(ctx: PdfContext): void {
     layout.field(a.decision === 'approved' ? 'Approved' : 'Rejected', `by ${ctx.person(a.by)} at ${isoTime(a.at)}${a.reason ? `: ${a.reason}` : ''}`, {
       bold: true,
     });
-    if (a.approved_by)
-      layout.field('Approved by', `${a.approved_by.map((id) => ctx.person(id)).join(', ')} (two distinct approvers: the person was privileged)`);
+    if (a.approved_by) layout.field('Approved by', `${a.approved_by.map((id) => ctx.person(id)).join(', ')} (distinct approvers, as the rule required)`);
     layout.field('Separation of duties', a.separation_of_duties.statement, {
       color: a.separation_of_duties.approver_is_requester || a.separation_of_duties.approver_is_subject ? COLORS.bad : COLORS.ok,
     });
+    if (a.rule) layout.field('Rule', a.rule);
+    for (const each of a.each_approval ?? []) layout.field('Approval', `${ctx.person(each.by)} at ${isoTime(each.at)}, of terms SHA-256 ${each.digest}`);
     layout.field(
       'Approvers at click time',
       a.approvers_at_click

@@ -20,8 +20,8 @@ export interface PdfContext {
 export function pdfContext(pack: EvidencePack, layout: Layout, jsonSha256: string, keyId?: string): PdfContext {
   const names: Record<string, string> = { ...pack.people };
   if (pack.request) {
-    names[pack.request.subject.slack_user_id] ??= pack.request.subject.name;
-    names[pack.request.requester.slack_user_id] ??= pack.request.requester.name;
+    if (pack.request.subject.slack_user_id) names[pack.request.subject.slack_user_id] ??= pack.request.subject.name;
+    if (pack.request.requester.slack_user_id) names[pack.request.requester.slack_user_id] ??= pack.request.requester.name;
   }
   const steps = new Map(pack.steps.map((s) => [s.id, s]));
   return {

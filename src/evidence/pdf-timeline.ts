@@ -1,3 +1,4 @@
+import { describeWait } from '../requests/pending-timers.js';
 import { describePrivileges } from '../requests/privilege.js';
 import type { AuditRecord } from '../audit/audit-event.js';
 import { recordsOf } from '../runs/run-view.js';
@@ -30,11 +31,23 @@ export function eventDetail(e: AuditRecord): string {
     case 'approval.refused':
       return `Refused to ${e.action}: ${e.reason}${e.repeats ? ` (${e.repeats} times)` : ''}`;
     case 'approval.recorded':
-      return `One approval of the ${e.needed} needed: the person ${describePrivileges(e.privileges)}`;
+      return `One approval of the ${e.needed} needed${e.rule ? ` (rule ${e.rule})` : ''}${e.privileges.length ? `: the person ${describePrivileges(e.privileges)}` : ''}${e.digest ? `; terms SHA-256 ${e.digest}` : ''}`;
+    case 'rejection.recorded':
+      return `One rejection of the ${e.needed} that end it (rule ${e.rule}): ${e.reason}`;
     case 'request.approved':
-      return `Approved${e.approvedBy ? ` by ${e.approvedBy.join(' and ')}` : ''}${e.approvers ? `; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : ''}`;
+      return `Approved${e.approvedBy ? ` by ${e.approvedBy.join(' and ')}` : ''}${e.rule ? ` under rule ${e.rule}` : ''}${e.approvers ? `; approvers at that moment: ${e.approvers.join(', ') || 'none'}` : ''}${e.digest ? `; terms SHA-256 ${e.digest}` : ''}`;
     case 'request.rejected':
-      return `Rejected: ${e.reason}`;
+      return `Rejected${e.rejectedBy ? ` by ${e.rejectedBy.join(' and ')}` : ''}: ${e.reason}`;
+    case 'request.cancelled':
+      return `Cancelled while ${e.state.replace('_', ' ')}: ${e.reason}`;
+    case 'request.rescheduled':
+      return `Access to end ${e.to ? `at ${isoTime(e.to)}` : 'at approval'} instead of ${e.from ? isoTime(e.from) : 'at approval'}; approvals asked again`;
+    case 'request.reminded':
+      return `Approvers reminded (reminder ${e.reminder})`;
+    case 'request.escalated':
+      return `Escalated to ${e.to}`;
+    case 'request.expired':
+      return `Expired: no decision within ${describeWait(e.afterMs)}`;
     case 'run.planned':
       return `Round ${e.round}${e.phase ? ` (${e.phase})` : ''}: ${plural(e.steps.length, 'step')} planned, start at ${isoTime(e.startsAt)}`;
     case 'step.started':

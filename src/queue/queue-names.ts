@@ -11,6 +11,8 @@ export const QUEUES = {
   slack: 'offboard-slack',
   /** The reconciler, at start-up and on a schedule. */
   maintenance: 'offboard-maintenance',
+  /** While a request waits for a decision: the reminders, its escalation and its expiry, as delayed jobs. */
+  pending: 'offboard-pending',
 } as const;
 
 export const PREVIEW_JOB = 'preview';
@@ -27,6 +29,9 @@ export const START_DELETION_JOB = 'start-deletion';
 
 /** At each interval after a phase: looks for access that came back. */
 export const RESCAN_JOB = 'rescan';
+
+/** While a request waits for a decision: remind its approvers, escalate it, let it expire. */
+export const PENDING_JOBS = { remind: 'remind-approvers', escalate: 'escalate-request', expire: 'expire-request' } as const;
 
 export const RECONCILE_JOB = 'reconcile';
 
@@ -80,3 +85,6 @@ export const checklistJobDataSchema = z.object({ requestId: z.string(), notBefor
 export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.string(), text: z.string() });
 
 export const alertJobDataSchema = z.object({ requestId: z.string(), text: z.string() });
+
+/** A pending request's follow-up; `reminder`: which reminder (1, 2, …). */
+export const pendingJobDataSchema = z.object({ requestId: z.string(), reminder: z.number().int().min(1).optional() });

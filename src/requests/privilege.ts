@@ -2,7 +2,7 @@
  * Why offboarding this person is riskier than usual. `credential_owner`: they own one of the bot's
  * own credentials, so offboarding them would stop the bot (and any reinstatement): refused until the
  * credential has another owner. The others take away someone's power over the bot or the workspace:
- * two distinct approvers must agree.
+ * the approval rules' `privileged` flag (two distinct approvers by default).
  */
 export type Privilege =
   | { kind: 'credential_owner'; system: string; title: string; credential: string }
@@ -10,11 +10,6 @@ export type Privilege =
   | { kind: 'compliance' }
   | { kind: 'workspace_admin' }
   | { kind: 'workspace_owner' };
-
-/** How many distinct approvers a request for someone with these privileges needs. */
-export function approvalsNeeded(privileges: readonly Privilege[]): number {
-  return privileges.some((p) => p.kind !== 'credential_owner') ? 2 : 1;
-}
 
 function describe(p: Privilege): string {
   switch (p.kind) {
@@ -48,9 +43,12 @@ export function credentialRefusal(name: string, privileges: readonly Privilege[]
   );
 }
 
-/** What approvers confirm before approving someone privileged, naming the risk. */
-export function privilegeRisk(name: string, privileges: readonly Privilege[]): string {
-  return `${name} ${describePrivileges(privileges)}. Approving removes that access too, so two approvers must approve.`;
+const COUNT = ['no', 'one', 'two', 'three', 'four', 'five'];
+
+/** What approvers confirm before approving someone privileged, naming the risk and, when the rule needs several, how many must approve. */
+export function privilegeRisk(name: string, privileges: readonly Privilege[], needed: number): string {
+  const many = needed > 1 ? `, so ${COUNT[needed] ?? needed} approvers must approve` : '';
+  return `${name} ${describePrivileges(privileges)}. Approving removes that access too${many}.`;
 }
 
 /** Privileges of both lists, each once. */

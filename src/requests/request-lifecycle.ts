@@ -12,7 +12,11 @@ import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound } from '../runs/phase-rounds.js';
 import { currentPhaseSteps, isFailed, restorableSteps, runView } from '../runs/run-view.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
-import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk, type Privilege } from './privilege.js';
+import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
+import { credentialRefusal, privilegeRisk } from './privilege.js';
+import type { PendingTimers } from './pending-timers.js';
+import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
+import { openAboutUser } from './open-about-user.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -41,17 +45,26 @@ export type Submitted =
 
 const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) === n;
 
+/** A cancellation or a new time: done, refused (who may not), or not valid in the request's state (why). */
+export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
+
 export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
 export type Decision =
   | { kind: 'decided'; request: OffboardRequest }
-  | { kind: 'refused'; reason: string }
+  /** `deciders`: who may decide instead, as a Slack mention, when the rule names its own approver groups. */
+  | { kind: 'refused'; reason: string; deciders?: string }
   | { kind: 'already_decided'; request: OffboardRequest }
   /**
-   * The person is privileged: this approval is recorded (`again`: it already was) and the request
-   * waits for `needed` distinct approvers; `risk` names what approving does.
+   * The rule needs several approvals: this one is recorded (`again`: it already was) and the request
+   * waits for `needed` distinct approvers of the same terms; `others`: who else may approve; `risk`
+   * names what approving someone privileged does.
    */
-  | { kind: 'awaiting'; request: OffboardRequest; approvedBy: string[]; needed: number; again: boolean; risk: string };
+  | { kind: 'awaiting'; request: OffboardRequest; approvedBy: string[]; needed: number; again: boolean; others: string[]; risk?: string }
+  /** The rule asks the approver to type the person's email or name first (`mismatch`: what they typed names someone else). */
+  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean }
+  /** The rule takes several rejections to end the request: this one is recorded (`again`: it already was). */
+  | { kind: 'rejection_awaiting'; request: OffboardRequest; rejectedBy: string[]; needed: number; again: boolean };
 
 /** Submission, decisions and retries: everything people do to a request. */
 /** How long one "End grace period now" holds off the others: far longer than starting a deletion takes. */
@@ -66,6 +79,10 @@ export interface RequestLifecycleOptions {
   deletions: DeletionSchedule;
   previews: Queue;
   approvalChannel: string;
+  /** The approval rules, read against each request at each click. */
+  requirements: ApprovalRequirements;
+  /** The reminders, escalation and expiry of a pending request: removed once it is decided. */
+  timers: PendingTimers;
   now?: () => Date;
 }
 
@@ -78,9 +95,23 @@ export class RequestLifecycle {
   private readonly deletions: DeletionSchedule;
   private readonly previews: Queue;
   private readonly approvalChannel: string;
+  private readonly requirements: ApprovalRequirements;
+  private readonly timers: PendingTimers;
   private readonly now: () => Date;
 
-  constructor({ store, audit, directory, runs, outbox, deletions, previews, approvalChannel, now = () => new Date() }: RequestLifecycleOptions) {
+  constructor({
+    store,
+    audit,
+    directory,
+    runs,
+    outbox,
+    deletions,
+    previews,
+    approvalChannel,
+    requirements,
+    timers,
+    now = () => new Date(),
+  }: RequestLifecycleOptions) {
     this.store = store;
     this.audit = audit;
     this.directory = directory;
@@ -89,6 +120,8 @@ export class RequestLifecycle {
     this.deletions = deletions;
     this.previews = previews;
     this.approvalChannel = approvalChannel;
+    this.requirements = requirements;
+    this.timers = timers;
     this.now = now;
   }
 
@@ -101,10 +134,10 @@ export class RequestLifecycle {
   async submit(fields: NewRequest, submission: SubmissionKey): Promise<Submitted> {
     const valid = newRequestSchema.parse(fields);
     const stored = await this.store.createForSubmission(valid, submission.viewId, submission.hash, (request) =>
-      this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId, request }),
+      this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId ?? valid.requester.name, request }),
     );
     if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
-    if (stored.kind === 'open') return { ...stored, approver: await this.actsAsApprover(valid.requester.slackUserId) };
+    if (stored.kind === 'open') return { ...stored, approver: valid.requester.slackUserId ? await this.actsAsApprover(valid.requester.slackUserId) : false };
     return { kind: 'created', request: stored.request };
   }
 
@@ -148,16 +181,25 @@ export class RequestLifecycle {
 
   /** An approver with no open request about them (see beingOffboardedReason). */
   async actsAsApprover(userId: string): Promise<boolean> {
-    return (await this.directory.isApprover(userId)) && (await this.store.openAbout(userId)) === undefined;
+    return (await this.directory.isApprover(userId)) && (await openAboutUser(this.store, this.directory, userId)) === undefined;
+  }
+
+  /** What deciding this request takes now: its rule, who may decide, the digest of its terms. */
+  async requirementOf(request: OffboardRequest): Promise<Requirement> {
+    return this.requirements.of(request, runView(await this.audit.read(request.id)));
   }
 
   /**
-   * Why `actorId` may not decide (not an approver, their own offboarding or request, or one about
-   * them is open), if so; refusals are recorded in the trail, repeats counted.
+   * Why `actorId` may not act (approve and reject: not among the rule's deciders; the others: not an
+   * approver; their own offboarding or request, or one about them is open), if so; refusals are
+   * recorded in the trail, repeats counted.
    */
-  async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction): Promise<string | undefined> {
-    const isApprover = await this.directory.isApprover(actorId);
-    const reason = refusalReason(request, actorId, isApprover) ?? beingOffboardedReason(await this.store.openAbout(actorId));
+  async mayDecide(request: OffboardRequest, actorId: string, action: DecisionAction, requirement?: Requirement): Promise<string | undefined> {
+    const need = action === 'approve' || action === 'reject' ? (requirement ?? (await this.requirementOf(request))) : undefined;
+    const isApprover = need ? need.deciders.includes(actorId) : await this.directory.isApprover(actorId);
+    const reason =
+      refusalReason(request, actorId, isApprover, need && notADecider(need.rule)) ??
+      beingOffboardedReason(await openAboutUser(this.store, this.directory, actorId));
     if (!reason) return undefined;
     return this.recordRefusal(request, actorId, action, reason);
   }
@@ -174,37 +216,45 @@ export class RequestLifecycle {
   }
 
   /**
-   * Approves, unless the person owns one of the bot's own credentials (refused, with what to do
-   * first). Someone privileged (an approver, compliance, a workspace admin or owner) needs two
-   * distinct approvers: each approval is recorded, and the request is approved, and its run started,
-   * by the click that brings the second.
+   * Approves under the request's rule (see approval-rules), unless the person owns one of the bot's
+   * own credentials (refused, with what to do first). Each approval is bound to the terms it was
+   * given on (their digest): a rule that needs several counts distinct approvers of the same terms,
+   * never the requester nor the person, and the click that brings the last one approves and starts
+   * the run. A rule that asks for a typed confirmation counts an approval only with the person's
+   * email or name typed (`typed`).
    */
-  async approve(requestId: string, actorId: string): Promise<Decision> {
+  async approve(requestId: string, actorId: string, typed?: string): Promise<Decision> {
     const current = await this.store.mustGet(requestId);
-    const refused = await this.mayDecide(current, actorId, 'approve');
-    if (refused) return { kind: 'refused', reason: refused };
-    if (current.status !== 'pending') return { kind: 'already_decided', request: current };
     // Read before the decision is taken, so a Slack error here cannot leave an approval without its event.
-    const approvers = await this.directory.approverIds();
-    // Both the preview's reading (only a worker asks the systems who owns the bot's credentials) and
-    // Slack's now: a privilege granted since the preview still counts.
-    const { preview } = runView(await this.audit.read(requestId));
-    const privileges = mergePrivileges(preview?.privileges, await this.directory.privilegesOf(current.subject.slackUserId));
-    const owner = credentialRefusal(current.subject.name, privileges);
+    const need = await this.requirementOf(current);
+    const refused = await this.mayDecide(current, actorId, 'approve', need);
+    if (refused) return { kind: 'refused', reason: refused, ...decidersOf(need) };
+    if (current.status !== 'pending') return { kind: 'already_decided', request: current };
+    const owner = credentialRefusal(current.subject.name, need.privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
+    if (need.rule.typedConfirmation && !confirmsPerson(current, typed)) return { kind: 'confirm', request: current, mismatch: typed !== undefined };
     let approvedBy: string[] | undefined;
-    if (approvalsNeeded(privileges) > 1) {
-      const tally = await this.tally(current, actorId, approvers, privileges);
+    if (need.rule.approvals > 1) {
+      const tally = await this.tally(current, actorId, need);
       if (tally.kind === 'awaiting') return tally;
       approvedBy = tally.approvedBy;
     }
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
     if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, { type: 'request.approved', actor: actorId, approvers, ...(approvedBy ? { approvedBy } : {}) });
+    await this.audit.append(requestId, {
+      type: 'request.approved',
+      actor: actorId,
+      approvers: need.deciders,
+      ...(approvedBy ? { approvedBy } : {}),
+      digest: need.digest,
+      rule: need.rule.name,
+    });
     // The run is enqueued before anything is said in Slack; should the process die before it
     // is, the reconciler finds an approved request without a run and starts it.
     await this.runs.start(request);
+    // A follow-up still firing later finds the request decided and does nothing.
+    await this.timers.clear(requestId);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
@@ -216,41 +266,72 @@ export class RequestLifecycle {
   }
 
   /**
-   * Counts `actorId`'s approval of a privileged person's request: the request waits until enough
-   * distinct approvers have approved, and the click that brings the last one may decide.
+   * Counts `actorId`'s approval of the request's current terms: the request waits until enough
+   * distinct deciders have approved those same terms, and the click that brings the last one may decide.
    */
   private async tally(
     request: OffboardRequest,
     actorId: string,
-    approvers: string[],
-    privileges: Privilege[],
+    need: Requirement,
   ): Promise<Extract<Decision, { kind: 'awaiting' }> | { kind: 'enough'; approvedBy: string[] }> {
-    const needed = approvalsNeeded(privileges);
+    const needed = need.rule.approvals;
     // The set, not the trail, is what counts: should the process die before the entry below is
     // written, the approval still counts, and the decision's entry names every approver it counted.
-    const { added, approvals } = await this.store.addApproval(request.id, actorId);
-    // Only approvals of people who may still approve count: not someone taken out of the group since.
-    const approvedBy = approvals.filter((a) => approvers.includes(a) && a !== request.subject.slackUserId && a !== request.requester.slackUserId);
-    if (approvedBy.length >= needed) return { kind: 'enough', approvedBy };
+    // The set is the digest's: approvals of terms since changed are in another and count no more.
+    const { added, approvals } = await this.store.addApproval(request.id, need.digest, actorId);
+    // Only approvals of people who may still decide count: not someone taken out of the group since.
+    const approvedBy = approvals.filter((a) => need.deciders.includes(a));
     if (added) {
-      await this.audit.append(request.id, { type: 'approval.recorded', actor: actorId, privileges, needed });
-      await this.outbox.refreshApproval(request.id);
+      await this.audit.append(request.id, {
+        type: 'approval.recorded',
+        actor: actorId,
+        privileges: need.privileges,
+        needed,
+        digest: need.digest,
+        rule: need.rule.name,
+      });
     }
-    return { kind: 'awaiting', request, approvedBy, needed, again: !added, risk: privilegeRisk(escapeText(request.subject.name), privileges) };
+    if (approvedBy.length >= needed) return { kind: 'enough', approvedBy };
+    if (added) await this.outbox.refreshApproval(request.id);
+    const privileged = need.privileges.some((p) => p.kind !== 'credential_owner');
+    return {
+      kind: 'awaiting',
+      request,
+      approvedBy,
+      needed,
+      again: !added,
+      others: need.deciders.filter((d) => !approvedBy.includes(d)),
+      ...(privileged ? { risk: privilegeRisk(escapeText(request.subject.name), need.privileges, needed) } : {}),
+    };
   }
 
-  async reject(requestId: string, actorId: string, typedReason: string): Promise<Decision> {
+  /** Rejects, or, under a rule that takes several rejections, records this one until enough distinct deciders have rejected. */
+  async reject(requestId: string, actorId: string, typedReason: string): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
     // Masked as it enters: the reason is stored, queued for the requester's DM and shown.
     const reason = redact(typedReason);
     const current = await this.store.mustGet(requestId);
-    const refused = await this.mayDecide(current, actorId, 'reject');
-    if (refused) return { kind: 'refused', reason: refused };
+    const need = await this.requirementOf(current);
+    const refused = await this.mayDecide(current, actorId, 'reject', need);
+    if (refused) return { kind: 'refused', reason: refused, ...decidersOf(need) };
+    if (current.status !== 'pending') return { kind: 'already_decided', request: current };
+    let rejectedBy: string[] | undefined;
+    const needed = need.rule.rejections;
+    if (needed > 1) {
+      const { added, rejections } = await this.store.addRejection(requestId, actorId);
+      rejectedBy = rejections.filter((r) => need.deciders.includes(r));
+      if (added) await this.audit.append(requestId, { type: 'rejection.recorded', actor: actorId, reason, needed, rule: need.rule.name });
+      if (rejectedBy.length < needed) {
+        if (added) await this.outbox.refreshApproval(requestId);
+        return { kind: 'rejection_awaiting', request: current, rejectedBy, needed, again: !added };
+      }
+    }
     const at = this.now().toISOString();
     const { applied, request } = await this.store.patch(requestId, { status: 'rejected', decision: { outcome: 'rejected', by: actorId, at, reason } }, [
       'pending',
     ]);
     if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason });
+    await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason, ...(rejectedBy ? { rejectedBy } : {}) });
+    await this.timers.clear(requestId);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
@@ -259,6 +340,86 @@ export class RequestLifecycle {
       `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was rejected by <@${actorId}>: ${escapeText(reason)}`,
     );
     return { kind: 'decided', request };
+  }
+
+  /**
+   * Cancels a request before its run starts (pending, partly approved, or approved and scheduled),
+   * for its requester or an approver: the scheduled identification is removed, and the trail records
+   * who cancelled it and why. The status compare-and-set is conditional on the run not having
+   * started, which the run's start records the same way: of the two, one wins.
+   */
+  async cancel(requestId: string, actorId: string, typedReason: string): Promise<ManageOutcome> {
+    const reason = redact(typedReason);
+    const current = await this.store.mustGet(requestId);
+    const refused = await this.mayManage(current, actorId, 'cancel');
+    if (refused) return { kind: 'refused', reason: refused };
+    const trail = await this.audit.read(requestId);
+    const state = requestState(current, runView(trail));
+    if (!CANCELLABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'cancelled') };
+    const at = this.now().toISOString();
+    const { applied, request } = await this.store.patch(
+      requestId,
+      { status: 'cancelled', ended: { outcome: 'cancelled', by: actorId, at, reason } },
+      ['pending', 'approved'],
+      { when: (r) => !r.runStartedAt },
+    );
+    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'cancelled') };
+    await this.audit.append(requestId, { type: 'request.cancelled', actor: actorId, reason, state });
+    await this.runs.unschedule(requestId);
+    await this.timers.clear(requestId);
+    await this.outbox.refreshApproval(requestId);
+    if (current.status === 'approved') await this.outbox.refreshChecklist(requestId);
+    if (actorId !== request.requester.slackUserId) {
+      await this.outbox.notify(
+        requestId,
+        'cancelled',
+        request.requester.slackUserId,
+        `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was cancelled by <@${actorId}>: ${escapeText(reason)}`,
+      );
+    }
+    return { kind: 'done', request };
+  }
+
+  /**
+   * Moves when access ends, for the requester, while the request waits for a decision: approvals
+   * are bound to the timing, so every approver is asked again.
+   */
+  async reschedule(requestId: string, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
+    const current = await this.store.mustGet(requestId);
+    const refused = await this.mayManage(current, actorId, 'reschedule');
+    if (refused) return { kind: 'refused', reason: refused };
+    const state = requestState(current, runView(await this.audit.read(requestId)));
+    if (!UNDECIDED.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    const { applied, request } = await this.store.patch(requestId, { effectiveAt }, ['pending'], { remove: effectiveAt === null ? ['effectiveAt'] : [] });
+    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'rescheduled') };
+    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt });
+    await this.outbox.refreshApproval(requestId);
+    return { kind: 'done', request };
+  }
+
+  /**
+   * Why `actorId` cannot cancel or reschedule the request now (who they are, or its state), if so:
+   * checked before the form asking why or when opens; the submission checks again.
+   */
+  async whyNotManage(request: OffboardRequest, actorId: string, action: 'cancel' | 'reschedule'): Promise<string | undefined> {
+    const refused = await this.mayManage(request, actorId, action);
+    if (refused) return refused;
+    const state = requestState(request, runView(await this.audit.read(request.id)));
+    const valid = action === 'cancel' ? CANCELLABLE : UNDECIDED;
+    return valid.includes(state) ? undefined : notInState(request.id, state, action === 'cancel' ? 'cancelled' : 'rescheduled');
+  }
+
+  /** Why `actorId` may not cancel (the requester or an approver may) or reschedule (the requester only), if so; recorded. */
+  private async mayManage(request: OffboardRequest, actorId: string, action: 'cancel' | 'reschedule'): Promise<string | undefined> {
+    const verb = action === 'cancel' ? 'cancel' : 'reschedule';
+    let reason: string | undefined;
+    if (actorId === request.subject.slackUserId) reason = `You cannot ${verb} your own offboarding.`;
+    else if (action === 'reschedule' && actorId !== request.requester.slackUserId)
+      reason = `Only the requester, ${request.requester.name}, can reschedule this request; an approver can cancel it.`;
+    else if (action === 'cancel' && actorId !== request.requester.slackUserId && !(await this.directory.isApprover(actorId)))
+      reason = 'Only the requester or an offboarding approver can cancel this request.';
+    reason ??= beingOffboardedReason(await openAboutUser(this.store, this.directory, actorId));
+    return reason && this.recordRefusal(request, actorId, action, reason);
   }
 
   /**
@@ -288,6 +449,28 @@ export class RequestLifecycle {
     );
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
     return { kind: 'started', steps: failed.length };
+  }
+
+  /**
+   * Runs one failed step of the finished round again, as a new round of the same phase with that
+   * step alone (the checklist's Retry on the step); the other failed steps stay as they are.
+   */
+  async retryStep(requestId: string, actorId: string, stepId: string): Promise<RetryOutcome> {
+    const request = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(request, actorId, 'retry');
+    if (refused) return { kind: 'refused', reason: refused };
+    const view = runView(await this.audit.read(requestId));
+    const { phase, finished } = view.current;
+    if (!finished || request.status === 'approved') return { kind: 'not_now', reason: `${requestId} is still running; retry once it has finished.` };
+    const step = currentPhaseSteps(view).find((s) => s.id === stepId);
+    if (!step || !isFailed(step)) return { kind: 'not_now', reason: `That step of ${requestId} has not failed: nothing to retry.` };
+    if (phase === 'reinstate') {
+      const superseded = await this.superseded(request, actorId, 'retry', `The reinstatement of ${requestId} cannot be retried`);
+      if (superseded) return { kind: 'not_now', reason: superseded };
+    }
+    const granted = await grantRound(this.phaseDeps(), requestId, phase, [stepId], actorId, ['completed', 'disabled', 'reinstated']);
+    if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
+    return { kind: 'started', steps: 1 };
   }
 
   /**
@@ -370,4 +553,9 @@ function notWaitingForDeletion(id: string, status: RequestStatus, what: string):
     default:
       return `${id} is not waiting for deletion, so it cannot be ${what}.`;
   }
+}
+
+/** The rule's own approver groups as a Slack mention, for a refusal to point at; none under OFFBOARD_APPROVERS. */
+function decidersOf(need: Requirement): { deciders?: string } {
+  return need.rule.approverGroups ? { deciders: need.rule.approverGroups.map((g) => `<!subteam^${g}>`).join(', ') } : {};
 }

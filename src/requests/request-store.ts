@@ -4,7 +4,7 @@ import type { Keys } from '../redis.js';
 import { LuaScript } from '../redis-script.js';
 import { startTrailLua, type TrailStart } from '../audit/audit-trail.js';
 import { newRequestId } from './request-id.js';
-import { offboardRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
+import { offboardRequestSchema, subjectKeys, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 
 // Replaces the request with ARGV[2] only while it is still exactly ARGV[1] (what the patch was merged
 // into), so two approvers clicking at the same moment cannot both win; the loser reads again. The
@@ -24,15 +24,24 @@ return 1
 /** Statuses in which a request is about to act, acting, or waiting to delete: one lifecycle per person. */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'disabled'];
 
-// The newest request about a person (subject index KEYS[n]) that is open, found from the status
-// indexes (prefix ARGV[a]) alone, so no stored document is decoded: false when there is none.
+// The newest request about a person (their subject indexes, KEYS[k] to the last key: by Slack user
+// id and by email, see subjectKeys) that is open, found from the status indexes (prefix ARGV[a])
+// alone, so no stored document is decoded: false when there is none.
 const openAboutLua = (k: number, a: number) => `
 local open = false
-for _, id in ipairs(redis.call('ZREVRANGE', KEYS[${k}], 0, -1)) do
-  for _, status in ipairs({${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')}}) do
-    if redis.call('ZSCORE', ARGV[${a}] .. status, id) then open = id; break end
+local openScore = -1
+for i = ${k}, #KEYS do
+  for _, id in ipairs(redis.call('ZREVRANGE', KEYS[i], 0, -1)) do
+    local found = false
+    for _, status in ipairs({${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')}}) do
+      if redis.call('ZSCORE', ARGV[${a}] .. status, id) then found = true; break end
+    end
+    if found then
+      local score = tonumber(redis.call('ZSCORE', KEYS[i], id))
+      if score > openScore then open = id; openScore = score end
+      break
+    end
   end
-  if open then break end
 end
 `;
 
@@ -40,35 +49,34 @@ const OPEN_ABOUT = new LuaScript(`${openAboutLua(1, 1)}
 return open
 `);
 
-// Stores a new request and indexes it (all, by status, by person) in one step, so no crash leaves a
-// request the reconciler cannot see.
+// Stores a new request and indexes it (all, by status, by person: KEYS[3] on) in one step, so no
+// crash leaves a request the reconciler cannot see.
 const CREATE = new LuaScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
+for i = 3, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
 return 1
 `);
 
 // Stores the request of one view submission, in one step: unless the submission already stored one
 // (its id or, from an earlier version mid-store, 'pending', is returned) or the person has an open
 // request, one waiting for its deletion included (its id and document are returned), the request is
-// created, indexed (all, by status, by person), its trail started with its first entry, and the
-// submission mapped to it. Atomic, so neither a replayed
+// created, indexed (all, by status, by person: KEYS[7] on), its trail started with its first entry,
+// and the submission mapped to it. Atomic, so neither a replayed
 // delivery nor a second request about the same person can slip in between the checks and the writes,
 // whichever process they reach, and no crash leaves a request without its trail or a trail without it.
 const CREATE_FOR_SUBMISSION = new LuaScript(`
 local earlier = redis.call('GET', KEYS[1])
 if earlier then return {'submitted', earlier} end
-${openAboutLua(2, 6)}
+${openAboutLua(7, 6)}
 if open then return {'open', open, redis.call('GET', ARGV[5] .. open)} end
-if redis.call('EXISTS', KEYS[3], KEYS[6], KEYS[7]) > 0 then return {'taken'} end
-redis.call('SET', KEYS[3], ARGV[1])
+if redis.call('EXISTS', KEYS[2], KEYS[5], KEYS[6]) > 0 then return {'taken'} end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[5], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+for i = 7, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-${startTrailLua(6, 7)}
+${startTrailLua(5, 7)}
 return {'created'}
 `);
 
@@ -79,9 +87,9 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `);
 
-// Adds one approver to a request's approvals and returns whether they were new, with all of them, in
-// one step: of two clicks at the same moment (any processes), each sees the other's or is seen by it.
-const ADD_APPROVAL = new LuaScript(`
+// Adds one approver (or rejecter) to a request's set and returns whether they were new, with all of
+// them, in one step: of two clicks at the same moment (any processes), each sees the other's or is seen by it.
+const ADD_TO_SET = new LuaScript(`
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 return {added, redis.call('SMEMBERS', KEYS[1])}
 `);
@@ -97,6 +105,12 @@ export type SubmissionStored =
   | { kind: 'submitted'; earlier: string }
   /** The person already has an open request (see OPEN_STATUSES): its id, and the request unless it cannot be read. */
   | { kind: 'open'; id: string; request: OffboardRequest | undefined };
+
+/** Further conditions of a patch: `when` must hold of the request as it is; `remove` drops fields (a decision undone). */
+export interface PatchConditions {
+  when?: (current: OffboardRequest) => boolean;
+  remove?: (keyof OffboardRequest)[];
+}
 
 export interface PatchResult {
   applied: boolean;
@@ -138,7 +152,7 @@ export class RequestStore {
         this.keys.request(request.id),
         this.keys.requestIndex(),
         this.keys.statusIndex(request.status),
-        this.keys.subjectIndex(request.subject.slackUserId),
+        ...subjectKeys(request.subject).map((k) => this.keys.subjectIndex(k)),
       ];
       const created = await CREATE.run(this.redis, keys, [JSON.stringify(request), String(Date.parse(request.createdAt)), request.id]);
       if (created === 1) return request;
@@ -168,7 +182,12 @@ export class RequestStore {
    * a request that no longer reads; the write happens only if nobody wrote in between (else it is
    * merged again into what they wrote). Fields the patch leaves undefined are kept.
    */
-  async patch(id: string, patch: Partial<OffboardRequest>, whenStatus: RequestStatus[] = []): Promise<PatchResult> {
+  async patch(
+    id: string,
+    patch: Partial<OffboardRequest>,
+    whenStatus: RequestStatus[] = [],
+    { when, remove = [] }: PatchConditions = {},
+  ): Promise<PatchResult> {
     const key = this.keys.request(id);
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
@@ -176,8 +195,12 @@ export class RequestStore {
       if (raw === null) throw new RequestNotFoundError(id);
       const current = parse(id, raw);
       if (whenStatus.length && !whenStatus.includes(current.status)) return { applied: false, request: current };
+      // Checked on the document the write is conditional on: it holds when the write lands.
+      if (when && !when(current)) return { applied: false, request: current };
       // Merged into the document as stored, so fields this version does not know are kept.
-      const out = JSON.stringify({ ...(JSON.parse(raw) as Record<string, unknown>), ...changes });
+      const merged: Record<string, unknown> = { ...(JSON.parse(raw) as Record<string, unknown>), ...changes };
+      for (const field of remove) delete merged[field];
+      const out = JSON.stringify(merged);
       const request = offboardRequestSchema.parse(JSON.parse(out));
       const args = [raw, out, this.keys.statusIndex(''), current.status, request.status, id];
       if ((await COMPARE_AND_SET.run(this.redis, [key, this.keys.requestIndex()], args)) === 1) return { applied: true, request };
@@ -185,16 +208,25 @@ export class RequestStore {
     throw new Error(`request ${id} kept changing under ${MAX_PATCH_ATTEMPTS} attempts to patch it`);
   }
 
-  /** The id of the newest open request (see OPEN_STATUSES) about this Slack user, if any: read from the indexes alone. */
-  async openAbout(slackUserId: string): Promise<string | undefined> {
-    const id = (await OPEN_ABOUT.run(this.redis, [this.keys.subjectIndex(slackUserId)], [this.keys.statusIndex('')])) as string | null;
+  /**
+   * The id of the newest open request (see OPEN_STATUSES) about this person, by their Slack user id
+   * or their email (a request filed by email is about them too), if any: read from the indexes alone.
+   */
+  async openAbout(person: { slackUserId?: string | null; email?: string | null }): Promise<string | undefined> {
+    const keys = subjectKeys(person).map((k) => this.keys.subjectIndex(k));
+    if (keys.length === 0) return undefined;
+    const id = (await OPEN_ABOUT.run(this.redis, keys, [this.keys.statusIndex('')])) as string | null;
     return id ?? undefined;
   }
 
-  /** Ids of requests about the same person created after `request`, oldest first. */
+  /** Ids of requests about the same person (by Slack user id or email) created after `request`, oldest first. */
   async laterAbout(request: OffboardRequest): Promise<string[]> {
-    const ids = await this.redis.zrangebyscore(this.keys.subjectIndex(request.subject.slackUserId), `(${Date.parse(request.createdAt)}`, '+inf');
-    return ids.filter((id) => id !== request.id);
+    const after = `(${Date.parse(request.createdAt)}`;
+    const found = await Promise.all(subjectKeys(request.subject).map((k) => this.redis.zrangebyscore(this.keys.subjectIndex(k), after, '+inf', 'WITHSCORES')));
+    const scored = new Map<string, number>();
+    for (const list of found) for (let i = 0; i < list.length; i += 2) scored.set(list[i]!, Number(list[i + 1]));
+    scored.delete(request.id);
+    return [...scored].sort((a, b) => a[1] - b[1]).map(([id]) => id);
   }
 
   /** The newest `limit` requests that still read back; ids of any that do not, so they can be logged, not shown. */
@@ -207,9 +239,13 @@ export class RequestStore {
     return this.redis.zcard(this.keys.requestIndex());
   }
 
-  /** The requests about this Slack user, newest first, read from the per-person index. */
-  async about(slackUserId: string, limit = 100): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
-    return this.readMany(await this.redis.zrevrange(this.keys.subjectIndex(slackUserId), 0, limit - 1));
+  /** The requests about this person (by Slack user id or email, see subjectKeys), newest first, read from the per-person indexes. */
+  async about(person: { slackUserId?: string | null; email?: string | null }, limit = 100): Promise<{ requests: OffboardRequest[]; unreadable: string[] }> {
+    const lists = await Promise.all(subjectKeys(person).map((k) => this.redis.zrevrange(this.keys.subjectIndex(k), 0, limit - 1, 'WITHSCORES')));
+    const scored = new Map<string, number>();
+    for (const list of lists) for (let i = 0; i < list.length; i += 2) scored.set(list[i]!, Number(list[i + 1]));
+    const ids = [...scored].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+    return this.readMany(ids.slice(0, limit));
   }
 
   /** The requests whose person has exactly this email (letter case aside), newest first: every request is read, a page at a time. */
@@ -248,11 +284,11 @@ export class RequestStore {
       const first = trail(request);
       const keys = [
         this.keys.submission(viewId, hash),
-        this.keys.subjectIndex(request.subject.slackUserId),
         this.keys.request(request.id),
         this.keys.requestIndex(),
         this.keys.statusIndex(request.status),
         ...first.keys,
+        ...subjectKeys(request.subject).map((k) => this.keys.subjectIndex(k)),
       ];
       const args = [
         JSON.stringify(request),
@@ -284,10 +320,19 @@ export class RequestStore {
     return (await this.redis.set(this.keys.lock(kind, requestId), '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  /** Records `actorId`'s approval of a request that needs several; `added` is false when they had already approved. */
-  async addApproval(requestId: string, actorId: string): Promise<{ added: boolean; approvals: string[] }> {
-    const [added, approvals] = (await ADD_APPROVAL.run(this.redis, [this.keys.approvals(requestId)], [actorId])) as [number, string[]];
+  /**
+   * Records `actorId`'s approval of the request's terms with `digest`; `added` is false when they had
+   * already approved those terms. `approvals`: everyone who has approved exactly these terms.
+   */
+  async addApproval(requestId: string, digest: string, actorId: string): Promise<{ added: boolean; approvals: string[] }> {
+    const [added, approvals] = (await ADD_TO_SET.run(this.redis, [this.keys.approvals(requestId, digest)], [actorId])) as [number, string[]];
     return { added: added === 1, approvals: approvals.sort() };
+  }
+
+  /** Records `actorId`'s rejection of a request whose rule takes several; as addApproval. */
+  async addRejection(requestId: string, actorId: string): Promise<{ added: boolean; rejections: string[] }> {
+    const [added, rejections] = (await ADD_TO_SET.run(this.redis, [this.keys.rejections(requestId)], [actorId])) as [number, string[]];
+    return { added: added === 1, rejections: rejections.sort() };
   }
 
   /** Counts one refusal in its window (started by the first); returns the count so far. */

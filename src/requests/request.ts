@@ -32,19 +32,51 @@ export function describeDisposition(d: Disposition): string {
 }
 
 /**
- * `approved`: a round is running. `disabled`: access is removed and deletion waits for the end of
+ * `approved`: a round is scheduled or running (`runStartedAt` says the first has started). `disabled`: access is removed and deletion waits for the end of
  * the grace period; the person can be reinstated. `reinstated`: restored from the snapshot.
  * `completed`: nothing more will happen (deleted, a role change done, or a finished run with failures to retry).
+ * `cancelled`: by the requester or an approver before its run started. `expired`: nobody decided in time.
+ * What people are shown is the finer state of request-state.ts.
  */
-export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'disabled', 'reinstated', 'completed'] as const;
+export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'disabled', 'reinstated', 'completed', 'cancelled', 'expired'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 const slackMessageRef = z.object({ channel: z.string(), ts: z.string() });
 
+/**
+ * The person leaving. `slackUserId` is null when they have no Slack account the bot could find (a
+ * contractor who never had one, or someone asked for by email whom Slack does not know): every
+ * system then finds them by `email` alone, and so does everything that asks whether a request is
+ * about someone (see subjectKeys).
+ */
+export const subjectSchema = z.object({ slackUserId: z.string().nullable(), name: z.string(), email: z.string() });
+export type Subject = z.infer<typeof subjectSchema>;
+
+/**
+ * Who asked: a person in Slack, or a system that is no Slack user (`slackUserId` null), such as the
+ * HR system whose termination event filed the request ("HR system (BambooHR)" in `name`).
+ */
+export const requesterSchema = z.object({ slackUserId: z.string().nullable(), name: z.string() });
+
+/**
+ * The keys a request is indexed under per person: their email (letter case aside), always, and
+ * their Slack user id when they have one. A request filed by email and one picked in Slack are
+ * then about the same person, and someone asking is matched by either.
+ */
+export function subjectKeys(person: { slackUserId?: string | null; email?: string | null }): string[] {
+  return [...(person.slackUserId ? [person.slackUserId] : []), ...(person.email ? [`email:${person.email.toLowerCase()}`] : [])];
+}
+
+/** Whether the request is about this person: their Slack user id, or their email (letter case aside). */
+export function isAbout(r: Pick<OffboardRequest, 'subject'>, person: { slackUserId?: string | null; email?: string | null }): boolean {
+  if (person.slackUserId && r.subject.slackUserId === person.slackUserId) return true;
+  return Boolean(person.email) && r.subject.email.toLowerCase() === person.email!.toLowerCase();
+}
+
 export const offboardRequestSchema = z.object({
   id: z.string(),
-  subject: z.object({ slackUserId: z.string(), name: z.string(), email: z.string() }),
-  requester: z.object({ slackUserId: z.string(), name: z.string() }),
+  subject: subjectSchema,
+  requester: requesterSchema,
   reason: reasonSchema,
   /** ISO time access must end; null means at approval. */
   effectiveAt: z.string().nullable(),
@@ -64,6 +96,17 @@ export const offboardRequestSchema = z.object({
       reason: z.string().max(TEXT_LIMITS.rejectReason).optional(),
     })
     .optional(),
+  /** How a request ended without a decision: cancelled (by whom, why) or expired. */
+  ended: z
+    .object({
+      outcome: z.enum(['cancelled', 'expired']),
+      by: z.string().optional(),
+      at: z.string(),
+      reason: z.string().max(TEXT_LIMITS.rejectReason),
+    })
+    .optional(),
+  /** When the approved run's first round began: from then on it can no longer be cancelled or rescheduled. */
+  runStartedAt: z.string().optional(),
   approvalMessage: slackMessageRef.optional(),
   checklistMessage: slackMessageRef.optional(),
   /** The latest look for access that came back (the trail has every one), for App Home. */
@@ -91,6 +134,8 @@ export const newRequestSchema = offboardRequestSchema.omit({
   createdAt: true,
   status: true,
   decision: true,
+  ended: true,
+  runStartedAt: true,
   approvalMessage: true,
   checklistMessage: true,
   nextRound: true,

@@ -20,22 +20,20 @@ export interface ValidationContext {
   requester: SlackPerson;
   /** Looks a Slack user up; undefined when Slack does not know them. */
   lookup(userId: string): Promise<SlackPerson | undefined>;
+  /** Looks a Slack user up by their exact email; undefined when Slack knows nobody by it. */
+  lookupEmail(email: string): Promise<SlackPerson | undefined>;
   now: Date;
 }
 
 const DEFAULT_GRACE_DAYS = 30;
 
+/** One address, nothing around it: the systems compare it exactly, so a typo finds nobody rather than someone else. */
+export const EMAIL_SHAPE = /^[^\s@<>|"]+@[^\s@<>|"]+\.[^\s@<>|"]+$/;
+
 /** Every rule a request must pass before anyone is asked to approve it; errors are keyed by modal block. */
 export async function validateRequest(form: RequestForm, ctx: ValidationContext): Promise<Validation> {
   const errors: Record<string, string> = {};
-  const person = form.personId ? await ctx.lookup(form.personId) : undefined;
-
-  if (!form.personId) errors[FIELDS.person] = 'Choose the person who is leaving.';
-  else if (!person) errors[FIELDS.person] = 'Slack does not know this person.';
-  else if (person.isBot) errors[FIELDS.person] = `${person.name} is a bot or app, not a person.`;
-  else if (person.deleted) errors[FIELDS.person] = `${person.name} is already deactivated in Slack.`;
-  else if (person.id === ctx.requester.id) errors[FIELDS.person] = 'You cannot request your own offboarding; ask your manager or IT.';
-  else if (!person.email) errors[FIELDS.person] = `${person.name} has no email on their Slack profile, so their cloud accounts cannot be found.`;
+  const subject = await whoIsLeaving(form, ctx, errors);
 
   if (!form.reason) errors[FIELDS.reason] = 'Choose a reason.';
 
@@ -68,11 +66,11 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
 
   if (!form.ticket) errors[FIELDS.ticket] = 'Enter the ticket reference for this offboarding.';
 
-  if (Object.keys(errors).length > 0 || !person?.email || !form.reason) return { ok: false, errors };
+  if (Object.keys(errors).length > 0 || !subject || !form.reason) return { ok: false, errors };
   return {
     ok: true,
     request: {
-      subject: { slackUserId: person.id, name: person.name, email: person.email },
+      subject,
       requester: { slackUserId: ctx.requester.id, name: ctx.requester.name },
       reason: form.reason,
       effectiveAt,
@@ -87,11 +85,46 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
 }
 
 /**
+ * The person leaving, picked in Slack or named by email; problems go into `errors`. A Slack account
+ * that is already deactivated is no reason to refuse (the identity provider usually gets there
+ * first, and their other access still has to end): the run records it as deactivated before the
+ * request. An email Slack does not know is someone without a Slack account, found by email elsewhere.
+ */
+async function whoIsLeaving(form: RequestForm, ctx: ValidationContext, errors: Record<string, string>): Promise<NewRequest['subject'] | undefined> {
+  const fail = (block: string, text: string): undefined => {
+    errors[block] = text;
+  };
+  if (form.personId && form.personEmail) return fail(FIELDS.personEmail, 'Pick the person or type their email, not both.');
+  if (form.personEmail) {
+    const email = form.personEmail;
+    if (!EMAIL_SHAPE.test(email)) return fail(FIELDS.personEmail, 'Type one email address, e.g. jane@acme.com.');
+    if (ctx.requester.email && email.toLowerCase() === ctx.requester.email.toLowerCase())
+      return fail(FIELDS.personEmail, 'You cannot request your own offboarding; ask your manager or IT.');
+    const person = await ctx.lookupEmail(email);
+    if (!person) return { slackUserId: null, name: email, email };
+    if (person.isBot) return fail(FIELDS.personEmail, `${person.name} is a bot or app, not a person.`);
+    if (person.id === ctx.requester.id) return fail(FIELDS.personEmail, 'You cannot request your own offboarding; ask your manager or IT.');
+    return { slackUserId: person.id, name: person.name, email };
+  }
+  if (!form.personId) return fail(FIELDS.person, 'Choose the person who is leaving, or type their email below.');
+  const person = await ctx.lookup(form.personId);
+  if (!person) return fail(FIELDS.person, 'Slack does not know this person.');
+  if (person.isBot) return fail(FIELDS.person, `${person.name} is a bot or app, not a person.`);
+  if (person.id === ctx.requester.id) return fail(FIELDS.person, 'You cannot request your own offboarding; ask your manager or IT.');
+  if (!person.email)
+    return fail(
+      FIELDS.person,
+      `${person.name} has no email on their Slack profile, so their cloud accounts cannot be found; type the email they use there instead.`,
+    );
+  return { slackUserId: person.id, name: person.name, email: person.email };
+}
+
+/**
  * The problems the submitted values show on their own, whoever the people in them turn out to be:
  * everyone is taken for an active person with an email until Slack has been asked.
  */
 export async function formProblems(form: RequestForm, requesterId: string, now: Date): Promise<Record<string, string>> {
   const anyone = async (id: string): Promise<SlackPerson> => ({ id, name: id, email: 'not-asked-yet@slack', isBot: false, deleted: false });
-  const checked = await validateRequest(form, { requester: await anyone(requesterId), lookup: anyone, now });
+  const checked = await validateRequest(form, { requester: await anyone(requesterId), lookup: anyone, lookupEmail: async () => undefined, now });
   return checked.ok ? {} : checked.errors;
 }

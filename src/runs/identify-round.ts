@@ -25,7 +25,19 @@ export type IdentifyDeps = Pick<RunDeps, 'store' | 'audit' | 'systems' | 'runs' 
  * and its steps fail with the reason: never a clean "nothing found".
  */
 export async function identifyRound(requestId: string, round: number, lastAttempt: boolean, deps: IdentifyDeps, memory: IdentifyMemory): Promise<void> {
-  const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
+  const read = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
+  let request = read[0];
+  const trail = read[1];
+  if (round === 1 && !request.runStartedAt) {
+    // The moment the approved run starts, recorded by the same compare-and-set a cancellation makes:
+    // of the two, one wins, so a cancelled request never runs and a running one is never cancelled.
+    const started = await deps.store.patch(requestId, { runStartedAt: new Date().toISOString() }, ['approved']);
+    if (!started.applied) return;
+    request = started.request;
+    // The approval message offered Cancel while the run waited for its time: the button goes now.
+    if (request.effectiveAt && request.decision && Date.parse(request.effectiveAt) > Date.parse(request.decision.at))
+      await deps.outbox.refreshApproval(requestId);
+  }
   const view = runView(trail);
   const planned = roundOf(view, round);
   if (!planned) throw new PermanentError(`round ${round} of ${requestId} is not planned`);

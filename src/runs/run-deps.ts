@@ -7,6 +7,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ApprovalPublisher } from '../slack/approval-publisher.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
+import type { PendingFollowUp } from '../requests/pending-follow-up.js';
+import type { PendingTimers } from '../requests/pending-timers.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { RetryPolicy } from './retry-delay.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
@@ -37,6 +39,9 @@ export interface RunDeps {
   deletions: DeletionSchedule;
   /** The looks for access that came back, after a disable or a delete phase. */
   rescans: RescanSchedule;
+  /** The reminders, escalation and expiry of a request waiting for a decision, and what each does. */
+  timers: PendingTimers;
+  followUp: PendingFollowUp;
   slack: WebClient;
   /** Who people are in Slack: what the preview reads of the person's privileges. */
   directory: SlackDirectory;

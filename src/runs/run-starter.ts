@@ -3,7 +3,7 @@ import type { AuditRecord } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { Phase } from '../audit/audit-event.js';
-import { buildStepFlow, identifyJob, notCoveredBy, planSteps, type PlannedSystem, type PlanOptions } from './run-flow.js';
+import { buildStepFlow, identifyJob, identifyJobId, notCoveredBy, planSteps, type PlannedSystem, type PlanOptions } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
@@ -56,6 +56,15 @@ export class RunStarter {
   /** Runs a further round granted on the request (a retry, the deletion, a reinstatement), on behalf of its `by`. */
   async next(request: OffboardRequest, next: NonNullable<OffboardRequest['nextRound']>): Promise<void> {
     await this.ensureRound(request, next.round, { phase: next.phase, only: new Set(next.steps), by: next.by });
+  }
+
+  /**
+   * Removes the approved run's identification while it waits for the effective time (a cancelled
+   * request); one already started is stopped by the request's status instead (see identifyRound).
+   */
+  async unschedule(requestId: string): Promise<void> {
+    const job = await this.runsQueue.getJob(identifyJobId(requestId, 1));
+    if (job && (await job.isDelayed())) await job.remove();
   }
 
   /** The steps a phase of this request covers, by id: what a deletion or reinstatement round plans. */

@@ -115,8 +115,10 @@ export interface RunView {
   submitted?: OffboardRequest;
   /** The latest read-only look before the decision. */
   preview?: TrailRecord<'request.previewed'>;
-  /** Approvals counted towards a decision that needs more than one. */
+  /** Approvals counted towards a decision that needs more than one, each with the digest of the terms it approved. */
   approvals: TrailRecord<'approval.recorded'>[];
+  /** Rejections counted towards a rule that takes more than one to end the request. */
+  rejections: TrailRecord<'rejection.recorded'>[];
   refusals: TrailRecord<'approval.refused'>[];
   /** Approvals and rejections, in order. */
   decisions: Decision[];
@@ -161,6 +163,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     steps: [],
     outcome: { kind: 'pending' },
     approvals: [],
+    rejections: [],
     refusals: [],
     decisions: [],
     deletions: [],
@@ -199,6 +202,9 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         break;
       case 'approval.refused':
         view.refusals.push(e);
+        break;
+      case 'rejection.recorded':
+        view.rejections.push(e);
         break;
       case 'request.approved':
         view.approved ??= e;

@@ -2,10 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import type { RunShape } from '../runs/run-flow.js';
-import { runView } from '../runs/run-view.js';
+import type { ApprovalRequirements } from '../requests/approval-requirements.js';
+import { type RunView, runView } from '../runs/run-view.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
-import { approvalMessage } from './blocks/approval-message.js';
+import { type ApprovalProgress, approvalMessage } from './blocks/approval-message.js';
 import { classifySlackError } from './classify-slack-error.js';
 import type { PostedMessages } from './posted-messages.js';
 
@@ -18,6 +19,8 @@ export interface ApprovalPublisherOptions {
   shape: RunShape;
   /** Who an alert calls on: the approvers, as a Slack mention. */
   approvers?: string;
+  /** The approval rules: what a pending request's message says it still needs, and from whom. */
+  requirements: ApprovalRequirements;
 }
 
 /**
@@ -33,8 +36,10 @@ export class ApprovalPublisher {
   private readonly channel: string;
   private readonly shape: RunShape;
   private readonly approvers: string;
+  private readonly requirements: ApprovalRequirements;
 
-  constructor({ store, audit, slack, posted, channel, shape, approvers = '' }: ApprovalPublisherOptions) {
+  constructor({ store, audit, slack, posted, channel, shape, approvers = '', requirements }: ApprovalPublisherOptions) {
+    this.requirements = requirements;
     this.store = store;
     this.audit = audit;
     this.slack = slack;
@@ -94,7 +99,34 @@ export class ApprovalPublisher {
   }
 
   private async render(request: OffboardRequest) {
-    const { preview, approvals } = runView(await this.audit.read(request.id));
-    return approvalMessage(request, this.shape, preview, approvals);
+    const view = runView(await this.audit.read(request.id));
+    // Once decided the message shows the decision only: Slack need not be asked who may approve.
+    const progress = request.status === 'pending' ? await this.progress(request, view) : undefined;
+    return approvalMessage(request, this.shape, view.preview, progress);
+  }
+
+  /** Where deciding the request stands: approvals of its current terms, those of earlier terms, who else may approve. */
+  private async progress(request: OffboardRequest, view: RunView): Promise<ApprovalProgress> {
+    const need = await this.requirements.of(request, view);
+    const first = new Map<string, { actor: string; at: string }>();
+    const earlier = new Set<string>();
+    for (const e of view.approvals) {
+      if (!need.deciders.includes(e.actor)) continue;
+      if (e.digest === need.digest) first.set(e.actor, first.get(e.actor) ?? { actor: e.actor, at: e.at });
+      else earlier.add(e.actor);
+    }
+    const counted = [...first.values()];
+    const rejectedBy = [...new Map(view.rejections.map((e) => [e.actor, { actor: e.actor, at: e.at }] as const)).values()];
+    return {
+      rule: need.rule.name,
+      needed: need.rule.approvals,
+      typedConfirmation: need.rule.typedConfirmation,
+      privileges: need.privileges,
+      counted,
+      outdated: [...earlier].filter((a) => !first.has(a)),
+      others: need.deciders.filter((d) => !first.has(d)),
+      rejectionsNeeded: need.rule.rejections,
+      rejectedBy,
+    };
   }
 }

@@ -28,6 +28,13 @@ export const clickContext = z.object({
   view: z.object({ type: z.string().max(20) }).optional(),
 });
 
+/** A button for one step of a request: its value is the request id and the step id, joined by `|`. */
+export const stepButton = z.object({
+  actions: z.tuple([z.object({ value: z.string().regex(/^OFF-[0-9A-Z]{6}\|[\w.-]{1,200}$/) })]),
+});
+
+export const stepButtonValue = (requestId: string, stepId: string) => `${requestId}|${stepId}`;
+
 /** One of our buttons: its value is the request it acts on. */
 export const requestButton = z.object({ actions: z.tuple([z.object({ value: requestId })]) });
 
@@ -52,12 +59,12 @@ export type ViewSubmissionPayload = z.infer<typeof viewSubmissionPayload>;
 
 export const appHomeOpenedEvent = z.object({ user: slackUserId, tab: z.string().max(20) });
 
-/** `private_metadata` of the reject modal; it names the request and authorises nothing. */
-const rejectMetadata = z.object({ requestId }).strict();
+/** `private_metadata` of the reject and approval-confirmation modals; it names the request and authorises nothing. */
+const requestMetadata = z.object({ requestId }).strict();
 
-export function readRejectMetadata(raw: string | undefined): string | undefined {
+export function readRequestMetadata(raw: string | undefined): string | undefined {
   try {
-    const parsed = rejectMetadata.safeParse(JSON.parse(raw ?? ''));
+    const parsed = requestMetadata.safeParse(JSON.parse(raw ?? ''));
     return parsed.success ? parsed.data.requestId : undefined;
   } catch {
     return undefined;

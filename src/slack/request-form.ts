@@ -6,6 +6,8 @@ import { slackUserId } from './payloads.js';
 /** What the request modal holds once Slack's state shape is peeled off. */
 export interface RequestForm {
   personId?: string;
+  /** Typed when the person cannot be picked in Slack (deactivated, or never had an account). */
+  personEmail?: string;
   reason?: Reason;
   timing: 'now' | 'scheduled';
   /** Unix seconds from the datetimepicker. */
@@ -20,6 +22,9 @@ export interface RequestForm {
 
 export type FormReading = { ok: true; form: RequestForm } | { ok: false; errors: Record<string, string> };
 
+/** RFC 5321's longest address. */
+export const EMAIL_LIMIT = 254;
+
 const UNREADABLE = 'This answer arrived in a shape the form never sends; choose or type it again.';
 const NO_ANSWERS = 'The form arrived without its answers; close it and run /offboard again.';
 
@@ -30,6 +35,7 @@ const text = (max: number) => z.object({ value: z.string().max(max).nullish() })
 /** One schema per input block: a bad answer is named on its own block, the others still read. */
 const ELEMENTS = {
   [FIELDS.person]: user,
+  [FIELDS.personEmail]: text(EMAIL_LIMIT),
   [FIELDS.reason]: z.object({ selected_option: z.object({ value: z.string().max(50) }).nullish() }),
   [FIELDS.timing]: option(['now', 'scheduled']),
   // Slack's datetimepicker gives whole unix seconds; anything past year 9999 is not a date.
@@ -42,9 +48,11 @@ const ELEMENTS = {
 } as const;
 
 /** The reject modal's one answer (built once, like those above: a schema costs far more to build than to use). */
+/** A plain text input's value, as the reject and confirmation modals send it. */
 const REJECT_REASON = z.object({ value: z.string().nullish() });
 
 const TOO_LONG: Partial<Record<string, string>> = {
+  [FIELDS.personEmail]: `An email address is at most ${EMAIL_LIMIT} characters.`,
   [FIELDS.ticket]: `Keep the ticket reference to ${TEXT_LIMITS.ticket} characters or fewer.`,
   [FIELDS.notes]: `Keep the notes to ${TEXT_LIMITS.notes} characters or fewer.`,
 };
@@ -66,6 +74,7 @@ export function readRequestForm(raw: unknown): FormReading {
   };
 
   const person = read(FIELDS.person, ELEMENTS[FIELDS.person]);
+  const personEmail = read(FIELDS.personEmail, ELEMENTS[FIELDS.personEmail])?.value?.trim() || undefined;
   const reason = read(FIELDS.reason, ELEMENTS[FIELDS.reason])?.selected_option?.value;
   if (reason !== undefined && !isReason(reason)) errors[FIELDS.reason] = 'Choose one of the listed reasons.';
   const timing = read(FIELDS.timing, ELEMENTS[FIELDS.timing]);
@@ -81,6 +90,7 @@ export function readRequestForm(raw: unknown): FormReading {
     ok: true,
     form: {
       personId: person?.selected_user ?? undefined,
+      ...(personEmail ? { personEmail } : {}),
       reason: reason !== undefined && isReason(reason) ? reason : undefined,
       timing: timing?.selected_option?.value ?? 'now',
       effectiveAt: effectiveAt?.selected_date_time ?? undefined,
@@ -114,4 +124,43 @@ function ownRecord(v: unknown, key: string): Record<string, unknown> | undefined
   if (!isRecord(v) || !Object.hasOwn(v, key)) return undefined;
   const inner = v[key];
   return isRecord(inner) ? inner : undefined;
+}
+
+/** Longer than any email or name a person types to confirm. */
+const CONFIRMATION_LIMIT = 200;
+
+/** What an approver typed to confirm an approval (checked against the request on the server). */
+export function readConfirmation(raw: unknown): { ok: true; typed: string } | { ok: false; error: string } {
+  const element = ownRecord(ownRecord(raw, FIELDS.confirmation), inputAction(FIELDS.confirmation)) ?? {};
+  const parsed = REJECT_REASON.safeParse(element);
+  if (!parsed.success) return { ok: false, error: UNREADABLE };
+  const typed = parsed.data.value?.trim() ?? '';
+  if (!typed) return { ok: false, error: 'Type the email or the full name of the person leaving.' };
+  if (typed.length > CONFIRMATION_LIMIT) return { ok: false, error: `That is longer than any email or name (${CONFIRMATION_LIMIT} characters).` };
+  return { ok: true, typed };
+}
+
+/** The cancel modal's reason: required, as long as a rejection's at most. */
+export function readCancelReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: string } {
+  const element = ownRecord(ownRecord(raw, FIELDS.cancelReason), inputAction(FIELDS.cancelReason)) ?? {};
+  const parsed = REJECT_REASON.safeParse(element);
+  if (!parsed.success) return { ok: false, error: UNREADABLE };
+  const reason = parsed.data.value?.trim() ?? '';
+  if (!reason) return { ok: false, error: 'Say why, so the trail and the requester know.' };
+  if ((parsed.data.value ?? '').length > TEXT_LIMITS.rejectReason)
+    return { ok: false, error: `Keep the reason to ${TEXT_LIMITS.rejectReason} characters or fewer.` };
+  return { ok: true, reason };
+}
+
+const NEW_TIME = z.object({ selected_date_time: z.number().int().positive().nullish() });
+
+/** The reschedule modal's new time: required, and in the future. */
+export function readNewTime(raw: unknown, now: Date): { ok: true; effectiveAt: string } | { ok: false; error: string } {
+  const element = ownRecord(ownRecord(raw, FIELDS.effectiveAt), inputAction(FIELDS.effectiveAt)) ?? {};
+  const parsed = NEW_TIME.safeParse(element);
+  if (!parsed.success) return { ok: false, error: UNREADABLE };
+  const at = parsed.data.selected_date_time;
+  if (!at) return { ok: false, error: 'Pick the date and time access must end.' };
+  if (at * 1000 <= now.getTime()) return { ok: false, error: 'This time is in the past; pick a future time.' };
+  return { ok: true, effectiveAt: new Date(at * 1000).toISOString() };
 }

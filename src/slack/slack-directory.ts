@@ -139,20 +139,27 @@ export class SlackDirectory {
     if (this.people.size >= MAX_CACHED_PEOPLE) this.people.delete(this.people.keys().next().value!);
   }
 
+  /**
+   * The Slack user with exactly this email (Slack compares it without letter case), deactivated
+   * ones included where Slack says so: for someone who cannot be picked in the form, or whom an HR
+   * system names. Undefined when Slack knows nobody by it. Asked each time: it is asked once per request.
+   */
+  async byEmail(email: string): Promise<SlackPerson | undefined> {
+    try {
+      const { user } = await this.client.users.lookupByEmail({ email });
+      const person = user?.id ? personOf({ ...user, id: user.id }) : undefined;
+      return person?.email?.toLowerCase() === email.toLowerCase() ? person : undefined;
+    } catch (err) {
+      if ((err as { data?: { error?: string } }).data?.error === 'users_not_found') return undefined;
+      throw err;
+    }
+  }
+
   private async lookUp(userId: string): Promise<SlackPerson | undefined> {
     try {
       const { user } = await this.client.users.info({ user: userId });
       if (!user?.id) return undefined;
-      return {
-        id: user.id,
-        // Names are typed by people: well-formed before a request, the trail or a message holds them.
-        name: wellFormed((user.real_name || user.profile?.real_name || user.name || user.id).slice(0, NAME_LIMIT)),
-        email: user.profile?.email ? wellFormed(user.profile.email) : undefined,
-        isBot: Boolean(user.is_bot) || user.id === 'USLACKBOT',
-        deleted: Boolean(user.deleted),
-        isAdmin: Boolean(user.is_admin),
-        isOwner: Boolean(user.is_owner),
-      };
+      return personOf({ ...user, id: user.id });
     } catch (err) {
       if ((err as { data?: { error?: string } }).data?.error === 'user_not_found') return undefined;
       throw err;
@@ -223,4 +230,28 @@ function readShared(raw: string | null): z.infer<typeof sharedAnswer> | undefine
   } catch {
     return undefined;
   }
+}
+
+interface SlackUser {
+  id?: string;
+  name?: string;
+  real_name?: string;
+  profile?: { real_name?: string; email?: string };
+  is_bot?: boolean;
+  deleted?: boolean;
+  is_admin?: boolean;
+  is_owner?: boolean;
+}
+
+function personOf(user: SlackUser & { id: string }): SlackPerson {
+  return {
+    id: user.id,
+    // Names are typed by people: well-formed before a request, the trail or a message holds them.
+    name: wellFormed((user.real_name || user.profile?.real_name || user.name || user.id).slice(0, NAME_LIMIT)),
+    email: user.profile?.email ? wellFormed(user.profile.email) : undefined,
+    isBot: Boolean(user.is_bot) || user.id === 'USLACKBOT',
+    deleted: Boolean(user.deleted),
+    isAdmin: Boolean(user.is_admin),
+    isOwner: Boolean(user.is_owner),
+  };
 }

@@ -42,8 +42,12 @@ export class SlackOutbox {
     await this.refresh(SLACK_JOBS.checklist, requestId, { reschedule: !progress });
   }
 
-  /** Tells `userId` something about the request; `key` makes the message idempotent (one per decision…). */
-  async notify(requestId: string, key: string, userId: string, text: string): Promise<void> {
+  /**
+   * Tells `userId` something about the request; `key` makes the message idempotent (one per
+   * decision…). Null: nobody to tell in Slack (a request an HR system filed).
+   */
+  async notify(requestId: string, key: string, userId: string | null, text: string): Promise<void> {
+    if (!userId) return;
     await this.queue.add(
       SLACK_JOBS.notify,
       { requestId, userId, text: cut(text, MESSAGE_TEXT_LIMIT) },

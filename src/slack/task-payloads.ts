@@ -2,27 +2,7 @@ import { z } from 'zod';
 import { FIELDS, inputAction } from './blocks/ids.js';
 import { requestId } from './payloads.js';
 
-/** A step id as a task button carries it: system, scope and step, dot-separated (src/connectors/step-ref.ts). */
-const stepId = z.string().regex(/^[a-z][a-z0-9-]*\.[^\s.]+\.[^\s.]+$/);
-
-const taskRef = z.object({ requestId, stepId });
-
-/** A task's Done or Not applicable click: the request and the step, as `taskButtonValue` wrote them. */
-export const taskButton = z.object({
-  actions: z.tuple([
-    z.object({
-      value: z.string().transform((v, ctx) => {
-        const [r, s, ...rest] = v.split(' ');
-        const parsed = taskRef.safeParse({ requestId: r, stepId: s });
-        if (!parsed.success || rest.length) {
-          ctx.addIssue({ code: 'custom', message: 'not a task button' });
-          return z.NEVER;
-        }
-        return parsed.data;
-      }),
-    }),
-  ]),
-});
+const taskRef = z.object({ requestId, stepId: z.string().regex(/^[\w.-]{1,200}$/) });
 
 /** The Not applicable modal's metadata: which task of which request. */
 export function readTaskMetadata(raw: string | undefined): z.infer<typeof taskRef> | undefined {

@@ -298,3 +298,22 @@ describe('loadConfig', () => {
     expect(problemsWith({ ...COMPLETE, OFFBOARD_EVIDENCE_IN_THREAD: 'yes' }).problems).toEqual(['OFFBOARD_EVIDENCE_IN_THREAD must be true or false']);
   });
 });
+
+describe('the follow-ups of a request waiting for a decision', () => {
+  it('by default: a reminder after 4 h (then doubling), no escalation, expiry after 7 days', () => {
+    expect(load(COMPLETE).pending).toEqual({ remindAfterMs: 4 * 3_600_000, escalateAfterMs: 86_400_000, expireAfterMs: 7 * 86_400_000, escalation: undefined });
+  });
+
+  it('reads a user group or a channel to escalate to, and lists every bad duration or target', () => {
+    expect(load({ ...COMPLETE, OFFBOARD_ESCALATION: 'S0SECURE', OFFBOARD_ESCALATE_AFTER: '12h' }).pending).toMatchObject({
+      escalateAfterMs: 12 * 3_600_000,
+      escalation: { kind: 'usergroup', id: 'S0SECURE' },
+    });
+    expect(load({ ...COMPLETE, OFFBOARD_ESCALATION: 'C0SECURITY' }).pending.escalation).toEqual({ kind: 'channel', id: 'C0SECURITY' });
+    expect(problemsWith({ ...COMPLETE, OFFBOARD_REMIND_AFTER: '0h', OFFBOARD_EXPIRE_AFTER: 'a week', OFFBOARD_ESCALATION: '#security' }).problems).toEqual([
+      'OFFBOARD_REMIND_AFTER must be a duration above zero such as 30m, 4h or 7d (units s, m, h, d)',
+      'OFFBOARD_ESCALATION must be a user group id (S…) or a channel id (C… or G…)',
+      'OFFBOARD_EXPIRE_AFTER must be a duration above zero such as 30m, 4h or 7d (units s, m, h, d)',
+    ]);
+  });
+});

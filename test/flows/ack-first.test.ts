@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -74,21 +77,21 @@ describe('a request submitted while Slack is slow to say who people are', () => 
     expect(stack.slack.views.filter((v) => v.id === viewId && v.kind === 'update')).toHaveLength(1);
   });
 
-  it('with a deactivated person, shows the form again with the problem and every answer kept, and stores nothing', async () => {
+  it('with a bot as the person, shows the form again with the problem and every answer kept, and stores nothing', async () => {
     const { stack } = await startAnsweringAtAck();
     stack.slack.delay('users.info', SLOW_SLACK_MS);
 
-    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.gone });
+    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.deployBot });
 
     expect(ms).toBeLessThan(SLACK_LIMIT_MS);
     expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Checking…' } } });
     const updated = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId), { timeoutMs: 15_000 });
     expect(updated.view.callback_id).toBe(VIEWS.request);
     const text = JSON.stringify(updated.view.blocks);
-    expect(text).toContain('Gene Gone is already deactivated in Slack.');
+    expect(text).toContain('Deploy Bot is a bot or app, not a person.');
     const blocks = updated.view.blocks as { block_id?: string; element?: Record<string, unknown> }[];
     const element = (block: string) => blocks.find((b) => b.block_id === block)?.element;
-    expect(element(FIELDS.person)?.initial_user).toBe(PEOPLE.gone);
+    expect(element(FIELDS.person)?.initial_user).toBe(PEOPLE.deployBot);
     expect(element(FIELDS.successor)?.initial_user).toBe(PEOPLE.taylor);
     expect(element(FIELDS.ticket)?.initial_value).toBe('HR-1042');
     expect(element(FIELDS.notes)?.initial_value).toBe('Last day Friday');
@@ -103,19 +106,19 @@ describe('a request submitted while Slack is slow to say who people are', () => 
     const { stack } = await startAnsweringAtAck();
     stack.slack.delay('users.info', 200);
 
-    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.gone });
+    const { value: res, ms, viewId } = await submitOpenedForm(stack, PEOPLE.morgan, { ...janeLeaves, person: PEOPLE.deployBot });
 
     expect(ms).toBeLessThan(SLACK_LIMIT_MS);
     expect(res.json).toMatchObject({ response_action: 'update', view: { title: { text: 'Checking…' } } });
     const updated = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId), { timeoutMs: 15_000 });
-    expect(JSON.stringify(updated.view.blocks)).toContain('Gene Gone is already deactivated in Slack.');
+    expect(JSON.stringify(updated.view.blocks)).toContain('Deploy Bot is a bot or app, not a person.');
     // Each person is asked about once, though the checks start every lookup at once and then wait on each.
     expect(
       stack.slack
         .callsTo('users.info')
         .map((c) => c.args.user)
         .sort(),
-    ).toEqual([PEOPLE.gone, PEOPLE.morgan, PEOPLE.taylor].sort());
+    ).toEqual([PEOPLE.deployBot, PEOPLE.morgan, PEOPLE.taylor].sort());
     expect(await storedRequests(stack)).toEqual([]);
   });
 
@@ -318,6 +321,41 @@ describe('every button and submission, while Slack and IBM Cloud are slow and Re
     await approversForgotten(stack);
     await expectAnswerBeforeOutsideCalls(stack, 'usergroups.users.list', () => submitRejectModal(stack, PEOPLE.alex, modal.id, 'Wrong person'));
     expect(eventsOf(await readTrail(stack, id), 'request.rejected')).toHaveLength(1);
+  });
+
+  it('the approval confirmation a rule asks for: answered "Approving…", then the approver is checked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'offboard-ack-'));
+    writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: Typed, approvals: 1, typedConfirmation: true }\n');
+    const { stack, player } = await startWatched({ env: { OFFBOARD_POLICY_FILE: join(dir, 'rules.yaml') } });
+    const id = await player.request(PEOPLE.morgan, janeDeleted);
+    await player.click(PEOPLE.alex, 'approve', id);
+    const form = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'open' && v.view.callback_id === VIEWS.confirmApproval));
+    await approversForgotten(stack);
+    const res = await expectAnswerBeforeOutsideCalls(stack, 'usergroups.users.list', () =>
+      stack.events.viewSubmission({
+        userId: PEOPLE.alex,
+        view: { id: form.id, callback_id: VIEWS.confirmApproval, private_metadata: form.view.private_metadata as string },
+        values: { [FIELDS.confirmation]: { [inputAction(FIELDS.confirmation)]: { type: 'plain_text_input', value: 'Jane Doe' } } },
+      }),
+    );
+    expect(res.json).toMatchObject({ response_action: 'update' });
+    expect(eventsOf(await readTrail(stack, id), 'request.approved')).toHaveLength(1);
+  });
+
+  it('Cancel request and its reason: each answered, then the form opened and the request cancelled', async () => {
+    const started = await startWatched();
+    const { stack } = started;
+    const id = await started.player.request(PEOPLE.morgan, janeDeleted);
+    await expectAnswerBeforeOutsideCalls(stack, 'views.open', approvalClick(started, PEOPLE.morgan, 'cancel', id));
+    const form = stack.slack.views.find((v) => v.kind === 'open' && v.view.callback_id === VIEWS.cancel)!;
+    await expectAnswerBeforeOutsideCalls(stack, 'views.update', () =>
+      stack.events.viewSubmission({
+        userId: PEOPLE.morgan,
+        view: { id: form.id, callback_id: VIEWS.cancel, private_metadata: form.view.private_metadata as string },
+        values: { [FIELDS.cancelReason]: { [inputAction(FIELDS.cancelReason)]: { type: 'plain_text_input', value: 'Notice withdrawn' } } },
+      }),
+    );
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toHaveLength(1);
   });
 
   it('Retry failed steps: answered, then the approver is checked', async () => {

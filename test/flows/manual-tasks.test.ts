@@ -140,9 +140,9 @@ describe('a manual task (kind: manual) in the checklist', () => {
         channel: APPROVAL_CHANNEL,
         messageTs: checklist.ts,
       });
-    await click(`${id} ${TASK} extra`);
+    await click(`${id}|${TASK}|extra`);
     await click('not a task');
-    await click(`OFF-ZZZZZZ ${TASK}`);
+    await click(`OFF-ZZZZZZ|${TASK}`);
     await stack.bot.settled();
     expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([
       'This button does not name a task I know, so nothing was recorded. Use the buttons on the checklist.',

@@ -57,6 +57,8 @@ const janeLeaves: FormAnswers = {
 async function disabled(stack: LocalStack, player: SlackPlayer, answers: FormAnswers) {
   const id = await player.request(PEOPLE.morgan, answers);
   await player.click(PEOPLE.alex, 'approve', id);
+  // A termination for cause takes a second approver (the default approval rules).
+  if (answers.reason === 'termination_for_cause') await player.click(PEOPLE.riley, 'approve', id);
   await finishedTrail(stack, id);
   const { store } = storeOf(stack);
   await eventually(async () => (await store.mustGet(id)).status === 'disabled', 10_000, `${id} disabled`);

@@ -170,6 +170,8 @@ describe('a request the reconciler cannot read', () => {
     const { stack, player } = started;
     const id = await player.request(PEOPLE.morgan, answers);
     await player.click(PEOPLE.alex, 'approve', id);
+    // A termination for cause takes a second approver (the default approval rules).
+    if (answers.reason === 'termination_for_cause') await player.click(PEOPLE.riley, 'approve', id);
     await finishedTrail(stack, id);
     await eventually(async () => (await store.mustGet(id)).status === 'disabled', 10_000, `${id} disabled`);
     await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('offboard_reinstate'), { timeoutMs: 20_000 });

@@ -64,7 +64,7 @@ async function expectRefused(requester: string, answers: FormAnswers, errors: Re
 }
 
 const MSG = {
-  person: 'Choose the person who is leaving.',
+  person: 'Choose the person who is leaving, or type their email below.',
   reason: 'Choose a reason.',
   ticket: 'Enter the ticket reference for this offboarding.',
   effectiveAtMissing: 'Pick the date and time access must end.',
@@ -96,15 +96,11 @@ describe('the request form refuses a submission it cannot act on', () => {
     await expectRefused(PEOPLE.morgan, { ...VALID, person: PEOPLE.deployBot }, { [FIELDS.person]: 'Deploy Bot is a bot or app, not a person.' });
   });
 
-  it('says a deactivated person is already deactivated', async () => {
-    await expectRefused(PEOPLE.morgan, { ...VALID, person: PEOPLE.gone }, { [FIELDS.person]: 'Gene Gone is already deactivated in Slack.' });
-  });
-
   it('says a person with no email on their profile cannot be found in the cloud accounts', async () => {
     await expectRefused(
       PEOPLE.morgan,
       { ...VALID, person: PEOPLE.noEmail },
-      { [FIELDS.person]: 'Nomi Mail has no email on their Slack profile, so their cloud accounts cannot be found.' },
+      { [FIELDS.person]: 'Nomi Mail has no email on their Slack profile, so their cloud accounts cannot be found; type the email they use there instead.' },
     );
   });
 

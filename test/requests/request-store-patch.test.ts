@@ -118,7 +118,7 @@ describe('who has an open request about them', () => {
   it('a pending, approved (a later effective time included) or disabled request about a person is open; rejected, reinstated and completed ones are not', async () => {
     const { store } = fresh();
     const request = await stored(store, { effectiveAt: '2099-01-01T00:00:00.000Z' });
-    const open = async () => store.openAbout('U0JANE001');
+    const open = async () => store.openAbout({ slackUserId: 'U0JANE001' });
 
     expect(await open()).toBe(request.id);
     for (const [status, isOpen] of [
@@ -131,7 +131,7 @@ describe('who has an open request about them', () => {
       await store.patch(request.id, { status });
       expect(await open(), status).toBe(isOpen ? request.id : undefined);
     }
-    expect(await store.openAbout('U0ALEX001')).toBeUndefined();
+    expect(await store.openAbout({ slackUserId: 'U0ALEX001' })).toBeUndefined();
   });
 
   it('is found from the indexes alone: a request whose stored record does not read still counts as open', async () => {
@@ -139,7 +139,7 @@ describe('who has an open request about them', () => {
     const request = await stored(store);
     await redis.set(keys.request(request.id), 'not json');
 
-    expect(await store.openAbout('U0JANE001')).toBe(request.id);
+    expect(await store.openAbout({ slackUserId: 'U0JANE001' })).toBe(request.id);
   });
 
   it('lists the requests about the same person filed after a request, and none before it', async () => {

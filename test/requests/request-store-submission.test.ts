@@ -28,7 +28,7 @@ function newRequest(): NewRequest {
 }
 
 const submittedBy = (audit: AuditTrail) => (request: OffboardRequest) =>
-  audit.start(request.id, { type: 'request.submitted', actor: request.requester.slackUserId, request });
+  audit.start(request.id, { type: 'request.submitted', actor: request.requester.slackUserId!, request });
 
 describe('storing the request of a form submission', () => {
   it('stores the request and the first entry of its trail in one step: the trail opens with request.submitted and its chain verifies', async () => {

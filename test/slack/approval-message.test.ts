@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalMessage, type Preview } from '../../src/slack/blocks/approval-message.js';
+import { type ApprovalProgress, approvalMessage, type Preview } from '../../src/slack/blocks/approval-message.js';
 import { sampleRequest } from '../support/sample-request.js';
 
 const request = sampleRequest({
@@ -59,24 +59,58 @@ describe('the approval message', () => {
       expect(text).toContain('Move the credential to another owner first');
     });
 
-    it('an approver and workspace owner: Approve asks to confirm, naming the risk, and the message says two approvers are needed', () => {
-      const m = approvalMessage(request, shape, preview([{ kind: 'approver' }, { kind: 'workspace_owner' }]));
+    const progress = (over: Partial<ApprovalProgress> = {}): ApprovalProgress => ({
+      rule: 'Privileged person',
+      needed: 2,
+      typedConfirmation: false,
+      privileges: [{ kind: 'approver' }, { kind: 'workspace_owner' }],
+      counted: [],
+      outdated: [],
+      others: ['U0ALEX001', 'U0RILEY01'],
+      rejectionsNeeded: 1,
+      rejectedBy: [],
+      ...over,
+    });
+
+    it('an approver and workspace owner: Approve asks to confirm, naming the risk, and the message says two approvers are needed and who may approve', () => {
+      const m = approvalMessage(request, shape, preview([{ kind: 'approver' }, { kind: 'workspace_owner' }]), progress());
       const [approve] = decide(m);
       expect(approve!.action_id).toBe('offboard_approve');
       expect(approve!.confirm!.text.text).toBe(
         'Jane Doe is an approver of this bot and is a Slack workspace owner. Approving removes that access too, so two approvers must approve.',
       );
-      expect(JSON.stringify(m.blocks)).toContain('It needs 2 approvers.');
+      expect(JSON.stringify(m.blocks)).toContain('0 of 2 approvals. Also may approve: <@U0ALEX001>, <@U0RILEY01>.');
     });
 
-    it('shows each approval so far, once per approver, including a privilege first seen at a click', () => {
-      const recorded = [
-        { actor: 'U0ALEX001', at: '2026-11-23T11:00:00.000Z', privileges: [{ kind: 'compliance' as const }], needed: 2 },
-        { actor: 'U0ALEX001', at: '2026-11-23T11:01:00.000Z', privileges: [{ kind: 'compliance' as const }], needed: 2 },
-      ];
-      const text = JSON.stringify(approvalMessage(request, shape, undefined, recorded).blocks);
+    it('shows the approvals of what is asked now, who approved it before it changed, and a privilege first seen at a click', () => {
+      const m = approvalMessage(
+        request,
+        shape,
+        undefined,
+        progress({
+          privileges: [{ kind: 'compliance' }],
+          counted: [{ actor: 'U0ALEX001', at: '2026-11-23T11:00:00.000Z' }],
+          outdated: ['U0MORGAN1'],
+          others: ['U0RILEY01', 'U0MORGAN1'],
+        }),
+      );
+      const text = JSON.stringify(m.blocks);
       expect(text).toContain("is in the bot's compliance group");
-      expect(text).toContain('1 of 2 approvals: <@U0ALEX001>');
+      expect(text).toContain('1 of 2 approvals: <@U0ALEX001>. Also may approve: <@U0RILEY01>, <@U0MORGAN1>.');
+      expect(text).toContain('<@U0MORGAN1> approved it before it changed');
+    });
+
+    it('a rule that asks for the email or name typed: no confirmation dialog (the form asks instead), and the message says so', () => {
+      const m = approvalMessage(request, shape, preview([{ kind: 'approver' }]), progress({ typedConfirmation: true, privileges: [{ kind: 'approver' }] }));
+      expect(decide(m)[0]!.confirm).toBeUndefined();
+      expect(JSON.stringify(m.blocks)).toContain("Approving asks for the person's email or name to be typed.");
+    });
+
+    it('a long list of who may approve is cut, saying how many more', () => {
+      const others = Array.from({ length: 25 }, (_, i) => `U0PEOPLE${String(i).padStart(2, '0')}`);
+      const text = JSON.stringify(approvalMessage(request, shape, preview([]), progress({ needed: 1, privileges: [], others })).blocks);
+      expect(text).toContain('<@U0PEOPLE09> and 15 more');
+      expect(text).not.toContain('U0PEOPLE10');
     });
 
     it('an ordinary person: one approval, no confirmation', () => {

@@ -7,7 +7,10 @@ import { ChecklistPublisher, type ChecklistSpacing } from '../../src/checklist/c
 import { createLogger } from '../../src/logger.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
+import { ApprovalRequirements } from '../../src/requests/approval-requirements.js';
+import { DEFAULT_POLICY } from '../../src/requests/approval-rules.js';
 import { RequestStore } from '../../src/requests/request-store.js';
+import { SlackDirectory } from '../../src/slack/slack-directory.js';
 import { ApprovalPublisher } from '../../src/slack/approval-publisher.js';
 import { PostedMessages } from '../../src/slack/posted-messages.js';
 import { SlackOutbox } from '../../src/slack/slack-outbox.js';
@@ -33,6 +36,7 @@ export function startSlackOutput(redisUrl: string, client: WebClient, channel: s
       posted,
       channel,
       shape: [{ title: 'IBM Cloud', scopeNoun: 'account', scopes: ['a1b2c3d4e5f60718293a4b5c6d7e8f90'], touches: ['API keys'] }],
+      requirements: new ApprovalRequirements(DEFAULT_POLICY, new SlackDirectory(client, { kind: 'users', ids: ['U0ALEX001', 'U0RILEY01'] })),
     }),
     checklist: new ChecklistPublisher({ store, audit, slack: client, posted, spacing }),
     slack: client,

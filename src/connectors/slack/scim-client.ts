@@ -16,6 +16,8 @@ export interface SlackScimUser {
 export type ScimCallCounter = (operation: string, status: string) => void;
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+/** Accounts asked for per page of a list; one email matches one or two. */
+const LIST_PAGE = 100;
 
 interface Answer {
   status: number;
@@ -35,15 +37,34 @@ export class SlackScimClient {
 
   /** Undefined when Slack has no such user (a deactivated user is still found, `active: false`). */
   async getUser(id: string): Promise<SlackScimUser | undefined> {
-    const answer = await this.call('get user', 'GET', id, [404]);
+    const answer = await this.call('get user', 'GET', `Users/${encodeURIComponent(id)}`, [404]);
     return answer.status === 404 ? undefined : userOf('get user', answer.body);
+  }
+
+  /**
+   * Every account whose email is exactly `email` (letter case aside, as SCIM compares emails),
+   * deactivated ones included: Slack's filter narrows the list, every page of it is read, and
+   * each answer is compared here too, so a server that filters loosely cannot widen the match.
+   */
+  async findByEmail(email: string): Promise<SlackScimUser[]> {
+    const wanted = email.toLowerCase();
+    const found: SlackScimUser[] = [];
+    const filter = `emails.value eq "${email.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+    for (let startIndex = 1; ; ) {
+      const query = new URLSearchParams({ filter, startIndex: String(startIndex), count: String(LIST_PAGE) });
+      const answer = await this.call('find user by email', 'GET', `Users?${query}`, []);
+      const page = listOf('find user by email', answer.body);
+      found.push(...page.users.filter((u) => u.emails.some((e) => e.toLowerCase() === wanted)));
+      startIndex += page.users.length;
+      if (page.users.length === 0 || startIndex > page.totalResults) return found;
+    }
   }
 
   /** Deactivates (signing the user out everywhere) or reactivates; false when the user does not exist. */
   async setActive(id: string, active: boolean): Promise<boolean> {
     const operation = active ? 'reactivate user' : 'deactivate user';
     const patch = { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: active }] };
-    const answer = await this.call(operation, 'PATCH', id, [404], patch);
+    const answer = await this.call(operation, 'PATCH', `Users/${encodeURIComponent(id)}`, [404], patch);
     return answer.status !== 404;
   }
 
@@ -78,8 +99,8 @@ export class SlackScimClient {
   }
 
   /** Resolves with 2xx answers and the `absent` statuses the caller handles; throws classified errors. */
-  private async call(operation: string, method: string, userId: string, absent: number[], body?: unknown): Promise<Answer> {
-    const url = new URL(`Users/${encodeURIComponent(userId)}`, this.settings.scimUrl);
+  private async call(operation: string, method: string, path: string, absent: number[], body?: unknown): Promise<Answer> {
+    const url = new URL(path, this.settings.scimUrl);
     let res: Response;
     let text: string;
     try {
@@ -114,6 +135,14 @@ function parseBody(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** A page of a list of users; a 200 that is not a ListResponse (a wrong SLACK_SCIM_URL) must not pass as an empty one. */
+function listOf(operation: string, body: unknown): { users: SlackScimUser[]; totalResults: number } {
+  const list = body as { Resources?: unknown; totalResults?: unknown } | null;
+  if (typeof list?.totalResults !== 'number') throw new PermanentError(`${operation}: Slack SCIM answered without a list of users; check SLACK_SCIM_URL`);
+  const resources = Array.isArray(list.Resources) ? list.Resources : [];
+  return { users: resources.map((u) => userOf(operation, u)), totalResults: list.totalResults };
 }
 
 /** A 200 that is not a User resource (a proxy's page, a wrong SLACK_SCIM_URL) must not pass as one. */

@@ -1,12 +1,16 @@
 import type { SystemModule } from '../system.js';
-import { SlackScimClient } from './scim-client.js';
+import { DEACTIVATED_BEFORE } from './account-step.js';
+import { SlackScimClient, type SlackScimUser } from './scim-client.js';
 import { readSlackScimSettings, slackScimVariables } from './settings.js';
 import { slackSteps } from './steps.js';
 
 /** The one scope of the Slack account system: the workspace (or Enterprise Grid org) the bot is in. */
 export const SLACK_WORKSPACE = 'workspace';
 
-/** The person's own Slack account, through SCIM (Business+ or Enterprise Grid): found by their Slack user id. */
+/**
+ * The person's own Slack account, through SCIM (Business+ or Enterprise Grid): found by their Slack
+ * user id, or, when the request has none (asked for by email), by their email, exactly.
+ */
 export const slackAccounts: SystemModule<SlackScimClient> = {
   id: 'slack',
   title: 'Slack',
@@ -27,18 +31,19 @@ export const slackAccounts: SystemModule<SlackScimClient> = {
       // Asking for a user who cannot exist proves the token works: a 404 is an answer, 401/403 name the setting.
       checkStartup: async (client) => void (await client.getUser('U00000000000')),
       credentialOwners: async (client) => [{ id: await client.tokenOwner(), credential: 'SLACK_ADMIN_TOKEN' }],
-      async identify(client, person, scope) {
+      async identify(client, person, scope, earlier) {
         if (scope !== SLACK_WORKSPACE) return [];
-        const user = await client.getUser(person.slackUserId);
-        if (!user) return [];
-        return [
-          {
-            scope: SLACK_WORKSPACE,
-            id: user.id,
-            label: user.displayName || user.userName,
-            detail: `${user.userName}, ${user.active ? 'active' : 'deactivated'}`,
-          },
-        ];
+        const byId = person.slackUserId ? await client.getUser(person.slackUserId) : undefined;
+        const users = person.slackUserId ? (byId ? [byId] : []) : await client.findByEmail(person.email);
+        // Inactive when first found (no earlier round found it active): nobody in this request deactivated it.
+        const before = (id: string) => earlier.every((e) => e.id !== id || e.detail?.endsWith(DEACTIVATED_BEFORE));
+        const state = (user: SlackScimUser) => (user.active ? 'active' : before(user.id) ? DEACTIVATED_BEFORE : 'deactivated');
+        return users.map((user) => ({
+          scope: SLACK_WORKSPACE,
+          id: user.id,
+          label: user.displayName || user.userName,
+          detail: `${user.userName}, ${state(user)}`,
+        }));
       },
     };
   },

@@ -75,6 +75,11 @@ export class ScimService {
         if (!u) throw new Error(`reactivateFromOutside: no SCIM user ${id} in the simulator`);
         u.deleted = false;
       },
+      deactivateFromOutside: (id) => {
+        const u = this.scimUser(id);
+        if (!u) throw new Error(`deactivateFromOutside: no SCIM user ${id} in the simulator`);
+        u.deleted = true;
+      },
       pinActive: (id, active) => {
         if (!this.scimUser(id)) throw new Error(`pinActive: no SCIM user ${id} in the simulator`);
         if (active === undefined) this.pinned.delete(id);

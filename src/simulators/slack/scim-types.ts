@@ -54,6 +54,8 @@ export interface ScimSimulator {
   user(id: string): ScimUserState | undefined;
   /** Someone re-enables the account outside the bot (an admin, an IdP sync). */
   reactivateFromOutside(id: string): void;
+  /** The identity provider deactivates the account on its own, as it usually does first when someone leaves. */
+  deactivateFromOutside(id: string): void;
   /**
    * From now on, something outside the bot (an IdP sync) puts this account back to `active` right
    * after each change the bot makes: the change is answered as made, and the next read finds the

@@ -19,7 +19,7 @@ export function appHome(recent: OffboardRequest[], viewer: Viewer) {
   const visible = recent.filter((r) => mayView(viewer, r));
   const waiting = visible.filter((r) => r.status === 'pending' && r.requester.slackUserId !== viewer.userId);
   const mine = visible.filter((r) => r.requester.slackUserId === viewer.userId);
-  const runs = visible.filter((r) => r.status !== 'pending' && r.status !== 'rejected');
+  const runs = visible.filter((r) => !['pending', 'rejected', 'cancelled', 'expired'].includes(r.status));
   return {
     type: 'home' as const,
     blocks: [

@@ -1,7 +1,7 @@
 import type { AuditEvent, PreviewItem } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { RunShape } from '../../runs/run-flow.js';
-import { approvalsNeeded, credentialRefusal, mergePrivileges, privilegeRisk } from '../../requests/privilege.js';
+import { credentialRefusal, type Privilege, privilegeRisk } from '../../requests/privilege.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { context, cut, divider, escapeText, fitLines, MESSAGE_TEXT_LIMIT, plain, section, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
@@ -14,48 +14,85 @@ import { requestFacts } from './request-summary.js';
 /** What the read-only preview recorded. */
 export type Preview = Pick<Extract<AuditEvent, { type: 'request.previewed' }>, 'items' | 'identities' | 'privileges'>;
 
-/** An approval of a privileged person's request that is waiting for a further approver. */
-export type RecordedApproval = Pick<Extract<AuditEvent, { type: 'approval.recorded' }>, 'actor' | 'privileges' | 'needed'> & { at: string };
+/** Where deciding a pending request stands under its rule (see ApprovalRequirements). */
+export interface ApprovalProgress {
+  rule: string;
+  needed: number;
+  typedConfirmation: boolean;
+  privileges: Privilege[];
+  /** Approvals of the request's current terms that count, first first. */
+  counted: { actor: string; at: string }[];
+  /** Who approved terms that have changed since, and not these. */
+  outdated: string[];
+  /** Who else may approve. */
+  others: string[];
+  rejectionsNeeded: number;
+  rejectedBy: { actor: string; at: string }[];
+}
 
-export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: Preview, recorded: readonly RecordedApproval[] = []) {
+export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: Preview, progress?: ApprovalProgress) {
   const decided = r.decision
     ? r.decision.outcome === 'approved'
       ? `:white_check_mark: *Approved* by ${user(r.decision.by)} ${slackDate(r.decision.at)}`
       : `:no_entry: *Rejected* by ${user(r.decision.by)} ${slackDate(r.decision.at)}: ${escapeText(r.decision.reason ?? '')}`
     : undefined;
+  const ended = r.ended
+    ? r.ended.outcome === 'cancelled'
+      ? `:no_entry_sign: *Cancelled*${r.ended.by ? ` by ${/^[UW][A-Z0-9]{2,20}$/.test(r.ended.by) ? user(r.ended.by) : escapeText(r.ended.by)}` : ''} ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
+      : `:hourglass: *Expired* ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
+    : undefined;
+  const closed = [decided, ended].filter(Boolean).join('\n') || undefined;
+  // An approved run waiting for its time can still be cancelled, until it starts.
+  const scheduled =
+    r.status === 'approved' && !r.runStartedAt && r.effectiveAt !== null && r.decision !== undefined && Date.parse(r.effectiveAt) > Date.parse(r.decision.at);
+  const manage = !closed
+    ? [button(ACTIONS.reschedule, r.id, 'Reschedule'), button(ACTIONS.cancel, r.id, 'Cancel request')]
+    : scheduled && !ended
+      ? [button(ACTIONS.cancel, r.id, 'Cancel request')]
+      : [];
   const revoked = shape.map(
     (s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopes.length} ${s.scopeNoun}s`} ${named(s.scopes)}: ${s.touches.join(', ')}`,
   );
-  const privileges = mergePrivileges(preview?.privileges, ...recorded.map((a) => a.privileges));
+  const privileges = progress?.privileges ?? preview?.privileges ?? [];
   const name = escapeText(r.subject.name);
   const ownerRefusal = credentialRefusal(name, privileges);
-  const needed = approvalsNeeded(privileges);
+  const privileged = privileges.some((p) => p.kind !== 'credential_owner');
+  const needed = progress?.needed ?? 1;
   const risk = ownerRefusal
     ? `:no_entry: *Cannot be approved.* ${ownerRefusal}`
-    : needed > 1
-      ? `:rotating_light: *Privileged:* ${privilegeRisk(name, privileges)}${approvalsSoFar(recorded, needed)}`
+    : privileged
+      ? `:rotating_light: *Privileged:* ${privilegeRisk(name, privileges, needed)}`
       : undefined;
+  const standing = progress && !ownerRefusal ? progressText(progress) : undefined;
   const approve = { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') };
   return {
-    text: cut(`Offboarding request ${r.id} for ${name}${decided ? ` (${r.decision!.outcome})` : ': approval needed'}`, MESSAGE_TEXT_LIMIT),
+    text: cut(
+      `Offboarding request ${r.id} for ${name}${r.ended ? ` (${r.ended.outcome})` : decided ? ` (${r.decision!.outcome})` : ': approval needed'}`,
+      MESSAGE_TEXT_LIMIT,
+    ),
     blocks: [
       section(`:wave: *Offboarding request ${r.id}*`),
       section(requestFacts(r).join('\n')),
-      ...(risk && !decided ? [section(risk)] : []),
+      ...(risk && !closed ? [section(risk)] : []),
+      ...(standing && !closed ? [section(standing)] : []),
       section(`*What will be revoked:*\n${revoked.map((r) => `• ${r}`).join('\n')}`),
       section(preview ? `${previewText(r, preview.items)}${identitiesText(preview.identities)}` : '_Checking what they hold in each account…_'),
       divider(),
-      decided
-        ? section(decided)
+      closed
+        ? section(closed)
         : {
             type: 'actions',
             block_id: `decide.${r.id}`,
             elements: [
-              // Slack asks the approver to confirm, naming the risk; the server still counts two distinct approvers.
-              ...(ownerRefusal ? [] : [needed > 1 ? { ...approve, confirm: confirmRisk(privilegeRisk(name, privileges)) } : approve]),
+              // Slack asks the approver to confirm, naming the risk (unless the rule has them type the
+              // person's email or name in a form instead); the server still counts distinct approvers.
+              ...(ownerRefusal
+                ? []
+                : [privileged && !progress?.typedConfirmation ? { ...approve, confirm: confirmRisk(privilegeRisk(name, privileges, needed)) } : approve]),
               { type: 'button', action_id: ACTIONS.reject, value: r.id, style: 'danger', text: plain('Reject') },
             ],
           },
+      ...(manage.length ? [{ type: 'actions', block_id: `manage.${r.id}`, elements: manage }] : []),
       context(`Submitted ${slackDate(r.createdAt)} · only offboarding approvers can decide; nobody decides on their own request or offboarding.`),
     ],
   };
@@ -72,10 +109,34 @@ const named = (scopes: string[]) =>
 const PREVIEW_CHARS = 2000;
 const IDENTITY_CHARS = 700;
 
-function approvalsSoFar(recorded: readonly RecordedApproval[], needed: number): string {
-  const by = [...new Map(recorded.map((a) => [a.actor, a])).values()];
-  if (by.length === 0) return ` It needs ${needed} approvers.`;
-  return `\n${by.length} of ${needed} approvals: ${by.map((a) => `${user(a.actor)} ${slackDate(a.at)}`).join(', ')}. Waiting for another approver.`;
+const button = (action_id: string, value: string, text: string) => ({ type: 'button', action_id, value, text: plain(text) });
+
+/** How many people a line names before it says how many more. */
+const NAMED = 10;
+
+function people(ids: readonly string[]): string {
+  const named = ids.slice(0, NAMED).map(user).join(', ');
+  return ids.length > NAMED ? `${named} and ${ids.length - NAMED} more` : named;
+}
+
+/** "1 of 2 approvals: <@Alex>. Also may approve: …", under the rule that applies. */
+function progressText(p: ApprovalProgress): string {
+  const rule = `(rule "${escapeText(p.rule)}")`;
+  const lines =
+    p.needed > 1 || p.counted.length > 0
+      ? [
+          `*Approvals* ${rule}: ${p.counted.length} of ${p.needed} approvals${p.counted.length ? `: ${people(p.counted.map((a) => a.actor))}` : ''}.` +
+            (p.others.length ? ` Also may approve: ${people(p.others)}.` : ' Nobody else may approve it.'),
+        ]
+      : [`*Approval* ${rule}: one approval from ${p.others.length ? people(p.others) : 'nobody (no approver may decide it)'}.`];
+  if (p.outdated.length)
+    lines.push(`${people(p.outdated)} approved it before it changed; an approval counts only for what it approved, so they are asked again.`);
+  if (p.typedConfirmation) lines.push("Approving asks for the person's email or name to be typed.");
+  if (p.rejectionsNeeded > 1)
+    lines.push(
+      `It is rejected after ${p.rejectionsNeeded} rejections${p.rejectedBy.length ? ` (${p.rejectedBy.length} so far: ${people(p.rejectedBy.map((x) => x.actor))})` : ''}.`,
+    );
+  return lines.join('\n');
 }
 
 /** A Block Kit confirmation dialog on the Approve button; Slack caps its text at 300 characters. */

@@ -3,6 +3,7 @@ import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
+import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
 import { mentionAttesters } from './attesters.js';
 
@@ -124,10 +125,31 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
     type: 'actions',
     block_id: `task.${s.id}`,
     elements: [
-      { type: 'button', action_id: ACTIONS.taskDone, value: taskButtonValue(r.id, s.id), style: 'primary', text: plain(cut(`Done: ${s.ref.title}`, 75)) },
-      { type: 'button', action_id: ACTIONS.taskNotApplicable, value: taskButtonValue(r.id, s.id), text: plain('Not applicable…') },
+      { type: 'button', action_id: ACTIONS.taskDone, value: stepButtonValue(r.id, s.id), style: 'primary', text: plain(cut(`Done: ${s.ref.title}`, 75)) },
+      { type: 'button', action_id: ACTIONS.taskNotApplicable, value: stepButtonValue(r.id, s.id), text: plain('Not applicable…') },
     ],
   }));
+  // Each failed step can be retried on its own, once its cause is fixed, without the others.
+  const { phase } = view.current;
+  const failedSteps =
+    finished && finished.outcome === 'failures' && r.status !== 'approved' ? steps.filter((s) => s.state === 'failed' && s.phase === phase) : [];
+  const perStep = failedSteps.length
+    ? [
+        {
+          type: 'actions',
+          block_id: `retry-steps.${r.id}`,
+          elements: failedSteps.slice(0, STEP_BUTTONS).map((s) => ({
+            type: 'button',
+            action_id: ACTIONS.retryStep,
+            value: stepButtonValue(r.id, s.id),
+            text: plain(cut(`Retry ${s.ref.title} · ${scopeLabel(s.ref)}`, BUTTON_TEXT)),
+          })),
+        },
+        ...(failedSteps.length > STEP_BUTTONS
+          ? [context(`…and ${failedSteps.length - STEP_BUTTONS} more failed step(s): *Retry failed steps* retries every one.`)]
+          : []),
+      ]
+    : [];
   const heading = `:clipboard: *Revocation checklist for ${r.id}* (${escapeText(r.subject.name)})${round > 1 && current ? ` · round ${round}: ${roundName(current, (id) => `<@${id}>`)}` : ''}`;
   const tampered = chainBroken
     ? [
@@ -136,7 +158,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         ),
       ]
     : [];
-  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...actions];
+  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...perStep, ...actions];
   const fixed = [section(heading), ...tampered, ...after];
   const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
   const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
@@ -146,8 +168,9 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   };
 }
 
-/** What a task's buttons carry: the request and the step, so the listener re-reads both at click time. */
-export const taskButtonValue = (requestId: string, stepId: string): string => `${requestId} ${stepId}`;
+/** A button per failed step, at most (an actions block holds 25 elements); Slack cuts a button's text at 75 characters. */
+const STEP_BUTTONS = 20;
+const BUTTON_TEXT = 75;
 
 /** Slack takes 3000 characters per section. */
 const MAX_SECTION_CHARS = 2900;

@@ -4,6 +4,9 @@ export const COMMAND = '/offboard';
 export const VIEWS = {
   request: 'offboard_request',
   reject: 'offboard_reject',
+  confirmApproval: 'offboard_confirm_approval',
+  cancel: 'offboard_cancel_request',
+  reschedule: 'offboard_reschedule',
   taskNote: 'offboard_task_note',
 } as const;
 
@@ -13,6 +16,9 @@ export const ACTIONS = {
   retry: 'offboard_retry',
   reinstate: 'offboard_reinstate',
   endGrace: 'offboard_end_grace',
+  retryStep: 'offboard_retry_step',
+  cancel: 'offboard_cancel',
+  reschedule: 'offboard_reschedule',
   downloadEvidence: 'offboard_download_evidence',
   generateReport: 'offboard_generate_report',
   taskDone: 'offboard_task_done',
@@ -22,6 +28,7 @@ export const ACTIONS = {
 /** Input block ids of the request modal; modal errors are keyed by these. */
 export const FIELDS = {
   person: 'person',
+  personEmail: 'person_email',
   reason: 'reason',
   timing: 'timing',
   effectiveAt: 'effective_at',
@@ -31,6 +38,8 @@ export const FIELDS = {
   ticket: 'ticket',
   notes: 'notes',
   rejectReason: 'reject_reason',
+  confirmation: 'approve_confirmation',
+  cancelReason: 'cancel_reason',
   taskNote: 'task_note',
 } as const;
 

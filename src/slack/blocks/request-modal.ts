@@ -1,5 +1,5 @@
 import { REASONS, TEXT_LIMITS } from '../../requests/request.js';
-import type { RequestForm } from '../request-form.js';
+import { EMAIL_LIMIT, type RequestForm } from '../request-form.js';
 import { escapeText, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
 import { wellFormed } from '../../well-formed.js';
@@ -7,6 +7,8 @@ import { wellFormed } from '../../well-formed.js';
 export interface RequestModalInput {
   /** Pre-filled from `/offboard @person`. */
   personId?: string;
+  /** Pre-filled from `/offboard jane@acme.com`. */
+  personEmail?: string;
   /** Answers to show again, when the form comes back after a check that finished late. */
   answers?: RequestForm;
   /** Problems to fix, by input block: Slack only shows field errors in the answer to a submission. */
@@ -17,6 +19,7 @@ const TIMING = { now: 'As soon as IT approves', scheduled: 'At a date and time' 
 const DISPOSITION = { disable_then_delete: 'Disable now, delete after a grace period', delete_now: 'Delete now, keep nothing' } as const;
 const LABELS: Record<string, string> = {
   [FIELDS.person]: 'Who is leaving?',
+  [FIELDS.personEmail]: 'Or their email',
   [FIELDS.reason]: 'Why',
   [FIELDS.timing]: 'When does access end?',
   [FIELDS.effectiveAt]: 'Date and time (if scheduled)',
@@ -27,8 +30,9 @@ const LABELS: Record<string, string> = {
   [FIELDS.notes]: 'Notes',
 };
 
-export function requestModal({ personId, answers, problems = {} }: RequestModalInput = {}) {
+export function requestModal({ personId, personEmail, answers, problems = {} }: RequestModalInput = {}) {
   const person = answers?.personId ?? personId;
+  const email = answers?.personEmail ?? personEmail;
   const listed = Object.entries(problems).filter(([, text]) => text);
   return {
     type: 'modal' as const,
@@ -42,7 +46,18 @@ export function requestModal({ personId, answers, problems = {} }: RequestModalI
         : []),
       // dispatch_action: a pick is sent to the bot at once, which looks the person up while the
       // rest of the form is filled in (commands/person-picked.ts), so the submission need not wait on Slack.
-      input(FIELDS.person, LABELS[FIELDS.person]!, { type: 'users_select', ...(person ? { initial_user: person } : {}) }, { dispatch_action: true }),
+      input(
+        FIELDS.person,
+        LABELS[FIELDS.person]!,
+        { type: 'users_select', ...(person ? { initial_user: person } : {}) },
+        { optional: true, dispatch_action: true },
+      ),
+      input(
+        FIELDS.personEmail,
+        LABELS[FIELDS.personEmail]!,
+        { type: 'plain_text_input', placeholder: plain('jane@acme.com'), max_length: EMAIL_LIMIT, ...(email ? { initial_value: wellFormed(email) } : {}) },
+        { optional: true, hint: plain('When they cannot be picked (deactivated in Slack, or never had an account): found by this email in every system.') },
+      ),
       input(
         FIELDS.reason,
         LABELS[FIELDS.reason]!,

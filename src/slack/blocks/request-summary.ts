@@ -1,16 +1,22 @@
 import { describeDisposition, REASONS, type OffboardRequest } from '../../requests/request.js';
 import { escapeText, slackDate, user } from './block-kit.js';
 
+/** The person leaving as Slack shows them, or by name when they have no Slack account. */
+export const subjectRef = (s: OffboardRequest['subject']): string => (s.slackUserId ? user(s.slackUserId) : `${escapeText(s.name)} (no Slack account)`);
+
+/** Who asked: a Slack user, or a system by its name ("HR system (BambooHR)"). */
+export const requesterRef = (r: OffboardRequest['requester']): string => (r.slackUserId ? user(r.slackUserId) : escapeText(r.name));
+
 /** The facts an approver needs, in the order they read them. */
 export function requestFacts(r: OffboardRequest): string[] {
   return [
-    `*Person leaving:* ${user(r.subject.slackUserId)} (${escapeText(r.subject.email)})`,
+    `*Person leaving:* ${subjectRef(r.subject)} (${escapeText(r.subject.email)})`,
     `*Reason:* ${REASONS[r.reason]}`,
     `*Access ends:* ${r.effectiveAt ? slackDate(r.effectiveAt) : 'as soon as approved'}`,
     `*Afterwards:* ${r.reason === 'role_change' ? 'Role change: access is removed, the person and their accounts stay, nothing is deleted' : describeDisposition(r.disposition)}`,
     `*Takes over resources and data:* ${r.successorSlackUserId ? user(r.successorSlackUserId) : 'nobody (nothing is kept)'}`,
     `*Ticket:* ${escapeText(r.ticket)}`,
-    `*Requested by:* ${user(r.requester.slackUserId)}`,
+    `*Requested by:* ${requesterRef(r.requester)}`,
     ...(r.notes ? [`*Notes:* ${escapeText(r.notes)}`] : []),
   ];
 }

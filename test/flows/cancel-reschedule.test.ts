@@ -1,0 +1,199 @@
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { FormAnswers } from '../../app/demo/request-form-values.js';
+import type { SlackPlayer } from '../../app/demo/slack-player.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
+import { Keys } from '../../src/redis.js';
+import { RequestStore } from '../../src/requests/request-store.js';
+import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
+import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, queueSnapshot, readTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+
+const RILEY = `<@${PEOPLE.riley}>`;
+const ALEX = `<@${PEOPLE.alex}>`;
+
+async function requestOf(stack: LocalStack, id: string) {
+  const redis = new Redis(stack.config.redisUrl);
+  try {
+    return await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const inSeconds = (s: number) => Math.ceil(Date.now() / 1000) + s;
+const janeLeaves = (over: Partial<FormAnswers> = {}): FormAnswers => ({
+  person: PEOPLE.jane,
+  reason: 'resignation',
+  successor: PEOPLE.taylor,
+  ticket: 'HR-5',
+  ...over,
+});
+const messageText = (player: SlackPlayer, id: string) => JSON.stringify(player.approvalMessage(id)?.blocks ?? []);
+
+/** The forms of `callbackId` opened for `userId`. */
+const formsFor = (stack: LocalStack, userId: string, callbackId: string) =>
+  stack.slack.views.filter((v) => v.kind === 'open' && v.userId === userId && v.view.callback_id === callbackId);
+
+/** What the modal `viewId` shows last (its outcome after a submission). */
+const lastShown = (stack: LocalStack, viewId: string) => JSON.stringify(stack.slack.views.filter((v) => v.id === viewId).at(-1)!.view);
+
+/** Opens the Cancel form from the approval message and submits it with `reason`; returns the form's id. */
+async function cancelAs(stack: LocalStack, player: SlackPlayer, userId: string, id: string, reason: string): Promise<string> {
+  await player.click(userId, 'cancel', id);
+  const form = formsFor(stack, userId, VIEWS.cancel).at(-1)!;
+  await stack.events.viewSubmission({
+    userId,
+    view: { id: form.id, callback_id: VIEWS.cancel, private_metadata: form.view.private_metadata as string },
+    values: { [FIELDS.cancelReason]: { [inputAction(FIELDS.cancelReason)]: { type: 'plain_text_input', value: reason } } },
+  });
+  await stack.bot.settled();
+  return form.id;
+}
+
+async function rescheduleAs(stack: LocalStack, player: SlackPlayer, userId: string, id: string, at: number): Promise<string> {
+  await player.click(userId, 'reschedule', id);
+  const form = formsFor(stack, userId, VIEWS.reschedule).at(-1)!;
+  await stack.events.viewSubmission({
+    userId,
+    view: { id: form.id, callback_id: VIEWS.reschedule, private_metadata: form.view.private_metadata as string },
+    values: { [FIELDS.effectiveAt]: { [inputAction(FIELDS.effectiveAt)]: { type: 'datetimepicker', selected_date_time: at } } },
+  });
+  await stack.bot.settled();
+  return form.id;
+}
+
+/** Nothing was planned or queued for the request and IBM Cloud was only read. */
+async function expectNothingRan(stack: LocalStack, id: string) {
+  const trail = await readTrail(stack, id);
+  expect(eventsOf(trail, 'step.started')).toEqual([]);
+  expect((await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id))).toEqual([]);
+  expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
+  expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeDefined();
+}
+
+describe('cancelling a request', () => {
+  it('the requester cancels a pending request: the trail records who and why, the message says so, and Approve changes nothing', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves());
+    const form = await cancelAs(stack, player, PEOPLE.morgan, id, 'Notice withdrawn');
+
+    expect((await requestOf(stack, id)).status).toBe('cancelled');
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([
+      expect.objectContaining({ actor: PEOPLE.morgan, reason: 'Notice withdrawn', state: 'pending' }),
+    ]);
+    expect(lastShown(stack, form)).toContain('is cancelled; nothing will be removed');
+    await stack.slack.waitFor(() => player.approvalMessage(id)?.text.includes('(cancelled)'));
+    expect(messageText(player, id)).toContain('*Cancelled* by <@U0MORGAN1>');
+
+    await player.click(PEOPLE.alex, 'approve', id);
+    expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([`Request ${id} was already cancelled; nothing changed.`]);
+    expect(eventsOf(await readTrail(stack, id), 'request.approved')).toEqual([]);
+    await expectNothingRan(stack, id);
+  });
+
+  it('an approver cancels an approved request waiting for its time: the scheduled run is removed, the requester is told, nothing is touched', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(3600) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    expect((await queueSnapshot(stack)).jobIds).toContain(`${id}.identify`);
+    await stack.slack.waitFor(() => messageText(player, id).includes('Cancel request'));
+
+    await cancelAs(stack, player, PEOPLE.riley, id, 'Rehired');
+    expect((await requestOf(stack, id)).status).toBe('cancelled');
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, state: 'scheduled' })]);
+    expect((await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id))).toEqual([]);
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes(`was cancelled by ${RILEY}: Rehired`)));
+    await expectNothingRan(stack, id);
+  });
+
+  it('is refused once the run has started, with the reason, privately; a form opened before the start and submitted after cancels nothing', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(2) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    // The form opens while the run waits for its time…
+    await player.click(PEOPLE.morgan, 'cancel', id);
+    const form = formsFor(stack, PEOPLE.morgan, VIEWS.cancel)[0]!;
+    // …and is submitted after the run has started.
+    await finishedTrail(stack, id);
+    await eventually(async () => (await requestOf(stack, id)).status === 'completed', 15_000, 'the run completed');
+    await stack.events.viewSubmission({
+      userId: PEOPLE.morgan,
+      view: { id: form.id, callback_id: VIEWS.cancel, private_metadata: form.view.private_metadata as string },
+      values: { [FIELDS.cancelReason]: { [inputAction(FIELDS.cancelReason)]: { type: 'plain_text_input', value: 'Too late' } } },
+    });
+    await stack.bot.settled();
+    expect(lastShown(stack, form.id)).toContain(`${id} cannot be cancelled: it is completed, and its run has started.`);
+    expect((await requestOf(stack, id)).status).toBe('completed');
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([]);
+
+    // The button is gone from the message, and a click from an old copy is refused before any form opens.
+    expect(messageText(player, id)).not.toContain('Cancel request');
+    await player.click(PEOPLE.riley, 'cancel', id);
+    expect(ephemeralsFor(stack, PEOPLE.riley).map((e) => e.text)).toEqual([`:no_entry: ${id} cannot be cancelled: it is completed, and its run has started.`]);
+    expect(formsFor(stack, PEOPLE.riley, VIEWS.cancel)).toEqual([]);
+  });
+
+  it('is refused to someone who is neither the requester nor an approver, and to the person leaving', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves());
+    await player.click(PEOPLE.taylor, 'cancel', id);
+    await player.click(PEOPLE.jane, 'cancel', id);
+    expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([
+      ':no_entry: Only the requester or an offboarding approver can cancel this request.',
+    ]);
+    expect(ephemeralsFor(stack, PEOPLE.jane).map((e) => e.text)).toEqual([':no_entry: You cannot cancel your own offboarding.']);
+    expect(stack.slack.views.filter((v) => v.view.callback_id === VIEWS.cancel)).toEqual([]);
+    expect((await requestOf(stack, id)).status).toBe('pending');
+    expect(eventsOf(await readTrail(stack, id), 'approval.refused').map((e) => [e.actor, e.action])).toEqual([
+      [PEOPLE.taylor, 'cancel'],
+      [PEOPLE.jane, 'cancel'],
+    ]);
+  });
+});
+
+describe('rescheduling a request', () => {
+  it('the requester moves the time after a first approval: the approvals are asked again', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ reason: 'termination_for_cause', timing: 'scheduled', effectiveAt: inSeconds(3600) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await stack.slack.waitFor(() => messageText(player, id).includes(`1 of 2 approvals: ${ALEX}`));
+
+    const to = inSeconds(7200);
+    const form = await rescheduleAs(stack, player, PEOPLE.morgan, id, to);
+    expect(lastShown(stack, form)).toContain('is rescheduled; the approvers are asked again');
+    expect((await requestOf(stack, id)).effectiveAt).toBe(new Date(to * 1000).toISOString());
+    expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([
+      expect.objectContaining({ actor: PEOPLE.morgan, to: new Date(to * 1000).toISOString() }),
+    ]);
+    await stack.slack.waitFor(() => messageText(player, id).includes(`${ALEX} approved it before it changed`));
+
+    // Riley's approval is the first of the new time: one short still.
+    await player.click(PEOPLE.riley, 'approve', id);
+    expect(ephemeralsFor(stack, PEOPLE.riley).map((e) => e.text)).toEqual([expect.stringContaining('1 of 2 approvals: <@U0RILEY01>')]);
+    expect((await requestOf(stack, id)).status).toBe('pending');
+    await player.click(PEOPLE.alex, 'approve', id);
+    expect((await requestOf(stack, id)).status).toBe('approved');
+  });
+
+  it('is the requester’s alone, and is refused once approved (cancel instead), saying why', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(3600) }));
+    await player.click(PEOPLE.alex, 'reschedule', id);
+    expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([
+      ':no_entry: Only the requester, Morgan Manager, can reschedule this request; an approver can cancel it.',
+    ]);
+
+    await player.click(PEOPLE.alex, 'approve', id);
+    await player.click(PEOPLE.morgan, 'reschedule', id);
+    expect(ephemeralsFor(stack, PEOPLE.morgan).map((e) => e.text)).toEqual([
+      `:no_entry: ${id} cannot be rescheduled: it is approved and scheduled; cancel it and submit a new request with the new time.`,
+    ]);
+    expect(formsFor(stack, PEOPLE.morgan, VIEWS.reschedule)).toEqual([]);
+    expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([]);
+  });
+});
