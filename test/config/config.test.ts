@@ -204,7 +204,7 @@ describe('loadConfig', () => {
   it('takes one task reminder interval above zero, refusing anything else by name', () => {
     for (const bad of ['0s', '1h,1d', '1w', 'daily']) {
       expect(problemsWith({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: bad }).problems).toEqual([
-        expect.stringMatching(/^OFFBOARD_TASK_REMIND_AFTER must be one duration above zero/),
+        expect.stringMatching(/^OFFBOARD_TASK_REMIND_AFTER must be a duration above zero/),
       ]);
     }
     expect(load({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: '12h' }).jobs.taskRemindAfterMs).toBe(43_200_000);
