@@ -11,6 +11,8 @@ export interface PreviewItem {
   note?: string;
   /** Why the system could not be checked. */
   error?: string;
+  /** A manual task's instructions: it lists nothing; a person attests it once the run starts. */
+  task?: string;
 }
 
 /**

@@ -44,6 +44,10 @@ describe('a manual task (kind: manual) in the checklist', () => {
     const started = await start({ tasks: [BADGE] });
     const { stack, player } = started;
     const id = await openTask(started);
+    // Approvers were told, before deciding, what will be asked: the task lists nothing, so it is never "not found there".
+    const preview = JSON.stringify(player.approvalMessage(id)?.blocks ?? []);
+    expect(preview).toContain('Door badge · task: a task a person attests once the run starts: Disable the badge in the access-control console');
+    expect(preview).not.toContain('matches no identity');
     await eventually(async () => checklistText(player, id).includes('Waiting for attestation'), 10_000, 'the checklist to say it waits');
     const waiting = checklistText(player, id);
     expect(waiting).toContain('Disable the badge in the access-control console');
