@@ -95,6 +95,9 @@ describe('a manual task (kind: manual) in the checklist', () => {
       attestation: { by: attested[0]!.actor, at: attested[0]!.at, outcome: 'done', note: null, carried_from_round: null },
     });
     expect(pdf).toContain('Door badge: ATTESTED');
+    // The timeline says it in words: opened, attested, and the round's outcome.
+    expect(pdf).toContain(`Task opened, waiting for attestation by user group ${FACILITIES_GROUP} or an approver`);
+    expect(pdf).toContain('Round 1: all steps verified or attested by a person');
     expect(pdf).toMatch(new RegExp(`Done: attested by .*\\(${attested[0]!.actor}\\) at`));
     expect(pdf).not.toMatch(/Door badge: VERIFIED/);
   });
