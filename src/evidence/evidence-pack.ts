@@ -98,7 +98,7 @@ export interface PackOutcome {
   /** `reinstated`: the last round restored what the disable phase removed, verified by read-back. */
   result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated';
   text: string;
-  /** When the last step of the first round confirmed by read-back, if every one did. */
+  /** When the last step of the first round confirmed by read-back or was attested by a person, if every one did. */
   access_ended_at: string | null;
   /** Access ended minus the effective time (the approval when none was set). */
   delay_from_effective_ms: number | null;
@@ -295,10 +295,12 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
   const { approved } = view;
   const firstRound = new Set(view.rounds[0]?.steps.map(stepId) ?? []);
   const first = steps.filter((s) => firstRound.has(s.id) && s.phase !== 'reinstate');
+  // Ended once every step confirmed by read-back, or was attested by a person (a badge disabled by hand).
+  const endedAt = (s: StepProgress) => s.verification?.firstConfirmedAt ?? s.attestation?.at;
   const ended =
-    first.length && first.every((s) => s.verification)
+    first.length && first.every(endedAt)
       ? first
-          .map((s) => s.verification!.firstConfirmedAt)
+          .map((s) => endedAt(s)!)
           .sort()
           .at(-1)!
       : null;

@@ -42,7 +42,7 @@ export function coverPage(ctx: PdfContext): void {
 
 function accessEnded(ctx: PdfContext): string {
   const { outcome } = ctx.pack;
-  if (!outcome.access_ended_at) return 'Not confirmed: not every step of the first round was verified by read-back';
+  if (!outcome.access_ended_at) return 'Not confirmed: not every step of the first round was verified by read-back or attested';
   const delay = outcome.delay_from_effective_ms;
   return `${isoTime(outcome.access_ended_at)}${delay !== null ? `, ${duration(delay)} after the effective time` : ''}`;
 }

@@ -87,6 +87,8 @@ describe('a manual task (kind: manual) in the checklist', () => {
     const { pack, pdf } = await evidenceOf(started, id);
     expect(validatePack(pack)).toBe(true);
     expect(pack.outcome.result).toBe('attested');
+    // Access ended when the last step did: here, the badge's attestation.
+    expect(pack.outcome.access_ended_at).toBe(attested[0]!.at);
     const step = pack.steps.find((s: { id: string }) => s.id === TASK);
     expect(step).toMatchObject({
       state: 'attested',
