@@ -47,7 +47,7 @@ describe.each(Object.keys(TASK_TEMPLATES))('the %s task (kind: manual, one line 
     await eventually(
       async () => {
         const { revocations } = (await queueSnapshot(stack)).counts;
-        return revocations.delayed === 1 && !revocations.active && !revocations.wait && !revocations['waiting-children'];
+        return revocations.delayed === 1 && !revocations.active && !revocations.waiting && !revocations['waiting-children'];
       },
       20_000,
       'the task alone, parked',
