@@ -4,6 +4,7 @@ import { stepJobDataSchema } from '../queue/queue-names.js';
 import type { RunDeps } from './run-deps.js';
 import { runView, type RunView } from './run-view.js';
 import { mentionAttesters } from '../slack/blocks/attesters.js';
+import { escapeText } from '../slack/blocks/block-kit.js';
 
 /** What a manual task's job uses: the trail, Slack output, and how long a task stays open before its attesters are reminded. */
 export type TaskStepDeps = Pick<RunDeps, 'audit' | 'outbox' | 'tasks'>;
@@ -60,7 +61,11 @@ export async function processTask(
   // Until the job first parks, the opening is said (again, idempotently, after a crash in between).
   if (opened || data.remindAt === undefined) {
     await deps.outbox.refreshChecklist(requestId);
-    await deps.outbox.alert(requestId, `${key}.opened`, `${who}: a task waits for you in the checklist: *${data.title}*. Attest it there once it is done.`);
+    await deps.outbox.alert(
+      requestId,
+      `${key}.opened`,
+      `${who}: a task waits for you in the checklist: *${escapeText(data.title)}*. Attest it there once it is done.`,
+    );
   }
   let reminders = data.reminders ?? 0;
   if (data.remindAt !== undefined && now >= data.remindAt) {
@@ -70,7 +75,7 @@ export async function processTask(
     await deps.outbox.alert(
       requestId,
       `${key}.remind${reminders}`,
-      `${who}: reminder ${reminders}: *${data.title}* is still open in the checklist, and the offboarding waits for it.`,
+      `${who}: reminder ${reminders}: *${escapeText(data.title)}* is still open in the checklist, and the offboarding waits for it.`,
     );
   }
   const remindAt = data.remindAt !== undefined && now < data.remindAt ? data.remindAt : now + deps.tasks.remindAfterMs;
