@@ -12,6 +12,8 @@ import { TaskDesk } from '../src/runs/task-desk.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
 import { type SlackServer, startSlackServer } from '../src/slack/slack-server.js';
 import type { BotParts } from './parts.js';
+import { featureRoutes } from '../src/connectors/feature-routes.js';
+import { featureHosts } from './feature-host.js';
 
 export interface WebOptions {
   bot: BotIdentity;
@@ -43,8 +45,10 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     runs: queues.runs,
     attempts: config.jobs.attempts,
   });
+  // The switched-on systems' own verbs and buttons, each answered with its system's host.
+  const features = featureRoutes([...parts.systems.values()], featureHosts(parts));
   const tasks = new TaskDesk({ audit, store, directory, outbox, revocations: queues.revocations });
-  const deps = { lifecycle, store, directory, evidence, tasks, approvalChannel: config.approvalChannel, logger, now: () => new Date() };
+  const deps = { lifecycle, store, directory, evidence, tasks, approvalChannel: config.approvalChannel, features, logger, now: () => new Date() };
   // HR systems that may file requests, each switched on by its secret: one line per source.
   const sources: HrSource[] = [
     ...(config.hr.standard ? [standardWebhooksSource(config.hr.standard.secret, config.hr.standard.name)] : []),

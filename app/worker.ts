@@ -10,6 +10,9 @@ import { PendingFollowUp } from '../src/requests/pending-follow-up.js';
 import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
 import { PostedMessages } from '../src/slack/posted-messages.js';
 import type { BotParts } from './parts.js';
+import { scheduleFeatures } from '../jobs/feature-jobs.js';
+import { featureJobsByName } from '../src/connectors/feature-routes.js';
+import { featureHosts } from './feature-host.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -67,6 +70,8 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     concurrency: config.jobs.concurrency,
     lockMs: config.jobs.lockMs,
     modules: config.modules,
+    // The switched-on systems' own jobs, each with its client and its system's host.
+    features: featureJobsByName(systems.values(), featureHosts(parts)),
   });
   try {
     // Once at start-up, to pick up whatever a crash left, then on a schedule shared by every worker process.
@@ -76,6 +81,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
       { every: config.jobs.reconcileIntervalMs },
       { name: RECONCILE_JOB, opts: { removeOnComplete: true, removeOnFail: 100 } },
     );
+    await scheduleFeatures(queues.systems, systems.values());
   } catch (err) {
     await workers.close();
     throw err;

@@ -4,6 +4,7 @@ import type { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import type { RequestStore } from '../src/requests/request-store.js';
 import type { TaskDesk } from '../src/runs/task-desk.js';
 import type { SlackDirectory } from '../src/slack/slack-directory.js';
+import type { FeatureRoutes } from '../src/connectors/feature-routes.js';
 
 /** What Slack listeners may call: the domain, never the target systems. */
 export interface CommandDeps {
@@ -15,6 +16,8 @@ export interface CommandDeps {
   /** Attesting manual tasks from the checklist. */
   tasks: TaskDesk;
   approvalChannel: string;
+  /** The switched-on systems' own `/offboard` verbs and buttons (commands/feature-*.ts). */
+  features: FeatureRoutes;
   logger: Logger;
   now: () => Date;
 }

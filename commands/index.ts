@@ -16,6 +16,7 @@ import { decisionNotice, evidenceNotice } from './decision-notice.js';
 import { requestButton } from './request-button.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
+import { featureButton } from './feature-listeners.js';
 import { retryStepButton } from './retry-step-button.js';
 import { taskDoneButton, taskNotApplicableButton, taskNoteSubmission } from './task-buttons.js';
 
@@ -65,6 +66,8 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   app.action(ACTIONS.taskDone, on(taskDoneButton(deps)));
   app.action(ACTIONS.taskNotApplicable, on(taskNotApplicableButton(deps)));
   app.view(VIEWS.taskNote, on(taskNoteSubmission(deps)));
+  // The systems' own buttons (their features), every action id under a switched-on system's id.
+  if (deps.features.actionIds) app.action(deps.features.actionIds, on(featureButton(deps)));
   // Bolt acknowledges events itself, before any listener runs.
   app.event('app_home_opened', appHomeOpened(deps));
 }

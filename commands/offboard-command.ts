@@ -10,7 +10,8 @@ import { COMMAND } from '../src/slack/blocks/ids.js';
 import { commandPayload } from '../src/slack/payloads.js';
 import type { CommandDeps } from './deps.js';
 import { listCommand, statusCommand } from './status-command.js';
-import { HELP } from '../src/slack/blocks/request-replies.js';
+import { HELP, helpWith } from '../src/slack/blocks/request-replies.js';
+import { featureVerb } from './feature-listeners.js';
 
 /** As typed, or as Slack escapes it in a command (`<mailto:jane@acme.com|jane@acme.com>`). */
 const EMAIL = /^(?:<mailto:)?([^\s@<>|]+@[^\s@<>|]+?)(?:\|[^>]*>)?$/;
@@ -29,7 +30,7 @@ export function offboardCommand(deps: CommandDeps) {
     const command = parsed.data;
     const text = command.text.trim();
     const mention = /^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$/.exec(text);
-    if (text === 'help') return ack({ response_type: 'ephemeral', text: HELP });
+    if (text === 'help') return ack({ response_type: 'ephemeral', text: helpWith(deps.features.help) });
     const report = /^report(?:\s+(\S+))?$/i.exec(text);
     if (report) return evidenceReport(deps, report[1], command, ack, respond);
     // Replies go through the command's own response: it reaches the caller in any channel and in direct messages.
@@ -42,13 +43,16 @@ export function offboardCommand(deps: CommandDeps) {
       await ack();
       return listCommand(deps, command.user_id, respond);
     }
+    // A word no built-in verb is: a switched-on system's own verb, or else not understood.
+    const verb = /^[a-z][a-z-]*$/i.test(text) ? featureVerb(deps, text, command.user_id, ack, respond) : undefined;
+    if (verb) return verb;
     // Someone who cannot be picked in Slack (deactivated, or never had an account), as typed or as Slack escapes it.
     const email = mention ? undefined : EMAIL.exec(text)?.[1];
     if (text && !mention && !(email && EMAIL_SHAPE.test(email))) {
       const shown = escapeText(text.length > ECHO_LIMIT ? `${cut(text, ECHO_LIMIT)}…` : text);
       return ack({
         response_type: 'ephemeral',
-        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, type their email (\`${COMMAND} jane@acme.com\`), or leave it empty and pick them in the form.\n${HELP}`,
+        text: `I could not read "${shown}" as a person. Mention them with @, e.g. \`${COMMAND} @jane\`, type their email (\`${COMMAND} jane@acme.com\`), or leave it empty and pick them in the form.\n${helpWith(deps.features.help)}`,
       });
     }
     await ack();

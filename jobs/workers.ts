@@ -17,6 +17,7 @@ import type { Reconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import type { StepJob, StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
+import { processFeatureJob, type FeatureJobs } from './feature-jobs.js';
 import {
   processDeliverEvidence,
   processFinishRun,
@@ -40,6 +41,8 @@ export interface WorkerSettings {
   lockMs: number;
   /** Every system the configuration knows (`config.modules`): their steps are the processors of the revocations queue. */
   modules: readonly SystemModule<unknown>[];
+  /** The switched-on systems' own jobs, by their names on the shared queue (src/connectors/feature-routes.ts). */
+  features: FeatureJobs;
 }
 
 /** The jobs of a round that are not its steps: finding the person, finishing it, starting a deletion, sending its evidence. */
@@ -106,6 +109,10 @@ export function startWorkers(connection: Redis, prefix: string, deps: RunDeps, r
       },
       { ...options, concurrency: cfg.concurrency },
     ),
+    // The systems' own work (a sweep mostly waits as delayed jobs): a few at a time is plenty.
+    ...(cfg.features.size
+      ? [new Worker(QUEUES.systems, (job: Job, token?: string) => processFeatureJob(job, cfg.features, token), { ...options, concurrency: 2 })]
+      : []),
   ];
   for (const worker of workers) observeWorker(worker, deps.metrics);
   for (const worker of workers) {

@@ -72,4 +72,8 @@ export class Keys {
   refusals(requestId: string, actor: string, action: string, reason: string) {
     return `${this.prefix}:refusals:${requestId}:${actor}:${action}:${reason}`;
   }
+  /** A system's own state, beyond offboarding one person (its features: src/connectors/system-feature.ts). */
+  ofSystem(system: string, part: string) {
+    return `${this.prefix}:system:${system}:${part}`;
+  }
 }

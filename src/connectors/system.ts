@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { SecretShapes } from '../redact.js';
 import type { Keys } from '../redis.js';
 import type { StepCapabilities } from './connector.js';
+import type { SystemFeature } from './system-feature.js';
 
 /** What a system's client may share with every other process of the bot: metrics, and Redis for budgets kept across workers. */
 export interface ConnectContext {
@@ -110,6 +111,11 @@ export interface SystemSettings<C> {
    * need not implement it.
    */
   credentialOwners?(client: C): Promise<CredentialOwner[]>;
+  /**
+   * Work of the system's own beyond one person's offboarding (src/connectors/system-feature.ts):
+   * jobs, schedules, `/offboard` verbs and buttons, served by generic listeners and one worker.
+   */
+  features?: SystemFeature<C>[];
 }
 
 /** A credential the bot runs as, and the id (as `Identity.id`) of whom it belongs to. */

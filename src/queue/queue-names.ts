@@ -13,6 +13,8 @@ export const QUEUES = {
   maintenance: 'offboard-maintenance',
   /** While a request waits for a decision: the reminders, its escalation and its expiry, as delayed jobs. */
   pending: 'offboard-pending',
+  /** Each system's own work beyond one person's offboarding (its features' jobs, named `<system id>.<job>`). */
+  systems: 'offboard-systems',
 } as const;
 
 export const PREVIEW_JOB = 'preview';

@@ -6,6 +6,8 @@ export const REASONS = {
   termination_for_cause: 'Termination for cause',
   role_change: 'Role change',
   contract_end: 'Contract end',
+  /** Offered by the inactive-identities sweep's Offboard button. */
+  inactive_identity: 'Inactive identity',
 } as const;
 export type Reason = keyof typeof REASONS;
 const reasonSchema = z.enum(Object.keys(REASONS) as [Reason, ...Reason[]]);

@@ -38,6 +38,21 @@ export const stepButtonValue = (requestId: string, stepId: string) => `${request
 /** One of our buttons: its value is the request it acts on. */
 export const requestButton = z.object({ actions: z.tuple([z.object({ value: requestId })]) });
 
+/** A button of a system's feature: who clicked, where (the message, for its thread), which button and its value. */
+export const featureClick = z.object({
+  user: z.object({ id: slackUserId }),
+  trigger_id: triggerId,
+  channel: z.object({ id: channelId }),
+  message: z.object({
+    ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/),
+    thread_ts: z
+      .string()
+      .regex(/^\d{1,12}\.\d{1,9}$/)
+      .optional(),
+  }),
+  actions: z.tuple([z.object({ action_id: z.string().max(255), value: z.string().max(2000) })]),
+});
+
 /** A person picked in one of the request form's people pickers (`dispatch_action`); `selected_user` is null once cleared. */
 export const personPicked = z.object({
   user: z.object({ id: slackUserId }),

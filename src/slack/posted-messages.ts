@@ -6,7 +6,12 @@ import { classifySlackError } from './classify-slack-error.js';
 
 /** The messages a request has one of, named in the metadata each carries. */
 export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboard_checklist' } as const;
-export type PostedKind = keyof typeof POSTED_KINDS;
+/** One of ours, or a system feature's own kind, `<system id>.<kind>` (FeatureHost.postOnce), whose "request id" is the feature's. */
+export type PostedKind = keyof typeof POSTED_KINDS | `${string}.${string}`;
+
+/** The metadata event type of a kind: Slack takes letters, digits and underscores. */
+const eventType = (kind: PostedKind) =>
+  kind in POSTED_KINDS ? POSTED_KINDS[kind as keyof typeof POSTED_KINDS] : `offboard_${kind.replace(/[^A-Za-z0-9]+/g, '_')}`;
 
 /** How long a started post is remembered: far beyond any retry of the job that posts it. */
 const MARK_TTL_S = 7 * 24 * 3600;
@@ -70,7 +75,7 @@ export class PostedMessages {
     try {
       const posted = await this.slack.chat.postMessage({
         ...message,
-        metadata: { event_type: POSTED_KINDS[kind], event_payload: { request_id: requestId } },
+        metadata: { event_type: eventType(kind), event_payload: { request_id: requestId } },
       } as Parameters<WebClient['chat']['postMessage']>[0]);
       if (!posted.ts) throw new Error('Slack returned no message ts');
       return { channel: posted.channel ?? message.channel, ts: posted.ts, found: false };
@@ -81,7 +86,7 @@ export class PostedMessages {
 
   /** Our message of this kind about this request, following every page; exact match on both. */
   private async find(kind: PostedKind, requestId: string, where: MessageToPost, markedAtMs: number): Promise<{ channel: string; ts: string } | undefined> {
-    const type = POSTED_KINDS[kind];
+    const type = eventType(kind);
     let cursor: string | undefined;
     try {
       do {

@@ -111,7 +111,7 @@ rules:
     expect(problems({ ...COMPLETE, OFFBOARD_APPROVAL_CHANNEL: 'approvals', OFFBOARD_POLICY_FILE: file })).toEqual([
       'OFFBOARD_APPROVAL_CHANNEL must be a channel id such as C0123ABCD, not a name',
       'OFFBOARD_POLICY_FILE: rules[1].name: Too small: expected string to have >=1 characters',
-      'OFFBOARD_POLICY_FILE: rules[1].when.reasons[0]: must be one of resignation, termination, termination_for_cause, role_change, contract_end',
+      'OFFBOARD_POLICY_FILE: rules[1].when.reasons[0]: must be one of resignation, termination, termination_for_cause, role_change, contract_end, inactive_identity',
       'OFFBOARD_POLICY_FILE: rules[1].when.privileged: Invalid input: expected boolean, received string',
       'OFFBOARD_POLICY_FILE: rules[1].when: Unrecognized key: "department"',
       'OFFBOARD_POLICY_FILE: rules[1].approvals: Too small: expected number to be >=1',

@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
-import type { IbmCloudSettings } from '../../src/connectors/ibm-cloud/settings.js';
+import type { IbmCloudClientSettings } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import {
   ACME_PRODUCTION,
   SIM_BOT_API_KEY,
@@ -10,7 +10,7 @@ import {
 } from '../../src/simulators/ibm-cloud/index.js';
 
 /** The client's settings pointing every IBM service at one simulator. */
-export function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): IbmCloudSettings {
+export function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): IbmCloudClientSettings {
   return {
     apiKey,
     accountIds: [ACME_PRODUCTION],

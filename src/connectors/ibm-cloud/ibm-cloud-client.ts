@@ -18,6 +18,8 @@ import type {
   IbmApiKey,
   IbmApiKeyState,
   IbmDynamicMembership,
+  IbmInactiveIdentity,
+  IbmInactiveReport,
   IbmPolicy,
   IbmPolicyDocument,
   IbmProfileLink,
@@ -32,6 +34,9 @@ import type {
 import { conflictingPolicyId, policyDocument } from './policy-document.js';
 import { onePage, ResumableListing, type Pager } from './resumable-listing.js';
 import type { RateBudget } from '../rate-budget.js';
+
+/** The settings a client is built from: the sweep's are not the client's (src/connectors/ibm-cloud/sweep/). */
+export type IbmCloudClientSettings = Omit<IbmCloudSettings, 'sweep'>;
 
 // Existing importers take these types from the client.
 export type * from './ibm-cloud-types.js';
@@ -54,7 +59,7 @@ export class IbmCloudClient {
    * account a step's calls are charged to when a call names none itself (a key or policy by id).
    */
   constructor(
-    private readonly cfg: IbmCloudSettings,
+    private readonly cfg: IbmCloudClientSettings,
     private readonly metrics?: Metrics,
     private readonly budget?: RateBudget,
     shared?: Services,
@@ -349,6 +354,76 @@ export class IbmCloudClient {
   }
 
   /**
+   * Asks IAM for a new report of the account's identities that have not signed in for `hours`;
+   * answers its reference. IAM keeps only an account's latest report, so this replaces any other.
+   */
+  async createInactiveReport(accountId: string, hours: number): Promise<string> {
+    const { result } = await this.call(
+      'create activity report',
+      () => this.sdk.identity.createReport({ accountId, type: 'inactive', duration: String(hours) }),
+      accountId,
+    );
+    if (!result.reference) throw new RetryableError('create activity report: IAM answered without a reference');
+    return result.reference;
+  }
+
+  /** The report as IAM holds it now: 204 while it is generating, 404 once it is not the latest (or never was). */
+  async getInactiveReport(accountId: string, reference: string): Promise<IbmInactiveReport> {
+    return this.call(
+      'get activity report',
+      async (): Promise<IbmInactiveReport> => {
+        let res;
+        try {
+          res = await this.sdk.identity.getReport({ accountId, reference });
+        } catch (err) {
+          if (statusOf(err) === 404) return { state: 'unknown' };
+          throw err;
+        }
+        if (res.status === 204 || !res.result || typeof res.result !== 'object') return { state: 'generating' };
+        const r = res.result;
+        const identities: IbmInactiveIdentity[] = [
+          ...(r.users ?? []).map((u) => ({
+            kind: 'user' as const,
+            id: u.iam_id,
+            name: u.name || u.username || u.iam_id,
+            ...(u.email ? { email: u.email } : {}),
+            lastAuthn: u.last_authn,
+          })),
+          ...(r.apikeys ?? []).map((k) =>
+            k.type === 'serviceid'
+              ? { kind: 'serviceid-apikey' as const, id: k.id, name: k.name ?? k.id, owner: k.serviceid?.name ?? k.serviceid?.id, lastAuthn: k.last_authn }
+              : {
+                  kind: 'user-apikey' as const,
+                  id: k.id,
+                  name: k.name ?? k.id,
+                  owner: k.user?.name || k.user?.email || k.user?.iam_id,
+                  ...(k.user?.email ? { email: k.user.email } : {}),
+                  lastAuthn: k.last_authn,
+                },
+          ),
+          ...(r.serviceids ?? []).map((s) => ({ kind: 'serviceid' as const, id: s.id, name: s.name ?? s.id, lastAuthn: s.last_authn })),
+          ...(r.profiles ?? []).map((p) => ({ kind: 'profile' as const, id: p.id, name: p.name ?? p.id, lastAuthn: p.last_authn })),
+        ];
+        return { state: 'ready', reference: r.reference ?? reference, ...(r.report_end_time ? { endTime: r.report_end_time } : {}), identities };
+      },
+      accountId,
+    );
+  }
+
+  /** A service ID by id, with its IAM id (what its API keys name), or undefined once it no longer exists. */
+  async getServiceId(id: string): Promise<{ id: string; iamId: string; name: string; accountId: string } | undefined> {
+    return this.call('get service ID', async () => {
+      try {
+        const { result } = await this.sdk.identity.getServiceId({ id });
+        return { id: result.id, iamId: result.iam_id, name: result.name, accountId: result.account_id };
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  /**
    * The account the Resource Controller answers for: the one the bot's API key belongs to (it takes
    * no account parameter). Asked once per client, again after a failure.
    */
@@ -604,7 +679,7 @@ interface AccountProfile {
   users: { iamId: string; accounts?: string[]; description?: string }[];
 }
 
-function services(cfg: IbmCloudSettings): Services {
+function services(cfg: IbmCloudClientSettings): Services {
   const authenticator = new IamAuthenticator({ apikey: cfg.apiKey, url: cfg.iamUrl });
   const common = { authenticator, timeout: cfg.timeoutMs };
   return {

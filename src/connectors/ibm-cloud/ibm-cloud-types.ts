@@ -138,3 +138,19 @@ export interface IbmActivity {
   lastUsed?: string;
   useCount: number;
 }
+/** One identity in IAM's inactive-identities report, with when it last signed in (none: never in the report's memory). */
+export interface IbmInactiveIdentity {
+  kind: 'user' | 'user-apikey' | 'serviceid-apikey' | 'serviceid' | 'profile';
+  id: string;
+  name: string;
+  /** For a user: their email, matched exactly to a Slack user; for a user's key: its owner's. */
+  email?: string;
+  /** For a key: the service ID or user it authenticates, by name. */
+  owner?: string;
+  lastAuthn?: string;
+}
+/** IAM's activity report (`createReport` type inactive) as the sweep reads it: 204 is `generating`, 404 `unknown`. */
+export type IbmInactiveReport =
+  | { state: 'generating' }
+  | { state: 'unknown' }
+  | { state: 'ready'; reference: string; endTime?: string; identities: IbmInactiveIdentity[] };

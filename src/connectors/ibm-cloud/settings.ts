@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { list, positiveInt, problemsOf, url } from '../../config/env-schema.js';
+import { sweepVariables, type SweepSettings } from './sweep/sweep-settings.js';
 
 /**
  * IBM Cloud's variables. Names follow the IBM SDK's own external configuration
@@ -42,6 +43,7 @@ const schema = z
           'Requests per second per IBM Cloud account, shared by every worker process through Redis. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt',
         unset: 'unset (unlimited)',
       }),
+    ...sweepVariables,
   })
   .transform((e) => ({
     apiKey: e.IBMCLOUD_API_KEY,
@@ -56,6 +58,13 @@ const schema = z
     timeoutMs: e.IBMCLOUD_TIMEOUT_MS,
     /** Requests per second per account, shared by every worker; unset is unlimited. */
     ...(e.IBMCLOUD_MAX_RPS ? { maxRps: e.IBMCLOUD_MAX_RPS } : {}),
+    /** The inactive-identities sweep (src/connectors/ibm-cloud/sweep/). */
+    sweep: {
+      ...(e.OFFBOARD_SWEEP_CRON ? { cron: e.OFFBOARD_SWEEP_CRON.trim() } : {}),
+      tz: e.OFFBOARD_SWEEP_TZ,
+      inactiveDays: e.OFFBOARD_SWEEP_INACTIVE_DAYS,
+      pollMs: e.OFFBOARD_SWEEP_POLL_MS,
+    } satisfies SweepSettings,
   }));
 
 /** IBM Cloud's variables as `npm run docs:config` documents them. */

@@ -3,6 +3,7 @@ import { RateBudget } from '../rate-budget.js';
 import { IbmCloudClient } from './ibm-cloud-client.js';
 import { ibmCloudVariables, readIbmCloudSettings } from './settings.js';
 import { ibmCloudSteps } from './steps.js';
+import { sweepFeature } from './sweep/sweep-feature.js';
 
 /** IBM Cloud: every configured account is a scope; the person is found by the email on their Slack profile. */
 export const ibmCloud: SystemModule<IbmCloudClient> = {
@@ -67,6 +68,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         const gone = earlier.filter((e) => e.scope === account && !found.some((f) => f.id === e.id));
         return [...found, ...gone.map((e) => ({ ...e, detail: 'no longer a member; found in an earlier round' }))];
       },
+      features: [sweepFeature(settings.accountIds, settings.sweep)],
     };
   },
 };

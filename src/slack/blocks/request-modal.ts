@@ -1,14 +1,16 @@
-import { REASONS, TEXT_LIMITS } from '../../requests/request.js';
+import { REASONS, TEXT_LIMITS, type Reason } from '../../requests/request.js';
 import { EMAIL_LIMIT, type RequestForm } from '../request-form.js';
 import { escapeText, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
 import { wellFormed } from '../../well-formed.js';
 
 export interface RequestModalInput {
-  /** Pre-filled from `/offboard @person`. */
+  /** Pre-filled from `/offboard @person` or a sweep digest's Offboard. */
   personId?: string;
   /** Pre-filled from `/offboard jane@acme.com`. */
   personEmail?: string;
+  /** Pre-filled from a sweep digest's Offboard: "Inactive identity". */
+  reason?: Reason;
   /** Answers to show again, when the form comes back after a check that finished late. */
   answers?: RequestForm;
   /** Problems to fix, by input block: Slack only shows field errors in the answer to a submission. */
@@ -30,9 +32,10 @@ const LABELS: Record<string, string> = {
   [FIELDS.notes]: 'Notes',
 };
 
-export function requestModal({ personId, personEmail, answers, problems = {} }: RequestModalInput = {}) {
+export function requestModal({ personId, personEmail, reason: preset, answers, problems = {} }: RequestModalInput = {}) {
   const person = answers?.personId ?? personId;
   const email = answers?.personEmail ?? personEmail;
+  const reason = answers?.reason ?? preset;
   const listed = Object.entries(problems).filter(([, text]) => text);
   return {
     type: 'modal' as const,
@@ -65,7 +68,7 @@ export function requestModal({ personId, personEmail, answers, problems = {} }: 
           type: 'static_select',
           placeholder: plain('Pick a reason'),
           options: Object.entries(REASONS).map(([value, text]) => option(value, text)),
-          ...(answers?.reason ? { initial_option: option(answers.reason, REASONS[answers.reason]) } : {}),
+          ...(reason ? { initial_option: option(reason, REASONS[reason]) } : {}),
         },
         { hint: plain('A role change removes their access but keeps the person: their accounts stay and nothing is deleted.') },
       ),

@@ -8,7 +8,12 @@ import { requestRow, STATUS } from './request-rows.js';
 const LIST_ROWS = 40;
 const SECTION_CHARS = 2900;
 
-/** Every form of the command, for `/offboard help` and any form it does not know. */
+/** Every form of the command, for `/offboard help` and any form it does not know; `more`: the systems' own verbs' lines. */
+export function helpWith(more: readonly string[]): string {
+  const lines = HELP.split('\n');
+  return [...lines.slice(0, -1), ...more.map((line) => `• ${line}`), lines.at(-1)].join('\n');
+}
+
 export const HELP = [
   `*What \`${COMMAND}\` does:*`,
   `• \`${COMMAND}\`: opens the offboarding form`,

@@ -1,0 +1,42 @@
+import { readViewer } from '../commands/viewer.js';
+import { type FeatureHost, featureJobName } from '../src/connectors/system-feature.js';
+import { beingOffboardedReason } from '../src/requests/approval-policy.js';
+import { requestModal } from '../src/slack/blocks/request-modal.js';
+import { PostedMessages } from '../src/slack/posted-messages.js';
+import type { BotParts } from './parts.js';
+import { openAboutUser } from '../src/requests/open-about-user.js';
+
+/** Each system's host for its features (src/connectors/system-feature.ts): the bot's parts, every name put under the system's id. */
+export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
+  const { config, slack, redis, keys, store, directory, queues, logger } = parts;
+  const posted = new PostedMessages({ slack, redis, keys, logger });
+  return (system) => ({
+    channel: config.approvalChannel,
+    slack,
+    postOnce: (kind, id, message) => posted.postOnce(`${system}.${kind}`, id, message),
+    redis,
+    key: (part) => keys.ofSystem(system, part),
+    store,
+    logger: logger.child({ system }),
+    async approverRefusal(userId, what) {
+      const viewer = await readViewer({ directory, logger }, userId);
+      if (!viewer.isApprover) return `Only approvers (${directory.describeApprovers()}) can ${what}, so nothing was done.`;
+      return beingOffboardedReason(await openAboutUser(store, directory, userId));
+    },
+    async openRequestForm(triggerId, prefill) {
+      await slack.views.open({ trigger_id: triggerId, view: requestModal(prefill) });
+      // Looked up while the form is filled in, as /offboard @person does.
+      await directory.person(prefill.personId).catch(() => undefined);
+    },
+    async enqueue(job, data, { jobId, keepFailed }) {
+      await queues.systems.add(featureJobName(system, job), data, {
+        jobId,
+        attempts: config.jobs.attempts,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: true,
+        removeOnFail: keepFailed ? 100 : true,
+      });
+    },
+    now: () => Date.now(),
+  });
+}
