@@ -60,6 +60,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     systems,
     plan,
     verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
+    tasks: { remindAfterMs: config.jobs.taskRemindAfterMs },
     retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
     metrics,
     logger,

@@ -18,6 +18,7 @@ import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
 import { featureButton } from './feature-listeners.js';
 import { retryStepButton } from './retry-step-button.js';
+import { taskDoneButton, taskNotApplicableButton, taskNoteSubmission } from './task-buttons.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
 export function registerCommands(app: App, deps: CommandDeps): void {
@@ -61,6 +62,10 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   // Evidence, for approvers and compliance: a download, or the pack made again where every upload failed.
   app.action(ACTIONS.downloadEvidence, on(requestButton(deps, 'evidence download', (id, user) => deps.evidence.download(id, user, 'button'), evidenceNotice)));
   app.action(ACTIONS.generateReport, on(requestButton(deps, 'generate report', (id, user) => deps.evidence.generate(id, user), evidenceNotice)));
+  // Manual tasks: Done at once; Not applicable asks for a note. Who may attest is decided at click time.
+  app.action(ACTIONS.taskDone, on(taskDoneButton(deps)));
+  app.action(ACTIONS.taskNotApplicable, on(taskNotApplicableButton(deps)));
+  app.view(VIEWS.taskNote, on(taskNoteSubmission(deps)));
   // The systems' own buttons (their features), every action id under a switched-on system's id.
   if (deps.features.actionIds) app.action(deps.features.actionIds, on(featureButton(deps)));
   // Bolt acknowledges events itself, before any listener runs.

@@ -43,6 +43,8 @@ export async function processPreview(job: Job, deps: PreviewDeps): Promise<void>
         return Promise.all(
           steps.map(async ({ step, scope }): Promise<PreviewItem> => {
             const ref = step.ref(scope);
+            // A task has nothing to list: the approvers are told what will be asked, and of whom.
+            if (step.task) return { ref, found: [], task: step.task.instructions };
             try {
               const ctx = { requestId, scope, transactionId: `offboard-${requestId}-preview`, person, identities, ...createdChoiceOf(request) };
               const { found, note } = await step.capabilities(deps, scope).inventory(ctx);

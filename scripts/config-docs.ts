@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import { SYSTEMS } from '../jobs/systems.js';
 import { botVariables } from '../src/config/config.js';
 import { declarationSchema } from '../src/config/systems-file.js';
+import { manualFieldsSchema } from '../src/connectors/manual/system.js';
+import { TASK_TEMPLATES } from '../src/connectors/manual/templates.js';
 import { SCIM_PROFILES } from '../src/connectors/scim/profiles/index.js';
 import { scimDeclarationSchema } from '../src/connectors/scim/system.js';
 
@@ -78,6 +80,20 @@ function systemsFileSection(): string[] {
     `Profiles shipped: ${Object.values(SCIM_PROFILES)
       .map((p) => `\`${p.id}\` (${p.name})`)
       .join(', ')}. What each says is in [adding-a-system.md](adding-a-system.md#a-scim-20-application).`,
+    '',
+    '### `kind: manual`, a task done outside the bot',
+    '',
+    'A task with no API (retrieving a laptop, disabling a door badge): the checklist shows its instructions',
+    'and who may attest it, with **Done** and **Not applicable** (with a note); the run waits for it',
+    '(reminding the attesters every `OFFBOARD_TASK_REMIND_AFTER`) and the evidence records who attested it',
+    'and when, never "verified". A shipped template is one line: `- { template: badge, attesters: S0FACILITY }`',
+    '(`kind`, `id` and `name` from the template).',
+    '',
+    ...fieldTable(manualFieldsSchema, ['id', 'name']),
+    '',
+    `Templates shipped: ${Object.entries(TASK_TEMPLATES)
+      .map(([id, t]) => `\`${id}\` (${t.name})`)
+      .join(', ')}.`,
   ];
 }
 

@@ -7,6 +7,7 @@ import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, LOOKALIKE_EMAIL, SIM_IAM_IDS
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { SlackPlayer } from './slack-player.js';
+import { BADGE } from './world.js';
 import { PEOPLE } from './workspace.js';
 
 /**
@@ -38,13 +39,14 @@ async function main() {
       socketMode: SOCKET_MODE,
       slackScim: true,
       github: true,
+      tasks: [BADGE],
       // The HR system's webhook is served beside Slack's endpoint, so only over HTTP.
       ...(SOCKET_MODE ? {} : { env: { OFFBOARD_HR_WEBHOOK_SECRET: HR_SECRET, OFFBOARD_HR_SOURCE_NAME: 'Workday' } }),
     });
     const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
     say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
     say(
-      `• Systems switched on: ${stack.config.systems.map((s) => s.module.title).join(', ')}; GitHub Enterprise is a SCIM application declared in OFFBOARD_SYSTEMS_FILE`,
+      `• Systems switched on: ${stack.config.systems.map((s) => s.module.title).join(', ')}; GitHub Enterprise (a SCIM application) and the door badge (a manual task, attested by facilities) are declared in OFFBOARD_SYSTEMS_FILE`,
     );
 
     const player = new SlackPlayer(stack);
@@ -61,6 +63,12 @@ async function main() {
         },
         { timeoutMs: DEADLINE_MS, intervalMs: 50 },
       );
+    };
+
+    // Every offboarding has its door badge: facilities (Taylor) attests it once the checklist asks.
+    const badgeAttested = async (requestId: string) => {
+      await live.slack.waitFor(() => checklistText(player, requestId)?.includes('Waiting for attestation'), { timeoutMs: DEADLINE_MS });
+      await player.task(PEOPLE.taylor, 'taskDone', requestId, BADGE_TASK);
     };
 
     say('\n1. Morgan (manager) types /offboard and fills in the form for Jane Doe: disable now, delete after 30 days');
@@ -85,7 +93,15 @@ async function main() {
 
     say('3. Alex (IT) clicks Approve: access is removed now, reversibly; one job per step, account and system\n');
     await player.click(PEOPLE.alex, 'approve', id);
-    await untilFinished(id, 1);
+    const disabled = untilFinished(id, 1);
+    // The door badge has no API: the run waits for facilities to attest it, holding no worker.
+    await live.slack.waitFor(() => checklistText(player, id)?.includes('Waiting for attestation'), { timeoutMs: DEADLINE_MS });
+    say('   The door badge is a task: the checklist waits for attestation. Chris (not in facilities) clicks Done');
+    await player.task(PEOPLE.chris, 'taskDone', id, BADGE_TASK);
+    say(`   Refused, privately: ${live.slack.ephemerals.filter((e) => e.user === PEOPLE.chris).at(-1)?.text}`);
+    say('   Taylor (facilities) disables the badge in the access-control console and clicks Done\n');
+    await player.task(PEOPLE.taylor, 'taskDone', id, BADGE_TASK);
+    await disabled;
     const keys = stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane);
     if (!stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || keys.some((k) => !k.disabled))
       throw new Error('after the disable phase Jane should still be a member, with every key disabled');
@@ -95,7 +111,7 @@ async function main() {
       throw new Error("Jane's GitHub Enterprise account should be deactivated, in no team");
     say('   Jane is still a member of each account, with nothing to use: her keys are disabled, her groups, policies and');
     say('   profile links removed (each kept in the trail as a snapshot), her Slack account deactivated, her GitHub Enterprise');
-    say('   account suspended and out of its teams. Deletion is scheduled in 30 days.');
+    say('   account suspended and out of its teams; her door badge attested disabled by Taylor. Deletion is scheduled in 30 days.');
 
     say('\n4. Riley (IT) clicks "End grace period now": the deletion runs at once\n');
     // As a person would: once the checklist offers the button (the request is in its grace period).
@@ -117,7 +133,13 @@ async function main() {
       ticket: 'HR-2043',
     });
     await player.click(PEOPLE.alex, 'approve', chris);
-    await untilFinished(chris, 1);
+    const chrisDisabled = untilFinished(chris, 1);
+    await live.slack.waitFor(() => checklistText(player, chris)?.includes('Waiting for attestation'), { timeoutMs: DEADLINE_MS });
+    say('   Chris never had a badge: Taylor clicks Not applicable and says why\n');
+    await player.task(PEOPLE.taylor, 'taskNotApplicable', chris, BADGE_TASK);
+    const note = live.slack.views.filter((v) => v.kind === 'open' && v.userId === PEOPLE.taylor).at(-1)!;
+    await player.submitTaskNote(PEOPLE.taylor, note.id, 'Contractor working remotely: no badge was issued.');
+    await chrisDisabled;
     say('   ... the contract is extended: Riley clicks Reinstate\n');
     await player.checklistButton(PEOPLE.riley, 'reinstate', chris);
     await untilFinished(chris, 2);
@@ -131,10 +153,12 @@ async function main() {
     if (!once) throw new Error('the first approval of a termination for cause did not wait for a second');
     say(`   Alex approves: ${approvalsLine(player, pat)}`);
     await player.click(PEOPLE.riley, 'approve', pat);
-    await untilFinished(pat, 1);
+    const patDone = untilFinished(pat, 1);
+    await badgeAttested(pat);
+    await patDone;
     say('   Riley approves too: the second distinct approval starts the run.');
     const fromHr = SOCKET_MODE ? undefined : await hrTermination(stack, player, say);
-    if (fromHr) await untilFinished(fromHr, 1);
+    if (fromHr) await Promise.all([untilFinished(fromHr, 1), badgeAttested(fromHr)]);
     if (fromHr) {
       const xavier = SIM_IAM_IDS.lookalike;
       if (stack.ibm.groupsOf(ACME_PRODUCTION, xavier).length || stack.ibm.apiKeysOf(ACME_PRODUCTION, xavier).some((k) => !k.disabled))
@@ -208,6 +232,8 @@ async function hrTermination(stack: LocalStack, player: SlackPlayer, say: (line:
 
 /** Jane's and Chris's accounts in the demo's GitHub Enterprise. */
 const GITHUB_JANE = 'gh-jane';
+/** The door-badge task's step: its system, its one scope, its one step. */
+const BADGE_TASK = `${BADGE}.task.attestation`;
 const GITHUB_CHRIS = 'gh-chris';
 
 /** The GitHub Enterprise teams a user is in. */

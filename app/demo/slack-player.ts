@@ -3,6 +3,7 @@ import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
+import { stepButtonValue } from '../../src/slack/payloads.js';
 
 /** Request ids, wherever a message names them. */
 const REQUEST_IDS = /OFF-[0-9A-Z]{6}/g;
@@ -133,6 +134,33 @@ export class SlackPlayer {
       channel: APPROVAL_CHANNEL,
       messageTs: message.ts,
     });
+  }
+
+  /** Clicks Done or Not applicable… on a manual task (`stepId`) of the request's checklist. */
+  async task(userId: string, action: 'taskDone' | 'taskNotApplicable', requestId: string, stepId: string) {
+    const message = this.checklist(requestId);
+    if (!message) throw new Error(`no checklist for ${requestId}`);
+    return this.handled(
+      this.stack.events.blockAction({
+        userId,
+        actionId: ACTIONS[action],
+        blockId: `task.${stepId}`,
+        value: stepButtonValue(requestId, stepId),
+        channel: APPROVAL_CHANNEL,
+        messageTs: message.ts,
+      }),
+    );
+  }
+
+  /** Submits the Not applicable modal with this note (null: left empty). */
+  async submitTaskNote(userId: string, viewId: string, note: string | null) {
+    return this.handled(
+      this.stack.events.viewSubmission({
+        userId,
+        view: { id: viewId, callback_id: VIEWS.taskNote },
+        values: { [FIELDS.taskNote]: { [inputAction(FIELDS.taskNote)]: { type: 'plain_text_input', value: note } } },
+      }),
+    );
   }
 
   /** The evidence PDF uploaded to the request's thread, once the run has finished. */

@@ -36,4 +36,6 @@ export const WORKSPACE_USERS: SimSlackUser[] = [
 ];
 
 /** Offboarding an approver takes two approvers: Jane, the usual leaver of the tests and the demo, is none. */
-export const WORKSPACE_GROUPS = { [APPROVERS_GROUP]: [PEOPLE.alex, PEOPLE.riley, PEOPLE.morgan] };
+/** Facilities: who disables door badges; they attest the demo's door-badge task. */
+export const FACILITIES_GROUP = 'S0FACILITY';
+export const WORKSPACE_GROUPS = { [APPROVERS_GROUP]: [PEOPLE.alex, PEOPLE.riley, PEOPLE.morgan], [FACILITIES_GROUP]: [PEOPLE.taylor] };

@@ -4,7 +4,8 @@ import type { IbmCloudSimulator } from '../../src/simulators/ibm-cloud/index.js'
 import type { ScimKitOptions } from '../../src/simulators/scim/kit.js';
 import type { ScimSimulator } from '../../src/simulators/scim/index.js';
 import type { SlackKitOptions } from '../../src/simulators/slack/kit.js';
-import { PEOPLE } from './workspace.js';
+import { TASK_TEMPLATES } from '../../src/connectors/manual/templates.js';
+import { FACILITIES_GROUP, PEOPLE } from './workspace.js';
 
 /**
  * The demo's world, system by system: which systems it switches on and how their simulators are
@@ -20,6 +21,11 @@ export interface WorldOptions {
   slackScim?: boolean;
   /** Declares Acme's GitHub Enterprise (SCIM, the `github-emu` profile) in a systems file, against its simulator; default off. */
   github?: boolean;
+  /**
+   * Declares a manual task for each shipped template named (`badge`: the door badge), each under the
+   * template's id and attested by facilities (`S0FACILITY`); default none.
+   */
+  tasks?: readonly string[];
 }
 
 /** Per registered system id: whether the bot is switched on against its simulator, and the kit's options. */
@@ -55,10 +61,17 @@ const GITHUB_PEOPLE: ScimKitOptions = {
  * less the URL its simulator gets; with who each simulator holds.
  */
 export function worldDeclaredSystems(opts: WorldOptions): { declaration: SystemDeclaration; options: unknown }[] {
-  if (!opts.github) return [];
   const github = { id: GITHUB, kind: 'scim', name: 'GitHub Enterprise', token_env: 'GITHUB_SCIM_TOKEN', profile: 'github-emu' };
-  return [{ declaration: github, options: GITHUB_PEOPLE }];
+  // As one line in an operator's file declares it: `- { template: badge, attesters: S0FACILITY }`.
+  const tasks = (opts.tasks ?? []).map((template) => ({
+    declaration: { id: template, kind: 'manual', name: TASK_TEMPLATES[template]?.name ?? template, template, attesters: FACILITIES_GROUP },
+    options: undefined,
+  }));
+  return [...(opts.github ? [{ declaration: github, options: GITHUB_PEOPLE }] : []), ...tasks];
 }
+
+/** The id the door-badge task is declared under. */
+export const BADGE = 'badge';
 
 /** The handles tests read, by name. */
 export interface WorldSimulators {

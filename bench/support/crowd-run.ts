@@ -32,7 +32,7 @@ export interface CrowdOptions {
 
 export interface PersonResult {
   id: string;
-  outcome?: 'verified' | 'failures' | 'residual';
+  outcome?: Extract<AuditRecord, { type: 'run.finished' }>['outcome'];
   /** Approval click to the last step's confirmed read-back. */
   approvalToVerifiedMs?: number;
 }

@@ -11,6 +11,8 @@ export interface PreviewItem {
   note?: string;
   /** Why the system could not be checked. */
   error?: string;
+  /** A manual task's instructions: it lists nothing; a person attests it once the run starts. */
+  task?: string;
 }
 
 /**
@@ -99,8 +101,32 @@ export type AuditEvent =
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }
   /** Access the bot cannot remove (a rule-based group membership): reported, never passed off as verified. */
   | { type: 'step.residual'; stepId: string; items: Finding[]; note: string }
-  /** The outcome over every step of the request, not just this round's. */
-  | { type: 'run.finished'; round: number; outcome: 'verified' | 'failures' | 'residual'; failedSteps: string[]; residualSteps?: string[] }
+  /**
+   * A manual task (a step of a `kind: manual` system) is open: done outside the bot, it waits for
+   * one of `attesters` (or an approver) to attest it. Recorded once a round.
+   */
+  | { type: 'task.opened'; stepId: string; instructions: string; attesters: Attesters }
+  /** The `reminder`th reminder of an open task went to its attesters. */
+  | { type: 'task.reminded'; stepId: string; reminder: number }
+  /**
+   * A person attested a manual task: done, or not applicable (with the note why). Never "verified":
+   * the bot could not read it back. `attestedAt` and `carriedFrom` when an earlier round's
+   * attestation stands for this one (a task attested in the disable phase is not asked again at deletion).
+   */
+  | {
+      type: 'step.attested';
+      stepId: string;
+      actor: string;
+      outcome: AttestationOutcome;
+      note?: string;
+      attestedAt?: string;
+      carriedFrom?: number;
+    }
+  /**
+   * The outcome over every step of the request, not just this round's: `attested` when every step
+   * verified or was attested, and at least one was attested.
+   */
+  | { type: 'run.finished'; round: number; outcome: 'verified' | 'attested' | 'failures' | 'residual'; failedSteps: string[]; residualSteps?: string[] }
   /**
    * The evidence pack of a round, stored: `filename` names its PDF; `sha256` is the JSON's,
    * `chainHead` the last entry it covers. `fileId` and `files` (every file with its permalink) when
@@ -119,6 +145,12 @@ export type AuditEvent =
   | { type: 'evidence.refused'; actor: string; via: EvidenceChannel; reason: string }
   /** The reconciler found work that should exist but did not (a crash, a lost or removed job) and repaired it. */
   | { type: 'run.reconciled'; action: ReconcileAction; detail: string };
+
+/** Who may attest a manual task, beside approvers: named people, or the members of a Slack user group at click time. */
+export type Attesters = { kind: 'users'; ids: string[] } | { kind: 'usergroup'; id: string };
+
+/** `done`: the task was done; `not_applicable`: there was nothing to do (why, in the note). */
+export type AttestationOutcome = 'done' | 'not_applicable';
 
 /**
  * What a round does: `disable` removes access reversibly and keeps a snapshot of it, `delete`

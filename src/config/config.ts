@@ -111,6 +111,9 @@ const schema = z
     OFFBOARD_EXPIRE_AFTER: duration('OFFBOARD_EXPIRE_AFTER', '7d').describe(
       'How long a request waits for a decision before it expires (the requester is told; nothing is removed) (units s, m, h, d)',
     ),
+    OFFBOARD_TASK_REMIND_AFTER: duration('OFFBOARD_TASK_REMIND_AFTER', '1d').describe(
+      'How long a manual task (`kind: manual` in the systems file) stays open before its attesters are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)',
+    ),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8).describe('Steps one worker process runs at once'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal` … `trace`, or `silent`'),
     OFFBOARD_METRICS_PORT: z.coerce
@@ -168,7 +171,7 @@ const schema = z
       .string()
       .optional()
       .describe(
-        'A YAML file declaring more systems (SCIM 2.0 applications) beside the built-in ones, each switched on by the variable holding its token (see "The systems file" below)',
+        'A YAML file declaring more systems (SCIM 2.0 applications, each switched on by the variable holding its token; manual tasks, attested by a person) beside the built-in ones (see "The systems file" below)',
       ),
     OFFBOARD_DASHBOARD_USER: z.string().optional().meta({ description: 'HTTP basic auth user of the dashboard', unset: 'required with the port' }),
     // Basic auth has no lockout: only length keeps guessing out of reach.
@@ -244,6 +247,8 @@ const schema = z
       reconcileIntervalMs: e.OFFBOARD_RECONCILE_INTERVAL_MS,
       /** After a disable or a delete phase, when to look again for access that came back. */
       rescanAfterMs: list(e.OFFBOARD_RESCAN_AFTER).map(durationMs),
+      /** How long a manual task stays open before its attesters are reminded, and between reminders. */
+      taskRemindAfterMs: durationMs(e.OFFBOARD_TASK_REMIND_AFTER),
       verifyTimeoutMs: e.OFFBOARD_VERIFY_TIMEOUT_MS,
       verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { declaredModule, type SystemDeclaration } from '../connectors/system-kinds.js';
+import { declaredModule, expandShorthand, type SystemDeclaration } from '../connectors/system-kinds.js';
 import type { SystemModule } from '../connectors/system.js';
 
 /** The setting that names the file. */
@@ -69,7 +69,8 @@ export function loadSystemsFile(
     ...reserved.map((name) => [name, "one of the bot's own settings"] as const),
     ...builtIn.flatMap((m) => Object.keys(m.variables.shape).map((name) => [name, `a setting of ${m.title}`] as const)),
   ]);
-  parsed.data.systems.forEach((raw, index) => {
+  parsed.data.systems.forEach((written, index) => {
+    const raw = expandShorthand(written);
     const envelope = declarationSchema.safeParse(raw);
     const id = envelope.success ? envelope.data.id : typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id : undefined;
     const where = `${SYSTEMS_FILE} systems[${index}]${id ? ` (${id})` : ''}`;

@@ -1,3 +1,5 @@
+import { manualSystem } from './manual/system.js';
+import { TASK_TEMPLATES } from './manual/templates.js';
 import { declareScimSystem } from './scim/system.js';
 import type { SystemModule } from './system.js';
 
@@ -27,7 +29,20 @@ export const SYSTEM_KINDS: Readonly<Record<string, SystemKind>> = {
     const system = declareScimSystem(entry);
     return 'problems' in system ? system : (system.module as SystemModule<unknown>);
   },
+  manual: (entry) => manualSystem(entry) as SystemModule<unknown> | { problems: string[] },
 };
+
+/**
+ * An entry as written, with what a one-line template entry (`- template: laptop`) leaves out filled
+ * in: a manual task, named and identified after its template. Anything else is returned as it is.
+ */
+export function expandShorthand(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const entry = raw as Record<string, unknown>;
+  if (typeof entry.template !== 'string' || (entry.kind !== undefined && entry.kind !== 'manual')) return raw;
+  // An unknown template still reads as a manual task, whose kind then names the templates there are.
+  return { kind: 'manual', id: entry.template, name: TASK_TEMPLATES[entry.template]?.name ?? entry.template, ...entry };
+}
 
 /**
  * The module of one declared system, built by its kind; every problem returned (an unknown kind,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Attesters } from '../audit/audit-event.js';
 import type { z } from 'zod';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SecretShapes } from '../redact.js';
@@ -57,6 +58,11 @@ export interface SystemStep<C> {
   recordsOnly?: boolean;
   /** Runs after the scope's other steps have finished: removing the person from the account itself. */
   closing?: boolean;
+  /**
+   * A task done outside the bot (retrieving a laptop): its job opens it in the checklist and waits
+   * for a person to attest it, instead of acting and reading back (src/runs/task-step.ts).
+   */
+  task?: { instructions: string; attesters: Attesters };
   /** What the step can do in `scope` with the system's client; building it calls nothing. */
   connect(client: C, scope: string): StepCapabilities;
 }

@@ -101,9 +101,9 @@ export interface PackRequest {
 
 export interface PackOutcome {
   /** `reinstated`: the last round restored what the disable phase removed, verified by read-back. */
-  result: 'verified' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated';
+  result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated';
   text: string;
-  /** When the last step of the first round confirmed by read-back, if every one did. */
+  /** When the last step of the first round confirmed by read-back or was attested by a person, if every one did. */
   access_ended_at: string | null;
   /** Access ended minus the effective time (the approval when none was set). */
   delay_from_effective_ms: number | null;
@@ -171,6 +171,17 @@ export interface PackStep {
   verification: { checks: number; first_confirmed_at: string; elapsed_ms: number } | null;
   retries: { attempt: number; at: string; error: string; retry_in_ms: number }[];
   error: string | null;
+  /** A manual task's attestation (since 1.3); absent or null for a step the bot read back. */
+  attestation?: PackAttestation | null;
+}
+
+/** "Attested by <person> at <time>", with the note: never "verified". */
+export interface PackAttestation {
+  by: string;
+  at: string;
+  outcome: 'done' | 'not_applicable';
+  note: string | null;
+  carried_from_round: number | null;
 }
 
 export interface LifecycleEvent {
@@ -290,10 +301,12 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
   const { approved } = view;
   const firstRound = new Set(view.rounds[0]?.steps.map(stepId) ?? []);
   const first = steps.filter((s) => firstRound.has(s.id) && s.phase !== 'reinstate');
+  // Ended once every step confirmed by read-back, or was attested by a person (a badge disabled by hand).
+  const endedAt = (s: StepProgress) => s.verification?.firstConfirmedAt ?? s.attestation?.at;
   const ended =
-    first.length && first.every((s) => s.verification)
+    first.length && first.every(endedAt)
       ? first
-          .map((s) => s.verification!.firstConfirmedAt)
+          .map((s) => endedAt(s)!)
           .sort()
           .at(-1)!
       : null;
@@ -314,12 +327,18 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
           }
         : { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
     }
+    if (last.outcome === 'attested') {
+      const attested = steps.filter((s) => s.state === 'attested').map((s) => `${s.ref.title} by ${s.attestation!.by} at ${s.attestation!.at}`);
+      return { result: 'attested', text: `All steps verified by read-back or attested; attested, not verified: ${attested.join('; ')}`, ...base };
+    }
     return last.outcome === 'verified'
       ? { result: 'verified', text: 'All steps verified', ...base }
       : { result: 'failures', text: `${last.failedSteps.length} step(s) failed`, ...base };
   }
-  const verified = steps.filter((s) => s.state === 'verified').length;
-  return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified`, ...base };
+  const verified = steps.filter((s) => s.state === 'verified' || s.state === 'attested').length;
+  const open = steps.filter((s) => s.state === 'open').length;
+  const waiting = open ? `; waiting for attestation of ${open} task(s)` : '';
+  return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified or attested${waiting}`, ...base };
 }
 
 /** The approvals a decision counted: each recorded approval of its terms, or the deciding click alone when one was needed. */
@@ -397,5 +416,14 @@ function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
       : null,
     retries: view.retries.flatMap((e) => (e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [])),
     error: s.error ?? null,
+    attestation: s.attestation
+      ? {
+          by: s.attestation.by,
+          at: s.attestation.at,
+          outcome: s.attestation.outcome,
+          note: s.attestation.note ?? null,
+          carried_from_round: s.attestation.carriedFrom ?? null,
+        }
+      : null,
   };
 }

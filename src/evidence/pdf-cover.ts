@@ -19,7 +19,7 @@ export function coverPage(ctx: PdfContext): void {
     );
     layout.gap(8);
   }
-  const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'reinstated';
+  const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'attested' || pack.outcome.result === 'reinstated';
   layout.field('Request', pack.request_id, { size: 12 });
   layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id ?? 'no Slack account'})` : 'not recorded', { size: 12 });
   layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color: ok ? COLORS.ok : COLORS.bad });
@@ -42,7 +42,7 @@ export function coverPage(ctx: PdfContext): void {
 
 function accessEnded(ctx: PdfContext): string {
   const { outcome } = ctx.pack;
-  if (!outcome.access_ended_at) return 'Not confirmed: not every step of the first round was verified by read-back';
+  if (!outcome.access_ended_at) return 'Not confirmed: not every step of the first round was verified by read-back or attested';
   const delay = outcome.delay_from_effective_ms;
   return `${isoTime(outcome.access_ended_at)}${delay !== null ? `, ${duration(delay)} after the effective time` : ''}`;
 }

@@ -6,7 +6,14 @@ import { COLORS } from './pdf-layout.js';
 import { scopeText, type PdfContext } from './pdf-context.js';
 
 const INDENT = 10;
-const STATE_COLORS: Record<string, string> = { verified: COLORS.ok, failed: COLORS.bad, retrying: COLORS.warn, running: COLORS.warn };
+const STATE_COLORS: Record<string, string> = {
+  verified: COLORS.ok,
+  attested: COLORS.ok,
+  failed: COLORS.bad,
+  retrying: COLORS.warn,
+  running: COLORS.warn,
+  open: COLORS.warn,
+};
 
 /** Per system and scope, each step: what was found, changed (under which transaction ids) and read back. */
 export function systemsSection(ctx: PdfContext): void {
@@ -77,12 +84,22 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
   if (s.transaction_ids.length) f(s.transaction_ids.length > 1 ? 'Transaction ids' : 'Transaction id', s.transaction_ids.join(' '));
   if (s.started_at) f('Started at', isoTime(s.started_at));
   if (s.acted_at) f('Acted at', isoTime(s.acted_at));
-  f(
-    'Verification',
-    s.verification
-      ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}`
-      : 'Not verified',
-  );
+  if (s.attestation) {
+    const a = s.attestation;
+    const who = `${ctx.person(a.by)} at ${isoTime(a.at)}`;
+    f(
+      'Attestation',
+      `${a.outcome === 'done' ? 'Done' : 'Not applicable'}: attested by ${who}${a.carried_from_round ? ` (in round ${a.carried_from_round})` : ''}; not read back by the bot`,
+    );
+    if (a.note) f('Note', a.note);
+  } else if (s.state === 'open') f('Attestation', 'Waiting for attestation');
+  if (!s.attestation && s.state !== 'open')
+    f(
+      'Verification',
+      s.verification
+        ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}`
+        : 'Not verified',
+    );
   f('Attempts', `${s.attempts}${s.retries.length ? `, ${plural(s.retries.length, 'retry', 'retries')}` : ', no retries'}`);
   layout.bullets(
     s.retries.map((r) => `Attempt ${r.attempt} at ${isoTime(r.at)}: ${r.error}; retried after ${duration(r.retry_in_ms)}`),

@@ -65,7 +65,19 @@ export function eventDetail(e: AuditRecord): string {
     case 'step.failed':
       return `Attempt ${e.attempt} failed: ${e.error}`;
     case 'run.finished':
-      return e.outcome === 'verified' ? `Round ${e.round}: all steps verified` : `Round ${e.round}: failed steps ${e.failedSteps.join(', ')}`;
+      return e.outcome === 'verified'
+        ? `Round ${e.round}: all steps verified`
+        : e.outcome === 'attested'
+          ? `Round ${e.round}: all steps verified or attested by a person`
+          : e.failedSteps.length
+            ? `Round ${e.round}: failed steps ${e.failedSteps.join(', ')}`
+            : `Round ${e.round}: residual access in ${(e.residualSteps ?? []).join(', ')}`;
+    case 'task.opened':
+      return `Task opened, waiting for attestation by ${e.attesters.kind === 'usergroup' ? `user group ${e.attesters.id}` : e.attesters.ids.join(', ')} or an approver: ${e.instructions}`;
+    case 'task.reminded':
+      return `Reminder ${e.reminder}: the task is still open`;
+    case 'step.attested':
+      return `${e.outcome === 'done' ? 'Done' : 'Not applicable'}: attested by ${e.actor}${e.attestedAt ? ` at ${isoTime(e.attestedAt)} (round ${e.carriedFrom})` : ''}; not read back${e.note ? `. Note: ${e.note}` : ''}`;
     case 'report.published':
       return `Evidence pack of round ${e.round} stored: ${e.filename}${e.sha256 ? `, JSON SHA-256 ${e.sha256}` : ''}`;
     case 'identities.found':

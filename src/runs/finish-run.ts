@@ -29,7 +29,8 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
     // is the reconciler's to record, with the reason: the round waits for that, never closes without.
     const silent = silentSteps(view, round);
     if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
-    const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : 'verified';
+    const attested = steps.some((s) => s.state === 'attested');
+    const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : attested ? 'attested' : 'verified';
     // Stated once even when two executions of this job overlap (one lost its lock while Redis was away).
     const stated = await deps.audit.appendOnce(requestId, `r${round}:run.finished`, {
       type: 'run.finished',
@@ -59,13 +60,16 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   await deps.evidence.sendToCompliance(requestId, round);
   await deps.store.patch(requestId, { status: next }, ['approved']);
   await deps.outbox.refreshChecklist(requestId);
+  const attestedSteps = steps.filter((s) => s.state === 'attested').length;
   const outcome = failedSteps.length
     ? `finished with ${failedSteps.length} failed step(s); IT can retry them from the checklist`
-    : {
-        disable: 'has removed their access, verified by reading the systems back',
-        delete: 'is done: every step was verified by reading the systems back',
-        reinstate: 'has restored their access, verified by reading the systems back',
-      }[phase];
+    : attestedSteps
+      ? `${{ disable: 'has removed their access', delete: 'is done', reinstate: 'has restored their access' }[phase]}: every step was verified by reading the systems back, or attested by a named person (${attestedSteps} task(s), named in the checklist)`
+      : {
+          disable: 'has removed their access, verified by reading the systems back',
+          delete: 'is done: every step was verified by reading the systems back',
+          reinstate: 'has restored their access, verified by reading the systems back',
+        }[phase];
   await deps.outbox.notify(
     requestId,
     `finished-r${round}`,

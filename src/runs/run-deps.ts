@@ -17,6 +17,7 @@ import type { RunStarter } from './run-starter.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { PlannedSystem } from './run-flow.js';
 import type { VerifyPolicy } from './run-step.js';
+import type { TaskPolicy } from './task-step.js';
 
 /**
  * Everything the worker's processors use between them, built once per worker process by the
@@ -49,6 +50,8 @@ export interface RunDeps {
   /** The systems as a run covers them: scopes and steps. */
   plan: readonly PlannedSystem[];
   verify: VerifyPolicy;
+  /** How manual tasks wait for their attestation. */
+  tasks: TaskPolicy;
   retry: RetryPolicy;
   metrics: Metrics;
   logger: Logger;

@@ -1,5 +1,5 @@
 import type { ChainEntry } from '../audit/audit-chain.js';
-import type { AuditRecord, Phase } from '../audit/audit-event.js';
+import type { AttestationOutcome, Attesters, AuditRecord, Phase } from '../audit/audit-event.js';
 import { itemKey, settles, type Change, type Finding } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import type { Identity } from '../connectors/system.js';
@@ -15,8 +15,11 @@ import type { OffboardRequest, RequestStatus } from '../requests/request.js';
 /** A trail record of one type. */
 export type TrailRecord<T extends AuditRecord['type']> = Extract<AuditRecord, { type: T }>;
 
-/** `residual`: access the bot found but cannot remove (amber): never verified, never retried. */
-export type StepState = 'waiting' | 'running' | 'retrying' | 'verified' | 'failed' | 'residual';
+/**
+ * `open`: a manual task waiting for its attestation; `attested`: a person said it was done (or did
+ * not apply), never read back by the bot.
+ * `residual`: access the bot found but cannot remove (amber): never verified, never retried. */
+export type StepState = 'waiting' | 'running' | 'retrying' | 'open' | 'verified' | 'attested' | 'failed' | 'residual';
 
 export interface StepProgress {
   ref: StepRef;
@@ -40,6 +43,10 @@ export interface StepProgress {
   startedAt?: string;
   actedAt?: string;
   verification?: { checks: number; firstConfirmedAt: string; elapsedMs: number };
+  /** A manual task: what to do and who may attest it, as it was opened. */
+  task?: { instructions: string; attesters: Attesters; openedAt: string };
+  /** Who attested a manual task, when, and how. */
+  attestation?: { by: string; at: string; outcome: AttestationOutcome; note?: string; carriedFrom?: number };
   /** What a residual step found and cannot remove. */
   residual?: Finding[];
   /** Last error seen, for a failed or retrying step (for a residual one, what to do about it). */
@@ -130,6 +137,10 @@ export interface RunView {
   retries: TrailRecord<'step.retrying'>[];
   readBacks: TrailRecord<'step.verified'>[];
   failures: TrailRecord<'step.failed'>[];
+  /** Every attestation of a manual task, with the round it ended the task in. */
+  attestations: (TrailRecord<'step.attested'> & { round: number })[];
+  /** Every reminder of an open task, with its round. */
+  reminders: (TrailRecord<'task.reminded'> & { round: number })[];
   repairs: TrailRecord<'run.reconciled'>[];
   named: TrailRecord<'people.named'>[];
   /** How many changes (announced or confirmed) each step has made over every round: names a listing's asker. */
@@ -165,6 +176,8 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     retries: [],
     readBacks: [],
     failures: [],
+    attestations: [],
+    reminders: [],
     repairs: [],
     named: [],
     changeCount: new Map(),
@@ -244,6 +257,14 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         break;
       case 'step.residual':
         round?.ended.add(e.stepId);
+        break;
+      case 'step.attested':
+        // Once a round, however many clicks raced to it (the trail states it first-writer-wins).
+        if (!round?.ended.has(e.stepId)) view.attestations.push({ ...e, round: round?.round ?? 0 });
+        round?.ended.add(e.stepId);
+        break;
+      case 'task.reminded':
+        view.reminders.push({ ...e, round: round?.round ?? 0 });
         break;
       case 'run.finished':
         view.finishes.push(e);
@@ -418,6 +439,21 @@ class StepFold {
         s.residual = e.items;
         s.error = e.note;
         break;
+      case 'task.opened':
+        s.state = 'open';
+        s.task = { instructions: e.instructions, attesters: e.attesters, openedAt: e.at };
+        break;
+      case 'step.attested':
+        s.state = 'attested';
+        s.error = undefined;
+        s.attestation = {
+          by: e.actor,
+          at: e.attestedAt ?? e.at,
+          outcome: e.outcome,
+          ...(e.note ? { note: e.note } : {}),
+          ...(e.carriedFrom ? { carriedFrom: e.carriedFrom } : {}),
+        };
+        break;
     }
   }
 
@@ -427,8 +463,8 @@ class StepFold {
 }
 
 /** What ends a step for its round, and what says how far a step that has not ended is. */
-const CLOSING = new Set(['step.verified', 'step.failed', 'step.residual']);
-const IGNORED_ONCE_ENDED = new Set([...CLOSING, 'step.started', 'step.retrying']);
+const CLOSING = new Set(['step.verified', 'step.failed', 'step.residual', 'step.attested']);
+const IGNORED_ONCE_ENDED = new Set([...CLOSING, 'step.started', 'step.retrying', 'task.opened']);
 
 const supersedes = (old: Change, now: Change): boolean => !settles(old) || (old.outcome === 'already_absent' && now.outcome === 'removed');
 
@@ -448,14 +484,19 @@ export const roundOf = (view: RunView, round: number): Round | undefined => view
 /** The entries of the current round's phase: what a retry re-runs and what the round's outcome is about. */
 export const currentPhaseSteps = (view: RunView): StepProgress[] => view.steps.filter((s) => s.phase === view.current.phase);
 
-/** Green: a step verified by read-back, or residual access reported (amber, never retried). Anything else failed the round. */
-export const isFailed = (s: StepProgress): boolean => s.state !== 'verified' && s.state !== 'residual';
+/** Green: a step verified by read-back or attested by a named person, or residual access reported (amber, never retried). Anything else failed the round. */
+export const isFailed = (s: StepProgress): boolean => s.state !== 'verified' && s.state !== 'attested' && s.state !== 'residual';
+
+/** Manual tasks of the current round still waiting for their attestation: the run shows as waiting, not finished. */
+export const openTasks = (view: RunView): StepProgress[] => currentPhaseSteps(view).filter((s) => s.state === 'open');
 
 /**
  * True when every step ran and found nothing at all: most often the email on the Slack profile
  * is not the one the person uses in the target systems, and "verified" would be false comfort.
  */
-export function foundNothingAnywhere(steps: StepProgress[]): boolean {
+export function foundNothingAnywhere(all: StepProgress[]): boolean {
+  // A manual task lists nothing by nature: it says nothing about whether the email matched.
+  const steps = all.filter((s) => !s.task && s.state !== 'attested');
   return steps.length > 0 && steps.every((s) => s.found !== undefined && s.found.length === 0 && !s.changes?.length);
 }
 

@@ -10,11 +10,12 @@ import type { OffboardRequest } from '../requests/request.js';
 import { accountForStep, stepFactKey } from './account-for-step.js';
 import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
+import { processTask } from './task-step.js';
 import { actOnStep, readBackOnce, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
 /** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
-export type StepJobDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'verify' | 'retry'>;
+export type StepJobDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'verify' | 'retry' | 'tasks'>;
 
 /** What recording a step's end uses. */
 type RecordDeps = Pick<RunDeps, 'audit' | 'outbox'>;
@@ -28,6 +29,8 @@ export interface StepJob {
   createdByPerson: boolean;
   reportsResidual: boolean;
   recordsOnly: boolean;
+  /** A task done outside the bot, attested by a person: its job waits for that (src/runs/task-step.ts). */
+  task?: SystemStep<unknown>['task'];
   /** The BullMQ job name: "<system id>.<step>". */
   name: string;
   ref(scope: string): StepRef;
@@ -68,6 +71,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
     createdByPerson: spec.createdByPerson ?? false,
     reportsResidual: spec.reportsResidual ?? false,
     recordsOnly: spec.recordsOnly ?? false,
+    ...(spec.task ? { task: spec.task } : {}),
     name: `${system.id}.${spec.step}`,
     ref: (scope) => ({ system: system.id, scope, step: spec.step, title: spec.title, systemTitle: system.title, scopeNoun: system.scopeNoun }),
     capabilities,
@@ -87,6 +91,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         await deps.outbox.refreshChecklist(requestId, { progress: true });
         return;
       }
+      if (spec.task) return await processTask(job, token, deps, { view, stepId: id, round, once, task: spec.task });
       let ended = false;
       try {
         if (spec.reportsResidual) {

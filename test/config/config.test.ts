@@ -111,6 +111,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 25_000,
       reconcileIntervalMs: 60_000,
       rescanAfterMs: [3_600_000, 86_400_000, 604_800_000, 2_592_000_000],
+      taskRemindAfterMs: 86_400_000,
       verifyTimeoutMs: 300_000,
       verifyIntervalMs: 50,
       concurrency: 8,
@@ -198,6 +199,15 @@ describe('loadConfig', () => {
       ]);
     }
     expect(load({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: '2s,1h' }).jobs.rescanAfterMs).toEqual([2_000, 3_600_000]);
+  });
+
+  it('takes one task reminder interval above zero, refusing anything else by name', () => {
+    for (const bad of ['0s', '1h,1d', '1w', 'daily']) {
+      expect(problemsWith({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: bad }).problems).toEqual([
+        expect.stringMatching(/^OFFBOARD_TASK_REMIND_AFTER must be a duration above zero/),
+      ]);
+    }
+    expect(load({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: '12h' }).jobs.taskRemindAfterMs).toBe(43_200_000);
   });
 
   it('refuses a mix of a user group and users as approvers', () => {

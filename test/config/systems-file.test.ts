@@ -135,7 +135,7 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
       'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
       'OFFBOARD_SYSTEMS_FILE systems[1] (GitHub!): id: id must be lowercase letters, digits and dashes, starting with a letter (at most 40): it goes into job ids and Redis keys',
       'OFFBOARD_SYSTEMS_FILE systems[1] (GitHub!): name: name is required',
-      'OFFBOARD_SYSTEMS_FILE systems[2] (ldap): kind: "ldap" is not a kind of system the bot knows: one of scim',
+      'OFFBOARD_SYSTEMS_FILE systems[2] (ldap): kind: "ldap" is not a kind of system the bot knows: one of scim, manual',
       'OFFBOARD_SYSTEMS_FILE systems[3] (zoom): base_url: base_url must be an http(s) URL',
       'OFFBOARD_SYSTEMS_FILE systems[3] (zoom): token_env: the name of an environment variable, e.g. GITHUB_SCIM_TOKEN',
       'OFFBOARD_SYSTEMS_FILE systems[4] (github): id: "github" is already systems[0]\'s: each system needs an id of its own',

@@ -160,13 +160,22 @@ function identitiesText(found: Preview['identities']): string {
   return lines.length ? `\n*Found as:*\n${shown.join('\n')}` : '';
 }
 
+/** A task's instructions, as much of them as the preview shows (the checklist shows them whole). */
+const TASK_PREVIEW_CHARS = 200;
+
 function previewText(r: OffboardRequest, items: PreviewItem[]): string {
-  if (items.length > 0 && items.every((i) => !i.error && i.found.length === 0)) {
+  // Manual tasks list nothing by nature: whether the email matched anyone is for the systems to say.
+  const listed = items.filter((i) => i.task === undefined);
+  if (listed.length > 0 && listed.every((i) => !i.error && i.found.length === 0)) {
     return `:warning: *${escapeText(r.subject.email)} matches no identity in any account.* Check that this is the right person and the email they use there before approving.`;
   }
   const groups = [...new Map(items.map((i) => [`${i.ref.system}\u0000${i.ref.scope}`, i.ref])).values()];
   const lines = groups.map((ref) => {
     const here = items.filter((i) => i.ref.system === ref.system && i.ref.scope === ref.scope);
+    if (here.every((i) => i.task !== undefined)) {
+      const task = `a task a person attests once the run starts: ${escapeText(cut(here[0]!.task!, TASK_PREVIEW_CHARS))}`;
+      return { nothing: false, line: `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${task}` };
+    }
     const nothing = here.every((i) => !i.error && i.found.length === 0);
     const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escapeText(i.error)})` : `${i.ref.title}: ${countText(i.found)}`));
     return {

@@ -1,10 +1,11 @@
 import type { Phase } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { foundNothingAnywhere, notCoveredOf, roundName, type RunView, type StepProgress } from '../../runs/run-view.js';
+import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
 import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
+import { mentionAttesters } from './attesters.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
 const PHASES: Record<Phase, string> = { disable: 'access removed, reversible', delete: 'removed for good', reinstate: 'reinstated' };
@@ -13,7 +14,9 @@ const ICONS = {
   waiting: ':white_circle:',
   running: ':hourglass_flowing_sand:',
   retrying: ':arrows_counterclockwise:',
+  open: ':raised_hand:',
   verified: ':white_check_mark:',
+  attested: ':ballot_box_with_check:',
   failed: ':x:',
   residual: ':large_orange_circle:',
 } as const;
@@ -29,7 +32,8 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   const finished = roundFinished ? view.finishes.at(-1) : undefined;
   const report = roundFinished ? view.reports.at(-1) : undefined;
   const scheduled = current && Date.parse(current.startsAt) > Date.parse(current.at) ? current.startsAt : undefined;
-  const verified = steps.filter((s) => s.state === 'verified').length;
+  const verified = steps.filter((s) => s.state === 'verified' || s.state === 'attested').length;
+  const open = openTasks(view);
 
   const groups = new Map<string, StepProgress[]>();
   for (const s of steps) {
@@ -45,10 +49,14 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   const footer = finished
     ? finished.outcome === 'verified'
       ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
-      : finished.outcome === 'residual'
-        ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
-        : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
-    : `${verified} of ${steps.length} steps verified so far.`;
+      : finished.outcome === 'attested'
+        ? `:ballot_box_with_check: Finished ${slackDate(finished.at)}: every step verified by read-back or attested by the person named above.`
+        : finished.outcome === 'residual'
+          ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
+          : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
+    : open.length
+      ? `:raised_hand: *Waiting for attestation* of ${open.length} task(s); ${verified} of ${steps.length} steps verified or attested so far. The offboarding finishes once every task is attested.`
+      : `${verified} of ${steps.length} steps verified or attested so far.`;
   const evidence = report
     ? ` Evidence report: ${escapeText(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).`
     : '';
@@ -112,6 +120,15 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   if (finished && !stored) buttons.push({ type: 'button', action_id: ACTIONS.generateReport, value: r.id, text: plain('Generate report') });
   if (view.reports.length) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
+  // Each open task's Done and Not applicable; the listener decides at click time who may attest.
+  const tasks = open.map((s) => ({
+    type: 'actions',
+    block_id: `task.${s.id}`,
+    elements: [
+      { type: 'button', action_id: ACTIONS.taskDone, value: stepButtonValue(r.id, s.id), style: 'primary', text: plain(cut(`Done: ${s.ref.title}`, 75)) },
+      { type: 'button', action_id: ACTIONS.taskNotApplicable, value: stepButtonValue(r.id, s.id), text: plain('Not applicable…') },
+    ],
+  }));
   // Each failed step can be retried on its own, once its cause is fixed, without the others.
   const { phase } = view.current;
   const failedSteps =
@@ -141,7 +158,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         ),
       ]
     : [];
-  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...perStep, ...actions];
+  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...perStep, ...actions];
   const fixed = [section(heading), ...tampered, ...after];
   const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
   const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
@@ -160,7 +177,7 @@ const MAX_SECTION_CHARS = 2900;
 /** Kept for the line that counts what did not fit. */
 const SUMMARY_ROOM = 400;
 /** What needs attention first, when not every scope fits. */
-const RANK: Record<StepProgress['state'], number> = { failed: 0, residual: 1, retrying: 2, running: 3, waiting: 4, verified: 5 };
+const RANK: Record<StepProgress['state'], number> = { failed: 0, residual: 1, open: 2, retrying: 3, running: 4, waiting: 5, attested: 6, verified: 7 };
 
 interface ScopeText {
   group: StepProgress[];
@@ -231,6 +248,15 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       const count = (outcome: string) => s.changes?.filter((c) => c.outcome === outcome).length ?? 0;
       const open = [`${count('still_present')} still present`, `${count('outcome_unknown')} outcome unknown`].filter((t) => !t.startsWith('0 '));
       return `*failed*: ${escapeText(s.error ?? 'unknown error')}${open.length ? ` (${open.join(', ')})` : ''}`;
+    }
+    case 'open': {
+      const who = s.task ? mentionAttesters(s.task.attesters) : 'its attesters';
+      return `*waiting for attestation*: ${escapeText(s.task?.instructions ?? '')} _Attested by ${who} or an approver._`;
+    }
+    case 'attested': {
+      const a = s.attestation!;
+      const how = a.outcome === 'done' ? 'done' : 'not applicable';
+      return `${how}, *attested* by <@${a.by}> ${slackDate(a.at)}${a.note ? `: ${escapeText(a.note)}` : ''}${a.carriedFrom ? ` (in round ${a.carriedFrom})` : ''}; not read back by the bot`;
     }
     case 'residual':
       return `*residual access, not removed*: ${(s.residual ?? []).map((f) => `${escapeText(f.label)}${f.detail ? ` (${escapeText(f.detail)})` : ''}`).join('; ')}. ${escapeText(s.error ?? '')}`;

@@ -7,6 +7,7 @@ export const VIEWS = {
   confirmApproval: 'offboard_confirm_approval',
   cancel: 'offboard_cancel_request',
   reschedule: 'offboard_reschedule',
+  taskNote: 'offboard_task_note',
 } as const;
 
 export const ACTIONS = {
@@ -20,6 +21,8 @@ export const ACTIONS = {
   reschedule: 'offboard_reschedule',
   downloadEvidence: 'offboard_download_evidence',
   generateReport: 'offboard_generate_report',
+  taskDone: 'offboard_task_done',
+  taskNotApplicable: 'offboard_task_not_applicable',
 } as const;
 
 /** Input block ids of the request modal; modal errors are keyed by these. */
@@ -38,6 +41,7 @@ export const FIELDS = {
   rejectReason: 'reject_reason',
   confirmation: 'approve_confirmation',
   cancelReason: 'cancel_reason',
+  taskNote: 'task_note',
 } as const;
 
 /** Each input block holds one element; its action id is the block id with this suffix. */
