@@ -53,7 +53,11 @@ export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
     connect: (client, accountId) => createdKeysAndProfilesStep(client.inAccount(accountId), accountId),
   },
   // VPC SSH keys: an approver says which are theirs (IBM records no creator); deleted at the delete phase only.
-  { step: 'vpc-ssh-keys', title: 'VPC SSH keys', connect: (client, accountId) => sshKeysStep(client.inAccount(accountId), accountId) },
+  {
+    step: 'vpc-ssh-keys',
+    title: 'VPC SSH keys',
+    review: { feature: 'vpc', button: 'review', label: 'Review SSH keys…' },
+    connect: (client, accountId) => sshKeysStep(client.inAccount(accountId), accountId) },
   // Deleting a key leaves it in the authorized_keys of the servers it initialised: one residual item per server.
   {
     step: 'vpc-authorized-keys',

@@ -4,6 +4,7 @@ import { IbmCloudClient } from './ibm-cloud-client.js';
 import { ibmCloudVariables, readIbmCloudSettings } from './settings.js';
 import { ibmCloudSteps } from './steps.js';
 import { VpcReviews } from './vpc/vpc-review.js';
+import { vpcReviewFeature } from './vpc/vpc-review-feature.js';
 import { sweepFeature } from './sweep/sweep-feature.js';
 
 /** IBM Cloud: every configured account is a scope; the person is found by the email on their Slack profile. */
@@ -73,7 +74,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         const gone = earlier.filter((e) => e.scope === account && !found.some((f) => f.id === e.id));
         return [...found, ...gone.map((e) => ({ ...e, detail: 'no longer a member; found in an earlier round' }))];
       },
-      features: [sweepFeature(settings.accountIds, settings.sweep)],
+      features: [sweepFeature(settings.accountIds, settings.sweep), vpcReviewFeature],
     };
   },
 };
