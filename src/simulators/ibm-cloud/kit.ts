@@ -19,7 +19,13 @@ export function ibmCloudEnv(url: string, accounts: string[] = [ACME_PRODUCTION, 
     'ACCOUNT_MANAGEMENT_URL',
     'RESOURCE_CONTROLLER_URL',
   ];
-  return { IBMCLOUD_API_KEY: SIM_BOT_API_KEY, IBMCLOUD_ACCOUNT_IDS: accounts.join(','), ...Object.fromEntries(endpoints.map((k) => [k, url])) };
+  return {
+    IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
+    IBMCLOUD_ACCOUNT_IDS: accounts.join(','),
+    ...Object.fromEntries(endpoints.map((k) => [k, url])),
+    // Used once IBMCLOUD_VPC_REGIONS names regions (a test's or the demo's choice).
+    IBMCLOUD_VPC_URL: `${url}/vpc/{region}/v1`,
+  };
 }
 
 /** Other people of the production account, each near Jane's email: never her. */
