@@ -46,10 +46,12 @@ async function clickReview(stack: LocalStack, player: SlackPlayer, userId: strin
 }
 
 /** The review modal as the job last filled it in for `userId`. */
-const reviewModal = (stack: LocalStack, userId: string) =>
-  stack.slack.views.filter((v) => v.userId === userId && v.view.callback_id === VPC_REVIEW_ID).at(-1);
+const reviewModal = (stack: LocalStack, userId: string) => stack.slack.views.filter((v) => v.userId === userId && v.view.callback_id === VPC_REVIEW_ID).at(-1);
 
-const stateOf = async (stack: LocalStack, id: string, step: string) => runView(await readTrail(stack, id)).steps.filter((s) => s.id === step).at(-1);
+const stateOf = async (stack: LocalStack, id: string, step: string) =>
+  runView(await readTrail(stack, id))
+    .steps.filter((s) => s.id === step)
+    .at(-1);
 
 describe('VPC SSH keys (IBM records no creator)', () => {
   it('are not deleted by the disable phase: the keys step runs in the deletion only', async () => {

@@ -45,7 +45,9 @@ const schema = z
       }),
     IBMCLOUD_VPC_REGIONS: z
       .string()
-      .refine((v) => list(v).every((r) => /^[a-z]{2}-[a-z]+$/.test(r)), { message: 'IBMCLOUD_VPC_REGIONS must be a comma list of VPC regions, e.g. us-south,eu-de' })
+      .refine((v) => list(v).every((r) => /^[a-z]{2}-[a-z]+$/.test(r)), {
+        message: 'IBMCLOUD_VPC_REGIONS must be a comma list of VPC regions, e.g. us-south,eu-de',
+      })
       .optional()
       .meta({
         description:

@@ -57,7 +57,8 @@ export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
     step: 'vpc-ssh-keys',
     title: 'VPC SSH keys',
     review: { feature: 'vpc', button: 'review', label: 'Review SSH keys…' },
-    connect: (client, accountId) => sshKeysStep(client.inAccount(accountId), accountId) },
+    connect: (client, accountId) => sshKeysStep(client.inAccount(accountId), accountId),
+  },
   // Deleting a key leaves it in the authorized_keys of the servers it initialised: one residual item per server.
   {
     step: 'vpc-authorized-keys',

@@ -39,7 +39,12 @@ describe('listing VPC SSH keys', () => {
     const { sim, client } = await world({ pageSize: 1 });
     const listing = await vpcListing(client, ACME_PRODUCTION);
     if (!listing.answered) throw new Error(listing.why);
-    expect(listing.keys.map((k) => `${k.region}/${k.name}`).sort()).toEqual(['eu-de/jane-doe-ci', 'us-south/ci-deploy', 'us-south/laptop-2024', 'us-south/mary-jane-laptop']);
+    expect(listing.keys.map((k) => `${k.region}/${k.name}`).sort()).toEqual([
+      'eu-de/jane-doe-ci',
+      'us-south/ci-deploy',
+      'us-south/laptop-2024',
+      'us-south/mary-jane-laptop',
+    ]);
     expect(listing.keys.find((k) => k.id === SIM_VPC.janeLaptop)?.comment).toBe(JANE_EMAIL);
     expect(listing.servers.map((s) => [s.name, s.keyIds.length])).toEqual([
       ['web-1', 2],
@@ -57,7 +62,9 @@ describe('listing VPC SSH keys', () => {
     const off = new IbmCloudClient({ ...ibmConfig(sim.url), vpc: { regions: [], url: `${sim.url}/vpc/{region}/v1` } });
     expect(await sshKeysStep(off, ACME_PRODUCTION).inventory(ctx('OFF-VPC0'))).toEqual({ found: [], note: 'not checked: IBMCLOUD_VPC_REGIONS is unset' });
     const staging = new IbmCloudClient(ibmConfig(sim.url));
-    expect((await sshKeysStep(staging, ACME_STAGING).inventory({ ...ctx('OFF-VPC0'), scope: ACME_STAGING })).note).toMatch(/^not checked: VPC answers only for account/);
+    expect((await sshKeysStep(staging, ACME_STAGING).inventory({ ...ctx('OFF-VPC0'), scope: ACME_STAGING })).note).toMatch(
+      /^not checked: VPC answers only for account/,
+    );
     expect(sim.requests.filter((r) => r.path.startsWith('/vpc/'))).toEqual([]);
   });
 
@@ -110,7 +117,11 @@ describe('the SSH keys step', () => {
 
   it('does not confirm while a chosen key is still listed', async () => {
     const { keys, reviews } = await world();
-    await reviews.set('OFF-VPC4', ACME_PRODUCTION, { by: 'U0ALEX001', at: '2026-12-06T10:00:00.000Z', chosen: [{ region: 'us-south', id: SIM_VPC.deploy, name: 'ci-deploy' }] });
+    await reviews.set('OFF-VPC4', ACME_PRODUCTION, {
+      by: 'U0ALEX001',
+      at: '2026-12-06T10:00:00.000Z',
+      chosen: [{ region: 'us-south', id: SIM_VPC.deploy, name: 'ci-deploy' }],
+    });
     const readBack = await keys.delete!.readBack(ctx('OFF-VPC4'), []);
     expect(readBack.confirmed).toBe(false);
     expect(readBack.remaining.map((r) => r.label)).toEqual(['SSH key ci-deploy (us-south)']);

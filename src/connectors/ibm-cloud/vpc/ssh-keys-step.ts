@@ -49,7 +49,9 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
       const { listing, review, found } = await chosenStillListed(ctx);
       if (!listing.answered) return { found, note: `not checked: ${listing.why}` };
       if (!review) return { found, note: awaitingReview(listing, ctx.person.email) };
-      return found.length ? { found } : { found, note: review.chosen.length ? 'the keys chosen are gone' : `approver ${review.by} found none of the keys theirs` };
+      return found.length
+        ? { found }
+        : { found, note: review.chosen.length ? 'the keys chosen are gone' : `approver ${review.by} found none of the keys theirs` };
     },
     delete: {
       async *act(_ctx, found) {
@@ -58,7 +60,12 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
         for (const item of found) {
           const { region, id } = parseId(item.id);
           const deleted = await vpc.deleteKey(region, id);
-          yield { id: item.id, label: item.label, outcome: deleted ? 'removed' : 'already_absent', ...(deleted ? { detail: 'key resource deleted' } : {}) } satisfies Change;
+          yield {
+            id: item.id,
+            label: item.label,
+            outcome: deleted ? 'removed' : 'already_absent',
+            ...(deleted ? { detail: 'key resource deleted' } : {}),
+          } satisfies Change;
         }
       },
       async readBack(ctx) {
@@ -94,7 +101,9 @@ export function authorizedKeysStep(client: IbmCloudClient, accountId: string): S
           detail: `holds SSH key ${key.name}, installed when the server was created${review ? '' : ' (named after them; not yet reviewed)'}: deleting the key resource does not remove it, remove it from the server by hand`,
         })),
       );
-      return found.length ? { found } : { found, note: review ? 'the keys chosen initialised no server' : 'no server was initialised with a key named after them' };
+      return found.length
+        ? { found }
+        : { found, note: review ? 'the keys chosen initialised no server' : 'no server was initialised with a key named after them' };
     },
   };
 }

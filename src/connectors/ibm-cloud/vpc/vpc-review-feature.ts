@@ -40,7 +40,10 @@ export const vpcReviewFeature: SystemFeature<IbmCloudClient> = {
       const refused = await refusal(host, click.userId, requestId);
       if (refused) {
         host.logger.warn({ requestId, user: click.userId }, 'refused a review of SSH keys');
-        await host.slack.views.update({ view_id: viewId, view: { ...vpcReviewLoadingView(accountId), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeText(refused) } }] } });
+        await host.slack.views.update({
+          view_id: viewId,
+          view: { ...vpcReviewLoadingView(accountId), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeText(refused) } }] },
+        });
         return;
       }
       await host.enqueue(VPC_REVIEW.job, { requestId, accountId, viewId, userId: click.userId }, { jobId: `vpc-review.${viewId}` });
@@ -55,7 +58,10 @@ export const vpcReviewFeature: SystemFeature<IbmCloudClient> = {
       if (!listing.answered) {
         await host.slack.views.update({
           view_id: viewId,
-          view: { ...vpcReviewLoadingView(accountId), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeText(`The SSH keys could not be listed: ${listing.why}.`) } }] },
+          view: {
+            ...vpcReviewLoadingView(accountId),
+            blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeText(`The SSH keys could not be listed: ${listing.why}.`) } }],
+          },
         });
         return;
       }
@@ -90,7 +96,8 @@ export const vpcReviewFeature: SystemFeature<IbmCloudClient> = {
         : `None of the SSH keys of account \`${meta.accountId}\` is theirs: nothing is deleted there.`;
       const request = await host.store.get(meta.requestId);
       const thread = request?.approvalMessage;
-      if (thread) await host.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, text: `<@${submission.userId}> reviewed the SSH keys. ${said}` });
+      if (thread)
+        await host.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, text: `<@${submission.userId}> reviewed the SSH keys. ${said}` });
       await submission.show(`:white_check_mark: Recorded. ${said}`);
     },
   },

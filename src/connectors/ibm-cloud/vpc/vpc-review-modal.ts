@@ -44,7 +44,14 @@ export function vpcReviewLoadingView(accountId: string) {
  * Every SSH key of the account's regions, those the person's name or comment mentions (or an
  * earlier review chose) ticked: an approver says which are theirs, to be deleted at the delete phase.
  */
-export function vpcReviewModal(args: { requestId: string; accountId: string; person: string; email: string; keys: ReviewedKey[]; selected: ReadonlySet<string> }) {
+export function vpcReviewModal(args: {
+  requestId: string;
+  accountId: string;
+  person: string;
+  email: string;
+  keys: ReviewedKey[];
+  selected: ReadonlySet<string>;
+}) {
   const { keys, selected } = args;
   const shown = keys.slice(0, PER_BLOCK * MAX_BLOCKS);
   const blocks: KnownBlock[] = [
