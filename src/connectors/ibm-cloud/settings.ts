@@ -51,7 +51,7 @@ const schema = z
       .optional()
       .meta({
         description:
-          "VPC regions whose SSH keys are listed for review, with the servers each key was installed on (VPC answers for the account IBMCLOUD_API_KEY belongs to only); needs VPC Infrastructure Services: Viewer. IBM records no key's creator: the keys whose name or comment mentions the person are reported, each server they initialised as an authorized_keys entry to remove by hand",
+          "VPC regions whose SSH keys are listed for review, with the servers each key was installed on (VPC answers for the account IBMCLOUD_API_KEY belongs to only); needs VPC Infrastructure Services: Editor (to delete the keys an approver says are the person's). IBM records no key's creator: an approver reviews them in the checklist, and each server the person's keys initialised is reported as an authorized_keys entry to remove by hand",
         unset: 'unset (SSH keys are not checked, and the checklist says so)',
       }),
     IBMCLOUD_VPC_URL: z
