@@ -13,11 +13,12 @@ const listJob = z.object({ requestId: z.string(), accountId: z.string(), viewId:
 
 const WHAT = 'review SSH keys';
 
-/** Why `userId` may not review this request's keys: not an approver, being offboarded, or the one it is about. */
+/** Why `userId` may not review this request's keys: not an approver, being offboarded, the one it is about or the one who asked. */
 async function refusal(host: FeatureHost, userId: string, requestId: string): Promise<string | undefined> {
   const request = await host.store.get(requestId);
   if (!request) return `There is no request ${requestId}, so nothing was done.`;
   if (request.subject.slackUserId === userId) return 'You cannot review the SSH keys of your own offboarding, so nothing was done.';
+  if (request.requester.slackUserId === userId) return 'You made this request, so another approver reviews its SSH keys; nothing was done.';
   return host.approverRefusal(userId, WHAT);
 }
 
