@@ -199,7 +199,10 @@ describe('loadConfig', () => {
       'IBMCLOUD_VPC_URL must be an http(s) URL with {region} where the region goes',
     ]);
     const ibm = (env: Record<string, string>) => loadConfig(env, SYSTEMS).systems.find((s) => s.module.id === 'ibm-cloud')!.settings.summary;
-    expect(ibm({ ...COMPLETE, IBMCLOUD_VPC_REGIONS: 'us-south, eu-de' })).toMatchObject({ vpcRegions: 'us-south,eu-de', vpcUrl: 'https://{region}.iaas.cloud.ibm.com/v1' });
+    expect(ibm({ ...COMPLETE, IBMCLOUD_VPC_REGIONS: 'us-south, eu-de' })).toMatchObject({
+      vpcRegions: 'us-south,eu-de',
+      vpcUrl: 'https://{region}.iaas.cloud.ibm.com/v1',
+    });
     expect(ibm(COMPLETE).vpcRegions).toBe('unset');
   });
 
