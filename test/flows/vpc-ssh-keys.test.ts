@@ -92,14 +92,27 @@ describe('VPC SSH keys (IBM records no creator)', () => {
     const preselected = blocks.flatMap((b) => b.element!.initial_options ?? []);
     expect(preselected.map((o) => o.text.text).sort()).toEqual(['jane-doe-ci (eu-de)', 'laptop-2024 (us-south)']);
 
+    // A form under IBM Cloud's id that no feature offers records nothing, and says so in the modal.
+    const values = Object.fromEntries(blocks.map((b) => [b.block_id!, { chosen: { type: 'checkboxes', selected_options: b.element!.initial_options ?? [] } }]));
+    await stack.events.viewSubmission({
+      userId: PEOPLE.alex,
+      view: { id: modal.id, callback_id: 'ibm-cloud.vpc.erase-everything', private_metadata: modal.view.private_metadata as string },
+      values,
+    });
+    await player.settled();
+    expect(JSON.stringify(stack.slack.views.filter((v) => v.id === modal.id).at(-1)?.view)).toContain('not one I offer');
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.includes('reviewed the SSH keys'))).toEqual([]);
+
     // Alex keeps the suggestion as it is.
     await stack.events.viewSubmission({
       userId: PEOPLE.alex,
       view: { id: modal.id, callback_id: VPC_REVIEW_ID, private_metadata: modal.view.private_metadata as string },
-      values: Object.fromEntries(blocks.map((b) => [b.block_id!, { chosen: { type: 'checkboxes', selected_options: b.element!.initial_options ?? [] } }])),
+      values,
     });
     await player.settled();
     expect(JSON.stringify(stack.slack.views.filter((v) => v.id === modal.id).at(-1)?.view)).toContain('2 SSH key(s) of account');
+    const thread = stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts);
+    expect(thread.some((m) => m.text.startsWith(`<@${PEOPLE.alex}> reviewed the SSH keys. 2 SSH key(s)`))).toBe(true);
     // Reviewing deletes nothing yet: the deletion does, when it runs.
     expect(stack.ibm.vpcKey(SIM_VPC.janeLaptop)).toBeDefined();
 
