@@ -17,9 +17,9 @@ const REVIEW_ACTION = 'ibm-cloud.vpc.review';
 type Option = { value: string; text: { text: string } };
 type InputBlock = { type: string; block_id?: string; element?: { options: Option[]; initial_options?: Option[] } };
 
-async function janeLeaves(disposition: 'delete_now' | 'disable_then_delete') {
+async function janeLeaves(disposition: 'delete_now' | 'disable_then_delete', requester: string = PEOPLE.morgan) {
   const { stack, player } = await start({ ibm: { seed: withVpc() }, env: { IBMCLOUD_VPC_REGIONS: 'us-south,eu-de' } });
-  const id = await player.request(PEOPLE.morgan, {
+  const id = await player.request(requester, {
     person: PEOPLE.jane,
     reason: 'resignation',
     disposition,
@@ -125,5 +125,14 @@ describe('VPC SSH keys (IBM records no creator)', () => {
     const servers = await stateOf(stack, id, SERVERS_STEP);
     expect(servers?.state).toBe('residual');
     expect(servers?.residual?.map((f) => f.label)).toEqual(['authorized_keys on server web-1 (us-south)', 'authorized_keys on server db-1 (eu-de)']);
+  });
+
+  it('are never reviewed by the approver who made the request: refused in the modal, nothing recorded', async () => {
+    const { stack, player, id } = await janeLeaves('delete_now', PEOPLE.riley);
+    await finishedTrail(stack, id);
+    await clickReview(stack, player, PEOPLE.riley, id);
+    const refused = stack.slack.views.filter((v) => v.userId === PEOPLE.riley).at(-1);
+    expect(JSON.stringify(refused?.view)).toContain('You made this request');
+    expect(reviewModal(stack, PEOPLE.riley)).toBeUndefined();
   });
 });
