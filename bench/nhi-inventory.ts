@@ -138,6 +138,7 @@ const client = new IbmCloudClient({
   accountManagementUrl: sim.url,
   resourceControllerUrl: sim.url,
   timeoutMs: 30_000,
+  vpc: { regions: [], url: `${sim.url}/vpc/{region}/v1` },
 });
 
 const started = Date.now();

@@ -1,4 +1,6 @@
-import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { progressView } from '../src/slack/blocks/checking-view.js';
+import { viewSubmissionPayload } from '../src/slack/payloads.js';
 import { featureClick } from '../src/slack/payloads.js';
 import { tellClicker } from './click-notice.js';
 import type { CommandDeps } from './deps.js';
@@ -53,6 +55,31 @@ export function featureButton(deps: CommandDeps) {
         value: action.value,
         tell,
       },
+      found.host,
+    );
+  };
+}
+
+const UNKNOWN_MODAL = 'This form is not one I offer (any more), so nothing was recorded.';
+
+/** A modal under a system's id: acknowledged at once (the modal says "Recording…"), read, then handed to the feature, which shows its outcome. */
+export function featureSubmission(deps: CommandDeps) {
+  return async ({ ack, body, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs) => {
+    await ack({ response_action: 'update', view: progressView('Recording', ':hourglass_flowing_sand: Recording…') });
+    const parsed = viewSubmissionPayload.safeParse(body);
+    const callbackId = (body.view as { callback_id?: string }).callback_id ?? '';
+    if (!parsed.success) {
+      deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'ignored a form Slack did not send in its usual form');
+      return;
+    }
+    const show = async (text: string) => void (await client.views.update({ view_id: parsed.data.view.id, view: progressView('Recorded', text) }));
+    const found = deps.features.modal(callbackId);
+    if (!found) {
+      deps.logger.warn({ user: parsed.data.user.id, callbackId }, 'refused a form no system offers');
+      return show(UNKNOWN_MODAL);
+    }
+    await found.modal(
+      { userId: parsed.data.user.id, privateMetadata: parsed.data.view.private_metadata ?? '', values: parsed.data.view.state?.values, show },
       found.host,
     );
   };

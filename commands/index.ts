@@ -16,7 +16,7 @@ import { decisionNotice, evidenceNotice } from './decision-notice.js';
 import { requestButton } from './request-button.js';
 import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
-import { featureButton } from './feature-listeners.js';
+import { featureButton, featureSubmission } from './feature-listeners.js';
 import { retryStepButton } from './retry-step-button.js';
 import { taskDoneButton, taskNotApplicableButton, taskNoteSubmission } from './task-buttons.js';
 
@@ -68,6 +68,8 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   app.view(VIEWS.taskNote, on(taskNoteSubmission(deps)));
   // The systems' own buttons (their features), every action id under a switched-on system's id.
   if (deps.features.actionIds) app.action(deps.features.actionIds, on(featureButton(deps)));
+  // Their modals, every callback id under a switched-on system's id.
+  if (deps.features.actionIds) app.view(deps.features.actionIds, on(featureSubmission(deps)));
   // Bolt acknowledges events itself, before any listener runs.
   app.event('app_home_opened', appHomeOpened(deps));
 }

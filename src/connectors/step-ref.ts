@@ -14,6 +14,11 @@ export interface StepRef {
   systemTitle?: string;
   /** What a scope of the system is called, e.g. "account". */
   scopeNoun?: string;
+  /**
+   * A review a person makes before the step can end (which SSH keys are the person's): the button
+   * the checklist shows beside the step until it is verified, routed to the system's feature.
+   */
+  review?: { actionId: string; label: string };
 }
 
 export function stepId(ref: Pick<StepRef, 'system' | 'scope' | 'step'>): string {

@@ -77,6 +77,22 @@ export interface FeatureClick {
 export type FeatureButton = (click: FeatureClick, host: FeatureHost) => Promise<void>;
 
 /**
+ * A submission of one of the feature's modals (its callback id `<system>.<feature>.<modal>`), as the
+ * generic listener read it: acknowledged already, the modal showing "Recording…" until `show`.
+ */
+export interface FeatureSubmissionOf {
+  userId: string;
+  /** As the feature's builder set it: the feature checks it. */
+  privateMetadata: string;
+  /** The modal's `state.values`, for the feature to read. */
+  values: unknown;
+  /** Replaces the modal's text with the outcome. */
+  show(text: string): Promise<void>;
+}
+
+export type FeatureSubmission = (submission: FeatureSubmissionOf, host: FeatureHost) => Promise<void>;
+
+/**
  * Work of a system's own beyond one person's offboarding (a cloud's sweep of inactive identities):
  * jobs on the shared queue QUEUES.systems, their schedules, `/offboard` verbs and buttons. Ids the
  * bot sees are the system's id in front of the feature's names: the job `<system>.<job>`, the
@@ -90,6 +106,8 @@ export interface SystemFeature<C> {
   /** Offered when no built-in verb is the word typed. */
   verbs?: Record<string, FeatureVerb>;
   buttons?: Record<string, FeatureButton>;
+  /** Modal submissions by name; the callback id is `<system id>.<feature>.<name>` (`featureActionId`), which its builder sets. */
+  modals?: Record<string, FeatureSubmission>;
 }
 
 /** The action id of a feature's button: what its Block Kit builder sets and the generic listener routes. */

@@ -56,6 +56,12 @@ export interface SystemStep<C> {
    * person created that no step acts on: service credentials, instances); verified by that listing.
    */
   recordsOnly?: boolean;
+  /**
+   * A review an approver makes in a modal of one of the system's features before the step can end
+   * (which SSH keys are the person's): the checklist shows the feature's button beside the step
+   * until it is verified, its value `<request id>|<step id>`.
+   */
+  review?: { feature: string; button: string; label: string };
   /** Runs after the scope's other steps have finished: removing the person from the account itself. */
   closing?: boolean;
   /**

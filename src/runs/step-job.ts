@@ -1,3 +1,4 @@
+import { featureActionId } from '../connectors/system-feature.js';
 import { createHash } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Phase } from '../audit/audit-event.js';
@@ -73,7 +74,15 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
     recordsOnly: spec.recordsOnly ?? false,
     ...(spec.task ? { task: spec.task } : {}),
     name: `${system.id}.${spec.step}`,
-    ref: (scope) => ({ system: system.id, scope, step: spec.step, title: spec.title, systemTitle: system.title, scopeNoun: system.scopeNoun }),
+    ref: (scope) => ({
+      system: system.id,
+      scope,
+      step: spec.step,
+      title: spec.title,
+      systemTitle: system.title,
+      scopeNoun: system.scopeNoun,
+      ...(spec.review ? { review: { actionId: featureActionId(system.id, spec.review.feature, spec.review.button), label: spec.review.label } } : {}),
+    }),
     capabilities,
     async process(job, deps, token) {
       const data = stepJobDataSchema.parse(job.data);

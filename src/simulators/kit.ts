@@ -59,6 +59,11 @@ export interface SystemOnTrial {
   disabledBefore?: string;
   /** Whether the system shows that item disabled now. */
   isDisabled(id: string): boolean;
+  /**
+   * What people decide before a step may act, done through the connected system's client (an
+   * approver's review of which SSH keys are the person's); absent: nothing to decide.
+   */
+  prepare?(client: unknown): Promise<void>;
   /** How many calls so far changed something in the system (a refused or "not found" call changed nothing). */
   mutations(): number;
   /** With `nearMisses`: the ids (as the identification names them) of the other people near the person's identity; never found. */

@@ -192,6 +192,20 @@ describe('loadConfig', () => {
     expect(ibm(COMPLETE).maxRps).toBe('unlimited');
   });
 
+  it('takes VPC regions and a regional URL with {region}, listing every problem of them by name', () => {
+    const problems = problemsWith({ ...COMPLETE, IBMCLOUD_VPC_REGIONS: 'us-south,Dallas', IBMCLOUD_VPC_URL: 'https://iaas.cloud.ibm.com/v1' }).problems;
+    expect(problems).toEqual([
+      'IBMCLOUD_VPC_REGIONS must be a comma list of VPC regions, e.g. us-south,eu-de',
+      'IBMCLOUD_VPC_URL must be an http(s) URL with {region} where the region goes',
+    ]);
+    const ibm = (env: Record<string, string>) => loadConfig(env, SYSTEMS).systems.find((s) => s.module.id === 'ibm-cloud')!.settings.summary;
+    expect(ibm({ ...COMPLETE, IBMCLOUD_VPC_REGIONS: 'us-south, eu-de' })).toMatchObject({
+      vpcRegions: 'us-south,eu-de',
+      vpcUrl: 'https://{region}.iaas.cloud.ibm.com/v1',
+    });
+    expect(ibm(COMPLETE).vpcRegions).toBe('unset');
+  });
+
   it('takes re-scan intervals above zero only: a re-scan at 0 s could never run, and is refused by name', () => {
     for (const bad of ['0s', '1h,0d', '1w', 'soon']) {
       expect(problemsWith({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: bad }).problems).toEqual([

@@ -76,6 +76,7 @@ async function start(candidate: Candidate, opts?: ConformanceOptions): Promise<S
   const trial = await candidate.kit.conformance(opts);
   const sut = { ...trial, connected: connect(candidate.moduleFor(trial), trial.env, redis) };
   running.push(sut);
+  await trial.prepare?.(sut.connected.client);
   return sut;
 }
 

@@ -22,6 +22,7 @@ export function ibmConfig(url: string, apiKey = SIM_BOT_API_KEY): IbmCloudClient
     accountManagementUrl: url,
     resourceControllerUrl: url,
     timeoutMs: 5000,
+    vpc: { regions: ['us-south', 'eu-de'], url: `${url}/vpc/{region}/v1` },
   };
 }
 

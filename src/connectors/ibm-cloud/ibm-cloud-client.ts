@@ -34,6 +34,8 @@ import type {
 import { conflictingPolicyId, policyDocument } from './policy-document.js';
 import { onePage, ResumableListing, type Pager } from './resumable-listing.js';
 import type { RateBudget } from '../rate-budget.js';
+import { VpcClient } from './vpc-client.js';
+import type { VpcReviews } from './vpc/vpc-review.js';
 
 /** The settings a client is built from: the sweep's are not the client's (src/connectors/ibm-cloud/sweep/). */
 export type IbmCloudClientSettings = Omit<IbmCloudSettings, 'sweep'>;
@@ -71,6 +73,26 @@ export class IbmCloudClient {
   /** The same client, its calls charged to `accountId`'s budget. */
   inAccount(accountId: string): IbmCloudClient {
     return new IbmCloudClient(this.cfg, this.metrics, this.budget, this.sdk, accountId);
+  }
+
+  /**
+   * VPC's SSH keys and servers in IBMCLOUD_VPC_REGIONS, for the account IBMCLOUD_API_KEY belongs to
+   * (VPC takes no account parameter); undefined when no region is configured.
+   */
+  vpcOf(accountId: string): VpcClient | undefined {
+    if (!this.cfg.vpc.regions.length) return undefined;
+    return new VpcClient({ ...this.cfg.vpc, timeoutMs: this.cfg.timeoutMs }, this.sdk.authenticator, (operation, fn) => this.call(operation, fn, accountId));
+  }
+
+  /** Where approvers' reviews of VPC SSH keys are kept (Redis), given by the system's `connect`. */
+  get vpcReviews(): VpcReviews | undefined {
+    return this.sdk.vpcReviews;
+  }
+
+  /** This client, and every per-account view of it, reading reviews from `reviews`. */
+  withVpcReviews(reviews: VpcReviews): this {
+    this.sdk.vpcReviews = reviews;
+    return this;
   }
 
   /** The IAM id of the account's owner, who cannot be removed from it until ownership is transferred. */
@@ -674,6 +696,7 @@ interface Services {
   owners: ResumableListing<string>;
   /** The account IBMCLOUD_API_KEY belongs to, once asked. */
   keyAccount?: Promise<string>;
+  vpcReviews?: VpcReviews;
 }
 
 interface AccountProfile {

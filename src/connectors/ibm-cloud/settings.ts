@@ -43,6 +43,24 @@ const schema = z
           'Requests per second per IBM Cloud account, shared by every worker process through Redis. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt',
         unset: 'unset (unlimited)',
       }),
+    IBMCLOUD_VPC_REGIONS: z
+      .string()
+      .refine((v) => list(v).every((r) => /^[a-z]{2}-[a-z]+$/.test(r)), {
+        message: 'IBMCLOUD_VPC_REGIONS must be a comma list of VPC regions, e.g. us-south,eu-de',
+      })
+      .optional()
+      .meta({
+        description:
+          "VPC regions whose SSH keys are listed for review, with the servers each key was installed on (VPC answers for the account IBMCLOUD_API_KEY belongs to only); needs VPC Infrastructure Services: Editor (to delete the keys an approver says are the person's). IBM records no key's creator: an approver reviews them in the checklist, and each server the person's keys initialised is reported as an authorized_keys entry to remove by hand",
+        unset: 'unset (SSH keys are not checked, and the checklist says so)',
+      }),
+    IBMCLOUD_VPC_URL: z
+      .string()
+      .default('https://{region}.iaas.cloud.ibm.com/v1')
+      .refine((v) => v.includes('{region}') && url('IBMCLOUD_VPC_URL').safeParse(v.replaceAll('{region}', 'us-south')).success, {
+        message: 'IBMCLOUD_VPC_URL must be an http(s) URL with {region} where the region goes',
+      })
+      .describe('The VPC API of each region, `{region}` replaced by each of IBMCLOUD_VPC_REGIONS'),
     ...sweepVariables,
   })
   .transform((e) => ({
@@ -56,6 +74,8 @@ const schema = z
     accountManagementUrl: e.ACCOUNT_MANAGEMENT_URL,
     resourceControllerUrl: e.RESOURCE_CONTROLLER_URL,
     timeoutMs: e.IBMCLOUD_TIMEOUT_MS,
+    /** VPC's regional endpoints, one per region listed; none: SSH keys are not checked. */
+    vpc: { regions: list(e.IBMCLOUD_VPC_REGIONS ?? ''), url: e.IBMCLOUD_VPC_URL },
     /** Requests per second per account, shared by every worker; unset is unlimited. */
     ...(e.IBMCLOUD_MAX_RPS ? { maxRps: e.IBMCLOUD_MAX_RPS } : {}),
     /** The inactive-identities sweep (src/connectors/ibm-cloud/sweep/). */

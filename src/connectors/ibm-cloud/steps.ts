@@ -9,6 +9,7 @@ import { policiesStep } from './policies-step.js';
 import { serviceIdKeysStep } from './service-id-keys-step.js';
 import { serviceIdsStep } from './service-ids-step.js';
 import { trustedProfilesStep } from './trusted-profiles-step.js';
+import { authorizedKeysStep, sshKeysStep } from './vpc/ssh-keys-step.js';
 
 /** What offboarding does in each account, in the order the checklist shows it. */
 export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
@@ -50,6 +51,20 @@ export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
     createdByPerson: true,
     recordsOnly: true,
     connect: (client, accountId) => createdKeysAndProfilesStep(client.inAccount(accountId), accountId),
+  },
+  // VPC SSH keys: an approver says which are theirs (IBM records no creator); deleted at the delete phase only.
+  {
+    step: 'vpc-ssh-keys',
+    title: 'VPC SSH keys',
+    review: { feature: 'vpc', button: 'review', label: 'Review SSH keys…' },
+    connect: (client, accountId) => sshKeysStep(client.inAccount(accountId), accountId),
+  },
+  // Deleting a key leaves it in the authorized_keys of the servers it initialised: one residual item per server.
+  {
+    step: 'vpc-authorized-keys',
+    title: 'Their SSH keys on VPC servers',
+    reportsResidual: true,
+    connect: (client, accountId) => authorizedKeysStep(client.inAccount(accountId), accountId),
   },
   // Closes the account: the person's keys, groups, policies and links there are listed and removed first, each on its own.
   {

@@ -3,6 +3,8 @@ import { RateBudget } from '../rate-budget.js';
 import { IbmCloudClient } from './ibm-cloud-client.js';
 import { ibmCloudVariables, readIbmCloudSettings } from './settings.js';
 import { ibmCloudSteps } from './steps.js';
+import { VpcReviews } from './vpc/vpc-review.js';
+import { vpcReviewFeature } from './vpc/vpc-review-feature.js';
 import { sweepFeature } from './sweep/sweep-feature.js';
 
 /** IBM Cloud: every configured account is a scope; the person is found by the email on their Slack profile. */
@@ -15,6 +17,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
     "service credentials the person created and API keys they made on others' service IDs, which are listed with their creator and not rotated (they have seen the secrets)",
     'service IDs the person created and their keys, when the request hands them over: they keep working',
     'dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove',
+    "VPC SSH keys nobody named as theirs in the review (IBM records no key's creator), and their keys in servers' authorized_keys, which deleting a key resource leaves in place: listed per server, to be removed by hand",
   ],
   // `ibmapikey=…`, and a pasted API key: 44 base64url characters, which may hold no digit.
   secretShapes: { keys: ['ibm[_-]?api[_-]?key'], randomLengths: [44] },
@@ -35,6 +38,8 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         accessGroupsUrl: settings.accessGroupsUrl,
         policyManagementUrl: settings.policyManagementUrl,
         timeoutMs: settings.timeoutMs,
+        vpcRegions: settings.vpc.regions.length ? settings.vpc.regions.join(',') : 'unset',
+        vpcUrl: settings.vpc.url,
         maxRps: settings.maxRps ?? 'unlimited',
       },
       connect: ({ metrics, redis, keys }) =>
@@ -44,7 +49,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
           settings.maxRps
             ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { system: ibmCloud.title, rps: settings.maxRps, maxWaitMs: 2_000 })
             : undefined,
-        ),
+        ).withVpcReviews(new VpcReviews(redis, (part) => keys.ofSystem(ibmCloud.id, part))),
       checkStartup: (client) => client.checkCredentials(),
       credentialOwners: async (client) => [{ id: await client.apiKeyOwner(), credential: 'IBMCLOUD_API_KEY' }],
       async identify(client, person, account, earlier, asker) {
@@ -69,7 +74,7 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
         const gone = earlier.filter((e) => e.scope === account && !found.some((f) => f.id === e.id));
         return [...found, ...gone.map((e) => ({ ...e, detail: 'no longer a member; found in an earlier round' }))];
       },
-      features: [sweepFeature(settings.accountIds, settings.sweep)],
+      features: [sweepFeature(settings.accountIds, settings.sweep), vpcReviewFeature],
     };
   },
 };

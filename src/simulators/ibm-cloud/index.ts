@@ -11,6 +11,8 @@ export {
   SIM_GROUP_IDS,
   SIM_NHI_IDS,
   seedWithSsoMembership,
+  SIM_VPC,
+  withVpc,
 } from './seed.js';
 export type {
   IbmCloudSimulatorOptions,
@@ -37,4 +39,6 @@ export type {
   SimHistoryRecord,
   SimResourceKey,
   SimResourceInstance,
+  SimVpcKey,
+  SimVpcInstance,
 } from './types.js';

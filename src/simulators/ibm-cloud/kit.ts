@@ -1,5 +1,6 @@
 import type { SimulatorKit } from '../kit.js';
-import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, seedWithSsoMembership, SIM_BOT_API_KEY, SIM_IAM_IDS } from './seed.js';
+import type { IbmCloudClient } from '../../connectors/ibm-cloud/ibm-cloud-client.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, seedWithSsoMembership, SIM_BOT_API_KEY, SIM_IAM_IDS, SIM_VPC, withVpc } from './seed.js';
 import { startIbmCloudSimulator } from './server.js';
 import type { IbmCloudSimulator, IbmCloudSimulatorOptions } from './types.js';
 
@@ -19,7 +20,13 @@ export function ibmCloudEnv(url: string, accounts: string[] = [ACME_PRODUCTION, 
     'ACCOUNT_MANAGEMENT_URL',
     'RESOURCE_CONTROLLER_URL',
   ];
-  return { IBMCLOUD_API_KEY: SIM_BOT_API_KEY, IBMCLOUD_ACCOUNT_IDS: accounts.join(','), ...Object.fromEntries(endpoints.map((k) => [k, url])) };
+  return {
+    IBMCLOUD_API_KEY: SIM_BOT_API_KEY,
+    IBMCLOUD_ACCOUNT_IDS: accounts.join(','),
+    ...Object.fromEntries(endpoints.map((k) => [k, url])),
+    // Used once IBMCLOUD_VPC_REGIONS names regions (a test's or the demo's choice).
+    IBMCLOUD_VPC_URL: `${url}/vpc/{region}/v1`,
+  };
 }
 
 /** Other people of the production account, each near Jane's email: never her. */
@@ -39,15 +46,25 @@ export const kit: SimulatorKit<IbmCloudSimulator, IbmCloudKitOptions> = {
   // Jane in Acme's production account: two records (her IBMid, and her SL login with the email in
   // other case), keys, groups (one of them by a sign-in rule), policies and profile links.
   async conformance(opts = {}) {
-    const seed = seedWithSsoMembership();
+    const seed = withVpc(seedWithSsoMembership());
     const terraform = seed.apiKeys.find((k) => k.name === 'jane-terraform')!;
     if (opts.alreadyDisabled) terraform.disabled = true;
     // One item a page: Jane is the fourth user listed, and holds two or more of everything listed.
     const sim = await startIbmCloudSimulator({ seed, ...(opts.smallPages ? { pageSize: 1 } : {}) });
     if (opts.nearMisses) for (const person of NEAR_MISSES) sim.addUserToAccount(ACME_PRODUCTION, person);
     return {
-      env: ibmCloudEnv(sim.url, [ACME_PRODUCTION]),
+      env: { ...ibmCloudEnv(sim.url, [ACME_PRODUCTION]), IBMCLOUD_VPC_REGIONS: 'us-south,eu-de' },
       person: { requestId: 'OFF-CONF01', slackUserId: 'U0JANE001', email: JANE_EMAIL },
+      // An approver has said which VPC SSH keys are Jane's: the two named after her.
+      prepare: async (client) =>
+        (client as IbmCloudClient).vpcReviews?.set('OFF-CONF01', ACME_PRODUCTION, {
+          by: 'U0ALEX001',
+          at: '2026-01-05T09:00:00.000Z',
+          chosen: [
+            { region: 'us-south', id: SIM_VPC.janeLaptop, name: 'laptop-2024' },
+            { region: 'eu-de', id: SIM_VPC.janeDoeCi, name: 'jane-doe-ci' },
+          ],
+        }),
       ...(opts.alreadyDisabled ? { disabledBefore: terraform.id } : {}),
       isDisabled: (id) =>
         [SIM_IAM_IDS.jane, SIM_IAM_IDS.janeSl].flatMap((iamId) => sim.apiKeysOf(ACME_PRODUCTION, iamId)).find((k) => k.id === id)?.disabled === true,

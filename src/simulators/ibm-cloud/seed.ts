@@ -620,3 +620,46 @@ export function seedWithSsoMembership(iamId: string = SIM_IAM_IDS.jane): IbmClou
   sso.members.push({ iam_id: iamId, type: 'user', membership_type: 'dynamic', created_at: '2025-01-13T08:02:11.000Z', created_by_id: SIM_IAM_IDS.sam });
   return seed;
 }
+
+/** VPC SSH keys of Acme's production account in us-south and eu-de, and the servers they initialised. */
+export const SIM_VPC = {
+  /** Jane's, by its comment only. */
+  janeLaptop: 'r006-7a1c1b4e-0001-4f00-9a00-000000000001',
+  /** Jane's, by its name. */
+  janeDoeCi: 'r010-7a1c1b4e-0002-4f00-9a00-000000000002',
+  /** The build team's: names no one. */
+  deploy: 'r006-7a1c1b4e-0003-4f00-9a00-000000000003',
+  /** Mary Jane-Doe's: near Jane's name, never hers. */
+  mary: 'r006-7a1c1b4e-0004-4f00-9a00-000000000004',
+  web1: '0717_web1-0000-4000-8000-000000000001',
+  web2: '0717_web2-0000-4000-8000-000000000002',
+  db1: '02b7_db1-0000-4000-8000-000000000003',
+} as const;
+
+/** The seed with VPC keys and servers in Acme's production account (the account the bot's key belongs to). */
+export function withVpc(seed: IbmCloudSeed = defaultIbmSeed()): IbmCloudSeed {
+  const key = (id: string, name: string, region: string, comment: string) => ({
+    id,
+    name,
+    region,
+    account_id: ACME_PRODUCTION,
+    public_key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${id.slice(-6)} ${comment}`.trim(),
+    fingerprint: `SHA256:${Buffer.from(id).toString('base64').slice(0, 43)}`,
+    type: 'ed25519' as const,
+    created_at: '2025-03-01T09:00:00Z',
+  });
+  return {
+    ...seed,
+    vpcKeys: [
+      key(SIM_VPC.janeLaptop, 'laptop-2024', 'us-south', JANE_EMAIL),
+      key(SIM_VPC.deploy, 'ci-deploy', 'us-south', 'build@ci'),
+      key(SIM_VPC.mary, 'mary-jane-laptop', 'us-south', 'mary@home'),
+      key(SIM_VPC.janeDoeCi, 'jane-doe-ci', 'eu-de', ''),
+    ],
+    vpcInstances: [
+      { id: SIM_VPC.web1, name: 'web-1', region: 'us-south', account_id: ACME_PRODUCTION, key_ids: [SIM_VPC.janeLaptop, SIM_VPC.deploy] },
+      { id: SIM_VPC.web2, name: 'web-2', region: 'us-south', account_id: ACME_PRODUCTION, key_ids: [SIM_VPC.deploy] },
+      { id: SIM_VPC.db1, name: 'db-1', region: 'eu-de', account_id: ACME_PRODUCTION, key_ids: [SIM_VPC.janeDoeCi, SIM_VPC.mary] },
+    ],
+  };
+}

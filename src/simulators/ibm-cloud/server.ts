@@ -17,6 +17,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { activityReportRoutes } from './routes/activity-report.js';
 import { resourceControllerRoutes } from './routes/resource-controller.js';
 import { serviceIdRoutes } from './routes/service-ids.js';
+import { vpcRoutes } from './routes/vpc.js';
 import { defaultIbmSeed, SIM_BOT_API_KEY } from './seed.js';
 import { SimState } from './state.js';
 import * as truth from './true-state.js';
@@ -63,6 +64,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     ...profileAndServiceIdRoutes,
     ...activityReportRoutes,
     ...resourceControllerRoutes,
+    ...vpcRoutes,
     ...accessGroupRoutes,
     ...accessGroupMemberRoutes,
     ...policyRoutes,
@@ -205,6 +207,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     apiKeysOf: (accountId, iamId) => truth.apiKeysOf(state, accountId, iamId),
     apiKey: (id) => truth.apiKey(state, id),
     serviceId: (id) => truth.serviceId(state, id),
+    vpcKey: (id) => structuredClone(state.vpcKeys.find((k) => k.id === id)),
     serviceIdsOf: (accountId) => truth.serviceIdsOf(state, accountId),
     profilesLinkedTo: (accountId, iamId) => truth.profilesLinkedTo(state, accountId, iamId),
     groupsOf: (accountId, iamId) => truth.groupsOf(state, accountId, iamId),

@@ -12,6 +12,8 @@ import type {
   SimServiceId,
   SimTrustedProfile,
   SimUser,
+  SimVpcInstance,
+  SimVpcKey,
 } from './types.js';
 
 /**
@@ -71,6 +73,8 @@ export class SimState {
   readonly policies: Stored<SimPolicy>[];
   readonly resourceKeys: Stored<SimResourceKey>[];
   readonly resourceInstances: Stored<SimResourceInstance>[];
+  readonly vpcKeys: SimVpcKey[];
+  readonly vpcInstances: SimVpcInstance[];
   readonly userSignIns: Record<string, string>;
   /** The latest activity report of each account. */
   readonly reports = new Map<string, SimReport>();
@@ -95,6 +99,8 @@ export class SimState {
     this.policies = s.policies.map(wrap);
     this.resourceKeys = s.resourceKeys.map(wrap);
     this.resourceInstances = s.resourceInstances.map(wrap);
+    this.vpcKeys = s.vpcKeys ?? [];
+    this.vpcInstances = s.vpcInstances ?? [];
     this.userSignIns = s.userSignIns ?? {};
     this.botIamId = s.botIamId;
     this.botApiKeyId = s.botApiKeyId;

@@ -230,6 +230,29 @@ export interface SimResourceInstance {
   resource_keys_url: string;
 }
 
+/** A VPC SSH key (`GET /v1/keys` of one region): IBM records no creator. */
+export interface SimVpcKey {
+  id: string;
+  name: string;
+  region: string;
+  account_id: string;
+  /** `ssh-ed25519 AAAA… comment`: the comment is the only place a key may name its maker. */
+  public_key: string;
+  fingerprint: string;
+  type: 'rsa' | 'ed25519';
+  created_at: string;
+}
+
+/** A VPC virtual server instance, with the keys its initialization installed. */
+export interface SimVpcInstance {
+  id: string;
+  name: string;
+  region: string;
+  account_id: string;
+  /** Ids of the keys installed when it was created (`GET /v1/instances/{id}/initialization`). */
+  key_ids: string[];
+}
+
 export interface IbmCloudSeed {
   accounts: SimAccount[];
   users: SimUser[];
@@ -247,6 +270,9 @@ export interface IbmCloudSeed {
   /** Resource Controller: each served only to a token of its account, as IBM does. */
   resourceKeys: SimResourceKey[];
   resourceInstances: SimResourceInstance[];
+  /** VPC SSH keys and servers, each served only to a token of its account; absent: none. */
+  vpcKeys?: SimVpcKey[];
+  vpcInstances?: SimVpcInstance[];
   /** When each user last signed in (IAM id to ISO time), for the activity report; absent: never. */
   userSignIns?: Record<string, string>;
   /** The user the accepted API keys belong to: the `iam_id` in every token the simulator issues. */
@@ -367,6 +393,8 @@ export interface IbmCloudSimulator {
   dynamicGroupsOf(accountId: string, iamId: string): SimDynamicGroup[];
   /** The identity's direct policies, as full documents. */
   policiesOf(accountId: string, iamId: string): SimPolicy[];
+  /** One VPC SSH key as it is now; undefined once deleted. */
+  vpcKey(id: string): SimVpcKey | undefined;
   /** One service ID as it is now, with its history; undefined once deleted. */
   serviceId(id: string): SimServiceId | undefined;
   /** Every live service ID of the account. */

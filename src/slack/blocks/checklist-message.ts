@@ -129,6 +129,22 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
       { type: 'button', action_id: ACTIONS.taskNotApplicable, value: stepButtonValue(r.id, s.id), text: plain('Not applicable…') },
     ],
   }));
+  // A review a step waits for (which SSH keys are the person's): its system's button until the step is verified.
+  const toReview = steps.filter((s) => s.ref.review && s.phase === view.current.phase && s.state !== 'verified');
+  const reviews = toReview.length
+    ? [
+        {
+          type: 'actions',
+          block_id: `reviews.${r.id}`,
+          elements: toReview.slice(0, STEP_BUTTONS).map((s) => ({
+            type: 'button',
+            action_id: s.ref.review!.actionId,
+            value: stepButtonValue(r.id, s.id),
+            text: plain(cut(`${s.ref.review!.label} · ${scopeLabel(s.ref)}`, BUTTON_TEXT)),
+          })),
+        },
+      ]
+    : [];
   // Each failed step can be retried on its own, once its cause is fixed, without the others.
   const { phase } = view.current;
   const failedSteps =
@@ -158,7 +174,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         ),
       ]
     : [];
-  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...perStep, ...actions];
+  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...reviews, ...perStep, ...actions];
   const fixed = [section(heading), ...tampered, ...after];
   const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
   const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
