@@ -30,7 +30,8 @@ export async function processPreview(job: Job, deps: PreviewDeps): Promise<void>
     await Promise.all(
       deps.plan.map(async (system): Promise<PreviewItem[]> => {
         const connected = deps.systems.get(system.id);
-        const steps = system.scopes.flatMap((scope) => system.steps.map((step) => ({ step, scope })));
+        // A step a run would never plan here (unavailable as configured) is not shown as "0 found" either.
+        const steps = system.scopes.flatMap((scope) => system.steps.filter((step) => system.phasesOf(step, scope).length > 0).map((step) => ({ step, scope })));
         let identities: Identity[];
         try {
           if (!connected) throw new Error(`${system.title} is switched off in the worker's configuration`);

@@ -117,6 +117,11 @@ export interface StepAction {
  * run picks by phase. Read-only inventory is what the preview and the re-scans use.
  */
 export interface StepCapabilities {
+  /**
+   * Why the step cannot work in this scope as the system is configured (VPC regions unset): it is
+   * then never planned, so never green, and every round says under "Not covered" what was not checked.
+   */
+  unavailable?: string;
   inventory(ctx: StepContext): Promise<Inventory>;
   /** Reversible removal, recording a snapshot of each item so a reinstatement can restore it. */
   disable?: StepAction;

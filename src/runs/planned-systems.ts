@@ -11,7 +11,10 @@ import { phasesOf } from './step-phases.js';
 export function plannedSystems(systems: ReadonlyMap<string, ConnectedSystem>): PlannedSystem[] {
   return [...systems.values()].map(({ module, settings }) => {
     const steps = stepJobsOf(module);
-    const phases = new Map(steps.flatMap((step) => settings.scopes.map((scope) => [`${step.name}@${scope}`, phasesOf(step.capabilities({ systems }, scope))])));
+    const capabilities = steps.flatMap((step) => settings.scopes.map((scope) => ({ step, scope, caps: step.capabilities({ systems }, scope) })));
+    const phases = new Map(capabilities.map(({ step, scope, caps }) => [`${step.name}@${scope}`, phasesOf(caps)]));
+    // Said once per step and reason, whatever the number of scopes it is missing from.
+    const unavailable = [...new Set(capabilities.flatMap(({ step, caps }) => (caps.unavailable ? [`${step.title}: not checked (${caps.unavailable})`] : [])))];
     return {
       id: module.id,
       title: module.title,
@@ -19,7 +22,7 @@ export function plannedSystems(systems: ReadonlyMap<string, ConnectedSystem>): P
       scopes: settings.scopes,
       steps,
       phasesOf: (step, scope) => phases.get(`${step.name}@${scope}`) ?? [],
-      notCovered: module.notCovered,
+      notCovered: [...module.notCovered, ...unavailable],
     };
   });
 }

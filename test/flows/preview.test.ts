@@ -18,12 +18,12 @@ describe('what approvers see before they decide', () => {
     expect(text).toContain(
       `\`${ACME_PRODUCTION}\`: API keys: 3 · Access groups: 4 · Rule-based access groups: 0 · Direct access policies: 2 · Trusted profile links: 1 · ` +
         'Keys of service IDs they created: 1 · Service IDs they created: 1 · Service credentials and instances they created: 1 service credential, 1 service instance · ' +
-        "Keys on others' service IDs and profiles they created: 1 API key on someone else's service ID · VPC SSH keys: 0 · Their SSH keys on VPC servers: 0 · Account membership: 2",
+        "Keys on others' service IDs and profiles they created: 1 API key on someone else's service ID · Account membership: 2",
     );
     expect(text).toContain(
       `\`${ACME_STAGING}\`: API keys: 2 · Access groups: 1 · Rule-based access groups: 0 · Direct access policies: 1 · Trusted profile links: 2 · ` +
         'Keys of service IDs they created: 0 · Service IDs they created: 0 · Service credentials and instances they created: 0 · ' +
-        "Keys on others' service IDs and profiles they created: 1 trusted profile · VPC SSH keys: 0 · Their SSH keys on VPC servers: 0 · Account membership: 1",
+        "Keys on others' service IDs and profiles they created: 1 trusted profile · Account membership: 1",
     );
     expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
     // Who she was found to be: both of her user records, with realm and state, so approvers can tell it is the right person.

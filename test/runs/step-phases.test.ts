@@ -22,4 +22,9 @@ describe('a step takes part in the phases its capabilities allow', () => {
   it('one that can only list: reports what it finds in both removing phases, and has nothing to reinstate', () => {
     expect(phasesOf(step({}))).toEqual(['disable', 'delete']);
   });
+
+  it('one unavailable as the system is configured (VPC regions unset): in no phase, so never planned and never green', () => {
+    expect(phasesOf(step({ delete: action, unavailable: 'IBMCLOUD_VPC_REGIONS is unset' }))).toEqual([]);
+    expect(phasesOf(step({ unavailable: 'IBMCLOUD_VPC_REGIONS is unset' }))).toEqual([]);
+  });
 });

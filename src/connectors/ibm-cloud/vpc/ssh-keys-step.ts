@@ -2,7 +2,7 @@ import type { Change, Finding, StepCapabilities, StepContext } from '../../conne
 import { PermanentError } from '../../step-errors.js';
 import type { IbmCloudClient } from '../ibm-cloud-client.js';
 import type { VpcKey } from '../vpc-client.js';
-import { keyLabel, mentions, serversOf, vpcListing, type VpcListing } from './vpc-listing.js';
+import { keyLabel, mentions, serversOf, vpcListing, vpcUnavailable, type VpcListing } from './vpc-listing.js';
 import type { VpcReview } from './vpc-review.js';
 
 /** A finding's id: the region and the key's id, since deleting and reading a key back are regional calls. */
@@ -29,6 +29,7 @@ function awaitingReview(listing: Extract<VpcListing, { answered: true }>, email:
  * the authorized-keys step lists those.
  */
 export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
+  const unavailable = vpcUnavailable(client, accountId);
   const reviewOf = (ctx: StepContext): Promise<VpcReview | undefined> => client.vpcReviews?.get(ctx.requestId, accountId) ?? Promise.resolve(undefined);
   const chosenStillListed = async (ctx: StepContext): Promise<{ listing: VpcListing; review?: VpcReview; found: Finding[] }> => {
     const [listing, review] = await Promise.all([vpcListing(client, accountId), reviewOf(ctx)]);
@@ -45,6 +46,7 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
     return { listing, review, found };
   };
   return {
+    ...(unavailable ? { unavailable } : {}),
     async inventory(ctx) {
       const { listing, review, found } = await chosenStillListed(ctx);
       if (!listing.answered) return { found, note: `not checked: ${listing.why}` };
@@ -87,7 +89,9 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
  * leaves in place: residual access, to be removed on the server by hand.
  */
 export function authorizedKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
+  const unavailable = vpcUnavailable(client, accountId);
   return {
+    ...(unavailable ? { unavailable } : {}),
     async inventory(ctx) {
       const [listing, review] = await Promise.all([vpcListing(client, accountId), client.vpcReviews?.get(ctx.requestId, accountId)]);
       if (!listing.answered) return { found: [], note: `not checked: ${listing.why}` };

@@ -4,6 +4,10 @@ import type { VpcKey, VpcServer } from '../vpc-client.js';
 /** Every SSH key and server of the configured regions in one account, or why it could not be asked. */
 export type VpcListing = { answered: true; keys: VpcKey[]; servers: VpcServer[] } | { answered: false; why: string };
 
+/** Why VPC cannot be asked at all as configured: the steps are then not planned (see StepCapabilities.unavailable). */
+export const vpcUnavailable = (client: IbmCloudClient, accountId: string): string | undefined =>
+  client.vpcOf(accountId) ? undefined : 'IBMCLOUD_VPC_REGIONS is unset';
+
 /** VPC answers only for the account the bot's API key belongs to, and only in IBMCLOUD_VPC_REGIONS. */
 export async function vpcListing(client: IbmCloudClient, accountId: string): Promise<VpcListing> {
   const vpc = client.vpcOf(accountId);
