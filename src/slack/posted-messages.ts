@@ -5,7 +5,7 @@ import type { Keys } from '../redis.js';
 import { classifySlackError } from './classify-slack-error.js';
 
 /** The messages a request has one of, named in the metadata each carries. */
-export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboard_checklist' } as const;
+export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboard_checklist', handover: 'offboard_handover' } as const;
 /** One of ours, or a system feature's own kind, `<system id>.<kind>` (FeatureHost.postOnce), whose "request id" is the feature's. */
 export type PostedKind = keyof typeof POSTED_KINDS | `${string}.${string}`;
 

@@ -1,5 +1,6 @@
 import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
 import { endsCreated, kept, ownKeyRefusal } from './created-choice.js';
+import { serviceIdLink } from './console-links.js';
 import { createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
@@ -29,6 +30,7 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         ...(k.disabled ? { state: 'disabled' } : {}),
         ...(k.createdAt ? { createdAt: k.createdAt } : {}),
         ...(k.createdBy ? { createdBy: k.createdBy } : {}),
+        link: serviceIdLink(accountId, s.id),
       })),
     );
   };
