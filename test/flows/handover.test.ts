@@ -56,6 +56,18 @@ describe("the successor's direct message", () => {
     expect(handovers(stack, PEOPLE.taylor, id)).toHaveLength(1);
   });
 
+  it('is found by its metadata when Slack posted it but the answer was lost: the successor gets it once', async () => {
+    const { stack, player } = await start();
+    stack.slack.loseResponse('chat.postMessage', 1, (args) => String(args.text).includes('handed over to you'));
+    const id = await player.request(PEOPLE.morgan, janeLeaves('hand_over'));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await finishedTrail(stack, id);
+    // The retry read the direct message back (the first try did not) and adopted what it found.
+    await stack.slack.waitFor(() => stack.slack.callsTo('conversations.history').some((c) => String(c.args.channel).startsWith('D')), { timeoutMs: 15_000 });
+    expect(stack.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('handed over to you'))).toHaveLength(1);
+    expect(handovers(stack, PEOPLE.taylor, id)).toHaveLength(1);
+  });
+
   it('is not sent when what they created is disabled: nothing was handed over', async () => {
     const { stack, player } = await start();
     const id = await player.request(PEOPLE.morgan, janeLeaves('disable'));
