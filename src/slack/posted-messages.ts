@@ -112,7 +112,7 @@ export class PostedMessages {
       if (!this.searchRefusedLogged) {
         this.logger?.warn(
           { error: code },
-          'Slack refused to show the bot its earlier messages (add channels:history and groups:history); a message whose post was interrupted may be posted twice',
+          'Slack refused to show the bot its earlier messages (add channels:history, groups:history and im:history); a message whose post was interrupted may be posted twice',
         );
         this.searchRefusedLogged = true;
       }
