@@ -30,6 +30,8 @@ export interface Finding {
   warning?: string;
   /** Where a person manages it in the system's own console: the successor's hand-over message links it. */
   link?: string;
+  /** A credential whose secret the person made or has seen: handed over, it is a rotation task for the successor. */
+  rotate?: boolean;
 }
 
 /**

@@ -37,6 +37,7 @@ export function createdCredentialsStep(client: IbmCloudClient, accountId: string
           ...used(state),
           ...made(key.createdAt),
           link: resourceLink(accountId, key.sourceCrn),
+          rotate: true,
         });
       }
       for (const instance of rc.instances.filter((i) => i.createdBy !== undefined && mine.has(i.createdBy))) {
@@ -78,6 +79,7 @@ export function createdKeysAndProfilesStep(client: IbmCloudClient, accountId: st
           ...used(state),
           ...made(key.createdAt),
           link: serviceIdsLink(accountId),
+          rotate: true,
         });
       }
       for (const profile of profiles.filter((p) => p.createdBy !== undefined && mine.has(p.createdBy))) {

@@ -23,6 +23,7 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
       ctx.identities.map((i) => i.id),
       ctx.asker,
     );
+    const mine = new Set(ctx.identities.map((i) => i.id));
     return serviceIds.flatMap((s) =>
       s.keys.map((k) => ({
         id: k.id,
@@ -31,6 +32,8 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         ...(k.createdAt ? { createdAt: k.createdAt } : {}),
         ...(k.createdBy ? { createdBy: k.createdBy } : {}),
         link: serviceIdLink(accountId, s.id),
+        // One they made, they have seen the value of: handed over, the successor rotates it.
+        ...(k.createdBy !== undefined && mine.has(k.createdBy) ? { rotate: true } : {}),
       })),
     );
   };
