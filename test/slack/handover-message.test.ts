@@ -15,7 +15,7 @@ const item = (n: number, extra: Partial<HandedOverItem> = {}): HandedOverItem =>
 });
 
 describe('the hand-over message', () => {
-  it('escapes every outside string, the link text and the link included, so none becomes a mention or breaks the link', () => {
+  it('escapes every outside string, the console address included, and puts none inside link markup', () => {
     const message = handoverMessage(request, [
       item(1, { label: 'evil <!here> | <@U0ALEX001> & co', id: 'ApiKey-<b>', link: 'https://cloud.ibm.com/x?a=1&b=<2>|3' }),
     ]);
@@ -24,7 +24,9 @@ describe('the hand-over message', () => {
     expect(shown).not.toContain('<!here>');
     expect(shown).not.toContain('<@U0ALEX001>');
     expect(shown).toContain('Jane &lt;!channel&gt; Doe');
-    expect(shown).toContain('<https://cloud.ibm.com/x?a=1&amp;b=&lt;2&gt;%7C3|evil &lt;!here&gt; ¦ &lt;@U0ALEX001&gt; &amp; co>');
+    expect(shown).toContain('*evil &lt;!here&gt; | &lt;@U0ALEX001&gt; &amp; co*');
+    expect(shown).toContain('https://cloud.ibm.com/x?a=1&amp;b=&lt;2&gt;|3');
+    expect(shown).not.toContain('<https://');
     expect(shown).toContain('`ApiKey-&lt;b&gt;`');
   });
 

@@ -5,14 +5,14 @@ const SECTION_CHARS = 2900;
 /** The item lines' share of the blocks' text: the rest is the heading and the closing note. */
 const LISTING_CHARS = MESSAGE_BLOCKS_TEXT - 2000;
 
-/** One item: what it is, where, its last use, and a console link (each outside string escaped, the link's text included). */
+/** One item: what it is, where, its last use, and its console address (each outside string escaped). */
 function itemLine(item: HandedOverItem): string {
   const use =
     item.useCount === undefined && !item.lastUsed
       ? 'no use recorded'
       : [item.useCount !== undefined && `used ${item.useCount} times`, item.lastUsed ? `last ${slackDate(item.lastUsed)}` : 'never'].filter(Boolean).join(', ');
-  const name = item.link ? `<${escapeText(item.link).replace(/\|/g, '%7C')}|${escapeText(item.label).replace(/\|/g, '¦')}>` : escapeText(item.label);
-  return `• ${name} (\`${escapeText(item.id)}\`), ${escapeText(item.where)}: ${use}`;
+  // A bare address (Slack links it) rather than <url|text>: no outside text ever sits inside link markup.
+  return `• *${escapeText(item.label)}* (\`${escapeText(item.id)}\`), ${escapeText(item.where)}: ${use}${item.link ? `\n    ${escapeText(item.link)}` : ''}`;
 }
 
 /** Lines packed into sections Slack accepts, in order. */
