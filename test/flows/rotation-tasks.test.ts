@@ -29,7 +29,8 @@ async function handedOver() {
   const tasks = rotationTasks(runView(trail));
   const codeOf = (itemId: string) => tasks.find((t) => t.id === itemId)!.code;
   const checklist = () => JSON.stringify(player.checklist(id)?.blocks ?? []);
-  await stack.slack.waitFor(() => checklist().includes('Rotation tasks'));
+  // The checklist of the finished round, with every task the round recorded.
+  await stack.slack.waitFor(() => checklist().includes('every step verified') && checklist().includes('Rotation tasks'), { timeoutMs: 15_000 });
   return { stack, player, id, tasks, codeOf, checklist };
 }
 
@@ -78,6 +79,21 @@ describe('rotation tasks of handed-over credentials', () => {
       note: 'The log shipper is retired <!channel> next week.',
     });
     await stack.slack.waitFor(() => checklist().includes(`not needed (The log shipper is retired &lt;!channel&gt; next week.), attested by <@${PEOPLE.alex}>`));
+
+    // The evidence pack of the next round carries it among the attestations, and no secret.
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    await finishedTrail(stack, id, { rounds: 2 });
+    await player.evidence(id, 20_000, 2);
+    const file = stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.json`))!;
+    const pack = Buffer.from(file.bytes).toString('utf8');
+    const { attestations } = JSON.parse(pack) as { attestations: { type: string; event: { actor: string; note: string } }[] };
+    expect(attestations).toContainEqual(
+      expect.objectContaining({
+        type: 'rotation.closed',
+        event: expect.objectContaining({ actor: PEOPLE.alex, note: 'The log shipper is retired <!channel> next week.' }),
+      }),
+    );
+    expect(pack).not.toContain(SIM_NHI_IDS.janeResourceKeySecret);
   });
 
   it('only the named successor or an approver may close one: anyone else, and the person leaving, are refused and nothing changes', async () => {
