@@ -8,6 +8,7 @@ import { describeRun } from '../src/runs/run-flow.js';
 import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
 import { PendingFollowUp } from '../src/requests/pending-follow-up.js';
 import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
+import { HandoverPublisher } from '../src/slack/handover-publisher.js';
 import { PostedMessages } from '../src/slack/posted-messages.js';
 import type { BotParts } from './parts.js';
 import { scheduleFeatures } from '../jobs/feature-jobs.js';
@@ -39,6 +40,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
       approvers: directory.describeApprovers(),
       requirements: new ApprovalRequirements(config.policy, directory),
     }),
+    handover: new HandoverPublisher({ store, audit, slack, posted }),
     outbox,
     evidence: new EvidencePublisher(
       { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },

@@ -5,7 +5,7 @@ import { alertJobDataSchema, checklistJobDataSchema, notifyJobDataSchema, reques
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { classifySlackError } from '../src/slack/classify-slack-error.js';
 
-export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'slack' | 'logger'> & Partial<Pick<RunDeps, 'timers'>>;
+export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'handover' | 'slack' | 'logger'> & Partial<Pick<RunDeps, 'timers'>>;
 
 /**
  * Every write to Slack. A refresh renders the request's latest state when it runs, so of several
@@ -44,6 +44,9 @@ export async function processSlackOutput(job: Job, deps: SlackOutputDeps, token?
         await deps.approvals.alert(requestId, text);
         return;
       }
+      case SLACK_JOBS.handover:
+        await deps.handover.publish(requestJobDataSchema.parse(job.data).requestId);
+        return;
       case SLACK_JOBS.notify: {
         const { userId, text } = notifyJobDataSchema.parse(job.data);
         await deps.slack.chat.postMessage({ channel: userId, text }).catch((err: unknown) => {

@@ -3,7 +3,7 @@ import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
-import { stepButtonValue } from '../../src/slack/payloads.js';
+import { stepButtonValue, rotationButtonValue } from '../../src/slack/payloads.js';
 
 /** Request ids, wherever a message names them. */
 const REQUEST_IDS = /OFF-[0-9A-Z]{6}/g;
@@ -148,6 +148,33 @@ export class SlackPlayer {
         value: stepButtonValue(requestId, stepId),
         channel: APPROVAL_CHANNEL,
         messageTs: message.ts,
+      }),
+    );
+  }
+
+  /** Clicks Rotated myself or Not needed… on a rotation task (`code`, its `rotationCode`) of the request's checklist. */
+  async rotation(userId: string, action: 'rotatedMyself' | 'rotationNotNeeded', requestId: string, code: string) {
+    const message = this.checklist(requestId);
+    if (!message) throw new Error(`no checklist for ${requestId}`);
+    return this.handled(
+      this.stack.events.blockAction({
+        userId,
+        actionId: ACTIONS[action],
+        blockId: `rotation.${code}`,
+        value: rotationButtonValue(requestId, code),
+        channel: APPROVAL_CHANNEL,
+        messageTs: message.ts,
+      }),
+    );
+  }
+
+  /** Submits the rotation's Not needed modal with this reason (null: left empty). */
+  async submitRotationNote(userId: string, viewId: string, note: string | null) {
+    return this.handled(
+      this.stack.events.viewSubmission({
+        userId,
+        view: { id: viewId, callback_id: VIEWS.rotationNote },
+        values: { [FIELDS.taskNote]: { [inputAction(FIELDS.taskNote)]: { type: 'plain_text_input', value: note } } },
       }),
     );
   }

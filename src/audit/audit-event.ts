@@ -106,6 +106,11 @@ export type AuditEvent =
    * one of `attesters` (or an approver) to attest it. Recorded once a round.
    */
   | { type: 'task.opened'; stepId: string; instructions: string; attesters: Attesters }
+  /**
+   * A handed-over credential's rotation task closed by a person (the successor or an approver):
+   * they rotated it themselves, or it needs no rotation (with the reason). Attested, never read back.
+   */
+  | { type: 'rotation.closed'; stepId: string; itemId: string; actor: string; outcome: RotationOutcome; note?: string }
   /** The `reminder`th reminder of an open task went to its attesters. */
   | { type: 'task.reminded'; stepId: string; reminder: number }
   /**
@@ -151,6 +156,8 @@ export type Attesters = { kind: 'users'; ids: string[] } | { kind: 'usergroup'; 
 
 /** `done`: the task was done; `not_applicable`: there was nothing to do (why, in the note). */
 export type AttestationOutcome = 'done' | 'not_applicable';
+/** How a rotation task was closed: rotated by the person who says so, or not needed (with the reason). */
+export type RotationOutcome = 'rotated_myself' | 'not_needed';
 
 /**
  * What a round does: `disable` removes access reversibly and keeps a snapshot of it, `delete`

@@ -28,6 +28,10 @@ export interface Finding {
   kind?: string;
   /** What an approver should know before it is changed ("another team depends on it"), shown in the preview. */
   warning?: string;
+  /** Where a person manages it in the system's own console: the successor's hand-over message links it. */
+  link?: string;
+  /** A credential whose secret the person made or has seen: handed over, it is a rotation task for the successor. */
+  rotate?: boolean;
 }
 
 /**

@@ -62,7 +62,8 @@ export interface EvidencePack {
   read_backs: { step_id: string; at: string; checks: number; first_confirmed_at: string; elapsed_ms: number }[];
   exceptions: PackException[];
   /**
-   * Events of the lifecycle beyond revocation, kept whole: residual access, attestations, re-scans,
+   * Events of the lifecycle beyond revocation, kept whole: residual access, attestations (of manual
+   * tasks, and the closing of rotation tasks), re-scans,
    * reinstatements (each reinstatement round's `run.planned`, since 1.1).
    */
   residual_access: LifecycleEvent[];
@@ -235,7 +236,8 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     })),
     exceptions: exceptionsOf(trail, steps),
     residual_access: lifecycle(LIFECYCLE.residual_access),
-    attestations: lifecycle(LIFECYCLE.attestations),
+    // A rotation task's closing is a person's attestation too, of an item kept working, not of a step.
+    attestations: lifecycle(/attest|^rotation\.closed$/),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
       .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))

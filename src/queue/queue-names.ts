@@ -48,6 +48,8 @@ export const SLACK_JOBS = {
   notify: 'notify',
   /** An alert in the request's thread and, mentioning the approvers, in the approval channel. */
   alert: 'alert',
+  /** The successor's direct message listing what the person created that was handed over to them. */
+  handover: 'handover',
 } as const;
 
 export const stepJobDataSchema = z.object({

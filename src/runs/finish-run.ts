@@ -58,6 +58,8 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
     throw err;
   });
   await deps.evidence.sendToCompliance(requestId, round);
+  // The successor hears what is theirs now once access has ended (the job id makes it once a request).
+  if (phase !== 'reinstate' && request.createdItems === 'hand_over' && request.successorSlackUserId) await deps.outbox.handOver(requestId);
   await deps.store.patch(requestId, { status: next }, ['approved']);
   await deps.outbox.refreshChecklist(requestId);
   const attestedSteps = steps.filter((s) => s.state === 'attested').length;

@@ -6,6 +6,7 @@ import type { EvidencePublisher } from '../evidence/evidence-publisher.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ApprovalPublisher } from '../slack/approval-publisher.js';
+import type { HandoverPublisher } from '../slack/handover-publisher.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import type { PendingFollowUp } from '../requests/pending-follow-up.js';
 import type { PendingTimers } from '../requests/pending-timers.js';
@@ -31,6 +32,8 @@ export interface RunDeps {
   checklist: ChecklistPublisher;
   /** Renders and writes the approval message; only Slack jobs call it. */
   approvals: ApprovalPublisher;
+  /** Renders and posts the successor's hand-over message; only Slack jobs call it. */
+  handover: HandoverPublisher;
   /** Asks for Slack output: what jobs call instead of Slack. */
   outbox: SlackOutbox;
   evidence: EvidencePublisher;

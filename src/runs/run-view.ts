@@ -141,11 +141,16 @@ export interface RunView {
   attestations: (TrailRecord<'step.attested'> & { round: number })[];
   /** Every reminder of an open task, with its round. */
   reminders: (TrailRecord<'task.reminded'> & { round: number })[];
+  /** How each closed rotation task was closed, by `<step id>/<item id>`: the first closing stands. */
+  rotations: Map<string, TrailRecord<'rotation.closed'>>;
   repairs: TrailRecord<'run.reconciled'>[];
   named: TrailRecord<'people.named'>[];
   /** How many changes (announced or confirmed) each step has made over every round: names a listing's asker. */
   changeCount: Map<string, number>;
 }
+
+/** A rotation task's name: the step that kept the credential, and the credential. */
+export const rotationKey = (stepId: string, itemId: string) => `${stepId}/${itemId}`;
 
 /** The phase of a planned round; trails written before phases existed only deleted. */
 export const phaseOf = (e: { phase?: Phase }): Phase => e.phase ?? 'delete';
@@ -168,6 +173,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     decisions: [],
     deletions: [],
     rescans: [],
+    rotations: new Map(),
     finishes: [],
     reports: [],
     evidence: [],
@@ -265,6 +271,9 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         break;
       case 'task.reminded':
         view.reminders.push({ ...e, round: round?.round ?? 0 });
+        break;
+      case 'rotation.closed':
+        if (!view.rotations.has(rotationKey(e.stepId, e.itemId))) view.rotations.set(rotationKey(e.stepId, e.itemId), e);
         break;
       case 'run.finished':
         view.finishes.push(e);

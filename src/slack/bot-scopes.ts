@@ -15,6 +15,7 @@ const REQUIRED = {
 const ADVISED = {
   'channels:history': 'finding its own message after an interrupted post, instead of posting it twice',
   'groups:history': 'the same, in a private approval channel',
+  'im:history': "the same, for the hand-over message in a successor's direct messages",
 } as const;
 
 /** Every bot scope the bot asks for, as manifest.yml lists them. */

@@ -35,6 +35,12 @@ export const stepButton = z.object({
 
 export const stepButtonValue = (requestId: string, stepId: string) => `${requestId}|${stepId}`;
 
+/** A rotation task's button: the request and the task's code (`rotationCode`). */
+export const rotationButtonValue = (requestId: string, code: string) => `${requestId}|${code}`;
+export const rotationButton = z.object({
+  actions: z.tuple([z.object({ value: z.string().regex(/^OFF-[0-9A-Z]{6}\|[0-9a-f]{12}$/) })]),
+});
+
 /** One of our buttons: its value is the request it acts on. */
 export const requestButton = z.object({ actions: z.tuple([z.object({ value: requestId })]) });
 

@@ -5,7 +5,7 @@ import type { Keys } from '../redis.js';
 import { classifySlackError } from './classify-slack-error.js';
 
 /** The messages a request has one of, named in the metadata each carries. */
-export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboard_checklist' } as const;
+export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboard_checklist', handover: 'offboard_handover' } as const;
 /** One of ours, or a system feature's own kind, `<system id>.<kind>` (FeatureHost.postOnce), whose "request id" is the feature's. */
 export type PostedKind = keyof typeof POSTED_KINDS | `${string}.${string}`;
 
@@ -112,7 +112,7 @@ export class PostedMessages {
       if (!this.searchRefusedLogged) {
         this.logger?.warn(
           { error: code },
-          'Slack refused to show the bot its earlier messages (add channels:history and groups:history); a message whose post was interrupted may be posted twice',
+          'Slack refused to show the bot its earlier messages (add channels:history, groups:history and im:history); a message whose post was interrupted may be posted twice',
         );
         this.searchRefusedLogged = true;
       }

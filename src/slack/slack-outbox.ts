@@ -55,6 +55,11 @@ export class SlackOutbox {
     );
   }
 
+  /** Tells the successor what was handed over to them: once per request (the job id is the request's). */
+  async handOver(requestId: string): Promise<void> {
+    await this.queue.add(SLACK_JOBS.handover, { requestId }, { ...UNTIL_ACCEPTED, jobId: `${requestId}.handover`, removeOnComplete: { age: 90 * 24 * 3600 } });
+  }
+
   /**
    * Raises an alert about the request where approvers will see it; `key` makes it idempotent.
    * Callers escape what they interpolate from outside (see `escapeText`), as for `notify`.

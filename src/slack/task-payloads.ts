@@ -18,10 +18,25 @@ export function readTaskMetadata(raw: string | undefined): z.infer<typeof taskRe
 export const TASK_NOTE_LIMIT = 1_000;
 
 /** The note of a Not applicable: required, so the evidence says why there was nothing to do. */
-export function readTaskNote(values: unknown): { ok: true; note: string } | { ok: false; error: string } {
+export function readTaskNote(
+  values: unknown,
+  missing = 'Say why the task does not apply: the evidence records it with your name.',
+): { ok: true; note: string } | { ok: false; error: string } {
   const element = (values as Record<string, Record<string, { value?: unknown }>> | undefined)?.[FIELDS.taskNote]?.[inputAction(FIELDS.taskNote)];
   const value = typeof element?.value === 'string' ? element.value.trim() : '';
-  if (!value) return { ok: false, error: 'Say why the task does not apply: the evidence records it with your name.' };
+  if (!value) return { ok: false, error: missing };
   if (value.length > TASK_NOTE_LIMIT) return { ok: false, error: `Keep the note to ${TASK_NOTE_LIMIT} characters or fewer.` };
   return { ok: true, note: value };
+}
+
+const rotationRef = z.object({ requestId, code: z.string().regex(/^[0-9a-f]{12}$/) });
+
+/** The Not needed modal's metadata: which rotation task of which request. */
+export function readRotationMetadata(raw: string | undefined): z.infer<typeof rotationRef> | undefined {
+  try {
+    const parsed = rotationRef.safeParse(JSON.parse(raw ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -54,7 +54,12 @@ describe('the Slack calls of one offboarding', () => {
       c.method === 'usergroups.users.list' ||
       (c.method === 'chat.update' && c.args.ts === approvalTs) ||
       (c.method === 'chat.postMessage' && /was approved/.test(String(c.args.text)));
-    const run = stack.slack.calls.slice(clickFrom).filter((c) => !ofApproval(c));
+    // The successor's hand-over message (what she created is handed over): a message of its own, once a request.
+    const ofHandOver = (c: RecordedCall) =>
+      (c.method === 'conversations.open' && c.args.users === PEOPLE.taylor) ||
+      (c.method === 'chat.postMessage' && (c.args.metadata as { event_type?: string } | undefined)?.event_type === 'offboard_handover');
+    expect(stack.slack.calls.slice(clickFrom).filter(ofHandOver)).toHaveLength(2);
+    const run = stack.slack.calls.slice(clickFrom).filter((c) => !ofApproval(c) && !ofHandOver(c));
     expect(run.length, run.map((c) => c.method).join(', ')).toBeLessThanOrEqual(10);
 
     // Posted once; the dozens of step events in between became a few updates, not one each.

@@ -12,6 +12,7 @@ import { DEFAULT_POLICY } from '../../src/requests/approval-rules.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { SlackDirectory } from '../../src/slack/slack-directory.js';
 import { ApprovalPublisher } from '../../src/slack/approval-publisher.js';
+import { HandoverPublisher } from '../../src/slack/handover-publisher.js';
 import { PostedMessages } from '../../src/slack/posted-messages.js';
 import { SlackOutbox } from '../../src/slack/slack-outbox.js';
 
@@ -39,6 +40,7 @@ export function startSlackOutput(redisUrl: string, client: WebClient, channel: s
       requirements: new ApprovalRequirements(DEFAULT_POLICY, new SlackDirectory(client, { kind: 'users', ids: ['U0ALEX001', 'U0RILEY01'] })),
     }),
     checklist: new ChecklistPublisher({ store, audit, slack: client, posted, spacing }),
+    handover: new HandoverPublisher({ store, audit, slack: client, posted }),
     slack: client,
     logger: createLogger('silent'),
   };

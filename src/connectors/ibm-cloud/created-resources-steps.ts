@@ -1,4 +1,5 @@
 import type { Finding, Inventory, StepCapabilities, StepContext } from '../connector.js';
+import { resourceLink, serviceIdsLink, trustedProfileLink } from './console-links.js';
 import { resourceControllerListings, serviceIdsCreatedBy } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import type { IbmApiKeyState } from './ibm-cloud-types.js';
@@ -35,6 +36,8 @@ export function createdCredentialsStep(client: IbmCloudClient, accountId: string
           detail: `created by them (${key.createdBy}); not changed: they have seen its secret, to be rotated${usedText(state)}`,
           ...used(state),
           ...made(key.createdAt),
+          link: resourceLink(accountId, key.sourceCrn),
+          rotate: true,
         });
       }
       for (const instance of rc.instances.filter((i) => i.createdBy !== undefined && mine.has(i.createdBy))) {
@@ -44,6 +47,7 @@ export function createdCredentialsStep(client: IbmCloudClient, accountId: string
           kind: 'service instance',
           detail: `created by them (${instance.createdBy}); keeps running, ${owner}`,
           ...made(instance.createdAt),
+          link: resourceLink(accountId, instance.crn),
         });
       }
       return listed(found, 'they created no service credential or instance here');
@@ -74,6 +78,8 @@ export function createdKeysAndProfilesStep(client: IbmCloudClient, accountId: st
           detail: `created by them (${key.createdBy}); not changed: the service ID's owner rotates it${usedText(state)}`,
           ...used(state),
           ...made(key.createdAt),
+          link: serviceIdsLink(accountId),
+          rotate: true,
         });
       }
       for (const profile of profiles.filter((p) => p.createdBy !== undefined && mine.has(p.createdBy))) {
@@ -83,6 +89,7 @@ export function createdKeysAndProfilesStep(client: IbmCloudClient, accountId: st
           kind: 'trusted profile',
           detail: `created by them (${profile.createdBy}); not changed`,
           ...made(profile.createdAt),
+          link: trustedProfileLink(accountId, profile.id),
         });
       }
       return listed(found, "they made no key on others' service IDs and no trusted profile here");

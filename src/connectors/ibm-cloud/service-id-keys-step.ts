@@ -1,5 +1,6 @@
 import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
 import { endsCreated, kept, ownKeyRefusal } from './created-choice.js';
+import { serviceIdLink } from './console-links.js';
 import { createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
@@ -22,6 +23,7 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
       ctx.identities.map((i) => i.id),
       ctx.asker,
     );
+    const mine = new Set(ctx.identities.map((i) => i.id));
     return serviceIds.flatMap((s) =>
       s.keys.map((k) => ({
         id: k.id,
@@ -29,6 +31,9 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         ...(k.disabled ? { state: 'disabled' } : {}),
         ...(k.createdAt ? { createdAt: k.createdAt } : {}),
         ...(k.createdBy ? { createdBy: k.createdBy } : {}),
+        link: serviceIdLink(accountId, s.id),
+        // One they made, they have seen the value of: handed over, the successor rotates it.
+        ...(k.createdBy !== undefined && mine.has(k.createdBy) ? { rotate: true } : {}),
       })),
     );
   };

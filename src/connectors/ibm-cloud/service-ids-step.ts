@@ -1,5 +1,6 @@
 import type { Finding, StepCapabilities, StepContext } from '../connector.js';
 import { endsCreated, kept, ownKeyRefusal } from './created-choice.js';
+import { serviceIdLink } from './console-links.js';
 import { createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
@@ -29,6 +30,7 @@ export function serviceIdsStep(client: IbmCloudClient, accountId: string): StepC
           ? 'with no API key'
           : `with its ${s.keys.length === 1 ? 'API key' : `${s.keys.length} API keys`} ${s.keys.map((k) => `${k.name} (${k.id})`).join(', ')}`,
       ...(s.createdAt ? { createdAt: s.createdAt } : {}),
+      link: serviceIdLink(accountId, s.id),
     }));
   };
   return {

@@ -46,6 +46,7 @@ export const MANIFEST_BOT_SCOPES = [
   'im:write',
   'channels:history',
   'groups:history',
+  'im:history',
 ] as const;
 
 /** Everything the simulated workspace remembers. */

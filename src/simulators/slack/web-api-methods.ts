@@ -223,9 +223,9 @@ function storeView(
   return stored;
 }
 
-/** Reading a channel's messages takes channels:history, a private channel's groups:history. */
+/** Reading a channel's messages takes channels:history, a private channel's groups:history, a direct message's im:history. */
 function needsHistoryScope(s: SlackState, channel: string): void {
-  const needed = channel.startsWith('G') ? 'groups:history' : channel.startsWith('C') ? 'channels:history' : undefined;
+  const needed = channel.startsWith('G') ? 'groups:history' : channel.startsWith('C') ? 'channels:history' : channel.startsWith('D') ? 'im:history' : undefined;
   if (needed && !s.botScopes.includes(needed)) throw new SlackMethodError('missing_scope', { needed, provided: s.botScopes.join(',') });
 }
 

@@ -1,6 +1,8 @@
 import type { Phase } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
+import { rotationTasks } from '../../runs/handed-over.js';
+import { rotationBlocks } from './rotation-tasks.js';
 import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
 import { stepButtonValue } from '../payloads.js';
@@ -174,7 +176,8 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         ),
       ]
     : [];
-  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...reviews, ...perStep, ...actions];
+  const rotations = rotationBlocks(r.id, r.successorSlackUserId, rotationTasks(view));
+  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...rotations, ...reviews, ...perStep, ...actions];
   const fixed = [section(heading), ...tampered, ...after];
   const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
   const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';

@@ -8,6 +8,7 @@ export const VIEWS = {
   cancel: 'offboard_cancel_request',
   reschedule: 'offboard_reschedule',
   taskNote: 'offboard_task_note',
+  rotationNote: 'offboard_rotation_note',
 } as const;
 
 export const ACTIONS = {
@@ -23,6 +24,8 @@ export const ACTIONS = {
   generateReport: 'offboard_generate_report',
   taskDone: 'offboard_task_done',
   taskNotApplicable: 'offboard_task_not_applicable',
+  rotatedMyself: 'offboard_rotated_myself',
+  rotationNotNeeded: 'offboard_rotation_not_needed',
 } as const;
 
 /** Input block ids of the request modal; modal errors are keyed by these. */
