@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isReason, TEXT_LIMITS, type CreatedItems, type Reason } from '../requests/request.js';
+import { isReason, MAX_BATCH, TEXT_LIMITS, type CreatedItems, type Reason } from '../requests/request.js';
 import { FIELDS, inputAction } from './blocks/ids.js';
 import { slackUserId } from './payloads.js';
 
@@ -8,6 +8,8 @@ export interface RequestForm {
   personId?: string;
   /** Typed when the person cannot be picked in Slack (deactivated, or never had an account). */
   personEmail?: string;
+  /** Everyone else picked as leaving with them (a bulk request); absent when nobody is. */
+  othersIds?: string[];
   reason?: Reason;
   timing: 'now' | 'scheduled';
   /** Unix seconds from the datetimepicker. */
@@ -38,6 +40,12 @@ const text = (max: number) => z.object({ value: z.string().max(max).nullish() })
 const ELEMENTS = {
   [FIELDS.person]: user,
   [FIELDS.personEmail]: text(EMAIL_LIMIT),
+  [FIELDS.others]: z.object({
+    selected_users: z
+      .array(slackUserId)
+      .max(MAX_BATCH - 1)
+      .nullish(),
+  }),
   [FIELDS.reason]: z.object({ selected_option: z.object({ value: z.string().max(50) }).nullish() }),
   [FIELDS.timing]: option(['now', 'scheduled']),
   // Slack's datetimepicker gives whole unix seconds; anything past year 9999 is not a date.
@@ -56,6 +64,7 @@ const REJECT_REASON = z.object({ value: z.string().nullish() });
 
 const TOO_LONG: Partial<Record<string, string>> = {
   [FIELDS.personEmail]: `An email address is at most ${EMAIL_LIMIT} characters.`,
+  [FIELDS.others]: `One request is for at most ${MAX_BATCH} people: the person and ${MAX_BATCH - 1} others.`,
   [FIELDS.ticket]: `Keep the ticket reference to ${TEXT_LIMITS.ticket} characters or fewer.`,
   [FIELDS.notes]: `Keep the notes to ${TEXT_LIMITS.notes} characters or fewer.`,
 };
@@ -71,13 +80,14 @@ export function readRequestForm(raw: unknown): FormReading {
     const element = ownRecord(ownRecord(raw, block), inputAction(block)) ?? {};
     const parsed = schema.safeParse(element);
     if (parsed.success) return parsed.data;
-    const tooLong = parsed.error.issues.some((i) => i.code === 'too_big' && i.path.at(-1) === 'value');
+    const tooLong = parsed.error.issues.some((i) => i.code === 'too_big' && (i.path.at(-1) === 'value' || i.path.at(-1) === 'selected_users'));
     errors[block] = (tooLong && TOO_LONG[block]) || UNREADABLE;
     return undefined;
   };
 
   const person = read(FIELDS.person, ELEMENTS[FIELDS.person]);
   const personEmail = read(FIELDS.personEmail, ELEMENTS[FIELDS.personEmail])?.value?.trim() || undefined;
+  const others = [...new Set(read(FIELDS.others, ELEMENTS[FIELDS.others])?.selected_users ?? [])];
   const reason = read(FIELDS.reason, ELEMENTS[FIELDS.reason])?.selected_option?.value;
   if (reason !== undefined && !isReason(reason)) errors[FIELDS.reason] = 'Choose one of the listed reasons.';
   const timing = read(FIELDS.timing, ELEMENTS[FIELDS.timing]);
@@ -95,6 +105,7 @@ export function readRequestForm(raw: unknown): FormReading {
     form: {
       personId: person?.selected_user ?? undefined,
       ...(personEmail ? { personEmail } : {}),
+      ...(others.length ? { othersIds: others } : {}),
       reason: reason !== undefined && isReason(reason) ? reason : undefined,
       timing: timing?.selected_option?.value ?? 'now',
       effectiveAt: effectiveAt?.selected_date_time ?? undefined,

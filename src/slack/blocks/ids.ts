@@ -29,6 +29,8 @@ export const ACTIONS = {
 export const FIELDS = {
   person: 'person',
   personEmail: 'person_email',
+  /** Everyone else leaving with the person: a bulk request, one approval for all. */
+  others: 'others',
   reason: 'reason',
   timing: 'timing',
   effectiveAt: 'effective_at',

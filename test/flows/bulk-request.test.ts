@@ -1,0 +1,135 @@
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
+import { Keys } from '../../src/redis.js';
+import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import type { OffboardRequest } from '../../src/requests/request.js';
+import { RequestStore } from '../../src/requests/request-store.js';
+import { FIELDS } from '../../src/slack/blocks/ids.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, queueSnapshot, readTrail } from '../support/approval-helpers.js';
+import { useStack } from '../support/stack.js';
+
+const start = useStack();
+
+async function withStore<T>(stack: LocalStack, read: (store: RequestStore) => Promise<T>): Promise<T> {
+  const redis = new Redis(stack.config.redisUrl);
+  try {
+    return await read(new RequestStore(redis, new Keys(stack.config.redisPrefix)));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Every stored request, oldest first. */
+const storedRequests = (stack: LocalStack) => withStore(stack, async (store) => (await store.recentReadable(500)).requests.reverse());
+
+/**
+ * Waits for `n` requests to be stored and for each one's approval message to show what the person
+ * holds, as an approver sees it before approving (an approval is bound to that preview).
+ */
+async function batchOf(stack: LocalStack, n: number): Promise<OffboardRequest[]> {
+  return eventually(
+    async () => {
+      const requests = await storedRequests(stack);
+      if (requests.length !== n || !requests.every((r) => r.approvalMessage)) return undefined;
+      const trails = await Promise.all(requests.map((r) => readTrail(stack, r.id)));
+      return trails.every((t) => eventsOf(t, 'request.previewed').length > 0) ? requests : undefined;
+    },
+    30_000,
+    `${n} requests announced`,
+  );
+}
+
+describe('a bulk request: several people in one form', () => {
+  it('40 people leaving at once: one form, one approval, 40 ordinary requests each run and verified on its own', async () => {
+    const crowd = Array.from({ length: 40 }, (_, i) => crowdPerson(i));
+    const { stack, player } = await start({ extraSlackUsers: crowdSlackUsers(40), ibm: { seed: crowdIbmSeed(40) } });
+
+    const res = await player.submitForm(PEOPLE.morgan, {
+      person: crowd[0]!.slackUserId,
+      others: crowd.slice(1).map((p) => p.slackUserId),
+      reason: 'termination',
+      successor: PEOPLE.taylor,
+      ticket: 'RIF-2026',
+    });
+    expect(res.status).toBe(200);
+    const requests = await batchOf(stack, 40);
+    expect(new Set(requests.map((r) => r.batch?.id)).size).toBe(1);
+    expect(requests.map((r) => r.batch?.size)).toEqual(Array(40).fill(40));
+    expect(requests.map((r) => r.subject.email).sort()).toEqual(crowd.map((p) => p.email).sort());
+    const modal = await stack.slack.waitFor(() =>
+      stack.slack.views.find((v) => v.kind === 'update' && JSON.stringify(v.view).includes('40 requests to offboard')),
+    );
+    expect(JSON.stringify(modal.view)).toContain('and 20 more');
+
+    await player.click(PEOPLE.alex, 'approve', requests[7]!.id);
+
+    for (const r of requests) {
+      const trail = await finishedTrail(stack, r.id, { timeoutMs: 120_000 });
+      expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex, rule: 'Everyone else' })]);
+      expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
+    }
+    // Each person's keys are gone from both accounts, as IBM Cloud answers now.
+    const keysLeft = crowd.flatMap((p) => [ACME_PRODUCTION, ACME_STAGING].flatMap((account) => stack.ibm.apiKeysOf(account, p.iamId)));
+    expect(keysLeft).toEqual([]);
+  }, 240_000);
+
+  it('is decided under the strictest rule any of its people needs: a privileged person in it makes everyone wait for two approvals', async () => {
+    const { stack, player } = await start();
+    // Riley is an approver, so privileged: two approvals; Jane alone would need one.
+    await player.submitForm(PEOPLE.taylor, { person: PEOPLE.jane, others: [PEOPLE.riley], reason: 'resignation', successor: PEOPLE.chris, ticket: 'HR-2' });
+    const [jane, riley] = await batchOf(stack, 2).then((rs) => [
+      rs.find((r) => r.subject.slackUserId === PEOPLE.jane)!,
+      rs.find((r) => r.subject.slackUserId === PEOPLE.riley)!,
+    ]);
+
+    await player.click(PEOPLE.alex, 'approve', jane!.id);
+    expect(ephemeralsFor(stack, PEOPLE.alex).at(-1)?.text).toContain(
+      `Your approval of ${jane!.id} and of the 1 other requested with it is recorded. 1 of 2 approvals`,
+    );
+    for (const r of [jane!, riley!]) {
+      const trail = await readTrail(stack, r.id);
+      expect(eventsOf(trail, 'approval.recorded')).toEqual([expect.objectContaining({ actor: PEOPLE.alex, needed: 2 })]);
+      expect(eventsOf(trail, 'request.approved')).toEqual([]);
+    }
+
+    await player.click(PEOPLE.morgan, 'approve', riley!.id);
+    for (const r of [jane!, riley!]) {
+      const trail = await finishedTrail(stack, r.id, { timeoutMs: 30_000 });
+      expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.morgan, approvedBy: [PEOPLE.alex, PEOPLE.morgan] })]);
+    }
+  }, 60_000);
+
+  it("a non-approver's click, or one by a person in the batch, approves none of it", async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.chris, { person: PEOPLE.jane, others: [PEOPLE.riley], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-3' });
+    const requests = await batchOf(stack, 2);
+    const jane = requests.find((r) => r.subject.slackUserId === PEOPLE.jane)!;
+
+    await player.click(PEOPLE.taylor, 'approve', jane.id);
+    expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers can decide')]);
+    // Riley, an approver, is one of the people leaving in it: his click on Jane's message approves nobody.
+    await player.click(PEOPLE.riley, 'approve', jane.id);
+    expect(ephemeralsFor(stack, PEOPLE.riley).at(-1)?.text).toContain('is in the same bulk request, which is approved as one: nothing was approved');
+
+    for (const r of requests) {
+      const trail = await readTrail(stack, r.id);
+      expect(eventsOf(trail, 'approval.recorded')).toEqual([]);
+      expect(eventsOf(trail, 'request.approved')).toEqual([]);
+    }
+    expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending']);
+    const queued = await queueSnapshot(stack);
+    expect(queued.total).toBe(0);
+  });
+
+  it('stores nobody when one of the others cannot be offboarded, and says who, in the form', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.chris, { person: PEOPLE.jane, others: [PEOPLE.deployBot], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-4' });
+    const shown = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'update' && JSON.stringify(v.view).includes('Please fix')));
+    expect(JSON.stringify(shown.view)).toContain('*Others leaving with them* Deploy Bot: Deploy Bot is a bot or app, not a person.');
+    expect(JSON.stringify(shown.view)).toContain(FIELDS.others);
+    expect(await storedRequests(stack)).toEqual([]);
+  });
+});
