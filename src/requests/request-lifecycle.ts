@@ -48,6 +48,9 @@ const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) ==
 /** A cancellation or a new time: done, refused (who may not), or not valid in the request's state (why). */
 export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
+/** A bulk request's cancellation: which of its requests were cancelled, and which were past it. */
+export type BatchCancelOutcome = { kind: 'refused'; reason: string } | { kind: 'batch'; cancelled: string[]; kept: string[] };
+
 export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
 export type Decision =
@@ -265,8 +268,7 @@ export class RequestLifecycle {
    * it), and all are approved by the click that brings the strictest count.
    */
   private async approveBatch(clicked: OffboardRequest, actorId: string, typed: string | undefined): Promise<Decision> {
-    const ids = new Set([...(await this.store.batchMembers(clicked.batch!.id)), clicked.id]);
-    const pending = (await Promise.all([...ids].map((id) => this.store.get(id)))).filter((r): r is OffboardRequest => r?.status === 'pending');
+    const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
       const need = needs[i]!;
@@ -283,6 +285,12 @@ export class RequestLifecycle {
     for (const [i, member] of pending.entries()) decisions.push(await this.approveUnder(member, actorId, needs[i]!, needed));
     const mine = decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
     return mine.kind === 'awaiting' ? { ...mine, together: pending.length - 1 } : mine;
+  }
+
+  /** The pending requests of `clicked`'s bulk request, `clicked` first: a refusal then speaks of the request clicked when it applies to it. */
+  private async pendingOfBatch(clicked: OffboardRequest): Promise<OffboardRequest[]> {
+    const ids = new Set([clicked.id, ...(await this.store.batchMembers(clicked.batch!.id))]);
+    return (await Promise.all([...ids].map((id) => this.store.get(id)))).filter((r): r is OffboardRequest => r?.status === 'pending');
   }
 
   /** Counts the approval (when `needed` > 1) and approves once `needed` distinct deciders have approved the same terms. */
@@ -378,8 +386,7 @@ export class RequestLifecycle {
    * every one, or nothing is recorded; each counts it as its own, under the most rejections any needs.
    */
   private async rejectBatch(clicked: OffboardRequest, actorId: string, reason: string): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
-    const ids = new Set([...(await this.store.batchMembers(clicked.batch!.id)), clicked.id]);
-    const pending = (await Promise.all([...ids].map((id) => this.store.get(id)))).filter((r): r is OffboardRequest => r?.status === 'pending');
+    const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
       const refused = await this.mayDecide(member, actorId, 'reject', needs[i]);
@@ -462,6 +469,26 @@ export class RequestLifecycle {
       );
     }
     return { kind: 'done', request };
+  }
+
+  /**
+   * Cancels every request of the bulk request `requestId` is one of that can still be cancelled, each
+   * as `cancel` does (its trail, its message, its requester told); those past it (their run started,
+   * already decided otherwise) stay as they are and are named. Refused as a whole when `actorId` may
+   * not cancel the request they clicked.
+   */
+  async cancelBatch(requestId: string, actorId: string, reason: string): Promise<BatchCancelOutcome> {
+    const clicked = await this.store.mustGet(requestId);
+    const refused = await this.mayManage(clicked, actorId, 'cancel');
+    if (refused) return { kind: 'refused', reason: refused };
+    const ids = clicked.batch ? [...new Set([...(await this.store.batchMembers(clicked.batch.id)), clicked.id])].sort() : [clicked.id];
+    const cancelled: string[] = [];
+    const kept: string[] = [];
+    for (const id of ids) {
+      const outcome = await this.cancel(id, actorId, reason);
+      (outcome.kind === 'done' ? cancelled : kept).push(id);
+    }
+    return { kind: 'batch', cancelled, kept };
   }
 
   /**

@@ -156,6 +156,14 @@ export function readConfirmation(raw: unknown): { ok: true; typed: string } | { 
   return { ok: true, typed };
 }
 
+const CANCEL_SCOPE = z.object({ selected_option: z.object({ value: z.enum(['one', 'all']) }).nullish() });
+
+/** The cancel modal's choice on a bulk request: everyone in it, or (also when absent) this person only. */
+export function readCancelScope(raw: unknown): 'one' | 'all' {
+  const parsed = CANCEL_SCOPE.safeParse(ownRecord(ownRecord(raw, FIELDS.cancelScope), inputAction(FIELDS.cancelScope)) ?? {});
+  return parsed.success && parsed.data.selected_option?.value === 'all' ? 'all' : 'one';
+}
+
 /** The cancel modal's reason: required, as long as a rejection's at most. */
 export function readCancelReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: string } {
   const element = ownRecord(ownRecord(raw, FIELDS.cancelReason), inputAction(FIELDS.cancelReason)) ?? {};

@@ -2,12 +2,13 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 import { RequestStore } from '../../src/requests/request-store.js';
-import { FIELDS } from '../../src/slack/blocks/ids.js';
+import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { ephemeralsFor, eventsOf, eventually, finishedTrail, queueSnapshot, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -40,6 +41,26 @@ async function batchOf(stack: LocalStack, n: number): Promise<OffboardRequest[]>
     30_000,
     `${n} requests announced`,
   );
+}
+
+/**
+ * Opens the Cancel form from the request's approval message and submits it with `reason`, for this
+ * person only or (`scope` 'all') everyone in the bulk request; returns what the form shows after.
+ */
+async function cancelAs(stack: LocalStack, player: SlackPlayer, userId: string, id: string, reason: string, scope: 'one' | 'all'): Promise<string> {
+  await player.click(userId, 'cancel', id);
+  const form = stack.slack.views.filter((v) => v.kind === 'open' && v.userId === userId && v.view.callback_id === VIEWS.cancel).at(-1)!;
+  expect(JSON.stringify(form.view)).toContain('All 3 people of this bulk request');
+  await stack.events.viewSubmission({
+    userId,
+    view: { id: form.id, callback_id: VIEWS.cancel, private_metadata: form.view.private_metadata as string },
+    values: {
+      [FIELDS.cancelReason]: { [inputAction(FIELDS.cancelReason)]: { type: 'plain_text_input', value: reason } },
+      [FIELDS.cancelScope]: { [inputAction(FIELDS.cancelScope)]: { type: 'radio_buttons', selected_option: { value: scope } } },
+    },
+  });
+  await stack.bot.settled();
+  return JSON.stringify(stack.slack.views.filter((v) => v.id === form.id).at(-1)!.view);
 }
 
 describe('a bulk request: several people in one form', () => {
@@ -107,12 +128,15 @@ describe('a bulk request: several people in one form', () => {
     await player.submitForm(PEOPLE.chris, { person: PEOPLE.jane, others: [PEOPLE.riley], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-3' });
     const requests = await batchOf(stack, 2);
     const jane = requests.find((r) => r.subject.slackUserId === PEOPLE.jane)!;
+    const riley = requests.find((r) => r.subject.slackUserId === PEOPLE.riley)!;
 
     await player.click(PEOPLE.taylor, 'approve', jane.id);
     expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers can decide')]);
-    // Riley, an approver, is one of the people leaving in it: his click on Jane's message approves nobody.
+    // Riley, an approver, is one of the people leaving in it: his click on either message approves nobody.
     await player.click(PEOPLE.riley, 'approve', jane.id);
-    expect(ephemeralsFor(stack, PEOPLE.riley).at(-1)?.text).toContain('is in the same bulk request, which is approved as one: nothing was approved');
+    expect(ephemeralsFor(stack, PEOPLE.riley).at(-1)?.text).toContain('An offboarding request about you is open, so you cannot act');
+    await player.click(PEOPLE.riley, 'approve', riley.id);
+    expect(ephemeralsFor(stack, PEOPLE.riley).at(-1)?.text).toContain('You cannot decide on your own offboarding.');
 
     for (const r of requests) {
       const trail = await readTrail(stack, r.id);
@@ -124,6 +148,21 @@ describe('a bulk request: several people in one form', () => {
     expect(queued.total).toBe(0);
   });
 
+  it("one person in it whose approval is refused (the owner of the bot's IBM Cloud key) holds up everyone, and the refusal names them", async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.alex], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-7' });
+    const requests = await batchOf(stack, 2);
+    const jane = requests.find((r) => r.subject.slackUserId === PEOPLE.jane)!;
+    const alex = requests.find((r) => r.subject.slackUserId === PEOPLE.alex)!;
+
+    await player.click(PEOPLE.riley, 'approve', jane.id);
+    expect(ephemeralsFor(stack, PEOPLE.riley).at(-1)?.text).toContain(
+      `(${alex.id}, Alex Admin, is in the same bulk request, which is approved as one: nothing was approved.)`,
+    );
+    for (const r of requests) expect(eventsOf(await readTrail(stack, r.id), 'request.approved')).toEqual([]);
+    expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending']);
+  });
+
   it('stores nobody when one of the others cannot be offboarded, and says who, in the form', async () => {
     const { stack, player } = await start();
     await player.submitForm(PEOPLE.chris, { person: PEOPLE.jane, others: [PEOPLE.deployBot], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-4' });
@@ -131,5 +170,40 @@ describe('a bulk request: several people in one form', () => {
     expect(JSON.stringify(shown.view)).toContain('*Others leaving with them* Deploy Bot: Deploy Bot is a bot or app, not a person.');
     expect(JSON.stringify(shown.view)).toContain(FIELDS.others);
     expect(await storedRequests(stack)).toEqual([]);
+  });
+
+  it('is cancelled one person at a time or all at once; someone who may not cancel cancels none of it', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      others: [PEOPLE.chris, PEOPLE.pat],
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-6',
+    });
+    const requests = await batchOf(stack, 3);
+    const of = (user: string) => requests.find((r) => r.subject.slackUserId === user)!.id;
+    const statuses = async () => Object.fromEntries((await storedRequests(stack)).map((r) => [r.subject.slackUserId, r.status]));
+
+    // Taylor neither requested it nor approves: the form does not even open, and nothing is cancelled.
+    await player.click(PEOPLE.taylor, 'cancel', of(PEOPLE.jane));
+    expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([
+      expect.stringContaining('Only the requester or an offboarding approver can cancel'),
+    ]);
+    expect(await statuses()).toEqual({ [PEOPLE.jane]: 'pending', [PEOPLE.chris]: 'pending', [PEOPLE.pat]: 'pending' });
+
+    expect(await cancelAs(stack, player, PEOPLE.morgan, of(PEOPLE.jane), 'Jane stays', 'one')).toContain('is cancelled; nothing will be removed');
+    expect(await statuses()).toEqual({ [PEOPLE.jane]: 'cancelled', [PEOPLE.chris]: 'pending', [PEOPLE.pat]: 'pending' });
+
+    const shown = await cancelAs(stack, player, PEOPLE.riley, of(PEOPLE.chris), 'Reorganisation called off', 'all');
+    expect(shown).toContain('2 requests of this bulk request are cancelled; nothing will be removed.');
+    expect(shown).toContain(`Not cancelled, because their run has started or they were already decided: ${of(PEOPLE.jane)}.`);
+    expect(await statuses()).toEqual({ [PEOPLE.jane]: 'cancelled', [PEOPLE.chris]: 'cancelled', [PEOPLE.pat]: 'cancelled' });
+    for (const user of [PEOPLE.chris, PEOPLE.pat]) {
+      expect(eventsOf(await readTrail(stack, of(user)), 'request.cancelled')).toEqual([
+        expect.objectContaining({ actor: PEOPLE.riley, reason: 'Reorganisation called off' }),
+      ]);
+    }
+    expect((await queueSnapshot(stack)).total).toBe(0);
   });
 });

@@ -43,6 +43,8 @@ export const FIELDS = {
   rejectReason: 'reject_reason',
   confirmation: 'approve_confirmation',
   cancelReason: 'cancel_reason',
+  /** On a bulk request's cancel form: this person only, or everyone in it. */
+  cancelScope: 'cancel_scope',
   taskNote: 'task_note',
 } as const;
 
