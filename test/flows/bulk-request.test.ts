@@ -9,7 +9,16 @@ import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/in
 import type { OffboardRequest } from '../../src/requests/request.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, queueSnapshot, readTrail } from '../support/approval-helpers.js';
+import {
+  ephemeralsFor,
+  eventsOf,
+  eventually,
+  finishedTrail,
+  queueSnapshot,
+  readTrail,
+  rejectModalsFor,
+  submitRejectModal,
+} from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -146,6 +155,28 @@ describe('a bulk request: several people in one form', () => {
     expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending']);
     const queued = await queueSnapshot(stack);
     expect(queued.total).toBe(0);
+  });
+
+  it('one rejection rejects everyone in it, and nothing runs', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      others: [PEOPLE.chris, PEOPLE.pat],
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-8',
+    });
+    const requests = await batchOf(stack, 3);
+
+    await player.click(PEOPLE.riley, 'reject', requests[1]!.id);
+    await submitRejectModal(stack, PEOPLE.riley, rejectModalsFor(stack, PEOPLE.riley)[0]!.id, 'Wrong list');
+    await stack.bot.settled();
+
+    expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const r of requests) {
+      expect(eventsOf(await readTrail(stack, r.id), 'request.rejected')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, reason: 'Wrong list' })]);
+    }
+    expect((await queueSnapshot(stack)).total).toBe(0);
   });
 
   it("one person in it whose approval is refused (the owner of the bot's IBM Cloud key) holds up everyone, and the refusal names them", async () => {
