@@ -115,6 +115,9 @@ describe('a bulk request: several people in one form', () => {
       rs.find((r) => r.subject.slackUserId === PEOPLE.riley)!,
     ]);
 
+    expect(JSON.stringify(player.approvalMessage(jane!.id)?.blocks)).toContain(
+      `*Bulk request:* ${jane!.batch!.id}, 2 people. Approve or Reject here decides all of them still waiting, under the strictest rule any needs.`,
+    );
     await player.click(PEOPLE.alex, 'approve', jane!.id);
     expect(ephemeralsFor(stack, PEOPLE.alex).at(-1)?.text).toContain(
       `Your approval of ${jane!.id} and of the 1 other requested with it is recorded. 1 of 2 approvals`,
