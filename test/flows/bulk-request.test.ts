@@ -116,7 +116,7 @@ describe('a bulk request: several people in one form', () => {
     ]);
 
     expect(JSON.stringify(player.approvalMessage(jane!.id)?.blocks)).toContain(
-      `*Bulk request:* ${jane!.batch!.id}, 2 people. Approve or Reject here decides all of them still waiting, under the strictest rule any needs.`,
+      `*Bulk request:* ${jane!.batch!.id}, 2 people. Approve or Reject on any of their messages decides all of them still waiting, under the strictest rule any needs.`,
     );
     await player.click(PEOPLE.alex, 'approve', jane!.id);
     expect(ephemeralsFor(stack, PEOPLE.alex).at(-1)?.text).toContain(
