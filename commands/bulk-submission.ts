@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { NewRequest, OffboardRequest } from '../src/requests/request.js';
+import { MAX_BATCH, type NewRequest, type OffboardRequest } from '../src/requests/request.js';
 import type { SubmissionKey } from '../src/requests/request-lifecycle.js';
 import { formProblems, validateRequest } from '../src/requests/validate-request.js';
 import { checkingView } from '../src/slack/blocks/checking-view.js';
@@ -32,6 +32,8 @@ export async function bulkSubmission(
   const problems = await formProblems(form, userId, deps.now());
   const others = form.othersIds ?? [];
   if (form.personId && others.includes(form.personId)) problems[FIELDS.others] = 'The person leaving is picked above; list only the others here.';
+  if (others.length + (form.otherEmails?.length ?? 0) > MAX_BATCH - 1)
+    problems[FIELDS.otherEmails] = `One request is for at most ${MAX_BATCH} people: the person and ${MAX_BATCH - 1} others, picked or typed.`;
   if (Object.keys(problems).length) return ack({ response_action: 'errors', errors: problems });
   await ack({ response_action: 'update', view: checkingView() });
 
@@ -79,7 +81,11 @@ async function checkEveryone(
     const lookupEmail = (email: string) => budget.run(deps.directory.byEmail(email));
     const requester = await lookup(userId);
     if (!requester) return { kind: 'invalid', errors: { [FIELDS.person]: 'Slack could not tell me who you are; try again.' } };
-    const forms = [form, ...(form.othersIds ?? []).map((id) => ({ ...form, personId: id, personEmail: undefined }))];
+    const forms = [
+      form,
+      ...(form.othersIds ?? []).map((id) => ({ ...form, personId: id, personEmail: undefined })),
+      ...(form.otherEmails ?? []).map((email) => ({ ...form, personId: undefined, personEmail: email })),
+    ];
     const checks = await Promise.all(forms.map((f) => validateRequest(f, { requester, lookup, lookupEmail, now: deps.now() })));
     const errors: Record<string, string> = {};
     const personal: string[] = [];
@@ -89,8 +95,9 @@ async function checkEveryone(
         if (i === 0 || (block !== FIELDS.person && block !== FIELDS.personEmail)) errors[block] = text;
         else {
           // Named as Slack named them during the checks (answers are kept); the id when it knows nobody by it.
-          const id = forms[i]!.personId!;
-          personal.push(`${(await lookup(id).catch(() => undefined))?.name ?? id}: ${text}`);
+          const { personId, personEmail } = forms[i]!;
+          const name = personId ? ((await lookup(personId).catch(() => undefined))?.name ?? personId) : personEmail;
+          personal.push(`${name}: ${text}`);
         }
       }
     }

@@ -40,7 +40,7 @@ export function requestSubmission(deps: CommandDeps) {
     const reading = readRequestForm(view.state?.values);
     if (!reading.ok) return ack({ response_action: 'errors', errors: reading.errors });
     const { form } = reading;
-    if (form.othersIds) return bulkSubmission(deps, { ack, client, userId: user.id, submission, form });
+    if (form.othersIds || form.otherEmails) return bulkSubmission(deps, { ack, client, userId: user.id, submission, form });
     const store = (request: NewRequest) => submit(deps, request, submission, team?.domain);
 
     const known = knownPeople(deps, user.id, form);

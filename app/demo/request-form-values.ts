@@ -7,6 +7,8 @@ export interface FormAnswers {
   personEmail?: string;
   /** Picked in "Others leaving with them": a bulk request. */
   others?: string[];
+  /** Typed in "Or their emails", one a line. */
+  otherEmails?: string[];
   reason?: Reason;
   timing?: 'now' | 'scheduled';
   /** Unix seconds. */
@@ -27,6 +29,7 @@ export function requestFormValues(a: FormAnswers) {
     ...v(FIELDS.person, { type: 'users_select', selected_user: a.person ?? null }),
     ...v(FIELDS.personEmail, { type: 'plain_text_input', value: a.personEmail ?? null }),
     ...v(FIELDS.others, { type: 'multi_users_select', selected_users: a.others ?? [] }),
+    ...v(FIELDS.otherEmails, { type: 'plain_text_input', value: a.otherEmails?.join('\n') ?? null }),
     ...v(FIELDS.reason, { type: 'static_select', selected_option: option(a.reason) }),
     ...v(FIELDS.timing, { type: 'radio_buttons', selected_option: option(a.timing ?? 'now') }),
     ...v(FIELDS.effectiveAt, { type: 'datetimepicker', selected_date_time: a.effectiveAt ?? null }),

@@ -10,6 +10,8 @@ export interface RequestForm {
   personEmail?: string;
   /** Everyone else picked as leaving with them (a bulk request); absent when nobody is. */
   othersIds?: string[];
+  /** Everyone else typed as leaving with them, by email (as typed, duplicates dropped); absent when nobody is. */
+  otherEmails?: string[];
   reason?: Reason;
   timing: 'now' | 'scheduled';
   /** Unix seconds from the datetimepicker. */
@@ -29,6 +31,9 @@ export type FormReading = { ok: true; form: RequestForm } | { ok: false; errors:
 /** RFC 5321's longest address. */
 export const EMAIL_LIMIT = 254;
 
+/** Slack's longest plain text input: room for 99 addresses of about 30 characters. */
+export const OTHER_EMAILS_LIMIT = 3000;
+
 const UNREADABLE = 'This answer arrived in a shape the form never sends; choose or type it again.';
 const NO_ANSWERS = 'The form arrived without its answers; close it and run /offboard again.';
 
@@ -46,6 +51,7 @@ const ELEMENTS = {
       .max(MAX_BATCH - 1)
       .nullish(),
   }),
+  [FIELDS.otherEmails]: text(OTHER_EMAILS_LIMIT),
   [FIELDS.reason]: z.object({ selected_option: z.object({ value: z.string().max(50) }).nullish() }),
   [FIELDS.timing]: option(['now', 'scheduled']),
   // Slack's datetimepicker gives whole unix seconds; anything past year 9999 is not a date.
@@ -64,6 +70,7 @@ const REJECT_REASON = z.object({ value: z.string().nullish() });
 
 const TOO_LONG: Partial<Record<string, string>> = {
   [FIELDS.personEmail]: `An email address is at most ${EMAIL_LIMIT} characters.`,
+  [FIELDS.otherEmails]: `Keep the emails to ${OTHER_EMAILS_LIMIT} characters or fewer.`,
   [FIELDS.others]: `One request is for at most ${MAX_BATCH} people: the person and ${MAX_BATCH - 1} others.`,
   [FIELDS.ticket]: `Keep the ticket reference to ${TEXT_LIMITS.ticket} characters or fewer.`,
   [FIELDS.notes]: `Keep the notes to ${TEXT_LIMITS.notes} characters or fewer.`,
@@ -88,6 +95,10 @@ export function readRequestForm(raw: unknown): FormReading {
   const person = read(FIELDS.person, ELEMENTS[FIELDS.person]);
   const personEmail = read(FIELDS.personEmail, ELEMENTS[FIELDS.personEmail])?.value?.trim() || undefined;
   const others = [...new Set(read(FIELDS.others, ELEMENTS[FIELDS.others])?.selected_users ?? [])];
+  const typedOthers = read(FIELDS.otherEmails, ELEMENTS[FIELDS.otherEmails])?.value ?? '';
+  const typed = typedOthers.split(/[\s,;]+/).filter(Boolean);
+  // One person per address, letter case aside, as first typed.
+  const otherEmails = typed.filter((e, k) => typed.findIndex((x) => x.toLowerCase() === e.toLowerCase()) === k);
   const reason = read(FIELDS.reason, ELEMENTS[FIELDS.reason])?.selected_option?.value;
   if (reason !== undefined && !isReason(reason)) errors[FIELDS.reason] = 'Choose one of the listed reasons.';
   const timing = read(FIELDS.timing, ELEMENTS[FIELDS.timing]);
@@ -106,6 +117,7 @@ export function readRequestForm(raw: unknown): FormReading {
       personId: person?.selected_user ?? undefined,
       ...(personEmail ? { personEmail } : {}),
       ...(others.length ? { othersIds: others } : {}),
+      ...(otherEmails.length ? { otherEmails } : {}),
       reason: reason !== undefined && isReason(reason) ? reason : undefined,
       timing: timing?.selected_option?.value ?? 'now',
       effectiveAt: effectiveAt?.selected_date_time ?? undefined,

@@ -197,6 +197,25 @@ describe('a bulk request: several people in one form', () => {
     expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending']);
   });
 
+  it('takes others by email too: someone Slack knows by it, and someone without a Slack account', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      otherEmails: ['Chris.Contractor@acme.example', 'xavier@contractor.example', 'chris.contractor@acme.example'],
+      reason: 'contract_end',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-9',
+    });
+    const requests = await batchOf(stack, 3);
+    // The address typed twice (in another letter case) is one person.
+    expect(requests.map((r) => [r.subject.slackUserId, r.subject.email]).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+      [PEOPLE.chris, 'Chris.Contractor@acme.example'],
+      [PEOPLE.jane, 'jane.doe@acme.example'],
+      [null, 'xavier@contractor.example'],
+    ]);
+    expect(requests.map((r) => r.batch?.size)).toEqual([3, 3, 3]);
+  });
+
   it('stores nobody when one of the others cannot be offboarded, and says who, in the form', async () => {
     const { stack, player } = await start();
     await player.submitForm(PEOPLE.chris, { person: PEOPLE.jane, others: [PEOPLE.deployBot], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-4' });

@@ -31,6 +31,8 @@ export const FIELDS = {
   personEmail: 'person_email',
   /** Everyone else leaving with the person: a bulk request, one approval for all. */
   others: 'others',
+  /** Others leaving with them, by email (one a line), for those who cannot be picked. */
+  otherEmails: 'other_emails',
   reason: 'reason',
   timing: 'timing',
   effectiveAt: 'effective_at',
