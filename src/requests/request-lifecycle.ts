@@ -563,6 +563,24 @@ export class RequestLifecycle {
   }
 
   /**
+   * Runs the failed steps of every finished request of the bulk request `requestId` is one of, each
+   * as retryFailed does; those with nothing to retry (or still running) are left as they are.
+   * Refused as a whole when `actorId` may not retry the request they clicked.
+   */
+  async retryFailedBatch(requestId: string, actorId: string): Promise<RetryOutcome> {
+    const clicked = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(clicked, actorId, 'retry');
+    if (refused) return { kind: 'refused', reason: refused };
+    const ids = clicked.batch ? [...new Set([clicked.id, ...(await this.store.batchMembers(clicked.batch.id))])] : [clicked.id];
+    let steps = 0;
+    for (const id of ids) {
+      const outcome = await this.retryFailed(id, actorId);
+      if (outcome.kind === 'started') steps += outcome.steps;
+    }
+    return steps > 0 ? { kind: 'started', steps } : { kind: 'not_now', reason: `No request of this bulk request has failed steps to retry now.` };
+  }
+
+  /**
    * Runs one failed step of the finished round again, as a new round of the same phase with that
    * step alone (the checklist's Retry on the step); the other failed steps stay as they are.
    */

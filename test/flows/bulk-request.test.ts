@@ -216,6 +216,40 @@ describe('a bulk request: several people in one form', () => {
     expect(requests.map((r) => r.batch?.size)).toEqual([3, 3, 3]);
   });
 
+  it("retries everyone's failed steps from one button, for approvers only", async () => {
+    const crowd = Array.from({ length: 3 }, (_, i) => crowdPerson(i));
+    const { stack, player } = await start({ extraSlackUsers: crowdSlackUsers(3), ibm: { seed: crowdIbmSeed(3) } });
+    stack.ibm.inject({ method: 'DELETE', path: '/v1/apikeys/', status: 403 });
+    await player.submitForm(PEOPLE.morgan, {
+      person: crowd[0]!.slackUserId,
+      others: crowd.slice(1).map((p) => p.slackUserId),
+      reason: 'termination',
+      successor: PEOPLE.taylor,
+      ticket: 'RIF-3',
+    });
+    const requests = await batchOf(stack, 3);
+    await player.click(PEOPLE.alex, 'approve', requests[0]!.id);
+    for (const r of requests) expect(eventsOf(await finishedTrail(stack, r.id, { timeoutMs: 30_000 }), 'run.finished')[0]?.outcome).toBe('failures');
+    const checklist = await stack.slack.waitFor(() => {
+      const c = player.checklist(requests[1]!.id);
+      return c && JSON.stringify(c.blocks).includes("Retry everyone's failed steps (3 people)") ? c : undefined;
+    });
+    expect(checklist).toBeDefined();
+
+    stack.ibm.clearFaults();
+    await player.checklistButton(PEOPLE.taylor, 'retryBatch', requests[1]!.id);
+    expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers')]);
+    for (const r of requests) expect(eventsOf(await readTrail(stack, r.id), 'run.finished')).toHaveLength(1);
+
+    await player.checklistButton(PEOPLE.riley, 'retryBatch', requests[1]!.id);
+    for (const r of requests) {
+      const trail = await finishedTrail(stack, r.id, { rounds: 2, timeoutMs: 30_000 });
+      expect(eventsOf(trail, 'run.finished').map((f) => f.outcome)).toEqual(['failures', 'verified']);
+    }
+    const keysLeft = crowd.flatMap((p) => [ACME_PRODUCTION, ACME_STAGING].flatMap((account) => stack.ibm.apiKeysOf(account, p.iamId)));
+    expect(keysLeft).toEqual([]);
+  }, 90_000);
+
   it('stores nobody when one of the others cannot be offboarded, and says who, in the form', async () => {
     const { stack, player } = await start();
     await player.submitForm(PEOPLE.chris, { person: PEOPLE.jane, others: [PEOPLE.deployBot], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-4' });

@@ -14,6 +14,8 @@ export const ACTIONS = {
   approve: 'offboard_approve',
   reject: 'offboard_reject',
   retry: 'offboard_retry',
+  /** On a bulk request's checklist: the failed steps of everyone in it. */
+  retryBatch: 'offboard_retry_batch',
   reinstate: 'offboard_reinstate',
   endGrace: 'offboard_end_grace',
   retryStep: 'offboard_retry_step',
