@@ -229,7 +229,7 @@ describe('a bulk request: several people in one form', () => {
     });
     const requests = await batchOf(stack, 3);
     await player.click(PEOPLE.alex, 'approve', requests[0]!.id);
-    for (const r of requests) expect(eventsOf(await finishedTrail(stack, r.id, { timeoutMs: 30_000 }), 'run.finished')[0]?.outcome).toBe('failures');
+    for (const r of requests) expect(eventsOf(await finishedTrail(stack, r.id, { timeoutMs: 60_000 }), 'run.finished')[0]?.outcome).toBe('failures');
     const checklist = await stack.slack.waitFor(() => {
       const c = player.checklist(requests[1]!.id);
       return c && JSON.stringify(c.blocks).includes("Retry everyone's failed steps (3 people)") ? c : undefined;
@@ -243,12 +243,12 @@ describe('a bulk request: several people in one form', () => {
 
     await player.checklistButton(PEOPLE.riley, 'retryBatch', requests[1]!.id);
     for (const r of requests) {
-      const trail = await finishedTrail(stack, r.id, { rounds: 2, timeoutMs: 30_000 });
+      const trail = await finishedTrail(stack, r.id, { rounds: 2, timeoutMs: 60_000 });
       expect(eventsOf(trail, 'run.finished').map((f) => f.outcome)).toEqual(['failures', 'verified']);
     }
     const keysLeft = crowd.flatMap((p) => [ACME_PRODUCTION, ACME_STAGING].flatMap((account) => stack.ibm.apiKeysOf(account, p.iamId)));
     expect(keysLeft).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   it('stores nobody when one of the others cannot be offboarded, and says who, in the form', async () => {
     const { stack, player } = await start();
