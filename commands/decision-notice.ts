@@ -22,7 +22,9 @@ export function decisionNotice(d: Exclude<Decision, { kind: 'decided' | 'confirm
   if (d.kind === 'awaiting') {
     const so = `${d.approvedBy.length} of ${d.needed} approvals: ${mention(d.approvedBy)}.`;
     const others = d.others.length ? ` Also may approve: ${mention(d.others)}.` : ' Nobody else may approve it now.';
-    const first = d.again ? `You have already approved ${d.request.id}; a second click does not count twice.` : `Your approval of ${d.request.id} is recorded.`;
+    const first = d.again
+      ? `You have already approved ${d.request.id}; a second click does not count twice.`
+      : `Your approval of ${d.request.id}${d.together ? ` and of the ${d.together} other${d.together === 1 ? '' : 's'} requested with it` : ''} is recorded.`;
     return `${first}${d.risk ? ` ${d.risk}` : ''} ${so}${others}`;
   }
   if (d.kind === 'rejection_awaiting') {

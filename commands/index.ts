@@ -51,6 +51,10 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     ACTIONS.retry,
     round('retry', (id, user) => deps.lifecycle.retryFailed(id, user)),
   );
+  app.action(
+    ACTIONS.retryBatch,
+    round('retry bulk', (id, user) => deps.lifecycle.retryFailedBatch(id, user)),
+  );
   app.action(ACTIONS.retryStep, on(retryStepButton(deps)));
   app.action(
     ACTIONS.reinstate,

@@ -25,7 +25,10 @@ export function manageButton(deps: CommandDeps, action: 'cancel' | 'reschedule')
         click,
         `Slack sent this click without a way to open the form; click ${action === 'cancel' ? 'Cancel request' : 'Reschedule'} again.`,
       );
-    const view = action === 'cancel' ? cancelModal(request.id, request.subject.name) : rescheduleModal(request.id, request.subject.name, request.effectiveAt);
+    const view =
+      action === 'cancel'
+        ? cancelModal(request.id, request.subject.name, request.batch?.size)
+        : rescheduleModal(request.id, request.subject.name, request.effectiveAt);
     await client.views.open({ trigger_id: click.trigger_id, view });
   };
 }

@@ -5,7 +5,7 @@ import { escapeText } from '../src/slack/blocks/block-kit.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
 import { managingView } from '../src/slack/blocks/manage-modals.js';
 import { readRequestMetadata, viewSubmissionPayload } from '../src/slack/payloads.js';
-import { readCancelReason, readNewTime } from '../src/slack/request-form.js';
+import { readCancelReason, readCancelScope, readNewTime } from '../src/slack/request-form.js';
 import type { CommandDeps } from './deps.js';
 
 const TITLES = { cancel: 'Cancel offboarding', reschedule: 'Reschedule offboarding' } as const;
@@ -32,6 +32,13 @@ export function manageSubmission(deps: CommandDeps, action: 'cancel' | 'reschedu
     await ack({ response_action: 'update', view: managingView(TITLES[action], `:hourglass_flowing_sand: Working on request *${requestId}*…`) });
     let text: string;
     try {
+      if (action === 'cancel' && 'reason' in answer && readCancelScope(view.state?.values) === 'all') {
+        const outcome = await deps.lifecycle.cancelBatch(requestId, user.id, answer.reason);
+        deps.logger.info({ requestId, by: user.id, outcome: outcome.kind }, 'bulk cancel submitted');
+        text = outcome.kind === 'refused' ? `:no_entry: ${escapeText(outcome.reason)}` : batchCancelled(outcome.cancelled, outcome.kept);
+        await client.views.update({ view_id: view.id, view: managingView(TITLES[action], text) });
+        return;
+      }
       const outcome: ManageOutcome =
         'reason' in answer
           ? await deps.lifecycle.cancel(requestId, user.id, answer.reason)
@@ -49,4 +56,13 @@ export function manageSubmission(deps: CommandDeps, action: 'cancel' | 'reschedu
     }
     await client.views.update({ view_id: view.id, view: managingView(TITLES[action], text) });
   };
+}
+
+/** How many ids a bulk cancellation's outcome names before it counts the rest. */
+const NAMED = 10;
+
+function batchCancelled(cancelled: string[], kept: string[]): string {
+  const named = (ids: string[]) => (ids.length > NAMED ? `${ids.slice(0, NAMED).join(', ')} and ${ids.length - NAMED} more` : ids.join(', '));
+  const done = `:no_entry_sign: ${cancelled.length} request${cancelled.length === 1 ? '' : 's'} of this bulk request ${cancelled.length === 1 ? 'is' : 'are'} cancelled; nothing will be removed.`;
+  return kept.length ? `${done} Not cancelled, because their run has started or they were already decided: ${named(kept)}.` : done;
 }

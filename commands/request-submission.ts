@@ -9,6 +9,7 @@ import { submittedView } from '../src/slack/blocks/submitted-view.js';
 import { lookupBudget, LookupTimeout } from '../src/slack/lookup-budget.js';
 import { viewSubmissionPayload } from '../src/slack/payloads.js';
 import { readRequestForm, type RequestForm } from '../src/slack/request-form.js';
+import { bulkSubmission } from './bulk-submission.js';
 import type { CommandDeps } from './deps.js';
 
 /** Once the "Checking…" view is up, how long Slack may still take before the user is asked to submit again. */
@@ -39,6 +40,7 @@ export function requestSubmission(deps: CommandDeps) {
     const reading = readRequestForm(view.state?.values);
     if (!reading.ok) return ack({ response_action: 'errors', errors: reading.errors });
     const { form } = reading;
+    if (form.othersIds || form.otherEmails) return bulkSubmission(deps, { ack, client, userId: user.id, submission, form });
     const store = (request: NewRequest) => submit(deps, request, submission, team?.domain);
 
     const known = knownPeople(deps, user.id, form);

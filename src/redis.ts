@@ -44,6 +44,10 @@ export class Keys {
   hrDelivery(source: string, id: string) {
     return `${this.prefix}:hr:delivery:${source}:${id}`;
   }
+  /** The requests of one bulk request (a set of request ids). */
+  batch(id: string) {
+    return `${this.prefix}:batch:${id}`;
+  }
   /** Which request one view submission (view id + hash) created. */
   submission(viewId: string, hash: string) {
     return `${this.prefix}:submission:${viewId}:${hash}`;

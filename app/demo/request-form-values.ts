@@ -5,6 +5,10 @@ export interface FormAnswers {
   person?: string;
   /** Typed in "Or their email", for someone who cannot be picked. */
   personEmail?: string;
+  /** Picked in "Others leaving with them": a bulk request. */
+  others?: string[];
+  /** Typed in "Or their emails", one a line. */
+  otherEmails?: string[];
   reason?: Reason;
   timing?: 'now' | 'scheduled';
   /** Unix seconds. */
@@ -24,6 +28,8 @@ export function requestFormValues(a: FormAnswers) {
   return {
     ...v(FIELDS.person, { type: 'users_select', selected_user: a.person ?? null }),
     ...v(FIELDS.personEmail, { type: 'plain_text_input', value: a.personEmail ?? null }),
+    ...v(FIELDS.others, { type: 'multi_users_select', selected_users: a.others ?? [] }),
+    ...v(FIELDS.otherEmails, { type: 'plain_text_input', value: a.otherEmails?.join('\n') ?? null }),
     ...v(FIELDS.reason, { type: 'static_select', selected_option: option(a.reason) }),
     ...v(FIELDS.timing, { type: 'radio_buttons', selected_option: option(a.timing ?? 'now') }),
     ...v(FIELDS.effectiveAt, { type: 'datetimepicker', selected_date_time: a.effectiveAt ?? null }),

@@ -115,7 +115,7 @@ export class SlackPlayer {
   }
 
   /** Clicks a button under the request's checklist: Retry failed steps, Reinstate, End grace period now, the evidence's. */
-  async checklistButton(userId: string, action: 'retry' | 'reinstate' | 'endGrace' | 'downloadEvidence' | 'generateReport', requestId: string) {
+  async checklistButton(userId: string, action: 'retry' | 'retryBatch' | 'reinstate' | 'endGrace' | 'downloadEvidence' | 'generateReport', requestId: string) {
     return this.handled(this.send(userId, action, requestId, 'checklist'));
   }
 

@@ -45,6 +45,7 @@ export class ApprovalRequirements {
       // The only refusal an identification records is the account owner's (see each system's identify).
       accountOwner: found.some((i) => i.refusal !== undefined),
       identities: found.length,
+      bulk: request.batch !== undefined,
       subjectGroups: new Set(groups.filter((_, i) => memberOf[i])),
     });
     const everyone = rule.approverGroups

@@ -17,6 +17,8 @@ const whenSchema = z.strictObject({
   privileged: z.boolean().optional(),
   accountOwner: z.boolean().optional(),
   identitiesOver: z.number().int().min(0).optional(),
+  /** The person is one of several asked for in one form; a batch is decided under the strictest rule any of them needs. */
+  bulk: z.boolean().optional(),
   /** The person leaving is in one of these Slack user groups. */
   subjectGroups: z.array(groupId).min(1).optional(),
 });
@@ -70,6 +72,8 @@ export interface RuleFacts {
   privileged: boolean;
   accountOwner: boolean;
   identities: number;
+  /** One of several people asked for in one form. */
+  bulk: boolean;
   /** The user groups (of those the policy names) the person leaving is in. */
   subjectGroups: ReadonlySet<string>;
 }
@@ -84,6 +88,7 @@ function matches({ when }: ApprovalRule, facts: RuleFacts): boolean {
   if (when.privileged !== undefined && when.privileged !== facts.privileged) return false;
   if (when.accountOwner !== undefined && when.accountOwner !== facts.accountOwner) return false;
   if (when.identitiesOver !== undefined && facts.identities <= when.identitiesOver) return false;
+  if (when.bulk !== undefined && when.bulk !== facts.bulk) return false;
   if (when.subjectGroups && !when.subjectGroups.some((g) => facts.subjectGroups.has(g))) return false;
   return true;
 }

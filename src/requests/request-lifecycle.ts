@@ -48,6 +48,9 @@ const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) ==
 /** A cancellation or a new time: done, refused (who may not), or not valid in the request's state (why). */
 export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
+/** A bulk request's cancellation: which of its requests were cancelled, and which were past it. */
+export type BatchCancelOutcome = { kind: 'refused'; reason: string } | { kind: 'batch'; cancelled: string[]; kept: string[] };
+
 export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
 export type Decision =
@@ -60,7 +63,17 @@ export type Decision =
    * waits for `needed` distinct approvers of the same terms; `others`: who else may approve; `risk`
    * names what approving someone privileged does.
    */
-  | { kind: 'awaiting'; request: OffboardRequest; approvedBy: string[]; needed: number; again: boolean; others: string[]; risk?: string }
+  | {
+      kind: 'awaiting';
+      request: OffboardRequest;
+      approvedBy: string[];
+      needed: number;
+      again: boolean;
+      others: string[];
+      risk?: string;
+      /** A bulk request: how many other requests of it the approval was counted on too. */
+      together?: number;
+    }
   /** The rule asks the approver to type the person's email or name first (`mismatch`: what they typed names someone else). */
   | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean }
   /** The rule takes several rejections to end the request: this one is recorded (`again`: it already was). */
@@ -136,7 +149,12 @@ export class RequestLifecycle {
     const stored = await this.store.createForSubmission(valid, submission.viewId, submission.hash, (request) =>
       this.audit.start(request.id, { type: 'request.submitted', actor: valid.requester.slackUserId ?? valid.requester.name, request }),
     );
-    if (stored.kind === 'submitted') return (await this.submitted(submission)) ?? { kind: 'in_progress' };
+    if (stored.kind === 'submitted') {
+      const earlier = await this.submitted(submission);
+      if (earlier?.kind === 'duplicate') await this.joinBatch(earlier.request);
+      return earlier ?? { kind: 'in_progress' };
+    }
+    if (stored.kind === 'created') await this.joinBatch(stored.request);
     if (stored.kind === 'open') return { ...stored, approver: valid.requester.slackUserId ? await this.actsAsApprover(valid.requester.slackUserId) : false };
     return { kind: 'created', request: stored.request };
   }
@@ -157,6 +175,11 @@ export class RequestLifecycle {
       if (Date.now() > deadline) return { kind: 'in_progress' };
       await sleep(20);
     }
+  }
+
+  /** Lists a request of a bulk request among its batch's: again on a replay, so a crash after the store loses none. */
+  private async joinBatch(request: OffboardRequest): Promise<void> {
+    if (request.batch) await this.store.addToBatch(request.batch.id, request.id);
   }
 
   /**
@@ -225,6 +248,7 @@ export class RequestLifecycle {
    */
   async approve(requestId: string, actorId: string, typed?: string): Promise<Decision> {
     const current = await this.store.mustGet(requestId);
+    if (current.batch && current.status === 'pending') return this.approveBatch(current, actorId, typed);
     // Read before the decision is taken, so a Slack error here cannot leave an approval without its event.
     const need = await this.requirementOf(current);
     const refused = await this.mayDecide(current, actorId, 'approve', need);
@@ -233,9 +257,48 @@ export class RequestLifecycle {
     const owner = credentialRefusal(current.subject.name, need.privileges);
     if (owner) return { kind: 'refused', reason: await this.recordRefusal(current, actorId, 'approve', owner) };
     if (need.rule.typedConfirmation && !confirmsPerson(current, typed)) return { kind: 'confirm', request: current, mismatch: typed !== undefined };
+    return this.approveUnder(current, actorId, need, need.rule.approvals);
+  }
+
+  /**
+   * One approval for every pending request of a bulk request, under the strictest rule any of them
+   * needs: the most approvals, and a typed confirmation (of the person whose message was clicked) if
+   * any asks for one. The approver must be allowed to decide every one of them, or nothing is
+   * recorded on any; then each request counts the approval as its own (its trail and evidence name
+   * it), and all are approved by the click that brings the strictest count.
+   */
+  private async approveBatch(clicked: OffboardRequest, actorId: string, typed: string | undefined): Promise<Decision> {
+    const pending = await this.pendingOfBatch(clicked);
+    const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
+    for (const [i, member] of pending.entries()) {
+      const need = needs[i]!;
+      const refused = await this.mayDecide(member, actorId, 'approve', need);
+      if (refused) return { kind: 'refused', reason: inBatch(member, clicked, refused), ...decidersOf(need) };
+      const owner = credentialRefusal(member.subject.name, need.privileges);
+      if (owner) return { kind: 'refused', reason: inBatch(member, clicked, await this.recordRefusal(member, actorId, 'approve', owner)) };
+    }
+    if (needs.some((n) => n.rule.typedConfirmation) && !confirmsPerson(clicked, typed))
+      return { kind: 'confirm', request: clicked, mismatch: typed !== undefined };
+    const needed = Math.max(...needs.map((n) => n.rule.approvals));
+    // One after another: each starts its run, so a hundred at once would only queue behind each other in Redis.
+    const decisions: Decision[] = [];
+    for (const [i, member] of pending.entries()) decisions.push(await this.approveUnder(member, actorId, needs[i]!, needed));
+    const mine = decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
+    return mine.kind === 'awaiting' ? { ...mine, together: pending.length - 1 } : mine;
+  }
+
+  /** The pending requests of `clicked`'s bulk request, `clicked` first: a refusal then speaks of the request clicked when it applies to it. */
+  private async pendingOfBatch(clicked: OffboardRequest): Promise<OffboardRequest[]> {
+    const ids = new Set([clicked.id, ...(await this.store.batchMembers(clicked.batch!.id))]);
+    return (await Promise.all([...ids].map((id) => this.store.get(id)))).filter((r): r is OffboardRequest => r?.status === 'pending');
+  }
+
+  /** Counts the approval (when `needed` > 1) and approves once `needed` distinct deciders have approved the same terms. */
+  private async approveUnder(current: OffboardRequest, actorId: string, need: Requirement, needed: number): Promise<Decision> {
+    const requestId = current.id;
     let approvedBy: string[] | undefined;
-    if (need.rule.approvals > 1) {
-      const tally = await this.tally(current, actorId, need);
+    if (needed > 1) {
+      const tally = await this.tally(current, actorId, need, needed);
       if (tally.kind === 'awaiting') return tally;
       approvedBy = tally.approvedBy;
     }
@@ -273,8 +336,8 @@ export class RequestLifecycle {
     request: OffboardRequest,
     actorId: string,
     need: Requirement,
+    needed: number,
   ): Promise<Extract<Decision, { kind: 'awaiting' }> | { kind: 'enough'; approvedBy: string[] }> {
-    const needed = need.rule.approvals;
     // The set, not the trail, is what counts: should the process die before the entry below is
     // written, the approval still counts, and the decision's entry names every approver it counted.
     // The set is the digest's: approvals of terms since changed are in another and count no more.
@@ -310,12 +373,40 @@ export class RequestLifecycle {
     // Masked as it enters: the reason is stored, queued for the requester's DM and shown.
     const reason = redact(typedReason);
     const current = await this.store.mustGet(requestId);
+    if (current.batch && current.status === 'pending') return this.rejectBatch(current, actorId, reason);
     const need = await this.requirementOf(current);
     const refused = await this.mayDecide(current, actorId, 'reject', need);
     if (refused) return { kind: 'refused', reason: refused, ...decidersOf(need) };
     if (current.status !== 'pending') return { kind: 'already_decided', request: current };
+    return this.rejectUnder(current, actorId, reason, need, need.rule.rejections);
+  }
+
+  /**
+   * One rejection for every pending request of a bulk request: the approver must be allowed to decide
+   * every one, or nothing is recorded; each counts it as its own, under the most rejections any needs.
+   */
+  private async rejectBatch(clicked: OffboardRequest, actorId: string, reason: string): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
+    const pending = await this.pendingOfBatch(clicked);
+    const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
+    for (const [i, member] of pending.entries()) {
+      const refused = await this.mayDecide(member, actorId, 'reject', needs[i]);
+      if (refused) return { kind: 'refused', reason: inBatch(member, clicked, refused), ...decidersOf(needs[i]!) };
+    }
+    const needed = Math.max(...needs.map((n) => n.rule.rejections));
+    const decisions: Exclude<Decision, { kind: 'confirm' | 'awaiting' }>[] = [];
+    for (const [i, member] of pending.entries()) decisions.push(await this.rejectUnder(member, actorId, reason, needs[i]!, needed));
+    return decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
+  }
+
+  private async rejectUnder(
+    current: OffboardRequest,
+    actorId: string,
+    reason: string,
+    need: Requirement,
+    needed: number,
+  ): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
+    const requestId = current.id;
     let rejectedBy: string[] | undefined;
-    const needed = need.rule.rejections;
     if (needed > 1) {
       const { added, rejections } = await this.store.addRejection(requestId, actorId);
       rejectedBy = rejections.filter((r) => need.deciders.includes(r));
@@ -378,6 +469,26 @@ export class RequestLifecycle {
       );
     }
     return { kind: 'done', request };
+  }
+
+  /**
+   * Cancels every request of the bulk request `requestId` is one of that can still be cancelled, each
+   * as `cancel` does (its trail, its message, its requester told); those past it (their run started,
+   * already decided otherwise) stay as they are and are named. Refused as a whole when `actorId` may
+   * not cancel the request they clicked.
+   */
+  async cancelBatch(requestId: string, actorId: string, reason: string): Promise<BatchCancelOutcome> {
+    const clicked = await this.store.mustGet(requestId);
+    const refused = await this.mayManage(clicked, actorId, 'cancel');
+    if (refused) return { kind: 'refused', reason: refused };
+    const ids = clicked.batch ? [...new Set([...(await this.store.batchMembers(clicked.batch.id)), clicked.id])].sort() : [clicked.id];
+    const cancelled: string[] = [];
+    const kept: string[] = [];
+    for (const id of ids) {
+      const outcome = await this.cancel(id, actorId, reason);
+      (outcome.kind === 'done' ? cancelled : kept).push(id);
+    }
+    return { kind: 'batch', cancelled, kept };
   }
 
   /**
@@ -449,6 +560,24 @@ export class RequestLifecycle {
     );
     if (granted.kind === 'not_now') return { kind: 'not_now', reason: `A retry of ${requestId} has just been started.` };
     return { kind: 'started', steps: failed.length };
+  }
+
+  /**
+   * Runs the failed steps of every finished request of the bulk request `requestId` is one of, each
+   * as retryFailed does; those with nothing to retry (or still running) are left as they are.
+   * Refused as a whole when `actorId` may not retry the request they clicked.
+   */
+  async retryFailedBatch(requestId: string, actorId: string): Promise<RetryOutcome> {
+    const clicked = await this.store.mustGet(requestId);
+    const refused = await this.mayDecide(clicked, actorId, 'retry');
+    if (refused) return { kind: 'refused', reason: refused };
+    const ids = clicked.batch ? [...new Set([clicked.id, ...(await this.store.batchMembers(clicked.batch.id))])] : [clicked.id];
+    let steps = 0;
+    for (const id of ids) {
+      const outcome = await this.retryFailed(id, actorId);
+      if (outcome.kind === 'started') steps += outcome.steps;
+    }
+    return steps > 0 ? { kind: 'started', steps } : { kind: 'not_now', reason: `No request of this bulk request has failed steps to retry now.` };
   }
 
   /**
@@ -553,6 +682,12 @@ function notWaitingForDeletion(id: string, status: RequestStatus, what: string):
     default:
       return `${id} is not waiting for deletion, so it cannot be ${what}.`;
   }
+}
+
+/** A refusal about one request of a bulk request, told on another's button: it names whom it is about. */
+function inBatch(member: OffboardRequest, clicked: OffboardRequest, reason: string): string {
+  if (member.id === clicked.id) return reason;
+  return `${reason} (${member.id}, ${member.subject.name}, is in the same bulk request, which is approved as one: nothing was approved.)`;
 }
 
 /** The rule's own approver groups as a Slack mention, for a refusal to point at; none under OFFBOARD_APPROVERS. */

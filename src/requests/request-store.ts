@@ -315,6 +315,16 @@ export class RequestStore {
     return (await this.redis.get(this.keys.submission(viewId, hash))) ?? undefined;
   }
 
+  /** Records a request as one of a bulk request's; done again on a replay of its submission, so a crash between the two loses none. */
+  async addToBatch(batchId: string, requestId: string): Promise<void> {
+    await this.redis.sadd(this.keys.batch(batchId), requestId);
+  }
+
+  /** The ids of the requests a bulk request stored, sorted. */
+  async batchMembers(batchId: string): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.batch(batchId))).sort();
+  }
+
   /** True for the first caller to claim `kind` of this request within `ttlMs`, false for every other. */
   async claim(kind: string, requestId: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.keys.lock(kind, requestId), '1', 'PX', ttlMs, 'NX')) === 'OK';

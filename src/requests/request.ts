@@ -20,6 +20,9 @@ export function isReason(value: string): value is Reason {
 /** Server-side lengths of typed text; the modals declare the same, so Slack and we agree. */
 export const TEXT_LIMITS = { ticket: 100, notes: 2000, rejectReason: 1000 } as const;
 
+/** The most people one form may ask for at once. */
+export const MAX_BATCH = 100;
+
 export const REQUEST_ID = /^OFF-[0-9A-Z]{6}$/;
 
 /** What happens to the identity, data and resources after access ends. */
@@ -100,6 +103,11 @@ export const offboardRequestSchema = z.object({
   /** What happens to what the person created (absent on requests stored before it was asked: left as it is). */
   createdItems: z.enum(Object.keys(CREATED_CHOICES) as [CreatedItems, ...CreatedItems[]]).optional(),
   ticket: z.string().max(TEXT_LIMITS.ticket),
+  /**
+   * One of several people asked for in one form (a bulk request): each is an ordinary request of its
+   * own, and one approval decides them all (see RequestLifecycle.approve). `size`: how many the form named.
+   */
+  batch: z.object({ id: z.string(), size: z.number().int().min(2).max(MAX_BATCH) }).optional(),
   notes: z.string().max(TEXT_LIMITS.notes),
   createdAt: z.string(),
   status: z.enum(REQUEST_STATUSES),

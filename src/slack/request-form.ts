@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isReason, TEXT_LIMITS, type CreatedItems, type Reason } from '../requests/request.js';
+import { isReason, MAX_BATCH, TEXT_LIMITS, type CreatedItems, type Reason } from '../requests/request.js';
 import { FIELDS, inputAction } from './blocks/ids.js';
 import { slackUserId } from './payloads.js';
 
@@ -8,6 +8,10 @@ export interface RequestForm {
   personId?: string;
   /** Typed when the person cannot be picked in Slack (deactivated, or never had an account). */
   personEmail?: string;
+  /** Everyone else picked as leaving with them (a bulk request); absent when nobody is. */
+  othersIds?: string[];
+  /** Everyone else typed as leaving with them, by email (as typed, duplicates dropped); absent when nobody is. */
+  otherEmails?: string[];
   reason?: Reason;
   timing: 'now' | 'scheduled';
   /** Unix seconds from the datetimepicker. */
@@ -27,6 +31,9 @@ export type FormReading = { ok: true; form: RequestForm } | { ok: false; errors:
 /** RFC 5321's longest address. */
 export const EMAIL_LIMIT = 254;
 
+/** Slack's longest plain text input: room for 99 addresses of about 30 characters. */
+export const OTHER_EMAILS_LIMIT = 3000;
+
 const UNREADABLE = 'This answer arrived in a shape the form never sends; choose or type it again.';
 const NO_ANSWERS = 'The form arrived without its answers; close it and run /offboard again.';
 
@@ -38,6 +45,13 @@ const text = (max: number) => z.object({ value: z.string().max(max).nullish() })
 const ELEMENTS = {
   [FIELDS.person]: user,
   [FIELDS.personEmail]: text(EMAIL_LIMIT),
+  [FIELDS.others]: z.object({
+    selected_users: z
+      .array(slackUserId)
+      .max(MAX_BATCH - 1)
+      .nullish(),
+  }),
+  [FIELDS.otherEmails]: text(OTHER_EMAILS_LIMIT),
   [FIELDS.reason]: z.object({ selected_option: z.object({ value: z.string().max(50) }).nullish() }),
   [FIELDS.timing]: option(['now', 'scheduled']),
   // Slack's datetimepicker gives whole unix seconds; anything past year 9999 is not a date.
@@ -56,6 +70,8 @@ const REJECT_REASON = z.object({ value: z.string().nullish() });
 
 const TOO_LONG: Partial<Record<string, string>> = {
   [FIELDS.personEmail]: `An email address is at most ${EMAIL_LIMIT} characters.`,
+  [FIELDS.otherEmails]: `Keep the emails to ${OTHER_EMAILS_LIMIT} characters or fewer.`,
+  [FIELDS.others]: `One request is for at most ${MAX_BATCH} people: the person and ${MAX_BATCH - 1} others.`,
   [FIELDS.ticket]: `Keep the ticket reference to ${TEXT_LIMITS.ticket} characters or fewer.`,
   [FIELDS.notes]: `Keep the notes to ${TEXT_LIMITS.notes} characters or fewer.`,
 };
@@ -71,13 +87,18 @@ export function readRequestForm(raw: unknown): FormReading {
     const element = ownRecord(ownRecord(raw, block), inputAction(block)) ?? {};
     const parsed = schema.safeParse(element);
     if (parsed.success) return parsed.data;
-    const tooLong = parsed.error.issues.some((i) => i.code === 'too_big' && i.path.at(-1) === 'value');
+    const tooLong = parsed.error.issues.some((i) => i.code === 'too_big' && (i.path.at(-1) === 'value' || i.path.at(-1) === 'selected_users'));
     errors[block] = (tooLong && TOO_LONG[block]) || UNREADABLE;
     return undefined;
   };
 
   const person = read(FIELDS.person, ELEMENTS[FIELDS.person]);
   const personEmail = read(FIELDS.personEmail, ELEMENTS[FIELDS.personEmail])?.value?.trim() || undefined;
+  const others = [...new Set(read(FIELDS.others, ELEMENTS[FIELDS.others])?.selected_users ?? [])];
+  const typedOthers = read(FIELDS.otherEmails, ELEMENTS[FIELDS.otherEmails])?.value ?? '';
+  const typed = typedOthers.split(/[\s,;]+/).filter(Boolean);
+  // One person per address, letter case aside, as first typed.
+  const otherEmails = typed.filter((e, k) => typed.findIndex((x) => x.toLowerCase() === e.toLowerCase()) === k);
   const reason = read(FIELDS.reason, ELEMENTS[FIELDS.reason])?.selected_option?.value;
   if (reason !== undefined && !isReason(reason)) errors[FIELDS.reason] = 'Choose one of the listed reasons.';
   const timing = read(FIELDS.timing, ELEMENTS[FIELDS.timing]);
@@ -95,6 +116,8 @@ export function readRequestForm(raw: unknown): FormReading {
     form: {
       personId: person?.selected_user ?? undefined,
       ...(personEmail ? { personEmail } : {}),
+      ...(others.length ? { othersIds: others } : {}),
+      ...(otherEmails.length ? { otherEmails } : {}),
       reason: reason !== undefined && isReason(reason) ? reason : undefined,
       timing: timing?.selected_option?.value ?? 'now',
       effectiveAt: effectiveAt?.selected_date_time ?? undefined,
@@ -143,6 +166,14 @@ export function readConfirmation(raw: unknown): { ok: true; typed: string } | { 
   if (!typed) return { ok: false, error: 'Type the email or the full name of the person leaving.' };
   if (typed.length > CONFIRMATION_LIMIT) return { ok: false, error: `That is longer than any email or name (${CONFIRMATION_LIMIT} characters).` };
   return { ok: true, typed };
+}
+
+const CANCEL_SCOPE = z.object({ selected_option: z.object({ value: z.enum(['one', 'all']) }).nullish() });
+
+/** The cancel modal's choice on a bulk request: everyone in it, or (also when absent) this person only. */
+export function readCancelScope(raw: unknown): 'one' | 'all' {
+  const parsed = CANCEL_SCOPE.safeParse(ownRecord(ownRecord(raw, FIELDS.cancelScope), inputAction(FIELDS.cancelScope)) ?? {});
+  return parsed.success && parsed.data.selected_option?.value === 'all' ? 'all' : 'one';
 }
 
 /** The cancel modal's reason: required, as long as a rejection's at most. */

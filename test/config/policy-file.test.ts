@@ -37,6 +37,7 @@ const facts = (over: Partial<RuleFacts> = {}): RuleFacts => ({
   privileged: false,
   accountOwner: false,
   identities: 1,
+  bulk: false,
   subjectGroups: new Set(),
   ...over,
 });
@@ -86,6 +87,13 @@ rules:
     expect(ruleFor(policy, facts({ subjectGroups: new Set(['S0CONTRACT']), identities: 4 })).name).toBe('Contractors with many identities');
     expect(ruleFor(policy, facts({ subjectGroups: new Set(['S0CONTRACT']), identities: 3 })).name).toBe('Everyone else');
     expect(ruleFor(policy, facts({ accountOwner: true })).approvals).toBe(3);
+  });
+
+  it('a bulk condition matches the people of a request for several at once, and only them', () => {
+    const file = policyFile('bulk.yaml', 'rules:\n  - { name: Bulk, when: { bulk: true }, approvals: 2 }\n  - { name: Everyone else, approvals: 1 }\n');
+    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
+    expect(ruleFor(policy, facts({ bulk: true }))).toMatchObject({ name: 'Bulk', approvals: 2 });
+    expect(ruleFor(policy, facts({ bulk: false })).name).toBe('Everyone else');
   });
 
   it('reads JSON; a request no rule matches needs one approval from the approvers', () => {

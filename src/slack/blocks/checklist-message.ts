@@ -108,7 +108,12 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         : [];
   const buttons: Array<Record<string, unknown>> = [
     ...(finished && finished.outcome === 'failures' && r.status !== 'approved'
-      ? [{ type: 'button', action_id: ACTIONS.retry, value: r.id, text: plain('Retry failed steps') }]
+      ? [
+          { type: 'button', action_id: ACTIONS.retry, value: r.id, text: plain('Retry failed steps') },
+          ...(r.batch
+            ? [{ type: 'button', action_id: ACTIONS.retryBatch, value: r.id, text: plain(`Retry everyone's failed steps (${r.batch.size} people)`) }]
+            : []),
+        ]
       : []),
     ...(r.status === 'disabled'
       ? [

@@ -15,6 +15,8 @@ export const ACTIONS = {
   approve: 'offboard_approve',
   reject: 'offboard_reject',
   retry: 'offboard_retry',
+  /** On a bulk request's checklist: the failed steps of everyone in it. */
+  retryBatch: 'offboard_retry_batch',
   reinstate: 'offboard_reinstate',
   endGrace: 'offboard_end_grace',
   retryStep: 'offboard_retry_step',
@@ -32,6 +34,10 @@ export const ACTIONS = {
 export const FIELDS = {
   person: 'person',
   personEmail: 'person_email',
+  /** Everyone else leaving with the person: a bulk request, one approval for all. */
+  others: 'others',
+  /** Others leaving with them, by email (one a line), for those who cannot be picked. */
+  otherEmails: 'other_emails',
   reason: 'reason',
   timing: 'timing',
   effectiveAt: 'effective_at',
@@ -44,6 +50,8 @@ export const FIELDS = {
   rejectReason: 'reject_reason',
   confirmation: 'approve_confirmation',
   cancelReason: 'cancel_reason',
+  /** On a bulk request's cancel form: this person only, or everyone in it. */
+  cancelScope: 'cancel_scope',
   taskNote: 'task_note',
 } as const;
 

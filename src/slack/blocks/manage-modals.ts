@@ -1,10 +1,14 @@
 import { TEXT_LIMITS } from '../../requests/request.js';
-import { escapeText, input, plain, section, slackDate } from './block-kit.js';
+import { escapeText, input, option, plain, section, slackDate } from './block-kit.js';
 import { progressView } from './checking-view.js';
 import { FIELDS, VIEWS } from './ids.js';
 
-/** Asks why a request is cancelled; names the request only (the submission re-reads and re-checks it). */
-export function cancelModal(requestId: string, subjectName: string) {
+/**
+ * Asks why a request is cancelled; names the request only (the submission re-reads and re-checks it).
+ * `batchSize`: the request is one of a bulk request's, and the form offers to cancel all of them.
+ */
+export function cancelModal(requestId: string, subjectName: string, batchSize?: number) {
+  const only = option('one', `Only ${subjectName}`);
   return {
     type: 'modal' as const,
     callback_id: VIEWS.cancel,
@@ -15,6 +19,15 @@ export function cancelModal(requestId: string, subjectName: string) {
     blocks: [
       section(`Cancel request *${requestId}* to offboard ${escapeText(subjectName)}? Nothing is removed, and a scheduled run is taken off the schedule.`),
       input(FIELDS.cancelReason, 'Why', { type: 'plain_text_input', multiline: true, max_length: TEXT_LIMITS.rejectReason }),
+      ...(batchSize
+        ? [
+            input(FIELDS.cancelScope, 'Whom', {
+              type: 'radio_buttons',
+              initial_option: only,
+              options: [only, option('all', `All ${batchSize} people of this bulk request`)],
+            }),
+          ]
+        : []),
     ],
   };
 }

@@ -1,5 +1,5 @@
-import { CREATED_CHOICES, REASONS, TEXT_LIMITS, type Reason } from '../../requests/request.js';
-import { EMAIL_LIMIT, type RequestForm } from '../request-form.js';
+import { CREATED_CHOICES, MAX_BATCH, REASONS, TEXT_LIMITS, type Reason } from '../../requests/request.js';
+import { EMAIL_LIMIT, OTHER_EMAILS_LIMIT, type RequestForm } from '../request-form.js';
 import { escapeText, input, option, plain, section } from './block-kit.js';
 import { FIELDS, VIEWS } from './ids.js';
 import { wellFormed } from '../../well-formed.js';
@@ -22,6 +22,8 @@ const DISPOSITION = { disable_then_delete: 'Disable now, delete after a grace pe
 const LABELS: Record<string, string> = {
   [FIELDS.person]: 'Who is leaving?',
   [FIELDS.personEmail]: 'Or their email',
+  [FIELDS.others]: 'Others leaving with them',
+  [FIELDS.otherEmails]: 'Or their emails',
   [FIELDS.reason]: 'Why',
   [FIELDS.timing]: 'When does access end?',
   [FIELDS.effectiveAt]: 'Date and time (if scheduled)',
@@ -61,6 +63,23 @@ export function requestModal({ personId, personEmail, reason: preset, answers, p
         LABELS[FIELDS.personEmail]!,
         { type: 'plain_text_input', placeholder: plain('jane@acme.com'), max_length: EMAIL_LIMIT, ...(email ? { initial_value: wellFormed(email) } : {}) },
         { optional: true, hint: plain('When they cannot be picked (deactivated in Slack, or never had an account): found by this email in every system.') },
+      ),
+      input(
+        FIELDS.others,
+        LABELS[FIELDS.others]!,
+        { type: 'multi_users_select', max_selected_items: MAX_BATCH - 1, ...(answers?.othersIds ? { initial_users: answers.othersIds } : {}) },
+        { optional: true, hint: plain(`Up to ${MAX_BATCH - 1} more, for one approval of everyone: the answers below apply to each of them.`) },
+      ),
+      input(
+        FIELDS.otherEmails,
+        LABELS[FIELDS.otherEmails]!,
+        {
+          type: 'plain_text_input',
+          multiline: true,
+          max_length: OTHER_EMAILS_LIMIT,
+          ...(answers?.otherEmails ? { initial_value: wellFormed(answers.otherEmails.join('\n')) } : {}),
+        },
+        { optional: true, hint: plain('One a line, for those who cannot be picked: each is found by their email in every system.') },
       ),
       input(
         FIELDS.reason,

@@ -18,6 +18,12 @@ export function requestFacts(r: OffboardRequest): string[] {
     ...(r.createdItems ? [`*What they created:* ${createdText(r)}`] : []),
     `*Ticket:* ${escapeText(r.ticket)}`,
     `*Requested by:* ${requesterRef(r.requester)}`,
+    // Said before the buttons are used: Approve or Reject on any of their messages decides every pending one.
+    ...(r.batch
+      ? [
+          `*Bulk request:* ${escapeText(r.batch.id)}, ${r.batch.size} people. Approve or Reject on any of their messages decides all of them still waiting, under the strictest rule any needs.`,
+        ]
+      : []),
     ...(r.notes ? [`*Notes:* ${escapeText(r.notes)}`] : []),
   ];
 }
