@@ -181,6 +181,8 @@ describe('the service IDs a person created, at the delete phase', () => {
         detail: `with its API key ci-pipeline-key (${SIM_NHI_IDS.ciPipelineKey})`,
         createdAt: expect.any(String),
         warning: `another team depends on it: ${SIM_IAM_IDS.alex} granted it access`,
+        // Where the successor finds it in the console.
+        link: `https://cloud.ibm.com/iam/serviceids/${SIM_NHI_IDS.ciPipeline}?bss_account=${ACME_PRODUCTION}`,
       },
     ]);
     expect(changes).toEqual([
