@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
+import { readBody } from '../http/read-body.js';
 import type { OpsRoutes } from '../ops/ops-routes.js';
 import type { HrIntake } from './hr-intake.js';
 import type { HrSource } from './hr-source.js';
@@ -54,38 +55,5 @@ function answer(req: IncomingMessage, res: ServerResponse, status: number, body:
   res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(JSON.stringify(body), () => {
     // The rest of a body we will not read is not drained either.
     if (close) req.destroy();
-  });
-}
-
-/** The body up to `limit` bytes; undefined as soon as it is exceeded (a declared length over it is not read at all). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  if (Number(req.headers['content-length']) > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', reject);
-      req.off('close', onClose);
-    };
-    function onData(chunk: Buffer) {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      stop();
-      resolve(undefined);
-    }
-    function onEnd() {
-      stop();
-      resolve(Buffer.concat(chunks));
-    }
-    function onClose() {
-      stop();
-      reject(new Error('the request closed before its body ended'));
-    }
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', reject);
-    req.once('close', onClose);
   });
 }

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { readBody } from '../http/read-body.js';
 
 /**
  * The largest body Slack sends us is a click carrying the message or view it was on: a message
@@ -41,44 +42,12 @@ export function signatureHeaders(req: IncomingMessage, nowMs = Date.now()): Sign
  * body) is not a JSON object is refused too: Bolt's receiver throws on it where nothing of ours
  * can answer, and an unanswered throw there stops the process.
  */
-export function readSignedBody(req: IncomingMessage, signingSecret: string, headers: SignatureHeaders): Promise<BodyCheck> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > BODY_LIMIT) return Promise.resolve(TOO_LARGE);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    function onData(chunk: Buffer) {
-      size += chunk.length;
-      if (size <= BODY_LIMIT) return void chunks.push(chunk);
-      stop();
-      resolve(TOO_LARGE);
-    }
-    function onEnd() {
-      stop();
-      const raw = Buffer.concat(chunks);
-      if (!signedBy(signingSecret, headers, raw)) return resolve({ ok: false, status: 401, why: 'its signature does not match its body' });
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
-      resolve(wellFormed(raw, String(req.headers['content-type'] ?? '')) ? { ok: true } : { ok: false, status: 400, why: 'its payload is not a JSON object' });
-    }
-    function onError(err: Error) {
-      stop();
-      reject(err);
-    }
-    function onClose() {
-      stop();
-      reject(new Error('the request closed before its body ended'));
-    }
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-    req.once('close', onClose);
-  });
+export async function readSignedBody(req: IncomingMessage, signingSecret: string, headers: SignatureHeaders): Promise<BodyCheck> {
+  const raw = await readBody(req, BODY_LIMIT);
+  if (!raw) return TOO_LARGE;
+  if (!signedBy(signingSecret, headers, raw)) return { ok: false, status: 401, why: 'its signature does not match its body' };
+  (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+  return wellFormed(raw, String(req.headers['content-type'] ?? '')) ? { ok: true } : { ok: false, status: 400, why: 'its payload is not a JSON object' };
 }
 
 const TOO_LARGE: BodyCheck = { ok: false, status: 413, why: `its body is over ${BODY_LIMIT} bytes` };
