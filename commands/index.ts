@@ -44,7 +44,13 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   const round = (name: string, start: (id: string, user: string) => Promise<RetryOutcome>) =>
     on(
       requestButton(deps, name, start, (o) =>
-        o.kind === 'started' ? undefined : o.kind === 'refused' ? decisionNotice(o, deps.directory.describeApprovers()) : escapeText(o.reason),
+        o.kind === 'started'
+          ? o.note
+            ? escapeText(o.note)
+            : undefined
+          : o.kind === 'refused'
+            ? decisionNotice(o, deps.directory.describeApprovers())
+            : escapeText(o.reason),
       ),
     );
   app.action(

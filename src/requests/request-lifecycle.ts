@@ -51,7 +51,7 @@ export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind:
 /** A bulk request's cancellation: which of its requests were cancelled, and which were past it. */
 export type BatchCancelOutcome = { kind: 'refused'; reason: string } | { kind: 'batch'; cancelled: string[]; kept: string[] };
 
-export type RetryOutcome = { kind: 'started'; steps: number } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
+export type RetryOutcome = { kind: 'started'; steps: number; note?: string } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
 export type Decision =
   | { kind: 'decided'; request: OffboardRequest }
@@ -573,11 +573,15 @@ export class RequestLifecycle {
     if (refused) return { kind: 'refused', reason: refused };
     const ids = clicked.batch ? [...new Set([clicked.id, ...(await this.store.batchMembers(clicked.batch.id))])] : [clicked.id];
     let steps = 0;
+    const notNow: string[] = [];
     for (const id of ids) {
       const outcome = await this.retryFailed(id, actorId);
       if (outcome.kind === 'started') steps += outcome.steps;
+      // A member still finishing its round (or with nothing failed) is said, never skipped silently.
+      else notNow.push(outcome.reason);
     }
-    return steps > 0 ? { kind: 'started', steps } : { kind: 'not_now', reason: `No request of this bulk request has failed steps to retry now.` };
+    if (steps === 0) return { kind: 'not_now', reason: `No request of this bulk request has failed steps to retry now.` };
+    return notNow.length ? { kind: 'started', steps, note: `Retrying the others; not these: ${notNow.join(' ')}` } : { kind: 'started', steps };
   }
 
   /**

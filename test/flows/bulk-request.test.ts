@@ -236,6 +236,8 @@ describe('a bulk request: several people in one form', () => {
     });
     expect(checklist).toBeDefined();
 
+    // As an approver sees it: every member's round has finished (its evidence filed, its status moved on).
+    await eventually(async () => ((await storedRequests(stack)).every((r) => r.status === 'completed') ? true : undefined), 60_000, 'every member completed');
     stack.ibm.clearFaults();
     await player.checklistButton(PEOPLE.taylor, 'retryBatch', requests[1]!.id);
     expect(ephemeralsFor(stack, PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers')]);
