@@ -249,11 +249,17 @@ describe('the inactive-identities sweep', () => {
     expect(await trail.read()).toEqual([]);
   });
 
-  it('does not post an unchanged digest again', async () => {
+  it('does not post an unchanged digest again, even once the bot no longer remembers posting it', async () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);
+    const redis = new Redis(stack.config.redisUrl);
+    closers.push(() => redis.quit());
     await sweep(stack, player, PEOPLE.alex);
     await swept(queue);
+    // The marks that make each post happen once expire after days: only the digest's own memory stops a repeat then.
+    const marks = await redis.keys(`${new Keys(stack.config.redisPrefix).posting('*', '*')}`);
+    expect(marks.length).toBeGreaterThan(0);
+    await redis.del(...marks);
     await sweep(stack, player, PEOPLE.riley);
     await swept(queue);
     expect(digests(stack)).toHaveLength(1);
