@@ -88,6 +88,12 @@ export interface StepContext {
    * keep it then, since nobody chose to end it.
    */
   created?: CreatedChoice;
+  /**
+   * The look wants each item's last use even where the system gives it only item by item, a call
+   * each (a person's own API keys): set by the preview and the re-scans, which tell use after
+   * access was removed. Absent on a phase's inventory and read-backs, which stay one listing.
+   */
+  lastUse?: boolean;
 }
 
 /** What the request decided for what the person created, and who takes it over (their name, for the record). */

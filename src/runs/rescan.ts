@@ -57,7 +57,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
       )) {
         const inPhase = system.phasesOf(step, scope).includes(phase);
         const id = stepId(step.ref(scope));
-        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, ...createdChoiceOf(request) };
+        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, lastUse: true, ...createdChoiceOf(request) };
         let found;
         try {
           ({ found } = await step.capabilities(deps, scope).inventory(ctx));

@@ -109,6 +109,16 @@ describe('re-scans after the disable phase', () => {
     expect(done!.findings.map((f) => [f.item.id, f.why])).toEqual([[key.id, expect.stringMatching(/^used at .*, after access was removed$/)]]);
   });
 
+  it('an API key last used before its disable raises no alert: IAM dates that use before access was removed', async () => {
+    const { stack, id } = await disabledJane('2s');
+    const disabledAt = Date.parse(eventsOf(await readTrail(stack, id), 'run.finished').at(-1)!.at);
+    const key = stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane)[0]!;
+    stack.ibm.useApiKey(key.id, new Date(disabledAt - 60_000));
+
+    const [done] = await rescans(stack, id);
+    expect(done!.findings).toEqual([]);
+  });
+
   it('a clean re-scan is recorded, shown on the checklist, and raises no alert', async () => {
     const { stack, player, id } = await disabledJane('2s');
 
