@@ -230,4 +230,20 @@ describe('the activity report', () => {
     // Each account keeps its own.
     expect(await status(identity.getReport({ accountId: ACME_STAGING, reference: 'latest' }))).toBe(404);
   });
+
+  it('serves a report a test files as of a later time: its window ends then, and a user silent since signing in is listed with that sign-in', async () => {
+    const { sim, identity } = await start();
+    const asOf = new Date(Date.now() + 2 * 3_600_000);
+    const signedIn = new Date(Date.now() + 60_000).toISOString();
+    sim.signIn(jane, signedIn);
+    const reference = sim.fileReport(ACME_PRODUCTION, { asOf, durationHours: 1 });
+    const { status: code, result } = await identity.getReport({ accountId: ACME_PRODUCTION, reference: 'latest' });
+    expect(code).toBe(200);
+    expect(result).toMatchObject({ reference, report_duration: '1', report_end_time: asOf.toISOString() });
+    expect(result.users!.find((u) => u.iam_id === jane)).toMatchObject({ last_authn: signedIn });
+
+    sim.fileReport(ACME_PRODUCTION, { readyInMs: 60_000 });
+    expect((await identity.getReport({ accountId: ACME_PRODUCTION, reference: 'latest' })).status).toBe(204);
+    expect(await status(identity.getReport({ accountId: ACME_PRODUCTION, reference }))).toBe(404);
+  });
 });
