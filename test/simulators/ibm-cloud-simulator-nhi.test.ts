@@ -120,6 +120,17 @@ describe('trusted profiles: history', () => {
     expect(result.history![0]!.iam_id).toBe(jane);
     expect(result.activity).toEqual({ authn_count: 0 });
   });
+
+  it("keeps a profile's sign-ins out of every listing: only a single read with include_activity answers them", async () => {
+    const seed = defaultIbmSeed();
+    const activity = { last_authn: '2025-01-12T10:00:00.000Z', authn_count: 17 };
+    seed.profiles.find((p) => p.id === STAGING_PROFILE)!.activity = activity;
+    const { identity } = await start({ seed });
+    const listed = await identity.listProfiles({ accountId: ACME_STAGING, includeHistory: true });
+    expect(listed.result.profiles.map((p) => p.activity)).toEqual(listed.result.profiles.map(() => undefined));
+    expect((await identity.getProfile({ profileId: STAGING_PROFILE })).result.activity).toBeUndefined();
+    expect((await identity.getProfile({ profileId: STAGING_PROFILE, includeActivity: true })).result.activity).toEqual(activity);
+  });
 });
 
 describe('Resource Controller: service credentials and instances', () => {
