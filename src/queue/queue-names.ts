@@ -44,6 +44,8 @@ export const SLACK_JOBS = {
   approval: 'approval-message',
   /** Posts or re-renders the checklist in the request's thread. */
   checklist: 'checklist',
+  /** Posts or re-renders a bulk request's combined checklist (one line per person) in the approval channel. */
+  batchChecklist: 'batch-checklist',
   /** A direct message to one person in the app's Messages tab. */
   notify: 'notify',
   /** An alert in the request's thread and, mentioning the approvers, in the approval channel. */
@@ -85,6 +87,8 @@ export const requestJobDataSchema = z.object({ requestId: z.string() });
 
 /** A checklist refresh; `notBefore`: Slack asked us to wait until then (a 429's Retry-After), whatever wakes the job sooner. */
 export const checklistJobDataSchema = z.object({ requestId: z.string(), notBefore: z.number().optional() });
+
+export const batchJobDataSchema = z.object({ batchId: z.string() });
 
 export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.string(), text: z.string() });
 
