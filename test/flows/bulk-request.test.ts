@@ -3,10 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
-import { PEOPLE } from '../../app/demo/workspace.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
+import { createLogger } from '../../src/logger.js';
+import { approvedTerms, termsDigest } from '../../src/requests/approval-terms.js';
+import type { BatchDecision } from '../../src/requests/batch-decision.js';
+import { runView } from '../../src/runs/run-view.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import {
@@ -104,6 +109,23 @@ describe('a bulk request: several people in one form', () => {
     // Each person's keys are gone from both accounts, as IBM Cloud answers now.
     const keysLeft = crowd.flatMap((p) => [ACME_PRODUCTION, ACME_STAGING].flatMap((account) => stack.ibm.apiKeysOf(account, p.iamId)));
     expect(keysLeft).toEqual([]);
+
+    // One combined checklist in the approval channel, one line per person, each linking to their own thread.
+    const batchId = requests[0]!.batch!.id;
+    const combined = await stack.slack.waitFor(() => {
+      const m = player.batchChecklist(batchId);
+      return m?.text === `Bulk request ${batchId}: 40 of 40 people verified.` ? m : undefined;
+    }, { timeoutMs: 30_000 });
+    const shown = JSON.stringify(combined.blocks);
+    for (const r of requests) {
+      const thread = player.approvalMessage(r.id)!;
+      const link = `https://sim-workspace.slack.com/archives/${thread.channel}/p${thread.ts.replace('.', '')}`;
+      expect(shown).toContain(`:white_check_mark: <${link}|${r.id}> ${r.subject.name}: every step verified`);
+    }
+    expect(shown.match(/:white_check_mark: </g)).toHaveLength(40);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.startsWith(`Bulk request ${batchId}:`))).toHaveLength(1);
+    // Each person keeps their own checklist in their thread.
+    for (const r of requests) expect(player.checklist(r.id)).toBeDefined();
   }, 240_000);
 
   it('is decided under the strictest rule any of its people needs: a privileged person in it makes everyone wait for two approvals', async () => {
@@ -295,4 +317,86 @@ describe('a bulk request: several people in one form', () => {
     }
     expect((await queueSnapshot(stack)).total).toBe(0);
   });
+});
+
+/**
+ * What a click approving a bulk request writes before it dies part-way: the batch's decision, and
+ * (`flipFirst`) the first request's status flip, and nothing after (its trail entry, its run, the others).
+ */
+async function crashPartWay(stack: LocalStack, requests: OffboardRequest[], by: string, { flipFirst }: { flipFirst: boolean }): Promise<BatchDecision> {
+  return withStore(stack, async (store) => {
+    // Older than the reconciler's settle time: a decision this old is not being applied by anyone.
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const members = [];
+    for (const r of requests) {
+      const digest = termsDigest(approvedTerms(r, runView(await readTrail(stack, r.id)).preview));
+      members.push({ id: r.id, approvers: [PEOPLE.alex, PEOPLE.riley], digest, rule: 'Everyone else' });
+    }
+    const decision = await store.decideBatch({ batchId: requests[0]!.batch!.id, outcome: 'approved', by, at, members });
+    if (!flipFirst) return decision;
+    const { applied } = await store.patch(requests[0]!.id, { status: 'approved', decision: { outcome: 'approved', by, at } }, ['pending']);
+    expect(applied).toBe(true);
+    return decision;
+  });
+}
+
+describe('a crash in the middle of a bulk approval', () => {
+  it('leaves the decision stored: when the bot starts again the reconciler approves the others with it, and nobody is approved twice', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.chris, PEOPLE.pat], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'RIF-9' });
+    const requests = await batchOf(stack, 3);
+    await stack.bot.stop();
+    await crashPartWay(stack, requests, PEOPLE.alex, { flipFirst: true });
+    expect((await storedRequests(stack)).map((r) => r.status).sort()).toEqual(['approved', 'pending', 'pending']);
+
+    const restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+    try {
+      for (const [i, r] of requests.entries()) {
+        const trail = await finishedTrail(stack, r.id, { timeoutMs: 30_000 });
+        expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex })]);
+        expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
+        expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
+        // The first had flipped before the crash: its run is what was missing. The others get the stored decision.
+        expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual([i === 0 ? 'run-started' : 'batch-approved']);
+      }
+      expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
+      // The combined checklist is posted from the stored decision, naming who approved.
+      const batchId = requests[0]!.batch!.id;
+      const combined = await stack.slack.waitFor(() => {
+        const m = player.batchChecklist(batchId);
+        return m?.text === `Bulk request ${batchId}: 3 of 3 people verified.` ? m : undefined;
+      }, { timeoutMs: 20_000 });
+      expect(JSON.stringify(combined.blocks)).toContain(`3 people, approved by <@${PEOPLE.alex}>`);
+    } finally {
+      await restarted.stop();
+    }
+  }, 90_000);
+
+  it('the next click on any of its requests finishes applying the stored decision, and neither rejects nor approves anyone again', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.chris, PEOPLE.pat], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'RIF-10' });
+    const requests = await batchOf(stack, 3);
+    // The click died right after storing the decision: nobody is approved yet, and nothing says so but the record.
+    await crashPartWay(stack, requests, PEOPLE.alex, { flipFirst: false });
+    expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+
+    // A rejection now would go against the approval stored: it applies that approval instead.
+    await player.click(PEOPLE.riley, 'reject', requests[2]!.id);
+    await submitRejectModal(stack, PEOPLE.riley, rejectModalsFor(stack, PEOPLE.riley)[0]!.id, 'Too late');
+    await stack.bot.settled();
+    for (const r of requests) {
+      const trail = await finishedTrail(stack, r.id, { timeoutMs: 30_000 });
+      expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex })]);
+      expect(eventsOf(trail, 'request.rejected')).toEqual([]);
+      expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
+    }
+    // A later approval click finds everyone decided and records nothing more.
+    await player.click(PEOPLE.riley, 'approve', requests[1]!.id);
+    for (const r of requests) {
+      const trail = await readTrail(stack, r.id);
+      expect(eventsOf(trail, 'request.approved')).toHaveLength(1);
+      expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
+    }
+    expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
+  }, 90_000);
 });
