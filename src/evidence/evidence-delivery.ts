@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { DELIVER_EVIDENCE_JOB } from '../queue/queue-names.js';
+import { DELIVER_BATCH_SUMMARY_JOB, DELIVER_EVIDENCE_JOB } from '../queue/queue-names.js';
 
 export const deliveryJobDataSchema = z.object({
   requestId: z.string(),
@@ -9,6 +9,20 @@ export const deliveryJobDataSchema = z.object({
   via: z.enum(['button', 'command', 'compliance']),
 });
 export type DeliveryJobData = z.infer<typeof deliveryJobDataSchema>;
+
+export const summaryDeliveryJobDataSchema = z.object({ batchId: z.string(), userId: z.string() });
+export type SummaryDeliveryJobData = z.infer<typeof summaryDeliveryJobDataSchema>;
+
+/** Asks a worker to send a bulk request's summary to one person by direct message: one in flight per person. */
+export async function queueSummaryDelivery(queue: Queue, data: SummaryDeliveryJobData, attempts: number): Promise<void> {
+  await queue.add(DELIVER_BATCH_SUMMARY_JOB, data, {
+    deduplication: { id: `${data.batchId}.summary.${data.userId}` },
+    attempts,
+    backoff: { type: 'offboard' },
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
 
 /**
  * Asks a worker to send a stored pack to one person by direct message (the upload is Slack work:

@@ -26,6 +26,9 @@ export const IDENTIFY_JOB = 'identify';
 /** Sends a stored evidence pack to one person by direct message, and records it. */
 export const DELIVER_EVIDENCE_JOB = 'deliver-evidence';
 
+/** Sends the summary of a bulk request (src/evidence/batch-summary.ts) to one person by direct message. */
+export const DELIVER_BATCH_SUMMARY_JOB = 'deliver-batch-summary';
+
 /** At the end of a grace period: starts the request's deletion round. */
 export const START_DELETION_JOB = 'start-deletion';
 

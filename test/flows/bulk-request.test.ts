@@ -1,4 +1,9 @@
+import { generateKeyPairSync, verify } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
@@ -11,6 +16,9 @@ import { startOffboardBot } from '../../app/offboard-bot.js';
 import { createLogger } from '../../src/logger.js';
 import { approvedTerms, termsDigest } from '../../src/requests/approval-terms.js';
 import type { BatchDecision } from '../../src/requests/batch-decision.js';
+import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
+import type { BatchSummary } from '../../src/evidence/batch-summary.js';
+import type { SummaryManifest } from '../../src/evidence/pack-signing.js';
 import { runView } from '../../src/runs/run-view.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
@@ -399,4 +407,65 @@ describe('a crash in the middle of a bulk approval', () => {
     }
     expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
   }, 90_000);
+});
+
+describe("a bulk request's summary in the evidence", () => {
+  it('is sent to compliance asking with /offboard report <bulk id>: JSON, PDF and signed manifest, listing each person, their request, state and pack digest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batch-summary-'));
+    const keys = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'signing.pem');
+    writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const { stack, player } = await start({
+      env: { OFFBOARD_COMPLIANCE: PEOPLE.taylor, OFFBOARD_EVIDENCE_IN_THREAD: 'false', OFFBOARD_SIGNING_KEY_FILE: keyFile, OFFBOARD_SIGNING_KEY_ID: 'test-2026' },
+    });
+    await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.chris], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'RIF-11' });
+    const requests = await batchOf(stack, 2);
+    const batchId = requests[0]!.batch!.id;
+    await player.click(PEOPLE.alex, 'approve', requests[0]!.id);
+    for (const r of requests) await player.evidence(r.id, 60_000);
+    const name = `offboarding-batch-summary-${batchId}`;
+    const summaryFiles = () => stack.slack.files.filter((f) => f.filename.startsWith(name));
+
+    // Pat neither approves nor is compliance: refused, recorded on each request of it, and nothing is sent.
+    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.pat, channelId: APPROVAL_CHANNEL });
+    await stack.bot.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.pat).map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers and compliance')]);
+    for (const r of requests) expect(eventsOf(await readTrail(stack, r.id), 'evidence.refused')).toEqual([expect.objectContaining({ actor: PEOPLE.pat, via: 'command' })]);
+    expect(summaryFiles()).toEqual([]);
+
+    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
+    await stack.bot.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).at(-1)?.text).toContain(`The summary of bulk request *${batchId}* (2 requests`);
+    const files = await stack.slack.waitFor(() => (summaryFiles().length === 3 ? summaryFiles() : undefined), { timeoutMs: 20_000 });
+    const file = (suffix: string) => files.find((f) => f.filename === `${name}${suffix}`)!;
+    expect(files.every((f) => f.channelId === stack.slack.messages(PEOPLE.taylor)[0]?.channel)).toBe(true);
+
+    const summary = JSON.parse(file('.json').bytes.toString('utf8')) as BatchSummary;
+    expect(summary).toMatchObject({ batch_id: batchId, size: 2, decision: { outcome: 'approved', by: PEOPLE.alex } });
+    const expected = [];
+    for (const r of [...requests].sort((a, b) => a.id.localeCompare(b.id))) {
+      const [report] = eventsOf(await readTrail(stack, r.id), 'report.published');
+      expected.push({
+        request_id: r.id,
+        subject: { name: r.subject.name, email: r.subject.email, slack_user_id: r.subject.slackUserId },
+        state: 'completed',
+        last_outcome: 'verified',
+        pack: expect.objectContaining({ round: 1, sha256: report!.sha256, chain_head: report!.chainHead, key_id: 'test-2026' }),
+      });
+    }
+    expect(summary.members).toEqual(expected.map((e) => expect.objectContaining(e)));
+
+    // Signed as the packs are: the manifest signs both files' SHA-256 with the configured key.
+    const manifest = JSON.parse(file('.manifest.json').bytes.toString('utf8')) as SummaryManifest;
+    expect(manifest).toMatchObject({
+      batch_id: batchId,
+      key_id: 'test-2026',
+      json_sha256: sha256Hex(file('.json').bytes),
+      pdf_sha256: sha256Hex(file('.pdf').bytes),
+    });
+    const { signature, ...signed } = manifest;
+    expect(verify(null, Buffer.from(canonicalJson(signed)), keys.publicKey, Buffer.from(signature, 'base64'))).toBe(true);
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(file('.pdf').bytes)), { mergePages: true });
+    for (const r of requests) expect(text).toContain(r.id);
+  }, 120_000);
 });
