@@ -75,11 +75,16 @@ async function evidenceReport(
   respond: SlackCommandMiddlewareArgs['respond'],
 ) {
   if (!id || !(REQUEST_ID.test(id) || BATCH_ID.test(id)))
-    return ack({ response_type: 'ephemeral', text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\` (or a bulk request's id for its summary).\n${HELP}` });
+    return ack({
+      response_type: 'ephemeral',
+      text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\` (or a bulk request's id for its summary).\n${HELP}`,
+    });
   await ack();
   let answer;
   try {
-    answer = BATCH_ID.test(id) ? await deps.evidence.downloadBatch(id, command.user_id, 'command') : await deps.evidence.download(id, command.user_id, 'command');
+    answer = BATCH_ID.test(id)
+      ? await deps.evidence.downloadBatch(id, command.user_id, 'command')
+      : await deps.evidence.download(id, command.user_id, 'command');
   } catch (err) {
     if (!(err instanceof RequestNotFoundError)) throw err;
     answer = { kind: 'not_now' as const, text: `There is no offboarding request ${id}.` };

@@ -1,7 +1,14 @@
 import type { Job } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { PermanentError, RetryableError } from '../src/connectors/step-errors.js';
-import { alertJobDataSchema, batchJobDataSchema, checklistJobDataSchema, notifyJobDataSchema, requestJobDataSchema, SLACK_JOBS } from '../src/queue/queue-names.js';
+import {
+  alertJobDataSchema,
+  batchJobDataSchema,
+  checklistJobDataSchema,
+  notifyJobDataSchema,
+  requestJobDataSchema,
+  SLACK_JOBS,
+} from '../src/queue/queue-names.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { classifySlackError } from '../src/slack/classify-slack-error.js';
 

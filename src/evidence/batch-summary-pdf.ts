@@ -54,7 +54,10 @@ export async function drawBatchSummaryPdf(summary: BatchSummary, integrity: { js
   layout.gap(12);
   layout.field('Bulk request', summary.batch_id);
   layout.field('People', `${summary.size} named in the request form; ${summary.members.length} requests stored`);
-  layout.field('Decision', summary.decision ? `approved by ${summary.decision.by} at ${isoTime(summary.decision.at)}` : 'no approval of the bulk request is stored');
+  layout.field(
+    'Decision',
+    summary.decision ? `approved by ${summary.decision.by} at ${isoTime(summary.decision.at)}` : 'no approval of the bulk request is stored',
+  );
   layout.field('Evidence packs', `${packs} of ${summary.members.length} requests have a stored pack`);
   layout.field('Generated at', isoTime(summary.generated_at));
   layout.field('Generator', `${summary.generator.name} ${summary.generator.version}, commit ${summary.generator.commit}`);

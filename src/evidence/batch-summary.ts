@@ -64,7 +64,13 @@ export function buildBatchSummary({ batchId, size, decision, members, generatedA
           last_outcome: view.finishes.at(-1)?.outcome ?? null,
           rounds_finished: view.finishes.length,
           pack: report
-            ? { round: report.round, filename: report.filename, sha256: report.sha256 ?? null, chain_head: report.chainHead ?? null, key_id: report.keyId ?? null }
+            ? {
+                round: report.round,
+                filename: report.filename,
+                sha256: report.sha256 ?? null,
+                chain_head: report.chainHead ?? null,
+                key_id: report.keyId ?? null,
+              }
             : null,
         };
       }),

@@ -118,7 +118,11 @@ export class Reconciler {
   /** A bulk request whose decision was stored, but not applied to each of its requests before a crash. */
   private batchDecisions(): Promise<number> {
     return this.deps.batches!.finishOpen(this.settleMs, (id, decision) =>
-      this.record(id, 'batch-approved', `the approval of bulk request ${decision.batchId} by ${decision.by} was stored but never applied to this request; applied it`).then(() => undefined),
+      this.record(
+        id,
+        'batch-approved',
+        `the approval of bulk request ${decision.batchId} by ${decision.by} was stored but never applied to this request; applied it`,
+      ).then(() => undefined),
     );
   }
 

@@ -120,10 +120,13 @@ describe('a bulk request: several people in one form', () => {
 
     // One combined checklist in the approval channel, one line per person, each linking to their own thread.
     const batchId = requests[0]!.batch!.id;
-    const combined = await stack.slack.waitFor(() => {
-      const m = player.batchChecklist(batchId);
-      return m?.text === `Bulk request ${batchId}: 40 of 40 people verified.` ? m : undefined;
-    }, { timeoutMs: 30_000 });
+    const combined = await stack.slack.waitFor(
+      () => {
+        const m = player.batchChecklist(batchId);
+        return m?.text === `Bulk request ${batchId}: 40 of 40 people verified.` ? m : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     const shown = JSON.stringify(combined.blocks);
     for (const r of requests) {
       const thread = player.approvalMessage(r.id)!;
@@ -351,7 +354,13 @@ async function crashPartWay(stack: LocalStack, requests: OffboardRequest[], by: 
 describe('a crash in the middle of a bulk approval', () => {
   it('leaves the decision stored: when the bot starts again the reconciler approves the others with it, and nobody is approved twice', async () => {
     const { stack, player } = await start();
-    await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.chris, PEOPLE.pat], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'RIF-9' });
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      others: [PEOPLE.chris, PEOPLE.pat],
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'RIF-9',
+    });
     const requests = await batchOf(stack, 3);
     await stack.bot.stop();
     await crashPartWay(stack, requests, PEOPLE.alex, { flipFirst: true });
@@ -370,10 +379,13 @@ describe('a crash in the middle of a bulk approval', () => {
       expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
       // The combined checklist is posted from the stored decision, naming who approved.
       const batchId = requests[0]!.batch!.id;
-      const combined = await stack.slack.waitFor(() => {
-        const m = player.batchChecklist(batchId);
-        return m?.text === `Bulk request ${batchId}: 3 of 3 people verified.` ? m : undefined;
-      }, { timeoutMs: 20_000 });
+      const combined = await stack.slack.waitFor(
+        () => {
+          const m = player.batchChecklist(batchId);
+          return m?.text === `Bulk request ${batchId}: 3 of 3 people verified.` ? m : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       expect(JSON.stringify(combined.blocks)).toContain(`3 people, approved by <@${PEOPLE.alex}>`);
     } finally {
       await restarted.stop();
@@ -382,7 +394,13 @@ describe('a crash in the middle of a bulk approval', () => {
 
   it('the next click on any of its requests finishes applying the stored decision, and neither rejects nor approves anyone again', async () => {
     const { stack, player } = await start();
-    await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.chris, PEOPLE.pat], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'RIF-10' });
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      others: [PEOPLE.chris, PEOPLE.pat],
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'RIF-10',
+    });
     const requests = await batchOf(stack, 3);
     // The click died right after storing the decision: nobody is approved yet, and nothing says so but the record.
     await crashPartWay(stack, requests, PEOPLE.alex, { flipFirst: false });
@@ -416,7 +434,12 @@ describe("a bulk request's summary in the evidence", () => {
     const keyFile = join(dir, 'signing.pem');
     writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     const { stack, player } = await start({
-      env: { OFFBOARD_COMPLIANCE: PEOPLE.taylor, OFFBOARD_EVIDENCE_IN_THREAD: 'false', OFFBOARD_SIGNING_KEY_FILE: keyFile, OFFBOARD_SIGNING_KEY_ID: 'test-2026' },
+      env: {
+        OFFBOARD_COMPLIANCE: PEOPLE.taylor,
+        OFFBOARD_EVIDENCE_IN_THREAD: 'false',
+        OFFBOARD_SIGNING_KEY_FILE: keyFile,
+        OFFBOARD_SIGNING_KEY_ID: 'test-2026',
+      },
     });
     await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.chris], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'RIF-11' });
     const requests = await batchOf(stack, 2);
@@ -429,8 +452,11 @@ describe("a bulk request's summary in the evidence", () => {
     // Pat neither approves nor is compliance: refused, recorded on each request of it, and nothing is sent.
     await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.pat, channelId: APPROVAL_CHANNEL });
     await stack.bot.settled();
-    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.pat).map((e) => e.text)).toEqual([expect.stringContaining('Only offboarding approvers and compliance')]);
-    for (const r of requests) expect(eventsOf(await readTrail(stack, r.id), 'evidence.refused')).toEqual([expect.objectContaining({ actor: PEOPLE.pat, via: 'command' })]);
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.pat).map((e) => e.text)).toEqual([
+      expect.stringContaining('Only offboarding approvers and compliance'),
+    ]);
+    for (const r of requests)
+      expect(eventsOf(await readTrail(stack, r.id), 'evidence.refused')).toEqual([expect.objectContaining({ actor: PEOPLE.pat, via: 'command' })]);
     expect(summaryFiles()).toEqual([]);
 
     await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });

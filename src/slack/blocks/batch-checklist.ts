@@ -84,7 +84,11 @@ export function batchChecklistMessage(batchId: string, decision: BatchDecision, 
     return `${ICONS[r.state]} ${id} ${escapeText(cut(r.request.subject.name, 80))}: ${r.label}`;
   });
   const budget = MESSAGE_BLOCKS_TEXT - blocksText([head, tally]) - 200;
-  const shown = fitLines(lines, budget, (left) => `…and ${left} more, not shown here to stay within Slack's limits: each has its own thread, and \`/offboard status <id>\`.`);
+  const shown = fitLines(
+    lines,
+    budget,
+    (left) => `…and ${left} more, not shown here to stay within Slack's limits: each has its own thread, and \`/offboard status <id>\`.`,
+  );
   const sections: string[] = [];
   for (const line of shown) {
     const last = sections.at(-1);
