@@ -81,7 +81,7 @@ export function batchChecklistMessage(batchId: string, decision: BatchDecision, 
   const lines = rows.map((r) => {
     const link = safeLink(r.link);
     const id = link ? `<${link}|${r.request.id}>` : r.request.id;
-    return `${ICONS[r.state]} ${id} ${escapeText(cut(r.request.subject.name, 80))}: ${r.label}`;
+    return `${ICONS[r.state]} ${id} ${cut(escapeText(r.request.subject.name), 80)}: ${r.label}`;
   });
   const budget = MESSAGE_BLOCKS_TEXT - blocksText([head, tally]) - 200;
   const shown = fitLines(
