@@ -13,13 +13,16 @@ export type DeliveryJobData = z.infer<typeof deliveryJobDataSchema>;
 export const summaryDeliveryJobDataSchema = z.object({ batchId: z.string(), userId: z.string() });
 export type SummaryDeliveryJobData = z.infer<typeof summaryDeliveryJobDataSchema>;
 
-/** Asks a worker to send a bulk request's summary to one person by direct message: one in flight per person. */
-export async function queueSummaryDelivery(queue: Queue, data: SummaryDeliveryJobData, attempts: number): Promise<void> {
+/**
+ * Asks a worker to send a bulk request's summary to one person by direct message: an ask is one in
+ * flight per person; compliance's copy (`once`: what it is sent for) one job for a month.
+ */
+export async function queueSummaryDelivery(queue: Queue, data: SummaryDeliveryJobData, attempts: number, once?: string): Promise<void> {
+  const id = `${data.batchId}.summary.${data.userId}`;
   await queue.add(DELIVER_BATCH_SUMMARY_JOB, data, {
-    deduplication: { id: `${data.batchId}.summary.${data.userId}` },
+    ...(once ? { jobId: `${id}.${once}`, removeOnComplete: { age: 30 * 24 * 3600 } } : { deduplication: { id }, removeOnComplete: true }),
     attempts,
     backoff: { type: 'offboard' },
-    removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600 },
   });
 }

@@ -9,13 +9,14 @@ import { verifyChain } from '../audit/verify-chain.js';
 import type { ApproverSource } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { recordsOf, runView } from '../runs/run-view.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { chainCheck, type ChainCheck } from './evidence-pack.js';
-import { queueDelivery } from './evidence-delivery.js';
+import { queueDelivery, queueSummaryDelivery } from './evidence-delivery.js';
 import { renderEvidencePack } from './evidence-pdf.js';
 import { generatorInfo } from './generator-info.js';
 import { unnamedPeople } from './pack-people.js';
@@ -169,6 +170,22 @@ export class EvidencePublisher {
       `Evidence pack for ${requestId}, round ${round}${via === 'compliance' ? ', sent to you as compliance' : ', as you asked'}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}. Keep it where only those allowed can read it.`,
     );
     await audit.append(requestId, { type: 'evidence.downloaded', actor: userId, via, round, sha256: rendered.sha256, files });
+  }
+
+  /**
+   * Once every request of `request`'s bulk request has come to rest (none pending or running), queues
+   * its summary for everyone in OFFBOARD_COMPLIANCE, as their packs are: once for each set of states
+   * the batch comes to rest in (all disabled, later all deleted…), whichever of its runs finishes last.
+   */
+  async sendBatchSummaryToCompliance(request: OffboardRequest): Promise<void> {
+    if (!request.batch || !this.options.compliance) return;
+    const { store, directory, deliveries } = this.deps;
+    const members = await Promise.all((await store.batchMembers(request.batch.id)).map((id) => store.get(id)));
+    const states = members.filter((m): m is OffboardRequest => m !== undefined).map((m) => `${m.id}:${m.status}`);
+    if (states.some((s) => s.endsWith(':pending') || s.endsWith(':approved'))) return;
+    const once = sha256Hex(states.join(',')).slice(0, 16);
+    for (const userId of await directory.members(this.options.compliance))
+      await queueSummaryDelivery(deliveries.queue, { batchId: request.batch.id, userId }, deliveries.attempts, once);
   }
 
   /**

@@ -189,6 +189,9 @@ describe('a bulk request: several people in one form', () => {
       expect(eventsOf(trail, 'request.approved')).toEqual([]);
     }
     expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending']);
+    // No decision of the batch is stored for anyone to apply later.
+    expect(await withStore(stack, (store) => store.batchDecision(jane.batch!.id))).toBeUndefined();
+    expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
     const queued = await queueSnapshot(stack);
     expect(queued.total).toBe(0);
   });
@@ -213,6 +216,8 @@ describe('a bulk request: several people in one form', () => {
       expect(eventsOf(await readTrail(stack, r.id), 'request.rejected')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, reason: 'Wrong list' })]);
     }
     expect((await queueSnapshot(stack)).total).toBe(0);
+    // Nothing runs, so there is no combined checklist either.
+    expect(player.batchChecklist(requests[0]!.batch!.id)).toBeUndefined();
   });
 
   it("one person in it whose approval is refused (the owner of the bot's IBM Cloud key) holds up everyone, and the refusal names them", async () => {
@@ -428,7 +433,7 @@ describe('a crash in the middle of a bulk approval', () => {
 });
 
 describe("a bulk request's summary in the evidence", () => {
-  it('is sent to compliance asking with /offboard report <bulk id>: JSON, PDF and signed manifest, listing each person, their request, state and pack digest', async () => {
+  it('is sent to compliance once the batch has finished, and to an approver asking with /offboard report <bulk id>: JSON, PDF and signed manifest, listing each person, their request, state and pack digest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batch-summary-'));
     const keys = generateKeyPairSync('ed25519');
     const keyFile = join(dir, 'signing.pem');
@@ -447,7 +452,14 @@ describe("a bulk request's summary in the evidence", () => {
     await player.click(PEOPLE.alex, 'approve', requests[0]!.id);
     for (const r of requests) await player.evidence(r.id, 60_000);
     const name = `offboarding-batch-summary-${batchId}`;
-    const summaryFiles = () => stack.slack.files.filter((f) => f.filename.startsWith(name));
+    const dmOf = (user: string) => stack.slack.messages(user)[0]?.channel;
+    const summaryFilesOf = (user: string) => stack.slack.files.filter((f) => f.filename.startsWith(name) && f.channelId === dmOf(user));
+
+    // Compliance is sent it unasked once the last run of the batch has finished, as each person's pack.
+    const files = await stack.slack.waitFor(() => (summaryFilesOf(PEOPLE.taylor).length === 3 ? summaryFilesOf(PEOPLE.taylor) : undefined), {
+      timeoutMs: 20_000,
+    });
+    const file = (suffix: string) => files.find((f) => f.filename === `${name}${suffix}`)!;
 
     // Pat neither approves nor is compliance: refused, recorded on each request of it, and nothing is sent.
     await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.pat, channelId: APPROVAL_CHANNEL });
@@ -457,14 +469,14 @@ describe("a bulk request's summary in the evidence", () => {
     ]);
     for (const r of requests)
       expect(eventsOf(await readTrail(stack, r.id), 'evidence.refused')).toEqual([expect.objectContaining({ actor: PEOPLE.pat, via: 'command' })]);
-    expect(summaryFiles()).toEqual([]);
+    expect(stack.slack.files.filter((f) => f.filename.startsWith(name))).toHaveLength(3);
 
-    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.taylor, channelId: APPROVAL_CHANNEL });
+    // An approver asking gets it too; compliance got it once.
+    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.alex, channelId: APPROVAL_CHANNEL });
     await stack.bot.settled();
-    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).at(-1)?.text).toContain(`The summary of bulk request *${batchId}* (2 requests`);
-    const files = await stack.slack.waitFor(() => (summaryFiles().length === 3 ? summaryFiles() : undefined), { timeoutMs: 20_000 });
-    const file = (suffix: string) => files.find((f) => f.filename === `${name}${suffix}`)!;
-    expect(files.every((f) => f.channelId === stack.slack.messages(PEOPLE.taylor)[0]?.channel)).toBe(true);
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.alex).at(-1)?.text).toContain(`The summary of bulk request *${batchId}* (2 requests`);
+    await stack.slack.waitFor(() => summaryFilesOf(PEOPLE.alex).length === 3 || undefined, { timeoutMs: 20_000 });
+    expect(summaryFilesOf(PEOPLE.taylor)).toHaveLength(3);
 
     const summary = JSON.parse(file('.json').bytes.toString('utf8')) as BatchSummary;
     expect(summary).toMatchObject({ batch_id: batchId, size: 2, decision: { outcome: 'approved', by: PEOPLE.alex } });
