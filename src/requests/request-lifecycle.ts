@@ -270,12 +270,12 @@ export class RequestLifecycle {
    * needs: the most approvals, and a typed confirmation (of the person whose message was clicked) if
    * any asks for one. The approver must be allowed to decide every one of them, or nothing is
    * recorded on any; then each request counts the approval as its own (its trail and evidence name
-   * it), and all are approved by the click that brings the strictest count.
+   * it), and all are approved by the click that brings the strictest count to every one of them:
+   * that decision is stored as one record (src/requests/batch-decision.ts), then applied to each.
    */
   private async approveBatch(clicked: OffboardRequest, actorId: string, typed: string | undefined): Promise<Decision> {
-    // Decided already, and a crash left it part-applied: this click finishes applying it.
-    const stored = await this.batches.stored(clicked.batch!.id);
-    if (stored) return this.finishBatch(stored, clicked.id);
+    const stored = await this.finishStored(clicked);
+    if (stored) return stored;
     const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
@@ -299,21 +299,30 @@ export class RequestLifecycle {
     }
     // The decision is stored first, as one record, then applied to each: a crash part-way leaves it
     // for the next click or the reconciler to finish, never a batch half approved with nothing saying so.
-    const decision = await this.batches.decide({
+    const ours: BatchDecision = {
       batchId: clicked.batch!.id,
       outcome: 'approved',
       by: actorId,
       at: this.now().toISOString(),
       members: pending.map((r, i) => ({ id: r.id, ...termsOf(needs[i]!, approvedBy[i]) })),
-    });
-    return this.finishBatch(decision, clicked.id);
+    };
+    // Another click's decision stored first (at the same moment) is the one applied, and this click's answer says so.
+    const decision = await this.batches.decide(ours);
+    const approved = await this.batches.apply(decision);
+    const request = await this.store.mustGet(clicked.id);
+    const mine = decision.by === ours.by && decision.at === ours.at && approved.includes(clicked.id);
+    return mine ? { kind: 'decided', request } : { kind: 'already_decided', request };
   }
 
-  /** Applies a stored decision of a bulk request to those of its requests still pending; answers for `clickedId`. */
-  private async finishBatch(decision: BatchDecision, clickedId: string): Promise<Decision> {
-    const approved = await this.batches.apply(decision);
-    const request = await this.store.mustGet(clickedId);
-    return approved.includes(clickedId) ? { kind: 'decided', request } : { kind: 'already_decided', request };
+  /**
+   * A bulk request already decided whose decision a crash left part-applied: a click on any of its
+   * requests (Approve or Reject) finishes applying it, and is told the request was already decided.
+   */
+  private async finishStored(clicked: OffboardRequest): Promise<{ kind: 'already_decided'; request: OffboardRequest } | undefined> {
+    const stored = await this.batches.stored(clicked.batch!.id);
+    if (!stored) return undefined;
+    await this.batches.apply(stored);
+    return { kind: 'already_decided', request: await this.store.mustGet(clicked.id) };
   }
 
   /** The pending requests of `clicked`'s bulk request, `clicked` first: a refusal then speaks of the request clicked when it applies to it. */
@@ -395,11 +404,8 @@ export class RequestLifecycle {
    */
   private async rejectBatch(clicked: OffboardRequest, actorId: string, reason: string): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
     // Approved already, and a crash left some of it pending: those are approved, not rejected.
-    const stored = await this.batches.stored(clicked.batch!.id);
-    if (stored) {
-      await this.batches.apply(stored);
-      return { kind: 'already_decided', request: await this.store.mustGet(clicked.id) };
-    }
+    const stored = await this.finishStored(clicked);
+    if (stored) return stored;
     const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
@@ -702,12 +708,12 @@ function notWaitingForDeletion(id: string, status: RequestStatus, what: string):
   }
 }
 
-/** A refusal about one request of a bulk request, told on another's button: it names whom it is about. */
 /** What an approval under `need` is recorded with. */
 function termsOf(need: Requirement, approvedBy: string[] | undefined): ApprovalTerms {
   return { approvers: need.deciders, ...(approvedBy ? { approvedBy } : {}), digest: need.digest, rule: need.rule.name };
 }
 
+/** A refusal about one request of a bulk request, told on another's button: it names whom it is about. */
 function inBatch(member: OffboardRequest, clicked: OffboardRequest, reason: string): string {
   if (member.id === clicked.id) return reason;
   return `${reason} (${member.id}, ${member.subject.name}, is in the same bulk request, which is approved as one: nothing was approved.)`;
