@@ -273,6 +273,12 @@ describe('a bulk request: several people in one form', () => {
       return c && JSON.stringify(c.blocks).includes("Retry everyone's failed steps (3 people)") ? c : undefined;
     });
     expect(checklist).toBeDefined();
+    // The combined checklist says the same, and offers the same button.
+    const combined = await stack.slack.waitFor(() => {
+      const c = player.batchChecklist(requests[0]!.batch!.id);
+      return c && JSON.stringify(c.blocks).includes(':x: 3 failed') ? c : undefined;
+    });
+    expect(JSON.stringify(combined.blocks)).toContain("Retry everyone's failed steps (3 people)");
 
     // As an approver sees it: every member's round has finished (its evidence filed, its status moved on).
     await eventually(async () => ((await storedRequests(stack)).every((r) => r.status === 'completed') ? true : undefined), 60_000, 'every member completed');

@@ -2,7 +2,8 @@ import type { BatchDecision } from '../../requests/batch-decision.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { requestState, STATE_LABELS } from '../../requests/request-state.js';
 import type { RunView } from '../../runs/run-view.js';
-import { blocksText, context, cut, escapeText, fitLines, MESSAGE_BLOCKS_TEXT, section, slackDate } from './block-kit.js';
+import { blocksText, context, cut, escapeText, fitLines, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
+import { ACTIONS } from './ids.js';
 
 /** One person of a bulk request as the combined checklist shows them. */
 export interface BatchMember {
@@ -96,8 +97,26 @@ export function batchChecklistMessage(batchId: string, decision: BatchDecision, 
     else sections.push(line);
   }
   const verified = rows.filter((r) => r.state === 'verified' || r.state === 'attested').length;
+  // As on each failed person's checklist: the listener decides at click time who may retry, and whom.
+  const failed = rows.find((r) => r.state === 'failed');
+  const actions = failed
+    ? [
+        {
+          type: 'actions',
+          block_id: `batch.${batchId}`,
+          elements: [
+            {
+              type: 'button',
+              action_id: ACTIONS.retryBatch,
+              value: failed.request.id,
+              text: plain(`Retry everyone's failed steps (${members.length} people)`),
+            },
+          ],
+        },
+      ]
+    : [];
   return {
     text: `Bulk request ${batchId}: ${verified} of ${members.length} people verified.`,
-    blocks: [head, tally, ...sections.map(section)],
+    blocks: [head, tally, ...sections.map(section), ...actions],
   };
 }
