@@ -114,3 +114,18 @@ export function signSummary(files: { json: string; pdf: Uint8Array; names: { jso
   };
   return { ...unsigned, signature: sign(null, Buffer.from(canonicalJson(unsigned)), key.privateKey).toString('base64') };
 }
+
+/** Checks a batch summary's manifest against its JSON and PDF bytes and the one public key the verifier trusts. */
+export function verifySummaryManifest(manifest: SummaryManifest, json: Uint8Array, pdf: Uint8Array | undefined, trusted: KeyObject): ManifestVerdict {
+  if (sha256Hex(json) !== manifest.json_sha256)
+    return { ok: false, kind: 'pack_changed', detail: 'the summary JSON is not the one the manifest signs (its SHA-256 differs)' };
+  if (!pdf || sha256Hex(pdf) !== manifest.pdf_sha256)
+    return { ok: false, kind: 'pack_changed', detail: `the PDF is not the one the manifest signs (the SHA-256 of ${manifest.pdf} differs)` };
+  if (publicKeyFingerprint(trusted) !== manifest.public_key_sha256)
+    return { ok: false, kind: 'wrong_key', detail: `the manifest was signed with key "${manifest.key_id}", not with the trusted public key` };
+  const { signature, ...unsigned } = manifest;
+  const valid = verify(null, Buffer.from(canonicalJson(unsigned)), trusted, Buffer.from(signature, 'base64'));
+  return valid
+    ? { ok: true, keyId: manifest.key_id }
+    : { ok: false, kind: 'bad_signature', detail: 'the manifest signature does not verify with the trusted public key' };
+}

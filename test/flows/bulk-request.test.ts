@@ -19,6 +19,8 @@ import type { BatchDecision } from '../../src/requests/batch-decision.js';
 import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
 import type { BatchSummary } from '../../src/evidence/batch-summary.js';
 import type { SummaryManifest } from '../../src/evidence/pack-signing.js';
+import { EXIT } from '../../src/verify/exit-codes.js';
+import { verifySummaryFile } from '../../src/verify/verify-pack.js';
 import { runView } from '../../src/runs/run-view.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
@@ -509,6 +511,10 @@ describe("a bulk request's summary in the evidence", () => {
     });
     const { signature, ...signed } = manifest;
     expect(verify(null, Buffer.from(canonicalJson(signed)), keys.publicKey, Buffer.from(signature, 'base64'))).toBe(true);
+    // As `npm run verify -- <summary.json> --manifest … --public-key …` checks it; one changed byte fails.
+    expect(verifySummaryFile(file('.json').bytes, manifest, keys.publicKey, file('.pdf').bytes)).toMatchObject({ code: EXIT.intact });
+    const altered = Buffer.from(file('.json').bytes.toString('utf8').replace('"completed"', '"cancelled"'));
+    expect(verifySummaryFile(altered, manifest, keys.publicKey, file('.pdf').bytes)).toMatchObject({ code: EXIT.packChanged });
     const { text } = await extractText(await getDocumentProxy(new Uint8Array(file('.pdf').bytes)), { mergePages: true });
     for (const r of requests) expect(text).toContain(r.id);
   }, 120_000);
