@@ -115,7 +115,11 @@ describe("the largest messages fit Slack's limits", () => {
         { type: 'run.finished', round: 1, outcome, failedSteps: outcome === 'failures' ? ['ibm-cloud.x.api-keys'] : [], seq: '1-0', at: at(1) },
       ];
       return {
-        request: sampleRequest({ id, status: 'completed', subject: { slackUserId: null, name: `Person ${i} <&> ${'with a very long name '.repeat(8)}`, email: `p${i}@acme.example` } }),
+        request: sampleRequest({
+          id,
+          status: 'completed',
+          subject: { slackUserId: null, name: `Person ${i} <&> ${'with a very long name '.repeat(8)}`, email: `p${i}@acme.example` },
+        }),
         view: runView(trail),
         link: `https://acme-corporation.slack.com/archives/C0APPROVAL/p17000000${String(i).padStart(8, '0')}`,
       };
