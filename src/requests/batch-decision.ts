@@ -110,22 +110,27 @@ export class BatchDecisions {
 
   /**
    * The stored decisions not yet applied everywhere, older than `settleMs` (a younger one is being
-   * applied by the click that took it): each applied; `onApplied` hears of every request approved so.
+   * applied by the click that took it, and is counted `busy`): each applied; `onApplied` hears of
+   * every request approved so.
    */
-  async finishOpen(settleMs: number, onApplied: (requestId: string, decision: BatchDecision) => Promise<void>): Promise<number> {
-    let count = 0;
+  async finishOpen(settleMs: number, onApplied: (requestId: string, decision: BatchDecision) => Promise<void>): Promise<{ applied: number; busy: number }> {
+    let applied = 0;
+    let busy = 0;
     for (const batchId of await this.deps.store.openBatchDecisions()) {
       const decision = await this.stored(batchId);
       if (!decision) {
         await this.deps.store.closeBatchDecision(batchId);
         continue;
       }
-      if (Date.now() - Date.parse(decision.at) < settleMs) continue;
+      if (Date.now() - Date.parse(decision.at) < settleMs) {
+        busy++;
+        continue;
+      }
       for (const id of await this.apply(decision)) {
         await onApplied(id, decision);
-        count++;
+        applied++;
       }
     }
-    return count;
+    return { applied, busy };
   }
 }

@@ -54,7 +54,13 @@ export class Reconciler {
       let repairs = 0;
       let busy = 0;
       // First: a request approved here is then looked at as approved, in this same pass.
-      if (this.deps.batches) repairs += await this.alone('batch decisions', () => this.batchDecisions());
+      if (this.deps.batches) {
+        const batches = await this.alone('batch decisions', () => this.batchDecisions());
+        if (batches) {
+          repairs += batches.applied;
+          busy += batches.busy;
+        }
+      }
       for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.alone(id, () => this.pending(id));
       for (const id of await this.deps.store.idsWithStatus('approved')) {
         const repaired = await this.alone(id, () => this.approved(id));
@@ -116,7 +122,7 @@ export class Reconciler {
   }
 
   /** A bulk request whose decision was stored, but not applied to each of its requests before a crash. */
-  private batchDecisions(): Promise<number> {
+  private batchDecisions(): Promise<{ applied: number; busy: number }> {
     return this.deps.batches!.finishOpen(this.settleMs, (id, decision) =>
       this.record(
         id,
