@@ -4,6 +4,7 @@ import type { SystemModule } from '../src/connectors/system.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
 import {
+  DELIVER_BATCH_SUMMARY_JOB,
   DELIVER_EVIDENCE_JOB,
   FINISH_RUN_JOB,
   IDENTIFY_JOB,
@@ -19,6 +20,7 @@ import type { StepJob, StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
 import { processFeatureJob, type FeatureJobs } from './feature-jobs.js';
 import {
+  processDeliverBatchSummary,
   processDeliverEvidence,
   processFinishRun,
   processIdentify,
@@ -52,6 +54,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
+  [DELIVER_BATCH_SUMMARY_JOB]: processDeliverBatchSummary,
 };
 
 /** A request waiting for a decision: its reminders, escalation and expiry. */

@@ -104,6 +104,11 @@ export class SlackPlayer {
     return this.stack.slack.messages(APPROVAL_CHANNEL).find((m) => m.text.includes(requestId) && !m.thread_ts);
   }
 
+  /** A bulk request's combined checklist in the approval channel (one line per person). */
+  batchChecklist(batchId: string) {
+    return this.stack.slack.messages(APPROVAL_CHANNEL).find((m) => !m.thread_ts && m.text.startsWith(`Bulk request ${batchId}:`));
+  }
+
   /** Clicks a button of the request's approval message: Approve, Reject. */
   async click(userId: string, action: keyof typeof ACTIONS, requestId: string) {
     return this.handled(this.send(userId, action, requestId, 'approval'));

@@ -26,6 +26,9 @@ export const IDENTIFY_JOB = 'identify';
 /** Sends a stored evidence pack to one person by direct message, and records it. */
 export const DELIVER_EVIDENCE_JOB = 'deliver-evidence';
 
+/** Sends the summary of a bulk request (src/evidence/batch-summary.ts) to one person by direct message. */
+export const DELIVER_BATCH_SUMMARY_JOB = 'deliver-batch-summary';
+
 /** At the end of a grace period: starts the request's deletion round. */
 export const START_DELETION_JOB = 'start-deletion';
 
@@ -44,6 +47,8 @@ export const SLACK_JOBS = {
   approval: 'approval-message',
   /** Posts or re-renders the checklist in the request's thread. */
   checklist: 'checklist',
+  /** Posts or re-renders a bulk request's combined checklist (one line per person) in the approval channel. */
+  batchChecklist: 'batch-checklist',
   /** A direct message to one person in the app's Messages tab. */
   notify: 'notify',
   /** An alert in the request's thread and, mentioning the approvers, in the approval channel. */
@@ -85,6 +90,8 @@ export const requestJobDataSchema = z.object({ requestId: z.string() });
 
 /** A checklist refresh; `notBefore`: Slack asked us to wait until then (a 429's Retry-After), whatever wakes the job sooner. */
 export const checklistJobDataSchema = z.object({ requestId: z.string(), notBefore: z.number().optional() });
+
+export const batchJobDataSchema = z.object({ batchId: z.string() });
 
 export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.string(), text: z.string() });
 

@@ -17,6 +17,7 @@ import { credentialRefusal, privilegeRisk } from './privilege.js';
 import type { PendingTimers } from './pending-timers.js';
 import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
 import { openAboutUser } from './open-about-user.js';
+import { type ApprovalDeps, applyApproval, type ApprovalTerms, type BatchDecision, BatchDecisions } from './batch-decision.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -111,6 +112,8 @@ export class RequestLifecycle {
   private readonly requirements: ApprovalRequirements;
   private readonly timers: PendingTimers;
   private readonly now: () => Date;
+  private readonly approvalDeps: ApprovalDeps;
+  private readonly batches: BatchDecisions;
 
   constructor({
     store,
@@ -136,6 +139,8 @@ export class RequestLifecycle {
     this.requirements = requirements;
     this.timers = timers;
     this.now = now;
+    this.approvalDeps = { store, audit, runs, outbox, timers };
+    this.batches = new BatchDecisions(this.approvalDeps);
   }
 
   /**
@@ -265,9 +270,12 @@ export class RequestLifecycle {
    * needs: the most approvals, and a typed confirmation (of the person whose message was clicked) if
    * any asks for one. The approver must be allowed to decide every one of them, or nothing is
    * recorded on any; then each request counts the approval as its own (its trail and evidence name
-   * it), and all are approved by the click that brings the strictest count.
+   * it), and all are approved by the click that brings the strictest count to every one of them:
+   * that decision is stored as one record (src/requests/batch-decision.ts), then applied to each.
    */
   private async approveBatch(clicked: OffboardRequest, actorId: string, typed: string | undefined): Promise<Decision> {
+    const stored = await this.finishStored(clicked);
+    if (stored) return stored;
     const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
@@ -280,11 +288,41 @@ export class RequestLifecycle {
     if (needs.some((n) => n.rule.typedConfirmation) && !confirmsPerson(clicked, typed))
       return { kind: 'confirm', request: clicked, mismatch: typed !== undefined };
     const needed = Math.max(...needs.map((n) => n.rule.approvals));
-    // One after another: each starts its run, so a hundred at once would only queue behind each other in Redis.
-    const decisions: Decision[] = [];
-    for (const [i, member] of pending.entries()) decisions.push(await this.approveUnder(member, actorId, needs[i]!, needed));
-    const mine = decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
-    return mine.kind === 'awaiting' ? { ...mine, together: pending.length - 1 } : mine;
+    // Each counts the approval; the batch is decided only once every one of them has enough.
+    const approvedBy: (string[] | undefined)[] = [];
+    if (needed > 1) {
+      const tallies = [];
+      for (const [i, member] of pending.entries()) tallies.push(await this.tally(member, actorId, needs[i]!, needed));
+      const waiting = tallies.find((t) => t.kind === 'awaiting');
+      if (waiting) return { ...waiting, together: pending.length - 1 };
+      for (const t of tallies) approvedBy.push(t.kind === 'enough' ? t.approvedBy : undefined);
+    }
+    // The decision is stored first, as one record, then applied to each: a crash part-way leaves it
+    // for the next click or the reconciler to finish, never a batch half approved with nothing saying so.
+    const ours: BatchDecision = {
+      batchId: clicked.batch!.id,
+      outcome: 'approved',
+      by: actorId,
+      at: this.now().toISOString(),
+      members: pending.map((r, i) => ({ id: r.id, ...termsOf(needs[i]!, approvedBy[i]) })),
+    };
+    // Another click's decision stored first (at the same moment) is the one applied, and this click's answer says so.
+    const decision = await this.batches.decide(ours);
+    const approved = await this.batches.apply(decision);
+    const request = await this.store.mustGet(clicked.id);
+    const mine = decision.by === ours.by && decision.at === ours.at && approved.includes(clicked.id);
+    return mine ? { kind: 'decided', request } : { kind: 'already_decided', request };
+  }
+
+  /**
+   * A bulk request already decided whose decision a crash left part-applied: a click on any of its
+   * requests (Approve or Reject) finishes applying it, and is told the request was already decided.
+   */
+  private async finishStored(clicked: OffboardRequest): Promise<{ kind: 'already_decided'; request: OffboardRequest } | undefined> {
+    const stored = await this.batches.stored(clicked.batch!.id);
+    if (!stored) return undefined;
+    await this.batches.apply(stored);
+    return { kind: 'already_decided', request: await this.store.mustGet(clicked.id) };
   }
 
   /** The pending requests of `clicked`'s bulk request, `clicked` first: a refusal then speaks of the request clicked when it applies to it. */
@@ -303,29 +341,8 @@ export class RequestLifecycle {
       approvedBy = tally.approvedBy;
     }
     const at = this.now().toISOString();
-    const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
-    if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, {
-      type: 'request.approved',
-      actor: actorId,
-      approvers: need.deciders,
-      ...(approvedBy ? { approvedBy } : {}),
-      digest: need.digest,
-      rule: need.rule.name,
-    });
-    // The run is enqueued before anything is said in Slack; should the process die before it
-    // is, the reconciler finds an approved request without a run and starts it.
-    await this.runs.start(request);
-    // A follow-up still firing later finds the request decided and does nothing.
-    await this.timers.clear(requestId);
-    await this.outbox.refreshApproval(requestId);
-    await this.outbox.notify(
-      requestId,
-      'approved',
-      request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was approved by <@${actorId}>. Progress is in the request's thread.`,
-    );
-    return { kind: 'decided', request };
+    const { applied, request } = await applyApproval(this.approvalDeps, requestId, actorId, at, termsOf(need, approvedBy));
+    return applied ? { kind: 'decided', request } : { kind: 'already_decided', request };
   }
 
   /**
@@ -386,6 +403,9 @@ export class RequestLifecycle {
    * every one, or nothing is recorded; each counts it as its own, under the most rejections any needs.
    */
   private async rejectBatch(clicked: OffboardRequest, actorId: string, reason: string): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
+    // Approved already, and a crash left some of it pending: those are approved, not rejected.
+    const stored = await this.finishStored(clicked);
+    if (stored) return stored;
     const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
@@ -723,6 +743,11 @@ function notWaitingForDeletion(id: string, status: RequestStatus, what: string):
     default:
       return `${id} is not waiting for deletion, so it cannot be ${what}.`;
   }
+}
+
+/** What an approval under `need` is recorded with. */
+function termsOf(need: Requirement, approvedBy: string[] | undefined): ApprovalTerms {
+  return { approvers: need.deciders, ...(approvedBy ? { approvedBy } : {}), digest: need.digest, rule: need.rule.name };
 }
 
 /** A refusal about one request of a bulk request, told on another's button: it names whom it is about. */

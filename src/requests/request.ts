@@ -24,6 +24,8 @@ export const TEXT_LIMITS = { ticket: 100, notes: 2000, rejectReason: 1000 } as c
 export const MAX_BATCH = 100;
 
 export const REQUEST_ID = /^OFF-[0-9A-Z]{6}$/;
+/** A bulk request's id (commands/bulk-submission.ts): the same for every request stored from one form. */
+export const BATCH_ID = /^BULK-[0-9A-F]{8}$/;
 
 /** What happens to the identity, data and resources after access ends. */
 export const dispositionSchema = z.discriminatedUnion('kind', [

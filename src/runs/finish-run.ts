@@ -61,6 +61,8 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   // The successor hears what is theirs now once access has ended (the job id makes it once a request).
   if (phase !== 'reinstate' && request.createdItems === 'hand_over' && request.successorSlackUserId) await deps.outbox.handOver(requestId);
   await deps.store.patch(requestId, { status: next }, ['approved']);
+  // After the status moved on: whichever of a bulk request's runs ends last sees every one at rest.
+  await deps.evidence.sendBatchSummaryToCompliance(request);
   await deps.outbox.refreshChecklist(requestId);
   const attestedSteps = steps.filter((s) => s.state === 'attested').length;
   const outcome = failedSteps.length

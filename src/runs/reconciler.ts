@@ -8,6 +8,7 @@ import { RECONCILE_JOB } from '../queue/queue-names.js';
 import { finishJobId, identifyJobId, stepJobId } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
+import type { BatchDecisions } from '../requests/batch-decision.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
@@ -27,6 +28,8 @@ export interface ReconcilerDeps {
   queues: { runs: Queue; revocations: Queue; slack: Queue; maintenance: Queue };
   metrics: Metrics;
   logger: Logger;
+  /** Finishes applying the stored decisions of bulk requests that a crash left part-applied (absent: none are looked at). */
+  batches?: BatchDecisions;
   /** A run with a change this recent is left for the next pass; default 2 s. */
   settleMs?: number;
 }
@@ -50,6 +53,14 @@ export class Reconciler {
     return this.deps.lock.with('reconcile', 'all', async () => {
       let repairs = 0;
       let busy = 0;
+      // First: a request approved here is then looked at as approved, in this same pass.
+      if (this.deps.batches) {
+        const batches = await this.alone('batch decisions', () => this.batchDecisions());
+        if (batches) {
+          repairs += batches.applied;
+          busy += batches.busy;
+        }
+      }
       for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.alone(id, () => this.pending(id));
       for (const id of await this.deps.store.idsWithStatus('approved')) {
         const repaired = await this.alone(id, () => this.approved(id));
@@ -108,6 +119,17 @@ export class Reconciler {
 
   private get settleMs(): number {
     return this.deps.settleMs ?? SETTLE_MS;
+  }
+
+  /** A bulk request whose decision was stored, but not applied to each of its requests before a crash. */
+  private batchDecisions(): Promise<{ applied: number; busy: number }> {
+    return this.deps.batches!.finishOpen(this.settleMs, (id, decision) =>
+      this.record(
+        id,
+        'batch-approved',
+        `the approval of bulk request ${decision.batchId} by ${decision.by} was stored but never applied to this request; applied it`,
+      ).then(() => undefined),
+    );
   }
 
   /** A request stored, but its approval message never posted nor queued. */

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { BatchChecklistPublisher } from '../checklist/batch-checklist-publisher.js';
 import type { ChecklistPublisher } from '../checklist/checklist-publisher.js';
 import type { ConnectedSystem } from '../connectors/system.js';
 import type { EvidencePublisher } from '../evidence/evidence-publisher.js';
@@ -30,6 +31,8 @@ export interface RunDeps {
   audit: AuditTrail;
   /** Renders and writes the checklist; only the checklist job calls it. */
   checklist: ChecklistPublisher;
+  /** Renders and writes a bulk request's combined checklist; only the Slack job of that name calls it. */
+  batchChecklist: BatchChecklistPublisher;
   /** Renders and writes the approval message; only Slack jobs call it. */
   approvals: ApprovalPublisher;
   /** Renders and posts the successor's hand-over message; only Slack jobs call it. */
