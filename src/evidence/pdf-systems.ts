@@ -85,7 +85,10 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
   if (s.started_at) f('Started at', isoTime(s.started_at));
   if (s.acted_at) f('Acted at', isoTime(s.acted_at));
   if (s.attestation && s.item_tasks?.length) {
-    f('Attestation', `Every item attested on its own (below), the last by ${ctx.person(s.attestation.by)} at ${isoTime(s.attestation.at)}; not read back by the bot`);
+    f(
+      'Attestation',
+      `Every item attested on its own (below), the last by ${ctx.person(s.attestation.by)} at ${isoTime(s.attestation.at)}; not read back by the bot`,
+    );
   } else if (s.attestation) {
     const a = s.attestation;
     const who = `${ctx.person(a.by)} at ${isoTime(a.at)}`;

@@ -51,7 +51,13 @@ export async function processItemTasks(
       await deps.outbox.refreshChecklist(requestId, { progress: true });
       return;
     }
-    const record = await deps.audit.appendOnce(requestId, `${once}:opened`, { type: 'task.opened', stepId, instructions, attesters: APPROVERS_ONLY, items: found });
+    const record = await deps.audit.appendOnce(requestId, `${once}:opened`, {
+      type: 'task.opened',
+      stepId,
+      instructions,
+      attesters: APPROVERS_ONLY,
+      items: found,
+    });
     opened = record !== undefined;
   }
   const step = currentPhaseSteps(runView(await deps.audit.read(requestId))).find((s) => s.id === stepId);
@@ -74,6 +80,7 @@ export async function processItemTasks(
     once,
     opened,
     opening: `Approvers: ${open.length} task(s) of ${title} wait for one of you in the checklist (${named}${more}): ${escapeText(instructions)} Attest each there, Done or Not applicable, once it is.`,
-    reminder: (n) => `Approvers: reminder ${n}: ${open.length} task(s) of ${title} are still open in the checklist (${named}${more}), and the offboarding waits for them.`,
+    reminder: (n) =>
+      `Approvers: reminder ${n}: ${open.length} task(s) of ${title} are still open in the checklist (${named}${more}), and the offboarding waits for them.`,
   });
 }

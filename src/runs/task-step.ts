@@ -75,7 +75,14 @@ export async function remindAndPark(
   job: Job,
   token: string | undefined,
   deps: TaskStepDeps,
-  { stepId, round, once, opened, opening, reminder }: { stepId: string; round: number; once: string; opened: boolean; opening: string; reminder: (n: number) => string },
+  {
+    stepId,
+    round,
+    once,
+    opened,
+    opening,
+    reminder,
+  }: { stepId: string; round: number; once: string; opened: boolean; opening: string; reminder: (n: number) => string },
 ): Promise<never> {
   const data = stepJobDataSchema.parse(job.data);
   const { requestId } = data;

@@ -132,7 +132,9 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
     await player.task(PEOPLE.taylor, 'taskDone', id, SERVERS_STEP, codes[WEB1]);
     await player.task(PEOPLE.taylor, 'taskNotApplicable', id, SERVERS_STEP, codes[DB1]);
     expect(ephemeralsFor(stack, PEOPLE.jane).at(-1)?.text).toContain('your own offboarding');
-    expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain('Only an offboarding approver can attest *Their SSH keys on VPC servers*, so nothing was recorded');
+    expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain(
+      'Only an offboarding approver can attest *Their SSH keys on VPC servers*, so nothing was recorded',
+    );
     expect(stack.slack.views.filter((v) => v.view.callback_id === VIEWS.taskNote)).toEqual([]);
     let trail = await readTrail(stack, id);
     expect(eventsOf(trail, 'item.attested')).toEqual([]);
@@ -186,7 +188,9 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
     expect(packed.item_tasks[0].link).toMatch(/^https:\/\/cloud\.ibm\.com\/vpc-ext\/compute\/vs\/us-south~/);
     expect(pdf).toContain('Their SSH keys on VPC servers: ATTESTED');
     expect(pdf).toContain('2 items, each attested on its own; not read back by the bot');
-    expect(pdf).toMatch(new RegExp(`${DB1.replace(/[()]/g, '\\$&')} \\(.*\\): Not applicable: attested by .*Riley.* at .*Note: db-1 was rebuilt last week without her key\\.`));
+    expect(pdf).toMatch(
+      new RegExp(`${DB1.replace(/[()]/g, '\\$&')} \\(.*\\): Not applicable: attested by .*Riley.* at .*Note: db-1 was rebuilt last week without her key\\.`),
+    );
     expect(pdf).toContain('Every item attested on its own (below), the last by Riley Ito (U0RILEY01)');
     expect(pdf).not.toContain(`Their SSH keys on VPC servers: VERIFIED · disable · Verified by read-back Step ${SERVERS_STEP}`);
 
@@ -234,7 +238,7 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
     expect(eventsOf(await readTrail(stack, id), 'task.reminded')).toHaveLength(after);
   });
 
-  it('attested by a process that died before closing the step or waking its job, end at the job\'s next wake', async () => {
+  it("attested by a process that died before closing the step or waking its job, end at the job's next wake", async () => {
     const { stack, id } = await janeLeaves('disable_then_delete', PEOPLE.morgan, { OFFBOARD_TASK_REMIND_AFTER: '2s' });
     await openServerTasks(stack, id);
     const redis = new Redis(stack.config.redisUrl);

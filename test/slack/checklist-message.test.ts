@@ -47,7 +47,15 @@ describe('the checklist message', () => {
     const items = Array.from({ length: 30 }, (_, i) => ({ id: `us-south/server-${i}/key`, label: `SSH key k on server web-${i} (us-south)` }));
     const trail: AuditRecord[] = [
       plan!,
-      { type: 'task.opened', stepId: id, instructions: "Remove it from root's authorized_keys", attesters: { kind: 'users', ids: [] }, items, seq: '2-0', at: at(1) },
+      {
+        type: 'task.opened',
+        stepId: id,
+        instructions: "Remove it from root's authorized_keys",
+        attesters: { kind: 'users', ids: [] },
+        items,
+        seq: '2-0',
+        at: at(1),
+      },
       { type: 'item.attested', stepId: id, itemId: items[0]!.id, label: items[0]!.label, actor: 'U0ALEX001', outcome: 'done', seq: '3-0', at: at(2) },
     ];
     const { blocks } = checklistMessage(request, runView(trail));

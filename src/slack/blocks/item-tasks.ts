@@ -37,6 +37,7 @@ export function itemTaskBlocks(requestId: string, open: readonly StepProgress[])
       ],
     };
   });
-  if (items.length > ITEM_BUTTONS) blocks.push(context(`…and ${items.length - ITEM_BUTTONS} more open item(s): their buttons appear here as these are attested.`));
+  if (items.length > ITEM_BUTTONS)
+    blocks.push(context(`…and ${items.length - ITEM_BUTTONS} more open item(s): their buttons appear here as these are attested.`));
   return blocks;
 }

@@ -143,7 +143,9 @@ describe('their keys on servers', () => {
     expect(sim.vpcKey(SIM_VPC.janeLaptop)).toBeUndefined();
     const { found } = await servers.inventory(ctx('OFF-VPC5'));
     expect(found.map((f) => f.label)).toEqual(['SSH key laptop-2024 on server web-1 (us-south)', 'SSH key jane-doe-ci on server db-1 (eu-de)']);
-    expect(found[0]?.detail).toMatch(/^remove SSH key laptop-2024 from root's authorized_keys on server web-1 \(us-south\): .*stays there when the key resource is deleted$/);
+    expect(found[0]?.detail).toMatch(
+      /^remove SSH key laptop-2024 from root's authorized_keys on server web-1 \(us-south\): .*stays there when the key resource is deleted$/,
+    );
     expect(found[0]?.link).toBe(`https://cloud.ibm.com/vpc-ext/compute/vs/us-south~${found[0]!.id.split('/')[1]}/overview?bss_account=${ACME_PRODUCTION}`);
   });
 
