@@ -1,3 +1,4 @@
+import type { Phase } from '../audit/audit-event.js';
 import type { Identity, Person } from './system.js';
 
 /**
@@ -88,6 +89,8 @@ export interface StepContext {
    * keep it then, since nobody chose to end it.
    */
   created?: CreatedChoice;
+  /** The phase of the round this execution belongs to; absent on read-only looks (the preview, a re-scan). */
+  phase?: Phase;
 }
 
 /** What the request decided for what the person created, and who takes it over (their name, for the record). */

@@ -207,6 +207,7 @@ function stepContext(request: OffboardRequest, view: RunView, data: StepJobData,
     transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
     asker: askerOf(view, id, data.requestId, round),
     ...createdChoiceOf(request),
+    ...(roundOf(view, round) ? { phase: roundOf(view, round)!.phase } : {}),
   };
 }
 

@@ -297,11 +297,12 @@ describe('VPC SSH keys (IBM records no creator)', () => {
 
   it('wait for an approver to review them in a modal, Jane-named keys pre-selected; the chosen ones are deleted on retry and read back, each server they were installed on a task attested on its own', async () => {
     const { stack, player, id } = await janeLeaves('delete_now');
-    // Before the review, the servers of the keys named after her are the tasks; the round waits for them.
-    const codes = await openServerTasks(stack, id);
-    expect(Object.keys(codes)).toEqual([WEB1, DB1]);
-    for (const code of Object.values(codes)) await player.task(PEOPLE.riley, 'taskDone', id, SERVERS_STEP, code);
     await finishedTrail(stack, id);
+    // Unreviewed, the deletion asks about no server either: which servers follows from the keys chosen.
+    const unasked = await stateOf(stack, id, SERVERS_STEP);
+    expect(unasked?.state).toBe('failed');
+    expect(unasked?.error).toMatch(/were not reviewed: which servers hold theirs follows from the keys an approver says are theirs/);
+    expect(eventsOf(await readTrail(stack, id), 'task.opened')).toEqual([]);
     // The round is over once its evidence is out: then it can be retried.
     await player.evidence(id);
     // Unreviewed, the deletion of keys fails, saying why, and deletes nothing.
@@ -354,6 +355,10 @@ describe('VPC SSH keys (IBM records no creator)', () => {
     expect(stack.ibm.vpcKey(SIM_VPC.janeLaptop)).toBeDefined();
 
     await player.retry(PEOPLE.alex, id);
+    // The retry asks about each server of the keys chosen; the round waits for them.
+    const codes = await openServerTasks(stack, id);
+    expect(Object.keys(codes)).toEqual([WEB1, DB1]);
+    for (const code of Object.values(codes)) await player.task(PEOPLE.riley, 'taskDone', id, SERVERS_STEP, code);
     await finishedTrail(stack, id, { rounds: 2 });
     expect((await stateOf(stack, id, KEYS_STEP))?.state).toBe('verified');
     expect([SIM_VPC.janeLaptop, SIM_VPC.janeDoeCi].map((k) => stack.ibm.vpcKey(k))).toEqual([undefined, undefined]);
@@ -370,7 +375,6 @@ describe('VPC SSH keys (IBM records no creator)', () => {
 
   it('are never reviewed by the approver who made the request: refused in the modal, nothing recorded', async () => {
     const { stack, player, id } = await janeLeaves('delete_now', PEOPLE.riley);
-    for (const code of Object.values(await openServerTasks(stack, id))) await player.task(PEOPLE.alex, 'taskDone', id, SERVERS_STEP, code);
     await finishedTrail(stack, id);
     await clickReview(stack, player, PEOPLE.riley, id);
     const refused = stack.slack.views.filter((v) => v.userId === PEOPLE.riley).at(-1);

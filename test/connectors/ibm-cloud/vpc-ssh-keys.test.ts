@@ -149,6 +149,15 @@ describe('their keys on servers', () => {
     expect(found[0]?.link).toBe(`https://cloud.ibm.com/vpc-ext/compute/vs/us-south~${found[0]!.id.split('/')[1]}/overview?bss_account=${ACME_PRODUCTION}`);
   });
 
+  it('in the deletion, before any review, lists nothing and fails asking for it: which servers follows from the keys chosen', async () => {
+    const { sim, servers } = await world();
+    const before = sim.requests.length;
+    const refused = await servers.inventory({ ...ctx('OFF-VPC7'), phase: 'delete' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect((refused as Error).message).toMatch(/were not reviewed: .*Review SSH keys…/);
+    expect(sim.requests.slice(before).filter((r) => r.method !== 'GET' && r.path !== '/identity/token')).toEqual([]);
+  });
+
   it('before the review, lists the servers of the keys that mention the person, saying so', async () => {
     const { servers } = await world();
     const { found } = await servers.inventory(ctx('OFF-VPC6'));

@@ -88,7 +88,10 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
  * Servers the person's keys were installed on (the keys an approver chose, or before the review
  * those named after them), each an entry of root's authorized_keys that deleting the key resource
  * leaves in place: one task per server and key, removed on the server by hand and attested by an
- * approver (the step declares `attestItems`).
+ * approver (the step declares `attestItems`). The disable phase goes by the names when nobody has
+ * reviewed yet, so access through a server does not last the grace period; the deletion, like the
+ * SSH keys step's, fails until an approver has reviewed, so its retry asks about every server of the
+ * keys chosen (servers attested earlier stay attested).
  */
 export function authorizedKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   const unavailable = vpcUnavailable(client, accountId);
@@ -97,6 +100,11 @@ export function authorizedKeysStep(client: IbmCloudClient, accountId: string): S
     async inventory(ctx) {
       const [listing, review] = await Promise.all([vpcListing(client, accountId), client.vpcReviews?.get(ctx.requestId, accountId)]);
       if (!listing.answered) return { found: [], note: `not checked: ${listing.why}` };
+      if (ctx.phase === 'delete' && !review && listing.keys.length) {
+        throw new PermanentError(
+          `the SSH keys of account ${accountId} were not reviewed: which servers hold theirs follows from the keys an approver says are theirs with *Review SSH keys…* in the checklist; then retry this step`,
+        );
+      }
       // A deleted key is no longer listed, but its servers still name it in their initialization.
       const keys: Pick<VpcKey, 'id' | 'region' | 'name'>[] = review ? review.chosen : listing.keys.filter((k) => mentions(k, ctx.person.email));
       const found: Finding[] = keys.flatMap((key) =>
