@@ -239,7 +239,8 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     identities: view.identified.flatMap((e) =>
       e.identities.map((i) => ({ system: e.system, round: e.round, scope: i.scope, id: i.id, label: i.label, detail: i.detail ?? null })),
     ),
-    steps: steps.map((s) => packStep(s, view, attested.has(s.id))),
+    // A step whose items are attested one by one is attested once it ends, not while one is still open.
+    steps: steps.map((s) => packStep(s, view, attested.has(s.id) && s.state !== 'open')),
     actions: view.actions.map((e) => ({ step_id: e.stepId, transaction_id: e.transactionId, at: e.at, changes: e.changes.map(packChange) })),
     read_backs: view.readBacks.map((e) => ({
       step_id: e.stepId,
