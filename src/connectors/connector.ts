@@ -91,6 +91,12 @@ export interface StepContext {
   created?: CreatedChoice;
   /** The phase of the round this execution belongs to; absent on read-only looks (the preview, a re-scan). */
   phase?: Phase;
+  /**
+   * The look wants each item's last use even where the system gives it only item by item, a call
+   * each (a person's own API keys): set by the preview and the re-scans, which tell use after
+   * access was removed. Absent on a phase's inventory and read-backs, which stay one listing.
+   */
+  lastUse?: boolean;
 }
 
 /** What the request decided for what the person created, and who takes it over (their name, for the record). */
@@ -135,6 +141,20 @@ export interface StepCapabilities {
   /** Final removal; a step without one removes again what a disable would, so anything granted since goes too. */
   delete?: StepAction;
   restore?: RestoreAction;
+  /**
+   * Read-only, for the re-scans: the person's identities that the system's own record of sign-ins
+   * (an activity report) shows signing in after `since` (an ISO time). It reads the record as the
+   * system holds it now and never waits for one being made. Absent: the system keeps no such record.
+   */
+  signInsSince?(ctx: StepContext, since: string): Promise<SignIns>;
+}
+
+/** What a system's record of sign-ins tells a re-scan. */
+export interface SignIns {
+  /** Each identity of the person seen signing in after the time asked about, `lastUsed` its sign-in. */
+  found: Finding[];
+  /** Why the record could not tell (none made yet, one still generating): the re-scan lists it as not checked. */
+  unchecked?: string;
 }
 
 /** Restoring what a disable removed, from the snapshots it recorded. */

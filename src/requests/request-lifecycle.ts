@@ -444,31 +444,67 @@ export class RequestLifecycle {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayManage(current, actorId, 'cancel');
     if (refused) return { kind: 'refused', reason: refused };
-    const trail = await this.audit.read(requestId);
-    const state = requestState(current, runView(trail));
-    if (!CANCELLABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'cancelled') };
-    const at = this.now().toISOString();
+    const state = requestState(current, runView(await this.audit.read(requestId)));
+    // Cancelled already by this same person: a crash may have cut its follow-ups short, so they are done (again).
+    if (!CANCELLABLE.includes(state) && !cancelledBy(current, actorId)) return { kind: 'not_now', reason: notInState(requestId, state, 'cancelled') };
+    const done = await this.cancelAs(requestId, { id: actorId, said: `<@${actorId}>` }, reason, ['pending', 'approved']);
+    if (!done.cancelled)
+      return { kind: 'not_now', reason: notInState(requestId, requestState(done.request, runView(await this.audit.read(requestId))), 'cancelled') };
+    return { kind: 'done', request: done.request };
+  }
+
+  /**
+   * Cancels a request that still waits for its decision for a canceller outside Slack (the HR system
+   * that filed it, by its name), as `cancel` does for a person; asked again (the HR system retries a
+   * delivery it got no answer to) it finishes whatever follow-up a crash cut short.
+   */
+  async cancelPending(requestId: string, by: string, reason: string): Promise<{ cancelled: boolean; request: OffboardRequest }> {
+    return this.cancelAs(requestId, { id: by, said: escapeText(by) }, redact(reason), ['pending']);
+  }
+
+  /**
+   * The status moves first, by the store's compare-and-set, so a decision or a run starting at the same
+   * moment either comes first (and nothing is cancelled) or finds it cancelled. Then the follow-ups,
+   * each idempotent and done again when the same canceller asks again, so a crash after the status
+   * moved loses none of them: the trail's record of who and why, the run that waited for its time
+   * unscheduled, the reminders cleared, the approval message without its buttons, the thread and the
+   * requester told.
+   */
+  private async cancelAs(
+    requestId: string,
+    by: { id: string; said: string },
+    reason: string,
+    from: RequestStatus[],
+  ): Promise<{ cancelled: boolean; request: OffboardRequest }> {
+    const before = await this.store.mustGet(requestId);
+    const state = requestState(before, runView(await this.audit.read(requestId)));
     const { applied, request } = await this.store.patch(
       requestId,
-      { status: 'cancelled', ended: { outcome: 'cancelled', by: actorId, at, reason } },
-      ['pending', 'approved'],
+      { status: 'cancelled', ended: { outcome: 'cancelled', by: by.id, at: this.now().toISOString(), reason, state } },
+      from,
       { when: (r) => !r.runStartedAt },
     );
-    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'cancelled') };
-    await this.audit.append(requestId, { type: 'request.cancelled', actor: actorId, reason, state });
+    if (!applied && !cancelledBy(request, by.id)) return { cancelled: false, request };
+    const why = request.ended?.reason ?? reason;
+    const was = request.ended?.state ?? state;
+    await this.audit.appendOnce(requestId, 'cancelled', { type: 'request.cancelled', actor: by.id, reason: why, state: was });
     await this.runs.unschedule(requestId);
     await this.timers.clear(requestId);
     await this.outbox.refreshApproval(requestId);
-    if (current.status === 'approved') await this.outbox.refreshChecklist(requestId);
-    if (actorId !== request.requester.slackUserId) {
+    if (was === 'scheduled' || request.checklistMessage) await this.outbox.refreshChecklist(requestId);
+    await this.outbox.alert(
+      requestId,
+      'cancelled',
+      `:no_entry_sign: *${requestId} was cancelled* by ${by.said}: ${escapeText(why)}. Nothing was changed in any system.`,
+    );
+    if (by.id !== request.requester.slackUserId)
       await this.outbox.notify(
         requestId,
         'cancelled',
         request.requester.slackUserId,
-        `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was cancelled by <@${actorId}>: ${escapeText(reason)}`,
+        `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was cancelled by ${by.said}: ${escapeText(why)}`,
       );
-    }
-    return { kind: 'done', request };
+    return { cancelled: true, request };
   }
 
   /**
@@ -515,6 +551,7 @@ export class RequestLifecycle {
   async whyNotManage(request: OffboardRequest, actorId: string, action: 'cancel' | 'reschedule'): Promise<string | undefined> {
     const refused = await this.mayManage(request, actorId, action);
     if (refused) return refused;
+    if (action === 'cancel' && cancelledBy(request, actorId)) return undefined;
     const state = requestState(request, runView(await this.audit.read(request.id)));
     const valid = action === 'cancel' ? CANCELLABLE : UNDECIDED;
     return valid.includes(state) ? undefined : notInState(request.id, state, action === 'cancel' ? 'cancelled' : 'rescheduled');
@@ -698,3 +735,6 @@ function inBatch(member: OffboardRequest, clicked: OffboardRequest, reason: stri
 function decidersOf(need: Requirement): { deciders?: string } {
   return need.rule.approverGroups ? { deciders: need.rule.approverGroups.map((g) => `<!subteam^${g}>`).join(', ') } : {};
 }
+
+/** Whether the request was cancelled by this canceller (a Slack user id, or the HR system's name). */
+const cancelledBy = (request: OffboardRequest, by: string) => request.status === 'cancelled' && request.ended?.by === by;

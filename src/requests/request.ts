@@ -126,6 +126,8 @@ export const offboardRequestSchema = z.object({
       by: z.string().optional(),
       at: z.string(),
       reason: z.string().max(TEXT_LIMITS.rejectReason),
+      /** What it was when cancelled (waiting for approval, approved and scheduled): the trail records it. */
+      state: z.string().optional(),
     })
     .optional(),
   /** When the approved run's first round began: from then on it can no longer be cancelled or rescheduled. */

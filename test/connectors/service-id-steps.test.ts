@@ -244,6 +244,41 @@ describe('what the person created, handed over to the successor', () => {
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
   });
 
+  it('keeps a service ID of hers with no API key at the disable phase too, with its last use and console link, so the successor hears of it then', async () => {
+    const { sim, client } = await simulator();
+    const empty = sim.createServiceId({ accountId: ACME_PRODUCTION, name: 'empty-deployer', createdBy: jane });
+    const { found, changes, readBack } = await runPhase(keysStep(client), 'disable', handOver());
+
+    expect(found.find((f) => f.id === empty.id)).toEqual(
+      expect.objectContaining({
+        label: 'service ID empty-deployer (no API key)',
+        kind: 'service ID with no API key',
+        useCount: 0,
+        link: `https://cloud.ibm.com/iam/serviceids/${empty.id}?bss_account=${ACME_PRODUCTION}`,
+      }),
+    );
+    // Counted by kind beside it, so the preview does not count a service ID as a key.
+    expect(found.find((f) => f.id === SIM_NHI_IDS.ciPipelineKey)?.kind).toBe('API key');
+    expect(changes.find((c) => c.id === empty.id)).toEqual({
+      id: empty.id,
+      label: 'service ID empty-deployer (no API key)',
+      outcome: 'kept',
+      detail: 'handed over to Taylor Lee; left working',
+    });
+    expect(readBack).toEqual({ confirmed: true, remaining: [] });
+    expect(mutations(sim)).toEqual([]);
+  });
+
+  it('lists no service ID with the keys when what they created is disabled: the service IDs step deletes it at the delete phase', async () => {
+    const { sim, client } = await simulator();
+    const empty = sim.createServiceId({ accountId: ACME_PRODUCTION, name: 'empty-deployer', createdBy: jane });
+    const keys = await runPhase(keysStep(client), 'disable');
+
+    expect(keys.found.map((f) => f.id)).not.toContain(empty.id);
+    expect(keys.found.every((f) => f.kind === undefined)).toBe(true);
+    expect(sim.serviceId(empty.id)).toBeDefined();
+  });
+
   it('keeps them too on a request that does not say (filed before the choice was asked), saying why', async () => {
     const { sim, client } = await simulator();
     const { changes } = await runPhase(keysStep(client), 'disable', { ...ctx(), created: undefined });

@@ -138,6 +138,37 @@ describe('cancelling a request', () => {
     expect(formsFor(stack, PEOPLE.riley, VIEWS.cancel)).toEqual([]);
   });
 
+  it('a cancellation a crash cut short after the status moved is finished when the same person cancels again, and by nobody else', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(3600) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await stack.slack.waitFor(() => messageText(player, id).includes('Cancel request'));
+    // Riley's cancellation stored its status, then the process died: no trail record, the run still scheduled.
+    const redis = new Redis(stack.config.redisUrl);
+    try {
+      const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+      const ended = { outcome: 'cancelled' as const, by: PEOPLE.riley, at: new Date().toISOString(), reason: 'Rehired', state: 'scheduled' };
+      expect((await store.patch(id, { status: 'cancelled', ended }, ['approved'])).applied).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+    expect((await queueSnapshot(stack)).jobIds).toContain(`${id}.identify`);
+
+    await player.click(PEOPLE.alex, 'cancel', id);
+    expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([expect.stringContaining(`${id} cannot be cancelled: it is cancelled`)]);
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([]);
+
+    await cancelAs(stack, player, PEOPLE.riley, id, 'Said again');
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([
+      expect.objectContaining({ actor: PEOPLE.riley, reason: 'Rehired', state: 'scheduled' }),
+    ]);
+    expect((await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id))).toEqual([]);
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes(`was cancelled by ${RILEY}: Rehired`)));
+    await stack.slack.waitFor(() => messageText(player, id).includes('*Cancelled* by'));
+    expect(messageText(player, id)).not.toContain('Cancel request');
+    await expectNothingRan(stack, id);
+  });
+
   it('is refused to someone who is neither the requester nor an approver, and to the person leaving', async () => {
     const { stack, player } = await start();
     const id = await player.request(PEOPLE.morgan, janeLeaves());

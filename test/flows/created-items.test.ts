@@ -144,7 +144,7 @@ describe('Disable', () => {
     // Alex's service ID, with the key Jane made on it, stays: listed, not changed.
     expect(stack.ibm.serviceId(SIM_NHI_IDS.logShipper)).toBeDefined();
     expect(changesOf(trail, 'created-keys-and-profiles', 'delete')[SIM_NHI_IDS.logShipperJaneKey]).toMatch(
-      /^kept: created by them .*the service ID's owner rotates it/,
+      /^kept: created by them .*not changed: they have seen its secret, to be rotated \(a rotation task in the checklist\)/,
     );
   });
 });

@@ -1,7 +1,7 @@
 import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
 import { endsCreated, kept, ownKeyRefusal } from './created-choice.js';
 import { serviceIdLink } from './console-links.js';
-import { createdServiceIdsOf } from './created-by.js';
+import { type CreatedServiceId, createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
 
@@ -13,16 +13,20 @@ const DISABLED_BY_US = { disabled: false };
  * reinstatement: exactly the keys this step disabled, never one that was disabled before. The
  * service IDs themselves, with their keys, go at the delete phase (`serviceIdsStep`). Service IDs
  * IBM minted for service credentials are left to their credentials, which are handed over, not disabled.
- * When the request hands them over (or chose nothing), every key is kept working and recorded so.
+ * When the request hands them over (or chose nothing), every key is kept working and recorded so,
+ * and so is each of those service IDs that has no key: the successor's message, sent once the
+ * disable phase is done, names it too, long before the delete phase keeps it again.
  * The key the bot itself runs as is never disabled: the step refuses it, naming it.
  */
 export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   const createdServiceIds = createdServiceIdsOf(client, accountId);
-  const keysOf = async (ctx: StepContext): Promise<Finding[]> => {
-    const serviceIds = await createdServiceIds(
+  const createdBy = (ctx: StepContext) =>
+    createdServiceIds(
       ctx.identities.map((i) => i.id),
       ctx.asker,
     );
+  const keysOf = async (ctx: StepContext, listed?: CreatedServiceId[]): Promise<Finding[]> => {
+    const serviceIds = listed ?? (await createdBy(ctx));
     const mine = new Set(ctx.identities.map((i) => i.id));
     return serviceIds.flatMap((s) =>
       s.keys.map((k) => ({
@@ -38,9 +42,22 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
     );
   };
   const made = (key: Finding): Change => ({ id: key.id, label: key.label, outcome: 'disabled', snapshot: DISABLED_BY_US });
+  // Handed over, a service ID with no key is the successor's as much as one with keys.
+  const keylessOf = (serviceIds: CreatedServiceId[]): Finding[] =>
+    serviceIds
+      .filter((s) => s.keys.length === 0)
+      .map((s) => ({
+        id: s.id,
+        label: `service ID ${s.name} (no API key)`,
+        kind: 'service ID with no API key',
+        ...(s.createdAt ? { createdAt: s.createdAt } : {}),
+        ...(s.createdBy ? { createdBy: s.createdBy } : {}),
+        link: serviceIdLink(accountId, s.id),
+      }));
   return {
     async inventory(ctx) {
-      const keys = await keysOf(ctx);
+      const serviceIds = await createdBy(ctx);
+      const keys = await keysOf(ctx, serviceIds);
       // Last use only for these keys, one single read each: IBM computes activity on request only.
       const found: Finding[] = [];
       for (const key of keys) {
@@ -49,7 +66,22 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         const detail = [`used ${state.useCount} times`, state.lastUsed && `last ${state.lastUsed}`, state.disabled && 'disabled'].filter(Boolean).join(', ');
         found.push({ ...key, detail, useCount: state.useCount, ...(state.lastUsed ? { lastUsed: state.lastUsed } : {}) });
       }
-      return found.length || keys.length ? { found } : { found, note: 'no service ID created by them has an API key in this account' };
+      const keyless = endsCreated(ctx) ? [] : keylessOf(serviceIds);
+      for (const serviceId of keyless) {
+        // Its sign-ins are those its keys made before they went, read the same way.
+        const activity = await client.getServiceIdActivity(serviceId.id);
+        if (!activity) continue;
+        const used = `used ${activity.useCount} times${activity.lastUsed ? `, last ${activity.lastUsed}` : ''}`;
+        found.push({
+          ...serviceId,
+          detail: `has no API key; ${used}`,
+          useCount: activity.useCount,
+          ...(activity.lastUsed ? { lastUsed: activity.lastUsed } : {}),
+        });
+      }
+      // Named by kind only when a service ID with no key is among them: "1 API key, 1 service ID with no API key".
+      if (found.some((f) => f.kind)) for (const f of found) f.kind ??= 'API key';
+      return found.length || keys.length || keyless.length ? { found } : { found, note: 'no service ID created by them has an API key in this account' };
     },
     disable: {
       async *act(ctx, found) {
