@@ -103,9 +103,17 @@ export type AuditEvent =
   | { type: 'step.residual'; stepId: string; items: Finding[]; note: string }
   /**
    * A manual task (a step of a `kind: manual` system) is open: done outside the bot, it waits for
-   * one of `attesters` (or an approver) to attest it. Recorded once a round.
+   * one of `attesters` (or an approver) to attest it. Recorded once a round. `items`: a step whose
+   * found items are each a task of their own (SystemStep.attestItems), as the round found them:
+   * each is attested on its own (`item.attested`), and the step ends once every one is.
    */
-  | { type: 'task.opened'; stepId: string; instructions: string; attesters: Attesters }
+  | { type: 'task.opened'; stepId: string; instructions: string; attesters: Attesters; items?: Finding[] }
+  /**
+   * One item of a step whose items are tasks attested by a person (done, or not applicable with the
+   * note why): first-writer-wins per item over the whole request, so an item attested in the
+   * disable phase stays attested in the deletion. Never read back by the bot.
+   */
+  | { type: 'item.attested'; stepId: string; itemId: string; label: string; actor: string; outcome: AttestationOutcome; note?: string }
   /**
    * A handed-over credential's rotation task closed by a person (the successor or an approver):
    * they rotated it themselves, or it needs no rotation (with the reason). Attested, never read back.

@@ -112,7 +112,7 @@ const schema = z
       'How long a request waits for a decision before it expires (the requester is told; nothing is removed) (units s, m, h, d)',
     ),
     OFFBOARD_TASK_REMIND_AFTER: duration('OFFBOARD_TASK_REMIND_AFTER', '1d').describe(
-      'How long a manual task (`kind: manual` in the systems file) stays open before its attesters are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)',
+      "How long a manual task (`kind: manual` in the systems file), or a step's tasks attested item by item, stays open before its attesters (the approvers, for item tasks) are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)",
     ),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8).describe('Steps one worker process runs at once'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal` … `trace`, or `silent`'),

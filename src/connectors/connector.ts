@@ -1,3 +1,4 @@
+import type { Phase } from '../audit/audit-event.js';
 import type { Identity, Person } from './system.js';
 
 /**
@@ -88,6 +89,8 @@ export interface StepContext {
    * keep it then, since nobody chose to end it.
    */
   created?: CreatedChoice;
+  /** The phase of the round this execution belongs to; absent on read-only looks (the preview, a re-scan). */
+  phase?: Phase;
   /**
    * The look wants each item's last use even where the system gives it only item by item, a call
    * each (a person's own API keys): set by the preview and the re-scans, which tell use after

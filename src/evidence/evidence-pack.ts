@@ -19,7 +19,7 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.3';
+export const SCHEMA_VERSION = '1.4';
 
 export interface PackInput {
   requestId: string;
@@ -174,6 +174,20 @@ export interface PackStep {
   error: string | null;
   /** A manual task's attestation (since 1.3); absent or null for a step the bot read back. */
   attestation?: PackAttestation | null;
+  /**
+   * A step whose found items are each a task a person attests (since 1.4): every item, with its
+   * attestation (null while open); absent for any other step.
+   */
+  item_tasks?: PackItemTask[];
+}
+
+/** One item's task: what and where it is, and who attested it, when and how (never "verified"). */
+export interface PackItemTask {
+  id: string;
+  label: string;
+  detail: string | null;
+  link: string | null;
+  attestation: { by: string; at: string; outcome: 'done' | 'not_applicable'; note: string | null } | null;
 }
 
 /** "Attested by <person> at <time>", with the note: never "verified". */
@@ -225,7 +239,8 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     identities: view.identified.flatMap((e) =>
       e.identities.map((i) => ({ system: e.system, round: e.round, scope: i.scope, id: i.id, label: i.label, detail: i.detail ?? null })),
     ),
-    steps: steps.map((s) => packStep(s, view, attested.has(s.id))),
+    // A step whose items are attested one by one is attested once it ends, not while one is still open.
+    steps: steps.map((s) => packStep(s, view, attested.has(s.id) && s.state !== 'open')),
     actions: view.actions.map((e) => ({ step_id: e.stepId, transaction_id: e.transactionId, at: e.at, changes: e.changes.map(packChange) })),
     read_backs: view.readBacks.map((e) => ({
       step_id: e.stepId,
@@ -427,5 +442,18 @@ function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
           carried_from_round: s.attestation.carriedFrom ?? null,
         }
       : null,
+    ...(s.items
+      ? {
+          item_tasks: s.items.map((i) => ({
+            id: i.id,
+            label: i.label,
+            detail: i.detail ?? null,
+            link: i.link ?? null,
+            attestation: i.attestation
+              ? { by: i.attestation.by, at: i.attestation.at, outcome: i.attestation.outcome, note: i.attestation.note ?? null }
+              : null,
+          })),
+        }
+      : {}),
   };
 }

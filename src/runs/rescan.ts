@@ -55,7 +55,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
     for (const scope of system.scopes) {
       // Steps of a later phase (deleting the service IDs the person created) are looked at too, for what was made since.
       for (const step of system.steps.filter(
-        (s) => !s.reportsResidual && !s.task && (system.phasesOf(s, scope).includes(phase) || system.phasesOf(s, scope).includes('delete')),
+        (s) => !s.reportsResidual && !s.task && !s.attestItems && (system.phasesOf(s, scope).includes(phase) || system.phasesOf(s, scope).includes('delete')),
       )) {
         const inPhase = system.phasesOf(step, scope).includes(phase);
         const id = stepId(step.ref(scope));
