@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEMS } from '../../jobs/systems.js';
-import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
 import { COMPLETE_ENV, configError } from '../support/config-env.js';
 
 const PROD = '0123456789abcdef0123456789abcdef';
