@@ -67,7 +67,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     metrics,
     logger,
   };
-  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
+  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, timers, queues, metrics, logger });
   const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, {
     concurrency: config.jobs.concurrency,
     lockMs: config.jobs.lockMs,

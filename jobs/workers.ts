@@ -56,12 +56,9 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
 
 /** A request waiting for a decision: its reminders, escalation and expiry. */
 const PENDING: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
-  [PENDING_JOBS.remind]: async (job, deps) => {
-    const { requestId, reminder } = pendingJobDataSchema.parse(job.data);
-    await deps.followUp.remind(requestId, reminder ?? 1);
-  },
-  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data).requestId),
-  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data).requestId),
+  [PENDING_JOBS.remind]: (job, deps) => deps.followUp.remind(pendingJobDataSchema.parse(job.data)),
+  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data)),
+  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data)),
 };
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */

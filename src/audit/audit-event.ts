@@ -49,8 +49,12 @@ export type AuditEvent =
   | { type: 'request.rejected'; actor: string; reason: string; rejectedBy?: string[] }
   /** Cancelled before its run started, in `state`; a scheduled run is removed. */
   | { type: 'request.cancelled'; actor: string; reason: string; state: string }
-  /** The requester moved when access ends (`from`/`to`, null: as soon as approved): approvals are asked again. */
-  | { type: 'request.rescheduled'; actor: string; from: string | null; to: string | null }
+  /**
+   * The requester moved when access ends (`from`/`to`, null: as soon as approved): approvals are asked
+   * again. `state`: what it was in; `scheduled` (approved, its run waiting for its time) voids the
+   * approval and the run planned for it (absent in trails written before an approved request could be rescheduled).
+   */
+  | { type: 'request.rescheduled'; actor: string; from: string | null; to: string | null; state?: string }
   /** The approvers were reminded (`reminder`: 1, 2, …) or the request escalated to `to`, while it waited for a decision. */
   | { type: 'request.reminded'; reminder: number }
   | { type: 'request.escalated'; to: string }
@@ -174,7 +178,15 @@ export interface RescanFinding {
 
 export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule';
 
-export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled' | 'unreadable';
+export type ReconcileAction =
+  | 'run-started'
+  | 'run-requeued'
+  | 'step-lost'
+  | 'step-failed-silently'
+  | 'announced'
+  | 'deletion-rescheduled'
+  | 'unreadable'
+  | 'asked-again';
 
 export type EvidenceChannel = 'button' | 'command' | 'compliance';
 

@@ -90,5 +90,17 @@ export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.s
 
 export const alertJobDataSchema = z.object({ requestId: z.string(), text: z.string() });
 
-/** A pending request's follow-up; `reminder`: which reminder (1, 2, …). */
-export const pendingJobDataSchema = z.object({ requestId: z.string(), reminder: z.number().int().min(1).optional() });
+/**
+ * A pending request's follow-up; `reminder`: which reminder (1, 2, …). `since`: when the approvers
+ * were asked (absent on jobs queued before it was kept: the request's submission). `asked`: how many
+ * times they were asked again after an approval (see OffboardRequest.reasked); a job of an earlier
+ * asking does nothing. `batchId`: the follow-up of a whole bulk request, one for all its people.
+ */
+export const pendingJobDataSchema = z.object({
+  requestId: z.string(),
+  reminder: z.number().int().min(1).optional(),
+  since: z.string().optional(),
+  asked: z.number().int().min(1).optional(),
+  batchId: z.string().optional(),
+});
+export type PendingJobData = z.infer<typeof pendingJobDataSchema>;

@@ -32,7 +32,7 @@ export async function cancelPendingRequest(deps: CancelDeps, requestId: string, 
   const { applied, request } = await deps.store.patch(requestId, { status: 'cancelled', ended: { outcome: 'cancelled', by, at, reason } }, ['pending']);
   if (!applied && !(request.status === 'cancelled' && request.ended?.by === by)) return { kind: 'not_pending', request };
   await deps.audit.appendOnce(requestId, 'cancelled', { type: 'request.cancelled', actor: by, reason, state: 'pending' });
-  await deps.timers.clear(requestId);
+  await deps.timers.clear(request);
   await deps.outbox.refreshApproval(requestId);
   await deps.outbox.alert(
     requestId,

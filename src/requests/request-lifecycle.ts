@@ -15,7 +15,8 @@ import { beingOffboardedReason, refusalReason } from './approval-policy.js';
 import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
 import { credentialRefusal, privilegeRisk } from './privilege.js';
 import type { PendingTimers } from './pending-timers.js';
-import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
+import { askAgain } from './ask-again.js';
+import { CANCELLABLE, notInState, requestState, RESCHEDULABLE } from './request-state.js';
 import { openAboutUser } from './open-about-user.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
@@ -283,6 +284,7 @@ export class RequestLifecycle {
     // One after another: each starts its run, so a hundred at once would only queue behind each other in Redis.
     const decisions: Decision[] = [];
     for (const [i, member] of pending.entries()) decisions.push(await this.approveUnder(member, actorId, needs[i]!, needed));
+    await this.clearBatchFollowUps(clicked);
     const mine = decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
     return mine.kind === 'awaiting' ? { ...mine, together: pending.length - 1 } : mine;
   }
@@ -317,11 +319,11 @@ export class RequestLifecycle {
     // is, the reconciler finds an approved request without a run and starts it.
     await this.runs.start(request);
     // A follow-up still firing later finds the request decided and does nothing.
-    await this.timers.clear(requestId);
+    await this.timers.clear(request);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
-      'approved',
+      request.reasked ? `approved-a${request.reasked.count}` : 'approved',
       request.requester.slackUserId,
       `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was approved by <@${actorId}>. Progress is in the request's thread.`,
     );
@@ -395,6 +397,7 @@ export class RequestLifecycle {
     const needed = Math.max(...needs.map((n) => n.rule.rejections));
     const decisions: Exclude<Decision, { kind: 'confirm' | 'awaiting' }>[] = [];
     for (const [i, member] of pending.entries()) decisions.push(await this.rejectUnder(member, actorId, reason, needs[i]!, needed));
+    await this.clearBatchFollowUps(clicked);
     return decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
   }
 
@@ -422,11 +425,11 @@ export class RequestLifecycle {
     ]);
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason, ...(rejectedBy ? { rejectedBy } : {}) });
-    await this.timers.clear(requestId);
+    await this.timers.clear(request);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
-      'rejected',
+      request.reasked ? `rejected-a${request.reasked.count}` : 'rejected',
       request.requester.slackUserId,
       `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was rejected by <@${actorId}>: ${escapeText(reason)}`,
     );
@@ -457,7 +460,8 @@ export class RequestLifecycle {
     if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'cancelled') };
     await this.audit.append(requestId, { type: 'request.cancelled', actor: actorId, reason, state });
     await this.runs.unschedule(requestId);
-    await this.timers.clear(requestId);
+    await this.timers.clear(request);
+    await this.clearBatchFollowUps(request);
     await this.outbox.refreshApproval(requestId);
     if (current.status === 'approved') await this.outbox.refreshChecklist(requestId);
     if (actorId !== request.requester.slackUserId) {
@@ -492,19 +496,40 @@ export class RequestLifecycle {
   }
 
   /**
-   * Moves when access ends, for the requester, while the request waits for a decision: approvals
-   * are bound to the timing, so every approver is asked again.
+   * Moves when access ends, for the requester, until the run starts: approvals are bound to the
+   * timing, so every approver is asked again. An approved request whose run waits for its time goes
+   * back to pending (see rescheduleApproved).
    */
   async reschedule(requestId: string, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayManage(current, actorId, 'reschedule');
     if (refused) return { kind: 'refused', reason: refused };
     const state = requestState(current, runView(await this.audit.read(requestId)));
-    if (!UNDECIDED.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    if (!RESCHEDULABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    if (state === 'scheduled') return this.rescheduleApproved(current, actorId, effectiveAt);
     const { applied, request } = await this.store.patch(requestId, { effectiveAt }, ['pending'], { remove: effectiveAt === null ? ['effectiveAt'] : [] });
     if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'rescheduled') };
-    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt });
+    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt, state });
     await this.outbox.refreshApproval(requestId);
+    return { kind: 'done', request };
+  }
+
+  /**
+   * An approved request whose run waits for its time, rescheduled: back to pending with its decision
+   * undone, by the same compare-and-set on the run not having started that the run's start makes
+   * (of the two, one wins: a run that started is never rescheduled, a rescheduled one never starts).
+   * What follows (the trail voiding the approval, the scheduled start removed, the reminders again)
+   * is askAgain, which the reconciler repeats should the process die first.
+   */
+  private async rescheduleApproved(current: OffboardRequest, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
+    const count = (current.reasked?.count ?? 0) + 1;
+    const reasked = { count, at: this.now().toISOString(), from: current.effectiveAt };
+    const { applied, request } = await this.store.patch(current.id, { status: 'pending', effectiveAt, reasked }, ['approved'], {
+      when: (r) => !r.runStartedAt && (r.reasked?.count ?? 0) === count - 1,
+      remove: ['decision', ...(effectiveAt === null ? (['effectiveAt'] as const) : [])],
+    });
+    if (!applied) return { kind: 'not_now', reason: notInState(current.id, requestState(request, runView(await this.audit.read(current.id))), 'rescheduled') };
+    await askAgain({ audit: this.audit, runs: this.runs, timers: this.timers, outbox: this.outbox }, request, actorId);
     return { kind: 'done', request };
   }
 
@@ -516,7 +541,7 @@ export class RequestLifecycle {
     const refused = await this.mayManage(request, actorId, action);
     if (refused) return refused;
     const state = requestState(request, runView(await this.audit.read(request.id)));
-    const valid = action === 'cancel' ? CANCELLABLE : UNDECIDED;
+    const valid = action === 'cancel' ? CANCELLABLE : RESCHEDULABLE;
     return valid.includes(state) ? undefined : notInState(request.id, state, action === 'cancel' ? 'cancelled' : 'rescheduled');
   }
 
@@ -667,6 +692,16 @@ export class RequestLifecycle {
     const reason = `${refusal}: a later request about ${request.subject.name} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
     await this.recordRefusal(request, actorId, action, reason);
     return reason;
+  }
+
+  /**
+   * Removes the follow-ups of the bulk request `request` is one of once none of its people waits
+   * with the others for their decision; one still waiting keeps them.
+   */
+  private async clearBatchFollowUps(request: OffboardRequest): Promise<void> {
+    if (!request.batch) return;
+    const members = await Promise.all((await this.store.batchMembers(request.batch.id)).map((id) => this.store.get(id)));
+    if (!members.some((r) => r?.status === 'pending' && !r.reasked)) await this.timers.clearBatch(request.batch.id);
   }
 
   private phaseDeps() {

@@ -7,6 +7,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { RECONCILE_JOB } from '../queue/queue-names.js';
 import { finishJobId, identifyJobId, stepJobId } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
+import { askAgain } from '../requests/ask-again.js';
+import type { PendingTimers } from '../requests/pending-timers.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
@@ -24,6 +26,8 @@ export interface ReconcilerDeps {
   outbox: SlackOutbox;
   lock: RequestLock;
   deletions: DeletionSchedule;
+  /** A rescheduled approved request's reminders, started again should a crash have cut its rescheduling short. */
+  timers: PendingTimers;
   queues: { runs: Queue; revocations: Queue; slack: Queue; maintenance: Queue };
   metrics: Metrics;
   logger: Logger;
@@ -110,9 +114,17 @@ export class Reconciler {
     return this.deps.settleMs ?? SETTLE_MS;
   }
 
-  /** A request stored, but its approval message never posted nor queued. */
+  /**
+   * A request stored, but its approval message never posted nor queued; or an approved request
+   * rescheduled (back to pending) whose trail does not say so yet: what follows it is done again.
+   */
   private async pending(id: string): Promise<number> {
     const request = await this.deps.store.get(id);
+    if (request?.reasked && runView(await this.deps.audit.read(id)).reasks.length < request.reasked.count) {
+      const { audit, runs, timers, outbox } = this.deps;
+      await askAgain({ audit, runs, timers, outbox }, request, request.requester.slackUserId ?? request.requester.name);
+      return this.record(id, 'asked-again', 'it was rescheduled after its approval, and what follows was cut short; did it', false);
+    }
     if (!request || request.approvalMessage || (await this.deps.queues.slack.getJob(`${id}.announce`))) return 0;
     await this.deps.outbox.announce(id);
     return this.record(id, 'announced', 'the approval message was never queued; queued it', false);

@@ -42,13 +42,13 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       : `:hourglass: *Expired* ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
     : undefined;
   const closed = [decided, ended].filter(Boolean).join('\n') || undefined;
-  // An approved run waiting for its time can still be cancelled, until it starts.
+  // An approved run waiting for its time can still be rescheduled (asking again) or cancelled, until it starts.
   const scheduled =
     r.status === 'approved' && !r.runStartedAt && r.effectiveAt !== null && r.decision !== undefined && Date.parse(r.effectiveAt) > Date.parse(r.decision.at);
   const manage = !closed
     ? [button(ACTIONS.reschedule, r.id, 'Reschedule'), button(ACTIONS.cancel, r.id, 'Cancel request')]
     : scheduled && !ended
-      ? [button(ACTIONS.cancel, r.id, 'Cancel request')]
+      ? [button(ACTIONS.reschedule, r.id, 'Reschedule'), button(ACTIONS.cancel, r.id, 'Cancel request')]
       : [];
   const revoked = shape.map(
     (s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopes.length} ${s.scopeNoun}s`} ${named(s.scopes)}: ${s.touches.join(', ')}`,
