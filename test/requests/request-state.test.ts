@@ -68,7 +68,7 @@ describe('the state a request is shown in', () => {
       approved,
       planned('2026-12-01T09:00:00.000Z', '3-0'),
       rescheduled,
-      { ...approved, seq: '5-0', actor: 'U0RILEY01' },
+      record({ type: 'request.approved', actor: 'U0RILEY01' }, '5-0'),
       planned('2026-12-08T09:00:00.000Z', '6-0'),
     ]);
     expect(again.rounds.map((r) => [r.round, r.startsAt, r.by])).toEqual([[1, '2026-12-08T09:00:00.000Z', 'U0RILEY01']]);
