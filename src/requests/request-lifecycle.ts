@@ -12,7 +12,7 @@ import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound } from '../runs/phase-rounds.js';
 import { currentPhaseSteps, isFailed, restorableSteps, runView } from '../runs/run-view.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
-import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
+import { type ApprovalRequirements, confirmsCount, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
 import { credentialRefusal, privilegeRisk } from './privilege.js';
 import type { PendingTimers } from './pending-timers.js';
 import { askAgain } from './ask-again.js';
@@ -46,6 +46,13 @@ export type Submitted =
 
 const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) === n;
 
+/** What typing to approve a bulk request confirms: how many people the approval decides (`count`), named. */
+export interface BatchConfirmation {
+  id: string;
+  count: number;
+  names: string[];
+}
+
 /** A cancellation or a new time: done, refused (who may not), or not valid in the request's state (why). */
 export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
@@ -75,8 +82,11 @@ export type Decision =
       /** A bulk request: how many other requests of it the approval was counted on too. */
       together?: number;
     }
-  /** The rule asks the approver to type the person's email or name first (`mismatch`: what they typed names someone else). */
-  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean }
+  /**
+   * The rule asks the approver to type the person's email or name first (`mismatch`: what they typed
+   * names someone else); for a bulk request (`batch`), the number of people the approval decides.
+   */
+  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean; batch?: BatchConfirmation }
   /** The rule takes several rejections to end the request: this one is recorded (`again`: it already was). */
   | { kind: 'rejection_awaiting'; request: OffboardRequest; rejectedBy: string[]; needed: number; again: boolean };
 
@@ -263,8 +273,8 @@ export class RequestLifecycle {
 
   /**
    * One approval for every pending request of a bulk request, under the strictest rule any of them
-   * needs: the most approvals, and a typed confirmation (of the person whose message was clicked) if
-   * any asks for one. The approver must be allowed to decide every one of them, or nothing is
+   * needs: the most approvals, and a typed confirmation if any asks for one: the number of people the
+   * approval decides, as one click decides them all (a name would confirm one of them only). The approver must be allowed to decide every one of them, or nothing is
    * recorded on any; then each request counts the approval as its own (its trail and evidence name
    * it), and all are approved by the click that brings the strictest count.
    */
@@ -278,8 +288,10 @@ export class RequestLifecycle {
       const owner = credentialRefusal(member.subject.name, need.privileges);
       if (owner) return { kind: 'refused', reason: inBatch(member, clicked, await this.recordRefusal(member, actorId, 'approve', owner)) };
     }
-    if (needs.some((n) => n.rule.typedConfirmation) && !confirmsPerson(clicked, typed))
-      return { kind: 'confirm', request: clicked, mismatch: typed !== undefined };
+    if (needs.some((n) => n.rule.typedConfirmation) && !confirmsCount(pending.length, typed)) {
+      const batch = { id: clicked.batch!.id, count: pending.length, names: pending.map((r) => r.subject.name) };
+      return { kind: 'confirm', request: clicked, mismatch: typed !== undefined, batch };
+    }
     const needed = Math.max(...needs.map((n) => n.rule.approvals));
     // One after another: each starts its run, so a hundred at once would only queue behind each other in Redis.
     const decisions: Decision[] = [];
