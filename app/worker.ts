@@ -14,6 +14,7 @@ import type { BotParts } from './parts.js';
 import { scheduleFeatures } from '../jobs/feature-jobs.js';
 import { featureJobsByName } from '../src/connectors/feature-routes.js';
 import { featureHosts } from './feature-host.js';
+import { RotationReminders } from '../src/runs/rotation-reminders.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -56,6 +57,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     deletions,
     rescans,
     timers,
+    rotations: new RotationReminders({ queue: queues.runs, store, audit, outbox, timing: config.jobs.rotation }),
     followUp: new PendingFollowUp({ store, audit, outbox, timers, approvalChannel: config.approvalChannel }),
     slack,
     directory,

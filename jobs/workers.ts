@@ -11,6 +11,8 @@ import {
   pendingJobDataSchema,
   QUEUES,
   RESCAN_JOB,
+  ROTATION_REMIND_JOB,
+  rotationReminderDataSchema,
   START_DELETION_JOB,
 } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
@@ -51,6 +53,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [FINISH_RUN_JOB]: processFinishRun,
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
+  [ROTATION_REMIND_JOB]: (job, deps) => deps.rotations.fire(rotationReminderDataSchema.parse(job.data)),
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
 };
 

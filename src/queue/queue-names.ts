@@ -31,6 +31,8 @@ export const START_DELETION_JOB = 'start-deletion';
 
 /** At each interval after a phase: looks for access that came back. */
 export const RESCAN_JOB = 'rescan';
+/** A reminder of a run's open rotation tasks (see RotationReminders). */
+export const ROTATION_REMIND_JOB = 'rotation-remind';
 
 /** While a request waits for a decision: remind its approvers, escalate it, let it expire. */
 export const PENDING_JOBS = { remind: 'remind-approvers', escalate: 'escalate-request', expire: 'expire-request' } as const;
@@ -104,3 +106,15 @@ export const pendingJobDataSchema = z.object({
   batchId: z.string().optional(),
 });
 export type PendingJobData = z.infer<typeof pendingJobDataSchema>;
+
+/**
+ * A reminder of a run's open rotation tasks: the successor's `reminder`-th, or (`requester`) the word
+ * to the requester; `since`: when the run handed the tasks over.
+ */
+export const rotationReminderDataSchema = z.object({
+  requestId: z.string(),
+  since: z.string(),
+  reminder: z.number().int().min(1).optional(),
+  requester: z.boolean().optional(),
+});
+export type RotationReminderData = z.infer<typeof rotationReminderDataSchema>;
