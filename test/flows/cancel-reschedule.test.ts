@@ -6,6 +6,8 @@ import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
+import { createLogger } from '../../src/logger.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
@@ -17,6 +19,29 @@ const start = useStack();
 
 const RILEY = `<@${PEOPLE.riley}>`;
 const ALEX = `<@${PEOPLE.alex}>`;
+
+/** Writes to the stored request as a process of the bot would, and nothing else. */
+async function patchRequest(stack: LocalStack, id: string, ...args: Parameters<RequestStore['patch']> extends [string, ...infer Rest] ? Rest : never) {
+  const redis = new Redis(stack.config.redisUrl);
+  try {
+    const { applied } = await new RequestStore(redis, new Keys(stack.config.redisPrefix)).patch(id, ...args);
+    expect(applied).toBe(true);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The state of the request's scheduled start, if it has one. */
+async function startJobState(stack: LocalStack, id: string): Promise<string | undefined> {
+  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.runs, { connection, prefix: stack.config.redisPrefix });
+  try {
+    return await (await queue.getJob(`${id}.identify`))?.getState();
+  } finally {
+    await queue.close();
+    await connection.quit();
+  }
+}
 
 async function requestOf(stack: LocalStack, id: string) {
   const redis = new Redis(stack.config.redisUrl);
@@ -278,5 +303,53 @@ describe('rescheduling a request', () => {
     expect(request.status).not.toBe('pending');
     expect(request.reasked).toBeUndefined();
     expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([]);
+  });
+
+  it('cut short by a crash right after the request moved back to pending, is finished by the reconciler when the bot starts again', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(2) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await stack.bot.stop();
+    // What the reschedule stores first, and nothing after.
+    const from = (await requestOf(stack, id)).effectiveAt;
+    const to = new Date(inSeconds(3600) * 1000).toISOString();
+    await patchRequest(stack, id, { status: 'pending', effectiveAt: to, reasked: { count: 1, at: new Date().toISOString(), from } }, ['approved'], {
+      remove: ['decision'],
+    });
+
+    const restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+    try {
+      const trail = await eventually(async () => {
+        const t = await readTrail(stack, id);
+        return eventsOf(t, 'run.reconciled').length ? t : undefined;
+      });
+      expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual(['asked-again']);
+      expect(eventsOf(trail, 'request.rescheduled')).toEqual([expect.objectContaining({ state: 'scheduled', from, to })]);
+      expect(await startJobState(stack, id)).toBeUndefined();
+      expect(await waitingFollowUps(stack, id)).toEqual([`${id}.a1.expire`, `${id}.a1.remind.1`]);
+      // Past the old time, nothing has started.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(eventsOf(await readTrail(stack, id), 'identities.found')).toEqual([]);
+      expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('a start left behind at the old time finds the run not due yet and waits for the new time, starting nothing', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(2) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    // Approved again for a later time while the first start was still there (its removal lost).
+    await patchRequest(stack, id, { effectiveAt: new Date(inSeconds(3600) * 1000).toISOString() }, ['approved']);
+
+    // Past the old time: the start ran, and went back to waiting.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await startJobState(stack, id)).toBe('delayed');
+    expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+    const trail = await readTrail(stack, id);
+    expect(eventsOf(trail, 'identities.found')).toEqual([]);
+    expect(eventsOf(trail, 'step.started')).toEqual([]);
+    expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeDefined();
   });
 });
