@@ -260,6 +260,7 @@ describe('rescheduling a request', () => {
     const thread = () => stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).map((m) => m.text);
     await stack.slack.waitFor(() => thread().some((t) => t.includes('The earlier approval no longer counts; it needs approval again.')));
     expect(await waitingFollowUps(stack, id)).toEqual([`${id}.a1.expire`, `${id}.a1.remind.1`]);
+    await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('*Rescheduled* before its run started'));
 
     // Past the old time, nothing has started.
     await new Promise((r) => setTimeout(r, 4000));
