@@ -111,6 +111,11 @@ export type AuditEvent =
    */
   | { type: 'task.opened'; stepId: string; instructions: string; attesters: Attesters }
   /**
+   * Open rotation tasks were followed up: the successor's (or, with none in Slack, the approvers')
+   * `reminder`-th reminder, or the one word to the requester (`to: requester`); `itemIds`: the tasks still open.
+   */
+  | { type: 'rotation.reminded'; to: 'successor' | 'approvers' | 'requester'; reminder?: number; itemIds: string[] }
+  /**
    * A handed-over credential's rotation task closed by a person (the successor or an approver):
    * they rotated it themselves, or it needs no rotation (with the reason). Attested, never read back.
    */

@@ -68,6 +68,13 @@ export class RotationReminders {
     const list = listed(open);
     const waited = describeWait(Date.now() - Date.parse(data.since));
     const successor = request.successorSlackUserId;
+    const itemIds = open.map((t) => t.id);
+    await this.o.audit.appendOnce(request.id, `rotation:remind:${n}`, {
+      type: 'rotation.reminded',
+      to: successor ? 'successor' : 'approvers',
+      reminder: n,
+      itemIds,
+    });
     if (successor) {
       await this.o.outbox.notify(
         request.id,
@@ -88,6 +95,7 @@ export class RotationReminders {
   private async tellRequester(request: OffboardRequest, open: RotationTask[]): Promise<void> {
     const waited = describeWait(this.o.timing.tellRequesterAfterMs);
     const who = request.successorSlackUserId ? `<@${request.successorSlackUserId}>` : 'nobody in Slack (the approvers are reminded)';
+    await this.o.audit.appendOnce(request.id, 'rotation:requester', { type: 'rotation.reminded', to: 'requester', itemIds: open.map((t) => t.id) });
     await this.o.outbox.notify(
       request.id,
       'rotation-requester',

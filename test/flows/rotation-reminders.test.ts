@@ -7,7 +7,7 @@ import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
-import { eventually, finishedTrail } from '../support/approval-helpers.js';
+import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -73,6 +73,11 @@ describe('reminders of open rotation tasks', () => {
     expect(remindersTo(stack, PEOPLE.taylor)).toHaveLength(said);
     expect(await waitingReminders(stack, id)).toEqual([]);
     expect(stack.slack.messages(PEOPLE.morgan).filter((m) => m.text.includes('still not rotated'))).toHaveLength(1);
+    // The trail states each reminder, to whom, and what was still open.
+    const reminded = eventsOf(await readTrail(stack, id), 'rotation.reminded');
+    expect(reminded.filter((e) => e.to === 'requester')).toHaveLength(1);
+    expect(reminded.filter((e) => e.to === 'successor').length).toBe(said);
+    expect(reminded[0]!.itemIds.sort()).toEqual(tasks.map((t) => t.id).sort());
   });
 
   it('with no successor in Slack, remind the approvers in the request thread instead', async () => {
