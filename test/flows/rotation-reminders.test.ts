@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
+import { createLogger } from '../../src/logger.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
@@ -90,5 +92,23 @@ describe('reminders of open rotation tasks', () => {
     const alert = await stack.slack.waitFor(() => thread().find((t) => t.includes('names no successor in Slack')), { timeoutMs: 10_000 });
     expect(alert).toContain(`rotation task${tasks.length === 1 ? '' : 's'} of *${id}* (Jane Doe)`);
     for (const t of tasks) expect(alert).toContain(t.id);
+  });
+
+  it('survive a restart: the reminders are delayed jobs in Redis, taken by the next process', async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_ROTATION_REMIND_AFTER: '3s', OFFBOARD_ROTATION_TELL_REQUESTER_AFTER: '1d' } });
+    const id = await player.request(PEOPLE.morgan, janeLeaves({}));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await finishedTrail(stack, id);
+    await eventually(async () => (await waitingReminders(stack, id)).includes(`${id}.rotation.remind.1`), 10_000, 'the first reminder armed');
+    await stack.bot.stop();
+    expect(remindersTo(stack, PEOPLE.taylor)).toEqual([]);
+
+    const next = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+    try {
+      await stack.slack.waitFor(() => remindersTo(stack, PEOPLE.taylor)[0], { timeoutMs: 15_000 });
+      expect(eventsOf(await readTrail(stack, id), 'rotation.reminded')).toEqual([expect.objectContaining({ to: 'successor', reminder: 1 })]);
+    } finally {
+      await next.stop();
+    }
   });
 });
