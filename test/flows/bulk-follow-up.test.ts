@@ -7,6 +7,7 @@ import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 import { RequestStore } from '../../src/requests/request-store.js';
+import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
@@ -95,5 +96,37 @@ describe('a bulk request nobody decides', () => {
     }
     expect(approvalChannelTexts(stack).filter((t) => t.includes('Reminder:'))).toEqual([]);
     expect(stack.slack.messages(PEOPLE.morgan).filter((m) => m.text.includes('reminded') || m.text.includes('expired'))).toEqual([]);
+  });
+
+  it('one person of an approved bulk request, rescheduled before their run started, is asked again on their own; the others stay approved', async () => {
+    const { stack, player } = await start();
+    const at = Math.ceil(Date.now() / 1000) + 3600;
+    await player.submitForm(PEOPLE.morgan, { ...threeLeave, others: [PEOPLE.chris], timing: 'scheduled', effectiveAt: at });
+    const requests = await eventually(async () => {
+      const rs = await stored(stack);
+      return rs.length === 2 && rs.every((r) => r.approvalMessage) ? rs : undefined;
+    });
+    const [moved, kept] = requests;
+    await player.click(PEOPLE.alex, 'approve', moved!.id);
+    expect((await stored(stack)).map((r) => r.status)).toEqual(['approved', 'approved']);
+
+    await player.click(PEOPLE.morgan, 'reschedule', moved!.id);
+    const form = stack.slack.views.filter((v) => v.kind === 'open' && v.userId === PEOPLE.morgan && v.view.callback_id === VIEWS.reschedule).at(-1)!;
+    await stack.events.viewSubmission({
+      userId: PEOPLE.morgan,
+      view: { id: form.id, callback_id: VIEWS.reschedule, private_metadata: form.view.private_metadata as string },
+      values: { [FIELDS.effectiveAt]: { [inputAction(FIELDS.effectiveAt)]: { type: 'datetimepicker', selected_date_time: at + 3600 } } },
+    });
+    await stack.bot.settled();
+    const after = await stored(stack);
+    expect(after.find((r) => r.id === moved!.id)).toMatchObject({ status: 'pending', reasked: { count: 1 } });
+    expect(after.find((r) => r.id === kept!.id)!.status).toBe('approved');
+    // Followed up on their own, not as the bulk request.
+    expect(await waitingFollowUps(stack)).toEqual([`${moved!.id}.a1.expire`, `${moved!.id}.a1.remind.1`]);
+
+    await player.click(PEOPLE.riley, 'approve', moved!.id);
+    expect((await stored(stack)).map((r) => r.status)).toEqual(['approved', 'approved']);
+    expect(await waitingFollowUps(stack)).toEqual([]);
+    expect(eventsOf(await readTrail(stack, kept!.id), 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex })]);
   });
 });
