@@ -57,7 +57,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     deletions,
     rescans,
     timers,
-    rotations: new RotationReminders({ queue: queues.runs, store, audit, outbox, timing: config.jobs.rotation }),
+    rotations: new RotationReminders({ queue: queues.pending, store, audit, outbox, timing: config.jobs.rotation }),
     followUp: new PendingFollowUp({ store, audit, outbox, timers, approvalChannel: config.approvalChannel }),
     slack,
     directory,

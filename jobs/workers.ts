@@ -53,15 +53,15 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [FINISH_RUN_JOB]: processFinishRun,
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
-  [ROTATION_REMIND_JOB]: (job, deps) => deps.rotations.fire(rotationReminderDataSchema.parse(job.data)),
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
 };
 
-/** A request waiting for a decision: its reminders, escalation and expiry. */
+/** Follow-ups: a request waiting for a decision (its reminders, escalation and expiry), and open rotation tasks' reminders. */
 const PENDING: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
   [PENDING_JOBS.remind]: (job, deps) => deps.followUp.remind(pendingJobDataSchema.parse(job.data)),
   [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data)),
   [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data)),
+  [ROTATION_REMIND_JOB]: (job, deps) => deps.rotations.fire(rotationReminderDataSchema.parse(job.data)),
 };
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */

@@ -274,9 +274,10 @@ export class RequestLifecycle {
   /**
    * One approval for every pending request of a bulk request, under the strictest rule any of them
    * needs: the most approvals, and a typed confirmation if any asks for one: the number of people the
-   * approval decides, as one click decides them all (a name would confirm one of them only). The approver must be allowed to decide every one of them, or nothing is
-   * recorded on any; then each request counts the approval as its own (its trail and evidence name
-   * it), and all are approved by the click that brings the strictest count.
+   * approval decides, as one click decides them all (a name would confirm one of them only). The
+   * approver must be allowed to decide every one of them, or nothing is recorded on any; then each
+   * request counts the approval as its own (its trail and evidence name it), and all are approved by
+   * the click that brings the strictest count.
    */
   private async approveBatch(clicked: OffboardRequest, actorId: string, typed: string | undefined): Promise<Decision> {
     const pending = await this.pendingOfBatch(clicked);

@@ -120,10 +120,14 @@ export class Reconciler {
    */
   private async pending(id: string): Promise<number> {
     const request = await this.deps.store.get(id);
-    if (request?.reasked && runView(await this.deps.audit.read(id)).reasks.length < request.reasked.count) {
+    if (request?.reasked) {
       const { audit, runs, timers, outbox } = this.deps;
-      await askAgain({ audit, runs, timers, outbox }, request, request.requester.slackUserId ?? request.requester.name);
-      return this.record(id, 'asked-again', 'it was rescheduled after its approval, and what follows was cut short; did it', false);
+      if (runView(await audit.read(id)).reasks.length < request.reasked.count) {
+        await askAgain({ audit, runs, timers, outbox }, request, request.requester.slackUserId ?? request.requester.name);
+        return this.record(id, 'asked-again', 'it was rescheduled after its approval, and what follows was cut short; did it', false);
+      }
+      // Cut short after the trail said so: its follow-ups (fixed ids, so this adds nothing when they are there).
+      await timers.start(request);
     }
     if (!request || request.approvalMessage || (await this.deps.queues.slack.getJob(`${id}.announce`))) return 0;
     await this.deps.outbox.announce(id);

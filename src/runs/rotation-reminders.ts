@@ -20,9 +20,10 @@ export interface RotationTiming {
 /** How many open tasks a reminder lists before it counts the rest: the message stays within Slack's limits. */
 const LISTED = 20;
 
+/** Named apart from a pending request's follow-ups on the same queue (theirs start with the request id). */
 const ids = (requestId: string) => ({
-  remind: (n: number) => `${requestId}.rotation.remind.${n}`,
-  requester: `${requestId}.rotation.requester`,
+  remind: (n: number) => `rotation.${requestId}.remind.${n}`,
+  requester: `rotation.${requestId}.requester`,
 });
 
 export interface RotationRemindersOptions {
@@ -36,7 +37,7 @@ export interface RotationRemindersOptions {
 
 /**
  * The reminders of a run's open rotation tasks (the handed-over credentials the successor rotates),
- * as delayed jobs with fixed ids on the runs queue: they survive restarts and are armed once however
+ * as delayed jobs with fixed ids on the follow-ups queue (`offboard-pending`): they survive restarts and are armed once however
  * often the run asks. Each reminder reads the trail when it fires: with nothing open (every task
  * closed, or the request reinstated) it says nothing and arms no next one; else it lists the open
  * tasks to the successor (to the approvers in the request's thread when the request names no

@@ -22,12 +22,15 @@ async function stored(stack: LocalStack): Promise<OffboardRequest[]> {
   }
 }
 
-/** Ids of every follow-up job still waiting to fire. */
+/** Ids of every follow-up job of a request waiting for a decision still waiting to fire (not rotation reminders). */
 async function waitingFollowUps(stack: LocalStack): Promise<string[]> {
   const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUES.pending, { connection, prefix: stack.config.redisPrefix });
   try {
-    return (await queue.getJobs(['delayed', 'waiting'])).map((j) => String(j.id)).sort();
+    return (await queue.getJobs(['delayed', 'waiting']))
+      .map((j) => String(j.id))
+      .filter((j) => !j.startsWith('rotation.'))
+      .sort();
   } finally {
     await queue.close();
     await connection.quit();

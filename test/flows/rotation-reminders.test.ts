@@ -30,9 +30,9 @@ const janeLeaves = (over: Partial<FormAnswers>): FormAnswers => ({
 /** The rotation reminders of the request still waiting to fire. */
 async function waitingReminders(stack: LocalStack, id: string): Promise<string[]> {
   const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.runs, { connection, prefix: stack.config.redisPrefix });
+  const queue = new Queue(QUEUES.pending, { connection, prefix: stack.config.redisPrefix });
   try {
-    return (await queue.getJobs(['delayed', 'waiting', 'active'])).map((j) => String(j.id)).filter((j) => j.startsWith(`${id}.rotation.`));
+    return (await queue.getJobs(['delayed', 'waiting', 'active'])).map((j) => String(j.id)).filter((j) => j.startsWith(`rotation.${id}.`));
   } finally {
     await queue.close();
     await connection.quit();
@@ -99,7 +99,7 @@ describe('reminders of open rotation tasks', () => {
     const id = await player.request(PEOPLE.morgan, janeLeaves({}));
     await player.click(PEOPLE.alex, 'approve', id);
     await finishedTrail(stack, id);
-    await eventually(async () => (await waitingReminders(stack, id)).includes(`${id}.rotation.remind.1`), 10_000, 'the first reminder armed');
+    await eventually(async () => (await waitingReminders(stack, id)).includes(`rotation.${id}.remind.1`), 10_000, 'the first reminder armed');
     await stack.bot.stop();
     expect(remindersTo(stack, PEOPLE.taylor)).toEqual([]);
 
