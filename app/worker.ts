@@ -16,6 +16,7 @@ import type { BotParts } from './parts.js';
 import { scheduleFeatures } from '../jobs/feature-jobs.js';
 import { featureJobsByName } from '../src/connectors/feature-routes.js';
 import { featureHosts } from './feature-host.js';
+import { RotationReminders } from '../src/runs/rotation-reminders.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -59,6 +60,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     deletions,
     rescans,
     timers,
+    rotations: new RotationReminders({ queue: queues.pending, store, audit, outbox, timing: config.jobs.rotation }),
     followUp: new PendingFollowUp({ store, audit, outbox, timers, approvalChannel: config.approvalChannel }),
     slack,
     directory,
@@ -71,7 +73,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     logger,
   };
   const batches = new BatchDecisions({ store, audit, runs, outbox, timers });
-  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger, batches });
+  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, timers, queues, metrics, logger, batches });
   const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, {
     concurrency: config.jobs.concurrency,
     lockMs: config.jobs.lockMs,

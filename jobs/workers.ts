@@ -12,6 +12,8 @@ import {
   pendingJobDataSchema,
   QUEUES,
   RESCAN_JOB,
+  ROTATION_REMIND_JOB,
+  rotationReminderDataSchema,
   START_DELETION_JOB,
 } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
@@ -57,14 +59,12 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [DELIVER_BATCH_SUMMARY_JOB]: processDeliverBatchSummary,
 };
 
-/** A request waiting for a decision: its reminders, escalation and expiry. */
+/** Follow-ups: a request waiting for a decision (its reminders, escalation and expiry), and open rotation tasks' reminders. */
 const PENDING: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
-  [PENDING_JOBS.remind]: async (job, deps) => {
-    const { requestId, reminder } = pendingJobDataSchema.parse(job.data);
-    await deps.followUp.remind(requestId, reminder ?? 1);
-  },
-  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data).requestId),
-  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data).requestId),
+  [PENDING_JOBS.remind]: (job, deps) => deps.followUp.remind(pendingJobDataSchema.parse(job.data)),
+  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data)),
+  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data)),
+  [ROTATION_REMIND_JOB]: (job, deps) => deps.rotations.fire(rotationReminderDataSchema.parse(job.data)),
 };
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */

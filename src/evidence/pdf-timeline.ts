@@ -85,6 +85,8 @@ export function eventDetail(e: AuditRecord): string {
       return `${e.outcome === 'done' ? 'Done' : 'Not applicable'}: attested by ${e.actor}${e.attestedAt ? ` at ${isoTime(e.attestedAt)} (round ${e.carriedFrom})` : ''}; not read back${e.note ? `. Note: ${e.note}` : ''}`;
     case 'rotation.closed':
       return `Rotation of ${e.itemId}: ${e.outcome === 'rotated_myself' ? 'rotated' : 'not needed'}, attested by ${e.actor}; not read back${e.note ? `. Reason: ${e.note}` : ''}`;
+    case 'rotation.reminded':
+      return `${e.to === 'requester' ? 'Requester told' : `Reminder ${e.reminder ?? 1} to the ${e.to}`}: ${e.itemIds.length} rotation task(s) still open: ${e.itemIds.join(', ')}`;
     case 'report.published':
       return `Evidence pack of round ${e.round} stored: ${e.filename}${e.sha256 ? `, JSON SHA-256 ${e.sha256}` : ''}`;
     case 'identities.found':

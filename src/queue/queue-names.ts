@@ -34,6 +34,8 @@ export const START_DELETION_JOB = 'start-deletion';
 
 /** At each interval after a phase: looks for access that came back. */
 export const RESCAN_JOB = 'rescan';
+/** A reminder of a run's open rotation tasks (see RotationReminders). */
+export const ROTATION_REMIND_JOB = 'rotation-remind';
 
 /** While a request waits for a decision: remind its approvers, escalate it, let it expire. */
 export const PENDING_JOBS = { remind: 'remind-approvers', escalate: 'escalate-request', expire: 'expire-request' } as const;
@@ -97,5 +99,29 @@ export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.s
 
 export const alertJobDataSchema = z.object({ requestId: z.string(), text: z.string() });
 
-/** A pending request's follow-up; `reminder`: which reminder (1, 2, …). */
-export const pendingJobDataSchema = z.object({ requestId: z.string(), reminder: z.number().int().min(1).optional() });
+/**
+ * A pending request's follow-up; `reminder`: which reminder (1, 2, …). `since`: when the approvers
+ * were asked (absent on jobs queued before it was kept: the request's submission). `asked`: how many
+ * times they were asked again after an approval (see OffboardRequest.reasked); a job of an earlier
+ * asking does nothing. `batchId`: the follow-up of a whole bulk request, one for all its people.
+ */
+export const pendingJobDataSchema = z.object({
+  requestId: z.string(),
+  reminder: z.number().int().min(1).optional(),
+  since: z.string().optional(),
+  asked: z.number().int().min(1).optional(),
+  batchId: z.string().optional(),
+});
+export type PendingJobData = z.infer<typeof pendingJobDataSchema>;
+
+/**
+ * A reminder of a run's open rotation tasks: the successor's `reminder`-th, or (`requester`) the word
+ * to the requester; `since`: when the run handed the tasks over.
+ */
+export const rotationReminderDataSchema = z.object({
+  requestId: z.string(),
+  since: z.string(),
+  reminder: z.number().int().min(1).optional(),
+  requester: z.boolean().optional(),
+});
+export type RotationReminderData = z.infer<typeof rotationReminderDataSchema>;

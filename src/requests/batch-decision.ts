@@ -66,11 +66,11 @@ export async function applyApproval(
   // is, the reconciler finds an approved request without a run and starts it.
   await deps.runs.start(request);
   // A follow-up still firing later finds the request decided and does nothing.
-  await deps.timers.clear(requestId);
+  await deps.timers.clear(request);
   await deps.outbox.refreshApproval(requestId);
   await deps.outbox.notify(
     requestId,
-    'approved',
+    request.reasked ? `approved-a${request.reasked.count}` : 'approved',
     request.requester.slackUserId,
     `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was approved by <@${actorId}>. Progress is in the request's thread.`,
   );

@@ -12,10 +12,11 @@ import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound } from '../runs/phase-rounds.js';
 import { currentPhaseSteps, isFailed, restorableSteps, runView } from '../runs/run-view.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
-import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
+import { type ApprovalRequirements, confirmsCount, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
 import { credentialRefusal, privilegeRisk } from './privilege.js';
 import type { PendingTimers } from './pending-timers.js';
-import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
+import { askAgain } from './ask-again.js';
+import { CANCELLABLE, notInState, requestState, RESCHEDULABLE } from './request-state.js';
 import { openAboutUser } from './open-about-user.js';
 import { type ApprovalDeps, applyApproval, type ApprovalTerms, type BatchDecision, BatchDecisions } from './batch-decision.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
@@ -46,6 +47,13 @@ export type Submitted =
 
 const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) === n;
 
+/** What typing to approve a bulk request confirms: how many people the approval decides (`count`), named. */
+export interface BatchConfirmation {
+  id: string;
+  count: number;
+  names: string[];
+}
+
 /** A cancellation or a new time: done, refused (who may not), or not valid in the request's state (why). */
 export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
 
@@ -75,8 +83,11 @@ export type Decision =
       /** A bulk request: how many other requests of it the approval was counted on too. */
       together?: number;
     }
-  /** The rule asks the approver to type the person's email or name first (`mismatch`: what they typed names someone else). */
-  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean }
+  /**
+   * The rule asks the approver to type the person's email or name first (`mismatch`: what they typed
+   * names someone else); for a bulk request (`batch`), the number of people the approval decides.
+   */
+  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean; batch?: BatchConfirmation }
   /** The rule takes several rejections to end the request: this one is recorded (`again`: it already was). */
   | { kind: 'rejection_awaiting'; request: OffboardRequest; rejectedBy: string[]; needed: number; again: boolean };
 
@@ -267,11 +278,12 @@ export class RequestLifecycle {
 
   /**
    * One approval for every pending request of a bulk request, under the strictest rule any of them
-   * needs: the most approvals, and a typed confirmation (of the person whose message was clicked) if
-   * any asks for one. The approver must be allowed to decide every one of them, or nothing is
-   * recorded on any; then each request counts the approval as its own (its trail and evidence name
-   * it), and all are approved by the click that brings the strictest count to every one of them:
-   * that decision is stored as one record (src/requests/batch-decision.ts), then applied to each.
+   * needs: the most approvals, and a typed confirmation if any asks for one: the number of people the
+   * approval decides, as one click decides them all (a name would confirm one of them only). The
+   * approver must be allowed to decide every one of them, or nothing is recorded on any; then each
+   * request counts the approval as its own (its trail and evidence name it), and all are approved by
+   * the click that brings the strictest count to every one of them: that decision is stored as one
+   * record (src/requests/batch-decision.ts), then applied to each.
    */
   private async approveBatch(clicked: OffboardRequest, actorId: string, typed: string | undefined): Promise<Decision> {
     const stored = await this.finishStored(clicked);
@@ -285,8 +297,10 @@ export class RequestLifecycle {
       const owner = credentialRefusal(member.subject.name, need.privileges);
       if (owner) return { kind: 'refused', reason: inBatch(member, clicked, await this.recordRefusal(member, actorId, 'approve', owner)) };
     }
-    if (needs.some((n) => n.rule.typedConfirmation) && !confirmsPerson(clicked, typed))
-      return { kind: 'confirm', request: clicked, mismatch: typed !== undefined };
+    if (needs.some((n) => n.rule.typedConfirmation) && !confirmsCount(pending.length, typed)) {
+      const batch = { id: clicked.batch!.id, count: pending.length, names: pending.map((r) => r.subject.name) };
+      return { kind: 'confirm', request: clicked, mismatch: typed !== undefined, batch };
+    }
     const needed = Math.max(...needs.map((n) => n.rule.approvals));
     // Each counts the approval; the batch is decided only once every one of them has enough.
     const approvedBy: (string[] | undefined)[] = [];
@@ -309,6 +323,7 @@ export class RequestLifecycle {
     // Another click's decision stored first (at the same moment) is the one applied, and this click's answer says so.
     const decision = await this.batches.decide(ours);
     const approved = await this.batches.apply(decision);
+    await this.clearBatchFollowUps(clicked);
     const request = await this.store.mustGet(clicked.id);
     const mine = decision.by === ours.by && decision.at === ours.at && approved.includes(clicked.id);
     return mine ? { kind: 'decided', request } : { kind: 'already_decided', request };
@@ -322,6 +337,7 @@ export class RequestLifecycle {
     const stored = await this.batches.stored(clicked.batch!.id);
     if (!stored) return undefined;
     await this.batches.apply(stored);
+    await this.clearBatchFollowUps(clicked);
     return { kind: 'already_decided', request: await this.store.mustGet(clicked.id) };
   }
 
@@ -415,6 +431,7 @@ export class RequestLifecycle {
     const needed = Math.max(...needs.map((n) => n.rule.rejections));
     const decisions: Exclude<Decision, { kind: 'confirm' | 'awaiting' }>[] = [];
     for (const [i, member] of pending.entries()) decisions.push(await this.rejectUnder(member, actorId, reason, needs[i]!, needed));
+    await this.clearBatchFollowUps(clicked);
     return decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
   }
 
@@ -442,11 +459,11 @@ export class RequestLifecycle {
     ]);
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason, ...(rejectedBy ? { rejectedBy } : {}) });
-    await this.timers.clear(requestId);
+    await this.timers.clear(request);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
-      'rejected',
+      request.reasked ? `rejected-a${request.reasked.count}` : 'rejected',
       request.requester.slackUserId,
       `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was rejected by <@${actorId}>: ${escapeText(reason)}`,
     );
@@ -509,7 +526,8 @@ export class RequestLifecycle {
     const was = request.ended?.state ?? state;
     await this.audit.appendOnce(requestId, 'cancelled', { type: 'request.cancelled', actor: by.id, reason: why, state: was });
     await this.runs.unschedule(requestId);
-    await this.timers.clear(requestId);
+    await this.timers.clear(request);
+    await this.clearBatchFollowUps(request);
     await this.outbox.refreshApproval(requestId);
     if (was === 'scheduled' || request.checklistMessage) await this.outbox.refreshChecklist(requestId);
     await this.outbox.alert(
@@ -548,19 +566,40 @@ export class RequestLifecycle {
   }
 
   /**
-   * Moves when access ends, for the requester, while the request waits for a decision: approvals
-   * are bound to the timing, so every approver is asked again.
+   * Moves when access ends, for the requester, until the run starts: approvals are bound to the
+   * timing, so every approver is asked again. An approved request whose run waits for its time goes
+   * back to pending (see rescheduleApproved).
    */
   async reschedule(requestId: string, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayManage(current, actorId, 'reschedule');
     if (refused) return { kind: 'refused', reason: refused };
     const state = requestState(current, runView(await this.audit.read(requestId)));
-    if (!UNDECIDED.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    if (!RESCHEDULABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    if (state === 'scheduled') return this.rescheduleApproved(current, actorId, effectiveAt);
     const { applied, request } = await this.store.patch(requestId, { effectiveAt }, ['pending'], { remove: effectiveAt === null ? ['effectiveAt'] : [] });
     if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'rescheduled') };
-    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt });
+    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt, state });
     await this.outbox.refreshApproval(requestId);
+    return { kind: 'done', request };
+  }
+
+  /**
+   * An approved request whose run waits for its time, rescheduled: back to pending with its decision
+   * undone, by the same compare-and-set on the run not having started that the run's start makes
+   * (of the two, one wins: a run that started is never rescheduled, a rescheduled one never starts).
+   * What follows (the trail voiding the approval, the scheduled start removed, the reminders again)
+   * is askAgain, which the reconciler repeats should the process die first.
+   */
+  private async rescheduleApproved(current: OffboardRequest, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
+    const count = (current.reasked?.count ?? 0) + 1;
+    const reasked = { count, at: this.now().toISOString(), from: current.effectiveAt };
+    const { applied, request } = await this.store.patch(current.id, { status: 'pending', effectiveAt, reasked }, ['approved'], {
+      when: (r) => !r.runStartedAt && (r.reasked?.count ?? 0) === count - 1,
+      remove: ['decision', ...(effectiveAt === null ? (['effectiveAt'] as const) : [])],
+    });
+    if (!applied) return { kind: 'not_now', reason: notInState(current.id, requestState(request, runView(await this.audit.read(current.id))), 'rescheduled') };
+    await askAgain({ audit: this.audit, runs: this.runs, timers: this.timers, outbox: this.outbox }, request, actorId);
     return { kind: 'done', request };
   }
 
@@ -573,7 +612,7 @@ export class RequestLifecycle {
     if (refused) return refused;
     if (action === 'cancel' && cancelledBy(request, actorId)) return undefined;
     const state = requestState(request, runView(await this.audit.read(request.id)));
-    const valid = action === 'cancel' ? CANCELLABLE : UNDECIDED;
+    const valid = action === 'cancel' ? CANCELLABLE : RESCHEDULABLE;
     return valid.includes(state) ? undefined : notInState(request.id, state, action === 'cancel' ? 'cancelled' : 'rescheduled');
   }
 
@@ -724,6 +763,16 @@ export class RequestLifecycle {
     const reason = `${refusal}: a later request about ${request.subject.name} (${later.join(', ')}) has been filed since, and what it removes must stay removed.`;
     await this.recordRefusal(request, actorId, action, reason);
     return reason;
+  }
+
+  /**
+   * Removes the follow-ups of the bulk request `request` is one of once none of its people waits
+   * with the others for their decision; one still waiting keeps them.
+   */
+  private async clearBatchFollowUps(request: OffboardRequest): Promise<void> {
+    if (!request.batch) return;
+    const members = await Promise.all((await this.store.batchMembers(request.batch.id)).map((id) => this.store.get(id)));
+    if (!members.some((r) => r?.status === 'pending' && !r.reasked)) await this.timers.clearBatch(request.batch.id);
   }
 
   private phaseDeps() {

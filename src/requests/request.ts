@@ -134,6 +134,12 @@ export const offboardRequestSchema = z.object({
     .optional(),
   /** When the approved run's first round began: from then on it can no longer be cancelled or rescheduled. */
   runStartedAt: z.string().optional(),
+  /**
+   * The approvers were asked again after an approval (the requester rescheduled an approved request
+   * before its run started): how many times (`count`), the latest when (`at`), and the time it had
+   * been approved for (`from`). Its approvals no longer count, and its reminders start again from `at`.
+   */
+  reasked: z.object({ count: z.number().int().min(1), at: z.string(), from: z.string().nullable() }).optional(),
   approvalMessage: slackMessageRef.optional(),
   checklistMessage: slackMessageRef.optional(),
   /** The latest look for access that came back (the trail has every one), for App Home. */
@@ -163,6 +169,7 @@ export const newRequestSchema = offboardRequestSchema.omit({
   decision: true,
   ended: true,
   runStartedAt: true,
+  reasked: true,
   approvalMessage: true,
   checklistMessage: true,
   nextRound: true,

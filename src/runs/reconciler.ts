@@ -7,6 +7,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { RECONCILE_JOB } from '../queue/queue-names.js';
 import { finishJobId, identifyJobId, stepJobId } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
+import { askAgain } from '../requests/ask-again.js';
+import type { PendingTimers } from '../requests/pending-timers.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { BatchDecisions } from '../requests/batch-decision.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
@@ -25,6 +27,8 @@ export interface ReconcilerDeps {
   outbox: SlackOutbox;
   lock: RequestLock;
   deletions: DeletionSchedule;
+  /** A rescheduled approved request's reminders, started again should a crash have cut its rescheduling short. */
+  timers: PendingTimers;
   queues: { runs: Queue; revocations: Queue; slack: Queue; maintenance: Queue };
   metrics: Metrics;
   logger: Logger;
@@ -132,9 +136,21 @@ export class Reconciler {
     );
   }
 
-  /** A request stored, but its approval message never posted nor queued. */
+  /**
+   * A request stored, but its approval message never posted nor queued; or an approved request
+   * rescheduled (back to pending) whose trail does not say so yet: what follows it is done again.
+   */
   private async pending(id: string): Promise<number> {
     const request = await this.deps.store.get(id);
+    if (request?.reasked) {
+      const { audit, runs, timers, outbox } = this.deps;
+      if (runView(await audit.read(id)).reasks.length < request.reasked.count) {
+        await askAgain({ audit, runs, timers, outbox }, request, request.requester.slackUserId ?? request.requester.name);
+        return this.record(id, 'asked-again', 'it was rescheduled after its approval, and what follows was cut short; did it', false);
+      }
+      // Cut short after the trail said so: its follow-ups (fixed ids, so this adds nothing when they are there).
+      await timers.start(request);
+    }
     if (!request || request.approvalMessage || (await this.deps.queues.slack.getJob(`${id}.announce`))) return 0;
     await this.deps.outbox.announce(id);
     return this.record(id, 'announced', 'the approval message was never queued; queued it', false);

@@ -15,6 +15,7 @@ import type { RequestStore } from '../requests/request-store.js';
 import type { RetryPolicy } from './retry-delay.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
 import type { RescanSchedule } from './rescan-schedule.js';
+import type { RotationReminders } from './rotation-reminders.js';
 import type { RunStarter } from './run-starter.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { PlannedSystem } from './run-flow.js';
@@ -47,6 +48,8 @@ export interface RunDeps {
   rescans: RescanSchedule;
   /** The reminders, escalation and expiry of a request waiting for a decision, and what each does. */
   timers: PendingTimers;
+  /** The reminders of a run's open rotation tasks, and what each does. */
+  rotations: RotationReminders;
   followUp: PendingFollowUp;
   slack: WebClient;
   /** Who people are in Slack: what the preview reads of the person's privileges. */

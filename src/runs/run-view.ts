@@ -131,6 +131,8 @@ export interface RunView {
   /** Approvals and rejections, in order. */
   decisions: Decision[];
   approved?: TrailRecord<'request.approved'>;
+  /** Approved requests rescheduled before their run started, each voiding the approval and its planned run (see OffboardRequest.reasked). */
+  reasks: TrailRecord<'request.rescheduled'>[];
   rejected?: TrailRecord<'request.rejected'>;
   deletions: TrailRecord<'deletion.scheduled'>[];
   rescans: TrailRecord<'rescan.done'>[];
@@ -179,6 +181,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     rejections: [],
     refusals: [],
     decisions: [],
+    reasks: [],
     deletions: [],
     rescans: [],
     rotations: new Map(),
@@ -196,7 +199,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     named: [],
     changeCount: new Map(),
   };
-  const steps = new StepFold();
+  let steps = new StepFold();
   const byNumber = new Map<number, Round>();
   let graceEnded: TrailRecord<'grace.ended'> | undefined;
   const lookupFailures: TrailRecord<'identities.failed'>[] = [];
@@ -232,6 +235,18 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         break;
       case 'grace.ended':
         graceEnded = e;
+        break;
+      case 'request.rescheduled':
+        // An approved request rescheduled before its run started: the approval and the run planned
+        // for it no longer stand (nothing of that run happened); the next approval plans it anew.
+        if (e.state === 'scheduled') {
+          view.reasks.push(e);
+          view.rounds = [];
+          byNumber.clear();
+          steps = new StepFold();
+          view.approved = undefined;
+          last = 'pending';
+        }
         break;
       case 'run.planned': {
         const planned = plannedRound(e, round, graceEnded);

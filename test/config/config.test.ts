@@ -95,6 +95,7 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 60_000,
       rescanAfterMs: [3_600_000, 86_400_000, 604_800_000, 2_592_000_000],
       taskRemindAfterMs: 86_400_000,
+      rotation: { remindAfterMs: 86_400_000, tellRequesterAfterMs: 604_800_000 },
       verifyTimeoutMs: 300_000,
       verifyIntervalMs: 50,
       concurrency: 8,
@@ -205,6 +206,17 @@ describe('loadConfig', () => {
       ]);
     }
     expect(load({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: '12h' }).jobs.taskRemindAfterMs).toBe(43_200_000);
+  });
+
+  it('takes the rotation reminder intervals as durations above zero, listing both when both are wrong', () => {
+    expect(configError({ ...COMPLETE, OFFBOARD_ROTATION_REMIND_AFTER: '0s', OFFBOARD_ROTATION_TELL_REQUESTER_AFTER: 'weekly' }).problems).toEqual([
+      expect.stringMatching(/^OFFBOARD_ROTATION_REMIND_AFTER must be a duration above zero/),
+      expect.stringMatching(/^OFFBOARD_ROTATION_TELL_REQUESTER_AFTER must be a duration above zero/),
+    ]);
+    expect(load({ ...COMPLETE, OFFBOARD_ROTATION_REMIND_AFTER: '12h', OFFBOARD_ROTATION_TELL_REQUESTER_AFTER: '3d' }).jobs.rotation).toEqual({
+      remindAfterMs: 43_200_000,
+      tellRequesterAfterMs: 259_200_000,
+    });
   });
 
   it('refuses a mix of a user group and users as approvers', () => {

@@ -58,9 +58,12 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         : finished.outcome === 'residual'
           ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
           : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
-    : open.length
-      ? `:raised_hand: *Waiting for attestation* of ${open.length} task(s); ${verified} of ${steps.length} steps verified or attested so far. The offboarding finishes once every task is attested.`
-      : `${verified} of ${steps.length} steps verified or attested so far.`;
+    : r.status === 'pending' && steps.length === 0
+      ? // Posted once approved: a pending request with one was rescheduled before its run started.
+        ':calendar: *Rescheduled* before its run started: waiting for approval again. Nothing has run.'
+      : open.length
+        ? `:raised_hand: *Waiting for attestation* of ${open.length} task(s); ${verified} of ${steps.length} steps verified or attested so far. The offboarding finishes once every task is attested.`
+        : `${verified} of ${steps.length} steps verified or attested so far.`;
   const evidence = report
     ? ` Evidence report: ${escapeText(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).`
     : '';
