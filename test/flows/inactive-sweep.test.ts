@@ -272,19 +272,31 @@ describe('the inactive-identities sweep', () => {
     expect(told).toHaveLength(1);
   });
 
-  it('Offboard for someone with no Slack user of that email tells the clicker, and opens no form', async () => {
+  it('Offboard for someone with no Slack user (deactivated there, or never had one) opens the form with their IBM email and "Inactive identity"', async () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);
+    const gone = 'gene.gone@acme.example'; // deactivated in Slack
+    const never = 'robin.contractor@acme.example'; // never had a Slack account
+    stack.ibm.addUserToAccount(ACME_PRODUCTION, { iam_id: 'IBMid-SWEEPGONE', email: gone, firstname: 'Gene', lastname: 'Gone' });
+    stack.ibm.addUserToAccount(ACME_PRODUCTION, { iam_id: 'IBMid-SWEEPNEVER', email: never, firstname: 'Robin', lastname: 'Contractor' });
     await sweep(stack, player, PEOPLE.alex);
     await swept(queue);
     const [digest] = digests(stack);
-    const row = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard)!;
-    const forged = { ...row, accessory: { ...row.accessory!, value: JSON.stringify({ ...JSON.parse(row.accessory!.value), e: 'nobody@acme.example' }) } };
-    const opened = stack.slack.views.length;
-    await click(stack, PEOPLE.morgan, digest!, forged);
-    await player.settled();
-    expect(stack.slack.views.length).toBe(opened);
-    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.morgan).map((e) => e.text)).toEqual([expect.stringContaining('nobody@acme.example')]);
+    for (const email of [gone, never]) {
+      const row = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard && JSON.parse(b.accessory.value).e === email);
+      const opened = stack.slack.views.length;
+      await click(stack, PEOPLE.morgan, digest!, row!);
+      await player.settled();
+      expect(stack.slack.views.length).toBe(opened + 1);
+      const blocks = (player.lastForm(PEOPLE.morgan)!.view as { blocks: { block_id?: string; element?: Record<string, unknown> }[] }).blocks;
+      const element = (block: string) => blocks.find((b) => b.block_id === block)?.element ?? {};
+      expect(element(FIELDS.personEmail).initial_value).toBe(email);
+      expect(element(FIELDS.person).initial_user).toBeUndefined();
+      expect((element(FIELDS.reason).initial_option as { value: string }).value).toBe('inactive_identity');
+    }
+    // Only a form: nothing is asked of the approvers until someone submits it.
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.morgan)).toEqual([]);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => /OFF-[0-9A-Z]+/.test(m.text))).toEqual([]);
   });
 
   it('marks a person whose offboarding is open, offering no Offboard for them', async () => {
