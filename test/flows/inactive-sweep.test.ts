@@ -8,6 +8,7 @@ import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/worksp
 import { SweepTrail } from '../../src/connectors/ibm-cloud/sweep/sweep-trail.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
+import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { COMMAND, FIELDS } from '../../src/slack/blocks/ids.js';
@@ -226,6 +227,31 @@ describe('the inactive-identities sweep', () => {
     expect(await trail.read()).toEqual([]);
   });
 
+  it('refuses Enable to anyone but an approver: the key stays disabled, nothing is queued or recorded', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const trail = trailOf(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    await click(stack, PEOPLE.alex, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
+    await player.settled();
+    const reply = await stack.slack.waitFor(() => stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).find((m) => m.text.includes('disabled by')));
+    await swept(queue);
+    const recorded = await trail.read();
+    expect(recorded).toHaveLength(1);
+    const enable = rowOf(reply, SIM_NHI_IDS.ciPipelineKey);
+    expect(enable.accessory!.action_id).toBe(SWEEP_ACTIONS.enable);
+
+    await click(stack, PEOPLE.taylor, reply, enable);
+    await player.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only approvers')]);
+    expect(await queueIsEmpty(queue)).toBe(true);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(true);
+    expect(await trail.read()).toEqual(recorded);
+    expect(stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).filter((m) => m.text.includes('enabled again by'))).toEqual([]);
+  });
+
   it('refuses Disable to an approver about whom an offboarding is open', async () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);
@@ -309,6 +335,30 @@ describe('the inactive-identities sweep', () => {
     const [digest] = digests(stack);
     const jane = (digest!.blocks as Block[]).find((b) => b.text?.text.includes('jane.doe@acme.example'));
     expect(jane?.text?.text).toContain(`offboarding under way (${id})`);
+    expect(jane?.accessory).toBeUndefined();
+  });
+
+  it('marks a person whose offboarding is finished, offering no Offboard for them', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const redis = new Redis(stack.config.redisUrl);
+    closers.push(() => redis.quit());
+    const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+    // A role change keeps the person in the account: still in IAM's report once it is done.
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'role_change',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-3',
+      disposition: 'delete_now',
+    });
+    await player.click(PEOPLE.alex, 'approve', id);
+    await eventually(async () => (await store.mustGet(id)).status === 'completed', 30_000, 'the offboarding completed');
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    const jane = (digest!.blocks as Block[]).find((b) => b.text?.text.includes('jane.doe@acme.example'));
+    expect(jane?.text?.text).toContain(`offboarding done (${id})`);
     expect(jane?.accessory).toBeUndefined();
   });
 
