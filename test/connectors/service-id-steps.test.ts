@@ -128,7 +128,12 @@ describe('the keys of the service IDs a person created, at the disable phase', (
   it('at the delete phase, disables again only a key made on her service ID since, before the service IDs step deletes them', async () => {
     const { sim, client } = await simulator();
     await runPhase(keysStep(client), 'disable');
-    const since = sim.createApiKey({ accountId: ACME_PRODUCTION, iamId: sim.serviceId(SIM_NHI_IDS.ciPipeline)!.iam_id, name: 'made-since', createdBy: SIM_IAM_IDS.alex });
+    const since = sim.createApiKey({
+      accountId: ACME_PRODUCTION,
+      iamId: sim.serviceId(SIM_NHI_IDS.ciPipeline)!.iam_id,
+      name: 'made-since',
+      createdBy: SIM_IAM_IDS.alex,
+    });
     const { changes, readBack } = await runPhase(keysStep(client), 'delete', ctx('tx-2'));
 
     expect(changes.map((c) => [c.id, c.outcome])).toEqual([
