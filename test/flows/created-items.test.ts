@@ -184,6 +184,16 @@ describe('Delete, with a grace period', () => {
     expect(keyState(stack, ciPipelineKey)).toBe('gone');
     expect(changesOf(after, 'service-ids', 'delete')).toEqual({ [ciPipeline]: `removed: deleted with its API key ci-pipeline-key (${ciPipelineKey})` });
     expect(eventsOf(after, 'step.verified').map((e) => e.stepId)).toContain(`ibm-cloud.${ACME_PRODUCTION}.service-ids`);
+    // The evidence of the deletion round says what was chosen, and when it deletes.
+    await player.evidence(id, 20_000, 2);
+    const file = stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.json`))!;
+    const pack = JSON.parse(Buffer.from(file.bytes).toString('utf8')) as { request: { created_items: unknown } };
+    expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
+    expect(pack.request.created_items).toEqual({
+      choice: 'delete',
+      label: 'Delete when the grace period ends (30 days); left working until then',
+      successor_name: 'Taylor Successor',
+    });
   });
 
   it('a Reinstate during the grace period changes nothing of what she created: her key stays enabled, one disabled before stays disabled', async () => {
