@@ -1,7 +1,7 @@
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
 import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { stepId } from '../connectors/step-ref.js';
-import { CREATED_CHOICES, describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
+import { describeCreated, describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
 import {
   notCoveredOf,
   recordsOf,
@@ -292,7 +292,9 @@ function packRequest(r: OffboardRequest, view: RunView): PackRequest {
       label: describeDisposition(r.disposition),
     },
     successor_slack_user_id: r.successorSlackUserId,
-    ...(r.createdItems ? { created_items: { choice: r.createdItems, label: CREATED_CHOICES[r.createdItems], successor_name: r.successorName ?? null } } : {}),
+    ...(r.createdItems
+      ? { created_items: { choice: r.createdItems, label: describeCreated(r.createdItems, r.disposition), successor_name: r.successorName ?? null } }
+      : {}),
     ticket: r.ticket,
     notes: r.notes,
     submitted_at: r.createdAt,

@@ -36,7 +36,8 @@ export type Disposition = z.infer<typeof dispositionSchema>;
 
 /**
  * What happens to what the person created (service IDs and their keys): handed over to the
- * successor and left working, or disabled (then deleted when the grace period ends), or deleted.
+ * successor and left working; disabled at once, then deleted when the grace period ends; or
+ * deleted at the delete phase, left working until then (through the grace period, if there is one).
  */
 export const CREATED_CHOICES = {
   hand_over: 'Hand over to the successor',
@@ -44,6 +45,12 @@ export const CREATED_CHOICES = {
   delete: 'Delete',
 } as const;
 export type CreatedItems = keyof typeof CREATED_CHOICES;
+
+/** The request's choice for what the person created, as approvers and the evidence read it: when Delete deletes, and that it keeps working until then. */
+export function describeCreated(created: CreatedItems, d: Disposition): string {
+  if (created !== 'delete' || d.kind === 'delete_now') return CREATED_CHOICES[created];
+  return `Delete when the grace period ends (${d.graceDays} day${d.graceDays === 1 ? '' : 's'}); left working until then`;
+}
 
 export function describeDisposition(d: Disposition): string {
   return d.kind === 'delete_now' ? 'Delete now' : `Disable now, delete after ${d.graceDays} day${d.graceDays === 1 ? '' : 's'}`;

@@ -113,14 +113,15 @@ async function contextOf(sut: SystemUnderTest, scope: string): Promise<StepConte
   const identities = await identifyEverywhere(sut.connected, sut.person, identified.get(sut) ?? []);
   identified.set(sut, identities);
   expect(identities.length, `${module.title} finds the seeded person`).toBeGreaterThan(0);
-  // A request that ends what the person created: steps that would keep it, handed over, act instead.
+  // A request that ends what the person created from the disable phase on (Disable): steps that
+  // would keep it, handed over or until the delete phase, act instead.
   return {
     requestId: sut.person.requestId,
     scope,
     transactionId: `offboard-${sut.person.requestId}-conformance`,
     person: sut.person,
     identities,
-    created: { choice: 'delete' },
+    created: { choice: 'disable' },
   };
 }
 

@@ -1,5 +1,5 @@
-import type { Change, Finding, StepCapabilities, StepContext } from '../connector.js';
-import { endsCreated, kept, ownKeyRefusal } from './created-choice.js';
+import type { Change, Finding, StepAction, StepCapabilities, StepContext } from '../connector.js';
+import { disablesCreated, endsCreated, kept, ownKeyRefusal } from './created-choice.js';
 import { serviceIdLink } from './console-links.js';
 import { type CreatedServiceId, createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
@@ -9,8 +9,10 @@ const DISABLED_BY_US = { disabled: false };
 
 /**
  * The API keys of every service ID the person created (whoever made each key): what keeps working
- * after the person leaves. Disabled at the disable phase (the key keeps its id) and re-enabled on
- * reinstatement: exactly the keys this step disabled, never one that was disabled before. The
+ * after the person leaves. When the request chose Disable, disabled at the disable phase (the key
+ * keeps its id) and re-enabled on reinstatement: exactly the keys this step disabled, never one that
+ * was disabled before. When it chose Delete, left working through the grace period (a reinstatement
+ * then has nothing of theirs to restore) and disabled only at the delete phase. Either way the
  * service IDs themselves, with their keys, go at the delete phase (`serviceIdsStep`). Service IDs
  * IBM minted for service credentials are left to their credentials, which are handed over, not disabled.
  * When the request hands them over (or chose nothing), every key is kept working and recorded so,
@@ -36,8 +38,9 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         ...(k.createdAt ? { createdAt: k.createdAt } : {}),
         ...(k.createdBy ? { createdBy: k.createdBy } : {}),
         link: serviceIdLink(accountId, s.id),
-        // One they made, they have seen the value of: handed over, the successor rotates it.
-        ...(k.createdBy !== undefined && mine.has(k.createdBy) ? { rotate: true } : {}),
+        // One they made, they have seen the value of: handed over, the successor rotates it. Ended
+        // (disabled now, or deleted when the grace period ends), there is nothing to rotate.
+        ...(!endsCreated(ctx) && k.createdBy !== undefined && mine.has(k.createdBy) ? { rotate: true } : {}),
       })),
     );
   };
@@ -54,6 +57,31 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
         ...(s.createdBy ? { createdBy: s.createdBy } : {}),
         link: serviceIdLink(accountId, s.id),
       }));
+  /** Disables the keys found when `ends` says the request ends them now; otherwise keeps each, saying why. */
+  const disabling = (ends: (ctx: StepContext) => boolean): StepAction => ({
+    async *act(ctx, found) {
+      if (!ends(ctx)) {
+        for (const key of found) yield kept(ctx, key);
+        return;
+      }
+      const own = await client.ownApiKey();
+      yield* changeEach(found, async (key) => {
+        if (key.id === own.id) throw ownKeyRefusal(`${key.label} (${key.id}) is`);
+        if (key.state === 'disabled') return { id: key.id, label: key.label, outcome: 'already_absent', detail: 'already disabled' };
+        return (await client.disableApiKey(key.id, ctx.transactionId))
+          ? made(key)
+          : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'gone' };
+      });
+    },
+    async readBack(ctx) {
+      // Kept keys are left as they are: listing them again is the whole read-back.
+      const keys = await keysOf(ctx);
+      const remaining = ends(ctx) ? keys.filter((k) => k.state !== 'disabled') : [];
+      return { confirmed: remaining.length === 0, remaining };
+    },
+    // A lost answer: disabled now, and not when first found, so the disable was ours.
+    confirm: (item, now) => (now?.state === 'disabled' && item.state !== 'disabled' ? made(item) : undefined),
+  });
   return {
     async inventory(ctx) {
       const serviceIds = await createdBy(ctx);
@@ -83,30 +111,10 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
       if (found.some((f) => f.kind)) for (const f of found) f.kind ??= 'API key';
       return found.length || keys.length || keyless.length ? { found } : { found, note: 'no service ID created by them has an API key in this account' };
     },
-    disable: {
-      async *act(ctx, found) {
-        if (!endsCreated(ctx)) {
-          for (const key of found) yield kept(ctx, key);
-          return;
-        }
-        const own = await client.ownApiKey();
-        yield* changeEach(found, async (key) => {
-          if (key.id === own.id) throw ownKeyRefusal(`${key.label} (${key.id}) is`);
-          if (key.state === 'disabled') return { id: key.id, label: key.label, outcome: 'already_absent', detail: 'already disabled' };
-          return (await client.disableApiKey(key.id, ctx.transactionId))
-            ? made(key)
-            : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'gone' };
-        });
-      },
-      async readBack(ctx) {
-        // Kept keys are left as they are: listing them again is the whole read-back.
-        const keys = await keysOf(ctx);
-        const remaining = endsCreated(ctx) ? keys.filter((k) => k.state !== 'disabled') : [];
-        return { confirmed: remaining.length === 0, remaining };
-      },
-      // A lost answer: disabled now, and not when first found, so the disable was ours.
-      confirm: (item, now) => (now?.state === 'disabled' && item.state !== 'disabled' ? made(item) : undefined),
-    },
+    // Disable stops them at the disable phase; Delete leaves them working until the delete phase.
+    disable: disabling(disablesCreated),
+    // Stopped before their service IDs go (`serviceIdsStep`), and anything made on them since too.
+    delete: disabling(endsCreated),
     restore: {
       act: (ctx, snapshots) =>
         changeEach(snapshots, async (key) =>
