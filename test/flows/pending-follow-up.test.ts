@@ -121,7 +121,7 @@ describe('a request nobody decides', () => {
     );
     await stack.slack.waitFor(() => dmsTo(stack, PEOPLE.morgan, id).some((t) => t.includes('escalated')));
     expect(dmsTo(stack, PEOPLE.morgan, id).filter((t) => t.includes('escalated'))).toEqual([
-      `Your request *${id}* has waited 1 s without a decision: it was escalated to <#${GENERAL_CHANNEL}>.`,
+      `Your request *${id}* to offboard Jane Doe has waited 1 s without a decision: it was escalated to <#${GENERAL_CHANNEL}>.`,
     ]);
     expect(eventsOf(await readTrail(stack, id), 'request.escalated')).toEqual([expect.objectContaining({ to: GENERAL_CHANNEL })]);
 
