@@ -9,7 +9,7 @@ import { Keys } from '../../../src/redis.js';
 import { phasesOf } from '../../../src/runs/step-phases.js';
 import { PermanentError, RetryableError } from '../../../src/connectors/step-errors.js';
 import { startScimmyServer } from '../../support/scimmy-server.js';
-import { JANE, JANE_EMAIL, janeSeed, rejection, type ScimApp, type Seed, StepDriver, startApp, stepOf, TOKEN, trail } from './scim-harness.js';
+import { type Backend, JANE, JANE_EMAIL, janeSeed, rejection, type ScimApp, type Seed, StepDriver, startApp, stepOf, TOKEN, trail } from './scim-harness.js';
 
 let redis: Redis;
 const running: { close(): Promise<void> }[] = [];
@@ -21,14 +21,23 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((a) => a.close()));
 });
 
-async function simulated(profile: ScimProfile, seed: Seed = janeSeed()): Promise<ScimApp> {
-  const a = await startApp('simulator', redis, seed, profile);
+async function started(backend: Backend, profile: ScimProfile, seed: Seed = janeSeed()): Promise<ScimApp> {
+  const a = await startApp(backend, redis, seed, profile);
   running.push(a);
   return a;
 }
+const simulated = (profile: ScimProfile, seed?: Seed) => started('simulator', profile, seed);
 
 const patches = (a: ScimApp, prefix: string) =>
-  a.sim!.calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(prefix) && c.status < 300).map((c) => c.body);
+  a.calls().filter((c) => c.method === 'PATCH' && c.path.startsWith(prefix) && c.status < 300).map((c) => c.body);
+const filtersSent = (a: ScimApp) => a.calls().flatMap((c) => (c.path === '/Users' ? [new URLSearchParams(c.query).get('filter')] : []));
+
+/**
+ * Each profile runs against our simulator (which answers only as its vendor documents, refusing any
+ * other dialect) and against SCIMMY, a real SCIM server from npm, fronted by an adapter only where
+ * the vendor documents a behaviour SCIMMY lacks (`scimmyAdaptersFor`: AWS's cursor paging).
+ */
+const BACKENDS: Backend[] = ['simulator', 'scimmy'];
 
 describe('the shipped SCIM vendor profiles', () => {
   it('ship the generic RFC profile and real vendors, each naming the public documents it follows', () => {
@@ -40,9 +49,9 @@ describe('the shipped SCIM vendor profiles', () => {
   });
 
   for (const profile of Object.values(SCIM_PROFILES)) {
-    describe(profile.name, () => {
+    describe.each(BACKENDS)(`${profile.name} (%s)`, (backend) => {
       it(`disables${profile.reactivate ? ', reinstates' : ''} and deletes the account speaking only the dialect its vendor accepts`, async () => {
-        const a = await simulated(profile);
+        const a = await started(backend, profile);
         const account = new StepDriver(a, stepOf(a, 'account'), trail(redis));
 
         expect(await account.run('disable')).toBe('verified');
@@ -63,7 +72,7 @@ describe('the shipped SCIM vendor profiles', () => {
       if (profile.groups) {
         const { remove } = profile.groups;
         it(`takes the person out of every group (${remove}) with a snapshot, and puts them back from it`, async () => {
-          const a = await simulated(profile);
+          const a = await started(backend, profile);
           const groups = new StepDriver(a, stepOf(a, 'groups'), trail(redis));
 
           expect(await groups.run('disable')).toBe('verified');
@@ -76,13 +85,15 @@ describe('the shipped SCIM vendor profiles', () => {
 
           expect(await groups.run('reinstate')).toBe('verified');
           expect([a.members('g-eng').sort(), a.members('g-ops'), a.members('g-fin')]).toEqual([['u-ada', 'u-jane'], ['u-jane'], ['u-ada']]);
+          const adds = patches(a, '/Groups/').map((p) => (p as { Operations: { op: string }[] }).Operations[0]?.op);
+          expect(adds.slice(2)).toEqual([profile.patch.opCase === 'capitalised' ? 'Add' : 'add', profile.patch.opCase === 'capitalised' ? 'Add' : 'add']);
         });
       } else {
         it('has no groups step, and never asks for Groups', async () => {
-          const a = await simulated(profile);
+          const a = await started(backend, profile);
           expect(a.steps.map((s) => s.step)).toEqual(['account']);
           await new StepDriver(a, stepOf(a, 'account'), trail(redis)).run('disable');
-          expect(a.sim!.calls.filter((c) => c.path.startsWith('/Groups'))).toEqual([]);
+          expect(a.calls().filter((c) => c.path.startsWith('/Groups'))).toEqual([]);
         });
       }
 
@@ -93,11 +104,11 @@ describe('the shipped SCIM vendor profiles', () => {
             { id: 'u-jane', userName: 'JANE.DOE@example.com', displayName: 'Jane Doe', emails: [{ value: JANE_EMAIL, type: 'work' }] },
           ],
         };
-        const a = await simulated({ ...profile, filter: { ...profile.filter, caseExact: true } }, seed);
+        const a = await started(backend, { ...profile, filter: { ...profile.filter, caseExact: true } }, seed);
 
         expect((await a.identify(JANE)).map((i) => i.id)).toEqual(['u-jane']);
 
-        const lists = a.sim!.calls.filter((c) => c.path === '/Users');
+        const lists = a.calls().filter((c) => c.path === '/Users');
         expect(lists.length).toBe(3);
         const params = lists.map((c) => new URLSearchParams(c.query));
         if (profile.paging.style === 'cursor') {
@@ -107,6 +118,55 @@ describe('the shipped SCIM vendor profiles', () => {
           expect(params.map((p) => p.get('startIndex'))).toEqual(['1', '101', '201']);
         }
       });
+
+      if (profile.filter.emails !== 'none') {
+        it('filters on the user name, then on the work email: a person whose user name is not their email is found by it', async () => {
+          const seed = janeSeed();
+          seed.users[0]!.userName = 'jdoe';
+          const a = await started(backend, profile, seed);
+
+          expect((await a.identify(JANE)).map((i) => i.id)).toEqual(['u-jane']);
+
+          const email = profile.filter.emails === 'typed' ? `emails[type eq "work"].value eq "${JANE_EMAIL}"` : `emails.value eq "${JANE_EMAIL}"`;
+          expect(filtersSent(a).sort()).toEqual([email, `userName eq "${JANE_EMAIL}"`].sort());
+        });
+
+        it('refuses two users, one by user name and one by work email, never guessing, and changes nothing', async () => {
+          const seed = janeSeed();
+          seed.users.push({ id: 'u-jane2', userName: 'jdoe', emails: [{ value: JANE_EMAIL, type: 'work' }] });
+          const a = await started(backend, profile, seed);
+
+          const refused = await rejection(a.identify(JANE));
+
+          expect(refused).toBeInstanceOf(PermanentError);
+          expect(String(refused)).toMatch(/2 users .* \(ids u-jane, u-jane2\); refusing to guess/);
+          expect(a.mutations()).toBe(0);
+        });
+      } else {
+        it('filters on the user name only, never on an email the vendor cannot filter on', async () => {
+          const seed = janeSeed();
+          seed.users[0]!.userName = 'jdoe';
+          const a = await started(backend, profile, seed);
+
+          expect(await a.identify(JANE)).toEqual([]);
+
+          expect(filtersSent(a)).toEqual([`userName eq "${JANE_EMAIL}"`]);
+        });
+
+        // SCIMMY's `eq` compares case-exactly where these vendors' does not: against it the profile
+        // lists every user and compares here (caseExact), which is what finds the second account.
+        it('refuses two users whose user names differ only in case, never guessing, and changes nothing', async () => {
+          const seed = janeSeed();
+          seed.users.push({ id: 'u-jane2', userName: 'Jane.Doe@Example.com' });
+          const a = await started(backend, backend === 'scimmy' ? { ...profile, filter: { ...profile.filter, caseExact: true } } : profile, seed);
+
+          const refused = await rejection(a.identify(JANE));
+
+          expect(refused).toBeInstanceOf(PermanentError);
+          expect(String(refused)).toMatch(/2 users .* \(ids u-jane, u-jane2\); refusing to guess/);
+          expect(a.mutations()).toBe(0);
+        });
+      }
     });
   }
 
