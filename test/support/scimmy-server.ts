@@ -131,7 +131,11 @@ const scimErrorBody = (status: number, detail: string) => ({ schemas: ['urn:ietf
 
 const encodeCursor = (startIndex: number) => Buffer.from(String(startIndex)).toString('base64url');
 
-/** AWS-style cursor paging over SCIMMY's index paging: `cursor` in, `nextCursor` out, `startIndex` ignored. */
+/**
+ * AWS-style cursor paging over SCIMMY's index paging: `startIndex` ignored; without `cursor`, one
+ * page as SCIMMY answers it (no nextCursor); with `cursor` (empty for the first page), the page
+ * after it, with `itemsPerPage` and a `nextCursor` while more remain.
+ */
 function cursorPaging(): RequestHandler {
   return (req, res, next) => {
     if (req.method !== 'GET' || !/^\/(Users|Groups)\/?$/.test(req.path)) return next();
@@ -139,22 +143,20 @@ function cursorPaging(): RequestHandler {
     const cursor = query.cursor;
     delete query.cursor;
     delete query.startIndex;
-    if (cursor !== undefined) {
-      const start = typeof cursor === 'string' ? Number(Buffer.from(cursor, 'base64url').toString()) : Number.NaN;
-      if (!Number.isInteger(start) || start < 1) {
-        res.status(400).json(scimErrorBody(400, 'the cursor is not valid'));
-        return;
-      }
-      query.startIndex = String(start);
+    if (cursor === undefined) return next();
+    const start = cursor === '' ? 1 : typeof cursor === 'string' ? Number(Buffer.from(cursor, 'base64url').toString()) : Number.NaN;
+    if (!Number.isInteger(start) || start < 1) {
+      res.status(400).json(scimErrorBody(400, 'the cursor is not valid'));
+      return;
     }
+    query.startIndex = String(start);
     const send = res.send.bind(res);
     res.send = (body: unknown) => {
       // SCIMMY sends its ListResponse as an object; express sends it on as a string, passed through here.
       if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return send(body);
-      const page = plain<{ startIndex?: number; totalResults?: number; Resources?: unknown[]; nextCursor?: string }>(body);
-      const after = (page.startIndex ?? 1) + (page.Resources?.length ?? 0);
-      if (page.Resources?.length && page.totalResults !== undefined && after <= page.totalResults) page.nextCursor = encodeCursor(after);
-      return send(page);
+      const { Resources = [], totalResults = 0, schemas } = plain<{ schemas?: string[]; totalResults?: number; Resources?: unknown[] }>(body);
+      const after = start + Resources.length;
+      return send({ schemas, itemsPerPage: Resources.length, Resources, ...(Resources.length > 0 && after <= totalResults ? { nextCursor: encodeCursor(after) } : {}) });
     };
     next();
   };
