@@ -53,7 +53,7 @@ describe('the SCIM application simulator', () => {
     const first = (await call(s, 'GET', 'Users?count=1&cursor=')).body;
     expect([first?.itemsPerPage, typeof first?.nextCursor]).toEqual([1, 'string']);
     const second = (await call(s, 'GET', `Users?count=1&cursor=${first?.nextCursor}`)).body;
-    const ids = [first, second].map((page) => (page?.Resources as { id: string }[]).map((u) => u.id));
+    const ids = [first, second].map((page) => ((page?.Resources ?? []) as { id: string }[]).map((u) => u.id));
     expect([ids, second?.nextCursor]).toEqual([[['u1'], ['u2']], undefined]);
     expect((await call(s, 'GET', 'Groups')).status).toBe(404);
   });

@@ -105,11 +105,11 @@ export interface ScimmyCall {
 /**
  * A documented vendor behaviour SCIMMY does not have, emulated by a thin wrapper in front of it
  * (SCIMMY still stores, filters and answers everything else):
- * - `cursor-paging`: AWS IAM Identity Center's ListUsers/ListGroups ignore `startIndex` and page with
- *   `count` and an opaque `cursor`, answering `nextCursor` while more remain
- *   (https://docs.aws.amazon.com/singlesignon/latest/developerguide/listusers.html).
- * - `delete-deactivates`: Slack's `DELETE /Users/{id}` deactivates the user, who stays readable with
- *   `active: false` (https://api.slack.com/admins/scim2, "Delete a user").
+ * - `cursor-paging`: AWS IAM Identity Center's ListUsers ignores `startIndex`; paging "must include
+ *   cursor", empty for the first page, and answers `nextCursor` while more remain; without `cursor`
+ *   it answers one page, not paginated (https://docs.aws.amazon.com/singlesignon/latest/developerguide/listusers.html).
+ * - `delete-deactivates`: Slack's `DELETE /Users/{id}` "Sets a Slack user to deactivated": the user
+ *   stays readable with `active: false` (https://docs.slack.dev/reference/scim-api/scim-api-2).
  */
 export type ScimmyAdapter = 'cursor-paging' | 'delete-deactivates';
 
@@ -156,7 +156,12 @@ function cursorPaging(): RequestHandler {
       if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return send(body);
       const { Resources = [], totalResults = 0, schemas } = plain<{ schemas?: string[]; totalResults?: number; Resources?: unknown[] }>(body);
       const after = start + Resources.length;
-      return send({ schemas, itemsPerPage: Resources.length, Resources, ...(Resources.length > 0 && after <= totalResults ? { nextCursor: encodeCursor(after) } : {}) });
+      return send({
+        schemas,
+        itemsPerPage: Resources.length,
+        Resources,
+        ...(Resources.length > 0 && after <= totalResults ? { nextCursor: encodeCursor(after) } : {}),
+      });
     };
     next();
   };
@@ -199,7 +204,13 @@ export async function startScimmyServer(seed: {
       const url = new URL(req.originalUrl, 'http://scimmy');
       const body: unknown = req.body;
       const sent = body !== undefined && body !== null && typeof body === 'object' && Object.keys(body).length > 0;
-      calls.push({ method: req.method, path: url.pathname.replace(/^\/scim\/v2/, ''), query: url.search.slice(1), status: res.statusCode, ...(sent ? { body } : {}) });
+      calls.push({
+        method: req.method,
+        path: url.pathname.replace(/^\/scim\/v2/, ''),
+        query: url.search.slice(1),
+        status: res.statusCode,
+        ...(sent ? { body } : {}),
+      });
     });
     if (failing) {
       for (const [name, value] of Object.entries(failing.headers ?? {})) res.setHeader(name, value);
@@ -211,7 +222,11 @@ export async function startScimmyServer(seed: {
   });
   for (const adapter of seed.adapters ?? []) {
     // Behind the same bearer check SCIMMY Routers make: an adapter answers only an authorised client.
-    app.use('/scim/v2', (req, res, next) => (authorised(req) ? next() : res.status(401).json(scimErrorBody(401, 'the bearer token is not valid'))), ADAPTERS[adapter]());
+    app.use(
+      '/scim/v2',
+      (req, res, next) => (authorised(req) ? next() : res.status(401).json(scimErrorBody(401, 'the bearer token is not valid'))),
+      ADAPTERS[adapter](),
+    );
   }
   app.use(
     '/scim/v2',

@@ -93,7 +93,10 @@ export interface ScimCall {
  * (each adapter names the vendor document it follows, in scimmy-server.ts).
  */
 export function scimmyAdaptersFor(profile: ScimProfile): ScimmyAdapter[] {
-  return [...(profile.paging.style === 'cursor' ? (['cursor-paging'] as const) : []), ...(profile.delete === 'deactivate' ? (['delete-deactivates'] as const) : [])];
+  return [
+    ...(profile.paging.style === 'cursor' ? (['cursor-paging'] as const) : []),
+    ...(profile.delete === 'deactivate' ? (['delete-deactivates'] as const) : []),
+  ];
 }
 
 function connect(profile: ScimProfile, url: string, redis: Redis) {

@@ -29,7 +29,10 @@ async function started(backend: Backend, profile: ScimProfile, seed: Seed = jane
 const simulated = (profile: ScimProfile, seed?: Seed) => started('simulator', profile, seed);
 
 const patches = (a: ScimApp, prefix: string) =>
-  a.calls().filter((c) => c.method === 'PATCH' && c.path.startsWith(prefix) && c.status < 300).map((c) => c.body);
+  a
+    .calls()
+    .filter((c) => c.method === 'PATCH' && c.path.startsWith(prefix) && c.status < 300)
+    .map((c) => c.body);
 const filtersSent = (a: ScimApp) => a.calls().flatMap((c) => (c.path === '/Users' ? [new URLSearchParams(c.query).get('filter')] : []));
 
 /**
@@ -224,7 +227,12 @@ describe('the shipped SCIM vendor profiles', () => {
       expect(phasesOf(account.caps)).toEqual(['disable', 'delete', 'reinstate']);
 
       expect(await account.run('disable')).toBe('verified');
-      expect(a.calls().filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`)).toEqual(['DELETE /Users/u-jane']);
+      expect(
+        a
+          .calls()
+          .filter((c) => c.method !== 'GET')
+          .map((c) => `${c.method} ${c.path}`),
+      ).toEqual(['DELETE /Users/u-jane']);
       expect([a.exists('u-jane'), a.isActive('u-jane')]).toEqual([true, false]);
 
       expect(await account.run('reinstate')).toBe('verified');
@@ -250,7 +258,12 @@ describe('the shipped SCIM vendor profiles', () => {
       expect(account.caps.restore).toBeUndefined();
 
       expect(await account.run('disable')).toBe('verified');
-      expect(a.calls().filter((c) => c.method === 'PATCH').map((c) => (c.body as { Operations: { value: unknown }[] }).Operations[0]?.value)).toEqual([false]);
+      expect(
+        a
+          .calls()
+          .filter((c) => c.method === 'PATCH')
+          .map((c) => (c.body as { Operations: { value: unknown }[] }).Operations[0]?.value),
+      ).toEqual([false]);
     });
   });
 
@@ -319,17 +332,20 @@ describe('a declared SCIM application', () => {
 });
 
 describe('the SCIM client at its edge', () => {
-  it.each(BACKENDS)('follows an account by its id once its user name and email changed (GitHub obfuscates them on deactivation), through to reinstatement (%s)', async (backend) => {
-    const a = await started(backend, SCIM_PROFILES['github-emu']!);
-    const account = new StepDriver(a, stepOf(a, 'account'), trail(redis));
-    await account.run('disable');
-    a.edit('u-jane', { userName: 'a1b2c3d4_acme', emails: [{ value: 'a1b2c3d4@users.noreply.example', type: 'work' }] });
+  it.each(BACKENDS)(
+    'follows an account by its id once its user name and email changed (GitHub obfuscates them on deactivation), through to reinstatement (%s)',
+    async (backend) => {
+      const a = await started(backend, SCIM_PROFILES['github-emu']!);
+      const account = new StepDriver(a, stepOf(a, 'account'), trail(redis));
+      await account.run('disable');
+      a.edit('u-jane', { userName: 'a1b2c3d4_acme', emails: [{ value: 'a1b2c3d4@users.noreply.example', type: 'work' }] });
 
-    expect(await a.identify(JANE)).toEqual([]);
-    expect(await account.run('reinstate')).toBe('verified');
+      expect(await a.identify(JANE)).toEqual([]);
+      expect(await account.run('reinstate')).toBe('verified');
 
-    expect(a.isActive('u-jane')).toBe(true);
-  });
+      expect(a.isActive('u-jane')).toBe(true);
+    },
+  );
 
   it('makes outside text well-formed where it comes in', async () => {
     const seed = janeSeed();
