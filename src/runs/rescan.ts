@@ -60,7 +60,13 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
         const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, ...createdChoiceOf(request) };
         let found;
         try {
-          ({ found } = await step.capabilities(deps, scope).inventory(ctx));
+          const inventory = await step.capabilities(deps, scope).inventory(ctx);
+          // Could not look there: not checked, never "nothing came back".
+          if (inventory.unchecked !== undefined) {
+            unchecked.push(`${step.title} in ${scope}: ${inventory.unchecked}`);
+            continue;
+          }
+          ({ found } = inventory);
         } catch (err) {
           unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
           continue;

@@ -49,7 +49,7 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
     ...(unavailable ? { unavailable } : {}),
     async inventory(ctx) {
       const { listing, review, found } = await chosenStillListed(ctx);
-      if (!listing.answered) return { found, note: `not checked: ${listing.why}` };
+      if (!listing.answered) return { found, unchecked: listing.why };
       if (!review) return { found, note: awaitingReview(listing, ctx.person.email) };
       return found.length
         ? { found }
@@ -94,7 +94,7 @@ export function authorizedKeysStep(client: IbmCloudClient, accountId: string): S
     ...(unavailable ? { unavailable } : {}),
     async inventory(ctx) {
       const [listing, review] = await Promise.all([vpcListing(client, accountId), client.vpcReviews?.get(ctx.requestId, accountId)]);
-      if (!listing.answered) return { found: [], note: `not checked: ${listing.why}` };
+      if (!listing.answered) return { found: [], unchecked: listing.why };
       // A deleted key is no longer listed, but its servers still name it in their initialization.
       const keys: Pick<VpcKey, 'id' | 'region' | 'name'>[] = review ? review.chosen : listing.keys.filter((k) => mentions(k, ctx.person.email));
       const found: Finding[] = keys.flatMap((key) =>
