@@ -134,6 +134,9 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
             deps.audit,
           );
           if (acted.unchecked !== undefined) {
+            // What an earlier execution set out to change and never saw answered cannot be looked at now: outcome unknown.
+            const now = runView(await deps.audit.read(requestId)).steps.find((p) => p.id === id && p.phase === phase);
+            await accountForStep(requestId, id, now, deps.audit, once, undefined, `the step could not look again: ${acted.unchecked}`);
             await recordUnchecked(ctx, deps, once, acted.unchecked);
             ended = true;
             return;
@@ -234,7 +237,15 @@ function lookOf(
       step,
       progress.filter((p) => p.id === id),
     );
-    return (ctx) => ({ inventory: async () => (await act.inventory(ctx)).found, action: act });
+    return (ctx) => ({
+      inventory: async () => {
+        const { found, unchecked } = await act.inventory(ctx);
+        // A look that cannot look shows nothing gone: what was set out on stays outcome unknown.
+        if (unchecked !== undefined) throw new Error(`could not look: ${unchecked}`);
+        return found;
+      },
+      action: act,
+    });
   } catch {
     return undefined;
   }
