@@ -5,6 +5,7 @@ import { describeCreated, describeDisposition, REASONS, type OffboardRequest } f
 import {
   notCoveredOf,
   recordsOf,
+  uncheckedOf,
   runView,
   statusAfter,
   type Round,
@@ -21,12 +22,20 @@ import type { Generator } from './generator-info.js';
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
 export const SCHEMA_VERSION = '1.4';
 
+/**
+ * Versions whose packs the current builder still gives byte for byte from the same trail, but for
+ * the version it states: 1.4 only added what a trail written before it cannot hold (steps not checked, items attested one by one).
+ */
+export const REBUILDS_AS: readonly string[] = ['1.3', SCHEMA_VERSION];
+
 export interface PackInput {
   requestId: string;
   round: number;
   /** The whole trail, with its links, as read from Redis or from an exported pack. */
   entries: ChainEntry[];
   generator: Generator;
+  /** The version to state (one of REBUILDS_AS): a verifier rebuilding an exported pack gives its own; default SCHEMA_VERSION. */
+  schemaVersion?: string;
   /**
    * What the bot found when it checked the trail in Redis (its links and its recorded head) just
    * before rendering; absent, the entries given are checked on their own.
@@ -73,7 +82,7 @@ export interface EvidencePack {
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
   /** Slack user id → name, as the trail records them (pack-people.ts): covered by the chain. */
   people: Record<string, string>;
-  /** What the systems of every round said they do not reach, as each round was planned (since 1.2). */
+  /** What the systems of every round said they do not reach, as each round was planned (since 1.2), and each step that could not look, with why (since 1.4). */
   not_covered: string[];
   chain: { version: string; genesis: string; head: string; length: number; entries: ChainEntry[]; checked: ChainCheck };
 }
@@ -101,8 +110,11 @@ export interface PackRequest {
 }
 
 export interface PackOutcome {
-  /** `reinstated`: the last round restored what the disable phase removed, verified by read-back. */
-  result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated';
+  /**
+   * `reinstated`: the last round restored what the disable phase removed, verified by read-back.
+   * `unchecked` (since 1.4): nothing failed, but at least one step could not look in its scope.
+   */
+  result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated' | 'unchecked';
   text: string;
   /** When the last step of the first round confirmed by read-back or was attested by a person, if every one did. */
   access_ended_at: string | null;
@@ -172,6 +184,8 @@ export interface PackStep {
   verification: { checks: number; first_confirmed_at: string; elapsed_ms: number } | null;
   retries: { attempt: number; at: string; error: string; retry_in_ms: number }[];
   error: string | null;
+  /** Why the step could not look in its scope (since 1.4): only on a step whose state is `unchecked`. */
+  unchecked?: string;
   /** A manual task's attestation (since 1.3); absent or null for a step the bot read back. */
   attestation?: PackAttestation | null;
   /**
@@ -225,7 +239,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
   const request = submitted ? packRequest(submitted, view) : null;
   const reinstating = new Set(view.rounds.filter((r) => r.phase === 'reinstate').map((r) => r.seq));
   return {
-    schema_version: SCHEMA_VERSION,
+    schema_version: input.schemaVersion ?? SCHEMA_VERSION,
     kind: 'offboarding-evidence-pack',
     request_id: input.requestId,
     round: input.round,
@@ -259,7 +273,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
       .map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event })),
     downloads: view.evidence.map((e) => ({ at: e.at, actor: e.actor, via: e.via, outcome: e.outcome, reason: e.outcome === 'refused' ? e.reason : null })),
     people: packPeople(entries),
-    not_covered: notCoveredOf(view),
+    not_covered: [...notCoveredOf(view), ...uncheckedOf(view)],
     chain: {
       version: CHAIN_VERSION,
       genesis: genesisHash(input.requestId),
@@ -345,6 +359,15 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
             ...base,
           }
         : { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
+    }
+    if (last.outcome === 'unchecked') {
+      const unchecked = steps.filter((s) => s.state === 'unchecked').map((s) => `${s.ref.title} in ${s.ref.scope} (${s.unchecked})`);
+      const attested = steps.some((s) => s.state === 'attested') ? ' or attested' : '';
+      return {
+        result: 'unchecked',
+        text: `Not all steps verified: ${unchecked.length} step(s) not checked, the bot could not look there: ${unchecked.join('; ')}. Every other step verified by read-back${attested}`,
+        ...base,
+      };
     }
     if (last.outcome === 'attested') {
       const attested = steps.filter((s) => s.state === 'attested').map((s) => `${s.ref.title} by ${s.attestation!.by} at ${s.attestation!.at}`);
@@ -435,6 +458,7 @@ function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
       : null,
     retries: view.retries.flatMap((e) => (e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [])),
     error: s.error ?? null,
+    ...(s.unchecked !== undefined ? { unchecked: s.unchecked } : {}),
     attestation: s.attestation
       ? {
           by: s.attestation.by,

@@ -5,7 +5,7 @@ import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { CHECKLIST_VERIFIED_BUT_ONE, ephemeralsFor, eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -30,7 +30,7 @@ async function handedOver() {
   const codeOf = (itemId: string) => tasks.find((t) => t.id === itemId)!.code;
   const checklist = () => JSON.stringify(player.checklist(id)?.blocks ?? []);
   // The checklist of the finished round, with every task the round recorded.
-  await stack.slack.waitFor(() => checklist().includes('every step verified') && checklist().includes('Rotation tasks'), { timeoutMs: 15_000 });
+  await stack.slack.waitFor(() => checklist().includes(CHECKLIST_VERIFIED_BUT_ONE) && checklist().includes('Rotation tasks'), { timeoutMs: 15_000 });
   return { stack, player, id, tasks, codeOf, checklist };
 }
 
