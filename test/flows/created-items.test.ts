@@ -162,7 +162,7 @@ describe('Delete, with a grace period', () => {
     expect(JSON.stringify(player.approvalMessage(id)!.blocks)).toContain(
       '*What they created:* Delete when the grace period ends (30 days); left working until then',
     );
-    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    expect(eventsOf(trail, 'run.finished')[0]).toMatchObject(VERIFIED_BUT_STAGING);
     expect(keyState(stack, ciPipelineKey)).toBe('enabled');
     expect(stack.ibm.serviceId(ciPipeline)).toBeDefined();
     expect(changesTo(stack, ciPipelineKey, ciPipeline)).toEqual([]);
@@ -180,7 +180,7 @@ describe('Delete, with a grace period', () => {
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     const after = await finishedTrail(stack, id, { rounds: 2 });
 
-    expect(eventsOf(after, 'run.finished')[1]!.outcome).toBe('verified');
+    expect(eventsOf(after, 'run.finished')[1]).toMatchObject(VERIFIED_BUT_STAGING);
     expect(stack.ibm.serviceId(ciPipeline)).toBeUndefined();
     expect(keyState(stack, ciPipelineKey)).toBe('gone');
     expect(changesOf(after, 'service-ids', 'delete')).toEqual({ [ciPipeline]: `removed: deleted with its API key ci-pipeline-key (${ciPipelineKey})` });

@@ -114,7 +114,10 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
     expect(Object.keys(codes)).toEqual([WEB1, DB1]);
     // Every other step of the round ends; the servers hold only the round's end, never the account's own steps.
     await eventually(
-      async () => runView(await readTrail(stack, id)).steps.every((s) => s.id === SERVERS_STEP || s.state === 'verified' || s.state === 'residual'),
+      async () =>
+        runView(await readTrail(stack, id)).steps.every(
+          (s) => s.id === SERVERS_STEP || s.state === 'verified' || s.state === 'residual' || s.state === 'unchecked',
+        ),
       20_000,
       'the other steps',
     );
@@ -170,7 +173,7 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
     const step = runView(trail).steps.find((s) => s.id === SERVERS_STEP)!;
     expect(step.state).toBe('attested');
     expect(eventsOf(trail, 'step.verified').filter((e) => e.stepId === SERVERS_STEP)).toEqual([]);
-    expect(eventsOf(trail, 'run.finished')).toMatchObject([{ outcome: 'attested', failedSteps: [] }]);
+    expect(eventsOf(trail, 'run.finished')).toMatchObject([{ outcome: 'unchecked', failedSteps: [] }]);
     const done = await stack.slack.waitFor(() => (checklistText(player, id).includes('Finished') ? checklistText(player, id) : undefined));
     expect(done).toContain('every one of 2 *attested* on its own');
     expect(done).toContain(`not applicable (db-1 was rebuilt last week without her key.), attested by <@${PEOPLE.riley}>`);
@@ -179,7 +182,7 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
     // The evidence states each server: who attested it, when, and how; never that the bot verified it.
     const { pack, pdf } = await evidenceOf(stack, player, id);
     expect(validatePack(pack)).toBe(true);
-    expect(pack.outcome.result).toBe('attested');
+    expect(pack.outcome.result).toBe('unchecked');
     const packed = pack.steps.find((s: { id: string; phase: string }) => s.id === SERVERS_STEP && s.phase === 'disable');
     expect(packed).toMatchObject({ state: 'attested', assurance: 'attested_by_person', verification: null });
     expect(packed.item_tasks).toMatchObject([
@@ -211,7 +214,7 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
       [DB1, PEOPLE.riley, items[1]!.at],
     ]);
     expect(eventsOf(trail, 'item.attested')).toHaveLength(2);
-    expect(eventsOf(trail, 'run.finished').map((e) => e.outcome)).toEqual(['attested', 'attested']);
+    expect(eventsOf(trail, 'run.finished').map((e) => e.outcome)).toEqual(['unchecked', 'unchecked']);
     // Nobody was asked again about a server already attested.
     const asked = stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).filter((m) => m.text.includes('wait for one of you'));
     expect(asked).toHaveLength(1);
@@ -259,7 +262,7 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
       }
       const trail = await finishedTrail(stack, id);
       expect(eventsOf(trail, 'step.attested').filter((e) => e.stepId === SERVERS_STEP)).toMatchObject([{ actor: PEOPLE.alex, outcome: 'done' }]);
-      expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('attested');
+      expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('unchecked');
     } finally {
       await redis.quit();
     }
@@ -381,7 +384,7 @@ describe('VPC SSH keys (IBM records no creator)', () => {
       [WEB1, PEOPLE.riley, 'done'],
       [DB1, PEOPLE.riley, 'done'],
     ]);
-    expect(eventsOf(await readTrail(stack, id), 'run.finished').map((e) => e.outcome)).toEqual(['failures', 'attested']);
+    expect(eventsOf(await readTrail(stack, id), 'run.finished').map((e) => e.outcome)).toEqual(['failures', 'unchecked']);
   });
 
   it('are never reviewed by the approver who made the request: refused in the modal, nothing recorded', async () => {

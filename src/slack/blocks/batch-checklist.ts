@@ -14,11 +14,12 @@ export interface BatchMember {
 }
 
 /** Where a person stands, in a word the combined checklist counts and orders by. */
-export type MemberState = 'failed' | 'residual' | 'running' | 'scheduled' | 'pending' | 'verified' | 'attested' | 'stopped' | 'reinstated';
+export type MemberState = 'failed' | 'residual' | 'unchecked' | 'running' | 'scheduled' | 'pending' | 'verified' | 'attested' | 'stopped' | 'reinstated';
 
 const ICONS: Record<MemberState, string> = {
   failed: ':x:',
   residual: ':large_orange_circle:',
+  unchecked: ':grey_question:',
   running: ':hourglass_flowing_sand:',
   scheduled: ':calendar:',
   pending: ':white_circle:',
@@ -28,8 +29,8 @@ const ICONS: Record<MemberState, string> = {
   reinstated: ':leftwards_arrow_with_hook:',
 };
 
-/** What needs someone first: failures and residual access at the top, the verified last. */
-const ORDER: MemberState[] = ['failed', 'residual', 'running', 'scheduled', 'pending', 'stopped', 'reinstated', 'attested', 'verified'];
+/** What needs someone first: failures, residual access and steps that could not look at the top, the verified last. */
+const ORDER: MemberState[] = ['failed', 'residual', 'unchecked', 'running', 'scheduled', 'pending', 'stopped', 'reinstated', 'attested', 'verified'];
 
 /** A section's text stays below Slack's 3,000 characters. */
 const SECTION_BUDGET = 2_900;
@@ -47,6 +48,8 @@ export function memberState({ request, view }: Pick<BatchMember, 'request' | 'vi
         return { state: 'attested', label: `every step verified or attested${grace}` };
       case 'residual':
         return { state: 'residual', label: `verified, residual access remains${grace}` };
+      case 'unchecked':
+        return { state: 'unchecked', label: `verified, except ${(finished.uncheckedSteps ?? []).length} step(s) not checked${grace}` };
       default:
         return { state: 'failed', label: `${finished.failedSteps.length} step(s) failed${grace}` };
     }
@@ -97,6 +100,7 @@ export function batchChecklistMessage(batchId: string, decision: BatchDecision, 
     else sections.push(line);
   }
   const verified = rows.filter((r) => r.state === 'verified' || r.state === 'attested').length;
+  const partly = rows.filter((r) => r.state === 'unchecked').length;
   // As on each failed person's checklist: the listener decides at click time who may retry, and whom.
   const failed = rows.find((r) => r.state === 'failed');
   const actions = failed
@@ -116,7 +120,7 @@ export function batchChecklistMessage(batchId: string, decision: BatchDecision, 
       ]
     : [];
   return {
-    text: `Bulk request ${batchId}: ${verified} of ${members.length} people verified.`,
+    text: `Bulk request ${batchId}: ${verified} of ${members.length} people verified${partly ? `, ${partly} verified except where a step could not look` : ''}.`,
     blocks: [head, tally, ...sections.map(section), ...actions],
   };
 }
