@@ -4,6 +4,7 @@ import { serviceIdLink } from './console-links.js';
 import { createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
+import { apiKeyRotation } from './rotation.js';
 
 const DISABLED_BY_US = { disabled: false };
 
@@ -39,6 +40,7 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
   };
   const made = (key: Finding): Change => ({ id: key.id, label: key.label, outcome: 'disabled', snapshot: DISABLED_BY_US });
   return {
+    rotate: apiKeyRotation(client, accountId),
     async inventory(ctx) {
       const keys = await keysOf(ctx);
       // Last use only for these keys, one single read each: IBM computes activity on request only.

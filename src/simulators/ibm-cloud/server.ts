@@ -207,6 +207,8 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     apiKeysOf: (accountId, iamId) => truth.apiKeysOf(state, accountId, iamId),
     apiKey: (id) => truth.apiKey(state, id),
     serviceId: (id) => truth.serviceId(state, id),
+    resourceKey: (id) => structuredClone(state.resourceKeys.find((k) => k.deletedAt === undefined && (k.value.id === id || k.value.guid === id))?.value),
+    issuedSecrets: () => [...state.issuedSecrets],
     vpcKey: (id) => structuredClone(state.vpcKeys.find((k) => k.id === id)),
     serviceIdsOf: (accountId) => truth.serviceIdsOf(state, accountId),
     profilesLinkedTo: (accountId, iamId) => truth.profilesLinkedTo(state, accountId, iamId),
