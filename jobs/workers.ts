@@ -11,6 +11,7 @@ import {
   pendingJobDataSchema,
   QUEUES,
   RESCAN_JOB,
+  ROTATION_JOB,
   START_DELETION_JOB,
 } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
@@ -18,6 +19,7 @@ import type { RunDeps } from '../src/runs/run-deps.js';
 import type { StepJob, StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
 import { processFeatureJob, type FeatureJobs } from './feature-jobs.js';
+import { processRotation } from './rotate-credential.js';
 import {
   processDeliverEvidence,
   processFinishRun,
@@ -52,6 +54,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
+  [ROTATION_JOB]: processRotation,
 };
 
 /** A request waiting for a decision: its reminders, escalation and expiry. */

@@ -1,4 +1,5 @@
 import { RetryableError } from '../connectors/step-errors.js';
+import { deleteRotatedCredentials } from './bot-rotation.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { RunDeps } from './run-deps.js';
@@ -8,7 +9,7 @@ import { escapeText } from '../slack/blocks/block-kit.js';
 const DAY_MS = 24 * 3600 * 1000;
 
 /** What finishing a round uses: the request and its trail, the schedules it sets, its evidence, Slack output and the exposure metric. */
-export type FinishRunDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'evidence' | 'deletions' | 'rescans' | 'metrics'>;
+export type FinishRunDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'evidence' | 'deletions' | 'rescans' | 'metrics' | 'systems' | 'plan'>;
 
 /**
  * Closes a round once every step in it has verified or failed for good: records the outcome of
@@ -51,6 +52,8 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   // Scheduled (idempotently) before the status moves on: this job re-runs until it has.
   if ((phase === 'disable' && next === 'disabled') || phase === 'delete') await deps.rescans.schedule(requestId, phase);
   if (phase === 'reinstate') await deps.rescans.cancel(requestId, 'disable');
+  // The credentials the bot rotated and disabled go now, read back, so the round's pack shows it.
+  if (phase === 'delete') await deleteRotatedCredentials(requestId, view, deps);
   // The evidence pack is stored before the request moves on: a failed upload fails this job, BullMQ
   // retries it, and meanwhile the checklist offers "Generate report" (a run is never done without its pack).
   await deps.evidence.publish(requestId, round).catch(async (err: unknown) => {

@@ -1,0 +1,22 @@
+import type { Queue } from 'bullmq';
+import { ROTATION_JOB, type RotationJobData } from '../queue/queue-names.js';
+
+/** Where a rotation task's work is queued: what the desk needs, so a test can see what it asked for. */
+export interface RotationJobs {
+  /** Queues the work; the same work of the same task while one is queued adds nothing. */
+  queue(data: RotationJobData, code: string): Promise<void>;
+}
+
+/**
+ * The bot's rotation work as jobs on the runs queue, with ids fixed by the task's code and the work
+ * (and the Switched it follows): two clicks queue one job, and a click after a crash queues again
+ * what the crash lost.
+ */
+export class RotationQueue implements RotationJobs {
+  constructor(private readonly runsQueue: Queue) {}
+
+  async queue(data: RotationJobData, code: string): Promise<void> {
+    const jobId = `${data.requestId}.rotate.${code}.${data.work}${data.attempt ? `.${data.attempt}` : ''}`;
+    await this.runsQueue.add(ROTATION_JOB, data, { jobId, attempts: 12, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: true });
+  }
+}
