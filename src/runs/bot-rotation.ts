@@ -3,6 +3,7 @@ import { stepId as stepIdOf } from '../connectors/step-ref.js';
 import { PermanentError, RetryableError } from '../connectors/step-errors.js';
 import type { RotationJobData } from '../queue/queue-names.js';
 import { escapeText, slackDate, user } from '../slack/blocks/block-kit.js';
+import { consoleLink } from '../slack/blocks/rotation-tasks.js';
 import { rotationCode, rotationTasks, type RotationTask } from './handed-over.js';
 import type { RunDeps } from './run-deps.js';
 import { rotationKey, runView, type BotRotation, type RunView } from './run-view.js';
@@ -28,8 +29,6 @@ function rotateActionOf(deps: Pick<RunDeps, 'systems' | 'plan'>, stepId: string)
   throw new PermanentError(`step ${stepId} is not configured in this worker: its system or scope was switched off since`);
 }
 
-/** A console link as Slack shows it, only for a plain https address. */
-const consoleLink = (link: string | undefined, text: string) => (link && /^https:\/\/[^\s|<>]+$/.test(link) ? `<${link}|${text}>` : text);
 
 /**
  * One piece of the bot's rotation of a handed-over credential, as a job: `replace` makes the

@@ -13,10 +13,14 @@ export interface RotationJobs {
  * what the crash lost.
  */
 export class RotationQueue implements RotationJobs {
-  constructor(private readonly runsQueue: Queue) {}
+  constructor(
+    private readonly runsQueue: Queue,
+    /** How often a job is tried before its failure is recorded (OFFBOARD_JOB_ATTEMPTS). */
+    private readonly attempts: number,
+  ) {}
 
   async queue(data: RotationJobData, code: string): Promise<void> {
     const jobId = `${data.requestId}.rotate.${code}.${data.work}${data.attempt ? `.${data.attempt}` : ''}`;
-    await this.runsQueue.add(ROTATION_JOB, data, { jobId, attempts: 12, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: true });
+    await this.runsQueue.add(ROTATION_JOB, data, { jobId, attempts: this.attempts, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: true });
   }
 }
