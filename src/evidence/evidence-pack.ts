@@ -19,7 +19,7 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.3';
+export const SCHEMA_VERSION = '1.4';
 
 export interface PackInput {
   requestId: string;
@@ -68,6 +68,12 @@ export interface EvidencePack {
    */
   residual_access: LifecycleEvent[];
   attestations: LifecycleEvent[];
+  /**
+   * The bot's rotations of handed-over credentials (Rotate for me), kept whole: who asked, the
+   * replacement made (its id, never its secret), each Switched, a hold (the old one still used), the
+   * old one disabled and deleted, each confirmed by read-back (since 1.4).
+   */
+  rotations: LifecycleEvent[];
   rescans: LifecycleEvent[];
   reinstatements: LifecycleEvent[];
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
@@ -238,6 +244,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     residual_access: lifecycle(LIFECYCLE.residual_access),
     // A rotation task's closing is a person's attestation too, of an item kept working, not of a step.
     attestations: lifecycle(/attest|^rotation\.closed$/),
+    rotations: lifecycle(/^rotation\.(requested|replaced|switched|held|retired|deleted|failed)$/),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
       .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))

@@ -174,7 +174,7 @@ describe('Hand over', () => {
       }[];
     };
     expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
-    expect(pack.schema_version).toBe('1.3');
+    expect(pack.schema_version).toBe('1.4');
     expect(pack.request.created_items).toEqual({ choice: 'hand_over', label: 'Hand over to the successor', successor_name: 'Taylor Successor' });
     const keys = pack.steps.find((s) => s.step === 'service-id-keys' && s.scope === ACME_PRODUCTION)!;
     expect(keys.changes).toEqual([expect.objectContaining({ id: ciPipelineKey, outcome: 'kept', detail: 'handed over to Taylor Successor; left working' })]);

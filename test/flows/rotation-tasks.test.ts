@@ -5,7 +5,9 @@ import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { createLogger } from '../../src/logger.js';
+import { replacementName } from '../../src/runs/bot-rotation.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -21,8 +23,8 @@ const janeLeaves = (created: FormAnswers['created']): FormAnswers => ({
 });
 
 /** Jane's request, handed over to Taylor, approved and its first round finished. */
-async function handedOver() {
-  const { stack, player } = await start();
+async function handedOver(opts: Parameters<typeof start>[0] = {}) {
+  const { stack, player } = await start(opts);
   const id = await player.request(PEOPLE.morgan, janeLeaves('hand_over'));
   await player.click(PEOPLE.alex, 'approve', id);
   const trail = await finishedTrail(stack, id);
@@ -124,5 +126,130 @@ describe('rotation tasks of handed-over credentials', () => {
         .sort(),
     ).toEqual([SIM_NHI_IDS.janeResourceKey, SIM_NHI_IDS.logShipperJaneKey].sort());
     await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('2 of 2 credential(s) still to rotate'));
+  });
+});
+
+describe('Rotate for me', () => {
+  /** The trail once `probe` finds what the bot's job recorded. */
+  const trailWith = async (stack: Awaited<ReturnType<typeof handedOver>>['stack'], id: string, probe: (t: Awaited<ReturnType<typeof readTrail>>) => boolean, what: string) =>
+    eventually(async () => {
+      const trail = await readTrail(stack, id);
+      return probe(trail) && trail;
+    }, 20_000, what);
+
+  it('makes a stored-value key on the same service ID, disables the old key only after Switched, reads it back, and deletes it at the delete phase, not before; no secret reaches Slack, the logs, the trail or the pack', async () => {
+    const lines: string[] = [];
+    const { stack, player, id, codeOf, checklist } = await handedOver({ logger: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+    const old = SIM_NHI_IDS.ciPipelineKey;
+    const code = codeOf(old);
+    const serviceIdIamId = stack.ibm.apiKey(old)!.iam_id;
+
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    let trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(eventsOf(trail, 'rotation.requested')).toEqual([expect.objectContaining({ itemId: old, actor: PEOPLE.taylor })]);
+    const [replaced] = eventsOf(trail, 'rotation.replaced');
+    const made = stack.ibm.apiKey(replaced!.replacementId)!;
+    expect(made).toMatchObject({ iam_id: serviceIdIamId, name: replacementName(id, code), disabled: false });
+    // Asked for, but nothing said Switched: the old key keeps working.
+    expect(stack.ibm.apiKey(old)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => checklist().includes(`replacement *${replacementName(id, code)}*`) && checklist().includes('Switched: '));
+    expect(checklist()).toContain(`at <@${PEOPLE.taylor}>'s request`);
+    expect(checklist()).toContain('collect it in the console');
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes(replaced!.replacementId) && m.text.includes('collect it in the console')));
+
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.retired').length > 0, 'the old key disabled');
+    expect(eventsOf(trail, 'rotation.switched')).toEqual([expect.objectContaining({ itemId: old, actor: PEOPLE.taylor, attempt: 1 })]);
+    expect(eventsOf(trail, 'rotation.held')).toEqual([]);
+    expect(stack.ibm.apiKey(old)!.disabled).toBe(true);
+    expect(stack.ibm.apiKey(replaced!.replacementId)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => checklist().includes('rotated by the bot') && checklist().includes('confirmed by read-back'));
+    expect(checklist()).toContain('2 of 3 credential(s) still to rotate');
+    // Disabled, not deleted, until the delete phase.
+    expect(stack.ibm.apiKey(old)).toBeDefined();
+    expect(eventsOf(trail, 'rotation.deleted')).toEqual([]);
+
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    trail = await finishedTrail(stack, id, { rounds: 2 });
+    expect(eventsOf(trail, 'rotation.deleted')).toEqual([expect.objectContaining({ itemId: old })]);
+    expect(stack.ibm.apiKey(old)).toBeUndefined();
+    expect(stack.ibm.apiKey(replaced!.replacementId)).toMatchObject({ disabled: false });
+
+    await player.evidence(id, 20_000, 2);
+    const pack = Buffer.from(stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.json`))!.bytes).toString('utf8');
+    const { rotations } = JSON.parse(pack) as { rotations: { type: string }[] };
+    expect(rotations.map((r) => r.type)).toEqual(['rotation.requested', 'rotation.replaced', 'rotation.switched', 'rotation.retired', 'rotation.deleted']);
+
+    const secrets = stack.ibm.issuedSecrets();
+    expect(secrets).toHaveLength(1);
+    const pdf = stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.pdf`))!;
+    for (const [where, text] of [
+      ['Slack calls', JSON.stringify(stack.slack.calls)],
+      ['logs', lines.join('\n')],
+      ['trail', JSON.stringify(await readTrail(stack, id))],
+      ['pack', pack],
+      ['PDF', Buffer.from(pdf.bytes).toString('latin1')],
+    ] as const) {
+      for (const secret of secrets) expect(text.includes(secret), `${where} holds the secret`).toBe(false);
+    }
+  });
+
+  it('a service credential gets one on the same instance and role; when the old one signed in after the replacement was made, the successor is told and nothing is disabled', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.janeResourceKey);
+    await player.rotation(PEOPLE.alex, 'rotateForMe', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    const [replaced] = eventsOf(trail, 'rotation.replaced');
+    const made = stack.ibm.resourceKey(replaced!.replacementId)!;
+    const old = stack.ibm.resourceKey(SIM_NHI_IDS.janeResourceKey)!;
+    expect(made.source_crn).toBe(SIM_NHI_IDS.janeInstance);
+    expect(made.credentials.iam_role_crn).toBe(old.credentials.iam_role_crn);
+    expect(made.name).toBe(replacementName(id, code));
+
+    // Something still signs in with the old credential after the replacement exists.
+    stack.ibm.useApiKey(SIM_NHI_IDS.mintedKey, new Date(Date.parse(replaced!.replacementCreatedAt) + 1000));
+    await stack.slack.waitFor(() => checklist().includes('Switched: '));
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    const held = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.held').length > 0, 'the hold');
+    expect(eventsOf(held, 'rotation.retired')).toEqual([]);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.mintedKey)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes('so I disabled nothing')));
+    await stack.slack.waitFor(() => checklist().includes('nothing was disabled') && checklist().includes('Switched: '));
+    expect(checklist()).toContain('3 of 3 credential(s) still to rotate');
+  });
+
+  it('a click by someone not the successor nor an approver, or by the person leaving, is refused and nothing is made', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.ciPipelineKey);
+    const keysBefore = stack.ibm.apiKeysOf(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.account_id, stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.iam_id).length;
+    await player.rotation(PEOPLE.chris, 'rotateForMe', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.chris).at(-1)?.text).toContain(`Only <@${PEOPLE.taylor}>, who took over what they created, or an offboarding approver`);
+    await player.rotation(PEOPLE.jane, 'rotateForMe', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.jane).at(-1)?.text).toContain('your own offboarding');
+    // Switched before anything was made records nothing either.
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain('No replacement');
+
+    const trail = await readTrail(stack, id);
+    expect(trail.filter((e) => e.type.startsWith('rotation.'))).toEqual([]);
+    expect(stack.ibm.issuedSecrets()).toEqual([]);
+    expect(stack.ibm.apiKeysOf(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.account_id, stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.iam_id)).toHaveLength(keysBefore);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
+    expect(checklist()).toContain('3 of 3 credential(s) still to rotate');
+  });
+
+  it('two clicks at once, on two instances, make one replacement', async () => {
+    const { stack, player, id, codeOf } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.logShipperJaneKey);
+    await Promise.all([player.rotation(PEOPLE.taylor, 'rotateForMe', id, code), player.rotation(PEOPLE.alex, 'rotateForMe', id, code)]);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(eventsOf(trail, 'rotation.requested')).toHaveLength(1);
+    const key = stack.ibm.apiKey(SIM_NHI_IDS.logShipperJaneKey)!;
+    expect(stack.ibm.apiKeysOf(key.account_id, key.iam_id).filter((k) => k.name === replacementName(id, code))).toHaveLength(1);
+    expect(stack.ibm.issuedSecrets()).toHaveLength(1);
+    // Rotated myself is refused while the bot rotates it.
+    await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain('asked the bot to rotate');
+    expect(eventsOf(await readTrail(stack, id), 'rotation.closed')).toEqual([]);
   });
 });
