@@ -29,7 +29,6 @@ function rotateActionOf(deps: Pick<RunDeps, 'systems' | 'plan'>, stepId: string)
   throw new PermanentError(`step ${stepId} is not configured in this worker: its system or scope was switched off since`);
 }
 
-
 /**
  * One piece of the bot's rotation of a handed-over credential, as a job: `replace` makes the
  * replacement (once: the trail says whether it was made, the system finds one an earlier attempt
@@ -109,7 +108,13 @@ async function rotationWork({ requestId, stepId, itemId, work, attempt }: Rotati
 
 async function hold(requestId: string, task: RotationTask, bot: BotRotation, attempt: number, lastUsed: string, deps: RotationWorkDeps): Promise<void> {
   const key = rotationKey(task.stepId, task.id);
-  const held = await deps.audit.appendOnce(requestId, `rotation-held:${key}:${attempt}`, { type: 'rotation.held', stepId: task.stepId, itemId: task.id, attempt, lastUsed });
+  const held = await deps.audit.appendOnce(requestId, `rotation-held:${key}:${attempt}`, {
+    type: 'rotation.held',
+    stepId: task.stepId,
+    itemId: task.id,
+    attempt,
+    lastUsed,
+  });
   if (held) {
     const request = await deps.store.mustGet(requestId);
     const switcher = bot.switches.find((s) => s.attempt === attempt)?.actor;

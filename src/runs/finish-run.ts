@@ -30,6 +30,8 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
     // is the reconciler's to record, with the reason: the round waits for that, never closes without.
     const silent = silentSteps(view, round);
     if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
+    // The credentials the bot rotated and disabled go with the deletion, read back, before the round is said finished.
+    if (phase === 'delete') await deleteRotatedCredentials(requestId, view, deps);
     const attested = steps.some((s) => s.state === 'attested');
     const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : attested ? 'attested' : 'verified';
     // Stated once even when two executions of this job overlap (one lost its lock while Redis was away).
@@ -52,8 +54,6 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   // Scheduled (idempotently) before the status moves on: this job re-runs until it has.
   if ((phase === 'disable' && next === 'disabled') || phase === 'delete') await deps.rescans.schedule(requestId, phase);
   if (phase === 'reinstate') await deps.rescans.cancel(requestId, 'disable');
-  // The credentials the bot rotated and disabled go now, read back, so the round's pack shows it.
-  if (phase === 'delete') await deleteRotatedCredentials(requestId, view, deps);
   // The evidence pack is stored before the request moves on: a failed upload fails this job, BullMQ
   // retries it, and meanwhile the checklist offers "Generate report" (a run is never done without its pack).
   await deps.evidence.publish(requestId, round).catch(async (err: unknown) => {

@@ -84,9 +84,15 @@ export class RotationDesk {
     await this.o.outbox.refreshChecklist(requestId);
     if (!first) {
       const by = t.bot?.requested.actor ?? (await this.openTask(requestId, code)).task?.bot?.requested.actor;
-      return { kind: 'queued', text: `${by ? `${user(by)} asked already` : 'It was asked already'}: I am making the replacement of *${escapeText(t.label)}*; the checklist shows it once made.` };
+      return {
+        kind: 'queued',
+        text: `${by ? `${user(by)} asked already` : 'It was asked already'}: I am making the replacement of *${escapeText(t.label)}*; the checklist shows it once made.`,
+      };
     }
-    return { kind: 'queued', text: `I am making a replacement for *${escapeText(t.label)}*. Its secret is never sent in Slack: the checklist and a direct message say where to collect it.` };
+    return {
+      kind: 'queued',
+      text: `I am making a replacement for *${escapeText(t.label)}*. Its secret is never sent in Slack: the checklist and a direct message say where to collect it.`,
+    };
   }
 
   /**
@@ -101,7 +107,10 @@ export class RotationDesk {
     if (refused) return refused;
     const t = task!;
     if (!t.bot?.replaced)
-      return { kind: 'refused', reason: `No replacement of *${escapeText(t.label)}* has been made yet, so there is nothing to switch to; nothing was recorded.` };
+      return {
+        kind: 'refused',
+        reason: `No replacement of *${escapeText(t.label)}* has been made yet, so there is nothing to switch to; nothing was recorded.`,
+      };
     const attempt = t.bot.holds.length + 1;
     const earlier = t.bot.switches.find((s) => s.attempt === attempt);
     const first = earlier
@@ -117,7 +126,10 @@ export class RotationDesk {
     await this.o.outbox.refreshChecklist(requestId);
     if (!first) {
       const by = earlier?.actor ?? (await this.openTask(requestId, code)).task?.bot?.switches.find((s) => s.attempt === attempt)?.actor;
-      return { kind: 'queued', text: `Switched was clicked already${by ? ` by ${user(by)}` : ''}: I am checking the old *${escapeText(t.label)}* and disabling it.` };
+      return {
+        kind: 'queued',
+        text: `Switched was clicked already${by ? ` by ${user(by)}` : ''}: I am checking the old *${escapeText(t.label)}* and disabling it.`,
+      };
     }
     return {
       kind: 'queued',

@@ -166,7 +166,10 @@ export interface BotRotation {
   failed?: TrailRecord<'rotation.failed'>;
 }
 
-function foldBotRotation(r: BotRotation | undefined, e: TrailRecord<'rotation.replaced' | 'rotation.switched' | 'rotation.held' | 'rotation.retired' | 'rotation.deleted' | 'rotation.failed'>): void {
+function foldBotRotation(
+  r: BotRotation | undefined,
+  e: TrailRecord<'rotation.replaced' | 'rotation.switched' | 'rotation.held' | 'rotation.retired' | 'rotation.deleted' | 'rotation.failed'>,
+): void {
   if (!r) return;
   if (e.type === 'rotation.failed') {
     r.failed = e;
@@ -308,7 +311,8 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         if (!view.rotations.has(rotationKey(e.stepId, e.itemId))) view.rotations.set(rotationKey(e.stepId, e.itemId), e);
         break;
       case 'rotation.requested':
-        if (!view.botRotations.has(rotationKey(e.stepId, e.itemId))) view.botRotations.set(rotationKey(e.stepId, e.itemId), { requested: e, switches: [], holds: [] });
+        if (!view.botRotations.has(rotationKey(e.stepId, e.itemId)))
+          view.botRotations.set(rotationKey(e.stepId, e.itemId), { requested: e, switches: [], holds: [] });
         break;
       case 'rotation.replaced':
       case 'rotation.switched':

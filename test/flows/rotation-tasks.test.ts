@@ -4,7 +4,7 @@ import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
-import { VIEWS } from '../../src/slack/blocks/ids.js';
+import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
 import { startOffboardBot } from '../../app/offboard-bot.js';
 import { SIM_SIGNING_SECRET } from '../../app/demo/local-stack.js';
 import { SlackPlayer } from '../../app/demo/slack-player.js';
@@ -136,11 +136,20 @@ describe('rotation tasks of handed-over credentials', () => {
 
 describe('Rotate for me', () => {
   /** The trail once `probe` finds what the bot's job recorded. */
-  const trailWith = async (stack: Awaited<ReturnType<typeof handedOver>>['stack'], id: string, probe: (t: Awaited<ReturnType<typeof readTrail>>) => boolean, what: string) =>
-    eventually(async () => {
-      const trail = await readTrail(stack, id);
-      return probe(trail) && trail;
-    }, 20_000, what);
+  const trailWith = async (
+    stack: Awaited<ReturnType<typeof handedOver>>['stack'],
+    id: string,
+    probe: (t: Awaited<ReturnType<typeof readTrail>>) => boolean,
+    what: string,
+  ) =>
+    eventually(
+      async () => {
+        const trail = await readTrail(stack, id);
+        return probe(trail) && trail;
+      },
+      20_000,
+      what,
+    );
 
   it('makes a stored-value key on the same service ID, disables the old key only after Switched, reads it back, and deletes it at the delete phase, not before; no secret reaches Slack, the logs, the trail or the pack', async () => {
     const lines: string[] = [];
@@ -157,10 +166,15 @@ describe('Rotate for me', () => {
     expect(made).toMatchObject({ iam_id: serviceIdIamId, name: replacementName(id, code), disabled: false });
     // Asked for, but nothing said Switched: the old key keeps working.
     expect(stack.ibm.apiKey(old)!.disabled).toBe(false);
-    await stack.slack.waitFor(() => checklist().includes(`replacement *${replacementName(id, code)}*`) && checklist().includes('Switched: '));
+    await stack.slack.waitFor(() => checklist().includes(`replacement *${replacementName(id, code)}*`) && checklist().includes('Switched: '), {
+      timeoutMs: 15_000,
+    });
     expect(checklist()).toContain(`at <@${PEOPLE.taylor}>'s request`);
     expect(checklist()).toContain('collect it in the console');
-    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes(replaced!.replacementId) && m.text.includes('collect it in the console')));
+    await stack.slack.waitFor(
+      () => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes(replaced!.replacementId) && m.text.includes('collect it in the console')),
+      { timeoutMs: 15_000 },
+    );
 
     await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
     trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.retired').length > 0, 'the old key disabled');
@@ -168,12 +182,14 @@ describe('Rotate for me', () => {
     expect(eventsOf(trail, 'rotation.held')).toEqual([]);
     expect(stack.ibm.apiKey(old)!.disabled).toBe(true);
     expect(stack.ibm.apiKey(replaced!.replacementId)!.disabled).toBe(false);
-    await stack.slack.waitFor(() => checklist().includes('rotated by the bot') && checklist().includes('confirmed by read-back'));
+    await stack.slack.waitFor(() => checklist().includes('rotated by the bot') && checklist().includes('confirmed by read-back'), { timeoutMs: 15_000 });
     expect(checklist()).toContain('2 of 3 credential(s) still to rotate');
     // Disabled, not deleted, until the delete phase.
     expect(stack.ibm.apiKey(old)).toBeDefined();
     expect(eventsOf(trail, 'rotation.deleted')).toEqual([]);
 
+    // Once the disable round has moved the request on (the checklist offers to end the grace period).
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     trail = await finishedTrail(stack, id, { rounds: 2 });
     expect(eventsOf(trail, 'rotation.deleted')).toEqual([expect.objectContaining({ itemId: old })]);
@@ -211,13 +227,13 @@ describe('Rotate for me', () => {
 
     // Something still signs in with the old credential after the replacement exists.
     stack.ibm.useApiKey(SIM_NHI_IDS.mintedKey, new Date(Date.parse(replaced!.replacementCreatedAt) + 1000));
-    await stack.slack.waitFor(() => checklist().includes('Switched: '));
+    await stack.slack.waitFor(() => checklist().includes('Switched: '), { timeoutMs: 15_000 });
     await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
     const held = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.held').length > 0, 'the hold');
     expect(eventsOf(held, 'rotation.retired')).toEqual([]);
     expect(stack.ibm.apiKey(SIM_NHI_IDS.mintedKey)!.disabled).toBe(false);
-    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes('so I disabled nothing')));
-    await stack.slack.waitFor(() => checklist().includes('nothing was disabled') && checklist().includes('Switched: '));
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes('so I disabled nothing')), { timeoutMs: 15_000 });
+    await stack.slack.waitFor(() => checklist().includes('nothing was disabled') && checklist().includes('Switched: '), { timeoutMs: 15_000 });
     expect(checklist()).toContain('3 of 3 credential(s) still to rotate');
   });
 
@@ -236,7 +252,9 @@ describe('Rotate for me', () => {
     const trail = await readTrail(stack, id);
     expect(trail.filter((e) => e.type.startsWith('rotation.'))).toEqual([]);
     expect(stack.ibm.issuedSecrets()).toEqual([]);
-    expect(stack.ibm.apiKeysOf(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.account_id, stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.iam_id)).toHaveLength(keysBefore);
+    expect(stack.ibm.apiKeysOf(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.account_id, stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.iam_id)).toHaveLength(
+      keysBefore,
+    );
     expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
     expect(checklist()).toContain('3 of 3 credential(s) still to rotate');
   });

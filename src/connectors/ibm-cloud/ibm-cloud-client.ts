@@ -608,7 +608,9 @@ export class IbmCloudClient {
 
   /** Deletes a service credential (and the API key IBM minted for it); false when it was already gone. */
   async deleteResourceKey(id: string, transactionId: string): Promise<boolean> {
-    return this.call('delete resource key', () => absentIs404(() => this.sdk.resources.deleteResourceKey({ id, headers: { 'Transaction-Id': transactionId } })));
+    return this.call('delete resource key', () =>
+      absentIs404(() => this.sdk.resources.deleteResourceKey({ id, headers: { 'Transaction-Id': transactionId } })),
+    );
   }
 
   private async allOf<T>(pager: Pager<T>): Promise<T[]> {

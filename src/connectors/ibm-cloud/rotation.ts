@@ -42,7 +42,8 @@ export function apiKeyRotation(client: IbmCloudClient, accountId: string): Rotat
 export function resourceKeyRotation(client: IbmCloudClient, accountId: string): RotateAction {
   const minted = async (itemId: string) => {
     const key = await client.getResourceKey(itemId);
-    if (key && !key.apiKeyId) throw new PermanentError(`service credential ${key.name} names no API key of its own (it is not IAM-enabled): it cannot be disabled, only deleted`);
+    if (key && !key.apiKeyId)
+      throw new PermanentError(`service credential ${key.name} names no API key of its own (it is not IAM-enabled): it cannot be disabled, only deleted`);
     return key;
   };
   return {

@@ -26,8 +26,10 @@ function botLine(what: string, bot: NonNullable<RotationTask['bot']>): string {
         : '; deleted at the delete phase';
     return `:white_check_mark: ${what}: rotated by the bot ${asked}: ${replacement} made ${slackDate(r.at)}${switched ? `, switched by ${user(switched.actor)} ${slackDate(switched.at)}` : ''}; the old one disabled ${slackDate(bot.retired.at)}, confirmed by read-back${bot.retired.detail ? ` (${escapeText(bot.retired.detail)})` : ''}${deleted}`;
   }
-  if (bot.failed) return `:x: ${what}: Rotate for me (${asked}) stopped: ${escapeText(bot.failed.error)}. Click *${r ? 'Switched' : 'Rotate for me'}* again once the cause is fixed.`;
-  if (!r) return `:hourglass_flowing_sand: ${what}: Rotate for me, asked by ${user(bot.requested.actor)} ${slackDate(bot.requested.at)}: making the replacement…`;
+  if (bot.failed)
+    return `:x: ${what}: Rotate for me (${asked}) stopped: ${escapeText(bot.failed.error)}. Click *${r ? 'Switched' : 'Rotate for me'}* again once the cause is fixed.`;
+  if (!r)
+    return `:hourglass_flowing_sand: ${what}: Rotate for me, asked by ${user(bot.requested.actor)} ${slackDate(bot.requested.at)}: making the replacement…`;
   const collect = consoleLink(r.link, 'collect it in the console');
   if (switchPending(bot)) {
     const s = bot.switches.at(-1)!;
@@ -50,7 +52,13 @@ function taskLine(t: RotationTask): string {
 /** The buttons an open task offers now: a person's closings or Rotate for me; once the bot made the replacement, Switched. */
 function taskButtons(requestId: string, t: RotationTask) {
   const value = rotationButtonValue(requestId, t.code);
-  const button = (action_id: string, text: string, primary = false) => ({ type: 'button', action_id, value, text: plain(cut(text, 75)), ...(primary ? { style: 'primary' } : {}) });
+  const button = (action_id: string, text: string, primary = false) => ({
+    type: 'button',
+    action_id,
+    value,
+    text: plain(cut(text, 75)),
+    ...(primary ? { style: 'primary' } : {}),
+  });
   if (!t.bot)
     return [
       button(ACTIONS.rotatedMyself, `Rotated myself: ${t.label}`, true),

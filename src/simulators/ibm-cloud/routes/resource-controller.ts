@@ -76,7 +76,9 @@ function createResourceKey(ctx: RouteContext): SimResponse {
     return ibmError(400, 'The request body is not JSON.', ctx.transactionId, 'invalid_body');
   }
   if (!body.name || !body.source) return ibmError(400, 'name and source are required.', ctx.transactionId, 'missing_parameter');
-  const instance = visibleInCallersAccount(ctx, ctx.state.resourceInstances).find((i) => i.id === body.source || i.guid === body.source || i.crn === body.source);
+  const instance = visibleInCallersAccount(ctx, ctx.state.resourceInstances).find(
+    (i) => i.id === body.source || i.guid === body.source || i.crn === body.source,
+  );
   if (!instance) return ibmError(404, `Resource instance ${body.source} not found.`, ctx.transactionId, 'not_found');
   const at = new Date(ctx.now).toISOString();
   const by = ctx.callerIamId ?? 'unknown';
