@@ -164,6 +164,7 @@ describe('Rotate for me', () => {
     const [replaced] = eventsOf(trail, 'rotation.replaced');
     const made = stack.ibm.apiKey(replaced!.replacementId)!;
     expect(made).toMatchObject({ iam_id: serviceIdIamId, name: replacementName(id, code), disabled: false });
+    expect(stack.ibm.valueStored(made.id)).toBe(true);
     // Asked for, but nothing said Switched: the old key keeps working.
     expect(stack.ibm.apiKey(old)!.disabled).toBe(false);
     await stack.slack.waitFor(() => checklist().includes(`replacement *${replacementName(id, code)}*`) && checklist().includes('Switched: '), {

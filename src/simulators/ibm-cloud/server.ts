@@ -209,6 +209,7 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     serviceId: (id) => truth.serviceId(state, id),
     resourceKey: (id) => structuredClone(state.resourceKeys.find((k) => k.deletedAt === undefined && (k.value.id === id || k.value.guid === id))?.value),
     issuedSecrets: () => [...state.issuedSecrets],
+    valueStored: (id) => state.storedValues.has(id),
     vpcKey: (id) => structuredClone(state.vpcKeys.find((k) => k.id === id)),
     serviceIdsOf: (accountId) => truth.serviceIdsOf(state, accountId),
     profilesLinkedTo: (accountId, iamId) => truth.profilesLinkedTo(state, accountId, iamId),

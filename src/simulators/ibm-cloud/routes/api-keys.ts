@@ -119,6 +119,7 @@ function createApiKey(ctx: RouteContext): SimResponse {
   ctx.state.apiKeys.push(ctx.state.created(key, ctx.now));
   const apikey = `sim-secret-${randomBytes(12).toString('hex')}`;
   ctx.state.issuedSecrets.push(apikey);
+  if (body.store_value === true) ctx.state.storedValues.add(id);
   return { status: 201, body: { ...structuredClone(key), apikey, store_value: body.store_value === true } };
 }
 
