@@ -14,6 +14,7 @@ import type { BotParts } from './parts.js';
 import { scheduleFeatures } from '../jobs/feature-jobs.js';
 import { featureJobsByName } from '../src/connectors/feature-routes.js';
 import { featureHosts } from './feature-host.js';
+import { RotationQueue } from '../src/runs/rotation-queue.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -67,7 +68,8 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     metrics,
     logger,
   };
-  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, queues, metrics, logger });
+  const rotations = new RotationQueue(queues.runs, config.jobs.attempts);
+  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, rotations, queues, metrics, logger });
   const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, {
     concurrency: config.jobs.concurrency,
     lockMs: config.jobs.lockMs,

@@ -191,7 +191,15 @@ export interface RescanFinding {
 
 export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule';
 
-export type ReconcileAction = 'run-started' | 'run-requeued' | 'step-lost' | 'step-failed-silently' | 'announced' | 'deletion-rescheduled' | 'unreadable';
+export type ReconcileAction =
+  | 'run-started'
+  | 'run-requeued'
+  | 'step-lost'
+  | 'step-failed-silently'
+  | 'announced'
+  | 'deletion-rescheduled'
+  | 'unreadable'
+  | 'rotation-requeued';
 
 export type EvidenceChannel = 'button' | 'command' | 'compliance';
 

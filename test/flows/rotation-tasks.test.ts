@@ -5,7 +5,10 @@ import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
+import { Redis } from 'ioredis';
 import { startOffboardBot } from '../../app/offboard-bot.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { Keys } from '../../src/redis.js';
 import { SIM_SIGNING_SECRET } from '../../app/demo/local-stack.js';
 import { SlackPlayer } from '../../app/demo/slack-player.js';
 import { createLogger } from '../../src/logger.js';
@@ -281,5 +284,27 @@ describe('Rotate for me', () => {
     await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, code);
     expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain('asked the bot to rotate');
     expect(eventsOf(await readTrail(stack, id), 'rotation.closed')).toEqual([]);
+  });
+
+  it('a Rotate for me recorded but never queued (the process died between the two) is queued again by the reconciler, and the replacement made', async () => {
+    const { stack, id, tasks, checklist } = await handedOver({ env: { OFFBOARD_RECONCILE_INTERVAL_MS: '300' } });
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
+    const task = tasks.find((t) => t.id === SIM_NHI_IDS.ciPipelineKey)!;
+    const redis = new Redis(stack.config.redisUrl);
+    try {
+      // What the click wrote before its process died: the record, and no job.
+      await new AuditTrail(redis, new Keys(stack.config.redisPrefix)).append(id, {
+        type: 'rotation.requested',
+        stepId: task.stepId,
+        itemId: task.id,
+        actor: PEOPLE.taylor,
+      });
+    } finally {
+      redis.disconnect();
+    }
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual(['rotation-requeued']);
+    expect(stack.ibm.apiKey(eventsOf(trail, 'rotation.replaced')[0]!.replacementId)).toMatchObject({ name: replacementName(id, task.code) });
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
   });
 });
