@@ -91,6 +91,8 @@ describe('rotation tasks of handed-over credentials', () => {
     await stack.slack.waitFor(() => checklist().includes(`not needed (The log shipper is retired &lt;!channel&gt; next week.), attested by <@${PEOPLE.alex}>`));
 
     // The evidence pack of the next round carries it among the attestations, and no secret.
+    // Once the first round has moved the request on (the checklist offers to end the grace period).
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     await finishedTrail(stack, id, { rounds: 2 });
     await player.evidence(id, 20_000, 2);
