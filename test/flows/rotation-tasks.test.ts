@@ -309,4 +309,37 @@ describe('Rotate for me', () => {
     expect(stack.ibm.apiKey(eventsOf(trail, 'rotation.replaced')[0]!.replacementId)).toMatchObject({ name: replacementName(id, task.code) });
     expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
   });
+
+  it('a replacement whose answer was lost is found again by its name on the retry, not made twice', async () => {
+    const { stack, player, id, codeOf } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.ciPipelineKey);
+    stack.ibm.inject({ method: 'POST', path: '/v1/apikeys', status: 500, times: 1, afterApply: true });
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    const key = stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!;
+    const named = stack.ibm.apiKeysOf(key.account_id, key.iam_id).filter((k) => k.name === replacementName(id, code));
+    expect(named.map((k) => k.id)).toEqual([eventsOf(trail, 'rotation.replaced')[0]!.replacementId]);
+    expect(stack.ibm.issuedSecrets()).toHaveLength(1);
+  });
+
+  it('when IBM Cloud refuses to make the replacement, the task says why and offers Rotate for me again; nothing is made or disabled', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.ciPipelineKey);
+    stack.ibm.inject({ method: 'POST', path: '/v1/apikeys', status: 403 });
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.failed').length > 0, 'the failure');
+    expect(eventsOf(trail, 'rotation.failed')).toEqual([expect.objectContaining({ itemId: SIM_NHI_IDS.ciPipelineKey, work: 'replace' })]);
+    expect(eventsOf(trail, 'rotation.replaced')).toEqual([]);
+    expect(stack.ibm.issuedSecrets()).toEqual([]);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => checklist().includes('Rotate for me (at') && checklist().includes('stopped:'), { timeoutMs: 15_000 });
+    expect(checklist()).toContain(`"action_id":"${ACTIONS.rotateForMe}"`);
+    expect(checklist()).not.toContain(ACTIONS.rotationSwitched);
+
+    // Once the cause is fixed, asking again makes it.
+    stack.ibm.clearFaults();
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(stack.ibm.issuedSecrets()).toHaveLength(1);
+  });
 });
