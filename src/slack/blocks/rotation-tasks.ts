@@ -8,7 +8,8 @@ export const ROTATION_BUTTONS = 10;
 const LISTING_CHARS = 2900;
 
 /** A console link as Slack shows it, only for a plain https address (what a system's step made); the text alone otherwise. */
-export const consoleLink = (link: string | undefined, text: string) => (link && /^https:\/\/[^\s|<>]+$/.test(link) ? `<${link}|${text}>` : text);
+export const consoleLink = (link: string | undefined, text: string) =>
+  link && /^https:\/\/[^\s|<>&]+$/.test(link) ? `<${link}|${text}>` : link ? `${text} (${escapeText(link)})` : text;
 
 /** Switched was clicked since the last hold, and the bot has not answered it yet. */
 const switchPending = (bot: NonNullable<RotationTask['bot']>) => bot.switches.some((s) => s.attempt === bot.holds.length + 1);
