@@ -1,3 +1,4 @@
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
@@ -207,6 +208,13 @@ describe('Rotate for me', () => {
     const { rotations } = JSON.parse(pack) as { rotations: { type: string }[] };
     expect(rotations.map((r) => r.type)).toEqual(['rotation.requested', 'rotation.replaced', 'rotation.switched', 'rotation.retired', 'rotation.deleted']);
 
+    // The PDF states each stage, with what was read back.
+    const pdf = stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.pdf`))!;
+    const pdfText = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(pdfText).toContain(`replacement ${replacementName(id, code)} (${replaced!.replacementId}) made by the bot`);
+    expect(pdfText).toContain('the bot rotated only the 1 credential below');
+    expect(pdfText).toMatch(/the old one disabled at \S+, confirmed by read-back; deleted at the delete phase at \S+, confirmed by read-back/);
+
     const secrets = stack.ibm.issuedSecrets();
     expect(secrets).toHaveLength(1);
     for (const [where, text] of [
@@ -214,6 +222,7 @@ describe('Rotate for me', () => {
       ['logs', lines.join('\n')],
       ['trail', JSON.stringify(await readTrail(stack, id))],
       ['pack', pack],
+      ['PDF', pdfText],
     ] as const) {
       for (const secret of secrets) expect(text.includes(secret), `${where} holds the secret`).toBe(false);
     }
