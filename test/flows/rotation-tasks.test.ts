@@ -351,4 +351,22 @@ describe('Rotate for me', () => {
     await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
     expect(stack.ibm.issuedSecrets()).toHaveLength(1);
   });
+
+  it('Switched after the deletion has run disables the old credential and deletes it at once, each read back', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.janeResourceKey);
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    await finishedTrail(stack, id, { rounds: 2 });
+    // Not switched yet: the deletion left the old credential working.
+    expect(stack.ibm.resourceKey(SIM_NHI_IDS.janeResourceKey)).toBeDefined();
+
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.deleted').length > 0, 'the deletion');
+    expect(eventsOf(trail, 'rotation.retired')).toHaveLength(1);
+    expect(stack.ibm.resourceKey(SIM_NHI_IDS.janeResourceKey)).toBeUndefined();
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.mintedKey)).toBeUndefined();
+  });
 });
