@@ -25,8 +25,8 @@ export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
     },
     async openRequestForm(triggerId, prefill) {
       await slack.views.open({ trigger_id: triggerId, view: requestModal(prefill) });
-      // Looked up while the form is filled in, as /offboard @person does.
-      await directory.person(prefill.personId).catch(() => undefined);
+      // Looked up while the form is filled in, as /offboard @person does; an email is found at submission, as /offboard jane@acme.com.
+      if (prefill.personId) await directory.person(prefill.personId).catch(() => undefined);
     },
     async enqueue(job, data, { jobId, keepFailed }) {
       await queues.systems.add(featureJobName(system, job), data, {

@@ -57,7 +57,7 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
     ...(config.hr.standard ? [standardWebhooksSource(config.hr.standard.secret, config.hr.standard.name)] : []),
     ...(config.hr.bamboohrSecret ? [bambooHrSource(config.hr.bamboohrSecret)] : []),
   ];
-  const intake = new HrIntake({ lifecycle, store, audit, outbox, timers, directory, redis, keys, logger, graceDays: config.hr.graceDays });
+  const intake = new HrIntake({ lifecycle, store, outbox, directory, redis, keys, logger, graceDays: config.hr.graceDays });
   const hooks = hrRoutes(sources, intake, logger);
   if (sources.length) logger.info({ sources: sources.map((s) => s.path) }, 'taking termination events from HR systems');
   return startSlackServer({

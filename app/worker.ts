@@ -1,4 +1,5 @@
 import { startWorkers, type Workers } from '../jobs/workers.js';
+import { BatchChecklistPublisher } from '../src/checklist/batch-checklist-publisher.js';
 import { ChecklistPublisher } from '../src/checklist/checklist-publisher.js';
 import { EvidencePublisher } from '../src/evidence/evidence-publisher.js';
 import type { SigningKey } from '../src/evidence/pack-signing.js';
@@ -6,6 +7,7 @@ import { RECONCILE_JOB } from '../src/queue/queue-names.js';
 import { Reconciler } from '../src/runs/reconciler.js';
 import { describeRun } from '../src/runs/run-flow.js';
 import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
+import { BatchDecisions } from '../src/requests/batch-decision.js';
 import { PendingFollowUp } from '../src/requests/pending-follow-up.js';
 import { ApprovalPublisher } from '../src/slack/approval-publisher.js';
 import { HandoverPublisher } from '../src/slack/handover-publisher.js';
@@ -15,6 +17,7 @@ import { scheduleFeatures } from '../jobs/feature-jobs.js';
 import { featureJobsByName } from '../src/connectors/feature-routes.js';
 import { featureHosts } from './feature-host.js';
 import { RotationQueue } from '../src/runs/rotation-queue.js';
+import { RotationReminders } from '../src/runs/rotation-reminders.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -31,6 +34,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     store,
     audit,
     checklist: new ChecklistPublisher({ store, audit, slack, posted }),
+    batchChecklist: new BatchChecklistPublisher({ store, audit, slack, posted, redis, keys, channel: config.approvalChannel }),
     approvals: new ApprovalPublisher({
       store,
       audit,
@@ -57,6 +61,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     deletions,
     rescans,
     timers,
+    rotations: new RotationReminders({ queue: queues.pending, store, audit, outbox, timing: config.jobs.rotation }),
     followUp: new PendingFollowUp({ store, audit, outbox, timers, approvalChannel: config.approvalChannel }),
     slack,
     directory,
@@ -68,8 +73,9 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     metrics,
     logger,
   };
-  const rotations = new RotationQueue(queues.runs, config.jobs.attempts);
-  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, rotations, queues, metrics, logger });
+  const batches = new BatchDecisions({ store, audit, runs, outbox, timers });
+  const rotationWork = new RotationQueue(queues.runs, config.jobs.attempts);
+  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, timers, rotationWork, queues, metrics, logger, batches });
   const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, {
     concurrency: config.jobs.concurrency,
     lockMs: config.jobs.lockMs,

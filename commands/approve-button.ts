@@ -28,6 +28,6 @@ export function approveButton(deps: CommandDeps) {
     if (decision.kind === 'decided') return;
     if (decision.kind !== 'confirm') return tellClicker(client, click, decisionNotice(decision, deps.directory.describeApprovers()));
     if (!click.trigger_id) return tellClicker(client, click, 'Slack sent this click without a way to open the confirmation form; click Approve again.');
-    await client.views.open({ trigger_id: click.trigger_id, view: approveConfirmModal(requestId, decision.request.subject.name) });
+    await client.views.open({ trigger_id: click.trigger_id, view: approveConfirmModal(requestId, decision.request.subject.name, false, decision.batch) });
   };
 }

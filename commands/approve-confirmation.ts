@@ -37,7 +37,7 @@ export function approveConfirmation(deps: CommandDeps) {
         decision.kind === 'decided'
           ? approveOutcomeView(`:white_check_mark: Request *${requestId}* is approved; its progress is in the request's thread.`)
           : decision.kind === 'confirm'
-            ? approveConfirmModal(requestId, decision.request.subject.name, true)
+            ? approveConfirmModal(requestId, decision.request.subject.name, true, decision.batch)
             : approveOutcomeView(decisionNotice(decision, deps.directory.describeApprovers()));
     } catch (err) {
       if (!(err instanceof RequestNotFoundError)) throw err;

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { z } from 'zod';
-import { REQUEST_ID } from '../src/requests/request.js';
+import { BATCH_ID, REQUEST_ID } from '../src/requests/request.js';
 import { EMAIL_SHAPE } from '../src/requests/validate-request.js';
 import { RequestNotFoundError } from '../src/requests/request-store.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
@@ -74,11 +74,17 @@ async function evidenceReport(
   ack: SlackCommandMiddlewareArgs['ack'],
   respond: SlackCommandMiddlewareArgs['respond'],
 ) {
-  if (!id || !REQUEST_ID.test(id)) return ack({ response_type: 'ephemeral', text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\`.\n${HELP}` });
+  if (!id || !(REQUEST_ID.test(id) || BATCH_ID.test(id)))
+    return ack({
+      response_type: 'ephemeral',
+      text: `Name the request, e.g. \`${COMMAND} report OFF-7K3QX0\` (or a bulk request's id for its summary).\n${HELP}`,
+    });
   await ack();
   let answer;
   try {
-    answer = await deps.evidence.download(id, command.user_id, 'command');
+    answer = BATCH_ID.test(id)
+      ? await deps.evidence.downloadBatch(id, command.user_id, 'command')
+      : await deps.evidence.download(id, command.user_id, 'command');
   } catch (err) {
     if (!(err instanceof RequestNotFoundError)) throw err;
     answer = { kind: 'not_now' as const, text: `There is no offboarding request ${id}.` };

@@ -3,7 +3,7 @@ import type { Attestation } from '../src/runs/task-desk.js';
 import { slackDate } from '../src/slack/blocks/block-kit.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
 import { taskNoteModal, taskOutcomeView } from '../src/slack/blocks/task-note-modal.js';
-import { clickContext, stepButton, viewSubmissionPayload } from '../src/slack/payloads.js';
+import { clickContext, taskButton, viewSubmissionPayload } from '../src/slack/payloads.js';
 import { readTaskMetadata, readTaskNote } from '../src/slack/task-payloads.js';
 import { tellClicker } from './click-notice.js';
 import type { CommandDeps } from './deps.js';
@@ -29,14 +29,14 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 async function readTaskClick({ body, client }: ButtonArgs, deps: CommandDeps) {
   const click = clickContext.safeParse(body);
   if (!click.success) return undefined;
-  const button = stepButton.safeParse(body);
+  const button = taskButton.safeParse(body);
   if (!button.success) {
     deps.logger.warn({ user: click.data.user.id }, 'refused a task click that names no task');
     await tellClicker(client, click.data, DAMAGED);
     return undefined;
   }
-  const [requestId, stepId] = button.data.actions[0].value.split('|') as [string, string];
-  return { click: click.data, requestId, stepId };
+  const [requestId, stepId, item] = button.data.actions[0].value.split('|') as [string, string, string | undefined];
+  return { click: click.data, requestId, stepId, item };
 }
 
 /** Done: attested at once by whoever clicked, if they may; anyone else is told why not, and nothing changes. */
@@ -45,8 +45,8 @@ export function taskDoneButton(deps: CommandDeps) {
     await args.ack();
     const read = await readTaskClick(args, deps);
     if (!read) return;
-    const outcome = await deps.tasks.attest(read.requestId, read.stepId, read.click.user.id, 'done');
-    deps.logger.info({ requestId: read.requestId, stepId: read.stepId, user: read.click.user.id, outcome: outcome.kind }, 'task done clicked');
+    const outcome = await deps.tasks.attest(read.requestId, read.stepId, read.click.user.id, 'done', undefined, read.item);
+    deps.logger.info({ requestId: read.requestId, stepId: read.stepId, item: read.item, user: read.click.user.id, outcome: outcome.kind }, 'task done clicked');
     const text = attestationNotice(outcome);
     if (text) await tellClicker(args.client, read.click, text);
   };
@@ -58,12 +58,12 @@ export function taskNotApplicableButton(deps: CommandDeps) {
     await args.ack();
     const read = await readTaskClick(args, deps);
     if (!read) return;
-    const refused = await deps.tasks.mayAttest(read.requestId, read.stepId, read.click.user.id);
+    const refused = await deps.tasks.mayAttest(read.requestId, read.stepId, read.click.user.id, read.item);
     if (refused) return tellClicker(args.client, read.click, attestationNotice(refused)!);
     if (!read.click.trigger_id)
       return tellClicker(args.client, read.click, 'Slack sent this click without a way to open the note form; click Not applicable again.');
-    const title = await deps.tasks.title(read.requestId, read.stepId);
-    await args.client.views.open({ trigger_id: read.click.trigger_id, view: taskNoteModal(read.requestId, read.stepId, title) });
+    const title = await deps.tasks.title(read.requestId, read.stepId, read.item);
+    await args.client.views.open({ trigger_id: read.click.trigger_id, view: taskNoteModal(read.requestId, read.stepId, title, read.item) });
   };
 }
 
@@ -81,8 +81,11 @@ export function taskNoteSubmission(deps: CommandDeps) {
     const note = readTaskNote(parsed.data.view.state?.values);
     if (!note.ok) return ack({ response_action: 'errors', errors: { [FIELDS.taskNote]: note.error } });
     await ack({ response_action: 'update', view: taskOutcomeView(':hourglass_flowing_sand: Recording…') });
-    const outcome = await deps.tasks.attest(task.requestId, task.stepId, parsed.data.user.id, 'not_applicable', note.note);
-    deps.logger.info({ requestId: task.requestId, stepId: task.stepId, user: parsed.data.user.id, outcome: outcome.kind }, 'task not applicable submitted');
+    const outcome = await deps.tasks.attest(task.requestId, task.stepId, parsed.data.user.id, 'not_applicable', note.note, task.item);
+    deps.logger.info(
+      { requestId: task.requestId, stepId: task.stepId, item: task.item, user: parsed.data.user.id, outcome: outcome.kind },
+      'task not applicable submitted',
+    );
     await client.views.update({
       view_id: parsed.data.view.id,
       view: taskOutcomeView(attestationNotice(outcome) ?? ':ballot_box_with_check: Recorded: not applicable, attested by you, with your note.'),

@@ -1,7 +1,19 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { PermanentError } from '../src/connectors/step-errors.js';
-import { deliveryJobDataSchema } from '../src/evidence/evidence-delivery.js';
+import { deliveryJobDataSchema, summaryDeliveryJobDataSchema } from '../src/evidence/evidence-delivery.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
+
+/** A bulk request's summary to one person by direct message; as a pack, Slack refusing for good stops the retries. */
+export async function processDeliverBatchSummary(job: Job, deps: Pick<RunDeps, 'evidence' | 'logger'>): Promise<void> {
+  const { batchId, userId } = summaryDeliveryJobDataSchema.parse(job.data);
+  try {
+    await deps.evidence.deliverBatchSummary(batchId, userId);
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    deps.logger.error({ batchId, userId, err: err.message }, 'Slack refused the batch summary for good: it was not delivered');
+    throw new UnrecoverableError(err.message);
+  }
+}
 
 /** One evidence pack to one person by direct message; Slack refusing for good (a deactivated user) stops the retries. */
 export async function processDeliverEvidence(job: Job, deps: Pick<RunDeps, 'evidence' | 'logger'>): Promise<void> {

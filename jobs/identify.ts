@@ -2,6 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { RateLimitedError } from '../src/connectors/step-errors.js';
 import { type IdentifyProgress, roundJobDataSchema } from '../src/queue/queue-names.js';
 import { type IdentifyDeps, identifyRound } from '../src/runs/identify-round.js';
+import { NotDueError } from '../src/runs/not-due-error.js';
 
 /** The start of a round, at its effective time: the person's identities in every system, then the steps. */
 export async function processIdentify(job: Job, deps: IdentifyDeps, token?: string): Promise<void> {
@@ -13,6 +14,11 @@ export async function processIdentify(job: Job, deps: IdentifyDeps, token?: stri
   try {
     await identifyRound(requestId, round, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), deps, memory);
   } catch (err) {
+    if (err instanceof NotDueError) {
+      // Not yet its time (a start left from before a reschedule): a delayed job until then, not a spent attempt.
+      await job.moveToDelayed(err.at, token);
+      throw new DelayedError();
+    }
     if (!(err instanceof RateLimitedError)) throw err;
     // Our own request budget said wait: a delayed job, not a spent attempt.
     await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 0), token);

@@ -47,7 +47,7 @@ export async function processPreview(job: Job, deps: PreviewDeps): Promise<void>
             // A task has nothing to list: the approvers are told what will be asked, and of whom.
             if (step.task) return { ref, found: [], task: step.task.instructions };
             try {
-              const ctx = { requestId, scope, transactionId: `offboard-${requestId}-preview`, person, identities, ...createdChoiceOf(request) };
+              const ctx = { requestId, scope, transactionId: `offboard-${requestId}-preview`, person, identities, lastUse: true, ...createdChoiceOf(request) };
               const { found, note } = await step.capabilities(deps, scope).inventory(ctx);
               return { ref, found, note };
             } catch (err) {

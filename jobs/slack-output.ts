@@ -1,11 +1,19 @@
 import type { Job } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { PermanentError, RetryableError } from '../src/connectors/step-errors.js';
-import { alertJobDataSchema, checklistJobDataSchema, notifyJobDataSchema, requestJobDataSchema, SLACK_JOBS } from '../src/queue/queue-names.js';
+import {
+  alertJobDataSchema,
+  batchJobDataSchema,
+  checklistJobDataSchema,
+  notifyJobDataSchema,
+  requestJobDataSchema,
+  SLACK_JOBS,
+} from '../src/queue/queue-names.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { classifySlackError } from '../src/slack/classify-slack-error.js';
 
-export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'handover' | 'slack' | 'logger'> & Partial<Pick<RunDeps, 'timers'>>;
+export type SlackOutputDeps = Pick<RunDeps, 'approvals' | 'checklist' | 'handover' | 'slack' | 'logger'> &
+  Partial<Pick<RunDeps, 'timers' | 'batchChecklist' | 'store' | 'outbox'>>;
 
 /**
  * Every write to Slack. A refresh renders the request's latest state when it runs, so of several
@@ -32,12 +40,17 @@ export async function processSlackOutput(job: Job, deps: SlackOutputDeps, token?
         const { requestId, notBefore } = checklistJobDataSchema.parse(job.data);
         if (token && notBefore !== undefined && notBefore > Date.now()) return await later(job, token, notBefore);
         const write = await deps.checklist.publish(requestId, { spaced: token !== undefined });
-        if (write.kind === 'written') return;
+        if (write.kind === 'written') return await refreshBatchOf(deps, requestId);
         await job.moveToDelayed(write.at, token!);
         // A refresh asked for while this one was deciding was kept for after it (it found the job
         // active, not waiting): a round's outcome recorded meanwhile must not wait for the spacing.
         if (await deps.checklist.writtenAtOnce(requestId)) await job.promote();
         throw new DelayedError();
+      }
+      case SLACK_JOBS.batchChecklist: {
+        if (!deps.batchChecklist) throw new PermanentError('this worker draws no combined checklists of bulk requests');
+        await deps.batchChecklist.publish(batchJobDataSchema.parse(job.data).batchId);
+        return;
       }
       case SLACK_JOBS.alert: {
         const { requestId, text } = alertJobDataSchema.parse(job.data);
@@ -69,6 +82,13 @@ export async function processSlackOutput(job: Job, deps: SlackOutputDeps, token?
     }
     throw err;
   }
+}
+
+/** A person of a bulk request moved: the combined checklist follows (spaced, see SlackOutbox.refreshBatchChecklist). */
+async function refreshBatchOf(deps: SlackOutputDeps, requestId: string): Promise<void> {
+  if (!deps.store || !deps.outbox) return;
+  const request = await deps.store.get(requestId);
+  if (request?.batch) await deps.outbox.refreshBatchChecklist(request.batch.id);
 }
 
 /** Runs the job again at `at`, as a delayed job: no worker slot held, no attempt used. */

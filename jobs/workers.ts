@@ -4,6 +4,7 @@ import type { SystemModule } from '../src/connectors/system.js';
 import { RetryableError } from '../src/connectors/step-errors.js';
 import { observeWorker } from '../src/metrics/observe-worker.js';
 import {
+  DELIVER_BATCH_SUMMARY_JOB,
   DELIVER_EVIDENCE_JOB,
   FINISH_RUN_JOB,
   IDENTIFY_JOB,
@@ -12,6 +13,8 @@ import {
   QUEUES,
   RESCAN_JOB,
   ROTATION_JOB,
+  ROTATION_REMIND_JOB,
+  rotationReminderDataSchema,
   START_DELETION_JOB,
 } from '../src/queue/queue-names.js';
 import type { Reconciler } from '../src/runs/reconciler.js';
@@ -21,6 +24,7 @@ import { retryDelay } from '../src/runs/retry-delay.js';
 import { processFeatureJob, type FeatureJobs } from './feature-jobs.js';
 import { processRotation } from './rotate-credential.js';
 import {
+  processDeliverBatchSummary,
   processDeliverEvidence,
   processFinishRun,
   processIdentify,
@@ -55,16 +59,15 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [RESCAN_JOB]: processRescan,
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
   [ROTATION_JOB]: processRotation,
+  [DELIVER_BATCH_SUMMARY_JOB]: processDeliverBatchSummary,
 };
 
-/** A request waiting for a decision: its reminders, escalation and expiry. */
+/** Follow-ups: a request waiting for a decision (its reminders, escalation and expiry), and open rotation tasks' reminders. */
 const PENDING: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
-  [PENDING_JOBS.remind]: async (job, deps) => {
-    const { requestId, reminder } = pendingJobDataSchema.parse(job.data);
-    await deps.followUp.remind(requestId, reminder ?? 1);
-  },
-  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data).requestId),
-  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data).requestId),
+  [PENDING_JOBS.remind]: (job, deps) => deps.followUp.remind(pendingJobDataSchema.parse(job.data)),
+  [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data)),
+  [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data)),
+  [ROTATION_REMIND_JOB]: (job, deps) => deps.rotations.fire(rotationReminderDataSchema.parse(job.data)),
 };
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */

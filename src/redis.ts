@@ -48,6 +48,22 @@ export class Keys {
   batch(id: string) {
     return `${this.prefix}:batch:${id}`;
   }
+  /** The decision of a bulk request, stored once before it is applied to each of its requests (src/requests/batch-decision.ts). */
+  batchDecision(id: string) {
+    return `${this.prefix}:batch:${id}:decision`;
+  }
+  /** Bulk requests whose stored decision may not be applied to every request yet (a set of batch ids). */
+  batchDecisionsOpen() {
+    return `${this.prefix}:batch-decisions:open`;
+  }
+  /** Where a bulk request's combined checklist is posted ({ channel, ts } as JSON). */
+  batchChecklist(id: string) {
+    return `${this.prefix}:batch:${id}:checklist`;
+  }
+  /** The permalink of each request's thread in a bulk request (request id → link), as Slack gave it. */
+  batchLinks(id: string) {
+    return `${this.prefix}:batch:${id}:links`;
+  }
   /** Which request one view submission (view id + hash) created. */
   submission(viewId: string, hash: string) {
     return `${this.prefix}:submission:${viewId}:${hash}`;

@@ -3,7 +3,7 @@ import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import type { LocalStack } from './local-stack.js';
 import { requestFormValues, type FormAnswers } from './request-form-values.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL } from './workspace.js';
-import { stepButtonValue, rotationButtonValue } from '../../src/slack/payloads.js';
+import { rotationButtonValue, taskButtonValue } from '../../src/slack/payloads.js';
 
 /** Request ids, wherever a message names them. */
 const REQUEST_IDS = /OFF-[0-9A-Z]{6}/g;
@@ -104,6 +104,11 @@ export class SlackPlayer {
     return this.stack.slack.messages(APPROVAL_CHANNEL).find((m) => m.text.includes(requestId) && !m.thread_ts);
   }
 
+  /** A bulk request's combined checklist in the approval channel (one line per person). */
+  batchChecklist(batchId: string) {
+    return this.stack.slack.messages(APPROVAL_CHANNEL).find((m) => !m.thread_ts && m.text.startsWith(`Bulk request ${batchId}:`));
+  }
+
   /** Clicks a button of the request's approval message: Approve, Reject. */
   async click(userId: string, action: keyof typeof ACTIONS, requestId: string) {
     return this.handled(this.send(userId, action, requestId, 'approval'));
@@ -136,16 +141,16 @@ export class SlackPlayer {
     });
   }
 
-  /** Clicks Done or Not applicable… on a manual task (`stepId`) of the request's checklist. */
-  async task(userId: string, action: 'taskDone' | 'taskNotApplicable', requestId: string, stepId: string) {
+  /** Clicks Done or Not applicable… on a manual task (`stepId`) of the request's checklist, or on one of its items (`item`, its `itemTaskCode`). */
+  async task(userId: string, action: 'taskDone' | 'taskNotApplicable', requestId: string, stepId: string, item?: string) {
     const message = this.checklist(requestId);
     if (!message) throw new Error(`no checklist for ${requestId}`);
     return this.handled(
       this.stack.events.blockAction({
         userId,
         actionId: ACTIONS[action],
-        blockId: `task.${stepId}`,
-        value: stepButtonValue(requestId, stepId),
+        blockId: item ? `item.${item}` : `task.${stepId}`,
+        value: taskButtonValue(requestId, stepId, item),
         channel: APPROVAL_CHANNEL,
         messageTs: message.ts,
       }),

@@ -49,8 +49,12 @@ export type AuditEvent =
   | { type: 'request.rejected'; actor: string; reason: string; rejectedBy?: string[] }
   /** Cancelled before its run started, in `state`; a scheduled run is removed. */
   | { type: 'request.cancelled'; actor: string; reason: string; state: string }
-  /** The requester moved when access ends (`from`/`to`, null: as soon as approved): approvals are asked again. */
-  | { type: 'request.rescheduled'; actor: string; from: string | null; to: string | null }
+  /**
+   * The requester moved when access ends (`from`/`to`, null: as soon as approved): approvals are asked
+   * again. `state`: what it was in; `scheduled` (approved, its run waiting for its time) voids the
+   * approval and the run planned for it (absent in trails written before an approved request could be rescheduled).
+   */
+  | { type: 'request.rescheduled'; actor: string; from: string | null; to: string | null; state?: string }
   /** The approvers were reminded (`reminder`: 1, 2, …) or the request escalated to `to`, while it waited for a decision. */
   | { type: 'request.reminded'; reminder: number }
   | { type: 'request.escalated'; to: string }
@@ -103,9 +107,22 @@ export type AuditEvent =
   | { type: 'step.residual'; stepId: string; items: Finding[]; note: string }
   /**
    * A manual task (a step of a `kind: manual` system) is open: done outside the bot, it waits for
-   * one of `attesters` (or an approver) to attest it. Recorded once a round.
+   * one of `attesters` (or an approver) to attest it. Recorded once a round. `items`: a step whose
+   * found items are each a task of their own (SystemStep.attestItems), as the round found them:
+   * each is attested on its own (`item.attested`), and the step ends once every one is.
    */
-  | { type: 'task.opened'; stepId: string; instructions: string; attesters: Attesters }
+  | { type: 'task.opened'; stepId: string; instructions: string; attesters: Attesters; items?: Finding[] }
+  /**
+   * One item of a step whose items are tasks attested by a person (done, or not applicable with the
+   * note why): first-writer-wins per item over the whole request, so an item attested in the
+   * disable phase stays attested in the deletion. Never read back by the bot.
+   */
+  | { type: 'item.attested'; stepId: string; itemId: string; label: string; actor: string; outcome: AttestationOutcome; note?: string }
+  /**
+   * Open rotation tasks were followed up: the successor's (or, with none in Slack, the approvers')
+   * `reminder`-th reminder, or the one word to the requester (`to: requester`); `itemIds`: the tasks still open.
+   */
+  | { type: 'rotation.reminded'; to: 'successor' | 'approvers' | 'requester'; reminder?: number; itemIds: string[] }
   /**
    * A handed-over credential's rotation task closed by a person (the successor or an approver):
    * they rotated it themselves, or it needs no rotation (with the reason). Attested, never read back.
@@ -199,6 +216,8 @@ export type ReconcileAction =
   | 'announced'
   | 'deletion-rescheduled'
   | 'unreadable'
+  | 'batch-approved'
+  | 'asked-again'
   | 'rotation-requeued';
 
 export type EvidenceChannel = 'button' | 'command' | 'compliance';

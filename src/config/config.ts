@@ -112,7 +112,13 @@ const schema = z
       'How long a request waits for a decision before it expires (the requester is told; nothing is removed) (units s, m, h, d)',
     ),
     OFFBOARD_TASK_REMIND_AFTER: duration('OFFBOARD_TASK_REMIND_AFTER', '1d').describe(
-      'How long a manual task (`kind: manual` in the systems file) stays open before its attesters are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)',
+      "How long a manual task (`kind: manual` in the systems file), or a step's tasks attested item by item, stays open before its attesters (the approvers, for item tasks) are reminded in the request thread, and again each time as long after, until it is attested (units s, m, h, d)",
+    ),
+    OFFBOARD_ROTATION_REMIND_AFTER: duration('OFFBOARD_ROTATION_REMIND_AFTER', '1d').describe(
+      'How long a rotation task (a handed-over credential the person created or saw) stays open before the successor is reminded by direct message, and again each time as long after, until every task is closed; with no successor in Slack the approvers are reminded in the request thread (units s, m, h, d)',
+    ),
+    OFFBOARD_ROTATION_TELL_REQUESTER_AFTER: duration('OFFBOARD_ROTATION_TELL_REQUESTER_AFTER', '7d').describe(
+      'How long after the hand-over the requester is told, once, which rotation tasks are still open (units s, m, h, d)',
     ),
     OFFBOARD_WORKER_CONCURRENCY: positiveInt(8).describe('Steps one worker process runs at once'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal` … `trace`, or `silent`'),
@@ -249,6 +255,11 @@ const schema = z
       rescanAfterMs: list(e.OFFBOARD_RESCAN_AFTER).map(durationMs),
       /** How long a manual task stays open before its attesters are reminded, and between reminders. */
       taskRemindAfterMs: durationMs(e.OFFBOARD_TASK_REMIND_AFTER),
+      /** Open rotation tasks: the successor's reminders, and the word to the requester. */
+      rotation: {
+        remindAfterMs: durationMs(e.OFFBOARD_ROTATION_REMIND_AFTER),
+        tellRequesterAfterMs: durationMs(e.OFFBOARD_ROTATION_TELL_REQUESTER_AFTER),
+      },
       verifyTimeoutMs: e.OFFBOARD_VERIFY_TIMEOUT_MS,
       verifyIntervalMs: e.OFFBOARD_VERIFY_INTERVAL_MS,
       concurrency: e.OFFBOARD_WORKER_CONCURRENCY,

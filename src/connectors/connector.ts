@@ -1,3 +1,4 @@
+import type { Phase } from '../audit/audit-event.js';
 import type { Identity, Person } from './system.js';
 
 /**
@@ -88,6 +89,14 @@ export interface StepContext {
    * keep it then, since nobody chose to end it.
    */
   created?: CreatedChoice;
+  /** The phase of the round this execution belongs to; absent on read-only looks (the preview, a re-scan). */
+  phase?: Phase;
+  /**
+   * The look wants each item's last use even where the system gives it only item by item, a call
+   * each (a person's own API keys): set by the preview and the re-scans, which tell use after
+   * access was removed. Absent on a phase's inventory and read-backs, which stay one listing.
+   */
+  lastUse?: boolean;
 }
 
 /** What the request decided for what the person created, and who takes it over (their name, for the record). */
@@ -134,6 +143,12 @@ export interface StepCapabilities {
   restore?: RestoreAction;
   /** Rotating a credential this step hands over (`rotate` findings) for the successor: "Rotate for me". */
   rotate?: RotateAction;
+  /**
+   * Read-only, for the re-scans: the person's identities that the system's own record of sign-ins
+   * (an activity report) shows signing in after `since` (an ISO time). It reads the record as the
+   * system holds it now and never waits for one being made. Absent: the system keeps no such record.
+   */
+  signInsSince?(ctx: StepContext, since: string): Promise<SignIns>;
 }
 
 /** A credential the bot made to replace one: its id, name and time, never its secret; `link` where the successor collects it. */
@@ -165,6 +180,14 @@ export interface RotateAction {
   disable(itemId: string, transactionId: string): Promise<boolean>;
   /** False when it was already gone. */
   remove(itemId: string, transactionId: string): Promise<boolean>;
+}
+
+/** What a system's record of sign-ins tells a re-scan. */
+export interface SignIns {
+  /** Each identity of the person seen signing in after the time asked about, `lastUsed` its sign-in. */
+  found: Finding[];
+  /** Why the record could not tell (none made yet, one still generating): the re-scan lists it as not checked. */
+  unchecked?: string;
 }
 
 /** Restoring what a disable removed, from the snapshots it recorded. */

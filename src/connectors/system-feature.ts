@@ -6,6 +6,9 @@ import type { Reason } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { MessageToPost, Posted } from '../slack/posted-messages.js';
 
+/** Who the request form names: a Slack user, or an email for someone who has no Slack user (as `/offboard jane@acme.com`). */
+export type FormPrefill = ({ personId: string; personEmail?: never } | { personEmail: string; personId?: never }) & { reason: Reason };
+
 /**
  * What the bot lends a system's features, one host per system: built by the composition root,
  * which names no system. Every name a feature gives here (a job, a message kind, a key) is its own:
@@ -25,8 +28,11 @@ export interface FeatureHost {
   logger: Logger;
   /** Why `userId` may not use an approver's power (`what`, as the refusal says it), read from Slack now; undefined when they may. */
   approverRefusal(userId: string, what: string): Promise<string | undefined>;
-  /** Opens the request form for the one who clicked, pre-filled; anyone may file a request. */
-  openRequestForm(triggerId: string, prefill: { personId: string; reason: Reason }): Promise<void>;
+  /**
+   * Opens the request form for the one who clicked, pre-filled with the person (their Slack user, or
+   * their email when they have none) and the reason; anyone may file a request.
+   */
+  openRequestForm(triggerId: string, prefill: FormPrefill): Promise<void>;
   /**
    * Queues one of the feature's jobs on the shared queue, retried as the bot's jobs are
    * (OFFBOARD_JOB_ATTEMPTS); the same `jobId` while one is queued adds nothing.

@@ -69,6 +69,13 @@ export interface SystemStep<C> {
    * for a person to attest it, instead of acting and reading back (src/runs/task-step.ts).
    */
   task?: { instructions: string; attesters: Attesters };
+  /**
+   * Each item the step finds is a task done outside the bot (removing a key from a server's
+   * authorized_keys), attested one by one by an approver (src/runs/item-tasks-step.ts): the step
+   * ends attested once every item is, and is verified by its inventory when it finds none.
+   * `instructions` say what to do with each item; the item's label and detail say where.
+   */
+  attestItems?: { instructions: string };
   /** What the step can do in `scope` with the system's client; building it calls nothing. */
   connect(client: C, scope: string): StepCapabilities;
 }

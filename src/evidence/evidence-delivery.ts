@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { DELIVER_EVIDENCE_JOB } from '../queue/queue-names.js';
+import { DELIVER_BATCH_SUMMARY_JOB, DELIVER_EVIDENCE_JOB } from '../queue/queue-names.js';
 
 export const deliveryJobDataSchema = z.object({
   requestId: z.string(),
@@ -9,6 +9,23 @@ export const deliveryJobDataSchema = z.object({
   via: z.enum(['button', 'command', 'compliance']),
 });
 export type DeliveryJobData = z.infer<typeof deliveryJobDataSchema>;
+
+export const summaryDeliveryJobDataSchema = z.object({ batchId: z.string(), userId: z.string() });
+export type SummaryDeliveryJobData = z.infer<typeof summaryDeliveryJobDataSchema>;
+
+/**
+ * Asks a worker to send a bulk request's summary to one person by direct message: an ask is one in
+ * flight per person; compliance's copy (`once`: what it is sent for) one job for a month.
+ */
+export async function queueSummaryDelivery(queue: Queue, data: SummaryDeliveryJobData, attempts: number, once?: string): Promise<void> {
+  const id = `${data.batchId}.summary.${data.userId}`;
+  await queue.add(DELIVER_BATCH_SUMMARY_JOB, data, {
+    ...(once ? { jobId: `${id}.${once}`, removeOnComplete: { age: 30 * 24 * 3600 } } : { deduplication: { id }, removeOnComplete: true }),
+    attempts,
+    backoff: { type: 'offboard' },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
 
 /**
  * Asks a worker to send a stored pack to one person by direct message (the upload is Slack work:

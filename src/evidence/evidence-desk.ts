@@ -8,7 +8,7 @@ import { openAboutUser } from '../requests/open-about-user.js';
 import type { RequestStore } from '../requests/request-store.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import { runView } from '../runs/run-view.js';
-import { queueDelivery } from './evidence-delivery.js';
+import { queueDelivery, queueSummaryDelivery } from './evidence-delivery.js';
 
 /** How someone asked for the pack; compliance is also sent it unasked, when a round finishes. */
 type Asked = Exclude<EvidenceChannel, 'compliance'>;
@@ -80,6 +80,26 @@ export class EvidenceDesk {
     };
   }
 
+  /**
+   * The summary of a bulk request (each person, their request, where it stands, their pack's
+   * SHA-256), made now and sent to the asker by direct message, for approvers and compliance as the
+   * packs are. A refusal is recorded in the trail of each request of it.
+   */
+  async downloadBatch(batchId: string, actorId: string, via: Asked): Promise<EvidenceAnswer> {
+    const ids = await this.store.batchMembers(batchId);
+    if (!ids.length) return { kind: 'not_now', text: `There is no bulk request ${batchId}.` };
+    const reason = await this.refusalReason(actorId);
+    if (reason) {
+      for (const id of ids) await this.recordRefusal(id, actorId, via, reason);
+      return { kind: 'refused', reason };
+    }
+    await queueSummaryDelivery(this.runs, { batchId, userId: actorId }, this.attempts);
+    return {
+      kind: 'given',
+      text: `:card_index_dividers: The summary of bulk request *${batchId}* (${ids.length} requests: each one's state and its evidence pack's SHA-256) is on its way to you by direct message (PDF, JSON, signed manifest when a signing key is configured). Each person's own pack: \`/offboard report <id>\`.`,
+    };
+  }
+
   /** Queues the finishing job again; it stores the missing pack and completes the request. Concurrent clicks queue one. */
   async generate(requestId: string, actorId: string): Promise<EvidenceAnswer> {
     const refused = await this.refusal(requestId, actorId, 'button');
@@ -105,14 +125,22 @@ export class EvidenceDesk {
 
   private async refusal(requestId: string, actorId: string, via: Asked): Promise<EvidenceAnswer | undefined> {
     await this.store.mustGet(requestId);
-    const reason = (await this.mayHaveEvidence(actorId))
+    const reason = await this.refusalReason(actorId);
+    if (!reason) return undefined;
+    await this.recordRefusal(requestId, actorId, via, reason);
+    return { kind: 'refused', reason };
+  }
+
+  private async refusalReason(actorId: string): Promise<string | undefined> {
+    return (await this.mayHaveEvidence(actorId))
       ? beingOffboardedReason(await openAboutUser(this.store, this.directory, actorId))
       : 'Only offboarding approvers and compliance (OFFBOARD_COMPLIANCE) can have the evidence pack.';
-    if (!reason) return undefined;
-    // The first refusal of a window is recorded; a flood of the same click cannot grow the trail.
+  }
+
+  /** The first refusal of a window is recorded; a flood of the same click cannot grow the trail. */
+  private async recordRefusal(requestId: string, actorId: string, via: Asked, reason: string): Promise<void> {
     if ((await this.store.countRefusal(requestId, actorId, `evidence-${via}`, reason, REFUSAL_WINDOW_MS)) === 1) {
       await this.audit.append(requestId, { type: 'evidence.refused', actor: actorId, via, reason });
     }
-    return { kind: 'refused', reason };
   }
 }

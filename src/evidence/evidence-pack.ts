@@ -1,7 +1,7 @@
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
 import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { stepId } from '../connectors/step-ref.js';
-import { CREATED_CHOICES, describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
+import { describeCreated, describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
 import {
   notCoveredOf,
   recordsOf,
@@ -180,6 +180,20 @@ export interface PackStep {
   error: string | null;
   /** A manual task's attestation (since 1.3); absent or null for a step the bot read back. */
   attestation?: PackAttestation | null;
+  /**
+   * A step whose found items are each a task a person attests (since 1.4): every item, with its
+   * attestation (null while open); absent for any other step.
+   */
+  item_tasks?: PackItemTask[];
+}
+
+/** One item's task: what and where it is, and who attested it, when and how (never "verified"). */
+export interface PackItemTask {
+  id: string;
+  label: string;
+  detail: string | null;
+  link: string | null;
+  attestation: { by: string; at: string; outcome: 'done' | 'not_applicable'; note: string | null } | null;
 }
 
 /** "Attested by <person> at <time>", with the note: never "verified". */
@@ -231,7 +245,8 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     identities: view.identified.flatMap((e) =>
       e.identities.map((i) => ({ system: e.system, round: e.round, scope: i.scope, id: i.id, label: i.label, detail: i.detail ?? null })),
     ),
-    steps: steps.map((s) => packStep(s, view, attested.has(s.id))),
+    // A step whose items are attested one by one is attested once it ends, not while one is still open.
+    steps: steps.map((s) => packStep(s, view, attested.has(s.id) && s.state !== 'open')),
     actions: view.actions.map((e) => ({ step_id: e.stepId, transaction_id: e.transactionId, at: e.at, changes: e.changes.map(packChange) })),
     read_backs: view.readBacks.map((e) => ({
       step_id: e.stepId,
@@ -284,7 +299,9 @@ function packRequest(r: OffboardRequest, view: RunView): PackRequest {
       label: describeDisposition(r.disposition),
     },
     successor_slack_user_id: r.successorSlackUserId,
-    ...(r.createdItems ? { created_items: { choice: r.createdItems, label: CREATED_CHOICES[r.createdItems], successor_name: r.successorName ?? null } } : {}),
+    ...(r.createdItems
+      ? { created_items: { choice: r.createdItems, label: describeCreated(r.createdItems, r.disposition), successor_name: r.successorName ?? null } }
+      : {}),
     ticket: r.ticket,
     notes: r.notes,
     submitted_at: r.createdAt,
@@ -434,5 +451,18 @@ function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
           carried_from_round: s.attestation.carriedFrom ?? null,
         }
       : null,
+    ...(s.items
+      ? {
+          item_tasks: s.items.map((i) => ({
+            id: i.id,
+            label: i.label,
+            detail: i.detail ?? null,
+            link: i.link ?? null,
+            attestation: i.attestation
+              ? { by: i.attestation.by, at: i.attestation.at, outcome: i.attestation.outcome, note: i.attestation.note ?? null }
+              : null,
+          })),
+        }
+      : {}),
   };
 }

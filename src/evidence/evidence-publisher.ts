@@ -2,24 +2,27 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WebClient } from '@slack/web-api';
 import type { Queue } from 'bullmq';
-import { canonicalJson, type ChainEntry } from '../audit/audit-chain.js';
+import { canonicalJson, type ChainEntry, sha256Hex } from '../audit/audit-chain.js';
 import type { EvidenceChannel, PublishedFile } from '../audit/audit-event.js';
 import type { AuditTrail, StoredChain } from '../audit/audit-trail.js';
 import { verifyChain } from '../audit/verify-chain.js';
 import type { ApproverSource } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { recordsOf, runView } from '../runs/run-view.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { chainCheck, type ChainCheck } from './evidence-pack.js';
-import { queueDelivery } from './evidence-delivery.js';
+import { queueDelivery, queueSummaryDelivery } from './evidence-delivery.js';
 import { renderEvidencePack } from './evidence-pdf.js';
 import { generatorInfo } from './generator-info.js';
 import { unnamedPeople } from './pack-people.js';
-import { signPack, type PackManifest, type SigningKey } from './pack-signing.js';
+import { signPack, signSummary, type PackManifest, type SigningKey } from './pack-signing.js';
+import { buildBatchSummary, summaryBasename } from './batch-summary.js';
+import { drawBatchSummaryPdf } from './batch-summary-pdf.js';
 import { renderJobs, type PackHead } from './render-jobs.js';
 
 export interface EvidenceOptions {
@@ -167,6 +170,68 @@ export class EvidencePublisher {
       `Evidence pack for ${requestId}, round ${round}${via === 'compliance' ? ', sent to you as compliance' : ', as you asked'}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}. Keep it where only those allowed can read it.`,
     );
     await audit.append(requestId, { type: 'evidence.downloaded', actor: userId, via, round, sha256: rendered.sha256, files });
+  }
+
+  /**
+   * Once every request of `request`'s bulk request has come to rest (none pending or running), queues
+   * its summary for everyone in OFFBOARD_COMPLIANCE, as their packs are: once for each set of states
+   * the batch comes to rest in (all disabled, later all deleted…), whichever of its runs finishes last.
+   */
+  async sendBatchSummaryToCompliance(request: OffboardRequest): Promise<void> {
+    if (!request.batch || !this.options.compliance) return;
+    const { store, directory, deliveries } = this.deps;
+    const members = await Promise.all((await store.batchMembers(request.batch.id)).map((id) => store.get(id)));
+    const states = members.filter((m): m is OffboardRequest => m !== undefined).map((m) => `${m.id}:${m.status}`);
+    if (states.some((s) => s.endsWith(':pending') || s.endsWith(':approved'))) return;
+    const once = sha256Hex(states.join(',')).slice(0, 16);
+    for (const userId of await directory.members(this.options.compliance))
+      await queueSummaryDelivery(deliveries.queue, { batchId: request.batch.id, userId }, deliveries.attempts, once);
+  }
+
+  /**
+   * Sends the summary of a bulk request to `userId` by direct message: each person in it, their
+   * request, where it stands and their last stored pack's SHA-256, as recorded now; JSON, PDF and
+   * (with a signing key) its signed manifest.
+   */
+  async deliverBatchSummary(batchId: string, userId: string): Promise<void> {
+    const { store, audit, slack, logger } = this.deps;
+    const members = [];
+    for (const id of await store.batchMembers(batchId)) {
+      const request = await store.get(id);
+      if (request) members.push({ request, view: runView(await audit.read(id)) });
+    }
+    if (!members.length) throw new Error(`bulk request ${batchId} has no stored requests to summarise`);
+    const summary = buildBatchSummary({
+      batchId,
+      size: members[0]!.request.batch?.size ?? members.length,
+      decision: await store.batchDecision(batchId),
+      members,
+      generatedAt: new Date().toISOString(),
+      generator: generatorInfo(),
+    });
+    const json = canonicalJson(summary);
+    const sha256 = sha256Hex(json);
+    const pdf = await drawBatchSummaryPdf(summary, { jsonSha256: sha256, keyId: this.keyId });
+    const base = summaryBasename(batchId);
+    const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
+    const manifest = this.options.signingKey ? signSummary({ json, pdf, names }, batchId, this.options.signingKey) : undefined;
+    let channel: string | undefined;
+    try {
+      channel = (await slack.conversations.open({ users: userId })).channel?.id;
+      if (!channel) throw new Error(`Slack opened no direct message with ${userId}`);
+      await slack.files.uploadV2({
+        file_uploads: [
+          { file: pdf, filename: names.pdf, title: `Offboarding batch summary ${batchId} (PDF)` },
+          { file: Buffer.from(json), filename: names.json, title: `Offboarding batch summary ${batchId} (JSON)` },
+          ...(manifest ? [{ file: Buffer.from(canonicalJson(manifest)), filename: names.manifest, title: `Signed manifest, key ${manifest.key_id}` }] : []),
+        ],
+        channel_id: channel,
+        initial_comment: `Summary of bulk request ${batchId}, as you asked: ${members.length} requests, each with its state and its evidence pack's SHA-256 (each pack: \`/offboard report <id>\`). ${manifest ? `Signed with key ${manifest.key_id}` : 'Unsigned'}. JSON SHA-256 ${sha256}.`,
+      });
+    } catch (err) {
+      throw classifySlackError('batch summary direct message', err);
+    }
+    logger.info({ batchId, userId, sha256, requests: members.length }, 'batch summary delivered');
   }
 
   /**

@@ -85,3 +85,47 @@ export function verifyManifest(manifest: PackManifest, json: Uint8Array, chainHe
     ? { ok: true, keyId: manifest.key_id }
     : { ok: false, kind: 'bad_signature', detail: 'the manifest signature does not verify with the trusted public key' };
 }
+
+/** A bulk request's summary (src/evidence/batch-summary.ts), signed as packs are: its JSON's and its PDF's SHA-256, with Ed25519. */
+export interface SummaryManifest {
+  manifest_version: '2';
+  algorithm: 'Ed25519';
+  summary: string;
+  batch_id: string;
+  json_sha256: string;
+  pdf: string;
+  pdf_sha256: string;
+  key_id: string;
+  public_key_sha256: string;
+  signature: string;
+}
+
+export function signSummary(files: { json: string; pdf: Uint8Array; names: { json: string; pdf: string } }, batchId: string, key: SigningKey): SummaryManifest {
+  const unsigned = {
+    manifest_version: '2' as const,
+    algorithm: 'Ed25519' as const,
+    summary: files.names.json,
+    batch_id: batchId,
+    json_sha256: sha256Hex(files.json),
+    pdf: files.names.pdf,
+    pdf_sha256: sha256Hex(files.pdf),
+    key_id: key.id,
+    public_key_sha256: publicKeyFingerprint(createPublicKey(key.privateKey)),
+  };
+  return { ...unsigned, signature: sign(null, Buffer.from(canonicalJson(unsigned)), key.privateKey).toString('base64') };
+}
+
+/** Checks a batch summary's manifest against its JSON and PDF bytes and the one public key the verifier trusts. */
+export function verifySummaryManifest(manifest: SummaryManifest, json: Uint8Array, pdf: Uint8Array | undefined, trusted: KeyObject): ManifestVerdict {
+  if (sha256Hex(json) !== manifest.json_sha256)
+    return { ok: false, kind: 'pack_changed', detail: 'the summary JSON is not the one the manifest signs (its SHA-256 differs)' };
+  if (!pdf || sha256Hex(pdf) !== manifest.pdf_sha256)
+    return { ok: false, kind: 'pack_changed', detail: `the PDF is not the one the manifest signs (the SHA-256 of ${manifest.pdf} differs)` };
+  if (publicKeyFingerprint(trusted) !== manifest.public_key_sha256)
+    return { ok: false, kind: 'wrong_key', detail: `the manifest was signed with key "${manifest.key_id}", not with the trusted public key` };
+  const { signature, ...unsigned } = manifest;
+  const valid = verify(null, Buffer.from(canonicalJson(unsigned)), trusted, Buffer.from(signature, 'base64'));
+  return valid
+    ? { ok: true, keyId: manifest.key_id }
+    : { ok: false, kind: 'bad_signature', detail: 'the manifest signature does not verify with the trusted public key' };
+}

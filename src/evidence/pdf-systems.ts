@@ -84,7 +84,12 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
   if (s.transaction_ids.length) f(s.transaction_ids.length > 1 ? 'Transaction ids' : 'Transaction id', s.transaction_ids.join(' '));
   if (s.started_at) f('Started at', isoTime(s.started_at));
   if (s.acted_at) f('Acted at', isoTime(s.acted_at));
-  if (s.attestation) {
+  if (s.attestation && s.item_tasks?.length) {
+    f(
+      'Attestation',
+      `Every item attested on its own (below), the last by ${ctx.person(s.attestation.by)} at ${isoTime(s.attestation.at)}; not read back by the bot`,
+    );
+  } else if (s.attestation) {
     const a = s.attestation;
     const who = `${ctx.person(a.by)} at ${isoTime(a.at)}`;
     f(
@@ -93,6 +98,22 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
     );
     if (a.note) f('Note', a.note);
   } else if (s.state === 'open') f('Attestation', 'Waiting for attestation');
+  if (s.item_tasks?.length) {
+    // Each item is a task of its own: who attested it, when and how, or that it is still open.
+    const open = s.item_tasks.filter((i) => !i.attestation).length;
+    f('Item tasks', `${plural(s.item_tasks.length, 'item')}, each attested on its own${open ? `; ${open} still open` : ''}; not read back by the bot`);
+    layout.bullets(
+      s.item_tasks.map((i) => {
+        const a = i.attestation;
+        const how = a
+          ? `${a.outcome === 'done' ? 'Done' : 'Not applicable'}: attested by ${ctx.person(a.by)} at ${isoTime(a.at)}${a.note ? `. Note: ${a.note}` : ''}`
+          : 'Open: waiting for attestation';
+        return `${i.label} (${i.id}): ${how}${i.link ? `. Console: ${i.link}` : ''}`;
+      }),
+      { size: 8.5 },
+      INDENT + 130,
+    );
+  }
   if (!s.attestation && s.state !== 'open')
     f(
       'Verification',

@@ -72,8 +72,13 @@ export function eventDetail(e: AuditRecord): string {
           : e.failedSteps.length
             ? `Round ${e.round}: failed steps ${e.failedSteps.join(', ')}`
             : `Round ${e.round}: residual access in ${(e.residualSteps ?? []).join(', ')}`;
-    case 'task.opened':
-      return `Task opened, waiting for attestation by ${e.attesters.kind === 'usergroup' ? `user group ${e.attesters.id}` : e.attesters.ids.join(', ')} or an approver: ${e.instructions}`;
+    case 'task.opened': {
+      const named = e.attesters.kind === 'usergroup' ? `user group ${e.attesters.id}` : e.attesters.ids.join(', ');
+      const items = e.items ? ` ${e.items.length} item(s), each attested on its own (${e.items.map((i) => i.label).join('; ')}).` : '';
+      return `Task opened, waiting for attestation by ${named ? `${named} or ` : ''}an approver: ${e.instructions}${items}`;
+    }
+    case 'item.attested':
+      return `${e.label} (${e.itemId}): ${e.outcome === 'done' ? 'done' : 'not applicable'}, attested by ${e.actor}; not read back${e.note ? `. Note: ${e.note}` : ''}`;
     case 'task.reminded':
       return `Reminder ${e.reminder}: the task is still open`;
     case 'step.attested':
@@ -94,6 +99,8 @@ export function eventDetail(e: AuditRecord): string {
       return `Rotation of ${e.itemId}: the old credential deleted at the delete phase, confirmed by read-back${e.detail ? ` (${e.detail})` : ''}`;
     case 'rotation.failed':
       return `Rotation of ${e.itemId}: the bot could not ${e.work === 'replace' ? 'make the replacement' : e.work === 'retire' ? 'disable the old credential' : 'delete the old credential'}: ${e.error}`;
+    case 'rotation.reminded':
+      return `${e.to === 'requester' ? 'Requester told' : `Reminder ${e.reminder ?? 1} to the ${e.to}`}: ${e.itemIds.length} rotation task(s) still open: ${e.itemIds.join(', ')}`;
     case 'report.published':
       return `Evidence pack of round ${e.round} stored: ${e.filename}${e.sha256 ? `, JSON SHA-256 ${e.sha256}` : ''}`;
     case 'identities.found':

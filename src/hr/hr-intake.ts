@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
 import type { Keys } from '../redis.js';
-import { cancelPendingRequest, type CancelDeps } from '../requests/cancel-request.js';
 import type { RequestLifecycle } from '../requests/request-lifecycle.js';
+import type { RequestStore } from '../requests/request-store.js';
+import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { TEXT_LIMITS, type NewRequest } from '../requests/request.js';
 import { EMAIL_SHAPE } from '../requests/validate-request.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
@@ -14,8 +15,10 @@ import type { HrSource, Verified } from './hr-source.js';
 /** How long a handled delivery id is remembered: far beyond the 5 minutes a delivery is accepted for. */
 const DELIVERY_TTL_S = 7 * 24 * 3600;
 
-export interface HrIntakeOptions extends CancelDeps {
+export interface HrIntakeOptions {
   lifecycle: RequestLifecycle;
+  store: RequestStore;
+  outbox: SlackOutbox;
   directory: SlackDirectory;
   redis: Redis;
   keys: Keys;
@@ -98,8 +101,8 @@ export class HrIntake {
     // Only what an HR system filed: a manager's request about someone HR still employs stays theirs.
     if (!request || request.requester.slackUserId !== null || request.requester.name !== source.requester) return { outcome: 'nothing_to_cancel' };
     const reason = `${source.requester} withdrew the termination of employee ${event.employeeId}`;
-    const done = await cancelPendingRequest(this.o, request.id, source.requester, reason);
-    if (done.kind === 'cancelled') return { outcome: 'cancelled', request: request.id };
+    const done = await this.o.lifecycle.cancelPending(request.id, source.requester, reason);
+    if (done.cancelled) return { outcome: 'cancelled', request: request.id };
     await this.o.outbox.alert(
       request.id,
       `hr-withdrawn-${done.request.status}`,

@@ -26,11 +26,16 @@ export const IDENTIFY_JOB = 'identify';
 /** Sends a stored evidence pack to one person by direct message, and records it. */
 export const DELIVER_EVIDENCE_JOB = 'deliver-evidence';
 
+/** Sends the summary of a bulk request (src/evidence/batch-summary.ts) to one person by direct message. */
+export const DELIVER_BATCH_SUMMARY_JOB = 'deliver-batch-summary';
+
 /** At the end of a grace period: starts the request's deletion round. */
 export const START_DELETION_JOB = 'start-deletion';
 
 /** At each interval after a phase: looks for access that came back. */
 export const RESCAN_JOB = 'rescan';
+/** A reminder of a run's open rotation tasks (see RotationReminders). */
+export const ROTATION_REMIND_JOB = 'rotation-remind';
 
 /** While a request waits for a decision: remind its approvers, escalate it, let it expire. */
 export const PENDING_JOBS = { remind: 'remind-approvers', escalate: 'escalate-request', expire: 'expire-request' } as const;
@@ -57,6 +62,8 @@ export const SLACK_JOBS = {
   approval: 'approval-message',
   /** Posts or re-renders the checklist in the request's thread. */
   checklist: 'checklist',
+  /** Posts or re-renders a bulk request's combined checklist (one line per person) in the approval channel. */
+  batchChecklist: 'batch-checklist',
   /** A direct message to one person in the app's Messages tab. */
   notify: 'notify',
   /** An alert in the request's thread and, mentioning the approvers, in the approval channel. */
@@ -99,9 +106,35 @@ export const requestJobDataSchema = z.object({ requestId: z.string() });
 /** A checklist refresh; `notBefore`: Slack asked us to wait until then (a 429's Retry-After), whatever wakes the job sooner. */
 export const checklistJobDataSchema = z.object({ requestId: z.string(), notBefore: z.number().optional() });
 
+export const batchJobDataSchema = z.object({ batchId: z.string() });
+
 export const notifyJobDataSchema = z.object({ requestId: z.string(), userId: z.string(), text: z.string() });
 
 export const alertJobDataSchema = z.object({ requestId: z.string(), text: z.string() });
 
-/** A pending request's follow-up; `reminder`: which reminder (1, 2, …). */
-export const pendingJobDataSchema = z.object({ requestId: z.string(), reminder: z.number().int().min(1).optional() });
+/**
+ * A pending request's follow-up; `reminder`: which reminder (1, 2, …). `since`: when the approvers
+ * were asked (absent on jobs queued before it was kept: the request's submission). `asked`: how many
+ * times they were asked again after an approval (see OffboardRequest.reasked); a job of an earlier
+ * asking does nothing. `batchId`: the follow-up of a whole bulk request, one for all its people.
+ */
+export const pendingJobDataSchema = z.object({
+  requestId: z.string(),
+  reminder: z.number().int().min(1).optional(),
+  since: z.string().optional(),
+  asked: z.number().int().min(1).optional(),
+  batchId: z.string().optional(),
+});
+export type PendingJobData = z.infer<typeof pendingJobDataSchema>;
+
+/**
+ * A reminder of a run's open rotation tasks: the successor's `reminder`-th, or (`requester`) the word
+ * to the requester; `since`: when the run handed the tasks over.
+ */
+export const rotationReminderDataSchema = z.object({
+  requestId: z.string(),
+  since: z.string(),
+  reminder: z.number().int().min(1).optional(),
+  requester: z.boolean().optional(),
+});
+export type RotationReminderData = z.infer<typeof rotationReminderDataSchema>;

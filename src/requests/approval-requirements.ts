@@ -69,3 +69,8 @@ export function confirmsPerson(request: OffboardRequest, typed: string | undefin
   const said = norm(typed);
   return said.length > 0 && (said === norm(request.subject.email) || said === norm(request.subject.name));
 }
+
+/** Whether what an approver typed is the number of people a bulk approval decides (digits, nothing else). */
+export function confirmsCount(count: number, typed: string | undefined): boolean {
+  return typed !== undefined && typed.trim() === String(count);
+}

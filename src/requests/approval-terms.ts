@@ -17,6 +17,8 @@ export interface ApprovedTerms {
   /** What happens to what the person created; absent when the request does not say, so older approvals keep their digest. */
   createdItems?: OffboardRequest['createdItems'];
   preview: string;
+  /** How many times the approvers were asked again after an approval (see OffboardRequest.reasked); absent before, so older approvals keep their digest. */
+  reasked?: number;
 }
 
 /** The latest preview's digest (see RunView.preview), or `none` before it is in. */
@@ -35,6 +37,7 @@ export function approvedTerms(request: OffboardRequest, preview: TrailRecord<'re
     successor: request.successorSlackUserId,
     ...(request.createdItems ? { createdItems: request.createdItems } : {}),
     preview: previewDigest(preview),
+    ...(request.reasked ? { reasked: request.reasked.count } : {}),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import { PENDING_JOBS } from '../queue/queue-names.js';
+import { PENDING_JOBS, type PendingJobData } from '../queue/queue-names.js';
 import type { OffboardRequest } from './request.js';
 
-/** When a waiting request is reminded, escalated and expired, counted from its submission. */
+/** When a waiting request is reminded, escalated and expired, counted from when its approvers were asked. */
 export interface PendingTiming {
   /** The first reminder; each next one waits twice as long as the one before. */
   remindAfterMs: number;
@@ -15,17 +15,38 @@ export interface PendingTiming {
 /** More reminders than any expiry allows with a first reminder of a second or more (2^31 s is 68 years). */
 const MAX_REMINDERS = 31;
 
-const ids = (requestId: string) => ({
-  remind: (n: number) => `${requestId}.remind.${n}`,
-  escalate: `${requestId}.escalate`,
-  expire: `${requestId}.expire`,
-});
+/**
+ * What one set of follow-ups is about (the job data, less which reminder): a request, as asked the
+ * `asked`-th time again; or a bulk request as a whole (`batchId`), whose people are decided by one
+ * approval and so are followed up once, not once each.
+ */
+export type FollowedUp = Omit<PendingJobData, 'reminder'> & { since: string };
+
+/**
+ * Whose follow-ups a request's are: its bulk request's, while it waits with the others for their one
+ * decision; its own otherwise, and once it was asked again on its own (rescheduled after an approval).
+ */
+export function followedUpOf(request: OffboardRequest): FollowedUp {
+  if (request.reasked) return { requestId: request.id, asked: request.reasked.count, since: request.reasked.at };
+  if (request.batch) return { requestId: request.id, batchId: request.batch.id, since: request.createdAt };
+  return { requestId: request.id, since: request.createdAt };
+}
+
+/** Job ids: the first asking keeps the ids it always had, so jobs queued by earlier versions are found. */
+const ids = (of: Omit<FollowedUp, 'since'>) => {
+  const prefix = of.batchId ?? (of.asked ? `${of.requestId}.a${of.asked}` : of.requestId);
+  return {
+    remind: (n: number) => `${prefix}.remind.${n}`,
+    escalate: `${prefix}.escalate`,
+    expire: `${prefix}.expire`,
+  };
+};
 
 /**
  * The follow-ups of a request waiting for a decision, as delayed jobs with fixed ids on their own
  * queue: they survive restarts, are scheduled once however often asked, and are removed by id when
- * the request is decided. A follow-up that fires anyway (removed too late) finds the request decided
- * and does nothing.
+ * the request is decided. A follow-up that fires anyway (removed too late, or of an earlier asking)
+ * finds the request decided and does nothing.
  */
 export class PendingTimers {
   constructor(
@@ -34,31 +55,46 @@ export class PendingTimers {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Schedules the first reminder, the escalation (when one is configured) and the expiry. */
+  /** Schedules the first reminder, the escalation (when one is configured) and the expiry of the request (or its bulk request). */
   async start(request: OffboardRequest): Promise<void> {
-    const created = Date.parse(request.createdAt);
-    await this.remind(request, 1);
+    const of = followedUpOf(request);
+    const since = Date.parse(of.since);
+    await this.remind(of, 1);
     if (this.timing.escalation && this.timing.escalateAfterMs < this.timing.expireAfterMs)
-      await this.add(PENDING_JOBS.escalate, ids(request.id).escalate, { requestId: request.id }, created + this.timing.escalateAfterMs);
-    await this.add(PENDING_JOBS.expire, ids(request.id).expire, { requestId: request.id }, created + this.timing.expireAfterMs);
+      await this.add(PENDING_JOBS.escalate, ids(of).escalate, of, since + this.timing.escalateAfterMs);
+    await this.add(PENDING_JOBS.expire, ids(of).expire, of, since + this.timing.expireAfterMs);
   }
 
   /** Schedules reminder `n` (the first after remindAfterMs, each next after twice the wait before), unless it would come after the expiry. */
-  async remind(request: OffboardRequest, n: number): Promise<void> {
-    const at = Date.parse(request.createdAt) + this.remindedAfterMs(n);
-    if (n > MAX_REMINDERS || at >= Date.parse(request.createdAt) + this.timing.expireAfterMs) return;
-    await this.add(PENDING_JOBS.remind, ids(request.id).remind(n), { requestId: request.id, reminder: n }, at);
+  async remind(of: FollowedUp, n: number): Promise<void> {
+    const since = Date.parse(of.since);
+    const at = since + this.remindedAfterMs(n);
+    if (n > MAX_REMINDERS || at >= since + this.timing.expireAfterMs) return;
+    await this.add(PENDING_JOBS.remind, ids(of).remind(n), { ...of, reminder: n }, at);
   }
 
-  /** How long after submission reminder `n` comes: 1, 3, 7… times the first wait. */
+  /** How long after the asking reminder `n` comes: 1, 3, 7… times the first wait. */
   remindedAfterMs(n: number): number {
     return this.timing.remindAfterMs * (2 ** n - 1);
   }
 
-  /** Removes every follow-up still waiting: the request is decided. */
-  async clear(requestId: string): Promise<void> {
-    const of = ids(requestId);
-    const all = [of.escalate, of.expire, ...Array.from({ length: MAX_REMINDERS }, (_, i) => of.remind(i + 1))];
+  /**
+   * Removes every follow-up of the request still waiting: it is decided. A request followed up with
+   * its bulk request leaves the bulk request's alone (see clearBatch): the others may still wait.
+   */
+  async clear(request: OffboardRequest): Promise<void> {
+    const of = followedUpOf(request);
+    if (!of.batchId) await this.removeWaiting(of);
+  }
+
+  /** Removes the follow-ups of a bulk request none of whose people still waits. */
+  async clearBatch(batchId: string): Promise<void> {
+    await this.removeWaiting({ requestId: batchId, batchId });
+  }
+
+  private async removeWaiting(of: Omit<FollowedUp, 'since'>): Promise<void> {
+    const these = ids(of);
+    const all = [these.escalate, these.expire, ...Array.from({ length: MAX_REMINDERS }, (_, i) => these.remind(i + 1))];
     await Promise.all(
       all.map(async (id) => {
         const job = await this.queue.getJob(id);

@@ -12,11 +12,13 @@ import type { DeletionSchedule } from '../runs/deletion-schedule.js';
 import { grantRound } from '../runs/phase-rounds.js';
 import { currentPhaseSteps, isFailed, restorableSteps, runView } from '../runs/run-view.js';
 import { beingOffboardedReason, refusalReason } from './approval-policy.js';
-import { type ApprovalRequirements, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
+import { type ApprovalRequirements, confirmsCount, confirmsPerson, notADecider, type Requirement } from './approval-requirements.js';
 import { credentialRefusal, privilegeRisk } from './privilege.js';
 import type { PendingTimers } from './pending-timers.js';
-import { CANCELLABLE, notInState, requestState, UNDECIDED } from './request-state.js';
+import { askAgain } from './ask-again.js';
+import { CANCELLABLE, notInState, requestState, RESCHEDULABLE } from './request-state.js';
 import { openAboutUser } from './open-about-user.js';
+import { type ApprovalDeps, applyApproval, type ApprovalTerms, type BatchDecision, BatchDecisions } from './batch-decision.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
@@ -44,6 +46,13 @@ export type Submitted =
   | { kind: 'in_progress' };
 
 const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) === n;
+
+/** What typing to approve a bulk request confirms: how many people the approval decides (`count`), named. */
+export interface BatchConfirmation {
+  id: string;
+  count: number;
+  names: string[];
+}
 
 /** A cancellation or a new time: done, refused (who may not), or not valid in the request's state (why). */
 export type ManageOutcome = { kind: 'done'; request: OffboardRequest } | { kind: 'refused'; reason: string } | { kind: 'not_now'; reason: string };
@@ -74,8 +83,11 @@ export type Decision =
       /** A bulk request: how many other requests of it the approval was counted on too. */
       together?: number;
     }
-  /** The rule asks the approver to type the person's email or name first (`mismatch`: what they typed names someone else). */
-  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean }
+  /**
+   * The rule asks the approver to type the person's email or name first (`mismatch`: what they typed
+   * names someone else); for a bulk request (`batch`), the number of people the approval decides.
+   */
+  | { kind: 'confirm'; request: OffboardRequest; mismatch: boolean; batch?: BatchConfirmation }
   /** The rule takes several rejections to end the request: this one is recorded (`again`: it already was). */
   | { kind: 'rejection_awaiting'; request: OffboardRequest; rejectedBy: string[]; needed: number; again: boolean };
 
@@ -111,6 +123,8 @@ export class RequestLifecycle {
   private readonly requirements: ApprovalRequirements;
   private readonly timers: PendingTimers;
   private readonly now: () => Date;
+  private readonly approvalDeps: ApprovalDeps;
+  private readonly batches: BatchDecisions;
 
   constructor({
     store,
@@ -136,6 +150,8 @@ export class RequestLifecycle {
     this.requirements = requirements;
     this.timers = timers;
     this.now = now;
+    this.approvalDeps = { store, audit, runs, outbox, timers };
+    this.batches = new BatchDecisions(this.approvalDeps);
   }
 
   /**
@@ -262,12 +278,16 @@ export class RequestLifecycle {
 
   /**
    * One approval for every pending request of a bulk request, under the strictest rule any of them
-   * needs: the most approvals, and a typed confirmation (of the person whose message was clicked) if
-   * any asks for one. The approver must be allowed to decide every one of them, or nothing is
-   * recorded on any; then each request counts the approval as its own (its trail and evidence name
-   * it), and all are approved by the click that brings the strictest count.
+   * needs: the most approvals, and a typed confirmation if any asks for one: the number of people the
+   * approval decides, as one click decides them all (a name would confirm one of them only). The
+   * approver must be allowed to decide every one of them, or nothing is recorded on any; then each
+   * request counts the approval as its own (its trail and evidence name it), and all are approved by
+   * the click that brings the strictest count to every one of them: that decision is stored as one
+   * record (src/requests/batch-decision.ts), then applied to each.
    */
   private async approveBatch(clicked: OffboardRequest, actorId: string, typed: string | undefined): Promise<Decision> {
+    const stored = await this.finishStored(clicked);
+    if (stored) return stored;
     const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
@@ -277,14 +297,48 @@ export class RequestLifecycle {
       const owner = credentialRefusal(member.subject.name, need.privileges);
       if (owner) return { kind: 'refused', reason: inBatch(member, clicked, await this.recordRefusal(member, actorId, 'approve', owner)) };
     }
-    if (needs.some((n) => n.rule.typedConfirmation) && !confirmsPerson(clicked, typed))
-      return { kind: 'confirm', request: clicked, mismatch: typed !== undefined };
+    if (needs.some((n) => n.rule.typedConfirmation) && !confirmsCount(pending.length, typed)) {
+      const batch = { id: clicked.batch!.id, count: pending.length, names: pending.map((r) => r.subject.name) };
+      return { kind: 'confirm', request: clicked, mismatch: typed !== undefined, batch };
+    }
     const needed = Math.max(...needs.map((n) => n.rule.approvals));
-    // One after another: each starts its run, so a hundred at once would only queue behind each other in Redis.
-    const decisions: Decision[] = [];
-    for (const [i, member] of pending.entries()) decisions.push(await this.approveUnder(member, actorId, needs[i]!, needed));
-    const mine = decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
-    return mine.kind === 'awaiting' ? { ...mine, together: pending.length - 1 } : mine;
+    // Each counts the approval; the batch is decided only once every one of them has enough.
+    const approvedBy: (string[] | undefined)[] = [];
+    if (needed > 1) {
+      const tallies = [];
+      for (const [i, member] of pending.entries()) tallies.push(await this.tally(member, actorId, needs[i]!, needed));
+      const waiting = tallies.find((t) => t.kind === 'awaiting');
+      if (waiting) return { ...waiting, together: pending.length - 1 };
+      for (const t of tallies) approvedBy.push(t.kind === 'enough' ? t.approvedBy : undefined);
+    }
+    // The decision is stored first, as one record, then applied to each: a crash part-way leaves it
+    // for the next click or the reconciler to finish, never a batch half approved with nothing saying so.
+    const ours: BatchDecision = {
+      batchId: clicked.batch!.id,
+      outcome: 'approved',
+      by: actorId,
+      at: this.now().toISOString(),
+      members: pending.map((r, i) => ({ id: r.id, ...termsOf(needs[i]!, approvedBy[i]) })),
+    };
+    // Another click's decision stored first (at the same moment) is the one applied, and this click's answer says so.
+    const decision = await this.batches.decide(ours);
+    const approved = await this.batches.apply(decision);
+    await this.clearBatchFollowUps(clicked);
+    const request = await this.store.mustGet(clicked.id);
+    const mine = decision.by === ours.by && decision.at === ours.at && approved.includes(clicked.id);
+    return mine ? { kind: 'decided', request } : { kind: 'already_decided', request };
+  }
+
+  /**
+   * A bulk request already decided whose decision a crash left part-applied: a click on any of its
+   * requests (Approve or Reject) finishes applying it, and is told the request was already decided.
+   */
+  private async finishStored(clicked: OffboardRequest): Promise<{ kind: 'already_decided'; request: OffboardRequest } | undefined> {
+    const stored = await this.batches.stored(clicked.batch!.id);
+    if (!stored) return undefined;
+    await this.batches.apply(stored);
+    await this.clearBatchFollowUps(clicked);
+    return { kind: 'already_decided', request: await this.store.mustGet(clicked.id) };
   }
 
   /** The pending requests of `clicked`'s bulk request, `clicked` first: a refusal then speaks of the request clicked when it applies to it. */
@@ -303,29 +357,8 @@ export class RequestLifecycle {
       approvedBy = tally.approvedBy;
     }
     const at = this.now().toISOString();
-    const { applied, request } = await this.store.patch(requestId, { status: 'approved', decision: { outcome: 'approved', by: actorId, at } }, ['pending']);
-    if (!applied) return { kind: 'already_decided', request };
-    await this.audit.append(requestId, {
-      type: 'request.approved',
-      actor: actorId,
-      approvers: need.deciders,
-      ...(approvedBy ? { approvedBy } : {}),
-      digest: need.digest,
-      rule: need.rule.name,
-    });
-    // The run is enqueued before anything is said in Slack; should the process die before it
-    // is, the reconciler finds an approved request without a run and starts it.
-    await this.runs.start(request);
-    // A follow-up still firing later finds the request decided and does nothing.
-    await this.timers.clear(requestId);
-    await this.outbox.refreshApproval(requestId);
-    await this.outbox.notify(
-      requestId,
-      'approved',
-      request.requester.slackUserId,
-      `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was approved by <@${actorId}>. Progress is in the request's thread.`,
-    );
-    return { kind: 'decided', request };
+    const { applied, request } = await applyApproval(this.approvalDeps, requestId, actorId, at, termsOf(need, approvedBy));
+    return applied ? { kind: 'decided', request } : { kind: 'already_decided', request };
   }
 
   /**
@@ -386,6 +419,9 @@ export class RequestLifecycle {
    * every one, or nothing is recorded; each counts it as its own, under the most rejections any needs.
    */
   private async rejectBatch(clicked: OffboardRequest, actorId: string, reason: string): Promise<Exclude<Decision, { kind: 'confirm' | 'awaiting' }>> {
+    // Approved already, and a crash left some of it pending: those are approved, not rejected.
+    const stored = await this.finishStored(clicked);
+    if (stored) return stored;
     const pending = await this.pendingOfBatch(clicked);
     const needs = await Promise.all(pending.map((r) => this.requirementOf(r)));
     for (const [i, member] of pending.entries()) {
@@ -395,6 +431,7 @@ export class RequestLifecycle {
     const needed = Math.max(...needs.map((n) => n.rule.rejections));
     const decisions: Exclude<Decision, { kind: 'confirm' | 'awaiting' }>[] = [];
     for (const [i, member] of pending.entries()) decisions.push(await this.rejectUnder(member, actorId, reason, needs[i]!, needed));
+    await this.clearBatchFollowUps(clicked);
     return decisions[pending.findIndex((r) => r.id === clicked.id)] ?? decisions[0]!;
   }
 
@@ -422,11 +459,11 @@ export class RequestLifecycle {
     ]);
     if (!applied) return { kind: 'already_decided', request };
     await this.audit.append(requestId, { type: 'request.rejected', actor: actorId, reason, ...(rejectedBy ? { rejectedBy } : {}) });
-    await this.timers.clear(requestId);
+    await this.timers.clear(request);
     await this.outbox.refreshApproval(requestId);
     await this.outbox.notify(
       requestId,
-      'rejected',
+      request.reasked ? `rejected-a${request.reasked.count}` : 'rejected',
       request.requester.slackUserId,
       `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was rejected by <@${actorId}>: ${escapeText(reason)}`,
     );
@@ -444,31 +481,68 @@ export class RequestLifecycle {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayManage(current, actorId, 'cancel');
     if (refused) return { kind: 'refused', reason: refused };
-    const trail = await this.audit.read(requestId);
-    const state = requestState(current, runView(trail));
-    if (!CANCELLABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'cancelled') };
-    const at = this.now().toISOString();
+    const state = requestState(current, runView(await this.audit.read(requestId)));
+    // Cancelled already by this same person: a crash may have cut its follow-ups short, so they are done (again).
+    if (!CANCELLABLE.includes(state) && !cancelledBy(current, actorId)) return { kind: 'not_now', reason: notInState(requestId, state, 'cancelled') };
+    const done = await this.cancelAs(requestId, { id: actorId, said: `<@${actorId}>` }, reason, ['pending', 'approved']);
+    if (!done.cancelled)
+      return { kind: 'not_now', reason: notInState(requestId, requestState(done.request, runView(await this.audit.read(requestId))), 'cancelled') };
+    return { kind: 'done', request: done.request };
+  }
+
+  /**
+   * Cancels a request that still waits for its decision for a canceller outside Slack (the HR system
+   * that filed it, by its name), as `cancel` does for a person; asked again (the HR system retries a
+   * delivery it got no answer to) it finishes whatever follow-up a crash cut short.
+   */
+  async cancelPending(requestId: string, by: string, reason: string): Promise<{ cancelled: boolean; request: OffboardRequest }> {
+    return this.cancelAs(requestId, { id: by, said: escapeText(by) }, redact(reason), ['pending']);
+  }
+
+  /**
+   * The status moves first, by the store's compare-and-set, so a decision or a run starting at the same
+   * moment either comes first (and nothing is cancelled) or finds it cancelled. Then the follow-ups,
+   * each idempotent and done again when the same canceller asks again, so a crash after the status
+   * moved loses none of them: the trail's record of who and why, the run that waited for its time
+   * unscheduled, the reminders cleared, the approval message without its buttons, the thread and the
+   * requester told.
+   */
+  private async cancelAs(
+    requestId: string,
+    by: { id: string; said: string },
+    reason: string,
+    from: RequestStatus[],
+  ): Promise<{ cancelled: boolean; request: OffboardRequest }> {
+    const before = await this.store.mustGet(requestId);
+    const state = requestState(before, runView(await this.audit.read(requestId)));
     const { applied, request } = await this.store.patch(
       requestId,
-      { status: 'cancelled', ended: { outcome: 'cancelled', by: actorId, at, reason } },
-      ['pending', 'approved'],
+      { status: 'cancelled', ended: { outcome: 'cancelled', by: by.id, at: this.now().toISOString(), reason, state } },
+      from,
       { when: (r) => !r.runStartedAt },
     );
-    if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'cancelled') };
-    await this.audit.append(requestId, { type: 'request.cancelled', actor: actorId, reason, state });
+    if (!applied && !cancelledBy(request, by.id)) return { cancelled: false, request };
+    const why = request.ended?.reason ?? reason;
+    const was = request.ended?.state ?? state;
+    await this.audit.appendOnce(requestId, 'cancelled', { type: 'request.cancelled', actor: by.id, reason: why, state: was });
     await this.runs.unschedule(requestId);
-    await this.timers.clear(requestId);
+    await this.timers.clear(request);
+    await this.clearBatchFollowUps(request);
     await this.outbox.refreshApproval(requestId);
-    if (current.status === 'approved') await this.outbox.refreshChecklist(requestId);
-    if (actorId !== request.requester.slackUserId) {
+    if (was === 'scheduled' || request.checklistMessage) await this.outbox.refreshChecklist(requestId);
+    await this.outbox.alert(
+      requestId,
+      'cancelled',
+      `:no_entry_sign: *${requestId} was cancelled* by ${by.said}: ${escapeText(why)}. Nothing was changed in any system.`,
+    );
+    if (by.id !== request.requester.slackUserId)
       await this.outbox.notify(
         requestId,
         'cancelled',
         request.requester.slackUserId,
-        `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was cancelled by <@${actorId}>: ${escapeText(reason)}`,
+        `Your request *${request.id}* to offboard ${escapeText(request.subject.name)} was cancelled by ${by.said}: ${escapeText(why)}`,
       );
-    }
-    return { kind: 'done', request };
+    return { cancelled: true, request };
   }
 
   /**
@@ -492,19 +566,40 @@ export class RequestLifecycle {
   }
 
   /**
-   * Moves when access ends, for the requester, while the request waits for a decision: approvals
-   * are bound to the timing, so every approver is asked again.
+   * Moves when access ends, for the requester, until the run starts: approvals are bound to the
+   * timing, so every approver is asked again. An approved request whose run waits for its time goes
+   * back to pending (see rescheduleApproved).
    */
   async reschedule(requestId: string, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
     const current = await this.store.mustGet(requestId);
     const refused = await this.mayManage(current, actorId, 'reschedule');
     if (refused) return { kind: 'refused', reason: refused };
     const state = requestState(current, runView(await this.audit.read(requestId)));
-    if (!UNDECIDED.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    if (!RESCHEDULABLE.includes(state)) return { kind: 'not_now', reason: notInState(requestId, state, 'rescheduled') };
+    if (state === 'scheduled') return this.rescheduleApproved(current, actorId, effectiveAt);
     const { applied, request } = await this.store.patch(requestId, { effectiveAt }, ['pending'], { remove: effectiveAt === null ? ['effectiveAt'] : [] });
     if (!applied) return { kind: 'not_now', reason: notInState(requestId, requestState(request, runView(await this.audit.read(requestId))), 'rescheduled') };
-    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt });
+    await this.audit.append(requestId, { type: 'request.rescheduled', actor: actorId, from: current.effectiveAt, to: effectiveAt, state });
     await this.outbox.refreshApproval(requestId);
+    return { kind: 'done', request };
+  }
+
+  /**
+   * An approved request whose run waits for its time, rescheduled: back to pending with its decision
+   * undone, by the same compare-and-set on the run not having started that the run's start makes
+   * (of the two, one wins: a run that started is never rescheduled, a rescheduled one never starts).
+   * What follows (the trail voiding the approval, the scheduled start removed, the reminders again)
+   * is askAgain, which the reconciler repeats should the process die first.
+   */
+  private async rescheduleApproved(current: OffboardRequest, actorId: string, effectiveAt: string | null): Promise<ManageOutcome> {
+    const count = (current.reasked?.count ?? 0) + 1;
+    const reasked = { count, at: this.now().toISOString(), from: current.effectiveAt };
+    const { applied, request } = await this.store.patch(current.id, { status: 'pending', effectiveAt, reasked }, ['approved'], {
+      when: (r) => !r.runStartedAt && (r.reasked?.count ?? 0) === count - 1,
+      remove: ['decision', ...(effectiveAt === null ? (['effectiveAt'] as const) : [])],
+    });
+    if (!applied) return { kind: 'not_now', reason: notInState(current.id, requestState(request, runView(await this.audit.read(current.id))), 'rescheduled') };
+    await askAgain({ audit: this.audit, runs: this.runs, timers: this.timers, outbox: this.outbox }, request, actorId);
     return { kind: 'done', request };
   }
 
@@ -515,8 +610,9 @@ export class RequestLifecycle {
   async whyNotManage(request: OffboardRequest, actorId: string, action: 'cancel' | 'reschedule'): Promise<string | undefined> {
     const refused = await this.mayManage(request, actorId, action);
     if (refused) return refused;
+    if (action === 'cancel' && cancelledBy(request, actorId)) return undefined;
     const state = requestState(request, runView(await this.audit.read(request.id)));
-    const valid = action === 'cancel' ? CANCELLABLE : UNDECIDED;
+    const valid = action === 'cancel' ? CANCELLABLE : RESCHEDULABLE;
     return valid.includes(state) ? undefined : notInState(request.id, state, action === 'cancel' ? 'cancelled' : 'rescheduled');
   }
 
@@ -669,6 +765,16 @@ export class RequestLifecycle {
     return reason;
   }
 
+  /**
+   * Removes the follow-ups of the bulk request `request` is one of once none of its people waits
+   * with the others for their decision; one still waiting keeps them.
+   */
+  private async clearBatchFollowUps(request: OffboardRequest): Promise<void> {
+    if (!request.batch) return;
+    const members = await Promise.all((await this.store.batchMembers(request.batch.id)).map((id) => this.store.get(id)));
+    if (!members.some((r) => r?.status === 'pending' && !r.reasked)) await this.timers.clearBatch(request.batch.id);
+  }
+
   private phaseDeps() {
     return { store: this.store, audit: this.audit, runs: this.runs };
   }
@@ -688,6 +794,11 @@ function notWaitingForDeletion(id: string, status: RequestStatus, what: string):
   }
 }
 
+/** What an approval under `need` is recorded with. */
+function termsOf(need: Requirement, approvedBy: string[] | undefined): ApprovalTerms {
+  return { approvers: need.deciders, ...(approvedBy ? { approvedBy } : {}), digest: need.digest, rule: need.rule.name };
+}
+
 /** A refusal about one request of a bulk request, told on another's button: it names whom it is about. */
 function inBatch(member: OffboardRequest, clicked: OffboardRequest, reason: string): string {
   if (member.id === clicked.id) return reason;
@@ -698,3 +809,6 @@ function inBatch(member: OffboardRequest, clicked: OffboardRequest, reason: stri
 function decidersOf(need: Requirement): { deciders?: string } {
   return need.rule.approverGroups ? { deciders: need.rule.approverGroups.map((g) => `<!subteam^${g}>`).join(', ') } : {};
 }
+
+/** Whether the request was cancelled by this canceller (a Slack user id, or the HR system's name). */
+const cancelledBy = (request: OffboardRequest, by: string) => request.status === 'cancelled' && request.ended?.by === by;

@@ -50,16 +50,14 @@ export function requestState(request: OffboardRequest, view: Pick<RunView, 'prev
 
 /** States in which the run has not started: the request can still be cancelled. */
 export const CANCELLABLE: readonly RequestState[] = ['pending', 'partly_approved', 'scheduled'];
-/** States in which the request waits for a decision: it can be rescheduled, and is reminded, escalated, expired. */
+/** States in which the request waits for a decision: it is reminded, escalated, expired. */
 export const UNDECIDED: readonly RequestState[] = ['pending', 'partly_approved'];
+/** States in which the requester can move when access ends: until the run starts (an approved one is asked again). */
+export const RESCHEDULABLE: readonly RequestState[] = ['pending', 'partly_approved', 'scheduled'];
 
 /** Why `action` is not valid for a request in `state`. */
 export function notInState(id: string, state: RequestState, action: string): string {
   const started = ['running', 'disabled', 'completed', 'completed_with_failures', 'reinstated'].includes(state);
-  const why = started
-    ? `it is ${STATE_LABELS[state]}, and its run has started`
-    : state === 'scheduled'
-      ? 'it is approved and scheduled; cancel it and submit a new request with the new time'
-      : `it is ${STATE_LABELS[state]}`;
+  const why = started ? `it is ${STATE_LABELS[state]}, and its run has started` : `it is ${STATE_LABELS[state]}`;
   return `${id} cannot be ${action}: ${why}.`;
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis.js';
 import { LuaScript } from '../redis-script.js';
 import { startTrailLua, type TrailStart } from '../audit/audit-trail.js';
+import { batchDecisionSchema, type BatchDecision } from './batch-decision.js';
 import { newRequestId } from './request-id.js';
 import { offboardRequestSchema, subjectKeys, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 
@@ -323,6 +324,33 @@ export class RequestStore {
   /** The ids of the requests a bulk request stored, sorted. */
   async batchMembers(batchId: string): Promise<string[]> {
     return (await this.redis.smembers(this.keys.batch(batchId))).sort();
+  }
+
+  /**
+   * Stores the decision of a bulk request, once: the first stored wins, and is returned (this one or
+   * an earlier). It is listed as open until `closeBatchDecision`, so a crash before every request
+   * has it applied leaves it for the reconciler.
+   */
+  async decideBatch(decision: BatchDecision): Promise<BatchDecision> {
+    const key = this.keys.batchDecision(decision.batchId);
+    await this.redis.multi().set(key, JSON.stringify(decision), 'NX').sadd(this.keys.batchDecisionsOpen(), decision.batchId).exec();
+    return (await this.batchDecision(decision.batchId))!;
+  }
+
+  /** The stored decision of a bulk request, if one was taken. */
+  async batchDecision(batchId: string): Promise<BatchDecision | undefined> {
+    const raw = await this.redis.get(this.keys.batchDecision(batchId));
+    return raw === null ? undefined : batchDecisionSchema.parse(JSON.parse(raw));
+  }
+
+  /** The bulk requests whose stored decision may still have to be applied to some of their requests. */
+  async openBatchDecisions(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.batchDecisionsOpen())).sort();
+  }
+
+  /** Every request of the bulk request has its decision applied (or was decided otherwise first). */
+  async closeBatchDecision(batchId: string): Promise<void> {
+    await this.redis.srem(this.keys.batchDecisionsOpen(), batchId);
   }
 
   /** True for the first caller to claim `kind` of this request within `ttlMs`, false for every other. */

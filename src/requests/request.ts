@@ -24,6 +24,8 @@ export const TEXT_LIMITS = { ticket: 100, notes: 2000, rejectReason: 1000 } as c
 export const MAX_BATCH = 100;
 
 export const REQUEST_ID = /^OFF-[0-9A-Z]{6}$/;
+/** A bulk request's id (commands/bulk-submission.ts): the same for every request stored from one form. */
+export const BATCH_ID = /^BULK-[0-9A-F]{8}$/;
 
 /** What happens to the identity, data and resources after access ends. */
 export const dispositionSchema = z.discriminatedUnion('kind', [
@@ -34,7 +36,8 @@ export type Disposition = z.infer<typeof dispositionSchema>;
 
 /**
  * What happens to what the person created (service IDs and their keys): handed over to the
- * successor and left working, or disabled (then deleted when the grace period ends), or deleted.
+ * successor and left working; disabled at once, then deleted when the grace period ends; or
+ * deleted at the delete phase, left working until then (through the grace period, if there is one).
  */
 export const CREATED_CHOICES = {
   hand_over: 'Hand over to the successor',
@@ -42,6 +45,12 @@ export const CREATED_CHOICES = {
   delete: 'Delete',
 } as const;
 export type CreatedItems = keyof typeof CREATED_CHOICES;
+
+/** The request's choice for what the person created, as approvers and the evidence read it: when Delete deletes, and that it keeps working until then. */
+export function describeCreated(created: CreatedItems, d: Disposition): string {
+  if (created !== 'delete' || d.kind === 'delete_now') return CREATED_CHOICES[created];
+  return `Delete when the grace period ends (${d.graceDays} day${d.graceDays === 1 ? '' : 's'}); left working until then`;
+}
 
 export function describeDisposition(d: Disposition): string {
   return d.kind === 'delete_now' ? 'Delete now' : `Disable now, delete after ${d.graceDays} day${d.graceDays === 1 ? '' : 's'}`;
@@ -126,10 +135,18 @@ export const offboardRequestSchema = z.object({
       by: z.string().optional(),
       at: z.string(),
       reason: z.string().max(TEXT_LIMITS.rejectReason),
+      /** What it was when cancelled (waiting for approval, approved and scheduled): the trail records it. */
+      state: z.string().optional(),
     })
     .optional(),
   /** When the approved run's first round began: from then on it can no longer be cancelled or rescheduled. */
   runStartedAt: z.string().optional(),
+  /**
+   * The approvers were asked again after an approval (the requester rescheduled an approved request
+   * before its run started): how many times (`count`), the latest when (`at`), and the time it had
+   * been approved for (`from`). Its approvals no longer count, and its reminders start again from `at`.
+   */
+  reasked: z.object({ count: z.number().int().min(1), at: z.string(), from: z.string().nullable() }).optional(),
   approvalMessage: slackMessageRef.optional(),
   checklistMessage: slackMessageRef.optional(),
   /** The latest look for access that came back (the trail has every one), for App Home. */
@@ -159,6 +176,7 @@ export const newRequestSchema = offboardRequestSchema.omit({
   decision: true,
   ended: true,
   runStartedAt: true,
+  reasked: true,
   approvalMessage: true,
   checklistMessage: true,
   nextRound: true,

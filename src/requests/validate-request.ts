@@ -70,8 +70,6 @@ export async function validateRequest(form: RequestForm, ctx: ValidationContext)
     errors[FIELDS.created] = 'Name who takes over their resources to hand over what they created, or choose Delete.';
   else if (created === 'disable' && form.disposition === 'delete_now')
     errors[FIELDS.created] = 'Delete now keeps nothing to disable: choose Delete or Hand over, or disable first with a grace period.';
-  else if (created === 'delete' && form.disposition === 'disable_then_delete')
-    errors[FIELDS.created] = 'With a grace period they are disabled first and deleted when it ends: choose Disable or Hand over.';
 
   if (!form.ticket) errors[FIELDS.ticket] = 'Enter the ticket reference for this offboarding.';
 

@@ -2,6 +2,7 @@ import type { CredentialOwner, Identity } from '../connectors/system.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
 import type { IdentifyProgress } from '../queue/queue-names.js';
 import { refuseCredentialOwners } from './credential-owners.js';
+import { NotDueError } from './not-due-error.js';
 import type { RunDeps } from './run-deps.js';
 import { earlierIdentities, identifiedSystems, roundOf, runView, systemsOf } from './run-view.js';
 
@@ -29,6 +30,9 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
   let request = read[0];
   const trail = read[1];
   if (round === 1 && !request.runStartedAt) {
+    // A start left from before a reschedule to later: it waits for the new time, starting nothing now.
+    const due = request.effectiveAt ? Date.parse(request.effectiveAt) : 0;
+    if (request.status === 'approved' && due - Date.now() > EARLY_TOLERANCE_MS) throw new NotDueError(due);
     // The moment the approved run starts, recorded by the same compare-and-set a cancellation makes:
     // of the two, one wins, so a cancelled request never runs and a running one is never cancelled.
     const started = await deps.store.patch(requestId, { runStartedAt: new Date().toISOString() }, ['approved']);
@@ -109,6 +113,9 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
   await deps.runs.enqueueSteps(request, round, await deps.audit.read(requestId));
   await deps.outbox.refreshChecklist(requestId);
 }
+
+/** A start this much before its time (clocks of two machines) is on time. */
+const EARLY_TOLERANCE_MS = 1_000;
 
 /** Who the person is in a system is stated once per round, even when two executions of the job overlap. */
 const once = (round: number, system: string) => `r${round}:identities:${system}`;

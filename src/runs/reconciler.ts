@@ -7,7 +7,10 @@ import type { Metrics } from '../metrics/metrics.js';
 import { RECONCILE_JOB } from '../queue/queue-names.js';
 import { finishJobId, identifyJobId, stepJobId } from './run-flow.js';
 import type { RequestLock } from '../request-lock.js';
+import { askAgain } from '../requests/ask-again.js';
+import type { PendingTimers } from '../requests/pending-timers.js';
 import type { OffboardRequest } from '../requests/request.js';
+import type { BatchDecisions } from '../requests/batch-decision.js';
 import { RequestUnreadableError, type RequestStore } from '../requests/request-store.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
@@ -27,10 +30,14 @@ export interface ReconcilerDeps {
   lock: RequestLock;
   deletions: DeletionSchedule;
   /** The bot's rotation work (Rotate for me, Switched): a click recorded whose job was lost is queued again. */
-  rotations: RotationQueue;
+  rotationWork: RotationQueue;
+  /** A rescheduled approved request's reminders, started again should a crash have cut its rescheduling short. */
+  timers: PendingTimers;
   queues: { runs: Queue; revocations: Queue; slack: Queue; maintenance: Queue };
   metrics: Metrics;
   logger: Logger;
+  /** Finishes applying the stored decisions of bulk requests that a crash left part-applied (absent: none are looked at). */
+  batches?: BatchDecisions;
   /** A run with a change this recent is left for the next pass; default 2 s. */
   settleMs?: number;
 }
@@ -54,6 +61,14 @@ export class Reconciler {
     return this.deps.lock.with('reconcile', 'all', async () => {
       let repairs = 0;
       let busy = 0;
+      // First: a request approved here is then looked at as approved, in this same pass.
+      if (this.deps.batches) {
+        const batches = await this.alone('batch decisions', () => this.batchDecisions());
+        if (batches) {
+          repairs += batches.applied;
+          busy += batches.busy;
+        }
+      }
       for (const id of await this.deps.store.idsWithStatus('pending')) repairs += await this.alone(id, () => this.pending(id));
       for (const id of await this.deps.store.idsWithStatus('approved')) {
         const repaired = await this.alone(id, () => this.approved(id));
@@ -117,9 +132,32 @@ export class Reconciler {
     return this.deps.settleMs ?? SETTLE_MS;
   }
 
-  /** A request stored, but its approval message never posted nor queued. */
+  /** A bulk request whose decision was stored, but not applied to each of its requests before a crash. */
+  private batchDecisions(): Promise<{ applied: number; busy: number }> {
+    return this.deps.batches!.finishOpen(this.settleMs, (id, decision) =>
+      this.record(
+        id,
+        'batch-approved',
+        `the approval of bulk request ${decision.batchId} by ${decision.by} was stored but never applied to this request; applied it`,
+      ).then(() => undefined),
+    );
+  }
+
+  /**
+   * A request stored, but its approval message never posted nor queued; or an approved request
+   * rescheduled (back to pending) whose trail does not say so yet: what follows it is done again.
+   */
   private async pending(id: string): Promise<number> {
     const request = await this.deps.store.get(id);
+    if (request?.reasked) {
+      const { audit, runs, timers, outbox } = this.deps;
+      if (runView(await audit.read(id)).reasks.length < request.reasked.count) {
+        await askAgain({ audit, runs, timers, outbox }, request, request.requester.slackUserId ?? request.requester.name);
+        return this.record(id, 'asked-again', 'it was rescheduled after its approval, and what follows was cut short; did it', false);
+      }
+      // Cut short after the trail said so: its follow-ups (fixed ids, so this adds nothing when they are there).
+      await timers.start(request);
+    }
     if (!request || request.approvalMessage || (await this.deps.queues.slack.getJob(`${id}.announce`))) return 0;
     await this.deps.outbox.announce(id);
     return this.record(id, 'announced', 'the approval message was never queued; queued it', false);
@@ -195,8 +233,8 @@ export class Reconciler {
           : undefined;
       if (!work) continue;
       const data = { requestId: id, stepId: t.stepId, itemId: t.id, ...work };
-      if (await this.deps.rotations.queued(data, t.code)) continue;
-      await this.deps.rotations.queue(data, t.code);
+      if (await this.deps.rotationWork.queued(data, t.code)) continue;
+      await this.deps.rotationWork.queue(data, t.code);
       repairs += await this.record(
         id,
         'rotation-requeued',

@@ -17,8 +17,10 @@ export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) =>
 /**
  * Looks again, read-only, in every system and scope the phase covered, for what it had ended:
  * after a disable, anything but a disabled key (and the membership it keeps); after a delete,
- * anything at all; in both, an API key used after the phase finished. Records the result, clean
- * or not, and raises an alert for what came back. Runs once per phase and interval.
+ * anything at all; in both, an API key used after the phase finished, and a sign-in of the
+ * person's own after it where the system keeps a record of sign-ins (`signInsSince`). Records the
+ * result, clean or not, with what it could not check, and raises an alert for what came back.
+ * Runs once per phase and interval.
  */
 export async function rescan(requestId: string, phase: Phase, afterMs: number, deps: RescanDeps): Promise<void> {
   const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
@@ -53,14 +55,25 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
     for (const scope of system.scopes) {
       // Steps of a later phase (deleting the service IDs the person created) are looked at too, for what was made since.
       for (const step of system.steps.filter(
-        (s) => !s.reportsResidual && !s.task && (system.phasesOf(s, scope).includes(phase) || system.phasesOf(s, scope).includes('delete')),
+        (s) => !s.reportsResidual && !s.task && !s.attestItems && (system.phasesOf(s, scope).includes(phase) || system.phasesOf(s, scope).includes('delete')),
       )) {
         const inPhase = system.phasesOf(step, scope).includes(phase);
         const id = stepId(step.ref(scope));
-        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, ...createdChoiceOf(request) };
+        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, lastUse: true, ...createdChoiceOf(request) };
+        const capabilities = step.capabilities(deps, scope);
+        // The person's own sign-ins after access was removed, where the system keeps a record of them.
+        if (capabilities.signInsSince) {
+          try {
+            const signIns = await capabilities.signInsSince(ctx, new Date(endedAt).toISOString());
+            if (signIns.unchecked) unchecked.push(`${step.title} in ${scope}: ${signIns.unchecked}`);
+            for (const item of signIns.found) findings.push({ stepId: id, item, why: `signed in at ${item.lastUsed}, after access was removed` });
+          } catch (err) {
+            unchecked.push(`${step.title} in ${scope}: sign-ins not checked: ${(err as Error).message}`);
+          }
+        }
         let found;
         try {
-          ({ found } = await step.capabilities(deps, scope).inventory(ctx));
+          ({ found } = await capabilities.inventory(ctx));
         } catch (err) {
           unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
           continue;

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { BatchChecklistPublisher } from '../checklist/batch-checklist-publisher.js';
 import type { ChecklistPublisher } from '../checklist/checklist-publisher.js';
 import type { ConnectedSystem } from '../connectors/system.js';
 import type { EvidencePublisher } from '../evidence/evidence-publisher.js';
@@ -14,6 +15,7 @@ import type { RequestStore } from '../requests/request-store.js';
 import type { RetryPolicy } from './retry-delay.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
 import type { RescanSchedule } from './rescan-schedule.js';
+import type { RotationReminders } from './rotation-reminders.js';
 import type { RunStarter } from './run-starter.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { PlannedSystem } from './run-flow.js';
@@ -30,6 +32,8 @@ export interface RunDeps {
   audit: AuditTrail;
   /** Renders and writes the checklist; only the checklist job calls it. */
   checklist: ChecklistPublisher;
+  /** Renders and writes a bulk request's combined checklist; only the Slack job of that name calls it. */
+  batchChecklist: BatchChecklistPublisher;
   /** Renders and writes the approval message; only Slack jobs call it. */
   approvals: ApprovalPublisher;
   /** Renders and posts the successor's hand-over message; only Slack jobs call it. */
@@ -44,6 +48,8 @@ export interface RunDeps {
   rescans: RescanSchedule;
   /** The reminders, escalation and expiry of a request waiting for a decision, and what each does. */
   timers: PendingTimers;
+  /** The reminders of a run's open rotation tasks, and what each does. */
+  rotations: RotationReminders;
   followUp: PendingFollowUp;
   slack: WebClient;
   /** Who people are in Slack: what the preview reads of the person's privileges. */

@@ -47,7 +47,8 @@ export function planSteps(systems: readonly PlannedSystem[], { phase, keepPerson
 
 /**
  * The jobs of one round's steps: a finishing parent over one subtree per scope, where a closing
- * step (removing the person from the account) waits for the scope's other steps. Job ids are
+ * step (removing the person from the account) waits for the scope's other steps, except those whose
+ * items people attest, which only the round's end waits for. Job ids are
  * derived from the request, round and step, so enqueuing the same round twice adds nothing.
  * Children never hold their parent hostage: a step that fails for good is recorded and the run
  * still finishes with a report that shows it.
@@ -75,12 +76,14 @@ export function buildStepFlow(
       const here = (job: StepJob) => wanted.has(stepId(job.ref(scope)));
       // Workers take steps in the order they are added: those that remove access before those that only report.
       const leaves = system.steps
-        .filter((j) => !j.closing && here(j))
+        .filter((j) => !j.closing && !j.attestItems && here(j))
         .sort((a, b) => Number(a.reportsResidual) - Number(b.reportsResidual))
         .map((j) => node(j, scope));
+      // Items people attest may wait days: they never hold back the closing step, only the round's end.
+      const attested = system.steps.filter((j) => j.attestItems && here(j)).map((j) => node(j, scope));
       const closing = system.steps.filter((j) => j.closing && here(j));
-      if (closing.length === 0) return leaves;
-      return closing.map((j, i) => node(j, scope, i === 0 && leaves.length ? leaves : undefined));
+      if (closing.length === 0) return [...leaves, ...attested];
+      return [...closing.map((j, i) => node(j, scope, i === 0 && leaves.length ? leaves : undefined)), ...attested];
     }),
   );
   return {

@@ -50,6 +50,10 @@ export class RunStarter {
   }
 
   async start(request: OffboardRequest): Promise<void> {
+    // A start left from an approval since voided (the request was rescheduled: its process died
+    // before removing it, or it fired while the request waited and did nothing) must not hold the
+    // id this approval's start takes, nor its old time.
+    if (!request.runStartedAt) await this.unschedule(request.id, ['delayed', 'waiting', 'completed', 'failed']);
     await this.ensureRound(request, 1, { phase: firstPhase(request), keepPerson: request.reason === 'role_change' });
   }
 
@@ -59,12 +63,14 @@ export class RunStarter {
   }
 
   /**
-   * Removes the approved run's identification while it waits for the effective time (a cancelled
-   * request); one already started is stopped by the request's status instead (see identifyRound).
+   * Removes the approved run's identification while it waits for the effective time (a cancelled or
+   * rescheduled request), or, with `states`, in those states too; one already running is stopped by
+   * the request's status instead (see identifyRound).
    */
-  async unschedule(requestId: string): Promise<void> {
+  async unschedule(requestId: string, states: readonly string[] = ['delayed']): Promise<void> {
     const job = await this.runsQueue.getJob(identifyJobId(requestId, 1));
-    if (job && (await job.isDelayed())) await job.remove();
+    // One that became active meanwhile cannot be removed: it reads the request and starts nothing early.
+    if (job && states.includes(await job.getState())) await job.remove().catch(() => undefined);
   }
 
   /** The steps a phase of this request covers, by id: what a deletion or reinstatement round plans. */

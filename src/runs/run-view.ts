@@ -45,6 +45,11 @@ export interface StepProgress {
   verification?: { checks: number; firstConfirmedAt: string; elapsedMs: number };
   /** A manual task: what to do and who may attest it, as it was opened. */
   task?: { instructions: string; attesters: Attesters; openedAt: string };
+  /**
+   * A step whose found items are each a task (SystemStep.attestItems): the items its phase's latest
+   * opening named, each with its attestation once a person made one (in any round: first one stands).
+   */
+  items?: ItemTask[];
   /** Who attested a manual task, when, and how. */
   attestation?: { by: string; at: string; outcome: AttestationOutcome; note?: string; carriedFrom?: number };
   /** What a residual step found and cannot remove. */
@@ -53,6 +58,9 @@ export interface StepProgress {
   error?: string;
   retryInMs?: number;
 }
+
+/** One item of a step whose items are tasks, and who attested it, when and how, once someone did. */
+export type ItemTask = Finding & { attestation?: { by: string; at: string; outcome: AttestationOutcome; note?: string } };
 
 /**
  * What started a round: the approval (`first`), the end of the grace period (`scheduled`, or
@@ -123,6 +131,8 @@ export interface RunView {
   /** Approvals and rejections, in order. */
   decisions: Decision[];
   approved?: TrailRecord<'request.approved'>;
+  /** Approved requests rescheduled before their run started, each voiding the approval and its planned run (see OffboardRequest.reasked). */
+  reasks: TrailRecord<'request.rescheduled'>[];
   rejected?: TrailRecord<'request.rejected'>;
   deletions: TrailRecord<'deletion.scheduled'>[];
   rescans: TrailRecord<'rescan.done'>[];
@@ -205,6 +215,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     rejections: [],
     refusals: [],
     decisions: [],
+    reasks: [],
     deletions: [],
     rescans: [],
     rotations: new Map(),
@@ -223,7 +234,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     named: [],
     changeCount: new Map(),
   };
-  const steps = new StepFold();
+  let steps = new StepFold();
   const byNumber = new Map<number, Round>();
   let graceEnded: TrailRecord<'grace.ended'> | undefined;
   const lookupFailures: TrailRecord<'identities.failed'>[] = [];
@@ -259,6 +270,18 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         break;
       case 'grace.ended':
         graceEnded = e;
+        break;
+      case 'request.rescheduled':
+        // An approved request rescheduled before its run started: the approval and the run planned
+        // for it no longer stand (nothing of that run happened); the next approval plans it anew.
+        if (e.state === 'scheduled') {
+          view.reasks.push(e);
+          view.rounds = [];
+          byNumber.clear();
+          steps = new StepFold();
+          view.approved = undefined;
+          last = 'pending';
+        }
         break;
       case 'run.planned': {
         const planned = plannedRound(e, round, graceEnded);
@@ -425,8 +448,15 @@ class StepFold {
   private readonly current = new Map<string, string>();
   // A step ends once per round: a job that ran again after it ended (a stall, a lost answer from Redis) changes nothing of how.
   private readonly ended = new Set<string>();
+  // Items attested one by one, by `<step id>/<item id>`: the first attestation stands, whatever round it came in.
+  private readonly itemAttestations = new Map<string, TrailRecord<'item.attested'>>();
 
   add(e: AuditRecord): void {
+    if (e.type === 'item.attested') {
+      const key = rotationKey(e.stepId, e.itemId);
+      if (!this.itemAttestations.has(key)) this.itemAttestations.set(key, e);
+      return;
+    }
     if (e.type === 'run.planned') {
       // A retry round sets its steps waiting again; what earlier rounds of the phase found and changed stays.
       for (const ref of e.steps) {
@@ -498,6 +528,7 @@ class StepFold {
       case 'task.opened':
         s.state = 'open';
         s.task = { instructions: e.instructions, attesters: e.attesters, openedAt: e.at };
+        if (e.items) s.items = e.items.map((f) => ({ ...f }));
         break;
       case 'step.attested':
         s.state = 'attested';
@@ -514,7 +545,15 @@ class StepFold {
   }
 
   result(): StepProgress[] {
-    return [...this.steps.values()];
+    const steps = [...this.steps.values()];
+    for (const s of steps) {
+      s.items = s.items?.map(({ attestation: _earlier, ...item }) => {
+        const a = this.itemAttestations.get(rotationKey(s.id, item.id));
+        return a ? { ...item, attestation: { by: a.actor, at: a.at, outcome: a.outcome, ...(a.note ? { note: a.note } : {}) } } : item;
+      });
+      if (!s.items) delete s.items;
+    }
+    return steps;
   }
 }
 

@@ -12,6 +12,7 @@ import { accountForStep, stepFactKey } from './account-for-step.js';
 import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
 import { processTask } from './task-step.js';
+import { processItemTasks } from './item-tasks-step.js';
 import { actOnStep, readBackOnce, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
@@ -32,6 +33,8 @@ export interface StepJob {
   recordsOnly: boolean;
   /** A task done outside the bot, attested by a person: its job waits for that (src/runs/task-step.ts). */
   task?: SystemStep<unknown>['task'];
+  /** Each item it finds is a task attested by a person (src/runs/item-tasks-step.ts). */
+  attestItems?: SystemStep<unknown>['attestItems'];
   /** The BullMQ job name: "<system id>.<step>". */
   name: string;
   ref(scope: string): StepRef;
@@ -73,6 +76,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
     reportsResidual: spec.reportsResidual ?? false,
     recordsOnly: spec.recordsOnly ?? false,
     ...(spec.task ? { task: spec.task } : {}),
+    ...(spec.attestItems ? { attestItems: spec.attestItems } : {}),
     name: `${system.id}.${spec.step}`,
     ref: (scope) => ({
       system: system.id,
@@ -103,6 +107,12 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
       if (spec.task) return await processTask(job, token, deps, { view, stepId: id, round, once, task: spec.task });
       let ended = false;
       try {
+        if (spec.attestItems) {
+          const { instructions } = spec.attestItems;
+          await processItemTasks(job, token, deps, { ctx, round, once, execution, instructions, capabilities: capabilities(deps, data.scope) });
+          ended = true;
+          return;
+        }
         if (spec.reportsResidual) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
           await reportResidual(capabilities(deps, data.scope), ctx, deps, once);
@@ -197,6 +207,7 @@ function stepContext(request: OffboardRequest, view: RunView, data: StepJobData,
     transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
     asker: askerOf(view, id, data.requestId, round),
     ...createdChoiceOf(request),
+    ...(roundOf(view, round) ? { phase: roundOf(view, round)!.phase } : {}),
   };
 }
 

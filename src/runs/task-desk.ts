@@ -7,7 +7,8 @@ import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { stepFactKey } from './account-for-step.js';
 import { stepJobId } from './run-flow.js';
-import { currentPhaseSteps, runView, type StepProgress } from './run-view.js';
+import { itemsEnd, itemTaskCode } from './item-tasks.js';
+import { currentPhaseSteps, rotationKey, runView, type ItemTask, type StepProgress } from './run-view.js';
 import { mentionAttesters } from '../slack/blocks/attesters.js';
 
 export type Attestation =
@@ -37,20 +38,26 @@ export interface TaskDeskOptions {
 export class TaskDesk {
   constructor(private readonly o: TaskDeskOptions) {}
 
-  /** Why `userId` may not attest the task now (refused, or not open), or undefined when they may. */
-  async mayAttest(requestId: string, stepId: string, userId: string): Promise<Exclude<Attestation, { kind: 'attested' }> | undefined> {
-    const { step, refusal } = await this.openTask(requestId, stepId);
+  /** Why `userId` may not attest the task (or the item of it `item` names) now, refused or not open, or undefined when they may. */
+  async mayAttest(requestId: string, stepId: string, userId: string, item?: string): Promise<Exclude<Attestation, { kind: 'attested' }> | undefined> {
+    const { step, refusal } = await this.openTask(requestId, stepId, item);
     return refusal ?? (await this.authorise(requestId, step!, userId));
   }
 
-  async attest(requestId: string, stepId: string, userId: string, outcome: AttestationOutcome, note?: string): Promise<Attestation> {
-    const { step, round, refusal } = await this.openTask(requestId, stepId);
+  /**
+   * Records the attestation of the task, or of its item named by `item` (its code, `itemTaskCode`)
+   * for a step whose items are tasks: the item first-writer-wins over the whole request, then, once
+   * every item is attested, the step's end, first-writer-wins for the round.
+   */
+  async attest(requestId: string, stepId: string, userId: string, outcome: AttestationOutcome, note?: string, item?: string): Promise<Attestation> {
+    const { step, round, refusal, task } = await this.openTask(requestId, stepId, item);
     if (refusal) {
       if (refusal.kind === 'already') await this.wake(requestId, round, stepId);
       return refusal;
     }
     const refused = await this.authorise(requestId, step!, userId);
     if (refused) return refused;
+    if (task) return await this.attestItem(requestId, step!, round, task, userId, outcome, note);
     const stated = await this.o.audit.appendOnce(requestId, `${stepFactKey(round, stepId)}:ended`, {
       type: 'step.attested',
       stepId,
@@ -67,28 +74,64 @@ export class TaskDesk {
     return { kind: 'attested', title: step!.ref.title };
   }
 
-  /** What the task is called, for the note modal. */
-  async title(requestId: string, stepId: string): Promise<string> {
-    return (await this.openTask(requestId, stepId)).step?.ref.title ?? stepId;
+  /** What the task (or its item) is called, for the note modal. */
+  async title(requestId: string, stepId: string, item?: string): Promise<string> {
+    const { step, task } = await this.openTask(requestId, stepId, item);
+    return task ? `${step!.ref.title}: ${task.label}` : (step?.ref.title ?? stepId);
   }
 
-  /** The task in the current round, or why it cannot be attested. */
+  private async attestItem(
+    requestId: string,
+    step: StepProgress,
+    round: number,
+    task: ItemTask,
+    userId: string,
+    outcome: AttestationOutcome,
+    note: string | undefined,
+  ): Promise<Attestation> {
+    const stated = await this.o.audit.appendOnce(requestId, `item:${rotationKey(step.id, task.id)}`, {
+      type: 'item.attested',
+      stepId: step.id,
+      itemId: task.id,
+      label: task.label,
+      actor: userId,
+      outcome,
+      ...(note ? { note } : {}),
+    });
+    // The last item closes the step; a crash before it is made good by the step's job when it wakes.
+    const now = currentPhaseSteps(runView(await this.o.audit.read(requestId))).find((s) => s.id === step.id);
+    const end = itemsEnd(step.id, now?.items ?? []);
+    if (end) await this.o.audit.appendOnce(requestId, `${stepFactKey(round, step.id)}:ended`, end);
+    await this.wake(requestId, round, step.id);
+    if (!stated) {
+      const mine = now?.items?.find((i) => i.id === task.id)?.attestation;
+      return mine ? { kind: 'already', by: mine.by, at: mine.at } : { kind: 'not_open', reason: 'This task was closed meanwhile.' };
+    }
+    await this.o.outbox.refreshChecklist(requestId);
+    return { kind: 'attested', title: `${step.ref.title}: ${task.label}` };
+  }
+
+  /** The task in the current round (and the item `item` names, for a step whose items are tasks), or why it cannot be attested. */
   private async openTask(
     requestId: string,
     stepId: string,
-  ): Promise<{ step?: StepProgress; round: number; refusal?: Exclude<Attestation, { kind: 'attested' }> }> {
+    item?: string,
+  ): Promise<{ step?: StepProgress; round: number; task?: ItemTask; refusal?: Exclude<Attestation, { kind: 'attested' }> }> {
     const view = runView(await this.o.audit.read(requestId));
     const round = view.current.round;
     const step = currentPhaseSteps(view).find((s) => s.id === stepId);
+    const task = item !== undefined ? step?.items?.find((i) => itemTaskCode(stepId, i.id) === item) : undefined;
+    if (task?.attestation) return { step, round, task, refusal: { kind: 'already', by: task.attestation.by, at: task.attestation.at } };
     if (step?.state === 'attested' && step.attestation) return { step, round, refusal: { kind: 'already', by: step.attestation.by, at: step.attestation.at } };
-    if (step?.state !== 'open' || !step.task) {
+    // A step whose items are tasks is attested item by item, never whole: a click must name one of its items.
+    if (step?.state !== 'open' || !step.task || Boolean(step.items) !== (item !== undefined) || (item !== undefined && !task)) {
       return {
         step,
         round,
         refusal: { kind: 'not_open', reason: 'This task is not open for attestation (the offboarding has moved on), so nothing was recorded.' },
       };
     }
-    return { step, round };
+    return { step, round, ...(task ? { task } : {}) };
   }
 
   private async authorise(requestId: string, step: StepProgress, userId: string): Promise<{ kind: 'refused'; reason: string } | undefined> {
@@ -98,9 +141,10 @@ export class TaskDesk {
     const attesters = step.task!.attesters;
     const [approver, members] = await Promise.all([this.o.directory.isApprover(userId), this.o.directory.members(attesters)]);
     if (approver || members.includes(userId)) return undefined;
+    const named = mentionAttesters(attesters);
     return {
       kind: 'refused',
-      reason: `Only ${mentionAttesters(attesters)} or an offboarding approver can attest *${escapeText(step.ref.title)}*, so nothing was recorded.`,
+      reason: `Only ${named ? `${named} or ` : ''}an offboarding approver can attest *${escapeText(step.ref.title)}*, so nothing was recorded.`,
     };
   }
 

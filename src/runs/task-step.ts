@@ -48,7 +48,6 @@ export async function processTask(
     await deps.outbox.refreshChecklist(requestId, { progress: true });
     return;
   }
-  const now = Date.now();
   const who = mentionAttesters(task.attesters);
   const opened = await deps.audit.appendOnce(requestId, `${once}:opened`, {
     type: 'task.opened',
@@ -56,27 +55,51 @@ export async function processTask(
     instructions: task.instructions,
     attesters: task.attesters,
   });
+  await remindAndPark(job, token, deps, {
+    stepId,
+    round,
+    once,
+    opened: opened !== undefined,
+    opening: `${who}: a task waits for you in the checklist: *${escapeText(data.title)}*. Attest it there once it is done.`,
+    reminder: (n) => `${who}: reminder ${n}: *${escapeText(data.title)}* is still open in the checklist, and the offboarding waits for it.`,
+  });
+}
+
+/**
+ * What every task's job does once its task is open: says so (until it first parks, again after a
+ * crash in between, idempotently), reminds at the due time (the nth reminder stated and said once
+ * each), then parks as a delayed job until the next reminder; an attestation recorded since the
+ * trail was read, which could not promote the still active job, is seen by the look after parking.
+ */
+export async function remindAndPark(
+  job: Job,
+  token: string | undefined,
+  deps: TaskStepDeps,
+  {
+    stepId,
+    round,
+    once,
+    opened,
+    opening,
+    reminder,
+  }: { stepId: string; round: number; once: string; opened: boolean; opening: string; reminder: (n: number) => string },
+): Promise<never> {
+  const data = stepJobDataSchema.parse(job.data);
+  const { requestId } = data;
+  const now = Date.now();
   // Job ids of the alerts: idempotent, and without the ':' BullMQ refuses in a custom id.
   const key = `${stepId}.r${round}`;
   // Until the job first parks, the opening is said (again, idempotently, after a crash in between).
   if (opened || data.remindAt === undefined) {
     await deps.outbox.refreshChecklist(requestId);
-    await deps.outbox.alert(
-      requestId,
-      `${key}.opened`,
-      `${who}: a task waits for you in the checklist: *${escapeText(data.title)}*. Attest it there once it is done.`,
-    );
+    await deps.outbox.alert(requestId, `${key}.opened`, opening);
   }
   let reminders = data.reminders ?? 0;
   if (data.remindAt !== undefined && now >= data.remindAt) {
     // The nth reminder is stated and said once each, even when the last execution died between them.
     reminders += 1;
     await deps.audit.appendOnce(requestId, `${once}:reminded:${reminders}`, { type: 'task.reminded', stepId, reminder: reminders });
-    await deps.outbox.alert(
-      requestId,
-      `${key}.remind${reminders}`,
-      `${who}: reminder ${reminders}: *${escapeText(data.title)}* is still open in the checklist, and the offboarding waits for it.`,
-    );
+    await deps.outbox.alert(requestId, `${key}.remind${reminders}`, reminder(reminders));
   }
   const remindAt = data.remindAt !== undefined && now < data.remindAt ? data.remindAt : now + deps.tasks.remindAfterMs;
   await job.updateData({ ...data, remindAt, reminders });

@@ -35,6 +35,12 @@ export const stepButton = z.object({
 
 export const stepButtonValue = (requestId: string, stepId: string) => `${requestId}|${stepId}`;
 
+/** A task's button: the request, the step, and for a step whose items are tasks the item's code (`itemTaskCode`). */
+export const taskButtonValue = (requestId: string, stepId: string, item?: string) => `${stepButtonValue(requestId, stepId)}${item ? `|${item}` : ''}`;
+export const taskButton = z.object({
+  actions: z.tuple([z.object({ value: z.string().regex(/^OFF-[0-9A-Z]{6}\|[\w.-]{1,200}(\|[0-9a-f]{12})?$/) })]),
+});
+
 /** A rotation task's button: the request and the task's code (`rotationCode`). */
 export const rotationButtonValue = (requestId: string, code: string) => `${requestId}|${code}`;
 export const rotationButton = z.object({

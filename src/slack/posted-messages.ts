@@ -5,7 +5,13 @@ import type { Keys } from '../redis.js';
 import { classifySlackError } from './classify-slack-error.js';
 
 /** The messages a request has one of, named in the metadata each carries. */
-export const POSTED_KINDS = { approval: 'offboard_approval', checklist: 'offboard_checklist', handover: 'offboard_handover' } as const;
+export const POSTED_KINDS = {
+  approval: 'offboard_approval',
+  checklist: 'offboard_checklist',
+  handover: 'offboard_handover',
+  /** A bulk request's combined checklist: its "request id" is the batch id. */
+  batchChecklist: 'offboard_batch_checklist',
+} as const;
 /** One of ours, or a system feature's own kind, `<system id>.<kind>` (FeatureHost.postOnce), whose "request id" is the feature's. */
 export type PostedKind = keyof typeof POSTED_KINDS | `${string}.${string}`;
 

@@ -163,7 +163,7 @@ export function readConfirmation(raw: unknown): { ok: true; typed: string } | { 
   const parsed = REJECT_REASON.safeParse(element);
   if (!parsed.success) return { ok: false, error: UNREADABLE };
   const typed = parsed.data.value?.trim() ?? '';
-  if (!typed) return { ok: false, error: 'Type the email or the full name of the person leaving.' };
+  if (!typed) return { ok: false, error: 'Type the email or full name of the person leaving (for a bulk request, the number of people).' };
   if (typed.length > CONFIRMATION_LIMIT) return { ok: false, error: `That is longer than any email or name (${CONFIRMATION_LIMIT} characters).` };
   return { ok: true, typed };
 }

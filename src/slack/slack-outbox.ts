@@ -13,6 +13,9 @@ const UNTIL_ACCEPTED: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** A bulk request's combined checklist is drawn from every one of its requests: not more often than this. */
+const BATCH_CHECKLIST_SPACING_MS = 1_000;
+
 /**
  * Everything the bot says in Slack goes through here as a BullMQ job, so nothing on the
  * revocation path or in a listener ever waits for Slack (asking costs one Redis call). A refresh
@@ -40,6 +43,18 @@ export class SlackOutbox {
    */
   async refreshChecklist(requestId: string, { progress = false } = {}): Promise<void> {
     await this.refresh(SLACK_JOBS.checklist, requestId, { reschedule: !progress });
+  }
+
+  /**
+   * A bulk request's combined checklist, drawn from its requests: at most one render a second
+   * (a refresh asked for meanwhile joins the waiting one), however many of its people progress.
+   */
+  async refreshBatchChecklist(batchId: string): Promise<void> {
+    await this.queue.add(
+      SLACK_JOBS.batchChecklist,
+      { batchId },
+      { ...UNTIL_ACCEPTED, delay: BATCH_CHECKLIST_SPACING_MS, deduplication: { id: `${batchId}.${SLACK_JOBS.batchChecklist}`, keepLastIfActive: true } },
+    );
   }
 
   /**

@@ -2,9 +2,16 @@ import { z } from 'zod';
 import { FIELDS, inputAction } from './blocks/ids.js';
 import { requestId } from './payloads.js';
 
-const taskRef = z.object({ requestId, stepId: z.string().regex(/^[\w.-]{1,200}$/) });
+const taskRef = z.object({
+  requestId,
+  stepId: z.string().regex(/^[\w.-]{1,200}$/),
+  item: z
+    .string()
+    .regex(/^[0-9a-f]{12}$/)
+    .optional(),
+});
 
-/** The Not applicable modal's metadata: which task of which request. */
+/** The Not applicable modal's metadata: which task of which request (and which of its items, for a step whose items are tasks). */
 export function readTaskMetadata(raw: string | undefined): z.infer<typeof taskRef> | undefined {
   try {
     const parsed = taskRef.safeParse(JSON.parse(raw ?? ''));

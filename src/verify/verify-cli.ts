@@ -12,11 +12,11 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { AuditTrail } from '../audit/audit-trail.js';
-import type { PackManifest } from '../evidence/pack-signing.js';
+import type { PackManifest, SummaryManifest } from '../evidence/pack-signing.js';
 import { REQUEST_ID } from '../requests/request.js';
 import { Keys } from '../redis.js';
 import { EXIT } from './exit-codes.js';
-import { verifyPackFile, verifyStoredTrail, type Verdict } from './verify-pack.js';
+import { verifyPackFile, verifyStoredTrail, verifySummaryFile, type Verdict } from './verify-pack.js';
 
 const USAGE =
   'Usage: npm run verify -- <request id | pack.json> [--manifest <pack.manifest.json> --public-key <public.pem> [--pdf <pack.pdf>] | --allow-unsigned]';
@@ -56,7 +56,7 @@ async function main(): Promise<Verdict> {
   if (!values.manifest || !values['public-key']) return verifyPackFile(bytes, { allowUnsigned: values['allow-unsigned'] === true });
   const [manifestBytes, pem] = await Promise.all([read(values.manifest), read(values['public-key'])]);
   if (!manifestBytes || !pem) return { code: EXIT.notFound, message: `Cannot read ${!manifestBytes ? values.manifest : values['public-key']}.` };
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as PackManifest;
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as PackManifest | SummaryManifest;
   // Only the file name is taken from the manifest: a path in it could point anywhere.
   const pdfPath = values.pdf ?? (manifest.pdf ? join(dirname(target), basename(manifest.pdf)) : undefined);
   const pdf = pdfPath ? await read(pdfPath) : undefined;
@@ -68,6 +68,7 @@ async function main(): Promise<Verdict> {
   } catch {
     return { code: EXIT.usage, message: `${values['public-key']} is not a public key in PEM.` };
   }
+  if ('batch_id' in manifest) return verifySummaryFile(bytes, manifest, publicKey, pdf);
   return verifyPackFile(bytes, { manifest, publicKey, ...(pdf ? { pdf } : {}) });
 }
 

@@ -3,8 +3,10 @@ import type { ChainEntry } from '../audit/audit-chain.js';
 import { canonicalJson } from '../audit/audit-chain.js';
 import { verifyChain } from '../audit/verify-chain.js';
 import { buildEvidencePack, type EvidencePack } from '../evidence/evidence-pack.js';
-import { verifyManifest, type PackManifest } from '../evidence/pack-signing.js';
+import { type PackManifest, type SummaryManifest, verifyManifest, verifySummaryManifest } from '../evidence/pack-signing.js';
 import { CHAIN_EXIT, EXIT } from './exit-codes.js';
+
+const SIGNATURE_EXIT = { pack_changed: EXIT.packChanged, wrong_key: EXIT.wrongKey, bad_signature: EXIT.badSignature } as const;
 
 export interface Verdict {
   code: number;
@@ -66,6 +68,19 @@ export function verifyPackFile(bytes: Uint8Array, check: PackCheck = { allowUnsi
       code: EXIT.intact,
       message: `${intact}, signed by the trusted key (key id ${verdict.keyId})${check.manifest.pdf_sha256 ? `, PDF ${check.manifest.pdf} included` : '; this version 1 manifest does not sign the PDF'}.`,
     };
-  const code = { pack_changed: EXIT.packChanged, wrong_key: EXIT.wrongKey, bad_signature: EXIT.badSignature }[verdict.kind];
-  return { code, message: `SIGNATURE FAILED (${verdict.kind}): ${verdict.detail}.` };
+  return { code: SIGNATURE_EXIT[verdict.kind], message: `SIGNATURE FAILED (${verdict.kind}): ${verdict.detail}.` };
+}
+
+/**
+ * A bulk request's summary (src/evidence/batch-summary.ts) and its manifest: the JSON's and the PDF's
+ * SHA-256 and the signature, with the public key the verifier trusts. The summary holds no trail: each
+ * pack it lists is checked on its own.
+ */
+export function verifySummaryFile(json: Uint8Array, manifest: SummaryManifest, publicKey: KeyObject, pdf: Uint8Array | undefined): Verdict {
+  const verdict = verifySummaryManifest(manifest, json, pdf, publicKey);
+  if (!verdict.ok) return { code: SIGNATURE_EXIT[verdict.kind], message: `SIGNATURE FAILED (${verdict.kind}): ${verdict.detail}.` };
+  return {
+    code: EXIT.intact,
+    message: `INTACT: summary of bulk request ${manifest.batch_id}, JSON and PDF signed with key ${verdict.keyId}. Check each pack it lists with its own manifest.`,
+  };
 }

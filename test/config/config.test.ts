@@ -4,37 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEMS } from '../../jobs/systems.js';
-import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { COMPLETE_ENV, configError } from '../support/config-env.js';
 
 const PROD = '0123456789abcdef0123456789abcdef';
 const STAGING = 'fedcba9876543210fedcba9876543210';
 
-/** Everything an operator must set, and nothing that has a default. */
-const COMPLETE: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
-  SLACK_SIGNING_SECRET: 'signing-secret-for-tests',
-  OFFBOARD_APPROVAL_CHANNEL: 'C0APPROVAL',
-  OFFBOARD_APPROVERS: 'S0ITAPPROV',
-  IBMCLOUD_API_KEY: 'ibm-api-key-for-tests',
-  IBMCLOUD_ACCOUNT_IDS: `${PROD},${STAGING}`,
-};
+/** Everything an operator must set, and nothing that has a default, for two accounts. */
+const COMPLETE: Record<string, string> = { ...COMPLETE_ENV, IBMCLOUD_ACCOUNT_IDS: `${PROD},${STAGING}` };
 
 /** The configuration for the systems the bot registers. */
 const load = (env: Record<string, string | undefined>) => loadConfig(env, SYSTEMS);
 
 /** What start-up logs about IBM Cloud's settings: its URLs, account count and timeout. */
 const ibmOf = (config: Config) => config.systems.find((s) => s.module.id === 'ibm-cloud')?.settings.summary;
-
-/** The ConfigError loadConfig throws for `env`; fails the test when it parses. */
-function problemsWith(env: Record<string, string | undefined>): ConfigError {
-  try {
-    load(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected the configuration to be refused, but it parsed');
-}
 
 function without(...names: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(COMPLETE).filter(([k]) => !names.includes(k)));
@@ -112,6 +95,7 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 60_000,
       rescanAfterMs: [3_600_000, 86_400_000, 604_800_000, 2_592_000_000],
       taskRemindAfterMs: 86_400_000,
+      rotation: { remindAfterMs: 86_400_000, tellRequesterAfterMs: 604_800_000 },
       verifyTimeoutMs: 300_000,
       verifyIntervalMs: 50,
       concurrency: 8,
@@ -129,7 +113,7 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as unset: a blank required setting is reported as missing', () => {
-    const err = problemsWith({ ...COMPLETE, SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '   ', IBMCLOUD_API_KEY: '\t' });
+    const err = configError({ ...COMPLETE, SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '   ', IBMCLOUD_API_KEY: '\t' });
 
     expect(err.problems).toEqual([
       'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
@@ -140,7 +124,7 @@ describe('loadConfig', () => {
   });
 
   it('reports every missing required setting at once', () => {
-    const err = problemsWith({});
+    const err = configError({});
 
     for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'OFFBOARD_APPROVAL_CHANNEL', 'OFFBOARD_APPROVERS', 'No system']) {
       expect(err.problems.filter((p) => p.startsWith(name))).toHaveLength(1);
@@ -149,7 +133,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start with no system switched on, naming the variable that switches each on', () => {
-    const err = problemsWith(without('IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS'));
+    const err = configError(without('IBMCLOUD_API_KEY', 'IBMCLOUD_ACCOUNT_IDS'));
 
     expect(err.problems).toEqual([
       `No system to offboard from is switched on: set ${SYSTEMS.map((m) => `${m.switchedOnBy} (${m.title})`).join(' or ')}, or declare one in OFFBOARD_SYSTEMS_FILE`,
@@ -157,13 +141,13 @@ describe('loadConfig', () => {
   });
 
   it('asks for what a switched-on system needs: IBM Cloud without its accounts', () => {
-    const err = problemsWith(without('IBMCLOUD_ACCOUNT_IDS'));
+    const err = configError(without('IBMCLOUD_ACCOUNT_IDS'));
 
     expect(err.problems).toEqual(['IBMCLOUD_ACCOUNT_IDS is required with IBMCLOUD_API_KEY: a comma list of IBM Cloud account ids']);
   });
 
   it('reports every problem at once: missing token, bad channel id, bad approvers, bad account ids, bad URL', () => {
-    const err = problemsWith({
+    const err = configError({
       ...without('SLACK_BOT_TOKEN'),
       OFFBOARD_APPROVAL_CHANNEL: '#it-approvals',
       OFFBOARD_APPROVERS: 'alex, riley',
@@ -183,7 +167,7 @@ describe('loadConfig', () => {
 
   it('takes IBMCLOUD_MAX_RPS as a positive number of requests per second, and refuses anything else by name', () => {
     for (const bad of ['0', '-5', 'fast']) {
-      const problems = problemsWith({ ...COMPLETE, IBMCLOUD_MAX_RPS: bad }).problems;
+      const problems = configError({ ...COMPLETE, IBMCLOUD_MAX_RPS: bad }).problems;
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatch(/^IBMCLOUD_MAX_RPS must be/);
     }
@@ -193,7 +177,7 @@ describe('loadConfig', () => {
   });
 
   it('takes VPC regions and a regional URL with {region}, listing every problem of them by name', () => {
-    const problems = problemsWith({ ...COMPLETE, IBMCLOUD_VPC_REGIONS: 'us-south,Dallas', IBMCLOUD_VPC_URL: 'https://iaas.cloud.ibm.com/v1' }).problems;
+    const problems = configError({ ...COMPLETE, IBMCLOUD_VPC_REGIONS: 'us-south,Dallas', IBMCLOUD_VPC_URL: 'https://iaas.cloud.ibm.com/v1' }).problems;
     expect(problems).toEqual([
       'IBMCLOUD_VPC_REGIONS must be a comma list of VPC regions, e.g. us-south,eu-de',
       'IBMCLOUD_VPC_URL must be an http(s) URL with {region} where the region goes',
@@ -208,7 +192,7 @@ describe('loadConfig', () => {
 
   it('takes re-scan intervals above zero only: a re-scan at 0 s could never run, and is refused by name', () => {
     for (const bad of ['0s', '1h,0d', '1w', 'soon']) {
-      expect(problemsWith({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: bad }).problems).toEqual([
+      expect(configError({ ...COMPLETE, OFFBOARD_RESCAN_AFTER: bad }).problems).toEqual([
         expect.stringMatching(/^OFFBOARD_RESCAN_AFTER must be a comma list of durations above zero/),
       ]);
     }
@@ -217,21 +201,32 @@ describe('loadConfig', () => {
 
   it('takes one task reminder interval above zero, refusing anything else by name', () => {
     for (const bad of ['0s', '1h,1d', '1w', 'daily']) {
-      expect(problemsWith({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: bad }).problems).toEqual([
+      expect(configError({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: bad }).problems).toEqual([
         expect.stringMatching(/^OFFBOARD_TASK_REMIND_AFTER must be a duration above zero/),
       ]);
     }
     expect(load({ ...COMPLETE, OFFBOARD_TASK_REMIND_AFTER: '12h' }).jobs.taskRemindAfterMs).toBe(43_200_000);
   });
 
+  it('takes the rotation reminder intervals as durations above zero, listing both when both are wrong', () => {
+    expect(configError({ ...COMPLETE, OFFBOARD_ROTATION_REMIND_AFTER: '0s', OFFBOARD_ROTATION_TELL_REQUESTER_AFTER: 'weekly' }).problems).toEqual([
+      expect.stringMatching(/^OFFBOARD_ROTATION_REMIND_AFTER must be a duration above zero/),
+      expect.stringMatching(/^OFFBOARD_ROTATION_TELL_REQUESTER_AFTER must be a duration above zero/),
+    ]);
+    expect(load({ ...COMPLETE, OFFBOARD_ROTATION_REMIND_AFTER: '12h', OFFBOARD_ROTATION_TELL_REQUESTER_AFTER: '3d' }).jobs.rotation).toEqual({
+      remindAfterMs: 43_200_000,
+      tellRequesterAfterMs: 259_200_000,
+    });
+  });
+
   it('refuses a mix of a user group and users as approvers', () => {
-    const err = problemsWith({ ...COMPLETE, OFFBOARD_APPROVERS: 'S0ITAPPROV,U0ALEX001' });
+    const err = configError({ ...COMPLETE, OFFBOARD_APPROVERS: 'S0ITAPPROV,U0ALEX001' });
 
     expect(err.problems).toEqual(['OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)']);
   });
 
   it('refuses an out-of-range port, a non-Redis URL and a bad key prefix', () => {
-    const err = problemsWith({ ...COMPLETE, PORT: '70000', REDIS_URL: 'http://127.0.0.1:6379', REDIS_PREFIX: 'a:b' });
+    const err = configError({ ...COMPLETE, PORT: '70000', REDIS_URL: 'http://127.0.0.1:6379', REDIS_PREFIX: 'a:b' });
 
     expect(err.problems).toEqual([
       'PORT must be at most 65535',
@@ -241,7 +236,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses service URLs that are not http(s), as its message says', () => {
-    const err = problemsWith({ ...COMPLETE, IBMCLOUD_IAM_URL: 'ftp://iam.cloud.ibm.com', SLACK_API_URL: 'javascript:alert(1)' });
+    const err = configError({ ...COMPLETE, IBMCLOUD_IAM_URL: 'ftp://iam.cloud.ibm.com', SLACK_API_URL: 'javascript:alert(1)' });
 
     expect(err.problems).toEqual(['SLACK_API_URL must be an http(s) URL', 'IBMCLOUD_IAM_URL must be an http(s) URL']);
   });
@@ -249,7 +244,7 @@ describe('loadConfig', () => {
   it('never shows secret values in the error, even when other settings are wrong', () => {
     const signingSecret = 'SIGNING-SECRET-9f8e7d6c5b4a';
     const apiKey = 'IBM-API-KEY-0a1b2c3d4e5f';
-    const err = problemsWith({
+    const err = configError({
       ...COMPLETE,
       SLACK_SIGNING_SECRET: signingSecret,
       IBMCLOUD_API_KEY: apiKey,
@@ -266,7 +261,7 @@ describe('loadConfig', () => {
   });
 
   it('never shows a wrong kind of Slack token in the error, only what is wrong with it', () => {
-    const err = problemsWith({ ...COMPLETE, SLACK_BOT_TOKEN: 'xoxp-secret-value' });
+    const err = configError({ ...COMPLETE, SLACK_BOT_TOKEN: 'xoxp-secret-value' });
 
     expect(err.problems).toEqual(['SLACK_BOT_TOKEN must be a bot token starting with xoxb-']);
     expect(err.message).not.toContain('xoxp-secret-value');
@@ -284,17 +279,17 @@ describe('loadConfig', () => {
     const signing = (file: string) => ({ ...COMPLETE, OFFBOARD_SIGNING_KEY_FILE: file, OFFBOARD_SIGNING_KEY_ID: 'ops-2026' });
 
     it('refuses a key readable by group or others, listed with every other problem', () => {
-      const err = problemsWith({ ...signing(keyFile(0o644)), LOG_LEVEL: 'loud' });
+      const err = configError({ ...signing(keyFile(0o644)), LOG_LEVEL: 'loud' });
 
       expect(err.problems).toHaveLength(2);
       expect(err.problems).toContain(
         'OFFBOARD_SIGNING_KEY_FILE is readable or writable by group or others (mode 0644): chmod 600 it, owned by the user the bot runs as',
       );
-      expect(problemsWith(signing(keyFile(0o640))).problems[0]).toContain('(mode 0640)');
+      expect(configError(signing(keyFile(0o640))).problems[0]).toContain('(mode 0640)');
     });
 
     it('refuses a key file that cannot be read, naming the setting', () => {
-      expect(problemsWith(signing(join(tmpdir(), 'no-such-key.pem'))).problems).toEqual([
+      expect(configError(signing(join(tmpdir(), 'no-such-key.pem'))).problems).toEqual([
         'OFFBOARD_SIGNING_KEY_FILE cannot be read (ENOENT): it must name the Ed25519 private key in PEM (npm run keygen)',
       ]);
     });
@@ -309,7 +304,7 @@ describe('loadConfig', () => {
   it('keeps evidence packs out of the approval thread unless OFFBOARD_EVIDENCE_IN_THREAD=true', () => {
     expect(load(COMPLETE).evidence.inThread).toBe(false);
     expect(load({ ...COMPLETE, OFFBOARD_EVIDENCE_IN_THREAD: 'true' }).evidence.inThread).toBe(true);
-    expect(problemsWith({ ...COMPLETE, OFFBOARD_EVIDENCE_IN_THREAD: 'yes' }).problems).toEqual(['OFFBOARD_EVIDENCE_IN_THREAD must be true or false']);
+    expect(configError({ ...COMPLETE, OFFBOARD_EVIDENCE_IN_THREAD: 'yes' }).problems).toEqual(['OFFBOARD_EVIDENCE_IN_THREAD must be true or false']);
   });
 });
 
@@ -324,7 +319,7 @@ describe('the follow-ups of a request waiting for a decision', () => {
       escalation: { kind: 'usergroup', id: 'S0SECURE' },
     });
     expect(load({ ...COMPLETE, OFFBOARD_ESCALATION: 'C0SECURITY' }).pending.escalation).toEqual({ kind: 'channel', id: 'C0SECURITY' });
-    expect(problemsWith({ ...COMPLETE, OFFBOARD_REMIND_AFTER: '0h', OFFBOARD_EXPIRE_AFTER: 'a week', OFFBOARD_ESCALATION: '#security' }).problems).toEqual([
+    expect(configError({ ...COMPLETE, OFFBOARD_REMIND_AFTER: '0h', OFFBOARD_EXPIRE_AFTER: 'a week', OFFBOARD_ESCALATION: '#security' }).problems).toEqual([
       'OFFBOARD_REMIND_AFTER must be a duration above zero such as 30m, 4h or 7d (units s, m, h, d)',
       'OFFBOARD_ESCALATION must be a user group id (S…) or a channel id (C… or G…)',
       'OFFBOARD_EXPIRE_AFTER must be a duration above zero such as 30m, 4h or 7d (units s, m, h, d)',

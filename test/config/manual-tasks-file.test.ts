@@ -1,32 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEMS } from '../../jobs/systems.js';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { TASK_TEMPLATES } from '../../src/connectors/manual/templates.js';
+import { BOT_ENV, configFile, configProblems } from '../support/config-env.js';
 
-const BOT: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
-  SLACK_SIGNING_SECRET: 'signing-secret-for-tests',
-  OFFBOARD_APPROVAL_CHANNEL: 'C0APPROVAL',
-  OFFBOARD_APPROVERS: 'S0ITAPPROV',
-};
+const problemsOf = (yaml: string) => configProblems({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: configFile('systems.yaml', yaml) });
 
 function load(yaml: string, env: Record<string, string> = {}) {
-  const file = join(mkdtempSync(join(tmpdir(), 'offboard-systems-')), 'systems.yaml');
-  writeFileSync(file, yaml);
-  return loadConfig({ ...BOT, OFFBOARD_SYSTEMS_FILE: file, ...env }, SYSTEMS);
-}
-
-function problemsOf(yaml: string): string[] {
-  try {
-    load(yaml);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the configuration to be refused, but it parsed');
+  return loadConfig({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: configFile('systems.yaml', yaml), ...env }, SYSTEMS);
 }
 
 describe('manual tasks declared in OFFBOARD_SYSTEMS_FILE (kind: manual)', () => {

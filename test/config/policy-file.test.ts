@@ -1,36 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEMS } from '../../jobs/systems.js';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { DEFAULT_POLICY, ruleFor, type RuleFacts } from '../../src/requests/approval-rules.js';
-
-const COMPLETE: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
-  SLACK_SIGNING_SECRET: 'signing-secret-for-tests',
-  OFFBOARD_APPROVAL_CHANNEL: 'C0APPROVAL',
-  OFFBOARD_APPROVERS: 'S0ITAPPROV',
-  IBMCLOUD_API_KEY: 'ibm-api-key-for-tests',
-  IBMCLOUD_ACCOUNT_IDS: '0123456789abcdef0123456789abcdef',
-};
-
-const dir = mkdtempSync(join(tmpdir(), 'offboard-policy-'));
-function policyFile(name: string, text: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env, SYSTEMS);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the configuration to be refused, but it parsed');
-}
+import { loadConfig } from '../../src/config/config.js';
+import { COMPLETE_ENV, configFile, configProblems } from '../support/config-env.js';
 
 const facts = (over: Partial<RuleFacts> = {}): RuleFacts => ({
   reason: 'resignation',
@@ -44,7 +18,7 @@ const facts = (over: Partial<RuleFacts> = {}): RuleFacts => ({
 
 describe('OFFBOARD_POLICY_FILE', () => {
   it('without a file: two approvals for a termination for cause and for someone privileged, one otherwise, any rejection ends it', () => {
-    const { policy } = loadConfig(COMPLETE, SYSTEMS);
+    const { policy } = loadConfig(COMPLETE_ENV, SYSTEMS);
     expect(policy).toEqual(DEFAULT_POLICY);
     expect(ruleFor(policy, facts({ reason: 'termination_for_cause' }))).toMatchObject({ approvals: 2, rejections: 1, typedConfirmation: false });
     expect(ruleFor(policy, facts({ privileged: true }))).toMatchObject({ name: 'Privileged person', approvals: 2 });
@@ -53,7 +27,7 @@ describe('OFFBOARD_POLICY_FILE', () => {
   });
 
   it('reads YAML: the first rule whose every condition holds decides, top to bottom', () => {
-    const file = policyFile(
+    const file = configFile(
       'policy.yaml',
       `# Security signs off terminations for cause and owners of accounts, typing who leaves.
 rules:
@@ -75,7 +49,7 @@ rules:
     approvals: 1
 `,
     );
-    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
+    const { policy } = loadConfig({ ...COMPLETE_ENV, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
     expect(ruleFor(policy, facts({ reason: 'termination_for_cause', accountOwner: true }))).toEqual({
       name: 'For cause or account owner',
       when: { reasons: ['termination_for_cause'] },
@@ -90,21 +64,21 @@ rules:
   });
 
   it('a bulk condition matches the people of a request for several at once, and only them', () => {
-    const file = policyFile('bulk.yaml', 'rules:\n  - { name: Bulk, when: { bulk: true }, approvals: 2 }\n  - { name: Everyone else, approvals: 1 }\n');
-    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
+    const file = configFile('bulk.yaml', 'rules:\n  - { name: Bulk, when: { bulk: true }, approvals: 2 }\n  - { name: Everyone else, approvals: 1 }\n');
+    const { policy } = loadConfig({ ...COMPLETE_ENV, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
     expect(ruleFor(policy, facts({ bulk: true }))).toMatchObject({ name: 'Bulk', approvals: 2 });
     expect(ruleFor(policy, facts({ bulk: false })).name).toBe('Everyone else');
   });
 
   it('reads JSON; a request no rule matches needs one approval from the approvers', () => {
-    const file = policyFile('policy.json', JSON.stringify({ rules: [{ name: 'Privileged', when: { privileged: true }, approvals: 2 }] }));
-    const { policy } = loadConfig({ ...COMPLETE, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
+    const file = configFile('policy.json', JSON.stringify({ rules: [{ name: 'Privileged', when: { privileged: true }, approvals: 2 }] }));
+    const { policy } = loadConfig({ ...COMPLETE_ENV, OFFBOARD_POLICY_FILE: file }, SYSTEMS);
     expect(ruleFor(policy, facts({ privileged: true })).approvals).toBe(2);
     expect(ruleFor(policy, facts())).toMatchObject({ name: 'No rule matched', approvals: 1 });
   });
 
   it('lists every problem in the file, each with where it is, together with the other settings’ problems', () => {
-    const file = policyFile(
+    const file = configFile(
       'bad.yaml',
       `rules:
   - name: Everyone
@@ -116,7 +90,7 @@ rules:
     aprovals: 2
 `,
     );
-    expect(problems({ ...COMPLETE, OFFBOARD_APPROVAL_CHANNEL: 'approvals', OFFBOARD_POLICY_FILE: file })).toEqual([
+    expect(configProblems({ ...COMPLETE_ENV, OFFBOARD_APPROVAL_CHANNEL: 'approvals', OFFBOARD_POLICY_FILE: file })).toEqual([
       'OFFBOARD_APPROVAL_CHANNEL must be a channel id such as C0123ABCD, not a name',
       'OFFBOARD_POLICY_FILE: rules[1].name: Too small: expected string to have >=1 characters',
       'OFFBOARD_POLICY_FILE: rules[1].when.reasons[0]: must be one of resignation, termination, termination_for_cause, role_change, contract_end, inactive_identity',
@@ -129,23 +103,23 @@ rules:
   });
 
   it('refuses a rule that can never apply, after one that matches every request', () => {
-    const file = policyFile(
+    const file = configFile(
       'unreachable.yaml',
       'rules:\n  - { name: Everyone, approvals: 1 }\n  - { name: For cause, when: { reasons: [termination_for_cause] }, approvals: 2 }\n',
     );
-    expect(problems({ ...COMPLETE, OFFBOARD_POLICY_FILE: file })).toEqual([
+    expect(configProblems({ ...COMPLETE_ENV, OFFBOARD_POLICY_FILE: file })).toEqual([
       'OFFBOARD_POLICY_FILE: rules[1]: can never apply: rule "Everyone" before it has no conditions and matches every request',
     ]);
   });
 
   it('refuses a file that is not YAML, one without rules, and one that cannot be read, naming the setting', () => {
-    expect(problems({ ...COMPLETE, OFFBOARD_POLICY_FILE: policyFile('broken.yaml', 'rules: [ { name: x\n') })).toEqual([
+    expect(configProblems({ ...COMPLETE_ENV, OFFBOARD_POLICY_FILE: configFile('broken.yaml', 'rules: [ { name: x\n') })).toEqual([
       expect.stringMatching(/^OFFBOARD_POLICY_FILE is not YAML or JSON: /),
     ]);
-    expect(problems({ ...COMPLETE, OFFBOARD_POLICY_FILE: policyFile('empty.yaml', 'rules: []\n') })).toEqual([
+    expect(configProblems({ ...COMPLETE_ENV, OFFBOARD_POLICY_FILE: configFile('empty.yaml', 'rules: []\n') })).toEqual([
       'OFFBOARD_POLICY_FILE: rules: must hold at least one rule',
     ]);
-    expect(problems({ ...COMPLETE, OFFBOARD_POLICY_FILE: join(dir, 'missing.yaml') })).toEqual([
+    expect(configProblems({ ...COMPLETE_ENV, OFFBOARD_POLICY_FILE: join(tmpdir(), 'offboard-no-such-dir', 'missing.yaml') })).toEqual([
       'OFFBOARD_POLICY_FILE cannot be read (ENOENT): it must name a YAML or JSON file of approval rules',
     ]);
   });

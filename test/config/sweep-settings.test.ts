@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SYSTEMS } from '../../jobs/systems.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { readIbmCloudSettings } from '../../src/connectors/ibm-cloud/settings.js';
+import { COMPLETE_ENV } from '../support/config-env.js';
 
-const ENV: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
-  SLACK_SIGNING_SECRET: 'signing-secret-for-tests',
-  OFFBOARD_APPROVAL_CHANNEL: 'C0APPROVAL',
-  OFFBOARD_APPROVERS: 'S0ITAPPROV',
-  IBMCLOUD_API_KEY: 'ibm-api-key-for-tests',
-  IBMCLOUD_ACCOUNT_IDS: '0123456789abcdef0123456789abcdef',
-};
+const ENV = COMPLETE_ENV;
 
 describe('the sweep settings', () => {
   it('default to no schedule, UTC, 30 days and a first wait of 5 s', () => {

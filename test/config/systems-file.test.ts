@@ -1,17 +1,10 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEMS } from '../../jobs/systems.js';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
-
-/** The bot's own settings, with no built-in system switched on: the file's systems are the only ones. */
-const BOT: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
-  SLACK_SIGNING_SECRET: 'signing-secret-for-tests',
-  OFFBOARD_APPROVAL_CHANNEL: 'C0APPROVAL',
-  OFFBOARD_APPROVERS: 'S0ITAPPROV',
-};
+import { loadConfig } from '../../src/config/config.js';
+import { BOT_ENV, configFile, configProblems } from '../support/config-env.js';
 
 const GITHUB = `
   - id: github
@@ -30,29 +23,12 @@ const ZOOM = `
     profile: rfc
     timeout_ms: 5000`;
 
-/** A systems file with `text` in it, as an operator writes one. */
-function systemsFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'offboard-systems-')), 'systems.yaml');
-  writeFileSync(file, text);
-  return file;
-}
-
-function problemsWith(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env, SYSTEMS);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected the configuration to be refused, but it parsed');
-}
-
 describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
   it('join the built-in ones, each switched on with the token its variable holds, in the order of the file', () => {
-    const file = systemsFile(`systems:${GITHUB}${ZOOM}\n`);
+    const file = configFile('systems.yaml', `systems:${GITHUB}${ZOOM}\n`);
     const config = loadConfig(
       {
-        ...BOT,
+        ...BOT_ENV,
         SLACK_ADMIN_TOKEN: 'xoxp-admin-token',
         OFFBOARD_SYSTEMS_FILE: file,
         GITHUB_SCIM_TOKEN: 'ghp-scim-token',
@@ -74,13 +50,16 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
   });
 
   it('a declared system alone is enough to start', () => {
-    const config = loadConfig({ ...BOT, OFFBOARD_SYSTEMS_FILE: systemsFile(`systems:${GITHUB}\n`), GITHUB_SCIM_TOKEN: 'ghp-scim-token' }, SYSTEMS);
+    const config = loadConfig(
+      { ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: configFile('systems.yaml', `systems:${GITHUB}\n`), GITHUB_SCIM_TOKEN: 'ghp-scim-token' },
+      SYSTEMS,
+    );
 
     expect(config.systems.map((s) => s.module.id)).toEqual(['github']);
   });
 
   it('a declared system whose token variable is not set is a problem naming the variable, listed with the others', () => {
-    const problems = problemsWith({ ...BOT, SLACK_BOT_TOKEN: '', OFFBOARD_SYSTEMS_FILE: systemsFile(`systems:${GITHUB}\n`) });
+    const problems = configProblems({ ...BOT_ENV, SLACK_BOT_TOKEN: '', OFFBOARD_SYSTEMS_FILE: configFile('systems.yaml', `systems:${GITHUB}\n`) });
 
     expect(problems).toEqual([
       'SLACK_BOT_TOKEN is required (xoxb-… from OAuth & Permissions)',
@@ -89,7 +68,9 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
   });
 
   it('lists every problem of every entry at once, with the bot’s own and those of the entries that hold', () => {
-    const file = systemsFile(`systems:${GITHUB}
+    const file = configFile(
+      'systems.yaml',
+      `systems:${GITHUB}
   - id: GitHub!
     kind: scim
     base_url: https://example.com/scim/
@@ -128,8 +109,9 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
     token_env: MIRO_SCIM_TOKEN
     profile: rfc
     pagesize: 10
-`);
-    const problems = problemsWith({ ...BOT, OFFBOARD_APPROVERS: 'nobody', OFFBOARD_SYSTEMS_FILE: file });
+`,
+    );
+    const problems = configProblems({ ...BOT_ENV, OFFBOARD_APPROVERS: 'nobody', OFFBOARD_SYSTEMS_FILE: file });
 
     expect(problems).toEqual([
       'OFFBOARD_APPROVERS must be one user group id (S…) or a comma list of user ids (U…)',
@@ -151,17 +133,20 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
   });
 
   it('an unknown profile names the profiles there are', () => {
-    const file = systemsFile(`systems:${GITHUB.replace('github-emu', 'gitlab')}\n`);
+    const file = configFile('systems.yaml', `systems:${GITHUB.replace('github-emu', 'gitlab')}\n`);
 
-    expect(problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: file, GITHUB_SCIM_TOKEN: 'ghp-scim-token' })).toEqual([
+    expect(configProblems({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: file, GITHUB_SCIM_TOKEN: 'ghp-scim-token' })).toEqual([
       'OFFBOARD_SYSTEMS_FILE systems[0] (github): profile: unknown SCIM profile "gitlab": one of rfc, github-emu, atlassian, aws-identity-center, entra-app',
     ]);
   });
 
   it('a token variable that is one of the bot’s own settings or a built-in system’s is refused: the secret would be another’s', () => {
-    const file = systemsFile(`systems:${GITHUB.replace('GITHUB_SCIM_TOKEN', 'SLACK_BOT_TOKEN')}${ZOOM.replace('ZOOM_SCIM_TOKEN', 'SLACK_ADMIN_TOKEN')}\n`);
+    const file = configFile(
+      'systems.yaml',
+      `systems:${GITHUB.replace('GITHUB_SCIM_TOKEN', 'SLACK_BOT_TOKEN')}${ZOOM.replace('ZOOM_SCIM_TOKEN', 'SLACK_ADMIN_TOKEN')}\n`,
+    );
 
-    expect(problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: file })).toEqual([
+    expect(configProblems({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: file })).toEqual([
       "OFFBOARD_SYSTEMS_FILE systems[0] (github): SLACK_BOT_TOKEN is one of the bot's own settings: name a variable of its own",
       'OFFBOARD_SYSTEMS_FILE systems[1] (zoom): SLACK_ADMIN_TOKEN is a setting of Slack: name a variable of its own',
     ]);
@@ -169,19 +154,19 @@ describe('systems declared in OFFBOARD_SYSTEMS_FILE', () => {
 
   it('a file that cannot be read, is not YAML or is not a list of systems says so, never echoing its path', () => {
     const missing = join(tmpdir(), 'offboard-no-such-dir', 'systems.yaml');
-    expect(problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: missing })).toEqual([
+    expect(configProblems({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: missing })).toEqual([
       'OFFBOARD_SYSTEMS_FILE cannot be read (ENOENT): it must name a YAML file declaring systems (docs/configuration.md)',
     ]);
-    const unreadable = systemsFile(`systems:${GITHUB}\n`);
+    const unreadable = configFile('systems.yaml', `systems:${GITHUB}\n`);
     chmodSync(unreadable, 0o000);
     if (process.getuid?.() !== 0)
-      expect(problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: unreadable })[0]).toMatch(/^OFFBOARD_SYSTEMS_FILE cannot be read \(EACCES\)/);
+      expect(configProblems({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: unreadable })[0]).toMatch(/^OFFBOARD_SYSTEMS_FILE cannot be read \(EACCES\)/);
 
-    const broken = problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: systemsFile('systems:\n  - id: github\n   kind: [scim\n') });
+    const broken = configProblems({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: configFile('systems.yaml', 'systems:\n  - id: github\n   kind: [scim\n') });
     expect(broken.length).toBeGreaterThan(0);
     for (const problem of broken) expect(problem).toMatch(/^OFFBOARD_SYSTEMS_FILE is not valid YAML: .* at line \d+/);
 
-    expect(problemsWith({ ...BOT, OFFBOARD_SYSTEMS_FILE: systemsFile('system:\n  - id: github\n') })).toEqual([
+    expect(configProblems({ ...BOT_ENV, OFFBOARD_SYSTEMS_FILE: configFile('systems.yaml', 'system:\n  - id: github\n') })).toEqual([
       'OFFBOARD_SYSTEMS_FILE: systems: systems must be a list of systems',
       'OFFBOARD_SYSTEMS_FILE: Unrecognized key: "system"',
     ]);

@@ -125,10 +125,23 @@ describe('the keys of the service IDs a person created, at the disable phase', (
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
   });
 
-  it('has nothing to do at the delete phase: the service IDs step deletes them with their keys', async () => {
-    const { client } = await simulator();
-    expect(keysStep(client).delete).toBeUndefined();
-    expect(sidStep(client).delete).toBeDefined();
+  it('at the delete phase, disables again only a key made on her service ID since, before the service IDs step deletes them', async () => {
+    const { sim, client } = await simulator();
+    await runPhase(keysStep(client), 'disable');
+    const since = sim.createApiKey({
+      accountId: ACME_PRODUCTION,
+      iamId: sim.serviceId(SIM_NHI_IDS.ciPipeline)!.iam_id,
+      name: 'made-since',
+      createdBy: SIM_IAM_IDS.alex,
+    });
+    const { changes, readBack } = await runPhase(keysStep(client), 'delete', ctx('tx-2'));
+
+    expect(changes.map((c) => [c.id, c.outcome])).toEqual([
+      [SIM_NHI_IDS.ciPipelineKey, 'already_absent'],
+      [since.id, 'disabled'],
+    ]);
+    expect(readBack).toEqual({ confirmed: true, remaining: [] });
+    expect(sim.apiKey(since.id)?.disabled).toBe(true);
   });
 });
 
@@ -244,11 +257,85 @@ describe('what the person created, handed over to the successor', () => {
     expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
   });
 
+  it('keeps a service ID of hers with no API key at the disable phase too, with its last use and console link, so the successor hears of it then', async () => {
+    const { sim, client } = await simulator();
+    const empty = sim.createServiceId({ accountId: ACME_PRODUCTION, name: 'empty-deployer', createdBy: jane });
+    const { found, changes, readBack } = await runPhase(keysStep(client), 'disable', handOver());
+
+    expect(found.find((f) => f.id === empty.id)).toEqual(
+      expect.objectContaining({
+        label: 'service ID empty-deployer (no API key)',
+        kind: 'service ID with no API key',
+        useCount: 0,
+        link: `https://cloud.ibm.com/iam/serviceids/${empty.id}?bss_account=${ACME_PRODUCTION}`,
+      }),
+    );
+    // Counted by kind beside it, so the preview does not count a service ID as a key.
+    expect(found.find((f) => f.id === SIM_NHI_IDS.ciPipelineKey)?.kind).toBe('API key');
+    expect(changes.find((c) => c.id === empty.id)).toEqual({
+      id: empty.id,
+      label: 'service ID empty-deployer (no API key)',
+      outcome: 'kept',
+      detail: 'handed over to Taylor Lee; left working',
+    });
+    expect(readBack).toEqual({ confirmed: true, remaining: [] });
+    expect(mutations(sim)).toEqual([]);
+  });
+
+  it('lists no service ID with the keys when what they created is disabled: the service IDs step deletes it at the delete phase', async () => {
+    const { sim, client } = await simulator();
+    const empty = sim.createServiceId({ accountId: ACME_PRODUCTION, name: 'empty-deployer', createdBy: jane });
+    const keys = await runPhase(keysStep(client), 'disable');
+
+    expect(keys.found.map((f) => f.id)).not.toContain(empty.id);
+    expect(keys.found.every((f) => f.kind === undefined)).toBe(true);
+    expect(sim.serviceId(empty.id)).toBeDefined();
+  });
+
   it('keeps them too on a request that does not say (filed before the choice was asked), saying why', async () => {
     const { sim, client } = await simulator();
     const { changes } = await runPhase(keysStep(client), 'disable', { ...ctx(), created: undefined });
     expect(changes.map((c) => [c.outcome, c.detail])).toEqual([['kept', 'left working: the request does not say what happens to what they created']]);
     expect(mutations(sim)).toEqual([]);
+  });
+});
+
+describe('what the person created, to be deleted (Delete with a grace period)', () => {
+  const toDelete = () => ctx('tx-1', { choice: 'delete' });
+
+  it('keeps every key working at the disable phase, saying until when, changes nothing in IAM, and offers no rotation', async () => {
+    const { sim, client } = await simulator();
+    const { found, changes, readBack } = await runPhase(keysStep(client), 'disable', toDelete());
+
+    expect(changes).toEqual([
+      {
+        id: SIM_NHI_IDS.ciPipelineKey,
+        label: 'ci-pipeline-key (service ID ci-pipeline)',
+        outcome: 'kept',
+        detail: 'left working through the grace period, as the request chose Delete: deleted with its service ID when the grace period ends',
+      },
+    ]);
+    expect(found.some((f) => f.rotate)).toBe(false);
+    expect(readBack).toEqual({ confirmed: true, remaining: [] });
+    expect(mutations(sim)).toEqual([]);
+    expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
+  });
+
+  it('at the delete phase disables the keys, then deletes the service ID with them, each read back', async () => {
+    const { sim, client } = await simulator();
+    const keys = await runPhase(keysStep(client), 'delete', toDelete());
+    const serviceIds = await runPhase(sidStep(client), 'delete', toDelete());
+
+    expect(keys.changes).toEqual([
+      { id: SIM_NHI_IDS.ciPipelineKey, label: 'ci-pipeline-key (service ID ci-pipeline)', outcome: 'disabled', snapshot: { disabled: false } },
+    ]);
+    expect(serviceIds.changes.map((c) => [c.id, c.outcome])).toEqual([[SIM_NHI_IDS.ciPipeline, 'removed']]);
+    expect([keys.readBack, serviceIds.readBack]).toEqual([
+      { confirmed: true, remaining: [] },
+      { confirmed: true, remaining: [] },
+    ]);
+    expect(sim.serviceId(SIM_NHI_IDS.ciPipeline)).toBeUndefined();
+    expect(sim.apiKey(SIM_NHI_IDS.ciPipelineKey)).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
+import { canonicalJson, linkEntries, sha256Hex } from '../../src/audit/audit-chain.js';
 import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import { stepId } from '../../src/connectors/step-ref.js';
 import { renderEvidencePdf } from '../../src/evidence/evidence-pdf.js';
@@ -267,5 +267,54 @@ describe('what the pack says about the rounds after the first', () => {
     expect(text).toContain(
       'Hand-over recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (no credential was rotated)',
     );
+  });
+
+  it('a step whose items are attested one by one: each item with who attested it, when and how, and never attested as a whole while one is open', async () => {
+    const ref = { ...PLAN[0]!, step: 'servers', title: 'Their SSH keys on servers' };
+    const id = stepId(ref);
+    const items = [
+      { id: 'us-south/web-1/k1', label: 'SSH key k1 on server web-1 (us-south)', link: 'https://cloud.example/web-1' },
+      { id: 'eu-de/db-1/k1', label: 'SSH key k1 on server db-1 (eu-de)' },
+    ];
+    const events: object[] = [
+      { type: 'request.submitted', actor: request.requester.slackUserId, request },
+      { type: 'request.approved', actor: 'U09SEC' },
+      { type: 'run.planned', round: 1, steps: [ref], startsAt: '2025-03-04T17:00:00.000Z', phase: 'disable' },
+      { type: 'step.inventoried', stepId: id, found: items },
+      { type: 'task.opened', stepId: id, instructions: 'Remove it', attesters: { kind: 'users', ids: [] }, items },
+      { type: 'item.attested', stepId: id, itemId: items[1]!.id, label: items[1]!.label, actor: 'U09SEC', outcome: 'not_applicable', note: 'rebuilt' },
+    ];
+    const at = (i: number) => `2025-03-04T17:00:${String(i).padStart(2, '0')}.000Z`;
+    const entries = (n: number) =>
+      linkEntries(
+        request.id,
+        events.slice(0, n).map((event, i) => ({ seq: `${i + 1}-0`, at: at(i), event })),
+      );
+    const open = buildEvidencePack({ requestId: request.id, round: 1, entries: entries(events.length), generator: GENERATOR }).steps[0]!;
+    expect(open.state).toBe('open');
+    expect(open.assurance).toBe('residual_not_verified');
+    expect(open.item_tasks).toEqual([
+      { id: items[0]!.id, label: items[0]!.label, detail: null, link: 'https://cloud.example/web-1', attestation: null },
+      {
+        id: items[1]!.id,
+        label: items[1]!.label,
+        detail: null,
+        link: null,
+        attestation: { by: 'U09SEC', at: at(5), outcome: 'not_applicable', note: 'rebuilt' },
+      },
+    ]);
+    events.push(
+      { type: 'item.attested', stepId: id, itemId: items[0]!.id, label: items[0]!.label, actor: 'U06KIM', outcome: 'done' },
+      { type: 'step.attested', stepId: id, actor: 'U06KIM', outcome: 'done', note: 'each of its 2 item(s) attested on its own: 1 done, 1 not applicable' },
+    );
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: entries(events.length), generator: GENERATOR });
+    expect(pack.steps[0]).toMatchObject({ state: 'attested', assurance: 'attested_by_person' });
+    expect(pack.steps[0]!.item_tasks![0]!.attestation).toEqual({ by: 'U06KIM', at: at(6), outcome: 'done', note: null });
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('2 items, each attested on its own; not read back by the bot');
+    expect(text).toContain(
+      `SSH key k1 on server web-1 (us-south) (${items[0]!.id}): Done: attested by U06KIM at ${at(6)}. Console: https://cloud.example/web-1`,
+    );
+    expect(text).toContain(`SSH key k1 on server db-1 (eu-de) (${items[1]!.id}): Not applicable: attested by U09SEC at ${at(5)}. Note: rebuilt`);
   });
 });

@@ -1,12 +1,27 @@
+import { generateKeyPairSync, verify } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
-import { PEOPLE } from '../../app/demo/workspace.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
+import { createLogger } from '../../src/logger.js';
+import { approvedTerms, termsDigest } from '../../src/requests/approval-terms.js';
+import type { BatchDecision } from '../../src/requests/batch-decision.js';
+import { canonicalJson, sha256Hex } from '../../src/audit/audit-chain.js';
+import type { BatchSummary } from '../../src/evidence/batch-summary.js';
+import type { SummaryManifest } from '../../src/evidence/pack-signing.js';
+import { EXIT } from '../../src/verify/exit-codes.js';
+import { verifySummaryFile } from '../../src/verify/verify-pack.js';
+import { runView } from '../../src/runs/run-view.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import {
@@ -104,6 +119,26 @@ describe('a bulk request: several people in one form', () => {
     // Each person's keys are gone from both accounts, as IBM Cloud answers now.
     const keysLeft = crowd.flatMap((p) => [ACME_PRODUCTION, ACME_STAGING].flatMap((account) => stack.ibm.apiKeysOf(account, p.iamId)));
     expect(keysLeft).toEqual([]);
+
+    // One combined checklist in the approval channel, one line per person, each linking to their own thread.
+    const batchId = requests[0]!.batch!.id;
+    const combined = await stack.slack.waitFor(
+      () => {
+        const m = player.batchChecklist(batchId);
+        return m?.text === `Bulk request ${batchId}: 40 of 40 people verified.` ? m : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const shown = JSON.stringify(combined.blocks);
+    for (const r of requests) {
+      const thread = player.approvalMessage(r.id)!;
+      const link = `https://sim-workspace.slack.com/archives/${thread.channel}/p${thread.ts.replace('.', '')}`;
+      expect(shown).toContain(`:white_check_mark: <${link}|${r.id}> ${r.subject.name}: every step verified`);
+    }
+    expect(shown.match(/:white_check_mark: </g)).toHaveLength(40);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.startsWith(`Bulk request ${batchId}:`))).toHaveLength(1);
+    // Each person keeps their own checklist in their thread.
+    for (const r of requests) expect(player.checklist(r.id)).toBeDefined();
   }, 240_000);
 
   it('is decided under the strictest rule any of its people needs: a privileged person in it makes everyone wait for two approvals', async () => {
@@ -156,6 +191,9 @@ describe('a bulk request: several people in one form', () => {
       expect(eventsOf(trail, 'request.approved')).toEqual([]);
     }
     expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending']);
+    // No decision of the batch is stored for anyone to apply later.
+    expect(await withStore(stack, (store) => store.batchDecision(jane.batch!.id))).toBeUndefined();
+    expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
     const queued = await queueSnapshot(stack);
     expect(queued.total).toBe(0);
   });
@@ -180,6 +218,8 @@ describe('a bulk request: several people in one form', () => {
       expect(eventsOf(await readTrail(stack, r.id), 'request.rejected')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, reason: 'Wrong list' })]);
     }
     expect((await queueSnapshot(stack)).total).toBe(0);
+    // Nothing runs, so there is no combined checklist either.
+    expect(player.batchChecklist(requests[0]!.batch!.id)).toBeUndefined();
   });
 
   it("one person in it whose approval is refused (the owner of the bot's IBM Cloud key) holds up everyone, and the refusal names them", async () => {
@@ -235,6 +275,12 @@ describe('a bulk request: several people in one form', () => {
       return c && JSON.stringify(c.blocks).includes("Retry everyone's failed steps (3 people)") ? c : undefined;
     });
     expect(checklist).toBeDefined();
+    // The combined checklist says the same, and offers the same button.
+    const combined = await stack.slack.waitFor(() => {
+      const c = player.batchChecklist(requests[0]!.batch!.id);
+      return c && JSON.stringify(c.blocks).includes(':x: 3 failed') ? c : undefined;
+    });
+    expect(JSON.stringify(combined.blocks)).toContain("Retry everyone's failed steps (3 people)");
 
     // As an approver sees it: every member's round has finished (its evidence filed, its status moved on).
     await eventually(async () => ((await storedRequests(stack)).every((r) => r.status === 'completed') ? true : undefined), 60_000, 'every member completed');
@@ -295,4 +341,186 @@ describe('a bulk request: several people in one form', () => {
     }
     expect((await queueSnapshot(stack)).total).toBe(0);
   });
+});
+
+/**
+ * What a click approving a bulk request writes before it dies part-way: the batch's decision, and
+ * (`flipFirst`) the first request's status flip, and nothing after (its trail entry, its run, the others).
+ */
+async function crashPartWay(
+  stack: LocalStack,
+  requests: OffboardRequest[],
+  by: string,
+  { flipFirst, ageMs }: { flipFirst: boolean; ageMs: number },
+): Promise<BatchDecision> {
+  return withStore(stack, async (store) => {
+    const at = new Date(Date.now() - ageMs).toISOString();
+    const members = [];
+    for (const r of requests) {
+      const digest = termsDigest(approvedTerms(r, runView(await readTrail(stack, r.id)).preview));
+      members.push({ id: r.id, approvers: [PEOPLE.alex, PEOPLE.riley], digest, rule: 'Everyone else' });
+    }
+    const decision = await store.decideBatch({ batchId: requests[0]!.batch!.id, outcome: 'approved', by, at, members });
+    if (!flipFirst) return decision;
+    const { applied } = await store.patch(requests[0]!.id, { status: 'approved', decision: { outcome: 'approved', by, at } }, ['pending']);
+    expect(applied).toBe(true);
+    return decision;
+  });
+}
+
+describe('a crash in the middle of a bulk approval', () => {
+  it('leaves the decision stored: when the bot starts again the reconciler approves the others with it, and nobody is approved twice', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      others: [PEOPLE.chris, PEOPLE.pat],
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'RIF-9',
+    });
+    const requests = await batchOf(stack, 3);
+    await stack.bot.stop();
+    // A moment ago: the reconciler's pass at start-up leaves it to settle, then finishes it.
+    await crashPartWay(stack, requests, PEOPLE.alex, { flipFirst: true, ageMs: 0 });
+    expect((await storedRequests(stack)).map((r) => r.status).sort()).toEqual(['approved', 'pending', 'pending']);
+
+    const restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+    try {
+      for (const [i, r] of requests.entries()) {
+        const trail = await finishedTrail(stack, r.id, { timeoutMs: 30_000 });
+        expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex })]);
+        expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
+        expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
+        // The first had flipped before the crash: its run is what was missing. The others get the stored decision.
+        expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual([i === 0 ? 'run-started' : 'batch-approved']);
+      }
+      expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
+      // The combined checklist is posted from the stored decision, naming who approved.
+      const batchId = requests[0]!.batch!.id;
+      const combined = await stack.slack.waitFor(
+        () => {
+          const m = player.batchChecklist(batchId);
+          return m?.text === `Bulk request ${batchId}: 3 of 3 people verified.` ? m : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(JSON.stringify(combined.blocks)).toContain(`3 people, approved by <@${PEOPLE.alex}>`);
+    } finally {
+      await restarted.stop();
+    }
+  }, 90_000);
+
+  it('the next click on any of its requests finishes applying the stored decision, and neither rejects nor approves anyone again', async () => {
+    const { stack, player } = await start();
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      others: [PEOPLE.chris, PEOPLE.pat],
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'RIF-10',
+    });
+    const requests = await batchOf(stack, 3);
+    // The click died right after storing the decision: nobody is approved yet, and nothing says so but the record.
+    await crashPartWay(stack, requests, PEOPLE.alex, { flipFirst: false, ageMs: 60_000 });
+    expect((await storedRequests(stack)).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+
+    // A rejection now would go against the approval stored: it applies that approval instead.
+    await player.click(PEOPLE.riley, 'reject', requests[2]!.id);
+    await submitRejectModal(stack, PEOPLE.riley, rejectModalsFor(stack, PEOPLE.riley)[0]!.id, 'Too late');
+    await stack.bot.settled();
+    for (const r of requests) {
+      const trail = await finishedTrail(stack, r.id, { timeoutMs: 30_000 });
+      expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex })]);
+      expect(eventsOf(trail, 'request.rejected')).toEqual([]);
+      expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
+    }
+    // A later approval click finds everyone decided and records nothing more.
+    await player.click(PEOPLE.riley, 'approve', requests[1]!.id);
+    for (const r of requests) {
+      const trail = await readTrail(stack, r.id);
+      expect(eventsOf(trail, 'request.approved')).toHaveLength(1);
+      expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
+    }
+    expect(await withStore(stack, (store) => store.openBatchDecisions())).toEqual([]);
+  }, 90_000);
+});
+
+describe("a bulk request's summary in the evidence", () => {
+  it('is sent to compliance once the batch has finished, and to an approver asking with /offboard report <bulk id>: JSON, PDF and signed manifest, listing each person, their request, state and pack digest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batch-summary-'));
+    const keys = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'signing.pem');
+    writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const { stack, player } = await start({
+      env: {
+        OFFBOARD_COMPLIANCE: PEOPLE.taylor,
+        OFFBOARD_EVIDENCE_IN_THREAD: 'false',
+        OFFBOARD_SIGNING_KEY_FILE: keyFile,
+        OFFBOARD_SIGNING_KEY_ID: 'test-2026',
+      },
+    });
+    await player.submitForm(PEOPLE.morgan, { person: PEOPLE.jane, others: [PEOPLE.chris], reason: 'resignation', successor: PEOPLE.taylor, ticket: 'RIF-11' });
+    const requests = await batchOf(stack, 2);
+    const batchId = requests[0]!.batch!.id;
+    await player.click(PEOPLE.alex, 'approve', requests[0]!.id);
+    for (const r of requests) await player.evidence(r.id, 60_000);
+    const name = `offboarding-batch-summary-${batchId}`;
+    const dmOf = (user: string) => stack.slack.messages(user)[0]?.channel;
+    const summaryFilesOf = (user: string) => stack.slack.files.filter((f) => f.filename.startsWith(name) && f.channelId === dmOf(user));
+
+    // Compliance is sent it unasked once the last run of the batch has finished, as each person's pack.
+    const files = await stack.slack.waitFor(() => (summaryFilesOf(PEOPLE.taylor).length === 3 ? summaryFilesOf(PEOPLE.taylor) : undefined), {
+      timeoutMs: 20_000,
+    });
+    const file = (suffix: string) => files.find((f) => f.filename === `${name}${suffix}`)!;
+
+    // Pat neither approves nor is compliance: refused, recorded on each request of it, and nothing is sent.
+    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.pat, channelId: APPROVAL_CHANNEL });
+    await stack.bot.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.pat).map((e) => e.text)).toEqual([
+      expect.stringContaining('Only offboarding approvers and compliance'),
+    ]);
+    for (const r of requests)
+      expect(eventsOf(await readTrail(stack, r.id), 'evidence.refused')).toEqual([expect.objectContaining({ actor: PEOPLE.pat, via: 'command' })]);
+    expect(stack.slack.files.filter((f) => f.filename.startsWith(name))).toHaveLength(3);
+
+    // An approver asking gets it too; compliance got it once.
+    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.alex, channelId: APPROVAL_CHANNEL });
+    await stack.bot.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.alex).at(-1)?.text).toContain(`The summary of bulk request *${batchId}* (2 requests`);
+    await stack.slack.waitFor(() => summaryFilesOf(PEOPLE.alex).length === 3 || undefined, { timeoutMs: 20_000 });
+    expect(summaryFilesOf(PEOPLE.taylor)).toHaveLength(3);
+
+    const summary = JSON.parse(file('.json').bytes.toString('utf8')) as BatchSummary;
+    expect(summary).toMatchObject({ batch_id: batchId, size: 2, decision: { outcome: 'approved', by: PEOPLE.alex } });
+    const expected = [];
+    for (const r of [...requests].sort((a, b) => a.id.localeCompare(b.id))) {
+      const [report] = eventsOf(await readTrail(stack, r.id), 'report.published');
+      expected.push({
+        request_id: r.id,
+        subject: { name: r.subject.name, email: r.subject.email, slack_user_id: r.subject.slackUserId },
+        state: 'completed',
+        last_outcome: 'verified',
+        pack: expect.objectContaining({ round: 1, sha256: report!.sha256, chain_head: report!.chainHead, key_id: 'test-2026' }),
+      });
+    }
+    expect(summary.members).toEqual(expected.map((e) => expect.objectContaining(e)));
+
+    // Signed as the packs are: the manifest signs both files' SHA-256 with the configured key.
+    const manifest = JSON.parse(file('.manifest.json').bytes.toString('utf8')) as SummaryManifest;
+    expect(manifest).toMatchObject({
+      batch_id: batchId,
+      key_id: 'test-2026',
+      json_sha256: sha256Hex(file('.json').bytes),
+      pdf_sha256: sha256Hex(file('.pdf').bytes),
+    });
+    const { signature, ...signed } = manifest;
+    expect(verify(null, Buffer.from(canonicalJson(signed)), keys.publicKey, Buffer.from(signature, 'base64'))).toBe(true);
+    // As `npm run verify -- <summary.json> --manifest … --public-key …` checks it; one changed byte fails.
+    expect(verifySummaryFile(file('.json').bytes, manifest, keys.publicKey, file('.pdf').bytes)).toMatchObject({ code: EXIT.intact });
+    const altered = Buffer.from(file('.json').bytes.toString('utf8').replace('"completed"', '"cancelled"'));
+    expect(verifySummaryFile(altered, manifest, keys.publicKey, file('.pdf').bytes)).toMatchObject({ code: EXIT.packChanged });
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(file('.pdf').bytes)), { mergePages: true });
+    for (const r of requests) expect(text).toContain(r.id);
+  }, 120_000);
 });

@@ -1,14 +1,18 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
-import { PEOPLE } from '../../app/demo/workspace.js';
+import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { startOffboardBot } from '../../app/offboard-bot.js';
+import { createLogger } from '../../src/logger.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, queueSnapshot, readTrail } from '../support/approval-helpers.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, hasDecisionButtons, queueSnapshot, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -16,12 +20,50 @@ const start = useStack();
 const RILEY = `<@${PEOPLE.riley}>`;
 const ALEX = `<@${PEOPLE.alex}>`;
 
+/** Writes to the stored request as a process of the bot would, and nothing else. */
+async function patchRequest(stack: LocalStack, id: string, ...args: Parameters<RequestStore['patch']> extends [string, ...infer Rest] ? Rest : never) {
+  const redis = new Redis(stack.config.redisUrl);
+  try {
+    const { applied } = await new RequestStore(redis, new Keys(stack.config.redisPrefix)).patch(id, ...args);
+    expect(applied).toBe(true);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The state of the request's scheduled start, if it has one. */
+async function startJobState(stack: LocalStack, id: string): Promise<string | undefined> {
+  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.runs, { connection, prefix: stack.config.redisPrefix });
+  try {
+    return await (await queue.getJob(`${id}.identify`))?.getState();
+  } finally {
+    await queue.close();
+    await connection.quit();
+  }
+}
+
 async function requestOf(stack: LocalStack, id: string) {
   const redis = new Redis(stack.config.redisUrl);
   try {
     return await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id);
   } finally {
     redis.disconnect();
+  }
+}
+
+/** Ids of the follow-up jobs of the request still waiting to fire. */
+async function waitingFollowUps(stack: LocalStack, id: string): Promise<string[]> {
+  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.pending, { connection, prefix: stack.config.redisPrefix });
+  try {
+    return (await queue.getJobs(['delayed', 'waiting']))
+      .map((j) => String(j.id))
+      .filter((j) => j.startsWith(id))
+      .sort();
+  } finally {
+    await queue.close();
+    await connection.quit();
   }
 }
 
@@ -138,6 +180,37 @@ describe('cancelling a request', () => {
     expect(formsFor(stack, PEOPLE.riley, VIEWS.cancel)).toEqual([]);
   });
 
+  it('a cancellation a crash cut short after the status moved is finished when the same person cancels again, and by nobody else', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(3600) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await stack.slack.waitFor(() => messageText(player, id).includes('Cancel request'));
+    // Riley's cancellation stored its status, then the process died: no trail record, the run still scheduled.
+    const redis = new Redis(stack.config.redisUrl);
+    try {
+      const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+      const ended = { outcome: 'cancelled' as const, by: PEOPLE.riley, at: new Date().toISOString(), reason: 'Rehired', state: 'scheduled' };
+      expect((await store.patch(id, { status: 'cancelled', ended }, ['approved'])).applied).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+    expect((await queueSnapshot(stack)).jobIds).toContain(`${id}.identify`);
+
+    await player.click(PEOPLE.alex, 'cancel', id);
+    expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([expect.stringContaining(`${id} cannot be cancelled: it is cancelled`)]);
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([]);
+
+    await cancelAs(stack, player, PEOPLE.riley, id, 'Said again');
+    expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([
+      expect.objectContaining({ actor: PEOPLE.riley, reason: 'Rehired', state: 'scheduled' }),
+    ]);
+    expect((await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id))).toEqual([]);
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes(`was cancelled by ${RILEY}: Rehired`)));
+    await stack.slack.waitFor(() => messageText(player, id).includes('*Cancelled* by'));
+    expect(messageText(player, id)).not.toContain('Cancel request');
+    await expectNothingRan(stack, id);
+  });
+
   it('is refused to someone who is neither the requester nor an approver, and to the person leaving', async () => {
     const { stack, player } = await start();
     const id = await player.request(PEOPLE.morgan, janeLeaves());
@@ -180,20 +253,135 @@ describe('rescheduling a request', () => {
     expect((await requestOf(stack, id)).status).toBe('approved');
   });
 
-  it('is the requester’s alone, and is refused once approved (cancel instead), saying why', async () => {
+  it('is the requester’s alone: an approver is refused and nothing changes', async () => {
     const { stack, player } = await start();
     const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(3600) }));
+    await player.click(PEOPLE.alex, 'approve', id);
     await player.click(PEOPLE.alex, 'reschedule', id);
-    expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([
+    expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toContain(
       ':no_entry: Only the requester, Morgan Manager, can reschedule this request; an approver can cancel it.',
-    ]);
+    );
+    expect(formsFor(stack, PEOPLE.alex, VIEWS.reschedule)).toEqual([]);
+    const request = await requestOf(stack, id);
+    expect(request.status).toBe('approved');
+    expect(request.reasked).toBeUndefined();
+    expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([]);
+    expect((await queueSnapshot(stack)).jobIds).toContain(`${id}.identify`);
+  });
 
+  it('an approved request waiting for its time, rescheduled by the requester, asks the approvers again, and the old start never starts a run', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(3) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    expect((await queueSnapshot(stack)).jobIds).toContain(`${id}.identify`);
+    await stack.slack.waitFor(() => messageText(player, id).includes('Reschedule'));
+
+    const to = inSeconds(3600);
+    const form = await rescheduleAs(stack, player, PEOPLE.morgan, id, to);
+    expect(lastShown(stack, form)).toContain('is rescheduled; the approvers are asked again');
+    const request = await requestOf(stack, id);
+    expect(request).toMatchObject({ status: 'pending', effectiveAt: new Date(to * 1000).toISOString(), reasked: { count: 1 } });
+    expect(request.decision).toBeUndefined();
+    expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([
+      expect.objectContaining({ actor: PEOPLE.morgan, state: 'scheduled', to: new Date(to * 1000).toISOString() }),
+    ]);
+    // The scheduled start is gone, and the approvers are asked again: Approve is back, the thread says why, the reminders are armed anew.
+    expect((await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id))).toEqual([]);
+    await stack.slack.waitFor(() => hasDecisionButtons(player.approvalMessage(id)?.blocks, id));
+    const thread = () => stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).map((m) => m.text);
+    await stack.slack.waitFor(() => thread().some((t) => t.includes('The earlier approval no longer counts; it needs approval again.')));
+    expect(await waitingFollowUps(stack, id)).toEqual([`${id}.a1.expire`, `${id}.a1.remind.1`]);
+    await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('*Rescheduled* before its run started'));
+
+    // Past the old time, nothing has started.
+    await new Promise((r) => setTimeout(r, 4000));
+    const trail = await readTrail(stack, id);
+    expect(eventsOf(trail, 'identities.found')).toEqual([]);
+    expect(eventsOf(trail, 'step.started')).toEqual([]);
+    expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+    expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeDefined();
+
+    // Approved again, for the new time: one start, waiting for it.
+    await player.click(PEOPLE.riley, 'approve', id);
+    expect((await requestOf(stack, id)).status).toBe('approved');
+    expect(await waitingFollowUps(stack, id)).toEqual([]);
+    const runs = (await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id));
+    expect(runs).toEqual([`${id}.identify`]);
+    // The trail keeps the voided plan and plans the run again for the new time.
+    expect(eventsOf(await readTrail(stack, id), 'run.planned').map((e) => e.startsAt)).toEqual([
+      new Date(request.reasked!.from!).toISOString(),
+      new Date(to * 1000).toISOString(),
+    ]);
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).filter((m) => m.text.includes(`was approved by`) && m.text.includes(id)).length === 2);
+  });
+
+  it('is refused once the run has started, with the reason, and nothing changes', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(2) }));
     await player.click(PEOPLE.alex, 'approve', id);
     await player.click(PEOPLE.morgan, 'reschedule', id);
-    expect(ephemeralsFor(stack, PEOPLE.morgan).map((e) => e.text)).toEqual([
-      `:no_entry: ${id} cannot be rescheduled: it is approved and scheduled; cancel it and submit a new request with the new time.`,
-    ]);
-    expect(formsFor(stack, PEOPLE.morgan, VIEWS.reschedule)).toEqual([]);
+    const form = formsFor(stack, PEOPLE.morgan, VIEWS.reschedule)[0]!;
+    await eventually(async () => (await requestOf(stack, id)).runStartedAt, 15_000, 'the run started');
+    await stack.events.viewSubmission({
+      userId: PEOPLE.morgan,
+      view: { id: form.id, callback_id: VIEWS.reschedule, private_metadata: form.view.private_metadata as string },
+      values: { [FIELDS.effectiveAt]: { [inputAction(FIELDS.effectiveAt)]: { type: 'datetimepicker', selected_date_time: inSeconds(3600) } } },
+    });
+    await stack.bot.settled();
+    expect(lastShown(stack, form.id)).toMatch(
+      new RegExp(`${id} cannot be rescheduled: it is (running|disabled, in its grace period|completed), and its run has started\\.`),
+    );
+    const request = await requestOf(stack, id);
+    expect(request.status).not.toBe('pending');
+    expect(request.reasked).toBeUndefined();
     expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([]);
+  });
+
+  it('cut short by a crash right after the request moved back to pending, is finished by the reconciler when the bot starts again', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(2) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await stack.bot.stop();
+    // What the reschedule stores first, and nothing after.
+    const from = (await requestOf(stack, id)).effectiveAt;
+    const to = new Date(inSeconds(3600) * 1000).toISOString();
+    await patchRequest(stack, id, { status: 'pending', effectiveAt: to, reasked: { count: 1, at: new Date().toISOString(), from } }, ['approved'], {
+      remove: ['decision'],
+    });
+
+    const restarted = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+    try {
+      const trail = await eventually(async () => {
+        const t = await readTrail(stack, id);
+        return eventsOf(t, 'run.reconciled').length ? t : undefined;
+      });
+      expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual(['asked-again']);
+      expect(eventsOf(trail, 'request.rescheduled')).toEqual([expect.objectContaining({ state: 'scheduled', from, to })]);
+      expect(await startJobState(stack, id)).toBeUndefined();
+      expect(await waitingFollowUps(stack, id)).toEqual([`${id}.a1.expire`, `${id}.a1.remind.1`]);
+      // Past the old time, nothing has started.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(eventsOf(await readTrail(stack, id), 'identities.found')).toEqual([]);
+      expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('a start left behind at the old time finds the run not due yet and waits for the new time, starting nothing', async () => {
+    const { stack, player } = await start();
+    const id = await player.request(PEOPLE.morgan, janeLeaves({ timing: 'scheduled', effectiveAt: inSeconds(2) }));
+    await player.click(PEOPLE.alex, 'approve', id);
+    // Approved again for a later time while the first start was still there (its removal lost).
+    await patchRequest(stack, id, { effectiveAt: new Date(inSeconds(3600) * 1000).toISOString() }, ['approved']);
+
+    // Past the old time: the start ran, and went back to waiting.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await startJobState(stack, id)).toBe('delayed');
+    expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+    const trail = await readTrail(stack, id);
+    expect(eventsOf(trail, 'identities.found')).toEqual([]);
+    expect(eventsOf(trail, 'step.started')).toEqual([]);
+    expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeDefined();
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { ACME_PRODUCTION, ACME_STAGING, defaultIbmSeed, SIM_IAM_IDS, SIM_NHI_IDS, type IbmCloudSeed } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS, FIELDS } from '../../src/slack/blocks/ids.js';
@@ -144,8 +145,70 @@ describe('Disable', () => {
     // Alex's service ID, with the key Jane made on it, stays: listed, not changed.
     expect(stack.ibm.serviceId(SIM_NHI_IDS.logShipper)).toBeDefined();
     expect(changesOf(trail, 'created-keys-and-profiles', 'delete')[SIM_NHI_IDS.logShipperJaneKey]).toMatch(
-      /^kept: created by them .*the service ID's owner rotates it/,
+      /^kept: created by them .*not changed: they have seen its secret, to be rotated \(a rotation task in the checklist\)/,
     );
+  });
+});
+
+/** Every call that changed her service ID or its key, as IBM Cloud received them. */
+const changesTo = (stack: LocalStack, ...ids: string[]) =>
+  stack.ibm.requests.filter((r) => r.method !== 'GET' && ids.some((id) => r.path.includes(id))).map((r) => `${r.method} ${r.path}`);
+
+describe('Delete, with a grace period', () => {
+  it('leaves her service ID and its key working through the grace period, says so, and deletes them, read back, when it ends', async () => {
+    const { stack, player, id, trail } = await disabledJane(janeLeaves('delete'), { env: { OFFBOARD_RESCAN_AFTER: '2s' } });
+
+    expect(JSON.stringify(player.approvalMessage(id)!.blocks)).toContain(
+      '*What they created:* Delete when the grace period ends (30 days); left working until then',
+    );
+    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    expect(keyState(stack, ciPipelineKey)).toBe('enabled');
+    expect(stack.ibm.serviceId(ciPipeline)).toBeDefined();
+    expect(changesTo(stack, ciPipelineKey, ciPipeline)).toEqual([]);
+    expect(changesOf(trail, 'service-id-keys', 'disable')).toEqual({
+      [ciPipelineKey]: 'kept: left working through the grace period, as the request chose Delete: deleted with its service ID when the grace period ends',
+    });
+    // To be deleted, not handed over: no rotation task for the key she made.
+    expect(rotationTasks(runView(trail)).map((t) => t.id)).not.toContain(ciPipelineKey);
+    // Working on purpose: its use after the disable is no alert.
+    stack.ibm.useApiKey(ciPipelineKey, new Date());
+    const [done] = await rescans(stack, id);
+    expect(done!.findings.map((f) => f.item.id)).not.toContain(ciPipelineKey);
+
+    await stack.slack.waitFor(() => checklistText(player, id).includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    const after = await finishedTrail(stack, id, { rounds: 2 });
+
+    expect(eventsOf(after, 'run.finished')[1]!.outcome).toBe('verified');
+    expect(stack.ibm.serviceId(ciPipeline)).toBeUndefined();
+    expect(keyState(stack, ciPipelineKey)).toBe('gone');
+    expect(changesOf(after, 'service-ids', 'delete')).toEqual({ [ciPipeline]: `removed: deleted with its API key ci-pipeline-key (${ciPipelineKey})` });
+    expect(eventsOf(after, 'step.verified').map((e) => e.stepId)).toContain(`ibm-cloud.${ACME_PRODUCTION}.service-ids`);
+    // The evidence of the deletion round says what was chosen, and when it deletes.
+    await player.evidence(id, 20_000, 2);
+    const file = stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.json`))!;
+    const pack = JSON.parse(Buffer.from(file.bytes).toString('utf8')) as { request: { created_items: unknown } };
+    expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
+    expect(pack.request.created_items).toEqual({
+      choice: 'delete',
+      label: 'Delete when the grace period ends (30 days); left working until then',
+      successor_name: 'Taylor Successor',
+    });
+  });
+
+  it('a Reinstate during the grace period changes nothing of what she created: her key stays enabled, one disabled before stays disabled', async () => {
+    const { stack, player, id } = await disabledJane(janeLeaves('delete'), { seed: seedWith({ disabledBefore: true }) });
+    await stack.slack.waitFor(() => checklistText(player, id).includes(ACTIONS.reinstate), { timeoutMs: 20_000 });
+
+    await player.checklistButton(PEOPLE.riley, 'reinstate', id);
+    const after = await finishedTrail(stack, id, { rounds: 2 });
+
+    expect(eventsOf(after, 'run.finished')[1]!.outcome).toBe('verified');
+    expect(keyState(stack, ciPipelineKey)).toBe('enabled');
+    expect(keyState(stack, DISABLED_BEFORE)).toBe('disabled');
+    expect(stack.ibm.serviceId(ciPipeline)).toBeDefined();
+    expect(changesOf(after, 'service-id-keys', 'reinstate')).toEqual({});
+    expect(changesTo(stack, ciPipelineKey, DISABLED_BEFORE, ciPipeline)).toEqual([]);
   });
 });
 

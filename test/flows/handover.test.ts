@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
-import { ACME_PRODUCTION, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, SIM_IAM_IDS, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import { finishedTrail } from '../support/approval-helpers.js';
@@ -54,6 +54,21 @@ describe("the successor's direct message", () => {
     // The requester hears the deletion is done after the successor's message was asked for again.
     await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes(id) && m.text.includes('is done')), { timeoutMs: 20_000 });
     expect(handovers(stack, PEOPLE.taylor, id)).toHaveLength(1);
+  });
+
+  it('lists a service ID she created that has no API key, with its account, last use and console link, though only the delete phase keeps it again', async () => {
+    const { stack, player } = await start();
+    const empty = stack.ibm.createServiceId({ accountId: ACME_PRODUCTION, name: 'empty-deployer', createdBy: SIM_IAM_IDS.jane });
+    const id = await player.request(PEOPLE.morgan, janeLeaves('hand_over'));
+    await player.click(PEOPLE.alex, 'approve', id);
+    await finishedTrail(stack, id);
+    await stack.slack.waitFor(() => handovers(stack, PEOPLE.taylor, id).length > 0);
+
+    const shown = JSON.stringify(handovers(stack, PEOPLE.taylor, id)[0]!.blocks);
+    expect(shown).toContain(`*service ID empty-deployer (no API key)* (\`${empty.id}\`), IBM Cloud account ${ACME_PRODUCTION}: used 0 times, never`);
+    expect(shown).toContain(`https://cloud.ibm.com/iam/serviceids/${empty.id}?bss_account=${ACME_PRODUCTION}`);
+    // Still there and working: handed over, not deleted.
+    expect(stack.ibm.serviceId(empty.id)).toBeDefined();
   });
 
   it('is found by its metadata when Slack posted it but the answer was lost: the successor gets it once', async () => {

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crowdIbmSeed } from '../../app/demo/crowd.js';
@@ -8,12 +8,15 @@ import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/worksp
 import { SweepTrail } from '../../src/connectors/ibm-cloud/sweep/sweep-trail.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
+import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { COMMAND, FIELDS } from '../../src/slack/blocks/ids.js';
 import { eventually } from '../support/approval-helpers.js';
+import { queueIsEmpty, useQueues } from '../support/queues.js';
 import { useStack } from '../support/stack.js';
 import { SWEEP_ACTIONS, SWEEP_SCHEDULER, sweepKeys } from '../../src/connectors/ibm-cloud/sweep/sweep-ids.js';
+import { SWEEP_MAX_POLLS } from '../../src/connectors/ibm-cloud/sweep/sweep-settings.js';
 import { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import { ibmConfig } from '../connectors/ibm-cloud-harness.js';
 
@@ -28,15 +31,8 @@ const DIGEST = 'Inactive identities in IBM Cloud account';
 
 type Block = { type: string; block_id?: string; text?: { text: string }; accessory?: { action_id: string; value: string } };
 
-function sweepQueue(stack: LocalStack): Queue {
-  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.systems, { connection, prefix: stack.config.redisPrefix });
-  closers.push(async () => {
-    await queue.close();
-    await connection.quit();
-  });
-  return queue;
-}
+const queueOf = useQueues();
+const sweepQueue = (stack: LocalStack): Queue => queueOf(stack, QUEUES.systems);
 
 function trailOf(stack: LocalStack): SweepTrail {
   const redis = new Redis(stack.config.redisUrl);
@@ -226,9 +222,34 @@ describe('the inactive-identities sweep', () => {
     await click(stack, PEOPLE.taylor, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
     await player.settled();
     expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only approvers')]);
-    expect(Object.values(await queue.getJobCounts()).every((n) => n === 0)).toBe(true);
+    expect(await queueIsEmpty(queue)).toBe(true);
     expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
     expect(await trail.read()).toEqual([]);
+  });
+
+  it('refuses Enable to anyone but an approver: the key stays disabled, nothing is queued or recorded', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const trail = trailOf(stack);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    await click(stack, PEOPLE.alex, digest!, rowOf(digest!, SIM_NHI_IDS.ciPipelineKey));
+    await player.settled();
+    const reply = await stack.slack.waitFor(() => stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).find((m) => m.text.includes('disabled by')));
+    await swept(queue);
+    const recorded = await trail.read();
+    expect(recorded).toHaveLength(1);
+    const enable = rowOf(reply, SIM_NHI_IDS.ciPipelineKey);
+    expect(enable.accessory!.action_id).toBe(SWEEP_ACTIONS.enable);
+
+    await click(stack, PEOPLE.taylor, reply, enable);
+    await player.settled();
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.taylor).map((e) => e.text)).toEqual([expect.stringContaining('Only approvers')]);
+    expect(await queueIsEmpty(queue)).toBe(true);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(true);
+    expect(await trail.read()).toEqual(recorded);
+    expect(stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).filter((m) => m.text.includes('enabled again by'))).toEqual([]);
   });
 
   it('refuses Disable to an approver about whom an offboarding is open', async () => {
@@ -244,16 +265,22 @@ describe('the inactive-identities sweep', () => {
     expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.riley).map((e) => e.text)).toEqual([
       expect.stringContaining('An offboarding request about you is open'),
     ]);
-    expect(Object.values(await queue.getJobCounts()).every((n) => n === 0)).toBe(true);
+    expect(await queueIsEmpty(queue)).toBe(true);
     expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
     expect(await trail.read()).toEqual([]);
   });
 
-  it('does not post an unchanged digest again', async () => {
+  it('does not post an unchanged digest again, even once the bot no longer remembers posting it', async () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);
+    const redis = new Redis(stack.config.redisUrl);
+    closers.push(() => redis.quit());
     await sweep(stack, player, PEOPLE.alex);
     await swept(queue);
+    // The marks that make each post happen once expire after days: only the digest's own memory stops a repeat then.
+    const marks = await redis.keys(`${new Keys(stack.config.redisPrefix).posting('*', '*')}`);
+    expect(marks.length).toBeGreaterThan(0);
+    await redis.del(...marks);
     await sweep(stack, player, PEOPLE.riley);
     await swept(queue);
     expect(digests(stack)).toHaveLength(1);
@@ -272,19 +299,31 @@ describe('the inactive-identities sweep', () => {
     expect(told).toHaveLength(1);
   });
 
-  it('Offboard for someone with no Slack user of that email tells the clicker, and opens no form', async () => {
+  it('Offboard for someone with no Slack user (deactivated there, or never had one) opens the form with their IBM email and "Inactive identity"', async () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);
+    const gone = 'gene.gone@acme.example'; // deactivated in Slack
+    const never = 'robin.contractor@acme.example'; // never had a Slack account
+    stack.ibm.addUserToAccount(ACME_PRODUCTION, { iam_id: 'IBMid-SWEEPGONE', email: gone, firstname: 'Gene', lastname: 'Gone' });
+    stack.ibm.addUserToAccount(ACME_PRODUCTION, { iam_id: 'IBMid-SWEEPNEVER', email: never, firstname: 'Robin', lastname: 'Contractor' });
     await sweep(stack, player, PEOPLE.alex);
     await swept(queue);
     const [digest] = digests(stack);
-    const row = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard)!;
-    const forged = { ...row, accessory: { ...row.accessory!, value: JSON.stringify({ ...JSON.parse(row.accessory!.value), e: 'nobody@acme.example' }) } };
-    const opened = stack.slack.views.length;
-    await click(stack, PEOPLE.morgan, digest!, forged);
-    await player.settled();
-    expect(stack.slack.views.length).toBe(opened);
-    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.morgan).map((e) => e.text)).toEqual([expect.stringContaining('nobody@acme.example')]);
+    for (const email of [gone, never]) {
+      const row = (digest!.blocks as Block[]).find((b) => b.accessory?.action_id === SWEEP_ACTIONS.offboard && JSON.parse(b.accessory.value).e === email);
+      const opened = stack.slack.views.length;
+      await click(stack, PEOPLE.morgan, digest!, row!);
+      await player.settled();
+      expect(stack.slack.views.length).toBe(opened + 1);
+      const blocks = (player.lastForm(PEOPLE.morgan)!.view as { blocks: { block_id?: string; element?: Record<string, unknown> }[] }).blocks;
+      const element = (block: string) => blocks.find((b) => b.block_id === block)?.element ?? {};
+      expect(element(FIELDS.personEmail).initial_value).toBe(email);
+      expect(element(FIELDS.person).initial_user).toBeUndefined();
+      expect((element(FIELDS.reason).initial_option as { value: string }).value).toBe('inactive_identity');
+    }
+    // Only a form: nothing is asked of the approvers until someone submits it.
+    expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.morgan)).toEqual([]);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => /OFF-[0-9A-Z]+/.test(m.text))).toEqual([]);
   });
 
   it('marks a person whose offboarding is open, offering no Offboard for them', async () => {
@@ -296,6 +335,30 @@ describe('the inactive-identities sweep', () => {
     const [digest] = digests(stack);
     const jane = (digest!.blocks as Block[]).find((b) => b.text?.text.includes('jane.doe@acme.example'));
     expect(jane?.text?.text).toContain(`offboarding under way (${id})`);
+    expect(jane?.accessory).toBeUndefined();
+  });
+
+  it('marks a person whose offboarding is finished, offering no Offboard for them', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    const redis = new Redis(stack.config.redisUrl);
+    closers.push(() => redis.quit());
+    const store = new RequestStore(redis, new Keys(stack.config.redisPrefix));
+    // A role change keeps the person in the account: still in IAM's report once it is done.
+    const id = await player.request(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      reason: 'role_change',
+      successor: PEOPLE.taylor,
+      ticket: 'HR-3',
+      disposition: 'delete_now',
+    });
+    await player.click(PEOPLE.alex, 'approve', id);
+    await eventually(async () => (await store.mustGet(id)).status === 'completed', 30_000, 'the offboarding completed');
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const [digest] = digests(stack);
+    const jane = (digest!.blocks as Block[]).find((b) => b.text?.text.includes('jane.doe@acme.example'));
+    expect(jane?.text?.text).toContain(`offboarding done (${id})`);
     expect(jane?.accessory).toBeUndefined();
   });
 
@@ -334,6 +397,85 @@ describe('the inactive-identities sweep', () => {
     expect(await sweepQueue(scheduled.stack).getJobScheduler(SWEEP_SCHEDULER)).toMatchObject({ pattern: '0 7 * * 1', tz: 'Europe/Berlin' });
     const unscheduled = await start({ env: SWEEP_ENV });
     expect(await sweepQueue(unscheduled.stack).getJobScheduler(SWEEP_SCHEDULER)).toBeUndefined();
+  });
+});
+
+/** The simulator's record of IAM's activity-report calls for one account, in order: the asks (POST) and the reads (GET). */
+function reportCalls(stack: LocalStack, account: string) {
+  const path = `/v1/activity/accounts/${account}/report`;
+  const calls = stack.ibm.requests.filter((r) => r.path === path || r.path.startsWith(`${path}/`));
+  return calls.map((r) => ({ method: r.method, status: r.status, reference: r.path.slice(path.length + 1), at: Date.parse(r.at) }));
+}
+
+describe('reading a report IAM is still generating: waits that double, a bound, and asking again', () => {
+  it('waits twice as long before each further read of a report still generating', async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_SWEEP_POLL_MS: '300' } });
+    const queue = sweepQueue(stack);
+    // Ready after the 3rd read (2.1 s after the ask) and before the 4th (4.5 s): read 4 times.
+    stack.ibm.setReportGeneration(4_000);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    const calls = reportCalls(stack, ACME_PRODUCTION);
+    expect(calls.map((c) => [c.method, c.status])).toEqual([
+      ['POST', 202],
+      ['GET', 204],
+      ['GET', 204],
+      ['GET', 204],
+      ['GET', 200],
+    ]);
+    const waits = calls.slice(1).map((c, n) => c.at - calls[n]!.at);
+    // Each wait is at least its due (300 ms doubled each time) and well short of the next one's.
+    waits.forEach((wait, n) => {
+      expect(wait).toBeGreaterThanOrEqual(300 * 2 ** n);
+      expect(wait).toBeLessThan(300 * 2 ** (n + 1));
+    });
+    expect(digests(stack)).toHaveLength(1);
+  });
+
+  it(`gives up after ${SWEEP_MAX_POLLS} reads of a report that never finishes: the channel is told, no digest, nothing left queued`, async () => {
+    // 1 ms doubling: the twelve waits take about 4 s in all.
+    const { stack, player } = await start({ env: { OFFBOARD_SWEEP_POLL_MS: '1' } });
+    const queue = sweepQueue(stack);
+    stack.ibm.setReportGeneration(3_600_000);
+    await sweep(stack, player, PEOPLE.alex);
+    await swept(queue);
+    for (const account of [ACME_PRODUCTION, ACME_STAGING]) {
+      const calls = reportCalls(stack, account);
+      expect(calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+      expect(calls.filter((c) => c.method === 'GET').map((c) => c.status)).toEqual(Array(SWEEP_MAX_POLLS).fill(204));
+      expect(digests(stack, account)).toHaveLength(0);
+      const told = stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.includes(`sweep of IBM Cloud account ${account} failed`));
+      expect(told.map((m) => m.text)).toEqual([expect.stringContaining(`not ready after ${SWEEP_MAX_POLLS} reads`)]);
+    }
+    // Given up for good: no read is left waiting to happen.
+    const reads = stack.ibm.requests.length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(stack.ibm.requests.length).toBe(reads);
+    expect(await queueIsEmpty(queue)).toBe(true);
+  });
+
+  it('asks for the report again when someone else replaced it (404 for ours), and posts the digest of the new one', async () => {
+    const { stack, player } = await start({ env: SWEEP_ENV });
+    const queue = sweepQueue(stack);
+    stack.ibm.setReportGeneration(60_000);
+    await sweep(stack, player, PEOPLE.alex);
+    await eventually(async () => reportCalls(stack, ACME_PRODUCTION).some((c) => c.method === 'GET' && c.status === 204), 10_000, 'our report read once');
+    // Someone else asks IAM for the account's report: IAM keeps only the latest, so ours is unknown now.
+    stack.ibm.fileReport(ACME_PRODUCTION, { readyInMs: 60_000 });
+    await eventually(async () => reportCalls(stack, ACME_PRODUCTION).filter((c) => c.method === 'POST').length === 2, 10_000, 'the report asked for again');
+    stack.ibm.setReportGeneration(0);
+    await swept(queue);
+
+    const calls = reportCalls(stack, ACME_PRODUCTION);
+    const [first, second] = calls.filter((c) => c.method === 'POST').map((c) => calls.indexOf(c));
+    const ours = calls[first! + 1]!.reference;
+    // Before the second ask, our reference was read until IAM no longer knew it; after it, only the new one.
+    expect(calls.slice(first! + 1, second).map((c) => [c.reference, c.status])).toEqual([...Array(second! - first! - 2).fill([ours, 204]), [ours, 404]]);
+    const after = calls.slice(second! + 1);
+    expect(after.at(-1)).toMatchObject({ method: 'GET', status: 200 });
+    expect(after.every((c) => c.method === 'GET' && c.reference !== ours)).toBe(true);
+    expect(digests(stack)).toHaveLength(1);
+    expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => m.text.includes('failed'))).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { startOffboardBot } from '../../app/offboard-bot.js';
 import { createLogger } from '../../src/logger.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
@@ -108,5 +108,29 @@ describe('a request nobody decides', () => {
     } finally {
       await next.stop();
     }
+  });
+
+  it('escalated to a channel, writes in that channel once, pointing to the approval channel, calls on no user group, and decides nothing', async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_ESCALATE_AFTER: '1s', OFFBOARD_ESCALATION: GENERAL_CHANNEL } });
+    const id = await player.request(PEOPLE.morgan, janeLeaves);
+    expect(await waitingFollowUps(stack, id)).toEqual([`${id}.escalate`, `${id}.expire`, `${id}.remind.1`].sort());
+
+    const escalation = await stack.slack.waitFor(() => stack.slack.messages(GENERAL_CHANNEL).find((m) => m.text.includes(id)));
+    expect(escalation.text).toBe(
+      `:rotating_light: Request *${id}* to offboard Jane Doe has waited 1 s without a decision; it is decided in <#${APPROVAL_CHANNEL}>.`,
+    );
+    await stack.slack.waitFor(() => dmsTo(stack, PEOPLE.morgan, id).some((t) => t.includes('escalated')));
+    expect(dmsTo(stack, PEOPLE.morgan, id).filter((t) => t.includes('escalated'))).toEqual([
+      `Your request *${id}* to offboard Jane Doe has waited 1 s without a decision: it was escalated to <#${GENERAL_CHANNEL}>.`,
+    ]);
+    expect(eventsOf(await readTrail(stack, id), 'request.escalated')).toEqual([expect.objectContaining({ to: GENERAL_CHANNEL })]);
+
+    // Said once, in that channel only: no user group is called on, nothing about it in the approval
+    // channel beyond the request itself, and the request still waits for a decision.
+    expect(stack.slack.messages(GENERAL_CHANNEL).filter((m) => m.text.includes(id))).toHaveLength(1);
+    const approvalChannel = [...stack.slack.messages(APPROVAL_CHANNEL), ...stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts)];
+    expect(approvalChannel.filter((m) => m.text.includes('rotating_light') || m.text.includes('<!subteam^'))).toEqual([]);
+    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await waitingFollowUps(stack, id)).toEqual([`${id}.expire`, `${id}.remind.1`].sort());
   });
 });

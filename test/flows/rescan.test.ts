@@ -14,6 +14,7 @@ import { eventsOf, eventually, finishedTrail, readTrail } from '../support/appro
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
+const HOUR = 3_600_000;
 const janeLeaves = {
   person: PEOPLE.jane,
   reason: 'resignation' as const,
@@ -109,12 +110,73 @@ describe('re-scans after the disable phase', () => {
     expect(done!.findings.map((f) => [f.item.id, f.why])).toEqual([[key.id, expect.stringMatching(/^used at .*, after access was removed$/)]]);
   });
 
+  it('an API key last used before its disable raises no alert: IAM dates that use before access was removed', async () => {
+    const { stack, id } = await disabledJane('2s');
+    const disabledAt = Date.parse(eventsOf(await readTrail(stack, id), 'run.finished').at(-1)!.at);
+    const key = stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane)[0]!;
+    stack.ibm.useApiKey(key.id, new Date(disabledAt - 60_000));
+
+    const [done] = await rescans(stack, id);
+    expect(done!.findings).toEqual([]);
+  });
+
+  it("Jane signing in after the disable, as the account's latest activity report shows, raises an alert in the thread and the channel", async () => {
+    const { stack, player, id } = await disabledJane('2s');
+    const disabledAt = Date.parse(eventsOf(await readTrail(stack, id), 'run.finished').at(-1)!.at);
+    const signedIn = new Date(disabledAt + 1_000).toISOString();
+    stack.ibm.signIn(SIM_IAM_IDS.jane, signedIn);
+    // A one-hour report made two hours after the disable: Jane, silent since her sign-in, is listed with it.
+    stack.ibm.fileReport(ACME_PRODUCTION, { asOf: new Date(disabledAt + 2 * HOUR), durationHours: 1 });
+
+    const [done] = await rescans(stack, id);
+    expect(done!.findings).toEqual([
+      {
+        stepId: `ibm-cloud.${ACME_PRODUCTION}.account-membership`,
+        item: expect.objectContaining({ id: SIM_IAM_IDS.jane, lastUsed: signedIn }),
+        why: `signed in at ${signedIn}, after access was removed`,
+      },
+    ]);
+    expect(done!.unchecked.filter((u) => u.includes(ACME_PRODUCTION))).toEqual([]);
+    const alert = await stack.slack.waitFor(() =>
+      stack.slack
+        .messages(APPROVAL_CHANNEL)
+        .concat(stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts))
+        .find((m) => m.text.includes('Access came back')),
+    );
+    expect(alert.text).toContain(`signed in at ${signedIn}`);
+  });
+
+  it('a sign-in the activity report dates before the disable raises no alert', async () => {
+    const { stack, id } = await disabledJane('2s');
+    const disabledAt = Date.parse(eventsOf(await readTrail(stack, id), 'run.finished').at(-1)!.at);
+    stack.ibm.signIn(SIM_IAM_IDS.jane, new Date(disabledAt - 60_000));
+    stack.ibm.fileReport(ACME_PRODUCTION, { asOf: new Date(disabledAt + 2 * HOUR), durationHours: 1 });
+
+    const [done] = await rescans(stack, id);
+    expect(done!.findings).toEqual([]);
+    expect(done!.unchecked.filter((u) => u.includes(ACME_PRODUCTION))).toEqual([]);
+  });
+
+  it('an activity report still generating is recorded as not checked, and the re-scan does not wait for it', async () => {
+    const { stack, id } = await disabledJane('2s');
+    stack.ibm.signIn(SIM_IAM_IDS.jane);
+    stack.ibm.fileReport(ACME_PRODUCTION, { asOf: new Date(Date.now() + 2 * HOUR), durationHours: 1, readyInMs: 10 * 60_000 });
+
+    const [done] = await rescans(stack, id);
+    expect(done!.findings).toEqual([]);
+    expect(done!.unchecked).toContain(`Account membership in ${ACME_PRODUCTION}: sign-ins not checked: the latest activity report is still generating`);
+  });
+
   it('a clean re-scan is recorded, shown on the checklist, and raises no alert', async () => {
     const { stack, player, id } = await disabledJane('2s');
 
     const [done] = await rescans(stack, id);
     expect(done!.findings).toEqual([]);
-    expect(done!.unchecked).toEqual([]);
+    // No inactive-identities sweep has run: there is no activity report to read her sign-ins from, and it says so.
+    expect(done!.unchecked.length).toBeGreaterThan(0);
+    expect(done!.unchecked).toEqual(
+      done!.unchecked.map(() => expect.stringMatching(/^Account membership in .+: sign-ins not checked: the account has no activity report/)),
+    );
     await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('nothing came back'));
     expect(stack.slack.messages(APPROVAL_CHANNEL).some((m) => m.text.includes('Access came back'))).toBe(false);
     // App Home shows it too, beside the request.

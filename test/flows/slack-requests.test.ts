@@ -236,7 +236,10 @@ describe('/offboard', () => {
     for (const form of [
       '`/offboard`',
       '`/offboard @person`',
+      '`/offboard name@example.com`',
       '`/offboard status OFF-XXXXXX`',
+      '`/offboard status @person`',
+      '`/offboard status name@example.com`',
       '`/offboard list`',
       '`/offboard report OFF-XXXXXX`',
       '`/offboard help`',

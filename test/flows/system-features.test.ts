@@ -1,12 +1,12 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { COMMAND } from '../../src/slack/blocks/ids.js';
 import { eventually } from '../support/approval-helpers.js';
+import { queueIsEmpty, useQueues } from '../support/queues.js';
 import { useStack } from '../support/stack.js';
 
 /**
@@ -15,24 +15,9 @@ import { useStack } from '../support/stack.js';
  * refused privately and queues nothing.
  */
 const start = useStack();
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
-
-function systemsQueue(stack: LocalStack): Queue {
-  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.systems, { connection, prefix: stack.config.redisPrefix });
-  closers.push(async () => {
-    await queue.close();
-    await connection.quit();
-  });
-  return queue;
-}
-
-async function systemsQueueIsEmpty(stack: LocalStack): Promise<boolean> {
-  return Object.values(await systemsQueue(stack).getJobCounts()).every((n) => n === 0);
-}
+const queueOf = useQueues();
+const systemsQueue = (stack: LocalStack): Queue => queueOf(stack, QUEUES.systems);
+const systemsQueueIsEmpty = (stack: LocalStack) => queueIsEmpty(systemsQueue(stack));
 
 describe("a system's own verbs and buttons", () => {
   it("refuses a button under a switched-on system's id that none of its features offers: the clicker is told privately, and nothing is queued", async () => {

@@ -49,9 +49,33 @@ describe('the state a request is shown in', () => {
 
   it('says why an action is refused in each kind of state', () => {
     expect(notInState('OFF-ABC123', 'running', 'cancelled')).toBe('OFF-ABC123 cannot be cancelled: it is running, and its run has started.');
-    expect(notInState('OFF-ABC123', 'scheduled', 'rescheduled')).toBe(
-      'OFF-ABC123 cannot be rescheduled: it is approved and scheduled; cancel it and submit a new request with the new time.',
-    );
+    expect(notInState('OFF-ABC123', 'completed', 'rescheduled')).toBe('OFF-ABC123 cannot be rescheduled: it is completed, and its run has started.');
     expect(notInState('OFF-ABC123', 'expired', 'cancelled')).toBe('OFF-ABC123 cannot be cancelled: it is expired.');
+  });
+
+  it('an approved request rescheduled before its run started no longer has its approval nor its planned run; the next approval plans it anew', () => {
+    const approved = record({ type: 'request.approved', actor: 'U0ALEX001' }, '2-0');
+    const planned = (startsAt: string, seq: string) => record({ type: 'run.planned', round: 1, phase: 'disable', steps: [], startsAt, notCovered: [] }, seq);
+    const rescheduled = record(
+      { type: 'request.rescheduled', actor: 'U0MORGAN1', from: '2026-12-01T09:00:00.000Z', to: '2026-12-08T09:00:00.000Z', state: 'scheduled' },
+      '4-0',
+    );
+    const voided = runView([approved, planned('2026-12-01T09:00:00.000Z', '3-0'), rescheduled]);
+    expect(voided).toMatchObject({ rounds: [], approved: undefined, outcome: { kind: 'pending' }, current: { round: 0 } });
+    expect(voided.reasks).toHaveLength(1);
+
+    const again = runView([
+      approved,
+      planned('2026-12-01T09:00:00.000Z', '3-0'),
+      rescheduled,
+      record({ type: 'request.approved', actor: 'U0RILEY01' }, '5-0'),
+      planned('2026-12-08T09:00:00.000Z', '6-0'),
+    ]);
+    expect(again.rounds.map((r) => [r.round, r.startsAt, r.by])).toEqual([[1, '2026-12-08T09:00:00.000Z', 'U0RILEY01']]);
+    expect(again.outcome).toEqual({ kind: 'running', round: 1 });
+
+    // A pending request rescheduled keeps what it had (nothing was approved).
+    const pending = runView([{ ...rescheduled, state: 'pending' } as AuditRecord]);
+    expect(pending.reasks).toEqual([]);
   });
 });

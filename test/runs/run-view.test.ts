@@ -38,6 +38,51 @@ describe('folding a step from the trail', () => {
     expect(step!.state).toBe('running');
   });
 
+  it('a step whose items are tasks: each item carries its first attestation, in every phase that opens it, and the step stays open until its end is recorded', () => {
+    const phase = (round: number, p: 'disable' | 'delete'): AuditEvent => ({ ...planned(round), phase: p }) as AuditEvent;
+    const server = (id: string) => ({ id, label: `SSH key k on server ${id}` });
+    const opened = (...ids: string[]): AuditEvent => ({
+      type: 'task.opened',
+      stepId: ID,
+      instructions: 'Remove it',
+      attesters: { kind: 'users', ids: [] },
+      items: ids.map(server),
+    });
+    const attested = (itemId: string, actor: string, note?: string): AuditEvent => ({
+      type: 'item.attested',
+      stepId: ID,
+      itemId,
+      label: `SSH key k on server ${itemId}`,
+      actor,
+      outcome: note ? 'not_applicable' : 'done',
+      ...(note ? { note } : {}),
+    });
+    const view = runView(
+      records([
+        phase(1, 'disable'),
+        opened('web-1', 'db-1'),
+        attested('web-1', 'U0ALEX001'),
+        // A second click that raced the first: the first stands.
+        attested('web-1', 'U0RILEY01'),
+        phase(2, 'delete'),
+        opened('web-1', 'db-1', 'web-9'),
+        attested('db-1', 'U0RILEY01', 'rebuilt without it'),
+      ]),
+    );
+    const [disable, deletion] = view.steps;
+    expect(disable!.items!.map((i) => [i.id, i.attestation?.by, i.attestation?.outcome])).toEqual([
+      ['web-1', 'U0ALEX001', 'done'],
+      ['db-1', 'U0RILEY01', 'not_applicable'],
+    ]);
+    expect(deletion!.items!.map((i) => [i.id, i.attestation?.by, i.attestation?.note])).toEqual([
+      ['web-1', 'U0ALEX001', undefined],
+      ['db-1', 'U0RILEY01', 'rebuilt without it'],
+      ['web-9', undefined, undefined],
+    ]);
+    expect(deletion!.items![0]!.attestation!.at).toBe('2026-01-01T00:00:02.000Z');
+    expect([disable!.state, deletion!.state]).toEqual(['open', 'open']);
+  });
+
   it("an item accounted for as still present or outcome unknown is settled by what a later round records, under that round's transaction id", () => {
     const fold = (...events: AuditEvent[]) => runView(records([planned(1), ...events])).steps[0]!.changes;
     expect(fold(key('still_present', 'a1'), key('removed', 'r2-a1'))).toEqual([expect.objectContaining({ outcome: 'removed', transactionId: 'r2-a1' })]);

@@ -90,6 +90,16 @@ describe('API keys: disable, enable, activity', () => {
     const { result } = await identity.getApiKey({ id: CI_KEY, includeActivity: true });
     expect(result.activity).toEqual({ last_authn: '2031-01-02T03:04:05.000Z', authn_count: 1378 });
   });
+
+  it('never lists a key with its activity, of a user or a service ID, even one just used', async () => {
+    const { sim, identity } = await start();
+    sim.useApiKey(CI_KEY, '2031-01-02T03:04:05.000Z');
+    for (const type of ['user', 'serviceid'] as const) {
+      const { result } = await identity.listApiKeys({ accountId: ACME_PRODUCTION, scope: 'account', type, pagesize: 100 });
+      expect(result.apikeys.length).toBeGreaterThan(0);
+      expect(result.apikeys.filter((k) => k.activity !== undefined)).toEqual([]);
+    }
+  });
 });
 
 describe("Jane's second identity, and what it holds where it is not a member", () => {

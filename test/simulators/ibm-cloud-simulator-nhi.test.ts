@@ -120,6 +120,17 @@ describe('trusted profiles: history', () => {
     expect(result.history![0]!.iam_id).toBe(jane);
     expect(result.activity).toEqual({ authn_count: 0 });
   });
+
+  it("keeps a profile's sign-ins out of every listing: only a single read with include_activity answers them", async () => {
+    const seed = defaultIbmSeed();
+    const activity = { last_authn: '2025-01-12T10:00:00.000Z', authn_count: 17 };
+    seed.profiles.find((p) => p.id === STAGING_PROFILE)!.activity = activity;
+    const { identity } = await start({ seed });
+    const listed = await identity.listProfiles({ accountId: ACME_STAGING, includeHistory: true });
+    expect(listed.result.profiles.map((p) => p.activity)).toEqual(listed.result.profiles.map(() => undefined));
+    expect((await identity.getProfile({ profileId: STAGING_PROFILE })).result.activity).toBeUndefined();
+    expect((await identity.getProfile({ profileId: STAGING_PROFILE, includeActivity: true })).result.activity).toEqual(activity);
+  });
 });
 
 describe('Resource Controller: service credentials and instances', () => {
@@ -229,5 +240,21 @@ describe('the activity report', () => {
     expect(await status(identity.getReport({ accountId: ACME_PRODUCTION, reference: 'no-such-report' }))).toBe(404);
     // Each account keeps its own.
     expect(await status(identity.getReport({ accountId: ACME_STAGING, reference: 'latest' }))).toBe(404);
+  });
+
+  it('serves a report a test files as of a later time: its window ends then, and a user silent since signing in is listed with that sign-in', async () => {
+    const { sim, identity } = await start();
+    const asOf = new Date(Date.now() + 2 * 3_600_000);
+    const signedIn = new Date(Date.now() + 60_000).toISOString();
+    sim.signIn(jane, signedIn);
+    const reference = sim.fileReport(ACME_PRODUCTION, { asOf, durationHours: 1 });
+    const { status: code, result } = await identity.getReport({ accountId: ACME_PRODUCTION, reference: 'latest' });
+    expect(code).toBe(200);
+    expect(result).toMatchObject({ reference, report_duration: '1', report_end_time: asOf.toISOString() });
+    expect(result.users!.find((u) => u.iam_id === jane)).toMatchObject({ last_authn: signedIn });
+
+    sim.fileReport(ACME_PRODUCTION, { readyInMs: 60_000 });
+    expect((await identity.getReport({ accountId: ACME_PRODUCTION, reference: 'latest' })).status).toBe(204);
+    expect(await status(identity.getReport({ accountId: ACME_PRODUCTION, reference }))).toBe(404);
   });
 });

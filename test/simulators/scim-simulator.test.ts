@@ -44,10 +44,17 @@ describe('the SCIM application simulator', () => {
     expect((await call(s, 'GET', `Users?filter=${encodeURIComponent('userName eq "JANE@example.com"')}`)).body?.totalResults).toBe(1);
   });
 
-  it('pages by cursor where its vendor does, refusing startIndex (AWS IAM Identity Center)', async () => {
+  it('pages by cursor where its vendor does, from an empty cursor, refusing startIndex (AWS IAM Identity Center)', async () => {
     const s = await start('aws-identity-center');
+    s.directory.users.set('u2', { id: 'u2', userName: 'ada@example.com', displayName: 'Ada', emails: [], active: true });
     expect((await call(s, 'GET', 'Users?startIndex=1&count=1')).status).toBe(400);
-    expect((await call(s, 'GET', 'Users?count=1')).body).toMatchObject({ itemsPerPage: 1 });
+    const unpaged = (await call(s, 'GET', 'Users?count=1')).body;
+    expect([unpaged?.itemsPerPage, unpaged?.totalResults, unpaged?.nextCursor]).toEqual([1, 2, undefined]);
+    const first = (await call(s, 'GET', 'Users?count=1&cursor=')).body;
+    expect([first?.itemsPerPage, typeof first?.nextCursor]).toEqual([1, 'string']);
+    const second = (await call(s, 'GET', `Users?count=1&cursor=${first?.nextCursor}`)).body;
+    const ids = [first, second].map((page) => ((page?.Resources ?? []) as { id: string }[]).map((u) => u.id));
+    expect([ids, second?.nextCursor]).toEqual([[['u1'], ['u2']], undefined]);
     expect((await call(s, 'GET', 'Groups')).status).toBe(404);
   });
 

@@ -40,6 +40,41 @@ describe('the checklist message', () => {
     expect(text).toContain(`…and ${120 - shown} more accounts* not shown here, to fit Slack (their steps: ${(120 - shown) * 4} waiting)`);
   });
 
+  it("a step whose items are tasks: each open item has its own Done and Not applicable, up to ten, the rest counted, within Slack's limits; each attested one says by whom", () => {
+    const [plan] = planned(1);
+    const id = `ibm-cloud.${'0'.repeat(32)}.api-keys`;
+    const at = (s: number) => `2026-11-23T10:00:${String(s).padStart(2, '0')}.000Z`;
+    const items = Array.from({ length: 30 }, (_, i) => ({ id: `us-south/server-${i}/key`, label: `SSH key k on server web-${i} (us-south)` }));
+    const trail: AuditRecord[] = [
+      plan!,
+      {
+        type: 'task.opened',
+        stepId: id,
+        instructions: "Remove it from root's authorized_keys",
+        attesters: { kind: 'users', ids: [] },
+        items,
+        seq: '2-0',
+        at: at(1),
+      },
+      { type: 'item.attested', stepId: id, itemId: items[0]!.id, label: items[0]!.label, actor: 'U0ALEX001', outcome: 'done', seq: '3-0', at: at(2) },
+    ];
+    const { blocks } = checklistMessage(request, runView(trail));
+    const text = JSON.stringify(blocks);
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    expect(blocksText(blocks)).toBeLessThanOrEqual(11_000);
+    expect(text).toContain('29 of 30 still open');
+    expect(text).toContain('_Each attested on its own by an approver._');
+    expect(text).toContain('SSH key k on server web-0 (us-south): done, attested by <@U0ALEX001>');
+    expect(text).toContain('…and 20 more, each in the evidence');
+    const buttons = blocks.filter((b) => (b as { block_id?: string }).block_id?.startsWith('item.'));
+    expect(buttons).toHaveLength(10);
+    expect(text).not.toContain('Done: SSH key k on server web-0 (us-south)');
+    expect(text).toContain('Done: SSH key k on server web-1 (us-south)');
+    expect(text).toContain('…and 19 more open item(s)');
+    // Attested item by item, never as a whole: no step-wide Done.
+    expect(text).not.toContain(`"task.${id}"`);
+  });
+
   it('lists every account while they fit', () => {
     const trail = planned(20);
     const text = JSON.stringify(checklistMessage(request, runView(trail)).blocks);

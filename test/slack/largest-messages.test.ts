@@ -8,6 +8,7 @@ import type { RunShape } from '../../src/runs/run-flow.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
 import { appHome } from '../../src/slack/blocks/app-home.js';
 import { approvalMessage } from '../../src/slack/blocks/approval-message.js';
+import { batchChecklistMessage } from '../../src/slack/blocks/batch-checklist.js';
 import { checklistMessage } from '../../src/slack/blocks/checklist-message.js';
 import { requestListReply } from '../../src/slack/blocks/request-replies.js';
 import { rescanAlertText } from '../../src/slack/blocks/rescan-alert.js';
@@ -103,6 +104,36 @@ describe("the largest messages fit Slack's limits", () => {
     trail.push({ type: 'rescan.done', phase: 'disable', afterMs: 86_400_000, findings: [], unchecked, seq: '999-0', at: at(999) });
     const text = await postChecklist(trail);
     expect(text).toContain('Last re-scan');
+  });
+
+  it("a bulk request's combined checklist of 100 people with long names, some failed, is accepted, shows the failed first and counts who it left out", async () => {
+    const decision = { batchId: 'BULK-0A1B2C3D', outcome: 'approved' as const, by: VIEWER, at: at(0), members: [] };
+    const members = Array.from({ length: 100 }, (_, i) => {
+      const id = `OFF-B${String(i).padStart(5, '0')}`;
+      const outcome = i % 10 === 3 ? ('failures' as const) : ('verified' as const);
+      const trail: AuditRecord[] = [
+        { type: 'run.finished', round: 1, outcome, failedSteps: outcome === 'failures' ? ['ibm-cloud.x.api-keys'] : [], seq: '1-0', at: at(1) },
+      ];
+      return {
+        request: sampleRequest({
+          id,
+          status: 'completed',
+          subject: { slackUserId: null, name: `Person ${i} <&> ${'with a very long name '.repeat(8)}`, email: `p${i}@acme.example` },
+        }),
+        view: runView(trail),
+        link: `https://acme-corporation.slack.com/archives/C0APPROVAL/p17000000${String(i).padStart(8, '0')}`,
+      };
+    });
+    const message = batchChecklistMessage('BULK-0A1B2C3D', decision, members);
+    await web.chat.postMessage({ channel: CHANNEL, ...message } as never);
+    const text = JSON.stringify(message.blocks);
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(text).toContain(':x: 10 failed');
+    expect(text).toContain(':white_check_mark: 90 verified');
+    // Every failed person is listed, before anyone verified; names from outside are escaped.
+    for (const i of [3, 13, 23, 33, 43, 53, 63, 73, 83, 93]) expect(text).toContain(`OFF-B${String(i).padStart(5, '0')}> Person ${i} &lt;&amp;&gt;`);
+    expect(text.indexOf(':x: <')).toBeLessThan(text.indexOf(':white_check_mark: <'));
+    expect(text).toMatch(/…and \d+ more, not shown here to stay within Slack's limits/);
   });
 
   it('a re-scan alert of 1,000 findings lists what fits and counts the rest', async () => {

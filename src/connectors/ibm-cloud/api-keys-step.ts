@@ -1,4 +1,4 @@
-import type { StepCapabilities } from '../connector.js';
+import type { Finding, StepCapabilities } from '../connector.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach, personScopedStep, removeEach } from './person-scoped-step.js';
 
@@ -6,17 +6,21 @@ import { changeEach, personScopedStep, removeEach } from './person-scoped-step.j
  * The person's user API keys: a key carries its owner's access into every account they belong
  * to. Disabled first (reversible, the key keeps its id), deleted at the end of the grace period,
  * re-enabled on reinstatement. A key that was already disabled is left so.
+ *
+ * IAM's listing never says when a key was last used; a single read per key does, and IBM calls it
+ * expensive. So a look that asks for last use (`ctx.lastUse`: the preview, the re-scans looking for
+ * use after access was removed) reads each of the person's keys once; a phase's inventory and its
+ * read-backs stay one shared listing.
  */
 export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
-  return personScopedStep(accountId, {
+  const step = personScopedStep(accountId, {
     list: async (identity, asker) =>
       (await client.listUserApiKeys(accountId, identity.id, asker)).map((k) => ({
         id: k.id,
         label: k.name,
-        detail:
-          [k.createdAt && `created ${k.createdAt}`, k.lastUsed && `last used ${k.lastUsed}`, k.disabled && 'disabled'].filter(Boolean).join(', ') || undefined,
+        detail: [k.createdAt && `created ${k.createdAt}`, k.disabled && 'disabled'].filter(Boolean).join(', ') || undefined,
         ...(k.disabled ? { state: 'disabled' } : {}),
-        ...(k.lastUsed ? { lastUsed: k.lastUsed } : {}),
+        ...(k.createdAt ? { createdAt: k.createdAt } : {}),
       })),
     disable: {
       act: (ctx, _identity, found) =>
@@ -42,4 +46,26 @@ export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapa
       },
     },
   });
+  return {
+    ...step,
+    async inventory(ctx) {
+      const listed = await step.inventory(ctx);
+      if (!ctx.lastUse) return listed;
+      // One at a time: the account's rate budget is shared with every other step.
+      const found: Finding[] = [];
+      for (const key of listed.found) {
+        const state = await client.getApiKey(key.id);
+        // Deleted since it was listed: nothing of it is left to use.
+        if (!state) continue;
+        const used = `used ${state.useCount} times${state.lastUsed ? `, last ${state.lastUsed}` : ''}`;
+        found.push({
+          ...key,
+          detail: [key.detail, used].filter(Boolean).join(', '),
+          // No `useCount`: the preview's "most used" names what the person created, which others rely on.
+          ...(state.lastUsed ? { lastUsed: state.lastUsed } : {}),
+        });
+      }
+      return { ...listed, found };
+    },
+  };
 }

@@ -23,5 +23,9 @@ const crnSegment = (crn: string) => encodeURIComponent(crn).replace(/%3A/g, ':')
 export const resourceLink = (accountId: string, crn: string | undefined) =>
   crn ? inAccount(`/services/${encodeURIComponent(crn.split(':')[4] ?? 'resource')}/${crnSegment(crn)}`, accountId) : inAccount('/resources', accountId);
 
+/** A VPC virtual server's page, in its region. */
+export const vpcServerLink = (accountId: string, region: string, serverId: string) =>
+  inAccount(`/vpc-ext/compute/vs/${encodeURIComponent(region)}~${encodeURIComponent(serverId)}/overview`, accountId);
+
 /** The account's service IDs, for a key whose service ID is known only by its IAM id. */
 export const serviceIdsLink = (accountId: string) => inAccount('/iam/serviceids', accountId);

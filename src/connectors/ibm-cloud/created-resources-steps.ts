@@ -35,7 +35,7 @@ export function createdCredentialsStep(client: IbmCloudClient, accountId: string
           id: key.id,
           label: `service credential ${key.name}`,
           kind: 'service credential',
-          detail: `created by them (${key.createdBy}); not changed: they have seen its secret, to be rotated${usedText(state)}`,
+          detail: `created by them (${key.createdBy}); not changed: they have seen its secret, to be rotated (a rotation task in the checklist)${usedText(state)}`,
           ...used(state),
           ...made(key.createdAt),
           link: resourceLink(accountId, key.sourceCrn),
@@ -58,8 +58,9 @@ export function createdCredentialsStep(client: IbmCloudClient, accountId: string
 }
 
 /**
- * API keys the person made on someone else's service ID (its owner's to rotate) and trusted
- * profiles the person created, recorded with their creator and never changed. A service ID IBM
+ * API keys the person made on someone else's service ID (left working, as the service ID is not
+ * theirs; a rotation task, since they have seen the secret) and trusted profiles the person
+ * created, recorded with their creator and never changed. A service ID IBM
  * minted for the person's credential has the person as its creator, so its key is theirs, not here.
  */
 export function createdKeysAndProfilesStep(client: IbmCloudClient, accountId: string): StepCapabilities {
@@ -78,7 +79,7 @@ export function createdKeysAndProfilesStep(client: IbmCloudClient, accountId: st
           id: key.id,
           label: `${key.name} (API key on someone else's service ID)`,
           kind: "API key on someone else's service ID",
-          detail: `created by them (${key.createdBy}); not changed: the service ID's owner rotates it${usedText(state)}`,
+          detail: `created by them (${key.createdBy}); not changed: they have seen its secret, to be rotated (a rotation task in the checklist)${usedText(state)}`,
           ...used(state),
           ...made(key.createdAt),
           link: serviceIdsLink(accountId),

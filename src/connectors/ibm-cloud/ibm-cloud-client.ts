@@ -171,7 +171,8 @@ export class IbmCloudClient {
 
   /**
    * The user's API keys in the account: IAM lists another user's keys only account-wide, so people
-   * listed at the same time share one listing, resumed for `asker` where it failed.
+   * listed at the same time share one listing, resumed for `asker` where it failed. A listing never
+   * says when a key was last used: `getApiKey` does, one key at a time.
    */
   async listUserApiKeys(accountId: string, iamId: string, asker?: string): Promise<IbmApiKey[]> {
     const all = await this.sdk.keyListings.list(accountId, asker, () => this.accountUserKeys(accountId));
@@ -186,9 +187,7 @@ export class IbmCloudClient {
         accountId,
       );
       const items = (result.apikeys ?? []).flatMap((k) =>
-        k.id && k.iam_id
-          ? [{ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at, lastUsed: k.activity?.last_authn }]
-          : [],
+        k.id && k.iam_id ? [{ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at }] : [],
       );
       return { items, next: result.next };
     });

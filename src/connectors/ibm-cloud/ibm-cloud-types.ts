@@ -10,12 +10,12 @@ export interface IbmUser {
   /** The login id. */
   userId: string;
 }
+/** An API key as IAM lists it: never with its last use, which IBM gives only to a single read (`getApiKey`). */
 export interface IbmApiKey {
   id: string;
   name: string;
   disabled: boolean;
   createdAt?: string;
-  lastUsed?: string;
 }
 /** One API key as IAM reports it now, with its sign-in activity. */
 export interface IbmApiKeyState {

@@ -51,7 +51,7 @@ const schema = z
       .optional()
       .meta({
         description:
-          "VPC regions whose SSH keys are listed for review, with the servers each key was installed on (VPC answers for the account IBMCLOUD_API_KEY belongs to only); needs VPC Infrastructure Services: Editor (to delete the keys an approver says are the person's). IBM records no key's creator: an approver reviews them in the checklist, and each server the person's keys initialised is reported as an authorized_keys entry to remove by hand",
+          "VPC regions whose SSH keys are listed for review, with the servers each key was installed on (VPC answers for the account IBMCLOUD_API_KEY belongs to only); needs VPC Infrastructure Services: Editor (to delete the keys an approver says are the person's). IBM records no key's creator: an approver reviews them in the checklist, and each server the person's keys initialised becomes a task in the checklist (remove the key from root's authorized_keys), attested by an approver, from the disable phase on",
         unset: 'unset (SSH keys are not checked, and the checklist says so)',
       }),
     IBMCLOUD_VPC_URL: z

@@ -59,11 +59,16 @@ export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
     review: { feature: 'vpc', button: 'review', label: 'Review SSH keys…' },
     connect: (client, accountId) => sshKeysStep(client.inAccount(accountId), accountId),
   },
-  // Deleting a key leaves it in the authorized_keys of the servers it initialised: one residual item per server.
+  // Deleting a key leaves it in the authorized_keys of the servers it initialised: one task per server,
+  // attested by an approver. Opened in the disable phase (access through a server does not wait for the
+  // grace period), asked again in the deletion only for servers not attested yet (or found since the review).
   {
     step: 'vpc-authorized-keys',
     title: 'Their SSH keys on VPC servers',
-    reportsResidual: true,
+    attestItems: {
+      instructions:
+        "Remove each SSH key listed from root's authorized_keys on its server (deleting the key resource does not), then attest it: Done, or Not applicable with why (the key is not theirs, the server is gone).",
+    },
     connect: (client, accountId) => authorizedKeysStep(client.inAccount(accountId), accountId),
   },
   // Closes the account: the person's keys, groups, policies and links there are listed and removed first, each on its own.

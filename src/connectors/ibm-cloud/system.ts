@@ -14,10 +14,10 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
   scopeNoun: 'account',
   notCovered: [
     'sessions and tokens IBM Cloud issued before access was removed, which stay valid until they expire (up to an hour)',
-    "service credentials the person created and API keys they made on others' service IDs, which are listed with their creator and not rotated (they have seen the secrets)",
+    "service credentials the person created and API keys they made on others' service IDs, which are listed with their creator and left working: they have seen the secrets, and each is a rotation task in the checklist that the successor or an approver closes, not rotated by this run",
     'service IDs the person created and their keys, when the request hands them over: they keep working',
     'dynamic (rule-based) access-group memberships, which IBM Cloud does not let anyone remove',
-    "VPC SSH keys nobody named as theirs in the review (IBM records no key's creator), and their keys in servers' authorized_keys, which deleting a key resource leaves in place: listed per server, to be removed by hand",
+    "VPC SSH keys nobody named as theirs in the review (IBM records no key's creator); keys added to a server's authorized_keys other than when it was created (VPC records only those); and the removal of their keys from servers' authorized_keys, which deleting a key resource leaves in place: one task per server, done by hand and attested by an approver, never read back",
   ],
   // `ibmapikey=…`, and a pasted API key: 44 base64url characters, which may hold no digit.
   secretShapes: { keys: ['ibm[_-]?api[_-]?key'], randomLengths: [44] },

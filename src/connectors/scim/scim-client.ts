@@ -180,7 +180,8 @@ export class ScimClient {
       const query: Record<string, string> = { count: String(pageSize) };
       if (filter) query.filter = filter;
       if (style === 'index') query.startIndex = String(startIndex);
-      else if (cursor) query.cursor = cursor;
+      // Cursor paging starts from an empty cursor: without one, AWS answers a single page and no nextCursor.
+      else query.cursor = cursor ?? '';
       const { body } = await this.call(operation, 'GET', resource, { query });
       const page = body as { Resources?: unknown; totalResults?: unknown; nextCursor?: unknown } | null;
       const resources = Array.isArray(page?.Resources) ? page.Resources : [];

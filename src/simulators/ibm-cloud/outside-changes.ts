@@ -93,3 +93,8 @@ export function useApiKey(state: SimState, id: string, at: Date | string = new D
   const when = typeof at === 'string' ? at : at.toISOString();
   key.value = { ...key.value, activity: { last_authn: when, authn_count: (key.value.activity?.authn_count ?? 0) + 1 } };
 }
+
+/** Records a user's sign-in (what the activity report names as their `last_authn`), at `at` (default now). */
+export function signIn(state: SimState, iamId: string, at: Date | string = new Date()): void {
+  state.userSignIns[iamId] = typeof at === 'string' ? at : at.toISOString();
+}

@@ -14,7 +14,7 @@ import { profileAndServiceIdRoutes } from './routes/profiles-and-service-ids.js'
 import { TOKEN_PATH, tokenRoutes } from './routes/token.js';
 import { userManagementRoutes } from './routes/user-management.js';
 import { accountRoutes } from './routes/accounts.js';
-import { activityReportRoutes } from './routes/activity-report.js';
+import { activityReportRoutes, fileReport } from './routes/activity-report.js';
 import { resourceControllerRoutes } from './routes/resource-controller.js';
 import { serviceIdRoutes } from './routes/service-ids.js';
 import { vpcRoutes } from './routes/vpc.js';
@@ -222,6 +222,8 @@ export async function startIbmCloudSimulator(opts: IbmCloudSimulatorOptions = {}
     createServiceId: (serviceId) => outside.createServiceId(state, serviceId),
     enableKey: (id) => outside.enableKey(state, id),
     useApiKey: (id, at) => outside.useApiKey(state, id, at),
+    signIn: (iamId, at) => outside.signIn(state, iamId, at),
+    fileReport: (accountId, opts = {}) => fileReport(state, accountId, opts),
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -39,7 +39,10 @@ export interface SimReport {
   reference: string;
   createdBy: string;
   durationHours: number;
+  /** When it was asked for: the end of the window it covers. */
   startedAt: number;
+  /** When `getReport` first answers it; absent: `reportGenerationMs` after `startedAt`. */
+  readyAt?: number;
 }
 
 export type GroupInfo = Omit<SimAccessGroup, 'members'>;

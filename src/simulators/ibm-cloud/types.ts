@@ -419,5 +419,13 @@ export interface IbmCloudSimulator {
    * whatever its state: a test may date a use before the disable took hold.
    */
   useApiKey(id: string, at?: Date | string): void;
+  /** Records a user's sign-in at `at` (default now): their `last_authn` in the activity report. */
+  signIn(iamId: string, at?: Date | string): void;
+  /**
+   * Makes the account's latest activity report as IAM would have generated it at `asOf` (default
+   * now) over the `durationHours` before (default 720), answered 204 for `readyInMs` (default 0)
+   * and then 200: a report a test cannot wait hours for. Answers its reference.
+   */
+  fileReport(accountId: string, opts?: { asOf?: Date | string; durationHours?: number; readyInMs?: number }): string;
   close(): Promise<void>;
 }

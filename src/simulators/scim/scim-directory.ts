@@ -108,7 +108,13 @@ export class ScimDirectory {
     const count = Math.min(Number(query.get('count') ?? this.profile.paging.pageSize), this.profile.paging.pageSize);
     if (this.profile.paging.style === 'cursor') {
       if (query.has('startIndex')) return scimError(400, 'startIndex is not supported: page with cursor', 'invalidValue');
-      const start = query.has('cursor') ? Number(Buffer.from(query.get('cursor')!, 'base64url').toString()) : 0;
+      // AWS: without `cursor` the answer is not paginated (totalResults, startIndex, itemsPerPage, and
+      // no nextCursor); paging starts with an empty `cursor`.
+      if (!query.has('cursor')) {
+        const page = all.slice(0, count);
+        return { status: 200, body: { schemas: [LIST], totalResults: all.length, startIndex: 1, itemsPerPage: page.length, Resources: page } };
+      }
+      const start = query.get('cursor') ? Number(Buffer.from(query.get('cursor')!, 'base64url').toString()) : 0;
       const page = all.slice(start, start + count);
       const next = start + count < all.length ? Buffer.from(String(start + count)).toString('base64url') : undefined;
       return { status: 200, body: { schemas: [LIST], itemsPerPage: page.length, Resources: page, ...(next ? { nextCursor: next } : {}) } };

@@ -340,6 +340,13 @@ export const WEB_API_METHODS: Record<string, MethodHandler> = {
     return { channel, ts: msg.ts, text: msg.text, message: messageObject(s, msg) };
   },
 
+  'chat.getPermalink': (s, a) => {
+    const channel = channelOf(s, a);
+    const ts = reqStr(a, 'message_ts');
+    if (!s.findMessage(channel, ts)) throw new SlackMethodError('message_not_found');
+    return { channel, permalink: `https://sim-workspace.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+  },
+
   'conversations.history': (s, a) => {
     const channel = channelOf(s, a);
     needsHistoryScope(s, channel);

@@ -42,13 +42,13 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
       : `:hourglass: *Expired* ${slackDate(r.ended.at)}: ${escapeText(r.ended.reason)}`
     : undefined;
   const closed = [decided, ended].filter(Boolean).join('\n') || undefined;
-  // An approved run waiting for its time can still be cancelled, until it starts.
+  // An approved run waiting for its time can still be rescheduled (asking again) or cancelled, until it starts.
   const scheduled =
     r.status === 'approved' && !r.runStartedAt && r.effectiveAt !== null && r.decision !== undefined && Date.parse(r.effectiveAt) > Date.parse(r.decision.at);
   const manage = !closed
     ? [button(ACTIONS.reschedule, r.id, 'Reschedule'), button(ACTIONS.cancel, r.id, 'Cancel request')]
     : scheduled && !ended
-      ? [button(ACTIONS.cancel, r.id, 'Cancel request')]
+      ? [button(ACTIONS.reschedule, r.id, 'Reschedule'), button(ACTIONS.cancel, r.id, 'Cancel request')]
       : [];
   const revoked = shape.map(
     (s) => `${s.title} in ${s.scopes.length === 1 ? `the ${s.scopeNoun}` : `${s.scopes.length} ${s.scopeNoun}s`} ${named(s.scopes)}: ${s.touches.join(', ')}`,
@@ -63,7 +63,7 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
     : privileged
       ? `:rotating_light: *Privileged:* ${privilegeRisk(name, privileges, needed)}`
       : undefined;
-  const standing = progress && !ownerRefusal ? progressText(progress) : undefined;
+  const standing = progress && !ownerRefusal ? progressText(progress, r.batch !== undefined) : undefined;
   const approve = { type: 'button', action_id: ACTIONS.approve, value: r.id, style: 'primary', text: plain('Approve') };
   return {
     text: cut(
@@ -121,7 +121,7 @@ function people(ids: readonly string[]): string {
 }
 
 /** "1 of 2 approvals: <@Alex>. Also may approve: …", under the rule that applies. */
-function progressText(p: ApprovalProgress): string {
+function progressText(p: ApprovalProgress, bulk: boolean): string {
   const rule = `(rule "${escapeText(p.rule)}")`;
   const lines =
     p.needed > 1 || p.counted.length > 0
@@ -132,7 +132,8 @@ function progressText(p: ApprovalProgress): string {
       : [`*Approval* ${rule}: one approval from ${p.others.length ? people(p.others) : 'nobody (no approver may decide it)'}.`];
   if (p.outdated.length)
     lines.push(`${people(p.outdated)} approved it before it changed; an approval counts only for what it approved, so they are asked again.`);
-  if (p.typedConfirmation) lines.push("Approving asks for the person's email or name to be typed.");
+  if (p.typedConfirmation)
+    lines.push(bulk ? 'Approving asks for the number of people it decides to be typed.' : "Approving asks for the person's email or name to be typed.");
   if (p.rejectionsNeeded > 1)
     lines.push(
       `It is rejected after ${p.rejectionsNeeded} rejections${p.rejectedBy.length ? ` (${p.rejectedBy.length} so far: ${people(p.rejectedBy.map((x) => x.actor))})` : ''}.`,

@@ -1,9 +1,17 @@
+import type { BatchConfirmation } from '../../requests/request-lifecycle.js';
 import { escapeText, input, plain, section } from './block-kit.js';
 import { progressView } from './checking-view.js';
 import { FIELDS, VIEWS } from './ids.js';
 
-/** Asked when the request's rule wants the approver to type who is leaving before an approval counts. */
-export function approveConfirmModal(requestId: string, subjectName: string, mismatch = false) {
+/** How many people a bulk confirmation names before it counts the rest: the section stays within Slack's 3,000 characters. */
+const NAMED = 20;
+
+/**
+ * Asked when the request's rule wants the approver to type who is leaving before an approval counts;
+ * for a bulk request (`batch`), how many people the one approval decides.
+ */
+export function approveConfirmModal(requestId: string, subjectName: string, mismatch = false, batch?: BatchConfirmation) {
+  if (batch) return batchConfirmModal(requestId, batch, mismatch);
   return {
     type: 'modal' as const,
     callback_id: VIEWS.confirmApproval,
@@ -17,6 +25,25 @@ export function approveConfirmModal(requestId: string, subjectName: string, mism
         `${mismatch ? ':warning: What you typed does not name the person leaving. ' : ''}Approving request *${requestId}* ends the access of ${escapeText(subjectName)}. Type their email or full name to confirm.`,
       ),
       input(FIELDS.confirmation, 'Email or full name of the person leaving', { type: 'plain_text_input', max_length: 200 }),
+    ],
+  };
+}
+
+function batchConfirmModal(requestId: string, batch: BatchConfirmation, mismatch: boolean) {
+  const names = batch.names.slice(0, NAMED).map(escapeText).join(', ');
+  const more = batch.names.length > NAMED ? ` and ${batch.names.length - NAMED} more` : '';
+  return {
+    type: 'modal' as const,
+    callback_id: VIEWS.confirmApproval,
+    private_metadata: JSON.stringify({ requestId }),
+    title: plain('Approve offboarding'),
+    submit: plain('Approve'),
+    close: plain('Cancel'),
+    blocks: [
+      section(
+        `${mismatch ? `:warning: What you typed is not ${batch.count}, the number of people this approval decides; nothing was approved. ` : ''}Approving request *${requestId}* decides bulk request *${escapeText(batch.id)}*: it ends the access of ${batch.count} people (${names}${more}). Type the number of people, ${batch.count}, to confirm.`,
+      ),
+      input(FIELDS.confirmation, 'Number of people this approval decides', { type: 'plain_text_input', max_length: 200 }),
     ],
   };
 }

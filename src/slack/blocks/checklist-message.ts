@@ -8,6 +8,8 @@ import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TE
 import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
 import { mentionAttesters } from './attesters.js';
+import { itemLines, itemTaskBlocks } from './item-tasks.js';
+import { openItems } from '../../runs/item-tasks.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
 const PHASES: Record<Phase, string> = { disable: 'access removed, reversible', delete: 'removed for good', reinstate: 'reinstated' };
@@ -56,9 +58,12 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         : finished.outcome === 'residual'
           ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
           : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
-    : open.length
-      ? `:raised_hand: *Waiting for attestation* of ${open.length} task(s); ${verified} of ${steps.length} steps verified or attested so far. The offboarding finishes once every task is attested.`
-      : `${verified} of ${steps.length} steps verified or attested so far.`;
+    : r.status === 'pending' && steps.length === 0
+      ? // Posted once approved: a pending request with one was rescheduled before its run started.
+        ':calendar: *Rescheduled* before its run started: waiting for approval again. Nothing has run.'
+      : open.length
+        ? `:raised_hand: *Waiting for attestation* of ${open.length} task(s); ${verified} of ${steps.length} steps verified or attested so far. The offboarding finishes once every task is attested.`
+        : `${verified} of ${steps.length} steps verified or attested so far.`;
   const evidence = report
     ? ` Evidence report: ${escapeText(report.filename)}${report.sha256 ? `, JSON SHA-256 \`${report.sha256.slice(0, 16)}…\`` : ''}; approvers and compliance get it by direct message (Download evidence).`
     : '';
@@ -128,14 +133,16 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   if (view.reports.length) buttons.push({ type: 'button', action_id: ACTIONS.downloadEvidence, value: r.id, text: plain('Download evidence') });
   const actions = buttons.length ? [{ type: 'actions', block_id: `checklist.${r.id}`, elements: buttons }] : [];
   // Each open task's Done and Not applicable; the listener decides at click time who may attest.
-  const tasks = open.map((s) => ({
-    type: 'actions',
-    block_id: `task.${s.id}`,
-    elements: [
-      { type: 'button', action_id: ACTIONS.taskDone, value: stepButtonValue(r.id, s.id), style: 'primary', text: plain(cut(`Done: ${s.ref.title}`, 75)) },
-      { type: 'button', action_id: ACTIONS.taskNotApplicable, value: stepButtonValue(r.id, s.id), text: plain('Not applicable…') },
-    ],
-  }));
+  const tasks = open
+    .filter((s) => !s.items)
+    .map((s) => ({
+      type: 'actions',
+      block_id: `task.${s.id}`,
+      elements: [
+        { type: 'button', action_id: ACTIONS.taskDone, value: stepButtonValue(r.id, s.id), style: 'primary', text: plain(cut(`Done: ${s.ref.title}`, 75)) },
+        { type: 'button', action_id: ACTIONS.taskNotApplicable, value: stepButtonValue(r.id, s.id), text: plain('Not applicable…') },
+      ],
+    }));
   // A review a step waits for (which SSH keys are the person's): its system's button until the step is verified.
   const toReview = steps.filter((s) => s.ref.review && s.phase === view.current.phase && s.state !== 'verified');
   const reviews = toReview.length
@@ -182,7 +189,20 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
       ]
     : [];
   const rotations = rotationBlocks(r.id, r.successorSlackUserId, rotationTasks(view));
-  const after = [...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...tasks, ...rotations, ...reviews, ...perStep, ...actions];
+  const items = itemTaskBlocks(r.id, open);
+  const after = [
+    ...warning,
+    context(footer + evidence),
+    ...scope,
+    ...lifecycle,
+    ...rescanLine,
+    ...tasks,
+    ...items,
+    ...rotations,
+    ...reviews,
+    ...perStep,
+    ...actions,
+  ];
   const fixed = [section(heading), ...tampered, ...after];
   const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
   const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
@@ -274,10 +294,13 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       return `*failed*: ${escapeText(s.error ?? 'unknown error')}${open.length ? ` (${open.join(', ')})` : ''}`;
     }
     case 'open': {
+      if (s.items)
+        return `*waiting for attestation*, ${openItems(s).length} of ${s.items.length} still open: ${escapeText(s.task?.instructions ?? '')} _Each attested on its own by an approver._${itemLines(s)}`;
       const who = s.task ? mentionAttesters(s.task.attesters) : 'its attesters';
       return `*waiting for attestation*: ${escapeText(s.task?.instructions ?? '')} _Attested by ${who} or an approver._`;
     }
     case 'attested': {
+      if (s.items) return `every one of ${s.items.length} *attested* on its own; not read back by the bot${itemLines(s)}`;
       const a = s.attestation!;
       const how = a.outcome === 'done' ? 'done' : 'not applicable';
       return `${how}, *attested* by <@${a.by}> ${slackDate(a.at)}${a.note ? `: ${escapeText(a.note)}` : ''}${a.carriedFrom ? ` (in round ${a.carriedFrom})` : ''}; not read back by the bot`;

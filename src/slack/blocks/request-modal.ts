@@ -134,7 +134,9 @@ export function requestModal({ personId, personEmail, reason: preset, answers, p
         },
         {
           optional: true,
-          hint: plain('Service accounts and their API keys they made. Unchosen: handed over when someone takes over, else ended like the rest.'),
+          hint: plain(
+            'Service accounts and their API keys they made. Disable stops them at once. Delete, with a grace period, leaves them working until it ends, then deletes them. Unchosen: handed over when someone takes over, else ended like the rest.',
+          ),
         },
       ),
       input(FIELDS.ticket, LABELS[FIELDS.ticket]!, {

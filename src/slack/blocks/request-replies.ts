@@ -18,9 +18,11 @@ export const HELP = [
   `*What \`${COMMAND}\` does:*`,
   `• \`${COMMAND}\`: opens the offboarding form`,
   `• \`${COMMAND} @person\`: opens the form with the person filled in`,
+  `• \`${COMMAND} name@example.com\`: opens the form for someone who cannot be picked in Slack (deactivated there, or never had an account), found by that email`,
   `• \`${COMMAND} status OFF-XXXXXX\`, \`${COMMAND} status @person\` or \`${COMMAND} status name@example.com\`: where their requests stand`,
   `• \`${COMMAND} list\`: open and recent requests you may see (approvers and compliance see all, anyone else their own)`,
   `• \`${COMMAND} report OFF-XXXXXX\`: a request's evidence pack by direct message (approvers and compliance)`,
+  `• \`${COMMAND} report BULK-XXXXXXXX\`: a bulk request's summary (each person, their state, their pack's SHA-256) by direct message (approvers and compliance)`,
   `• \`${COMMAND} help\`: this list`,
 ].join('\n');
 

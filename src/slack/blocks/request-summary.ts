@@ -1,4 +1,4 @@
-import { CREATED_CHOICES, describeDisposition, REASONS, type OffboardRequest } from '../../requests/request.js';
+import { describeCreated, describeDisposition, REASONS, type OffboardRequest } from '../../requests/request.js';
 import { escapeText, slackDate, user } from './block-kit.js';
 
 /** The person leaving as Slack shows them, or by name when they have no Slack account. */
@@ -31,5 +31,7 @@ export function requestFacts(r: OffboardRequest): string[] {
 /** The request's choice for what the person created, naming the successor it is handed over to. */
 function createdText(r: OffboardRequest): string {
   if (r.reason === 'role_change') return 'stays with them (a role change keeps the person)';
-  return r.createdItems === 'hand_over' && r.successorSlackUserId ? `Hand over to ${user(r.successorSlackUserId)}` : CREATED_CHOICES[r.createdItems!];
+  return r.createdItems === 'hand_over' && r.successorSlackUserId
+    ? `Hand over to ${user(r.successorSlackUserId)}`
+    : describeCreated(r.createdItems!, r.disposition);
 }

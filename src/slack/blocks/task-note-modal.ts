@@ -4,12 +4,12 @@ import { FIELDS, VIEWS } from './ids.js';
 import { TASK_NOTE_LIMIT } from '../task-payloads.js';
 
 /** Not applicable asks why: the note goes into the evidence with the attester's name. */
-export function taskNoteModal(requestId: string, stepId: string, title: string) {
+export function taskNoteModal(requestId: string, stepId: string, title: string, item?: string) {
   return {
     type: 'modal' as const,
     callback_id: VIEWS.taskNote,
     // Names the task only: the submission re-reads it and re-checks who may attest it.
-    private_metadata: JSON.stringify({ requestId, stepId }),
+    private_metadata: JSON.stringify({ requestId, stepId, ...(item ? { item } : {}) }),
     title: plain('Not applicable'),
     submit: plain('Record'),
     close: plain('Cancel'),

@@ -129,7 +129,7 @@ describe('the SSH keys step', () => {
 });
 
 describe('their keys on servers', () => {
-  it('lists each server a chosen key initialised, also once the key is deleted: deleting it leaves authorized_keys as they are', async () => {
+  it('lists each server a chosen key initialised, also once the key is deleted, as a task to remove it from authorized_keys, with its console page', async () => {
     const { sim, keys, servers, reviews } = await world();
     await reviews.set('OFF-VPC5', ACME_PRODUCTION, {
       by: 'U0ALEX001',
@@ -142,14 +142,26 @@ describe('their keys on servers', () => {
     for await (const _ of keys.delete!.act(ctx('OFF-VPC5'), (await keys.inventory(ctx('OFF-VPC5'))).found));
     expect(sim.vpcKey(SIM_VPC.janeLaptop)).toBeUndefined();
     const { found } = await servers.inventory(ctx('OFF-VPC5'));
-    expect(found.map((f) => f.label)).toEqual(['authorized_keys on server web-1 (us-south)', 'authorized_keys on server db-1 (eu-de)']);
-    expect(found[0]?.detail).toMatch(/holds SSH key laptop-2024, .*deleting the key resource does not remove it, remove it from the server by hand/);
+    expect(found.map((f) => f.label)).toEqual(['SSH key laptop-2024 on server web-1 (us-south)', 'SSH key jane-doe-ci on server db-1 (eu-de)']);
+    expect(found[0]?.detail).toMatch(
+      /^remove SSH key laptop-2024 from root's authorized_keys on server web-1 \(us-south\): .*stays there when the key resource is deleted$/,
+    );
+    expect(found[0]?.link).toBe(`https://cloud.ibm.com/vpc-ext/compute/vs/us-south~${found[0]!.id.split('/')[1]}/overview?bss_account=${ACME_PRODUCTION}`);
+  });
+
+  it('in the deletion, before any review, lists nothing and fails asking for it: which servers follows from the keys chosen', async () => {
+    const { sim, servers } = await world();
+    const before = sim.requests.length;
+    const refused = await servers.inventory({ ...ctx('OFF-VPC7'), phase: 'delete' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect((refused as Error).message).toMatch(/were not reviewed: .*Review SSH keys…/);
+    expect(sim.requests.slice(before).filter((r) => r.method !== 'GET' && r.path !== '/identity/token')).toEqual([]);
   });
 
   it('before the review, lists the servers of the keys that mention the person, saying so', async () => {
     const { servers } = await world();
     const { found } = await servers.inventory(ctx('OFF-VPC6'));
-    expect(found.map((f) => f.label)).toEqual(['authorized_keys on server web-1 (us-south)', 'authorized_keys on server db-1 (eu-de)']);
-    expect(found.every((f) => f.detail?.includes('not yet reviewed'))).toBe(true);
+    expect(found.map((f) => f.label)).toEqual(['SSH key laptop-2024 on server web-1 (us-south)', 'SSH key jane-doe-ci on server db-1 (eu-de)']);
+    expect(found.every((f) => f.detail?.includes("no approver has reviewed the account's keys yet"))).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { Keys } from '../../../src/redis.js';
 import { actOnStep, type PhaseStep, readBackOnce } from '../../../src/runs/run-step.js';
 import { restoring, snapshotsOf } from '../../../src/runs/step-job.js';
 import { startScimSimulator, type ScimSimulator } from '../../../src/simulators/scim/index.js';
-import { startScimmyServer, type ScimmyServer } from '../../support/scimmy-server.js';
+import { type ScimmyAdapter, type ScimmyServer, startScimmyServer } from '../../support/scimmy-server.js';
 
 export const TOKEN = 'scim-test-token-0001';
 export const JANE_EMAIL = 'jane.doe@example.com';
@@ -65,8 +65,13 @@ export interface ScimApp {
   isActive(userId: string): boolean | undefined;
   exists(userId: string): boolean;
   members(groupId: string): string[];
+  /** Changes a user in place, as the vendor itself might (GitHub obfuscating a deprovisioned name). */
+  edit(userId: string, fields: Partial<Omit<SeedUser, 'id'>>): void;
+  /** Every request the application answered, path under its base URL (e.g. `/Users/u-jane`). */
+  calls(): ScimCall[];
   mutations(): number;
-  fail(status: number, retryAfterSeconds?: number): void;
+  /** Every request is answered `status` (with Retry-After when given, and `headers`) until `heal`. */
+  fail(status: number, retryAfterSeconds?: number, headers?: Record<string, string>): void;
   heal(): void;
   /** The simulator behind it, where it is one. */
   sim?: ScimSimulator;
@@ -74,6 +79,25 @@ export interface ScimApp {
 }
 
 export type Backend = 'simulator' | 'scimmy';
+
+export interface ScimCall {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * What SCIMMY needs in front of it to answer as `profile` says its vendor does, where SCIMMY differs
+ * (each adapter names the vendor document it follows, in scimmy-server.ts).
+ */
+export function scimmyAdaptersFor(profile: ScimProfile): ScimmyAdapter[] {
+  return [
+    ...(profile.paging.style === 'cursor' ? (['cursor-paging'] as const) : []),
+    ...(profile.delete === 'deactivate' ? (['delete-deactivates'] as const) : []),
+  ];
+}
 
 function connect(profile: ScimProfile, url: string, redis: Redis) {
   const system = scimSystem(
@@ -99,10 +123,12 @@ export async function startApp(backend: Backend, redis: Redis, seed: Seed, profi
       isActive: (id) => sim.directory.users.get(id)?.active,
       exists: (id) => sim.directory.users.has(id),
       members: (id) => sim.directory.groups.get(id)?.members ?? [],
+      edit: (id, fields) => Object.assign(sim.directory.users.get(id)!, fields),
+      calls: () => sim.calls,
       mutations: () => sim.calls.filter((c) => c.method !== 'GET' && c.status < 300).length,
-      fail: (status, retryAfter) => {
+      fail: (status, retryAfter, headers) => {
         sim.clearFaults();
-        sim.fault({ status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+        sim.fault({ status, ...(retryAfter !== undefined ? { retryAfter } : {}), ...(headers ? { headers } : {}) });
       },
       heal: () => sim.clearFaults(),
       sim,
@@ -113,6 +139,7 @@ export async function startApp(backend: Backend, redis: Redis, seed: Seed, profi
     token: TOKEN,
     users: seed.users.map((u) => ({ active: true, ...u })),
     groups: (seed.groups ?? []).map((g) => ({ id: g.id, displayName: g.displayName, members: g.members.map((value) => ({ value })) })),
+    adapters: scimmyAdaptersFor(profile),
   });
   const { client, steps, identify } = connect(profile, server.url, redis);
   return {
@@ -124,8 +151,10 @@ export async function startApp(backend: Backend, redis: Redis, seed: Seed, profi
     isActive: (id) => (server.users.has(id) ? server.users.get(id)!.active !== false : undefined),
     exists: (id) => server.users.has(id),
     members: (id) => (server.groups.get(id)?.members ?? []).map((m) => m.value),
+    edit: (id, fields) => Object.assign(server.users.get(id)!, fields),
+    calls: () => server.calls,
     mutations: () => server.mutations(),
-    fail: (status, retryAfter) => server.fail(status, retryAfter),
+    fail: (status, retryAfter, headers) => server.fail(status, retryAfter, headers),
     heal: () => server.heal(),
     close: () => server.close(),
   };

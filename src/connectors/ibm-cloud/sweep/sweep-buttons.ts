@@ -1,5 +1,4 @@
 import type { WebClient } from '@slack/web-api';
-import { escapeText } from '../../../slack/blocks/block-kit.js';
 import type { FeatureButton, FeatureClick } from '../../system-feature.js';
 import { SWEEP_JOBS, sweepButtonValue } from './sweep-ids.js';
 
@@ -21,20 +20,18 @@ async function readValue(click: FeatureClick, log: (msg: string) => void) {
 
 /**
  * Offboard on a digest: the request form, pre-filled with the Slack user whose email is exactly
- * the IBM user's and the reason "Inactive identity". Anyone may file a request, as with `/offboard`.
+ * the IBM user's or, when no Slack user has it (deactivated in Slack, or never had an account), with
+ * that email, as `/offboard jane@acme.com` does; and the reason "Inactive identity". Anyone may file
+ * a request, as with `/offboard`.
  */
 export const sweepOffboardButton: FeatureButton = async (click, host) => {
   const value = await readValue(click, (msg) => host.logger.warn({ user: click.userId }, msg));
   if (!value) return;
   if (value.k !== 'user' || !value.e) return click.tell(DAMAGED);
   const person = await slackUserWithEmail(host.slack, value.e);
-  if (!person) {
-    return click.tell(
-      `Nobody in this Slack workspace has the email ${escapeText(value.e)}, so the form cannot name them. Once you know who they are in Slack, use \`/offboard @person\`.`,
-    );
-  }
-  await host.openRequestForm(click.triggerId, { personId: person, reason: 'inactive_identity' });
-  host.logger.info({ user: click.userId }, 'offboarding form opened from the sweep');
+  const reason = 'inactive_identity';
+  await host.openRequestForm(click.triggerId, person ? { personId: person, reason } : { personEmail: value.e, reason });
+  host.logger.info({ user: click.userId, by: person ? 'slack user' : 'email' }, 'offboarding form opened from the sweep');
 };
 
 /** The Slack user whose profile email is exactly this one (letter case aside), not deleted and not a bot. */

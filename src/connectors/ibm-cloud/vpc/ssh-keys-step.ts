@@ -4,6 +4,7 @@ import type { IbmCloudClient } from '../ibm-cloud-client.js';
 import type { VpcKey } from '../vpc-client.js';
 import { keyLabel, mentions, serversOf, vpcListing, vpcUnavailable, type VpcListing } from './vpc-listing.js';
 import type { VpcReview } from './vpc-review.js';
+import { vpcServerLink } from '../console-links.js';
 
 /** A finding's id: the region and the key's id, since deleting and reading a key back are regional calls. */
 const findingId = (key: Pick<VpcKey, 'id' | 'region'>) => `${key.region}/${key.id}`;
@@ -86,7 +87,11 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
 /**
  * Servers the person's keys were installed on (the keys an approver chose, or before the review
  * those named after them), each an entry of root's authorized_keys that deleting the key resource
- * leaves in place: residual access, to be removed on the server by hand.
+ * leaves in place: one task per server and key, removed on the server by hand and attested by an
+ * approver (the step declares `attestItems`). The disable phase goes by the names when nobody has
+ * reviewed yet, so access through a server does not last the grace period; the deletion, like the
+ * SSH keys step's, fails until an approver has reviewed, so its retry asks about every server of the
+ * keys chosen (servers attested earlier stay attested).
  */
 export function authorizedKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   const unavailable = vpcUnavailable(client, accountId);
@@ -95,14 +100,20 @@ export function authorizedKeysStep(client: IbmCloudClient, accountId: string): S
     async inventory(ctx) {
       const [listing, review] = await Promise.all([vpcListing(client, accountId), client.vpcReviews?.get(ctx.requestId, accountId)]);
       if (!listing.answered) return { found: [], note: `not checked: ${listing.why}` };
+      if (ctx.phase === 'delete' && !review && listing.keys.length) {
+        throw new PermanentError(
+          `the SSH keys of account ${accountId} were not reviewed: which servers hold theirs follows from the keys an approver says are theirs with *Review SSH keys…* in the checklist; then retry this step`,
+        );
+      }
       // A deleted key is no longer listed, but its servers still name it in their initialization.
       const keys: Pick<VpcKey, 'id' | 'region' | 'name'>[] = review ? review.chosen : listing.keys.filter((k) => mentions(k, ctx.person.email));
       const found: Finding[] = keys.flatMap((key) =>
         serversOf(key, listing.servers).map((server) => ({
           id: `${server.region}/${server.id}/${key.id}`,
-          label: `authorized_keys on server ${server.name} (${server.region})`,
+          label: `SSH key ${key.name} on server ${server.name} (${server.region})`,
           kind: 'server with their SSH key',
-          detail: `holds SSH key ${key.name}, installed when the server was created${review ? '' : ' (named after them; not yet reviewed)'}: deleting the key resource does not remove it, remove it from the server by hand`,
+          detail: `remove SSH key ${key.name} from root's authorized_keys on server ${server.name} (${server.region}): installed when the server was created, it stays there when the key resource is deleted${review ? '' : " (the key is named after them; no approver has reviewed the account's keys yet)"}`,
+          link: vpcServerLink(accountId, server.region, server.id),
         })),
       );
       return found.length

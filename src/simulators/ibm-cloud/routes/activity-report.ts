@@ -37,7 +37,7 @@ function getReport(ctx: RouteContext): SimResponse {
     return ibmError(404, `Report ${ctx.params.reference} not found for account ${accountId}.`, ctx.transactionId, 'not_found');
   }
   // Generating until the simulator's current generation time has passed since it was asked for.
-  if (ctx.now < report.startedAt + ctx.state.reportGenerationMs) return { status: 204 };
+  if (ctx.now < (report.readyAt ?? report.startedAt + ctx.state.reportGenerationMs)) return { status: 204 };
   return { status: 200, body: reportBody(ctx.state, accountId, report) };
 }
 
@@ -81,6 +81,27 @@ function reportBody(state: SimState, accountId: string, report: SimReport) {
       .filter((p) => alive(p) && p.value.account_id === accountId && inactive(p.value.activity?.last_authn))
       .map(({ value: p }) => ({ id: p.id, name: p.name, ...at(p.activity?.last_authn) })),
   };
+}
+
+/**
+ * Makes `accountId`'s latest report as IAM would have generated it at `asOf` over the `durationHours`
+ * before, ready `readyInMs` from now: what a test cannot wait hours for (a window that starts after
+ * a disable made moments ago). The former report's reference becomes unknown, as with `createReport`.
+ */
+export function fileReport(
+  state: SimState,
+  accountId: string,
+  { asOf = new Date(), durationHours = 720, readyInMs = 0 }: { asOf?: Date | string; durationHours?: number; readyInMs?: number },
+): string {
+  const report: SimReport = {
+    reference: randomUUID(),
+    createdBy: state.botIamId,
+    durationHours,
+    startedAt: Date.parse(typeof asOf === 'string' ? asOf : asOf.toISOString()),
+    readyAt: Date.now() + readyInMs,
+  };
+  state.reports.set(accountId, report);
+  return report.reference;
 }
 
 export const activityReportRoutes: Route[] = [

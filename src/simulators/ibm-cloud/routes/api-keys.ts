@@ -39,7 +39,13 @@ function listApiKeys(ctx: RouteContext): SimResponse {
     .filter((k) => type === null || (type === 'user') === isUserIamId(k.iam_id));
   const sorted = sortBy(keys, ctx, ['name', 'description', 'created_at', 'created_by']);
   if (sorted === 'invalid') return ibmError(400, 'Invalid sort property.', ctx.transactionId);
-  return pageOf(ctx, '/v1/apikeys', 'apikeys', sorted);
+  // Never `activity` in a listing: IAM computes it only for a single read that asks for it.
+  return pageOf(
+    ctx,
+    '/v1/apikeys',
+    'apikeys',
+    sorted.map(({ activity: _activity, ...key }) => key),
+  );
 }
 
 function findKey(ctx: RouteContext, pred: (k: Stored<SimApiKey>) => boolean) {

@@ -1,0 +1,86 @@
+import PDFDocument from 'pdfkit';
+import type { BatchSummary } from './batch-summary.js';
+import { isoTime } from './format.js';
+import { defaultFont, FontBook, prepareShaping } from './pdf-fonts.js';
+import { COLORS, Layout, MARGINS } from './pdf-layout.js';
+import { TextSetter } from './pdf-text.js';
+
+const OUTCOMES: Record<string, string> = {
+  verified: 'every step verified',
+  attested: 'every step verified or attested',
+  residual: 'residual access remained',
+  failures: 'with failed steps',
+};
+
+/**
+ * The batch summary's PDF, drawn from its JSON alone (so both say the same) and in the packs' format
+ * (PDF/A-2b, fonts embedded): the decision, then one row per person with their pack's SHA-256.
+ */
+export async function drawBatchSummaryPdf(summary: BatchSummary, integrity: { jsonSha256: string; keyId?: string }): Promise<Buffer> {
+  await prepareShaping(summary);
+  const created = new Date(summary.generated_at);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: MARGINS,
+    bufferPages: true,
+    autoFirstPage: true,
+    pdfVersion: '1.7',
+    subset: 'PDF/A-2b',
+    lang: 'en',
+    font: defaultFont() as unknown as string,
+    displayTitle: true,
+    info: {
+      Title: `Offboarding batch summary ${summary.batch_id}`,
+      Subject: 'Offboarding batch summary',
+      Author: summary.generator.name,
+      Creator: `${summary.generator.name} ${summary.generator.version} (${summary.generator.commit})`,
+      CreationDate: created,
+      ModDate: created,
+    },
+  });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  const layout = new Layout(doc, new TextSetter(doc, new FontBook(doc)));
+  const packs = summary.members.filter((m) => m.pack).length;
+  layout.title('Offboarding batch summary');
+  layout.paragraph(
+    "One bulk request: each person in it, their request, where it stands and the SHA-256 of their evidence pack. Each person's pack is the record of their offboarding; this summary lists them.",
+    { size: 10, color: COLORS.muted },
+  );
+  layout.gap(12);
+  layout.field('Bulk request', summary.batch_id);
+  layout.field('People', `${summary.size} named in the request form; ${summary.members.length} requests stored`);
+  layout.field(
+    'Decision',
+    summary.decision ? `approved by ${summary.decision.by} at ${isoTime(summary.decision.at)}` : 'no approval of the bulk request is stored',
+  );
+  layout.field('Evidence packs', `${packs} of ${summary.members.length} requests have a stored pack`);
+  layout.field('Generated at', isoTime(summary.generated_at));
+  layout.field('Generator', `${summary.generator.name} ${summary.generator.version}, commit ${summary.generator.commit}`);
+  layout.field('Signature', integrity.keyId ? `Signed: detached Ed25519 manifest, key ${integrity.keyId}` : 'Unsigned: no signing key was configured');
+  layout.heading('People');
+  layout.table(
+    [
+      { header: 'Request', width: 0.13 },
+      { header: 'Person', width: 0.27 },
+      { header: 'State', width: 0.25 },
+      { header: 'Evidence pack (JSON SHA-256)', width: 0.35 },
+    ],
+    summary.members.map((m) => [
+      m.request_id,
+      `${m.subject.name} <${m.subject.email}>${m.subject.slack_user_id ? ` (${m.subject.slack_user_id})` : ''}`,
+      `${m.state_label}${m.last_outcome ? `; last round ${OUTCOMES[m.last_outcome] ?? m.last_outcome}` : ''}`,
+      m.pack ? `round ${m.pack.round}: ${m.pack.sha256 ?? 'no digest recorded'}` : 'no pack stored',
+    ]),
+  );
+  layout.footers((page, pages) => [
+    { left: `Offboarding batch summary ${summary.batch_id} · generated ${isoTime(summary.generated_at)}`, right: `Page ${page} of ${pages}` },
+    { left: `JSON SHA-256 ${integrity.jsonSha256}`, right: integrity.keyId ? `Signing key ${integrity.keyId}` : 'Unsigned' },
+  ]);
+  doc.end();
+  return done;
+}

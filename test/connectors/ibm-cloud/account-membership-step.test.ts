@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { StepContext } from '../../../src/connectors/connector.js';
+import { accountMembershipStep } from '../../../src/connectors/ibm-cloud/account-membership-step.js';
+import { ACME_PRODUCTION, JANE_EMAIL, SIM_IAM_IDS } from '../../../src/simulators/ibm-cloud/index.js';
+import { mutations, useIbmSimulator } from '../ibm-cloud-harness.js';
+
+const simulator = useIbmSimulator();
+const { jane, janeSl, lookalike } = SIM_IAM_IDS;
+const HOUR = 3_600_000;
+/** When access was removed, as a re-scan asks. */
+const since = new Date(Date.now() - 60_000);
+
+const ctx: StepContext = {
+  requestId: 'req-1',
+  scope: ACME_PRODUCTION,
+  transactionId: 'tx-1',
+  person: { requestId: 'req-1', slackUserId: 'U0JANE', email: JANE_EMAIL },
+  identities: [
+    { scope: ACME_PRODUCTION, id: jane, label: 'Jane Doe' },
+    { scope: ACME_PRODUCTION, id: janeSl, label: 'Jane Doe (SL)' },
+  ],
+};
+
+describe("a re-scan's look at the person's sign-ins in the account's latest activity report", () => {
+  it('names each of her logins the report shows signing in after access was removed, and nobody else, changing nothing', async () => {
+    const { sim, client } = await simulator();
+    const after = new Date(since.getTime() + 1_000).toISOString();
+    sim.signIn(janeSl, after);
+    sim.signIn(lookalike, after);
+    sim.fileReport(ACME_PRODUCTION, { asOf: new Date(since.getTime() + 2 * HOUR), durationHours: 1 });
+
+    const signIns = await accountMembershipStep(client, ACME_PRODUCTION).signInsSince!(ctx, since.toISOString());
+
+    expect(signIns.unchecked).toBeUndefined();
+    expect(signIns.found).toEqual([expect.objectContaining({ id: janeSl, lastUsed: after, detail: expect.stringContaining(`signed in at ${after}`) })]);
+    expect(mutations(sim)).toEqual([]);
+  });
+
+  it('a report that ended before access was removed checks nothing, and says so instead of passing as clean', async () => {
+    const { sim, client } = await simulator();
+    sim.signIn(jane, new Date(since.getTime() - 2 * HOUR));
+    sim.fileReport(ACME_PRODUCTION, { asOf: new Date(since.getTime() - HOUR), durationHours: 1 });
+
+    const signIns = await accountMembershipStep(client, ACME_PRODUCTION).signInsSince!(ctx, since.toISOString());
+
+    expect(signIns.found).toEqual([]);
+    expect(signIns.unchecked).toMatch(/^sign-ins not checked: the latest activity report \(.+\) ended at .+, before access was removed$/);
+  });
+
+  it("with no report in the account, none is made (it would replace the sweep's): not checked, and nothing asked of IAM but the read", async () => {
+    const { sim, client } = await simulator();
+
+    const signIns = await accountMembershipStep(client, ACME_PRODUCTION).signInsSince!(ctx, since.toISOString());
+
+    expect(signIns).toEqual({ found: [], unchecked: expect.stringContaining('the account has no activity report') });
+    expect(sim.requests.filter((r) => r.path.startsWith('/v1/activity/')).map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /v1/activity/accounts/${ACME_PRODUCTION}/report/latest`,
+    ]);
+  });
+});
