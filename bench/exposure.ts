@@ -285,7 +285,8 @@ async function oneRun(redisUrl: string, mode: Mode, env: Record<string, string>)
       requestCalls: byMethod(requestCalls),
       usersInfoRepeats: Object.values(infoPerUser).reduce((n, c) => n + c - 1, 0),
       refusedUpdates: afterClick.filter((c) => c.method === 'chat.update' && !c.ok).length,
-      checklistFinal: checklist.includes('every step verified') && checklist.includes('Evidence report'),
+      // Every step verified, or all but the staging account's service credentials, which cannot be looked at.
+      checklistFinal: (checklist.includes('every step verified') || checklist.includes('verified, except')) && checklist.includes('Evidence report'),
     };
   } finally {
     redis.disconnect();

@@ -48,8 +48,8 @@ export async function processPreview(job: Job, deps: PreviewDeps): Promise<void>
             if (step.task) return { ref, found: [], task: step.task.instructions };
             try {
               const ctx = { requestId, scope, transactionId: `offboard-${requestId}-preview`, person, identities, lastUse: true, ...createdChoiceOf(request) };
-              const { found, note } = await step.capabilities(deps, scope).inventory(ctx);
-              return { ref, found, note };
+              const { found, note, unchecked } = await step.capabilities(deps, scope).inventory(ctx);
+              return { ref, found, note, ...(unchecked !== undefined ? { unchecked } : {}) };
             } catch (err) {
               return { ref, found: [], error: (err as Error).message };
             }

@@ -344,6 +344,7 @@ function checklistText(player: SlackPlayer, id: string): string | undefined {
       .replace(/:arrows_counterclockwise:/g, '[retrying]')
       .replace(/:white_circle:/g, '[waiting]')
       .replace(/:large_orange_circle:/g, '[RESIDUAL]')
+      .replace(/:grey_question:/g, '[NOT CHECKED]')
       .replace(/:lock:/g, '[disabled]')
       .replace(/:leftwards_arrow_with_hook:/g, '[reinstated]')
       .replace(/:clipboard: /g, '')

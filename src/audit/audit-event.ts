@@ -11,6 +11,8 @@ export interface PreviewItem {
   note?: string;
   /** Why the system could not be checked. */
   error?: string;
+  /** Why this step could not look in this scope (the system does not answer for it here). */
+  unchecked?: string;
   /** A manual task's instructions: it lists nothing; a person attests it once the run starts. */
   task?: string;
 }
@@ -85,8 +87,11 @@ export type AuditEvent =
   /** An approver ended the grace period early: the deletion starts now. */
   | { type: 'grace.ended'; actor: string }
   | { type: 'step.started'; stepId: string; attempt: number }
-  /** `note` says why nothing was found when that needs saying (e.g. not a member of the account). */
-  | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string }
+  /**
+   * `note` says why nothing was found when that needs saying (e.g. not a member of the account);
+   * `unchecked`, why the step could not look at all (trails written before it said "not checked: …" in `note`).
+   */
+  | { type: 'step.inventoried'; stepId: string; found: Finding[]; note?: string; unchecked?: string }
   /** Every identity of the person a system's identification found for the round; each step of the round works on these. */
   | { type: 'identities.found'; round: number; system: string; identities: Identity[] }
   /** A system where the person could not be looked up: its steps of the round fail with this reason. */
@@ -103,6 +108,11 @@ export type AuditEvent =
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }
   | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }
+  /**
+   * The step could not look in its scope (the system does not answer for it there), so nothing was
+   * read, changed or confirmed: never verified, never retried (the cause is configuration).
+   */
+  | { type: 'step.unchecked'; stepId: string; reason: string }
   /** Access the bot cannot remove (a rule-based group membership): reported, never passed off as verified. */
   | { type: 'step.residual'; stepId: string; items: Finding[]; note: string }
   /**
@@ -163,9 +173,17 @@ export type AuditEvent =
     }
   /**
    * The outcome over every step of the request, not just this round's: `attested` when every step
-   * verified or was attested, and at least one was attested.
+   * verified or was attested, and at least one was attested; `unchecked` when none failed or left
+   * residual access but at least one could not look (`uncheckedSteps`), whatever the others did.
    */
-  | { type: 'run.finished'; round: number; outcome: 'verified' | 'attested' | 'failures' | 'residual'; failedSteps: string[]; residualSteps?: string[] }
+  | {
+      type: 'run.finished';
+      round: number;
+      outcome: 'verified' | 'attested' | 'failures' | 'residual' | 'unchecked';
+      failedSteps: string[];
+      residualSteps?: string[];
+      uncheckedSteps?: string[];
+    }
   /**
    * The evidence pack of a round, stored: `filename` names its PDF; `sha256` is the JSON's,
    * `chainHead` the last entry it covers. `fileId` and `files` (every file with its permalink) when

@@ -109,6 +109,12 @@ export interface Inventory {
   found: Finding[];
   /** Why nothing was found, when that needs saying (e.g. "not a member of this account"). */
   note?: string;
+  /**
+   * Why the step could not look in this scope at all (the system does not answer for it here): the
+   * step then ends "not checked" with this reason, never verified, whatever `found` holds, and
+   * nothing is acted on. Unlike `StepCapabilities.unavailable`, known only once the system is asked.
+   */
+  unchecked?: string;
 }
 
 /** Changing what the inventory found, and reading the system back until it shows the change. */

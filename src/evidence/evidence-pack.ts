@@ -5,6 +5,7 @@ import { describeCreated, describeDisposition, REASONS, type OffboardRequest } f
 import {
   notCoveredOf,
   recordsOf,
+  uncheckedOf,
   runView,
   statusAfter,
   type Round,
@@ -19,7 +20,14 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.4';
+export const SCHEMA_VERSION = '1.5';
+
+/**
+ * Versions whose packs the current builder still gives byte for byte from the same trail, but for
+ * the version it states: 1.4 only added what a trail written before it cannot hold (steps not checked, items attested one by one),
+ * and 1.5 the bot's rotations, present only when there are any.
+ */
+export const REBUILDS_AS: readonly string[] = ['1.3', '1.4', SCHEMA_VERSION];
 
 export interface PackInput {
   requestId: string;
@@ -27,6 +35,8 @@ export interface PackInput {
   /** The whole trail, with its links, as read from Redis or from an exported pack. */
   entries: ChainEntry[];
   generator: Generator;
+  /** The version to state (one of REBUILDS_AS): a verifier rebuilding an exported pack gives its own; default SCHEMA_VERSION. */
+  schemaVersion?: string;
   /**
    * What the bot found when it checked the trail in Redis (its links and its recorded head) just
    * before rendering; absent, the entries given are checked on their own.
@@ -71,15 +81,15 @@ export interface EvidencePack {
   /**
    * The bot's rotations of handed-over credentials (Rotate for me), kept whole: who asked, the
    * replacement made (its id, never its secret), each Switched, a hold (the old one still used), the
-   * old one disabled and deleted, each confirmed by read-back (since 1.4).
+   * old one disabled and deleted, each confirmed by read-back (since 1.5; absent when the bot rotated nothing).
    */
-  rotations: LifecycleEvent[];
+  rotations?: LifecycleEvent[];
   rescans: LifecycleEvent[];
   reinstatements: LifecycleEvent[];
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
   /** Slack user id → name, as the trail records them (pack-people.ts): covered by the chain. */
   people: Record<string, string>;
-  /** What the systems of every round said they do not reach, as each round was planned (since 1.2). */
+  /** What the systems of every round said they do not reach, as each round was planned (since 1.2), and each step that could not look, with why (since 1.4). */
   not_covered: string[];
   chain: { version: string; genesis: string; head: string; length: number; entries: ChainEntry[]; checked: ChainCheck };
 }
@@ -107,8 +117,11 @@ export interface PackRequest {
 }
 
 export interface PackOutcome {
-  /** `reinstated`: the last round restored what the disable phase removed, verified by read-back. */
-  result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated';
+  /**
+   * `reinstated`: the last round restored what the disable phase removed, verified by read-back.
+   * `unchecked` (since 1.4): nothing failed, but at least one step could not look in its scope.
+   */
+  result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated' | 'unchecked';
   text: string;
   /** When the last step of the first round confirmed by read-back or was attested by a person, if every one did. */
   access_ended_at: string | null;
@@ -178,6 +191,8 @@ export interface PackStep {
   verification: { checks: number; first_confirmed_at: string; elapsed_ms: number } | null;
   retries: { attempt: number; at: string; error: string; retry_in_ms: number }[];
   error: string | null;
+  /** Why the step could not look in its scope (since 1.4): only on a step whose state is `unchecked`. */
+  unchecked?: string;
   /** A manual task's attestation (since 1.3); absent or null for a step the bot read back. */
   attestation?: PackAttestation | null;
   /**
@@ -229,9 +244,10 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
   const lifecycle = (pattern: RegExp): LifecycleEvent[] =>
     entries.filter((e) => pattern.test(String(e.event.type))).map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event }));
   const request = submitted ? packRequest(submitted, view) : null;
+  const rotations = lifecycle(/^rotation\.(requested|replaced|switched|held|retired|deleted|failed)$/);
   const reinstating = new Set(view.rounds.filter((r) => r.phase === 'reinstate').map((r) => r.seq));
   return {
-    schema_version: SCHEMA_VERSION,
+    schema_version: input.schemaVersion ?? SCHEMA_VERSION,
     kind: 'offboarding-evidence-pack',
     request_id: input.requestId,
     round: input.round,
@@ -259,14 +275,14 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     residual_access: lifecycle(LIFECYCLE.residual_access),
     // A rotation task's closing is a person's attestation too, of an item kept working, not of a step.
     attestations: lifecycle(/attest|^rotation\.closed$/),
-    rotations: lifecycle(/^rotation\.(requested|replaced|switched|held|retired|deleted|failed)$/),
+    ...(rotations.length ? { rotations } : {}),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
       .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))
       .map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event })),
     downloads: view.evidence.map((e) => ({ at: e.at, actor: e.actor, via: e.via, outcome: e.outcome, reason: e.outcome === 'refused' ? e.reason : null })),
     people: packPeople(entries),
-    not_covered: notCoveredOf(view),
+    not_covered: [...notCoveredOf(view), ...uncheckedOf(view)],
     chain: {
       version: CHAIN_VERSION,
       genesis: genesisHash(input.requestId),
@@ -352,6 +368,15 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
             ...base,
           }
         : { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
+    }
+    if (last.outcome === 'unchecked') {
+      const unchecked = steps.filter((s) => s.state === 'unchecked').map((s) => `${s.ref.title} in ${s.ref.scope} (${s.unchecked})`);
+      const attested = steps.some((s) => s.state === 'attested') ? ' or attested' : '';
+      return {
+        result: 'unchecked',
+        text: `Not all steps verified: ${unchecked.length} step(s) not checked, the bot could not look there: ${unchecked.join('; ')}. Every other step verified by read-back${attested}`,
+        ...base,
+      };
     }
     if (last.outcome === 'attested') {
       const attested = steps.filter((s) => s.state === 'attested').map((s) => `${s.ref.title} by ${s.attestation!.by} at ${s.attestation!.at}`);
@@ -442,6 +467,7 @@ function packStep(s: StepProgress, view: RunView, attested: boolean): PackStep {
       : null,
     retries: view.retries.flatMap((e) => (e.stepId === s.id ? [{ attempt: e.attempt, at: e.at, error: e.error, retry_in_ms: e.retryInMs }] : [])),
     error: s.error ?? null,
+    ...(s.unchecked !== undefined ? { unchecked: s.unchecked } : {}),
     attestation: s.attestation
       ? {
           by: s.attestation.by,

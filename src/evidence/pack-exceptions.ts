@@ -3,7 +3,7 @@ import { foundNothingAnywhere, type StepProgress } from '../runs/run-view.js';
 
 /** Something an auditor must look at, with what was done about it. */
 export interface PackException {
-  kind: 'step_failed' | 'step_retried' | 'identity_lookup_failed' | 'found_nothing' | 'approval_refused' | 'repaired' | 'residual_access';
+  kind: 'step_failed' | 'step_retried' | 'identity_lookup_failed' | 'found_nothing' | 'approval_refused' | 'repaired' | 'residual_access' | 'step_not_checked';
   at: string;
   subject: string;
   detail: string;
@@ -52,6 +52,16 @@ export function exceptionsOf(trail: AuditRecord[], steps: StepProgress[]): PackE
           subject: e.actor,
           detail: `tried to ${e.action}: ${e.reason}`,
           resolution: 'refused; nothing was changed',
+        });
+        break;
+      case 'step.unchecked':
+        out.push({
+          kind: 'step_not_checked',
+          at: e.at,
+          subject: e.stepId,
+          detail: `could not look in its scope: ${e.reason}`,
+          resolution:
+            'nothing there was read, changed or verified; not retried (retrying does not help): fix the configuration the reason names, or check by hand',
         });
         break;
       case 'run.reconciled':

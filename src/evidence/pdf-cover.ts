@@ -22,7 +22,8 @@ export function coverPage(ctx: PdfContext): void {
   const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'attested' || pack.outcome.result === 'reinstated';
   layout.field('Request', pack.request_id, { size: 12 });
   layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id ?? 'no Slack account'})` : 'not recorded', { size: 12 });
-  layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color: ok ? COLORS.ok : COLORS.bad });
+  const color = ok ? COLORS.ok : pack.outcome.result === 'unchecked' ? COLORS.warn : COLORS.bad;
+  layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color });
   layout.field('Access ended', accessEnded(ctx), { size: 12 });
   layout.field('Effective time', r?.effective_at ? isoTime(r.effective_at) : 'at approval', { size: 12 });
   const round = pack.rounds.find((x) => x.round === pack.round);
@@ -55,10 +56,10 @@ export function summaryPage(ctx: PdfContext): void {
   const counts = new Map<Assurance, number>();
   for (const s of pack.steps) counts.set(s.assurance, (counts.get(s.assurance) ?? 0) + 1);
   const count = (state: string) => pack.steps.filter((s) => s.state === state).length;
-  const other = pack.steps.length - count('verified') - count('failed');
+  const other = pack.steps.length - count('verified') - count('failed') - count('unchecked');
   if (pack.steps.length)
     layout.paragraph(
-      `${plural(pack.steps.length, 'step')} planned: ${count('verified')} verified, ${count('failed')} failed${other ? `, ${other} not finished` : ''}.`,
+      `${plural(pack.steps.length, 'step')} planned: ${count('verified')} verified, ${count('failed')} failed${count('unchecked') ? `, ${count('unchecked')} not checked (the bot could not look)` : ''}${other ? `, ${other} not finished` : ''}.`,
       { size: 9.5, bold: true },
     );
   layout.paragraph(
@@ -68,7 +69,7 @@ export function summaryPage(ctx: PdfContext): void {
     { size: 9.5 },
   );
   layout.paragraph(
-    'Assurance: verified by read-back (the system was read again and showed the change); acknowledged by the system (it accepted every change, no read-back confirmed it); attested by a person; residual / not verified (access may remain).',
+    'Assurance: verified by read-back (the system was read again and showed the change); acknowledged by the system (it accepted every change, no read-back confirmed it); attested by a person; residual / not verified (access may remain); not checked (the bot could not look in that scope: nothing there is vouched for).',
     { size: 8, color: COLORS.muted },
   );
   layout.gap(4);

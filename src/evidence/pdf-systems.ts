@@ -13,6 +13,8 @@ const STATE_COLORS: Record<string, string> = {
   retrying: COLORS.warn,
   running: COLORS.warn,
   open: COLORS.warn,
+  residual: COLORS.warn,
+  unchecked: COLORS.warn,
 };
 
 /** Per system and scope, each step: what was found, changed (under which transaction ids) and read back. */
@@ -53,7 +55,8 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
     color: STATE_COLORS[s.state] ?? COLORS.muted,
   });
   f('Step', s.id);
-  if (s.found === null) f('Found', 'Inventory not recorded');
+  if (s.unchecked !== undefined) f('Found', `Not checked: the bot could not look here (${s.unchecked}); nothing was read, changed or verified`);
+  else if (s.found === null) f('Found', 'Inventory not recorded');
   else if (!s.found.length) f('Found', `Nothing found: ${s.inventory_note ?? 'no items in this scope'}`);
   else {
     f('Found', plural(s.found.length, 'item'));

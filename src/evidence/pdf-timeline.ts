@@ -53,6 +53,7 @@ export function eventDetail(e: AuditRecord): string {
     case 'step.started':
       return `Attempt ${e.attempt}`;
     case 'step.inventoried':
+      if (e.unchecked !== undefined) return `Could not look: ${e.unchecked}`;
       return e.found.length ? `Found ${e.found.length}: ${ids(e.found)}` : `Nothing found${e.note ? `: ${e.note}` : ''}`;
     case 'step.acting':
       return `Transaction ${e.transactionId}; acting on ${plural(e.itemIds.length, 'item')}: ${e.itemIds.join(', ')}`;
@@ -64,6 +65,8 @@ export function eventDetail(e: AuditRecord): string {
       return `Attempt ${e.attempt} failed: ${e.error}; retry in ${duration(e.retryInMs)}`;
     case 'step.failed':
       return `Attempt ${e.attempt} failed: ${e.error}`;
+    case 'step.unchecked':
+      return `Not checked: ${e.reason}; nothing was read, changed or verified`;
     case 'run.finished':
       return e.outcome === 'verified'
         ? `Round ${e.round}: all steps verified`
@@ -71,7 +74,9 @@ export function eventDetail(e: AuditRecord): string {
           ? `Round ${e.round}: all steps verified or attested by a person`
           : e.failedSteps.length
             ? `Round ${e.round}: failed steps ${e.failedSteps.join(', ')}`
-            : `Round ${e.round}: residual access in ${(e.residualSteps ?? []).join(', ')}`;
+            : e.outcome === 'unchecked'
+              ? `Round ${e.round}: verified, except steps not checked: ${(e.uncheckedSteps ?? []).join(', ')}`
+              : `Round ${e.round}: residual access in ${(e.residualSteps ?? []).join(', ')}`;
     case 'task.opened': {
       const named = e.attesters.kind === 'usergroup' ? `user group ${e.attesters.id}` : e.attesters.ids.join(', ');
       const items = e.items ? ` ${e.items.length} item(s), each attested on its own (${e.items.map((i) => i.label).join('; ')}).` : '';

@@ -4,7 +4,7 @@ import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { isOpenTask, rotationTasks } from './handed-over.js';
 import type { RunDeps } from './run-deps.js';
-import { currentPhaseSteps, isFailed, roundOf, runView, statusAfter, type RunView, type StepProgress } from './run-view.js';
+import { currentPhaseSteps, isFailed, roundOf, runView, statusAfter, uncheckedSteps, type RunView, type StepProgress } from './run-view.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -25,6 +25,7 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   const steps = currentPhaseSteps(view);
   const failedSteps = steps.filter(isFailed).map((s) => s.id);
   const residualSteps = steps.filter((s) => s.state === 'residual').map((s) => s.id);
+  const notChecked = uncheckedSteps(view).map((s) => s.id);
   const request = await deps.store.mustGet(requestId);
   if (!finished) {
     // A step that never said how it ended (its job was removed, or died before it could record)
@@ -34,7 +35,8 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
     // The credentials the bot rotated and disabled go with the deletion, read back, before the round is said finished.
     if (phase === 'delete') await deleteRotatedCredentials(requestId, view, deps);
     const attested = steps.some((s) => s.state === 'attested');
-    const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : attested ? 'attested' : 'verified';
+    // A step that could not look vouches for nothing: the round is never "verified" with one.
+    const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : notChecked.length ? 'unchecked' : attested ? 'attested' : 'verified';
     // Stated once even when two executions of this job overlap (one lost its lock while Redis was away).
     const stated = await deps.audit.appendOnce(requestId, `r${round}:run.finished`, {
       type: 'run.finished',
@@ -42,6 +44,7 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
       outcome,
       failedSteps,
       ...(residualSteps.length ? { residualSteps } : {}),
+      ...(notChecked.length ? { uncheckedSteps: notChecked } : {}),
     });
     if (stated) observeExposure(request, view.steps, deps);
   }
@@ -73,13 +76,15 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   const attestedSteps = steps.filter((s) => s.state === 'attested').length;
   const outcome = failedSteps.length
     ? `finished with ${failedSteps.length} failed step(s); IT can retry them from the checklist`
-    : attestedSteps
-      ? `${{ disable: 'has removed their access', delete: 'is done', reinstate: 'has restored their access' }[phase]}: every step was verified by reading the systems back, or attested by a named person (${attestedSteps} task(s), named in the checklist)`
-      : {
-          disable: 'has removed their access, verified by reading the systems back',
-          delete: 'is done: every step was verified by reading the systems back',
-          reinstate: 'has restored their access, verified by reading the systems back',
-        }[phase];
+    : notChecked.length
+      ? `${{ disable: 'has removed their access', delete: 'is done', reinstate: 'has restored their access' }[phase]}, except where ${notChecked.length} step(s) could not look (named in the checklist, with why): nothing there was checked`
+      : attestedSteps
+        ? `${{ disable: 'has removed their access', delete: 'is done', reinstate: 'has restored their access' }[phase]}: every step was verified by reading the systems back, or attested by a named person (${attestedSteps} task(s), named in the checklist)`
+        : {
+            disable: 'has removed their access, verified by reading the systems back',
+            delete: 'is done: every step was verified by reading the systems back',
+            reinstate: 'has restored their access, verified by reading the systems back',
+          }[phase];
   await deps.outbox.notify(
     requestId,
     `finished-r${round}`,

@@ -38,8 +38,14 @@ export async function processItemTasks(
   // Until the job first parks, the items are listed (again after a crash; the first list recorded stands).
   if (data.remindAt === undefined) {
     await deps.audit.append(requestId, { type: 'step.started', stepId, attempt: execution });
-    const { found, note } = await capabilities.inventory(ctx);
-    await deps.audit.append(requestId, { type: 'step.inventoried', stepId, found, note });
+    const { found, note, unchecked } = await capabilities.inventory(ctx);
+    await deps.audit.append(requestId, { type: 'step.inventoried', stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });
+    // Could not look in this scope: not checked, with why; never verified by an empty list.
+    if (unchecked !== undefined) {
+      await deps.audit.appendOnce(requestId, `${once}:ended`, { type: 'step.unchecked', stepId, reason: unchecked });
+      await deps.outbox.refreshChecklist(requestId, { progress: true });
+      return;
+    }
     if (found.length === 0) {
       await deps.audit.appendOnce(requestId, `${once}:ended`, {
         type: 'step.verified',

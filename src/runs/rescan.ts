@@ -73,7 +73,13 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
         }
         let found;
         try {
-          ({ found } = await capabilities.inventory(ctx));
+          const inventory = await capabilities.inventory(ctx);
+          // Could not look there: not checked, never "nothing came back".
+          if (inventory.unchecked !== undefined) {
+            unchecked.push(`${step.title} in ${scope}: ${inventory.unchecked}`);
+            continue;
+          }
+          ({ found } = inventory);
         } catch (err) {
           unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
           continue;

@@ -44,11 +44,19 @@ export function pauseAfter(waitedMs: number, policy: Pick<VerifyPolicy, 'interva
  * out to change and never recorded, and that the system now shows changed (gone from the
  * re-inventory, answered "not found", or listed as the action leaves it), was changed by that
  * execution, whose answer was lost (or whose worker died): it is recorded under that execution's
- * transaction id, "answer lost; confirmed on retry", and never touched twice.
+ * transaction id, "answer lost; confirmed on retry", and never touched twice. An inventory that
+ * could not look acts on nothing and says why (`unchecked`).
  */
-export async function actOnStep(step: PhaseStep, ctx: StepContext & { stepId: string }, earlier: StepProgress | undefined, audit: AuditTrail): Promise<void> {
-  const { found, note } = await step.inventory(ctx);
-  await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
+export async function actOnStep(
+  step: PhaseStep,
+  ctx: StepContext & { stepId: string },
+  earlier: StepProgress | undefined,
+  audit: AuditTrail,
+): Promise<{ unchecked?: string }> {
+  const { found, note, unchecked } = await step.inventory(ctx);
+  await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });
+  // Could not look: nothing is acted on, and no read-back could confirm anything (the caller records it not checked).
+  if (unchecked !== undefined) return { unchecked };
 
   const recorded = new Set((earlier?.changes ?? []).filter(settles).map(itemKey));
   const pending = pendingItems(earlier);
@@ -81,7 +89,7 @@ export async function actOnStep(step: PhaseStep, ctx: StepContext & { stepId: st
     if (made) await lost(intent.transactionId, made);
     else todo.push(f);
   }
-  if (todo.length === 0) return;
+  if (todo.length === 0) return {};
   await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map(itemKey) });
   for await (const change of step.act(ctx, todo)) {
     // "Not found" for an item an earlier execution set out on: that execution's call made the change.
@@ -90,6 +98,7 @@ export async function actOnStep(step: PhaseStep, ctx: StepContext & { stepId: st
     if (made) await lost(intent.transactionId, made);
     else await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
   }
+  return {};
 }
 
 export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: VerifyState };

@@ -18,8 +18,10 @@ export type TrailRecord<T extends AuditRecord['type']> = Extract<AuditRecord, { 
 /**
  * `open`: a manual task waiting for its attestation; `attested`: a person said it was done (or did
  * not apply), never read back by the bot.
- * `residual`: access the bot found but cannot remove (amber): never verified, never retried. */
-export type StepState = 'waiting' | 'running' | 'retrying' | 'open' | 'verified' | 'attested' | 'failed' | 'residual';
+ * `residual`: access the bot found but cannot remove (amber): never verified, never retried.
+ * `unchecked`: the step could not look in its scope (the system does not answer for it there):
+ * nothing read, nothing confirmed, never verified, and never retried (the cause is configuration). */
+export type StepState = 'waiting' | 'running' | 'retrying' | 'open' | 'verified' | 'attested' | 'failed' | 'residual' | 'unchecked';
 
 export interface StepProgress {
   ref: StepRef;
@@ -54,6 +56,8 @@ export interface StepProgress {
   attestation?: { by: string; at: string; outcome: AttestationOutcome; note?: string; carriedFrom?: number };
   /** What a residual step found and cannot remove. */
   residual?: Finding[];
+  /** Why an unchecked step could not look in its scope. */
+  unchecked?: string;
   /** Last error seen, for a failed or retrying step (for a residual one, what to do about it). */
   error?: string;
   retryInMs?: number;
@@ -87,7 +91,7 @@ export interface Round {
   notCovered: string[];
   /** The round's outcome, once it has finished. */
   outcome?: RoundOutcome;
-  /** Steps that said how they ended (verified, failed or residual) since the round was planned. */
+  /** Steps that said how they ended (verified, failed, residual, unchecked or attested) since the round was planned. */
   ended: Set<string>;
   /** How many executions of each step the round has started. */
   executions: Map<string, number>;
@@ -320,6 +324,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         round?.ended.add(e.stepId);
         break;
       case 'step.residual':
+      case 'step.unchecked':
         round?.ended.add(e.stepId);
         break;
       case 'step.attested':
@@ -474,6 +479,7 @@ class StepFold {
           transactionIds: earlier?.transactionIds ?? [],
           intents: earlier?.intents ?? [],
           error: undefined,
+          unchecked: undefined,
         });
       }
       return;
@@ -525,6 +531,10 @@ class StepFold {
         s.residual = e.items;
         s.error = e.note;
         break;
+      case 'step.unchecked':
+        s.state = 'unchecked';
+        s.unchecked = e.reason;
+        break;
       case 'task.opened':
         s.state = 'open';
         s.task = { instructions: e.instructions, attesters: e.attesters, openedAt: e.at };
@@ -558,7 +568,7 @@ class StepFold {
 }
 
 /** What ends a step for its round, and what says how far a step that has not ended is. */
-const CLOSING = new Set(['step.verified', 'step.failed', 'step.residual', 'step.attested']);
+const CLOSING = new Set(['step.verified', 'step.failed', 'step.residual', 'step.unchecked', 'step.attested']);
 const IGNORED_ONCE_ENDED = new Set([...CLOSING, 'step.started', 'step.retrying', 'task.opened']);
 
 const supersedes = (old: Change, now: Change): boolean => !settles(old) || (old.outcome === 'already_absent' && now.outcome === 'removed');
@@ -579,8 +589,26 @@ export const roundOf = (view: RunView, round: number): Round | undefined => view
 /** The entries of the current round's phase: what a retry re-runs and what the round's outcome is about. */
 export const currentPhaseSteps = (view: RunView): StepProgress[] => view.steps.filter((s) => s.phase === view.current.phase);
 
-/** Green: a step verified by read-back or attested by a named person, or residual access reported (amber, never retried). Anything else failed the round. */
-export const isFailed = (s: StepProgress): boolean => s.state !== 'verified' && s.state !== 'attested' && s.state !== 'residual';
+/**
+ * Green: a step verified by read-back or attested by a named person. Residual access reported
+ * (amber) and a step that could not look (not checked) are neither green nor failed: never retried,
+ * since retrying changes neither. Anything else failed the round.
+ */
+export const isFailed = (s: StepProgress): boolean => s.state !== 'verified' && s.state !== 'attested' && s.state !== 'residual' && s.state !== 'unchecked';
+
+/** Steps of the current round's phase that could not look in their scope: the round vouches for nothing there. */
+export const uncheckedSteps = (view: RunView): StepProgress[] => currentPhaseSteps(view).filter((s) => s.state === 'unchecked');
+
+/** "<step> in <scope>: <reason>" for every step of every round that could not look, each once: what a finished round does not cover. */
+export function uncheckedOf(view: RunView): string[] {
+  return [
+    ...new Set(
+      view.steps
+        .filter((s) => s.state === 'unchecked')
+        .map((s) => `${s.ref.title} in ${s.ref.scopeNoun ?? 'scope'} ${s.ref.scope}: not checked (${s.unchecked})`),
+    ),
+  ];
+}
 
 /** Manual tasks of the current round still waiting for their attestation: the run shows as waiting, not finished. */
 export const openTasks = (view: RunView): StepProgress[] => currentPhaseSteps(view).filter((s) => s.state === 'open');
@@ -590,8 +618,8 @@ export const openTasks = (view: RunView): StepProgress[] => currentPhaseSteps(vi
  * is not the one the person uses in the target systems, and "verified" would be false comfort.
  */
 export function foundNothingAnywhere(all: StepProgress[]): boolean {
-  // A manual task lists nothing by nature: it says nothing about whether the email matched.
-  const steps = all.filter((s) => !s.task && s.state !== 'attested');
+  // A manual task lists nothing by nature, and a step that could not look found nothing by not looking: neither says whether the email matched.
+  const steps = all.filter((s) => !s.task && s.state !== 'attested' && s.state !== 'unchecked');
   return steps.length > 0 && steps.every((s) => s.found !== undefined && s.found.length === 0 && !s.changes?.length);
 }
 

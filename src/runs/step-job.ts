@@ -2,7 +2,7 @@ import { featureActionId } from '../connectors/system-feature.js';
 import { createHash } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Phase } from '../audit/audit-event.js';
-import { itemKey, type Change, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
+import { itemKey, type Change, type Inventory, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
 import type { SystemModule, SystemStep } from '../connectors/system.js';
@@ -137,12 +137,20 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         if (!verify) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
           await deps.outbox.refreshChecklist(requestId, { progress: true });
-          await actOnStep(
+          const acted = await actOnStep(
             step,
             ctx,
             progress.find((p) => p.id === id && p.phase === phase),
             deps.audit,
           );
+          if (acted.unchecked !== undefined) {
+            // What an earlier execution set out to change and never saw answered cannot be looked at now: outcome unknown.
+            const now = runView(await deps.audit.read(requestId)).steps.find((p) => p.id === id && p.phase === phase);
+            await accountForStep(requestId, id, now, deps.audit, once, undefined, `the step could not look again: ${acted.unchecked}`);
+            await recordUnchecked(ctx, deps, once, acted.unchecked);
+            ended = true;
+            return;
+          }
           verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
           await job.updateData({ ...data, verify });
         }
@@ -240,7 +248,15 @@ function lookOf(
       step,
       progress.filter((p) => p.id === id),
     );
-    return (ctx) => ({ inventory: async () => (await act.inventory(ctx)).found, action: act });
+    return (ctx) => ({
+      inventory: async () => {
+        const { found, unchecked } = await act.inventory(ctx);
+        // A look that cannot look shows nothing gone: what was set out on stays outcome unknown.
+        if (unchecked !== undefined) throw new Error(`could not look: ${unchecked}`);
+        return found;
+      },
+      action: act,
+    });
   } catch {
     return undefined;
   }
@@ -266,10 +282,25 @@ async function recordFailure(
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
 
+/**
+ * The step could not look in its scope: stated once for the round, with why. Nothing was read, so
+ * nothing is verified, and nothing is retried (the cause is configuration, not a passing fault).
+ */
+async function recordUnchecked(ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string, reason: string): Promise<void> {
+  await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.unchecked', stepId: ctx.stepId, reason });
+  await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
+}
+
+/** A step's inventory as recorded: what it found, why nothing, and why it could not look, each where there is one. */
+const inventoried = (ctx: StepContext & { stepId: string }, { found, note, unchecked }: Inventory) =>
+  ({ type: 'step.inventoried', stepId: ctx.stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) }) as const;
+
 /** Inventory only: what is found is residual access (amber), nothing found is verified by that inventory. */
 async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string): Promise<void> {
-  const { found, note } = await capabilities.inventory(ctx);
-  await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
+  const inventory = await capabilities.inventory(ctx);
+  const { found } = inventory;
+  await deps.audit.append(ctx.requestId, inventoried(ctx, inventory));
+  if (inventory.unchecked !== undefined) return recordUnchecked(ctx, deps, once, inventory.unchecked);
   if (found.length) {
     const residual = 'the bot cannot remove these: change the rule or the identity provider claims that match the person';
     await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.residual', stepId: ctx.stepId, items: found, note: residual });
@@ -285,10 +316,12 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
 
-/** Inventory only, each item recorded as kept with why (its detail), and verified by that listing. */
+/** Inventory only, each item recorded as kept with why (its detail), and verified by that listing (or not checked, when it could not list). */
 async function recordKept(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string): Promise<void> {
-  const { found, note } = await capabilities.inventory(ctx);
-  await deps.audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note });
+  const inventory = await capabilities.inventory(ctx);
+  const { found } = inventory;
+  await deps.audit.append(ctx.requestId, inventoried(ctx, inventory));
+  if (inventory.unchecked !== undefined) return recordUnchecked(ctx, deps, once, inventory.unchecked);
   if (found.length) {
     const changes = found.map(
       (f): Change => ({ id: f.id, label: f.label, outcome: 'kept', detail: f.detail ?? 'left as it is', ...(f.owner ? { owner: f.owner } : {}) }),

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { ChainEntry } from '../audit/audit-chain.js';
 import { canonicalJson } from '../audit/audit-chain.js';
 import { verifyChain } from '../audit/verify-chain.js';
-import { buildEvidencePack, type EvidencePack } from '../evidence/evidence-pack.js';
+import { buildEvidencePack, REBUILDS_AS, type EvidencePack } from '../evidence/evidence-pack.js';
 import { type PackManifest, type SummaryManifest, verifyManifest, verifySummaryManifest } from '../evidence/pack-signing.js';
 import { CHAIN_EXIT, EXIT } from './exit-codes.js';
 
@@ -47,6 +47,8 @@ export function verifyPackFile(bytes: Uint8Array, check: PackCheck = { allowUnsi
     entries: pack.chain.entries,
     generator: pack.generator,
     checked: pack.chain.checked,
+    // A pack of an earlier version the builder still gives is rebuilt as that version.
+    ...(REBUILDS_AS.includes(pack.schema_version) ? { schemaVersion: pack.schema_version } : {}),
   });
   if (canonicalJson(rebuilt) !== canonicalJson(pack))
     return { code: EXIT.packMismatch, message: 'CHANGED: the pack says something its own trail does not (a part outside the chain was edited).' };

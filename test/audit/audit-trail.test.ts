@@ -12,6 +12,7 @@ import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { verifyChain } from '../../src/audit/verify-chain.js';
 import { buildEvidencePack } from '../../src/evidence/evidence-pack.js';
 import { signPack } from '../../src/evidence/pack-signing.js';
+import { verifyPackFile } from '../../src/verify/verify-pack.js';
 import { Keys } from '../../src/redis.js';
 import { GENERATOR, NAMES, request, run } from '../evidence/pack-fixture.js';
 
@@ -153,6 +154,14 @@ describe('npm run verify on an exported pack', () => {
     expect(modified.out).toContain('the PDF is not the one the manifest signs');
     expect(missing.code).toBe(3);
   }, 60_000);
+
+  it('still verifies a pack exported as schema 1.3 or 1.4, before steps could be "not checked" or the bot rotated anything (its trail rebuilds it whole), and fails one stating an older version', () => {
+    expect(pack.schema_version).toBe('1.5');
+    const as = (version: string) => Buffer.from(canonicalJson({ ...pack, schema_version: version }));
+    expect(verifyPackFile(as('1.3'), { allowUnsigned: true })).toMatchObject({ code: 0 });
+    expect(verifyPackFile(as('1.4'), { allowUnsigned: true })).toMatchObject({ code: 0 });
+    expect(verifyPackFile(as('1.2'), { allowUnsigned: true })).toMatchObject({ code: 14 });
+  });
 
   it('fails an unsigned pack unless --allow-unsigned is given', async () => {
     const path = await file('unsigned.json', json);

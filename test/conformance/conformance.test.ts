@@ -148,8 +148,13 @@ async function execute(sut: SystemUnderTest, step: StepJob, audit: AuditTrail, a
   if (attempt === 1) await audit.append(ctx.requestId, { type: 'run.planned', round: 1, phase, steps: [ref], startsAt: new Date().toISOString() });
   const earlier = runView(await audit.read(ctx.requestId)).steps.find((s) => s.id === id && s.phase === phase);
   const action = (caps.disable ?? caps.delete)!;
-  await actOnStep(wrap({ ...action, inventory: caps.inventory }), { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-a${attempt}` }, earlier, audit);
-  return { requestId: ctx.requestId };
+  const acted = await actOnStep(
+    wrap({ ...action, inventory: caps.inventory }),
+    { ...ctx, stepId: id, transactionId: `${ctx.transactionId}-a${attempt}` },
+    earlier,
+    audit,
+  );
+  return { requestId: ctx.requestId, acted };
 }
 
 /** A reinstatement round of the step after `execute` disabled in round 1, driven as the runner drives a restore. */
@@ -283,6 +288,30 @@ describe('every registered system conforms', () => {
             // And the evidence says what a clean run says: the change the dead worker made is the bot's, not "already absent".
             const outcomes = (changes: typeof recorded) => changes.map((c) => `${itemKey(c)} ${c.outcome}`).sort();
             expect(outcomes(recorded)).toEqual(outcomes(await changesOf(cleanAudit)));
+          });
+
+        if (!step.reportsResidual && !step.recordsOnly && !step.attestItems)
+          it(`${step.title}: a step that cannot look in its scope changes nothing, not even what it listed, and says why`, async () => {
+            const sut = await start(candidate);
+            const audit = trailOf(module.id, 'unchecked');
+            const why = 'the system does not answer for this scope';
+            let listed = 0;
+            const blind = (s: PhaseStep): PhaseStep => ({
+              ...s,
+              inventory: async (ctx) => {
+                const inventory = await s.inventory(ctx);
+                listed = inventory.found.length;
+                return { ...inventory, unchecked: why };
+              },
+            });
+            const { requestId, acted } = await execute(sut, step, audit, 1, blind);
+
+            expect(listed, `the seeded person holds something ${step.title} changes`).toBeGreaterThan(0);
+            expect(acted).toEqual({ unchecked: why });
+            expect(sut.mutations()).toBe(0);
+            const trail = await audit.read(requestId);
+            expect(trail.filter((e) => e.type === 'step.acting' || e.type === 'step.acted' || e.type === 'step.verified')).toEqual([]);
+            expect(trail.find((e) => e.type === 'step.inventoried')).toMatchObject({ unchecked: why });
           });
 
         if (!step.reportsResidual && !step.recordsOnly && !step.attestItems)

@@ -14,6 +14,7 @@ import {
   readTrail,
   rejectModalsFor,
   submitRejectModal,
+  VERIFIED_BUT_STAGING,
   waitForRunToFinish,
 } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
@@ -159,7 +160,7 @@ describe('approving', () => {
     const trail = await readTrail(stack, id);
     expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.alex })]);
     expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
-    expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining({ outcome: 'verified' })]);
+    expect(eventsOf(trail, 'run.finished')).toEqual([expect.objectContaining(VERIFIED_BUT_STAGING)]);
     expect(queues.total).toBe(JOBS_PER_RUN + RESCANS);
     expect(queues.completed).toBe(JOBS_PER_RUN);
     expect(queues.counts.revocations.completed).toBe(20);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
@@ -8,7 +9,7 @@ import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { ACME_PRODUCTION, ACME_STAGING, defaultIbmSeed, SIM_IAM_IDS, SIM_NHI_IDS, type IbmCloudSeed } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS, FIELDS } from '../../src/slack/blocks/ids.js';
-import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { eventsOf, eventually, finishedTrail, readTrail, VERIFIED_BUT_STAGING } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -138,7 +139,7 @@ describe('Disable', () => {
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     const trail = await finishedTrail(stack, id, { rounds: 2 });
 
-    expect(eventsOf(trail, 'run.finished')[1]!.outcome).toBe('verified');
+    expect(eventsOf(trail, 'run.finished')[1]).toMatchObject(VERIFIED_BUT_STAGING);
     expect(stack.ibm.serviceId(ciPipeline)).toBeUndefined();
     expect(keyState(stack, ciPipelineKey)).toBe('gone');
     expect(changesOf(trail, 'service-ids', 'delete')).toEqual({ [ciPipeline]: `removed: deleted with its API key ci-pipeline-key (${ciPipelineKey})` });
@@ -220,7 +221,7 @@ describe('Hand over', () => {
     expect(changesOf(trail, 'service-id-keys', 'disable')).toEqual({ [ciPipelineKey]: 'kept: handed over to Taylor Successor; left working' });
     // Her service instance names the successor as its owner of record.
     expect(changesOf(trail, 'created-credentials', 'disable')[SIM_NHI_IDS.janeInstance]).toMatch(/keeps running, owner of record: Taylor Successor$/);
-    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    expect(eventsOf(trail, 'run.finished')[0]).toMatchObject(VERIFIED_BUT_STAGING);
     await stack.slack.waitFor(() => checklistText(player, id).includes('handed over to Taylor Successor; left working'));
     // The evidence: the choice, every item with what was done to it, the step verified by read-back.
     await player.evidence(id);
@@ -237,7 +238,7 @@ describe('Hand over', () => {
       }[];
     };
     expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
-    expect(pack.schema_version).toBe('1.4');
+    expect(pack.schema_version).toBe('1.5');
     expect(pack.request.created_items).toEqual({ choice: 'hand_over', label: 'Hand over to the successor', successor_name: 'Taylor Successor' });
     const keys = pack.steps.find((s) => s.step === 'service-id-keys' && s.scope === ACME_PRODUCTION)!;
     expect(keys.changes).toEqual([expect.objectContaining({ id: ciPipelineKey, outcome: 'kept', detail: 'handed over to Taylor Successor; left working' })]);
@@ -249,6 +250,71 @@ describe('Hand over', () => {
     const [done] = await rescans(stack, id);
     expect(done!.findings).toEqual([]);
     expect(keyState(stack, ciPipelineKey)).toBe('enabled');
+  });
+});
+
+describe('an account where the Resource Controller does not answer (not the one IBMCLOUD_API_KEY belongs to)', () => {
+  it('shows its service-credentials step "not checked" with why, never green; the round does not say all verified; the evidence states it; the same step in the key\'s own account is green by read-back', async () => {
+    const { stack, player, id, trail } = await disabledJane(janeLeaves('hand_over'));
+    const staging = `ibm-cloud.${ACME_STAGING}.created-credentials`;
+    const production = `ibm-cloud.${ACME_PRODUCTION}.created-credentials`;
+    const why = `the Resource Controller answers only for account ${ACME_PRODUCTION}, the one IBMCLOUD_API_KEY belongs to`;
+
+    // The trail: not checked, with why, and never verified; the round says so.
+    expect(eventsOf(trail, 'step.unchecked')).toEqual([expect.objectContaining({ stepId: staging, reason: why })]);
+    expect(eventsOf(trail, 'step.verified').map((e) => e.stepId)).not.toContain(staging);
+    expect(eventsOf(trail, 'step.verified').map((e) => e.stepId)).toContain(production);
+    expect(eventsOf(trail, 'run.finished')[0]).toMatchObject({ outcome: 'unchecked', failedSteps: [], uncheckedSteps: [staging] });
+    const steps = runView(trail).steps;
+    expect(steps.find((s) => s.id === staging)).toMatchObject({ state: 'unchecked', unchecked: why });
+    expect(steps.find((s) => s.id === production)).toMatchObject({ state: 'verified' });
+
+    // The checklist: its own icon and wording with the reason, no "every step verified", no Retry for it.
+    const text = await stack.slack.waitFor(() => {
+      const t = checklistText(player, id);
+      return t.includes('Finished') ? t : undefined;
+    });
+    expect(text).toContain(
+      `:grey_question: Service credentials and instances they created: *not checked here*: ${why}; nothing was read, so nothing here is verified`,
+    );
+    expect(text).toMatch(/:white_check_mark: Service credentials and instances they created: 2 kept: .*; verified by read-back/);
+    expect(text).toContain(':grey_question: Finished');
+    expect(text).toContain('verified, except 1 step(s) *not checked*');
+    expect(text).toContain(`Service credentials and instances they created in account ${ACME_STAGING}: not checked (${why})`);
+    expect(text).not.toContain('every step verified');
+    expect(text).not.toContain(ACTIONS.retry);
+    expect(text).not.toContain(ACTIONS.retryStep);
+
+    // The evidence: the step not checked with why, under exceptions and not covered; the outcome says not all verified.
+    const pdf = await player.evidence(id);
+    const file = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`))!;
+    const pack = JSON.parse(Buffer.from(file.bytes).toString('utf8')) as {
+      schema_version: string;
+      outcome: { result: string; text: string; access_ended_at: string | null };
+      steps: { id: string; state: string; assurance: string; unchecked?: string }[];
+      exceptions: { kind: string; subject: string; detail: string }[];
+      not_covered: string[];
+      rounds: { outcome: string }[];
+    };
+    expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
+    expect(pack.schema_version).toBe('1.5');
+    expect(pack.outcome.result).toBe('unchecked');
+    expect(pack.outcome.text).toContain(
+      `Not all steps verified: 1 step(s) not checked, the bot could not look there: Service credentials and instances they created in ${ACME_STAGING} (${why})`,
+    );
+    expect(pack.outcome.access_ended_at).toBeNull();
+    expect(pack.rounds[0]!.outcome).toBe('unchecked');
+    expect(pack.steps.find((s) => s.id === staging)).toMatchObject({ state: 'unchecked', assurance: 'not_checked', unchecked: why });
+    expect(pack.steps.find((s) => s.id === production)).toMatchObject({ state: 'verified', assurance: 'verified_by_read_back' });
+    expect(pack.steps.find((s) => s.id === production)).not.toHaveProperty('unchecked');
+    expect(pack.exceptions).toContainEqual(
+      expect.objectContaining({ kind: 'step_not_checked', subject: staging, detail: `could not look in its scope: ${why}` }),
+    );
+    expect(pack.not_covered).toContain(`Service credentials and instances they created in account ${ACME_STAGING}: not checked (${why})`);
+    const printed = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(printed).toContain('Not all steps verified: 1 step(s) not checked');
+    expect(printed).toContain('UNCHECKED');
+    expect(printed).not.toContain('All steps verified');
   });
 });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BADGE } from '../../app/demo/world.js';
 import { APPROVAL_CHANNEL, FACILITIES_GROUP, PEOPLE } from '../../app/demo/workspace.js';
 import { runView } from '../../src/runs/run-view.js';
+import { ACME_PRODUCTION } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
 import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
@@ -12,6 +13,11 @@ import { useStack } from '../support/stack.js';
 const start = useStack();
 const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, successor: PEOPLE.taylor, ticket: 'HR-BADGE' };
 const TASK = `${BADGE}.task.attestation`;
+/**
+ * IBM Cloud in the account the bot's key belongs to only, where every step can look: the round's
+ * outcome is then the task's to decide (elsewhere a step not checked outranks "attested").
+ */
+const PRODUCTION_ONLY = { accounts: [ACME_PRODUCTION] };
 
 type Started = Awaited<ReturnType<typeof start>>;
 
@@ -41,7 +47,7 @@ const checklistText = (player: Started['player'], id: string) => JSON.stringify(
 
 describe('a manual task (kind: manual) in the checklist', () => {
   it('waits for attestation, refuses anyone but its attesters and approvers, and ends the run "attested" once facilities click Done', async () => {
-    const started = await start({ tasks: [BADGE] });
+    const started = await start({ tasks: [BADGE], ibm: PRODUCTION_ONLY });
     const { stack, player } = started;
     const id = await openTask(started);
     // Approvers were told, before deciding, what will be asked: the task lists nothing, so it is never "not found there".
@@ -105,7 +111,7 @@ describe('a manual task (kind: manual) in the checklist', () => {
   });
 
   it('Not applicable asks for a note, keeps the task open without one, and records the note with the attester', async () => {
-    const started = await start({ tasks: [BADGE] });
+    const started = await start({ tasks: [BADGE], ibm: PRODUCTION_ONLY });
     const { stack, player } = started;
     const id = await openTask(started);
 
@@ -136,7 +142,7 @@ describe('a manual task (kind: manual) in the checklist', () => {
   });
 
   it('a task button naming no task, or another request, is answered and records nothing', async () => {
-    const started = await start({ tasks: [BADGE] });
+    const started = await start({ tasks: [BADGE], ibm: PRODUCTION_ONLY });
     const { stack, player } = started;
     const id = await openTask(started);
     const checklist = player.checklist(id)!;
@@ -164,7 +170,7 @@ describe('a manual task (kind: manual) in the checklist', () => {
   });
 
   it('reminds its attesters on its timer until attested, and never after', async () => {
-    const started = await start({ tasks: [BADGE], env: { OFFBOARD_TASK_REMIND_AFTER: '1s' } });
+    const started = await start({ tasks: [BADGE], ibm: PRODUCTION_ONLY, env: { OFFBOARD_TASK_REMIND_AFTER: '1s' } });
     const { stack, player } = started;
     const id = await openTask(started);
     await eventually(async () => eventsOf(await readTrail(stack, id), 'task.reminded').length >= 2, 15_000, 'two reminders');
@@ -182,7 +188,7 @@ describe('a manual task (kind: manual) in the checklist', () => {
   });
 
   it('attested in the disable phase, it is not asked again when the grace period ends: the deletion carries the attestation', async () => {
-    const started = await start({ tasks: [BADGE] });
+    const started = await start({ tasks: [BADGE], ibm: PRODUCTION_ONLY });
     const { stack, player } = started;
     const id = await player.request(PEOPLE.morgan, { ...janeLeaves, disposition: 'disable_then_delete' as const });
     await player.click(PEOPLE.alex, 'approve', id);

@@ -22,7 +22,9 @@ describe('what approvers see before they decide', () => {
     );
     expect(text).toContain(
       `\`${ACME_STAGING}\`: API keys: 2 · Access groups: 1 · Rule-based access groups: 0 · Direct access policies: 1 · Trusted profile links: 2 · ` +
-        'Keys of service IDs they created: 0 · Service IDs they created: 0 · Service credentials and instances they created: 0 · ' +
+        'Keys of service IDs they created: 0 · Service IDs they created: 0 · ' +
+        // The Resource Controller answers only for the account the bot's key belongs to: not checked, never "0".
+        `Service credentials and instances they created: not checked (the Resource Controller answers only for account ${ACME_PRODUCTION}, the one IBMCLOUD_API_KEY belongs to) · ` +
         "Keys on others' service IDs and profiles they created: 1 trusted profile · Account membership: 1",
     );
     expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);

@@ -10,7 +10,7 @@ import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
-import { eventsOf, eventually, finishedTrail, queueSnapshot, readTrail } from '../support/approval-helpers.js';
+import { eventsOf, eventually, finishedTrail, queueSnapshot, readTrail, VERIFIED_BUT_STAGING } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -44,7 +44,7 @@ describe('the reconciler', () => {
       expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual(['run-started']);
       expect(eventsOf(trail, 'request.approved')).toHaveLength(1);
       expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
-      expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+      expect(eventsOf(trail, 'run.finished')[0]).toMatchObject(VERIFIED_BUT_STAGING);
       for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.userInAccount(account, JANE_EMAIL)).toBeUndefined();
     } finally {
       await restarted.stop();
@@ -81,7 +81,7 @@ describe('the reconciler', () => {
       const [, round2] = eventsOf(trail, 'run.planned');
       expect(round2).toMatchObject({ round: 2, by: PEOPLE.riley });
       expect(round2!.steps.map((st) => `${st.system}.${st.scope}.${st.step}`).sort()).toEqual([...failed].sort());
-      expect(eventsOf(trail, 'run.finished')[1]).toMatchObject({ round: 2, outcome: 'verified' });
+      expect(eventsOf(trail, 'run.finished')[1]).toMatchObject({ round: 2, ...VERIFIED_BUT_STAGING });
       expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual(['run-started']);
     } finally {
       await restarted.stop();
@@ -98,7 +98,7 @@ describe('the reconciler', () => {
     const later = await readTrail(stack, id);
     expect(eventsOf(later, 'run.reconciled')).toHaveLength(1);
     expect(eventsOf(later, 'run.planned')).toHaveLength(1);
-    expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    expect(eventsOf(trail, 'run.finished')[0]).toMatchObject(VERIFIED_BUT_STAGING);
   });
 
   it('leaves a healthy run alone: nothing is recorded or re-enqueued', async () => {

@@ -16,7 +16,7 @@ import { createLogger } from '../../src/logger.js';
 import { SlackEventsClient } from '../../src/simulators/slack/slack-events-client.js';
 import { EVENTS_PATH } from '../../src/slack/slack-server.js';
 import { replacementName } from '../../src/runs/bot-rotation.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { CHECKLIST_VERIFIED_BUT_ONE, ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -41,7 +41,7 @@ async function handedOver(opts: Parameters<typeof start>[0] = {}) {
   const codeOf = (itemId: string) => tasks.find((t) => t.id === itemId)!.code;
   const checklist = () => JSON.stringify(player.checklist(id)?.blocks ?? []);
   // The checklist of the finished round, with every task the round recorded.
-  await stack.slack.waitFor(() => checklist().includes('every step verified') && checklist().includes('Rotation tasks'), { timeoutMs: 15_000 });
+  await stack.slack.waitFor(() => checklist().includes(CHECKLIST_VERIFIED_BUT_ONE) && checklist().includes('Rotation tasks'), { timeoutMs: 15_000 });
   return { stack, player, id, tasks, codeOf, checklist };
 }
 

@@ -12,7 +12,7 @@ import { Keys } from '../../src/redis.js';
 import { itemTaskCode } from '../../src/runs/item-tasks.js';
 import { runView } from '../../src/runs/run-view.js';
 import { VIEWS } from '../../src/slack/blocks/ids.js';
-import { ACME_PRODUCTION, SIM_VPC, withVpc } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, SIM_VPC, withVpc } from '../../src/simulators/ibm-cloud/index.js';
 import { stepButtonValue } from '../../src/slack/payloads.js';
 import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
@@ -20,6 +20,7 @@ import { useStack } from '../support/stack.js';
 const start = useStack();
 const KEYS_STEP = `ibm-cloud.${ACME_PRODUCTION}.vpc-ssh-keys`;
 const SERVERS_STEP = `ibm-cloud.${ACME_PRODUCTION}.vpc-authorized-keys`;
+const STAGING_KEYS_STEP = `ibm-cloud.${ACME_STAGING}.vpc-ssh-keys`;
 const REVIEW_ACTION = 'ibm-cloud.vpc.review';
 
 type Option = { value: string; text: { text: string } };
@@ -313,6 +314,16 @@ describe('VPC SSH keys (IBM records no creator)', () => {
     const checklist = JSON.stringify(player.checklist(id)?.blocks ?? []);
     expect(checklist).toContain(REVIEW_ACTION);
     expect(checklist).toContain('Review SSH keys…');
+    // In staging VPC cannot answer: both VPC steps are not checked, with why, and offer no review.
+    const why = `VPC answers only for account ${ACME_PRODUCTION}, the one IBMCLOUD_API_KEY belongs to`;
+    for (const step of [STAGING_KEYS_STEP, `ibm-cloud.${ACME_STAGING}.vpc-authorized-keys`])
+      expect(await stateOf(stack, id, step)).toMatchObject({ state: 'unchecked', unchecked: why });
+    const final = await stack.slack.waitFor(() => {
+      const text = JSON.stringify(player.checklist(id)?.blocks ?? []);
+      return text.includes('Finished') ? text : undefined;
+    });
+    expect(final).toContain(`:grey_question: VPC SSH keys: *not checked here*: ${why}`);
+    expect(final).not.toContain(stepButtonValue(id, STAGING_KEYS_STEP));
 
     // Taylor is no approver, Jane is the one leaving: refused in the modal, nothing recorded.
     for (const who of [PEOPLE.taylor, PEOPLE.jane]) {

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent, AuditRecord } from '../../src/audit/audit-event.js';
-import { earlierIdentities, identificationDone, identifiedSystems, runView } from '../../src/runs/run-view.js';
+import {
+  earlierIdentities,
+  foundNothingAnywhere,
+  identificationDone,
+  identifiedSystems,
+  isFailed,
+  runView,
+  uncheckedOf,
+  uncheckedSteps,
+} from '../../src/runs/run-view.js';
 
 const REF = { system: 'ibm-cloud', scope: 'acct', step: 'api-keys', title: 'API keys' };
 const ID = 'ibm-cloud.acct.api-keys';
@@ -29,6 +38,40 @@ describe('folding a step from the trail', () => {
     ).steps;
     expect(step).toMatchObject({ state: 'verified', verification: { checks: 1 } });
     expect(step!.error).toBeUndefined();
+  });
+
+  it('a step that could not look is "not checked" with why: never verified, never failed (no retry helps), and never "found nothing"', () => {
+    const why = 'the Resource Controller answers only for account own';
+    const view = runView(
+      records([
+        planned(1),
+        { type: 'step.started', stepId: ID, attempt: 1 },
+        { type: 'step.inventoried', stepId: ID, found: [], unchecked: why },
+        { type: 'step.unchecked', stepId: ID, reason: why },
+        // A job that ran again after it ended changes nothing of how.
+        verified(1),
+      ]),
+    );
+    const [step] = view.steps;
+    expect(step).toMatchObject({ state: 'unchecked', unchecked: why });
+    expect(step!.verification).toBeUndefined();
+    expect(isFailed(step!)).toBe(false);
+    expect(uncheckedSteps(view).map((s) => s.id)).toEqual([ID]);
+    expect(uncheckedOf(view)).toEqual([`API keys in scope acct: not checked (${why})`]);
+    expect(view.rounds[0]!.ended.has(ID)).toBe(true);
+    expect(foundNothingAnywhere(view.steps)).toBe(false);
+  });
+
+  it('a trail written before steps could say so still reads: the step stands as it was recorded then, its note kept', () => {
+    const [step] = runView(
+      records([
+        planned(1),
+        { type: 'step.inventoried', stepId: ID, found: [], note: 'not checked: the Resource Controller answers only for account own' },
+        verified(1),
+      ]),
+    ).steps;
+    expect(step).toMatchObject({ state: 'verified', inventoryNote: 'not checked: the Resource Controller answers only for account own' });
+    expect(step!.unchecked).toBeUndefined();
   });
 
   it('a new round of the step opens it again', () => {

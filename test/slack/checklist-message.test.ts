@@ -82,6 +82,40 @@ describe('the checklist message', () => {
     expect(text).not.toContain('not shown here');
   });
 
+  it('shows a step that could not look grey, "not checked here" with its reason escaped; the finished round says all but it verified, and offers no retry', () => {
+    const [plan] = planned(1);
+    const scope = '0'.repeat(32);
+    const at = '2026-11-23T10:00:01.000Z';
+    const why = 'the Resource Controller answers only for account <!channel> & <@U0ALEX001>';
+    const verified = (step: string): AuditRecord => ({
+      type: 'step.verified',
+      stepId: `ibm-cloud.${scope}.${step}`,
+      checks: 1,
+      firstConfirmedAt: at,
+      elapsedMs: 0,
+      seq: `2-${step.length}`,
+      at,
+    });
+    const unchecked = `ibm-cloud.${scope}.policies`;
+    const trail: AuditRecord[] = [
+      plan!,
+      verified('api-keys'),
+      verified('access-groups'),
+      { type: 'step.inventoried', stepId: unchecked, found: [], unchecked: why, seq: '3-0', at },
+      { type: 'step.unchecked', stepId: unchecked, reason: why, seq: '3-1', at },
+      verified('account-membership'),
+      { type: 'run.finished', round: 1, outcome: 'unchecked', failedSteps: [], uncheckedSteps: [unchecked], seq: '4-0', at },
+    ];
+    const text = JSON.stringify(checklistMessage({ ...request, status: 'completed' }, runView(trail)).blocks);
+    const escaped = 'the Resource Controller answers only for account &lt;!channel&gt; &amp; &lt;@U0ALEX001&gt;';
+    expect(text).toContain(`:grey_question: policies: *not checked here*: ${escaped}; nothing was read, so nothing here is verified`);
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('verified, except 1 step(s) *not checked*');
+    expect(text).toContain(`policies in account ${scope}: not checked (${escaped})`);
+    expect(text).not.toContain('every step verified');
+    expect(text).not.toContain('offboard_retry');
+  });
+
   it('says of a failed step how many items it left still present or of unknown outcome', () => {
     const [plan] = planned(1);
     const id = `ibm-cloud.${'0'.repeat(32)}.api-keys`;

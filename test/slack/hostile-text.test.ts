@@ -39,9 +39,9 @@ function hostileRequest(text: string, overrides: Partial<OffboardRequest> = {}):
   });
 }
 
-/** A finished round where IBM named everything `text`: found items, errors, residual access, a re-scan that could not check. */
+/** A finished round where IBM named everything `text`: found items, errors, residual access, a step and a re-scan that could not look. */
 function hostileTrail(text: string): AuditRecord[] {
-  const steps = ['api-keys', 'access-groups', 'policies', 'dynamic-groups'].map(ref);
+  const steps = ['api-keys', 'access-groups', 'policies', 'dynamic-groups', 'created-credentials'].map(ref);
   const events: Record<string, unknown>[] = [
     { type: 'run.planned', round: 1, steps, startsAt: AT, phase: 'disable' },
     { type: 'step.inventoried', stepId: id('api-keys'), found: [{ id: text, label: text, detail: text }], note: text },
@@ -50,7 +50,9 @@ function hostileTrail(text: string): AuditRecord[] {
     { type: 'step.inventoried', stepId: id('policies'), found: [], note: text },
     { type: 'step.verified', stepId: id('policies'), checks: 1, firstConfirmedAt: AT, elapsedMs: 0 },
     { type: 'step.residual', stepId: id('dynamic-groups'), items: [{ id: text, label: text, detail: text }], note: text },
-    { type: 'run.finished', round: 1, outcome: 'failures', failedSteps: [id('api-keys')] },
+    { type: 'step.inventoried', stepId: id('created-credentials'), found: [], unchecked: text },
+    { type: 'step.unchecked', stepId: id('created-credentials'), reason: text },
+    { type: 'run.finished', round: 1, outcome: 'failures', failedSteps: [id('api-keys')], uncheckedSteps: [id('created-credentials')] },
     { type: 'report.published', round: 1, fileId: 'F0REPORT1', filename: text },
     { type: 'rescan.done', phase: 'disable', afterMs: 3_600_000, findings: [], unchecked: [text, text] },
   ];
@@ -66,6 +68,7 @@ function everyBuilder(text: string): [string, unknown][] {
     items: [
       { ref: ref('api-keys'), found: [{ id: text, label: text, detail: text }] },
       { ref: ref('policies'), found: [], error: text },
+      { ref: ref('created-credentials'), found: [], unchecked: text },
     ],
     identities: [{ system: 'ibm-cloud', title: 'IBM Cloud', identities: [{ scope: 'a1', id: text, label: text, detail: text }] }],
   };

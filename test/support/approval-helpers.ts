@@ -8,6 +8,7 @@ import { APPROVAL_CHANNEL } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { ACTIONS, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
+import { ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 
 /** Every state a BullMQ job can be in, so "no jobs" really means none anywhere. */
 const ALL_STATES: JobType[] = ['active', 'completed', 'delayed', 'failed', 'prioritized', 'waiting', 'waiting-children'];
@@ -148,3 +149,19 @@ export function submitRejectModal(stack: LocalStack, userId: string, viewId: str
     values: { [FIELDS.rejectReason]: { [inputAction(FIELDS.rejectReason)]: { type: 'plain_text_input', value: reason } } },
   });
 }
+
+/**
+ * The one step of the default world (Acme's two IBM Cloud accounts) that cannot look: the Resource
+ * Controller answers only for production, the account the bot's API key belongs to, so what Jane
+ * created in staging as service credentials and instances is not checked, in every removing round.
+ */
+export const STAGING_CREDENTIALS = `ibm-cloud.${ACME_STAGING}.created-credentials`;
+
+/** A removing round of the default world in which every step but that one verified: the round says so, never "verified". */
+export const VERIFIED_BUT_STAGING = { outcome: 'unchecked', failedSteps: [], uncheckedSteps: [STAGING_CREDENTIALS] } as const;
+
+/** How the checklist's footer says it. */
+export const CHECKLIST_VERIFIED_BUT_ONE = 'verified, except 1 step(s) *not checked*';
+
+/** How the evidence PDF's outcome says it. */
+export const PACK_VERIFIED_BUT_ONE = 'Not all steps verified: 1 step(s) not checked';

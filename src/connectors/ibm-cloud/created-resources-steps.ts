@@ -17,7 +17,7 @@ const listed = (found: Finding[], none: string, note?: string): Inventory =>
  * Service credentials (resource keys) and service instances the person created, recorded with
  * their creator and never changed: the person has seen the credentials' secrets (rotating them is
  * the successor's task), and the instances keep running, the successor their owner of record. The
- * Resource Controller answers only for the bot's own account: elsewhere they are noted unchecked.
+ * Resource Controller answers only for the bot's own account: elsewhere the step is not checked.
  */
 export function createdCredentialsStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return {
@@ -25,7 +25,7 @@ export function createdCredentialsStep(client: IbmCloudClient, accountId: string
     async inventory(ctx) {
       const mine = mineOf(ctx);
       const rc = await resourceControllerListings(client, accountId, ctx.asker);
-      if (!rc.answered) return { found: [], note: `not checked: ${rc.why}` };
+      if (!rc.answered) return { found: [], unchecked: rc.why };
       const owner = ctx.created?.successor ? `owner of record: ${ctx.created.successor}` : 'no owner of record named';
       const found: Finding[] = [];
       for (const key of rc.keys.filter((k) => k.createdBy !== undefined && mine.has(k.createdBy))) {

@@ -31,7 +31,7 @@ const schema = z
     RESOURCE_CONTROLLER_URL: url('RESOURCE_CONTROLLER_URL')
       .default('https://resource-controller.cloud.ibm.com')
       .describe(
-        'Resource Controller (service credentials and instances, with who created them). It answers only for the account the API key belongs to: accounts in IBMCLOUD_ACCOUNT_IDS other than that one are reported as not checked for service credentials and instances',
+        'Resource Controller (service credentials and instances, with who created them). It answers only for the account the API key belongs to: in the other accounts of IBMCLOUD_ACCOUNT_IDS the service-credentials step ends "not checked", with why (never green, never verified, not retried), and the round and the evidence say so',
       ),
     IBMCLOUD_TIMEOUT_MS: positiveInt(30_000).describe('Timeout of one IBM Cloud request'),
     IBMCLOUD_MAX_RPS: z.coerce
@@ -51,7 +51,7 @@ const schema = z
       .optional()
       .meta({
         description:
-          "VPC regions whose SSH keys are listed for review, with the servers each key was installed on (VPC answers for the account IBMCLOUD_API_KEY belongs to only); needs VPC Infrastructure Services: Editor (to delete the keys an approver says are the person's). IBM records no key's creator: an approver reviews them in the checklist, and each server the person's keys initialised becomes a task in the checklist (remove the key from root's authorized_keys), attested by an approver, from the disable phase on",
+          "VPC regions whose SSH keys are listed for review, with the servers each key was installed on (VPC answers for the account IBMCLOUD_API_KEY belongs to only: in the others both SSH-key steps end \"not checked\", never green); needs VPC Infrastructure Services: Editor (to delete the keys an approver says are the person's). IBM records no key's creator: an approver reviews them in the checklist, and each server the person's keys initialised becomes a task in the checklist (remove the key from root's authorized_keys), attested by an approver, from the disable phase on",
         unset: 'unset (SSH keys are not checked, and the checklist says so)',
       }),
     IBMCLOUD_VPC_URL: z

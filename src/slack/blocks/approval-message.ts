@@ -165,8 +165,8 @@ function identitiesText(found: Preview['identities']): string {
 const TASK_PREVIEW_CHARS = 200;
 
 function previewText(r: OffboardRequest, items: PreviewItem[]): string {
-  // Manual tasks list nothing by nature: whether the email matched anyone is for the systems to say.
-  const listed = items.filter((i) => i.task === undefined);
+  // Manual tasks list nothing by nature, and a step that could not look listed nothing by not looking: whether the email matched anyone is for the others to say.
+  const listed = items.filter((i) => i.task === undefined && i.unchecked === undefined);
   if (listed.length > 0 && listed.every((i) => !i.error && i.found.length === 0)) {
     return `:warning: *${escapeText(r.subject.email)} matches no identity in any account.* Check that this is the right person and the email they use there before approving.`;
   }
@@ -177,8 +177,14 @@ function previewText(r: OffboardRequest, items: PreviewItem[]): string {
       const task = `a task a person attests once the run starts: ${escapeText(cut(here[0]!.task!, TASK_PREVIEW_CHARS))}`;
       return { nothing: false, line: `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${task}` };
     }
-    const nothing = here.every((i) => !i.error && i.found.length === 0);
-    const parts = here.map((i) => (i.error ? `${i.ref.title}: could not check (${escapeText(i.error)})` : `${i.ref.title}: ${countText(i.found)}`));
+    const nothing = here.every((i) => !i.error && i.unchecked === undefined && i.found.length === 0);
+    const parts = here.map((i) =>
+      i.error
+        ? `${i.ref.title}: could not check (${escapeText(i.error)})`
+        : i.unchecked !== undefined
+          ? `${i.ref.title}: not checked (${escapeText(i.unchecked)})`
+          : `${i.ref.title}: ${countText(i.found)}`,
+    );
     return {
       nothing,
       line: `• ${systemTitle(ref)} · ${scopeLabel(ref, (x) => `\`${x}\``)}: ${nothing ? 'not found there, nothing to revoke' : parts.join(' · ')}`,

@@ -3,7 +3,7 @@ import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { rotationTasks } from '../../runs/handed-over.js';
 import { rotationBlocks } from './rotation-tasks.js';
-import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, type RunView, type StepProgress } from '../../runs/run-view.js';
+import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, uncheckedOf, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
 import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
@@ -23,6 +23,7 @@ const ICONS = {
   attested: ':ballot_box_with_check:',
   failed: ':x:',
   residual: ':large_orange_circle:',
+  unchecked: ':grey_question:',
 } as const;
 
 /**
@@ -50,14 +51,17 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
     return { group, text: `*${systemTitle(ref)}* · ${scopeLabel(ref, (x) => `\`${x}\``)} · ${PHASES[phase]}\n${lines.join('\n')}` };
   });
 
+  const notChecked = finished?.uncheckedSteps?.length ?? 0;
   const footer = finished
     ? finished.outcome === 'verified'
       ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
       : finished.outcome === 'attested'
         ? `:ballot_box_with_check: Finished ${slackDate(finished.at)}: every step verified by read-back or attested by the person named above.`
         : finished.outcome === 'residual'
-          ? `:large_orange_circle: Finished ${slackDate(finished.at)}: every step verified, but residual access remains (amber above): it must be removed by hand.`
-          : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
+          ? `:large_orange_circle: Finished ${slackDate(finished.at)}: residual access remains (amber above): it must be removed by hand.${notChecked ? ` ${notCheckedText(notChecked)}` : ' Every other step verified.'}`
+          : finished.outcome === 'unchecked'
+            ? `:grey_question: Finished ${slackDate(finished.at)}: ${steps.some((s) => s.state === 'attested') ? 'verified by read-back or attested by the person named above' : 'verified'}, except ${notCheckedText(notChecked)}`
+            : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
     : r.status === 'pending' && steps.length === 0
       ? // Posted once approved: a pending request with one was rescheduled before its run started.
         ':calendar: *Rescheduled* before its run started: waiting for approval again. Nothing has run.'
@@ -86,7 +90,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   const scope = finished
     ? [
         context(
-          `*Checked:* ${escapeText(checked.join('; '))}. *Not covered:* ${escapeText(['systems and accounts not configured here', 'identities under another email', ...notCoveredOf(view), 'access shown amber above'].join('; '))}.`,
+          `*Checked:* ${escapeText(checked.join('; '))}. *Not covered:* ${escapeText(['systems and accounts not configured here', 'identities under another email', ...notCoveredOf(view), ...uncheckedOf(view), 'access shown amber above'].join('; '))}.`,
         ),
       ]
     : [];
@@ -96,7 +100,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         context(
           rescanned.findings.length
             ? `:rotating_light: Re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: *${rescanned.findings.length} access item(s) came back*; see the alert in this thread.`
-            : `:mag: Last re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: nothing came back${rescanned.unchecked.length ? ` (could not check: ${escapeText(rescanned.unchecked.join('; '))})` : ''}.`,
+            : `:mag: Last re-scan ${slackDate(rescanned.at)} after the ${rescanned.phase} phase: nothing came back${rescanned.unchecked.length ? ` where it could look; *not checked:* ${escapeText(rescanned.unchecked.join('; '))}` : ''}.`,
         ),
       ]
     : [];
@@ -144,7 +148,7 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
       ],
     }));
   // A review a step waits for (which SSH keys are the person's): its system's button until the step is verified.
-  const toReview = steps.filter((s) => s.ref.review && s.phase === view.current.phase && s.state !== 'verified');
+  const toReview = steps.filter((s) => s.ref.review && s.phase === view.current.phase && s.state !== 'verified' && s.state !== 'unchecked');
   const reviews = toReview.length
     ? [
         {
@@ -221,7 +225,21 @@ const MAX_SECTION_CHARS = 2900;
 /** Kept for the line that counts what did not fit. */
 const SUMMARY_ROOM = 400;
 /** What needs attention first, when not every scope fits. */
-const RANK: Record<StepProgress['state'], number> = { failed: 0, residual: 1, open: 2, retrying: 3, running: 4, waiting: 5, attested: 6, verified: 7 };
+const RANK: Record<StepProgress['state'], number> = {
+  failed: 0,
+  residual: 1,
+  unchecked: 2,
+  open: 3,
+  retrying: 4,
+  running: 5,
+  waiting: 6,
+  attested: 7,
+  verified: 8,
+};
+
+/** What a finished round says of its steps that could not look: nothing there is vouched for, and retrying does not help. */
+const notCheckedText = (n: number) =>
+  `${n} step(s) *not checked* (grey above, with why): the bot could not look there, so nothing there is verified. Retrying does not help; fix the configuration the reason names, or check by hand.`;
 
 interface ScopeText {
   group: StepProgress[];
@@ -305,6 +323,8 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       const how = a.outcome === 'done' ? 'done' : 'not applicable';
       return `${how}, *attested* by <@${a.by}> ${slackDate(a.at)}${a.note ? `: ${escapeText(a.note)}` : ''}${a.carriedFrom ? ` (in round ${a.carriedFrom})` : ''}; not read back by the bot`;
     }
+    case 'unchecked':
+      return `*not checked here*: ${escapeText(s.unchecked ?? 'no reason recorded')}; nothing was read, so nothing here is verified`;
     case 'residual':
       return `*residual access, not removed*: ${(s.residual ?? []).map((f) => `${escapeText(f.label)}${f.detail ? ` (${escapeText(f.detail)})` : ''}`).join('; ')}. ${escapeText(s.error ?? '')}`;
     case 'verified': {

@@ -57,14 +57,19 @@ describe('listing VPC SSH keys', () => {
     expect(vpcCalls.some((r) => r.path === `/vpc/us-south/v1/instances/${SIM_VPC.web1}/initialization`)).toBe(true);
   });
 
-  it('says the keys were not checked where VPC cannot answer, and asks nothing', async () => {
+  it('says the keys were not checked where VPC cannot answer (unchecked, never "nothing found"), and asks nothing', async () => {
     const { sim } = await start({ seed: withVpc() });
     const off = new IbmCloudClient({ ...ibmConfig(sim.url), vpc: { regions: [], url: `${sim.url}/vpc/{region}/v1` } });
-    expect(await sshKeysStep(off, ACME_PRODUCTION).inventory(ctx('OFF-VPC0'))).toEqual({ found: [], note: 'not checked: IBMCLOUD_VPC_REGIONS is unset' });
+    expect(await sshKeysStep(off, ACME_PRODUCTION).inventory(ctx('OFF-VPC0'))).toEqual({ found: [], unchecked: 'IBMCLOUD_VPC_REGIONS is unset' });
     const staging = new IbmCloudClient(ibmConfig(sim.url));
-    expect((await sshKeysStep(staging, ACME_STAGING).inventory({ ...ctx('OFF-VPC0'), scope: ACME_STAGING })).note).toMatch(
-      /^not checked: VPC answers only for account/,
-    );
+    expect(await sshKeysStep(staging, ACME_STAGING).inventory({ ...ctx('OFF-VPC0'), scope: ACME_STAGING })).toEqual({
+      found: [],
+      unchecked: `VPC answers only for account ${ACME_PRODUCTION}, the one IBMCLOUD_API_KEY belongs to`,
+    });
+    expect(await authorizedKeysStep(staging, ACME_STAGING).inventory({ ...ctx('OFF-VPC0'), scope: ACME_STAGING })).toEqual({
+      found: [],
+      unchecked: `VPC answers only for account ${ACME_PRODUCTION}, the one IBMCLOUD_API_KEY belongs to`,
+    });
     expect(sim.requests.filter((r) => r.path.startsWith('/vpc/'))).toEqual([]);
   });
 

@@ -50,7 +50,7 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
     ...(unavailable ? { unavailable } : {}),
     async inventory(ctx) {
       const { listing, review, found } = await chosenStillListed(ctx);
-      if (!listing.answered) return { found, note: `not checked: ${listing.why}` };
+      if (!listing.answered) return { found, unchecked: listing.why };
       if (!review) return { found, note: awaitingReview(listing, ctx.person.email) };
       return found.length
         ? { found }
@@ -99,7 +99,7 @@ export function authorizedKeysStep(client: IbmCloudClient, accountId: string): S
     ...(unavailable ? { unavailable } : {}),
     async inventory(ctx) {
       const [listing, review] = await Promise.all([vpcListing(client, accountId), client.vpcReviews?.get(ctx.requestId, accountId)]);
-      if (!listing.answered) return { found: [], note: `not checked: ${listing.why}` };
+      if (!listing.answered) return { found: [], unchecked: listing.why };
       if (ctx.phase === 'delete' && !review && listing.keys.length) {
         throw new PermanentError(
           `the SSH keys of account ${accountId} were not reviewed: which servers hold theirs follows from the keys an approver says are theirs with *Review SSH keys…* in the checklist; then retry this step`,
