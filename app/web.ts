@@ -9,6 +9,7 @@ import type { OpsRoutes } from '../src/ops/ops-routes.js';
 import { ApprovalRequirements } from '../src/requests/approval-requirements.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import { RotationDesk } from '../src/runs/rotation-desk.js';
+import { RotationQueue } from '../src/runs/rotation-queue.js';
 import { TaskDesk } from '../src/runs/task-desk.js';
 import type { BotIdentity } from '../src/slack/bot-scopes.js';
 import { type SlackServer, startSlackServer } from '../src/slack/slack-server.js';
@@ -49,7 +50,7 @@ export async function startWeb(parts: BotParts, { bot, routes, processBeforeResp
   // The switched-on systems' own verbs and buttons, each answered with its system's host.
   const features = featureRoutes([...parts.systems.values()], featureHosts(parts));
   const tasks = new TaskDesk({ audit, store, directory, outbox, revocations: queues.revocations });
-  const rotations = new RotationDesk({ audit, store, directory, outbox });
+  const rotations = new RotationDesk({ audit, store, directory, outbox, jobs: new RotationQueue(queues.runs, config.jobs.attempts) });
   const deps = { lifecycle, store, directory, evidence, tasks, rotations, approvalChannel: config.approvalChannel, features, logger, now: () => new Date() };
   // HR systems that may file requests, each switched on by its secret: one line per source.
   const sources: HrSource[] = [

@@ -16,6 +16,7 @@ import type { BotParts } from './parts.js';
 import { scheduleFeatures } from '../jobs/feature-jobs.js';
 import { featureJobsByName } from '../src/connectors/feature-routes.js';
 import { featureHosts } from './feature-host.js';
+import { RotationQueue } from '../src/runs/rotation-queue.js';
 import { RotationReminders } from '../src/runs/rotation-reminders.js';
 
 export interface WorkerOptions {
@@ -73,7 +74,8 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     logger,
   };
   const batches = new BatchDecisions({ store, audit, runs, outbox, timers });
-  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, timers, queues, metrics, logger, batches });
+  const rotationWork = new RotationQueue(queues.runs, config.jobs.attempts);
+  const reconciler = new Reconciler({ store, audit, runs, outbox, lock, deletions, timers, rotationWork, queues, metrics, logger, batches });
   const workers = startWorkers(redis, config.redisPrefix, deps, reconciler, {
     concurrency: config.jobs.concurrency,
     lockMs: config.jobs.lockMs,

@@ -18,7 +18,7 @@ import type { RetryOutcome } from '../src/requests/request-lifecycle.js';
 import { requestSubmission } from './request-submission.js';
 import { featureButton, featureSubmission } from './feature-listeners.js';
 import { retryStepButton } from './retry-step-button.js';
-import { rotatedMyselfButton, rotationNotNeededButton, rotationNoteSubmission } from './rotation-buttons.js';
+import { rotatedMyselfButton, rotateForMeButton, rotationNotNeededButton, rotationNoteSubmission, rotationSwitchedButton } from './rotation-buttons.js';
 import { taskDoneButton, taskNotApplicableButton, taskNoteSubmission } from './task-buttons.js';
 
 /** The one place where Slack ids are bound to listeners; `answering` lets the global error path see each answer. */
@@ -80,6 +80,8 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   // Rotation tasks of handed-over credentials: Rotated myself at once; Not needed asks for the reason.
   app.action(ACTIONS.rotatedMyself, on(rotatedMyselfButton(deps)));
   app.action(ACTIONS.rotationNotNeeded, on(rotationNotNeededButton(deps)));
+  app.action(ACTIONS.rotateForMe, on(rotateForMeButton(deps)));
+  app.action(ACTIONS.rotationSwitched, on(rotationSwitchedButton(deps)));
   app.view(VIEWS.rotationNote, on(rotationNoteSubmission(deps)));
   // The systems' own buttons (their features), every action id under a switched-on system's id.
   if (deps.features.actionIds) app.action(deps.features.actionIds, on(featureButton(deps)));

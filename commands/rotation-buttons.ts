@@ -16,6 +16,8 @@ export function rotationNotice(c: RotationClosing): string | undefined {
   switch (c.kind) {
     case 'closed':
       return undefined;
+    case 'queued':
+      return c.text;
     case 'already':
       return `This rotation task was already closed by <@${c.by}> ${slackDate(c.at)}; nothing more was recorded.`;
     case 'refused':
@@ -47,6 +49,32 @@ export function rotatedMyselfButton(deps: CommandDeps) {
     if (!read) return;
     const outcome = await deps.rotations.close(read.requestId, read.code, read.click.user.id, 'rotated_myself');
     deps.logger.info({ requestId: read.requestId, task: read.code, user: read.click.user.id, outcome: outcome.kind }, 'rotated myself clicked');
+    const text = rotationNotice(outcome);
+    if (text) await tellClicker(args.client, read.click, text);
+  };
+}
+
+/** Rotate for me: recorded at once if the clicker may, the replacement made by a job; the clicker is told what happens next. */
+export function rotateForMeButton(deps: CommandDeps) {
+  return async (args: ButtonArgs) => {
+    await args.ack();
+    const read = await readRotationClick(args, deps);
+    if (!read) return;
+    const outcome = await deps.rotations.rotateForMe(read.requestId, read.code, read.click.user.id);
+    deps.logger.info({ requestId: read.requestId, task: read.code, user: read.click.user.id, outcome: outcome.kind }, 'rotate for me clicked');
+    const text = rotationNotice(outcome);
+    if (text) await tellClicker(args.client, read.click, text);
+  };
+}
+
+/** Switched: recorded at once if the clicker may; a job checks the old credential's last use, then disables it or says why not. */
+export function rotationSwitchedButton(deps: CommandDeps) {
+  return async (args: ButtonArgs) => {
+    await args.ack();
+    const read = await readRotationClick(args, deps);
+    if (!read) return;
+    const outcome = await deps.rotations.switched(read.requestId, read.code, read.click.user.id);
+    deps.logger.info({ requestId: read.requestId, task: read.code, user: read.click.user.id, outcome: outcome.kind }, 'rotation switched clicked');
     const text = rotationNotice(outcome);
     if (text) await tellClicker(args.client, read.click, text);
   };

@@ -12,6 +12,7 @@ import {
   pendingJobDataSchema,
   QUEUES,
   RESCAN_JOB,
+  ROTATION_JOB,
   ROTATION_REMIND_JOB,
   rotationReminderDataSchema,
   START_DELETION_JOB,
@@ -21,6 +22,7 @@ import type { RunDeps } from '../src/runs/run-deps.js';
 import type { StepJob, StepJobDeps } from '../src/runs/step-job.js';
 import { retryDelay } from '../src/runs/retry-delay.js';
 import { processFeatureJob, type FeatureJobs } from './feature-jobs.js';
+import { processRotation } from './rotate-credential.js';
 import {
   processDeliverBatchSummary,
   processDeliverEvidence,
@@ -56,6 +58,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
+  [ROTATION_JOB]: processRotation,
   [DELIVER_BATCH_SUMMARY_JOB]: processDeliverBatchSummary,
 };
 

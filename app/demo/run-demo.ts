@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { Webhook } from 'standardwebhooks';
 import { resolve } from 'node:path';
 import { startLocalRedis, type LocalRedis } from '../../src/simulators/local-redis.js';
-import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, LOOKALIKE_EMAIL, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, JANE_EMAIL, LOOKALIKE_EMAIL, SIM_IAM_IDS, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { rotationCode } from '../../src/runs/handed-over.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { SlackPlayer } from './slack-player.js';
@@ -113,6 +114,18 @@ async function main() {
     say('   profile links removed (each kept in the trail as a snapshot), her Slack account deactivated, her GitHub Enterprise');
     say('   account suspended and out of its teams; her door badge attested disabled by Taylor. Deletion is scheduled in 30 days.');
 
+    say('\n   Taylor, her successor, clicks "Rotate for me" on the key of the service ID she created (ci-pipeline-key, used 30,211');
+    say('   times): the bot makes a replacement on the same service ID, whose value Taylor collects in the IBM Cloud console');
+    say('   (it never passes through Slack). Taylor moves the pipeline to it and clicks "Switched"');
+    const keyTask = rotationCode(`ibm-cloud.${ACME_PRODUCTION}.service-id-keys`, SIM_NHI_IDS.ciPipelineKey);
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, keyTask);
+    await live.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.rotationSwitched), { timeoutMs: DEADLINE_MS });
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, keyTask);
+    await live.slack.waitFor(() => checklistText(player, id)?.includes('rotated by the bot'), { timeoutMs: DEADLINE_MS });
+    if (!stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled) throw new Error('after Switched the old ci-pipeline key should be disabled');
+    say('   Nothing used the old key since the replacement was made: the bot disabled it and read it back (green, "rotated by');
+    say(`   the bot at Taylor's request"); it goes for good at the deletion.`);
+
     say('\n4. Riley (IT) clicks "End grace period now": the deletion runs at once\n');
     // As a person would: once the checklist offers the button (the request is in its grace period).
     await live.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes(ACTIONS.endGrace), { timeoutMs: DEADLINE_MS });
@@ -121,6 +134,7 @@ async function main() {
     if (stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL) || stack.ibm.apiKeysOf(ACME_PRODUCTION, SIM_IAM_IDS.jane).length)
       throw new Error('Jane is still in Acme Production after the deletion');
     if (github.directory.users.has(GITHUB_JANE)) throw new Error('Jane still has a GitHub Enterprise account after the deletion');
+    if (stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)) throw new Error('the rotated ci-pipeline key should be deleted with the deletion');
 
     say('\n5. A second request, for Chris Contractor; approved, then reinstated during the grace period');
     const before = JSON.stringify(chrisHolds(stack));

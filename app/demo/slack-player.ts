@@ -157,8 +157,8 @@ export class SlackPlayer {
     );
   }
 
-  /** Clicks Rotated myself or Not needed… on a rotation task (`code`, its `rotationCode`) of the request's checklist. */
-  async rotation(userId: string, action: 'rotatedMyself' | 'rotationNotNeeded', requestId: string, code: string) {
+  /** Clicks Rotated myself, Not needed…, Rotate for me or Switched on a rotation task (`code`, its `rotationCode`) of the request's checklist. */
+  async rotation(userId: string, action: 'rotatedMyself' | 'rotationNotNeeded' | 'rotateForMe' | 'rotationSwitched', requestId: string, code: string) {
     const message = this.checklist(requestId);
     if (!message) throw new Error(`no checklist for ${requestId}`);
     return this.handled(

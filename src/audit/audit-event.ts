@@ -138,6 +138,23 @@ export type AuditEvent =
    * they rotated it themselves, or it needs no rotation (with the reason). Attested, never read back.
    */
   | { type: 'rotation.closed'; stepId: string; itemId: string; actor: string; outcome: RotationOutcome; note?: string }
+  /** Rotate for me: `actor` (the successor or an approver) asked the bot to rotate the credential. Once a task. */
+  | { type: 'rotation.requested'; stepId: string; itemId: string; actor: string }
+  /**
+   * The bot made the replacement (`replacementCreatedAt`, as the system dates it), which the
+   * successor collects in the console at `link`: its id and name only, never its secret.
+   */
+  | { type: 'rotation.replaced'; stepId: string; itemId: string; replacementId: string; replacementName: string; replacementCreatedAt: string; link?: string }
+  /** `actor` said they switched to the replacement (their `attempt`th Switched): the bot may disable the old credential. */
+  | { type: 'rotation.switched'; stepId: string; itemId: string; actor: string; attempt: number }
+  /** The old credential signed in at `lastUsed`, after the replacement was made: nothing was disabled, the successor was told. */
+  | { type: 'rotation.held'; stepId: string; itemId: string; attempt: number; lastUsed: string }
+  /** The old credential is disabled (reversibly), confirmed by reading it back; `detail` when there was nothing to disable. */
+  | { type: 'rotation.retired'; stepId: string; itemId: string; attempt: number; detail?: string }
+  /** The old credential is deleted at the delete phase, confirmed by reading it back (gone). */
+  | { type: 'rotation.deleted'; stepId: string; itemId: string; detail?: string }
+  /** The bot could not do its part of the rotation (`work`) and stopped: why, as the system said. Asking again tries again. */
+  | { type: 'rotation.failed'; stepId: string; itemId: string; work: 'replace' | 'retire' | 'delete'; error: string }
   /** The `reminder`th reminder of an open task went to its attesters. */
   | { type: 'task.reminded'; stepId: string; reminder: number }
   /**
@@ -218,7 +235,8 @@ export type ReconcileAction =
   | 'deletion-rescheduled'
   | 'unreadable'
   | 'batch-approved'
-  | 'asked-again';
+  | 'asked-again'
+  | 'rotation-requeued';
 
 export type EvidenceChannel = 'button' | 'command' | 'compliance';
 

@@ -147,12 +147,45 @@ export interface StepCapabilities {
   /** Final removal; a step without one removes again what a disable would, so anything granted since goes too. */
   delete?: StepAction;
   restore?: RestoreAction;
+  /** Rotating a credential this step hands over (`rotate` findings) for the successor: "Rotate for me". */
+  rotate?: RotateAction;
   /**
    * Read-only, for the re-scans: the person's identities that the system's own record of sign-ins
    * (an activity report) shows signing in after `since` (an ISO time). It reads the record as the
    * system holds it now and never waits for one being made. Absent: the system keeps no such record.
    */
   signInsSince?(ctx: StepContext, since: string): Promise<SignIns>;
+}
+
+/** A credential the bot made to replace one: its id, name and time, never its secret; `link` where the successor collects it. */
+export interface Replacement {
+  id: string;
+  name: string;
+  createdAt: string;
+  link?: string;
+}
+
+/** The credential being replaced, as a single read shows it now. */
+export interface RotatedCredentialState {
+  /** When it last signed in, where the system says. */
+  lastUsed?: string;
+  disabled: boolean;
+}
+
+/**
+ * Rotating a handed-over credential: the bot makes a replacement whose secret the successor
+ * collects in the system's console (it never passes through the bot's answer), then, once the
+ * successor switched to it, disables the old one (reversibly), and deletes it at the delete phase.
+ * Every method is safe to call again: `replace` finds the replacement `name` an earlier call made.
+ */
+export interface RotateAction {
+  replace(itemId: string, name: string, transactionId: string): Promise<Replacement>;
+  /** The old credential now; undefined once it no longer exists. */
+  read(itemId: string): Promise<RotatedCredentialState | undefined>;
+  /** False when it no longer exists. */
+  disable(itemId: string, transactionId: string): Promise<boolean>;
+  /** False when it was already gone. */
+  remove(itemId: string, transactionId: string): Promise<boolean>;
 }
 
 /** What a system's record of sign-ins tells a re-scan. */

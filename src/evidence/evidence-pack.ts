@@ -20,13 +20,14 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.4';
+export const SCHEMA_VERSION = '1.5';
 
 /**
  * Versions whose packs the current builder still gives byte for byte from the same trail, but for
- * the version it states: 1.4 only added what a trail written before it cannot hold (steps not checked, items attested one by one).
+ * the version it states: 1.4 only added what a trail written before it cannot hold (steps not checked, items attested one by one),
+ * and 1.5 the bot's rotations, present only when there are any.
  */
-export const REBUILDS_AS: readonly string[] = ['1.3', SCHEMA_VERSION];
+export const REBUILDS_AS: readonly string[] = ['1.3', '1.4', SCHEMA_VERSION];
 
 export interface PackInput {
   requestId: string;
@@ -77,6 +78,12 @@ export interface EvidencePack {
    */
   residual_access: LifecycleEvent[];
   attestations: LifecycleEvent[];
+  /**
+   * The bot's rotations of handed-over credentials (Rotate for me), kept whole: who asked, the
+   * replacement made (its id, never its secret), each Switched, a hold (the old one still used), the
+   * old one disabled and deleted, each confirmed by read-back (since 1.5; absent when the bot rotated nothing).
+   */
+  rotations?: LifecycleEvent[];
   rescans: LifecycleEvent[];
   reinstatements: LifecycleEvent[];
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
@@ -237,6 +244,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
   const lifecycle = (pattern: RegExp): LifecycleEvent[] =>
     entries.filter((e) => pattern.test(String(e.event.type))).map((e) => ({ seq: e.seq, at: e.at, type: String(e.event.type), event: e.event }));
   const request = submitted ? packRequest(submitted, view) : null;
+  const rotations = lifecycle(/^rotation\.(requested|replaced|switched|held|retired|deleted|failed)$/);
   const reinstating = new Set(view.rounds.filter((r) => r.phase === 'reinstate').map((r) => r.seq));
   return {
     schema_version: input.schemaVersion ?? SCHEMA_VERSION,
@@ -267,6 +275,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     residual_access: lifecycle(LIFECYCLE.residual_access),
     // A rotation task's closing is a person's attestation too, of an item kept working, not of a step.
     attestations: lifecycle(/attest|^rotation\.closed$/),
+    ...(rotations.length ? { rotations } : {}),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
       .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))

@@ -1,3 +1,4 @@
+import { rotationTasks, type RotationTask } from '../runs/handed-over.js';
 import { roundName } from '../runs/run-view.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
@@ -12,13 +13,15 @@ export function retentionSection(ctx: PdfContext): void {
     layout.field('Deletion due', `${isoTime(e.deleteAt)} (scheduled at ${isoTime(e.at)})${deletionFate(ctx)}`);
   }
   layout.field('Successor', r?.successor_slack_user_id ? ctx.person(r.successor_slack_user_id) : 'none named');
-  // The trail records no hand-over action beyond what the steps kept: the PDF says so rather than promise one.
+  // The trail records no hand-over action beyond what the steps kept and the bot's rotations: the PDF says so rather than promise one.
+  const rotated = rotationTasks(ctx.view).filter((t) => t.bot);
   layout.field(
     'Hand-over',
     r?.successor_slack_user_id
-      ? 'recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (no credential was rotated)'
+      ? `recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (${rotated.length ? `the bot rotated only the ${plural(rotated.length, 'credential')} below` : 'no credential was rotated'})`
       : 'none: no successor was named, and the bot handed nothing over',
   );
+  if (rotated.length) layout.bullets(rotated.map((t) => botRotationLine(ctx, t)));
   if (r?.created_items) {
     const to = r.created_items.choice === 'hand_over' && r.successor_slack_user_id ? ` (${ctx.person(r.successor_slack_user_id)})` : '';
     layout.field('What they created', `${r.created_items.label}${to}`);
@@ -107,7 +110,9 @@ export function scopeSection(ctx: PdfContext): void {
   layout.subheading('What is not covered');
   layout.bullets([
     'Systems not connected to this bot, and identities of the person under another email.',
-    'Resources the person created keep running; shared credentials they knew are not rotated by this run.',
+    rotationTasks(ctx.view).some((t) => t.bot)
+      ? 'Resources the person created keep running; of the shared credentials they knew, the bot rotated only those listed under Retention and hand-over.'
+      : 'Resources the person created keep running; shared credentials they knew are not rotated by this run.',
     ...(pack.not_covered ?? []).map((clause) => `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`),
   ]);
 }
@@ -159,4 +164,22 @@ export function integritySection(ctx: PdfContext): void {
     size: 9,
     color: COLORS.muted,
   });
+}
+
+/** One credential the bot rotated (Rotate for me), each stage with who and when, and what was read back. */
+function botRotationLine(ctx: PdfContext, t: RotationTask): string {
+  const b = t.bot!;
+  const parts = [`${t.label} (${t.id}), ${t.where}: Rotate for me asked by ${ctx.person(b.requested.actor)} at ${isoTime(b.requested.at)}`];
+  if (b.replaced)
+    parts.push(
+      `replacement ${b.replaced.replacementName} (${b.replaced.replacementId}) made by the bot at ${isoTime(b.replaced.replacementCreatedAt)}, its secret collected in the console`,
+    );
+  for (const s of b.switches) parts.push(`switched, said by ${ctx.person(s.actor)} at ${isoTime(s.at)}`);
+  for (const h of b.holds) parts.push(`the old one signed in at ${isoTime(h.lastUsed)}, after the replacement was made: nothing disabled`);
+  if (b.retired) parts.push(`the old one disabled at ${isoTime(b.retired.at)}, confirmed by read-back${b.retired.detail ? ` (${b.retired.detail})` : ''}`);
+  if (b.deleted)
+    parts.push(`deleted at the delete phase at ${isoTime(b.deleted.at)}, confirmed by read-back${b.deleted.detail ? ` (${b.deleted.detail})` : ''}`);
+  else if (b.retired) parts.push('to be deleted at the delete phase');
+  if (b.failed) parts.push(`the bot stopped: ${b.failed.error}`);
+  return `${parts.join('; ')}.`;
 }

@@ -90,6 +90,20 @@ export function eventDetail(e: AuditRecord): string {
       return `${e.outcome === 'done' ? 'Done' : 'Not applicable'}: attested by ${e.actor}${e.attestedAt ? ` at ${isoTime(e.attestedAt)} (round ${e.carriedFrom})` : ''}; not read back${e.note ? `. Note: ${e.note}` : ''}`;
     case 'rotation.closed':
       return `Rotation of ${e.itemId}: ${e.outcome === 'rotated_myself' ? 'rotated' : 'not needed'}, attested by ${e.actor}; not read back${e.note ? `. Reason: ${e.note}` : ''}`;
+    case 'rotation.requested':
+      return `Rotation of ${e.itemId}: Rotate for me, asked by ${e.actor}`;
+    case 'rotation.replaced':
+      return `Rotation of ${e.itemId}: replacement ${e.replacementName} (${e.replacementId}) made by the bot at ${isoTime(e.replacementCreatedAt)}; its secret is collected in the console, never recorded`;
+    case 'rotation.switched':
+      return `Rotation of ${e.itemId}: switched to the replacement, said by ${e.actor}`;
+    case 'rotation.held':
+      return `Rotation of ${e.itemId}: the old credential signed in at ${isoTime(e.lastUsed)}, after the replacement was made; nothing disabled, the successor told`;
+    case 'rotation.retired':
+      return `Rotation of ${e.itemId}: the old credential disabled by the bot, confirmed by read-back${e.detail ? ` (${e.detail})` : ''}`;
+    case 'rotation.deleted':
+      return `Rotation of ${e.itemId}: the old credential deleted at the delete phase, confirmed by read-back${e.detail ? ` (${e.detail})` : ''}`;
+    case 'rotation.failed':
+      return `Rotation of ${e.itemId}: the bot could not ${e.work === 'replace' ? 'make the replacement' : e.work === 'retire' ? 'disable the old credential' : 'delete the old credential'}: ${e.error}`;
     case 'rotation.reminded':
       return `${e.to === 'requester' ? 'Requester told' : `Reminder ${e.reminder ?? 1} to the ${e.to}`}: ${e.itemIds.length} rotation task(s) still open: ${e.itemIds.join(', ')}`;
     case 'report.published':

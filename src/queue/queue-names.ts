@@ -42,6 +42,19 @@ export const PENDING_JOBS = { remind: 'remind-approvers', escalate: 'escalate-re
 
 export const RECONCILE_JOB = 'reconcile';
 
+/** Rotate for me: making a handed-over credential's replacement, or retiring the old one after Switched. */
+export const ROTATION_JOB = 'rotate-credential';
+
+export const rotationJobDataSchema = z.object({
+  requestId: z.string(),
+  stepId: z.string(),
+  itemId: z.string(),
+  /** `replace`: make the replacement; `retire`: after the `attempt`th Switched, disable the old one unless it is still used. */
+  work: z.enum(['replace', 'retire']),
+  attempt: z.number().int().min(1).optional(),
+});
+export type RotationJobData = z.infer<typeof rotationJobDataSchema>;
+
 export const SLACK_JOBS = {
   /** Posts the approval message for a new request. */
   announce: 'announce',

@@ -1,7 +1,8 @@
 import { RetryableError } from '../connectors/step-errors.js';
+import { deleteRotatedCredentials } from './bot-rotation.js';
 import { stepId } from '../connectors/step-ref.js';
 import type { OffboardRequest } from '../requests/request.js';
-import { rotationTasks } from './handed-over.js';
+import { isOpenTask, rotationTasks } from './handed-over.js';
 import type { RunDeps } from './run-deps.js';
 import { currentPhaseSteps, isFailed, roundOf, runView, statusAfter, uncheckedSteps, type RunView, type StepProgress } from './run-view.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
@@ -9,7 +10,7 @@ import { escapeText } from '../slack/blocks/block-kit.js';
 const DAY_MS = 24 * 3600 * 1000;
 
 /** What finishing a round uses: the request and its trail, the schedules it sets, its evidence, Slack output and the exposure metric. */
-export type FinishRunDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'evidence' | 'deletions' | 'rescans' | 'rotations' | 'metrics'>;
+export type FinishRunDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'evidence' | 'deletions' | 'rescans' | 'rotations' | 'metrics' | 'systems' | 'plan'>;
 
 /**
  * Closes a round once every step in it has verified or failed for good: records the outcome of
@@ -31,6 +32,8 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
     // is the reconciler's to record, with the reason: the round waits for that, never closes without.
     const silent = silentSteps(view, round);
     if (silent.length) throw new RetryableError(`round ${round} waits for the reconciler to account for ${silent.join(', ')}: never reported how they ended`);
+    // The credentials the bot rotated and disabled go with the deletion, read back, before the round is said finished.
+    if (phase === 'delete') await deleteRotatedCredentials(requestId, view, deps);
     const attested = steps.some((s) => s.state === 'attested');
     // A step that could not look vouches for nothing: the round is never "verified" with one.
     const outcome = failedSteps.length ? 'failures' : residualSteps.length ? 'residual' : notChecked.length ? 'unchecked' : attested ? 'attested' : 'verified';
@@ -65,7 +68,7 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   // The successor hears what is theirs now once access has ended (the job id makes it once a request).
   if (phase !== 'reinstate' && request.createdItems === 'hand_over' && request.successorSlackUserId) await deps.outbox.handOver(requestId);
   // Open rotation tasks remind the successor until closed (armed once a request: fixed job ids).
-  if (phase !== 'reinstate' && rotationTasks(view).some((t) => !t.closed)) await deps.rotations.arm(requestId);
+  if (phase !== 'reinstate' && rotationTasks(view).some(isOpenTask)) await deps.rotations.arm(requestId);
   await deps.store.patch(requestId, { status: next }, ['approved']);
   // After the status moved on: whichever of a bulk request's runs ends last sees every one at rest.
   await deps.evidence.sendBatchSummaryToCompliance(request);

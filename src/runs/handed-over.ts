@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { itemKey } from '../connectors/connector.js';
 import { scopeLabel, systemTitle } from '../connectors/step-ref.js';
-import { rotationKey, type RunView, type TrailRecord } from './run-view.js';
+import { rotationKey, type BotRotation, type RunView, type TrailRecord } from './run-view.js';
 
 /** One item the person created and the run left working for their successor, as its step found it. */
 export interface HandedOverItem {
@@ -20,9 +20,14 @@ export interface RotationTask extends HandedOverItem {
   stepId: string;
   /** What the task's buttons carry: short, and the same for the task on every render. */
   code: string;
-  /** How it was closed, once it was. */
+  /** How it was closed by a person, once it was. */
   closed?: TrailRecord<'rotation.closed'>;
+  /** Where the bot's rotation stands, once someone asked for it (Rotate for me). */
+  bot?: BotRotation;
 }
+
+/** Still to do: nobody closed it, and the bot has not (yet) disabled the old credential. */
+export const isOpenTask = (t: Pick<RotationTask, 'closed' | 'bot'>): boolean => !t.closed && !t.bot?.retired;
 
 /**
  * Everything the run's removing phases kept on purpose (`kept`: left working for the successor),
@@ -39,7 +44,8 @@ export function rotationTasks(view: RunView): RotationTask[] {
     .filter((item) => item.rotate)
     .map(({ rotate: _rotate, ...item }) => {
       const closed = view.rotations.get(rotationKey(item.stepId, item.id));
-      return { ...item, code: rotationCode(item.stepId, item.id), ...(closed ? { closed } : {}) };
+      const bot = view.botRotations.get(rotationKey(item.stepId, item.id));
+      return { ...item, code: rotationCode(item.stepId, item.id), ...(closed ? { closed } : {}), ...(bot ? { bot } : {}) };
     });
 }
 

@@ -17,6 +17,8 @@ import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { accountForStep, stepFactKey } from './account-for-step.js';
 import type { DeletionSchedule } from './deletion-schedule.js';
 import { deletionTime } from './finish-run.js';
+import { rotationTasks } from './handed-over.js';
+import type { RotationQueue } from './rotation-queue.js';
 import type { RunStarter } from './run-starter.js';
 import { identificationDone, roundOf, runView, type RunView } from './run-view.js';
 
@@ -27,6 +29,8 @@ export interface ReconcilerDeps {
   outbox: SlackOutbox;
   lock: RequestLock;
   deletions: DeletionSchedule;
+  /** The bot's rotation work (Rotate for me, Switched): a click recorded whose job was lost is queued again. */
+  rotationWork: RotationQueue;
   /** A rescheduled approved request's reminders, started again should a crash have cut its rescheduling short. */
   timers: PendingTimers;
   queues: { runs: Queue; revocations: Queue; slack: Queue; maintenance: Queue };
@@ -71,7 +75,10 @@ export class Reconciler {
         if (repaired === 'busy') busy++;
         else repairs += repaired;
       }
-      for (const id of await this.deps.store.idsWithStatus('disabled')) repairs += await this.alone(id, () => this.waitingForDeletion(id));
+      for (const id of await this.deps.store.idsWithStatus('disabled')) {
+        repairs += await this.alone(id, () => this.waitingForDeletion(id));
+        repairs += await this.alone(id, () => this.lostRotations(id));
+      }
       // A busy run may be one a crash just stranded (the pass at start-up sees it so): look again
       // once it has settled, not only at the next scheduled pass. One such pass per settle period.
       if (busy) {
@@ -206,6 +213,35 @@ export class Reconciler {
     if (!at) return 0;
     await this.deps.deletions.schedule(id, at);
     return this.record(id, 'deletion-rescheduled', `the deletion due ${at.toISOString()} was not scheduled; scheduled it`);
+  }
+
+  /**
+   * Rotation work a click recorded (Rotate for me, or Switched) whose job is gone without its
+   * outcome in the trail: the process died between the record and the queue, or the job was removed.
+   */
+  private async lostRotations(id: string): Promise<number> {
+    const view = runView(await this.deps.audit.read(id));
+    let repairs = 0;
+    for (const t of rotationTasks(view)) {
+      const b = t.bot;
+      if (!b || b.retired || b.failed) continue;
+      const attempt = b.holds.length + 1;
+      const work = !b.replaced
+        ? { work: 'replace' as const }
+        : b.switches.some((s) => s.attempt === attempt)
+          ? { work: 'retire' as const, attempt }
+          : undefined;
+      if (!work) continue;
+      const data = { requestId: id, stepId: t.stepId, itemId: t.id, ...work };
+      if (await this.deps.rotationWork.queued(data, t.code)) continue;
+      await this.deps.rotationWork.queue(data, t.code);
+      repairs += await this.record(
+        id,
+        'rotation-requeued',
+        `the rotation of ${t.label} (${t.id}) was asked for (${work.work}) but its job was gone; queued it again`,
+      );
+    }
+    return repairs;
   }
 
   private async startRound(request: OffboardRequest, round: number, view: RunView): Promise<number> {

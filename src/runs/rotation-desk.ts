@@ -1,14 +1,17 @@
 import type { RotationOutcome } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { RequestStore } from '../requests/request-store.js';
-import { escapeText } from '../slack/blocks/block-kit.js';
+import { escapeText, user } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { rotationTasks, type RotationTask } from './handed-over.js';
+import type { RotationJobs } from './rotation-queue.js';
 import { rotationKey, runView } from './run-view.js';
 
 export type RotationClosing =
   | { kind: 'closed'; label: string }
+  /** Rotate for me or Switched was recorded and the bot's work queued: what the clicker is told. */
+  | { kind: 'queued'; text: string }
   /** Someone's earlier click got there first: nothing more was recorded. */
   | { kind: 'already'; by: string; at: string }
   | { kind: 'refused'; reason: string };
@@ -18,6 +21,8 @@ export interface RotationDeskOptions {
   store: RequestStore;
   directory: SlackDirectory;
   outbox: SlackOutbox;
+  /** Where the bot's rotation work is queued (Rotate for me, Switched). */
+  jobs: RotationJobs;
 }
 
 /**
@@ -40,6 +45,7 @@ export class RotationDesk {
     if (refusal) return refusal;
     const refused = await this.authorise(requestId, task!, userId);
     if (refused) return refused;
+    if (task!.bot) return { kind: 'refused', reason: botUnderWay(task!) };
     const stated = await this.o.audit.appendOnce(requestId, `rotation:${rotationKey(task!.stepId, task!.id)}`, {
       type: 'rotation.closed',
       stepId: task!.stepId,
@@ -53,6 +59,84 @@ export class RotationDesk {
     return { kind: 'closed', label: task!.label };
   }
 
+  /**
+   * Rotate for me: recorded first-writer-wins (two clicks ask once), then the replacement is made by
+   * a job. A click that finds it asked already queues the job again (the job id makes that one
+   * job), so a crash between the record and the queue is mended by clicking again.
+   */
+  async rotateForMe(requestId: string, code: string, userId: string): Promise<RotationClosing> {
+    const { task, refusal } = await this.openTask(requestId, code);
+    if (refusal) return refusal;
+    const refused = await this.authorise(requestId, task!, userId);
+    if (refused) return refused;
+    const t = task!;
+    const work = { requestId, stepId: t.stepId, itemId: t.id, work: 'replace' as const };
+    if (t.bot?.replaced) return { kind: 'refused', reason: botUnderWay(t) };
+    const first = t.bot
+      ? undefined
+      : await this.o.audit.appendOnce(requestId, `rotation-request:${rotationKey(t.stepId, t.id)}`, {
+          type: 'rotation.requested',
+          stepId: t.stepId,
+          itemId: t.id,
+          actor: userId,
+        });
+    await this.o.jobs.queue(work, code);
+    await this.o.outbox.refreshChecklist(requestId);
+    if (!first) {
+      const by = t.bot?.requested.actor ?? (await this.openTask(requestId, code)).task?.bot?.requested.actor;
+      return {
+        kind: 'queued',
+        text: `${by ? `${user(by)} asked already` : 'It was asked already'}: I am making the replacement of *${escapeText(t.label)}*; the checklist shows it once made.`,
+      };
+    }
+    return {
+      kind: 'queued',
+      text: `I am making a replacement for *${escapeText(t.label)}*. Its secret is never sent in Slack: the checklist and a direct message say where to collect it.`,
+    };
+  }
+
+  /**
+   * Switched: the successor (or an approver) says nothing uses the old credential any more. Recorded
+   * once per round of asking (a hold, the old one still in use, lets them say it again), then a job
+   * reads the old one's last use and disables it, or holds and says why.
+   */
+  async switched(requestId: string, code: string, userId: string): Promise<RotationClosing> {
+    const { task, refusal } = await this.openTask(requestId, code);
+    if (refusal) return refusal;
+    const refused = await this.authorise(requestId, task!, userId);
+    if (refused) return refused;
+    const t = task!;
+    if (!t.bot?.replaced)
+      return {
+        kind: 'refused',
+        reason: `No replacement of *${escapeText(t.label)}* has been made yet, so there is nothing to switch to; nothing was recorded.`,
+      };
+    const attempt = t.bot.holds.length + 1;
+    const earlier = t.bot.switches.find((s) => s.attempt === attempt);
+    const first = earlier
+      ? undefined
+      : await this.o.audit.appendOnce(requestId, `rotation-switch:${rotationKey(t.stepId, t.id)}:${attempt}`, {
+          type: 'rotation.switched',
+          stepId: t.stepId,
+          itemId: t.id,
+          actor: userId,
+          attempt,
+        });
+    await this.o.jobs.queue({ requestId, stepId: t.stepId, itemId: t.id, work: 'retire', attempt }, code);
+    await this.o.outbox.refreshChecklist(requestId);
+    if (!first) {
+      const by = earlier?.actor ?? (await this.openTask(requestId, code)).task?.bot?.switches.find((s) => s.attempt === attempt)?.actor;
+      return {
+        kind: 'queued',
+        text: `Switched was clicked already${by ? ` by ${user(by)}` : ''}: I am checking the old *${escapeText(t.label)}* and disabling it.`,
+      };
+    }
+    return {
+      kind: 'queued',
+      text: `I am checking when *${escapeText(t.label)}* was last used: if nothing used it since the replacement was made, I disable it and read it back; otherwise I tell you and disable nothing.`,
+    };
+  }
+
   /** What the task is called, for the reason modal. */
   async label(requestId: string, code: string): Promise<string> {
     return (await this.openTask(requestId, code)).task?.label ?? 'this credential';
@@ -62,6 +146,7 @@ export class RotationDesk {
     const task = rotationTasks(runView(await this.o.audit.read(requestId))).find((t) => t.code === code);
     if (!task) return { refusal: { kind: 'refused', reason: 'This button names no rotation task of this request, so nothing was recorded.' } };
     if (task.closed) return { task, refusal: { kind: 'already', by: task.closed.actor, at: task.closed.at } };
+    if (task.bot?.retired) return { task, refusal: { kind: 'already', by: task.bot.requested.actor, at: task.bot.retired.at } };
     return { task };
   }
 
@@ -77,3 +162,7 @@ export class RotationDesk {
     };
   }
 }
+
+/** Why a person's closing is refused while the bot rotates the credential. */
+const botUnderWay = (t: RotationTask) =>
+  `${user(t.bot!.requested.actor)} asked the bot to rotate *${escapeText(t.label)}*${t.bot!.replaced ? `; its replacement *${escapeText(t.bot!.replaced.replacementName)}* is made: click *Switched* once nothing uses the old one` : ', and it is under way'}. Nothing more was recorded.`;

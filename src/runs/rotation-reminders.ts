@@ -6,7 +6,7 @@ import type { RequestStore } from '../requests/request-store.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { describeWait } from '../requests/pending-timers.js';
-import { rotationTasks, type RotationTask } from './handed-over.js';
+import { isOpenTask, rotationTasks, type RotationTask } from './handed-over.js';
 import { runView } from './run-view.js';
 
 /** How open rotation tasks are followed up, counted from when the run handed them over. */
@@ -62,7 +62,7 @@ export class RotationReminders {
   async fire(data: RotationReminderData): Promise<void> {
     const request = await this.o.store.get(data.requestId);
     if (!request || request.status === 'reinstated') return;
-    const open = rotationTasks(runView(await this.o.audit.read(data.requestId))).filter((t) => !t.closed);
+    const open = rotationTasks(runView(await this.o.audit.read(data.requestId))).filter(isOpenTask);
     if (open.length === 0) return;
     if (data.requester) return this.tellRequester(request, open);
     const n = data.reminder ?? 1;

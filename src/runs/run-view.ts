@@ -157,10 +157,44 @@ export interface RunView {
   reminders: (TrailRecord<'task.reminded'> & { round: number })[];
   /** How each closed rotation task was closed, by `<step id>/<item id>`: the first closing stands. */
   rotations: Map<string, TrailRecord<'rotation.closed'>>;
+  /** Each task the bot was asked to rotate (Rotate for me), by `<step id>/<item id>`. */
+  botRotations: Map<string, BotRotation>;
   repairs: TrailRecord<'run.reconciled'>[];
   named: TrailRecord<'people.named'>[];
   /** How many changes (announced or confirmed) each step has made over every round: names a listing's asker. */
   changeCount: Map<string, number>;
+}
+
+/**
+ * Where the bot's rotation of one credential stands: asked, the replacement made, each Switched and
+ * each hold (the old one still used), the old one disabled (read back), then deleted (read back).
+ */
+export interface BotRotation {
+  requested: TrailRecord<'rotation.requested'>;
+  replaced?: TrailRecord<'rotation.replaced'>;
+  switches: TrailRecord<'rotation.switched'>[];
+  holds: TrailRecord<'rotation.held'>[];
+  retired?: TrailRecord<'rotation.retired'>;
+  deleted?: TrailRecord<'rotation.deleted'>;
+  /** Why the bot last stopped, until a later step of the rotation succeeded. */
+  failed?: TrailRecord<'rotation.failed'>;
+}
+
+function foldBotRotation(
+  r: BotRotation | undefined,
+  e: TrailRecord<'rotation.replaced' | 'rotation.switched' | 'rotation.held' | 'rotation.retired' | 'rotation.deleted' | 'rotation.failed'>,
+): void {
+  if (!r) return;
+  if (e.type === 'rotation.failed') {
+    r.failed = e;
+    return;
+  }
+  delete r.failed;
+  if (e.type === 'rotation.replaced') r.replaced ??= e;
+  else if (e.type === 'rotation.switched') r.switches.push(e);
+  else if (e.type === 'rotation.held') r.holds.push(e);
+  else if (e.type === 'rotation.retired') r.retired ??= e;
+  else r.deleted ??= e;
 }
 
 /** A rotation task's name: the step that kept the credential, and the credential. */
@@ -189,6 +223,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     deletions: [],
     rescans: [],
     rotations: new Map(),
+    botRotations: new Map(),
     finishes: [],
     reports: [],
     evidence: [],
@@ -302,6 +337,18 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         break;
       case 'rotation.closed':
         if (!view.rotations.has(rotationKey(e.stepId, e.itemId))) view.rotations.set(rotationKey(e.stepId, e.itemId), e);
+        break;
+      case 'rotation.requested':
+        if (!view.botRotations.has(rotationKey(e.stepId, e.itemId)))
+          view.botRotations.set(rotationKey(e.stepId, e.itemId), { requested: e, switches: [], holds: [] });
+        break;
+      case 'rotation.replaced':
+      case 'rotation.switched':
+      case 'rotation.held':
+      case 'rotation.retired':
+      case 'rotation.deleted':
+      case 'rotation.failed':
+        foldBotRotation(view.botRotations.get(rotationKey(e.stepId, e.itemId)), e);
         break;
       case 'run.finished':
         view.finishes.push(e);

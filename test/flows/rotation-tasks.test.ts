@@ -1,11 +1,22 @@
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
-import { VIEWS } from '../../src/slack/blocks/ids.js';
-import { CHECKLIST_VERIFIED_BUT_ONE, ephemeralsFor, eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
+import { Redis } from 'ioredis';
+import { startOffboardBot } from '../../app/offboard-bot.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { Keys } from '../../src/redis.js';
+import { SIM_SIGNING_SECRET } from '../../app/demo/local-stack.js';
+import { SlackPlayer } from '../../app/demo/slack-player.js';
+import { createLogger } from '../../src/logger.js';
+import { SlackEventsClient } from '../../src/simulators/slack/slack-events-client.js';
+import { EVENTS_PATH } from '../../src/slack/slack-server.js';
+import { replacementName } from '../../src/runs/bot-rotation.js';
+import { CHECKLIST_VERIFIED_BUT_ONE, ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -21,8 +32,8 @@ const janeLeaves = (created: FormAnswers['created']): FormAnswers => ({
 });
 
 /** Jane's request, handed over to Taylor, approved and its first round finished. */
-async function handedOver() {
-  const { stack, player } = await start();
+async function handedOver(opts: Parameters<typeof start>[0] = {}) {
+  const { stack, player } = await start(opts);
   const id = await player.request(PEOPLE.morgan, janeLeaves('hand_over'));
   await player.click(PEOPLE.alex, 'approve', id);
   const trail = await finishedTrail(stack, id);
@@ -81,6 +92,8 @@ describe('rotation tasks of handed-over credentials', () => {
     await stack.slack.waitFor(() => checklist().includes(`not needed (The log shipper is retired &lt;!channel&gt; next week.), attested by <@${PEOPLE.alex}>`));
 
     // The evidence pack of the next round carries it among the attestations, and no secret.
+    // Once the first round has moved the request on (the checklist offers to end the grace period).
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
     await player.checklistButton(PEOPLE.riley, 'endGrace', id);
     await finishedTrail(stack, id, { rounds: 2 });
     await player.evidence(id, 20_000, 2);
@@ -124,5 +137,236 @@ describe('rotation tasks of handed-over credentials', () => {
         .sort(),
     ).toEqual([SIM_NHI_IDS.janeResourceKey, SIM_NHI_IDS.logShipperJaneKey].sort());
     await stack.slack.waitFor(() => JSON.stringify(player.checklist(id)?.blocks ?? []).includes('2 of 2 credential(s) still to rotate'));
+  });
+});
+
+describe('Rotate for me', () => {
+  /** The trail once `probe` finds what the bot's job recorded. */
+  const trailWith = async (
+    stack: Awaited<ReturnType<typeof handedOver>>['stack'],
+    id: string,
+    probe: (t: Awaited<ReturnType<typeof readTrail>>) => boolean,
+    what: string,
+  ) =>
+    eventually(
+      async () => {
+        const trail = await readTrail(stack, id);
+        return probe(trail) && trail;
+      },
+      20_000,
+      what,
+    );
+
+  it('makes a stored-value key on the same service ID, disables the old key only after Switched, reads it back, and deletes it at the delete phase, not before; no secret reaches Slack, the logs, the trail or the pack', async () => {
+    const lines: string[] = [];
+    const { stack, player, id, codeOf, checklist } = await handedOver({ logger: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+    const old = SIM_NHI_IDS.ciPipelineKey;
+    const code = codeOf(old);
+    const serviceIdIamId = stack.ibm.apiKey(old)!.iam_id;
+
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    let trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(eventsOf(trail, 'rotation.requested')).toEqual([expect.objectContaining({ itemId: old, actor: PEOPLE.taylor })]);
+    const [replaced] = eventsOf(trail, 'rotation.replaced');
+    const made = stack.ibm.apiKey(replaced!.replacementId)!;
+    expect(made).toMatchObject({ iam_id: serviceIdIamId, name: replacementName(id, code), disabled: false });
+    expect(stack.ibm.valueStored(made.id)).toBe(true);
+    // Asked for, but nothing said Switched: the old key keeps working.
+    expect(stack.ibm.apiKey(old)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => checklist().includes(`replacement *${replacementName(id, code)}*`) && checklist().includes('Switched: '), {
+      timeoutMs: 15_000,
+    });
+    expect(checklist()).toContain(`at <@${PEOPLE.taylor}>'s request`);
+    expect(checklist()).toContain('collect it in the console');
+    await stack.slack.waitFor(
+      () => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes(replaced!.replacementId) && m.text.includes('collect it in the console')),
+      { timeoutMs: 15_000 },
+    );
+
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.retired').length > 0, 'the old key disabled');
+    expect(eventsOf(trail, 'rotation.switched')).toEqual([expect.objectContaining({ itemId: old, actor: PEOPLE.taylor, attempt: 1 })]);
+    expect(eventsOf(trail, 'rotation.held')).toEqual([]);
+    expect(stack.ibm.apiKey(old)!.disabled).toBe(true);
+    expect(stack.ibm.apiKey(replaced!.replacementId)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => checklist().includes('rotated by the bot') && checklist().includes('confirmed by read-back'), { timeoutMs: 15_000 });
+    expect(checklist()).toContain('2 of 3 credential(s) still to rotate');
+    // Disabled, not deleted, until the delete phase.
+    expect(stack.ibm.apiKey(old)).toBeDefined();
+    expect(eventsOf(trail, 'rotation.deleted')).toEqual([]);
+
+    // Once the disable round has moved the request on (the checklist offers to end the grace period).
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    trail = await finishedTrail(stack, id, { rounds: 2 });
+    expect(eventsOf(trail, 'rotation.deleted')).toEqual([expect.objectContaining({ itemId: old })]);
+    expect(stack.ibm.apiKey(old)).toBeUndefined();
+    expect(stack.ibm.apiKey(replaced!.replacementId)).toMatchObject({ disabled: false });
+
+    await player.evidence(id, 20_000, 2);
+    const pack = Buffer.from(stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.json`))!.bytes).toString('utf8');
+    const { rotations } = JSON.parse(pack) as { rotations: { type: string }[] };
+    expect(rotations.map((r) => r.type)).toEqual(['rotation.requested', 'rotation.replaced', 'rotation.switched', 'rotation.retired', 'rotation.deleted']);
+
+    // The PDF states each stage, with what was read back.
+    const pdf = stack.slack.files.find((f) => f.filename.endsWith(`${id}-round2.pdf`))!;
+    const pdfText = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(pdfText).toContain(`replacement ${replacementName(id, code)} (${replaced!.replacementId}) made by the bot`);
+    expect(pdfText).toContain('the bot rotated only the 1 credential below');
+    expect(pdfText).toMatch(/the old one disabled at \S+, confirmed by read-back; deleted at the delete phase at \S+, confirmed by read-back/);
+
+    const secrets = stack.ibm.issuedSecrets();
+    expect(secrets).toHaveLength(1);
+    for (const [where, text] of [
+      ['Slack calls', JSON.stringify(stack.slack.calls)],
+      ['logs', lines.join('\n')],
+      ['trail', JSON.stringify(await readTrail(stack, id))],
+      ['pack', pack],
+      ['PDF', pdfText],
+    ] as const) {
+      for (const secret of secrets) expect(text.includes(secret), `${where} holds the secret`).toBe(false);
+    }
+  });
+
+  it('a service credential gets one on the same instance and role; when the old one signed in after the replacement was made, the successor is told and nothing is disabled', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.janeResourceKey);
+    await player.rotation(PEOPLE.alex, 'rotateForMe', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    const [replaced] = eventsOf(trail, 'rotation.replaced');
+    const made = stack.ibm.resourceKey(replaced!.replacementId)!;
+    const old = stack.ibm.resourceKey(SIM_NHI_IDS.janeResourceKey)!;
+    expect(made.source_crn).toBe(SIM_NHI_IDS.janeInstance);
+    expect(made.credentials.iam_role_crn).toBe(old.credentials.iam_role_crn);
+    expect(made.name).toBe(replacementName(id, code));
+
+    // Something still signs in with the old credential after the replacement exists.
+    stack.ibm.useApiKey(SIM_NHI_IDS.mintedKey, new Date(Date.parse(replaced!.replacementCreatedAt) + 1000));
+    await stack.slack.waitFor(() => checklist().includes('Switched: '), { timeoutMs: 15_000 });
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    const held = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.held').length > 0, 'the hold');
+    expect(eventsOf(held, 'rotation.retired')).toEqual([]);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.mintedKey)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.taylor).some((m) => m.text.includes('so I disabled nothing')), { timeoutMs: 15_000 });
+    await stack.slack.waitFor(() => checklist().includes('nothing was disabled') && checklist().includes('Switched: '), { timeoutMs: 15_000 });
+    expect(checklist()).toContain('3 of 3 credential(s) still to rotate');
+  });
+
+  it('a click by someone not the successor nor an approver, or by the person leaving, is refused and nothing is made', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.ciPipelineKey);
+    const keysBefore = stack.ibm.apiKeysOf(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.account_id, stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.iam_id).length;
+    await player.rotation(PEOPLE.chris, 'rotateForMe', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.chris).at(-1)?.text).toContain(`Only <@${PEOPLE.taylor}>, who took over what they created, or an offboarding approver`);
+    await player.rotation(PEOPLE.jane, 'rotateForMe', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.jane).at(-1)?.text).toContain('your own offboarding');
+    // Switched before anything was made records nothing either.
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain('No replacement');
+
+    const trail = await readTrail(stack, id);
+    expect(trail.filter((e) => e.type.startsWith('rotation.'))).toEqual([]);
+    expect(stack.ibm.issuedSecrets()).toEqual([]);
+    expect(stack.ibm.apiKeysOf(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.account_id, stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.iam_id)).toHaveLength(
+      keysBefore,
+    );
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
+    expect(checklist()).toContain('3 of 3 credential(s) still to rotate');
+  });
+
+  it('two clicks at once, on two instances of the bot, make one replacement', async () => {
+    const { stack, player, id, codeOf } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.logShipperJaneKey);
+    // A second instance of the bot on the same Redis, as a second replica serves Slack's other requests.
+    const other = await startOffboardBot(stack.config, { logger: createLogger('silent') });
+    try {
+      const events = new SlackEventsClient({ url: `http://127.0.0.1:${other.port}${EVENTS_PATH}`, signingSecret: SIM_SIGNING_SECRET, simulator: stack.slack });
+      const otherPlayer = new SlackPlayer({ ...stack, bot: other, events });
+      await Promise.all([player.rotation(PEOPLE.taylor, 'rotateForMe', id, code), otherPlayer.rotation(PEOPLE.alex, 'rotateForMe', id, code)]);
+    } finally {
+      await other.stop();
+    }
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(eventsOf(trail, 'rotation.requested')).toHaveLength(1);
+    const key = stack.ibm.apiKey(SIM_NHI_IDS.logShipperJaneKey)!;
+    expect(stack.ibm.apiKeysOf(key.account_id, key.iam_id).filter((k) => k.name === replacementName(id, code))).toHaveLength(1);
+    expect(stack.ibm.issuedSecrets()).toHaveLength(1);
+    // Rotated myself is refused while the bot rotates it.
+    await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, code);
+    expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain('asked the bot to rotate');
+    expect(eventsOf(await readTrail(stack, id), 'rotation.closed')).toEqual([]);
+  });
+
+  it('a Rotate for me recorded but never queued (the process died between the two) is queued again by the reconciler, and the replacement made', async () => {
+    const { stack, id, tasks, checklist } = await handedOver({ env: { OFFBOARD_RECONCILE_INTERVAL_MS: '300' } });
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
+    const task = tasks.find((t) => t.id === SIM_NHI_IDS.ciPipelineKey)!;
+    const redis = new Redis(stack.config.redisUrl);
+    try {
+      // What the click wrote before its process died: the record, and no job.
+      await new AuditTrail(redis, new Keys(stack.config.redisPrefix)).append(id, {
+        type: 'rotation.requested',
+        stepId: task.stepId,
+        itemId: task.id,
+        actor: PEOPLE.taylor,
+      });
+    } finally {
+      redis.disconnect();
+    }
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(eventsOf(trail, 'run.reconciled').map((e) => e.action)).toEqual(['rotation-requeued']);
+    expect(stack.ibm.apiKey(eventsOf(trail, 'rotation.replaced')[0]!.replacementId)).toMatchObject({ name: replacementName(id, task.code) });
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
+  });
+
+  it('a replacement whose answer was lost is found again by its name on the retry, not made twice', async () => {
+    const { stack, player, id, codeOf } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.ciPipelineKey);
+    stack.ibm.inject({ method: 'POST', path: '/v1/apikeys', status: 500, times: 1, afterApply: true });
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    const key = stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!;
+    const named = stack.ibm.apiKeysOf(key.account_id, key.iam_id).filter((k) => k.name === replacementName(id, code));
+    expect(named.map((k) => k.id)).toEqual([eventsOf(trail, 'rotation.replaced')[0]!.replacementId]);
+    expect(stack.ibm.issuedSecrets()).toHaveLength(1);
+  });
+
+  it('when IBM Cloud refuses to make the replacement, the task says why and offers Rotate for me again; nothing is made or disabled', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.ciPipelineKey);
+    stack.ibm.inject({ method: 'POST', path: '/v1/apikeys', status: 403 });
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.failed').length > 0, 'the failure');
+    expect(eventsOf(trail, 'rotation.failed')).toEqual([expect.objectContaining({ itemId: SIM_NHI_IDS.ciPipelineKey, work: 'replace' })]);
+    expect(eventsOf(trail, 'rotation.replaced')).toEqual([]);
+    expect(stack.ibm.issuedSecrets()).toEqual([]);
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)!.disabled).toBe(false);
+    await stack.slack.waitFor(() => checklist().includes('Rotate for me (at') && checklist().includes('stopped:'), { timeoutMs: 15_000 });
+    expect(checklist()).toContain(`"action_id":"${ACTIONS.rotateForMe}"`);
+    expect(checklist()).not.toContain(ACTIONS.rotationSwitched);
+
+    // Once the cause is fixed, asking again makes it.
+    stack.ibm.clearFaults();
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    expect(stack.ibm.issuedSecrets()).toHaveLength(1);
+  });
+
+  it('Switched after the deletion has run disables the old credential and deletes it at once, each read back', async () => {
+    const { stack, player, id, codeOf, checklist } = await handedOver();
+    const code = codeOf(SIM_NHI_IDS.janeResourceKey);
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', id, code);
+    await trailWith(stack, id, (t) => eventsOf(t, 'rotation.replaced').length > 0, 'the replacement');
+    await stack.slack.waitFor(() => checklist().includes(ACTIONS.endGrace), { timeoutMs: 20_000 });
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    await finishedTrail(stack, id, { rounds: 2 });
+    // Not switched yet: the deletion left the old credential working.
+    expect(stack.ibm.resourceKey(SIM_NHI_IDS.janeResourceKey)).toBeDefined();
+
+    await player.rotation(PEOPLE.taylor, 'rotationSwitched', id, code);
+    const trail = await trailWith(stack, id, (t) => eventsOf(t, 'rotation.deleted').length > 0, 'the deletion');
+    expect(eventsOf(trail, 'rotation.retired')).toHaveLength(1);
+    expect(stack.ibm.resourceKey(SIM_NHI_IDS.janeResourceKey)).toBeUndefined();
+    expect(stack.ibm.apiKey(SIM_NHI_IDS.mintedKey)).toBeUndefined();
   });
 });

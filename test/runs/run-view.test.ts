@@ -234,3 +234,44 @@ describe('the rounds of a request, from its trail', () => {
     expect(runView(records([plan(1, 'disable'), finished(1, 'failures'), plan(2, 'disable')])).outcome).toEqual({ kind: 'running', round: 2 });
   });
 });
+
+describe("folding the bot's rotation of a credential", () => {
+  const task = { stepId: ID, itemId: 'k1' };
+  const replaced = (replacementId: string): AuditEvent => ({
+    type: 'rotation.replaced',
+    ...task,
+    replacementId,
+    replacementName: 'offboard-rotation-x',
+    replacementCreatedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('the first request and the first replacement stand; each Switched and each hold are kept in order', () => {
+    const view = runView(
+      records([
+        { type: 'rotation.requested', ...task, actor: 'U1' },
+        { type: 'rotation.requested', ...task, actor: 'U2' },
+        replaced('k2'),
+        replaced('k3'),
+        { type: 'rotation.switched', ...task, actor: 'U1', attempt: 1 },
+        { type: 'rotation.held', ...task, attempt: 1, lastUsed: '2026-01-01T00:00:09.000Z' },
+        { type: 'rotation.switched', ...task, actor: 'U2', attempt: 2 },
+        { type: 'rotation.retired', ...task, attempt: 2 },
+      ]),
+    );
+    const r = view.botRotations.get(`${ID}/k1`)!;
+    expect(r.requested.actor).toBe('U1');
+    expect(r.replaced!.replacementId).toBe('k2');
+    expect(r.switches.map((s) => s.actor)).toEqual(['U1', 'U2']);
+    expect(r.holds.map((h) => h.attempt)).toEqual([1]);
+    expect(r.retired!.attempt).toBe(2);
+  });
+
+  it('a failure stands until a later stage succeeds; nothing recorded without a request counts', () => {
+    const failed: AuditEvent = { type: 'rotation.failed', ...task, work: 'replace', error: 'denied' };
+    expect(runView(records([{ type: 'rotation.requested', ...task, actor: 'U1' }, failed])).botRotations.get(`${ID}/k1`)!.failed?.error).toBe('denied');
+    expect(
+      runView(records([{ type: 'rotation.requested', ...task, actor: 'U1' }, failed, replaced('k2')])).botRotations.get(`${ID}/k1`)!.failed,
+    ).toBeUndefined();
+    expect(runView(records([replaced('k2')])).botRotations.size).toBe(0);
+  });
+});

@@ -3,6 +3,7 @@ import { resourceLink, serviceIdsLink, trustedProfileLink } from './console-link
 import { resourceControllerListings, serviceIdsCreatedBy } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import type { IbmApiKeyState } from './ibm-cloud-types.js';
+import { apiKeyRotation, resourceKeyRotation } from './rotation.js';
 
 const used = (state: IbmApiKeyState | undefined): Partial<Finding> =>
   state ? { useCount: state.useCount, ...(state.lastUsed ? { lastUsed: state.lastUsed } : {}) } : {};
@@ -20,6 +21,7 @@ const listed = (found: Finding[], none: string, note?: string): Inventory =>
  */
 export function createdCredentialsStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return {
+    rotate: resourceKeyRotation(client, accountId),
     async inventory(ctx) {
       const mine = mineOf(ctx);
       const rc = await resourceControllerListings(client, accountId, ctx.asker);
@@ -63,6 +65,7 @@ export function createdCredentialsStep(client: IbmCloudClient, accountId: string
  */
 export function createdKeysAndProfilesStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return {
+    rotate: apiKeyRotation(client, accountId),
     async inventory(ctx) {
       const mine = mineOf(ctx);
       const [{ keysOnOthers }, profiles] = await Promise.all([

@@ -17,6 +17,7 @@ import type {
   IbmActivity,
   IbmApiKey,
   IbmApiKeyState,
+  IbmCreatedCredential,
   IbmDynamicMembership,
   IbmInactiveIdentity,
   IbmInactiveReport,
@@ -25,6 +26,7 @@ import type {
   IbmProfileLink,
   IbmResourceInstance,
   IbmResourceKey,
+  IbmResourceKeyDetail,
   IbmServiceId,
   IbmServiceIdKey,
   IbmTrustedProfile,
@@ -518,6 +520,102 @@ export class IbmCloudClient {
         return { items, next: result.next_url };
       }),
     );
+  }
+
+  /**
+   * A new API key for `iamId` (a service ID) whose value IAM stores, so its owner collects it in the
+   * console: only the key's id and time are read from the answer, never its value.
+   */
+  async createStoredApiKey(accountId: string, iamId: string, name: string, description: string, transactionId: string): Promise<IbmCreatedCredential> {
+    return this.call(
+      'create API key',
+      async () => {
+        const { result } = await this.sdk.identity.createApiKey({
+          accountId,
+          iamId,
+          name,
+          description,
+          storeValue: true,
+          headers: { 'Transaction-Id': transactionId },
+        });
+        if (!result.id) throw new PermanentError(`IAM answered the creation of API key ${name} without its id`);
+        return { id: result.id, name: result.name ?? name, createdAt: result.created_at ?? new Date().toISOString() };
+      },
+      accountId,
+    );
+  }
+
+  /** The API keys of one identity (a service ID) named `name`, every page: what an earlier attempt may have created. */
+  async apiKeysNamed(accountId: string, iamId: string, name: string): Promise<IbmCreatedCredential[]> {
+    return this.allOf(
+      tokenPager(async (pagetoken) => {
+        const { result } = await this.call('list API keys', () => this.sdk.identity.listApiKeys({ accountId, iamId, pagesize: 100, pagetoken }), accountId);
+        const items = (result.apikeys ?? []).flatMap((k) =>
+          k.id && k.iam_id === iamId && k.name === name ? [{ id: k.id, name: k.name, createdAt: k.created_at ?? '' }] : [],
+        );
+        return { items, next: result.next };
+      }),
+    );
+  }
+
+  /** One service credential's instance, role and minted API key (never its secret); undefined once it no longer exists. */
+  async getResourceKey(id: string): Promise<IbmResourceKeyDetail | undefined> {
+    return this.call('get resource key', async () => {
+      try {
+        const { result: k } = await this.sdk.resources.getResourceKey({ id });
+        if (!k.id || k.state === 'removed') return undefined;
+        return {
+          id: k.id,
+          name: k.name ?? k.id,
+          ...(k.source_crn ? { sourceCrn: k.source_crn } : {}),
+          ...(stringOrUndefined(k.credentials?.iam_role_crn) ? { roleCrn: stringOrUndefined(k.credentials?.iam_role_crn) } : {}),
+          ...(stringOrUndefined(k.credentials?.iam_apikey_id) ? { apiKeyId: stringOrUndefined(k.credentials?.iam_apikey_id) } : {}),
+        };
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  /** The account's service credentials on `sourceCrn` named `name`, every page: what an earlier attempt may have created. */
+  async resourceKeysNamed(sourceCrn: string, name: string): Promise<IbmCreatedCredential[]> {
+    return this.allOf(
+      startPager(async (start) => {
+        const { result } = await this.call('list resource keys', () => this.sdk.resources.listResourceKeys({ name, limit: 100, start }));
+        const items = (result.resources ?? []).flatMap((k) =>
+          k.id && k.name === name && k.source_crn === sourceCrn && k.state !== 'removed' ? [{ id: k.id, name: k.name, createdAt: k.created_at ?? '' }] : [],
+        );
+        return { items, next: result.next_url };
+      }),
+    );
+  }
+
+  /** A new service credential on the instance, with the role: only its id and time are read from the answer, never its secret. */
+  async createResourceKey(sourceCrn: string, name: string, roleCrn: string | undefined, transactionId: string): Promise<IbmCreatedCredential> {
+    return this.call('create resource key', async () => {
+      const { result } = await this.sdk.resources.createResourceKey({
+        name,
+        source: sourceCrn,
+        ...(roleCrn ? { role: roleCrn } : {}),
+        headers: { 'Transaction-Id': transactionId },
+      });
+      if (!result.id) throw new PermanentError(`Resource Controller answered the creation of service credential ${name} without its id`);
+      return { id: result.id, name: result.name ?? name, createdAt: result.created_at ?? new Date().toISOString() };
+    });
+  }
+
+  /** Deletes a service credential (and the API key IBM minted for it); false when it was already gone. */
+  async deleteResourceKey(id: string, transactionId: string): Promise<boolean> {
+    return this.call('delete resource key', () =>
+      absentIs404(() => this.sdk.resources.deleteResourceKey({ id, headers: { 'Transaction-Id': transactionId } })),
+    );
+  }
+
+  private async allOf<T>(pager: Pager<T>): Promise<T[]> {
+    const items: T[] = [];
+    while (pager.hasNext()) items.push(...(await pager.getNext()));
+    return items;
   }
 
   /** Listing another account would silently answer for the key's own: refused, naming why. */

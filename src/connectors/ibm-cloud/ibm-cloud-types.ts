@@ -154,3 +154,19 @@ export type IbmInactiveReport =
   | { state: 'generating' }
   | { state: 'unknown' }
   | { state: 'ready'; reference: string; endTime?: string; identities: IbmInactiveIdentity[] };
+
+/** A key or service credential the bot created: its id, name and time, never its secret. */
+export interface IbmCreatedCredential {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** One service credential as a single read shows it: its instance, role and minted API key, never its secret. */
+export interface IbmResourceKeyDetail {
+  id: string;
+  name: string;
+  sourceCrn?: string;
+  roleCrn?: string;
+  apiKeyId?: string;
+}

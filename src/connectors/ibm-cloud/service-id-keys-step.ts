@@ -4,6 +4,7 @@ import { serviceIdLink } from './console-links.js';
 import { type CreatedServiceId, createdServiceIdsOf } from './created-by.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { changeEach } from './person-scoped-step.js';
+import { apiKeyRotation } from './rotation.js';
 
 const DISABLED_BY_US = { disabled: false };
 
@@ -83,6 +84,7 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
     confirm: (item, now) => (now?.state === 'disabled' && item.state !== 'disabled' ? made(item) : undefined),
   });
   return {
+    rotate: apiKeyRotation(client, accountId),
     async inventory(ctx) {
       const serviceIds = await createdBy(ctx);
       const keys = await keysOf(ctx, serviceIds);

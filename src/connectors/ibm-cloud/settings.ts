@@ -12,7 +12,7 @@ const schema = z
       .string()
       .min(1)
       .describe(
-        "Switches IBM Cloud on: an API key of a *user* (removing users needs a user's key, not a service ID's) who, in every account listed, can manage users (User Management: Administrator) and IAM (IAM Identity, IAM Access Groups and IAM policy management: Administrator or Editor), and can list service credentials and instances (Resource Controller)",
+        "Switches IBM Cloud on: an API key of a *user* (removing users needs a user's key, not a service ID's) who, in every account listed, can manage users (User Management: Administrator) and IAM (IAM Identity, IAM Access Groups and IAM policy management: Administrator or Editor), and can list service credentials and instances (Resource Controller); for Rotate for me, can also create service credentials on the instances whose credentials are handed over (Editor or higher on them)",
       ),
     IBMCLOUD_ACCOUNT_IDS: z
       .string({ message: 'IBMCLOUD_ACCOUNT_IDS is required with IBMCLOUD_API_KEY: a comma list of IBM Cloud account ids' })

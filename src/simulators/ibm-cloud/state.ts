@@ -79,6 +79,10 @@ export class SimState {
   readonly vpcKeys: SimVpcKey[];
   readonly vpcInstances: SimVpcInstance[];
   readonly userSignIns: Record<string, string>;
+  /** Every secret value the simulator handed out on creating a key: what a test looks for where it must never be. */
+  readonly issuedSecrets: string[] = [];
+  /** API keys created with `store_value: true`: their owner can read the value in the console. */
+  readonly storedValues = new Set<string>();
   /** The latest activity report of each account. */
   readonly reports = new Map<string, SimReport>();
   reportGenerationMs = 0;

@@ -393,6 +393,12 @@ export interface IbmCloudSimulator {
   dynamicGroupsOf(accountId: string, iamId: string): SimDynamicGroup[];
   /** The identity's direct policies, as full documents. */
   policiesOf(accountId: string, iamId: string): SimPolicy[];
+  /** One service credential as it is now; undefined once deleted. */
+  resourceKey(id: string): SimResourceKey | undefined;
+  /** Every secret value handed out by creating an API key or a service credential, to look for where none may be. */
+  issuedSecrets(): string[];
+  /** Whether the API key was created with its value stored (`store_value`), to be collected in the console. */
+  valueStored(id: string): boolean;
   /** One VPC SSH key as it is now; undefined once deleted. */
   vpcKey(id: string): SimVpcKey | undefined;
   /** One service ID as it is now, with its history; undefined once deleted. */

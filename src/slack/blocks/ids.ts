@@ -28,6 +28,9 @@ export const ACTIONS = {
   taskNotApplicable: 'offboard_task_not_applicable',
   rotatedMyself: 'offboard_rotated_myself',
   rotationNotNeeded: 'offboard_rotation_not_needed',
+  /** The bot makes the replacement (Rotate for me), and, once it is made, the successor says they switched to it. */
+  rotateForMe: 'offboard_rotate_for_me',
+  rotationSwitched: 'offboard_rotation_switched',
 } as const;
 
 /** Input block ids of the request modal; modal errors are keyed by these. */

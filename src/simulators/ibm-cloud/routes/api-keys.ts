@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ibmError, requireAccount, type RouteContext, type SimResponse } from '../http.js';
 import type { Route } from '../router.js';
 import { alive, type Stored } from '../state.js';
@@ -91,6 +92,44 @@ function setDisabled(disabled: boolean) {
 }
 
 /**
+ * `POST /v1/apikeys`: a new key for `iam_id` (a user or a service ID), made by the caller. Its value is
+ * in the answer's `apikey`, this once (IAM keeps it retrievable when `store_value` is true).
+ */
+function createApiKey(ctx: RouteContext): SimResponse {
+  let body: { name?: string; iam_id?: string; account_id?: string; description?: string; store_value?: boolean };
+  try {
+    body = JSON.parse(ctx.rawBody || '{}');
+  } catch {
+    return ibmError(400, 'The request body is not JSON.', ctx.transactionId, 'invalid_body');
+  }
+  if (!body.name || !body.iam_id) return ibmError(400, 'name and iam_id are required.', ctx.transactionId, 'missing_parameter');
+  const denied = requireAccount(ctx, body.account_id);
+  if (denied) return denied;
+  const id = `ApiKey-${randomUUID()}`;
+  const at = new Date(ctx.now).toISOString();
+  const key: SimApiKey = {
+    id,
+    entity_tag: `1-${id.slice(-12)}`,
+    crn: `crn:v1:bluemix:public:iam-identity::a/${body.account_id}::apikey:${id}`,
+    name: body.name,
+    ...(body.description ? { description: body.description } : {}),
+    iam_id: body.iam_id,
+    account_id: body.account_id!,
+    locked: false,
+    disabled: false,
+    created_at: at,
+    created_by: ctx.callerIamId ?? body.iam_id,
+    modified_at: at,
+    activity: { authn_count: 0 },
+  };
+  ctx.state.apiKeys.push(ctx.state.created(key, ctx.now));
+  const apikey = `sim-secret-${randomBytes(12).toString('hex')}`;
+  ctx.state.issuedSecrets.push(apikey);
+  if (body.store_value === true) ctx.state.storedValues.add(id);
+  return { status: 201, body: { ...structuredClone(key), apikey, store_value: body.store_value === true } };
+}
+
+/**
  * `GET /v1/apikeys/details` with the key itself in the `IAM-ApiKey` header: the record of that key,
  * so a caller can learn who it belongs to. The accepted keys are the bot's, owned by the seed's
  * `botIamId` (the \`iam_id\` of every token they are exchanged for); the key's value is never returned.
@@ -128,6 +167,7 @@ export function apiKeyDetailsRoutes(acceptedKeys: ReadonlySet<string>): Route[] 
 
 export const apiKeyRoutes: Route[] = [
   { method: 'GET', pattern: '/v1/apikeys', handler: listApiKeys },
+  { method: 'POST', pattern: '/v1/apikeys', handler: createApiKey },
   { method: 'GET', pattern: '/v1/apikeys/:id', handler: getApiKey },
   { method: 'DELETE', pattern: '/v1/apikeys/:id', handler: deleteApiKey },
   { method: 'POST', pattern: '/v1/apikeys/:id/disable', handler: setDisabled(true) },

@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { decodePageToken, encodePageToken, ibmError, intParam, servedPageSize, withQuery, type RouteContext, type SimResponse } from '../http.js';
 import type { Route } from '../router.js';
 import type { Stored } from '../state.js';
@@ -62,8 +63,97 @@ function getOne<T extends SimResourceKey | SimResourceInstance>(kind: string, se
   };
 }
 
+/**
+ * `POST /v2/resource_keys`: a new service credential on the instance `source` (its id, guid or CRN)
+ * with `role`, made by the caller. IBM mints a service ID and an API key for it, named in the
+ * credentials beside the secret.
+ */
+function createResourceKey(ctx: RouteContext): SimResponse {
+  let body: { name?: string; source?: string; role?: string };
+  try {
+    body = JSON.parse(ctx.rawBody || '{}');
+  } catch {
+    return ibmError(400, 'The request body is not JSON.', ctx.transactionId, 'invalid_body');
+  }
+  if (!body.name || !body.source) return ibmError(400, 'name and source are required.', ctx.transactionId, 'missing_parameter');
+  const instance = visibleInCallersAccount(ctx, ctx.state.resourceInstances).find(
+    (i) => i.id === body.source || i.guid === body.source || i.crn === body.source,
+  );
+  if (!instance) return ibmError(404, `Resource instance ${body.source} not found.`, ctx.transactionId, 'not_found');
+  const at = new Date(ctx.now).toISOString();
+  const by = ctx.callerIamId ?? 'unknown';
+  const guid = randomUUID();
+  const crn = `${instance.crn.split(':').slice(0, -2).join(':')}:resource-key:${guid}`;
+  const serviceId = `ServiceId-${randomUUID()}`;
+  const apiKeyId = `ApiKey-${randomUUID()}`;
+  const apikey = `sim-secret-${randomBytes(12).toString('hex')}`;
+  ctx.state.issuedSecrets.push(apikey);
+  ctx.state.apiKeys.push(
+    ctx.state.created(
+      {
+        id: apiKeyId,
+        entity_tag: `1-${apiKeyId.slice(-12)}`,
+        crn: `crn:v1:bluemix:public:iam-identity::a/${instance.account_id}::apikey:${apiKeyId}`,
+        name: `auto-generated-apikey-${guid.slice(0, 8)}`,
+        iam_id: `iam-${serviceId}`,
+        account_id: instance.account_id,
+        locked: false,
+        disabled: false,
+        created_at: at,
+        created_by: by,
+        modified_at: at,
+        activity: { authn_count: 0 },
+      },
+      ctx.now,
+    ),
+  );
+  const key: SimResourceKey = {
+    id: crn,
+    guid,
+    crn,
+    url: `/v2/resource_keys/${guid}`,
+    name: body.name,
+    account_id: instance.account_id,
+    resource_group_id: instance.resource_group_id,
+    resource_id: instance.resource_id,
+    source_crn: instance.crn,
+    resource_instance_url: instance.url,
+    state: 'active',
+    iam_compatible: true,
+    created_at: at,
+    updated_at: at,
+    created_by: by,
+    updated_by: by,
+    credentials: {
+      apikey,
+      iam_apikey_id: apiKeyId,
+      iam_apikey_name: `auto-generated-apikey-${guid.slice(0, 8)}`,
+      ...(body.role ? { iam_role_crn: body.role } : {}),
+      iam_serviceid_crn: `crn:v1:bluemix:public:iam-identity::a/${instance.account_id}::serviceid:${serviceId}`,
+    },
+  };
+  ctx.state.resourceKeys.push(ctx.state.created(key, ctx.now));
+  return { status: 201, body: structuredClone(key) };
+}
+
+/** `DELETE /v2/resource_keys/{id}`: the credential and the API key IBM minted for it; 404 once gone. */
+function deleteResourceKey(ctx: RouteContext): SimResponse {
+  const { id } = ctx.params;
+  const stored = ctx.state.resourceKeys.find(
+    (s) => s.deletedAt === undefined && s.value.account_id === ctx.callerAccountId && (s.value.id === id || s.value.guid === id || s.value.crn === id),
+  );
+  if (!stored) return ibmError(404, `Resource key ${id} not found.`, ctx.transactionId, 'not_found');
+  ctx.state.markDeleted(stored, ctx.now);
+  const minted = stored.value.credentials?.iam_apikey_id;
+  const key = ctx.state.apiKeys.find((k) => k.deletedAt === undefined && k.value.id === minted);
+  if (key) ctx.state.markDeleted(key, ctx.now);
+  return { status: 204 };
+}
+
 export const resourceControllerRoutes: Route[] = [
   { method: 'GET', pattern: '/v2/resource_keys', handler: listResourceKeys },
+  { method: 'POST', pattern: '/v2/resource_keys', handler: createResourceKey },
+  { method: 'DELETE', pattern: '/v2/resource_keys/:id', handler: deleteResourceKey },
   { method: 'GET', pattern: '/v2/resource_keys/:id', handler: getOne('Resource key', (c) => c.state.resourceKeys) },
   { method: 'GET', pattern: '/v2/resource_instances', handler: listResourceInstances },
   { method: 'GET', pattern: '/v2/resource_instances/:id', handler: getOne('Resource instance', (c) => c.state.resourceInstances) },
