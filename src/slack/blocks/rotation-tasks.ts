@@ -16,9 +16,10 @@ function taskLine(t: RotationTask): string {
 
 /**
  * The checklist's rotation tasks: every handed-over credential whose secret the person made or
- * has seen, open or closed with who closed it, and each open one's Rotated myself and Not needed.
+ * has seen, open or closed with who closed it, and each open one's Rotated myself and Not needed, for
+ * `most` of them at most (`rotationsBeyond` counts the rest).
  */
-export function rotationBlocks(requestId: string, successor: string | null, tasks: readonly RotationTask[]) {
+export function rotationBlocks(requestId: string, successor: string | null, tasks: readonly RotationTask[], most = ROTATION_BUTTONS) {
   if (!tasks.length) return [];
   const open = tasks.filter((t) => !t.closed);
   const who = successor ? `${user(successor)} (or an approver)` : 'an approver';
@@ -26,7 +27,7 @@ export function rotationBlocks(requestId: string, successor: string | null, task
     ? `:key: *Rotation tasks*: ${open.length} of ${tasks.length} credential(s) still to rotate (left working, and they made or have seen the secret), closed by ${who}. No secret is ever sent in Slack.`
     : `:key: *Rotation tasks*: all ${tasks.length} closed.`;
   const lines = fitLines(tasks.map(taskLine), LISTING_CHARS - heading.length, (left) => `…and ${left} more; the evidence pack lists each one.`);
-  const buttons = open.slice(0, ROTATION_BUTTONS).map((t) => ({
+  const buttons = open.slice(0, most).map((t) => ({
     type: 'actions',
     block_id: `rotation.${t.code}`,
     elements: [
@@ -42,3 +43,6 @@ export function rotationBlocks(requestId: string, successor: string | null, task
   }));
   return [section(`${heading}\n${lines.join('\n')}`), ...buttons];
 }
+
+/** The open tasks `rotationBlocks` gives no buttons when it may give `most`. */
+export const rotationsBeyond = (tasks: readonly RotationTask[], most = ROTATION_BUTTONS) => Math.max(0, tasks.filter((t) => !t.closed).length - most);
