@@ -76,8 +76,6 @@ export function leftLine(left: Spent['left'], where: string): Block[] {
   const counts = left.map(({ noun, nouns, tasks }) => `${tasks} ${tasks === 1 ? noun : nouns}`);
   const list = counts.length > 1 ? `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}` : counts[0]!;
   return [
-    context(
-      `:heavy_plus_sign: *Not shown, to fit one Slack message: the buttons of ${list}.* Theirs appear here as the ones above are closed; ${where}.`,
-    ),
+    context(`:heavy_plus_sign: *Not shown, to fit one Slack message: the buttons of ${list}.* Theirs appear here as the ones above are closed; ${where}.`),
   ];
 }
