@@ -98,6 +98,152 @@ describe("the largest messages fit Slack's limits", () => {
     expect(text).toContain('the evidence report will list every one when this round finishes');
   });
 
+  describe('a checklist with every kind of task open at once', () => {
+    /**
+     * `accounts` IBM Cloud accounts whose every step failed, `manual` open manual tasks, a step whose
+     * `servers` items (a server each) are tasks, `rotations` credentials handed over to rotate, and
+     * SSH keys waiting for their review: the disable phase finished with failures, so each failed step
+     * has its Retry too, and the request, in its grace period, its Reinstate and End grace period now.
+     */
+    function everyKind({ accounts, manual, servers, rotations }: { accounts: number; manual: number; servers: number; rotations: number }): AuditRecord[] {
+      const ibm = planned(accounts).refs;
+      const tasks: StepRef[] = Array.from({ length: manual }, (_, i) => ({
+        system: 'facilities',
+        systemTitle: 'Facilities',
+        scope: 'hq',
+        step: `badge-${i}`,
+        title: `Door badge and locker ${i} returned to the front desk`,
+      }));
+      const serverStep: StepRef = {
+        system: 'ibm-cloud',
+        systemTitle: 'IBM Cloud',
+        scopeNoun: 'region',
+        scope: 'us-south',
+        step: 'server-keys',
+        title: 'server keys',
+      };
+      const keptStep: StepRef = {
+        system: 'ibm-cloud',
+        systemTitle: 'IBM Cloud',
+        scopeNoun: 'account',
+        scope: account(0),
+        step: 'created-keys',
+        title: 'keys they made',
+      };
+      const review: StepRef = {
+        system: 'ibm-cloud',
+        systemTitle: 'IBM Cloud',
+        scopeNoun: 'region',
+        scope: 'eu-de',
+        step: 'vpc-ssh-keys',
+        title: 'VPC SSH keys',
+        review: { actionId: 'offboard_review_ssh_keys', label: 'Review SSH keys' },
+      };
+      const refs = [...ibm, ...tasks, serverStep, keptStep, review];
+      const trail: AuditRecord[] = [{ type: 'run.planned', round: 1, steps: refs, startsAt: at(0), phase: 'disable', seq: '1-0', at: at(0) }];
+      let seq = 2;
+      const record = (e: Record<string, unknown>) => trail.push({ ...e, seq: `${seq++}-0`, at: at(seq) } as AuditRecord);
+      for (const ref of ibm)
+        record({
+          type: 'step.failed',
+          stepId: stepIdOf(ref),
+          attempt: 5,
+          error: `IAM answered 403 Forbidden for ${ref.scope}: the API key lacks the Administrator role`,
+        });
+      for (const ref of tasks)
+        record({
+          type: 'task.opened',
+          stepId: stepIdOf(ref),
+          instructions: 'Collect it and switch it off in the badge system.',
+          attesters: { kind: 'users', ids: [VIEWER] },
+        });
+      const items = Array.from({ length: servers }, (_, i) => ({
+        id: `us-south/0717-server-${i}/key`,
+        label: `SSH key jane-laptop on server web-${i} (us-south)`,
+      }));
+      record({
+        type: 'task.opened',
+        stepId: stepIdOf(serverStep),
+        instructions: "Remove the key from root's authorized_keys.",
+        attesters: { kind: 'users', ids: [] },
+        items,
+      });
+      const kept = Array.from({ length: rotations }, (_, i) => ({
+        id: `ApiKey-${String(i).padStart(4, '0')}-deploy`,
+        label: `deploy key ${i} of the billing pipeline`,
+      }));
+      record({ type: 'step.inventoried', stepId: stepIdOf(keptStep), found: kept.map((k) => ({ ...k, rotate: true })) });
+      record({
+        type: 'step.acted',
+        stepId: stepIdOf(keptStep),
+        transactionId: 'tx-kept',
+        changes: kept.map((k) => ({ ...k, outcome: 'kept', detail: 'handed over to Taylor; left working' })),
+      });
+      record({ type: 'step.verified', stepId: stepIdOf(keptStep), checks: 1, firstConfirmedAt: at(seq), elapsedMs: 400 });
+      record({ type: 'run.finished', round: 1, outcome: 'failures', failedSteps: ibm.map(stepIdOf) });
+      // In its grace period, re-scanned once: the lines and buttons of a disabled request come too.
+      record({ type: 'deletion.scheduled', deleteAt: at(30 * 86_400) });
+      record({ type: 'rescan.done', phase: 'disable', afterMs: 86_400_000, findings: [], unchecked: [] });
+      return trail;
+    }
+
+    const disabled = sampleRequest({ id: 'OFF-LARGE1', status: 'disabled' });
+
+    /** How many buttons of each kind the message holds, and how many its one line counts as not shown. */
+    function tally(blocks: unknown[]) {
+      const ids = blocks.map((b) => (b as { block_id?: string }).block_id ?? '');
+      const text = JSON.stringify(blocks);
+      const counted = (noun: string) => Number(new RegExp(`the buttons of [^*]*?(\\d+) ${noun}`).exec(text)?.[1] ?? 0);
+      return {
+        text,
+        tasks: ids.filter((id) => id.startsWith('task.')).length,
+        servers: ids.filter((id) => id.startsWith('item.')).length,
+        rotations: ids.filter((id) => id.startsWith('rotation.')).length,
+        counted: { tasks: counted('open tasks?'), servers: counted('open items?'), rotations: counted('rotation tasks?') },
+      };
+    }
+
+    it('20 open manual tasks, 30 rotation tasks, 30 servers and 46 accounts all failed: Slack accepts it, and every open task has its buttons or is counted', async () => {
+      const sent = checklistMessage(disabled, runView(everyKind({ accounts: 46, manual: 20, servers: 30, rotations: 30 })));
+      await web.chat.postMessage({ channel: CHANNEL, ...sent } as never);
+      const { text, tasks, servers, rotations, counted } = tally(sent.blocks);
+      expect(tasks + counted.tasks).toBe(20);
+      expect(servers + counted.servers).toBe(30);
+      expect(rotations + counted.rotations).toBe(30);
+      // What needs a click now comes first: every failed step can be retried, each open manual task has its buttons.
+      expect(text).toContain('"Retry failed steps"');
+      expect(text).toContain('"Reinstate"');
+      expect(text).toContain('"block_id":"reviews.OFF-LARGE1"');
+      expect(text).toContain('"block_id":"retry-steps.OFF-LARGE1"');
+      expect(tasks).toBe(20);
+      expect(counted.rotations).toBeGreaterThan(0);
+      expect(text).toContain('Theirs appear here as the ones above are closed; the evidence report lists every one.');
+      // The failed accounts still show, the rest counted.
+      expect(text).toContain(account(0));
+      expect(text).toMatch(/…and \d+ more scopes\* not shown here, to fit Slack \(their steps: \d+ failed, 21 open, 1 waiting\)/);
+    });
+
+    it('with 60 open manual tasks, the tasks past the room are counted and nothing after them jumps ahead', async () => {
+      const sent = checklistMessage(disabled, runView(everyKind({ accounts: 46, manual: 60, servers: 30, rotations: 30 })));
+      await web.chat.postMessage({ channel: CHANNEL, ...sent } as never);
+      const { tasks, servers, rotations, counted } = tally(sent.blocks);
+      expect(tasks).toBeGreaterThan(0);
+      expect(tasks + counted.tasks).toBe(60);
+      expect(servers).toBe(0);
+      expect(counted.servers).toBe(30);
+      expect(rotations).toBe(0);
+      expect(counted.rotations).toBe(30);
+    });
+
+    it('a few open tasks of each kind all have their buttons, and no line counts any', async () => {
+      const sent = checklistMessage(disabled, runView(everyKind({ accounts: 3, manual: 2, servers: 3, rotations: 2 })));
+      await web.chat.postMessage({ channel: CHANNEL, ...sent } as never);
+      const { text, tasks, servers, rotations } = tally(sent.blocks);
+      expect([tasks, servers, rotations]).toEqual([2, 3, 2]);
+      expect(text).not.toContain('Not shown, to fit one Slack message');
+    });
+  });
+
   it("the checklist's re-scan line after 4 accounts could not be checked stays one short context", async () => {
     const trail = round(4, () => 'verified');
     const unchecked = Array.from({ length: 4 }, (_, a) => `IBM Cloud account ${account(a)}: ${'IAM answered 503 Service Unavailable; '.repeat(30)}`);

@@ -2,13 +2,14 @@ import type { Phase } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { rotationTasks } from '../../runs/handed-over.js';
-import { rotationBlocks } from './rotation-tasks.js';
+import { rotationBlocks, rotationsBeyond } from './rotation-tasks.js';
 import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, uncheckedOf, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
 import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
 import { mentionAttesters } from './attesters.js';
 import { itemLines, itemTaskBlocks } from './item-tasks.js';
+import { LEFT_LINE_CHARS, leftLine, spend } from './block-budget.js';
 import { openItems } from '../../runs/item-tasks.js';
 
 /** How each phase's steps are headed: what the round did to that system. */
@@ -192,29 +193,57 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
         ),
       ]
     : [];
-  const rotations = rotationBlocks(r.id, r.successorSlackUserId, rotationTasks(view));
-  const items = itemTaskBlocks(r.id, open);
+  const rotationList = rotationTasks(view);
+  const rotations = rotationBlocks(r.id, r.successorSlackUserId, rotationList).map((block, i) => ({ block, tasks: i === 0 ? 0 : 1 }));
+  const fixed = [section(heading), ...tampered, ...warning, context(footer + evidence), ...scope, ...lifecycle, ...rescanLine, ...actions];
+  const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
+  // One budget for the whole message, spent on what needs a click now first; the scopes' steps take what is left.
+  const spent = spend(
+    {
+      blocks: MESSAGE_BLOCKS - fixed.length - SCOPES_KEPT.blocks - 1,
+      chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) - SCOPES_KEPT.chars - LEFT_LINE_CHARS,
+    },
+    [
+      { noun: 'failed step', nouns: 'failed steps', rows: perStep.map((block, i) => ({ block, tasks: i ? 0 : Math.min(failedSteps.length, STEP_BUTTONS) })) },
+      { noun: 'review', nouns: 'reviews', rows: reviews.map((block) => ({ block, tasks: Math.min(toReview.length, STEP_BUTTONS) })) },
+      { noun: 'open task', nouns: 'open tasks', rows: tasks.map((block) => ({ block, tasks: 1 })) },
+      itemTaskBlocks(r.id, open),
+      { noun: 'rotation task', nouns: 'rotation tasks', rows: rotations, beyond: rotationsBeyond(rotationList) },
+    ],
+  );
+  const [retries = [], reviewed = [], tasksShown = [], itemsShown = [], rotationsShown = []] = spent.shown;
   const after = [
     ...warning,
     context(footer + evidence),
     ...scope,
     ...lifecycle,
     ...rescanLine,
-    ...tasks,
-    ...items,
-    ...rotations,
-    ...reviews,
-    ...perStep,
+    ...tasksShown,
+    ...itemsShown,
+    ...rotationsShown,
+    ...reviewed,
+    ...retries,
+    ...leftLine(spent.left, where),
     ...actions,
   ];
-  const fixed = [section(heading), ...tampered, ...after];
-  const room = { blocks: MESSAGE_BLOCKS - fixed.length, chars: MESSAGE_BLOCKS_TEXT - blocksText(fixed) };
-  const where = finished ? 'the evidence report lists every one' : 'the evidence report will list every one when this round finishes';
+  const room = {
+    blocks: MESSAGE_BLOCKS - 1 - tampered.length - after.length,
+    chars: MESSAGE_BLOCKS_TEXT - blocksText([section(heading), ...tampered, ...after]),
+  };
   return {
     text: `Revocation checklist for ${r.id}: ${verified} of ${steps.length} verified${chainBroken ? ' (the audit trail is broken)' : ''}`,
-    blocks: [...fixed.slice(0, 1 + tampered.length), ...fitScopes(scopes, room, where), ...after],
+    blocks: [section(heading), ...tampered, ...fitScopes(scopes, room, where), ...after],
   };
 }
+
+/**
+ * What the scopes' steps keep however many buttons wait, so that what failed and why stays in sight:
+ * the buttons spend the rest of the message first, in this order (what needs a click now first):
+ * each failed step's Retry, the reviews a step waits for, the open tasks' Done, the open items' Done,
+ * then the rotation tasks with their buttons. The request's own buttons (Retry failed steps,
+ * Reinstate, …) and its state lines are always shown.
+ */
+const SCOPES_KEPT = { blocks: 4, chars: 3000 };
 
 /** A button per failed step, at most (an actions block holds 25 elements); Slack cuts a button's text at 75 characters. */
 const STEP_BUTTONS = 20;

@@ -1,10 +1,11 @@
 import { itemTaskCode, openItems } from '../../runs/item-tasks.js';
 import type { StepProgress } from '../../runs/run-view.js';
 import { taskButtonValue } from '../payloads.js';
-import { context, cut, escapeText, plain, slackDate, user } from './block-kit.js';
+import type { Claim } from './block-budget.js';
+import { cut, escapeText, plain, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 
-/** Open items with their own buttons; beyond, they are counted (the next ones get buttons as these are attested). */
+/** Open items with their own buttons at most; beyond, they are counted (the next ones get buttons as these are attested). */
 export const ITEM_BUTTONS = 10;
 /** Items named under their step; the evidence lists every one. */
 const ITEMS_SHOWN = 10;
@@ -23,12 +24,16 @@ export function itemLines(s: Pick<StepProgress, 'items'>): string {
   return `${lines.join('')}${more}`;
 }
 
-/** Done and Not applicable for each open item of the open steps whose items are tasks; the listener decides at click time who may attest. */
-export function itemTaskBlocks(requestId: string, open: readonly StepProgress[]) {
+/**
+ * Done and Not applicable for each open item of the open steps whose items are tasks, up to `buttons`
+ * of them; the rest are counted as `beyond` (the next ones get buttons as these are attested). The
+ * listener decides at click time who may attest.
+ */
+export function itemTaskBlocks(requestId: string, open: readonly StepProgress[], buttons = ITEM_BUTTONS): Claim {
   const items = open.flatMap((s) => (s.items ? openItems(s).map((i) => ({ s, i })) : []));
-  const blocks: Record<string, unknown>[] = items.slice(0, ITEM_BUTTONS).map(({ s, i }) => {
+  const rows = items.slice(0, buttons).map(({ s, i }) => {
     const value = taskButtonValue(requestId, s.id, itemTaskCode(s.id, i.id));
-    return {
+    const block = {
       type: 'actions',
       block_id: `item.${itemTaskCode(s.id, i.id)}`,
       elements: [
@@ -36,8 +41,7 @@ export function itemTaskBlocks(requestId: string, open: readonly StepProgress[])
         { type: 'button', action_id: ACTIONS.taskNotApplicable, value, text: plain('Not applicable…') },
       ],
     };
+    return { block, tasks: 1 };
   });
-  if (items.length > ITEM_BUTTONS)
-    blocks.push(context(`…and ${items.length - ITEM_BUTTONS} more open item(s): their buttons appear here as these are attested.`));
-  return blocks;
+  return { noun: 'open item', nouns: 'open items', rows, beyond: items.length - rows.length };
 }

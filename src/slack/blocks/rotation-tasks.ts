@@ -72,9 +72,10 @@ function taskButtons(requestId: string, t: RotationTask) {
 
 /**
  * The checklist's rotation tasks: every handed-over credential whose secret the person made or
- * has seen, open or closed with who closed it, and each open one's Rotated myself and Not needed.
+ * has seen, open or closed with who closed it, and each open one's Rotated myself and Not needed, for
+ * `most` of them at most (`rotationsBeyond` counts the rest).
  */
-export function rotationBlocks(requestId: string, successor: string | null, tasks: readonly RotationTask[]) {
+export function rotationBlocks(requestId: string, successor: string | null, tasks: readonly RotationTask[], most = ROTATION_BUTTONS) {
   if (!tasks.length) return [];
   const open = tasks.filter(isOpenTask);
   const who = successor ? `${user(successor)} (or an approver)` : 'an approver';
@@ -83,9 +84,12 @@ export function rotationBlocks(requestId: string, successor: string | null, task
     : `:key: *Rotation tasks*: all ${tasks.length} closed.`;
   const lines = fitLines(tasks.map(taskLine), LISTING_CHARS - heading.length, (left) => `…and ${left} more; the evidence pack lists each one.`);
   const buttons = open
-    .slice(0, ROTATION_BUTTONS)
+    .slice(0, most)
     .map((t) => ({ t, elements: taskButtons(requestId, t) }))
     .filter(({ elements }) => elements.length)
     .map(({ t, elements }) => ({ type: 'actions', block_id: `rotation.${t.code}`, elements }));
   return [section(`${heading}\n${lines.join('\n')}`), ...buttons];
 }
+
+/** The open tasks `rotationBlocks` gives no buttons when it may give `most`. */
+export const rotationsBeyond = (tasks: readonly RotationTask[], most = ROTATION_BUTTONS) => Math.max(0, tasks.filter(isOpenTask).length - most);
