@@ -6,6 +6,7 @@ import { observeWorker } from '../src/metrics/observe-worker.js';
 import {
   DELIVER_BATCH_SUMMARY_JOB,
   DELIVER_EVIDENCE_JOB,
+  EVIDENCE_ROTATION_JOB,
   FINISH_RUN_JOB,
   IDENTIFY_JOB,
   PENDING_JOBS,
@@ -26,6 +27,7 @@ import { processRotation } from './rotate-credential.js';
 import {
   processDeliverBatchSummary,
   processDeliverEvidence,
+  processRotationPack,
   processFinishRun,
   processIdentify,
   processPreview,
@@ -58,6 +60,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
+  [EVIDENCE_ROTATION_JOB]: processRotationPack,
   [ROTATION_JOB]: processRotation,
   [DELIVER_BATCH_SUMMARY_JOB]: processDeliverBatchSummary,
 };
