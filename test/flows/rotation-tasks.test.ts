@@ -9,7 +9,8 @@ import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LocalStack } from '../../app/demo/local-stack.js';
-import type { EvidencePack } from '../../src/evidence/evidence-pack.js';
+import { canonicalJson } from '../../src/audit/audit-chain.js';
+import { buildEvidencePack, type EvidencePack } from '../../src/evidence/evidence-pack.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { verifyPackFile } from '../../src/verify/verify-pack.js';
 import { startOffboardBot } from '../../app/offboard-bot.js';
@@ -196,6 +197,15 @@ describe('Rotate for me', () => {
     expect(stack.ibm.apiKey(replaced!.replacementId)!.disabled).toBe(false);
     await stack.slack.waitFor(() => checklist().includes('rotated by the bot') && checklist().includes('confirmed by read-back'), { timeoutMs: 15_000 });
     expect(checklist()).toContain('2 of 3 credential(s) still to rotate');
+    // Closed after the round's pack: a new pack lists it rotated by the bot, read back.
+    const again = await stack.slack.waitFor(() => stack.slack.files.find((f) => f.filename === `offboarding-evidence-${id}-rev2.json`), { timeoutMs: 20_000 });
+    const { rotation_tasks: listed } = JSON.parse(Buffer.from(again.bytes).toString('utf8')) as EvidencePack;
+    expect(listed?.find((t) => t.id === old)).toMatchObject({
+      state: 'rotated_by_bot',
+      closed_by: PEOPLE.taylor,
+      assurance: 'read_back',
+      replacement_id: replaced!.replacementId,
+    });
     // Disabled, not deleted, until the delete phase.
     expect(stack.ibm.apiKey(old)).toBeDefined();
     expect(eventsOf(trail, 'rotation.deleted')).toEqual([]);
@@ -411,6 +421,12 @@ describe('the evidence keeps up with rotation tasks closed after the round', () 
     expect(stored.pack.outcome.text).toMatch(/; 3 rotation task\(s\) still open$/);
     expect(checklist()).toContain('3 rotation task(s) still open (listed below).');
     expect(verifyPackFile(stored.bytes, { allowUnsigned: true })).toMatchObject({ code: 0 });
+    // A pack exported as 1.5, before tasks were listed, still rebuilds whole from the same trail.
+    const { chain, generator, round, request_id: requestId } = stored.pack;
+    const old = buildEvidencePack({ requestId, round, entries: chain.entries, generator, checked: chain.checked, schemaVersion: '1.5' });
+    expect(old.rotation_tasks).toBeUndefined();
+    expect(old.outcome.text).not.toContain('still open');
+    expect(verifyPackFile(Buffer.from(canonicalJson(old)), { allowUnsigned: true })).toMatchObject({ code: 0 });
   });
 
   it("a task closed after the round's pack makes a new pack from the whole trail, listing it closed by that person, which verifies and reaches compliance saying it supersedes the earlier one", async () => {
@@ -474,10 +490,35 @@ describe('the evidence keeps up with rotation tasks closed after the round', () 
     const reports = eventsOf(await readTrail(stack, id), 'report.published');
     expect(reports.length).toBeGreaterThanOrEqual(2);
     expect(reports.length).toBeLessThanOrEqual(3);
+    // Each pack made again is a new one: none twice, however the two jobs met.
+    expect(reports.map((r) => r.revision ?? 1)).toEqual(reports.map((_, i) => i + 1));
+    expect(new Set(reports.map((r) => r.sha256)).size).toBe(reports.length);
     const last = await stack.slack.waitFor(() => packFile(stack, revision(id, reports.length)), { timeoutMs: 15_000 });
     expect(stateOf(last.pack, SIM_NHI_IDS.janeResourceKey)).toMatchObject({ state: 'rotated_myself', closed_by: PEOPLE.taylor });
     expect(stateOf(last.pack, SIM_NHI_IDS.logShipperJaneKey)).toMatchObject({ state: 'rotated_myself', closed_by: PEOPLE.alex });
     expect(last.pack.outcome.text).toMatch(/; 1 rotation task\(s\) still open$/);
+  });
+
+  it('a closing recorded but whose new pack was never asked for (the process died between the two) gets it at the next rotation reminder', async () => {
+    const { stack, id, tasks } = await handedOver({ env: { OFFBOARD_ROTATION_REMIND_AFTER: '2s' } });
+    await stack.slack.waitFor(() => packFile(stack, first(id)), { timeoutMs: 20_000 });
+    const task = tasks.find((t) => t.id === SIM_NHI_IDS.janeResourceKey)!;
+    const redis = new Redis(stack.config.redisUrl);
+    try {
+      // What the click wrote before its process died: the closing, and no job.
+      await new AuditTrail(redis, new Keys(stack.config.redisPrefix)).append(id, {
+        type: 'rotation.closed',
+        stepId: task.stepId,
+        itemId: task.id,
+        actor: PEOPLE.taylor,
+        outcome: 'rotated_myself',
+      });
+    } finally {
+      redis.disconnect();
+    }
+    const again = await stack.slack.waitFor(() => packFile(stack, revision(id, 2)), { timeoutMs: 20_000 });
+    expect(stateOf(again.pack, SIM_NHI_IDS.janeResourceKey)).toMatchObject({ state: 'rotated_myself', closed_by: PEOPLE.taylor });
+    expect(eventsOf(await readTrail(stack, id), 'rotation.reminded').length).toBeGreaterThan(0);
   });
 
   it('a refused click asks for no new pack, and none is made', async () => {
