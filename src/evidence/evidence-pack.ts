@@ -436,9 +436,17 @@ function withOpenTasks(outcome: PackOutcome, tasks: RotationTask[]): PackOutcome
 
 function packRotationTask(t: RotationTask): PackRotationTask {
   const base = { step_id: t.stepId, id: t.id, label: t.label, where: t.where, replacement_id: t.bot?.replaced?.replacementId ?? null };
-  if (t.closed) return { ...base, state: t.closed.outcome, closed_by: t.closed.actor, closed_at: t.closed.at, assurance: 'attested', note: t.closed.note ?? null };
+  if (t.closed)
+    return { ...base, state: t.closed.outcome, closed_by: t.closed.actor, closed_at: t.closed.at, assurance: 'attested', note: t.closed.note ?? null };
   if (t.bot?.retired)
-    return { ...base, state: 'rotated_by_bot', closed_by: t.bot.requested.actor, closed_at: t.bot.retired.at, assurance: 'read_back', note: t.bot.retired.detail ?? null };
+    return {
+      ...base,
+      state: 'rotated_by_bot',
+      closed_by: t.bot.requested.actor,
+      closed_at: t.bot.retired.at,
+      assurance: 'read_back',
+      note: t.bot.retired.detail ?? null,
+    };
   return { ...base, state: 'open', closed_by: null, closed_at: null, assurance: null, note: null };
 }
 

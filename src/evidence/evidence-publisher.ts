@@ -89,7 +89,6 @@ export function packBasename(requestId: string, round: number, revision = 1): st
   return `offboarding-evidence-${requestId.replace(/[^A-Za-z0-9._-]/g, '-')}${round > 1 ? `-round${round}` : ''}${revision > 1 ? `-rev${revision}` : ''}`;
 }
 
-
 /**
  * Renders a round's evidence pack from the trail, once the trail's chain is checked, and stores it
  * (recorded in the trail; uploaded to the request's thread only with OFFBOARD_EVIDENCE_IN_THREAD).
@@ -244,7 +243,15 @@ export class EvidencePublisher {
       undefined,
       `Evidence pack for ${requestId}, round ${round}${via === 'compliance' ? ', sent to you as compliance' : ', as you asked'}${revision > 1 ? `, made again because rotation tasks were closed after the round: it supersedes the earlier pack${report.supersedes ? ` (JSON SHA-256 ${report.supersedes})` : ''}` : ''}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}. Keep it where only those allowed can read it.`,
     );
-    await audit.append(requestId, { type: 'evidence.downloaded', actor: userId, via, round, ...(revision > 1 ? { revision } : {}), sha256: rendered.sha256, files });
+    await audit.append(requestId, {
+      type: 'evidence.downloaded',
+      actor: userId,
+      via,
+      round,
+      ...(revision > 1 ? { revision } : {}),
+      sha256: rendered.sha256,
+      files,
+    });
   }
 
   /**

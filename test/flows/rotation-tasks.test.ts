@@ -431,9 +431,12 @@ describe('the evidence keeps up with rotation tasks closed after the round', () 
 
   it("a task closed after the round's pack makes a new pack from the whole trail, listing it closed by that person, which verifies and reaches compliance saying it supersedes the earlier one", async () => {
     const { stack, player, id, codeOf, stored, checklist } = await packStored();
-    await stack.slack.waitFor(() => stack.slack.files.some((f) => f.filename === first(id) && stack.slack.messages(PEOPLE.dana).some((m) => m.files?.includes(f.id))), {
-      timeoutMs: 20_000,
-    });
+    await stack.slack.waitFor(
+      () => stack.slack.files.some((f) => f.filename === first(id) && stack.slack.messages(PEOPLE.dana).some((m) => m.files?.includes(f.id))),
+      {
+        timeoutMs: 20_000,
+      },
+    );
     await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, codeOf(SIM_NHI_IDS.janeResourceKey));
 
     const again = await stack.slack.waitFor(() => packFile(stack, revision(id, 2)), { timeoutMs: 20_000 });
