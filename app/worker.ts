@@ -48,7 +48,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     handover: new HandoverPublisher({ store, audit, slack, posted }),
     outbox,
     evidence: new EvidencePublisher(
-      { store, audit, slack, directory, outbox, metrics, logger, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
+      { store, audit, slack, directory, outbox, metrics, logger, lock, deliveries: { queue: queues.runs, attempts: config.jobs.attempts } },
       {
         signingKey,
         dir: config.evidence.dir,

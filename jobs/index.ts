@@ -1,7 +1,7 @@
 import type { SystemModule } from '../src/connectors/system.js';
 import { stepJobsOf, type StepJob } from '../src/runs/step-job.js';
 
-export { processDeliverBatchSummary, processDeliverEvidence } from './deliver-evidence.js';
+export { processDeliverBatchSummary, processDeliverEvidence, processRotationPack } from './deliver-evidence.js';
 export { processFinishRun } from './finish-run.js';
 export { processIdentify } from './identify.js';
 export { processPreview } from './preview-inventory.js';

@@ -6,6 +6,7 @@ import { observeWorker } from '../src/metrics/observe-worker.js';
 import {
   DELIVER_BATCH_SUMMARY_JOB,
   DELIVER_EVIDENCE_JOB,
+  EVIDENCE_ROTATION_JOB,
   FINISH_RUN_JOB,
   IDENTIFY_JOB,
   PENDING_JOBS,
@@ -26,6 +27,7 @@ import { processRotation } from './rotate-credential.js';
 import {
   processDeliverBatchSummary,
   processDeliverEvidence,
+  processRotationPack,
   processFinishRun,
   processIdentify,
   processPreview,
@@ -58,6 +60,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [START_DELETION_JOB]: processStartDeletion,
   [RESCAN_JOB]: processRescan,
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
+  [EVIDENCE_ROTATION_JOB]: processRotationPack,
   [ROTATION_JOB]: processRotation,
   [DELIVER_BATCH_SUMMARY_JOB]: processDeliverBatchSummary,
 };
@@ -67,7 +70,13 @@ const PENDING: Record<string, (job: Job, deps: RunDeps) => Promise<void>> = {
   [PENDING_JOBS.remind]: (job, deps) => deps.followUp.remind(pendingJobDataSchema.parse(job.data)),
   [PENDING_JOBS.escalate]: (job, deps) => deps.followUp.escalate(pendingJobDataSchema.parse(job.data)),
   [PENDING_JOBS.expire]: (job, deps) => deps.followUp.expire(pendingJobDataSchema.parse(job.data)),
-  [ROTATION_REMIND_JOB]: (job, deps) => deps.rotations.fire(rotationReminderDataSchema.parse(job.data)),
+  [ROTATION_REMIND_JOB]: async (job, deps) => {
+    const data = rotationReminderDataSchema.parse(job.data);
+    await deps.rotations.fire(data);
+    // A closing whose new pack was never asked for (the process died between the two) gets it here:
+    // nothing is made when the stored pack covers every closing.
+    await deps.evidence.rotationClosed(data.requestId);
+  },
 };
 
 /** BullMQ's wording when a job stalled more often than maxStalledCount allows; nothing of ours ran. */

@@ -190,7 +190,22 @@ export type AuditEvent =
    * it was uploaded to the approval thread (OFFBOARD_EVIDENCE_IN_THREAD, or before packs went by
    * direct message).
    */
-  | { type: 'report.published'; round: number; fileId?: string; filename: string; files?: PublishedFile[]; sha256?: string; chainHead?: string; keyId?: string }
+  /**
+   * A round's pack stored. `revision` 2 and on: made again from the whole trail because rotation
+   * tasks were closed after the earlier one; it supersedes the pack whose SHA-256 is `supersedes`.
+   */
+  | {
+      type: 'report.published';
+      round: number;
+      fileId?: string;
+      filename: string;
+      files?: PublishedFile[];
+      sha256?: string;
+      chainHead?: string;
+      keyId?: string;
+      revision?: number;
+      supersedes?: string;
+    }
   /** The names Slack gave the people the trail mentions, recorded before a pack prints them, so the chain covers them. */
   | { type: 'people.named'; people: { id: string; name: string }[] }
   /**
@@ -198,7 +213,7 @@ export type AuditEvent =
    * because they asked (`via` the button or `/offboard report`) or as compliance when the round
    * finished; or refused it and why. Entries without `files` are hand-overs of links from before.
    */
-  | { type: 'evidence.downloaded'; actor: string; via: EvidenceChannel; round: number; sha256?: string; files?: PublishedFile[] }
+  | { type: 'evidence.downloaded'; actor: string; via: EvidenceChannel; round: number; revision?: number; sha256?: string; files?: PublishedFile[] }
   | { type: 'evidence.refused'; actor: string; via: EvidenceChannel; reason: string }
   /** The reconciler found work that should exist but did not (a crash, a lost or removed job) and repaired it. */
   | { type: 'run.reconciled'; action: ReconcileAction; detail: string };

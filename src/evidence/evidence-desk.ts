@@ -65,7 +65,11 @@ export class EvidenceDesk {
     const report = runView(await this.audit.read(requestId)).reports.at(-1);
     if (!report) return { kind: 'not_now', text: `No evidence pack is stored for ${requestId} yet: it is stored when the run finishes.` };
     // Sent by direct message, where only the asker can open it; the delivery is recorded when it is made.
-    await queueDelivery(this.runs, { requestId, round: report.round, userId: actorId, via }, this.attempts);
+    await queueDelivery(
+      this.runs,
+      { requestId, round: report.round, userId: actorId, via, ...((report.revision ?? 1) > 1 ? { revision: report.revision } : {}) },
+      this.attempts,
+    );
     return {
       kind: 'given',
       text: [

@@ -1,6 +1,7 @@
 import { CHAIN_VERSION, genesisHash, type ChainEntry } from '../audit/audit-chain.js';
 import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { stepId } from '../connectors/step-ref.js';
+import { isOpenTask, rotationTasks, type RotationTask } from '../runs/handed-over.js';
 import { describeCreated, describeDisposition, REASONS, type OffboardRequest } from '../requests/request.js';
 import {
   notCoveredOf,
@@ -20,14 +21,18 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.5';
+export const SCHEMA_VERSION = '1.6';
 
 /**
  * Versions whose packs the current builder still gives byte for byte from the same trail, but for
  * the version it states: 1.4 only added what a trail written before it cannot hold (steps not checked, items attested one by one),
- * and 1.5 the bot's rotations, present only when there are any.
+ * 1.5 the bot's rotations, present only when there are any, and 1.6 every rotation task with where it
+ * stands (and the open ones said in the outcome): a pack stating 1.5 or before is rebuilt without them.
  */
-export const REBUILDS_AS: readonly string[] = ['1.3', '1.4', SCHEMA_VERSION];
+export const REBUILDS_AS: readonly string[] = ['1.3', '1.4', '1.5', SCHEMA_VERSION];
+
+/** The versions before every rotation task was listed (1.6). */
+const BEFORE_ROTATION_TASKS = new Set(['1.0', '1.1', '1.2', '1.3', '1.4', '1.5']);
 
 export interface PackInput {
   requestId: string;
@@ -84,6 +89,11 @@ export interface EvidencePack {
    * old one disabled and deleted, each confirmed by read-back (since 1.5; absent when the bot rotated nothing).
    */
   rotations?: LifecycleEvent[];
+  /**
+   * Every rotation task of a handed-over credential, open ones included, with where it stands
+   * (since 1.6; absent when there are none).
+   */
+  rotation_tasks?: PackRotationTask[];
   rescans: LifecycleEvent[];
   reinstatements: LifecycleEvent[];
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
@@ -211,6 +221,25 @@ export interface PackItemTask {
   attestation: { by: string; at: string; outcome: 'done' | 'not_applicable'; note: string | null } | null;
 }
 
+/**
+ * One rotation task: `open`, closed by a person (`rotated_myself`, `not_needed`: attested by them,
+ * at that time), or `rotated_by_bot` (Rotate for me: the old one disabled, confirmed by read-back).
+ */
+export interface PackRotationTask {
+  step_id: string;
+  id: string;
+  label: string;
+  where: string;
+  state: 'open' | 'rotated_myself' | 'not_needed' | 'rotated_by_bot';
+  /** Who closed it (for the bot: who asked it to rotate); null while open. */
+  closed_by: string | null;
+  closed_at: string | null;
+  assurance: 'attested' | 'read_back' | null;
+  note: string | null;
+  /** The bot's replacement, when one was made (its id, never its secret). */
+  replacement_id: string | null;
+}
+
 /** "Attested by <person> at <time>", with the note: never "verified". */
 export interface PackAttestation {
   by: string;
@@ -246,15 +275,17 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
   const request = submitted ? packRequest(submitted, view) : null;
   const rotations = lifecycle(/^rotation\.(requested|replaced|switched|held|retired|deleted|failed)$/);
   const reinstating = new Set(view.rounds.filter((r) => r.phase === 'reinstate').map((r) => r.seq));
+  const version = input.schemaVersion ?? SCHEMA_VERSION;
+  const tasks = BEFORE_ROTATION_TASKS.has(version) ? [] : rotationTasks(view);
   return {
-    schema_version: input.schemaVersion ?? SCHEMA_VERSION,
+    schema_version: version,
     kind: 'offboarding-evidence-pack',
     request_id: input.requestId,
     round: input.round,
     generated_at: entries.at(-1)?.at ?? '',
     generator: input.generator,
     request,
-    outcome: outcomeOf(view, submitted),
+    outcome: withOpenTasks(outcomeOf(view, submitted), tasks),
     approvals: approvalsOf(view, submitted),
     rounds: view.rounds.map(packRound),
     refused_attempts: view.refusals.map((e) => ({ at: e.at, actor: e.actor, action: e.action, reason: e.reason, repeats: e.repeats ?? 1 })),
@@ -276,6 +307,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     // A rotation task's closing is a person's attestation too, of an item kept working, not of a step.
     attestations: lifecycle(/attest|^rotation\.closed$/),
     ...(rotations.length ? { rotations } : {}),
+    ...(tasks.length ? { rotation_tasks: tasks.map(packRotationTask) } : {}),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
       .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))
@@ -390,6 +422,32 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
   const open = steps.filter((s) => s.state === 'open').length;
   const waiting = open ? `; waiting for attestation of ${open} task(s)` : '';
   return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified or attested${waiting}`, ...base };
+}
+
+/**
+ * A round whose steps all ended still leaves the rotation tasks still open: the outcome says how
+ * many, never "all done" alone (the result stays what the steps were).
+ */
+function withOpenTasks(outcome: PackOutcome, tasks: RotationTask[]): PackOutcome {
+  const open = tasks.filter(isOpenTask).length;
+  if (!open || !['verified', 'attested', 'unchecked'].includes(outcome.result)) return outcome;
+  return { ...outcome, text: `${outcome.text}; ${open} rotation task(s) still open` };
+}
+
+function packRotationTask(t: RotationTask): PackRotationTask {
+  const base = { step_id: t.stepId, id: t.id, label: t.label, where: t.where, replacement_id: t.bot?.replaced?.replacementId ?? null };
+  if (t.closed)
+    return { ...base, state: t.closed.outcome, closed_by: t.closed.actor, closed_at: t.closed.at, assurance: 'attested', note: t.closed.note ?? null };
+  if (t.bot?.retired)
+    return {
+      ...base,
+      state: 'rotated_by_bot',
+      closed_by: t.bot.requested.actor,
+      closed_at: t.bot.retired.at,
+      assurance: 'read_back',
+      note: t.bot.retired.detail ?? null,
+    };
+  return { ...base, state: 'open', closed_by: null, closed_at: null, assurance: null, note: null };
 }
 
 /** The approvals a decision counted: each recorded approval of its terms, or the deciding click alone when one was needed. */

@@ -9,14 +9,16 @@ import { verifyChain } from '../audit/verify-chain.js';
 import type { ApproverSource } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { RequestLock } from '../request-lock.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
+import { closedTaskCount } from '../runs/handed-over.js';
 import { recordsOf, runView } from '../runs/run-view.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
 import { chainCheck, type ChainCheck } from './evidence-pack.js';
-import { queueDelivery, queueSummaryDelivery } from './evidence-delivery.js';
+import { queueDelivery, queueRotationPack, queueSummaryDelivery } from './evidence-delivery.js';
 import { renderEvidencePack } from './evidence-pdf.js';
 import { generatorInfo } from './generator-info.js';
 import { unnamedPeople } from './pack-people.js';
@@ -51,6 +53,8 @@ export interface EvidenceDeps {
   outbox: SlackOutbox;
   /** Where deliveries by direct message are queued (the runs queue), and how often each is tried. */
   deliveries: { queue: Queue; attempts: number };
+  /** One pack made again at a time per request: two closings' jobs at once make one pack, not two alike. */
+  lock: RequestLock;
   metrics: Metrics;
   logger: Logger;
 }
@@ -77,9 +81,12 @@ function renderOnThisThread(job: Parameters<typeof renderJobs.pack>[0]): ReturnT
   return turn;
 }
 
-/** `offboarding-evidence-<id>` for round 1, `-round<n>` after: one name per pack, its files beside each other. */
-export function packBasename(requestId: string, round: number): string {
-  return `offboarding-evidence-${requestId.replace(/[^A-Za-z0-9._-]/g, '-')}${round > 1 ? `-round${round}` : ''}`;
+/**
+ * `offboarding-evidence-<id>` for round 1, `-round<n>` after, `-rev<n>` for a round's pack made again
+ * (rotation tasks closed after it): one name per pack, its files beside each other.
+ */
+export function packBasename(requestId: string, round: number, revision = 1): string {
+  return `offboarding-evidence-${requestId.replace(/[^A-Za-z0-9._-]/g, '-')}${round > 1 ? `-round${round}` : ''}${revision > 1 ? `-rev${revision}` : ''}`;
 }
 
 /**
@@ -129,15 +136,81 @@ export class EvidencePublisher {
     });
   }
 
+  /** A rotation task was closed (recorded in the trail): asks for the pack to be made again (see republishForRotations). */
+  async rotationClosed(requestId: string): Promise<void> {
+    const closed = closedTaskCount(runView(await this.deps.audit.read(requestId)));
+    if (closed) await queueRotationPack(this.deps.deliveries.queue, { requestId, closed }, this.deps.deliveries.attempts);
+  }
+
   /**
-   * Queues the stored pack of `round` for everyone in OFFBOARD_COMPLIANCE, as Slack lists them now:
-   * compliance receives every round's pack by direct message, once per person.
+   * Once rotation tasks were closed after the round's pack was stored (`closed`: how many are closed
+   * with the closing that asked), makes the pack again from the whole trail, stores it as the round's
+   * next revision (superseding the earlier one) where the first went, and sends it to compliance.
+   * Nothing is made while the round runs (its own pack will cover the closing) or when the stored
+   * pack covers that many closings already: a retry, or a second closing's job after the first's
+   * pack covered both, makes none.
    */
-  async sendToCompliance(requestId: string, round: number): Promise<void> {
+  async republishForRotations(requestId: string, closed: number): Promise<void> {
+    await this.deps.lock.with('evidence-rotation', requestId, () => this.republish(requestId, closed));
+  }
+
+  private async republish(requestId: string, closed: number): Promise<void> {
+    const { audit, store } = this.deps;
+    let stored = await audit.chain(requestId);
+    const view = runView(recordsOf(stored.entries));
+    if (!view.current.finished) return;
+    const { round } = view.current;
+    const latest = view.reports.findLast((e) => e.round === round);
+    // The round finished but its pack is not stored yet: retried until it is, then compared with it.
+    if (!latest) throw new Error(`${requestId} finished round ${round} but its evidence pack is not stored yet; the rotation closing waits for it`);
+    const end = stored.entries.findIndex((e) => e.hash === latest.chainHead);
+    const covered = closedTaskCount(runView(recordsOf(end >= 0 ? stored.entries.slice(0, end + 1) : stored.entries)));
+    if (covered >= closed) {
+      // Stored by an earlier try that died before queueing compliance's copies: queued again (once per person).
+      if ((latest.revision ?? 1) > 1) await this.sendToCompliance(requestId, round, latest.revision);
+      return;
+    }
+    const request = await store.mustGet(requestId);
+    const thread = request.approvalMessage;
+    if (!thread) throw new Error(`${requestId} has no approval message to attach the evidence to`);
+    if (await this.recordNames(requestId, stored.entries)) stored = await audit.chain(requestId);
+    const revision = (latest.revision ?? 1) + 1;
+    const rendered = await this.render(requestId, round, stored, stored.entries, revision);
+    if (this.options.dir) await this.writeToDir(rendered);
+    const files = this.options.inThread
+      ? await this.upload(
+          rendered,
+          thread.channel,
+          thread.ts,
+          `Evidence pack for ${requestId}, round ${round}, made again because rotation tasks were closed after it: it supersedes the earlier pack (JSON SHA-256 ${latest.sha256 ?? 'not recorded'}). ${rendered.manifest ? `Signed with key ${rendered.manifest.key_id}` : 'Unsigned'}. JSON SHA-256 ${rendered.sha256}.`,
+        )
+      : [];
+    await audit.append(requestId, {
+      type: 'report.published',
+      round,
+      revision,
+      ...(latest.sha256 ? { supersedes: latest.sha256 } : {}),
+      filename: rendered.names.pdf,
+      ...(files.length ? { fileId: files.find((f) => f.name === rendered.names.pdf)?.id ?? files[0]!.id, files } : {}),
+      sha256: rendered.sha256,
+      chainHead: rendered.pack.chain.head,
+      ...(rendered.manifest ? { keyId: rendered.manifest.key_id } : {}),
+    });
+    await this.sendToCompliance(requestId, round, revision);
+    // The checklist names the pack that stands now.
+    await this.deps.outbox.refreshChecklist(requestId);
+  }
+
+  /**
+   * Queues the stored pack of `round` (its `revision`, when made again) for everyone in
+   * OFFBOARD_COMPLIANCE, as Slack lists them now: compliance receives every round's pack, and each
+   * pack made again, by direct message, once per person.
+   */
+  async sendToCompliance(requestId: string, round: number, revision?: number): Promise<void> {
     if (!this.options.compliance) return;
     const { queue, attempts } = this.deps.deliveries;
     for (const userId of await this.deps.directory.members(this.options.compliance))
-      await queueDelivery(queue, { requestId, round, userId, via: 'compliance' }, attempts);
+      await queueDelivery(queue, { requestId, round, userId, via: 'compliance', ...(revision && revision > 1 ? { revision } : {}) }, attempts);
   }
 
   /**
@@ -145,17 +218,18 @@ export class EvidencePublisher {
    * it stood when the pack was stored, and records it. A compliance delivery already recorded is
    * not sent again, however often the job runs.
    */
-  async deliver(requestId: string, round: number, userId: string, via: EvidenceChannel): Promise<void> {
+  async deliver(requestId: string, round: number, userId: string, via: EvidenceChannel, revision = 1): Promise<void> {
     const { audit, slack } = this.deps;
     const stored = await audit.chain(requestId);
     const view = runView(recordsOf(stored.entries));
-    if (via === 'compliance' && view.evidence.some((e) => e.outcome === 'given' && e.actor === userId && e.via === 'compliance' && e.round === round)) return;
-    const report = view.reports.findLast((e) => e.round === round);
-    if (!report) throw new Error(`${requestId} has no stored evidence pack of round ${round} to deliver`);
+    const given = (e: { round: number; revision?: number }) => e.round === round && (e.revision ?? 1) === revision;
+    if (via === 'compliance' && view.evidence.some((e) => e.outcome === 'given' && e.actor === userId && e.via === 'compliance' && given(e))) return;
+    const report = view.reports.findLast(given);
+    if (!report) throw new Error(`${requestId} has no stored evidence pack of round ${round}${revision > 1 ? `, revision ${revision},` : ''} to deliver`);
     // The pack as stored covers the trail up to its head: the same entries give the same pack.
     const end = stored.entries.findIndex((e) => e.hash === report.chainHead);
     const covered = end >= 0 ? stored.entries.slice(0, end + 1) : stored.entries;
-    const rendered = await this.render(requestId, round, stored, covered);
+    const rendered = await this.render(requestId, round, stored, covered, revision);
     let channel: string | undefined;
     try {
       channel = (await slack.conversations.open({ users: userId })).channel?.id;
@@ -167,9 +241,17 @@ export class EvidencePublisher {
       rendered,
       channel,
       undefined,
-      `Evidence pack for ${requestId}, round ${round}${via === 'compliance' ? ', sent to you as compliance' : ', as you asked'}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}. Keep it where only those allowed can read it.`,
+      `Evidence pack for ${requestId}, round ${round}${via === 'compliance' ? ', sent to you as compliance' : ', as you asked'}${revision > 1 ? `, made again because rotation tasks were closed after the round: it supersedes the earlier pack${report.supersedes ? ` (JSON SHA-256 ${report.supersedes})` : ''}` : ''}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}. Keep it where only those allowed can read it.`,
     );
-    await audit.append(requestId, { type: 'evidence.downloaded', actor: userId, via, round, sha256: rendered.sha256, files });
+    await audit.append(requestId, {
+      type: 'evidence.downloaded',
+      actor: userId,
+      via,
+      round,
+      ...(revision > 1 ? { revision } : {}),
+      sha256: rendered.sha256,
+      files,
+    });
   }
 
   /**
@@ -239,12 +321,12 @@ export class EvidencePublisher {
    * a broken chain is said on the pack's cover, alerted once in the thread and the approval
    * channel, logged and counted.
    */
-  async render(requestId: string, round: number, stored: StoredChain, covered: ChainEntry[] = stored.entries): Promise<RenderedPack> {
+  async render(requestId: string, round: number, stored: StoredChain, covered: ChainEntry[] = stored.entries, revision = 1): Promise<RenderedPack> {
     const checked = await this.checkChain(requestId, stored);
     // Pack, JSON and PDF are made on the render thread: this process may be answering Slack.
     const render = this.options.onCallingThread ? renderOnThisThread : renderEvidencePack;
     const { pack, json, sha256, pdf } = await render({ requestId, round, entries: covered, generator: generatorInfo(), keyId: this.keyId, checked });
-    const base = packBasename(requestId, round);
+    const base = packBasename(requestId, round, revision);
     const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
     const manifest = this.options.signingKey ? signPack({ json, pdf, names }, pack, this.options.signingKey) : undefined;
     return { pack, json, sha256, pdf, manifest, names };

@@ -3,6 +3,7 @@ import { roundName } from '../runs/run-view.js';
 import { isoTime, plural } from './format.js';
 import { COLORS } from './pdf-layout.js';
 import type { PdfContext } from './pdf-context.js';
+import type { PackRotationTask } from './evidence-pack.js';
 
 export function retentionSection(ctx: PdfContext): void {
   const { layout, pack } = ctx;
@@ -22,6 +23,15 @@ export function retentionSection(ctx: PdfContext): void {
       : 'none: no successor was named, and the bot handed nothing over',
   );
   if (rotated.length) layout.bullets(rotated.map((t) => botRotationLine(ctx, t)));
+  const tasks = pack.rotation_tasks ?? [];
+  if (tasks.length) {
+    const open = tasks.filter((t) => t.state === 'open').length;
+    layout.field(
+      'Rotation tasks',
+      `${plural(tasks.length, 'credential')} the person made or has seen, to be rotated: ${open ? `${open} still open` : 'every one closed'}`,
+    );
+    layout.bullets(tasks.map((t) => rotationTaskLine(ctx, t)));
+  }
   if (r?.created_items) {
     const to = r.created_items.choice === 'hand_over' && r.successor_slack_user_id ? ` (${ctx.person(r.successor_slack_user_id)})` : '';
     layout.field('What they created', `${r.created_items.label}${to}`);
@@ -164,6 +174,22 @@ export function integritySection(ctx: PdfContext): void {
     size: 9,
     color: COLORS.muted,
   });
+}
+
+/** One rotation task as it stands: open, attested by a person (not read back), or rotated by the bot (read back). */
+function rotationTaskLine(ctx: PdfContext, t: PackRotationTask): string {
+  const what = `${t.label} (${t.id}), ${t.where}`;
+  const note = t.note ? `; ${t.state === 'not_needed' ? 'reason' : 'note'}: ${t.note}` : '';
+  switch (t.state) {
+    case 'open':
+      return `${what}: OPEN, not rotated yet.`;
+    case 'rotated_myself':
+      return `${what}: rotated, attested by ${ctx.person(t.closed_by!)} at ${isoTime(t.closed_at!)}; not read back${note}.`;
+    case 'not_needed':
+      return `${what}: not needed, attested by ${ctx.person(t.closed_by!)} at ${isoTime(t.closed_at!)}; not read back${note}.`;
+    case 'rotated_by_bot':
+      return `${what}: rotated by the bot at ${ctx.person(t.closed_by!)}'s request, the old one disabled at ${isoTime(t.closed_at!)}, confirmed by read-back${note}.`;
+  }
 }
 
 /** One credential the bot rotated (Rotate for me), each stage with who and when, and what was read back. */

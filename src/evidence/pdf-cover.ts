@@ -29,6 +29,14 @@ export function coverPage(ctx: PdfContext): void {
   const round = pack.rounds.find((x) => x.round === pack.round);
   layout.field('Round', round ? `${pack.round}: ${roundName(round, ctx.person)}` : String(pack.round), { size: 12 });
   layout.field('Generated at', `${isoTime(pack.generated_at)} (the time of the last entry covered)`, { size: 12 });
+  // A pack made again (rotation tasks closed after the round's pack): the earlier one is in the trail it covers.
+  const earlier = ctx.view.reports.findLast((e) => e.round === pack.round);
+  if (earlier)
+    layout.field(
+      'Supersedes',
+      `the pack of this round stored at ${isoTime(earlier.at)}${earlier.sha256 ? ` (JSON SHA-256 ${earlier.sha256})` : ''}: made again from the whole trail because rotation tasks were closed after it`,
+      { size: 10 },
+    );
   layout.field('Generator', `${pack.generator.name} ${pack.generator.version}, commit ${pack.generator.commit}`, { size: 10 });
   layout.field(
     'Signature',

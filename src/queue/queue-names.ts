@@ -26,6 +26,9 @@ export const IDENTIFY_JOB = 'identify';
 /** Sends a stored evidence pack to one person by direct message, and records it. */
 export const DELIVER_EVIDENCE_JOB = 'deliver-evidence';
 
+/** Makes a round's pack again, from the whole trail, once rotation tasks were closed after it was stored. */
+export const EVIDENCE_ROTATION_JOB = 'evidence-rotation';
+
 /** Sends the summary of a bulk request (src/evidence/batch-summary.ts) to one person by direct message. */
 export const DELIVER_BATCH_SUMMARY_JOB = 'deliver-batch-summary';
 

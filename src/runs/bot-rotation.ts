@@ -9,7 +9,7 @@ import type { RunDeps } from './run-deps.js';
 import { rotationKey, runView, type BotRotation, type RunView } from './run-view.js';
 
 /** What the bot's rotation work uses: the request and its trail, the systems with their clients, and Slack output. */
-export type RotationWorkDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'plan'>;
+export type RotationWorkDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' | 'plan' | 'evidence'>;
 
 /** The replacement's name: fixed by the request and the task, so a retry finds the one an earlier attempt made. */
 export const replacementName = (requestId: string, code: string) => `offboard-rotation-${requestId}-${code}`;
@@ -83,7 +83,9 @@ async function rotationWork({ requestId, stepId, itemId, work, attempt }: Rotati
     return;
   }
   const n = attempt ?? 1;
-  if (bot.retired || !bot.replaced || bot.holds.some((h) => h.attempt === n)) return;
+  // Retired already: a try that died after recording it asks for the new pack again (one job per closing).
+  if (bot.retired) return deps.evidence.rotationClosed(requestId);
+  if (!bot.replaced || bot.holds.some((h) => h.attempt === n)) return;
   const now = await rotate.read(itemId);
   if (now && !now.disabled) {
     if (now.lastUsed && Date.parse(now.lastUsed) > Date.parse(bot.replaced.replacementCreatedAt)) {
@@ -101,6 +103,8 @@ async function rotationWork({ requestId, stepId, itemId, work, attempt }: Rotati
     attempt: n,
     ...(now ? {} : { detail: 'no longer exists: nothing left to disable' }),
   });
+  // A pack stored before the bot closed the task does not show it: a new one is made from the whole trail.
+  await deps.evidence.rotationClosed(requestId);
   // Switched after the deletion began: the delete phase has come for it already.
   if (view.rounds.some((r) => r.phase === 'delete')) await deleteOld(requestId, task, rotate, deps);
   await deps.outbox.refreshChecklist(requestId);

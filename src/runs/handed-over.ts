@@ -29,6 +29,9 @@ export interface RotationTask extends HandedOverItem {
 /** Still to do: nobody closed it, and the bot has not (yet) disabled the old credential. */
 export const isOpenTask = (t: Pick<RotationTask, 'closed' | 'bot'>): boolean => !t.closed && !t.bot?.retired;
 
+/** How many rotation tasks the trail shows closed (by a person, or rotated by the bot): what names a closing's new pack. */
+export const closedTaskCount = (view: RunView): number => rotationTasks(view).filter((t) => !isOpenTask(t)).length;
+
 /**
  * Everything the run's removing phases kept on purpose (`kept`: left working for the successor),
  * each once however many phases and rounds kept it, with its last use and console link from what

@@ -4,7 +4,7 @@ import type { RequestStore } from '../requests/request-store.js';
 import { escapeText, user } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
 import type { SlackOutbox } from '../slack/slack-outbox.js';
-import { rotationTasks, type RotationTask } from './handed-over.js';
+import { closedTaskCount, rotationTasks, type RotationTask } from './handed-over.js';
 import type { RotationJobs } from './rotation-queue.js';
 import { rotationKey, runView } from './run-view.js';
 
@@ -55,6 +55,8 @@ export class RotationDesk {
       ...(note ? { note } : {}),
     });
     if (!stated) return (await this.openTask(requestId, code)).refusal ?? { kind: 'refused', reason: 'This task was closed meanwhile.' };
+    // A pack stored before this closing does not show it: a new one is made from the whole trail.
+    await this.o.jobs.repack(requestId, closedTaskCount(runView(await this.o.audit.read(requestId))));
     await this.o.outbox.refreshChecklist(requestId);
     return { kind: 'closed', label: task!.label };
   }

@@ -1,10 +1,13 @@
 import type { Queue } from 'bullmq';
+import { queueRotationPack } from '../evidence/evidence-delivery.js';
 import { ROTATION_JOB, type RotationJobData } from '../queue/queue-names.js';
 
 /** Where a rotation task's work is queued: what the desk needs, so a test can see what it asked for. */
 export interface RotationJobs {
   /** Queues the work; the same work of the same task while one is queued adds nothing. */
   queue(data: RotationJobData, code: string): Promise<void>;
+  /** A task was closed (`closed`: how many are closed now): the round's pack is made again, once per closing. */
+  repack(requestId: string, closed: number): Promise<void>;
 }
 
 /** The work's job id: the request, the task's code, the work and the Switched it follows. */
@@ -30,5 +33,9 @@ export class RotationQueue implements RotationJobs {
   async queue(data: RotationJobData, code: string): Promise<void> {
     const jobId = rotationJobId(data, code);
     await this.runsQueue.add(ROTATION_JOB, data, { jobId, attempts: this.attempts, backoff: { type: 'offboard' }, removeOnComplete: true, removeOnFail: true });
+  }
+
+  async repack(requestId: string, closed: number): Promise<void> {
+    await queueRotationPack(this.runsQueue, { requestId, closed }, this.attempts);
   }
 }

@@ -43,7 +43,7 @@ describe('the evidence pack JSON', () => {
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
-    expect(pack.schema_version).toBe('1.5');
+    expect(pack.schema_version).toBe('1.6');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({
       decision: 'approved',

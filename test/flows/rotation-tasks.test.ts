@@ -6,7 +6,13 @@ import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { LocalStack } from '../../app/demo/local-stack.js';
+import { canonicalJson } from '../../src/audit/audit-chain.js';
+import { buildEvidencePack, type EvidencePack } from '../../src/evidence/evidence-pack.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
+import { verifyPackFile } from '../../src/verify/verify-pack.js';
 import { startOffboardBot } from '../../app/offboard-bot.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { Keys } from '../../src/redis.js';
@@ -191,6 +197,15 @@ describe('Rotate for me', () => {
     expect(stack.ibm.apiKey(replaced!.replacementId)!.disabled).toBe(false);
     await stack.slack.waitFor(() => checklist().includes('rotated by the bot') && checklist().includes('confirmed by read-back'), { timeoutMs: 15_000 });
     expect(checklist()).toContain('2 of 3 credential(s) still to rotate');
+    // Closed after the round's pack: a new pack lists it rotated by the bot, read back.
+    const again = await stack.slack.waitFor(() => stack.slack.files.find((f) => f.filename === `offboarding-evidence-${id}-rev2.json`), { timeoutMs: 20_000 });
+    const { rotation_tasks: listed } = JSON.parse(Buffer.from(again.bytes).toString('utf8')) as EvidencePack;
+    expect(listed?.find((t) => t.id === old)).toMatchObject({
+      state: 'rotated_by_bot',
+      closed_by: PEOPLE.taylor,
+      assurance: 'read_back',
+      replacement_id: replaced!.replacementId,
+    });
     // Disabled, not deleted, until the delete phase.
     expect(stack.ibm.apiKey(old)).toBeDefined();
     expect(eventsOf(trail, 'rotation.deleted')).toEqual([]);
@@ -368,5 +383,159 @@ describe('Rotate for me', () => {
     expect(eventsOf(trail, 'rotation.retired')).toHaveLength(1);
     expect(stack.ibm.resourceKey(SIM_NHI_IDS.janeResourceKey)).toBeUndefined();
     expect(stack.ibm.apiKey(SIM_NHI_IDS.mintedKey)).toBeUndefined();
+  });
+});
+
+describe('the evidence keeps up with rotation tasks closed after the round', () => {
+  /** The pack JSON Slack holds under this file name, parsed, with its bytes. */
+  const packFile = (stack: LocalStack, name: string) => {
+    const file = stack.slack.files.find((f) => f.filename === name);
+    return file ? { bytes: new Uint8Array(file.bytes), pack: JSON.parse(Buffer.from(file.bytes).toString('utf8')) as EvidencePack } : undefined;
+  };
+  const first = (id: string) => `offboarding-evidence-${id}.json`;
+  const revision = (id: string, n: number) => `offboarding-evidence-${id}-rev${n}.json`;
+  const stateOf = (pack: EvidencePack, itemId: string) => pack.rotation_tasks?.find((t) => t.id === itemId);
+
+  /** Jane handed over, her first round's pack stored and sent to compliance (Dana). */
+  async function packStored() {
+    const started = await handedOver({ env: { OFFBOARD_COMPLIANCE: PEOPLE.dana } });
+    const { stack, id } = started;
+    const stored = await stack.slack.waitFor(() => packFile(stack, first(id)), { timeoutMs: 20_000 });
+    return { ...started, stored };
+  }
+
+  /** The runs queue as the bot's workers see it: where a closing's new pack is asked for. */
+  const runsQueue = (stack: LocalStack) =>
+    new Queue(QUEUES.runs, { connection: new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null }), prefix: stack.config.redisPrefix });
+
+  it("an open task is listed open in the round's pack, and neither the pack's outcome nor the checklist says all is done", async () => {
+    const { stored, checklist } = await packStored();
+    expect(stored.pack.schema_version).toBe('1.6');
+    expect(stored.pack.rotation_tasks?.map((t) => [t.id, t.state, t.closed_by]).sort()).toEqual(
+      [
+        [SIM_NHI_IDS.ciPipelineKey, 'open', null],
+        [SIM_NHI_IDS.janeResourceKey, 'open', null],
+        [SIM_NHI_IDS.logShipperJaneKey, 'open', null],
+      ].sort(),
+    );
+    expect(stored.pack.outcome.text).toMatch(/; 3 rotation task\(s\) still open$/);
+    expect(checklist()).toContain('3 rotation task(s) still open (listed below).');
+    expect(verifyPackFile(stored.bytes, { allowUnsigned: true })).toMatchObject({ code: 0 });
+    // A pack exported as 1.5, before tasks were listed, still rebuilds whole from the same trail.
+    const { chain, generator, round, request_id: requestId } = stored.pack;
+    const old = buildEvidencePack({ requestId, round, entries: chain.entries, generator, checked: chain.checked, schemaVersion: '1.5' });
+    expect(old.rotation_tasks).toBeUndefined();
+    expect(old.outcome.text).not.toContain('still open');
+    expect(verifyPackFile(Buffer.from(canonicalJson(old)), { allowUnsigned: true })).toMatchObject({ code: 0 });
+  });
+
+  it("a task closed after the round's pack makes a new pack from the whole trail, listing it closed by that person, which verifies and reaches compliance saying it supersedes the earlier one", async () => {
+    const { stack, player, id, codeOf, stored, checklist } = await packStored();
+    await stack.slack.waitFor(
+      () => stack.slack.files.some((f) => f.filename === first(id) && stack.slack.messages(PEOPLE.dana).some((m) => m.files?.includes(f.id))),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, codeOf(SIM_NHI_IDS.janeResourceKey));
+
+    const again = await stack.slack.waitFor(() => packFile(stack, revision(id, 2)), { timeoutMs: 20_000 });
+    expect(stateOf(again.pack, SIM_NHI_IDS.janeResourceKey)).toMatchObject({ state: 'rotated_myself', closed_by: PEOPLE.taylor, assurance: 'attested' });
+    expect(Date.parse(stateOf(again.pack, SIM_NHI_IDS.janeResourceKey)!.closed_at!)).not.toBeNaN();
+    expect(stateOf(again.pack, SIM_NHI_IDS.ciPipelineKey)).toMatchObject({ state: 'open', closed_by: null });
+    expect(again.pack.outcome.text).toMatch(/; 2 rotation task\(s\) still open$/);
+    expect(again.pack.round).toBe(1);
+    // The whole trail: everything the first pack covered, and the closing after it.
+    expect(again.pack.chain.entries.slice(0, stored.pack.chain.length)).toEqual(stored.pack.chain.entries);
+    expect(verifyPackFile(again.bytes, { allowUnsigned: true })).toMatchObject({ code: 0 });
+
+    const reports = eventsOf(await readTrail(stack, id), 'report.published');
+    expect(reports).toEqual([
+      expect.not.objectContaining({ revision: expect.anything() }),
+      expect.objectContaining({ round: 1, revision: 2, supersedes: reports[0]!.sha256 }),
+    ]);
+    // Where the first went: compliance's direct message, saying why it supersedes the first.
+    const told = await stack.slack.waitFor(
+      () => stack.slack.messages(PEOPLE.dana).find((m) => m.files?.some((f) => stack.slack.files.find((x) => x.id === f)?.filename === revision(id, 2))),
+      { timeoutMs: 20_000 },
+    );
+    expect(told.text).toContain(`supersedes the earlier pack (JSON SHA-256 ${reports[0]!.sha256})`);
+    expect(told.text).toContain('rotation tasks were closed');
+    await stack.slack.waitFor(() => checklist().includes(`offboarding-evidence-${id}-rev2.pdf`), { timeoutMs: 15_000 });
+    expect(checklist()).toContain('2 rotation task(s) still open');
+
+    // The PDF says what it supersedes and lists every task with where it stands.
+    const pdf = stack.slack.files.find((f) => f.filename === `offboarding-evidence-${id}-rev2.pdf`)!;
+    const pdfText = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(pdfText).toContain(`JSON SHA-256 ${reports[0]!.sha256}): made again from the whole trail because rotation tasks were closed after it`);
+    expect(pdfText).toContain('3 credentials the person made or has seen, to be rotated: 2 still open');
+    expect(pdfText).toMatch(new RegExp(`\\(${SIM_NHI_IDS.janeResourceKey}\\), [^:]+: rotated, attested by [^(]*\\(${PEOPLE.taylor}\\)`));
+  });
+
+  it('two quick closings make at most two new packs, the last listing both; never one missing the later closing', async () => {
+    const { stack, player, id, codeOf } = await packStored();
+    await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, codeOf(SIM_NHI_IDS.janeResourceKey));
+    await player.rotation(PEOPLE.alex, 'rotatedMyself', id, codeOf(SIM_NHI_IDS.logShipperJaneKey));
+    const queue = runsQueue(stack);
+    try {
+      // Each closing's job has run to its end (made a pack, or found one covering it).
+      await eventually(
+        async () => {
+          const jobs = await Promise.all([1, 2].map((n) => queue.getJob(`${id}.evidence.rotation.${n}`)));
+          return (await Promise.all(jobs.map((j) => j?.isCompleted() ?? false))).every(Boolean);
+        },
+        20_000,
+        "both closings' jobs done",
+      );
+    } finally {
+      await queue.close();
+    }
+    const reports = eventsOf(await readTrail(stack, id), 'report.published');
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    expect(reports.length).toBeLessThanOrEqual(3);
+    // Each pack made again is a new one: none twice, however the two jobs met.
+    expect(reports.map((r) => r.revision ?? 1)).toEqual(reports.map((_, i) => i + 1));
+    expect(new Set(reports.map((r) => r.sha256)).size).toBe(reports.length);
+    const last = await stack.slack.waitFor(() => packFile(stack, revision(id, reports.length)), { timeoutMs: 15_000 });
+    expect(stateOf(last.pack, SIM_NHI_IDS.janeResourceKey)).toMatchObject({ state: 'rotated_myself', closed_by: PEOPLE.taylor });
+    expect(stateOf(last.pack, SIM_NHI_IDS.logShipperJaneKey)).toMatchObject({ state: 'rotated_myself', closed_by: PEOPLE.alex });
+    expect(last.pack.outcome.text).toMatch(/; 1 rotation task\(s\) still open$/);
+  });
+
+  it('a closing recorded but whose new pack was never asked for (the process died between the two) gets it at the next rotation reminder', async () => {
+    const { stack, id, tasks } = await handedOver({ env: { OFFBOARD_ROTATION_REMIND_AFTER: '2s' } });
+    await stack.slack.waitFor(() => packFile(stack, first(id)), { timeoutMs: 20_000 });
+    const task = tasks.find((t) => t.id === SIM_NHI_IDS.janeResourceKey)!;
+    const redis = new Redis(stack.config.redisUrl);
+    try {
+      // What the click wrote before its process died: the closing, and no job.
+      await new AuditTrail(redis, new Keys(stack.config.redisPrefix)).append(id, {
+        type: 'rotation.closed',
+        stepId: task.stepId,
+        itemId: task.id,
+        actor: PEOPLE.taylor,
+        outcome: 'rotated_myself',
+      });
+    } finally {
+      redis.disconnect();
+    }
+    const again = await stack.slack.waitFor(() => packFile(stack, revision(id, 2)), { timeoutMs: 20_000 });
+    expect(stateOf(again.pack, SIM_NHI_IDS.janeResourceKey)).toMatchObject({ state: 'rotated_myself', closed_by: PEOPLE.taylor });
+    expect(eventsOf(await readTrail(stack, id), 'rotation.reminded').length).toBeGreaterThan(0);
+  });
+
+  it('a refused click asks for no new pack, and none is made', async () => {
+    const { stack, player, id, codeOf } = await packStored();
+    await player.rotation(PEOPLE.chris, 'rotatedMyself', id, codeOf(SIM_NHI_IDS.janeResourceKey));
+    await player.rotation(PEOPLE.jane, 'rotatedMyself', id, codeOf(SIM_NHI_IDS.janeResourceKey));
+    expect(ephemeralsFor(stack, PEOPLE.chris).at(-1)?.text).toContain('so nothing was recorded');
+    const queue = runsQueue(stack);
+    try {
+      expect(await queue.getJob(`${id}.evidence.rotation.1`)).toBeUndefined();
+    } finally {
+      await queue.close();
+    }
+    expect(eventsOf(await readTrail(stack, id), 'report.published')).toHaveLength(1);
+    expect(stack.slack.files.filter((f) => f.filename.includes('-rev'))).toEqual([]);
   });
 });

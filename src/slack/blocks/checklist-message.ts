@@ -1,7 +1,7 @@
 import type { Phase } from '../../audit/audit-event.js';
 import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
-import { rotationTasks } from '../../runs/handed-over.js';
+import { isOpenTask, rotationTasks } from '../../runs/handed-over.js';
 import { rotationBlocks, rotationsBeyond } from './rotation-tasks.js';
 import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, uncheckedOf, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
@@ -53,15 +53,18 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
   });
 
   const notChecked = finished?.uncheckedSteps?.length ?? 0;
+  // Every step may be done while credentials she made or saw still wait for rotation: never "all done" then.
+  const openRotations = rotationTasks(view).filter(isOpenTask).length;
+  const stillOpen = openRotations ? ` ${openRotations} rotation task(s) still open (listed below).` : '';
   const footer = finished
     ? finished.outcome === 'verified'
-      ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.`
+      ? `:white_check_mark: Finished ${slackDate(finished.at)}: every step verified.${stillOpen}`
       : finished.outcome === 'attested'
-        ? `:ballot_box_with_check: Finished ${slackDate(finished.at)}: every step verified by read-back or attested by the person named above.`
+        ? `:ballot_box_with_check: Finished ${slackDate(finished.at)}: every step verified by read-back or attested by the person named above.${stillOpen}`
         : finished.outcome === 'residual'
           ? `:large_orange_circle: Finished ${slackDate(finished.at)}: residual access remains (amber above): it must be removed by hand.${notChecked ? ` ${notCheckedText(notChecked)}` : ' Every other step verified.'}`
           : finished.outcome === 'unchecked'
-            ? `:grey_question: Finished ${slackDate(finished.at)}: ${steps.some((s) => s.state === 'attested') ? 'verified by read-back or attested by the person named above' : 'verified'}, except ${notCheckedText(notChecked)}`
+            ? `:grey_question: Finished ${slackDate(finished.at)}: ${steps.some((s) => s.state === 'attested') ? 'verified by read-back or attested by the person named above' : 'verified'}, except ${notCheckedText(notChecked)}${stillOpen}`
             : `:x: Finished ${slackDate(finished.at)} with ${finished.failedSteps.length} failed step(s); see the reasons above and the evidence report. An approver can retry them once the cause is fixed.`
     : r.status === 'pending' && steps.length === 0
       ? // Posted once approved: a pending request with one was rescheduled before its run started.
