@@ -150,6 +150,7 @@ export class ApprovalPublisher {
       others: need.deciders.filter((d) => !first.has(d)),
       rejectionsNeeded: need.rule.rejections,
       rejectedBy,
+      ...(need.rule.approverGroups ? { approverGroups: need.rule.approverGroups } : {}),
     };
   }
 }

@@ -185,6 +185,8 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
     const id = await player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'resignation', ticket: 'HR-3' });
     expect(messageText(player, id)).toContain(`*Approval* (rule \\"Contractors\\"): one approval from ${DANA}, ${RILEY}.`);
     expect(messageText(player, id)).toContain("Approving asks for the person's email or name to be typed.");
+    expect(messageText(player, id)).toContain('only members of the user group S0SECURE (rule \\"Contractors\\") can decide');
+    expect(messageText(player, id)).not.toContain('only offboarding approvers can decide');
 
     // Alex approves for the bot in general, but this rule names another group.
     await player.click(PEOPLE.alex, 'approve', id);
