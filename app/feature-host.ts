@@ -8,7 +8,7 @@ import { openAboutUser } from '../src/requests/open-about-user.js';
 
 /** Each system's host for its features (src/connectors/system-feature.ts): the bot's parts, every name put under the system's id. */
 export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
-  const { config, slack, redis, keys, store, directory, queues, logger } = parts;
+  const { config, slack, redis, keys, store, directory, queues, logger, audit, outbox } = parts;
   const posted = new PostedMessages({ slack, redis, keys, logger });
   return (system) => ({
     channel: config.approvalChannel,
@@ -36,6 +36,10 @@ export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
         removeOnComplete: true,
         removeOnFail: keepFailed ? 100 : true,
       });
+    },
+    async reviewed(requestId, stepId, by) {
+      await audit.append(requestId, { type: 'review.recorded', stepId, actor: by });
+      await outbox.refreshChecklist(requestId);
     },
     now: () => Date.now(),
   });

@@ -6,7 +6,7 @@ export { processFinishRun } from './finish-run.js';
 export { processIdentify } from './identify.js';
 export { processPreview } from './preview-inventory.js';
 export { processRescan } from './rescan.js';
-export { processStartDeletion } from './start-deletion.js';
+export { processReviewReminder, processStartDeletion } from './start-deletion.js';
 export { processSlackOutput } from './slack-output.js';
 export { SYSTEMS } from './systems.js';
 

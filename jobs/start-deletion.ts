@@ -1,6 +1,8 @@
 import { DelayedError, type Job } from 'bullmq';
 import { requestJobDataSchema } from '../src/queue/queue-names.js';
+import { remindOfReviews } from '../src/runs/review-reminders.js';
 import { grantRound, type PhaseRoundDeps } from '../src/runs/phase-rounds.js';
+import type { RunDeps } from '../src/runs/run-deps.js';
 
 /** While another round of the request runs (a retry of its disable), the deletion waits this long and looks again. */
 const WAIT_FOR_ROUND_MS = 60_000;
@@ -18,4 +20,12 @@ export async function processStartDeletion(job: Job, deps: PhaseRoundDeps, token
     await job.moveToDelayed(Date.now() + WAIT_FOR_ROUND_MS, token);
     throw new DelayedError();
   }
+}
+
+/** A day before the deletion: the approvers are called on if a review its steps wait for is still not made, and the person still waits for it. */
+export async function processReviewReminder(job: Job, deps: Pick<RunDeps, 'store' | 'audit' | 'outbox'>): Promise<void> {
+  const { requestId } = requestJobDataSchema.parse(job.data);
+  const request = await deps.store.mustGet(requestId);
+  if (request.status !== 'disabled') return;
+  await remindOfReviews(requestId, 'day-before', deps);
 }

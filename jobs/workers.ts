@@ -13,6 +13,7 @@ import {
   pendingJobDataSchema,
   QUEUES,
   RESCAN_JOB,
+  REVIEW_REMINDER_JOB,
   ROTATION_JOB,
   ROTATION_REMIND_JOB,
   rotationReminderDataSchema,
@@ -33,6 +34,7 @@ import {
   processPreview,
   processRescan,
   processSlackOutput,
+  processReviewReminder,
   processStartDeletion,
   stepJobsByName,
 } from './index.js';
@@ -58,6 +60,7 @@ const RUN_JOBS: Record<string, (job: Job, deps: RunDeps, token?: string) => Prom
   [IDENTIFY_JOB]: processIdentify,
   [FINISH_RUN_JOB]: processFinishRun,
   [START_DELETION_JOB]: processStartDeletion,
+  [REVIEW_REMINDER_JOB]: processReviewReminder,
   [RESCAN_JOB]: processRescan,
   [DELIVER_EVIDENCE_JOB]: processDeliverEvidence,
   [EVIDENCE_ROTATION_JOB]: processRotationPack,

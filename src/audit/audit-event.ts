@@ -77,8 +77,13 @@ export type AuditEvent =
       /** What the round's systems say they do not reach (their modules' `notCovered`), as planned. */
       notCovered?: string[];
     }
-  /** The deletion phase will start at `at` unless the person is reinstated first. */
-  | { type: 'deletion.scheduled'; deleteAt: string }
+  /**
+   * The deletion phase will start at `at` unless the person is reinstated first. `reviews`: its steps
+   * that wait for a person's review (which SSH keys are theirs), offered in the checklist meanwhile.
+   */
+  | { type: 'deletion.scheduled'; deleteAt: string; reviews?: StepRef[] }
+  /** `actor` made the review step `stepId` waits for (the system's feature keeps what was decided). */
+  | { type: 'review.recorded'; stepId: string; actor: string }
   /**
    * A look, `afterMs` after a phase finished, for access that came back: anything beyond what the
    * phase left (a disabled key, the kept membership) is a finding, and any finding is an alert.

@@ -18,7 +18,7 @@ export interface StepRef {
    * A review a person makes before the step can end (which SSH keys are the person's): the button
    * the checklist shows beside the step until it is verified, routed to the system's feature.
    */
-  review?: { actionId: string; label: string };
+  review?: { actionId: string; label: string; sameLookAs?: string };
 }
 
 export function stepId(ref: Pick<StepRef, 'system' | 'scope' | 'step'>): string {

@@ -38,6 +38,11 @@ export interface FeatureHost {
    * (OFFBOARD_JOB_ATTEMPTS); the same `jobId` while one is queued adds nothing.
    */
   enqueue(job: string, data: Record<string, unknown>, options: { jobId: string; keepFailed?: boolean }): Promise<void>;
+  /**
+   * Records in the request's trail that `by` made the review its step `stepId` waits for (what was
+   * decided stays the feature's), and refreshes the checklist, which says so.
+   */
+  reviewed(requestId: string, stepId: string, by: string): Promise<void>;
   now(): number;
 }
 

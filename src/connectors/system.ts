@@ -61,7 +61,16 @@ export interface SystemStep<C> {
    * (which SSH keys are the person's): the checklist shows the feature's button beside the step
    * until it is verified, its value `<request id>|<step id>`.
    */
-  review?: { feature: string; button: string; label: string };
+  review?: {
+    feature: string;
+    button: string;
+    label: string;
+    /**
+     * A step of the disable phase that looks where the review does (same scope): where it could not
+     * look, neither can this step, so no review is asked there while the deletion waits.
+     */
+    sameLookAs?: string;
+  };
   /** Runs after the scope's other steps have finished: removing the person from the account itself. */
   closing?: boolean;
   /**

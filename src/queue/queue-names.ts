@@ -35,6 +35,9 @@ export const DELIVER_BATCH_SUMMARY_JOB = 'deliver-batch-summary';
 /** At the end of a grace period: starts the request's deletion round. */
 export const START_DELETION_JOB = 'start-deletion';
 
+/** A day before a deletion that waits for a review nobody has made: calls on the approvers. */
+export const REVIEW_REMINDER_JOB = 'review-reminder';
+
 /** At each interval after a phase: looks for access that came back. */
 export const RESCAN_JOB = 'rescan';
 /** A reminder of a run's open rotation tasks (see RotationReminders). */

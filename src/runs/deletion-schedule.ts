@@ -1,7 +1,11 @@
 import type { Queue } from 'bullmq';
-import { START_DELETION_JOB } from '../queue/queue-names.js';
+import { REVIEW_REMINDER_JOB, START_DELETION_JOB } from '../queue/queue-names.js';
 
 const jobId = (requestId: string) => `${requestId}.deletion`;
+const reminderId = (requestId: string) => `${requestId}.deletion-review`;
+
+/** How long before the deletion its approvers are reminded of a review it still waits for. */
+export const REVIEW_REMINDER_BEFORE_MS = 24 * 3600 * 1000;
 
 /**
  * The deletion at the end of a grace period: one delayed job per request with a fixed id, so it
@@ -11,7 +15,20 @@ const jobId = (requestId: string) => `${requestId}.deletion`;
 export class DeletionSchedule {
   constructor(private readonly runsQueue: Queue) {}
 
-  async schedule(requestId: string, at: Date, now = Date.now()): Promise<void> {
+  async schedule(requestId: string, at: Date, now = Date.now(), { reviews = false }: { reviews?: boolean } = {}): Promise<void> {
+    // Its steps wait for a review: a day before, the approvers hear of any nobody has made (the job looks then).
+    if (reviews && at.getTime() - REVIEW_REMINDER_BEFORE_MS > now)
+      await this.runsQueue.add(
+        REVIEW_REMINDER_JOB,
+        { requestId },
+        {
+          jobId: reminderId(requestId),
+          delay: at.getTime() - REVIEW_REMINDER_BEFORE_MS - now,
+          removeOnComplete: { age: 90 * 24 * 3600 },
+          attempts: 25,
+          backoff: { type: 'offboard' },
+        },
+      );
     await this.runsQueue.add(
       START_DELETION_JOB,
       { requestId },
@@ -39,7 +56,9 @@ export class DeletionSchedule {
 
   /** Cancels the deletion (a reinstatement); a deletion already starting is stopped by the request's status instead. */
   async cancel(requestId: string): Promise<void> {
-    const job = await this.runsQueue.getJob(jobId(requestId));
-    if (job && (await job.isDelayed())) await job.remove();
+    for (const id of [jobId(requestId), reminderId(requestId)]) {
+      const job = await this.runsQueue.getJob(id);
+      if (job && (await job.isDelayed())) await job.remove();
+    }
   }
 }

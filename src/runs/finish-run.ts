@@ -1,6 +1,8 @@
 import { RetryableError } from '../connectors/step-errors.js';
 import { deleteRotatedCredentials } from './bot-rotation.js';
-import { stepId } from '../connectors/step-ref.js';
+import { type StepRef, stepId } from '../connectors/step-ref.js';
+import { remindOfReviews } from './review-reminders.js';
+import { planSteps } from './run-flow.js';
 import type { OffboardRequest } from '../requests/request.js';
 import { isOpenTask, rotationTasks } from './handed-over.js';
 import type { RunDeps } from './run-deps.js';
@@ -51,9 +53,20 @@ export async function finishRun(requestId: string, deps: FinishRunDeps): Promise
   const next = statusAfter(phase, request);
   if (next === 'disabled') {
     const at = deletionTime(request, view)!;
-    if (!view.deletions.length) await deps.audit.appendOnce(requestId, 'deletion.scheduled', { type: 'deletion.scheduled', deleteAt: at.toISOString() });
+    // The deletion's steps that wait for a person's review: the checklist offers each during the grace period.
+    // Not where the step that looks as the review does could not look this round: nothing can be reviewed there.
+    const couldNotLook = (ref: StepRef) =>
+      ref.review?.sameLookAs !== undefined && steps.some((s) => s.id === stepId({ ...ref, step: ref.review!.sameLookAs! }) && s.state === 'unchecked');
+    const reviews = planSteps(deps.plan, { phase: 'delete', keepPerson: request.reason === 'role_change' }).filter((ref) => ref.review && !couldNotLook(ref));
+    if (!view.deletions.length)
+      await deps.audit.appendOnce(requestId, 'deletion.scheduled', {
+        type: 'deletion.scheduled',
+        deleteAt: at.toISOString(),
+        ...(reviews.length ? { reviews } : {}),
+      });
     // Scheduled before the status says so: the reconciler re-creates it for a disabled request anyway.
-    await deps.deletions.schedule(requestId, at);
+    await deps.deletions.schedule(requestId, at, Date.now(), { reviews: reviews.length > 0 });
+    await remindOfReviews(requestId, 'round-end', deps);
   }
   // Scheduled (idempotently) before the status moves on: this job re-runs until it has.
   if ((phase === 'disable' && next === 'disabled') || phase === 'delete') await deps.rescans.schedule(requestId, phase);

@@ -209,9 +209,10 @@ export class Reconciler {
     if (await this.deps.deletions.exists(id)) return 0;
     const request = await this.deps.store.get(id);
     if (!request) return 0;
-    const at = deletionTime(request, runView(await this.deps.audit.read(id)));
+    const view = runView(await this.deps.audit.read(id));
+    const at = deletionTime(request, view);
     if (!at) return 0;
-    await this.deps.deletions.schedule(id, at);
+    await this.deps.deletions.schedule(id, at, Date.now(), { reviews: (view.deletions.at(-1)?.reviews?.length ?? 0) > 0 });
     return this.record(id, 'deletion-rescheduled', `the deletion due ${at.toISOString()} was not scheduled; scheduled it`);
   }
 

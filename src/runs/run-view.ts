@@ -139,6 +139,8 @@ export interface RunView {
   reasks: TrailRecord<'request.rescheduled'>[];
   rejected?: TrailRecord<'request.rejected'>;
   deletions: TrailRecord<'deletion.scheduled'>[];
+  /** Reviews people made for steps that wait for one, in order. */
+  reviews: TrailRecord<'review.recorded'>[];
   rescans: TrailRecord<'rescan.done'>[];
   /** Every round's outcome as stated, in order. */
   finishes: TrailRecord<'run.finished'>[];
@@ -221,6 +223,7 @@ export function runView(trail: readonly AuditRecord[]): RunView {
     decisions: [],
     reasks: [],
     deletions: [],
+    reviews: [],
     rescans: [],
     rotations: new Map(),
     botRotations: new Map(),
@@ -356,6 +359,9 @@ export function runView(trail: readonly AuditRecord[]): RunView {
         break;
       case 'deletion.scheduled':
         view.deletions.push(e);
+        break;
+      case 'review.recorded':
+        view.reviews.push(e);
         break;
       case 'rescan.done':
         view.rescans.push(e);
@@ -682,4 +688,21 @@ export function roundName(r: { phase: string; kind: RoundKind; by?: string | nul
     case 'retry':
       return `retry by ${who} of the ${r.phase} phase's failed steps`;
   }
+}
+
+/** A review the scheduled deletion waits for (see `deletion.scheduled`), with its last one made, if any. */
+export interface AwaitedReview {
+  ref: StepRef;
+  stepId: string;
+  last?: TrailRecord<'review.recorded'>;
+}
+
+/** The reviews the scheduled deletion's steps wait for, each with the last one made. */
+export function awaitedReviews(view: RunView): AwaitedReview[] {
+  const deletion = view.deletions.at(-1);
+  return (deletion?.reviews ?? []).map((ref) => {
+    const id = stepId(ref);
+    const last = view.reviews.filter((r) => r.stepId === id).at(-1);
+    return { ref, stepId: id, ...(last ? { last } : {}) };
+  });
 }

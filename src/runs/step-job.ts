@@ -85,7 +85,15 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
       title: spec.title,
       systemTitle: system.title,
       scopeNoun: system.scopeNoun,
-      ...(spec.review ? { review: { actionId: featureActionId(system.id, spec.review.feature, spec.review.button), label: spec.review.label } } : {}),
+      ...(spec.review
+        ? {
+            review: {
+              actionId: featureActionId(system.id, spec.review.feature, spec.review.button),
+              label: spec.review.label,
+              ...(spec.review.sameLookAs ? { sameLookAs: spec.review.sameLookAs } : {}),
+            },
+          }
+        : {}),
     }),
     capabilities,
     async process(job, deps, token) {

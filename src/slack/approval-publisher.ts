@@ -54,24 +54,47 @@ export class ApprovalPublisher {
    * a request that cannot be read (so neither can its thread), in the channel itself.
    */
   async alert(requestId: string, text: string): Promise<void> {
-    const where = await this.alertPlace(requestId);
+    const { where, request } = await this.alertPlace(requestId);
+    const who = request ? await this.calledOn(request) : this.approvers;
     try {
-      await this.slack.chat.postMessage({ ...where, text: `${this.approvers ? `${this.approvers} ` : ''}${text}` });
+      await this.slack.chat.postMessage({ ...where, text: `${who ? `${who} ` : ''}${text}` });
     } catch (err) {
       throw classifySlackError('alert', err);
     }
   }
 
-  private async alertPlace(requestId: string): Promise<{ channel: string } | { channel: string; thread_ts: string; reply_broadcast: true }> {
+  private async alertPlace(
+    requestId: string,
+  ): Promise<{ where: { channel: string } | { channel: string; thread_ts: string; reply_broadcast: true }; request?: OffboardRequest }> {
     let request: OffboardRequest;
     try {
       request = await this.store.mustGet(requestId);
     } catch (err) {
-      if (err instanceof RequestUnreadableError) return { channel: this.channel };
+      if (err instanceof RequestUnreadableError) return { where: { channel: this.channel } };
       throw err;
     }
     if (!request.approvalMessage) throw new RetryableError(`alert about ${requestId}: the approval message is not posted yet`);
-    return { channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, reply_broadcast: true as const };
+    return { where: { channel: request.approvalMessage.channel, thread_ts: request.approvalMessage.ts, reply_broadcast: true as const }, request };
+  }
+
+  /**
+   * Who an alert calls on: for a request still waiting for its decision, those who can decide it (its
+   * rule's approver groups, else the approvers; for a bulk request, those of each person still
+   * waiting); once decided, the approvers, who retry, attest and reinstate.
+   */
+  private async calledOn(request: OffboardRequest): Promise<string> {
+    if (request.status !== 'pending') return this.approvers;
+    const waiting = request.batch
+      ? (await Promise.all((await this.store.batchMembers(request.batch.id)).map((id) => this.store.get(id)))).filter(
+          (r): r is OffboardRequest => r?.status === 'pending',
+        )
+      : [request];
+    const mentions = new Set<string>();
+    for (const r of waiting.length ? waiting : [request]) {
+      const { rule } = await this.requirements.of(r, runView(await this.audit.read(r.id)));
+      for (const who of rule.approverGroups?.map((g) => `<!subteam^${g}>`) ?? [this.approvers]) if (who) mentions.add(who);
+    }
+    return [...mentions].join(' ');
   }
 
   /** Posts the message once, across a crash or a lost answer (see PostedMessages); a re-run after the post only refreshes it. */
@@ -127,6 +150,7 @@ export class ApprovalPublisher {
       others: need.deciders.filter((d) => !first.has(d)),
       rejectionsNeeded: need.rule.rejections,
       rejectedBy,
+      ...(need.rule.approverGroups ? { approverGroups: need.rule.approverGroups } : {}),
     };
   }
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
-import { PEOPLE } from '../../app/demo/workspace.js';
+import { APPROVAL_CHANNEL, APPROVERS_GROUP, PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
@@ -185,6 +185,8 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
     const id = await player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'resignation', ticket: 'HR-3' });
     expect(messageText(player, id)).toContain(`*Approval* (rule \\"Contractors\\"): one approval from ${DANA}, ${RILEY}.`);
     expect(messageText(player, id)).toContain("Approving asks for the person's email or name to be typed.");
+    expect(messageText(player, id)).toContain('only members of the user group S0SECURE (rule \\"Contractors\\") can decide');
+    expect(messageText(player, id)).not.toContain('only offboarding approvers can decide');
 
     // Alex approves for the bot in general, but this rule names another group.
     await player.click(PEOPLE.alex, 'approve', id);
@@ -217,6 +219,27 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
       expect.objectContaining({ actor: PEOPLE.dana, rule: 'Contractors', approvers: [PEOPLE.dana, PEOPLE.riley] }),
     ]);
     expect(JSON.stringify(stack.slack.views.filter((v) => v.id === opened[0]!.id).at(-1)!.view)).toContain('is approved');
+  });
+
+  it("reminders call on the rule's own approver group, who can decide, and not on OFFBOARD_APPROVERS, who cannot; a request under the catch-all still calls on the approvers", async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_POLICY_FILE: contractors, OFFBOARD_REMIND_AFTER: '1s' }, extraUsergroups: groups });
+    const contractor = await player.request(PEOPLE.morgan, { person: PEOPLE.chris, reason: 'resignation', ticket: 'HR-5' });
+    const employee = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', ticket: 'HR-6' });
+    const reminderIn = (id: string) =>
+      stack.slack.waitFor(
+        () => stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).find((m) => m.text.includes(`Reminder: request *${id}*`)),
+        {
+          timeoutMs: 15_000,
+        },
+      );
+    const [toContractorDeciders, toApprovers] = await Promise.all([reminderIn(contractor), reminderIn(employee)]);
+    expect(toContractorDeciders.text).toMatch(/^<!subteam\^S0SECURE> :bell: Reminder/);
+    expect(toContractorDeciders.text).not.toContain(`<!subteam^${APPROVERS_GROUP}>`);
+    expect(toApprovers.text).toMatch(new RegExp(`^<!subteam\\^${APPROVERS_GROUP}> :bell: Reminder`));
+    expect(toApprovers.text).not.toContain('S0SECURE');
+    // Reminding decides nothing.
+    expect(await statusOf(stack, contractor)).toBe('pending');
+    expect(eventsOf(await readTrail(stack, contractor), 'request.approved')).toEqual([]);
   });
 
   it('a rule that takes two rejections: the first is recorded and the request stays pending; the second rejects it', async () => {

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import { APPROVAL_CHANNEL, APPROVERS_GROUP, PEOPLE } from '../../app/demo/workspace.js';
+import { QUEUES } from '../../src/queue/queue-names.js';
 import { VPC_REVIEW_ID } from '../../src/connectors/ibm-cloud/vpc/vpc-review-modal.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { Keys } from '../../src/redis.js';
@@ -106,6 +108,38 @@ async function evidenceOf(stack: LocalStack, player: SlackPlayer, id: string, ro
 }
 
 const checklistText = (player: SlackPlayer, id: string) => JSON.stringify(player.checklist(id)?.blocks ?? []);
+
+/** The disable round of Jane's request ended (every server attested by Alex) and the grace period begun: the request waits, disabled. */
+async function graceBegun() {
+  const { stack, player, id } = await janeLeaves('disable_then_delete');
+  const codes = await openServerTasks(stack, id);
+  for (const code of Object.values(codes)) await player.task(PEOPLE.alex, 'taskDone', id, SERVERS_STEP, code);
+  await finishedTrail(stack, id);
+  await stack.slack.waitFor(() => checklistText(player, id).includes('offboard_end_grace') || undefined, { timeoutMs: 20_000 });
+  return { stack, player, id };
+}
+
+/** The approvers' calls, in the request's thread, for a review the deletion waits for. */
+const reviewAlerts = (stack: LocalStack, player: SlackPlayer, id: string) =>
+  stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts).filter((m) => m.text.includes("needs an approver's review first"));
+
+/** Runs the reminder due a day before the deletion now, as if that day had come; resolves once its work is done. */
+async function dayBeforeDeletion(stack: LocalStack, player: SlackPlayer, id: string) {
+  const connection = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.runs, { connection, prefix: stack.config.redisPrefix });
+  try {
+    const job = await queue.getJob(`${id}.deletion-review`);
+    expect(await job?.isDelayed()).toBe(true);
+    // Due 29 days after the disable round, a day before the 30-day grace period ends.
+    expect(job!.delay).toBeGreaterThan(28 * 24 * 3600 * 1000);
+    await job!.promote();
+    await eventually(async () => (await queue.getJob(`${id}.deletion-review`))?.isCompleted(), 10_000, 'the reminder to run');
+  } finally {
+    await queue.close();
+    await connection.quit();
+  }
+  await player.settled();
+}
 
 describe('their SSH keys on VPC servers: one task per server, attested by an approver', () => {
   it('open from the disable phase, refuse the person leaving and a bystander, record one of two clicks, end the round attested, and are not asked again at the deletion', async () => {
@@ -289,6 +323,85 @@ describe('their SSH keys on VPC servers: one task per server, attested by an app
 });
 
 describe('VPC SSH keys (IBM records no creator)', () => {
+  it('are offered for review during the grace period, the checklist saying the deletion needs it and the approvers called on; once an approver reviews, the deletion deletes the chosen keys, read back, without failing', async () => {
+    const { stack, player, id } = await graceBegun();
+    const asking = await stack.slack.waitFor(
+      () => {
+        const text = checklistText(player, id);
+        return text.includes('The deletion needs a review first') && text.includes('offboard_end_grace') ? text : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(asking).toContain(REVIEW_ACTION);
+    expect(asking).toContain('Review SSH keys… · account');
+    expect(asking).toContain(stepButtonValue(id, KEYS_STEP));
+    // In staging VPC cannot answer: nothing to review there.
+    expect(asking).not.toContain(stepButtonValue(id, STAGING_KEYS_STEP));
+    // The disable round's end called on the approvers, once.
+    const called = await stack.slack.waitFor(() => (reviewAlerts(stack, player, id).length ? reviewAlerts(stack, player, id) : undefined), {
+      timeoutMs: 15_000,
+    });
+    expect(called).toHaveLength(1);
+    expect(called[0]!.text).toMatch(new RegExp(`^<!subteam\\^${APPROVERS_GROUP}> :mag: The deletion of \\*${id}\\*, due `));
+    expect(called[0]!.text).toContain(`*Review SSH keys* (IBM Cloud, account ${ACME_PRODUCTION})`);
+
+    // Taylor is no approver: refused in the modal, nothing recorded, the checklist still asks.
+    await clickReview(stack, player, PEOPLE.taylor, id);
+    expect(JSON.stringify(stack.slack.views.filter((v) => v.userId === PEOPLE.taylor).at(-1)?.view)).toContain('Only approvers');
+    expect(reviewModal(stack, PEOPLE.taylor)).toBeUndefined();
+    expect(eventsOf(await readTrail(stack, id), 'review.recorded')).toEqual([]);
+
+    await reviewKeepingSuggestion(stack, player, id);
+    expect(eventsOf(await readTrail(stack, id), 'review.recorded')).toMatchObject([{ stepId: KEYS_STEP, actor: PEOPLE.alex }]);
+    const reviewed = await stack.slack.waitFor(() =>
+      checklistText(player, id).includes('reviewed for the deletion by') ? checklistText(player, id) : undefined,
+    );
+    expect(reviewed).toContain(`reviewed for the deletion by <@${PEOPLE.alex}>`);
+    expect(reviewed).not.toContain('The deletion needs a review first');
+    // Reviewing deletes nothing: the deletion does.
+    expect(stack.ibm.vpcKey(SIM_VPC.janeLaptop)).toBeDefined();
+    // Reviewed, the day before the deletion calls on nobody.
+    await dayBeforeDeletion(stack, player, id);
+    expect(reviewAlerts(stack, player, id)).toHaveLength(1);
+
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    const trail = await finishedTrail(stack, id, { rounds: 2 });
+    const keys = runView(trail).steps.filter((s) => s.id === KEYS_STEP);
+    expect(keys.map((s) => [s.phase, s.state])).toEqual([['delete', 'verified']]);
+    expect(eventsOf(trail, 'step.failed')).toEqual([]);
+    expect(eventsOf(trail, 'run.finished').map((e) => e.outcome)).not.toContain('failures');
+    // Read back: the two chosen are gone, the others untouched.
+    expect([SIM_VPC.janeLaptop, SIM_VPC.janeDoeCi].map((k) => stack.ibm.vpcKey(k))).toEqual([undefined, undefined]);
+    expect(stack.ibm.vpcKey(SIM_VPC.deploy)).toBeDefined();
+    expect(stack.ibm.vpcKey(SIM_VPC.mary)).toBeDefined();
+    // The deletion waits for nothing more: the review is no longer offered.
+    const done = await stack.slack.waitFor(() => {
+      const text = checklistText(player, id);
+      return text.includes('removed for good') && text.includes('Finished') && !text.includes('offboard_end_grace') ? text : undefined;
+    });
+    expect(done).not.toContain('The deletion needs a review first');
+    expect(done).not.toContain(REVIEW_ACTION);
+  });
+
+  it('left unreviewed through the grace period, are called for again a day before the deletion, and the deletion of keys still fails saying why, deleting nothing', async () => {
+    const { stack, player, id } = await graceBegun();
+    await stack.slack.waitFor(() => reviewAlerts(stack, player, id).length === 1 || undefined, { timeoutMs: 15_000 });
+    await dayBeforeDeletion(stack, player, id);
+    const called = await stack.slack.waitFor(() => (reviewAlerts(stack, player, id).length === 2 ? reviewAlerts(stack, player, id) : undefined), {
+      timeoutMs: 15_000,
+    });
+    expect(called[1]!.text).toMatch(new RegExp(`^<!subteam\\^${APPROVERS_GROUP}> `));
+    expect(called[1]!.text).toContain('unreviewed, that step fails at the deletion');
+
+    await player.checklistButton(PEOPLE.riley, 'endGrace', id);
+    await finishedTrail(stack, id, { rounds: 2 });
+    const failed = runView(await readTrail(stack, id)).steps.filter((s) => s.id === KEYS_STEP);
+    expect(failed.map((s) => [s.phase, s.state])).toEqual([['delete', 'failed']]);
+    expect(failed[0]!.error).toMatch(/were not reviewed: IBM records no creator/);
+    expect(stack.ibm.requests.filter((r) => r.path.startsWith('/vpc/') && r.method === 'DELETE')).toEqual([]);
+    expect(eventsOf(await readTrail(stack, id), 'run.finished').map((e) => e.outcome)).toEqual(['unchecked', 'failures']);
+  });
+
   it('are not deleted by the disable phase: the keys step runs in the deletion only', async () => {
     const { stack, player, id } = await janeLeaves('disable_then_delete');
     const codes = await openServerTasks(stack, id);

@@ -187,3 +187,42 @@ describe('the checklist names the round it shows for what it is', () => {
     expect(heading(retried)).toContain("round 2: retry by <@U0ALEX001> of the disable phase's failed steps");
   });
 });
+
+describe('while the deletion waits for a review', () => {
+  const keys: StepRef = {
+    system: 'cloud',
+    systemTitle: 'Cloud',
+    scopeNoun: 'account',
+    scope: 'b'.repeat(32),
+    step: 'keys',
+    title: 'Keys',
+    review: { actionId: 'cloud.keys.review', label: 'Review keys…' },
+  };
+  const steps: StepRef[] = [{ system: 'cloud', systemTitle: 'Cloud', scopeNoun: 'account', scope: 'b'.repeat(32), step: 'users', title: 'Users' }];
+  let n = 0;
+  const at = (e: object) => ({ ...e, seq: `${++n}-0`, at: `2026-11-23T10:00:0${n % 10}.000Z` }) as AuditRecord;
+  const waiting = (): AuditRecord[] => [
+    at({ type: 'request.approved', actor: 'U0ALEX001' }),
+    at({ type: 'run.planned', round: 1, phase: 'disable', steps, startsAt: '2026-11-23T10:00:00.000Z' }),
+    at({ type: 'run.finished', round: 1, outcome: 'verified', failedSteps: [] }),
+    at({ type: 'deletion.scheduled', deleteAt: '2026-12-23T10:00:00.000Z', reviews: [keys] }),
+  ];
+  const disabled = { ...request, status: 'disabled' } as OffboardRequest;
+  const text = (r: OffboardRequest, trail: AuditRecord[]) => JSON.stringify(checklistMessage(r, runView(trail)).blocks);
+
+  it('offers the review during the grace period and says the deletion needs it; once made, names who made it and still offers it', () => {
+    const asking = text(disabled, waiting());
+    expect(asking).toContain('*The deletion needs a review first:* Keys · account `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb`');
+    expect(asking).toContain(`"action_id":"cloud.keys.review","value":"OFF-MANY01|cloud.${'b'.repeat(32)}.keys"`);
+    const reviewed = text(disabled, [...waiting(), at({ type: 'review.recorded', stepId: `cloud.${'b'.repeat(32)}.keys`, actor: 'U0ALEX001' })]);
+    expect(reviewed).toContain('reviewed for the deletion by <@U0ALEX001>');
+    expect(reviewed).not.toContain('The deletion needs a review first');
+    expect(reviewed).toContain('"action_id":"cloud.keys.review"');
+  });
+
+  it('offers nothing once the request no longer waits for its deletion (reinstated)', () => {
+    const reinstated = text({ ...request, status: 'reinstated' } as OffboardRequest, waiting());
+    expect(reinstated).not.toContain('cloud.keys.review');
+    expect(reinstated).not.toContain('The deletion needs a review first');
+  });
+});

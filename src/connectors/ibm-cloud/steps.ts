@@ -56,7 +56,8 @@ export const ibmCloudSteps: readonly SystemStep<IbmCloudClient>[] = [
   {
     step: 'vpc-ssh-keys',
     title: 'VPC SSH keys',
-    review: { feature: 'vpc', button: 'review', label: 'Review SSH keys…' },
+    // Reviewed during the grace period wherever the servers step of the disable phase could look.
+    review: { feature: 'vpc', button: 'review', label: 'Review SSH keys…', sameLookAs: 'vpc-authorized-keys' },
     connect: (client, accountId) => sshKeysStep(client.inAccount(accountId), accountId),
   },
   // Deleting a key leaves it in the authorized_keys of the servers it initialised: one task per server,

@@ -28,6 +28,8 @@ export interface ApprovalProgress {
   others: string[];
   rejectionsNeeded: number;
   rejectedBy: { actor: string; at: string }[];
+  /** The rule's own approver groups, who decide instead of OFFBOARD_APPROVERS; absent when the approvers do. */
+  approverGroups?: string[];
 }
 
 export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: Preview, progress?: ApprovalProgress) {
@@ -94,7 +96,9 @@ export function approvalMessage(r: OffboardRequest, shape: RunShape, preview?: P
             ],
           },
       ...(manage.length ? [{ type: 'actions', block_id: `manage.${r.id}`, elements: manage }] : []),
-      context(`Submitted ${slackDate(r.createdAt)} · only offboarding approvers can decide; nobody decides on their own request or offboarding.`),
+      context(
+        `Submitted ${slackDate(r.createdAt)} · only ${progress?.approverGroups ? `members of the user group${progress.approverGroups.length > 1 ? 's' : ''} ${progress.approverGroups.map(escapeText).join(', ')} (rule "${escapeText(progress.rule)}")` : 'offboarding approvers'} can decide; nobody decides on their own request or offboarding.`,
+      ),
     ],
   };
 }

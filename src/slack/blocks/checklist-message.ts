@@ -3,7 +3,7 @@ import { scopeLabel, systemTitle } from '../../connectors/step-ref.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { isOpenTask, rotationTasks } from '../../runs/handed-over.js';
 import { rotationBlocks, rotationsBeyond } from './rotation-tasks.js';
-import { foundNothingAnywhere, notCoveredOf, openTasks, roundName, uncheckedOf, type RunView, type StepProgress } from '../../runs/run-view.js';
+import { awaitedReviews, foundNothingAnywhere, notCoveredOf, openTasks, roundName, uncheckedOf, type RunView, type StepProgress } from '../../runs/run-view.js';
 import { blocksText, context, cut, escapeText, MESSAGE_BLOCKS, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
 import { stepButtonValue } from '../payloads.js';
 import { ACTIONS } from './ids.js';
@@ -109,12 +109,21 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
       ]
     : [];
   const deletion = view.deletions.at(-1);
+  // What the deletion waits for a person to review, offered while it waits (the grace period).
+  const graceReviews = r.status === 'disabled' && deletion ? awaitedReviews(view) : [];
+  const reviewLines = graceReviews.map(({ ref, last }) => {
+    const what = `${escapeText(ref.title)} · ${scopeLabel(ref, (x) => `\`${x}\``)}`;
+    return last
+      ? `:white_check_mark: ${what}: reviewed for the deletion by <@${last.actor}> ${slackDate(last.at)}; the deletion acts on what was chosen and reads it back (*${escapeText(ref.review!.label)}* changes it).`
+      : `:mag: *The deletion needs a review first:* ${what}: an approver says what is the person's with *${escapeText(ref.review!.label)}* below. Unreviewed, that step fails at the deletion.`;
+  });
   const lifecycle =
     r.status === 'disabled' && deletion
       ? [
           context(
             `:lock: Access removed; the person stays a member where they were, with nothing to use. *Deletion scheduled for ${slackDate(deletion.deleteAt)}*, unless they are reinstated first.`,
           ),
+          ...(reviewLines.length ? [context(cut(reviewLines.join('\n'), 1900))] : []),
         ]
       : r.status === 'reinstated'
         ? [context(':leftwards_arrow_with_hook: Reinstated: what was removed has been restored, and the deletion is cancelled.')]
@@ -152,7 +161,13 @@ export function checklistMessage(r: OffboardRequest, view: RunView, { chainBroke
       ],
     }));
   // A review a step waits for (which SSH keys are the person's): its system's button until the step is verified.
-  const toReview = steps.filter((s) => s.ref.review && s.phase === view.current.phase && s.state !== 'verified' && s.state !== 'unchecked');
+  // During the grace period, each review the deletion's steps wait for, made or not (a review can be changed until then).
+  const toReview = [
+    ...steps
+      .filter((s) => s.ref.review && s.phase === view.current.phase && s.state !== 'verified' && s.state !== 'unchecked')
+      .map((s) => ({ id: s.id, ref: s.ref })),
+    ...graceReviews.map((a) => ({ id: a.stepId, ref: a.ref })),
+  ];
   const reviews = toReview.length
     ? [
         {

@@ -90,6 +90,8 @@ export const vpcReviewFeature: SystemFeature<IbmCloudClient> = {
       }
       const chosen = readChosenKeys(submission.values);
       await new VpcReviews(host.redis, host.key).set(meta.requestId, meta.accountId, { by: submission.userId, at: new Date(host.now()).toISOString(), chosen });
+      // Kept above; the trail says who reviewed, so the checklist stops asking during the grace period.
+      await host.reviewed(meta.requestId, `${VPC_REVIEW.system}.${meta.accountId}.${VPC_REVIEW.step}`, submission.userId);
       host.logger.info({ requestId: meta.requestId, accountId: meta.accountId, user: submission.userId, chosen: chosen.length }, 'SSH keys reviewed');
       const names = chosen.map((k) => `${k.name} (${k.region})`).join(', ');
       const said = chosen.length

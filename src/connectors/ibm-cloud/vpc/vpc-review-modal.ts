@@ -10,6 +10,8 @@ export const VPC_REVIEW = {
   button: 'review',
   modal: 'review',
   job: 'vpc-review-list',
+  /** The step that waits for the review (see steps.ts). */
+  step: 'vpc-ssh-keys',
 } as const;
 export const VPC_REVIEW_ID = featureActionId(VPC_REVIEW.system, VPC_REVIEW.feature, VPC_REVIEW.modal);
 
