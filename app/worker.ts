@@ -14,6 +14,7 @@ import type { BotParts } from './parts.js';
 import { scheduleFeatures } from '../jobs/feature-jobs.js';
 import { featureJobsByName } from '../src/connectors/feature-routes.js';
 import { featureHosts } from './feature-host.js';
+import { ReadBackDelays } from '../src/runs/read-back-delays.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -61,7 +62,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     directory,
     systems,
     plan,
-    verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
+    verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs, delays: new ReadBackDelays() },
     tasks: { remindAfterMs: config.jobs.taskRemindAfterMs },
     retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
     metrics,

@@ -1,4 +1,5 @@
 import type { Phase, RescanFinding } from '../audit/audit-event.js';
+import { readingFresh } from '../connectors/read-fresh.js';
 import { itemKey, settles } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
 import { RetryableError } from '../connectors/step-errors.js';
@@ -60,7 +61,8 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
         const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, ...createdChoiceOf(request) };
         let found;
         try {
-          ({ found } = await step.capabilities(deps, scope).inventory(ctx));
+          // Read as the system is now: a listing shared from before could hide what was made since.
+          ({ found } = await readingFresh(() => step.capabilities(deps, scope).inventory(ctx)));
         } catch (err) {
           unchecked.push(`${step.title} in ${scope}: ${(err as Error).message}`);
           continue;

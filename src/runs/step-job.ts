@@ -12,7 +12,7 @@ import { accountForStep, stepFactKey } from './account-for-step.js';
 import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
 import { processTask } from './task-step.js';
-import { actOnStep, readBackOnce, type PhaseStep } from './run-step.js';
+import { actOnStep, firstReadBackAfter, readBackOnce, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
 /** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
@@ -127,16 +127,30 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         if (!verify) {
           await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
           await deps.outbox.refreshChecklist(requestId, { progress: true });
-          await actOnStep(
+          const changed = await actOnStep(
             step,
             ctx,
             progress.find((p) => p.id === id && p.phase === phase),
             deps.audit,
           );
-          verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
+          // The first read-back waits about as long as the system takes to show a change, as a delayed job.
+          const firstAfter = firstReadBackAfter(system.id, changed, deps.verify);
+          verify = { startedAt: Date.now(), checks: 0, pauseMs: firstAfter || deps.verify.intervalMs, ...(changed ? { learns: system.id } : {}) };
           await job.updateData({ ...data, verify });
+          if (firstAfter > 0) {
+            await job.moveToDelayed(verify.startedAt + firstAfter, token);
+            throw new DelayedError();
+          }
         }
-        const outcome = await readBackOnce(step, ctx, verify, deps.verify, deps.audit, once);
+        // The read-backs of one change name themselves alike in every execution: one that failed part-way is taken up by the next.
+        const outcome = await readBackOnce(
+          step,
+          { ...ctx, asker: `${requestId}:${once}:read-back@${verify.startedAt}` },
+          verify,
+          deps.verify,
+          deps.audit,
+          once,
+        );
         if (outcome.kind === 'verified') {
           ended = true;
           await deps.outbox.refreshChecklist(requestId, { progress: true });

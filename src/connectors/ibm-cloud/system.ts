@@ -7,6 +7,13 @@ import { VpcReviews } from './vpc/vpc-review.js';
 import { vpcReviewFeature } from './vpc/vpc-review-feature.js';
 import { sweepFeature } from './sweep/sweep-feature.js';
 
+/**
+ * The share of IBMCLOUD_MAX_RPS read-backs (and re-scans) may take at most: the rest is kept for
+ * inventories and changes. A person's read-backs are about a fifth of their calls once the bot has
+ * learned how long IAM takes to show a change (docs/operations.md#scaling).
+ */
+export const READ_BACK_SHARE = 0.25;
+
 /** IBM Cloud: every configured account is a scope; the person is found by the email on their Slack profile. */
 export const ibmCloud: SystemModule<IbmCloudClient> = {
   id: 'ibm-cloud',
@@ -47,7 +54,12 @@ export const ibmCloud: SystemModule<IbmCloudClient> = {
           settings,
           metrics,
           settings.maxRps
-            ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), { system: ibmCloud.title, rps: settings.maxRps, maxWaitMs: 2_000 })
+            ? new RateBudget(redis, (account) => keys.budget('ibm-cloud', account), {
+                system: ibmCloud.title,
+                rps: settings.maxRps,
+                maxWaitMs: 2_000,
+                readBackShare: READ_BACK_SHARE,
+              })
             : undefined,
         ).withVpcReviews(new VpcReviews(redis, (part) => keys.ofSystem(ibmCloud.id, part))),
       checkStartup: (client) => client.checkCredentials(),
