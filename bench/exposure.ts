@@ -51,7 +51,7 @@ import { QUEUES } from '../src/queue/queue-names.js';
 import { Keys } from '../src/redis.js';
 import { RequestStore } from '../src/requests/request-store.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { ACME_PRODUCTION, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
+import { startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
 import type { IbmCloudSimulator, RecordedRequest } from '../src/simulators/ibm-cloud/index.js';
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 import type { RecordedCall } from '../src/simulators/slack/index.js';

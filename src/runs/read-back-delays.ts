@@ -1,22 +1,20 @@
 /**
  * How long each system takes to show a change, learned from this process's own read-backs (each
- * worker process learns on its own, from its first confirmed changes, and forgets on restart): an
- * exponentially weighted average of the time after a change at which a read-back confirmed it.
- * A step that changed something makes its first read-back near that time instead of at once, so a
+ * worker process learns on its own, from its first confirmed changes, and forgets on restart). A
+ * step that changed something makes its first read-back after that long instead of at once, so a
  * system that takes half a second to show a change is read back about once, not polled through
  * that half second.
  *
- * A read-back that confirms at the first try says only that the change showed by then: the time
- * learned from it is a little earlier (EARLIER), so the estimate drifts down until a first
- * read-back comes too early, and the one that then confirms pulls it back up. So it follows a
- * system that becomes faster as well as one that becomes slower.
+ * The first confirmation sets it. After that, a first read-back that confirms says only that the
+ * change showed by then: the next first read-back comes a little earlier (DOWN). One that came too
+ * early moves it to when the change was confirmed, and at least UP later. So about four changes
+ * in five are confirmed by their first read-back, the rest by the next, and the time follows a
+ * system that becomes faster (slowly: reading a little late costs no call) or slower (at once).
  */
 export class ReadBackDelays {
   private readonly learned = new Map<string, number>();
 
   constructor(
-    /** The weight of the latest confirmation. */
-    private readonly weight = 0.3,
     /** The longest first wait it ever proposes. */
     private readonly maxMs = 10_000,
   ) {}
@@ -29,11 +27,13 @@ export class ReadBackDelays {
 
   /** A read-back made `afterMs` after a change confirmed it; `first`: no earlier read-back of that change had come too early. */
   confirmed(system: string, afterMs: number, first: boolean): void {
-    const sample = Math.max(0, first ? afterMs * EARLIER : afterMs);
     const before = this.learned.get(system);
-    this.learned.set(system, before === undefined ? sample : before + this.weight * (sample - before));
+    const next = before === undefined ? afterMs : first ? before * (1 - DOWN) : Math.max(afterMs, before * (1 + UP));
+    this.learned.set(system, Math.min(Math.max(0, next), this.maxMs));
   }
 }
 
-/** The share of a first-try confirmation's time that is learned: the change may have shown earlier. */
-const EARLIER = 0.9;
+/** How much earlier the next first read-back comes after one that confirmed. */
+const DOWN = 0.05;
+/** How much later, at least, after one that came too early: four times DOWN, for about four first-try confirmations in five. */
+const UP = 0.2;
