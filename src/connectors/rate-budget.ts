@@ -7,27 +7,14 @@ import { RateLimitedError } from './step-errors.js';
  * 1/rps apart with up to a second's worth of burst, so every worker process on the Redis shares
  * one budget. Redis's clock decides, not the workers'. A call further out than `maxWaitMs` takes
  * nothing and is told when to come back.
+ *
+ * With a read-back share (ARGV[4], ARGV[5]: its interval and burst; KEYS[2] its slots, KEYS[3] the
+ * mark actions leave for a second after each call, ARGV[6] 1 for a read-back): an action leaves the
+ * mark; a read-back made while actions are marked needs a slot of the share as well (both taken,
+ * or neither), so read-backs never take more than their share while actions wait. With no action
+ * marked, a read-back takes the budget's slots alone: nothing waits that it would hold back.
  */
 const RESERVE = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local wait = tat - burst - now
-if wait < 0 then wait = 0 end
-if wait > tonumber(ARGV[3]) then return -wait end
-redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat + interval - now) + 1000)
-return wait
-`);
-
-/**
- * The same over two keys at once, for a read-back: the budget's own and the read-backs' share of it
- * (ARGV[4], ARGV[5]: that share's interval and burst). The call goes when both have a slot; when
- * either is too far out, neither is taken.
- */
-const RESERVE_BOTH = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function slot(key, interval, burst)
@@ -37,16 +24,23 @@ local function slot(key, interval, burst)
   if wait < 0 then wait = 0 end
   return tat, wait
 end
-local tat1, wait1 = slot(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
-local tat2, wait2 = slot(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]))
-local wait = math.max(wait1, wait2)
+local function take(key, tat, at, interval)
+  if tat < at then tat = at end
+  redis.call('SET', key, tat + interval, 'PX', math.ceil(tat + interval - now) + 1000)
+end
+local interval = tonumber(ARGV[1])
+local tat, wait = slot(KEYS[1], interval, tonumber(ARGV[2]))
+local shared = KEYS[2] ~= nil and ARGV[6] == '1' and redis.call('EXISTS', KEYS[3]) == 1
+local tat2, wait2 = 0, 0
+if shared then
+  tat2, wait2 = slot(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]))
+  if wait2 > wait then wait = wait2 end
+end
 if wait > tonumber(ARGV[3]) then return -wait end
--- The call goes at the later of the two slots: each budget counts it from then.
-local at = now + wait
-if tat1 < at then tat1 = at end
-if tat2 < at then tat2 = at end
-redis.call('SET', KEYS[1], tat1 + tonumber(ARGV[1]), 'PX', math.ceil(tat1 + tonumber(ARGV[1]) - now) + 1000)
-redis.call('SET', KEYS[2], tat2 + tonumber(ARGV[4]), 'PX', math.ceil(tat2 + tonumber(ARGV[4]) - now) + 1000)
+-- The call goes at the later of its slots: each budget counts it from then.
+take(KEYS[1], tat, now + wait, interval)
+if shared then take(KEYS[2], tat2, now + wait, tonumber(ARGV[4])) end
+if KEYS[2] ~= nil and ARGV[6] == '0' then redis.call('SET', KEYS[3], '1', 'PX', math.ceil(wait) + 1000) end
 return wait
 `);
 
@@ -61,8 +55,9 @@ export interface RateBudgetOptions {
   /** Longest a call waits for its slot in place; beyond it the caller is told to come back. */
   maxWaitMs: number;
   /**
-   * The share of `rps` read-backs may take at most (0 to 1; default 1, no limit of their own): when
-   * actions and read-backs wait together, read-backs never take more, and actions keep the rest.
+   * The share of `rps` read-backs may take at most while actions are being made (0 to 1; default 1,
+   * no limit of their own): read-backs never take more from waiting actions, which keep the rest;
+   * with no action being made, read-backs may use the whole budget.
    */
   readBackShare?: number;
 }
@@ -87,11 +82,15 @@ export class RateBudget {
   /** Resolves when the call may go; throws RateLimitedError when its slot is too far out. */
   async take(name: string, kind: CallKind = 'action'): Promise<void> {
     const key = this.keyOf(name);
-    const share = kind === 'read-back' ? this.readBackInterval : undefined;
+    const share = this.readBackInterval;
     const wait = Number(
       share === undefined
         ? await RESERVE.run(this.redis, [key], [this.interval, this.burst, this.opts.maxWaitMs])
-        : await RESERVE_BOTH.run(this.redis, [key, `${key}:read-backs`], [this.interval, this.burst, this.opts.maxWaitMs, share, Math.max(0, 1000 - share)]),
+        : await RESERVE.run(
+            this.redis,
+            [key, `${key}:read-backs`, `${key}:actions`],
+            [this.interval, this.burst, this.opts.maxWaitMs, share, Math.max(0, 1000 - share), kind === 'read-back' ? 1 : 0],
+          ),
     );
     if (wait < 0) throw new RateLimitedError(`the ${this.opts.system} request budget of ${name} is used up for now`, -wait);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

@@ -125,6 +125,23 @@ describe('a listing fresh enough to share', () => {
     expect(listingsOf(sim.requests, '/v1/apikeys')).toBe(2);
   });
 
+  it("deleting a person's API key leaves the listing of the service IDs' keys shared, and the users' keys listing is read again", async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
+    const inAccount = client.inAccount(ACME_PRODUCTION);
+    const person = crowdPerson(1);
+    await inAccount.listServiceIdKeys(ACME_PRODUCTION);
+    const [key] = await inAccount.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    const before = {
+      user: sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'user').length,
+      serviceId: sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'serviceid').length,
+    };
+    await inAccount.deleteApiKey(key!.id, 'offboard-test-delete', 'user');
+    await inAccount.listServiceIdKeys(ACME_PRODUCTION);
+    expect((await inAccount.listUserApiKeys(ACME_PRODUCTION, person.iamId)).map((k) => k.id)).not.toContain(key!.id);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'serviceid')).toHaveLength(before.serviceId);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'user').length).toBeGreaterThan(before.user);
+  });
+
   it("a change whose account the call does not name (a key by its id) makes every account's listing stale", async () => {
     const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
     const person = crowdPerson(2);

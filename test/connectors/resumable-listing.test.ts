@@ -192,4 +192,16 @@ describe('a listing allowed an age', () => {
     // acct-1 once; acct-2's listing (narrowed to a person) twice: before and after the change.
     expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
   });
+
+  it("answers nobody once the bot has changed what it lists of one person, and still answers for the account's other people", async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    await listing.list('acct-1|IBMid-1', undefined, acct.open);
+    await listing.list('acct-1|IBMid-2', undefined, acct.open);
+    listing.changed('acct-1|IBMid-1');
+    await listing.list('acct-1|IBMid-1', undefined, acct.open);
+    await listing.list('acct-1|IBMid-2', undefined, acct.open);
+    // IBMid-1's listing again after the change, IBMid-2's not.
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  });
 });

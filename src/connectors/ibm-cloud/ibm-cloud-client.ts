@@ -170,11 +170,14 @@ export class IbmCloudClient {
 
   /** Mutations resolve to false when the target was already gone. */
   async removeUser(accountId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.changing(everyListing(this.sdk), accountId, () =>
-      this.call(
-        'remove user from account',
-        () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })),
-        accountId,
+    // The account's users and profile links, and the person's groups and policies, as IAM may drop them with the membership.
+    return this.changing([this.sdk.userListings, this.sdk.profileListings], accountId, () =>
+      this.changing([this.sdk.groupListings, this.sdk.dynamicGroupListings, this.sdk.policyListings], `${accountId}|${iamId}`, () =>
+        this.call(
+          'remove user from account',
+          () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })),
+          accountId,
+        ),
       ),
     );
   }
@@ -204,8 +207,8 @@ export class IbmCloudClient {
     });
   }
 
-  async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.keyListings, this.sdk.serviceIdKeyListings], this.account, () =>
+  async deleteApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
+    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
       this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
     );
   }
@@ -233,14 +236,14 @@ export class IbmCloudClient {
   }
 
   /** The key stops working and keeps its id, so it can be enabled again. True also when it already was disabled. */
-  async disableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.keyListings, this.sdk.serviceIdKeyListings], this.account, () =>
+  async disableApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
+    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
       this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
     );
   }
 
-  async enableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.keyListings, this.sdk.serviceIdKeyListings], this.account, () =>
+  async enableApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
+    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
       this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
     );
   }
@@ -599,7 +602,7 @@ export class IbmCloudClient {
 
   /** Adds the user as a static member. False when the group no longer exists. */
   async addMemberToGroup(groupId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.groupListings, this.sdk.dynamicGroupListings], this.account, () =>
+    return this.changing([this.sdk.groupListings], this.account && `${this.account}|${iamId}`, () =>
       this.call('add to access group', async () => {
         let outcome;
         try {
@@ -619,9 +622,9 @@ export class IbmCloudClient {
     );
   }
 
-  /** Per-group outcome; an empty list means the member was in no group. */
+  /** Per-group outcome; an empty list means the member was in no group. Static memberships only: the rule-based ones stay, and stay listed. */
   async removeFromAllAccessGroups(accountId: string, iamId: string, transactionId: string): Promise<GroupRemoval[]> {
-    return this.changing([this.sdk.groupListings, this.sdk.dynamicGroupListings], accountId, () =>
+    return this.changing([this.sdk.groupListings], `${accountId}|${iamId}`, () =>
       this.call(
         'remove from all access groups',
         async () => {
@@ -665,8 +668,8 @@ export class IbmCloudClient {
    * Creates the policy again under a new id. A 409 `policy_conflict_error` means IAM already holds
    * the same grant (a retry after a lost answer, or someone re-granted it): its policy is returned.
    */
-  async createPolicy(document: IbmPolicyDocument, transactionId: string): Promise<PolicyCreation> {
-    return this.changing([this.sdk.policyListings], this.account, () =>
+  async createPolicy(document: IbmPolicyDocument, transactionId: string, holder?: string): Promise<PolicyCreation> {
+    return this.changing([this.sdk.policyListings], this.policyKey(holder), () =>
       this.call('create policy', async () => {
         const doc = policyDocument(document);
         try {
@@ -684,25 +687,32 @@ export class IbmCloudClient {
     );
   }
 
-  async deletePolicy(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.policyListings], this.account, () =>
+  /** `holder`: the IAM id the policy is granted to, where the caller knows (only their policy listing goes stale). */
+  async deletePolicy(id: string, transactionId: string, holder?: string): Promise<boolean> {
+    return this.changing([this.sdk.policyListings], this.policyKey(holder), () =>
       this.call('delete policy', () => absentIs404(() => this.sdk.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } }))),
     );
   }
 
   /**
-   * A change of what `listings` show in `account` (every account, when the call names none): once
-   * it is answered, or has failed (its answer may be lost), no listing begun before answers anyone.
+   * A change of what `listings` show under `key` (an account, or `account|person` for what is
+   * narrowed to one person; every account, when the call names none): once it is answered, or has
+   * failed (its answer may be lost), no listing begun before answers anyone.
    */
-  private async changing<T>(listings: ResumableListing<unknown>[], account: string | undefined, change: () => Promise<T>): Promise<T> {
+  private async changing<T>(listings: ResumableListing<unknown>[], key: string | undefined, change: () => Promise<T>): Promise<T> {
     try {
       return await change();
     } finally {
       for (const listing of listings) {
-        if (account) listing.changed(account);
+        if (key) listing.changed(key);
         else listing.changedEverywhere();
       }
     }
+  }
+
+  /** The policy listings a change of `holder`'s policy makes stale: theirs in this account, else the account's, else every account's. */
+  private policyKey(holder: string | undefined): string | undefined {
+    return this.account && holder ? `${this.account}|${holder}` : this.account;
   }
 
   /** Every page of an SDK pager, each page a call of its own (counted, and charged to the budget). */
@@ -797,20 +807,14 @@ function services(cfg: IbmCloudClientSettings): Services {
   };
 }
 
-/** Every listing of the services: what removing a user from an account may change. */
-function everyListing(sdk: Services): ResumableListing<unknown>[] {
-  return [
-    sdk.userListings,
-    sdk.keyListings,
-    sdk.profileListings,
-    sdk.serviceIdListings,
-    sdk.serviceIdKeyListings,
-    sdk.resourceKeyListings,
-    sdk.resourceInstanceListings,
-    sdk.groupListings,
-    sdk.dynamicGroupListings,
-    sdk.policyListings,
-  ];
+/** Whose API key a change is about, where the caller knows: the other kind's listing stays shared. */
+export type KeyOwner = 'user' | 'service ID';
+
+/** The key listings a change of a key of `of` makes stale: both when unknown (a key id names neither). */
+function keyListingsOf(sdk: Services, of: KeyOwner | undefined): ResumableListing<unknown>[] {
+  if (of === 'user') return [sdk.keyListings];
+  if (of === 'service ID') return [sdk.serviceIdKeyListings];
+  return [sdk.keyListings, sdk.serviceIdKeyListings];
 }
 
 async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {

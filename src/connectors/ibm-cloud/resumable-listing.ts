@@ -70,7 +70,7 @@ export class ResumableListing<T> {
   private readonly broken = new Map<string, Set<Broken<T>>>();
   /** Per key, the latest finished listing, kept for `maxAgeMs`. */
   private readonly done = new Map<string, { begunAt: number; items: T[] }>();
-  /** Per account, when the bot last changed what these listings show there; `everywhere` for a change whose account is unknown. */
+  /** Per key (an account, or what is narrowed to in it), when the bot last changed what it lists; `everywhere` for a change whose account is unknown. */
   private readonly changedAt = new Map<string, number>();
   private changedEverywhereAt = -Infinity;
 
@@ -79,10 +79,14 @@ export class ResumableListing<T> {
     private readonly maxAgeMs = 0,
   ) {}
 
-  /** The bot has just changed what this listing shows in `account`: no listing begun before now answers anyone after. */
-  changed(account: string): void {
-    this.changedAt.set(account, Date.now());
-    for (const key of this.done.keys()) if (accountOf(key) === account) this.done.delete(key);
+  /**
+   * The bot has just changed what this listing shows under `key`: an account (all of its listings,
+   * narrowed or not) or a narrowed listing's key (`account|person`, that one alone). No listing
+   * begun before now answers anyone after.
+   */
+  changed(key: string): void {
+    this.changedAt.set(key, Date.now());
+    for (const cached of this.done.keys()) if (cached === key || accountOf(cached) === key) this.done.delete(cached);
   }
 
   /** The bot has just changed what this listing shows in an account it cannot name (a key by its id): in every account. */
@@ -149,17 +153,22 @@ export class ResumableListing<T> {
    * `withAge`: a kept listing its asker takes up, which began after the asker first asked.
    */
   private since(key: string, withAge: boolean): number {
-    const changed = Math.max(this.changedAt.get(accountOf(key)) ?? -Infinity, this.changedEverywhereAt);
+    const changed = this.changedSince(key);
     if (!withAge) return changed;
     // A read-back: only a listing that has not begun yet.
     if (readsFresh()) return Infinity;
     return Math.max(this.maxAgeMs > 0 ? Date.now() - this.maxAgeMs : Infinity, changed);
   }
 
+  /** When the bot last changed what the listing under `key` shows: there, in its whole account, or in an account it could not name. */
+  private changedSince(key: string): number {
+    return Math.max(this.changedAt.get(key) ?? -Infinity, this.changedAt.get(accountOf(key)) ?? -Infinity, this.changedEverywhereAt);
+  }
+
   private remember(key: string, begunAt: number, items: T[]): void {
     if (this.maxAgeMs <= 0 || (this.done.get(key)?.begunAt ?? -Infinity) > begunAt) return;
     // A change made while it ran: it may not show it, so it answers nobody.
-    if (Math.max(this.changedAt.get(accountOf(key)) ?? -Infinity, this.changedEverywhereAt) > begunAt) return;
+    if (this.changedSince(key) > begunAt) return;
     const entry = { begunAt, items };
     this.done.set(key, entry);
     setTimeout(() => {

@@ -8,8 +8,8 @@ import { vpcReviewFeature } from './vpc/vpc-review-feature.js';
 import { sweepFeature } from './sweep/sweep-feature.js';
 
 /**
- * The share of IBMCLOUD_MAX_RPS read-backs (and re-scans) may take at most: the rest is kept for
- * inventories and changes. A person's read-backs are about a fifth of their calls once the bot has
+ * The share of IBMCLOUD_MAX_RPS read-backs (and re-scans) may take at most while actions are being
+ * made in the account: the rest is kept for inventories and changes. A person's read-backs are about a fifth of their calls once the bot has
  * learned how long IAM takes to show a change (docs/operations.md#scaling).
  */
 export const READ_BACK_SHARE = 0.25;
