@@ -27,6 +27,10 @@ export interface VerifyState {
   pauseMs: number;
   /** The system whose delay the read-backs teach (its id): set when this execution changed something. */
   learns?: string;
+  /** The first read-back waited for the time learned for the system. */
+  waited?: boolean;
+  /** When (after `startedAt`) the last read-back that did not confirm was made. */
+  missedAfterMs?: number;
 }
 
 const MAX_PAUSE_MS = 10_000;
@@ -136,7 +140,11 @@ export async function readBackOnce(
   const readBack = await readingFresh(() => step.readBack(ctx, []));
   const waited = now() - state.startedAt;
   if (readBack.confirmed) {
-    if (state.learns) policy.delays?.confirmed(state.learns, askedAfter, checks === 1);
+    if (state.learns)
+      policy.delays?.confirmed(state.learns, askedAfter, {
+        waited: state.waited ?? false,
+        ...(state.missedAfterMs !== undefined ? { missedAfterMs: state.missedAfterMs } : {}),
+      });
     await audit.appendOnce(ctx.requestId, `${once}:ended`, {
       type: 'step.verified',
       stepId: ctx.stepId,
@@ -151,5 +159,5 @@ export async function readBackOnce(
     const still = readBack.remaining.map((f) => `${f.label} (${f.id})`).join(', ');
     throw new NotConfirmedError(`not confirmed: after ${checks} read-backs over ${Math.round(waited / 1000)} s the system still shows ${still}`);
   }
-  return { kind: 'wait', next: { ...state, checks, pauseMs } };
+  return { kind: 'wait', next: { ...state, checks, pauseMs, missedAfterMs: askedAfter } };
 }

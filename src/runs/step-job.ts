@@ -135,7 +135,13 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
           );
           // The first read-back waits about as long as the system takes to show a change, as a delayed job.
           const firstAfter = firstReadBackAfter(system.id, changed, deps.verify);
-          verify = { startedAt: Date.now(), checks: 0, pauseMs: firstAfter || deps.verify.intervalMs, ...(changed ? { learns: system.id } : {}) };
+          verify = {
+            startedAt: Date.now(),
+            checks: 0,
+            pauseMs: firstAfter || deps.verify.intervalMs,
+            ...(changed ? { learns: system.id } : {}),
+            ...(firstAfter > 0 ? { waited: true } : {}),
+          };
           await job.updateData({ ...data, verify });
           if (firstAfter > 0) {
             await job.moveToDelayed(verify.startedAt + firstAfter, token);

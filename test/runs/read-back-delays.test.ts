@@ -4,13 +4,16 @@ import { firstReadBackAfter } from '../../src/runs/run-step.js';
 
 /** A system that shows each change `showsAfterMs` after it: the bot reads back when told, then every 50 ms, as run-step.ts does. */
 function changeReadBack(delays: ReadBackDelays, showsAfterMs: number): number {
-  let at = firstReadBackAfter('ibm-cloud', true, { timeoutMs: 300_000, intervalMs: 50, delays });
+  const first = firstReadBackAfter('ibm-cloud', true, { timeoutMs: 300_000, intervalMs: 50, delays });
+  let at = first;
+  let missed: number | undefined;
   let checks = 1;
   while (at < showsAfterMs) {
+    missed = at;
     at += 50;
     checks++;
   }
-  delays.confirmed('ibm-cloud', at, checks === 1);
+  delays.confirmed('ibm-cloud', at, { waited: first > 0, ...(missed !== undefined ? { missedAfterMs: missed } : {}) });
   return checks;
 }
 
@@ -43,9 +46,16 @@ describe('how long a system takes to show a change, learned from read-backs', ()
 
   it('never delays the read-back of a step that changed nothing, and learns each system apart', () => {
     const delays = new ReadBackDelays();
-    delays.confirmed('ibm-cloud', 800, false);
+    delays.confirmed('ibm-cloud', 800, { waited: false });
     expect(firstReadBackAfter('ibm-cloud', false, { timeoutMs: 300_000, intervalMs: 50, delays })).toBe(0);
     expect(firstReadBackAfter('ibm-cloud', true, { timeoutMs: 300_000, intervalMs: 50, delays })).toBe(800);
     expect(firstReadBackAfter('slack', true, { timeoutMs: 300_000, intervalMs: 50, delays })).toBe(0);
+  });
+
+  it('read-backs that did not wait (many steps acting before the first change was confirmed) each move it part of the way, never pile it up', () => {
+    const delays = new ReadBackDelays();
+    // Ten changes made at once by a worker just started, each polled until it showed at about 450 ms.
+    for (let i = 0; i < 10; i++) delays.confirmed('ibm-cloud', 480, { waited: false, missedAfterMs: 420 });
+    expect(delays.expected('ibm-cloud')).toBe(450);
   });
 });
