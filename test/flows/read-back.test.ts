@@ -111,7 +111,7 @@ describe('a restoration that does not stick is never shown as done', () => {
 });
 
 describe('read-backs learn how long the system takes to show a change', () => {
-  it('IBM Cloud taking 500 ms: once the bot has seen it, each step that removed something is read back once or twice, where the first person took many polls', async () => {
+  it('IBM Cloud taking 500 ms: once the bot has seen it, each step that removed something is read back about twice at most, where the first person took many polls', async () => {
     const { stack, player } = await start({
       ibm: { seed: crowdIbmSeed(2), consistencyDelayMs: 500 },
       extraSlackUsers: crowdSlackUsers(2),
@@ -144,8 +144,10 @@ describe('read-backs learn how long the system takes to show a change', () => {
     expect(second).toHaveLength(first.length);
     expect(second.length).toBeGreaterThanOrEqual(8);
     // Just started, the bot read back at once and then every 50 ms or so until IAM showed the change;
-    // having seen IAM take about 500 ms, it waited about that long before reading back.
-    for (const checks of second) expect(checks).toBeLessThanOrEqual(2);
+    // having seen IAM take about 500 ms, it waited about that long: most changes confirmed by the first or
+    // second read-back, none needing more than three.
+    for (const checks of second) expect(checks).toBeLessThanOrEqual(3);
+    expect(second.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * second.length);
     expect(second.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(first.reduce((a, b) => a + b, 0));
   });
 });
