@@ -18,6 +18,7 @@ import { featureJobsByName } from '../src/connectors/feature-routes.js';
 import { featureHosts } from './feature-host.js';
 import { RotationQueue } from '../src/runs/rotation-queue.js';
 import { RotationReminders } from '../src/runs/rotation-reminders.js';
+import { ReadBackDelays } from '../src/runs/read-back-delays.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -67,7 +68,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     directory,
     systems,
     plan,
-    verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs },
+    verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs, delays: new ReadBackDelays() },
     tasks: { remindAfterMs: config.jobs.taskRemindAfterMs },
     retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
     metrics,

@@ -51,11 +51,12 @@ import { QUEUES } from '../src/queue/queue-names.js';
 import { Keys } from '../src/redis.js';
 import { RequestStore } from '../src/requests/request-store.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { ACME_PRODUCTION, startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
+import { startIbmCloudSimulator } from '../src/simulators/ibm-cloud/index.js';
 import type { IbmCloudSimulator, RecordedRequest } from '../src/simulators/ibm-cloud/index.js';
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 import type { RecordedCall } from '../src/simulators/slack/index.js';
 import { eventsOf, readTrail } from '../test/support/approval-helpers.js';
+import { productionEnv } from './support/production-env.js';
 import { identifyEverywhere } from '../src/runs/identities.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -68,30 +69,6 @@ setTimeout(() => {
   console.error('bench:exposure: did not finish within 9.5 minutes');
   process.exit(2);
 }, 570_000).unref();
-
-/** The bot's production defaults for everything the local stack overrides for tests. */
-function productionEnv(): Record<string, string> {
-  const { jobs } = loadConfig(
-    {
-      SLACK_BOT_TOKEN: 'xoxb-defaults',
-      SLACK_SIGNING_SECRET: 'defaults',
-      OFFBOARD_APPROVAL_CHANNEL: 'C0DEFAULTS',
-      OFFBOARD_APPROVERS: 'U0DEFAULTS',
-      IBMCLOUD_API_KEY: 'defaults',
-      IBMCLOUD_ACCOUNT_IDS: ACME_PRODUCTION,
-    },
-    SYSTEMS,
-  );
-  return {
-    OFFBOARD_JOB_ATTEMPTS: String(jobs.attempts),
-    OFFBOARD_RETRY_DELAY_MS: String(jobs.retryDelayMs),
-    OFFBOARD_RETRY_MAX_DELAY_MS: String(jobs.retryMaxDelayMs),
-    OFFBOARD_VERIFY_INTERVAL_MS: String(jobs.verifyIntervalMs),
-    OFFBOARD_VERIFY_TIMEOUT_MS: String(jobs.verifyTimeoutMs),
-    OFFBOARD_WORKER_CONCURRENCY: String(jobs.concurrency),
-    OFFBOARD_JOB_LOCK_MS: String(jobs.lockMs),
-  };
-}
 
 /** Calls that arrive within half a latency of a wave's first call ran side by side: one wave. */
 function waves(requests: RecordedRequest[]): number {

@@ -4,6 +4,8 @@
  * records by email, deletes their API keys, takes them out of every access group, deletes their
  * direct policies and removes them from the account; then it reads back, polling, until IBM
  * confirms it: each deleted key by id, groups and policies filtered by IAM id, the membership.
+ * `remove` and `verify` are the two halves apart, for counting the calls of removal and of one
+ * verification pass (bench/calls.ts).
  * It reads back as cheaply as IBM allows, so the bot is compared with a fast script, not a slow
  * one. No Slack, no queue, no evidence.
  */
@@ -65,10 +67,28 @@ export function sequentialScript(target: ScriptTarget) {
     }
   }
 
+  /** What `remove` took away, for the read-backs. */
+  interface Removed {
+    accountId: string;
+    iamId: string;
+    keys: string[];
+  }
+
+  /** Everything of `removed` that IBM still shows: one read-back of each item, no waiting. */
+  async function leftOf(removed: Removed[]): Promise<number> {
+    let left = 0;
+    for (const { accountId, iamId, keys } of removed) {
+      for (const id of keys) if (await exists(() => identity.getApiKey({ id }))) left++;
+      left += (await policiesOf(accountId, iamId)).length + (await groupsOf(accountId, iamId)).length;
+      if (await exists(() => users.getUserProfile({ accountId, iamId }))) left++;
+    }
+    return left;
+  }
+
   return {
-    /** Offboards one person and returns once IBM reads back that nothing is left. */
-    async offboard(email: string): Promise<void> {
-      const found: { accountId: string; iamId: string; keys: string[] }[] = [];
+    /** Removes one person from every account and returns what it removed, without reading back. */
+    async remove(email: string): Promise<Removed[]> {
+      const found: Removed[] = [];
       for (const accountId of target.accountIds) {
         for (const iamId of await iamIdsOf(accountId, email)) {
           const keys = await keysOf(accountId, iamId);
@@ -83,14 +103,15 @@ export function sequentialScript(target: ScriptTarget) {
           await users.removeUser({ accountId, iamId });
         }
       }
+      return found;
+    },
+    /** One verification pass over what `remove` removed: how many items IBM still shows. */
+    verify: leftOf,
+    /** Offboards one person and returns once IBM reads back that nothing is left (polling, backing off). */
+    async offboard(email: string): Promise<void> {
+      const found = await this.remove(email);
       for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-        let left = 0;
-        for (const { accountId, iamId, keys } of found) {
-          for (const id of keys) if (await exists(() => identity.getApiKey({ id }))) left++;
-          left += (await policiesOf(accountId, iamId)).length + (await groupsOf(accountId, iamId)).length;
-          if (await exists(() => users.getUserProfile({ accountId, iamId }))) left++;
-        }
-        if (left === 0) return;
+        if ((await leftOf(found)) === 0) return;
         await sleep(wait);
       }
     },

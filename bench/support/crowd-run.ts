@@ -28,6 +28,12 @@ export interface CrowdOptions {
   deadlineMs: number;
   /** --max-old-space-size of each worker process, as docs/operations.md advises for workers; undefined: V8's default. */
   workerHeapMiB?: number;
+  /**
+   * OFFBOARD_ROLE of the spawned processes: `worker` (default), or `all`, the all-in-one process, which
+   * loads everything a process answering Slack does (its render thread among it) and does the runs'
+   * work; Slack's requests still go to the bench's own web process.
+   */
+  role?: 'worker' | 'all';
 }
 
 export interface PersonResult {
@@ -74,7 +80,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
     ...stack.env,
     ...PRODUCTION,
     ...opts.env,
-    OFFBOARD_ROLE: 'worker',
+    OFFBOARD_ROLE: opts.role ?? 'worker',
     OFFBOARD_WORKER_CONCURRENCY: String(opts.concurrency),
     LOG_LEVEL: 'error',
   };

@@ -85,7 +85,16 @@ export const stepJobDataSchema = z.object({
   step: z.string(),
   title: z.string(),
   /** Set once the step has acted: later executions only read the system back. */
-  verify: z.object({ startedAt: z.number(), checks: z.number(), pauseMs: z.number() }).optional(),
+  verify: z
+    .object({
+      startedAt: z.number(),
+      checks: z.number(),
+      pauseMs: z.number(),
+      learns: z.string().optional(),
+      waited: z.boolean().optional(),
+      missedAfterMs: z.number().optional(),
+    })
+    .optional(),
   /** A manual task's job, parked until its next reminder is due (epoch ms): an earlier wake (an attestation's) reminds no one. */
   remindAt: z.number().optional(),
   /** How many reminders the task has sent this round. */

@@ -1,4 +1,5 @@
 import type { Phase, RescanFinding } from '../audit/audit-event.js';
+import { readingFresh } from '../connectors/read-fresh.js';
 import { itemKey, settles } from '../connectors/connector.js';
 import { stepId } from '../connectors/step-ref.js';
 import { RetryableError } from '../connectors/step-errors.js';
@@ -73,7 +74,8 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
         }
         let found;
         try {
-          const inventory = await capabilities.inventory(ctx);
+          // Read as the system is now: a listing shared from before could hide what was made since.
+          const inventory = await readingFresh(() => capabilities.inventory(ctx));
           // Could not look there: not checked, never "nothing came back".
           if (inventory.unchecked !== undefined) {
             unchecked.push(`${step.title} in ${scope}: ${inventory.unchecked}`);

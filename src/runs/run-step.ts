@@ -1,8 +1,10 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { StepProgress } from './run-view.js';
 import { itemKey, settles, type Change, type Finding, type StepAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
+import { readingFresh } from '../connectors/read-fresh.js';
 import { NotConfirmedError } from '../connectors/step-errors.js';
 import { ANSWER_LOST, confirmMade, pendingItems } from './account-for-step.js';
+import type { ReadBackDelays } from './read-back-delays.js';
 
 /** A step's inventory with the action a phase runs. */
 export type PhaseStep = StepAction & Pick<StepCapabilities, 'inventory'>;
@@ -10,8 +12,10 @@ export type PhaseStep = StepAction & Pick<StepCapabilities, 'inventory'>;
 export interface VerifyPolicy {
   /** Give up on the read-back after this long. */
   timeoutMs: number;
-  /** The shortest pause between read-backs (the first read-back comes right after the change). */
+  /** The shortest pause between read-backs. */
   intervalMs: number;
+  /** How long each system takes to show a change, learned as read-backs confirm: the first read-back after a change waits about that long. */
+  delays?: ReadBackDelays;
 }
 
 /** Where a step's read-back stands; kept in the job's data so a delayed or re-run job resumes it. */
@@ -21,6 +25,12 @@ export interface VerifyState {
   checks: number;
   /** The pause before the next read-back. */
   pauseMs: number;
+  /** The system whose delay the read-backs teach (its id): set when this execution changed something. */
+  learns?: string;
+  /** The first read-back waited for the time learned for the system. */
+  waited?: boolean;
+  /** When (after `startedAt`) the last read-back that did not confirm was made. */
+  missedAfterMs?: number;
 }
 
 const MAX_PAUSE_MS = 10_000;
@@ -39,6 +49,16 @@ export function pauseAfter(waitedMs: number, policy: Pick<VerifyPolicy, 'interva
 }
 
 /**
+ * When to make the first read-back after a step acted: at once when it changed nothing (the
+ * system already shows what the step leaves), or after the delay the system was seen to take to
+ * show a change, if that is longer than the shortest pause.
+ */
+export function firstReadBackAfter(system: string, changed: boolean, policy: VerifyPolicy): number {
+  const expected = changed ? (policy.delays?.expected(system) ?? 0) : 0;
+  return expected > policy.intervalMs ? expected : 0;
+}
+
+/**
  * Inventory and revoke, resuming whatever an earlier execution of the step began. Each change is
  * written to the trail the moment the system confirms it. An item that an earlier execution set
  * out to change and never recorded, and that the system now shows changed (gone from the
@@ -52,11 +72,11 @@ export async function actOnStep(
   ctx: StepContext & { stepId: string },
   earlier: StepProgress | undefined,
   audit: AuditTrail,
-): Promise<{ unchecked?: string }> {
+): Promise<{ unchecked?: string; changed: boolean }> {
   const { found, note, unchecked } = await step.inventory(ctx);
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });
   // Could not look: nothing is acted on, and no read-back could confirm anything (the caller records it not checked).
-  if (unchecked !== undefined) return { unchecked };
+  if (unchecked !== undefined) return { unchecked, changed: false };
 
   const recorded = new Set((earlier?.changes ?? []).filter(settles).map(itemKey));
   const pending = pendingItems(earlier);
@@ -89,7 +109,7 @@ export async function actOnStep(
     if (made) await lost(intent.transactionId, made);
     else todo.push(f);
   }
-  if (todo.length === 0) return {};
+  if (todo.length === 0) return { changed: false };
   await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map(itemKey) });
   for await (const change of step.act(ctx, todo)) {
     // "Not found" for an item an earlier execution set out on: that execution's call made the change.
@@ -98,7 +118,7 @@ export async function actOnStep(
     if (made) await lost(intent.transactionId, made);
     else await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
   }
-  return {};
+  return { changed: true };
 }
 
 export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: VerifyState };
@@ -118,9 +138,16 @@ export async function readBackOnce(
   now: () => number = Date.now,
 ): Promise<ReadBackOutcome> {
   const checks = state.checks + 1;
-  const readBack = await step.readBack(ctx, []);
+  const askedAfter = now() - state.startedAt;
+  // Never from a listing begun before it asked: one made before the change would always confirm.
+  const readBack = await readingFresh(() => step.readBack(ctx, []));
   const waited = now() - state.startedAt;
   if (readBack.confirmed) {
+    if (state.learns)
+      policy.delays?.confirmed(state.learns, askedAfter, {
+        waited: state.waited ?? false,
+        ...(state.missedAfterMs !== undefined ? { missedAfterMs: state.missedAfterMs } : {}),
+      });
     await audit.appendOnce(ctx.requestId, `${once}:ended`, {
       type: 'step.verified',
       stepId: ctx.stepId,
@@ -135,5 +162,5 @@ export async function readBackOnce(
     const still = readBack.remaining.map((f) => `${f.label} (${f.id})`).join(', ');
     throw new NotConfirmedError(`not confirmed: after ${checks} read-backs over ${Math.round(waited / 1000)} s the system still shows ${still}`);
   }
-  return { kind: 'wait', next: { startedAt: state.startedAt, checks, pauseMs } };
+  return { kind: 'wait', next: { ...state, checks, pauseMs, missedAfterMs: askedAfter } };
 }

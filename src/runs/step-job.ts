@@ -13,7 +13,7 @@ import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
 import { processTask } from './task-step.js';
 import { processItemTasks } from './item-tasks-step.js';
-import { actOnStep, readBackOnce, type PhaseStep } from './run-step.js';
+import { actOnStep, firstReadBackAfter, readBackOnce, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
 /** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
@@ -159,10 +159,30 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
             ended = true;
             return;
           }
-          verify = { startedAt: Date.now(), checks: 0, pauseMs: deps.verify.intervalMs };
+          // The first read-back waits about as long as the system takes to show a change, as a delayed job.
+          const firstAfter = firstReadBackAfter(system.id, acted.changed, deps.verify);
+          verify = {
+            startedAt: Date.now(),
+            checks: 0,
+            pauseMs: firstAfter || deps.verify.intervalMs,
+            ...(acted.changed ? { learns: system.id } : {}),
+            ...(firstAfter > 0 ? { waited: true } : {}),
+          };
           await job.updateData({ ...data, verify });
+          if (firstAfter > 0) {
+            await job.moveToDelayed(verify.startedAt + firstAfter, token);
+            throw new DelayedError();
+          }
         }
-        const outcome = await readBackOnce(step, ctx, verify, deps.verify, deps.audit, once);
+        // The read-backs of one change name themselves alike in every execution: one that failed part-way is taken up by the next.
+        const outcome = await readBackOnce(
+          step,
+          { ...ctx, asker: `${requestId}:${once}:read-back@${verify.startedAt}` },
+          verify,
+          deps.verify,
+          deps.audit,
+          once,
+        );
         if (outcome.kind === 'verified') {
           ended = true;
           await deps.outbox.refreshChecklist(requestId, { progress: true });

@@ -3,6 +3,7 @@ import { onePage, ResumableListing } from '../../src/connectors/ibm-cloud/resuma
 import { crowdIbmSeed, crowdPerson } from '../../app/demo/crowd.js';
 import { ACME_PRODUCTION, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { useIbmSimulator } from './ibm-cloud-harness.js';
+import { readingFresh } from '../../src/connectors/read-fresh.js';
 
 const simulator = useIbmSimulator();
 const listingsOf = (requests: { path: string }[], path: string) => requests.filter((r) => r.path === path).length;
@@ -79,7 +80,7 @@ describe('API keys and users of many people identified at once', () => {
     expect(profiles).toBeLessThanOrEqual(2);
   });
 
-  it('never answers a caller from a listing that began before it asked: a key created meanwhile is found', async () => {
+  it('a read-back never answers from a listing that began before it asked: a key created meanwhile is found', async () => {
     const { sim, client } = await simulator({ seed: crowdIbmSeed(3), latencyMs: 50 });
     const person = crowdPerson(1);
     await client.isMember(ACME_PRODUCTION, person.iamId);
@@ -87,9 +88,84 @@ describe('API keys and users of many people identified at once', () => {
     // IBM has read the account for the first listing (its answer is on the way) when the key is made.
     while (!sim.requests.some((r) => r.path === '/v1/apikeys')) await new Promise((r) => setTimeout(r, 2));
     const created = sim.createApiKey({ accountId: ACME_PRODUCTION, iamId: person.iamId, name: 'made while the first listing ran' });
-    const late = await client.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    const late = await readingFresh(() => client.listUserApiKeys(ACME_PRODUCTION, person.iamId));
     expect((await early).map((k) => k.id)).not.toContain(created.id);
     expect(late.map((k) => k.id)).toContain(created.id);
+  });
+});
+
+describe('a listing fresh enough to share', () => {
+  it('answers the preview, the identification and the steps that ask within its age from one listing of the account', async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3), latencyMs: 20 });
+    const person = crowdPerson(1);
+    const first = await client.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    const later = await client.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    const users = [await client.findUsersByEmail(ACME_PRODUCTION, person.email), await client.findUsersByEmail(ACME_PRODUCTION, person.email)];
+    const groups = [await client.listAccessGroups(ACME_PRODUCTION, person.iamId), await client.listAccessGroups(ACME_PRODUCTION, person.iamId)];
+    expect(later).toEqual(first);
+    expect(users[1]).toEqual(users[0]);
+    expect(groups[1]).toEqual(groups[0]);
+    expect(listingsOf(sim.requests, '/v1/apikeys')).toBe(1);
+    expect(listingsOf(sim.requests, `/v2/accounts/${ACME_PRODUCTION}/users`)).toBe(1);
+    expect(listingsOf(sim.requests, '/v2/groups')).toBe(1);
+  });
+
+  it("a read-back after the bot's change never uses a listing made before the change, and neither does anyone else", async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
+    const person = crowdPerson(1);
+    const inAccount = client.inAccount(ACME_PRODUCTION);
+    const [key] = await inAccount.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    expect(key).toBeDefined();
+    await inAccount.deleteApiKey(key!.id, 'offboard-test-delete');
+    const readBack = await readingFresh(() => inAccount.listUserApiKeys(ACME_PRODUCTION, person.iamId));
+    const inventory = await inAccount.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    expect(readBack.map((k) => k.id)).not.toContain(key!.id);
+    expect(inventory.map((k) => k.id)).not.toContain(key!.id);
+    // The first listing, the read-back's own, and nothing more: the inventory after it shares the read-back's.
+    expect(listingsOf(sim.requests, '/v1/apikeys')).toBe(2);
+  });
+
+  it("deleting a person's API key leaves the listing of the service IDs' keys shared, and the users' keys listing is read again", async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
+    const inAccount = client.inAccount(ACME_PRODUCTION);
+    const person = crowdPerson(1);
+    await inAccount.listServiceIdKeys(ACME_PRODUCTION);
+    const [key] = await inAccount.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    const before = {
+      user: sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'user').length,
+      serviceId: sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'serviceid').length,
+    };
+    await inAccount.deleteApiKey(key!.id, 'offboard-test-delete', 'user');
+    await inAccount.listServiceIdKeys(ACME_PRODUCTION);
+    expect((await inAccount.listUserApiKeys(ACME_PRODUCTION, person.iamId)).map((k) => k.id)).not.toContain(key!.id);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'serviceid')).toHaveLength(before.serviceId);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys' && r.query.type === 'user').length).toBeGreaterThan(before.user);
+  });
+
+  it("a change whose account the call does not name (a key by its id) makes every account's listing stale", async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
+    const person = crowdPerson(2);
+    const [key] = await client.listUserApiKeys(ACME_PRODUCTION, person.iamId);
+    await client.deleteApiKey(key!.id, 'offboard-test-delete');
+    expect((await client.listUserApiKeys(ACME_PRODUCTION, person.iamId)).map((k) => k.id)).not.toContain(key!.id);
+    expect(listingsOf(sim.requests, '/v1/apikeys')).toBe(2);
+  });
+
+  it('a read-back polling for a change to show reads the account again each time, never the listing the previous read-back saw', async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3), consistencyDelayMs: 300 });
+    const person = crowdPerson(0);
+    const inAccount = client.inAccount(ACME_PRODUCTION);
+    const [policy] = await inAccount.listDirectPolicies(ACME_PRODUCTION, person.iamId);
+    await inAccount.deletePolicy(policy!.id, 'offboard-test-delete');
+    const seen: boolean[] = [];
+    for (let read = 0; read < 20 && seen.at(-1) !== false; read++) {
+      seen.push((await readingFresh(() => inAccount.listDirectPolicies(ACME_PRODUCTION, person.iamId))).some((p) => p.id === policy!.id));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Still listed while IAM catches up, then gone: each read-back was a listing of its own.
+    expect(seen[0]).toBe(true);
+    expect(seen.at(-1)).toBe(false);
+    expect(listingsOf(sim.requests, '/v2/policies')).toBe(1 + seen.length);
   });
 });
 

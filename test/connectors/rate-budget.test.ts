@@ -7,6 +7,7 @@ import { RateLimitedError } from '../../src/connectors/step-errors.js';
 import { crowdIbmSeed, crowdPerson } from '../../app/demo/crowd.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import { ibmConfig, useIbmSimulator } from './ibm-cloud-harness.js';
+import { readingFresh } from '../../src/connectors/read-fresh.js';
 
 const simulator = useIbmSimulator();
 let redis: Redis;
@@ -24,7 +25,8 @@ function workerClient(url: string, prefix: string, rps: number, maxWaitMs = 10_0
   );
 }
 
-const membershipChecks = (requests: { path: string }[], account: string) => requests.filter((r) => r.path.startsWith(`/v2/accounts/${account}/users/`));
+const membershipChecks = (requests: { path: string; at: string }[], account: string) =>
+  requests.filter((r) => r.path.startsWith(`/v2/accounts/${account}/users/`));
 
 describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker', () => {
   it('two workers together stay within the budget: 50 calls at 10 per second take at least 4 seconds', async () => {
@@ -63,5 +65,47 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
     }
     // Only the calls that got a turn reached IBM.
     expect(membershipChecks(sim.requests, ACME_PRODUCTION)).toHaveLength(20 - refused.length);
+  });
+
+  it('read-backs never take more than their share of the budget while actions wait beside them: at 8 per second, read-backs get 2 a second', async () => {
+    const { sim } = await simulator({ seed: crowdIbmSeed(30) });
+    const prefix = `budget-${randomBytes(4).toString('hex')}`;
+    const client = new IbmCloudClient(
+      ibmConfig(sim.url),
+      undefined,
+      new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps: 8, maxWaitMs: 10_000, readBackShare: 0.25 }),
+    );
+    const readBacks = Array.from({ length: 6 }, (_, i) => crowdPerson(i).iamId);
+    const actions = Array.from({ length: 16 }, (_, i) => crowdPerson(10 + i).iamId);
+    // The actions are under way when the read-backs ask.
+    await Promise.all([
+      ...actions.map((iamId) => client.isMember(ACME_PRODUCTION, iamId)),
+      ...readBacks.map((iamId) => readingFresh(() => client.isMember(ACME_PRODUCTION, iamId))),
+    ]);
+    const at = (ids: string[]) =>
+      membershipChecks(sim.requests, ACME_PRODUCTION)
+        .filter((r) => ids.some((id) => r.path.endsWith(`/${id}`)))
+        .map((r) => Date.parse(r.at));
+    const start = Math.min(...at([...readBacks, ...actions]));
+    const readBackTimes = at(readBacks);
+    expect(readBackTimes).toHaveLength(6);
+    expect(at(actions)).toHaveLength(16);
+    // A quarter of 8 a second: 2 a second, after a second's worth (2) at once; never 3 within the first second.
+    expect(readBackTimes.filter((t) => t - start < 950).length).toBeLessThanOrEqual(2 + 1);
+    expect(Math.max(...readBackTimes) - start).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('read-backs with no action being made use the whole budget: 16 of them at 8 per second take about a second, not the 7 s their share would', async () => {
+    const { sim } = await simulator({ seed: crowdIbmSeed(20) });
+    const prefix = `budget-${randomBytes(4).toString('hex')}`;
+    const client = new IbmCloudClient(
+      ibmConfig(sim.url),
+      undefined,
+      new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps: 8, maxWaitMs: 10_000, readBackShare: 0.25 }),
+    );
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 16 }, (_, i) => readingFresh(() => client.isMember(ACME_PRODUCTION, crowdPerson(i).iamId))));
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(membershipChecks(sim.requests, ACME_PRODUCTION)).toHaveLength(16);
   });
 });

@@ -168,3 +168,40 @@ describe("the name a step's listings go by", () => {
     expect(askerOf(runView([started]), step, 'OFF-1', 2)).not.toBe(askerOf(runView([started]), step, 'OFF-1', 1));
   });
 });
+
+describe('a listing allowed an age', () => {
+  it('answers callers while it is younger than its age, and none once it is older: they get a listing of their own time', async () => {
+    const listing = new ResumableListing<string>(60_000, 40);
+    const acct = account();
+    expect(await listing.list('acct-1', undefined, acct.open)).toEqual(acct.everything);
+    expect(await listing.list('acct-1', 'someone-else', acct.open)).toEqual(acct.everything);
+    expect(acct.reads).toEqual([0, 1, 2]);
+    await sleep(60);
+    expect(await listing.list('acct-1', undefined, acct.open)).toEqual(acct.everything);
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+
+  it('answers nobody once the bot has changed the account since it began, in that account only', async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    await listing.list('acct-1', undefined, acct.open);
+    await listing.list('acct-2|IBMid-1', undefined, acct.open);
+    listing.changed('acct-2');
+    await listing.list('acct-1', undefined, acct.open);
+    await listing.list('acct-2|IBMid-1', undefined, acct.open);
+    // acct-1 once; acct-2's listing (narrowed to a person) twice: before and after the change.
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  });
+
+  it("answers nobody once the bot has changed what it lists of one person, and still answers for the account's other people", async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    await listing.list('acct-1|IBMid-1', undefined, acct.open);
+    await listing.list('acct-1|IBMid-2', undefined, acct.open);
+    listing.changed('acct-1|IBMid-1');
+    await listing.list('acct-1|IBMid-1', undefined, acct.open);
+    await listing.list('acct-1|IBMid-2', undefined, acct.open);
+    // IBMid-1's listing again after the change, IBMid-2's not.
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  });
+});

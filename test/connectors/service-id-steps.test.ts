@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readingFresh } from '../../src/connectors/read-fresh.js';
 import type { Change, StepCapabilities, StepContext } from '../../src/connectors/connector.js';
 import type { IbmCloudClient } from '../../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import { serviceIdKeysStep } from '../../src/connectors/ibm-cloud/service-id-keys-step.js';
@@ -98,7 +99,8 @@ describe('the keys of the service IDs a person created, at the disable phase', (
     await runPhase(step, 'disable');
     const late = sim.createServiceId({ accountId: ACME_PRODUCTION, name: 'shadow-deployer', createdBy: jane });
     const key = sim.createApiKey({ accountId: ACME_PRODUCTION, iamId: late.iam_id, name: 'shadow-key', createdBy: jane });
-    const { found } = await step.inventory(ctx('tx-rescan'));
+    // A re-scan reads the account as it is now, never a listing made before it asked.
+    const { found } = await readingFresh(() => step.inventory(ctx('tx-rescan')));
     expect(found.filter((f) => f.state !== 'disabled').map((f) => [f.id, f.label])).toEqual([[key.id, 'shadow-key (service ID shadow-deployer)']]);
   });
 

@@ -183,7 +183,7 @@ describe('IBM Cloud failures during an offboarding', () => {
   });
 
   it('a 429 with Retry-After on listing access groups is retried no sooner than asked, and the step ends verified', async () => {
-    // The first access-group listing (whichever account's step gets there first) is rate limited once.
+    // The first access-group listing of the run (whichever account's step gets there first) is rate limited once.
     const { stack, player, id } = await offboard(
       {},
       { arm: (s) => s.ibm.inject({ method: 'GET', path: '/v2/groups', status: 429, times: 1, retryAfterSeconds: 1 }) },
@@ -216,9 +216,10 @@ describe('IBM Cloud failures during an offboarding', () => {
     );
     expect(next).toBeDefined();
     expect(Date.parse(next!.at) - Date.parse(limited!.at)).toBeGreaterThanOrEqual(1000);
-    const attempts = eventsOf(trail, 'step.started', stepId);
-    expect(attempts.map((e) => e.attempt)).toEqual([1, 2]);
-    expect(Date.parse(attempts[1]!.at) - Date.parse(retrying!.at)).toBeGreaterThanOrEqual(1000);
+    // The step's inventory shared the preview's listing (fresh enough): the limited listing was a read-back's, and the
+    // step's next execution read back again, no sooner than asked, without acting twice.
+    expect(eventsOf(trail, 'step.started', stepId)).toHaveLength(1);
+    expect(Date.parse(next!.at) - Date.parse(retrying!.at)).toBeGreaterThanOrEqual(900);
 
     expect(eventsOf(trail, 'step.verified', stepId)).toHaveLength(1);
     expect(eventsOf(trail, 'step.failed')).toEqual([]);
@@ -228,7 +229,8 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(checklist).toContain(CHECKLIST_VERIFIED_BUT_ONE);
 
     expect(text).toContain(PACK_VERIFIED_BUT_ONE);
-    expect(text).toContain('2, 1 retry');
+    // One execution acted; its read-back was retried once.
+    expect(text).toContain('Attempts 1, 1 retry');
     expect(text).toMatch(/Attempt 1 at \S+: list (dynamic )?access groups: rate limited by IBM Cloud \(429\); retried after 1 s/);
   });
 

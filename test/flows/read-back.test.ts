@@ -4,6 +4,7 @@ import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, finishedTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
@@ -106,5 +107,47 @@ describe('a restoration that does not stick is never shown as done', () => {
 
     expect(expectNoRestoreVerified(trail)).toEqual(['slack.workspace.account']);
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(false);
+  });
+});
+
+describe('read-backs learn how long the system takes to show a change', () => {
+  it('IBM Cloud taking 500 ms: once the bot has seen it, each step that removed something is read back about twice at most, where the first person took many polls', async () => {
+    const { stack, player } = await start({
+      ibm: { seed: crowdIbmSeed(2), consistencyDelayMs: 500 },
+      extraSlackUsers: crowdSlackUsers(2),
+      env: { OFFBOARD_VERIFY_INTERVAL_MS: '50' },
+    });
+    const offboard = async (i: number) => {
+      const id = await player.request(PEOPLE.morgan, {
+        person: crowdPerson(i).slackUserId,
+        reason: 'contract_end',
+        disposition: 'delete_now',
+        ticket: `HR-LEARN-${i}`,
+      });
+      await player.click(PEOPLE.alex, 'approve', id);
+      return finishedTrail(stack, id);
+    };
+    /** The read-backs each step that changed something made before it was verified. */
+    const checksOf = (trail: Awaited<ReturnType<typeof finishedTrail>>) => {
+      const changed = new Set(eventsOf(trail, 'step.acted').flatMap((e) => (e.changes.some((c) => c.outcome !== 'already_absent') ? [e.stepId] : [])));
+      return eventsOf(trail, 'step.verified')
+        .filter((e) => changed.has(e.stepId))
+        .map((e) => e.checks);
+    };
+
+    const firstTrail = await offboard(0);
+    const secondTrail = await offboard(1);
+    const [first, second] = [checksOf(firstTrail), checksOf(secondTrail)];
+
+    for (const trail of [firstTrail, secondTrail]) expect(eventsOf(trail, 'run.finished')[0]!.outcome).toBe('verified');
+    // The same steps changed something for both (keys, groups, policies, membership in two accounts).
+    expect(second).toHaveLength(first.length);
+    expect(second.length).toBeGreaterThanOrEqual(8);
+    // Just started, the bot read back at once and then every 50 ms or so until IAM showed the change;
+    // having seen IAM take about 500 ms, it waited about that long: most changes confirmed by the first or
+    // second read-back, none needing more than three.
+    for (const checks of second) expect(checks).toBeLessThanOrEqual(3);
+    expect(second.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * second.length);
+    expect(second.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(first.reduce((a, b) => a + b, 0));
   });
 });

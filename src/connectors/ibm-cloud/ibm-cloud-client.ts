@@ -36,6 +36,7 @@ import type {
 import { conflictingPolicyId, policyDocument } from './policy-document.js';
 import { onePage, ResumableListing, type Pager } from './resumable-listing.js';
 import type { RateBudget } from '../rate-budget.js';
+import { readsFresh } from '../read-fresh.js';
 import { VpcClient } from './vpc-client.js';
 import type { VpcReviews } from './vpc/vpc-review.js';
 
@@ -50,6 +51,15 @@ export type * from './ibm-cloud-types.js';
  * than a few retry delays (OFFBOARD_RETRY_MAX_DELAY_MS, 30 s by default, or a Retry-After).
  */
 const KEEP_FAILED_LISTING_MS = 2 * 60_000;
+
+/**
+ * How old a listing may be and still answer another caller: a person's preview, identification and
+ * steps, and everyone else's in the same round, share one listing of each kind per account while it
+ * is this fresh. Never across the bot's own change of what it lists, in this process; never for a
+ * read-back (see src/connectors/read-fresh.ts). Another process's change shows
+ * within this bound.
+ */
+export const LISTING_MAX_AGE_MS = 30_000;
 
 /**
  * The only module that speaks to the IBM SDK. Every call goes through `call`, which classifies
@@ -162,10 +172,15 @@ export class IbmCloudClient {
 
   /** Mutations resolve to false when the target was already gone. */
   async removeUser(accountId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.call(
-      'remove user from account',
-      () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })),
-      accountId,
+    // The account's users and profile links, and the person's groups and policies, as IAM may drop them with the membership.
+    return this.changing([this.sdk.userListings, this.sdk.profileListings], accountId, () =>
+      this.changing([this.sdk.groupListings, this.sdk.dynamicGroupListings, this.sdk.policyListings], `${accountId}|${iamId}`, () =>
+        this.call(
+          'remove user from account',
+          () => absentIs404(() => this.sdk.users.removeUser({ accountId, iamId, headers: { 'Transaction-Id': transactionId } })),
+          accountId,
+        ),
+      ),
     );
   }
 
@@ -193,8 +208,10 @@ export class IbmCloudClient {
     });
   }
 
-  async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+  async deleteApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
+    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
+      this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+    );
   }
 
   /** The key as it is now, with when it last signed in; undefined once it no longer exists. */
@@ -220,12 +237,16 @@ export class IbmCloudClient {
   }
 
   /** The key stops working and keeps its id, so it can be enabled again. True also when it already was disabled. */
-  async disableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+  async disableApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
+    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
+      this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+    );
   }
 
-  async enableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } })));
+  async enableApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
+    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
+      this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+    );
   }
 
   /** Trusted profiles in the account that this user is linked to, and so may assume. */
@@ -261,17 +282,19 @@ export class IbmCloudClient {
   }
 
   async unlinkProfile(profileId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.call('unlink trusted profile', async () => {
-      try {
-        return await absentIs404(() =>
-          this.sdk.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } }),
-        );
-      } catch (err) {
-        // IAM answers 409 to changes of one profile in quick succession: worth another try later.
-        if (statusOf(err) === 409) throw new RetryableError('unlink trusted profile: IAM answered 409 (the profile changed moments ago)');
-        throw err;
-      }
-    });
+    return this.changing([this.sdk.profileListings], this.account, () =>
+      this.call('unlink trusted profile', async () => {
+        try {
+          return await absentIs404(() =>
+            this.sdk.identity.deleteProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers: { 'Transaction-Id': transactionId } }),
+          );
+        } catch (err) {
+          // IAM answers 409 to changes of one profile in quick succession: worth another try later.
+          if (statusOf(err) === 409) throw new RetryableError('unlink trusted profile: IAM answered 409 (the profile changed moments ago)');
+          throw err;
+        }
+      }),
+    );
   }
 
   /**
@@ -279,20 +302,22 @@ export class IbmCloudClient {
    * when the profile no longer exists.
    */
   async linkProfile(profileId: string, iamId: string, transactionId: string, link: { accounts?: string[]; description?: string } = {}): Promise<boolean> {
-    return this.call('link trusted profile', async () => {
-      const headers = { 'Transaction-Id': transactionId };
-      try {
-        return await absentIs404(() =>
-          this.sdk.identity.setProfileIdentity({ profileId, identityType: 'user', identifier: iamId, type: 'user', ...link, headers }),
-        );
-      } catch (err) {
-        if (statusOf(err) !== 409) throw err;
-        // 409 is either "already linked" (a retry after a lost answer) or "the profile changed moments ago".
-        const linked = await absentIs404(() => this.sdk.identity.getProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers }));
-        if (linked) return true;
-        throw new RetryableError('link trusted profile: IAM answered 409 (the profile changed moments ago)');
-      }
-    });
+    return this.changing([this.sdk.profileListings], this.account, () =>
+      this.call('link trusted profile', async () => {
+        const headers = { 'Transaction-Id': transactionId };
+        try {
+          return await absentIs404(() =>
+            this.sdk.identity.setProfileIdentity({ profileId, identityType: 'user', identifier: iamId, type: 'user', ...link, headers }),
+          );
+        } catch (err) {
+          if (statusOf(err) !== 409) throw err;
+          // 409 is either "already linked" (a retry after a lost answer) or "the profile changed moments ago".
+          const linked = await absentIs404(() => this.sdk.identity.getProfileIdentity({ profileId, identityType: 'user', identifierId: iamId, headers }));
+          if (linked) return true;
+          throw new RetryableError('link trusted profile: IAM answered 409 (the profile changed moments ago)');
+        }
+      }),
+    );
   }
 
   /**
@@ -370,15 +395,17 @@ export class IbmCloudClient {
 
   /** Deletes the service ID and every API key of it; false when it was already gone. */
   async deleteServiceId(id: string, transactionId: string): Promise<boolean> {
-    return this.call('delete service ID', async () => {
-      try {
-        return await absentIs404(() => this.sdk.identity.deleteServiceId({ id, headers: { 'Transaction-Id': transactionId } }));
-      } catch (err) {
-        // IAM deletes the keys first and answers 409 when one could not go yet; IBM says a retry may help.
-        if (statusOf(err) === 409) throw new RetryableError('delete service ID: IAM answered 409 (a key of it could not be deleted yet, or it is locked)');
-        throw err;
-      }
-    });
+    return this.changing([this.sdk.serviceIdListings, this.sdk.serviceIdKeyListings], this.account, () =>
+      this.call('delete service ID', async () => {
+        try {
+          return await absentIs404(() => this.sdk.identity.deleteServiceId({ id, headers: { 'Transaction-Id': transactionId } }));
+        } catch (err) {
+          // IAM deletes the keys first and answers 409 when one could not go yet; IBM says a retry may help.
+          if (statusOf(err) === 409) throw new RetryableError('delete service ID: IAM answered 409 (a key of it could not be deleted yet, or it is locked)');
+          throw err;
+        }
+      }),
+    );
   }
 
   /**
@@ -628,10 +655,15 @@ export class IbmCloudClient {
     }
   }
 
+  /** The groups the user is a static member of; shared like the account-wide listings, narrowed to the user. */
   async listAccessGroups(accountId: string, iamId: string): Promise<IbmAccessGroup[]> {
-    const pager = new IamAccessGroupsV2.AccessGroupsPager(this.sdk.groups, { accountId, iamId, membershipType: 'static' });
-    const groups = await this.allPages('list access groups', pager, accountId);
-    return groups.filter((g) => g.id).map((g) => ({ id: g.id!, name: g.name ?? g.id! }));
+    return this.sdk.groupListings.list(`${accountId}|${iamId}`, undefined, () =>
+      onePage(async () => {
+        const pager = new IamAccessGroupsV2.AccessGroupsPager(this.sdk.groups, { accountId, iamId, membershipType: 'static' });
+        const groups = await this.allPages('list access groups', pager, accountId);
+        return groups.filter((g) => g.id).map((g) => ({ id: g.id!, name: g.name ?? g.id! }));
+      }),
+    );
   }
 
   /**
@@ -639,6 +671,10 @@ export class IbmCloudClient {
    * others match too, or the person's IdP claims could change), so they are reported as residual access.
    */
   async listDynamicMemberships(accountId: string, iamId: string): Promise<IbmDynamicMembership[]> {
+    return this.sdk.dynamicGroupListings.list(`${accountId}|${iamId}`, undefined, () => onePage(() => this.dynamicMemberships(accountId, iamId)));
+  }
+
+  private async dynamicMemberships(accountId: string, iamId: string): Promise<IbmDynamicMembership[]> {
     const pager = new IamAccessGroupsV2.AccessGroupsPager(this.sdk.groups, { accountId, iamId, membershipType: 'dynamic' });
     const groups = await this.allPages('list dynamic access groups', pager, accountId);
     const memberships: IbmDynamicMembership[] = [];
@@ -663,46 +699,55 @@ export class IbmCloudClient {
 
   /** Adds the user as a static member. False when the group no longer exists. */
   async addMemberToGroup(groupId: string, iamId: string, transactionId: string): Promise<boolean> {
-    return this.call('add to access group', async () => {
-      let outcome;
-      try {
-        const res = await this.sdk.groups.addMembersToAccessGroup({ accessGroupId: groupId, members: [{ iam_id: iamId, type: 'user' }], transactionId });
-        outcome = res.result.members?.find((m) => m.iam_id === iamId);
-      } catch (err) {
-        if (statusOf(err) === 404) return false;
-        throw err;
-      }
-      // IAM answers 207: the outcome for the member is in the body.
-      const status = outcome?.status_code ?? 0;
-      if (status >= 200 && status < 300) return true;
-      const reason = `add to access group: IBM Cloud answered ${status || 'nothing'} for ${iamId} (${redactedErrors(outcome?.errors) || 'no reason given'})`;
-      if (status === 429 || status >= 500) throw new RetryableError(reason);
-      throw new PermanentError(reason);
-    });
-  }
-
-  /** Per-group outcome; an empty list means the member was in no group. */
-  async removeFromAllAccessGroups(accountId: string, iamId: string, transactionId: string): Promise<GroupRemoval[]> {
-    return this.call(
-      'remove from all access groups',
-      async () => {
+    return this.changing([this.sdk.groupListings], this.account && `${this.account}|${iamId}`, () =>
+      this.call('add to access group', async () => {
+        let outcome;
         try {
-          const res = await this.sdk.groups.removeMemberFromAllAccessGroups({ accountId, iamId, transactionId });
-          return (res.result.groups ?? []).map((g) => ({
-            groupId: g.access_group_id ?? '',
-            status: g.status_code ?? 0,
-            error: g.errors?.map((e) => e.message).join('; ') || undefined,
-          }));
+          const res = await this.sdk.groups.addMembersToAccessGroup({ accessGroupId: groupId, members: [{ iam_id: iamId, type: 'user' }], transactionId });
+          outcome = res.result.members?.find((m) => m.iam_id === iamId);
         } catch (err) {
-          if (statusOf(err) === 404) return [];
+          if (statusOf(err) === 404) return false;
           throw err;
         }
-      },
-      accountId,
+        // IAM answers 207: the outcome for the member is in the body.
+        const status = outcome?.status_code ?? 0;
+        if (status >= 200 && status < 300) return true;
+        const reason = `add to access group: IBM Cloud answered ${status || 'nothing'} for ${iamId} (${redactedErrors(outcome?.errors) || 'no reason given'})`;
+        if (status === 429 || status >= 500) throw new RetryableError(reason);
+        throw new PermanentError(reason);
+      }),
     );
   }
 
+  /** Per-group outcome; an empty list means the member was in no group. Static memberships only: the rule-based ones stay, and stay listed. */
+  async removeFromAllAccessGroups(accountId: string, iamId: string, transactionId: string): Promise<GroupRemoval[]> {
+    return this.changing([this.sdk.groupListings], `${accountId}|${iamId}`, () =>
+      this.call(
+        'remove from all access groups',
+        async () => {
+          try {
+            const res = await this.sdk.groups.removeMemberFromAllAccessGroups({ accountId, iamId, transactionId });
+            return (res.result.groups ?? []).map((g) => ({
+              groupId: g.access_group_id ?? '',
+              status: g.status_code ?? 0,
+              error: g.errors?.map((e) => e.message).join('; ') || undefined,
+            }));
+          } catch (err) {
+            if (statusOf(err) === 404) return [];
+            throw err;
+          }
+        },
+        accountId,
+      ),
+    );
+  }
+
+  /** The user's direct policies; shared like the account-wide listings, narrowed to the user. */
   async listDirectPolicies(accountId: string, iamId: string): Promise<IbmPolicy[]> {
+    return this.sdk.policyListings.list(`${accountId}|${iamId}`, undefined, () => onePage(() => this.directPolicies(accountId, iamId)));
+  }
+
+  private async directPolicies(accountId: string, iamId: string): Promise<IbmPolicy[]> {
     const pager = new IamPolicyManagementV1.V2PoliciesPager(this.sdk.policies, { accountId, iamId });
     const policies = await this.allPages('list policies', pager, accountId);
     return policies
@@ -720,25 +765,51 @@ export class IbmCloudClient {
    * Creates the policy again under a new id. A 409 `policy_conflict_error` means IAM already holds
    * the same grant (a retry after a lost answer, or someone re-granted it): its policy is returned.
    */
-  async createPolicy(document: IbmPolicyDocument, transactionId: string): Promise<PolicyCreation> {
-    return this.call('create policy', async () => {
-      const doc = policyDocument(document);
-      try {
-        const { result } = await this.sdk.policies.createV2Policy({
-          ...(doc as unknown as IamPolicyManagementV1.CreateV2PolicyParams),
-          headers: { 'Transaction-Id': transactionId },
-        });
-        return { id: result.id!, created: true };
-      } catch (err) {
-        const existing = statusOf(err) === 409 ? conflictingPolicyId(err) : undefined;
-        if (existing) return { id: existing, created: false };
-        throw err;
-      }
-    });
+  async createPolicy(document: IbmPolicyDocument, transactionId: string, holder?: string): Promise<PolicyCreation> {
+    return this.changing([this.sdk.policyListings], this.policyKey(holder), () =>
+      this.call('create policy', async () => {
+        const doc = policyDocument(document);
+        try {
+          const { result } = await this.sdk.policies.createV2Policy({
+            ...(doc as unknown as IamPolicyManagementV1.CreateV2PolicyParams),
+            headers: { 'Transaction-Id': transactionId },
+          });
+          return { id: result.id!, created: true };
+        } catch (err) {
+          const existing = statusOf(err) === 409 ? conflictingPolicyId(err) : undefined;
+          if (existing) return { id: existing, created: false };
+          throw err;
+        }
+      }),
+    );
   }
 
-  async deletePolicy(id: string, transactionId: string): Promise<boolean> {
-    return this.call('delete policy', () => absentIs404(() => this.sdk.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } })));
+  /** `holder`: the IAM id the policy is granted to, where the caller knows (only their policy listing goes stale). */
+  async deletePolicy(id: string, transactionId: string, holder?: string): Promise<boolean> {
+    return this.changing([this.sdk.policyListings], this.policyKey(holder), () =>
+      this.call('delete policy', () => absentIs404(() => this.sdk.policies.deleteV2Policy({ id, headers: { 'Transaction-Id': transactionId } }))),
+    );
+  }
+
+  /**
+   * A change of what `listings` show under `key` (an account, or `account|person` for what is
+   * narrowed to one person; every account, when the call names none): once it is answered, or has
+   * failed (its answer may be lost), no listing begun before answers anyone.
+   */
+  private async changing<T>(listings: ResumableListing<unknown>[], key: string | undefined, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      for (const listing of listings) {
+        if (key) listing.changed(key);
+        else listing.changedEverywhere();
+      }
+    }
+  }
+
+  /** The policy listings a change of `holder`'s policy makes stale: theirs in this account, else the account's, else every account's. */
+  private policyKey(holder: string | undefined): string | undefined {
+    return this.account && holder ? `${this.account}|${holder}` : this.account;
   }
 
   /** Every page of an SDK pager, each page a call of its own (counted, and charged to the budget). */
@@ -761,7 +832,8 @@ export class IbmCloudClient {
    */
   private async call<T>(operation: string, fn: () => Promise<T>, account = this.account): Promise<T> {
     // A budget refusal is ours, not IBM's: the call was never made.
-    if (this.budget && account) await this.budget.take(account);
+    // A read-back (or a re-scan) takes from the read-backs' share of the budget too.
+    if (this.budget && account) await this.budget.take(account, readsFresh() ? 'read-back' : 'action');
     try {
       const result = wellFormedDeep(await fn());
       this.metrics?.systemCalls.inc({ system: 'ibm-cloud', operation, status: 'ok' });
@@ -791,6 +863,9 @@ interface Services {
   resourceKeyListings: ResumableListing<IbmResourceKey>;
   resourceInstanceListings: ResumableListing<IbmResourceInstance>;
   owners: ResumableListing<string>;
+  groupListings: ResumableListing<IbmAccessGroup>;
+  dynamicGroupListings: ResumableListing<IbmDynamicMembership>;
+  policyListings: ResumableListing<IbmPolicy>;
   /** The account IBMCLOUD_API_KEY belongs to, once asked. */
   keyAccount?: Promise<string>;
   vpcReviews?: VpcReviews;
@@ -815,15 +890,28 @@ function services(cfg: IbmCloudClientSettings): Services {
     policies: new IamPolicyManagementV1({ ...common, serviceUrl: cfg.policyManagementUrl }),
     accounts: new AccountManagementV4({ ...common, serviceUrl: cfg.accountManagementUrl }),
     resources: new ResourceControllerV2({ ...common, serviceUrl: cfg.resourceControllerUrl }),
-    userListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    keyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    profileListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    serviceIdListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    serviceIdKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    resourceKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    resourceInstanceListings: new ResumableListing(KEEP_FAILED_LISTING_MS),
-    owners: new ResumableListing(KEEP_FAILED_LISTING_MS),
+    userListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    keyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    profileListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    serviceIdListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    serviceIdKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    resourceKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    resourceInstanceListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    owners: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    groupListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    dynamicGroupListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    policyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
   };
+}
+
+/** Whose API key a change is about, where the caller knows: the other kind's listing stays shared. */
+export type KeyOwner = 'user' | 'service ID';
+
+/** The key listings a change of a key of `of` makes stale: both when unknown (a key id names neither). */
+function keyListingsOf(sdk: Services, of: KeyOwner | undefined): ResumableListing<unknown>[] {
+  if (of === 'user') return [sdk.keyListings];
+  if (of === 'service ID') return [sdk.serviceIdKeyListings];
+  return [sdk.keyListings, sdk.serviceIdKeyListings];
 }
 
 async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {

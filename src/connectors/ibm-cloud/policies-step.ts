@@ -18,13 +18,13 @@ export function policiesStep(client: IbmCloudClient, accountId: string): StepCap
         document: { ...p.document },
       })),
     disable: {
-      act: (ctx, _identity, found) => removeEach(found, (id) => client.deletePolicy(id, ctx.transactionId), snapshot),
+      act: (ctx, identity, found) => removeEach(found, (id) => client.deletePolicy(id, ctx.transactionId, identity.id), snapshot),
       made: (p) => ({ id: p.id, label: p.label, outcome: 'removed', snapshot: snapshot(p) }),
     },
     restore: {
-      act: (ctx, _identity, snapshots) =>
+      act: (ctx, identity, snapshots) =>
         changeEach(snapshots, async (p) => {
-          const { id: newId, created } = await client.createPolicy(p.snapshot!.document as IbmPolicyDocument, ctx.transactionId);
+          const { id: newId, created } = await client.createPolicy(p.snapshot!.document as IbmPolicyDocument, ctx.transactionId, identity.id);
           const how = created ? `re-created as ${newId}` : `already granted again, as ${newId}`;
           return { id: p.id, label: p.label, outcome: 'restored', detail: how, snapshot: { newId } };
         }),

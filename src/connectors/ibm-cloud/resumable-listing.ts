@@ -7,9 +7,13 @@ export interface Pager<T> {
   getNext(): Promise<T[]>;
 }
 
+import { readsFresh } from '../read-fresh.js';
+
 interface Listing<T> {
   pager?: Pager<T>;
   items: T[];
+  /** When its first page call was made (epoch ms). */
+  begunAt?: number;
 }
 
 /** A single answer as a listing of one page, so callers at the same time share it. */
@@ -51,21 +55,57 @@ interface Broken<T> {
  *   starting over. The pages it already read began after that asker first asked, so it sees the
  *   account as fresh as before. Each asker takes a kept listing up once: its next question is new.
  *   Callers that name no asker always get a listing of their own time.
+ * - **Fresh enough** (`maxAgeMs` above 0): a listing that began at most `maxAgeMs` ago and has
+ *   finished also answers a new caller, so a person's preview, identification and steps, and
+ *   everyone else's in the same round, share it. Never one that began before the bot's own last
+ *   change of the account in this process (`changed`), nor any that began before a read-back
+ *   asked (`readingFresh`, src/connectors/read-fresh.ts).
+ *
+ * A key is an account's id, or the account's id, `|` and what the listing is narrowed to (a person).
  */
 export class ResumableListing<T> {
   private readonly running = new Map<string, { promise: Promise<T[]>; begun: boolean; askers: Set<string> }>();
   private readonly queued = new Map<string, { askers: Set<string>; promise: Promise<T[]> }>();
   /** Per key, every failed listing kept: under heavy faults one fails while another's askers wait on their retry. */
   private readonly broken = new Map<string, Set<Broken<T>>>();
+  /** Per key, the latest finished listing, kept for `maxAgeMs`. */
+  private readonly done = new Map<string, { begunAt: number; items: T[] }>();
+  /** Per key (an account, or what is narrowed to in it), when the bot last changed what it lists; `everywhere` for a change whose account is unknown. */
+  private readonly changedAt = new Map<string, number>();
+  private changedEverywhereAt = -Infinity;
 
-  constructor(private readonly keepMs: number) {}
+  constructor(
+    private readonly keepMs: number,
+    private readonly maxAgeMs = 0,
+  ) {}
+
+  /**
+   * The bot has just changed what this listing shows under `key`: an account (all of its listings,
+   * narrowed or not) or a narrowed listing's key (`account|person`, that one alone). No listing
+   * begun before now answers anyone after.
+   */
+  changed(key: string): void {
+    this.changedAt.set(key, Date.now());
+    for (const cached of this.done.keys()) if (cached === key || accountOf(cached) === key) this.done.delete(cached);
+  }
+
+  /** The bot has just changed what this listing shows in an account it cannot name (a key by its id): in every account. */
+  changedEverywhere(): void {
+    this.changedEverywhereAt = Date.now();
+    this.done.clear();
+  }
 
   list(key: string, asker: string | undefined, open: () => Pager<T>): Promise<T[]> {
     const broken = asker === undefined ? undefined : [...(this.broken.get(key) ?? [])].find((b) => b.waiting.has(asker));
-    if (broken) return this.takeUp(key, broken, asker!);
+    // A kept listing is taken up whatever its age, never across a change made since it began.
+    if (broken && (broken.listing.begunAt ?? Infinity) >= this.since(key, false)) return this.takeUp(key, broken, asker!);
+    const since = this.since(key, true);
+    const done = this.done.get(key);
+    if (done && done.begunAt >= since) return Promise.resolve([...done.items]);
     const running = this.running.get(key);
     if (!running) return this.start(key, open, new Set(asker === undefined ? [] : [asker]));
-    // Not begun yet: nothing of it was read before this caller asked.
+    // Not begun yet: nothing of it was read before this caller asked. One already begun may still fail
+    // (its askers retry it): the caller waits for the next, as fresh, and shares it once finished.
     if (!running.begun) {
       if (asker !== undefined) running.askers.add(asker);
       return running.promise;
@@ -88,9 +128,12 @@ export class ResumableListing<T> {
     const listing: Listing<T> = { items: [] };
     const entry = { begun: false, askers, promise: undefined as unknown as Promise<T[]> };
     const promise: Promise<T[]> = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => {
+      .then(async () => {
         entry.begun = true;
-        return read(listing, open);
+        listing.begunAt = Date.now();
+        const items = await read(listing, open);
+        this.remember(key, listing.begunAt!, items);
+        return items;
       })
       .catch((err: unknown) => {
         this.keep(key, listing, askers);
@@ -102,6 +145,35 @@ export class ResumableListing<T> {
     entry.promise = promise;
     this.running.set(key, entry);
     return promise;
+  }
+
+  /**
+   * The earliest a listing may have begun to answer a caller now: after the bot's last change of the
+   * account and, `withAge`, within `maxAgeMs` (for a read-back, none already begun). Without
+   * `withAge`: a kept listing its asker takes up, which began after the asker first asked.
+   */
+  private since(key: string, withAge: boolean): number {
+    const changed = this.changedSince(key);
+    if (!withAge) return changed;
+    // A read-back: only a listing that has not begun yet.
+    if (readsFresh()) return Infinity;
+    return Math.max(this.maxAgeMs > 0 ? Date.now() - this.maxAgeMs : Infinity, changed);
+  }
+
+  /** When the bot last changed what the listing under `key` shows: there, in its whole account, or in an account it could not name. */
+  private changedSince(key: string): number {
+    return Math.max(this.changedAt.get(key) ?? -Infinity, this.changedAt.get(accountOf(key)) ?? -Infinity, this.changedEverywhereAt);
+  }
+
+  private remember(key: string, begunAt: number, items: T[]): void {
+    if (this.maxAgeMs <= 0 || (this.done.get(key)?.begunAt ?? -Infinity) > begunAt) return;
+    // A change made while it ran: it may not show it, so it answers nobody.
+    if (this.changedSince(key) > begunAt) return;
+    const entry = { begunAt, items };
+    this.done.set(key, entry);
+    setTimeout(() => {
+      if (this.done.get(key) === entry) this.done.delete(key);
+    }, this.maxAgeMs).unref();
   }
 
   /** The kept listing for one of its askers: resumed by the first to come back, shared by the rest. */
@@ -142,6 +214,8 @@ export class ResumableListing<T> {
     if (kept?.size === 0) this.broken.delete(key);
   }
 }
+
+const accountOf = (key: string): string => key.split('|', 1)[0]!;
 
 async function read<T>(listing: Listing<T>, open: () => Pager<T>): Promise<T[]> {
   listing.pager ??= open();

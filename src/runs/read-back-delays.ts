@@ -1,0 +1,53 @@
+/**
+ * How long each system takes to show a change, learned from this process's own read-backs (each
+ * worker process learns on its own, from its first confirmed changes, and forgets on restart). A
+ * step that changed something makes its first read-back after that long instead of at once, so a
+ * system that takes half a second to show a change is read back about once, not polled through
+ * that half second.
+ *
+ * When a change showed is known to lie between the last read-back that still saw it unchanged and
+ * the one that confirmed it: about halfway is taken. The first confirmation sets the time; a
+ * read-back that did not wait for it (made before anything was learned) moves it by a third of the
+ * way. A first read-back that waited and confirmed says only that the change showed by then: the
+ * next comes a little earlier (DOWN). One that waited and came too early moves it to when the
+ * change showed, and at least UP later. So about four changes in five are confirmed by their first
+ * read-back, the rest by the next, and the time follows a system that becomes faster (slowly:
+ * reading a little late costs no call) or slower (at once).
+ */
+export class ReadBackDelays {
+  private readonly learned = new Map<string, number>();
+
+  constructor(
+    /** The longest first wait it ever proposes. */
+    private readonly maxMs = 10_000,
+  ) {}
+
+  /** How long after a change to make the first read-back, in ms; undefined until one of the system's changes was confirmed. */
+  expected(system: string): number | undefined {
+    const ms = this.learned.get(system);
+    return ms === undefined ? undefined : Math.min(Math.round(ms), this.maxMs);
+  }
+
+  /**
+   * A read-back made `afterMs` after a change confirmed it. `waited`: the change's first read-back
+   * waited for the time learned here; `missedAfterMs`: when the last read-back that saw the change
+   * not yet shown was made, if one was.
+   */
+  confirmed(system: string, afterMs: number, { waited, missedAfterMs }: { waited: boolean; missedAfterMs?: number }): void {
+    const shown = missedAfterMs === undefined ? afterMs : (missedAfterMs + afterMs) / 2;
+    const before = this.learned.get(system);
+    let next: number;
+    if (before === undefined) next = shown;
+    else if (!waited) next = before + WEIGHT * (shown - before);
+    else if (missedAfterMs === undefined) next = before * (1 - DOWN);
+    else next = Math.max(shown, before * (1 + UP));
+    this.learned.set(system, Math.min(Math.max(0, next), this.maxMs));
+  }
+}
+
+/** How far a read-back that did not wait (the system's time was not known when the step acted) moves it. */
+const WEIGHT = 1 / 3;
+/** How much earlier the next first read-back comes after one that confirmed. */
+const DOWN = 0.05;
+/** How much later, at least, after one that came too early: four times DOWN, for about four first-try confirmations in five. */
+const UP = 0.2;

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ReadBackDelays } from '../../src/runs/read-back-delays.js';
+import { firstReadBackAfter } from '../../src/runs/run-step.js';
+
+/** A system that shows each change `showsAfterMs` after it: the bot reads back when told, then every 50 ms, as run-step.ts does. */
+function changeReadBack(delays: ReadBackDelays, showsAfterMs: number): number {
+  const first = firstReadBackAfter('ibm-cloud', true, { timeoutMs: 300_000, intervalMs: 50, delays });
+  let at = first;
+  let missed: number | undefined;
+  let checks = 1;
+  while (at < showsAfterMs) {
+    missed = at;
+    at += 50;
+    checks++;
+  }
+  delays.confirmed('ibm-cloud', at, { waited: first > 0, ...(missed !== undefined ? { missedAfterMs: missed } : {}) });
+  return checks;
+}
+
+describe('how long a system takes to show a change, learned from read-backs', () => {
+  it('proposes nothing before a change was confirmed: the first read-back comes at once', () => {
+    const delays = new ReadBackDelays();
+    expect(delays.expected('ibm-cloud')).toBeUndefined();
+    expect(firstReadBackAfter('ibm-cloud', true, { timeoutMs: 300_000, intervalMs: 50, delays })).toBe(0);
+  });
+
+  it('settles near the delay: against 500 ms, about four changes in five are confirmed by their first read-back, the rest by the next', () => {
+    const delays = new ReadBackDelays();
+    const checks = Array.from({ length: 40 }, () => changeReadBack(delays, 500));
+    const settled = checks.slice(10);
+    expect(settled.filter((c) => c === 1).length).toBeGreaterThanOrEqual(settled.length * 0.7);
+    expect(Math.max(...settled)).toBeLessThanOrEqual(2);
+    expect(delays.expected('ibm-cloud')).toBeGreaterThan(400);
+    expect(delays.expected('ibm-cloud')).toBeLessThan(600);
+  });
+
+  it('follows a system that becomes faster, and one that becomes slower', () => {
+    const delays = new ReadBackDelays();
+    for (let i = 0; i < 20; i++) changeReadBack(delays, 2_000);
+    expect(delays.expected('ibm-cloud')).toBeGreaterThan(1_700);
+    for (let i = 0; i < 40; i++) changeReadBack(delays, 300);
+    expect(delays.expected('ibm-cloud')).toBeLessThan(400);
+    for (let i = 0; i < 20; i++) changeReadBack(delays, 1_000);
+    expect(delays.expected('ibm-cloud')).toBeGreaterThan(850);
+  });
+
+  it('never delays the read-back of a step that changed nothing, and learns each system apart', () => {
+    const delays = new ReadBackDelays();
+    delays.confirmed('ibm-cloud', 800, { waited: false });
+    expect(firstReadBackAfter('ibm-cloud', false, { timeoutMs: 300_000, intervalMs: 50, delays })).toBe(0);
+    expect(firstReadBackAfter('ibm-cloud', true, { timeoutMs: 300_000, intervalMs: 50, delays })).toBe(800);
+    expect(firstReadBackAfter('slack', true, { timeoutMs: 300_000, intervalMs: 50, delays })).toBe(0);
+  });
+
+  it('read-backs that did not wait (many steps acting before the first change was confirmed) each move it part of the way, never pile it up', () => {
+    const delays = new ReadBackDelays();
+    // Ten changes made at once by a worker just started, each polled until it showed at about 450 ms.
+    for (let i = 0; i < 10; i++) delays.confirmed('ibm-cloud', 480, { waited: false, missedAfterMs: 420 });
+    expect(delays.expected('ibm-cloud')).toBe(450);
+  });
+});
