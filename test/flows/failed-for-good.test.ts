@@ -74,7 +74,7 @@ describe('a step that fails for good after setting out to change things', () => 
     await player.retry(PEOPLE.alex, id);
     const retried = await finishedTrail(stack, id, { rounds: 2, timeoutMs: 30_000 });
     expect(eventsOf(retried, 'run.finished')[1]).toMatchObject(VERIFIED_BUT_STAGING);
-    const removal = stack.ibm.requests.find((r) => r.path === `/v1/apikeys/${TERRAFORM}` && r.status < 300)!;
+    const removal = stack.ibm.requests.find((r) => r.method === 'DELETE' && r.path === `/v1/apikeys/${TERRAFORM}` && r.status < 300)!;
     expect(removal.transactionId).toContain('-r2-a');
     expect(changesOf(retried, TERRAFORM).at(-1)).toMatchObject({ outcome: 'removed', detail: undefined, transactionId: removal.transactionId });
     expect(changesOf(retried, CI_DEPLOY)).toHaveLength(1);

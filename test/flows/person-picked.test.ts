@@ -39,6 +39,8 @@ const lookedUp = (stack: LocalStack) => stack.slack.callsTo('users.info').map((c
 
 async function untilLookedUp(stack: LocalStack, ids: string[]) {
   await stack.slack.waitFor(() => ids.every((id) => stack.slack.callsTo('users.info').some((c) => c.args.user === id && c.ok)));
+  // Slack has answered; the bot keeps each answer once it has also shared it through Redis, which a busy machine makes later.
+  await stack.bot.settled();
 }
 
 /** The modal as Slack shows it once the bot has updated it. */
