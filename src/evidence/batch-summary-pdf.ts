@@ -1,15 +1,15 @@
-import PDFDocument from 'pdfkit';
 import type { BatchSummary } from './batch-summary.js';
 import { isoTime } from './format.js';
-import { defaultFont, FontBook, prepareShaping } from './pdf-fonts.js';
-import { COLORS, Layout, MARGINS } from './pdf-layout.js';
-import { TextSetter } from './pdf-text.js';
+import { prepareShaping } from './pdf-fonts.js';
+import { openEvidencePdf } from './pdf-file.js';
+import { COLORS } from './pdf-layout.js';
 
 const OUTCOMES: Record<string, string> = {
   verified: 'every step verified',
   attested: 'every step verified or attested',
   residual: 'residual access remained',
   failures: 'with failed steps',
+  unchecked: 'verified, except steps that could not look',
 };
 
 /**
@@ -18,33 +18,12 @@ const OUTCOMES: Record<string, string> = {
  */
 export async function drawBatchSummaryPdf(summary: BatchSummary, integrity: { jsonSha256: string; keyId?: string }): Promise<Buffer> {
   await prepareShaping(summary);
-  const created = new Date(summary.generated_at);
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: MARGINS,
-    bufferPages: true,
-    autoFirstPage: true,
-    pdfVersion: '1.7',
-    subset: 'PDF/A-2b',
-    lang: 'en',
-    font: defaultFont() as unknown as string,
-    displayTitle: true,
-    info: {
-      Title: `Offboarding batch summary ${summary.batch_id}`,
-      Subject: 'Offboarding batch summary',
-      Author: summary.generator.name,
-      Creator: `${summary.generator.name} ${summary.generator.version} (${summary.generator.commit})`,
-      CreationDate: created,
-      ModDate: created,
-    },
+  const { doc, layout, done } = openEvidencePdf({
+    title: `Offboarding batch summary ${summary.batch_id}`,
+    subject: 'Offboarding batch summary',
+    generator: summary.generator,
+    created: new Date(summary.generated_at),
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const layout = new Layout(doc, new TextSetter(doc, new FontBook(doc)));
   const packs = summary.members.filter((m) => m.pack).length;
   layout.title('Offboarding batch summary');
   layout.paragraph(
