@@ -77,13 +77,7 @@ export function verifyManifest(manifest: PackManifest, json: Uint8Array, chainHe
     return { ok: false, kind: 'pack_changed', detail: `the PDF is not the one the manifest signs (the SHA-256 of ${manifest.pdf ?? 'the PDF'} differs)` };
   if (chainHead !== manifest.chain_head)
     return { ok: false, kind: 'pack_changed', detail: 'the pack ends at another chain head than the one the manifest signs' };
-  if (publicKeyFingerprint(trusted) !== manifest.public_key_sha256)
-    return { ok: false, kind: 'wrong_key', detail: `the manifest was signed with key "${manifest.key_id}", not with the trusted public key` };
-  const { signature, ...unsigned } = manifest;
-  const valid = verify(null, Buffer.from(canonicalJson(unsigned)), trusted, Buffer.from(signature, 'base64'));
-  return valid
-    ? { ok: true, keyId: manifest.key_id }
-    : { ok: false, kind: 'bad_signature', detail: 'the manifest signature does not verify with the trusted public key' };
+  return verifySignature(manifest, trusted);
 }
 
 /** A bulk request's summary (src/evidence/batch-summary.ts), signed as packs are: its JSON's and its PDF's SHA-256, with Ed25519. */
@@ -121,6 +115,11 @@ export function verifySummaryManifest(manifest: SummaryManifest, json: Uint8Arra
     return { ok: false, kind: 'pack_changed', detail: 'the summary JSON is not the one the manifest signs (its SHA-256 differs)' };
   if (!pdf || sha256Hex(pdf) !== manifest.pdf_sha256)
     return { ok: false, kind: 'pack_changed', detail: `the PDF is not the one the manifest signs (the SHA-256 of ${manifest.pdf} differs)` };
+  return verifySignature(manifest, trusted);
+}
+
+/** Whether the trusted public key made the manifest's signature, over everything else it states. */
+function verifySignature(manifest: { key_id: string; public_key_sha256: string; signature: string }, trusted: KeyObject): ManifestVerdict {
   if (publicKeyFingerprint(trusted) !== manifest.public_key_sha256)
     return { ok: false, kind: 'wrong_key', detail: `the manifest was signed with key "${manifest.key_id}", not with the trusted public key` };
   const { signature, ...unsigned } = manifest;
