@@ -1,19 +1,26 @@
 /**
- * What the inventory of what people created costs in IBM calls: BENCH_PEOPLE people (default 100)
- * inventoried at once in one account holding BENCH_RESOURCE_KEYS service credentials (default
- * 5,000) and BENCH_SERVICE_IDS service IDs (default 1,000, each with an API key), plus 1,000
- * service instances, through one client, as one worker process does in a bulk round. Each person
- * created 2 service IDs, a key on someone else's service ID, 2 service credentials and an
- * instance; everything else is Alex's. The simulated IBM Cloud answers each call after 20 ms.
+ * What the inventory of what people created costs in IBM calls, measured on the code the runs use:
+ * the IBM Cloud system's steps for what a person created (`createdByPerson` in its `steps`: the keys
+ * of service IDs they created, those service IDs, the credentials and instances, the keys on
+ * others' service IDs and the profiles), each connected and inventoried as a step job does it
+ * (src/runs/step-job.ts), for BENCH_PEOPLE people (default 100) all at once, through one client as
+ * one worker process holds it. The account holds BENCH_RESOURCE_KEYS service credentials (default
+ * 5,000), BENCH_SERVICE_IDS service IDs (default 1,000, each with an API key) and 1,000 service
+ * instances. Each person created 2 service IDs, a key on someone else's service ID, 2 service
+ * credentials and an instance; everything else is Alex's. The simulated IBM Cloud answers each call
+ * after 20 ms.
  *
  *   npm run bench:nhi
  *   BENCH_PEOPLE=20 BENCH_RESOURCE_KEYS=500 npm run bench:nhi
  *
  * It prints the calls by kind: account-wide listing pages (what sharing saves: without it, every
- * person would read every page), the single reads of last use (only for what is attributed), and
- * the policy reads (only for attributed service IDs), and checks every person got exactly theirs.
+ * step of every person would read every page it needs), the single reads of last use (only for
+ * what is attributed), and the policy reads (only for attributed service IDs), and checks every
+ * person's steps found exactly theirs.
  */
-import { inventoryCreatedBy } from '../src/connectors/ibm-cloud/created-by.js';
+import type { StepContext } from '../src/connectors/connector.js';
+import { stepId } from '../src/connectors/step-ref.js';
+import { ibmCloud } from '../src/connectors/ibm-cloud/system.js';
 import { IbmCloudClient } from '../src/connectors/ibm-cloud/ibm-cloud-client.js';
 import {
   ACME_PRODUCTION,
@@ -141,12 +148,42 @@ const client = new IbmCloudClient({
   vpc: { regions: [], url: `${sim.url}/vpc/{region}/v1` },
 });
 
+// The steps a round runs for what a person created, as the system module lists them.
+const steps = ibmCloud.steps.filter((s) => s.createdByPerson);
+const requestId = (i: number) => `bench-request-${pad(i)}`;
+/** A step's context as src/runs/step-job.ts builds it for the disable phase of round 1, the request handing everything over. */
+const contextOf = (i: number, step: string): StepContext => {
+  const id = stepId({ system: ibmCloud.id, scope: A, step });
+  return {
+    requestId: requestId(i),
+    scope: A,
+    person: { requestId: requestId(i), slackUserId: `U${pad(i)}`, email: `person-${pad(i)}@example.com` },
+    identities: [{ scope: A, id: person(i), label: `Person ${i} <person-${pad(i)}@example.com>`, detail: 'realm IBMid, state ACTIVE' }],
+    transactionId: `offboard-${requestId(i)}-${step}-a1`,
+    asker: `${requestId(i)}:${id}:r1:c0`,
+    created: { choice: 'hand_over', successor: 'Alex' },
+    phase: 'disable',
+  };
+};
+
 const started = Date.now();
-const inventories = await Promise.all(Array.from({ length: people }, (_, i) => inventoryCreatedBy(client, A, [person(i)], `bench-round-1:${i}`)));
+// Every step job connects its step anew (`capabilities` in src/runs/step-job.ts), through the worker's one client.
+const inventories = await Promise.all(
+  Array.from({ length: people }, (_, i) =>
+    Promise.all(steps.map(async (s) => ({ step: s.step, inventory: await s.connect(client, A).inventory(contextOf(i, s.step)) }))),
+  ),
+);
 const elapsedMs = Date.now() - started;
 
-const wrong = inventories.filter(
-  (inv) => inv.serviceIds.length !== 2 || inv.keysOnOthers.length !== 1 || inv.resourceKeys.length !== 2 || inv.instances.length !== 1,
+/** What each step must find for each person: their 2 service IDs' keys, the 2 service IDs, 2 credentials and an instance, and their key on someone else's service ID. */
+const expected: Record<string, number> = {
+  'service-id-keys': 2,
+  'service-ids': 2,
+  'created-credentials': 3,
+  'created-keys-and-profiles': 1,
+};
+const wrong = inventories.filter((ofPerson) =>
+  ofPerson.some(({ step, inventory }) => inventory.unchecked !== undefined || inventory.found.length !== expected[step]),
 ).length;
 
 const calls = sim.requests.filter((r) => r.path !== '/identity/token');
@@ -164,7 +201,7 @@ const kinds: [string, (r: RecordedRequest) => boolean, number][] = [
 const rows = kinds.map(([kind, match, items]) => {
   const n = calls.filter(match).length;
   const pages = items > 0 ? Math.max(1, Math.ceil(items / 100)) : 1;
-  return { kind, calls: n, ...(items > 0 ? { 'items listed': items, 'pages in one listing': pages, 'without sharing': pages * people } : {}) };
+  return { kind, calls: n, ...(items > 0 ? { 'items listed': items, 'pages in one listing': pages, 'one pass per person': pages * people } : {}) };
 });
 console.table(rows);
 const listingCalls = rows.filter((r) => 'items listed' in r).reduce((n, r) => n + r.calls, 0);
@@ -172,7 +209,7 @@ const onePass = rows.filter((r) => 'items listed' in r).reduce((n, r) => n + (r[
 const profilePages = rows.find((r) => r.kind === 'trusted profiles (list)')!.calls;
 console.log(
   `summary: ${people} people, ${calls.length} IBM calls (${(calls.length / people).toFixed(1)} per person) in ${(elapsedMs / 1000).toFixed(1)} s; ` +
-    `account-wide listings ${listingCalls} page calls = ${(listingCalls / onePass).toFixed(2)}× one pass of the account (${onePass} pages; without sharing ${onePass * people}), ` +
+    `account-wide listings ${listingCalls} page calls = ${(listingCalls / onePass).toFixed(2)}× one pass of the account (${onePass} pages; one pass per person would be ${onePass * people}), ` +
     `trusted profiles ${profilePages} page call(s); ${wrong} people with a wrong inventory. Target: each account listed once per round.`,
 );
 await sim.close();
