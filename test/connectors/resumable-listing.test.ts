@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { ResumableListing, type Pager } from '../../src/connectors/ibm-cloud/resumable-listing.js';
+import { readingFresh } from '../../src/connectors/read-fresh.js';
 import { askerOf } from '../../src/runs/step-job.js';
 import { runView } from '../../src/runs/run-view.js';
 
@@ -179,6 +180,32 @@ describe('a listing allowed an age', () => {
     await sleep(60);
     expect(await listing.list('acct-1', undefined, acct.open)).toEqual(acct.everything);
     expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+
+  it('answers a caller asking while it is under way when it ends, instead of a second pass; never a read-back, nor once the bot changed the account', async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    const first = listing.list('acct-1', 'step-1', acct.open);
+    await begun();
+    const joined = listing.list('acct-1', 'step-2', acct.open);
+    expect(await Promise.all([first, joined])).toEqual([acct.everything, acct.everything]);
+    // One pass for both.
+    expect(acct.reads).toEqual([0, 1, 2]);
+
+    const under = listing.list('acct-3', 'step-1', acct.open);
+    await begun();
+    const fresh = readingFresh(() => listing.list('acct-3', 'read-back', acct.open));
+    expect(await Promise.all([under, fresh])).toEqual([acct.everything, acct.everything]);
+    // The read-back's pass began after it asked.
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+
+    const again = listing.list('acct-2', 'step-1', acct.open);
+    await begun();
+    const late = listing.list('acct-2', 'step-2', acct.open);
+    listing.changed('acct-2');
+    expect(await Promise.all([again, late])).toEqual([acct.everything, acct.everything]);
+    // The late caller's answer comes from a pass begun after the change.
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
   });
 
   it('answers nobody once the bot has changed the account since it began, in that account only', async () => {

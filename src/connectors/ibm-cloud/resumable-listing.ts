@@ -55,8 +55,8 @@ interface Broken<T> {
  *   starting over. The pages it already read began after that asker first asked, so it sees the
  *   account as fresh as before. Each asker takes a kept listing up once: its next question is new.
  *   Callers that name no asker always get a listing of their own time.
- * - **Fresh enough** (`maxAgeMs` above 0): a listing that began at most `maxAgeMs` ago and has
- *   finished also answers a new caller, so a person's preview, identification and steps, and
+ * - **Fresh enough** (`maxAgeMs` above 0): a listing that began at most `maxAgeMs` ago, finished
+ *   or still under way, also answers a new caller, so a person's preview, identification and steps, and
  *   everyone else's in the same round, share it. Never one that began before the bot's own last
  *   change of the account in this process (`changed`), nor any that began before a read-back
  *   asked (`readingFresh`, src/connectors/read-fresh.ts).
@@ -64,7 +64,7 @@ interface Broken<T> {
  * A key is an account's id, or the account's id, `|` and what the listing is narrowed to (a person).
  */
 export class ResumableListing<T> {
-  private readonly running = new Map<string, { promise: Promise<T[]>; begun: boolean; askers: Set<string> }>();
+  private readonly running = new Map<string, { promise: Promise<T[]>; begun: boolean; begunAt?: number; askers: Set<string> }>();
   private readonly queued = new Map<string, { askers: Set<string>; promise: Promise<T[]> }>();
   /** Per key, every failed listing kept: under heavy faults one fails while another's askers wait on their retry. */
   private readonly broken = new Map<string, Set<Broken<T>>>();
@@ -85,13 +85,13 @@ export class ResumableListing<T> {
    * begun before now answers anyone after.
    */
   changed(key: string): void {
-    this.changedAt.set(key, Date.now());
+    this.changedAt.set(key, now());
     for (const cached of this.done.keys()) if (cached === key || accountOf(cached) === key) this.done.delete(cached);
   }
 
   /** The bot has just changed what this listing shows in an account it cannot name (a key by its id): in every account. */
   changedEverywhere(): void {
-    this.changedEverywhereAt = Date.now();
+    this.changedEverywhereAt = now();
     this.done.clear();
   }
 
@@ -110,6 +110,13 @@ export class ResumableListing<T> {
       if (asker !== undefined) running.askers.add(asker);
       return running.promise;
     }
+    // Fresh enough: one under way that began within the age and since the bot's last change answers
+    // this caller too once it ends. Should it fail, or the bot change the account meanwhile, the caller asks again.
+    const runningSince = running.begunAt;
+    if (runningSince !== undefined && runningSince >= since) {
+      const again = () => this.list(key, asker, open);
+      return running.promise.then((items) => (this.changedSince(key) >= runningSince ? again() : [...items]), again);
+    }
     let next = this.queued.get(key);
     if (!next) {
       const askers = new Set<string>();
@@ -126,11 +133,16 @@ export class ResumableListing<T> {
 
   private start(key: string, open: () => Pager<T>, askers: Set<string>): Promise<T[]> {
     const listing: Listing<T> = { items: [] };
-    const entry = { begun: false, askers, promise: undefined as unknown as Promise<T[]> };
+    const entry: { begun: boolean; begunAt?: number; askers: Set<string>; promise: Promise<T[]> } = {
+      begun: false,
+      askers,
+      promise: undefined as unknown as Promise<T[]>,
+    };
     const promise: Promise<T[]> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(async () => {
         entry.begun = true;
-        listing.begunAt = Date.now();
+        listing.begunAt = now();
+        entry.begunAt = listing.begunAt;
         const items = await read(listing, open);
         this.remember(key, listing.begunAt!, items);
         return items;
@@ -157,7 +169,7 @@ export class ResumableListing<T> {
     if (!withAge) return changed;
     // A read-back: only a listing that has not begun yet.
     if (readsFresh()) return Infinity;
-    return Math.max(this.maxAgeMs > 0 ? Date.now() - this.maxAgeMs : Infinity, changed);
+    return Math.max(this.maxAgeMs > 0 ? now() - this.maxAgeMs : Infinity, changed);
   }
 
   /** When the bot last changed what the listing under `key` shows: there, in its whole account, or in an account it could not name. */
@@ -167,8 +179,8 @@ export class ResumableListing<T> {
 
   private remember(key: string, begunAt: number, items: T[]): void {
     if (this.maxAgeMs <= 0 || (this.done.get(key)?.begunAt ?? -Infinity) > begunAt) return;
-    // A change made while it ran: it may not show it, so it answers nobody.
-    if (this.changedSince(key) > begunAt) return;
+    // A change made while it ran (or in the millisecond it began): it may not show it, so it answers nobody.
+    if (this.changedSince(key) >= begunAt) return;
     const entry = { begunAt, items };
     this.done.set(key, entry);
     setTimeout(() => {
@@ -216,6 +228,9 @@ export class ResumableListing<T> {
 }
 
 const accountOf = (key: string): string => key.split('|', 1)[0]!;
+
+/** Epoch ms to a fraction of one: a listing begun in the millisecond a change ended is ordered after it or before, never tied. */
+const now = (): number => performance.timeOrigin + performance.now();
 
 async function read<T>(listing: Listing<T>, open: () => Pager<T>): Promise<T[]> {
   listing.pager ??= open();
