@@ -307,7 +307,7 @@ describe('every registered system conforms', () => {
             const { requestId, acted } = await execute(sut, step, audit, 1, blind);
 
             expect(listed, `the seeded person holds something ${step.title} changes`).toBeGreaterThan(0);
-            expect(acted).toEqual({ unchecked: why });
+            expect(acted).toEqual({ unchecked: why, changed: false });
             expect(sut.mutations()).toBe(0);
             const trail = await audit.read(requestId);
             expect(trail.filter((e) => e.type === 'step.acting' || e.type === 'step.acted' || e.type === 'step.verified')).toEqual([]);
