@@ -11,7 +11,22 @@ const NAMED = 20;
  * for a bulk request (`batch`), how many people the one approval decides.
  */
 export function approveConfirmModal(requestId: string, subjectName: string, mismatch = false, batch?: BatchConfirmation) {
-  if (batch) return batchConfirmModal(requestId, batch, mismatch);
+  if (!batch)
+    return confirmModal(
+      requestId,
+      `${mismatch ? ':warning: What you typed does not name the person leaving. ' : ''}Approving request *${requestId}* ends the access of ${escapeText(subjectName)}. Type their email or full name to confirm.`,
+      'Email or full name of the person leaving',
+    );
+  const names = batch.names.slice(0, NAMED).map(escapeText).join(', ');
+  const more = batch.names.length > NAMED ? ` and ${batch.names.length - NAMED} more` : '';
+  return confirmModal(
+    requestId,
+    `${mismatch ? `:warning: What you typed is not ${batch.count}, the number of people this approval decides; nothing was approved. ` : ''}Approving request *${requestId}* decides bulk request *${escapeText(batch.id)}*: it ends the access of ${batch.count} people (${names}${more}). Type the number of people, ${batch.count}, to confirm.`,
+    'Number of people this approval decides',
+  );
+}
+
+function confirmModal(requestId: string, text: string, label: string) {
   return {
     type: 'modal' as const,
     callback_id: VIEWS.confirmApproval,
@@ -20,31 +35,7 @@ export function approveConfirmModal(requestId: string, subjectName: string, mism
     title: plain('Approve offboarding'),
     submit: plain('Approve'),
     close: plain('Cancel'),
-    blocks: [
-      section(
-        `${mismatch ? ':warning: What you typed does not name the person leaving. ' : ''}Approving request *${requestId}* ends the access of ${escapeText(subjectName)}. Type their email or full name to confirm.`,
-      ),
-      input(FIELDS.confirmation, 'Email or full name of the person leaving', { type: 'plain_text_input', max_length: 200 }),
-    ],
-  };
-}
-
-function batchConfirmModal(requestId: string, batch: BatchConfirmation, mismatch: boolean) {
-  const names = batch.names.slice(0, NAMED).map(escapeText).join(', ');
-  const more = batch.names.length > NAMED ? ` and ${batch.names.length - NAMED} more` : '';
-  return {
-    type: 'modal' as const,
-    callback_id: VIEWS.confirmApproval,
-    private_metadata: JSON.stringify({ requestId }),
-    title: plain('Approve offboarding'),
-    submit: plain('Approve'),
-    close: plain('Cancel'),
-    blocks: [
-      section(
-        `${mismatch ? `:warning: What you typed is not ${batch.count}, the number of people this approval decides; nothing was approved. ` : ''}Approving request *${requestId}* decides bulk request *${escapeText(batch.id)}*: it ends the access of ${batch.count} people (${names}${more}). Type the number of people, ${batch.count}, to confirm.`,
-      ),
-      input(FIELDS.confirmation, 'Number of people this approval decides', { type: 'plain_text_input', max_length: 200 }),
-    ],
+    blocks: [section(text), input(FIELDS.confirmation, label, { type: 'plain_text_input', max_length: 200 })],
   };
 }
 
