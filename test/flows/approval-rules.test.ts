@@ -2,16 +2,22 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { APPROVAL_CHANNEL, APPROVERS_GROUP, PEOPLE } from '../../app/demo/workspace.js';
-import { Keys } from '../../src/redis.js';
-import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, finishedTrail, queueSnapshot, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
+import {
+  ephemeralsFor,
+  eventsOf,
+  finishedTrail,
+  queueSnapshot,
+  readTrail,
+  rejectModalsFor,
+  submitRejectModal,
+  storedStatus,
+} from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -29,15 +35,6 @@ function policyFile(name: string, text: string): string {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
-}
-
-async function statusOf(stack: LocalStack, id: string) {
-  const redis = new Redis(stack.config.redisUrl);
-  try {
-    return (await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id)).status;
-  } finally {
-    redis.disconnect();
-  }
 }
 
 const messageText = (player: SlackPlayer, id: string) => JSON.stringify(player.approvalMessage(id)?.blocks ?? []);
@@ -81,7 +78,7 @@ describe('a termination for cause, under the default rules', () => {
     await player.click(PEOPLE.alex, 'approve', id);
     expect(ephemeralsFor(stack, PEOPLE.alex)[1]!.text).toContain('a second click does not count twice');
     expect(eventsOf(await readTrail(stack, id), 'approval.recorded')).toHaveLength(1);
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     await expectNoRun(stack, id);
 
     await player.click(PEOPLE.riley, 'approve', id);
@@ -123,7 +120,7 @@ describe('a termination for cause, under the default rules', () => {
     await submitRejectModal(stack, PEOPLE.riley, modal!.id, 'Not for cause after all');
     await stack.bot.settled();
 
-    expect(await statusOf(stack, id)).toBe('rejected');
+    expect(await storedStatus(stack, id)).toBe('rejected');
     expect(eventsOf(await readTrail(stack, id), 'request.rejected')).toEqual([
       expect.objectContaining({ actor: PEOPLE.riley, reason: 'Not for cause after all' }),
     ]);
@@ -147,7 +144,7 @@ describe('a termination for cause, under the default rules', () => {
     expect(ephemeralsFor(stack, PEOPLE.riley).map((e) => e.text)).toEqual([
       `Your approval of ${id} is recorded. 1 of 2 approvals: ${RILEY}. Also may approve: ${ALEX}.`,
     ]);
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     await expectNoRun(stack, id);
 
     await player.click(PEOPLE.alex, 'approve', id);
@@ -197,7 +194,7 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
     await player.click(PEOPLE.dana, 'approve', id);
     const opened = stack.slack.views.filter((v) => v.kind === 'open' && v.userId === PEOPLE.dana && v.view.callback_id === VIEWS.confirmApproval);
     expect(opened).toHaveLength(1);
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
 
     // Someone else's name: nothing is approved, and the form asks again.
     const wrong = await submitConfirmation(stack, PEOPLE.dana, opened[0]!, 'Jane Doe');
@@ -205,7 +202,7 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
     await stack.bot.settled();
     const asked = stack.slack.views.filter((v) => v.kind === 'update' && v.id === opened[0]!.id).at(-1)!;
     expect(JSON.stringify(asked.view)).toContain('What you typed does not name the person leaving.');
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     await expectNoRun(stack, id);
 
     // Nothing typed is answered in the form itself.
@@ -238,7 +235,7 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
     expect(toApprovers.text).toMatch(new RegExp(`^<!subteam\\^${APPROVERS_GROUP}> :bell: Reminder`));
     expect(toApprovers.text).not.toContain('S0SECURE');
     // Reminding decides nothing.
-    expect(await statusOf(stack, contractor)).toBe('pending');
+    expect(await storedStatus(stack, contractor)).toBe('pending');
     expect(eventsOf(await readTrail(stack, contractor), 'request.approved')).toEqual([]);
   });
 
@@ -250,14 +247,14 @@ describe('rules from OFFBOARD_POLICY_FILE', () => {
     await player.click(PEOPLE.riley, 'reject', id);
     await submitRejectModal(stack, PEOPLE.riley, rejectModalsFor(stack, PEOPLE.riley)[0]!.id, 'Contract extended');
     await stack.bot.settled();
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     expect(eventsOf(await readTrail(stack, id), 'rejection.recorded')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, needed: 2 })]);
     await stack.slack.waitFor(() => messageText(player, id).includes(`It is rejected after 2 rejections (1 so far: ${RILEY}).`));
 
     await player.click(PEOPLE.alex, 'reject', id);
     await submitRejectModal(stack, PEOPLE.alex, rejectModalsFor(stack, PEOPLE.alex)[0]!.id, 'Agreed');
     await stack.bot.settled();
-    expect(await statusOf(stack, id)).toBe('rejected');
+    expect(await storedStatus(stack, id)).toBe('rejected');
     expect(eventsOf(await readTrail(stack, id), 'request.rejected')).toEqual([
       expect.objectContaining({ actor: PEOPLE.alex, rejectedBy: [PEOPLE.alex, PEOPLE.riley] }),
     ]);

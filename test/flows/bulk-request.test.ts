@@ -2,14 +2,12 @@ import { generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
-import { Keys } from '../../src/redis.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import type { OffboardRequest } from '../../src/requests/request.js';
 import { startOffboardBot } from '../../app/offboard-bot.js';
@@ -22,7 +20,6 @@ import type { SummaryManifest } from '../../src/evidence/pack-signing.js';
 import { EXIT } from '../../src/verify/exit-codes.js';
 import { verifySummaryFile } from '../../src/verify/verify-pack.js';
 import { runView } from '../../src/runs/run-view.js';
-import { RequestStore } from '../../src/requests/request-store.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import {
   ephemeralsFor,
@@ -34,19 +31,11 @@ import {
   rejectModalsFor,
   submitRejectModal,
   VERIFIED_BUT_STAGING,
+  withStore,
 } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
-
-async function withStore<T>(stack: LocalStack, read: (store: RequestStore) => Promise<T>): Promise<T> {
-  const redis = new Redis(stack.config.redisUrl);
-  try {
-    return await read(new RequestStore(redis, new Keys(stack.config.redisPrefix)));
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Every stored request, oldest first. */
 const storedRequests = (stack: LocalStack) => withStore(stack, async (store) => (await store.recentReadable(500)).requests.reverse());

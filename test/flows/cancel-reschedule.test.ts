@@ -12,7 +12,16 @@ import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
 import { FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, hasDecisionButtons, queueSnapshot, readTrail } from '../support/approval-helpers.js';
+import {
+  ephemeralsFor,
+  eventsOf,
+  eventually,
+  finishedTrail,
+  hasDecisionButtons,
+  queueSnapshot,
+  readTrail,
+  storedRequest,
+} from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -40,15 +49,6 @@ async function startJobState(stack: LocalStack, id: string): Promise<string | un
   } finally {
     await queue.close();
     await connection.quit();
-  }
-}
-
-async function requestOf(stack: LocalStack, id: string) {
-  const redis = new Redis(stack.config.redisUrl);
-  try {
-    return await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id);
-  } finally {
-    redis.disconnect();
   }
 }
 
@@ -124,7 +124,7 @@ describe('cancelling a request', () => {
     const id = await player.request(PEOPLE.morgan, janeLeaves());
     const form = await cancelAs(stack, player, PEOPLE.morgan, id, 'Notice withdrawn');
 
-    expect((await requestOf(stack, id)).status).toBe('cancelled');
+    expect((await storedRequest(stack, id)).status).toBe('cancelled');
     expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([
       expect.objectContaining({ actor: PEOPLE.morgan, reason: 'Notice withdrawn', state: 'pending' }),
     ]);
@@ -146,7 +146,7 @@ describe('cancelling a request', () => {
     await stack.slack.waitFor(() => messageText(player, id).includes('Cancel request'));
 
     await cancelAs(stack, player, PEOPLE.riley, id, 'Rehired');
-    expect((await requestOf(stack, id)).status).toBe('cancelled');
+    expect((await storedRequest(stack, id)).status).toBe('cancelled');
     expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, state: 'scheduled' })]);
     expect((await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id))).toEqual([]);
     await stack.slack.waitFor(() => stack.slack.messages(PEOPLE.morgan).some((m) => m.text.includes(`was cancelled by ${RILEY}: Rehired`)));
@@ -162,7 +162,7 @@ describe('cancelling a request', () => {
     const form = formsFor(stack, PEOPLE.morgan, VIEWS.cancel)[0]!;
     // …and is submitted after the run has started.
     await finishedTrail(stack, id);
-    await eventually(async () => (await requestOf(stack, id)).status === 'completed', 15_000, 'the run completed');
+    await eventually(async () => (await storedRequest(stack, id)).status === 'completed', 15_000, 'the run completed');
     await stack.events.viewSubmission({
       userId: PEOPLE.morgan,
       view: { id: form.id, callback_id: VIEWS.cancel, private_metadata: form.view.private_metadata as string },
@@ -170,7 +170,7 @@ describe('cancelling a request', () => {
     });
     await stack.bot.settled();
     expect(lastShown(stack, form.id)).toContain(`${id} cannot be cancelled: it is completed, and its run has started.`);
-    expect((await requestOf(stack, id)).status).toBe('completed');
+    expect((await storedRequest(stack, id)).status).toBe('completed');
     expect(eventsOf(await readTrail(stack, id), 'request.cancelled')).toEqual([]);
 
     // The button is gone from the message, and a click from an old copy is refused before any form opens.
@@ -221,7 +221,7 @@ describe('cancelling a request', () => {
     ]);
     expect(ephemeralsFor(stack, PEOPLE.jane).map((e) => e.text)).toEqual([':no_entry: You cannot cancel your own offboarding.']);
     expect(stack.slack.views.filter((v) => v.view.callback_id === VIEWS.cancel)).toEqual([]);
-    expect((await requestOf(stack, id)).status).toBe('pending');
+    expect((await storedRequest(stack, id)).status).toBe('pending');
     expect(eventsOf(await readTrail(stack, id), 'approval.refused').map((e) => [e.actor, e.action])).toEqual([
       [PEOPLE.taylor, 'cancel'],
       [PEOPLE.jane, 'cancel'],
@@ -239,7 +239,7 @@ describe('rescheduling a request', () => {
     const to = inSeconds(7200);
     const form = await rescheduleAs(stack, player, PEOPLE.morgan, id, to);
     expect(lastShown(stack, form)).toContain('is rescheduled; the approvers are asked again');
-    expect((await requestOf(stack, id)).effectiveAt).toBe(new Date(to * 1000).toISOString());
+    expect((await storedRequest(stack, id)).effectiveAt).toBe(new Date(to * 1000).toISOString());
     expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([
       expect.objectContaining({ actor: PEOPLE.morgan, to: new Date(to * 1000).toISOString() }),
     ]);
@@ -248,9 +248,9 @@ describe('rescheduling a request', () => {
     // Riley's approval is the first of the new time: one short still.
     await player.click(PEOPLE.riley, 'approve', id);
     expect(ephemeralsFor(stack, PEOPLE.riley).map((e) => e.text)).toEqual([expect.stringContaining('1 of 2 approvals: <@U0RILEY01>')]);
-    expect((await requestOf(stack, id)).status).toBe('pending');
+    expect((await storedRequest(stack, id)).status).toBe('pending');
     await player.click(PEOPLE.alex, 'approve', id);
-    expect((await requestOf(stack, id)).status).toBe('approved');
+    expect((await storedRequest(stack, id)).status).toBe('approved');
   });
 
   it('is the requester’s alone: an approver is refused and nothing changes', async () => {
@@ -262,7 +262,7 @@ describe('rescheduling a request', () => {
       ':no_entry: Only the requester, Morgan Manager, can reschedule this request; an approver can cancel it.',
     );
     expect(formsFor(stack, PEOPLE.alex, VIEWS.reschedule)).toEqual([]);
-    const request = await requestOf(stack, id);
+    const request = await storedRequest(stack, id);
     expect(request.status).toBe('approved');
     expect(request.reasked).toBeUndefined();
     expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([]);
@@ -279,7 +279,7 @@ describe('rescheduling a request', () => {
     const to = inSeconds(3600);
     const form = await rescheduleAs(stack, player, PEOPLE.morgan, id, to);
     expect(lastShown(stack, form)).toContain('is rescheduled; the approvers are asked again');
-    const request = await requestOf(stack, id);
+    const request = await storedRequest(stack, id);
     expect(request).toMatchObject({ status: 'pending', effectiveAt: new Date(to * 1000).toISOString(), reasked: { count: 1 } });
     expect(request.decision).toBeUndefined();
     expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([
@@ -298,12 +298,12 @@ describe('rescheduling a request', () => {
     const trail = await readTrail(stack, id);
     expect(eventsOf(trail, 'identities.found')).toEqual([]);
     expect(eventsOf(trail, 'step.started')).toEqual([]);
-    expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+    expect((await storedRequest(stack, id)).runStartedAt).toBeUndefined();
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeDefined();
 
     // Approved again, for the new time: one start, waiting for it.
     await player.click(PEOPLE.riley, 'approve', id);
-    expect((await requestOf(stack, id)).status).toBe('approved');
+    expect((await storedRequest(stack, id)).status).toBe('approved');
     expect(await waitingFollowUps(stack, id)).toEqual([]);
     const runs = (await queueSnapshot(stack)).jobIds.filter((j) => j.startsWith(id));
     expect(runs).toEqual([`${id}.identify`]);
@@ -321,7 +321,7 @@ describe('rescheduling a request', () => {
     await player.click(PEOPLE.alex, 'approve', id);
     await player.click(PEOPLE.morgan, 'reschedule', id);
     const form = formsFor(stack, PEOPLE.morgan, VIEWS.reschedule)[0]!;
-    await eventually(async () => (await requestOf(stack, id)).runStartedAt, 15_000, 'the run started');
+    await eventually(async () => (await storedRequest(stack, id)).runStartedAt, 15_000, 'the run started');
     await stack.events.viewSubmission({
       userId: PEOPLE.morgan,
       view: { id: form.id, callback_id: VIEWS.reschedule, private_metadata: form.view.private_metadata as string },
@@ -331,7 +331,7 @@ describe('rescheduling a request', () => {
     expect(lastShown(stack, form.id)).toMatch(
       new RegExp(`${id} cannot be rescheduled: it is (running|disabled, in its grace period|completed), and its run has started\\.`),
     );
-    const request = await requestOf(stack, id);
+    const request = await storedRequest(stack, id);
     expect(request.status).not.toBe('pending');
     expect(request.reasked).toBeUndefined();
     expect(eventsOf(await readTrail(stack, id), 'request.rescheduled')).toEqual([]);
@@ -343,7 +343,7 @@ describe('rescheduling a request', () => {
     await player.click(PEOPLE.alex, 'approve', id);
     await stack.bot.stop();
     // What the reschedule stores first, and nothing after.
-    const from = (await requestOf(stack, id)).effectiveAt;
+    const from = (await storedRequest(stack, id)).effectiveAt;
     const to = new Date(inSeconds(3600) * 1000).toISOString();
     await patchRequest(stack, id, { status: 'pending', effectiveAt: to, reasked: { count: 1, at: new Date().toISOString(), from } }, ['approved'], {
       remove: ['decision'],
@@ -362,7 +362,7 @@ describe('rescheduling a request', () => {
       // Past the old time, nothing has started.
       await new Promise((r) => setTimeout(r, 2500));
       expect(eventsOf(await readTrail(stack, id), 'identities.found')).toEqual([]);
-      expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+      expect((await storedRequest(stack, id)).runStartedAt).toBeUndefined();
     } finally {
       await restarted.stop();
     }
@@ -378,7 +378,7 @@ describe('rescheduling a request', () => {
     // Past the old time: the start ran, and went back to waiting.
     await new Promise((r) => setTimeout(r, 3500));
     expect(await startJobState(stack, id)).toBe('delayed');
-    expect((await requestOf(stack, id)).runStartedAt).toBeUndefined();
+    expect((await storedRequest(stack, id)).runStartedAt).toBeUndefined();
     const trail = await readTrail(stack, id);
     expect(eventsOf(trail, 'identities.found')).toEqual([]);
     expect(eventsOf(trail, 'step.started')).toEqual([]);

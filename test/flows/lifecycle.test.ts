@@ -10,7 +10,7 @@ import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail, VERIFIED_BUT_STAGING } from '../support/approval-helpers.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail, VERIFIED_BUT_STAGING, storedStatus } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -39,18 +39,9 @@ function janeHolds(stack: LocalStack) {
   }));
 }
 
-async function status(stack: LocalStack, id: string) {
-  const redis = new Redis(stack.config.redisUrl);
-  try {
-    return (await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id)).status;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** The request's status moves on right after its round's last trail entry: wait for it. */
 async function statusBecomes(stack: LocalStack, id: string, expected: string) {
-  await eventually(async () => (await status(stack, id)) === expected, 10_000, `status ${expected}`);
+  await eventually(async () => (await storedStatus(stack, id)) === expected, 10_000, `status ${expected}`);
 }
 
 async function deletionJob(stack: LocalStack, id: string) {

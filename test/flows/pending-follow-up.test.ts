@@ -6,23 +6,12 @@ import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE } from '../../app/demo/worksp
 import { startOffboardBot } from '../../app/offboard-bot.js';
 import { createLogger } from '../../src/logger.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
-import { Keys } from '../../src/redis.js';
-import { RequestStore } from '../../src/requests/request-store.js';
-import { ephemeralsFor, eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
+import { ephemeralsFor, eventsOf, eventually, readTrail, storedStatus } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
 
 const janeLeaves = { person: PEOPLE.jane, reason: 'resignation' as const, successor: PEOPLE.taylor, ticket: 'HR-6' };
-
-async function statusOf(stack: LocalStack, id: string) {
-  const redis = new Redis(stack.config.redisUrl);
-  try {
-    return (await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id)).status;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Ids of the follow-up jobs of the request still waiting to fire. */
 async function waitingFollowUps(stack: LocalStack, id: string): Promise<string[]> {
@@ -54,7 +43,7 @@ describe('a request nobody decides', () => {
     const id = await player.request(PEOPLE.morgan, janeLeaves);
     expect(await waitingFollowUps(stack, id)).toEqual([`${id}.escalate`, `${id}.expire`, `${id}.remind.1`].sort());
 
-    await eventually(async () => (await statusOf(stack, id)) === 'expired', 15_000, `${id} expired`);
+    await eventually(async () => (await storedStatus(stack, id)) === 'expired', 15_000, `${id} expired`);
     const trail = await readTrail(stack, id);
     // At 1 s and 3 s; a third would come at 7 s, after the expiry.
     expect(eventsOf(trail, 'request.reminded').map((e) => e.reminder)).toEqual([1, 2]);
@@ -89,7 +78,7 @@ describe('a request nobody decides', () => {
     const trail = await readTrail(stack, id);
     expect(eventsOf(trail, 'request.reminded')).toEqual([]);
     expect(eventsOf(trail, 'request.expired')).toEqual([]);
-    expect(await statusOf(stack, id)).not.toBe('expired');
+    expect(await storedStatus(stack, id)).not.toBe('expired');
     expect(dmsTo(stack, PEOPLE.morgan, id).filter((t) => t.includes('reminded') || t.includes('expired'))).toEqual([]);
   });
 
@@ -101,7 +90,7 @@ describe('a request nobody decides', () => {
 
     const next = await startOffboardBot(stack.config, { logger: createLogger('silent') });
     try {
-      await eventually(async () => (await statusOf(stack, id)) === 'expired', 15_000, `${id} expired after the restart`);
+      await eventually(async () => (await storedStatus(stack, id)) === 'expired', 15_000, `${id} expired after the restart`);
       const trail = await readTrail(stack, id);
       expect(eventsOf(trail, 'request.reminded').map((e) => e.reminder)).toEqual([1]);
       expect(eventsOf(trail, 'request.expired')).toHaveLength(1);
@@ -130,7 +119,7 @@ describe('a request nobody decides', () => {
     expect(stack.slack.messages(GENERAL_CHANNEL).filter((m) => m.text.includes(id))).toHaveLength(1);
     const approvalChannel = [...stack.slack.messages(APPROVAL_CHANNEL), ...stack.slack.thread(APPROVAL_CHANNEL, player.approvalMessage(id)!.ts)];
     expect(approvalChannel.filter((m) => m.text.includes('rotating_light') || m.text.includes('<!subteam^'))).toEqual([]);
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     expect(await waitingFollowUps(stack, id)).toEqual([`${id}.expire`, `${id}.remind.1`].sort());
   });
 });

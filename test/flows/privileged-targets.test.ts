@@ -1,26 +1,14 @@
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
-import { Keys } from '../../src/redis.js';
-import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, finishedTrail, queueSnapshot, readTrail } from '../support/approval-helpers.js';
+import { ephemeralsFor, eventsOf, finishedTrail, queueSnapshot, readTrail, storedStatus } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
-
-async function statusOf(stack: LocalStack, id: string) {
-  const redis = new Redis(stack.config.redisUrl);
-  try {
-    return (await new RequestStore(redis, new Keys(stack.config.redisPrefix)).mustGet(id)).status;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 const leaves = (person: string): FormAnswers => ({ person, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-7' });
 
@@ -66,7 +54,7 @@ describe("the owner of one of the bot's own credentials", () => {
     expect(refusals).toEqual([expect.objectContaining({ actor: PEOPLE.riley, action: 'approve' })]);
     expect(refusals[0]!.reason).toContain('Move the credential to another owner first');
 
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     await expectNothingHappened(stack, id);
     for (const account of [ACME_PRODUCTION, ACME_STAGING]) expect(stack.ibm.userInAccount(account, 'alex.admin@acme.example')).toBeDefined();
   });
@@ -131,14 +119,14 @@ describe('a privileged person', () => {
     await player.click(PEOPLE.alex, 'approve', id);
     expect(ephemeralsFor(stack, PEOPLE.alex).map((e) => e.text)).toEqual([expect.stringContaining(`Your approval of ${id} is recorded.`)]);
     expect(eventsOf(await readTrail(stack, id), 'approval.recorded')).toEqual([expect.objectContaining({ actor: PEOPLE.alex, needed: 2 })]);
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     await expectNothingHappened(stack, id);
     await stack.slack.waitFor(() => approvalBlocks(player, id).includes('1 of 2 approvals'));
 
     await player.click(PEOPLE.alex, 'approve', id);
     expect(ephemeralsFor(stack, PEOPLE.alex)[1]!.text).toContain('a second click does not count twice');
     expect(eventsOf(await readTrail(stack, id), 'approval.recorded')).toHaveLength(1);
-    expect(await statusOf(stack, id)).toBe('pending');
+    expect(await storedStatus(stack, id)).toBe('pending');
     await expectNothingHappened(stack, id);
 
     await player.click(PEOPLE.riley, 'approve', id);

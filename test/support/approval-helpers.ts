@@ -7,6 +7,8 @@ import type { LocalStack } from '../../app/demo/local-stack.js';
 import { APPROVAL_CHANNEL } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
+import type { OffboardRequest } from '../../src/requests/request.js';
+import { RequestStore } from '../../src/requests/request-store.js';
 import { ACTIONS, FIELDS, inputAction, VIEWS } from '../../src/slack/blocks/ids.js';
 import { ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
 
@@ -165,3 +167,19 @@ export const CHECKLIST_VERIFIED_BUT_ONE = 'verified, except 1 step(s) *not check
 
 /** How the evidence PDF's outcome says it. */
 export const PACK_VERIFIED_BUT_ONE = 'Not all steps verified: 1 step(s) not checked';
+
+/** `read` on the stack's request store, through a connection of its own. */
+export async function withStore<T>(stack: LocalStack, read: (store: RequestStore) => Promise<T>): Promise<T> {
+  const redis = new Redis(stack.config.redisUrl);
+  try {
+    return await read(new RequestStore(redis, new Keys(stack.config.redisPrefix)));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The request as stored now. */
+export const storedRequest = (stack: LocalStack, id: string): Promise<OffboardRequest> => withStore(stack, (store) => store.mustGet(id));
+
+/** The request's status as stored now. */
+export const storedStatus = async (stack: LocalStack, id: string) => (await storedRequest(stack, id)).status;
