@@ -113,11 +113,12 @@ describe('a worker process killed in the middle of a step', () => {
     const made = stack.ibm.requests.filter((r) => MUTATIONS.has(r.method) && !r.path.includes('/identity/token') && r.status < 300);
     expect(made.length).toBeGreaterThan(0);
     for (const r of made) expect(acted, `${r.method} ${r.path}`).toContain(r.transactionId);
-    // Every item a stopped step's executions set out to change ends removed, still present or outcome unknown, under a transaction id.
+    // Every item a stopped step's executions set out on ends removed, still present, outcome unknown, or kept (what the
+    // person created, handed over: left working on purpose), under a transaction id.
     for (const step of runView(trail).steps.filter((s) => stopped.some((f) => f.stepId === s.id))) {
       const outcomes = new Map((step.changes ?? []).map((c) => [itemKey(c), c.outcome]));
       for (const item of step.intents.flatMap((i) => i.itemIds))
-        expect(['removed', 'disabled', 'already_absent', 'still_present', 'outcome_unknown'], `${step.id}: ${item}`).toContain(outcomes.get(item));
+        expect(['removed', 'disabled', 'already_absent', 'still_present', 'outcome_unknown', 'kept'], `${step.id}: ${item}`).toContain(outcomes.get(item));
     }
     // The step's end is stated once.
     for (const step of runView(trail).steps)
