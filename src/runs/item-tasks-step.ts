@@ -3,6 +3,7 @@ import type { StepCapabilities, StepContext } from '../connectors/connector.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 import { APPROVERS_ONLY, itemsEnd, openItems } from './item-tasks.js';
 import { currentPhaseSteps, runView } from './run-view.js';
+import { endByListing } from './step-ends.js';
 import { remindAndPark, type TaskStepDeps } from './task-step.js';
 import { stepJobDataSchema } from '../queue/queue-names.js';
 
@@ -40,23 +41,8 @@ export async function processItemTasks(
     await deps.audit.append(requestId, { type: 'step.started', stepId, attempt: execution });
     const { found, note, unchecked } = await capabilities.inventory(ctx);
     await deps.audit.append(requestId, { type: 'step.inventoried', stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });
-    // Could not look in this scope: not checked, with why; never verified by an empty list.
-    if (unchecked !== undefined) {
-      await deps.audit.appendOnce(requestId, `${once}:ended`, { type: 'step.unchecked', stepId, reason: unchecked });
-      await deps.outbox.refreshChecklist(requestId, { progress: true });
-      return;
-    }
-    if (found.length === 0) {
-      await deps.audit.appendOnce(requestId, `${once}:ended`, {
-        type: 'step.verified',
-        stepId,
-        checks: 1,
-        firstConfirmedAt: new Date().toISOString(),
-        elapsedMs: 0,
-      });
-      await deps.outbox.refreshChecklist(requestId, { progress: true });
-      return;
-    }
+    // Could not look in this scope: not checked, with why; nothing found: verified by that listing.
+    if (unchecked !== undefined || found.length === 0) return endByListing(deps, ctx, once, unchecked !== undefined ? { unchecked } : {});
     const record = await deps.audit.appendOnce(requestId, `${once}:opened`, {
       type: 'task.opened',
       stepId,

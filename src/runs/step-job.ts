@@ -13,6 +13,7 @@ import type { RunDeps } from './run-deps.js';
 import { retryDelay } from './retry-delay.js';
 import { processTask } from './task-step.js';
 import { processItemTasks } from './item-tasks-step.js';
+import { endByListing } from './step-ends.js';
 import { actOnStep, firstReadBackAfter, readBackOnce, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
@@ -310,14 +311,9 @@ async function recordFailure(
   await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
 }
 
-/**
- * The step could not look in its scope: stated once for the round, with why. Nothing was read, so
- * nothing is verified, and nothing is retried (the cause is configuration, not a passing fault).
- */
-async function recordUnchecked(ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string, reason: string): Promise<void> {
-  await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.unchecked', stepId: ctx.stepId, reason });
-  await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
-}
+/** The step could not look in its scope: stated once for the round, with why. */
+const recordUnchecked = (ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string, reason: string) =>
+  endByListing(deps, ctx, once, { unchecked: reason });
 
 /** A step's inventory as recorded: what it found, why nothing, and why it could not look, each where there is one. */
 const inventoried = (ctx: StepContext & { stepId: string }, { found, note, unchecked }: Inventory) =>
@@ -332,16 +328,10 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
   if (found.length) {
     const residual = 'the bot cannot remove these: change the rule or the identity provider claims that match the person';
     await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, { type: 'step.residual', stepId: ctx.stepId, items: found, note: residual });
-  } else {
-    await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, {
-      type: 'step.verified',
-      stepId: ctx.stepId,
-      checks: 1,
-      firstConfirmedAt: new Date().toISOString(),
-      elapsedMs: 0,
-    });
+    await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
+    return;
   }
-  await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
+  await endByListing(deps, ctx, once);
 }
 
 /** Inventory only, each item recorded as kept with why (its detail), and verified by that listing (or not checked, when it could not list). */
@@ -356,14 +346,7 @@ async function recordKept(capabilities: StepCapabilities, ctx: StepContext & { s
     );
     await deps.audit.appendOnce(ctx.requestId, `${once}:kept`, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });
   }
-  await deps.audit.appendOnce(ctx.requestId, `${once}:ended`, {
-    type: 'step.verified',
-    stepId: ctx.stepId,
-    checks: 1,
-    firstConfirmedAt: new Date().toISOString(),
-    elapsedMs: 0,
-  });
-  await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
+  await endByListing(deps, ctx, once);
 }
 
 /** Six hex characters naming a step (system, scope and step) in transaction ids; the trail maps each back. */
