@@ -244,7 +244,8 @@ export interface RescanFinding {
   why: string;
 }
 
-export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule';
+/** What a person may do to a request; `attest` a manual task, `close-rotation` a handed-over credential's rotation task. */
+export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule' | 'attest' | 'close-rotation';
 
 export type ReconcileAction =
   | 'run-started'
