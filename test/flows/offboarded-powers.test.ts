@@ -260,4 +260,30 @@ describe('a person with an open request about them keeps no powers in the bot', 
     expect(trail.filter((e) => e.type.startsWith('rotation.') && e.type !== 'rotation.reminded')).toEqual([]);
     expect(stack.ibm.issuedSecrets()).toEqual([]);
   });
+
+  it("an approver being offboarded gets no bulk request's summary by `/offboard report BULK-…`: refused, recorded in each of its requests' trails, nothing sent", async () => {
+    const { stack, player } = await start();
+    await player.request(PEOPLE.morgan, leaves(PEOPLE.alex), { awaitPreview: false });
+    await player.submitForm(PEOPLE.morgan, { ...leaves(PEOPLE.jane), others: [PEOPLE.chris], successor: PEOPLE.taylor, ticket: 'HR-BULK' });
+    const batch = await eventually(
+      async () => {
+        const members = (await storeOf(stack).recentReadable(10)).requests.filter((r) => r.batch);
+        return members.length === 2 ? members : undefined;
+      },
+      15_000,
+      'the bulk request stored',
+    );
+    const batchId = batch[0]!.batch!.id;
+
+    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.alex, channelId: APPROVAL_CHANNEL });
+
+    expect(await toldTo(stack, PEOPLE.alex, 1)).toEqual([expect.stringContaining(BEING_OFFBOARDED)]);
+    for (const member of batch) {
+      expect(eventsOf(await readTrail(stack, member.id), 'evidence.refused').map((e) => [e.actor, e.via, e.reason])).toEqual([
+        [PEOPLE.alex, 'command', BEING_OFFBOARDED],
+      ]);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stack.slack.messages(PEOPLE.alex).flatMap((m) => m.files ?? [])).toEqual([]);
+  });
 });
