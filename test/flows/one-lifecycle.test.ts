@@ -9,7 +9,7 @@ import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail, withStore } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -123,6 +123,41 @@ describe('a request in its grace period counts as open', () => {
     const trail = await finishedTrail(stack, first, { rounds: 2 });
     expect(eventsOf(trail, 'run.planned').map((e) => e.phase)).toEqual(['disable', 'delete']);
     expect(await storedRequests(stack)).toBe(1);
+  });
+});
+
+describe('a bulk request naming someone with an open request', () => {
+  /** Submits a bulk request and returns what its modal says once stored (its lines on one string). */
+  async function bulkOutcome(stack: LocalStack, player: SlackPlayer, requester: string, answers: FormAnswers): Promise<string> {
+    expect((await player.submitForm(requester, answers)).status).toBe(200);
+    const viewId = player.lastForm(requester)!.id;
+    const shown = await stack.slack.waitFor(
+      () => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId && JSON.stringify(v.view).includes('Requests sent')),
+      { timeoutMs: 20_000 },
+    );
+    return (shown.view.blocks as { text?: { text: string } }[]).map((b) => b.text?.text ?? '').join('\n');
+  }
+
+  it('leaves them out: an approver is shown the open request, linked; anyone else only that one exists; no second request about them is stored', async () => {
+    const { stack, player } = await start();
+    const open = await player.request(PEOPLE.morgan, janeLeaves);
+    const approval = player.approvalMessage(open)!;
+    const link = `https://sim-workspace.slack.com/archives/${APPROVAL_CHANNEL}/p${approval.ts.replace('.', '')}`;
+
+    const toApprover = await bulkOutcome(stack, player, PEOPLE.alex, { ...janeLeaves, person: PEOPLE.chris, others: [PEOPLE.jane], ticket: 'HR-BULK-1' });
+    const toOthers = await bulkOutcome(stack, player, PEOPLE.taylor, {
+      ...janeLeaves,
+      person: PEOPLE.pat,
+      others: [PEOPLE.jane],
+      successor: PEOPLE.chris,
+      ticket: 'HR-BULK-2',
+    });
+
+    expect(toApprover).toContain(`Not included, because a request about them is already open: Jane Doe (<${link}|${open}>).`);
+    expect(toOthers).toContain('Not included, because a request about them is already open: Jane Doe.');
+    for (const secret of [open, 'slack.com/archives']) expect(toOthers).not.toContain(secret);
+    const about = await withStore(stack, async (store) => (await store.recentReadable(10)).requests.map((r) => r.subject.slackUserId).sort());
+    expect(about).toEqual([PEOPLE.chris, PEOPLE.jane, PEOPLE.pat].sort());
   });
 });
 
