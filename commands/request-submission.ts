@@ -163,6 +163,11 @@ function openRequestNotice(open: Extract<Submitted, { kind: 'open' }>, name: str
   if (r.status === 'disabled') {
     return `${name} already has an open offboarding request, ${r.id} (in its grace period: access removed, deletion scheduled). To delete now, use "End grace period now" on it; no second request is needed.${link}`;
   }
-  const state = r.status === 'pending' ? 'waiting for approval' : 'approved and running';
-  return `${name} already has an open offboarding request, ${r.id} (${state}); it must be rejected or finished before another.${link}`;
+  const [state, until] =
+    r.status === 'pending'
+      ? ['waiting for approval', 'rejected or cancelled']
+      : r.runStartedAt
+        ? ['approved and running', 'finished']
+        : ['approved, waiting for its scheduled time', 'cancelled or finished'];
+  return `${name} already has an open offboarding request, ${r.id} (${state}); it must be ${until} before another.${link}`;
 }

@@ -92,6 +92,31 @@ describe('a request in its grace period counts as open', () => {
     expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => !m.thread_ts)).toHaveLength(1);
   });
 
+  it('so is one waiting for approval, and one approved for a later time: an approver filing another is shown it, linked, with where it stands; nothing is stored', async () => {
+    const { stack, player } = await start();
+    const pending = await player.request(PEOPLE.morgan, janeLeaves);
+    const later = Math.floor(Date.now() / 1000) + 24 * 3600;
+    const scheduled = await player.request(PEOPLE.morgan, {
+      ...janeLeaves,
+      person: PEOPLE.chris,
+      successor: PEOPLE.taylor,
+      timing: 'scheduled',
+      effectiveAt: later,
+    });
+    await player.click(PEOPLE.alex, 'approve', scheduled);
+    await eventually(async () => (await storeOf(stack).store.mustGet(scheduled)).status === 'approved', 5_000, 'the request about Chris approved');
+    const linkTo = (id: string) => `https://sim-workspace.slack.com/archives/${APPROVAL_CHANNEL}/p${player.approvalMessage(id)!.ts.replace('.', '')}`;
+
+    const aboutJane = await refusedForm(stack, player, PEOPLE.riley, { ...janeLeaves, disposition: 'delete_now', ticket: 'HR-AGAIN-1' });
+    const aboutChris = await refusedForm(stack, player, PEOPLE.riley, { ...janeLeaves, person: PEOPLE.chris, ticket: 'HR-AGAIN-2' });
+
+    expect(aboutJane).toContain(`Jane Doe already has an open offboarding request, ${pending} (waiting for approval)`);
+    expect(aboutJane).toContain(linkTo(pending));
+    expect(aboutChris).toContain(`already has an open offboarding request, ${scheduled} (approved, waiting for its scheduled time)`);
+    expect(aboutChris).toContain(linkTo(scheduled));
+    expect(await storedRequests(stack)).toBe(2);
+  });
+
   it('a non-approver filing a second request is told only that a request exists: no id, link, state or reason', async () => {
     const { stack, player } = await start();
     const first = await disabled(stack, player, taylorLeavesForCause);
