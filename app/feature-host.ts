@@ -5,6 +5,7 @@ import { requestModal } from '../src/slack/blocks/request-modal.js';
 import { PostedMessages } from '../src/slack/posted-messages.js';
 import type { BotParts } from './parts.js';
 import { openAboutUser } from '../src/requests/open-about-user.js';
+import { recordRefusal } from '../src/requests/record-refusal.js';
 
 /** Each system's host for its features (src/connectors/system-feature.ts): the bot's parts, every name put under the system's id. */
 export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
@@ -18,10 +19,11 @@ export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
     key: (part) => keys.ofSystem(system, part),
     store,
     logger: logger.child({ system }),
-    async approverRefusal(userId, what) {
+    async approverRefusal(userId, what, requestId) {
       const viewer = await readViewer({ directory, logger }, userId);
       if (!viewer.isApprover) return `Only approvers (${directory.describeApprovers()}) can ${what}, so nothing was done.`;
-      return beingOffboardedReason(await openAboutUser(store, directory, userId));
+      const offboarded = beingOffboardedReason(await openAboutUser(store, directory, userId));
+      return offboarded && requestId ? recordRefusal({ store, audit }, requestId, userId, 'review', offboarded) : offboarded;
     },
     async openRequestForm(triggerId, prefill) {
       await slack.views.open({ trigger_id: triggerId, view: requestModal(prefill) });

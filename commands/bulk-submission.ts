@@ -7,7 +7,7 @@ import { formProblems, validateRequest } from '../src/requests/validate-request.
 import { checkingView } from '../src/slack/blocks/checking-view.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
-import { bulkSubmittedView } from '../src/slack/blocks/submitted-view.js';
+import { approvalLink, bulkSubmittedView, type LeftOut } from '../src/slack/blocks/submitted-view.js';
 import { lookupBudget, LookupTimeout } from '../src/slack/lookup-budget.js';
 import type { RequestForm } from '../src/slack/request-form.js';
 import type { CommandDeps } from './deps.js';
@@ -27,7 +27,14 @@ type Ack = SlackViewMiddlewareArgs['ack'];
  */
 export async function bulkSubmission(
   deps: CommandDeps,
-  { ack, client, userId, submission, form }: { ack: Ack; client: WebClient; userId: string; submission: SubmissionKey; form: RequestForm },
+  {
+    ack,
+    client,
+    userId,
+    submission,
+    form,
+    teamDomain,
+  }: { ack: Ack; client: WebClient; userId: string; submission: SubmissionKey; form: RequestForm; teamDomain: string | undefined },
 ): Promise<void> {
   const problems = await formProblems(form, userId, deps.now());
   const others = form.othersIds ?? [];
@@ -47,11 +54,14 @@ export async function bulkSubmission(
   }
   const batch = { id: batchId(submission), size: checked.requests.length };
   const stored: OffboardRequest[] = [];
-  const alreadyOpen: string[] = [];
+  const alreadyOpen: LeftOut[] = [];
   for (const [i, request] of checked.requests.entries()) {
     const outcome = await deps.lifecycle.submit({ ...request, batch }, { viewId: submission.viewId, hash: `${submission.hash}.${i}` });
-    if (outcome.kind === 'open') alreadyOpen.push(request.subject.name);
-    else if (outcome.kind === 'created' || outcome.kind === 'duplicate') {
+    if (outcome.kind === 'open') {
+      // An approver is told which request it is, linked; anyone else only that one exists.
+      const link = approvalLink(outcome.request?.approvalMessage, teamDomain);
+      alreadyOpen.push({ name: request.subject.name, ...(outcome.approver ? { open: { id: outcome.id, ...(link ? { link } : {}) } } : {}) });
+    } else if (outcome.kind === 'created' || outcome.kind === 'duplicate') {
       if (outcome.kind === 'created') await deps.lifecycle.announce(outcome.request);
       stored.push(outcome.request);
     }

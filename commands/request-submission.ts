@@ -5,7 +5,7 @@ import { formProblems, validateRequest, type SlackPerson } from '../src/requests
 import { checkingView, sendingView } from '../src/slack/blocks/checking-view.js';
 import { FIELDS } from '../src/slack/blocks/ids.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
-import { submittedView } from '../src/slack/blocks/submitted-view.js';
+import { approvalLink, submittedView } from '../src/slack/blocks/submitted-view.js';
 import { lookupBudget, LookupTimeout } from '../src/slack/lookup-budget.js';
 import { viewSubmissionPayload } from '../src/slack/payloads.js';
 import { readRequestForm, type RequestForm } from '../src/slack/request-form.js';
@@ -40,7 +40,7 @@ export function requestSubmission(deps: CommandDeps) {
     const reading = readRequestForm(view.state?.values);
     if (!reading.ok) return ack({ response_action: 'errors', errors: reading.errors });
     const { form } = reading;
-    if (form.othersIds || form.otherEmails) return bulkSubmission(deps, { ack, client, userId: user.id, submission, form });
+    if (form.othersIds || form.otherEmails) return bulkSubmission(deps, { ack, client, userId: user.id, submission, form, teamDomain: team?.domain });
     const store = (request: NewRequest) => submit(deps, request, submission, team?.domain);
 
     const known = knownPeople(deps, user.id, form);
@@ -158,13 +158,16 @@ function openRequestNotice(open: Extract<Submitted, { kind: 'open' }>, name: str
   if (!open.approver) return `An offboarding request about ${name} already exists, so this one was not sent.`;
   const r = open.request;
   if (!r) return `${name} already has an open offboarding request, ${open.id}; it must be closed before another.`;
-  const link =
-    r.approvalMessage && teamDomain
-      ? ` See https://${teamDomain}.slack.com/archives/${r.approvalMessage.channel}/p${r.approvalMessage.ts.replace('.', '')}`
-      : '';
+  const permalink = approvalLink(r.approvalMessage, teamDomain);
+  const link = permalink ? ` See ${permalink}` : '';
   if (r.status === 'disabled') {
     return `${name} already has an open offboarding request, ${r.id} (in its grace period: access removed, deletion scheduled). To delete now, use "End grace period now" on it; no second request is needed.${link}`;
   }
-  const state = r.status === 'pending' ? 'waiting for approval' : 'approved and running';
-  return `${name} already has an open offboarding request, ${r.id} (${state}); it must be rejected or finished before another.${link}`;
+  const [state, until] =
+    r.status === 'pending'
+      ? ['waiting for approval', 'rejected or cancelled']
+      : r.runStartedAt
+        ? ['approved and running', 'finished']
+        : ['approved, waiting for its scheduled time', 'cancelled or finished'];
+  return `${name} already has an open offboarding request, ${r.id} (${state}); it must be ${until} before another.${link}`;
 }

@@ -244,7 +244,11 @@ export interface RescanFinding {
   why: string;
 }
 
-export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule';
+/**
+ * What a person may do to a request; `attest` a manual task, `close-rotation` a handed-over
+ * credential's rotation task, `review` what a system's feature asks an approver to review.
+ */
+export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule' | 'attest' | 'close-rotation' | 'review';
 
 export type ReconcileAction =
   | 'run-started'

@@ -26,8 +26,12 @@ export interface FeatureHost {
   /** The offboarding requests: who is being offboarded, and who was. */
   store: RequestStore;
   logger: Logger;
-  /** Why `userId` may not use an approver's power (`what`, as the refusal says it), read from Slack now; undefined when they may. */
-  approverRefusal(userId: string, what: string): Promise<string | undefined>;
+  /**
+   * Why `userId` may not use an approver's power (`what`, as the refusal says it), read from Slack
+   * now; undefined when they may. Used on a request (`requestId`), a refusal because a request about
+   * them is open is recorded in its trail.
+   */
+  approverRefusal(userId: string, what: string, requestId?: string): Promise<string | undefined>;
   /**
    * Opens the request form for the one who clicked, pre-filled with the person (their Slack user, or
    * their email when they have none) and the reason; anyone may file a request.

@@ -18,12 +18,11 @@ import type { PendingTimers } from './pending-timers.js';
 import { askAgain } from './ask-again.js';
 import { CANCELLABLE, notInState, requestState, RESCHEDULABLE } from './request-state.js';
 import { openAboutUser } from './open-about-user.js';
+import { recordRefusal } from './record-refusal.js';
 import { type ApprovalDeps, applyApproval, type ApprovalTerms, type BatchDecision, BatchDecisions } from './batch-decision.js';
 import { newRequestSchema, type NewRequest, type OffboardRequest, type RequestStatus } from './request.js';
 import { SUBMISSION_PENDING, type RequestStore } from './request-store.js';
 
-/** Repeats of one refusal (same actor, action, request, reason) within this window are counted, not each recorded. */
-const REFUSAL_WINDOW_MS = 10 * 60_000;
 /** A replay arriving while the first delivery stores the request waits this long for its id. */
 const SUBMISSION_WAIT_MS = 1_000;
 
@@ -44,8 +43,6 @@ export type Submitted =
   | { kind: 'open'; id: string; request: OffboardRequest | undefined; approver: boolean }
   /** An earlier delivery claimed the submission and has not finished storing it. */
   | { kind: 'in_progress' };
-
-const isPowerOfTen = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) === n;
 
 /** What typing to approve a bulk request confirms: how many people the approval decides (`count`), named. */
 export interface BatchConfirmation {
@@ -244,14 +241,8 @@ export class RequestLifecycle {
   }
 
   /** Records a refusal (repeats counted) and returns its reason. */
-  private async recordRefusal(request: OffboardRequest, actorId: string, action: DecisionAction, reason: string): Promise<string> {
-    // A flood of the same refused click must not grow the trail without bound: the first of a window
-    // is recorded, then the running count at 10, 100, 1000… repeats.
-    const count = await this.store.countRefusal(request.id, actorId, action, reason, REFUSAL_WINDOW_MS);
-    if (isPowerOfTen(count)) {
-      await this.audit.append(request.id, { type: 'approval.refused', actor: actorId, action, reason, ...(count > 1 ? { repeats: count } : {}) });
-    }
-    return reason;
+  private recordRefusal(request: OffboardRequest, actorId: string, action: DecisionAction, reason: string): Promise<string> {
+    return recordRefusal({ store: this.store, audit: this.audit }, request.id, actorId, action, reason);
   }
 
   /**

@@ -1,5 +1,8 @@
 import type { RotationOutcome } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { beingOffboardedReason } from '../requests/approval-policy.js';
+import { openAboutUser } from '../requests/open-about-user.js';
+import { recordRefusal } from '../requests/record-refusal.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { escapeText, user } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
@@ -28,7 +31,7 @@ export interface RotationDeskOptions {
 /**
  * Closing the rotation tasks of handed-over credentials from the checklist: Rotated myself, or Not
  * needed (with the reason). Only the request's named successor or an approver may, never the person
- * leaving; the closing is written first-writer-wins in the trail, so two clicks record one, and is
+ * leaving nor anyone an open request is about (refused and recorded); the closing is written first-writer-wins in the trail, so two clicks record one, and is
  * an attestation by that person at that time: the bot reads nothing back.
  */
 export class RotationDesk {
@@ -156,6 +159,9 @@ export class RotationDesk {
     const request = await this.o.store.mustGet(requestId);
     if (request.subject.slackUserId === userId)
       return { kind: 'refused', reason: 'You cannot close a rotation task of your own offboarding, so nothing was recorded.' };
+    // Whoever is being offboarded keeps no power in the bot, a successor's or an approver's alike.
+    const offboarded = beingOffboardedReason(await openAboutUser(this.o.store, this.o.directory, userId));
+    if (offboarded) return { kind: 'refused', reason: await recordRefusal(this.o, requestId, userId, 'close-rotation', offboarded) };
     if (request.successorSlackUserId === userId || (await this.o.directory.isApprover(userId))) return undefined;
     const successor = request.successorSlackUserId ? `<@${request.successorSlackUserId}>` : 'the successor';
     return {

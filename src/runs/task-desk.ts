@@ -1,6 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { AttestationOutcome } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { beingOffboardedReason } from '../requests/approval-policy.js';
+import { openAboutUser } from '../requests/open-about-user.js';
+import { recordRefusal } from '../requests/record-refusal.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { escapeText } from '../slack/blocks/block-kit.js';
 import type { SlackDirectory } from '../slack/slack-directory.js';
@@ -30,7 +33,8 @@ export interface TaskDeskOptions {
 /**
  * Attesting manual tasks from the checklist's Done and Not applicable buttons. Only the task's
  * attesters (its user ids, or the members of its user group as Slack says at click time) or an
- * approver may; never the person being offboarded. The attestation is the step's end, written
+ * approver may; never the person being offboarded, nor anyone an open request is about (refused and
+ * recorded). The attestation is the step's end, written
  * first-writer-wins in the trail, so two clicks (two instances at once) record one. The step's job,
  * parked as a delayed job, is then promoted so the run goes on at once; if this process dies before
  * that, the job finds the attestation when it next wakes (any click on the task wakes it too).
@@ -138,6 +142,9 @@ export class TaskDesk {
     const request = await this.o.store.mustGet(requestId);
     if (request.subject.slackUserId === userId)
       return { kind: 'refused', reason: 'You cannot attest a task of your own offboarding, so nothing was recorded.' };
+    // Whoever is being offboarded keeps no power in the bot, an attester's or an approver's alike.
+    const offboarded = beingOffboardedReason(await openAboutUser(this.o.store, this.o.directory, userId));
+    if (offboarded) return { kind: 'refused', reason: await recordRefusal(this.o, requestId, userId, 'attest', offboarded) };
     const attesters = step.task!.attesters;
     const [approver, members] = await Promise.all([this.o.directory.isApprover(userId), this.o.directory.members(attesters)]);
     if (approver || members.includes(userId)) return undefined;

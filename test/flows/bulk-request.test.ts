@@ -174,6 +174,12 @@ describe('a bulk request: several people in one form', () => {
     expect(ephemeralsFor(stack, PEOPLE.riley).at(-1)?.text).toContain('An offboarding request about you is open, so you cannot act');
     await player.click(PEOPLE.riley, 'approve', riley.id);
     expect(ephemeralsFor(stack, PEOPLE.riley).at(-1)?.text).toContain('You cannot decide on your own offboarding.');
+    // Each refusal is recorded on the request it was about.
+    expect(eventsOf(await readTrail(stack, jane.id), 'approval.refused').map((e) => [e.actor, e.action, e.reason])).toEqual([
+      [PEOPLE.taylor, 'approve', expect.stringContaining('Only offboarding approvers can decide')],
+      [PEOPLE.riley, 'approve', expect.stringContaining('An offboarding request about you is open')],
+    ]);
+    expect(eventsOf(await readTrail(stack, riley.id), 'approval.refused').map((e) => [e.actor, e.action])).toEqual([[PEOPLE.riley, 'approve']]);
 
     for (const r of requests) {
       const trail = await readTrail(stack, r.id);

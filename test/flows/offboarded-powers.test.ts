@@ -3,9 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { FormAnswers } from '../../app/demo/request-form-values.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
+import { BADGE } from '../../app/demo/world.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
+import { rotationTasks } from '../../src/runs/handed-over.js';
+import { runView } from '../../src/runs/run-view.js';
+import { ACME_PRODUCTION, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
@@ -58,6 +62,22 @@ const toldTo = (stack: LocalStack, userId: string, count: number) =>
     const told = stack.slack.ephemerals.filter((e) => e.user === userId).map((e) => e.text);
     return told.length >= count ? told : undefined;
   });
+
+/** Clicks the per-step Retry of the first failed step under the request's checklist, as Slack sends it. */
+async function clickStepRetry(stack: LocalStack, player: SlackPlayer, userId: string, id: string) {
+  const blocks = (player.checklist(id)?.blocks ?? []) as { block_id?: string; elements?: { action_id?: string; value?: string }[] }[];
+  const value = blocks.find((b) => b.block_id === `retry-steps.${id}`)?.elements?.find((e) => e.action_id === ACTIONS.retryStep)?.value;
+  expect(value).toBeDefined();
+  await stack.events.blockAction({
+    userId,
+    actionId: ACTIONS.retryStep,
+    blockId: `retry-steps.${id}`,
+    value,
+    channel: APPROVAL_CHANNEL,
+    messageTs: player.checklist(id)!.ts,
+  });
+  await stack.bot.settled();
+}
 
 describe('a person with an open request about them keeps no powers in the bot', () => {
   it('an approver disabled for cause cannot reinstate someone else nor end their grace period: refused with why, recorded, nothing changes', async () => {
@@ -125,10 +145,12 @@ describe('a person with an open request about them keeps no powers in the bot', 
     const chris = await player.request(PEOPLE.morgan, leaves(PEOPLE.chris), { awaitPreview: false });
 
     await player.checklistButton(PEOPLE.riley, 'retry', jane);
+    await clickStepRetry(stack, player, PEOPLE.riley, jane);
     await player.click(PEOPLE.riley, 'approve', chris);
 
-    const told = await toldTo(stack, PEOPLE.riley, 2);
+    const told = await toldTo(stack, PEOPLE.riley, 3);
     for (const text of told) expect(text).toContain(BEING_OFFBOARDED);
+    // The step's Retry is the same refusal again within minutes: counted, not written twice.
     expect(eventsOf(await readTrail(stack, jane), 'approval.refused').map((e) => [e.actor, e.action])).toEqual([[PEOPLE.riley, 'retry']]);
     expect(eventsOf(await readTrail(stack, jane), 'run.planned')).toHaveLength(1);
     expect(eventsOf(await readTrail(stack, chris), 'approval.refused').map((e) => [e.actor, e.action])).toEqual([[PEOPLE.riley, 'approve']]);
@@ -160,5 +182,108 @@ describe('a person with an open request about them keeps no powers in the bot', 
     expect(ephemeralsFor(stack, PEOPLE.alex).some((e) => e.text.includes('Evidence pack for'))).toBe(false);
     await new Promise((r) => setTimeout(r, 300));
     expect(stack.slack.files.length).toBe(jobsBefore);
+  });
+
+  it('an approver being offboarded who clicks Download evidence on the App Home is told why by direct message, recorded, and sent no pack', async () => {
+    const { stack, player } = await start({ env: { OFFBOARD_EVIDENCE_IN_THREAD: 'false' } });
+    const jane = await player.request(PEOPLE.morgan, { ...leaves(PEOPLE.jane), disposition: 'delete_now' });
+    await player.click(PEOPLE.alex, 'approve', jane);
+    await finishedTrail(stack, jane);
+    await eventually(async () => runView(await readTrail(stack, jane)).reports.length > 0, 20_000, "Jane's pack stored");
+    await player.request(PEOPLE.morgan, leaves(PEOPLE.alex), { awaitPreview: false });
+    await stack.events.event({ type: 'app_home_opened', user: PEOPLE.alex, channel: 'D0HOME0001', tab: 'home' });
+    const home = await stack.slack.waitFor(() => stack.slack.views.find((v) => v.kind === 'publish' && v.userId === PEOPLE.alex));
+    const dmBefore = stack.slack.messages(PEOPLE.alex).length;
+
+    // A click on the Home tab, as Slack sends it: from the view, with no channel.
+    await stack.events.blockAction({ userId: PEOPLE.alex, actionId: ACTIONS.downloadEvidence, value: jane, view: { ...home.view, id: home.id } });
+    await stack.bot.settled();
+
+    const told = await stack.slack.waitFor(() => {
+      const dms = stack.slack.messages(PEOPLE.alex).slice(dmBefore);
+      return dms.length ? dms : undefined;
+    });
+    expect(told.map((m) => m.text)).toEqual([expect.stringContaining(BEING_OFFBOARDED)]);
+    expect(eventsOf(await readTrail(stack, jane), 'evidence.refused').map((e) => [e.actor, e.via, e.reason])).toEqual([
+      [PEOPLE.alex, 'button', BEING_OFFBOARDED],
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(eventsOf(await readTrail(stack, jane), 'evidence.downloaded').filter((e) => e.actor === PEOPLE.alex)).toEqual([]);
+    expect(stack.slack.messages(PEOPLE.alex).flatMap((m) => m.files ?? [])).toEqual([]);
+  });
+
+  it('an attester or an approver being offboarded cannot attest a manual task: refused with why, recorded, the task stays open until someone else attests it', async () => {
+    const { stack, player } = await start({ tasks: [BADGE], ibm: { accounts: [ACME_PRODUCTION] } });
+    const task = `${BADGE}.task.attestation`;
+    // Taylor (facilities, who attest the badge) and Riley (an approver) are being offboarded themselves.
+    await player.request(PEOPLE.morgan, leaves(PEOPLE.taylor), { awaitPreview: false });
+    await player.request(PEOPLE.morgan, leaves(PEOPLE.riley), { awaitPreview: false });
+    const jane = await player.request(PEOPLE.morgan, { ...leaves(PEOPLE.jane), successor: PEOPLE.chris });
+    await player.click(PEOPLE.alex, 'approve', jane);
+    const taskState = async () => runView(await readTrail(stack, jane)).steps.find((s) => s.id === task)?.state;
+    await eventually(async () => (await taskState()) === 'open', 20_000, 'the badge task to open');
+
+    await player.task(PEOPLE.taylor, 'taskDone', jane, task);
+    await player.task(PEOPLE.riley, 'taskDone', jane, task);
+
+    for (const who of [PEOPLE.taylor, PEOPLE.riley]) expect(await toldTo(stack, who, 1)).toEqual([BEING_OFFBOARDED]);
+    let trail = await readTrail(stack, jane);
+    expect(eventsOf(trail, 'approval.refused').map((e) => [e.actor, e.action, e.reason])).toEqual([
+      [PEOPLE.taylor, 'attest', BEING_OFFBOARDED],
+      [PEOPLE.riley, 'attest', BEING_OFFBOARDED],
+    ]);
+    expect(eventsOf(trail, 'step.attested')).toEqual([]);
+    expect(await taskState()).toBe('open');
+
+    await player.task(PEOPLE.alex, 'taskDone', jane, task);
+    trail = await finishedTrail(stack, jane);
+    expect(eventsOf(trail, 'step.attested').map((e) => e.actor)).toEqual([PEOPLE.alex]);
+  });
+
+  it('the successor being offboarded cannot close the rotation of a credential handed over to them, nor ask the bot to rotate it: refused, recorded, nothing made', async () => {
+    const { stack, player } = await start();
+    const jane = await player.request(PEOPLE.morgan, { ...leaves(PEOPLE.jane), created: 'hand_over' });
+    await player.click(PEOPLE.alex, 'approve', jane);
+    const tasks = rotationTasks(runView(await finishedTrail(stack, jane)));
+    const code = tasks.find((t) => t.id === SIM_NHI_IDS.janeResourceKey)!.code;
+    await stack.slack.waitFor(() => JSON.stringify(player.checklist(jane)?.blocks ?? []).includes('Rotation tasks') || undefined, { timeoutMs: 15_000 });
+    // Taylor, who took over what Jane created, is now being offboarded himself.
+    await player.request(PEOPLE.morgan, leaves(PEOPLE.taylor), { awaitPreview: false });
+
+    await player.rotation(PEOPLE.taylor, 'rotatedMyself', jane, code);
+    await player.rotation(PEOPLE.taylor, 'rotateForMe', jane, tasks.find((t) => t.id === SIM_NHI_IDS.ciPipelineKey)!.code);
+
+    for (const text of await toldTo(stack, PEOPLE.taylor, 2)) expect(text).toBe(BEING_OFFBOARDED);
+    const trail = await readTrail(stack, jane);
+    // Two buttons, one refusal within minutes: recorded once.
+    expect(eventsOf(trail, 'approval.refused').map((e) => [e.actor, e.action, e.reason])).toEqual([[PEOPLE.taylor, 'close-rotation', BEING_OFFBOARDED]]);
+    expect(trail.filter((e) => e.type.startsWith('rotation.') && e.type !== 'rotation.reminded')).toEqual([]);
+    expect(stack.ibm.issuedSecrets()).toEqual([]);
+  });
+
+  it("an approver being offboarded gets no bulk request's summary by `/offboard report BULK-…`: refused, recorded in each of its requests' trails, nothing sent", async () => {
+    const { stack, player } = await start();
+    await player.request(PEOPLE.morgan, leaves(PEOPLE.alex), { awaitPreview: false });
+    await player.submitForm(PEOPLE.morgan, { ...leaves(PEOPLE.jane), others: [PEOPLE.chris], successor: PEOPLE.taylor, ticket: 'HR-BULK' });
+    const batch = await eventually(
+      async () => {
+        const members = (await storeOf(stack).recentReadable(10)).requests.filter((r) => r.batch);
+        return members.length === 2 ? members : undefined;
+      },
+      15_000,
+      'the bulk request stored',
+    );
+    const batchId = batch[0]!.batch!.id;
+
+    await stack.events.slashCommand({ command: '/offboard', text: `report ${batchId}`, userId: PEOPLE.alex, channelId: APPROVAL_CHANNEL });
+
+    expect(await toldTo(stack, PEOPLE.alex, 1)).toEqual([expect.stringContaining(BEING_OFFBOARDED)]);
+    for (const member of batch) {
+      expect(eventsOf(await readTrail(stack, member.id), 'evidence.refused').map((e) => [e.actor, e.via, e.reason])).toEqual([
+        [PEOPLE.alex, 'command', BEING_OFFBOARDED],
+      ]);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stack.slack.messages(PEOPLE.alex).flatMap((m) => m.files ?? [])).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
 import { ACTIONS, VIEWS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail, withStore } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -92,6 +92,31 @@ describe('a request in its grace period counts as open', () => {
     expect(stack.slack.messages(APPROVAL_CHANNEL).filter((m) => !m.thread_ts)).toHaveLength(1);
   });
 
+  it('so is one waiting for approval, and one approved for a later time: an approver filing another is shown it, linked, with where it stands; nothing is stored', async () => {
+    const { stack, player } = await start();
+    const pending = await player.request(PEOPLE.morgan, janeLeaves);
+    const later = Math.floor(Date.now() / 1000) + 24 * 3600;
+    const scheduled = await player.request(PEOPLE.morgan, {
+      ...janeLeaves,
+      person: PEOPLE.chris,
+      successor: PEOPLE.taylor,
+      timing: 'scheduled',
+      effectiveAt: later,
+    });
+    await player.click(PEOPLE.alex, 'approve', scheduled);
+    await eventually(async () => (await storeOf(stack).store.mustGet(scheduled)).status === 'approved', 5_000, 'the request about Chris approved');
+    const linkTo = (id: string) => `https://sim-workspace.slack.com/archives/${APPROVAL_CHANNEL}/p${player.approvalMessage(id)!.ts.replace('.', '')}`;
+
+    const aboutJane = await refusedForm(stack, player, PEOPLE.riley, { ...janeLeaves, disposition: 'delete_now', ticket: 'HR-AGAIN-1' });
+    const aboutChris = await refusedForm(stack, player, PEOPLE.riley, { ...janeLeaves, person: PEOPLE.chris, ticket: 'HR-AGAIN-2' });
+
+    expect(aboutJane).toContain(`Jane Doe already has an open offboarding request, ${pending} (waiting for approval)`);
+    expect(aboutJane).toContain(linkTo(pending));
+    expect(aboutChris).toContain(`already has an open offboarding request, ${scheduled} (approved, waiting for its scheduled time)`);
+    expect(aboutChris).toContain(linkTo(scheduled));
+    expect(await storedRequests(stack)).toBe(2);
+  });
+
   it('a non-approver filing a second request is told only that a request exists: no id, link, state or reason', async () => {
     const { stack, player } = await start();
     const first = await disabled(stack, player, taylorLeavesForCause);
@@ -123,6 +148,41 @@ describe('a request in its grace period counts as open', () => {
     const trail = await finishedTrail(stack, first, { rounds: 2 });
     expect(eventsOf(trail, 'run.planned').map((e) => e.phase)).toEqual(['disable', 'delete']);
     expect(await storedRequests(stack)).toBe(1);
+  });
+});
+
+describe('a bulk request naming someone with an open request', () => {
+  /** Submits a bulk request and returns what its modal says once stored (its lines on one string). */
+  async function bulkOutcome(stack: LocalStack, player: SlackPlayer, requester: string, answers: FormAnswers): Promise<string> {
+    expect((await player.submitForm(requester, answers)).status).toBe(200);
+    const viewId = player.lastForm(requester)!.id;
+    const shown = await stack.slack.waitFor(
+      () => stack.slack.views.find((v) => v.kind === 'update' && v.id === viewId && JSON.stringify(v.view).includes('Requests sent')),
+      { timeoutMs: 20_000 },
+    );
+    return (shown.view.blocks as { text?: { text: string } }[]).map((b) => b.text?.text ?? '').join('\n');
+  }
+
+  it('leaves them out: an approver is shown the open request, linked; anyone else only that one exists; no second request about them is stored', async () => {
+    const { stack, player } = await start();
+    const open = await player.request(PEOPLE.morgan, janeLeaves);
+    const approval = player.approvalMessage(open)!;
+    const link = `https://sim-workspace.slack.com/archives/${APPROVAL_CHANNEL}/p${approval.ts.replace('.', '')}`;
+
+    const toApprover = await bulkOutcome(stack, player, PEOPLE.alex, { ...janeLeaves, person: PEOPLE.chris, others: [PEOPLE.jane], ticket: 'HR-BULK-1' });
+    const toOthers = await bulkOutcome(stack, player, PEOPLE.taylor, {
+      ...janeLeaves,
+      person: PEOPLE.pat,
+      others: [PEOPLE.jane],
+      successor: PEOPLE.chris,
+      ticket: 'HR-BULK-2',
+    });
+
+    expect(toApprover).toContain(`Not included, because a request about them is already open: Jane Doe (<${link}|${open}>).`);
+    expect(toOthers).toContain('Not included, because a request about them is already open: Jane Doe.');
+    for (const secret of [open, 'slack.com/archives']) expect(toOthers).not.toContain(secret);
+    const about = await withStore(stack, async (store) => (await store.recentReadable(10)).requests.map((r) => r.subject.slackUserId).sort());
+    expect(about).toEqual([PEOPLE.chris, PEOPLE.jane, PEOPLE.pat].sort());
   });
 });
 

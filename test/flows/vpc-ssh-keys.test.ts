@@ -508,4 +508,20 @@ describe('VPC SSH keys (IBM records no creator)', () => {
     expect(JSON.stringify(refused?.view)).toContain('You made this request');
     expect(reviewModal(stack, PEOPLE.riley)).toBeUndefined();
   });
+
+  it('are never reviewed by an approver being offboarded: refused in the modal saying why, recorded in the trail, no review made', async () => {
+    const { stack, player, id } = await janeLeaves('delete_now');
+    await finishedTrail(stack, id);
+    await player.request(PEOPLE.morgan, { person: PEOPLE.riley, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-RILEY' }, { awaitPreview: false });
+
+    await clickReview(stack, player, PEOPLE.riley, id);
+
+    const being = 'An offboarding request about you is open, so you cannot act on offboarding requests or their evidence until it is closed.';
+    const refused = stack.slack.views.filter((v) => v.userId === PEOPLE.riley).at(-1);
+    expect(JSON.stringify(refused?.view)).toContain(being);
+    expect(reviewModal(stack, PEOPLE.riley)).toBeUndefined();
+    const trail = await readTrail(stack, id);
+    expect(eventsOf(trail, 'approval.refused').map((e) => [e.actor, e.action, e.reason])).toEqual([[PEOPLE.riley, 'review', being]]);
+    expect(eventsOf(trail, 'review.recorded')).toEqual([]);
+  });
 });

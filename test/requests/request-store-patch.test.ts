@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { verifyChain } from '../../src/audit/verify-chain.js';
 import { Keys } from '../../src/redis.js';
-import type { OffboardRequest } from '../../src/requests/request.js';
+import type { NewRequest, OffboardRequest } from '../../src/requests/request.js';
 import { RequestStore, RequestUnreadableError } from '../../src/requests/request-store.js';
 import { sampleRequest } from '../support/sample-request.js';
 
@@ -111,6 +113,32 @@ describe('patching a stored request in real Redis', () => {
     await redis.set(keys.request(request.id), '{"id": "OFF-ABC123", ');
     await expect(store.get(request.id)).rejects.toThrow(/cannot be read: it is not JSON/);
     expect(await redis.get(keys.request(request.id))).toBe('{"id": "OFF-ABC123", ');
+  });
+});
+
+describe('what the scripts that create a request and its trail store, in real Redis', () => {
+  it("keeps empty arrays and objects in the request a view submission stores, in its trail's first entry and in every entry appended after; the chain still verifies", async () => {
+    const { keys, store } = fresh();
+    const audit = new AuditTrail(redis, keys);
+    const { id: _i, createdAt: _c, status: _s, ...fields } = sampleRequest();
+
+    const stored = await store.createForSubmission({ ...fields, ...EMPTIES } as NewRequest, 'V0EMPTY', 'hash-1', (request) =>
+      audit.start(request.id, { type: 'request.submitted', actor: 'U0MORGAN1', request }),
+    );
+    if (stored.kind !== 'created') throw new Error(`expected a new request, got ${stored.kind}`);
+    const id = stored.request.id;
+    await audit.append(id, { type: 'request.previewed', items: [], identities: [], privileges: [] });
+
+    const raw = JSON.parse((await redis.get(keys.request(id)))!) as Record<string, unknown>;
+    expect(raw).toMatchObject(EMPTIES);
+    expect(raw.nested).toEqual(EMPTIES.nested);
+    const chain = await audit.chain(id);
+    expect((chain.entries[0]!.event as { request: Record<string, unknown> }).request.nested).toEqual(EMPTIES.nested);
+    expect(chain.entries[1]!.event).toEqual({ type: 'request.previewed', items: [], identities: [], privileges: [] });
+    expect(verifyChain(id, chain.entries, chain.head)).toMatchObject({ intact: true });
+    // Nothing else was stored for the submission: no second request, no entry beyond the two written.
+    expect(await store.count()).toBe(1);
+    expect(chain.entries).toHaveLength(2);
   });
 });
 

@@ -19,7 +19,7 @@ async function refusal(host: FeatureHost, userId: string, requestId: string): Pr
   if (!request) return `There is no request ${requestId}, so nothing was done.`;
   if (request.subject.slackUserId === userId) return 'You cannot review the SSH keys of your own offboarding, so nothing was done.';
   if (request.requester.slackUserId === userId) return 'You made this request, so another approver reviews its SSH keys; nothing was done.';
-  return host.approverRefusal(userId, WHAT);
+  return host.approverRefusal(userId, WHAT, requestId);
 }
 
 /**
