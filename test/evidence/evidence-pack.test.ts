@@ -43,7 +43,7 @@ describe('the evidence pack JSON', () => {
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
-    expect(pack.schema_version).toBe('1.6');
+    expect(pack.schema_version).toBe('1.7');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({
       decision: 'approved',
@@ -316,5 +316,64 @@ describe('what the pack says about the rounds after the first', () => {
       `SSH key k1 on server web-1 (us-south) (${items[0]!.id}): Done: attested by U06KIM at ${at(6)}. Console: https://cloud.example/web-1`,
     );
     expect(text).toContain(`SSH key k1 on server db-1 (eu-de) (${items[1]!.id}): Not applicable: attested by U09SEC at ${at(5)}. Note: rebuilt`);
+  });
+});
+
+describe('a round that ended neither verified nor failed', () => {
+  const flat = (text: string) => text.replace(/\s+/g, ' ');
+  type Record = { seq: string; at: string; event: { type: string; [k: string]: unknown } };
+  /** The run's trail with `edit` applied to its events, linked again as the bot would have written it. */
+  const edited = (entries: ReturnType<typeof run>['entries'], edit: (records: Record[]) => void) => {
+    const records = entries.map(({ seq, at, event }) => ({ seq, at, event: event as Record['event'] }));
+    edit(records);
+    return linkEntries(request.id, records);
+  };
+  /** Replaces the step's read-back in `round` (its last `step.verified` from that round on) with `end`. */
+  const endedAs = (records: Record[], round: number, step: string, end: Record['event']) => {
+    const planned = records.findIndex((r) => r.event.type === 'run.planned' && r.event.round === round);
+    const at = records.findIndex((r, i) => i > planned && r.event.type === 'step.verified' && r.event.stepId === step);
+    records[at] = { ...records[at]!, event: end };
+  };
+  const finishedAs = (records: Record[], round: number, finish: object) => {
+    const at = records.findIndex((r) => r.event.type === 'run.finished' && r.event.round === round);
+    records[at] = { ...records[at]!, event: { type: 'run.finished', round, failedSteps: [], ...finish } };
+  };
+  const GROUPS = stepId(PLAN[1]!);
+  const NOTE = 'rule-based membership through the rule "SSO Users": change the rule in the console';
+
+  it('left residual access: the outcome says so, naming the step and why, amber, never "0 step(s) failed"; a pack stating 1.6 still rebuilds as it was', async () => {
+    const entries = edited(run().entries, (records) => {
+      endedAs(records, 1, GROUPS, { type: 'step.residual', stepId: GROUPS, items: [{ id: 'AccessGroupId-sso', label: 'SSO Users' }], note: NOTE });
+      finishedAs(records, 1, { outcome: 'residual', residualSteps: [GROUPS] });
+    });
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries, generator: GENERATOR });
+    expect(pack.outcome).toMatchObject({
+      result: 'residual',
+      text: `Residual access: 1 step(s) reported access the bot cannot remove, not verified: Access groups in ${PLAN[1]!.scope} (${NOTE}). Every other step verified by read-back`,
+    });
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Outcome Residual access: 1 step(s) reported access the bot cannot remove');
+    expect(text).not.toMatch(/\b0 step\(s\) failed/);
+    // Exported before 1.7, the pack rebuilds byte for byte as it was stated then.
+    const old = buildEvidencePack({ requestId: request.id, round: 1, entries, generator: GENERATOR, schemaVersion: '1.6' });
+    expect(old.outcome).toMatchObject({ result: 'failures', text: '0 step(s) failed' });
+  });
+
+  it('a reinstatement a step of which could not look: the outcome names who reinstated, what came back and what was not checked, never "failed"', async () => {
+    const restoredPlan = PLAN.filter((ref) => ref.step !== 'account-membership');
+    const entries = edited(run({ later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] }).entries, (records) => {
+      endedAs(records, 2, GROUPS, { type: 'step.unchecked', stepId: GROUPS, reason: 'the account does not answer for access groups here' });
+      finishedAs(records, 2, { outcome: 'unchecked', uncheckedSteps: [GROUPS] });
+    });
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries, generator: GENERATOR });
+    expect(pack.outcome.result).toBe('unchecked');
+    expect(pack.outcome.text).toMatch(
+      /^Reinstatement by U09SEC at \S+: 7 items restored; not all steps verified: 1 step\(s\) not checked, the bot could not look there: Access groups in \S+ \(the account does not answer for access groups here\)$/,
+    );
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Outcome Reinstatement by U09SEC at');
+    expect(text).not.toMatch(/\b0 step\(s\) failed|All steps verified|Reinstatements none/);
   });
 });
