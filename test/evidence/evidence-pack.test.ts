@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { canonicalJson, linkEntries, sha256Hex } from '../../src/audit/audit-chain.js';
 import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import { stepId } from '../../src/connectors/step-ref.js';
@@ -260,13 +261,37 @@ describe('what the pack says about the rounds after the first', () => {
     expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
   });
 
-  it('describes the hand-over as recorded: only what the steps kept is handed over, nothing is rotated', async () => {
+  it('describes a hand-over where nothing was kept for the successor as recorded, not acted upon, never as taken over', async () => {
     const text = flat((await pdfText(packOf())).text);
     expect(text).not.toContain('the successor named above takes them over');
     expect(text).toContain(`Successor ${NAMES.successor} (U05SUCC)`);
     expect(text).toContain(
-      'Hand-over recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (no credential was rotated)',
+      'Hand-over recorded, not acted upon: a successor was named, and the bot handed nothing over (nothing the person created was kept working for them)',
     );
+  });
+
+  it('says where the pack goes as the bot delivers it: by direct message, in the thread only where that is switched on', async () => {
+    const text = flat((await pdfText(packOf())).text);
+    expect(text).toContain('goes by direct message to compliance and to the approvers who ask for it, each delivery recorded in the trail');
+    expect(text).toContain('posted in the request’s Slack thread only where OFFBOARD_EVIDENCE_IN_THREAD is on');
+  });
+
+  it('describes a hand-over as what was done: the items kept working for the successor, and nothing else acted upon', async () => {
+    const ref = PLAN[0]!;
+    const kept = {
+      type: 'step.acted',
+      stepId: stepId(ref),
+      transactionId: `offboard-${request.id}-${stepId(ref)}-a1`,
+      changes: [
+        { id: 'ServiceId-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', label: 'ci-pipeline', outcome: 'kept', detail: 'handed over' },
+        { id: 'ApiKey-50617283-94a5-4fb6-9c07-18293a4b5c6d', label: 'ci-pipeline key', outcome: 'kept', detail: 'handed over' },
+      ],
+    } as unknown as AuditEvent;
+    const text = flat((await pdfText(packOf({ extra: [kept] }))).text);
+    expect(text).toContain(
+      'Hand-over 2 items the person created kept working for the successor, listed under each step as handed over (no credential was rotated by the bot); anything else, their data included, recorded, not acted upon',
+    );
+    expect(text).not.toContain('the bot handed nothing over');
   });
 
   it('a step whose items are attested one by one: each item with who attested it, when and how, and never attested as a whole while one is open', async () => {
