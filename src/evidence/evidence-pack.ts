@@ -98,6 +98,11 @@ export interface EvidencePack {
    * (since 1.6; absent when there are none).
    */
   rotation_tasks?: PackRotationTask[];
+  /**
+   * The deletion at the end of the grace period (since 1.7; null when none was scheduled): when it is
+   * due, when it was scheduled, and the round that ran it or the reinstatement that cancelled it.
+   */
+  deletion?: PackDeletion | null;
   rescans: LifecycleEvent[];
   reinstatements: LifecycleEvent[];
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
@@ -128,6 +133,15 @@ export interface PackRequest {
   submitted_at: string;
   /** As the trail shows it: the record in Redis is not part of the evidence. */
   status: string;
+}
+
+export interface PackDeletion {
+  due_at: string;
+  scheduled_at: string;
+  /** The round that ran it (at the end of the grace period, or when an approver ended it early), if one has. */
+  ran_in_round: number | null;
+  /** The reinstatement round that cancelled it, if one did. */
+  cancelled_by_round: number | null;
 }
 
 export interface PackOutcome {
@@ -313,6 +327,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     attestations: lifecycle(/attest|^rotation\.closed$/),
     ...(rotations.length ? { rotations } : {}),
     ...(tasks.length ? { rotation_tasks: tasks.map(packRotationTask) } : {}),
+    ...(BEFORE_EVERY_END_STATED.has(version) ? {} : { deletion: deletionOf(view) }),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
       .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))
@@ -431,6 +446,19 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined, everyEnd
   const open = steps.filter((s) => s.state === 'open').length;
   const waiting = open ? `; waiting for attestation of ${open} task(s)` : '';
   return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified or attested${waiting}`, ...base };
+}
+
+/** The scheduled deletion as the trail has it: due when, scheduled when, and what became of it. */
+function deletionOf(view: RunView): PackDeletion | null {
+  const scheduled = view.deletions[0];
+  if (!scheduled) return null;
+  const later = view.rounds.find((r) => r.kind === 'scheduled' || r.kind === 'grace_ended' || r.kind === 'reinstatement');
+  return {
+    due_at: scheduled.deleteAt,
+    scheduled_at: scheduled.at,
+    ran_in_round: later && later.kind !== 'reinstatement' ? later.round : null,
+    cancelled_by_round: later?.kind === 'reinstatement' ? later.round : null,
+  };
 }
 
 /** The steps a round could not confirm by reading back, by how each ended: residual access, not checked, or attested by a person. */

@@ -191,11 +191,14 @@ describe('what the pack says about the rounds after the first', () => {
     expect(text).not.toContain('[redacted');
   });
 
-  it('prints when the deletion is due, not only when it was scheduled', async () => {
+  it('prints when the deletion is due, not only when it was scheduled, and the JSON states both', async () => {
     const pack = packOf(disabled);
     const scheduledAt = pack.chain.entries.find((e) => e.event.type === 'deletion.scheduled')!.at;
     const text = flat((await pdfText(pack)).text);
     expect(text).toContain(`Deletion due ${DUE} (scheduled at ${scheduledAt})`);
+    expect(pack.deletion).toEqual({ due_at: DUE, scheduled_at: scheduledAt, ran_in_round: null, cancelled_by_round: null });
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+    expect(packOf().deletion).toBeNull();
   });
 
   it('names the deletion after "End grace period now" for who ended the grace period, and what became of the scheduled deletion', async () => {
@@ -214,6 +217,7 @@ describe('what the pack says about the rounds after the first', () => {
       [1, 'first', 'U09SEC'],
       [2, 'grace_ended', 'U06KIM'],
     ]);
+    expect(pack.deletion).toMatchObject({ due_at: DUE, ran_in_round: 2, cancelled_by_round: null });
   });
 
   it('names a deletion the schedule started "by schedule", and a retry after it "retry by" the approver', async () => {
@@ -258,6 +262,7 @@ describe('what the pack says about the rounds after the first', () => {
     expect(pack.rounds[1]).toMatchObject({ round: 2, phase: 'reinstate', kind: 'reinstatement', by: 'U09SEC', outcome: 'verified' });
     expect(pack.rounds[1]!.restored.map((c) => c.id)).toContain('ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100');
     expect(pack.reinstatements.map((e) => [e.type, e.event.phase])).toEqual([['run.planned', 'reinstate']]);
+    expect(pack.deletion).toMatchObject({ due_at: DUE, ran_in_round: null, cancelled_by_round: 2 });
     expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
   });
 
@@ -383,6 +388,7 @@ describe('a round that ended neither verified nor failed', () => {
     // Exported before 1.7, the pack rebuilds byte for byte as it was stated then.
     const old = buildEvidencePack({ requestId: request.id, round: 1, entries, generator: GENERATOR, schemaVersion: '1.6' });
     expect(old.outcome).toMatchObject({ result: 'failures', text: '0 step(s) failed' });
+    expect('deletion' in old).toBe(false);
   });
 
   it('a reinstatement a step of which could not look: the outcome names who reinstated, what came back and what was not checked, never "failed"', async () => {

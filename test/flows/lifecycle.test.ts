@@ -199,6 +199,14 @@ describe('the evidence of every round', () => {
     expect(pack.flat).toContain(`Round 2: delete phase (grace ended by Riley Ito (${PEOPLE.riley})) at`);
     expect(pack.flat).toContain(`Round 3: retry by Alex Admin (${PEOPLE.alex}) of the delete phase's failed steps at`);
     expect(pack.flat).toMatch(/Deletion due \S+ \(scheduled at \S+\); ran in round 2, delete phase \(grace ended by Riley Ito/);
+    const { deletion, rounds } = JSON.parse(pack.json) as { deletion: { due_at: string; ran_in_round: number }; rounds: { kind: string; by: string }[] };
+    expect(deletion).toMatchObject({ ran_in_round: 2, cancelled_by_round: null });
+    expect(pack.flat).toContain(`Deletion due ${deletion.due_at}`);
+    expect(rounds.map((r) => [r.kind, r.by])).toEqual([
+      ['first', PEOPLE.alex],
+      ['grace_ended', PEOPLE.riley],
+      ['retry', PEOPLE.alex],
+    ]);
     expect(pack.flat).not.toMatch(/failed steps? retried by/);
   });
 });
