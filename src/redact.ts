@@ -71,8 +71,15 @@ const RULES: Array<[RegExp, string | Replacer]> = [
 const RANDOM_LOOKING = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}/g;
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-/** The bot's own transaction ids (runs/step-job.ts, runs/rescan.ts), which free text and log lines quote. */
-const TRANSACTION_ID = /^offboard-OFF-[0-9A-Z]{6}-(?:[0-9a-f]{6}(?:-r\d+)?-a\d+|rescan)$/;
+/**
+ * The bot's own ids built on a request id, which free text, log lines and Slack messages quote: its
+ * transaction ids (a step's `offboard-OFF-ABC123-1a2b3c-r2-a1`, a re-scan's, a rotation's
+ * `offboard-OFF-ABC123-rotate-<hex>`), the names of the replacements it makes
+ * (`offboard-rotation-OFF-ABC123-<hex>`) and of its evidence files (`offboarding-evidence-OFF-ABC123-round2-rev2`):
+ * lower-case words and hex around the request id. A pasted secret never holds `OFF-` and six
+ * capitals between lower-case segments.
+ */
+const OWN_ID = /^(?:[a-z0-9]+-)*OFF-[0-9A-Z]{6}(?:-[a-z0-9]+)*$/;
 
 /**
  * Random base64url changes character class (upper, lower, digit, other) at about two adjacent
@@ -80,7 +87,7 @@ const TRANSACTION_ID = /^offboard-OFF-[0-9A-Z]{6}-(?:[0-9a-f]{6}(?:-r\d+)?-a\d+|
  * `ThisIsCamelCase`) far less often.
  */
 function looksRandom(s: string): boolean {
-  if (UUID.test(s) || TRANSACTION_ID.test(s)) return false; // ApiKey-<uuid>, iam-ServiceId-<uuid>, policy ids, ours
+  if (UUID.test(s) || OWN_ID.test(s)) return false; // ApiKey-<uuid>, iam-ServiceId-<uuid>, policy ids, ours
   const upper = /[A-Z]/.test(s);
   const lower = /[a-z]/.test(s);
   if (!upper || !lower) return false; // hex ids, hashes, lower-case slugs

@@ -21,18 +21,22 @@ import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
 
 /** Bumped on any change of meaning; additions that old readers can ignore keep the major number. */
-export const SCHEMA_VERSION = '1.6';
+export const SCHEMA_VERSION = '1.7';
 
 /**
  * Versions whose packs the current builder still gives byte for byte from the same trail, but for
  * the version it states: 1.4 only added what a trail written before it cannot hold (steps not checked, items attested one by one),
- * 1.5 the bot's rotations, present only when there are any, and 1.6 every rotation task with where it
- * stands (and the open ones said in the outcome): a pack stating 1.5 or before is rebuilt without them.
+ * 1.5 the bot's rotations, present only when there are any, 1.6 every rotation task with where it
+ * stands (and the open ones said in the outcome): a pack stating 1.5 or before is rebuilt without them;
+ * 1.7 states a round that left residual access, and a reinstatement that was not verified, as what
+ * they are, where 1.6 and before said "0 step(s) failed".
  */
-export const REBUILDS_AS: readonly string[] = ['1.3', '1.4', '1.5', SCHEMA_VERSION];
+export const REBUILDS_AS: readonly string[] = ['1.3', '1.4', '1.5', '1.6', SCHEMA_VERSION];
 
 /** The versions before every rotation task was listed (1.6). */
 const BEFORE_ROTATION_TASKS = new Set(['1.0', '1.1', '1.2', '1.3', '1.4', '1.5']);
+/** The versions whose outcome said "0 step(s) failed" of a round with residual access or an unverified reinstatement (1.7). */
+const BEFORE_EVERY_END_STATED = new Set([...BEFORE_ROTATION_TASKS, '1.6']);
 
 export interface PackInput {
   requestId: string;
@@ -94,6 +98,11 @@ export interface EvidencePack {
    * (since 1.6; absent when there are none).
    */
   rotation_tasks?: PackRotationTask[];
+  /**
+   * The deletion at the end of the grace period (since 1.7; null when none was scheduled): when it is
+   * due, when it was scheduled, and the round that ran it or the reinstatement that cancelled it.
+   */
+  deletion?: PackDeletion | null;
   rescans: LifecycleEvent[];
   reinstatements: LifecycleEvent[];
   downloads: { at: string; actor: string; via: string; outcome: 'given' | 'refused'; reason: string | null }[];
@@ -126,12 +135,22 @@ export interface PackRequest {
   status: string;
 }
 
+export interface PackDeletion {
+  due_at: string;
+  scheduled_at: string;
+  /** The round that ran it (at the end of the grace period, or when an approver ended it early), if one has. */
+  ran_in_round: number | null;
+  /** The reinstatement round that cancelled it, if one did. */
+  cancelled_by_round: number | null;
+}
+
 export interface PackOutcome {
   /**
    * `reinstated`: the last round restored what the disable phase removed, verified by read-back.
    * `unchecked` (since 1.4): nothing failed, but at least one step could not look in its scope.
+   * `residual` (since 1.7): nothing failed, but at least one step reported access it cannot remove.
    */
-  result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated' | 'unchecked';
+  result: 'verified' | 'attested' | 'failures' | 'running' | 'rejected' | 'pending' | 'reinstated' | 'unchecked' | 'residual';
   text: string;
   /** When the last step of the first round confirmed by read-back or was attested by a person, if every one did. */
   access_ended_at: string | null;
@@ -285,7 +304,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     generated_at: entries.at(-1)?.at ?? '',
     generator: input.generator,
     request,
-    outcome: withOpenTasks(outcomeOf(view, submitted), tasks),
+    outcome: withOpenTasks(outcomeOf(view, submitted, !BEFORE_EVERY_END_STATED.has(version)), tasks),
     approvals: approvalsOf(view, submitted),
     rounds: view.rounds.map(packRound),
     refused_attempts: view.refusals.map((e) => ({ at: e.at, actor: e.actor, action: e.action, reason: e.reason, repeats: e.repeats ?? 1 })),
@@ -308,6 +327,7 @@ export function buildEvidencePack(input: PackInput): EvidencePack {
     attestations: lifecycle(/attest|^rotation\.closed$/),
     ...(rotations.length ? { rotations } : {}),
     ...(tasks.length ? { rotation_tasks: tasks.map(packRotationTask) } : {}),
+    ...(BEFORE_EVERY_END_STATED.has(version) ? {} : { deletion: deletionOf(view) }),
     rescans: lifecycle(LIFECYCLE.rescans),
     reinstatements: entries
       .filter((e) => LIFECYCLE.reinstatements.test(String(e.event.type)) || reinstating.has(e.seq))
@@ -368,7 +388,7 @@ function statusFromTrail(view: RunView, request: OffboardRequest): string {
   return statusAfter(outcome.phase, request);
 }
 
-function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOutcome {
+function outcomeOf(view: RunView, request: OffboardRequest | undefined, everyEnd: boolean): PackOutcome {
   const { steps } = view;
   const { finished } = view.current;
   const last = view.finishes.at(-1);
@@ -393,13 +413,17 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
     const round = view.rounds.find((r) => r.round === last.round);
     if (round?.kind === 'reinstatement') {
       const restored = round.restored.length;
-      return last.outcome === 'verified'
-        ? {
-            result: 'reinstated',
-            text: `Reinstated by ${round.by ?? 'an approver'} at ${round.at}: ${restored} item${restored === 1 ? '' : 's'} restored, verified by read-back`,
-            ...base,
-          }
-        : { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
+      const items = `${restored} item${restored === 1 ? '' : 's'} restored`;
+      if (last.outcome === 'verified')
+        return { result: 'reinstated', text: `Reinstated by ${round.by ?? 'an approver'} at ${round.at}: ${items}, verified by read-back`, ...base };
+      if (last.outcome === 'failures' || !everyEnd)
+        return { result: 'failures', text: `Reinstatement by ${round.by ?? 'an approver'}: ${last.failedSteps.length} step(s) failed`, ...base };
+      // Nothing failed, yet not every step was confirmed by reading it back: said as what it is, never "failed".
+      const result = last.outcome === 'attested' ? 'reinstated' : last.outcome;
+      return { result, text: `Reinstatement by ${round.by ?? 'an approver'} at ${round.at}: ${items}; ${notVerified(steps, last.outcome)}`, ...base };
+    }
+    if (last.outcome === 'residual' && everyEnd) {
+      return { result: 'residual', text: `Residual access: ${notVerified(steps, 'residual')}. Every other step verified by read-back`, ...base };
     }
     if (last.outcome === 'unchecked') {
       const unchecked = steps.filter((s) => s.state === 'unchecked').map((s) => `${s.ref.title} in ${s.ref.scope} (${s.unchecked})`);
@@ -424,13 +448,45 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined): PackOut
   return { result: 'running', text: `Not finished: ${verified} of ${steps.length} steps verified or attested${waiting}`, ...base };
 }
 
+/** The scheduled deletion as the trail has it: due when, scheduled when, and what became of it. */
+function deletionOf(view: RunView): PackDeletion | null {
+  const scheduled = view.deletions[0];
+  if (!scheduled) return null;
+  const later = view.rounds.find((r) => r.kind === 'scheduled' || r.kind === 'grace_ended' || r.kind === 'reinstatement');
+  return {
+    due_at: scheduled.deleteAt,
+    scheduled_at: scheduled.at,
+    ran_in_round: later && later.kind !== 'reinstatement' ? later.round : null,
+    cancelled_by_round: later?.kind === 'reinstatement' ? later.round : null,
+  };
+}
+
+/** The steps a round could not confirm by reading back, by how each ended: residual access, not checked, or attested by a person. */
+function notVerified(steps: StepProgress[], outcome: 'residual' | 'unchecked' | 'attested'): string {
+  const where = (s: StepProgress) => `${s.ref.title} in ${s.ref.scope}`;
+  switch (outcome) {
+    case 'residual': {
+      const left = steps.filter((s) => s.state === 'residual');
+      return `${left.length} step(s) reported access the bot cannot remove, not verified: ${left.map((s) => `${where(s)} (${s.error ?? 'residual'})`).join('; ')}`;
+    }
+    case 'unchecked': {
+      const unchecked = steps.filter((s) => s.state === 'unchecked');
+      return `not all steps verified: ${unchecked.length} step(s) not checked, the bot could not look there: ${unchecked.map((s) => `${where(s)} (${s.unchecked})`).join('; ')}`;
+    }
+    case 'attested': {
+      const attested = steps.filter((s) => s.state === 'attested');
+      return `verified by read-back or attested; attested, not verified: ${attested.map((s) => `${s.ref.title} by ${s.attestation!.by} at ${s.attestation!.at}`).join('; ')}`;
+    }
+  }
+}
+
 /**
  * A round whose steps all ended still leaves the rotation tasks still open: the outcome says how
  * many, never "all done" alone (the result stays what the steps were).
  */
 function withOpenTasks(outcome: PackOutcome, tasks: RotationTask[]): PackOutcome {
   const open = tasks.filter(isOpenTask).length;
-  if (!open || !['verified', 'attested', 'unchecked'].includes(outcome.result)) return outcome;
+  if (!open || !['verified', 'attested', 'unchecked', 'residual'].includes(outcome.result)) return outcome;
   return { ...outcome, text: `${outcome.text}; ${open} rotation task(s) still open` };
 }
 

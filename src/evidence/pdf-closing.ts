@@ -14,13 +14,17 @@ export function retentionSection(ctx: PdfContext): void {
     layout.field('Deletion due', `${isoTime(e.deleteAt)} (scheduled at ${isoTime(e.at)})${deletionFate(ctx)}`);
   }
   layout.field('Successor', r?.successor_slack_user_id ? ctx.person(r.successor_slack_user_id) : 'none named');
-  // The trail records no hand-over action beyond what the steps kept and the bot's rotations: the PDF says so rather than promise one.
+  // The trail records no hand-over action beyond what the steps kept and the bot's rotations: the PDF
+  // says what those did, and that anything else (the person's data) was recorded, never acted upon.
   const rotated = rotationTasks(ctx.view).filter((t) => t.bot);
+  const kept = new Set(ctx.view.steps.flatMap((s) => (s.changes ?? []).filter((c) => c.outcome === 'kept').map((c) => `${s.ref.scope}/${c.id}`))).size;
   layout.field(
     'Hand-over',
-    r?.successor_slack_user_id
-      ? `recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (${rotated.length ? `the bot rotated only the ${plural(rotated.length, 'credential')} below` : 'no credential was rotated'})`
-      : 'none: no successor was named, and the bot handed nothing over',
+    !r?.successor_slack_user_id
+      ? 'none: no successor was named, and the bot handed nothing over'
+      : kept
+        ? `${plural(kept, 'item')} the person created kept working for the successor, listed under each step as handed over (${rotated.length ? `the bot rotated only the ${plural(rotated.length, 'credential')} below` : 'no credential was rotated by the bot'}); anything else, their data included, recorded, not acted upon`
+        : 'recorded, not acted upon: a successor was named, and the bot handed nothing over (nothing the person created was kept working for them)',
   );
   if (rotated.length) layout.bullets(rotated.map((t) => botRotationLine(ctx, t)));
   const tasks = pack.rotation_tasks ?? [];
@@ -65,7 +69,7 @@ export function retentionSection(ctx: PdfContext): void {
       : 'none before this pack was made',
   );
   layout.paragraph(
-    'This pack (JSON, PDF and, when signed, the manifest) is stored in the request\u2019s Slack thread, and on disk where OFFBOARD_EVIDENCE_DIR is set.',
+    'This pack (JSON, PDF and, when signed, the manifest) goes by direct message to compliance and to the approvers who ask for it, each delivery recorded in the trail; it is posted in the request\u2019s Slack thread only where OFFBOARD_EVIDENCE_IN_THREAD is on, and stored on disk where OFFBOARD_EVIDENCE_DIR is set.',
     { size: 9, color: COLORS.muted },
   );
 }

@@ -22,7 +22,7 @@ export function coverPage(ctx: PdfContext): void {
   const ok = pack.outcome.result === 'verified' || pack.outcome.result === 'attested' || pack.outcome.result === 'reinstated';
   layout.field('Request', pack.request_id, { size: 12 });
   layout.field('Person', r ? `${r.subject.name} <${r.subject.email}> (${r.subject.slack_user_id ?? 'no Slack account'})` : 'not recorded', { size: 12 });
-  const color = ok ? COLORS.ok : pack.outcome.result === 'unchecked' ? COLORS.warn : COLORS.bad;
+  const color = ok ? COLORS.ok : pack.outcome.result === 'unchecked' || pack.outcome.result === 'residual' ? COLORS.warn : COLORS.bad;
   layout.field('Outcome', pack.outcome.text, { size: 12, bold: true, color });
   layout.field('Access ended', accessEnded(ctx), { size: 12 });
   layout.field('Effective time', r?.effective_at ? isoTime(r.effective_at) : 'at approval', { size: 12 });

@@ -14,7 +14,8 @@ export type RotationWorkDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'sys
 /** The replacement's name: fixed by the request and the task, so a retry finds the one an earlier attempt made. */
 export const replacementName = (requestId: string, code: string) => `offboard-rotation-${requestId}-${code}`;
 
-const transactionOf = (requestId: string, code: string) => `offboard-${requestId}-rotate-${code}`;
+/** The transaction id of the bot's rotation work on one task: the same for each attempt, so IBM's logs group them. */
+export const rotationTransactionId = (requestId: string, code: string) => `offboard-${requestId}-rotate-${code}`;
 
 /** The rotation capability of the step that kept the credential, in its scope. */
 function rotateActionOf(deps: Pick<RunDeps, 'systems' | 'plan'>, stepId: string): RotateAction {
@@ -57,7 +58,7 @@ async function rotationWork({ requestId, stepId, itemId, work, attempt }: Rotati
   if (!task || !bot) return;
   const code = rotationCode(stepId, itemId);
   const rotate = rotateActionOf(deps, stepId);
-  const tx = transactionOf(requestId, code);
+  const tx = rotationTransactionId(requestId, code);
   const successor = request.successorSlackUserId ?? bot.requested.actor;
   if (work === 'replace') {
     if (bot.replaced) return;
@@ -130,7 +131,7 @@ async function hold(requestId: string, task: RotationTask, bot: BotRotation, att
 }
 
 async function deleteOld(requestId: string, task: RotationTask, rotate: RotateAction, deps: Pick<RunDeps, 'audit'>): Promise<void> {
-  const removed = await rotate.remove(task.id, transactionOf(requestId, task.code));
+  const removed = await rotate.remove(task.id, rotationTransactionId(requestId, task.code));
   if (await rotate.read(task.id)) throw new RetryableError(`${task.label} (${task.id}) is still there after its deletion; reading it back again`);
   await deps.audit.appendOnce(requestId, `rotation-deleted:${rotationKey(task.stepId, task.id)}`, {
     type: 'rotation.deleted',

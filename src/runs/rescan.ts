@@ -15,6 +15,9 @@ export type RescanDeps = Pick<RunDeps, 'store' | 'audit' | 'outbox' | 'systems' 
 
 export const rescanJobId = (requestId: string, phase: Phase, afterMs: number) => `${requestId}.rescan.${phase}.${afterMs}`;
 
+/** The transaction id a re-scan's calls carry (it changes nothing; it only reads). */
+export const rescanTransactionId = (requestId: string) => `offboard-${requestId}-rescan`;
+
 /**
  * Looks again, read-only, in every system and scope the phase covered, for what it had ended:
  * after a disable, anything but a disabled key (and the membership it keeps); after a delete,
@@ -60,7 +63,7 @@ export async function rescan(requestId: string, phase: Phase, afterMs: number, d
       )) {
         const inPhase = system.phasesOf(step, scope).includes(phase);
         const id = stepId(step.ref(scope));
-        const ctx = { requestId, scope, transactionId: `offboard-${requestId}-rescan`, person, identities, lastUse: true, ...createdChoiceOf(request) };
+        const ctx = { requestId, scope, transactionId: rescanTransactionId(requestId), person, identities, lastUse: true, ...createdChoiceOf(request) };
         const capabilities = step.capabilities(deps, scope);
         // The person's own sign-ins after access was removed, where the system keeps a record of them.
         if (capabilities.signInsSince) {

@@ -241,7 +241,7 @@ function stepContext(request: OffboardRequest, view: RunView, data: StepJobData,
     // Unique per step, round and execution (a stalled re-run is an execution of its own), so
     // each call the target system logged maps to exactly one execution here; short enough to
     // print whole in the evidence and paste into the target system's own audit log search.
-    transactionId: `offboard-${data.requestId}-${stepCode(id)}${round > 1 ? `-r${round}` : ''}-a${execution}`,
+    transactionId: stepTransactionId(data.requestId, id, round, execution),
     asker: askerOf(view, id, data.requestId, round),
     ...createdChoiceOf(request),
     ...(roundOf(view, round) ? { phase: roundOf(view, round)!.phase } : {}),
@@ -348,6 +348,10 @@ async function recordKept(capabilities: StepCapabilities, ctx: StepContext & { s
   }
   await endByListing(deps, ctx, once);
 }
+
+/** The transaction id of one execution of a step in a round: `offboard-<request>-<step code>[-r<round>]-a<execution>`. */
+export const stepTransactionId = (requestId: string, stepId: string, round: number, execution: number): string =>
+  `offboard-${requestId}-${stepCode(stepId)}${round > 1 ? `-r${round}` : ''}-a${execution}`;
 
 /** Six hex characters naming a step (system, scope and step) in transaction ids; the trail maps each back. */
 export function stepCode(id: string): string {

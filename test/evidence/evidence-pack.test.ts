@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { canonicalJson, linkEntries, sha256Hex } from '../../src/audit/audit-chain.js';
 import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import { stepId } from '../../src/connectors/step-ref.js';
@@ -43,7 +44,7 @@ describe('the evidence pack JSON', () => {
   it('holds the request, approvals with the membership at click time, every action, read-back and exception, and the chain head', () => {
     const r = run(LIFECYCLE);
     const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: r.entries, generator: GENERATOR });
-    expect(pack.schema_version).toBe('1.6');
+    expect(pack.schema_version).toBe('1.7');
     expect(pack.request?.subject.name).toBe(NAMES.subject);
     expect(pack.approvals[0]).toMatchObject({
       decision: 'approved',
@@ -190,11 +191,14 @@ describe('what the pack says about the rounds after the first', () => {
     expect(text).not.toContain('[redacted');
   });
 
-  it('prints when the deletion is due, not only when it was scheduled', async () => {
+  it('prints when the deletion is due, not only when it was scheduled, and the JSON states both', async () => {
     const pack = packOf(disabled);
     const scheduledAt = pack.chain.entries.find((e) => e.event.type === 'deletion.scheduled')!.at;
     const text = flat((await pdfText(pack)).text);
     expect(text).toContain(`Deletion due ${DUE} (scheduled at ${scheduledAt})`);
+    expect(pack.deletion).toEqual({ due_at: DUE, scheduled_at: scheduledAt, ran_in_round: null, cancelled_by_round: null });
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+    expect(packOf().deletion).toBeNull();
   });
 
   it('names the deletion after "End grace period now" for who ended the grace period, and what became of the scheduled deletion', async () => {
@@ -213,6 +217,7 @@ describe('what the pack says about the rounds after the first', () => {
       [1, 'first', 'U09SEC'],
       [2, 'grace_ended', 'U06KIM'],
     ]);
+    expect(pack.deletion).toMatchObject({ due_at: DUE, ran_in_round: 2, cancelled_by_round: null });
   });
 
   it('names a deletion the schedule started "by schedule", and a retry after it "retry by" the approver', async () => {
@@ -257,16 +262,41 @@ describe('what the pack says about the rounds after the first', () => {
     expect(pack.rounds[1]).toMatchObject({ round: 2, phase: 'reinstate', kind: 'reinstatement', by: 'U09SEC', outcome: 'verified' });
     expect(pack.rounds[1]!.restored.map((c) => c.id)).toContain('ApiKey-7c1d2e3f-4a5b-4c6d-8e7f-000000000100');
     expect(pack.reinstatements.map((e) => [e.type, e.event.phase])).toEqual([['run.planned', 'reinstate']]);
+    expect(pack.deletion).toMatchObject({ due_at: DUE, ran_in_round: null, cancelled_by_round: 2 });
     expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
   });
 
-  it('describes the hand-over as recorded: only what the steps kept is handed over, nothing is rotated', async () => {
+  it('describes a hand-over where nothing was kept for the successor as recorded, not acted upon, never as taken over', async () => {
     const text = flat((await pdfText(packOf())).text);
     expect(text).not.toContain('the successor named above takes them over');
     expect(text).toContain(`Successor ${NAMES.successor} (U05SUCC)`);
     expect(text).toContain(
-      'Hand-over recorded: what the person created in the systems and was kept is listed under each step as handed over; nothing else was handed over by the bot (no credential was rotated)',
+      'Hand-over recorded, not acted upon: a successor was named, and the bot handed nothing over (nothing the person created was kept working for them)',
     );
+  });
+
+  it('says where the pack goes as the bot delivers it: by direct message, in the thread only where that is switched on', async () => {
+    const text = flat((await pdfText(packOf())).text);
+    expect(text).toContain('goes by direct message to compliance and to the approvers who ask for it, each delivery recorded in the trail');
+    expect(text).toContain('posted in the request’s Slack thread only where OFFBOARD_EVIDENCE_IN_THREAD is on');
+  });
+
+  it('describes a hand-over as what was done: the items kept working for the successor, and nothing else acted upon', async () => {
+    const ref = PLAN[0]!;
+    const kept = {
+      type: 'step.acted',
+      stepId: stepId(ref),
+      transactionId: `offboard-${request.id}-${stepId(ref)}-a1`,
+      changes: [
+        { id: 'ServiceId-9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', label: 'ci-pipeline', outcome: 'kept', detail: 'handed over' },
+        { id: 'ApiKey-50617283-94a5-4fb6-9c07-18293a4b5c6d', label: 'ci-pipeline key', outcome: 'kept', detail: 'handed over' },
+      ],
+    } as unknown as AuditEvent;
+    const text = flat((await pdfText(packOf({ extra: [kept] }))).text);
+    expect(text).toContain(
+      'Hand-over 2 items the person created kept working for the successor, listed under each step as handed over (no credential was rotated by the bot); anything else, their data included, recorded, not acted upon',
+    );
+    expect(text).not.toContain('the bot handed nothing over');
   });
 
   it('a step whose items are attested one by one: each item with who attested it, when and how, and never attested as a whole while one is open', async () => {
@@ -316,5 +346,65 @@ describe('what the pack says about the rounds after the first', () => {
       `SSH key k1 on server web-1 (us-south) (${items[0]!.id}): Done: attested by U06KIM at ${at(6)}. Console: https://cloud.example/web-1`,
     );
     expect(text).toContain(`SSH key k1 on server db-1 (eu-de) (${items[1]!.id}): Not applicable: attested by U09SEC at ${at(5)}. Note: rebuilt`);
+  });
+});
+
+describe('a round that ended neither verified nor failed', () => {
+  const flat = (text: string) => text.replace(/\s+/g, ' ');
+  type Record = { seq: string; at: string; event: { type: string; [k: string]: unknown } };
+  /** The run's trail with `edit` applied to its events, linked again as the bot would have written it. */
+  const edited = (entries: ReturnType<typeof run>['entries'], edit: (records: Record[]) => void) => {
+    const records = entries.map(({ seq, at, event }) => ({ seq, at, event: event as Record['event'] }));
+    edit(records);
+    return linkEntries(request.id, records);
+  };
+  /** Replaces the step's read-back in `round` (its last `step.verified` from that round on) with `end`. */
+  const endedAs = (records: Record[], round: number, step: string, end: Record['event']) => {
+    const planned = records.findIndex((r) => r.event.type === 'run.planned' && r.event.round === round);
+    const at = records.findIndex((r, i) => i > planned && r.event.type === 'step.verified' && r.event.stepId === step);
+    records[at] = { ...records[at]!, event: end };
+  };
+  const finishedAs = (records: Record[], round: number, finish: object) => {
+    const at = records.findIndex((r) => r.event.type === 'run.finished' && r.event.round === round);
+    records[at] = { ...records[at]!, event: { type: 'run.finished', round, failedSteps: [], ...finish } };
+  };
+  const GROUPS = stepId(PLAN[1]!);
+  const NOTE = 'rule-based membership through the rule "SSO Users": change the rule in the console';
+
+  it('left residual access: the outcome says so, naming the step and why, amber, never "0 step(s) failed"; a pack stating 1.6 still rebuilds as it was', async () => {
+    const entries = edited(run().entries, (records) => {
+      endedAs(records, 1, GROUPS, { type: 'step.residual', stepId: GROUPS, items: [{ id: 'AccessGroupId-sso', label: 'SSO Users' }], note: NOTE });
+      finishedAs(records, 1, { outcome: 'residual', residualSteps: [GROUPS] });
+    });
+    const pack = buildEvidencePack({ requestId: request.id, round: 1, entries, generator: GENERATOR });
+    expect(pack.outcome).toMatchObject({
+      result: 'residual',
+      text: `Residual access: 1 step(s) reported access the bot cannot remove, not verified: Access groups in ${PLAN[1]!.scope} (${NOTE}). Every other step verified by read-back`,
+    });
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Outcome Residual access: 1 step(s) reported access the bot cannot remove');
+    expect(text).not.toMatch(/\b0 step\(s\) failed/);
+    // Exported before 1.7, the pack rebuilds byte for byte as it was stated then.
+    const old = buildEvidencePack({ requestId: request.id, round: 1, entries, generator: GENERATOR, schemaVersion: '1.6' });
+    expect(old.outcome).toMatchObject({ result: 'failures', text: '0 step(s) failed' });
+    expect('deletion' in old).toBe(false);
+  });
+
+  it('a reinstatement a step of which could not look: the outcome names who reinstated, what came back and what was not checked, never "failed"', async () => {
+    const restoredPlan = PLAN.filter((ref) => ref.step !== 'account-membership');
+    const entries = edited(run({ later: [{ phase: 'reinstate', by: 'U09SEC', steps: restoredPlan }] }).entries, (records) => {
+      endedAs(records, 2, GROUPS, { type: 'step.unchecked', stepId: GROUPS, reason: 'the account does not answer for access groups here' });
+      finishedAs(records, 2, { outcome: 'unchecked', uncheckedSteps: [GROUPS] });
+    });
+    const pack = buildEvidencePack({ requestId: request.id, round: 2, entries, generator: GENERATOR });
+    expect(pack.outcome.result).toBe('unchecked');
+    expect(pack.outcome.text).toMatch(
+      /^Reinstatement by U09SEC at \S+: 7 items restored; not all steps verified: 1 step\(s\) not checked, the bot could not look there: Access groups in \S+ \(the account does not answer for access groups here\)$/,
+    );
+    expect(validate(JSON.parse(canonicalJson(pack))), JSON.stringify(validate.errors)).toBe(true);
+    const text = flat((await pdfText(pack)).text);
+    expect(text).toContain('Outcome Reinstatement by U09SEC at');
+    expect(text).not.toMatch(/\b0 step\(s\) failed|All steps verified|Reinstatements none/);
   });
 });

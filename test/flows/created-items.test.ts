@@ -238,7 +238,7 @@ describe('Hand over', () => {
       }[];
     };
     expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
-    expect(pack.schema_version).toBe('1.6');
+    expect(pack.schema_version).toBe('1.7');
     expect(pack.request.created_items).toEqual({ choice: 'hand_over', label: 'Hand over to the successor', successor_name: 'Taylor Successor' });
     const keys = pack.steps.find((s) => s.step === 'service-id-keys' && s.scope === ACME_PRODUCTION)!;
     expect(keys.changes).toEqual([expect.objectContaining({ id: ciPipelineKey, outcome: 'kept', detail: 'handed over to Taylor Successor; left working' })]);
@@ -297,7 +297,7 @@ describe('an account where the Resource Controller does not answer (not the one 
       rounds: { outcome: string }[];
     };
     expect(validate(pack), JSON.stringify(validate.errors)).toBe(true);
-    expect(pack.schema_version).toBe('1.6');
+    expect(pack.schema_version).toBe('1.7');
     expect(pack.outcome.result).toBe('unchecked');
     expect(pack.outcome.text).toContain(
       `Not all steps verified: 1 step(s) not checked, the bot could not look there: Service credentials and instances they created in ${ACME_STAGING} (${why})`,

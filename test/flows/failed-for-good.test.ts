@@ -115,8 +115,12 @@ describe('a step that fails for good after setting out to change things', () => 
       ]);
 
       const { pack, text } = await evidenceOf(stack, player, id);
-      expect(pack.steps.find((s) => s.id === KEYS_STEP)!.changes.find((c) => c.id === TERRAFORM)).toMatchObject({ outcome: 'outcome_unknown' });
-      expect(text).toContain('outcome unknown');
+      expect(pack.steps.find((s) => s.id === KEYS_STEP)!.changes.find((c) => c.id === TERRAFORM)).toMatchObject({
+        outcome: 'outcome_unknown',
+        transaction_id: first.transactionId,
+      });
+      expect(text).toContain(`(${TERRAFORM}): outcome unknown (the step failed before the system could be asked), transaction ${first.transactionId}`);
+      expect(text).toContain(`(${CI_DEPLOY}): removed, transaction ${first.transactionId}`);
     } finally {
       await queue.close();
       redis.disconnect();

@@ -199,6 +199,14 @@ describe('the evidence of every round', () => {
     expect(pack.flat).toContain(`Round 2: delete phase (grace ended by Riley Ito (${PEOPLE.riley})) at`);
     expect(pack.flat).toContain(`Round 3: retry by Alex Admin (${PEOPLE.alex}) of the delete phase's failed steps at`);
     expect(pack.flat).toMatch(/Deletion due \S+ \(scheduled at \S+\); ran in round 2, delete phase \(grace ended by Riley Ito/);
+    const { deletion, rounds } = JSON.parse(pack.json) as { deletion: { due_at: string; ran_in_round: number }; rounds: { kind: string; by: string }[] };
+    expect(deletion).toMatchObject({ ran_in_round: 2, cancelled_by_round: null });
+    expect(pack.flat).toContain(`Deletion due ${deletion.due_at}`);
+    expect(rounds.map((r) => [r.kind, r.by])).toEqual([
+      ['first', PEOPLE.alex],
+      ['grace_ended', PEOPLE.riley],
+      ['retry', PEOPLE.alex],
+    ]);
     expect(pack.flat).not.toMatch(/failed steps? retried by/);
   });
 });
@@ -246,7 +254,9 @@ describe('reinstating during the grace period', () => {
     expect(json.outcome.result).toBe('reinstated');
     expect(json.rounds[1]).toMatchObject({ kind: 'reinstatement', by: PEOPLE.riley });
     expect(json.rounds[1]!.restored.map((c) => c.id).sort()).toEqual(restored.map((c) => c.id).sort());
-    expect(pack.flat).toContain('Hand-over recorded: what the person created in the systems and was kept is listed under each step as handed over');
+    expect(pack.flat).toMatch(
+      /Hand-over \d+ items the person created kept working for the successor, listed under each step as handed over \(no credential was rotated by the bot\); anything else, their data included, recorded, not acted upon/,
+    );
     expect(pack.flat).toContain('What they created Hand over to the successor (Taylor');
   });
 

@@ -410,7 +410,7 @@ describe('the evidence keeps up with rotation tasks closed after the round', () 
 
   it("an open task is listed open in the round's pack, and neither the pack's outcome nor the checklist says all is done", async () => {
     const { stored, checklist } = await packStored();
-    expect(stored.pack.schema_version).toBe('1.6');
+    expect(stored.pack.schema_version).toBe('1.7');
     expect(stored.pack.rotation_tasks?.map((t) => [t.id, t.state, t.closed_by]).sort()).toEqual(
       [
         [SIM_NHI_IDS.ciPipelineKey, 'open', null],

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ibmCloud } from '../../src/connectors/ibm-cloud/system.js';
 import { configuredSecrets, maskSecrets, redact, redactDeep, redactRecord, registerSecretShapes, registerSecrets } from '../../src/redact.js';
+import { packBasename } from '../../src/evidence/evidence-publisher.js';
+import { newRequestId } from '../../src/requests/request-id.js';
+import { replacementName, rotationTransactionId } from '../../src/runs/bot-rotation.js';
+import { rotationCode } from '../../src/runs/handed-over.js';
+import { itemTaskCode } from '../../src/runs/item-tasks.js';
+import { rescanJobId, rescanTransactionId } from '../../src/runs/rescan.js';
+import { stepJobId } from '../../src/runs/run-flow.js';
+import { stepTransactionId } from '../../src/runs/step-job.js';
 
 // As start-up does for the systems switched on: IBM Cloud's module declares what its keys look like.
 registerSecretShapes([ibmCloud.secretShapes]);
@@ -103,6 +111,31 @@ describe('redact masks secrets', () => {
 describe('redact keeps identifiers readable', () => {
   it.each(IDENTIFIERS)('%s', (text) => {
     expect(redact(text)).toBe(text);
+  });
+});
+
+describe('redact keeps every id the bot builds on a request id whole, whatever the request id', () => {
+  it('transaction ids of every round and execution, a re-scan’s and a rotation’s, replacement names, job ids, pack and item-task names', () => {
+    const step = 'ibm-cloud.a1b2c3d4e5f60718293a4b5c6d7e8f90.service-id-keys';
+    const masked = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const request = newRequestId();
+      const code = rotationCode(step, `ApiKey-1c2d3e4f-5061-4b72-9c83-${String(i).padStart(12, '0')}`);
+      const ids = [
+        request,
+        ...[1, 2, 3, 12].flatMap((round) => [1, 2, 15].map((execution) => stepTransactionId(request, step, round, execution))),
+        rescanTransactionId(request),
+        rotationTransactionId(request, code),
+        replacementName(request, code),
+        stepJobId(request, 2, step),
+        rescanJobId(request, 'disable', 3_600_000),
+        itemTaskCode(step, `us-south/web-${i}/k1`),
+        ...[1, 2, 3].flatMap((round) => [1, 2, 3].map((revision) => `${packBasename(request, round, revision)}.pdf`)),
+      ];
+      // Quoted as free text and Slack messages quote them: in a sentence, in bold, in code.
+      for (const id of ids) if (redact(`made *${id}* (\`${id}\`), see ${id}.`) !== `made *${id}* (\`${id}\`), see ${id}.`) masked.add(id);
+    }
+    expect([...masked]).toEqual([]);
   });
 });
 
