@@ -12,7 +12,10 @@ import type { PackManifest } from '../../src/evidence/pack-signing.js';
 import { EXIT } from '../../src/verify/exit-codes.js';
 import { verifyPackFile } from '../../src/verify/verify-pack.js';
 import { PEOPLE, APPROVAL_CHANNEL } from '../../app/demo/workspace.js';
-import { eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
+import { rotationTasks } from '../../src/runs/handed-over.js';
+import { runView } from '../../src/runs/run-view.js';
+import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -229,4 +232,26 @@ describe('getting the evidence pack', () => {
       expect(verifyPackFile(json, { manifest, publicKey: keys.publicKey, pdf: altered })).toMatchObject({ code: EXIT.packChanged });
     }
   }, 60_000);
+
+  it('sends a pack made again after a rotation closing the same way: to compliance by direct message, recorded, and never into the approval thread', async () => {
+    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.dana } });
+    const { stack, player } = started;
+    const id = await player.request(PEOPLE.morgan, { ...ANSWERS, disposition: 'disable_then_delete', graceDays: '30', created: 'hand_over' });
+    await player.click(PEOPLE.alex, 'approve', id);
+    const code = rotationTasks(runView(await finishedTrail(stack, id))).find((t) => t.id === SIM_NHI_IDS.janeResourceKey)!.code;
+    await stack.slack.waitFor(() => filesIn(stack, PEOPLE.dana).includes(`offboarding-evidence-${id}.pdf`) || undefined, { timeoutMs: 20_000 });
+
+    await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, code);
+    await stack.slack.waitFor(() => filesIn(stack, PEOPLE.dana).includes(`offboarding-evidence-${id}-rev2.pdf`) || undefined, { timeoutMs: 30_000 });
+    const delivered = await eventually(async () => {
+      const events = eventsOf(await readTrail(stack, id), 'evidence.downloaded').filter((e) => e.revision === 2);
+      return events.length ? events : undefined;
+    });
+
+    expect(delivered).toEqual([expect.objectContaining({ actor: PEOPLE.dana, via: 'compliance', round: 1, revision: 2 })]);
+    expect(eventsOf(await readTrail(stack, id), 'report.published').at(-1)).toMatchObject({ revision: 2 });
+    expect(eventsOf(await readTrail(stack, id), 'report.published').at(-1)?.files).toBeUndefined();
+    expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([]);
+    expect(stack.slack.files.filter((f) => f.filename.includes(id)).every((f) => f.channelId !== APPROVAL_CHANNEL)).toBe(true);
+  }, 90_000);
 });
