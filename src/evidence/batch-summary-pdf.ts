@@ -31,6 +31,13 @@ export async function drawBatchSummaryPdf(summary: BatchSummary, integrity: { js
     { size: 10, color: COLORS.muted },
   );
   layout.gap(12);
+  // First thing on the page: a row drawn from an altered trail cannot be taken as fact.
+  if (summary.chains_broken.length) {
+    layout.alert(
+      `THE AUDIT TRAIL OF ${summary.chains_broken.join(', ')} IS BROKEN: it was altered after it was recorded. What this summary states of ${summary.chains_broken.length === 1 ? 'that request' : 'those requests'} may be forged; compare with an earlier pack or a backup of the trail.`,
+    );
+    layout.gap(8);
+  }
   layout.field('Bulk request', summary.batch_id);
   layout.field('People', `${summary.size} named in the request form; ${summary.members.length} requests stored`);
   layout.field(
@@ -52,7 +59,7 @@ export async function drawBatchSummaryPdf(summary: BatchSummary, integrity: { js
     summary.members.map((m) => [
       m.request_id,
       `${m.subject.name} <${m.subject.email}>${m.subject.slack_user_id ? ` (${m.subject.slack_user_id})` : ''}`,
-      `${m.state_label}${m.last_outcome ? `; last round ${OUTCOMES[m.last_outcome] ?? m.last_outcome}` : ''}`,
+      `${m.chain.intact ? '' : `AUDIT TRAIL BROKEN (${m.chain.detail}); as recorded: `}${m.state_label}${m.last_outcome ? `; last round ${OUTCOMES[m.last_outcome] ?? m.last_outcome}` : ''}`,
       m.pack ? `round ${m.pack.round}: ${m.pack.sha256 ?? 'no digest recorded'}` : 'no pack stored',
     ]),
   );

@@ -273,14 +273,18 @@ export class EvidencePublisher {
   /**
    * Sends the summary of a bulk request to `userId` by direct message: each person in it, their
    * request, where it stands and their last stored pack's SHA-256, as recorded now; JSON, PDF and
-   * (with a signing key) its signed manifest.
+   * (with a signing key) its signed manifest. Each trail's chain is checked first: a broken one is
+   * said at the top of the summary and on its row, and raised as a pack from it would be.
    */
   async deliverBatchSummary(batchId: string, userId: string): Promise<void> {
     const { store, audit, slack, logger } = this.deps;
     const members = [];
     for (const id of await store.batchMembers(batchId)) {
       const request = await store.get(id);
-      if (request) members.push({ request, view: runView(await audit.read(id)) });
+      if (!request) continue;
+      const stored = await audit.chain(id);
+      // Each row is drawn from its trail: checked first, as every pack's is.
+      members.push({ request, view: runView(recordsOf(stored.entries)), chain: await this.checkChain(id, stored) });
     }
     if (!members.length) throw new Error(`bulk request ${batchId} has no stored requests to summarise`);
     const summary = buildBatchSummary({
@@ -308,7 +312,7 @@ export class EvidencePublisher {
           ...(manifest ? [{ file: Buffer.from(canonicalJson(manifest)), filename: names.manifest, title: `Signed manifest, key ${manifest.key_id}` }] : []),
         ],
         channel_id: channel,
-        initial_comment: `Summary of bulk request ${batchId}, as you asked: ${members.length} requests, each with its state and its evidence pack's SHA-256 (each pack: \`/offboard report <id>\`). ${manifest ? `Signed with key ${manifest.key_id}` : 'Unsigned'}. JSON SHA-256 ${sha256}.`,
+        initial_comment: `Summary of bulk request ${batchId}, as you asked: ${members.length} requests, each with its state and its evidence pack's SHA-256 (each pack: \`/offboard report <id>\`).${summary.chains_broken.length ? ` :rotating_light: The audit trail of ${summary.chains_broken.join(', ')} is broken: what the summary states of it may be forged.` : ''} ${manifest ? `Signed with key ${manifest.key_id}` : 'Unsigned'}. JSON SHA-256 ${sha256}.`,
       });
     } catch (err) {
       throw classifySlackError('batch summary direct message', err);
@@ -318,8 +322,8 @@ export class EvidencePublisher {
 
   /**
    * The pack of `round` over `stored` (or the `covered` part of it), once the chain is checked:
-   * a broken chain is said on the pack's cover, alerted once in the thread and the approval
-   * channel, logged and counted.
+   * a broken chain is said on the pack's cover, shown on the checklist, alerted once in the thread
+   * and the approval channel, logged and counted.
    */
   async render(requestId: string, round: number, stored: StoredChain, covered: ChainEntry[] = stored.entries, revision = 1): Promise<RenderedPack> {
     const checked = await this.checkChain(requestId, stored);
@@ -341,6 +345,8 @@ export class EvidencePublisher {
       'the audit trail is broken: it was altered in Redis after it was recorded',
     );
     metrics.chainBroken.inc();
+    // Whatever made the pack (a download, a summary), the checklist says so at once, not at its next change.
+    await outbox.refreshChecklist(requestId);
     // One key per request: raised once, however many packs are rendered from the broken trail.
     await outbox.alert(
       requestId,

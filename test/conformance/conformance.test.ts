@@ -372,6 +372,29 @@ describe('every registered system conforms', () => {
             expect(new Set(restored).size, 'each item is restored once').toBe(restored.length);
           });
 
+        if (phases.includes('reinstate'))
+          it(`${step.title}: a restoration whose read-back never confirms is never green`, async () => {
+            const sut = await start(candidate);
+            const audit = trailOf(module.id, 'restore-unconfirmed');
+            const { requestId } = await execute(sut, step, audit, 1);
+            const scope = sut.connected.settings.scopes[0]!;
+            const id = stepId(step.ref(scope));
+            const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+            const snapshots = snapshotsOf(runView(await audit.read(requestId)).steps.filter((s) => s.id === id));
+            expect(snapshots.length, `${step.title} disabled something to restore`).toBeGreaterThan(0);
+            // Nothing is restored, so the system keeps showing everything disabled.
+            const ctx = await contextOf(sut, scope);
+            const readBackTrail = trailOf(module.id, 'restore-read-back');
+            const state = { startedAt: Date.now(), checks: 0, pauseMs: 0 };
+
+            const outcome = await rejection(
+              readBackOnce(restoring(caps.restore!, snapshots), { ...ctx, stepId: id }, state, { timeoutMs: 0, intervalMs: 1 }, readBackTrail, 'once'),
+            );
+
+            expect(outcome).toBeInstanceOf(NotConfirmedError);
+            expect((await readBackTrail.read(ctx.requestId)).filter((e) => e.type === 'step.verified')).toEqual([]);
+          });
+
         // A step that only reports (what it cannot remove, or what it keeps) has nothing to read back.
         if (!step.reportsResidual && !step.recordsOnly && !step.attestItems)
           it(`${step.title}: a read-back that never confirms is never green`, async () => {

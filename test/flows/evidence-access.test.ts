@@ -1,11 +1,21 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import { Keys } from '../../src/redis.js';
 import { RequestStore } from '../../src/requests/request-store.js';
+import type { PackManifest } from '../../src/evidence/pack-signing.js';
+import { EXIT } from '../../src/verify/exit-codes.js';
+import { verifyPackFile } from '../../src/verify/verify-pack.js';
 import { PEOPLE, APPROVAL_CHANNEL } from '../../app/demo/workspace.js';
-import { eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
+import { rotationTasks } from '../../src/runs/handed-over.js';
+import { runView } from '../../src/runs/run-view.js';
+import { SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -189,4 +199,59 @@ describe('getting the evidence pack', () => {
     expect(await statusOf(stack, id, 'completed')).toBe('completed');
     expect(eventsOf(await readTrail(stack, id), 'report.published')).toHaveLength(1);
   }, 60_000);
+
+  it('with a signing key, signs what each direct message holds: its manifest covers the JSON and the very PDF sent, so a PDF changed by one byte fails npm run verify', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signed-pack-'));
+    const keys = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'signing.pem');
+    writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const { started, stack, id } = await packStored({
+      ...DM_ONLY,
+      OFFBOARD_COMPLIANCE: PEOPLE.taylor,
+      OFFBOARD_SIGNING_KEY_FILE: keyFile,
+      OFFBOARD_SIGNING_KEY_ID: 'ops-2026',
+    });
+    // The round's pack sent to compliance, and the same round drawn again for an approver who asks.
+    await started.player.checklistButton(PEOPLE.alex, 'downloadEvidence', id);
+    await stack.slack.waitFor(() => (filesIn(stack, PEOPLE.alex).length === 3 && filesIn(stack, PEOPLE.taylor).length === 3) || undefined, {
+      timeoutMs: 20_000,
+    });
+
+    for (const person of [PEOPLE.taylor, PEOPLE.alex]) {
+      const ids = new Set(stack.slack.messages(person).flatMap((m) => m.files ?? []));
+      const sent = (suffix: string) => stack.slack.files.find((f) => ids.has(f.id) && f.filename === `offboarding-evidence-${id}${suffix}`)!.bytes;
+      const manifest = JSON.parse(Buffer.from(sent('.manifest.json')).toString('utf8')) as PackManifest;
+      const [json, pdf] = [new Uint8Array(sent('.json')), new Uint8Array(sent('.pdf'))];
+      expect(manifest).toMatchObject({ manifest_version: '2', pdf: `offboarding-evidence-${id}.pdf`, key_id: 'ops-2026' });
+
+      const verdict = verifyPackFile(json, { manifest, publicKey: keys.publicKey, pdf });
+      expect(verdict, person).toMatchObject({ code: EXIT.intact });
+      expect(verdict.message).toContain(`PDF offboarding-evidence-${id}.pdf included`);
+      const altered = Uint8Array.from(pdf);
+      altered[altered.length - 100]! ^= 1;
+      expect(verifyPackFile(json, { manifest, publicKey: keys.publicKey, pdf: altered })).toMatchObject({ code: EXIT.packChanged });
+    }
+  }, 60_000);
+
+  it('sends a pack made again after a rotation closing the same way: to compliance by direct message, recorded, and never into the approval thread', async () => {
+    const started = await start({ env: { ...DM_ONLY, OFFBOARD_COMPLIANCE: PEOPLE.dana } });
+    const { stack, player } = started;
+    const id = await player.request(PEOPLE.morgan, { ...ANSWERS, disposition: 'disable_then_delete', graceDays: '30', created: 'hand_over' });
+    await player.click(PEOPLE.alex, 'approve', id);
+    const code = rotationTasks(runView(await finishedTrail(stack, id))).find((t) => t.id === SIM_NHI_IDS.janeResourceKey)!.code;
+    await stack.slack.waitFor(() => filesIn(stack, PEOPLE.dana).includes(`offboarding-evidence-${id}.pdf`) || undefined, { timeoutMs: 20_000 });
+
+    await player.rotation(PEOPLE.taylor, 'rotatedMyself', id, code);
+    await stack.slack.waitFor(() => filesIn(stack, PEOPLE.dana).includes(`offboarding-evidence-${id}-rev2.pdf`) || undefined, { timeoutMs: 30_000 });
+    const delivered = await eventually(async () => {
+      const events = eventsOf(await readTrail(stack, id), 'evidence.downloaded').filter((e) => e.revision === 2);
+      return events.length ? events : undefined;
+    });
+
+    expect(delivered).toEqual([expect.objectContaining({ actor: PEOPLE.dana, via: 'compliance', round: 1, revision: 2 })]);
+    expect(eventsOf(await readTrail(stack, id), 'report.published').at(-1)).toMatchObject({ revision: 2 });
+    expect(eventsOf(await readTrail(stack, id), 'report.published').at(-1)?.files).toBeUndefined();
+    expect(filesIn(stack, APPROVAL_CHANNEL)).toEqual([]);
+    expect(stack.slack.files.filter((f) => f.filename.includes(id)).every((f) => f.channelId !== APPROVAL_CHANNEL)).toBe(true);
+  }, 90_000);
 });
