@@ -1,17 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
-import { APPROVAL_CHANNEL, PEOPLE, WORKSPACE_USERS } from '../../app/demo/workspace.js';
+import { APPROVAL_CHANNEL, GENERAL_CHANNEL, PEOPLE, WORKSPACE_USERS } from '../../app/demo/workspace.js';
+import { COMMAND } from '../../src/slack/blocks/ids.js';
 import { itemTaskCode } from '../../src/runs/item-tasks.js';
 import { runView } from '../../src/runs/run-view.js';
-import { ACME_PRODUCTION, SIM_IAM_IDS, withVpc } from '../../src/simulators/ibm-cloud/index.js';
-import { eventsOf, eventually, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { ACME_PRODUCTION, defaultIbmSeed, SIM_IAM_IDS, withVpc } from '../../src/simulators/ibm-cloud/index.js';
+import { eventsOf, eventually, finishedTrail, readTrail, withStore } from '../support/approval-helpers.js';
 import { expectSlackSafe, HOSTILE, MIXED } from '../support/hostile-text.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
 
 /** Every Web API method by which the bot puts text in front of people. */
-const SAYS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open', 'views.update', 'views.push', 'views.publish']);
+const SAYS = new Set([
+  'chat.postMessage',
+  'chat.update',
+  'chat.postEphemeral',
+  'views.open',
+  'views.update',
+  'views.push',
+  'views.publish',
+  // A file's comment (an evidence pack's, a batch summary's, a sweep's CSV).
+  'files.completeUploadExternal',
+]);
 const SERVERS_STEP = `ibm-cloud.${ACME_PRODUCTION}.vpc-authorized-keys`;
 const ESCAPED_BROADCAST = 'ci &lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt;';
 
@@ -108,6 +119,82 @@ describe('the messages added since the first hostile corpus, with outside text a
 
     const said = everythingSaid(stack);
     expect(said.length).toBeGreaterThan(15);
+    for (const [where, message] of said) expectSlackSafe(where, message);
+  });
+
+  it("a bulk request's combined checklist and its summary sent to compliance show every name escaped, well-formed and within limits", async () => {
+    const people = WORKSPACE_USERS.filter((u) => u.id === PEOPLE.jane || u.id === PEOPLE.chris).map((u) => ({
+      ...u,
+      realName: `${u.realName} ${MIXED} ${HOSTILE.long}`,
+    }));
+    const { stack, player } = await start({ extraSlackUsers: people, env: { OFFBOARD_COMPLIANCE: PEOPLE.taylor, OFFBOARD_EVIDENCE_IN_THREAD: 'false' } });
+    await player.submitForm(PEOPLE.morgan, {
+      person: PEOPLE.jane,
+      others: [PEOPLE.chris],
+      reason: 'resignation',
+      successor: PEOPLE.taylor,
+      ticket: 'RIF-<!channel>&',
+    });
+    const requests = await eventually(
+      async () => {
+        const stored = await withStore(stack, async (store) => (await store.recentReadable(10)).requests);
+        if (stored.length !== 2 || !stored.every((r) => r.approvalMessage)) return undefined;
+        const trails = await Promise.all(stored.map((r) => readTrail(stack, r.id)));
+        return trails.every((t) => eventsOf(t, 'request.previewed').length > 0) ? stored : undefined;
+      },
+      30_000,
+      'two requests announced',
+    );
+    const batchId = requests[0]!.batch!.id;
+    await player.click(PEOPLE.alex, 'approve', requests[0]!.id);
+    for (const r of requests) await finishedTrail(stack, r.id);
+    // The summary reaches compliance once the last run has finished.
+    await stack.slack.waitFor(() => stack.slack.files.some((f) => f.filename.startsWith(`offboarding-batch-summary-${batchId}`)) || undefined, {
+      timeoutMs: 30_000,
+    });
+    const combined = stack.slack.calls.filter(
+      (c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && String(c.args.text).startsWith(`Bulk request ${batchId}`),
+    );
+    expect(combined.length).toBeGreaterThan(0);
+    expect(JSON.stringify(combined.at(-1)!.args.blocks)).toContain('Jane Doe ci &lt;!channel&gt;');
+
+    const said = everythingSaid(stack);
+    for (const [where, message] of said) expectSlackSafe(where, message);
+  });
+
+  it('the sweep digest, its thread and a Disable outcome show IBM Cloud names escaped, well-formed and within limits', async () => {
+    const seed = defaultIbmSeed();
+    for (const k of seed.apiKeys) k.name = `${k.name} ${MIXED}`;
+    for (const s of seed.serviceIds) s.name = `${s.name} ${HOSTILE.broadcast}`;
+    const { stack, player } = await start({ ibm: { seed }, env: { OFFBOARD_SWEEP_POLL_MS: '100' } });
+
+    const res = await stack.events.slashCommand({ command: COMMAND, text: 'sweep', userId: PEOPLE.alex, channelId: GENERAL_CHANNEL });
+    expect(res.status).toBe(200);
+    await player.settled();
+    const digest = await stack.slack.waitFor(
+      () =>
+        stack.slack.messages(APPROVAL_CHANNEL).find((m) => !m.thread_ts && m.text.startsWith(`Inactive identities in IBM Cloud account ${ACME_PRODUCTION}`)),
+      { timeoutMs: 20_000 },
+    );
+    expect(JSON.stringify(digest.blocks)).toContain(ESCAPED_BROADCAST);
+    // An approver disables a service ID from it: the outcome, in the digest's thread, names it escaped.
+    type Row = { block_id?: string; accessory?: { action_id: string; value: string } };
+    const row = (digest.blocks as Row[]).find((b) => b.accessory?.action_id.endsWith('disable') && JSON.stringify(b).includes('Re-approve'))!;
+    await stack.events.blockAction({
+      userId: PEOPLE.alex,
+      actionId: row.accessory!.action_id,
+      blockId: row.block_id,
+      value: row.accessory!.value,
+      channel: APPROVAL_CHANNEL,
+      messageTs: digest.ts,
+    });
+    await player.settled();
+    const outcome = await stack.slack.waitFor(() => stack.slack.thread(APPROVAL_CHANNEL, digest.ts).find((m) => m.text.includes('disabled by')), {
+      timeoutMs: 20_000,
+    });
+    expect(JSON.stringify(outcome.blocks)).toContain('&lt;');
+
+    const said = everythingSaid(stack);
     for (const [where, message] of said) expectSlackSafe(where, message);
   });
 });
