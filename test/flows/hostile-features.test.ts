@@ -152,11 +152,15 @@ describe('the messages added since the first hostile corpus, with outside text a
     await stack.slack.waitFor(() => stack.slack.files.some((f) => f.filename.startsWith(`offboarding-batch-summary-${batchId}`)) || undefined, {
       timeoutMs: 30_000,
     });
-    const combined = stack.slack.calls.filter(
-      (c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && String(c.args.text).startsWith(`Bulk request ${batchId}`),
+    // The combined checklist (posted and refreshed through the outbox, so it may come after the summary).
+    const combined = await stack.slack.waitFor(
+      () =>
+        stack.slack.calls
+          .filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && String(c.args.text).startsWith(`Bulk request ${batchId}`))
+          .at(-1),
+      { timeoutMs: 20_000 },
     );
-    expect(combined.length).toBeGreaterThan(0);
-    expect(JSON.stringify(combined.at(-1)!.args.blocks)).toContain('Jane Doe ci &lt;!channel&gt;');
+    expect(JSON.stringify(combined.args.blocks)).toContain('Jane Doe ci &lt;!channel&gt;');
 
     const said = everythingSaid(stack);
     for (const [where, message] of said) expectSlackSafe(where, message);
