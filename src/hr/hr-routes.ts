@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { readBody } from '../http/read-body.js';
+import { wellFormedDeep } from '../well-formed.js';
 import type { OpsRoutes } from '../ops/ops-routes.js';
 import type { HrIntake } from './hr-intake.js';
 import type { HrSource } from './hr-source.js';
@@ -11,7 +12,8 @@ export const HR_BODY_LIMIT = 256 * 1024;
 /**
  * `POST` on each source's path. Nothing of the body is read before the headers show a signed,
  * current delivery of that source, nothing is parsed before its signature holds over the raw
- * bytes (read up to HR_BODY_LIMIT, the connection dropped past it), and a refusal is logged with
+ * bytes (read up to HR_BODY_LIMIT, the connection dropped past it), its text is made well-formed
+ * Unicode before anything stores or shows it, and a refusal is logged with
  * the source, the reason and where it came from: never a header's value, the body, or the secret.
  * A delivery handled before is answered as it was, changing nothing. Errors on our side are 500,
  * so the sender retries.
@@ -39,7 +41,8 @@ export function hrRoutes(sources: HrSource[], intake: HrIntake, logger: Logger, 
         if (!raw) return refused(413, `its body is over ${HR_BODY_LIMIT} bytes`);
         const verified = source.verify(raw, req.headers, now());
         if ('status' in verified) return refused(verified.status, verified.why);
-        const handled = await intake.handle(source, verified);
+        // JSON carries lone surrogates as escapes: names, ids and reasons are made well-formed here, before they are stored or shown.
+        const handled = await intake.handle(source, wellFormedDeep(verified));
         logger.info({ source: source.id, events: handled.events.map((e) => e.outcome), duplicate: handled.duplicate }, 'HR webhook handled');
         answer(req, res, 200, handled.duplicate ? { duplicate: true } : { events: handled.events });
       })

@@ -20,13 +20,13 @@ interface Setup {
   counted: [string, string][];
 }
 
-async function setup(settings: Partial<SlackScimSettings> = {}): Promise<Setup> {
+async function setup(settings: Partial<SlackScimSettings> = {}, janeName = 'jane'): Promise<Setup> {
   const sim = await startSlackSimulator({
     botToken: 'xoxb-sim-bot',
     adminToken: ADMIN_TOKEN,
     adminUserId: 'U0ADMIN01',
     users: [
-      { id: 'U0JANE001', name: 'jane', realName: 'Jane Leaver', email: 'jane@example.com' },
+      { id: 'U0JANE001', name: janeName, realName: 'Jane Leaver', email: 'jane@example.com' },
       { id: 'U0ADMIN01', name: 'ada', realName: 'Ada Admin', email: 'ada@example.com', isOwner: true },
     ],
   });
@@ -47,6 +47,15 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 describe('SlackScimClient', () => {
+  it('makes outside text well-formed where it comes in: a lone surrogate in a name is read as U+FFFD', async () => {
+    const { client } = await setup({}, 'jane \ud800');
+
+    const jane = await client.getUser('U0JANE001');
+
+    expect(jane?.userName).toBe('jane \ufffd');
+    expect(jane?.displayName).toBe('jane \ufffd');
+  });
+
   it('reads a person’s Slack account', async () => {
     const { client } = await setup();
 

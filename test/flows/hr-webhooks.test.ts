@@ -8,9 +8,10 @@ import { createLogger } from '../../src/logger.js';
 import { Keys } from '../../src/redis.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { RequestStore } from '../../src/requests/request-store.js';
-import { ACME_PRODUCTION, JANE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, JANE_EMAIL, LOOKALIKE_EMAIL } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, eventually, readTrail } from '../support/approval-helpers.js';
+import { expectSlackSafe } from '../support/hostile-text.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -84,7 +85,9 @@ async function withLogs() {
 describe('POST /hooks/hr: the HR system files termination requests, signed per Standard Webhooks', () => {
   it('a correctly signed termination files a pending request: HR as the requester, the person found by email, its time and reason; nothing is revoked on the webhook alone', async () => {
     const { stack, player } = await start({ slackScim: true, env: HR_ENV });
-    const res = await post(stack, '/hooks/hr', terminated(), standardHeaders('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', terminated()));
+    // One body: each call of terminated() stamps the time, so two calls a millisecond apart sign another body.
+    const body = terminated();
+    const res = await post(stack, '/hooks/hr', body, standardHeaders('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', body));
 
     expect(res.status).toBe(200);
     const [request] = await requests(stack);
@@ -113,6 +116,29 @@ describe('POST /hooks/hr: the HR system files termination requests, signed per S
     expect(eventsOf(trail, 'step.acted')).toEqual([]);
     expect(stack.ibm.userInAccount(ACME_PRODUCTION, JANE_EMAIL)).toBeDefined();
     expect(stack.slack.scim!.user(PEOPLE.jane)?.active).toBe(true);
+  });
+
+  it('outside text in an event is made well-formed where it comes in: a lone surrogate in a name, an employee id or a reason is filed as U+FFFD and shown escaped', async () => {
+    const { stack } = await start({ slackScim: true, env: HR_ENV });
+    // JSON carries lone surrogates as escapes; JSON.parse turns them into strings that are not Unicode.
+    const body = terminated({ email: LOOKALIKE_EMAIL, name: 'Xavier LONE1 <!channel>', employee_id: 'E-LONE2', reason: 'misconduct LONE3' })
+      .replace('LONE1', '\\ud800')
+      .replace('LONE2', '\\udc00')
+      .replace('LONE3', '\\ud83d');
+    expect(JSON.parse(body).data.name.isWellFormed()).toBe(false);
+
+    const res = await post(stack, '/hooks/hr', body, standardHeaders('msg_surrogate01', body));
+
+    expect(res.status).toBe(200);
+    const [request] = await requests(stack);
+    expect(request!.subject.name).toBe('Xavier \ufffd <!channel>');
+    expect(request!.ticket).toContain('E-\ufffd');
+    expect(request!.notes).toContain('misconduct \ufffd');
+    const submitted = eventsOf(await readTrail(stack, request!.id), 'request.submitted')[0]!;
+    expect(JSON.stringify(submitted).isWellFormed()).toBe(true);
+    const approval = await approvalOf(stack, request!.id);
+    expectSlackSafe('the approval message of an HR request', approval);
+    expect(approval.text).toContain('Xavier \ufffd &lt;!channel&gt;');
   });
 
   it('a bad signature gets 401 and a log line with no payload and no secret; nothing is stored', async () => {

@@ -16,6 +16,12 @@ function approvalBlocks(player: SlackPlayer, id: string): string {
   return JSON.stringify(player.approvalMessage(id)?.blocks ?? []);
 }
 
+/** The approval message's own sections (not the Approve button's confirmation dialog). */
+function approvalSections(player: SlackPlayer, id: string): string[] {
+  const blocks = (player.approvalMessage(id)?.blocks ?? []) as { type: string; text?: { text?: string } }[];
+  return blocks.filter((b) => b.type === 'section').map((b) => b.text?.text ?? '');
+}
+
 function approveButton(player: SlackPlayer, id: string): Record<string, unknown> | undefined {
   const blocks = (player.approvalMessage(id)?.blocks ?? []) as { block_id?: string; elements?: { action_id?: string }[] }[];
   return blocks.find((b) => b.block_id === `decide.${id}`)?.elements?.find((e) => e.action_id === ACTIONS.approve);
@@ -112,7 +118,9 @@ describe('a privileged person', () => {
 
     const previewed = eventsOf(await readTrail(stack, id), 'request.previewed')[0]!;
     expect(previewed.privileges).toEqual([{ kind: 'workspace_admin' }]);
-    expect(approvalBlocks(player, id)).toContain('Dana Admin is a Slack workspace admin. Approving removes that access too, so two approvers must approve.');
+    expect(approvalSections(player, id)).toContain(
+      ':rotating_light: *Privileged:* Dana Admin is a Slack workspace admin. Approving removes that access too, so two approvers must approve.',
+    );
     // Slack asks whoever clicks Approve to confirm, naming the risk.
     expect(approveButton(player, id)).toMatchObject({ confirm: { text: { text: expect.stringContaining('is a Slack workspace admin') } } });
 
@@ -148,4 +156,36 @@ describe('a privileged person', () => {
     expect(eventsOf(trail, 'request.approved')[0]!.approvedBy).toEqual([PEOPLE.alex, PEOPLE.morgan].sort());
     expect(eventsOf(trail, 'run.planned')).toHaveLength(1);
   });
+
+  const OWNER = { id: 'U0OLIVIA1', name: 'olivia', realName: 'Olivia Owner', email: 'olivia.owner@acme.example', isAdmin: true, isOwner: true };
+  it.each([
+    {
+      who: 'a compliance member',
+      person: PEOPLE.taylor,
+      env: { OFFBOARD_COMPLIANCE: PEOPLE.taylor } as Record<string, string>,
+      privilege: 'compliance',
+      said: "is in the bot's compliance group",
+    },
+    { who: 'a Slack workspace owner', person: OWNER.id, env: {} as Record<string, string>, privilege: 'workspace_owner', said: 'is a Slack workspace owner' },
+  ])(
+    '$who is flagged by the preview and in the approval message, Approve names the risk, and one approval changes nothing until a second approver approves',
+    async ({ person, env, privilege, said }) => {
+      const { stack, player } = await start({ env, extraSlackUsers: [OWNER] });
+      const id = await player.request(PEOPLE.morgan, leaves(person));
+
+      expect(eventsOf(await readTrail(stack, id), 'request.previewed')[0]!.privileges).toEqual([{ kind: privilege }]);
+      const shown = approvalSections(player, id).find((t) => t.startsWith(':rotating_light: *Privileged:*'));
+      expect(shown).toContain(`${said}. Approving removes that access too, so two approvers must approve.`);
+      expect(approveButton(player, id)).toMatchObject({ confirm: { text: { text: expect.stringContaining(said) } } });
+
+      await player.click(PEOPLE.alex, 'approve', id);
+      expect(eventsOf(await readTrail(stack, id), 'approval.recorded')).toEqual([expect.objectContaining({ actor: PEOPLE.alex, needed: 2 })]);
+      expect(await storedStatus(stack, id)).toBe('pending');
+      await expectNothingHappened(stack, id);
+
+      await player.click(PEOPLE.riley, 'approve', id);
+      const trail = await finishedTrail(stack, id);
+      expect(eventsOf(trail, 'request.approved')).toEqual([expect.objectContaining({ actor: PEOPLE.riley, approvedBy: [PEOPLE.alex, PEOPLE.riley].sort() })]);
+    },
+  );
 });

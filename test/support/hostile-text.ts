@@ -20,13 +20,14 @@ export const CORPUS: string[] = Object.values(HOSTILE);
 export const MIXED = `${HOSTILE.broadcast} ${HOSTILE.link} ${HOSTILE.ampersand} ${HOSTILE.markup} ${HOSTILE.loneSurrogate} ${HOSTILE.rightToLeft}`;
 
 /** Slack's limits on the text fields our messages and views use. */
-const LIMITS = { section: 3000, context: 2000, header: 150, fallback: 40_000 };
+const LIMITS = { section: 3000, context: 2000, header: 150, fallback: 40_000, short: 75 };
 
 /**
  * The markup the bot writes itself: mentions, channel and group links, dates, and the three
  * escapes. Anything else with `<`, `>` or `&` in a Slack text came from outside unescaped.
  */
-const OWN_MARKUP = /<@[UW][A-Z0-9]+>|<#[CGD][A-Z0-9]+>|<!subteam\^[A-Z0-9]+>|<!date\^\d+\^\{date_short_pretty\} \{time\}\|[0-9TZ:.-]+>|&amp;|&lt;|&gt;/g;
+const OWN_MARKUP =
+  /<@[UW][A-Z0-9]+>|<#[CGD][A-Z0-9]+>|<!subteam\^[A-Z0-9]+>|<!date\^\d+\^\{date_short_pretty\} \{time\}\|[0-9TZ:.-]+>|<https:\/\/[^\s|<>&]+\|(?:console|collect it in the console|OFF-[0-9A-Z]{6})>|&amp;|&lt;|&gt;/g;
 
 /**
  * Every text in a Slack message or view (the fallback `text`, section and context text, header
@@ -37,30 +38,44 @@ export function expectSlackSafe(where: string, message: unknown): void {
   walk(message, (value, path) => {
     if (typeof value === 'string') expect(value.isWellFormed(), `${where}: ${path} is not well-formed`).toBe(true);
   });
-  for (const { text, kind, path } of texts(message)) {
-    if (kind !== 'plain_text') {
-      const stray = text.replace(OWN_MARKUP, '').match(/[<>&]/g);
+  for (const { text, kind, path, plainText } of texts(message)) {
+    if (!plainText) {
+      // The bot's own links carry only its own labels; anything else in link markup came from outside.
+      const outside = text.replace(OWN_MARKUP, '');
+      const stray = outside.match(/[<>&]/g);
       expect(stray, `${where}: unescaped markup in ${path}: ${text.slice(0, 300)}`).toBeNull();
-      expect(text).not.toContain('<!channel>');
-      expect(text).not.toContain('<https://');
+      expect(outside).not.toContain('<!channel>');
+      expect(outside).not.toContain('<https://');
     }
-    const limit = kind === 'fallback' ? LIMITS.fallback : kind === 'context' ? LIMITS.context : kind === 'header' ? LIMITS.header : LIMITS.section;
+    const limit =
+      kind === 'fallback'
+        ? LIMITS.fallback
+        : kind === 'context'
+          ? LIMITS.context
+          : kind === 'header'
+            ? LIMITS.header
+            : kind === 'short'
+              ? LIMITS.short
+              : LIMITS.section;
     expect(text.length, `${where}: ${path} is ${text.length} characters`).toBeLessThanOrEqual(limit);
   }
 }
 
-type Kind = 'fallback' | 'section' | 'context' | 'header' | 'plain_text' | 'mrkdwn';
+/** `short`: a button's or an option's text. */
+type Kind = 'fallback' | 'section' | 'context' | 'header' | 'short' | 'plain_text' | 'mrkdwn';
 
 /** Every text field of a message (`text` beside `blocks`, or a string `text` argument) or view. */
-function texts(message: unknown): { text: string; kind: Kind; path: string }[] {
-  const found: { text: string; kind: Kind; path: string }[] = [];
+function texts(message: unknown): { text: string; kind: Kind; path: string; plainText: boolean }[] {
+  const found: { text: string; kind: Kind; path: string; plainText: boolean }[] = [];
   walk(message, (value, path, parent) => {
     if (!isRecord(value)) return;
-    if (typeof value.text === 'string' && !('type' in value)) found.push({ text: value.text, kind: 'fallback', path: `${path}.text` });
+    if (typeof value.text === 'string' && !('type' in value)) found.push({ text: value.text, kind: 'fallback', path: `${path}.text`, plainText: false });
     if ((value.type === 'mrkdwn' || value.type === 'plain_text') && typeof value.text === 'string') {
       const block = isRecord(parent) ? parent.type : undefined;
-      const kind: Kind =
-        block === 'header'
+      const short = isRecord(parent) && (parent.type === 'button' || ('value' in parent && !('type' in parent)));
+      const kind: Kind = short
+        ? 'short'
+        : block === 'header'
           ? 'header'
           : Array.isArray(parent)
             ? 'context'
@@ -69,7 +84,7 @@ function texts(message: unknown): { text: string; kind: Kind; path: string }[] {
               : block === 'section'
                 ? 'section'
                 : 'mrkdwn';
-      found.push({ text: value.text, kind, path });
+      found.push({ text: value.text, kind, path, plainText: value.type === 'plain_text' });
     }
   });
   return found;

@@ -2,7 +2,7 @@ import type { BatchDecision } from '../../requests/batch-decision.js';
 import type { OffboardRequest } from '../../requests/request.js';
 import { requestState, STATE_LABELS } from '../../requests/request-state.js';
 import type { RunView } from '../../runs/run-view.js';
-import { blocksText, context, cut, escapeText, fitLines, MESSAGE_BLOCKS_TEXT, plain, section, slackDate } from './block-kit.js';
+import { blocksText, context, cut, escapeText, fitLines, MESSAGE_BLOCKS_TEXT, MESSAGE_TEXT_LIMIT, plain, section, slackDate } from './block-kit.js';
 import { ACTIONS } from './ids.js';
 
 /** One person of a bulk request as the combined checklist shows them. */
@@ -120,7 +120,10 @@ export function batchChecklistMessage(batchId: string, decision: BatchDecision, 
       ]
     : [];
   return {
-    text: `Bulk request ${batchId}: ${verified} of ${members.length} people verified${partly ? `, ${partly} verified except where a step could not look` : ''}.`,
+    text: cut(
+      `Bulk request ${escapeText(batchId)}: ${verified} of ${members.length} people verified${partly ? `, ${partly} verified except where a step could not look` : ''}.`,
+      MESSAGE_TEXT_LIMIT,
+    ),
     blocks: [head, tally, ...sections.map(section), ...actions],
   };
 }

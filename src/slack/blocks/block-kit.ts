@@ -26,6 +26,8 @@ export const fitted = (text: string, limit: number) => {
 export const section = (text: string) => ({ type: 'section' as const, text: mrkdwn(fitted(text, SECTION_LIMIT)) });
 export const context = (...texts: string[]) => ({ type: 'context' as const, elements: texts.map((t) => mrkdwn(fitted(t, CONTEXT_LIMIT))) });
 export const divider = () => ({ type: 'divider' as const });
+/** Slack refuses an option (or a button) whose text passes 75 characters. */
+export const OPTION_TEXT_LIMIT = 75;
 export const option = (value: string, text: string) => ({ text: plain(text), value });
 
 /** An input block holding one element, whose action id is derived from the block id. */

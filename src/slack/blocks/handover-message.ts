@@ -1,5 +1,5 @@
 import type { HandedOverItem } from '../../runs/handed-over.js';
-import { context, cut, escapeText, fitLines, MESSAGE_BLOCKS_TEXT, section, slackDate, user } from './block-kit.js';
+import { context, cut, escapeText, fitLines, MESSAGE_BLOCKS_TEXT, MESSAGE_TEXT_LIMIT, section, slackDate, user } from './block-kit.js';
 
 const SECTION_CHARS = 2900;
 /** The item lines' share of the blocks' text: the rest is the heading and the closing note. */
@@ -43,7 +43,7 @@ export function handoverMessage(
   );
   const asked = request.requester.slackUserId ? ` ${user(request.requester.slackUserId)} asked for this offboarding (*${request.id}*)` : ` (*${request.id}*)`;
   return {
-    text: `What ${who} created was handed over to you: ${items.length} item(s), left working.`,
+    text: cut(`What ${who} created was handed over to you: ${items.length} item(s), left working.`, MESSAGE_TEXT_LIMIT),
     blocks: [
       section(
         `:package: *What ${who} created was handed over to you.*${asked}; these ${items.length === 1 ? 'item was' : `${items.length} items were`} left working, and are yours now:`,

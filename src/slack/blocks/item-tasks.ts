@@ -4,6 +4,7 @@ import { taskButtonValue } from '../payloads.js';
 import type { Claim } from './block-budget.js';
 import { cut, escapeText, plain, slackDate, user } from './block-kit.js';
 import { ACTIONS } from './ids.js';
+import { consoleLink } from './rotation-tasks.js';
 
 /** Open items with their own buttons at most; beyond, they are counted (the next ones get buttons as these are attested). */
 export const ITEM_BUTTONS = 10;
@@ -14,7 +15,8 @@ const ITEMS_SHOWN = 10;
 export function itemLines(s: Pick<StepProgress, 'items'>): string {
   const items = s.items ?? [];
   const lines = items.slice(0, ITEMS_SHOWN).map((i) => {
-    const what = `${escapeText(i.label)}${i.link ? ` (<${i.link}|console>)` : ''}`;
+    // Made a link only when it is a plain https address (see consoleLink): never outside text inside link markup.
+    const what = `${escapeText(i.label)}${i.link ? ` (${consoleLink(i.link, 'console')})` : ''}`;
     const a = i.attestation;
     if (!a) return `\n   :raised_hand: ${what}: open`;
     const how = a.outcome === 'done' ? 'done' : `not applicable (${escapeText(a.note ?? '')})`;

@@ -1,5 +1,5 @@
 import { TEXT_LIMITS } from '../../requests/request.js';
-import { escapeText, input, option, plain, section, slackDate } from './block-kit.js';
+import { cut, escapeText, input, option, OPTION_TEXT_LIMIT, plain, section, slackDate } from './block-kit.js';
 import { progressView } from './checking-view.js';
 import { FIELDS, VIEWS } from './ids.js';
 
@@ -8,7 +8,8 @@ import { FIELDS, VIEWS } from './ids.js';
  * `batchSize`: the request is one of a bulk request's, and the form offers to cancel all of them.
  */
 export function cancelModal(requestId: string, subjectName: string, batchSize?: number) {
-  const only = option('one', `Only ${subjectName}`);
+  // An option's text is at most 75 characters, or Slack refuses the whole form.
+  const only = option('one', cut(`Only ${subjectName}`, OPTION_TEXT_LIMIT));
   return {
     type: 'modal' as const,
     callback_id: VIEWS.cancel,

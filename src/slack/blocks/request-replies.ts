@@ -1,5 +1,5 @@
 import type { OffboardRequest } from '../../requests/request.js';
-import { context, cut, escapeText, section, slackDate, user } from './block-kit.js';
+import { context, cut, escapeText, MESSAGE_TEXT_LIMIT, section, slackDate, user } from './block-kit.js';
 import { COMMAND } from './ids.js';
 import { requestFacts } from './request-summary.js';
 import { requestRow, STATUS } from './request-rows.js';
@@ -28,7 +28,8 @@ export const HELP = [
 
 /** Requests, newest first, one line each; beyond a screenful, counted with how to find one. */
 export function requestListReply(title: string, requests: readonly OffboardRequest[], none: string) {
-  if (!requests.length) return { text: `${title}: none`, blocks: [section(`*${title}*\n${none}`)] };
+  // The title may name what someone typed (an email): the fallback text is cut as a section is.
+  if (!requests.length) return { text: cut(`${title}: none`, MESSAGE_TEXT_LIMIT), blocks: [section(`*${title}*\n${none}`)] };
   const shown = requests.slice(0, LIST_ROWS);
   const sections: string[] = [];
   for (const row of shown.map(requestRow)) {
@@ -38,7 +39,7 @@ export function requestListReply(title: string, requests: readonly OffboardReque
   }
   const more = requests.length - shown.length;
   return {
-    text: `${title}: ${requests.length}`,
+    text: cut(`${title}: ${requests.length}`, MESSAGE_TEXT_LIMIT),
     blocks: [
       section(`*${title}* (${requests.length}${more ? `, the newest ${shown.length} shown` : ''})`),
       ...sections.map(section),

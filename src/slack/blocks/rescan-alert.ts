@@ -1,5 +1,5 @@
 import type { RescanFinding } from '../../audit/audit-event.js';
-import { escapeText, fitLines } from './block-kit.js';
+import { cut, escapeText, fitLines, MESSAGE_TEXT_LIMIT } from './block-kit.js';
 
 /**
  * The alert's listing is kept to what people read in a channel (Slack advises 4,000 characters
@@ -16,5 +16,8 @@ export function rescanAlertText(
 ): string {
   const lines = findings.map((f) => `• ${escapeText(f.item.label)} (${escapeText(f.item.id)}): ${escapeText(f.why)}`);
   const listed = fitLines(lines, LISTING_CHARS, (left) => `…and ${left} more (${findings.length} in all), each recorded in the request's audit trail.`);
-  return `:rotating_light: *Access came back for ${escapeText(request.subject.name)}* (*${request.id}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${listed.join('\n')}`;
+  return cut(
+    `:rotating_light: *Access came back for ${escapeText(request.subject.name)}* (*${request.id}*), found by the re-scan ${Math.round(afterMs / 3_600_000)} h after the ${phase} phase:\n${listed.join('\n')}`,
+    MESSAGE_TEXT_LIMIT,
+  );
 }

@@ -179,5 +179,5 @@ export function sweepFailed(account: string, reason: string) {
 
 /** A Disable or Enable that could not be done, in the digest's thread. */
 export function sweepActionFailed(r: { action: 'disable' | 'enable'; kind: SweepItem['kind']; id: string; reason: string }) {
-  return { text: `:warning: Could not ${r.action} ${SWEEP_KIND_NAMES[r.kind]} ${escapeText(r.id)}: ${escapeText(cut(r.reason, 1_000))}` };
+  return { text: `:warning: Could not ${r.action} ${SWEEP_KIND_NAMES[r.kind]} ${escapeText(cut(r.id, 200))}: ${escapeText(cut(r.reason, 1_000))}` };
 }
