@@ -11,7 +11,7 @@ import { checklistMessage } from '../../src/slack/blocks/checklist-message.js';
 import { rejectModal, rejectOutcomeView } from '../../src/slack/blocks/reject-modal.js';
 import { requestModal } from '../../src/slack/blocks/request-modal.js';
 import { FIELDS } from '../../src/slack/blocks/ids.js';
-import { bulkSubmittedView, submittedView } from '../../src/slack/blocks/submitted-view.js';
+import { approvalLink, bulkSubmittedView, submittedView } from '../../src/slack/blocks/submitted-view.js';
 import { readdirSync } from 'node:fs';
 import type { BatchDecision } from '../../src/requests/batch-decision.js';
 import type { RotationTask } from '../../src/runs/handed-over.js';
@@ -206,7 +206,14 @@ function everyOtherBuilder(text: string): [string, unknown][] {
     ['/offboard status', requestStatusReply({ ...rejected, lastRescan: { at: AT, findings: 1 } } as OffboardRequest)],
     ['a request row', { blocks: [section(requestRow(request))] }],
     ['re-scan alert', { text: rescanAlertText(request, 'disable', 3_600_000, [{ item: { id: text, label: text }, why: text } as never]) }],
-    ['bulk submitted view', bulkSubmittedView([request, request], [text, text], 'C0APPROVAL')],
+    [
+      'bulk submitted view',
+      bulkSubmittedView(
+        [request, request],
+        [{ name: text }, { name: text, open: { id: request.id, link: approvalLink({ channel: 'C0APPROVAL', ts: '1700000000.000100' }, 'acme') } }],
+        'C0APPROVAL',
+      ),
+    ],
     ['sweep digest', sweepDigestMessage({ account: ACCOUNT, items: sweepItems, inactiveDays: 30, reportEnd: AT })],
     ['sweep overflow reply', sweepOverflowReply(ACCOUNT, sweepItems)],
     ['sweep line', { blocks: [section(sweepLine(sweepItems[0]!))] }],
