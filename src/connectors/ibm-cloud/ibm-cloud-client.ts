@@ -151,9 +151,7 @@ export class IbmCloudClient {
    */
   async findUsersByEmail(accountId: string, email: string, asker?: string): Promise<IbmUser[]> {
     const wanted = email.trim().toLowerCase();
-    const all = await this.sdk.userListings.list(accountId, asker, () =>
-      this.counted('list users', new UserManagementV1.UsersPager(this.sdk.users, { accountId }), accountId),
-    );
+    const all = await this.accountUsers(accountId, asker);
     return all
       .filter((u) => u.iam_id && u.email?.trim().toLowerCase() === wanted)
       .map((u) => ({
@@ -166,6 +164,23 @@ export class IbmCloudClient {
       }));
   }
 
+  /** Every user record of the account: one listing, shared and resumed like the other account-wide ones. */
+  private accountUsers(accountId: string, asker?: string): Promise<UserManagementV1.UserProfile[]> {
+    return this.sdk.userListings.list(accountId, asker, () =>
+      this.counted('list users', new UserManagementV1.UsersPager(this.sdk.users, { accountId }), accountId),
+    );
+  }
+
+  /**
+   * Whether the account's user list holds a record with exactly this IAM id: the listing the
+   * identification reads, shared while fresh, so an inventory asks nothing more. A read-back asks
+   * `isMember` instead: one call, where a listing made afresh is every page of the account's users.
+   */
+  async isListedMember(accountId: string, iamId: string, asker?: string): Promise<boolean> {
+    return (await this.accountUsers(accountId, asker)).some((u) => u.iam_id === iamId);
+  }
+
+  /** One read of the user's record in the account (404: not a member), in any state. */
   async isMember(accountId: string, iamId: string): Promise<boolean> {
     return this.call('get user profile', () => absentIs404(() => this.sdk.users.getUserProfile({ accountId, iamId })), accountId);
   }
