@@ -13,9 +13,9 @@ const membership = (identity: Identity): Finding => ({ id: identity.id, label: i
 export function accountMembershipStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return {
     ...personScopedStep(accountId, {
-      // The account's user list, which the identification read moments ago: no call of its own while that is fresh.
-      list: async (identity, asker) => ((await client.isListedMember(accountId, identity.id, asker)) ? [membership(identity)] : []),
-      readBackList: async (identity) => ((await client.isMember(accountId, identity.id)) ? [membership(identity)] : []),
+      // The account's user list the identification read moments ago, while current: no call of its own.
+      // A read-back is never answered by a list read before it asked: it reads the one record.
+      list: async (identity) => ((await client.isMemberNow(accountId, identity.id)) ? [membership(identity)] : []),
       delete: { act: (ctx, _identity, found) => removeEach(found, (iamId) => client.removeUser(accountId, iamId, ctx.transactionId)) },
     }),
     signInsSince: (ctx, since) => signInsInLatestReport(client, accountId, ctx, since),

@@ -172,12 +172,14 @@ export class IbmCloudClient {
   }
 
   /**
-   * Whether the account's user list holds a record with exactly this IAM id: the listing the
-   * identification reads, shared while fresh, so an inventory asks nothing more. A read-back asks
-   * `isMember` instead: one call, where a listing made afresh is every page of the account's users.
+   * Whether the user is a member of the account: from the account's user list when the
+   * identification read it moments ago and it is still current (a record with exactly this IAM id),
+   * else one read of the user's record. Never a new listing of every page of the account's users
+   * for one person: in a bulk, each removal makes that list stale for the next person.
    */
-  async isListedMember(accountId: string, iamId: string, asker?: string): Promise<boolean> {
-    return (await this.accountUsers(accountId, asker)).some((u) => u.iam_id === iamId);
+  async isMemberNow(accountId: string, iamId: string): Promise<boolean> {
+    const listed = this.sdk.userListings.current(accountId);
+    return listed ? listed.some((u) => u.iam_id === iamId) : this.isMember(accountId, iamId);
   }
 
   /** One read of the user's record in the account (404: not a member), in any state. */

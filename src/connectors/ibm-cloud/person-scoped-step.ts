@@ -13,11 +13,6 @@ export interface ItemAction {
 export interface PersonScopedSpec {
   /** Everything of this kind the identity holds in the account (`asker`: see StepContext). */
   list(identity: Identity, asker?: string): Promise<Finding[]>;
-  /**
-   * The same as `list` shows it, for a read-back, where asking about the identity alone costs less
-   * than the listing `list` shares made afresh (every page of the account). Absent: `list`.
-   */
-  readBackList?(identity: Identity, asker?: string): Promise<Finding[]>;
   disable?: ItemAction;
   delete?: ItemAction;
   restore?: {
@@ -37,8 +32,8 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
   const identities = (ctx: StepContext) => [...new Map(ctx.identities.map((i) => [i.id, i])).values()];
   // One asker per identity: the identities of one step each wait on the account's listing.
   const askerFor = (ctx: StepContext, identity: Identity) => (ctx.asker === undefined ? undefined : `${ctx.asker}:${identity.id}`);
-  const listAll = async (ctx: StepContext, list = spec.list) =>
-    (await Promise.all(identities(ctx).map(async (i) => (await list(i, askerFor(ctx, i))).map((f) => ({ ...f, owner: i.id }))))).flat();
+  const listAll = async (ctx: StepContext) =>
+    (await Promise.all(identities(ctx).map(async (i) => (await spec.list(i, askerFor(ctx, i))).map((f) => ({ ...f, owner: i.id }))))).flat();
   const owned = (ctx: StepContext, items: Finding[]) =>
     identities(ctx)
       .map((identity) => ({ identity, items: items.filter((f) => (f.owner ?? identity.id) === identity.id) }))
@@ -53,7 +48,7 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
       }
     },
     async readBack(ctx): Promise<ReadBack> {
-      const remaining = (await listAll(ctx, spec.readBackList ?? spec.list)).filter((f) => !action.leaves?.(f));
+      const remaining = (await listAll(ctx)).filter((f) => !action.leaves?.(f));
       return { confirmed: remaining.length === 0, remaining };
     },
     // Made by us only if it was not already as the action leaves it when first found (a key the person had disabled stays theirs).

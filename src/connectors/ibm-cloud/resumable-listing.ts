@@ -112,6 +112,19 @@ export class ResumableListing<T> {
     });
   }
 
+  /**
+   * The finished listing under `key` that may answer a caller now (within the age, begun after the
+   * bot's last change; never for a read-back), without starting one: undefined when there is none.
+   * For a caller who can ask the system something narrower instead of reading the whole account.
+   */
+  current(key: string): T[] | undefined {
+    const done = this.done.get(key);
+    if (!done || done.begunAt < this.since(key, true)) return undefined;
+    const { begunAt } = done;
+    listingObserver()?.({ begunAt, current: () => begunAt >= this.since(key, true) });
+    return [...done.items];
+  }
+
   private listed(key: string, asker: string | undefined, open: () => Pager<T>): Promise<Listed<T>> {
     const broken = asker === undefined ? undefined : [...(this.broken.get(key) ?? [])].find((b) => b.waiting.has(asker));
     // A kept listing is taken up whatever its age, never across a change made since it began.

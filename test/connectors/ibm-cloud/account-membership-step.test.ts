@@ -77,6 +77,24 @@ describe('whether the person is a member of the account', () => {
     expect(asked(sim)).toHaveLength(listed);
   });
 
+  it("is read one login at a time once the bot changed the account's users since that list was read: never every page of the list again for one person", async () => {
+    const { sim, client } = await simulator();
+    await client.inAccount(ACME_PRODUCTION).findUsersByEmail(ACME_PRODUCTION, JANE_EMAIL);
+    // Someone else's run removed them from the account: the list no longer answers anyone.
+    expect(await client.removeUser(ACME_PRODUCTION, lookalike, 'tx-other')).toBe(true);
+    const before = asked(sim).length;
+
+    const inventory = await accountMembershipStep(client.inAccount(ACME_PRODUCTION), ACME_PRODUCTION).inventory(ctx);
+
+    expect(inventory.found.map((f) => f.id).sort()).toEqual([jane, janeSl].sort());
+    expect(
+      asked(sim)
+        .slice(before)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([jane, janeSl].map((id) => `/v2/accounts/${ACME_PRODUCTION}/users/${id}`).sort());
+  });
+
   it("is read back one login at a time, never the whole user list again: a removal shows in the user's own record", async () => {
     const { sim, client } = await simulator();
     const step = accountMembershipStep(client.inAccount(ACME_PRODUCTION), ACME_PRODUCTION);
