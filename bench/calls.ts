@@ -73,10 +73,29 @@ function byOperation(requests: RecordedRequest[]): Map<string, number> {
 }
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
+/**
+ * The work the script does too: finding the person's user records, their own API keys, their static
+ * groups, their direct policies and their membership, each removed and read back. By method, path
+ * and the filter that tells a user's keys from a service ID's and static groups from rule-based ones.
+ * Everything else the bot asks (the preview, rule-based groups, trusted profile links, what the
+ * person created, the bot's own key) is work the script does not do.
+ */
+function scriptsWork(r: RecordedRequest): boolean {
+  const op = operation(r);
+  if (/^(GET|DELETE) \/v2\/accounts\/:id\/users(\/:id)?$/.test(op)) return true;
+  if (op === 'GET /v1/apikeys') return r.query.type === 'user';
+  if (/^(GET|DELETE) \/v1\/apikeys\/:id$/.test(op)) return true;
+  if (op === 'GET /v2/groups') return r.query.membership_type === 'static';
+  if (op.startsWith('DELETE /v2/groups/')) return true;
+  return /^(GET \/v2\/policies|DELETE \/v2\/policies\/:id)$/.test(op);
+}
+
 interface BotRun {
   warm: boolean;
   preview: Map<string, number>;
   run: Map<string, number>;
+  /** The run's calls for the script's own work (`scriptsWork`): removal and read-backs. */
+  runLikeScript: number;
   outcome: string;
   approvalToVerifiedMs: number;
 }
@@ -120,6 +139,7 @@ async function botRun(redisUrl: string, warm: boolean): Promise<BotRun> {
       warm,
       preview: byOperation(stack.ibm.requests.slice(from, approvedFrom)),
       run: byOperation(stack.ibm.requests.slice(approvedFrom)),
+      runLikeScript: stack.ibm.requests.slice(approvedFrom).filter(scriptsWork).length,
       outcome: eventsOf(trail, 'run.finished')[0]!.outcome,
       approvalToVerifiedMs: Math.max(...eventsOf(trail, 'step.verified').map((e) => Date.parse(e.firstConfirmedAt))) - clickedAt,
     };
@@ -195,11 +215,20 @@ try {
       outcome: r.outcome,
       'preview calls': total(r.preview),
       'run calls': total(r.run),
+      "of them the script's work": r.runLikeScript,
       'approval→verified s': (r.approvalToVerifiedMs / 1000).toFixed(2),
     })),
   );
   const calls = (rs: BotRun[]) => median(rs.map((r) => total(r.preview) + total(r.run)));
   const reference = total(script.removal) + total(script.verification);
+  const like = (rs: BotRun[]) => median(rs.map((r) => r.runLikeScript));
+  const other = (rs: BotRun[]) => median(rs.map((r) => total(r.run) - r.runLikeScript));
+  console.log(
+    `like for like (the script's operations: user records, their API keys, static groups, policies, membership; removal and read-backs): ` +
+      `the bot's run made ${like(warm)} warm (${(like(warm) / reference).toFixed(2)}×), ${like(cold)} just started (${(like(cold) / reference).toFixed(2)}×), against the script's ${reference}; ` +
+      `the rest is work the script does not do: the preview (${median(warm.map((r) => total(r.preview)))} warm) and the run's other steps (${other(warm)} warm, ${other(cold)} just started: ` +
+      `rule-based groups, trusted profile links, what the person created, the bot's own key)`,
+  );
   console.log(
     `summary: the bot made ${calls(warm)} IBM calls for one person (median of ${RUNS} warm runs; preview ${median(warm.map((r) => total(r.preview)))}, run ${median(warm.map((r) => total(r.run)))}; ` +
       `${calls(cold)} just started) against the script's ${reference} (removal ${total(script.removal)} + one verification pass ${total(script.verification)}${script.left ? `, which still saw ${script.left} items` : ''}): ` +

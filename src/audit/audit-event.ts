@@ -109,8 +109,13 @@ export type AuditEvent =
    * good, what it set out to change and never saw changed (`still_present`, `outcome_unknown`).
    */
   | { type: 'step.acted'; stepId: string; transactionId: string; changes: Change[] }
-  /** `elapsedMs` runs from the first read-back after acting to the one that confirmed. */
-  | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number }
+  /**
+   * `elapsedMs` runs from the first read-back after acting to the one that confirmed. `by: 'listing'`:
+   * no read-back of its own (`checks` 0): the step changed nothing and its inventory's listing, read
+   * at `firstConfirmedAt` (possibly shared, read before the step asked, within the listings' bounded
+   * age), showed nothing left to change. Trails written before it say `checks: 1` for such an end.
+   */
+  | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number; by?: 'listing' }
   | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }
   /**

@@ -70,7 +70,7 @@ const schema = z
       .describe('`all`, `web` (HTTP receiver only) or `worker` (jobs only)'),
     OFFBOARD_VERIFY_TIMEOUT_MS: positiveInt(300_000).describe('How long a step keeps reading back before failing with "not confirmed"'),
     OFFBOARD_VERIFY_INTERVAL_MS: positiveInt(50).describe(
-      'Shortest pause between read-backs. The first read-back after a change waits as long as the worker has seen the system take to show one (at once until it has seen one confirmed, and after a step that changed nothing); each pause after a read-back too early is a tenth of the time waited so far (at least this, at most 10 s), so a change a system takes D to show is confirmed about D/10 late at most; each pause is a delayed job, not a busy worker',
+      'Shortest pause between read-backs. The first read-back after a change waits as long as the worker has seen the system take to show one (at once until it has seen one confirmed); each pause after a read-back too early is a tenth of the time waited so far once that time is known (a change a system takes D to show is confirmed about D/10 late at most), half of it while it is not (the delay is searched geometrically: about log1.5(D / this) read-backs, at most D/2 late), at least this and at most 10 s; each pause is a delayed job, not a busy worker. A step that changed nothing and found nothing is verified by its inventory listing, with no read-back',
     ),
     OFFBOARD_JOB_ATTEMPTS: positiveInt(25).describe(
       'Attempts per step before it fails (retryable errors only: 429, 5xx, network). A retried step resumes where it stopped',

@@ -120,9 +120,11 @@ function stepBlock(ctx: PdfContext, s: PackStep): void {
   if (!s.attestation && s.state !== 'open')
     f(
       'Verification',
-      s.verification
-        ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}`
-        : 'Not verified',
+      s.verification?.checks === 0
+        ? `By its inventory listing, read at ${isoTime(s.verification.first_confirmed_at)}: nothing left to change, no read-back`
+        : s.verification
+          ? `${plural(s.verification.checks, 'read-back check')}, first confirmed at ${isoTime(s.verification.first_confirmed_at)}, elapsed ${duration(s.verification.elapsed_ms)}`
+          : 'Not verified',
     );
   f('Attempts', `${s.attempts}${s.retries.length ? `, ${plural(s.retries.length, 'retry', 'retries')}` : ', no retries'}`);
   layout.bullets(

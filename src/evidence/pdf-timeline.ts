@@ -60,6 +60,7 @@ export function eventDetail(e: AuditRecord): string {
     case 'step.acted':
       return `Transaction ${e.transactionId}; ${plural(e.changes.length, 'change')}${e.changes.length ? `: ${e.changes.map((c) => `${c.id} ${c.outcome}`).join(', ')}` : ''}`;
     case 'step.verified':
+      if (e.by === 'listing') return `Verified by its inventory listing, read ${isoTime(e.firstConfirmedAt)}: nothing left to change, no read-back`;
       return `${plural(e.checks, 'read-back')}, first confirmed ${isoTime(e.firstConfirmedAt)}, elapsed ${duration(e.elapsedMs)}`;
     case 'step.retrying':
       return `Attempt ${e.attempt} failed: ${e.error}; retry in ${duration(e.retryInMs)}`;

@@ -4,6 +4,7 @@ import { escapeText } from '../slack/blocks/block-kit.js';
 import { APPROVERS_ONLY, itemsEnd, openItems } from './item-tasks.js';
 import { currentPhaseSteps, runView } from './run-view.js';
 import { endByListing } from './step-ends.js';
+import { observingListings, readAtOf } from '../connectors/read-fresh.js';
 import { remindAndPark, type TaskStepDeps } from './task-step.js';
 import { stepJobDataSchema } from '../queue/queue-names.js';
 
@@ -39,10 +40,12 @@ export async function processItemTasks(
   // Until the job first parks, the items are listed (again after a crash; the first list recorded stands).
   if (data.remindAt === undefined) {
     await deps.audit.append(requestId, { type: 'step.started', stepId, attempt: execution });
-    const { found, note, unchecked } = await capabilities.inventory(ctx);
+    const looked = await observingListings(() => capabilities.inventory(ctx));
+    const { found, note, unchecked } = looked.value;
     await deps.audit.append(requestId, { type: 'step.inventoried', stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });
     // Could not look in this scope: not checked, with why; nothing found: verified by that listing.
-    if (unchecked !== undefined || found.length === 0) return endByListing(deps, ctx, once, unchecked !== undefined ? { unchecked } : {});
+    if (unchecked !== undefined || found.length === 0)
+      return endByListing(deps, ctx, once, unchecked !== undefined ? { unchecked } : { listedAt: readAtOf(looked) });
     const record = await deps.audit.appendOnce(requestId, `${once}:opened`, {
       type: 'task.opened',
       stepId,

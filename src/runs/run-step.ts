@@ -1,7 +1,8 @@
+import type { Phase } from '../audit/audit-event.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { StepProgress } from './run-view.js';
 import { itemKey, settles, type Change, type Finding, type StepAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
-import { readingFresh } from '../connectors/read-fresh.js';
+import { observingListings, readAtOf, readingFresh } from '../connectors/read-fresh.js';
 import { NotConfirmedError } from '../connectors/step-errors.js';
 import { ANSWER_LOST, confirmMade, pendingItems } from './account-for-step.js';
 import type { ReadBackDelays } from './read-back-delays.js';
@@ -36,16 +37,38 @@ export interface VerifyState {
 const MAX_PAUSE_MS = 10_000;
 
 /**
- * Each pause is this share of the time waited so far: a change the system takes D to show is
- * confirmed about a tenth of D (plus one read-back) late at most, where doubling pauses can waste
- * up to D; and the pauses still grow, by a tenth each read-back, so a slow system is not polled
- * hard for long.
+ * Once the worker knows how long the system takes to show a change, the first read-back waits that
+ * long, and one that still misses means the change is about due: each pause is then a tenth of the
+ * time waited so far, so a change the system takes D to show is confirmed about a tenth of D (plus
+ * one read-back) late at most; the pauses still grow, by a tenth each read-back, so a system that
+ * became slow is not polled hard for long.
  */
 const PAUSE_SHARE = 0.1;
 
-/** The pause after a read-back made `waitedMs` after the change: a tenth of that, at least the interval, at most 10 s (or the interval, if longer). */
-export function pauseAfter(waitedMs: number, policy: Pick<VerifyPolicy, 'intervalMs'>): number {
-  return Math.min(Math.max(policy.intervalMs, Math.round(waitedMs * PAUSE_SHARE)), Math.max(MAX_PAUSE_MS, policy.intervalMs));
+/**
+ * Before it knows (a worker just started, no change of the system confirmed yet), nothing says when
+ * the change is due: each pause is half the time waited so far, so the read-backs search for the
+ * delay geometrically (times 1.5 each), about log1.5(D / interval) + 2 of them, and confirm it at
+ * most half of D late. A tenth here would poll at the interval for the whole of D (IAM's half
+ * second: ten read-backs of 50 ms apart, against five).
+ */
+const PAUSE_SHARE_UNKNOWN = 0.5;
+
+/** The pause after a read-back made `waitedMs` after the change: `share` of that, at least the interval, at most 10 s (or the interval, if longer). */
+export function pauseAfter(waitedMs: number, policy: Pick<VerifyPolicy, 'intervalMs'>, share = PAUSE_SHARE): number {
+  return Math.min(Math.max(policy.intervalMs, Math.round(waitedMs * share)), Math.max(MAX_PAUSE_MS, policy.intervalMs));
+}
+
+/**
+ * The pause before the next read-back of a change not shown yet, `waitedMs` after it: short once
+ * the system's delay is known, growing by half while it is not; and when it became known meanwhile
+ * (another step's change confirmed) and this change is not due yet, until it is due.
+ */
+export function nextPause(state: Pick<VerifyState, 'learns' | 'waited'>, waitedMs: number, policy: VerifyPolicy): number {
+  const known = state.learns === undefined ? undefined : policy.delays?.expected(state.learns);
+  if (known === undefined) return pauseAfter(waitedMs, policy, PAUSE_SHARE_UNKNOWN);
+  const pause = pauseAfter(waitedMs, policy);
+  return !state.waited && known > waitedMs + pause ? Math.min(known - waitedMs, Math.max(MAX_PAUSE_MS, policy.intervalMs)) : pause;
 }
 
 /**
@@ -65,15 +88,17 @@ export function firstReadBackAfter(system: string, changed: boolean, policy: Ver
  * re-inventory, answered "not found", or listed as the action leaves it), was changed by that
  * execution, whose answer was lost (or whose worker died): it is recorded under that execution's
  * transaction id, "answer lost; confirmed on retry", and never touched twice. An inventory that
- * could not look acts on nothing and says why (`unchecked`).
+ * could not look acts on nothing and says why (`unchecked`). An inventory that found nothing at all
+ * says when what it saw was read (`nothingListed`): a read-back made now would list the same.
  */
 export async function actOnStep(
   step: PhaseStep,
   ctx: StepContext & { stepId: string },
   earlier: StepProgress | undefined,
   audit: AuditTrail,
-): Promise<{ unchecked?: string; changed: boolean }> {
-  const { found, note, unchecked } = await step.inventory(ctx);
+): Promise<{ unchecked?: string; changed: boolean; nothingListed?: ListingLook }> {
+  const looked = await observingListings(() => step.inventory(ctx));
+  const { found, note, unchecked } = looked.value;
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });
   // Could not look: nothing is acted on, and no read-back could confirm anything (the caller records it not checked).
   if (unchecked !== undefined) return { unchecked, changed: false };
@@ -109,7 +134,11 @@ export async function actOnStep(
     if (made) await lost(intent.transactionId, made);
     else todo.push(f);
   }
-  if (todo.length === 0) return { changed: false };
+  if (todo.length === 0) {
+    if (found.length > 0) return { changed: false };
+    const { listings } = looked;
+    return { changed: false, nothingListed: { readAt: readAtOf(looked), current: () => listings.every((l) => l.current()) } };
+  }
   await audit.append(ctx.requestId, { type: 'step.acting', stepId: ctx.stepId, transactionId: ctx.transactionId, itemIds: todo.map(itemKey) });
   for await (const change of step.act(ctx, todo)) {
     // "Not found" for an item an earlier execution set out on: that execution's call made the change.
@@ -119,6 +148,29 @@ export async function actOnStep(
     else await audit.append(ctx.requestId, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes: [change] });
   }
   return { changed: true };
+}
+
+/**
+ * The listing a step's inventory found nothing in: when it was read (the earliest shared listing
+ * that answered it, or the inventory's start), and whether every shared listing it read may still
+ * answer a caller now (within their bounded age, and begun after the bot's last change of what
+ * they list, in this process). While current, it is the step's read-back: a fresh one would list
+ * the same, and a step that changed nothing has no change to wait for.
+ */
+export interface ListingLook {
+  readAt: number;
+  current(): boolean;
+}
+
+/**
+ * When a step ends verified by its inventory's listing, without a read-back of its own: the time
+ * that listing was read. Only when the step changed nothing and listed nothing, and that listing
+ * could still answer anyone now; a restore's "inventory" is its snapshots, never the system, so it
+ * is always read back. Undefined: the step reads back afresh.
+ */
+export function verifiedByListing(acted: { changed: boolean; nothingListed?: ListingLook }, phase: Phase): number | undefined {
+  if (acted.changed || phase === 'reinstate' || !acted.nothingListed?.current()) return undefined;
+  return acted.nothingListed.readAt;
 }
 
 export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: VerifyState };
@@ -157,7 +209,7 @@ export async function readBackOnce(
     });
     return { kind: 'verified' };
   }
-  const pauseMs = pauseAfter(waited, policy);
+  const pauseMs = nextPause(state, waited, policy);
   if (waited + pauseMs > policy.timeoutMs) {
     const still = readBack.remaining.map((f) => `${f.label} (${f.id})`).join(', ');
     throw new NotConfirmedError(`not confirmed: after ${checks} read-backs over ${Math.round(waited / 1000)} s the system still shows ${still}`);

@@ -44,7 +44,8 @@ export interface StepProgress {
   intents: { transactionId: string; itemIds: string[] }[];
   startedAt?: string;
   actedAt?: string;
-  verification?: { checks: number; firstConfirmedAt: string; elapsedMs: number };
+  /** `by: 'listing'`: the step changed nothing and its inventory's listing, read at `firstConfirmedAt`, was its read-back. */
+  verification?: { checks: number; firstConfirmedAt: string; elapsedMs: number; by?: 'listing' };
   /** A manual task: what to do and who may attest it, as it was opened. */
   task?: { instructions: string; attesters: Attesters; openedAt: string };
   /**
@@ -521,7 +522,7 @@ class StepFold {
       case 'step.verified':
         s.state = 'verified';
         s.error = undefined;
-        s.verification = { checks: e.checks, firstConfirmedAt: e.firstConfirmedAt, elapsedMs: e.elapsedMs };
+        s.verification = { checks: e.checks, firstConfirmedAt: e.firstConfirmedAt, elapsedMs: e.elapsedMs, ...(e.by ? { by: e.by } : {}) };
         break;
       case 'step.retrying':
         s.state = 'retrying';

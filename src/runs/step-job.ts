@@ -14,7 +14,8 @@ import { retryDelay } from './retry-delay.js';
 import { processTask } from './task-step.js';
 import { processItemTasks } from './item-tasks-step.js';
 import { endByListing } from './step-ends.js';
-import { actOnStep, firstReadBackAfter, readBackOnce, type PhaseStep } from './run-step.js';
+import { observingListings, readAtOf } from '../connectors/read-fresh.js';
+import { actOnStep, firstReadBackAfter, readBackOnce, verifiedByListing, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
 /** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
@@ -157,6 +158,14 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
             const now = runView(await deps.audit.read(requestId)).steps.find((p) => p.id === id && p.phase === phase);
             await accountForStep(requestId, id, now, deps.audit, once, undefined, `the step could not look again: ${acted.unchecked}`);
             await recordUnchecked(ctx, deps, once, acted.unchecked);
+            ended = true;
+            return;
+          }
+          // Changed nothing and listed nothing: that listing is the read-back, while it is one that
+          // could answer anyone now (not too old, not begun before the bot's own change of what it lists).
+          const listedAt = verifiedByListing(acted, phase);
+          if (listedAt !== undefined) {
+            await endByListing(deps, ctx, once, { listedAt });
             ended = true;
             return;
           }
@@ -315,13 +324,19 @@ async function recordFailure(
 const recordUnchecked = (ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string, reason: string) =>
   endByListing(deps, ctx, once, { unchecked: reason });
 
+/** The step's inventory, with when what it saw was read (the earliest shared listing that answered it, or its start). */
+async function inventoryWithTime(capabilities: StepCapabilities, ctx: StepContext): Promise<{ inventory: Inventory; listedAt: number }> {
+  const looked = await observingListings(() => capabilities.inventory(ctx));
+  return { inventory: looked.value, listedAt: readAtOf(looked) };
+}
+
 /** A step's inventory as recorded: what it found, why nothing, and why it could not look, each where there is one. */
 const inventoried = (ctx: StepContext & { stepId: string }, { found, note, unchecked }: Inventory) =>
   ({ type: 'step.inventoried', stepId: ctx.stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) }) as const;
 
 /** Inventory only: what is found is residual access (amber), nothing found is verified by that inventory. */
 async function reportResidual(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string): Promise<void> {
-  const inventory = await capabilities.inventory(ctx);
+  const { inventory, listedAt } = await inventoryWithTime(capabilities, ctx);
   const { found } = inventory;
   await deps.audit.append(ctx.requestId, inventoried(ctx, inventory));
   if (inventory.unchecked !== undefined) return recordUnchecked(ctx, deps, once, inventory.unchecked);
@@ -331,12 +346,12 @@ async function reportResidual(capabilities: StepCapabilities, ctx: StepContext &
     await deps.outbox.refreshChecklist(ctx.requestId, { progress: true });
     return;
   }
-  await endByListing(deps, ctx, once);
+  await endByListing(deps, ctx, once, { listedAt });
 }
 
 /** Inventory only, each item recorded as kept with why (its detail), and verified by that listing (or not checked, when it could not list). */
 async function recordKept(capabilities: StepCapabilities, ctx: StepContext & { stepId: string }, deps: RecordDeps, once: string): Promise<void> {
-  const inventory = await capabilities.inventory(ctx);
+  const { inventory, listedAt } = await inventoryWithTime(capabilities, ctx);
   const { found } = inventory;
   await deps.audit.append(ctx.requestId, inventoried(ctx, inventory));
   if (inventory.unchecked !== undefined) return recordUnchecked(ctx, deps, once, inventory.unchecked);
@@ -346,7 +361,7 @@ async function recordKept(capabilities: StepCapabilities, ctx: StepContext & { s
     );
     await deps.audit.appendOnce(ctx.requestId, `${once}:kept`, { type: 'step.acted', stepId: ctx.stepId, transactionId: ctx.transactionId, changes });
   }
-  await endByListing(deps, ctx, once);
+  await endByListing(deps, ctx, once, { listedAt });
 }
 
 /** The transaction id of one execution of a step in a round: `offboard-<request>-<step code>[-r<round>]-a<execution>`. */

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { StepContext } from '../../src/connectors/connector.js';
 import { NotConfirmedError, PermanentError, RetryableError } from '../../src/connectors/step-errors.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { readingFresh } from '../../src/connectors/read-fresh.js';
 import { Keys } from '../../src/redis.js';
 import { actOnStep, readBackOnce, type PhaseStep } from '../../src/runs/run-step.js';
 import { runView } from '../../src/runs/run-view.js';
@@ -227,19 +228,21 @@ describe('every registered system conforms', () => {
           const scope = sut.connected.settings.scopes[0]!;
           const ctx = await contextOf(sut, scope);
           const caps = step.capabilities({ systems: new Map([[module.id, sut.connected]]) }, scope);
+          // Each look asks the system itself: a listing the identification read moments ago would answer without a call.
+          const look = () => readingFresh(() => caps.inventory(ctx));
 
           sut.fail(429, 7);
-          const limited = await rejection(caps.inventory(ctx));
+          const limited = await rejection(look());
           expect(limited).toBeInstanceOf(RetryableError);
           expect((limited as RetryableError).retryAfterMs).toBe(7_000);
 
           sut.fail(503);
-          expect(await rejection(caps.inventory(ctx))).toBeInstanceOf(RetryableError);
+          expect(await rejection(look())).toBeInstanceOf(RetryableError);
           sut.fail(500);
-          expect(await rejection(caps.inventory(ctx))).toBeInstanceOf(RetryableError);
+          expect(await rejection(look())).toBeInstanceOf(RetryableError);
 
           sut.fail(403);
-          const refused = await rejection(caps.inventory(ctx));
+          const refused = await rejection(look());
           expect(refused).toBeInstanceOf(PermanentError);
           expect(refused).not.toBeInstanceOf(RetryableError);
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { ResumableListing, type Pager } from '../../src/connectors/ibm-cloud/resumable-listing.js';
-import { readingFresh } from '../../src/connectors/read-fresh.js';
+import { observingListings, readAtOf, readingFresh } from '../../src/connectors/read-fresh.js';
 import { askerOf } from '../../src/runs/step-job.js';
 import { runView } from '../../src/runs/run-view.js';
 
@@ -230,5 +230,63 @@ describe('a listing allowed an age', () => {
     await listing.list('acct-1|IBMid-2', undefined, acct.open);
     // IBMid-1's listing again after the change, IBMid-2's not.
     expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  });
+});
+
+describe('a look told which listing answered it (a step whose inventory found nothing ends verified by it)', () => {
+  it('learns when the shared listing it was answered with began, before the look itself when it was read for someone else', async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    await listing.list('acct-1', 'preview', acct.open);
+    await sleep(20);
+
+    const looked = await observingListings(() => listing.list('acct-1', 'step-1', acct.open));
+
+    expect(looked.value).toEqual(acct.everything);
+    expect(acct.reads).toEqual([0, 1, 2]);
+    expect(looked.listings).toHaveLength(1);
+    // Read for the preview, about 20 ms before the step looked: that is when what the step saw was read.
+    expect(looked.startedAt - readAtOf(looked)).toBeGreaterThanOrEqual(15);
+    expect(looked.listings[0]!.current()).toBe(true);
+  });
+
+  it('is told the listing can no longer answer anyone once it is older than its age', async () => {
+    const listing = new ResumableListing<string>(60_000, 300);
+    const acct = account();
+    const looked = await observingListings(() => listing.list('acct-1', 'step-1', acct.open));
+    expect(looked.listings[0]!.current()).toBe(true);
+
+    await sleep(350);
+
+    expect(looked.listings[0]!.current()).toBe(false);
+  });
+
+  it("is told the listing can no longer answer anyone once the bot has changed what it lists (the person's, or the account), and not for a change elsewhere", async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    const [person, other] = await Promise.all([
+      observingListings(() => listing.list('acct-1|IBMid-1', undefined, acct.open)),
+      observingListings(() => listing.list('acct-2', undefined, acct.open)),
+    ]);
+
+    listing.changed('acct-1|IBMid-2');
+    expect(person.listings[0]!.current()).toBe(true);
+    listing.changed('acct-1');
+
+    expect(person.listings[0]!.current()).toBe(false);
+    expect(other.listings[0]!.current()).toBe(true);
+  });
+
+  it('a listing that failed part-way and is taken up later began when its first page was read: its age counts from then', async () => {
+    const listing = new ResumableListing<string>(60_000, 300);
+    const acct = account({ 1: 1 });
+    await expect(listing.list('acct-1', 'step-1', acct.open)).rejects.toThrow('page 1');
+    await sleep(350);
+
+    const looked = await observingListings(() => listing.list('acct-1', 'step-1', acct.open));
+
+    expect(looked.value).toEqual(acct.everything);
+    expect(looked.startedAt - readAtOf(looked)).toBeGreaterThanOrEqual(300);
+    expect(looked.listings[0]!.current()).toBe(false);
   });
 });

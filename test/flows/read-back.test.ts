@@ -1,3 +1,4 @@
+import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
 import { runView } from '../../src/runs/run-view.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
@@ -149,5 +150,44 @@ describe('read-backs learn how long the system takes to show a change', () => {
     for (const checks of second) expect(checks).toBeLessThanOrEqual(3);
     expect(second.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * second.length);
     expect(second.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(first.reduce((a, b) => a + b, 0));
+  });
+});
+
+describe('a step that changed nothing is verified by the listing it read', () => {
+  it('IBM Cloud: each step that found nothing ends verified by its inventory listing, no read-back of its own, and the checklist and the evidence say when that listing was read', async () => {
+    const { stack, player } = await start({ ibm: { seed: crowdIbmSeed(1), consistencyDelayMs: 500 }, extraSlackUsers: crowdSlackUsers(1) });
+    const id = await player.request(PEOPLE.morgan, {
+      person: crowdPerson(0).slackUserId,
+      reason: 'contract_end',
+      disposition: 'delete_now',
+      ticket: 'HR-LISTED',
+    });
+    await player.click(PEOPLE.alex, 'approve', id);
+    const trail = await finishedTrail(stack, id);
+
+    expect(eventsOf(trail, 'run.finished')[0]).toMatchObject(VERIFIED_BUT_STAGING);
+    const inventoried = new Map(eventsOf(trail, 'step.inventoried').map((e) => [e.stepId, e]));
+    const acted = new Set(eventsOf(trail, 'step.acted').map((e) => e.stepId));
+    const verified = eventsOf(trail, 'step.verified');
+    // The person holds no trusted profile link: that step found nothing in either account.
+    const links = [ACME_PRODUCTION, ACME_STAGING].map((a) => `ibm-cloud.${a}.trusted-profiles`);
+    for (const step of links) expect(inventoried.get(step)?.found).toEqual([]);
+    for (const e of verified.filter((v) => inventoried.get(v.stepId)?.found.length === 0 && !acted.has(v.stepId))) {
+      expect(e).toMatchObject({ by: 'listing', checks: 0, elapsedMs: 0 });
+      // Confirmed as of when the listing was read: at or before the step recorded what it found.
+      expect(Date.parse(e.firstConfirmedAt)).toBeLessThanOrEqual(Date.parse(inventoried.get(e.stepId)!.at));
+    }
+    expect(verified.filter((e) => links.includes(e.stepId)).map((e) => e.by)).toEqual(['listing', 'listing']);
+    // What changed something was read back after the change, as ever.
+    for (const e of verified.filter((v) => acted.has(v.stepId))) {
+      expect(e.by).toBeUndefined();
+      expect(e.checks).toBeGreaterThanOrEqual(1);
+    }
+
+    expect(JSON.stringify(player.checklist(id)?.blocks ?? [])).toContain('nothing found; verified by its listing');
+    const pdf = await player.evidence(id, 20_000);
+    const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(text).toContain('By its inventory listing, read at');
+    expect(text).toContain('Verified by its inventory listing, read');
   });
 });

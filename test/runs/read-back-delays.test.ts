@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReadBackDelays } from '../../src/runs/read-back-delays.js';
-import { firstReadBackAfter } from '../../src/runs/run-step.js';
+import { firstReadBackAfter, nextPause, type VerifyPolicy } from '../../src/runs/run-step.js';
 
 /** A system that shows each change `showsAfterMs` after it: the bot reads back when told, then every 50 ms, as run-step.ts does. */
 function changeReadBack(delays: ReadBackDelays, showsAfterMs: number): number {
@@ -57,5 +57,47 @@ describe('how long a system takes to show a change, learned from read-backs', ()
     // Ten changes made at once by a worker just started, each polled until it showed at about 450 ms.
     for (let i = 0; i < 10; i++) delays.confirmed('ibm-cloud', 480, { waited: false, missedAfterMs: 420 });
     expect(delays.expected('ibm-cloud')).toBe(450);
+  });
+});
+
+/**
+ * One change the system shows `showsAfterMs` after it, read back as run-step.ts schedules it: the
+ * first read-back when told, then after each `nextPause`; every read-back takes `callMs`. Returns
+ * how many read-backs were made and how late the one that confirmed came.
+ */
+function polled(policy: VerifyPolicy, showsAfterMs: number, callMs = 50) {
+  const first = firstReadBackAfter('ibm-cloud', true, policy);
+  const state = { learns: 'ibm-cloud', waited: first > 0 };
+  let asked = first;
+  let reads = 1;
+  while (asked < showsAfterMs) {
+    asked += callMs + nextPause(state, asked + callMs, policy);
+    reads++;
+  }
+  return { reads, lateMs: asked - showsAfterMs };
+}
+
+describe('the pauses between read-backs of one change', () => {
+  const policy = (delays = new ReadBackDelays()): VerifyPolicy => ({ timeoutMs: 300_000, intervalMs: 50, delays });
+
+  it('grow by half the time waited while the system has no change confirmed yet: IAM taking 500 ms is found in five read-backs, not ten, at most half of it late', () => {
+    const { reads, lateMs } = polled(policy(), 500);
+    expect(reads).toBeLessThanOrEqual(5);
+    expect(lateMs).toBeLessThanOrEqual(250);
+    // A slow system is searched as quickly: 20 s in about a dozen read-backs.
+    expect(polled(policy(), 20_000).reads).toBeLessThanOrEqual(13);
+  });
+
+  it('are a tenth of the time waited once the system is known: a first read-back that came early is followed closely', () => {
+    const delays = new ReadBackDelays();
+    delays.confirmed('ibm-cloud', 500, { waited: false });
+    expect(nextPause({ learns: 'ibm-cloud', waited: true }, 560, policy(delays))).toBe(56);
+  });
+
+  it('wait until the change is due when another change of the system was confirmed meanwhile', () => {
+    const delays = new ReadBackDelays();
+    // This change's first read-back came at once (nothing known); then another step's change confirmed at 500 ms.
+    delays.confirmed('ibm-cloud', 500, { waited: false });
+    expect(nextPause({ learns: 'ibm-cloud', waited: false }, 100, policy(delays))).toBe(400);
   });
 });

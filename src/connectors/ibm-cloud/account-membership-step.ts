@@ -1,6 +1,9 @@
 import type { Finding, SignIns, StepCapabilities, StepContext } from '../connector.js';
+import type { Identity } from '../system.js';
 import type { IbmCloudClient } from './ibm-cloud-client.js';
 import { personScopedStep, removeEach } from './person-scoped-step.js';
+
+const membership = (identity: Identity): Finding => ({ id: identity.id, label: identity.label, detail: identity.detail });
 
 /**
  * Removes the person from the account itself, at the end: during the grace period they stay a
@@ -10,7 +13,9 @@ import { personScopedStep, removeEach } from './person-scoped-step.js';
 export function accountMembershipStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   return {
     ...personScopedStep(accountId, {
-      list: async (identity) => ((await client.isMember(accountId, identity.id)) ? [{ id: identity.id, label: identity.label, detail: identity.detail }] : []),
+      // The account's user list the identification read moments ago, while current: no call of its own.
+      // A read-back is never answered by a list read before it asked: it reads the one record.
+      list: async (identity) => ((await client.isMemberNow(accountId, identity.id)) ? [membership(identity)] : []),
       delete: { act: (ctx, _identity, found) => removeEach(found, (iamId) => client.removeUser(accountId, iamId, ctx.transactionId)) },
     }),
     signInsSince: (ctx, since) => signInsInLatestReport(client, accountId, ctx, since),

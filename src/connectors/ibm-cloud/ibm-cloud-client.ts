@@ -151,9 +151,7 @@ export class IbmCloudClient {
    */
   async findUsersByEmail(accountId: string, email: string, asker?: string): Promise<IbmUser[]> {
     const wanted = email.trim().toLowerCase();
-    const all = await this.sdk.userListings.list(accountId, asker, () =>
-      this.counted('list users', new UserManagementV1.UsersPager(this.sdk.users, { accountId }), accountId),
-    );
+    const all = await this.accountUsers(accountId, asker);
     return all
       .filter((u) => u.iam_id && u.email?.trim().toLowerCase() === wanted)
       .map((u) => ({
@@ -166,6 +164,25 @@ export class IbmCloudClient {
       }));
   }
 
+  /** Every user record of the account: one listing, shared and resumed like the other account-wide ones. */
+  private accountUsers(accountId: string, asker?: string): Promise<UserManagementV1.UserProfile[]> {
+    return this.sdk.userListings.list(accountId, asker, () =>
+      this.counted('list users', new UserManagementV1.UsersPager(this.sdk.users, { accountId }), accountId),
+    );
+  }
+
+  /**
+   * Whether the user is a member of the account: from the account's user list when the
+   * identification read it moments ago and it is still current (a record with exactly this IAM id),
+   * else one read of the user's record. Never a new listing of every page of the account's users
+   * for one person: in a bulk, each removal makes that list stale for the next person.
+   */
+  async isMemberNow(accountId: string, iamId: string): Promise<boolean> {
+    const listed = this.sdk.userListings.current(accountId);
+    return listed ? listed.some((u) => u.iam_id === iamId) : this.isMember(accountId, iamId);
+  }
+
+  /** One read of the user's record in the account (404: not a member), in any state. */
   async isMember(accountId: string, iamId: string): Promise<boolean> {
     return this.call('get user profile', () => absentIs404(() => this.sdk.users.getUserProfile({ accountId, iamId })), accountId);
   }

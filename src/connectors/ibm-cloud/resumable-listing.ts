@@ -7,7 +7,7 @@ export interface Pager<T> {
   getNext(): Promise<T[]>;
 }
 
-import { readsFresh } from '../read-fresh.js';
+import { listingObserver, readsFresh } from '../read-fresh.js';
 
 interface Listing<T> {
   pager?: Pager<T>;
@@ -29,6 +29,12 @@ export function onePage<T>(load: () => Promise<T[]>): Pager<T> {
   };
 }
 
+/** A listing's items with when its first page call was made (epoch ms). */
+interface Listed<T> {
+  items: T[];
+  begunAt: number;
+}
+
 /** A listing that failed part-way, kept for the askers who waited on it. */
 interface Broken<T> {
   listing: Listing<T>;
@@ -36,7 +42,7 @@ interface Broken<T> {
   waiting: Set<string>;
   /** Askers that came back and wait on the resumed listing. */
   joined: Set<string>;
-  resumed?: Promise<T[]>;
+  resumed?: Promise<Listed<T>>;
   timer: NodeJS.Timeout;
 }
 
@@ -60,12 +66,15 @@ interface Broken<T> {
  *   everyone else's in the same round, share it. Never one that began before the bot's own last
  *   change of the account in this process (`changed`), nor any that began before a read-back
  *   asked (`readingFresh`, src/connectors/read-fresh.ts).
+ * - **Told:** a look run under `observingListings` (src/connectors/read-fresh.ts) learns which
+ *   listing answered it, when it began, and whether it could still answer a caller now: a step
+ *   whose inventory found nothing ends verified by it while it is current.
  *
  * A key is an account's id, or the account's id, `|` and what the listing is narrowed to (a person).
  */
 export class ResumableListing<T> {
-  private readonly running = new Map<string, { promise: Promise<T[]>; begun: boolean; begunAt?: number; askers: Set<string> }>();
-  private readonly queued = new Map<string, { askers: Set<string>; promise: Promise<T[]> }>();
+  private readonly running = new Map<string, { promise: Promise<Listed<T>>; begun: boolean; begunAt?: number; askers: Set<string> }>();
+  private readonly queued = new Map<string, { askers: Set<string>; promise: Promise<Listed<T>> }>();
   /** Per key, every failed listing kept: under heavy faults one fails while another's askers wait on their retry. */
   private readonly broken = new Map<string, Set<Broken<T>>>();
   /** Per key, the latest finished listing, kept for `maxAgeMs`. */
@@ -96,12 +105,33 @@ export class ResumableListing<T> {
   }
 
   list(key: string, asker: string | undefined, open: () => Pager<T>): Promise<T[]> {
+    const observer = listingObserver();
+    return this.listed(key, asker, open).then(({ items, begunAt }) => {
+      observer?.({ begunAt, current: () => begunAt >= this.since(key, true) });
+      return items;
+    });
+  }
+
+  /**
+   * The finished listing under `key` that may answer a caller now (within the age, begun after the
+   * bot's last change; never for a read-back), without starting one: undefined when there is none.
+   * For a caller who can ask the system something narrower instead of reading the whole account.
+   */
+  current(key: string): T[] | undefined {
+    const done = this.done.get(key);
+    if (!done || done.begunAt < this.since(key, true)) return undefined;
+    const { begunAt } = done;
+    listingObserver()?.({ begunAt, current: () => begunAt >= this.since(key, true) });
+    return [...done.items];
+  }
+
+  private listed(key: string, asker: string | undefined, open: () => Pager<T>): Promise<Listed<T>> {
     const broken = asker === undefined ? undefined : [...(this.broken.get(key) ?? [])].find((b) => b.waiting.has(asker));
     // A kept listing is taken up whatever its age, never across a change made since it began.
     if (broken && (broken.listing.begunAt ?? Infinity) >= this.since(key, false)) return this.takeUp(key, broken, asker!);
     const since = this.since(key, true);
     const done = this.done.get(key);
-    if (done && done.begunAt >= since) return Promise.resolve([...done.items]);
+    if (done && done.begunAt >= since) return Promise.resolve({ items: [...done.items], begunAt: done.begunAt });
     const running = this.running.get(key);
     if (!running) return this.start(key, open, new Set(asker === undefined ? [] : [asker]));
     // Not begun yet: nothing of it was read before this caller asked. One already begun may still fail
@@ -114,8 +144,8 @@ export class ResumableListing<T> {
     // this caller too once it ends. Should it fail, or the bot change the account meanwhile, the caller asks again.
     const runningSince = running.begunAt;
     if (runningSince !== undefined && runningSince >= since) {
-      const again = () => this.list(key, asker, open);
-      return running.promise.then((items) => (this.changedSince(key) >= runningSince ? again() : [...items]), again);
+      const again = () => this.listed(key, asker, open);
+      return running.promise.then((listed) => (this.changedSince(key) >= runningSince ? again() : { ...listed, items: [...listed.items] }), again);
     }
     let next = this.queued.get(key);
     if (!next) {
@@ -131,21 +161,21 @@ export class ResumableListing<T> {
     return next.promise;
   }
 
-  private start(key: string, open: () => Pager<T>, askers: Set<string>): Promise<T[]> {
+  private start(key: string, open: () => Pager<T>, askers: Set<string>): Promise<Listed<T>> {
     const listing: Listing<T> = { items: [] };
-    const entry: { begun: boolean; begunAt?: number; askers: Set<string>; promise: Promise<T[]> } = {
+    const entry: { begun: boolean; begunAt?: number; askers: Set<string>; promise: Promise<Listed<T>> } = {
       begun: false,
       askers,
-      promise: undefined as unknown as Promise<T[]>,
+      promise: undefined as unknown as Promise<Listed<T>>,
     };
-    const promise: Promise<T[]> = new Promise<void>((resolve) => setImmediate(resolve))
+    const promise: Promise<Listed<T>> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(async () => {
         entry.begun = true;
         listing.begunAt = now();
         entry.begunAt = listing.begunAt;
         const items = await read(listing, open);
         this.remember(key, listing.begunAt!, items);
-        return items;
+        return { items, begunAt: listing.begunAt! };
       })
       .catch((err: unknown) => {
         this.keep(key, listing, askers);
@@ -189,15 +219,19 @@ export class ResumableListing<T> {
   }
 
   /** The kept listing for one of its askers: resumed by the first to come back, shared by the rest. */
-  private takeUp(key: string, broken: Broken<T>, asker: string): Promise<T[]> {
+  private takeUp(key: string, broken: Broken<T>, asker: string): Promise<Listed<T>> {
     broken.waiting.delete(asker);
     broken.joined.add(asker);
-    broken.resumed ??= read(broken.listing, () => broken.listing.pager!).catch((err: unknown) => {
-      // Failed again: kept once more, for everyone who joined and everyone still to come back.
-      this.forget(key, broken);
-      this.keep(key, broken.listing, new Set([...broken.joined, ...broken.waiting]));
-      throw err;
-    });
+    // It began when its first page was read, however long ago: a look told of it sees that age.
+    broken.resumed ??= read(broken.listing, () => broken.listing.pager!).then(
+      (items) => ({ items, begunAt: broken.listing.begunAt! }),
+      (err: unknown) => {
+        // Failed again: kept once more, for everyone who joined and everyone still to come back.
+        this.forget(key, broken);
+        this.keep(key, broken.listing, new Set([...broken.joined, ...broken.waiting]));
+        throw err;
+      },
+    );
     const resumed = broken.resumed;
     if (broken.waiting.size === 0)
       void resumed.then(

@@ -385,6 +385,7 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
             ? `nothing to ${s.phase === 'reinstate' ? 'restore' : 'remove'} (${escapeText(s.inventoryNote)})`
             : 'nothing found'
           : [...done, ...(absent ? [`${absent} already absent`] : []), ...(kept ? [kept] : [])].join(', ');
+      if (s.verification?.by === 'listing') return `${what}; verified by its listing`;
       const checks = s.verification?.checks ?? 1;
       return `${what}; verified by read-back${checks > 1 ? ` after ${checks} checks` : ''}`;
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readingFresh } from '../../../src/connectors/read-fresh.js';
 import type { StepContext } from '../../../src/connectors/connector.js';
 import { accountMembershipStep } from '../../../src/connectors/ibm-cloud/account-membership-step.js';
 import { ACME_PRODUCTION, JANE_EMAIL, SIM_IAM_IDS } from '../../../src/simulators/ibm-cloud/index.js';
@@ -56,5 +57,58 @@ describe("a re-scan's look at the person's sign-ins in the account's latest acti
     expect(sim.requests.filter((r) => r.path.startsWith('/v1/activity/')).map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /v1/activity/accounts/${ACME_PRODUCTION}/report/latest`,
     ]);
+  });
+});
+
+describe('whether the person is a member of the account', () => {
+  const asked = (sim: { requests: { method: string; path: string }[] }) =>
+    sim.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/v2/accounts/${ACME_PRODUCTION}/users`));
+
+  it("is read from the account's user list the identification read moments ago: the inventory asks IAM nothing more, and finds exactly her logins", async () => {
+    const { sim, client } = await simulator();
+    // The identification (or the preview) lists the account's users by email.
+    const found = await client.inAccount(ACME_PRODUCTION).findUsersByEmail(ACME_PRODUCTION, JANE_EMAIL);
+    expect(found.map((u) => u.iamId).sort()).toEqual([jane, janeSl].sort());
+    const listed = asked(sim).length;
+
+    const inventory = await accountMembershipStep(client.inAccount(ACME_PRODUCTION), ACME_PRODUCTION).inventory(ctx);
+
+    expect(inventory.found.map((f) => f.id).sort()).toEqual([jane, janeSl].sort());
+    expect(asked(sim)).toHaveLength(listed);
+  });
+
+  it("is read one login at a time once the bot changed the account's users since that list was read: never every page of the list again for one person", async () => {
+    const { sim, client } = await simulator();
+    await client.inAccount(ACME_PRODUCTION).findUsersByEmail(ACME_PRODUCTION, JANE_EMAIL);
+    // Someone else's run removed them from the account: the list no longer answers anyone.
+    expect(await client.removeUser(ACME_PRODUCTION, lookalike, 'tx-other')).toBe(true);
+    const before = asked(sim).length;
+
+    const inventory = await accountMembershipStep(client.inAccount(ACME_PRODUCTION), ACME_PRODUCTION).inventory(ctx);
+
+    expect(inventory.found.map((f) => f.id).sort()).toEqual([jane, janeSl].sort());
+    expect(
+      asked(sim)
+        .slice(before)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([jane, janeSl].map((id) => `/v2/accounts/${ACME_PRODUCTION}/users/${id}`).sort());
+  });
+
+  it("is read back one login at a time, never the whole user list again: a removal shows in the user's own record", async () => {
+    const { sim, client } = await simulator();
+    const step = accountMembershipStep(client.inAccount(ACME_PRODUCTION), ACME_PRODUCTION);
+    await step.inventory(ctx);
+    const before = asked(sim).length;
+
+    const readBack = await readingFresh(() => step.delete!.readBack(ctx, []));
+
+    expect(readBack.confirmed).toBe(false);
+    expect(
+      asked(sim)
+        .slice(before)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([jane, janeSl].map((id) => `/v2/accounts/${ACME_PRODUCTION}/users/${id}`).sort());
   });
 });

@@ -31,6 +31,10 @@ function awaitingReview(listing: Extract<VpcListing, { answered: true }>, email:
  */
 export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapabilities {
   const unavailable = vpcUnavailable(client, accountId);
+  const notReviewed = () =>
+    new PermanentError(
+      `the SSH keys of account ${accountId} were not reviewed: IBM records no creator, so an approver says which are theirs with *Review SSH keys…* in the checklist, then retries this step`,
+    );
   const reviewOf = (ctx: StepContext): Promise<VpcReview | undefined> => client.vpcReviews?.get(ctx.requestId, accountId) ?? Promise.resolve(undefined);
   const chosenStillListed = async (ctx: StepContext): Promise<{ listing: VpcListing; review?: VpcReview; found: Finding[] }> => {
     const [listing, review] = await Promise.all([vpcListing(client, accountId), reviewOf(ctx)]);
@@ -51,6 +55,8 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
     async inventory(ctx) {
       const { listing, review, found } = await chosenStillListed(ctx);
       if (!listing.answered) return { found, unchecked: listing.why };
+      // The deletion's look: nothing listed before the review is no finding that nothing is theirs.
+      if (ctx.phase === 'delete' && !review && listing.keys.length) throw notReviewed();
       if (!review) return { found, note: awaitingReview(listing, ctx.person.email) };
       return found.length
         ? { found }
@@ -73,11 +79,7 @@ export function sshKeysStep(client: IbmCloudClient, accountId: string): StepCapa
       },
       async readBack(ctx) {
         const { listing, review, found } = await chosenStillListed(ctx);
-        if (listing.answered && !review && listing.keys.length) {
-          throw new PermanentError(
-            `the SSH keys of account ${accountId} were not reviewed: IBM records no creator, so an approver says which are theirs with *Review SSH keys…* in the checklist, then retries this step`,
-          );
-        }
+        if (listing.answered && !review && listing.keys.length) throw notReviewed();
         return { confirmed: found.length === 0, remaining: found };
       },
     },
