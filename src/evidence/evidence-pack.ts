@@ -15,7 +15,7 @@ import {
   type StepProgress,
   type TrailRecord,
 } from '../runs/run-view.js';
-import { assuranceOf, type Assurance } from './assurance.js';
+import { assuranceOf, type Assurance, verifiedHow } from './assurance.js';
 import { exceptionsOf, type PackException } from './pack-exceptions.js';
 import { packPeople } from './pack-people.js';
 import type { Generator } from './generator-info.js';
@@ -423,20 +423,20 @@ function outcomeOf(view: RunView, request: OffboardRequest | undefined, everyEnd
       return { result, text: `Reinstatement by ${round.by ?? 'an approver'} at ${round.at}: ${items}; ${notVerified(steps, last.outcome)}`, ...base };
     }
     if (last.outcome === 'residual' && everyEnd) {
-      return { result: 'residual', text: `Residual access: ${notVerified(steps, 'residual')}. Every other step verified by read-back`, ...base };
+      return { result: 'residual', text: `Residual access: ${notVerified(steps, 'residual')}. Every other step ${verifiedHow(steps)}`, ...base };
     }
     if (last.outcome === 'unchecked') {
       const unchecked = steps.filter((s) => s.state === 'unchecked').map((s) => `${s.ref.title} in ${s.ref.scope} (${s.unchecked})`);
       const attested = steps.some((s) => s.state === 'attested') ? ' or attested' : '';
       return {
         result: 'unchecked',
-        text: `Not all steps verified: ${unchecked.length} step(s) not checked, the bot could not look there: ${unchecked.join('; ')}. Every other step verified by read-back${attested}`,
+        text: `Not all steps verified: ${unchecked.length} step(s) not checked, the bot could not look there: ${unchecked.join('; ')}. Every other step ${verifiedHow(steps)}${attested}`,
         ...base,
       };
     }
     if (last.outcome === 'attested') {
       const attested = steps.filter((s) => s.state === 'attested').map((s) => `${s.ref.title} by ${s.attestation!.by} at ${s.attestation!.at}`);
-      return { result: 'attested', text: `All steps verified by read-back or attested; attested, not verified: ${attested.join('; ')}`, ...base };
+      return { result: 'attested', text: `All steps ${verifiedHow(steps)} or attested; attested, not verified: ${attested.join('; ')}`, ...base };
     }
     return last.outcome === 'verified'
       ? { result: 'verified', text: 'All steps verified', ...base }
@@ -475,7 +475,7 @@ function notVerified(steps: StepProgress[], outcome: 'residual' | 'unchecked' | 
     }
     case 'attested': {
       const attested = steps.filter((s) => s.state === 'attested');
-      return `verified by read-back or attested; attested, not verified: ${attested.map((s) => `${s.ref.title} by ${s.attestation!.by} at ${s.attestation!.at}`).join('; ')}`;
+      return `${verifiedHow(steps)} or attested; attested, not verified: ${attested.map((s) => `${s.ref.title} by ${s.attestation!.by} at ${s.attestation!.at}`).join('; ')}`;
     }
   }
 }

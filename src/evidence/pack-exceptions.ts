@@ -92,7 +92,8 @@ export function exceptionsOf(trail: AuditRecord[], steps: StepProgress[]): PackE
 
 function resolutionOf(step: StepProgress | undefined, what: string): string {
   if (!step) return what;
-  if (step.state === 'verified') return `${what}; the step was then verified by read-back`;
+  if (step.state === 'verified')
+    return `${what}; the step was then ${step.verification?.by === 'listing' ? 'verified by its listing (nothing left to change)' : 'verified by read-back'}`;
   if (step.state === 'failed') return `${what}; the step is still failed: an approver can retry it once the cause is fixed`;
   return `${what}; the step is ${step.state}`;
 }

@@ -77,7 +77,7 @@ export function summaryPage(ctx: PdfContext): void {
     { size: 9.5 },
   );
   layout.paragraph(
-    'Assurance: verified by read-back (the system was read again and showed the change); acknowledged by the system (it accepted every change, no read-back confirmed it); attested by a person; residual / not verified (access may remain); not checked (the bot could not look in that scope: nothing there is vouched for).',
+    'Assurance: verified by read-back (the system was read again and showed the change); verified by its listing (the step changed nothing: its inventory, read at the time given, showed nothing left); acknowledged by the system (it accepted every change, no read-back confirmed it); attested by a person; residual / not verified (access may remain); not checked (the bot could not look in that scope: nothing there is vouched for).',
     { size: 8, color: COLORS.muted },
   );
   layout.gap(4);

@@ -254,7 +254,7 @@ describe('Hand over', () => {
 });
 
 describe('an account where the Resource Controller does not answer (not the one IBMCLOUD_API_KEY belongs to)', () => {
-  it('shows its service-credentials step "not checked" with why, never green; the round does not say all verified; the evidence states it; the same step in the key\'s own account is green by read-back', async () => {
+  it('shows its service-credentials step "not checked" with why, never green; the round does not say all verified; the evidence states it; the same step in the key\'s own account is green by its listing', async () => {
     const { stack, player, id, trail } = await disabledJane(janeLeaves('hand_over'));
     const staging = `ibm-cloud.${ACME_STAGING}.created-credentials`;
     const production = `ibm-cloud.${ACME_PRODUCTION}.created-credentials`;
@@ -306,7 +306,8 @@ describe('an account where the Resource Controller does not answer (not the one 
     expect(pack.outcome.access_ended_at).toBeNull();
     expect(pack.rounds[0]!.outcome).toBe('unchecked');
     expect(pack.steps.find((s) => s.id === staging)).toMatchObject({ state: 'unchecked', assurance: 'not_checked', unchecked: why });
-    expect(pack.steps.find((s) => s.id === production)).toMatchObject({ state: 'verified', assurance: 'verified_by_read_back' });
+    // It only listed what it keeps, changing nothing: verified by that listing, and the pack says so.
+    expect(pack.steps.find((s) => s.id === production)).toMatchObject({ state: 'verified', assurance: 'verified_by_listing' });
     expect(pack.steps.find((s) => s.id === production)).not.toHaveProperty('unchecked');
     expect(pack.exceptions).toContainEqual(
       expect.objectContaining({ kind: 'step_not_checked', subject: staging, detail: `could not look in its scope: ${why}` }),

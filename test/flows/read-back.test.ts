@@ -189,5 +189,12 @@ describe('a step that changed nothing is verified by the listing it read', () =>
     const text = (await extractText(await getDocumentProxy(new Uint8Array(pdf.bytes)), { mergePages: true })).text.replace(/\s+/g, ' ');
     expect(text).toContain('By its inventory listing, read at');
     expect(text).toContain('Verified by its inventory listing, read');
+    // The pack's JSON names how each step was confirmed, and its outcome never says only "by read-back".
+    const file = stack.slack.files.find((f) => f.filename.endsWith(`${id}.json`))!;
+    const pack = JSON.parse(Buffer.from(file.bytes).toString('utf8')) as { outcome: { text: string }; steps: { id: string; assurance: string }[] };
+    const assurance = new Map(pack.steps.map((s) => [s.id, s.assurance]));
+    for (const step of links) expect(assurance.get(step)).toBe('verified_by_listing');
+    for (const e of verified.filter((v) => acted.has(v.stepId))) expect(assurance.get(e.stepId)).toBe('verified_by_read_back');
+    expect(pack.outcome.text).toContain('verified by read-back, or by its listing where a step found nothing to change');
   });
 });
