@@ -2,7 +2,8 @@
  * Memory over 5 rounds of 100 people offboarded at once (bench/support/crowd-run.ts), of a
  * worker-only process (OFFBOARD_ROLE=worker) and then of an all-in-one process (OFFBOARD_ROLE=all,
  * which loads everything a process answering Slack does, its render thread among it, while the
- * bench's own web process takes Slack's requests): one process at a time, with the default settings
+ * bench's own web process takes Slack's requests): one process at a time, the compiled bot started
+ * as `npm start` starts it (bench/support/crowd-run.ts builds it first), with the default settings
  * and the --max-old-space-size=96 docs/operations.md gives, IBM
  * simulated at 50 ms per call plus 500 ms consistency delay. After each round
  * it prints the worker's resident set now and at its peak (/proc) and the lowest heap its /metrics shows

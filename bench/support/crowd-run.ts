@@ -3,6 +3,7 @@
  * a web process (this one, with the simulators) and `workers` worker processes of the bot on one
  * Redis, IBM Cloud simulated at `latencyMs` per call plus `consistencyDelayMs`.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
@@ -84,6 +85,11 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
     OFFBOARD_WORKER_CONCURRENCY: String(opts.concurrency),
     LOG_LEVEL: 'error',
   };
+  // The worker processes run what production runs (Dockerfile, `npm start`): the compiled JS, built
+  // from this tree first. Under tsx each would carry ~40 MiB of loader thread and compiled sources
+  // that production never has. BENCH_FROM_SOURCES=1 runs app/main.ts under tsx instead.
+  const compiled = !process.env.BENCH_FROM_SOURCES;
+  if (compiled) buildOnce();
   const workerPorts = await Promise.all(Array.from({ length: opts.workers }, () => freePort()));
   // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile of each worker process there when it stops.
   // BENCH_WORKER_NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2" passes options to node itself.
@@ -92,7 +98,9 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
     ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
     ...(process.env.BENCH_WORKER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
   ];
-  const workers = workerPorts.map((port) => spawnBot({ ...workerEnv, PORT: '0', OFFBOARD_METRICS_PORT: String(port) }, profile));
+  const workers = workerPorts.map((port) =>
+    spawnBot({ ...workerEnv, NODE_ENV: 'production', PORT: '0', OFFBOARD_METRICS_PORT: String(port) }, profile, { compiled }),
+  );
   const redis = new Redis(stack.config.redisUrl);
   const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));
   const player = new SlackPlayer(stack);
@@ -173,6 +181,15 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
       await stack.stop();
     },
   };
+}
+
+let built = false;
+
+/** `npm run build` (dist/ from this tree), once per bench process. */
+function buildOnce(): void {
+  if (built) return;
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  built = true;
 }
 
 /** CPU seconds so far of this process, the worker processes and redis-server. */

@@ -24,8 +24,7 @@ import { generatorInfo } from './generator-info.js';
 import { unnamedPeople } from './pack-people.js';
 import { signPack, signSummary, type PackManifest, type SigningKey } from './pack-signing.js';
 import { buildBatchSummary, summaryBasename } from './batch-summary.js';
-import { drawBatchSummaryPdf } from './batch-summary-pdf.js';
-import { renderJobs, type PackHead } from './render-jobs.js';
+import type { PackHead, renderJobs } from './render-jobs.js';
 
 export interface EvidenceOptions {
   /** Set: every pack carries a detached Ed25519 manifest. */
@@ -76,7 +75,9 @@ let lastRender: Promise<unknown> = Promise.resolve();
  * once would otherwise hold dozens of half-drawn PDFs in memory together.
  */
 function renderOnThisThread(job: Parameters<typeof renderJobs.pack>[0]): ReturnType<typeof renderJobs.pack> {
-  const turn = lastRender.then(() => renderJobs.pack(job));
+  // Imported on first use: pdfkit, fontkit and the drawing code are loaded by the process only if it
+  // draws here (a worker-only process); one answering Slack keeps them on its render thread alone.
+  const turn = lastRender.then(async () => (await import('./render-jobs.js')).renderJobs.pack(job));
   lastRender = turn.catch(() => undefined);
   return turn;
 }
@@ -297,6 +298,8 @@ export class EvidencePublisher {
     });
     const json = canonicalJson(summary);
     const sha256 = sha256Hex(json);
+    // Imported on first use, as renderOnThisThread does: a process that never draws a summary never loads pdfkit for it.
+    const { drawBatchSummaryPdf } = await import('./batch-summary-pdf.js');
     const pdf = await drawBatchSummaryPdf(summary, { jsonSha256: sha256, keyId: this.keyId });
     const base = summaryBasename(batchId);
     const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };

@@ -56,6 +56,28 @@ describe('the evidence render thread', () => {
     await thread.close();
   });
 
+  it('keeps its thread while jobs keep coming, ends it once idle for idleMs, and starts a new one for the next job', async () => {
+    const thread = new RenderThread(new URL('./fixtures/which-thread.mjs', import.meta.url), { idleMs: 300 });
+    const pack = packOf();
+    const which = async () => (await thread.run('pdf', { pack, integrity: integrity(pack) })) as unknown as { threadId: number };
+    const first = await which();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await which()).threadId).toBe(first.threadId);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect((await which()).threadId).not.toBe(first.threadId);
+    await thread.close();
+  });
+
+  it("caps the thread's young generation, which V8 would otherwise let grow to 48 MiB of mostly garbage", async () => {
+    const thread = new RenderThread(new URL('./fixtures/which-thread.mjs', import.meta.url));
+    const pack = packOf();
+    const { resourceLimits } = (await thread.run('pdf', { pack, integrity: integrity(pack) })) as unknown as {
+      resourceLimits: { maxYoungGenerationSizeMb: number };
+    };
+    expect(resourceLimits.maxYoungGenerationSizeMb).toBeLessThanOrEqual(12);
+    await thread.close();
+  });
+
   it('rejects jobs in flight when closed', async () => {
     const thread = new RenderThread(new URL('../../src/evidence/render-worker.mjs', import.meta.url));
     const pack = packOf();
