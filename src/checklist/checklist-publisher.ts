@@ -77,14 +77,15 @@ export class ChecklistPublisher {
     const [request, stored] = await Promise.all([this.store.mustGet(requestId), this.audit.chain(requestId)]);
     if (!request.approvalMessage) throw new RetryableError(`checklist of ${requestId}: the approval message is not posted yet`);
     const view = runView(recordsOf(stored.entries));
-    // Checked at every render: what the checklist shows is only as good as the trail it is drawn from.
-    const verdict = verifyChain(requestId, stored.entries, stored.head);
     const atOnce = writtenAtOnce(request, view);
     const last = this.tried.get(requestId);
     if (spaced && last && !atOnce) {
       const at = last.at + (last.tries <= 1 ? this.spacing.firstMs : this.spacing.everyMs);
       if (at > this.now()) return { kind: 'later', at };
     }
+    // Checked at every render (never for a refresh put off, which renders nothing): what the
+    // checklist shows is only as good as the trail it is drawn from.
+    const verdict = verifyChain(requestId, stored.entries, stored.head);
     const message = checklistMessage(request, view, verdict.intact ? {} : { chainBroken: chainCheck(verdict).detail! });
     const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
     const tries = atOnce ? 1 : (last?.tries ?? 0) + 1;

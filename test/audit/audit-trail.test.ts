@@ -114,6 +114,71 @@ describe('the hash-chained audit trail', () => {
   }, 30_000);
 });
 
+/** The XRANGE commands Redis receives on `key` while `during` runs: the range each one asked for. */
+async function rangesAsked(key: string, during: () => Promise<unknown>): Promise<string[][]> {
+  const monitor = await new Redis(inject('redisUrl')).monitor();
+  const asked: string[][] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'xrange' && args[1] === key) asked.push(args.slice(2));
+  });
+  try {
+    await during();
+    // MONITOR reports a command after it ran: one more round trip lets the last ones arrive.
+    await redis.ping();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    monitor.disconnect();
+  }
+  return asked;
+}
+
+describe('reading a trail for a run', () => {
+  it('reads on from the last entry it read, and gives what a fresh read of the whole trail gives', async () => {
+    const { prefix, key, trail } = await recordedTrail(4);
+    const first = await trail.read(request.id);
+    const lastSeq = first.at(-1)!.seq;
+    await trail.append(request.id, { type: 'step.started', stepId: 'ibm-cloud.acct.later', attempt: 2 });
+    let again: Awaited<ReturnType<AuditTrail['read']>> = [];
+    const asked = await rangesAsked(key, async () => {
+      again = await trail.read(request.id);
+    });
+    // One range, starting right after the entry read before: the four already read are not fetched again.
+    const [ms, n] = lastSeq.split('-');
+    expect(asked).toEqual([[`${ms}-${Number(n) + 1}`, '+']]);
+    expect(again).toEqual(await new AuditTrail(redis, new Keys(prefix)).read(request.id));
+    expect(again.map((r) => r.type === 'step.started' && r.stepId)).toEqual([
+      ...first.map((r) => r.type === 'step.started' && r.stepId),
+      'ibm-cloud.acct.later',
+    ]);
+  });
+
+  it('reads the whole trail again when entries it read are gone, or the next entry does not link to the last one read', async () => {
+    const { prefix, key, trail } = await recordedTrail(5);
+    await trail.read(request.id);
+    await rewrite(key, (e) => e.filter((_, i) => i !== 2));
+    expect(await trail.read(request.id)).toEqual(await new AuditTrail(redis, new Keys(prefix)).read(request.id));
+    expect(await trail.read(request.id)).toHaveLength(4);
+
+    const other = await recordedTrail(3);
+    await other.trail.read(request.id);
+    // The stream made again with one entry more, every id before the last one read: nothing after it, yet more entries than read.
+    await rewrite(other.key, (e) => [...e, forgedAfter(e[0]![1])]);
+    const whole = await other.trail.read(request.id);
+    expect(whole).toEqual(await new AuditTrail(redis, new Keys(other.prefix)).read(request.id));
+    expect(whole.map((r) => r.seq)).toEqual(['1-0', '2-0', '3-0', '4-0']);
+  });
+
+  it('hands every caller records none of them can change', async () => {
+    const { trail } = await recordedTrail(2);
+    const records = await trail.read(request.id);
+    expect(() => {
+      (records[0] as { type: string }).type = 'step.verified';
+    }).toThrow(TypeError);
+    records.pop();
+    expect(await trail.read(request.id)).toHaveLength(2);
+  });
+});
+
 describe('npm run verify on an exported pack', () => {
   const pack = buildEvidencePack({ requestId: request.id, round: 1, entries: run().entries, generator: GENERATOR });
   const json = canonicalJson(pack);
