@@ -78,6 +78,26 @@ describe('the hash-chained audit trail', () => {
     expect(verifyChain(request.id, entries, head)).toMatchObject({ intact: true, entries: 40 });
   });
 
+  it('gives the same verdict checked on from a part known intact as checked whole, whatever broke after it', () => {
+    const records = Array.from({ length: 8 }, (_, i) => ({
+      seq: `${i + 1}-0`,
+      at: `2026-01-01T00:00:0${i}.000Z`,
+      event: { type: 'step.started', stepId: `s${i}`, attempt: 1 },
+    }));
+    const entries = linkEntries(request.id, records);
+    const known = { entries: 3, head: entries[2]!.hash };
+    const head = { head: entries.at(-1)!.hash, length: entries.length };
+    const broken = [
+      entries,
+      entries.map((e, i) => (i === 5 ? { ...e, event: { ...e.event, attempt: 9 } } : e)),
+      entries.filter((_, i) => i !== 5),
+      [...entries.slice(0, 4), entries[5]!, entries[4]!, ...entries.slice(6)],
+      entries.slice(0, -2),
+    ];
+    for (const chain of broken) expect(verifyChain(request.id, chain, head, known)).toEqual(verifyChain(request.id, chain, head));
+    expect(verifyChain(request.id, broken[1]!, head, known)).toMatchObject({ intact: false, kind: 'changed', index: 5 });
+  });
+
   it('is reported intact by npm run verify', async () => {
     const { prefix } = await recordedTrail();
     const result = await verify([request.id], prefix);
