@@ -65,6 +65,8 @@ export interface StoredChain {
  * `npm run verify`.
  */
 export class AuditTrail {
+  /** Per trail, the last append this process has under way: the next one waits for it. */
+  private readonly appending = new Map<string, Promise<void>>();
   /** The trails read so far, least recently read first, and how many records they hold in all. */
   private readonly tails = new Map<string, Tail>();
   private kept = 0;
@@ -92,12 +94,37 @@ export class AuditTrail {
     return this.write(requestId, event, fact);
   }
 
-  private async write(requestId: string, event: AuditEvent, fact?: string): Promise<AuditRecord | undefined> {
+  private write(requestId: string, event: AuditEvent, fact?: string): Promise<AuditRecord | undefined> {
     const at = this.now().toISOString();
     const masked = redactRecord(event);
     const json = JSON.stringify(masked);
     // The hash covers the event as it will be read back, so it is computed from the stored text.
     const stored = JSON.parse(json) as Record<string, unknown>;
+    // This process's appends to one trail go one after another. Racing each other they mostly lost
+    // (the head moved under them) and linked, hashed and sent again: with a person's steps at once,
+    // six attempts per entry. Other processes' appends are still raced, and linked again below.
+    const turn = this.appending.get(requestId);
+    const mine = (turn ?? Promise.resolve()).then(() => this.link(requestId, at, masked, json, stored, fact));
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.appending.set(requestId, settled);
+    void settled.then(() => {
+      if (this.appending.get(requestId) === settled) this.appending.delete(requestId);
+    });
+    return mine;
+  }
+
+  /** Links the entry to the trail's head, and again to the new head as long as other appends move it. */
+  private async link(
+    requestId: string,
+    at: string,
+    masked: AuditEvent,
+    json: string,
+    stored: Record<string, unknown>,
+    fact: string | undefined,
+  ): Promise<AuditRecord | undefined> {
     const genesis = genesisHash(requestId);
     let prev = (await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesis;
     const call = randomUUID();

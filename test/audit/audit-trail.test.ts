@@ -78,6 +78,16 @@ describe('the hash-chained audit trail', () => {
     expect(verifyChain(request.id, entries, head)).toMatchObject({ intact: true, entries: 40 });
   });
 
+  it('links each of many appends at once from one process on its first try', async () => {
+    const { key, trail } = await recordedTrail(1);
+    const scripts = await commandsOn('evalsha', key, () =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => trail.append(request.id, { type: 'step.started', stepId: `s${i}`, attempt: 1 }))),
+    );
+    expect(scripts).toHaveLength(20);
+    const { entries, head } = await trail.chain(request.id);
+    expect(verifyChain(request.id, entries, head)).toMatchObject({ intact: true, entries: 21 });
+  });
+
   it('gives the same verdict checked on from a part known intact as checked whole, whatever broke after it', () => {
     const records = Array.from({ length: 8 }, (_, i) => ({
       seq: `${i + 1}-0`,
@@ -134,12 +144,13 @@ describe('the hash-chained audit trail', () => {
   }, 30_000);
 });
 
-/** The XRANGE commands Redis receives on `key` while `during` runs: the range each one asked for. */
-async function rangesAsked(key: string, during: () => Promise<unknown>): Promise<string[][]> {
+/** The `command`s Redis receives naming `key` while `during` runs: the arguments after the key. */
+async function commandsOn(command: string, key: string, during: () => Promise<unknown>): Promise<string[][]> {
   const monitor = await new Redis(inject('redisUrl')).monitor();
   const asked: string[][] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'xrange' && args[1] === key) asked.push(args.slice(2));
+    const at = args.indexOf(key);
+    if (args[0]?.toLowerCase() === command && at > 0) asked.push(args.slice(at + 1));
   });
   try {
     await during();
@@ -159,7 +170,7 @@ describe('reading a trail for a run', () => {
     const lastSeq = first.at(-1)!.seq;
     await trail.append(request.id, { type: 'step.started', stepId: 'ibm-cloud.acct.later', attempt: 2 });
     let again: Awaited<ReturnType<AuditTrail['read']>> = [];
-    const asked = await rangesAsked(key, async () => {
+    const asked = await commandsOn('xrange', key, async () => {
       again = await trail.read(request.id);
     });
     // One range, starting right after the entry read before: the four already read are not fetched again.
