@@ -65,6 +65,12 @@ export interface StoredChain {
  * `npm run verify`.
  */
 export class AuditTrail {
+  /** Per trail, the last append this process has under way: the next one waits for it. */
+  private readonly appending = new Map<string, Promise<void>>();
+  /** The trails read so far, least recently read first, and how many records they hold in all. */
+  private readonly tails = new Map<string, Tail>();
+  private kept = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -88,12 +94,37 @@ export class AuditTrail {
     return this.write(requestId, event, fact);
   }
 
-  private async write(requestId: string, event: AuditEvent, fact?: string): Promise<AuditRecord | undefined> {
+  private write(requestId: string, event: AuditEvent, fact?: string): Promise<AuditRecord | undefined> {
     const at = this.now().toISOString();
     const masked = redactRecord(event);
     const json = JSON.stringify(masked);
     // The hash covers the event as it will be read back, so it is computed from the stored text.
     const stored = JSON.parse(json) as Record<string, unknown>;
+    // This process's appends to one trail go one after another. Racing each other they mostly lost
+    // (the head moved under them) and linked, hashed and sent again: with a person's steps at once,
+    // six attempts per entry. Other processes' appends are still raced, and linked again below.
+    const turn = this.appending.get(requestId);
+    const mine = (turn ?? Promise.resolve()).then(() => this.link(requestId, at, masked, json, stored, fact));
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.appending.set(requestId, settled);
+    void settled.then(() => {
+      if (this.appending.get(requestId) === settled) this.appending.delete(requestId);
+    });
+    return mine;
+  }
+
+  /** Links the entry to the trail's head, and again to the new head as long as other appends move it. */
+  private async link(
+    requestId: string,
+    at: string,
+    masked: AuditEvent,
+    json: string,
+    stored: Record<string, unknown>,
+    fact: string | undefined,
+  ): Promise<AuditRecord | undefined> {
     const genesis = genesisHash(requestId);
     let prev = (await this.redis.hget(this.headKey(requestId), 'hash')) ?? genesis;
     const call = randomUUID();
@@ -119,26 +150,114 @@ export class AuditTrail {
     return { keys: [this.keys.audit(requestId), this.headKey(requestId)], args: [at, json, prev, entryHash(prev, at, JSON.parse(json))] };
   }
 
+  /**
+   * The trail's records, in order, for deciding what a run does next. A trail this process read
+   * before is read on from where that read ended: a step job reads its request's trail at every
+   * execution, and reading and parsing all of it each time cost a bulk run more CPU than anything
+   * else the bot does between its calls. The part already read is taken as it was, since entries
+   * are only ever added: an edit behind the bot's back is for `chain()` to find (the checklist and
+   * the evidence verify the whole chain), and a trail that did not grow from where it ended (fewer
+   * entries than read, or a new entry not linked to the last one read) is read again whole.
+   * The records are shared between callers and frozen.
+   */
   async read(requestId: string): Promise<AuditRecord[]> {
-    const { entries } = await this.chain(requestId);
-    return entries.map((e) => ({ ...(e.event as AuditEvent), seq: e.seq, at: e.at }));
+    const known = this.tails.get(requestId);
+    if (!known) return [...this.keep(requestId, (await this.readFrom(requestId)).map(recordOf), undefined)];
+    // Oldest first: a trail read again moves to the end, the least recently read is dropped first.
+    this.tails.delete(requestId);
+    this.tails.set(requestId, known);
+    const [added, length] = await Promise.all([this.readFrom(requestId, nextSeq(known.seq)), this.redis.xlen(this.keys.audit(requestId))]);
+    const grown = length === known.records.length + added.length && (!added.length || added[0]!.prev === known.hash);
+    if (!grown) {
+      this.forget(requestId);
+      return this.read(requestId);
+    }
+    return [...this.keep(requestId, added.map(recordOf), known)];
   }
 
-  /** The entries with their links, for the evidence pack and for verification. */
+  /** The entries with their links, for the evidence pack and for verification: always all of them, as stored now. */
   async chain(requestId: string): Promise<StoredChain> {
-    const [entries, head] = await Promise.all([this.redis.xrange(this.keys.audit(requestId), '-', '+'), this.redis.hgetall(this.headKey(requestId))]);
+    const [entries, head] = await Promise.all([this.readFrom(requestId), this.redis.hgetall(this.headKey(requestId))]);
     return {
-      entries: entries.map(([seq, fields]) => {
-        const f = Object.fromEntries(pairs(fields));
-        return { seq, at: f.at ?? '', event: JSON.parse(f.event ?? '{}') as Record<string, unknown>, prev: f.prev ?? '', hash: f.hash ?? '' };
-      }),
+      entries,
       ...(head.hash ? { head: { head: head.hash, length: Number(head.length ?? 0) } } : {}),
     };
+  }
+
+  /** The stored entries from stream id `from` on (all of them by default). */
+  private async readFrom(requestId: string, from = '-'): Promise<ChainEntry[]> {
+    const entries = await this.redis.xrange(this.keys.audit(requestId), from, '+');
+    return entries.map(([seq, fields]) => {
+      const f = Object.fromEntries(pairs(fields));
+      return { seq, at: f.at ?? '', event: JSON.parse(f.event ?? '{}') as Record<string, unknown>, prev: f.prev ?? '', hash: f.hash ?? '' };
+    });
+  }
+
+  /** Remembers the trail read so far (`known` and what followed it), within the bound on records kept. */
+  private keep(requestId: string, added: { record: AuditRecord; hash: string }[], known: Tail | undefined): readonly AuditRecord[] {
+    const last = added.at(-1);
+    if (!last) return known?.records ?? [];
+    const records = [...(known?.records ?? []), ...added.map((a) => deepFreeze(a.record))];
+    const current = this.tails.get(requestId);
+    // Two reads of one trail at once: the one that read further is kept.
+    if (!current || compareSeq(current.seq, last.record.seq) < 0) {
+      this.kept += records.length - (current?.records.length ?? 0);
+      this.tails.delete(requestId);
+      this.tails.set(requestId, { records, seq: last.record.seq, hash: last.hash });
+      for (const id of this.tails.keys()) {
+        if (this.kept <= MAX_KEPT_RECORDS || id === requestId) break;
+        this.forget(id);
+      }
+    }
+    return records;
+  }
+
+  private forget(requestId: string): void {
+    this.kept -= this.tails.get(requestId)?.records.length ?? 0;
+    this.tails.delete(requestId);
   }
 
   private headKey(requestId: string): string {
     return `${this.keys.audit(requestId)}:head`;
   }
+}
+
+/** A trail as this process last read it: its records and the stream id and hash of the last one. */
+interface Tail {
+  records: readonly AuditRecord[];
+  seq: string;
+  hash: string;
+}
+
+/**
+ * The records kept of trails read before, across requests: about 60 people's runs (one is about 80
+ * entries, 700 bytes each once parsed), some 3.5 MB of heap, enough for the requests whose steps
+ * a worker runs at once.
+ */
+const MAX_KEPT_RECORDS = 5_000;
+
+const recordOf = (e: ChainEntry): { record: AuditRecord; hash: string } => ({ record: { ...(e.event as AuditEvent), seq: e.seq, at: e.at }, hash: e.hash });
+
+/** The first stream id after `seq` ("<ms>-<n>"), for XRANGE from it on (Redis before 6.2 has no exclusive ranges). */
+function nextSeq(seq: string): string {
+  const [ms, n] = seq.split('-');
+  return `${ms}-${BigInt(n ?? '0') + 1n}`;
+}
+
+/** Orders stream ids ("<ms>-<n>") as Redis does. */
+function compareSeq(a: string, b: string): number {
+  const [am, an] = a.split('-').map(BigInt);
+  const [bm, bn] = b.split('-').map(BigInt);
+  return am! !== bm! ? (am! < bm! ? -1 : 1) : an! === bn! ? 0 : an! < bn! ? -1 : 1;
+}
+
+/** Records are shared by every caller of `read`: none may change what another one sees. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function* pairs(flat: string[]): Generator<[string, string]> {

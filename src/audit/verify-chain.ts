@@ -16,15 +16,21 @@ export type ChainVerdict =
     };
 
 /**
- * Recomputes the chain. An entry whose content no longer gives its hash was changed; one whose link
+ * Recomputes the chain (from the entry after `known`, when the caller knows that far to be intact). An entry whose content no longer gives its hash was changed; one whose link
  * points at no entry follows a removed one; one that the next entry skips over was inserted; one
  * that links to an entry further on was moved. `expected` (the head and length recorded beside the
  * stream, or signed in a manifest) catches entries cut from the end, which no link can show.
  */
-export function verifyChain(requestId: string, entries: readonly ChainEntry[], expected?: { head: string; length: number }): ChainVerdict {
+export function verifyChain(
+  requestId: string,
+  entries: readonly ChainEntry[],
+  expected?: { head: string; length: number },
+  known?: { entries: number; head: string },
+): ChainVerdict {
   const hashes = new Map(entries.map((e, i) => [e.hash, i]));
-  let prev = genesisHash(requestId);
-  for (let i = 0; i < entries.length; i++) {
+  // `known`: the first entries are, unchanged, ones found intact before and ending at `head`; the rest is checked as ever.
+  let prev = known ? known.head : genesisHash(requestId);
+  for (let i = known?.entries ?? 0; i < entries.length; i++) {
     const e = entries[i]!;
     const broken = (kind: ChainBreak, detail: string): ChainVerdict => ({ intact: false, kind, index: i, seq: e.seq, detail });
     if (e.prev !== prev) {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
-import type { AuditTrail } from '../audit/audit-trail.js';
+import type { AuditTrail, StoredChain } from '../audit/audit-trail.js';
 import { RetryableError } from '../connectors/step-errors.js';
 import type { OffboardRequest } from '../requests/request.js';
 import type { RequestStore } from '../requests/request-store.js';
 import { classifySlackError } from '../slack/classify-slack-error.js';
-import { verifyChain } from '../audit/verify-chain.js';
+import { verifyChain, type ChainVerdict } from '../audit/verify-chain.js';
 import { chainCheck } from '../evidence/evidence-pack.js';
 import { checklistMessage } from '../slack/blocks/checklist-message.js';
 import type { PostedMessages } from '../slack/posted-messages.js';
@@ -52,6 +52,8 @@ export interface ChecklistPublisherOptions {
  */
 export class ChecklistPublisher {
   private readonly tried = new Map<string, LastTry>();
+  /** Per request, how far its chain was last found intact (at most 1000 requests, the oldest dropped first). */
+  private readonly verified = new Map<string, { entries: number; head: string; digest: string }>();
 
   private readonly store: RequestStore;
   private readonly audit: AuditTrail;
@@ -77,14 +79,15 @@ export class ChecklistPublisher {
     const [request, stored] = await Promise.all([this.store.mustGet(requestId), this.audit.chain(requestId)]);
     if (!request.approvalMessage) throw new RetryableError(`checklist of ${requestId}: the approval message is not posted yet`);
     const view = runView(recordsOf(stored.entries));
-    // Checked at every render: what the checklist shows is only as good as the trail it is drawn from.
-    const verdict = verifyChain(requestId, stored.entries, stored.head);
     const atOnce = writtenAtOnce(request, view);
     const last = this.tried.get(requestId);
     if (spaced && last && !atOnce) {
       const at = last.at + (last.tries <= 1 ? this.spacing.firstMs : this.spacing.everyMs);
       if (at > this.now()) return { kind: 'later', at };
     }
+    // Checked at every render (never for a refresh put off, which renders nothing): what the
+    // checklist shows is only as good as the trail it is drawn from.
+    const verdict = this.verify(requestId, stored);
     const message = checklistMessage(request, view, verdict.intact ? {} : { chainBroken: chainCheck(verdict).detail! });
     const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
     const tries = atOnce ? 1 : (last?.tries ?? 0) + 1;
@@ -115,6 +118,31 @@ export class ChecklistPublisher {
   async writtenAtOnce(requestId: string): Promise<boolean> {
     const [request, trail] = await Promise.all([this.store.mustGet(requestId), this.audit.read(requestId)]);
     return writtenAtOnce(request, runView(trail));
+  }
+
+  /**
+   * The chain's verdict, recomputed from the end of what this process last found intact when the
+   * entries up to there are still exactly those (the same digest of their stored content): a
+   * running round's trail is verified at each render, and its entries' hashes need recomputing
+   * only once each. Any change to an entry verified before makes the digest differ, and then the
+   * whole chain is recomputed.
+   */
+  private verify(requestId: string, stored: StoredChain): ChainVerdict {
+    const before = this.verified.get(requestId);
+    const digest = createHash('sha256');
+    let same = false;
+    for (let i = 0; i < stored.entries.length; i++) {
+      if (before && i === before.entries) same = digest.copy().digest('hex') === before.digest;
+      digest.update(JSON.stringify(stored.entries[i]));
+    }
+    if (before && before.entries === stored.entries.length) same = digest.copy().digest('hex') === before.digest;
+    const verdict = verifyChain(requestId, stored.entries, stored.head, same ? before : undefined);
+    this.verified.delete(requestId);
+    if (verdict.intact) {
+      if (this.verified.size >= 1000) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(requestId, { entries: verdict.entries, head: verdict.head, digest: digest.digest('hex') });
+    }
+    return verdict;
   }
 
   private remember(requestId: string, last: LastTry): void {

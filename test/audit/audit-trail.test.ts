@@ -78,6 +78,36 @@ describe('the hash-chained audit trail', () => {
     expect(verifyChain(request.id, entries, head)).toMatchObject({ intact: true, entries: 40 });
   });
 
+  it('links each of many appends at once from one process on its first try', async () => {
+    const { key, trail } = await recordedTrail(1);
+    const scripts = await commandsOn('evalsha', key, () =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => trail.append(request.id, { type: 'step.started', stepId: `s${i}`, attempt: 1 }))),
+    );
+    expect(scripts).toHaveLength(20);
+    const { entries, head } = await trail.chain(request.id);
+    expect(verifyChain(request.id, entries, head)).toMatchObject({ intact: true, entries: 21 });
+  });
+
+  it('gives the same verdict checked on from a part known intact as checked whole, whatever broke after it', () => {
+    const records = Array.from({ length: 8 }, (_, i) => ({
+      seq: `${i + 1}-0`,
+      at: `2026-01-01T00:00:0${i}.000Z`,
+      event: { type: 'step.started', stepId: `s${i}`, attempt: 1 },
+    }));
+    const entries = linkEntries(request.id, records);
+    const known = { entries: 3, head: entries[2]!.hash };
+    const head = { head: entries.at(-1)!.hash, length: entries.length };
+    const broken = [
+      entries,
+      entries.map((e, i) => (i === 5 ? { ...e, event: { ...e.event, attempt: 9 } } : e)),
+      entries.filter((_, i) => i !== 5),
+      [...entries.slice(0, 4), entries[5]!, entries[4]!, ...entries.slice(6)],
+      entries.slice(0, -2),
+    ];
+    for (const chain of broken) expect(verifyChain(request.id, chain, head, known)).toEqual(verifyChain(request.id, chain, head));
+    expect(verifyChain(request.id, broken[1]!, head, known)).toMatchObject({ intact: false, kind: 'changed', index: 5 });
+  });
+
   it('is reported intact by npm run verify', async () => {
     const { prefix } = await recordedTrail();
     const result = await verify([request.id], prefix);
@@ -112,6 +142,72 @@ describe('the hash-chained audit trail', () => {
     await rewrite(key, (e) => e.slice(0, -2));
     expect((await verify([request.id], prefix)).code).toBe(11);
   }, 30_000);
+});
+
+/** The `command`s Redis receives naming `key` while `during` runs: the arguments after the key. */
+async function commandsOn(command: string, key: string, during: () => Promise<unknown>): Promise<string[][]> {
+  const monitor = await new Redis(inject('redisUrl')).monitor();
+  const asked: string[][] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    const at = args.indexOf(key);
+    if (args[0]?.toLowerCase() === command && at > 0) asked.push(args.slice(at + 1));
+  });
+  try {
+    await during();
+    // MONITOR reports a command after it ran: one more round trip lets the last ones arrive.
+    await redis.ping();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    monitor.disconnect();
+  }
+  return asked;
+}
+
+describe('reading a trail for a run', () => {
+  it('reads on from the last entry it read, and gives what a fresh read of the whole trail gives', async () => {
+    const { prefix, key, trail } = await recordedTrail(4);
+    const first = await trail.read(request.id);
+    const lastSeq = first.at(-1)!.seq;
+    await trail.append(request.id, { type: 'step.started', stepId: 'ibm-cloud.acct.later', attempt: 2 });
+    let again: Awaited<ReturnType<AuditTrail['read']>> = [];
+    const asked = await commandsOn('xrange', key, async () => {
+      again = await trail.read(request.id);
+    });
+    // One range, starting right after the entry read before: the four already read are not fetched again.
+    const [ms, n] = lastSeq.split('-');
+    expect(asked).toEqual([[`${ms}-${Number(n) + 1}`, '+']]);
+    expect(again).toEqual(await new AuditTrail(redis, new Keys(prefix)).read(request.id));
+    expect(again.map((r) => r.type === 'step.started' && r.stepId)).toEqual([
+      ...first.map((r) => r.type === 'step.started' && r.stepId),
+      'ibm-cloud.acct.later',
+    ]);
+  });
+
+  it('reads the whole trail again when entries it read are gone, or the next entry does not link to the last one read', async () => {
+    const { prefix, key, trail } = await recordedTrail(5);
+    await trail.read(request.id);
+    await rewrite(key, (e) => e.filter((_, i) => i !== 2));
+    expect(await trail.read(request.id)).toEqual(await new AuditTrail(redis, new Keys(prefix)).read(request.id));
+    expect(await trail.read(request.id)).toHaveLength(4);
+
+    const other = await recordedTrail(3);
+    await other.trail.read(request.id);
+    // The stream made again with one entry more, every id before the last one read: nothing after it, yet more entries than read.
+    await rewrite(other.key, (e) => [...e, forgedAfter(e[0]![1])]);
+    const whole = await other.trail.read(request.id);
+    expect(whole).toEqual(await new AuditTrail(redis, new Keys(other.prefix)).read(request.id));
+    expect(whole.map((r) => r.seq)).toEqual(['1-0', '2-0', '3-0', '4-0']);
+  });
+
+  it('hands every caller records none of them can change', async () => {
+    const { trail } = await recordedTrail(2);
+    const records = await trail.read(request.id);
+    expect(() => {
+      (records[0] as { type: string }).type = 'step.verified';
+    }).toThrow(TypeError);
+    records.pop();
+    expect(await trail.read(request.id)).toHaveLength(2);
+  });
 });
 
 describe('npm run verify on an exported pack', () => {
