@@ -79,7 +79,7 @@ describe('reminders of open rotation tasks', () => {
     const reminded = eventsOf(await readTrail(stack, id), 'rotation.reminded');
     expect(reminded.filter((e) => e.to === 'requester')).toHaveLength(1);
     expect(reminded.filter((e) => e.to === 'successor').length).toBe(said);
-    expect(reminded[0]!.itemIds.sort()).toEqual(tasks.map((t) => t.id).sort());
+    expect([...reminded[0]!.itemIds].sort()).toEqual(tasks.map((t) => t.id).sort());
   });
 
   it('with no successor in Slack, remind the approvers in the request thread instead', async () => {
