@@ -108,33 +108,34 @@ export class EvidencePublisher {
 
   /** Throws (classified) when Slack does not take the files, so the finishing job is retried. */
   async publish(requestId: string, round: number): Promise<void> {
-    const { audit, store } = this.deps;
-    let stored = await audit.chain(requestId);
+    const { audit } = this.deps;
+    const stored = await audit.chain(requestId);
     if (runView(recordsOf(stored.entries)).reports.some((e) => e.round === round)) return;
-    const request = await store.mustGet(requestId);
+    const { rendered, files } = await this.renderAndPlace(
+      requestId,
+      round,
+      stored,
+      1,
+      (r) =>
+        `Evidence pack for ${requestId}: the PDF to read, the JSON to check (npm run verify), ${r.manifest ? `signed with key ${r.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${r.sha256}.`,
+    );
+    await audit.append(requestId, { type: 'report.published', round, ...publishedFields(rendered, files) });
+  }
+
+  /**
+   * Renders the pack of `round` (its `revision`) once the names it prints are in the chain, writes
+   * it to the evidence directory, and posts it in the approval thread where that is opted into.
+   */
+  private async renderAndPlace(requestId: string, round: number, stored: StoredChain, revision: number, comment: (rendered: RenderedPack) => string) {
+    const request = await this.deps.store.mustGet(requestId);
     // Approval happens on the approval message, so an approved request always has its thread.
     const thread = request.approvalMessage;
     if (!thread) throw new Error(`${requestId} has no approval message to attach the evidence to`);
-    if (await this.recordNames(requestId, stored.entries)) stored = await audit.chain(requestId);
-    const rendered = await this.render(requestId, round, stored);
+    const chain = (await this.recordNames(requestId, stored.entries)) ? await this.deps.audit.chain(requestId) : stored;
+    const rendered = await this.render(requestId, round, chain, chain.entries, revision);
     if (this.options.dir) await this.writeToDir(rendered);
-    const files = this.options.inThread
-      ? await this.upload(
-          rendered,
-          thread.channel,
-          thread.ts,
-          `Evidence pack for ${requestId}: the PDF to read, the JSON to check (npm run verify), ${rendered.manifest ? `signed with key ${rendered.manifest.key_id}` : 'unsigned'}. JSON SHA-256 ${rendered.sha256}.`,
-        )
-      : [];
-    await audit.append(requestId, {
-      type: 'report.published',
-      round,
-      filename: rendered.names.pdf,
-      ...(files.length ? { fileId: files.find((f) => f.name === rendered.names.pdf)?.id ?? files[0]!.id, files } : {}),
-      sha256: rendered.sha256,
-      chainHead: rendered.pack.chain.head,
-      ...(rendered.manifest ? { keyId: rendered.manifest.key_id } : {}),
-    });
+    const files = this.options.inThread ? await this.upload(rendered, thread.channel, thread.ts, comment(rendered)) : [];
+    return { rendered, files };
   }
 
   /** A rotation task was closed (recorded in the trail): asks for the pack to be made again (see republishForRotations). */
@@ -156,8 +157,8 @@ export class EvidencePublisher {
   }
 
   private async republish(requestId: string, closed: number): Promise<void> {
-    const { audit, store } = this.deps;
-    let stored = await audit.chain(requestId);
+    const { audit } = this.deps;
+    const stored = await audit.chain(requestId);
     const view = runView(recordsOf(stored.entries));
     if (!view.current.finished) return;
     const { round } = view.current;
@@ -171,31 +172,21 @@ export class EvidencePublisher {
       if ((latest.revision ?? 1) > 1) await this.sendToCompliance(requestId, round, latest.revision);
       return;
     }
-    const request = await store.mustGet(requestId);
-    const thread = request.approvalMessage;
-    if (!thread) throw new Error(`${requestId} has no approval message to attach the evidence to`);
-    if (await this.recordNames(requestId, stored.entries)) stored = await audit.chain(requestId);
     const revision = (latest.revision ?? 1) + 1;
-    const rendered = await this.render(requestId, round, stored, stored.entries, revision);
-    if (this.options.dir) await this.writeToDir(rendered);
-    const files = this.options.inThread
-      ? await this.upload(
-          rendered,
-          thread.channel,
-          thread.ts,
-          `Evidence pack for ${requestId}, round ${round}, made again because rotation tasks were closed after it: it supersedes the earlier pack (JSON SHA-256 ${latest.sha256 ?? 'not recorded'}). ${rendered.manifest ? `Signed with key ${rendered.manifest.key_id}` : 'Unsigned'}. JSON SHA-256 ${rendered.sha256}.`,
-        )
-      : [];
+    const { rendered, files } = await this.renderAndPlace(
+      requestId,
+      round,
+      stored,
+      revision,
+      (r) =>
+        `Evidence pack for ${requestId}, round ${round}, made again because rotation tasks were closed after it: it supersedes the earlier pack (JSON SHA-256 ${latest.sha256 ?? 'not recorded'}). ${r.manifest ? `Signed with key ${r.manifest.key_id}` : 'Unsigned'}. JSON SHA-256 ${r.sha256}.`,
+    );
     await audit.append(requestId, {
       type: 'report.published',
       round,
       revision,
       ...(latest.sha256 ? { supersedes: latest.sha256 } : {}),
-      filename: rendered.names.pdf,
-      ...(files.length ? { fileId: files.find((f) => f.name === rendered.names.pdf)?.id ?? files[0]!.id, files } : {}),
-      sha256: rendered.sha256,
-      chainHead: rendered.pack.chain.head,
-      ...(rendered.manifest ? { keyId: rendered.manifest.key_id } : {}),
+      ...publishedFields(rendered, files),
     });
     await this.sendToCompliance(requestId, round, revision);
     // The checklist names the pack that stands now.
@@ -427,4 +418,15 @@ function uploadedFiles(result: unknown): PublishedFile[] {
     .flatMap((c) => c.files ?? [])
     .filter((f): f is { id: string; name?: string; permalink?: string } => typeof f.id === 'string')
     .map((f) => ({ id: f.id, name: f.name ?? f.id, ...(f.permalink ? { permalink: f.permalink } : {}) }));
+}
+
+/** What a stored pack's `report.published` says of it: its file, where it was posted, its hash, chain head and key. */
+function publishedFields(rendered: RenderedPack, files: { id: string; name: string }[]) {
+  return {
+    filename: rendered.names.pdf,
+    ...(files.length ? { fileId: files.find((f) => f.name === rendered.names.pdf)?.id ?? files[0]!.id, files } : {}),
+    sha256: rendered.sha256,
+    chainHead: rendered.pack.chain.head,
+    ...(rendered.manifest ? { keyId: rendered.manifest.key_id } : {}),
+  };
 }
