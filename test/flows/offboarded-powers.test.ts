@@ -11,7 +11,16 @@ import { rotationTasks } from '../../src/runs/handed-over.js';
 import { runView } from '../../src/runs/run-view.js';
 import { ACME_PRODUCTION, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, eventually, finishedTrail, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
+import {
+  clickStepRetry,
+  ephemeralsFor,
+  eventsOf,
+  eventually,
+  finishedTrail,
+  readTrail,
+  rejectModalsFor,
+  submitRejectModal,
+} from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -64,19 +73,11 @@ const toldTo = (stack: LocalStack, userId: string, count: number) =>
   });
 
 /** Clicks the per-step Retry of the first failed step under the request's checklist, as Slack sends it. */
-async function clickStepRetry(stack: LocalStack, player: SlackPlayer, userId: string, id: string) {
+async function clickFirstStepRetry(stack: LocalStack, player: SlackPlayer, userId: string, id: string) {
   const blocks = (player.checklist(id)?.blocks ?? []) as { block_id?: string; elements?: { action_id?: string; value?: string }[] }[];
   const value = blocks.find((b) => b.block_id === `retry-steps.${id}`)?.elements?.find((e) => e.action_id === ACTIONS.retryStep)?.value;
   expect(value).toBeDefined();
-  await stack.events.blockAction({
-    userId,
-    actionId: ACTIONS.retryStep,
-    blockId: `retry-steps.${id}`,
-    value,
-    channel: APPROVAL_CHANNEL,
-    messageTs: player.checklist(id)!.ts,
-  });
-  await stack.bot.settled();
+  await clickStepRetry(stack, player, userId, value!);
 }
 
 describe('a person with an open request about them keeps no powers in the bot', () => {
@@ -145,7 +146,7 @@ describe('a person with an open request about them keeps no powers in the bot', 
     const chris = await player.request(PEOPLE.morgan, leaves(PEOPLE.chris), { awaitPreview: false });
 
     await player.checklistButton(PEOPLE.riley, 'retry', jane);
-    await clickStepRetry(stack, player, PEOPLE.riley, jane);
+    await clickFirstStepRetry(stack, player, PEOPLE.riley, jane);
     await player.click(PEOPLE.riley, 'approve', chris);
 
     const told = await toldTo(stack, PEOPLE.riley, 3);

@@ -4,7 +4,7 @@ import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
-import { ephemeralsFor, eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.js';
+import { clickStepRetry, ephemeralsFor, eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -13,20 +13,6 @@ const start = useStack();
 function stepButtons(player: SlackPlayer, id: string): string[] {
   const blocks = (player.checklist(id)?.blocks ?? []) as { block_id?: string; elements?: { action_id?: string; value?: string }[] }[];
   return (blocks.find((b) => b.block_id === `retry-steps.${id}`)?.elements ?? []).filter((e) => e.action_id === ACTIONS.retryStep).map((e) => e.value!);
-}
-
-/** Clicks one step's Retry under the checklist, as Slack sends it. */
-async function clickStep(stack: LocalStack, player: SlackPlayer, userId: string, value: string) {
-  const id = value.split('|')[0]!;
-  await stack.events.blockAction({
-    userId,
-    actionId: ACTIONS.retryStep,
-    blockId: `retry-steps.${id}`,
-    value,
-    channel: APPROVAL_CHANNEL,
-    messageTs: player.checklist(id)!.ts,
-  });
-  await stack.bot.settled();
 }
 
 describe('retrying one failed step', () => {
@@ -42,11 +28,11 @@ describe('retrying one failed step', () => {
     stack.ibm.clearFaults();
 
     // Not an approver: refused, nothing planned.
-    await clickStep(stack, player, PEOPLE.taylor, production);
+    await clickStepRetry(stack, player, PEOPLE.taylor, production);
     expect(ephemeralsFor(stack, PEOPLE.taylor).at(-1)?.text).toContain('Only offboarding approvers');
     expect(eventsOf(await readTrail(stack, id), 'run.planned')).toHaveLength(1);
 
-    await clickStep(stack, player, PEOPLE.riley, production);
+    await clickStepRetry(stack, player, PEOPLE.riley, production);
     const trail = await finishedTrail(stack, id, { rounds: 2 });
     const [, second] = eventsOf(trail, 'run.planned');
     expect(second!.steps.map((s) => `${id}|${s.system}.${s.scope}.${s.step}`)).toEqual([production]);
@@ -57,7 +43,7 @@ describe('retrying one failed step', () => {
     // The staging step is still failed and still offered; the production one is done and refused.
     await stack.slack.waitFor(() => (stepButtons(player, id).length === 1 ? true : undefined), { timeoutMs: 20_000 });
     expect(stepButtons(player, id)[0]).toContain(ACME_STAGING);
-    await clickStep(stack, player, PEOPLE.alex, production);
+    await clickStepRetry(stack, player, PEOPLE.alex, production);
     expect(ephemeralsFor(stack, PEOPLE.alex).at(-1)?.text).toBe(`That step of ${id} has not failed: nothing to retry.`);
     expect(eventsOf(await readTrail(stack, id), 'run.planned')).toHaveLength(2);
   });

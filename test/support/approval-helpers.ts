@@ -4,6 +4,7 @@ import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { stepId } from '../../src/connectors/step-ref.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
+import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { APPROVAL_CHANNEL } from '../../app/demo/workspace.js';
 import { QUEUES } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/redis.js';
@@ -183,3 +184,17 @@ export const storedRequest = (stack: LocalStack, id: string): Promise<OffboardRe
 
 /** The request's status as stored now. */
 export const storedStatus = async (stack: LocalStack, id: string) => (await storedRequest(stack, id)).status;
+
+/** Clicks one step's Retry under the request's checklist (`value` as the button carries it), as Slack sends it. */
+export async function clickStepRetry(stack: LocalStack, player: SlackPlayer, userId: string, value: string): Promise<void> {
+  const id = value.split('|')[0]!;
+  await stack.events.blockAction({
+    userId,
+    actionId: ACTIONS.retryStep,
+    blockId: `retry-steps.${id}`,
+    value,
+    channel: APPROVAL_CHANNEL,
+    messageTs: player.checklist(id)!.ts,
+  });
+  await stack.bot.settled();
+}
