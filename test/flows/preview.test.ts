@@ -46,6 +46,19 @@ describe('what approvers see before they decide', () => {
     expect(text).not.toContain('Cannot be approved');
   });
 
+  it("asks whose the bot's API key is once per process: a second preview matches against the same answer", async () => {
+    const { stack, player } = await start();
+    const details = () => stack.ibm.requests.filter((r) => r.path === '/v1/apikeys/details');
+    await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' });
+    expect(details()).toHaveLength(1);
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.alex, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    // Still flagged: the owner IAM named for the key is matched against Alex's identities.
+    expect(eventsOf(await readTrail(stack, id), 'request.previewed')[0]!.privileges).toContainEqual(
+      expect.objectContaining({ kind: 'credential_owner', credential: 'IBMCLOUD_API_KEY' }),
+    );
+    expect(details()).toHaveLength(1);
+  });
+
   it('warns before approval when the email matches nobody in any account', async () => {
     const { player } = await start();
     const id = await player.request(PEOPLE.morgan, { person: PEOPLE.pat, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });

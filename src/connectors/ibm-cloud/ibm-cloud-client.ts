@@ -117,8 +117,7 @@ export class IbmCloudClient {
 
   /**
    * Who the bot's own API key (IBMCLOUD_API_KEY) belongs to: the IAM id IAM gives for it (a user's
-   * `IBMid-…`, or a service ID's `iam-ServiceId-…`). Asked each time: the key can be moved to another
-   * owner without the bot restarting.
+   * `IBMid-…`, or a service ID's `iam-ServiceId-…`). Read once per process (see `ownApiKey`).
    */
   async apiKeyOwner(): Promise<string> {
     return (await this.ownApiKey()).iamId;
@@ -126,9 +125,29 @@ export class IbmCloudClient {
 
   /** The bot's own API key (IBMCLOUD_API_KEY) as IAM lists it: its id, and the IAM id it authenticates as. Never its value. */
   async ownApiKey(): Promise<{ id: string; iamId: string }> {
-    const { result } = await this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey }));
-    if (!result.iam_id || !result.id) throw new PermanentError('IAM did not say who IBMCLOUD_API_KEY belongs to');
-    return { id: result.id, iamId: result.iam_id };
+    const { id, iamId } = await this.ownKeyDetails();
+    if (!iamId || !id) throw new PermanentError('IAM did not say who IBMCLOUD_API_KEY belongs to');
+    return { id, iamId };
+  }
+
+  /**
+   * `GET /v1/apikeys/details` for the bot's own key, asked once per process (which builds one client)
+   * and shared by its per-account views: IAM sets a key's owner and account when the key is created and has no call to
+   * change either, and the key itself comes from the configuration, so a different key is a restart.
+   * Callers asking while it is under way share the call; a failed call is forgotten, so the next
+   * caller asks again.
+   */
+  private ownKeyDetails(): Promise<{ id?: string; iamId?: string; accountId?: string }> {
+    this.sdk.ownKey ??= this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey })).then(({ result }) => ({
+      id: result.id,
+      iamId: result.iam_id,
+      accountId: result.account_id,
+    }));
+    const pending = this.sdk.ownKey;
+    return pending.catch((err: unknown) => {
+      if (this.sdk.ownKey === pending) this.sdk.ownKey = undefined;
+      throw err;
+    });
   }
 
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */
@@ -497,18 +516,12 @@ export class IbmCloudClient {
 
   /**
    * The account the Resource Controller answers for: the one the bot's API key belongs to (it takes
-   * no account parameter). Asked once per client, again after a failure.
+   * no account parameter). From the key's details, read once per process.
    */
   async resourceControllerAccount(): Promise<string> {
-    this.sdk.keyAccount ??= this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey })).then(({ result }) => {
-      if (!result.account_id) throw new PermanentError('IAM did not say which account IBMCLOUD_API_KEY belongs to');
-      return result.account_id;
-    });
-    const pending = this.sdk.keyAccount;
-    return pending.catch((err: unknown) => {
-      if (this.sdk.keyAccount === pending) this.sdk.keyAccount = undefined;
-      throw err;
-    });
+    const { accountId } = await this.ownKeyDetails();
+    if (!accountId) throw new PermanentError('IAM did not say which account IBMCLOUD_API_KEY belongs to');
+    return accountId;
   }
 
   /** Every service credential of the account, without its secret; shared and resumed like the service IDs. */
@@ -883,8 +896,8 @@ interface Services {
   groupListings: ResumableListing<IbmAccessGroup>;
   dynamicGroupListings: ResumableListing<IbmDynamicMembership>;
   policyListings: ResumableListing<IbmPolicy>;
-  /** The account IBMCLOUD_API_KEY belongs to, once asked. */
-  keyAccount?: Promise<string>;
+  /** The details of IBMCLOUD_API_KEY (its id, owner and account), once asked: see `ownKeyDetails`. */
+  ownKey?: Promise<{ id?: string; iamId?: string; accountId?: string }>;
   vpcReviews?: VpcReviews;
 }
 
