@@ -83,7 +83,8 @@ const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b
 function scriptsWork(r: RecordedRequest): boolean {
   const op = operation(r);
   if (/^(GET|DELETE) \/v2\/accounts\/:id\/users(\/:id)?$/.test(op)) return true;
-  if (op === 'GET /v1/apikeys') return r.query.type === 'user';
+  // The listing of every key of the account finds the person's keys as the script's (`type=user`) does; a service ID's are not theirs.
+  if (op === 'GET /v1/apikeys') return r.query.type !== 'serviceid';
   if (/^(GET|DELETE) \/v1\/apikeys\/:id$/.test(op)) return true;
   if (op === 'GET /v2/groups') return r.query.membership_type === 'static';
   if (op.startsWith('DELETE /v2/groups/')) return true;

@@ -28,6 +28,11 @@ describe('what approvers see before they decide', () => {
         "Keys on others' service IDs and profiles they created: 1 trusted profile · Account membership: 1",
     );
     expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
+    // Her keys and the keys of the service IDs she created come from one listing of every key of each account.
+    for (const account of [ACME_PRODUCTION, ACME_STAGING])
+      expect(stack.ibm.requests.filter((r) => r.path === '/v1/apikeys' && r.query.account_id === account).map((r) => r.query.type ?? 'every kind')).toEqual([
+        'every kind',
+      ]);
     // Who she was found to be: both of her user records, with realm and state, so approvers can tell it is the right person.
     expect(text).toContain('Found as:');
     expect(text).toContain('`IBMid-6620000ABC` (realm IBMid, login jane.doe@acme.example, state ACTIVE)');
