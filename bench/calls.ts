@@ -83,7 +83,8 @@ const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b
 function scriptsWork(r: RecordedRequest): boolean {
   const op = operation(r);
   if (/^(GET|DELETE) \/v2\/accounts\/:id\/users(\/:id)?$/.test(op)) return true;
-  if (op === 'GET /v1/apikeys') return r.query.type === 'user';
+  // The listing of every key of the account finds the person's keys as the script's (`type=user`) does; a service ID's are not theirs.
+  if (op === 'GET /v1/apikeys') return r.query.type !== 'serviceid';
   if (/^(GET|DELETE) \/v1\/apikeys\/:id$/.test(op)) return true;
   if (op === 'GET /v2/groups') return r.query.membership_type === 'static';
   if (op.startsWith('DELETE /v2/groups/')) return true;
@@ -98,6 +99,8 @@ interface BotRun {
   runLikeScript: number;
   outcome: string;
   approvalToVerifiedMs: number;
+  /** Steps that changed something and were verified by read-backs: how many, and how many by their first. */
+  readBacks: { steps: number; firstTry: number };
 }
 
 /**
@@ -142,10 +145,18 @@ async function botRun(redisUrl: string, warm: boolean): Promise<BotRun> {
       runLikeScript: stack.ibm.requests.slice(approvedFrom).filter(scriptsWork).length,
       outcome: eventsOf(trail, 'run.finished')[0]!.outcome,
       approvalToVerifiedMs: Math.max(...eventsOf(trail, 'step.verified').map((e) => Date.parse(e.firstConfirmedAt))) - clickedAt,
+      readBacks: firstTries(trail),
     };
   } finally {
     await stack.stop();
   }
+}
+
+/** Of the steps that changed something, how many were verified by a read-back and how many by their first one (the rest read back too early first). */
+function firstTries(trail: Awaited<ReturnType<typeof readTrail>>): { steps: number; firstTry: number } {
+  const acted = new Set(eventsOf(trail, 'step.acting').map((e) => e.stepId));
+  const verified = eventsOf(trail, 'step.verified').filter((e) => acted.has(e.stepId) && e.by !== 'listing');
+  return { steps: verified.length, firstTry: verified.filter((e) => e.checks === 1).length };
 }
 
 async function scriptRun(): Promise<{ removal: Map<string, number>; verification: Map<string, number>; left: number }> {
@@ -217,7 +228,13 @@ try {
       'run calls': total(r.run),
       "of them the script's work": r.runLikeScript,
       'approval→verified s': (r.approvalToVerifiedMs / 1000).toFixed(2),
+      'changed steps verified by their first read-back': `${r.readBacks.firstTry} of ${r.readBacks.steps}`,
     })),
+  );
+  const sum = (rs: BotRun[], k: 'steps' | 'firstTry') => rs.reduce((n, r) => n + r.readBacks[k], 0);
+  console.log(
+    `read-backs once warm: ${sum(warm, 'firstTry')} of ${sum(warm, 'steps')} changed steps verified by their first read-back; ` +
+      `the others' first came before IBM showed the change (ReadBackDelays aims at about 1 in 5)`,
   );
   const calls = (rs: BotRun[]) => median(rs.map((r) => total(r.preview) + total(r.run)));
   const reference = total(script.removal) + total(script.verification);

@@ -189,7 +189,8 @@ const wrong = inventories.filter((ofPerson) =>
 const calls = sim.requests.filter((r) => r.path !== '/identity/token');
 const kinds: [string, (r: RecordedRequest) => boolean, number][] = [
   ['service IDs (list)', (r) => r.path === '/v1/serviceids', serviceIdCount],
-  ['service ID API keys (list)', (r) => r.path === '/v1/apikeys' && r.query.type === 'serviceid', serviceIdCount + people],
+  // One listing of every key of the account (users' and service IDs'); this world holds service IDs' keys only.
+  ['API keys (list)', (r) => r.path === '/v1/apikeys', serviceIdCount + people],
   ['trusted profiles (list)', (r) => r.path === '/v1/profiles', 0],
   ['service credentials (list)', (r) => r.path === '/v2/resource_keys', resourceKeyCount],
   ['service instances (list)', (r) => r.path === '/v2/resource_instances', instanceCount],

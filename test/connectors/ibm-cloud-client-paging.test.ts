@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACME_PRODUCTION,
   ACME_STAGING,
+  defaultIbmSeed,
   SIM_IAM_IDS,
   seedWithSsoMembership,
   type IbmCloudSeed,
@@ -58,10 +59,22 @@ describe('every listing follows every page (the simulator serves one item per pa
     expect(pagesServed(sim, `/v2/accounts/${ACME_PRODUCTION}/users`)).toBe(6);
   });
 
-  it("lists both of Jane's API keys in Production", async () => {
+  it("lists both of Jane's API keys in Production, and every service ID's, from one listing of every key of the account", async () => {
     const { sim, client } = await simulator({ pageSize: 1 });
-    expect((await client.listUserApiKeys(ACME_PRODUCTION, jane)).map((k) => k.name).sort()).toEqual(['jane-ci-deploy', 'jane-terraform']);
-    expect(pagesServed(sim, '/v1/apikeys')).toBe(4);
+    const [janes, serviceIds] = await Promise.all([client.listUserApiKeys(ACME_PRODUCTION, jane), client.listServiceIdKeys(ACME_PRODUCTION)]);
+    expect(janes.map((k) => k.name).sort()).toEqual(['jane-ci-deploy', 'jane-terraform']);
+    const seed = defaultIbmSeed();
+    const serviceIdsHere = new Set(seed.serviceIds.filter((s) => s.account_id === ACME_PRODUCTION).map((s) => s.iam_id));
+    expect(serviceIds.map((k) => k.id).sort()).toEqual(
+      seed.apiKeys
+        .filter((k) => k.account_id === ACME_PRODUCTION && serviceIdsHere.has(k.iam_id))
+        .map((k) => k.id)
+        .sort(),
+    );
+    expect(serviceIds.length).toBeGreaterThan(1);
+    // One key a page: every page of the one listing, no kind asked for.
+    expect(pagesServed(sim, '/v1/apikeys')).toBe(seed.apiKeys.filter((k) => k.account_id === ACME_PRODUCTION).length);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys').every((r) => r.query.type === undefined)).toBe(true);
   });
 
   it('finds the profile links of both identities on the second page of Staging profiles', async () => {

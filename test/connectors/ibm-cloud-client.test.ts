@@ -110,6 +110,25 @@ describe("who the bot's own API key belongs to", () => {
     expect(sim.requests.filter((r) => r.path === '/v1/apikeys/details').map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200']);
   });
 
+  it('is asked once per process: its owner, its id and its account, by every per-account view and by callers at the same time, come from one call', async () => {
+    const { sim, client } = await simulator();
+    const [owner, own] = await Promise.all([client.apiKeyOwner(), client.inAccount(ACME_STAGING).ownApiKey()]);
+    expect(owner).toBe(SIM_IAM_IDS.alex);
+    expect(own.iamId).toBe(SIM_IAM_IDS.alex);
+    expect(await client.inAccount(ACME_PRODUCTION).resourceControllerAccount()).toBe(ACME_PRODUCTION);
+    expect(await client.apiKeyOwner()).toBe(SIM_IAM_IDS.alex);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys/details')).toHaveLength(1);
+  });
+
+  it('a failed call is not kept: the next caller asks IAM again', async () => {
+    const { sim, client } = await simulator();
+    sim.inject({ method: 'GET', path: '/v1/apikeys/details', status: 500, times: 1 });
+    expect(await rejection(client.apiKeyOwner())).toBeInstanceOf(RetryableError);
+    expect(await client.apiKeyOwner()).toBe(SIM_IAM_IDS.alex);
+    expect(await client.apiKeyOwner()).toBe(SIM_IAM_IDS.alex);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys/details').map((r) => r.status)).toEqual([500, 200]);
+  });
+
   it('a 403 from IAM fails for good, naming the setting to fix', async () => {
     const { sim, client } = await simulator();
     sim.inject({ method: 'GET', path: '/v1/apikeys/details', status: 403, times: 1 });

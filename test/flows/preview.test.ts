@@ -28,6 +28,11 @@ describe('what approvers see before they decide', () => {
         "Keys on others' service IDs and profiles they created: 1 trusted profile · Account membership: 1",
     );
     expect(stack.ibm.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/identity/token'))).toEqual([]);
+    // Her keys and the keys of the service IDs she created come from one listing of every key of each account.
+    for (const account of [ACME_PRODUCTION, ACME_STAGING])
+      expect(stack.ibm.requests.filter((r) => r.path === '/v1/apikeys' && r.query.account_id === account).map((r) => r.query.type ?? 'every kind')).toEqual([
+        'every kind',
+      ]);
     // Who she was found to be: both of her user records, with realm and state, so approvers can tell it is the right person.
     expect(text).toContain('Found as:');
     expect(text).toContain('`IBMid-6620000ABC` (realm IBMid, login jane.doe@acme.example, state ACTIVE)');
@@ -44,6 +49,19 @@ describe('what approvers see before they decide', () => {
     const text = blocksText(player.approvalMessage(id)?.blocks);
     expect(text).not.toContain('Privileged');
     expect(text).not.toContain('Cannot be approved');
+  });
+
+  it("asks whose the bot's API key is once per process: a second preview matches against the same answer", async () => {
+    const { stack, player } = await start();
+    const details = () => stack.ibm.requests.filter((r) => r.path === '/v1/apikeys/details');
+    await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-1' });
+    expect(details()).toHaveLength(1);
+    const id = await player.request(PEOPLE.morgan, { person: PEOPLE.alex, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    // Still flagged: the owner IAM named for the key is matched against Alex's identities.
+    expect(eventsOf(await readTrail(stack, id), 'request.previewed')[0]!.privileges).toContainEqual(
+      expect.objectContaining({ kind: 'credential_owner', credential: 'IBMCLOUD_API_KEY' }),
+    );
+    expect(details()).toHaveLength(1);
   });
 
   it('warns before approval when the email matches nobody in any account', async () => {

@@ -25,18 +25,18 @@ export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapa
     disable: {
       act: (ctx, _identity, found) =>
         changeEach(found, async (key) =>
-          key.state !== 'disabled' && (await client.disableApiKey(key.id, ctx.transactionId, 'user'))
+          key.state !== 'disabled' && (await client.disableApiKey(key.id, ctx.transactionId))
             ? { id: key.id, label: key.label, outcome: 'disabled', snapshot: { disabled: false } }
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: key.state === 'disabled' ? 'already disabled' : 'gone' },
         ),
       leaves: (key) => key.state === 'disabled',
       made: (key) => ({ id: key.id, label: key.label, outcome: 'disabled', snapshot: { disabled: false } }),
     },
-    delete: { act: (ctx, _identity, found) => removeEach(found, (id) => client.deleteApiKey(id, ctx.transactionId, 'user')) },
+    delete: { act: (ctx, _identity, found) => removeEach(found, (id) => client.deleteApiKey(id, ctx.transactionId)) },
     restore: {
       act: (ctx, _identity, snapshots) =>
         changeEach(snapshots, async (key) =>
-          (await client.enableApiKey(key.id, ctx.transactionId, 'user'))
+          (await client.enableApiKey(key.id, ctx.transactionId))
             ? { id: key.id, label: key.label, outcome: 'restored', detail: 're-enabled' }
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'deleted since; cannot be re-enabled' },
         ),

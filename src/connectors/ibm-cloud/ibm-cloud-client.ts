@@ -117,8 +117,7 @@ export class IbmCloudClient {
 
   /**
    * Who the bot's own API key (IBMCLOUD_API_KEY) belongs to: the IAM id IAM gives for it (a user's
-   * `IBMid-…`, or a service ID's `iam-ServiceId-…`). Asked each time: the key can be moved to another
-   * owner without the bot restarting.
+   * `IBMid-…`, or a service ID's `iam-ServiceId-…`). Read once per process (see `ownApiKey`).
    */
   async apiKeyOwner(): Promise<string> {
     return (await this.ownApiKey()).iamId;
@@ -126,9 +125,29 @@ export class IbmCloudClient {
 
   /** The bot's own API key (IBMCLOUD_API_KEY) as IAM lists it: its id, and the IAM id it authenticates as. Never its value. */
   async ownApiKey(): Promise<{ id: string; iamId: string }> {
-    const { result } = await this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey }));
-    if (!result.iam_id || !result.id) throw new PermanentError('IAM did not say who IBMCLOUD_API_KEY belongs to');
-    return { id: result.id, iamId: result.iam_id };
+    const { id, iamId } = await this.ownKeyDetails();
+    if (!iamId || !id) throw new PermanentError('IAM did not say who IBMCLOUD_API_KEY belongs to');
+    return { id, iamId };
+  }
+
+  /**
+   * `GET /v1/apikeys/details` for the bot's own key, asked once per process (which builds one client)
+   * and shared by its per-account views: IAM sets a key's owner and account when the key is created and has no call to
+   * change either, and the key itself comes from the configuration, so a different key is a restart.
+   * Callers asking while it is under way share the call; a failed call is forgotten, so the next
+   * caller asks again.
+   */
+  private ownKeyDetails(): Promise<{ id?: string; iamId?: string; accountId?: string }> {
+    this.sdk.ownKey ??= this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey })).then(({ result }) => ({
+      id: result.id,
+      iamId: result.iam_id,
+      accountId: result.account_id,
+    }));
+    const pending = this.sdk.ownKey;
+    return pending.catch((err: unknown) => {
+      if (this.sdk.ownKey === pending) this.sdk.ownKey = undefined;
+      throw err;
+    });
   }
 
   /** Exchanges the API key for a token, so a wrong key or IAM URL stops the bot at start-up. */
@@ -203,30 +222,73 @@ export class IbmCloudClient {
 
   /**
    * The user's API keys in the account: IAM lists another user's keys only account-wide, so people
-   * listed at the same time share one listing, resumed for `asker` where it failed. A listing never
-   * says when a key was last used: `getApiKey` does, one key at a time.
+   * listed at the same time share one listing of every key of the account (`accountApiKeys`),
+   * resumed for `asker` where it failed. A read-back lists users' keys alone (IAM's `type=user`):
+   * fewer pages than every key, as before the listings were shared. A listing never says when a key
+   * was last used: `getApiKey` does, one key at a time.
    */
   async listUserApiKeys(accountId: string, iamId: string, asker?: string): Promise<IbmApiKey[]> {
-    const all = await this.sdk.keyListings.list(accountId, asker, () => this.accountUserKeys(accountId));
-    return all.filter((k) => k.iamId === iamId).map(({ iamId: _owner, ...key }) => key);
+    const all = await this.apiKeysOfKind(accountId, 'user', asker);
+    return all
+      .filter((k) => k.iamId === iamId)
+      .map((k) => ({ id: k.id, name: k.name, disabled: k.disabled, ...(k.createdAt ? { createdAt: k.createdAt } : {}) }));
   }
 
-  private accountUserKeys(accountId: string): Pager<IbmApiKey & { iamId: string }> {
+  /** The API keys of one identity (a user or a service ID, by its exact IAM id) in the account: from the shared listing of every key. */
+  async apiKeysOf(accountId: string, iamId: string, asker?: string): Promise<AccountApiKey[]> {
+    return (await this.accountApiKeys(accountId, asker)).filter((k) => k.iamId === iamId);
+  }
+
+  /**
+   * Every API key of the account, users' and service IDs' alike, every page: the one listing of keys
+   * that every inventory shares (the preview, the identification, each step's, and everyone else's in
+   * the same round) while it is fresh. IAM's answer names no kind: a service ID's key is told by its
+   * IAM id being a service ID's (`listServiceIdKeys`), a person's by being theirs.
+   */
+  private accountApiKeys(accountId: string, asker?: string): Promise<AccountApiKey[]> {
+    return this.sdk.keyListings.list(accountId, asker, () => this.apiKeyPages(accountId));
+  }
+
+  /**
+   * The keys of one kind a caller may be answered with: for a read-back, a listing of that kind alone
+   * (IAM's `type` filter) begun after it asked; otherwise one such listing already read and still
+   * current (a read-back's, moments ago) else the shared listing of every key. Both are kept in
+   * `keyListings`, the kind's under `account|type=…`, so a change of any key makes both stale.
+   */
+  private async apiKeysOfKind(accountId: string, type: 'user' | 'serviceid', asker?: string): Promise<AccountApiKey[]> {
+    const key = `${accountId}|type=${type}`;
+    if (readsFresh()) return this.sdk.keyListings.list(key, asker, () => this.apiKeyPages(accountId, type));
+    return this.sdk.keyListings.current(key) ?? this.accountApiKeys(accountId, asker);
+  }
+
+  private apiKeyPages(accountId: string, type?: 'user' | 'serviceid'): Pager<AccountApiKey> {
     return tokenPager(async (pagetoken) => {
       const { result } = await this.call(
-        'list API keys',
-        () => this.sdk.identity.listApiKeys({ accountId, scope: 'account', type: 'user', pagesize: 100, pagetoken }),
+        type === 'serviceid' ? 'list service ID API keys' : 'list API keys',
+        () => this.sdk.identity.listApiKeys({ accountId, scope: 'account', ...(type ? { type } : {}), pagesize: 100, pagetoken }),
         accountId,
       );
-      const items = (result.apikeys ?? []).flatMap((k) =>
-        k.id && k.iam_id ? [{ id: k.id, iamId: k.iam_id, name: k.name, disabled: k.disabled ?? false, createdAt: k.created_at }] : [],
+      const items = (result.apikeys ?? []).flatMap((k): AccountApiKey[] =>
+        k.id && k.iam_id
+          ? [
+              {
+                id: k.id,
+                iamId: k.iam_id,
+                name: k.name,
+                disabled: k.disabled ?? false,
+                locked: k.locked ?? false,
+                ...(k.created_at ? { createdAt: k.created_at } : {}),
+                ...(k.created_by ? { createdBy: k.created_by } : {}),
+              },
+            ]
+          : [],
       );
       return { items, next: result.next };
     });
   }
 
-  async deleteApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
-    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
+  async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
+    return this.changing([this.sdk.keyListings], this.account, () =>
       this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
     );
   }
@@ -254,14 +316,14 @@ export class IbmCloudClient {
   }
 
   /** The key stops working and keeps its id, so it can be enabled again. True also when it already was disabled. */
-  async disableApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
-    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
+  async disableApiKey(id: string, transactionId: string): Promise<boolean> {
+    return this.changing([this.sdk.keyListings], this.account, () =>
       this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
     );
   }
 
-  async enableApiKey(id: string, transactionId: string, of?: KeyOwner): Promise<boolean> {
-    return this.changing(keyListingsOf(this.sdk, of), this.account, () =>
+  async enableApiKey(id: string, transactionId: string): Promise<boolean> {
+    return this.changing([this.sdk.keyListings], this.account, () =>
       this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
     );
   }
@@ -362,33 +424,29 @@ export class IbmCloudClient {
     );
   }
 
-  /** Every API key of every service ID of the account, with who created each: shared and resumed like the service IDs. */
+  /**
+   * Every API key of every service ID of the account, with who created each: the keys of the shared
+   * listing of every key whose IAM id is that of one of the account's service IDs (the shared
+   * listing of those, asked at the same time), compared exactly. A read-back lists them alone
+   * (IAM's `type=serviceid`).
+   */
   async listServiceIdKeys(accountId: string, asker?: string): Promise<IbmServiceIdKey[]> {
-    return this.sdk.serviceIdKeyListings.list(accountId, asker, () =>
-      tokenPager(async (pagetoken) => {
-        const { result } = await this.call(
-          'list service ID API keys',
-          () => this.sdk.identity.listApiKeys({ accountId, scope: 'account', type: 'serviceid', pagesize: 100, pagetoken }),
-          accountId,
-        );
-        const items = (result.apikeys ?? []).flatMap((k) =>
-          k.id && k.iam_id
-            ? [
-                {
-                  id: k.id,
-                  name: k.name,
-                  iamId: k.iam_id,
-                  createdBy: k.created_by,
-                  createdAt: k.created_at,
-                  disabled: k.disabled ?? false,
-                  locked: k.locked ?? false,
-                },
-              ]
-            : [],
-        );
-        return { items, next: result.next };
-      }),
-    );
+    const [keys, serviceIds] = await Promise.all([
+      this.apiKeysOfKind(accountId, 'serviceid', asker),
+      readsFresh() ? undefined : this.listServiceIds(accountId, asker),
+    ]);
+    const theirs = serviceIds && new Set(serviceIds.map((s) => s.iamId));
+    return keys
+      .filter((k) => !theirs || theirs.has(k.iamId))
+      .map((k) => ({
+        id: k.id,
+        name: k.name,
+        iamId: k.iamId,
+        ...(k.createdBy ? { createdBy: k.createdBy } : {}),
+        ...(k.createdAt ? { createdAt: k.createdAt } : {}),
+        disabled: k.disabled,
+        locked: k.locked,
+      }));
   }
 
   /** Trusted profiles of the account with their creators: the same shared listing as the profile links. */
@@ -412,7 +470,7 @@ export class IbmCloudClient {
 
   /** Deletes the service ID and every API key of it; false when it was already gone. */
   async deleteServiceId(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.serviceIdListings, this.sdk.serviceIdKeyListings], this.account, () =>
+    return this.changing([this.sdk.serviceIdListings, this.sdk.keyListings], this.account, () =>
       this.call('delete service ID', async () => {
         try {
           return await absentIs404(() => this.sdk.identity.deleteServiceId({ id, headers: { 'Transaction-Id': transactionId } }));
@@ -497,18 +555,12 @@ export class IbmCloudClient {
 
   /**
    * The account the Resource Controller answers for: the one the bot's API key belongs to (it takes
-   * no account parameter). Asked once per client, again after a failure.
+   * no account parameter). From the key's details, read once per process.
    */
   async resourceControllerAccount(): Promise<string> {
-    this.sdk.keyAccount ??= this.call('get api key details', () => this.sdk.identity.getApiKeysDetails({ iamApiKey: this.cfg.apiKey })).then(({ result }) => {
-      if (!result.account_id) throw new PermanentError('IAM did not say which account IBMCLOUD_API_KEY belongs to');
-      return result.account_id;
-    });
-    const pending = this.sdk.keyAccount;
-    return pending.catch((err: unknown) => {
-      if (this.sdk.keyAccount === pending) this.sdk.keyAccount = undefined;
-      throw err;
-    });
+    const { accountId } = await this.ownKeyDetails();
+    if (!accountId) throw new PermanentError('IAM did not say which account IBMCLOUD_API_KEY belongs to');
+    return accountId;
   }
 
   /** Every service credential of the account, without its secret; shared and resumed like the service IDs. */
@@ -873,18 +925,18 @@ interface Services {
   accounts: AccountManagementV4;
   resources: ResourceControllerV2;
   userListings: ResumableListing<UserManagementV1.UserProfile>;
-  keyListings: ResumableListing<IbmApiKey & { iamId: string }>;
+  /** Every API key of an account under its id; a read-back's listing of one kind under `account|type=…`. */
+  keyListings: ResumableListing<AccountApiKey>;
   profileListings: ResumableListing<AccountProfile>;
   serviceIdListings: ResumableListing<IbmServiceId>;
-  serviceIdKeyListings: ResumableListing<IbmServiceIdKey>;
   resourceKeyListings: ResumableListing<IbmResourceKey>;
   resourceInstanceListings: ResumableListing<IbmResourceInstance>;
   owners: ResumableListing<string>;
   groupListings: ResumableListing<IbmAccessGroup>;
   dynamicGroupListings: ResumableListing<IbmDynamicMembership>;
   policyListings: ResumableListing<IbmPolicy>;
-  /** The account IBMCLOUD_API_KEY belongs to, once asked. */
-  keyAccount?: Promise<string>;
+  /** The details of IBMCLOUD_API_KEY (its id, owner and account), once asked: see `ownKeyDetails`. */
+  ownKey?: Promise<{ id?: string; iamId?: string; accountId?: string }>;
   vpcReviews?: VpcReviews;
 }
 
@@ -911,7 +963,6 @@ function services(cfg: IbmCloudClientSettings): Services {
     keyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
     profileListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
     serviceIdListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
-    serviceIdKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
     resourceKeyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
     resourceInstanceListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
     owners: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
@@ -921,14 +972,15 @@ function services(cfg: IbmCloudClientSettings): Services {
   };
 }
 
-/** Whose API key a change is about, where the caller knows: the other kind's listing stays shared. */
-export type KeyOwner = 'user' | 'service ID';
-
-/** The key listings a change of a key of `of` makes stale: both when unknown (a key id names neither). */
-function keyListingsOf(sdk: Services, of: KeyOwner | undefined): ResumableListing<unknown>[] {
-  if (of === 'user') return [sdk.keyListings];
-  if (of === 'service ID') return [sdk.serviceIdKeyListings];
-  return [sdk.keyListings, sdk.serviceIdKeyListings];
+/** An API key as the account-wide listing gives it: a user's or a service ID's, told by `iamId`. */
+export interface AccountApiKey {
+  id: string;
+  iamId: string;
+  name: string;
+  disabled: boolean;
+  locked: boolean;
+  createdAt?: string;
+  createdBy?: string;
 }
 
 async function absentIs404(fn: () => Promise<unknown>): Promise<boolean> {

@@ -47,7 +47,7 @@ interface Broken<T> {
 }
 
 /**
- * An account-wide listing that many people's steps need at once (every user, every user API key,
+ * An account-wide listing that many people's steps need at once (every user, every API key,
  * every trusted profile), read once for all of them, and resumed where it failed.
  *
  * - **Shared:** a caller never gets a listing that began before it asked. A listing begins with
@@ -70,7 +70,7 @@ interface Broken<T> {
  *   listing answered it, when it began, and whether it could still answer a caller now: a step
  *   whose inventory found nothing ends verified by it while it is current.
  *
- * A key is an account's id, or the account's id, `|` and what the listing is narrowed to (a person).
+ * A key is an account's id, or the account's id, `|` and what the listing is narrowed to (a person, a kind of key).
  */
 export class ResumableListing<T> {
   private readonly running = new Map<string, { promise: Promise<Listed<T>>; begun: boolean; begunAt?: number; askers: Set<string> }>();

@@ -69,7 +69,7 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
       yield* changeEach(found, async (key) => {
         if (key.id === own.id) throw ownKeyRefusal(`${key.label} (${key.id}) is`);
         if (key.state === 'disabled') return { id: key.id, label: key.label, outcome: 'already_absent', detail: 'already disabled' };
-        return (await client.disableApiKey(key.id, ctx.transactionId, 'service ID'))
+        return (await client.disableApiKey(key.id, ctx.transactionId))
           ? made(key)
           : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'gone' };
       });
@@ -120,7 +120,7 @@ export function serviceIdKeysStep(client: IbmCloudClient, accountId: string): St
     restore: {
       act: (ctx, snapshots) =>
         changeEach(snapshots, async (key) =>
-          (await client.enableApiKey(key.id, ctx.transactionId, 'service ID'))
+          (await client.enableApiKey(key.id, ctx.transactionId))
             ? { id: key.id, label: key.label, outcome: 'restored', detail: 're-enabled' }
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'deleted since; cannot be re-enabled' },
         ),

@@ -40,7 +40,7 @@ export class SweepActions {
     if (a.kind === 'serviceid') {
       const svc = await ibm.getServiceId(a.id);
       if (!svc || svc.accountId !== a.account) throw new PermanentError(`service ID ${a.id} no longer exists in account ${a.account}`);
-      const keys = (await ibm.listServiceIdKeys(a.account)).filter((k) => k.iamId === svc.iamId && !k.disabled).map((k) => k.id);
+      const keys = (await ibm.apiKeysOf(a.account, svc.iamId)).filter((k) => !k.disabled).map((k) => k.id);
       return { keys, name: svc.name };
     }
     const key = await ibm.getApiKey(a.id);
