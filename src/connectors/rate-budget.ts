@@ -9,10 +9,12 @@ import { RateLimitedError } from './step-errors.js';
  * nothing and is told when to come back.
  *
  * With a read-back share (ARGV[4], ARGV[5]: its interval and burst; KEYS[2] its slots, KEYS[3] the
- * mark actions leave for a second after each call, ARGV[6] 1 for a read-back): an action leaves the
- * mark; a read-back made while actions are marked needs a slot of the share as well (both taken,
- * or neither), so read-backs never take more than their share while actions wait. With no action
- * marked, a read-back takes the budget's slots alone: nothing waits that it would hold back.
+ * mark of actions waiting, ARGV[6] 1 for a read-back): an action that has to wait for its slot, or
+ * is told to come back, leaves the mark for a second after its slot; a read-back made while actions
+ * are marked needs a slot of the share as well (both taken, or neither), so read-backs never take
+ * more than their share while actions wait. With no action waiting, a read-back takes the budget's
+ * slots alone: nothing waits that it would hold back, and a trickle of actions that find their
+ * slots free does not keep read-backs from the rest of the budget.
  */
 const RESERVE = new LuaScript(`
 local t = redis.call('TIME')
@@ -36,11 +38,11 @@ if shared then
   tat2, wait2 = slot(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]))
   if wait2 > wait then wait = wait2 end
 end
+if KEYS[2] ~= nil and ARGV[6] == '0' and wait > 0 then redis.call('SET', KEYS[3], '1', 'PX', math.ceil(wait) + 1000) end
 if wait > tonumber(ARGV[3]) then return -wait end
 -- The call goes at the later of its slots: each budget counts it from then.
 take(KEYS[1], tat, now + wait, interval)
 if shared then take(KEYS[2], tat2, now + wait, tonumber(ARGV[4])) end
-if KEYS[2] ~= nil and ARGV[6] == '0' then redis.call('SET', KEYS[3], '1', 'PX', math.ceil(wait) + 1000) end
 return wait
 `);
 
@@ -55,9 +57,9 @@ export interface RateBudgetOptions {
   /** Longest a call waits for its slot in place; beyond it the caller is told to come back. */
   maxWaitMs: number;
   /**
-   * The share of `rps` read-backs may take at most while actions are being made (0 to 1; default 1,
-   * no limit of their own): read-backs never take more from waiting actions, which keep the rest;
-   * with no action being made, read-backs may use the whole budget.
+   * The share of `rps` read-backs may take at most while actions wait for their slots (0 to 1;
+   * default 1, no limit of their own): read-backs never take more from waiting actions, which keep
+   * the rest; with no action waiting, read-backs may use whatever the actions leave.
    */
   readBackShare?: number;
 }
