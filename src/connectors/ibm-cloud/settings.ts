@@ -40,7 +40,7 @@ const schema = z
       .optional()
       .meta({
         description:
-          'Requests per second per IBM Cloud account, shared by every worker process through Redis. While actions are being made, read-backs and re-scans take at most half of it. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt',
+          'Requests per second per IBM Cloud account, shared by every worker process through Redis. While an action waits for its turn, read-backs and re-scans take at most half of it. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt',
         unset: 'unset (unlimited)',
       }),
     IBMCLOUD_VPC_REGIONS: z

@@ -8,8 +8,8 @@ import { vpcReviewFeature } from './vpc/vpc-review-feature.js';
 import { sweepFeature } from './sweep/sweep-feature.js';
 
 /**
- * The share of IBMCLOUD_MAX_RPS read-backs (and re-scans) may take at most while actions are being
- * made in the account: the rest is kept for inventories and changes. A person's read-backs are a
+ * The share of IBMCLOUD_MAX_RPS read-backs (and re-scans) may take at most while an action waits for
+ * its turn in the account: the rest is kept for inventories and changes. A person's read-backs are a
  * quarter to a third of their calls once the bot has learned how long IAM takes to show a change
  * (bench/README.md#calls): a smaller share would hold back the runs' own verification.
  */
