@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-event.js';
 import { ResumableListing, type Pager } from '../../src/connectors/ibm-cloud/resumable-listing.js';
@@ -220,6 +222,25 @@ describe('a listing allowed an age', () => {
     expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
   });
 
+  it('is let go as soon as the bot changes the account, not held until its age runs out', async () => {
+    const listing = new ResumableListing<{ id: string }>(60_000, 60_000);
+    const items = new WeakRef((await listing.list('acct-1', undefined, () => pagesOf([{ id: 'key-1' }])))[0]!);
+    const elsewhere = new WeakRef((await listing.list('acct-2', undefined, () => pagesOf([{ id: 'key-2' }])))[0]!);
+    listing.changed('acct-1');
+    await collectGarbage();
+    expect(items.deref()).toBeUndefined();
+    // Still fresh in the account the bot did not change: kept for the callers to come.
+    expect(elsewhere.deref()).toEqual({ id: 'key-2' });
+  });
+
+  it('is let go as soon as the bot changes something in an account it cannot name', async () => {
+    const listing = new ResumableListing<{ id: string }>(60_000, 60_000);
+    const items = new WeakRef((await listing.list('acct-1', undefined, () => pagesOf([{ id: 'key-1' }])))[0]!);
+    listing.changedEverywhere();
+    await collectGarbage();
+    expect(items.deref()).toBeUndefined();
+  });
+
   it("answers nobody once the bot has changed what it lists of one person, and still answers for the account's other people", async () => {
     const listing = new ResumableListing<string>(60_000, 60_000);
     const acct = account();
@@ -290,3 +311,22 @@ describe('a look told which listing answered it (a step whose inventory found no
     expect(looked.listings[0]!.current()).toBe(false);
   });
 });
+
+/** A listing of one page, of fresh objects. */
+function pagesOf<T>(items: T[]): Pager<T> {
+  let done = false;
+  return {
+    hasNext: () => !done,
+    getNext: async () => {
+      done = true;
+      return items;
+    },
+  };
+}
+
+/** A full garbage collection, after the turn in which the caller dropped its last references. */
+async function collectGarbage(): Promise<void> {
+  await sleep(0);
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
