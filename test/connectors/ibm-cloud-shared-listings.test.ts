@@ -141,6 +141,17 @@ describe('a listing fresh enough to share', () => {
     expect(sim.requests.filter((r) => r.path === '/v1/apikeys').map((r) => r.query.type ?? 'every kind')).toEqual(['every kind', 'every kind']);
   });
 
+  it('a key the bot makes is in no listing begun before: every key listing of the account is read again', async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
+    const inAccount = client.inAccount(ACME_PRODUCTION);
+    const [serviceId] = await inAccount.listServiceIds(ACME_PRODUCTION);
+    const before = await inAccount.apiKeysOf(ACME_PRODUCTION, serviceId!.iamId);
+    const made = await inAccount.createStoredApiKey(ACME_PRODUCTION, serviceId!.iamId, 'replacement', 'made by a test', 'offboard-test-create');
+    const after = await inAccount.apiKeysOf(ACME_PRODUCTION, serviceId!.iamId);
+    expect(after.map((k) => k.id)).toEqual([...before.map((k) => k.id), made.id]);
+    expect(sim.requests.filter((r) => r.method === 'GET' && r.path === '/v1/apikeys')).toHaveLength(2);
+  });
+
   it("a change whose account the call does not name (a key by its id) makes every account's listing stale", async () => {
     const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
     const person = crowdPerson(2);

@@ -623,21 +623,24 @@ export class IbmCloudClient {
    * console: only the key's id and time are read from the answer, never its value.
    */
   async createStoredApiKey(accountId: string, iamId: string, name: string, description: string, transactionId: string): Promise<IbmCreatedCredential> {
-    return this.call(
-      'create API key',
-      async () => {
-        const { result } = await this.sdk.identity.createApiKey({
-          accountId,
-          iamId,
-          name,
-          description,
-          storeValue: true,
-          headers: { 'Transaction-Id': transactionId },
-        });
-        if (!result.id) throw new PermanentError(`IAM answered the creation of API key ${name} without its id`);
-        return { id: result.id, name: result.name ?? name, createdAt: result.created_at ?? new Date().toISOString() };
-      },
-      accountId,
+    // A key made is in no listing begun before: every key listing of the account is stale.
+    return this.changing([this.sdk.keyListings], accountId, () =>
+      this.call(
+        'create API key',
+        async () => {
+          const { result } = await this.sdk.identity.createApiKey({
+            accountId,
+            iamId,
+            name,
+            description,
+            storeValue: true,
+            headers: { 'Transaction-Id': transactionId },
+          });
+          if (!result.id) throw new PermanentError(`IAM answered the creation of API key ${name} without its id`);
+          return { id: result.id, name: result.name ?? name, createdAt: result.created_at ?? new Date().toISOString() };
+        },
+        accountId,
+      ),
     );
   }
 
