@@ -17,11 +17,11 @@ beforeAll(() => {
 afterAll(() => redis.disconnect());
 
 /** A client as one worker process holds it, with the budget every worker shares through Redis. */
-function workerClient(url: string, prefix: string, rps: number, maxWaitMs = 10_000) {
+function workerClient(url: string, prefix: string, rps: number, { maxWaitMs = 10_000, readBackShare }: { maxWaitMs?: number; readBackShare?: number } = {}) {
   return new IbmCloudClient(
     ibmConfig(url),
     undefined,
-    new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps, maxWaitMs }),
+    new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps, maxWaitMs, ...(readBackShare ? { readBackShare } : {}) }),
   );
 }
 
@@ -43,7 +43,7 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
   it('each account has its own budget: a busy account does not slow another', async () => {
     const { sim } = await simulator({ seed: crowdIbmSeed(30) });
     const prefix = `budget-${randomBytes(4).toString('hex')}`;
-    const client = workerClient(sim.url, prefix, 5, 100);
+    const client = workerClient(sim.url, prefix, 5, { maxWaitMs: 100 });
     // Production's budget is spent...
     await Promise.allSettled(Array.from({ length: 20 }, (_, i) => client.isMember(ACME_PRODUCTION, crowdPerson(i).iamId)));
     // ...and staging still answers at once.
@@ -53,7 +53,7 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
   it('a call whose turn is further out than the longest wait is not made, and says when to come back', async () => {
     const { sim } = await simulator({ seed: crowdIbmSeed(20) });
     const prefix = `budget-${randomBytes(4).toString('hex')}`;
-    const client = workerClient(sim.url, prefix, 5, 300);
+    const client = workerClient(sim.url, prefix, 5, { maxWaitMs: 300 });
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => client.isMember(ACME_PRODUCTION, crowdPerson(i).iamId)));
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as Error);
     expect(refused.length).toBeGreaterThan(0);
@@ -70,11 +70,7 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
   it('read-backs never take more than their share of the budget while actions wait beside them: at 8 per second, read-backs get 2 a second', async () => {
     const { sim } = await simulator({ seed: crowdIbmSeed(30) });
     const prefix = `budget-${randomBytes(4).toString('hex')}`;
-    const client = new IbmCloudClient(
-      ibmConfig(sim.url),
-      undefined,
-      new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps: 8, maxWaitMs: 10_000, readBackShare: 0.25 }),
-    );
+    const client = workerClient(sim.url, prefix, 8, { readBackShare: 0.25 });
     const readBacks = Array.from({ length: 6 }, (_, i) => crowdPerson(i).iamId);
     const actions = Array.from({ length: 16 }, (_, i) => crowdPerson(10 + i).iamId);
     // The actions are under way when the read-backs ask.
@@ -98,11 +94,7 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
   it('read-backs take what a trickle of actions leaves: with an action every half second at 8 per second, 16 read-backs take about 2 s, not the 7 s their share would', async () => {
     const { sim } = await simulator({ seed: crowdIbmSeed(30) });
     const prefix = `budget-${randomBytes(4).toString('hex')}`;
-    const client = new IbmCloudClient(
-      ibmConfig(sim.url),
-      undefined,
-      new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps: 8, maxWaitMs: 10_000, readBackShare: 0.25 }),
-    );
+    const client = workerClient(sim.url, prefix, 8, { readBackShare: 0.25 });
     const readBacks = Array.from({ length: 16 }, (_, i) => crowdPerson(i).iamId);
     const actions = Array.from({ length: 6 }, (_, i) => crowdPerson(20 + i).iamId);
     const started = Date.now();
@@ -127,11 +119,7 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
   it('read-backs with no action being made use the whole budget: 16 of them at 8 per second take about a second, not the 7 s their share would', async () => {
     const { sim } = await simulator({ seed: crowdIbmSeed(20) });
     const prefix = `budget-${randomBytes(4).toString('hex')}`;
-    const client = new IbmCloudClient(
-      ibmConfig(sim.url),
-      undefined,
-      new RateBudget(redis, (account) => `${prefix}:budget:${account}`, { system: 'IBM Cloud', rps: 8, maxWaitMs: 10_000, readBackShare: 0.25 }),
-    );
+    const client = workerClient(sim.url, prefix, 8, { readBackShare: 0.25 });
     const started = Date.now();
     await Promise.all(Array.from({ length: 16 }, (_, i) => readingFresh(() => client.isMember(ACME_PRODUCTION, crowdPerson(i).iamId))));
     expect(Date.now() - started).toBeLessThan(4_000);
