@@ -63,6 +63,14 @@ describe("a re-scan's look at the person's sign-ins in the account's latest acti
 describe('whether the person is a member of the account', () => {
   const asked = (sim: { requests: { method: string; path: string }[] }) =>
     sim.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/v2/accounts/${ACME_PRODUCTION}/users`));
+  /** The paths asked of IBM since the `before`-th request, sorted. */
+  const askedSince = (sim: Parameters<typeof asked>[0], before: number) =>
+    asked(sim)
+      .slice(before)
+      .map((r) => r.path)
+      .sort();
+  /** One read of each of Jane's two user records, and nothing else. */
+  const ownRecordReads = () => [jane, janeSl].map((id) => `/v2/accounts/${ACME_PRODUCTION}/users/${id}`).sort();
 
   it("is read from the account's user list the identification read moments ago: the inventory asks IAM nothing more, and finds exactly her logins", async () => {
     const { sim, client } = await simulator();
@@ -87,12 +95,7 @@ describe('whether the person is a member of the account', () => {
     const inventory = await accountMembershipStep(client.inAccount(ACME_PRODUCTION), ACME_PRODUCTION).inventory(ctx);
 
     expect(inventory.found.map((f) => f.id).sort()).toEqual([jane, janeSl].sort());
-    expect(
-      asked(sim)
-        .slice(before)
-        .map((r) => r.path)
-        .sort(),
-    ).toEqual([jane, janeSl].map((id) => `/v2/accounts/${ACME_PRODUCTION}/users/${id}`).sort());
+    expect(askedSince(sim, before)).toEqual(ownRecordReads());
   });
 
   it("is read back one login at a time, never the whole user list again: a removal shows in the user's own record", async () => {
@@ -104,11 +107,6 @@ describe('whether the person is a member of the account', () => {
     const readBack = await readingFresh(() => step.delete!.readBack(ctx, []));
 
     expect(readBack.confirmed).toBe(false);
-    expect(
-      asked(sim)
-        .slice(before)
-        .map((r) => r.path)
-        .sort(),
-    ).toEqual([jane, janeSl].map((id) => `/v2/accounts/${ACME_PRODUCTION}/users/${id}`).sort());
+    expect(askedSince(sim, before)).toEqual(ownRecordReads());
   });
 });
