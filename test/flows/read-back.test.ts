@@ -172,7 +172,14 @@ describe('a step that changed nothing is verified by the listing it read', () =>
     // The person holds no trusted profile link: that step found nothing in either account.
     const links = [ACME_PRODUCTION, ACME_STAGING].map((a) => `ibm-cloud.${a}.trusted-profiles`);
     for (const step of links) expect(inventoried.get(step)?.found).toEqual([]);
+    // Service IDs and their keys are read from the account's key listing too, which the bot's deletion of
+    // the person's own keys makes stale when it comes first: such a step reads back afresh instead.
+    const readsKeyListing = (stepId: string) => /\.service-id(s|-keys)$/.test(stepId);
     for (const e of verified.filter((v) => inventoried.get(v.stepId)?.found.length === 0 && !acted.has(v.stepId))) {
+      if (e.by !== 'listing' && readsKeyListing(e.stepId)) {
+        expect(e.checks).toBeGreaterThanOrEqual(1);
+        continue;
+      }
       expect(e).toMatchObject({ by: 'listing', checks: 0, elapsedMs: 0 });
       // Confirmed as of when the listing was read: at or before the step recorded what it found.
       expect(Date.parse(e.firstConfirmedAt)).toBeLessThanOrEqual(Date.parse(inventoried.get(e.stepId)!.at));
