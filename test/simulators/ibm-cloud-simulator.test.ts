@@ -135,7 +135,8 @@ describe('IBM Cloud simulator, driven by the real IBM SDK', () => {
   });
 
   it('refuses an expired token with 401', async () => {
-    const { sim } = await start({ tokenLifetimeSeconds: 1 });
+    // Lifetimes are whole seconds from a whole-second iat: 3 s leaves at least 2 s for the first call, also on a busy machine.
+    const { sim } = await start({ tokenLifetimeSeconds: 3 });
     const tokenRes = await fetch(`${sim.url}/identity/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
