@@ -70,17 +70,19 @@ describe('graceful shutdown', () => {
     const stack = await startLocalStack({ redisUrl, env, logger });
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const trail = new AuditTrail(redis, new Keys(stack.config.redisPrefix));
-    const runs = new Queue(QUEUES.runs, { connection: redis, prefix: stack.config.redisPrefix });
+    // Identification can answer from the preview's listings without a call, so the job that is busy
+    // when the stop comes is a step: its first IBM call takes 4 s.
+    const steps = new Queue(QUEUES.revocations, { connection: redis, prefix: stack.config.redisPrefix });
     let restarted: Awaited<ReturnType<typeof startOffboardBot>> | undefined;
     try {
       const player = new SlackPlayer(stack);
       const id = await player.request(PEOPLE.morgan, { person: PEOPLE.jane, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-6' });
-      // Every IBM call now takes 4 s: the run's first job is busy when the stop comes.
+      // Every IBM call now takes 4 s: a step is busy when the stop comes.
       stack.ibm.setLatency(4_000);
       await player.click(PEOPLE.alex, 'approve', id);
       const deadline = Date.now() + 10_000;
-      while ((await runs.getJobCounts('active')).active === 0) {
-        if (Date.now() > deadline) throw new Error('no run job became active');
+      while ((await steps.getJobCounts('active')).active === 0) {
+        if (Date.now() > deadline) throw new Error('no step job became active');
         await new Promise((r) => setTimeout(r, 20));
       }
 
@@ -97,7 +99,7 @@ describe('graceful shutdown', () => {
       expect(events.find((e) => e.type === 'run.finished')).toMatchObject(VERIFIED_BUT_STAGING);
     } finally {
       await restarted?.stop();
-      await runs.close();
+      await steps.close();
       redis.disconnect();
       await Promise.all([stack.slack.close(), stack.ibm.close()]);
     }
