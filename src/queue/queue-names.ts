@@ -92,6 +92,7 @@ export const stepJobDataSchema = z.object({
       pauseMs: z.number(),
       learns: z.string().optional(),
       waited: z.boolean().optional(),
+      waitedMs: z.number().optional(),
       missedAfterMs: z.number().optional(),
     })
     .optional(),

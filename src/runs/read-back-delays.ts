@@ -9,8 +9,9 @@
  * the one that confirmed it: about halfway is taken. The first confirmation sets the time; a
  * read-back that did not wait for it (made before anything was learned) moves it by a third of the
  * way. A first read-back that waited and confirmed says only that the change showed by then: the
- * next comes a little earlier (DOWN). One that waited and came too early moves it to when the
- * change showed, and at least UP later. So about four changes in five are confirmed by their first
+ * next comes a little earlier (DOWN) than that wait. One that waited and came too early moves it to
+ * when the change showed, and at least UP later than that wait. Both are measured from the wait, so
+ * steps that acted together move it once. So about four changes in five are confirmed by their first
  * read-back, the rest by the next, and the time follows a system that becomes faster (slowly:
  * reading a little late costs no call) or slower (at once).
  */
@@ -30,17 +31,28 @@ export class ReadBackDelays {
 
   /**
    * A read-back made `afterMs` after a change confirmed it. `waited`: the change's first read-back
-   * waited for the time learned here; `missedAfterMs`: when the last read-back that saw the change
-   * not yet shown was made, if one was.
+   * waited for the time learned here, `waitedMs` long (what it was when the step acted);
+   * `missedAfterMs`: when the last read-back that saw the change not yet shown was made, if one was.
+   *
+   * Earlier and later are measured from the time the change's first read-back waited, not from the
+   * time now: the steps of a run act together and wait alike, and eight of them confirmed at once
+   * say once that that wait was enough (the time comes DOWN once, not eight times over, which would
+   * send the next run's read-backs a quarter early).
    */
-  confirmed(system: string, afterMs: number, { waited, missedAfterMs }: { waited: boolean; missedAfterMs?: number }): void {
+  confirmed(system: string, afterMs: number, { waited, waitedMs, missedAfterMs }: { waited: boolean; waitedMs?: number; missedAfterMs?: number }): void {
     const shown = missedAfterMs === undefined ? afterMs : (missedAfterMs + afterMs) / 2;
     const before = this.learned.get(system);
     let next: number;
     if (before === undefined) next = shown;
     else if (!waited) next = before + WEIGHT * (shown - before);
-    else if (missedAfterMs === undefined) next = before * (1 - DOWN);
-    else next = Math.max(shown, before * (1 + UP));
+    else {
+      // A job queued before the wait was kept with it says only that it waited: the time as it is now.
+      const wait = waitedMs ?? before;
+      // A confirmation lowers the time only from a wait no read-back has since found too short
+      // (reading late costs time, reading early a call); the wait was the time to the millisecond.
+      if (missedAfterMs !== undefined) next = Math.max(before, shown, wait * (1 + UP));
+      else next = before - wait > 1 ? before : Math.min(before, wait * (1 - DOWN));
+    }
     this.learned.set(system, Math.min(Math.max(0, next), this.maxMs));
   }
 }

@@ -30,6 +30,8 @@ export interface VerifyState {
   learns?: string;
   /** The first read-back waited for the time learned for the system. */
   waited?: boolean;
+  /** How long it waited (the time learned when the step acted). */
+  waitedMs?: number;
   /** When (after `startedAt`) the last read-back that did not confirm was made. */
   missedAfterMs?: number;
 }
@@ -198,6 +200,7 @@ export async function readBackOnce(
     if (state.learns)
       policy.delays?.confirmed(state.learns, askedAfter, {
         waited: state.waited ?? false,
+        ...(state.waitedMs !== undefined ? { waitedMs: state.waitedMs } : {}),
         ...(state.missedAfterMs !== undefined ? { missedAfterMs: state.missedAfterMs } : {}),
       });
     await audit.appendOnce(ctx.requestId, `${once}:ended`, {

@@ -176,7 +176,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
             checks: 0,
             pauseMs: firstAfter || deps.verify.intervalMs,
             ...(acted.changed ? { learns: system.id } : {}),
-            ...(firstAfter > 0 ? { waited: true } : {}),
+            ...(firstAfter > 0 ? { waited: true, waitedMs: firstAfter } : {}),
           };
           await job.updateData({ ...data, verify });
           if (firstAfter > 0) {

@@ -13,7 +13,7 @@ function changeReadBack(delays: ReadBackDelays, showsAfterMs: number): number {
     at += 50;
     checks++;
   }
-  delays.confirmed('ibm-cloud', at, { waited: first > 0, ...(missed !== undefined ? { missedAfterMs: missed } : {}) });
+  delays.confirmed('ibm-cloud', at, { waited: first > 0, ...(first > 0 ? { waitedMs: first } : {}), ...(missed !== undefined ? { missedAfterMs: missed } : {}) });
   return checks;
 }
 
@@ -57,6 +57,25 @@ describe('how long a system takes to show a change, learned from read-backs', ()
     // Ten changes made at once by a worker just started, each polled until it showed at about 450 ms.
     for (let i = 0; i < 10; i++) delays.confirmed('ibm-cloud', 480, { waited: false, missedAfterMs: 420 });
     expect(delays.expected('ibm-cloud')).toBe(450);
+  });
+
+  it("a run's steps that waited alike and were confirmed together bring the time down once, not once each", () => {
+    const delays = new ReadBackDelays();
+    delays.confirmed('ibm-cloud', 500, { waited: false });
+    // Eight steps acted together, each waited the 500 ms learned then, and each first read-back confirmed.
+    for (let i = 0; i < 8; i++) delays.confirmed('ibm-cloud', 510, { waited: true, waitedMs: 500 });
+    expect(delays.expected('ibm-cloud')).toBe(475);
+    // The next run's steps wait 475 ms: still enough for a change shown at 460 ms, where 500 × 0.95⁸ = 332 ms would have read every one too early.
+    expect(changeReadBack(delays, 460)).toBe(1);
+  });
+
+  it('steps that waited alike and came too early together move the time up once, and a confirmation of that same wait does not bring it back down', () => {
+    const delays = new ReadBackDelays();
+    delays.confirmed('ibm-cloud', 400, { waited: false });
+    for (let i = 0; i < 4; i++) delays.confirmed('ibm-cloud', 450, { waited: true, waitedMs: 400, missedAfterMs: 400 });
+    expect(delays.expected('ibm-cloud')).toBe(480);
+    delays.confirmed('ibm-cloud', 410, { waited: true, waitedMs: 400 });
+    expect(delays.expected('ibm-cloud')).toBe(480);
   });
 });
 
