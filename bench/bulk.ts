@@ -48,6 +48,8 @@ interface Measured {
   callsPerPerson: number;
   /** The script's: its removal and one verification pass, without the passes that found something left. */
   onePassCallsPerPerson?: number;
+  /** The bot's: IBM calls per person of each operation, from the approvals on. */
+  perOperation?: Map<string, number>;
   row: Record<string, string | number>;
 }
 
@@ -65,7 +67,7 @@ async function crowdOf(people: number, env: Record<string, string> = {}): Promis
   });
   try {
     const ids = await crowd.submit(Array.from({ length: people }, (_, i) => i));
-    const { results, elapsedMs, ibmCalls, cpu } = await crowd.approveAll(ids);
+    const { results, elapsedMs, ibmCalls, byOperation, cpu } = await crowd.approveAll(ids);
     const done = results.filter((r) => r.outcome);
     // Every step verified, or all but those that cannot look (the staging account's service credentials): nothing to retry.
     const verified = done.filter((r) => r.outcome === 'verified' || r.outcome === 'unchecked').length;
@@ -75,6 +77,7 @@ async function crowdOf(people: number, env: Record<string, string> = {}): Promis
       rate,
       failures: people - verified,
       callsPerPerson: ibmCalls / people,
+      perOperation: new Map([...byOperation].map(([op, n]) => [op, n / people])),
       row: {
         people,
         'workers × concurrency': `${workers} × ${concurrency}`,
@@ -139,10 +142,13 @@ async function scriptOf(people: number): Promise<Measured> {
 
 try {
   const rows: Record<string, string | number>[] = [];
+  // Which operations grow with the crowd: the bot's calls per person by operation, a column a crowd.
+  const operations = new Map<string, Map<string, number>>();
   let largest: Measured | undefined;
   for (const people of sizes) {
     largest = await crowdOf(people);
     rows.push(largest.row);
+    operations.set(`${people}`, largest.perOperation!);
   }
   const biggest = Math.max(...sizes);
   const script = await scriptOf(biggest);
@@ -154,11 +160,15 @@ try {
     const bound = (60 * perSecond) / scriptThere.onePassCallsPerPerson!;
     const botBound = (60 * perSecond) / measured.callsPerPerson;
     budgeted = { measured, script: scriptThere, bound, botBound };
+    operations.set(`${budgetPeople}, ${budgetRps}/s`, measured.perOperation!);
     rows.push({ ...measured.row, 'budget bound people/min': `${Math.round(bound)} (script's calls), ${Math.round(botBound)} (bot's)` });
     if (scriptThere !== script) rows.push(scriptThere.row);
   }
   rows.push(script.row);
   console.table(rows);
+  const ops = [...new Set([...operations.values()].flatMap((m) => [...m.keys()]))].sort();
+  console.log('IBM calls per person by operation, from the approvals on (the previews are made before):');
+  console.table(Object.fromEntries(ops.map((op) => [op, Object.fromEntries([...operations].map(([crowd, m]) => [crowd, +(m.get(op) ?? 0).toFixed(2)]))])));
   const failures = (largest?.failures ?? 0) + (budgeted?.measured.failures ?? 0);
   console.log(
     `summary: ${biggest} people at ${Math.round(largest!.rate)}/min = ${(largest!.rate / script.rate).toFixed(1)}× the sequential script's ${script.rate.toFixed(1)}/min (target ≥ 10×), ${failures} not verified` +

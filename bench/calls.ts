@@ -25,6 +25,7 @@ import { ACME_PRODUCTION, ACME_STAGING, SIM_BOT_API_KEY, startIbmCloudSimulator 
 import type { IbmCloudSeed, RecordedRequest } from '../src/simulators/ibm-cloud/index.js';
 import { startLocalRedis } from '../src/simulators/local-redis.js';
 import { eventsOf, readTrail } from '../test/support/approval-helpers.js';
+import { byOperation, operation } from './support/operations.js';
 import { productionEnv } from './support/production-env.js';
 import { sequentialScript } from './sequential-script.js';
 
@@ -32,7 +33,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const IBM = { latencyMs: 50, consistencyDelayMs: 500 };
 const TARGET = 1.5;
 const ACCOUNTS = [ACME_PRODUCTION, ACME_STAGING];
-const TOKEN_PATH = /^\/identity\/token/;
 
 setTimeout(() => {
   console.error('bench:calls: did not finish within 9.5 minutes');
@@ -57,20 +57,6 @@ function world(): IbmCloudSeed {
   return seed;
 }
 
-/** `GET /v2/groups/:id/members/:id`: the operation, whatever it was asked about. */
-function operation(r: RecordedRequest): string {
-  const path = r.path
-    .split('/')
-    .map((seg) => (seg === '' || /^v\d+$/.test(seg) || /^[a-z_]+$/.test(seg) ? seg : ':id'))
-    .join('/');
-  return `${r.method} ${path}`;
-}
-
-function byOperation(requests: RecordedRequest[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of requests) if (!TOKEN_PATH.test(r.path)) counts.set(operation(r), (counts.get(operation(r)) ?? 0) + 1);
-  return counts;
-}
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 /**

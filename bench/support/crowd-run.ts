@@ -14,6 +14,7 @@ import { startLocalStack, type LocalStack } from '../../app/demo/local-stack.js'
 import { SlackPlayer } from '../../app/demo/slack-player.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { Keys } from '../../src/redis.js';
+import { byOperation } from './operations.js';
 import { spawnBot, type BotProcess } from '../../test/support/bot-process.js';
 
 export interface CrowdOptions {
@@ -58,7 +59,10 @@ export interface CrowdRun {
   /** The metrics port of each worker process (OFFBOARD_METRICS_PORT): /metrics. */
   workerPorts: number[];
   /** Approves them all and waits for every run to finish; IBM is slowed to the configured latency first. `ibmCalls` leaves out token requests. */
-  approveAll(ids: string[], onTick?: () => void): Promise<{ results: PersonResult[]; elapsedMs: number; ibmCalls: number; cpu: CpuSeconds }>;
+  approveAll(
+    ids: string[],
+    onTick?: () => void,
+  ): Promise<{ results: PersonResult[]; elapsedMs: number; ibmCalls: number; byOperation: Map<string, number>; cpu: CpuSeconds }>;
   stop(): Promise<void>;
 }
 
@@ -133,6 +137,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
       stack.ibm.setConsistencyDelay(opts.consistencyDelayMs);
       const calls = () => stack.ibm.requests.filter((r) => r.path !== '/identity/token').length;
       const callsBefore = calls();
+      const requestsBefore = stack.ibm.requests.length;
       const cpuBefore = await cpuNow(redis, workers);
       const started = Date.now();
       for (let i = 0; i < ids.length; i += 25) {
@@ -166,6 +171,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
         results,
         elapsedMs: lastFinished - started,
         ibmCalls: calls() - callsBefore,
+        byOperation: byOperation(stack.ibm.requests.slice(requestsBefore), true),
         cpu: {
           'web + simulators + driver': cpuAfter.web - cpuBefore.web,
           workers: cpuAfter.workers - cpuBefore.workers,
