@@ -145,7 +145,10 @@ describe('a listing fresh enough to share', () => {
     const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
     const inAccount = client.inAccount(ACME_PRODUCTION);
     const [leaving, staying] = [crowdPerson(1), crowdPerson(2)];
-    const [[key], before] = await Promise.all([inAccount.listUserApiKeys(ACME_PRODUCTION, leaving.iamId), inAccount.listUserApiKeys(ACME_PRODUCTION, staying.iamId)]);
+    const [[key], before] = await Promise.all([
+      inAccount.listUserApiKeys(ACME_PRODUCTION, leaving.iamId),
+      inAccount.listUserApiKeys(ACME_PRODUCTION, staying.iamId),
+    ]);
 
     await inAccount.deleteApiKey(key!.id, 'offboard-test-delete', leaving.iamId);
 
