@@ -43,6 +43,8 @@ export interface PersonResult {
   outcome?: Extract<AuditRecord, { type: 'run.finished' }>['outcome'];
   /** Approval click to the last step's confirmed read-back. */
   approvalToVerifiedMs?: number;
+  /** Steps told to run again (`step.retrying`): an error BullMQ retries, or a read-back that showed what no look listed. */
+  retries?: number;
 }
 
 export interface CpuSeconds {
@@ -165,7 +167,8 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
         const run = t.find((e): e is Extract<AuditRecord, { type: 'run.finished' }> => e.type === 'run.finished')!;
         const approved = Date.parse(t.find((e) => e.type === 'request.approved')!.at);
         const verified = t.filter((e) => e.type === 'step.verified').map((e) => Date.parse(e.at));
-        return { id, outcome: run.outcome, ...(verified.length ? { approvalToVerifiedMs: Math.max(...verified) - approved } : {}) };
+        const retries = t.filter((e) => e.type === 'step.retrying').length;
+        return { id, outcome: run.outcome, retries, ...(verified.length ? { approvalToVerifiedMs: Math.max(...verified) - approved } : {}) };
       });
       return {
         results,

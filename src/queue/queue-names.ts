@@ -96,6 +96,8 @@ export const stepJobDataSchema = z.object({
       missedAfterMs: z.number().optional(),
     })
     .optional(),
+  /** How many times in this round a read-back sent the step to look again (it showed something no look had listed). */
+  relooks: z.number().int().min(0).optional(),
   /** A manual task's job, parked until its next reminder is due (epoch ms): an earlier wake (an attestation's) reminds no one. */
   remindAt: z.number().optional(),
   /** How many reminders the task has sent this round. */

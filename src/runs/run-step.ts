@@ -98,8 +98,10 @@ export async function actOnStep(
   ctx: StepContext & { stepId: string },
   earlier: StepProgress | undefined,
   audit: AuditTrail,
+  /** Look afresh, as a read-back does: no shared listing begun before it asked (a look again after a read-back found what the last look had not). */
+  fresh = false,
 ): Promise<{ unchecked?: string; changed: boolean; nothingListed?: ListingLook }> {
-  const looked = await observingListings(() => step.inventory(ctx));
+  const looked = await observingListings(() => (fresh ? readingFresh(() => step.inventory(ctx)) : step.inventory(ctx)));
   const { found, note, unchecked } = looked.value;
   await audit.append(ctx.requestId, { type: 'step.inventoried', stepId: ctx.stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });
   // Could not look: nothing is acted on, and no read-back could confirm anything (the caller records it not checked).
@@ -153,6 +155,16 @@ export async function actOnStep(
 }
 
 /**
+ * What a read-back still showed that no look of the step listed in this phase and no change of it
+ * touched: something its inventory missed (a listing paged while the account changed can skip an
+ * entry), or something made since it looked.
+ */
+export function unseenBy(earlier: StepProgress | undefined, remaining: Finding[]): Finding[] {
+  const known = new Set([...(earlier?.found ?? []), ...(earlier?.changes ?? [])].map(itemKey));
+  return remaining.filter((f) => !known.has(itemKey(f)));
+}
+
+/**
  * The listing a step's inventory found nothing in: when it was read (the earliest shared listing
  * that answered it, or the inventory's start), and whether every shared listing it read may still
  * answer a caller now (within their bounded age, and begun after the bot's last change of what
@@ -175,7 +187,8 @@ export function verifiedByListing(acted: { changed: boolean; nothingListed?: Lis
   return acted.nothingListed.readAt;
 }
 
-export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: VerifyState };
+/** `remaining`: what the read-back still showed of the person. */
+export type ReadBackOutcome = { kind: 'verified' } | { kind: 'wait'; next: VerifyState; remaining: Finding[] };
 
 /**
  * One read-back. Confirmed: recorded as verified. Not yet: the caller hands the next pause to
@@ -217,5 +230,5 @@ export async function readBackOnce(
     const still = readBack.remaining.map((f) => `${f.label} (${f.id})`).join(', ');
     throw new NotConfirmedError(`not confirmed: after ${checks} read-backs over ${Math.round(waited / 1000)} s the system still shows ${still}`);
   }
-  return { kind: 'wait', next: { ...state, checks, pauseMs, missedAfterMs: askedAfter } };
+  return { kind: 'wait', next: { ...state, checks, pauseMs, missedAfterMs: askedAfter }, remaining: readBack.remaining };
 }

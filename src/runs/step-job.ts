@@ -2,7 +2,7 @@ import { featureActionId } from '../connectors/system-feature.js';
 import { createHash } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Phase } from '../audit/audit-event.js';
-import { itemKey, type Change, type Inventory, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
+import { itemKey, type Change, type Finding, type Inventory, type RestoreAction, type StepCapabilities, type StepContext } from '../connectors/connector.js';
 import { stepId, type StepRef } from '../connectors/step-ref.js';
 import { PermanentError, RateLimitedError, RetryableError } from '../connectors/step-errors.js';
 import type { SystemModule, SystemStep } from '../connectors/system.js';
@@ -15,7 +15,7 @@ import { processTask } from './task-step.js';
 import { processItemTasks } from './item-tasks-step.js';
 import { endByListing } from './step-ends.js';
 import { observingListings, readAtOf } from '../connectors/read-fresh.js';
-import { actOnStep, firstReadBackAfter, readBackOnce, verifiedByListing, type PhaseStep } from './run-step.js';
+import { actOnStep, firstReadBackAfter, readBackOnce, unseenBy, verifiedByListing, type PhaseStep } from './run-step.js';
 import { roundOf, runView, type RunView, type StepProgress } from './run-view.js';
 
 /** What a step's processor uses: the request and its trail, the checklist refresh, the systems' clients, and how to read back and retry. */
@@ -49,6 +49,12 @@ export interface StepJob {
    */
   failForGood(job: Job, deps: StepJobDeps, error: (executions: number) => string): Promise<void>;
 }
+
+/**
+ * How many times, in a round, a read-back's finding something no look listed sends the step to look
+ * again: something that keeps coming back is someone else's doing, and ends "not confirmed".
+ */
+const MAX_RELOOKS = 2;
 
 /** The step jobs of a system, in the order its module lists its steps. */
 export const stepJobsOf = <C>(system: SystemModule<C>): StepJob[] => system.steps.map((step) => defineStepJob(system, step));
@@ -152,6 +158,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
             ctx,
             progress.find((p) => p.id === id && p.phase === phase),
             deps.audit,
+            (data.relooks ?? 0) > 0,
           );
           if (acted.unchecked !== undefined) {
             // What an earlier execution set out to change and never saw answered cannot be looked at now: outcome unknown.
@@ -198,6 +205,22 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
           await deps.outbox.refreshChecklist(requestId, { progress: true });
           return;
         }
+        // The system shows the person something no look of this step listed: waiting would only
+        // end "not confirmed". The step looks again, afresh, and acts on it (a bounded number of times).
+        const unseen = phase === 'reinstate' || (data.relooks ?? 0) >= MAX_RELOOKS ? [] : await unseenNow(deps, requestId, id, phase, outcome.remaining);
+        if (unseen.length > 0) {
+          const what = unseen.map((f) => `${f.label} (${f.id})`).join(', ');
+          await deps.audit.append(requestId, {
+            type: 'step.retrying',
+            stepId: id,
+            attempt: execution,
+            error: `the read-back shows ${what}, which no look of this step had listed: it looks again and acts on it`,
+            retryInMs: 0,
+          });
+          await job.updateData({ ...data, verify: undefined, relooks: (data.relooks ?? 0) + 1 });
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        }
         await job.updateData({ ...data, verify: outcome.next });
         await job.moveToDelayed(Date.now() + outcome.next.pauseMs, token);
         throw new DelayedError();
@@ -236,6 +259,13 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
       await recordFailure(deps, ctx, phase, stepFactKey(round, id), executions, error(executions), look);
     },
   };
+}
+
+/** What the read-back showed that no look of the step listed, by the trail as it is now (this execution may have looked). */
+async function unseenNow(deps: Pick<RunDeps, 'audit'>, requestId: string, stepId: string, phase: Phase, remaining: Finding[]): Promise<Finding[]> {
+  if (remaining.length === 0) return [];
+  const progress = runView(await deps.audit.read(requestId)).steps.find((p) => p.id === stepId && p.phase === phase);
+  return unseenBy(progress, remaining);
 }
 
 /** The context every execution of a step works in; `execution` numbers it within the round. */

@@ -141,6 +141,23 @@ describe('a listing fresh enough to share', () => {
     expect(sim.requests.filter((r) => r.path === '/v1/apikeys').map((r) => r.query.type ?? 'every kind')).toEqual(['every kind', 'every kind']);
   });
 
+  it("the bot's deletion of one person's key, naming them, leaves the listing of every key answering other people's inventories, never theirs", async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
+    const inAccount = client.inAccount(ACME_PRODUCTION);
+    const [leaving, staying] = [crowdPerson(1), crowdPerson(2)];
+    const [[key], before] = await Promise.all([
+      inAccount.listUserApiKeys(ACME_PRODUCTION, leaving.iamId),
+      inAccount.listUserApiKeys(ACME_PRODUCTION, staying.iamId),
+    ]);
+
+    await inAccount.deleteApiKey(key!.id, 'offboard-test-delete', leaving.iamId);
+
+    expect(await inAccount.listUserApiKeys(ACME_PRODUCTION, staying.iamId)).toEqual(before);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys')).toHaveLength(1);
+    expect((await inAccount.listUserApiKeys(ACME_PRODUCTION, leaving.iamId)).map((k) => k.id)).not.toContain(key!.id);
+    expect(sim.requests.filter((r) => r.path === '/v1/apikeys')).toHaveLength(2);
+  });
+
   it('a key the bot makes is in no listing begun before: every key listing of the account is read again', async () => {
     const { sim, client } = await simulator({ seed: crowdIbmSeed(3) });
     const inAccount = client.inAccount(ACME_PRODUCTION);

@@ -252,6 +252,37 @@ describe('a listing allowed an age', () => {
     // IBMid-1's listing again after the change, IBMid-2's not.
     expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
   });
+
+  it("of every owner's items (every API key of the account) answers callers wanting others' items after the bot changed one owner's, and no caller wanting that owner's", async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    await listing.list('acct-1', 'preview', acct.open, 'IBMid-1');
+    listing.changedFor('acct-1', 'IBMid-1');
+
+    await listing.list('acct-1', 'step-2', acct.open, 'IBMid-2');
+    expect(acct.reads).toEqual([0, 1, 2]);
+    await listing.list('acct-1', 'step-1', acct.open, 'IBMid-1');
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2]);
+    // A caller naming no owner wants everyone's, IBMid-1's among them: the listing begun after the change.
+    await listing.list('acct-1', 'everyone', acct.open);
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2]);
+    // A change of the whole account still answers nobody.
+    listing.changed('acct-1');
+    await listing.list('acct-1', 'step-3', acct.open, 'IBMid-3');
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  });
+
+  it("still under way when the bot changes one owner's items, answers the callers waiting for others' once it ends, and lists again for that owner's", async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    const first = listing.list('acct-1', 'step-1', acct.open, 'IBMid-1');
+    await begun();
+    const [other, same] = [listing.list('acct-1', 'step-2', acct.open, 'IBMid-2'), listing.list('acct-1', 'step-3', acct.open, 'IBMid-1')];
+    listing.changedFor('acct-1', 'IBMid-1');
+    await Promise.all([first, other, same]);
+    // The first pass for steps 1 and 2; step 3 (IBMid-1's, changed while it ran) waited for a second.
+    expect(acct.reads).toEqual([0, 1, 2, 0, 1, 2]);
+  });
 });
 
 describe('a look told which listing answered it (a step whose inventory found nothing ends verified by it)', () => {
@@ -296,6 +327,21 @@ describe('a look told which listing answered it (a step whose inventory found no
 
     expect(person.listings[0]!.current()).toBe(false);
     expect(other.listings[0]!.current()).toBe(true);
+  });
+
+  it("is told a listing of every owner's items can no longer end a step unread once the bot changed any owner's items there: one paged across a removal can skip an entry", async () => {
+    const listing = new ResumableListing<string>(60_000, 60_000);
+    const acct = account();
+    const looked = await observingListings(() => listing.list('acct-1', 'step-1', acct.open, 'IBMid-1'));
+    expect(looked.listings[0]!.current()).toBe(true);
+
+    listing.changedFor('acct-1', 'IBMid-2');
+
+    expect(looked.listings[0]!.current()).toBe(false);
+    // It still answers IBMid-1's next inventory (their items are as it listed them), which is told the same.
+    const again = await observingListings(() => listing.list('acct-1', 'step-1b', acct.open, 'IBMid-1'));
+    expect(acct.reads).toEqual([0, 1, 2]);
+    expect(again.listings[0]!.current()).toBe(false);
   });
 
   it('a listing that failed part-way and is taken up later began when its first page was read: its age counts from then', async () => {

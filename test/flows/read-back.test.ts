@@ -4,10 +4,10 @@ import { runView } from '../../src/runs/run-view.js';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
-import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { crowdIbmSeed, crowdPerson, crowdSlackUsers } from '../../app/demo/crowd.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
-import { eventsOf, finishedTrail, VERIFIED_BUT_STAGING } from '../support/approval-helpers.js';
+import { eventsOf, finishedTrail, readTrail, VERIFIED_BUT_STAGING } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -203,5 +203,62 @@ describe('a step that changed nothing is verified by the listing it read', () =>
     for (const step of links) expect(assurance.get(step)).toBe('verified_by_listing');
     for (const e of verified.filter((v) => acted.has(v.stepId))) expect(assurance.get(e.stepId)).toBe('verified_by_read_back');
     expect(pack.outcome.text).toContain('verified by read-back, or by its listing where a step found nothing to change');
+  });
+});
+
+describe('what a read-back shows that no look of the step listed', () => {
+  const KEYS_STEP = `ibm-cloud.${ACME_PRODUCTION}.api-keys`;
+
+  /** Jane's request, approved; each time her production API-key step sets out to act (up to `times`), someone makes her a new key. */
+  async function offboardJaneWhileKeysAreMade(stack: LocalStack, player: SlackPlayer, times: number) {
+    const id = await player.request(PEOPLE.morgan, janeLeaves);
+    await player.click(PEOPLE.alex, 'approve', id);
+    const made: string[] = [];
+    while (made.length < times) {
+      const trail = await readTrail(stack, id);
+      if (eventsOf(trail, 'run.finished').length > 0) break;
+      if (eventsOf(trail, 'step.acting').filter((e) => e.stepId === KEYS_STEP).length > made.length)
+        made.push(stack.ibm.createApiKey({ accountId: ACME_PRODUCTION, iamId: SIM_IAM_IDS.jane, name: `late-key-${made.length + 1}` }).id);
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    return { id, made, trail: await finishedTrail(stack, id) };
+  }
+
+  it('IBM Cloud: a key made for Jane after her key step looked is found by its read-back, deleted on a second look, and the step ends verified; no key is deleted twice', async () => {
+    const { stack, player } = await start({ ibm: { consistencyDelayMs: 1000 } });
+
+    const { made, trail } = await offboardJaneWhileKeysAreMade(stack, player, 1);
+
+    expect(made).toHaveLength(1);
+    const [late] = made;
+    expect(stack.ibm.apiKey(late!)).toBeUndefined();
+    expect(runView(trail).steps.find((s) => s.id === KEYS_STEP)?.state).toBe('verified');
+    // The trail says why the step looked again, naming the key.
+    const relooked = eventsOf(trail, 'step.retrying').filter((e) => e.stepId === KEYS_STEP);
+    expect(relooked).toHaveLength(1);
+    expect(relooked[0]!.error).toContain(`late-key-1 (${late})`);
+    // Two looks, each setting out on keys the other did not: the late key on the second alone.
+    const acting = eventsOf(trail, 'step.acting').filter((e) => e.stepId === KEYS_STEP);
+    expect(acting.map((e) => e.itemIds.some((key) => key.split('/')[0] === late))).toEqual([false, true]);
+    const deletes = stack.ibm.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v1/apikeys/')).map((r) => r.path);
+    expect(deletes.length).toBe(new Set(deletes).size);
+    expect(deletes).toContain(`/v1/apikeys/${late}`);
+  });
+
+  it('IBM Cloud: a key that keeps coming back sends the step to look again twice, then it ends not confirmed naming the last one, which it never touched', async () => {
+    const { stack, player } = await start({ ibm: { consistencyDelayMs: 1000 }, env: { OFFBOARD_VERIFY_TIMEOUT_MS: '4000', OFFBOARD_JOB_ATTEMPTS: '1' } });
+
+    const { made, trail } = await offboardJaneWhileKeysAreMade(stack, player, 3);
+
+    expect(made).toHaveLength(3);
+    const step = runView(trail).steps.find((s) => s.id === KEYS_STEP);
+    expect(step?.state).toBe('failed');
+    expect(step?.error).toMatch(/^not confirmed/);
+    expect(step?.error).toContain(`late-key-3 (${made[2]})`);
+    expect(eventsOf(trail, 'step.retrying').filter((e) => e.stepId === KEYS_STEP)).toHaveLength(2);
+    expect(eventsOf(trail, 'step.acting').filter((e) => e.stepId === KEYS_STEP)).toHaveLength(3);
+    // The first two were deleted on the looks they sent the step to; the third was never touched.
+    expect(made.map((k) => stack.ibm.apiKey(k) !== undefined)).toEqual([false, false, true]);
+    expect(stack.ibm.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/apikeys/${made[2]}`)).toBe(false);
   });
 });

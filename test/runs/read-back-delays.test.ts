@@ -13,7 +13,11 @@ function changeReadBack(delays: ReadBackDelays, showsAfterMs: number): number {
     at += 50;
     checks++;
   }
-  delays.confirmed('ibm-cloud', at, { waited: first > 0, ...(first > 0 ? { waitedMs: first } : {}), ...(missed !== undefined ? { missedAfterMs: missed } : {}) });
+  delays.confirmed('ibm-cloud', at, {
+    waited: first > 0,
+    ...(first > 0 ? { waitedMs: first } : {}),
+    ...(missed !== undefined ? { missedAfterMs: missed } : {}),
+  });
   return checks;
 }
 

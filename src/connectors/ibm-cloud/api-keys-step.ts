@@ -23,20 +23,20 @@ export function apiKeysStep(client: IbmCloudClient, accountId: string): StepCapa
         ...(k.createdAt ? { createdAt: k.createdAt } : {}),
       })),
     disable: {
-      act: (ctx, _identity, found) =>
+      act: (ctx, identity, found) =>
         changeEach(found, async (key) =>
-          key.state !== 'disabled' && (await client.disableApiKey(key.id, ctx.transactionId))
+          key.state !== 'disabled' && (await client.disableApiKey(key.id, ctx.transactionId, identity.id))
             ? { id: key.id, label: key.label, outcome: 'disabled', snapshot: { disabled: false } }
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: key.state === 'disabled' ? 'already disabled' : 'gone' },
         ),
       leaves: (key) => key.state === 'disabled',
       made: (key) => ({ id: key.id, label: key.label, outcome: 'disabled', snapshot: { disabled: false } }),
     },
-    delete: { act: (ctx, _identity, found) => removeEach(found, (id) => client.deleteApiKey(id, ctx.transactionId)) },
+    delete: { act: (ctx, identity, found) => removeEach(found, (id) => client.deleteApiKey(id, ctx.transactionId, identity.id)) },
     restore: {
-      act: (ctx, _identity, snapshots) =>
+      act: (ctx, identity, snapshots) =>
         changeEach(snapshots, async (key) =>
-          (await client.enableApiKey(key.id, ctx.transactionId))
+          (await client.enableApiKey(key.id, ctx.transactionId, identity.id))
             ? { id: key.id, label: key.label, outcome: 'restored', detail: 're-enabled' }
             : { id: key.id, label: key.label, outcome: 'already_absent', detail: 'deleted since; cannot be re-enabled' },
         ),

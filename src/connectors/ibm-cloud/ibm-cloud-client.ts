@@ -228,7 +228,7 @@ export class IbmCloudClient {
    * was last used: `getApiKey` does, one key at a time.
    */
   async listUserApiKeys(accountId: string, iamId: string, asker?: string): Promise<IbmApiKey[]> {
-    const all = await this.apiKeysOfKind(accountId, 'user', asker);
+    const all = await this.apiKeysOfKind(accountId, 'user', asker, iamId);
     return all
       .filter((k) => k.iamId === iamId)
       .map((k) => ({ id: k.id, name: k.name, disabled: k.disabled, ...(k.createdAt ? { createdAt: k.createdAt } : {}) }));
@@ -245,8 +245,8 @@ export class IbmCloudClient {
    * the same round) while it is fresh. IAM's answer names no kind: a service ID's key is told by its
    * IAM id being a service ID's (`listServiceIdKeys`), a person's by being theirs.
    */
-  private accountApiKeys(accountId: string, asker?: string): Promise<AccountApiKey[]> {
-    return this.sdk.keyListings.list(accountId, asker, () => this.apiKeyPages(accountId));
+  private accountApiKeys(accountId: string, asker?: string, owner?: string): Promise<AccountApiKey[]> {
+    return this.sdk.keyListings.list(accountId, asker, () => this.apiKeyPages(accountId), owner);
   }
 
   /**
@@ -255,10 +255,10 @@ export class IbmCloudClient {
    * current (a read-back's, moments ago) else the shared listing of every key. Both are kept in
    * `keyListings`, the kind's under `account|type=…`, so a change of any key makes both stale.
    */
-  private async apiKeysOfKind(accountId: string, type: 'user' | 'serviceid', asker?: string): Promise<AccountApiKey[]> {
+  private async apiKeysOfKind(accountId: string, type: 'user' | 'serviceid', asker?: string, owner?: string): Promise<AccountApiKey[]> {
     const key = `${accountId}|type=${type}`;
-    if (readsFresh()) return this.sdk.keyListings.list(key, asker, () => this.apiKeyPages(accountId, type));
-    return this.sdk.keyListings.current(key) ?? this.accountApiKeys(accountId, asker);
+    if (readsFresh()) return this.sdk.keyListings.list(key, asker, () => this.apiKeyPages(accountId, type), owner);
+    return this.sdk.keyListings.current(key, owner) ?? this.accountApiKeys(accountId, asker, owner);
   }
 
   private apiKeyPages(accountId: string, type?: 'user' | 'serviceid'): Pager<AccountApiKey> {
@@ -287,9 +287,16 @@ export class IbmCloudClient {
     });
   }
 
-  async deleteApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.keyListings], this.account, () =>
-      this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+  /**
+   * `owner`: the IAM id the key belongs to, when the caller knows it (a person's key step): the key
+   * listings of the account then go stale for that owner's keys alone (see `ResumableListing.changedFor`).
+   */
+  async deleteApiKey(id: string, transactionId: string, owner?: string): Promise<boolean> {
+    return this.changing(
+      [this.sdk.keyListings],
+      this.account,
+      () => this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+      owner,
     );
   }
 
@@ -316,15 +323,21 @@ export class IbmCloudClient {
   }
 
   /** The key stops working and keeps its id, so it can be enabled again. True also when it already was disabled. */
-  async disableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.keyListings], this.account, () =>
-      this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+  async disableApiKey(id: string, transactionId: string, owner?: string): Promise<boolean> {
+    return this.changing(
+      [this.sdk.keyListings],
+      this.account,
+      () => this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+      owner,
     );
   }
 
-  async enableApiKey(id: string, transactionId: string): Promise<boolean> {
-    return this.changing([this.sdk.keyListings], this.account, () =>
-      this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+  async enableApiKey(id: string, transactionId: string, owner?: string): Promise<boolean> {
+    return this.changing(
+      [this.sdk.keyListings],
+      this.account,
+      () => this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
+      owner,
     );
   }
 
@@ -868,12 +881,14 @@ export class IbmCloudClient {
    * narrowed to one person; every account, when the call names none): once it is answered, or has
    * failed (its answer may be lost), no listing begun before answers anyone.
    */
-  private async changing<T>(listings: ResumableListing<unknown>[], key: string | undefined, change: () => Promise<T>): Promise<T> {
+  /** Runs a change, then makes the listings it touches stale: under `key` (for `owner`'s items alone when given), else everywhere. */
+  private async changing<T>(listings: ResumableListing<unknown>[], key: string | undefined, change: () => Promise<T>, owner?: string): Promise<T> {
     try {
       return await change();
     } finally {
       for (const listing of listings) {
-        if (key) listing.changed(key);
+        if (key && owner !== undefined) listing.changedFor(key, owner);
+        else if (key) listing.changed(key);
         else listing.changedEverywhere();
       }
     }

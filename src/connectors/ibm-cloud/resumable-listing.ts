@@ -82,6 +82,10 @@ export class ResumableListing<T> {
   /** Per key (an account, or what is narrowed to in it), when the bot last changed what it lists; `everywhere` for a change whose account is unknown. */
   private readonly changedAt = new Map<string, number>();
   private changedEverywhereAt = -Infinity;
+  /** Per account and owner (`account NUL owner`), when the bot last changed that owner's items alone (`changedFor`). */
+  private readonly ownerChangedAt = new Map<string, number>();
+  /** Per account, when the bot last changed any owner's items there (`changedFor`): a listing begun before may answer others, but confirms nothing. */
+  private readonly anyOwnerChangedAt = new Map<string, number>();
 
   constructor(
     private readonly keepMs: number,
@@ -98,16 +102,38 @@ export class ResumableListing<T> {
     for (const cached of this.done.keys()) if (cached === key || accountOf(cached) === key) this.drop(cached);
   }
 
+  /**
+   * The bot has just changed items of one `owner` (a person's API keys) in `key`'s account, and no
+   * one else's: a listing begun before answers no caller asking for that owner's items after, but
+   * still answers callers asking for others' (their items are as it listed them), and stays kept.
+   * No listing begun before ends a step as its read-back (`current` on what a look is told).
+   */
+  changedFor(key: string, owner: string): void {
+    const at = now();
+    const account = accountOf(key);
+    this.ownerChangedAt.set(ownerKey(account, owner), at);
+    this.anyOwnerChangedAt.set(account, at);
+    // Changes older than any listing that may still answer are of no use: forget them now and then.
+    if (this.ownerChangedAt.size % 256 === 0) {
+      const horizon = at - Math.max(this.maxAgeMs, this.keepMs);
+      for (const [k, t] of this.ownerChangedAt) if (t < horizon) this.ownerChangedAt.delete(k);
+    }
+  }
+
   /** The bot has just changed what this listing shows in an account it cannot name (a key by its id): in every account. */
   changedEverywhere(): void {
     this.changedEverywhereAt = now();
     for (const cached of this.done.keys()) this.drop(cached);
   }
 
-  list(key: string, asker: string | undefined, open: () => Pager<T>): Promise<T[]> {
+  /**
+   * `owner`: the caller wants only that owner's items (a person's keys out of every key of the
+   * account): a listing begun before the bot changed other owners' items still answers it.
+   */
+  list(key: string, asker: string | undefined, open: () => Pager<T>, owner?: string): Promise<T[]> {
     const observer = listingObserver();
-    return this.listed(key, asker, open).then(({ items, begunAt }) => {
-      observer?.({ begunAt, current: () => begunAt >= this.since(key, true) });
+    return this.listed(key, asker, open, owner).then(({ items, begunAt }) => {
+      observer?.({ begunAt, current: () => this.confirms(key, begunAt) });
       return items;
     });
   }
@@ -117,19 +143,29 @@ export class ResumableListing<T> {
    * bot's last change; never for a read-back), without starting one: undefined when there is none.
    * For a caller who can ask the system something narrower instead of reading the whole account.
    */
-  current(key: string): T[] | undefined {
+  current(key: string, owner?: string): T[] | undefined {
     const done = this.done.get(key);
-    if (!done || done.begunAt < this.since(key, true)) return undefined;
+    if (!done || done.begunAt < this.since(key, true, owner)) return undefined;
     const { begunAt } = done;
-    listingObserver()?.({ begunAt, current: () => begunAt >= this.since(key, true) });
+    listingObserver()?.({ begunAt, current: () => this.confirms(key, begunAt) });
     return [...done.items];
   }
 
-  private listed(key: string, asker: string | undefined, open: () => Pager<T>): Promise<Listed<T>> {
+  /**
+   * Whether a listing begun at `begunAt` may still stand for a read-back of anyone's items: within
+   * the age and begun after every change of the bot there, whoever's items it changed. A listing
+   * paged while items before an entry are removed can skip that entry (IAM pages by position), so a
+   * listing read across any change answers others' inventories, never ends a step unread.
+   */
+  private confirms(key: string, begunAt: number): boolean {
+    return begunAt >= Math.max(this.since(key, true), this.anyOwnerChangedAt.get(accountOf(key)) ?? -Infinity);
+  }
+
+  private listed(key: string, asker: string | undefined, open: () => Pager<T>, owner?: string): Promise<Listed<T>> {
     const broken = asker === undefined ? undefined : [...(this.broken.get(key) ?? [])].find((b) => b.waiting.has(asker));
     // A kept listing is taken up whatever its age, never across a change made since it began.
-    if (broken && (broken.listing.begunAt ?? Infinity) >= this.since(key, false)) return this.takeUp(key, broken, asker!);
-    const since = this.since(key, true);
+    if (broken && (broken.listing.begunAt ?? Infinity) >= this.since(key, false, owner)) return this.takeUp(key, broken, asker!);
+    const since = this.since(key, true, owner);
     const done = this.done.get(key);
     if (done && done.begunAt >= since) return Promise.resolve({ items: [...done.items], begunAt: done.begunAt });
     const running = this.running.get(key);
@@ -144,8 +180,8 @@ export class ResumableListing<T> {
     // this caller too once it ends. Should it fail, or the bot change the account meanwhile, the caller asks again.
     const runningSince = running.begunAt;
     if (runningSince !== undefined && runningSince >= since) {
-      const again = () => this.listed(key, asker, open);
-      return running.promise.then((listed) => (this.changedSince(key) >= runningSince ? again() : { ...listed, items: [...listed.items] }), again);
+      const again = () => this.listed(key, asker, open, owner);
+      return running.promise.then((listed) => (this.changedSince(key, owner) >= runningSince ? again() : { ...listed, items: [...listed.items] }), again);
     }
     let next = this.queued.get(key);
     if (!next) {
@@ -194,17 +230,25 @@ export class ResumableListing<T> {
    * account and, `withAge`, within `maxAgeMs` (for a read-back, none already begun). Without
    * `withAge`: a kept listing its asker takes up, which began after the asker first asked.
    */
-  private since(key: string, withAge: boolean): number {
-    const changed = this.changedSince(key);
+  private since(key: string, withAge: boolean, owner?: string): number {
+    const changed = this.changedSince(key, owner);
     if (!withAge) return changed;
     // A read-back: only a listing that has not begun yet.
     if (readsFresh()) return Infinity;
     return Math.max(this.maxAgeMs > 0 ? now() - this.maxAgeMs : Infinity, changed);
   }
 
-  /** When the bot last changed what the listing under `key` shows: there, in its whole account, or in an account it could not name. */
-  private changedSince(key: string): number {
-    return Math.max(this.changedAt.get(key) ?? -Infinity, this.changedAt.get(accountOf(key)) ?? -Infinity, this.changedEverywhereAt);
+  /**
+   * When the bot last changed what the listing under `key` shows for a caller: there, in its whole
+   * account, or in an account it could not name; and `owner`'s items, for a caller who wants theirs.
+   */
+  private changedSince(key: string, owner?: string): number {
+    return Math.max(
+      this.changedAt.get(key) ?? -Infinity,
+      this.changedAt.get(accountOf(key)) ?? -Infinity,
+      this.changedEverywhereAt,
+      owner === undefined ? -Infinity : (this.ownerChangedAt.get(ownerKey(accountOf(key), owner)) ?? -Infinity),
+    );
   }
 
   private remember(key: string, begunAt: number, items: T[]): void {
@@ -273,6 +317,8 @@ export class ResumableListing<T> {
 }
 
 const accountOf = (key: string): string => key.split('|', 1)[0]!;
+
+const ownerKey = (account: string, owner: string): string => `${account}\u0000${owner}`;
 
 /** Epoch ms to a fraction of one: a listing begun in the millisecond a change ended is ordered after it or before, never tied. */
 const now = (): number => performance.timeOrigin + performance.now();
