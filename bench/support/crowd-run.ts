@@ -43,8 +43,10 @@ export interface PersonResult {
   outcome?: Extract<AuditRecord, { type: 'run.finished' }>['outcome'];
   /** Approval click to the last step's confirmed read-back. */
   approvalToVerifiedMs?: number;
-  /** Steps told to run again (`step.retrying`): an error BullMQ retries, or a read-back that showed what no look listed. */
+  /** Steps told to run again after an error (`step.retrying`). */
   retries?: number;
+  /** Steps that looked again after a read-back showed what no look had listed (`step.relooking`). */
+  relooks?: number;
 }
 
 export interface CpuSeconds {
@@ -168,7 +170,8 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
         const approved = Date.parse(t.find((e) => e.type === 'request.approved')!.at);
         const verified = t.filter((e) => e.type === 'step.verified').map((e) => Date.parse(e.at));
         const retries = t.filter((e) => e.type === 'step.retrying').length;
-        return { id, outcome: run.outcome, retries, ...(verified.length ? { approvalToVerifiedMs: Math.max(...verified) - approved } : {}) };
+        const relooks = t.filter((e) => e.type === 'step.relooking').length;
+        return { id, outcome: run.outcome, retries, relooks, ...(verified.length ? { approvalToVerifiedMs: Math.max(...verified) - approved } : {}) };
       });
       return {
         results,

@@ -117,6 +117,12 @@ export type AuditEvent =
    */
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number; by?: 'listing' }
   | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
+  /**
+   * A read-back showed the person `shown`, which no look of the step had listed in this phase
+   * (made since it looked, or skipped by a listing paged while the account changed): the step
+   * looks again, afresh, and acts on it, instead of waiting to end not confirmed.
+   */
+  | { type: 'step.relooking'; stepId: string; attempt: number; shown: Finding[] }
   | { type: 'step.failed'; stepId: string; attempt: number; error: string }
   /**
    * The step could not look in its scope (the system does not answer for it there), so nothing was

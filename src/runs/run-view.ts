@@ -503,6 +503,9 @@ class StepFold {
         s.attempts = Math.max(s.attempts, e.attempt);
         s.startedAt ??= e.at;
         break;
+      case 'step.relooking':
+        s.state = 'running';
+        break;
       case 'step.inventoried':
         s.found = mergeById(s.found ?? [], e.found, () => false);
         if (s.found.length === 0) s.inventoryNote = e.note;

@@ -209,14 +209,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         // end "not confirmed". The step looks again, afresh, and acts on it (a bounded number of times).
         const unseen = phase === 'reinstate' || (data.relooks ?? 0) >= MAX_RELOOKS ? [] : await unseenNow(deps, requestId, id, phase, outcome.remaining);
         if (unseen.length > 0) {
-          const what = unseen.map((f) => `${f.label} (${f.id})`).join(', ');
-          await deps.audit.append(requestId, {
-            type: 'step.retrying',
-            stepId: id,
-            attempt: execution,
-            error: `the read-back shows ${what}, which no look of this step had listed: it looks again and acts on it`,
-            retryInMs: 0,
-          });
+          await deps.audit.append(requestId, { type: 'step.relooking', stepId: id, attempt: execution, shown: unseen });
           await job.updateData({ ...data, verify: undefined, relooks: (data.relooks ?? 0) + 1 });
           await job.moveToDelayed(Date.now(), token);
           throw new DelayedError();
