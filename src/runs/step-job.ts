@@ -207,10 +207,24 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         }
         // The system shows the person something no look of this step listed: waiting would only
         // end "not confirmed". The step looks again, afresh, and acts on it (a bounded number of times).
-        const unseen = phase === 'reinstate' || (data.relooks ?? 0) >= MAX_RELOOKS ? [] : await unseenNow(deps, requestId, id, phase, outcome.remaining);
+        const relooks = data.relooks ?? 0;
+        const unseen =
+          phase === 'reinstate' || relooks >= MAX_RELOOKS
+            ? []
+            : await unseenNow(
+                deps,
+                requestId,
+                id,
+                phase,
+                unseenBy(
+                  progress.find((p) => p.id === id && p.phase === phase),
+                  outcome.remaining,
+                ),
+              );
         if (unseen.length > 0) {
-          await deps.audit.append(requestId, { type: 'step.relooking', stepId: id, attempt: execution, shown: unseen });
-          await job.updateData({ ...data, verify: undefined, relooks: (data.relooks ?? 0) + 1 });
+          // Once per look again, however often a crash makes this execution run again.
+          await deps.audit.appendOnce(requestId, `${once}:relook-${relooks + 1}`, { type: 'step.relooking', stepId: id, attempt: execution, shown: unseen });
+          await job.updateData({ ...data, verify: undefined, relooks: relooks + 1 });
           await job.moveToDelayed(Date.now(), token);
           throw new DelayedError();
         }
@@ -254,7 +268,11 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
   };
 }
 
-/** What the read-back showed that no look of the step listed, by the trail as it is now (this execution may have looked). */
+/**
+ * Of what the trail as the execution began did not know, what the trail as it is now does not know
+ * either: this execution may have looked since (what a look lists only grows, so nothing the older
+ * trail knew needs reading again).
+ */
 async function unseenNow(deps: Pick<RunDeps, 'audit'>, requestId: string, stepId: string, phase: Phase, remaining: Finding[]): Promise<Finding[]> {
   if (remaining.length === 0) return [];
   const progress = runView(await deps.audit.read(requestId)).steps.find((p) => p.id === stepId && p.phase === phase);
