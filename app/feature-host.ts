@@ -1,4 +1,3 @@
-import { readViewer } from '../commands/viewer.js';
 import { type FeatureHost, featureJobName } from '../src/connectors/system-feature.js';
 import { beingOffboardedReason } from '../src/requests/approval-policy.js';
 import { requestModal } from '../src/slack/blocks/request-modal.js';
@@ -20,8 +19,12 @@ export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
     store,
     logger: logger.child({ system }),
     async approverRefusal(userId, what, requestId) {
-      const viewer = await readViewer({ directory, logger }, userId);
-      if (!viewer.isApprover) return `Only approvers (${directory.describeApprovers()}) can ${what}, so nothing was done.`;
+      // The role alone: someone being offboarded is refused below, with that reason recorded.
+      const isApprover = await directory.isApprover(userId).catch((err: Error) => {
+        logger.warn({ userId, err: err.message }, 'could not check the approver role; refusing');
+        return false;
+      });
+      if (!isApprover) return `Only approvers (${directory.describeApprovers()}) can ${what}, so nothing was done.`;
       const offboarded = beingOffboardedReason(await openAboutUser(store, directory, userId));
       return offboarded && requestId ? recordRefusal({ store, audit }, requestId, userId, 'review', offboarded) : offboarded;
     },

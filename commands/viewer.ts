@@ -1,12 +1,15 @@
+import { openAboutUser } from '../src/requests/open-about-user.js';
 import type { Viewer } from '../src/requests/request-visibility.js';
 import type { CommandDeps } from './deps.js';
 
 /**
  * The roles and email of who asks, read from Slack now; a role Slack cannot confirm is not assumed,
  * so they see only their own requests. Nor is one when their email cannot be read: a request filed
- * by email about them could not be told apart.
+ * by email about them could not be told apart. Nor while a request about them is open (or that
+ * cannot be checked): someone being offboarded keeps no power in the bot, seeing what waits on
+ * approvers or compliance included, and is not told why (that would tell them of the request).
  */
-export async function readViewer(deps: Pick<CommandDeps, 'directory' | 'logger'>, userId: string): Promise<Viewer> {
+export async function readViewer(deps: Pick<CommandDeps, 'directory' | 'logger' | 'store'>, userId: string): Promise<Viewer> {
   const role = async (name: string, read: () => Promise<boolean>) => {
     try {
       return await read();
@@ -27,5 +30,16 @@ export async function readViewer(deps: Pick<CommandDeps, 'directory' | 'logger'>
     ),
   ]);
   if (!person) return { userId, isApprover: false, isCompliance: false };
-  return { userId, isApprover, isCompliance, ...(person.email ? { email: person.email } : {}) };
+  const email = person.email ? { email: person.email } : {};
+  if (isApprover || isCompliance) {
+    const offboarded = await openAboutUser(deps.store, deps.directory, userId).then(
+      (open) => open !== undefined,
+      (err: Error) => {
+        deps.logger.warn({ userId, err: err.message }, 'could not check for a request about them; showing only their own requests');
+        return true;
+      },
+    );
+    if (offboarded) return { userId, isApprover: false, isCompliance: false, ...email };
+  }
+  return { userId, isApprover, isCompliance, ...email };
 }

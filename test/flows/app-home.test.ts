@@ -3,6 +3,7 @@ import type { LocalStack } from '../../app/demo/local-stack.js';
 import { crowdSlackUsers } from '../../app/demo/crowd.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
+import { eventsOf, eventually, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
@@ -53,7 +54,7 @@ describe('the App Home tab', () => {
     expect(text).not.toContain('Latest runs');
   });
 
-  it('never shows anyone the offboarding of themselves, not even an approver', async () => {
+  it('never shows anyone the offboarding of themselves, and shows an approver with a request about them nothing that waits on approvers', async () => {
     const { stack, player } = await start();
     // Riley, an approver, is leaving: offboarding an approver takes two approvers, but she still never sees her own.
     const rileys = await player.request(
@@ -70,12 +71,21 @@ describe('the App Home tab', () => {
     const rileySees = await openHome(stack, PEOPLE.riley);
     const taylorSees = await openHome(stack, PEOPLE.taylor);
 
-    expect(rileySees).toContain(pats);
+    // Being offboarded, she keeps no approver's view either: not Pat's request, nothing to decide, and no word of why.
+    expect(rileySees).not.toContain(pats);
+    expect(rileySees).not.toContain('Waiting for your decision');
     expect(rileySees).not.toContain(rileys);
     expect(rileySees).not.toContain('HR-1');
+    expect(rileySees).toContain('/offboard');
     // Taylor takes over both people's resources but neither requested nor approves: sees neither.
     expect(taylorSees).not.toContain(rileys);
     expect(taylorSees).not.toContain(pats);
+
+    // Once the request about her is rejected, she is an approver again.
+    await player.click(PEOPLE.alex, 'reject', rileys);
+    await submitRejectModal(stack, PEOPLE.alex, rejectModalsFor(stack, PEOPLE.alex)[0]!.id, 'Not leaving after all');
+    await eventually(async () => eventsOf(await readTrail(stack, rileys), 'request.rejected').length > 0, 5_000, 'the request about Riley rejected');
+    expect(await openHome(stack, PEOPLE.riley)).toContain(pats);
   });
 
   it('is not published when the Messages tab is opened', async () => {

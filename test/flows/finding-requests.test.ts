@@ -6,7 +6,7 @@ import { COMMAND } from '../../src/slack/blocks/ids.js';
 import { useStack } from '../support/stack.js';
 
 const start = useStack();
-/** Taylor is in compliance and no approver; Chris is neither; Riley is an approver. */
+/** Taylor is in compliance and no approver; Chris is neither; Alex and Riley are approvers (Riley is being offboarded). */
 const ROLES = { OFFBOARD_COMPLIANCE: PEOPLE.taylor };
 
 /** Types `/offboard <text>` as `userId` in `channelId` and returns what the bot answered them privately, through the command's response. */
@@ -43,17 +43,19 @@ async function threeRequests(player: SlackPlayer) {
 }
 
 describe('/offboard list', () => {
-  it('shows approvers and compliance every request but their own offboarding, and anyone else only their own requests', async () => {
+  it('shows approvers and compliance every request, and anyone else, an approver being offboarded among them, only their own requests', async () => {
     const { stack, player } = await start({ env: ROLES });
     const { janes, pats, rileys } = await threeRequests(player);
 
+    const alex = await command(stack, PEOPLE.alex, 'list');
     const riley = await command(stack, PEOPLE.riley, 'list');
     const taylor = await command(stack, PEOPLE.taylor, 'list');
     const chris = await command(stack, PEOPLE.chris, 'list');
 
-    expect(riley).toContain(janes);
-    expect(riley).toContain(pats);
-    expect(riley).not.toContain(rileys);
+    for (const id of [janes, pats, rileys]) expect(alex).toContain(id);
+    // Riley, an approver, is being offboarded: she keeps no approver's view, and is not told why.
+    expect(riley).toContain('Your open and recent requests');
+    for (const id of [janes, pats, rileys]) expect(riley).not.toContain(id);
     expect(riley).not.toContain('HR-RILEY');
     for (const id of [janes, pats, rileys]) expect(taylor).toContain(id);
     expect(chris).toContain(pats);
@@ -66,7 +68,7 @@ describe('/offboard list', () => {
     const { stack, player } = await start({ env: ROLES });
     const { janes } = await threeRequests(player);
 
-    const reply = await command(stack, PEOPLE.riley, 'list', 'D0RILEY01');
+    const reply = await command(stack, PEOPLE.alex, 'list', 'D0ALEX001');
 
     expect(reply).toContain(janes);
     expect(stack.slack.callsTo('chat.postEphemeral')).toEqual([]);
@@ -79,23 +81,27 @@ describe('/offboard status', () => {
     const { stack, player } = await start({ env: ROLES });
     const { janes } = await threeRequests(player);
 
-    const riley = await command(stack, PEOPLE.riley, `status ${janes}`);
+    const alex = await command(stack, PEOPLE.alex, `status ${janes}`);
     const chris = await command(stack, PEOPLE.chris, `status ${janes.toLowerCase()}`);
+    const riley = await command(stack, PEOPLE.riley, `status ${janes}`);
 
-    expect(riley).toContain(`*${janes}*: :hourglass: waiting for approval`);
-    expect(riley).toContain('HR-JANE &lt;!channel&gt;');
-    expect(riley).not.toContain('<!channel>');
-    expect(riley).toContain(`<#${APPROVAL_CHANNEL}>`);
-    expect(chris).toContain(`There is no offboarding request ${janes} that you may see.`);
-    expect(chris).not.toContain('HR-JANE');
-    expect(chris).not.toContain(PEOPLE.jane);
+    expect(alex).toContain(`*${janes}*: :hourglass: waiting for approval`);
+    expect(alex).toContain('HR-JANE &lt;!channel&gt;');
+    expect(alex).not.toContain('<!channel>');
+    expect(alex).toContain(`<#${APPROVAL_CHANNEL}>`);
+    // Neither someone with no role nor an approver being offboarded is shown it.
+    for (const reply of [chris, riley]) {
+      expect(reply).toContain(`There is no offboarding request ${janes} that you may see.`);
+      expect(reply).not.toContain('HR-JANE');
+      expect(reply).not.toContain(PEOPLE.jane);
+    }
   });
 
   it('finds the requests about a person by mention or by email, in any letter case', async () => {
     const { stack, player } = await start({ env: ROLES });
     const { janes, pats } = await threeRequests(player);
 
-    const byMention = await command(stack, PEOPLE.riley, `status <@${PEOPLE.jane}|jane>`);
+    const byMention = await command(stack, PEOPLE.alex, `status <@${PEOPLE.jane}|jane>`);
     const byEmail = await command(stack, PEOPLE.taylor, 'status JANE.Doe@acme.example');
     const escaped = await command(stack, PEOPLE.taylor, 'status <mailto:jane.doe@acme.example|jane.doe@acme.example>');
 
