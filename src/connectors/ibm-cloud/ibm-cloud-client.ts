@@ -292,12 +292,12 @@ export class IbmCloudClient {
    * listings of the account then go stale for that owner's keys alone (see `ResumableListing.changedFor`).
    */
   async deleteApiKey(id: string, transactionId: string, owner?: string): Promise<boolean> {
-    return this.changing(
-      [this.sdk.keyListings],
-      this.account,
-      () => this.call('delete API key', () => absentIs404(() => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
-      owner,
-    );
+    return this.changingKey('delete API key', owner, () => this.sdk.identity.deleteApiKey({ id, headers: { 'Transaction-Id': transactionId } }));
+  }
+
+  /** A change of one API key, by its id: true when made, false when the key is gone; the key listings go stale as `deleteApiKey` says. */
+  private changingKey(operation: string, owner: string | undefined, change: () => Promise<unknown>): Promise<boolean> {
+    return this.changing([this.sdk.keyListings], this.account, () => this.call(operation, () => absentIs404(change)), owner);
   }
 
   /** The key as it is now, with when it last signed in; undefined once it no longer exists. */
@@ -324,21 +324,11 @@ export class IbmCloudClient {
 
   /** The key stops working and keeps its id, so it can be enabled again. True also when it already was disabled. */
   async disableApiKey(id: string, transactionId: string, owner?: string): Promise<boolean> {
-    return this.changing(
-      [this.sdk.keyListings],
-      this.account,
-      () => this.call('disable API key', () => absentIs404(() => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
-      owner,
-    );
+    return this.changingKey('disable API key', owner, () => this.sdk.identity.disableApiKey({ id, headers: { 'Transaction-Id': transactionId } }));
   }
 
   async enableApiKey(id: string, transactionId: string, owner?: string): Promise<boolean> {
-    return this.changing(
-      [this.sdk.keyListings],
-      this.account,
-      () => this.call('enable API key', () => absentIs404(() => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } }))),
-      owner,
-    );
+    return this.changingKey('enable API key', owner, () => this.sdk.identity.enableApiKey({ id, headers: { 'Transaction-Id': transactionId } }));
   }
 
   /** Trusted profiles in the account that this user is linked to, and so may assume. */
