@@ -1,4 +1,3 @@
-import { openAboutUser } from '../src/requests/open-about-user.js';
 import type { Viewer } from '../src/requests/request-visibility.js';
 import type { CommandDeps } from './deps.js';
 
@@ -32,7 +31,8 @@ export async function readViewer(deps: Pick<CommandDeps, 'directory' | 'logger' 
   if (!person) return { userId, isApprover: false, isCompliance: false };
   const email = person.email ? { email: person.email } : {};
   if (isApprover || isCompliance) {
-    const offboarded = await openAboutUser(deps.store, deps.directory, userId).then(
+    // By id and by the email just read, as openAboutUser asks (src/requests/open-about-user.ts).
+    const offboarded = await deps.store.openAbout({ slackUserId: userId, email: person.email }).then(
       (open) => open !== undefined,
       (err: Error) => {
         deps.logger.warn({ userId, err: err.message }, 'could not check for a request about them; showing only their own requests');

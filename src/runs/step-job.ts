@@ -208,19 +208,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         // The system shows the person something no look of this step listed: waiting would only
         // end "not confirmed". The step looks again, afresh, and acts on it (a bounded number of times).
         const relooks = data.relooks ?? 0;
-        const unseen =
-          phase === 'reinstate' || relooks >= MAX_RELOOKS
-            ? []
-            : await unseenNow(
-                deps,
-                requestId,
-                id,
-                phase,
-                unseenBy(
-                  progress.find((p) => p.id === id && p.phase === phase),
-                  outcome.remaining,
-                ),
-              );
+        const unseen = phase === 'reinstate' || relooks >= MAX_RELOOKS ? [] : await unseenNow(deps, requestId, id, phase, progress, outcome.remaining);
         if (unseen.length > 0) {
           // Once per look again, however often a crash makes this execution run again.
           await deps.audit.appendOnce(requestId, `${once}:relook-${relooks + 1}`, { type: 'step.relooking', stepId: id, attempt: execution, shown: unseen });
@@ -269,14 +257,22 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
 }
 
 /**
- * Of what the trail as the execution began did not know, what the trail as it is now does not know
- * either: this execution may have looked since (what a look lists only grows, so nothing the older
- * trail knew needs reading again).
+ * What the read-back showed that no look of the step listed: not known to the trail as the execution
+ * began (`progress`), nor to the trail as it is now, read again only then (this execution may have
+ * looked since; what looks list only grows).
  */
-async function unseenNow(deps: Pick<RunDeps, 'audit'>, requestId: string, stepId: string, phase: Phase, remaining: Finding[]): Promise<Finding[]> {
-  if (remaining.length === 0) return [];
-  const progress = runView(await deps.audit.read(requestId)).steps.find((p) => p.id === stepId && p.phase === phase);
-  return unseenBy(progress, remaining);
+async function unseenNow(
+  deps: Pick<RunDeps, 'audit'>,
+  requestId: string,
+  stepId: string,
+  phase: Phase,
+  progress: StepProgress[],
+  remaining: Finding[],
+): Promise<Finding[]> {
+  const ofStep = (steps: StepProgress[]) => steps.find((p) => p.id === stepId && p.phase === phase);
+  const candidates = unseenBy(ofStep(progress), remaining);
+  if (candidates.length === 0) return [];
+  return unseenBy(ofStep(runView(await deps.audit.read(requestId)).steps), candidates);
 }
 
 /** The context every execution of a step works in; `execution` numbers it within the round. */

@@ -62,6 +62,12 @@ const KEEP_FAILED_LISTING_MS = 2 * 60_000;
 export const LISTING_MAX_AGE_MS = 30_000;
 
 /**
+ * The owner a caller names when it wants the keys of the account's service IDs from the listing of
+ * every key: no person's IAM id, so the key step's change of a person's keys leaves it answered.
+ */
+const SERVICE_ID_KEYS = 'service IDs';
+
+/**
  * The only module that speaks to the IBM SDK. Every call goes through `call`, which classifies
  * errors once and counts the call by outcome; SDK retries stay off because BullMQ owns retrying.
  */
@@ -236,7 +242,7 @@ export class IbmCloudClient {
 
   /** The API keys of one identity (a user or a service ID, by its exact IAM id) in the account: from the shared listing of every key. */
   async apiKeysOf(accountId: string, iamId: string, asker?: string): Promise<AccountApiKey[]> {
-    return (await this.accountApiKeys(accountId, asker)).filter((k) => k.iamId === iamId);
+    return (await this.accountApiKeys(accountId, asker, iamId)).filter((k) => k.iamId === iamId);
   }
 
   /**
@@ -253,7 +259,8 @@ export class IbmCloudClient {
    * The keys of one kind a caller may be answered with: for a read-back, a listing of that kind alone
    * (IAM's `type` filter) begun after it asked; otherwise one such listing already read and still
    * current (a read-back's, moments ago) else the shared listing of every key. Both are kept in
-   * `keyListings`, the kind's under `account|type=…`, so a change of any key makes both stale.
+   * `keyListings`, the kind's under `account|type=…`, so a change of a key makes both stale: for
+   * `owner`'s keys alone when the change named its owner, else for everyone.
    */
   private async apiKeysOfKind(accountId: string, type: 'user' | 'serviceid', asker?: string, owner?: string): Promise<AccountApiKey[]> {
     const key = `${accountId}|type=${type}`;
@@ -435,7 +442,7 @@ export class IbmCloudClient {
    */
   async listServiceIdKeys(accountId: string, asker?: string): Promise<IbmServiceIdKey[]> {
     const [keys, serviceIds] = await Promise.all([
-      this.apiKeysOfKind(accountId, 'serviceid', asker),
+      this.apiKeysOfKind(accountId, 'serviceid', asker, SERVICE_ID_KEYS),
       readsFresh() ? undefined : this.listServiceIds(accountId, asker),
     ]);
     const theirs = serviceIds && new Set(serviceIds.map((s) => s.iamId));
@@ -869,9 +876,9 @@ export class IbmCloudClient {
   /**
    * A change of what `listings` show under `key` (an account, or `account|person` for what is
    * narrowed to one person; every account, when the call names none): once it is answered, or has
-   * failed (its answer may be lost), no listing begun before answers anyone.
+   * failed (its answer may be lost), no listing begun before answers anyone; with `owner`, no one
+   * who asks for that owner's items (`ResumableListing.changedFor`).
    */
-  /** Runs a change, then makes the listings it touches stale: under `key` (for `owner`'s items alone when given), else everywhere. */
   private async changing<T>(listings: ResumableListing<unknown>[], key: string | undefined, change: () => Promise<T>, owner?: string): Promise<T> {
     try {
       return await change();

@@ -84,8 +84,10 @@ export class ResumableListing<T> {
   private changedEverywhereAt = -Infinity;
   /** Per account and owner (`account NUL owner`), when the bot last changed that owner's items alone (`changedFor`). */
   private readonly ownerChangedAt = new Map<string, number>();
-  /** Per account, when the bot last changed any owner's items there (`changedFor`): a listing begun before may answer others, but confirms nothing. */
+  /** Per account, when the bot last changed any owner's items there (`changedFor`): for a caller who wants everyone's, and for what a listing confirms. */
   private readonly anyOwnerChangedAt = new Map<string, number>();
+  /** When `ownerChangedAt` last let go of changes too old to matter. */
+  private prunedAt = now();
 
   constructor(
     private readonly keepMs: number,
@@ -113,10 +115,11 @@ export class ResumableListing<T> {
     const account = accountOf(key);
     this.ownerChangedAt.set(ownerKey(account, owner), at);
     this.anyOwnerChangedAt.set(account, at);
-    // Changes older than any listing that may still answer are of no use: forget them now and then.
-    if (this.ownerChangedAt.size % 256 === 0) {
-      const horizon = at - Math.max(this.maxAgeMs, this.keepMs);
-      for (const [k, t] of this.ownerChangedAt) if (t < horizon) this.ownerChangedAt.delete(k);
+    // A change older than any listing that may still answer is of no use: let such go once in that long.
+    const horizon = Math.max(this.maxAgeMs, this.keepMs);
+    if (at - this.prunedAt > horizon) {
+      for (const [k, t] of this.ownerChangedAt) if (t < at - horizon) this.ownerChangedAt.delete(k);
+      this.prunedAt = at;
     }
   }
 
@@ -128,12 +131,13 @@ export class ResumableListing<T> {
 
   /**
    * `owner`: the caller wants only that owner's items (a person's keys out of every key of the
-   * account): a listing begun before the bot changed other owners' items still answers it.
+   * account): a listing begun before the bot changed other owners' items still answers it. A caller
+   * naming none wants everyone's: no listing begun before any change answers it.
    */
   list(key: string, asker: string | undefined, open: () => Pager<T>, owner?: string): Promise<T[]> {
     const observer = listingObserver();
     return this.listed(key, asker, open, owner).then(({ items, begunAt }) => {
-      observer?.({ begunAt, current: () => this.confirms(key, begunAt) });
+      observer?.({ begunAt, current: () => begunAt >= this.since(key, true) });
       return items;
     });
   }
@@ -147,18 +151,11 @@ export class ResumableListing<T> {
     const done = this.done.get(key);
     if (!done || done.begunAt < this.since(key, true, owner)) return undefined;
     const { begunAt } = done;
-    listingObserver()?.({ begunAt, current: () => this.confirms(key, begunAt) });
+    // Whether it may still end a step unread is asked for everyone's items: a listing paged while
+    // items before an entry are removed can skip that entry (IAM pages by position), so one read
+    // across any change of the bot answers others' inventories but never stands for a read-back.
+    listingObserver()?.({ begunAt, current: () => begunAt >= this.since(key, true) });
     return [...done.items];
-  }
-
-  /**
-   * Whether a listing begun at `begunAt` may still stand for a read-back of anyone's items: within
-   * the age and begun after every change of the bot there, whoever's items it changed. A listing
-   * paged while items before an entry are removed can skip that entry (IAM pages by position), so a
-   * listing read across any change answers others' inventories, never ends a step unread.
-   */
-  private confirms(key: string, begunAt: number): boolean {
-    return begunAt >= Math.max(this.since(key, true), this.anyOwnerChangedAt.get(accountOf(key)) ?? -Infinity);
   }
 
   private listed(key: string, asker: string | undefined, open: () => Pager<T>, owner?: string): Promise<Listed<T>> {
@@ -239,22 +236,25 @@ export class ResumableListing<T> {
   }
 
   /**
-   * When the bot last changed what the listing under `key` shows for a caller: there, in its whole
-   * account, or in an account it could not name; and `owner`'s items, for a caller who wants theirs.
+   * When the bot last changed what the listing under `key` shows for a caller: everyone's items
+   * (`changedForAll`), and `owner`'s, or any owner's for a caller who names none.
    */
   private changedSince(key: string, owner?: string): number {
-    return Math.max(
-      this.changedAt.get(key) ?? -Infinity,
-      this.changedAt.get(accountOf(key)) ?? -Infinity,
-      this.changedEverywhereAt,
-      owner === undefined ? -Infinity : (this.ownerChangedAt.get(ownerKey(accountOf(key), owner)) ?? -Infinity),
-    );
+    const account = accountOf(key);
+    const owned = owner === undefined ? this.anyOwnerChangedAt.get(account) : this.ownerChangedAt.get(ownerKey(account, owner));
+    return Math.max(this.changedForAll(key), owned ?? -Infinity);
+  }
+
+  /** When the bot last changed everyone's items the listing under `key` shows: there, in its whole account, or in an account it could not name. */
+  private changedForAll(key: string): number {
+    return Math.max(this.changedAt.get(key) ?? -Infinity, this.changedAt.get(accountOf(key)) ?? -Infinity, this.changedEverywhereAt);
   }
 
   private remember(key: string, begunAt: number, items: T[]): void {
     if (this.maxAgeMs <= 0 || (this.done.get(key)?.begunAt ?? -Infinity) > begunAt) return;
-    // A change made while it ran (or in the millisecond it began): it may not show it, so it answers nobody.
-    if (this.changedSince(key) >= begunAt) return;
+    // A change of everyone's items made while it ran (or in the millisecond it began): it may not
+    // show it, so it answers nobody. One of an owner's items still lets it answer others (`changedFor`).
+    if (this.changedForAll(key) >= begunAt) return;
     this.drop(key);
     const expiry = setTimeout(() => this.drop(key), this.maxAgeMs);
     expiry.unref();
