@@ -62,7 +62,7 @@ const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b
 /**
  * The work the script does too: finding the person's user records, their own API keys, their static
  * groups, their direct policies and their membership, each removed and read back. By method, path
- * and the filter that tells a user's keys from a service ID's and static groups from rule-based ones.
+ * and the filter that tells a user's keys from a service ID's and the person's groups from their rule-based ones alone.
  * Everything else the bot asks (the preview, rule-based groups, trusted profile links, what the
  * person created, the bot's own key) is work the script does not do.
  */
@@ -72,7 +72,8 @@ function scriptsWork(r: RecordedRequest): boolean {
   // The listing of every key of the account finds the person's keys as the script's (`type=user`) does; a service ID's are not theirs.
   if (op === 'GET /v1/apikeys') return r.query.type !== 'serviceid';
   if (/^(GET|DELETE) \/v1\/apikeys\/:id$/.test(op)) return true;
-  if (op === 'GET /v2/groups') return r.query.membership_type === 'static';
+  // Every group they are in (`all`) is their static groups while none has rules; `dynamic` is rule-based alone.
+  if (op === 'GET /v2/groups') return r.query.membership_type !== 'dynamic';
   if (op.startsWith('DELETE /v2/groups/')) return true;
   return /^(GET \/v2\/policies|DELETE \/v2\/policies\/:id)$/.test(op);
 }

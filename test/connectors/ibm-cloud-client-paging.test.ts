@@ -88,17 +88,21 @@ describe('every listing follows every page (the simulator serves one item per pa
   it("lists all three of Jane's static groups", async () => {
     const { sim, client } = await simulator({ pageSize: 1 });
     expect((await client.listAccessGroups(ACME_PRODUCTION, jane)).map((g) => g.name).sort()).toEqual(['Billing Viewers', 'Developers', 'Kubernetes Operators']);
+    // Every group she is in, none with rules: that one listing is her static groups.
     expect(pagesServed(sim, '/v2/groups')).toBe(3);
   });
 
-  it("lists both of Jane's rule-based groups, each with its rule", async () => {
+  it("lists both of Jane's rule-based groups, each with its rule, and her three static groups apart from them", async () => {
     const { sim, client } = await simulator({ pageSize: 1, seed: seedWithMoreToPage() });
     const found = await client.listDynamicMemberships(ACME_PRODUCTION, jane);
     expect(found.map((m) => [m.groupName, m.rules.map((r) => r.name)])).toEqual([
       ['SSO Users', ['Acme employees']],
       ['Engineering (rule)', ['Engineers']],
     ]);
-    expect(pagesServed(sim, '/v2/groups')).toBe(2);
+    // Every group she is in (5 pages) shows groups with rules: then the rule-based ones are asked for (2 pages).
+    expect(pagesServed(sim, '/v2/groups')).toBe(7);
+    expect((await client.listAccessGroups(ACME_PRODUCTION, jane)).map((g) => g.name).sort()).toEqual(['Billing Viewers', 'Developers', 'Kubernetes Operators']);
+    expect(pagesServed(sim, '/v2/groups')).toBe(10);
   });
 
   it("lists both of Jane's direct policies in Production", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { onePage, ResumableListing } from '../../src/connectors/ibm-cloud/resumable-listing.js';
 import { crowdIbmSeed, crowdPerson } from '../../app/demo/crowd.js';
-import { ACME_PRODUCTION, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
+import { ACME_PRODUCTION, SIM_IAM_IDS, seedWithSsoMembership } from '../../src/simulators/ibm-cloud/index.js';
 import { useIbmSimulator } from './ibm-cloud-harness.js';
 import { readingFresh } from '../../src/connectors/read-fresh.js';
 
@@ -241,5 +241,44 @@ describe('an account-wide listing that fails part-way, through the SDK', () => {
     // Taken up at page 2: the pages after the first, no more.
     expect(listingsOf(sim.requests, usersPath) - before).toBe(pages - 1);
     expect(pagesRead(sim.requests, usersPath, '_start')).toBe(2);
+  });
+});
+
+describe("a person's access groups, added and by rule", () => {
+  const groupListings = (requests: { path: string; query: Record<string, string | undefined> }[]) => requests.filter((r) => r.path === '/v2/groups');
+
+  it('a person in no group with rules: the groups they were added to and the absence of rule-based ones come from one listing of every group they are in', async () => {
+    const { sim, client } = await simulator();
+    const [added, byRule] = await Promise.all([
+      client.listAccessGroups(ACME_PRODUCTION, SIM_IAM_IDS.jane),
+      client.listDynamicMemberships(ACME_PRODUCTION, SIM_IAM_IDS.jane),
+    ]);
+    expect(added.map((g) => g.name).sort()).toEqual(['Billing Viewers', 'Developers', 'Kubernetes Operators']);
+    expect(byRule).toEqual([]);
+    expect(groupListings(sim.requests).map((r) => [r.query.membership_type, r.query.show_federated, r.query.hide_public_access])).toEqual([
+      ['all', 'true', 'true'],
+    ]);
+  });
+
+  it('a person in a group with rules: that group is reported as rule-based and never as one they were added to', async () => {
+    const { sim, client } = await simulator({ seed: seedWithSsoMembership() });
+    const [added, byRule] = await Promise.all([
+      client.listAccessGroups(ACME_PRODUCTION, SIM_IAM_IDS.jane),
+      client.listDynamicMemberships(ACME_PRODUCTION, SIM_IAM_IDS.jane),
+    ]);
+    expect(added.map((g) => g.name).sort()).toEqual(['Billing Viewers', 'Developers', 'Kubernetes Operators']);
+    expect(byRule.map((m) => [m.groupName, m.rules.map((r) => r.name)])).toEqual([['SSO Users', ['Acme employees']]]);
+    expect(
+      groupListings(sim.requests)
+        .map((r) => r.query.membership_type)
+        .sort(),
+    ).toEqual(['all', 'dynamic', 'static']);
+  });
+
+  it('after the bot removes the person from their groups, no listing of every group they were in answers anyone', async () => {
+    const { client } = await simulator();
+    expect(await client.listAccessGroups(ACME_PRODUCTION, SIM_IAM_IDS.jane)).toHaveLength(3);
+    await client.removeFromAllAccessGroups(ACME_PRODUCTION, SIM_IAM_IDS.jane, 'offboard-test');
+    expect(await client.listAccessGroups(ACME_PRODUCTION, SIM_IAM_IDS.jane)).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@ function groupBody(ctx: RouteContext, g: GroupInfo) {
     last_modified_at: g.last_modified_at,
     last_modified_by_id: g.last_modified_by_id,
     href: `${ctx.baseUrl}/v2/groups/${g.id}`,
-    is_federated: g.is_federated,
+    // IBM says it only when asked (`show_federated=true`): true when rules exist for the group.
+    ...(ctx.query.get('show_federated') === 'true' ? { is_federated: g.is_federated || ctx.state.rules.some((r) => r.access_group_id === g.id) } : {}),
   };
 }
 
