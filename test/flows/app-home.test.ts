@@ -1,7 +1,9 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../app/demo/local-stack.js';
 import { crowdSlackUsers } from '../../app/demo/crowd.js';
 import { PEOPLE } from '../../app/demo/workspace.js';
+import { Keys } from '../../src/redis.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { eventsOf, eventually, readTrail, rejectModalsFor, submitRejectModal } from '../support/approval-helpers.js';
 import { useStack } from '../support/stack.js';
@@ -86,6 +88,30 @@ describe('the App Home tab', () => {
     await submitRejectModal(stack, PEOPLE.alex, rejectModalsFor(stack, PEOPLE.alex)[0]!.id, 'Not leaving after all');
     await eventually(async () => eventsOf(await readTrail(stack, rileys), 'request.rejected').length > 0, 5_000, 'the request about Riley rejected');
     expect(await openHome(stack, PEOPLE.riley)).toContain(pats);
+  });
+
+  it('shows an approver only the requests they made when whether a request about them is open cannot be checked', async () => {
+    const { stack, player } = await start();
+    const pats = await player.request(
+      PEOPLE.chris,
+      { person: PEOPLE.pat, reason: 'role_change', successor: PEOPLE.taylor, ticket: 'HR-2' },
+      { awaitPreview: false },
+    );
+    expect(await openHome(stack, PEOPLE.riley)).toContain(pats);
+
+    // Riley's index of requests about her holds what no request index holds: every check of it fails in Redis.
+    const redis = new Redis(stack.config.redisUrl, { maxRetriesPerRequest: null });
+    try {
+      await redis.set(new Keys(stack.config.redisPrefix).subjectIndex(PEOPLE.riley), 'not an index');
+      const rileySees = await openHome(stack, PEOPLE.riley);
+      expect(rileySees).toContain('/offboard');
+      expect(rileySees).not.toContain(pats);
+      expect(rileySees).not.toContain('Waiting for your decision');
+      // Alex, whose own check still works, is an approver as before.
+      expect(await openHome(stack, PEOPLE.alex)).toContain(pats);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('is not published when the Messages tab is opened', async () => {
