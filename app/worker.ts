@@ -19,6 +19,7 @@ import { featureHosts } from './feature-host.js';
 import { RotationQueue } from '../src/runs/rotation-queue.js';
 import { RotationReminders } from '../src/runs/rotation-reminders.js';
 import { ReadBackDelays } from '../src/runs/read-back-delays.js';
+import { RedisLearnedDelays } from '../src/runs/learned-delays-store.js';
 
 export interface WorkerOptions {
   /** Loaded at start-up, so a missing or wrong key stops the start instead of the first report. */
@@ -31,6 +32,11 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
   // A refusal stops the start, naming the setting.
   for (const { settings, client } of systems.values()) await settings.checkStartup(client);
   const posted = new PostedMessages({ slack, redis, keys, logger });
+  const delays = new ReadBackDelays(undefined, new RedisLearnedDelays(redis, keys.readBackDelays()), (err) =>
+    logger.warn({ err: err.message }, 'could not read or keep how long systems take to show a change: this process learns it on its own'),
+  );
+  // What the other worker processes (or this one before a restart) learned, before the first step.
+  await delays.adopt();
   const deps = {
     store,
     audit,
@@ -68,7 +74,7 @@ export async function startWorker(parts: BotParts, { signingKey }: WorkerOptions
     directory,
     systems,
     plan,
-    verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs, delays: new ReadBackDelays() },
+    verify: { timeoutMs: config.jobs.verifyTimeoutMs, intervalMs: config.jobs.verifyIntervalMs, delays },
     tasks: { remindAfterMs: config.jobs.taskRemindAfterMs },
     retry: { baseMs: config.jobs.retryDelayMs, maxMs: config.jobs.retryMaxDelayMs },
     metrics,

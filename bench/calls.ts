@@ -11,13 +11,15 @@
  * removal, then, once the consistency delay has passed, ONE verification pass. Prints the calls per
  * operation (method and path, ids replaced by `:id`) side by side and a `summary:` line; asserts
  * nothing. BENCH_RUNS (default 3) runs of a bot just started, and as many of one that offboarded
- * someone else first (warm: it has learned how long IBM takes to show a change); the table shows
- * the first warm run by operation, the summary the medians.
+ * someone else first (warm: it has learned how long IBM takes to show a change), and as many of a
+ * bot restarted on the Redis of one that offboarded someone (it takes up what that one learned);
+ * the table shows the first warm run by operation, the summary the medians.
  *
  *   npm run bench:calls
  */
+import { randomBytes } from 'node:crypto';
 import { crowdPerson, crowdSlackUsers, crowdIbmSeed } from '../app/demo/crowd.js';
-import { startLocalStack } from '../app/demo/local-stack.js';
+import { startLocalStack, type LocalStack } from '../app/demo/local-stack.js';
 import { SlackPlayer } from '../app/demo/slack-player.js';
 import { PEOPLE } from '../app/demo/workspace.js';
 import { LISTING_MAX_AGE_MS } from '../src/connectors/ibm-cloud/ibm-cloud-client.js';
@@ -78,7 +80,10 @@ function scriptsWork(r: RecordedRequest): boolean {
   return /^(GET \/v2\/policies|DELETE \/v2\/policies\/:id)$/.test(op);
 }
 
+type Kind = 'just started' | 'restarted' | 'warm';
+
 interface BotRun {
+  kind: Kind;
   warm: boolean;
   preview: Map<string, number>;
   run: Map<string, number>;
@@ -91,13 +96,27 @@ interface BotRun {
 }
 
 /**
- * One person offboarded by a bot just started (`warm` false), or by one that has offboarded someone
- * else first (`warm`): it has seen how long IBM takes to show a change, as a bot running for a while
- * has. Before the measured person the bench waits out the age a shared listing may have
- * (LISTING_MAX_AGE_MS), so nothing read for the first person is shared with the second.
+ * One person offboarded by a bot just started, by one that has offboarded someone else first
+ * (`warm`): it has seen how long IBM takes to show a change, as a bot running for a while has, or by
+ * one `restarted` on the Redis of a bot that offboarded someone (what the worker processes learned
+ * is kept there). Before the measured person the warm bot waits out the age a shared listing may
+ * have (LISTING_MAX_AGE_MS), so nothing read for the first person is shared with the second; a
+ * restarted bot shares no listing with the one before.
  */
-async function botRun(redisUrl: string, warm: boolean): Promise<BotRun> {
-  const stack = await startLocalStack({ redisUrl, ibm: { ...IBM, seed: world() }, extraSlackUsers: crowdSlackUsers(2), env: productionEnv() });
+async function botRun(redisUrl: string, kind: Kind): Promise<BotRun> {
+  const warm = kind === 'warm';
+  const start = (prefix?: string) =>
+    startLocalStack({ redisUrl, ...(prefix ? { prefix } : {}), ibm: { ...IBM, seed: world() }, extraSlackUsers: crowdSlackUsers(2), env: productionEnv() });
+  const prefix = `offboard-calls-${randomBytes(4).toString('hex')}`;
+  if (kind === 'restarted') {
+    const before = await start(prefix);
+    try {
+      await offboardFirst(before);
+    } finally {
+      await before.stop();
+    }
+  }
+  const stack = await start(prefix);
   const player = new SlackPlayer(stack);
   const request = async (person: number) => {
     const id = await player.request(PEOPLE.morgan, {
@@ -112,9 +131,7 @@ async function botRun(redisUrl: string, warm: boolean): Promise<BotRun> {
   const finished = (id: string) => until(async () => eventsOf(await readTrail(stack, id), 'run.finished').length > 0, 'run.finished');
   try {
     if (warm) {
-      const first = await request(1);
-      await player.click(PEOPLE.alex, 'approve', first);
-      await finished(first);
+      await offboardFirst(stack);
       await new Promise((r) => setTimeout(r, LISTING_MAX_AGE_MS + 1000));
     }
     const from = stack.ibm.requests.length;
@@ -126,6 +143,7 @@ async function botRun(redisUrl: string, warm: boolean): Promise<BotRun> {
     await finished(id);
     const trail = await readTrail(stack, id);
     return {
+      kind,
       warm,
       preview: byOperation(stack.ibm.requests.slice(from, approvedFrom)),
       run: byOperation(stack.ibm.requests.slice(approvedFrom)),
@@ -137,6 +155,15 @@ async function botRun(redisUrl: string, warm: boolean): Promise<BotRun> {
   } finally {
     await stack.stop();
   }
+}
+
+/** The bot offboards the other leaver (person 1) from request to the end of the run. */
+async function offboardFirst(stack: LocalStack): Promise<void> {
+  const player = new SlackPlayer(stack);
+  const id = await player.request(PEOPLE.morgan, { person: crowdPerson(1).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: 'CALLS-1' });
+  await until(async () => eventsOf(await readTrail(stack, id), 'request.previewed').length > 0, 'request.previewed');
+  await player.click(PEOPLE.alex, 'approve', id);
+  await until(async () => eventsOf(await readTrail(stack, id), 'run.finished').length > 0, 'run.finished');
 }
 
 /** Of the steps that changed something, how many were verified by a read-back and how many by their first one (the rest read back too early first). */
@@ -176,9 +203,9 @@ const redisUrl = process.env.REDIS_URL ?? localRedis!.url;
 try {
   const script = await scriptRun();
   const runs: BotRun[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await botRun(redisUrl, false));
-  for (let i = 0; i < RUNS; i++) runs.push(await botRun(redisUrl, true));
-  const cold = runs.filter((r) => !r.warm);
+  for (const kind of ['just started', 'restarted', 'warm'] as const) for (let i = 0; i < RUNS; i++) runs.push(await botRun(redisUrl, kind));
+  const cold = runs.filter((r) => r.kind === 'just started');
+  const restarted = runs.filter((r) => r.kind === 'restarted');
   const warm = runs.filter((r) => r.warm);
   const first = warm[0]!;
   const ops = [...new Set([...first.preview.keys(), ...first.run.keys(), ...script.removal.keys(), ...script.verification.keys()])].sort(
@@ -209,7 +236,7 @@ try {
   console.table(
     runs.map((r, i) => ({
       run: i + 1,
-      bot: r.warm ? 'warm (offboarded someone first)' : 'just started',
+      bot: r.kind === 'warm' ? 'warm (offboarded someone first)' : r.kind === 'restarted' ? 'restarted (Redis of one that did)' : 'just started',
       outcome: r.outcome,
       'preview calls': total(r.preview),
       'run calls': total(r.run),
@@ -235,7 +262,7 @@ try {
   );
   console.log(
     `summary: the bot made ${calls(warm)} IBM calls for one person (median of ${RUNS} warm runs; preview ${median(warm.map((r) => total(r.preview)))}, run ${median(warm.map((r) => total(r.run)))}; ` +
-      `${calls(cold)} just started) against the script's ${reference} (removal ${total(script.removal)} + one verification pass ${total(script.verification)}${script.left ? `, which still saw ${script.left} items` : ''}): ` +
+      `${calls(cold)} just started, ${calls(restarted)} restarted on the Redis of a bot that offboarded someone, ${sum(restarted, 'firstTry')} of ${sum(restarted, 'steps')} first read-backs confirming) against the script's ${reference} (removal ${total(script.removal)} + one verification pass ${total(script.verification)}${script.left ? `, which still saw ${script.left} items` : ''}): ` +
       `${(calls(warm) / reference).toFixed(2)}× warm, ${(calls(cold) / reference).toFixed(2)}× just started (target ≤ ${TARGET}×)`,
   );
 } finally {

@@ -33,6 +33,10 @@ export class Keys {
   audit(id: string) {
     return `${this.prefix}:audit:${id}`;
   }
+  /** How long each system takes to show a change, as the worker processes learned it (src/runs/learned-delays-store.ts). */
+  readBackDelays() {
+    return `${this.prefix}:read-back-delays`;
+  }
   lock(kind: string, id: string) {
     return `${this.prefix}:lock:${kind}:${id}`;
   }
