@@ -105,42 +105,30 @@ interface BotRun {
  */
 async function botRun(redisUrl: string, kind: Kind): Promise<BotRun> {
   const warm = kind === 'warm';
-  const start = (prefix?: string) =>
-    startLocalStack({ redisUrl, ...(prefix ? { prefix } : {}), ibm: { ...IBM, seed: world() }, extraSlackUsers: crowdSlackUsers(2), env: productionEnv() });
   const prefix = `offboard-calls-${randomBytes(4).toString('hex')}`;
+  const start = () => startLocalStack({ redisUrl, prefix, ibm: { ...IBM, seed: world() }, extraSlackUsers: crowdSlackUsers(2), env: productionEnv() });
   if (kind === 'restarted') {
-    const before = await start(prefix);
+    const before = await start();
     try {
       await offboardFirst(before);
     } finally {
       await before.stop();
     }
   }
-  const stack = await start(prefix);
+  const stack = await start();
   const player = new SlackPlayer(stack);
-  const request = async (person: number) => {
-    const id = await player.request(PEOPLE.morgan, {
-      person: crowdPerson(person).slackUserId,
-      reason: 'contract_end',
-      disposition: 'delete_now',
-      ticket: `CALLS-${person}`,
-    });
-    await until(async () => eventsOf(await readTrail(stack, id), 'request.previewed').length > 0, 'request.previewed');
-    return id;
-  };
-  const finished = (id: string) => until(async () => eventsOf(await readTrail(stack, id), 'run.finished').length > 0, 'run.finished');
   try {
     if (warm) {
       await offboardFirst(stack);
       await new Promise((r) => setTimeout(r, LISTING_MAX_AGE_MS + 1000));
     }
     const from = stack.ibm.requests.length;
-    const id = await request(0);
+    const id = await requested(stack, player, 0);
     const approvedFrom = stack.ibm.requests.length;
     const clickedAt = Date.now();
     const click = await player.click(PEOPLE.alex, 'approve', id);
     if (click.status !== 200) throw new Error(`approve answered HTTP ${click.status}`);
-    await finished(id);
+    await finished(stack, id);
     const trail = await readTrail(stack, id);
     return {
       kind,
@@ -157,13 +145,26 @@ async function botRun(redisUrl: string, kind: Kind): Promise<BotRun> {
   }
 }
 
+/** The request about `person` (crowd index), once the preview has been made. */
+async function requested(stack: LocalStack, player: SlackPlayer, person: number): Promise<string> {
+  const id = await player.request(PEOPLE.morgan, {
+    person: crowdPerson(person).slackUserId,
+    reason: 'contract_end',
+    disposition: 'delete_now',
+    ticket: `CALLS-${person}`,
+  });
+  await until(async () => eventsOf(await readTrail(stack, id), 'request.previewed').length > 0, 'request.previewed');
+  return id;
+}
+
+const finished = (stack: LocalStack, id: string) => until(async () => eventsOf(await readTrail(stack, id), 'run.finished').length > 0, 'run.finished');
+
 /** The bot offboards the other leaver (person 1) from request to the end of the run. */
 async function offboardFirst(stack: LocalStack): Promise<void> {
   const player = new SlackPlayer(stack);
-  const id = await player.request(PEOPLE.morgan, { person: crowdPerson(1).slackUserId, reason: 'contract_end', disposition: 'delete_now', ticket: 'CALLS-1' });
-  await until(async () => eventsOf(await readTrail(stack, id), 'request.previewed').length > 0, 'request.previewed');
+  const id = await requested(stack, player, 1);
   await player.click(PEOPLE.alex, 'approve', id);
-  await until(async () => eventsOf(await readTrail(stack, id), 'run.finished').length > 0, 'run.finished');
+  await finished(stack, id);
 }
 
 /** Of the steps that changed something, how many were verified by a read-back and how many by their first one (the rest read back too early first). */

@@ -48,7 +48,7 @@ export class ReadBackDelays {
    */
   expected(system: string): number | undefined {
     const ms = this.learned.get(system);
-    if (ms === undefined && performance.now() - this.adoptedAt >= ADOPT_EVERY_MS) void this.adopt();
+    if (ms === undefined && this.store && performance.now() - this.adoptedAt >= ADOPT_EVERY_MS) void this.adopt();
     return ms === undefined ? undefined : Math.min(Math.round(ms), this.maxMs);
   }
 
