@@ -1,4 +1,4 @@
-# The bot as a container: compiled in one stage, run from dist/ with production dependencies only.
+# The bot as a container: type-checked and bundled in one stage, run from dist/ with production dependencies only.
 # docker build --build-arg OFFBOARD_GIT_COMMIT=$(git rev-parse HEAD) -t offboard-bot .
 ARG NODE_VERSION=20
 
@@ -11,6 +11,7 @@ COPY app ./app
 COPY src ./src
 COPY commands ./commands
 COPY jobs ./jobs
+COPY scripts/bundle.mjs ./scripts/
 RUN npm run build
 
 FROM node:${NODE_VERSION}-slim

@@ -74,7 +74,7 @@ for (const role of roles) {
     console.log(`OFFBOARD_ROLE=${role}:`);
     console.table(rows.splice(0));
     summaries.push(
-      `${role === 'all' ? 'all-in-one' : 'worker-only'} peak RSS ${peakRss} MiB (target ≤ ${TARGET_MIB[role]} MiB) with ${heapMiB ? `--max-old-space-size=${heapMiB}` : "V8's default heap limit"}; heap after each of ${rounds} rounds of ${people} people ${heaps.join(', ')} MiB: ${slope >= 0 ? '+' : ''}${slope.toFixed(1)} MiB per round, last round ${(heaps.at(-1)! / mean).toFixed(2)}× the mean (flat: within 10%)`,
+      `${role === 'all' ? 'all-in-one' : 'worker-only'} peak RSS ${peakRss} MiB (target ≤ ${TARGET_MIB[role]} MiB) with ${heapMiB ? `--max-old-space-size=${heapMiB}` : "V8's default heap limit"}; heap after each of ${rounds} rounds of ${people} people ${heaps.join(', ')} MiB: ${slope >= 0 ? '+' : ''}${slope.toFixed(1)} MiB per round, last round ${(heaps.at(-1)! / mean).toFixed(2)}× the mean (${heaps.at(-1)! / mean <= 1.1 ? 'flat' : 'GROWING'}: flat is at most 1.10×)`,
     );
   } catch (err) {
     console.error(`the ${role} process said:\n${crowd.workers[0]!.output().slice(-2000)}`);

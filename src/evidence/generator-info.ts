@@ -10,7 +10,7 @@ export interface Generator {
   commit: string;
 }
 
-/** The folder of package.json (and .git), above src/ whether the sources run or the build in dist/src/. */
+/** The folder of package.json (and .git), above src/ when the sources run, above dist/app/ when the bundle does. */
 const ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 
 function packageRoot(dir: string): string {

@@ -20,9 +20,9 @@ import { loadShaping, Shaper, shapingLoaded } from './pdf-shaping.js';
  * and emoji sequences by HarfBuzz (`harfbuzz`), as fontkit does not reorder Indic vowel signs or
  * form their conjuncts.
  */
-const require = createRequire(import.meta.url);
+const resolver = createRequire(import.meta.url);
 /** A file relative to the folder of the package's main module. */
-const fileOf = (pkg: string, file: string) => join(dirname(require.resolve(pkg)), file);
+const fileOf = (pkg: string, file: string) => join(dirname(resolver.resolve(pkg)), file);
 
 const embedpdf = (name: string, pkg: string, family: string, ext = 'ttf') => ({
   name,

@@ -131,9 +131,10 @@ function revive(value: unknown): unknown {
 }
 
 /**
- * The process's render thread. Built (`npm run build`), the thread runs the compiled render-worker.js
- * as it is; run from the TypeScript sources (tsx, vitest), it starts from render-worker.mjs, which
- * teaches it TypeScript. tsx is a dev dependency: the built service never loads it.
+ * The process's render thread. Built (`npm run build`), the thread runs the bundled render-worker.js,
+ * which scripts/bundle.mjs writes beside every chunk this code can land in; run from the TypeScript
+ * sources (tsx, vitest), it starts from render-worker.mjs, which teaches it TypeScript. tsx is a dev
+ * dependency: the built service never loads it.
  */
 const fromSources = import.meta.url.endsWith('.ts');
 export const renderThread = new RenderThread(new URL(fromSources ? './render-worker.mjs' : './render-worker.js', import.meta.url));

@@ -73,12 +73,16 @@ export interface SystemOnTrial {
   close(): Promise<void>;
 }
 
-/** The kit of a registered system, by its id: `src/simulators/<id>/kit.ts`. */
+/**
+ * The kit of a registered system, by its id: `src/simulators/<id>/kit.ts`. Imported by its `.ts`
+ * name, which tsx and vitest load and which lets esbuild find every kit for the built demo
+ * (scripts/bundle.mjs): a `.js` name matches no file under src/.
+ */
 export async function kitOf(systemId: string): Promise<SimulatorKit> {
   if (!/^[a-z0-9-]+$/.test(systemId)) throw new Error(`not a system id: ${systemId}`);
   let found: { kit?: SimulatorKit };
   try {
-    found = await import(/* @vite-ignore */ `./${systemId}/kit.js`);
+    found = await import(/* @vite-ignore */ `./${systemId}/kit.ts`);
   } catch (err) {
     throw new Error(`no simulator kit for ${systemId}: add src/simulators/${systemId}/kit.ts (${(err as Error).message})`);
   }
@@ -94,7 +98,7 @@ export async function kitOfDeclared(declaration: SystemDeclaration): Promise<Sim
   if (!/^[a-z0-9-]+$/.test(declaration.kind)) throw new Error(`not a kind of system: ${declaration.kind}`);
   let found: { declaredKit?: (declaration: SystemDeclaration) => SimulatorKit };
   try {
-    found = await import(/* @vite-ignore */ `./${declaration.kind}/kit.js`);
+    found = await import(/* @vite-ignore */ `./${declaration.kind}/kit.ts`);
   } catch (err) {
     throw new Error(`no simulator kit for kind ${declaration.kind}: add src/simulators/${declaration.kind}/kit.ts (${(err as Error).message})`);
   }
