@@ -46,6 +46,18 @@ if shared then take(KEYS[2], tat2, now + wait, tonumber(ARGV[4])) end
 return wait
 `);
 
+/**
+ * No slot before `now + ARGV[1]` ms (the burst counted, so no call goes early): the key's next free
+ * slot moves out to then, unless it is further out already.
+ */
+const HOLD = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = now + tonumber(ARGV[1]) + tonumber(ARGV[2])
+if tat > tonumber(redis.call('GET', KEYS[1]) or 0) then redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now) + 1000) end
+return tat - now
+`);
+
 /** What a call is for: an action (inventory, change) or a read-back confirming a change. */
 export type CallKind = 'action' | 'read-back';
 
@@ -96,5 +108,10 @@ export class RateBudget {
     );
     if (wait < 0) throw new RateLimitedError(`the ${this.opts.system} request budget of ${name} is used up for now`, -wait);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  /** The system asked for no call under `name` for `ms` (a 429's Retry-After): every worker's next slot there is that far out. */
+  async hold(name: string, ms: number): Promise<void> {
+    await HOLD.run(this.redis, [this.keyOf(name)], [Math.ceil(ms), this.burst]);
   }
 }

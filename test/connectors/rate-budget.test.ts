@@ -6,7 +6,7 @@ import { RateBudget } from '../../src/connectors/rate-budget.js';
 import { RateLimitedError } from '../../src/connectors/step-errors.js';
 import { crowdIbmSeed, crowdPerson } from '../../app/demo/crowd.js';
 import { ACME_PRODUCTION, ACME_STAGING } from '../../src/simulators/ibm-cloud/index.js';
-import { ibmConfig, useIbmSimulator } from './ibm-cloud-harness.js';
+import { ibmConfig, rejection, useIbmSimulator } from './ibm-cloud-harness.js';
 import { readingFresh } from '../../src/connectors/read-fresh.js';
 
 const simulator = useIbmSimulator();
@@ -25,7 +25,7 @@ function workerClient(url: string, prefix: string, rps: number, { maxWaitMs = 10
   );
 }
 
-const membershipChecks = (requests: { path: string; at: string }[], account: string) =>
+const membershipChecks = <R extends { path: string }>(requests: R[], account: string) =>
   requests.filter((r) => r.path.startsWith(`/v2/accounts/${account}/users/`));
 
 describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker', () => {
@@ -124,5 +124,67 @@ describe('IBMCLOUD_MAX_RPS: a request budget per account, shared by every worker
     await Promise.all(Array.from({ length: 16 }, (_, i) => readingFresh(() => client.isMember(ACME_PRODUCTION, crowdPerson(i).iamId))));
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(membershipChecks(sim.requests, ACME_PRODUCTION)).toHaveLength(16);
+  });
+});
+
+describe("IBM's 429 with Retry-After holds the whole account, not only the call that met it", () => {
+  /** Membership checks of production as the simulator received them, with their answers. */
+  const checks = (sim: { requests: { path: string; at: string; status: number }[] }) => membershipChecks(sim.requests, ACME_PRODUCTION);
+
+  it('after a 429 with Retry-After: 3, the next call in that account is not made and is told to come back when the hold ends; another account is not held', async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(5) });
+    sim.inject({ method: 'GET', path: `/v2/accounts/${ACME_PRODUCTION}/users/`, status: 429, times: 1, retryAfterSeconds: 3 });
+
+    const limited = await rejection(client.isMember(ACME_PRODUCTION, crowdPerson(0).iamId));
+    expect(limited.message).toContain('rate limited by IBM Cloud (429)');
+    const refused = await rejection(client.isMember(ACME_PRODUCTION, crowdPerson(1).iamId));
+
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect(refused.message).toBe(`IBM Cloud asked the bot to wait before its next call in account ${ACME_PRODUCTION} (429 with Retry-After)`);
+    expect((refused as RateLimitedError).retryAfterMs).toBeGreaterThan(2_000);
+    expect((refused as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(3_000);
+    // Only the call that met the 429 reached IBM in production.
+    expect(checks(sim).map((r) => r.status)).toEqual([429]);
+    // Staging answers as ever.
+    expect(await client.isMember(ACME_STAGING, crowdPerson(0).iamId)).toBe(true);
+  });
+
+  it('a hold of a second is waited out in place: the next call goes once it ends, not before', async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(5) });
+    sim.inject({ method: 'GET', path: `/v2/accounts/${ACME_PRODUCTION}/users/`, status: 429, times: 1, retryAfterSeconds: 1 });
+
+    await rejection(client.isMember(ACME_PRODUCTION, crowdPerson(0).iamId));
+    expect(await client.isMember(ACME_PRODUCTION, crowdPerson(1).iamId)).toBe(true);
+
+    const [limited, next] = checks(sim);
+    expect([limited?.status, next?.status]).toEqual([429, 200]);
+    expect(Date.parse(next!.at) - Date.parse(limited!.at)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('with IBMCLOUD_MAX_RPS, another worker process does not call the held account either until the hold ends', async () => {
+    const { sim } = await simulator({ seed: crowdIbmSeed(5) });
+    const prefix = `budget-${randomBytes(4).toString('hex')}`;
+    // Two worker processes: each its own client (and its own memory of holds), one budget in Redis.
+    const [first, second] = [workerClient(sim.url, prefix, 20), workerClient(sim.url, prefix, 20)];
+    sim.inject({ method: 'GET', path: `/v2/accounts/${ACME_PRODUCTION}/users/`, status: 429, times: 1, retryAfterSeconds: 2 });
+
+    await rejection(first.isMember(ACME_PRODUCTION, crowdPerson(0).iamId));
+    expect(await second.isMember(ACME_PRODUCTION, crowdPerson(1).iamId)).toBe(true);
+
+    const [limited, next] = checks(sim);
+    expect([limited?.status, next?.status]).toEqual([429, 200]);
+    expect(Date.parse(next!.at) - Date.parse(limited!.at)).toBeGreaterThanOrEqual(1_950);
+  });
+
+  it('a 429 without Retry-After holds nothing: the next call in the account goes at once', async () => {
+    const { sim, client } = await simulator({ seed: crowdIbmSeed(5) });
+    sim.inject({ method: 'GET', path: `/v2/accounts/${ACME_PRODUCTION}/users/`, status: 429, times: 1 });
+
+    await rejection(client.isMember(ACME_PRODUCTION, crowdPerson(0).iamId));
+    const asked = Date.now();
+    expect(await client.isMember(ACME_PRODUCTION, crowdPerson(1).iamId)).toBe(true);
+
+    expect(checks(sim).map((r) => r.status)).toEqual([429, 200]);
+    expect(Date.now() - asked).toBeLessThan(900);
   });
 });

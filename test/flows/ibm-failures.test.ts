@@ -203,9 +203,9 @@ describe('IBM Cloud failures during an offboarding', () => {
     expect(retrying?.error).toContain('rate limited by IBM Cloud (429)');
     expect(retrying!.retryInMs).toBeGreaterThanOrEqual(1000);
 
-    // The limited step came back no sooner than asked (other steps of the account did not wait on it: one of them
-    // may list the person's groups again at once), in one more execution at most (an inventory limited starts the
-    // step again; a read-back limited reads back again), and nothing was acted on twice.
+    // The limited step came back no sooner than asked, in one more execution at most (an inventory limited starts
+    // the step again; a read-back limited reads back again), and nothing was acted on twice. (The rest of the account
+    // is held for the Retry-After too: test/connectors/rate-budget.test.ts.)
     expect(eventsOf(trail, 'step.started', stepId).length).toBeLessThanOrEqual(2);
     expect(eventsOf(trail, 'step.acted', stepId).length).toBeLessThanOrEqual(1);
     const verified = eventsOf(trail, 'step.verified', stepId)[0]!;

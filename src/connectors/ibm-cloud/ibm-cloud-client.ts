@@ -7,7 +7,7 @@ import ResourceControllerV2 from '@ibm-cloud/platform-services/resource-controll
 import UserManagementV1 from '@ibm-cloud/platform-services/user-management/v1.js';
 import type { IbmCloudSettings } from './settings.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import { PermanentError, RetryableError } from '../step-errors.js';
+import { PermanentError, RateLimitedError, RetryableError } from '../step-errors.js';
 import { redact } from '../../redact.js';
 import { wellFormedDeep } from '../../well-formed.js';
 import { classifyIbmError } from './classify-ibm-error.js';
@@ -60,6 +60,12 @@ const KEEP_FAILED_LISTING_MS = 2 * 60_000;
  * within this bound.
  */
 export const LISTING_MAX_AGE_MS = 30_000;
+
+/**
+ * The longest a call waits in place for a hold of its account (IBM's 429 Retry-After) to end, as a
+ * call waits for its slot of the budget; a longer hold sends the step back to its queue.
+ */
+const HOLD_WAIT_MS = 2_000;
 
 /**
  * The owner a caller names when it wants the keys of the account's service IDs from the listing of
@@ -952,7 +958,8 @@ export class IbmCloudClient {
    * policies, profiles) is made well-formed here, once, before anything records or shows it.
    */
   private async call<T>(operation: string, fn: () => Promise<T>, account = this.account): Promise<T> {
-    // A budget refusal is ours, not IBM's: the call was never made.
+    // A refusal here is ours, not IBM's: the call was never made.
+    if (account) await this.awaitHold(account);
     // A read-back (or a re-scan) takes from the read-backs' share of the budget too.
     if (this.budget && account) await this.budget.take(account, readsFresh() ? 'read-back' : 'action');
     try {
@@ -961,9 +968,41 @@ export class IbmCloudClient {
       return result;
     } catch (err) {
       const own = err instanceof RetryableError || err instanceof PermanentError;
-      this.metrics?.systemCalls.inc({ system: 'ibm-cloud', operation, status: String(statusOf(err) ?? (own ? 'error' : 'network')) });
-      throw classifyIbmError(operation, err);
+      const status = statusOf(err);
+      this.metrics?.systemCalls.inc({ system: 'ibm-cloud', operation, status: String(status ?? (own ? 'error' : 'network')) });
+      const classified = classifyIbmError(operation, err);
+      if (status === 429 && account && classified instanceof RetryableError && classified.retryAfterMs) await this.hold(account, classified.retryAfterMs);
+      throw classified;
     }
+  }
+
+  /**
+   * IBM answered 429 with a Retry-After in `account`: no call of this process goes to that account
+   * before then, nor (with IBMCLOUD_MAX_RPS) any other worker's, whose shared budget has no slot
+   * before then. Without it, every other step at work in the account would meet its own 429 first.
+   */
+  private async hold(account: string, ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    if (until > (this.sdk.holds.get(account) ?? 0)) this.sdk.holds.set(account, until);
+    try {
+      await this.budget?.hold(account, ms);
+    } catch {
+      // The step is retried after the Retry-After anyway; only the other workers' calls go unwarned.
+    }
+  }
+
+  /** Waits out a short hold of the account; a longer one sends the caller back to its queue, told when to come back. */
+  private async awaitHold(account: string): Promise<void> {
+    const until = this.sdk.holds.get(account);
+    if (until === undefined) return;
+    const left = until - Date.now();
+    if (left <= 0) {
+      this.sdk.holds.delete(account);
+      return;
+    }
+    if (left > HOLD_WAIT_MS)
+      throw new RateLimitedError(`IBM Cloud asked the bot to wait before its next call in account ${account} (429 with Retry-After)`, left);
+    await new Promise((resolve) => setTimeout(resolve, left));
   }
 }
 
@@ -991,6 +1030,8 @@ interface Services {
   /** The details of IBMCLOUD_API_KEY (its id, owner and account), once asked: see `ownKeyDetails`. */
   ownKey?: Promise<{ id?: string; iamId?: string; accountId?: string }>;
   vpcReviews?: VpcReviews;
+  /** Per account, until when (epoch ms) IBM asked this process to make no call there: see `hold`. */
+  holds: Map<string, number>;
 }
 
 interface AccountProfile {
@@ -1023,6 +1064,7 @@ function services(cfg: IbmCloudClientSettings): Services {
     groupListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
     dynamicGroupListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
     policyListings: new ResumableListing(KEEP_FAILED_LISTING_MS, LISTING_MAX_AGE_MS),
+    holds: new Map(),
   };
 }
 
