@@ -31,5 +31,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node as PID 1 (not npm, which would not wait for it): the bot handles SIGTERM itself and finishes its active jobs.
-# The flags are npm start's (docs/operations.md, Processes and machines): 4 MiB semi-spaces instead of V8's 16 hold 24 MiB less.
-CMD ["node", "--max-semi-space-size=4", "dist/app/main.js"]
+# The flags are npm start's (docs/operations.md, Processes and machines): 4 MiB semi-spaces instead of V8's 16 hold 24 MiB less,
+# and no baseline (Sparkplug) machine code about 5 MiB less.
+CMD ["node", "--max-semi-space-size=4", "--no-sparkplug", "dist/app/main.js"]

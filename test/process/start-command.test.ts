@@ -10,9 +10,10 @@ const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta
  * same way, and the benches that measure memory start it from there.
  */
 describe('how the service is started', () => {
-  it("starts node with 4 MiB semi-spaces, not V8's 16, and two malloc arenas, not glibc's eight per core", () => {
+  it("starts node with 4 MiB semi-spaces, not V8's 16, no baseline compiler, and two malloc arenas, not glibc's eight per core", () => {
     const { env, flags } = productionStart();
     expect(flags).toContain('--max-semi-space-size=4');
+    expect(flags).toContain('--no-sparkplug');
     expect(env).toEqual({ MALLOC_ARENA_MAX: '2' });
   });
 
