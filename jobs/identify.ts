@@ -20,7 +20,7 @@ export async function processIdentify(job: Job, deps: IdentifyDeps, token?: stri
       throw new DelayedError();
     }
     if (!(err instanceof RateLimitedError)) throw err;
-    // Our own request budget said wait: a delayed job, not a spent attempt.
+    // The request budget, or a hold IBM put on the account, said wait: a delayed job, not a spent attempt.
     await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 0), token);
     throw new DelayedError();
   }

@@ -1,7 +1,7 @@
 // The service as `npm start` runs it: app/main.ts (and the demo, and the evidence render thread)
-// bundled by esbuild into dist/app/, minified. A process then holds one module instead of ~850 and
-// none of their comments: V8 keeps every loaded module's source for as long as the process runs
-// (bench/README.md, Memory).
+// bundled by esbuild into dist/app/, minified. A process then holds a few chunks instead of ~850
+// files, and none of their comments: V8 keeps every loaded module's source for as long as the
+// process runs (bench/README.md, Memory).
 import { build } from 'esbuild';
 
 await build({

@@ -93,7 +93,7 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
     OFFBOARD_WORKER_CONCURRENCY: String(opts.concurrency),
     LOG_LEVEL: 'error',
   };
-  // The worker processes run what production runs (Dockerfile, `npm start`): the compiled JS, built
+  // The worker processes run what production runs (Dockerfile, `npm start`): the bundled JS, built
   // from this tree first. Under tsx each would carry ~40 MiB of loader thread and compiled sources
   // that production never has. BENCH_FROM_SOURCES=1 runs app/main.ts under tsx instead.
   const compiled = !process.env.BENCH_FROM_SOURCES;

@@ -14,8 +14,9 @@ export class RetryableError extends Error {
 }
 
 /**
- * Our own request budget (not the target system) says wait: the call was not made. Retried after
- * `retryAfterMs` without counting as a failed attempt.
+ * The bot itself says wait, not the target system: its request budget is used up, or the system
+ * asked for a pause in that account (a 429's Retry-After) that other calls there keep. The call was
+ * not made. Retried after `retryAfterMs` without counting as a failed attempt.
  */
 export class RateLimitedError extends RetryableError {
   constructor(message: string, retryAfterMs: number) {

@@ -97,7 +97,7 @@ export async function identifyRound(requestId: string, round: number, lastAttemp
         identities: await refuseCredentialOwners(connected, identities as Identity[], owners),
       });
     } catch (err) {
-      // A budget wait is never a last attempt: no call was made.
+      // A budget wait or an account hold is never a last attempt: no call was made.
       if (err instanceof RetryableError && (!lastAttempt || err instanceof RateLimitedError)) {
         retryable ??= err;
         continue;

@@ -223,7 +223,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         // After the step ended, a failure (refreshing the checklist) is BullMQ's to retry, never a new fact about the step.
         if (err instanceof DelayedError || ended) throw err;
         if (err instanceof RateLimitedError) {
-          // Our own request budget said wait: no call was made, so no attempt is spent and nothing is recorded.
+          // The request budget, or a hold IBM put on the account, said wait: no call was made, so no attempt is spent and nothing is recorded.
           await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 0), token);
           throw new DelayedError();
         }

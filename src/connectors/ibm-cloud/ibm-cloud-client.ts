@@ -62,12 +62,6 @@ const KEEP_FAILED_LISTING_MS = 2 * 60_000;
 export const LISTING_MAX_AGE_MS = 30_000;
 
 /**
- * The longest a call waits in place for a hold of its account (IBM's 429 Retry-After) to end, as a
- * call waits for its slot of the budget; a longer hold sends the step back to its queue.
- */
-const HOLD_WAIT_MS = 2_000;
-
-/**
  * The owner a caller names when it wants the keys of the account's service IDs from the listing of
  * every key: no person's IAM id, so the key step's change of a person's keys leaves it answered.
  */
@@ -959,7 +953,7 @@ export class IbmCloudClient {
    */
   private async call<T>(operation: string, fn: () => Promise<T>, account = this.account): Promise<T> {
     // A refusal here is ours, not IBM's: the call was never made.
-    if (account) await this.awaitHold(account);
+    if (account) this.checkHold(account);
     // A read-back (or a re-scan) takes from the read-backs' share of the budget too.
     if (this.budget && account) await this.budget.take(account, readsFresh() ? 'read-back' : 'action');
     try {
@@ -991,18 +985,13 @@ export class IbmCloudClient {
     }
   }
 
-  /** Waits out a short hold of the account; a longer one sends the caller back to its queue, told when to come back. */
-  private async awaitHold(account: string): Promise<void> {
+  /** A call into a held account is not made: the caller goes back to its queue (a delayed job, no attempt spent), told when the hold ends. */
+  private checkHold(account: string): void {
     const until = this.sdk.holds.get(account);
     if (until === undefined) return;
     const left = until - Date.now();
-    if (left <= 0) {
-      this.sdk.holds.delete(account);
-      return;
-    }
-    if (left > HOLD_WAIT_MS)
-      throw new RateLimitedError(`IBM Cloud asked the bot to wait before its next call in account ${account} (429 with Retry-After)`, left);
-    await new Promise((resolve) => setTimeout(resolve, left));
+    if (left <= 0) this.sdk.holds.delete(account);
+    else throw new RateLimitedError(`IBM Cloud asked the bot to wait before its next call in account ${account} (429 with Retry-After)`, left);
   }
 }
 
