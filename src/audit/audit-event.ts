@@ -118,6 +118,13 @@ export type AuditEvent =
   | { type: 'step.verified'; stepId: string; checks: number; firstConfirmedAt: string; elapsedMs: number; by?: 'listing' }
   | { type: 'step.retrying'; stepId: string; attempt: number; error: string; retryInMs: number }
   /**
+   * While it looked or acted, the step was told to wait before its next call (the request budget
+   * of `IBMCLOUD_MAX_RPS` was used up, or IBM put the account on hold with a 429): that call was not
+   * made, no retry was spent, and the same attempt goes on in about `resumeInMs`, under the same
+   * transaction id. Trails written before it show such a wait as a new `step.started` attempt.
+   */
+  | { type: 'step.deferred'; stepId: string; attempt: number; reason: string; resumeInMs: number }
+  /**
    * A read-back showed the person `shown`, which no look of the step had listed in this phase
    * (made since it looked, or skipped by a listing paged while the account changed): the step
    * looks again, afresh, and acts on it, instead of waiting to end not confirmed.

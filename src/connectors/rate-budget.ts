@@ -55,7 +55,6 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local tat = now + tonumber(ARGV[1]) + tonumber(ARGV[2])
 if tat > tonumber(redis.call('GET', KEYS[1]) or 0) then redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now) + 1000) end
-return tat - now
 `);
 
 /** What a call is for: an action (inventory, change) or a read-back confirming a change. */

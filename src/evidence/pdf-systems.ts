@@ -12,6 +12,7 @@ const STATE_COLORS: Record<string, string> = {
   failed: COLORS.bad,
   retrying: COLORS.warn,
   running: COLORS.warn,
+  paused: COLORS.warn,
   open: COLORS.warn,
   residual: COLORS.warn,
   unchecked: COLORS.warn,

@@ -64,6 +64,8 @@ export function eventDetail(e: AuditRecord): string {
       return `${plural(e.checks, 'read-back')}, first confirmed ${isoTime(e.firstConfirmedAt)}, elapsed ${duration(e.elapsedMs)}`;
     case 'step.retrying':
       return `Attempt ${e.attempt} failed: ${e.error}; retry in ${duration(e.retryInMs)}`;
+    case 'step.deferred':
+      return `Attempt ${e.attempt} paused before its next call, no retry spent: ${e.reason}; told to wait about ${duration(e.resumeInMs)}`;
     case 'step.relooking':
       return `After attempt ${e.attempt}, a read-back showed ${plural(e.shown.length, 'item')} no look of the step had listed: ${ids(e.shown)}; it looks again and acts on them`;
     case 'step.failed':

@@ -96,6 +96,12 @@ export const stepJobDataSchema = z.object({
       missedAfterMs: z.number().optional(),
     })
     .optional(),
+  /**
+   * The execution a request budget or a hold on the account sent back before its read-backs
+   * (`step.deferred`): the job's next execution goes on as that one (same attempt, same
+   * transaction id), once.
+   */
+  paused: z.number().int().min(1).optional(),
   /** How many times in this round a read-back sent the step to look again (it showed something no look had listed). */
   relooks: z.number().int().min(0).optional(),
   /** A manual task's job, parked until its next reminder is due (epoch ms): an earlier wake (an attestation's) reminds no one. */

@@ -30,16 +30,26 @@ export async function processItemTasks(
     round,
     once,
     execution,
+    resumed,
     instructions,
     capabilities,
-  }: { ctx: StepContext & { stepId: string }; round: number; once: string; execution: number; instructions: string; capabilities: StepCapabilities },
+  }: {
+    ctx: StepContext & { stepId: string };
+    round: number;
+    once: string;
+    execution: number;
+    /** The execution goes on after a pause (`step.deferred`): its start is recorded already. */
+    resumed: boolean;
+    instructions: string;
+    capabilities: StepCapabilities;
+  },
 ): Promise<void> {
   const data = stepJobDataSchema.parse(job.data);
   const { requestId, stepId } = ctx;
   let opened = false;
   // Until the job first parks, the items are listed (again after a crash; the first list recorded stands).
   if (data.remindAt === undefined) {
-    await deps.audit.append(requestId, { type: 'step.started', stepId, attempt: execution });
+    if (!resumed) await deps.audit.append(requestId, { type: 'step.started', stepId, attempt: execution });
     const looked = await observingListings(() => capabilities.inventory(ctx));
     const { found, note, unchecked } = looked.value;
     await deps.audit.append(requestId, { type: 'step.inventoried', stepId, found, note, ...(unchecked !== undefined ? { unchecked } : {}) });

@@ -20,8 +20,10 @@ export type TrailRecord<T extends AuditRecord['type']> = Extract<AuditRecord, { 
  * not apply), never read back by the bot.
  * `residual`: access the bot found but cannot remove (amber): never verified, never retried.
  * `unchecked`: the step could not look in its scope (the system does not answer for it there):
- * nothing read, nothing confirmed, never verified, and never retried (the cause is configuration). */
-export type StepState = 'waiting' | 'running' | 'retrying' | 'open' | 'verified' | 'attested' | 'failed' | 'residual' | 'unchecked';
+ * nothing read, nothing confirmed, never verified, and never retried (the cause is configuration).
+ * `paused`: told to wait before its next call (a request budget, a hold the system put on the
+ * account) before it acted; the same attempt goes on, no retry spent. */
+export type StepState = 'waiting' | 'running' | 'paused' | 'retrying' | 'open' | 'verified' | 'attested' | 'failed' | 'residual' | 'unchecked';
 
 export interface StepProgress {
   ref: StepRef;
@@ -62,6 +64,8 @@ export interface StepProgress {
   /** Last error seen, for a failed or retrying step (for a residual one, what to do about it). */
   error?: string;
   retryInMs?: number;
+  /** Why a paused step waits, and for about how long from when it was told (the latest pause). */
+  pause?: { reason: string; resumeInMs: number; at: string };
 }
 
 /** One item of a step whose items are tasks, and who attested it, when and how, once someone did. */
@@ -506,11 +510,17 @@ class StepFold {
       case 'step.relooking':
         s.state = 'running';
         break;
+      case 'step.deferred':
+        s.state = 'paused';
+        s.pause = { reason: e.reason, resumeInMs: e.resumeInMs, at: e.at };
+        break;
       case 'step.inventoried':
+        resumed(s);
         s.found = mergeById(s.found ?? [], e.found, () => false);
         if (s.found.length === 0) s.inventoryNote = e.note;
         break;
       case 'step.acting':
+        resumed(s);
         s.intents.push({ transactionId: e.transactionId, itemIds: e.itemIds });
         break;
       case 'step.acted':
@@ -579,7 +589,12 @@ class StepFold {
 
 /** What ends a step for its round, and what says how far a step that has not ended is. */
 const CLOSING = new Set(['step.verified', 'step.failed', 'step.residual', 'step.unchecked', 'step.attested']);
-const IGNORED_ONCE_ENDED = new Set([...CLOSING, 'step.started', 'step.retrying', 'task.opened']);
+const IGNORED_ONCE_ENDED = new Set([...CLOSING, 'step.started', 'step.retrying', 'step.deferred', 'task.opened']);
+
+/** A paused step that records what it does goes on as the same attempt (no `step.started` of its own). */
+function resumed(s: StepProgress): void {
+  if (s.state === 'paused') s.state = 'running';
+}
 
 const supersedes = (old: Change, now: Change): boolean => !settles(old) || (old.outcome === 'already_absent' && now.outcome === 'removed');
 

@@ -105,14 +105,17 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
     }),
     capabilities,
     async process(job, deps, token) {
-      const data = stepJobDataSchema.parse(job.data);
+      const { paused, ...data } = stepJobDataSchema.parse(job.data);
       const id = stepId(data);
       const { requestId } = data;
       const [request, trail] = await Promise.all([deps.store.mustGet(requestId), deps.audit.read(requestId)]);
       const view = runView(trail);
       const { round, phase } = view.current;
       const progress = view.steps;
-      const execution = executionsInRound(view, id) + (data.verify ? 0 : 1);
+      const executions = executionsInRound(view, id);
+      // An execution sent back to wait goes on as itself: it spent no retry and keeps its transaction id.
+      const resumed = paused !== undefined && !data.verify && paused === executions;
+      const execution = resumed ? executions : executions + (data.verify ? 0 : 1);
       const ctx = stepContext(request, view, data, round, execution);
       const once = stepFactKey(round, id);
       // Ended in this round already (the job ran again after it recorded how): nothing to do or say again.
@@ -121,22 +124,25 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         return;
       }
       if (spec.task) return await processTask(job, token, deps, { view, stepId: id, round, once, task: spec.task });
+      // Taken up once: should this execution die, the next is an execution of its own.
+      if (paused !== undefined) await job.updateData(data);
+      const started = () => (resumed ? undefined : deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution }));
       let ended = false;
       try {
         if (spec.attestItems) {
           const { instructions } = spec.attestItems;
-          await processItemTasks(job, token, deps, { ctx, round, once, execution, instructions, capabilities: capabilities(deps, data.scope) });
+          await processItemTasks(job, token, deps, { ctx, round, once, execution, resumed, instructions, capabilities: capabilities(deps, data.scope) });
           ended = true;
           return;
         }
         if (spec.reportsResidual) {
-          await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
+          await started();
           await reportResidual(capabilities(deps, data.scope), ctx, deps, once);
           ended = true;
           return;
         }
         if (spec.recordsOnly) {
-          await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
+          await started();
           await recordKept(capabilities(deps, data.scope), ctx, deps, once);
           ended = true;
           return;
@@ -151,7 +157,7 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         );
         let verify = data.verify;
         if (!verify) {
-          await deps.audit.append(requestId, { type: 'step.started', stepId: id, attempt: execution });
+          await started();
           await deps.outbox.refreshChecklist(requestId, { progress: true });
           const acted = await actOnStep(
             step,
@@ -223,8 +229,17 @@ export function defineStepJob<C>(system: SystemModule<C>, spec: SystemStep<C>): 
         // After the step ended, a failure (refreshing the checklist) is BullMQ's to retry, never a new fact about the step.
         if (err instanceof DelayedError || ended) throw err;
         if (err instanceof RateLimitedError) {
-          // The request budget, or a hold IBM put on the account, said wait: no call was made, so no attempt is spent and nothing is recorded.
-          await job.moveToDelayed(Date.now() + (err.retryAfterMs ?? 0), token);
+          // The request budget, or a hold IBM put on the account, said wait: that call was not made, so no attempt is spent.
+          const resumeInMs = err.retryAfterMs ?? 0;
+          const now = stepJobDataSchema.parse(job.data);
+          if (!now.verify) {
+            // Looking or acting: the trail says why it stopped, and the same execution goes on. A read-back
+            // that waits is only later (its pauses are the step's verification time).
+            await deps.audit.append(requestId, { type: 'step.deferred', stepId: id, attempt: execution, reason: err.message, resumeInMs });
+            await job.updateData({ ...now, paused: execution });
+            await deps.outbox.refreshChecklist(requestId, { progress: true });
+          }
+          await job.moveToDelayed(Date.now() + resumeInMs, token);
           throw new DelayedError();
         }
         const message = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,5 @@
 import type { Change, Finding, ReadBack, StepAction, StepCapabilities, StepContext } from '../connector.js';
-import { PermanentError } from '../step-errors.js';
+import { PermanentError, RateLimitedError } from '../step-errors.js';
 import type { Identity } from '../system.js';
 
 /** What a phase does to the items of one identity, and which of them it leaves listed (a disabled key is still listed). */
@@ -106,7 +106,8 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
 /**
  * Changes items one by one; an item already gone is recorded as such. One refused item does not
  * stop the others: every item is tried, then the first permanent failure (else the first
- * failure) is thrown, naming how many items it affected.
+ * failure) is thrown, naming how many items it affected. A wait asked for stops at once: the step
+ * goes on with the rest after it.
  */
 export async function* changeEach<T extends Pick<Finding, 'id' | 'label'>>(found: T[], change: (item: T) => Promise<Change>): AsyncIterable<Change> {
   const failures: Error[] = [];
@@ -114,6 +115,8 @@ export async function* changeEach<T extends Pick<Finding, 'id' | 'label'>>(found
     try {
       yield await change(item);
     } catch (err) {
+      // Told to wait (a request budget, a hold on the account): every item after would be told the same.
+      if (err instanceof RateLimitedError) throw err;
       failures.push(err as Error);
     }
   }

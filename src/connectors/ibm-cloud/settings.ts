@@ -40,7 +40,7 @@ const schema = z
       .optional()
       .meta({
         description:
-          'Requests per second per IBM Cloud account, shared by every worker process through Redis. While an action waits for its turn, read-backs and re-scans take at most half of it. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt. A 429 with Retry-After in an account moves its next turn out to then, for every worker',
+          'Requests per second per IBM Cloud account, shared by every worker process through Redis. While an action waits for its turn, read-backs and re-scans take at most half of it. A call whose turn is more than 2 s away is not made: its job becomes a delayed job for when its turn comes, without spending an attempt (the checklist shows the step paused, with why). A 429 with Retry-After in an account moves its next turn out to then, for every worker',
         unset: 'unset (unlimited)',
       }),
     IBMCLOUD_VPC_REGIONS: z

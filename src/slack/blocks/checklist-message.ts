@@ -18,6 +18,7 @@ const PHASES: Record<Phase, string> = { disable: 'access removed, reversible', d
 const ICONS = {
   waiting: ':white_circle:',
   running: ':hourglass_flowing_sand:',
+  paused: ':double_vertical_bar:',
   retrying: ':arrows_counterclockwise:',
   open: ':raised_hand:',
   verified: ':white_check_mark:',
@@ -279,6 +280,7 @@ const RANK: Record<StepProgress['state'], number> = {
   open: 3,
   retrying: 4,
   running: 5,
+  paused: 5,
   waiting: 6,
   attested: 7,
   verified: 8,
@@ -350,6 +352,8 @@ function stepLine(s: StepProgress, scheduledFor?: string): string {
       return scheduledFor ? `scheduled for ${slackDate(scheduledFor)}` : 'waiting';
     case 'running':
       return s.attempts > 1 ? `running (attempt ${s.attempts})` : 'running';
+    case 'paused':
+      return `paused for about ${Math.ceil((s.pause?.resumeInMs ?? 0) / 1000)} s, no retry spent: ${escapeText(s.pause?.reason ?? '')}`;
     case 'retrying':
       return `retrying in ${Math.ceil((s.retryInMs ?? 0) / 1000)} s after: ${escapeText(s.error ?? '')}`;
     case 'failed': {
