@@ -25,8 +25,13 @@ export function featureHosts(parts: BotParts): (system: string) => FeatureHost {
         return false;
       });
       if (!isApprover) return `Only approvers (${directory.describeApprovers()}) can ${what}, so nothing was done.`;
-      const offboarded = beingOffboardedReason(await openAboutUser(store, directory, userId));
-      return offboarded && requestId ? recordRefusal({ store, audit }, requestId, userId, 'review', offboarded) : offboarded;
+      const about = await openAboutUser(store, directory, userId);
+      const offboarded = beingOffboardedReason(about);
+      if (!offboarded || !about) return offboarded;
+      // In the trail of the request clicked; a power used outside any request, in the trail of the one about them.
+      return requestId
+        ? recordRefusal({ store, audit }, requestId, userId, 'review', offboarded)
+        : recordRefusal({ store, audit }, about, userId, 'feature', offboarded, what);
     },
     async openRequestForm(triggerId, prefill) {
       await slack.views.open({ trigger_id: triggerId, view: requestModal(prefill) });

@@ -32,7 +32,12 @@ export type AuditEvent =
    * `repeats`, when present: the same refusal (actor, action, reason) counted this many times within
    * its window so far; repeats in between are counted, not recorded one by one.
    */
-  | { type: 'approval.refused'; actor: string; action: DecisionAction; reason: string; repeats?: number }
+  /**
+   * A click or command refused to `actor`. `action: 'feature'`: a power a system's feature gives
+   * outside any request (`what`, as the refusal said it), refused to someone being offboarded and
+   * recorded in the trail of the request about them.
+   */
+  | { type: 'approval.refused'; actor: string; action: DecisionAction; what?: string; reason: string; repeats?: number }
   /**
    * One approval of a request whose rule needs more than one: it stays pending until `needed`
    * distinct approvers have approved the same terms. `privileges` as read at click time; `digest`:
@@ -266,7 +271,18 @@ export interface RescanFinding {
  * What a person may do to a request; `attest` a manual task, `close-rotation` a handed-over
  * credential's rotation task, `review` what a system's feature asks an approver to review.
  */
-export type DecisionAction = 'approve' | 'reject' | 'retry' | 'reinstate' | 'end-grace' | 'cancel' | 'reschedule' | 'attest' | 'close-rotation' | 'review';
+export type DecisionAction =
+  | 'approve'
+  | 'reject'
+  | 'retry'
+  | 'reinstate'
+  | 'end-grace'
+  | 'cancel'
+  | 'reschedule'
+  | 'attest'
+  | 'close-rotation'
+  | 'review'
+  | 'feature';
 
 export type ReconcileAction =
   | 'run-started'

@@ -28,8 +28,8 @@ export interface FeatureHost {
   logger: Logger;
   /**
    * Why `userId` may not use an approver's power (`what`, as the refusal says it), read from Slack
-   * now; undefined when they may. Used on a request (`requestId`), a refusal because a request about
-   * them is open is recorded in its trail.
+   * now; undefined when they may. A refusal because a request about them is open is recorded in the
+   * trail of the request it was used on (`requestId`), else in the trail of the request about them.
    */
   approverRefusal(userId: string, what: string, requestId?: string): Promise<string | undefined>;
   /**

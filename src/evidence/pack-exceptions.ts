@@ -50,7 +50,7 @@ export function exceptionsOf(trail: AuditRecord[], steps: StepProgress[]): PackE
           kind: 'approval_refused',
           at: e.at,
           subject: e.actor,
-          detail: `tried to ${e.action}: ${e.reason}`,
+          detail: `tried to ${e.what ?? e.action}: ${e.reason}`,
           resolution: 'refused; nothing was changed',
         });
         break;

@@ -29,7 +29,7 @@ export function eventDetail(e: AuditRecord): string {
       return `Read-only check before approval: ${plural(found, 'item')} found${errors ? `, ${plural(errors, 'step')} could not be checked` : ''}`;
     }
     case 'approval.refused':
-      return `Refused to ${e.action}: ${e.reason}${e.repeats ? ` (${e.repeats} times)` : ''}`;
+      return `Refused to ${e.what ?? e.action}: ${e.reason}${e.repeats ? ` (${e.repeats} times)` : ''}`;
     case 'approval.recorded':
       return `One approval of the ${e.needed} needed${e.rule ? ` (rule ${e.rule})` : ''}${e.privileges.length ? `: the person ${describePrivileges(e.privileges)}` : ''}${e.digest ? `; terms SHA-256 ${e.digest}` : ''}`;
     case 'rejection.recorded':

@@ -18,10 +18,19 @@ export async function recordRefusal(
   actorId: string,
   action: DecisionAction,
   reason: string,
+  /** The power refused, in words, where `action` does not say it (a feature's). */
+  what?: string,
 ): Promise<string> {
-  const count = await o.store.countRefusal(requestId, actorId, action, reason, REFUSAL_WINDOW_MS);
+  const count = await o.store.countRefusal(requestId, actorId, action, what === undefined ? reason : `${what}\n${reason}`, REFUSAL_WINDOW_MS);
   if (isPowerOfTen(count)) {
-    await o.audit.append(requestId, { type: 'approval.refused', actor: actorId, action, reason, ...(count > 1 ? { repeats: count } : {}) });
+    await o.audit.append(requestId, {
+      type: 'approval.refused',
+      actor: actorId,
+      action,
+      ...(what !== undefined ? { what } : {}),
+      reason,
+      ...(count > 1 ? { repeats: count } : {}),
+    });
   }
   return reason;
 }

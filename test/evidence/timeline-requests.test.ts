@@ -30,4 +30,24 @@ describe('the evidence timeline, on what people did to a request before it ran',
     expect(detail({ type: 'request.escalated', to: 'S0SECURE' })).toBe('Escalated to S0SECURE');
     expect(detail({ type: 'request.expired', afterMs: 604_800_000 })).toBe('Expired: no decision within 7 d');
   });
+
+  it('names a refused power by what was refused: a decision by its action, a feature used outside any request in words', () => {
+    const reason = 'An offboarding request about you is open, so you cannot act on offboarding requests or their evidence until it is closed.';
+    expect(detail({ type: 'approval.refused', actor: 'U0RILEY01', action: 'approve', reason })).toBe(`Refused to approve: ${reason}`);
+    expect(detail({ type: 'approval.refused', actor: 'U0RILEY01', action: 'feature', what: 'run the inactive-identities sweep', reason, repeats: 10 })).toBe(
+      `Refused to run the inactive-identities sweep: ${reason} (10 times)`,
+    );
+  });
+
+  it('says a step told to wait paused, why, and that no retry was spent', () => {
+    expect(
+      detail({
+        type: 'step.deferred',
+        stepId: 'ibm-cloud.a1.api-keys',
+        attempt: 1,
+        reason: 'the IBM Cloud request budget of a1 is used up for now',
+        resumeInMs: 2_400,
+      }),
+    ).toBe('Attempt 1 paused before its next call, no retry spent: the IBM Cloud request budget of a1 is used up for now; told to wait about 2.4 s');
+  });
 });

@@ -12,7 +12,7 @@ import { RequestStore } from '../../src/requests/request-store.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS, SIM_NHI_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import type { SlackResponse } from '../../src/simulators/slack/index.js';
 import { COMMAND, FIELDS } from '../../src/slack/blocks/ids.js';
-import { eventually } from '../support/approval-helpers.js';
+import { eventually, readTrail } from '../support/approval-helpers.js';
 import { queueIsEmpty, useQueues } from '../support/queues.js';
 import { useStack } from '../support/stack.js';
 import { SWEEP_ACTIONS, SWEEP_SCHEDULER, sweepKeys } from '../../src/connectors/ibm-cloud/sweep/sweep-ids.js';
@@ -252,11 +252,14 @@ describe('the inactive-identities sweep', () => {
     expect(stack.slack.thread(APPROVAL_CHANNEL, digest!.ts).filter((m) => m.text.includes('enabled again by'))).toEqual([]);
   });
 
-  it('refuses Disable to an approver about whom an offboarding is open', async () => {
+  it('refuses the sweep and Disable to an approver about whom an offboarding is open, recording each refusal in the trail of the request about them', async () => {
     const { stack, player } = await start({ env: SWEEP_ENV });
     const queue = sweepQueue(stack);
     const trail = trailOf(stack);
-    await player.request(PEOPLE.morgan, { person: PEOPLE.riley, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    const about = await player.request(PEOPLE.morgan, { person: PEOPLE.riley, reason: 'resignation', successor: PEOPLE.taylor, ticket: 'HR-2' });
+    const before = (await readTrail(stack, about)).length;
+    expect((await sweep(stack, player, PEOPLE.riley)).join()).toContain('An offboarding request about you is open');
+    expect(await queueIsEmpty(queue)).toBe(true);
     await sweep(stack, player, PEOPLE.alex);
     await swept(queue);
     const [digest] = digests(stack);
@@ -264,10 +267,27 @@ describe('the inactive-identities sweep', () => {
     await player.settled();
     expect(stack.slack.ephemerals.filter((e) => e.user === PEOPLE.riley).map((e) => e.text)).toEqual([
       expect.stringContaining('An offboarding request about you is open'),
+      expect.stringContaining('An offboarding request about you is open'),
     ]);
     expect(await queueIsEmpty(queue)).toBe(true);
     expect(stack.ibm.apiKey(SIM_NHI_IDS.ciPipelineKey)?.disabled).toBe(false);
     expect(await trail.read()).toEqual([]);
+    // A power used outside any request: refused and recorded where it concerns, the offboarding of the one who tried.
+    const refusals = (await readTrail(stack, about)).slice(before).filter((e) => e.type === 'approval.refused');
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        actor: PEOPLE.riley,
+        action: 'feature',
+        what: 'run the inactive-identities sweep',
+        reason: expect.stringContaining('An offboarding request about you is open'),
+      }),
+      expect.objectContaining({
+        actor: PEOPLE.riley,
+        action: 'feature',
+        what: 'disable keys and service IDs from the sweep',
+        reason: expect.stringContaining('An offboarding request about you is open'),
+      }),
+    ]);
   });
 
   it('does not post an unchanged digest again, even once the bot no longer remembers posting it', async () => {
