@@ -5,9 +5,9 @@ import type { RunDeps } from '../src/runs/run-deps.js';
 
 /** A bulk request's summary to one person by direct message; as a pack, Slack refusing for good stops the retries. */
 export async function processDeliverBatchSummary(job: Job, deps: Pick<RunDeps, 'evidence' | 'logger'>): Promise<void> {
-  const { batchId, userId } = summaryDeliveryJobDataSchema.parse(job.data);
+  const { batchId, userId, via } = summaryDeliveryJobDataSchema.parse(job.data);
   try {
-    await deps.evidence.deliverBatchSummary(batchId, userId);
+    await deps.evidence.deliverBatchSummary(batchId, userId, via);
   } catch (err) {
     if (!(err instanceof PermanentError)) throw err;
     deps.logger.error({ batchId, userId, err: err.message }, 'Slack refused the batch summary for good: it was not delivered');

@@ -243,6 +243,12 @@ export type AuditEvent =
    */
   | { type: 'evidence.downloaded'; actor: string; via: EvidenceChannel; round: number; revision?: number; sha256?: string; files?: PublishedFile[] }
   | { type: 'evidence.refused'; actor: string; via: EvidenceChannel; reason: string }
+  /**
+   * The summary of the bulk request this request is one of (`requests` in all) was sent to `actor`
+   * by direct message (`files`, with the JSON's `sha256`), as they asked or as compliance (`via`;
+   * absent on jobs queued before it was kept). Recorded in the trail of every request it covers.
+   */
+  | { type: 'batch.summary_sent'; batchId: string; actor: string; via?: EvidenceChannel; requests: number; sha256: string; files: PublishedFile[] }
   /** The reconciler found work that should exist but did not (a crash, a lost or removed job) and repaired it. */
   | { type: 'run.reconciled'; action: ReconcileAction; detail: string };
 

@@ -12,7 +12,12 @@ export const deliveryJobDataSchema = z.object({
 });
 export type DeliveryJobData = z.infer<typeof deliveryJobDataSchema>;
 
-export const summaryDeliveryJobDataSchema = z.object({ batchId: z.string(), userId: z.string() });
+export const summaryDeliveryJobDataSchema = z.object({
+  batchId: z.string(),
+  userId: z.string(),
+  /** Why it is sent, as each request's trail records it; jobs queued before it was kept say nothing. */
+  via: z.enum(['button', 'command', 'compliance']).optional(),
+});
 export type SummaryDeliveryJobData = z.infer<typeof summaryDeliveryJobDataSchema>;
 
 /**

@@ -97,7 +97,7 @@ export class EvidenceDesk {
       for (const id of ids) await this.recordRefusal(id, actorId, via, reason);
       return { kind: 'refused', reason };
     }
-    await queueSummaryDelivery(this.runs, { batchId, userId: actorId }, this.attempts);
+    await queueSummaryDelivery(this.runs, { batchId, userId: actorId, via }, this.attempts);
     return {
       kind: 'given',
       text: `:card_index_dividers: The summary of bulk request *${batchId}* (${ids.length} requests: each one's state and its evidence pack's SHA-256) is on its way to you by direct message (PDF, JSON, signed manifest when a signing key is configured). Each person's own pack: \`/offboard report <id>\`.`,

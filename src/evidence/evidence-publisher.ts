@@ -259,7 +259,7 @@ export class EvidencePublisher {
     if (states.some((s) => s.endsWith(':pending') || s.endsWith(':approved'))) return;
     const once = sha256Hex(states.join(',')).slice(0, 16);
     for (const userId of await directory.members(this.options.compliance))
-      await queueSummaryDelivery(deliveries.queue, { batchId: request.batch.id, userId }, deliveries.attempts, once);
+      await queueSummaryDelivery(deliveries.queue, { batchId: request.batch.id, userId, via: 'compliance' }, deliveries.attempts, once);
   }
 
   /**
@@ -268,7 +268,7 @@ export class EvidencePublisher {
    * (with a signing key) its signed manifest. Each trail's chain is checked first: a broken one is
    * said at the top of the summary and on its row, and raised as a pack from it would be.
    */
-  async deliverBatchSummary(batchId: string, userId: string): Promise<void> {
+  async deliverBatchSummary(batchId: string, userId: string, via?: EvidenceChannel): Promise<void> {
     const { store, audit, slack, logger } = this.deps;
     const members = [];
     for (const id of await store.batchMembers(batchId)) {
@@ -296,10 +296,11 @@ export class EvidencePublisher {
     const names = { json: `${base}.json`, pdf: `${base}.pdf`, manifest: `${base}.manifest.json` };
     const manifest = this.options.signingKey ? signSummary({ json, pdf, names }, batchId, this.options.signingKey) : undefined;
     let channel: string | undefined;
+    let uploaded: unknown;
     try {
       channel = (await slack.conversations.open({ users: userId })).channel?.id;
       if (!channel) throw new Error(`Slack opened no direct message with ${userId}`);
-      await slack.files.uploadV2({
+      uploaded = await slack.files.uploadV2({
         file_uploads: [
           { file: pdf, filename: names.pdf, title: `Offboarding batch summary ${batchId} (PDF)` },
           { file: Buffer.from(json), filename: names.json, title: `Offboarding batch summary ${batchId} (JSON)` },
@@ -312,6 +313,24 @@ export class EvidencePublisher {
       throw classifySlackError('batch summary direct message', err);
     }
     logger.info({ batchId, userId, sha256, requests: members.length }, 'batch summary delivered');
+    // A batch has no trail of its own: each request it covers records who was given it. One trail
+    // that cannot be written does not keep the others from recording it (the summary was sent).
+    const files = uploadedFiles(uploaded);
+    for (const { request } of members) {
+      try {
+        await audit.append(request.id, {
+          type: 'batch.summary_sent',
+          batchId,
+          actor: userId,
+          ...(via ? { via } : {}),
+          requests: members.length,
+          sha256,
+          files,
+        });
+      } catch (err) {
+        logger.error({ batchId, requestId: request.id, err: (err as Error).message }, 'could not record in its trail that the batch summary was sent');
+      }
+    }
   }
 
   /**

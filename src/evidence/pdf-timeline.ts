@@ -117,6 +117,8 @@ export function eventDetail(e: AuditRecord): string {
       return `${e.system}, round ${e.round}: ${e.identities.length ? e.identities.map((i) => `${i.id} (${i.scope}${i.detail ? `, ${i.detail}` : ''})`).join('; ') : 'no identity found'}`;
     case 'identities.failed':
       return `${e.system}, round ${e.round}: could not look the person up: ${e.error}`;
+    case 'batch.summary_sent':
+      return `Summary of bulk request ${e.batchId} (${plural(e.requests, 'request')}) given${e.via ? ` (${e.via})` : ''} by direct message, JSON SHA-256 ${e.sha256}`;
     case 'evidence.downloaded':
       return `Evidence pack of round ${e.round} given (${e.via})${e.files ? ` by direct message${e.sha256 ? `, JSON SHA-256 ${e.sha256}` : ''}` : ''}`;
     case 'people.named':

@@ -50,4 +50,10 @@ describe('the evidence timeline, on what people did to a request before it ran',
       }),
     ).toBe('Attempt 1 paused before its next call, no retry spent: the IBM Cloud request budget of a1 is used up for now; told to wait about 2.4 s');
   });
+
+  it("says a bulk request's summary was given, how, and which", () => {
+    expect(
+      detail({ type: 'batch.summary_sent', batchId: 'BULK-1A2B3C4D', actor: 'U0TAYLOR1', via: 'compliance', requests: 2, sha256: DIGEST, files: [] }),
+    ).toBe(`Summary of bulk request BULK-1A2B3C4D (2 requests) given (compliance) by direct message, JSON SHA-256 ${DIGEST}`);
+  });
 });

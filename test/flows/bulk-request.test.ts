@@ -487,6 +487,28 @@ describe("a bulk request's summary in the evidence", () => {
     await stack.slack.waitFor(() => summaryFilesOf(PEOPLE.alex).length === 3 || undefined, { timeoutMs: 20_000 });
     expect(summaryFilesOf(PEOPLE.taylor)).toHaveLength(3);
 
+    // A batch has no trail of its own: each request of it records who was given the summary, how, and which.
+    const sentTo = (user: string) => ({
+      type: 'batch.summary_sent',
+      batchId,
+      actor: user,
+      requests: 2,
+      sha256: sha256Hex(summaryFilesOf(user).find((f) => f.filename === `${name}.json`)!.bytes),
+      files: summaryFilesOf(user).map((f) => expect.objectContaining({ name: f.filename })),
+    });
+    for (const r of requests) {
+      const sent = await eventually(async () => {
+        const recorded = eventsOf(await readTrail(stack, r.id), 'batch.summary_sent');
+        return recorded.length === 2 && recorded;
+      });
+      expect(sent).toEqual([
+        expect.objectContaining({ ...sentTo(PEOPLE.taylor), via: 'compliance' }),
+        expect.objectContaining({ ...sentTo(PEOPLE.alex), via: 'command' }),
+      ]);
+    }
+    // Pat, refused, was given nothing: no record of it.
+    for (const r of requests) expect(eventsOf(await readTrail(stack, r.id), 'batch.summary_sent').filter((e) => e.actor === PEOPLE.pat)).toEqual([]);
+
     const summary = JSON.parse(file('.json').bytes.toString('utf8')) as BatchSummary;
     expect(summary).toMatchObject({ batch_id: batchId, size: 2, decision: { outcome: 'approved', by: PEOPLE.alex } });
     const expected = [];
