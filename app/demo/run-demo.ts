@@ -41,11 +41,18 @@ async function main() {
       slackScim: true,
       github: true,
       tasks: [BADGE],
-      // The HR system's webhook is served beside Slack's endpoint, so only over HTTP.
-      ...(SOCKET_MODE ? {} : { env: { OFFBOARD_HR_WEBHOOK_SECRET: HR_SECRET, OFFBOARD_HR_SOURCE_NAME: 'Workday' } }),
+      env: {
+        ...DASHBOARD_LOGIN,
+        // The HR system's webhook is served beside Slack's endpoint, so only over HTTP.
+        ...(SOCKET_MODE ? {} : { OFFBOARD_HR_WEBHOOK_SECRET: HR_SECRET, OFFBOARD_HR_SOURCE_NAME: 'Workday' }),
+      },
     });
     const receiving = SOCKET_MODE ? 'Bot connected to Slack over Socket Mode' : `Bot listening on :${stack.bot.port}`;
     say(`• ${receiving}; Slack simulator ${stack.slack.apiUrl}; IBM Cloud simulator ${stack.ibm.url}`);
+    const dashboard = `http://127.0.0.1:${stack.bot.dashboardPort}/`;
+    say(
+      `• Queue dashboard (read-only) while the demo runs: ${dashboard} (user ${DASHBOARD_LOGIN.OFFBOARD_DASHBOARD_USER}, password ${DASHBOARD_LOGIN.OFFBOARD_DASHBOARD_PASSWORD})`,
+    );
     say(
       `• Systems switched on: ${stack.config.systems.map((s) => s.module.title).join(', ')}; GitHub Enterprise (a SCIM application) and the door badge (a manual task, attested by facilities) are declared in OFFBOARD_SYSTEMS_FILE`,
     );
@@ -190,6 +197,7 @@ async function main() {
     }
     const failed = final?.includes('failed step') ?? true;
     say(`\n8. Evidence packs uploaded to each request's thread and written to:\n${written.map((p) => `   ${p}`).join('\n')}`);
+    say(`\n9. ${await dashboardSays(dashboard)}`);
     say(
       failed
         ? '\nThe run finished with failures (see above).'
@@ -205,6 +213,22 @@ async function main() {
     await redis?.stop().catch(() => {});
     fail(err);
   }
+}
+
+/** The queue dashboard's login in the demo: on a loopback port, printed for whoever runs it. */
+const DASHBOARD_LOGIN = { OFFBOARD_DASHBOARD_PORT: '0', OFFBOARD_DASHBOARD_USER: 'demo', OFFBOARD_DASHBOARD_PASSWORD: randomBytes(12).toString('hex') };
+
+/** What the queue dashboard lists once the demo is done: every queue, none of them offering to change a job. Throws when it does not answer so. */
+async function dashboardSays(url: string): Promise<string> {
+  const { OFFBOARD_DASHBOARD_USER: user, OFFBOARD_DASHBOARD_PASSWORD: password } = DASHBOARD_LOGIN;
+  const res = await fetch(new URL('api/queues', url), { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
+  if (!res.ok) throw new Error(`the queue dashboard answered ${res.status} to its own login`);
+  const { queues } = (await res.json()) as { queues: { name: string; readOnlyMode: boolean; counts: Record<string, number> }[] };
+  const writable = queues.filter((q) => !q.readOnlyMode).map((q) => q.name);
+  if (!queues.length || writable.length)
+    throw new Error(`the queue dashboard listed ${queues.length} queues${writable.length ? `, and offered to change jobs in ${writable.join(', ')}` : ''}`);
+  const done = queues.reduce((n, q) => n + (q.counts.completed ?? 0), 0);
+  return `The queue dashboard (read-only) lists ${queues.length} queues, ${done} jobs completed and kept there.`;
 }
 
 /** The HR system's Standard Webhooks secret in the demo. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../app/demo/local-stack.js';
 import type { SlackPlayer } from '../../app/demo/slack-player.js';
-import { APPROVAL_CHANNEL, PEOPLE } from '../../app/demo/workspace.js';
+import { PEOPLE } from '../../app/demo/workspace.js';
 import { ACME_PRODUCTION, ACME_STAGING, SIM_IAM_IDS } from '../../src/simulators/ibm-cloud/index.js';
 import { ACTIONS } from '../../src/slack/blocks/ids.js';
 import { clickStepRetry, ephemeralsFor, eventsOf, finishedTrail, readTrail } from '../support/approval-helpers.js';
