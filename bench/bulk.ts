@@ -87,7 +87,7 @@ async function crowdOf(people: number, env: Record<string, string> = {}): Promis
         'approval→verified p50 s': +(percentile(times, 50) / 1000).toFixed(1),
         'slowest s': +(Math.max(...times) / 1000).toFixed(1),
         'IBM calls/person': +(ibmCalls / people).toFixed(1),
-        'step retries / looks again': `${done.reduce((n, r) => n + (r.retries ?? 0), 0)} / ${done.reduce((n, r) => n + (r.relooks ?? 0), 0)}`,
+        'step retries / looks again / pauses': `${done.reduce((n, r) => n + (r.retries ?? 0), 0)} / ${done.reduce((n, r) => n + (r.relooks ?? 0), 0)} / ${done.reduce((n, r) => n + (r.pauses ?? 0), 0)}`,
         'ms/person': Math.round(elapsedMs / people),
         'CPU ms/person bench+sims': Math.round((cpu['web + simulators + driver'] * 1000) / people),
         'CPU ms/person workers': Math.round((cpu.workers * 1000) / people),

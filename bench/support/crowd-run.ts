@@ -47,6 +47,8 @@ export interface PersonResult {
   retries?: number;
   /** Steps that looked again after a read-back showed what no look had listed (`step.relooking`). */
   relooks?: number;
+  /** Times a step was told to wait for its turn in the request budget, or a hold, while it looked or acted (`step.deferred`). */
+  pauses?: number;
 }
 
 export interface CpuSeconds {
@@ -171,7 +173,8 @@ export async function startCrowdRun(opts: CrowdOptions): Promise<CrowdRun> {
         const verified = t.filter((e) => e.type === 'step.verified').map((e) => Date.parse(e.at));
         const retries = t.filter((e) => e.type === 'step.retrying').length;
         const relooks = t.filter((e) => e.type === 'step.relooking').length;
-        return { id, outcome: run.outcome, retries, relooks, ...(verified.length ? { approvalToVerifiedMs: Math.max(...verified) - approved } : {}) };
+        const pauses = t.filter((e) => e.type === 'step.deferred').length;
+        return { id, outcome: run.outcome, retries, relooks, pauses, ...(verified.length ? { approvalToVerifiedMs: Math.max(...verified) - approved } : {}) };
       });
       return {
         results,
