@@ -29,13 +29,11 @@ export type AuditEvent =
    */
   | { type: 'request.previewed'; items: PreviewItem[]; identities?: { system: string; title: string; identities: Identity[] }[]; privileges?: Privilege[] }
   /**
-   * `repeats`, when present: the same refusal (actor, action, reason) counted this many times within
-   * its window so far; repeats in between are counted, not recorded one by one.
-   */
-  /**
-   * A click or command refused to `actor`. `action: 'feature'`: a power a system's feature gives
-   * outside any request (`what`, as the refusal said it), refused to someone being offboarded and
-   * recorded in the trail of the request about them.
+   * A click or command refused to `actor`. `repeats`, when present: the same refusal (actor, action,
+   * reason) counted this many times within its window so far; repeats in between are counted, not
+   * recorded one by one. `action: 'feature'`: a power a system's feature gives outside any request
+   * (`what`, as the refusal said it), refused to someone being offboarded and recorded in the trail
+   * of the request about them.
    */
   | { type: 'approval.refused'; actor: string; action: DecisionAction; what?: string; reason: string; repeats?: number }
   /**
@@ -275,7 +273,8 @@ export interface RescanFinding {
 
 /**
  * What a person may do to a request; `attest` a manual task, `close-rotation` a handed-over
- * credential's rotation task, `review` what a system's feature asks an approver to review.
+ * credential's rotation task, `review` what a system's feature asks an approver to review;
+ * `feature` a power a system's feature gives outside any request (the refusal says which).
  */
 export type DecisionAction =
   | 'approve'

@@ -22,7 +22,7 @@ export type TrailRecord<T extends AuditRecord['type']> = Extract<AuditRecord, { 
  * `unchecked`: the step could not look in its scope (the system does not answer for it there):
  * nothing read, nothing confirmed, never verified, and never retried (the cause is configuration).
  * `paused`: told to wait before its next call (a request budget, a hold the system put on the
- * account) before it acted; the same attempt goes on, no retry spent. */
+ * account) while it looked or acted; the same attempt goes on, no retry spent. */
 export type StepState = 'waiting' | 'running' | 'paused' | 'retrying' | 'open' | 'verified' | 'attested' | 'failed' | 'residual' | 'unchecked';
 
 export interface StepProgress {
@@ -65,7 +65,7 @@ export interface StepProgress {
   error?: string;
   retryInMs?: number;
   /** Why a paused step waits, and for about how long from when it was told (the latest pause). */
-  pause?: { reason: string; resumeInMs: number; at: string };
+  pause?: { reason: string; resumeInMs: number };
 }
 
 /** One item of a step whose items are tasks, and who attested it, when and how, once someone did. */
@@ -512,7 +512,7 @@ class StepFold {
         break;
       case 'step.deferred':
         s.state = 'paused';
-        s.pause = { reason: e.reason, resumeInMs: e.resumeInMs, at: e.at };
+        s.pause = { reason: e.reason, resumeInMs: e.resumeInMs };
         break;
       case 'step.inventoried':
         resumed(s);
