@@ -107,7 +107,7 @@ export function personScopedStep(accountId: string, spec: PersonScopedSpec): Ste
  * Changes items one by one; an item already gone is recorded as such. One refused item does not
  * stop the others: every item is tried, then the first permanent failure (else the first
  * failure) is thrown, naming how many items it affected. A wait asked for stops at once: the step
- * goes on with the rest after it.
+ * goes on with the rest after it, or, when an item failed before, reports that failure.
  */
 export async function* changeEach<T extends Pick<Finding, 'id' | 'label'>>(found: T[], change: (item: T) => Promise<Change>): AsyncIterable<Change> {
   const failures: Error[] = [];
@@ -115,8 +115,12 @@ export async function* changeEach<T extends Pick<Finding, 'id' | 'label'>>(found
     try {
       yield await change(item);
     } catch (err) {
-      // Told to wait (a request budget, a hold on the account): every item after would be told the same.
-      if (err instanceof RateLimitedError) throw err;
+      // Told to wait (a request budget, a hold on the account): every item after would be told the
+      // same. With nothing failed before, the step waits; else the failure is what it reports.
+      if (err instanceof RateLimitedError) {
+        if (failures.length === 0) throw err;
+        break;
+      }
       failures.push(err as Error);
     }
   }
